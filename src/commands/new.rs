@@ -1,0 +1,124 @@
+//! `golden new`: find the template, collect and validate values, run the steps in a temporary
+//! workspace, and publish the result (or, with `--dry-run`, move the workspace to `--output`).
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::NewArgs;
+use crate::error::{Error, Result};
+use crate::output::{self, Progress, Verbosity};
+use crate::runner::{Registry, Runner, Status};
+use crate::services::Services;
+use crate::template::locate::{self, Found};
+use crate::template::Template;
+use crate::values::{self, Sources};
+
+pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
+    let search = locate::search_path(std::env::var(crate::env_vars::TEMPLATE_PATH).ok().as_deref());
+    let found = locate::find(&args.template, &search)?;
+    let _extracted; // keeps a built-in template's files alive for the run
+    let template_path = match found {
+        Found::Path(p) => p,
+        Found::Builtin(name) => {
+            let dir = tempfile::Builder::new().prefix("golden-template-").tempdir().map_err(|e| Error::internal(format!("cannot create a temporary directory: {e}")))?;
+            let path = locate::extract_builtin(&name, dir.path())?;
+            _extracted = dir;
+            path
+        }
+    };
+    let template = Template::load(&template_path)?;
+
+    let sources = Sources {
+        files: args.values.clone(),
+        env: std::env::vars()
+            .filter_map(|(k, v)| k.strip_prefix(crate::env_vars::VALUE_PREFIX).map(|n| (n.to_string(), v)))
+            .collect(),
+        set: args.set.clone(),
+        secrets: args.secrets.clone(),
+        user: args.user.clone(),
+    };
+    let mut values = values::collect(&template, &sources)?;
+    values::drop_hidden(&template, &mut values.parameters);
+    values::validate(&template, &values)?;
+
+    let registry = Registry::builtin();
+    let unknown: Vec<String> = template
+        .steps
+        .iter()
+        .filter(|s| registry.get(&s.action).is_none())
+        .map(|s| format!("step `{}` uses `{}`{}", s.id, s.action, registry.suggest(&s.action).map(|x| format!(" (did you mean `{x}`?)")).unwrap_or_default()))
+        .collect();
+    if !unknown.is_empty() {
+        if args.dry_run {
+            for u in &unknown {
+                output::warn(&format!("{u}, which golden does not implement; it will be skipped"));
+            }
+        } else {
+            return Err(Error::template("the template uses actions golden does not implement; nothing was run")
+                .with_details(unknown)
+                .hint("`golden actions` lists the actions golden implements; `--dry-run` runs the rest"));
+        }
+    }
+
+    if !args.dry_run {
+        return Err(Error::usage("publishing (a run without --dry-run) is not available yet in this build")
+            .hint("run with `--dry-run --output DIR` to render the project locally"));
+    }
+    let out = args.output.clone().ok_or_else(|| {
+        Error::usage("--dry-run needs --output DIR, where the generated project is written")
+    })?;
+    check_output_dir(&out)?;
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
+    let workspace = tempfile::Builder::new()
+        .prefix(".golden-workspace-")
+        .tempdir_in(&parent)
+        .map_err(|e| Error::io("cannot create a workspace in", &parent, e))?;
+
+    let services = Services::default();
+    let runner = Runner { registry: &registry, services: &services, workspace: workspace.path(), dry_run: true };
+    let mut progress = Progress::new(verbosity, template.steps.len());
+    let report = runner.run(&template, &values, &mut progress);
+
+    if args.json {
+        let json = output::report_json(&report, &values.parameters);
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+    }
+    if let Some(i) = report.failed {
+        let step = &report.steps[i];
+        let done: Vec<String> = report.steps[..i].iter().filter(|s| s.status == Status::Executed).map(|s| format!("`{}`", s.id)).collect();
+        let mut e = Error::step(format!("step `{}` ({}) failed: {}", step.id, step.action, step.reason.clone().unwrap_or_default()))
+            .at(template.location(&format!("/spec/steps/{i}")));
+        if let Some(h) = &step.hint {
+            e = e.hint(h.clone());
+        }
+        let done = if done.is_empty() { "no step had run before it".to_string() } else { format!("steps {} had run before it", done.join(", ")) };
+        return Err(e.hint(format!("{done}; nothing was written to `{}`", out.display())));
+    }
+    if out.exists() {
+        std::fs::remove_dir(&out).map_err(|e| Error::io("cannot replace the empty directory", &out, e))?;
+    }
+    let kept = workspace.keep();
+    std::fs::rename(&kept, &out).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&kept);
+        Error::io("cannot move the generated project to", &out, e)
+    })?;
+    if verbosity != Verbosity::Quiet && !args.json {
+        eprintln!("wrote {}", out.display());
+        output::summary(&report.output);
+    }
+    Ok(0)
+}
+
+/// `--output` must not exist, or be an empty directory.
+fn check_output_dir(out: &Path) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    let empty = out.is_dir() && std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+    if empty {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("`{}` already exists and is not empty", out.display()))
+            .hint("choose another --output directory, or remove this one"))
+    }
+}

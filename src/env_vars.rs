@@ -1,0 +1,10 @@
+//! Every environment variable golden reads, named once.
+
+/// Extra template directories (`:`-separated) searched by name.
+pub const TEMPLATE_PATH: &str = "GOLDEN_TEMPLATE_PATH";
+/// golden's data directory (local forge and catalog).
+pub const HOME: &str = "GOLDEN_HOME";
+/// Prefix of variables that set parameter values (`GOLDEN_VALUE_NAME=demo`).
+pub const VALUE_PREFIX: &str = "GOLDEN_VALUE_";
+/// Set by CI systems: never prompt.
+pub const CI: &str = "CI";

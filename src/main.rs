@@ -1,0 +1,7 @@
+//! The `golden` binary: parse the command line, run, exit with the command's status.
+
+fn main() {
+    let cli = <golden::cli::Cli as clap::Parser>::parse();
+    let code = golden::run(cli);
+    std::process::exit(code);
+}

@@ -1,0 +1,377 @@
+//! The step runner: runs a template's steps in order the way Backstage 4's
+//! `NunjucksWorkflowRunner` does (SPEC §3.2): `if:` truthiness, `each:` iterations, input rendering
+//! with JSON types kept, input checked against the action's schema, `steps.<id>.output.*` for later
+//! steps, v4's skip-after-failure with `always()`/`failure()`, and `spec.output` at the end.
+//! Progress goes to a [`Reporter`]; the runner itself prints nothing.
+
+pub mod action;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Map, Value};
+
+use crate::render::{self, Engine};
+use crate::services::Services;
+use crate::template::{Step, Template};
+use crate::values::Values;
+pub use action::{Action, ActionContext, ActionError, Outputs, Registry};
+
+/// What happened to a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Executed,
+    Skipped,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Executed => "executed",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// The record of one step, as shown in the plan and `--json`.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    pub id: String,
+    pub name: String,
+    pub action: String,
+    pub status: Status,
+    /// Why it was skipped, or the error when it failed.
+    pub reason: Option<String>,
+    pub hint: Option<String>,
+    /// The rendered input (secrets masked); for `each` steps, one input per iteration.
+    pub input: Value,
+    pub output: Map<String, Value>,
+    pub log: Vec<String>,
+    pub duration: Duration,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub steps: Vec<StepRecord>,
+    /// `spec.output`, rendered and filtered.
+    pub output: Value,
+    /// The first failed step, if any.
+    pub failed: Option<usize>,
+}
+
+/// Progress events (implemented by `output::progress`).
+pub trait Reporter {
+    fn step_started(&mut self, _index: usize, _step: &Step) {}
+    fn step_finished(&mut self, _index: usize, _record: &StepRecord) {}
+}
+
+/// A reporter that reports nothing.
+pub struct Silent;
+impl Reporter for Silent {}
+
+/// Everything a run needs besides the template and values.
+pub struct Runner<'a> {
+    pub registry: &'a Registry,
+    pub services: &'a Services,
+    pub workspace: &'a Path,
+    pub dry_run: bool,
+}
+
+impl Runner<'_> {
+    /// Runs every step of `template` with `values`, reporting progress to `reporter`.
+    pub fn run(&self, template: &Template, values: &Values, reporter: &mut dyn Reporter) -> Report {
+        let engine = Engine::workflow();
+        let mut steps_ctx = Map::new();
+        let mut records = Vec::new();
+        let mut failed: Option<usize> = None;
+        let template_ref = template.entity_ref();
+        for (index, step) in template.steps.iter().enumerate() {
+            reporter.step_started(index, step);
+            let started = Instant::now();
+            let base = self.context(values, &steps_ctx, failed.is_some(), false);
+            let mut record = StepRecord {
+                id: step.id.clone(),
+                name: step.name.clone(),
+                action: step.action.clone(),
+                status: Status::Skipped,
+                reason: None,
+                hint: None,
+                input: Value::Object(Map::new()),
+                output: Map::new(),
+                log: Vec::new(),
+                duration: Duration::ZERO,
+            };
+            if let Some(reason) = self.skip_reason(&engine, step, &base, failed.is_some()) {
+                record.reason = Some(reason);
+                record.duration = started.elapsed();
+                reporter.step_finished(index, &record);
+                records.push(record);
+                continue;
+            }
+            match self.run_step(&engine, template, &template_ref, step, values, &steps_ctx, failed.is_some(), &mut record) {
+                Ok(output) => {
+                    record.status = Status::Executed;
+                    record.output = output.clone();
+                    steps_ctx.insert(step.id.clone(), json!({ "output": output }));
+                }
+                Err(e) => {
+                    record.status = Status::Failed;
+                    record.reason = Some(e.message);
+                    record.hint = e.hint;
+                    failed.get_or_insert(index);
+                }
+            }
+            record.duration = started.elapsed();
+            reporter.step_finished(index, &record);
+            records.push(record);
+        }
+        let final_ctx = self.context(values, &steps_ctx, failed.is_some(), false);
+        let output = render_output(&engine, &template.output, &final_ctx);
+        Report { steps: records, output, failed }
+    }
+
+    /// The workflow context: parameters, steps, user, context; secrets only where Backstage
+    /// exposes them (step input and `each`).
+    fn context(&self, values: &Values, steps: &Map<String, Value>, failed: bool, with_secrets: bool) -> Map<String, Value> {
+        let mut ctx = Map::new();
+        ctx.insert("parameters".into(), Value::Object(values.parameters.clone()));
+        ctx.insert("steps".into(), Value::Object(steps.clone()));
+        ctx.insert("user".into(), values.user.clone());
+        ctx.insert("context".into(), json!({"task": {"id": "golden"}}));
+        let secrets = if with_secrets { Value::Object(values.secrets.clone()) } else { json!({}) };
+        ctx.insert("environment".into(), json!({"parameters": {}, "secrets": secrets.clone()}));
+        if with_secrets {
+            ctx.insert("secrets".into(), secrets);
+        }
+        ctx.insert(render::FAILED_FLAG.into(), Value::Bool(failed));
+        ctx
+    }
+
+    /// Why a step does not run at all, if it does not (before `each`).
+    fn skip_reason(&self, engine: &Engine, step: &Step, ctx: &Map<String, Value>, failed: bool) -> Option<String> {
+        if failed {
+            let status_aware = matches!(&step.condition, Some(Value::String(s)) if s.contains("always()") || s.contains("failure()"));
+            if !status_aware {
+                return Some("a previous step failed".into());
+            }
+        }
+        if step.each.is_some() {
+            return None;
+        }
+        match &step.condition {
+            None => None,
+            Some(cond) if condition_holds(engine, cond, ctx) => None,
+            Some(_) => Some("its if condition was false".into()),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_step(
+        &self,
+        engine: &Engine,
+        template: &Template,
+        template_ref: &str,
+        step: &Step,
+        values: &Values,
+        steps_ctx: &Map<String, Value>,
+        failed: bool,
+        record: &mut StepRecord,
+    ) -> Result<Outputs, ActionError> {
+        let action = self.registry.get(&step.action).ok_or_else(|| {
+            ActionError::new(format!("action `{}` is not implemented by golden", step.action))
+        })?;
+        let ctx = self.context(values, steps_ctx, failed, true);
+        let input_tree = Value::Object(step.input.clone());
+        // Iterations: (each item, rendered input); no `each` means one iteration without it.
+        let mut iterations: Vec<(Option<Value>, Map<String, Value>)> = Vec::new();
+        match &step.each {
+            None => iterations.push((None, render_input(engine, &input_tree, &ctx))),
+            Some(each) => {
+                for item in each_items(engine, each, &ctx)? {
+                    let mut it_ctx = ctx.clone();
+                    it_ctx.insert("each".into(), item.clone());
+                    if let Some(cond) = &step.condition {
+                        if !condition_holds(engine, cond, &it_ctx) {
+                            continue;
+                        }
+                    }
+                    iterations.push((Some(item), render_input(engine, &input_tree, &it_ctx)));
+                }
+            }
+        }
+        record.input = if step.each.is_some() {
+            Value::Array(iterations.iter().map(|(_, i)| mask(&Value::Object(i.clone()), &values.secrets)).collect())
+        } else {
+            mask(&Value::Object(iterations[0].1.clone()), &values.secrets)
+        };
+        for (item, input) in &iterations {
+            check_input(action, input).map_err(|e| {
+                let which = match item {
+                    Some(i) => format!("{}[{}]", step.action, i["key"].as_str().unwrap_or_default()),
+                    None => step.action.clone(),
+                };
+                ActionError::new(format!("invalid input passed to action {which}: {e}"))
+            })?;
+        }
+        let mut collected: Map<String, Value> = Map::new();
+        for (item, input) in &iterations {
+            let mut log = Vec::new();
+            let mut actx = ActionContext {
+                workspace: self.workspace,
+                template_dir: &template.dir,
+                template_ref,
+                step_id: &step.id,
+                dry_run: self.dry_run,
+                secrets: &values.secrets,
+                services: self.services,
+                log: &mut log,
+            };
+            let result = action.run(&mut actx, input);
+            record.log.extend(log);
+            let out = result?;
+            if item.is_some() {
+                for (k, v) in out {
+                    match collected.entry(k).or_insert_with(|| Value::Array(Vec::new())) {
+                        Value::Array(a) => a.push(v),
+                        _ => unreachable!("each outputs are arrays"),
+                    }
+                }
+            } else {
+                collected = out;
+            }
+        }
+        Ok(collected)
+    }
+}
+
+fn render_input(engine: &Engine, input: &Value, ctx: &Map<String, Value>) -> Map<String, Value> {
+    let c = render::to_value(&Value::Object(ctx.clone()));
+    match engine.render_tree(input, &c) {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Evaluates an `if:` (literal boolean, or a string rendered as a workflow value).
+pub fn condition_holds(engine: &Engine, cond: &Value, ctx: &Map<String, Value>) -> bool {
+    match cond {
+        Value::String(s) => {
+            let c = render::to_value(&Value::Object(ctx.clone()));
+            match engine.render_value(s, &c) {
+                Ok(v) => render::is_truthy(v.as_ref()),
+                Err(_) => !s.is_empty(),
+            }
+        }
+        other => render::is_truthy(Some(other)),
+    }
+}
+
+/// `each:` → `[{key, value}]` (keys of lists are strings, as `Object.entries` gives them).
+fn each_items(engine: &Engine, each: &Value, ctx: &Map<String, Value>) -> Result<Vec<Value>, ActionError> {
+    let resolved = match each {
+        Value::String(s) => {
+            let c = render::to_value(&Value::Object(ctx.clone()));
+            match engine.render_value(s, &c) {
+                Ok(v) => v,
+                Err(_) => Some(Value::String(s.clone())),
+            }
+        }
+        other => Some(other.clone()),
+    };
+    let raw = || each.as_str().map(str::to_string).unwrap_or_else(|| each.to_string());
+    match resolved {
+        None => Err(ActionError::new(format!("invalid value on the `each` parameter: \"{}\" cannot be resolved to a value", raw()))),
+        Some(Value::Array(items)) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| json!({"key": i.to_string(), "value": v}))
+            .collect()),
+        Some(Value::Object(map)) => Ok(map.into_iter().map(|(k, v)| json!({"key": k, "value": v})).collect()),
+        Some(_) => Err(ActionError::new(format!("invalid value on the `each` parameter: \"{}\" must resolve to an array or object", raw()))),
+    }
+}
+
+/// Validates a rendered input against the action's JSON Schema.
+fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), String> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<HashMap<&'static str, jsonschema::Validator>> = Default::default();
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(action.id()) {
+            let v = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft7)
+                .build(&action.input_schema())
+                .map_err(|e| format!("golden's schema for {} does not compile: {e}", action.id()))?;
+            cache.insert(action.id(), v);
+        }
+        let v = &cache[action.id()];
+        let doc = Value::Object(input.clone());
+        let errors: Vec<String> = v
+            .iter_errors(&doc)
+            .map(|e| {
+                let p = e.instance_path().to_string();
+                if p.is_empty() { e.to_string() } else { format!("{p}: {e}") }
+            })
+            .collect();
+        if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
+    })
+}
+
+/// Replaces every secret value that appears in a rendered input by `***`.
+pub fn mask(value: &Value, secrets: &Map<String, Value>) -> Value {
+    let needles: Vec<&str> = secrets.values().filter_map(Value::as_str).filter(|s| !s.is_empty()).collect();
+    if needles.is_empty() {
+        return value.clone();
+    }
+    fn walk(v: &Value, needles: &[&str]) -> Value {
+        match v {
+            Value::String(s) => {
+                let mut out = s.clone();
+                for n in needles {
+                    out = out.replace(n, "***");
+                }
+                Value::String(out)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(|i| walk(i, needles)).collect()),
+            Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), walk(v, needles))).collect()),
+            other => other.clone(),
+        }
+    }
+    walk(value, &needles)
+}
+
+/// Renders `spec.output` and drops `links`/`text` items whose `if` is falsy.
+fn render_output(engine: &Engine, output: &Value, ctx: &Map<String, Value>) -> Value {
+    if output.is_null() {
+        return Value::Object(Map::new());
+    }
+    let c = render::to_value(&Value::Object(ctx.clone()));
+    let mut rendered = engine.render_tree(output, &c).unwrap_or(Value::Object(Map::new()));
+    for key in ["links", "text"] {
+        let (Some(Value::Array(raw)), Some(Value::Array(items))) = (output.get(key), rendered.get_mut(key)) else { continue };
+        let keep: Vec<bool> = raw
+            .iter()
+            .map(|item| match item.get("if") {
+                None => true,
+                Some(cond) => condition_holds(engine, cond, ctx),
+            })
+            .collect();
+        let mut i = 0;
+        items.retain(|_| {
+            let k = keep.get(i).copied().unwrap_or(true);
+            i += 1;
+            k
+        });
+        for item in items.iter_mut() {
+            if let Some(m) = item.as_object_mut() {
+                m.remove("if");
+            }
+        }
+    }
+    rendered
+}

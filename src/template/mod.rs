@@ -1,0 +1,213 @@
+//! The Template: a `scaffolder.backstage.io/v1beta3` `kind: Template` entity loaded from disk.
+//!
+//! Owns reading `template.yaml` (multi-document, CRLF, BOM), picking the Template document,
+//! resolving the catalog's `$text`/`$json`/`$yaml` placeholders, checking the document against
+//! Backstage's own Template schema, and exposing typed steps and parameter pages. It never renders
+//! and never prompts.
+
+pub mod locate;
+mod placeholders;
+mod schema;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+pub use yaml::{Pos, Spans};
+
+/// A loaded, schema-checked template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// The `template.yaml` file, as given (used in messages).
+    pub path: PathBuf,
+    /// The directory relative fetch `url`s resolve from: the template file's real parent.
+    pub dir: PathBuf,
+    /// The file's text (after BOM removal), for diagnostics.
+    pub source: String,
+    /// The Template document as JSON, placeholders resolved.
+    pub entity: Value,
+    /// Source positions of the Template document's nodes.
+    pub spans: Spans,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`, `default` when absent.
+    pub namespace: String,
+    /// Parameter pages (a single object is one page).
+    pub pages: Vec<Value>,
+    /// The steps, with defaulted ids.
+    pub steps: Vec<Step>,
+    /// `spec.output` (links, text, ...), `Null` when absent.
+    pub output: Value,
+}
+
+/// One step of `spec.steps`.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// `id`, or `step-N` (1-based) when absent, as Backstage's router does.
+    pub id: String,
+    /// `name`, or the action id.
+    pub name: String,
+    pub action: String,
+    /// `input` (always an object; the schema check rejects anything else).
+    pub input: Map<String, Value>,
+    /// `if:` as written (string or boolean).
+    pub condition: Option<Value>,
+    /// `each:` as written (expression string, list or object).
+    pub each: Option<Value>,
+    /// Position in `spec.steps`.
+    pub index: usize,
+}
+
+impl Template {
+    /// `template:<namespace>/<name>`, the ref `catalog:write` records.
+    pub fn entity_ref(&self) -> String {
+        format!("template:{}/{}", self.namespace, self.name)
+    }
+
+    /// `file:line:column` of the node at a JSON pointer into the Template document.
+    pub fn location(&self, pointer: &str) -> String {
+        match self.spans.value(pointer) {
+            Some(p) => format!("{}:{}:{}", self.path.display(), p.line, p.column),
+            None => self.path.display().to_string(),
+        }
+    }
+
+    /// `metadata.title`, else the name.
+    pub fn title(&self) -> &str {
+        self.entity.pointer("/metadata/title").and_then(Value::as_str).unwrap_or(&self.name)
+    }
+
+    /// `metadata.description`, else empty.
+    pub fn description(&self) -> &str {
+        self.entity.pointer("/metadata/description").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// Loads a template from a directory (holding `template.yaml` or `template.yml`) or a file.
+    pub fn load(path: &Path) -> Result<Template> {
+        let file = if path.is_dir() {
+            ["template.yaml", "template.yml"]
+                .iter()
+                .map(|n| path.join(n))
+                .find(|p| p.is_file())
+                .ok_or_else(|| {
+                    Error::template(format!("`{}` has no template.yaml", path.display()))
+                        .hint("pass a directory holding template.yaml, or the file itself")
+                })?
+        } else {
+            path.to_path_buf()
+        };
+        let bytes = std::fs::read(&file).map_err(|e| Error::io("cannot read", &file, e))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::template(format!("`{}` is not UTF-8 text", file.display())))?;
+        let real = std::fs::canonicalize(&file).map_err(|e| Error::io("cannot resolve", &file, e))?;
+        let dir = real.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        Self::from_source(&file, &dir, text)
+    }
+
+    /// Builds a template from its text; `dir` is where relative references resolve.
+    pub fn from_source(file: &Path, dir: &Path, text: String) -> Result<Template> {
+        let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+        let docs = yaml::parse_documents(&text).map_err(|e| {
+            Error::template(format!("invalid YAML: {}", e.message))
+                .at(format!("{}:{}:{}", file.display(), e.pos.line, e.pos.column))
+                .hint("quote values that contain `: ` or start with `{`, e.g. `key: '${{ a }}: ${{ b }}'`")
+        })?;
+        let doc = docs
+            .into_iter()
+            .find(|d| d.value.get("kind").and_then(Value::as_str) == Some("Template"))
+            .ok_or_else(|| {
+                Error::template(format!("`{}` holds no `kind: Template` document", file.display()))
+            })?;
+        let mut entity = doc.value;
+        placeholders::resolve(&mut entity, dir).map_err(|e| e.at(file.display().to_string()))?;
+        let mut template = Template {
+            path: file.to_path_buf(),
+            dir: dir.to_path_buf(),
+            source: text,
+            entity,
+            spans: doc.spans,
+            name: String::new(),
+            namespace: "default".into(),
+            pages: Vec::new(),
+            steps: Vec::new(),
+            output: Value::Null,
+        };
+        schema::check(&template)?;
+        template.fill();
+        Ok(template)
+    }
+
+    fn fill(&mut self) {
+        let e = &self.entity;
+        self.name = e.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
+        if let Some(ns) = e.pointer("/metadata/namespace").and_then(Value::as_str) {
+            self.namespace = ns.to_string();
+        }
+        self.pages = match e.pointer("/spec/parameters") {
+            Some(Value::Array(pages)) => pages.clone(),
+            Some(page @ Value::Object(_)) => vec![page.clone()],
+            _ => Vec::new(),
+        };
+        self.output = e.pointer("/spec/output").cloned().unwrap_or(Value::Null);
+        let steps = e.pointer("/spec/steps").and_then(Value::as_array).cloned().unwrap_or_default();
+        self.steps = steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let action = s.get("action").and_then(Value::as_str).unwrap_or_default().to_string();
+                Step {
+                    id: s.get("id").and_then(Value::as_str).map(str::to_string).unwrap_or(format!("step-{}", i + 1)),
+                    name: s.get("name").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| action.clone()),
+                    action,
+                    input: s.get("input").and_then(Value::as_object).cloned().unwrap_or_default(),
+                    condition: s.get("if").cloned(),
+                    each: s.get("each").cloned(),
+                    index: i,
+                }
+            })
+            .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Template> {
+        Template::from_source(Path::new("t.yaml"), Path::new("."), text.to_string())
+    }
+
+    const MINIMAL: &str = "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: demo\nspec:\n  type: service\n  steps:\n    - action: debug:log\n      input: { message: hi }\n";
+
+    #[test]
+    fn loads_minimal_and_defaults_ids() {
+        let t = load(MINIMAL).unwrap();
+        assert_eq!(t.name, "demo");
+        assert_eq!(t.steps[0].id, "step-1");
+        assert_eq!(t.steps[0].name, "debug:log");
+        assert_eq!(t.entity_ref(), "template:default/demo");
+    }
+
+    #[test]
+    fn crlf_bom_and_multi_document() {
+        let text = format!("\u{feff}kind: Location\n---\n{}", MINIMAL).replace('\n', "\r\n");
+        let t = load(&text).unwrap();
+        assert_eq!(t.name, "demo");
+    }
+
+    #[test]
+    fn step_input_must_be_an_object() {
+        let bad = MINIMAL.replace("input: { message: hi }", "input: ${{ parameters.x }}");
+        let e = load(&bad).unwrap_err();
+        assert_eq!(e.kind, crate::error::Kind::Template);
+        assert!(e.to_string().contains("/spec/steps/0/input"), "{e}");
+    }
+
+    #[test]
+    fn yaml_errors_name_the_line() {
+        let e = load("kind: Template\nspec:\n  x: ${{ a }}: ${{ b }}\n").unwrap_err();
+        assert!(e.to_string().starts_with("t.yaml:3:"), "{e}");
+    }
+}

@@ -1,0 +1,296 @@
+//! Values: the parameters, secrets and user a run gets, from `--values` files, `--set`, the
+//! environment and schema defaults, checked against every parameter page's JSON Schema (draft 7,
+//! as Backstage's form and backend use) before any step runs. Every problem is reported at once.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::render::{self, Engine};
+use crate::template::Template;
+
+/// The complete inputs of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Values {
+    /// `parameters.*`.
+    pub parameters: Map<String, Value>,
+    /// `secrets.*` (never printed, never saved).
+    pub secrets: Map<String, Value>,
+    /// `user` (`{ref, entity}`), `{}` when not given.
+    pub user: Value,
+}
+
+/// Where values come from, in increasing precedence after schema defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// `--values FILE` (YAML or JSON), later files win.
+    pub files: Vec<PathBuf>,
+    /// `GOLDEN_VALUE_<NAME>=value` pairs (name as written in the variable).
+    pub env: Vec<(String, String)>,
+    /// `--set key=value`, later wins.
+    pub set: Vec<String>,
+    /// `--secrets FILE`.
+    pub secrets: Option<PathBuf>,
+    /// `--user FILE`.
+    pub user: Option<PathBuf>,
+}
+
+/// Reads a YAML or JSON file holding an object.
+pub fn read_object(path: &Path, what: &str) -> Result<Map<String, Value>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::usage(format!("cannot read {what} file `{}`: {e}", path.display())))?;
+    let v = crate::template::yaml::parse_value(text.trim_start_matches('\u{feff}')).map_err(|e| {
+        Error::usage(format!("{what} file is not valid YAML or JSON: {}", e.message))
+            .at(format!("{}:{}:{}", path.display(), e.pos.line, e.pos.column))
+    })?;
+    match v {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(Error::usage(format!("{what} file `{}` must hold a mapping of names to values", path.display()))),
+    }
+}
+
+/// The schema of property `name` on any page.
+pub fn property_schema<'a>(template: &'a Template, name: &str) -> Option<&'a Value> {
+    template.pages.iter().find_map(|p| p.pointer(&format!("/properties/{}", name.replace('~', "~0").replace('/', "~1"))))
+}
+
+/// Parses a `--set` value according to the schema's type.
+pub fn typed(schema: Option<&Value>, raw: &str) -> std::result::Result<Value, String> {
+    let ty = schema.and_then(|s| s.get("type")).and_then(Value::as_str).unwrap_or("");
+    match ty {
+        "integer" => raw.trim().parse::<i64>().map(Value::from).map_err(|_| format!("`{raw}` is not an integer")),
+        "number" => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(|f| if f.fract() == 0.0 && f.abs() < 9e15 { Some(Value::from(f as i64)) } else { serde_json::Number::from_f64(f).map(Value::Number) })
+            .ok_or_else(|| format!("`{raw}` is not a number")),
+        "boolean" => match raw.trim() {
+            "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "n" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{raw}` is not a boolean (use true or false)")),
+        },
+        "array" => {
+            if raw.trim_start().starts_with('[') {
+                serde_json::from_str(raw).map_err(|e| format!("`{raw}` is not a JSON list: {e}"))
+            } else if raw.is_empty() {
+                Ok(Value::Array(Vec::new()))
+            } else {
+                let item_ty = schema.and_then(|s| s.pointer("/items"));
+                raw.split(',').map(|p| typed(item_ty, p.trim())).collect::<std::result::Result<Vec<_>, _>>().map(Value::Array)
+            }
+        }
+        "object" => serde_json::from_str(raw).map_err(|e| format!("`{raw}` is not a JSON object: {e}")),
+        "null" => Ok(Value::Null),
+        _ => Ok(Value::String(raw.to_string())),
+    }
+}
+
+/// Sets `a.b.c` in a map, creating objects on the way.
+fn set_dotted(map: &mut Map<String, Value>, key: &str, value: Value) {
+    let mut parts = key.split('.').peekable();
+    let mut cur = map;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            cur.insert(part.to_string(), value);
+            return;
+        }
+        let entry = cur.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        cur = entry.as_object_mut().expect("just made an object");
+    }
+}
+
+/// Fills in schema `default`s for properties that have no value (as Backstage's form does).
+pub fn apply_defaults(template: &Template, params: &mut Map<String, Value>) {
+    for page in &template.pages {
+        if let Some(props) = page.get("properties").and_then(Value::as_object) {
+            defaults_into(props, params);
+        }
+    }
+}
+
+fn defaults_into(props: &Map<String, Value>, target: &mut Map<String, Value>) {
+    for (name, schema) in props {
+        if !target.contains_key(name) {
+            if let Some(d) = schema.get("default") {
+                target.insert(name.clone(), d.clone());
+            }
+        }
+        if let (Some(nested), Some(Value::Object(obj))) = (schema.get("properties").and_then(Value::as_object), target.get_mut(name)) {
+            defaults_into(nested, obj);
+        }
+    }
+}
+
+/// Collects values from every source, without validating them.
+pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
+    let mut params = Map::new();
+    let mut problems = Vec::new();
+    for f in &sources.files {
+        for (k, v) in read_object(f, "values")? {
+            params.insert(k, v);
+        }
+    }
+    for (name, raw) in &sources.env {
+        let key = template
+            .pages
+            .iter()
+            .filter_map(|p| p.get("properties").and_then(Value::as_object))
+            .flat_map(|p| p.keys())
+            .find(|k| env_name(k) == *name)
+            .cloned()
+            .unwrap_or_else(|| name.clone());
+        match typed(property_schema(template, &key), raw) {
+            Ok(v) => {
+                params.insert(key, v);
+            }
+            Err(e) => problems.push(format!("GOLDEN_VALUE_{name}: {e}")),
+        }
+    }
+    for item in &sources.set {
+        let Some((key, raw)) = item.split_once('=') else {
+            problems.push(format!("`--set {item}` is not of the form key=value"));
+            continue;
+        };
+        let top = key.split('.').next().unwrap_or(key);
+        let schema = if key.contains('.') {
+            property_schema(template, top).and_then(|s| s.pointer(&format!("/properties/{}", key.split('.').skip(1).collect::<Vec<_>>().join("/properties/"))))
+        } else {
+            property_schema(template, key)
+        };
+        match typed(schema, raw) {
+            Ok(v) => set_dotted(&mut params, key, v),
+            Err(e) => problems.push(format!("--set {key}: {e}")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::values("some values could not be read").with_details(problems));
+    }
+    apply_defaults(template, &mut params);
+    let secrets = match &sources.secrets {
+        Some(p) => read_object(p, "secrets")?,
+        None => Map::new(),
+    };
+    let user = match &sources.user {
+        Some(p) => Value::Object(read_object(p, "user")?),
+        None => Value::Object(Map::new()),
+    };
+    Ok(Values { parameters: params, secrets, user })
+}
+
+/// `GOLDEN_VALUE_` suffix for a parameter name: upper case, non-alphanumerics as `_`.
+pub fn env_name(param: &str) -> String {
+    param.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+}
+
+/// Whether a page is shown: its `when` (if any) evaluated with `{parameters}`.
+pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) -> bool {
+    match page.get("when") {
+        None => true,
+        Some(cond) => {
+            let mut ctx = Map::new();
+            ctx.insert("parameters".into(), Value::Object(params.clone()));
+            crate::runner::condition_holds(engine, cond, &ctx)
+        }
+    }
+}
+
+/// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
+pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
+    let engine = Engine::workflow();
+    let snapshot = params.clone();
+    let (mut visible, mut hidden) = (Vec::new(), Vec::new());
+    for page in &template.pages {
+        let names: Vec<String> = page.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default();
+        if page_visible(&engine, page, &snapshot) { visible.extend(names) } else { hidden.extend(names) }
+    }
+    for name in hidden {
+        if !visible.contains(&name) {
+            params.remove(&name);
+        }
+    }
+}
+
+/// Validates the parameters against every visible page and the secrets against
+/// `spec.secrets.schema`; one error lists every problem.
+pub fn validate(template: &Template, values: &Values) -> Result<()> {
+    let engine = Engine::workflow();
+    let mut problems = Vec::new();
+    let doc = Value::Object(values.parameters.clone());
+    for (i, page) in template.pages.iter().enumerate() {
+        if !page_visible(&engine, page, &values.parameters) {
+            continue;
+        }
+        let validator = match jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(page) {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(Error::template(format!("parameter page {} is not a valid JSON Schema: {e}", i + 1))
+                    .at(template.location(&format!("/spec/parameters/{i}"))))
+            }
+        };
+        for err in validator.iter_errors(&doc) {
+            problems.push(describe(template, page, &err));
+        }
+    }
+    if let Some(schema) = template.entity.pointer("/spec/secrets/schema") {
+        if let Ok(v) = jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(schema) {
+            for err in v.iter_errors(&Value::Object(values.secrets.clone())) {
+                problems.push(format!("secrets{}: {err}", err.instance_path()));
+            }
+        }
+    }
+    problems.dedup();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::values(format!("{} problem{} with the values", problems.len(), if problems.len() == 1 { "" } else { "s" }))
+        .with_details(problems)
+        .hint("pass values with `--set name=value` or `--values FILE` (YAML or JSON)"))
+}
+
+fn describe(template: &Template, page: &Value, err: &jsonschema::ValidationError<'_>) -> String {
+    use jsonschema::error::ValidationErrorKind as K;
+    let path = err.instance_path().to_string();
+    let name = path.trim_start_matches('/').replace('/', ".");
+    match err.kind() {
+        K::Required { property } => {
+            let prop = property.as_str().unwrap_or_default().to_string();
+            let schema = page.pointer(&format!("/properties/{prop}"));
+            let full = if name.is_empty() { prop.clone() } else { format!("{name}.{prop}") };
+            let mut s = format!("`{full}` is required");
+            if let Some(t) = schema.and_then(|s| s.get("title")).and_then(Value::as_str) {
+                s.push_str(&format!(" ({t})"));
+            }
+            if let Some(d) = schema.and_then(|s| s.get("description")).and_then(Value::as_str) {
+                s.push_str(&format!(": {d}"));
+            }
+            if let Some(e) = schema.and_then(|s| s.get("enum")).and_then(Value::as_array) {
+                let opts: Vec<String> = e.iter().map(|v| v.to_string()).collect();
+                s.push_str(&format!("; one of {}", opts.join(", ")));
+            }
+            let example = schema.map(|s| example_for(s)).unwrap_or_else(|| "VALUE".into());
+            s.push_str(&format!("; pass `--set {full}={example}`"));
+            s
+        }
+        _ => {
+            let _ = template;
+            format!("`{}`: {err}", if name.is_empty() { "parameters".into() } else { name })
+        }
+    }
+}
+
+fn example_for(schema: &Value) -> String {
+    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+        return render::to_json(&render::to_value(first)).map(|v| match v { Value::String(s) => s, o => o.to_string() }).unwrap_or_default();
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("boolean") => "true".into(),
+        Some("integer") | Some("number") => "1".into(),
+        Some("array") => "a,b".into(),
+        _ => "VALUE".into(),
+    }
+}

@@ -1,0 +1,4 @@
+//! The one integration-test binary: CLI tests, the Backstage conformance cases, and friends.
+
+mod conformance;
+mod support;
