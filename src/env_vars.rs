@@ -8,3 +8,5 @@ pub const HOME: &str = "GOLDEN_HOME";
 pub const VALUE_PREFIX: &str = "GOLDEN_VALUE_";
 /// Set by CI systems: never prompt.
 pub const CI: &str = "CI";
+/// The config file (overridden by `--config`).
+pub const CONFIG: &str = "GOLDEN_CONFIG";

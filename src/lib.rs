@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod env_vars;
 pub mod error;
 pub mod output;

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::config::Config;
+
 /// The bundle of integrations a run uses.
 #[derive(Default)]
 pub struct Services {
@@ -11,4 +13,14 @@ pub struct Services {
     pub home: PathBuf,
     /// Publish to the local forge instead of GitHub.
     pub local: bool,
+    /// The loaded configuration file.
+    pub config: Config,
+}
+
+/// golden's data directory: `GOLDEN_HOME`, else `<data dir>/golden`.
+pub fn home() -> PathBuf {
+    match std::env::var(crate::env_vars::HOME) {
+        Ok(h) if !h.is_empty() => PathBuf::from(h),
+        _ => dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("golden"),
+    }
 }
