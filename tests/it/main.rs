@@ -2,4 +2,5 @@
 
 mod conformance;
 mod golden_path;
+mod new;
 mod support;
