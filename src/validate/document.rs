@@ -84,6 +84,9 @@ const TEXT_KEYS: &[&str] = &["title", "content", "icon", "default", "if"];
 pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) {
     for err in crate::template::schema::validator().iter_errors(&doc.entity) {
         let pointer = err.instance_path().to_string();
+        if pointer.is_empty() && matches!(err.kind(), jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }) {
+            continue; // reported key by key as `foreign-root-field` below
+        }
         let shown = if pointer.is_empty() { "/".to_string() } else { pointer.clone() };
         let hint = match err.kind() {
             jsonschema::error::ValidationErrorKind::Type { .. } if pointer.ends_with("/input") => {

@@ -5,7 +5,8 @@
 
 use std::collections::HashSet;
 
-use minijinja::machinery::{Instruction, Instructions};
+use minijinja::machinery::{CodeGenerator, Instruction, Instructions};
+use minijinja::syntax::SyntaxConfig;
 
 use crate::render::Engine;
 
@@ -90,21 +91,36 @@ pub struct SyntaxError {
     pub line: Option<usize>,
 }
 
-/// Compiles `source` with `engine` and lists what it uses.
-pub fn analyze(engine: &Engine, source: &str) -> Result<Analysis, SyntaxError> {
-    let normalized = normalize(source);
-    match engine.inspect(&normalized, |ins| scan(ins, &normalized)) {
-        Ok(a) => Ok(a),
-        Err(e) => {
-            // The engine may accept more than minijinja's own grammar.
-            if engine.parse(source).is_ok() {
-                Ok(Analysis::default())
-            } else {
-                let message = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
-                Err(SyntaxError { message, range: e.range(), line: e.line() })
-            }
-        }
+/// The delimiters Backstage uses (`{{ }}` variables in cookiecutter mode).
+fn syntax(cookiecutter: bool) -> SyntaxConfig {
+    use std::sync::OnceLock;
+    static PLAIN: OnceLock<SyntaxConfig> = OnceLock::new();
+    static COOKIECUTTER: OnceLock<SyntaxConfig> = OnceLock::new();
+    let cell = if cookiecutter { &COOKIECUTTER } else { &PLAIN };
+    cell.get_or_init(|| {
+        let mut b = SyntaxConfig::builder();
+        b.variable_delimiters(if cookiecutter { "{{" } else { "${{" }, "}}");
+        b.block_delimiters("{%", "%}").comment_delimiters("{#", "#}");
+        b.build().expect("valid delimiters")
+    })
+    .clone()
+}
+
+/// Checks `source` with the engine (which decides what Backstage's grammar accepts) and lists
+/// what it uses. Uses are read from minijinja's compilation of the text; where minijinja's grammar
+/// cannot read a text the engine accepts, no uses are reported.
+pub fn analyze(engine: &Engine, source: &str, cookiecutter: bool) -> Result<Analysis, SyntaxError> {
+    if let Err(e) = engine.parse(source) {
+        return Err(SyntaxError { message: e.message, range: None, line: e.line });
     }
+    let normalized = normalize(source);
+    let Ok(ast) = minijinja::machinery::parse(&normalized, "<template>", syntax(cookiecutter)) else {
+        return Ok(Analysis::default());
+    };
+    let mut g = CodeGenerator::new("<template>", &normalized);
+    g.compile_stmt(&ast);
+    let (instructions, _) = g.finish();
+    Ok(scan(&instructions, &normalized))
 }
 
 fn span_of(ins: &Instructions<'_>, idx: u32, len: usize) -> (usize, usize) {
@@ -247,7 +263,7 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<Kind> {
-        analyze(&Engine::workflow(), src).unwrap().uses.into_iter().map(|u| u.kind).collect()
+        analyze(&Engine::workflow(), src, false).unwrap().uses.into_iter().map(|u| u.kind).collect()
     }
 
     fn var(root: &str, path: &[&str]) -> Kind {
@@ -277,19 +293,25 @@ mod tests {
     }
 
     #[test]
-    fn strict_equality_is_accepted_and_positions_point_at_the_use() {
-        let src = "${{ parameters.kind === 'a' }}";
-        let a = analyze(&Engine::workflow(), src).unwrap();
+    fn strict_equality_is_accepted() {
+        // nunjucks has `===`; this needs the engine's nunjucks grammar
+        assert!(analyze(&Engine::workflow(), "${{ parameters.kind === 'a' }}", false).is_ok());
+    }
+
+    #[test]
+    fn positions_point_at_the_use() {
+        let src = "${{ parameters.kind == 'a' }}";
+        let a = analyze(&Engine::workflow(), src, false).unwrap();
         let u = &a.uses[0];
         assert_eq!(&src[u.start..u.end], "parameters.kind");
         let src = "x ${{ v | nope }}";
-        let a = analyze(&Engine::workflow(), src).unwrap();
+        let a = analyze(&Engine::workflow(), src, false).unwrap();
         let u = a.uses.iter().find(|u| matches!(u.kind, Kind::Filter(_))).unwrap();
         assert_eq!(&src[u.start..u.end], "nope");
     }
 
     #[test]
     fn syntax_errors_are_errors() {
-        assert!(analyze(&Engine::workflow(), "${{ a ? b : c }}").is_err());
+        assert!(analyze(&Engine::workflow(), "${{ a ? b : c }}", false).is_err());
     }
 }

@@ -139,7 +139,7 @@ fn file_name(checker: &Checker, doc: &Doc<'_>, flavor: Flavor, rel: &str, file: 
     if !expr::is_templated(rel, flavor == Flavor::Cookiecutter) {
         return;
     }
-    if let Err(e) = expr::analyze(checker.engine(flavor), rel) {
+    if let Err(e) = expr::analyze(checker.engine(flavor), rel, flavor == Flavor::Cookiecutter) {
         sink.push(
             Diagnostic::new("skeleton-syntax", file, format!("the file name `{rel}` does not parse: {}", e.message))
                 .hint("file and directory names are rendered too; fix the expression in the name"),
@@ -171,7 +171,7 @@ fn contents(checker: &Checker, doc: &Doc<'_>, step: &PlanStep, flavor: Flavor, r
     }
     let lines = Lines::new(&text);
     let mut diags = Vec::new();
-    match expr::analyze(checker.engine(flavor), &text) {
+    match expr::analyze(checker.engine(flavor), &text, flavor == Flavor::Cookiecutter) {
         Err(e) => {
             let span = match (&e.range, e.line) {
                 (Some(r), _) => Some(lines.span(r.start, r.end.max(r.start + 1))),

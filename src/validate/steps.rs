@@ -106,6 +106,25 @@ fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, point
     let Some(Some(validator)) = checker.input_validators.get(action) else { return };
     let original = Value::Object(input.clone());
     let literal = literal_part(&original).unwrap_or(Value::Object(Map::new()));
+    // unknown top-level inputs, whatever their value (templated ones are stripped below)
+    let schema = checker.registry.get(action).map(|a| a.input_schema()).unwrap_or_default();
+    let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+    if let (true, Some(props)) = (closed, schema.get("properties").and_then(Value::as_object)) {
+        for name in input.keys().filter(|k| !props.contains_key(*k)) {
+            let suggestion = props
+                .keys()
+                .map(|c| (strsim::jaro_winkler(c, name), c))
+                .filter(|(s, _)| *s > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, c)| format!("did you mean `{c}`?"));
+            sink.push(
+                Diagnostic::new("step-input-unknown", doc.path, format!("action `{action}` has no input `{name}`"))
+                    .at(doc.key_span(&format!("{pointer}/input/{}", super::locate::seg(name))))
+                    .label("unknown input")
+                    .hint(suggestion.unwrap_or_else(|| format!("`golden actions {action}` shows the action's inputs"))),
+            );
+        }
+    }
     for err in validator.iter_errors(&literal) {
         use jsonschema::error::ValidationErrorKind as K;
         let at = err.instance_path().to_string();
@@ -126,6 +145,7 @@ fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, point
                         .hint(format!("`golden actions {action}` shows the action's inputs")),
                 );
             }
+            K::AdditionalProperties { .. } if at.is_empty() => {}
             K::AdditionalProperties { unexpected } => {
                 let known: Vec<String> = checker
                     .registry

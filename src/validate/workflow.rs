@@ -86,7 +86,7 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
     if !expr::is_templated(s, false) {
         return;
     }
-    let analysis = match expr::analyze(&checker.workflow, s) {
+    let analysis = match expr::analyze(&checker.workflow, s, false) {
         Ok(a) => a,
         Err(e) => {
             let needle = e.range.as_ref().and_then(|r| s.get(r.clone())).filter(|t| !t.trim().is_empty()).unwrap_or("");
