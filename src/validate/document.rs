@@ -51,14 +51,56 @@ pub fn parse(path: &Path, text: &str, lines: &Lines, sink: &mut Sink) -> Option<
     }
 }
 
-/// Resolves the catalog's placeholders; false (with a finding) when one cannot be resolved.
+/// Resolves the catalog's placeholders one by one, so each failure points at its own place;
+/// false when one cannot be resolved.
 pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
-    match crate::template::placeholders::resolve(&mut doc.entity, &doc.dir) {
-        Ok(()) => true,
-        Err(e) => {
-            sink.push(Diagnostic::new("placeholder", doc.path, e.message).maybe_hint(e.hints.into_iter().next()));
-            false
+    let mut pointers = Vec::new();
+    find_placeholders(&doc.entity, String::new(), &mut pointers);
+    let mut ok = true;
+    for pointer in pointers {
+        let Some(slot) = doc.entity.pointer(&pointer).cloned() else { continue };
+        let mut resolved = slot.clone();
+        match crate::template::placeholders::resolve(&mut resolved, &doc.dir) {
+            Ok(()) => {
+                if let Some(target) = doc.entity.pointer_mut(&pointer) {
+                    *target = resolved;
+                }
+            }
+            Err(e) => {
+                ok = false;
+                let dir = format!("{}/", doc.dir.display());
+                let (key, target) = slot.as_object().and_then(|m| m.iter().next()).map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
+                sink.push(
+                    Diagnostic::new("placeholder", doc.path, e.message.replace(&dir, ""))
+                        .at(doc.value_span(&format!("{pointer}/{}", seg(&key))))
+                        .label(format!("`{key}` is resolved by the catalog before the scaffolder sees the template"))
+                        .hint(e.hints.into_iter().next().unwrap_or_else(|| {
+                            format!("the path `{}` is relative to the template file", target.as_str().unwrap_or_default())
+                        })),
+                );
+            }
         }
+    }
+    ok
+}
+
+fn find_placeholders(v: &Value, pointer: String, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            if map.len() == 1 && map.keys().all(|k| matches!(k.as_str(), "$text" | "$json" | "$yaml")) {
+                out.push(pointer);
+                return;
+            }
+            for (k, child) in map {
+                find_placeholders(child, format!("{pointer}/{}", seg(k)), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                find_placeholders(child, format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
     }
 }
 
