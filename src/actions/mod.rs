@@ -4,6 +4,7 @@
 mod binary;
 mod debug;
 mod fetch;
+mod fs;
 mod glob;
 pub mod schemas;
 mod source;
@@ -17,6 +18,7 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(debug::actions());
     v.push(Box::new(template::FetchTemplate));
     v.extend(fetch::actions());
+    v.extend(fs::actions());
     v
 }
 
