@@ -9,6 +9,7 @@ mod glob;
 pub mod schemas;
 mod source;
 mod template;
+pub mod yaml_out;
 
 use crate::runner::Action;
 
