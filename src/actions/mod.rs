@@ -2,10 +2,13 @@
 //! input schema (unknown input keys are rejected, as Backstage's zod schemas do).
 
 mod binary;
+mod catalog;
 mod debug;
 mod fetch;
 mod fs;
 mod glob;
+pub mod predict;
+mod publish;
 pub mod schemas;
 mod source;
 mod template;
@@ -20,6 +23,8 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.push(Box::new(template::FetchTemplate));
     v.extend(fetch::actions());
     v.extend(fs::actions());
+    v.extend(catalog::actions());
+    v.extend(publish::actions());
     v
 }
 
