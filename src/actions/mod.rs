@@ -37,3 +37,48 @@ pub fn opt_str<'a>(input: &'a serde_json::Map<String, serde_json::Value>, key: &
 pub fn opt_bool(input: &serde_json::Map<String, serde_json::Value>, key: &str, default: bool) -> bool {
     input.get(key).and_then(serde_json::Value::as_bool).unwrap_or(default)
 }
+
+/// Runs actions in unit tests with a throwaway context.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use serde_json::{Map, Value};
+
+    use crate::runner::{Action, ActionContext, ActionError, Outputs};
+    use crate::services::Services;
+
+    /// Runs `action` with `input` in `workspace`, templates read from `template_dir`.
+    pub fn run(
+        action: &dyn Action,
+        workspace: &Path,
+        template_dir: &Path,
+        input: Value,
+    ) -> (Result<Outputs, ActionError>, Vec<String>) {
+        run_with(action, workspace, template_dir, input, &Services::default(), true)
+    }
+
+    pub fn run_with(
+        action: &dyn Action,
+        workspace: &Path,
+        template_dir: &Path,
+        input: Value,
+        services: &Services,
+        dry_run: bool,
+    ) -> (Result<Outputs, ActionError>, Vec<String>) {
+        let secrets = Map::new();
+        let mut log = Vec::new();
+        let mut ctx = ActionContext {
+            workspace,
+            template_dir,
+            template_ref: "template:default/t",
+            step_id: "s",
+            dry_run,
+            secrets: &secrets,
+            services,
+            log: &mut log,
+        };
+        let r = action.run(&mut ctx, input.as_object().expect("input is an object"));
+        (r, log)
+    }
+}

@@ -406,3 +406,7 @@ pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<(
     f.write_all(data)
 }
 
+
+#[cfg(test)]
+#[path = "template_tests.rs"]
+mod tests;
