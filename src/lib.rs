@@ -9,6 +9,8 @@ pub mod commands;
 pub mod config;
 pub mod env_vars;
 pub mod error;
+pub mod git;
+pub mod github;
 pub mod output;
 pub mod render;
 pub mod runner;
