@@ -33,6 +33,8 @@ pub struct BranchCommit<'a> {
     pub delete: &'a [String],
     pub message: &'a str,
     pub author: &'a Author,
+    /// Replace the branch if it exists (otherwise a push that is not a fast-forward fails).
+    pub force: bool,
 }
 
 /// What a [`BranchCommit`] did.
@@ -210,7 +212,8 @@ impl Git for Git2 {
         let sig = signature(c.author)?;
         let refname = format!("refs/heads/{}", c.branch);
         let oid = repo.commit(Some(&refname), &sig, &sig, c.message, &tree, &[&parent]).map_err(|e| describe(&e))?;
-        push(&repo, url, &format!("+{refname}:{refname}"), token)?;
+        let plus = if c.force { "+" } else { "" };
+        push(&repo, url, &format!("{plus}{refname}:{refname}"), token)?;
         Ok(BranchCommitResult { base, commit: Some(oid.to_string()) })
     }
 
@@ -258,7 +261,7 @@ mod tests {
         std::fs::create_dir_all(&pr_src).unwrap();
         std::fs::write(pr_src.join("new.txt"), "new").unwrap();
         let del = vec!["b.txt".to_string()];
-        let c = BranchCommit { base: None, branch: "feature", source: &pr_src, target_path: "a", delete: &del, message: "add", author: &author };
+        let c = BranchCommit { base: None, branch: "feature", source: &pr_src, target_path: "a", delete: &del, message: "add", author: &author, force: false };
         let res = Git2.push_branch(&url, None, &c).unwrap();
         assert_eq!(res.base, "main");
         let head = r.find_reference("refs/heads/feature").unwrap().peel_to_commit().unwrap();

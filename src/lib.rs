@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod env_vars;
 pub mod error;
+pub mod forge;
 pub mod git;
 pub mod github;
 pub mod output;

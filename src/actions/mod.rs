@@ -2,6 +2,7 @@
 //! input schema (unknown input keys are rejected, as Backstage's zod schemas do).
 
 mod debug;
+pub mod github;
 
 use crate::runner::Action;
 
@@ -9,6 +10,8 @@ use crate::runner::Action;
 pub fn all() -> Vec<Box<dyn Action>> {
     let mut v: Vec<Box<dyn Action>> = Vec::new();
     v.extend(debug::actions());
+    let fallback = github::fallback(&v);
+    v.extend(fallback);
     v
 }
 

@@ -26,6 +26,15 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Builds [`Client`]s with the default retry policy.
+pub struct Real;
+
+impl super::Connect for Real {
+    fn connect(&self, api_base_url: &str, token: &Secret) -> Result<Box<dyn Api>, String> {
+        Ok(Box::new(Client::new(api_base_url, token, RetryPolicy::default())?))
+    }
+}
+
 /// A GitHub REST client for one API base URL and token.
 pub struct Client {
     rt: tokio::runtime::Runtime,

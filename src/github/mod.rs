@@ -40,6 +40,11 @@ pub trait Api: Send + Sync {
     fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, ApiError>;
 }
 
+/// Builds a client for an API base URL and a token.
+pub trait Connect: Send + Sync {
+    fn connect(&self, api_base_url: &str, token: &crate::config::Secret) -> Result<Box<dyn Api>, String>;
+}
+
 /// A failed REST call: the HTTP status (none for a transport failure), GitHub's message and its
 /// `errors[].message` details.
 #[derive(Debug, Clone)]
