@@ -27,6 +27,20 @@ pub struct Services {
     pub git: Option<Arc<dyn Git>>,
     /// What publish actions created so far, one line each (named in failure reports).
     pub created: Mutex<Vec<String>>,
+    /// Repositories publish actions pushed a default branch to, in order (`golden new` clones
+    /// the first).
+    pub published: Mutex<Vec<Published>>,
+}
+
+/// A repository a step pushed to.
+#[derive(Clone)]
+pub struct Published {
+    /// `owner/repo`.
+    pub name: String,
+    /// The git URL (`https://…` or `file://…`).
+    pub remote_url: String,
+    /// The token that pushed, if any (to clone with).
+    pub token: Option<Secret>,
 }
 
 /// A GitHub client with the token it uses (the token also authenticates git pushes).
@@ -73,6 +87,13 @@ impl Services {
     pub fn note_created(&self, what: impl Into<String>) {
         if let Ok(mut c) = self.created.lock() {
             c.push(what.into());
+        }
+    }
+
+    /// Remembers a repository a step pushed to.
+    pub fn note_published(&self, p: Published) {
+        if let Ok(mut v) = self.published.lock() {
+            v.push(p);
         }
     }
 

@@ -1,6 +1,7 @@
 //! Command wiring: each command runs its pipeline (load, values, run, report) in order.
 
 pub mod new;
+pub mod publish;
 
 use crate::cli::Command;
 use crate::error::Result;
