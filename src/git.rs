@@ -53,8 +53,8 @@ pub trait Git: Send + Sync {
     fn push_new(&self, source: &Path, url: &str, branch: &str, message: &str, author: &Author, token: Option<&Secret>) -> Result<String, String>;
     /// Commits `c.source`'s files on top of the base branch and pushes them as `c.branch`.
     fn push_branch(&self, url: &str, token: Option<&Secret>, c: &BranchCommit<'_>) -> Result<BranchCommitResult, String>;
-    /// Clones `url` into `dir` (which must not exist or be empty).
-    fn clone_into(&self, url: &str, dir: &Path, token: Option<&Secret>) -> Result<(), String>;
+    /// Clones `url` into `dir` (which must not exist or be empty), checking out `branch`.
+    fn clone_into(&self, url: &str, branch: Option<&str>, dir: &Path, token: Option<&Secret>) -> Result<(), String>;
 }
 
 /// The git2 implementation.
@@ -217,12 +217,15 @@ impl Git for Git2 {
         Ok(BranchCommitResult { base, commit: Some(oid.to_string()) })
     }
 
-    fn clone_into(&self, url: &str, dir: &Path, token: Option<&Secret>) -> Result<(), String> {
+    fn clone_into(&self, url: &str, branch: Option<&str>, dir: &Path, token: Option<&Secret>) -> Result<(), String> {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
         let mut builder = git2::build::RepoBuilder::new();
         builder.fetch_options(fo);
+        if let Some(b) = branch {
+            builder.branch(b);
+        }
         let result = builder.clone(url, dir).map(|_| ()).map_err(|e| describe(&e));
         drop(builder);
         result
@@ -272,7 +275,7 @@ mod tests {
 
         r.set_head("refs/heads/main").unwrap();
         let out = dir.path().join("clone");
-        Git2.clone_into(&url, &out, None).unwrap();
+        Git2.clone_into(&url, None, &out, None).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a/b.txt")).unwrap(), "hello");
     }
 }

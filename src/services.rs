@@ -39,6 +39,8 @@ pub struct Published {
     pub name: String,
     /// The git URL (`https://…` or `file://…`).
     pub remote_url: String,
+    /// The branch pushed.
+    pub branch: String,
     /// The token that pushed, if any (to clone with).
     pub token: Option<Secret>,
 }

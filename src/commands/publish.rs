@@ -49,7 +49,11 @@ pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Regi
         if let Some(h) = &step.hint {
             e = e.hint(h.clone());
         }
-        e = e.detail(if ran.is_empty() { "no step had run before it".to_string() } else { format!("steps {} had run before it", ran.join(", ")) });
+        e = e.detail(match ran.len() {
+            0 => "no step had run before it".to_string(),
+            1 => format!("step {} had run before it", ran[0]),
+            _ => format!("steps {} had run before it", ran.join(", ")),
+        });
         if created.is_empty() {
             e = e.detail("nothing was created");
         } else {
@@ -86,7 +90,7 @@ fn checkout(args: &NewArgs, services: &Services, p: &Published, quiet: bool) {
         output::warn(&format!("not cloned: `{}` already exists; run `git clone {} <DIR>`", dir.display(), p.remote_url));
         return;
     }
-    match services.git().clone_into(&p.remote_url, &dir, p.token.as_ref()) {
+    match services.git().clone_into(&p.remote_url, Some(&p.branch), &dir, p.token.as_ref()) {
         Ok(()) if !quiet => eprintln!("cloned {} into {}", p.name, dir.display()),
         Ok(()) => {}
         Err(e) => output::warn(&format!("cannot clone {} into `{}`: {e}; run `git clone {}`", p.remote_url, dir.display(), p.remote_url)),

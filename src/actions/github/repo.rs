@@ -26,7 +26,7 @@ pub fn publish(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Resul
         let remote = forge::url(&path);
         let hash = ctx.services.git().push_new(&source, &remote, &branch, &message, &author(&i), None).map_err(|e| push_error(&url, &e))?;
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
-        ctx.services.note_published(Published { name: url.full_name(), remote_url: remote.clone(), token: None });
+        ctx.services.note_published(Published { name: url.full_name(), remote_url: remote.clone(), branch: branch.clone(), token: None });
         return Ok(outputs(&[("remoteUrl", remote), ("repoContentsUrl", forge::contents_url(&path, &branch)), ("commitHash", hash)]));
     }
     refuse_secrets(&i)?;
@@ -71,7 +71,7 @@ pub fn push(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<O
         }
         ctx.services.note_created(format!("branch {branch} of the local-forge repository {}", url.full_name()));
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
-        ctx.services.note_published(Published { name: url.full_name(), remote_url: remote.clone(), token: None });
+        ctx.services.note_published(Published { name: url.full_name(), remote_url: remote.clone(), branch: branch.clone(), token: None });
         return Ok(outputs(&[("remoteUrl", remote), ("repoContentsUrl", forge::contents_url(&path, &branch)), ("commitHash", hash)]));
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
@@ -270,7 +270,7 @@ fn push_and_protect(
         err
     })?;
     ctx.info(format!("pushed {hash} to {clone_url} ({branch})"));
-    ctx.services.note_published(Published { name: url.full_name(), remote_url: clone_url.to_string(), token: Some(gh.token.clone()) });
+    ctx.services.note_published(Published { name: url.full_name(), remote_url: clone_url.to_string(), branch: branch.to_string(), token: Some(gh.token.clone()) });
     if !i.bool("protectDefaultBranch", true) {
         return Ok(hash);
     }
