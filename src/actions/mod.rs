@@ -1,8 +1,14 @@
 //! The built-in actions, one file per family. Each action mirrors Backstage's inputs, outputs and
 //! input schema (unknown input keys are rejected, as Backstage's zod schemas do).
 
+mod binary;
 mod debug;
+mod fetch;
 pub mod github;
+mod glob;
+pub mod schemas;
+mod source;
+mod template;
 
 use crate::runner::Action;
 
@@ -10,6 +16,8 @@ use crate::runner::Action;
 pub fn all() -> Vec<Box<dyn Action>> {
     let mut v: Vec<Box<dyn Action>> = Vec::new();
     v.extend(debug::actions());
+    v.push(Box::new(template::FetchTemplate));
+    v.extend(fetch::actions());
     let fallback = github::fallback(&v);
     v.extend(fallback);
     v

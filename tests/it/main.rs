@@ -2,5 +2,7 @@
 
 mod conformance;
 mod fake_github;
+mod golden_path;
+mod new;
 mod publish;
 mod support;

@@ -115,9 +115,9 @@ pub(crate) fn author(input: &Input<'_>) -> crate::git::Author {
     }
 }
 
-/// Stand-ins for the GitHub actions whose registration (with Backstage's input schemas and
-/// dry-run predictions) is not in `actions::all()` yet: they accept any object input and run
-/// for real only. `all()` adds one only for an id nothing else registers.
+/// Stand-ins for the GitHub actions whose registration (with dry-run predictions) is not in
+/// `actions::all()` yet: Backstage's input schema where golden has it, real runs only. `all()`
+/// adds one only for an id nothing else registers.
 pub fn fallback(registered: &[Box<dyn crate::runner::Action>]) -> Vec<Box<dyn crate::runner::Action>> {
     IDS.iter()
         .filter(|id| !registered.iter().any(|a| a.id() == **id))
@@ -135,7 +135,12 @@ impl crate::runner::Action for Fallback {
         "GitHub publishing (input schema not registered yet)"
     }
     fn input_schema(&self) -> Value {
-        serde_json::json!({"type": "object"})
+        let s = crate::actions::schemas::input(self.0);
+        if s.get("properties").is_some() {
+            s
+        } else {
+            serde_json::json!({"type": "object"})
+        }
     }
     fn supports_dry_run(&self) -> bool {
         false
