@@ -406,3 +406,24 @@ fn a_later_failure_names_what_was_created() {
     assert!(err.contains("golden never overwrites a repository"), "{err}");
     assert!(!env.work().join("svc").exists(), "nothing is cloned after a failure");
 }
+
+/// The README's first command: the built-in golden path into the local forge, no token, no
+/// network.
+#[test]
+fn go_microservice_into_the_local_forge() {
+    let env = Env::new();
+    let values = crate::support::root().join("examples/go-microservice.yaml");
+    let values = values.to_str().unwrap();
+    let out = env.golden(None).args(["new", "go-microservice", "--local", "--no-input", "--values", values]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bare = forge_repo(&env, "acme", "demo");
+    let rendered = env.path().join("rendered");
+    env.golden(None)
+        .args(["new", "go-microservice", "--no-input", "--values", values, "--dry-run", "--output", rendered.to_str().unwrap()])
+        .assert()
+        .success();
+    let pushed = branch_files(&bare, "main");
+    assert!(pushed.contains_key("go.mod") && pushed.contains_key("catalog-info.yaml"), "{:?}", pushed.keys());
+    assert_eq!(pushed, dir_files(&rendered));
+    assert_eq!(dir_files(&env.work().join("demo")), pushed, "the clone holds the rendered service");
+}
