@@ -5,6 +5,7 @@
 //! Tokens never leave this module in a message: errors carry GitHub's own text and a hint.
 
 pub mod client;
+pub mod seal;
 
 use serde_json::Value;
 

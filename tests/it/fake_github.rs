@@ -37,6 +37,8 @@ struct State {
     /// Failures to answer first: (method, path, status, how many times).
     failures: Vec<(String, String, u16, u32)>,
     pulls: u64,
+    /// The key repositories seal Actions secrets with.
+    secret_key: Option<crypto_box::SecretKey>,
 }
 
 /// The fake server and its state.
@@ -59,7 +61,8 @@ impl FakeGithub {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let server = rt.block_on(MockServer::start());
         let root = tempfile::tempdir().unwrap();
-        let state = Arc::new(Mutex::new(State { token: token.into(), login: login.into(), ..Default::default() }));
+        let secret_key = Some(crypto_box::SecretKey::generate(&mut crypto_box::aead::OsRng));
+        let state = Arc::new(Mutex::new(State { token: token.into(), login: login.into(), secret_key, ..Default::default() }));
         state.lock().unwrap().accounts.insert(login.into(), "User".into());
         let responder = Responder { state: state.clone(), root: root.path().to_path_buf(), base: server.uri() };
         rt.block_on(Mock::given(wiremock::matchers::any()).respond_with(responder).mount(&server));
@@ -98,6 +101,13 @@ impl FakeGithub {
     /// Answers the next `times` calls of `method path` with `status`.
     pub fn fail(&self, method: &str, path: &str, status: u16, times: u32) {
         self.state.lock().unwrap().failures.push((method.into(), path.into(), status, times));
+    }
+
+    /// Opens a sealed Actions secret sent to the fake.
+    pub fn unseal(&self, encrypted_b64: &str) -> String {
+        let raw = base64::engine::general_purpose::STANDARD.decode(encrypted_b64).unwrap();
+        let s = self.state.lock().unwrap();
+        String::from_utf8(s.secret_key.as_ref().unwrap().unseal(&raw).unwrap()).unwrap()
     }
 
     /// Every REST call so far, in order.
@@ -200,6 +210,12 @@ impl Respond for Responder {
                 }
             }
             ("POST", ["repos", _, _, "actions", "variables"]) => ResponseTemplate::new(201).set_body_json(json!({})),
+            ("GET", ["repos", _, _, "actions", "secrets", "public-key"]) => {
+                let pk = s.secret_key.as_ref().unwrap().public_key();
+                let key = base64::engine::general_purpose::STANDARD.encode(pk.as_bytes());
+                ResponseTemplate::new(200).set_body_json(json!({"key_id": "568250167242549743", "key": key}))
+            }
+            ("PUT", ["repos", _, _, "actions", "secrets", _]) => ResponseTemplate::new(201).set_body_json(json!({})),
             ("POST", ["repos", _, _, "pulls", _, "requested_reviewers"]) => ResponseTemplate::new(201).set_body_json(json!({})),
             ("POST", ["repos", _, _, "issues", _, "assignees"]) => ResponseTemplate::new(201).set_body_json(json!({})),
             _ => gh_error(404, "Not Found"),

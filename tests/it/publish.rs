@@ -546,3 +546,35 @@ fn pull_request_webhook_and_dispatch_in_the_local_forge() {
     assert!(err.contains(&format!("{}/pull/1", url::Url::from_file_path(&bare).unwrap())), "{err}");
     assert!(err.contains("webhooks are not delivered"), "the forge says what it did not do: {err}");
 }
+
+#[test]
+fn variables_and_sealed_secrets() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &[]);
+    let t = template(
+        env.path(),
+        "        protectDefaultBranch: false\n        repoVariables:\n          REGION: eu-west-1\n        secrets:\n          API_KEY: ${{ secrets.apiKey }}",
+    );
+    let secrets = env.path().join("secrets.yaml");
+    std::fs::write(&secrets, "apiKey: s3cr3t-api-value\n").unwrap();
+    let config = env.config(&fake, TOKEN);
+    let out = env
+        .golden(Some(&config))
+        .args(["new", t.to_str().unwrap(), "--no-input", "--json", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"])
+        .args(["--secrets", secrets.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        fake.call_lines(),
+        ["GET /users/acme", "POST /orgs/acme/repos", "POST /repos/acme/svc/actions/variables", "GET /repos/acme/svc/actions/secrets/public-key", "PUT /repos/acme/svc/actions/secrets/API_KEY"]
+    );
+    let calls = fake.calls();
+    assert_eq!(body(&calls, "POST /repos/acme/svc/actions/variables"), &json!({"name": "REGION", "value": "eu-west-1"}));
+    let sealed = body(&calls, "PUT /repos/acme/svc/actions/secrets/API_KEY");
+    assert_eq!(sealed["key_id"], json!("568250167242549743"));
+    assert_eq!(fake.unseal(sealed["encrypted_value"].as_str().unwrap()), "s3cr3t-api-value");
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(!all.contains("s3cr3t-api-value") && !all.contains(TOKEN), "secrets and tokens are never printed: {all}");
+}

@@ -29,7 +29,6 @@ pub fn publish(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Resul
         ctx.services.note_published(Published { name: url.full_name(), remote_url: remote.clone(), branch: branch.clone(), token: None });
         return Ok(outputs(&[("remoteUrl", remote), ("repoContentsUrl", forge::contents_url(&path, &branch)), ("commitHash", hash)]));
     }
-    refuse_secrets(&i)?;
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
     let created = create_on_github(ctx, &i, &gh, &url, None, None)?;
     let clone_url = created.get("clone_url").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -48,7 +47,6 @@ pub fn create(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result
         record_settings(ctx, &path, &i)?;
         return Ok(outputs(&[("remoteUrl", forge::url(&path))]));
     }
-    refuse_secrets(&i)?;
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
     let created = create_on_github(ctx, &i, &gh, &url, i.opt_bool("autoInit"), i.nonempty("workflowAccess"))?;
     Ok(outputs(&[("remoteUrl", created.get("clone_url").and_then(Value::as_str).unwrap_or_default().to_string())]))
@@ -84,16 +82,6 @@ pub fn push(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<O
 
 fn outputs(pairs: &[(&str, String)]) -> Outputs {
     pairs.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect()
-}
-
-/// Actions secrets must be sealed with the repository's public key (libsodium `crypto_box_seal`),
-/// which golden does not do yet: refuse before creating anything rather than skip them.
-fn refuse_secrets(i: &Input<'_>) -> Result<(), ActionError> {
-    match i.value("secrets").and_then(Value::as_object) {
-        Some(m) if !m.is_empty() => Err(ActionError::new("the `secrets` input (GitHub Actions secrets) is not supported by golden yet; nothing was created")
-            .with_hint("remove `secrets` from the step and set the secrets with `gh secret set` after the run")),
-        _ => Ok(()),
-    }
 }
 
 fn push_error(url: &RepoUrl, e: &str) -> ActionError {
@@ -228,6 +216,17 @@ fn create_on_github(
     if let Some(vars) = i.value("repoVariables").and_then(Value::as_object) {
         for (name, value) in vars {
             call(gh, host, Method::Post, &format!("{repo_path}/actions/variables"), Some(&json!({"name": name, "value": value})), &format!("cannot set the Actions variable {name}"))?;
+        }
+    }
+    if let Some(secrets) = i.value("secrets").and_then(Value::as_object) {
+        let key = call(gh, host, Method::Get, &format!("{repo_path}/actions/secrets/public-key"), None, "cannot read the repository's public key for Actions secrets")?;
+        let key_id = key.get("key_id").cloned().unwrap_or(Value::Null);
+        let public_key = key.get("key").and_then(Value::as_str).unwrap_or_default();
+        for (name, value) in secrets {
+            let plain = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+            let sealed = crate::github::seal::seal(public_key, &plain).map_err(|e| ActionError::new(format!("cannot encrypt the Actions secret {name}: {e}")))?;
+            let body = json!({"encrypted_value": sealed, "key_id": key_id});
+            call(gh, host, Method::Put, &format!("{repo_path}/actions/secrets/{}", seg(name)), Some(&body), &format!("cannot set the Actions secret {name}"))?;
         }
     }
     if let Some(oidc) = i.value("oidcCustomization") {
