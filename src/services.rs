@@ -32,16 +32,20 @@ pub struct Services {
     pub published: Mutex<Vec<Published>>,
 }
 
-/// A repository a step pushed to.
-#[derive(Clone)]
+/// A repository a publish step pushed to (real run) or would push to (dry run).
+#[derive(Debug, Clone, Default)]
 pub struct Published {
     /// `owner/repo`.
     pub name: String,
     /// The git URL (`https://…` or `file://…`).
     pub remote_url: String,
+    /// `https://HOST/OWNER/REPO/blob/BRANCH` (or the forge's `file://…/REPO.git/blob/BRANCH`).
+    pub repo_contents_url: String,
     /// The branch pushed.
     pub branch: String,
-    /// The token that pushed, if any (to clone with).
+    /// The workspace folder whose files became the repository (`sourcePath` applied).
+    pub source_dir: PathBuf,
+    /// The token that pushed, if any (to clone with; `Debug` shows it as `***`).
     pub token: Option<Secret>,
 }
 
@@ -55,6 +59,10 @@ impl Services {
     /// A client for `host`: the step's `token` input if given, else the token lookup of
     /// `Config::github_token`; the API base URL from the config.
     pub fn github(&self, host: &str, token_input: Option<&str>) -> Result<GithubConnection, ActionError> {
+        if !host.eq_ignore_ascii_case("github.com") && self.config.github(host).is_none() {
+            return Err(ActionError::new(format!("No matching integration configuration for host {host}, please check your integrations config"))
+                .with_hint(format!("add `{host}` under `integrations.github` in golden's config file (with `apiBaseUrl` for GitHub Enterprise), or publish to the local forge with --local")));
+        }
         let token = match token_input.filter(|t| !t.is_empty()) {
             Some(t) => Secret(t.to_string()),
             None => self.config.github_token(host).ok_or_else(|| {

@@ -74,6 +74,10 @@ impl FakeGithub {
         format!("{}/api/v3", self.server.uri())
     }
 
+    pub fn add_user(&self, login: &str) {
+        self.state.lock().unwrap().accounts.insert(login.into(), "User".into());
+    }
+
     pub fn add_org(&self, org: &str, teams: &[&str]) {
         let mut s = self.state.lock().unwrap();
         s.accounts.insert(org.into(), "Organization".into());

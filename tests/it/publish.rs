@@ -238,6 +238,21 @@ fn user_owner_creates_for_the_authenticated_user() {
     let repo = git2::Repository::open_bare(fake.repo_path("jane", "tool")).unwrap();
     let head = repo.find_reference("refs/heads/main").unwrap().peel_to_commit().unwrap();
     assert_eq!((head.message().unwrap(), head.author().name().unwrap()), ("initial commit", "Scaffolder"));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_user_owner_other_than_the_token_user_is_warned_about() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_user("jane");
+    let t = template(env.path(), "        protectDefaultBranch: false");
+    let config = env.config(&fake, TOKEN);
+    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=tool", "--set", "owner=jane"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fake.call_lines(), ["GET /users/jane", "POST /user/repos"]);
+    assert!(fake.repo_path("octocat", "tool").is_dir());
+    assert!(stderr(&out).contains("warning: step `publish`: GitHub created the repository for the token's user octocat, not for jane"), "{}", stderr(&out));
 }
 
 #[test]
@@ -577,4 +592,28 @@ fn variables_and_sealed_secrets() {
     assert_eq!(fake.unseal(sealed["encrypted_value"].as_str().unwrap()), "s3cr3t-api-value");
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(!all.contains("s3cr3t-api-value") && !all.contains(TOKEN), "secrets and tokens are never printed: {all}");
+}
+
+#[test]
+fn a_misspelt_owner_and_an_unknown_host_are_explained() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    let t = template(env.path(), "");
+    let config = env.config(&fake, TOKEN);
+    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acmee"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("cannot look up the owner `acmee`: GitHub answered 404 Not Found to GET /users/acmee"), "{err}");
+    assert!(err.contains("check the owner and repository spelling"), "{err}");
+
+    let t2 = env.path().join("t2");
+    std::fs::create_dir_all(&t2).unwrap();
+    let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap().replace("repoUrl: github.com?", "repoUrl: ghe.example.com?");
+    std::fs::write(t2.join("template.yaml"), yaml).unwrap();
+    std::fs::create_dir_all(t2.join("skeleton")).unwrap();
+    let out = env.golden(Some(&config)).args(["new", t2.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("No matching integration configuration for host ghe.example.com"), "{err}");
+    assert_eq!(fake.call_lines(), ["GET /users/acmee"], "nothing reaches beyond the configured hosts");
 }

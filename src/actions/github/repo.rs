@@ -26,14 +26,21 @@ pub fn publish(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Resul
         let remote = forge::url(&path);
         let hash = ctx.services.git().push_new(&source, &remote, &branch, &message, &author(&i), None).map_err(|e| push_error(&url, &e))?;
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
-        ctx.services.note_published(Published { name: url.full_name(), remote_url: remote.clone(), branch: branch.clone(), token: None });
+        ctx.services.note_published(Published {
+            name: url.full_name(),
+            remote_url: remote.clone(),
+            repo_contents_url: forge::contents_url(&path, &branch),
+            branch: branch.clone(),
+            source_dir: source.clone(),
+            token: None,
+        });
         return Ok(outputs(&[("remoteUrl", remote), ("repoContentsUrl", forge::contents_url(&path, &branch)), ("commitHash", hash)]));
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
     let created = create_on_github(ctx, &i, &gh, &url, None, None)?;
     let clone_url = created.get("clone_url").and_then(Value::as_str).unwrap_or_default().to_string();
     let html_url = created.get("html_url").and_then(Value::as_str).unwrap_or_default().to_string();
-    let hash = push_and_protect(ctx, &i, &gh, &url, &clone_url, &source, &branch, &message)?;
+    let hash = push_and_protect(ctx, &i, &gh, &url, &clone_url, &html_url, &source, &branch, &message)?;
     Ok(outputs(&[("remoteUrl", clone_url), ("repoContentsUrl", format!("{html_url}/blob/{branch}")), ("commitHash", hash)]))
 }
 
@@ -69,14 +76,21 @@ pub fn push(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<O
         }
         ctx.services.note_created(format!("branch {branch} of the local-forge repository {}", url.full_name()));
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
-        ctx.services.note_published(Published { name: url.full_name(), remote_url: remote.clone(), branch: branch.clone(), token: None });
+        ctx.services.note_published(Published {
+            name: url.full_name(),
+            remote_url: remote.clone(),
+            repo_contents_url: forge::contents_url(&path, &branch),
+            branch: branch.clone(),
+            source_dir: source.clone(),
+            token: None,
+        });
         return Ok(outputs(&[("remoteUrl", remote), ("repoContentsUrl", forge::contents_url(&path, &branch)), ("commitHash", hash)]));
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
     let repo = call(&gh, &url.host, Method::Get, &format!("/repos/{}/{}", seg(&url.owner), seg(&url.repo)), None, &format!("cannot find the repository {}", url.full_name()))?;
     let clone_url = repo.get("clone_url").and_then(Value::as_str).unwrap_or_default().to_string();
     let html_url = repo.get("html_url").and_then(Value::as_str).unwrap_or_default().to_string();
-    let hash = push_and_protect(ctx, &i, &gh, &url, &clone_url, &source, &branch, &message)?;
+    let hash = push_and_protect(ctx, &i, &gh, &url, &clone_url, &html_url, &source, &branch, &message)?;
     Ok(outputs(&[("remoteUrl", clone_url), ("repoContentsUrl", format!("{html_url}/blob/{branch}")), ("commitHash", hash)]))
 }
 
@@ -182,6 +196,9 @@ fn create_on_github(
         }
     };
     let html = created.get("html_url").and_then(Value::as_str).unwrap_or_default();
+    if let Some(login) = created.pointer("/owner/login").and_then(Value::as_str).filter(|l| !l.eq_ignore_ascii_case(owner)) {
+        warn(ctx, format!("GitHub created the repository for the token's user {login}, not for {owner} (POST /user/repos always does, as in Backstage)"));
+    }
     ctx.services.note_created(format!("the GitHub repository {owner}/{repo} ({html})"));
     ctx.info(format!("created the {kind} repository {owner}/{repo}"));
 
@@ -257,6 +274,7 @@ fn push_and_protect(
     gh: &GithubConnection,
     url: &RepoUrl,
     clone_url: &str,
+    html_url: &str,
     source: &std::path::Path,
     branch: &str,
     message: &str,
@@ -269,7 +287,14 @@ fn push_and_protect(
         err
     })?;
     ctx.info(format!("pushed {hash} to {clone_url} ({branch})"));
-    ctx.services.note_published(Published { name: url.full_name(), remote_url: clone_url.to_string(), branch: branch.to_string(), token: Some(gh.token.clone()) });
+    ctx.services.note_published(Published {
+        name: url.full_name(),
+        remote_url: clone_url.to_string(),
+        repo_contents_url: format!("{html_url}/blob/{branch}"),
+        branch: branch.to_string(),
+        source_dir: source.to_path_buf(),
+        token: Some(gh.token.clone()),
+    });
     if !i.bool("protectDefaultBranch", true) {
         return Ok(hash);
     }
