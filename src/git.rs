@@ -244,6 +244,13 @@ mod tests {
         std::fs::write(src.join("a/b.txt"), "hello").unwrap();
         std::fs::write(src.join(".gitignore"), "*.log\n").unwrap();
         std::fs::write(src.join("x.log"), "ignored").unwrap();
+        std::fs::write(src.join("run.sh"), "#!/bin/sh\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(src.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::os::unix::fs::symlink("a/b.txt", src.join("link")).unwrap();
+        }
         let bare = dir.path().join("r.git");
         Repository::init_bare(&bare).unwrap();
         let url = url::Url::from_file_path(&bare).unwrap().to_string();
@@ -258,6 +265,11 @@ mod tests {
         assert!(tree.get_path(Path::new("a/b.txt")).is_ok());
         assert!(tree.get_path(Path::new(".gitignore")).is_ok());
         assert!(tree.get_path(Path::new("x.log")).is_err());
+        #[cfg(unix)]
+        {
+            assert_eq!(tree.get_path(Path::new("run.sh")).unwrap().filemode(), 0o100755, "executable bits are kept");
+            assert_eq!(tree.get_path(Path::new("link")).unwrap().filemode(), 0o120000, "symlinks stay symlinks");
+        }
 
         // A branch on top, written under a target path, with a deletion.
         let pr_src = dir.path().join("pr");

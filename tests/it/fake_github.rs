@@ -37,6 +37,8 @@ struct State {
     /// Failures to answer first: (method, path, status, how many times).
     failures: Vec<(String, String, u16, u32)>,
     pulls: u64,
+    /// Repositories get a `pre-receive` hook that declines every push.
+    decline_pushes: bool,
     /// The key repositories seal Actions secrets with.
     secret_key: Option<crypto_box::SecretKey>,
 }
@@ -100,6 +102,11 @@ impl FakeGithub {
 
     fn create_bare(&self, owner: &str, name: &str) -> PathBuf {
         create_bare(self.root.path(), owner, name)
+    }
+
+    /// New repositories decline pushes (a server-side `pre-receive` hook).
+    pub fn decline_pushes(&self) {
+        self.state.lock().unwrap().decline_pushes = true;
     }
 
     /// Answers the next `times` calls of `method path` with `status`.
@@ -238,7 +245,13 @@ impl Responder {
                 "documentation_url": "https://docs.github.com/rest/repos/repos#create-an-organization-repository",
             }));
         }
-        create_bare(&self.root, owner, &name);
+        let path = create_bare(&self.root, owner, &name);
+        if s.decline_pushes {
+            use std::os::unix::fs::PermissionsExt;
+            let hook = path.join("hooks/pre-receive");
+            std::fs::write(&hook, "#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n").unwrap();
+            std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
         let json = repo_json(&self.base, owner, &name);
         s.repos.insert(full, json.clone());
         ResponseTemplate::new(201).set_body_json(json)

@@ -617,3 +617,20 @@ fn a_misspelt_owner_and_an_unknown_host_are_explained() {
     assert!(err.contains("No matching integration configuration for host ghe.example.com"), "{err}");
     assert_eq!(fake.call_lines(), ["GET /users/acmee"], "nothing reaches beyond the configured hosts");
 }
+
+#[test]
+fn a_push_the_server_declines_fails_the_step_and_names_the_new_repository() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &[]);
+    fake.decline_pushes();
+    let t = template(env.path(), "");
+    let config = env.config(&fake, TOKEN);
+    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("cannot push to acme/svc: the server rejected the push: refs/heads/main: pre-receive hook declined"), "{err}");
+    assert!(err.contains("already created: the GitHub repository acme/svc"), "{err}");
+    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"], "no branch protection after a failed push");
+    assert!(git2::Repository::open_bare(fake.repo_path("acme", "svc")).unwrap().is_empty().unwrap());
+}
