@@ -106,7 +106,10 @@ impl Env {
             .env("GOLDEN_HOME", self.home())
             .env_remove("GITHUB_TOKEN")
             .env_remove("GH_TOKEN")
-            .env("PATH", std::env::var("PATH").unwrap_or_default());
+            // No `gh` to ask for a token, no user git config: nothing reaches beyond 127.0.0.1.
+            .env("PATH", self.path().join("empty-path"))
+            .env("HOME", self.path().join("user-home"))
+            .env_remove("XDG_CONFIG_HOME");
         match config {
             Some(c) => cmd.env("GOLDEN_CONFIG", c),
             None => {
