@@ -76,6 +76,11 @@ impl FakeGithub {
         format!("{}/api/v3", self.server.uri())
     }
 
+    /// The token the fake accepts from now on.
+    pub fn set_token(&self, token: &str) {
+        self.state.lock().unwrap().token = token.into();
+    }
+
     pub fn add_user(&self, login: &str) {
         self.state.lock().unwrap().accounts.insert(login.into(), "User".into());
     }

@@ -11,8 +11,33 @@ use crate::support::golden;
 
 const TOKEN: &str = "ghp_test_token_1234";
 
-/// A template with a skeleton, publishing `OWNER/NAME` with every knob the tests check.
-fn template(dir: &Path, publish_input: &str) -> PathBuf {
+/// A recorded Backstage run (`tests/it/fixtures/backstage-github/NAME.json`): the action's
+/// input, the REST calls Backstage 4.3's GitHub module made against the fake, and whether it
+/// succeeded. `backstage_record.rs` regenerates them.
+pub fn fixture(name: &str) -> Value {
+    let p = crate::support::root().join("tests/it/fixtures/backstage-github").join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+}
+
+/// A call as the fixtures keep it (sealed secrets vary from run to run, so they are replaced).
+pub fn recorded(c: &crate::fake_github::Call) -> Value {
+    let mut body = c.body.clone();
+    if body.get("encrypted_value").is_some() {
+        body["encrypted_value"] = json!("<sealed>");
+    }
+    json!({"method": c.method, "path": c.path, "body": body})
+}
+
+/// golden made the same REST calls, in the same order and with the same bodies, as Backstage.
+fn assert_calls_match_backstage(fake: &FakeGithub, name: &str) {
+    let expected = fixture(name)["calls"].clone();
+    let actual = Value::Array(fake.calls().iter().map(recorded).collect());
+    assert_eq!(actual, expected, "golden's calls differ from Backstage's ({name}.json)");
+}
+
+/// A template with a skeleton and a step `publish` running `action` with `input` (YAML lines,
+/// indented by 8).
+fn template_with(dir: &Path, action: &str, input: &str) -> PathBuf {
     let t = dir.join("template");
     std::fs::create_dir_all(t.join("skeleton/src")).unwrap();
     std::fs::write(
@@ -39,10 +64,9 @@ spec:
           name: ${{{{ parameters.name }}}}
     - id: publish
       name: Publish
-      action: publish:github
+      action: {action}
       input:
-        repoUrl: github.com?owner=${{{{ parameters.owner }}}}&repo=${{{{ parameters.name }}}}
-{publish_input}
+{input}
   output:
     links:
       - title: Repository
@@ -59,21 +83,23 @@ spec:
     t
 }
 
-const ORG_INPUT: &str = r#"        description: The ${{ parameters.name }} service
-        repoVisibility: internal
-        access: acme/platform
-        topics: [Go, Backend]
-        collaborators:
-          - user: user:default/jane
-            access: push
-          - team: group:default/sre
-            access: maintain
-        requiredStatusCheckContexts: [build]
-        requiredApprovingReviewCount: 2
-        requireCodeOwnerReviews: true
-        gitCommitMessage: first commit
-        gitAuthorName: Golden Test
-        gitAuthorEmail: golden@example.com"#;
+/// `publish:github` of `OWNER/NAME` (from the parameters) with extra input lines.
+fn template(dir: &Path, publish_input: &str) -> PathBuf {
+    let input = format!("        repoUrl: github.com?owner=${{{{ parameters.owner }}}}&repo=${{{{ parameters.name }}}}\n{publish_input}");
+    template_with(dir, "publish:github", input.trim_end())
+}
+
+/// The template running a fixture's action with the fixture's input, as Backstage ran it.
+fn template_from(dir: &Path, name: &str) -> PathBuf {
+    let f = fixture(name);
+    let mut input = f["input"].clone();
+    // The sealed secret comes from the task secrets, so that masking is checked too.
+    if input.pointer("/secrets/API_KEY").is_some() {
+        input["secrets"]["API_KEY"] = json!("${{ secrets.apiKey }}");
+    }
+    let lines: Vec<String> = input.as_object().unwrap().iter().map(|(k, v)| format!("        {k}: {v}")).collect();
+    template_with(dir, f["action"].as_str().unwrap(), &lines.join("\n"))
+}
 
 struct Env {
     dir: tempfile::TempDir,
@@ -148,7 +174,7 @@ fn org_owner_creates_configures_pushes_and_protects() {
     let env = Env::new();
     let fake = FakeGithub::start(TOKEN, "octocat");
     fake.add_org("acme", &["platform", "sre"]);
-    let t = template(env.path(), ORG_INPUT);
+    let t = template_from(env.path(), "publish-org");
     let config = env.config(&fake, TOKEN);
     let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -168,6 +194,7 @@ fn org_owner_creates_configures_pushes_and_protects() {
             "PUT /repos/acme/svc/branches/main/protection",
         ]
     );
+    assert_calls_match_backstage(&fake, "publish-org");
     let calls = fake.calls();
     assert_eq!(
         body(&calls, "POST /orgs/acme/repos"),
@@ -220,7 +247,7 @@ fn org_owner_creates_configures_pushes_and_protects() {
 fn user_owner_creates_for_the_authenticated_user() {
     let env = Env::new();
     let fake = FakeGithub::start(TOKEN, "jane");
-    let t = template(env.path(), "        repoVisibility: internal\n        topics: [Tools]\n        protectDefaultBranch: false");
+    let t = template_from(env.path(), "publish-user");
     let config = env.config(&fake, TOKEN);
     let out = env
         .golden(Some(&config))
@@ -229,6 +256,7 @@ fn user_owner_creates_for_the_authenticated_user() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(fake.call_lines(), ["GET /users/jane", "POST /user/repos", "PUT /repos/jane/tool/topics"]);
+    assert_calls_match_backstage(&fake, "publish-user");
     let calls = fake.calls();
     let create = body(&calls, "POST /user/repos");
     assert_eq!(create["name"], json!("tool"));
@@ -264,7 +292,7 @@ fn an_existing_repository_is_an_error_and_left_alone() {
     let fake = FakeGithub::start(TOKEN, "octocat");
     fake.add_org("acme", &[]);
     fake.add_repo("acme", "svc");
-    let t = template(env.path(), "        topics: [x]");
+    let t = template_from(env.path(), "publish-existing");
     let config = env.config(&fake, TOKEN);
     let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -274,6 +302,7 @@ fn an_existing_repository_is_an_error_and_left_alone() {
     assert!(err.contains("name already exists on this account"), "GitHub's own words: {err}");
     assert!(err.contains("nothing was created"), "{err}");
     assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"]);
+    assert_calls_match_backstage(&fake, "publish-existing");
     let files = branch_files(&fake.repo_path("acme", "svc"), "main");
     assert_eq!(files.keys().collect::<Vec<_>>(), ["README.md"]);
     assert_eq!(files["README.md"], b"existing\n");
@@ -286,7 +315,7 @@ fn a_server_error_is_retried_then_succeeds() {
     let fake = FakeGithub::start(TOKEN, "octocat");
     fake.add_org("acme", &[]);
     fake.fail("POST", "/orgs/acme/repos", 500, 1);
-    let t = template(env.path(), "        protectDefaultBranch: false");
+    let t = template_from(env.path(), "publish-500");
     let config = env.config(&fake, TOKEN);
     let out = env
         .golden(Some(&config))
@@ -295,6 +324,7 @@ fn a_server_error_is_retried_then_succeeds() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos", "POST /orgs/acme/repos"]);
+    assert_calls_match_backstage(&fake, "publish-500");
     let calls = fake.calls();
     assert_eq!(calls[1].body, calls[2].body, "the retry sends the same request");
     assert!(!branch_files(&fake.repo_path("acme", "svc"), "main").is_empty());
@@ -306,7 +336,7 @@ fn a_refused_token_is_explained() {
     let env = Env::new();
     let fake = FakeGithub::start(TOKEN, "octocat");
     fake.add_org("acme", &[]);
-    let t = template(env.path(), "        topics: [x]");
+    let t = template_from(env.path(), "publish-401");
     let config = env.config(&fake, "ghp_wrong_token");
     let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -315,6 +345,7 @@ fn a_refused_token_is_explained() {
     assert!(err.contains("hint:") && err.contains("token for github.com was refused"), "{err}");
     assert!(!err.contains("ghp_wrong_token"), "the token is never printed: {err}");
     assert_eq!(fake.call_lines(), ["GET /users/acme"], "nothing is retried or created after a 401");
+    assert_calls_match_backstage(&fake, "publish-401");
 }
 
 #[test]
@@ -337,7 +368,7 @@ fn forge_repo(env: &Env, owner: &str, name: &str) -> PathBuf {
 #[test]
 fn local_forge_publishes_and_clones() {
     let env = Env::new();
-    let t = template(env.path(), ORG_INPUT);
+    let t = template_from(env.path(), "publish-org");
     let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let bare = forge_repo(&env, "acme", "svc");
@@ -366,7 +397,7 @@ fn local_forge_publishes_and_clones() {
 #[test]
 fn local_forge_user_owner_and_checkout_dir() {
     let env = Env::new();
-    let t = template(env.path(), "        topics: [Tools]");
+    let t = template_from(env.path(), "publish-user");
     let out = env
         .golden(None)
         .args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=tool", "--set", "owner=jane", "--checkout", "co"])
@@ -521,6 +552,10 @@ fn pull_request_webhook_and_dispatch_on_github() {
         &json!({"config": {"url": "https://ci.example.com/hook", "content_type": "json", "secret": "s3cr3t-hook", "insecure_ssl": "0"}, "events": ["push", "pull_request"], "active": true})
     );
     assert_eq!(body(&calls, "POST /repos/acme/svc/actions/workflows/ci.yaml/dispatches"), &json!({"ref": "main", "inputs": {"level": "1"}}));
+    // The webhook and dispatch calls are Backstage's, byte for byte.
+    let recorded_calls: Vec<Value> = calls.iter().map(recorded).collect();
+    assert_eq!(recorded_calls[4..5], fixture("webhook")["calls"].as_array().unwrap()[..]);
+    assert_eq!(recorded_calls[5..6], fixture("dispatch")["calls"].as_array().unwrap()[..]);
     // The branch holds main's files plus the rendered ones under targetPath, on top of main.
     let bare = fake.repo_path("acme", "svc");
     let rendered = env.rendered(&t, "svc", "acme");
@@ -570,10 +605,7 @@ fn variables_and_sealed_secrets() {
     let env = Env::new();
     let fake = FakeGithub::start(TOKEN, "octocat");
     fake.add_org("acme", &[]);
-    let t = template(
-        env.path(),
-        "        protectDefaultBranch: false\n        repoVariables:\n          REGION: eu-west-1\n        secrets:\n          API_KEY: ${{ secrets.apiKey }}",
-    );
+    let t = template_from(env.path(), "publish-secrets");
     let secrets = env.path().join("secrets.yaml");
     std::fs::write(&secrets, "apiKey: s3cr3t-api-value\n").unwrap();
     let config = env.config(&fake, TOKEN);
@@ -588,6 +620,7 @@ fn variables_and_sealed_secrets() {
         fake.call_lines(),
         ["GET /users/acme", "POST /orgs/acme/repos", "POST /repos/acme/svc/actions/variables", "GET /repos/acme/svc/actions/secrets/public-key", "PUT /repos/acme/svc/actions/secrets/API_KEY"]
     );
+    assert_calls_match_backstage(&fake, "publish-secrets");
     let calls = fake.calls();
     assert_eq!(body(&calls, "POST /repos/acme/svc/actions/variables"), &json!({"name": "REGION", "value": "eu-west-1"}));
     let sealed = body(&calls, "PUT /repos/acme/svc/actions/secrets/API_KEY");
