@@ -10,3 +10,6 @@ pub const VALUE_PREFIX: &str = "GOLDEN_VALUE_";
 pub const CI: &str = "CI";
 /// The config file (overridden by `--config`).
 pub const CONFIG: &str = "GOLDEN_CONFIG";
+/// GitHub tokens for github.com (after the config file's `integrations.github[].token`).
+pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
+pub const GH_TOKEN: &str = "GH_TOKEN";

@@ -3,6 +3,7 @@
 pub mod new;
 pub mod schema;
 pub mod validate;
+pub mod publish;
 
 use crate::cli::Command;
 use crate::error::Result;

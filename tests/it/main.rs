@@ -1,7 +1,10 @@
 //! The one integration-test binary: CLI tests, the Backstage conformance cases, and friends.
 
+mod backstage_record;
 mod conformance;
+mod fake_github;
 mod golden_path;
 mod new;
+mod publish;
 mod support;
 mod validate;
