@@ -10,3 +10,5 @@ pub const VALUE_PREFIX: &str = "GOLDEN_VALUE_";
 pub const CI: &str = "CI";
 /// The config file (overridden by `--config`).
 pub const CONFIG: &str = "GOLDEN_CONFIG";
+/// The Backstage token for the catalog (after the config file's `catalog.backstage.token`).
+pub const BACKSTAGE_TOKEN: &str = "BACKSTAGE_TOKEN";

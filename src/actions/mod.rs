@@ -9,6 +9,7 @@ use crate::runner::Action;
 pub fn all() -> Vec<Box<dyn Action>> {
     let mut v: Vec<Box<dyn Action>> = Vec::new();
     v.extend(debug::actions());
+    v.extend(crate::catalog::actions::actions());
     v
 }
 
