@@ -1,4 +1,6 @@
 //! The one integration-test binary: CLI tests, the Backstage conformance cases, and friends.
 
 mod conformance;
+mod golden_path;
+mod new;
 mod support;
