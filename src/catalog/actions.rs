@@ -73,16 +73,7 @@ impl Action for Register {
         "Registers entities from a catalog descriptor file in the software catalog (Backstage when configured, else golden's local catalog)"
     }
     fn input_schema(&self) -> Value {
-        let optional = json!({"type": "boolean", "description": "Permit the registered location to optionally exist. Default: false"});
-        json!({"anyOf": [
-            {"type": "object", "additionalProperties": false, "required": ["catalogInfoUrl"], "properties": {
-                "catalogInfoUrl": {"type": "string", "description": "An absolute URL pointing to the catalog info file location"},
-                "optional": optional.clone()}},
-            {"type": "object", "additionalProperties": false, "required": ["repoContentsUrl"], "properties": {
-                "repoContentsUrl": {"type": "string", "description": "An absolute URL pointing to the root of a repository directory tree"},
-                "catalogInfoPath": {"type": "string", "description": "A relative path from the repo root pointing to the catalog info file, defaults to /catalog-info.yaml"},
-                "optional": optional}}
-        ], "$schema": "http://json-schema.org/draft-07/schema#"})
+        crate::actions::schemas::input("catalog:register")
     }
     fn outputs(&self) -> &'static [&'static str] {
         &["entityRef", "catalogInfoUrl"]

@@ -44,10 +44,11 @@ CREATE INDEX IF NOT EXISTS relations_origin ON relations(origin);
 PRAGMA user_version = 1;
 ";
 
-/// The embedded catalog.
+/// The embedded catalog. The database file is created by the first registration; reading a
+/// catalog that does not exist yet finds nothing and creates nothing.
 pub struct Local {
     path: PathBuf,
-    conn: Connection,
+    conn: std::cell::OnceCell<Connection>,
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
@@ -56,36 +57,31 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
 }
 
 impl Local {
-    /// Opens (creating if needed) `catalog.db` in `home`.
+    /// The catalog `catalog.db` in `home` (golden's data directory).
     pub fn open(home: &Path) -> Result<Local> {
-        std::fs::create_dir_all(home).map_err(|e| Error::io("cannot create golden's data directory", home, e))?;
-        let path = home.join("catalog.db");
-        let conn = Connection::open(&path).map_err(|e| db_error(&path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| db_error(&path, e))?;
-        // Switching to WAL needs a moment alone with the file; it is persistent, so this only
-        // waits when several processes create the catalog at once.
-        let started = Instant::now();
-        loop {
-            match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
-                Ok(_) => break,
-                Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => std::thread::sleep(Duration::from_millis(20)),
-                Err(e) => return Err(db_error(&path, e)),
-            }
-        }
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;").map_err(|e| db_error(&path, e))?;
-        let local = Local { path, conn };
-        let version: i64 = local.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| db_error(&local.path, e))?;
-        if version < 1 {
-            let tx = Transaction::new_unchecked(&local.conn, TransactionBehavior::Immediate).map_err(|e| db_error(&local.path, e))?;
-            tx.execute_batch(SCHEMA).map_err(|e| db_error(&local.path, e))?;
-            tx.commit().map_err(|e| db_error(&local.path, e))?;
-        }
-        Ok(local)
+        Ok(Local { path: home.join("catalog.db"), conn: std::cell::OnceCell::new() })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The connection, opening (and with `create`, creating) the database first. `None` when
+    /// the file does not exist and `create` is false.
+    fn conn(&self, create: bool) -> Result<Option<&Connection>> {
+        if let Some(c) = self.conn.get() {
+            return Ok(Some(c));
+        }
+        if !create && !self.path.exists() {
+            return Ok(None);
+        }
+        let c = connect(&self.path)?;
+        Ok(Some(self.conn.get_or_init(|| c)))
+    }
+
+    fn writer(&self) -> Result<&Connection> {
+        Ok(self.conn(true)?.expect("created on demand"))
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
@@ -96,7 +92,7 @@ impl Local {
     /// by another location, replaces what the location held before.
     fn store(&self, location: &Location, entities: &[Processed]) -> Result<bool> {
         let err = |e| db_error(&self.path, e);
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(err)?;
+        let tx = Transaction::new_unchecked(self.writer()?, TransactionBehavior::Immediate).map_err(err)?;
         let existing: Option<i64> = tx
             .query_row("SELECT id FROM locations WHERE type = ?1 AND target = ?2", params![location.kind, location.target], |r| r.get(0))
             .optional()
@@ -149,11 +145,12 @@ impl Local {
     /// Every entity with its relations, by ref.
     fn load(&self, only: Option<&str>) -> Result<BTreeMap<String, Value>> {
         let mut out = BTreeMap::new();
+        let Some(conn) = self.conn(false)? else { return Ok(out) };
         let (sql_e, sql_r) = match only {
             Some(_) => ("SELECT ref, body FROM entities WHERE ref = ?1", "SELECT source, type, target FROM relations WHERE source = ?1"),
             None => ("SELECT ref, body FROM entities WHERE ?1 IS NULL", "SELECT source, type, target FROM relations WHERE ?1 IS NULL"),
         };
-        let mut stmt = self.conn.prepare(sql_e).map_err(|e| self.err(e))?;
+        let mut stmt = conn.prepare(sql_e).map_err(|e| self.err(e))?;
         let rows = stmt.query_map(params![only], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(|e| self.err(e))?;
         for row in rows {
             let (r, body) = row.map_err(|e| self.err(e))?;
@@ -161,7 +158,7 @@ impl Local {
             out.insert(r, value);
         }
         let mut rels: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-        let mut stmt = self.conn.prepare(sql_r).map_err(|e| self.err(e))?;
+        let mut stmt = conn.prepare(sql_r).map_err(|e| self.err(e))?;
         let rows = stmt.query_map(params![only], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))).map_err(|e| self.err(e))?;
         for row in rows {
             let (source, kind, target) = row.map_err(|e| self.err(e))?;
@@ -175,6 +172,33 @@ impl Local {
         }
         Ok(out)
     }
+}
+
+/// Opens the database in WAL mode with a busy timeout, creating the file and its tables if needed.
+fn connect(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create golden's data directory", dir, e))?;
+    }
+    let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| db_error(path, e))?;
+    // Switching to WAL needs a moment alone with the file; it is persistent, so this only
+    // waits when several processes create the catalog at once.
+    let started = Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => break,
+            Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(db_error(path, e)),
+        }
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;").map_err(|e| db_error(path, e))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| db_error(path, e))?;
+    if version < 1 {
+        let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate).map_err(|e| db_error(path, e))?;
+        tx.execute_batch(SCHEMA).map_err(|e| db_error(path, e))?;
+        tx.commit().map_err(|e| db_error(path, e))?;
+    }
+    Ok(conn)
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
@@ -206,7 +230,10 @@ impl Catalog for Local {
 
     fn unregister(&self, entity_ref: &str) -> Result<Unregistration> {
         let err = |e| db_error(&self.path, e);
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(err)?;
+        let Some(conn) = self.conn(false)? else {
+            return Err(Error::usage(format!("{entity_ref} is not in {}", self.describe())).hint("the local catalog is empty: `golden catalog register` adds to it"));
+        };
+        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(err)?;
         let found: Option<(i64, String, String)> = tx
             .query_row(
                 "SELECT l.id, l.type, l.target FROM entities e JOIN locations l ON l.id = e.location_id WHERE e.ref = ?1",
