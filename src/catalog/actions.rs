@@ -1,4 +1,4 @@
-//! `catalog:register` and `catalog:fetch` (SPEC §5.13, §5.14) against the configured catalog:
+//! The real `catalog:register` and `catalog:fetch` (SPEC §5.13, §5.14) against the configured catalog:
 //! Backstage when `catalog.backstage.baseUrl` is set, else golden's local catalog. Inputs,
 //! outputs and error messages follow Backstage's handlers; one deliberate difference: a location
 //! that is already registered (Backstage's 409) is not a failure, so re-running a template is
@@ -9,9 +9,10 @@ use serde_json::{json, Map, Value};
 use super::Catalog;
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
 
-/// The two catalog actions.
+/// `catalog:fetch`. (`catalog:register` is declared in `actions/catalog.rs`, with its dry-run
+/// prediction; its real run is [`run_register`].)
 pub fn actions() -> Vec<Box<dyn Action>> {
-    vec![Box::new(Register), Box::new(Fetch)]
+    vec![Box::new(Fetch)]
 }
 
 /// The catalog the run's services point at.
@@ -63,31 +64,8 @@ fn integration_for(ctx: &ActionContext<'_>, url: &str) -> Option<bool> {
     (github || DEFAULT_INTEGRATION_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host))).then_some(github)
 }
 
-struct Register;
-
-impl Action for Register {
-    fn id(&self) -> &'static str {
-        "catalog:register"
-    }
-    fn description(&self) -> &'static str {
-        "Registers entities from a catalog descriptor file in the software catalog (Backstage when configured, else golden's local catalog)"
-    }
-    fn input_schema(&self) -> Value {
-        crate::actions::schemas::input("catalog:register")
-    }
-    fn outputs(&self) -> &'static [&'static str] {
-        &["entityRef", "catalogInfoUrl"]
-    }
-    fn supports_dry_run(&self) -> bool {
-        false
-    }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
-        run_register(ctx, input)
-    }
-}
-
-/// The real `catalog:register` (also what a dry-run prediction may hand over to when not
-/// dry-running).
+/// The real `catalog:register`: resolve the catalog file's URL, register it in the configured
+/// catalog, output `entityRef` (when the file holds entities) and `catalogInfoUrl`.
 pub fn run_register(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
     let optional = input.get("optional").and_then(Value::as_bool).unwrap_or(false);
     let catalog_info_url = match input.get("catalogInfoUrl").and_then(Value::as_str) {

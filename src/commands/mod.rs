@@ -2,6 +2,8 @@
 
 pub mod catalog;
 pub mod new;
+pub mod schema;
+pub mod validate;
 
 use crate::cli::Command;
 use crate::error::Result;
@@ -14,6 +16,8 @@ pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
         Command::List => list(),
         Command::Actions { id } => actions(id),
         Command::Catalog(args) => catalog::run(args, verbosity),
+        Command::Validate(args) => validate::run(args),
+        Command::Schema => schema::run(),
     }
 }
 

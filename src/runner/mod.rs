@@ -106,18 +106,10 @@ impl Runner<'_> {
                 duration: Duration::ZERO,
             };
             let unknown = self.registry.get(&step.action).is_none() && self.dry_run;
-            // Backstage's dry-run skips actions without dry-run support (after `if:`), giving
-            // them `{}` outputs.
-            let no_dry_run = self.dry_run && self.registry.get(&step.action).is_some_and(|a| !a.supports_dry_run());
             let skip = if unknown {
                 Some(format!("golden does not implement `{}`; skipped in dry-run", step.action))
             } else {
-                self.skip_reason(&engine, step, &base, failed.is_some()).or_else(|| {
-                    no_dry_run.then(|| {
-                        steps_ctx.insert(step.id.clone(), json!({ "output": {} }));
-                        format!("`{}` does not support dry-run (as in Backstage)", step.action)
-                    })
-                })
+                self.skip_reason(&engine, step, &base, failed.is_some())
             };
             if let Some(reason) = skip {
                 record.reason = Some(reason);

@@ -5,3 +5,4 @@ mod conformance;
 mod golden_path;
 mod new;
 mod support;
+mod validate;
