@@ -4,6 +4,7 @@
 //! `main.rs` only parses arguments and calls [`run`].
 
 pub mod actions;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;

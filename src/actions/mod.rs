@@ -28,6 +28,7 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(publish::actions());
     let fallback = github::fallback(&v);
     v.extend(fallback);
+    v.extend(crate::catalog::actions::actions());
     v
 }
 
