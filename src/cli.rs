@@ -87,9 +87,14 @@ pub struct NewArgs {
     /// Print the plan as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Never prompt (also when CI is set or stdin is not a terminal).
+    /// Never prompt (also when CI is set or stdin or stderr is not a terminal): missing values
+    /// are listed in one error.
     #[arg(long)]
     pub no_input: bool,
+    /// Write the collected values (never secrets or passwords) to FILE as JSON; feed it back with
+    /// --values to run again without questions.
+    #[arg(long, value_name = "FILE")]
+    pub save_values: Option<PathBuf>,
     /// Do not ask for confirmation before running.
     #[arg(long, short = 'y')]
     pub yes: bool,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod env_vars;
 pub mod error;
 pub mod output;
+pub mod prompt;
 pub mod render;
 pub mod runner;
 pub mod services;

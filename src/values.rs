@@ -126,8 +126,15 @@ fn defaults_into(props: &Map<String, Value>, target: &mut Map<String, Value>) {
     }
 }
 
-/// Collects values from every source, without validating them.
+/// Collects values from every source, fills schema defaults, and does not validate.
 pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
+    let mut values = read_sources(template, sources)?;
+    apply_defaults(template, &mut values.parameters);
+    Ok(values)
+}
+
+/// The values the sources give, without schema defaults (the prompts need to know what was given).
+pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
     let mut params = Map::new();
     let mut problems = Vec::new();
     for f in &sources.files {
@@ -141,7 +148,7 @@ pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
             .iter()
             .filter_map(|p| p.get("properties").and_then(Value::as_object))
             .flat_map(|p| p.keys())
-            .find(|k| env_name(k) == *name)
+            .find(|k| env_name(k) == *name || snake_env_name(k) == *name)
             .cloned()
             .unwrap_or_else(|| name.clone());
         match typed(property_schema(template, &key), raw) {
@@ -170,7 +177,6 @@ pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
     if !problems.is_empty() {
         return Err(Error::values("some values could not be read").with_details(problems));
     }
-    apply_defaults(template, &mut params);
     let secrets = match &sources.secrets {
         Some(p) => read_object(p, "secrets")?,
         None => Map::new(),
@@ -180,6 +186,20 @@ pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
         None => Value::Object(Map::new()),
     };
     Ok(Values { parameters: params, secrets, user })
+}
+
+/// `GOLDEN_VALUE_` suffix with camelCase split into words: `repoUrl` → `REPO_URL`.
+pub fn snake_env_name(param: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in param.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' });
+    }
+    out
 }
 
 /// `GOLDEN_VALUE_` suffix for a parameter name: upper case, non-alphanumerics as `_`.
