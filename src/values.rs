@@ -210,7 +210,15 @@ pub fn env_name(param: &str) -> String {
 /// Whether a page is shown: its `when` (if any) evaluated with `{parameters}`.
 pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) -> bool {
     match page.get("when") {
-        None => true,
+        None | Some(Value::Null) => true,
+        // Empty keeps the page; a bare expression (`parameters.x == 'y'`) is evaluated as if
+        // wrapped in `${{ }}` (scaffolder-common 2.4's `when`).
+        Some(Value::String(s)) if s.trim().is_empty() => true,
+        Some(Value::String(s)) if !s.contains("${{") => {
+            let mut ctx = Map::new();
+            ctx.insert("parameters".into(), Value::Object(params.clone()));
+            crate::runner::condition_holds(engine, &Value::String(format!("${{{{ {} }}}}", s.trim())), &ctx)
+        }
         Some(cond) => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));

@@ -1,4 +1,5 @@
 //! The one integration-test binary: CLI tests, the Backstage conformance cases, and friends.
 
 mod conformance;
+mod prompts;
 mod support;
