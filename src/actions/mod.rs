@@ -1,7 +1,13 @@
 //! The built-in actions, one file per family. Each action mirrors Backstage's inputs, outputs and
 //! input schema (unknown input keys are rejected, as Backstage's zod schemas do).
 
+mod binary;
 mod debug;
+mod fetch;
+mod glob;
+pub mod schemas;
+mod source;
+mod template;
 
 use crate::runner::Action;
 
@@ -9,6 +15,8 @@ use crate::runner::Action;
 pub fn all() -> Vec<Box<dyn Action>> {
     let mut v: Vec<Box<dyn Action>> = Vec::new();
     v.extend(debug::actions());
+    v.push(Box::new(template::FetchTemplate));
+    v.extend(fetch::actions());
     v
 }
 
