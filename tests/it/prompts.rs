@@ -508,3 +508,26 @@ fn env_values_and_set_are_not_asked() {
     let stdout: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(stdout["parameters"], json!({"name": "ledger", "needsDatabase": true, "dbEngine": "postgres", "dbSizeGb": 20}));
 }
+
+/// The built-in golden path, as a newcomer meets it: every question of go-microservice.
+#[test]
+fn go_microservice_prompts() {
+    let mut p = Pty::start(&["new", "go-microservice", "--dry-run", "--output", "out", "--json"], &[]);
+    let head = p.answer("Name", "Demo\r");
+    assert!(head.contains("Service (1/2)") && head.contains("Unique name of the service"), "{head}");
+    p.answer("does not match", "demo\r");
+    let owner = p.answer("Owner", "team-a\r");
+    assert!(owner.contains("no catalog is configured"), "{owner}");
+    p.answer("Description", "Demo service\r");
+    let repo = p.answer("Owner", "acme\r");
+    assert!(repo.contains("Repository (2/2)") && repo.contains("Host: github.com"), "the only allowed host is taken: {repo}");
+    p.answer("Repository ›", "demo\r");
+    let review = p.answer("Run the template with these values?", "y\r");
+    assert!(review.contains("group:default/team-a") && review.contains("github.com?owner=acme&repo=demo"), "{review}");
+    let (_, screen, json) = p.finish();
+    assert_eq!(
+        params(&json),
+        json!({"name": "demo", "owner": "group:default/team-a", "description": "Demo service", "repoUrl": "github.com?owner=acme&repo=demo"}),
+        "{screen}"
+    );
+}
