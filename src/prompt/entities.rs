@@ -29,7 +29,7 @@ pub fn configured() -> Result<Box<dyn EntitySource>, String> {
             let token = b.token.map(|t| t.0).or_else(|| std::env::var("BACKSTAGE_TOKEN").ok()).filter(|t| !t.is_empty());
             Ok(Box::new(Backstage { base_url: b.base_url.trim_end_matches('/').to_string(), token }))
         }
-        _ => Err("no catalog is configured (catalog.backstage.baseUrl)".into()),
+        _ => Err("no catalog is configured".into()),
     }
 }
 

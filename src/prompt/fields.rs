@@ -220,8 +220,24 @@ fn picker_spec(w: &Walker<'_>, field: &str, ui: &Ui) -> PickerSpec {
             if filters.is_empty() {
                 filters.push(Map::new());
             }
+            // The user's ownership refs: the user and the groups it is a member of.
+            let mut refs = vec![Value::String(user.clone())];
+            if field == "OwnedEntityPicker" {
+                let entity = w.user.get("entity").cloned().unwrap_or(Value::Null);
+                let member_of = entity.pointer("/spec/memberOf").and_then(Value::as_array).cloned().unwrap_or_default();
+                let rels = entity.get("relations").and_then(Value::as_array).cloned().unwrap_or_default();
+                let groups = member_of.iter().filter_map(Value::as_str).map(str::to_string).chain(
+                    rels.iter().filter(|r| r.get("type").and_then(Value::as_str) == Some("memberOf")).filter_map(|r| r.get("targetRef").and_then(Value::as_str).map(str::to_string)),
+                );
+                for g in groups {
+                    let full = Value::String(normalise(&g, Some("Group"), None));
+                    if !refs.contains(&full) {
+                        refs.push(full);
+                    }
+                }
+            }
             for f in &mut filters {
-                f.insert(key.into(), Value::String(user.clone()));
+                f.insert(key.into(), Value::Array(refs.clone()));
             }
         }
     }
@@ -248,7 +264,7 @@ fn lookup(w: &mut Walker<'_>, spec: &PickerSpec) -> Option<Vec<Value>> {
     let result = match w.source() {
         Ok(src) => src.entities(&spec.filters),
         Err(e) => {
-            w.notice_once(&format!("{e}; type entity refs such as group:default/team-a"));
+            w.notice_once(&format!("{e}: type entity refs such as group:default/team-a"));
             return None;
         }
     };
@@ -280,6 +296,15 @@ fn entity_picker(w: &mut Walker<'_>, field: &str, name: &str, prop: &Value, ui: 
             .collect();
         refs.sort_by(|a, b| a.1.cmp(&b.1));
         refs.dedup();
+        let auto = match field {
+            "EntityPicker" | "OwnedEntityPicker" => true,
+            "MyGroupsPicker" => required,
+            _ => false,
+        };
+        if auto && refs.len() == 1 {
+            w.p.notice(&format!("{}: {} (the only match)", super::schema::title(name, prop), refs[0].0));
+            return Ok(Some(Value::String(refs[0].0.clone())));
+        }
         let mut items: Vec<String> = refs.iter().map(|(_, l)| l.clone()).collect();
         if spec.arbitrary {
             items.push("type another entity ref…".into());
@@ -298,7 +323,11 @@ fn entity_picker(w: &mut Walker<'_>, field: &str, name: &str, prop: &Value, ui: 
     if raw.trim().is_empty() {
         return Ok(None);
     }
-    Ok(Some(Value::String(normalise(&raw, kind.as_deref(), ns.as_deref()))))
+    let full = normalise(&raw, kind.as_deref(), ns.as_deref());
+    if full != raw.trim() {
+        w.p.notice(&format!("{} → {full}", raw.trim()));
+    }
+    Ok(Some(Value::String(full)))
 }
 
 fn multi_entity_picker(w: &mut Walker<'_>, name: &str, prop: &Value, ui: &Ui, required: bool, current: Option<&Value>) -> Answer<Option<Value>> {

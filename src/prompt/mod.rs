@@ -228,3 +228,6 @@ use serde_json::Map;
 fn interrupted() -> Error {
     Error::new(Kind::Interrupted, "interrupted; nothing was run")
 }
+
+#[cfg(test)]
+mod tests;
