@@ -361,6 +361,7 @@ fn owner_picker_fed_by_a_catalog() {
         {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "payments"}},
         {"apiVersion": "backstage.io/v1alpha1", "kind": "User", "metadata": {"name": "jane"}},
         {"apiVersion": "backstage.io/v1alpha1", "kind": "System", "metadata": {"name": "ledger", "namespace": "finance"}},
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "System", "metadata": {"name": "billing"}},
         {"apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": {"name": "web"}}
     ]));
     let dir = tempfile::tempdir().unwrap();
@@ -376,7 +377,8 @@ fn owner_picker_fed_by_a_catalog() {
     p.send(ENTER);
     p.expect("System");
     let systems = p.expect("type another entity ref");
-    assert!(systems.contains("finance/ledger") && !systems.contains("payments"), "{systems}");
+    assert!(systems.contains("billing") && systems.contains("finance/ledger") && !systems.contains("payments"), "{systems}");
+    p.send(DOWN);
     p.send(ENTER);
     p.answer("Run the template with these values?", "y\r");
     let (code, screen, json) = p.finish();
