@@ -445,3 +445,13 @@ mod tests {
         assert_eq!(normalise("platform/web", Some("Component"), None), "component:platform/web");
     }
 }
+
+#[cfg(test)]
+mod oracle_checked {
+    /// `URLSearchParams` output from node (Backstage's RepoUrlPicker builds its query with it):
+    /// `owner=a+b%2Fc*%7E&repo=x.y-_%21`.
+    #[test]
+    fn query_encoding_matches_url_search_params() {
+        assert_eq!(super::repo_url("h", &[("owner", "a b/c*~".into()), ("repo", "x.y-_!".into())]), "h?owner=a+b%2Fc*%7E&repo=x.y-_%21");
+    }
+}
