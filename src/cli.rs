@@ -46,6 +46,39 @@ pub enum Command {
         /// An action id, e.g. `fetch:template`.
         id: Option<String>,
     },
+    /// Check templates before merging: YAML, schema, parameters, steps, expressions, skeletons.
+    #[command(after_help = VALIDATE_HELP)]
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of template.yaml, for editors (yaml-language-server).
+    Schema,
+}
+
+const VALIDATE_HELP: &str = "\
+PATH is a template file or a directory searched recursively for YAML files holding a
+`kind: Template` document (default: the current directory).
+
+Exit status: 0 no errors; 1 errors (or warnings with --deny-warnings); 2 golden could not run.
+
+Examples:
+  golden validate
+  golden validate templates/ --deny-warnings
+  golden validate --format github templates/     # annotations in a GitHub Actions job
+  golden validate --format sarif . > golden.sarif";
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Template files or directories (default: `.`).
+    pub paths: Vec<PathBuf>,
+    /// How to print the findings: human (rustc-style, on stderr), json, github (workflow
+    /// annotations) or sarif (2.1.0); the last three go to stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: crate::diagnostics::Format,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// golden's config file (its `actions:` list declares your Backstage's extra actions).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 const NEW_HELP: &str = "\

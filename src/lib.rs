@@ -7,6 +7,7 @@ pub mod actions;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod diagnostics;
 pub mod env_vars;
 pub mod error;
 pub mod output;
@@ -15,6 +16,7 @@ pub mod render;
 pub mod runner;
 pub mod services;
 pub mod template;
+pub mod validate;
 pub mod values;
 pub mod workspace;
 

@@ -15,6 +15,18 @@ pub struct Services {
     pub local: bool,
     /// The loaded configuration file.
     pub config: Config,
+    /// Repositories published so far in this run (real or predicted), so that `catalog:register`
+    /// can find the catalog file that was pushed.
+    pub published: std::sync::Mutex<Vec<Published>>,
+}
+
+/// A repository a publish step created (or, in a dry run, would create).
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// `https://HOST/OWNER/REPO/blob/BRANCH`.
+    pub repo_contents_url: String,
+    /// The workspace folder whose files became the repository (`sourcePath` applied).
+    pub source_dir: PathBuf,
 }
 
 /// golden's data directory: `GOLDEN_HOME`, else `<data dir>/golden`.

@@ -1,6 +1,8 @@
 //! Command wiring: each command runs its pipeline (load, values, run, report) in order.
 
 pub mod new;
+pub mod schema;
+pub mod validate;
 
 use crate::cli::Command;
 use crate::error::Result;
@@ -12,6 +14,8 @@ pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
         Command::New(args) => new::run(args, verbosity),
         Command::List => list(),
         Command::Actions { id } => actions(id),
+        Command::Validate(args) => validate::run(args),
+        Command::Schema => schema::run(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! [`Engine::skeleton`] for skeleton files and names. Nothing here touches the disk.
 
 mod filters;
+mod inspect;
 mod js;
 mod value;
 

@@ -6,8 +6,8 @@
 //! and never prompts.
 
 pub mod locate;
-mod placeholders;
-mod schema;
+pub(crate) mod placeholders;
+pub mod schema;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

@@ -5,3 +5,4 @@ mod golden_path;
 mod new;
 mod prompts;
 mod support;
+mod validate;
