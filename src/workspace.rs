@@ -10,7 +10,18 @@ use crate::error::{Error, Result};
 /// real path of the deepest existing ancestor, so symlinks cannot escape).
 pub fn safe_join(base: &Path, relative: &str) -> Result<PathBuf> {
     let base_real = std::fs::canonicalize(base).map_err(|e| Error::io("cannot resolve", base, e))?;
-    let mut joined = base_real.clone();
+    let joined = join_lexical(&base_real, relative)?;
+    let real = real_path(&joined);
+    if !real.starts_with(&base_real) {
+        return Err(outside(relative));
+    }
+    Ok(real)
+}
+
+/// Joins `relative` onto `base` without touching the disk (`..` and `.` resolved as text, an
+/// absolute `relative` replaces `base`, as `path.resolve` does) and refuses results outside `base`.
+pub fn join_lexical(base: &Path, relative: &str) -> Result<PathBuf> {
+    let mut joined = base.to_path_buf();
     for comp in Path::new(relative).components() {
         match comp {
             Component::Prefix(_) | Component::RootDir => joined = PathBuf::from("/"),
@@ -21,10 +32,33 @@ pub fn safe_join(base: &Path, relative: &str) -> Result<PathBuf> {
             Component::Normal(p) => joined.push(p),
         }
     }
-    // Resolve symlinks of the deepest existing ancestor.
-    let mut existing = joined.clone();
+    if !joined.starts_with(base) {
+        return Err(outside(relative));
+    }
+    Ok(joined)
+}
+
+/// Checks that `path` (existing or not) stays inside `root_real` once the symlinks of its deepest
+/// existing ancestor (the path itself included) are resolved. `root_real` must be a real path.
+pub fn check_within(root_real: &Path, path: &Path, shown: &str) -> Result<()> {
+    if real_path(path).starts_with(root_real) {
+        Ok(())
+    } else {
+        Err(outside(shown))
+    }
+}
+
+/// The real path of `path`: its deepest existing ancestor canonicalized, the rest appended. A
+/// dangling symlink is followed by hand (at most 40 levels, like the kernel), so a link to a
+/// missing file outside the workspace still counts as outside.
+fn real_path(path: &Path) -> PathBuf {
+    real_path_at(path, 0)
+}
+
+fn real_path_at(path: &Path, depth: usize) -> PathBuf {
+    let mut existing = path.to_path_buf();
     let mut rest = Vec::new();
-    while !existing.exists() && existing.symlink_metadata().is_err() {
+    while existing.symlink_metadata().is_err() {
         match existing.file_name() {
             Some(n) => rest.push(n.to_os_string()),
             None => break,
@@ -33,17 +67,26 @@ pub fn safe_join(base: &Path, relative: &str) -> Result<PathBuf> {
             break;
         }
     }
-    let mut real = std::fs::canonicalize(&existing).unwrap_or(existing);
+    let mut real = match std::fs::canonicalize(&existing) {
+        Ok(r) => r,
+        Err(_) => match std::fs::read_link(&existing) {
+            Ok(target) if depth < 40 => {
+                let parent = existing.parent().map(Path::to_path_buf).unwrap_or_default();
+                real_path_at(&parent.join(target), depth + 1)
+            }
+            // A loop of links, or something unreadable: treat it as outside.
+            _ => PathBuf::from("/"),
+        },
+    };
     for n in rest.iter().rev() {
         real.push(n);
     }
-    if !real.starts_with(&base_real) {
-        return Err(Error::step(format!(
-            "relative path `{relative}` is not allowed to refer to a directory outside its parent"
-        ))
-        .hint("paths in a template must stay inside the workspace: no `..`, absolute paths or symlinks pointing out"));
-    }
-    Ok(real)
+    real
+}
+
+fn outside(relative: &str) -> Error {
+    Error::step(format!("relative path `{relative}` is not allowed to refer to a directory outside its parent"))
+        .hint("paths in a template must stay inside the workspace: no `..`, absolute paths or symlinks pointing out")
 }
 
 #[cfg(test)]
@@ -62,6 +105,13 @@ mod tests {
         {
             std::os::unix::fs::symlink("/tmp", base.join("link")).unwrap();
             assert!(safe_join(base, "link/x").is_err());
+            assert!(safe_join(base, "link").is_err());
+            // A dangling link pointing out is refused too (writing would create its target).
+            std::os::unix::fs::symlink("/nonexistent-golden-dir/x", base.join("dangling")).unwrap();
+            assert!(safe_join(base, "dangling").is_err());
+            std::fs::create_dir(base.join("in")).unwrap();
+            std::os::unix::fs::symlink("in", base.join("inner")).unwrap();
+            assert!(safe_join(base, "inner/x").is_ok());
         }
     }
 }

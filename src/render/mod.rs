@@ -9,6 +9,7 @@
 mod backstage;
 mod emit;
 mod filters;
+mod inspect;
 mod js;
 mod ops;
 mod syntax;

@@ -105,7 +105,13 @@ impl Runner<'_> {
                 log: Vec::new(),
                 duration: Duration::ZERO,
             };
-            if let Some(reason) = self.skip_reason(&engine, step, &base, failed.is_some()) {
+            let unknown = self.registry.get(&step.action).is_none() && self.dry_run;
+            let skip = if unknown {
+                Some(format!("golden does not implement `{}`; skipped in dry-run", step.action))
+            } else {
+                self.skip_reason(&engine, step, &base, failed.is_some())
+            };
+            if let Some(reason) = skip {
                 record.reason = Some(reason);
                 record.duration = started.elapsed();
                 reporter.step_finished(index, &record);

@@ -1,0 +1,180 @@
+//! `fetch:plain`, `fetch:plain:file` and `fetch:template:file`, as Backstage 4.3.0 runs them for a
+//! template read from disk: plain copies always overwrite and keep modes (fs-extra `copy`,
+//! `fs.copyFile`); `fetch:template:file` skips an existing target unless `replace`.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use super::source::{self, rel_string, Expect};
+use super::template::{copy_link, skeleton_context, DirMaker};
+use super::{opt_bool, opt_str, schemas};
+use crate::render::{Engine, SkeletonOptions};
+use crate::runner::{Action, ActionContext, ActionError, Outputs};
+use crate::workspace;
+
+pub fn actions() -> Vec<Box<dyn Action>> {
+    vec![Box::new(Plain), Box::new(PlainFile), Box::new(TemplateFile)]
+}
+
+fn io_err(what: &str, p: &Path, e: std::io::Error) -> ActionError {
+    ActionError::new(format!("{what} `{}`: {e}", p.display()))
+}
+
+fn ws_real(ctx: &ActionContext<'_>) -> Result<std::path::PathBuf, ActionError> {
+    std::fs::canonicalize(ctx.workspace).map_err(|e| io_err("cannot resolve the workspace", ctx.workspace, e))
+}
+
+struct Plain;
+
+impl Action for Plain {
+    fn id(&self) -> &'static str {
+        "fetch:plain"
+    }
+    fn description(&self) -> &'static str {
+        "Copies a directory into the workspace or a targetPath as it is (existing files are overwritten)"
+    }
+    fn input_schema(&self) -> Value {
+        schemas::input(self.id())
+    }
+    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+        ctx.info("Fetching plain content from remote URL");
+        let target = opt_str(input, "targetPath").unwrap_or("./");
+        let out_dir = workspace::safe_join(ctx.workspace, target)?;
+        let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::Dir)?;
+        let root = ws_real(ctx)?;
+        copy_tree(&src, &out_dir, &root)?;
+        Ok(Map::new())
+    }
+}
+
+/// fs-extra `copy(src, dest)`: directories merged (new ones get the source's mode), files
+/// overwritten with the source's mode, symlinks copied as links. Files are copied in parallel.
+pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionError> {
+    let mut dirs = DirMaker::new(root);
+    dirs.ensure(out_dir, &rel_string(out_dir, root))?;
+    let mut files = Vec::new();
+    let mut walk = walkdir::WalkDir::new(src).min_depth(1).follow_links(false).sort_by_file_name().into_iter();
+    while let Some(e) = walk.next() {
+        let e = e.map_err(|e| ActionError::new(format!("cannot list `{}`: {e}", src.display())))?;
+        if e.file_type().is_dir() && e.path() == root {
+            walk.skip_current_dir(); // the workspace inside the copied folder
+            continue;
+        }
+        let rel = rel_string(e.path(), src);
+        let out = workspace::join_lexical(out_dir, &rel)?;
+        let ft = e.file_type();
+        if ft.is_symlink() {
+            if let Some(parent) = out.parent() {
+                dirs.ensure(parent, &rel)?;
+            }
+            copy_link(e.path(), &out, root, &rel)?;
+        } else if ft.is_dir() {
+            let existed = out.is_dir();
+            dirs.ensure(&out, &rel)?;
+            if !existed {
+                if let Ok(m) = e.metadata() {
+                    let _ = std::fs::set_permissions(&out, m.permissions());
+                }
+            }
+        } else {
+            if let Some(parent) = out.parent() {
+                dirs.ensure(parent, &rel)?;
+            }
+            files.push((e.into_path(), out, rel));
+        }
+    }
+    files
+        .par_iter()
+        .map(|(from, to, rel)| copy_file(from, to, root, rel))
+        .collect::<Result<Vec<()>, ActionError>>()?;
+    Ok(())
+}
+
+/// Copies one file over `to` (keeping the source's mode), refusing a `to` that is a symlink
+/// leading out of the workspace.
+fn copy_file(from: &Path, to: &Path, root: &Path, shown: &str) -> Result<(), ActionError> {
+    if to.symlink_metadata().map(|m| m.file_type().is_symlink()).unwrap_or(false) {
+        workspace::check_within(root, to, shown)?;
+    }
+    std::fs::copy(from, to).map_err(|e| io_err("cannot copy to", to, e))?;
+    Ok(())
+}
+
+struct PlainFile;
+
+impl Action for PlainFile {
+    fn id(&self) -> &'static str {
+        "fetch:plain:file"
+    }
+    fn description(&self) -> &'static str {
+        "Copies one file into the workspace as targetPath (an existing file is overwritten)"
+    }
+    fn input_schema(&self) -> Value {
+        schemas::input(self.id())
+    }
+    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+        ctx.info("Fetching plain content from remote URL");
+        let target = opt_str(input, "targetPath").unwrap_or_default();
+        let out = workspace::safe_join(ctx.workspace, target)?;
+        let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::File)?;
+        let root = ws_real(ctx)?;
+        if let Some(parent) = out.parent() {
+            DirMaker::new(&root).ensure(parent, target)?;
+        }
+        copy_file(&src, &out, &root, target)?;
+        Ok(Map::new())
+    }
+}
+
+struct TemplateFile;
+
+impl Action for TemplateFile {
+    fn id(&self) -> &'static str {
+        "fetch:template:file"
+    }
+    fn description(&self) -> &'static str {
+        "Renders one file into the workspace as targetPath (an existing file is kept unless replace)"
+    }
+    fn input_schema(&self) -> Value {
+        schemas::input(self.id())
+    }
+    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+        let target = opt_str(input, "targetPath").unwrap_or_default();
+        let out = workspace::safe_join(ctx.workspace, target)?;
+        if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
+            ctx.info(format!("File {target} already exists in workspace, not replacing."));
+            return Ok(Map::new());
+        }
+        ctx.info("Fetching template file content from remote URL");
+        let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::File)?;
+        let cookiecutter = opt_bool(input, "cookiecutterCompat", false);
+        let values = input.get("values").cloned();
+        ctx.info(match values.as_ref().map(|v| crate::runner::mask(v, ctx.secrets)) {
+            Some(v) => format!("Processing template file with input values {v}"),
+            None => "Processing template file with input values".to_string(),
+        });
+        let engine = Engine::skeleton(SkeletonOptions {
+            cookiecutter,
+            trim_blocks: opt_bool(input, "trimBlocks", false),
+            lstrip_blocks: opt_bool(input, "lstripBlocks", false),
+        });
+        let bytes = std::fs::read(&src).map_err(|e| io_err("cannot read", &src, e))?;
+        let text = String::from_utf8_lossy(&bytes);
+        let rendered = engine
+            .render(&text, &skeleton_context(values, cookiecutter))
+            .map_err(|e| ActionError::new(format!("cannot render `{}`: {e}", opt_str(input, "url").unwrap_or("."))))?;
+        let root = ws_real(ctx)?;
+        if let Some(parent) = out.parent() {
+            DirMaker::new(&root).ensure(parent, target)?;
+        }
+        if out.symlink_metadata().map(|m| m.file_type().is_symlink()).unwrap_or(false) {
+            workspace::check_within(&root, &out, target)?;
+        }
+        // `fs.outputFile` without a mode: a new file gets 0666 minus the umask.
+        super::template::write_with_mode(&out, rendered.as_bytes(), 0o666).map_err(|e| io_err("cannot write", &out, e))?;
+        ctx.info(format!("Template file has been written to {}", out.display()));
+        Ok(Map::new())
+    }
+}

@@ -1,0 +1,69 @@
+//! Where `fetch:*` actions read from: a `url` relative to the template file's real directory. Like
+//! Backstage for templates registered from a repository, the path may leave the template's own
+//! folder (`../../skeletons/common`). Remote URLs are refused with an error naming them.
+
+use std::path::{Path, PathBuf};
+
+use crate::runner::{ActionContext, ActionError};
+
+/// What a `url` points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    Dir,
+    File,
+}
+
+/// Resolves a fetch `url` to a local path that exists and is a directory or a file as expected.
+pub fn resolve(ctx: &ActionContext<'_>, url: &str, expect: Expect) -> Result<PathBuf, ActionError> {
+    if is_absolute_url(url) {
+        return Err(ActionError::new(format!(
+            "cannot fetch `{url}`: remote template sources are not supported yet, only paths relative to the template"
+        ))
+        .with_hint("copy the skeleton next to the template and use a relative `url` such as `./skeleton`"));
+    }
+    let joined = ctx.template_dir.join(url);
+    let real = std::fs::canonicalize(&joined).map_err(|e| {
+        ActionError::new(format!("cannot fetch `{url}`: `{}` {}", joined.display(), describe_io(&e)))
+            .with_hint("a relative fetch `url` is resolved from the folder of template.yaml")
+    })?;
+    let meta = std::fs::metadata(&real)
+        .map_err(|e| ActionError::new(format!("cannot fetch `{url}`: `{}` {}", real.display(), describe_io(&e))))?;
+    match expect {
+        Expect::Dir if !meta.is_dir() => Err(ActionError::new(format!(
+            "cannot fetch `{url}`: `{}` is not a directory",
+            real.display()
+        ))
+        .with_hint("use fetch:plain:file or fetch:template:file for a single file")),
+        Expect::File if meta.is_dir() => Err(ActionError::new(format!(
+            "cannot fetch `{url}`: `{}` is a directory, not a file",
+            real.display()
+        ))
+        .with_hint("use fetch:plain or fetch:template for a directory")),
+        _ => Ok(real),
+    }
+}
+
+/// `new URL(url)` succeeds: a scheme followed by `:`.
+pub fn is_absolute_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok()
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_string(),
+        _ => format!("cannot be read: {e}"),
+    }
+}
+
+/// `path` relative to `base` with `/` separators (`""` for `base` itself).
+pub fn rel_string(path: &Path, base: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    let mut s = String::new();
+    for c in rel.components() {
+        if !s.is_empty() {
+            s.push('/');
+        }
+        s.push_str(&c.as_os_str().to_string_lossy());
+    }
+    s
+}

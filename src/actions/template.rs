@@ -1,0 +1,424 @@
+//! `fetch:template`: renders a skeleton directory into the workspace the way Backstage 4.3.0's
+//! `createTemplateActionHandler` does. Every entry's path is rendered as a whole (a path that
+//! renders empty, starts with `/` or contains `//` is skipped); file contents are rendered unless
+//! they match `copyWithoutTemplating` or, with `templateFileExtension`, lack the extension;
+//! binary files and symlinks are copied as they are; file modes are kept; existing files are
+//! skipped unless `replace`. Paths are decided in skeleton order, then files are rendered and
+//! written in parallel.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use super::glob::Patterns;
+use super::source::{self, rel_string, Expect};
+use super::{opt_bool, opt_str, schemas};
+use crate::render::{self, Engine, SkeletonOptions};
+use crate::runner::{Action, ActionContext, ActionError, Outputs};
+use crate::workspace;
+
+pub struct FetchTemplate;
+
+impl Action for FetchTemplate {
+    fn id(&self) -> &'static str {
+        "fetch:template"
+    }
+    fn description(&self) -> &'static str {
+        "Renders a skeleton directory (names and contents) into the workspace or a targetPath"
+    }
+    fn input_schema(&self) -> Value {
+        schemas::input(self.id())
+    }
+    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+        let url = opt_str(input, "url").unwrap_or(".");
+        let settings = Settings::from_input(input)?;
+        ctx.info("Fetching template content from remote URL");
+        let src = source::resolve(ctx, url, Expect::Dir)?;
+        let target = opt_str(input, "targetPath").unwrap_or("./");
+        let out_dir = workspace::safe_join(ctx.workspace, target)?;
+        if out_dir.starts_with(&src) {
+            return Err(ActionError::new("targetPath must not be within template path"));
+        }
+        let ws_real = std::fs::canonicalize(ctx.workspace)
+            .map_err(|e| ActionError::new(format!("cannot resolve the workspace: {e}")))?;
+        if input.contains_key("copyWithoutRender") {
+            ctx.info("warning: copyWithoutRender is ignored by Backstage 4 (use copyWithoutTemplating); contents are rendered");
+        }
+        ctx.info("Listing files and directories in template");
+        let entries = list_entries(&src, &ws_real)?;
+        let copy_only = Patterns::new(&settings.copy_only, &src).map_err(ActionError::new)?;
+        let values = input.get("values").cloned();
+        let masked = values.as_ref().map(|v| crate::runner::mask(v, ctx.secrets));
+        ctx.info(match &masked {
+            Some(v) => format!("Processing {} template files/directories with input values {v}", entries.len()),
+            None => format!("Processing {} template files/directories with input values", entries.len()),
+        });
+        let engine = Engine::skeleton(SkeletonOptions {
+            cookiecutter: settings.cookiecutter,
+            trim_blocks: opt_bool(input, "trimBlocks", false),
+            lstrip_blocks: opt_bool(input, "lstripBlocks", false),
+        });
+        let context = skeleton_context(values, settings.cookiecutter);
+        let job = Job { engine: &engine, context: &context, src: &src, out_dir: &out_dir, ws_real: &ws_real };
+        let plan = job.plan(&entries, &copy_only, &settings)?;
+        job.write(plan, ctx)?;
+        ctx.info(format!("Template result written to {}", out_dir.display()));
+        Ok(Map::new())
+    }
+}
+
+/// The `{values}` (or `{cookiecutter}`) context of skeleton rendering.
+pub fn skeleton_context(values: Option<Value>, cookiecutter: bool) -> minijinja::Value {
+    let mut m = Map::new();
+    if let Some(v) = values {
+        m.insert(if cookiecutter { "cookiecutter" } else { "values" }.to_string(), v);
+    }
+    render::to_value(&Value::Object(m))
+}
+
+struct Settings {
+    copy_only: Vec<String>,
+    cookiecutter: bool,
+    extension: Option<String>,
+    replace: bool,
+}
+
+impl Settings {
+    fn from_input(input: &Map<String, Value>) -> Result<Settings, ActionError> {
+        let copy_only: Vec<String> = match input.get("copyWithoutTemplating") {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+            Some(_) => return Err(ActionError::new("Fetch action input copyWithoutTemplating must be an Array")),
+        };
+        let cookiecutter = opt_bool(input, "cookiecutterCompat", false);
+        let extension = match input.get("templateFileExtension") {
+            Some(Value::Bool(true)) => Some(".njk".to_string()),
+            Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') { s.clone() } else { format!(".{s}") }),
+            _ => None,
+        };
+        if extension.is_some() && (input.contains_key("copyWithoutTemplating") || cookiecutter) {
+            return Err(ActionError::new(
+                "Fetch action input extension incompatible with copyWithoutTemplating and cookiecutterCompat",
+            ));
+        }
+        Ok(Settings { copy_only, cookiecutter, extension, replace: opt_bool(input, "replace", false) })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+    Symlink,
+}
+
+/// One skeleton entry: its path relative to the skeleton (globby's `location`, without the
+/// trailing slash of directories) and its kind.
+struct Entry {
+    rel: String,
+    kind: Kind,
+}
+
+impl Entry {
+    /// globby's location: directories end with `/`.
+    fn location(&self) -> String {
+        if self.kind == Kind::Dir { format!("{}/", self.rel) } else { self.rel.clone() }
+    }
+}
+
+/// Every entry under `src`, breadth first (globby's order), symlinks not followed. The workspace
+/// itself is left out when it lies inside the skeleton.
+fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
+    let mut out = Vec::new();
+    let mut walk = walkdir::WalkDir::new(src).min_depth(1).follow_links(false).sort_by_file_name().into_iter();
+    while let Some(e) = walk.next() {
+        let e = e.map_err(|e| ActionError::new(format!("cannot list the skeleton `{}`: {e}", src.display())))?;
+        let ft = e.file_type();
+        if ft.is_dir() && e.path() == ws_real {
+            walk.skip_current_dir();
+            continue;
+        }
+        let kind = if ft.is_symlink() {
+            Kind::Symlink
+        } else if ft.is_dir() {
+            Kind::Dir
+        } else {
+            Kind::File
+        };
+        out.push(Entry { rel: rel_string(e.path(), src), kind });
+    }
+    out.sort_by_key(|e| e.rel.matches('/').count());
+    Ok(out)
+}
+
+/// What to do with one entry.
+/// `verbatim`: matched by `copyWithoutTemplating` (logged as such).
+enum Op {
+    Dir { location: String, out: PathBuf, verbatim: bool },
+    Link { location: String, src: PathBuf, out: PathBuf, verbatim: bool },
+    File { location: String, src: PathBuf, out: PathBuf, render: bool, verbatim: bool },
+}
+
+/// A log line, or the place of a file's line (known once the file is written).
+enum Log {
+    Line(String),
+    File(usize),
+}
+
+struct Job<'a> {
+    engine: &'a Engine,
+    context: &'a minijinja::Value,
+    src: &'a Path,
+    out_dir: &'a Path,
+    ws_real: &'a Path,
+}
+
+impl Job<'_> {
+    fn render_path(&self, location: &str) -> Result<String, ActionError> {
+        if !location.contains('{') {
+            return Ok(location.to_string());
+        }
+        self.engine
+            .render(location, self.context)
+            .map_err(|e| ActionError::new(format!("cannot render the path `{location}`: {e}")))
+    }
+
+    /// Decides, in skeleton order, where each entry goes and whether it is written at all.
+    fn plan(
+        &self,
+        entries: &[Entry],
+        copy_only: &Patterns,
+        settings: &Settings,
+    ) -> Result<Vec<Op>, ActionError> {
+        // Rendering names is independent per entry: do it in parallel.
+        let rendered: Vec<Result<(String, bool), ActionError>> = entries
+            .par_iter()
+            .map(|e| {
+                let location = e.location();
+                let mut out = location.clone();
+                let render_contents;
+                if let Some(ext) = &settings.extension {
+                    render_contents = extname(&out) == ext.as_str();
+                    if render_contents {
+                        out.truncate(out.len() - ext.len());
+                    }
+                } else {
+                    render_contents = copy_only.is_empty() || !copy_only.is_match(&e.rel);
+                }
+                Ok((self.render_path(&out)?, render_contents))
+            })
+            .collect();
+        let mut planned: HashSet<PathBuf> = HashSet::new();
+        let mut ops = Vec::new();
+        for (entry, r) in entries.iter().zip(rendered) {
+            let (out_rel, render_contents) = r?;
+            if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
+                continue;
+            }
+            let out = workspace::join_lexical(self.out_dir, &out_rel)?;
+            let exists = planned.contains(&out) || std::fs::metadata(&out).is_ok();
+            if exists && !settings.replace {
+                continue;
+            }
+            let location = entry.location();
+            let verbatim = !render_contents && settings.extension.is_none();
+            planned.insert(out.clone());
+            let src = self.src.join(&entry.rel);
+            ops.push(match entry.kind {
+                Kind::Dir => Op::Dir { location, out, verbatim },
+                Kind::Symlink => Op::Link { location, src, out, verbatim },
+                Kind::File => Op::File { location, src, out, render: render_contents, verbatim },
+            });
+        }
+        Ok(ops)
+    }
+
+    /// Creates directories and links in order, then renders and writes files in parallel. Log
+    /// lines come out in skeleton order, as Backstage writes them.
+    fn write(&self, ops: Vec<Op>, ctx: &mut ActionContext<'_>) -> Result<(), ActionError> {
+        let mut dirs = DirMaker::new(self.ws_real);
+        let mut files = Vec::new();
+        let mut log = Vec::new();
+        let copying = |location: &str| Log::Line(format!("Copying file/directory {location} without processing."));
+        for op in ops {
+            match op {
+                Op::Dir { location, out, verbatim } => {
+                    if verbatim {
+                        log.push(copying(&location));
+                    }
+                    log.push(Log::Line(format!("Writing directory {location} to template output path.")));
+                    dirs.ensure(&out, &location)?;
+                }
+                Op::Link { location, src, out, verbatim } => {
+                    if verbatim {
+                        log.push(copying(&location));
+                    }
+                    log.push(Log::Line(format!(
+                        "Copying file binary or symbolic link at {location}, to template output path."
+                    )));
+                    if let Some(parent) = out.parent() {
+                        dirs.ensure(parent, &location)?;
+                    }
+                    copy_link(&src, &out, self.ws_real, &location)?;
+                }
+                Op::File { location, src, out, render, verbatim } => {
+                    if verbatim {
+                        log.push(copying(&location));
+                    }
+                    if let Some(parent) = out.parent() {
+                        dirs.ensure(parent, &location)?;
+                    }
+                    log.push(Log::File(files.len()));
+                    files.push((location, src, out, render));
+                }
+            }
+        }
+        let lines = files
+            .par_iter()
+            .map(|(location, src, out, render)| self.write_file(location, src, out, *render))
+            .collect::<Result<Vec<String>, ActionError>>()?;
+        for l in log {
+            match l {
+                Log::Line(s) => ctx.info(s),
+                Log::File(i) => ctx.info(lines[i].clone()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one file and returns its log line.
+    fn write_file(&self, location: &str, src: &Path, out: &Path, render: bool) -> Result<String, ActionError> {
+        let io = |what: &str, p: &Path, e: std::io::Error| ActionError::new(format!("{what} `{}`: {e}", p.display()));
+        // The final component may be an existing symlink: it must not lead out of the workspace.
+        if out.symlink_metadata().map(|m| m.file_type().is_symlink()).unwrap_or(false) {
+            workspace::check_within(self.ws_real, out, location)?;
+        }
+        let (bytes, meta) = read_with_meta(src).map_err(|e| io("cannot read", src, e))?;
+        let head = &bytes[..bytes.len().min(515)];
+        if super::binary::is_binary(head) {
+            // fs-extra `copy`: the bytes as they are, and the source's mode.
+            write_with_mode(out, &bytes, mode_of(&meta)).map_err(|e| io("cannot write", out, e))?;
+            std::fs::set_permissions(out, meta.permissions()).map_err(|e| io("cannot set the mode of", out, e))?;
+            return Ok(format!("Copying file binary or symbolic link at {location}, to template output path."));
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let contents = if render && text.contains('{') {
+            std::borrow::Cow::Owned(
+                self.engine
+                    .render(&text, self.context)
+                    .map_err(|e| ActionError::new(format!("cannot render `{location}`: {e}")))?,
+            )
+        } else {
+            text
+        };
+        let mode = mode_of(&meta);
+        write_with_mode(out, contents.as_bytes(), mode).map_err(|e| io("cannot write", out, e))?;
+        Ok(format!("Writing file {location} to template output path with mode {mode}."))
+    }
+}
+
+/// A file's bytes and metadata with one open.
+fn read_with_meta(p: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(p)?;
+    let meta = f.metadata()?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.read_to_end(&mut bytes)?;
+    Ok((bytes, meta))
+}
+
+/// `path.extname`: the extension of the last component, with its dot (`""` for dotfiles).
+fn extname(p: &str) -> &str {
+    let name = p.trim_end_matches('/');
+    let base = name.rsplit('/').next().unwrap_or(name);
+    match base.rfind('.') {
+        Some(0) | None => "",
+        Some(i) => &base[i..],
+    }
+}
+
+/// Creates directories inside the workspace, checking each new one once.
+pub struct DirMaker<'a> {
+    root: &'a Path,
+    done: HashMap<PathBuf, ()>,
+}
+
+impl<'a> DirMaker<'a> {
+    pub fn new(root: &'a Path) -> Self {
+        DirMaker { root, done: HashMap::new() }
+    }
+    /// Creates `dir` and its parents after checking that no symlink leads them outside the root.
+    pub fn ensure(&mut self, dir: &Path, shown: &str) -> Result<(), ActionError> {
+        if self.done.contains_key(dir) {
+            return Ok(());
+        }
+        workspace::check_within(self.root, dir, shown)?;
+        std::fs::create_dir_all(dir).map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", dir.display())))?;
+        self.done.insert(dir.to_path_buf(), ());
+        Ok(())
+    }
+}
+
+/// Copies a symlink as a symlink (fs-extra `copy`), refusing links that lead out of the workspace.
+pub fn copy_link(src: &Path, out: &Path, ws_real: &Path, shown: &str) -> Result<(), ActionError> {
+    let target = std::fs::read_link(src).map_err(|e| ActionError::new(format!("cannot read the link `{}`: {e}", src.display())))?;
+    let parent = out.parent().unwrap_or(ws_real);
+    let resolved = workspace::join_lexical(Path::new("/"), &parent.join(&target).to_string_lossy()).unwrap_or_default();
+    if target.is_absolute() || !resolved.starts_with(ws_real) {
+        return Err(ActionError::new(format!(
+            "the symlink `{shown}` points outside the workspace (to `{}`); golden does not write links that lead out of the project",
+            target.display()
+        ))
+        .with_hint("make the link relative and pointing inside the skeleton, or replace it by the file it points to"));
+    }
+    if let Ok(m) = out.symlink_metadata() {
+        if m.is_dir() {
+            return Err(ActionError::new(format!("cannot copy the symlink `{shown}`: `{}` is a directory", out.display())));
+        }
+        std::fs::remove_file(out).map_err(|e| ActionError::new(format!("cannot replace `{}`: {e}", out.display())))?;
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&target, out)
+        .map_err(|e| ActionError::new(format!("cannot create the link `{}`: {e}", out.display())))?;
+    #[cfg(not(unix))]
+    std::fs::copy(src, out).map_err(|e| ActionError::new(format!("cannot copy `{}`: {e}", src.display())))?;
+    if let Err(e) = workspace::check_within(ws_real, out, shown) {
+        let _ = std::fs::remove_file(out);
+        return Err(e.into());
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+pub fn mode_of(meta: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode()
+}
+
+#[cfg(not(unix))]
+pub fn mode_of(_meta: &std::fs::Metadata) -> u32 {
+    0o644
+}
+
+/// `fs.outputFile(path, data, {mode})`: a new file gets `mode` (minus the umask); an existing file
+/// keeps its mode.
+pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(mode & 0o7777);
+    }
+    let _ = mode;
+    let mut f = opts.open(path)?;
+    f.write_all(data)
+}
+
+
+#[cfg(test)]
+#[path = "template_tests.rs"]
+mod tests;

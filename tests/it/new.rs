@@ -1,0 +1,150 @@
+//! `golden new` through the real binary: exit codes, output written whole or not at all, the JSON
+//! plan, and errors that name the file, line and what to do.
+
+use std::path::Path;
+
+use crate::support::golden;
+
+const TEMPLATE: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: tiny
+  title: Tiny
+spec:
+  type: service
+  parameters:
+    - title: Basics
+      required: [name, port]
+      properties:
+        name: { type: string, title: Name, pattern: '^[a-z]+$' }
+        port: { type: integer, title: Port, description: The port to listen on }
+        shout: { type: boolean, default: false }
+  steps:
+    - id: log
+      name: Say hello
+      action: debug:log
+      input:
+        message: hello ${{ parameters.name }}
+    - id: fail
+      if: ${{ parameters.name == 'boom' }}
+      action: fetch:plain
+      input:
+        url: ./does-not-exist
+  output:
+    text:
+      - title: Port
+        content: port ${{ parameters.port }}
+"#;
+
+fn template_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), TEMPLATE).unwrap();
+    dir
+}
+
+fn leftovers(parent: &Path) -> Vec<String> {
+    std::fs::read_dir(parent).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect()
+}
+
+#[test]
+fn dry_run_json_plan_has_steps_inputs_and_output() {
+    let t = template_dir();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let assert = golden()
+        .args(["new"]).arg(t.path())
+        .args(["--set", "name=demo", "--set", "port=8080", "--dry-run", "--json", "--output"]).arg(&out)
+        .assert()
+        .success();
+    let plan: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(plan["steps"][0]["id"], "log");
+    assert_eq!(plan["steps"][0]["status"], "executed");
+    assert_eq!(plan["steps"][0]["input"]["message"], "hello demo");
+    assert_eq!(plan["steps"][1]["status"], "skipped");
+    assert_eq!(plan["parameters"]["port"], 8080, "--set is typed by the schema");
+    assert_eq!(plan["parameters"]["shout"], false, "schema defaults are applied");
+    assert_eq!(plan["output"]["text"][0]["content"], "port 8080");
+    assert!(out.is_dir());
+}
+
+#[test]
+fn missing_and_invalid_values_are_listed_together() {
+    let t = template_dir();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let assert = golden()
+        .args(["new"]).arg(t.path())
+        .args(["--set", "name=NOT-LOWER", "--dry-run", "--no-input", "--output"]).arg(&out)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("`port` (Port) is missing"), "{err}");
+    assert!(err.contains("--set port="), "{err}");
+    assert!(err.contains("NOT-LOWER"), "the pattern failure is in the same error: {err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_failing_step_leaves_nothing_behind() {
+    let t = template_dir();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let assert = golden()
+        .args(["new"]).arg(t.path())
+        .args(["--set", "name=boom", "--set", "port=1", "--dry-run", "--output"]).arg(&out)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("step `fail`"), "the error names the step: {err}");
+    assert!(err.contains("`log`"), "the error says what already ran: {err}");
+    assert!(leftovers(work.path()).is_empty(), "nothing written: {:?}", leftovers(work.path()));
+}
+
+#[test]
+fn output_directory_must_be_new_or_empty() {
+    let t = template_dir();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("keep.txt"), "mine").unwrap();
+    golden()
+        .args(["new"]).arg(t.path())
+        .args(["--set", "name=demo", "--set", "port=1", "--dry-run", "--output"]).arg(work.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not empty"));
+    assert_eq!(std::fs::read_to_string(work.path().join("keep.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn malformed_yaml_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), "kind: Template\nspec:\n  steps:\n    - x: ${{ a }}: b\n").unwrap();
+    golden()
+        .args(["new"]).arg(dir.path())
+        .args(["--dry-run", "--output", "x"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("template.yaml:4:"));
+}
+
+#[test]
+fn unknown_template_names_suggest_near_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates/tiny")).unwrap();
+    std::fs::write(dir.path().join("templates/tiny/template.yaml"), TEMPLATE).unwrap();
+    golden()
+        .current_dir(dir.path())
+        .args(["new", "tinny", "--dry-run", "--output", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `tiny`"));
+    golden()
+        .current_dir(dir.path())
+        .args(["new", "tiny", "--set", "name=a", "--set", "port=1", "--dry-run", "--output", "x"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    golden().args(["new", "--help"]).assert().success().stdout(predicates::str::contains("Examples:"));
+}
