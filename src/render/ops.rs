@@ -365,6 +365,12 @@ fn slice(v: Value, start: Value, stop: Value, step: Value) -> Result<Value, Erro
     Ok(Value::from(out))
 }
 
+/// Whether `name` is a nunjucks test.
+pub fn is_test(name: &str) -> bool {
+    // `x is none` parses `none` as the null literal, which names the `null` test.
+    name == "none" || !matches!(test(name, &Value::UNDEFINED, &[]), Err(e) if e.kind() == ErrorKind::UnknownTest)
+}
+
 /// Applies a nunjucks test.
 pub fn test(name: &str, input: &Value, args: &[Value]) -> Result<bool, Error> {
     let arity = match name {
