@@ -3,26 +3,8 @@
 //! (plus 3 for a UTF-8 sequence across the boundary) are inspected for NUL bytes, BOMs, `%PDF-`,
 //! the share of non-text bytes, and protobuf-looking data.
 
-use std::io::Read;
-use std::path::Path;
-
 const MAX_BYTES: usize = 512;
 const UTF8_BOUNDARY_RESERVE: usize = 3;
-
-/// Whether the file at `path` looks binary (reads at most 515 bytes).
-pub fn is_binary_file(path: &Path) -> std::io::Result<bool> {
-    let mut buf = [0u8; MAX_BYTES + UTF8_BOUNDARY_RESERVE];
-    let mut f = std::fs::File::open(path)?;
-    let mut read = 0;
-    while read < buf.len() {
-        let n = f.read(&mut buf[read..])?;
-        if n == 0 {
-            break;
-        }
-        read += n;
-    }
-    Ok(is_binary(&buf[..read]))
-}
 
 /// `isBinaryCheck` of isbinaryfile on the first bytes of a file.
 pub fn is_binary(head: &[u8]) -> bool {

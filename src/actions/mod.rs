@@ -2,13 +2,18 @@
 //! input schema (unknown input keys are rejected, as Backstage's zod schemas do).
 
 mod binary;
+mod catalog;
 mod debug;
 mod fetch;
+mod fs;
 pub mod github;
 mod glob;
+pub mod predict;
+mod publish;
 pub mod schemas;
 mod source;
 mod template;
+pub mod yaml_out;
 
 use crate::runner::Action;
 
@@ -18,8 +23,12 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(debug::actions());
     v.push(Box::new(template::FetchTemplate));
     v.extend(fetch::actions());
+    v.extend(fs::actions());
+    v.extend(catalog::actions());
+    v.extend(publish::actions());
     let fallback = github::fallback(&v);
     v.extend(fallback);
+    v.extend(crate::catalog::actions::actions());
     v
 }
 
@@ -31,4 +40,49 @@ pub fn opt_str<'a>(input: &'a serde_json::Map<String, serde_json::Value>, key: &
 /// Reads an optional boolean input (absent → `default`).
 pub fn opt_bool(input: &serde_json::Map<String, serde_json::Value>, key: &str, default: bool) -> bool {
     input.get(key).and_then(serde_json::Value::as_bool).unwrap_or(default)
+}
+
+/// Runs actions in unit tests with a throwaway context.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use serde_json::{Map, Value};
+
+    use crate::runner::{Action, ActionContext, ActionError, Outputs};
+    use crate::services::Services;
+
+    /// Runs `action` with `input` in `workspace`, templates read from `template_dir`.
+    pub fn run(
+        action: &dyn Action,
+        workspace: &Path,
+        template_dir: &Path,
+        input: Value,
+    ) -> (Result<Outputs, ActionError>, Vec<String>) {
+        run_with(action, workspace, template_dir, input, &Services::default(), true)
+    }
+
+    pub fn run_with(
+        action: &dyn Action,
+        workspace: &Path,
+        template_dir: &Path,
+        input: Value,
+        services: &Services,
+        dry_run: bool,
+    ) -> (Result<Outputs, ActionError>, Vec<String>) {
+        let secrets = Map::new();
+        let mut log = Vec::new();
+        let mut ctx = ActionContext {
+            workspace,
+            template_dir,
+            template_ref: "template:default/t",
+            step_id: "s",
+            dry_run,
+            secrets: &secrets,
+            services,
+            log: &mut log,
+        };
+        let r = action.run(&mut ctx, input.as_object().expect("input is an object"));
+        (r, log)
+    }
 }

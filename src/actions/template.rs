@@ -295,12 +295,14 @@ impl Job<'_> {
         if out.symlink_metadata().map(|m| m.file_type().is_symlink()).unwrap_or(false) {
             workspace::check_within(self.ws_real, out, location)?;
         }
-        if super::binary::is_binary_file(src).map_err(|e| io("cannot read", src, e))? {
-            std::fs::copy(src, out).map_err(|e| io("cannot copy to", out, e))?;
+        let (bytes, meta) = read_with_meta(src).map_err(|e| io("cannot read", src, e))?;
+        let head = &bytes[..bytes.len().min(515)];
+        if super::binary::is_binary(head) {
+            // fs-extra `copy`: the bytes as they are, and the source's mode.
+            write_with_mode(out, &bytes, mode_of(&meta)).map_err(|e| io("cannot write", out, e))?;
+            std::fs::set_permissions(out, meta.permissions()).map_err(|e| io("cannot set the mode of", out, e))?;
             return Ok(format!("Copying file binary or symbolic link at {location}, to template output path."));
         }
-        let meta = std::fs::metadata(src).map_err(|e| io("cannot read", src, e))?;
-        let bytes = std::fs::read(src).map_err(|e| io("cannot read", src, e))?;
         let text = String::from_utf8_lossy(&bytes);
         let contents = if render && text.contains('{') {
             std::borrow::Cow::Owned(
@@ -315,6 +317,16 @@ impl Job<'_> {
         write_with_mode(out, contents.as_bytes(), mode).map_err(|e| io("cannot write", out, e))?;
         Ok(format!("Writing file {location} to template output path with mode {mode}."))
     }
+}
+
+/// A file's bytes and metadata with one open.
+fn read_with_meta(p: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(p)?;
+    let meta = f.metadata()?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.read_to_end(&mut bytes)?;
+    Ok((bytes, meta))
 }
 
 /// `path.extname`: the extension of the last component, with its dot (`""` for dotfiles).
@@ -406,3 +418,7 @@ pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<(
     f.write_all(data)
 }
 
+
+#[cfg(test)]
+#[path = "template_tests.rs"]
+mod tests;
