@@ -440,4 +440,13 @@ fn backstage_catalog_registration() {
     let a = bs().args(["catalog", "unregister", "demo-svc"]).assert().success();
     assert_eq!(stdout(&a), "component:default/demo-svc\n");
     wait_for_entity(backend.port, "/api/catalog/entities/by-name/component/default/demo-svc", 404);
+
+    // import: a Location file on disk (a `file` location, which this backend allows); Backstage
+    // follows its targets itself.
+    h.write("org/teams.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n");
+    let org = h.write("org/all.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: org}\nspec:\n  targets: [./teams.yaml]\n");
+    let a = bs().args(["catalog", "import"]).arg(&org).assert().success();
+    assert_eq!(stdout(&a), "location:default/org\ngroup:default/team-a\n", "the dry run follows the targets");
+    let group = wait_for_entity(backend.port, "/api/catalog/entities/by-name/group/default/team-a", 200);
+    assert_eq!(group["metadata"]["annotations"]["backstage.io/managed-by-origin-location"], format!("file:{}", org.display()));
 }
