@@ -177,6 +177,21 @@ fn local_rejects_invalid_entities_with_every_reason() {
 }
 
 #[test]
+fn local_registers_http_urls() {
+    let h = Home::new();
+    let site = h.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("catalog-info.yaml"), component("web", "team-a")).unwrap();
+    let port = serve(site);
+    let url = format!("http://127.0.0.1:{port}/catalog-info.yaml");
+    let a = h.golden().args(["catalog", "register", &url]).assert().success();
+    assert_eq!(stdout(&a), "component:default/web\n");
+    assert_eq!(h.list()[0]["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{url}"));
+    let err = stderr(&h.golden().args(["catalog", "register", &format!("http://127.0.0.1:{port}/nope.yaml")]).assert().failure());
+    assert!(err.contains("nope.yaml does not exist (HTTP 404)"), "{err}");
+}
+
+#[test]
 fn local_fifty_parallel_registrations_lose_nothing() {
     let h = Home::new();
     let files: Vec<PathBuf> = (0..50).map(|i| h.write(&format!("svc{i}/catalog-info.yaml"), &component(&format!("svc-{i}"), "team-a"))).collect();
@@ -428,9 +443,16 @@ fn backstage_catalog_registration() {
     let (_, locations) = backstage_get(backend.port, "/api/catalog/locations");
     assert_eq!(locations.as_array().map(Vec::len), Some(1), "{locations}");
 
-    // No token: 401, explained.
+    // No token, or a wrong one: 401, explained, and the token is never printed.
     let err = stderr(&h.golden().args(["catalog", "register", &url]).assert().failure());
-    assert!(err.contains("AuthenticationError") && err.contains("BACKSTAGE_TOKEN"), "{err}");
+    assert!(err.contains("AuthenticationError") && err.contains("give golden a token") && err.contains("BACKSTAGE_TOKEN"), "{err}");
+    let a = h.golden().env("BACKSTAGE_TOKEN", "wrong-token-5f3a").args(["catalog", "list"]).assert().failure();
+    assert!(stderr(&a).contains("the token was rejected"), "{}", stderr(&a));
+    assert!(!stderr(&a).contains("wrong-token-5f3a") && !stdout(&a).contains("wrong-token-5f3a"));
+    // The token may also come from the config file.
+    h.write("config.yaml", &format!("catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:{}/\n    token: {TOKEN}\n", backend.port));
+    let listed: Vec<Value> = serde_json::from_slice(&h.golden().args(["catalog", "list", "--json", "--kind", "Component"]).assert().success().get_output().stdout).unwrap();
+    assert_eq!(refs(&listed), ["component:default/demo-svc"]);
 
     // list, show and unregister speak to Backstage too.
     let listed: Vec<Value> = serde_json::from_slice(&bs().args(["catalog", "list", "--json", "--owner", "team-a"]).assert().success().get_output().stdout).unwrap();
