@@ -194,4 +194,14 @@ pub struct NewArgs {
     /// Publish to golden's local forge of bare git repositories instead of GitHub.
     #[arg(long)]
     pub local: bool,
+    /// After publishing, clone the new repository into DIR (default: ./REPO).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_checkout")]
+    pub checkout: Option<PathBuf>,
+    /// After publishing, do not clone the new repository.
+    #[arg(long)]
+    pub no_checkout: bool,
+    /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

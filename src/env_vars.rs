@@ -12,3 +12,6 @@ pub const CI: &str = "CI";
 pub const CONFIG: &str = "GOLDEN_CONFIG";
 /// The Backstage token for the catalog (after the config file's `catalog.backstage.token`).
 pub const BACKSTAGE_TOKEN: &str = "BACKSTAGE_TOKEN";
+/// GitHub tokens for github.com (after the config file's `integrations.github[].token`).
+pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
+pub const GH_TOKEN: &str = "GH_TOKEN";

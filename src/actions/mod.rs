@@ -6,6 +6,7 @@ mod catalog;
 mod debug;
 mod fetch;
 mod fs;
+pub mod github;
 mod glob;
 pub mod predict;
 mod publish;
@@ -26,6 +27,8 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(catalog::actions());
     v.extend(publish::actions());
     v.extend(crate::catalog::actions::actions());
+    let fallback = github::fallback(&v);
+    v.extend(fallback);
     v
 }
 

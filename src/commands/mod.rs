@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod new;
 pub mod schema;
 pub mod validate;
+pub mod publish;
 
 use crate::cli::Command;
 use crate::error::Result;
