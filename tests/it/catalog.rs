@@ -279,7 +279,52 @@ fn local_registers_from_the_local_forge_and_catalog_steps_use_it() {
     assert_eq!(plan["output"]["text"][0]["content"], "team-a");
 }
 
+#[test]
+fn golden_path_local_ends_in_the_local_catalog() {
+    // The README's first command: the new service is published to the local forge, registered
+    // in the local catalog, and `golden catalog list` shows it with its owner.
+    let h = Home::new();
+    let work = h.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let a = h
+        .golden()
+        .current_dir(&work)
+        .env("HOME", h.path().join("user-home"))
+        .args(["new", "go-microservice", "--local", "--no-input", "--values"])
+        .arg(root().join("examples/go-microservice.yaml"))
+        .assert()
+        .success();
+    assert!(stderr(&a).contains("catalog entity component:default/demo"), "{}", stderr(&a));
+    let table = stdout(&h.golden().args(["catalog", "list"]).assert().success());
+    assert_eq!(table.lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>(), ["component:default/demo", "service", "group:default/team-a"], "{table}");
+    let demo: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "demo"]).assert().success().get_output().stdout).unwrap();
+    let location = demo["metadata"]["annotations"]["backstage.io/managed-by-location"].as_str().unwrap().to_string();
+    assert!(location.starts_with("url:file://") && location.ends_with("/forge/github.com/acme/demo.git/blob/main/catalog-info.yaml"), "{location}");
+}
+
 // ---------------------------------------------------------------- the real Backstage catalog
+
+const REGISTER_TEMPLATE: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: register-only
+spec:
+  type: service
+  parameters:
+    - required: [url]
+      properties:
+        url: { type: string }
+  steps:
+    - id: register
+      name: Register
+      action: catalog:register
+      input:
+        catalogInfoUrl: ${{ parameters.url }}
+  output:
+    links:
+      - title: Open in catalog
+        entityRef: ${{ steps.register.output.entityRef }}
+"#;
 
 /// The project's copy of the Backstage catalog backend.
 fn harness() -> PathBuf {
@@ -462,6 +507,20 @@ fn backstage_catalog_registration() {
     let a = bs().args(["catalog", "unregister", "demo-svc"]).assert().success();
     assert_eq!(stdout(&a), "component:default/demo-svc\n");
     wait_for_entity(backend.port, "/api/catalog/entities/by-name/component/default/demo-svc", 404);
+
+    // `golden new` with a catalog:register step registers in the configured Backstage.
+    h.write("t/template.yaml", REGISTER_TEMPLATE);
+    std::fs::write(h.path().join("site/other.yaml"), component("other-svc", "team-b")).unwrap();
+    let other = format!("http://127.0.0.1:{site}/other.yaml");
+    let a = bs().current_dir(h.path()).args(["new", "./t", "--no-input", "--no-checkout", "--set", &format!("url={other}")]).assert().success();
+    assert!(stderr(&a).contains("catalog entity component:default/other-svc"), "{}", stderr(&a));
+    let entity = wait_for_entity(backend.port, "/api/catalog/entities/by-name/component/default/other-svc", 200);
+    assert_eq!(entity["spec"]["owner"], "team-b");
+    // Re-running the template registers the same location again: fine.
+    bs().current_dir(h.path()).args(["new", "./t", "--no-input", "--no-checkout", "--set", &format!("url={other}")]).assert().success();
+    // A location Backstage cannot read fails the step with the catalog's message.
+    let err = stderr(&bs().current_dir(h.path()).args(["new", "./t", "--no-input", "--no-checkout", "--set", &format!("url=http://127.0.0.1:{site}/gone.yaml")]).assert().failure());
+    assert!(err.contains("step `register` (catalog:register) failed") && err.contains("NotFoundError") && err.contains("gone.yaml"), "{err}");
 
     // import: a Location file on disk (a `file` location, which this backend allows); Backstage
     // follows its targets itself.
