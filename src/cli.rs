@@ -152,12 +152,19 @@ metadata.name searched in ./templates, each directory of GOLDEN_TEMPLATE_PATH, a
 templates.
 
 Values, lowest precedence first: schema defaults, --values files (in order), GOLDEN_VALUE_<NAME>
-variables, --set.
+variables (NAME upper-cased, e.g. GOLDEN_VALUE_REPO_URL or GOLDEN_VALUE_REPOURL), --set.
+
+On a terminal golden asks, page by page, for every value not given (with --values, only for
+the required ones), then shows a summary and asks to confirm (--yes skips it). Without a terminal
+(stdin or stderr not a terminal, CI set, or --no-input) it never asks: missing or invalid values
+are listed in one error with the --set that supplies each. Secret fields come from --secrets.
 
 Examples:
   golden new go-microservice --dry-run --output out --set name=demo \\
       --set owner=group:default/team-a --set repoUrl='github.com?owner=acme&repo=demo'
-  golden new ./templates/service --values answers.yaml --dry-run --json";
+  golden new ./templates/service --values answers.yaml --dry-run --json
+  golden new go-microservice --dry-run --output out --save-values answers.json   # asks, saves
+  golden new go-microservice --dry-run --output out2 --values answers.json --yes  # replays";
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -185,9 +192,14 @@ pub struct NewArgs {
     /// Print the plan as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Never prompt (also when CI is set or stdin is not a terminal).
+    /// Never prompt (also when CI is set or stdin or stderr is not a terminal): missing values
+    /// are listed in one error.
     #[arg(long)]
     pub no_input: bool,
+    /// Write the collected values (never secrets or passwords) to FILE as JSON; feed it back with
+    /// --values to run again without questions.
+    #[arg(long, value_name = "FILE")]
+    pub save_values: Option<PathBuf>,
     /// Do not ask for confirmation before running.
     #[arg(long, short = 'y')]
     pub yes: bool,

@@ -15,6 +15,7 @@ pub mod forge;
 pub mod git;
 pub mod github;
 pub mod output;
+pub mod prompt;
 pub mod render;
 pub mod runner;
 pub mod services;

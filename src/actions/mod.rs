@@ -26,9 +26,9 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(fs::actions());
     v.extend(catalog::actions());
     v.extend(publish::actions());
-    v.extend(crate::catalog::actions::actions());
     let fallback = github::fallback(&v);
     v.extend(fallback);
+    v.extend(crate::catalog::actions::actions());
     v
 }
 

@@ -10,7 +10,6 @@ use crate::runner::{Registry, Runner, Status};
 use crate::services::Services;
 use crate::template::locate::{self, Found};
 use crate::template::Template;
-use crate::values::{self, Sources};
 
 pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     let search = locate::search_path(std::env::var(crate::env_vars::TEMPLATE_PATH).ok().as_deref());
@@ -27,18 +26,7 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     };
     let template = Template::load(&template_path)?;
 
-    let sources = Sources {
-        files: args.values.clone(),
-        env: std::env::vars()
-            .filter_map(|(k, v)| k.strip_prefix(crate::env_vars::VALUE_PREFIX).map(|n| (n.to_string(), v)))
-            .collect(),
-        set: args.set.clone(),
-        secrets: args.secrets.clone(),
-        user: args.user.clone(),
-    };
-    let mut values = values::collect(&template, &sources)?;
-    values::drop_hidden(&template, &mut values.parameters);
-    values::validate(&template, &values)?;
+    let values = crate::prompt::values_for(&template, &args)?;
 
     let registry = Registry::builtin();
     let unknown: Vec<String> = template

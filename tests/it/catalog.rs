@@ -531,3 +531,40 @@ fn backstage_catalog_registration() {
     let group = wait_for_entity(backend.port, "/api/catalog/entities/by-name/group/default/team-a", 200);
     assert_eq!(group["metadata"]["annotations"]["backstage.io/managed-by-origin-location"], format!("file:{}", org.display()));
 }
+
+/// OwnerPicker lists the local catalog's groups and users when no Backstage is configured.
+#[test]
+fn owner_picker_lists_the_local_catalog() {
+    use expectrl::{Eof, Expect};
+    let h = Home::new();
+    let org = h.write(
+        "org.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: platform, title: Platform team}\nspec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: jane}\nspec: {memberOf: [platform]}\n",
+    );
+    h.golden().args(["catalog", "register"]).arg(&org).assert().success();
+    h.write("web.yaml", &component("web", "platform"));
+    h.golden().args(["catalog", "register"]).arg(h.path().join("web.yaml")).assert().success();
+    let tpl = h.write(
+        "tpl/template.yaml",
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: pick}\nspec:\n  type: service\n  parameters:\n    - required: [owner]\n      properties:\n        owner: {type: string, title: Owner, ui:field: OwnerPicker}\n  steps:\n    - action: debug:log\n      input: {message: hi}\n",
+    );
+    let out = h.path().join("stdout.json");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(r#"out="$1"; shift; exec "$@" > "$out""#).arg("sh").arg(&out).arg(env!("CARGO_BIN_EXE_golden"));
+    cmd.args(["new"]).arg(tpl.parent().unwrap()).args(["--dry-run", "--json", "--output"]).arg(h.path().join("out"));
+    cmd.env_remove("CI").env("NO_COLOR", "1").env("TERM", "xterm").env("GOLDEN_HOME", h.home()).env("GOLDEN_CONFIG", h.path().join("config.yaml"));
+    let mut s = expectrl::Session::spawn(cmd).unwrap();
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    let seen = s.expect("type another entity ref").unwrap();
+    let screen = String::from_utf8_lossy(seen.before()).to_string();
+    assert!(screen.contains("platform") && screen.contains("jane"), "{screen}");
+    assert!(!screen.contains("web"), "only groups and users: {screen}");
+    s.send("plat").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    s.send("\r").unwrap();
+    s.expect("Run the template with these values?").unwrap();
+    s.send("y\r").unwrap();
+    let _ = s.expect(Eof);
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(plan["parameters"]["owner"], "group:default/platform");
+}
