@@ -91,12 +91,15 @@ fn local_register_list_show_unregister() {
     let table = stdout(&h.golden().args(["catalog", "list"]).assert().success());
     assert_eq!(table.lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>(), ["component:default/orders", "service", "group:default/team-b"]);
 
-    let shown: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "orders"]).assert().success().get_output().stdout).unwrap();
+    let shown: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "orders", "--json"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(shown["metadata"]["namespace"], "default");
     assert_eq!(shown["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("file:{}", file.display()));
     let rels: Vec<String> = shown["relations"].as_array().unwrap().iter().map(|r| format!("{} {}", r["type"].as_str().unwrap(), r["targetRef"].as_str().unwrap())).collect();
     assert_eq!(rels, ["dependsOn resource:default/orders-db", "ownedBy group:default/team-b", "partOf system:default/shop", "providesApi api:default/orders-api"]);
 
+    let yaml = stdout(&h.golden().args(["catalog", "show", "orders"]).assert().success());
+    assert!(yaml.starts_with("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: orders\n"), "{yaml}");
+    assert!(yaml.contains("relations:\n  - type: dependsOn\n    targetRef: resource:default/orders-db\n"), "{yaml}");
     let a = h.golden().args(["catalog", "show", "component:default/nope"]).assert().failure();
     assert!(stderr(&a).contains("component:default/nope is not in the local catalog"), "{}", stderr(&a));
 
@@ -127,7 +130,7 @@ fn local_list_filters_by_kind_and_owner() {
     assert_eq!(owned(&["--kind", "group"]), ["group:default/team-a"]);
     assert_eq!(owned(&["--kind", "Group", "--kind", "Component", "--owner", "team-a"]), ["component:default/a"]);
     // The group knows what it owns (the inverse relation).
-    let group: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "group:team-a"]).assert().success().get_output().stdout).unwrap();
+    let group: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "group:team-a", "--json"]).assert().success().get_output().stdout).unwrap();
     assert!(group["relations"].as_array().unwrap().iter().any(|r| r["type"] == "ownerOf" && r["targetRef"] == "component:default/a"), "{group}");
 }
 
@@ -192,6 +195,38 @@ fn local_registers_http_urls() {
 }
 
 #[test]
+fn local_placeholders_resolve_on_disk_only() {
+    let h = Home::new();
+    h.write("docs/about.md", "All about web.\n");
+    let text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  description: {$text: ./docs/about.md}\nspec: {type: service, lifecycle: x, owner: a}\n";
+    let file = h.write("catalog-info.yaml", text);
+    h.golden().args(["catalog", "register"]).arg(&file).assert().success();
+    assert_eq!(h.list()[0]["metadata"]["description"], "All about web.\n");
+    let site = h.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("c.yaml"), text.replace("name: web", "name: web2")).unwrap();
+    let port = serve(site);
+    let err = stderr(&h.golden().args(["catalog", "register", &format!("http://127.0.0.1:{port}/c.yaml")]).assert().failure());
+    assert!(err.contains("the `$text` placeholder is only resolved for catalog files on disk"), "{err}");
+}
+
+#[test]
+fn backstage_errors_before_any_request() {
+    // Nothing listens on port 1: golden must fail clearly without hanging, and refuse forge URLs
+    // (which no Backstage can read) before calling anything.
+    let h = Home::new();
+    h.write("config.yaml", "catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:1\n");
+    let forge = "file:///nowhere/forge/github.com/acme/svc.git/blob/main/catalog-info.yaml";
+    let err = stderr(&h.golden().args(["catalog", "register", forge]).assert().failure());
+    assert!(err.contains("is in golden's local forge, which the Backstage catalog at http://127.0.0.1:1 cannot read"), "{err}");
+    let err = stderr(&h.golden().args(["catalog", "list"]).assert().failure());
+    assert!(err.contains("cannot reach the Backstage catalog at http://127.0.0.1:1"), "{err}");
+    h.write("config.yaml", "catalog:\n  backstage:\n    baseUrl: not a url\n");
+    let err = stderr(&h.golden().args(["catalog", "list"]).assert().failure());
+    assert!(err.contains("catalog.backstage.baseUrl `not a url` is not a URL"), "{err}");
+}
+
+#[test]
 fn local_fifty_parallel_registrations_lose_nothing() {
     let h = Home::new();
     let files: Vec<PathBuf> = (0..50).map(|i| h.write(&format!("svc{i}/catalog-info.yaml"), &component(&format!("svc-{i}"), "team-a"))).collect();
@@ -230,7 +265,7 @@ fn local_import_follows_location_targets() {
     let mut got: Vec<&str> = stdout(&a).lines().map(|l| l.to_string().leak() as &str).collect();
     got.sort();
     assert_eq!(got, ["group:default/team-a", "location:default/org", "system:default/shop", "user:default/jdoe"]);
-    let shop: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "system:shop"]).assert().success().get_output().stdout).unwrap();
+    let shop: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "system:shop", "--json"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(shop["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("file:{}", h.path().join("org/systems/shop.yaml").display()));
     assert_eq!(shop["metadata"]["annotations"]["backstage.io/managed-by-origin-location"], format!("file:{}", file.display()));
     // Unregistering one of them removes the whole imported location.
@@ -297,7 +332,7 @@ fn golden_path_local_ends_in_the_local_catalog() {
     assert!(stderr(&a).contains("catalog entity component:default/demo"), "{}", stderr(&a));
     let table = stdout(&h.golden().args(["catalog", "list"]).assert().success());
     assert_eq!(table.lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>(), ["component:default/demo", "service", "group:default/team-a"], "{table}");
-    let demo: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "demo"]).assert().success().get_output().stdout).unwrap();
+    let demo: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "demo", "--json"]).assert().success().get_output().stdout).unwrap();
     let location = demo["metadata"]["annotations"]["backstage.io/managed-by-location"].as_str().unwrap().to_string();
     assert!(location.starts_with("url:file://") && location.ends_with("/forge/github.com/acme/demo.git/blob/main/catalog-info.yaml"), "{location}");
 }
@@ -502,7 +537,7 @@ fn backstage_catalog_registration() {
     // list, show and unregister speak to Backstage too.
     let listed: Vec<Value> = serde_json::from_slice(&bs().args(["catalog", "list", "--json", "--owner", "team-a"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(refs(&listed), ["component:default/demo-svc"]);
-    let shown: Value = serde_json::from_slice(&bs().args(["catalog", "show", "demo-svc"]).assert().success().get_output().stdout).unwrap();
+    let shown: Value = serde_json::from_slice(&bs().args(["catalog", "show", "demo-svc", "--json"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(shown["metadata"]["uid"], entity["metadata"]["uid"]);
     let a = bs().args(["catalog", "unregister", "demo-svc"]).assert().success();
     assert_eq!(stdout(&a), "component:default/demo-svc\n");
