@@ -167,10 +167,9 @@ impl Prompter for Terminal {
                 let key = self.done(self.term.read_key().map_err(dialoguer::Error::IO))?;
                 match key {
                     Key::Enter => break,
-                    Key::Backspace => {
-                        if value.pop().is_some() {
-                            let _ = self.term.clear_chars(1);
-                        }
+                    Key::Backspace if !value.is_empty() => {
+                        value.pop();
+                        let _ = self.term.clear_chars(1);
                     }
                     Key::Char(c) if !c.is_control() => {
                         value.push(c);
