@@ -46,6 +46,10 @@ pub enum Command {
         /// An action id, e.g. `fetch:template`.
         id: Option<String>,
     },
+    /// Register, list, show and unregister entities in the catalog (Backstage when
+    /// `catalog.backstage.baseUrl` is configured, else golden's local catalog).
+    #[command(after_help = CATALOG_HELP)]
+    Catalog(CatalogArgs),
     /// Check templates before merging: YAML, schema, parameters, steps, expressions, skeletons.
     #[command(after_help = VALIDATE_HELP)]
     Validate(ValidateArgs),
@@ -79,6 +83,67 @@ pub struct ValidateArgs {
     /// golden's config file (its `actions:` list declares your Backstage's extra actions).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+const CATALOG_HELP: &str = "\
+The catalog is the Backstage one when the config file sets catalog.backstage.baseUrl (token:
+catalog.backstage.token or BACKSTAGE_TOKEN), else golden's local catalog (catalog.db in the data
+directory, GOLDEN_HOME). A REF is [KIND:][NAMESPACE/]NAME; the kind defaults to Component.
+
+Examples:
+  golden catalog register ./catalog-info.yaml
+  golden catalog register https://github.com/acme/svc/blob/main/catalog-info.yaml
+  golden catalog import teams/locations.yaml
+  golden catalog list --kind Component --owner team-a
+  golden catalog show demo
+  golden catalog unregister component:default/demo";
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    #[command(subcommand)]
+    pub command: CatalogCommand,
+    /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
+    /// directory).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Register a catalog file (a path, a file:// or http(s) URL, a local-forge URL): for any
+    /// service, including one not made from a template.
+    Register {
+        /// Where the catalog-info.yaml is.
+        location: String,
+    },
+    /// List the entities, sorted by reference.
+    List {
+        /// Only this kind (repeatable: any of them).
+        #[arg(long, value_name = "KIND")]
+        kind: Vec<String>,
+        /// Only entities owned by this owner (`team-a` means group:default/team-a).
+        #[arg(long, value_name = "OWNER")]
+        owner: Option<String>,
+        /// Print the entities as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one entity as JSON.
+    Show {
+        /// [KIND:][NAMESPACE/]NAME
+        entity_ref: String,
+    },
+    /// Remove the location that holds an entity, with every entity it holds.
+    Unregister {
+        /// [KIND:][NAMESPACE/]NAME
+        entity_ref: String,
+    },
+    /// Register a file of `kind: Location` entities and follow their targets (to seed groups,
+    /// users and systems).
+    Import {
+        /// The Location file (path or URL).
+        file: String,
+    },
 }
 
 const NEW_HELP: &str = "\
@@ -141,4 +206,14 @@ pub struct NewArgs {
     /// Publish to golden's local forge of bare git repositories instead of GitHub.
     #[arg(long)]
     pub local: bool,
+    /// After publishing, clone the new repository into DIR (default: ./REPO).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_checkout")]
+    pub checkout: Option<PathBuf>,
+    /// After publishing, do not clone the new repository.
+    #[arg(long)]
+    pub no_checkout: bool,
+    /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

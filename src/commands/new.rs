@@ -47,9 +47,10 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         }
     }
 
+    let config = crate::config::load(args.config.as_deref())?;
+    let services = Services { home: crate::services::home(), local: args.local || config.local, config, ..Default::default() };
     if !args.dry_run {
-        return Err(Error::usage("publishing (a run without --dry-run) is not available yet in this build")
-            .hint("run with `--dry-run --output DIR` to render the project locally"));
+        return super::publish::run(&args, &template, &values, &registry, services, verbosity);
     }
     let out = args.output.clone().ok_or_else(|| {
         Error::usage("--dry-run needs --output DIR, where the generated project is written")
@@ -62,7 +63,6 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         .tempdir_in(&parent)
         .map_err(|e| Error::io("cannot create a workspace in", &parent, e))?;
 
-    let services = Services::default();
     let runner = Runner { registry: &registry, services: &services, workspace: workspace.path(), dry_run: true };
     let mut progress = Progress::new(verbosity, template.steps.len());
     let report = runner.run(&template, &values, &mut progress);
