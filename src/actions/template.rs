@@ -6,7 +6,7 @@
 //! skipped unless `replace`. Paths are decided in skeleton order, then files are rendered and
 //! written in parallel.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -210,29 +210,36 @@ impl Job<'_> {
                 Ok((self.render_path(&out)?, render_contents))
             })
             .collect();
-        let mut planned: HashSet<PathBuf> = HashSet::new();
-        let mut ops = Vec::new();
+        // Output path -> index of the op writing it (with `replace`, a later entry wins).
+        let mut planned: HashMap<PathBuf, usize> = HashMap::new();
+        let mut ops: Vec<Option<Op>> = Vec::new();
         for (entry, r) in entries.iter().zip(rendered) {
             let (out_rel, render_contents) = r?;
             if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
                 continue;
             }
             let out = workspace::join_lexical(self.out_dir, &out_rel)?;
-            let exists = planned.contains(&out) || std::fs::metadata(&out).is_ok();
+            let earlier = planned.get(&out).copied();
+            let exists = earlier.is_some() || std::fs::metadata(&out).is_ok();
             if exists && !settings.replace {
                 continue;
             }
             let location = entry.location();
             let verbatim = !render_contents && settings.extension.is_none();
-            planned.insert(out.clone());
+            if let Some(i) = earlier {
+                if entry.kind != Kind::Dir && !matches!(ops[i], Some(Op::Dir { .. })) {
+                    ops[i] = None; // overwritten by this entry, as Backstage's sequential writes do
+                }
+            }
+            planned.insert(out.clone(), ops.len());
             let src = self.src.join(&entry.rel);
-            ops.push(match entry.kind {
+            ops.push(Some(match entry.kind {
                 Kind::Dir => Op::Dir { location, out, verbatim },
                 Kind::Symlink => Op::Link { location, src, out, verbatim },
                 Kind::File => Op::File { location, src, out, render: render_contents, verbatim },
-            });
+            }));
         }
-        Ok(ops)
+        Ok(ops.into_iter().flatten().collect())
     }
 
     /// Creates directories and links in order, then renders and writes files in parallel. Log
