@@ -1,0 +1,250 @@
+//! `golden validate`: lints template files before they are merged. Finds `kind: Template`
+//! documents under the given paths, checks each file in parallel (rayon) and returns every finding
+//! as a [`Diagnostic`] with a stable code. Nothing here prints; `crate::diagnostics` draws them.
+//!
+//! The checks, one file each: `document` (YAML, schema, unknown keys), `parameters`, `steps`
+//! (ids, actions, inputs), `workflow` (the `${{ }}` of inputs, `if`, `each`, `when`, `output`),
+//! `skeleton` (fetch urls and skeleton files).
+
+pub mod codes;
+pub mod diagnostic;
+mod document;
+mod expr;
+mod locate;
+mod parameters;
+mod skeleton;
+mod steps;
+mod uses;
+mod workflow;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+pub use diagnostic::{Diagnostic, Severity, Span};
+
+use crate::error::{Error, Result};
+use crate::render::{Engine, SkeletonOptions};
+use crate::runner::Registry;
+
+/// What `golden validate` knows besides the files.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Action ids the team's Backstage provides on top of the built-in ones (config `actions`).
+    pub extra_actions: Vec<String>,
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Template files checked.
+    pub files: usize,
+    /// Every finding, ordered by file, line and column.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of every file a finding points into.
+    pub sources: HashMap<PathBuf, Arc<str>>,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+}
+
+/// Shared, read-only state of a run (engines, the action registry, caches).
+pub(crate) struct Checker {
+    pub registry: Registry,
+    pub extra_actions: Vec<String>,
+    pub workflow: Engine,
+    pub skeleton: Engine,
+    pub cookiecutter: Engine,
+    /// `(engine, kind, name)` → exists, so each name is asked of the engine once.
+    known: Mutex<HashMap<(u8, u8, String), bool>>,
+    /// Compiled input schemas of the actions.
+    pub input_validators: BTreeMap<&'static str, Option<jsonschema::Validator>>,
+}
+
+/// Which engine an expression is read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    Workflow,
+    Skeleton,
+    Cookiecutter,
+}
+
+impl Checker {
+    fn new(options: &Options) -> Checker {
+        let registry = Registry::builtin();
+        let input_validators = registry
+            .iter()
+            .map(|a| (a.id(), jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(&a.input_schema()).ok()))
+            .collect();
+        Checker {
+            registry,
+            extra_actions: options.extra_actions.clone(),
+            workflow: Engine::workflow(),
+            skeleton: Engine::skeleton(SkeletonOptions::default()),
+            cookiecutter: Engine::skeleton(SkeletonOptions { cookiecutter: true, ..Default::default() }),
+            known: Mutex::new(HashMap::new()),
+            input_validators,
+        }
+    }
+
+    pub fn engine(&self, flavor: Flavor) -> &Engine {
+        match flavor {
+            Flavor::Workflow => &self.workflow,
+            Flavor::Skeleton => &self.skeleton,
+            Flavor::Cookiecutter => &self.cookiecutter,
+        }
+    }
+
+    /// Whether the engine of `flavor` has a filter (`kind` 0), test (1) or global (2) `name`.
+    pub fn knows(&self, flavor: Flavor, kind: u8, name: &str) -> bool {
+        let key = (flavor as u8, kind, name.to_string());
+        if let Some(k) = self.known.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return k;
+        }
+        let e = self.engine(flavor);
+        let k = match kind {
+            0 => e.has_filter(name),
+            1 => e.has_test(name),
+            _ => e.has_global(name),
+        };
+        if let Ok(mut m) = self.known.lock() {
+            m.insert(key, k);
+        }
+        k
+    }
+}
+
+/// One template document being checked, with everything the checks need to point at it.
+pub(crate) struct Doc<'a> {
+    pub path: &'a Path,
+    /// The directory relative `url`s resolve from.
+    pub dir: PathBuf,
+    pub text: &'a str,
+    pub lines: locate::Lines,
+    pub entity: Value,
+    pub spans: crate::template::Spans,
+}
+
+/// The findings of one file and the texts they point into.
+#[derive(Default)]
+pub(crate) struct Sink {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Vec<(PathBuf, Arc<str>)>,
+}
+
+impl Sink {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+    pub fn source(&mut self, path: PathBuf, text: Arc<str>) {
+        self.sources.push((path, text));
+    }
+}
+
+/// Validates every template found under `paths` (files or directories).
+pub fn validate(paths: &[PathBuf], options: &Options) -> Result<Report> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            files.extend(discover(p));
+        } else if p.is_file() {
+            files.push((p.clone(), true));
+        } else {
+            return Err(Error::usage(format!("`{}` does not exist", p.display()))
+                .hint("pass template files or directories holding them"));
+        }
+    }
+    files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
+    let checker = Checker::new(options);
+    let results: Vec<(bool, Sink)> = files.par_iter().map(|(f, explicit)| check_file(&checker, f, *explicit)).collect();
+    let mut report = Report::default();
+    for (checked, sink) in results {
+        report.files += usize::from(checked);
+        report.diagnostics.extend(sink.diagnostics);
+        for (p, t) in sink.sources {
+            report.sources.insert(p, t);
+        }
+    }
+    report.diagnostics.sort_by(|a, b| {
+        (&a.file, a.span.map(|s| (s.line, s.column)), a.code).cmp(&(&b.file, b.span.map(|s| (s.line, s.column)), b.code))
+    });
+    report.diagnostics.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.code == b.code && a.message == b.message);
+    Ok(report)
+}
+
+/// `*.yaml`/`*.yml` files under `dir` that look like Template documents (hidden directories,
+/// `node_modules` and `target` are skipped).
+fn discover(dir: &Path) -> Vec<(PathBuf, bool)> {
+    let looks_like = regex::Regex::new(r#"(?m)^\s*kind:\s*["']?Template["']?\s*(#.*)?$"#).expect("valid regex");
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(name.starts_with('.') || name == "node_modules" || name == "target")
+        })
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+        .filter(|p| std::fs::read_to_string(p).map(|t| looks_like.is_match(&t)).unwrap_or(false))
+        .map(|p| (p, false))
+        .collect()
+}
+
+/// Checks one file; returns whether it held a template, and the findings.
+fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
+    let mut sink = Sink::default();
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => {
+                sink.push(Diagnostic::new("yaml-syntax", path, "the file is not UTF-8 text"));
+                return (true, sink);
+            }
+        },
+        Err(e) => {
+            sink.push(Diagnostic::new("yaml-syntax", path, format!("cannot read the file: {e}")));
+            return (true, sink);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    let shared: Arc<str> = Arc::from(text.as_str());
+    sink.source(path.to_path_buf(), shared);
+    let lines = locate::Lines::new(&text);
+    let dir = std::fs::canonicalize(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let docs = match document::parse(path, &text, &lines, &mut sink) {
+        Some(docs) => docs,
+        None => return (true, sink),
+    };
+    let mut found = false;
+    for d in docs {
+        if d.value.get("kind").and_then(Value::as_str) != Some("Template") {
+            continue;
+        }
+        found = true;
+        let mut doc = Doc { path, dir: dir.clone(), text: &text, lines: lines.clone(), entity: d.value, spans: d.spans };
+        if !document::resolve_placeholders(&mut doc, &mut sink) {
+            continue;
+        }
+        document::check(checker, &doc, &mut sink);
+        let declared = parameters::check(checker, &doc, &mut sink);
+        let plan = steps::check(checker, &doc, &mut sink);
+        workflow::check(checker, &doc, &declared, &plan, &mut sink);
+        skeleton::check(checker, &doc, &plan, &mut sink);
+    }
+    if !found && explicit {
+        sink.push(Diagnostic::new("not-a-template", path, "the file holds no `kind: Template` document")
+            .hint("golden validate checks Backstage Software Templates (`kind: Template`)"));
+    }
+    (found, sink)
+}

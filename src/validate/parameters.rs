@@ -1,0 +1,302 @@
+//! Parameter pages: each page a valid draft-07 JSON Schema, `required` naming existing properties,
+//! `pattern`s valid ECMAScript, `default`s and `enum`s satisfying their own schema, `dependencies`
+//! and their `oneOf` branches well-formed, and `ui:field`/`ui:widget` names Backstage knows.
+//! Returns the parameter names the pages declare, for `parameters.X` checks.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use super::locate::seg;
+use super::{Checker, Diagnostic, Doc, Sink};
+
+/// Field extensions of Backstage's scaffolder frontend (SPEC §2.6).
+const UI_FIELDS: &[&str] = &[
+    "RepoUrlPicker",
+    "OwnerPicker",
+    "EntityPicker",
+    "MultiEntityPicker",
+    "OwnedEntityPicker",
+    "EntityNamePicker",
+    "EntityTagsPicker",
+    "MyGroupsPicker",
+    "RepoBranchPicker",
+    "RepoOwnerPicker",
+    "Secret",
+    "AccordionField",
+    "OwnershipEntityRefPicker",
+    "GroupsImPartOfPicker",
+    "OwnedGroupsPicker",
+    "EntitySelectionPicker",
+];
+
+/// RJSF widgets (SPEC §2.5).
+const UI_WIDGETS: &[&str] = &[
+    "text", "textarea", "password", "select", "radio", "checkbox", "checkboxes", "hidden", "updown", "range", "color",
+    "date", "datetime", "email", "uri", "file", "alt-date", "alt-datetime", "time", "url",
+];
+
+/// Parameter names declared by the pages.
+#[derive(Debug, Default)]
+pub struct Declared {
+    pub names: BTreeSet<String>,
+    /// False when a page allows any property (`additionalProperties` not false and no pages).
+    pub pages: usize,
+}
+
+/// Checks every page and returns the declared names.
+pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
+    let mut declared = Declared::default();
+    let pages: Vec<(String, &Value)> = match doc.entity.pointer("/spec/parameters") {
+        Some(Value::Array(pages)) => pages.iter().enumerate().map(|(i, p)| (format!("/spec/parameters/{i}"), p)).collect(),
+        Some(page @ Value::Object(_)) => vec![("/spec/parameters".to_string(), page)],
+        _ => Vec::new(),
+    };
+    declared.pages = pages.len();
+    for (pointer, page) in pages {
+        if !page.is_object() {
+            continue; // the Template schema reports it
+        }
+        top_level_names(page, &mut declared.names);
+        let meta = jsonschema::draft7::meta::validator();
+        for err in meta.iter_errors(page) {
+            let at = err.instance_path().to_string();
+            if at.ends_with("/pattern") && matches!(err.kind(), jsonschema::error::ValidationErrorKind::Format { .. }) {
+                continue; // `param-pattern` says it with ECMAScript's rules
+            }
+            let p = format!("{pointer}{at}");
+            sink.push(
+                Diagnostic::new("param-invalid-schema", doc.path, format!("not a valid JSON Schema: {err}"))
+                    .at(doc.value_span(&p))
+                    .label("invalid here")
+                    .hint("parameter pages are draft-07 JSON Schemas; see https://json-schema.org/draft-07"),
+            );
+        }
+        let definitions = page.get("definitions").cloned();
+        walk(doc, sink, page, &pointer, definitions.as_ref());
+    }
+    declared
+}
+
+/// Property names at the top of a page, including conditional branches.
+fn top_level_names(schema: &Value, names: &mut BTreeSet<String>) {
+    let Some(obj) = schema.as_object() else { return };
+    if let Some(props) = obj.get("properties").and_then(Value::as_object) {
+        names.extend(props.keys().cloned());
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for s in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
+            top_level_names(s, names);
+        }
+    }
+    for key in ["if", "then", "else"] {
+        if let Some(s) = obj.get(key) {
+            top_level_names(s, names);
+        }
+    }
+    if let Some(deps) = obj.get("dependencies").and_then(Value::as_object) {
+        for d in deps.values() {
+            top_level_names(d, names);
+        }
+    }
+}
+
+fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(c, name), c))
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// `schema` without the keys in `drop` and without `ui:*` keys, with the page's definitions.
+fn without(schema: &Map<String, Value>, drop: &[&str], definitions: Option<&Value>) -> Value {
+    let mut s: Map<String, Value> =
+        schema.iter().filter(|(k, _)| !drop.contains(&k.as_str()) && !k.starts_with("ui:")).map(|(k, v)| (k.clone(), v.clone())).collect();
+    if let Some(d) = definitions {
+        s.entry("definitions").or_insert_with(|| d.clone());
+    }
+    Value::Object(s)
+}
+
+fn compile(schema: &Value) -> Option<jsonschema::Validator> {
+    jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(schema).ok()
+}
+
+fn walk(doc: &Doc<'_>, sink: &mut Sink, schema: &Value, pointer: &str, definitions: Option<&Value>) {
+    let Some(obj) = schema.as_object() else { return };
+    // required names existing properties
+    if let Some(required) = obj.get("required").and_then(Value::as_array) {
+        let mut names = BTreeSet::new();
+        top_level_names(schema, &mut names);
+        let open = obj.get("properties").is_none();
+        if !open {
+            for (i, r) in required.iter().enumerate() {
+                let Some(r) = r.as_str() else { continue };
+                if !names.contains(r) {
+                    sink.push(
+                        Diagnostic::new("param-required-unknown", doc.path, format!("`required` names `{r}`, which is not a property here"))
+                            .at(doc.value_span(&format!("{pointer}/required/{i}")))
+                            .label("no such property")
+                            .hint(suggest(r, names.iter().map(String::as_str)).unwrap_or_else(|| "add the property, or remove the name from `required`".into())),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(pattern) = obj.get("pattern").and_then(Value::as_str) {
+        if !jsonschema_regex::is_valid_ecma_regex(pattern) {
+            sink.push(
+                Diagnostic::new("param-pattern", doc.path, format!("`{pattern}` is not a valid ECMAScript regular expression"))
+                    .at(doc.value_span(&format!("{pointer}/pattern")))
+                    .label("the browser and Backstage's backend reject this pattern")
+                    .hint("patterns are JavaScript regexes with the `u` flag: no inline flags like `(?i)`, no `(?P<name>)`, escape only punctuation"),
+            );
+        }
+    }
+    if let Some(default) = obj.get("default") {
+        let templated = default.as_str().is_some_and(|s| s.contains("${{"));
+        if !templated {
+            if let Some(v) = compile(&without(obj, &["default"], definitions)) {
+                if let Some(e) = v.iter_errors(default).next() {
+                    sink.push(
+                        Diagnostic::new("param-default", doc.path, format!("the default does not satisfy its own schema: {e}"))
+                            .at(doc.value_span(&format!("{pointer}/default")))
+                            .label("invalid default")
+                            .hint("the form pre-fills this value and Backstage then rejects it; fix the default or the schema"),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(values) = obj.get("enum").and_then(Value::as_array) {
+        if let Some(v) = compile(&without(obj, &["enum", "default", "const", "enumNames"], definitions)) {
+            for (i, item) in values.iter().enumerate() {
+                if let Some(e) = v.iter_errors(item).next() {
+                    sink.push(
+                        Diagnostic::new("param-enum", doc.path, format!("enum value does not satisfy its own schema: {e}"))
+                            .at(doc.value_span(&format!("{pointer}/enum/{i}")))
+                            .label("never a valid answer")
+                            .hint("quote numbers and booleans meant as strings (`'8080'`), or change `type`"),
+                    );
+                }
+            }
+        }
+        for key in ["enumNames", "ui:enumNames"] {
+            if let Some(names) = obj.get(key).and_then(Value::as_array) {
+                if names.len() != values.len() {
+                    sink.push(
+                        Diagnostic::new("param-enum", doc.path, format!("`{key}` has {} labels for {} enum values", names.len(), values.len()))
+                            .at(doc.key_span(&format!("{pointer}/{key}")))
+                            .label("labels and values are paired by position")
+                            .hint(format!("give `{key}` exactly one label per `enum` value, in the same order")),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(deps) = obj.get("dependencies") {
+        dependencies(doc, sink, obj, deps, pointer);
+    }
+    for (key, code, known) in [("ui:field", "param-ui-field", UI_FIELDS), ("ui:widget", "param-ui-widget", UI_WIDGETS)] {
+        if let Some(name) = obj.get(key).and_then(Value::as_str) {
+            if !known.contains(&name) {
+                let hint = suggest(name, known.iter().copied()).unwrap_or_else(|| {
+                    if key == "ui:field" {
+                        "a custom field extension must be installed in your Backstage app; golden asks for the plain JSON value".into()
+                    } else {
+                        format!("known widgets: {}", known.join(", "))
+                    }
+                });
+                sink.push(
+                    Diagnostic::new(code, doc.path, format!("unknown {key} `{name}`"))
+                        .at(doc.value_span(&format!("{pointer}/{}", seg(key))))
+                        .label("not built into Backstage")
+                        .hint(hint),
+                );
+            }
+        }
+    }
+    // recurse
+    for key in ["properties", "definitions", "patternProperties"] {
+        if let Some(map) = obj.get(key).and_then(Value::as_object) {
+            for (k, v) in map {
+                walk(doc, sink, v, &format!("{pointer}/{key}/{}", seg(k)), definitions);
+            }
+        }
+    }
+    if let Some(deps) = obj.get("dependencies").and_then(Value::as_object) {
+        for (k, v) in deps {
+            if v.is_object() {
+                walk(doc, sink, v, &format!("{pointer}/dependencies/{}", seg(k)), definitions);
+            }
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for (i, s) in obj.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            walk(doc, sink, s, &format!("{pointer}/{key}/{i}"), definitions);
+        }
+    }
+    for key in ["if", "then", "else", "not", "additionalProperties", "additionalItems", "contains"] {
+        if let Some(s) = obj.get(key) {
+            walk(doc, sink, s, &format!("{pointer}/{key}"), definitions);
+        }
+    }
+    match obj.get("items") {
+        Some(Value::Array(items)) => {
+            for (i, s) in items.iter().enumerate() {
+                walk(doc, sink, s, &format!("{pointer}/items/{i}"), definitions);
+            }
+        }
+        Some(s) => walk(doc, sink, s, &format!("{pointer}/items"), definitions),
+        None => {}
+    }
+}
+
+fn dependencies(doc: &Doc<'_>, sink: &mut Sink, obj: &Map<String, Value>, deps: &Value, pointer: &str) {
+    let Some(deps) = deps.as_object() else { return }; // the meta-schema reports it
+    let props: BTreeSet<&str> = obj.get("properties").and_then(Value::as_object).map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+    for (key, dep) in deps {
+        let dp = format!("{pointer}/dependencies/{}", seg(key));
+        if !props.is_empty() && !props.contains(key.as_str()) {
+            sink.push(
+                Diagnostic::new("param-dependencies", doc.path, format!("`dependencies` is keyed by `{key}`, which is not a property here"))
+                    .at(doc.key_span(&dp))
+                    .label("no such property")
+                    .hint(suggest(key, props.iter().copied()).unwrap_or_else(|| "key `dependencies` by the property whose answer decides".into())),
+            );
+        }
+        match dep {
+            Value::Array(names) => {
+                for (i, n) in names.iter().enumerate() {
+                    if let Some(n) = n.as_str() {
+                        if !props.is_empty() && !props.contains(n) {
+                            sink.push(
+                                Diagnostic::new("param-dependencies", doc.path, format!("dependency `{n}` is not a property here"))
+                                    .at(doc.value_span(&format!("{dp}/{i}")))
+                                    .label("no such property")
+                                    .hint(suggest(n, props.iter().copied()).unwrap_or_else(|| "list property names only".into())),
+                            );
+                        }
+                    }
+                }
+            }
+            Value::Object(schema) => {
+                if let Some(branches) = schema.get("oneOf").and_then(Value::as_array) {
+                    for (i, b) in branches.iter().enumerate() {
+                        let constrains = b.get("properties").and_then(Value::as_object).is_some_and(|p| p.contains_key(key));
+                        if b.is_object() && !constrains {
+                            sink.push(
+                                Diagnostic::new("param-oneof", doc.path, format!("this `oneOf` branch does not mention `{key}`, so the form never selects it"))
+                                    .at(doc.value_span(&format!("{dp}/oneOf/{i}")))
+                                    .label("never matches")
+                                    .hint(format!("add `properties: {{ {key}: {{ const: ... }} }}` (or `enum`) to say when this branch applies")),
+                            );
+                        }
+                    }
+                }
+            }
+            _ => {} // the meta-schema reports other shapes
+        }
+    }
+}

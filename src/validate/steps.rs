@@ -1,0 +1,184 @@
+//! Steps: unique ids, actions known to the same registry the runner uses (or declared in the
+//! config), with "did you mean", and inputs checked against each action's input schema: required
+//! inputs present, no unknown inputs, literal values of the right type. Values holding `${{ }}`
+//! are only known at run time and are not type-checked.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::{Checker, Diagnostic, Doc, Sink};
+
+/// One step as the other checks need it.
+#[derive(Debug, Clone)]
+pub struct PlanStep {
+    pub index: usize,
+    pub id: String,
+    pub action: String,
+    pub each: bool,
+    /// The action's outputs; `None` when the action is unknown or declared only in the config.
+    pub outputs: Option<&'static [&'static str]>,
+    pub input: Map<String, Value>,
+}
+
+/// The steps in order.
+pub type Plan = Vec<PlanStep>;
+
+pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
+    let steps = doc.entity.pointer("/spec/steps").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut plan = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, s) in steps.iter().enumerate() {
+        let pointer = format!("/spec/steps/{i}");
+        let explicit_id = s.get("id").and_then(Value::as_str);
+        let id = explicit_id.map(str::to_string).unwrap_or(format!("step-{}", i + 1));
+        if let Some(first) = seen.get(&id) {
+            let first_line = doc.value_span(&format!("/spec/steps/{first}/id")).map(|s| s.line).unwrap_or(0);
+            sink.push(
+                Diagnostic::new("step-duplicate-id", doc.path, format!("step id `{id}` is used twice"))
+                    .at(doc.value_span(&format!("{pointer}/id")))
+                    .label(format!("first used by step {} (line {first_line})", first + 1))
+                    .hint("later steps read `steps.<id>.output`; a second step with the same id silently replaces the first one's outputs"),
+            );
+        } else {
+            seen.insert(id.clone(), i);
+        }
+        let action = s.get("action").and_then(Value::as_str).unwrap_or_default().to_string();
+        let input = s.get("input").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut outputs = None;
+        if !action.is_empty() {
+            match checker.registry.get(&action) {
+                Some(a) => {
+                    outputs = Some(a.outputs());
+                    if s.get("input").map_or(true, Value::is_object) {
+                        inputs(checker, doc, sink, &action, &pointer, &input);
+                    }
+                }
+                None if checker.extra_actions.iter().any(|x| x == &action) => {}
+                None => {
+                    let mut suggestion = checker.registry.suggest(&action).map(str::to_string);
+                    if suggestion.is_none() {
+                        suggestion = checker
+                            .extra_actions
+                            .iter()
+                            .map(|c| (strsim::jaro_winkler(c, &action), c))
+                            .filter(|(s, _)| *s > 0.8)
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                            .map(|(_, c)| c.clone());
+                    }
+                    let hint = match suggestion {
+                        Some(s) => format!("did you mean `{s}`? (`golden actions` lists every built-in action)"),
+                        None => "if your Backstage provides this action, add its id to `actions:` in golden's config file".to_string(),
+                    };
+                    sink.push(
+                        Diagnostic::new("step-unknown-action", doc.path, format!("unknown action `{action}`"))
+                            .at(doc.value_span(&format!("{pointer}/action")))
+                            .label("not a built-in action")
+                            .hint(hint),
+                    );
+                }
+            }
+        }
+        plan.push(PlanStep { index: i, id, action, each: s.get("each").is_some(), outputs, input });
+    }
+    plan
+}
+
+fn has_expression(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("${{") || s.contains("{%"),
+        Value::Array(a) => a.iter().any(has_expression),
+        Value::Object(o) => o.values().any(has_expression),
+        _ => false,
+    }
+}
+
+/// The input with every value that holds an expression removed (arrays holding one go whole).
+fn literal_part(v: &Value) -> Option<Value> {
+    match v {
+        Value::Object(o) => Some(Value::Object(o.iter().filter_map(|(k, v)| literal_part(v).map(|v| (k.clone(), v))).collect())),
+        v if has_expression(v) => None,
+        v => Some(v.clone()),
+    }
+}
+
+fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, pointer: &str, input: &Map<String, Value>) {
+    let Some(Some(validator)) = checker.input_validators.get(action) else { return };
+    let original = Value::Object(input.clone());
+    let literal = literal_part(&original).unwrap_or(Value::Object(Map::new()));
+    // unknown top-level inputs, whatever their value (templated ones are stripped below)
+    let schema = checker.registry.get(action).map(|a| a.input_schema()).unwrap_or_default();
+    let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+    if let (true, Some(props)) = (closed, schema.get("properties").and_then(Value::as_object)) {
+        for name in input.keys().filter(|k| !props.contains_key(*k)) {
+            let suggestion = props
+                .keys()
+                .map(|c| (strsim::jaro_winkler(c, name), c))
+                .filter(|(s, _)| *s > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, c)| format!("did you mean `{c}`?"));
+            sink.push(
+                Diagnostic::new("step-input-unknown", doc.path, format!("action `{action}` has no input `{name}`"))
+                    .at(doc.key_span(&format!("{pointer}/input/{}", super::locate::seg(name))))
+                    .label("unknown input")
+                    .hint(suggestion.unwrap_or_else(|| format!("`golden actions {action}` shows the action's inputs"))),
+            );
+        }
+    }
+    for err in validator.iter_errors(&literal) {
+        use jsonschema::error::ValidationErrorKind as K;
+        let at = err.instance_path().to_string();
+        let target = original.pointer(&at);
+        let input_pointer = format!("{pointer}/input{at}");
+        // the value there holds a `${{ }}` (removed above): only known at run time
+        let templated = target.is_some_and(has_expression);
+        match err.kind() {
+            K::Required { property } => {
+                let name = property.as_str().unwrap_or_default();
+                // present but templated: known only at run time
+                if target.and_then(|t| t.get(name)).is_some() {
+                    continue;
+                }
+                let where_ = if at.is_empty() { "input".to_string() } else { format!("input `{}`", at.trim_start_matches('/')) };
+                sink.push(
+                    Diagnostic::new("step-input-required", doc.path, format!("action `{action}` requires `{name}` in its {where_}"))
+                        .at(doc.key_span(&format!("{pointer}/input{at}")).or_else(|| doc.value_span(pointer)))
+                        .label(format!("`{name}` is missing"))
+                        .hint(format!("`golden actions {action}` shows the action's inputs")),
+                );
+            }
+            K::AdditionalProperties { .. } if at.is_empty() => {}
+            K::AdditionalProperties { unexpected } => {
+                let known: Vec<String> = checker
+                    .registry
+                    .get(action)
+                    .and_then(|a| a.input_schema().get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()))
+                    .unwrap_or_default();
+                for name in unexpected {
+                    let suggestion = known
+                        .iter()
+                        .map(|c| (strsim::jaro_winkler(c, name), c))
+                        .filter(|(s, _)| *s > 0.8)
+                        .max_by(|a, b| a.0.total_cmp(&b.0))
+                        .map(|(_, c)| format!("did you mean `{c}`?"));
+                    sink.push(
+                        Diagnostic::new("step-input-unknown", doc.path, format!("action `{action}` has no input `{name}`"))
+                            .at(doc.key_span(&format!("{input_pointer}/{}", super::locate::seg(name))))
+                            .label("unknown input")
+                            .hint(suggestion.unwrap_or_else(|| format!("`golden actions {action}` shows the action's inputs"))),
+                    );
+                }
+            }
+            _ if templated => {}
+            _ => {
+                let what = if at.is_empty() { format!("the input of `{action}`") } else { format!("input `{}` of `{action}`", at.trim_start_matches('/')) };
+                sink.push(
+                    Diagnostic::new("step-input-type", doc.path, format!("{what}: {err}"))
+                        .at(doc.value_span(&input_pointer))
+                        .label("rejected by the action's input schema")
+                        .hint(format!("`golden actions {action}` shows the action's input schema")),
+                );
+            }
+        }
+    }
+}

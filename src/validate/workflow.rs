@@ -1,0 +1,232 @@
+//! The `${{ }}` of template.yaml: every string of step inputs, `if`, `each`, page `when` and
+//! `spec.output` parses; its filters, tests, functions and methods exist; `parameters.X` names a
+//! declared parameter; `steps.ID.output.Y` names an earlier step with that output; `each.*` is
+//! used only inside `each` steps.
+
+use serde_json::Value;
+
+use super::expr;
+use super::locate::seg;
+use super::parameters::Declared;
+use super::steps::Plan;
+use super::uses::{judge, Finding, Scope};
+use super::{Checker, Diagnostic, Doc, Flavor, Sink};
+
+/// Where a string is and what its context holds.
+struct Site<'a> {
+    /// Index of the step the string belongs to (`None` for output and pages).
+    step: Option<usize>,
+    roots: &'a [&'a str],
+}
+
+const STEP_ROOTS: &[&str] = &["parameters", "steps", "secrets", "user", "environment", "context"];
+const EACH_ROOTS: &[&str] = &["parameters", "steps", "secrets", "user", "environment", "context", "each"];
+const OUTPUT_ROOTS: &[&str] = &["parameters", "steps", "user", "environment", "context"];
+const PAGE_ROOTS: &[&str] = &["parameters"];
+
+pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, sink: &mut Sink) {
+    for step in plan {
+        let base = format!("/spec/steps/{}", step.index);
+        let roots = if step.each { EACH_ROOTS } else { STEP_ROOTS };
+        let site = Site { step: Some(step.index), roots };
+        for key in ["input", "if", "each"] {
+            if let Some(v) = doc.entity.pointer(&format!("{base}/{key}")) {
+                walk(checker, doc, declared, plan, &site, v, &format!("{base}/{key}"), sink);
+            }
+        }
+    }
+    if let Some(Value::Array(pages)) = doc.entity.pointer("/spec/parameters") {
+        for (i, p) in pages.iter().enumerate() {
+            if let Some(Value::String(w)) = p.get("when") {
+                let site = Site { step: None, roots: PAGE_ROOTS };
+                // a bare `when` (`parameters.kind == 'x'`) is an expression too
+                let w = if expr::is_templated(w, false) { w.clone() } else { format!("${{{{ {w} }}}}") };
+                string(checker, doc, declared, plan, &site, &w, &format!("/spec/parameters/{i}/when"), sink);
+            }
+        }
+    }
+    if let Some(output) = doc.entity.pointer("/spec/output") {
+        let site = Site { step: None, roots: OUTPUT_ROOTS };
+        walk(checker, doc, declared, plan, &site, output, "/spec/output", sink);
+        for (i, link) in output.get("links").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if link.is_object() && link.get("url").is_none() && link.get("entityRef").is_none() {
+                sink.push(
+                    Diagnostic::new("output-link-target", doc.path, "this output link has neither `url` nor `entityRef`")
+                        .at(doc.value_span(&format!("/spec/output/links/{i}")))
+                        .label("links nowhere")
+                        .hint("give the link a `url` (e.g. `${{ steps.publish.output.remoteUrl }}`) or an `entityRef`"),
+                );
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, site: &Site<'_>, v: &Value, pointer: &str, sink: &mut Sink) {
+    match v {
+        Value::String(s) => string(checker, doc, declared, plan, site, s, pointer, sink),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(checker, doc, declared, plan, site, item, &format!("{pointer}/{i}"), sink);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                walk(checker, doc, declared, plan, site, item, &format!("{pointer}/{}", seg(k)), sink);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates.map(|c| (strsim::jaro_winkler(c, name), c)).filter(|(s, _)| *s > 0.8).max_by(|a, b| a.0.total_cmp(&b.0)).map(|(_, c)| c)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, site: &Site<'_>, s: &str, pointer: &str, sink: &mut Sink) {
+    if !expr::is_templated(s, false) {
+        return;
+    }
+    let analysis = match expr::analyze(&checker.workflow, s, false) {
+        Ok(a) => a,
+        Err(e) => {
+            let needle = e.range.as_ref().and_then(|r| s.get(r.clone())).filter(|t| !t.trim().is_empty()).unwrap_or("");
+            let span = if needle.is_empty() { doc.value_span(pointer) } else { doc.inner_span(pointer, needle) };
+            let kept = if site.step.is_some() {
+                "Backstage keeps the text as written (the expression is never evaluated)"
+            } else {
+                "Backstage keeps the text as written"
+            };
+            sink.push(
+                Diagnostic::new("expr-syntax", doc.path, format!("expression does not parse: {}", e.message))
+                    .at(span)
+                    .label("syntax error")
+                    .hint(format!("{kept}; nunjucks has no `||`, `&&`, `!x`, `a ? b : c` or `??`: use `or`, `and`, `not`, `b if a else c`")),
+            );
+            return;
+        }
+    };
+    let scope = Scope { flavor: Flavor::Workflow, roots: site.roots };
+    let mut findings: Vec<Finding> = judge(checker, &scope, &analysis, |root, _path, start, end| {
+        if root == "each" {
+            return Some(Finding {
+                code: "expr-each-outside",
+                message: "`each` is only defined inside a step that has `each:`".into(),
+                start,
+                end,
+                label: "undefined here".into(),
+                hint: Some("add `each:` to this step, or use the value directly".into()),
+            });
+        }
+        let hint = match root {
+            "values" => "`values` is the context of skeleton files; here use `parameters.*`".to_string(),
+            "templateInfo" => "`templateInfo` is only visible to actions, not to expressions".to_string(),
+            "secrets" => "secrets are only in the context of step inputs and `each`".to_string(),
+            _ => format!("the context holds: {}", site.roots.join(", ")),
+        };
+        Some(Finding {
+            code: "expr-unknown-variable",
+            message: format!("`{root}` is not in the context here"),
+            start,
+            end,
+            label: "renders empty".into(),
+            hint: Some(hint),
+        })
+    });
+    // parameters and steps
+    for u in &analysis.uses {
+        let expr::Kind::Var { root, path } = &u.kind else { continue };
+        let (start, end) = (u.start, u.end);
+        if root == "parameters" {
+            let Some(name) = path.first() else { continue };
+            if !declared.names.contains(name) {
+                findings.push(Finding {
+                    code: "expr-unknown-parameter",
+                    message: format!("`parameters.{name}` is not declared by any parameter page"),
+                    start,
+                    end,
+                    label: "renders empty unless the caller passes it".into(),
+                    hint: Some(match suggest(name, declared.names.iter().map(String::as_str)) {
+                        Some(c) => format!("did you mean `parameters.{c}`?"),
+                        None => "declare it under `properties` of a parameter page".into(),
+                    }),
+                });
+            }
+        } else if root == "steps" && site.roots.contains(&"steps") {
+            let Some(id) = path.first() else { continue };
+            let Some(target) = plan.iter().find(|p| &p.id == id) else {
+                let dashed: Vec<&str> = plan.iter().map(|p| p.id.as_str()).filter(|p| p.starts_with(&format!("{id}-"))).collect();
+                let hint = match dashed.first() {
+                    Some(d) => format!("`steps.{d}` reads as `steps.{id}` minus `{}`; write `steps['{d}']`", &d[id.len() + 1..]),
+                    None => match suggest(id, plan.iter().map(|p| p.id.as_str())) {
+                        Some(c) => format!("did you mean `steps.{c}`?"),
+                        None => format!("step ids: {}", plan.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")),
+                    },
+                };
+                findings.push(Finding {
+                    code: "expr-unknown-step",
+                    message: format!("no step has the id `{id}`"),
+                    start,
+                    end,
+                    label: "renders empty".into(),
+                    hint: Some(hint),
+                });
+                continue;
+            };
+            if let Some(current) = site.step {
+                if target.index >= current {
+                    let what = if target.index == current { "this step itself".to_string() } else { format!("step {}, which runs later", target.index + 1) };
+                    findings.push(Finding {
+                        code: "expr-later-step",
+                        message: format!("`steps.{id}` is {what}"),
+                        start,
+                        end,
+                        label: "has no output yet".into(),
+                        hint: Some("a step can only read the outputs of steps before it; move the step or the reference".into()),
+                    });
+                    continue;
+                }
+            }
+            match path.get(1).map(String::as_str) {
+                Some("output") => {
+                    if let (Some(name), Some(outputs)) = (path.get(2), target.outputs) {
+                        if !outputs.contains(&name.as_str()) {
+                            let hint = if outputs.is_empty() {
+                                format!("`{}` has no outputs", target.action)
+                            } else {
+                                format!("`{}` outputs: {}", target.action, outputs.join(", "))
+                            };
+                            findings.push(Finding {
+                                code: "expr-unknown-output",
+                                message: format!("action `{}` of step `{id}` has no output `{name}`", target.action),
+                                start,
+                                end,
+                                label: "renders empty".into(),
+                                hint: Some(hint),
+                            });
+                        }
+                    }
+                }
+                Some(other) => findings.push(Finding {
+                    code: "expr-unknown-output",
+                    message: format!("`steps.{id}.{other}` does not exist; a step only has `output`"),
+                    start,
+                    end,
+                    label: "renders empty".into(),
+                    hint: Some(format!("write `steps.{id}.output.<name>`")),
+                }),
+                None => {}
+            }
+        }
+    }
+    for f in findings {
+        let needle = s.get(f.start..f.end).unwrap_or("");
+        sink.push(
+            Diagnostic::new(f.code, doc.path, f.message)
+                .at(doc.inner_span(pointer, needle))
+                .label(f.label)
+                .maybe_hint(f.hint),
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! `golden validate` through the binary: one broken template per check under
+//! `tests/fixtures/validate/<code>/` with a snapshot of the human output, the json, github and
+//! sarif formats, exit statuses, and the conformance cases (no false positives on templates
+//! Backstage runs; Backstage's load-time rejections found at the right place).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{golden, root};
+
+fn fixtures() -> PathBuf {
+    root().join("tests/fixtures/validate")
+}
+
+/// Runs `golden validate ARGS` in `dir`; returns (exit status, stdout, stderr).
+fn validate_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = golden().current_dir(dir).arg("validate").args(args).output().expect("golden runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+fn json_report(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = validate_in(dir, &all);
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    (code, v)
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn every_check_has_a_broken_fixture_with_a_snapshot() {
+    insta::glob!("../fixtures/validate", "*/template.yaml", |path| {
+        let code = path.parent().unwrap().file_name().unwrap().to_str().unwrap().to_string();
+        let rel = format!("{code}/template.yaml");
+        let (status, _, stderr) = validate_in(&fixtures(), &[&rel]);
+        if code == "clean" {
+            assert_eq!(status, 0, "{stderr}");
+        } else {
+            assert!(stderr.contains(&format!("[{code}]")), "fixture `{code}` does not trigger its check:\n{stderr}");
+        }
+        insta::assert_snapshot!(format!("exit status: {status}\n{stderr}"));
+    });
+}
+
+#[test]
+fn every_code_has_a_fixture() {
+    for (code, _, _) in golden::validate::codes::CODES {
+        assert!(fixtures().join(code).join("template.yaml").is_file(), "no fixture for `{code}`");
+    }
+}
+
+#[test]
+fn exit_status_follows_errors_and_deny_warnings() {
+    let f = fixtures();
+    assert_eq!(validate_in(&f, &["clean"]).0, 0);
+    // warnings only
+    let (status, _, stderr) = validate_in(&f, &["param-ui-widget"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(stderr.contains("0 errors, 1 warning"), "{stderr}");
+    assert_eq!(validate_in(&f, &["param-ui-widget", "--deny-warnings"]).0, 1);
+    assert_eq!(validate_in(&f, &["step-duplicate-id"]).0, 1);
+    // golden could not run
+    let (status, _, stderr) = validate_in(&f, &["does-not-exist"]);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.contains("does-not-exist"), "{stderr}");
+    let empty = tempfile::tempdir().unwrap();
+    let (status, _, stderr) = validate_in(empty.path(), &[]);
+    assert_eq!(status, 2, "{stderr}");
+    assert!(stderr.contains("no `kind: Template` document"), "{stderr}");
+}
+
+#[test]
+fn directories_are_searched_for_template_documents() {
+    let (status, report) = json_report(&fixtures(), &["."]);
+    assert_eq!(status, 1);
+    let dirs = std::fs::read_dir(fixtures()).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
+    // every fixture but the Component one holds a template
+    assert_eq!(report["files"], dirs - 1);
+    let found = codes(&report);
+    for (code, _, _) in golden::validate::codes::CODES {
+        if *code != "not-a-template" {
+            assert!(found.iter().any(|c| c == code), "`{code}` not found when validating the whole folder");
+        }
+    }
+}
+
+#[test]
+fn json_format_lists_every_finding_with_its_place() {
+    let (status, report) = json_report(&fixtures(), &["step-unknown-action/template.yaml", "param-ui-field/template.yaml"]);
+    assert_eq!(status, 1);
+    assert_eq!(report["files"], 2);
+    assert_eq!(report["errors"], 1);
+    assert_eq!(report["warnings"], 1);
+    let d = &report["diagnostics"][1];
+    assert_eq!(d["code"], "step-unknown-action");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "step-unknown-action/template.yaml");
+    assert_eq!(d["line"], 25);
+    assert_eq!(d["column"], 15);
+    assert_eq!(d["message"], "unknown action `debug:logg`");
+    assert!(d["hint"].as_str().unwrap().contains("did you mean `debug:log`?"), "{d}");
+}
+
+#[test]
+fn github_format_prints_workflow_annotations() {
+    let (status, stdout, _) = validate_in(&fixtures(), &["--format", "github", "step-unknown-action/template.yaml", "param-ui-field/template.yaml"]);
+    assert_eq!(status, 1);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[0], "::warning file=param-ui-field/template.yaml,line=16,col=21,title=golden param-ui-field::unknown ui:field `RepoUrlPickr`%0Ahelp: did you mean `RepoUrlPicker`?");
+    assert!(lines[1].starts_with("::error file=step-unknown-action/template.yaml,line=25,col=15,title=golden step-unknown-action::unknown action `debug:logg`%0Ahelp: did you mean `debug:log`?"), "{}", lines[1]);
+}
+
+#[test]
+fn sarif_format_is_sarif_2_1_0_with_rules_and_regions() {
+    let (status, stdout, _) = validate_in(&fixtures(), &["--format", "sarif", "skeleton-gha-function/template.yaml"]);
+    assert_eq!(status, 1);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "golden");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), golden::validate::codes::CODES.len());
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    let r = &results[0];
+    assert_eq!(r["ruleId"], "skeleton-gha-function");
+    assert_eq!(r["level"], "error");
+    let index = r["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], "skeleton-gha-function");
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "skeleton-gha-function/skeleton/.github/workflows/ci.yml");
+    assert_eq!(loc["region"]["startLine"], 9);
+    assert_eq!(loc["region"]["startColumn"], 20);
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/conformance/cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("template").exists())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every template Backstage runs (all but the load-time rejections) validates without errors:
+/// golden validate must not cry wolf.
+#[test]
+fn conformance_templates_backstage_accepts_have_no_errors() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let name = case.file_name().unwrap().to_str().unwrap().to_string();
+        if LOAD_TIME_ERRORS.iter().any(|(n, ..)| *n == name) {
+            continue;
+        }
+        let (_, report) = json_report(&case, &["template"]);
+        for d in report["diagnostics"].as_array().unwrap() {
+            if d["severity"] == "error" {
+                failures.push(format!("{name}: {d}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "false positives:\n{}", failures.join("\n"));
+}
+
+/// Cases Backstage rejects before or while rendering the template itself: (case, code, file, line).
+const LOAD_TIME_ERRORS: &[(&str, &str, &str, usize)] = &[
+    ("error-yaml-colon-in-expression", "yaml-syntax", "template/template.yaml", 23),
+    ("error-step-input-not-object", "schema", "template/template.yaml", 17),
+    ("error-unknown-filter-in-skeleton", "skeleton-unknown-filter", "template/skeleton/config/nginx.conf", 2),
+    ("error-gha-function-call-unescaped", "skeleton-gha-function", "template/skeleton/.github/workflows/build.yml", 15),
+    ("error-v4-only-js-method-in-skeleton", "skeleton-unknown-method", "template/skeleton/Program.cs", 1),
+];
+
+#[test]
+fn conformance_templates_backstage_rejects_get_an_error_at_the_right_place() {
+    for (name, code, file, line) in LOAD_TIME_ERRORS {
+        let (status, report) = json_report(&root().join("tests/conformance/cases").join(name), &["template"]);
+        assert_eq!(status, 1, "{name}: {report}");
+        let hit = report["diagnostics"].as_array().unwrap().iter().any(|d| {
+            d["severity"] == "error" && d["code"] == *code && d["file"] == *file && d["line"] == *line
+        });
+        assert!(hit, "{name}: expected `{code}` at {file}:{line}, got {report:#}");
+    }
+}
+
+#[test]
+fn schema_command_prints_a_self_contained_template_schema() {
+    let out = golden().arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["definitions"]["Entity"].is_object());
+    let validator = jsonschema::draft7::new(&v).expect("compiles on its own");
+    let template = golden::template::yaml::parse_value(&std::fs::read_to_string(fixtures().join("clean/template.yaml")).unwrap()).unwrap();
+    assert!(validator.is_valid(&template));
+}
