@@ -158,7 +158,8 @@ fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
 enum Op {
     Dir { location: String, out: PathBuf, verbatim: bool },
     Link { location: String, src: PathBuf, out: PathBuf, verbatim: bool },
-    File { location: String, src: PathBuf, out: PathBuf, render: bool, verbatim: bool },
+    /// `is_link`: the output path is an existing symlink (checked before writing through it).
+    File { location: String, src: PathBuf, out: PathBuf, render: bool, verbatim: bool, is_link: bool },
 }
 
 /// A log line, or the place of a file's line (known once the file is written).
@@ -220,7 +221,13 @@ impl Job<'_> {
             }
             let out = workspace::join_lexical(self.out_dir, &out_rel)?;
             let earlier = planned.get(&out).copied();
-            let exists = earlier.is_some() || std::fs::metadata(&out).is_ok();
+            // `fs.existsSync` follows links: a dangling link does not exist (but is checked below).
+            let (on_disk, is_link) = match out.symlink_metadata() {
+                Ok(m) if m.file_type().is_symlink() => (std::fs::metadata(&out).is_ok(), true),
+                Ok(_) => (true, false),
+                Err(_) => (false, false),
+            };
+            let exists = earlier.is_some() || on_disk;
             if exists && !settings.replace {
                 continue;
             }
@@ -236,7 +243,7 @@ impl Job<'_> {
             ops.push(Some(match entry.kind {
                 Kind::Dir => Op::Dir { location, out, verbatim },
                 Kind::Symlink => Op::Link { location, src, out, verbatim },
-                Kind::File => Op::File { location, src, out, render: render_contents, verbatim },
+                Kind::File => Op::File { location, src, out, render: render_contents, verbatim, is_link },
             }));
         }
         Ok(ops.into_iter().flatten().collect())
@@ -270,7 +277,7 @@ impl Job<'_> {
                     }
                     copy_link(&src, &out, self.ws_real, &location)?;
                 }
-                Op::File { location, src, out, render, verbatim } => {
+                Op::File { location, src, out, render, verbatim, is_link } => {
                     if verbatim {
                         log.push(copying(&location));
                     }
@@ -278,13 +285,13 @@ impl Job<'_> {
                         dirs.ensure(parent, &location)?;
                     }
                     log.push(Log::File(files.len()));
-                    files.push((location, src, out, render));
+                    files.push((location, src, out, render, is_link));
                 }
             }
         }
         let lines = files
             .par_iter()
-            .map(|(location, src, out, render)| self.write_file(location, src, out, *render))
+            .map(|(location, src, out, render, is_link)| self.write_file(location, src, out, *render, *is_link))
             .collect::<Result<Vec<String>, ActionError>>()?;
         for l in log {
             match l {
@@ -296,10 +303,10 @@ impl Job<'_> {
     }
 
     /// Writes one file and returns its log line.
-    fn write_file(&self, location: &str, src: &Path, out: &Path, render: bool) -> Result<String, ActionError> {
+    fn write_file(&self, location: &str, src: &Path, out: &Path, render: bool, is_link: bool) -> Result<String, ActionError> {
         let io = |what: &str, p: &Path, e: std::io::Error| ActionError::new(format!("{what} `{}`: {e}", p.display()));
         // The final component may be an existing symlink: it must not lead out of the workspace.
-        if out.symlink_metadata().map(|m| m.file_type().is_symlink()).unwrap_or(false) {
+        if is_link {
             workspace::check_within(self.ws_real, out, location)?;
         }
         let (bytes, meta) = read_with_meta(src).map_err(|e| io("cannot read", src, e))?;
