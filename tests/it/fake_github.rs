@@ -37,6 +37,8 @@ struct State {
     /// Failures to answer first: (method, path, status, how many times).
     failures: Vec<(String, String, u16, u32)>,
     pulls: u64,
+    /// Open pull requests: (`owner/repo`, head branch, number).
+    open_pulls: Vec<(String, String, u64)>,
     /// Repositories get a `pre-receive` hook that declines every push.
     decline_pushes: bool,
     /// The key repositories seal Actions secrets with.
@@ -93,14 +95,26 @@ impl FakeGithub {
 
     /// Makes an existing repository with one commit holding `README.md`.
     pub fn add_repo(&self, owner: &str, name: &str) {
+        self.add_repo_files(owner, name, &[("README.md", "existing\n")]);
+    }
+
+    /// Makes an existing repository with one commit on `main` holding `files`.
+    pub fn add_repo_files(&self, owner: &str, name: &str, files: &[(&str, &str)]) {
         let path = self.create_bare(owner, name);
         let repo = git2::Repository::open_bare(&path).unwrap();
-        let blob = repo.blob(b"existing\n").unwrap();
-        let mut tb = repo.treebuilder(None).unwrap();
-        tb.insert("README.md", blob, 0o100644).unwrap();
-        let tree = repo.find_tree(tb.write().unwrap()).unwrap();
-        let sig = git2::Signature::now("someone", "someone@example.com").unwrap();
+        let mut index = git2::Index::new().unwrap();
+        for (p, content) in files {
+            let id = repo.blob(content.as_bytes()).unwrap();
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0), mtime: git2::IndexTime::new(0, 0), dev: 0, ino: 0, mode: 0o100644, uid: 0, gid: 0,
+                file_size: 0, id, flags: 0, flags_extended: 0, path: p.as_bytes().to_vec(),
+            };
+            index.add(&entry).unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
+        let sig = git2::Signature::new("someone", "someone@example.com", &fixed_time()).unwrap();
         repo.commit(Some("refs/heads/main"), &sig, &sig, "existing", &tree, &[]).unwrap();
+        repo.set_head("refs/heads/main").unwrap();
         let json = repo_json(&self.server.uri(), owner, name);
         self.state.lock().unwrap().repos.insert(format!("{owner}/{name}"), json);
     }
@@ -142,6 +156,11 @@ impl FakeGithub {
     }
 }
 
+/// Commits the fake makes carry this time, so their hashes are the same on every run.
+fn fixed_time() -> git2::Time {
+    git2::Time::new(1_700_000_000, 0)
+}
+
 fn create_bare(root: &Path, owner: &str, name: &str) -> PathBuf {
     let path = root.join(owner).join(format!("{name}.git"));
     let repo = git2::Repository::init_bare(&path).unwrap();
@@ -157,6 +176,7 @@ fn repo_json(base: &str, owner: &str, name: &str) -> Value {
         "clone_url": format!("{base}/git/{owner}/{name}.git"),
         "html_url": format!("{base}/{owner}/{name}"),
         "default_branch": "main",
+        "permissions": {"admin": true, "push": true, "pull": true},
     })
 }
 
@@ -170,11 +190,20 @@ impl Respond for Responder {
         if let Some(git_path) = path.strip_prefix("/git") {
             return self.git(req, git_path);
         }
-        let Some(api) = path.strip_prefix("/api/v3") else { return gh_error(404, "Not Found") };
         let method = req.method.as_str().to_string();
         let body: Value = if req.body.is_empty() { Value::Null } else { serde_json::from_slice(&req.body).unwrap_or(Value::Null) };
+        if path == "/api/graphql" {
+            let mut s = self.state.lock().unwrap();
+            s.calls.push(Call { method: method.clone(), path: "/graphql".into(), body: body.clone() });
+            return self.graphql(&s, &body);
+        }
+        let Some(api) = path.strip_prefix("/api/v3") else { return gh_error(404, "Not Found") };
+        let recorded_path = match req.url.query() {
+            Some(q) => format!("{api}?{q}"),
+            None => api.to_string(),
+        };
         let mut s = self.state.lock().unwrap();
-        s.calls.push(Call { method: method.clone(), path: api.to_string(), body: body.clone() });
+        s.calls.push(Call { method: method.clone(), path: recorded_path, body: body.clone() });
         let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
         if auth != format!("Bearer {}", s.token) && auth != format!("token {}", s.token) {
             return gh_error(401, "Bad credentials");
@@ -208,14 +237,99 @@ impl Respond for Responder {
                 Some(r) => ResponseTemplate::new(200).set_body_json(r.clone()),
                 None => gh_error(404, "Not Found"),
             },
-            ("POST", ["repos", _, _, "pulls"]) => {
+            ("POST", ["repos", owner, name, "pulls"]) => {
                 s.pulls += 1;
                 let base = body.get("base").cloned().unwrap_or(json!("main"));
-                ResponseTemplate::new(201).set_body_json(json!({"number": s.pulls, "html_url": format!("{}/pull/{}", self.base, s.pulls), "base": {"ref": base}}))
+                let head = body["head"].as_str().unwrap_or_default();
+                let head = head.split_once(':').map(|(_, b)| b).unwrap_or(head).to_string();
+                let number = s.pulls;
+                s.open_pulls.push((format!("{owner}/{name}"), head, number));
+                ResponseTemplate::new(201).set_body_json(json!({"number": number, "html_url": format!("{}/pull/{}", self.base, number), "base": {"ref": base}}))
+            }
+            ("PATCH", ["repos", _, _, "pulls", n]) => {
+                let base = body.get("base").cloned().unwrap_or(json!("main"));
+                ResponseTemplate::new(200).set_body_json(json!({"number": n.parse::<u64>().unwrap_or(0), "html_url": format!("{}/pull/{n}", self.base), "base": {"ref": base}}))
+            }
+            ("GET", ["repos", owner, name, "commits"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let sha = req.url.query_pairs().find(|(k, _)| k == "sha").map(|(_, v)| v.to_string()).unwrap_or("main".into());
+                let found = repo.revparse_single(&sha).and_then(|o| o.peel_to_commit()).map(|c| (c.id().to_string(), c.tree_id().to_string()));
+                match found {
+                    Ok((id, tree)) => ResponseTemplate::new(200).set_body_json(json!([{"sha": id, "commit": {"tree": {"sha": tree}}}])),
+                    Err(_) => gh_error(404, "Not Found"),
+                }
+            }
+            ("HEAD", ["repos", owner, name, "contents", rest @ ..]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let reference = req.url.query_pairs().find(|(k, _)| k == "ref").map(|(_, v)| v.to_string()).unwrap_or("HEAD".into());
+                let path = percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy().to_string();
+                let found = repo.revparse_single(&reference).and_then(|o| o.peel_to_tree()).map(|t| t.get_path(Path::new(&path)).is_ok()).unwrap_or(false);
+                ResponseTemplate::new(if found { 200 } else { 404 })
+            }
+            ("POST", ["repos", owner, name, "git", "blobs"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let content = body["content"].as_str().unwrap_or_default();
+                let bytes = if body["encoding"] == "base64" { base64::engine::general_purpose::STANDARD.decode(content).unwrap() } else { content.as_bytes().to_vec() };
+                ResponseTemplate::new(201).set_body_json(json!({"sha": repo.blob(&bytes).unwrap().to_string()}))
+            }
+            ("POST", ["repos", owner, name, "git", "trees"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let mut index = git2::Index::new().unwrap();
+                if let Some(base) = body["base_tree"].as_str() {
+                    index.read_tree(&repo.find_tree(git2::Oid::from_str(base).unwrap()).unwrap()).unwrap();
+                }
+                for e in body["tree"].as_array().cloned().unwrap_or_default() {
+                    let path = e["path"].as_str().unwrap().to_string();
+                    let mode = u32::from_str_radix(e["mode"].as_str().unwrap_or("100644"), 8).unwrap();
+                    let id = match (&e["sha"], e.get("content")) {
+                        (Value::Null, None) => {
+                            index.remove_path(Path::new(&path)).unwrap();
+                            continue;
+                        }
+                        (Value::String(sha), _) => git2::Oid::from_str(sha).unwrap(),
+                        (_, Some(c)) => repo.blob(c.as_str().unwrap_or_default().as_bytes()).unwrap(),
+                        _ => unreachable!(),
+                    };
+                    let entry = git2::IndexEntry {
+                        ctime: git2::IndexTime::new(0, 0), mtime: git2::IndexTime::new(0, 0), dev: 0, ino: 0, mode, uid: 0, gid: 0,
+                        file_size: 0, id, flags: 0, flags_extended: 0, path: path.into_bytes(),
+                    };
+                    index.add(&entry).unwrap();
+                }
+                ResponseTemplate::new(201).set_body_json(json!({"sha": index.write_tree_to(&repo).unwrap().to_string()}))
+            }
+            ("POST", ["repos", owner, name, "git", "commits"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let tree = repo.find_tree(git2::Oid::from_str(body["tree"].as_str().unwrap()).unwrap()).unwrap();
+                let parents: Vec<git2::Commit<'_>> = body["parents"].as_array().unwrap().iter().map(|p| repo.find_commit(git2::Oid::from_str(p.as_str().unwrap()).unwrap()).unwrap()).collect();
+                let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+                let sig = match body.get("author") {
+                    Some(a) => git2::Signature::new(a["name"].as_str().unwrap(), a["email"].as_str().unwrap(), &fixed_time()).unwrap(),
+                    None => git2::Signature::new("token user", "token-user@example.com", &fixed_time()).unwrap(),
+                };
+                let id = repo.commit(None, &sig, &sig, body["message"].as_str().unwrap_or_default(), &tree, &parents).unwrap();
+                ResponseTemplate::new(201).set_body_json(json!({"sha": id.to_string()}))
+            }
+            ("POST", ["repos", owner, name, "git", "refs"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let refname = body["ref"].as_str().unwrap().to_string();
+                if repo.find_reference(&refname).is_ok() {
+                    return gh_error(422, "Reference already exists");
+                }
+                repo.reference(&refname, git2::Oid::from_str(body["sha"].as_str().unwrap()).unwrap(), false, "api").unwrap();
+                ResponseTemplate::new(201).set_body_json(json!({"ref": refname}))
+            }
+            ("PATCH", ["repos", owner, name, "git", "refs", rest @ ..]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let refname = format!("refs/{}", percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy());
+                repo.reference(&refname, git2::Oid::from_str(body["sha"].as_str().unwrap()).unwrap(), true, "api").unwrap();
+                ResponseTemplate::new(200).set_body_json(json!({"ref": refname}))
             }
             ("POST", ["repos", _, _, "hooks"]) => ResponseTemplate::new(201).set_body_json(json!({"id": 1})),
             ("POST", ["repos", _, _, "actions", "workflows", _, "dispatches"]) => ResponseTemplate::new(204),
             ("PUT", ["repos", _, _, "branches", _, "protection"]) => ResponseTemplate::new(200).set_body_json(json!({})),
+            ("POST", ["repos", _, _, "branches", _, "protection", "required_signatures"]) => ResponseTemplate::new(200).set_body_json(json!({"enabled": true})),
+            ("PUT", ["repos", _, _, "actions", "permissions", "access"]) => ResponseTemplate::new(204),
             ("PUT", ["repos", _, _, "topics"]) => ResponseTemplate::new(200).set_body_json(json!({"names": body["names"]})),
             ("PUT", ["repos", _, _, "collaborators", _]) => ResponseTemplate::new(201).set_body_json(json!({})),
             ("PUT", ["orgs", org, "teams", team, "repos", _, _]) => {
@@ -240,6 +354,24 @@ impl Respond for Responder {
 }
 
 impl Responder {
+    /// The one GraphQL query golden and Backstage send: does branch `head` exist, and its open
+    /// pull request.
+    fn graphql(&self, s: &State, body: &Value) -> ResponseTemplate {
+        let v = &body["variables"];
+        let (owner, repo, head) = (v["owner"].as_str().unwrap_or_default(), v["repo"].as_str().unwrap_or_default(), v["head"].as_str().unwrap_or_default());
+        let exists = git2::Repository::open_bare(self.root.join(owner).join(format!("{repo}.git")))
+            .map(|r| r.find_reference(&format!("refs/heads/{head}")).is_ok())
+            .unwrap_or(false);
+        let edges: Vec<Value> = s
+            .open_pulls
+            .iter()
+            .filter(|(r, h, _)| *r == format!("{owner}/{repo}") && h == head)
+            .map(|(_, _, n)| json!({"node": {"id": format!("PR_{n}"), "number": n, "url": format!("{}/pull/{n}", self.base)}}))
+            .collect();
+        let reference = if exists { json!({"associatedPullRequests": {"edges": edges}}) } else { Value::Null };
+        ResponseTemplate::new(200).set_body_json(json!({"data": {"repository": {"ref": reference}}}))
+    }
+
     fn create_repo(&self, s: &mut State, owner: &str, body: &Value) -> ResponseTemplate {
         let name = body["name"].as_str().unwrap_or_default().to_string();
         let full = format!("{owner}/{name}");
