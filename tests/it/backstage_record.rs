@@ -51,6 +51,7 @@ record!(publish_existing, "publish-existing", "octocat", |f| { f.add_org("acme",
 record!(publish_500, "publish-500", "octocat", |f| { f.add_org("acme", &[]); f.fail("POST", "/orgs/acme/repos", 500, 1); }, "publish:github");
 record!(publish_401, "publish-401", "octocat", |f| { f.add_org("acme", &[]); f.set_token("ghp_other"); }, "publish:github");
 record!(publish_secrets, "publish-secrets", "octocat", |f| { f.add_org("acme", &[]); }, "publish:github");
+record!(publish_settings, "publish-settings", "octocat", |f| { f.add_org("acme", &["platform"]); }, "publish:github");
 record!(webhook, "webhook", "octocat", |f| { f.add_repo("acme", "svc"); }, "github:webhook");
 record!(dispatch, "dispatch", "octocat", |f| { f.add_repo("acme", "svc"); }, "github:actions:dispatch");
 record!(pull_request, "pull-request", "octocat", |f| { f.add_org("acme", &["sre"]); f.add_repo_files("acme", "svc", PR_BASE); }, "publish:github:pull-request");

@@ -330,6 +330,8 @@ impl Respond for Responder {
             ("PUT", ["repos", _, _, "branches", _, "protection"]) => ResponseTemplate::new(200).set_body_json(json!({})),
             ("POST", ["repos", _, _, "branches", _, "protection", "required_signatures"]) => ResponseTemplate::new(200).set_body_json(json!({"enabled": true})),
             ("PUT", ["repos", _, _, "actions", "permissions", "access"]) => ResponseTemplate::new(204),
+            ("PUT", ["repos", _, _, "actions", "oidc", "customization", "sub"]) => ResponseTemplate::new(201).set_body_json(json!({})),
+            ("PUT", ["repos", _, _, "subscription"]) => ResponseTemplate::new(200).set_body_json(json!({"subscribed": true})),
             ("PUT", ["repos", _, _, "topics"]) => ResponseTemplate::new(200).set_body_json(json!({"names": body["names"]})),
             ("PUT", ["repos", _, _, "collaborators", _]) => ResponseTemplate::new(201).set_body_json(json!({})),
             ("PUT", ["orgs", org, "teams", team, "repos", _, _]) => {

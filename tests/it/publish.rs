@@ -784,3 +784,17 @@ fn repo_create_then_push_in_the_local_forge() {
     assert!(stderr(&out).contains("cannot push to acme/svc"), "{}", stderr(&out));
     assert_eq!(branch_files(&bare, "trunk"), dir_files(&rendered), "the branch is left alone");
 }
+
+#[test]
+fn every_repository_setting_is_sent_as_backstage_sends_it() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &["platform"]);
+    let t = template_from(env.path(), "publish-settings");
+    let config = env.config(&fake, TOKEN);
+    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_calls_match_backstage(&fake, "publish-settings");
+    assert!(!branch_files(&fake.repo_path("acme", "svc"), "develop").is_empty());
+    assert!(stderr(&out).contains("/acme/svc/blob/develop"), "{}", stderr(&out));
+}
