@@ -20,8 +20,9 @@ impl EntitySource for Static {
     }
 }
 
-/// The catalog of the configuration file: a Backstage catalog (`catalog.backstage.baseUrl`).
-/// Without one there is no source and the pickers take typed refs.
+/// The catalog of the configuration file: a Backstage catalog (`catalog.backstage.baseUrl`),
+/// else golden's local catalog when it holds entities. Without either there is no source and
+/// the pickers take typed refs.
 pub fn configured() -> Result<Box<dyn EntitySource>, String> {
     let config = crate::config::load(None).map_err(|e| e.message)?;
     match config.catalog.backstage {
@@ -29,7 +30,14 @@ pub fn configured() -> Result<Box<dyn EntitySource>, String> {
             let token = b.token.map(|t| t.0).or_else(|| std::env::var("BACKSTAGE_TOKEN").ok()).filter(|t| !t.is_empty());
             Ok(Box::new(Backstage { base_url: b.base_url.trim_end_matches('/').to_string(), token }))
         }
-        _ => Err("no catalog is configured".into()),
+        _ => {
+            let local = crate::catalog::local::Local::open(&crate::services::home()).map_err(|e| e.message)?;
+            let all = crate::catalog::Catalog::list(&local, &crate::catalog::Filter::default()).map_err(|e| e.message)?;
+            if all.is_empty() {
+                return Err("no catalog is configured and golden's local catalog is empty".into());
+            }
+            Ok(Box::new(Static(all)))
+        }
     }
 }
 
@@ -100,7 +108,7 @@ pub fn matches(entity: &Value, filter: &Map<String, Value>) -> bool {
         match want {
             Value::Object(o) if o.get("exists").is_some() => {
                 let exists = o.get("exists").and_then(Value::as_bool).unwrap_or(true);
-                exists == !found.is_empty()
+                exists != found.is_empty()
             }
             Value::Array(options) => options.iter().any(|w| found.iter().any(|f| eq_ci(f, w))),
             w => found.iter().any(|f| eq_ci(f, w)),
