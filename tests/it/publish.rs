@@ -798,3 +798,19 @@ fn every_repository_setting_is_sent_as_backstage_sends_it() {
     assert!(!branch_files(&fake.repo_path("acme", "svc"), "develop").is_empty());
     assert!(stderr(&out).contains("/acme/svc/blob/develop"), "{}", stderr(&out));
 }
+
+#[test]
+fn source_path_publishes_a_subfolder_and_cannot_leave_the_workspace() {
+    let env = Env::new();
+    // Leading `../` are dropped, as Backstage's getRepoSourceDirectory does.
+    let t = template(env.path(), "        sourcePath: ../src");
+    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files = branch_files(&forge_repo(&env, "acme", "svc"), "main");
+    assert_eq!(files.keys().collect::<Vec<_>>(), ["main.go"]);
+
+    let t = template_with(&env.path().join("escape"), "publish:github", "        repoUrl: github.com?owner=acme&repo=other\n        sourcePath: src/../../..");
+    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert!(out.status.success(), "`src/../../..` normalizes to `..`, which is dropped: {}", stderr(&out));
+    assert_eq!(branch_files(&forge_repo(&env, "acme", "other"), "main").len(), 3, "the whole workspace, nothing outside it");
+}
