@@ -210,6 +210,10 @@ impl Respond for Responder {
         }
         if let Some(f) = s.failures.iter_mut().find(|f| f.0 == method && f.1 == api && f.3 > 0) {
             f.3 -= 1;
+            if f.2 == 403 {
+                // GitHub's secondary rate limit: 403 with a Retry-After header.
+                return gh_error(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.").insert_header("retry-after", "1");
+            }
             return gh_error(f.2, "Server Error");
         }
         let parts: Vec<&str> = api.trim_start_matches('/').split('/').collect();

@@ -814,3 +814,16 @@ fn source_path_publishes_a_subfolder_and_cannot_leave_the_workspace() {
     assert!(out.status.success(), "`src/../../..` normalizes to `..`, which is dropped: {}", stderr(&out));
     assert_eq!(branch_files(&forge_repo(&env, "acme", "other"), "main").len(), 3, "the whole workspace, nothing outside it");
 }
+
+#[test]
+fn a_secondary_rate_limit_is_waited_out() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &[]);
+    fake.fail("GET", "/users/acme", 403, 1);
+    let t = template(env.path(), "        protectDefaultBranch: false");
+    let config = env.config(&fake, TOKEN);
+    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fake.call_lines(), ["GET /users/acme", "GET /users/acme", "POST /orgs/acme/repos"]);
+}
