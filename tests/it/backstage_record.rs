@@ -52,6 +52,7 @@ record!(publish_500, "publish-500", "octocat", |f| { f.add_org("acme", &[]); f.f
 record!(publish_401, "publish-401", "octocat", |f| { f.add_org("acme", &[]); f.set_token("ghp_other"); }, "publish:github");
 record!(publish_secrets, "publish-secrets", "octocat", |f| { f.add_org("acme", &[]); }, "publish:github");
 record!(publish_settings, "publish-settings", "octocat", |f| { f.add_org("acme", &["platform"]); }, "publish:github");
+record!(publish_api_fallback, "publish-api-fallback", "octocat", |f| { f.add_org("acme", &[]); f.block_git(); }, "publish:github");
 record!(webhook, "webhook", "octocat", |f| { f.add_repo("acme", "svc"); }, "github:webhook");
 record!(dispatch, "dispatch", "octocat", |f| { f.add_repo("acme", "svc"); }, "github:actions:dispatch");
 record!(pull_request, "pull-request", "octocat", |f| { f.add_org("acme", &["sre"]); f.add_repo_files("acme", "svc", PR_BASE); }, "publish:github:pull-request");

@@ -41,6 +41,8 @@ struct State {
     open_pulls: Vec<(String, String, u64)>,
     /// Repositories get a `pre-receive` hook that declines every push.
     decline_pushes: bool,
+    /// New repositories' `clone_url` points at a closed port (git's smart HTTP is blocked).
+    git_unreachable: bool,
     /// The key repositories seal Actions secrets with.
     secret_key: Option<crypto_box::SecretKey>,
 }
@@ -123,6 +125,12 @@ impl FakeGithub {
         create_bare(self.root.path(), owner, name)
     }
 
+    /// New repositories' `clone_url` points at a closed port, so git pushes are refused a
+    /// connection (what a proxy blocking git's smart HTTP looks like).
+    pub fn block_git(&self) {
+        self.state.lock().unwrap().git_unreachable = true;
+    }
+
     /// New repositories decline pushes (a server-side `pre-receive` hook).
     pub fn decline_pushes(&self) {
         self.state.lock().unwrap().decline_pushes = true;
@@ -176,6 +184,7 @@ fn repo_json(base: &str, owner: &str, name: &str) -> Value {
         "clone_url": format!("{base}/git/{owner}/{name}.git"),
         "html_url": format!("{base}/{owner}/{name}"),
         "default_branch": "main",
+        "size": 0,
         "permissions": {"admin": true, "push": true, "pull": true},
     })
 }
@@ -270,6 +279,25 @@ impl Respond for Responder {
                 let found = repo.revparse_single(&reference).and_then(|o| o.peel_to_tree()).map(|t| t.get_path(Path::new(&path)).is_ok()).unwrap_or(false);
                 ResponseTemplate::new(if found { 200 } else { 404 })
             }
+            ("GET", ["repos", owner, name, "git", "ref", rest @ ..]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let refname = format!("refs/{}", percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy());
+                if repo.references().unwrap().next().is_none() {
+                    return gh_error(409, "Git Repository is empty.");
+                }
+                match repo.refname_to_id(&refname) {
+                    Ok(id) => ResponseTemplate::new(200).set_body_json(json!({"ref": refname, "object": {"sha": id.to_string(), "type": "commit"}})),
+                    Err(_) => gh_error(404, "Not Found"),
+                }
+            }
+            ("PUT", ["repos", owner, name, "contents", rest @ ..]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let path = percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy().to_string();
+                let branch = body["branch"].as_str().unwrap_or("main");
+                let content = base64::engine::general_purpose::STANDARD.decode(body["content"].as_str().unwrap_or_default()).unwrap();
+                let id = commit_changes(&repo, branch, None, &[(path, Some(content))], body["message"].as_str().unwrap_or_default());
+                ResponseTemplate::new(201).set_body_json(json!({"commit": {"sha": id}}))
+            }
             ("POST", ["repos", owner, name, "git", "blobs"]) => {
                 let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
                 let content = body["content"].as_str().unwrap_or_default();
@@ -363,6 +391,23 @@ impl Responder {
     /// The one GraphQL query golden and Backstage send: does branch `head` exist, and its open
     /// pull request.
     fn graphql(&self, s: &State, body: &Value) -> ResponseTemplate {
+        if body["query"].as_str().unwrap_or_default().contains("createCommitOnBranch") {
+            let input = &body["variables"]["input"];
+            let full = input.pointer("/branch/repositoryNameWithOwner").and_then(Value::as_str).unwrap_or_default();
+            let branch = input.pointer("/branch/branchName").and_then(Value::as_str).unwrap_or_default();
+            let repo = git2::Repository::open_bare(self.root.join(format!("{full}.git"))).unwrap();
+            let mut changes: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+            for a in input.pointer("/fileChanges/additions").and_then(Value::as_array).cloned().unwrap_or_default() {
+                let bytes = base64::engine::general_purpose::STANDARD.decode(a["contents"].as_str().unwrap_or_default()).unwrap();
+                changes.push((a["path"].as_str().unwrap().to_string(), Some(bytes)));
+            }
+            for d in input.pointer("/fileChanges/deletions").and_then(Value::as_array).cloned().unwrap_or_default() {
+                changes.push((d["path"].as_str().unwrap().to_string(), None));
+            }
+            let expected = input["expectedHeadOid"].as_str();
+            let id = commit_changes(&repo, branch, expected, &changes, input.pointer("/message/headline").and_then(Value::as_str).unwrap_or_default());
+            return ResponseTemplate::new(200).set_body_json(json!({"data": {"createCommitOnBranch": {"commit": {"oid": id}}}}));
+        }
         let v = &body["variables"];
         let (owner, repo, head) = (v["owner"].as_str().unwrap_or_default(), v["repo"].as_str().unwrap_or_default(), v["head"].as_str().unwrap_or_default());
         let exists = git2::Repository::open_bare(self.root.join(owner).join(format!("{repo}.git")))
@@ -395,7 +440,10 @@ impl Responder {
             std::fs::write(&hook, "#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n").unwrap();
             std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
-        let json = repo_json(&self.base, owner, &name);
+        let mut json = repo_json(&self.base, owner, &name);
+        if s.git_unreachable {
+            json["clone_url"] = json!(format!("http://127.0.0.1:1/git/{owner}/{name}.git"));
+        }
         s.repos.insert(full, json.clone());
         ResponseTemplate::new(201).set_body_json(json)
     }
@@ -453,6 +501,37 @@ impl Responder {
         }
         ResponseTemplate::new(status).set_body_raw(body, &content_type)
     }
+}
+
+/// Commits `changes` (path → new bytes, or `None` to delete) on top of `branch` (whose tip must
+/// be `expected` when given), as the token's user at a fixed time; returns the commit hash.
+fn commit_changes(repo: &git2::Repository, branch: &str, expected: Option<&str>, changes: &[(String, Option<Vec<u8>>)], message: &str) -> String {
+    let refname = format!("refs/heads/{branch}");
+    let parent = repo.find_reference(&refname).ok().and_then(|r| r.peel_to_commit().ok());
+    if let Some(e) = expected {
+        assert_eq!(parent.as_ref().map(|p| p.id().to_string()).as_deref(), Some(e), "expectedHeadOid is the branch tip");
+    }
+    let mut index = git2::Index::new().unwrap();
+    if let Some(p) = &parent {
+        index.read_tree(&p.tree().unwrap()).unwrap();
+    }
+    for (path, content) in changes {
+        match content {
+            Some(bytes) => {
+                let id = repo.blob(bytes).unwrap();
+                let entry = git2::IndexEntry {
+                    ctime: git2::IndexTime::new(0, 0), mtime: git2::IndexTime::new(0, 0), dev: 0, ino: 0, mode: 0o100644, uid: 0, gid: 0,
+                    file_size: 0, id, flags: 0, flags_extended: 0, path: path.as_bytes().to_vec(),
+                };
+                index.add(&entry).unwrap();
+            }
+            None => index.remove_path(Path::new(path)).unwrap(),
+        }
+    }
+    let tree = repo.find_tree(index.write_tree_to(repo).unwrap()).unwrap();
+    let sig = git2::Signature::new("token user", "token-user@example.com", &fixed_time()).unwrap();
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repo.commit(Some(&refname), &sig, &sig, message, &tree, &parents).unwrap().to_string()
 }
 
 /// Every file of a branch of a bare repository: path → bytes.

@@ -827,3 +827,28 @@ fn a_secondary_rate_limit_is_waited_out() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(fake.call_lines(), ["GET /users/acme", "GET /users/acme", "POST /orgs/acme/repos"]);
 }
+
+#[test]
+fn a_blocked_git_push_falls_back_to_the_graphql_api() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &[]);
+    fake.block_git();
+    let t = template_from(env.path(), "publish-api-fallback");
+    let config = env.config(&fake, TOKEN);
+    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("retrying via GitHub API"), "{err}");
+    // Backstage's octokit retries the "Git Repository is empty" 409 three more times; golden
+    // does not retry a 409. Otherwise the calls are the same.
+    let mut expected = fixture("publish-api-fallback")["calls"].as_array().unwrap().clone();
+    let first_ref = expected.iter().position(|c| c["path"].as_str().unwrap().contains("/git/ref/")).unwrap();
+    expected.drain(first_ref + 1..first_ref + 4);
+    let actual: Vec<Value> = fake.calls().iter().map(recorded).collect();
+    assert_eq!(actual, expected);
+    // The commit holds the rendered workspace and no .gitkeep.
+    let rendered = env.rendered(&t, "svc", "acme");
+    assert_eq!(branch_files(&fake.repo_path("acme", "svc"), "main"), dir_files(&rendered));
+    assert!(err.contains("cannot clone"), "the clone URL is still blocked, so the checkout only warns: {err}");
+}

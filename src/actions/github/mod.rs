@@ -5,6 +5,7 @@
 //! One file per family: `repo.rs` (`publish:github`, `github:repo:create`, `github:repo:push`),
 //! `pull_request.rs`, `webhook.rs` (also `github:actions:dispatch`).
 
+mod api_push;
 mod pull_request;
 mod repo;
 mod webhook;
