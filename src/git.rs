@@ -60,6 +60,19 @@ pub trait Git: Send + Sync {
 /// The git2 implementation.
 pub struct Git2;
 
+/// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run):
+/// 15 s to connect, 60 s for any read or write.
+///
+/// Call it once before other threads start (libgit2 keeps these in unsynchronised globals).
+pub fn set_timeouts() {
+    // SAFETY: callers run this on the main thread before spawning threads (see above); the
+    // options are plain integers libgit2 reads when it opens a connection.
+    unsafe {
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(15_000);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(60_000);
+    }
+}
+
 fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallbacks<'a> {
     let mut cbs = RemoteCallbacks::new();
     cbs.credentials(move |_url, _user, _allowed| {

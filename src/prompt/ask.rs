@@ -161,7 +161,8 @@ impl<'a> Walker<'a> {
             None => None,
         };
         let default = prop.get("default").cloned();
-        if error.is_none() && (!(required || self.ask_optional) || (default.is_some() && !self.ask_optional)) {
+        let not_asked = !self.ask_optional && (!required || default.is_some());
+        if error.is_none() && not_asked {
             if let Some(d) = default {
                 map.insert(name.to_string(), d);
             }
@@ -251,6 +252,7 @@ impl<'a> Walker<'a> {
         Prompt { label: label.join(" › "), help: schema::help(prop), placeholder: ui.placeholder, default, required }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn ask(&mut self, name: &str, prop: &Value, ui: &Ui, required: bool, path: &str, given: Option<&Value>, error: Option<&str>) -> Answer<Option<Value>> {
         if !self.interactive {
             return Err(Stop::NoInput);

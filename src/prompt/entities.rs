@@ -108,7 +108,7 @@ pub fn matches(entity: &Value, filter: &Map<String, Value>) -> bool {
         match want {
             Value::Object(o) if o.get("exists").is_some() => {
                 let exists = o.get("exists").and_then(Value::as_bool).unwrap_or(true);
-                exists == !found.is_empty()
+                exists != found.is_empty()
             }
             Value::Array(options) => options.iter().any(|w| found.iter().any(|f| eq_ci(f, w))),
             w => found.iter().any(|f| eq_ci(f, w)),

@@ -670,3 +670,54 @@ fn a_push_the_server_declines_fails_the_step_and_names_the_new_repository() {
     assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"], "no branch protection after a failed push");
     assert!(git2::Repository::open_bare(fake.repo_path("acme", "svc")).unwrap().is_empty().unwrap());
 }
+
+#[test]
+fn tokens_come_from_the_config_then_the_environment_for_github_com_only() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &[]);
+    // github.com without a token in the config: GITHUB_TOKEN is used.
+    let config = env.path().join("env-token.yaml");
+    std::fs::write(&config, format!("integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: {}\n", fake.api_base_url())).unwrap();
+    let t = template(env.path(), "        protectDefaultBranch: false");
+    let out = env
+        .golden(Some(&config))
+        .env("GITHUB_TOKEN", TOKEN)
+        .args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"]);
+
+    // GitHub Enterprise through apiBaseUrl: its own token, never GITHUB_TOKEN.
+    let ghe = env.path().join("ghe.yaml");
+    let write_ghe = |token: &str| {
+        std::fs::write(&ghe, format!("integrations:\n  github:\n    - host: ghe.example.com\n      apiBaseUrl: {}\n{token}", fake.api_base_url())).unwrap()
+    };
+    let t2 = env.path().join("ghe-template");
+    std::fs::create_dir_all(&t2).unwrap();
+    let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap().replace("repoUrl: github.com?", "repoUrl: ghe.example.com?");
+    std::fs::write(t2.join("template.yaml"), yaml).unwrap();
+    let mut copy = std::process::Command::new("cp");
+    assert!(copy.args(["-r", t.join("skeleton").to_str().unwrap(), t2.to_str().unwrap()]).status().unwrap().success());
+    write_ghe("");
+    let run = |name: &str| {
+        env.golden(Some(&ghe))
+            .env("GITHUB_TOKEN", TOKEN)
+            .args(["new", t2.to_str().unwrap(), "--no-input", "--no-checkout", "--set", &format!("name={name}"), "--set", "owner=acme"])
+            .output()
+            .unwrap()
+    };
+    let out = run("svc2");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("No token available for host: ghe.example.com"), "{}", stderr(&out));
+    write_ghe("      token: ${GHE_TOKEN_FOR_TEST}\n");
+    let out = {
+        let mut cmd = env.golden(Some(&ghe));
+        cmd.env("GHE_TOKEN_FOR_TEST", TOKEN);
+        cmd.args(["new", t2.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=svc3", "--set", "owner=acme"]).output().unwrap()
+    };
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fake.call_lines()[2..], ["GET /users/acme", "POST /orgs/acme/repos"]);
+    assert!(!branch_files(&fake.repo_path("acme", "svc3"), "main").is_empty());
+}
