@@ -557,6 +557,14 @@ fn backstage_catalog_registration() {
     let err = stderr(&bs().current_dir(h.path()).args(["new", "./t", "--no-input", "--no-checkout", "--set", &format!("url=http://127.0.0.1:{site}/gone.yaml")]).assert().failure());
     assert!(err.contains("step `register` (catalog:register) failed") && err.contains("NotFoundError") && err.contains("gone.yaml"), "{err}");
 
+    // catalog:fetch reads the configured Backstage (it runs in --dry-run too).
+    h.write("f/template.yaml", "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: fetch}\nspec:\n  type: service\n  steps:\n    - id: fetch\n      action: catalog:fetch\n      input:\n        entityRefs: [other-svc, component:default/ghost]\n        defaultKind: Component\n        optional: true\n    - id: missing\n      action: catalog:fetch\n      input:\n        entityRef: component:ghost\n");
+    let a = bs().current_dir(h.path()).args(["new", "./f", "--no-input", "--dry-run", "--json", "--output", "fetched"]).assert().failure();
+    let plan: Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(plan["steps"][0]["output"]["entities"][0]["metadata"]["uid"], entity["metadata"]["uid"]);
+    assert_eq!(plan["steps"][0]["output"]["entities"][1], Value::Null);
+    assert!(stderr(&a).contains("Entity component:ghost not found"), "{}", stderr(&a));
+
     // import: a Location file on disk (a `file` location, which this backend allows); Backstage
     // follows its targets itself.
     h.write("org/teams.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n");
