@@ -852,3 +852,16 @@ fn a_blocked_git_push_falls_back_to_the_graphql_api() {
     assert_eq!(branch_files(&fake.repo_path("acme", "svc"), "main"), dir_files(&rendered));
     assert!(err.contains("cannot clone"), "the clone URL is still blocked, so the checkout only warns: {err}");
 }
+
+#[test]
+fn a_template_that_publishes_nothing_says_its_files_were_discarded() {
+    let env = Env::new();
+    let t = template_with(env.path(), "debug:log", "        message: nothing to publish");
+    let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap();
+    let cut = yaml.find("  output:").unwrap();
+    std::fs::write(t.join("template.yaml"), &yaml[..cut]).unwrap();
+    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("published nothing") && stderr(&out).contains("--dry-run --output DIR"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(env.work()).unwrap().count(), 0, "nothing is written to the current directory");
+}
