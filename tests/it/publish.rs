@@ -865,3 +865,31 @@ fn a_template_that_publishes_nothing_says_its_files_were_discarded() {
     assert!(stderr(&out).contains("published nothing") && stderr(&out).contains("--dry-run --output DIR"), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(env.work()).unwrap().count(), 0, "nothing is written to the current directory");
 }
+
+#[test]
+fn the_token_input_wins_over_the_config_and_is_never_shown() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &[]);
+    let t = template(env.path(), "        protectDefaultBranch: false\n        token: ${{ secrets.ghToken }}");
+    let secrets = env.path().join("secrets.yaml");
+    std::fs::write(&secrets, format!("ghToken: {TOKEN}\n")).unwrap();
+    let config = env.config(&fake, "ghp_config_token_that_is_wrong");
+    let out = env
+        .golden(Some(&config))
+        .args(["new", t.to_str().unwrap(), "--no-input", "--json", "-v", "--set", "name=svc", "--set", "owner=acme", "--secrets", secrets.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"]);
+    assert_eq!(dir_files(&env.work().join("svc")).len(), 3, "the clone used the same token");
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(!all.contains(TOKEN) && !all.contains("ghp_config_token_that_is_wrong"), "{all}");
+    // Nothing golden wrote (the clone, its .git included) holds the token.
+    let written: Vec<_> = walkdir::WalkDir::new(env.work()).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()).collect();
+    assert!(written.iter().any(|e| e.path().ends_with(".git/config")));
+    for e in written {
+        let bytes = std::fs::read(e.path()).unwrap();
+        assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()), "{} holds the token", e.path().display());
+    }
+}
