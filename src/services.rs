@@ -66,8 +66,13 @@ impl Services {
         let token = match token_input.filter(|t| !t.is_empty()) {
             Some(t) => Secret(t.to_string()),
             None => self.config.github_token(host).ok_or_else(|| {
+                let apps = if self.config.github(host).is_some_and(|g| g.apps.is_some()) {
+                    "golden does not sign in as a GitHub App (`integrations.github[].apps`); "
+                } else {
+                    ""
+                };
                 ActionError::new(format!("No token available for host: {host}")).with_hint(format!(
-                    "give golden a token for {host}: `integrations.github[].token` in the config file, GITHUB_TOKEN or GH_TOKEN (github.com), or `gh auth login`; or publish to the local forge with --local"
+                    "{apps}give golden a token for {host}: `integrations.github[].token` in the config file, GITHUB_TOKEN or GH_TOKEN (github.com), or `gh auth login`; or publish to the local forge with --local"
                 ))
             })?,
         };

@@ -357,6 +357,13 @@ fn no_token_at_all_names_the_ways_to_give_one() {
     let err = stderr(&out);
     assert!(err.contains("No token available for host: github.com"), "{err}");
     assert!(err.contains("--local"), "{err}");
+
+    // A Backstage config with GitHub App credentials only is told apart.
+    let config = env.path().join("apps.yaml");
+    std::fs::write(&config, "integrations:\n  github:\n    - host: github.com\n      apps:\n        - appId: 1\n          privateKey: x\n").unwrap();
+    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("does not sign in as a GitHub App"), "{}", stderr(&out));
 }
 
 // The same scenarios through the local forge.
