@@ -510,9 +510,15 @@ fn backstage_catalog_registration() {
     assert_eq!(entity["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{url}"));
     assert!(entity["relations"].as_array().unwrap().iter().any(|r| r["type"] == "ownedBy" && r["targetRef"] == "group:default/team-a"));
 
-    // Twice is fine (Backstage answers 409, golden reports it).
+    // Twice is fine, and a changed file is picked up (golden asks for a refresh).
+    std::fs::write(h.path().join("site/catalog-info.yaml"), component("demo-svc", "team-z")).unwrap();
     let a = bs().args(["catalog", "register", &url]).assert().success();
     assert!(stderr(&a).contains("was already registered"), "{}", stderr(&a));
+    let started = Instant::now();
+    while wait_for_entity(backend.port, "/api/catalog/entities/by-name/component/default/demo-svc", 200)["spec"]["owner"] != "team-z" {
+        assert!(started.elapsed() < Duration::from_secs(60), "the changed owner never reached the catalog");
+        std::thread::sleep(Duration::from_millis(250));
+    }
 
     // Bad locations: the catalog's own message, and nothing registered.
     let missing = format!("http://127.0.0.1:{site}/nope.yaml");
@@ -535,7 +541,7 @@ fn backstage_catalog_registration() {
     assert_eq!(refs(&listed), ["component:default/demo-svc"]);
 
     // list, show and unregister speak to Backstage too.
-    let listed: Vec<Value> = serde_json::from_slice(&bs().args(["catalog", "list", "--json", "--owner", "team-a"]).assert().success().get_output().stdout).unwrap();
+    let listed: Vec<Value> = serde_json::from_slice(&bs().args(["catalog", "list", "--json", "--owner", "team-z"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(refs(&listed), ["component:default/demo-svc"]);
     let shown: Value = serde_json::from_slice(&bs().args(["catalog", "show", "demo-svc", "--json"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(shown["metadata"]["uid"], entity["metadata"]["uid"]);
@@ -556,6 +562,14 @@ fn backstage_catalog_registration() {
     // A location Backstage cannot read fails the step with the catalog's message.
     let err = stderr(&bs().current_dir(h.path()).args(["new", "./t", "--no-input", "--no-checkout", "--set", &format!("url=http://127.0.0.1:{site}/gone.yaml")]).assert().failure());
     assert!(err.contains("step `register` (catalog:register) failed") && err.contains("NotFoundError") && err.contains("gone.yaml"), "{err}");
+
+    // catalog:fetch reads the configured Backstage (it runs in --dry-run too).
+    h.write("f/template.yaml", "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: fetch}\nspec:\n  type: service\n  steps:\n    - id: fetch\n      action: catalog:fetch\n      input:\n        entityRefs: [other-svc, component:default/ghost]\n        defaultKind: Component\n        optional: true\n    - id: missing\n      action: catalog:fetch\n      input:\n        entityRef: component:ghost\n");
+    let a = bs().current_dir(h.path()).args(["new", "./f", "--no-input", "--dry-run", "--json", "--output", "fetched"]).assert().failure();
+    let plan: Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(plan["steps"][0]["output"]["entities"][0]["metadata"]["uid"], entity["metadata"]["uid"]);
+    assert_eq!(plan["steps"][0]["output"]["entities"][1], Value::Null);
+    assert!(stderr(&a).contains("Entity component:ghost not found"), "{}", stderr(&a));
 
     // import: a Location file on disk (a `file` location, which this backend allows); Backstage
     // follows its targets itself.
