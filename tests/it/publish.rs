@@ -900,3 +900,25 @@ fn the_token_input_wins_over_the_config_and_is_never_shown() {
         assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()), "{} holds the token", e.path().display());
     }
 }
+
+#[test]
+fn local_forge_pull_requests_update_or_refuse_like_github() {
+    let env = Env::new();
+    let t = follow_up_steps(env.path(), true);
+    let run = |t: &Path, extra: &[&str]| env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).args(extra).output().unwrap();
+    assert!(run(&t, &[]).status.success());
+    // The same pull request again, on the existing repository: refused without `update`.
+    let again = |update: bool| {
+        let input = format!("        repoUrl: github.com?owner=acme&repo=svc\n        branchName: feat\n        title: Again\n        description: again\n        update: {update}");
+        template_with(&env.path().join(format!("again-{update}")), "publish:github:pull-request", &input)
+    };
+    let out = run(&again(false), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("Pull request already exists") && stderr(&out).contains("/pull/1"), "{}", stderr(&out));
+    // With update the branch moves and pull request 1 is updated, not duplicated.
+    let out = run(&again(true), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pulls: Value = serde_json::from_str(&std::fs::read_to_string(forge_repo(&env, "acme", "svc").join("golden/pulls.json")).unwrap()).unwrap();
+    assert_eq!(pulls.as_array().unwrap().len(), 1);
+    assert_eq!(pulls[0]["title"], json!("Again"));
+}
