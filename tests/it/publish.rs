@@ -136,6 +136,9 @@ impl Env {
             .env("PATH", self.path().join("empty-path"))
             .env("HOME", self.path().join("user-home"))
             .env_remove("XDG_CONFIG_HOME");
+        for var in ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
+            cmd.env_remove(var);
+        }
         match config {
             Some(c) => cmd.env("GOLDEN_CONFIG", c),
             None => {
