@@ -292,7 +292,8 @@ impl<'a> Walker<'a> {
                     _ => self.p.text(&prompt, &check)?,
                 };
                 if raw.is_empty() {
-                    return Ok(None);
+                    // RJSF turns an emptied box into `ui:emptyValue` (default: no value).
+                    return Ok(prop.get("ui:emptyValue").cloned());
                 }
                 Ok(Some(crate::values::typed(Some(prop), &raw).unwrap_or(Value::String(raw))))
             }
@@ -300,6 +301,13 @@ impl<'a> Walker<'a> {
     }
 
     fn choose(&mut self, name: &str, prop: &Value, required: bool, options: &[Value], names: Option<Vec<String>>, current: Option<&Value>) -> Answer<Option<Value>> {
+        // `ui:enumDisabled` options are shown greyed out in the form and cannot be chosen.
+        let disabled: Vec<Value> = prop.get("ui:enumDisabled").and_then(Value::as_array).cloned().unwrap_or_default();
+        let (options, names): (Vec<Value>, Option<Vec<String>>) = {
+            let keep: Vec<usize> = (0..options.len()).filter(|&i| !disabled.contains(&options[i])).collect();
+            (keep.iter().map(|&i| options[i].clone()).collect(), names.map(|n| keep.iter().filter_map(|&i| n.get(i).cloned()).collect()))
+        };
+        let options = options.as_slice();
         let mut items: Vec<String> = options.iter().enumerate().map(|(i, v)| names.as_ref().and_then(|n| n.get(i).cloned()).unwrap_or_else(|| label_of(v))).collect();
         let optional_none = !required && current.is_none();
         if optional_none {

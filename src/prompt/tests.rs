@@ -177,3 +177,13 @@ fn nothing_is_asked_without_input_and_everything_missing_is_listed() {
     assert_eq!(e.details.len(), 2, "{e}");
     assert!(e.details[1].contains("allowed: an integer ≥ 2; pass `--set c=2`"), "{e}");
 }
+
+#[test]
+fn enum_disabled_options_are_not_offered_and_empty_value_applies() {
+    let t = template(json!({"properties": {
+        "size": {"type": "string", "title": "Size", "enum": ["s", "m", "l"], "enumNames": ["Small", "Medium", "Large"], "ui:enumDisabled": ["m"], "default": "s"},
+        "note": {"type": "string", "title": "Note", "ui:emptyValue": ""}
+    }}));
+    let (v, _) = run(&t, vec![A::S(1), A::T("")], None, vec![]);
+    assert_eq!(Value::Object(v.parameters), json!({"size": "l", "note": ""}), "the second offered option is Large");
+}
