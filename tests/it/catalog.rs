@@ -162,7 +162,7 @@ fn local_rejects_invalid_entities_with_every_reason() {
     let err = stderr(&a);
     for needle in [
         "bad.yaml:1: \"metadata.name\" is not valid; expected a string that is sequences of [a-zA-Z0-9] separated by any of [-_.]",
-        "bad.yaml:7: apiVersion must have a value",
+        "bad.yaml:7: <root> must have required property 'apiVersion'",
         "bad.yaml:10: component:default/nolife is not a valid Component: /spec \"lifecycle\" is a required property",
         "No processor recognized the entity widget:default/w as valid",
     ] {
