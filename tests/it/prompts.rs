@@ -568,3 +568,20 @@ fn owner_picker_fed_by_the_local_catalog() {
     let (_, screen, json) = p.finish();
     assert_eq!(params(&json)["owner"], "group:default/team-b", "{screen}");
 }
+
+/// Ctrl-C with a built-in template: its extracted copy is removed too.
+#[test]
+fn ctrl_c_removes_the_extracted_builtin_template() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_s = tmp.path().display().to_string();
+    let mut p = Pty::start(&["new", "go-microservice", "--dry-run", "--output", "out"], &[("TMPDIR", &tmp_s)]);
+    p.answer("Name", "demo\r");
+    p.expect("Owner");
+    let during: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(during.iter().any(|n| n.starts_with("golden-template-")), "the built-in is extracted while asking: {during:?}");
+    p.send("\x03");
+    let (code, screen, _) = p.finish();
+    assert_eq!(code, 130, "{screen}");
+    let after: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(after.is_empty(), "left behind: {after:?}");
+}
