@@ -67,9 +67,10 @@ impl Forge {
     }
 }
 
-/// Whether a bare repository has no branch yet.
+/// Whether a bare repository has no reference yet (libgit2's `is_empty` also wants HEAD to name
+/// `master`, which forge repositories do not).
 pub fn is_empty(path: &Path) -> bool {
-    git2::Repository::open_bare(path).map(|r| r.is_empty().unwrap_or(false)).unwrap_or(false)
+    git2::Repository::open_bare(path).and_then(|r| r.references().map(|mut refs| refs.next().is_none())).unwrap_or(false)
 }
 
 /// Points HEAD of an empty repository at `branch` (the first push decides the default branch,

@@ -204,3 +204,23 @@ fn skeleton_render_errors_name_the_file() {
     let e = r.unwrap_err();
     assert!(e.message.contains("conf/bad.txt"), "{}", e.message);
 }
+
+#[test]
+fn two_entries_rendering_to_one_path() {
+    let f = fixture();
+    let sk = f.template.join("skeleton");
+    put(&sk, "a.txt", b"first");
+    put(&sk, "${{ values.n }}.txt", b"second");
+    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"n": "a"}}));
+    r.unwrap();
+    // Without replace the first entry in skeleton order (breadth first, by name) wins...
+    assert_eq!(read(&f.ws, "a.txt"), "second");
+    let f = fixture();
+    let sk = f.template.join("skeleton");
+    put(&sk, "a.txt", b"first");
+    put(&sk, "${{ values.n }}.txt", b"second");
+    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"n": "a"}, "replace": true}));
+    r.unwrap();
+    // ...and with replace the last one does.
+    assert_eq!(read(&f.ws, "a.txt"), "first");
+}

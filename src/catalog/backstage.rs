@@ -1,6 +1,7 @@
 //! A real Backstage catalog over its REST API (SPEC §7.1): `POST /api/catalog/locations` (a
 //! dry run first, which validates the file at its final URL and returns its entities, then the
-//! real registration; 409 "already exists" is success), `GET /entities/by-query`,
+//! real registration; an existing location is refreshed (`onConflict=refresh`) and 409
+//! "already exists" is success), `GET /entities/by-query`,
 //! `GET /entities/by-name/...`, `GET /locations/by-entity/...` and `DELETE /locations/:id`.
 //! The token (`catalog.backstage.token`, else `BACKSTAGE_TOKEN`) is sent as a bearer token and
 //! never printed. Transient failures (connection errors, 429, 502–504) are retried.
@@ -160,9 +161,13 @@ impl Catalog for Backstage {
         }
         let generated = dry.body["location"]["entityRef"].as_str().unwrap_or_default().to_string();
         let entities: Vec<Value> = dry.body["entities"].as_array().cloned().unwrap_or_default().into_iter().filter(|e| entity::ref_of(e) != generated).collect();
-        let real = self.call(Method::POST, "/locations", Some(&body))?;
+        // Already registered: ask for an immediate refresh (`onConflict=refresh`) so a changed
+        // file shows up now; a backend without that option answers 409, which is fine too.
+        let exists = dry.body["exists"] == Value::Bool(true);
+        let path = if exists { "/locations?onConflict=refresh" } else { "/locations" };
+        let real = self.call(Method::POST, path, Some(&body))?;
         let already_registered = match real.status.as_u16() {
-            200 | 201 => false,
+            200 | 201 => exists,
             409 => true,
             _ => return Err(self.refused(&format!("register {location}"), &real)),
         };

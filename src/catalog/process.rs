@@ -65,6 +65,9 @@ pub fn process(origin: &Location) -> Result<Vec<Processed>> {
                     problems.push(format!("{}: {}", at(line), e.message));
                     continue;
                 }
+            } else if let Some(p) = find_placeholder(&value) {
+                problems.push(format!("{}: the `{p}` placeholder is only resolved for catalog files on disk; golden's local catalog cannot resolve it at a URL", at(line)));
+                continue;
             }
             if let Err(e) = entity::validate(&value) {
                 problems.push(format!("{}: {e}", at(line)));
@@ -105,6 +108,24 @@ pub fn process(origin: &Location) -> Result<Vec<Processed>> {
         return Err(Error::usage(format!("{origin} holds no entity")).hint("a catalog-info.yaml holds one or more entities (apiVersion, kind, metadata, spec)"));
     }
     Ok(out)
+}
+
+/// The first `$text`/`$json`/`$yaml` placeholder in `v` (an object with that single key).
+fn find_placeholder(v: &Value) -> Option<&'static str> {
+    match v {
+        Value::Object(map) => {
+            if map.len() == 1 {
+                for key in ["$text", "$json", "$yaml"] {
+                    if map.contains_key(key) {
+                        return Some(key);
+                    }
+                }
+            }
+            map.values().find_map(find_placeholder)
+        }
+        Value::Array(items) => items.iter().find_map(find_placeholder),
+        _ => None,
+    }
 }
 
 /// `spec.target` and `spec.targets` of a Location entity.

@@ -21,6 +21,7 @@ pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Regi
                 .hint("choose another --checkout directory, or --no-checkout"));
         }
     }
+    crate::git::set_timeouts(); // before the runner starts any thread
     let workspace = tempfile::Builder::new()
         .prefix("golden-workspace-")
         .tempdir()
