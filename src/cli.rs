@@ -46,6 +46,10 @@ pub enum Command {
         /// An action id, e.g. `fetch:template`.
         id: Option<String>,
     },
+    /// Register, list, show and unregister entities in the catalog (Backstage when
+    /// `catalog.backstage.baseUrl` is configured, else golden's local catalog).
+    #[command(after_help = CATALOG_HELP)]
+    Catalog(CatalogArgs),
     /// Check templates before merging: YAML, schema, parameters, steps, expressions, skeletons.
     #[command(after_help = VALIDATE_HELP)]
     Validate(ValidateArgs),
@@ -81,18 +85,89 @@ pub struct ValidateArgs {
     pub config: Option<PathBuf>,
 }
 
+const CATALOG_HELP: &str = "\
+The catalog is the Backstage one when the config file sets catalog.backstage.baseUrl (token:
+catalog.backstage.token or BACKSTAGE_TOKEN), else golden's local catalog (catalog.db in the data
+directory, GOLDEN_HOME). A REF is [KIND:][NAMESPACE/]NAME; the kind defaults to Component.
+
+Examples:
+  golden catalog register ./catalog-info.yaml
+  golden catalog register https://github.com/acme/svc/blob/main/catalog-info.yaml
+  golden catalog import teams/locations.yaml
+  golden catalog list --kind Component --owner team-a
+  golden catalog show demo
+  golden catalog unregister component:default/demo";
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    #[command(subcommand)]
+    pub command: CatalogCommand,
+    /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
+    /// directory).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Register a catalog file (a path, a file:// or http(s) URL, a local-forge URL): for any
+    /// service, including one not made from a template.
+    Register {
+        /// Where the catalog-info.yaml is.
+        location: String,
+    },
+    /// List the entities, sorted by reference.
+    List {
+        /// Only this kind (repeatable: any of them).
+        #[arg(long, value_name = "KIND")]
+        kind: Vec<String>,
+        /// Only entities owned by this owner (`team-a` means group:default/team-a).
+        #[arg(long, value_name = "OWNER")]
+        owner: Option<String>,
+        /// Print the entities as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one entity (YAML, with its relations).
+    Show {
+        /// [KIND:][NAMESPACE/]NAME
+        entity_ref: String,
+        /// Print JSON instead of YAML.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the location that holds an entity, with every entity it holds.
+    Unregister {
+        /// [KIND:][NAMESPACE/]NAME
+        entity_ref: String,
+    },
+    /// Register a file of `kind: Location` entities and follow their targets (to seed groups,
+    /// users and systems).
+    Import {
+        /// The Location file (path or URL).
+        file: String,
+    },
+}
+
 const NEW_HELP: &str = "\
 TEMPLATE is a directory holding template.yaml, a template.yaml path, or a template's
 metadata.name searched in ./templates, each directory of GOLDEN_TEMPLATE_PATH, and the built-in
 templates.
 
 Values, lowest precedence first: schema defaults, --values files (in order), GOLDEN_VALUE_<NAME>
-variables, --set.
+variables (NAME upper-cased, e.g. GOLDEN_VALUE_REPO_URL or GOLDEN_VALUE_REPOURL), --set.
+
+On a terminal golden asks, page by page, for every value not given (with --values, only for
+the required ones), then shows a summary and asks to confirm (--yes skips it). Without a terminal
+(stdin or stderr not a terminal, CI set, or --no-input) it never asks: missing or invalid values
+are listed in one error with the --set that supplies each. Secret fields come from --secrets.
 
 Examples:
   golden new go-microservice --dry-run --output out --set name=demo \\
       --set owner=group:default/team-a --set repoUrl='github.com?owner=acme&repo=demo'
-  golden new ./templates/service --values answers.yaml --dry-run --json";
+  golden new ./templates/service --values answers.yaml --dry-run --json
+  golden new go-microservice --dry-run --output out --save-values answers.json   # asks, saves
+  golden new go-microservice --dry-run --output out2 --values answers.json --yes  # replays";
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -120,13 +195,28 @@ pub struct NewArgs {
     /// Print the plan as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Never prompt (also when CI is set or stdin is not a terminal).
+    /// Never prompt (also when CI is set or stdin or stderr is not a terminal): missing values
+    /// are listed in one error.
     #[arg(long)]
     pub no_input: bool,
+    /// Write the collected values (never secrets or passwords) to FILE as JSON; feed it back with
+    /// --values to run again without questions.
+    #[arg(long, value_name = "FILE")]
+    pub save_values: Option<PathBuf>,
     /// Do not ask for confirmation before running.
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Publish to golden's local forge of bare git repositories instead of GitHub.
     #[arg(long)]
     pub local: bool,
+    /// After publishing, clone the new repository into DIR (default: ./REPO).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_checkout")]
+    pub checkout: Option<PathBuf>,
+    /// After publishing, do not clone the new repository.
+    #[arg(long)]
+    pub no_checkout: bool,
+    /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }

@@ -46,6 +46,60 @@ pub struct GithubIntegration {
     pub host: String,
     pub api_base_url: Option<String>,
     pub token: Option<Secret>,
+    /// GitHub App credentials, as Backstage accepts them; golden only notices them (it
+    /// authenticates with tokens).
+    pub apps: Option<serde_json::Value>,
+}
+
+impl Config {
+    /// The `integrations.github[]` entry for `host`, if the config has one.
+    pub fn github(&self, host: &str) -> Option<&GithubIntegration> {
+        self.integrations.github.iter().find(|g| g.host.eq_ignore_ascii_case(host))
+    }
+
+    /// The REST API base URL for `host`: the entry's `apiBaseUrl`, else `https://api.github.com`
+    /// for github.com and `https://HOST/api/v3` (GitHub Enterprise Server) for any other host.
+    pub fn github_api_base_url(&self, host: &str) -> String {
+        if let Some(url) = self.github(host).and_then(|g| g.api_base_url.as_deref()).filter(|u| !u.is_empty()) {
+            return url.trim_end_matches('/').to_string();
+        }
+        if host.eq_ignore_ascii_case("github.com") {
+            "https://api.github.com".to_string()
+        } else {
+            format!("https://{host}/api/v3")
+        }
+    }
+
+    /// The token for `host`: the config's entry, then `GITHUB_TOKEN`/`GH_TOKEN` (github.com only),
+    /// then `gh auth token --hostname HOST` when `gh` is installed. `None` when nothing has one.
+    pub fn github_token(&self, host: &str) -> Option<Secret> {
+        if let Some(t) = self.github(host).and_then(|g| g.token.clone()).filter(|t| !t.0.is_empty()) {
+            return Some(t);
+        }
+        if host.eq_ignore_ascii_case("github.com") {
+            for var in [crate::env_vars::GITHUB_TOKEN, crate::env_vars::GH_TOKEN] {
+                if let Ok(t) = std::env::var(var) {
+                    if !t.trim().is_empty() {
+                        return Some(Secret(t.trim().to_string()));
+                    }
+                }
+            }
+        }
+        gh_auth_token(host)
+    }
+}
+
+/// Asks the GitHub CLI for its token for `host` (stdout only; its stderr is discarded so nothing
+/// it prints reaches the terminal).
+fn gh_auth_token(host: &str) -> Option<Secret> {
+    let out = std::process::Command::new("gh")
+        .args(["auth", "token", "--hostname", host])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !token.is_empty()).then_some(Secret(token))
 }
 
 /// `catalog:` settings.
@@ -111,6 +165,10 @@ mod tests {
         let c = load(Some(&p)).unwrap();
         assert_eq!(c.integrations.github[0].token.as_ref().unwrap().0, "s3cret");
         assert!(!format!("{c:?}").contains("s3cret"), "tokens never appear in Debug output");
-        assert_eq!(c.catalog.backstage.unwrap().base_url, "http://127.0.0.1:7007");
+        assert_eq!(c.catalog.backstage.as_ref().unwrap().base_url, "http://127.0.0.1:7007");
+        assert_eq!(c.github_api_base_url("GHE.example.com"), "https://ghe.example.com/api/v3");
+        assert_eq!(c.github_token("ghe.example.com").unwrap().0, "s3cret");
+        assert_eq!(c.github_api_base_url("github.com"), "https://api.github.com");
+        assert_eq!(Config::default().github_api_base_url("git.corp"), "https://git.corp/api/v3");
     }
 }

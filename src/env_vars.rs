@@ -10,3 +10,8 @@ pub const VALUE_PREFIX: &str = "GOLDEN_VALUE_";
 pub const CI: &str = "CI";
 /// The config file (overridden by `--config`).
 pub const CONFIG: &str = "GOLDEN_CONFIG";
+/// GitHub tokens for github.com (after the config file's `integrations.github[].token`).
+pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
+pub const GH_TOKEN: &str = "GH_TOKEN";
+/// The Backstage token for the catalog (after the config file's `catalog.backstage.token`).
+pub const BACKSTAGE_TOKEN: &str = "BACKSTAGE_TOKEN";

@@ -4,13 +4,18 @@
 //! `main.rs` only parses arguments and calls [`run`].
 
 pub mod actions;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod diagnostics;
 pub mod env_vars;
 pub mod error;
+pub mod forge;
+pub mod git;
+pub mod github;
 pub mod output;
+pub mod prompt;
 pub mod render;
 pub mod runner;
 pub mod services;

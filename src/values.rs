@@ -126,8 +126,15 @@ fn defaults_into(props: &Map<String, Value>, target: &mut Map<String, Value>) {
     }
 }
 
-/// Collects values from every source, without validating them.
+/// Collects values from every source, fills schema defaults, and does not validate.
 pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
+    let mut values = read_sources(template, sources)?;
+    apply_defaults(template, &mut values.parameters);
+    Ok(values)
+}
+
+/// The values the sources give, without schema defaults (the prompts need to know what was given).
+pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
     let mut params = Map::new();
     let mut problems = Vec::new();
     for f in &sources.files {
@@ -141,7 +148,7 @@ pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
             .iter()
             .filter_map(|p| p.get("properties").and_then(Value::as_object))
             .flat_map(|p| p.keys())
-            .find(|k| env_name(k) == *name)
+            .find(|k| env_name(k) == *name || snake_env_name(k) == *name)
             .cloned()
             .unwrap_or_else(|| name.clone());
         match typed(property_schema(template, &key), raw) {
@@ -170,7 +177,6 @@ pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
     if !problems.is_empty() {
         return Err(Error::values("some values could not be read").with_details(problems));
     }
-    apply_defaults(template, &mut params);
     let secrets = match &sources.secrets {
         Some(p) => read_object(p, "secrets")?,
         None => Map::new(),
@@ -182,6 +188,20 @@ pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
     Ok(Values { parameters: params, secrets, user })
 }
 
+/// `GOLDEN_VALUE_` suffix with camelCase split into words: `repoUrl` → `REPO_URL`.
+pub fn snake_env_name(param: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in param.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' });
+    }
+    out
+}
+
 /// `GOLDEN_VALUE_` suffix for a parameter name: upper case, non-alphanumerics as `_`.
 pub fn env_name(param: &str) -> String {
     param.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
@@ -190,7 +210,15 @@ pub fn env_name(param: &str) -> String {
 /// Whether a page is shown: its `when` (if any) evaluated with `{parameters}`.
 pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) -> bool {
     match page.get("when") {
-        None => true,
+        None | Some(Value::Null) => true,
+        // Empty keeps the page; a bare expression (`parameters.x == 'y'`) is evaluated as if
+        // wrapped in `${{ }}` (scaffolder-common 2.4's `when`).
+        Some(Value::String(s)) if s.trim().is_empty() => true,
+        Some(Value::String(s)) if !s.contains("${{") => {
+            let mut ctx = Map::new();
+            ctx.insert("parameters".into(), Value::Object(params.clone()));
+            crate::runner::condition_holds(engine, &Value::String(format!("${{{{ {} }}}}", s.trim())), &ctx)
+        }
         Some(cond) => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));

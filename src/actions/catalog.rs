@@ -98,10 +98,10 @@ impl Action for Register {
     }
 }
 
-/// The real registration in a catalog.
-pub fn register_real(_ctx: &mut ActionContext<'_>, _input: &Map<String, Value>) -> Result<Outputs, ActionError> {
-    Err(ActionError::new("`catalog:register` talks to a software catalog, which this build of golden does not do yet")
-        .with_hint("run with `--dry-run --output DIR` to see the predicted entityRef and catalogInfoUrl"))
+/// The real registration in a catalog: the configured one (Backstage, else golden's local
+/// catalog), see `crate::catalog::actions`.
+pub fn register_real(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    crate::catalog::actions::run_register(ctx, input)
 }
 
 #[cfg(test)]

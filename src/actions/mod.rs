@@ -6,6 +6,7 @@ mod catalog;
 mod debug;
 mod fetch;
 mod fs;
+pub mod github;
 mod glob;
 pub mod predict;
 mod publish;
@@ -25,6 +26,9 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(fs::actions());
     v.extend(catalog::actions());
     v.extend(publish::actions());
+    let fallback = github::fallback(&v);
+    v.extend(fallback);
+    v.extend(crate::catalog::actions::actions());
     v
 }
 

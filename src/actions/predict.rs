@@ -155,7 +155,7 @@ pub fn pull_request(services: &Services, input: &Map<String, Value>) -> Result<O
 /// Remembers a published repository for later `catalog:register` steps.
 pub fn record_published(services: &Services, repo_contents_url: &str, source_dir: PathBuf) {
     if let Ok(mut p) = services.published.lock() {
-        p.push(Published { repo_contents_url: repo_contents_url.to_string(), source_dir });
+        p.push(Published { repo_contents_url: repo_contents_url.to_string(), source_dir, ..Default::default() });
     }
 }
 

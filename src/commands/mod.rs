@@ -1,8 +1,10 @@
 //! Command wiring: each command runs its pipeline (load, values, run, report) in order.
 
+pub mod catalog;
 pub mod new;
 pub mod schema;
 pub mod validate;
+pub mod publish;
 
 use crate::cli::Command;
 use crate::error::Result;
@@ -14,6 +16,7 @@ pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
         Command::New(args) => new::run(args, verbosity),
         Command::List => list(),
         Command::Actions { id } => actions(id),
+        Command::Catalog(args) => catalog::run(args, verbosity),
         Command::Validate(args) => validate::run(args),
         Command::Schema => schema::run(),
     }

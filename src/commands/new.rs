@@ -10,7 +10,6 @@ use crate::runner::{Registry, Runner, Status};
 use crate::services::Services;
 use crate::template::locate::{self, Found};
 use crate::template::Template;
-use crate::values::{self, Sources};
 
 pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     let search = locate::search_path(std::env::var(crate::env_vars::TEMPLATE_PATH).ok().as_deref());
@@ -27,18 +26,7 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     };
     let template = Template::load(&template_path)?;
 
-    let sources = Sources {
-        files: args.values.clone(),
-        env: std::env::vars()
-            .filter_map(|(k, v)| k.strip_prefix(crate::env_vars::VALUE_PREFIX).map(|n| (n.to_string(), v)))
-            .collect(),
-        set: args.set.clone(),
-        secrets: args.secrets.clone(),
-        user: args.user.clone(),
-    };
-    let mut values = values::collect(&template, &sources)?;
-    values::drop_hidden(&template, &mut values.parameters);
-    values::validate(&template, &values)?;
+    let values = crate::prompt::values_for(&template, &args)?;
 
     let registry = Registry::builtin();
     let unknown: Vec<String> = template
@@ -59,9 +47,10 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         }
     }
 
+    let config = crate::config::load(args.config.as_deref())?;
+    let services = Services { home: crate::services::home(), local: args.local || config.local, config, ..Default::default() };
     if !args.dry_run {
-        return Err(Error::usage("publishing (a run without --dry-run) is not available yet in this build")
-            .hint("run with `--dry-run --output DIR` to render the project locally"));
+        return super::publish::run(&args, &template, &values, &registry, services, verbosity);
     }
     let out = args.output.clone().ok_or_else(|| {
         Error::usage("--dry-run needs --output DIR, where the generated project is written")
@@ -74,7 +63,6 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         .tempdir_in(&parent)
         .map_err(|e| Error::io("cannot create a workspace in", &parent, e))?;
 
-    let services = Services::default();
     let runner = Runner { registry: &registry, services: &services, workspace: workspace.path(), dry_run: true };
     let mut progress = Progress::new(verbosity, template.steps.len());
     let report = runner.run(&template, &values, &mut progress);

@@ -4,6 +4,8 @@
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind, Output, State};
 
+use super::ops;
+
 /// Prints a value the way JavaScript's `String(x)` does inside a template: undefined and null
 /// print nothing, `1.0` prints `1`, arrays are comma-joined, objects are `[object Object]`.
 pub fn format(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
@@ -70,139 +72,343 @@ pub fn format_f64(f: f64) -> String {
     s
 }
 
-/// Methods called on values (`name.toUpperCase()`, `list.includes(x)`); unknown ones fail as in
-/// nunjitsu ("... cannot be called").
-pub fn call_method(_state: &mut State, value: &Value, method: &str, args: &[Value]) -> Result<Value, Error> {
-    let unknown = || Error::new(ErrorKind::UnknownMethod, format!("`{method}` is not a supported method here"));
+/// Methods called on values (`name.toUpperCase()`, `list.includes(x)`): nunjitsu's whitelist
+/// (SPEC §4.5); in cookiecutter mode also the Jinja list and dict methods. Anything else fails
+/// ("... cannot be called"), as in Backstage 4.
+pub fn call_method(value: &Value, method: &str, args: &[Value], cookiecutter: bool) -> Result<Value, Error> {
+    let unknown = || Error::new(ErrorKind::UnknownMethod, format!("\"{method}\" resolved to undefined and cannot be called"));
+    let args: Vec<Value> = args
+        .iter()
+        .filter(|a| !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true())))
+        .cloned()
+        .collect();
+    let args = args.as_slice();
     match value.kind() {
-        ValueKind::String => string_method(value.as_str().unwrap_or_default(), method, args).ok_or_else(unknown),
-        ValueKind::Seq => {
+        ValueKind::String => string_method(value.as_str().unwrap_or_default(), method, args).ok_or_else(unknown)?,
+        ValueKind::Seq | ValueKind::Iterable => {
             let items: Vec<Value> = value.try_iter().map(|i| i.collect()).unwrap_or_default();
-            array_method(items, method, args).ok_or_else(unknown)
+            array_method(items, method, args, cookiecutter).ok_or_else(unknown)?
         }
-        ValueKind::Number => match method {
-            "toString" => Some(Value::from(number_string(value))),
-            "toFixed" => {
-                let digits = args.first().and_then(|a| i64::try_from(a.clone()).ok()).unwrap_or(0).max(0) as usize;
-                let f = f64::try_from(value.clone()).unwrap_or(f64::NAN);
-                Some(Value::from(format!("{f:.digits$}")))
-            }
-            _ => None,
-        }
-        .ok_or_else(unknown),
+        ValueKind::Number => number_method(ops::as_f64(value), method, args).ok_or_else(unknown)?,
+        ValueKind::Map if cookiecutter => record_method(value, method, args).ok_or_else(unknown),
         _ => Err(unknown()),
     }
 }
 
-fn arg_str(args: &[Value], i: usize) -> Option<String> {
-    args.get(i).map(js_string)
+fn arg(args: &[Value], i: usize) -> Value {
+    args.get(i).cloned().unwrap_or(Value::UNDEFINED)
 }
 
-fn arg_int(args: &[Value], i: usize) -> Option<i64> {
-    args.get(i).and_then(|a| i64::try_from(a.clone()).ok().or_else(|| f64::try_from(a.clone()).ok().map(|f| f as i64)))
-}
-
-/// UTF-16 based slicing, as JavaScript strings are UTF-16.
-fn utf16_slice(s: &str, start: i64, end: Option<i64>) -> String {
-    let units: Vec<u16> = s.encode_utf16().collect();
-    let len = units.len() as i64;
-    let norm = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };
-    let (a, b) = (norm(start), norm(end.unwrap_or(len)));
-    if a >= b {
-        return String::new();
+/// `toInteger` of an optional argument.
+fn opt_int(args: &[Value], i: usize) -> Option<f64> {
+    let v = args.get(i)?;
+    if v.is_undefined() {
+        return None;
     }
-    String::from_utf16_lossy(&units[a as usize..b as usize])
+    let n = ops::to_number(v);
+    Some(if n.is_nan() { 0.0 } else { n.trunc() })
 }
 
-fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Value> {
-    Some(match method {
-        "toUpperCase" | "toLocaleUpperCase" => Value::from(s.to_uppercase()),
-        "toLowerCase" | "toLocaleLowerCase" => Value::from(s.to_lowercase()),
-        "trim" => Value::from(s.trim()),
-        "trimStart" | "trimLeft" => Value::from(s.trim_start()),
-        "trimEnd" | "trimRight" => Value::from(s.trim_end()),
-        "includes" => Value::from(s.contains(&arg_str(args, 0)?)),
-        "startsWith" => Value::from(s.starts_with(&arg_str(args, 0)?)),
-        "endsWith" => Value::from(s.ends_with(&arg_str(args, 0)?)),
-        "indexOf" => Value::from(utf16_index(s, s.find(&arg_str(args, 0)?))),
-        "lastIndexOf" => Value::from(utf16_index(s, s.rfind(&arg_str(args, 0)?))),
-        "charAt" => Value::from(utf16_slice(s, arg_int(args, 0).unwrap_or(0), Some(arg_int(args, 0).unwrap_or(0) + 1))),
-        "slice" => Value::from(utf16_slice(s, arg_int(args, 0).unwrap_or(0), arg_int(args, 1))),
-        "substring" => {
-            let len = s.encode_utf16().count() as i64;
-            let a = arg_int(args, 0).unwrap_or(0).clamp(0, len);
-            let b = arg_int(args, 1).unwrap_or(len).clamp(0, len);
-            Value::from(utf16_slice(s, a.min(b), Some(a.max(b))))
+fn rel_index(i: Option<f64>, len: usize, default: usize) -> usize {
+    match i {
+        None => default,
+        Some(i) if i < 0.0 => (len as f64 + i).max(0.0) as usize,
+        Some(i) => (i.min(len as f64)) as usize,
+    }
+}
+
+fn from_units(u: &[u16]) -> Value {
+    Value::from(String::from_utf16_lossy(u))
+}
+
+fn find_units(hay: &[u16], needle: &[u16], from: usize) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(from.min(hay.len()));
+    }
+    if needle.len() > hay.len() {
+        return None;
+    }
+    (from..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()] == *needle)
+}
+
+fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
+    let u: Vec<u16> = s.encode_utf16().collect();
+    let len = u.len();
+    let a0 = arg(args, 0);
+    let needle = || ops::to_string(&a0).encode_utf16().collect::<Vec<u16>>();
+    Some(Ok(match method {
+        "toUpperCase" => Value::from(s.to_uppercase()),
+        "toLowerCase" => Value::from(s.to_lowercase()),
+        "trim" => Value::from(super::filters::js_trim(s)),
+        "trimStart" => Value::from(s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')),
+        "trimEnd" => Value::from(s.trim_end_matches(|c: char| c.is_whitespace() || c == '\u{feff}')),
+        "includes" => Value::from(find_units(&u, &needle(), rel_index(opt_int(args, 1), len, 0)).is_some()),
+        "startsWith" => {
+            let n = needle();
+            let p = rel_index(opt_int(args, 1), len, 0);
+            Value::from(u.len() >= p + n.len() && u[p..p + n.len()] == n[..])
         }
-        "concat" => Value::from(args.iter().fold(s.to_string(), |acc, a| acc + &super::js::js_string(a))),
+        "endsWith" => {
+            let n = needle();
+            let end = rel_index(opt_int(args, 1), len, len);
+            Value::from(end >= n.len() && u[end - n.len()..end] == n[..])
+        }
+        "indexOf" => Value::from(find_units(&u, &needle(), rel_index(opt_int(args, 1), len, 0)).map(|i| i as i64).unwrap_or(-1)),
+        "lastIndexOf" => {
+            let n = needle();
+            let from = opt_int(args, 1).map(|f| f.max(0.0) as usize).unwrap_or(len).min(len);
+            let r = (0..=from.min(len.saturating_sub(n.len()))).rev().find(|&i| i + n.len() <= len && u[i..i + n.len()] == n[..]);
+            Value::from(r.map(|i| i as i64).unwrap_or(-1))
+        }
+        "charAt" => {
+            let i = opt_int(args, 0).unwrap_or(0.0);
+            if i < 0.0 || i as usize >= len { Value::from("") } else { from_units(&u[i as usize..i as usize + 1]) }
+        }
+        "charCodeAt" => {
+            let i = opt_int(args, 0).unwrap_or(0.0);
+            if i < 0.0 || i as usize >= len { Value::from(f64::NAN) } else { Value::from(u[i as usize] as i64) }
+        }
+        "slice" => {
+            let a = rel_index(opt_int(args, 0), len, 0);
+            let b = rel_index(opt_int(args, 1), len, len);
+            if a >= b { Value::from("") } else { from_units(&u[a..b]) }
+        }
+        "substring" => {
+            let clamp = |x: Option<f64>, d: usize| x.map(|x| x.clamp(0.0, len as f64) as usize).unwrap_or(d);
+            let a = clamp(opt_int(args, 0), 0);
+            let b = clamp(opt_int(args, 1), len);
+            from_units(&u[a.min(b)..a.max(b)])
+        }
+        "concat" => Value::from(args.iter().fold(s.to_string(), |acc, a| acc + &ops::to_string(a))),
         "replace" => {
-            let (from, to) = (arg_str(args, 0)?, arg_str(args, 1).unwrap_or_default());
-            Value::from(s.replacen(&from, &to, 1))
+            if args.len() != 2 {
+                return Some(Err(ops::err("replace requires 2 arguments")));
+            }
+            let rep = ops::to_string(&arg(args, 1));
+            if let Some(re) = ops::as_regex(&a0) {
+                return Some(super::filters::regex_replace(s, &re, &rep).map(Value::from));
+            }
+            // A string pattern replaces the first match; `$` patterns are expanded by JS.
+            let pat = ops::to_string(&a0);
+            let re = ops::JsRegex { source: fancy_regex::escape(&pat).into_owned(), flags: String::new() };
+            return Some(super::filters::regex_replace(s, &re, &rep).map(Value::from));
         }
         "split" => {
-            let parts: Vec<Value> = match arg_str(args, 0) {
-                None => vec![Value::from(s)],
-                Some(sep) if sep.is_empty() => s.chars().map(|c| Value::from(c.to_string())).collect(),
-                Some(sep) => s.split(sep.as_str()).map(Value::from).collect(),
+            let limit = args.get(1).filter(|v| !v.is_undefined()).map(|v| {
+                let n = ops::to_number(v);
+                if n.is_finite() { (n.trunc() as i64).rem_euclid(1 << 32) as usize } else { 0 }
+            });
+            let parts: Vec<Value> = if a0.is_undefined() {
+                vec![Value::from(s)]
+            } else if let Some(re) = ops::as_regex(&a0) {
+                match super::filters::build_regex(&re.source, &re.flags) {
+                    Ok(rx) => rx.split(s).filter_map(Result::ok).map(Value::from).collect(),
+                    Err(e) => return Some(Err(ops::err(e))),
+                }
+            } else {
+                let sep = ops::to_string(&a0);
+                if sep.is_empty() { ops::utf16_units(s) } else { s.split(sep.as_str()).map(Value::from).collect() }
             };
-            let parts = match arg_int(args, 1) {
-                Some(n) if n >= 0 => parts.into_iter().take(n as usize).collect(),
-                _ => parts,
+            let parts = match limit {
+                Some(n) => parts.into_iter().take(n).collect(),
+                None => parts,
             };
             Value::from(parts)
         }
-        "toString" => Value::from(s),
-        "charCodeAt" => {
-            let i = arg_int(args, 0).unwrap_or(0);
-            let units: Vec<u16> = s.encode_utf16().collect();
-            match usize::try_from(i).ok().and_then(|i| units.get(i)) {
-                Some(u) => Value::from(*u as i64),
-                None => Value::from(f64::NAN),
-            }
-        }
         _ => return None,
-    })
+    }))
 }
 
-fn utf16_index(s: &str, byte: Option<usize>) -> i64 {
-    match byte {
-        Some(b) => s[..b].encode_utf16().count() as i64,
-        None => -1,
+fn number_method(f: f64, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
+    let a = args.first().filter(|v| !v.is_undefined()).map(ops::to_number);
+    Some(Ok(Value::from(match method {
+        "toString" => match a {
+            None | Some(10.0) => format_f64(f),
+            Some(r) if (2.0..=36.0).contains(&r) && f.fract() == 0.0 => radix_string(f as i64, r as u32),
+            Some(_) => return Some(Err(ops::err("toString() radix must be between 2 and 36"))),
+        },
+        "toFixed" => {
+            let d = a.unwrap_or(0.0);
+            if !(0.0..=100.0).contains(&d) {
+                return Some(Err(ops::err("toFixed() digits argument must be between 0 and 100")));
+            }
+            if f.abs() >= 1e21 { format_f64(f) } else { format!("{:.*}", d as usize, f) }
+        }
+        "toPrecision" => match a {
+            None => format_f64(f),
+            Some(p) => {
+                let p = p as usize;
+                let e = if f == 0.0 { 0 } else { f.abs().log10().floor() as i32 };
+                if e < -6 || e >= p as i32 {
+                    let s = format!("{:.*e}", p.saturating_sub(1), f);
+                    js_exp(&s)
+                } else {
+                    format!("{:.*}", (p as i32 - 1 - e).max(0) as usize, f)
+                }
+            }
+        },
+        "toExponential" => match a {
+            None => js_exp(&format!("{f:e}")),
+            Some(d) => js_exp(&format!("{:.*e}", d as usize, f)),
+        },
+        _ => return None,
+    })))
+}
+
+fn js_exp(s: &str) -> String {
+    match s.split_once('e') {
+        Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+        _ => s.to_string(),
     }
 }
 
-fn array_method(items: Vec<Value>, method: &str, args: &[Value]) -> Option<Value> {
-    Some(match method {
-        "includes" => Value::from(args.first().is_some_and(|a| items.iter().any(|i| i == a))),
-        "indexOf" => Value::from(args.first().and_then(|a| items.iter().position(|i| i == a)).map(|p| p as i64).unwrap_or(-1)),
+fn radix_string(mut n: i64, r: u32) -> String {
+    if n == 0 {
+        return "0".into();
+    }
+    let neg = n < 0;
+    n = n.abs();
+    let mut d = Vec::new();
+    while n > 0 {
+        d.push(std::char::from_digit((n % r as i64) as u32, r).unwrap());
+        n /= r as i64;
+    }
+    if neg {
+        d.push('-');
+    }
+    d.iter().rev().collect()
+}
+
+fn array_method(items: Vec<Value>, method: &str, args: &[Value], cookiecutter: bool) -> Option<Result<Value, Error>> {
+    let len = items.len();
+    let a0 = arg(args, 0);
+    Some(Ok(match method {
+        "at" => {
+            let i = opt_int(args, 0).unwrap_or(0.0);
+            let i = if i < 0.0 { len as f64 + i } else { i };
+            if i < 0.0 { Value::UNDEFINED } else { items.get(i as usize).cloned().unwrap_or(Value::UNDEFINED) }
+        }
+        "includes" => Value::from(items.iter().skip(rel_index(opt_int(args, 1), len, 0)).any(|i| same_value_zero(i, &a0))),
+        "indexOf" | "index" | "find" if method == "indexOf" || cookiecutter => {
+            let from = rel_index(opt_int(args, 1), len, 0);
+            Value::from(items.iter().enumerate().skip(from).find(|(_, i)| ops::strict_eq(i, &a0)).map(|(p, _)| p as i64).unwrap_or(-1))
+        }
+        "lastIndexOf" => Value::from(items.iter().rposition(|i| ops::strict_eq(i, &a0)).map(|p| p as i64).unwrap_or(-1)),
         "join" => {
-            let sep = arg_str(args, 0).unwrap_or_else(|| ",".into());
-            Value::from(items.iter().map(array_item_string).collect::<Vec<_>>().join(&sep))
+            let sep = if a0.is_undefined() { ",".to_string() } else { ops::to_string(&a0) };
+            Value::from(items.iter().map(|v| if v.is_undefined() || v.is_none() { String::new() } else { ops::to_string(v) }).collect::<Vec<_>>().join(&sep))
         }
         "slice" => {
-            let len = items.len() as i64;
-            let norm = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) } as usize;
-            let a = norm(arg_int(args, 0).unwrap_or(0));
-            let b = norm(arg_int(args, 1).unwrap_or(len));
+            let a = rel_index(opt_int(args, 0), len, 0);
+            let b = rel_index(opt_int(args, 1), len, len);
             Value::from(if a < b { items[a..b].to_vec() } else { Vec::new() })
         }
         "concat" => {
             let mut out = items;
             for a in args {
                 match a.kind() {
-                    ValueKind::Seq => out.extend(a.try_iter().ok()?),
+                    ValueKind::Seq | ValueKind::Iterable => out.extend(a.try_iter().map(|i| i.collect::<Vec<_>>()).unwrap_or_default()),
                     _ => out.push(a.clone()),
                 }
             }
             Value::from(out)
         }
-        "reverse" => Value::from(items.into_iter().rev().collect::<Vec<_>>()),
-        "at" => {
-            let len = items.len() as i64;
-            let i = arg_int(args, 0).unwrap_or(0);
-            let i = if i < 0 { len + i } else { i };
-            usize::try_from(i).ok().and_then(|i| items.get(i).cloned()).unwrap_or(Value::UNDEFINED)
+        "flat" => {
+            let depth = opt_int(args, 0).unwrap_or(1.0).max(0.0) as usize;
+            let mut out = Vec::new();
+            flatten(&items, depth, &mut out);
+            Value::from(out)
         }
+        "reverse" => {
+            let mut out = items;
+            out.reverse();
+            Value::from(out)
+        }
+        "sort" => {
+            let mut out = items;
+            out.sort_by(|a, b| {
+                let (ua, ub) = (a.is_undefined(), b.is_undefined());
+                if ua || ub {
+                    return ua.cmp(&ub);
+                }
+                ops::cmp_utf16(&ops::to_string(a), &ops::to_string(b))
+            });
+            Value::from(out)
+        }
+        "push" | "append" if method == "push" || cookiecutter => Value::from((len + args.len()) as i64),
+        "unshift" => Value::from((len + args.len()) as i64),
+        "pop" => {
+            if cookiecutter && !a0.is_undefined() {
+                let i = opt_int(args, 0).unwrap_or(0.0);
+                let i = if i < 0.0 { len as f64 + i } else { i };
+                if i < 0.0 { Value::UNDEFINED } else { items.get(i as usize).cloned().unwrap_or(Value::UNDEFINED) }
+            } else {
+                items.last().cloned().unwrap_or(Value::UNDEFINED)
+            }
+        }
+        "shift" => items.first().cloned().unwrap_or(Value::UNDEFINED),
+        "splice" => {
+            if a0.is_undefined() {
+                Value::from(Vec::<Value>::new())
+            } else {
+                let start = rel_index(opt_int(args, 0), len, 0);
+                let count = match opt_int(args, 1) {
+                    None => len - start,
+                    Some(c) => (c.max(0.0) as usize).min(len - start),
+                };
+                Value::from(items[start..start + count].to_vec())
+            }
+        }
+        "fill" => {
+            let a = rel_index(opt_int(args, 1), len, 0);
+            let b = rel_index(opt_int(args, 2), len, len);
+            let mut out = items;
+            for x in out.iter_mut().take(b).skip(a) {
+                *x = a0.clone();
+            }
+            Value::from(out)
+        }
+        "copyWithin" => Value::from(items),
+        "count" if cookiecutter => Value::from(items.iter().filter(|i| ops::strict_eq(i, &a0)).count() as i64),
+        "insert" | "remove" if cookiecutter => Value::from(Vec::<Value>::new()),
+        _ => return None,
+    }))
+}
+
+fn same_value_zero(a: &Value, b: &Value) -> bool {
+    if a.kind() == ValueKind::Number && b.kind() == ValueKind::Number {
+        let (x, y) = (ops::as_f64(a), ops::as_f64(b));
+        return x == y || (x.is_nan() && y.is_nan());
+    }
+    ops::strict_eq(a, b)
+}
+
+fn flatten(items: &[Value], depth: usize, out: &mut Vec<Value>) {
+    for i in items {
+        if depth > 0 && i.kind() == ValueKind::Seq {
+            let inner: Vec<Value> = i.try_iter().map(|x| x.collect()).unwrap_or_default();
+            flatten(&inner, depth - 1, out);
+        } else {
+            out.push(i.clone());
+        }
+    }
+}
+
+fn record_method(v: &Value, method: &str, args: &[Value]) -> Option<Value> {
+    let entries = ops::map_entries(v);
+    let key = ops::to_string(&arg(args, 0));
+    let has = entries.iter().any(|(k, _)| k.as_str() == Some(key.as_str()));
+    if entries.iter().any(|(k, _)| k.as_str() == Some(method)) {
+        return None;
+    }
+    Some(match method {
+        "get" => {
+            if has { ops::get(v, &Value::from(key)) } else { arg(args, 1) }
+        }
+        "has_key" => Value::from(has),
+        "keys" => Value::from(entries.into_iter().map(|(k, _)| k).collect::<Vec<_>>()),
+        "values" => Value::from(entries.into_iter().map(|(_, x)| x).collect::<Vec<_>>()),
+        "items" => Value::from(entries.into_iter().map(|(k, x)| Value::from(vec![k, x])).collect::<Vec<_>>()),
         _ => return None,
     })
 }

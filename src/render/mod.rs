@@ -6,14 +6,19 @@
 //! `spec.output` (values keep their JSON type, see [`Engine::render_value`]), and
 //! [`Engine::skeleton`] for skeleton files and names. Nothing here touches the disk.
 
+mod backstage;
+mod emit;
 mod filters;
 mod inspect;
 mod js;
+mod ops;
+mod syntax;
 mod value;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
+pub use syntax::SyntaxError;
 pub use value::{is_truthy, to_json, to_value, FAILED_FLAG};
 
 /// Options of a skeleton renderer (inputs of `fetch:template`).
@@ -44,37 +49,55 @@ impl std::fmt::Display for RenderError {
 impl From<minijinja::Error> for RenderError {
     fn from(e: minijinja::Error) -> Self {
         let mut message = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
-        if e.detail().is_some() {
+        if e.detail().is_some() && e.kind() != minijinja::ErrorKind::InvalidOperation {
             message = format!("{}: {message}", e.kind());
         }
         RenderError { message, line: e.line() }
     }
 }
 
-/// A configured template environment.
+impl From<SyntaxError> for RenderError {
+    fn from(e: SyntaxError) -> Self {
+        RenderError { message: format!("{} (column {})", e.message, e.column), line: Some(e.line) }
+    }
+}
+
+/// A configured template environment: nunjucks source is parsed by `syntax.rs`, translated to
+/// minijinja source by `emit.rs` and run by minijinja with JavaScript value semantics.
 pub struct Engine {
     env: Environment<'static>,
+    options: SkeletonOptions,
 }
 
 impl Engine {
     /// The renderer for step inputs, `if`, `each`, `spec.output` and page `when`.
     pub fn workflow() -> Engine {
-        Engine { env: environment(SkeletonOptions::default(), true) }
+        let options = SkeletonOptions::default();
+        Engine { env: environment(options, true), options }
     }
 
     /// The renderer for skeleton files and paths of one `fetch:template*` step.
     pub fn skeleton(options: SkeletonOptions) -> Engine {
-        Engine { env: environment(options, false) }
+        Engine { env: environment(options, false), options }
     }
 
     /// Renders `source` as text.
     pub fn render(&self, source: &str, ctx: &Value) -> Result<String, RenderError> {
-        Ok(self.env.render_str(source, ctx.clone())?)
+        if !self.may_contain_syntax(source) {
+            return Ok(source.to_string());
+        }
+        let nodes = self.parse_nodes(source)?;
+        self.render_nodes(&nodes, ctx, false)
     }
 
     /// Checks that `source` parses, without rendering it.
     pub fn parse(&self, source: &str) -> Result<(), RenderError> {
-        self.env.template_from_str(source).map(|_| ()).map_err(RenderError::from)
+        if !self.may_contain_syntax(source) {
+            return Ok(());
+        }
+        let nodes = self.parse_nodes(source)?;
+        let emitted = emit::template(&nodes, self.options.cookiecutter, false);
+        self.env.template_from_str(&emitted).map(|_| ()).map_err(RenderError::from)
     }
 
     /// Renders one workflow string the way Backstage's runner does (SPEC §4.3):
@@ -82,39 +105,94 @@ impl Engine {
     /// `Ok(None)` means undefined or empty (the key is dropped), and `Err` means rendering threw
     /// (the caller keeps the literal string).
     pub fn render_value(&self, source: &str, ctx: &Value) -> Result<Option<serde_json::Value>, RenderError> {
-        value::render_value(&self.env, source, ctx)
+        value::render_value(self, source, ctx)
     }
 
     /// Renders every string in a JSON tree (object keys are never rendered). Keys whose value is
     /// undefined are dropped; strings whose rendering throws are kept as written.
     pub fn render_tree(&self, tree: &serde_json::Value, ctx: &Value) -> Option<serde_json::Value> {
-        value::render_tree(&self.env, tree, ctx)
+        value::render_tree(self, tree, ctx)
+    }
+
+    /// False when `source` has no delimiter at all, so it renders to itself.
+    fn may_contain_syntax(&self, source: &str) -> bool {
+        let var = if self.options.cookiecutter { "{{" } else { "${{" };
+        source.contains(var) || source.contains("{%") || source.contains("{#") || source.contains("#}")
+    }
+
+    fn parse_nodes(&self, source: &str) -> Result<Vec<syntax::Node>, RenderError> {
+        let opts = syntax::ScanOptions {
+            cookiecutter: self.options.cookiecutter,
+            trim_blocks: self.options.trim_blocks,
+            lstrip_blocks: self.options.lstrip_blocks,
+        };
+        Ok(syntax::parse_template(source, opts)?)
+    }
+
+    fn render_nodes(&self, nodes: &[syntax::Node], ctx: &Value, json: bool) -> Result<String, RenderError> {
+        let emitted = emit::template(nodes, self.options.cookiecutter, json);
+        Ok(self.env.render_str(&emitted, ctx.clone())?)
+    }
+
+    fn eval_expr(&self, expr: &syntax::Expr, ctx: &Value) -> Result<Value, RenderError> {
+        let emitted = emit::expression(expr, self.options.cookiecutter);
+        let compiled = self.env.compile_expression(&emitted)?;
+        Ok(compiled.eval(ctx.clone())?)
     }
 }
 
 fn environment(options: SkeletonOptions, workflow: bool) -> Environment<'static> {
-    let mut env = Environment::new();
+    let mut env = Environment::empty();
     let mut syntax = SyntaxConfig::builder();
-    if options.cookiecutter {
-        syntax.variable_delimiters("{{", "}}");
-    } else {
-        syntax.variable_delimiters("${{", "}}");
-    }
-    syntax.block_delimiters("{%", "%}").comment_delimiters("{#", "#}");
+    syntax
+        .variable_delimiters(emit::VAR_START, emit::VAR_END)
+        .block_delimiters(emit::BLOCK_START, emit::BLOCK_END)
+        .comment_delimiters(emit::COMMENT_START, emit::COMMENT_END);
     syntax.keep_trailing_newline(true);
-    syntax.trim_blocks(options.trim_blocks).lstrip_blocks(options.lstrip_blocks);
     env.set_syntax(syntax.build().expect("valid delimiters"));
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
     env.set_recursion_limit(500);
     env.set_formatter(js::format);
-    env.set_unknown_method_callback(js::call_method);
-    filters::register(&mut env, options.cookiecutter);
+    let cookiecutter = options.cookiecutter;
+    env.set_unknown_method_callback(move |_state, value, method, args| js::call_method(value, method, args, cookiecutter));
+    ops::register(&mut env);
+    filters::register(&mut env);
+    backstage::register(&mut env);
+    env.add_function("range", globals_range);
     if workflow {
         value::register_status_functions(&mut env);
     }
     env
 }
 
+/// nunjucks' `range(start, stop, step)`.
+fn globals_range(args: minijinja::value::Rest<Value>) -> Result<Value, minijinja::Error> {
+    let n: Vec<f64> = args.iter().map(ops::to_number).collect();
+    let (start, stop, step) = match n.as_slice() {
+        [stop] => (0.0, *stop, 1.0),
+        [start, stop] => (*start, *stop, 1.0),
+        [start, stop, step, ..] => (*start, *stop, *step),
+        [] => (0.0, 0.0, 1.0),
+    };
+    let mut out = Vec::new();
+    let mut i = start;
+    if step > 0.0 {
+        while i < stop && out.len() < 100_000 {
+            out.push(ops::num(i));
+            i += step;
+        }
+    } else if step < 0.0 {
+        while i > stop && out.len() < 100_000 {
+            out.push(ops::num(i));
+            i += step;
+        }
+    }
+    Ok(Value::from(out))
+}
+
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod conformance_check;

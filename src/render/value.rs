@@ -1,11 +1,11 @@
 //! Workflow values: Backstage's coercion of rendered step inputs (SPEC §4.3), conversions between
 //! JSON and engine values, and JavaScript truthiness.
 
-use minijinja::machinery::ast;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, State};
 use serde_json::Value as Json;
 
+use super::syntax::Node;
 use super::RenderError;
 
 /// JSON → engine value.
@@ -66,79 +66,46 @@ pub fn is_truthy(v: Option<&Json>) -> bool {
     }
 }
 
-/// How a workflow string is shaped.
-enum Shape {
-    /// Exactly one `${{ expr }}`: the expression's value keeps its type.
-    Expression,
-    /// Exactly one `{% if %}`/`{% for %}` block: rendered, then JSON-parsed when possible.
-    Block,
-    /// Anything else: rendered as text.
-    Text,
-}
-
-fn shape(env: &Environment<'_>, source: &str) -> Result<Shape, RenderError> {
-    let syntax = env_syntax(env);
-    let tree = minijinja::machinery::parse(source, "<input>", syntax)?;
-    let ast::Stmt::Template(t) = tree else { return Ok(Shape::Text) };
-    if t.children.len() != 1 {
-        return Ok(Shape::Text);
-    }
-    Ok(match &t.children[0] {
-        ast::Stmt::EmitExpr(_) => Shape::Expression,
-        ast::Stmt::IfCond(_) | ast::Stmt::ForLoop(_) => Shape::Block,
-        _ => Shape::Text,
-    })
-}
-
-fn env_syntax(_env: &Environment<'_>) -> minijinja::syntax::SyntaxConfig {
-    // The workflow renderer always uses Backstage's delimiters.
-    let mut b = minijinja::syntax::SyntaxConfig::builder();
-    b.variable_delimiters("${{", "}}").block_delimiters("{%", "%}").comment_delimiters("{#", "#}");
-    b.build().expect("valid delimiters")
-}
-
-/// See [`super::Engine::render_value`].
-pub fn render_value(env: &Environment<'_>, source: &str, ctx: &Value) -> Result<Option<Json>, RenderError> {
-    if !source.contains("${{") && !source.contains("{%") && !source.contains("{#") {
+/// See [`super::Engine::render_value`]: nunjitsu's `renderValue(..., {coercion: 'json'})`. When
+/// the template is a single non-text node, every output written directly by it is JSON-encoded
+/// (`dump`) and the result JSON-parsed; otherwise (or if parsing fails) the rendered text is the
+/// value. An empty result is undefined.
+pub fn render_value(engine: &super::Engine, source: &str, ctx: &Value) -> Result<Option<Json>, RenderError> {
+    if !engine.may_contain_syntax(source) {
         return Ok(if source.is_empty() { None } else { Some(Json::String(source.to_string())) });
     }
-    match shape(env, source)? {
-        Shape::Expression => {
-            let inner = source.trim_start_matches("${{").trim_start_matches('-');
-            let inner = inner.strip_suffix("}}").unwrap_or(inner);
-            let inner = inner.strip_suffix('-').unwrap_or(inner);
-            let expr = env.compile_expression(inner)?;
-            let v = expr.eval(ctx.clone())?;
-            Ok(to_json(&v))
+    let nodes = engine.parse_nodes(source)?;
+    if nodes.len() == 1 && !matches!(nodes[0], Node::Text(_)) {
+        if let Node::Output(expr) = &nodes[0] {
+            let value = engine.eval_expr(expr, ctx)?;
+            return Ok(to_json(&value));
         }
-        Shape::Block => {
-            let text = env.render_str(source, ctx.clone())?;
-            if text.is_empty() {
-                return Ok(None);
-            }
-            Ok(Some(serde_json::from_str::<Json>(&text).unwrap_or(Json::String(text))))
+        let encoded = engine.render_nodes(&nodes, ctx, true)?;
+        if encoded.is_empty() {
+            return Ok(None);
         }
-        Shape::Text => {
-            let text = env.render_str(source, ctx.clone())?;
-            Ok(if text.is_empty() { None } else { Some(Json::String(text)) })
+        if let Ok(v) = serde_json::from_str::<Json>(&encoded) {
+            return Ok(Some(v));
         }
     }
+    let text = engine.render_nodes(&nodes, ctx, false)?;
+    Ok(if text.is_empty() { None } else { Some(Json::String(text)) })
 }
 
 /// See [`super::Engine::render_tree`].
-pub fn render_tree(env: &Environment<'_>, tree: &Json, ctx: &Value) -> Option<Json> {
+pub fn render_tree(engine: &super::Engine, tree: &Json, ctx: &Value) -> Option<Json> {
     match tree {
-        Json::String(s) => match render_value(env, s, ctx) {
+        Json::String(s) => match render_value(engine, s, ctx) {
             Ok(v) => v,
             Err(_) => Some(Json::String(s.clone())),
         },
         Json::Array(items) => Some(Json::Array(
-            items.iter().map(|i| render_tree(env, i, ctx).unwrap_or(Json::Null)).collect(),
+            items.iter().map(|i| render_tree(engine, i, ctx).unwrap_or(Json::Null)).collect(),
         )),
         Json::Object(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {
-                if let Some(r) = render_tree(env, v, ctx) {
+                if let Some(r) = render_tree(engine, v, ctx) {
                     out.insert(k.clone(), r);
                 }
             }

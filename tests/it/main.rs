@@ -1,7 +1,12 @@
 //! The one integration-test binary: CLI tests, the Backstage conformance cases, and friends.
 
+mod backstage_record;
+mod catalog;
 mod conformance;
+mod fake_github;
 mod golden_path;
 mod new;
+mod prompts;
+mod publish;
 mod support;
 mod validate;

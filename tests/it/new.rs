@@ -78,7 +78,7 @@ fn missing_and_invalid_values_are_listed_together() {
         .assert()
         .code(1);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(err.contains("`port` is required"), "{err}");
+    assert!(err.contains("`port` (Port) is missing"), "{err}");
     assert!(err.contains("--set port="), "{err}");
     assert!(err.contains("NOT-LOWER"), "the pattern failure is in the same error: {err}");
     assert!(!out.exists());

@@ -1,0 +1,243 @@
+//! The software catalog golden registers services in: one [`Catalog`] interface with two
+//! implementations, a real Backstage catalog over HTTP ([`backstage::Backstage`], used when
+//! `catalog.backstage.baseUrl` is configured) and golden's embedded catalog, a SQLite file in
+//! the data directory ([`local::Local`], the default).
+//!
+//! For pickers (OwnerPicker, EntityPicker, ...): `catalog::open(&config, &home)?.list(&filter)`
+//! returns Backstage-shaped entity JSON (`apiVersion`, `kind`, `metadata`, `spec`, `relations`);
+//! build the [`Filter`] with [`Filter::kinds`] or from a picker's `catalogFilter` with
+//! [`Filter::from_catalog_filter`], and name each entity with [`entity::ref_of`].
+
+pub mod actions;
+pub mod backstage;
+pub mod entity;
+pub mod local;
+pub mod process;
+pub mod read;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+pub use read::Location;
+
+/// What a registration did.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The location as stored (`url:https://…`, `file:/abs/path`).
+    pub location: Location,
+    /// The entities the location holds (Backstage's dry-run view: defaults filled, annotations
+    /// added), the location's own `generated-*` entity excluded.
+    pub entities: Vec<Value>,
+    /// The location was registered before (Backstage's 409); the local catalog refreshed it.
+    pub already_registered: bool,
+}
+
+impl Registration {
+    /// The entity `catalog:register` reports (SPEC §5.14): the first Component not named
+    /// `generated-*`, else the first entity not named `generated-*`, else the first entity.
+    pub fn entity_ref(&self) -> Option<String> {
+        let generated = |e: &&Value| e["metadata"]["name"].as_str().is_some_and(|n| n.starts_with("generated-"));
+        self.entities
+            .iter()
+            .find(|e| !generated(e) && e["kind"] == "Component")
+            .or_else(|| self.entities.iter().find(|e| !generated(e)))
+            .or_else(|| self.entities.first())
+            .map(entity::ref_of)
+    }
+}
+
+/// Which entities [`Catalog::list`] returns. Every condition must hold; an empty filter keeps
+/// everything. Comparisons ignore case, as Backstage's catalog filters do.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Keep these kinds (`Component`, `Group`, ...); empty = any kind.
+    pub kinds: Vec<String>,
+    /// Keep entities with an `ownedBy` relation to this owner (`team-a`, `group:default/team-a`,
+    /// `user:jdoe`; a bare name means a Group in `default`).
+    pub owner: Option<String>,
+    /// Extra conditions: a dotted field path (`spec.type`, `metadata.namespace`,
+    /// `metadata.tags`) and the values it may have (an array field matches when any item does).
+    pub fields: Vec<(String, Vec<String>)>,
+}
+
+impl Filter {
+    /// A filter on kinds only.
+    pub fn kinds(kinds: &[&str]) -> Filter {
+        Filter { kinds: kinds.iter().map(|k| k.to_string()).collect(), ..Filter::default() }
+    }
+
+    /// The filters of a picker's `catalogFilter` (`ui:options`): an object of field → value(s)
+    /// (`kind: [Group, User]`, `spec.type: service`), or an array of such objects meaning "any of
+    /// them". `kind` becomes [`Filter::kinds`]. Values that are neither strings nor arrays of
+    /// strings (Backstage's "field exists" form, `{exists: true}`) are not supported and are
+    /// reported as an error.
+    pub fn from_catalog_filter(v: &Value) -> Result<Vec<Filter>, String> {
+        let objects: Vec<&Value> = match v {
+            Value::Array(items) => items.iter().collect(),
+            Value::Object(_) => vec![v],
+            Value::Null => return Ok(vec![Filter::default()]),
+            other => return Err(format!("catalogFilter must be an object or an array of objects, found {other}")),
+        };
+        let mut out = Vec::new();
+        for o in objects {
+            let Some(map) = o.as_object() else { return Err(format!("catalogFilter entries must be objects, found {o}")) };
+            let mut f = Filter::default();
+            for (key, value) in map {
+                let values: Vec<String> = match value {
+                    Value::String(s) => vec![s.clone()],
+                    Value::Array(a) if a.iter().all(Value::is_string) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                    other => return Err(format!("catalogFilter `{key}`: {other} is not supported (use a string or a list of strings)")),
+                };
+                if key == "kind" {
+                    f.kinds.extend(values);
+                } else {
+                    f.fields.push((key.clone(), values));
+                }
+            }
+            out.push(f);
+        }
+        Ok(out)
+    }
+
+    /// The owner as a full entity ref (`group:default/team-a`).
+    pub fn owner_ref(&self) -> Option<Result<String, String>> {
+        self.owner.as_deref().map(|o| entity::parse_ref(o, Some("Group"), None).map(|r| r.to_string()))
+    }
+
+    /// Whether `entity` passes the filter.
+    pub fn matches(&self, e: &Value) -> bool {
+        let kind = e["kind"].as_str().unwrap_or_default();
+        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
+            return false;
+        }
+        if let Some(owner) = self.owner_ref() {
+            let Ok(owner) = owner else { return false };
+            let owned = e["relations"]
+                .as_array()
+                .is_some_and(|rels| rels.iter().any(|r| r["type"] == "ownedBy" && r["targetRef"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(&owner))));
+            if !owned {
+                return false;
+            }
+        }
+        self.fields.iter().all(|(path, values)| {
+            let mut node = e;
+            for part in path.split('.') {
+                node = &node[part];
+            }
+            let candidates: Vec<String> = match node {
+                Value::Array(items) => items.iter().map(scalar).collect(),
+                Value::Null => return false,
+                v => vec![scalar(v)],
+            };
+            candidates.iter().any(|c| values.iter().any(|v| v.eq_ignore_ascii_case(c)))
+        })
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// What unregistering removed.
+#[derive(Debug, Clone)]
+pub struct Unregistration {
+    /// The location that owned the entity (removed with everything it held).
+    pub location: Location,
+    /// The entity refs that left the catalog (when the catalog says).
+    pub removed: Vec<String>,
+}
+
+/// A software catalog: the embedded one or a Backstage.
+pub trait Catalog {
+    /// Where the catalog is, for messages ("the local catalog at …", "the Backstage catalog at …").
+    fn describe(&self) -> String;
+
+    /// Registers the catalog file at `location` (a path or URL, see [`Location::parse`]).
+    /// Registering a location again succeeds with `already_registered` set.
+    fn register(&self, location: &str) -> Result<Registration>;
+
+    /// Entities passing `filter`, sorted by ref.
+    fn list(&self, filter: &Filter) -> Result<Vec<Value>>;
+
+    /// One entity by its full ref (`component:default/svc`), `None` when absent.
+    fn get(&self, entity_ref: &str) -> Result<Option<Value>>;
+
+    /// Removes the location that holds `entity_ref`, and every entity it holds.
+    fn unregister(&self, entity_ref: &str) -> Result<Unregistration>;
+
+    /// The settings used to read catalog files at URLs (GitHub hosts and tokens).
+    fn reader_config(&self) -> Config {
+        Config::default()
+    }
+
+    /// Registers a file holding `Location` entities whose `targets` point at more catalog files
+    /// (to seed groups, users, systems): the file is registered and its targets followed.
+    fn import(&self, file: &str) -> Result<Registration> {
+        let location = Location::parse(file)?;
+        let text = location.read(&self.reader_config())?;
+        let docs = crate::template::yaml::parse_documents(&text).map_err(|e| {
+            Error::usage(format!("{location}:{}:{}: {}", e.pos.line, e.pos.column, e.message))
+        })?;
+        let kinds: Vec<String> = docs.iter().filter(|d| !d.value.is_null()).map(|d| d.value["kind"].as_str().unwrap_or("?").to_string()).collect();
+        if kinds.is_empty() || kinds.iter().any(|k| k != "Location") {
+            return Err(Error::usage(format!("`{file}` is not a Location file (it holds kinds: {})", if kinds.is_empty() { "none".into() } else { kinds.join(", ") }))
+                .hint("import takes `kind: Location` entities with `spec.targets`; use `golden catalog register` for other catalog files"));
+        }
+        self.register(file)
+    }
+}
+
+/// The configured catalog: Backstage when `catalog.backstage.baseUrl` is set, else the local
+/// catalog in `home` (golden's data directory).
+pub fn open(config: &Config, home: &Path) -> Result<Box<dyn Catalog>> {
+    match config.catalog.backstage.as_ref().filter(|b| !b.base_url.trim().is_empty()) {
+        Some(b) => Ok(Box::new(backstage::Backstage::new(b)?.with_config(config.clone()))),
+        None => Ok(Box::new(local::Local::open(home)?.with_config(config.clone()))),
+    }
+}
+
+/// Parses a ref given on the command line or in a step (`svc` means `component:default/svc`).
+pub fn full_ref(text: &str, default_kind: Option<&str>, default_namespace: Option<&str>) -> Result<String> {
+    entity::parse_ref(text, default_kind, default_namespace).map(|r| r.to_string()).map_err(Error::usage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn filters_like_catalog_filter() {
+        let e = json!({"kind": "Component", "metadata": {"name": "svc", "tags": ["go", "web"]}, "spec": {"type": "service"},
+                       "relations": [{"type": "ownedBy", "targetRef": "group:default/team-a"}]});
+        assert!(Filter::default().matches(&e));
+        assert!(Filter::kinds(&["component"]).matches(&e));
+        assert!(!Filter::kinds(&["Group", "User"]).matches(&e));
+        assert!(Filter { owner: Some("team-a".into()), ..Filter::default() }.matches(&e));
+        assert!(!Filter { owner: Some("user:team-a".into()), ..Filter::default() }.matches(&e));
+        let fs = Filter::from_catalog_filter(&json!([{"kind": "Component", "spec.type": "service", "metadata.tags": "web"}, {"kind": "API"}])).unwrap();
+        assert_eq!(fs.len(), 2);
+        assert!(fs[0].matches(&e) && !fs[1].matches(&e));
+        assert!(Filter::from_catalog_filter(&json!({"spec.type": {"exists": true}})).is_err());
+    }
+
+    #[test]
+    fn picks_the_entity_ref_like_catalog_register() {
+        let r = Registration {
+            location: Location::parse("/x/catalog-info.yaml").unwrap(),
+            entities: vec![
+                json!({"kind": "Location", "metadata": {"name": "generated-abc", "namespace": "default"}}),
+                json!({"kind": "API", "metadata": {"name": "svc-api"}}),
+                json!({"kind": "Component", "metadata": {"name": "Svc", "namespace": "default"}}),
+            ],
+            already_registered: false,
+        };
+        assert_eq!(r.entity_ref().as_deref(), Some("component:default/svc"));
+    }
+}

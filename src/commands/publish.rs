@@ -1,0 +1,123 @@
+//! The real run of `golden new` (without `--dry-run`): the steps run in a temporary workspace,
+//! publish actions create repositories (on GitHub, or in the local forge with `--local`), then
+//! the first published repository is cloned into `./REPO` (or `--checkout DIR`) and the links
+//! are printed. A failure names the step, what was already created, and how to go on.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::NewArgs;
+use crate::error::{Error, Result};
+use crate::output::{self, Progress, Verbosity};
+use crate::runner::{Registry, Runner, Status};
+use crate::services::{Published, Services};
+use crate::template::Template;
+use crate::values::Values;
+
+/// Runs the steps for real and checks the result out.
+pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Registry, services: Services, verbosity: Verbosity) -> Result<i32> {
+    if let Some(dir) = &args.checkout {
+        if !empty_or_missing(dir) {
+            return Err(Error::usage(format!("`{}` already exists and is not empty; nothing was run", dir.display()))
+                .hint("choose another --checkout directory, or --no-checkout"));
+        }
+    }
+    crate::git::set_timeouts(); // before the runner starts any thread
+    let workspace = tempfile::Builder::new()
+        .prefix("golden-workspace-")
+        .tempdir()
+        .map_err(|e| Error::internal(format!("cannot create a temporary workspace: {e}")))?;
+    let runner = Runner { registry, services: &services, workspace: workspace.path(), dry_run: false };
+    let mut progress = Progress::new(verbosity, template.steps.len());
+    let report = runner.run(template, values, &mut progress);
+
+    if args.json {
+        let json = output::report_json(&report, &values.parameters);
+        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+    }
+    if verbosity != Verbosity::Verbose {
+        for step in &report.steps {
+            for w in step.log.iter().filter_map(|l| l.strip_prefix("warning: ")) {
+                output::warn(&format!("step `{}`: {w}", step.id));
+            }
+        }
+    }
+    let created = services.created();
+    if let Some(i) = report.failed {
+        let step = &report.steps[i];
+        let ran: Vec<String> = report.steps[..i].iter().filter(|s| s.status == Status::Executed).map(|s| format!("`{}`", s.id)).collect();
+        let mut e = Error::step(format!("step `{}` ({}) failed: {}", step.id, step.action, step.reason.clone().unwrap_or_default()))
+            .at(template.location(&format!("/spec/steps/{i}")));
+        if let Some(h) = &step.hint {
+            e = e.hint(h.clone());
+        }
+        e = e.detail(match ran.len() {
+            0 => "no step had run before it".to_string(),
+            1 => format!("step {} had run before it", ran[0]),
+            _ => format!("steps {} had run before it", ran.join(", ")),
+        });
+        if created.is_empty() {
+            e = e.detail("nothing was created");
+        } else {
+            e = e.with_details(created.iter().map(|c| format!("already created: {c}")));
+        }
+        let kept = workspace.keep();
+        e = e.detail(format!("the generated files are kept in `{}`", kept.display()));
+        if !created.is_empty() {
+            e = e.hint("golden never overwrites a repository: delete what was created (or choose other names) before running again");
+        }
+        return Err(e);
+    }
+
+    let first = services.published.lock().map(|p| p.first().cloned()).unwrap_or(None);
+    let quiet = verbosity == Verbosity::Quiet || args.json;
+    if !quiet {
+        for c in &created {
+            eprintln!("created {c}");
+        }
+    }
+    match (first, args.no_checkout) {
+        (Some(p), false) => checkout(args, &services, &p, quiet),
+        (None, _) if created.is_empty() && verbosity != Verbosity::Quiet => output::warn(
+            "the template published nothing, so the files its steps wrote were discarded with the temporary workspace; run with `--dry-run --output DIR` to keep them",
+        ),
+        _ => {}
+    }
+    if !quiet {
+        output::summary(&report.output);
+    }
+    Ok(0)
+}
+
+/// Clones the published repository; a failure here only warns (the repository exists).
+fn checkout(args: &NewArgs, services: &Services, p: &Published, quiet: bool) {
+    let dir = args.checkout.clone().unwrap_or_else(|| PathBuf::from(repo_dir_name(&p.remote_url, &p.name)));
+    if !empty_or_missing(&dir) {
+        output::warn(&format!("not cloned: `{}` already exists; run `git clone {} <DIR>`", dir.display(), p.remote_url));
+        return;
+    }
+    match services.git().clone_into(&p.remote_url, Some(&p.branch), &dir, p.token.as_ref()) {
+        Ok(()) if !quiet => eprintln!("cloned {} into {}", p.name, dir.display()),
+        Ok(()) => {}
+        Err(e) => output::warn(&format!("cannot clone {} into `{}`: {e}; run `git clone {}`", p.remote_url, dir.display(), p.remote_url)),
+    }
+}
+
+/// `svc` for `https://github.com/acme/svc.git` or `file:///…/acme/svc.git`.
+fn repo_dir_name(remote_url: &str, full_name: &str) -> String {
+    let last = remote_url.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    let name = last.strip_suffix(".git").unwrap_or(last);
+    if name.is_empty() { full_name.rsplit('/').next().unwrap_or("repo").to_string() } else { name.to_string() }
+}
+
+fn empty_or_missing(dir: &Path) -> bool {
+    !dir.exists() || (dir.is_dir() && std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn checkout_dir_is_the_repository_name() {
+        assert_eq!(super::repo_dir_name("https://github.com/acme/svc.git", "acme/svc"), "svc");
+        assert_eq!(super::repo_dir_name("file:///h/forge/github.com/acme/web.git", "acme/web"), "web");
+    }
+}

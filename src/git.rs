@@ -1,0 +1,344 @@
+//! git with git2, behind a small trait ([`Git`]): one commit of a directory pushed as a new
+//! branch (what `publish:*` does), a commit on top of an existing branch (pull requests), and
+//! clones. Tokens reach git only through the credentials callback (`x-access-token:<token>`),
+//! which gives up after one refusal (libgit2 would ask again forever). A push the server refuses
+//! is reported from `push_update_reference`, since libgit2's `push()` still returns `Ok`.
+
+use std::cell::Cell;
+use std::path::Path;
+use std::time::Duration;
+
+use git2::{Cred, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks, Repository, Signature};
+
+use crate::config::Secret;
+
+/// The author (and committer) of a commit.
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub name: String,
+    pub email: String,
+}
+
+/// A commit on top of a branch, for a pull request.
+pub struct BranchCommit<'a> {
+    /// The branch the new one starts from (`None`: the remote's default branch).
+    pub base: Option<&'a str>,
+    /// The branch to create or move.
+    pub branch: &'a str,
+    /// Files from here are written into the tree.
+    pub source: &'a Path,
+    /// Under this path of the repository (empty: the root).
+    pub target_path: &'a str,
+    /// Repository paths (relative to `target_path`) to delete.
+    pub delete: &'a [String],
+    pub message: &'a str,
+    pub author: &'a Author,
+    /// Replace the branch if it exists (otherwise a push that is not a fast-forward fails).
+    pub force: bool,
+}
+
+/// What a [`BranchCommit`] did.
+#[derive(Debug, Clone)]
+pub struct BranchCommitResult {
+    /// The base branch's name.
+    pub base: String,
+    /// The new commit, or `None` when the files changed nothing.
+    pub commit: Option<String>,
+}
+
+/// git operations publish actions need.
+pub trait Git: Send + Sync {
+    /// Makes a new repository of `source`'s files (`.gitignore` honoured, `.git` left out), one
+    /// commit on `branch`, and pushes it to `url`. Returns the commit hash.
+    fn push_new(&self, source: &Path, url: &str, branch: &str, message: &str, author: &Author, token: Option<&Secret>) -> Result<String, String>;
+    /// Commits `c.source`'s files on top of the base branch and pushes them as `c.branch`.
+    fn push_branch(&self, url: &str, token: Option<&Secret>, c: &BranchCommit<'_>) -> Result<BranchCommitResult, String>;
+    /// Clones `url` into `dir` (which must not exist or be empty), checking out `branch`.
+    fn clone_into(&self, url: &str, branch: Option<&str>, dir: &Path, token: Option<&Secret>) -> Result<(), String>;
+}
+
+/// The git2 implementation.
+pub struct Git2;
+
+/// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run):
+/// 15 s to connect, 60 s for any read or write.
+///
+/// Call it once before other threads start (libgit2 keeps these in unsynchronised globals).
+pub fn set_timeouts() {
+    // SAFETY: callers run this on the main thread before spawning threads (see above); the
+    // options are plain integers libgit2 reads when it opens a connection.
+    unsafe {
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(15_000);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(60_000);
+    }
+}
+
+fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallbacks<'a> {
+    let mut cbs = RemoteCallbacks::new();
+    cbs.credentials(move |_url, _user, _allowed| {
+        asked.set(asked.get() + 1);
+        match token {
+            Some(t) if asked.get() == 1 => Cred::userpass_plaintext("x-access-token", &t.0),
+            Some(_) => Err(git2::Error::from_str("the server refused the token")),
+            None => Err(git2::Error::from_str("the server asked for credentials and golden has no token for it")),
+        }
+    });
+    cbs
+}
+
+/// libgit2's automatic proxy: git's `http.proxy` setting, else the `https_proxy`/`http_proxy`
+/// environment variables.
+fn proxy() -> git2::ProxyOptions<'static> {
+    let mut p = git2::ProxyOptions::new();
+    p.auto();
+    p
+}
+
+fn describe(e: &git2::Error) -> String {
+    e.message().to_string()
+}
+
+/// Pushes `refspec` from `repo` to `url`, retrying transient network failures (GitHub may not
+/// serve a repository for a moment after creating it).
+fn push(repo: &Repository, url: &str, refspec: &str, token: Option<&Secret>) -> Result<(), String> {
+    let mut remote = repo.remote_anonymous(url).map_err(|e| describe(&e))?;
+    let mut last = String::new();
+    for attempt in 0..3 {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(1000 * attempt));
+        }
+        let asked = Cell::new(0);
+        let rejected = std::cell::RefCell::new(Vec::new());
+        let mut cbs = callbacks(token, &asked);
+        cbs.push_update_reference(|r, status| {
+            if let Some(m) = status {
+                rejected.borrow_mut().push(format!("{r}: {m}"));
+            }
+            Ok(())
+        });
+        let mut opts = PushOptions::new();
+        opts.remote_callbacks(cbs);
+        opts.proxy_options(proxy());
+        let pushed = remote.push(&[refspec], Some(&mut opts));
+        drop(opts);
+        match pushed {
+            Ok(()) => {
+                let rejected = rejected.into_inner();
+                if rejected.is_empty() {
+                    return Ok(());
+                }
+                return Err(format!("the server rejected the push: {}", rejected.join("; ")));
+            }
+            Err(e) => {
+                last = describe(&e);
+                let retry = matches!(e.class(), git2::ErrorClass::Net | git2::ErrorClass::Http | git2::ErrorClass::Os)
+                    && asked.get() <= 1
+                    && e.code() != git2::ErrorCode::Auth
+                    && !last.contains("401")
+                    && !last.contains("403");
+                if !retry {
+                    break;
+                }
+            }
+        }
+    }
+    Err(last)
+}
+
+fn signature(author: &Author) -> Result<Signature<'static>, String> {
+    Signature::now(&author.name, &author.email).map_err(|e| format!("invalid git author: {}", describe(&e)))
+}
+
+/// A scratch repository whose work tree is `workdir`, with its `.git` elsewhere, so nothing is
+/// written into the workspace.
+fn scratch(gitdir: &Path, workdir: &Path) -> Result<Repository, String> {
+    let repo = Repository::init_bare(gitdir).map_err(|e| describe(&e))?;
+    repo.set_workdir(workdir, false).map_err(|e| describe(&e))?;
+    Ok(repo)
+}
+
+impl Git for Git2 {
+    fn push_new(&self, source: &Path, url: &str, branch: &str, message: &str, author: &Author, token: Option<&Secret>) -> Result<String, String> {
+        let tmp = tempfile::Builder::new().prefix("golden-git-").tempdir().map_err(|e| e.to_string())?;
+        let repo = scratch(tmp.path(), source)?;
+        let mut index = repo.index().map_err(|e| describe(&e))?;
+        index.add_all(["*"], IndexAddOption::DEFAULT, None).map_err(|e| describe(&e))?;
+        let tree_id = index.write_tree().map_err(|e| describe(&e))?;
+        let tree = repo.find_tree(tree_id).map_err(|e| describe(&e))?;
+        let sig = signature(author)?;
+        let refname = format!("refs/heads/{branch}");
+        let oid = repo.commit(Some(&refname), &sig, &sig, message, &tree, &[]).map_err(|e| describe(&e))?;
+        push(&repo, url, &format!("{refname}:{refname}"), token)?;
+        Ok(oid.to_string())
+    }
+
+    fn push_branch(&self, url: &str, token: Option<&Secret>, c: &BranchCommit<'_>) -> Result<BranchCommitResult, String> {
+        let tmp = tempfile::Builder::new().prefix("golden-git-").tempdir().map_err(|e| e.to_string())?;
+        let repo = Repository::init_bare(tmp.path()).map_err(|e| describe(&e))?;
+        let mut remote = repo.remote_anonymous(url).map_err(|e| describe(&e))?;
+        let base = match c.base {
+            Some(b) => b.to_string(),
+            None => {
+                let asked = Cell::new(0);
+                let conn = remote
+                    .connect_auth(git2::Direction::Fetch, Some(callbacks(token, &asked)), Some(proxy()))
+                    .map_err(|e| describe(&e))?;
+                let heads: Vec<String> = conn.list().map_err(|e| describe(&e))?.iter().map(|h| h.name().to_string()).collect();
+                let head = conn
+                    .default_branch()
+                    .ok()
+                    .and_then(|b| b.as_str().ok().map(str::to_string))
+                    .filter(|b| heads.contains(b))
+                    .or_else(|| ["refs/heads/main", "refs/heads/master"].iter().map(|s| s.to_string()).find(|b| heads.contains(b)))
+                    .or_else(|| heads.iter().find(|h| h.starts_with("refs/heads/")).cloned())
+                    .ok_or_else(|| "the repository has no branches yet".to_string())?;
+                head.strip_prefix("refs/heads/").unwrap_or(&head).to_string()
+            }
+        };
+        let asked = Cell::new(0);
+        let mut fo = FetchOptions::new();
+        fo.remote_callbacks(callbacks(token, &asked));
+        fo.proxy_options(proxy());
+        let base_ref = format!("refs/remotes/origin/{base}");
+        remote
+            .fetch(&[format!("+refs/heads/{base}:{base_ref}")], Some(&mut fo), None)
+            .map_err(|e| format!("cannot fetch branch `{base}`: {}", describe(&e)))?;
+        let parent = repo
+            .find_reference(&base_ref)
+            .and_then(|r| r.peel_to_commit())
+            .map_err(|_| format!("the repository has no branch `{base}`"))?;
+        // Start from the base tree, drop deleted paths, then add every source file.
+        let mut index = git2::Index::new().map_err(|e| describe(&e))?;
+        index.read_tree(&parent.tree().map_err(|e| describe(&e))?).map_err(|e| describe(&e))?;
+        let prefix = c.target_path.trim_matches('/');
+        let join = |rel: &str| if prefix.is_empty() { rel.to_string() } else { format!("{prefix}/{rel}") };
+        for d in c.delete {
+            let p = join(d.trim_matches('/'));
+            let _ = index.remove_path(Path::new(&p));
+            let _ = index.remove_dir(Path::new(&p), 0);
+        }
+        let src_repo = scratch(&tmp.path().join("src.git"), c.source)?;
+        let mut src_index = src_repo.index().map_err(|e| describe(&e))?;
+        src_index.add_all(["*"], IndexAddOption::DEFAULT, None).map_err(|e| describe(&e))?;
+        for entry in src_index.iter() {
+            let rel = String::from_utf8_lossy(&entry.path).to_string();
+            let data = src_repo.find_blob(entry.id).map_err(|e| describe(&e))?;
+            let id = repo.blob(data.content()).map_err(|e| describe(&e))?;
+            let e = git2::IndexEntry { id, path: join(&rel).into_bytes(), ..entry };
+            index.add(&e).map_err(|e| describe(&e))?;
+        }
+        let tree_id = index.write_tree_to(&repo).map_err(|e| describe(&e))?;
+        if tree_id == parent.tree_id() {
+            return Ok(BranchCommitResult { base, commit: None });
+        }
+        let tree = repo.find_tree(tree_id).map_err(|e| describe(&e))?;
+        let sig = signature(c.author)?;
+        let refname = format!("refs/heads/{}", c.branch);
+        let oid = repo.commit(Some(&refname), &sig, &sig, c.message, &tree, &[&parent]).map_err(|e| describe(&e))?;
+        let plus = if c.force { "+" } else { "" };
+        push(&repo, url, &format!("{plus}{refname}:{refname}"), token)?;
+        Ok(BranchCommitResult { base, commit: Some(oid.to_string()) })
+    }
+
+    fn clone_into(&self, url: &str, branch: Option<&str>, dir: &Path, token: Option<&Secret>) -> Result<(), String> {
+        let asked = Cell::new(0);
+        let mut fo = FetchOptions::new();
+        fo.remote_callbacks(callbacks(token, &asked));
+        fo.proxy_options(proxy());
+        let mut builder = git2::build::RepoBuilder::new();
+        builder.fetch_options(fo);
+        if let Some(b) = branch {
+            builder.branch(b);
+        }
+        let result = builder.clone(url, dir).map(|_| ()).map_err(|e| describe(&e));
+        drop(builder);
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pushes_one_commit_without_touching_the_source_and_honours_gitignore() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(src.join("a")).unwrap();
+        std::fs::write(src.join("a/b.txt"), "hello").unwrap();
+        std::fs::write(src.join(".gitignore"), "*.log\n").unwrap();
+        std::fs::write(src.join("x.log"), "ignored").unwrap();
+        std::fs::write(src.join("run.sh"), "#!/bin/sh\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(src.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::os::unix::fs::symlink("a/b.txt", src.join("link")).unwrap();
+        }
+        let bare = dir.path().join("r.git");
+        Repository::init_bare(&bare).unwrap();
+        let url = url::Url::from_file_path(&bare).unwrap().to_string();
+        let author = Author { name: "Scaffolder".into(), email: "scaffolder@backstage.io".into() };
+        let hash = Git2.push_new(&src, &url, "main", "initial commit", &author, None).unwrap();
+        assert!(!src.join(".git").exists(), "nothing is written into the source directory");
+        let r = Repository::open_bare(&bare).unwrap();
+        let c = r.find_reference("refs/heads/main").unwrap().peel_to_commit().unwrap();
+        assert_eq!(c.id().to_string(), hash);
+        assert_eq!(c.message().unwrap(), "initial commit");
+        let tree = c.tree().unwrap();
+        assert!(tree.get_path(Path::new("a/b.txt")).is_ok());
+        assert!(tree.get_path(Path::new(".gitignore")).is_ok());
+        assert!(tree.get_path(Path::new("x.log")).is_err());
+        #[cfg(unix)]
+        {
+            assert_eq!(tree.get_path(Path::new("run.sh")).unwrap().filemode(), 0o100755, "executable bits are kept");
+            assert_eq!(tree.get_path(Path::new("link")).unwrap().filemode(), 0o120000, "symlinks stay symlinks");
+        }
+
+        // A branch on top, written under a target path, with a deletion.
+        let pr_src = dir.path().join("pr");
+        std::fs::create_dir_all(&pr_src).unwrap();
+        std::fs::write(pr_src.join("new.txt"), "new").unwrap();
+        let del = vec!["b.txt".to_string()];
+        let c = BranchCommit { base: None, branch: "feature", source: &pr_src, target_path: "a", delete: &del, message: "add", author: &author, force: false };
+        let res = Git2.push_branch(&url, None, &c).unwrap();
+        assert_eq!(res.base, "main");
+        let head = r.find_reference("refs/heads/feature").unwrap().peel_to_commit().unwrap();
+        assert_eq!(Some(head.id().to_string()), res.commit);
+        let tree = head.tree().unwrap();
+        assert!(tree.get_path(Path::new("a/new.txt")).is_ok());
+        assert!(tree.get_path(Path::new("a/b.txt")).is_err());
+
+        r.set_head("refs/heads/main").unwrap();
+        let out = dir.path().join("clone");
+        Git2.clone_into(&url, None, &out, None).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a/b.txt")).unwrap(), "hello");
+    }
+}
+
+/// A file of a directory as git would add it.
+#[derive(Debug, Clone)]
+pub struct WorkFile {
+    /// `/`-separated path relative to the directory.
+    pub path: String,
+    /// `0o100644`, `0o100755` or `0o120000`.
+    pub mode: u32,
+    /// The content (a symlink's target for `0o120000`).
+    pub content: Vec<u8>,
+}
+
+/// Every file under `dir` that `git add .` would add (`.gitignore` honoured, `.git` left out),
+/// sorted by path. Nothing is written into `dir`.
+pub fn worktree_files(dir: &Path) -> Result<Vec<WorkFile>, String> {
+    let tmp = tempfile::Builder::new().prefix("golden-git-").tempdir().map_err(|e| e.to_string())?;
+    let repo = scratch(tmp.path(), dir)?;
+    let mut index = repo.index().map_err(|e| describe(&e))?;
+    index.add_all(["*"], IndexAddOption::DEFAULT, None).map_err(|e| describe(&e))?;
+    let mut files = Vec::new();
+    for entry in index.iter() {
+        let content = repo.find_blob(entry.id).map_err(|e| describe(&e))?.content().to_vec();
+        files.push(WorkFile { path: String::from_utf8_lossy(&entry.path).to_string(), mode: entry.mode, content });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}

@@ -1,0 +1,235 @@
+//! Prompts: the template's parameter pages (JSON Schema + `ui:*` hints) turned into questions.
+//!
+//! Owns deciding whether golden may ask at all (a terminal on stdin and stderr, no `CI`, no
+//! `--no-input`), walking the pages in order and asking only for what the values files, `--set`
+//! and `GOLDEN_VALUE_*` did not give ([`ask`]), the field extensions ([`fields`]), the catalog
+//! lookups behind the entity pickers ([`entities`]), the error that lists every missing value when
+//! golden cannot ask ([`missing`]), and the summary, confirmation and `--save-values` file
+//! ([`summary`]). This is the only module that talks to dialoguer ([`terminal`]).
+
+mod ask;
+pub mod entities;
+pub mod fields;
+mod missing;
+mod schema;
+mod summary;
+mod terminal;
+
+use std::io::IsTerminal;
+
+use crate::cli::NewArgs;
+use crate::error::{Error, Kind, Result};
+use crate::template::Template;
+use crate::values::{self, Sources, Values};
+
+pub use entities::EntitySource;
+pub use terminal::Terminal;
+
+/// Why a question got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// golden may not ask (non-interactive mode): the value is reported as missing.
+    NoInput,
+    /// Ctrl-C (exit 130).
+    Interrupted,
+    /// The terminal failed.
+    Failed(String),
+}
+
+/// The answer to one question.
+pub type Answer<T> = std::result::Result<T, Stop>;
+
+/// What a question shows besides its answer box.
+#[derive(Debug, Clone, Default)]
+pub struct Prompt {
+    /// The title (or the property name).
+    pub label: String,
+    /// `description` / `ui:help`, shown under the label.
+    pub help: Option<String>,
+    /// `ui:placeholder`, shown as an example.
+    pub placeholder: Option<String>,
+    /// The answer taken on an empty line.
+    pub default: Option<String>,
+    /// Whether an empty answer is refused.
+    pub required: bool,
+}
+
+/// Checks a typed answer; `Err` is the message shown before asking again.
+pub type Check<'a> = &'a dyn Fn(&str) -> std::result::Result<(), String>;
+
+/// The questions golden can ask. [`Terminal`] asks a human with dialoguer; [`NoInput`] never asks.
+pub trait Prompter {
+    /// A page title and its description.
+    fn heading(&mut self, title: &str, description: Option<&str>);
+    /// A one-line notice (a fallback, an invalid given value).
+    fn notice(&mut self, text: &str);
+    /// One line of text, checked as typed.
+    fn text(&mut self, prompt: &Prompt, check: Check<'_>) -> Answer<String>;
+    /// Several lines of text (`ui:widget: textarea`).
+    fn multiline(&mut self, prompt: &Prompt, check: Check<'_>) -> Answer<String>;
+    /// Hidden input (`ui:field: Secret`, `ui:widget: password`).
+    fn secret(&mut self, prompt: &Prompt, check: Check<'_>) -> Answer<String>;
+    /// One item of a short list (arrow keys).
+    fn select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
+    /// One item of a long list, filtered as typed.
+    fn fuzzy_select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
+    /// Any number of items (space toggles).
+    fn multi_select(&mut self, prompt: &Prompt, items: &[String], checked: &[bool]) -> Answer<Vec<usize>>;
+    /// Yes or no.
+    fn confirm(&mut self, prompt: &Prompt, default: Option<bool>) -> Answer<bool>;
+}
+
+/// The prompter of non-interactive runs: every question is unanswered.
+pub struct NoInput;
+
+impl Prompter for NoInput {
+    fn heading(&mut self, _: &str, _: Option<&str>) {}
+    fn notice(&mut self, _: &str) {}
+    fn text(&mut self, _: &Prompt, _: Check<'_>) -> Answer<String> {
+        Err(Stop::NoInput)
+    }
+    fn multiline(&mut self, _: &Prompt, _: Check<'_>) -> Answer<String> {
+        Err(Stop::NoInput)
+    }
+    fn secret(&mut self, _: &Prompt, _: Check<'_>) -> Answer<String> {
+        Err(Stop::NoInput)
+    }
+    fn select(&mut self, _: &Prompt, _: &[String], _: usize) -> Answer<usize> {
+        Err(Stop::NoInput)
+    }
+    fn fuzzy_select(&mut self, _: &Prompt, _: &[String], _: usize) -> Answer<usize> {
+        Err(Stop::NoInput)
+    }
+    fn multi_select(&mut self, _: &Prompt, _: &[String], _: &[bool]) -> Answer<Vec<usize>> {
+        Err(Stop::NoInput)
+    }
+    fn confirm(&mut self, _: &Prompt, _: Option<bool>) -> Answer<bool> {
+        Err(Stop::NoInput)
+    }
+}
+
+/// Whether golden may ask, and if not, why (named in the missing-values error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Interactive,
+    NonInteractive(String),
+}
+
+/// Decides the mode: `--no-input`, `CI`, then stdin and stderr must both be terminals.
+pub fn mode(no_input: bool) -> Mode {
+    let ci = std::env::var(crate::env_vars::CI).map(|v| !v.is_empty() && v != "0" && v != "false").unwrap_or(false);
+    if no_input {
+        Mode::NonInteractive("--no-input was given".into())
+    } else if ci {
+        Mode::NonInteractive("CI is set".into())
+    } else if !std::io::stdin().is_terminal() {
+        Mode::NonInteractive("stdin is not a terminal".into())
+    } else if !std::io::stderr().is_terminal() {
+        Mode::NonInteractive("stderr is not a terminal".into())
+    } else {
+        Mode::Interactive
+    }
+}
+
+/// Everything `golden new` needs to collect values.
+pub struct Options {
+    pub sources: Sources,
+    pub mode: Mode,
+    /// Skip the summary and confirmation.
+    pub yes: bool,
+    /// `--save-values FILE`.
+    pub save: Option<std::path::PathBuf>,
+}
+
+impl Options {
+    /// Reads the options from `golden new`'s arguments and the environment.
+    pub fn from_args(args: &NewArgs) -> Options {
+        Options {
+            sources: Sources {
+                files: args.values.clone(),
+                env: std::env::vars()
+                    .filter_map(|(k, v)| k.strip_prefix(crate::env_vars::VALUE_PREFIX).map(|n| (n.to_string(), v)))
+                    .collect(),
+                set: args.set.clone(),
+                secrets: args.secrets.clone(),
+                user: args.user.clone(),
+            },
+            mode: mode(args.no_input),
+            yes: args.yes,
+            save: args.save_values.clone(),
+        }
+    }
+}
+
+/// The values of a `golden new` run: given ones, asked ones, defaults; validated.
+pub fn values_for(template: &Template, args: &NewArgs) -> Result<Values> {
+    let options = Options::from_args(args);
+    let config = args.config.clone();
+    let source = move || entities::configured(config.as_deref());
+    match options.mode {
+        Mode::Interactive => {
+            let mut term = Terminal::new();
+            let _guard = terminal::InterruptGuard::install();
+            collect(template, &options, &mut term, &source)
+        }
+        Mode::NonInteractive(_) => collect(template, &options, &mut NoInput, &source),
+    }
+}
+
+/// Collects values with any prompter (tests use a scripted one).
+pub fn collect(
+    template: &Template,
+    options: &Options,
+    prompter: &mut dyn Prompter,
+    source: &dyn Fn() -> std::result::Result<Box<dyn EntitySource>, String>,
+) -> Result<Values> {
+    let given = values::read_sources(template, &options.sources)?;
+    let interactive = options.mode == Mode::Interactive;
+    let mut walker = ask::Walker::new(prompter, interactive && options.sources.files.is_empty(), source, given.user.clone());
+    walker.secrets = given.secrets.clone();
+    walker.interactive = interactive;
+    let mut values = Values { parameters: given.parameters, secrets: Map::new(), user: given.user };
+    match walker.pages(template, &mut values.parameters) {
+        Ok(()) => {}
+        Err(Stop::Interrupted) => return Err(interrupted()),
+        Err(Stop::Failed(e)) => return Err(Error::internal(format!("the terminal failed while asking: {e}"))),
+        Err(Stop::NoInput) => {}
+    }
+    if !walker.problems.is_empty() {
+        let reason = match &options.mode {
+            Mode::NonInteractive(r) => r.clone(),
+            Mode::Interactive => "the values could not be asked".into(),
+        };
+        return Err(missing::error(&walker.problems, &reason));
+    }
+    let masked = walker.masked.clone();
+    let secret_fields = walker.secret_fields.clone();
+    let asked = walker.asked;
+    values.secrets = std::mem::take(&mut walker.secrets);
+    drop(walker);
+    values::drop_hidden(template, &mut values.parameters);
+    values::validate(template, &values)?;
+    if let Some(path) = &options.save {
+        summary::save(path, &values.parameters, &secret_fields, &masked)?;
+    }
+    if interactive && !options.yes {
+        let lines = summary::lines(template, &values.parameters, &masked);
+        match summary::confirm(prompter, &lines, asked) {
+            Ok(true) => {}
+            Ok(false) => return Err(Error::new(Kind::Interrupted, "cancelled at the confirmation; nothing was run")),
+            Err(Stop::Interrupted) => return Err(interrupted()),
+            Err(Stop::Failed(e)) => return Err(Error::internal(format!("the terminal failed while asking: {e}"))),
+            Err(Stop::NoInput) => {}
+        }
+    }
+    Ok(values)
+}
+
+use serde_json::Map;
+
+fn interrupted() -> Error {
+    Error::new(Kind::Interrupted, "interrupted; nothing was run")
+}
+
+#[cfg(test)]
+mod tests;

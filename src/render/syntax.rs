@@ -1,0 +1,1331 @@
+//! The nunjucks syntax as nunjitsu 0.7 (Backstage 4.3) reads it: the template scanner (delimiters,
+//! whitespace control, `trimBlocks`/`lstripBlocks`, `raw`/`verbatim`), the tag parser and the
+//! expression parser (with `===`/`!==`, regex literals `r/../g`, JS-style comparison chains).
+//! The result is a small AST that `emit.rs` turns into minijinja source.
+
+/// A parse failure with a 1-based line and column.
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+type Res<T> = Result<T, SyntaxError>;
+
+#[derive(Debug, Clone)]
+pub enum Node {
+    Text(String),
+    Output(Expr),
+    If { cond: Expr, body: Vec<Node>, else_: Option<Vec<Node>> },
+    For { targets: Vec<String>, arr: Expr, body: Vec<Node>, else_: Option<Vec<Node>> },
+    Set { targets: Vec<String>, value: Option<Expr>, body: Vec<Node> },
+    Macro { name: String, args: Vec<Arg>, body: Vec<Node> },
+    CallBlock { call: Expr, caller_args: Vec<Arg>, body: Vec<Node> },
+    FilterBlock { name: String, args: Vec<Arg>, body: Vec<Node> },
+    Switch { expr: Expr, cases: Vec<(Expr, Vec<Node>)>, default: Option<Vec<Node>> },
+    Block(Vec<Node>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Lit {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    Null,
+}
+
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Pos(Expr),
+    Kw(String, Expr),
+}
+
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Lit(Lit),
+    Regex(String, String),
+    Sym(String),
+    Lookup(Box<Expr>, Box<Expr>),
+    Slice(Option<Box<Expr>>, Option<Box<Expr>>, Option<Box<Expr>>),
+    Call(Box<Expr>, Vec<Arg>),
+    Filter(String, Box<Expr>, Vec<Arg>),
+    Neg(Box<Expr>),
+    Pos(Box<Expr>),
+    /// `add sub mul div mod pow cat`
+    Bin(&'static str, Box<Expr>, Box<Expr>),
+    Floor(Box<Expr>),
+    Compare(Box<Expr>, Vec<(String, Expr)>),
+    In(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Option<Box<Expr>>),
+    Is(Box<Expr>, Box<Expr>),
+    Array(Vec<Expr>),
+    Dict(Vec<(String, Expr)>),
+    Group(Vec<Expr>),
+}
+
+// ---------------------------------------------------------------- scanner
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TokKind {
+    Text,
+    Variable,
+    Block,
+}
+
+#[derive(Debug)]
+struct TplToken {
+    kind: TokKind,
+    value: String,
+    offset: usize,
+}
+
+fn is_tpl_ws(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+fn is_code_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{a0}')
+}
+
+fn trim_code(s: &str) -> &str {
+    s.trim_matches(is_code_ws)
+}
+
+fn position(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+fn err_at(source: &str, offset: usize, message: impl Into<String>) -> SyntaxError {
+    let (line, column) = position(source, offset);
+    SyntaxError { message: message.into(), line, column }
+}
+
+fn ident_end(b: &[u8], start: usize, allow_leading_digit: bool) -> Option<usize> {
+    let mut i = start;
+    if allow_leading_digit {
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+    }
+    if i >= b.len() || !(b[i] == b'_' || b[i].is_ascii_alphabetic()) {
+        return None;
+    }
+    i += 1;
+    while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
+        i += 1;
+    }
+    Some(i)
+}
+
+/// Scans `r/.../flags` starting at `start` (the `r`); returns (pattern, flags, end).
+fn scan_regex(s: &str, start: usize) -> Result<(String, String, usize), String> {
+    let b = s.as_bytes();
+    let mut pattern = String::new();
+    let mut backslashes = 0;
+    let mut i = start + 2;
+    let chars_from = |i: usize| s[i..].chars().next().unwrap();
+    while i < b.len() {
+        let c = chars_from(i);
+        if c == '\\' {
+            pattern.push(c);
+            backslashes += 1;
+            i += 1;
+            continue;
+        }
+        if c == '/' {
+            if backslashes > 0 {
+                if backslashes % 2 == 0 {
+                    return Err("Ambiguous regular-expression delimiter escape".into());
+                }
+                pattern.push(c);
+                backslashes = 0;
+                i += 1;
+                continue;
+            }
+            let mut end = i + 1;
+            let mut flags = String::new();
+            while end < b.len() && matches!(b[end], b'g' | b'i' | b'm' | b'y') {
+                if flags.contains(b[end] as char) {
+                    return Err("Duplicate regular-expression flag".into());
+                }
+                flags.push(b[end] as char);
+                end += 1;
+            }
+            if end < b.len() && b[end].is_ascii_alphabetic() {
+                return Err("Unsupported regular-expression flag".into());
+            }
+            if super::filters::build_regex(&pattern, &flags).is_err() {
+                return Err("Invalid regular-expression literal".into());
+            }
+            return Ok((pattern, flags, end));
+        }
+        pattern.push(c);
+        backslashes = 0;
+        i += c.len_utf8();
+    }
+    Err("Unterminated regular-expression literal".into())
+}
+
+fn skip_quoted(b: &[u8], start: usize) -> Option<usize> {
+    let q = b[start];
+    if q != b'"' && q != b'\'' {
+        return None;
+    }
+    let mut i = start + 1;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            i += 1;
+        } else if b[i] == q {
+            return Some(i + 1);
+        }
+        i += 1;
+    }
+    Some(b.len())
+}
+
+fn skip_code_token(s: &str, i: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    if let Some(e) = skip_quoted(b, i) {
+        return Some(e);
+    }
+    match ident_end(b, i, true) {
+        None => {
+            let mut e = i;
+            while e < b.len() && b[e].is_ascii_digit() {
+                e += 1;
+            }
+            (e > i).then_some(e)
+        }
+        Some(end) => {
+            if &s[i..end] == "r" && b.get(end) == Some(&b'/') {
+                return Some(scan_regex(s, i).map(|r| r.2).unwrap_or(b.len()));
+            }
+            Some(end)
+        }
+    }
+}
+
+fn find_code_terminator(s: &str, start: usize, term: &str) -> Option<usize> {
+    let mut i = start;
+    while i + term.len() <= s.len() {
+        if let Some(e) = skip_code_token(s, i) {
+            i = e;
+        } else if s[i..].starts_with(term) {
+            return Some(i);
+        } else {
+            i += s[i..].chars().next().map(char::len_utf8).unwrap_or(1);
+        }
+    }
+    None
+}
+
+fn tag_name(v: &str) -> &str {
+    let t = trim_code(v);
+    let b = t.as_bytes();
+    match ident_end(b, 0, false) {
+        Some(e) => &t[..e],
+        None => "",
+    }
+}
+
+fn tag_rest(v: &str) -> &str {
+    let t = trim_code(v);
+    trim_code(&t[tag_name(v).len()..])
+}
+
+fn strip_block_indent(text: &mut String, line_has_content: bool) {
+    if line_has_content {
+        return;
+    }
+    let start = text.rfind('\n').map(|n| n + 1).unwrap_or(0);
+    if text[start..].chars().all(is_tpl_ws) {
+        text.truncate(start);
+    }
+}
+
+/// (start, end) of the raw end marker.
+fn find_raw_end(s: &str, start: usize, name: &str) -> Option<(usize, usize, bool)> {
+    let mut depth = 1;
+    let mut i = start;
+    while i < s.len() {
+        let m = i + s[i..].find("{%")?;
+        match scan_raw_marker(s, m, name) {
+            None => i = m + 2,
+            Some((open, end, nl)) => {
+                if open {
+                    depth += 1;
+                } else {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some((m, end, nl));
+                    }
+                }
+                i = end;
+            }
+        }
+    }
+    None
+}
+
+fn scan_raw_marker(s: &str, start: usize, name: &str) -> Option<(bool, usize, bool)> {
+    let mut i = start + 2;
+    if s[i..].starts_with('-') {
+        return None;
+    }
+    let skip_ws = |mut i: usize| {
+        while let Some(c) = s[i..].chars().next() {
+            if !is_tpl_ws(c) {
+                break;
+            }
+            i += c.len_utf8();
+        }
+        i
+    };
+    i = skip_ws(i);
+    let close = format!("end{name}");
+    let open = if s[i..].starts_with(&close) {
+        i += close.len();
+        false
+    } else if s[i..].starts_with(name) {
+        i += name.len();
+        true
+    } else {
+        return None;
+    };
+    i = skip_ws(i);
+    if s[i..].starts_with("%}") {
+        let end = i + 2;
+        return Some((open, end, s[start..end].contains('\n')));
+    }
+    None
+}
+
+/// Scanner options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanOptions {
+    pub cookiecutter: bool,
+    pub trim_blocks: bool,
+    pub lstrip_blocks: bool,
+}
+
+fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
+    let var_start = if opts.cookiecutter { "{{" } else { "${{" };
+    let mut tokens = Vec::new();
+    let mut index = 0usize;
+    let mut pending = String::new();
+    let mut pending_offset = 0usize;
+    let mut line_has_content = false;
+    // Updates line_has_content over `text`.
+    fn advance(text: &str, lhc: &mut bool) {
+        for c in text.chars() {
+            if c == '\n' {
+                *lhc = false;
+            } else if !is_tpl_ws(c) {
+                *lhc = true;
+            }
+        }
+    }
+    macro_rules! append_text {
+        ($text:expr) => {{
+            let t: &str = $text;
+            if pending.is_empty() {
+                pending_offset = index;
+            }
+            pending.push_str(t);
+            advance(t, &mut line_has_content);
+            index += t.len();
+        }};
+    }
+    macro_rules! flush {
+        () => {{
+            if !pending.is_empty() {
+                tokens.push(TplToken { kind: TokKind::Text, value: std::mem::take(&mut pending), offset: pending_offset });
+            }
+        }};
+    }
+    let leading_ws_len = |s: &str| s.len() - s.trim_start_matches(is_tpl_ws).len();
+    let leading_nl_len = |s: &str| {
+        if s.starts_with("\r\n") {
+            2
+        } else if s.starts_with('\n') {
+            1
+        } else {
+            0
+        }
+    };
+    while index < source.len() {
+        let rest = &source[index..];
+        let mut opening: Option<(usize, &str, u8)> = None; // (pos, marker, kind 0 var 1 block 2 comment)
+        for (marker, kind) in [(var_start, 0u8), ("{%", 1), ("{#", 2)] {
+            if let Some(p) = rest.find(marker) {
+                if opening.is_none_or(|(op, _, _)| p < op) {
+                    opening = Some((p, marker, kind));
+                }
+            }
+        }
+        if let Some(ce) = rest.find("#}") {
+            if opening.is_none_or(|(op, _, _)| ce < op) {
+                return Err(err_at(source, index + ce, "Unexpected end of comment"));
+            }
+        }
+        let Some((rel, marker, kind)) = opening else {
+            if pending.is_empty() {
+                pending_offset = index;
+            }
+            pending.push_str(rest);
+            break;
+        };
+        append_text!(&rest[..rel]);
+        let start = index;
+        if kind == 1 && opts.lstrip_blocks {
+            strip_block_indent(&mut pending, line_has_content);
+        }
+        let left_trim = source[index + marker.len()..].starts_with('-');
+        if left_trim {
+            let keep = pending.trim_end_matches(is_tpl_ws).len();
+            pending.truncate(keep);
+        }
+        flush!();
+        advance(marker, &mut line_has_content);
+        index += marker.len();
+        if left_trim {
+            advance("-", &mut line_has_content);
+            index += 1;
+        }
+        let close = match kind {
+            1 => "%}",
+            2 => "#}",
+            _ => "}}",
+        };
+        let end = if kind == 2 { source[index..].find(close).map(|p| p + index) } else { find_code_terminator(source, index, close) };
+        let Some(end) = end else {
+            let what = ["variable", "block", "comment"][kind as usize];
+            return Err(err_at(source, start, format!("Unterminated {what} tag")));
+        };
+        let right_trim = end > index && source.as_bytes()[end - 1] == b'-';
+        let content_end = if right_trim { end - 1 } else { end };
+        let content = &source[index..content_end];
+        advance(&source[index..end + close.len()], &mut line_has_content);
+        index = end + close.len();
+        if kind != 2 {
+            let value = if kind == 0 { content.trim_start_matches(is_code_ws) } else { trim_code(content) };
+            let raw_name = if kind == 1 { tag_name(value) } else { "" };
+            if raw_name == "raw" || raw_name == "verbatim" {
+                if !tag_rest(value).is_empty() {
+                    return Err(err_at(source, start, format!("{raw_name} tag does not accept trailing content")));
+                }
+                if opts.trim_blocks {
+                    let n = leading_nl_len(&source[index..]);
+                    advance(&source[index..index + n], &mut line_has_content);
+                    index += n;
+                }
+                let Some((cstart, cend, nl)) = find_raw_end(source, index, raw_name) else {
+                    return Err(err_at(source, start, format!("Missing \"end{raw_name}\" tag")));
+                };
+                if nl {
+                    return Err(err_at(source, cstart, format!("{raw_name} closing tag cannot contain a line break")));
+                }
+                append_text!(&source[index..cstart]);
+                advance(&source[index..cend], &mut line_has_content);
+                index = cend;
+                if right_trim {
+                    let n = leading_ws_len(&source[index..]);
+                    advance(&source[index..index + n], &mut line_has_content);
+                    index += n;
+                }
+                continue;
+            }
+            tokens.push(TplToken { kind: if kind == 0 { TokKind::Variable } else { TokKind::Block }, value: value.to_string(), offset: start });
+        }
+        if right_trim {
+            let n = leading_ws_len(&source[index..]);
+            advance(&source[index..index + n], &mut line_has_content);
+            index += n;
+        } else if kind == 1 && opts.trim_blocks {
+            let n = leading_nl_len(&source[index..]);
+            advance(&source[index..index + n], &mut line_has_content);
+            index += n;
+        }
+    }
+    flush!();
+    Ok(tokens)
+}
+
+// ---------------------------------------------------------------- template parser
+
+/// Parses a whole template.
+pub fn parse_template(source: &str, opts: ScanOptions) -> Res<Vec<Node>> {
+    let tokens = scan(source, opts)?;
+    let mut p = TplParser { source, tokens, i: 0 };
+    let (body, stop) = p.body(&[])?;
+    if let Some(t) = stop {
+        return Err(p.fail(&t, format!("Unexpected \"{}\" tag", tag_name(&t.value))));
+    }
+    Ok(body)
+}
+
+struct TplParser<'s> {
+    source: &'s str,
+    tokens: Vec<TplToken>,
+    i: usize,
+}
+
+const EMPTY_STRUCTURAL: &[&str] = &["else", "endif", "endfor", "endmacro", "endcall", "endfilter", "endset", "default", "endswitch"];
+const STRUCTURAL_STOPS: &[&str] = &["else", "endif", "endfor", "endmacro", "endcall", "endfilter", "endset", "default", "endswitch", "elif", "elseif", "case"];
+
+struct Stop {
+    value: String,
+    offset: usize,
+}
+
+impl TplParser<'_> {
+    fn fail(&self, t: &Stop, msg: impl Into<String>) -> SyntaxError {
+        err_at(self.source, t.offset, msg)
+    }
+
+    fn body(&mut self, stops: &[&str]) -> Res<(Vec<Node>, Option<Stop>)> {
+        let mut children = Vec::new();
+        while self.i < self.tokens.len() {
+            let idx = self.i;
+            self.i += 1;
+            let kind = self.tokens[idx].kind;
+            let offset = self.tokens[idx].offset;
+            match kind {
+                TokKind::Text => {
+                    let v = std::mem::take(&mut self.tokens[idx].value);
+                    if !v.is_empty() {
+                        children.push(Node::Text(v));
+                    }
+                }
+                TokKind::Variable => {
+                    let v = self.tokens[idx].value.clone();
+                    children.push(Node::Output(self.expr(&v, offset)?));
+                }
+                TokKind::Block => {
+                    let v = self.tokens[idx].value.clone();
+                    let name = tag_name(&v).to_string();
+                    let stop = Stop { value: v.clone(), offset };
+                    if stops.contains(&name.as_str()) {
+                        if EMPTY_STRUCTURAL.contains(&name.as_str()) && !tag_rest(&v).is_empty() {
+                            return Err(self.fail(&stop, format!("{name} tag does not accept trailing content")));
+                        }
+                        return Ok((children, Some(stop)));
+                    }
+                    if STRUCTURAL_STOPS.contains(&name.as_str()) {
+                        return Err(self.fail(&stop, format!("Unexpected \"{name}\" tag")));
+                    }
+                    let rest = tag_rest(&v).to_string();
+                    children.push(self.statement(&name, &rest, &stop)?);
+                }
+            }
+        }
+        Ok((children, None))
+    }
+
+    fn expr(&self, src: &str, offset: usize) -> Res<Expr> {
+        let mut p = ExprParser::new(src).map_err(|m| err_at(self.source, offset, m))?;
+        p.parse().map_err(|m| err_at(self.source, offset, m))
+    }
+
+    fn targets(&self, src: &str, offset: usize) -> Res<Vec<String>> {
+        let mut p = ExprParser::new(src).map_err(|m| err_at(self.source, offset, m))?;
+        p.target_list().map_err(|m| err_at(self.source, offset, m))
+    }
+
+    fn signature(&self, src: &str, offset: usize) -> Res<Vec<Arg>> {
+        if trim_code(src).is_empty() {
+            return Ok(Vec::new());
+        }
+        let full = format!("{src})");
+        let mut p = ExprParser::new(&full).map_err(|m| err_at(self.source, offset, m))?;
+        p.signature().map_err(|m| err_at(self.source, offset, m))
+    }
+
+    fn statement(&mut self, name: &str, rest: &str, t: &Stop) -> Res<Node> {
+        match name {
+            "if" => self.parse_if(rest, t),
+            "for" => {
+                let Some((left, right)) = split_keyword(rest, "in") else {
+                    return Err(self.fail(t, "For tag requires an in expression"));
+                };
+                let targets = self.targets(&left, t.offset)?;
+                if targets.len() == 1 && targets[0] == "loop" {
+                    return Err(self.fail(t, "A single loop target cannot be named loop"));
+                }
+                let arr = self.expr(&right, t.offset)?;
+                let (body, stop) = self.body(&["else", "endfor"])?;
+                let Some(stop) = stop else { return Err(self.fail(t, "Missing endfor tag")) };
+                let else_ = if tag_name(&stop.value) == "else" {
+                    let (b, s) = self.body(&["endfor"])?;
+                    if s.is_none() {
+                        return Err(self.fail(t, "Missing endfor tag"));
+                    }
+                    Some(b)
+                } else {
+                    None
+                };
+                Ok(Node::For { targets, arr, body, else_ })
+            }
+            "set" => {
+                if let Some(eq) = find_top_level(rest, '=') {
+                    let targets = self.targets(&rest[..eq], t.offset)?;
+                    let value = self.expr(&rest[eq + 1..], t.offset)?;
+                    return Ok(Node::Set { targets, value: Some(value), body: Vec::new() });
+                }
+                let targets = self.targets(rest, t.offset)?;
+                let (body, stop) = self.body(&["endset"])?;
+                if stop.is_none() {
+                    return Err(self.fail(t, "Missing endset tag"));
+                }
+                Ok(Node::Set { targets, value: None, body })
+            }
+            "macro" => {
+                let r = trim_code(rest);
+                let (Some(open), true) = (r.find('('), r.ends_with(')')) else {
+                    return Err(self.fail(t, "Invalid macro signature"));
+                };
+                let name = trim_code(&r[..open]).to_string();
+                if ident_end(name.as_bytes(), 0, false) != Some(name.len()) {
+                    return Err(self.fail(t, "Invalid macro signature"));
+                }
+                let args = self.signature(&r[open + 1..r.len() - 1], t.offset)?;
+                let (body, stop) = self.body(&["endmacro"])?;
+                if stop.is_none() {
+                    return Err(self.fail(t, "Missing endmacro tag"));
+                }
+                Ok(Node::Macro { name, args, body })
+            }
+            "call" => {
+                let mut src = trim_code(rest).to_string();
+                let mut caller_args = String::new();
+                if src.starts_with('(') {
+                    let Some(close) = matching_delim(&src, 0) else {
+                        return Err(self.fail(t, "Invalid call-block arguments"));
+                    };
+                    caller_args = src[1..close].to_string();
+                    src = trim_code(&src[close + 1..]).to_string();
+                }
+                let call = self.expr(&src, t.offset)?;
+                if !matches!(call, Expr::Call(..)) {
+                    return Err(self.fail(t, "Call block requires a function call"));
+                }
+                let (body, stop) = self.body(&["endcall"])?;
+                if stop.is_none() {
+                    return Err(self.fail(t, "Missing endcall tag"));
+                }
+                let caller_args = self.signature(&caller_args, t.offset)?;
+                Ok(Node::CallBlock { call, caller_args, body })
+            }
+            "filter" => {
+                let (body, stop) = self.body(&["endfilter"])?;
+                if stop.is_none() {
+                    return Err(self.fail(t, "Missing endfilter tag"));
+                }
+                let mut p = ExprParser::new(rest).map_err(|m| err_at(self.source, t.offset, m))?;
+                let (name, args) = p.filter_invocation().map_err(|m| err_at(self.source, t.offset, m))?;
+                Ok(Node::FilterBlock { name, args, body })
+            }
+            "block" => {
+                let (body, stop) = self.body(&["endblock"])?;
+                if stop.is_none() {
+                    return Err(self.fail(t, "Missing endblock tag"));
+                }
+                Ok(Node::Block(body))
+            }
+            "switch" => {
+                let expr = self.expr(rest, t.offset)?;
+                let mut cases = Vec::new();
+                let mut default = None;
+                let (first, mut next) = self.body(&["case", "default", "endswitch"])?;
+                if !first.is_empty() {
+                    return Err(self.fail(t, "Switch content must begin with case or default"));
+                }
+                while let Some(stop) = next.take() {
+                    match tag_name(&stop.value) {
+                        "case" => {
+                            let cond = self.expr(tag_rest(&stop.value), stop.offset)?;
+                            let (b, s) = self.body(&["case", "default", "endswitch"])?;
+                            cases.push((cond, b));
+                            next = s;
+                        }
+                        "default" => {
+                            let (b, s) = self.body(&["endswitch"])?;
+                            default = Some(b);
+                            if s.is_none() {
+                                return Err(self.fail(t, "Missing endswitch tag"));
+                            }
+                            break;
+                        }
+                        _ => {
+                            next = Some(stop);
+                            break;
+                        }
+                    }
+                }
+                if next.is_none() && default.is_none() {
+                    return Err(self.fail(t, "Missing endswitch tag"));
+                }
+                if cases.is_empty() && default.is_none() {
+                    return Err(self.fail(t, "Switch requires at least one case or default"));
+                }
+                Ok(Node::Switch { expr, cases, default })
+            }
+            "include" | "import" | "from" | "extends" => Err(self.fail(t, format!("Unsupported template-loading tag \"{name}\""))),
+            "" => Err(self.fail(t, "Template block tag cannot be empty")),
+            other => Err(self.fail(t, format!("Unknown template tag \"{other}\""))),
+        }
+    }
+
+    fn parse_if(&mut self, cond_src: &str, t: &Stop) -> Res<Node> {
+        let cond = self.expr(cond_src, t.offset)?;
+        let (body, stop) = self.body(&["elif", "elseif", "else", "endif"])?;
+        let Some(stop) = stop else { return Err(self.fail(t, "Missing endif tag")) };
+        let else_ = match tag_name(&stop.value) {
+            "elif" | "elseif" => {
+                let rest = tag_rest(&stop.value).to_string();
+                Some(vec![self.parse_if(&rest, &stop)?])
+            }
+            "else" => {
+                let (b, s) = self.body(&["endif"])?;
+                if s.is_none() {
+                    return Err(self.fail(t, "Missing endif tag"));
+                }
+                Some(b)
+            }
+            _ => None,
+        };
+        Ok(Node::If { cond, body, else_ })
+    }
+}
+
+fn split_keyword(s: &str, kw: &str) -> Option<(String, String)> {
+    let b = s.as_bytes();
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(end) = ident_end(b, i, true) {
+            if &s[i..end] == "r" && b.get(end) == Some(&b'/') {
+                i = scan_regex(s, i).map(|r| r.2).unwrap_or(b.len());
+                continue;
+            }
+            let before_ws = i == 0 || is_code_ws(s[..i].chars().last().unwrap());
+            let after_ws = end >= b.len() || is_code_ws(s[end..].chars().next().unwrap());
+            if depth == 0 && &s[i..end] == kw && before_ws && after_ws {
+                return Some((trim_code(&s[..i]).to_string(), trim_code(&s[end..]).to_string()));
+            }
+            i = end;
+            continue;
+        }
+        if let Some(e) = skip_code_token(s, i) {
+            i = e;
+            continue;
+        }
+        match b[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn find_top_level(s: &str, expected: char) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(e) = skip_code_token(s, i) {
+            i = e;
+            continue;
+        }
+        match b[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            c if depth == 0 && c as char == expected => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn matching_delim(s: &str, start: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut stack = vec![b[start]];
+    let mut i = start + 1;
+    while i < b.len() {
+        if let Some(e) = skip_code_token(s, i) {
+            i = e;
+            continue;
+        }
+        let c = b[i];
+        if matches!(c, b'(' | b'[' | b'{') {
+            stack.push(c);
+        } else if matches!(c, b')' | b']' | b'}') {
+            let want = match stack.last() {
+                Some(b'(') => b')',
+                Some(b'[') => b']',
+                _ => b'}',
+            };
+            if c == want {
+                stack.pop();
+                if stack.is_empty() {
+                    return Some(i);
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+// ---------------------------------------------------------------- expression parser
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tk {
+    Name(String),
+    Num(String),
+    Str(String),
+    Regex(String, String),
+    Op(&'static str),
+    Eof,
+}
+
+const OPS3: &[&str] = &["===", "!=="];
+const OPS2: &[&str] = &["**", "//", "==", "!=", "<=", ">="];
+const OPS1: &[&str] = &["(", ")", "[", "]", "{", "}", ".", ",", ":", "|", "~", "+", "-", "*", "/", "%", "<", ">", "="];
+
+fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
+    let b = s.as_bytes();
+    let mut out: Vec<Tk> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = s[i..].chars().next().unwrap();
+        if is_code_ws(c) {
+            i += c.len_utf8();
+            continue;
+        }
+        let after_dot = matches!(out.last(), Some(Tk::Op(".")));
+        if let Some(end) = ident_end(b, i, after_dot) {
+            if &s[i..end] == "r" && b.get(end) == Some(&b'/') {
+                let (p, f, e) = scan_regex(s, i)?;
+                out.push(Tk::Regex(p, f));
+                i = e;
+            } else {
+                out.push(Tk::Name(s[i..end].to_string()));
+                i = end;
+            }
+            continue;
+        }
+        let after_operand = matches!(out.last(), Some(Tk::Name(_) | Tk::Num(_) | Tk::Str(_) | Tk::Regex(..) | Tk::Op(")" | "]" | "}")));
+        if c == '.' && b.get(i + 1).is_some_and(u8::is_ascii_digit) && !after_operand {
+            return Err("Invalid numeric literal".into());
+        }
+        if c.is_ascii_digit() {
+            let mut e = i;
+            while e < b.len() && b[e].is_ascii_digit() {
+                e += 1;
+            }
+            if e < b.len() && b[e] == b'.' {
+                e += 1;
+                while e < b.len() && b[e].is_ascii_digit() {
+                    e += 1;
+                }
+            }
+            if e < b.len() && (b[e] == b'_' || b[e].is_ascii_alphabetic()) {
+                return Err("Invalid numeric literal".into());
+            }
+            out.push(Tk::Num(s[i..e].to_string()));
+            i = e;
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            let mut v = String::new();
+            let mut j = i + 1;
+            let mut closed = false;
+            while j < b.len() {
+                let ch = s[j..].chars().next().unwrap();
+                j += ch.len_utf8();
+                if ch == c {
+                    closed = true;
+                    break;
+                }
+                if ch != '\\' {
+                    v.push(ch);
+                    continue;
+                }
+                let Some(esc) = s[j..].chars().next() else { break };
+                j += esc.len_utf8();
+                v.push(match esc {
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    o => o,
+                });
+            }
+            if !closed {
+                return Err("Unterminated string literal".into());
+            }
+            out.push(Tk::Str(v));
+            i = j;
+            continue;
+        }
+        let rest = &s[i..];
+        if let Some(op) = OPS3.iter().chain(OPS2).chain(OPS1).find(|o| rest.starts_with(**o)) {
+            out.push(Tk::Op(op));
+            i += op.len();
+            continue;
+        }
+        return Err(format!("Unexpected character \"{c}\""));
+    }
+    out.push(Tk::Eof);
+    Ok(out)
+}
+
+struct ExprParser {
+    toks: Vec<Tk>,
+    i: usize,
+    depth: usize,
+}
+
+type PRes<T> = Result<T, String>;
+
+impl ExprParser {
+    fn new(src: &str) -> PRes<Self> {
+        Ok(ExprParser { toks: tokenize(src)?, i: 0, depth: 0 })
+    }
+    fn peek(&self, n: usize) -> &Tk {
+        &self.toks[(self.i + n).min(self.toks.len() - 1)]
+    }
+    fn eat(&mut self, op: &str) -> bool {
+        if matches!(self.peek(0), Tk::Op(o) if *o == op) {
+            self.i += 1;
+            return true;
+        }
+        false
+    }
+    fn eat_name(&mut self, n: &str) -> bool {
+        if matches!(self.peek(0), Tk::Name(x) if x == n) {
+            self.i += 1;
+            return true;
+        }
+        false
+    }
+    fn expect(&mut self, op: &str) -> PRes<()> {
+        if self.eat(op) {
+            Ok(())
+        } else {
+            Err(format!("Expected {op}"))
+        }
+    }
+    fn describe(&self) -> String {
+        match self.peek(0) {
+            Tk::Eof => "end of input".into(),
+            Tk::Name(n) | Tk::Num(n) | Tk::Str(n) => format!("\"{n}\""),
+            Tk::Regex(p, _) => format!("\"{p}\""),
+            Tk::Op(o) => format!("\"{o}\""),
+        }
+    }
+    fn expect_name(&mut self) -> PRes<String> {
+        match self.peek(0).clone() {
+            Tk::Name(n) => {
+                self.i += 1;
+                if matches!(n.as_str(), "constructor" | "prototype" | "__proto__") {
+                    return Err(format!("Template name \"{n}\" is reserved"));
+                }
+                Ok(n)
+            }
+            _ => Err(format!("Expected name, received {}", self.describe())),
+        }
+    }
+    fn expect_eof(&self) -> PRes<()> {
+        if matches!(self.peek(0), Tk::Eof) {
+            Ok(())
+        } else {
+            Err(format!("Expected eof, received {}", self.describe()))
+        }
+    }
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PRes<T>) -> PRes<T> {
+        self.depth += 1;
+        if self.depth > 200 {
+            return Err("Expression nesting is too deep".into());
+        }
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    fn parse(&mut self) -> PRes<Expr> {
+        let e = self.inline_if()?;
+        self.expect_eof()?;
+        Ok(e)
+    }
+
+    fn target_list(&mut self) -> PRes<Vec<String>> {
+        let mut out = Vec::new();
+        loop {
+            let n = self.expect_name()?;
+            if matches!(n.as_str(), "true" | "false" | "null" | "none") {
+                return Err("Binding targets must be ordinary names".into());
+            }
+            out.push(n);
+            if !self.eat(",") {
+                break;
+            }
+        }
+        self.expect_eof()?;
+        Ok(out)
+    }
+
+    fn signature(&mut self) -> PRes<Vec<Arg>> {
+        let args = self.arguments(")")?;
+        self.expect_eof()?;
+        for a in &args {
+            if let Arg::Pos(e) = a {
+                if !matches!(e, Expr::Sym(_)) {
+                    return Err("Formal parameters must be names".into());
+                }
+            }
+        }
+        Ok(args)
+    }
+
+    fn filter_invocation(&mut self) -> PRes<(String, Vec<Arg>)> {
+        let name = self.filter_name()?;
+        let args = if self.eat("(") { self.nested(|p| p.arguments(")"))? } else { Vec::new() };
+        self.expect_eof()?;
+        Ok((name, args))
+    }
+
+    fn inline_if(&mut self) -> PRes<Expr> {
+        let body = self.or()?;
+        if !self.eat_name("if") {
+            return Ok(body);
+        }
+        let cond = self.or()?;
+        let else_ = if self.eat_name("else") { Some(Box::new(self.nested(|p| p.or())?)) } else { None };
+        Ok(Expr::If(Box::new(cond), Box::new(body), else_))
+    }
+    fn or(&mut self) -> PRes<Expr> {
+        let mut l = self.and()?;
+        while self.eat_name("or") {
+            l = Expr::Or(Box::new(l), Box::new(self.and()?));
+        }
+        Ok(l)
+    }
+    fn and(&mut self) -> PRes<Expr> {
+        let mut l = self.not()?;
+        while self.eat_name("and") {
+            l = Expr::And(Box::new(l), Box::new(self.not()?));
+        }
+        Ok(l)
+    }
+    fn not(&mut self) -> PRes<Expr> {
+        if self.eat_name("not") {
+            let t = self.nested(|p| p.not())?;
+            return Ok(lower_not(t));
+        }
+        self.membership()
+    }
+    fn membership(&mut self) -> PRes<Expr> {
+        let mut l = self.test()?;
+        loop {
+            let negate = if matches!(self.peek(0), Tk::Name(n) if n == "not") && matches!(self.peek(1), Tk::Name(n) if n == "in") {
+                self.i += 2;
+                true
+            } else if self.eat_name("in") {
+                false
+            } else {
+                return Ok(l);
+            };
+            let m = Expr::In(Box::new(l), Box::new(self.test()?));
+            l = if negate { Expr::Not(Box::new(m)) } else { m };
+        }
+    }
+    fn test(&mut self) -> PRes<Expr> {
+        let l = self.equality()?;
+        if self.eat_name("is") {
+            let negate = self.eat_name("not");
+            let r = self.equality()?;
+            let t = Expr::Is(Box::new(l), Box::new(r));
+            return Ok(if negate { Expr::Not(Box::new(t)) } else { t });
+        }
+        Ok(l)
+    }
+    fn compare_level(&mut self, ops: &[&'static str], next: fn(&mut Self) -> PRes<Expr>) -> PRes<Expr> {
+        let l = next(self)?;
+        let mut list = Vec::new();
+        while let Tk::Op(o) = self.peek(0).clone() {
+            if !ops.contains(&o) {
+                break;
+            }
+            self.i += 1;
+            list.push((o.to_string(), next(self)?));
+        }
+        Ok(if list.is_empty() { l } else { Expr::Compare(Box::new(l), list) })
+    }
+    fn equality(&mut self) -> PRes<Expr> {
+        self.compare_level(&["==", "===", "!=", "!=="], Self::relational)
+    }
+    fn relational(&mut self) -> PRes<Expr> {
+        self.compare_level(&["<", "<=", ">", ">="], Self::additive)
+    }
+    fn additive(&mut self) -> PRes<Expr> {
+        let mut l = self.multiply()?;
+        loop {
+            let op = if self.eat("+") {
+                "add"
+            } else if self.eat("-") {
+                "sub"
+            } else if self.eat("~") {
+                "cat"
+            } else {
+                return Ok(l);
+            };
+            l = Expr::Bin(op, Box::new(l), Box::new(self.multiply()?));
+        }
+    }
+    // nunjucks' multiplicative grammar: `*` < `/` < `//` < `%` in binding, all left-associative
+    // once materialised (see nunjitsu's parseMultiplySequence).
+    fn multiply(&mut self) -> PRes<Expr> {
+        let seq = self.mul_seq()?;
+        Ok(materialize(seq))
+    }
+    fn mul_seq(&mut self) -> PRes<Seq> {
+        let mut s = self.div_seq()?;
+        while self.eat("*") {
+            let r = self.div_seq()?;
+            append(&mut s, "mul", r);
+        }
+        Ok(s)
+    }
+    fn div_seq(&mut self) -> PRes<Seq> {
+        let mut s = self.floor_seq()?;
+        while self.eat("/") {
+            let r = self.floor_seq()?;
+            append(&mut s, "div", r);
+        }
+        Ok(s)
+    }
+    fn floor_seq(&mut self) -> PRes<Seq> {
+        let mut s = self.mod_seq()?;
+        while self.eat("//") {
+            let r = self.mod_seq()?;
+            append(&mut s, "div", r);
+            let t = materialize(s);
+            s = Seq { first: Expr::Floor(Box::new(t)), ops: Vec::new() };
+        }
+        Ok(s)
+    }
+    fn mod_seq(&mut self) -> PRes<Seq> {
+        let mut s = Seq { first: self.power()?, ops: Vec::new() };
+        while self.eat("%") {
+            s.ops.push(("mod", self.power()?));
+        }
+        Ok(s)
+    }
+    fn power(&mut self) -> PRes<Expr> {
+        let mut l = self.filter()?;
+        while self.eat("**") {
+            l = Expr::Bin("pow", Box::new(l), Box::new(self.filter()?));
+        }
+        Ok(l)
+    }
+    fn filter(&mut self) -> PRes<Expr> {
+        let mut e = self.unary()?;
+        while self.eat("|") {
+            let name = self.filter_name()?;
+            let args = if self.eat("(") { self.nested(|p| p.arguments(")"))? } else { Vec::new() };
+            e = Expr::Filter(name, Box::new(e), args);
+        }
+        Ok(e)
+    }
+    fn filter_name(&mut self) -> PRes<String> {
+        let mut n = self.expect_name()?;
+        while self.eat(".") {
+            n.push('.');
+            n.push_str(&self.expect_name()?);
+        }
+        Ok(n)
+    }
+    fn unary(&mut self) -> PRes<Expr> {
+        if self.eat("-") {
+            let t = self.nested(|p| p.unary())?;
+            if matches!(t, Expr::Neg(_)) {
+                return Err("Repeated unparenthesized unary - is not supported".into());
+            }
+            return Ok(Expr::Neg(Box::new(t)));
+        }
+        if self.eat("+") {
+            let t = self.nested(|p| p.unary())?;
+            if matches!(t, Expr::Pos(_)) {
+                return Err("Repeated unparenthesized unary + is not supported".into());
+            }
+            return Ok(Expr::Pos(Box::new(t)));
+        }
+        self.postfix()
+    }
+    fn postfix(&mut self) -> PRes<Expr> {
+        let mut e = self.primary()?;
+        loop {
+            if self.eat(".") {
+                let k = self.expect_name()?;
+                e = Expr::Lookup(Box::new(e), Box::new(Expr::Lit(Lit::Str(k))));
+            } else if self.eat("[") {
+                let v = self.nested(|p| p.subscript())?;
+                self.expect("]")?;
+                e = Expr::Lookup(Box::new(e), Box::new(v));
+            } else if self.eat("(") {
+                let args = self.nested(|p| p.arguments(")"))?;
+                e = Expr::Call(Box::new(e), args);
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+    fn subscript(&mut self) -> PRes<Expr> {
+        let at_sep = |p: &Self| matches!(p.peek(0), Tk::Op(":" | "]"));
+        let start = if !at_sep(self) { Some(self.inline_if()?) } else { None };
+        if !self.eat(":") {
+            return start.ok_or_else(|| "Expected subscript expression".to_string());
+        }
+        let stop = if !at_sep(self) { Some(Box::new(self.inline_if()?)) } else { None };
+        let step = if self.eat(":") && !matches!(self.peek(0), Tk::Op("]")) { Some(Box::new(self.inline_if()?)) } else { None };
+        Ok(Expr::Slice(start.map(Box::new), stop, step))
+    }
+    fn primary(&mut self) -> PRes<Expr> {
+        let t = self.peek(0).clone();
+        match t {
+            Tk::Num(n) => {
+                self.i += 1;
+                Ok(Expr::Lit(Lit::Num(n.parse::<f64>().unwrap_or(f64::NAN))))
+            }
+            Tk::Str(s) => {
+                self.i += 1;
+                Ok(Expr::Lit(Lit::Str(s)))
+            }
+            Tk::Regex(p, f) => {
+                self.i += 1;
+                Ok(Expr::Regex(p, f))
+            }
+            Tk::Name(n) => {
+                self.i += 1;
+                Ok(match n.as_str() {
+                    "true" => Expr::Lit(Lit::Bool(true)),
+                    "false" => Expr::Lit(Lit::Bool(false)),
+                    "none" | "null" => Expr::Lit(Lit::Null),
+                    "constructor" | "prototype" | "__proto__" => return Err(format!("Template name \"{n}\" is reserved")),
+                    _ => Expr::Sym(n),
+                })
+            }
+            Tk::Op("(") => {
+                self.i += 1;
+                let items = self.nested(|p| p.delimited(")"))?;
+                if items.is_empty() {
+                    return Err("Parenthesized expression cannot be empty".into());
+                }
+                Ok(Expr::Group(items))
+            }
+            Tk::Op("[") => {
+                self.i += 1;
+                Ok(Expr::Array(self.nested(|p| p.delimited("]"))?))
+            }
+            Tk::Op("{") => {
+                self.i += 1;
+                self.nested(|p| p.dict())
+            }
+            Tk::Eof => Err("Unexpected expression token at end of input".into()),
+            _ => Err(format!("Unexpected expression token {}", self.describe())),
+        }
+    }
+    fn dict(&mut self) -> PRes<Expr> {
+        let mut pairs = Vec::new();
+        if !self.eat("}") {
+            loop {
+                let key = match self.peek(0).clone() {
+                    Tk::Name(n) if !matches!(n.as_str(), "true" | "false" | "null" | "none") => n,
+                    Tk::Str(s) => s,
+                    _ => return Err("Dictionary keys must be strings or names".into()),
+                };
+                self.i += 1;
+                self.expect(":")?;
+                pairs.push((key, self.inline_if()?));
+                if !self.eat(",") {
+                    break;
+                }
+            }
+            self.expect("}")?;
+        }
+        Ok(Expr::Dict(pairs))
+    }
+    fn delimited(&mut self, end: &str) -> PRes<Vec<Expr>> {
+        let mut out = Vec::new();
+        if self.eat(end) {
+            return Ok(out);
+        }
+        loop {
+            out.push(self.inline_if()?);
+            if !self.eat(",") {
+                break;
+            }
+        }
+        self.expect(end)?;
+        Ok(out)
+    }
+    fn arguments(&mut self, end: &str) -> PRes<Vec<Arg>> {
+        let mut pos = Vec::new();
+        let mut kws = Vec::new();
+        if self.eat(end) {
+            return Ok(pos);
+        }
+        loop {
+            if let (Tk::Name(n), Tk::Op("=")) = (self.peek(0).clone(), self.peek(1).clone()) {
+                self.i += 2;
+                kws.push(Arg::Kw(n, self.inline_if()?));
+            } else {
+                pos.push(Arg::Pos(self.inline_if()?));
+            }
+            if !self.eat(",") {
+                break;
+            }
+        }
+        self.expect(end)?;
+        pos.extend(kws);
+        Ok(pos)
+    }
+}
+
+struct Seq {
+    first: Expr,
+    ops: Vec<(&'static str, Expr)>,
+}
+
+fn append(s: &mut Seq, op: &'static str, r: Seq) {
+    s.ops.push((op, r.first));
+    s.ops.extend(r.ops);
+}
+
+fn materialize(s: Seq) -> Expr {
+    let mut l = s.first;
+    for (op, r) in s.ops {
+        l = Expr::Bin(op, Box::new(l), Box::new(r));
+    }
+    l
+}
+
+/// nunjucks lowers `not a + b` to `(not a) + b` (and the same through comparisons).
+fn lower_not(t: Expr) -> Expr {
+    match t {
+        Expr::Bin(op, l, r) if op != "pow" => Expr::Bin(op, Box::new(lower_not(*l)), r),
+        Expr::Compare(l, ops) => Expr::Compare(Box::new(lower_not(*l)), ops),
+        other => Expr::Not(Box::new(other)),
+    }
+}
