@@ -91,8 +91,16 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
     let analysis = match expr::analyze(&checker.workflow, s, false) {
         Ok(a) => a,
         Err(e) => {
-            let needle = e.range.as_ref().and_then(|r| s.get(r.clone())).filter(|t| !t.trim().is_empty()).unwrap_or("");
-            let span = if needle.is_empty() { doc.value_span(pointer) } else { doc.inner_span(pointer, needle) };
+            // the rest of the line from the error, found in the file, then narrowed to one character
+            let needle = e.range.as_ref().and_then(|r| s.get(r.start..)).map(|t| t.split('\n').next().unwrap_or("")).unwrap_or("");
+            let span = if needle.is_empty() {
+                doc.value_span(pointer)
+            } else {
+                doc.inner_span(pointer, needle).map(|sp| {
+                    let first = needle.chars().next().map_or(1, char::len_utf8);
+                    doc.lines.span(sp.start, sp.start + first)
+                })
+            };
             let kept = if site.step.is_some() {
                 "Backstage keeps the text as written (the expression is never evaluated)"
             } else {
