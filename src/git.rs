@@ -86,6 +86,14 @@ fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallb
     cbs
 }
 
+/// libgit2's automatic proxy: git's `http.proxy` setting, else the `https_proxy`/`http_proxy`
+/// environment variables.
+fn proxy() -> git2::ProxyOptions<'static> {
+    let mut p = git2::ProxyOptions::new();
+    p.auto();
+    p
+}
+
 fn describe(e: &git2::Error) -> String {
     e.message().to_string()
 }
@@ -110,6 +118,7 @@ fn push(repo: &Repository, url: &str, refspec: &str, token: Option<&Secret>) -> 
         });
         let mut opts = PushOptions::new();
         opts.remote_callbacks(cbs);
+        opts.proxy_options(proxy());
         let pushed = remote.push(&[refspec], Some(&mut opts));
         drop(opts);
         match pushed {
@@ -172,7 +181,7 @@ impl Git for Git2 {
             None => {
                 let asked = Cell::new(0);
                 let conn = remote
-                    .connect_auth(git2::Direction::Fetch, Some(callbacks(token, &asked)), None)
+                    .connect_auth(git2::Direction::Fetch, Some(callbacks(token, &asked)), Some(proxy()))
                     .map_err(|e| describe(&e))?;
                 let heads: Vec<String> = conn.list().map_err(|e| describe(&e))?.iter().map(|h| h.name().to_string()).collect();
                 let head = conn
@@ -189,6 +198,7 @@ impl Git for Git2 {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
+        fo.proxy_options(proxy());
         let base_ref = format!("refs/remotes/origin/{base}");
         remote
             .fetch(&[format!("+refs/heads/{base}:{base_ref}")], Some(&mut fo), None)
@@ -234,6 +244,7 @@ impl Git for Git2 {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
+        fo.proxy_options(proxy());
         let mut builder = git2::build::RepoBuilder::new();
         builder.fetch_options(fo);
         if let Some(b) = branch {

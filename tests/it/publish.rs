@@ -136,6 +136,9 @@ impl Env {
             .env("PATH", self.path().join("empty-path"))
             .env("HOME", self.path().join("user-home"))
             .env_remove("XDG_CONFIG_HOME");
+        for var in ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
+            cmd.env_remove(var);
+        }
         match config {
             Some(c) => cmd.env("GOLDEN_CONFIG", c),
             None => {
@@ -357,6 +360,13 @@ fn no_token_at_all_names_the_ways_to_give_one() {
     let err = stderr(&out);
     assert!(err.contains("No token available for host: github.com"), "{err}");
     assert!(err.contains("--local"), "{err}");
+
+    // A Backstage config with GitHub App credentials only is told apart.
+    let config = env.path().join("apps.yaml");
+    std::fs::write(&config, "integrations:\n  github:\n    - host: github.com\n      apps:\n        - appId: 1\n          privateKey: x\n").unwrap();
+    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("does not sign in as a GitHub App"), "{}", stderr(&out));
 }
 
 // The same scenarios through the local forge.
@@ -851,4 +861,67 @@ fn a_blocked_git_push_falls_back_to_the_graphql_api() {
     let rendered = env.rendered(&t, "svc", "acme");
     assert_eq!(branch_files(&fake.repo_path("acme", "svc"), "main"), dir_files(&rendered));
     assert!(err.contains("cannot clone"), "the clone URL is still blocked, so the checkout only warns: {err}");
+}
+
+#[test]
+fn a_template_that_publishes_nothing_says_its_files_were_discarded() {
+    let env = Env::new();
+    let t = template_with(env.path(), "debug:log", "        message: nothing to publish");
+    let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap();
+    let cut = yaml.find("  output:").unwrap();
+    std::fs::write(t.join("template.yaml"), &yaml[..cut]).unwrap();
+    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("published nothing") && stderr(&out).contains("--dry-run --output DIR"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_dir(env.work()).unwrap().count(), 0, "nothing is written to the current directory");
+}
+
+#[test]
+fn the_token_input_wins_over_the_config_and_is_never_shown() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &[]);
+    let t = template(env.path(), "        protectDefaultBranch: false\n        token: ${{ secrets.ghToken }}");
+    let secrets = env.path().join("secrets.yaml");
+    std::fs::write(&secrets, format!("ghToken: {TOKEN}\n")).unwrap();
+    let config = env.config(&fake, "ghp_config_token_that_is_wrong");
+    let out = env
+        .golden(Some(&config))
+        .args(["new", t.to_str().unwrap(), "--no-input", "--json", "-v", "--set", "name=svc", "--set", "owner=acme", "--secrets", secrets.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"]);
+    assert_eq!(dir_files(&env.work().join("svc")).len(), 3, "the clone used the same token");
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(!all.contains(TOKEN) && !all.contains("ghp_config_token_that_is_wrong"), "{all}");
+    // Nothing golden wrote (the clone, its .git included) holds the token.
+    let written: Vec<_> = walkdir::WalkDir::new(env.work()).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()).collect();
+    assert!(written.iter().any(|e| e.path().ends_with(".git/config")));
+    for e in written {
+        let bytes = std::fs::read(e.path()).unwrap();
+        assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()), "{} holds the token", e.path().display());
+    }
+}
+
+#[test]
+fn local_forge_pull_requests_update_or_refuse_like_github() {
+    let env = Env::new();
+    let t = follow_up_steps(env.path(), true);
+    let run = |t: &Path, extra: &[&str]| env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).args(extra).output().unwrap();
+    assert!(run(&t, &[]).status.success());
+    // The same pull request again, on the existing repository: refused without `update`.
+    let again = |update: bool| {
+        let input = format!("        repoUrl: github.com?owner=acme&repo=svc\n        branchName: feat\n        title: Again\n        description: again\n        update: {update}");
+        template_with(&env.path().join(format!("again-{update}")), "publish:github:pull-request", &input)
+    };
+    let out = run(&again(false), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("Pull request already exists") && stderr(&out).contains("/pull/1"), "{}", stderr(&out));
+    // With update the branch moves and pull request 1 is updated, not duplicated.
+    let out = run(&again(true), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pulls: Value = serde_json::from_str(&std::fs::read_to_string(forge_repo(&env, "acme", "svc").join("golden/pulls.json")).unwrap()).unwrap();
+    assert_eq!(pulls.as_array().unwrap().len(), 1);
+    assert_eq!(pulls[0]["title"], json!("Again"));
 }

@@ -192,3 +192,6 @@ mod tests {
         assert!(!crate::runner::Action::supports_dry_run(&Fallback("github:actions:dispatch")));
     }
 }
+
+#[cfg(test)]
+mod api_tests;

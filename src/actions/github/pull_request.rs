@@ -58,6 +58,13 @@ pub fn run(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Ou
     if ctx.services.local {
         let path = ctx.services.forge().existing(&url.host, &url.owner, &url.repo)?;
         let remote = forge::url(&path);
+        let open = forge::records(&path, "pulls").iter().position(|p| p["head"] == json!(branch));
+        if let (Some(i), false) = (open, update) {
+            return Err(ActionError::new(format!(
+                "Pull request creation failed: [octokit-plugin-create-pull-request] Pull request already exists: {remote}/pull/{}. Set update=true to enable updating",
+                i + 1
+            )));
+        }
         let commit = BranchCommit {
             base: i.nonempty("targetBranchName"),
             branch: &branch,
@@ -74,11 +81,14 @@ pub fn run(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Ou
             return Ok(Map::new());
         }
         ctx.services.note_created(format!("branch {branch} of the local-forge repository {}", url.full_name()));
-        let number = forge::record(
-            &path,
-            "pulls",
-            json!({"title": title, "body": description, "head": branch, "base": res.base, "draft": i.bool("draft", false), "commit": res.commit}),
-        )?;
+        let pull = json!({"title": title, "body": description, "head": branch, "base": res.base, "draft": i.bool("draft", false), "commit": res.commit});
+        let number = match open {
+            Some(i) => {
+                forge::replace_record(&path, "pulls", i, pull)?;
+                i + 1
+            }
+            None => forge::record(&path, "pulls", pull)?,
+        };
         ctx.info(format!("local forge: pull request #{number} recorded in `{}`", path.join("golden/pulls.json").display()));
         let mut out = Map::new();
         out.insert("targetBranchName".into(), json!(res.base));
