@@ -156,7 +156,7 @@ fn environment(options: SkeletonOptions, workflow: bool) -> Environment<'static>
     env.set_formatter(js::format);
     let cookiecutter = options.cookiecutter;
     env.set_unknown_method_callback(move |_state, value, method, args| js::call_method(value, method, args, cookiecutter));
-    ops::register(&mut env);
+    ops::register(&mut env, options.cookiecutter);
     filters::register(&mut env);
     backstage::register(&mut env);
     env.add_function("range", globals_range);
@@ -172,7 +172,7 @@ fn globals_range(args: minijinja::value::Rest<Value>) -> Result<Value, minijinja
     let (start, stop, step) = match n.as_slice() {
         [stop] => (0.0, *stop, 1.0),
         [start, stop] => (*start, *stop, 1.0),
-        [start, stop, step, ..] => (*start, *stop, *step),
+        [start, stop, step, ..] => (*start, *stop, if *step == 0.0 || step.is_nan() { 1.0 } else { *step }),
         [] => (0.0, 0.0, 1.0),
     };
     let mut out = Vec::new();
@@ -196,3 +196,4 @@ mod tests;
 
 #[cfg(test)]
 mod conformance_check;
+
