@@ -128,10 +128,13 @@ pub enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Print one entity as JSON.
+    /// Print one entity (YAML, with its relations).
     Show {
         /// [KIND:][NAMESPACE/]NAME
         entity_ref: String,
+        /// Print JSON instead of YAML.
+        #[arg(long)]
+        json: bool,
     },
     /// Remove the location that holds an entity, with every entity it holds.
     Unregister {

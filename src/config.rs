@@ -46,6 +46,9 @@ pub struct GithubIntegration {
     pub host: String,
     pub api_base_url: Option<String>,
     pub token: Option<Secret>,
+    /// GitHub App credentials, as Backstage accepts them; golden only notices them (it
+    /// authenticates with tokens).
+    pub apps: Option<serde_json::Value>,
 }
 
 impl Config {

@@ -20,6 +20,8 @@ pub struct Forge {
 impl Forge {
     /// The forge inside `home` (golden's data directory).
     pub fn new(home: &Path) -> Forge {
+        // An absolute root, so that `file://` URLs of its repositories are valid from anywhere.
+        let home = if home.is_absolute() { home.to_path_buf() } else { std::env::current_dir().map(|d| d.join(home)).unwrap_or_else(|_| home.to_path_buf()) };
         Forge { root: home.join("forge") }
     }
 
@@ -67,9 +69,10 @@ impl Forge {
     }
 }
 
-/// Whether a bare repository has no branch yet.
+/// Whether a bare repository has no reference yet (libgit2's `is_empty` also wants HEAD to name
+/// `master`, which forge repositories do not).
 pub fn is_empty(path: &Path) -> bool {
-    git2::Repository::open_bare(path).map(|r| r.is_empty().unwrap_or(false)).unwrap_or(false)
+    git2::Repository::open_bare(path).and_then(|r| r.references().map(|mut refs| refs.next().is_none())).unwrap_or(false)
 }
 
 /// Points HEAD of an empty repository at `branch` (the first push decides the default branch,
@@ -103,6 +106,25 @@ pub fn read_contents_url(contents_url: &str) -> Option<Vec<u8>> {
     let entry = tree.get_path(Path::new(file)).ok()?;
     let blob = entry.to_object(&r).ok()?.peel_to_blob().ok()?;
     Some(blob.content().to_vec())
+}
+
+/// The records of `REPO.git/golden/<name>.json` (none when it does not exist).
+pub fn records(path: &Path, name: &str) -> Vec<Value> {
+    std::fs::read_to_string(path.join("golden").join(format!("{name}.json")))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok())
+        .unwrap_or_default()
+}
+
+/// Replaces record `index` (0-based) of `REPO.git/golden/<name>.json`.
+pub fn replace_record(path: &Path, name: &str, index: usize, value: Value) -> Result<(), ActionError> {
+    let mut list = records(path, name);
+    if index >= list.len() {
+        return Err(ActionError::new(format!("the local forge has no {name} record {}", index + 1)));
+    }
+    list[index] = value;
+    let file = path.join("golden").join(format!("{name}.json"));
+    std::fs::write(&file, serde_json::to_string_pretty(&list).unwrap_or_default()).map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", file.display())))
 }
 
 /// Appends a record to `REPO.git/golden/<name>.json` (a JSON array) and returns its 1-based

@@ -60,6 +60,19 @@ pub trait Git: Send + Sync {
 /// The git2 implementation.
 pub struct Git2;
 
+/// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run):
+/// 15 s to connect, 60 s for any read or write.
+///
+/// Call it once before other threads start (libgit2 keeps these in unsynchronised globals).
+pub fn set_timeouts() {
+    // SAFETY: callers run this on the main thread before spawning threads (see above); the
+    // options are plain integers libgit2 reads when it opens a connection.
+    unsafe {
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(15_000);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(60_000);
+    }
+}
+
 fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallbacks<'a> {
     let mut cbs = RemoteCallbacks::new();
     cbs.credentials(move |_url, _user, _allowed| {
@@ -71,6 +84,14 @@ fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallb
         }
     });
     cbs
+}
+
+/// libgit2's automatic proxy: git's `http.proxy` setting, else the `https_proxy`/`http_proxy`
+/// environment variables.
+fn proxy() -> git2::ProxyOptions<'static> {
+    let mut p = git2::ProxyOptions::new();
+    p.auto();
+    p
 }
 
 fn describe(e: &git2::Error) -> String {
@@ -97,6 +118,7 @@ fn push(repo: &Repository, url: &str, refspec: &str, token: Option<&Secret>) -> 
         });
         let mut opts = PushOptions::new();
         opts.remote_callbacks(cbs);
+        opts.proxy_options(proxy());
         let pushed = remote.push(&[refspec], Some(&mut opts));
         drop(opts);
         match pushed {
@@ -159,7 +181,7 @@ impl Git for Git2 {
             None => {
                 let asked = Cell::new(0);
                 let conn = remote
-                    .connect_auth(git2::Direction::Fetch, Some(callbacks(token, &asked)), None)
+                    .connect_auth(git2::Direction::Fetch, Some(callbacks(token, &asked)), Some(proxy()))
                     .map_err(|e| describe(&e))?;
                 let heads: Vec<String> = conn.list().map_err(|e| describe(&e))?.iter().map(|h| h.name().to_string()).collect();
                 let head = conn
@@ -176,6 +198,7 @@ impl Git for Git2 {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
+        fo.proxy_options(proxy());
         let base_ref = format!("refs/remotes/origin/{base}");
         remote
             .fetch(&[format!("+refs/heads/{base}:{base_ref}")], Some(&mut fo), None)
@@ -221,6 +244,7 @@ impl Git for Git2 {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
+        fo.proxy_options(proxy());
         let mut builder = git2::build::RepoBuilder::new();
         builder.fetch_options(fo);
         if let Some(b) = branch {
@@ -290,4 +314,31 @@ mod tests {
         Git2.clone_into(&url, None, &out, None).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a/b.txt")).unwrap(), "hello");
     }
+}
+
+/// A file of a directory as git would add it.
+#[derive(Debug, Clone)]
+pub struct WorkFile {
+    /// `/`-separated path relative to the directory.
+    pub path: String,
+    /// `0o100644`, `0o100755` or `0o120000`.
+    pub mode: u32,
+    /// The content (a symlink's target for `0o120000`).
+    pub content: Vec<u8>,
+}
+
+/// Every file under `dir` that `git add .` would add (`.gitignore` honoured, `.git` left out),
+/// sorted by path. Nothing is written into `dir`.
+pub fn worktree_files(dir: &Path) -> Result<Vec<WorkFile>, String> {
+    let tmp = tempfile::Builder::new().prefix("golden-git-").tempdir().map_err(|e| e.to_string())?;
+    let repo = scratch(tmp.path(), dir)?;
+    let mut index = repo.index().map_err(|e| describe(&e))?;
+    index.add_all(["*"], IndexAddOption::DEFAULT, None).map_err(|e| describe(&e))?;
+    let mut files = Vec::new();
+    for entry in index.iter() {
+        let content = repo.find_blob(entry.id).map_err(|e| describe(&e))?.content().to_vec();
+        files.push(WorkFile { path: String::from_utf8_lossy(&entry.path).to_string(), mode: entry.mode, content });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }

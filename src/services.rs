@@ -30,6 +30,8 @@ pub struct Services {
     /// Repositories publish actions pushed a default branch to, in order (`golden new` clones
     /// the first).
     pub published: Mutex<Vec<Published>>,
+    /// Tokens already looked up, by host (so `gh auth token` runs once per host and run).
+    pub tokens: Mutex<std::collections::HashMap<String, Option<Secret>>>,
 }
 
 /// A repository a publish step pushed to (real run) or would push to (dry run).
@@ -65,9 +67,14 @@ impl Services {
         }
         let token = match token_input.filter(|t| !t.is_empty()) {
             Some(t) => Secret(t.to_string()),
-            None => self.config.github_token(host).ok_or_else(|| {
+            None => self.token_for(host).ok_or_else(|| {
+                let apps = if self.config.github(host).is_some_and(|g| g.apps.is_some()) {
+                    "golden does not sign in as a GitHub App (`integrations.github[].apps`); "
+                } else {
+                    ""
+                };
                 ActionError::new(format!("No token available for host: {host}")).with_hint(format!(
-                    "give golden a token for {host}: `integrations.github[].token` in the config file, GITHUB_TOKEN or GH_TOKEN (github.com), or `gh auth login`; or publish to the local forge with --local"
+                    "{apps}give golden a token for {host}: `integrations.github[].token` in the config file, GITHUB_TOKEN or GH_TOKEN (github.com), or `gh auth login`; or publish to the local forge with --local"
                 ))
             })?,
         };
@@ -78,6 +85,19 @@ impl Services {
         }
         .map_err(ActionError::new)?;
         Ok(GithubConnection { api, token })
+    }
+
+    /// `Config::github_token`, once per host.
+    fn token_for(&self, host: &str) -> Option<Secret> {
+        let key = host.to_ascii_lowercase();
+        if let Some(t) = self.tokens.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return t;
+        }
+        let t = self.config.github_token(host);
+        if let Ok(mut m) = self.tokens.lock() {
+            m.insert(key, t.clone());
+        }
+        t
     }
 
     /// git operations.

@@ -178,3 +178,82 @@ impl Action for TemplateFile {
         Ok(Map::new())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::json;
+
+    use super::{Plain, PlainFile, TemplateFile};
+    use crate::actions::testing::run;
+
+    fn put(base: &Path, rel: &str, contents: &str) {
+        let p = base.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, contents).unwrap();
+    }
+
+    fn setup() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+        let d = tempfile::tempdir().unwrap();
+        let tpl = d.path().join("tpl");
+        let ws = d.path().join("ws");
+        std::fs::create_dir_all(&tpl).unwrap();
+        std::fs::create_dir_all(&ws).unwrap();
+        (d, tpl, ws)
+    }
+
+    #[test]
+    fn plain_copies_verbatim_and_overwrites() {
+        let (_d, tpl, ws) = setup();
+        put(&tpl, "files/a/${{ values.x }}.txt", "${{ values.x }}");
+        put(&tpl, "files/run.sh", "#!/bin/sh\n");
+        std::fs::create_dir_all(tpl.join("files/empty")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(tpl.join("files/run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        put(&ws, "out/run.sh", "old");
+        let (r, _) = run(&Plain, &ws, &tpl, json!({"url": "./files", "targetPath": "out"}));
+        r.unwrap();
+        assert_eq!(std::fs::read_to_string(ws.join("out/a/${{ values.x }}.txt")).unwrap(), "${{ values.x }}");
+        assert_eq!(std::fs::read_to_string(ws.join("out/run.sh")).unwrap(), "#!/bin/sh\n", "always overwrites");
+        assert!(ws.join("out/empty").is_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_ne!(std::fs::metadata(ws.join("out/run.sh")).unwrap().permissions().mode() & 0o111, 0);
+        }
+        let (r, _) = run(&Plain, &ws, &tpl, json!({"url": "./files", "targetPath": "../escape"}));
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn plain_file_copies_one_file_creating_folders() {
+        let (_d, tpl, ws) = setup();
+        put(&tpl, "LICENSE", "MIT ${{ x }}");
+        let (r, _) = run(&PlainFile, &ws, &tpl, json!({"url": "./LICENSE", "targetPath": "legal/LICENSE.txt"}));
+        r.unwrap();
+        assert_eq!(std::fs::read_to_string(ws.join("legal/LICENSE.txt")).unwrap(), "MIT ${{ x }}");
+        let (r, _) = run(&PlainFile, &ws, &tpl, json!({"url": ".", "targetPath": "x"}));
+        assert!(r.unwrap_err().message.contains("is a directory"));
+    }
+
+    #[test]
+    fn template_file_renders_and_keeps_existing_files_unless_replace() {
+        let (_d, tpl, ws) = setup();
+        put(&tpl, "docs/index.md", "# ${{ values.title }}\n");
+        let (r, _) = run(&TemplateFile, &ws, &tpl, json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Hi"}}));
+        r.unwrap();
+        assert_eq!(std::fs::read_to_string(ws.join("docs/index.md")).unwrap(), "# Hi\n");
+        let (r, log) = run(&TemplateFile, &ws, &tpl, json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Again"}}));
+        r.unwrap();
+        assert_eq!(std::fs::read_to_string(ws.join("docs/index.md")).unwrap(), "# Hi\n");
+        assert!(log.iter().any(|l| l == "File docs/index.md already exists in workspace, not replacing."));
+        let input = json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Again"}, "replace": true});
+        let (r, _) = run(&TemplateFile, &ws, &tpl, input);
+        r.unwrap();
+        assert_eq!(std::fs::read_to_string(ws.join("docs/index.md")).unwrap(), "# Again\n");
+    }
+}

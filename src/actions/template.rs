@@ -6,7 +6,7 @@
 //! skipped unless `replace`. Paths are decided in skeleton order, then files are rendered and
 //! written in parallel.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -38,9 +38,6 @@ impl Action for FetchTemplate {
         let src = source::resolve(ctx, url, Expect::Dir)?;
         let target = opt_str(input, "targetPath").unwrap_or("./");
         let out_dir = workspace::safe_join(ctx.workspace, target)?;
-        if out_dir.starts_with(&src) {
-            return Err(ActionError::new("targetPath must not be within template path"));
-        }
         let ws_real = std::fs::canonicalize(ctx.workspace)
             .map_err(|e| ActionError::new(format!("cannot resolve the workspace: {e}")))?;
         if input.contains_key("copyWithoutRender") {
@@ -158,7 +155,8 @@ fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
 enum Op {
     Dir { location: String, out: PathBuf, verbatim: bool },
     Link { location: String, src: PathBuf, out: PathBuf, verbatim: bool },
-    File { location: String, src: PathBuf, out: PathBuf, render: bool, verbatim: bool },
+    /// `is_link`: the output path is an existing symlink (checked before writing through it).
+    File { location: String, src: PathBuf, out: PathBuf, render: bool, verbatim: bool, is_link: bool },
 }
 
 /// A log line, or the place of a file's line (known once the file is written).
@@ -210,29 +208,42 @@ impl Job<'_> {
                 Ok((self.render_path(&out)?, render_contents))
             })
             .collect();
-        let mut planned: HashSet<PathBuf> = HashSet::new();
-        let mut ops = Vec::new();
+        // Output path -> index of the op writing it (with `replace`, a later entry wins).
+        let mut planned: HashMap<PathBuf, usize> = HashMap::new();
+        let mut ops: Vec<Option<Op>> = Vec::new();
         for (entry, r) in entries.iter().zip(rendered) {
             let (out_rel, render_contents) = r?;
             if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
                 continue;
             }
             let out = workspace::join_lexical(self.out_dir, &out_rel)?;
-            let exists = planned.contains(&out) || std::fs::metadata(&out).is_ok();
+            let earlier = planned.get(&out).copied();
+            // `fs.existsSync` follows links: a dangling link does not exist (but is checked below).
+            let (on_disk, is_link) = match out.symlink_metadata() {
+                Ok(m) if m.file_type().is_symlink() => (std::fs::metadata(&out).is_ok(), true),
+                Ok(_) => (true, false),
+                Err(_) => (false, false),
+            };
+            let exists = earlier.is_some() || on_disk;
             if exists && !settings.replace {
                 continue;
             }
             let location = entry.location();
             let verbatim = !render_contents && settings.extension.is_none();
-            planned.insert(out.clone());
+            if let Some(i) = earlier {
+                if entry.kind != Kind::Dir && !matches!(ops[i], Some(Op::Dir { .. })) {
+                    ops[i] = None; // overwritten by this entry, as Backstage's sequential writes do
+                }
+            }
+            planned.insert(out.clone(), ops.len());
             let src = self.src.join(&entry.rel);
-            ops.push(match entry.kind {
+            ops.push(Some(match entry.kind {
                 Kind::Dir => Op::Dir { location, out, verbatim },
                 Kind::Symlink => Op::Link { location, src, out, verbatim },
-                Kind::File => Op::File { location, src, out, render: render_contents, verbatim },
-            });
+                Kind::File => Op::File { location, src, out, render: render_contents, verbatim, is_link },
+            }));
         }
-        Ok(ops)
+        Ok(ops.into_iter().flatten().collect())
     }
 
     /// Creates directories and links in order, then renders and writes files in parallel. Log
@@ -263,7 +274,7 @@ impl Job<'_> {
                     }
                     copy_link(&src, &out, self.ws_real, &location)?;
                 }
-                Op::File { location, src, out, render, verbatim } => {
+                Op::File { location, src, out, render, verbatim, is_link } => {
                     if verbatim {
                         log.push(copying(&location));
                     }
@@ -271,13 +282,13 @@ impl Job<'_> {
                         dirs.ensure(parent, &location)?;
                     }
                     log.push(Log::File(files.len()));
-                    files.push((location, src, out, render));
+                    files.push((location, src, out, render, is_link));
                 }
             }
         }
         let lines = files
             .par_iter()
-            .map(|(location, src, out, render)| self.write_file(location, src, out, *render))
+            .map(|(location, src, out, render, is_link)| self.write_file(location, src, out, *render, *is_link))
             .collect::<Result<Vec<String>, ActionError>>()?;
         for l in log {
             match l {
@@ -289,10 +300,10 @@ impl Job<'_> {
     }
 
     /// Writes one file and returns its log line.
-    fn write_file(&self, location: &str, src: &Path, out: &Path, render: bool) -> Result<String, ActionError> {
+    fn write_file(&self, location: &str, src: &Path, out: &Path, render: bool, is_link: bool) -> Result<String, ActionError> {
         let io = |what: &str, p: &Path, e: std::io::Error| ActionError::new(format!("{what} `{}`: {e}", p.display()));
         // The final component may be an existing symlink: it must not lead out of the workspace.
-        if out.symlink_metadata().map(|m| m.file_type().is_symlink()).unwrap_or(false) {
+        if is_link {
             workspace::check_within(self.ws_real, out, location)?;
         }
         let (bytes, meta) = read_with_meta(src).map_err(|e| io("cannot read", src, e))?;

@@ -204,3 +204,36 @@ fn skeleton_render_errors_name_the_file() {
     let e = r.unwrap_err();
     assert!(e.message.contains("conf/bad.txt"), "{}", e.message);
 }
+
+#[test]
+fn two_entries_rendering_to_one_path() {
+    let f = fixture();
+    let sk = f.template.join("skeleton");
+    put(&sk, "a.txt", b"first");
+    put(&sk, "${{ values.n }}.txt", b"second");
+    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"n": "a"}}));
+    r.unwrap();
+    // Without replace the first entry in skeleton order (breadth first, by name) wins...
+    assert_eq!(read(&f.ws, "a.txt"), "second");
+    let f = fixture();
+    let sk = f.template.join("skeleton");
+    put(&sk, "a.txt", b"first");
+    put(&sk, "${{ values.n }}.txt", b"second");
+    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"n": "a"}, "replace": true}));
+    r.unwrap();
+    // ...and with replace the last one does.
+    assert_eq!(read(&f.ws, "a.txt"), "first");
+}
+
+#[test]
+fn a_workspace_inside_the_skeleton_is_not_copied_into_itself() {
+    let f = fixture();
+    let sk = f.template.join("skeleton");
+    put(&sk, "a.txt", b"a");
+    let ws = sk.join(".golden-workspace-x");
+    std::fs::create_dir_all(&ws).unwrap();
+    let (r, _) = run(&FetchTemplate, &ws, &f.template, json!({"url": "./skeleton"}));
+    r.unwrap();
+    assert_eq!(read(&ws, "a.txt"), "a");
+    assert!(!ws.join(".golden-workspace-x").exists());
+}

@@ -1,6 +1,7 @@
 //! A real Backstage catalog over its REST API (SPEC §7.1): `POST /api/catalog/locations` (a
 //! dry run first, which validates the file at its final URL and returns its entities, then the
-//! real registration; 409 "already exists" is success), `GET /entities/by-query`,
+//! real registration; an existing location is refreshed (`onConflict=refresh`) and 409
+//! "already exists" is success), `GET /entities/by-query`,
 //! `GET /entities/by-name/...`, `GET /locations/by-entity/...` and `DELETE /locations/:id`.
 //! The token (`catalog.backstage.token`, else `BACKSTAGE_TOKEN`) is sent as a bearer token and
 //! never printed. Transient failures (connection errors, 429, 502–504) are retried.
@@ -12,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use super::{entity, Catalog, Filter, Location, Registration, Unregistration};
-use crate::config::{BackstageCatalog, Secret};
+use crate::config::{BackstageCatalog, Config, Secret};
 use crate::error::{Error, Result};
 
 /// How many times a transient failure is tried in all.
@@ -23,6 +24,8 @@ pub struct Backstage {
     base_url: String,
     token: Option<Secret>,
     client: reqwest::blocking::Client,
+    /// golden's settings, for reading an imported file before handing it to Backstage.
+    config: Config,
 }
 
 /// A response: status and JSON body (`Null` when empty or not JSON).
@@ -43,7 +46,14 @@ impl Backstage {
             .clone()
             .filter(|t| !t.0.trim().is_empty())
             .or_else(|| std::env::var(crate::env_vars::BACKSTAGE_TOKEN).ok().filter(|t| !t.trim().is_empty()).map(|t| Secret(t.trim().to_string())));
-        Ok(Backstage { base_url, token, client: super::read::http_client()? })
+        Ok(Backstage { base_url, token, client: super::read::http_client()?, config: Config::default() })
+    }
+
+    /// Reads files golden itself must read (the Location file of `import`) with `config`'s
+    /// integrations.
+    pub fn with_config(mut self, config: Config) -> Backstage {
+        self.config = config;
+        self
     }
 
     fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Reply> {
@@ -151,6 +161,10 @@ impl Catalog for Backstage {
         format!("the Backstage catalog at {}", self.base_url)
     }
 
+    fn reader_config(&self) -> Config {
+        self.config.clone()
+    }
+
     fn register(&self, location: &str) -> Result<Registration> {
         let location = Location::parse(location)?;
         let body = self.backstage_location(&location)?;
@@ -160,9 +174,13 @@ impl Catalog for Backstage {
         }
         let generated = dry.body["location"]["entityRef"].as_str().unwrap_or_default().to_string();
         let entities: Vec<Value> = dry.body["entities"].as_array().cloned().unwrap_or_default().into_iter().filter(|e| entity::ref_of(e) != generated).collect();
-        let real = self.call(Method::POST, "/locations", Some(&body))?;
+        // Already registered: ask for an immediate refresh (`onConflict=refresh`) so a changed
+        // file shows up now; a backend without that option answers 409, which is fine too.
+        let exists = dry.body["exists"] == Value::Bool(true);
+        let path = if exists { "/locations?onConflict=refresh" } else { "/locations" };
+        let real = self.call(Method::POST, path, Some(&body))?;
         let already_registered = match real.status.as_u16() {
-            200 | 201 => false,
+            200 | 201 => exists,
             409 => true,
             _ => return Err(self.refused(&format!("register {location}"), &real)),
         };

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::entity::{self, Relation};
 use super::read::Location;
+use crate::config::Config;
 use crate::error::{Error, Result};
 
 /// An entity ready to store, with the relations it emits.
@@ -24,7 +25,7 @@ pub struct Processed {
 const MAX_DEPTH: usize = 8;
 
 /// Reads `origin` and every location its `Location` entities point to.
-pub fn process(origin: &Location) -> Result<Vec<Processed>> {
+pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     let mut seen_locations = HashSet::new();
@@ -34,7 +35,7 @@ pub fn process(origin: &Location) -> Result<Vec<Processed>> {
         if !seen_locations.insert(location.to_string()) {
             continue;
         }
-        let text = match location.read() {
+        let text = match location.read(config) {
             Ok(t) => t,
             Err(e) if location == *origin => return Err(e),
             Err(e) => {
@@ -65,6 +66,9 @@ pub fn process(origin: &Location) -> Result<Vec<Processed>> {
                     problems.push(format!("{}: {}", at(line), e.message));
                     continue;
                 }
+            } else if let Some(p) = find_placeholder(&value) {
+                problems.push(format!("{}: the `{p}` placeholder is only resolved for catalog files on disk; golden's local catalog cannot resolve it at a URL", at(line)));
+                continue;
             }
             if let Err(e) = entity::validate(&value) {
                 problems.push(format!("{}: {e}", at(line)));
@@ -105,6 +109,24 @@ pub fn process(origin: &Location) -> Result<Vec<Processed>> {
         return Err(Error::usage(format!("{origin} holds no entity")).hint("a catalog-info.yaml holds one or more entities (apiVersion, kind, metadata, spec)"));
     }
     Ok(out)
+}
+
+/// The first `$text`/`$json`/`$yaml` placeholder in `v` (an object with that single key).
+fn find_placeholder(v: &Value) -> Option<&'static str> {
+    match v {
+        Value::Object(map) => {
+            if map.len() == 1 {
+                for key in ["$text", "$json", "$yaml"] {
+                    if map.contains_key(key) {
+                        return Some(key);
+                    }
+                }
+            }
+            map.values().find_map(find_placeholder)
+        }
+        Value::Array(items) => items.iter().find_map(find_placeholder),
+        _ => None,
+    }
 }
 
 /// `spec.target` and `spec.targets` of a Location entity.

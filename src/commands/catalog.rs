@@ -36,10 +36,11 @@ pub fn run(args: CatalogArgs, verbosity: Verbosity) -> Result<i32> {
                 print_table(&items);
             }
         }
-        CatalogCommand::Show { entity_ref } => {
+        CatalogCommand::Show { entity_ref, json } => {
             let full = catalog::full_ref(&entity_ref, Some("Component"), None)?;
             match catalog.get(&full)? {
-                Some(e) => println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default()),
+                Some(e) if json => println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default()),
+                Some(e) => print!("{}", crate::actions::yaml_out::stringify(&e)),
                 None => {
                     return Err(Error::usage(format!("{full} is not in {}", catalog.describe()))
                         .hint("`golden catalog list` shows what is registered"))

@@ -21,6 +21,7 @@ pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Regi
                 .hint("choose another --checkout directory, or --no-checkout"));
         }
     }
+    crate::git::set_timeouts(); // before the runner starts any thread
     let workspace = tempfile::Builder::new()
         .prefix("golden-workspace-")
         .tempdir()
@@ -74,8 +75,12 @@ pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Regi
             eprintln!("created {c}");
         }
     }
-    if let (Some(p), false) = (first, args.no_checkout) {
-        checkout(args, &services, &p, quiet);
+    match (first, args.no_checkout) {
+        (Some(p), false) => checkout(args, &services, &p, quiet),
+        (None, _) if created.is_empty() && verbosity != Verbosity::Quiet => output::warn(
+            "the template published nothing, so the files its steps wrote were discarded with the temporary workspace; run with `--dry-run --output DIR` to keep them",
+        ),
+        _ => {}
     }
     if !quiet {
         output::summary(&report.output);

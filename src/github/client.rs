@@ -39,7 +39,16 @@ impl super::Connect for Real {
 pub struct Client {
     rt: tokio::runtime::Runtime,
     gh: octocrab::Octocrab,
+    /// The same, rooted where GraphQL lives (octocrab prefixes every path with its base path).
+    gql: octocrab::Octocrab,
     policy: RetryPolicy,
+}
+
+/// Where `/graphql` hangs off: `https://api.github.com` for github.com, `https://HOST/api` for an
+/// Enterprise `https://HOST/api/v3` (as octokit computes it).
+fn graphql_root(api_base_url: &str) -> String {
+    let base = api_base_url.trim_end_matches('/');
+    base.strip_suffix("/v3").filter(|b| b.ends_with("/api")).unwrap_or(base).to_string()
 }
 
 impl Client {
@@ -50,20 +59,22 @@ impl Client {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
-        let gh = {
+        let build = |base: &str| {
             let _guard = rt.enter();
             octocrab::Octocrab::builder()
                 .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
                 .set_connect_timeout(Some(Duration::from_secs(15)))
                 .set_read_timeout(Some(Duration::from_secs(60)))
                 .set_write_timeout(Some(Duration::from_secs(60)))
-                .base_uri(api_base_url)
+                .base_uri(base)
                 .map_err(|e| format!("the GitHub API base URL `{api_base_url}` is invalid: {}", first_line(&e.to_string())))?
                 .personal_token(token.0.clone())
                 .build()
-                .map_err(|e| format!("cannot build the GitHub client: {}", first_line(&e.to_string())))?
+                .map_err(|e| format!("cannot build the GitHub client: {}", first_line(&e.to_string())))
         };
-        Ok(Client { rt, gh, policy })
+        let gh = build(api_base_url)?;
+        let gql = build(&graphql_root(api_base_url))?;
+        Ok(Client { rt, gh, gql, policy })
     }
 
     /// One attempt; on failure also says how long GitHub asked to wait, if it did.
@@ -77,14 +88,20 @@ impl Client {
             };
             (ApiError { call: call.clone(), status: None, message, details: Vec::new() }, None)
         };
-        let response = match method {
-            Method::Get => self.gh._get(path).await,
-            Method::Post => self.gh._post(path, body).await,
-            Method::Put => self.gh._put(path, body).await,
-            Method::Patch => self.gh._patch(path, body).await,
-            Method::Delete => self.gh._delete(path, body).await,
+        let client = if path == "/graphql" { &self.gql } else { &self.gh };
+        let method = match method {
+            Method::Get => http::Method::GET,
+            Method::Post => http::Method::POST,
+            Method::Put => http::Method::PUT,
+            Method::Patch => http::Method::PATCH,
+            Method::Delete => http::Method::DELETE,
+            Method::Head => http::Method::HEAD,
+        };
+        let response = async {
+            let request = client.build_request(http::Request::builder().method(method).uri(path), body)?;
+            client.execute(request).await
         }
-        .map_err(transport)?;
+        .await        .map_err(transport)?;
         let status = response.status().as_u16();
         let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let retry_after = header("retry-after").and_then(|s| s.trim().parse::<u64>().ok()).map(Duration::from_secs).or_else(|| {
@@ -93,7 +110,7 @@ impl Client {
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
             (remaining == "0").then(|| Duration::from_secs(reset.saturating_sub(now) + 1))
         });
-        let text = self.gh.body_to_string(response).await.map_err(transport)?;
+        let text = client.body_to_string(response).await.map_err(transport)?;
         let json: Value = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text.clone())) };
         if (200..300).contains(&status) {
             return Ok(json);
@@ -128,6 +145,16 @@ fn transient(e: &ApiError, retry_after: Option<Duration>) -> bool {
 }
 
 impl Api for Client {
+    fn graphql(&self, query: &str, variables: &Value) -> Result<Value, ApiError> {
+        let body = serde_json::json!({"query": query, "variables": variables});
+        let v = self.call(Method::Post, "/graphql", Some(&body))?;
+        if let Some(errors) = v.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
+            let details: Vec<String> = errors.iter().filter_map(|e| e.get("message").and_then(Value::as_str).map(str::to_string)).collect();
+            return Err(ApiError { call: "POST /graphql".into(), status: Some(200), message: "GraphQL query failed".into(), details });
+        }
+        Ok(v.get("data").cloned().unwrap_or(Value::Null))
+    }
+
     fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
         let started = Instant::now();
         let mut delay = self.policy.first_delay;
@@ -169,5 +196,12 @@ mod tests {
         assert!(!transient(&e(Some(403), "Resource not accessible by integration"), None));
         assert!(!transient(&e(Some(422), "Repository creation failed."), None));
         assert!(!transient(&e(Some(401), "Bad credentials"), None));
+    }
+
+    #[test]
+    fn graphql_lives_beside_the_rest_api() {
+        assert_eq!(graphql_root("https://api.github.com"), "https://api.github.com");
+        assert_eq!(graphql_root("https://ghe.corp/api/v3"), "https://ghe.corp/api");
+        assert_eq!(graphql_root("http://127.0.0.1:1234/api/v3/"), "http://127.0.0.1:1234/api");
     }
 }

@@ -19,6 +19,7 @@ pub enum Method {
     Put,
     Patch,
     Delete,
+    Head,
 }
 
 impl Method {
@@ -29,6 +30,7 @@ impl Method {
             Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
+            Method::Head => "HEAD",
         }
     }
 }
@@ -39,6 +41,9 @@ pub trait Api: Send + Sync {
     /// Sends one request (retrying transient failures) and returns the JSON body (`null` when
     /// GitHub answers without one, as for 204).
     fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, ApiError>;
+    /// Sends a GraphQL query to the host's GraphQL endpoint (`/graphql` on api.github.com,
+    /// `/api/graphql` on GitHub Enterprise) and returns its `data`; GraphQL `errors` fail it.
+    fn graphql(&self, query: &str, variables: &Value) -> Result<Value, ApiError>;
 }
 
 /// Builds a client for an API base URL and a token.
@@ -130,13 +135,22 @@ impl RepoUrl {
     }
 }
 
-/// Percent-encodes one path segment (owner, repository, branch, user names).
+/// What `encodeURIComponent` leaves alone (octokit encodes path and query values with it).
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// Percent-encodes one path segment or query value (owner, repository, branch, file path), as
+/// `encodeURIComponent` does.
 pub fn seg(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
-        .to_string()
-        .replace("%2D", "-")
-        .replace("%2E", ".")
-        .replace("%5F", "_")
+    percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
 }
 
 /// Strips an entity ref down to its name (`user:default/jane` → `jane`), as Backstage's

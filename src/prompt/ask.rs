@@ -101,6 +101,8 @@ impl<'a> Walker<'a> {
 
     /// Walks one object schema; properties appear as earlier answers select them.
     pub fn object(&mut self, schema: &Value, map: &mut Map<String, Value>, prefix: &str) -> Answer<()> {
+        let chosen = self.option(schema, map, prefix)?;
+        let schema = &chosen;
         let mut done: Vec<String> = Vec::new();
         loop {
             let resolved = schema::resolve(schema, map);
@@ -111,6 +113,38 @@ impl<'a> Walker<'a> {
             self.property(&name, &prop, required, map, prefix)?;
         }
         Ok(())
+    }
+
+    /// An object-level `oneOf`/`anyOf` of property sets (RJSF's option select): the branch the
+    /// given values already match, else the user's choice (the first without input); the chosen
+    /// branch is merged in as an `allOf` member.
+    fn option(&mut self, schema: &Value, map: &Map<String, Value>, prefix: &str) -> Answer<Value> {
+        let key = if schema.get("oneOf").is_some() { "oneOf" } else { "anyOf" };
+        let Some(branches) = schema.get(key).and_then(Value::as_array).filter(|b| b.iter().any(|x| x.get("properties").is_some())) else {
+            return Ok(schema.clone());
+        };
+        let doc = Value::Object(map.clone());
+        let given = |b: &Value| b.get("properties").and_then(Value::as_object).is_some_and(|p| p.keys().any(|k| map.contains_key(k)));
+        let index = match branches.iter().position(|b| given(b) && schema::holds(b, &doc)) {
+            Some(i) => i,
+            None if !self.interactive => 0,
+            None => {
+                self.before_question(prefix, None);
+                let items: Vec<String> = branches.iter().enumerate().map(|(i, b)| b.get("title").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("Option {}", i + 1))).collect();
+                let mut label = self.labels.clone();
+                label.push("Choose one".to_string());
+                let prompt = Prompt { label: label.join(" › "), help: schema.get("description").and_then(Value::as_str).map(str::to_string), required: true, ..Prompt::default() };
+                self.p.select(&prompt, &items, 0)?
+            }
+        };
+        let mut merged = schema.clone();
+        if let Some(o) = merged.as_object_mut() {
+            o.remove(key);
+            let mut all = o.get("allOf").and_then(Value::as_array).cloned().unwrap_or_default();
+            all.push(branches[index].clone());
+            o.insert("allOf".into(), Value::Array(all));
+        }
+        Ok(merged)
     }
 
     fn property(&mut self, name: &str, prop: &Value, required: bool, map: &mut Map<String, Value>, prefix: &str) -> Answer<()> {
@@ -161,7 +195,8 @@ impl<'a> Walker<'a> {
             None => None,
         };
         let default = prop.get("default").cloned();
-        if error.is_none() && (!(required || self.ask_optional) || (default.is_some() && !self.ask_optional)) {
+        let not_asked = !self.ask_optional && (!required || default.is_some());
+        if error.is_none() && not_asked {
             if let Some(d) = default {
                 map.insert(name.to_string(), d);
             }
@@ -251,6 +286,7 @@ impl<'a> Walker<'a> {
         Prompt { label: label.join(" › "), help: schema::help(prop), placeholder: ui.placeholder, default, required }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn ask(&mut self, name: &str, prop: &Value, ui: &Ui, required: bool, path: &str, given: Option<&Value>, error: Option<&str>) -> Answer<Option<Value>> {
         if !self.interactive {
             return Err(Stop::NoInput);
@@ -290,7 +326,8 @@ impl<'a> Walker<'a> {
                     _ => self.p.text(&prompt, &check)?,
                 };
                 if raw.is_empty() {
-                    return Ok(None);
+                    // RJSF turns an emptied box into `ui:emptyValue` (default: no value).
+                    return Ok(prop.get("ui:emptyValue").cloned());
                 }
                 Ok(Some(crate::values::typed(Some(prop), &raw).unwrap_or(Value::String(raw))))
             }
@@ -298,6 +335,13 @@ impl<'a> Walker<'a> {
     }
 
     fn choose(&mut self, name: &str, prop: &Value, required: bool, options: &[Value], names: Option<Vec<String>>, current: Option<&Value>) -> Answer<Option<Value>> {
+        // `ui:enumDisabled` options are shown greyed out in the form and cannot be chosen.
+        let disabled: Vec<Value> = prop.get("ui:enumDisabled").and_then(Value::as_array).cloned().unwrap_or_default();
+        let (options, names): (Vec<Value>, Option<Vec<String>>) = {
+            let keep: Vec<usize> = (0..options.len()).filter(|&i| !disabled.contains(&options[i])).collect();
+            (keep.iter().map(|&i| options[i].clone()).collect(), names.map(|n| keep.iter().filter_map(|&i| n.get(i).cloned()).collect()))
+        };
+        let options = options.as_slice();
         let mut items: Vec<String> = options.iter().enumerate().map(|(i, v)| names.as_ref().and_then(|n| n.get(i).cloned()).unwrap_or_else(|| label_of(v))).collect();
         let optional_none = !required && current.is_none();
         if optional_none {

@@ -20,69 +20,40 @@ impl EntitySource for Static {
     }
 }
 
-/// The catalog of the configuration file: a Backstage catalog (`catalog.backstage.baseUrl`).
-/// Without one there is no source and the pickers take typed refs.
-pub fn configured() -> Result<Box<dyn EntitySource>, String> {
-    let config = crate::config::load(None).map_err(|e| e.message)?;
-    match config.catalog.backstage {
-        Some(b) if !b.base_url.is_empty() => {
-            let token = b.token.map(|t| t.0).or_else(|| std::env::var("BACKSTAGE_TOKEN").ok()).filter(|t| !t.is_empty());
-            Ok(Box::new(Backstage { base_url: b.base_url.trim_end_matches('/').to_string(), token }))
-        }
-        _ => Err("no catalog is configured".into()),
-    }
+/// The configured catalog (`crate::catalog::open`: Backstage when `catalog.backstage.baseUrl` is
+/// set, else golden's local catalog) as an entity source.
+pub fn configured(config_file: Option<&std::path::Path>) -> Result<Box<dyn EntitySource>, String> {
+    let config = crate::config::load(config_file).map_err(|e| e.message)?;
+    let catalog = crate::catalog::open(&config, &crate::services::home()).map_err(|e| e.message)?;
+    Ok(Box::new(CatalogSource(catalog)))
 }
 
-/// A Backstage catalog read through `GET /api/catalog/entities?filter=...`.
-pub struct Backstage {
-    pub base_url: String,
-    pub token: Option<String>,
-}
+/// A [`crate::catalog::Catalog`] read for the pickers: the catalog narrows by kind when every
+/// filter names kinds; the rest of `catalogFilter` (`{exists: true}`, `relations.*`) is applied
+/// here.
+pub struct CatalogSource(pub Box<dyn crate::catalog::Catalog>);
 
-impl EntitySource for Backstage {
+impl EntitySource for CatalogSource {
     fn entities(&self, filters: &[Map<String, Value>]) -> Result<Vec<Value>, String> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::blocking::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
-        let mut query: Vec<(String, String)> = Vec::new();
-        for f in filters {
-            let parts: Vec<String> = f
-                .iter()
-                .flat_map(|(k, v)| match v {
-                    Value::Array(vs) => vs.iter().map(|x| format!("{k}={}", crate::prompt::schema::label_of(x))).collect::<Vec<_>>(),
-                    Value::Object(o) if o.get("exists").is_some() => vec![k.clone()],
-                    other => vec![format!("{k}={}", crate::prompt::schema::label_of(other))],
-                })
-                .collect();
-            // Backstage ORs repeated `filter` params and ANDs the comma-separated parts; a
-            // multi-valued key must become several filters, so narrowing is left to `matches_any`.
-            if f.values().all(|v| !v.is_array()) {
-                query.push(("filter".into(), parts.join(",")));
-            }
-        }
-        let mut url = url::Url::parse(&format!("{}/api/catalog/entities", self.base_url)).map_err(|e| format!("the catalog URL `{}` is invalid: {e}", self.base_url))?;
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query.iter());
-        }
-        let mut req = client.get(url);
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().map_err(|e| format!("cannot reach the catalog at {}: {e}", self.base_url))?;
-        if !resp.status().is_success() {
-            return Err(format!("the catalog at {} answered {}", self.base_url, resp.status()));
-        }
-        let body: Value = resp.json().map_err(|e| format!("the catalog's answer is not JSON: {e}"))?;
-        let list = match body {
-            Value::Array(a) => a,
-            Value::Object(mut o) => match o.remove("items") {
-                Some(Value::Array(a)) => a,
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
+        let mut kinds: Vec<String> = Vec::new();
+        let all_kinded = !filters.is_empty()
+            && filters.iter().all(|f| match f.get("kind") {
+                Some(Value::String(k)) => {
+                    kinds.push(k.clone());
+                    true
+                }
+                Some(Value::Array(ks)) if ks.iter().all(Value::is_string) => {
+                    kinds.extend(ks.iter().filter_map(Value::as_str).map(str::to_string));
+                    true
+                }
+                _ => false,
+            });
+        let filter = if all_kinded {
+            crate::catalog::Filter { kinds, ..crate::catalog::Filter::default() }
+        } else {
+            crate::catalog::Filter::default()
         };
+        let list = self.0.list(&filter).map_err(|e| format!("cannot list {}: {}", self.0.describe(), e.message))?;
         Ok(list.into_iter().filter(|e| matches_any(e, filters)).collect())
     }
 }
@@ -100,7 +71,7 @@ pub fn matches(entity: &Value, filter: &Map<String, Value>) -> bool {
         match want {
             Value::Object(o) if o.get("exists").is_some() => {
                 let exists = o.get("exists").and_then(Value::as_bool).unwrap_or(true);
-                exists == !found.is_empty()
+                exists != found.is_empty()
             }
             Value::Array(options) => options.iter().any(|w| found.iter().any(|f| eq_ci(f, w))),
             w => found.iter().any(|f| eq_ci(f, w)),

@@ -164,13 +164,15 @@ impl Options {
 /// The values of a `golden new` run: given ones, asked ones, defaults; validated.
 pub fn values_for(template: &Template, args: &NewArgs) -> Result<Values> {
     let options = Options::from_args(args);
+    let config = args.config.clone();
+    let source = move || entities::configured(config.as_deref());
     match options.mode {
         Mode::Interactive => {
             let mut term = Terminal::new();
             let _guard = terminal::InterruptGuard::install();
-            collect(template, &options, &mut term, &entities::configured)
+            collect(template, &options, &mut term, &source)
         }
-        Mode::NonInteractive(_) => collect(template, &options, &mut NoInput, &entities::configured),
+        Mode::NonInteractive(_) => collect(template, &options, &mut NoInput, &source),
     }
 }
 

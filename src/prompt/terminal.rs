@@ -126,11 +126,13 @@ impl Prompter for Terminal {
     }
 
     fn text(&mut self, p: &Prompt, check: Check<'_>) -> Answer<String> {
+        self.done(Ok(()))?;
         self.help(p);
         self.line(&Self::label(p), p.default.as_deref(), check)
     }
 
     fn multiline(&mut self, p: &Prompt, check: Check<'_>) -> Answer<String> {
+        self.done(Ok(()))?;
         self.help(p);
         let _ = self.term.write_line(&format!("  {}", style("several lines: finish with an empty line").dim()));
         loop {
@@ -156,6 +158,7 @@ impl Prompter for Terminal {
     }
 
     fn secret(&mut self, p: &Prompt, check: Check<'_>) -> Answer<String> {
+        self.done(Ok(()))?;
         self.help(p);
         loop {
             let _ = self.term.write_str(&format!("{} {} ", style("?").yellow(), style(format!("{} ›", Self::label(p))).bold()));
@@ -164,10 +167,9 @@ impl Prompter for Terminal {
                 let key = self.done(self.term.read_key().map_err(dialoguer::Error::IO))?;
                 match key {
                     Key::Enter => break,
-                    Key::Backspace => {
-                        if value.pop().is_some() {
-                            let _ = self.term.clear_chars(1);
-                        }
+                    Key::Backspace if !value.is_empty() => {
+                        value.pop();
+                        let _ = self.term.clear_chars(1);
                     }
                     Key::Char(c) if !c.is_control() => {
                         value.push(c);
@@ -186,12 +188,14 @@ impl Prompter for Terminal {
     }
 
     fn select(&mut self, p: &Prompt, items: &[String], default: usize) -> Answer<usize> {
+        self.done(Ok(()))?;
         self.help(p);
         let s = Select::with_theme(&self.theme).with_prompt(Self::label(p)).items(items).default(default.min(items.len().saturating_sub(1))).max_length(12);
         self.done(s.interact_on(&self.term))
     }
 
     fn fuzzy_select(&mut self, p: &Prompt, items: &[String], default: usize) -> Answer<usize> {
+        self.done(Ok(()))?;
         self.help(p);
         let _ = self.term.write_line(&format!("  {}", style("type to filter, arrows to move, Enter to choose").dim()));
         let s = FuzzySelect::with_theme(&self.theme).with_prompt(Self::label(p)).items(items).default(default.min(items.len().saturating_sub(1))).max_length(10);
@@ -199,6 +203,7 @@ impl Prompter for Terminal {
     }
 
     fn multi_select(&mut self, p: &Prompt, items: &[String], checked: &[bool]) -> Answer<Vec<usize>> {
+        self.done(Ok(()))?;
         self.help(p);
         let _ = self.term.write_line(&format!("  {}", style("Space toggles, Enter confirms").dim()));
         let s = MultiSelect::with_theme(&self.theme).with_prompt(Self::label(p)).items_checked(items.iter().cloned().zip(checked.iter().copied())).max_length(12);
@@ -206,6 +211,7 @@ impl Prompter for Terminal {
     }
 
     fn confirm(&mut self, p: &Prompt, default: Option<bool>) -> Answer<bool> {
+        self.done(Ok(()))?;
         self.help(p);
         let mut c = Confirm::with_theme(&self.theme).with_prompt(p.label.clone()).wait_for_newline(true);
         if let Some(d) = default {

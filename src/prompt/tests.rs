@@ -13,7 +13,6 @@ use super::*;
 enum A {
     T(&'static str),
     S(usize),
-    M(Vec<usize>),
     C(bool),
 }
 
@@ -72,10 +71,7 @@ impl Prompter for Scripted {
         self.select(p, items, d)
     }
     fn multi_select(&mut self, p: &Prompt, _: &[String], _: &[bool]) -> Answer<Vec<usize>> {
-        match self.next(&p.label) {
-            A::M(v) => Ok(v),
-            other => panic!("`{}` wants several choices, script has {other:?}", p.label),
-        }
+        panic!("`{}`: multi-select is covered by the pty tests, not scripted", p.label)
     }
     fn confirm(&mut self, p: &Prompt, _: Option<bool>) -> Answer<bool> {
         match self.next(&p.label) {
@@ -154,4 +150,62 @@ fn formats_radio_and_secret_to_secrets() {
     assert_eq!(Value::Object(v.parameters), json!({"email": "a@b.io", "size": "m", "token": "***", "pw": "hunter2"}));
     assert_eq!(Value::Object(v.secrets), json!({"token": "abc"}));
     assert!(s.errors.iter().any(|e| e.contains("is not a \"email\"")), "{:?}", s.errors);
+}
+
+#[test]
+fn an_invalid_given_value_is_asked_again_with_its_error() {
+    let t = template(json!([{"required": ["name"], "properties": {"name": {"type": "string", "title": "Name", "pattern": "^[a-z]+$"}, "note": {"type": "string", "title": "Note"}}}]));
+    let mut s = Scripted::new(vec![A::T("good"), A::T("")]);
+    let (mut opts, _dir) = options(None);
+    opts.sources.set = vec!["name=BAD".into()];
+    let source = || -> std::result::Result<Box<dyn EntitySource>, String> { Err("none".into()) };
+    let v = collect(&t, &opts, &mut s, &source).unwrap();
+    assert_eq!(Value::Object(v.parameters), json!({"name": "good"}), "an optional question left empty stays absent");
+    assert_eq!(s.asked, vec!["Name", "Note"]);
+    assert!(s.notices.iter().any(|n| n.contains("the value given for `name` is invalid") && n.contains("\"BAD\" does not match")), "{:?}", s.notices);
+}
+
+#[test]
+fn nothing_is_asked_without_input_and_everything_missing_is_listed() {
+    let t = template(json!([{"required": ["a"], "properties": {"a": {"type": "string"}, "b": {"type": "string", "default": "x"}}},
+                            {"required": ["c"], "properties": {"c": {"type": "integer", "minimum": 2}}}]));
+    let (mut opts, _dir) = options(None);
+    opts.mode = Mode::NonInteractive("--no-input was given".into());
+    let source = || -> std::result::Result<Box<dyn EntitySource>, String> { panic!("no catalog lookups without input") };
+    let e = collect(&t, &opts, &mut NoInput, &source).unwrap_err();
+    assert_eq!(e.kind, Kind::Values);
+    assert_eq!(e.details.len(), 2, "{e}");
+    assert!(e.details[1].contains("allowed: an integer ≥ 2; pass `--set c=2`"), "{e}");
+}
+
+#[test]
+fn enum_disabled_options_are_not_offered_and_empty_value_applies() {
+    let t = template(json!({"properties": {
+        "size": {"type": "string", "title": "Size", "enum": ["s", "m", "l"], "enumNames": ["Small", "Medium", "Large"], "ui:enumDisabled": ["m"], "default": "s"},
+        "note": {"type": "string", "title": "Note", "ui:emptyValue": ""}
+    }}));
+    let (v, _) = run(&t, vec![A::S(1), A::T("")], None, vec![]);
+    assert_eq!(Value::Object(v.parameters), json!({"size": "l", "note": ""}), "the second offered option is Large");
+}
+
+#[test]
+fn object_level_one_of_is_a_choice_of_property_sets() {
+    let t = template(json!([{"title": "Storage", "properties": {"name": {"type": "string", "title": "Name"}},
+        "oneOf": [
+            {"title": "Bucket", "required": ["bucket"], "properties": {"bucket": {"type": "string", "title": "Bucket name"}}},
+            {"title": "Disk", "required": ["sizeGb"], "properties": {"sizeGb": {"type": "integer", "title": "Size (GB)"}}}
+        ]}]));
+    let (v, s) = run(&t, vec![A::S(1), A::T("n"), A::T("20")], None, vec![]);
+    assert_eq!(Value::Object(v.parameters), json!({"name": "n", "sizeGb": 20}));
+    assert_eq!(s.asked, vec!["Choose one", "Name", "Size (GB)"]);
+}
+
+#[test]
+fn the_summary_lists_branch_values_and_masks_secrets() {
+    let t = template(json!([{"properties": {"name": {"type": "string", "title": "Name"}, "token": {"type": "string", "title": "Token", "ui:field": "Secret"},
+        "internal": {"type": "string", "ui:backstage": {"review": {"show": false}}}},
+        "oneOf": [{"properties": {"sizeGb": {"type": "integer", "title": "Size (GB)"}}}]}]));
+    let params = json!({"name": "n", "token": "****", "internal": "x", "sizeGb": 20}).as_object().cloned().unwrap();
+    let lines = super::summary::lines(&t, &params, &["token".to_string()]);
+    assert_eq!(lines, vec![("Name".to_string(), "n".to_string()), ("Token".into(), "******".into()), ("Size (GB)".into(), "20".into())]);
 }

@@ -29,47 +29,42 @@ fn host_kind(host: &str) -> Option<&'static str> {
     }
 }
 
-/// `parseRepoUrl`: `host?owner=o&repo=r` → `{host, owner, repo, ...}`.
+/// `parseRepoUrl`: `host?owner=o&repo=r` → `{host, owner, repo, organization, workspace, project}`
+/// (absent parameters are left out), as `@backstage/plugin-scaffolder-node`'s `parseRepoUrl`.
 pub fn parse_repo_url(url: Value) -> Result<Value, Error> {
     let raw = js_string(&url);
     let parsed = url::Url::parse(&format!("https://{raw}"))
-        .map_err(|_| invalid(format!("Invalid repo URL passed to publisher, got {raw}")))?;
+        .map_err(|e| invalid(format!("Invalid repo URL passed to publisher, got {raw}, TypeError: Invalid URL ({e})")))?;
     let host = match (parsed.host_str(), parsed.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
         _ => return Err(invalid(format!("Invalid repo URL passed to publisher, got {raw}"))),
     };
-    let mut out = indexmap_like();
-    out.push(("host".to_string(), Value::from(host.clone())));
-    let get = |k: &str| {
-        parsed.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.trim_matches('/').to_string())
-    };
     let kind = host_kind(&host).ok_or_else(|| {
         invalid(format!("No matching integration configuration for host {host}, please check your integrations config"))
     })?;
-    for key in ["owner", "organization", "workspace", "project", "repo"] {
+    let get = |k: &str| parsed.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.trim_matches('/').to_string());
+    let present = |k: &str| parsed.query_pairs().find(|(n, _)| n == k).is_some_and(|(_, v)| !v.is_empty());
+    let required: &[&str] = match kind {
+        "bitbucketCloud" => &["workspace", "project", "repo"],
+        "bitbucketServer" | "azure" => &["project", "repo"],
+        "gitlab" if get("project").is_some_and(|p| !p.is_empty()) => &[],
+        "gitlab" => &["owner", "repo"],
+        "gitea" | "gerrit" => &["repo"],
+        _ => &["repo", "owner"],
+    };
+    for r in required {
+        if !present(r) {
+            return Err(invalid(format!("Invalid repo URL passed to publisher: {}, missing {r}", parsed.as_str())));
+        }
+    }
+    let mut out = vec![("host".to_string(), Value::from(host))];
+    for key in ["owner", "repo", "organization", "workspace", "project"] {
         if let Some(v) = get(key) {
             out.push((key.to_string(), Value::from(v)));
         }
     }
-    let has = |k: &str| out.iter().any(|(n, _)| n == k);
-    let required: &[&str] = match kind {
-        "github" => &["owner", "repo"],
-        "gitlab" if has("project") => &[],
-        "gitlab" => &["owner", "repo"],
-        "bitbucketCloud" => &["workspace", "project", "repo"],
-        _ => &["project", "repo"],
-    };
-    for r in required {
-        if !has(r) {
-            return Err(invalid(format!("Invalid repo URL passed to publisher: https://{raw}, missing {r}")));
-        }
-    }
     Ok(super::ops::object(out))
-}
-
-fn indexmap_like() -> Vec<(String, Value)> {
-    Vec::new()
 }
 
 /// `projectSlug`: `owner/repo` of a repo URL.
@@ -81,40 +76,50 @@ pub fn project_slug(url: Value) -> Result<Value, Error> {
     Ok(Value::from(format!("{owner}/{repo}")))
 }
 
-/// `parseEntityRef(ref, {defaultKind, defaultNamespace})`.
+/// `parseEntityRef(ref, {defaultKind, defaultNamespace})` (`@backstage/catalog-model`).
 pub fn parse_entity_ref(entity_ref: Value, context: Option<Value>) -> Result<Value, Error> {
-    let opt = |k: &str| {
-        context
-            .as_ref()
-            .and_then(|c| c.get_attr(k).ok())
-            .filter(|v| !v.is_undefined() && !v.is_none())
-            .map(|v| js_string(&v))
-    };
-    let (kind, namespace, name) = if entity_ref.kind() == ValueKind::Map {
-        let field = |k: &str| entity_ref.get_attr(k).ok().filter(|v| !v.is_undefined() && !v.is_none()).map(|v| js_string(&v));
-        (field("kind"), field("namespace"), field("name").unwrap_or_default())
-    } else {
-        let s = js_string(&entity_ref);
-        let colon = s.find(':');
-        let slash = s.find('/');
-        let (kind, rest) = match (colon, slash) {
-            (Some(c), Some(sl)) if sl < c => (None, s.as_str()),
-            (Some(c), _) => (Some(s[..c].to_string()), &s[c + 1..]),
-            _ => (None, s.as_str()),
-        };
-        let (ns, name) = match rest.split_once('/') {
-            Some((ns, name)) => (Some(ns.to_string()), name.to_string()),
-            None => (None, rest.to_string()),
-        };
-        (kind, ns, name)
-    };
-    let kind = kind.or_else(|| opt("defaultKind")).ok_or_else(|| {
-        invalid(format!("Entity reference \"{}\" had missing or empty kind (e.g. did not start with \"component:\" or similar)", js_string(&entity_ref)))
-    })?;
-    let namespace = namespace.or_else(|| opt("defaultNamespace")).unwrap_or_else(|| "default".into());
-    if kind.is_empty() || namespace.is_empty() || name.is_empty() {
-        return Err(invalid(format!("Entity reference \"{}\" was not on the form [<kind>:][<namespace>/]<name>", js_string(&entity_ref))));
+    if !super::ops::truthy(&entity_ref) {
+        return Err(invalid("Entity reference must not be empty"));
     }
+    let opt = |k: &str| {
+        context.as_ref().and_then(|c| c.get_attr(k).ok()).filter(|v| !v.is_undefined() && !v.is_none()).map(|v| js_string(&v))
+    };
+    let default_namespace = opt("defaultNamespace").filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
+    let textual = || super::filters::dump(&entity_ref, Value::UNDEFINED).map(|d| js_string(&d)).unwrap_or_default();
+    let (kind, namespace, name) = if entity_ref.kind() == ValueKind::String {
+        let s = entity_ref.as_str().unwrap_or_default();
+        let mut colon = s.find(':');
+        let slash = s.find('/');
+        if let (Some(sl), Some(c)) = (slash, colon) {
+            if sl < c {
+                colon = None;
+            }
+        }
+        let kind = colon.map(|c| s[..c].to_string());
+        let ns_start = colon.map(|c| c + 1).unwrap_or(0);
+        let namespace = slash.map(|sl| s.get(ns_start..sl).unwrap_or("").to_string());
+        let name_start = colon.map(|c| c + 1).unwrap_or(0).max(slash.map(|sl| sl + 1).unwrap_or(0));
+        let name = s[name_start..].to_string();
+        if kind.as_deref() == Some("") || namespace.as_deref() == Some("") || name.is_empty() {
+            return Err(invalid(format!("Entity reference \"{s}\" was not on the form [<kind>:][<namespace>/]<name>")));
+        }
+        (kind.or_else(|| opt("defaultKind")), namespace.unwrap_or(default_namespace), Some(name))
+    } else {
+        let field = |k: &str| entity_ref.get_attr(k).ok().filter(|v| !v.is_undefined() && !v.is_none()).map(|v| js_string(&v));
+        (field("kind").or_else(|| opt("defaultKind")), field("namespace").unwrap_or(default_namespace), field("name"))
+    };
+    let Some(kind) = kind.filter(|k| !k.is_empty()) else {
+        return Err(invalid(format!(
+            "Entity reference {} had missing or empty kind (e.g. did not start with \"component:\" or similar)",
+            textual()
+        )));
+    };
+    if namespace.is_empty() {
+        return Err(invalid(format!("Entity reference {} had missing or empty namespace", textual())));
+    }
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        return Err(invalid(format!("Entity reference {} had missing or empty name", textual())));
+    };
     Ok(super::ops::object(vec![("kind".into(), Value::from(kind)), ("namespace".into(), Value::from(namespace)), ("name".into(), Value::from(name))]))
 }
 

@@ -67,7 +67,17 @@ fn check_case(case: &Path) -> Vec<String> {
             }
         }
         if rec["status"] == "executed" {
-            steps_ctx.insert(step.id.clone(), json!({"output": rec["output"]}));
+            let mut output = rec["output"].clone();
+            if let Some(its) = rec["iterations"].as_array() {
+                let mut o = Map::new();
+                for it in its {
+                    for (k, v) in it["output"].as_object().cloned().unwrap_or_default() {
+                        o.entry(k).or_insert_with(|| json!([])).as_array_mut().unwrap().push(v);
+                    }
+                }
+                output = Json::Object(o);
+            }
+            steps_ctx.insert(step.id.clone(), json!({ "output": output }));
         }
         if step.action != "fetch:template" || rec["status"] != "executed" || rec.get("iterations").is_some() {
             continue;
@@ -118,7 +128,7 @@ fn check_case(case: &Path) -> Vec<String> {
                 continue;
             }
             let Ok(expected) = std::fs::read_to_string(&out_path) else { continue };
-            if touched[&key] > 1 {
+            if touched[&key] > 1 || written_later(&steps[i + 1..], &template, &out_rel) {
                 continue;
             }
             let got = if render_contents { sk.render(&text, &ctx) } else { Ok(text.clone()) };
@@ -139,9 +149,31 @@ fn check_case(case: &Path) -> Vec<String> {
                 Err(e) => diffs.push(format!("step {} file {out_rel}: error {e}", step.id)),
             }
         }
-        let _ = i;
     }
     diffs
+}
+
+/// Whether a later step (another fetch into the same place, or an fs action naming the file)
+/// may have changed `rel` after this step wrote it.
+fn written_later(later: &[Json], template: &Path, rel: &str) -> bool {
+    later.iter().any(|rec| {
+        let input = &rec["input"];
+        if rec["action"].as_str().is_some_and(|a| a.starts_with("fs:")) {
+            return input.to_string().contains(rel.rsplit('/').next().unwrap_or(rel));
+        }
+        if !rec["action"].as_str().is_some_and(|a| a.starts_with("fetch:")) {
+            return false;
+        }
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        if input["targetPath"].as_str().is_some_and(|t| t.ends_with(name)) {
+            return true;
+        }
+        let Some(url) = input["url"].as_str() else { return false };
+        let mut files = Vec::new();
+        let src = template.join(url);
+        walk(&src, &src, &mut files);
+        files.iter().any(|f| f.ends_with(rel.rsplit('/').next().unwrap_or(rel)))
+    })
 }
 
 #[test]

@@ -16,14 +16,59 @@ pub const COMMENT_END: &str = "#\u{1}";
 /// With `json`, outputs written directly by the template (not by macros or captures) are
 /// JSON-encoded, as nunjitsu's `coercion: 'json'` does.
 pub fn template(nodes: &[Node], cookiecutter: bool, json: bool) -> String {
-    let mut e = Emitter { out: String::new(), cookiecutter, counter: 0, json };
+    let mut loop_assigned = Vec::new();
+    collect_loop_assigned(nodes, false, &mut loop_assigned);
+    let mut e = Emitter { out: String::new(), cookiecutter, counter: 0, json, loop_assigned };
+    if !e.loop_assigned.is_empty() {
+        e.tag("set __nj = __store()");
+    }
     e.nodes(nodes);
     e.out
 }
 
+/// Names assigned by `set` inside `for` bodies (outside macros).
+fn collect_loop_assigned(nodes: &[Node], in_loop: bool, out: &mut Vec<String>) {
+    for n in nodes {
+        match n {
+            Node::Set { targets, body, .. } => {
+                if in_loop {
+                    for t in targets {
+                        if !out.contains(t) {
+                            out.push(t.clone());
+                        }
+                    }
+                }
+                collect_loop_assigned(body, in_loop, out);
+            }
+            Node::For { body, else_, .. } => {
+                collect_loop_assigned(body, true, out);
+                if let Some(e) = else_ {
+                    collect_loop_assigned(e, in_loop, out);
+                }
+            }
+            Node::If { body, else_, .. } => {
+                collect_loop_assigned(body, in_loop, out);
+                if let Some(e) = else_ {
+                    collect_loop_assigned(e, in_loop, out);
+                }
+            }
+            Node::Switch { cases, default, .. } => {
+                for (_, b) in cases {
+                    collect_loop_assigned(b, in_loop, out);
+                }
+                if let Some(d) = default {
+                    collect_loop_assigned(d, in_loop, out);
+                }
+            }
+            Node::Block(b) | Node::FilterBlock { body: b, .. } | Node::CallBlock { body: b, .. } => collect_loop_assigned(b, in_loop, out),
+            Node::Macro { .. } | Node::Text(_) | Node::Output(_) => {}
+        }
+    }
+}
+
 /// Emits one expression.
 pub fn expression(expr: &Expr, cookiecutter: bool) -> String {
-    let mut e = Emitter { out: String::new(), cookiecutter, counter: 0, json: false };
+    let mut e = Emitter { out: String::new(), cookiecutter, counter: 0, json: false, loop_assigned: Vec::new() };
     e.expr(expr);
     e.out
 }
@@ -33,6 +78,8 @@ struct Emitter {
     cookiecutter: bool,
     counter: usize,
     json: bool,
+    /// Names needing nunjucks loop scoping (see `ops::Store`).
+    loop_assigned: Vec<String>,
 }
 
 fn is_ident(s: &str) -> bool {
@@ -122,12 +169,23 @@ impl Emitter {
                 self.expr(arr);
                 self.w(&format!(")|__iter({})", targets.len()));
                 self.close_tag();
+                let mut mine = Vec::new();
+                collect_loop_assigned(body, true, &mut mine);
+                mine.retain(|n| !targets.contains(n));
+                for n in &mine {
+                    let v = self.name(n);
+                    self.tag(&format!("if __nj.has(\"{n}\") %\u{1}\u{1}% set {v} = __nj.get(\"{n}\") %\u{1}\u{1}% endif"));
+                }
                 self.nodes(body);
                 if let Some(e) = else_ {
                     self.tag("else");
                     self.nodes(e);
                 }
                 self.tag("endfor");
+                for n in &mine {
+                    let v = self.name(n);
+                    self.tag(&format!("if ({v})|__test(\"defined\") and __nj.has(\"{n}\") %\u{1}\u{1}% set {v} = __nj.get(\"{n}\") %\u{1}\u{1}% endif"));
+                }
             }
             Node::Set { targets, value, body } => {
                 let first = self.name(&targets[0]);
@@ -147,6 +205,12 @@ impl Emitter {
                     let t = self.name(t);
                     self.tag(&format!("set {t} = {first}"));
                 }
+                for t in targets {
+                    if self.loop_assigned.contains(t) {
+                        let v = self.name(t);
+                        self.tag(&format!("do __nj.put(\"{t}\", {v})"));
+                    }
+                }
             }
             Node::Macro { name, args, body } => {
                 let name = self.name(name);
@@ -154,7 +218,9 @@ impl Emitter {
                 self.signature(args);
                 self.w(")");
                 self.close_tag();
+                let saved = std::mem::take(&mut self.loop_assigned);
                 self.captured(body);
+                self.loop_assigned = saved;
                 self.tag("endmacro");
             }
             Node::CallBlock { call, caller_args, body } => {
@@ -378,9 +444,18 @@ impl Emitter {
                     self.w(")");
                 }
                 other => {
-                    self.w("(");
-                    self.expr(other);
-                    self.w(")(");
+                    if let Expr::Sym(n) = other {
+                        let n = match n.as_str() {
+                            n if MJ_KEYWORDS.contains(&n) => self.name(n),
+                            n => n.to_string(),
+                        };
+                        self.w(&n);
+                        self.w("(");
+                    } else {
+                        self.w("(");
+                        self.expr(other);
+                        self.w(")(");
+                    }
                     for (i, a) in args.iter().enumerate() {
                         if i > 0 {
                             self.w(", ");
@@ -398,7 +473,7 @@ impl Emitter {
                 }
             },
             Expr::Filter(name, input, args) => {
-                let mut inner = Emitter { out: String::new(), cookiecutter: self.cookiecutter, counter: self.counter, json: false };
+                let mut inner = Emitter { out: String::new(), cookiecutter: self.cookiecutter, counter: self.counter, json: false, loop_assigned: Vec::new() };
                 inner.expr(input);
                 self.counter = inner.counter;
                 self.filter_call(name, &inner.out, args);
@@ -415,13 +490,13 @@ impl Emitter {
             }
             Expr::Compare(first, ops) => {
                 let mut acc = {
-                    let mut inner = Emitter { out: String::new(), cookiecutter: self.cookiecutter, counter: self.counter, json: false };
+                    let mut inner = Emitter { out: String::new(), cookiecutter: self.cookiecutter, counter: self.counter, json: false, loop_assigned: Vec::new() };
                     inner.expr(first);
                     self.counter = inner.counter;
                     inner.out
                 };
                 for (op, r) in ops {
-                    let mut inner = Emitter { out: String::new(), cookiecutter: self.cookiecutter, counter: self.counter, json: false };
+                    let mut inner = Emitter { out: String::new(), cookiecutter: self.cookiecutter, counter: self.counter, json: false, loop_assigned: Vec::new() };
                     inner.expr(r);
                     self.counter = inner.counter;
                     acc = format!("({acc})|__cmp(\"{op}\", {})", inner.out);

@@ -13,7 +13,7 @@ pub fn register(env: &mut Environment<'static>) {
     macro_rules! f {
         ($name:expr, $fun:expr) => {
             env.add_filter($name, move |input: Value, args: Rest<Value>| -> Result<Value, Error> {
-                let a = Args::new(args.0);
+                let a = Args::new(args.0, $name);
                 $fun(input, &a)
             });
         };
@@ -155,9 +155,11 @@ struct Args {
 }
 
 impl Args {
-    fn new(mut v: Vec<Value>) -> Args {
+    /// nunjucks maps keyword arguments to names only for `int` and `sort`; every other filter
+    /// gets them as one trailing positional record.
+    fn new(mut v: Vec<Value>, filter: &str) -> Args {
         let kw = match v.last() {
-            Some(l) if l.kind() == ValueKind::Map && l.get_attr("__keywords").is_ok_and(|k| k.is_true()) => v.pop(),
+            Some(l) if matches!(filter, "int" | "sort") && l.kind() == ValueKind::Map && l.get_attr("__keywords").is_ok_and(|k| k.is_true()) => v.pop(),
             _ => None,
         };
         Args { pos: v, kw }

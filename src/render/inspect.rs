@@ -16,17 +16,23 @@ fn is_identifier(name: &str) -> bool {
 impl Engine {
     /// Whether `name` is a filter of this engine.
     pub fn has_filter(&self, name: &str) -> bool {
+        if name.starts_with("__") {
+            return false;
+        }
+        if name == "jsonify" && self.options.cookiecutter {
+            return true;
+        }
         self.probe(&format!("none | {name}"), ErrorKind::UnknownFilter, name)
     }
 
     /// Whether `name` is a test of this engine (`x is name`).
     pub fn has_test(&self, name: &str) -> bool {
-        self.probe(&format!("none is {name}"), ErrorKind::UnknownTest, name)
+        super::ops::is_test(name)
     }
 
     /// Whether `name` is a global (function or value) of this engine.
     pub fn has_global(&self, name: &str) -> bool {
-        self.env.globals().any(|(n, _)| n == name)
+        !name.starts_with("__") && self.env.globals().any(|(n, _)| n == name)
     }
 
     fn probe(&self, expr: &str, missing: ErrorKind, name: &str) -> bool {

@@ -365,6 +365,12 @@ fn slice(v: Value, start: Value, stop: Value, step: Value) -> Result<Value, Erro
     Ok(Value::from(out))
 }
 
+/// Whether `name` is a nunjucks test.
+pub fn is_test(name: &str) -> bool {
+    // `x is none` parses `none` as the null literal, which names the `null` test.
+    name == "none" || !matches!(test(name, &Value::UNDEFINED, &[]), Err(e) if e.kind() == ErrorKind::UnknownTest)
+}
+
 /// Applies a nunjucks test.
 pub fn test(name: &str, input: &Value, args: &[Value]) -> Result<bool, Error> {
     let arity = match name {
@@ -472,6 +478,7 @@ pub fn register(env: &mut Environment<'static>) {
         let d = super::filters::dump(&v, Value::UNDEFINED)?;
         Ok(if d.is_undefined() { Value::from("") } else { d })
     });
+    env.add_function("__store", || Value::from_object(Store::default()));
     env.add_function("__undefined", || Value::UNDEFINED);
     env.add_function("__regex", |source: String, flags: String| Value::from_object(JsRegex { source, flags }));
 }
@@ -486,4 +493,25 @@ fn js_pow(a: f64, b: f64) -> f64 {
 /// An object (record) value with keys in the given order.
 pub fn object(entries: Vec<(String, Value)>) -> Value {
     Value::from_pairs(entries)
+}
+
+/// Per-render variable store that gives `{% set %}` inside `for` nunjucks' scoping (the
+/// assignment updates the variable outside the loop and persists across iterations).
+#[derive(Debug, Default)]
+pub struct Store(std::sync::Mutex<std::collections::HashMap<String, Value>>);
+
+impl Object for Store {
+    fn call_method(self: &Arc<Self>, _state: &mut minijinja::State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let name = args.first().and_then(|a| a.as_str()).unwrap_or_default().to_string();
+        let mut map = self.0.lock().map_err(|_| err("store poisoned"))?;
+        Ok(match method {
+            "put" => {
+                map.insert(name, args.get(1).cloned().unwrap_or(Value::UNDEFINED));
+                Value::UNDEFINED
+            }
+            "has" => Value::from(map.contains_key(&name)),
+            "get" => map.get(&name).cloned().unwrap_or(Value::UNDEFINED),
+            _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+        })
+    }
 }

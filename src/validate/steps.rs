@@ -130,6 +130,8 @@ fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, point
         let at = err.instance_path().to_string();
         let target = original.pointer(&at);
         let input_pointer = format!("{pointer}/input{at}");
+        // the value there holds a `${{ }}` (removed above): only known at run time
+        let templated = target.is_some_and(has_expression);
         match err.kind() {
             K::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
@@ -167,9 +169,11 @@ fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, point
                     );
                 }
             }
+            _ if templated => {}
             _ => {
+                let what = if at.is_empty() { format!("the input of `{action}`") } else { format!("input `{}` of `{action}`", at.trim_start_matches('/')) };
                 sink.push(
-                    Diagnostic::new("step-input-type", doc.path, format!("input `{}` of `{action}`: {err}", at.trim_start_matches('/')))
+                    Diagnostic::new("step-input-type", doc.path, format!("{what}: {err}"))
                         .at(doc.value_span(&input_pointer))
                         .label("rejected by the action's input schema")
                         .hint(format!("`golden actions {action}` shows the action's input schema")),

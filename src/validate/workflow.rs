@@ -37,9 +37,11 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
     }
     if let Some(Value::Array(pages)) = doc.entity.pointer("/spec/parameters") {
         for (i, p) in pages.iter().enumerate() {
-            if let Some(w @ Value::String(_)) = p.get("when") {
+            if let Some(Value::String(w)) = p.get("when") {
                 let site = Site { step: None, roots: PAGE_ROOTS };
-                walk(checker, doc, declared, plan, &site, w, &format!("/spec/parameters/{i}/when"), sink);
+                // a bare `when` (`parameters.kind == 'x'`) is an expression too
+                let w = if expr::is_templated(w, false) { w.clone() } else { format!("${{{{ {w} }}}}") };
+                string(checker, doc, declared, plan, &site, &w, &format!("/spec/parameters/{i}/when"), sink);
             }
         }
     }

@@ -13,10 +13,18 @@ stamp=node_modules/.golden-harness-ok
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(sha1sum package-lock.json node22/package-lock.json | sha1sum)" ]; then
   echo "Backstage catalog harness already installed ($(pwd))"; exit 0
 fi
-command -v npm >/dev/null || { echo "npm is required (apt-get install -y nodejs npm)" >&2; exit 1; }
-for t in python3 make g++; do
-  command -v $t >/dev/null || { echo "missing $t: apt-get update && apt-get install -y python3 make g++" >&2; exit 1; }
-done
+missing=()
+command -v npm >/dev/null || missing+=(nodejs npm)
+for t in python3 make g++; do command -v $t >/dev/null || missing+=("$t"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
+  if command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; }; then
+    echo "== installing ${missing[*]} (apt-get)"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "missing ${missing[*]}: install them (e.g. apt-get install -y nodejs npm python3 make g++) and rerun" >&2; exit 1
+  fi
+fi
 start=$(date +%s)
 echo "== 1/2 Node 22 from the npm registry"
 (cd node22 && npm ci --no-audit --no-fund)

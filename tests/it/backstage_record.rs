@@ -11,9 +11,11 @@ const ORACLE: &str = "/work/oracle";
 
 fn run(name: &str, fake: &FakeGithub, id: &str, input: Value) {
     let ws = tempfile::tempdir().unwrap();
+    // The workspace golden's publish tests render (`publish.rs`, `template_with`).
     std::fs::create_dir_all(ws.path().join("src")).unwrap();
-    std::fs::write(ws.path().join("README.md"), "# svc\n").unwrap();
-    std::fs::write(ws.path().join("src/main.go"), "package main\n").unwrap();
+    std::fs::write(ws.path().join("README.md"), "# svc\n\nA service.\n").unwrap();
+    std::fs::write(ws.path().join("src/main.go"), "package main\n\n// svc\nfunc main() {}\n").unwrap();
+    std::fs::write(ws.path().join(".editorconfig"), "root = true\n").unwrap();
     let inp = ws.path().join("../input-".to_string() + name + ".json");
     std::fs::write(&inp, input.to_string()).unwrap();
     let out = std::process::Command::new("bash")
@@ -49,5 +51,33 @@ record!(publish_existing, "publish-existing", "octocat", |f| { f.add_org("acme",
 record!(publish_500, "publish-500", "octocat", |f| { f.add_org("acme", &[]); f.fail("POST", "/orgs/acme/repos", 500, 1); }, "publish:github");
 record!(publish_401, "publish-401", "octocat", |f| { f.add_org("acme", &[]); f.set_token("ghp_other"); }, "publish:github");
 record!(publish_secrets, "publish-secrets", "octocat", |f| { f.add_org("acme", &[]); }, "publish:github");
+record!(publish_settings, "publish-settings", "octocat", |f| { f.add_org("acme", &["platform"]); }, "publish:github");
+record!(publish_api_fallback, "publish-api-fallback", "octocat", |f| { f.add_org("acme", &[]); f.block_git(); }, "publish:github");
 record!(webhook, "webhook", "octocat", |f| { f.add_repo("acme", "svc"); }, "github:webhook");
 record!(dispatch, "dispatch", "octocat", |f| { f.add_repo("acme", "svc"); }, "github:actions:dispatch");
+record!(pull_request, "pull-request", "octocat", |f| { f.add_org("acme", &["sre"]); f.add_repo_files("acme", "svc", PR_BASE); }, "publish:github:pull-request");
+/// The same pull request twice with `update: true`: the second run moves the branch and updates
+/// the open pull request.
+#[test]
+#[ignore = "regenerates a fixture from the Backstage oracle"]
+fn pull_request_update() {
+    let fake = FakeGithub::start("ghp_test_token_1234", "octocat");
+    fake.add_repo_files("acme", "svc", PR_BASE);
+    let input = crate::publish::fixture("pull-request-update")["input"].clone();
+    run("pull-request-update", &fake, "publish:github:pull-request", input.clone());
+    run("pull-request-update", &fake, "publish:github:pull-request", input);
+}
+
+/// The files of `acme/svc` before the pull-request scenarios.
+pub const PR_BASE: &[(&str, &str)] = &[("README.md", "existing\n"), ("sub/old.txt", "old\n")];
+
+/// `github:repo:create` then `github:repo:push` on the same repository (`repo-push.json` holds
+/// the calls of both).
+#[test]
+#[ignore = "regenerates a fixture from the Backstage oracle"]
+fn repo_create_then_push() {
+    let fake = FakeGithub::start("ghp_test_token_1234", "octocat");
+    fake.add_org("acme", &[]);
+    run("repo-create", &fake, "github:repo:create", crate::publish::fixture("repo-create")["input"].clone());
+    run("repo-push", &fake, "github:repo:push", crate::publish::fixture("repo-push")["input"].clone());
+}

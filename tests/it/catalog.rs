@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -91,12 +92,15 @@ fn local_register_list_show_unregister() {
     let table = stdout(&h.golden().args(["catalog", "list"]).assert().success());
     assert_eq!(table.lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>(), ["component:default/orders", "service", "group:default/team-b"]);
 
-    let shown: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "orders"]).assert().success().get_output().stdout).unwrap();
+    let shown: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "orders", "--json"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(shown["metadata"]["namespace"], "default");
     assert_eq!(shown["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("file:{}", file.display()));
     let rels: Vec<String> = shown["relations"].as_array().unwrap().iter().map(|r| format!("{} {}", r["type"].as_str().unwrap(), r["targetRef"].as_str().unwrap())).collect();
     assert_eq!(rels, ["dependsOn resource:default/orders-db", "ownedBy group:default/team-b", "partOf system:default/shop", "providesApi api:default/orders-api"]);
 
+    let yaml = stdout(&h.golden().args(["catalog", "show", "orders"]).assert().success());
+    assert!(yaml.starts_with("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: orders\n"), "{yaml}");
+    assert!(yaml.contains("relations:\n  - type: dependsOn\n    targetRef: resource:default/orders-db\n"), "{yaml}");
     let a = h.golden().args(["catalog", "show", "component:default/nope"]).assert().failure();
     assert!(stderr(&a).contains("component:default/nope is not in the local catalog"), "{}", stderr(&a));
 
@@ -127,7 +131,7 @@ fn local_list_filters_by_kind_and_owner() {
     assert_eq!(owned(&["--kind", "group"]), ["group:default/team-a"]);
     assert_eq!(owned(&["--kind", "Group", "--kind", "Component", "--owner", "team-a"]), ["component:default/a"]);
     // The group knows what it owns (the inverse relation).
-    let group: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "group:team-a"]).assert().success().get_output().stdout).unwrap();
+    let group: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "group:team-a", "--json"]).assert().success().get_output().stdout).unwrap();
     assert!(group["relations"].as_array().unwrap().iter().any(|r| r["type"] == "ownerOf" && r["targetRef"] == "component:default/a"), "{group}");
 }
 
@@ -158,7 +162,7 @@ fn local_rejects_invalid_entities_with_every_reason() {
     let err = stderr(&a);
     for needle in [
         "bad.yaml:1: \"metadata.name\" is not valid; expected a string that is sequences of [a-zA-Z0-9] separated by any of [-_.]",
-        "bad.yaml:7: apiVersion must have a value",
+        "bad.yaml:7: <root> must have required property 'apiVersion'",
         "bad.yaml:10: component:default/nolife is not a valid Component: /spec \"lifecycle\" is a required property",
         "No processor recognized the entity widget:default/w as valid",
     ] {
@@ -174,6 +178,75 @@ fn local_rejects_invalid_entities_with_every_reason() {
     let yaml = h.write("broken.yaml", "kind: [\n");
     let err = stderr(&h.golden().args(["catalog", "register"]).arg(&yaml).assert().failure());
     assert!(err.contains("YAMLParseError"), "{err}");
+}
+
+#[test]
+fn local_registers_http_urls() {
+    let h = Home::new();
+    let site = h.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("catalog-info.yaml"), component("web", "team-a")).unwrap();
+    let port = serve(site);
+    let url = format!("http://127.0.0.1:{port}/catalog-info.yaml");
+    let a = h.golden().args(["catalog", "register", &url]).assert().success();
+    assert_eq!(stdout(&a), "component:default/web\n");
+    assert_eq!(h.list()[0]["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{url}"));
+    let err = stderr(&h.golden().args(["catalog", "register", &format!("http://127.0.0.1:{port}/nope.yaml")]).assert().failure());
+    assert!(err.contains("nope.yaml does not exist (HTTP 404)"), "{err}");
+}
+
+#[test]
+fn local_reads_github_urls_through_the_contents_api() {
+    // A GitHub Enterprise host of the config, its API on 127.0.0.1: golden turns the blob URL
+    // into `GET /repos/OWNER/REPO/contents/PATH?ref=REF` with the raw media type and the token.
+    let h = Home::new();
+    let api = h.path().join("api");
+    std::fs::create_dir_all(api.join("api/v3/repos/acme/svc/contents/deploy")).unwrap();
+    std::fs::write(api.join("api/v3/repos/acme/svc/contents/deploy/catalog-info.yaml"), component("svc", "team-a")).unwrap();
+    let (port, requests) = serve_recording(api);
+    h.write("config.yaml", &format!("integrations:\n  github:\n    - host: ghe.test\n      apiBaseUrl: http://127.0.0.1:{port}/api/v3\n      token: ghe-secret-123\n"));
+    let url = "https://ghe.test/acme/svc/blob/main/deploy/catalog-info.yaml";
+    let a = h.golden().args(["catalog", "register", url]).assert().success();
+    assert_eq!(stdout(&a), "component:default/svc\n");
+    assert!(!stderr(&a).contains("ghe-secret-123"));
+    let head = requests.lock().unwrap()[0].to_lowercase();
+    assert!(head.starts_with("get /api/v3/repos/acme/svc/contents/deploy/catalog-info.yaml?ref=main "), "{head}");
+    assert!(head.contains("authorization: bearer ghe-secret-123") && head.contains("accept: application/vnd.github.raw"), "{head}");
+    assert_eq!(h.list()[0]["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{url}"));
+    let err = stderr(&h.golden().args(["catalog", "register", "https://ghe.test/acme/svc/blob/main/nope.yaml"]).assert().failure());
+    assert!(err.contains("https://ghe.test/acme/svc/blob/main/nope.yaml does not exist (HTTP 404)"), "{err}");
+}
+
+#[test]
+fn local_placeholders_resolve_on_disk_only() {
+    let h = Home::new();
+    h.write("docs/about.md", "All about web.\n");
+    let text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  description: {$text: ./docs/about.md}\nspec: {type: service, lifecycle: x, owner: a}\n";
+    let file = h.write("catalog-info.yaml", text);
+    h.golden().args(["catalog", "register"]).arg(&file).assert().success();
+    assert_eq!(h.list()[0]["metadata"]["description"], "All about web.\n");
+    let site = h.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("c.yaml"), text.replace("name: web", "name: web2")).unwrap();
+    let port = serve(site);
+    let err = stderr(&h.golden().args(["catalog", "register", &format!("http://127.0.0.1:{port}/c.yaml")]).assert().failure());
+    assert!(err.contains("the `$text` placeholder is only resolved for catalog files on disk"), "{err}");
+}
+
+#[test]
+fn backstage_errors_before_any_request() {
+    // Nothing listens on port 1: golden must fail clearly without hanging, and refuse forge URLs
+    // (which no Backstage can read) before calling anything.
+    let h = Home::new();
+    h.write("config.yaml", "catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:1\n");
+    let forge = "file:///nowhere/forge/github.com/acme/svc.git/blob/main/catalog-info.yaml";
+    let err = stderr(&h.golden().args(["catalog", "register", forge]).assert().failure());
+    assert!(err.contains("is in golden's local forge, which the Backstage catalog at http://127.0.0.1:1 cannot read"), "{err}");
+    let err = stderr(&h.golden().args(["catalog", "list"]).assert().failure());
+    assert!(err.contains("cannot reach the Backstage catalog at http://127.0.0.1:1"), "{err}");
+    h.write("config.yaml", "catalog:\n  backstage:\n    baseUrl: not a url\n");
+    let err = stderr(&h.golden().args(["catalog", "list"]).assert().failure());
+    assert!(err.contains("catalog.backstage.baseUrl `not a url` is not a URL"), "{err}");
 }
 
 #[test]
@@ -215,7 +288,7 @@ fn local_import_follows_location_targets() {
     let mut got: Vec<&str> = stdout(&a).lines().map(|l| l.to_string().leak() as &str).collect();
     got.sort();
     assert_eq!(got, ["group:default/team-a", "location:default/org", "system:default/shop", "user:default/jdoe"]);
-    let shop: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "system:shop"]).assert().success().get_output().stdout).unwrap();
+    let shop: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "system:shop", "--json"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(shop["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("file:{}", h.path().join("org/systems/shop.yaml").display()));
     assert_eq!(shop["metadata"]["annotations"]["backstage.io/managed-by-origin-location"], format!("file:{}", file.display()));
     // Unregistering one of them removes the whole imported location.
@@ -264,7 +337,52 @@ fn local_registers_from_the_local_forge_and_catalog_steps_use_it() {
     assert_eq!(plan["output"]["text"][0]["content"], "team-a");
 }
 
+#[test]
+fn golden_path_local_ends_in_the_local_catalog() {
+    // The README's first command: the new service is published to the local forge, registered
+    // in the local catalog, and `golden catalog list` shows it with its owner.
+    let h = Home::new();
+    let work = h.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let a = h
+        .golden()
+        .current_dir(&work)
+        .env("HOME", h.path().join("user-home"))
+        .args(["new", "go-microservice", "--local", "--no-input", "--values"])
+        .arg(root().join("examples/go-microservice.yaml"))
+        .assert()
+        .success();
+    assert!(stderr(&a).contains("catalog entity component:default/demo"), "{}", stderr(&a));
+    let table = stdout(&h.golden().args(["catalog", "list"]).assert().success());
+    assert_eq!(table.lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>(), ["component:default/demo", "service", "group:default/team-a"], "{table}");
+    let demo: Value = serde_json::from_slice(&h.golden().args(["catalog", "show", "demo", "--json"]).assert().success().get_output().stdout).unwrap();
+    let location = demo["metadata"]["annotations"]["backstage.io/managed-by-location"].as_str().unwrap().to_string();
+    assert!(location.starts_with("url:file://") && location.ends_with("/forge/github.com/acme/demo.git/blob/main/catalog-info.yaml"), "{location}");
+}
+
 // ---------------------------------------------------------------- the real Backstage catalog
+
+const REGISTER_TEMPLATE: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: register-only
+spec:
+  type: service
+  parameters:
+    - required: [url]
+      properties:
+        url: { type: string }
+  steps:
+    - id: register
+      name: Register
+      action: catalog:register
+      input:
+        catalogInfoUrl: ${{ parameters.url }}
+  output:
+    links:
+      - title: Open in catalog
+        entityRef: ${{ steps.register.output.entityRef }}
+"#;
 
 /// The project's copy of the Backstage catalog backend.
 fn harness() -> PathBuf {
@@ -329,23 +447,29 @@ fn start_backend(log: &Path) -> Backend {
     }
 }
 
-/// Serves `dir` over HTTP on 127.0.0.1 (GET only) from a background thread.
-fn serve(dir: PathBuf) -> u16 {
+/// Serves `dir` over HTTP on 127.0.0.1 (GET only, the query ignored) from a background thread;
+/// every request's head (request line and headers) is kept in `requests`.
+fn serve_recording(dir: PathBuf) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
+            let mut head = String::new();
             loop {
                 let mut h = String::new();
                 if reader.read_line(&mut h).unwrap_or(0) <= 2 {
                     break;
                 }
+                head.push_str(&h);
             }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
+            let line = head.lines().next().unwrap_or_default().to_string();
+            seen.lock().unwrap().push(head);
+            let target = line.split_whitespace().nth(1).unwrap_or("/");
+            let path = target.split('?').next().unwrap_or("/").trim_start_matches('/').to_string();
             let file = dir.join(&path);
             let reply = match std::fs::read(&file) {
                 Ok(body) if !path.contains("..") => {
@@ -358,7 +482,12 @@ fn serve(dir: PathBuf) -> u16 {
             let _ = stream.write_all(&reply);
         }
     });
-    port
+    (port, requests)
+}
+
+/// [`serve_recording`] without the record.
+fn serve(dir: PathBuf) -> u16 {
+    serve_recording(dir).0
 }
 
 /// GET on the backend with the token: (status, JSON body).
@@ -415,9 +544,15 @@ fn backstage_catalog_registration() {
     assert_eq!(entity["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{url}"));
     assert!(entity["relations"].as_array().unwrap().iter().any(|r| r["type"] == "ownedBy" && r["targetRef"] == "group:default/team-a"));
 
-    // Twice is fine (Backstage answers 409, golden reports it).
+    // Twice is fine, and a changed file is picked up (golden asks for a refresh).
+    std::fs::write(h.path().join("site/catalog-info.yaml"), component("demo-svc", "team-z")).unwrap();
     let a = bs().args(["catalog", "register", &url]).assert().success();
     assert!(stderr(&a).contains("was already registered"), "{}", stderr(&a));
+    let started = Instant::now();
+    while wait_for_entity(backend.port, "/api/catalog/entities/by-name/component/default/demo-svc", 200)["spec"]["owner"] != "team-z" {
+        assert!(started.elapsed() < Duration::from_secs(60), "the changed owner never reached the catalog");
+        std::thread::sleep(Duration::from_millis(250));
+    }
 
     // Bad locations: the catalog's own message, and nothing registered.
     let missing = format!("http://127.0.0.1:{site}/nope.yaml");
@@ -428,16 +563,91 @@ fn backstage_catalog_registration() {
     let (_, locations) = backstage_get(backend.port, "/api/catalog/locations");
     assert_eq!(locations.as_array().map(Vec::len), Some(1), "{locations}");
 
-    // No token: 401, explained.
+    // No token, or a wrong one: 401, explained, and the token is never printed.
     let err = stderr(&h.golden().args(["catalog", "register", &url]).assert().failure());
-    assert!(err.contains("AuthenticationError") && err.contains("BACKSTAGE_TOKEN"), "{err}");
+    assert!(err.contains("AuthenticationError") && err.contains("give golden a token") && err.contains("BACKSTAGE_TOKEN"), "{err}");
+    let a = h.golden().env("BACKSTAGE_TOKEN", "wrong-token-5f3a").args(["catalog", "list"]).assert().failure();
+    assert!(stderr(&a).contains("the token was rejected"), "{}", stderr(&a));
+    assert!(!stderr(&a).contains("wrong-token-5f3a") && !stdout(&a).contains("wrong-token-5f3a"));
+    // The token may also come from the config file.
+    h.write("config.yaml", &format!("catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:{}/\n    token: {TOKEN}\n", backend.port));
+    let listed: Vec<Value> = serde_json::from_slice(&h.golden().args(["catalog", "list", "--json", "--kind", "Component"]).assert().success().get_output().stdout).unwrap();
+    assert_eq!(refs(&listed), ["component:default/demo-svc"]);
 
     // list, show and unregister speak to Backstage too.
-    let listed: Vec<Value> = serde_json::from_slice(&bs().args(["catalog", "list", "--json", "--owner", "team-a"]).assert().success().get_output().stdout).unwrap();
+    let listed: Vec<Value> = serde_json::from_slice(&bs().args(["catalog", "list", "--json", "--owner", "team-z"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(refs(&listed), ["component:default/demo-svc"]);
-    let shown: Value = serde_json::from_slice(&bs().args(["catalog", "show", "demo-svc"]).assert().success().get_output().stdout).unwrap();
+    let shown: Value = serde_json::from_slice(&bs().args(["catalog", "show", "demo-svc", "--json"]).assert().success().get_output().stdout).unwrap();
     assert_eq!(shown["metadata"]["uid"], entity["metadata"]["uid"]);
     let a = bs().args(["catalog", "unregister", "demo-svc"]).assert().success();
     assert_eq!(stdout(&a), "component:default/demo-svc\n");
     wait_for_entity(backend.port, "/api/catalog/entities/by-name/component/default/demo-svc", 404);
+
+    // `golden new` with a catalog:register step registers in the configured Backstage.
+    h.write("t/template.yaml", REGISTER_TEMPLATE);
+    std::fs::write(h.path().join("site/other.yaml"), component("other-svc", "team-b")).unwrap();
+    let other = format!("http://127.0.0.1:{site}/other.yaml");
+    let a = bs().current_dir(h.path()).args(["new", "./t", "--no-input", "--no-checkout", "--set", &format!("url={other}")]).assert().success();
+    assert!(stderr(&a).contains("catalog entity component:default/other-svc"), "{}", stderr(&a));
+    let entity = wait_for_entity(backend.port, "/api/catalog/entities/by-name/component/default/other-svc", 200);
+    assert_eq!(entity["spec"]["owner"], "team-b");
+    // Re-running the template registers the same location again: fine.
+    bs().current_dir(h.path()).args(["new", "./t", "--no-input", "--no-checkout", "--set", &format!("url={other}")]).assert().success();
+    // A location Backstage cannot read fails the step with the catalog's message.
+    let err = stderr(&bs().current_dir(h.path()).args(["new", "./t", "--no-input", "--no-checkout", "--set", &format!("url=http://127.0.0.1:{site}/gone.yaml")]).assert().failure());
+    assert!(err.contains("step `register` (catalog:register) failed") && err.contains("NotFoundError") && err.contains("gone.yaml"), "{err}");
+
+    // catalog:fetch reads the configured Backstage (it runs in --dry-run too).
+    h.write("f/template.yaml", "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: fetch}\nspec:\n  type: service\n  steps:\n    - id: fetch\n      action: catalog:fetch\n      input:\n        entityRefs: [other-svc, component:default/ghost]\n        defaultKind: Component\n        optional: true\n    - id: missing\n      action: catalog:fetch\n      input:\n        entityRef: component:ghost\n");
+    let a = bs().current_dir(h.path()).args(["new", "./f", "--no-input", "--dry-run", "--json", "--output", "fetched"]).assert().failure();
+    let plan: Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(plan["steps"][0]["output"]["entities"][0]["metadata"]["uid"], entity["metadata"]["uid"]);
+    assert_eq!(plan["steps"][0]["output"]["entities"][1], Value::Null);
+    assert!(stderr(&a).contains("Entity component:ghost not found"), "{}", stderr(&a));
+
+    // import: a Location file on disk (a `file` location, which this backend allows); Backstage
+    // follows its targets itself.
+    h.write("org/teams.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n");
+    let org = h.write("org/all.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: org}\nspec:\n  targets: [./teams.yaml]\n");
+    let a = bs().args(["catalog", "import"]).arg(&org).assert().success();
+    assert_eq!(stdout(&a), "location:default/org\ngroup:default/team-a\n", "the dry run follows the targets");
+    let group = wait_for_entity(backend.port, "/api/catalog/entities/by-name/group/default/team-a", 200);
+    assert_eq!(group["metadata"]["annotations"]["backstage.io/managed-by-origin-location"], format!("file:{}", org.display()));
+}
+
+/// OwnerPicker lists the local catalog's groups and users when no Backstage is configured.
+#[test]
+fn owner_picker_lists_the_local_catalog() {
+    use expectrl::{Eof, Expect};
+    let h = Home::new();
+    let org = h.write(
+        "org.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: platform, title: Platform team}\nspec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: jane}\nspec: {memberOf: [platform]}\n",
+    );
+    h.golden().args(["catalog", "register"]).arg(&org).assert().success();
+    h.write("web.yaml", &component("web", "platform"));
+    h.golden().args(["catalog", "register"]).arg(h.path().join("web.yaml")).assert().success();
+    let tpl = h.write(
+        "tpl/template.yaml",
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: pick}\nspec:\n  type: service\n  parameters:\n    - required: [owner]\n      properties:\n        owner: {type: string, title: Owner, ui:field: OwnerPicker}\n  steps:\n    - action: debug:log\n      input: {message: hi}\n",
+    );
+    let out = h.path().join("stdout.json");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(r#"out="$1"; shift; exec "$@" > "$out""#).arg("sh").arg(&out).arg(env!("CARGO_BIN_EXE_golden"));
+    cmd.args(["new"]).arg(tpl.parent().unwrap()).args(["--dry-run", "--json", "--output"]).arg(h.path().join("out"));
+    cmd.env_remove("CI").env("NO_COLOR", "1").env("TERM", "xterm").env("GOLDEN_HOME", h.home()).env("GOLDEN_CONFIG", h.path().join("config.yaml"));
+    let mut s = expectrl::Session::spawn(cmd).unwrap();
+    s.set_expect_timeout(Some(Duration::from_secs(30)));
+    let seen = s.expect("type another entity ref").unwrap();
+    let screen = String::from_utf8_lossy(seen.before()).to_string();
+    assert!(screen.contains("platform") && screen.contains("jane"), "{screen}");
+    assert!(!screen.contains("web"), "only groups and users: {screen}");
+    s.send("plat").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    s.send("\r").unwrap();
+    s.expect("Run the template with these values?").unwrap();
+    s.send("y\r").unwrap();
+    let _ = s.expect(Eof);
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(plan["parameters"]["owner"], "group:default/platform");
 }

@@ -37,8 +37,12 @@ struct State {
     /// Failures to answer first: (method, path, status, how many times).
     failures: Vec<(String, String, u16, u32)>,
     pulls: u64,
+    /// Open pull requests: (`owner/repo`, head branch, number).
+    open_pulls: Vec<(String, String, u64)>,
     /// Repositories get a `pre-receive` hook that declines every push.
     decline_pushes: bool,
+    /// New repositories' `clone_url` points at a closed port (git's smart HTTP is blocked).
+    git_unreachable: bool,
     /// The key repositories seal Actions secrets with.
     secret_key: Option<crypto_box::SecretKey>,
 }
@@ -93,20 +97,38 @@ impl FakeGithub {
 
     /// Makes an existing repository with one commit holding `README.md`.
     pub fn add_repo(&self, owner: &str, name: &str) {
+        self.add_repo_files(owner, name, &[("README.md", "existing\n")]);
+    }
+
+    /// Makes an existing repository with one commit on `main` holding `files`.
+    pub fn add_repo_files(&self, owner: &str, name: &str, files: &[(&str, &str)]) {
         let path = self.create_bare(owner, name);
         let repo = git2::Repository::open_bare(&path).unwrap();
-        let blob = repo.blob(b"existing\n").unwrap();
-        let mut tb = repo.treebuilder(None).unwrap();
-        tb.insert("README.md", blob, 0o100644).unwrap();
-        let tree = repo.find_tree(tb.write().unwrap()).unwrap();
-        let sig = git2::Signature::now("someone", "someone@example.com").unwrap();
+        let mut index = git2::Index::new().unwrap();
+        for (p, content) in files {
+            let id = repo.blob(content.as_bytes()).unwrap();
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0), mtime: git2::IndexTime::new(0, 0), dev: 0, ino: 0, mode: 0o100644, uid: 0, gid: 0,
+                file_size: 0, id, flags: 0, flags_extended: 0, path: p.as_bytes().to_vec(),
+            };
+            index.add(&entry).unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
+        let sig = git2::Signature::new("someone", "someone@example.com", &fixed_time()).unwrap();
         repo.commit(Some("refs/heads/main"), &sig, &sig, "existing", &tree, &[]).unwrap();
+        repo.set_head("refs/heads/main").unwrap();
         let json = repo_json(&self.server.uri(), owner, name);
         self.state.lock().unwrap().repos.insert(format!("{owner}/{name}"), json);
     }
 
     fn create_bare(&self, owner: &str, name: &str) -> PathBuf {
         create_bare(self.root.path(), owner, name)
+    }
+
+    /// New repositories' `clone_url` points at a closed port, so git pushes are refused a
+    /// connection (what a proxy blocking git's smart HTTP looks like).
+    pub fn block_git(&self) {
+        self.state.lock().unwrap().git_unreachable = true;
     }
 
     /// New repositories decline pushes (a server-side `pre-receive` hook).
@@ -142,6 +164,11 @@ impl FakeGithub {
     }
 }
 
+/// Commits the fake makes carry this time, so their hashes are the same on every run.
+fn fixed_time() -> git2::Time {
+    git2::Time::new(1_700_000_000, 0)
+}
+
 fn create_bare(root: &Path, owner: &str, name: &str) -> PathBuf {
     let path = root.join(owner).join(format!("{name}.git"));
     let repo = git2::Repository::init_bare(&path).unwrap();
@@ -157,6 +184,8 @@ fn repo_json(base: &str, owner: &str, name: &str) -> Value {
         "clone_url": format!("{base}/git/{owner}/{name}.git"),
         "html_url": format!("{base}/{owner}/{name}"),
         "default_branch": "main",
+        "size": 0,
+        "permissions": {"admin": true, "push": true, "pull": true},
     })
 }
 
@@ -170,17 +199,30 @@ impl Respond for Responder {
         if let Some(git_path) = path.strip_prefix("/git") {
             return self.git(req, git_path);
         }
-        let Some(api) = path.strip_prefix("/api/v3") else { return gh_error(404, "Not Found") };
         let method = req.method.as_str().to_string();
         let body: Value = if req.body.is_empty() { Value::Null } else { serde_json::from_slice(&req.body).unwrap_or(Value::Null) };
+        if path == "/api/graphql" {
+            let mut s = self.state.lock().unwrap();
+            s.calls.push(Call { method: method.clone(), path: "/graphql".into(), body: body.clone() });
+            return self.graphql(&s, &body);
+        }
+        let Some(api) = path.strip_prefix("/api/v3") else { return gh_error(404, "Not Found") };
+        let recorded_path = match req.url.query() {
+            Some(q) => format!("{api}?{q}"),
+            None => api.to_string(),
+        };
         let mut s = self.state.lock().unwrap();
-        s.calls.push(Call { method: method.clone(), path: api.to_string(), body: body.clone() });
+        s.calls.push(Call { method: method.clone(), path: recorded_path, body: body.clone() });
         let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
         if auth != format!("Bearer {}", s.token) && auth != format!("token {}", s.token) {
             return gh_error(401, "Bad credentials");
         }
         if let Some(f) = s.failures.iter_mut().find(|f| f.0 == method && f.1 == api && f.3 > 0) {
             f.3 -= 1;
+            if f.2 == 403 {
+                // GitHub's secondary rate limit: 403 with a Retry-After header.
+                return gh_error(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.").insert_header("retry-after", "1");
+            }
             return gh_error(f.2, "Server Error");
         }
         let parts: Vec<&str> = api.trim_start_matches('/').split('/').collect();
@@ -208,14 +250,120 @@ impl Respond for Responder {
                 Some(r) => ResponseTemplate::new(200).set_body_json(r.clone()),
                 None => gh_error(404, "Not Found"),
             },
-            ("POST", ["repos", _, _, "pulls"]) => {
+            ("POST", ["repos", owner, name, "pulls"]) => {
                 s.pulls += 1;
                 let base = body.get("base").cloned().unwrap_or(json!("main"));
-                ResponseTemplate::new(201).set_body_json(json!({"number": s.pulls, "html_url": format!("{}/pull/{}", self.base, s.pulls), "base": {"ref": base}}))
+                let head = body["head"].as_str().unwrap_or_default();
+                let head = head.split_once(':').map(|(_, b)| b).unwrap_or(head).to_string();
+                let number = s.pulls;
+                s.open_pulls.push((format!("{owner}/{name}"), head, number));
+                ResponseTemplate::new(201).set_body_json(json!({"number": number, "html_url": format!("{}/pull/{}", self.base, number), "base": {"ref": base}}))
+            }
+            ("PATCH", ["repos", _, _, "pulls", n]) => {
+                let base = body.get("base").cloned().unwrap_or(json!("main"));
+                ResponseTemplate::new(200).set_body_json(json!({"number": n.parse::<u64>().unwrap_or(0), "html_url": format!("{}/pull/{n}", self.base), "base": {"ref": base}}))
+            }
+            ("GET", ["repos", owner, name, "commits"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let sha = req.url.query_pairs().find(|(k, _)| k == "sha").map(|(_, v)| v.to_string()).unwrap_or("main".into());
+                let found = repo.revparse_single(&sha).and_then(|o| o.peel_to_commit()).map(|c| (c.id().to_string(), c.tree_id().to_string()));
+                match found {
+                    Ok((id, tree)) => ResponseTemplate::new(200).set_body_json(json!([{"sha": id, "commit": {"tree": {"sha": tree}}}])),
+                    Err(_) => gh_error(404, "Not Found"),
+                }
+            }
+            ("HEAD", ["repos", owner, name, "contents", rest @ ..]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let reference = req.url.query_pairs().find(|(k, _)| k == "ref").map(|(_, v)| v.to_string()).unwrap_or("HEAD".into());
+                let path = percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy().to_string();
+                let found = repo.revparse_single(&reference).and_then(|o| o.peel_to_tree()).map(|t| t.get_path(Path::new(&path)).is_ok()).unwrap_or(false);
+                ResponseTemplate::new(if found { 200 } else { 404 })
+            }
+            ("GET", ["repos", owner, name, "git", "ref", rest @ ..]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let refname = format!("refs/{}", percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy());
+                if repo.references().unwrap().next().is_none() {
+                    return gh_error(409, "Git Repository is empty.");
+                }
+                match repo.refname_to_id(&refname) {
+                    Ok(id) => ResponseTemplate::new(200).set_body_json(json!({"ref": refname, "object": {"sha": id.to_string(), "type": "commit"}})),
+                    Err(_) => gh_error(404, "Not Found"),
+                }
+            }
+            ("PUT", ["repos", owner, name, "contents", rest @ ..]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let path = percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy().to_string();
+                let branch = body["branch"].as_str().unwrap_or("main");
+                let content = base64::engine::general_purpose::STANDARD.decode(body["content"].as_str().unwrap_or_default()).unwrap();
+                let id = commit_changes(&repo, branch, None, &[(path, Some(content))], body["message"].as_str().unwrap_or_default());
+                ResponseTemplate::new(201).set_body_json(json!({"commit": {"sha": id}}))
+            }
+            ("POST", ["repos", owner, name, "git", "blobs"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let content = body["content"].as_str().unwrap_or_default();
+                let bytes = if body["encoding"] == "base64" { base64::engine::general_purpose::STANDARD.decode(content).unwrap() } else { content.as_bytes().to_vec() };
+                ResponseTemplate::new(201).set_body_json(json!({"sha": repo.blob(&bytes).unwrap().to_string()}))
+            }
+            ("POST", ["repos", owner, name, "git", "trees"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let mut index = git2::Index::new().unwrap();
+                if let Some(base) = body["base_tree"].as_str() {
+                    index.read_tree(&repo.find_tree(git2::Oid::from_str(base).unwrap()).unwrap()).unwrap();
+                }
+                for e in body["tree"].as_array().cloned().unwrap_or_default() {
+                    let path = e["path"].as_str().unwrap().to_string();
+                    let mode = u32::from_str_radix(e["mode"].as_str().unwrap_or("100644"), 8).unwrap();
+                    let id = match (&e["sha"], e.get("content")) {
+                        (Value::Null, None) => {
+                            index.remove_path(Path::new(&path)).unwrap();
+                            continue;
+                        }
+                        (Value::String(sha), _) => git2::Oid::from_str(sha).unwrap(),
+                        (_, Some(c)) => repo.blob(c.as_str().unwrap_or_default().as_bytes()).unwrap(),
+                        _ => unreachable!(),
+                    };
+                    let entry = git2::IndexEntry {
+                        ctime: git2::IndexTime::new(0, 0), mtime: git2::IndexTime::new(0, 0), dev: 0, ino: 0, mode, uid: 0, gid: 0,
+                        file_size: 0, id, flags: 0, flags_extended: 0, path: path.into_bytes(),
+                    };
+                    index.add(&entry).unwrap();
+                }
+                ResponseTemplate::new(201).set_body_json(json!({"sha": index.write_tree_to(&repo).unwrap().to_string()}))
+            }
+            ("POST", ["repos", owner, name, "git", "commits"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let tree = repo.find_tree(git2::Oid::from_str(body["tree"].as_str().unwrap()).unwrap()).unwrap();
+                let parents: Vec<git2::Commit<'_>> = body["parents"].as_array().unwrap().iter().map(|p| repo.find_commit(git2::Oid::from_str(p.as_str().unwrap()).unwrap()).unwrap()).collect();
+                let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+                let sig = match body.get("author") {
+                    Some(a) => git2::Signature::new(a["name"].as_str().unwrap(), a["email"].as_str().unwrap(), &fixed_time()).unwrap(),
+                    None => git2::Signature::new("token user", "token-user@example.com", &fixed_time()).unwrap(),
+                };
+                let id = repo.commit(None, &sig, &sig, body["message"].as_str().unwrap_or_default(), &tree, &parents).unwrap();
+                ResponseTemplate::new(201).set_body_json(json!({"sha": id.to_string()}))
+            }
+            ("POST", ["repos", owner, name, "git", "refs"]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let refname = body["ref"].as_str().unwrap().to_string();
+                if repo.find_reference(&refname).is_ok() {
+                    return gh_error(422, "Reference already exists");
+                }
+                repo.reference(&refname, git2::Oid::from_str(body["sha"].as_str().unwrap()).unwrap(), false, "api").unwrap();
+                ResponseTemplate::new(201).set_body_json(json!({"ref": refname}))
+            }
+            ("PATCH", ["repos", owner, name, "git", "refs", rest @ ..]) => {
+                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let refname = format!("refs/{}", percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy());
+                repo.reference(&refname, git2::Oid::from_str(body["sha"].as_str().unwrap()).unwrap(), true, "api").unwrap();
+                ResponseTemplate::new(200).set_body_json(json!({"ref": refname}))
             }
             ("POST", ["repos", _, _, "hooks"]) => ResponseTemplate::new(201).set_body_json(json!({"id": 1})),
             ("POST", ["repos", _, _, "actions", "workflows", _, "dispatches"]) => ResponseTemplate::new(204),
             ("PUT", ["repos", _, _, "branches", _, "protection"]) => ResponseTemplate::new(200).set_body_json(json!({})),
+            ("POST", ["repos", _, _, "branches", _, "protection", "required_signatures"]) => ResponseTemplate::new(200).set_body_json(json!({"enabled": true})),
+            ("PUT", ["repos", _, _, "actions", "permissions", "access"]) => ResponseTemplate::new(204),
+            ("PUT", ["repos", _, _, "actions", "oidc", "customization", "sub"]) => ResponseTemplate::new(201).set_body_json(json!({})),
+            ("PUT", ["repos", _, _, "subscription"]) => ResponseTemplate::new(200).set_body_json(json!({"subscribed": true})),
             ("PUT", ["repos", _, _, "topics"]) => ResponseTemplate::new(200).set_body_json(json!({"names": body["names"]})),
             ("PUT", ["repos", _, _, "collaborators", _]) => ResponseTemplate::new(201).set_body_json(json!({})),
             ("PUT", ["orgs", org, "teams", team, "repos", _, _]) => {
@@ -240,6 +388,41 @@ impl Respond for Responder {
 }
 
 impl Responder {
+    /// The one GraphQL query golden and Backstage send: does branch `head` exist, and its open
+    /// pull request.
+    fn graphql(&self, s: &State, body: &Value) -> ResponseTemplate {
+        if body["query"].as_str().unwrap_or_default().contains("createCommitOnBranch") {
+            let input = &body["variables"]["input"];
+            let full = input.pointer("/branch/repositoryNameWithOwner").and_then(Value::as_str).unwrap_or_default();
+            let branch = input.pointer("/branch/branchName").and_then(Value::as_str).unwrap_or_default();
+            let repo = git2::Repository::open_bare(self.root.join(format!("{full}.git"))).unwrap();
+            let mut changes: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+            for a in input.pointer("/fileChanges/additions").and_then(Value::as_array).cloned().unwrap_or_default() {
+                let bytes = base64::engine::general_purpose::STANDARD.decode(a["contents"].as_str().unwrap_or_default()).unwrap();
+                changes.push((a["path"].as_str().unwrap().to_string(), Some(bytes)));
+            }
+            for d in input.pointer("/fileChanges/deletions").and_then(Value::as_array).cloned().unwrap_or_default() {
+                changes.push((d["path"].as_str().unwrap().to_string(), None));
+            }
+            let expected = input["expectedHeadOid"].as_str();
+            let id = commit_changes(&repo, branch, expected, &changes, input.pointer("/message/headline").and_then(Value::as_str).unwrap_or_default());
+            return ResponseTemplate::new(200).set_body_json(json!({"data": {"createCommitOnBranch": {"commit": {"oid": id}}}}));
+        }
+        let v = &body["variables"];
+        let (owner, repo, head) = (v["owner"].as_str().unwrap_or_default(), v["repo"].as_str().unwrap_or_default(), v["head"].as_str().unwrap_or_default());
+        let exists = git2::Repository::open_bare(self.root.join(owner).join(format!("{repo}.git")))
+            .map(|r| r.find_reference(&format!("refs/heads/{head}")).is_ok())
+            .unwrap_or(false);
+        let edges: Vec<Value> = s
+            .open_pulls
+            .iter()
+            .filter(|(r, h, _)| *r == format!("{owner}/{repo}") && h == head)
+            .map(|(_, _, n)| json!({"node": {"id": format!("PR_{n}"), "number": n, "url": format!("{}/pull/{n}", self.base)}}))
+            .collect();
+        let reference = if exists { json!({"associatedPullRequests": {"edges": edges}}) } else { Value::Null };
+        ResponseTemplate::new(200).set_body_json(json!({"data": {"repository": {"ref": reference}}}))
+    }
+
     fn create_repo(&self, s: &mut State, owner: &str, body: &Value) -> ResponseTemplate {
         let name = body["name"].as_str().unwrap_or_default().to_string();
         let full = format!("{owner}/{name}");
@@ -257,7 +440,10 @@ impl Responder {
             std::fs::write(&hook, "#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n").unwrap();
             std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
-        let json = repo_json(&self.base, owner, &name);
+        let mut json = repo_json(&self.base, owner, &name);
+        if s.git_unreachable {
+            json["clone_url"] = json!(format!("http://127.0.0.1:1/git/{owner}/{name}.git"));
+        }
         s.repos.insert(full, json.clone());
         ResponseTemplate::new(201).set_body_json(json)
     }
@@ -315,6 +501,37 @@ impl Responder {
         }
         ResponseTemplate::new(status).set_body_raw(body, &content_type)
     }
+}
+
+/// Commits `changes` (path → new bytes, or `None` to delete) on top of `branch` (whose tip must
+/// be `expected` when given), as the token's user at a fixed time; returns the commit hash.
+fn commit_changes(repo: &git2::Repository, branch: &str, expected: Option<&str>, changes: &[(String, Option<Vec<u8>>)], message: &str) -> String {
+    let refname = format!("refs/heads/{branch}");
+    let parent = repo.find_reference(&refname).ok().and_then(|r| r.peel_to_commit().ok());
+    if let Some(e) = expected {
+        assert_eq!(parent.as_ref().map(|p| p.id().to_string()).as_deref(), Some(e), "expectedHeadOid is the branch tip");
+    }
+    let mut index = git2::Index::new().unwrap();
+    if let Some(p) = &parent {
+        index.read_tree(&p.tree().unwrap()).unwrap();
+    }
+    for (path, content) in changes {
+        match content {
+            Some(bytes) => {
+                let id = repo.blob(bytes).unwrap();
+                let entry = git2::IndexEntry {
+                    ctime: git2::IndexTime::new(0, 0), mtime: git2::IndexTime::new(0, 0), dev: 0, ino: 0, mode: 0o100644, uid: 0, gid: 0,
+                    file_size: 0, id, flags: 0, flags_extended: 0, path: path.as_bytes().to_vec(),
+                };
+                index.add(&entry).unwrap();
+            }
+            None => index.remove_path(Path::new(path)).unwrap(),
+        }
+    }
+    let tree = repo.find_tree(index.write_tree_to(repo).unwrap()).unwrap();
+    let sig = git2::Signature::new("token user", "token-user@example.com", &fixed_time()).unwrap();
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repo.commit(Some(&refname), &sig, &sig, message, &tree, &parents).unwrap().to_string()
 }
 
 /// Every file of a branch of a bare repository: path → bytes.

@@ -39,7 +39,12 @@ impl Pty {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(r#"out="$1"; shift; exec "$@" > "$out""#).arg("sh").arg(&out).arg(env!("CARGO_BIN_EXE_golden"));
         cmd.args(args);
-        cmd.env_remove("CI").env_remove("GOLDEN_TEMPLATE_PATH").env("NO_COLOR", "1").env("GOLDEN_CONFIG", &config).env("TERM", "xterm");
+        cmd.env_remove("CI")
+            .env_remove("GOLDEN_TEMPLATE_PATH")
+            .env("NO_COLOR", "1")
+            .env("GOLDEN_CONFIG", &config)
+            .env("GOLDEN_HOME", dir.path().join("home"))
+            .env("TERM", "xterm");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -323,7 +328,7 @@ fn catalog(entities: Value) -> (String, Arc<Mutex<Vec<String>>>) {
                 }
             }
             log.lock().unwrap().push(first.trim().to_string());
-            let body = entities.to_string();
+            let body = json!({"items": entities}).to_string();
             let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         }
     });
@@ -385,7 +390,7 @@ fn owner_picker_fed_by_a_catalog() {
     assert_eq!(code, 0, "{screen}");
     assert_eq!(params(&json), json!({"owner": "group:default/platform", "system": "system:finance/ledger"}));
     let requests = seen.lock().unwrap().clone();
-    assert!(requests.iter().any(|r| r.starts_with("GET /api/catalog/entities?filter=kind%3DSystem")), "{requests:?}");
+    assert!(requests.iter().any(|r| r.starts_with("GET /api/catalog/entities/by-query?limit=500&filter=kind%3Dsystem")), "the catalog is asked for systems only: {requests:?}");
 }
 
 /// Ctrl-C at a question: exit 130, nothing written.
@@ -519,7 +524,7 @@ fn go_microservice_prompts() {
     assert!(head.contains("Service (1/2)") && head.contains("Unique name of the service"), "{head}");
     p.answer("does not match", "demo\r");
     let owner = p.answer("Owner", "team-a\r");
-    assert!(owner.contains("no catalog is configured"), "{owner}");
+    assert!(owner.contains("the catalog has no matching entities; type an entity ref"), "an empty local catalog: {owner}");
     p.answer("Description", "Demo service\r");
     let repo = p.answer("Owner", "acme\r");
     assert!(repo.contains("Repository (2/2)") && repo.contains("Host: github.com"), "the only allowed host is taken: {repo}");
@@ -532,4 +537,91 @@ fn go_microservice_prompts() {
         json!({"name": "demo", "owner": "group:default/team-a", "description": "Demo service", "repoUrl": "github.com?owner=acme&repo=demo"}),
         "{screen}"
     );
+}
+
+/// OwnerPicker fed by golden's own local catalog, seeded with `golden catalog register`.
+#[test]
+fn owner_picker_fed_by_the_local_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let groups = dir.path().join("groups.yaml");
+    std::fs::write(
+        &groups,
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\n  title: Team A\nspec:\n  type: team\n  children: []\n---\n\
+         apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n",
+    )
+    .unwrap();
+    let empty = dir.path().join("config.yaml");
+    std::fs::write(&empty, "").unwrap();
+    golden().env("GOLDEN_HOME", &home).env("GOLDEN_CONFIG", &empty).args(["catalog", "register"]).arg(&groups).assert().success();
+    let home_s = home.display().to_string();
+    let mut p = Pty::start(&["new", "go-microservice", "--dry-run", "--output", "out", "--json"], &[("GOLDEN_HOME", &home_s)]);
+    p.answer("Name", "demo\r");
+    let owners = p.expect("type another entity ref");
+    assert!(owners.contains("team-a — Team A") && owners.contains("team-b"), "{owners}");
+    p.send(DOWN);
+    p.send(ENTER);
+    p.answer("Description", "Demo\r");
+    p.answer("Owner", "acme\r");
+    p.answer("Repository ›", "demo\r");
+    p.answer("Run the template with these values?", "y\r");
+    let (_, screen, json) = p.finish();
+    assert_eq!(params(&json)["owner"], "group:default/team-b", "{screen}");
+}
+
+/// Ctrl-C with a built-in template: its extracted copy is removed too.
+#[test]
+fn ctrl_c_removes_the_extracted_builtin_template() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_s = tmp.path().display().to_string();
+    let mut p = Pty::start(&["new", "go-microservice", "--dry-run", "--output", "out"], &[("TMPDIR", &tmp_s)]);
+    p.answer("Name", "demo\r");
+    p.expect("Owner");
+    let during: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(during.iter().any(|n| n.starts_with("golden-template-")), "the built-in is extracted while asking: {during:?}");
+    p.send("\x03");
+    let (code, screen, _) = p.finish();
+    assert_eq!(code, 130, "{screen}");
+    let after: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(after.is_empty(), "left behind: {after:?}");
+}
+
+/// Every conformance case's parameters through the non-interactive walk with no values: golden
+/// either runs (nothing required) or lists what is missing; never a crash, never a question.
+#[test]
+fn every_conformance_case_without_values_lists_what_is_missing() {
+    let cases = root().join("tests/conformance/cases");
+    let (mut checked, mut listed) = (0, 0);
+    for entry in std::fs::read_dir(&cases).unwrap() {
+        let dir = entry.unwrap().path();
+        let values: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("values.json")).unwrap_or_else(|_| "{}".into())).unwrap_or(json!({}));
+        if dir.join("expected.error.txt").exists() {
+            continue;
+        }
+        let out = tempfile::tempdir().unwrap();
+        let result = golden()
+            .args(["new"])
+            .arg(dir.join("template"))
+            .args(["--no-input", "--dry-run", "--output"])
+            .arg(out.path().join("o"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&result.stderr);
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        match result.status.code() {
+            Some(0) => {}
+            Some(1) if err.contains("missing") && err.contains("golden will not ask for them (--no-input was given)") => {
+                // Each listed value is one the case's values.json supplies.
+                for line in err.lines().filter(|l| l.starts_with("  - `")) {
+                    let key = line[5..].split('`').next().unwrap().split('.').next().unwrap();
+                    assert!(values.get(key).is_some(), "{name}: `{key}` is listed as missing but the case never gives it:\n{err}");
+                }
+                listed += 1;
+            }
+            Some(1) => assert!(err.contains("step `"), "{name}: exit 1 that is neither a values list nor a step failure:\n{err}"),
+            other => panic!("{name}: exit {other:?}\n{err}"),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 25 && listed >= 15, "only {checked} cases checked, {listed} with missing values");
 }

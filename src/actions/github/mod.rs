@@ -5,6 +5,7 @@
 //! One file per family: `repo.rs` (`publish:github`, `github:repo:create`, `github:repo:push`),
 //! `pull_request.rs`, `webhook.rs` (also `github:actions:dispatch`).
 
+mod api_push;
 mod pull_request;
 mod repo;
 mod webhook;
@@ -115,14 +116,23 @@ pub(crate) fn author(input: &Input<'_>) -> crate::git::Author {
     }
 }
 
-/// Stand-ins for the GitHub actions whose registration (with dry-run predictions) is not in
-/// `actions::all()` yet: Backstage's input schema where golden has it, real runs only. `all()`
-/// adds one only for an id nothing else registers.
+/// The GitHub actions `actions::publish` does not register (`github:webhook`,
+/// `github:actions:dispatch`), with Backstage's input schemas from `schemas.json`. `all()` adds
+/// one only for an id nothing else registers.
 pub fn fallback(registered: &[Box<dyn crate::runner::Action>]) -> Vec<Box<dyn crate::runner::Action>> {
     IDS.iter()
         .filter(|id| !registered.iter().any(|a| a.id() == **id))
         .map(|id| Box::new(Fallback(id)) as Box<dyn crate::runner::Action>)
         .collect()
+}
+
+/// `schemas.json`: id → `{input, output, supportsDryRun}`.
+fn schemas() -> &'static Map<String, Value> {
+    static ALL: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| match serde_json::from_str(include_str!("schemas.json")) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    })
 }
 
 struct Fallback(&'static str);
@@ -132,24 +142,56 @@ impl crate::runner::Action for Fallback {
         self.0
     }
     fn description(&self) -> &'static str {
-        "GitHub publishing (input schema not registered yet)"
+        match self.0 {
+            "github:webhook" => "Creates a webhook for a GitHub repository",
+            "github:actions:dispatch" => "Dispatches a GitHub Actions workflow for a branch or tag",
+            _ => "GitHub publishing",
+        }
     }
     fn input_schema(&self) -> Value {
-        let s = crate::actions::schemas::input(self.0);
-        if s.get("properties").is_some() {
-            s
-        } else {
-            serde_json::json!({"type": "object"})
+        match schemas().get(self.0).and_then(|s| s.get("input")) {
+            Some(s) => s.clone(),
+            None => {
+                let s = crate::actions::schemas::input(self.0);
+                if s.get("properties").is_some() { s } else { serde_json::json!({"type": "object"}) }
+            }
+        }
+    }
+    fn outputs(&self) -> &'static [&'static str] {
+        match self.0 {
+            "github:actions:dispatch" => &["workflowRunId", "workflowRunUrl", "workflowRunHtmlUrl"],
+            _ => &[],
         }
     }
     fn supports_dry_run(&self) -> bool {
-        false
+        schemas().get(self.0).and_then(|s| s.get("supportsDryRun")).and_then(Value::as_bool).unwrap_or(false)
     }
     fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
         if ctx.dry_run {
-            ctx.info(format!("dry run: `{}` is not run and has no predicted outputs in this build", self.0));
+            // Backstage's github:webhook returns before any call in a dry run; the others predict
+            // nothing.
+            ctx.info(format!("dry run: `{}` was not run", self.0));
             return Ok(Map::new());
         }
         run(self.0, ctx, input).unwrap_or_else(|| Err(ActionError::new(format!("`{}` is not a GitHub action", self.0))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_and_dispatch_have_backstages_closed_schemas() {
+        for (id, required) in [("github:webhook", vec!["repoUrl", "webhookUrl"]), ("github:actions:dispatch", vec!["repoUrl", "workflowId", "branchOrTagName"])] {
+            let s = crate::runner::Action::input_schema(&Fallback(id));
+            assert_eq!(s["additionalProperties"], Value::Bool(false), "{id}");
+            assert_eq!(s["required"], serde_json::json!(required), "{id}");
+        }
+        assert!(crate::runner::Action::supports_dry_run(&Fallback("github:webhook")));
+        assert!(!crate::runner::Action::supports_dry_run(&Fallback("github:actions:dispatch")));
+    }
+}
+
+#[cfg(test)]
+mod api_tests;

@@ -98,6 +98,13 @@ fn outputs(pairs: &[(&str, String)]) -> Outputs {
     pairs.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect()
 }
 
+/// The git failures after which Backstage pushes through the API instead (`ECONNRESET`,
+/// `ECONNREFUSED`).
+fn is_connection_error(e: &str) -> bool {
+    let e = e.to_ascii_lowercase();
+    e.contains("connection refused") || e.contains("connection reset")
+}
+
 fn push_error(url: &RepoUrl, e: &str) -> ActionError {
     ActionError::new(format!("cannot push to {}: {e}", url.full_name()))
 }
@@ -279,13 +286,20 @@ fn push_and_protect(
     branch: &str,
     message: &str,
 ) -> Result<String, ActionError> {
-    let hash = ctx.services.git().push_new(source, clone_url, branch, message, &author(i), Some(&gh.token)).map_err(|e| {
-        let mut err = push_error(url, &e);
-        if e.contains("refused the token") || e.contains("401") || e.contains("403") {
-            err = err.with_hint("the token was refused for git: it needs the `repo` scope (classic) or Contents write access (fine-grained)");
+    let hash = match ctx.services.git().push_new(source, clone_url, branch, message, &author(i), Some(&gh.token)) {
+        Ok(h) => h,
+        Err(e) if is_connection_error(&e) => {
+            warn(ctx, format!("Git push failed ({e}), retrying via GitHub API. This can happen when a network proxy blocks the binary payload in the git smart HTTP protocol."));
+            super::api_push::push(ctx, gh, url, source, branch, message)?
         }
-        err
-    })?;
+        Err(e) => {
+            let mut err = push_error(url, &e);
+            if e.contains("refused the token") || e.contains("401") || e.contains("403") {
+                err = err.with_hint("the token was refused for git: it needs the `repo` scope (classic) or Contents write access (fine-grained)");
+            }
+            return Err(err);
+        }
+    };
     ctx.info(format!("pushed {hash} to {clone_url} ({branch})"));
     ctx.services.note_published(Published {
         name: url.full_name(),

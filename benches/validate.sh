@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Benchmark: `golden validate` on 1,000 generated templates (release build).
+# Each template has two parameter pages, four steps (fetch:template with a five-file skeleton,
+# fetch:plain, debug:log, an each step) and output links, so every check runs.
+# Usage: benches/validate.sh [COUNT]   (default 1000). Prints the best of 5 wall-clock runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count="${1:-1000}"
+cargo build --release --quiet
+bin="$PWD/target/release/golden"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+proto="$work/proto"
+mkdir -p "$proto/skeleton/src" "$proto/skeleton/.github/workflows" "$proto/static"
+cat > "$proto/template.yaml" <<'YAML'
+apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: NAME
+  title: Benchmark service NAME
+  description: A generated template for the validate benchmark
+  tags: [benchmark, go]
+spec:
+  owner: group:default/platform
+  type: service
+  parameters:
+    - title: Service
+      required: [name, owner]
+      properties:
+        name:
+          title: Name
+          type: string
+          pattern: '^[a-z][a-z0-9-]{2,40}$'
+          ui:field: EntityNamePicker
+        owner:
+          title: Owner
+          type: string
+          ui:field: OwnerPicker
+          ui:options:
+            catalogFilter: { kind: Group }
+        tier:
+          type: string
+          enum: [gold, silver, bronze]
+          default: silver
+    - title: Repository
+      required: [repoUrl]
+      properties:
+        repoUrl:
+          type: string
+          ui:field: RepoUrlPicker
+          ui:options: { allowedHosts: [github.com] }
+        topics:
+          type: array
+          items: { type: string }
+          default: [service]
+  steps:
+    - id: fetch
+      name: Fetch skeleton
+      action: fetch:template
+      input:
+        url: ./skeleton
+        copyWithoutTemplating: [.github/workflows/*]
+        values:
+          name: ${{ parameters.name }}
+          owner: ${{ parameters.owner }}
+          tier: ${{ parameters.tier | default('silver') }}
+          repo: ${{ parameters.repoUrl | parseRepoUrl }}
+    - id: static
+      action: fetch:plain
+      input:
+        url: ./static
+        targetPath: static
+    - id: topics
+      action: debug:log
+      each: ${{ parameters.topics }}
+      input:
+        message: topic ${{ each.value | upper }} for ${{ parameters.name }}
+    - id: done
+      action: debug:log
+      if: ${{ parameters.tier == 'gold' }}
+      input:
+        message: "${{ parameters.name }} owned by ${{ parameters.owner | parseEntityRef | pick('name') }}"
+  output:
+    links:
+      - title: Repository
+        url: https://github.com/${{ parameters.repoUrl | projectSlug }}
+    text:
+      - title: Next steps
+        content: Run `make` in ${{ parameters.name }}
+YAML
+cat > "$proto/skeleton/README.md" <<'MD'
+# ${{ values.name }}
+
+Owned by ${{ values.owner }} (tier: ${{ values.tier | title }}).
+{% for t in ['build', 'test', 'lint'] %}
+- make ${{ t }}{% if loop.last %} (last){% endif %}
+{% endfor %}
+MD
+cat > "$proto/skeleton/catalog-info.yaml" <<'Y'
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ${{ values.name | dump }}
+  annotations:
+    github.com/project-slug: ${{ values.repo.owner }}/${{ values.repo.repo }}
+spec:
+  type: service
+  lifecycle: experimental
+  owner: ${{ values.owner }}
+Y
+printf 'package main\n\nfunc main() { println("${{ values.name | replace("-", "_") }}") }\n' > "$proto/skeleton/src/main.go"
+printf 'module github.com/acme/${{ values.name }}\n\ngo 1.22\n' > "$proto/skeleton/go.mod"
+printf 'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.sha }}\n' > "$proto/skeleton/.github/workflows/ci.yml"
+printf 'plain file\n' > "$proto/static/notes.txt"
+
+mkdir -p "$work/templates"
+for i in $(seq 1 "$count"); do
+  cp -r "$proto" "$work/templates/t$i"
+  sed -i "s/NAME/service-$i/g" "$work/templates/t$i/template.yaml"
+done
+
+"$bin" validate "$work/templates" --format json > "$work/report.json" || true
+python3 - "$work/report.json" "$count" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["files"] == int(sys.argv[2]), r["files"]
+print(f"validated {r['files']} templates: {r['errors']} errors, {r['warnings']} warnings")
+PY
+
+best=""
+for run in 1 2 3 4 5; do
+  start=$(date +%s.%N)
+  "$bin" validate "$work/templates" --format json > /dev/null || true
+  end=$(date +%s.%N)
+  t=$(echo "$end - $start" | bc)
+  echo "run $run: ${t}s"
+  if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
+done
+echo "best of 5: ${best}s for $count templates"
