@@ -288,10 +288,10 @@ mod tests {
     fn proxies_come_from_the_environment_unless_no_proxy_names_the_host() {
         let env = |pairs: &'static [(&'static str, &'static str)]| move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
         let vars = env(&[("https_proxy", "http://proxy:3128"), ("no_proxy", "localhost,.corp.example")]);
-        assert_eq!(env_proxy("https://github.com/a/b.git", &vars).as_deref(), Some("http://proxy:3128"));
-        assert_eq!(env_proxy("https://git.corp.example/a/b.git", &vars), None);
-        assert_eq!(env_proxy("http://github.com/a/b.git", &vars), None, "http_proxy is not set");
-        assert_eq!(env_proxy("file:///tmp/r.git", &vars), None);
+        assert_eq!(env_proxy("https://github.com/a/b.git", vars).as_deref(), Some("http://proxy:3128"));
+        assert_eq!(env_proxy("https://git.corp.example/a/b.git", vars), None);
+        assert_eq!(env_proxy("http://github.com/a/b.git", vars), None, "http_proxy is not set");
+        assert_eq!(env_proxy("file:///tmp/r.git", vars), None);
         assert_eq!(env_proxy("https://github.com/a", env(&[("ALL_PROXY", "socks5://p:1080")])).as_deref(), Some("socks5://p:1080"));
     }
 
