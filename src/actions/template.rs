@@ -38,9 +38,6 @@ impl Action for FetchTemplate {
         let src = source::resolve(ctx, url, Expect::Dir)?;
         let target = opt_str(input, "targetPath").unwrap_or("./");
         let out_dir = workspace::safe_join(ctx.workspace, target)?;
-        if out_dir.starts_with(&src) {
-            return Err(ActionError::new("targetPath must not be within template path"));
-        }
         let ws_real = std::fs::canonicalize(ctx.workspace)
             .map_err(|e| ActionError::new(format!("cannot resolve the workspace: {e}")))?;
         if input.contains_key("copyWithoutRender") {

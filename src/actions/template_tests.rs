@@ -224,3 +224,16 @@ fn two_entries_rendering_to_one_path() {
     // ...and with replace the last one does.
     assert_eq!(read(&f.ws, "a.txt"), "first");
 }
+
+#[test]
+fn a_workspace_inside_the_skeleton_is_not_copied_into_itself() {
+    let f = fixture();
+    let sk = f.template.join("skeleton");
+    put(&sk, "a.txt", b"a");
+    let ws = sk.join(".golden-workspace-x");
+    std::fs::create_dir_all(&ws).unwrap();
+    let (r, _) = run(&FetchTemplate, &ws, &f.template, json!({"url": "./skeleton"}));
+    r.unwrap();
+    assert_eq!(read(&ws, "a.txt"), "a");
+    assert!(!ws.join(".golden-workspace-x").exists());
+}

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use super::{entity, Catalog, Filter, Location, Registration, Unregistration};
-use crate::config::{BackstageCatalog, Secret};
+use crate::config::{BackstageCatalog, Config, Secret};
 use crate::error::{Error, Result};
 
 /// How many times a transient failure is tried in all.
@@ -24,6 +24,8 @@ pub struct Backstage {
     base_url: String,
     token: Option<Secret>,
     client: reqwest::blocking::Client,
+    /// golden's settings, for reading an imported file before handing it to Backstage.
+    config: Config,
 }
 
 /// A response: status and JSON body (`Null` when empty or not JSON).
@@ -44,7 +46,14 @@ impl Backstage {
             .clone()
             .filter(|t| !t.0.trim().is_empty())
             .or_else(|| std::env::var(crate::env_vars::BACKSTAGE_TOKEN).ok().filter(|t| !t.trim().is_empty()).map(|t| Secret(t.trim().to_string())));
-        Ok(Backstage { base_url, token, client: super::read::http_client()? })
+        Ok(Backstage { base_url, token, client: super::read::http_client()?, config: Config::default() })
+    }
+
+    /// Reads files golden itself must read (the Location file of `import`) with `config`'s
+    /// integrations.
+    pub fn with_config(mut self, config: Config) -> Backstage {
+        self.config = config;
+        self
     }
 
     fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Reply> {
@@ -150,6 +159,10 @@ fn plain(e: &reqwest::Error) -> String {
 impl Catalog for Backstage {
     fn describe(&self) -> String {
         format!("the Backstage catalog at {}", self.base_url)
+    }
+
+    fn reader_config(&self) -> Config {
+        self.config.clone()
     }
 
     fn register(&self, location: &str) -> Result<Registration> {

@@ -117,9 +117,14 @@ pub fn check_format(entity: &Value) -> Result<(), String> {
     let Some(obj) = entity.as_object() else {
         return Err("the document is not an object (an entity has apiVersion, kind, metadata and spec)".into());
     };
+    for key in ["apiVersion", "kind", "metadata"] {
+        if obj.get(key).is_none_or(Value::is_null) {
+            return Err(format!("<root> must have required property '{key}'"));
+        }
+    }
     for key in obj.keys() {
         if !matches!(key.as_str(), "apiVersion" | "kind" | "metadata" | "spec" | "relations" | "status") {
-            return Err(format!("Entity has an unknown root field `{key}`; only apiVersion, kind, metadata and spec are allowed"));
+            return Err(format!("Malformed envelope, <root> must NOT have additional properties (`{key}`; only apiVersion, kind, metadata and spec are allowed)"));
         }
     }
     let name_expect = "a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total";
@@ -354,8 +359,8 @@ mod tests {
         assert!(validate(&foreign).unwrap_err().starts_with("No processor recognized the entity widget:default/svc"));
         let mut extra = component("svc");
         extra["extra"] = json!(1);
-        assert!(validate(&extra).unwrap_err().contains("unknown root field `extra`"));
-        assert!(validate(&json!({"kind": "Component", "metadata": {"name": "x"}})).unwrap_err().contains("apiVersion must have a value"));
+        assert!(validate(&extra).unwrap_err().starts_with("Malformed envelope, <root> must NOT have additional properties (`extra`"));
+        assert_eq!(validate(&json!({"kind": "Component", "metadata": {"name": "x"}})).unwrap_err(), "<root> must have required property 'apiVersion'");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::process::{self, Processed};
 use super::{Catalog, Filter, Location, Registration, Unregistration};
+use crate::config::Config;
 use crate::error::{Error, Result};
 
 /// How long a writer waits for another process holding the database.
@@ -49,6 +50,8 @@ PRAGMA user_version = 1;
 pub struct Local {
     path: PathBuf,
     conn: std::cell::OnceCell<Connection>,
+    /// Integrations (GitHub hosts and tokens) for reading catalog files at URLs.
+    config: Config,
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
@@ -59,7 +62,13 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
 impl Local {
     /// The catalog `catalog.db` in `home` (golden's data directory).
     pub fn open(home: &Path) -> Result<Local> {
-        Ok(Local { path: home.join("catalog.db"), conn: std::cell::OnceCell::new() })
+        Ok(Local { path: home.join("catalog.db"), conn: std::cell::OnceCell::new(), config: Config::default() })
+    }
+
+    /// Reads catalog files at URLs with `config`'s integrations.
+    pub fn with_config(mut self, config: Config) -> Local {
+        self.config = config;
+        self
     }
 
     /// The database file.
@@ -210,9 +219,13 @@ impl Catalog for Local {
         format!("the local catalog (`{}`)", self.path.display())
     }
 
+    fn reader_config(&self) -> Config {
+        self.config.clone()
+    }
+
     fn register(&self, location: &str) -> Result<Registration> {
         let location = Location::parse(location)?;
-        let entities = process::process(&location)?;
+        let entities = process::process(&location, &self.config)?;
         let already_registered = self.store(&location, &entities)?;
         Ok(Registration { location, entities: entities.into_iter().map(|p| p.entity).collect(), already_registered })
     }

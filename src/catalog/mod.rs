@@ -171,11 +171,16 @@ pub trait Catalog {
     /// Removes the location that holds `entity_ref`, and every entity it holds.
     fn unregister(&self, entity_ref: &str) -> Result<Unregistration>;
 
+    /// The settings used to read catalog files at URLs (GitHub hosts and tokens).
+    fn reader_config(&self) -> Config {
+        Config::default()
+    }
+
     /// Registers a file holding `Location` entities whose `targets` point at more catalog files
     /// (to seed groups, users, systems): the file is registered and its targets followed.
     fn import(&self, file: &str) -> Result<Registration> {
         let location = Location::parse(file)?;
-        let text = location.read()?;
+        let text = location.read(&self.reader_config())?;
         let docs = crate::template::yaml::parse_documents(&text).map_err(|e| {
             Error::usage(format!("{location}:{}:{}: {}", e.pos.line, e.pos.column, e.message))
         })?;
@@ -192,8 +197,8 @@ pub trait Catalog {
 /// catalog in `home` (golden's data directory).
 pub fn open(config: &Config, home: &Path) -> Result<Box<dyn Catalog>> {
     match config.catalog.backstage.as_ref().filter(|b| !b.base_url.trim().is_empty()) {
-        Some(b) => Ok(Box::new(backstage::Backstage::new(b)?)),
-        None => Ok(Box::new(local::Local::open(home)?)),
+        Some(b) => Ok(Box::new(backstage::Backstage::new(b)?.with_config(config.clone()))),
+        None => Ok(Box::new(local::Local::open(home)?.with_config(config.clone()))),
     }
 }
 

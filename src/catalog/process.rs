@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::entity::{self, Relation};
 use super::read::Location;
+use crate::config::Config;
 use crate::error::{Error, Result};
 
 /// An entity ready to store, with the relations it emits.
@@ -24,7 +25,7 @@ pub struct Processed {
 const MAX_DEPTH: usize = 8;
 
 /// Reads `origin` and every location its `Location` entities point to.
-pub fn process(origin: &Location) -> Result<Vec<Processed>> {
+pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     let mut seen_locations = HashSet::new();
@@ -34,7 +35,7 @@ pub fn process(origin: &Location) -> Result<Vec<Processed>> {
         if !seen_locations.insert(location.to_string()) {
             continue;
         }
-        let text = match location.read() {
+        let text = match location.read(config) {
             Ok(t) => t,
             Err(e) if location == *origin => return Err(e),
             Err(e) => {

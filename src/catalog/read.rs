@@ -1,11 +1,13 @@
 //! Where a catalog file is and how to read it. A location is given as a local path, a `file://`
 //! URL, a local-forge contents URL (`file:///…/forge/HOST/OWNER/REPO.git/blob/BRANCH/PATH`, the
-//! shape of `repoContentsUrl` after a `--local` publish) or an `http(s)` URL. Each becomes a
-//! [`Location`] with Backstage's `type` (`file` for a path on disk, `url` otherwise) and target.
+//! shape of `repoContentsUrl` after a `--local` publish) or an `http(s)` URL (GitHub `blob`/`tree`
+//! URLs are read through the contents API with the host's token). Each becomes a [`Location`]
+//! with Backstage's `type` (`file` for a path on disk, `url` otherwise) and target.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 
 /// A registered location, as Backstage stores it (`<type>:<target>` in annotations).
@@ -68,8 +70,10 @@ impl Location {
         Ok(Location { kind: "url".into(), target: joined.to_string() })
     }
 
-    /// Reads the file's text.
-    pub fn read(&self) -> Result<String> {
+    /// Reads the file's text. A GitHub `blob`/`tree` URL (github.com or a host of
+    /// `integrations.github`) is read through the REST API's contents endpoint, with the host's
+    /// token when golden has one, as Backstage's GitHub reader does.
+    pub fn read(&self, config: &Config) -> Result<String> {
         let bytes = if self.kind == "file" {
             std::fs::read(&self.target).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
@@ -80,8 +84,10 @@ impl Location {
             })?
         } else if self.target.starts_with("file:") {
             read_forge(&self.target)?
+        } else if let Some(api) = github_contents(config, &self.target) {
+            read_github(config, &self.target, &api)?
         } else {
-            read_http(&self.target)?
+            read_http(&self.target, None)?
         };
         String::from_utf8(bytes).map_err(|_| Error::usage(format!("{self} is not UTF-8 text")))
     }
@@ -141,15 +147,53 @@ pub fn http_client() -> Result<reqwest::blocking::Client> {
         .map_err(|e| Error::internal(format!("cannot set up the HTTP client: {e}")))
 }
 
-/// GETs a URL, retrying transient failures (connection errors, 429, 5xx) a few times.
-fn read_http(target: &str) -> Result<Vec<u8>> {
+/// The contents-API URL for a GitHub file URL `https://HOST/OWNER/REPO/(blob|tree)/REF/PATH`
+/// on a GitHub integration host.
+fn github_contents(config: &Config, target: &str) -> Option<String> {
+    let u = url::Url::parse(target).ok()?;
+    let host = u.host_str()?;
+    if !host.eq_ignore_ascii_case("github.com") && config.github(host).is_none() {
+        return None;
+    }
+    let segments: Vec<&str> = u.path_segments()?.collect();
+    let [owner, repo, kind, git_ref, path @ ..] = segments.as_slice() else { return None };
+    if !matches!(*kind, "blob" | "tree") || path.is_empty() {
+        return None;
+    }
+    Some(format!("{}/repos/{owner}/{repo}/contents/{}?ref={git_ref}", config.github_api_base_url(host), path.join("/")))
+}
+
+/// Reads a GitHub file through the contents API (raw media type), with the host's token.
+fn read_github(config: &Config, target: &str, api: &str) -> Result<Vec<u8>> {
+    let host = url::Url::parse(target).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let token = config.github_token(&host);
+    read_http(api, Some(token.as_ref())).map_err(|e| {
+        let e = Error { message: e.message.replace(api, target), ..e };
+        if token.is_none() {
+            e.hint(format!("golden has no token for {host}: a private repository needs `integrations.github[].token` in the config file, GITHUB_TOKEN or `gh auth login`"))
+        } else {
+            e
+        }
+    })
+}
+
+/// GETs a URL, retrying transient failures (connection errors, 429, 5xx) a few times. `github`
+/// is set for GitHub's contents API (raw media type), with the token if there is one.
+fn read_http(target: &str, github: Option<Option<&crate::config::Secret>>) -> Result<Vec<u8>> {
     let client = http_client()?;
     let mut last = String::new();
     for attempt in 0..3 {
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(300 << attempt));
         }
-        match client.get(target).send() {
+        let mut req = client.get(target);
+        if let Some(token) = github {
+            req = req.header("Accept", "application/vnd.github.raw").header("X-GitHub-Api-Version", "2022-11-28");
+            if let Some(t) = token {
+                req = req.bearer_auth(&t.0);
+            }
+        }
+        match req.send() {
             Ok(resp) if resp.status().is_success() => {
                 return resp.bytes().map(|b| b.to_vec()).map_err(|e| Error::internal(format!("cannot read {target}: {e}")));
             }

@@ -101,6 +101,8 @@ impl<'a> Walker<'a> {
 
     /// Walks one object schema; properties appear as earlier answers select them.
     pub fn object(&mut self, schema: &Value, map: &mut Map<String, Value>, prefix: &str) -> Answer<()> {
+        let chosen = self.option(schema, map, prefix)?;
+        let schema = &chosen;
         let mut done: Vec<String> = Vec::new();
         loop {
             let resolved = schema::resolve(schema, map);
@@ -111,6 +113,38 @@ impl<'a> Walker<'a> {
             self.property(&name, &prop, required, map, prefix)?;
         }
         Ok(())
+    }
+
+    /// An object-level `oneOf`/`anyOf` of property sets (RJSF's option select): the branch the
+    /// given values already match, else the user's choice (the first without input); the chosen
+    /// branch is merged in as an `allOf` member.
+    fn option(&mut self, schema: &Value, map: &Map<String, Value>, prefix: &str) -> Answer<Value> {
+        let key = if schema.get("oneOf").is_some() { "oneOf" } else { "anyOf" };
+        let Some(branches) = schema.get(key).and_then(Value::as_array).filter(|b| b.iter().any(|x| x.get("properties").is_some())) else {
+            return Ok(schema.clone());
+        };
+        let doc = Value::Object(map.clone());
+        let given = |b: &Value| b.get("properties").and_then(Value::as_object).is_some_and(|p| p.keys().any(|k| map.contains_key(k)));
+        let index = match branches.iter().position(|b| given(b) && schema::holds(b, &doc)) {
+            Some(i) => i,
+            None if !self.interactive => 0,
+            None => {
+                self.before_question(prefix, None);
+                let items: Vec<String> = branches.iter().enumerate().map(|(i, b)| b.get("title").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("Option {}", i + 1))).collect();
+                let mut label = self.labels.clone();
+                label.push("Choose one".to_string());
+                let prompt = Prompt { label: label.join(" › "), help: schema.get("description").and_then(Value::as_str).map(str::to_string), required: true, ..Prompt::default() };
+                self.p.select(&prompt, &items, 0)?
+            }
+        };
+        let mut merged = schema.clone();
+        if let Some(o) = merged.as_object_mut() {
+            o.remove(key);
+            let mut all = o.get("allOf").and_then(Value::as_array).cloned().unwrap_or_default();
+            all.push(branches[index].clone());
+            o.insert("allOf".into(), Value::Array(all));
+        }
+        Ok(merged)
     }
 
     fn property(&mut self, name: &str, prop: &Value, required: bool, map: &mut Map<String, Value>, prefix: &str) -> Answer<()> {
@@ -282,6 +316,21 @@ impl<'a> Walker<'a> {
             }
             "array" => self.array(name, prop, required, current, path),
             "null" => Ok(Some(Value::Null)),
+            _ if prop.get("format").and_then(Value::as_str) == Some("data-url") => {
+                let mut prompt = self.prompt(name, prop, required, None);
+                prompt.help = Some(prompt.help.map(|h| format!("{h} (the path of a file)")).unwrap_or_else(|| "the path of a file".into()));
+                let check = move |s: &str| -> Result<(), String> {
+                    if s.trim().is_empty() {
+                        return if required { Err("a file is required".into()) } else { Ok(()) };
+                    }
+                    fields::data_url(std::path::Path::new(s.trim())).map(|_| ())
+                };
+                let raw = self.p.text(&prompt, &check)?;
+                if raw.trim().is_empty() {
+                    return Ok(None);
+                }
+                fields::data_url(std::path::Path::new(raw.trim())).map(|d| Some(Value::String(d))).map_err(Stop::Failed)
+            }
             _ => {
                 let default = current.map(label_of);
                 let prompt = self.prompt(name, prop, required, default);

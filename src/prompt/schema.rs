@@ -165,9 +165,10 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
         ..Resolved::default()
     };
     let doc = Value::Object(answers.clone());
-    let mut queue = vec![schema.clone()];
+    // First in, first out: parts merge in document order (allOf members, then branches).
+    let mut queue = std::collections::VecDeque::from([schema.clone()]);
     let mut guard = 0;
-    while let Some(s) = queue.pop() {
+    while let Some(s) = queue.pop_front() {
         guard += 1;
         if guard > 64 {
             break;
@@ -192,7 +193,7 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
                             o.remove("oneOf");
                             o.remove("anyOf");
                         }
-                        queue.push(plain);
+                        queue.push_back(plain);
                         let branches = dep.get("oneOf").or_else(|| dep.get("anyOf")).and_then(Value::as_array);
                         for branch in branches.into_iter().flatten() {
                             let Some(cond) = branch.pointer(&format!("/properties/{}", key.replace('~', "~0").replace('/', "~1"))) else { continue };
@@ -202,7 +203,7 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
                                 if let Some(p) = b.get_mut("properties").and_then(Value::as_object_mut) {
                                     p.shift_remove(key);
                                 }
-                                queue.push(b);
+                                queue.push_back(b);
                                 break;
                             }
                         }
@@ -214,12 +215,12 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
         if let Some(cond) = s.get("if") {
             let branch = if holds(cond, &doc) { s.get("then") } else { s.get("else") };
             if let Some(b) = branch {
-                queue.push(b.clone());
+                queue.push_back(b.clone());
             }
         }
         if let Some(all) = s.get("allOf").and_then(Value::as_array) {
             for part in all {
-                queue.push(part.clone());
+                queue.push_back(part.clone());
             }
         }
     }
@@ -277,6 +278,12 @@ mod tests {
         assert_eq!(k8s.required, vec!["namespace"]);
         let vm = resolve(&page, json!({"target": "vm"}).as_object().unwrap());
         assert_eq!(vm.ordered(), vec!["target", "size"]);
+    }
+
+    #[test]
+    fn all_of_members_merge_in_order() {
+        let page = json!({"properties": {"a": {}}, "allOf": [{"properties": {"b": {}}}, {"properties": {"c": {}}}]});
+        assert_eq!(resolve(&page, &Map::new()).ordered(), vec!["a", "b", "c"]);
     }
 
     #[test]

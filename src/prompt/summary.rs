@@ -14,14 +14,28 @@ use crate::template::Template;
 pub fn lines(template: &Template, params: &Map<String, Value>, masked: &[String]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
+    let mut names: Vec<(String, Value)> = Vec::new();
     for page in &template.pages {
         let resolved = schema::resolve(page, params);
         for name in resolved.ordered() {
+            let prop = resolved.properties.get(&name).cloned().unwrap_or(Value::Null);
+            names.push((name, prop));
+        }
+    }
+    // Values whose property the resolution above does not reach (an object-level `oneOf`
+    // branch chosen by the user, keys not described by any page) come last.
+    for k in params.keys() {
+        if !names.iter().any(|(n, _)| n == k) {
+            let prop = template.pages.iter().find_map(|p| find_property(p, k)).unwrap_or(Value::Null);
+            names.push((k.clone(), prop));
+        }
+    }
+    {
+        for (name, prop) in names {
             let Some(v) = params.get(&name) else { continue };
             if seen.contains(&name.as_str()) {
                 continue;
             }
-            let prop = resolved.properties.get(&name).cloned().unwrap_or(Value::Null);
             let ui = Ui::of(&prop);
             if ui.review_hidden {
                 continue;
@@ -65,4 +79,22 @@ pub fn save(path: &Path, params: &Map<String, Value>, secret_fields: &[String], 
     std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::io("cannot write", path, e))?;
     tmp.persist(path).map_err(|e| Error::io("cannot write", path, e.error))?;
     Ok(())
+}
+
+/// The schema of property `name` anywhere in `schema` (branches and conditionals included).
+fn find_property(schema: &Value, name: &str) -> Option<Value> {
+    if let Some(p) = schema.get("properties").and_then(|p| p.get(name)) {
+        return Some(p.clone());
+    }
+    let mut parts: Vec<&Value> = Vec::new();
+    for k in ["oneOf", "anyOf", "allOf"] {
+        parts.extend(schema.get(k).and_then(Value::as_array).into_iter().flatten());
+    }
+    for k in ["then", "else"] {
+        parts.extend(schema.get(k));
+    }
+    if let Some(d) = schema.get("dependencies").and_then(Value::as_object) {
+        parts.extend(d.values());
+    }
+    parts.into_iter().find_map(|p| find_property(p, name))
 }

@@ -187,3 +187,25 @@ fn enum_disabled_options_are_not_offered_and_empty_value_applies() {
     let (v, _) = run(&t, vec![A::S(1), A::T("")], None, vec![]);
     assert_eq!(Value::Object(v.parameters), json!({"size": "l", "note": ""}), "the second offered option is Large");
 }
+
+#[test]
+fn object_level_one_of_is_a_choice_of_property_sets() {
+    let t = template(json!([{"title": "Storage", "properties": {"name": {"type": "string", "title": "Name"}},
+        "oneOf": [
+            {"title": "Bucket", "required": ["bucket"], "properties": {"bucket": {"type": "string", "title": "Bucket name"}}},
+            {"title": "Disk", "required": ["sizeGb"], "properties": {"sizeGb": {"type": "integer", "title": "Size (GB)"}}}
+        ]}]));
+    let (v, s) = run(&t, vec![A::S(1), A::T("n"), A::T("20")], None, vec![]);
+    assert_eq!(Value::Object(v.parameters), json!({"name": "n", "sizeGb": 20}));
+    assert_eq!(s.asked, vec!["Choose one", "Name", "Size (GB)"]);
+}
+
+#[test]
+fn the_summary_lists_branch_values_and_masks_secrets() {
+    let t = template(json!([{"properties": {"name": {"type": "string", "title": "Name"}, "token": {"type": "string", "title": "Token", "ui:field": "Secret"},
+        "internal": {"type": "string", "ui:backstage": {"review": {"show": false}}}},
+        "oneOf": [{"properties": {"sizeGb": {"type": "integer", "title": "Size (GB)"}}}]}]));
+    let params = json!({"name": "n", "token": "****", "internal": "x", "sizeGb": 20}).as_object().cloned().unwrap();
+    let lines = super::summary::lines(&t, &params, &["token".to_string()]);
+    assert_eq!(lines, vec![("Name".to_string(), "n".to_string()), ("Token".into(), "******".into()), ("Size (GB)".into(), "20".into())]);
+}

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -161,7 +162,7 @@ fn local_rejects_invalid_entities_with_every_reason() {
     let err = stderr(&a);
     for needle in [
         "bad.yaml:1: \"metadata.name\" is not valid; expected a string that is sequences of [a-zA-Z0-9] separated by any of [-_.]",
-        "bad.yaml:7: apiVersion must have a value",
+        "bad.yaml:7: <root> must have required property 'apiVersion'",
         "bad.yaml:10: component:default/nolife is not a valid Component: /spec \"lifecycle\" is a required property",
         "No processor recognized the entity widget:default/w as valid",
     ] {
@@ -192,6 +193,28 @@ fn local_registers_http_urls() {
     assert_eq!(h.list()[0]["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{url}"));
     let err = stderr(&h.golden().args(["catalog", "register", &format!("http://127.0.0.1:{port}/nope.yaml")]).assert().failure());
     assert!(err.contains("nope.yaml does not exist (HTTP 404)"), "{err}");
+}
+
+#[test]
+fn local_reads_github_urls_through_the_contents_api() {
+    // A GitHub Enterprise host of the config, its API on 127.0.0.1: golden turns the blob URL
+    // into `GET /repos/OWNER/REPO/contents/PATH?ref=REF` with the raw media type and the token.
+    let h = Home::new();
+    let api = h.path().join("api");
+    std::fs::create_dir_all(api.join("api/v3/repos/acme/svc/contents/deploy")).unwrap();
+    std::fs::write(api.join("api/v3/repos/acme/svc/contents/deploy/catalog-info.yaml"), component("svc", "team-a")).unwrap();
+    let (port, requests) = serve_recording(api);
+    h.write("config.yaml", &format!("integrations:\n  github:\n    - host: ghe.test\n      apiBaseUrl: http://127.0.0.1:{port}/api/v3\n      token: ghe-secret-123\n"));
+    let url = "https://ghe.test/acme/svc/blob/main/deploy/catalog-info.yaml";
+    let a = h.golden().args(["catalog", "register", url]).assert().success();
+    assert_eq!(stdout(&a), "component:default/svc\n");
+    assert!(!stderr(&a).contains("ghe-secret-123"));
+    let head = requests.lock().unwrap()[0].to_lowercase();
+    assert!(head.starts_with("get /api/v3/repos/acme/svc/contents/deploy/catalog-info.yaml?ref=main "), "{head}");
+    assert!(head.contains("authorization: bearer ghe-secret-123") && head.contains("accept: application/vnd.github.raw"), "{head}");
+    assert_eq!(h.list()[0]["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{url}"));
+    let err = stderr(&h.golden().args(["catalog", "register", "https://ghe.test/acme/svc/blob/main/nope.yaml"]).assert().failure());
+    assert!(err.contains("https://ghe.test/acme/svc/blob/main/nope.yaml does not exist (HTTP 404)"), "{err}");
 }
 
 #[test]
@@ -424,23 +447,29 @@ fn start_backend(log: &Path) -> Backend {
     }
 }
 
-/// Serves `dir` over HTTP on 127.0.0.1 (GET only) from a background thread.
-fn serve(dir: PathBuf) -> u16 {
+/// Serves `dir` over HTTP on 127.0.0.1 (GET only, the query ignored) from a background thread;
+/// every request's head (request line and headers) is kept in `requests`.
+fn serve_recording(dir: PathBuf) -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
+            let mut head = String::new();
             loop {
                 let mut h = String::new();
                 if reader.read_line(&mut h).unwrap_or(0) <= 2 {
                     break;
                 }
+                head.push_str(&h);
             }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
+            let line = head.lines().next().unwrap_or_default().to_string();
+            seen.lock().unwrap().push(head);
+            let target = line.split_whitespace().nth(1).unwrap_or("/");
+            let path = target.split('?').next().unwrap_or("/").trim_start_matches('/').to_string();
             let file = dir.join(&path);
             let reply = match std::fs::read(&file) {
                 Ok(body) if !path.contains("..") => {
@@ -453,7 +482,12 @@ fn serve(dir: PathBuf) -> u16 {
             let _ = stream.write_all(&reply);
         }
     });
-    port
+    (port, requests)
+}
+
+/// [`serve_recording`] without the record.
+fn serve(dir: PathBuf) -> u16 {
+    serve_recording(dir).0
 }
 
 /// GET on the backend with the token: (status, JSON body).

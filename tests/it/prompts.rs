@@ -568,3 +568,60 @@ fn owner_picker_fed_by_the_local_catalog() {
     let (_, screen, json) = p.finish();
     assert_eq!(params(&json)["owner"], "group:default/team-b", "{screen}");
 }
+
+/// Ctrl-C with a built-in template: its extracted copy is removed too.
+#[test]
+fn ctrl_c_removes_the_extracted_builtin_template() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_s = tmp.path().display().to_string();
+    let mut p = Pty::start(&["new", "go-microservice", "--dry-run", "--output", "out"], &[("TMPDIR", &tmp_s)]);
+    p.answer("Name", "demo\r");
+    p.expect("Owner");
+    let during: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(during.iter().any(|n| n.starts_with("golden-template-")), "the built-in is extracted while asking: {during:?}");
+    p.send("\x03");
+    let (code, screen, _) = p.finish();
+    assert_eq!(code, 130, "{screen}");
+    let after: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(after.is_empty(), "left behind: {after:?}");
+}
+
+/// Every conformance case's parameters through the non-interactive walk with no values: golden
+/// either runs (nothing required) or lists what is missing; never a crash, never a question.
+#[test]
+fn every_conformance_case_without_values_lists_what_is_missing() {
+    let cases = root().join("tests/conformance/cases");
+    let (mut checked, mut listed) = (0, 0);
+    for entry in std::fs::read_dir(&cases).unwrap() {
+        let dir = entry.unwrap().path();
+        let values: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("values.json")).unwrap_or_else(|_| "{}".into())).unwrap_or(json!({}));
+        if dir.join("expected.error.txt").exists() {
+            continue;
+        }
+        let out = tempfile::tempdir().unwrap();
+        let result = golden()
+            .args(["new"])
+            .arg(dir.join("template"))
+            .args(["--no-input", "--dry-run", "--output"])
+            .arg(out.path().join("o"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&result.stderr);
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        match result.status.code() {
+            Some(0) => {}
+            Some(1) if err.contains("missing") && err.contains("golden will not ask for them (--no-input was given)") => {
+                // Each listed value is one the case's values.json supplies.
+                for line in err.lines().filter(|l| l.starts_with("  - `")) {
+                    let key = line[5..].split('`').next().unwrap().split('.').next().unwrap();
+                    assert!(values.get(key).is_some(), "{name}: `{key}` is listed as missing but the case never gives it:\n{err}");
+                }
+                listed += 1;
+            }
+            Some(1) => assert!(err.contains("step `"), "{name}: exit 1 that is neither a values list nor a step failure:\n{err}"),
+            other => panic!("{name}: exit {other:?}\n{err}"),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 25 && listed >= 15, "only {checked} cases checked, {listed} with missing values");
+}
