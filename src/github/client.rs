@@ -1,6 +1,8 @@
-//! The real GitHub REST client: octocrab inside a private current-thread tokio runtime (octocrab
-//! panics outside one), with timeouts, and retries with backoff for 5xx answers, timeouts and
-//! rate limits, bounded in total time. octocrab's own retry layer is off: this one decides.
+//! The real GitHub REST client: octocrab over reqwest (rustls with ring, the platform's
+//! certificate verifier, `https_proxy`/`no_proxy`) inside a private current-thread tokio runtime
+//! (octocrab panics outside one), with timeouts, and retries with backoff for 5xx answers,
+//! transport failures and rate limits, bounded in total time. octocrab's own retry layer is off:
+//! this one decides.
 
 use std::time::{Duration, Instant};
 
