@@ -136,6 +136,10 @@ impl Env {
             .env("PATH", self.path().join("empty-path"))
             .env("HOME", self.path().join("user-home"))
             .env_remove("XDG_CONFIG_HOME");
+        // Workspaces kept after a failure land in this test's directory, not in /tmp.
+        let tmp = self.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        cmd.env("TMPDIR", tmp);
         for var in ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
             cmd.env_remove(var);
         }
