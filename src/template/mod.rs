@@ -113,9 +113,15 @@ impl Template {
     pub fn from_source(file: &Path, dir: &Path, text: String) -> Result<Template> {
         let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
         let docs = yaml::parse_documents(&text).map_err(|e| {
-            Error::template(format!("invalid YAML: {}", e.message))
-                .at(format!("{}:{}:{}", file.display(), e.pos.line, e.pos.column))
-                .hint("quote values that contain `: ` or start with `{`, e.g. `key: '${{ a }}: ${{ b }}'`")
+            let err = Error::template(format!("invalid YAML: {}", e.message))
+                .at(format!("{}:{}:{}", file.display(), e.pos.line, e.pos.column));
+            // An unquoted `: ` or a leading `{` in an expression is the usual cause in templates.
+            let line = text.lines().nth(e.pos.line.saturating_sub(1)).unwrap_or_default();
+            if line.contains("${{") {
+                err.hint("quote values that contain `: ` or start with `{`, e.g. `key: '${{ a }}: ${{ b }}'`")
+            } else {
+                err
+            }
         })?;
         let doc = docs
             .into_iter()
