@@ -279,3 +279,25 @@ fn secrets_in_the_if_of_a_plain_step_are_reported() {
     assert_eq!(d[0]["code"], "expr-unknown-variable");
     assert_eq!(d[0]["line"], 9);
 }
+
+/// A template that creates templates has `kind: Template` files in its skeleton; searching a
+/// folder does not report them as templates of the repository (naming one explicitly does).
+#[test]
+fn templates_inside_a_skeleton_are_data_not_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("template-of-templates");
+    std::fs::create_dir_all(t.join("skeleton")).unwrap();
+    let clean = std::fs::read_to_string(fixtures().join("clean/template.yaml")).unwrap();
+    std::fs::write(t.join("template.yaml"), &clean).unwrap();
+    std::fs::write(t.join("skeleton/README.md"), "# ${{ values.name }}\n").unwrap();
+    std::fs::write(
+        t.join("skeleton/template.yaml"),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: ${{ values.name }}\nspec:\n  type: service\n  steps: []\n",
+    )
+    .unwrap();
+    let (status, report) = json_report(dir.path(), &["."]);
+    assert_eq!(report["files"], 1, "{report:#}");
+    assert_eq!(status, 0, "{report:#}");
+    let (_, report) = json_report(dir.path(), &["template-of-templates/skeleton/template.yaml"]);
+    assert_eq!(report["files"], 1, "{report:#}");
+}
