@@ -101,6 +101,8 @@ fn json_format_lists_every_finding_with_its_place() {
     assert_eq!(d["file"], "step-unknown-action/template.yaml");
     assert_eq!(d["line"], 25);
     assert_eq!(d["column"], 15);
+    assert_eq!(d["endLine"], 25);
+    assert_eq!(d["endColumn"], 25, "`debug:logg` is 10 characters");
     assert_eq!(d["message"], "unknown action `debug:logg`");
     assert!(d["hint"].as_str().unwrap().contains("did you mean `debug:log`?"), "{d}");
 }
@@ -111,8 +113,8 @@ fn github_format_prints_workflow_annotations() {
     assert_eq!(status, 1);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert_eq!(lines[0], "::warning file=param-ui-field/template.yaml,line=16,col=21,title=golden param-ui-field::unknown ui:field `RepoUrlPickr`%0Ahelp: did you mean `RepoUrlPicker`?");
-    assert!(lines[1].starts_with("::error file=step-unknown-action/template.yaml,line=25,col=15,title=golden step-unknown-action::unknown action `debug:logg`%0Ahelp: did you mean `debug:log`?"), "{}", lines[1]);
+    assert_eq!(lines[0], "::warning file=param-ui-field/template.yaml,line=16,col=21,endColumn=33,title=golden param-ui-field::unknown ui:field `RepoUrlPickr`%0Ahelp: did you mean `RepoUrlPicker`?");
+    assert!(lines[1].starts_with("::error file=step-unknown-action/template.yaml,line=25,col=15,endColumn=25,title=golden step-unknown-action::unknown action `debug:logg`%0Ahelp: did you mean `debug:log`?"), "{}", lines[1]);
 }
 
 #[test]
@@ -136,6 +138,7 @@ fn sarif_format_is_sarif_2_1_0_with_rules_and_regions() {
     assert_eq!(loc["artifactLocation"]["uri"], "skeleton-gha-function/skeleton/.github/workflows/ci.yml");
     assert_eq!(loc["region"]["startLine"], 9);
     assert_eq!(loc["region"]["startColumn"], 20);
+    assert_eq!(loc["region"]["endColumn"], 29, "`hashFiles` is 9 characters");
 }
 
 fn cases() -> Vec<PathBuf> {
