@@ -199,3 +199,83 @@ fn schema_command_prints_a_self_contained_template_schema() {
     let template = golden::template::yaml::parse_value(&std::fs::read_to_string(fixtures().join("clean/template.yaml")).unwrap()).unwrap();
     assert!(validator.is_valid(&template));
 }
+
+/// Valid nunjucks that Backstage runs without complaint gives no finding at all: loops and
+/// locals, macros, globals, status functions, object-literal keys, regex literals, `===`,
+/// bare page `when`, `each`, bracketed step ids with dashes, copyWithoutTemplating of workflows.
+#[test]
+fn valid_nunjucks_gives_no_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t");
+    std::fs::create_dir_all(t.join("skeleton/.github/workflows")).unwrap();
+    std::fs::write(
+        t.join("template.yaml"),
+        r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: valid
+spec:
+  type: service
+  parameters:
+    - title: One
+      properties:
+        name: { type: string, pattern: '^[a-z](?:[a-z0-9-]*[a-z0-9])?$' }
+        kind: { type: string, enum: [web, worker], default: web }
+        owner: { type: string }
+        topics: { type: array, items: { type: string } }
+    - title: Two
+      when: parameters.kind === 'web'
+      properties:
+        port: { type: integer, default: 8080 }
+  steps:
+    - id: fetch-base
+      action: fetch:template
+      input:
+        url: ./skeleton
+        copyWithoutTemplating: [.github/workflows/*]
+        values:
+          name: ${{ parameters.name | replace(r/[^a-z]/g, '') }}
+          owner: "${{ parameters.owner | parseEntityRef({ defaultKind: 'group', defaultNamespace: 'default' }) | pick('name') }}"
+          port: ${{ parameters.port if parameters.kind === 'web' else none }}
+    - id: topics
+      action: debug:log
+      each: ${{ parameters.topics }}
+      if: ${{ each.value != 'skip' }}
+      input:
+        message: '${{ each.key }}: ${{ each.value | upper }} after ${{ steps["fetch-base"].output | dump }}'
+    - id: always
+      action: debug:log
+      if: ${{ always() or failure() }}
+      input:
+        message: |
+          {% set names = [] %}{% for t in parameters.topics %}{% if loop.first %}${{ t }}{% endif %}{% endfor %}
+          {% macro shout(x) %}${{ x | upper }}{% endmacro %}${{ shout(parameters.name) }} ${{ range(3) | join(',') }}
+  output:
+    links:
+      - title: Repo
+        url: https://example.com/${{ parameters.name }}
+"#,
+    )
+    .unwrap();
+    std::fs::write(t.join("skeleton/README.md"), "# ${{ values.name }}\n{% for i in range(2) %}${{ loop.index }}{% endfor %}\n{% raw %}${{ not.rendered }}{% endraw %}\n${{ values.port }} ${{ values.owner }}\n").unwrap();
+    std::fs::write(t.join("skeleton/.github/workflows/ci.yml"), "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.sha }} ${{ hashFiles('x') }}\n").unwrap();
+    let (status, report) = json_report(dir.path(), &["t"]);
+    assert_eq!(report["diagnostics"], serde_json::json!([]), "{report:#}");
+    assert_eq!(status, 0);
+}
+
+#[test]
+fn secrets_in_the_if_of_a_plain_step_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: s\nspec:\n  type: service\n  steps:\n    - action: debug:log\n      if: ${{ secrets.token }}\n      input:\n        message: ${{ secrets.token }}\n",
+    )
+    .unwrap();
+    let (status, report) = json_report(dir.path(), &["template.yaml"]);
+    assert_eq!(status, 0, "a warning");
+    let d = report["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "{report:#}");
+    assert_eq!(d[0]["code"], "expr-unknown-variable");
+    assert_eq!(d[0]["line"], 9);
+}
