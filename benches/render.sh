@@ -97,7 +97,14 @@ for n in "${NS[@]}"; do
   if command -v hyperfine >/dev/null; then
     hyperfine -N --warmup 1 --runs "$r" --style basic --export-json "$RES/times_$n.json" \
       --prepare "rm -rf $W/cp" -n cp "cp -r $WORK/skeletons/$n/plain $W/cp" \
-      --prepare "rm -rf $W/golden" -n golden "$(golden_cmd "$n" "$W/golden")"
+      --prepare "rm -rf $W/golden" -n golden "$(golden_cmd "$n" "$W/golden")" || {
+      # hyperfine hides the commands' output: run both once more where the error can be seen
+      echo "error: a timed command failed (N=$n); running both once with their output:" >&2
+      rm -rf "$W/cp" "$W/golden"
+      cp -r "$WORK/skeletons/$n/plain" "$W/cp" || true
+      $(golden_cmd "$n" "$W/golden") || true
+      exit 1
+    }
   else
     # hyperfine's JSON shape, from an alternating loop (cp, golden, cp, golden, ...)
     python3 - "$r" "$RES/times_$n.json" "cp -r $WORK/skeletons/$n/plain $W/cp" "$(golden_cmd "$n" "$W/golden")" "$W" <<'PY'

@@ -322,8 +322,12 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
     let mut pending = String::new();
     let mut pending_offset = 0usize;
     let mut line_has_content = false;
-    // Updates line_has_content over `text`.
-    fn advance(text: &str, lhc: &mut bool) {
+    // Updates line_has_content over `text` (only `lstripBlocks` reads it).
+    let track = opts.lstrip_blocks;
+    let advance = |text: &str, lhc: &mut bool| {
+        if !track {
+            return;
+        }
         for c in text.chars() {
             if c == '\n' {
                 *lhc = false;
@@ -331,7 +335,7 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
                 *lhc = true;
             }
         }
-    }
+    };
     macro_rules! append_text {
         ($text:expr) => {{
             let t: &str = $text;
