@@ -180,15 +180,28 @@ const LOAD_TIME_ERRORS: &[(&str, &str, &str, usize)] = &[
     ("error-v4-only-js-method-in-skeleton", "skeleton-unknown-method", "template/skeleton/Program.cs", 1),
 ];
 
+/// Backstage's own position of the error, from `expected.error.txt` (`at line N, column M`).
+fn backstage_position(case: &Path) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(case.join("expected.error.txt")).ok()?;
+    let re = regex::Regex::new(r"line (\d+), column (\d+)").unwrap();
+    let c = re.captures(&text)?;
+    Some((c[1].parse().ok()?, c[2].parse().ok()?))
+}
+
 #[test]
 fn conformance_templates_backstage_rejects_get_an_error_at_the_right_place() {
     for (name, code, file, line) in LOAD_TIME_ERRORS {
-        let (status, report) = json_report(&root().join("tests/conformance/cases").join(name), &["template"]);
+        let case = root().join("tests/conformance/cases").join(name);
+        let (status, report) = json_report(&case, &["template"]);
         assert_eq!(status, 1, "{name}: {report}");
-        let hit = report["diagnostics"].as_array().unwrap().iter().any(|d| {
+        let hit = report["diagnostics"].as_array().unwrap().iter().find(|d| {
             d["severity"] == "error" && d["code"] == *code && d["file"] == *file && d["line"] == *line
         });
-        assert!(hit, "{name}: expected `{code}` at {file}:{line}, got {report:#}");
+        let Some(hit) = hit else { panic!("{name}: expected `{code}` at {file}:{line}, got {report:#}") };
+        // where Backstage's message has a line and column, golden points at the same place
+        if let Some((l, c)) = backstage_position(&case) {
+            assert_eq!((hit["line"].as_u64().unwrap(), hit["column"].as_u64().unwrap()), (l, c), "{name}: {hit}");
+        }
     }
 }
 
