@@ -31,7 +31,7 @@ pub struct Use {
 
 /// Everything a string uses. Names bound inside the string (`set`, `for`, macro arguments) are
 /// not reported as variables.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Analysis {
     pub uses: Vec<Use>,
 }

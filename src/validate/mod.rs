@@ -63,6 +63,8 @@ pub(crate) struct Checker {
     pub cookiecutter: Engine,
     /// `(engine, kind, name)` → exists, so each name is asked of the engine once.
     known: Mutex<HashMap<(u8, u8, String), bool>>,
+    /// Analyses by `(engine, text)`: templates of one repository share most of their strings.
+    analyses: Mutex<HashMap<(u8, String), Arc<Result<expr::Analysis, expr::SyntaxError>>>>,
     /// Compiled input schemas of the actions.
     pub input_validators: BTreeMap<&'static str, Option<jsonschema::Validator>>,
 }
@@ -89,6 +91,7 @@ impl Checker {
             skeleton: Engine::skeleton(SkeletonOptions::default()),
             cookiecutter: Engine::skeleton(SkeletonOptions { cookiecutter: true, ..Default::default() }),
             known: Mutex::new(HashMap::new()),
+            analyses: Mutex::new(HashMap::new()),
             input_validators,
         }
     }
@@ -99,6 +102,19 @@ impl Checker {
             Flavor::Skeleton => &self.skeleton,
             Flavor::Cookiecutter => &self.cookiecutter,
         }
+    }
+
+    /// What a templated text uses (or why it does not parse), read with the engine of `flavor`.
+    pub fn analyze(&self, flavor: Flavor, source: &str) -> Arc<Result<expr::Analysis, expr::SyntaxError>> {
+        let key = (flavor as u8, source.to_string());
+        if let Some(a) = self.analyses.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return a;
+        }
+        let a = Arc::new(expr::analyze(self.engine(flavor), source, flavor == Flavor::Cookiecutter));
+        if let Ok(mut m) = self.analyses.lock() {
+            m.insert(key, a.clone());
+        }
+        a
     }
 
     /// Whether the engine of `flavor` has a filter (`kind` 0), test (1) or global (2) `name`.

@@ -144,7 +144,7 @@ fn file_name(checker: &Checker, doc: &Doc<'_>, flavor: Flavor, rel: &str, file: 
     if !expr::is_templated(rel, flavor == Flavor::Cookiecutter) {
         return;
     }
-    if let Err(e) = expr::analyze(checker.engine(flavor), rel, flavor == Flavor::Cookiecutter) {
+    if let Err(e) = &*checker.analyze(flavor, rel) {
         sink.push(
             Diagnostic::new("skeleton-syntax", file, format!("the file name `{rel}` does not parse: {}", e.message))
                 .hint("file and directory names are rendered too; fix the expression in the name"),
@@ -176,7 +176,8 @@ fn contents(checker: &Checker, doc: &Doc<'_>, step: &PlanStep, flavor: Flavor, r
     }
     let lines = Lines::new(&text);
     let mut diags = Vec::new();
-    match expr::analyze(checker.engine(flavor), &text, flavor == Flavor::Cookiecutter) {
+    let analyzed = checker.analyze(flavor, &text);
+    match &*analyzed {
         Err(e) => {
             let span = match (&e.range, e.line) {
                 (Some(r), _) => Some(lines.span(r.start, r.end.max(r.start + 1))),
@@ -202,7 +203,7 @@ fn contents(checker: &Checker, doc: &Doc<'_>, step: &PlanStep, flavor: Flavor, r
             let gha_file = rel.contains(".github/") || text.contains("runs-on:") || text.contains("\n    steps:");
             let mut gha: Vec<Finding> = Vec::new();
             let mut gha_regions: Vec<(usize, usize)> = Vec::new();
-            let mut findings = judge(checker, &scope, &analysis, |r, path, start, end| {
+            let mut findings = judge(checker, &scope, analysis, |r, path, start, end| {
                 if GHA_CONTEXTS.contains(&r) && (gha_file || !AMBIGUOUS.contains(&r)) {
                     let (a, b) = enclosing(&text, start, end);
                     gha_regions.push((a, b));

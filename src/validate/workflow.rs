@@ -94,7 +94,8 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
     if !expr::is_templated(s, false) {
         return;
     }
-    let analysis = match expr::analyze(&checker.workflow, s, false) {
+    let analyzed = checker.analyze(Flavor::Workflow, s);
+    let analysis = match &*analyzed {
         Ok(a) => a,
         Err(e) => {
             // the rest of the line from the error, found in the file, then narrowed to one character
@@ -122,7 +123,7 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
         }
     };
     let scope = Scope { flavor: Flavor::Workflow, roots: site.roots };
-    let mut findings: Vec<Finding> = judge(checker, &scope, &analysis, |root, _path, start, end| {
+    let mut findings: Vec<Finding> = judge(checker, &scope, analysis, |root, _path, start, end| {
         if root == "each" {
             return Some(Finding {
                 code: "expr-each-outside",
