@@ -78,6 +78,8 @@ fn diagnostic_json(d: &Diagnostic) -> Value {
     if let Some(s) = d.span {
         v["line"] = json!(s.line);
         v["column"] = json!(s.column);
+        v["endLine"] = json!(s.end_line);
+        v["endColumn"] = json!(s.end_column);
     }
     if let Some(l) = &d.label {
         v["label"] = json!(l);
@@ -115,6 +117,11 @@ pub fn github(report: &Report) -> String {
         if let Some(s) = d.span {
             props.push(format!("line={}", s.line));
             props.push(format!("col={}", s.column));
+            if s.end_line == s.line {
+                props.push(format!("endColumn={}", s.end_column));
+            } else {
+                props.push(format!("endLine={}", s.end_line));
+            }
         }
         props.push(format!("title={}", escape_property(&format!("golden {}", d.code))));
         let mut message = d.message.clone();
@@ -149,7 +156,8 @@ pub fn sarif(report: &Report) -> String {
             }
             let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": display(&d.file)}}});
             if let Some(s) = d.span {
-                location["physicalLocation"]["region"] = json!({"startLine": s.line, "startColumn": s.column});
+                location["physicalLocation"]["region"] =
+                    json!({"startLine": s.line, "startColumn": s.column, "endLine": s.end_line, "endColumn": s.end_column});
             }
             json!({
                 "ruleId": d.code,

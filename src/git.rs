@@ -86,12 +86,36 @@ fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallb
     cbs
 }
 
-/// libgit2's automatic proxy: git's `http.proxy` setting, else the `https_proxy`/`http_proxy`
-/// environment variables.
-fn proxy() -> git2::ProxyOptions<'static> {
+/// The proxy for `url`: `https_proxy`/`http_proxy` (either case) unless `no_proxy` names the
+/// host, else libgit2's automatic detection (git's `http.proxy` setting).
+fn proxy(url: &str) -> git2::ProxyOptions<'static> {
     let mut p = git2::ProxyOptions::new();
-    p.auto();
+    match env_proxy(url, |k| std::env::var(k).ok()) {
+        Some(proxy) => {
+            p.url(&proxy);
+        }
+        None => {
+            p.auto();
+        }
+    }
     p
+}
+
+/// The proxy URL the environment gives for `url`, if any.
+fn env_proxy(url: &str, var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let names = match parsed.scheme() {
+        "https" => ["https_proxy", "HTTPS_PROXY"],
+        "http" => ["http_proxy", "HTTP_PROXY"],
+        _ => return None,
+    };
+    let proxy = names.iter().chain(["all_proxy", "ALL_PROXY"].iter()).find_map(|n| var(n).filter(|v| !v.is_empty()))?;
+    let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
+    let no_proxy = var("no_proxy").or_else(|| var("NO_PROXY")).unwrap_or_default();
+    let bypass = no_proxy.split(',').map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase()).filter(|e| !e.is_empty()).any(|e| {
+        e == "*" || host == e || host.ends_with(&format!(".{e}"))
+    });
+    (!bypass).then_some(proxy)
 }
 
 fn describe(e: &git2::Error) -> String {
@@ -118,7 +142,7 @@ fn push(repo: &Repository, url: &str, refspec: &str, token: Option<&Secret>) -> 
         });
         let mut opts = PushOptions::new();
         opts.remote_callbacks(cbs);
-        opts.proxy_options(proxy());
+        opts.proxy_options(proxy(url));
         let pushed = remote.push(&[refspec], Some(&mut opts));
         drop(opts);
         match pushed {
@@ -181,7 +205,7 @@ impl Git for Git2 {
             None => {
                 let asked = Cell::new(0);
                 let conn = remote
-                    .connect_auth(git2::Direction::Fetch, Some(callbacks(token, &asked)), Some(proxy()))
+                    .connect_auth(git2::Direction::Fetch, Some(callbacks(token, &asked)), Some(proxy(url)))
                     .map_err(|e| describe(&e))?;
                 let heads: Vec<String> = conn.list().map_err(|e| describe(&e))?.iter().map(|h| h.name().to_string()).collect();
                 let head = conn
@@ -198,7 +222,7 @@ impl Git for Git2 {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
-        fo.proxy_options(proxy());
+        fo.proxy_options(proxy(url));
         let base_ref = format!("refs/remotes/origin/{base}");
         remote
             .fetch(&[format!("+refs/heads/{base}:{base_ref}")], Some(&mut fo), None)
@@ -244,7 +268,7 @@ impl Git for Git2 {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
-        fo.proxy_options(proxy());
+        fo.proxy_options(proxy(url));
         let mut builder = git2::build::RepoBuilder::new();
         builder.fetch_options(fo);
         if let Some(b) = branch {
@@ -259,6 +283,17 @@ impl Git for Git2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxies_come_from_the_environment_unless_no_proxy_names_the_host() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+        let vars = env(&[("https_proxy", "http://proxy:3128"), ("no_proxy", "localhost,.corp.example")]);
+        assert_eq!(env_proxy("https://github.com/a/b.git", vars).as_deref(), Some("http://proxy:3128"));
+        assert_eq!(env_proxy("https://git.corp.example/a/b.git", vars), None);
+        assert_eq!(env_proxy("http://github.com/a/b.git", vars), None, "http_proxy is not set");
+        assert_eq!(env_proxy("file:///tmp/r.git", vars), None);
+        assert_eq!(env_proxy("https://github.com/a", env(&[("ALL_PROXY", "socks5://p:1080")])).as_deref(), Some("socks5://p:1080"));
+    }
 
     #[test]
     fn pushes_one_commit_without_touching_the_source_and_honours_gitignore() {

@@ -1,5 +1,6 @@
 //! The input and output JSON Schemas of Backstage's actions, exactly as Backstage 4.3.0 publishes
-//! them (`zod-to-json-schema` output, taken from the oracle into `schemas.json`, not hand-written).
+//! them (`zod-to-json-schema` output, taken from the oracle into `schemas.json` by
+//! `schemas.gen.cjs`, not hand-written).
 
 use std::sync::OnceLock;
 

@@ -151,6 +151,14 @@ fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
 }
 
 /// What to do with one entry.
+/// Where an entry goes, and what is there now.
+struct Target {
+    out: PathBuf,
+    render_contents: bool,
+    on_disk: bool,
+    is_link: bool,
+}
+
 /// `verbatim`: matched by `copyWithoutTemplating` (logged as such).
 enum Op {
     Dir { location: String, out: PathBuf, verbatim: bool },
@@ -190,8 +198,9 @@ impl Job<'_> {
         copy_only: &Patterns,
         settings: &Settings,
     ) -> Result<Vec<Op>, ActionError> {
-        // Rendering names is independent per entry: do it in parallel.
-        let rendered: Vec<Result<(String, bool), ActionError>> = entries
+        // Rendering names and looking at the target paths is independent per entry (nothing is
+        // written while planning): do it in parallel, then decide in skeleton order.
+        let prepared: Vec<Result<Option<Target>, ActionError>> = entries
             .par_iter()
             .map(|e| {
                 let location = e.location();
@@ -205,25 +214,27 @@ impl Job<'_> {
                 } else {
                     render_contents = copy_only.is_empty() || !copy_only.is_match(&e.rel);
                 }
-                Ok((self.render_path(&out)?, render_contents))
+                let out_rel = self.render_path(&out)?;
+                if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
+                    return Ok(None);
+                }
+                let out = workspace::join_lexical(self.out_dir, &out_rel)?;
+                // `fs.existsSync` follows links: a dangling link does not exist (it is checked
+                // before anything is written through it).
+                let (on_disk, is_link) = match out.symlink_metadata() {
+                    Ok(m) if m.file_type().is_symlink() => (std::fs::metadata(&out).is_ok(), true),
+                    Ok(_) => (true, false),
+                    Err(_) => (false, false),
+                };
+                Ok(Some(Target { out, render_contents, on_disk, is_link }))
             })
             .collect();
         // Output path -> index of the op writing it (with `replace`, a later entry wins).
         let mut planned: HashMap<PathBuf, usize> = HashMap::new();
         let mut ops: Vec<Option<Op>> = Vec::new();
-        for (entry, r) in entries.iter().zip(rendered) {
-            let (out_rel, render_contents) = r?;
-            if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
-                continue;
-            }
-            let out = workspace::join_lexical(self.out_dir, &out_rel)?;
+        for (entry, t) in entries.iter().zip(prepared) {
+            let Some(Target { out, render_contents, on_disk, is_link }) = t? else { continue };
             let earlier = planned.get(&out).copied();
-            // `fs.existsSync` follows links: a dangling link does not exist (but is checked below).
-            let (on_disk, is_link) = match out.symlink_metadata() {
-                Ok(m) if m.file_type().is_symlink() => (std::fs::metadata(&out).is_ok(), true),
-                Ok(_) => (true, false),
-                Err(_) => (false, false),
-            };
             let exists = earlier.is_some() || on_disk;
             if exists && !settings.replace {
                 continue;

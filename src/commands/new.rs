@@ -26,8 +26,6 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     };
     let template = Template::load(&template_path)?;
 
-    let values = crate::prompt::values_for(&template, &args)?;
-
     let registry = Registry::builtin();
     let unknown: Vec<String> = template
         .steps
@@ -47,15 +45,24 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         }
     }
 
+    // Everything that can be refused without asking is checked before the questions.
     let config = crate::config::load(args.config.as_deref())?;
+    let out = if args.dry_run {
+        let out = args.output.clone().ok_or_else(|| {
+            Error::usage("--dry-run needs --output DIR, where the generated project is written")
+        })?;
+        check_output_dir(&out)?;
+        Some(out)
+    } else {
+        None
+    };
+
+    let values = crate::prompt::values_for(&template, &args)?;
+
     let services = Services { home: crate::services::home(), local: args.local || config.local, config, ..Default::default() };
-    if !args.dry_run {
+    let Some(out) = out else {
         return super::publish::run(&args, &template, &values, &registry, services, verbosity);
-    }
-    let out = args.output.clone().ok_or_else(|| {
-        Error::usage("--dry-run needs --output DIR, where the generated project is written")
-    })?;
-    check_output_dir(&out)?;
+    };
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
     let workspace = tempfile::Builder::new()

@@ -1,6 +1,8 @@
-//! The real GitHub REST client: octocrab inside a private current-thread tokio runtime (octocrab
-//! panics outside one), with timeouts, and retries with backoff for 5xx answers, timeouts and
-//! rate limits, bounded in total time. octocrab's own retry layer is off: this one decides.
+//! The real GitHub REST client: octocrab over reqwest (rustls with ring, the platform's
+//! certificate verifier, `https_proxy`/`no_proxy`) inside a private current-thread tokio runtime
+//! (octocrab panics outside one), with timeouts, and retries with backoff for 5xx answers,
+//! transport failures and rate limits, bounded in total time. octocrab's own retry layer is off:
+//! this one decides.
 
 use std::time::{Duration, Instant};
 
@@ -59,17 +61,25 @@ impl Client {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        // reqwest underneath: TLS with the platform's certificate verifier (ring), and the
+        // `https_proxy`/`http_proxy`/`no_proxy` variables honoured.
+        let http = {
+            let _guard = rt.enter();
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(15))
+                .read_timeout(Duration::from_secs(60))
+                .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))?
+        };
         let build = |base: &str| {
             let _guard = rt.enter();
             octocrab::Octocrab::builder()
                 .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
-                .set_connect_timeout(Some(Duration::from_secs(15)))
-                .set_read_timeout(Some(Duration::from_secs(60)))
-                .set_write_timeout(Some(Duration::from_secs(60)))
                 .base_uri(base)
                 .map_err(|e| format!("the GitHub API base URL `{api_base_url}` is invalid: {}", first_line(&e.to_string())))?
                 .personal_token(token.0.clone())
-                .build()
+                .build_with_reqwest(http.clone())
                 .map_err(|e| format!("cannot build the GitHub client: {}", first_line(&e.to_string())))
         };
         let gh = build(api_base_url)?;
@@ -82,8 +92,9 @@ impl Client {
         let call = format!("{} {}", method.as_str(), path);
         let transport = |e: octocrab::Error| {
             let message = match &e {
-                octocrab::Error::Service { source, .. } => source.to_string(),
-                octocrab::Error::Hyper { source, .. } => source.to_string(),
+                octocrab::Error::Service { source, .. } => chain(source.as_ref()),
+                octocrab::Error::Hyper { source, .. } => chain(source),
+                octocrab::Error::Reqwest { source, .. } => chain(source),
                 other => first_line(&other.to_string()),
             };
             (ApiError { call: call.clone(), status: None, message, details: Vec::new() }, None)
@@ -177,6 +188,21 @@ impl Api for Client {
             attempt += 1;
         }
     }
+}
+
+/// An error and its causes on one line (`error sending request: connection refused`).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let text = c.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = c.source();
+    }
+    let text = parts.join(": ");
+    text.strip_prefix("Reqwest Error: ").map(str::to_string).unwrap_or(text)
 }
 
 fn first_line(s: &str) -> String {

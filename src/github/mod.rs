@@ -79,8 +79,10 @@ impl ApiError {
 
     /// An action error that says what failed, GitHub's words, and what to do about it.
     pub fn explain(&self, what: &str, host: &str) -> ActionError {
-        let status = self.status.map(|s| format!("{s} ")).unwrap_or_default();
-        let e = ActionError::new(format!("{what}: GitHub answered {status}{} to {}", self.text(), self.call));
+        let e = match self.status {
+            Some(status) => ActionError::new(format!("{what}: GitHub answered {status} {} to {}", self.text(), self.call)),
+            None => ActionError::new(format!("{what}: {} failed: {}", self.call, self.text())),
+        };
         match self.status {
             Some(401) => e.with_hint(format!(
                 "the token for {host} was refused: check that it is valid and not expired. golden reads it from the step's `token` input, the config file's integrations.github[].token, GITHUB_TOKEN or GH_TOKEN (github.com), or `gh auth token --hostname {host}`"
@@ -92,7 +94,9 @@ impl ApiError {
                 "check the owner and repository spelling in repoUrl, and that the token can see them (GitHub answers 404 for things a token may not access)",
             ),
             Some(422) => e.with_hint("GitHub refused the request's content; its message above says which field"),
-            None => e.with_hint(format!("check the network connection to {host} and the config file's apiBaseUrl for it")),
+            None => e.with_hint(format!(
+                "check the network connection to {host}, the config file's apiBaseUrl for it, and https_proxy/no_proxy if a proxy is needed"
+            )),
             _ => e,
         }
     }

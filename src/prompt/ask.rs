@@ -316,6 +316,21 @@ impl<'a> Walker<'a> {
             }
             "array" => self.array(name, prop, required, current, path),
             "null" => Ok(Some(Value::Null)),
+            _ if prop.get("format").and_then(Value::as_str) == Some("data-url") => {
+                let mut prompt = self.prompt(name, prop, required, None);
+                prompt.help = Some(prompt.help.map(|h| format!("{h} (the path of a file)")).unwrap_or_else(|| "the path of a file".into()));
+                let check = move |s: &str| -> Result<(), String> {
+                    if s.trim().is_empty() {
+                        return if required { Err("a file is required".into()) } else { Ok(()) };
+                    }
+                    fields::data_url(std::path::Path::new(s.trim())).map(|_| ())
+                };
+                let raw = self.p.text(&prompt, &check)?;
+                if raw.trim().is_empty() {
+                    return Ok(None);
+                }
+                fields::data_url(std::path::Path::new(raw.trim())).map(|d| Some(Value::String(d))).map_err(Stop::Failed)
+            }
             _ => {
                 let default = current.map(label_of);
                 let prompt = self.prompt(name, prop, required, default);

@@ -383,6 +383,34 @@ fn tags_picker(w: &mut Walker<'_>, name: &str, prop: &Value, ui: &Ui, required: 
     Ok(if t.is_empty() && !required { None } else { Some(json!(t)) })
 }
 
+/// A file as RJSF's FileWidget submits it: `data:<type>;name=<encodeURIComponent(name)>;base64,…`.
+/// The type is what a browser reports for common extensions (`application/octet-stream` else).
+pub fn data_url(path: &std::path::Path) -> Result<String, String> {
+    use base64::Engine as _;
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let mime = match ext.as_str() {
+        "txt" => "text/plain",
+        "json" => "application/json",
+        "md" => "text/markdown",
+        "csv" => "text/csv",
+        "html" | "htm" => "text/html",
+        "xml" => "text/xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    };
+    // encodeURIComponent leaves A-Z a-z 0-9 - _ . ! ~ * ' ( ) as they are.
+    const KEEP: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'!').remove(b'~').remove(b'*').remove(b'\'').remove(b'(').remove(b')');
+    Ok(format!("data:{mime};name={};base64,{}", utf8_percent_encode(&name, KEEP), base64::engine::general_purpose::STANDARD.encode(bytes)))
+}
+
 /// The `--set` example and the allowed values a field takes (for the missing-values error).
 pub fn describe(field: &str, ui: &Ui) -> Option<(String, String)> {
     let o = &ui.options;
@@ -426,6 +454,15 @@ mod tests {
         assert_eq!(repo_url("github.com", &[("owner", "a b".into()), ("repo", "x".into())]), "github.com?owner=a+b&repo=x");
         assert!(parse_repo_url("github.com?owner=acme").is_err());
         assert!(parse_repo_url("github.com?owner=acme&repo=x").is_ok());
+    }
+
+    #[test]
+    fn files_as_data_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("my notes (1).txt");
+        std::fs::write(&p, "hi").unwrap();
+        assert_eq!(data_url(&p).unwrap(), "data:text/plain;name=my%20notes%20(1).txt;base64,aGk=");
+        assert!(data_url(&dir.path().join("missing")).is_err());
     }
 
     #[test]

@@ -17,6 +17,8 @@ mod terminal;
 
 use std::io::IsTerminal;
 
+use serde_json::Map;
+
 use crate::cli::NewArgs;
 use crate::error::{Error, Kind, Result};
 use crate::template::Template;
@@ -224,8 +226,6 @@ pub fn collect(
     }
     Ok(values)
 }
-
-use serde_json::Map;
 
 fn interrupted() -> Error {
     Error::new(Kind::Interrupted, "interrupted; nothing was run")

@@ -564,14 +564,14 @@ impl Emitter {
                 self.w(")");
             }
             Expr::Array(items) => {
-                self.w("[");
+                self.w("__arr(");
                 for (i, it) in items.iter().enumerate() {
                     if i > 0 {
                         self.w(", ");
                     }
                     self.expr(it);
                 }
-                self.w("]");
+                self.w(")");
             }
             Expr::Dict(pairs) => {
                 self.w("{");

@@ -1,10 +1,21 @@
-//! The template engine: the one place a minijinja `Environment` is configured the way Backstage
-//! configures nunjucks/nunjitsu (`${{ }}` variables, `{% %}` blocks, `{# #}` comments, no
-//! autoescape, undefined renders empty, Backstage's filters, JavaScript value semantics).
+//! The template engine: the one place templates are rendered the way Backstage 4.3 renders them
+//! (nunjitsu 0.7: `${{ }}` variables, `{% %}` blocks, `{# #}` comments, no autoescape, undefined
+//! renders empty, Backstage's filters, JavaScript value semantics).
+//!
+//! How: `syntax.rs` reads the source exactly as nunjitsu does (scanner with whitespace control,
+//! `trimBlocks`/`lstripBlocks`, `raw`/`verbatim`; tag and expression parsers with `===`, regex
+//! literals, JS comparison chains); `emit.rs` translates that AST into minijinja source in which
+//! every operator, lookup and test goes through a JavaScript-semantics helper (`ops.rs`); minijinja
+//! runs it with only nunjucks' filters (`filters.rs`), Backstage's (`backstage.rs`) and the
+//! whitelisted JS methods (`js.rs`). `value.rs` does the workflow coercion of SPEC §4.3.
 //!
 //! Two renderers exist, as in Backstage: [`Engine::workflow`] for step inputs, `if`, `each` and
 //! `spec.output` (values keep their JSON type, see [`Engine::render_value`]), and
 //! [`Engine::skeleton`] for skeleton files and names. Nothing here touches the disk.
+//!
+//! Known differences from nunjitsu: arrays that come from the context are not mutated by
+//! `push`/`pop`/... (arrays written in the template are); objects compare by value, not identity,
+//! under `===`.
 
 mod backstage;
 mod emit;
@@ -156,7 +167,7 @@ fn environment(options: SkeletonOptions, workflow: bool) -> Environment<'static>
     env.set_formatter(js::format);
     let cookiecutter = options.cookiecutter;
     env.set_unknown_method_callback(move |_state, value, method, args| js::call_method(value, method, args, cookiecutter));
-    ops::register(&mut env);
+    ops::register(&mut env, options.cookiecutter);
     filters::register(&mut env);
     backstage::register(&mut env);
     env.add_function("range", globals_range);
@@ -172,7 +183,7 @@ fn globals_range(args: minijinja::value::Rest<Value>) -> Result<Value, minijinja
     let (start, stop, step) = match n.as_slice() {
         [stop] => (0.0, *stop, 1.0),
         [start, stop] => (*start, *stop, 1.0),
-        [start, stop, step, ..] => (*start, *stop, *step),
+        [start, stop, step, ..] => (*start, *stop, if *step == 0.0 || step.is_nan() { 1.0 } else { *step }),
         [] => (0.0, 0.0, 1.0),
     };
     let mut out = Vec::new();
@@ -196,3 +207,4 @@ mod tests;
 
 #[cfg(test)]
 mod conformance_check;
+

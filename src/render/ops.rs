@@ -440,7 +440,8 @@ fn is_regex(v: &Value) -> bool {
 }
 
 /// Registers the helper filters and functions `emit.rs` relies on.
-pub fn register(env: &mut Environment<'static>) {
+pub fn register(env: &mut Environment<'static>, cookiecutter: bool) {
+    env.add_function("__arr", move |items: Rest<Value>| MutSeq::new(items.0, cookiecutter));
     env.add_filter("__t", |v: Value| truthy(&v));
     env.add_filter("__add", |a: Value, b: Value| add(&a, &b));
     env.add_filter("__cat", |a: Value, b: Value| Value::from(to_string(&a) + &to_string(&b)));
@@ -478,6 +479,11 @@ pub fn register(env: &mut Environment<'static>) {
         let d = super::filters::dump(&v, Value::UNDEFINED)?;
         Ok(if d.is_undefined() { Value::from("") } else { d })
     });
+    env.add_function("joiner", |sep: Option<Value>| {
+        let sep = sep.filter(truthy).unwrap_or_else(|| Value::from(","));
+        Value::from_object(Joiner { sep, used: Default::default() })
+    });
+    env.add_function("cycler", |values: Rest<Value>| Value::from_object(Cycler { values: values.0, index: std::sync::Mutex::new(-1) }));
     env.add_function("__store", || Value::from_object(Store::default()));
     env.add_function("__undefined", || Value::UNDEFINED);
     env.add_function("__regex", |source: String, flags: String| Value::from_object(JsRegex { source, flags }));
@@ -511,6 +517,165 @@ impl Object for Store {
             }
             "has" => Value::from(map.contains_key(&name)),
             "get" => map.get(&name).cloned().unwrap_or(Value::UNDEFINED),
+            _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+        })
+    }
+}
+
+/// nunjucks' `joiner(sep)`: "" on the first call, then the separator.
+#[derive(Debug)]
+pub struct Joiner {
+    sep: Value,
+    used: std::sync::atomic::AtomicBool,
+}
+
+impl Object for Joiner {
+    fn call(self: &Arc<Self>, _state: &mut minijinja::State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
+        if self.used.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            Ok(self.sep.clone())
+        } else {
+            Ok(Value::from(""))
+        }
+    }
+}
+
+/// nunjucks' `cycler(a, b, ...)` with `next()`, `reset()` and `current`.
+#[derive(Debug)]
+pub struct Cycler {
+    values: Vec<Value>,
+    index: std::sync::Mutex<i64>,
+}
+
+impl Object for Cycler {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        if key.as_str() == Some("current") {
+            let i = *self.index.lock().ok()?;
+            return Some(if i < 0 { Value::from(()) } else { self.values.get(i as usize).cloned().unwrap_or(Value::UNDEFINED) });
+        }
+        None
+    }
+    fn call_method(self: &Arc<Self>, _state: &mut minijinja::State<'_, '_>, method: &str, _args: &[Value]) -> Result<Value, Error> {
+        let mut i = self.index.lock().map_err(|_| err("cycler poisoned"))?;
+        match method {
+            "reset" => {
+                *i = -1;
+                Ok(Value::UNDEFINED)
+            }
+            "next" => {
+                if self.values.is_empty() {
+                    *i = 0;
+                    return Ok(Value::UNDEFINED);
+                }
+                *i = (*i + 1) % self.values.len() as i64;
+                Ok(self.values[*i as usize].clone())
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+/// An array created by the template (`[...]`): mutable in place by `push`, `pop`, `shift`,
+/// `unshift`, `splice`, `reverse`, `sort`, `fill` (and `append`, `insert`, `remove` in
+/// cookiecutter mode), as nunjucks' JavaScript arrays are. Other methods are answered by
+/// `js::call_method`.
+#[derive(Debug)]
+pub struct MutSeq {
+    items: std::sync::Mutex<Vec<Value>>,
+    cookiecutter: bool,
+}
+
+impl MutSeq {
+    pub fn new(items: Vec<Value>, cookiecutter: bool) -> Value {
+        Value::from_object(MutSeq { items: std::sync::Mutex::new(items), cookiecutter })
+    }
+    fn snapshot(&self) -> Vec<Value> {
+        self.items.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+impl Object for MutSeq {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let i = usize::try_from(key.clone()).ok()?;
+        self.items.lock().ok()?.get(i).cloned()
+    }
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Values(self.snapshot())
+    }
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        self.items.lock().ok().map(|v| v.len())
+    }
+    fn call_method(self: &Arc<Self>, _state: &mut minijinja::State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+        let args: Vec<Value> = args
+            .iter()
+            .filter(|a| !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true())))
+            .cloned()
+            .collect();
+        let mut items = self.items.lock().map_err(|_| err("array poisoned"))?;
+        let len = items.len();
+        let int = |i: usize| args.get(i).filter(|v| !v.is_undefined()).map(|v| {
+            let n = to_number(v);
+            if n.is_nan() { 0.0 } else { n.trunc() }
+        });
+        let rel = |x: Option<f64>, d: usize| match x {
+            None => d,
+            Some(i) if i < 0.0 => (len as f64 + i).max(0.0) as usize,
+            Some(i) => i.min(len as f64) as usize,
+        };
+        let cc = self.cookiecutter;
+        Ok(match method {
+            "push" | "append" if method == "push" || cc => {
+                items.extend(args.iter().cloned());
+                Value::from(items.len() as i64)
+            }
+            "pop" if cc && args.first().is_some_and(|a| !a.is_undefined()) => {
+                let i = int(0).unwrap_or(0.0);
+                let i = if i < 0.0 { len as f64 + i } else { i };
+                if i < 0.0 || i as usize >= len { Value::UNDEFINED } else { items.remove(i as usize) }
+            }
+            "pop" => items.pop().unwrap_or(Value::UNDEFINED),
+            "shift" => {
+                if items.is_empty() { Value::UNDEFINED } else { items.remove(0) }
+            }
+            "unshift" => {
+                for (i, a) in args.iter().enumerate() {
+                    items.insert(i, a.clone());
+                }
+                Value::from(items.len() as i64)
+            }
+            "splice" => {
+                if args.is_empty() {
+                    return Ok(MutSeq::new(Vec::new(), cc));
+                }
+                let start = rel(int(0), 0);
+                let count = match int(1) {
+                    None => len - start,
+                    Some(c) => (c.max(0.0) as usize).min(len - start),
+                };
+                let removed: Vec<Value> = items.splice(start..start + count, args.iter().skip(2).cloned()).collect();
+                MutSeq::new(removed, cc)
+            }
+            "insert" if cc => {
+                let at = rel(int(0), 0);
+                items.insert(at, args.get(1).cloned().unwrap_or(Value::UNDEFINED));
+                MutSeq::new(Vec::new(), cc)
+            }
+            "remove" if cc => {
+                let needle = args.first().cloned().unwrap_or(Value::UNDEFINED);
+                match items.iter().position(|x| strict_eq(x, &needle)) {
+                    Some(p) => MutSeq::new(vec![items.remove(p)], cc),
+                    None => MutSeq::new(Vec::new(), cc),
+                }
+            }
+            "reverse" | "sort" | "fill" => {
+                let current = Value::from(items.clone());
+                let result = super::js::call_method(&current, method, &args, cc)?;
+                *items = result.try_iter().map(|i| i.collect()).unwrap_or_default();
+                drop(items);
+                return Ok(Value::from_dyn_object(self.clone()));
+            }
             _ => return Err(Error::from(ErrorKind::UnknownMethod)),
         })
     }

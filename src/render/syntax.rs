@@ -322,8 +322,12 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
     let mut pending = String::new();
     let mut pending_offset = 0usize;
     let mut line_has_content = false;
-    // Updates line_has_content over `text`.
-    fn advance(text: &str, lhc: &mut bool) {
+    // Updates line_has_content over `text` (only `lstripBlocks` reads it).
+    let track = opts.lstrip_blocks;
+    let advance = |text: &str, lhc: &mut bool| {
+        if !track {
+            return;
+        }
         for c in text.chars() {
             if c == '\n' {
                 *lhc = false;
@@ -331,7 +335,7 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
                 *lhc = true;
             }
         }
-    }
+    };
     macro_rules! append_text {
         ($text:expr) => {{
             let t: &str = $text;
@@ -360,19 +364,30 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
             0
         }
     };
+    // Next absolute position of each marker (var, block, comment, comment end); a position is
+    // searched again only once the scan has moved past it, so scanning stays linear.
+    let markers = [var_start, "{%", "{#", "#}"];
+    // `None`: not searched yet; `Some(None)`: absent from the rest of the source.
+    let mut next: [Option<Option<usize>>; 4] = [None; 4];
     while index < source.len() {
         let rest = &source[index..];
+        for k in 0..4 {
+            if next[k].is_none_or(|p| p.is_some_and(|p| p < index)) {
+                next[k] = Some(rest.find(markers[k]).map(|p| p + index));
+            }
+        }
+        let next: [Option<usize>; 4] = next.map(Option::flatten);
         let mut opening: Option<(usize, &str, u8)> = None; // (pos, marker, kind 0 var 1 block 2 comment)
-        for (marker, kind) in [(var_start, 0u8), ("{%", 1), ("{#", 2)] {
-            if let Some(p) = rest.find(marker) {
-                if opening.is_none_or(|(op, _, _)| p < op) {
-                    opening = Some((p, marker, kind));
+        for k in 0..3 {
+            if let Some(p) = next[k] {
+                if opening.is_none_or(|(op, _, _)| p - index < op) {
+                    opening = Some((p - index, markers[k], k as u8));
                 }
             }
         }
-        if let Some(ce) = rest.find("#}") {
-            if opening.is_none_or(|(op, _, _)| ce < op) {
-                return Err(err_at(source, index + ce, "Unexpected end of comment"));
+        if let Some(ce) = next[3] {
+            if opening.is_none_or(|(op, _, _)| ce - index < op) {
+                return Err(err_at(source, ce, "Unexpected end of comment"));
             }
         }
         let Some((rel, marker, kind)) = opening else {

@@ -341,6 +341,34 @@ fn syntax_raw_whitespace_and_errors() {
 }
 
 #[test]
+fn template_arrays_mutate_and_globals() {
+    let params: Json = serde_json::from_str("{\"items\": [\"a\", \"b\", \"c\"]}").unwrap();
+    check_text(
+        SkeletonOptions::default(),
+        params,
+        &[
+            ("push_idiom", "{% set acc = [] %}{% for i in values.items %}{% set _ = acc.push(i | upper) %}{% endfor %}${{ acc | join('+') }} ${{ acc.length }}", "A+B+C 3"),
+            ("mut_methods", "{% set a = [3, 1, 2] %}${{ a.pop() }} ${{ a.shift() }} ${{ a.unshift(9, 8) }} ${{ a | join }} ${{ a.splice(1, 1) | join }} ${{ a | join }} ${{ a.reverse() | join }} ${{ a.sort() | join }} ${{ a.fill(0) | join }}", "2 3 3 981 8 91 19 19 00"),
+            ("joiner", "{% set j = joiner('; ') %}{% for i in values.items %}${{ j() }}${{ i }}{% endfor %}", "a; b; c"),
+            ("joiner_default", "{% set j = joiner() %}${{ j() }}x${{ j() }}y", "x,y"),
+            ("cycler", "{% set c = cycler('odd', 'even') %}{% for i in values.items %}${{ c.next() }} {% endfor %}[${{ c.current }}]", "odd even odd [odd]"),
+            ("range_step0", "${{ range(0, 3, 0) | join }} ${{ range(5, 0, -2) | join }}", "012 531"),
+        ],
+    );
+}
+
+#[test]
+fn template_arrays_mutate_and_globals_as_step_input_values() {
+    let params: Json = serde_json::from_str("{\"items\": [\"a\", \"b\", \"c\"]}").unwrap();
+    check_values(
+        params,
+        &[
+            ("v_push", "{% set acc = [] %}{% set _ = acc.push(1) %}${{ acc }}", serde_json::from_str("\"1\"").unwrap()),
+        ],
+    );
+}
+
+#[test]
 fn single_expression_keeps_json_type() {
     let e = Engine::workflow();
     let c = ctx(json!({"parameters": {"port": 8013, "flags": ["a", "b"], "name": "x"}}));

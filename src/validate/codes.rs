@@ -1,5 +1,6 @@
-//! The stable codes of `golden validate`, with their severity and a one-line summary (the SARIF
-//! rules and `golden validate --help` come from this table). Codes are never renamed or reused.
+//! The stable codes of `golden validate`, with their severity and a one-line summary (SARIF's
+//! rules come from this table; every code has a broken fixture under tests/fixtures/validate/).
+//! Codes are never renamed or reused.
 
 use super::diagnostic::Severity::{self, Error, Warning};
 

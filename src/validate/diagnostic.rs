@@ -27,6 +27,9 @@ impl Severity {
 pub struct Span {
     pub line: usize,
     pub column: usize,
+    /// Line and column just after the last character (exclusive end, as SARIF counts).
+    pub end_line: usize,
+    pub end_column: usize,
     #[serde(skip)]
     pub start: usize,
     #[serde(skip)]

@@ -40,6 +40,15 @@ pub fn parse(path: &Path, text: &str, lines: &Lines, sink: &mut Sink) -> Option<
                 Diagnostic::new("yaml-duplicate-key", path, format!("duplicate key: {}", e.message))
                     .label("the second occurrence")
                     .hint("Backstage's YAML parser rejects duplicate keys; keep one and delete the other")
+            } else if let Some(value) = colon_in_plain_value(text, lines, e.pos.line, start) {
+                // `key: ${{ a }}: ${{ b }}`: point at the value, as Backstage's parser does
+                sink.push(
+                    Diagnostic::new("yaml-syntax", path, format!("invalid YAML: {}", e.message))
+                        .at(Some(value))
+                        .label("this unquoted value contains `: `")
+                        .hint("quote the value: `key: '${{ a }}: ${{ b }}'`"),
+                );
+                return None;
             } else {
                 Diagnostic::new("yaml-syntax", path, format!("invalid YAML: {}", e.message))
                     .label("here")
@@ -49,6 +58,19 @@ pub fn parse(path: &Path, text: &str, lines: &Lines, sink: &mut Sink) -> Option<
             None
         }
     }
+}
+
+/// When the YAML error sits on a `: ` inside a plain value (`label: ${{ a }}: ${{ b }}`), the
+/// span of that value.
+fn colon_in_plain_value(text: &str, lines: &Lines, line: usize, error: usize) -> Option<super::Span> {
+    let l = lines.line(line);
+    let content = &text[l.start..l.end];
+    let key_end = content.find(": ")?;
+    let value_start = l.start + key_end + 2 + content[key_end + 2..].len() - content[key_end + 2..].trim_start().len();
+    let first = text[value_start..].chars().next()?;
+    let plain = !matches!(first, '\'' | '"' | '|' | '>' | '[' | '{' | '&' | '*' | '#');
+    (plain && value_start < error && text[value_start..error].trim_end().len() + value_start <= error && text[error..].starts_with(':'))
+        .then(|| lines.span(value_start, l.end))
 }
 
 /// Resolves the catalog's placeholders one by one, so each failure points at its own place;

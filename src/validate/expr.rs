@@ -91,6 +91,15 @@ pub struct SyntaxError {
     pub line: Option<usize>,
 }
 
+/// Byte offset of 1-based `line` and `column` (in characters) in `source`.
+fn offset_of(source: &str, line: usize, column: usize) -> Option<usize> {
+    let start = if line <= 1 { 0 } else { source.match_indices('\n').nth(line - 2)?.0 + 1 };
+    let rest = &source[start..];
+    let end = rest.find('\n').unwrap_or(rest.len());
+    let within = rest[..end].char_indices().nth(column.saturating_sub(1)).map(|(i, _)| i).unwrap_or(end);
+    Some(start + within)
+}
+
 /// The delimiters Backstage uses (`{{ }}` variables in cookiecutter mode).
 fn syntax(cookiecutter: bool) -> SyntaxConfig {
     use std::sync::OnceLock;
@@ -111,7 +120,19 @@ fn syntax(cookiecutter: bool) -> SyntaxConfig {
 /// cannot read a text the engine accepts, no uses are reported.
 pub fn analyze(engine: &Engine, source: &str, cookiecutter: bool) -> Result<Analysis, SyntaxError> {
     if let Err(e) = engine.parse(source) {
-        return Err(SyntaxError { message: e.message, range: None, line: e.line });
+        // the engine's messages end with `(column N)`; turn line and column into a byte range
+        let (message, column) = match e.message.rsplit_once(" (column ") {
+            Some((m, c)) => match c.trim_end_matches(')').parse::<usize>() {
+                Ok(c) => (m.to_string(), Some(c)),
+                Err(_) => (e.message.clone(), None),
+            },
+            None => (e.message.clone(), None),
+        };
+        let range = match (e.line, column) {
+            (Some(l), Some(c)) => offset_of(source, l, c).map(|o| o..o + source[o..].chars().next().map_or(0, char::len_utf8)),
+            _ => None,
+        };
+        return Err(SyntaxError { message, range, line: e.line });
     }
     let normalized = normalize(source);
     let Ok(ast) = minijinja::machinery::parse(&normalized, "<template>", syntax(cookiecutter)) else {

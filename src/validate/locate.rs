@@ -25,10 +25,16 @@ impl Lines {
     pub fn span(&self, start: usize, end: usize) -> Span {
         let start = floor_char(&self.text, start.min(self.text.len()));
         let end = floor_char(&self.text, end.clamp(start, self.text.len()));
-        let line = self.starts.partition_point(|&s| s <= start);
+        let (line, column) = self.line_column(start);
+        let (end_line, end_column) = self.line_column(end);
+        Span { line, column, end_line, end_column, start, end }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset);
         let line_start = self.starts[line - 1];
-        let column = self.text[line_start..start].chars().count() + 1;
-        Span { line, column, start, end }
+        (line, self.text[line_start..offset].chars().count() + 1)
     }
 
     /// The span of a whole line (1-based), without its line break.

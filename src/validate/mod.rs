@@ -136,6 +136,8 @@ pub(crate) struct Doc<'a> {
 pub(crate) struct Sink {
     pub diagnostics: Vec<Diagnostic>,
     pub sources: Vec<(PathBuf, Arc<str>)>,
+    /// Real paths of the skeleton directories the file's fetch steps use.
+    pub skeletons: Vec<PathBuf>,
 }
 
 impl Sink {
@@ -164,8 +166,18 @@ pub fn validate(paths: &[PathBuf], options: &Options) -> Result<Report> {
     files.dedup_by(|a, b| a.0 == b.0);
     let checker = Checker::new(options);
     let results: Vec<(bool, Sink)> = files.par_iter().map(|(f, explicit)| check_file(&checker, f, *explicit)).collect();
+    // a template document found inside another template's skeleton is data to be rendered (a
+    // template that creates templates), not a template of this repository
+    let skeletons: Vec<PathBuf> = results.iter().flat_map(|(_, s)| s.skeletons.iter().cloned()).collect();
+    let inside_skeleton = |f: &Path| {
+        !skeletons.is_empty()
+            && std::fs::canonicalize(f).is_ok_and(|real| skeletons.iter().any(|s| real.starts_with(s)))
+    };
     let mut report = Report::default();
-    for (checked, sink) in results {
+    for ((checked, sink), (file, explicit)) in results.into_iter().zip(&files) {
+        if !explicit && inside_skeleton(file) {
+            continue;
+        }
         report.files += usize::from(checked);
         report.diagnostics.extend(sink.diagnostics);
         for (p, t) in sink.sources {

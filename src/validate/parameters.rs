@@ -119,8 +119,22 @@ fn without(schema: &Map<String, Value>, drop: &[&str], definitions: Option<&Valu
     Value::Object(s)
 }
 
-fn compile(schema: &Value) -> Option<jsonschema::Validator> {
-    jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(schema).ok()
+/// Compiles a property schema; the same schema (common across a repository's templates) is
+/// compiled once per run.
+fn compile(schema: &Value) -> Option<std::sync::Arc<jsonschema::Validator>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<jsonschema::Validator>>>>> = OnceLock::new();
+    let key = schema.to_string();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(v) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return v;
+    }
+    let v = jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(schema).ok().map(Arc::new);
+    if let Ok(mut m) = cache.lock() {
+        m.insert(key, v.clone());
+    }
+    v
 }
 
 fn walk(doc: &Doc<'_>, sink: &mut Sink, schema: &Value, pointer: &str, definitions: Option<&Value>) {

@@ -73,6 +73,11 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, plan: &Plan, sink: &mut Sink) {
             );
             continue;
         }
+        if is_dir {
+            if let Ok(r) = std::fs::canonicalize(&real) {
+                sink.skeletons.push(r);
+            }
+        }
         if !renders {
             continue;
         }

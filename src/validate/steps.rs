@@ -50,7 +50,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
             match checker.registry.get(&action) {
                 Some(a) => {
                     outputs = Some(a.outputs());
-                    if s.get("input").map_or(true, Value::is_object) {
+                    if s.get("input").is_none_or(Value::is_object) {
                         inputs(checker, doc, sink, &action, &pointer, &input);
                     }
                 }

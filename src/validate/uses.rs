@@ -43,6 +43,11 @@ pub const GHA_FUNCTIONS: &[&str] = &[
     "cancelled", "failure",
 ];
 
+/// nunjucks' globals (SPEC §4.4), known whether or not golden's engine has them yet.
+const NUNJUCKS_GLOBALS: &[&str] = &["range", "cycler", "joiner"];
+/// v4's status functions for step `if`.
+const STATUS_FUNCTIONS: &[&str] = &["always", "failure"];
+
 /// Names that are always fine as a variable root.
 const ALWAYS: &[&str] = &["loop", "caller", "varargs", "kwargs", "self", "super"];
 
@@ -95,7 +100,11 @@ pub fn judge(
         let (start, end) = (u.start, u.end);
         match &u.kind {
             Kind::Var { root, path } => {
-                if scope.roots.contains(&root.as_str()) || ALWAYS.contains(&root.as_str()) || checker.knows(scope.flavor, 2, root) {
+                if scope.roots.contains(&root.as_str())
+                    || ALWAYS.contains(&root.as_str())
+                    || NUNJUCKS_GLOBALS.contains(&root.as_str())
+                    || checker.knows(scope.flavor, 2, root)
+                {
                     continue;
                 }
                 if let Some(f) = unknown_root(root, path, start, end) {
@@ -127,7 +136,9 @@ pub fn judge(
                 }
             }
             Kind::Function(name) => {
-                if checker.knows(scope.flavor, 2, name) {
+                let builtin = NUNJUCKS_GLOBALS.contains(&name.as_str())
+                    || (scope.flavor == Flavor::Workflow && STATUS_FUNCTIONS.contains(&name.as_str()));
+                if builtin || checker.knows(scope.flavor, 2, name) {
                     continue;
                 }
                 let gha = GHA_FUNCTIONS.contains(&name.as_str());

@@ -20,6 +20,8 @@ struct Site<'a> {
 }
 
 const STEP_ROOTS: &[&str] = &["parameters", "steps", "secrets", "user", "environment", "context"];
+/// `if` of a step without `each` is rendered without secrets (SPEC §2.7).
+const IF_ROOTS: &[&str] = &["parameters", "steps", "user", "environment", "context"];
 const EACH_ROOTS: &[&str] = &["parameters", "steps", "secrets", "user", "environment", "context", "each"];
 const OUTPUT_ROOTS: &[&str] = &["parameters", "steps", "user", "environment", "context"];
 const PAGE_ROOTS: &[&str] = &["parameters"];
@@ -27,9 +29,13 @@ const PAGE_ROOTS: &[&str] = &["parameters"];
 pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, sink: &mut Sink) {
     for step in plan {
         let base = format!("/spec/steps/{}", step.index);
-        let roots = if step.each { EACH_ROOTS } else { STEP_ROOTS };
-        let site = Site { step: Some(step.index), roots };
         for key in ["input", "if", "each"] {
+            let roots = match (step.each, key) {
+                (true, _) => EACH_ROOTS,
+                (false, "if") => IF_ROOTS,
+                _ => STEP_ROOTS,
+            };
+            let site = Site { step: Some(step.index), roots };
             if let Some(v) = doc.entity.pointer(&format!("{base}/{key}")) {
                 walk(checker, doc, declared, plan, &site, v, &format!("{base}/{key}"), sink);
             }
@@ -91,8 +97,16 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
     let analysis = match expr::analyze(&checker.workflow, s, false) {
         Ok(a) => a,
         Err(e) => {
-            let needle = e.range.as_ref().and_then(|r| s.get(r.clone())).filter(|t| !t.trim().is_empty()).unwrap_or("");
-            let span = if needle.is_empty() { doc.value_span(pointer) } else { doc.inner_span(pointer, needle) };
+            // the rest of the line from the error, found in the file, then narrowed to one character
+            let needle = e.range.as_ref().and_then(|r| s.get(r.start..)).map(|t| t.split('\n').next().unwrap_or("")).unwrap_or("");
+            let span = if needle.is_empty() {
+                doc.value_span(pointer)
+            } else {
+                doc.inner_span(pointer, needle).map(|sp| {
+                    let first = needle.chars().next().map_or(1, char::len_utf8);
+                    doc.lines.span(sp.start, sp.start + first)
+                })
+            };
             let kept = if site.step.is_some() {
                 "Backstage keeps the text as written (the expression is never evaluated)"
             } else {
@@ -122,7 +136,7 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
         let hint = match root {
             "values" => "`values` is the context of skeleton files; here use `parameters.*`".to_string(),
             "templateInfo" => "`templateInfo` is only visible to actions, not to expressions".to_string(),
-            "secrets" => "secrets are only in the context of step inputs and `each`".to_string(),
+            "secrets" => "secrets are only in the context of step inputs and `each` (not `if` of other steps, not `output`); here they render empty".to_string(),
             _ => format!("the context holds: {}", site.roots.join(", ")),
         };
         Some(Finding {

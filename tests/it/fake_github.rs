@@ -43,6 +43,7 @@ struct State {
     decline_pushes: bool,
     /// New repositories' `clone_url` points at a closed port (git's smart HTTP is blocked).
     git_unreachable: bool,
+
     /// The key repositories seal Actions secrets with.
     secret_key: Option<crypto_box::SecretKey>,
 }

@@ -148,3 +148,22 @@ fn unknown_template_names_suggest_near_matches() {
 fn help_teaches_with_examples() {
     golden().args(["new", "--help"]).assert().success().stdout(predicates::str::contains("Examples:"));
 }
+
+#[test]
+fn templates_are_found_by_name_on_golden_template_path_and_built_in() {
+    let extra = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(extra.path().join("tiny-dir")).unwrap();
+    std::fs::write(extra.path().join("tiny-dir/template.yaml"), TEMPLATE).unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    golden()
+        .current_dir(cwd.path())
+        .env("GOLDEN_TEMPLATE_PATH", extra.path())
+        .args(["new", "tiny", "--set", "name=a", "--set", "port=1", "--dry-run", "--output", "x"])
+        .assert()
+        .success();
+    assert!(cwd.path().join("x").is_dir());
+    let listed = golden().current_dir(cwd.path()).env("GOLDEN_TEMPLATE_PATH", extra.path()).arg("list").assert().success();
+    let text = String::from_utf8_lossy(&listed.get_output().stdout).to_string();
+    assert!(text.contains("tiny"), "{text}");
+    assert!(text.contains("go-microservice") && text.contains("built-in"), "{text}");
+}

@@ -136,6 +136,10 @@ impl Env {
             .env("PATH", self.path().join("empty-path"))
             .env("HOME", self.path().join("user-home"))
             .env_remove("XDG_CONFIG_HOME");
+        // Workspaces kept after a failure land in this test's directory, not in /tmp.
+        let tmp = self.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        cmd.env("TMPDIR", tmp);
         for var in ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
             cmd.env_remove(var);
         }
@@ -924,4 +928,29 @@ fn local_forge_pull_requests_update_or_refuse_like_github() {
     let pulls: Value = serde_json::from_str(&std::fs::read_to_string(forge_repo(&env, "acme", "svc").join("golden/pulls.json")).unwrap()).unwrap();
     assert_eq!(pulls.as_array().unwrap().len(), 1);
     assert_eq!(pulls[0]["title"], json!("Again"));
+}
+
+#[test]
+fn http_proxy_carries_the_api_traffic() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &[]);
+    // The API host does not resolve: only the proxy (the fake itself) can answer.
+    let config = env.path().join("proxied.yaml");
+    std::fs::write(&config, format!("integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: http://github.invalid/api/v3\n      token: {TOKEN}\n")).unwrap();
+    let t = template(env.path(), "        protectDefaultBranch: false");
+    let proxy = fake.api_base_url().trim_end_matches("/api/v3").to_string();
+    let out = env
+        .golden(Some(&config))
+        .env("http_proxy", &proxy)
+        .env("HTTP_PROXY", &proxy)
+        .args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"]);
+    // git goes through https proxies with CONNECT; for a plain-http remote like the fake's,
+    // libgit2 connects directly, so only the API traffic is proven to take the proxy here.
+    assert_eq!(branch_files(&fake.repo_path("acme", "svc"), "main").len(), 3);
+    assert_eq!(dir_files(&env.work().join("svc")).len(), 3);
 }

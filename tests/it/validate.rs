@@ -101,6 +101,8 @@ fn json_format_lists_every_finding_with_its_place() {
     assert_eq!(d["file"], "step-unknown-action/template.yaml");
     assert_eq!(d["line"], 25);
     assert_eq!(d["column"], 15);
+    assert_eq!(d["endLine"], 25);
+    assert_eq!(d["endColumn"], 25, "`debug:logg` is 10 characters");
     assert_eq!(d["message"], "unknown action `debug:logg`");
     assert!(d["hint"].as_str().unwrap().contains("did you mean `debug:log`?"), "{d}");
 }
@@ -111,8 +113,8 @@ fn github_format_prints_workflow_annotations() {
     assert_eq!(status, 1);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert_eq!(lines[0], "::warning file=param-ui-field/template.yaml,line=16,col=21,title=golden param-ui-field::unknown ui:field `RepoUrlPickr`%0Ahelp: did you mean `RepoUrlPicker`?");
-    assert!(lines[1].starts_with("::error file=step-unknown-action/template.yaml,line=25,col=15,title=golden step-unknown-action::unknown action `debug:logg`%0Ahelp: did you mean `debug:log`?"), "{}", lines[1]);
+    assert_eq!(lines[0], "::warning file=param-ui-field/template.yaml,line=16,col=21,endColumn=33,title=golden param-ui-field::unknown ui:field `RepoUrlPickr`%0Ahelp: did you mean `RepoUrlPicker`?");
+    assert!(lines[1].starts_with("::error file=step-unknown-action/template.yaml,line=25,col=15,endColumn=25,title=golden step-unknown-action::unknown action `debug:logg`%0Ahelp: did you mean `debug:log`?"), "{}", lines[1]);
 }
 
 #[test]
@@ -136,6 +138,7 @@ fn sarif_format_is_sarif_2_1_0_with_rules_and_regions() {
     assert_eq!(loc["artifactLocation"]["uri"], "skeleton-gha-function/skeleton/.github/workflows/ci.yml");
     assert_eq!(loc["region"]["startLine"], 9);
     assert_eq!(loc["region"]["startColumn"], 20);
+    assert_eq!(loc["region"]["endColumn"], 29, "`hashFiles` is 9 characters");
 }
 
 fn cases() -> Vec<PathBuf> {
@@ -177,15 +180,28 @@ const LOAD_TIME_ERRORS: &[(&str, &str, &str, usize)] = &[
     ("error-v4-only-js-method-in-skeleton", "skeleton-unknown-method", "template/skeleton/Program.cs", 1),
 ];
 
+/// Backstage's own position of the error, from `expected.error.txt` (`at line N, column M`).
+fn backstage_position(case: &Path) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(case.join("expected.error.txt")).ok()?;
+    let re = regex::Regex::new(r"line (\d+), column (\d+)").unwrap();
+    let c = re.captures(&text)?;
+    Some((c[1].parse().ok()?, c[2].parse().ok()?))
+}
+
 #[test]
 fn conformance_templates_backstage_rejects_get_an_error_at_the_right_place() {
     for (name, code, file, line) in LOAD_TIME_ERRORS {
-        let (status, report) = json_report(&root().join("tests/conformance/cases").join(name), &["template"]);
+        let case = root().join("tests/conformance/cases").join(name);
+        let (status, report) = json_report(&case, &["template"]);
         assert_eq!(status, 1, "{name}: {report}");
-        let hit = report["diagnostics"].as_array().unwrap().iter().any(|d| {
+        let hit = report["diagnostics"].as_array().unwrap().iter().find(|d| {
             d["severity"] == "error" && d["code"] == *code && d["file"] == *file && d["line"] == *line
         });
-        assert!(hit, "{name}: expected `{code}` at {file}:{line}, got {report:#}");
+        let Some(hit) = hit else { panic!("{name}: expected `{code}` at {file}:{line}, got {report:#}") };
+        // where Backstage's message has a line and column, golden points at the same place
+        if let Some((l, c)) = backstage_position(&case) {
+            assert_eq!((hit["line"].as_u64().unwrap(), hit["column"].as_u64().unwrap()), (l, c), "{name}: {hit}");
+        }
     }
 }
 
@@ -198,4 +214,106 @@ fn schema_command_prints_a_self_contained_template_schema() {
     let validator = jsonschema::draft7::new(&v).expect("compiles on its own");
     let template = golden::template::yaml::parse_value(&std::fs::read_to_string(fixtures().join("clean/template.yaml")).unwrap()).unwrap();
     assert!(validator.is_valid(&template));
+}
+
+/// Valid nunjucks that Backstage runs without complaint gives no finding at all: loops and
+/// locals, macros, globals, status functions, object-literal keys, regex literals, `===`,
+/// bare page `when`, `each`, bracketed step ids with dashes, copyWithoutTemplating of workflows.
+#[test]
+fn valid_nunjucks_gives_no_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t");
+    std::fs::create_dir_all(t.join("skeleton/.github/workflows")).unwrap();
+    std::fs::write(
+        t.join("template.yaml"),
+        r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: valid
+spec:
+  type: service
+  parameters:
+    - title: One
+      properties:
+        name: { type: string, pattern: '^[a-z](?:[a-z0-9-]*[a-z0-9])?$' }
+        kind: { type: string, enum: [web, worker], default: web }
+        owner: { type: string }
+        topics: { type: array, items: { type: string } }
+    - title: Two
+      when: parameters.kind === 'web'
+      properties:
+        port: { type: integer, default: 8080 }
+  steps:
+    - id: fetch-base
+      action: fetch:template
+      input:
+        url: ./skeleton
+        copyWithoutTemplating: [.github/workflows/*]
+        values:
+          name: ${{ parameters.name | replace(r/[^a-z]/g, '') }}
+          owner: "${{ parameters.owner | parseEntityRef({ defaultKind: 'group', defaultNamespace: 'default' }) | pick('name') }}"
+          port: ${{ parameters.port if parameters.kind === 'web' else none }}
+    - id: topics
+      action: debug:log
+      each: ${{ parameters.topics }}
+      if: ${{ each.value != 'skip' }}
+      input:
+        message: '${{ each.key }}: ${{ each.value | upper }} after ${{ steps["fetch-base"].output | dump }}'
+    - id: always
+      action: debug:log
+      if: ${{ always() or failure() }}
+      input:
+        message: |
+          {% set names = [] %}{% for t in parameters.topics %}{% if loop.first %}${{ t }}{% endif %}{% endfor %}
+          {% macro shout(x) %}${{ x | upper }}{% endmacro %}${{ shout(parameters.name) }} ${{ range(3) | join(',') }}
+  output:
+    links:
+      - title: Repo
+        url: https://example.com/${{ parameters.name }}
+"#,
+    )
+    .unwrap();
+    std::fs::write(t.join("skeleton/README.md"), "# ${{ values.name }}\n{% for i in range(2) %}${{ loop.index }}{% endfor %}\n{% raw %}${{ not.rendered }}{% endraw %}\n${{ values.port }} ${{ values.owner }}\n").unwrap();
+    std::fs::write(t.join("skeleton/.github/workflows/ci.yml"), "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.sha }} ${{ hashFiles('x') }}\n").unwrap();
+    let (status, report) = json_report(dir.path(), &["t"]);
+    assert_eq!(report["diagnostics"], serde_json::json!([]), "{report:#}");
+    assert_eq!(status, 0);
+}
+
+#[test]
+fn secrets_in_the_if_of_a_plain_step_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: s\nspec:\n  type: service\n  steps:\n    - action: debug:log\n      if: ${{ secrets.token }}\n      input:\n        message: ${{ secrets.token }}\n",
+    )
+    .unwrap();
+    let (status, report) = json_report(dir.path(), &["template.yaml"]);
+    assert_eq!(status, 0, "a warning");
+    let d = report["diagnostics"].as_array().unwrap();
+    assert_eq!(d.len(), 1, "{report:#}");
+    assert_eq!(d[0]["code"], "expr-unknown-variable");
+    assert_eq!(d[0]["line"], 9);
+}
+
+/// A template that creates templates has `kind: Template` files in its skeleton; searching a
+/// folder does not report them as templates of the repository (naming one explicitly does).
+#[test]
+fn templates_inside_a_skeleton_are_data_not_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("template-of-templates");
+    std::fs::create_dir_all(t.join("skeleton")).unwrap();
+    let clean = std::fs::read_to_string(fixtures().join("clean/template.yaml")).unwrap();
+    std::fs::write(t.join("template.yaml"), &clean).unwrap();
+    std::fs::write(t.join("skeleton/README.md"), "# ${{ values.name }}\n").unwrap();
+    std::fs::write(
+        t.join("skeleton/template.yaml"),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: ${{ values.name }}\nspec:\n  type: service\n  steps: []\n",
+    )
+    .unwrap();
+    let (status, report) = json_report(dir.path(), &["."]);
+    assert_eq!(report["files"], 1, "{report:#}");
+    assert_eq!(status, 0, "{report:#}");
+    let (_, report) = json_report(dir.path(), &["template-of-templates/skeleton/template.yaml"]);
+    assert_eq!(report["files"], 1, "{report:#}");
 }

@@ -45,7 +45,8 @@ pub fn run(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Ou
         Some(sp) => crate::workspace::safe_join(ctx.workspace, sp)?,
         None => ctx.workspace.to_path_buf(),
     };
-    let message = i.nonempty("commitMessage").unwrap_or(&title).to_string();
+    // `commitMessage ?? title`: an empty message stays empty, as in Backstage.
+    let message = i.str("commitMessage").unwrap_or(&title).to_string();
     // Without an author GitHub would use the token's identity; git needs one, so golden uses
     // Backstage's fallback.
     let author = Author {
