@@ -15,16 +15,22 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     let search = locate::search_path(std::env::var(crate::env_vars::TEMPLATE_PATH).ok().as_deref());
     let found = locate::find(&args.template, &search)?;
     let _extracted; // keeps a built-in template's files alive for the run
+    let mut builtin = None;
     let template_path = match found {
         Found::Path(p) => p,
         Found::Builtin(name) => {
             let dir = tempfile::Builder::new().prefix("golden-template-").tempdir().map_err(|e| Error::internal(format!("cannot create a temporary directory: {e}")))?;
             let path = locate::extract_builtin(&name, dir.path())?;
             _extracted = dir;
+            builtin = Some(name);
             path
         }
     };
-    let template = Template::load(&template_path)?;
+    let mut template = Template::load(&template_path)?;
+    if let Some(name) = builtin {
+        // Messages name the built-in, not the temporary folder it was extracted to.
+        template.path = PathBuf::from(format!("built-in:{name}/template.yaml"));
+    }
 
     let registry = Registry::builtin();
     let unknown: Vec<String> = template

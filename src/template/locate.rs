@@ -77,6 +77,9 @@ pub fn list(search_path: &[PathBuf]) -> Vec<Listed> {
     }
     for d in BUILTIN.dirs() {
         let name = d.path().display().to_string();
+        if out.iter().any(|l: &Listed| l.name == name) {
+            continue; // a template on the search path shadows the built-in of the same name
+        }
         if let Some(f) = d.get_file(format!("{name}/template.yaml")) {
             let title = crate::template::yaml::parse_value(f.contents_utf8().unwrap_or_default())
                 .ok()
