@@ -65,6 +65,22 @@ fn dry_run_json_plan_has_steps_inputs_and_output() {
     assert_eq!(plan["parameters"]["shout"], false, "schema defaults are applied");
     assert_eq!(plan["output"]["text"][0]["content"], "port 8080");
     assert!(out.is_dir());
+    // Progress: one plain line per step on a non-terminal stderr, with status and duration.
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.lines().any(|l| l.starts_with("✓ [1/2] Say hello (debug:log) ") && l.ends_with("ms")), "{err}");
+    assert!(err.lines().any(|l| l.starts_with("- [2/2]") && l.contains("skipped: its if condition was false")), "{err}");
+}
+
+#[test]
+fn quiet_prints_no_progress() {
+    let t = template_dir();
+    let work = tempfile::tempdir().unwrap();
+    golden()
+        .args(["new", "--quiet"]).arg(t.path())
+        .args(["--set", "name=demo", "--set", "port=8080", "--dry-run", "--output"]).arg(work.path().join("out"))
+        .assert()
+        .success()
+        .stderr(predicates::str::is_empty());
 }
 
 #[test]
