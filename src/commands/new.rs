@@ -53,6 +53,7 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
 
     // Everything that can be refused without asking is checked before the questions.
     let config = crate::config::load(args.config.as_deref())?;
+    crate::render::set_github_hosts(config.integrations.github.iter().map(|g| g.host.clone()).collect());
     let out = if args.dry_run {
         let out = args.output.clone().ok_or_else(|| {
             Error::usage("--dry-run needs --output DIR, where the generated project is written")

@@ -18,8 +18,22 @@ fn invalid(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
 
-/// Integration kind of a host, as Backstage's default integrations configure them.
+/// GitHub hosts of the configuration file (`integrations.github[].host`), which Backstage adds
+/// to its default integrations; set once per run by the command that loaded the config.
+static CONFIGURED_GITHUB_HOSTS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+
+/// Declares the GitHub (Enterprise) hosts of the configuration, so `parseRepoUrl` accepts them.
+pub fn set_github_hosts(hosts: Vec<String>) {
+    if let Ok(mut h) = CONFIGURED_GITHUB_HOSTS.write() {
+        *h = hosts;
+    }
+}
+
+/// Integration kind of a host, as Backstage's default integrations plus the configured ones give it.
 fn host_kind(host: &str) -> Option<&'static str> {
+    if CONFIGURED_GITHUB_HOSTS.read().is_ok_and(|h| h.iter().any(|c| c.eq_ignore_ascii_case(host))) {
+        return Some("github");
+    }
     match host {
         "github.com" => Some("github"),
         "gitlab.com" => Some("gitlab"),

@@ -31,6 +31,7 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 
 pub use syntax::SyntaxError;
 pub use value::{is_truthy, to_json, to_value, FAILED_FLAG};
+pub use backstage::set_github_hosts;
 
 /// Options of a skeleton renderer (inputs of `fetch:template`).
 #[derive(Debug, Clone, Copy, Default)]

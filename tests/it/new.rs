@@ -183,3 +183,28 @@ fn templates_are_found_by_name_on_golden_template_path_and_built_in() {
     assert!(text.contains("tiny"), "{text}");
     assert!(text.contains("go-microservice") && text.contains("built-in"), "{text}");
 }
+
+#[test]
+fn parse_repo_url_accepts_github_enterprise_hosts_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: ghe}\nspec:\n  type: service\n  steps:\n    - id: log\n      action: debug:log\n      input:\n        message: ${{ (parameters.repoUrl | parseRepoUrl).owner }}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("config.yaml"), "integrations:\n  github:\n    - host: ghe.example.com\n      apiBaseUrl: https://ghe.example.com/api/v3\n").unwrap();
+    let run = |config: bool| {
+        let out = dir.path().join(if config { "with" } else { "without" });
+        let mut cmd = golden();
+        cmd.args(["new"]).arg(dir.path()).args(["--set", "repoUrl=ghe.example.com?owner=acme&repo=svc", "--dry-run", "--json", "--output"]).arg(&out);
+        if config {
+            cmd.arg("--config").arg(dir.path().join("config.yaml"));
+        }
+        let o = cmd.assert().success();
+        let plan: serde_json::Value = serde_json::from_slice(&o.get_output().stdout).unwrap();
+        plan["steps"][0]["input"]["message"].clone()
+    };
+    assert_eq!(run(true), "acme", "a configured host is a GitHub integration");
+    // Without the integration Backstage's filter throws, and the literal expression is kept.
+    assert_eq!(run(false), "${{ (parameters.repoUrl | parseRepoUrl).owner }}");
+}
