@@ -300,7 +300,7 @@ fn describe(template: &Template, page: &Value, err: &jsonschema::ValidationError
                 let opts: Vec<String> = e.iter().map(|v| v.to_string()).collect();
                 s.push_str(&format!("; one of {}", opts.join(", ")));
             }
-            let example = schema.map(|s| example_for(s)).unwrap_or_else(|| "VALUE".into());
+            let example = schema.map(example_for).unwrap_or_else(|| "VALUE".into());
             s.push_str(&format!("; pass `--set {full}={example}`"));
             s
         }

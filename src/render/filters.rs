@@ -781,7 +781,7 @@ fn replace(v: Value, a: &Args) -> Result<Value, Error> {
     if max_n == 0.0 || !t.contains(&needle) {
         return Ok(input);
     }
-    if max_n == -1.0 && max.is_undefined() || (max.kind() == ValueKind::Number && max_n == -1.0) {
+    if max.is_undefined() || (max.kind() == ValueKind::Number && max_n == -1.0) {
         return Ok(copy_safe(&v, t.split(needle.as_str()).collect::<Vec<_>>().join(&rep_s)));
     }
     let mut out = String::new();

@@ -36,7 +36,7 @@ fn find_go() -> Result<PathBuf, String> {
                 Some((minor, e.path().join("bin/go")))
             })
             .collect();
-        versioned.sort_by(|a, b| b.0.cmp(&a.0));
+        versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
         candidates.extend(versioned.into_iter().map(|(_, p)| p));
     }
     let mut seen = Vec::new();
