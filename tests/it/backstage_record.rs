@@ -1,13 +1,17 @@
 //! Records what Backstage's own GitHub actions send to the fake GitHub, as the fixtures the
 //! publish tests compare golden with (`tests/it/fixtures/backstage-github/*.json`). These are
-//! tools, not checks: they need the Backstage oracle (`/work/oracle`, see its README, plus
-//! `gh-oracle.mjs` from the fixtures folder copied into it) and are ignored by default:
+//! tools, not checks: they need an installed, writable copy of the Backstage oracle (`ORACLE_DIR`,
+//! see `../shared/oracle/README.md`, plus `gh-oracle.mjs` from the fixtures folder copied into it)
+//! and are ignored by default:
 //!
-//!     cargo test --test it backstage_record -- --ignored
+//!     ORACLE_DIR=/path/to/oracle cargo test --test it backstage_record -- --ignored
 use serde_json::{json, Value};
 use crate::fake_github::FakeGithub;
 
-const ORACLE: &str = "/work/oracle";
+/// The oracle's folder: `ORACLE_DIR`, else `../shared/oracle` beside the project.
+fn oracle_dir() -> String {
+    std::env::var("ORACLE_DIR").unwrap_or_else(|_| format!("{}/../shared/oracle", env!("CARGO_MANIFEST_DIR")))
+}
 
 fn run(name: &str, fake: &FakeGithub, id: &str, input: Value) {
     let ws = tempfile::tempdir().unwrap();
@@ -20,7 +24,7 @@ fn run(name: &str, fake: &FakeGithub, id: &str, input: Value) {
     std::fs::write(&inp, input.to_string()).unwrap();
     let out = std::process::Command::new("bash")
         .arg("-c")
-        .arg(format!("cd {ORACLE} && source env.sh && node gh-oracle.mjs '{}' ghp_test_token_1234 '{}' '{}' '{}'", fake.api_base_url(), ws.path().display(), id, inp.display()))
+        .arg(format!("cd {} && source env.sh && node gh-oracle.mjs '{}' ghp_test_token_1234 '{}' '{}' '{}'", oracle_dir(), fake.api_base_url(), ws.path().display(), id, inp.display()))
         .output()
         .unwrap();
     let calls: Vec<Value> = fake.calls().iter().map(crate::publish::recorded).collect();
