@@ -10,11 +10,14 @@ fn main() {
     walk(root, root, &mut lines);
     lines.sort();
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
-    std::fs::write(Path::new(&out).join("executables.txt"), lines.join("\n")).expect("write executables.txt");
+    std::fs::write(Path::new(&out).join("executables.txt"), lines.join("\n"))
+        .expect("write executables.txt");
 }
 
 fn walk(root: &Path, dir: &Path, lines: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -23,8 +26,17 @@ fn walk(root: &Path, dir: &Path, lines: &mut Vec<String>) {
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                if entry.metadata().map(|m| m.permissions().mode() & 0o111 != 0).unwrap_or(false) {
-                    lines.push(path.strip_prefix(root).unwrap_or(&path).display().to_string());
+                if entry
+                    .metadata()
+                    .map(|m| m.permissions().mode() & 0o111 != 0)
+                    .unwrap_or(false)
+                {
+                    lines.push(
+                        path.strip_prefix(root)
+                            .unwrap_or(&path)
+                            .display()
+                            .to_string(),
+                    );
                 }
             }
         }

@@ -54,13 +54,20 @@ pub struct GithubIntegration {
 impl Config {
     /// The `integrations.github[]` entry for `host`, if the config has one.
     pub fn github(&self, host: &str) -> Option<&GithubIntegration> {
-        self.integrations.github.iter().find(|g| g.host.eq_ignore_ascii_case(host))
+        self.integrations
+            .github
+            .iter()
+            .find(|g| g.host.eq_ignore_ascii_case(host))
     }
 
     /// The REST API base URL for `host`: the entry's `apiBaseUrl`, else `https://api.github.com`
     /// for github.com and `https://HOST/api/v3` (GitHub Enterprise Server) for any other host.
     pub fn github_api_base_url(&self, host: &str) -> String {
-        if let Some(url) = self.github(host).and_then(|g| g.api_base_url.as_deref()).filter(|u| !u.is_empty()) {
+        if let Some(url) = self
+            .github(host)
+            .and_then(|g| g.api_base_url.as_deref())
+            .filter(|u| !u.is_empty())
+        {
             return url.trim_end_matches('/').to_string();
         }
         if host.eq_ignore_ascii_case("github.com") {
@@ -73,7 +80,11 @@ impl Config {
     /// The token for `host`: the config's entry, then `GITHUB_TOKEN`/`GH_TOKEN` (github.com only),
     /// then `gh auth token --hostname HOST` when `gh` is installed. `None` when nothing has one.
     pub fn github_token(&self, host: &str) -> Option<Secret> {
-        if let Some(t) = self.github(host).and_then(|g| g.token.clone()).filter(|t| !t.0.is_empty()) {
+        if let Some(t) = self
+            .github(host)
+            .and_then(|g| g.token.clone())
+            .filter(|t| !t.0.is_empty())
+        {
             return Some(t);
         }
         if host.eq_ignore_ascii_case("github.com") {
@@ -127,29 +138,48 @@ pub fn path(flag: Option<&Path>) -> Option<PathBuf> {
             return Some(PathBuf::from(p));
         }
     }
-    dirs::config_dir().map(|d| d.join("golden").join("config.yaml")).filter(|p| p.is_file())
+    dirs::config_dir()
+        .map(|d| d.join("golden").join("config.yaml"))
+        .filter(|p| p.is_file())
 }
 
 /// Loads the config file, or the defaults when there is none.
 pub fn load(flag: Option<&Path>) -> Result<Config> {
-    let Some(path) = path(flag) else { return Ok(Config::default()) };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::usage(format!("cannot read the config file `{}`: {e}", path.display())))?;
+    let Some(path) = path(flag) else {
+        return Ok(Config::default());
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::usage(format!(
+            "cannot read the config file `{}`: {e}",
+            path.display()
+        ))
+    })?;
     let value = crate::template::yaml::parse_value(&expand_env(&text)).map_err(|e| {
-        Error::usage(format!("the config file is not valid YAML: {}", e.message))
-            .at(format!("{}:{}:{}", path.display(), e.pos.line, e.pos.column))
+        Error::usage(format!("the config file is not valid YAML: {}", e.message)).at(format!(
+            "{}:{}:{}",
+            path.display(),
+            e.pos.line,
+            e.pos.column
+        ))
     })?;
     if value.is_null() {
         return Ok(Config::default());
     }
-    serde_json::from_value(value)
-        .map_err(|e| Error::usage(format!("the config file `{}` is invalid: {e}", path.display())))
+    serde_json::from_value(value).map_err(|e| {
+        Error::usage(format!(
+            "the config file `{}` is invalid: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// Replaces `${VAR}` with the environment variable's value (empty when unset).
 pub fn expand_env(text: &str) -> String {
     let re = regex::Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}").expect("valid regex");
-    re.replace_all(text, |c: &regex::Captures<'_>| std::env::var(&c[1]).unwrap_or_default()).into_owned()
+    re.replace_all(text, |c: &regex::Captures<'_>| {
+        std::env::var(&c[1]).unwrap_or_default()
+    })
+    .into_owned()
 }
 
 #[cfg(test)]
@@ -164,11 +194,26 @@ mod tests {
         std::fs::write(&p, "integrations:\n  github:\n    - host: ghe.example.com\n      apiBaseUrl: https://ghe.example.com/api/v3\n      token: ${GOLDEN_TEST_TOKEN_X}\ncatalog:\n  backstage:\n    baseUrl: http://127.0.0.1:7007\n").unwrap();
         let c = load(Some(&p)).unwrap();
         assert_eq!(c.integrations.github[0].token.as_ref().unwrap().0, "s3cret");
-        assert!(!format!("{c:?}").contains("s3cret"), "tokens never appear in Debug output");
-        assert_eq!(c.catalog.backstage.as_ref().unwrap().base_url, "http://127.0.0.1:7007");
-        assert_eq!(c.github_api_base_url("GHE.example.com"), "https://ghe.example.com/api/v3");
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "tokens never appear in Debug output"
+        );
+        assert_eq!(
+            c.catalog.backstage.as_ref().unwrap().base_url,
+            "http://127.0.0.1:7007"
+        );
+        assert_eq!(
+            c.github_api_base_url("GHE.example.com"),
+            "https://ghe.example.com/api/v3"
+        );
         assert_eq!(c.github_token("ghe.example.com").unwrap().0, "s3cret");
-        assert_eq!(c.github_api_base_url("github.com"), "https://api.github.com");
-        assert_eq!(Config::default().github_api_base_url("git.corp"), "https://git.corp/api/v3");
+        assert_eq!(
+            c.github_api_base_url("github.com"),
+            "https://api.github.com"
+        );
+        assert_eq!(
+            Config::default().github_api_base_url("git.corp"),
+            "https://git.corp/api/v3"
+        );
     }
 }

@@ -24,7 +24,11 @@ fn display(p: &Path) -> String {
 
 /// Every finding rustc-style, then a summary line. `color` adds ANSI styles.
 pub fn human(report: &Report, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in &report.diagnostics {
         let level = match d.severity {
@@ -42,7 +46,11 @@ pub fn human(report: &Report, color: bool) -> String {
                 }
                 title.element(Snippet::source(&**text).path(path.clone()).annotation(ann))
             }
-            (Some(span), None) => title.element(annotate_snippets::Origin::path(path.clone()).line(span.line).char_column(span.column - 1)),
+            (Some(span), None) => title.element(
+                annotate_snippets::Origin::path(path.clone())
+                    .line(span.line)
+                    .char_column(span.column - 1),
+            ),
             (None, _) => title.element(annotate_snippets::Origin::path(path.clone())),
         };
         if let Some(h) = &d.hint {
@@ -59,7 +67,13 @@ pub fn human(report: &Report, color: bool) -> String {
 
 /// `checked 3 templates: 2 errors, 1 warning`.
 pub fn summary(report: &Report) -> String {
-    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
     format!(
         "checked {}: {}, {}",
         plural(report.files, "template"),
@@ -102,7 +116,9 @@ pub fn json(report: &Report) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -123,12 +139,20 @@ pub fn github(report: &Report) -> String {
                 props.push(format!("endLine={}", s.end_line));
             }
         }
-        props.push(format!("title={}", escape_property(&format!("golden {}", d.code))));
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("golden {}", d.code))
+        ));
         let mut message = d.message.clone();
         if let Some(h) = &d.hint {
             message.push_str(&format!("\nhelp: {h}"));
         }
-        out.push_str(&format!("::{} {}::{}\n", d.severity.as_str(), props.join(","), escape_data(&message)));
+        out.push_str(&format!(
+            "::{} {}::{}\n",
+            d.severity.as_str(),
+            props.join(","),
+            escape_data(&message)
+        ));
     }
     out
 }

@@ -50,7 +50,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), location: None, details: Vec::new(), hints: Vec::new() }
+        Error {
+            kind,
+            message: message.into(),
+            location: None,
+            details: Vec::new(),
+            hints: Vec::new(),
+        }
     }
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(Kind::Usage, message)

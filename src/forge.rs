@@ -21,17 +21,31 @@ impl Forge {
     /// The forge inside `home` (golden's data directory).
     pub fn new(home: &Path) -> Forge {
         // An absolute root, so that `file://` URLs of its repositories are valid from anywhere.
-        let home = if home.is_absolute() { home.to_path_buf() } else { std::env::current_dir().map(|d| d.join(home)).unwrap_or_else(|_| home.to_path_buf()) };
-        Forge { root: home.join("forge") }
+        let home = if home.is_absolute() {
+            home.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map(|d| d.join(home))
+                .unwrap_or_else(|_| home.to_path_buf())
+        };
+        Forge {
+            root: home.join("forge"),
+        }
     }
 
     /// Where `host/owner/repo` lives (whether or not it exists).
     pub fn repo_path(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ActionError> {
         for (what, s) in [("host", host), ("owner", owner), ("repository name", repo)] {
-            let ok = !s.is_empty() && s != "." && s != ".." && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+            let ok = !s.is_empty()
+                && s != "."
+                && s != ".."
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
             if !ok {
-                return Err(ActionError::new(format!("the {what} `{s}` cannot name a repository in the local forge"))
-                    .with_hint("use letters, digits, `-`, `_` and `.` only"));
+                return Err(ActionError::new(format!(
+                    "the {what} `{s}` cannot name a repository in the local forge"
+                ))
+                .with_hint("use letters, digits, `-`, `_` and `.` only"));
             }
         }
         Ok(self.root.join(host).join(owner).join(format!("{repo}.git")))
@@ -39,7 +53,13 @@ impl Forge {
 
     /// Creates an empty bare repository whose HEAD is `branch`. An existing one is an error that
     /// names it: the forge never overwrites a repository.
-    pub fn create(&self, host: &str, owner: &str, repo: &str, branch: &str) -> Result<PathBuf, ActionError> {
+    pub fn create(
+        &self,
+        host: &str,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+    ) -> Result<PathBuf, ActionError> {
         let path = self.repo_path(host, owner, repo)?;
         if path.exists() {
             return Err(ActionError::new(format!(
@@ -49,12 +69,24 @@ impl Forge {
             .with_hint(format!("choose another repository name, or delete `{}` if you no longer need it", path.display())));
         }
         let parent = path.parent().expect("repository paths have a parent");
-        std::fs::create_dir_all(parent).map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", parent.display())))?;
-        let repo_git = git2::Repository::init_bare(&path)
-            .map_err(|e| ActionError::new(format!("cannot create the repository `{}`: {}", path.display(), e.message())))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", parent.display())))?;
+        let repo_git = git2::Repository::init_bare(&path).map_err(|e| {
+            ActionError::new(format!(
+                "cannot create the repository `{}`: {}",
+                path.display(),
+                e.message()
+            ))
+        })?;
         repo_git
             .set_head(&format!("refs/heads/{branch}"))
-            .map_err(|e| ActionError::new(format!("cannot set the default branch of `{}`: {}", path.display(), e.message())))?;
+            .map_err(|e| {
+                ActionError::new(format!(
+                    "cannot set the default branch of `{}`: {}",
+                    path.display(),
+                    e.message()
+                ))
+            })?;
         Ok(path)
     }
 
@@ -62,8 +94,11 @@ impl Forge {
     pub fn existing(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ActionError> {
         let path = self.repo_path(host, owner, repo)?;
         if !path.is_dir() {
-            return Err(ActionError::new(format!("the repository {owner}/{repo} does not exist in the local forge (`{}`)", path.display()))
-                .with_hint("create it first (publish:github or github:repo:create with --local)"));
+            return Err(ActionError::new(format!(
+                "the repository {owner}/{repo} does not exist in the local forge (`{}`)",
+                path.display()
+            ))
+            .with_hint("create it first (publish:github or github:repo:create with --local)"));
         }
         Ok(path)
     }
@@ -72,7 +107,9 @@ impl Forge {
 /// Whether a bare repository has no reference yet (libgit2's `is_empty` also wants HEAD to name
 /// `master`, which forge repositories do not).
 pub fn is_empty(path: &Path) -> bool {
-    git2::Repository::open_bare(path).and_then(|r| r.references().map(|mut refs| refs.next().is_none())).unwrap_or(false)
+    git2::Repository::open_bare(path)
+        .and_then(|r| r.references().map(|mut refs| refs.next().is_none()))
+        .unwrap_or(false)
 }
 
 /// Points HEAD of an empty repository at `branch` (the first push decides the default branch,
@@ -85,7 +122,9 @@ pub fn set_default_branch(path: &Path, branch: &str) {
 
 /// The `file://` URL of a forge repository.
 pub fn url(path: &Path) -> String {
-    url::Url::from_file_path(path).map(|u| u.to_string()).unwrap_or_else(|_| format!("file://{}", path.display()))
+    url::Url::from_file_path(path)
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| format!("file://{}", path.display()))
 }
 
 /// `repoContentsUrl` for a branch: `<remoteUrl>/blob/<branch>`.
@@ -102,7 +141,11 @@ pub fn read_contents_url(contents_url: &str) -> Option<Vec<u8>> {
     let (repo, rest) = text.split_once(".git/blob/")?;
     let (branch, file) = rest.split_once('/')?;
     let r = git2::Repository::open_bare(format!("{repo}.git")).ok()?;
-    let tree = r.find_reference(&format!("refs/heads/{branch}")).ok()?.peel_to_tree().ok()?;
+    let tree = r
+        .find_reference(&format!("refs/heads/{branch}"))
+        .ok()?
+        .peel_to_tree()
+        .ok()?;
     let entry = tree.get_path(Path::new(file)).ok()?;
     let blob = entry.to_object(&r).ok()?.peel_to_blob().ok()?;
     Some(blob.content().to_vec())
@@ -117,21 +160,34 @@ pub fn records(path: &Path, name: &str) -> Vec<Value> {
 }
 
 /// Replaces record `index` (0-based) of `REPO.git/golden/<name>.json`.
-pub fn replace_record(path: &Path, name: &str, index: usize, value: Value) -> Result<(), ActionError> {
+pub fn replace_record(
+    path: &Path,
+    name: &str,
+    index: usize,
+    value: Value,
+) -> Result<(), ActionError> {
     let mut list = records(path, name);
     if index >= list.len() {
-        return Err(ActionError::new(format!("the local forge has no {name} record {}", index + 1)));
+        return Err(ActionError::new(format!(
+            "the local forge has no {name} record {}",
+            index + 1
+        )));
     }
     list[index] = value;
     let file = path.join("golden").join(format!("{name}.json"));
-    std::fs::write(&file, serde_json::to_string_pretty(&list).unwrap_or_default()).map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", file.display())))
+    std::fs::write(
+        &file,
+        serde_json::to_string_pretty(&list).unwrap_or_default(),
+    )
+    .map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", file.display())))
 }
 
 /// Appends a record to `REPO.git/golden/<name>.json` (a JSON array) and returns its 1-based
 /// position.
 pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ActionError> {
     let dir = path.join("golden");
-    std::fs::create_dir_all(&dir).map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", dir.display())))?;
     let file = dir.join(format!("{name}.json"));
     let mut list = std::fs::read_to_string(&file)
         .ok()
@@ -139,7 +195,8 @@ pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ActionErro
         .unwrap_or_default();
     list.push(value);
     let text = serde_json::to_string_pretty(&list).unwrap_or_default();
-    std::fs::write(&file, text).map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", file.display())))?;
+    std::fs::write(&file, text)
+        .map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", file.display())))?;
     Ok(list.len())
 }
 
@@ -154,8 +211,14 @@ mod tests {
         let p = forge.create("github.com", "acme", "svc", "main").unwrap();
         assert!(p.ends_with("forge/github.com/acme/svc.git"));
         assert!(is_empty(&p));
-        let e = forge.create("github.com", "acme", "svc", "main").unwrap_err();
-        assert!(e.message.contains("acme/svc already exists"), "{}", e.message);
+        let e = forge
+            .create("github.com", "acme", "svc", "main")
+            .unwrap_err();
+        assert!(
+            e.message.contains("acme/svc already exists"),
+            "{}",
+            e.message
+        );
         assert!(forge.repo_path("github.com", "..", "x").is_err());
         assert!(forge.repo_path("github.com", "a", "x/y").is_err());
         assert!(url(&p).starts_with("file:///"));

@@ -8,7 +8,9 @@ use std::cell::Cell;
 use std::path::Path;
 use std::time::Duration;
 
-use git2::{Cred, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks, Repository, Signature};
+use git2::{
+    Cred, FetchOptions, IndexAddOption, PushOptions, RemoteCallbacks, Repository, Signature,
+};
 
 use crate::config::Secret;
 
@@ -50,11 +52,30 @@ pub struct BranchCommitResult {
 pub trait Git: Send + Sync {
     /// Makes a new repository of `source`'s files (`.gitignore` honoured, `.git` left out), one
     /// commit on `branch`, and pushes it to `url`. Returns the commit hash.
-    fn push_new(&self, source: &Path, url: &str, branch: &str, message: &str, author: &Author, token: Option<&Secret>) -> Result<String, String>;
+    fn push_new(
+        &self,
+        source: &Path,
+        url: &str,
+        branch: &str,
+        message: &str,
+        author: &Author,
+        token: Option<&Secret>,
+    ) -> Result<String, String>;
     /// Commits `c.source`'s files on top of the base branch and pushes them as `c.branch`.
-    fn push_branch(&self, url: &str, token: Option<&Secret>, c: &BranchCommit<'_>) -> Result<BranchCommitResult, String>;
+    fn push_branch(
+        &self,
+        url: &str,
+        token: Option<&Secret>,
+        c: &BranchCommit<'_>,
+    ) -> Result<BranchCommitResult, String>;
     /// Clones `url` into `dir` (which must not exist or be empty), checking out `branch`.
-    fn clone_into(&self, url: &str, branch: Option<&str>, dir: &Path, token: Option<&Secret>) -> Result<(), String>;
+    fn clone_into(
+        &self,
+        url: &str,
+        branch: Option<&str>,
+        dir: &Path,
+        token: Option<&Secret>,
+    ) -> Result<(), String>;
 }
 
 /// The git2 implementation.
@@ -80,7 +101,9 @@ fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallb
         match token {
             Some(t) if asked.get() == 1 => Cred::userpass_plaintext("x-access-token", &t.0),
             Some(_) => Err(git2::Error::from_str("the server refused the token")),
-            None => Err(git2::Error::from_str("the server asked for credentials and golden has no token for it")),
+            None => Err(git2::Error::from_str(
+                "the server asked for credentials and golden has no token for it",
+            )),
         }
     });
     cbs
@@ -109,12 +132,19 @@ fn env_proxy(url: &str, var: impl Fn(&str) -> Option<String>) -> Option<String> 
         "http" => ["http_proxy", "HTTP_PROXY"],
         _ => return None,
     };
-    let proxy = names.iter().chain(["all_proxy", "ALL_PROXY"].iter()).find_map(|n| var(n).filter(|v| !v.is_empty()))?;
+    let proxy = names
+        .iter()
+        .chain(["all_proxy", "ALL_PROXY"].iter())
+        .find_map(|n| var(n).filter(|v| !v.is_empty()))?;
     let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
-    let no_proxy = var("no_proxy").or_else(|| var("NO_PROXY")).unwrap_or_default();
-    let bypass = no_proxy.split(',').map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase()).filter(|e| !e.is_empty()).any(|e| {
-        e == "*" || host == e || host.ends_with(&format!(".{e}"))
-    });
+    let no_proxy = var("no_proxy")
+        .or_else(|| var("NO_PROXY"))
+        .unwrap_or_default();
+    let bypass = no_proxy
+        .split(',')
+        .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
+        .filter(|e| !e.is_empty())
+        .any(|e| e == "*" || host == e || host.ends_with(&format!(".{e}")));
     (!bypass).then_some(proxy)
 }
 
@@ -151,12 +181,17 @@ fn push(repo: &Repository, url: &str, refspec: &str, token: Option<&Secret>) -> 
                 if rejected.is_empty() {
                     return Ok(());
                 }
-                return Err(format!("the server rejected the push: {}", rejected.join("; ")));
+                return Err(format!(
+                    "the server rejected the push: {}",
+                    rejected.join("; ")
+                ));
             }
             Err(e) => {
                 last = describe(&e);
-                let retry = matches!(e.class(), git2::ErrorClass::Net | git2::ErrorClass::Http | git2::ErrorClass::Os)
-                    && asked.get() <= 1
+                let retry = matches!(
+                    e.class(),
+                    git2::ErrorClass::Net | git2::ErrorClass::Http | git2::ErrorClass::Os
+                ) && asked.get() <= 1
                     && e.code() != git2::ErrorCode::Auth
                     && !last.contains("401")
                     && !last.contains("403");
@@ -170,7 +205,8 @@ fn push(repo: &Repository, url: &str, refspec: &str, token: Option<&Secret>) -> 
 }
 
 fn signature(author: &Author) -> Result<Signature<'static>, String> {
-    Signature::now(&author.name, &author.email).map_err(|e| format!("invalid git author: {}", describe(&e)))
+    Signature::now(&author.name, &author.email)
+        .map_err(|e| format!("invalid git author: {}", describe(&e)))
 }
 
 /// A scratch repository whose work tree is `workdir`, with its `.git` elsewhere, so nothing is
@@ -182,22 +218,45 @@ fn scratch(gitdir: &Path, workdir: &Path) -> Result<Repository, String> {
 }
 
 impl Git for Git2 {
-    fn push_new(&self, source: &Path, url: &str, branch: &str, message: &str, author: &Author, token: Option<&Secret>) -> Result<String, String> {
-        let tmp = tempfile::Builder::new().prefix("golden-git-").tempdir().map_err(|e| e.to_string())?;
+    fn push_new(
+        &self,
+        source: &Path,
+        url: &str,
+        branch: &str,
+        message: &str,
+        author: &Author,
+        token: Option<&Secret>,
+    ) -> Result<String, String> {
+        let tmp = tempfile::Builder::new()
+            .prefix("golden-git-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
         let repo = scratch(tmp.path(), source)?;
         let mut index = repo.index().map_err(|e| describe(&e))?;
-        index.add_all(["*"], IndexAddOption::DEFAULT, None).map_err(|e| describe(&e))?;
+        index
+            .add_all(["*"], IndexAddOption::DEFAULT, None)
+            .map_err(|e| describe(&e))?;
         let tree_id = index.write_tree().map_err(|e| describe(&e))?;
         let tree = repo.find_tree(tree_id).map_err(|e| describe(&e))?;
         let sig = signature(author)?;
         let refname = format!("refs/heads/{branch}");
-        let oid = repo.commit(Some(&refname), &sig, &sig, message, &tree, &[]).map_err(|e| describe(&e))?;
+        let oid = repo
+            .commit(Some(&refname), &sig, &sig, message, &tree, &[])
+            .map_err(|e| describe(&e))?;
         push(&repo, url, &format!("{refname}:{refname}"), token)?;
         Ok(oid.to_string())
     }
 
-    fn push_branch(&self, url: &str, token: Option<&Secret>, c: &BranchCommit<'_>) -> Result<BranchCommitResult, String> {
-        let tmp = tempfile::Builder::new().prefix("golden-git-").tempdir().map_err(|e| e.to_string())?;
+    fn push_branch(
+        &self,
+        url: &str,
+        token: Option<&Secret>,
+        c: &BranchCommit<'_>,
+    ) -> Result<BranchCommitResult, String> {
+        let tmp = tempfile::Builder::new()
+            .prefix("golden-git-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
         let repo = Repository::init_bare(tmp.path()).map_err(|e| describe(&e))?;
         let mut remote = repo.remote_anonymous(url).map_err(|e| describe(&e))?;
         let base = match c.base {
@@ -205,18 +264,34 @@ impl Git for Git2 {
             None => {
                 let asked = Cell::new(0);
                 let conn = remote
-                    .connect_auth(git2::Direction::Fetch, Some(callbacks(token, &asked)), Some(proxy(url)))
+                    .connect_auth(
+                        git2::Direction::Fetch,
+                        Some(callbacks(token, &asked)),
+                        Some(proxy(url)),
+                    )
                     .map_err(|e| describe(&e))?;
-                let heads: Vec<String> = conn.list().map_err(|e| describe(&e))?.iter().map(|h| h.name().to_string()).collect();
+                let heads: Vec<String> = conn
+                    .list()
+                    .map_err(|e| describe(&e))?
+                    .iter()
+                    .map(|h| h.name().to_string())
+                    .collect();
                 let head = conn
                     .default_branch()
                     .ok()
                     .and_then(|b| b.as_str().ok().map(str::to_string))
                     .filter(|b| heads.contains(b))
-                    .or_else(|| ["refs/heads/main", "refs/heads/master"].iter().map(|s| s.to_string()).find(|b| heads.contains(b)))
+                    .or_else(|| {
+                        ["refs/heads/main", "refs/heads/master"]
+                            .iter()
+                            .map(|s| s.to_string())
+                            .find(|b| heads.contains(b))
+                    })
                     .or_else(|| heads.iter().find(|h| h.starts_with("refs/heads/")).cloned())
                     .ok_or_else(|| "the repository has no branches yet".to_string())?;
-                head.strip_prefix("refs/heads/").unwrap_or(&head).to_string()
+                head.strip_prefix("refs/heads/")
+                    .unwrap_or(&head)
+                    .to_string()
             }
         };
         let asked = Cell::new(0);
@@ -225,7 +300,11 @@ impl Git for Git2 {
         fo.proxy_options(proxy(url));
         let base_ref = format!("refs/remotes/origin/{base}");
         remote
-            .fetch(&[format!("+refs/heads/{base}:{base_ref}")], Some(&mut fo), None)
+            .fetch(
+                &[format!("+refs/heads/{base}:{base_ref}")],
+                Some(&mut fo),
+                None,
+            )
             .map_err(|e| format!("cannot fetch branch `{base}`: {}", describe(&e)))?;
         let parent = repo
             .find_reference(&base_ref)
@@ -233,9 +312,17 @@ impl Git for Git2 {
             .map_err(|_| format!("the repository has no branch `{base}`"))?;
         // Start from the base tree, drop deleted paths, then add every source file.
         let mut index = git2::Index::new().map_err(|e| describe(&e))?;
-        index.read_tree(&parent.tree().map_err(|e| describe(&e))?).map_err(|e| describe(&e))?;
+        index
+            .read_tree(&parent.tree().map_err(|e| describe(&e))?)
+            .map_err(|e| describe(&e))?;
         let prefix = c.target_path.trim_matches('/');
-        let join = |rel: &str| if prefix.is_empty() { rel.to_string() } else { format!("{prefix}/{rel}") };
+        let join = |rel: &str| {
+            if prefix.is_empty() {
+                rel.to_string()
+            } else {
+                format!("{prefix}/{rel}")
+            }
+        };
         for d in c.delete {
             let p = join(d.trim_matches('/'));
             let _ = index.remove_path(Path::new(&p));
@@ -243,12 +330,18 @@ impl Git for Git2 {
         }
         let src_repo = scratch(&tmp.path().join("src.git"), c.source)?;
         let mut src_index = src_repo.index().map_err(|e| describe(&e))?;
-        src_index.add_all(["*"], IndexAddOption::DEFAULT, None).map_err(|e| describe(&e))?;
+        src_index
+            .add_all(["*"], IndexAddOption::DEFAULT, None)
+            .map_err(|e| describe(&e))?;
         for entry in src_index.iter() {
             let rel = String::from_utf8_lossy(&entry.path).to_string();
             let data = src_repo.find_blob(entry.id).map_err(|e| describe(&e))?;
             let id = repo.blob(data.content()).map_err(|e| describe(&e))?;
-            let e = git2::IndexEntry { id, path: join(&rel).into_bytes(), ..entry };
+            let e = git2::IndexEntry {
+                id,
+                path: join(&rel).into_bytes(),
+                ..entry
+            };
             index.add(&e).map_err(|e| describe(&e))?;
         }
         let tree_id = index.write_tree_to(&repo).map_err(|e| describe(&e))?;
@@ -258,13 +351,24 @@ impl Git for Git2 {
         let tree = repo.find_tree(tree_id).map_err(|e| describe(&e))?;
         let sig = signature(c.author)?;
         let refname = format!("refs/heads/{}", c.branch);
-        let oid = repo.commit(Some(&refname), &sig, &sig, c.message, &tree, &[&parent]).map_err(|e| describe(&e))?;
+        let oid = repo
+            .commit(Some(&refname), &sig, &sig, c.message, &tree, &[&parent])
+            .map_err(|e| describe(&e))?;
         let plus = if c.force { "+" } else { "" };
         push(&repo, url, &format!("{plus}{refname}:{refname}"), token)?;
-        Ok(BranchCommitResult { base, commit: Some(oid.to_string()) })
+        Ok(BranchCommitResult {
+            base,
+            commit: Some(oid.to_string()),
+        })
     }
 
-    fn clone_into(&self, url: &str, branch: Option<&str>, dir: &Path, token: Option<&Secret>) -> Result<(), String> {
+    fn clone_into(
+        &self,
+        url: &str,
+        branch: Option<&str>,
+        dir: &Path,
+        token: Option<&Secret>,
+    ) -> Result<(), String> {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
@@ -274,7 +378,10 @@ impl Git for Git2 {
         if let Some(b) = branch {
             builder.branch(b);
         }
-        let result = builder.clone(url, dir).map(|_| ()).map_err(|e| describe(&e));
+        let result = builder
+            .clone(url, dir)
+            .map(|_| ())
+            .map_err(|e| describe(&e));
         drop(builder);
         result
     }
@@ -286,13 +393,37 @@ mod tests {
 
     #[test]
     fn proxies_come_from_the_environment_unless_no_proxy_names_the_host() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
-        let vars = env(&[("https_proxy", "http://proxy:3128"), ("no_proxy", "localhost,.corp.example")]);
-        assert_eq!(env_proxy("https://github.com/a/b.git", vars).as_deref(), Some("http://proxy:3128"));
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let vars = env(&[
+            ("https_proxy", "http://proxy:3128"),
+            ("no_proxy", "localhost,.corp.example"),
+        ]);
+        assert_eq!(
+            env_proxy("https://github.com/a/b.git", vars).as_deref(),
+            Some("http://proxy:3128")
+        );
         assert_eq!(env_proxy("https://git.corp.example/a/b.git", vars), None);
-        assert_eq!(env_proxy("http://github.com/a/b.git", vars), None, "http_proxy is not set");
+        assert_eq!(
+            env_proxy("http://github.com/a/b.git", vars),
+            None,
+            "http_proxy is not set"
+        );
         assert_eq!(env_proxy("file:///tmp/r.git", vars), None);
-        assert_eq!(env_proxy("https://github.com/a", env(&[("ALL_PROXY", "socks5://p:1080")])).as_deref(), Some("socks5://p:1080"));
+        assert_eq!(
+            env_proxy(
+                "https://github.com/a",
+                env(&[("ALL_PROXY", "socks5://p:1080")])
+            )
+            .as_deref(),
+            Some("socks5://p:1080")
+        );
     }
 
     #[test]
@@ -307,17 +438,30 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(src.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::fs::set_permissions(src.join("run.sh"), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
             std::os::unix::fs::symlink("a/b.txt", src.join("link")).unwrap();
         }
         let bare = dir.path().join("r.git");
         Repository::init_bare(&bare).unwrap();
         let url = url::Url::from_file_path(&bare).unwrap().to_string();
-        let author = Author { name: "Scaffolder".into(), email: "scaffolder@backstage.io".into() };
-        let hash = Git2.push_new(&src, &url, "main", "initial commit", &author, None).unwrap();
-        assert!(!src.join(".git").exists(), "nothing is written into the source directory");
+        let author = Author {
+            name: "Scaffolder".into(),
+            email: "scaffolder@backstage.io".into(),
+        };
+        let hash = Git2
+            .push_new(&src, &url, "main", "initial commit", &author, None)
+            .unwrap();
+        assert!(
+            !src.join(".git").exists(),
+            "nothing is written into the source directory"
+        );
         let r = Repository::open_bare(&bare).unwrap();
-        let c = r.find_reference("refs/heads/main").unwrap().peel_to_commit().unwrap();
+        let c = r
+            .find_reference("refs/heads/main")
+            .unwrap()
+            .peel_to_commit()
+            .unwrap();
         assert_eq!(c.id().to_string(), hash);
         assert_eq!(c.message().unwrap(), "initial commit");
         let tree = c.tree().unwrap();
@@ -326,8 +470,16 @@ mod tests {
         assert!(tree.get_path(Path::new("x.log")).is_err());
         #[cfg(unix)]
         {
-            assert_eq!(tree.get_path(Path::new("run.sh")).unwrap().filemode(), 0o100755, "executable bits are kept");
-            assert_eq!(tree.get_path(Path::new("link")).unwrap().filemode(), 0o120000, "symlinks stay symlinks");
+            assert_eq!(
+                tree.get_path(Path::new("run.sh")).unwrap().filemode(),
+                0o100755,
+                "executable bits are kept"
+            );
+            assert_eq!(
+                tree.get_path(Path::new("link")).unwrap().filemode(),
+                0o120000,
+                "symlinks stay symlinks"
+            );
         }
 
         // A branch on top, written under a target path, with a deletion.
@@ -335,10 +487,23 @@ mod tests {
         std::fs::create_dir_all(&pr_src).unwrap();
         std::fs::write(pr_src.join("new.txt"), "new").unwrap();
         let del = vec!["b.txt".to_string()];
-        let c = BranchCommit { base: None, branch: "feature", source: &pr_src, target_path: "a", delete: &del, message: "add", author: &author, force: false };
+        let c = BranchCommit {
+            base: None,
+            branch: "feature",
+            source: &pr_src,
+            target_path: "a",
+            delete: &del,
+            message: "add",
+            author: &author,
+            force: false,
+        };
         let res = Git2.push_branch(&url, None, &c).unwrap();
         assert_eq!(res.base, "main");
-        let head = r.find_reference("refs/heads/feature").unwrap().peel_to_commit().unwrap();
+        let head = r
+            .find_reference("refs/heads/feature")
+            .unwrap()
+            .peel_to_commit()
+            .unwrap();
         assert_eq!(Some(head.id().to_string()), res.commit);
         let tree = head.tree().unwrap();
         assert!(tree.get_path(Path::new("a/new.txt")).is_ok());
@@ -347,7 +512,10 @@ mod tests {
         r.set_head("refs/heads/main").unwrap();
         let out = dir.path().join("clone");
         Git2.clone_into(&url, None, &out, None).unwrap();
-        assert_eq!(std::fs::read_to_string(out.join("a/b.txt")).unwrap(), "hello");
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/b.txt")).unwrap(),
+            "hello"
+        );
     }
 }
 
@@ -365,14 +533,27 @@ pub struct WorkFile {
 /// Every file under `dir` that `git add .` would add (`.gitignore` honoured, `.git` left out),
 /// sorted by path. Nothing is written into `dir`.
 pub fn worktree_files(dir: &Path) -> Result<Vec<WorkFile>, String> {
-    let tmp = tempfile::Builder::new().prefix("golden-git-").tempdir().map_err(|e| e.to_string())?;
+    let tmp = tempfile::Builder::new()
+        .prefix("golden-git-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
     let repo = scratch(tmp.path(), dir)?;
     let mut index = repo.index().map_err(|e| describe(&e))?;
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).map_err(|e| describe(&e))?;
+    index
+        .add_all(["*"], IndexAddOption::DEFAULT, None)
+        .map_err(|e| describe(&e))?;
     let mut files = Vec::new();
     for entry in index.iter() {
-        let content = repo.find_blob(entry.id).map_err(|e| describe(&e))?.content().to_vec();
-        files.push(WorkFile { path: String::from_utf8_lossy(&entry.path).to_string(), mode: entry.mode, content });
+        let content = repo
+            .find_blob(entry.id)
+            .map_err(|e| describe(&e))?
+            .content()
+            .to_vec();
+        files.push(WorkFile {
+            path: String::from_utf8_lossy(&entry.path).to_string(),
+            mode: entry.mode,
+            content,
+        });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

@@ -53,12 +53,21 @@ pub struct Progress {
 impl Progress {
     pub fn new(verbosity: Verbosity, total: usize) -> Progress {
         let fancy = std::io::stderr().is_terminal() && verbosity == Verbosity::Normal;
-        Progress { verbosity, spinner: None, total, fancy }
+        Progress {
+            verbosity,
+            spinner: None,
+            total,
+            fancy,
+        }
     }
 }
 
 fn duration(d: Duration) -> String {
-    if d.as_secs() >= 1 { format!("{:.1}s", d.as_secs_f64()) } else { format!("{}ms", d.as_millis()) }
+    if d.as_secs() >= 1 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
 }
 
 impl Reporter for Progress {
@@ -66,7 +75,13 @@ impl Reporter for Progress {
         if self.fancy {
             let pb = ProgressBar::new_spinner();
             pb.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
-            pb.set_message(format!("[{}/{}] {} ({})", index + 1, self.total, step.name, step.action));
+            pb.set_message(format!(
+                "[{}/{}] {} ({})",
+                index + 1,
+                self.total,
+                step.name,
+                step.action
+            ));
             pb.enable_steady_tick(Duration::from_millis(80));
             self.spinner = Some(pb);
         }
@@ -84,7 +99,14 @@ impl Reporter for Progress {
             Status::Skipped => style("-").dim().to_string(),
             Status::Failed => style("✗").red().to_string(),
         };
-        let mut line = format!("{mark} [{}/{}] {} ({}) {}", index + 1, self.total, r.name, r.action, duration(r.duration));
+        let mut line = format!(
+            "{mark} [{}/{}] {} ({}) {}",
+            index + 1,
+            self.total,
+            r.name,
+            r.action,
+            duration(r.duration)
+        );
         match (r.status, &r.reason) {
             (Status::Skipped, Some(reason)) => line.push_str(&format!(" skipped: {reason}")),
             (Status::Failed, Some(reason)) => line.push_str(&format!(" failed: {reason}")),
@@ -117,7 +139,15 @@ pub fn summary(output: &Value) {
     if let Some(links) = output.get("links").and_then(Value::as_array) {
         for l in links {
             let title = l.get("title").and_then(Value::as_str).unwrap_or("link");
-            let url = l.get("url").and_then(Value::as_str).map(str::to_string).or_else(|| l.get("entityRef").and_then(Value::as_str).map(|r| format!("catalog entity {r}")));
+            let url = l
+                .get("url")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| {
+                    l.get("entityRef")
+                        .and_then(Value::as_str)
+                        .map(|r| format!("catalog entity {r}"))
+                });
             if let Some(url) = url {
                 eprintln!("  {} {}", style(format!("{title}:")).bold(), url);
             }

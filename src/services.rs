@@ -60,7 +60,11 @@ pub struct GithubConnection {
 impl Services {
     /// A client for `host`: the step's `token` input if given, else the token lookup of
     /// `Config::github_token`; the API base URL from the config.
-    pub fn github(&self, host: &str, token_input: Option<&str>) -> Result<GithubConnection, ActionError> {
+    pub fn github(
+        &self,
+        host: &str,
+        token_input: Option<&str>,
+    ) -> Result<GithubConnection, ActionError> {
         if !host.eq_ignore_ascii_case("github.com") && self.config.github(host).is_none() {
             return Err(ActionError::new(format!("No matching integration configuration for host {host}, please check your integrations config"))
                 .with_hint(format!("add `{host}` under `integrations.github` in golden's config file (with `apiBaseUrl` for GitHub Enterprise), or publish to the local forge with --local")));
@@ -137,6 +141,8 @@ impl Services {
 pub fn home() -> PathBuf {
     match std::env::var(crate::env_vars::HOME) {
         Ok(h) if !h.is_empty() => PathBuf::from(h),
-        _ => dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("golden"),
+        _ => dirs::data_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("golden"),
     }
 }

@@ -38,33 +38,64 @@ pub struct Sources {
 
 /// Reads a YAML or JSON file holding an object.
 pub fn read_object(path: &Path, what: &str) -> Result<Map<String, Value>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::usage(format!("cannot read {what} file `{}`: {e}", path.display())))?;
-    let v = crate::template::yaml::parse_value(text.trim_start_matches('\u{feff}')).map_err(|e| {
-        Error::usage(format!("{what} file is not valid YAML or JSON: {}", e.message))
-            .at(format!("{}:{}:{}", path.display(), e.pos.line, e.pos.column))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::usage(format!("cannot read {what} file `{}`: {e}", path.display())))?;
+    let v =
+        crate::template::yaml::parse_value(text.trim_start_matches('\u{feff}')).map_err(|e| {
+            Error::usage(format!(
+                "{what} file is not valid YAML or JSON: {}",
+                e.message
+            ))
+            .at(format!(
+                "{}:{}:{}",
+                path.display(),
+                e.pos.line,
+                e.pos.column
+            ))
+        })?;
     match v {
         Value::Object(m) => Ok(m),
         Value::Null => Ok(Map::new()),
-        _ => Err(Error::usage(format!("{what} file `{}` must hold a mapping of names to values", path.display()))),
+        _ => Err(Error::usage(format!(
+            "{what} file `{}` must hold a mapping of names to values",
+            path.display()
+        ))),
     }
 }
 
 /// The schema of property `name` on any page.
 pub fn property_schema<'a>(template: &'a Template, name: &str) -> Option<&'a Value> {
-    template.pages.iter().find_map(|p| p.pointer(&format!("/properties/{}", name.replace('~', "~0").replace('/', "~1"))))
+    template.pages.iter().find_map(|p| {
+        p.pointer(&format!(
+            "/properties/{}",
+            name.replace('~', "~0").replace('/', "~1")
+        ))
+    })
 }
 
 /// Parses a `--set` value according to the schema's type.
 pub fn typed(schema: Option<&Value>, raw: &str) -> std::result::Result<Value, String> {
-    let ty = schema.and_then(|s| s.get("type")).and_then(Value::as_str).unwrap_or("");
+    let ty = schema
+        .and_then(|s| s.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
     match ty {
-        "integer" => raw.trim().parse::<i64>().map(Value::from).map_err(|_| format!("`{raw}` is not an integer")),
+        "integer" => raw
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("`{raw}` is not an integer")),
         "number" => raw
             .trim()
             .parse::<f64>()
             .ok()
-            .and_then(|f| if f.fract() == 0.0 && f.abs() < 9e15 { Some(Value::from(f as i64)) } else { serde_json::Number::from_f64(f).map(Value::Number) })
+            .and_then(|f| {
+                if f.fract() == 0.0 && f.abs() < 9e15 {
+                    Some(Value::from(f as i64))
+                } else {
+                    serde_json::Number::from_f64(f).map(Value::Number)
+                }
+            })
             .ok_or_else(|| format!("`{raw}` is not a number")),
         "boolean" => match raw.trim() {
             "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
@@ -78,10 +109,15 @@ pub fn typed(schema: Option<&Value>, raw: &str) -> std::result::Result<Value, St
                 Ok(Value::Array(Vec::new()))
             } else {
                 let item_ty = schema.and_then(|s| s.pointer("/items"));
-                raw.split(',').map(|p| typed(item_ty, p.trim())).collect::<std::result::Result<Vec<_>, _>>().map(Value::Array)
+                raw.split(',')
+                    .map(|p| typed(item_ty, p.trim()))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map(Value::Array)
             }
         }
-        "object" => serde_json::from_str(raw).map_err(|e| format!("`{raw}` is not a JSON object: {e}")),
+        "object" => {
+            serde_json::from_str(raw).map_err(|e| format!("`{raw}` is not a JSON object: {e}"))
+        }
         "null" => Ok(Value::Null),
         _ => Ok(Value::String(raw.to_string())),
     }
@@ -96,7 +132,9 @@ fn set_dotted(map: &mut Map<String, Value>, key: &str, value: Value) {
             cur.insert(part.to_string(), value);
             return;
         }
-        let entry = cur.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        let entry = cur
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
         if !entry.is_object() {
             *entry = Value::Object(Map::new());
         }
@@ -120,7 +158,10 @@ fn defaults_into(props: &Map<String, Value>, target: &mut Map<String, Value>) {
                 target.insert(name.clone(), d.clone());
             }
         }
-        if let (Some(nested), Some(Value::Object(obj))) = (schema.get("properties").and_then(Value::as_object), target.get_mut(name)) {
+        if let (Some(nested), Some(Value::Object(obj))) = (
+            schema.get("properties").and_then(Value::as_object),
+            target.get_mut(name),
+        ) {
             defaults_into(nested, obj);
         }
     }
@@ -165,7 +206,15 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
         };
         let top = key.split('.').next().unwrap_or(key);
         let schema = if key.contains('.') {
-            property_schema(template, top).and_then(|s| s.pointer(&format!("/properties/{}", key.split('.').skip(1).collect::<Vec<_>>().join("/properties/"))))
+            property_schema(template, top).and_then(|s| {
+                s.pointer(&format!(
+                    "/properties/{}",
+                    key.split('.')
+                        .skip(1)
+                        .collect::<Vec<_>>()
+                        .join("/properties/")
+                ))
+            })
         } else {
             property_schema(template, key)
         };
@@ -185,7 +234,11 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
         Some(p) => Value::Object(read_object(p, "user")?),
         None => Value::Object(Map::new()),
     };
-    Ok(Values { parameters: params, secrets, user })
+    Ok(Values {
+        parameters: params,
+        secrets,
+        user,
+    })
 }
 
 /// `GOLDEN_VALUE_` suffix with camelCase split into words: `repoUrl` → `REPO_URL`.
@@ -197,14 +250,27 @@ pub fn snake_env_name(param: &str) -> String {
             out.push('_');
         }
         prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        out.push(if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' });
+        out.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        });
     }
     out
 }
 
 /// `GOLDEN_VALUE_` suffix for a parameter name: upper case, non-alphanumerics as `_`.
 pub fn env_name(param: &str) -> String {
-    param.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+    param
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Whether a page is shown: its `when` (if any) evaluated with `{parameters}`.
@@ -217,7 +283,11 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
         Some(Value::String(s)) if !s.contains("${{") => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));
-            crate::runner::condition_holds(engine, &Value::String(format!("${{{{ {} }}}}", s.trim())), &ctx)
+            crate::runner::condition_holds(
+                engine,
+                &Value::String(format!("${{{{ {} }}}}", s.trim())),
+                &ctx,
+            )
         }
         Some(cond) => {
             let mut ctx = Map::new();
@@ -233,8 +303,16 @@ pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
     let snapshot = params.clone();
     let (mut visible, mut hidden) = (Vec::new(), Vec::new());
     for page in &template.pages {
-        let names: Vec<String> = page.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default();
-        if page_visible(&engine, page, &snapshot) { visible.extend(names) } else { hidden.extend(names) }
+        let names: Vec<String> = page
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        if page_visible(&engine, page, &snapshot) {
+            visible.extend(names)
+        } else {
+            hidden.extend(names)
+        }
     }
     for name in hidden {
         if !visible.contains(&name) {
@@ -253,11 +331,17 @@ pub fn validate(template: &Template, values: &Values) -> Result<()> {
         if !page_visible(&engine, page, &values.parameters) {
             continue;
         }
-        let validator = match jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(page) {
+        let validator = match jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .build(page)
+        {
             Ok(v) => v,
             Err(e) => {
-                return Err(Error::template(format!("parameter page {} is not a valid JSON Schema: {e}", i + 1))
-                    .at(template.location(&format!("/spec/parameters/{i}"))))
+                return Err(Error::template(format!(
+                    "parameter page {} is not a valid JSON Schema: {e}",
+                    i + 1
+                ))
+                .at(template.location(&format!("/spec/parameters/{i}"))))
             }
         };
         for err in validator.iter_errors(&doc) {
@@ -265,7 +349,10 @@ pub fn validate(template: &Template, values: &Values) -> Result<()> {
         }
     }
     if let Some(schema) = template.entity.pointer("/spec/secrets/schema") {
-        if let Ok(v) = jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(schema) {
+        if let Ok(v) = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .build(schema)
+        {
             for err in v.iter_errors(&Value::Object(values.secrets.clone())) {
                 problems.push(format!("secrets{}: {err}", err.instance_path()));
             }
@@ -275,9 +362,13 @@ pub fn validate(template: &Template, values: &Values) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(Error::values(format!("{} problem{} with the values", problems.len(), if problems.len() == 1 { "" } else { "s" }))
-        .with_details(problems)
-        .hint("pass values with `--set name=value` or `--values FILE` (YAML or JSON)"))
+    Err(Error::values(format!(
+        "{} problem{} with the values",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    ))
+    .with_details(problems)
+    .hint("pass values with `--set name=value` or `--values FILE` (YAML or JSON)"))
 }
 
 fn describe(template: &Template, page: &Value, err: &jsonschema::ValidationError<'_>) -> String {
@@ -288,12 +379,19 @@ fn describe(template: &Template, page: &Value, err: &jsonschema::ValidationError
         K::Required { property } => {
             let prop = property.as_str().unwrap_or_default().to_string();
             let schema = page.pointer(&format!("/properties/{prop}"));
-            let full = if name.is_empty() { prop.clone() } else { format!("{name}.{prop}") };
+            let full = if name.is_empty() {
+                prop.clone()
+            } else {
+                format!("{name}.{prop}")
+            };
             let mut s = format!("`{full}` is required");
             if let Some(t) = schema.and_then(|s| s.get("title")).and_then(Value::as_str) {
                 s.push_str(&format!(" ({t})"));
             }
-            if let Some(d) = schema.and_then(|s| s.get("description")).and_then(Value::as_str) {
+            if let Some(d) = schema
+                .and_then(|s| s.get("description"))
+                .and_then(Value::as_str)
+            {
                 s.push_str(&format!(": {d}"));
             }
             if let Some(e) = schema.and_then(|s| s.get("enum")).and_then(Value::as_array) {
@@ -306,14 +404,30 @@ fn describe(template: &Template, page: &Value, err: &jsonschema::ValidationError
         }
         _ => {
             let _ = template;
-            format!("`{}`: {err}", if name.is_empty() { "parameters".into() } else { name })
+            format!(
+                "`{}`: {err}",
+                if name.is_empty() {
+                    "parameters".into()
+                } else {
+                    name
+                }
+            )
         }
     }
 }
 
 fn example_for(schema: &Value) -> String {
-    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
-        return render::to_json(&render::to_value(first)).map(|v| match v { Value::String(s) => s, o => o.to_string() }).unwrap_or_default();
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
+        return render::to_json(&render::to_value(first))
+            .map(|v| match v {
+                Value::String(s) => s,
+                o => o.to_string(),
+            })
+            .unwrap_or_default();
     }
     match schema.get("type").and_then(Value::as_str) {
         Some("boolean") => "true".into(),

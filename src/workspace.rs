@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 /// Joins `relative` onto `base` and refuses results outside `base` (after resolving `..` and the
 /// real path of the deepest existing ancestor, so symlinks cannot escape).
 pub fn safe_join(base: &Path, relative: &str) -> Result<PathBuf> {
-    let base_real = std::fs::canonicalize(base).map_err(|e| Error::io("cannot resolve", base, e))?;
+    let base_real =
+        std::fs::canonicalize(base).map_err(|e| Error::io("cannot resolve", base, e))?;
     let joined = join_lexical(&base_real, relative)?;
     let real = real_path(&joined);
     if !real.starts_with(&base_real) {

@@ -147,7 +147,11 @@ impl Reader<'_> {
 }
 
 fn is_binary_proto(buf: &[u8]) -> bool {
-    let mut r = Reader { buf, offset: 0, error: false };
+    let mut r = Reader {
+        buf,
+        offset: 0,
+        error: false,
+    };
     let mut messages = 0;
     loop {
         if !r.message() && !r.error {
@@ -177,6 +181,8 @@ mod tests {
         assert!(is_binary(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"));
         // Latin-1 text: one suspicious byte in a short file is more than 10%.
         assert!(is_binary(b"caf\xe9"));
-        assert!(!is_binary(b"a long enough line of ascii text with one latin-1 byte \xe9 in it, fine"));
+        assert!(!is_binary(
+            b"a long enough line of ascii text with one latin-1 byte \xe9 in it, fine"
+        ));
     }
 }

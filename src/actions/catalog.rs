@@ -24,14 +24,23 @@ impl Action for Write {
     fn input_schema(&self) -> Value {
         schemas::input(self.id())
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         let path = opt_str(input, "filePath").unwrap_or("catalog-info.yaml");
-        let entity = input.get("entity").cloned().unwrap_or(Value::Object(Map::new()));
+        let entity = input
+            .get("entity")
+            .cloned()
+            .unwrap_or(Value::Object(Map::new()));
         ctx.info(format!("Writing {path}"));
         let doc = with_source_template(&entity, ctx.template_ref)?;
         let out = workspace::safe_join(ctx.workspace, path)?;
         if let Some(parent) = out.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                ActionError::new(format!("cannot create `{}`: {e}", parent.display()))
+            })?;
             // created inside the workspace: check again now that the folders exist
             workspace::safe_join(ctx.workspace, path)?;
         }
@@ -47,14 +56,19 @@ pub fn with_source_template(entity: &Value, template_ref: &str) -> Result<Value,
     let mut doc = spread(entity);
     let metadata = match entity.get("metadata") {
         None | Some(Value::Null) => {
-            return Err(ActionError::new("Cannot read properties of undefined (reading 'annotations')")
-                .with_hint("catalog:write needs an `entity` with `metadata`"))
+            return Err(ActionError::new(
+                "Cannot read properties of undefined (reading 'annotations')",
+            )
+            .with_hint("catalog:write needs an `entity` with `metadata`"))
         }
         Some(m) => m,
     };
     let mut meta = spread(metadata);
     let mut annotations = spread(metadata.get("annotations").unwrap_or(&Value::Null));
-    annotations.insert("backstage.io/source-template".into(), Value::String(template_ref.to_string()));
+    annotations.insert(
+        "backstage.io/source-template".into(),
+        Value::String(template_ref.to_string()),
+    );
     meta.insert("annotations".into(), Value::Object(annotations));
     doc.insert("metadata".into(), Value::Object(meta));
     Ok(Value::Object(doc))
@@ -64,8 +78,16 @@ pub fn with_source_template(entity: &Value, template_ref: &str) -> Result<Value,
 fn spread(v: &Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m.clone(),
-        Value::Array(a) => a.iter().enumerate().map(|(i, x)| (i.to_string(), x.clone())).collect(),
-        Value::String(s) => s.chars().enumerate().map(|(i, c)| (i.to_string(), Value::String(c.to_string()))).collect(),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (i.to_string(), x.clone()))
+            .collect(),
+        Value::String(s) => s
+            .chars()
+            .enumerate()
+            .map(|(i, c)| (i.to_string(), Value::String(c.to_string())))
+            .collect(),
         _ => Map::new(),
     }
 }
@@ -85,12 +107,18 @@ impl Action for Register {
     fn outputs(&self) -> &'static [&'static str] {
         &["entityRef", "catalogInfoUrl"]
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         if ctx.dry_run {
             let out = predict::catalog_register(ctx.services, input)?;
             ctx.info(format!(
                 "dry run: would register {} in the catalog",
-                out.get("catalogInfoUrl").and_then(Value::as_str).unwrap_or_default()
+                out.get("catalogInfoUrl")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
             ));
             return Ok(out);
         }
@@ -100,7 +128,10 @@ impl Action for Register {
 
 /// The real registration in a catalog: the configured one (Backstage, else golden's local
 /// catalog), see `crate::catalog::actions`.
-pub fn register_real(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn register_real(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     crate::catalog::actions::run_register(ctx, input)
 }
 
@@ -117,8 +148,15 @@ mod tests {
             yaml_out::stringify(&d),
             "apiVersion: v1\nmetadata:\n  name: x\n  annotations:\n    a: \"1\"\n    backstage.io/source-template: template:ns/t\nspec: {}\n"
         );
-        let no_ann = with_source_template(&json!({"kind": "C", "metadata": {"name": "y"}}), "template:default/t").unwrap();
-        assert_eq!(no_ann["metadata"]["annotations"]["backstage.io/source-template"], "template:default/t");
+        let no_ann = with_source_template(
+            &json!({"kind": "C", "metadata": {"name": "y"}}),
+            "template:default/t",
+        )
+        .unwrap();
+        assert_eq!(
+            no_ann["metadata"]["annotations"]["backstage.io/source-template"],
+            "template:default/t"
+        );
         assert!(with_source_template(&json!({"kind": "C"}), "template:default/t").is_err());
     }
 }

@@ -25,7 +25,11 @@ impl Action for Log {
             "listWorkspace": {"anyOf": [{"type": "boolean"}, {"enum": ["with-filenames", "with-contents"]}]}
         }})
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         if let Some(m) = input.get("message").and_then(Value::as_str) {
             ctx.info(m.to_string());
         }
@@ -40,7 +44,11 @@ impl Action for Log {
                 .collect();
             files.sort();
             for f in files {
-                let rel = f.strip_prefix(ctx.workspace).unwrap_or(&f).display().to_string();
+                let rel = f
+                    .strip_prefix(ctx.workspace)
+                    .unwrap_or(&f)
+                    .display()
+                    .to_string();
                 if contents {
                     let text = std::fs::read_to_string(&f).unwrap_or_default();
                     ctx.info(format!("{rel}:\n{text}"));
@@ -70,11 +78,17 @@ impl Action for Wait {
     fn supports_dry_run(&self) -> bool {
         false
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         let n = |k: &str| input.get(k).and_then(Value::as_f64).unwrap_or(0.0);
         let ms = n("minutes") * 60_000.0 + n("seconds") * 1000.0 + n("milliseconds");
         if ms > 600_000.0 {
-            return Err(ActionError::new("waiting duration is longer than the maximum threshold of 10 minutes"));
+            return Err(ActionError::new(
+                "waiting duration is longer than the maximum threshold of 10 minutes",
+            ));
         }
         if ctx.dry_run {
             ctx.info(format!("dry run: would wait {ms} ms"));

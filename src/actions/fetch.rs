@@ -23,7 +23,8 @@ fn io_err(what: &str, p: &Path, e: std::io::Error) -> ActionError {
 }
 
 fn ws_real(ctx: &ActionContext<'_>) -> Result<std::path::PathBuf, ActionError> {
-    std::fs::canonicalize(ctx.workspace).map_err(|e| io_err("cannot resolve the workspace", ctx.workspace, e))
+    std::fs::canonicalize(ctx.workspace)
+        .map_err(|e| io_err("cannot resolve the workspace", ctx.workspace, e))
 }
 
 struct Plain;
@@ -38,7 +39,11 @@ impl Action for Plain {
     fn input_schema(&self) -> Value {
         schemas::input(self.id())
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         ctx.info("Fetching plain content from remote URL");
         let target = opt_str(input, "targetPath").unwrap_or("./");
         let out_dir = workspace::safe_join(ctx.workspace, target)?;
@@ -55,7 +60,11 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
     let mut dirs = DirMaker::new(root);
     dirs.ensure(out_dir, &rel_string(out_dir, root))?;
     let mut files = Vec::new();
-    let mut walk = walkdir::WalkDir::new(src).min_depth(1).follow_links(false).sort_by_file_name().into_iter();
+    let mut walk = walkdir::WalkDir::new(src)
+        .min_depth(1)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
     while let Some(e) = walk.next() {
         let e = e.map_err(|e| ActionError::new(format!("cannot list `{}`: {e}", src.display())))?;
         if e.file_type().is_dir() && e.path() == root {
@@ -95,7 +104,11 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
 /// Copies one file over `to` (keeping the source's mode), refusing a `to` that is a symlink
 /// leading out of the workspace.
 fn copy_file(from: &Path, to: &Path, root: &Path, shown: &str) -> Result<(), ActionError> {
-    if to.symlink_metadata().map(|m| m.file_type().is_symlink()).unwrap_or(false) {
+    if to
+        .symlink_metadata()
+        .map(|m| m.file_type().is_symlink())
+        .unwrap_or(false)
+    {
         workspace::check_within(root, to, shown)?;
     }
     std::fs::copy(from, to).map_err(|e| io_err("cannot copy to", to, e))?;
@@ -114,7 +127,11 @@ impl Action for PlainFile {
     fn input_schema(&self) -> Value {
         schemas::input(self.id())
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         ctx.info("Fetching plain content from remote URL");
         let target = opt_str(input, "targetPath").unwrap_or_default();
         let out = workspace::safe_join(ctx.workspace, target)?;
@@ -140,21 +157,29 @@ impl Action for TemplateFile {
     fn input_schema(&self) -> Value {
         schemas::input(self.id())
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         let target = opt_str(input, "targetPath").unwrap_or_default();
         let out = workspace::safe_join(ctx.workspace, target)?;
         if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
-            ctx.info(format!("File {target} already exists in workspace, not replacing."));
+            ctx.info(format!(
+                "File {target} already exists in workspace, not replacing."
+            ));
             return Ok(Map::new());
         }
         ctx.info("Fetching template file content from remote URL");
         let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::File)?;
         let cookiecutter = opt_bool(input, "cookiecutterCompat", false);
         let values = input.get("values").cloned();
-        ctx.info(match values.as_ref().map(|v| crate::runner::mask(v, ctx.secrets)) {
-            Some(v) => format!("Processing template file with input values {v}"),
-            None => "Processing template file with input values".to_string(),
-        });
+        ctx.info(
+            match values.as_ref().map(|v| crate::runner::mask(v, ctx.secrets)) {
+                Some(v) => format!("Processing template file with input values {v}"),
+                None => "Processing template file with input values".to_string(),
+            },
+        );
         let engine = Engine::skeleton(SkeletonOptions {
             cookiecutter,
             trim_blocks: opt_bool(input, "trimBlocks", false),
@@ -164,17 +189,30 @@ impl Action for TemplateFile {
         let text = String::from_utf8_lossy(&bytes);
         let rendered = engine
             .render(&text, &skeleton_context(values, cookiecutter))
-            .map_err(|e| ActionError::new(format!("cannot render `{}`: {e}", opt_str(input, "url").unwrap_or("."))))?;
+            .map_err(|e| {
+                ActionError::new(format!(
+                    "cannot render `{}`: {e}",
+                    opt_str(input, "url").unwrap_or(".")
+                ))
+            })?;
         let root = ws_real(ctx)?;
         if let Some(parent) = out.parent() {
             DirMaker::new(&root).ensure(parent, target)?;
         }
-        if out.symlink_metadata().map(|m| m.file_type().is_symlink()).unwrap_or(false) {
+        if out
+            .symlink_metadata()
+            .map(|m| m.file_type().is_symlink())
+            .unwrap_or(false)
+        {
             workspace::check_within(&root, &out, target)?;
         }
         // `fs.outputFile` without a mode: a new file gets 0666 minus the umask.
-        super::template::write_with_mode(&out, rendered.as_bytes(), 0o666).map_err(|e| io_err("cannot write", &out, e))?;
-        ctx.info(format!("Template file has been written to {}", out.display()));
+        super::template::write_with_mode(&out, rendered.as_bytes(), 0o666)
+            .map_err(|e| io_err("cannot write", &out, e))?;
+        ctx.info(format!(
+            "Template file has been written to {}",
+            out.display()
+        ));
         Ok(Map::new())
     }
 }
@@ -212,20 +250,48 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(tpl.join("files/run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::fs::set_permissions(
+                tpl.join("files/run.sh"),
+                std::fs::Permissions::from_mode(0o755),
+            )
+            .unwrap();
         }
         put(&ws, "out/run.sh", "old");
-        let (r, _) = run(&Plain, &ws, &tpl, json!({"url": "./files", "targetPath": "out"}));
+        let (r, _) = run(
+            &Plain,
+            &ws,
+            &tpl,
+            json!({"url": "./files", "targetPath": "out"}),
+        );
         r.unwrap();
-        assert_eq!(std::fs::read_to_string(ws.join("out/a/${{ values.x }}.txt")).unwrap(), "${{ values.x }}");
-        assert_eq!(std::fs::read_to_string(ws.join("out/run.sh")).unwrap(), "#!/bin/sh\n", "always overwrites");
+        assert_eq!(
+            std::fs::read_to_string(ws.join("out/a/${{ values.x }}.txt")).unwrap(),
+            "${{ values.x }}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(ws.join("out/run.sh")).unwrap(),
+            "#!/bin/sh\n",
+            "always overwrites"
+        );
         assert!(ws.join("out/empty").is_dir());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_ne!(std::fs::metadata(ws.join("out/run.sh")).unwrap().permissions().mode() & 0o111, 0);
+            assert_ne!(
+                std::fs::metadata(ws.join("out/run.sh"))
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o111,
+                0
+            );
         }
-        let (r, _) = run(&Plain, &ws, &tpl, json!({"url": "./files", "targetPath": "../escape"}));
+        let (r, _) = run(
+            &Plain,
+            &ws,
+            &tpl,
+            json!({"url": "./files", "targetPath": "../escape"}),
+        );
         assert!(r.is_err());
     }
 
@@ -233,10 +299,23 @@ mod tests {
     fn plain_file_copies_one_file_creating_folders() {
         let (_d, tpl, ws) = setup();
         put(&tpl, "LICENSE", "MIT ${{ x }}");
-        let (r, _) = run(&PlainFile, &ws, &tpl, json!({"url": "./LICENSE", "targetPath": "legal/LICENSE.txt"}));
+        let (r, _) = run(
+            &PlainFile,
+            &ws,
+            &tpl,
+            json!({"url": "./LICENSE", "targetPath": "legal/LICENSE.txt"}),
+        );
         r.unwrap();
-        assert_eq!(std::fs::read_to_string(ws.join("legal/LICENSE.txt")).unwrap(), "MIT ${{ x }}");
-        let (r, _) = run(&PlainFile, &ws, &tpl, json!({"url": ".", "targetPath": "x"}));
+        assert_eq!(
+            std::fs::read_to_string(ws.join("legal/LICENSE.txt")).unwrap(),
+            "MIT ${{ x }}"
+        );
+        let (r, _) = run(
+            &PlainFile,
+            &ws,
+            &tpl,
+            json!({"url": ".", "targetPath": "x"}),
+        );
         assert!(r.unwrap_err().message.contains("is a directory"));
     }
 
@@ -244,16 +323,37 @@ mod tests {
     fn template_file_renders_and_keeps_existing_files_unless_replace() {
         let (_d, tpl, ws) = setup();
         put(&tpl, "docs/index.md", "# ${{ values.title }}\n");
-        let (r, _) = run(&TemplateFile, &ws, &tpl, json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Hi"}}));
+        let (r, _) = run(
+            &TemplateFile,
+            &ws,
+            &tpl,
+            json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Hi"}}),
+        );
         r.unwrap();
-        assert_eq!(std::fs::read_to_string(ws.join("docs/index.md")).unwrap(), "# Hi\n");
-        let (r, log) = run(&TemplateFile, &ws, &tpl, json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Again"}}));
+        assert_eq!(
+            std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
+            "# Hi\n"
+        );
+        let (r, log) = run(
+            &TemplateFile,
+            &ws,
+            &tpl,
+            json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Again"}}),
+        );
         r.unwrap();
-        assert_eq!(std::fs::read_to_string(ws.join("docs/index.md")).unwrap(), "# Hi\n");
-        assert!(log.iter().any(|l| l == "File docs/index.md already exists in workspace, not replacing."));
+        assert_eq!(
+            std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
+            "# Hi\n"
+        );
+        assert!(log
+            .iter()
+            .any(|l| l == "File docs/index.md already exists in workspace, not replacing."));
         let input = json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Again"}, "replace": true});
         let (r, _) = run(&TemplateFile, &ws, &tpl, input);
         r.unwrap();
-        assert_eq!(std::fs::read_to_string(ws.join("docs/index.md")).unwrap(), "# Again\n");
+        assert_eq!(
+            std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
+            "# Again\n"
+        );
     }
 }

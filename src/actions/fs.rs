@@ -33,7 +33,11 @@ impl Action for Rename {
     fn input_schema(&self) -> Value {
         schemas::input(self.id())
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         let Some(files) = input.get("files").and_then(Value::as_array) else {
             return Err(ActionError::new("files must be an Array"));
         };
@@ -41,15 +45,29 @@ impl Action for Rename {
             let from = file.get("from").and_then(Value::as_str).unwrap_or_default();
             let to = file.get("to").and_then(Value::as_str).unwrap_or_default();
             if from.is_empty() || to.is_empty() {
-                return Err(ActionError::new("each file must have a from and to property"));
+                return Err(ActionError::new(
+                    "each file must have a from and to property",
+                ));
             }
-            let overwrite = file.get("overwrite").and_then(Value::as_bool).unwrap_or(false);
+            let overwrite = file
+                .get("overwrite")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             let src = workspace::safe_join(ctx.workspace, from)?;
             let dest = workspace::safe_join(ctx.workspace, to)?;
             move_path(&src, &dest, overwrite).map_err(|e| {
-                ActionError::new(format!("Failed to rename file {} to {}: {}", src.display(), dest.display(), e.message))
+                ActionError::new(format!(
+                    "Failed to rename file {} to {}: {}",
+                    src.display(),
+                    dest.display(),
+                    e.message
+                ))
             })?;
-            ctx.info(format!("File {} renamed to {} successfully", src.display(), dest.display()));
+            ctx.info(format!(
+                "File {} renamed to {} successfully",
+                src.display(),
+                dest.display()
+            ));
         }
         Ok(Map::new())
     }
@@ -57,10 +75,14 @@ impl Action for Rename {
 
 /// fs-extra `move(src, dest, {overwrite})`.
 fn move_path(src: &Path, dest: &Path, overwrite: bool) -> Result<(), ActionError> {
-    let src_meta = src.symlink_metadata().map_err(|e| err("cannot rename", src, e))?;
+    let src_meta = src
+        .symlink_metadata()
+        .map_err(|e| err("cannot rename", src, e))?;
     if let Ok(dest_meta) = dest.symlink_metadata() {
         if same_file(&src_meta, &dest_meta) {
-            return Err(ActionError::new("Source and destination must not be the same."));
+            return Err(ActionError::new(
+                "Source and destination must not be the same.",
+            ));
         }
         if src_meta.is_dir() && !dest_meta.is_dir() {
             return Err(ActionError::new(format!(
@@ -129,11 +151,16 @@ impl Action for Delete {
     fn input_schema(&self) -> Value {
         schemas::input(self.id())
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         let Some(files) = input.get("files").and_then(Value::as_array) else {
             return Err(ActionError::new("files must be an Array"));
         };
-        let root = std::fs::canonicalize(ctx.workspace).map_err(|e| err("cannot resolve", ctx.workspace, e))?;
+        let root = std::fs::canonicalize(ctx.workspace)
+            .map_err(|e| err("cannot resolve", ctx.workspace, e))?;
         for file in files {
             let pattern = file.as_str().unwrap_or_default();
             // resolveSafeChildPath first: a pattern pointing outside the workspace is an error.
@@ -155,7 +182,11 @@ impl Action for Delete {
 fn matching_files(root: &Path, rel: &str) -> Result<Vec<PathBuf>, ActionError> {
     let patterns = Patterns::new(&[rel.to_string()], root).map_err(ActionError::new)?;
     let mut out = Vec::new();
-    for e in walkdir::WalkDir::new(root).min_depth(1).follow_links(false).sort_by_file_name() {
+    for e in walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let e = e.map_err(|e| ActionError::new(format!("cannot list the workspace: {e}")))?;
         if e.file_type().is_dir() {
             continue;
@@ -182,15 +213,30 @@ impl Action for ReadDir {
     fn outputs(&self) -> &'static [&'static str] {
         &["files", "folders"]
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
-        let recursive = input.get("recursive").and_then(Value::as_bool).unwrap_or(false);
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        let recursive = input
+            .get("recursive")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let mut files = Vec::new();
         let mut folders = Vec::new();
-        let paths = input.get("paths").and_then(Value::as_array).cloned().unwrap_or_default();
+        let paths = input
+            .get("paths")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for p in paths {
             let local = p.as_str().unwrap_or_default();
             let full = workspace::join_lexical(ctx.workspace, local)?;
-            workspace::check_within(&std::fs::canonicalize(ctx.workspace).unwrap_or_default(), &full, local)?;
+            workspace::check_within(
+                &std::fs::canonicalize(ctx.workspace).unwrap_or_default(),
+                &full,
+                local,
+            )?;
             // Node's recursive readdir: a dir's entries, then its subdirectories last-first.
             let mut stack = vec![full.clone()];
             while let Some(dir) = stack.pop() {
@@ -256,13 +302,29 @@ mod tests {
     fn delete_leaves_empty_dirs_and_expands_globs() {
         let d = tempfile::tempdir().unwrap();
         let ws = d.path();
-        for f in ["dir/a.txt", "dir/sub/b.txt", "x.tmp", "keep/y.tmp", "keep/z.md", ".hidden.tmp"] {
+        for f in [
+            "dir/a.txt",
+            "dir/sub/b.txt",
+            "x.tmp",
+            "keep/y.tmp",
+            "keep/z.md",
+            ".hidden.tmp",
+        ] {
             write(ws, f);
         }
-        run(&Delete, ws, json!({"files": ["dir", "**/*.tmp", "missing"]})).unwrap();
+        run(
+            &Delete,
+            ws,
+            json!({"files": ["dir", "**/*.tmp", "missing"]}),
+        )
+        .unwrap();
         assert!(ws.join("dir/sub").is_dir(), "the directory tree stays");
         assert!(!ws.join("dir/a.txt").exists() && !ws.join("dir/sub/b.txt").exists());
-        assert!(!ws.join("x.tmp").exists() && !ws.join("keep/y.tmp").exists() && !ws.join(".hidden.tmp").exists());
+        assert!(
+            !ws.join("x.tmp").exists()
+                && !ws.join("keep/y.tmp").exists()
+                && !ws.join(".hidden.tmp").exists()
+        );
         assert!(ws.join("keep/z.md").exists());
         assert!(run(&Delete, ws, json!({"files": ["../outside"]})).is_err());
     }
@@ -274,16 +336,53 @@ mod tests {
         for f in ["a.txt", "b.txt", "dir/c.txt"] {
             write(ws, f);
         }
-        run(&Rename, ws, json!({"files": [{"from": "a.txt", "to": "new/deep/a.txt"}]})).unwrap();
+        run(
+            &Rename,
+            ws,
+            json!({"files": [{"from": "a.txt", "to": "new/deep/a.txt"}]}),
+        )
+        .unwrap();
         assert!(ws.join("new/deep/a.txt").exists() && !ws.join("a.txt").exists());
-        let e = run(&Rename, ws, json!({"files": [{"from": "b.txt", "to": "new/deep/a.txt"}]})).unwrap_err();
+        let e = run(
+            &Rename,
+            ws,
+            json!({"files": [{"from": "b.txt", "to": "new/deep/a.txt"}]}),
+        )
+        .unwrap_err();
         assert!(e.message.contains("dest already exists."), "{}", e.message);
-        run(&Rename, ws, json!({"files": [{"from": "b.txt", "to": "new/deep/a.txt", "overwrite": true}]})).unwrap();
-        assert_eq!(std::fs::read_to_string(ws.join("new/deep/a.txt")).unwrap(), "b.txt");
-        let e = run(&Rename, ws, json!({"files": [{"from": "dir", "to": "new/deep/a.txt", "overwrite": true}]})).unwrap_err();
-        assert!(e.message.contains("Cannot overwrite non-directory"), "{}", e.message);
-        assert!(run(&Rename, ws, json!({"files": [{"from": "dir", "to": "../x"}]})).is_err());
-        assert!(run(&Rename, ws, json!({"files": [{"from": "missing", "to": "y"}]})).is_err());
+        run(
+            &Rename,
+            ws,
+            json!({"files": [{"from": "b.txt", "to": "new/deep/a.txt", "overwrite": true}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(ws.join("new/deep/a.txt")).unwrap(),
+            "b.txt"
+        );
+        let e = run(
+            &Rename,
+            ws,
+            json!({"files": [{"from": "dir", "to": "new/deep/a.txt", "overwrite": true}]}),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("Cannot overwrite non-directory"),
+            "{}",
+            e.message
+        );
+        assert!(run(
+            &Rename,
+            ws,
+            json!({"files": [{"from": "dir", "to": "../x"}]})
+        )
+        .is_err());
+        assert!(run(
+            &Rename,
+            ws,
+            json!({"files": [{"from": "missing", "to": "y"}]})
+        )
+        .is_err());
     }
 
     #[test]
@@ -294,7 +393,14 @@ mod tests {
             write(ws, f);
         }
         let out = run(&ReadDir, ws, json!({"paths": ["."], "recursive": true})).unwrap();
-        let names = |k: &str| out[k].as_array().unwrap().iter().map(|v| v["path"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        let names = |k: &str| {
+            out[k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["path"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names("files"), ["a.txt", "dir/b.txt", "dir/sub/c.txt"]);
         assert_eq!(names("folders"), ["dir", "dir/sub"]);
         let flat = run(&ReadDir, ws, json!({"paths": ["dir"]})).unwrap();

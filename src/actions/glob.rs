@@ -32,7 +32,11 @@ impl Patterns {
                 continue; // outside the base: can never match a path inside it
             }
             let expanded = if !negated && (p.is_empty() || p == "." || base.join(p).is_dir()) {
-                if p.is_empty() || p == "." { "**".to_string() } else { format!("{p}/**") }
+                if p.is_empty() || p == "." {
+                    "**".to_string()
+                } else {
+                    format!("{p}/**")
+                }
             } else {
                 p.to_string()
             };
@@ -68,7 +72,10 @@ impl Patterns {
 
 /// `a/b/c` → `a/b`, `a`.
 fn ancestors(rel: &str) -> impl Iterator<Item = &str> {
-    rel.char_indices().rev().filter(|(_, c)| *c == '/').map(move |(i, _)| &rel[..i])
+    rel.char_indices()
+        .rev()
+        .filter(|(_, c)| *c == '/')
+        .map(move |(i, _)| &rel[..i])
 }
 
 #[cfg(test)]
@@ -82,17 +89,39 @@ mod tests {
         for dir in ["dir/sub", "other", ".hid", "emptyd"] {
             std::fs::create_dir_all(d.path().join(dir)).unwrap();
         }
-        for f in ["dir/a.txt", "dir/sub/b.txt", "other/c.go", ".hid/x", "top.txt", ".dotf"] {
+        for f in [
+            "dir/a.txt",
+            "dir/sub/b.txt",
+            "other/c.go",
+            ".hid/x",
+            "top.txt",
+            ".dotf",
+        ] {
             std::fs::write(d.path().join(f), "").unwrap();
         }
         d
     }
 
-    const ENTRIES: [&str; 11] =
-        [".dotf", ".hid", "dir", "emptyd", "other", "top.txt", ".hid/x", "dir/a.txt", "dir/sub", "other/c.go", "dir/sub/b.txt"];
+    const ENTRIES: [&str; 11] = [
+        ".dotf",
+        ".hid",
+        "dir",
+        "emptyd",
+        "other",
+        "top.txt",
+        ".hid/x",
+        "dir/a.txt",
+        "dir/sub",
+        "other/c.go",
+        "dir/sub/b.txt",
+    ];
 
     fn select(pats: &[&str], base: &Path) -> Vec<&'static str> {
-        let p = Patterns::new(&pats.iter().map(|s| s.to_string()).collect::<Vec<_>>(), base).unwrap();
+        let p = Patterns::new(
+            &pats.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            base,
+        )
+        .unwrap();
         let mut v: Vec<_> = ENTRIES.iter().copied().filter(|e| p.is_match(e)).collect();
         v.sort();
         v
@@ -102,18 +131,36 @@ mod tests {
     fn globby_semantics() {
         let t = tree();
         let b = t.path();
-        assert_eq!(select(&["dir"], b), ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]);
-        assert_eq!(select(&["dir/"], b), ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]);
-        assert_eq!(select(&["./dir"], b), ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]);
+        assert_eq!(
+            select(&["dir"], b),
+            ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]
+        );
+        assert_eq!(
+            select(&["dir/"], b),
+            ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]
+        );
+        assert_eq!(
+            select(&["./dir"], b),
+            ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]
+        );
         assert_eq!(select(&["dir/*"], b), ["dir/a.txt", "dir/sub"]);
-        assert_eq!(select(&["dir/**"], b), ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]);
+        assert_eq!(
+            select(&["dir/**"], b),
+            ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]
+        );
         assert_eq!(select(&["**/*.go"], b), ["other/c.go"]);
         assert_eq!(select(&["*.txt"], b), ["top.txt"]);
         assert_eq!(select(&[".hid"], b), [".hid/x"]);
         assert!(select(&["emptyd"], b).is_empty());
         assert_eq!(select(&["other/**/*"], b), ["other/c.go"]);
-        assert_eq!(select(&["!dir/a.txt", "dir"], b), ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]);
-        assert_eq!(select(&["dir", "!dir/a.txt"], b), ["dir/sub", "dir/sub/b.txt"]);
+        assert_eq!(
+            select(&["!dir/a.txt", "dir"], b),
+            ["dir/a.txt", "dir/sub", "dir/sub/b.txt"]
+        );
+        assert_eq!(
+            select(&["dir", "!dir/a.txt"], b),
+            ["dir/sub", "dir/sub/b.txt"]
+        );
         assert_eq!(select(&["d*"], b), ["dir"]);
         assert!(select(&["DIR"], b).is_empty());
         assert_eq!(select(&["**/sub"], b), ["dir/sub"]);
@@ -121,7 +168,10 @@ mod tests {
         assert_eq!(select(&["dir/sub/"], b), ["dir/sub/b.txt"]);
         assert!(select(&["sub"], b).is_empty());
         assert_eq!(select(&["**/b.txt"], b), ["dir/sub/b.txt"]);
-        assert_eq!(select(&["*"], b), [".dotf", ".hid", "dir", "emptyd", "other", "top.txt"]);
+        assert_eq!(
+            select(&["*"], b),
+            [".dotf", ".hid", "dir", "emptyd", "other", "top.txt"]
+        );
         assert!(select(&["/tmp/x", "../t/top.txt"], b).is_empty());
     }
 }

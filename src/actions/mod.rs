@@ -33,13 +33,23 @@ pub fn all() -> Vec<Box<dyn Action>> {
 }
 
 /// Reads an optional string input.
-pub fn opt_str<'a>(input: &'a serde_json::Map<String, serde_json::Value>, key: &str) -> Option<&'a str> {
+pub fn opt_str<'a>(
+    input: &'a serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<&'a str> {
     input.get(key).and_then(serde_json::Value::as_str)
 }
 
 /// Reads an optional boolean input (absent → `default`).
-pub fn opt_bool(input: &serde_json::Map<String, serde_json::Value>, key: &str, default: bool) -> bool {
-    input.get(key).and_then(serde_json::Value::as_bool).unwrap_or(default)
+pub fn opt_bool(
+    input: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    default: bool,
+) -> bool {
+    input
+        .get(key)
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(default)
 }
 
 /// Runs actions in unit tests with a throwaway context.
@@ -59,7 +69,14 @@ pub(crate) mod testing {
         template_dir: &Path,
         input: Value,
     ) -> (Result<Outputs, ActionError>, Vec<String>) {
-        run_with(action, workspace, template_dir, input, &Services::default(), true)
+        run_with(
+            action,
+            workspace,
+            template_dir,
+            input,
+            &Services::default(),
+            true,
+        )
     }
 
     pub fn run_with(

@@ -39,14 +39,22 @@ pub fn integration_type(services: &Services, host: &str) -> Option<&'static str>
 
 /// `github.com` or a host of `integrations.github[]`.
 pub fn is_github_host(services: &Services, host: &str) -> bool {
-    host == "github.com" || services.config.integrations.github.iter().any(|g| g.host == host)
+    host == "github.com"
+        || services
+            .config
+            .integrations
+            .github
+            .iter()
+            .any(|g| g.host == host)
 }
 
 /// `parseRepoUrl(repoUrl, integrations)` of `@backstage/plugin-scaffolder-node`.
 pub fn parse_repo_url(services: &Services, repo_url: &str) -> Result<RepoUrl, ActionError> {
     let parsed = url::Url::parse(&format!("https://{repo_url}")).map_err(|e| {
-        ActionError::new(format!("Invalid repo URL passed to publisher, got {repo_url}, TypeError: Invalid URL ({e})"))
-            .with_hint("repoUrl looks like `github.com?owner=ORG&repo=NAME` (what RepoUrlPicker gives)")
+        ActionError::new(format!(
+            "Invalid repo URL passed to publisher, got {repo_url}, TypeError: Invalid URL ({e})"
+        ))
+        .with_hint("repoUrl looks like `github.com?owner=ORG&repo=NAME` (what RepoUrlPicker gives)")
     })?;
     let host = match (parsed.host_str(), parsed.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
@@ -60,7 +68,10 @@ pub fn parse_repo_url(services: &Services, repo_url: &str) -> Result<RepoUrl, Ac
         .with_hint("add the host under `integrations.github` in golden's config file"));
     };
     let param = |name: &str| -> Option<String> {
-        parsed.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.trim_matches('/').to_string())
+        parsed
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim_matches('/').to_string())
     };
     let required: &[&str] = match kind {
         "bitbucketCloud" => &["workspace", "project", "repo"],
@@ -70,8 +81,15 @@ pub fn parse_repo_url(services: &Services, repo_url: &str) -> Result<RepoUrl, Ac
         _ => &["repo", "owner"],
     };
     for name in required {
-        if parsed.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.is_empty()).unwrap_or(true) {
-            return Err(ActionError::new(format!("Invalid repo URL passed to publisher: {parsed}, missing {name}")));
+        if parsed
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.is_empty())
+            .unwrap_or(true)
+        {
+            return Err(ActionError::new(format!(
+                "Invalid repo URL passed to publisher: {parsed}, missing {name}"
+            )));
         }
     }
     Ok(RepoUrl {
@@ -85,8 +103,14 @@ pub fn parse_repo_url(services: &Services, repo_url: &str) -> Result<RepoUrl, Ac
 }
 
 /// Host, owner and repo of a GitHub `repoUrl` (the owner and repo are required there).
-fn github_repo(services: &Services, input: &Map<String, Value>) -> Result<(String, String, String), ActionError> {
-    let repo_url = input.get("repoUrl").and_then(Value::as_str).unwrap_or_default();
+fn github_repo(
+    services: &Services,
+    input: &Map<String, Value>,
+) -> Result<(String, String, String), ActionError> {
+    let repo_url = input
+        .get("repoUrl")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let r = parse_repo_url(services, repo_url)?;
     if !is_github_host(services, &r.host) {
         return Err(ActionError::new(format!(
@@ -94,8 +118,12 @@ fn github_repo(services: &Services, input: &Map<String, Value>) -> Result<(Strin
             r.host
         )));
     }
-    let owner = r.owner.ok_or_else(|| ActionError::new("Invalid repository owner provided in repoUrl"))?;
-    let repo = r.repo.ok_or_else(|| ActionError::new("Invalid repository name provided in repoUrl"))?;
+    let owner = r
+        .owner
+        .ok_or_else(|| ActionError::new("Invalid repository owner provided in repoUrl"))?;
+    let repo = r
+        .repo
+        .ok_or_else(|| ActionError::new("Invalid repository name provided in repoUrl"))?;
     Ok((r.host, owner, repo))
 }
 
@@ -117,9 +145,16 @@ pub fn placeholder_commit_hash(seed: &str) -> String {
 
 /// `publish:github` / `github:repo:push`: `remoteUrl`, `repoContentsUrl` and `commitHash`, and
 /// the published folder recorded for `catalog:register`.
-pub fn publish_github(services: &Services, workspace: &Path, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn publish_github(
+    services: &Services,
+    workspace: &Path,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let (host, owner, repo) = github_repo(services, input)?;
-    let branch = input.get("defaultBranch").and_then(Value::as_str).unwrap_or("main");
+    let branch = input
+        .get("defaultBranch")
+        .and_then(Value::as_str)
+        .unwrap_or("main");
     let html = format!("https://{host}/{owner}/{repo}");
     let contents = format!("{html}/blob/{branch}");
     let source_dir = repo_source_dir(workspace, input.get("sourcePath").and_then(Value::as_str))?;
@@ -132,22 +167,34 @@ pub fn publish_github(services: &Services, workspace: &Path, input: &Map<String,
 }
 
 /// `github:repo:create`: the clone URL of the new repository.
-pub fn repo_create(services: &Services, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn repo_create(
+    services: &Services,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let (host, owner, repo) = github_repo(services, input)?;
     let mut out = Map::new();
-    out.insert("remoteUrl".into(), json!(format!("https://{host}/{owner}/{repo}.git")));
+    out.insert(
+        "remoteUrl".into(),
+        json!(format!("https://{host}/{owner}/{repo}.git")),
+    );
     Ok(out)
 }
 
 /// `publish:github:pull-request` in Backstage's own dry run: the branch name, the `repoUrl` as
 /// given and pull request number 43.
-pub fn pull_request(services: &Services, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn pull_request(
+    services: &Services,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     github_repo(services, input)?;
     let mut out = Map::new();
     if let Some(b) = input.get("branchName") {
         out.insert("targetBranchName".into(), b.clone());
     }
-    out.insert("remoteUrl".into(), input.get("repoUrl").cloned().unwrap_or(Value::Null));
+    out.insert(
+        "remoteUrl".into(),
+        input.get("repoUrl").cloned().unwrap_or(Value::Null),
+    );
     out.insert("pullRequestNumber".into(), json!(43));
     Ok(out)
 }
@@ -155,12 +202,19 @@ pub fn pull_request(services: &Services, input: &Map<String, Value>) -> Result<O
 /// Remembers a published repository for later `catalog:register` steps.
 pub fn record_published(services: &Services, repo_contents_url: &str, source_dir: PathBuf) {
     if let Ok(mut p) = services.published.lock() {
-        p.push(Published { repo_contents_url: repo_contents_url.to_string(), source_dir, ..Default::default() });
+        p.push(Published {
+            repo_contents_url: repo_contents_url.to_string(),
+            source_dir,
+            ..Default::default()
+        });
     }
 }
 
 /// `getRepoSourceDirectory(workspace, sourcePath)`: leading `../` dropped, must stay inside.
-pub fn repo_source_dir(workspace: &Path, source_path: Option<&str>) -> Result<PathBuf, ActionError> {
+pub fn repo_source_dir(
+    workspace: &Path,
+    source_path: Option<&str>,
+) -> Result<PathBuf, ActionError> {
     let Some(sp) = source_path.filter(|s| !s.is_empty()) else {
         return Ok(workspace.to_path_buf());
     };
@@ -181,7 +235,10 @@ pub fn repo_source_dir(workspace: &Path, source_path: Option<&str>) -> Result<Pa
 
 /// `catalog:register`'s `catalogInfoUrl` and (when the catalog file can be found among the
 /// published folders) `entityRef`.
-pub fn catalog_register(services: &Services, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn catalog_register(
+    services: &Services,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let url = catalog_info_url(services, input)?;
     let mut out = Map::new();
     let entities = published_entities(services, &url);
@@ -194,12 +251,21 @@ pub fn catalog_register(services: &Services, input: &Map<String, Value>) -> Resu
 
 /// The URL `catalog:register` registers: `catalogInfoUrl`, or `catalogInfoPath` (default
 /// `/catalog-info.yaml`) resolved against `repoContentsUrl` as the SCM integration does.
-pub fn catalog_info_url(services: &Services, input: &Map<String, Value>) -> Result<String, ActionError> {
+pub fn catalog_info_url(
+    services: &Services,
+    input: &Map<String, Value>,
+) -> Result<String, ActionError> {
     if let Some(u) = input.get("catalogInfoUrl").and_then(Value::as_str) {
         return Ok(u.to_string());
     }
-    let base = input.get("repoContentsUrl").and_then(Value::as_str).unwrap_or_default();
-    let path = input.get("catalogInfoPath").and_then(Value::as_str).unwrap_or("/catalog-info.yaml");
+    let base = input
+        .get("repoContentsUrl")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let path = input
+        .get("catalogInfoPath")
+        .and_then(Value::as_str)
+        .unwrap_or("/catalog-info.yaml");
     let host = url::Url::parse(base).ok().and_then(|u| {
         u.host_str().map(|h| match u.port() {
             Some(p) => format!("{h}:{p}"),
@@ -208,10 +274,16 @@ pub fn catalog_info_url(services: &Services, input: &Map<String, Value>) -> Resu
     });
     let kind = host.as_deref().and_then(|h| integration_type(services, h));
     let Some(kind) = kind else {
-        return Err(ActionError::new(format!("No integration found for host {base}")));
+        return Err(ActionError::new(format!(
+            "No integration found for host {base}"
+        )));
     };
     let resolved = scm_resolve_url(base, path)?;
-    Ok(if kind == "github" { github_url_type(&resolved, "tree") } else { resolved })
+    Ok(if kind == "github" {
+        github_url_type(&resolved, "tree")
+    } else {
+        resolved
+    })
 }
 
 /// `defaultScmResolveUrl({base, url})` of `@backstage/integration`.
@@ -219,17 +291,22 @@ pub fn scm_resolve_url(base: &str, url: &str) -> Result<String, ActionError> {
     if url::Url::parse(url).is_ok() {
         return Ok(url.to_string());
     }
-    let base_url = url::Url::parse(base).map_err(|e| ActionError::new(format!("Invalid URL {base}: {e}")))?;
+    let base_url =
+        url::Url::parse(base).map_err(|e| ActionError::new(format!("Invalid URL {base}: {e}")))?;
     let mut updated = if url.starts_with('/') {
         let mut u = base_url.clone();
         let pathname = base_url.path().to_string();
         let filepath = git_url_filepath(&pathname);
-        let root = pathname[..pathname.len() - filepath.len()].trim_end_matches('/').to_string();
+        let root = pathname[..pathname.len() - filepath.len()]
+            .trim_end_matches('/')
+            .to_string();
         u.set_path(&format!("{root}{url}"));
         // The URL setter resolves `.` and `..` segments, as WHATWG's pathname setter does.
         url::Url::parse(u.as_str()).unwrap_or(u)
     } else {
-        base_url.join(url).map_err(|e| ActionError::new(format!("cannot resolve `{url}` against {base}: {e}")))?
+        base_url
+            .join(url)
+            .map_err(|e| ActionError::new(format!("cannot resolve `{url}` against {base}: {e}")))?
     };
     updated.set_query(base_url.query());
     Ok(updated.to_string())
@@ -253,8 +330,13 @@ fn git_url_filepath(pathname: &str) -> &str {
 /// `replaceGithubUrlType(url, type)`.
 pub fn github_url_type(url: &str, kind: &str) -> String {
     static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let r = R.get_or_init(|| regex::Regex::new(r"//([^/]+)/([^/]+)/([^/]+)/(blob|tree|edit)/").expect("valid regex"));
-    r.replacen(url, 1, |c: &regex::Captures<'_>| format!("//{}/{}/{}/{kind}/", &c[1], &c[2], &c[3])).into_owned()
+    let r = R.get_or_init(|| {
+        regex::Regex::new(r"//([^/]+)/([^/]+)/([^/]+)/(blob|tree|edit)/").expect("valid regex")
+    });
+    r.replacen(url, 1, |c: &regex::Captures<'_>| {
+        format!("//{}/{}/{}/{kind}/", &c[1], &c[2], &c[3])
+    })
+    .into_owned()
 }
 
 /// The entities of the catalog file `url` points at, read from the folder a publish step of this
@@ -262,22 +344,36 @@ pub fn github_url_type(url: &str, kind: &str) -> String {
 fn published_entities(services: &Services, url: &str) -> Vec<Value> {
     let norm = |u: &str| -> String {
         static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-        R.get_or_init(|| regex::Regex::new(r"/(blob|tree)/").expect("valid regex")).replacen(u, 1, "/~/").into_owned()
+        R.get_or_init(|| regex::Regex::new(r"/(blob|tree)/").expect("valid regex"))
+            .replacen(u, 1, "/~/")
+            .into_owned()
     };
-    let published = services.published.lock().map(|p| p.clone()).unwrap_or_default();
+    let published = services
+        .published
+        .lock()
+        .map(|p| p.clone())
+        .unwrap_or_default();
     let target = norm(url);
     for p in published {
         let prefix = format!("{}/", norm(p.repo_contents_url.trim_end_matches('/')));
-        let Some(rest) = target.strip_prefix(&prefix) else { continue };
+        let Some(rest) = target.strip_prefix(&prefix) else {
+            continue;
+        };
         let rest = rest.split(['?', '#']).next().unwrap_or_default();
-        let rel = percent_encoding::percent_decode_str(rest).decode_utf8_lossy().to_string();
+        let rel = percent_encoding::percent_decode_str(rest)
+            .decode_utf8_lossy()
+            .to_string();
         let file = match crate::workspace::join_lexical(&p.source_dir, &rel) {
             Ok(f) => f,
             Err(_) => continue,
         };
         if let Ok(text) = std::fs::read_to_string(&file) {
             if let Ok(docs) = crate::template::yaml::parse_documents(&text) {
-                return docs.into_iter().map(|d| d.value).filter(|v| !v.is_null()).collect();
+                return docs
+                    .into_iter()
+                    .map(|d| d.value)
+                    .filter(|v| !v.is_null())
+                    .collect();
             }
         }
     }
@@ -287,7 +383,12 @@ fn published_entities(services: &Services, url: &str) -> Vec<Value> {
 /// The entity `catalog:register` reports: the first `Component` whose name does not start with
 /// `generated-`, else the first such entity of any kind, else the first entity.
 pub fn pick_entity(entities: &[Value]) -> Option<&Value> {
-    let name = |e: &Value| e["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    let name = |e: &Value| {
+        e["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
     entities
         .iter()
         .find(|e| !name(e).starts_with("generated-") && e["kind"] == "Component")
@@ -311,11 +412,19 @@ mod tests {
     fn repo_urls() {
         let s = Services::default();
         let r = parse_repo_url(&s, "github.com?owner=acme&repo=demo").unwrap();
-        assert_eq!((r.host.as_str(), r.owner.as_deref(), r.repo.as_deref()), ("github.com", Some("acme"), Some("demo")));
+        assert_eq!(
+            (r.host.as_str(), r.owner.as_deref(), r.repo.as_deref()),
+            ("github.com", Some("acme"), Some("demo"))
+        );
         let e = parse_repo_url(&s, "github.com?owner=acme").unwrap_err();
-        assert_eq!(e.message, "Invalid repo URL passed to publisher: https://github.com/?owner=acme, missing repo");
+        assert_eq!(
+            e.message,
+            "Invalid repo URL passed to publisher: https://github.com/?owner=acme, missing repo"
+        );
         let e = parse_repo_url(&s, "example.com?owner=a&repo=b").unwrap_err();
-        assert!(e.message.starts_with("No matching integration configuration for host example.com"));
+        assert!(e
+            .message
+            .starts_with("No matching integration configuration for host example.com"));
     }
 
     #[test]
@@ -325,14 +434,20 @@ mod tests {
         let input = json!({"repoUrl": "github.com?owner=acme&repo=demo", "defaultBranch": "trunk"});
         let out = publish_github(&s, ws.path(), input.as_object().unwrap()).unwrap();
         assert_eq!(out["remoteUrl"], "https://github.com/acme/demo.git");
-        assert_eq!(out["repoContentsUrl"], "https://github.com/acme/demo/blob/trunk");
+        assert_eq!(
+            out["repoContentsUrl"],
+            "https://github.com/acme/demo/blob/trunk"
+        );
         assert_eq!(out["commitHash"].as_str().unwrap().len(), 40);
     }
 
     #[test]
     fn commit_hash_matches_the_oracle_formula() {
         // node: let h=0n; for (const ch of s) h=(h*131n+BigInt(ch.codePointAt(0)))%(1n<<160n); h.toString(16).padStart(40,'0')
-        assert_eq!(placeholder_commit_hash("ab"), format!("{:040x}", 97 * 131 + 98));
+        assert_eq!(
+            placeholder_commit_hash("ab"),
+            format!("{:040x}", 97 * 131 + 98)
+        );
     }
 
     /// Expected values from `@backstage/integration`'s GitHub `resolveUrl` in the oracle.
@@ -341,19 +456,56 @@ mod tests {
         let s = Services::default();
         let base = "https://github.com/acme/demo/blob/main";
         let url = |p: &str| {
-            catalog_info_url(&s, json!({"repoContentsUrl": base, "catalogInfoPath": p}).as_object().unwrap()).unwrap()
+            catalog_info_url(
+                &s,
+                json!({"repoContentsUrl": base, "catalogInfoPath": p})
+                    .as_object()
+                    .unwrap(),
+            )
+            .unwrap()
         };
-        assert_eq!(url("/catalog-info.yaml"), "https://github.com/acme/demo/tree/main/catalog-info.yaml");
-        assert_eq!(url("catalog-info.yaml"), "https://github.com/acme/demo/tree/catalog-info.yaml");
-        assert_eq!(url("sub/x.yaml"), "https://github.com/acme/demo/tree/sub/x.yaml");
+        assert_eq!(
+            url("/catalog-info.yaml"),
+            "https://github.com/acme/demo/tree/main/catalog-info.yaml"
+        );
+        assert_eq!(
+            url("catalog-info.yaml"),
+            "https://github.com/acme/demo/tree/catalog-info.yaml"
+        );
+        assert_eq!(
+            url("sub/x.yaml"),
+            "https://github.com/acme/demo/tree/sub/x.yaml"
+        );
         assert_eq!(url("../x.yaml"), "https://github.com/acme/demo/x.yaml");
-        assert_eq!(url("/a/../b.yaml"), "https://github.com/acme/demo/tree/main/b.yaml");
+        assert_eq!(
+            url("/a/../b.yaml"),
+            "https://github.com/acme/demo/tree/main/b.yaml"
+        );
         assert_eq!(url("https://other/x"), "https://other/x");
-        assert_eq!(url("x y.yaml"), "https://github.com/acme/demo/tree/x%20y.yaml");
-        let dflt = catalog_info_url(&s, json!({"repoContentsUrl": "https://github.com/acme/demo"}).as_object().unwrap());
-        assert_eq!(dflt.unwrap(), "https://github.com/acme/demo/catalog-info.yaml");
-        let e = catalog_info_url(&s, json!({"repoContentsUrl": "https://example.com/a/b/blob/main"}).as_object().unwrap());
-        assert_eq!(e.unwrap_err().message, "No integration found for host https://example.com/a/b/blob/main");
+        assert_eq!(
+            url("x y.yaml"),
+            "https://github.com/acme/demo/tree/x%20y.yaml"
+        );
+        let dflt = catalog_info_url(
+            &s,
+            json!({"repoContentsUrl": "https://github.com/acme/demo"})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(
+            dflt.unwrap(),
+            "https://github.com/acme/demo/catalog-info.yaml"
+        );
+        let e = catalog_info_url(
+            &s,
+            json!({"repoContentsUrl": "https://example.com/a/b/blob/main"})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(
+            e.unwrap_err().message,
+            "No integration found for host https://example.com/a/b/blob/main"
+        );
     }
 
     #[test]
@@ -371,9 +523,16 @@ mod tests {
         let reg = json!({"repoContentsUrl": out["repoContentsUrl"], "catalogInfoPath": "/catalog-info.yaml"});
         let r = catalog_register(&s, reg.as_object().unwrap()).unwrap();
         assert_eq!(r["entityRef"], "component:team/demo");
-        assert_eq!(r["catalogInfoUrl"], "https://github.com/acme/demo/tree/main/catalog-info.yaml");
-        let other = json!({"catalogInfoUrl": "https://github.com/acme/other/blob/main/catalog-info.yaml"});
+        assert_eq!(
+            r["catalogInfoUrl"],
+            "https://github.com/acme/demo/tree/main/catalog-info.yaml"
+        );
+        let other =
+            json!({"catalogInfoUrl": "https://github.com/acme/other/blob/main/catalog-info.yaml"});
         let r = catalog_register(&s, other.as_object().unwrap()).unwrap();
-        assert!(r.get("entityRef").is_none(), "no entity known for an unpublished repository");
+        assert!(
+            r.get("entityRef").is_none(),
+            "no entity known for an unpublished repository"
+        );
     }
 }

@@ -9,10 +9,26 @@ use crate::runner::{Action, ActionContext, ActionError, Outputs};
 
 pub fn actions() -> Vec<Box<dyn Action>> {
     vec![
-        Box::new(Github { id: "publish:github", description: "Creates a GitHub repository and pushes the workspace to it", outputs: &["remoteUrl", "repoContentsUrl", "commitHash"] }),
-        Box::new(Github { id: "publish:github:pull-request", description: "Opens a pull request with the workspace's files on a GitHub repository", outputs: &["targetBranchName", "remoteUrl", "pullRequestNumber"] }),
-        Box::new(Github { id: "github:repo:create", description: "Creates a GitHub repository", outputs: &["remoteUrl"] }),
-        Box::new(Github { id: "github:repo:push", description: "Pushes the workspace to an existing GitHub repository", outputs: &["remoteUrl", "repoContentsUrl", "commitHash"] }),
+        Box::new(Github {
+            id: "publish:github",
+            description: "Creates a GitHub repository and pushes the workspace to it",
+            outputs: &["remoteUrl", "repoContentsUrl", "commitHash"],
+        }),
+        Box::new(Github {
+            id: "publish:github:pull-request",
+            description: "Opens a pull request with the workspace's files on a GitHub repository",
+            outputs: &["targetBranchName", "remoteUrl", "pullRequestNumber"],
+        }),
+        Box::new(Github {
+            id: "github:repo:create",
+            description: "Creates a GitHub repository",
+            outputs: &["remoteUrl"],
+        }),
+        Box::new(Github {
+            id: "github:repo:push",
+            description: "Pushes the workspace to an existing GitHub repository",
+            outputs: &["remoteUrl", "repoContentsUrl", "commitHash"],
+        }),
     ]
 }
 
@@ -35,7 +51,11 @@ impl Action for Github {
     fn outputs(&self) -> &'static [&'static str] {
         self.outputs
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         if ctx.dry_run {
             return predict_outputs(self.id, ctx, input);
         }
@@ -44,18 +64,38 @@ impl Action for Github {
 }
 
 /// The dry-run outputs of action `id`.
-pub fn predict_outputs(id: &str, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn predict_outputs(
+    id: &str,
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let out = match id {
-        "publish:github" | "github:repo:push" => predict::publish_github(ctx.services, ctx.workspace, input)?,
+        "publish:github" | "github:repo:push" => {
+            predict::publish_github(ctx.services, ctx.workspace, input)?
+        }
         "github:repo:create" => predict::repo_create(ctx.services, input)?,
         "publish:github:pull-request" => predict::pull_request(ctx.services, input)?,
-        other => return Err(ActionError::new(format!("no dry-run prediction for `{other}`"))),
+        other => {
+            return Err(ActionError::new(format!(
+                "no dry-run prediction for `{other}`"
+            )))
+        }
     };
-    ctx.info(format!("dry run: {id} was not run; its outputs are predicted from its input"));
+    ctx.info(format!(
+        "dry run: {id} was not run; its outputs are predicted from its input"
+    ));
     Ok(out)
 }
 
 /// The real, networked run of action `id`.
-pub fn run_real(id: &str, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
-    super::github::run(id, ctx, input).unwrap_or_else(|| Err(ActionError::new(format!("golden has no real implementation of `{id}`"))))
+pub fn run_real(
+    id: &str,
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
+    super::github::run(id, ctx, input).unwrap_or_else(|| {
+        Err(ActionError::new(format!(
+            "golden has no real implementation of `{id}`"
+        )))
+    })
 }

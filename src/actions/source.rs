@@ -23,11 +23,20 @@ pub fn resolve(ctx: &ActionContext<'_>, url: &str, expect: Expect) -> Result<Pat
     }
     let joined = ctx.template_dir.join(url);
     let real = std::fs::canonicalize(&joined).map_err(|e| {
-        ActionError::new(format!("cannot fetch `{url}`: `{}` {}", joined.display(), describe_io(&e)))
-            .with_hint("a relative fetch `url` is resolved from the folder of template.yaml")
+        ActionError::new(format!(
+            "cannot fetch `{url}`: `{}` {}",
+            joined.display(),
+            describe_io(&e)
+        ))
+        .with_hint("a relative fetch `url` is resolved from the folder of template.yaml")
     })?;
-    let meta = std::fs::metadata(&real)
-        .map_err(|e| ActionError::new(format!("cannot fetch `{url}`: `{}` {}", real.display(), describe_io(&e))))?;
+    let meta = std::fs::metadata(&real).map_err(|e| {
+        ActionError::new(format!(
+            "cannot fetch `{url}`: `{}` {}",
+            real.display(),
+            describe_io(&e)
+        ))
+    })?;
     match expect {
         Expect::Dir if !meta.is_dir() => Err(ActionError::new(format!(
             "cannot fetch `{url}`: `{}` is not a directory",

@@ -31,7 +31,11 @@ impl Action for FetchTemplate {
     fn input_schema(&self) -> Value {
         schemas::input(self.id())
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         let url = opt_str(input, "url").unwrap_or(".");
         let settings = Settings::from_input(input)?;
         ctx.info("Fetching template content from remote URL");
@@ -49,8 +53,14 @@ impl Action for FetchTemplate {
         let values = input.get("values").cloned();
         let masked = values.as_ref().map(|v| crate::runner::mask(v, ctx.secrets));
         ctx.info(match &masked {
-            Some(v) => format!("Processing {} template files/directories with input values {v}", entries.len()),
-            None => format!("Processing {} template files/directories with input values", entries.len()),
+            Some(v) => format!(
+                "Processing {} template files/directories with input values {v}",
+                entries.len()
+            ),
+            None => format!(
+                "Processing {} template files/directories with input values",
+                entries.len()
+            ),
         });
         let engine = Engine::skeleton(SkeletonOptions {
             cookiecutter: settings.cookiecutter,
@@ -58,7 +68,13 @@ impl Action for FetchTemplate {
             lstrip_blocks: opt_bool(input, "lstripBlocks", false),
         });
         let context = skeleton_context(values, settings.cookiecutter);
-        let job = Job { engine: &engine, context: &context, src: &src, out_dir: &out_dir, ws_real: &ws_real };
+        let job = Job {
+            engine: &engine,
+            context: &context,
+            src: &src,
+            out_dir: &out_dir,
+            ws_real: &ws_real,
+        };
         let plan = job.plan(&entries, &copy_only, &settings)?;
         job.write(plan, ctx)?;
         ctx.info(format!("Template result written to {}", out_dir.display()));
@@ -70,7 +86,15 @@ impl Action for FetchTemplate {
 pub fn skeleton_context(values: Option<Value>, cookiecutter: bool) -> minijinja::Value {
     let mut m = Map::new();
     if let Some(v) = values {
-        m.insert(if cookiecutter { "cookiecutter" } else { "values" }.to_string(), v);
+        m.insert(
+            if cookiecutter {
+                "cookiecutter"
+            } else {
+                "values"
+            }
+            .to_string(),
+            v,
+        );
     }
     render::to_value(&Value::Object(m))
 }
@@ -86,13 +110,24 @@ impl Settings {
     fn from_input(input: &Map<String, Value>) -> Result<Settings, ActionError> {
         let copy_only: Vec<String> = match input.get("copyWithoutTemplating") {
             None => Vec::new(),
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-            Some(_) => return Err(ActionError::new("Fetch action input copyWithoutTemplating must be an Array")),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            Some(_) => {
+                return Err(ActionError::new(
+                    "Fetch action input copyWithoutTemplating must be an Array",
+                ))
+            }
         };
         let cookiecutter = opt_bool(input, "cookiecutterCompat", false);
         let extension = match input.get("templateFileExtension") {
             Some(Value::Bool(true)) => Some(".njk".to_string()),
-            Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') { s.clone() } else { format!(".{s}") }),
+            Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') {
+                s.clone()
+            } else {
+                format!(".{s}")
+            }),
             _ => None,
         };
         if extension.is_some() && (input.contains_key("copyWithoutTemplating") || cookiecutter) {
@@ -100,7 +135,12 @@ impl Settings {
                 "Fetch action input extension incompatible with copyWithoutTemplating and cookiecutterCompat",
             ));
         }
-        Ok(Settings { copy_only, cookiecutter, extension, replace: opt_bool(input, "replace", false) })
+        Ok(Settings {
+            copy_only,
+            cookiecutter,
+            extension,
+            replace: opt_bool(input, "replace", false),
+        })
     }
 }
 
@@ -121,7 +161,11 @@ struct Entry {
 impl Entry {
     /// globby's location: directories end with `/`.
     fn location(&self) -> String {
-        if self.kind == Kind::Dir { format!("{}/", self.rel) } else { self.rel.clone() }
+        if self.kind == Kind::Dir {
+            format!("{}/", self.rel)
+        } else {
+            self.rel.clone()
+        }
     }
 }
 
@@ -129,9 +173,15 @@ impl Entry {
 /// itself is left out when it lies inside the skeleton.
 fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
     let mut out = Vec::new();
-    let mut walk = walkdir::WalkDir::new(src).min_depth(1).follow_links(false).sort_by_file_name().into_iter();
+    let mut walk = walkdir::WalkDir::new(src)
+        .min_depth(1)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
     while let Some(e) = walk.next() {
-        let e = e.map_err(|e| ActionError::new(format!("cannot list the skeleton `{}`: {e}", src.display())))?;
+        let e = e.map_err(|e| {
+            ActionError::new(format!("cannot list the skeleton `{}`: {e}", src.display()))
+        })?;
         let ft = e.file_type();
         if ft.is_dir() && e.path() == ws_real {
             walk.skip_current_dir();
@@ -144,7 +194,10 @@ fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
         } else {
             Kind::File
         };
-        out.push(Entry { rel: rel_string(e.path(), src), kind });
+        out.push(Entry {
+            rel: rel_string(e.path(), src),
+            kind,
+        });
     }
     out.sort_by_key(|e| e.rel.matches('/').count());
     Ok(out)
@@ -161,10 +214,26 @@ struct Target {
 
 /// `verbatim`: matched by `copyWithoutTemplating` (logged as such).
 enum Op {
-    Dir { location: String, out: PathBuf, verbatim: bool },
-    Link { location: String, src: PathBuf, out: PathBuf, verbatim: bool },
+    Dir {
+        location: String,
+        out: PathBuf,
+        verbatim: bool,
+    },
+    Link {
+        location: String,
+        src: PathBuf,
+        out: PathBuf,
+        verbatim: bool,
+    },
     /// `is_link`: the output path is an existing symlink (checked before writing through it).
-    File { location: String, src: PathBuf, out: PathBuf, render: bool, verbatim: bool, is_link: bool },
+    File {
+        location: String,
+        src: PathBuf,
+        out: PathBuf,
+        render: bool,
+        verbatim: bool,
+        is_link: bool,
+    },
 }
 
 /// A log line, or the place of a file's line (known once the file is written).
@@ -226,14 +295,27 @@ impl Job<'_> {
                     Ok(_) => (true, false),
                     Err(_) => (false, false),
                 };
-                Ok(Some(Target { out, render_contents, on_disk, is_link }))
+                Ok(Some(Target {
+                    out,
+                    render_contents,
+                    on_disk,
+                    is_link,
+                }))
             })
             .collect();
         // Output path -> index of the op writing it (with `replace`, a later entry wins).
         let mut planned: HashMap<PathBuf, usize> = HashMap::new();
         let mut ops: Vec<Option<Op>> = Vec::new();
         for (entry, t) in entries.iter().zip(prepared) {
-            let Some(Target { out, render_contents, on_disk, is_link }) = t? else { continue };
+            let Some(Target {
+                out,
+                render_contents,
+                on_disk,
+                is_link,
+            }) = t?
+            else {
+                continue;
+            };
             let earlier = planned.get(&out).copied();
             let exists = earlier.is_some() || on_disk;
             if exists && !settings.replace {
@@ -249,9 +331,25 @@ impl Job<'_> {
             planned.insert(out.clone(), ops.len());
             let src = self.src.join(&entry.rel);
             ops.push(Some(match entry.kind {
-                Kind::Dir => Op::Dir { location, out, verbatim },
-                Kind::Symlink => Op::Link { location, src, out, verbatim },
-                Kind::File => Op::File { location, src, out, render: render_contents, verbatim, is_link },
+                Kind::Dir => Op::Dir {
+                    location,
+                    out,
+                    verbatim,
+                },
+                Kind::Symlink => Op::Link {
+                    location,
+                    src,
+                    out,
+                    verbatim,
+                },
+                Kind::File => Op::File {
+                    location,
+                    src,
+                    out,
+                    render: render_contents,
+                    verbatim,
+                    is_link,
+                },
             }));
         }
         Ok(ops.into_iter().flatten().collect())
@@ -263,17 +361,32 @@ impl Job<'_> {
         let mut dirs = DirMaker::new(self.ws_real);
         let mut files = Vec::new();
         let mut log = Vec::new();
-        let copying = |location: &str| Log::Line(format!("Copying file/directory {location} without processing."));
+        let copying = |location: &str| {
+            Log::Line(format!(
+                "Copying file/directory {location} without processing."
+            ))
+        };
         for op in ops {
             match op {
-                Op::Dir { location, out, verbatim } => {
+                Op::Dir {
+                    location,
+                    out,
+                    verbatim,
+                } => {
                     if verbatim {
                         log.push(copying(&location));
                     }
-                    log.push(Log::Line(format!("Writing directory {location} to template output path.")));
+                    log.push(Log::Line(format!(
+                        "Writing directory {location} to template output path."
+                    )));
                     dirs.ensure(&out, &location)?;
                 }
-                Op::Link { location, src, out, verbatim } => {
+                Op::Link {
+                    location,
+                    src,
+                    out,
+                    verbatim,
+                } => {
                     if verbatim {
                         log.push(copying(&location));
                     }
@@ -285,7 +398,14 @@ impl Job<'_> {
                     }
                     copy_link(&src, &out, self.ws_real, &location)?;
                 }
-                Op::File { location, src, out, render, verbatim, is_link } => {
+                Op::File {
+                    location,
+                    src,
+                    out,
+                    render,
+                    verbatim,
+                    is_link,
+                } => {
                     if verbatim {
                         log.push(copying(&location));
                     }
@@ -299,7 +419,9 @@ impl Job<'_> {
         }
         let lines = files
             .par_iter()
-            .map(|(location, src, out, render, is_link)| self.write_file(location, src, out, *render, *is_link))
+            .map(|(location, src, out, render, is_link)| {
+                self.write_file(location, src, out, *render, *is_link)
+            })
             .collect::<Result<Vec<String>, ActionError>>()?;
         for l in log {
             match l {
@@ -311,8 +433,17 @@ impl Job<'_> {
     }
 
     /// Writes one file and returns its log line.
-    fn write_file(&self, location: &str, src: &Path, out: &Path, render: bool, is_link: bool) -> Result<String, ActionError> {
-        let io = |what: &str, p: &Path, e: std::io::Error| ActionError::new(format!("{what} `{}`: {e}", p.display()));
+    fn write_file(
+        &self,
+        location: &str,
+        src: &Path,
+        out: &Path,
+        render: bool,
+        is_link: bool,
+    ) -> Result<String, ActionError> {
+        let io = |what: &str, p: &Path, e: std::io::Error| {
+            ActionError::new(format!("{what} `{}`: {e}", p.display()))
+        };
         // The final component may be an existing symlink: it must not lead out of the workspace.
         if is_link {
             workspace::check_within(self.ws_real, out, location)?;
@@ -322,8 +453,11 @@ impl Job<'_> {
         if super::binary::is_binary(head) {
             // fs-extra `copy`: the bytes as they are, and the source's mode.
             write_with_mode(out, &bytes, mode_of(&meta)).map_err(|e| io("cannot write", out, e))?;
-            std::fs::set_permissions(out, meta.permissions()).map_err(|e| io("cannot set the mode of", out, e))?;
-            return Ok(format!("Copying file binary or symbolic link at {location}, to template output path."));
+            std::fs::set_permissions(out, meta.permissions())
+                .map_err(|e| io("cannot set the mode of", out, e))?;
+            return Ok(format!(
+                "Copying file binary or symbolic link at {location}, to template output path."
+            ));
         }
         let text = String::from_utf8_lossy(&bytes);
         let contents = if render && text.contains('{') {
@@ -337,7 +471,9 @@ impl Job<'_> {
         };
         let mode = mode_of(&meta);
         write_with_mode(out, contents.as_bytes(), mode).map_err(|e| io("cannot write", out, e))?;
-        Ok(format!("Writing file {location} to template output path with mode {mode}."))
+        Ok(format!(
+            "Writing file {location} to template output path with mode {mode}."
+        ))
     }
 }
 
@@ -369,7 +505,10 @@ pub struct DirMaker<'a> {
 
 impl<'a> DirMaker<'a> {
     pub fn new(root: &'a Path) -> Self {
-        DirMaker { root, done: HashMap::new() }
+        DirMaker {
+            root,
+            done: HashMap::new(),
+        }
     }
     /// Creates `dir` and its parents after checking that no symlink leads them outside the root.
     pub fn ensure(&mut self, dir: &Path, shown: &str) -> Result<(), ActionError> {
@@ -377,7 +516,8 @@ impl<'a> DirMaker<'a> {
             return Ok(());
         }
         workspace::check_within(self.root, dir, shown)?;
-        std::fs::create_dir_all(dir).map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", dir.display())))?;
         self.done.insert(dir.to_path_buf(), ());
         Ok(())
     }
@@ -385,9 +525,11 @@ impl<'a> DirMaker<'a> {
 
 /// Copies a symlink as a symlink (fs-extra `copy`), refusing links that lead out of the workspace.
 pub fn copy_link(src: &Path, out: &Path, ws_real: &Path, shown: &str) -> Result<(), ActionError> {
-    let target = std::fs::read_link(src).map_err(|e| ActionError::new(format!("cannot read the link `{}`: {e}", src.display())))?;
+    let target = std::fs::read_link(src)
+        .map_err(|e| ActionError::new(format!("cannot read the link `{}`: {e}", src.display())))?;
     let parent = out.parent().unwrap_or(ws_real);
-    let resolved = workspace::join_lexical(Path::new("/"), &parent.join(&target).to_string_lossy()).unwrap_or_default();
+    let resolved = workspace::join_lexical(Path::new("/"), &parent.join(&target).to_string_lossy())
+        .unwrap_or_default();
     if target.is_absolute() || !resolved.starts_with(ws_real) {
         return Err(ActionError::new(format!(
             "the symlink `{shown}` points outside the workspace (to `{}`); golden does not write links that lead out of the project",
@@ -397,15 +539,21 @@ pub fn copy_link(src: &Path, out: &Path, ws_real: &Path, shown: &str) -> Result<
     }
     if let Ok(m) = out.symlink_metadata() {
         if m.is_dir() {
-            return Err(ActionError::new(format!("cannot copy the symlink `{shown}`: `{}` is a directory", out.display())));
+            return Err(ActionError::new(format!(
+                "cannot copy the symlink `{shown}`: `{}` is a directory",
+                out.display()
+            )));
         }
-        std::fs::remove_file(out).map_err(|e| ActionError::new(format!("cannot replace `{}`: {e}", out.display())))?;
+        std::fs::remove_file(out)
+            .map_err(|e| ActionError::new(format!("cannot replace `{}`: {e}", out.display())))?;
     }
     #[cfg(unix)]
-    std::os::unix::fs::symlink(&target, out)
-        .map_err(|e| ActionError::new(format!("cannot create the link `{}`: {e}", out.display())))?;
+    std::os::unix::fs::symlink(&target, out).map_err(|e| {
+        ActionError::new(format!("cannot create the link `{}`: {e}", out.display()))
+    })?;
     #[cfg(not(unix))]
-    std::fs::copy(src, out).map_err(|e| ActionError::new(format!("cannot copy `{}`: {e}", src.display())))?;
+    std::fs::copy(src, out)
+        .map_err(|e| ActionError::new(format!("cannot copy `{}`: {e}", src.display())))?;
     if let Err(e) = workspace::check_within(ws_real, out, shown) {
         let _ = std::fs::remove_file(out);
         return Err(e.into());
@@ -439,7 +587,6 @@ pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<(
     let mut f = opts.open(path)?;
     f.write_all(data)
 }
-
 
 #[cfg(test)]
 #[path = "template_tests.rs"]

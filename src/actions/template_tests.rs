@@ -19,7 +19,11 @@ fn fixture() -> Fixture {
     let ws = dir.path().join("ws");
     std::fs::create_dir_all(template.join("skeleton")).unwrap();
     std::fs::create_dir_all(&ws).unwrap();
-    Fixture { template, ws, _dir: dir }
+    Fixture {
+        template,
+        ws,
+        _dir: dir,
+    }
 }
 
 fn put(base: &Path, rel: &str, contents: &[u8]) {
@@ -36,21 +40,48 @@ fn read(base: &Path, rel: &str) -> String {
 fn renders_names_and_contents_and_skips_empty_paths() {
     let f = fixture();
     let sk = f.template.join("skeleton");
-    put(&sk, "${{ values.name }}/main.txt", b"hello ${{ values.name }}\n");
+    put(
+        &sk,
+        "${{ values.name }}/main.txt",
+        b"hello ${{ values.name }}\n",
+    );
     put(&sk, "${{ values.missing }}", b"skipped: renders empty");
-    put(&sk, "${{ values.nothing }}/inner.txt", b"skipped: starts with /");
-    put(&sk, "a/${{ values.missing }}/b.txt", b"skipped: contains //");
+    put(
+        &sk,
+        "${{ values.nothing }}/inner.txt",
+        b"skipped: starts with /",
+    );
+    put(
+        &sk,
+        "a/${{ values.missing }}/b.txt",
+        b"skipped: contains //",
+    );
     put(&sk, "plain.txt", b"no braces at all\r\n");
     std::fs::create_dir_all(sk.join("empty/dir")).unwrap();
-    let (r, log) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"name": "demo"}}));
+    let (r, log) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton", "values": {"name": "demo"}}),
+    );
     r.unwrap();
     assert_eq!(read(&f.ws, "demo/main.txt"), "hello demo\n");
     assert_eq!(read(&f.ws, "plain.txt"), "no braces at all\r\n");
-    assert!(f.ws.join("empty/dir").is_dir(), "empty directories are kept");
+    assert!(
+        f.ws.join("empty/dir").is_dir(),
+        "empty directories are kept"
+    );
     assert!(!f.ws.join("a/b.txt").exists() && !f.ws.join("inner.txt").exists());
-    let names: Vec<_> = std::fs::read_dir(&f.ws).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let names: Vec<_> = std::fs::read_dir(&f.ws)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     assert_eq!(names.len(), 4, "{names:?}"); // demo, plain.txt, empty, a
-    assert!(log.iter().any(|l| l == "Writing file ${{ values.name }}/main.txt to template output path with mode 33188."), "{log:?}");
+    assert!(
+        log.iter().any(|l| l
+            == "Writing file ${{ values.name }}/main.txt to template output path with mode 33188."),
+        "{log:?}"
+    );
 }
 
 #[test]
@@ -59,10 +90,20 @@ fn existing_files_are_kept_unless_replace() {
     let sk = f.template.join("skeleton");
     put(&sk, "a.txt", b"new ${{ values.v }}");
     put(&f.ws, "a.txt", b"old");
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"v": 1}}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton", "values": {"v": 1}}),
+    );
     r.unwrap();
     assert_eq!(read(&f.ws, "a.txt"), "old");
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"v": 1}, "replace": true}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton", "values": {"v": 1}, "replace": true}),
+    );
     r.unwrap();
     assert_eq!(read(&f.ws, "a.txt"), "new 1");
 }
@@ -71,16 +112,27 @@ fn existing_files_are_kept_unless_replace() {
 fn copy_without_templating_keeps_contents_but_renders_names() {
     let f = fixture();
     let sk = f.template.join("skeleton");
-    put(&sk, ".github/workflows/${{ values.n }}.yml", b"run: ${{ github.sha }}");
+    put(
+        &sk,
+        ".github/workflows/${{ values.n }}.yml",
+        b"run: ${{ github.sha }}",
+    );
     put(&sk, "scripts/x.sh", b"echo ${{ values.n }}");
     put(&sk, "scripts/y.txt", b"${{ values.n }}");
     let input = json!({"url": "./skeleton", "values": {"n": "app"}, "copyWithoutTemplating": [".github", "scripts/*.sh"]});
     let (r, log) = run(&FetchTemplate, &f.ws, &f.template, input);
     r.unwrap();
-    assert_eq!(read(&f.ws, ".github/workflows/app.yml"), "run: ${{ github.sha }}");
+    assert_eq!(
+        read(&f.ws, ".github/workflows/app.yml"),
+        "run: ${{ github.sha }}"
+    );
     assert_eq!(read(&f.ws, "scripts/x.sh"), "echo ${{ values.n }}");
     assert_eq!(read(&f.ws, "scripts/y.txt"), "app");
-    assert!(log.iter().any(|l| l == "Copying file/directory scripts/x.sh without processing."), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|l| l == "Copying file/directory scripts/x.sh without processing."),
+        "{log:?}"
+    );
 }
 
 #[test]
@@ -93,16 +145,25 @@ fn binary_files_and_modes() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(sk.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(sk.join("run.sh"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
     }
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"x": "y"}}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton", "values": {"x": "y"}}),
+    );
     r.unwrap();
     assert_eq!(std::fs::read(f.ws.join("logo.png")).unwrap(), binary);
     assert_eq!(read(&f.ws, "run.sh"), "#!/bin/sh\necho y\n");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(f.ws.join("run.sh")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(f.ws.join("run.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_ne!(mode & 0o111, 0, "executable bit kept");
     }
 }
@@ -113,7 +174,12 @@ fn template_file_extension() {
     let sk = f.template.join("skeleton");
     put(&sk, "setup.py.njk", b"name=${{ values.n }}");
     put(&sk, "${{ values.n }}.md", b"${{ values.n }} kept");
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"n": "lib"}, "templateFileExtension": true}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton", "values": {"n": "lib"}, "templateFileExtension": true}),
+    );
     r.unwrap();
     assert_eq!(read(&f.ws, "setup.py"), "name=lib");
     assert_eq!(read(&f.ws, "lib.md"), "${{ values.n }} kept");
@@ -131,12 +197,27 @@ fn urls_may_leave_the_template_folder_but_not_be_remote() {
     let f = fixture();
     let common = f.template.parent().unwrap().join("common");
     put(&common, "shared.txt", b"shared ${{ values.v }}");
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "../common", "values": {"v": 2}, "targetPath": "sub"}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "../common", "values": {"v": 2}, "targetPath": "sub"}),
+    );
     r.unwrap();
     assert_eq!(read(&f.ws, "sub/shared.txt"), "shared 2");
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "https://github.com/acme/skeletons/tree/main/x"}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "https://github.com/acme/skeletons/tree/main/x"}),
+    );
     let e = r.unwrap_err();
-    assert!(e.message.contains("https://github.com/acme/skeletons/tree/main/x"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("https://github.com/acme/skeletons/tree/main/x"),
+        "{}",
+        e.message
+    );
     let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./nope"}));
     assert!(r.unwrap_err().message.contains("does not exist"));
 }
@@ -149,47 +230,91 @@ fn writes_never_leave_the_workspace() {
     let sk = f.template.join("skeleton");
     // A rendered name climbing out.
     put(&sk, "${{ values.p }}/x.txt", b"x");
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"p": "../outside"}}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton", "values": {"p": "../outside"}}),
+    );
     assert!(r.is_err());
     assert!(!outside.join("x.txt").exists());
     // targetPath climbing out.
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "targetPath": "../outside", "values": {"p": "q"}}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton", "targetPath": "../outside", "values": {"p": "q"}}),
+    );
     assert!(r.is_err());
     assert!(!outside.join("q").exists());
     #[cfg(unix)]
     {
         // A symlink already in the workspace pointing out: writing through it is refused.
         std::os::unix::fs::symlink(&outside, f.ws.join("link")).unwrap();
-        let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"p": "link"}}));
+        let (r, _) = run(
+            &FetchTemplate,
+            &f.ws,
+            &f.template,
+            json!({"url": "./skeleton", "values": {"p": "link"}}),
+        );
         assert!(r.is_err());
-        assert!(!outside.join("x.txt").exists(), "nothing written through the link");
+        assert!(
+            !outside.join("x.txt").exists(),
+            "nothing written through the link"
+        );
         std::fs::remove_file(f.ws.join("link")).unwrap();
         // A file in the workspace that is a symlink pointing out, overwritten with replace.
         std::fs::write(outside.join("target.txt"), "untouched").unwrap();
         std::os::unix::fs::symlink(outside.join("target.txt"), f.ws.join("q")).unwrap();
         let sk2 = f.template.join("sk2");
         put(&sk2, "q", b"new");
-        let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./sk2", "replace": true}));
+        let (r, _) = run(
+            &FetchTemplate,
+            &f.ws,
+            &f.template,
+            json!({"url": "./sk2", "replace": true}),
+        );
         assert!(r.is_err());
-        assert_eq!(std::fs::read_to_string(outside.join("target.txt")).unwrap(), "untouched");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("target.txt")).unwrap(),
+            "untouched"
+        );
         // A skeleton symlink pointing out is refused; one pointing inside is copied as a link.
         let sk3 = f.template.join("sk3");
         put(&sk3, "real/file.txt", b"inside");
         std::os::unix::fs::symlink("real", sk3.join("alias")).unwrap();
         let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./sk3"}));
         r.unwrap();
-        assert!(f.ws.join("alias").symlink_metadata().unwrap().file_type().is_symlink());
+        assert!(f
+            .ws
+            .join("alias")
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(read(&f.ws, "alias/file.txt"), "inside");
         let sk4 = f.template.join("sk4");
         std::fs::create_dir_all(&sk4).unwrap();
         std::os::unix::fs::symlink(&outside, sk4.join("out")).unwrap();
         let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./sk4"}));
         let e = r.unwrap_err();
-        assert!(e.message.contains("points outside the workspace"), "{}", e.message);
-        assert!(f.ws.join("out").symlink_metadata().is_err(), "the link was not created");
+        assert!(
+            e.message.contains("points outside the workspace"),
+            "{}",
+            e.message
+        );
+        assert!(
+            f.ws.join("out").symlink_metadata().is_err(),
+            "the link was not created"
+        );
         // The same link next to a folder rendering to its name: the folder wins, nothing leaks.
         put(&sk4, "${{ values.d }}/evil.txt", b"evil");
-        let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./sk4", "values": {"d": "out"}}));
+        let (r, _) = run(
+            &FetchTemplate,
+            &f.ws,
+            &f.template,
+            json!({"url": "./sk4", "values": {"d": "out"}}),
+        );
         r.unwrap();
         assert!(!outside.join("evil.txt").exists());
         assert_eq!(read(&f.ws, "out/evil.txt"), "evil");
@@ -199,8 +324,17 @@ fn writes_never_leave_the_workspace() {
 #[test]
 fn skeleton_render_errors_name_the_file() {
     let f = fixture();
-    put(&f.template.join("skeleton"), "conf/bad.txt", b"line\n{% if %}\n");
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton"}));
+    put(
+        &f.template.join("skeleton"),
+        "conf/bad.txt",
+        b"line\n{% if %}\n",
+    );
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton"}),
+    );
     let e = r.unwrap_err();
     assert!(e.message.contains("conf/bad.txt"), "{}", e.message);
 }
@@ -211,7 +345,12 @@ fn two_entries_rendering_to_one_path() {
     let sk = f.template.join("skeleton");
     put(&sk, "a.txt", b"first");
     put(&sk, "${{ values.n }}.txt", b"second");
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"n": "a"}}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton", "values": {"n": "a"}}),
+    );
     r.unwrap();
     // Without replace the first entry in skeleton order (breadth first, by name) wins...
     assert_eq!(read(&f.ws, "a.txt"), "second");
@@ -219,7 +358,12 @@ fn two_entries_rendering_to_one_path() {
     let sk = f.template.join("skeleton");
     put(&sk, "a.txt", b"first");
     put(&sk, "${{ values.n }}.txt", b"second");
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./skeleton", "values": {"n": "a"}, "replace": true}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "./skeleton", "values": {"n": "a"}, "replace": true}),
+    );
     r.unwrap();
     // ...and with replace the last one does.
     assert_eq!(read(&f.ws, "a.txt"), "first");
@@ -232,7 +376,12 @@ fn a_workspace_inside_the_skeleton_is_not_copied_into_itself() {
     put(&sk, "a.txt", b"a");
     let ws = sk.join(".golden-workspace-x");
     std::fs::create_dir_all(&ws).unwrap();
-    let (r, _) = run(&FetchTemplate, &ws, &f.template, json!({"url": "./skeleton"}));
+    let (r, _) = run(
+        &FetchTemplate,
+        &ws,
+        &f.template,
+        json!({"url": "./skeleton"}),
+    );
     r.unwrap();
     assert_eq!(read(&ws, "a.txt"), "a");
     assert!(!ws.join(".golden-workspace-x").exists());

@@ -42,7 +42,10 @@ fn node(value: &Value, ctx: &mut Ctx) -> String {
             let lines: Vec<String> = items
                 .iter()
                 .map(|item| {
-                    let mut ictx = Ctx { indent: item_indent.clone(), ..ctx.clone() };
+                    let mut ictx = Ctx {
+                        indent: item_indent.clone(),
+                        ..ctx.clone()
+                    };
                     format!("- {}", node(item, &mut ictx))
                 })
                 .collect();
@@ -52,7 +55,10 @@ fn node(value: &Value, ctx: &mut Ctx) -> String {
             let lines: Vec<String> = js_key_order(map)
                 .into_iter()
                 .map(|(k, v)| {
-                    let ictx = Ctx { indent: ctx.indent.clone(), ..ctx.clone() };
+                    let ictx = Ctx {
+                        indent: ctx.indent.clone(),
+                        ..ctx.clone()
+                    };
                     pair(k, v, &ictx)
                 })
                 .collect();
@@ -68,8 +74,10 @@ pub fn js_key_order(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Valu
         let n: u32 = k.parse().ok()?;
         (n != u32::MAX && n.to_string() == k).then_some(n)
     };
-    let mut indexed: Vec<(u32, (&String, &Value))> =
-        map.iter().filter_map(|(k, v)| index(k).map(|n| (n, (k, v)))).collect();
+    let mut indexed: Vec<(u32, (&String, &Value))> = map
+        .iter()
+        .filter_map(|(k, v)| index(k).map(|n| (n, (k, v))))
+        .collect();
     if indexed.is_empty() {
         return map.iter().collect();
     }
@@ -99,7 +107,11 @@ fn block_collection(lines: Vec<String>, indent: &str, empty: &str) -> String {
 /// `stringifyPair` for a string key and a JSON value, outside flow collections.
 fn pair(key: &str, value: &Value, parent: &Ctx) -> String {
     let indent = parent.indent.clone();
-    let mut ctx = Ctx { implicit_key: true, indent: format!("{indent}{INDENT_STEP}"), ..parent.clone() };
+    let mut ctx = Ctx {
+        implicit_key: true,
+        indent: format!("{indent}{INDENT_STEP}"),
+        ..parent.clone()
+    };
     let mut kctx = ctx.clone();
     let mut str = string(key, &mut kctx);
     ctx.force_block_indent = kctx.force_block_indent;
@@ -176,8 +188,16 @@ pub fn js_f64(f: f64) -> String {
         format!("0.{}{digits}", "0".repeat((-n) as usize))
     } else {
         let e = n - 1;
-        let es = if e >= 0 { format!("+{e}") } else { e.to_string() };
-        if k == 1 { format!("{digits}e{es}") } else { format!("{}.{}e{es}", &digits[..1], &digits[1..]) }
+        let es = if e >= 0 {
+            format!("+{e}")
+        } else {
+            e.to_string()
+        };
+        if k == 1 {
+            format!("{digits}e{es}")
+        } else {
+            format!("{}.{}e{es}", &digits[..1], &digits[1..])
+        }
     };
     format!("{sign}{body}")
 }
@@ -212,7 +232,9 @@ fn contains_document_marker(s: &str) -> bool {
 
 /// The string tag's `stringify` (with `actualString`).
 fn string(value: &str, ctx: &mut Ctx) -> String {
-    let control = value.chars().any(|c| matches!(c as u32, 0x00..=0x08 | 0x0b..=0x1f | 0x7f..=0x9f));
+    let control = value
+        .chars()
+        .any(|c| matches!(c as u32, 0x00..=0x08 | 0x0b..=0x1f | 0x7f..=0x9f));
     if control {
         return double_quoted(value, ctx);
     }
@@ -229,7 +251,11 @@ fn plain(value: &str, ctx: &mut Ctx) -> String {
         return quoted(value, ctx);
     }
     if not_plain.is_match(value) {
-        return if ctx.implicit_key || !value.contains('\n') { quoted(value, ctx) } else { block(value, ctx) };
+        return if ctx.implicit_key || !value.contains('\n') {
+            quoted(value, ctx)
+        } else {
+            block(value, ctx)
+        };
     }
     if !ctx.implicit_key && value.contains('\n') {
         return block(value, ctx);
@@ -249,7 +275,13 @@ fn plain(value: &str, ctx: &mut Ctx) -> String {
     if ctx.implicit_key {
         str
     } else {
-        fold(&str, &ctx.indent, Mode::Flow, ctx.indent_at_start, &mut None)
+        fold(
+            &str,
+            &ctx.indent,
+            Mode::Flow,
+            ctx.indent_at_start,
+            &mut None,
+        )
     }
 }
 
@@ -266,7 +298,11 @@ fn resolves_to_non_string(s: &str) -> bool {
 /// `value.replace(/\n+/g, "$&" + suffix)`.
 fn replace_newline_runs(value: &str, suffix: &str) -> String {
     static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, r"\n+").replace_all(value, |c: &regex::Captures<'_>| format!("{}{suffix}", &c[0])).into_owned()
+    re(&R, r"\n+")
+        .replace_all(value, |c: &regex::Captures<'_>| {
+            format!("{}{suffix}", &c[0])
+        })
+        .into_owned()
 }
 
 fn quoted(value: &str, ctx: &mut Ctx) -> String {
@@ -281,7 +317,8 @@ fn quoted(value: &str, ctx: &mut Ctx) -> String {
 
 fn single_quoted(value: &str, ctx: &mut Ctx) -> String {
     static WS_NL: OnceLock<Regex> = OnceLock::new();
-    if (ctx.implicit_key && value.contains('\n')) || re(&WS_NL, r"[ \t]\n|\n[ \t]").is_match(value) {
+    if (ctx.implicit_key && value.contains('\n')) || re(&WS_NL, r"[ \t]\n|\n[ \t]").is_match(value)
+    {
         return double_quoted(value, ctx);
     }
     let indent = if !ctx.indent.is_empty() {
@@ -291,7 +328,10 @@ fn single_quoted(value: &str, ctx: &mut Ctx) -> String {
     } else {
         String::new()
     };
-    let res = format!("'{}'", replace_newline_runs(&value.replace('\'', "''"), &format!("\n{indent}")));
+    let res = format!(
+        "'{}'",
+        replace_newline_runs(&value.replace('\'', "''"), &format!("\n{indent}"))
+    );
     if ctx.implicit_key {
         res
     } else {
@@ -366,13 +406,19 @@ fn double_quoted(value: &str, ctx: &mut Ctx) -> String {
                     start = i + 1;
                 }
                 c if c == b'n' as u16 => {
-                    if ctx.implicit_key || at(i + 2) == b'"' as u16 || json.len() < DOUBLE_QUOTED_MIN_MULTILINE {
+                    if ctx.implicit_key
+                        || at(i + 2) == b'"' as u16
+                        || json.len() < DOUBLE_QUOTED_MIN_MULTILINE
+                    {
                         i += 1;
                     } else {
                         // folding will eat first newline
                         out.extend_from_slice(&json[start..i]);
                         out.extend(utf16("\n\n"));
-                        while at(i + 2) == bs && at(i + 3) == b'n' as u16 && at(i + 4) != b'"' as u16 {
+                        while at(i + 2) == bs
+                            && at(i + 3) == b'n' as u16
+                            && at(i + 4) != b'"' as u16
+                        {
                             out.push(b'\n' as u16);
                             i += 2;
                         }
@@ -457,7 +503,11 @@ fn block(value: &str, ctx: &mut Ctx) -> String {
         }
         static BLOCK_END_NL: OnceLock<FancyRegex> = OnceLock::new();
         let r = fancy(&BLOCK_END_NL, r"(^|(?<!\n))\n+(?!\n|$)");
-        end = r.replace_all(&end, |c: &fancy_regex::Captures<'_>| format!("{}{indent}", &c[0])).into_owned();
+        end = r
+            .replace_all(&end, |c: &fancy_regex::Captures<'_>| {
+                format!("{}{indent}", &c[0])
+            })
+            .into_owned();
     }
     // indentation indicator from the whitespace at the start
     let mut start_with_space = false;
@@ -472,7 +522,11 @@ fn block(value: &str, ctx: &mut Ctx) -> String {
         }
         start_end += 1;
     }
-    let cut = if start_nl < start_end as i64 { (start_nl + 1) as usize } else { start_end };
+    let cut = if start_nl < start_end as i64 {
+        (start_nl + 1) as usize
+    } else {
+        start_end
+    };
     let mut start = value[..cut].to_string();
     if !start.is_empty() {
         value = value[start.len()..].to_string();
@@ -483,15 +537,28 @@ fn block(value: &str, ctx: &mut Ctx) -> String {
     if !literal {
         static MORE_INDENTED: OnceLock<FancyRegex> = OnceLock::new();
         let step1 = replace_newline_runs_prefix(&value);
-        let r = fancy(&MORE_INDENTED, r"(?:^|\n)([\t ][^\n\r\u2028\u2029]*)(?:([\n\t ]*)\n(?![\n\t ]))?");
+        let r = fancy(
+            &MORE_INDENTED,
+            r"(?:^|\n)([\t ][^\n\r\u2028\u2029]*)(?:([\n\t ]*)\n(?![\n\t ]))?",
+        );
         let step2 = r
             .replace_all(&step1, |c: &fancy_regex::Captures<'_>| {
-                format!("{}{}", c.get(1).map_or("", |m| m.as_str()), c.get(2).map_or("", |m| m.as_str()))
+                format!(
+                    "{}{}",
+                    c.get(1).map_or("", |m| m.as_str()),
+                    c.get(2).map_or("", |m| m.as_str())
+                )
             })
             .into_owned();
         let folded = replace_newline_runs(&step2, &indent);
         let mut overflow = Some(false);
-        let body = fold(&format!("{start}{folded}{end}"), &indent, Mode::Block, Some(ctx.indent.len()), &mut overflow);
+        let body = fold(
+            &format!("{start}{folded}{end}"),
+            &indent,
+            Mode::Block,
+            Some(ctx.indent.len()),
+            &mut overflow,
+        );
         if overflow != Some(true) {
             return format!(">{header}\n{indent}{body}");
         }
@@ -503,7 +570,9 @@ fn block(value: &str, ctx: &mut Ctx) -> String {
 /// `value.replace(/\n+/g, '\n$&')`.
 fn replace_newline_runs_prefix(value: &str) -> String {
     static R: OnceLock<Regex> = OnceLock::new();
-    re(&R, r"\n+").replace_all(value, |c: &regex::Captures<'_>| format!("\n{}", &c[0])).into_owned()
+    re(&R, r"\n+")
+        .replace_all(value, |c: &regex::Captures<'_>| format!("\n{}", &c[0]))
+        .into_owned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,7 +587,13 @@ enum Mode {
 
 /// `foldFlowLines(text, indent, mode, {indentAtStart, lineWidth: 80, minContentWidth: 20})`.
 /// `overflow`, when `Some`, receives whether a line could not be folded (`onOverflow`).
-fn fold(text: &str, indent: &str, mode: Mode, indent_at_start: Option<usize>, overflow_out: &mut Option<bool>) -> String {
+fn fold(
+    text: &str,
+    indent: &str,
+    mode: Mode,
+    indent_at_start: Option<usize>,
+    overflow_out: &mut Option<bool>,
+) -> String {
     let t = utf16(text);
     let line_width = LINE_WIDTH as i64;
     let min_content = MIN_CONTENT_WIDTH as i64;
@@ -527,7 +602,13 @@ fn fold(text: &str, indent: &str, mode: Mode, indent_at_start: Option<usize>, ov
     if (t.len() as i64) <= end_step {
         return text.to_string();
     }
-    let at = |i: i64| -> u16 { if i >= 0 { t.get(i as usize).copied().unwrap_or(0) } else { 0 } };
+    let at = |i: i64| -> u16 {
+        if i >= 0 {
+            t.get(i as usize).copied().unwrap_or(0)
+        } else {
+            0
+        }
+    };
     let (sp, nl, tab, bs) = (b' ' as u16, b'\n' as u16, b'\t' as u16, b'\\' as u16);
     let mut folds: Vec<i64> = Vec::new();
     let mut escaped_folds: std::collections::HashSet<i64> = Default::default();
@@ -592,7 +673,11 @@ fn fold(text: &str, indent: &str, mode: Mode, indent_at_start: Option<usize>, ov
                         ch = at(i);
                         overflow = true;
                     }
-                    let j = if i > esc_end + 1 { i - 2 } else { esc_start - 1 };
+                    let j = if i > esc_end + 1 {
+                        i - 2
+                    } else {
+                        esc_start - 1
+                    };
                     if escaped_folds.contains(&j) {
                         return text.to_string();
                     }
@@ -618,7 +703,11 @@ fn fold(text: &str, indent: &str, mode: Mode, indent_at_start: Option<usize>, ov
         let len = t.len() as i64;
         let a = a.clamp(0, len) as usize;
         let b = b.clamp(0, len) as usize;
-        if a <= b { &t[a..b] } else { &[] }
+        if a <= b {
+            &t[a..b]
+        } else {
+            &[]
+        }
     };
     let mut res: Vec<u16> = slice(0, folds[0]).to_vec();
     for (k, &f) in folds.iter().enumerate() {
@@ -646,7 +735,13 @@ fn fold(text: &str, indent: &str, mode: Mode, indent_at_start: Option<usize>, ov
 /// Presumes `i + 1` is at the start of a line; returns the index of the last newline in a
 /// more-indented block.
 fn consume_more_indented(t: &[u16], mut i: i64, indent: i64) -> i64 {
-    let at = |i: i64| -> u16 { if i >= 0 { t.get(i as usize).copied().unwrap_or(0) } else { 0 } };
+    let at = |i: i64| -> u16 {
+        if i >= 0 {
+            t.get(i as usize).copied().unwrap_or(0)
+        } else {
+            0
+        }
+    };
     let (sp, tab, nl) = (b' ' as u16, b'\t' as u16, b'\n' as u16);
     let mut end = i;
     let mut start = i + 1;

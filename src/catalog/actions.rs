@@ -17,12 +17,17 @@ pub fn actions() -> Vec<Box<dyn Action>> {
 
 /// The catalog the run's services point at.
 fn open(ctx: &ActionContext<'_>) -> Result<Box<dyn Catalog>, ActionError> {
-    let home = if ctx.services.home.as_os_str().is_empty() { crate::services::home() } else { ctx.services.home.clone() };
+    let home = if ctx.services.home.as_os_str().is_empty() {
+        crate::services::home()
+    } else {
+        ctx.services.home.clone()
+    };
     super::open(&ctx.services.config, &home).map_err(ActionError::from)
 }
 
 /// Hosts Backstage has an SCM integration for without configuration.
-const DEFAULT_INTEGRATION_HOSTS: &[&str] = &["github.com", "gitlab.com", "bitbucket.org", "dev.azure.com"];
+const DEFAULT_INTEGRATION_HOSTS: &[&str] =
+    &["github.com", "gitlab.com", "bitbucket.org", "dev.azure.com"];
 
 /// `integration.resolveUrl({base: repoContentsUrl, url: catalogInfoPath})`: an absolute path is
 /// taken from the repository root (after `blob|tree/<ref>`), a relative one resolves against
@@ -36,18 +41,32 @@ pub fn resolve_url(base: &str, path: &str, github: bool) -> Result<String, Strin
     let mut b = url::Url::parse(base).map_err(|e| format!("Invalid URL `{base}`: {e}"))?;
     let query = b.query().map(str::to_string);
     let mut out = if let Some(rest) = path.strip_prefix('/') {
-        let segments: Vec<String> = b.path_segments().map(|s| s.map(str::to_string).collect()).unwrap_or_default();
-        let root_len = segments.iter().position(|s| s == "blob" || s == "tree" || s == "src").map(|i| (i + 2).min(segments.len())).unwrap_or(segments.len());
-        let root = segments[..root_len].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join("/");
+        let segments: Vec<String> = b
+            .path_segments()
+            .map(|s| s.map(str::to_string).collect())
+            .unwrap_or_default();
+        let root_len = segments
+            .iter()
+            .position(|s| s == "blob" || s == "tree" || s == "src")
+            .map(|i| (i + 2).min(segments.len()))
+            .unwrap_or(segments.len());
+        let root = segments[..root_len]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("/");
         b.set_path(&format!("/{root}/{rest}"));
         b
     } else {
-        b.join(path).map_err(|e| format!("cannot resolve `{path}` against `{base}`: {e}"))?
+        b.join(path)
+            .map_err(|e| format!("cannot resolve `{path}` against `{base}`: {e}"))?
     };
     out.set_query(query.as_deref());
     let out = out.to_string();
     if github {
-        let re = regex::Regex::new(r"//([^/]+)/([^/]+)/([^/]+)/(blob|tree|edit)/").expect("valid regex");
+        let re =
+            regex::Regex::new(r"//([^/]+)/([^/]+)/([^/]+)/(blob|tree|edit)/").expect("valid regex");
         return Ok(re.replace(&out, "//$1/$2/$3/tree/").into_owned());
     }
     Ok(out)
@@ -60,19 +79,42 @@ fn integration_for(ctx: &ActionContext<'_>, url: &str) -> Option<bool> {
         return Some(false); // golden's local forge
     }
     let host = u.host_str().unwrap_or_default();
-    let github = host.eq_ignore_ascii_case("github.com") || ctx.services.config.integrations.github.iter().any(|g| g.host.eq_ignore_ascii_case(host));
-    (github || DEFAULT_INTEGRATION_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host))).then_some(github)
+    let github = host.eq_ignore_ascii_case("github.com")
+        || ctx
+            .services
+            .config
+            .integrations
+            .github
+            .iter()
+            .any(|g| g.host.eq_ignore_ascii_case(host));
+    (github
+        || DEFAULT_INTEGRATION_HOSTS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(host)))
+    .then_some(github)
 }
 
 /// The real `catalog:register`: resolve the catalog file's URL, register it in the configured
 /// catalog, output `entityRef` (when the file holds entities) and `catalogInfoUrl`.
-pub fn run_register(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
-    let optional = input.get("optional").and_then(Value::as_bool).unwrap_or(false);
+pub fn run_register(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
+    let optional = input
+        .get("optional")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let catalog_info_url = match input.get("catalogInfoUrl").and_then(Value::as_str) {
         Some(u) => u.to_string(),
         None => {
-            let base = input.get("repoContentsUrl").and_then(Value::as_str).unwrap_or_default();
-            let path = input.get("catalogInfoPath").and_then(Value::as_str).unwrap_or("/catalog-info.yaml");
+            let base = input
+                .get("repoContentsUrl")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let path = input
+                .get("catalogInfoPath")
+                .and_then(Value::as_str)
+                .unwrap_or("/catalog-info.yaml");
             let Some(github) = integration_for(ctx, base) else {
                 return Err(ActionError::new(format!("No integration found for host {base}"))
                     .with_hint("add the host to integrations.github in the config file, or give catalogInfoUrl instead"));
@@ -81,7 +123,9 @@ pub fn run_register(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> 
         }
     };
     if ctx.dry_run {
-        ctx.info(format!("dry run: would register {catalog_info_url} in the catalog"));
+        ctx.info(format!(
+            "dry run: would register {catalog_info_url} in the catalog"
+        ));
         return Ok(Map::new());
     }
     ctx.info(format!("Registering {catalog_info_url} in the catalog"));
@@ -101,7 +145,10 @@ pub fn run_register(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> 
                 out.insert("entityRef".into(), json!(e));
             }
         }
-        Err(e) if optional => ctx.info(format!("registration failed, ignored because optional is true: {}", e.message)),
+        Err(e) if optional => ctx.info(format!(
+            "registration failed, ignored because optional is true: {}",
+            e.message
+        )),
         Err(e) => return Err(e),
     }
     out.insert("catalogInfoUrl".into(), json!(catalog_info_url));
@@ -129,10 +176,25 @@ impl Action for Fetch {
     fn outputs(&self) -> &'static [&'static str] {
         &["entity", "entities"]
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
-        let s = |k: &str| input.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
-        let optional = input.get("optional").and_then(Value::as_bool).unwrap_or(false);
-        let (entity_ref, entity_refs) = (s("entityRef"), input.get("entityRefs").and_then(Value::as_array));
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        let s = |k: &str| {
+            input
+                .get(k)
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty())
+        };
+        let optional = input
+            .get("optional")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let (entity_ref, entity_refs) = (
+            s("entityRef"),
+            input.get("entityRefs").and_then(Value::as_array),
+        );
         let mut out = Map::new();
         if entity_ref.is_none() && entity_refs.is_none() {
             if optional {
@@ -141,11 +203,16 @@ impl Action for Fetch {
             return Err(ActionError::new("Missing entity reference or references"));
         }
         let catalog = open(ctx)?;
-        let full = |r: &str| super::entity::parse_ref(r, s("defaultKind"), s("defaultNamespace")).map(|r| r.to_string()).map_err(ActionError::new);
+        let full = |r: &str| {
+            super::entity::parse_ref(r, s("defaultKind"), s("defaultNamespace"))
+                .map(|r| r.to_string())
+                .map_err(ActionError::new)
+        };
         if let Some(r) = entity_ref {
             let found = catalog.get(&full(r)?)?;
             if found.is_none() && !optional {
-                return Err(ActionError::new(format!("Entity {r} not found")).with_hint(format!("it is not in {}", catalog.describe())));
+                return Err(ActionError::new(format!("Entity {r} not found"))
+                    .with_hint(format!("it is not in {}", catalog.describe())));
             }
             out.insert("entity".into(), found.unwrap_or(Value::Null));
         }
@@ -155,7 +222,8 @@ impl Action for Fetch {
                 let text = r.as_str().unwrap_or_default();
                 let found = catalog.get(&full(text)?)?;
                 if found.is_none() && !optional {
-                    return Err(ActionError::new(format!("Entity {text} not found")).with_hint(format!("it is not in {}", catalog.describe())));
+                    return Err(ActionError::new(format!("Entity {text} not found"))
+                        .with_hint(format!("it is not in {}", catalog.describe())));
                 }
                 items.push(found.unwrap_or(Value::Null));
             }
@@ -173,16 +241,42 @@ mod tests {
     fn resolves_like_scm_integrations() {
         // Expected values printed by @backstage/integration 2.2.0's resolveUrl (the oracle).
         let gh = |b, u| resolve_url(b, u, true).unwrap();
-        assert_eq!(gh("https://github.com/o/r/blob/main", "/catalog-info.yaml"), "https://github.com/o/r/tree/main/catalog-info.yaml");
-        assert_eq!(gh("https://github.com/o/r/blob/main/sub", "/catalog-info.yaml"), "https://github.com/o/r/tree/main/catalog-info.yaml");
-        assert_eq!(gh("https://github.com/o/r/blob/main", "catalog-info.yaml"), "https://github.com/o/r/tree/catalog-info.yaml");
-        assert_eq!(gh("https://github.com/o/r/blob/main?x=1", "/a/c.yaml"), "https://github.com/o/r/tree/main/a/c.yaml?x=1");
-        assert_eq!(gh("https://github.com/o/r", "/c.yaml"), "https://github.com/o/r/c.yaml");
-        assert_eq!(resolve_url("https://gitlab.com/g/r/-/blob/main", "/c.yaml", false).unwrap(), "https://gitlab.com/g/r/-/blob/main/c.yaml");
         assert_eq!(
-            resolve_url("file:///h/forge/github.com/acme/svc.git/blob/main", "/catalog-info.yaml", false).unwrap(),
+            gh("https://github.com/o/r/blob/main", "/catalog-info.yaml"),
+            "https://github.com/o/r/tree/main/catalog-info.yaml"
+        );
+        assert_eq!(
+            gh("https://github.com/o/r/blob/main/sub", "/catalog-info.yaml"),
+            "https://github.com/o/r/tree/main/catalog-info.yaml"
+        );
+        assert_eq!(
+            gh("https://github.com/o/r/blob/main", "catalog-info.yaml"),
+            "https://github.com/o/r/tree/catalog-info.yaml"
+        );
+        assert_eq!(
+            gh("https://github.com/o/r/blob/main?x=1", "/a/c.yaml"),
+            "https://github.com/o/r/tree/main/a/c.yaml?x=1"
+        );
+        assert_eq!(
+            gh("https://github.com/o/r", "/c.yaml"),
+            "https://github.com/o/r/c.yaml"
+        );
+        assert_eq!(
+            resolve_url("https://gitlab.com/g/r/-/blob/main", "/c.yaml", false).unwrap(),
+            "https://gitlab.com/g/r/-/blob/main/c.yaml"
+        );
+        assert_eq!(
+            resolve_url(
+                "file:///h/forge/github.com/acme/svc.git/blob/main",
+                "/catalog-info.yaml",
+                false
+            )
+            .unwrap(),
             "file:///h/forge/github.com/acme/svc.git/blob/main/catalog-info.yaml"
         );
-        assert_eq!(resolve_url("https://x.com/a/b?ref=1", "https://y.com/c", false).unwrap(), "https://y.com/c");
+        assert_eq!(
+            resolve_url("https://x.com/a/b?ref=1", "https://y.com/c", false).unwrap(),
+            "https://y.com/c"
+        );
     }
 }

@@ -39,14 +39,27 @@ impl Backstage {
     pub fn new(cfg: &BackstageCatalog) -> Result<Backstage> {
         let base_url = cfg.base_url.trim().trim_end_matches('/').to_string();
         url::Url::parse(&base_url).map_err(|e| {
-            Error::usage(format!("catalog.backstage.baseUrl `{base_url}` is not a URL: {e}")).hint("set it to your Backstage backend, e.g. https://backstage.example.com")
+            Error::usage(format!(
+                "catalog.backstage.baseUrl `{base_url}` is not a URL: {e}"
+            ))
+            .hint("set it to your Backstage backend, e.g. https://backstage.example.com")
         })?;
         let token = cfg
             .token
             .clone()
             .filter(|t| !t.0.trim().is_empty())
-            .or_else(|| std::env::var(crate::env_vars::BACKSTAGE_TOKEN).ok().filter(|t| !t.trim().is_empty()).map(|t| Secret(t.trim().to_string())));
-        Ok(Backstage { base_url, token, client: super::read::http_client()?, config: Config::default() })
+            .or_else(|| {
+                std::env::var(crate::env_vars::BACKSTAGE_TOKEN)
+                    .ok()
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| Secret(t.trim().to_string()))
+            });
+        Ok(Backstage {
+            base_url,
+            token,
+            client: super::read::http_client()?,
+            config: Config::default(),
+        })
     }
 
     /// Reads files golden itself must read (the Location file of `import`) with `config`'s
@@ -82,21 +95,32 @@ impl Backstage {
                     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
                     return Ok(Reply { status, body });
                 }
-                Err(e) if (e.is_connect() || e.is_timeout()) && attempt + 1 < ATTEMPTS => last = e.to_string(),
+                Err(e) if (e.is_connect() || e.is_timeout()) && attempt + 1 < ATTEMPTS => {
+                    last = e.to_string()
+                }
                 Err(e) => {
                     return Err(Error::internal(format!("cannot reach the Backstage catalog at {}: {}", self.base_url, plain(&e)))
                         .hint("check catalog.backstage.baseUrl in the config file, and that Backstage is running"));
                 }
             }
         }
-        Err(Error::internal(format!("the Backstage catalog at {} kept failing ({last})", self.base_url)))
+        Err(Error::internal(format!(
+            "the Backstage catalog at {} kept failing ({last})",
+            self.base_url
+        )))
     }
 
     /// The catalog's own error explained: what failed, Backstage's message, what to do.
     fn refused(&self, what: &str, reply: &Reply) -> Error {
         let name = reply.body["error"]["name"].as_str().unwrap_or("Error");
-        let message = reply.body["error"]["message"].as_str().map(str::to_string).unwrap_or_else(|| format!("HTTP {}", reply.status));
-        let e = Error::usage(format!("the Backstage catalog at {} refused to {what}: {name}: {message}", self.base_url));
+        let message = reply.body["error"]["message"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("HTTP {}", reply.status));
+        let e = Error::usage(format!(
+            "the Backstage catalog at {} refused to {what}: {name}: {message}",
+            self.base_url
+        ));
         match reply.status.as_u16() {
             401 => e.hint(if self.token.is_some() {
                 "the token was rejected: check catalog.backstage.token or BACKSTAGE_TOKEN (a static external-access token of the backend, or a user token)"
@@ -133,7 +157,9 @@ impl Backstage {
                 return Err(self.refused("list entities", &reply));
             }
             items.extend(reply.body["items"].as_array().cloned().unwrap_or_default());
-            cursor = reply.body["pageInfo"]["nextCursor"].as_str().map(str::to_string);
+            cursor = reply.body["pageInfo"]["nextCursor"]
+                .as_str()
+                .map(str::to_string);
             if cursor.is_none() {
                 return Ok(items);
             }
@@ -172,38 +198,79 @@ impl Catalog for Backstage {
         if !dry.status.is_success() {
             return Err(self.refused(&format!("read {location}"), &dry));
         }
-        let generated = dry.body["location"]["entityRef"].as_str().unwrap_or_default().to_string();
-        let entities: Vec<Value> = dry.body["entities"].as_array().cloned().unwrap_or_default().into_iter().filter(|e| entity::ref_of(e) != generated).collect();
+        let generated = dry.body["location"]["entityRef"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let entities: Vec<Value> = dry.body["entities"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| entity::ref_of(e) != generated)
+            .collect();
         // Already registered: ask for an immediate refresh (`onConflict=refresh`) so a changed
         // file shows up now; a backend without that option answers 409, which is fine too.
         let exists = dry.body["exists"] == Value::Bool(true);
-        let path = if exists { "/locations?onConflict=refresh" } else { "/locations" };
+        let path = if exists {
+            "/locations?onConflict=refresh"
+        } else {
+            "/locations"
+        };
         let real = self.call(Method::POST, path, Some(&body))?;
         let already_registered = match real.status.as_u16() {
             200 | 201 => exists,
             409 => true,
             _ => return Err(self.refused(&format!("register {location}"), &real)),
         };
-        Ok(Registration { location, entities, already_registered })
+        Ok(Registration {
+            location,
+            entities,
+            already_registered,
+        })
     }
 
     fn list(&self, filter: &Filter) -> Result<Vec<Value>> {
-        let mut terms: Vec<String> = filter.kinds.iter().map(|k| format!("kind={}", k.to_lowercase())).collect();
+        let mut terms: Vec<String> = filter
+            .kinds
+            .iter()
+            .map(|k| format!("kind={}", k.to_lowercase()))
+            .collect();
         if let Some(owner) = filter.owner_ref() {
-            terms.push(format!("relations.ownedBy={}", owner.map_err(|e| Error::usage(format!("--owner: {e}")))?));
+            terms.push(format!(
+                "relations.ownedBy={}",
+                owner.map_err(|e| Error::usage(format!("--owner: {e}")))?
+            ));
         }
         for (path, values) in &filter.fields {
             terms.extend(values.iter().map(|v| format!("{path}={v}")));
         }
-        let query = if terms.is_empty() { String::new() } else { format!("&filter={}", enc(&terms.join(","))) };
-        let mut items: Vec<Value> = self.by_query(&query)?.into_iter().filter(|e| filter.matches(e)).collect();
+        let query = if terms.is_empty() {
+            String::new()
+        } else {
+            format!("&filter={}", enc(&terms.join(",")))
+        };
+        let mut items: Vec<Value> = self
+            .by_query(&query)?
+            .into_iter()
+            .filter(|e| filter.matches(e))
+            .collect();
         items.sort_by_key(entity::ref_of);
         Ok(items)
     }
 
     fn get(&self, entity_ref: &str) -> Result<Option<Value>> {
         let r = entity::parse_ref(entity_ref, None, None).map_err(Error::usage)?;
-        let reply = self.call(Method::GET, &format!("/entities/by-name/{}/{}/{}", enc(&r.kind), enc(&r.namespace), enc(&r.name)), None)?;
+        let reply = self.call(
+            Method::GET,
+            &format!(
+                "/entities/by-name/{}/{}/{}",
+                enc(&r.kind),
+                enc(&r.namespace),
+                enc(&r.name)
+            ),
+            None,
+        )?;
         match reply.status.as_u16() {
             200 => Ok(Some(reply.body)),
             404 => Ok(None),
@@ -213,9 +280,21 @@ impl Catalog for Backstage {
 
     fn unregister(&self, entity_ref: &str) -> Result<Unregistration> {
         let r = entity::parse_ref(entity_ref, None, None).map_err(Error::usage)?;
-        let reply = self.call(Method::GET, &format!("/locations/by-entity/{}/{}/{}", enc(&r.kind), enc(&r.namespace), enc(&r.name)), None)?;
+        let reply = self.call(
+            Method::GET,
+            &format!(
+                "/locations/by-entity/{}/{}/{}",
+                enc(&r.kind),
+                enc(&r.namespace),
+                enc(&r.name)
+            ),
+            None,
+        )?;
         if reply.status == StatusCode::NOT_FOUND {
-            return Err(Error::usage(format!("{entity_ref} is not in {}", self.describe())).hint("`golden catalog list` shows what is registered"));
+            return Err(
+                Error::usage(format!("{entity_ref} is not in {}", self.describe()))
+                    .hint("`golden catalog list` shows what is registered"),
+            );
         }
         if !reply.status.is_success() {
             return Err(self.refused(&format!("find the location of {entity_ref}"), &reply));
@@ -223,10 +302,24 @@ impl Catalog for Backstage {
         let id = reply.body["id"].as_str().unwrap_or_default().to_string();
         let location = Location {
             kind: reply.body["type"].as_str().unwrap_or_default().to_string(),
-            target: reply.body["target"].as_str().unwrap_or_default().to_string(),
+            target: reply.body["target"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
         };
-        let filter = format!("&filter={}", enc(&format!("metadata.annotations.backstage.io/managed-by-origin-location={location}")));
-        let mut removed: Vec<String> = self.by_query(&filter).unwrap_or_default().iter().map(entity::ref_of).filter(|r| !r.starts_with("location:")).collect();
+        let filter = format!(
+            "&filter={}",
+            enc(&format!(
+                "metadata.annotations.backstage.io/managed-by-origin-location={location}"
+            ))
+        );
+        let mut removed: Vec<String> = self
+            .by_query(&filter)
+            .unwrap_or_default()
+            .iter()
+            .map(entity::ref_of)
+            .filter(|r| !r.starts_with("location:"))
+            .collect();
         removed.sort();
         if removed.is_empty() {
             removed.push(entity_ref.to_string());

@@ -19,13 +19,23 @@ pub struct EntityRef {
 impl std::fmt::Display for EntityRef {
     /// `kind:namespace/name`, lower-cased (Backstage's `stringifyEntityRef`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}/{}", self.kind.to_lowercase(), self.namespace.to_lowercase(), self.name.to_lowercase())
+        write!(
+            f,
+            "{}:{}/{}",
+            self.kind.to_lowercase(),
+            self.namespace.to_lowercase(),
+            self.name.to_lowercase()
+        )
     }
 }
 
 /// Parses `[<kind>:][<namespace>/]<name>` exactly as catalog-model's `parseEntityRef` does, with
 /// the same error messages. `default_namespace` falls back to `default`.
-pub fn parse_ref(text: &str, default_kind: Option<&str>, default_namespace: Option<&str>) -> Result<EntityRef, String> {
+pub fn parse_ref(
+    text: &str,
+    default_kind: Option<&str>,
+    default_namespace: Option<&str>,
+) -> Result<EntityRef, String> {
     if text.is_empty() {
         return Err("Entity reference must not be empty".into());
     }
@@ -38,31 +48,49 @@ pub fn parse_ref(text: &str, default_kind: Option<&str>, default_namespace: Opti
     }
     let kind = colon.map(|c| &text[..c]);
     let namespace = slash.map(|s| &text[colon.map(|c| c + 1).unwrap_or(0)..s]);
-    let start = colon.map(|c| c + 1).unwrap_or(0).max(slash.map(|s| s + 1).unwrap_or(0));
+    let start = colon
+        .map(|c| c + 1)
+        .unwrap_or(0)
+        .max(slash.map(|s| s + 1).unwrap_or(0));
     let name = &text[start..];
     if kind == Some("") || namespace == Some("") || name.is_empty() {
-        return Err(format!("Entity reference \"{text}\" was not on the form [<kind>:][<namespace>/]<name>"));
+        return Err(format!(
+            "Entity reference \"{text}\" was not on the form [<kind>:][<namespace>/]<name>"
+        ));
     }
     let kind = kind.or(default_kind).filter(|k| !k.is_empty()).ok_or_else(|| {
         format!("Entity reference \"{text}\" had missing or empty kind (e.g. did not start with \"component:\" or similar)")
     })?;
-    let namespace = namespace.or(default_namespace.filter(|n| !n.is_empty())).unwrap_or("default");
-    Ok(EntityRef { kind: kind.to_string(), namespace: namespace.to_string(), name: name.to_string() })
+    let namespace = namespace
+        .or(default_namespace.filter(|n| !n.is_empty()))
+        .unwrap_or("default");
+    Ok(EntityRef {
+        kind: kind.to_string(),
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    })
 }
 
 /// The reference of an entity document (`kind:namespace/name`, lower-cased).
 pub fn ref_of(entity: &Value) -> String {
     EntityRef {
         kind: entity["kind"].as_str().unwrap_or_default().to_string(),
-        namespace: entity["metadata"]["namespace"].as_str().unwrap_or("default").to_string(),
-        name: entity["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+        namespace: entity["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("default")
+            .to_string(),
+        name: entity["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     }
     .to_string()
 }
 
 fn dns_label(v: &str) -> bool {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"^[a-z0-9]+(?:-+[a-z0-9]+)*$").expect("valid regex"));
+    let re =
+        RE.get_or_init(|| regex::Regex::new(r"^[a-z0-9]+(?:-+[a-z0-9]+)*$").expect("valid regex"));
     (1..=63).contains(&v.len()) && re.is_match(v)
 }
 
@@ -73,7 +101,9 @@ fn dns_subdomain(v: &str) -> bool {
 /// `isValidObjectName`: metadata.name, label values, the name part of label/annotation keys.
 pub fn valid_name(v: &str) -> bool {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex"));
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex")
+    });
     (1..=63).contains(&v.len()) && re.is_match(v)
 }
 
@@ -91,12 +121,15 @@ fn api_version_suffix(v: &str) -> bool {
 }
 
 fn valid_kind(v: &str) -> bool {
-    (1..=63).contains(&v.len()) && v.starts_with(|c: char| c.is_ascii_alphabetic()) && v.chars().all(|c| c.is_ascii_alphanumeric())
+    (1..=63).contains(&v.len())
+        && v.starts_with(|c: char| c.is_ascii_alphabetic())
+        && v.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 fn valid_tag(v: &str) -> bool {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$").expect("valid regex"));
+    let re = RE
+        .get_or_init(|| regex::Regex::new(r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$").expect("valid regex"));
     (1..=63).contains(&v.len()) && re.is_match(v)
 }
 
@@ -115,7 +148,10 @@ fn invalid(field: &str, value: &Value, expectation: &str) -> String {
 /// envelope shape. Returns the first problem, as the catalog does.
 pub fn check_format(entity: &Value) -> Result<(), String> {
     let Some(obj) = entity.as_object() else {
-        return Err("the document is not an object (an entity has apiVersion, kind, metadata and spec)".into());
+        return Err(
+            "the document is not an object (an entity has apiVersion, kind, metadata and spec)"
+                .into(),
+        );
     };
     for key in ["apiVersion", "kind", "metadata"] {
         if obj.get(key).is_none_or(Value::is_null) {
@@ -123,20 +159,34 @@ pub fn check_format(entity: &Value) -> Result<(), String> {
         }
     }
     for key in obj.keys() {
-        if !matches!(key.as_str(), "apiVersion" | "kind" | "metadata" | "spec" | "relations" | "status") {
+        if !matches!(
+            key.as_str(),
+            "apiVersion" | "kind" | "metadata" | "spec" | "relations" | "status"
+        ) {
             return Err(format!("Malformed envelope, <root> must NOT have additional properties (`{key}`; only apiVersion, kind, metadata and spec are allowed)"));
         }
     }
     let name_expect = "a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total";
-    let require_str = |field: &str, v: &Value, ok: fn(&str) -> bool, expect: &str| -> Result<(), String> {
-        match v {
-            Value::Null => Err(format!("{field} must have a value")),
-            Value::String(s) if ok(s) => Ok(()),
-            other => Err(invalid(field, other, expect)),
-        }
-    };
-    require_str("apiVersion", &entity["apiVersion"], |v| prefix_and_or_suffix(v, dns_subdomain, api_version_suffix), "a valid prefix and/or suffix")?;
-    require_str("kind", &entity["kind"], valid_kind, "a string that is a sequence of [a-zA-Z][a-z0-9A-Z], at most 63 characters in total")?;
+    let require_str =
+        |field: &str, v: &Value, ok: fn(&str) -> bool, expect: &str| -> Result<(), String> {
+            match v {
+                Value::Null => Err(format!("{field} must have a value")),
+                Value::String(s) if ok(s) => Ok(()),
+                other => Err(invalid(field, other, expect)),
+            }
+        };
+    require_str(
+        "apiVersion",
+        &entity["apiVersion"],
+        |v| prefix_and_or_suffix(v, dns_subdomain, api_version_suffix),
+        "a valid prefix and/or suffix",
+    )?;
+    require_str(
+        "kind",
+        &entity["kind"],
+        valid_kind,
+        "a string that is a sequence of [a-zA-Z][a-z0-9A-Z], at most 63 characters in total",
+    )?;
     if !entity["metadata"].is_object() {
         return Err("metadata must be an object with at least a name".into());
     }
@@ -148,14 +198,24 @@ pub fn check_format(entity: &Value) -> Result<(), String> {
     if let Some(labels) = meta.get("labels").and_then(Value::as_object) {
         for (k, v) in labels {
             let field = format!("labels.{k}");
-            require_str(&field, &json!(k), |k| prefix_and_or_suffix(k, dns_subdomain, valid_name), "a valid prefix and/or suffix")?;
+            require_str(
+                &field,
+                &json!(k),
+                |k| prefix_and_or_suffix(k, dns_subdomain, valid_name),
+                "a valid prefix and/or suffix",
+            )?;
             require_str(&field, v, |v| v.is_empty() || valid_name(v), name_expect)?;
         }
     }
     if let Some(annotations) = meta.get("annotations").and_then(Value::as_object) {
         for (k, v) in annotations {
             let field = format!("annotations.{k}");
-            require_str(&field, &json!(k), |k| prefix_and_or_suffix(k, dns_subdomain, valid_name), "a valid prefix and/or suffix")?;
+            require_str(
+                &field,
+                &json!(k),
+                |k| prefix_and_or_suffix(k, dns_subdomain, valid_name),
+                "a valid prefix and/or suffix",
+            )?;
             require_str(&field, v, |_| true, "a string")?;
         }
     }
@@ -166,10 +226,20 @@ pub fn check_format(entity: &Value) -> Result<(), String> {
     }
     if let Some(links) = meta.get("links").and_then(Value::as_array) {
         for (i, l) in links.iter().enumerate() {
-            require_str(&format!("links.{i}.url"), &l["url"], |u| url::Url::parse(u).is_ok(), "a string that is a valid url")?;
+            require_str(
+                &format!("links.{i}.url"),
+                &l["url"],
+                |u| url::Url::parse(u).is_ok(),
+                "a string that is a valid url",
+            )?;
             for key in ["title", "icon"] {
                 if !l.get(key).is_none_or(Value::is_null) {
-                    require_str(&format!("links.{i}.{key}"), &l[key], |s| !s.trim().is_empty(), "a non empty string")?;
+                    require_str(
+                        &format!("links.{i}.{key}"),
+                        &l[key],
+                        |s| !s.trim().is_empty(),
+                        "a non empty string",
+                    )?;
                 }
             }
         }
@@ -198,12 +268,27 @@ fn kind_validators() -> &'static Vec<(&'static str, jsonschema::Validator)> {
         let registry = registry.prepare().expect("embedded schemas resolve");
         let kinds: [(&str, &str); 8] = [
             ("API", include_str!("schemas/API.v1alpha1.schema.json")),
-            ("Component", include_str!("schemas/Component.v1alpha1.schema.json")),
-            ("Domain", include_str!("schemas/Domain.v1alpha1.schema.json")),
+            (
+                "Component",
+                include_str!("schemas/Component.v1alpha1.schema.json"),
+            ),
+            (
+                "Domain",
+                include_str!("schemas/Domain.v1alpha1.schema.json"),
+            ),
             ("Group", include_str!("schemas/Group.v1alpha1.schema.json")),
-            ("Location", include_str!("schemas/Location.v1alpha1.schema.json")),
-            ("Resource", include_str!("schemas/Resource.v1alpha1.schema.json")),
-            ("System", include_str!("schemas/System.v1alpha1.schema.json")),
+            (
+                "Location",
+                include_str!("schemas/Location.v1alpha1.schema.json"),
+            ),
+            (
+                "Resource",
+                include_str!("schemas/Resource.v1alpha1.schema.json"),
+            ),
+            (
+                "System",
+                include_str!("schemas/System.v1alpha1.schema.json"),
+            ),
             ("User", include_str!("schemas/User.v1alpha1.schema.json")),
         ];
         kinds
@@ -238,9 +323,25 @@ pub fn validate(entity: &Value) -> Result<(), String> {
     if kind == "Template" && api_version == "scaffolder.backstage.io/v1beta3" {
         let errors: Vec<String> = crate::template::template_validator()
             .iter_errors(entity)
-            .map(|e| format!("{} {e}", if e.instance_path().as_str().is_empty() { "/".to_string() } else { e.instance_path().to_string() }))
+            .map(|e| {
+                format!(
+                    "{} {e}",
+                    if e.instance_path().as_str().is_empty() {
+                        "/".to_string()
+                    } else {
+                        e.instance_path().to_string()
+                    }
+                )
+            })
             .collect();
-        return if errors.is_empty() { Ok(()) } else { Err(format!("{entity_ref} does not match the Template schema: {}", errors.join(", "))) };
+        return if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{entity_ref} does not match the Template schema: {}",
+                errors.join(", ")
+            ))
+        };
     }
     let Some((_, validator)) = kind_validators().iter().find(|(k, _)| *k == kind) else {
         return Err(format!("No processor recognized the entity {entity_ref} as valid, possibly caused by a foreign kind or apiVersion"));
@@ -249,17 +350,30 @@ pub fn validate(entity: &Value) -> Result<(), String> {
         .iter_errors(entity)
         .map(|e| {
             let path = e.instance_path().to_string();
-            format!("{} {e}", if path.is_empty() { "/".to_string() } else { path })
+            format!(
+                "{} {e}",
+                if path.is_empty() {
+                    "/".to_string()
+                } else {
+                    path
+                }
+            )
         })
         .collect();
     if errors.is_empty() {
         return Ok(());
     }
-    if !matches!(api_version, "backstage.io/v1alpha1" | "backstage.io/v1beta1") {
+    if !matches!(
+        api_version,
+        "backstage.io/v1alpha1" | "backstage.io/v1beta1"
+    ) {
         // Each built-in kind's schema only takes these apiVersions: anything else is foreign.
         return Err(format!("No processor recognized the entity {entity_ref} as valid, possibly caused by a foreign kind or apiVersion"));
     }
-    Err(format!("{entity_ref} is not a valid {kind}: {}", errors.join(", ")))
+    Err(format!(
+        "{entity_ref} is not a valid {kind}: {}",
+        errors.join(", ")
+    ))
 }
 
 /// One relation between two entities (`source` `type` `target`, refs lower-cased).
@@ -272,7 +386,14 @@ pub struct Relation {
 
 /// (spec field, relation, inverse relation, default kind) for each built-in kind, as
 /// `BuiltinKindsEntityProcessor` and the scaffolder entity model emit them.
-fn relation_fields(kind: &str) -> &'static [(&'static str, &'static str, &'static str, Option<&'static str>)] {
+fn relation_fields(
+    kind: &str,
+) -> &'static [(
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+)] {
     match kind {
         "Component" => &[
             ("owner", "ownedBy", "ownerOf", Some("Group")),
@@ -283,7 +404,10 @@ fn relation_fields(kind: &str) -> &'static [(&'static str, &'static str, &'stati
             ("dependencyOf", "dependencyOf", "dependsOn", None),
             ("system", "partOf", "hasPart", Some("System")),
         ],
-        "API" => &[("owner", "ownedBy", "ownerOf", Some("Group")), ("system", "partOf", "hasPart", Some("System"))],
+        "API" => &[
+            ("owner", "ownedBy", "ownerOf", Some("Group")),
+            ("system", "partOf", "hasPart", Some("System")),
+        ],
         "Resource" => &[
             ("owner", "ownedBy", "ownerOf", Some("Group")),
             ("dependsOn", "dependsOn", "dependencyOf", None),
@@ -296,8 +420,14 @@ fn relation_fields(kind: &str) -> &'static [(&'static str, &'static str, &'stati
             ("children", "parentOf", "childOf", Some("Group")),
             ("members", "hasMember", "memberOf", Some("User")),
         ],
-        "System" => &[("owner", "ownedBy", "ownerOf", Some("Group")), ("domain", "partOf", "hasPart", Some("Domain"))],
-        "Domain" => &[("owner", "ownedBy", "ownerOf", Some("Group")), ("subdomainOf", "partOf", "hasPart", Some("Domain"))],
+        "System" => &[
+            ("owner", "ownedBy", "ownerOf", Some("Group")),
+            ("domain", "partOf", "hasPart", Some("Domain")),
+        ],
+        "Domain" => &[
+            ("owner", "ownedBy", "ownerOf", Some("Group")),
+            ("subdomainOf", "partOf", "hasPart", Some("Domain")),
+        ],
         "Template" => &[("owner", "ownedBy", "ownerOf", Some("Group"))],
         _ => &[],
     }
@@ -307,18 +437,32 @@ fn relation_fields(kind: &str) -> &'static [(&'static str, &'static str, &'stati
 /// error, as in the catalog's processing.
 pub fn relations(entity: &Value) -> Result<Vec<Relation>, String> {
     let me = ref_of(entity);
-    let namespace = entity["metadata"]["namespace"].as_str().unwrap_or("default");
+    let namespace = entity["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or("default");
     let mut out = Vec::new();
-    for (field, relation, inverse, default_kind) in relation_fields(entity["kind"].as_str().unwrap_or_default()) {
+    for (field, relation, inverse, default_kind) in
+        relation_fields(entity["kind"].as_str().unwrap_or_default())
+    {
         let targets: Vec<&str> = match &entity["spec"][*field] {
             Value::String(s) => vec![s.as_str()],
             Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
             _ => continue,
         };
         for t in targets {
-            let target = parse_ref(t, *default_kind, Some(namespace)).map_err(|e| format!("{me}: spec.{field}: {e}"))?.to_string();
-            out.push(Relation { source: me.clone(), kind: relation, target: target.clone() });
-            out.push(Relation { source: target, kind: inverse, target: me.clone() });
+            let target = parse_ref(t, *default_kind, Some(namespace))
+                .map_err(|e| format!("{me}: spec.{field}: {e}"))?
+                .to_string();
+            out.push(Relation {
+                source: me.clone(),
+                kind: relation,
+                target: target.clone(),
+            });
+            out.push(Relation {
+                source: target,
+                kind: inverse,
+                target: me.clone(),
+            });
         }
     }
     Ok(out)
@@ -332,12 +476,35 @@ mod tests {
     fn parses_refs_like_catalog_model() {
         let r = parse_ref("Component:Default/My-Svc", None, None).unwrap();
         assert_eq!(r.to_string(), "component:default/my-svc");
-        assert_eq!(parse_ref("team-a", Some("Group"), None).unwrap().to_string(), "group:default/team-a");
-        assert_eq!(parse_ref("ops/team-a", Some("group"), Some("x")).unwrap().to_string(), "group:ops/team-a");
-        assert_eq!(parse_ref("a/b:c", Some("k"), None).unwrap(), EntityRef { kind: "k".into(), namespace: "a".into(), name: "b:c".into() });
-        assert!(parse_ref("svc", None, None).unwrap_err().contains("missing or empty kind"));
-        assert!(parse_ref("component:", None, None).unwrap_err().contains("was not on the form"));
-        assert!(parse_ref("", None, None).unwrap_err().contains("must not be empty"));
+        assert_eq!(
+            parse_ref("team-a", Some("Group"), None)
+                .unwrap()
+                .to_string(),
+            "group:default/team-a"
+        );
+        assert_eq!(
+            parse_ref("ops/team-a", Some("group"), Some("x"))
+                .unwrap()
+                .to_string(),
+            "group:ops/team-a"
+        );
+        assert_eq!(
+            parse_ref("a/b:c", Some("k"), None).unwrap(),
+            EntityRef {
+                kind: "k".into(),
+                namespace: "a".into(),
+                name: "b:c".into()
+            }
+        );
+        assert!(parse_ref("svc", None, None)
+            .unwrap_err()
+            .contains("missing or empty kind"));
+        assert!(parse_ref("component:", None, None)
+            .unwrap_err()
+            .contains("was not on the form"));
+        assert!(parse_ref("", None, None)
+            .unwrap_err()
+            .contains("must not be empty"));
     }
 
     fn component(name: &str) -> Value {
@@ -356,21 +523,45 @@ mod tests {
         assert!(validate(&no_owner).unwrap_err().contains("owner"));
         let mut foreign = component("svc");
         foreign["kind"] = json!("Widget");
-        assert!(validate(&foreign).unwrap_err().starts_with("No processor recognized the entity widget:default/svc"));
+        assert!(validate(&foreign)
+            .unwrap_err()
+            .starts_with("No processor recognized the entity widget:default/svc"));
         let mut extra = component("svc");
         extra["extra"] = json!(1);
-        assert!(validate(&extra).unwrap_err().starts_with("Malformed envelope, <root> must NOT have additional properties (`extra`"));
-        assert_eq!(validate(&json!({"kind": "Component", "metadata": {"name": "x"}})).unwrap_err(), "<root> must have required property 'apiVersion'");
+        assert!(validate(&extra).unwrap_err().starts_with(
+            "Malformed envelope, <root> must NOT have additional properties (`extra`"
+        ));
+        assert_eq!(
+            validate(&json!({"kind": "Component", "metadata": {"name": "x"}})).unwrap_err(),
+            "<root> must have required property 'apiVersion'"
+        );
     }
 
     #[test]
     fn emits_relations_both_ways() {
         let rels = relations(&component("svc")).unwrap();
-        let fwd: Vec<String> = rels.iter().filter(|r| r.source == "component:default/svc").map(|r| format!("{} {}", r.kind, r.target)).collect();
-        assert_eq!(fwd, ["ownedBy group:default/team-a", "providesApi api:default/svc-api", "dependsOn resource:default/db"]);
-        assert!(rels.contains(&Relation { source: "group:default/team-a".into(), kind: "ownerOf", target: "component:default/svc".into() }));
+        let fwd: Vec<String> = rels
+            .iter()
+            .filter(|r| r.source == "component:default/svc")
+            .map(|r| format!("{} {}", r.kind, r.target))
+            .collect();
+        assert_eq!(
+            fwd,
+            [
+                "ownedBy group:default/team-a",
+                "providesApi api:default/svc-api",
+                "dependsOn resource:default/db"
+            ]
+        );
+        assert!(rels.contains(&Relation {
+            source: "group:default/team-a".into(),
+            kind: "ownerOf",
+            target: "component:default/svc".into()
+        }));
         let mut bad = component("svc");
         bad["spec"]["dependsOn"] = json!(["db"]);
-        assert!(relations(&bad).unwrap_err().contains("missing or empty kind"));
+        assert!(relations(&bad)
+            .unwrap_err()
+            .contains("missing or empty kind"));
     }
 }

@@ -55,14 +55,21 @@ pub struct Local {
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
-    Error::internal(format!("the local catalog `{}` failed: {e}", path.display()))
-        .hint("if the file is damaged, move it away: golden creates a new, empty catalog")
+    Error::internal(format!(
+        "the local catalog `{}` failed: {e}",
+        path.display()
+    ))
+    .hint("if the file is damaged, move it away: golden creates a new, empty catalog")
 }
 
 impl Local {
     /// The catalog `catalog.db` in `home` (golden's data directory).
     pub fn open(home: &Path) -> Result<Local> {
-        Ok(Local { path: home.join("catalog.db"), conn: std::cell::OnceCell::new(), config: Config::default() })
+        Ok(Local {
+            path: home.join("catalog.db"),
+            conn: std::cell::OnceCell::new(),
+            config: Config::default(),
+        })
     }
 
     /// Reads catalog files at URLs with `config`'s integrations.
@@ -101,9 +108,14 @@ impl Local {
     /// by another location, replaces what the location held before.
     fn store(&self, location: &Location, entities: &[Processed]) -> Result<bool> {
         let err = |e| db_error(&self.path, e);
-        let tx = Transaction::new_unchecked(self.writer()?, TransactionBehavior::Immediate).map_err(err)?;
+        let tx = Transaction::new_unchecked(self.writer()?, TransactionBehavior::Immediate)
+            .map_err(err)?;
         let existing: Option<i64> = tx
-            .query_row("SELECT id FROM locations WHERE type = ?1 AND target = ?2", params![location.kind, location.target], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM locations WHERE type = ?1 AND target = ?2",
+                params![location.kind, location.target],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(err)?;
         let mut conflicts = Vec::new();
@@ -112,11 +124,18 @@ impl Local {
                 .prepare("SELECT l.id, l.type, l.target FROM entities e JOIN locations l ON l.id = e.location_id WHERE e.ref = ?1")
                 .map_err(err)?;
             for p in entities {
-                let other: Option<(i64, String, String)> =
-                    owner.query_row(params![p.entity_ref], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional().map_err(err)?;
+                let other: Option<(i64, String, String)> = owner
+                    .query_row(params![p.entity_ref], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .optional()
+                    .map_err(err)?;
                 if let Some((id, kind, target)) = other {
                     if Some(id) != existing {
-                        conflicts.push(format!("{} is already registered from {kind}:{target}", p.entity_ref));
+                        conflicts.push(format!(
+                            "{} is already registered from {kind}:{target}",
+                            p.entity_ref
+                        ));
                     }
                 }
             }
@@ -128,22 +147,37 @@ impl Local {
         }
         let id = match existing {
             Some(id) => {
-                tx.execute("DELETE FROM entities WHERE location_id = ?1", params![id]).map_err(err)?;
+                tx.execute("DELETE FROM entities WHERE location_id = ?1", params![id])
+                    .map_err(err)?;
                 id
             }
             None => {
-                tx.execute("INSERT INTO locations (type, target) VALUES (?1, ?2)", params![location.kind, location.target]).map_err(err)?;
+                tx.execute(
+                    "INSERT INTO locations (type, target) VALUES (?1, ?2)",
+                    params![location.kind, location.target],
+                )
+                .map_err(err)?;
                 tx.last_insert_rowid()
             }
         };
         {
-            let mut put = tx.prepare("INSERT INTO entities (ref, location_id, kind, body) VALUES (?1, ?2, ?3, ?4)").map_err(err)?;
-            let mut rel = tx.prepare("INSERT INTO relations (origin, source, type, target) VALUES (?1, ?2, ?3, ?4)").map_err(err)?;
+            let mut put = tx
+                .prepare(
+                    "INSERT INTO entities (ref, location_id, kind, body) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err)?;
+            let mut rel = tx
+                .prepare(
+                    "INSERT INTO relations (origin, source, type, target) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err)?;
             for p in entities {
                 let kind = p.entity["kind"].as_str().unwrap_or_default();
-                put.execute(params![p.entity_ref, id, kind, p.entity.to_string()]).map_err(err)?;
+                put.execute(params![p.entity_ref, id, kind, p.entity.to_string()])
+                    .map_err(err)?;
                 for r in &p.relations {
-                    rel.execute(params![p.entity_ref, r.source, r.kind, r.target]).map_err(err)?;
+                    rel.execute(params![p.entity_ref, r.source, r.kind, r.target])
+                        .map_err(err)?;
                 }
             }
         }
@@ -154,21 +188,45 @@ impl Local {
     /// Every entity with its relations, by ref.
     fn load(&self, only: Option<&str>) -> Result<BTreeMap<String, Value>> {
         let mut out = BTreeMap::new();
-        let Some(conn) = self.conn(false)? else { return Ok(out) };
+        let Some(conn) = self.conn(false)? else {
+            return Ok(out);
+        };
         let (sql_e, sql_r) = match only {
-            Some(_) => ("SELECT ref, body FROM entities WHERE ref = ?1", "SELECT source, type, target FROM relations WHERE source = ?1"),
-            None => ("SELECT ref, body FROM entities WHERE ?1 IS NULL", "SELECT source, type, target FROM relations WHERE ?1 IS NULL"),
+            Some(_) => (
+                "SELECT ref, body FROM entities WHERE ref = ?1",
+                "SELECT source, type, target FROM relations WHERE source = ?1",
+            ),
+            None => (
+                "SELECT ref, body FROM entities WHERE ?1 IS NULL",
+                "SELECT source, type, target FROM relations WHERE ?1 IS NULL",
+            ),
         };
         let mut stmt = conn.prepare(sql_e).map_err(|e| self.err(e))?;
-        let rows = stmt.query_map(params![only], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![only], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
         for row in rows {
             let (r, body) = row.map_err(|e| self.err(e))?;
-            let value: Value = serde_json::from_str(&body).map_err(|e| Error::internal(format!("the local catalog holds a damaged entity `{r}`: {e}")))?;
+            let value: Value = serde_json::from_str(&body).map_err(|e| {
+                Error::internal(format!(
+                    "the local catalog holds a damaged entity `{r}`: {e}"
+                ))
+            })?;
             out.insert(r, value);
         }
         let mut rels: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         let mut stmt = conn.prepare(sql_r).map_err(|e| self.err(e))?;
-        let rows = stmt.query_map(params![only], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![only], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
         for row in rows {
             let (source, kind, target) = row.map_err(|e| self.err(e))?;
             rels.entry(source).or_default().push((kind, target));
@@ -177,7 +235,11 @@ impl Local {
             let mut list = rels.remove(r).unwrap_or_default();
             list.sort();
             list.dedup();
-            entity["relations"] = Value::Array(list.into_iter().map(|(t, target)| json!({"type": t, "targetRef": target})).collect());
+            entity["relations"] = Value::Array(
+                list.into_iter()
+                    .map(|(t, target)| json!({"type": t, "targetRef": target}))
+                    .collect(),
+            );
         }
         Ok(out)
     }
@@ -186,24 +248,32 @@ impl Local {
 /// Opens the database in WAL mode with a busy timeout, creating the file and its tables if needed.
 fn connect(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create golden's data directory", dir, e))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io("cannot create golden's data directory", dir, e))?;
     }
     let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| db_error(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| db_error(path, e))?;
     // Switching to WAL needs a moment alone with the file; it is persistent, so this only
     // waits when several processes create the catalog at once.
     let started = Instant::now();
     loop {
         match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
             Ok(_) => break,
-            Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
             Err(e) => return Err(db_error(path, e)),
         }
     }
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;").map_err(|e| db_error(path, e))?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| db_error(path, e))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+        .map_err(|e| db_error(path, e))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| db_error(path, e))?;
     if version < 1 {
-        let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate).map_err(|e| db_error(path, e))?;
+        let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)
+            .map_err(|e| db_error(path, e))?;
         tx.execute_batch(SCHEMA).map_err(|e| db_error(path, e))?;
         tx.commit().map_err(|e| db_error(path, e))?;
     }
@@ -227,14 +297,22 @@ impl Catalog for Local {
         let location = Location::parse(location)?;
         let entities = process::process(&location, &self.config)?;
         let already_registered = self.store(&location, &entities)?;
-        Ok(Registration { location, entities: entities.into_iter().map(|p| p.entity).collect(), already_registered })
+        Ok(Registration {
+            location,
+            entities: entities.into_iter().map(|p| p.entity).collect(),
+            already_registered,
+        })
     }
 
     fn list(&self, filter: &Filter) -> Result<Vec<Value>> {
         if let Some(Err(e)) = filter.owner_ref() {
             return Err(Error::usage(format!("--owner: {e}")));
         }
-        Ok(self.load(None)?.into_values().filter(|e| filter.matches(e)).collect())
+        Ok(self
+            .load(None)?
+            .into_values()
+            .filter(|e| filter.matches(e))
+            .collect())
     }
 
     fn get(&self, entity_ref: &str) -> Result<Option<Value>> {
@@ -244,7 +322,10 @@ impl Catalog for Local {
     fn unregister(&self, entity_ref: &str) -> Result<Unregistration> {
         let err = |e| db_error(&self.path, e);
         let Some(conn) = self.conn(false)? else {
-            return Err(Error::usage(format!("{entity_ref} is not in {}", self.describe())).hint("the local catalog is empty: `golden catalog register` adds to it"));
+            return Err(
+                Error::usage(format!("{entity_ref} is not in {}", self.describe()))
+                    .hint("the local catalog is empty: `golden catalog register` adds to it"),
+            );
         };
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(err)?;
         let found: Option<(i64, String, String)> = tx
@@ -256,15 +337,26 @@ impl Catalog for Local {
             .optional()
             .map_err(err)?;
         let Some((id, kind, target)) = found else {
-            return Err(Error::usage(format!("{entity_ref} is not in {}", self.describe())).hint("`golden catalog list` shows what is registered"));
+            return Err(
+                Error::usage(format!("{entity_ref} is not in {}", self.describe()))
+                    .hint("`golden catalog list` shows what is registered"),
+            );
         };
         let removed: Vec<String> = {
-            let mut stmt = tx.prepare("SELECT ref FROM entities WHERE location_id = ?1 ORDER BY ref").map_err(err)?;
-            let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0)).map_err(err)?;
+            let mut stmt = tx
+                .prepare("SELECT ref FROM entities WHERE location_id = ?1 ORDER BY ref")
+                .map_err(err)?;
+            let rows = stmt
+                .query_map(params![id], |r| r.get::<_, String>(0))
+                .map_err(err)?;
             rows.collect::<Result<_, _>>().map_err(err)?
         };
-        tx.execute("DELETE FROM locations WHERE id = ?1", params![id]).map_err(err)?;
+        tx.execute("DELETE FROM locations WHERE id = ?1", params![id])
+            .map_err(err)?;
         tx.commit().map_err(err)?;
-        Ok(Unregistration { location: Location { kind, target }, removed })
+        Ok(Unregistration {
+            location: Location { kind, target },
+            removed,
+        })
     }
 }

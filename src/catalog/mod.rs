@@ -39,7 +39,11 @@ impl Registration {
     /// The entity `catalog:register` reports (SPEC §5.14): the first Component not named
     /// `generated-*`, else the first entity not named `generated-*`, else the first entity.
     pub fn entity_ref(&self) -> Option<String> {
-        let generated = |e: &&Value| e["metadata"]["name"].as_str().is_some_and(|n| n.starts_with("generated-"));
+        let generated = |e: &&Value| {
+            e["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("generated-"))
+        };
         self.entities
             .iter()
             .find(|e| !generated(e) && e["kind"] == "Component")
@@ -66,7 +70,10 @@ pub struct Filter {
 impl Filter {
     /// A filter on kinds only.
     pub fn kinds(kinds: &[&str]) -> Filter {
-        Filter { kinds: kinds.iter().map(|k| k.to_string()).collect(), ..Filter::default() }
+        Filter {
+            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            ..Filter::default()
+        }
     }
 
     /// The filters of a picker's `catalogFilter` (`ui:options`): an object of field → value(s)
@@ -79,11 +86,17 @@ impl Filter {
             Value::Array(items) => items.iter().collect(),
             Value::Object(_) => vec![v],
             Value::Null => return Ok(vec![Filter::default()]),
-            other => return Err(format!("catalogFilter must be an object or an array of objects, found {other}")),
+            other => {
+                return Err(format!(
+                    "catalogFilter must be an object or an array of objects, found {other}"
+                ))
+            }
         };
         let mut out = Vec::new();
         for o in objects {
-            let Some(map) = o.as_object() else { return Err(format!("catalogFilter entries must be objects, found {o}")) };
+            let Some(map) = o.as_object() else {
+                return Err(format!("catalogFilter entries must be objects, found {o}"));
+            };
             let mut f = Filter::default();
             for (key, value) in map {
                 let values: Vec<String> = match value {
@@ -104,7 +117,9 @@ impl Filter {
 
     /// The owner as a full entity ref (`group:default/team-a`).
     pub fn owner_ref(&self) -> Option<Result<String, String>> {
-        self.owner.as_deref().map(|o| entity::parse_ref(o, Some("Group"), None).map(|r| r.to_string()))
+        self.owner
+            .as_deref()
+            .map(|o| entity::parse_ref(o, Some("Group"), None).map(|r| r.to_string()))
     }
 
     /// Whether `entity` passes the filter.
@@ -115,9 +130,14 @@ impl Filter {
         }
         if let Some(owner) = self.owner_ref() {
             let Ok(owner) = owner else { return false };
-            let owned = e["relations"]
-                .as_array()
-                .is_some_and(|rels| rels.iter().any(|r| r["type"] == "ownedBy" && r["targetRef"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(&owner))));
+            let owned = e["relations"].as_array().is_some_and(|rels| {
+                rels.iter().any(|r| {
+                    r["type"] == "ownedBy"
+                        && r["targetRef"]
+                            .as_str()
+                            .is_some_and(|t| t.eq_ignore_ascii_case(&owner))
+                })
+            });
             if !owned {
                 return false;
             }
@@ -132,7 +152,9 @@ impl Filter {
                 Value::Null => return false,
                 v => vec![scalar(v)],
             };
-            candidates.iter().any(|c| values.iter().any(|v| v.eq_ignore_ascii_case(c)))
+            candidates
+                .iter()
+                .any(|c| values.iter().any(|v| v.eq_ignore_ascii_case(c)))
         })
     }
 }
@@ -182,9 +204,16 @@ pub trait Catalog {
         let location = Location::parse(file)?;
         let text = location.read(&self.reader_config())?;
         let docs = crate::template::yaml::parse_documents(&text).map_err(|e| {
-            Error::usage(format!("{location}:{}:{}: {}", e.pos.line, e.pos.column, e.message))
+            Error::usage(format!(
+                "{location}:{}:{}: {}",
+                e.pos.line, e.pos.column, e.message
+            ))
         })?;
-        let kinds: Vec<String> = docs.iter().filter(|d| !d.value.is_null()).map(|d| d.value["kind"].as_str().unwrap_or("?").to_string()).collect();
+        let kinds: Vec<String> = docs
+            .iter()
+            .filter(|d| !d.value.is_null())
+            .map(|d| d.value["kind"].as_str().unwrap_or("?").to_string())
+            .collect();
         if kinds.is_empty() || kinds.iter().any(|k| k != "Location") {
             return Err(Error::usage(format!("`{file}` is not a Location file (it holds kinds: {})", if kinds.is_empty() { "none".into() } else { kinds.join(", ") }))
                 .hint("import takes `kind: Location` entities with `spec.targets`; use `golden catalog register` for other catalog files"));
@@ -196,15 +225,30 @@ pub trait Catalog {
 /// The configured catalog: Backstage when `catalog.backstage.baseUrl` is set, else the local
 /// catalog in `home` (golden's data directory).
 pub fn open(config: &Config, home: &Path) -> Result<Box<dyn Catalog>> {
-    match config.catalog.backstage.as_ref().filter(|b| !b.base_url.trim().is_empty()) {
-        Some(b) => Ok(Box::new(backstage::Backstage::new(b)?.with_config(config.clone()))),
-        None => Ok(Box::new(local::Local::open(home)?.with_config(config.clone()))),
+    match config
+        .catalog
+        .backstage
+        .as_ref()
+        .filter(|b| !b.base_url.trim().is_empty())
+    {
+        Some(b) => Ok(Box::new(
+            backstage::Backstage::new(b)?.with_config(config.clone()),
+        )),
+        None => Ok(Box::new(
+            local::Local::open(home)?.with_config(config.clone()),
+        )),
     }
 }
 
 /// Parses a ref given on the command line or in a step (`svc` means `component:default/svc`).
-pub fn full_ref(text: &str, default_kind: Option<&str>, default_namespace: Option<&str>) -> Result<String> {
-    entity::parse_ref(text, default_kind, default_namespace).map(|r| r.to_string()).map_err(Error::usage)
+pub fn full_ref(
+    text: &str,
+    default_kind: Option<&str>,
+    default_namespace: Option<&str>,
+) -> Result<String> {
+    entity::parse_ref(text, default_kind, default_namespace)
+        .map(|r| r.to_string())
+        .map_err(Error::usage)
 }
 
 #[cfg(test)]
@@ -219,8 +263,16 @@ mod tests {
         assert!(Filter::default().matches(&e));
         assert!(Filter::kinds(&["component"]).matches(&e));
         assert!(!Filter::kinds(&["Group", "User"]).matches(&e));
-        assert!(Filter { owner: Some("team-a".into()), ..Filter::default() }.matches(&e));
-        assert!(!Filter { owner: Some("user:team-a".into()), ..Filter::default() }.matches(&e));
+        assert!(Filter {
+            owner: Some("team-a".into()),
+            ..Filter::default()
+        }
+        .matches(&e));
+        assert!(!Filter {
+            owner: Some("user:team-a".into()),
+            ..Filter::default()
+        }
+        .matches(&e));
         let fs = Filter::from_catalog_filter(&json!([{"kind": "Component", "spec.type": "service", "metadata.tags": "web"}, {"kind": "API"}])).unwrap();
         assert_eq!(fs.len(), 2);
         assert!(fs[0].matches(&e) && !fs[1].matches(&e));

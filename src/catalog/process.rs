@@ -46,7 +46,10 @@ pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
         let docs = match crate::template::yaml::parse_documents(&text) {
             Ok(d) => d,
             Err(e) => {
-                problems.push(format!("{location}:{}:{}: YAMLParseError: {}", e.pos.line, e.pos.column, e.message));
+                problems.push(format!(
+                    "{location}:{}:{}: YAMLParseError: {}",
+                    e.pos.line, e.pos.column, e.message
+                ));
                 continue;
             }
         };
@@ -61,7 +64,9 @@ pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
             };
             let line = doc.spans.value("").map(|p| p.line);
             if location.kind == "file" {
-                let dir = Path::new(&location.target).parent().unwrap_or(Path::new("/"));
+                let dir = Path::new(&location.target)
+                    .parent()
+                    .unwrap_or(Path::new("/"));
                 if let Err(e) = crate::template::resolve_placeholders(&mut value, dir) {
                     problems.push(format!("{}: {}", at(line), e.message));
                     continue;
@@ -77,7 +82,10 @@ pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
             annotate(&mut value, &location, origin);
             let entity_ref = entity::ref_of(&value);
             if !seen_refs.insert(entity_ref.clone()) {
-                problems.push(format!("{}: Duplicate nested entity: {entity_ref}", at(line)));
+                problems.push(format!(
+                    "{}: Duplicate nested entity: {entity_ref}",
+                    at(line)
+                ));
                 continue;
             }
             let relations = match entity::relations(&value) {
@@ -90,7 +98,10 @@ pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
             if value["kind"] == "Location" {
                 for target in location_targets(&value) {
                     if depth + 1 > MAX_DEPTH {
-                        problems.push(format!("{}: Location targets nest deeper than {MAX_DEPTH} levels", at(line)));
+                        problems.push(format!(
+                            "{}: Location targets nest deeper than {MAX_DEPTH} levels",
+                            at(line)
+                        ));
                         break;
                     }
                     match location.join(&target) {
@@ -99,14 +110,23 @@ pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
                     }
                 }
             }
-            out.push(Processed { entity: value, entity_ref, relations });
+            out.push(Processed {
+                entity: value,
+                entity_ref,
+                relations,
+            });
         }
     }
     if !problems.is_empty() {
-        return Err(Error::usage(format!("{origin} holds entities the catalog rejects; nothing was registered")).with_details(problems));
+        return Err(Error::usage(format!(
+            "{origin} holds entities the catalog rejects; nothing was registered"
+        ))
+        .with_details(problems));
     }
     if out.is_empty() {
-        return Err(Error::usage(format!("{origin} holds no entity")).hint("a catalog-info.yaml holds one or more entities (apiVersion, kind, metadata, spec)"));
+        return Err(Error::usage(format!("{origin} holds no entity")).hint(
+            "a catalog-info.yaml holds one or more entities (apiVersion, kind, metadata, spec)",
+        ));
     }
     Ok(out)
 }
@@ -132,7 +152,11 @@ fn find_placeholder(v: &Value) -> Option<&'static str> {
 /// `spec.target` and `spec.targets` of a Location entity.
 fn location_targets(entity: &Value) -> Vec<String> {
     let spec = &entity["spec"];
-    let mut out: Vec<String> = spec["target"].as_str().map(str::to_string).into_iter().collect();
+    let mut out: Vec<String> = spec["target"]
+        .as_str()
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     if let Some(items) = spec["targets"].as_array() {
         out.extend(items.iter().filter_map(Value::as_str).map(str::to_string));
     }
@@ -142,13 +166,21 @@ fn location_targets(entity: &Value) -> Vec<String> {
 /// Fills `metadata.namespace` and adds `backstage.io/managed-by-location` and
 /// `backstage.io/managed-by-origin-location`; the entity's own annotations win, as in Backstage.
 fn annotate(entity: &mut Value, location: &Location, origin: &Location) {
-    let meta = entity["metadata"].as_object_mut().expect("validated entities have metadata");
+    let meta = entity["metadata"]
+        .as_object_mut()
+        .expect("validated entities have metadata");
     if meta.get("namespace").is_none_or(Value::is_null) {
         meta.insert("namespace".into(), json!("default"));
     }
     let mut annotations = Map::new();
-    annotations.insert("backstage.io/managed-by-location".into(), json!(location.to_string()));
-    annotations.insert("backstage.io/managed-by-origin-location".into(), json!(origin.to_string()));
+    annotations.insert(
+        "backstage.io/managed-by-location".into(),
+        json!(location.to_string()),
+    );
+    annotations.insert(
+        "backstage.io/managed-by-origin-location".into(),
+        json!(origin.to_string()),
+    );
     if let Some(own) = meta.get("annotations").and_then(Value::as_object) {
         for (k, v) in own {
             annotations.insert(k.clone(), v.clone());

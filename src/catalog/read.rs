@@ -30,30 +30,63 @@ impl Location {
     pub fn parse(text: &str) -> Result<Location> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(Error::usage("the location is empty").hint("give a catalog-info.yaml path or URL"));
+            return Err(
+                Error::usage("the location is empty").hint("give a catalog-info.yaml path or URL")
+            );
         }
-        if let Some((kind, target)) = text.split_once(':').filter(|(k, _)| *k == "url" || *k == "file").filter(|(_, t)| !t.starts_with("//")) {
+        if let Some((kind, target)) = text
+            .split_once(':')
+            .filter(|(k, _)| *k == "url" || *k == "file")
+            .filter(|(_, t)| !t.starts_with("//"))
+        {
             // A location reference (`url:https://…`, `file:/abs/path`) as found in annotations.
-            return Location::parse(target).map(|l| if kind == "url" { Location { kind: "url".into(), target: l.target } } else { l });
+            return Location::parse(target).map(|l| {
+                if kind == "url" {
+                    Location {
+                        kind: "url".into(),
+                        target: l.target,
+                    }
+                } else {
+                    l
+                }
+            });
         }
         if let Ok(u) = url::Url::parse(text) {
             match u.scheme() {
-                "http" | "https" => return Ok(Location { kind: "url".into(), target: text.to_string() }),
+                "http" | "https" => {
+                    return Ok(Location {
+                        kind: "url".into(),
+                        target: text.to_string(),
+                    })
+                }
                 "file" => {
-                    let path = u.to_file_path().map_err(|_| Error::usage(format!("`{text}` is not a usable file:// URL")))?;
+                    let path = u.to_file_path().map_err(|_| {
+                        Error::usage(format!("`{text}` is not a usable file:// URL"))
+                    })?;
                     if forge_parts(&path).is_some() {
-                        return Ok(Location { kind: "url".into(), target: u.to_string() });
+                        return Ok(Location {
+                            kind: "url".into(),
+                            target: u.to_string(),
+                        });
                     }
-                    return Ok(Location { kind: "file".into(), target: absolute(&path).display().to_string() });
+                    return Ok(Location {
+                        kind: "file".into(),
+                        target: absolute(&path).display().to_string(),
+                    });
                 }
                 s if s.len() > 1 => {
-                    return Err(Error::usage(format!("cannot read catalog files over `{s}:` (`{text}`)"))
-                        .hint("use an http(s):// URL, a file:// URL or a local path"))
+                    return Err(Error::usage(format!(
+                        "cannot read catalog files over `{s}:` (`{text}`)"
+                    ))
+                    .hint("use an http(s):// URL, a file:// URL or a local path"))
                 }
                 _ => {} // a Windows drive letter: a path
             }
         }
-        Ok(Location { kind: "file".into(), target: absolute(Path::new(text)).display().to_string() })
+        Ok(Location {
+            kind: "file".into(),
+            target: absolute(Path::new(text)).display().to_string(),
+        })
     }
 
     /// The location a relative `target` of a Location entity at `self` points to.
@@ -63,11 +96,23 @@ impl Location {
         }
         if self.kind == "file" {
             let base = Path::new(&self.target).parent().unwrap_or(Path::new("/"));
-            return Ok(Location { kind: "file".into(), target: normalize(&base.join(target)).display().to_string() });
+            return Ok(Location {
+                kind: "file".into(),
+                target: normalize(&base.join(target)).display().to_string(),
+            });
         }
-        let base = url::Url::parse(&self.target).map_err(|e| Error::usage(format!("`{}` is not a URL: {e}", self.target)))?;
-        let joined = base.join(target).map_err(|e| Error::usage(format!("cannot resolve `{target}` against `{}`: {e}", self.target)))?;
-        Ok(Location { kind: "url".into(), target: joined.to_string() })
+        let base = url::Url::parse(&self.target)
+            .map_err(|e| Error::usage(format!("`{}` is not a URL: {e}", self.target)))?;
+        let joined = base.join(target).map_err(|e| {
+            Error::usage(format!(
+                "cannot resolve `{target}` against `{}`: {e}",
+                self.target
+            ))
+        })?;
+        Ok(Location {
+            kind: "url".into(),
+            target: joined.to_string(),
+        })
     }
 
     /// Reads the file's text. A GitHub `blob`/`tree` URL (github.com or a host of
@@ -94,7 +139,11 @@ impl Location {
 }
 
 fn absolute(p: &Path) -> PathBuf {
-    let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
     normalize(&p)
 }
 
@@ -118,21 +167,40 @@ fn forge_parts(path: &Path) -> Option<(PathBuf, String, String)> {
     let text = path.to_str()?;
     let (repo, rest) = text.split_once(".git/blob/")?;
     let (branch, file) = rest.split_once('/').unwrap_or((rest, ""));
-    Some((PathBuf::from(format!("{repo}.git")), branch.to_string(), file.to_string()))
+    Some((
+        PathBuf::from(format!("{repo}.git")),
+        branch.to_string(),
+        file.to_string(),
+    ))
 }
 
 /// Reads `FILE` at the tip of `BRANCH` in a local-forge bare repository.
 fn read_forge(target: &str) -> Result<Vec<u8>> {
-    let path = url::Url::parse(target).ok().and_then(|u| u.to_file_path().ok()).unwrap_or_default();
-    let (repo, branch, file) = forge_parts(&path).ok_or_else(|| Error::usage(format!("`{target}` is not a local-forge contents URL")))?;
+    let path = url::Url::parse(target)
+        .ok()
+        .and_then(|u| u.to_file_path().ok())
+        .unwrap_or_default();
+    let (repo, branch, file) = forge_parts(&path)
+        .ok_or_else(|| Error::usage(format!("`{target}` is not a local-forge contents URL")))?;
     let not_found = |what: String| Error::usage(format!("{what}, so {target} does not exist"));
-    let r = git2::Repository::open_bare(&repo).map_err(|_| not_found(format!("there is no repository at `{}`", repo.display())))?;
+    let r = git2::Repository::open_bare(&repo)
+        .map_err(|_| not_found(format!("there is no repository at `{}`", repo.display())))?;
     let tree = r
         .find_reference(&format!("refs/heads/{branch}"))
         .and_then(|b| b.peel_to_tree())
-        .map_err(|_| not_found(format!("the repository `{}` has no branch `{branch}`", repo.display())))?;
-    let entry = tree.get_path(Path::new(&file)).map_err(|_| not_found(format!("branch `{branch}` has no file `{file}`")))?;
-    let blob = entry.to_object(&r).and_then(|o| o.peel_to_blob()).map_err(|_| not_found(format!("`{file}` is not a file")))?;
+        .map_err(|_| {
+            not_found(format!(
+                "the repository `{}` has no branch `{branch}`",
+                repo.display()
+            ))
+        })?;
+    let entry = tree
+        .get_path(Path::new(&file))
+        .map_err(|_| not_found(format!("branch `{branch}` has no file `{file}`")))?;
+    let blob = entry
+        .to_object(&r)
+        .and_then(|o| o.peel_to_blob())
+        .map_err(|_| not_found(format!("`{file}` is not a file")))?;
     Ok(blob.content().to_vec())
 }
 
@@ -156,16 +224,25 @@ fn github_contents(config: &Config, target: &str) -> Option<String> {
         return None;
     }
     let segments: Vec<&str> = u.path_segments()?.collect();
-    let [owner, repo, kind, git_ref, path @ ..] = segments.as_slice() else { return None };
+    let [owner, repo, kind, git_ref, path @ ..] = segments.as_slice() else {
+        return None;
+    };
     if !matches!(*kind, "blob" | "tree") || path.is_empty() {
         return None;
     }
-    Some(format!("{}/repos/{owner}/{repo}/contents/{}?ref={git_ref}", config.github_api_base_url(host), path.join("/")))
+    Some(format!(
+        "{}/repos/{owner}/{repo}/contents/{}?ref={git_ref}",
+        config.github_api_base_url(host),
+        path.join("/")
+    ))
 }
 
 /// Reads a GitHub file through the contents API (raw media type), with the host's token.
 fn read_github(config: &Config, target: &str, api: &str) -> Result<Vec<u8>> {
-    let host = url::Url::parse(target).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let host = url::Url::parse(target)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
     let token = config.github_token(&host);
     read_http(api, Some(token.as_ref())).map_err(|e| {
         let e = Error { message: e.message.replace(api, target), ..e };
@@ -188,27 +265,42 @@ fn read_http(target: &str, github: Option<Option<&crate::config::Secret>>) -> Re
         }
         let mut req = client.get(target);
         if let Some(token) = github {
-            req = req.header("Accept", "application/vnd.github.raw").header("X-GitHub-Api-Version", "2022-11-28");
+            req = req
+                .header("Accept", "application/vnd.github.raw")
+                .header("X-GitHub-Api-Version", "2022-11-28");
             if let Some(t) = token {
                 req = req.bearer_auth(&t.0);
             }
         }
         match req.send() {
             Ok(resp) if resp.status().is_success() => {
-                return resp.bytes().map(|b| b.to_vec()).map_err(|e| Error::internal(format!("cannot read {target}: {e}")));
+                return resp
+                    .bytes()
+                    .map(|b| b.to_vec())
+                    .map_err(|e| Error::internal(format!("cannot read {target}: {e}")));
             }
             Ok(resp) if resp.status() == reqwest::StatusCode::NOT_FOUND => {
                 return Err(Error::usage(format!("{target} does not exist (HTTP 404)")));
             }
-            Ok(resp) if resp.status().is_server_error() || resp.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => {
+            Ok(resp)
+                if resp.status().is_server_error()
+                    || resp.status() == reqwest::StatusCode::TOO_MANY_REQUESTS =>
+            {
                 last = format!("HTTP {}", resp.status());
             }
-            Ok(resp) => return Err(Error::usage(format!("cannot read {target}: HTTP {}", resp.status()))),
+            Ok(resp) => {
+                return Err(Error::usage(format!(
+                    "cannot read {target}: HTTP {}",
+                    resp.status()
+                )))
+            }
             Err(e) if e.is_connect() || e.is_timeout() => last = e.to_string(),
             Err(e) => return Err(Error::internal(format!("cannot read {target}: {e}"))),
         }
     }
-    Err(Error::internal(format!("cannot read {target} after 3 attempts: {last}")))
+    Err(Error::internal(format!(
+        "cannot read {target} after 3 attempts: {last}"
+    )))
 }
 
 #[cfg(test)]
@@ -219,13 +311,27 @@ mod tests {
     fn interprets_locations() {
         let l = Location::parse("https://example.com/a/catalog-info.yaml").unwrap();
         assert_eq!(l.to_string(), "url:https://example.com/a/catalog-info.yaml");
-        assert_eq!(l.join("../b/x.yaml").unwrap().target, "https://example.com/b/x.yaml");
+        assert_eq!(
+            l.join("../b/x.yaml").unwrap().target,
+            "https://example.com/b/x.yaml"
+        );
         let f = Location::parse("/srv/a/./catalog-info.yaml").unwrap();
         assert_eq!(f.to_string(), "file:/srv/a/catalog-info.yaml");
-        assert_eq!(f.join("../teams/a.yaml").unwrap().target, "/srv/teams/a.yaml");
-        assert_eq!(Location::parse("file:///srv/x.yaml").unwrap().to_string(), "file:/srv/x.yaml");
-        assert_eq!(Location::parse("file:/srv/x.yaml").unwrap().to_string(), "file:/srv/x.yaml");
-        let forge = Location::parse("file:///h/forge/github.com/acme/svc.git/blob/main/catalog-info.yaml").unwrap();
+        assert_eq!(
+            f.join("../teams/a.yaml").unwrap().target,
+            "/srv/teams/a.yaml"
+        );
+        assert_eq!(
+            Location::parse("file:///srv/x.yaml").unwrap().to_string(),
+            "file:/srv/x.yaml"
+        );
+        assert_eq!(
+            Location::parse("file:/srv/x.yaml").unwrap().to_string(),
+            "file:/srv/x.yaml"
+        );
+        let forge =
+            Location::parse("file:///h/forge/github.com/acme/svc.git/blob/main/catalog-info.yaml")
+                .unwrap();
         assert_eq!(forge.kind, "url");
         assert!(Location::parse("ftp://x/y").is_err());
     }

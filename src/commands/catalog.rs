@@ -26,12 +26,27 @@ pub fn run(args: CatalogArgs, verbosity: Verbosity) -> Result<i32> {
             report(&*catalog, &r, &say);
         }
         CatalogCommand::List { kind, owner, json } => {
-            let filter = Filter { kinds: kind, owner, fields: Vec::new() };
+            let filter = Filter {
+                kinds: kind,
+                owner,
+                fields: Vec::new(),
+            };
             let items = catalog.list(&filter)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&items).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&items).unwrap_or_default()
+                );
             } else if items.is_empty() {
-                say(format!("no entities in {}{}", catalog.describe(), if filter.kinds.is_empty() && filter.owner.is_none() { "" } else { " match" }));
+                say(format!(
+                    "no entities in {}{}",
+                    catalog.describe(),
+                    if filter.kinds.is_empty() && filter.owner.is_none() {
+                        ""
+                    } else {
+                        " match"
+                    }
+                ));
             } else {
                 print_table(&items);
             }
@@ -39,18 +54,26 @@ pub fn run(args: CatalogArgs, verbosity: Verbosity) -> Result<i32> {
         CatalogCommand::Show { entity_ref, json } => {
             let full = catalog::full_ref(&entity_ref, Some("Component"), None)?;
             match catalog.get(&full)? {
-                Some(e) if json => println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default()),
+                Some(e) if json => {
+                    println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default())
+                }
                 Some(e) => print!("{}", crate::actions::yaml_out::stringify(&e)),
                 None => {
-                    return Err(Error::usage(format!("{full} is not in {}", catalog.describe()))
-                        .hint("`golden catalog list` shows what is registered"))
+                    return Err(
+                        Error::usage(format!("{full} is not in {}", catalog.describe()))
+                            .hint("`golden catalog list` shows what is registered"),
+                    )
                 }
             }
         }
         CatalogCommand::Unregister { entity_ref } => {
             let full = catalog::full_ref(&entity_ref, Some("Component"), None)?;
             let u = catalog.unregister(&full)?;
-            say(format!("unregistered {} from {}", u.location, catalog.describe()));
+            say(format!(
+                "unregistered {} from {}",
+                u.location,
+                catalog.describe()
+            ));
             for r in &u.removed {
                 println!("{r}");
             }
@@ -61,9 +84,17 @@ pub fn run(args: CatalogArgs, verbosity: Verbosity) -> Result<i32> {
 
 fn report(catalog: &dyn Catalog, r: &catalog::Registration, say: &dyn Fn(String)) {
     if r.already_registered {
-        say(format!("{} was already registered in {}; its entities were refreshed from the file", r.location, catalog.describe()));
+        say(format!(
+            "{} was already registered in {}; its entities were refreshed from the file",
+            r.location,
+            catalog.describe()
+        ));
     } else {
-        say(format!("registered {} in {}", r.location, catalog.describe()));
+        say(format!(
+            "registered {} in {}",
+            r.location,
+            catalog.describe()
+        ));
     }
     for e in &r.entities {
         println!("{}", entity::ref_of(e));
@@ -81,7 +112,11 @@ fn print_table(items: &[Value]) {
                 .and_then(|r| r["targetRef"].as_str())
                 .or_else(|| e["spec"]["owner"].as_str())
                 .unwrap_or("-");
-            [entity::ref_of(e), e["spec"]["type"].as_str().unwrap_or("-").to_string(), owner.to_string()]
+            [
+                entity::ref_of(e),
+                e["spec"]["type"].as_str().unwrap_or("-").to_string(),
+                owner.to_string(),
+            ]
         })
         .collect();
     let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(0).max(3);

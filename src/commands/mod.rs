@@ -2,9 +2,9 @@
 
 pub mod catalog;
 pub mod new;
+pub mod publish;
 pub mod schema;
 pub mod validate;
-pub mod publish;
 
 use crate::cli::Command;
 use crate::error::Result;
@@ -23,7 +23,11 @@ pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
 }
 
 fn list() -> Result<i32> {
-    let path = crate::template::locate::search_path(std::env::var(crate::env_vars::TEMPLATE_PATH).ok().as_deref());
+    let path = crate::template::locate::search_path(
+        std::env::var(crate::env_vars::TEMPLATE_PATH)
+            .ok()
+            .as_deref(),
+    );
     for t in crate::template::locate::list(&path) {
         println!("{:<28} {:<40} {}", t.name, t.title, t.location);
     }
@@ -47,7 +51,10 @@ fn actions(id: Option<String>) -> Result<i32> {
                 return Err(e.hint("`golden actions` lists every action"));
             };
             println!("{}: {}", a.id(), a.description());
-            println!("{}", serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default()
+            );
         }
     }
     Ok(0)

@@ -12,14 +12,23 @@ use crate::template::locate::{self, Found};
 use crate::template::Template;
 
 pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
-    let search = locate::search_path(std::env::var(crate::env_vars::TEMPLATE_PATH).ok().as_deref());
+    let search = locate::search_path(
+        std::env::var(crate::env_vars::TEMPLATE_PATH)
+            .ok()
+            .as_deref(),
+    );
     let found = locate::find(&args.template, &search)?;
     let _extracted; // keeps a built-in template's files alive for the run
     let mut builtin = None;
     let template_path = match found {
         Found::Path(p) => p,
         Found::Builtin(name) => {
-            let dir = tempfile::Builder::new().prefix("golden-template-").tempdir().map_err(|e| Error::internal(format!("cannot create a temporary directory: {e}")))?;
+            let dir = tempfile::Builder::new()
+                .prefix("golden-template-")
+                .tempdir()
+                .map_err(|e| {
+                    Error::internal(format!("cannot create a temporary directory: {e}"))
+                })?;
             let path = locate::extract_builtin(&name, dir.path())?;
             _extracted = dir;
             builtin = Some(name);
@@ -37,23 +46,46 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         .steps
         .iter()
         .filter(|s| registry.get(&s.action).is_none())
-        .map(|s| format!("step `{}` uses `{}`{}", s.id, s.action, registry.suggest(&s.action).map(|x| format!(" (did you mean `{x}`?)")).unwrap_or_default()))
+        .map(|s| {
+            format!(
+                "step `{}` uses `{}`{}",
+                s.id,
+                s.action,
+                registry
+                    .suggest(&s.action)
+                    .map(|x| format!(" (did you mean `{x}`?)"))
+                    .unwrap_or_default()
+            )
+        })
         .collect();
     if !unknown.is_empty() {
         if args.dry_run {
             for u in &unknown {
-                output::warn(&format!("{u}, which golden does not implement; it will be skipped"));
+                output::warn(&format!(
+                    "{u}, which golden does not implement; it will be skipped"
+                ));
             }
         } else {
-            return Err(Error::template("the template uses actions golden does not implement; nothing was run")
-                .with_details(unknown)
-                .hint("`golden actions` lists the actions golden implements; `--dry-run` runs the rest"));
+            return Err(Error::template(
+                "the template uses actions golden does not implement; nothing was run",
+            )
+            .with_details(unknown)
+            .hint(
+                "`golden actions` lists the actions golden implements; `--dry-run` runs the rest",
+            ));
         }
     }
 
     // Everything that can be refused without asking is checked before the questions.
     let config = crate::config::load(args.config.as_deref())?;
-    crate::render::set_github_hosts(config.integrations.github.iter().map(|g| g.host.clone()).collect());
+    crate::render::set_github_hosts(
+        config
+            .integrations
+            .github
+            .iter()
+            .map(|g| g.host.clone())
+            .collect(),
+    );
     let out = if args.dry_run {
         let out = args.output.clone().ok_or_else(|| {
             Error::usage("--dry-run needs --output DIR, where the generated project is written")
@@ -66,38 +98,72 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
 
     let values = crate::prompt::values_for(&template, &args)?;
 
-    let services = Services { home: crate::services::home(), local: args.local || config.local, config, ..Default::default() };
+    let services = Services {
+        home: crate::services::home(),
+        local: args.local || config.local,
+        config,
+        ..Default::default()
+    };
     let Some(out) = out else {
         return super::publish::run(&args, &template, &values, &registry, services, verbosity);
     };
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
     let workspace = tempfile::Builder::new()
         .prefix(".golden-workspace-")
         .tempdir_in(&parent)
         .map_err(|e| Error::io("cannot create a workspace in", &parent, e))?;
 
-    let runner = Runner { registry: &registry, services: &services, workspace: workspace.path(), dry_run: true };
+    let runner = Runner {
+        registry: &registry,
+        services: &services,
+        workspace: workspace.path(),
+        dry_run: true,
+    };
     let mut progress = Progress::new(verbosity, template.steps.len());
     let report = runner.run(&template, &values, &mut progress);
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
-        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
     }
     if let Some(i) = report.failed {
         let step = &report.steps[i];
-        let done: Vec<String> = report.steps[..i].iter().filter(|s| s.status == Status::Executed).map(|s| format!("`{}`", s.id)).collect();
-        let mut e = Error::step(format!("step `{}` ({}) failed: {}", step.id, step.action, step.reason.clone().unwrap_or_default()))
-            .at(template.location(&format!("/spec/steps/{i}")));
+        let done: Vec<String> = report.steps[..i]
+            .iter()
+            .filter(|s| s.status == Status::Executed)
+            .map(|s| format!("`{}`", s.id))
+            .collect();
+        let mut e = Error::step(format!(
+            "step `{}` ({}) failed: {}",
+            step.id,
+            step.action,
+            step.reason.clone().unwrap_or_default()
+        ))
+        .at(template.location(&format!("/spec/steps/{i}")));
         if let Some(h) = &step.hint {
             e = e.hint(h.clone());
         }
-        let done = if done.is_empty() { "no step had run before it".to_string() } else { format!("steps {} had run before it", done.join(", ")) };
-        return Err(e.hint(format!("{done}; nothing was written to `{}`", out.display())));
+        let done = if done.is_empty() {
+            "no step had run before it".to_string()
+        } else {
+            format!("steps {} had run before it", done.join(", "))
+        };
+        return Err(e.hint(format!(
+            "{done}; nothing was written to `{}`",
+            out.display()
+        )));
     }
     if out.exists() {
-        std::fs::remove_dir(&out).map_err(|e| Error::io("cannot replace the empty directory", &out, e))?;
+        std::fs::remove_dir(&out)
+            .map_err(|e| Error::io("cannot replace the empty directory", &out, e))?;
     }
     let kept = workspace.keep();
     std::fs::rename(&kept, &out).map_err(|e| {
@@ -116,11 +182,17 @@ fn check_output_dir(out: &Path) -> Result<()> {
     if !out.exists() {
         return Ok(());
     }
-    let empty = out.is_dir() && std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+    let empty = out.is_dir()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
     if empty {
         Ok(())
     } else {
-        Err(Error::usage(format!("`{}` already exists and is not empty", out.display()))
-            .hint("choose another --output directory, or remove this one"))
+        Err(Error::usage(format!(
+            "`{}` already exists and is not empty",
+            out.display()
+        ))
+        .hint("choose another --output directory, or remove this one"))
     }
 }

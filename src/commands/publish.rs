@@ -14,11 +14,21 @@ use crate::template::Template;
 use crate::values::Values;
 
 /// Runs the steps for real and checks the result out.
-pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Registry, services: Services, verbosity: Verbosity) -> Result<i32> {
+pub fn run(
+    args: &NewArgs,
+    template: &Template,
+    values: &Values,
+    registry: &Registry,
+    services: Services,
+    verbosity: Verbosity,
+) -> Result<i32> {
     if let Some(dir) = &args.checkout {
         if !empty_or_missing(dir) {
-            return Err(Error::usage(format!("`{}` already exists and is not empty; nothing was run", dir.display()))
-                .hint("choose another --checkout directory, or --no-checkout"));
+            return Err(Error::usage(format!(
+                "`{}` already exists and is not empty; nothing was run",
+                dir.display()
+            ))
+            .hint("choose another --checkout directory, or --no-checkout"));
         }
     }
     crate::git::set_timeouts(); // before the runner starts any thread
@@ -26,13 +36,21 @@ pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Regi
         .prefix("golden-workspace-")
         .tempdir()
         .map_err(|e| Error::internal(format!("cannot create a temporary workspace: {e}")))?;
-    let runner = Runner { registry, services: &services, workspace: workspace.path(), dry_run: false };
+    let runner = Runner {
+        registry,
+        services: &services,
+        workspace: workspace.path(),
+        dry_run: false,
+    };
     let mut progress = Progress::new(verbosity, template.steps.len());
     let report = runner.run(template, values, &mut progress);
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
-        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
     }
     if verbosity != Verbosity::Verbose {
         for step in &report.steps {
@@ -44,9 +62,18 @@ pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Regi
     let created = services.created();
     if let Some(i) = report.failed {
         let step = &report.steps[i];
-        let ran: Vec<String> = report.steps[..i].iter().filter(|s| s.status == Status::Executed).map(|s| format!("`{}`", s.id)).collect();
-        let mut e = Error::step(format!("step `{}` ({}) failed: {}", step.id, step.action, step.reason.clone().unwrap_or_default()))
-            .at(template.location(&format!("/spec/steps/{i}")));
+        let ran: Vec<String> = report.steps[..i]
+            .iter()
+            .filter(|s| s.status == Status::Executed)
+            .map(|s| format!("`{}`", s.id))
+            .collect();
+        let mut e = Error::step(format!(
+            "step `{}` ({}) failed: {}",
+            step.id,
+            step.action,
+            step.reason.clone().unwrap_or_default()
+        ))
+        .at(template.location(&format!("/spec/steps/{i}")));
         if let Some(h) = &step.hint {
             e = e.hint(h.clone());
         }
@@ -61,14 +88,21 @@ pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Regi
             e = e.with_details(created.iter().map(|c| format!("already created: {c}")));
         }
         let kept = workspace.keep();
-        e = e.detail(format!("the generated files are kept in `{}`", kept.display()));
+        e = e.detail(format!(
+            "the generated files are kept in `{}`",
+            kept.display()
+        ));
         if !created.is_empty() {
             e = e.hint("golden never overwrites a repository: delete what was created (or choose other names) before running again");
         }
         return Err(e);
     }
 
-    let first = services.published.lock().map(|p| p.first().cloned()).unwrap_or(None);
+    let first = services
+        .published
+        .lock()
+        .map(|p| p.first().cloned())
+        .unwrap_or(None);
     let quiet = verbosity == Verbosity::Quiet || args.json;
     if !quiet {
         for c in &created {
@@ -90,34 +124,67 @@ pub fn run(args: &NewArgs, template: &Template, values: &Values, registry: &Regi
 
 /// Clones the published repository; a failure here only warns (the repository exists).
 fn checkout(args: &NewArgs, services: &Services, p: &Published, quiet: bool) {
-    let dir = args.checkout.clone().unwrap_or_else(|| PathBuf::from(repo_dir_name(&p.remote_url, &p.name)));
+    let dir = args
+        .checkout
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(repo_dir_name(&p.remote_url, &p.name)));
     if !empty_or_missing(&dir) {
-        output::warn(&format!("not cloned: `{}` already exists; run `git clone {} <DIR>`", dir.display(), p.remote_url));
+        output::warn(&format!(
+            "not cloned: `{}` already exists; run `git clone {} <DIR>`",
+            dir.display(),
+            p.remote_url
+        ));
         return;
     }
-    match services.git().clone_into(&p.remote_url, Some(&p.branch), &dir, p.token.as_ref()) {
+    match services
+        .git()
+        .clone_into(&p.remote_url, Some(&p.branch), &dir, p.token.as_ref())
+    {
         Ok(()) if !quiet => eprintln!("cloned {} into {}", p.name, dir.display()),
         Ok(()) => {}
-        Err(e) => output::warn(&format!("cannot clone {} into `{}`: {e}; run `git clone {}`", p.remote_url, dir.display(), p.remote_url)),
+        Err(e) => output::warn(&format!(
+            "cannot clone {} into `{}`: {e}; run `git clone {}`",
+            p.remote_url,
+            dir.display(),
+            p.remote_url
+        )),
     }
 }
 
 /// `svc` for `https://github.com/acme/svc.git` or `file:///…/acme/svc.git`.
 fn repo_dir_name(remote_url: &str, full_name: &str) -> String {
-    let last = remote_url.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    let last = remote_url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
     let name = last.strip_suffix(".git").unwrap_or(last);
-    if name.is_empty() { full_name.rsplit('/').next().unwrap_or("repo").to_string() } else { name.to_string() }
+    if name.is_empty() {
+        full_name.rsplit('/').next().unwrap_or("repo").to_string()
+    } else {
+        name.to_string()
+    }
 }
 
 fn empty_or_missing(dir: &Path) -> bool {
-    !dir.exists() || (dir.is_dir() && std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false))
+    !dir.exists()
+        || (dir.is_dir()
+            && std::fs::read_dir(dir)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn checkout_dir_is_the_repository_name() {
-        assert_eq!(super::repo_dir_name("https://github.com/acme/svc.git", "acme/svc"), "svc");
-        assert_eq!(super::repo_dir_name("file:///h/forge/github.com/acme/web.git", "acme/web"), "web");
+        assert_eq!(
+            super::repo_dir_name("https://github.com/acme/svc.git", "acme/svc"),
+            "svc"
+        );
+        assert_eq!(
+            super::repo_dir_name("file:///h/forge/github.com/acme/web.git", "acme/web"),
+            "web"
+        );
     }
 }

@@ -48,8 +48,14 @@ pub fn bundled() -> Value {
     let mut definitions = Map::new();
     for (name, text) in [
         ("Entity", include_str!("../template/schemas/Entity.json")),
-        ("EntityEnvelope", include_str!("../template/schemas/EntityEnvelope.json")),
-        ("EntityMeta", include_str!("../template/schemas/EntityMeta.json")),
+        (
+            "EntityEnvelope",
+            include_str!("../template/schemas/EntityEnvelope.json"),
+        ),
+        (
+            "EntityMeta",
+            include_str!("../template/schemas/EntityMeta.json"),
+        ),
     ] {
         let mut s = parse(text);
         rewrite(&mut s, false);
@@ -58,22 +64,35 @@ pub fn bundled() -> Value {
     let common = parse(include_str!("../template/schemas/common.json"));
     if let Some(defs) = common.get("definitions").and_then(Value::as_object) {
         for (key, def) in defs {
-            let anchor = def.get("$id").and_then(Value::as_str).map(|a| a.trim_start_matches('#').to_string()).unwrap_or(key.clone());
+            let anchor = def
+                .get("$id")
+                .and_then(Value::as_str)
+                .map(|a| a.trim_start_matches('#').to_string())
+                .unwrap_or(key.clone());
             let mut d = def.clone();
             rewrite(&mut d, true);
             definitions.insert(anchor, d);
         }
     }
     if let Value::Object(map) = &mut root {
-        map.insert("$schema".into(), Value::String("http://json-schema.org/draft-07/schema#".into()));
-        map.insert("$id".into(), Value::String("https://golden.invalid/schemas/template.v1beta3.json".into()));
+        map.insert(
+            "$schema".into(),
+            Value::String("http://json-schema.org/draft-07/schema#".into()),
+        );
+        map.insert(
+            "$id".into(),
+            Value::String("https://golden.invalid/schemas/template.v1beta3.json".into()),
+        );
         map.insert("definitions".into(), Value::Object(definitions));
     }
     root
 }
 
 pub fn run() -> Result<i32> {
-    println!("{}", serde_json::to_string_pretty(&bundled()).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&bundled()).unwrap_or_default()
+    );
     Ok(0)
 }
 

@@ -11,12 +11,24 @@ use crate::validate::{self, Options, Severity};
 
 pub fn run(args: ValidateArgs) -> Result<i32> {
     let config = crate::config::load(args.config.as_deref())?;
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let report = validate::validate(&paths, &Options { extra_actions: config.actions })?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let report = validate::validate(
+        &paths,
+        &Options {
+            extra_actions: config.actions,
+        },
+    )?;
     if report.files == 0 && report.diagnostics.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
-        return Err(Error::usage(format!("no `kind: Template` document found in {}", shown.join(", ")))
-            .hint("pass template.yaml files or directories holding them"));
+        return Err(Error::usage(format!(
+            "no `kind: Template` document found in {}",
+            shown.join(", ")
+        ))
+        .hint("pass template.yaml files or directories holding them"));
     }
     let text = match args.format {
         Format::Human => diagnostics::human(&report, console::colors_enabled_stderr()),
@@ -30,6 +42,7 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
         std::io::stdout().lock().write_all(text.as_bytes())
     };
     written.map_err(|e| Error::internal(format!("cannot write the report: {e}")))?;
-    let failed = report.count(Severity::Error) > 0 || (args.deny_warnings && report.count(Severity::Warning) > 0);
+    let failed = report.count(Severity::Error) > 0
+        || (args.deny_warnings && report.count(Severity::Warning) > 0);
     Ok(if failed { exit::FAILURE } else { exit::SUCCESS })
 }

@@ -24,7 +24,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { attempts: 5, first_delay: Duration::from_millis(500), budget: Duration::from_secs(60) }
+        RetryPolicy {
+            attempts: 5,
+            first_delay: Duration::from_millis(500),
+            budget: Duration::from_secs(60),
+        }
     }
 }
 
@@ -33,7 +37,11 @@ pub struct Real;
 
 impl super::Connect for Real {
     fn connect(&self, api_base_url: &str, token: &Secret) -> Result<Box<dyn Api>, String> {
-        Ok(Box::new(Client::new(api_base_url, token, RetryPolicy::default())?))
+        Ok(Box::new(Client::new(
+            api_base_url,
+            token,
+            RetryPolicy::default(),
+        )?))
     }
 }
 
@@ -50,7 +58,10 @@ pub struct Client {
 /// Enterprise `https://HOST/api/v3` (as octokit computes it).
 fn graphql_root(api_base_url: &str) -> String {
     let base = api_base_url.trim_end_matches('/');
-    base.strip_suffix("/v3").filter(|b| b.ends_with("/api")).unwrap_or(base).to_string()
+    base.strip_suffix("/v3")
+        .filter(|b| b.ends_with("/api"))
+        .unwrap_or(base)
+        .to_string()
 }
 
 impl Client {
@@ -77,18 +88,38 @@ impl Client {
             octocrab::Octocrab::builder()
                 .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
                 .base_uri(base)
-                .map_err(|e| format!("the GitHub API base URL `{api_base_url}` is invalid: {}", first_line(&e.to_string())))?
+                .map_err(|e| {
+                    format!(
+                        "the GitHub API base URL `{api_base_url}` is invalid: {}",
+                        first_line(&e.to_string())
+                    )
+                })?
                 .personal_token(token.0.clone())
                 .build_with_reqwest(http.clone())
-                .map_err(|e| format!("cannot build the GitHub client: {}", first_line(&e.to_string())))
+                .map_err(|e| {
+                    format!(
+                        "cannot build the GitHub client: {}",
+                        first_line(&e.to_string())
+                    )
+                })
         };
         let gh = build(api_base_url)?;
         let gql = build(&graphql_root(api_base_url))?;
-        Ok(Client { rt, gh, gql, policy })
+        Ok(Client {
+            rt,
+            gh,
+            gql,
+            policy,
+        })
     }
 
     /// One attempt; on failure also says how long GitHub asked to wait, if it did.
-    async fn once(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, (ApiError, Option<Duration>)> {
+    async fn once(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, (ApiError, Option<Duration>)> {
         let call = format!("{} {}", method.as_str(), path);
         let transport = |e: octocrab::Error| {
             let message = match &e {
@@ -97,9 +128,21 @@ impl Client {
                 octocrab::Error::Reqwest { source, .. } => chain(source),
                 other => first_line(&other.to_string()),
             };
-            (ApiError { call: call.clone(), status: None, message, details: Vec::new() }, None)
+            (
+                ApiError {
+                    call: call.clone(),
+                    status: None,
+                    message,
+                    details: Vec::new(),
+                },
+                None,
+            )
         };
-        let client = if path == "/graphql" { &self.gql } else { &self.gh };
+        let client = if path == "/graphql" {
+            &self.gql
+        } else {
+            &self.gh
+        };
         let method = match method {
             Method::Get => http::Method::GET,
             Method::Post => http::Method::POST,
@@ -109,20 +152,38 @@ impl Client {
             Method::Head => http::Method::HEAD,
         };
         let response = async {
-            let request = client.build_request(http::Request::builder().method(method).uri(path), body)?;
+            let request =
+                client.build_request(http::Request::builder().method(method).uri(path), body)?;
             client.execute(request).await
         }
-        .await        .map_err(transport)?;
+        .await
+        .map_err(transport)?;
         let status = response.status().as_u16();
-        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let retry_after = header("retry-after").and_then(|s| s.trim().parse::<u64>().ok()).map(Duration::from_secs).or_else(|| {
-            let remaining = header("x-ratelimit-remaining")?;
-            let reset = header("x-ratelimit-reset")?.parse::<u64>().ok()?;
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
-            (remaining == "0").then(|| Duration::from_secs(reset.saturating_sub(now) + 1))
-        });
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = header("retry-after")
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+            .or_else(|| {
+                let remaining = header("x-ratelimit-remaining")?;
+                let reset = header("x-ratelimit-reset")?.parse::<u64>().ok()?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .ok()?
+                    .as_secs();
+                (remaining == "0").then(|| Duration::from_secs(reset.saturating_sub(now) + 1))
+            });
         let text = client.body_to_string(response).await.map_err(transport)?;
-        let json: Value = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text.clone())) };
+        let json: Value = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text.clone()))
+        };
         if (200..300).contains(&status) {
             return Ok(json);
         }
@@ -130,17 +191,36 @@ impl Client {
             .get("message")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .unwrap_or_else(|| if text.trim().is_empty() { format!("HTTP {status}") } else { first_line(text.trim()) });
+            .unwrap_or_else(|| {
+                if text.trim().is_empty() {
+                    format!("HTTP {status}")
+                } else {
+                    first_line(text.trim())
+                }
+            });
         let details = json
             .get("errors")
             .and_then(Value::as_array)
             .map(|errs| {
                 errs.iter()
-                    .filter_map(|e| e.get("message").and_then(Value::as_str).map(str::to_string).or_else(|| e.as_str().map(str::to_string)))
+                    .filter_map(|e| {
+                        e.get("message")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                            .or_else(|| e.as_str().map(str::to_string))
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        Err((ApiError { call, status: Some(status), message, details }, retry_after))
+        Err((
+            ApiError {
+                call,
+                status: Some(status),
+                message,
+                details,
+            },
+            retry_after,
+        ))
     }
 }
 
@@ -159,9 +239,21 @@ impl Api for Client {
     fn graphql(&self, query: &str, variables: &Value) -> Result<Value, ApiError> {
         let body = serde_json::json!({"query": query, "variables": variables});
         let v = self.call(Method::Post, "/graphql", Some(&body))?;
-        if let Some(errors) = v.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
-            let details: Vec<String> = errors.iter().filter_map(|e| e.get("message").and_then(Value::as_str).map(str::to_string)).collect();
-            return Err(ApiError { call: "POST /graphql".into(), status: Some(200), message: "GraphQL query failed".into(), details });
+        if let Some(errors) = v
+            .get("errors")
+            .and_then(Value::as_array)
+            .filter(|e| !e.is_empty())
+        {
+            let details: Vec<String> = errors
+                .iter()
+                .filter_map(|e| e.get("message").and_then(Value::as_str).map(str::to_string))
+                .collect();
+            return Err(ApiError {
+                call: "POST /graphql".into(),
+                status: Some(200),
+                message: "GraphQL query failed".into(),
+                details,
+            });
         }
         Ok(v.get("data").cloned().unwrap_or(Value::Null))
     }
@@ -176,7 +268,10 @@ impl Api for Client {
                 Err(e) => e,
             };
             let wait = retry_after.unwrap_or(delay).max(delay);
-            if attempt >= self.policy.attempts || !transient(&err, retry_after) || started.elapsed() + wait > self.policy.budget {
+            if attempt >= self.policy.attempts
+                || !transient(&err, retry_after)
+                || started.elapsed() + wait > self.policy.budget
+            {
                 let mut err = err;
                 if attempt > 1 {
                     err.message = format!("{} (after {attempt} attempts)", err.message);
@@ -202,7 +297,9 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = c.source();
     }
     let text = parts.join(": ");
-    text.strip_prefix("Reqwest Error: ").map(str::to_string).unwrap_or(text)
+    text.strip_prefix("Reqwest Error: ")
+        .map(str::to_string)
+        .unwrap_or(text)
 }
 
 fn first_line(s: &str) -> String {
@@ -215,19 +312,42 @@ mod tests {
 
     #[test]
     fn transient_failures_are_told_apart() {
-        let e = |status: Option<u16>, message: &str| ApiError { call: String::new(), status, message: message.into(), details: vec![] };
+        let e = |status: Option<u16>, message: &str| ApiError {
+            call: String::new(),
+            status,
+            message: message.into(),
+            details: vec![],
+        };
         assert!(transient(&e(Some(502), "Bad Gateway"), None));
         assert!(transient(&e(None, "operation timed out"), None));
-        assert!(transient(&e(Some(403), "You have exceeded a secondary rate limit"), None));
-        assert!(!transient(&e(Some(403), "Resource not accessible by integration"), None));
-        assert!(!transient(&e(Some(422), "Repository creation failed."), None));
+        assert!(transient(
+            &e(Some(403), "You have exceeded a secondary rate limit"),
+            None
+        ));
+        assert!(!transient(
+            &e(Some(403), "Resource not accessible by integration"),
+            None
+        ));
+        assert!(!transient(
+            &e(Some(422), "Repository creation failed."),
+            None
+        ));
         assert!(!transient(&e(Some(401), "Bad credentials"), None));
     }
 
     #[test]
     fn graphql_lives_beside_the_rest_api() {
-        assert_eq!(graphql_root("https://api.github.com"), "https://api.github.com");
-        assert_eq!(graphql_root("https://ghe.corp/api/v3"), "https://ghe.corp/api");
-        assert_eq!(graphql_root("http://127.0.0.1:1234/api/v3/"), "http://127.0.0.1:1234/api");
+        assert_eq!(
+            graphql_root("https://api.github.com"),
+            "https://api.github.com"
+        );
+        assert_eq!(
+            graphql_root("https://ghe.corp/api/v3"),
+            "https://ghe.corp/api"
+        );
+        assert_eq!(
+            graphql_root("http://127.0.0.1:1234/api/v3/"),
+            "http://127.0.0.1:1234/api"
+        );
     }
 }

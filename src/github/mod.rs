@@ -48,7 +48,11 @@ pub trait Api: Send + Sync {
 
 /// Builds a client for an API base URL and a token.
 pub trait Connect: Send + Sync {
-    fn connect(&self, api_base_url: &str, token: &crate::config::Secret) -> Result<Box<dyn Api>, String>;
+    fn connect(
+        &self,
+        api_base_url: &str,
+        token: &crate::config::Secret,
+    ) -> Result<Box<dyn Api>, String>;
 }
 
 /// A failed REST call: the HTTP status (none for a transport failure), GitHub's message and its
@@ -80,7 +84,11 @@ impl ApiError {
     /// An action error that says what failed, GitHub's words, and what to do about it.
     pub fn explain(&self, what: &str, host: &str) -> ActionError {
         let e = match self.status {
-            Some(status) => ActionError::new(format!("{what}: GitHub answered {status} {} to {}", self.text(), self.call)),
+            Some(status) => ActionError::new(format!(
+                "{what}: GitHub answered {status} {} to {}",
+                self.text(),
+                self.call
+            )),
             None => ActionError::new(format!("{what}: {} failed: {}", self.call, self.text())),
         };
         match self.status {
@@ -122,15 +130,24 @@ impl RepoUrl {
             None => url.host_str().unwrap_or_default().to_string(),
         };
         let param = |name: &str| {
-            url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.trim_matches('/').to_string()).unwrap_or_default()
+            url.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim_matches('/').to_string())
+                .unwrap_or_default()
         };
         for name in ["repo", "owner"] {
             if param(name).is_empty() {
-                return Err(ActionError::new(format!("Invalid repo URL passed to publisher: {url}, missing {name}"))
-                    .with_hint("repoUrl looks like `github.com?owner=OWNER&repo=NAME`"));
+                return Err(ActionError::new(format!(
+                    "Invalid repo URL passed to publisher: {url}, missing {name}"
+                ))
+                .with_hint("repoUrl looks like `github.com?owner=OWNER&repo=NAME`"));
             }
         }
-        Ok(RepoUrl { host, owner: param("owner"), repo: param("repo") })
+        Ok(RepoUrl {
+            host,
+            owner: param("owner"),
+            repo: param("repo"),
+        })
     }
 
     /// `owner/repo`.
@@ -173,9 +190,15 @@ mod tests {
     #[test]
     fn parses_repo_urls_like_backstage() {
         let r = RepoUrl::parse("github.com?owner=acme&repo=svc").unwrap();
-        assert_eq!((r.host.as_str(), r.owner.as_str(), r.repo.as_str()), ("github.com", "acme", "svc"));
+        assert_eq!(
+            (r.host.as_str(), r.owner.as_str(), r.repo.as_str()),
+            ("github.com", "acme", "svc")
+        );
         let r = RepoUrl::parse("ghe.corp:8443?repo=/x/&owner=team").unwrap();
-        assert_eq!((r.host.as_str(), r.owner.as_str(), r.repo.as_str()), ("ghe.corp:8443", "team", "x"));
+        assert_eq!(
+            (r.host.as_str(), r.owner.as_str(), r.repo.as_str()),
+            ("ghe.corp:8443", "team", "x")
+        );
         let e = RepoUrl::parse("github.com?owner=acme").unwrap_err();
         assert!(e.message.ends_with("missing repo"), "{}", e.message);
         let e = RepoUrl::parse("github.com?repo=x").unwrap_err();
@@ -193,7 +216,12 @@ mod tests {
 
     #[test]
     fn errors_quote_github_and_hint_by_status() {
-        let e = ApiError { call: "POST /user/repos".into(), status: Some(401), message: "Bad credentials".into(), details: vec![] };
+        let e = ApiError {
+            call: "POST /user/repos".into(),
+            status: Some(401),
+            message: "Bad credentials".into(),
+            details: vec![],
+        };
         let a = e.explain("cannot create acme/svc", "github.com");
         assert!(a.message.contains("401 Bad credentials"), "{}", a.message);
         assert!(a.hint.unwrap().contains("token"));

@@ -90,9 +90,22 @@ impl<'a> Walker<'a> {
             if !crate::values::page_visible(&engine, page, params) {
                 continue;
             }
-            let title = page.get("title").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| "Please enter the following information".into());
-            let title = if count > 1 { format!("{title} ({}/{count})", i + 1) } else { title };
-            self.heading = Some((title, page.get("description").and_then(Value::as_str).map(str::to_string)));
+            let title = page
+                .get("title")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| "Please enter the following information".into());
+            let title = if count > 1 {
+                format!("{title} ({}/{count})", i + 1)
+            } else {
+                title
+            };
+            self.heading = Some((
+                title,
+                page.get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            ));
             self.object(page, params, "")?;
             self.heading = None;
         }
@@ -100,15 +113,26 @@ impl<'a> Walker<'a> {
     }
 
     /// Walks one object schema; properties appear as earlier answers select them.
-    pub fn object(&mut self, schema: &Value, map: &mut Map<String, Value>, prefix: &str) -> Answer<()> {
+    pub fn object(
+        &mut self,
+        schema: &Value,
+        map: &mut Map<String, Value>,
+        prefix: &str,
+    ) -> Answer<()> {
         let chosen = self.option(schema, map, prefix)?;
         let schema = &chosen;
         let mut done: Vec<String> = Vec::new();
         loop {
             let resolved = schema::resolve(schema, map);
-            let Some(name) = resolved.ordered().into_iter().find(|n| !done.contains(n)) else { break };
+            let Some(name) = resolved.ordered().into_iter().find(|n| !done.contains(n)) else {
+                break;
+            };
             done.push(name.clone());
-            let prop = resolved.properties.get(&name).cloned().unwrap_or(Value::Null);
+            let prop = resolved
+                .properties
+                .get(&name)
+                .cloned()
+                .unwrap_or(Value::Null);
             let required = resolved.required.contains(&name);
             self.property(&name, &prop, required, map, prefix)?;
         }
@@ -119,36 +143,83 @@ impl<'a> Walker<'a> {
     /// given values already match, else the user's choice (the first without input); the chosen
     /// branch is merged in as an `allOf` member.
     fn option(&mut self, schema: &Value, map: &Map<String, Value>, prefix: &str) -> Answer<Value> {
-        let key = if schema.get("oneOf").is_some() { "oneOf" } else { "anyOf" };
-        let Some(branches) = schema.get(key).and_then(Value::as_array).filter(|b| b.iter().any(|x| x.get("properties").is_some())) else {
+        let key = if schema.get("oneOf").is_some() {
+            "oneOf"
+        } else {
+            "anyOf"
+        };
+        let Some(branches) = schema
+            .get(key)
+            .and_then(Value::as_array)
+            .filter(|b| b.iter().any(|x| x.get("properties").is_some()))
+        else {
             return Ok(schema.clone());
         };
         let doc = Value::Object(map.clone());
-        let given = |b: &Value| b.get("properties").and_then(Value::as_object).is_some_and(|p| p.keys().any(|k| map.contains_key(k)));
-        let index = match branches.iter().position(|b| given(b) && schema::holds(b, &doc)) {
+        let given = |b: &Value| {
+            b.get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| p.keys().any(|k| map.contains_key(k)))
+        };
+        let index = match branches
+            .iter()
+            .position(|b| given(b) && schema::holds(b, &doc))
+        {
             Some(i) => i,
             None if !self.interactive => 0,
             None => {
                 self.before_question(prefix, None);
-                let items: Vec<String> = branches.iter().enumerate().map(|(i, b)| b.get("title").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("Option {}", i + 1))).collect();
+                let items: Vec<String> = branches
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        b.get("title")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!("Option {}", i + 1))
+                    })
+                    .collect();
                 let mut label = self.labels.clone();
                 label.push("Choose one".to_string());
-                let prompt = Prompt { label: label.join(" › "), help: schema.get("description").and_then(Value::as_str).map(str::to_string), required: true, ..Prompt::default() };
+                let prompt = Prompt {
+                    label: label.join(" › "),
+                    help: schema
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    required: true,
+                    ..Prompt::default()
+                };
                 self.p.select(&prompt, &items, 0)?
             }
         };
         let mut merged = schema.clone();
         if let Some(o) = merged.as_object_mut() {
             o.remove(key);
-            let mut all = o.get("allOf").and_then(Value::as_array).cloned().unwrap_or_default();
+            let mut all = o
+                .get("allOf")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             all.push(branches[index].clone());
             o.insert("allOf".into(), Value::Array(all));
         }
         Ok(merged)
     }
 
-    fn property(&mut self, name: &str, prop: &Value, required: bool, map: &mut Map<String, Value>, prefix: &str) -> Answer<()> {
-        let path = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
+    fn property(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        map: &mut Map<String, Value>,
+        prefix: &str,
+    ) -> Answer<()> {
+        let path = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
         let ui = Ui::of(prop);
         if let Some(c) = prop.get("const") {
             map.entry(name.to_string()).or_insert_with(|| c.clone());
@@ -202,27 +273,48 @@ impl<'a> Walker<'a> {
             }
             return Ok(());
         }
-        match self.ask(name, prop, &ui, required, &path, given.as_ref(), error.as_deref()) {
+        match self.ask(
+            name,
+            prop,
+            &ui,
+            required,
+            &path,
+            given.as_ref(),
+            error.as_deref(),
+        ) {
             Ok(Some(v)) => {
                 map.insert(name.to_string(), v);
             }
             Ok(None) => {
                 map.shift_remove(name);
             }
-            Err(Stop::NoInput) => self.problems.push(Problem::new(&path, prop, given.as_ref(), error, false)),
+            Err(Stop::NoInput) => {
+                self.problems
+                    .push(Problem::new(&path, prop, given.as_ref(), error, false))
+            }
             Err(e) => return Err(e),
         }
         Ok(())
     }
 
-    fn secret_field(&mut self, name: &str, prop: &Value, required: bool, map: &mut Map<String, Value>, path: &str) -> Answer<()> {
+    fn secret_field(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        map: &mut Map<String, Value>,
+        path: &str,
+    ) -> Answer<()> {
         self.masked.push(path.to_string());
         self.secret_fields.push(name.to_string());
         let limits = length_limits(prop);
         if let Some(Value::String(s)) = self.secrets.get(name).cloned() {
             match schema::check(&limits, &Value::String(s.clone())) {
                 Ok(()) => {
-                    map.insert(name.to_string(), Value::String("*".repeat(s.chars().count())));
+                    map.insert(
+                        name.to_string(),
+                        Value::String("*".repeat(s.chars().count())),
+                    );
                     return Ok(());
                 }
                 Err(msg) => return self.ask_secret(name, prop, required, map, path, Some(msg)),
@@ -234,11 +326,23 @@ impl<'a> Walker<'a> {
         self.ask_secret(name, prop, required, map, path, None)
     }
 
-    fn ask_secret(&mut self, name: &str, prop: &Value, required: bool, map: &mut Map<String, Value>, path: &str, error: Option<String>) -> Answer<()> {
+    fn ask_secret(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        map: &mut Map<String, Value>,
+        path: &str,
+        error: Option<String>,
+    ) -> Answer<()> {
         let limits = length_limits(prop);
         let check = move |s: &str| -> Result<(), String> {
             if s.is_empty() {
-                return if required { Err("a value is required".into()) } else { Ok(()) };
+                return if required {
+                    Err("a value is required".into())
+                } else {
+                    Ok(())
+                };
             }
             schema::check(&limits, &Value::String(s.to_string()))
         };
@@ -252,10 +356,15 @@ impl<'a> Walker<'a> {
         match answer {
             Ok(s) if s.is_empty() => {}
             Ok(s) => {
-                map.insert(name.to_string(), Value::String("*".repeat(s.chars().count())));
+                map.insert(
+                    name.to_string(),
+                    Value::String("*".repeat(s.chars().count())),
+                );
                 self.secrets.insert(name.to_string(), Value::String(s));
             }
-            Err(Stop::NoInput) => self.problems.push(Problem::new(path, prop, None, error, true)),
+            Err(Stop::NoInput) => self
+                .problems
+                .push(Problem::new(path, prop, None, error, true)),
             Err(e) => return Err(e),
         }
         Ok(())
@@ -273,28 +382,55 @@ impl<'a> Walker<'a> {
             self.p.heading(&t, d.as_deref());
         }
         if let Some(msg) = error {
-            self.p.notice(&format!("the value given for `{path}` is invalid: {msg}"));
+            self.p
+                .notice(&format!("the value given for `{path}` is invalid: {msg}"));
         }
         self.asked += 1;
     }
 
     /// The prompt of a property: title (under its parents' titles), help, placeholder, default.
-    pub fn prompt(&self, name: &str, prop: &Value, required: bool, default: Option<String>) -> Prompt {
+    pub fn prompt(
+        &self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        default: Option<String>,
+    ) -> Prompt {
         let mut label = self.labels.clone();
         label.push(schema::title(name, prop));
         let ui = Ui::of(prop);
-        Prompt { label: label.join(" › "), help: schema::help(prop), placeholder: ui.placeholder, default, required }
+        Prompt {
+            label: label.join(" › "),
+            help: schema::help(prop),
+            placeholder: ui.placeholder,
+            default,
+            required,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn ask(&mut self, name: &str, prop: &Value, ui: &Ui, required: bool, path: &str, given: Option<&Value>, error: Option<&str>) -> Answer<Option<Value>> {
+    fn ask(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        ui: &Ui,
+        required: bool,
+        path: &str,
+        given: Option<&Value>,
+        error: Option<&str>,
+    ) -> Answer<Option<Value>> {
         if !self.interactive {
             return Err(Stop::NoInput);
         }
         self.before_question(path, error);
-        let current = given.filter(|_| error.is_none()).or(prop.get("default")).cloned();
+        let current = given
+            .filter(|_| error.is_none())
+            .or(prop.get("default"))
+            .cloned();
         if let Some(field) = ui.field.as_deref() {
-            if let Some(answer) = fields::ask(self, field, name, prop, ui, required, current.as_ref()) {
+            if let Some(answer) =
+                fields::ask(self, field, name, prop, ui, required, current.as_ref())
+            {
                 return answer;
             }
             self.notice_once(&format!("`{field}` (for `{path}`) is a custom field golden does not know; asking for a plain {}", type_of(prop)));
@@ -303,9 +439,25 @@ impl<'a> Walker<'a> {
     }
 
     /// The plain prompt for a property's JSON type.
-    pub fn plain(&mut self, name: &str, prop: &Value, ui: &Ui, required: bool, current: Option<&Value>, path: &str) -> Answer<Option<Value>> {
-        if let Some(options) = prop.get("enum").and_then(Value::as_array).filter(|o| !o.is_empty()) {
-            let names = ui.enum_names.clone().or_else(|| prop.get("enumNames").and_then(Value::as_array).map(|a| a.iter().map(label_of).collect()));
+    pub fn plain(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        ui: &Ui,
+        required: bool,
+        current: Option<&Value>,
+        path: &str,
+    ) -> Answer<Option<Value>> {
+        if let Some(options) = prop
+            .get("enum")
+            .and_then(Value::as_array)
+            .filter(|o| !o.is_empty())
+        {
+            let names = ui.enum_names.clone().or_else(|| {
+                prop.get("enumNames")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().map(label_of).collect())
+            });
             return self.choose(name, prop, required, options, names, current);
         }
         match type_of(prop) {
@@ -318,10 +470,19 @@ impl<'a> Walker<'a> {
             "null" => Ok(Some(Value::Null)),
             _ if prop.get("format").and_then(Value::as_str) == Some("data-url") => {
                 let mut prompt = self.prompt(name, prop, required, None);
-                prompt.help = Some(prompt.help.map(|h| format!("{h} (the path of a file)")).unwrap_or_else(|| "the path of a file".into()));
+                prompt.help = Some(
+                    prompt
+                        .help
+                        .map(|h| format!("{h} (the path of a file)"))
+                        .unwrap_or_else(|| "the path of a file".into()),
+                );
                 let check = move |s: &str| -> Result<(), String> {
                     if s.trim().is_empty() {
-                        return if required { Err("a file is required".into()) } else { Ok(()) };
+                        return if required {
+                            Err("a file is required".into())
+                        } else {
+                            Ok(())
+                        };
                     }
                     fields::data_url(std::path::Path::new(s.trim())).map(|_| ())
                 };
@@ -329,7 +490,9 @@ impl<'a> Walker<'a> {
                 if raw.trim().is_empty() {
                     return Ok(None);
                 }
-                fields::data_url(std::path::Path::new(raw.trim())).map(|d| Some(Value::String(d))).map_err(Stop::Failed)
+                fields::data_url(std::path::Path::new(raw.trim()))
+                    .map(|d| Some(Value::String(d)))
+                    .map_err(Stop::Failed)
             }
             _ => {
                 let default = current.map(label_of);
@@ -344,56 +507,136 @@ impl<'a> Walker<'a> {
                     // RJSF turns an emptied box into `ui:emptyValue` (default: no value).
                     return Ok(prop.get("ui:emptyValue").cloned());
                 }
-                Ok(Some(crate::values::typed(Some(prop), &raw).unwrap_or(Value::String(raw))))
+                Ok(Some(
+                    crate::values::typed(Some(prop), &raw).unwrap_or(Value::String(raw)),
+                ))
             }
         }
     }
 
-    fn choose(&mut self, name: &str, prop: &Value, required: bool, options: &[Value], names: Option<Vec<String>>, current: Option<&Value>) -> Answer<Option<Value>> {
+    fn choose(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        options: &[Value],
+        names: Option<Vec<String>>,
+        current: Option<&Value>,
+    ) -> Answer<Option<Value>> {
         // `ui:enumDisabled` options are shown greyed out in the form and cannot be chosen.
-        let disabled: Vec<Value> = prop.get("ui:enumDisabled").and_then(Value::as_array).cloned().unwrap_or_default();
+        let disabled: Vec<Value> = prop
+            .get("ui:enumDisabled")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let (options, names): (Vec<Value>, Option<Vec<String>>) = {
-            let keep: Vec<usize> = (0..options.len()).filter(|&i| !disabled.contains(&options[i])).collect();
-            (keep.iter().map(|&i| options[i].clone()).collect(), names.map(|n| keep.iter().filter_map(|&i| n.get(i).cloned()).collect()))
+            let keep: Vec<usize> = (0..options.len())
+                .filter(|&i| !disabled.contains(&options[i]))
+                .collect();
+            (
+                keep.iter().map(|&i| options[i].clone()).collect(),
+                names.map(|n| keep.iter().filter_map(|&i| n.get(i).cloned()).collect()),
+            )
         };
         let options = options.as_slice();
-        let mut items: Vec<String> = options.iter().enumerate().map(|(i, v)| names.as_ref().and_then(|n| n.get(i).cloned()).unwrap_or_else(|| label_of(v))).collect();
+        let mut items: Vec<String> = options
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                names
+                    .as_ref()
+                    .and_then(|n| n.get(i).cloned())
+                    .unwrap_or_else(|| label_of(v))
+            })
+            .collect();
         let optional_none = !required && current.is_none();
         if optional_none {
             items.push("(none)".into());
         }
-        let default = current.and_then(|c| options.iter().position(|o| o == c)).unwrap_or(0);
+        let default = current
+            .and_then(|c| options.iter().position(|o| o == c))
+            .unwrap_or(0);
         let prompt = self.prompt(name, prop, required, None);
-        let i = if items.len() > 12 { self.p.fuzzy_select(&prompt, &items, default)? } else { self.p.select(&prompt, &items, default)? };
+        let i = if items.len() > 12 {
+            self.p.fuzzy_select(&prompt, &items, default)?
+        } else {
+            self.p.select(&prompt, &items, default)?
+        };
         Ok(options.get(i).cloned())
     }
 
-    fn array(&mut self, name: &str, prop: &Value, required: bool, current: Option<&Value>, path: &str) -> Answer<Option<Value>> {
+    fn array(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        current: Option<&Value>,
+        path: &str,
+    ) -> Answer<Option<Value>> {
         let items = prop.get("items").cloned().unwrap_or(Value::Null);
-        if let Some(options) = items.get("enum").and_then(Value::as_array).filter(|o| !o.is_empty()) {
+        if let Some(options) = items
+            .get("enum")
+            .and_then(Value::as_array)
+            .filter(|o| !o.is_empty())
+        {
             let iu = Ui::of(&items);
-            let names = iu.enum_names.clone().or_else(|| items.get("enumNames").and_then(Value::as_array).map(|a| a.iter().map(label_of).collect()));
-            let labels: Vec<String> = options.iter().enumerate().map(|(i, v)| names.as_ref().and_then(|n| n.get(i).cloned()).unwrap_or_else(|| label_of(v))).collect();
-            let chosen: Vec<Value> = current.and_then(Value::as_array).cloned().unwrap_or_default();
+            let names = iu.enum_names.clone().or_else(|| {
+                items
+                    .get("enumNames")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().map(label_of).collect())
+            });
+            let labels: Vec<String> = options
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    names
+                        .as_ref()
+                        .and_then(|n| n.get(i).cloned())
+                        .unwrap_or_else(|| label_of(v))
+                })
+                .collect();
+            let chosen: Vec<Value> = current
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let mut checked: Vec<bool> = options.iter().map(|o| chosen.contains(o)).collect();
             loop {
                 let prompt = self.prompt(name, prop, required, None);
                 let picked = self.p.multi_select(&prompt, &labels, &checked)?;
-                let value = Value::Array(picked.iter().filter_map(|&i| options.get(i).cloned()).collect());
+                let value = Value::Array(
+                    picked
+                        .iter()
+                        .filter_map(|&i| options.get(i).cloned())
+                        .collect(),
+                );
                 match schema::check(prop, &value) {
                     Ok(()) => return Ok(Some(value)),
                     Err(msg) => {
                         self.p.notice(&msg);
-                        checked = options.iter().enumerate().map(|(i, _)| picked.contains(&i)).collect();
+                        checked = options
+                            .iter()
+                            .enumerate()
+                            .map(|(i, _)| picked.contains(&i))
+                            .collect();
                     }
                 }
             }
         }
         if type_of(&items) == "object" && items.get("properties").is_some() {
-            let mut list: Vec<Value> = current.and_then(Value::as_array).cloned().unwrap_or_default();
+            let mut list: Vec<Value> = current
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let title = schema::title(name, prop);
             loop {
-                let q = Prompt { label: format!("Add {} item to {title}?", if list.is_empty() { "an" } else { "another" }), ..Prompt::default() };
+                let q = Prompt {
+                    label: format!(
+                        "Add {} item to {title}?",
+                        if list.is_empty() { "an" } else { "another" }
+                    ),
+                    ..Prompt::default()
+                };
                 if !self.p.confirm(&q, Some(list.is_empty() && required))? {
                     break;
                 }
@@ -404,11 +647,22 @@ impl<'a> Walker<'a> {
                 r?;
                 list.push(Value::Object(item));
             }
-            return Ok(if list.is_empty() && !required { None } else { Some(Value::Array(list)) });
+            return Ok(if list.is_empty() && !required {
+                None
+            } else {
+                Some(Value::Array(list))
+            });
         }
-        let default = current.and_then(Value::as_array).map(|a| a.iter().map(label_of).collect::<Vec<_>>().join(", "));
+        let default = current
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(label_of).collect::<Vec<_>>().join(", "));
         let mut prompt = self.prompt(name, prop, required, default);
-        prompt.help = Some(prompt.help.map(|h| format!("{h} (comma-separated)")).unwrap_or_else(|| "comma-separated".into()));
+        prompt.help = Some(
+            prompt
+                .help
+                .map(|h| format!("{h} (comma-separated)"))
+                .unwrap_or_else(|| "comma-separated".into()),
+        );
         let check = typed_check(prop, required);
         let raw = self.p.text(&prompt, &check)?;
         if raw.is_empty() {
@@ -423,7 +677,11 @@ pub fn typed_check(prop: &Value, required: bool) -> impl Fn(&str) -> Result<(), 
     let prop = prop.clone();
     move |s: &str| {
         if s.is_empty() {
-            return if required { Err("a value is required".into()) } else { Ok(()) };
+            return if required {
+                Err("a value is required".into())
+            } else {
+                Ok(())
+            };
         }
         let v = crate::values::typed(Some(&prop), s)?;
         schema::check(&prop, &v)?;

@@ -16,7 +16,12 @@ pub struct Static(pub Vec<Value>);
 
 impl EntitySource for Static {
     fn entities(&self, filters: &[Map<String, Value>]) -> Result<Vec<Value>, String> {
-        Ok(self.0.iter().filter(|e| matches_any(e, filters)).cloned().collect())
+        Ok(self
+            .0
+            .iter()
+            .filter(|e| matches_any(e, filters))
+            .cloned()
+            .collect())
     }
 }
 
@@ -49,12 +54,21 @@ impl EntitySource for CatalogSource {
                 _ => false,
             });
         let filter = if all_kinded {
-            crate::catalog::Filter { kinds, ..crate::catalog::Filter::default() }
+            crate::catalog::Filter {
+                kinds,
+                ..crate::catalog::Filter::default()
+            }
         } else {
             crate::catalog::Filter::default()
         };
-        let list = self.0.list(&filter).map_err(|e| format!("cannot list {}: {}", self.0.describe(), e.message))?;
-        Ok(list.into_iter().filter(|e| matches_any(e, filters)).collect())
+        let list = self
+            .0
+            .list(&filter)
+            .map_err(|e| format!("cannot list {}: {}", self.0.describe(), e.message))?;
+        Ok(list
+            .into_iter()
+            .filter(|e| matches_any(e, filters))
+            .collect())
     }
 }
 
@@ -91,8 +105,16 @@ fn field_values(entity: &Value, key: &str) -> Vec<String> {
             .and_then(Value::as_array)
             .map(|rs| {
                 rs.iter()
-                    .filter(|r| r.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case(rel)))
-                    .filter_map(|r| r.get("targetRef").and_then(Value::as_str).map(str::to_string))
+                    .filter(|r| {
+                        r.get("type")
+                            .and_then(Value::as_str)
+                            .is_some_and(|t| t.eq_ignore_ascii_case(rel))
+                    })
+                    .filter_map(|r| {
+                        r.get("targetRef")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -127,7 +149,11 @@ impl EntityRef {
 }
 
 /// `parseEntityRef(ref, {defaultKind, defaultNamespace})`: `[kind:][namespace/]name`.
-pub fn parse_ref(text: &str, default_kind: Option<&str>, default_namespace: Option<&str>) -> Result<EntityRef, String> {
+pub fn parse_ref(
+    text: &str,
+    default_kind: Option<&str>,
+    default_namespace: Option<&str>,
+) -> Result<EntityRef, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("an entity ref cannot be empty".into());
@@ -148,25 +174,46 @@ pub fn parse_ref(text: &str, default_kind: Option<&str>, default_namespace: Opti
     };
     let name = &t[start..];
     if kind == Some("") || namespace == Some("") || name.is_empty() {
-        return Err(format!("Entity reference \"{t}\" was not on the form [<kind>:][<namespace>/]<name>"));
+        return Err(format!(
+            "Entity reference \"{t}\" was not on the form [<kind>:][<namespace>/]<name>"
+        ));
     }
     let kind = kind.or(default_kind).ok_or_else(|| format!("Entity reference \"{t}\" had missing or empty kind (e.g. did not start with \"component:\" or similar)"))?;
-    Ok(EntityRef { kind: kind.to_string(), namespace: namespace.or(default_namespace).unwrap_or("default").to_string(), name: name.to_string() })
+    Ok(EntityRef {
+        kind: kind.to_string(),
+        namespace: namespace
+            .or(default_namespace)
+            .unwrap_or("default")
+            .to_string(),
+        name: name.to_string(),
+    })
 }
 
 /// The ref of an entity document.
 pub fn ref_of(entity: &Value) -> Option<EntityRef> {
     Some(EntityRef {
         kind: entity.get("kind")?.as_str()?.to_string(),
-        namespace: entity.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default").to_string(),
+        namespace: entity
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("default")
+            .to_string(),
         name: entity.pointer("/metadata/name")?.as_str()?.to_string(),
     })
 }
 
 /// `humanizeEntityRef`: kind left out when it is the default kind, namespace when `default`.
 pub fn humanize(r: &EntityRef, default_kind: Option<&str>) -> String {
-    let kind = if default_kind.is_some_and(|k| k.eq_ignore_ascii_case(&r.kind)) { String::new() } else { format!("{}:", r.kind.to_lowercase()) };
-    let ns = if r.namespace.eq_ignore_ascii_case("default") { String::new() } else { format!("{}/", r.namespace) };
+    let kind = if default_kind.is_some_and(|k| k.eq_ignore_ascii_case(&r.kind)) {
+        String::new()
+    } else {
+        format!("{}:", r.kind.to_lowercase())
+    };
+    let ns = if r.namespace.eq_ignore_ascii_case("default") {
+        String::new()
+    } else {
+        format!("{}/", r.namespace)
+    };
     format!("{kind}{ns}{}", r.name)
 }
 
@@ -179,12 +226,31 @@ mod tests {
     fn parses_like_catalog_model() {
         let r = parse_ref("Team-A", Some("Group"), None).unwrap();
         assert_eq!(r.full(), "group:default/team-a");
-        assert_eq!(parse_ref("user:ops/Jane", Some("Group"), None).unwrap().full(), "user:ops/jane");
-        assert_eq!(parse_ref("ops/svc", Some("Component"), Some("x")).unwrap().full(), "component:ops/svc");
-        assert_eq!(parse_ref("svc", Some("Component"), Some("prod")).unwrap().full(), "component:prod/svc");
-        assert!(parse_ref("svc", None, None).is_err(), "no kind and no default kind");
+        assert_eq!(
+            parse_ref("user:ops/Jane", Some("Group"), None)
+                .unwrap()
+                .full(),
+            "user:ops/jane"
+        );
+        assert_eq!(
+            parse_ref("ops/svc", Some("Component"), Some("x"))
+                .unwrap()
+                .full(),
+            "component:ops/svc"
+        );
+        assert_eq!(
+            parse_ref("svc", Some("Component"), Some("prod"))
+                .unwrap()
+                .full(),
+            "component:prod/svc"
+        );
+        assert!(
+            parse_ref("svc", None, None).is_err(),
+            "no kind and no default kind"
+        );
         assert!(parse_ref("group:", Some("Group"), None).is_err());
-        assert!(parse_ref("a/b:c", Some("Group"), None).is_ok_and(|r| r.namespace == "a" && r.name == "b:c"));
+        assert!(parse_ref("a/b:c", Some("Group"), None)
+            .is_ok_and(|r| r.namespace == "a" && r.name == "b:c"));
     }
 
     #[test]
@@ -192,11 +258,20 @@ mod tests {
         let e = json!({"kind": "Group", "metadata": {"name": "a"}, "spec": {"type": "team"}, "relations": [{"type": "hasMember", "targetRef": "user:default/jane"}]});
         let f = |v: Value| v.as_object().unwrap().clone();
         assert!(matches(&e, &f(json!({"kind": "group"}))));
-        assert!(matches(&e, &f(json!({"kind": ["User", "Group"], "spec.type": "team"}))));
-        assert!(!matches(&e, &f(json!({"kind": "Group", "spec.type": "department"}))));
+        assert!(matches(
+            &e,
+            &f(json!({"kind": ["User", "Group"], "spec.type": "team"}))
+        ));
+        assert!(!matches(
+            &e,
+            &f(json!({"kind": "Group", "spec.type": "department"}))
+        ));
         assert!(matches(&e, &f(json!({"spec.type": {"exists": true}}))));
         assert!(!matches(&e, &f(json!({"spec.profile": {"exists": true}}))));
-        assert!(matches(&e, &f(json!({"relations.hasMember": "user:default/jane"}))));
+        assert!(matches(
+            &e,
+            &f(json!({"relations.hasMember": "user:default/jane"}))
+        ));
         assert_eq!(humanize(&ref_of(&e).unwrap(), Some("Group")), "a");
         assert_eq!(humanize(&ref_of(&e).unwrap(), None), "group:a");
     }

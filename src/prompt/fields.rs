@@ -28,10 +28,14 @@ pub fn check(field: Option<&str>, value: &Value) -> Result<(), String> {
     match (field, value) {
         (Some("EntityNamePicker"), Value::String(s)) => valid_object_name(s),
         (Some("RepoUrlPicker"), Value::String(s)) => parse_repo_url(s).map(|_| ()),
-        (Some("EntityTagsPicker"), Value::Array(tags)) => tags.iter().try_for_each(|t| valid_tag(&label_of(t))),
-        (Some("MultiEntityPicker"), Value::Array(refs)) => refs
-            .iter()
-            .try_for_each(|r| parse_ref(&label_of(r), Some("x"), None).map(|_| ()).map_err(|_| format!("{} is not a valid entity ref", label_of(r)))),
+        (Some("EntityTagsPicker"), Value::Array(tags)) => {
+            tags.iter().try_for_each(|t| valid_tag(&label_of(t)))
+        }
+        (Some("MultiEntityPicker"), Value::Array(refs)) => refs.iter().try_for_each(|r| {
+            parse_ref(&label_of(r), Some("x"), None)
+                .map(|_| ())
+                .map_err(|_| format!("{} is not a valid entity ref", label_of(r)))
+        }),
         _ => Ok(()),
     }
 }
@@ -58,9 +62,13 @@ pub fn valid_tag(t: &str) -> Result<(), String> {
 
 /// Splits a RepoUrlPicker value `host?owner=..&repo=..` into host and query pairs.
 pub fn parse_repo_url(s: &str) -> Result<(String, Vec<(String, String)>), String> {
-    let incomplete = || "Incomplete repository location provided: expected HOST?owner=OWNER&repo=REPO".to_string();
+    let incomplete = || {
+        "Incomplete repository location provided: expected HOST?owner=OWNER&repo=REPO".to_string()
+    };
     let (host, query) = s.split_once('?').ok_or_else(incomplete)?;
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     if host.is_empty() || !pairs.iter().any(|(k, v)| k == "repo" && !v.is_empty()) {
         return Err(incomplete());
     }
@@ -70,7 +78,14 @@ pub fn parse_repo_url(s: &str) -> Result<(String, Vec<(String, String)>), String
 /// Builds the RepoUrlPicker value: query in Backstage's order, only non-empty keys, form-encoded.
 pub fn repo_url(host: &str, parts: &[(&str, String)]) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
-    for key in ["owner", "repo", "organization", "workspace", "project", "id"] {
+    for key in [
+        "owner",
+        "repo",
+        "organization",
+        "workspace",
+        "project",
+        "id",
+    ] {
         if let Some((_, v)) = parts.iter().find(|(k, v)| *k == key && !v.is_empty()) {
             q.append_pair(key, v);
         }
@@ -98,19 +113,37 @@ fn host_kind(host: &str) -> &'static str {
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array).map(|a| a.iter().map(label_of).collect()).unwrap_or_default()
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().map(label_of).collect())
+        .unwrap_or_default()
 }
 
 /// Asks for a field's value; `None` when golden does not know the field.
-pub fn ask(w: &mut Walker<'_>, field: &str, name: &str, prop: &Value, ui: &Ui, required: bool, current: Option<&Value>) -> Option<Answer<Option<Value>>> {
+pub fn ask(
+    w: &mut Walker<'_>,
+    field: &str,
+    name: &str,
+    prop: &Value,
+    ui: &Ui,
+    required: bool,
+    current: Option<&Value>,
+) -> Option<Answer<Option<Value>>> {
     Some(match field {
         "RepoUrlPicker" => repo_url_picker(w, name, prop, ui, current),
-        "OwnerPicker" | "EntityPicker" | "OwnedEntityPicker" | "MyGroupsPicker" => entity_picker(w, field, name, prop, ui, required, current),
+        "OwnerPicker" | "EntityPicker" | "OwnedEntityPicker" | "MyGroupsPicker" => {
+            entity_picker(w, field, name, prop, ui, required, current)
+        }
         "MultiEntityPicker" => multi_entity_picker(w, name, prop, ui, required, current),
         "EntityNamePicker" => {
             let prompt = w.prompt(name, prop, required, current.map(label_of));
             let check = super::ask::typed_check(prop, required);
-            w.p.text(&prompt, &check).map(|s| if s.is_empty() { None } else { Some(Value::String(s)) })
+            w.p.text(&prompt, &check).map(|s| {
+                if s.is_empty() {
+                    None
+                } else {
+                    Some(Value::String(s))
+                }
+            })
         }
         "EntityTagsPicker" => tags_picker(w, name, prop, ui, required, current),
         _ => return None,
@@ -119,11 +152,29 @@ pub fn ask(w: &mut Walker<'_>, field: &str, name: &str, prop: &Value, ui: &Ui, r
 
 /// One value from a list (`allowed`), or typed when the list is empty; a single entry is taken
 /// without asking, as Backstage disables the box.
-fn pick_or_type(w: &mut Walker<'_>, label: &str, help: &str, allowed: &[String], current: Option<&str>) -> Answer<String> {
-    let prompt = Prompt { label: label.into(), help: Some(help.into()), default: current.map(str::to_string), required: true, placeholder: None };
+fn pick_or_type(
+    w: &mut Walker<'_>,
+    label: &str,
+    help: &str,
+    allowed: &[String],
+    current: Option<&str>,
+) -> Answer<String> {
+    let prompt = Prompt {
+        label: label.into(),
+        help: Some(help.into()),
+        default: current.map(str::to_string),
+        required: true,
+        placeholder: None,
+    };
     match allowed.len() {
         0 => {
-            let check = |s: &str| if s.trim().is_empty() { Err(format!("{label} is required")) } else { Ok(()) };
+            let check = |s: &str| {
+                if s.trim().is_empty() {
+                    Err(format!("{label} is required"))
+                } else {
+                    Ok(())
+                }
+            };
             w.p.text(&prompt, &check).map(|s| s.trim().to_string())
         }
         1 => {
@@ -131,28 +182,58 @@ fn pick_or_type(w: &mut Walker<'_>, label: &str, help: &str, allowed: &[String],
             Ok(allowed[0].clone())
         }
         _ => {
-            let d = current.and_then(|c| allowed.iter().position(|a| a == c)).unwrap_or(0);
+            let d = current
+                .and_then(|c| allowed.iter().position(|a| a == c))
+                .unwrap_or(0);
             let i = w.p.select(&prompt, allowed, d)?;
             Ok(allowed[i].clone())
         }
     }
 }
 
-fn repo_url_picker(w: &mut Walker<'_>, name: &str, prop: &Value, ui: &Ui, current: Option<&Value>) -> Answer<Option<Value>> {
+fn repo_url_picker(
+    w: &mut Walker<'_>,
+    name: &str,
+    prop: &Value,
+    ui: &Ui,
+    current: Option<&Value>,
+) -> Answer<Option<Value>> {
     let o = &ui.options;
-    let (cur_host, cur_pairs) = current.and_then(Value::as_str).and_then(|s| parse_repo_url(s).ok()).unwrap_or_default();
-    let cur = |k: &str| cur_pairs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+    let (cur_host, cur_pairs) = current
+        .and_then(Value::as_str)
+        .and_then(|s| parse_repo_url(s).ok())
+        .unwrap_or_default();
+    let cur = |k: &str| {
+        cur_pairs
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.clone())
+    };
     let allowed_hosts = strings(o.get("allowedHosts"));
     let title = super::schema::title(name, prop);
     w.p.notice(&format!("{title}: where the repository is created"));
     let host = if allowed_hosts.is_empty() {
-        let mut hosts: Vec<String> = crate::config::load(None).map(|c| c.integrations.github.into_iter().map(|g| g.host).filter(|h| !h.is_empty()).collect()).unwrap_or_default();
+        let mut hosts: Vec<String> = crate::config::load(None)
+            .map(|c| {
+                c.integrations
+                    .github
+                    .into_iter()
+                    .map(|g| g.host)
+                    .filter(|h| !h.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         if !hosts.iter().any(|h| h == "github.com") {
             hosts.insert(0, "github.com".into());
         }
         hosts.push("another host…".into());
         let d = hosts.iter().position(|h| *h == cur_host).unwrap_or(0);
-        let prompt = Prompt { label: "Host".into(), help: Some("the SCM host of the new repository".into()), required: true, ..Prompt::default() };
+        let prompt = Prompt {
+            label: "Host".into(),
+            help: Some("the SCM host of the new repository".into()),
+            required: true,
+            ..Prompt::default()
+        };
         let i = w.p.select(&prompt, &hosts, d)?;
         if i + 1 == hosts.len() {
             pick_or_type(w, "Host", "host name, e.g. gitlab.example.com", &[], None)?
@@ -160,27 +241,108 @@ fn repo_url_picker(w: &mut Walker<'_>, name: &str, prop: &Value, ui: &Ui, curren
             hosts[i].clone()
         }
     } else {
-        pick_or_type(w, "Host", "the SCM host of the new repository", &allowed_hosts, Some(cur_host.as_str()).filter(|h| !h.is_empty()))?
+        pick_or_type(
+            w,
+            "Host",
+            "the SCM host of the new repository",
+            &allowed_hosts,
+            Some(cur_host.as_str()).filter(|h| !h.is_empty()),
+        )?
     };
     let owners = strings(o.get("allowedOwners"));
     let mut parts: Vec<(&str, String)> = Vec::new();
     match host_kind(&host) {
         "bitbucketCloud" => {
-            parts.push(("workspace", pick_or_type(w, "Workspace", "the Bitbucket workspace", &owners, cur("workspace").as_deref())?));
-            parts.push(("project", pick_or_type(w, "Project", "the Bitbucket project key", &strings(o.get("allowedProjects")), cur("project").as_deref())?));
+            parts.push((
+                "workspace",
+                pick_or_type(
+                    w,
+                    "Workspace",
+                    "the Bitbucket workspace",
+                    &owners,
+                    cur("workspace").as_deref(),
+                )?,
+            ));
+            parts.push((
+                "project",
+                pick_or_type(
+                    w,
+                    "Project",
+                    "the Bitbucket project key",
+                    &strings(o.get("allowedProjects")),
+                    cur("project").as_deref(),
+                )?,
+            ));
         }
         "bitbucketServer" => {
-            parts.push(("project", pick_or_type(w, "Project", "the Bitbucket project key", &strings(o.get("allowedProjects")), cur("project").as_deref())?));
+            parts.push((
+                "project",
+                pick_or_type(
+                    w,
+                    "Project",
+                    "the Bitbucket project key",
+                    &strings(o.get("allowedProjects")),
+                    cur("project").as_deref(),
+                )?,
+            ));
         }
         "azure" => {
-            parts.push(("organization", pick_or_type(w, "Organization", "the Azure DevOps organization", &strings(o.get("allowedOrganizations")), cur("organization").as_deref())?));
-            let projects = strings(o.get("allowedProjects")).into_iter().chain(owners.clone()).collect::<Vec<_>>();
-            parts.push(("project", pick_or_type(w, "Project", "the Azure DevOps project", &projects, cur("project").as_deref())?));
+            parts.push((
+                "organization",
+                pick_or_type(
+                    w,
+                    "Organization",
+                    "the Azure DevOps organization",
+                    &strings(o.get("allowedOrganizations")),
+                    cur("organization").as_deref(),
+                )?,
+            ));
+            let projects = strings(o.get("allowedProjects"))
+                .into_iter()
+                .chain(owners.clone())
+                .collect::<Vec<_>>();
+            parts.push((
+                "project",
+                pick_or_type(
+                    w,
+                    "Project",
+                    "the Azure DevOps project",
+                    &projects,
+                    cur("project").as_deref(),
+                )?,
+            ));
         }
-        "gitlab" => parts.push(("owner", pick_or_type(w, "Owner", "the group (or group/subgroup) or user that owns the repository", &owners, cur("owner").as_deref())?)),
-        _ => parts.push(("owner", pick_or_type(w, "Owner", "the organization or user that owns the repository", &owners, cur("owner").as_deref())?)),
+        "gitlab" => parts.push((
+            "owner",
+            pick_or_type(
+                w,
+                "Owner",
+                "the group (or group/subgroup) or user that owns the repository",
+                &owners,
+                cur("owner").as_deref(),
+            )?,
+        )),
+        _ => parts.push((
+            "owner",
+            pick_or_type(
+                w,
+                "Owner",
+                "the organization or user that owns the repository",
+                &owners,
+                cur("owner").as_deref(),
+            )?,
+        )),
     }
-    parts.push(("repo", pick_or_type(w, "Repository", "the name of the repository", &strings(o.get("allowedRepos")), cur("repo").as_deref())?));
+    parts.push((
+        "repo",
+        pick_or_type(
+            w,
+            "Repository",
+            "the name of the repository",
+            &strings(o.get("allowedRepos")),
+            cur("repo").as_deref(),
+        )?,
+    ));
     Ok(Some(Value::String(repo_url(&host, &parts))))
 }
 
@@ -202,14 +364,33 @@ fn picker_spec(w: &Walker<'_>, field: &str, ui: &Ui) -> PickerSpec {
     let kinds = strings(o.get("allowedKinds"));
     if filters.is_empty() {
         if !kinds.is_empty() {
-            filters.push(json!({"kind": kinds}).as_object().cloned().unwrap_or_default());
+            filters.push(
+                json!({"kind": kinds})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         } else if field == "OwnerPicker" {
-            filters.push(json!({"kind": ["Group", "User"]}).as_object().cloned().unwrap_or_default());
+            filters.push(
+                json!({"kind": ["Group", "User"]})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         } else if field == "MyGroupsPicker" {
-            filters.push(json!({"kind": "Group"}).as_object().cloned().unwrap_or_default());
+            filters.push(
+                json!({"kind": "Group"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         }
     }
-    let user_ref = w.user.get("ref").and_then(Value::as_str).map(str::to_lowercase);
+    let user_ref = w
+        .user
+        .get("ref")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase);
     if let Some(user) = &user_ref {
         let key = match field {
             "MyGroupsPicker" => Some("relations.hasMember"),
@@ -224,11 +405,29 @@ fn picker_spec(w: &Walker<'_>, field: &str, ui: &Ui) -> PickerSpec {
             let mut refs = vec![Value::String(user.clone())];
             if field == "OwnedEntityPicker" {
                 let entity = w.user.get("entity").cloned().unwrap_or(Value::Null);
-                let member_of = entity.pointer("/spec/memberOf").and_then(Value::as_array).cloned().unwrap_or_default();
-                let rels = entity.get("relations").and_then(Value::as_array).cloned().unwrap_or_default();
-                let groups = member_of.iter().filter_map(Value::as_str).map(str::to_string).chain(
-                    rels.iter().filter(|r| r.get("type").and_then(Value::as_str) == Some("memberOf")).filter_map(|r| r.get("targetRef").and_then(Value::as_str).map(str::to_string)),
-                );
+                let member_of = entity
+                    .pointer("/spec/memberOf")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let rels = entity
+                    .get("relations")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let groups = member_of
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .chain(
+                        rels.iter()
+                            .filter(|r| r.get("type").and_then(Value::as_str) == Some("memberOf"))
+                            .filter_map(|r| {
+                                r.get("targetRef")
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string)
+                            }),
+                    );
                 for g in groups {
                     let full = Value::String(normalise(&g, Some("Group"), None));
                     if !refs.contains(&full) {
@@ -243,20 +442,35 @@ fn picker_spec(w: &Walker<'_>, field: &str, ui: &Ui) -> PickerSpec {
     }
     let default_kind = match field {
         "OwnerPicker" | "MyGroupsPicker" => Some("Group".to_string()),
-        _ => o.get("defaultKind").and_then(Value::as_str).map(str::to_string),
+        _ => o
+            .get("defaultKind")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     };
     PickerSpec {
         filters,
         default_kind,
-        default_namespace: o.get("defaultNamespace").and_then(Value::as_str).map(str::to_string),
-        arbitrary: o.get("allowArbitraryValues").and_then(Value::as_bool).unwrap_or(true),
+        default_namespace: o
+            .get("defaultNamespace")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        arbitrary: o
+            .get("allowArbitraryValues")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
     }
 }
 
 /// Normalises a typed ref as the pickers do: parsed with the defaults and stringified, or kept
 /// as typed when it does not parse.
-pub fn normalise(text: &str, default_kind: Option<&str>, default_namespace: Option<&str>) -> String {
-    parse_ref(text, default_kind, default_namespace).map(|r| r.full()).unwrap_or_else(|_| text.trim().to_string())
+pub fn normalise(
+    text: &str,
+    default_kind: Option<&str>,
+    default_namespace: Option<&str>,
+) -> String {
+    parse_ref(text, default_kind, default_namespace)
+        .map(|r| r.full())
+        .unwrap_or_else(|_| text.trim().to_string())
 }
 
 /// Entities for a picker, or `None` (with a notice) when there is no catalog to ask.
@@ -264,7 +478,9 @@ fn lookup(w: &mut Walker<'_>, spec: &PickerSpec) -> Option<Vec<Value>> {
     let result = match w.source() {
         Ok(src) => src.entities(&spec.filters),
         Err(e) => {
-            w.notice_once(&format!("{e}: type entity refs such as group:default/team-a"));
+            w.notice_once(&format!(
+                "{e}: type entity refs such as group:default/team-a"
+            ));
             return None;
         }
     };
@@ -281,7 +497,15 @@ fn lookup(w: &mut Walker<'_>, spec: &PickerSpec) -> Option<Vec<Value>> {
     }
 }
 
-fn entity_picker(w: &mut Walker<'_>, field: &str, name: &str, prop: &Value, ui: &Ui, required: bool, current: Option<&Value>) -> Answer<Option<Value>> {
+fn entity_picker(
+    w: &mut Walker<'_>,
+    field: &str,
+    name: &str,
+    prop: &Value,
+    ui: &Ui,
+    required: bool,
+    current: Option<&Value>,
+) -> Answer<Option<Value>> {
     let spec = picker_spec(w, field, ui);
     let kind = spec.default_kind.clone();
     let ns = spec.default_namespace.clone();
@@ -290,8 +514,15 @@ fn entity_picker(w: &mut Walker<'_>, field: &str, name: &str, prop: &Value, ui: 
             .iter()
             .filter_map(|e| {
                 let r = ref_of(e)?;
-                let title = e.pointer("/metadata/title").and_then(Value::as_str).map(|t| format!(" — {t}")).unwrap_or_default();
-                Some((r.full(), format!("{}{title}", humanize(&r, kind.as_deref()))))
+                let title = e
+                    .pointer("/metadata/title")
+                    .and_then(Value::as_str)
+                    .map(|t| format!(" — {t}"))
+                    .unwrap_or_default();
+                Some((
+                    r.full(),
+                    format!("{}{title}", humanize(&r, kind.as_deref())),
+                ))
             })
             .collect();
         refs.sort_by(|a, b| a.1.cmp(&b.1));
@@ -302,15 +533,23 @@ fn entity_picker(w: &mut Walker<'_>, field: &str, name: &str, prop: &Value, ui: 
             _ => false,
         };
         if auto && refs.len() == 1 {
-            w.p.notice(&format!("{}: {} (the only match)", super::schema::title(name, prop), refs[0].0));
+            w.p.notice(&format!(
+                "{}: {} (the only match)",
+                super::schema::title(name, prop),
+                refs[0].0
+            ));
             return Ok(Some(Value::String(refs[0].0.clone())));
         }
         let mut items: Vec<String> = refs.iter().map(|(_, l)| l.clone()).collect();
         if spec.arbitrary {
             items.push("type another entity ref…".into());
         }
-        let cur = current.map(label_of).map(|c| normalise(&c, kind.as_deref(), ns.as_deref()));
-        let d = cur.and_then(|c| refs.iter().position(|(r, _)| *r == c)).unwrap_or(0);
+        let cur = current
+            .map(label_of)
+            .map(|c| normalise(&c, kind.as_deref(), ns.as_deref()));
+        let d = cur
+            .and_then(|c| refs.iter().position(|(r, _)| *r == c))
+            .unwrap_or(0);
         let prompt = w.prompt(name, prop, required, None);
         let i = w.p.fuzzy_select(&prompt, &items, d)?;
         if let Some((r, _)) = refs.get(i) {
@@ -318,7 +557,13 @@ fn entity_picker(w: &mut Walker<'_>, field: &str, name: &str, prop: &Value, ui: 
         }
     }
     let prompt = w.prompt(name, prop, required, current.map(label_of));
-    let check = move |s: &str| if s.trim().is_empty() && required { Err("a value is required".to_string()) } else { Ok(()) };
+    let check = move |s: &str| {
+        if s.trim().is_empty() && required {
+            Err("a value is required".to_string())
+        } else {
+            Ok(())
+        }
+    };
     let raw = w.p.text(&prompt, &check)?;
     if raw.trim().is_empty() {
         return Ok(None);
@@ -330,34 +575,78 @@ fn entity_picker(w: &mut Walker<'_>, field: &str, name: &str, prop: &Value, ui: 
     Ok(Some(Value::String(full)))
 }
 
-fn multi_entity_picker(w: &mut Walker<'_>, name: &str, prop: &Value, ui: &Ui, required: bool, current: Option<&Value>) -> Answer<Option<Value>> {
+fn multi_entity_picker(
+    w: &mut Walker<'_>,
+    name: &str,
+    prop: &Value,
+    ui: &Ui,
+    required: bool,
+    current: Option<&Value>,
+) -> Answer<Option<Value>> {
     let spec = picker_spec(w, "MultiEntityPicker", ui);
     let kind = spec.default_kind.clone();
     let ns = spec.default_namespace.clone();
-    let chosen: Vec<String> = current.and_then(Value::as_array).map(|a| a.iter().map(label_of).collect()).unwrap_or_default();
+    let chosen: Vec<String> = current
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(label_of).collect())
+        .unwrap_or_default();
     if let Some(list) = lookup(w, &spec) {
-        let refs: Vec<(String, String)> = list.iter().filter_map(ref_of).map(|r| (r.full(), humanize(&r, kind.as_deref()))).collect();
+        let refs: Vec<(String, String)> = list
+            .iter()
+            .filter_map(ref_of)
+            .map(|r| (r.full(), humanize(&r, kind.as_deref())))
+            .collect();
         let labels: Vec<String> = refs.iter().map(|(_, l)| l.clone()).collect();
         let checked: Vec<bool> = refs.iter().map(|(r, _)| chosen.contains(r)).collect();
         let prompt = w.prompt(name, prop, required, None);
         let picked = w.p.multi_select(&prompt, &labels, &checked)?;
-        return Ok(Some(Value::Array(picked.into_iter().map(|i| Value::String(refs[i].0.clone())).collect())));
+        return Ok(Some(Value::Array(
+            picked
+                .into_iter()
+                .map(|i| Value::String(refs[i].0.clone()))
+                .collect(),
+        )));
     }
-    let mut prompt = w.prompt(name, prop, required, Some(chosen.join(", ")).filter(|s| !s.is_empty()));
+    let mut prompt = w.prompt(
+        name,
+        prop,
+        required,
+        Some(chosen.join(", ")).filter(|s| !s.is_empty()),
+    );
     prompt.help = Some("entity refs, comma-separated".into());
     let (k2, n2) = (kind.clone(), ns.clone());
     let check = move |s: &str| {
-        s.split(',').map(str::trim).filter(|x| !x.is_empty()).try_for_each(|x| parse_ref(x, k2.as_deref(), n2.as_deref()).map(|_| ()).map_err(|_| format!("{x} is not a valid entity ref")))
+        s.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .try_for_each(|x| {
+                parse_ref(x, k2.as_deref(), n2.as_deref())
+                    .map(|_| ())
+                    .map_err(|_| format!("{x} is not a valid entity ref"))
+            })
     };
     let raw = w.p.text(&prompt, &check)?;
-    let refs: Vec<Value> = raw.split(',').map(str::trim).filter(|x| !x.is_empty()).map(|x| Value::String(normalise(x, kind.as_deref(), ns.as_deref()))).collect();
-    Ok(if refs.is_empty() && !required { None } else { Some(Value::Array(refs)) })
+    let refs: Vec<Value> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(|x| Value::String(normalise(x, kind.as_deref(), ns.as_deref())))
+        .collect();
+    Ok(if refs.is_empty() && !required {
+        None
+    } else {
+        Some(Value::Array(refs))
+    })
 }
 
 /// Tags as EntityTagsPicker makes them: trimmed, lower-cased, no duplicates.
 pub fn tags(raw: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for t in raw.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
+    for t in raw
+        .split(',')
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+    {
         if !out.contains(&t) {
             out.push(t);
         }
@@ -365,8 +654,22 @@ pub fn tags(raw: &str) -> Vec<String> {
     out
 }
 
-fn tags_picker(w: &mut Walker<'_>, name: &str, prop: &Value, ui: &Ui, required: bool, current: Option<&Value>) -> Answer<Option<Value>> {
-    let mut prompt = w.prompt(name, prop, required, current.and_then(Value::as_array).map(|a| a.iter().map(label_of).collect::<Vec<_>>().join(", ")));
+fn tags_picker(
+    w: &mut Walker<'_>,
+    name: &str,
+    prop: &Value,
+    ui: &Ui,
+    required: bool,
+    current: Option<&Value>,
+) -> Answer<Option<Value>> {
+    let mut prompt = w.prompt(
+        name,
+        prop,
+        required,
+        current
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(label_of).collect::<Vec<_>>().join(", ")),
+    );
     let helper = ui.options.get("helperText").and_then(Value::as_str).unwrap_or("Add any relevant tags, hit 'Enter' to add new tags. Valid format: [a-z0-9+#] separated by [-], at most 63 characters");
     prompt.help = Some(format!("{helper} (comma-separated)"));
     let p2 = prop.clone();
@@ -380,7 +683,11 @@ fn tags_picker(w: &mut Walker<'_>, name: &str, prop: &Value, ui: &Ui, required: 
     };
     let raw = w.p.text(&prompt, &check)?;
     let t = tags(&raw);
-    Ok(if t.is_empty() && !required { None } else { Some(json!(t)) })
+    Ok(if t.is_empty() && !required {
+        None
+    } else {
+        Some(json!(t))
+    })
 }
 
 /// A file as RJSF's FileWidget submits it: `data:<type>;name=<encodeURIComponent(name)>;base64,…`.
@@ -388,9 +695,16 @@ fn tags_picker(w: &mut Walker<'_>, name: &str, prop: &Value, ui: &Ui, required: 
 pub fn data_url(path: &std::path::Path) -> Result<String, String> {
     use base64::Engine as _;
     use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let mime = match ext.as_str() {
         "txt" => "text/plain",
         "json" => "application/json",
@@ -407,8 +721,21 @@ pub fn data_url(path: &std::path::Path) -> Result<String, String> {
         _ => "application/octet-stream",
     };
     // encodeURIComponent leaves A-Z a-z 0-9 - _ . ! ~ * ' ( ) as they are.
-    const KEEP: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'!').remove(b'~').remove(b'*').remove(b'\'').remove(b'(').remove(b')');
-    Ok(format!("data:{mime};name={};base64,{}", utf8_percent_encode(&name, KEEP), base64::engine::general_purpose::STANDARD.encode(bytes)))
+    const KEEP: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'!')
+        .remove(b'~')
+        .remove(b'*')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')');
+    Ok(format!(
+        "data:{mime};name={};base64,{}",
+        utf8_percent_encode(&name, KEEP),
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
 }
 
 /// The `--set` example and the allowed values a field takes (for the missing-values error).
@@ -417,20 +744,61 @@ pub fn describe(field: &str, ui: &Ui) -> Option<(String, String)> {
     match field {
         "RepoUrlPicker" => {
             let hosts = strings(o.get("allowedHosts"));
-            let host = hosts.first().cloned().unwrap_or_else(|| "github.com".into());
-            let owner = strings(o.get("allowedOwners")).first().cloned().unwrap_or_else(|| "OWNER".into());
-            let allowed = if hosts.is_empty() { "HOST?owner=OWNER&repo=REPO".to_string() } else { format!("HOST?owner=OWNER&repo=REPO with HOST one of {}", hosts.join(", ")) };
-            Some((repo_url(&host, &[("owner", owner), ("repo", "REPO".into())]), allowed))
+            let host = hosts
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "github.com".into());
+            let owner = strings(o.get("allowedOwners"))
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "OWNER".into());
+            let allowed = if hosts.is_empty() {
+                "HOST?owner=OWNER&repo=REPO".to_string()
+            } else {
+                format!(
+                    "HOST?owner=OWNER&repo=REPO with HOST one of {}",
+                    hosts.join(", ")
+                )
+            };
+            Some((
+                repo_url(&host, &[("owner", owner), ("repo", "REPO".into())]),
+                allowed,
+            ))
         }
-        "OwnerPicker" | "MyGroupsPicker" => Some(("group:default/NAME".into(), "an entity ref such as group:default/team-a or user:default/jane".into())),
+        "OwnerPicker" | "MyGroupsPicker" => Some((
+            "group:default/NAME".into(),
+            "an entity ref such as group:default/team-a or user:default/jane".into(),
+        )),
         "EntityPicker" | "OwnedEntityPicker" => {
-            let kind = o.get("defaultKind").and_then(Value::as_str).map(str::to_string).or_else(|| strings(o.get("allowedKinds")).first().cloned()).unwrap_or_else(|| "component".into()).to_lowercase();
-            let ns = o.get("defaultNamespace").and_then(Value::as_str).unwrap_or("default").to_lowercase();
-            Some((format!("{kind}:{ns}/NAME"), "an entity ref: [kind:][namespace/]name".into()))
+            let kind = o
+                .get("defaultKind")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| strings(o.get("allowedKinds")).first().cloned())
+                .unwrap_or_else(|| "component".into())
+                .to_lowercase();
+            let ns = o
+                .get("defaultNamespace")
+                .and_then(Value::as_str)
+                .unwrap_or("default")
+                .to_lowercase();
+            Some((
+                format!("{kind}:{ns}/NAME"),
+                "an entity ref: [kind:][namespace/]name".into(),
+            ))
         }
-        "MultiEntityPicker" => Some(("component:default/a,component:default/b".into(), "entity refs, comma-separated".into())),
-        "EntityNamePicker" => Some(("my-name".into(), "1-63 letters, digits, -, _ or ., starting and ending with a letter or digit".into())),
-        "EntityTagsPicker" => Some(("java,backend".into(), "tags, comma-separated: lower-case words of [a-z0-9+#:] joined by -".into())),
+        "MultiEntityPicker" => Some((
+            "component:default/a,component:default/b".into(),
+            "entity refs, comma-separated".into(),
+        )),
+        "EntityNamePicker" => Some((
+            "my-name".into(),
+            "1-63 letters, digits, -, _ or ., starting and ending with a letter or digit".into(),
+        )),
+        "EntityTagsPicker" => Some((
+            "java,backend".into(),
+            "tags, comma-separated: lower-case words of [a-z0-9+#:] joined by -".into(),
+        )),
         _ => None,
     }
 }
@@ -441,17 +809,49 @@ mod tests {
 
     #[test]
     fn repo_url_like_backstage() {
-        assert_eq!(repo_url("github.com", &[("owner", "acme".into()), ("repo", "svc".into())]), "github.com?owner=acme&repo=svc");
-        assert_eq!(repo_url("gitlab.com", &[("owner", "grp/sub".into()), ("repo", "svc".into())]), "gitlab.com?owner=grp%2Fsub&repo=svc");
         assert_eq!(
-            repo_url("dev.azure.com", &[("organization", "org".into()), ("project", "p".into()), ("repo", "r".into())]),
+            repo_url(
+                "github.com",
+                &[("owner", "acme".into()), ("repo", "svc".into())]
+            ),
+            "github.com?owner=acme&repo=svc"
+        );
+        assert_eq!(
+            repo_url(
+                "gitlab.com",
+                &[("owner", "grp/sub".into()), ("repo", "svc".into())]
+            ),
+            "gitlab.com?owner=grp%2Fsub&repo=svc"
+        );
+        assert_eq!(
+            repo_url(
+                "dev.azure.com",
+                &[
+                    ("organization", "org".into()),
+                    ("project", "p".into()),
+                    ("repo", "r".into())
+                ]
+            ),
             "dev.azure.com?repo=r&organization=org&project=p"
         );
         assert_eq!(
-            repo_url("bitbucket.org", &[("workspace", "w".into()), ("project", "P".into()), ("repo", "r".into())]),
+            repo_url(
+                "bitbucket.org",
+                &[
+                    ("workspace", "w".into()),
+                    ("project", "P".into()),
+                    ("repo", "r".into())
+                ]
+            ),
             "bitbucket.org?repo=r&workspace=w&project=P"
         );
-        assert_eq!(repo_url("github.com", &[("owner", "a b".into()), ("repo", "x".into())]), "github.com?owner=a+b&repo=x");
+        assert_eq!(
+            repo_url(
+                "github.com",
+                &[("owner", "a b".into()), ("repo", "x".into())]
+            ),
+            "github.com?owner=a+b&repo=x"
+        );
         assert!(parse_repo_url("github.com?owner=acme").is_err());
         assert!(parse_repo_url("github.com?owner=acme&repo=x").is_ok());
     }
@@ -461,7 +861,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("my notes (1).txt");
         std::fs::write(&p, "hi").unwrap();
-        assert_eq!(data_url(&p).unwrap(), "data:text/plain;name=my%20notes%20(1).txt;base64,aGk=");
+        assert_eq!(
+            data_url(&p).unwrap(),
+            "data:text/plain;name=my%20notes%20(1).txt;base64,aGk="
+        );
         assert!(data_url(&dir.path().join("missing")).is_err());
     }
 
@@ -477,9 +880,19 @@ mod tests {
 
     #[test]
     fn normalises_typed_refs() {
-        assert_eq!(normalise("Team-A", Some("Group"), None), "group:default/team-a");
-        assert_eq!(normalise("svc", None, None), "svc", "unparsable text is kept");
-        assert_eq!(normalise("platform/web", Some("Component"), None), "component:platform/web");
+        assert_eq!(
+            normalise("Team-A", Some("Group"), None),
+            "group:default/team-a"
+        );
+        assert_eq!(
+            normalise("svc", None, None),
+            "svc",
+            "unparsable text is kept"
+        );
+        assert_eq!(
+            normalise("platform/web", Some("Component"), None),
+            "component:platform/web"
+        );
     }
 }
 
@@ -489,6 +902,12 @@ mod oracle_checked {
     /// `owner=a+b%2Fc*%7E&repo=x.y-_%21`.
     #[test]
     fn query_encoding_matches_url_search_params() {
-        assert_eq!(super::repo_url("h", &[("owner", "a b/c*~".into()), ("repo", "x.y-_!".into())]), "h?owner=a+b%2Fc*%7E&repo=x.y-_%21");
+        assert_eq!(
+            super::repo_url(
+                "h",
+                &[("owner", "a b/c*~".into()), ("repo", "x.y-_!".into())]
+            ),
+            "h?owner=a+b%2Fc*%7E&repo=x.y-_%21"
+        );
     }
 }

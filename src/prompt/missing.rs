@@ -22,12 +22,26 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(path: &str, prop: &Value, _given: Option<&Value>, invalid: Option<String>, secret: bool) -> Problem {
+    pub fn new(
+        path: &str,
+        prop: &Value,
+        _given: Option<&Value>,
+        invalid: Option<String>,
+        secret: bool,
+    ) -> Problem {
         let ui = Ui::of(prop);
         let name = path.rsplit('.').next().unwrap_or(path);
         let title = schema::title(name, prop);
         let (example, allowed) = example_and_allowed(prop, &ui);
-        Problem { path: path.to_string(), title: if title == name { None } else { Some(title) }, description: schema::help(prop), allowed, example, invalid, secret }
+        Problem {
+            path: path.to_string(),
+            title: if title == name { None } else { Some(title) },
+            description: schema::help(prop),
+            allowed,
+            example,
+            invalid,
+            secret,
+        }
     }
 
     /// One line of the error.
@@ -47,9 +61,15 @@ impl Problem {
             s.push_str(&format!("; allowed: {a}"));
         }
         if self.secret {
-            s.push_str(&format!("; pass it in a file given with `--secrets FILE` holding `{}: VALUE`", self.path));
+            s.push_str(&format!(
+                "; pass it in a file given with `--secrets FILE` holding `{}: VALUE`",
+                self.path
+            ));
         } else {
-            s.push_str(&format!("; pass `--set {}`", shell_word(&format!("{}={}", self.path, self.example))));
+            s.push_str(&format!(
+                "; pass `--set {}`",
+                shell_word(&format!("{}={}", self.path, self.example))
+            ));
         }
         s
     }
@@ -57,7 +77,9 @@ impl Problem {
 
 /// Quotes a word for a POSIX shell when it needs it.
 pub fn shell_word(s: &str) -> String {
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+%".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+%".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -70,15 +92,29 @@ fn example_and_allowed(prop: &Value, ui: &Ui) -> (String, Option<String>) {
             return (e, Some(a));
         }
     }
-    if let Some(options) = prop.get("enum").and_then(Value::as_array).filter(|o| !o.is_empty()) {
-        return (label_of(&options[0]), Some(enum_list(options, prop.get("enumNames").or(prop.get("ui:enumNames")))));
+    if let Some(options) = prop
+        .get("enum")
+        .and_then(Value::as_array)
+        .filter(|o| !o.is_empty())
+    {
+        return (
+            label_of(&options[0]),
+            Some(enum_list(
+                options,
+                prop.get("enumNames").or(prop.get("ui:enumNames")),
+            )),
+        );
     }
     match type_of(prop) {
         "boolean" => ("true".into(), Some("true or false".into())),
         "integer" | "number" => {
             let min = prop.get("minimum").map(label_of);
             let max = prop.get("maximum").map(label_of);
-            let what = if type_of(prop) == "integer" { "an integer" } else { "a number" };
+            let what = if type_of(prop) == "integer" {
+                "an integer"
+            } else {
+                "a number"
+            };
             let allowed = match (&min, &max) {
                 (Some(a), Some(b)) => format!("{what} from {a} to {b}"),
                 (Some(a), None) => format!("{what} ≥ {a}"),
@@ -89,8 +125,18 @@ fn example_and_allowed(prop: &Value, ui: &Ui) -> (String, Option<String>) {
         }
         "array" => {
             let items = prop.get("items").cloned().unwrap_or(Value::Null);
-            match items.get("enum").and_then(Value::as_array).filter(|o| !o.is_empty()) {
-                Some(options) => (label_of(&options[0]), Some(format!("a comma-separated list of {}", enum_list(options, items.get("enumNames"))))),
+            match items
+                .get("enum")
+                .and_then(Value::as_array)
+                .filter(|o| !o.is_empty())
+            {
+                Some(options) => (
+                    label_of(&options[0]),
+                    Some(format!(
+                        "a comma-separated list of {}",
+                        enum_list(options, items.get("enumNames"))
+                    )),
+                ),
                 None => ("a,b".into(), Some("a comma-separated list".into())),
             }
         }
@@ -109,7 +155,14 @@ fn example_and_allowed(prop: &Value, ui: &Ui) -> (String, Option<String>) {
             if let Some(n) = prop.get("maxLength") {
                 parts.push(format!("at most {n} characters"));
             }
-            ("VALUE".into(), if parts.is_empty() { None } else { Some(parts.join(", ")) })
+            (
+                "VALUE".into(),
+                if parts.is_empty() {
+                    None
+                } else {
+                    Some(parts.join(", "))
+                },
+            )
         }
     }
 }
@@ -148,11 +201,34 @@ mod tests {
 
     #[test]
     fn lines_name_title_description_allowed_and_set() {
-        let p = Problem::new("target", &json!({"title": "Deployment target", "description": "Where it runs", "enum": ["kubernetes", "vm"], "enumNames": ["Kubernetes", "Virtual machine"]}), None, None, false);
+        let p = Problem::new(
+            "target",
+            &json!({"title": "Deployment target", "description": "Where it runs", "enum": ["kubernetes", "vm"], "enumNames": ["Kubernetes", "Virtual machine"]}),
+            None,
+            None,
+            false,
+        );
         assert_eq!(p.line(), "`target` (Deployment target) is missing — Where it runs; allowed: kubernetes (Kubernetes), vm (Virtual machine); pass `--set target=kubernetes`");
-        let r = Problem::new("repoUrl", &json!({"type": "string", "ui:field": "RepoUrlPicker", "ui:options": {"allowedHosts": ["github.com"]}}), None, None, false);
-        assert!(r.line().ends_with("pass `--set 'repoUrl=github.com?owner=OWNER&repo=REPO'`"), "{}", r.line());
-        let s = Problem::new("token", &json!({"type": "string", "ui:field": "Secret"}), None, None, true);
+        let r = Problem::new(
+            "repoUrl",
+            &json!({"type": "string", "ui:field": "RepoUrlPicker", "ui:options": {"allowedHosts": ["github.com"]}}),
+            None,
+            None,
+            false,
+        );
+        assert!(
+            r.line()
+                .ends_with("pass `--set 'repoUrl=github.com?owner=OWNER&repo=REPO'`"),
+            "{}",
+            r.line()
+        );
+        let s = Problem::new(
+            "token",
+            &json!({"type": "string", "ui:field": "Secret"}),
+            None,
+            None,
+            true,
+        );
         assert!(s.line().contains("--secrets FILE"), "{}", s.line());
     }
 }

@@ -76,7 +76,12 @@ pub trait Prompter {
     /// One item of a long list, filtered as typed.
     fn fuzzy_select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
     /// Any number of items (space toggles).
-    fn multi_select(&mut self, prompt: &Prompt, items: &[String], checked: &[bool]) -> Answer<Vec<usize>>;
+    fn multi_select(
+        &mut self,
+        prompt: &Prompt,
+        items: &[String],
+        checked: &[bool],
+    ) -> Answer<Vec<usize>>;
     /// Yes or no.
     fn confirm(&mut self, prompt: &Prompt, default: Option<bool>) -> Answer<bool>;
 }
@@ -119,7 +124,9 @@ pub enum Mode {
 
 /// Decides the mode: `--no-input`, `CI`, then stdin and stderr must both be terminals.
 pub fn mode(no_input: bool) -> Mode {
-    let ci = std::env::var(crate::env_vars::CI).map(|v| !v.is_empty() && v != "0" && v != "false").unwrap_or(false);
+    let ci = std::env::var(crate::env_vars::CI)
+        .map(|v| !v.is_empty() && v != "0" && v != "false")
+        .unwrap_or(false);
     if no_input {
         Mode::NonInteractive("--no-input was given".into())
     } else if ci {
@@ -150,7 +157,10 @@ impl Options {
             sources: Sources {
                 files: args.values.clone(),
                 env: std::env::vars()
-                    .filter_map(|(k, v)| k.strip_prefix(crate::env_vars::VALUE_PREFIX).map(|n| (n.to_string(), v)))
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix(crate::env_vars::VALUE_PREFIX)
+                            .map(|n| (n.to_string(), v))
+                    })
                     .collect(),
                 set: args.set.clone(),
                 secrets: args.secrets.clone(),
@@ -187,14 +197,27 @@ pub fn collect(
 ) -> Result<Values> {
     let given = values::read_sources(template, &options.sources)?;
     let interactive = options.mode == Mode::Interactive;
-    let mut walker = ask::Walker::new(prompter, interactive && options.sources.files.is_empty(), source, given.user.clone());
+    let mut walker = ask::Walker::new(
+        prompter,
+        interactive && options.sources.files.is_empty(),
+        source,
+        given.user.clone(),
+    );
     walker.secrets = given.secrets.clone();
     walker.interactive = interactive;
-    let mut values = Values { parameters: given.parameters, secrets: Map::new(), user: given.user };
+    let mut values = Values {
+        parameters: given.parameters,
+        secrets: Map::new(),
+        user: given.user,
+    };
     match walker.pages(template, &mut values.parameters) {
         Ok(()) => {}
         Err(Stop::Interrupted) => return Err(interrupted()),
-        Err(Stop::Failed(e)) => return Err(Error::internal(format!("the terminal failed while asking: {e}"))),
+        Err(Stop::Failed(e)) => {
+            return Err(Error::internal(format!(
+                "the terminal failed while asking: {e}"
+            )))
+        }
         Err(Stop::NoInput) => {}
     }
     if !walker.problems.is_empty() {
@@ -218,9 +241,18 @@ pub fn collect(
         let lines = summary::lines(template, &values.parameters, &masked);
         match summary::confirm(prompter, &lines, asked) {
             Ok(true) => {}
-            Ok(false) => return Err(Error::new(Kind::Interrupted, "cancelled at the confirmation; nothing was run")),
+            Ok(false) => {
+                return Err(Error::new(
+                    Kind::Interrupted,
+                    "cancelled at the confirmation; nothing was run",
+                ))
+            }
             Err(Stop::Interrupted) => return Err(interrupted()),
-            Err(Stop::Failed(e)) => return Err(Error::internal(format!("the terminal failed while asking: {e}"))),
+            Err(Stop::Failed(e)) => {
+                return Err(Error::internal(format!(
+                    "the terminal failed while asking: {e}"
+                )))
+            }
             Err(Stop::NoInput) => {}
         }
     }

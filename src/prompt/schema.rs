@@ -23,7 +23,9 @@ pub struct Ui {
 }
 
 fn text(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str).map(str::to_string).filter(|s| !s.trim().is_empty())
+    v.and_then(Value::as_str)
+        .map(str::to_string)
+        .filter(|s| !s.trim().is_empty())
 }
 
 impl Ui {
@@ -33,14 +35,23 @@ impl Ui {
         Ui {
             field: text(get("ui:field")),
             widget: text(get("ui:widget")),
-            options: get("ui:options").and_then(Value::as_object).cloned().unwrap_or_default(),
+            options: get("ui:options")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
             help: text(get("ui:help")),
             placeholder: text(get("ui:placeholder")),
             title: text(get("ui:title")),
             description: text(get("ui:description")),
-            readonly: get("ui:readonly").and_then(Value::as_bool).unwrap_or(false) || get("ui:disabled").and_then(Value::as_bool).unwrap_or(false),
-            enum_names: get("ui:enumNames").and_then(Value::as_array).map(|a| a.iter().map(label_of).collect()),
-            review_hidden: backstage.and_then(|b| b.pointer("/review/show")).and_then(Value::as_bool) == Some(false),
+            readonly: get("ui:readonly").and_then(Value::as_bool).unwrap_or(false)
+                || get("ui:disabled").and_then(Value::as_bool).unwrap_or(false),
+            enum_names: get("ui:enumNames")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(label_of).collect()),
+            review_hidden: backstage
+                .and_then(|b| b.pointer("/review/show"))
+                .and_then(Value::as_bool)
+                == Some(false),
             review_mask: text(backstage.and_then(|b| b.pointer("/review/mask"))),
         }
     }
@@ -62,7 +73,9 @@ pub fn label_of(v: &Value) -> String {
 /// The title shown for a property.
 pub fn title(name: &str, schema: &Value) -> String {
     let ui = Ui::of(schema);
-    ui.title.or_else(|| text(schema.get("title"))).unwrap_or_else(|| name.to_string())
+    ui.title
+        .or_else(|| text(schema.get("title")))
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// The description or `ui:help` shown under a property.
@@ -80,13 +93,21 @@ pub fn help(schema: &Value) -> Option<String> {
 pub fn type_of(schema: &Value) -> &str {
     match schema.get("type") {
         Some(Value::String(t)) => t,
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("string"),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("string"),
         _ => {
             if schema.get("properties").is_some() {
                 "object"
             } else if schema.get("items").is_some() {
                 "array"
-            } else if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+            } else if let Some(first) = schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .and_then(|e| e.first())
+            {
                 match first {
                     Value::Bool(_) => "boolean",
                     Value::Number(_) => "number",
@@ -111,9 +132,15 @@ impl Resolved {
     /// Property names in the order the form shows them (`ui:order`, `*` = the rest).
     pub fn ordered(&self) -> Vec<String> {
         let names: Vec<String> = self.properties.keys().cloned().collect();
-        let Some(order) = &self.order else { return names };
+        let Some(order) = &self.order else {
+            return names;
+        };
         let listed: Vec<&String> = order.iter().filter(|o| *o != "*").collect();
-        let rest: Vec<String> = names.iter().filter(|n| !listed.contains(n)).cloned().collect();
+        let rest: Vec<String> = names
+            .iter()
+            .filter(|n| !listed.contains(n))
+            .cloned()
+            .collect();
         let mut out = Vec::new();
         let mut star = false;
         for o in order {
@@ -150,7 +177,10 @@ fn merge(into: &mut Resolved, schema: &Value, skip: Option<&str>) {
 
 /// Whether `value` is valid against `schema` (draft 7); an uncompilable schema counts as valid.
 pub fn holds(schema: &Value, value: &Value) -> bool {
-    match jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(schema) {
+    match jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .build(schema)
+    {
         Ok(v) => v.is_valid(value),
         Err(_) => true,
     }
@@ -161,7 +191,12 @@ pub fn holds(schema: &Value, value: &Value) -> bool {
 /// `if/then/else` and `allOf`; nested conditionals of merged parts are resolved too.
 pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
     let mut out = Resolved {
-        order: schema.get("ui:order").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
+        order: schema.get("ui:order").and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        }),
         ..Resolved::default()
     };
     let doc = Value::Object(answers.clone());
@@ -194,13 +229,23 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
                             o.remove("anyOf");
                         }
                         queue.push_back(plain);
-                        let branches = dep.get("oneOf").or_else(|| dep.get("anyOf")).and_then(Value::as_array);
+                        let branches = dep
+                            .get("oneOf")
+                            .or_else(|| dep.get("anyOf"))
+                            .and_then(Value::as_array);
                         for branch in branches.into_iter().flatten() {
-                            let Some(cond) = branch.pointer(&format!("/properties/{}", key.replace('~', "~0").replace('/', "~1"))) else { continue };
+                            let Some(cond) = branch.pointer(&format!(
+                                "/properties/{}",
+                                key.replace('~', "~0").replace('/', "~1")
+                            )) else {
+                                continue;
+                            };
                             let test = serde_json::json!({"type": "object", "properties": {key.clone(): cond}});
                             if holds(&test, &doc) {
                                 let mut b = branch.clone();
-                                if let Some(p) = b.get_mut("properties").and_then(Value::as_object_mut) {
+                                if let Some(p) =
+                                    b.get_mut("properties").and_then(Value::as_object_mut)
+                                {
                                     p.shift_remove(key);
                                 }
                                 queue.push_back(b);
@@ -213,7 +258,11 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
             }
         }
         if let Some(cond) = s.get("if") {
-            let branch = if holds(cond, &doc) { s.get("then") } else { s.get("else") };
+            let branch = if holds(cond, &doc) {
+                s.get("then")
+            } else {
+                s.get("else")
+            };
             if let Some(b) = branch {
                 queue.push_back(b.clone());
             }
@@ -230,11 +279,17 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
 /// Checks one answer against its property's schema; the message is the schema's own
 /// (`errorMessage`, as ajv-errors shows it in Backstage's form) or the validator's.
 pub fn check(schema: &Value, value: &Value) -> Result<(), String> {
-    let validator = match jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(schema) {
+    let validator = match jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .build(schema)
+    {
         Ok(v) => v,
         Err(_) => return Ok(()),
     };
-    let errors: Vec<(String, String)> = validator.iter_errors(value).map(|e| (keyword(&e), e.to_string())).collect();
+    let errors: Vec<(String, String)> = validator
+        .iter_errors(value)
+        .map(|e| (keyword(&e), e.to_string()))
+        .collect();
     if errors.is_empty() {
         return Ok(());
     }
@@ -243,7 +298,11 @@ pub fn check(schema: &Value, value: &Value) -> Result<(), String> {
     for (kw, msg) in errors {
         let m = match own {
             Some(Value::String(s)) => s.clone(),
-            Some(Value::Object(o)) => o.get(&kw).and_then(Value::as_str).map(str::to_string).unwrap_or(msg),
+            Some(Value::Object(o)) => o
+                .get(&kw)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or(msg),
             _ => msg,
         };
         if !msgs.contains(&m) {
@@ -254,7 +313,12 @@ pub fn check(schema: &Value, value: &Value) -> Result<(), String> {
 }
 
 fn keyword(e: &jsonschema::ValidationError<'_>) -> String {
-    e.schema_path().to_string().rsplit('/').next().unwrap_or_default().to_string()
+    e.schema_path()
+        .to_string()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -289,21 +353,35 @@ mod tests {
     #[test]
     fn ui_order_with_star() {
         let page = json!({"ui:order": ["c", "*", "a"], "properties": {"a": {}, "b": {}, "c": {}, "d": {}}});
-        assert_eq!(resolve(&page, &Map::new()).ordered(), vec!["c", "b", "d", "a"]);
+        assert_eq!(
+            resolve(&page, &Map::new()).ordered(),
+            vec!["c", "b", "d", "a"]
+        );
     }
 
     #[test]
     fn if_then_else() {
         let page = json!({"properties": {"x": {"type": "boolean"}}, "if": {"properties": {"x": {"const": true}}, "required": ["x"]}, "then": {"properties": {"y": {}}}, "else": {"properties": {"z": {}}}});
-        assert_eq!(resolve(&page, json!({"x": true}).as_object().unwrap()).ordered(), vec!["x", "y"]);
-        assert_eq!(resolve(&page, json!({"x": false}).as_object().unwrap()).ordered(), vec!["x", "z"]);
+        assert_eq!(
+            resolve(&page, json!({"x": true}).as_object().unwrap()).ordered(),
+            vec!["x", "y"]
+        );
+        assert_eq!(
+            resolve(&page, json!({"x": false}).as_object().unwrap()).ordered(),
+            vec!["x", "z"]
+        );
     }
 
     #[test]
     fn error_message_from_the_schema() {
         let s = json!({"type": "string", "pattern": "^[a-z]+$", "errorMessage": {"pattern": "lower case only"}});
         assert_eq!(check(&s, &json!("Abc")), Err("lower case only".into()));
-        assert!(check(&json!({"type": "string", "pattern": "^[a-z]+$"}), &json!("Abc")).unwrap_err().contains("does not match"));
+        assert!(check(
+            &json!({"type": "string", "pattern": "^[a-z]+$"}),
+            &json!("Abc")
+        )
+        .unwrap_err()
+        .contains("does not match"));
         assert!(check(&s, &json!("abc")).is_ok());
     }
 }

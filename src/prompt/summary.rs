@@ -11,14 +11,22 @@ use crate::error::{Error, Result};
 use crate::template::Template;
 
 /// `(label, shown value)` for every parameter, in page order.
-pub fn lines(template: &Template, params: &Map<String, Value>, masked: &[String]) -> Vec<(String, String)> {
+pub fn lines(
+    template: &Template,
+    params: &Map<String, Value>,
+    masked: &[String],
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     let mut names: Vec<(String, Value)> = Vec::new();
     for page in &template.pages {
         let resolved = schema::resolve(page, params);
         for name in resolved.ordered() {
-            let prop = resolved.properties.get(&name).cloned().unwrap_or(Value::Null);
+            let prop = resolved
+                .properties
+                .get(&name)
+                .cloned()
+                .unwrap_or(Value::Null);
             names.push((name, prop));
         }
     }
@@ -26,7 +34,11 @@ pub fn lines(template: &Template, params: &Map<String, Value>, masked: &[String]
     // branch chosen by the user, keys not described by any page) come last.
     for k in params.keys() {
         if !names.iter().any(|(n, _)| n == k) {
-            let prop = template.pages.iter().find_map(|p| find_property(p, k)).unwrap_or(Value::Null);
+            let prop = template
+                .pages
+                .iter()
+                .find_map(|p| find_property(p, k))
+                .unwrap_or(Value::Null);
             names.push((k.clone(), prop));
         }
     }
@@ -62,22 +74,56 @@ pub fn lines(template: &Template, params: &Map<String, Value>, masked: &[String]
 
 /// Shows the summary and asks whether to run.
 pub fn confirm(p: &mut dyn Prompter, lines: &[(String, String)], asked: usize) -> Answer<bool> {
-    p.heading("Review", Some(if asked == 0 { "values from the given files and flags" } else { "your answers" }));
-    let width = lines.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+    p.heading(
+        "Review",
+        Some(if asked == 0 {
+            "values from the given files and flags"
+        } else {
+            "your answers"
+        }),
+    );
+    let width = lines
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
     for (l, v) in lines {
         p.notice(&format!("{l:<width$}  {v}"));
     }
-    p.confirm(&Prompt { label: "Run the template with these values?".into(), default: None, required: true, ..Prompt::default() }, Some(true))
+    p.confirm(
+        &Prompt {
+            label: "Run the template with these values?".into(),
+            default: None,
+            required: true,
+            ..Prompt::default()
+        },
+        Some(true),
+    )
 }
 
 /// Writes the parameters (minus Secret fields and password widgets) as JSON, all at once.
-pub fn save(path: &Path, params: &Map<String, Value>, secret_fields: &[String], masked: &[String]) -> Result<()> {
-    let kept: Map<String, Value> = params.iter().filter(|(k, _)| !secret_fields.contains(k) && !masked.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+pub fn save(
+    path: &Path,
+    params: &Map<String, Value>,
+    secret_fields: &[String],
+    masked: &[String],
+) -> Result<()> {
+    let kept: Map<String, Value> = params
+        .iter()
+        .filter(|(k, _)| !secret_fields.contains(k) && !masked.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let text = serde_json::to_string_pretty(&Value::Object(kept)).unwrap_or_default() + "\n";
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("cannot write --save-values into", dir, e))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::io("cannot write", path, e))?;
-    tmp.persist(path).map_err(|e| Error::io("cannot write", path, e.error))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Error::io("cannot write --save-values into", dir, e))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())
+        .map_err(|e| Error::io("cannot write", path, e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("cannot write", path, e.error))?;
     Ok(())
 }
 
@@ -88,7 +134,13 @@ fn find_property(schema: &Value, name: &str) -> Option<Value> {
     }
     let mut parts: Vec<&Value> = Vec::new();
     for k in ["oneOf", "anyOf", "allOf"] {
-        parts.extend(schema.get(k).and_then(Value::as_array).into_iter().flatten());
+        parts.extend(
+            schema
+                .get(k)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
     }
     for k in ["then", "else"] {
         parts.extend(schema.get(k));

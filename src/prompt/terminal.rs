@@ -68,7 +68,10 @@ impl Default for Terminal {
 
 impl Terminal {
     pub fn new() -> Terminal {
-        Terminal { term: Term::stderr(), theme: ColorfulTheme::default() }
+        Terminal {
+            term: Term::stderr(),
+            theme: ColorfulTheme::default(),
+        }
     }
 
     fn label(p: &Prompt) -> String {
@@ -84,14 +87,18 @@ impl Terminal {
             let _ = self.term.write_line(&format!("  {}", style(h).dim()));
         }
         if let Some(ph) = &p.placeholder {
-            let _ = self.term.write_line(&format!("  {}", style(format!("e.g. {ph}")).dim()));
+            let _ = self
+                .term
+                .write_line(&format!("  {}", style(format!("e.g. {ph}")).dim()));
         }
     }
 
     fn done<T>(&self, r: dialoguer::Result<T>) -> Answer<T> {
         let r = match r {
             Ok(v) => Ok(v),
-            Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => Err(Stop::Interrupted),
+            Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+                Err(Stop::Interrupted)
+            }
             Err(e) => Err(Stop::Failed(e.to_string())),
         };
         if INTERRUPTED.load(Ordering::SeqCst) || r.as_ref().err() == Some(&Stop::Interrupted) {
@@ -103,7 +110,9 @@ impl Terminal {
     }
 
     fn line(&self, label: &str, default: Option<&str>, check: Check<'_>) -> Answer<String> {
-        let mut input = Input::<String>::with_theme(&self.theme).with_prompt(label).allow_empty(true);
+        let mut input = Input::<String>::with_theme(&self.theme)
+            .with_prompt(label)
+            .allow_empty(true);
         if let Some(d) = default {
             input = input.default(d.to_string());
         }
@@ -115,14 +124,18 @@ impl Terminal {
 impl Prompter for Terminal {
     fn heading(&mut self, title: &str, description: Option<&str>) {
         let _ = self.term.write_line("");
-        let _ = self.term.write_line(&style(title).bold().underlined().to_string());
+        let _ = self
+            .term
+            .write_line(&style(title).bold().underlined().to_string());
         if let Some(d) = description {
             let _ = self.term.write_line(&style(d).dim().to_string());
         }
     }
 
     fn notice(&mut self, text: &str) {
-        let _ = self.term.write_line(&format!("{} {text}", style("·").cyan()));
+        let _ = self
+            .term
+            .write_line(&format!("{} {text}", style("·").cyan()));
     }
 
     fn text(&mut self, p: &Prompt, check: Check<'_>) -> Answer<String> {
@@ -134,12 +147,23 @@ impl Prompter for Terminal {
     fn multiline(&mut self, p: &Prompt, check: Check<'_>) -> Answer<String> {
         self.done(Ok(()))?;
         self.help(p);
-        let _ = self.term.write_line(&format!("  {}", style("several lines: finish with an empty line").dim()));
+        let _ = self.term.write_line(&format!(
+            "  {}",
+            style("several lines: finish with an empty line").dim()
+        ));
         loop {
             let mut lines: Vec<String> = Vec::new();
             loop {
-                let label = if lines.is_empty() { Self::label(p) } else { "…".to_string() };
-                let default = if lines.is_empty() { p.default.as_deref() } else { None };
+                let label = if lines.is_empty() {
+                    Self::label(p)
+                } else {
+                    "…".to_string()
+                };
+                let default = if lines.is_empty() {
+                    p.default.as_deref()
+                } else {
+                    None
+                };
                 let line = self.line(&label, default, &|_| Ok(()))?;
                 if line.is_empty() {
                     break;
@@ -161,7 +185,11 @@ impl Prompter for Terminal {
         self.done(Ok(()))?;
         self.help(p);
         loop {
-            let _ = self.term.write_str(&format!("{} {} ", style("?").yellow(), style(format!("{} ›", Self::label(p))).bold()));
+            let _ = self.term.write_str(&format!(
+                "{} {} ",
+                style("?").yellow(),
+                style(format!("{} ›", Self::label(p))).bold()
+            ));
             let mut value = String::new();
             loop {
                 let key = self.done(self.term.read_key().map_err(dialoguer::Error::IO))?;
@@ -175,7 +203,11 @@ impl Prompter for Terminal {
                         value.push(c);
                         let _ = self.term.write_str("*");
                     }
-                    Key::CtrlC => return self.done::<String>(Err(dialoguer::Error::IO(std::io::ErrorKind::Interrupted.into()))),
+                    Key::CtrlC => {
+                        return self.done::<String>(Err(dialoguer::Error::IO(
+                            std::io::ErrorKind::Interrupted.into(),
+                        )))
+                    }
                     _ => {}
                 }
             }
@@ -190,30 +222,54 @@ impl Prompter for Terminal {
     fn select(&mut self, p: &Prompt, items: &[String], default: usize) -> Answer<usize> {
         self.done(Ok(()))?;
         self.help(p);
-        let s = Select::with_theme(&self.theme).with_prompt(Self::label(p)).items(items).default(default.min(items.len().saturating_sub(1))).max_length(12);
+        let s = Select::with_theme(&self.theme)
+            .with_prompt(Self::label(p))
+            .items(items)
+            .default(default.min(items.len().saturating_sub(1)))
+            .max_length(12);
         self.done(s.interact_on(&self.term))
     }
 
     fn fuzzy_select(&mut self, p: &Prompt, items: &[String], default: usize) -> Answer<usize> {
         self.done(Ok(()))?;
         self.help(p);
-        let _ = self.term.write_line(&format!("  {}", style("type to filter, arrows to move, Enter to choose").dim()));
-        let s = FuzzySelect::with_theme(&self.theme).with_prompt(Self::label(p)).items(items).default(default.min(items.len().saturating_sub(1))).max_length(10);
+        let _ = self.term.write_line(&format!(
+            "  {}",
+            style("type to filter, arrows to move, Enter to choose").dim()
+        ));
+        let s = FuzzySelect::with_theme(&self.theme)
+            .with_prompt(Self::label(p))
+            .items(items)
+            .default(default.min(items.len().saturating_sub(1)))
+            .max_length(10);
         self.done(s.interact_on(&self.term))
     }
 
-    fn multi_select(&mut self, p: &Prompt, items: &[String], checked: &[bool]) -> Answer<Vec<usize>> {
+    fn multi_select(
+        &mut self,
+        p: &Prompt,
+        items: &[String],
+        checked: &[bool],
+    ) -> Answer<Vec<usize>> {
         self.done(Ok(()))?;
         self.help(p);
-        let _ = self.term.write_line(&format!("  {}", style("Space toggles, Enter confirms").dim()));
-        let s = MultiSelect::with_theme(&self.theme).with_prompt(Self::label(p)).items_checked(items.iter().cloned().zip(checked.iter().copied())).max_length(12);
+        let _ = self.term.write_line(&format!(
+            "  {}",
+            style("Space toggles, Enter confirms").dim()
+        ));
+        let s = MultiSelect::with_theme(&self.theme)
+            .with_prompt(Self::label(p))
+            .items_checked(items.iter().cloned().zip(checked.iter().copied()))
+            .max_length(12);
         self.done(s.interact_on(&self.term))
     }
 
     fn confirm(&mut self, p: &Prompt, default: Option<bool>) -> Answer<bool> {
         self.done(Ok(()))?;
         self.help(p);
-        let mut c = Confirm::with_theme(&self.theme).with_prompt(p.label.clone()).wait_for_newline(true);
+        let mut c = Confirm::with_theme(&self.theme)
+            .with_prompt(p.label.clone())
+            .wait_for_newline(true);
         if let Some(d) = default {
             c = c.default(d);
         }

@@ -31,7 +31,10 @@ pub fn set_github_hosts(hosts: Vec<String>) {
 
 /// Integration kind of a host, as Backstage's default integrations plus the configured ones give it.
 fn host_kind(host: &str) -> Option<&'static str> {
-    if CONFIGURED_GITHUB_HOSTS.read().is_ok_and(|h| h.iter().any(|c| c.eq_ignore_ascii_case(host))) {
+    if CONFIGURED_GITHUB_HOSTS
+        .read()
+        .is_ok_and(|h| h.iter().any(|c| c.eq_ignore_ascii_case(host)))
+    {
         return Some("github");
     }
     match host {
@@ -47,18 +50,35 @@ fn host_kind(host: &str) -> Option<&'static str> {
 /// (absent parameters are left out), as `@backstage/plugin-scaffolder-node`'s `parseRepoUrl`.
 pub fn parse_repo_url(url: Value) -> Result<Value, Error> {
     let raw = js_string(&url);
-    let parsed = url::Url::parse(&format!("https://{raw}"))
-        .map_err(|e| invalid(format!("Invalid repo URL passed to publisher, got {raw}, TypeError: Invalid URL ({e})")))?;
+    let parsed = url::Url::parse(&format!("https://{raw}")).map_err(|e| {
+        invalid(format!(
+            "Invalid repo URL passed to publisher, got {raw}, TypeError: Invalid URL ({e})"
+        ))
+    })?;
     let host = match (parsed.host_str(), parsed.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
-        _ => return Err(invalid(format!("Invalid repo URL passed to publisher, got {raw}"))),
+        _ => {
+            return Err(invalid(format!(
+                "Invalid repo URL passed to publisher, got {raw}"
+            )))
+        }
     };
     let kind = host_kind(&host).ok_or_else(|| {
         invalid(format!("No matching integration configuration for host {host}, please check your integrations config"))
     })?;
-    let get = |k: &str| parsed.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.trim_matches('/').to_string());
-    let present = |k: &str| parsed.query_pairs().find(|(n, _)| n == k).is_some_and(|(_, v)| !v.is_empty());
+    let get = |k: &str| {
+        parsed
+            .query_pairs()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim_matches('/').to_string())
+    };
+    let present = |k: &str| {
+        parsed
+            .query_pairs()
+            .find(|(n, _)| n == k)
+            .is_some_and(|(_, v)| !v.is_empty())
+    };
     let required: &[&str] = match kind {
         "bitbucketCloud" => &["workspace", "project", "repo"],
         "bitbucketServer" | "azure" => &["project", "repo"],
@@ -69,7 +89,10 @@ pub fn parse_repo_url(url: Value) -> Result<Value, Error> {
     };
     for r in required {
         if !present(r) {
-            return Err(invalid(format!("Invalid repo URL passed to publisher: {}, missing {r}", parsed.as_str())));
+            return Err(invalid(format!(
+                "Invalid repo URL passed to publisher: {}, missing {r}",
+                parsed.as_str()
+            )));
         }
     }
     let mut out = vec![("host".to_string(), Value::from(host))];
@@ -85,7 +108,11 @@ pub fn parse_repo_url(url: Value) -> Result<Value, Error> {
 pub fn project_slug(url: Value) -> Result<Value, Error> {
     let parsed = parse_repo_url(url)?;
     let owner = parsed.get_attr("owner").unwrap_or(Value::UNDEFINED);
-    let owner = if owner.is_undefined() { "undefined".to_string() } else { js_string(&owner) };
+    let owner = if owner.is_undefined() {
+        "undefined".to_string()
+    } else {
+        js_string(&owner)
+    };
     let repo = js_string(&parsed.get_attr("repo").unwrap_or(Value::UNDEFINED));
     Ok(Value::from(format!("{owner}/{repo}")))
 }
@@ -96,10 +123,20 @@ pub fn parse_entity_ref(entity_ref: Value, context: Option<Value>) -> Result<Val
         return Err(invalid("Entity reference must not be empty"));
     }
     let opt = |k: &str| {
-        context.as_ref().and_then(|c| c.get_attr(k).ok()).filter(|v| !v.is_undefined() && !v.is_none()).map(|v| js_string(&v))
+        context
+            .as_ref()
+            .and_then(|c| c.get_attr(k).ok())
+            .filter(|v| !v.is_undefined() && !v.is_none())
+            .map(|v| js_string(&v))
     };
-    let default_namespace = opt("defaultNamespace").filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
-    let textual = || super::filters::dump(&entity_ref, Value::UNDEFINED).map(|d| js_string(&d)).unwrap_or_default();
+    let default_namespace = opt("defaultNamespace")
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "default".into());
+    let textual = || {
+        super::filters::dump(&entity_ref, Value::UNDEFINED)
+            .map(|d| js_string(&d))
+            .unwrap_or_default()
+    };
     let (kind, namespace, name) = if entity_ref.kind() == ValueKind::String {
         let s = entity_ref.as_str().unwrap_or_default();
         let mut colon = s.find(':');
@@ -112,15 +149,34 @@ pub fn parse_entity_ref(entity_ref: Value, context: Option<Value>) -> Result<Val
         let kind = colon.map(|c| s[..c].to_string());
         let ns_start = colon.map(|c| c + 1).unwrap_or(0);
         let namespace = slash.map(|sl| s.get(ns_start..sl).unwrap_or("").to_string());
-        let name_start = colon.map(|c| c + 1).unwrap_or(0).max(slash.map(|sl| sl + 1).unwrap_or(0));
+        let name_start = colon
+            .map(|c| c + 1)
+            .unwrap_or(0)
+            .max(slash.map(|sl| sl + 1).unwrap_or(0));
         let name = s[name_start..].to_string();
         if kind.as_deref() == Some("") || namespace.as_deref() == Some("") || name.is_empty() {
-            return Err(invalid(format!("Entity reference \"{s}\" was not on the form [<kind>:][<namespace>/]<name>")));
+            return Err(invalid(format!(
+                "Entity reference \"{s}\" was not on the form [<kind>:][<namespace>/]<name>"
+            )));
         }
-        (kind.or_else(|| opt("defaultKind")), namespace.unwrap_or(default_namespace), Some(name))
+        (
+            kind.or_else(|| opt("defaultKind")),
+            namespace.unwrap_or(default_namespace),
+            Some(name),
+        )
     } else {
-        let field = |k: &str| entity_ref.get_attr(k).ok().filter(|v| !v.is_undefined() && !v.is_none()).map(|v| js_string(&v));
-        (field("kind").or_else(|| opt("defaultKind")), field("namespace").unwrap_or(default_namespace), field("name"))
+        let field = |k: &str| {
+            entity_ref
+                .get_attr(k)
+                .ok()
+                .filter(|v| !v.is_undefined() && !v.is_none())
+                .map(|v| js_string(&v))
+        };
+        (
+            field("kind").or_else(|| opt("defaultKind")),
+            field("namespace").unwrap_or(default_namespace),
+            field("name"),
+        )
     };
     let Some(kind) = kind.filter(|k| !k.is_empty()) else {
         return Err(invalid(format!(
@@ -129,12 +185,22 @@ pub fn parse_entity_ref(entity_ref: Value, context: Option<Value>) -> Result<Val
         )));
     };
     if namespace.is_empty() {
-        return Err(invalid(format!("Entity reference {} had missing or empty namespace", textual())));
+        return Err(invalid(format!(
+            "Entity reference {} had missing or empty namespace",
+            textual()
+        )));
     }
     let Some(name) = name.filter(|n| !n.is_empty()) else {
-        return Err(invalid(format!("Entity reference {} had missing or empty name", textual())));
+        return Err(invalid(format!(
+            "Entity reference {} had missing or empty name",
+            textual()
+        )));
     };
-    Ok(super::ops::object(vec![("kind".into(), Value::from(kind)), ("namespace".into(), Value::from(namespace)), ("name".into(), Value::from(name))]))
+    Ok(super::ops::object(vec![
+        ("kind".into(), Value::from(kind)),
+        ("namespace".into(), Value::from(namespace)),
+        ("name".into(), Value::from(name)),
+    ]))
 }
 
 /// `pick(obj, 'a.b[0].c')`: lodash `get`.
@@ -144,7 +210,10 @@ pub fn pick(obj: Value, path: Value, _rest: Rest<Value>, _kw: Kwargs) -> Result<
     for seg in path.split(['.', '[', ']']).filter(|s| !s.is_empty()) {
         let seg = seg.trim_matches(|c| c == '"' || c == '\'');
         let next = match cur.kind() {
-            ValueKind::Seq => seg.parse::<usize>().ok().and_then(|i| cur.get_item(&Value::from(i)).ok()),
+            ValueKind::Seq => seg
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| cur.get_item(&Value::from(i)).ok()),
             ValueKind::Map => cur.get_attr(seg).ok(),
             _ => None,
         };

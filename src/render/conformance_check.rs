@@ -18,7 +18,9 @@ fn read_json(p: &Path) -> Option<Json> {
 }
 
 fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = rd.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
@@ -35,9 +37,13 @@ fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
 /// Returns a list of differences for one case.
 fn check_case(case: &Path) -> Vec<String> {
     let mut diffs = Vec::new();
-    let Some(record) = read_json(&case.join("expected.steps.json")) else { return diffs };
+    let Some(record) = read_json(&case.join("expected.steps.json")) else {
+        return diffs;
+    };
     let template = case.join("template");
-    let Ok(tpl) = crate::template::Template::load(&template.join("template.yaml")) else { return diffs };
+    let Ok(tpl) = crate::template::Template::load(&template.join("template.yaml")) else {
+        return diffs;
+    };
     let steps = record["steps"].as_array().cloned().unwrap_or_default();
     let user = read_json(&case.join("user.json")).unwrap_or(json!({}));
     let secrets = read_json(&case.join("secrets.json")).unwrap_or(json!({}));
@@ -45,7 +51,13 @@ fn check_case(case: &Path) -> Vec<String> {
     let mut steps_ctx = Map::new();
     let mut touched: std::collections::HashMap<String, usize> = Default::default();
     for (i, rec) in steps.iter().enumerate() {
-        let Some(step) = tpl.steps.iter().find(|s| Some(s.id.as_str()) == rec["id"].as_str()) else { continue };
+        let Some(step) = tpl
+            .steps
+            .iter()
+            .find(|s| Some(s.id.as_str()) == rec["id"].as_str())
+        else {
+            continue;
+        };
         if step.each.is_none() && rec["status"] == "executed" {
             let ctx = json!({
                 "parameters": record["parameters"],
@@ -55,12 +67,22 @@ fn check_case(case: &Path) -> Vec<String> {
                 "environment": {"parameters": {}, "secrets": secrets},
                 "context": {"task": {"id": "x"}},
             });
-            let got = engine.render_tree(&Json::Object(step.input.clone()), &to_value(&ctx)).unwrap_or(Json::Null);
+            let got = engine
+                .render_tree(&Json::Object(step.input.clone()), &to_value(&ctx))
+                .unwrap_or(Json::Null);
             if got != rec["input"] && rec["input"].is_object() {
-                let (g, e) = (got.as_object().cloned().unwrap_or_default(), rec["input"].as_object().cloned().unwrap_or_default());
+                let (g, e) = (
+                    got.as_object().cloned().unwrap_or_default(),
+                    rec["input"].as_object().cloned().unwrap_or_default(),
+                );
                 for k in g.keys().chain(e.keys()) {
                     if g.get(k) != e.get(k) {
-                        diffs.push(format!("step {} input {k}: got {:?} expected {:?}", step.id, g.get(k), e.get(k)));
+                        diffs.push(format!(
+                            "step {} input {k}: got {:?} expected {:?}",
+                            step.id,
+                            g.get(k),
+                            e.get(k)
+                        ));
                         break;
                     }
                 }
@@ -72,18 +94,27 @@ fn check_case(case: &Path) -> Vec<String> {
                 let mut o = Map::new();
                 for it in its {
                     for (k, v) in it["output"].as_object().cloned().unwrap_or_default() {
-                        o.entry(k).or_insert_with(|| json!([])).as_array_mut().unwrap().push(v);
+                        o.entry(k)
+                            .or_insert_with(|| json!([]))
+                            .as_array_mut()
+                            .unwrap()
+                            .push(v);
                     }
                 }
                 output = Json::Object(o);
             }
             steps_ctx.insert(step.id.clone(), json!({ "output": output }));
         }
-        if step.action != "fetch:template" || rec["status"] != "executed" || rec.get("iterations").is_some() {
+        if step.action != "fetch:template"
+            || rec["status"] != "executed"
+            || rec.get("iterations").is_some()
+        {
             continue;
         }
         let input = &rec["input"];
-        let Some(url) = input["url"].as_str() else { continue };
+        let Some(url) = input["url"].as_str() else {
+            continue;
+        };
         let src = template.join(url);
         let target = input["targetPath"].as_str().unwrap_or("./").to_string();
         let opts = SkeletonOptions {
@@ -93,11 +124,19 @@ fn check_case(case: &Path) -> Vec<String> {
         };
         let ext = match &input["templateFileExtension"] {
             Json::Bool(true) => Some(".njk".to_string()),
-            Json::String(s) => Some(if s.starts_with('.') { s.clone() } else { format!(".{s}") }),
+            Json::String(s) => Some(if s.starts_with('.') {
+                s.clone()
+            } else {
+                format!(".{s}")
+            }),
             _ => None,
         };
         let sk = Engine::skeleton(opts);
-        let root = if opts.cookiecutter { "cookiecutter" } else { "values" };
+        let root = if opts.cookiecutter {
+            "cookiecutter"
+        } else {
+            "values"
+        };
         let ctx = to_value(&json!({ root: input["values"].clone() }));
         let mut files = Vec::new();
         walk(&src, &src, &mut files);
@@ -122,21 +161,35 @@ fn check_case(case: &Path) -> Vec<String> {
             let out_path = case.join("expected").join(&target).join(&out_rel);
             let key = out_path.to_string_lossy().to_string();
             *touched.entry(key.clone()).or_default() += 1;
-            let Ok(raw) = std::fs::read(src.join(&rel)) else { continue };
-            let Ok(text) = String::from_utf8(raw) else { continue };
+            let Ok(raw) = std::fs::read(src.join(&rel)) else {
+                continue;
+            };
+            let Ok(text) = String::from_utf8(raw) else {
+                continue;
+            };
             if text.contains('\0') {
                 continue;
             }
-            let Ok(expected) = std::fs::read_to_string(&out_path) else { continue };
+            let Ok(expected) = std::fs::read_to_string(&out_path) else {
+                continue;
+            };
             if touched[&key] > 1 || written_later(&steps[i + 1..], &template, &out_rel) {
                 continue;
             }
-            let got = if render_contents { sk.render(&text, &ctx) } else { Ok(text.clone()) };
+            let got = if render_contents {
+                sk.render(&text, &ctx)
+            } else {
+                Ok(text.clone())
+            };
             match got {
                 Ok(g) if g == expected => {}
                 Ok(_) if text == expected => {} // copyWithoutTemplating
                 Ok(g) => {
-                    let line = g.lines().zip(expected.lines()).position(|(a, b)| a != b).unwrap_or(0);
+                    let line = g
+                        .lines()
+                        .zip(expected.lines())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(0);
                     diffs.push(format!(
                         "step {} file {out_rel} line {}: got {:?} expected {:?}",
                         step.id,
@@ -159,20 +212,32 @@ fn written_later(later: &[Json], template: &Path, rel: &str) -> bool {
     later.iter().any(|rec| {
         let input = &rec["input"];
         if rec["action"].as_str().is_some_and(|a| a.starts_with("fs:")) {
-            return input.to_string().contains(rel.rsplit('/').next().unwrap_or(rel));
+            return input
+                .to_string()
+                .contains(rel.rsplit('/').next().unwrap_or(rel));
         }
-        if !rec["action"].as_str().is_some_and(|a| a.starts_with("fetch:")) {
+        if !rec["action"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("fetch:"))
+        {
             return false;
         }
         let name = rel.rsplit('/').next().unwrap_or(rel);
-        if input["targetPath"].as_str().is_some_and(|t| t.ends_with(name)) {
+        if input["targetPath"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(name))
+        {
             return true;
         }
-        let Some(url) = input["url"].as_str() else { return false };
+        let Some(url) = input["url"].as_str() else {
+            return false;
+        };
         let mut files = Vec::new();
         let src = template.join(url);
         walk(&src, &src, &mut files);
-        files.iter().any(|f| f.ends_with(rel.rsplit('/').next().unwrap_or(rel)))
+        files
+            .iter()
+            .any(|f| f.ends_with(rel.rsplit('/').next().unwrap_or(rel)))
     })
 }
 
@@ -180,7 +245,11 @@ fn written_later(later: &[Json], template: &Path, rel: &str) -> bool {
 fn engine_matches_conformance_cases() {
     let filter = std::env::var("CONFORMANCE_FILTER").unwrap_or_default();
     let mut all = Vec::new();
-    let mut names: Vec<_> = std::fs::read_dir(cases_dir()).unwrap().flatten().map(|e| e.path()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(cases_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     names.sort();
     for case in names {
         let name = case.file_name().unwrap().to_string_lossy().to_string();

@@ -18,7 +18,13 @@ pub const COMMENT_END: &str = "#\u{1}";
 pub fn template(nodes: &[Node], cookiecutter: bool, json: bool) -> String {
     let mut loop_assigned = Vec::new();
     collect_loop_assigned(nodes, false, &mut loop_assigned);
-    let mut e = Emitter { out: String::new(), cookiecutter, counter: 0, json, loop_assigned };
+    let mut e = Emitter {
+        out: String::new(),
+        cookiecutter,
+        counter: 0,
+        json,
+        loop_assigned,
+    };
     if !e.loop_assigned.is_empty() {
         e.tag("set __nj = __store()");
     }
@@ -60,7 +66,9 @@ fn collect_loop_assigned(nodes: &[Node], in_loop: bool, out: &mut Vec<String>) {
                     collect_loop_assigned(d, in_loop, out);
                 }
             }
-            Node::Block(b) | Node::FilterBlock { body: b, .. } | Node::CallBlock { body: b, .. } => collect_loop_assigned(b, in_loop, out),
+            Node::Block(b)
+            | Node::FilterBlock { body: b, .. }
+            | Node::CallBlock { body: b, .. } => collect_loop_assigned(b, in_loop, out),
             Node::Macro { .. } | Node::Text(_) | Node::Output(_) => {}
         }
     }
@@ -68,7 +76,13 @@ fn collect_loop_assigned(nodes: &[Node], in_loop: bool, out: &mut Vec<String>) {
 
 /// Emits one expression.
 pub fn expression(expr: &Expr, cookiecutter: bool) -> String {
-    let mut e = Emitter { out: String::new(), cookiecutter, counter: 0, json: false, loop_assigned: Vec::new() };
+    let mut e = Emitter {
+        out: String::new(),
+        cookiecutter,
+        counter: 0,
+        json: false,
+        loop_assigned: Vec::new(),
+    };
     e.expr(expr);
     e.out
 }
@@ -84,10 +98,14 @@ struct Emitter {
 
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
-    c.next().is_some_and(|f| f == '_' || f.is_ascii_alphabetic()) && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
+    c.next()
+        .is_some_and(|f| f == '_' || f.is_ascii_alphabetic())
+        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
 }
 
-const MJ_KEYWORDS: &[&str] = &["true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if", "else"];
+const MJ_KEYWORDS: &[&str] = &[
+    "true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if", "else",
+];
 
 impl Emitter {
     fn w(&mut self, s: &str) {
@@ -161,7 +179,12 @@ impl Emitter {
                 }
                 self.tag("endif");
             }
-            Node::For { targets, arr, body, else_ } => {
+            Node::For {
+                targets,
+                arr,
+                body,
+                else_,
+            } => {
                 self.open_tag("for ");
                 let names: Vec<String> = targets.iter().map(|t| self.name(t)).collect();
                 self.w(&names.join(", "));
@@ -187,7 +210,11 @@ impl Emitter {
                     self.tag(&format!("if ({v})|__test(\"defined\") and __nj.has(\"{n}\") %\u{1}\u{1}% set {v} = __nj.get(\"{n}\") %\u{1}\u{1}% endif"));
                 }
             }
-            Node::Set { targets, value, body } => {
+            Node::Set {
+                targets,
+                value,
+                body,
+            } => {
                 let first = self.name(&targets[0]);
                 match value {
                     Some(v) => {
@@ -223,7 +250,11 @@ impl Emitter {
                 self.loop_assigned = saved;
                 self.tag("endmacro");
             }
-            Node::CallBlock { call, caller_args, body } => {
+            Node::CallBlock {
+                call,
+                caller_args,
+                body,
+            } => {
                 self.open_tag("call");
                 if !caller_args.is_empty() {
                     self.w("(");
@@ -249,7 +280,11 @@ impl Emitter {
                 self.w(" ");
                 self.w(VAR_END);
             }
-            Node::Switch { expr, cases, default } => {
+            Node::Switch {
+                expr,
+                cases,
+                default,
+            } => {
                 self.counter += 1;
                 let var = format!("__switch_{}", self.counter);
                 self.open_tag(&format!("set {var} = "));
@@ -405,7 +440,9 @@ impl Emitter {
                 n => self.w(n),
             },
             Expr::Lookup(t, k) => match &**k {
-                Expr::Lit(Lit::Str(s)) if is_ident(s) && s != "length" && !MJ_KEYWORDS.contains(&s.as_str()) => {
+                Expr::Lit(Lit::Str(s))
+                    if is_ident(s) && s != "length" && !MJ_KEYWORDS.contains(&s.as_str()) =>
+                {
                     self.w("(");
                     self.expr(t);
                     self.w(&format!(").{s}"));
@@ -436,7 +473,9 @@ impl Emitter {
             Expr::Slice(..) => self.w("__invalid_slice()"),
             Expr::Call(callee, args) => match &**callee {
                 Expr::Lookup(t, k) if matches!(&**k, Expr::Lit(Lit::Str(s)) if is_ident(s)) => {
-                    let Expr::Lit(Lit::Str(m)) = &**k else { unreachable!() };
+                    let Expr::Lit(Lit::Str(m)) = &**k else {
+                        unreachable!()
+                    };
                     self.w("(");
                     self.expr(t);
                     self.w(&format!(").{m}("));
@@ -473,7 +512,13 @@ impl Emitter {
                 }
             },
             Expr::Filter(name, input, args) => {
-                let mut inner = Emitter { out: String::new(), cookiecutter: self.cookiecutter, counter: self.counter, json: false, loop_assigned: Vec::new() };
+                let mut inner = Emitter {
+                    out: String::new(),
+                    cookiecutter: self.cookiecutter,
+                    counter: self.counter,
+                    json: false,
+                    loop_assigned: Vec::new(),
+                };
                 inner.expr(input);
                 self.counter = inner.counter;
                 self.filter_call(name, &inner.out, args);
@@ -490,13 +535,25 @@ impl Emitter {
             }
             Expr::Compare(first, ops) => {
                 let mut acc = {
-                    let mut inner = Emitter { out: String::new(), cookiecutter: self.cookiecutter, counter: self.counter, json: false, loop_assigned: Vec::new() };
+                    let mut inner = Emitter {
+                        out: String::new(),
+                        cookiecutter: self.cookiecutter,
+                        counter: self.counter,
+                        json: false,
+                        loop_assigned: Vec::new(),
+                    };
                     inner.expr(first);
                     self.counter = inner.counter;
                     inner.out
                 };
                 for (op, r) in ops {
-                    let mut inner = Emitter { out: String::new(), cookiecutter: self.cookiecutter, counter: self.counter, json: false, loop_assigned: Vec::new() };
+                    let mut inner = Emitter {
+                        out: String::new(),
+                        cookiecutter: self.cookiecutter,
+                        counter: self.counter,
+                        json: false,
+                        loop_assigned: Vec::new(),
+                    };
                     inner.expr(r);
                     self.counter = inner.counter;
                     acc = format!("({acc})|__cmp(\"{op}\", {})", inner.out);

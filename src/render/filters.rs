@@ -12,10 +12,13 @@ use super::ops::{self, err, num, order, strict_eq, to_number, to_string, truthy,
 pub fn register(env: &mut Environment<'static>) {
     macro_rules! f {
         ($name:expr, $fun:expr) => {
-            env.add_filter($name, move |input: Value, args: Rest<Value>| -> Result<Value, Error> {
-                let a = Args::new(args.0, $name);
-                $fun(input, &a)
-            });
+            env.add_filter(
+                $name,
+                move |input: Value, args: Rest<Value>| -> Result<Value, Error> {
+                    let a = Args::new(args.0, $name);
+                    $fun(input, &a)
+                },
+            );
         };
     }
     f!("abs", |v: Value, _: &Args| Ok(num(to_number(&v).abs())));
@@ -23,24 +26,43 @@ pub fn register(env: &mut Environment<'static>) {
     f!("capitalize", |v: Value, _: &Args| {
         let t = js_lower(&text(&norm(v.clone()))?);
         let mut units: Vec<u16> = t.encode_utf16().collect();
-        let first = units.first().map(|u| js_upper(&String::from_utf16_lossy(&[*u])));
-        Ok(copy_safe(&v, match first {
-            Some(f) => {
-                units.remove(0);
-                f + &String::from_utf16_lossy(&units)
-            }
-            None => String::new(),
-        }))
+        let first = units
+            .first()
+            .map(|u| js_upper(&String::from_utf16_lossy(&[*u])));
+        Ok(copy_safe(
+            &v,
+            match first {
+                Some(f) => {
+                    units.remove(0);
+                    f + &String::from_utf16_lossy(&units)
+                }
+                None => String::new(),
+            },
+        ))
     });
     f!("center", center);
     f!("default", default);
     f!("d", default);
     f!("dictsort", dictsort);
     f!("dump", |v: Value, a: &Args| dump(&v, a.get(0)));
-    f!("escape", |v: Value, _: &Args| Ok(if v.is_safe() { v } else { Value::from_safe_string(escape_html(&render(&v)?)) }));
-    f!("e", |v: Value, _: &Args| Ok(if v.is_safe() { v } else { Value::from_safe_string(escape_html(&render(&v)?)) }));
-    f!("forceescape", |v: Value, _: &Args| Ok(Value::from_safe_string(escape_html(&render(&v)?))));
-    f!("safe", |v: Value, _: &Args| Ok(if v.is_safe() { v } else { Value::from_safe_string(render(&v)?) }));
+    f!("escape", |v: Value, _: &Args| Ok(if v.is_safe() {
+        v
+    } else {
+        Value::from_safe_string(escape_html(&render(&v)?))
+    }));
+    f!("e", |v: Value, _: &Args| Ok(if v.is_safe() {
+        v
+    } else {
+        Value::from_safe_string(escape_html(&render(&v)?))
+    }));
+    f!("forceescape", |v: Value, _: &Args| Ok(
+        Value::from_safe_string(escape_html(&render(&v)?))
+    ));
+    f!("safe", |v: Value, _: &Args| Ok(if v.is_safe() {
+        v
+    } else {
+        Value::from_safe_string(render(&v)?)
+    }));
     f!("first", |v: Value, _: &Args| edge(&v, false));
     f!("last", |v: Value, _: &Args| edge(&v, true));
     f!("float", |v: Value, a: &Args| {
@@ -50,7 +72,11 @@ pub fn register(env: &mut Environment<'static>) {
     f!("int", |v: Value, a: &Args| {
         let fallback = a.kw("default", 0);
         let base = a.kw("base", 1);
-        let base = if base.is_undefined() { 10 } else { to_number(&base).trunc() as i64 };
+        let base = if base.is_undefined() {
+            10
+        } else {
+            to_number(&base).trunc() as i64
+        };
         let p = parse_int(&to_string(&v), base);
         Ok(if p.is_nan() { fallback } else { num(p) })
     });
@@ -85,11 +111,24 @@ pub fn register(env: &mut Environment<'static>) {
     f!("indent", indent);
     f!("length", |v: Value, _: &Args| Ok(length(&v)));
     f!("list", list);
-    f!("lower", |v: Value, _: &Args| Ok(Value::from(js_lower(&text(&norm(v))?))));
-    f!("upper", |v: Value, _: &Args| Ok(Value::from(js_upper(&text(&norm(v))?))));
+    f!("lower", |v: Value, _: &Args| Ok(Value::from(js_lower(
+        &text(&norm(v))?
+    ))));
+    f!("upper", |v: Value, _: &Args| Ok(Value::from(js_upper(
+        &text(&norm(v))?
+    ))));
     f!("nl2br", |v: Value, _: &Args| {
-        let t = if v.is_undefined() || v.is_none() { String::new() } else { text(&v)? };
-        Ok(copy_safe(&v, t.replace("\r\n", "<br />\n").replace('\n', "<br />\n").replace("\r<br />\n", "<br />\n")))
+        let t = if v.is_undefined() || v.is_none() {
+            String::new()
+        } else {
+            text(&v)?
+        };
+        Ok(copy_safe(
+            &v,
+            t.replace("\r\n", "<br />\n")
+                .replace('\n', "<br />\n")
+                .replace("\r<br />\n", "<br />\n"),
+        ))
     });
     f!("random", |v: Value, _: &Args| random(&v));
     f!("replace", replace);
@@ -133,7 +172,10 @@ pub fn register(env: &mut Environment<'static>) {
             .collect();
         Ok(copy_safe(&v, words.join(" ")))
     });
-    f!("trim", |v: Value, _: &Args| Ok(copy_safe(&v, js_trim(&text(&v)?).to_string())));
+    f!("trim", |v: Value, _: &Args| Ok(copy_safe(
+        &v,
+        js_trim(&text(&v)?).to_string()
+    )));
     f!("truncate", truncate);
     f!("urlencode", urlencode);
     f!("urlize", |v: Value, _: &Args| Ok(Value::from(text(&v)?)));
@@ -143,8 +185,15 @@ pub fn register(env: &mut Environment<'static>) {
             return Ok(Value::from(()));
         }
         let t = text(&n)?;
-        let count = t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).count();
-        Ok(if count == 0 { Value::from(()) } else { Value::from(count as i64) })
+        let count = t
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .count();
+        Ok(if count == 0 {
+            Value::from(())
+        } else {
+            Value::from(count as i64)
+        })
     });
 }
 
@@ -159,7 +208,13 @@ impl Args {
     /// gets them as one trailing positional record.
     fn new(mut v: Vec<Value>, filter: &str) -> Args {
         let kw = match v.last() {
-            Some(l) if matches!(filter, "int" | "sort") && l.kind() == ValueKind::Map && l.get_attr("__keywords").is_ok_and(|k| k.is_true()) => v.pop(),
+            Some(l)
+                if matches!(filter, "int" | "sort")
+                    && l.kind() == ValueKind::Map
+                    && l.get_attr("__keywords").is_ok_and(|k| k.is_true()) =>
+            {
+                v.pop()
+            }
             _ => None,
         };
         Args { pos: v, kw }
@@ -325,7 +380,11 @@ pub fn parse_int(s: &str, base: i64) -> f64 {
     if !any {
         return f64::NAN;
     }
-    if neg { -acc } else { acc }
+    if neg {
+        -acc
+    } else {
+        acc
+    }
 }
 
 /// `JSON.stringify(value, null, indent)`; undefined gives undefined.
@@ -333,17 +392,30 @@ pub fn dump(v: &Value, indent: Value) -> Result<Value, Error> {
     if v.kind() == ValueKind::Plain && ops::as_regex(v).is_none() {
         return Err(err("Callable values cannot be serialized"));
     }
-    let Some(json) = super::value::to_json(v) else { return Ok(Value::UNDEFINED) };
+    let Some(json) = super::value::to_json(v) else {
+        return Ok(Value::UNDEFINED);
+    };
     let pad = match indent.kind() {
-        ValueKind::String => indent.as_str().unwrap_or_default().chars().take(10).collect::<String>(),
+        ValueKind::String => indent
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(10)
+            .collect::<String>(),
         ValueKind::Number => {
             let n = ops::as_f64(&indent);
-            if n.is_nan() || n <= 0.0 { String::new() } else { " ".repeat(n.min(10.0).trunc() as usize) }
+            if n.is_nan() || n <= 0.0 {
+                String::new()
+            } else {
+                " ".repeat(n.min(10.0).trunc() as usize)
+            }
         }
         _ => String::new(),
     };
     if pad.is_empty() {
-        return Ok(Value::from(serde_json::to_string(&json).map_err(|e| err(e.to_string()))?));
+        return Ok(Value::from(
+            serde_json::to_string(&json).map_err(|e| err(e.to_string()))?,
+        ));
     }
     let mut buf = Vec::new();
     let fmt = serde_json::ser::PrettyFormatter::with_indent(pad.as_bytes());
@@ -365,8 +437,14 @@ fn length(v: &Value) -> Value {
 
 fn record_indexed(v: &Value) -> Vec<Value> {
     let len = to_number(&ops::get(v, &Value::from("length")));
-    let n = if len.is_nan() || len <= 0.0 { 0 } else { len.ceil() as usize };
-    (0..n).map(|i| ops::get(v, &Value::from(i.to_string()))).collect()
+    let n = if len.is_nan() || len <= 0.0 {
+        0
+    } else {
+        len.ceil() as usize
+    };
+    (0..n)
+        .map(|i| ops::get(v, &Value::from(i.to_string())))
+        .collect()
 }
 
 fn seq_or_text(v: &Value) -> Option<Vec<Value>> {
@@ -385,8 +463,14 @@ fn batch(v: Value, a: &Args) -> Result<Value, Error> {
         return Err(err("Batch size must be a positive integer"));
     }
     let w = w as usize;
-    let items = if v.kind() == ValueKind::Map { Some(record_indexed(&v)) } else { seq_or_text(&v) };
-    let Some(items) = items else { return Ok(Value::from(Vec::<Value>::new())) };
+    let items = if v.kind() == ValueKind::Map {
+        Some(record_indexed(&v))
+    } else {
+        seq_or_text(&v)
+    };
+    let Some(items) = items else {
+        return Ok(Value::from(Vec::<Value>::new()));
+    };
     let fill = a.get(1);
     let mut out = Vec::new();
     for chunk in items.chunks(w) {
@@ -401,7 +485,11 @@ fn batch(v: Value, a: &Args) -> Result<Value, Error> {
 
 fn center(v: Value, a: &Args) -> Result<Value, Error> {
     let n = norm(v);
-    let width = if truthy(&a.get(0)) { a.get(0) } else { Value::from(80) };
+    let width = if truthy(&a.get(0)) {
+        a.get(0)
+    } else {
+        Value::from(80)
+    };
     let len = match n.kind() {
         ValueKind::String => Value::from(utf16_len(n.as_str().unwrap_or_default()) as i64),
         ValueKind::Seq => Value::from(n.len().unwrap_or(0) as i64),
@@ -413,13 +501,26 @@ fn center(v: Value, a: &Args) -> Result<Value, Error> {
     }
     let spaces = to_number(&width) - to_number(&len);
     let t = to_string(&n);
-    let rep = |b: f64| if b.is_nan() || b <= 0.0 { String::new() } else { " ".repeat(b.ceil() as usize) };
-    Ok(copy_safe(&n, rep(spaces / 2.0 - spaces % 2.0) + &t + &rep(spaces / 2.0)))
+    let rep = |b: f64| {
+        if b.is_nan() || b <= 0.0 {
+            String::new()
+        } else {
+            " ".repeat(b.ceil() as usize)
+        }
+    };
+    Ok(copy_safe(
+        &n,
+        rep(spaces / 2.0 - spaces % 2.0) + &t + &rep(spaces / 2.0),
+    ))
 }
 
 fn default(v: Value, a: &Args) -> Result<Value, Error> {
     Ok(if truthy(&a.kw("boolean", 1)) {
-        if truthy(&v) { v } else { a.get(0) }
+        if truthy(&v) {
+            v
+        } else {
+            a.get(0)
+        }
     } else if v.is_undefined() {
         a.get(0)
     } else {
@@ -440,9 +541,19 @@ fn dictsort(v: Value, a: &Args) -> Result<Value, Error> {
         _ => return Err(err("dictsort can only sort by key or value")),
     };
     let mut entries = ops::map_entries(&v);
-    let normk = |x: &Value| if !cs && x.kind() == ValueKind::String { Value::from(js_upper(x.as_str().unwrap_or_default())) } else { x.clone() };
+    let normk = |x: &Value| {
+        if !cs && x.kind() == ValueKind::String {
+            Value::from(js_upper(x.as_str().unwrap_or_default()))
+        } else {
+            x.clone()
+        }
+    };
     entries.sort_by(|l, r| {
-        let (a, b) = if by_value { (normk(&l.1), normk(&r.1)) } else { (normk(&l.0), normk(&r.0)) };
+        let (a, b) = if by_value {
+            (normk(&l.1), normk(&r.1))
+        } else {
+            (normk(&l.0), normk(&r.0))
+        };
         if matches!(order(&a, &b), Some(o) if o.is_gt()) {
             std::cmp::Ordering::Greater
         } else if strict_eq(&a, &b) {
@@ -451,22 +562,33 @@ fn dictsort(v: Value, a: &Args) -> Result<Value, Error> {
             std::cmp::Ordering::Less
         }
     });
-    Ok(Value::from(entries.into_iter().map(|(k, v)| Value::from(vec![k, v])).collect::<Vec<_>>()))
+    Ok(Value::from(
+        entries
+            .into_iter()
+            .map(|(k, v)| Value::from(vec![k, v]))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 fn edge(v: &Value, last: bool) -> Result<Value, Error> {
     match v.kind() {
-        ValueKind::Undefined | ValueKind::None => Err(err(format!("{} requires a sequence", if last { "last" } else { "first" }))),
+        ValueKind::Undefined | ValueKind::None => Err(err(format!(
+            "{} requires a sequence",
+            if last { "last" } else { "first" }
+        ))),
         ValueKind::Seq | ValueKind::Iterable => {
             let n = v.len().unwrap_or(0);
             if n == 0 {
                 return Ok(Value::UNDEFINED);
             }
-            Ok(v.get_item(&Value::from(if last { n - 1 } else { 0 })).unwrap_or(Value::UNDEFINED))
+            Ok(v.get_item(&Value::from(if last { n - 1 } else { 0 }))
+                .unwrap_or(Value::UNDEFINED))
         }
         ValueKind::String => {
             let u = ops::utf16_units(v.as_str().unwrap_or_default());
-            Ok(if last { u.last() } else { u.first() }.cloned().unwrap_or(Value::UNDEFINED))
+            Ok(if last { u.last() } else { u.first() }
+                .cloned()
+                .unwrap_or(Value::UNDEFINED))
         }
         ValueKind::Map => {
             if !last {
@@ -511,7 +633,11 @@ fn groupby(v: Value, a: &Args) -> Result<Value, Error> {
     if v.is_undefined() || v.is_none() {
         return Err(err("groupby requires a sequence"));
     }
-    let items = if v.kind() == ValueKind::Map { Some(record_indexed(&v)) } else { seq_or_text(&v) };
+    let items = if v.kind() == ValueKind::Map {
+        Some(record_indexed(&v))
+    } else {
+        seq_or_text(&v)
+    };
     let path = attr_path(&a.get(0));
     let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
     for item in items.unwrap_or_default() {
@@ -521,43 +647,87 @@ fn groupby(v: Value, a: &Args) -> Result<Value, Error> {
             None => groups.push((key, vec![item])),
         }
     }
-    Ok(ops::object(groups.into_iter().map(|(k, g)| (k, Value::from(g))).collect()))
+    Ok(ops::object(
+        groups
+            .into_iter()
+            .map(|(k, g)| (k, Value::from(g)))
+            .collect(),
+    ))
 }
 
 /// Projects `attribute` of each item (nunjitsu's `projectRuntimeAttributeValues`).
 fn project(v: &Value, attr: &str) -> Result<Vec<Value>, Error> {
     match v.kind() {
-        ValueKind::Seq | ValueKind::Iterable => v.try_iter().map(|i| i.collect::<Vec<_>>()).unwrap_or_default().iter().map(|x| lookup_attr(x, attr)).collect(),
-        ValueKind::String => ops::utf16_units(v.as_str().unwrap_or_default()).iter().map(|x| lookup_attr(x, attr)).collect(),
-        ValueKind::Map => record_indexed(v).iter().map(|x| lookup_attr(x, attr)).collect(),
+        ValueKind::Seq | ValueKind::Iterable => v
+            .try_iter()
+            .map(|i| i.collect::<Vec<_>>())
+            .unwrap_or_default()
+            .iter()
+            .map(|x| lookup_attr(x, attr))
+            .collect(),
+        ValueKind::String => ops::utf16_units(v.as_str().unwrap_or_default())
+            .iter()
+            .map(|x| lookup_attr(x, attr))
+            .collect(),
+        ValueKind::Map => record_indexed(v)
+            .iter()
+            .map(|x| lookup_attr(x, attr))
+            .collect(),
         _ => Ok(Vec::new()),
     }
 }
 
 fn require_array(v: &Value, op: &str) -> Result<Vec<Value>, Error> {
     match v.kind() {
-        ValueKind::Seq | ValueKind::Iterable => Ok(v.try_iter().map(|i| i.collect()).unwrap_or_default()),
+        ValueKind::Seq | ValueKind::Iterable => {
+            Ok(v.try_iter().map(|i| i.collect()).unwrap_or_default())
+        }
         _ => Err(err(format!("{op} requires an array"))),
     }
 }
 
 fn join(v: Value, a: &Args) -> Result<Value, Error> {
-    let sep = if truthy(&a.get(0)) { to_string(&a.get(0)) } else { String::new() };
+    let sep = if truthy(&a.get(0)) {
+        to_string(&a.get(0))
+    } else {
+        String::new()
+    };
     let attr = a.get(1);
-    let items = if truthy(&attr) { project(&v, &to_string(&attr))? } else { require_array(&v, "join")? };
-    let parts: Vec<String> = items.iter().map(|i| if i.is_undefined() || i.is_none() { String::new() } else { to_string(i) }).collect();
+    let items = if truthy(&attr) {
+        project(&v, &to_string(&attr))?
+    } else {
+        require_array(&v, "join")?
+    };
+    let parts: Vec<String> = items
+        .iter()
+        .map(|i| {
+            if i.is_undefined() || i.is_none() {
+                String::new()
+            } else {
+                to_string(i)
+            }
+        })
+        .collect();
     Ok(Value::from(parts.join(&sep)))
 }
 
 fn sum(v: Value, a: &Args) -> Result<Value, Error> {
     let attr = a.get(0);
-    let items = if truthy(&attr) { project(&v, &to_string(&attr))? } else { require_array(&v, "sum")? };
+    let items = if truthy(&attr) {
+        project(&v, &to_string(&attr))?
+    } else {
+        require_array(&v, "sum")?
+    };
     let mut acc = Value::from(0);
     for i in &items {
         acc = ops::add(&acc, i);
     }
     let start = a.get(1);
-    let start = if start.is_undefined() { Value::from(0) } else { start };
+    let start = if start.is_undefined() {
+        Value::from(0)
+    } else {
+        start
+    };
     Ok(ops::add(&start, &acc))
 }
 
@@ -566,28 +736,51 @@ fn sort(v: Value, a: &Args) -> Result<Value, Error> {
         ValueKind::Map => Some(record_indexed(&v)),
         _ => seq_or_text(&v),
     };
-    let Some(mut items) = items else { return Ok(Value::from(Vec::<Value>::new())) };
+    let Some(mut items) = items else {
+        return Ok(Value::from(Vec::<Value>::new()));
+    };
     let reverse = truthy(&a.kw("reverse", 0));
     let cs = truthy(&a.kw("case_sensitive", 1));
     let path = attr_path(&a.kw("attribute", 2));
     let mut keyed = Vec::with_capacity(items.len());
     for it in items.drain(..) {
-        let k = if path.is_empty() { it.clone() } else { lookup_path_sort(&it, &path)? };
+        let k = if path.is_empty() {
+            it.clone()
+        } else {
+            lookup_path_sort(&it, &path)?
+        };
         keyed.push((k, it));
     }
     keyed.sort_by(|(l, _), (r, _)| {
         let (l, r) = if !cs && l.kind() == ValueKind::String && r.kind() == ValueKind::String {
-            (Value::from(js_lower(l.as_str().unwrap_or_default())), Value::from(js_lower(r.as_str().unwrap_or_default())))
+            (
+                Value::from(js_lower(l.as_str().unwrap_or_default())),
+                Value::from(js_lower(r.as_str().unwrap_or_default())),
+            )
         } else {
             (l.clone(), r.clone())
         };
         match order(&l, &r) {
-            Some(std::cmp::Ordering::Less) => if reverse { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less },
-            Some(std::cmp::Ordering::Greater) => if reverse { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater },
+            Some(std::cmp::Ordering::Less) => {
+                if reverse {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Less
+                }
+            }
+            Some(std::cmp::Ordering::Greater) => {
+                if reverse {
+                    std::cmp::Ordering::Less
+                } else {
+                    std::cmp::Ordering::Greater
+                }
+            }
             _ => std::cmp::Ordering::Equal,
         }
     });
-    Ok(Value::from(keyed.into_iter().map(|(_, v)| v).collect::<Vec<_>>()))
+    Ok(Value::from(
+        keyed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+    ))
 }
 
 fn lookup_path_sort(v: &Value, path: &[String]) -> Result<Value, Error> {
@@ -614,9 +807,16 @@ fn select_attr(v: &Value, a: &Args, select: bool) -> Result<Value, Error> {
 }
 
 fn select(v: &Value, a: &Args, select: bool) -> Result<Value, Error> {
-    let test_name = if a.get(0).is_undefined() { "truthy".to_string() } else { to_string(&a.get(0)) };
+    let test_name = if a.get(0).is_undefined() {
+        "truthy".to_string()
+    } else {
+        to_string(&a.get(0))
+    };
     if v.is_undefined() || v.is_none() {
-        return Err(err(format!("{} requires a sequence", if select { "select" } else { "reject" })));
+        return Err(err(format!(
+            "{} requires a sequence",
+            if select { "select" } else { "reject" }
+        )));
     }
     let items = match v.kind() {
         ValueKind::Map => record_indexed(v),
@@ -638,20 +838,42 @@ fn indent(v: Value, a: &Args) -> Result<Value, Error> {
     if t.is_empty() {
         return Ok(Value::from(""));
     }
-    let width = if truthy(&a.get(0)) { to_number(&a.get(0)) } else { 4.0 };
+    let width = if truthy(&a.get(0)) {
+        to_number(&a.get(0))
+    } else {
+        4.0
+    };
     let first = truthy(&a.get(1));
-    let pad = if width.is_nan() || width <= 0.0 { String::new() } else { " ".repeat(width.ceil() as usize) };
-    let lines: Vec<String> =
-        t.split('\n').enumerate().map(|(i, l)| if i == 0 && !first { l.to_string() } else { format!("{pad}{l}") }).collect();
+    let pad = if width.is_nan() || width <= 0.0 {
+        String::new()
+    } else {
+        " ".repeat(width.ceil() as usize)
+    };
+    let lines: Vec<String> = t
+        .split('\n')
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 && !first {
+                l.to_string()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect();
     Ok(copy_safe(&n, lines.join("\n")))
 }
 
 fn list(v: Value, _: &Args) -> Result<Value, Error> {
     match v.kind() {
         ValueKind::Seq | ValueKind::Iterable => Ok(v),
-        ValueKind::String => Ok(Value::from(ops::utf16_units(v.as_str().unwrap_or_default()))),
+        ValueKind::String => Ok(Value::from(ops::utf16_units(
+            v.as_str().unwrap_or_default(),
+        ))),
         ValueKind::Map => Ok(Value::from(
-            ops::map_entries(&v).into_iter().map(|(k, x)| ops::object(vec![("key".into(), k), ("value".into(), x)])).collect::<Vec<_>>(),
+            ops::map_entries(&v)
+                .into_iter()
+                .map(|(k, x)| ops::object(vec![("key".into(), k), ("value".into(), x)]))
+                .collect::<Vec<_>>(),
         )),
         _ => Err(err("list requires an iterable value")),
     }
@@ -665,7 +887,10 @@ fn random(v: &Value) -> Result<Value, Error> {
     if items.is_empty() {
         return Ok(Value::UNDEFINED);
     }
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as usize).unwrap_or(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as usize)
+        .unwrap_or(0);
     Ok(items[seed % items.len()].clone())
 }
 
@@ -678,7 +903,11 @@ pub fn build_regex(source: &str, flags: &str) -> Result<fancy_regex::Regex, Stri
     if flags.contains('m') {
         prefix.push('m');
     }
-    let pattern = if prefix.is_empty() { source.to_string() } else { format!("(?{prefix}){source}") };
+    let pattern = if prefix.is_empty() {
+        source.to_string()
+    } else {
+        format!("(?{prefix}){source}")
+    };
     fancy_regex::Regex::new(&pattern).map_err(|e| e.to_string())
 }
 
@@ -760,12 +989,20 @@ fn replace(v: Value, a: &Args) -> Result<Value, Error> {
         if v.kind() != ValueKind::String {
             return Err(err("Regular-expression replacement requires a string"));
         }
-        return Ok(Value::from(regex_replace(v.as_str().unwrap_or_default(), &re, &to_string(&rep))?));
+        return Ok(Value::from(regex_replace(
+            v.as_str().unwrap_or_default(),
+            &re,
+            &to_string(&rep),
+        )?));
     }
     if !matches!(search.kind(), ValueKind::String | ValueKind::Number) {
         return Ok(v);
     }
-    let input = if v.kind() == ValueKind::Number { Value::from(to_string(&v)) } else { v.clone() };
+    let input = if v.kind() == ValueKind::Number {
+        Value::from(to_string(&v))
+    } else {
+        v.clone()
+    };
     if input.kind() != ValueKind::String {
         return Ok(input);
     }
@@ -773,16 +1010,33 @@ fn replace(v: Value, a: &Args) -> Result<Value, Error> {
     let needle = to_string(&search);
     let rep_s = to_string(&rep);
     if needle.is_empty() {
-        let sep = if rep.is_undefined() { ",".to_string() } else { rep_s.clone() };
-        let units: Vec<String> = ops::utf16_units(&t).iter().map(|u| u.as_str().unwrap_or_default().to_string()).collect();
-        return Ok(copy_safe(&input, format!("{rep_s}{}{rep_s}", units.join(&sep))));
+        let sep = if rep.is_undefined() {
+            ",".to_string()
+        } else {
+            rep_s.clone()
+        };
+        let units: Vec<String> = ops::utf16_units(&t)
+            .iter()
+            .map(|u| u.as_str().unwrap_or_default().to_string())
+            .collect();
+        return Ok(copy_safe(
+            &input,
+            format!("{rep_s}{}{rep_s}", units.join(&sep)),
+        ));
     }
-    let max_n = if max.is_undefined() { -1.0 } else { to_number(&max) };
+    let max_n = if max.is_undefined() {
+        -1.0
+    } else {
+        to_number(&max)
+    };
     if max_n == 0.0 || !t.contains(&needle) {
         return Ok(input);
     }
     if max.is_undefined() || (max.kind() == ValueKind::Number && max_n == -1.0) {
-        return Ok(copy_safe(&v, t.split(needle.as_str()).collect::<Vec<_>>().join(&rep_s)));
+        return Ok(copy_safe(
+            &v,
+            t.split(needle.as_str()).collect::<Vec<_>>().join(&rep_s),
+        ));
     }
     let mut out = String::new();
     let mut rest = t.as_str();
@@ -805,7 +1059,9 @@ fn replace(v: Value, a: &Args) -> Result<Value, Error> {
 fn slice(v: Value, a: &Args) -> Result<Value, Error> {
     let is_text = v.kind() == ValueKind::String;
     let items = match v.kind() {
-        ValueKind::Seq | ValueKind::Iterable | ValueKind::String => ops::seq_items(&v).unwrap_or_default(),
+        ValueKind::Seq | ValueKind::Iterable | ValueKind::String => {
+            ops::seq_items(&v).unwrap_or_default()
+        }
         _ => return Err(err("slice requires a sequence")),
     };
     let count = to_number(&a.get(0)).trunc();
@@ -826,7 +1082,11 @@ fn slice(v: Value, a: &Args) -> Result<Value, Error> {
             if truthy(&fill) && i >= extra {
                 return Err(err("slice cannot append a fill value to a string"));
             }
-            out.push(Value::from(part.iter().map(|u| u.as_str().unwrap_or_default().to_string()).collect::<String>()));
+            out.push(Value::from(
+                part.iter()
+                    .map(|u| u.as_str().unwrap_or_default().to_string())
+                    .collect::<String>(),
+            ));
         } else {
             let mut part = part;
             if truthy(&fill) && i >= extra {
@@ -853,18 +1113,31 @@ fn striptags(v: Value, a: &Args) -> Result<Value, Error> {
     let out = if truthy(&a.get(0)) {
         let edges = regex::Regex::new(r"(?m)^ +| +$").expect("valid");
         let s = edges.replace_all(&s, "").into_owned();
-        let s = regex::Regex::new(r" +").expect("valid").replace_all(&s, " ").into_owned();
+        let s = regex::Regex::new(r" +")
+            .expect("valid")
+            .replace_all(&s, " ")
+            .into_owned();
         let s = s.replace("\r\n", "\n");
-        regex::Regex::new(r"\n\n\n+").expect("valid").replace_all(&s, "\n\n").into_owned()
+        regex::Regex::new(r"\n\n\n+")
+            .expect("valid")
+            .replace_all(&s, "\n\n")
+            .into_owned()
     } else {
-        regex::Regex::new(r"\s+").expect("valid").replace_all(&s, " ").into_owned()
+        regex::Regex::new(r"\s+")
+            .expect("valid")
+            .replace_all(&s, " ")
+            .into_owned()
     };
     Ok(copy_safe(&v, out))
 }
 
 fn truncate(v: Value, a: &Args) -> Result<Value, Error> {
     let n = norm(v.clone());
-    let len_v = if truthy(&a.get(0)) { a.get(0) } else { Value::from(255) };
+    let len_v = if truthy(&a.get(0)) {
+        a.get(0)
+    } else {
+        Value::from(255)
+    };
     let direct = match n.kind() {
         ValueKind::String => Value::from(utf16_len(n.as_str().unwrap_or_default()) as i64),
         ValueKind::Seq => Value::from(n.len().unwrap_or(0) as i64),
@@ -882,14 +1155,24 @@ fn truncate(v: Value, a: &Args) -> Result<Value, Error> {
     } else {
         // lastIndexOf(" ", length)
         let from = length.min(units.len().saturating_sub(1));
-        match (0..=from).rev().find(|&i| units.get(i) == Some(&(b' ' as u16))) {
+        match (0..=from)
+            .rev()
+            .find(|&i| units.get(i) == Some(&(b' ' as u16)))
+        {
             Some(i) => i,
             None => length.min(units.len()),
         }
     };
     let end = a.get(2);
-    let end = if end.is_undefined() || end.is_none() { "...".to_string() } else { to_string(&end) };
-    Ok(copy_safe(&v, String::from_utf16_lossy(&units[..cut]) + &end))
+    let end = if end.is_undefined() || end.is_none() {
+        "...".to_string()
+    } else {
+        to_string(&end)
+    };
+    Ok(copy_safe(
+        &v,
+        String::from_utf16_lossy(&units[..cut]) + &end,
+    ))
 }
 
 /// `encodeURIComponent`.
@@ -906,17 +1189,34 @@ pub fn encode_uri_component(s: &str) -> String {
 }
 
 fn urlencode(v: Value, _: &Args) -> Result<Value, Error> {
-    let pair = |k: &Value, x: &Value| format!("{}={}", encode_uri_component(&to_string(k)), encode_uri_component(&to_string(x)));
+    let pair = |k: &Value, x: &Value| {
+        format!(
+            "{}={}",
+            encode_uri_component(&to_string(k)),
+            encode_uri_component(&to_string(x))
+        )
+    };
     Ok(Value::from(match v.kind() {
         ValueKind::String => encode_uri_component(v.as_str().unwrap_or_default()),
-        ValueKind::Map => ops::map_entries(&v).iter().map(|(k, x)| pair(k, x)).collect::<Vec<_>>().join("&"),
+        ValueKind::Map => ops::map_entries(&v)
+            .iter()
+            .map(|(k, x)| pair(k, x))
+            .collect::<Vec<_>>()
+            .join("&"),
         ValueKind::Seq => {
             let mut parts = Vec::new();
-            for it in v.try_iter().map(|i| i.collect::<Vec<_>>()).unwrap_or_default() {
+            for it in v
+                .try_iter()
+                .map(|i| i.collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
                 if it.is_undefined() || it.is_none() {
                     return Err(err("urlencode sequence entries cannot be nullish"));
                 }
-                let (k, x) = (ops::get(&it, &Value::from("0")), ops::get(&it, &Value::from("1")));
+                let (k, x) = (
+                    ops::get(&it, &Value::from("0")),
+                    ops::get(&it, &Value::from("1")),
+                );
                 parts.push(pair(&k, &x));
             }
             parts.join("&")

@@ -9,7 +9,8 @@ use super::ops;
 /// Prints a value the way JavaScript's `String(x)` does inside a template: undefined and null
 /// print nothing, `1.0` prints `1`, arrays are comma-joined, objects are `[object Object]`.
 pub fn format(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
-    out.write_str(&js_string(value)).map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
+    out.write_str(&js_string(value))
+        .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
 }
 
 /// `String(value)` in JavaScript, except that undefined and null are empty (nunjucks prints them
@@ -22,7 +23,11 @@ pub fn js_string(value: &Value) -> String {
         ValueKind::String => value.as_str().unwrap_or_default().to_string(),
         ValueKind::Seq | ValueKind::Iterable => value
             .try_iter()
-            .map(|it| it.map(|v| array_item_string(&v)).collect::<Vec<_>>().join(","))
+            .map(|it| {
+                it.map(|v| array_item_string(&v))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
             .unwrap_or_default(),
         ValueKind::Map => "[object Object]".to_string(),
         _ => value.to_string(),
@@ -51,7 +56,11 @@ pub fn format_f64(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if f == 0.0 {
         return "0".into();
@@ -75,16 +84,30 @@ pub fn format_f64(f: f64) -> String {
 /// Methods called on values (`name.toUpperCase()`, `list.includes(x)`): nunjitsu's whitelist
 /// (SPEC §4.5); in cookiecutter mode also the Jinja list and dict methods. Anything else fails
 /// ("... cannot be called"), as in Backstage 4.
-pub fn call_method(value: &Value, method: &str, args: &[Value], cookiecutter: bool) -> Result<Value, Error> {
-    let unknown = || Error::new(ErrorKind::UnknownMethod, format!("\"{method}\" resolved to undefined and cannot be called"));
+pub fn call_method(
+    value: &Value,
+    method: &str,
+    args: &[Value],
+    cookiecutter: bool,
+) -> Result<Value, Error> {
+    let unknown = || {
+        Error::new(
+            ErrorKind::UnknownMethod,
+            format!("\"{method}\" resolved to undefined and cannot be called"),
+        )
+    };
     let args: Vec<Value> = args
         .iter()
-        .filter(|a| !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true())))
+        .filter(|a| {
+            !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true()))
+        })
         .cloned()
         .collect();
     let args = args.as_slice();
     match value.kind() {
-        ValueKind::String => string_method(value.as_str().unwrap_or_default(), method, args).ok_or_else(unknown)?,
+        ValueKind::String => {
+            string_method(value.as_str().unwrap_or_default(), method, args).ok_or_else(unknown)?
+        }
         ValueKind::Seq | ValueKind::Iterable => {
             let items: Vec<Value> = value.try_iter().map(|i| i.collect()).unwrap_or_default();
             array_method(items, method, args, cookiecutter).ok_or_else(unknown)?
@@ -140,9 +163,15 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, 
         "toUpperCase" => Value::from(s.to_uppercase()),
         "toLowerCase" => Value::from(s.to_lowercase()),
         "trim" => Value::from(super::filters::js_trim(s)),
-        "trimStart" => Value::from(s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')),
-        "trimEnd" => Value::from(s.trim_end_matches(|c: char| c.is_whitespace() || c == '\u{feff}')),
-        "includes" => Value::from(find_units(&u, &needle(), rel_index(opt_int(args, 1), len, 0)).is_some()),
+        "trimStart" => {
+            Value::from(s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}'))
+        }
+        "trimEnd" => {
+            Value::from(s.trim_end_matches(|c: char| c.is_whitespace() || c == '\u{feff}'))
+        }
+        "includes" => {
+            Value::from(find_units(&u, &needle(), rel_index(opt_int(args, 1), len, 0)).is_some())
+        }
         "startsWith" => {
             let n = needle();
             let p = rel_index(opt_int(args, 1), len, 0);
@@ -153,33 +182,59 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, 
             let end = rel_index(opt_int(args, 1), len, len);
             Value::from(end >= n.len() && u[end - n.len()..end] == n[..])
         }
-        "indexOf" => Value::from(find_units(&u, &needle(), rel_index(opt_int(args, 1), len, 0)).map(|i| i as i64).unwrap_or(-1)),
+        "indexOf" => Value::from(
+            find_units(&u, &needle(), rel_index(opt_int(args, 1), len, 0))
+                .map(|i| i as i64)
+                .unwrap_or(-1),
+        ),
         "lastIndexOf" => {
             let n = needle();
-            let from = opt_int(args, 1).map(|f| f.max(0.0) as usize).unwrap_or(len).min(len);
-            let r = (0..=from.min(len.saturating_sub(n.len()))).rev().find(|&i| i + n.len() <= len && u[i..i + n.len()] == n[..]);
+            let from = opt_int(args, 1)
+                .map(|f| f.max(0.0) as usize)
+                .unwrap_or(len)
+                .min(len);
+            let r = (0..=from.min(len.saturating_sub(n.len())))
+                .rev()
+                .find(|&i| i + n.len() <= len && u[i..i + n.len()] == n[..]);
             Value::from(r.map(|i| i as i64).unwrap_or(-1))
         }
         "charAt" => {
             let i = opt_int(args, 0).unwrap_or(0.0);
-            if i < 0.0 || i as usize >= len { Value::from("") } else { from_units(&u[i as usize..i as usize + 1]) }
+            if i < 0.0 || i as usize >= len {
+                Value::from("")
+            } else {
+                from_units(&u[i as usize..i as usize + 1])
+            }
         }
         "charCodeAt" => {
             let i = opt_int(args, 0).unwrap_or(0.0);
-            if i < 0.0 || i as usize >= len { Value::from(f64::NAN) } else { Value::from(u[i as usize] as i64) }
+            if i < 0.0 || i as usize >= len {
+                Value::from(f64::NAN)
+            } else {
+                Value::from(u[i as usize] as i64)
+            }
         }
         "slice" => {
             let a = rel_index(opt_int(args, 0), len, 0);
             let b = rel_index(opt_int(args, 1), len, len);
-            if a >= b { Value::from("") } else { from_units(&u[a..b]) }
+            if a >= b {
+                Value::from("")
+            } else {
+                from_units(&u[a..b])
+            }
         }
         "substring" => {
-            let clamp = |x: Option<f64>, d: usize| x.map(|x| x.clamp(0.0, len as f64) as usize).unwrap_or(d);
+            let clamp = |x: Option<f64>, d: usize| {
+                x.map(|x| x.clamp(0.0, len as f64) as usize).unwrap_or(d)
+            };
             let a = clamp(opt_int(args, 0), 0);
             let b = clamp(opt_int(args, 1), len);
             from_units(&u[a.min(b)..a.max(b)])
         }
-        "concat" => Value::from(args.iter().fold(s.to_string(), |acc, a| acc + &ops::to_string(a))),
+        "concat" => Value::from(
+            args.iter()
+                .fold(s.to_string(), |acc, a| acc + &ops::to_string(a)),
+        ),
         "replace" => {
             if args.len() != 2 {
                 return Some(Err(ops::err("replace requires 2 arguments")));
@@ -190,24 +245,39 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, 
             }
             // A string pattern replaces the first match; `$` patterns are expanded by JS.
             let pat = ops::to_string(&a0);
-            let re = ops::JsRegex { source: fancy_regex::escape(&pat).into_owned(), flags: String::new() };
+            let re = ops::JsRegex {
+                source: fancy_regex::escape(&pat).into_owned(),
+                flags: String::new(),
+            };
             return Some(super::filters::regex_replace(s, &re, &rep).map(Value::from));
         }
         "split" => {
             let limit = args.get(1).filter(|v| !v.is_undefined()).map(|v| {
                 let n = ops::to_number(v);
-                if n.is_finite() { (n.trunc() as i64).rem_euclid(1 << 32) as usize } else { 0 }
+                if n.is_finite() {
+                    (n.trunc() as i64).rem_euclid(1 << 32) as usize
+                } else {
+                    0
+                }
             });
             let parts: Vec<Value> = if a0.is_undefined() {
                 vec![Value::from(s)]
             } else if let Some(re) = ops::as_regex(&a0) {
                 match super::filters::build_regex(&re.source, &re.flags) {
-                    Ok(rx) => rx.split(s).filter_map(Result::ok).map(Value::from).collect(),
+                    Ok(rx) => rx
+                        .split(s)
+                        .filter_map(Result::ok)
+                        .map(Value::from)
+                        .collect(),
                     Err(e) => return Some(Err(ops::err(e))),
                 }
             } else {
                 let sep = ops::to_string(&a0);
-                if sep.is_empty() { ops::utf16_units(s) } else { s.split(sep.as_str()).map(Value::from).collect() }
+                if sep.is_empty() {
+                    ops::utf16_units(s)
+                } else {
+                    s.split(sep.as_str()).map(Value::from).collect()
+                }
             };
             let parts = match limit {
                 Some(n) => parts.into_iter().take(n).collect(),
@@ -220,25 +290,40 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, 
 }
 
 fn number_method(f: f64, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
-    let a = args.first().filter(|v| !v.is_undefined()).map(ops::to_number);
+    let a = args
+        .first()
+        .filter(|v| !v.is_undefined())
+        .map(ops::to_number);
     Some(Ok(Value::from(match method {
         "toString" => match a {
             None | Some(10.0) => format_f64(f),
-            Some(r) if (2.0..=36.0).contains(&r) && f.fract() == 0.0 => radix_string(f as i64, r as u32),
+            Some(r) if (2.0..=36.0).contains(&r) && f.fract() == 0.0 => {
+                radix_string(f as i64, r as u32)
+            }
             Some(_) => return Some(Err(ops::err("toString() radix must be between 2 and 36"))),
         },
         "toFixed" => {
             let d = a.unwrap_or(0.0);
             if !(0.0..=100.0).contains(&d) {
-                return Some(Err(ops::err("toFixed() digits argument must be between 0 and 100")));
+                return Some(Err(ops::err(
+                    "toFixed() digits argument must be between 0 and 100",
+                )));
             }
-            if f.abs() >= 1e21 { format_f64(f) } else { format!("{:.*}", d as usize, f) }
+            if f.abs() >= 1e21 {
+                format_f64(f)
+            } else {
+                format!("{:.*}", d as usize, f)
+            }
         }
         "toPrecision" => match a {
             None => format_f64(f),
             Some(p) => {
                 let p = p as usize;
-                let e = if f == 0.0 { 0 } else { f.abs().log10().floor() as i32 };
+                let e = if f == 0.0 {
+                    0
+                } else {
+                    f.abs().log10().floor() as i32
+                };
                 if e < -6 || e >= p as i32 {
                     let s = format!("{:.*e}", p.saturating_sub(1), f);
                     js_exp(&s)
@@ -279,35 +364,87 @@ fn radix_string(mut n: i64, r: u32) -> String {
     d.iter().rev().collect()
 }
 
-fn array_method(items: Vec<Value>, method: &str, args: &[Value], cookiecutter: bool) -> Option<Result<Value, Error>> {
+fn array_method(
+    items: Vec<Value>,
+    method: &str,
+    args: &[Value],
+    cookiecutter: bool,
+) -> Option<Result<Value, Error>> {
     let len = items.len();
     let a0 = arg(args, 0);
     Some(Ok(match method {
         "at" => {
             let i = opt_int(args, 0).unwrap_or(0.0);
             let i = if i < 0.0 { len as f64 + i } else { i };
-            if i < 0.0 { Value::UNDEFINED } else { items.get(i as usize).cloned().unwrap_or(Value::UNDEFINED) }
+            if i < 0.0 {
+                Value::UNDEFINED
+            } else {
+                items.get(i as usize).cloned().unwrap_or(Value::UNDEFINED)
+            }
         }
-        "includes" => Value::from(items.iter().skip(rel_index(opt_int(args, 1), len, 0)).any(|i| same_value_zero(i, &a0))),
+        "includes" => Value::from(
+            items
+                .iter()
+                .skip(rel_index(opt_int(args, 1), len, 0))
+                .any(|i| same_value_zero(i, &a0)),
+        ),
         "indexOf" | "index" | "find" if method == "indexOf" || cookiecutter => {
             let from = rel_index(opt_int(args, 1), len, 0);
-            Value::from(items.iter().enumerate().skip(from).find(|(_, i)| ops::strict_eq(i, &a0)).map(|(p, _)| p as i64).unwrap_or(-1))
+            Value::from(
+                items
+                    .iter()
+                    .enumerate()
+                    .skip(from)
+                    .find(|(_, i)| ops::strict_eq(i, &a0))
+                    .map(|(p, _)| p as i64)
+                    .unwrap_or(-1),
+            )
         }
-        "lastIndexOf" => Value::from(items.iter().rposition(|i| ops::strict_eq(i, &a0)).map(|p| p as i64).unwrap_or(-1)),
+        "lastIndexOf" => Value::from(
+            items
+                .iter()
+                .rposition(|i| ops::strict_eq(i, &a0))
+                .map(|p| p as i64)
+                .unwrap_or(-1),
+        ),
         "join" => {
-            let sep = if a0.is_undefined() { ",".to_string() } else { ops::to_string(&a0) };
-            Value::from(items.iter().map(|v| if v.is_undefined() || v.is_none() { String::new() } else { ops::to_string(v) }).collect::<Vec<_>>().join(&sep))
+            let sep = if a0.is_undefined() {
+                ",".to_string()
+            } else {
+                ops::to_string(&a0)
+            };
+            Value::from(
+                items
+                    .iter()
+                    .map(|v| {
+                        if v.is_undefined() || v.is_none() {
+                            String::new()
+                        } else {
+                            ops::to_string(v)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(&sep),
+            )
         }
         "slice" => {
             let a = rel_index(opt_int(args, 0), len, 0);
             let b = rel_index(opt_int(args, 1), len, len);
-            Value::from(if a < b { items[a..b].to_vec() } else { Vec::new() })
+            Value::from(if a < b {
+                items[a..b].to_vec()
+            } else {
+                Vec::new()
+            })
         }
         "concat" => {
             let mut out = items;
             for a in args {
                 match a.kind() {
-                    ValueKind::Seq | ValueKind::Iterable => out.extend(a.try_iter().map(|i| i.collect::<Vec<_>>()).unwrap_or_default()),
+                    ValueKind::Seq | ValueKind::Iterable => out.extend(
+                        a.try_iter()
+                            .map(|i| i.collect::<Vec<_>>())
+                            .unwrap_or_default(),
+                    ),
                     _ => out.push(a.clone()),
                 }
             }
@@ -335,13 +472,19 @@ fn array_method(items: Vec<Value>, method: &str, args: &[Value], cookiecutter: b
             });
             Value::from(out)
         }
-        "push" | "append" if method == "push" || cookiecutter => Value::from((len + args.len()) as i64),
+        "push" | "append" if method == "push" || cookiecutter => {
+            Value::from((len + args.len()) as i64)
+        }
         "unshift" => Value::from((len + args.len()) as i64),
         "pop" => {
             if cookiecutter && !a0.is_undefined() {
                 let i = opt_int(args, 0).unwrap_or(0.0);
                 let i = if i < 0.0 { len as f64 + i } else { i };
-                if i < 0.0 { Value::UNDEFINED } else { items.get(i as usize).cloned().unwrap_or(Value::UNDEFINED) }
+                if i < 0.0 {
+                    Value::UNDEFINED
+                } else {
+                    items.get(i as usize).cloned().unwrap_or(Value::UNDEFINED)
+                }
             } else {
                 items.last().cloned().unwrap_or(Value::UNDEFINED)
             }
@@ -369,7 +512,9 @@ fn array_method(items: Vec<Value>, method: &str, args: &[Value], cookiecutter: b
             Value::from(out)
         }
         "copyWithin" => Value::from(items),
-        "count" if cookiecutter => Value::from(items.iter().filter(|i| ops::strict_eq(i, &a0)).count() as i64),
+        "count" if cookiecutter => {
+            Value::from(items.iter().filter(|i| ops::strict_eq(i, &a0)).count() as i64)
+        }
         "insert" | "remove" if cookiecutter => Value::from(Vec::<Value>::new()),
         _ => return None,
     }))
@@ -397,18 +542,29 @@ fn flatten(items: &[Value], depth: usize, out: &mut Vec<Value>) {
 fn record_method(v: &Value, method: &str, args: &[Value]) -> Option<Value> {
     let entries = ops::map_entries(v);
     let key = ops::to_string(&arg(args, 0));
-    let has = entries.iter().any(|(k, _)| k.as_str() == Some(key.as_str()));
+    let has = entries
+        .iter()
+        .any(|(k, _)| k.as_str() == Some(key.as_str()));
     if entries.iter().any(|(k, _)| k.as_str() == Some(method)) {
         return None;
     }
     Some(match method {
         "get" => {
-            if has { ops::get(v, &Value::from(key)) } else { arg(args, 1) }
+            if has {
+                ops::get(v, &Value::from(key))
+            } else {
+                arg(args, 1)
+            }
         }
         "has_key" => Value::from(has),
         "keys" => Value::from(entries.into_iter().map(|(k, _)| k).collect::<Vec<_>>()),
         "values" => Value::from(entries.into_iter().map(|(_, x)| x).collect::<Vec<_>>()),
-        "items" => Value::from(entries.into_iter().map(|(k, x)| Value::from(vec![k, x])).collect::<Vec<_>>()),
+        "items" => Value::from(
+            entries
+                .into_iter()
+                .map(|(k, x)| Value::from(vec![k, x]))
+                .collect::<Vec<_>>(),
+        ),
         _ => return None,
     })
 }

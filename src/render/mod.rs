@@ -29,9 +29,9 @@ mod value;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
+pub use backstage::set_github_hosts;
 pub use syntax::SyntaxError;
 pub use value::{is_truthy, to_json, to_value, FAILED_FLAG};
-pub use backstage::set_github_hosts;
 
 /// Options of a skeleton renderer (inputs of `fetch:template`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,17 +60,26 @@ impl std::fmt::Display for RenderError {
 
 impl From<minijinja::Error> for RenderError {
     fn from(e: minijinja::Error) -> Self {
-        let mut message = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
+        let mut message = e
+            .detail()
+            .map(str::to_string)
+            .unwrap_or_else(|| e.kind().to_string());
         if e.detail().is_some() && e.kind() != minijinja::ErrorKind::InvalidOperation {
             message = format!("{}: {message}", e.kind());
         }
-        RenderError { message, line: e.line() }
+        RenderError {
+            message,
+            line: e.line(),
+        }
     }
 }
 
 impl From<SyntaxError> for RenderError {
     fn from(e: SyntaxError) -> Self {
-        RenderError { message: format!("{} (column {})", e.message, e.column), line: Some(e.line) }
+        RenderError {
+            message: format!("{} (column {})", e.message, e.column),
+            line: Some(e.line),
+        }
     }
 }
 
@@ -85,12 +94,18 @@ impl Engine {
     /// The renderer for step inputs, `if`, `each`, `spec.output` and page `when`.
     pub fn workflow() -> Engine {
         let options = SkeletonOptions::default();
-        Engine { env: environment(options, true), options }
+        Engine {
+            env: environment(options, true),
+            options,
+        }
     }
 
     /// The renderer for skeleton files and paths of one `fetch:template*` step.
     pub fn skeleton(options: SkeletonOptions) -> Engine {
-        Engine { env: environment(options, false), options }
+        Engine {
+            env: environment(options, false),
+            options,
+        }
     }
 
     /// Renders `source` as text.
@@ -109,14 +124,21 @@ impl Engine {
         }
         let nodes = self.parse_nodes(source)?;
         let emitted = emit::template(&nodes, self.options.cookiecutter, false);
-        self.env.template_from_str(&emitted).map(|_| ()).map_err(RenderError::from)
+        self.env
+            .template_from_str(&emitted)
+            .map(|_| ())
+            .map_err(RenderError::from)
     }
 
     /// Renders one workflow string the way Backstage's runner does (SPEC §4.3):
     /// `Ok(Some(v))` is the value (JSON-typed when the string is a single expression or block),
     /// `Ok(None)` means undefined or empty (the key is dropped), and `Err` means rendering threw
     /// (the caller keeps the literal string).
-    pub fn render_value(&self, source: &str, ctx: &Value) -> Result<Option<serde_json::Value>, RenderError> {
+    pub fn render_value(
+        &self,
+        source: &str,
+        ctx: &Value,
+    ) -> Result<Option<serde_json::Value>, RenderError> {
         value::render_value(self, source, ctx)
     }
 
@@ -128,8 +150,15 @@ impl Engine {
 
     /// False when `source` has no delimiter at all, so it renders to itself.
     fn may_contain_syntax(&self, source: &str) -> bool {
-        let var = if self.options.cookiecutter { "{{" } else { "${{" };
-        source.contains(var) || source.contains("{%") || source.contains("{#") || source.contains("#}")
+        let var = if self.options.cookiecutter {
+            "{{"
+        } else {
+            "${{"
+        };
+        source.contains(var)
+            || source.contains("{%")
+            || source.contains("{#")
+            || source.contains("#}")
     }
 
     fn parse_nodes(&self, source: &str) -> Result<Vec<syntax::Node>, RenderError> {
@@ -141,7 +170,12 @@ impl Engine {
         Ok(syntax::parse_template(source, opts)?)
     }
 
-    fn render_nodes(&self, nodes: &[syntax::Node], ctx: &Value, json: bool) -> Result<String, RenderError> {
+    fn render_nodes(
+        &self,
+        nodes: &[syntax::Node],
+        ctx: &Value,
+        json: bool,
+    ) -> Result<String, RenderError> {
         let emitted = emit::template(nodes, self.options.cookiecutter, json);
         Ok(self.env.render_str(&emitted, ctx.clone())?)
     }
@@ -167,7 +201,9 @@ fn environment(options: SkeletonOptions, workflow: bool) -> Environment<'static>
     env.set_recursion_limit(500);
     env.set_formatter(js::format);
     let cookiecutter = options.cookiecutter;
-    env.set_unknown_method_callback(move |_state, value, method, args| js::call_method(value, method, args, cookiecutter));
+    env.set_unknown_method_callback(move |_state, value, method, args| {
+        js::call_method(value, method, args, cookiecutter)
+    });
     ops::register(&mut env, options.cookiecutter);
     filters::register(&mut env);
     backstage::register(&mut env);
@@ -184,7 +220,15 @@ fn globals_range(args: minijinja::value::Rest<Value>) -> Result<Value, minijinja
     let (start, stop, step) = match n.as_slice() {
         [stop] => (0.0, *stop, 1.0),
         [start, stop] => (*start, *stop, 1.0),
-        [start, stop, step, ..] => (*start, *stop, if *step == 0.0 || step.is_nan() { 1.0 } else { *step }),
+        [start, stop, step, ..] => (
+            *start,
+            *stop,
+            if *step == 0.0 || step.is_nan() {
+                1.0
+            } else {
+                *step
+            },
+        ),
         [] => (0.0, 0.0, 1.0),
     };
     let mut out = Vec::new();
@@ -208,4 +252,3 @@ mod tests;
 
 #[cfg(test)]
 mod conformance_check;
-

@@ -52,7 +52,11 @@ pub fn as_regex(v: &Value) -> Option<Arc<JsRegex>> {
 /// Builds a JS number value: integral values become integers (so they print and serialize as
 /// JavaScript does), the rest floats.
 pub fn num(f: f64) -> Value {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 && !(f == 0.0 && f.is_sign_negative()) {
+    if f.is_finite()
+        && f.fract() == 0.0
+        && f.abs() < 9.007_199_254_740_992e15
+        && !(f == 0.0 && f.is_sign_negative())
+    {
         Value::from(f as i64)
     } else {
         Value::from(f)
@@ -60,7 +64,14 @@ pub fn num(f: f64) -> Value {
 }
 
 pub fn is_primitive(v: &Value) -> bool {
-    matches!(v.kind(), ValueKind::Undefined | ValueKind::None | ValueKind::Bool | ValueKind::Number | ValueKind::String)
+    matches!(
+        v.kind(),
+        ValueKind::Undefined
+            | ValueKind::None
+            | ValueKind::Bool
+            | ValueKind::Number
+            | ValueKind::String
+    )
 }
 
 /// `runtimeToPrimitive`.
@@ -89,7 +100,11 @@ pub fn parse_js_number(s: &str) -> f64 {
     if t.is_empty() {
         return 0.0;
     }
-    let radix = |p: &str, r: u32| u64::from_str_radix(p, r).map(|n| n as f64).unwrap_or(f64::NAN);
+    let radix = |p: &str, r: u32| {
+        u64::from_str_radix(p, r)
+            .map(|n| n as f64)
+            .unwrap_or(f64::NAN)
+    };
     if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return radix(h, 16);
     }
@@ -104,7 +119,10 @@ pub fn parse_js_number(s: &str) -> f64 {
         "-Infinity" => return f64::NEG_INFINITY,
         _ => {}
     }
-    if !t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')) {
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+    {
         return f64::NAN;
     }
     t.parse::<f64>().unwrap_or(f64::NAN)
@@ -242,7 +260,10 @@ pub fn get(target: &Value, key: &Value) -> Value {
             match canonical_index(&k) {
                 Some(i) => {
                     let units: Vec<u16> = s.encode_utf16().collect();
-                    units.get(i).map(|u| Value::from(String::from_utf16_lossy(&[*u]))).unwrap_or(Value::UNDEFINED)
+                    units
+                        .get(i)
+                        .map(|u| Value::from(String::from_utf16_lossy(&[*u])))
+                        .unwrap_or(Value::UNDEFINED)
                 }
                 None => Value::UNDEFINED,
             }
@@ -277,11 +298,15 @@ pub fn seq_items(v: &Value) -> Option<Vec<Value>> {
 }
 
 pub fn utf16_units(s: &str) -> Vec<Value> {
-    s.encode_utf16().map(|u| Value::from(String::from_utf16_lossy(&[u]))).collect()
+    s.encode_utf16()
+        .map(|u| Value::from(String::from_utf16_lossy(&[u])))
+        .collect()
 }
 
 pub fn map_entries(v: &Value) -> Vec<(Value, Value)> {
-    let Ok(keys) = v.try_iter() else { return Vec::new() };
+    let Ok(keys) = v.try_iter() else {
+        return Vec::new();
+    };
     keys.map(|k| {
         let item = v.get_item(&k).unwrap_or(Value::UNDEFINED);
         (Value::from(to_string(&k)), item)
@@ -293,24 +318,44 @@ pub fn map_entries(v: &Value) -> Vec<(Value, Value)> {
 fn iter(v: Value, targets: usize) -> Result<Value, Error> {
     if targets <= 1 {
         return Ok(match v.kind() {
-            ValueKind::Seq | ValueKind::Iterable | ValueKind::String => Value::from(seq_items(&v).unwrap_or_default()),
+            ValueKind::Seq | ValueKind::Iterable | ValueKind::String => {
+                Value::from(seq_items(&v).unwrap_or_default())
+            }
             ValueKind::Map => {
                 let len = to_number(&get(&v, &Value::from("length")));
-                let n = if len.is_nan() || len <= 0.0 { 0 } else { len.ceil() as usize };
-                Value::from((0..n).map(|i| get(&v, &Value::from(i.to_string()))).collect::<Vec<_>>())
+                let n = if len.is_nan() || len <= 0.0 {
+                    0
+                } else {
+                    len.ceil() as usize
+                };
+                Value::from(
+                    (0..n)
+                        .map(|i| get(&v, &Value::from(i.to_string())))
+                        .collect::<Vec<_>>(),
+                )
             }
             _ => Value::from(Vec::<Value>::new()),
         });
     }
     let rows: Vec<Value> = match v.kind() {
-        ValueKind::Seq | ValueKind::Iterable => v.try_iter().map(|i| i.collect()).unwrap_or_default(),
-        ValueKind::Map => map_entries(&v).into_iter().map(|(k, v)| Value::from(vec![k, v])).collect(),
+        ValueKind::Seq | ValueKind::Iterable => {
+            v.try_iter().map(|i| i.collect()).unwrap_or_default()
+        }
+        ValueKind::Map => map_entries(&v)
+            .into_iter()
+            .map(|(k, v)| Value::from(vec![k, v]))
+            .collect(),
         ValueKind::String => v
             .as_str()
             .unwrap_or_default()
             .encode_utf16()
             .enumerate()
-            .map(|(i, u)| Value::from(vec![Value::from(i.to_string()), Value::from(String::from_utf16_lossy(&[u]))]))
+            .map(|(i, u)| {
+                Value::from(vec![
+                    Value::from(i.to_string()),
+                    Value::from(String::from_utf16_lossy(&[u])),
+                ])
+            })
             .collect(),
         _ => Vec::new(),
     };
@@ -319,7 +364,9 @@ fn iter(v: Value, targets: usize) -> Result<Value, Error> {
         if row.is_undefined() || row.is_none() {
             return Err(err("Cannot destructure a nullish loop value"));
         }
-        let cells: Vec<Value> = (0..targets).map(|i| get(&row, &Value::from(i.to_string()))).collect();
+        let cells: Vec<Value> = (0..targets)
+            .map(|i| get(&row, &Value::from(i.to_string())))
+            .collect();
         out.push(Value::from(cells));
     }
     Ok(Value::from(out))
@@ -328,27 +375,62 @@ fn iter(v: Value, targets: usize) -> Result<Value, Error> {
 /// `runtimeContains` for `in`.
 fn contains(needle: &Value, container: &Value) -> Result<bool, Error> {
     match container.kind() {
-        ValueKind::String => Ok(container.as_str().unwrap_or_default().contains(&to_string(needle))),
-        ValueKind::Seq | ValueKind::Iterable => Ok(container.try_iter().map(|mut i| i.any(|x| strict_eq(&x, needle))).unwrap_or(false)),
-        ValueKind::Map => Ok(!container.get_attr(&to_string(needle)).unwrap_or(Value::UNDEFINED).is_undefined()
-            || map_entries(container).iter().any(|(k, _)| k.as_str() == Some(&to_string(needle)))),
+        ValueKind::String => Ok(container
+            .as_str()
+            .unwrap_or_default()
+            .contains(&to_string(needle))),
+        ValueKind::Seq | ValueKind::Iterable => Ok(container
+            .try_iter()
+            .map(|mut i| i.any(|x| strict_eq(&x, needle)))
+            .unwrap_or(false)),
+        ValueKind::Map => Ok(!container
+            .get_attr(&to_string(needle))
+            .unwrap_or(Value::UNDEFINED)
+            .is_undefined()
+            || map_entries(container)
+                .iter()
+                .any(|(k, _)| k.as_str() == Some(&to_string(needle)))),
         _ => Err(err("Membership requires an array, record, or string")),
     }
 }
 
 fn slice(v: Value, start: Value, stop: Value, step: Value) -> Result<Value, Error> {
-    let target = if truthy(&v) { v } else { Value::from(Vec::<Value>::new()) };
+    let target = if truthy(&v) {
+        v
+    } else {
+        Value::from(Vec::<Value>::new())
+    };
     let len = to_number(&get(&target, &Value::from("length")));
-    let step_n = if step.is_none() { 1.0 } else { to_number(&step) };
+    let step_n = if step.is_none() {
+        1.0
+    } else {
+        to_number(&step)
+    };
     if !step_n.is_finite() || step_n == 0.0 {
         return Err(err("Slice step must have finite non-zero numeric coercion"));
     }
-    let mut start_n = if start.is_none() { if step_n < 0.0 { len - 1.0 } else { 0.0 } } else { to_number(&start) };
+    let mut start_n = if start.is_none() {
+        if step_n < 0.0 {
+            len - 1.0
+        } else {
+            0.0
+        }
+    } else {
+        to_number(&start)
+    };
     let mut stop_n = if stop.is_none() {
-        if step_n < 0.0 { -1.0 } else { len }
+        if step_n < 0.0 {
+            -1.0
+        } else {
+            len
+        }
     } else {
         let s = to_number(&stop);
-        if s < 0.0 { s + len } else { s }
+        if s < 0.0 {
+            s + len
+        } else {
+            s
+        }
     };
     if start_n < 0.0 {
         start_n += len;
@@ -358,7 +440,12 @@ fn slice(v: Value, start: Value, stop: Value, step: Value) -> Result<Value, Erro
     }
     let mut out = Vec::new();
     let mut i = start_n;
-    while !(i < 0.0 || i > len || (step_n > 0.0 && i >= stop_n) || (step_n < 0.0 && i <= stop_n) || i.is_nan()) {
+    while !(i < 0.0
+        || i > len
+        || (step_n > 0.0 && i >= stop_n)
+        || (step_n < 0.0 && i <= stop_n)
+        || i.is_nan())
+    {
         out.push(get(&target, &Value::from(format_f64(i))));
         i += step_n;
     }
@@ -368,19 +455,29 @@ fn slice(v: Value, start: Value, stop: Value, step: Value) -> Result<Value, Erro
 /// Whether `name` is a nunjucks test.
 pub fn is_test(name: &str) -> bool {
     // `x is none` parses `none` as the null literal, which names the `null` test.
-    name == "none" || !matches!(test(name, &Value::UNDEFINED, &[]), Err(e) if e.kind() == ErrorKind::UnknownTest)
+    name == "none"
+        || !matches!(test(name, &Value::UNDEFINED, &[]), Err(e) if e.kind() == ErrorKind::UnknownTest)
 }
 
 /// Applies a nunjucks test.
 pub fn test(name: &str, input: &Value, args: &[Value]) -> Result<bool, Error> {
     let arity = match name {
-        "callable" | "defined" | "escaped" | "even" | "falsy" | "iterable" | "lower" | "mapping" | "null" | "number" | "odd" | "string"
-        | "truthy" | "undefined" | "upper" => 0,
-        "divisibleby" | "eq" | "equalto" | "ge" | "greaterthan" | "gt" | "le" | "lessthan" | "lt" | "ne" | "sameas" => 1,
-        other => return Err(Error::new(ErrorKind::UnknownTest, format!("Unknown template test \"{other}\""))),
+        "callable" | "defined" | "escaped" | "even" | "falsy" | "iterable" | "lower"
+        | "mapping" | "null" | "number" | "odd" | "string" | "truthy" | "undefined" | "upper" => 0,
+        "divisibleby" | "eq" | "equalto" | "ge" | "greaterthan" | "gt" | "le" | "lessthan"
+        | "lt" | "ne" | "sameas" => 1,
+        other => {
+            return Err(Error::new(
+                ErrorKind::UnknownTest,
+                format!("Unknown template test \"{other}\""),
+            ))
+        }
     };
     if args.len() != arity {
-        return Err(err(format!("Template test {name} requires {arity} positional argument{}", if arity == 1 { "" } else { "s" })));
+        return Err(err(format!(
+            "Template test {name} requires {arity} positional argument{}",
+            if arity == 1 { "" } else { "s" }
+        )));
     }
     let a0 = args.first().cloned().unwrap_or(Value::UNDEFINED);
     let text = |v: &Value| -> Result<String, Error> {
@@ -409,7 +506,10 @@ pub fn test(name: &str, input: &Value, args: &[Value]) -> Result<bool, Error> {
             if input.is_undefined() || input.is_none() {
                 return Err(err("iterable test requires a value"));
             }
-            matches!(input.kind(), ValueKind::String | ValueKind::Seq | ValueKind::Iterable)
+            matches!(
+                input.kind(),
+                ValueKind::String | ValueKind::Seq | ValueKind::Iterable
+            )
         }
         "lower" => {
             if input.is_safe() {
@@ -441,32 +541,51 @@ fn is_regex(v: &Value) -> bool {
 
 /// Registers the helper filters and functions `emit.rs` relies on.
 pub fn register(env: &mut Environment<'static>, cookiecutter: bool) {
-    env.add_function("__arr", move |items: Rest<Value>| MutSeq::new(items.0, cookiecutter));
+    env.add_function("__arr", move |items: Rest<Value>| {
+        MutSeq::new(items.0, cookiecutter)
+    });
     env.add_filter("__t", |v: Value| truthy(&v));
     env.add_filter("__add", |a: Value, b: Value| add(&a, &b));
-    env.add_filter("__cat", |a: Value, b: Value| Value::from(to_string(&a) + &to_string(&b)));
-    env.add_filter("__sub", |a: Value, b: Value| num(to_number(&a) - to_number(&b)));
-    env.add_filter("__mul", |a: Value, b: Value| num(to_number(&a) * to_number(&b)));
-    env.add_filter("__div", |a: Value, b: Value| num(to_number(&a) / to_number(&b)));
-    env.add_filter("__mod", |a: Value, b: Value| num(js_rem(to_number(&a), to_number(&b))));
-    env.add_filter("__pow", |a: Value, b: Value| num(js_pow(to_number(&a), to_number(&b))));
+    env.add_filter("__cat", |a: Value, b: Value| {
+        Value::from(to_string(&a) + &to_string(&b))
+    });
+    env.add_filter("__sub", |a: Value, b: Value| {
+        num(to_number(&a) - to_number(&b))
+    });
+    env.add_filter("__mul", |a: Value, b: Value| {
+        num(to_number(&a) * to_number(&b))
+    });
+    env.add_filter("__div", |a: Value, b: Value| {
+        num(to_number(&a) / to_number(&b))
+    });
+    env.add_filter("__mod", |a: Value, b: Value| {
+        num(js_rem(to_number(&a), to_number(&b)))
+    });
+    env.add_filter("__pow", |a: Value, b: Value| {
+        num(js_pow(to_number(&a), to_number(&b)))
+    });
     env.add_filter("__floor", |a: Value| num(to_number(&a).floor()));
     env.add_filter("__neg", |a: Value| num(-to_number(&a)));
     env.add_filter("__pos", |a: Value| num(to_number(&a)));
-    env.add_filter("__cmp", |a: Value, op: String, b: Value| -> Result<bool, Error> {
-        Ok(match op.as_str() {
-            "==" => loose_eq(&a, &b),
-            "!=" => !loose_eq(&a, &b),
-            "===" => strict_eq(&a, &b),
-            "!==" => !strict_eq(&a, &b),
-            "<" => matches!(order(&a, &b), Some(o) if o.is_lt()),
-            "<=" => matches!(order(&a, &b), Some(o) if o.is_le()),
-            ">" => matches!(order(&a, &b), Some(o) if o.is_gt()),
-            ">=" => matches!(order(&a, &b), Some(o) if o.is_ge()),
-            other => return Err(err(format!("Unsupported comparison operator {other}"))),
-        })
+    env.add_filter(
+        "__cmp",
+        |a: Value, op: String, b: Value| -> Result<bool, Error> {
+            Ok(match op.as_str() {
+                "==" => loose_eq(&a, &b),
+                "!=" => !loose_eq(&a, &b),
+                "===" => strict_eq(&a, &b),
+                "!==" => !strict_eq(&a, &b),
+                "<" => matches!(order(&a, &b), Some(o) if o.is_lt()),
+                "<=" => matches!(order(&a, &b), Some(o) if o.is_le()),
+                ">" => matches!(order(&a, &b), Some(o) if o.is_gt()),
+                ">=" => matches!(order(&a, &b), Some(o) if o.is_ge()),
+                other => return Err(err(format!("Unsupported comparison operator {other}"))),
+            })
+        },
+    );
+    env.add_filter("__in", |needle: Value, container: Value| {
+        contains(&needle, &container)
     });
-    env.add_filter("__in", |needle: Value, container: Value| contains(&needle, &container));
     env.add_filter("__get", |t: Value, k: Value| get(&t, &k));
     env.add_filter("__iter", |v: Value, n: usize| iter(v, n));
     env.add_filter("__slice", slice);
@@ -474,19 +593,31 @@ pub fn register(env: &mut Environment<'static>, cookiecutter: bool) {
         Some(s) if v.is_safe() => Value::from(s.to_string()),
         _ => v,
     });
-    env.add_filter("__test", |input: Value, name: String, args: Rest<Value>| test(&name, &input, &args));
+    env.add_filter("__test", |input: Value, name: String, args: Rest<Value>| {
+        test(&name, &input, &args)
+    });
     env.add_filter("__json_enc", |v: Value| -> Result<Value, Error> {
         let d = super::filters::dump(&v, Value::UNDEFINED)?;
         Ok(if d.is_undefined() { Value::from("") } else { d })
     });
     env.add_function("joiner", |sep: Option<Value>| {
         let sep = sep.filter(truthy).unwrap_or_else(|| Value::from(","));
-        Value::from_object(Joiner { sep, used: Default::default() })
+        Value::from_object(Joiner {
+            sep,
+            used: Default::default(),
+        })
     });
-    env.add_function("cycler", |values: Rest<Value>| Value::from_object(Cycler { values: values.0, index: std::sync::Mutex::new(-1) }));
+    env.add_function("cycler", |values: Rest<Value>| {
+        Value::from_object(Cycler {
+            values: values.0,
+            index: std::sync::Mutex::new(-1),
+        })
+    });
     env.add_function("__store", || Value::from_object(Store::default()));
     env.add_function("__undefined", || Value::UNDEFINED);
-    env.add_function("__regex", |source: String, flags: String| Value::from_object(JsRegex { source, flags }));
+    env.add_function("__regex", |source: String, flags: String| {
+        Value::from_object(JsRegex { source, flags })
+    });
 }
 
 fn js_pow(a: f64, b: f64) -> f64 {
@@ -507,8 +638,17 @@ pub fn object(entries: Vec<(String, Value)>) -> Value {
 pub struct Store(std::sync::Mutex<std::collections::HashMap<String, Value>>);
 
 impl Object for Store {
-    fn call_method(self: &Arc<Self>, _state: &mut minijinja::State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
-        let name = args.first().and_then(|a| a.as_str()).unwrap_or_default().to_string();
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut minijinja::State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        let name = args
+            .first()
+            .and_then(|a| a.as_str())
+            .unwrap_or_default()
+            .to_string();
         let mut map = self.0.lock().map_err(|_| err("store poisoned"))?;
         Ok(match method {
             "put" => {
@@ -530,7 +670,11 @@ pub struct Joiner {
 }
 
 impl Object for Joiner {
-    fn call(self: &Arc<Self>, _state: &mut minijinja::State<'_, '_>, _args: &[Value]) -> Result<Value, Error> {
+    fn call(
+        self: &Arc<Self>,
+        _state: &mut minijinja::State<'_, '_>,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         if self.used.swap(true, std::sync::atomic::Ordering::SeqCst) {
             Ok(self.sep.clone())
         } else {
@@ -550,11 +694,23 @@ impl Object for Cycler {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         if key.as_str() == Some("current") {
             let i = *self.index.lock().ok()?;
-            return Some(if i < 0 { Value::from(()) } else { self.values.get(i as usize).cloned().unwrap_or(Value::UNDEFINED) });
+            return Some(if i < 0 {
+                Value::from(())
+            } else {
+                self.values
+                    .get(i as usize)
+                    .cloned()
+                    .unwrap_or(Value::UNDEFINED)
+            });
         }
         None
     }
-    fn call_method(self: &Arc<Self>, _state: &mut minijinja::State<'_, '_>, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut minijinja::State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         let mut i = self.index.lock().map_err(|_| err("cycler poisoned"))?;
         match method {
             "reset" => {
@@ -586,7 +742,10 @@ pub struct MutSeq {
 
 impl MutSeq {
     pub fn new(items: Vec<Value>, cookiecutter: bool) -> Value {
-        Value::from_object(MutSeq { items: std::sync::Mutex::new(items), cookiecutter })
+        Value::from_object(MutSeq {
+            items: std::sync::Mutex::new(items),
+            cookiecutter,
+        })
     }
     fn snapshot(&self) -> Vec<Value> {
         self.items.lock().map(|v| v.clone()).unwrap_or_default()
@@ -607,18 +766,31 @@ impl Object for MutSeq {
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
         self.items.lock().ok().map(|v| v.len())
     }
-    fn call_method(self: &Arc<Self>, _state: &mut minijinja::State<'_, '_>, method: &str, args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut minijinja::State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
         let args: Vec<Value> = args
             .iter()
-            .filter(|a| !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true())))
+            .filter(|a| {
+                !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true()))
+            })
             .cloned()
             .collect();
         let mut items = self.items.lock().map_err(|_| err("array poisoned"))?;
         let len = items.len();
-        let int = |i: usize| args.get(i).filter(|v| !v.is_undefined()).map(|v| {
-            let n = to_number(v);
-            if n.is_nan() { 0.0 } else { n.trunc() }
-        });
+        let int = |i: usize| {
+            args.get(i).filter(|v| !v.is_undefined()).map(|v| {
+                let n = to_number(v);
+                if n.is_nan() {
+                    0.0
+                } else {
+                    n.trunc()
+                }
+            })
+        };
         let rel = |x: Option<f64>, d: usize| match x {
             None => d,
             Some(i) if i < 0.0 => (len as f64 + i).max(0.0) as usize,
@@ -633,11 +805,19 @@ impl Object for MutSeq {
             "pop" if cc && args.first().is_some_and(|a| !a.is_undefined()) => {
                 let i = int(0).unwrap_or(0.0);
                 let i = if i < 0.0 { len as f64 + i } else { i };
-                if i < 0.0 || i as usize >= len { Value::UNDEFINED } else { items.remove(i as usize) }
+                if i < 0.0 || i as usize >= len {
+                    Value::UNDEFINED
+                } else {
+                    items.remove(i as usize)
+                }
             }
             "pop" => items.pop().unwrap_or(Value::UNDEFINED),
             "shift" => {
-                if items.is_empty() { Value::UNDEFINED } else { items.remove(0) }
+                if items.is_empty() {
+                    Value::UNDEFINED
+                } else {
+                    items.remove(0)
+                }
             }
             "unshift" => {
                 for (i, a) in args.iter().enumerate() {
@@ -654,7 +834,9 @@ impl Object for MutSeq {
                     None => len - start,
                     Some(c) => (c.max(0.0) as usize).min(len - start),
                 };
-                let removed: Vec<Value> = items.splice(start..start + count, args.iter().skip(2).cloned()).collect();
+                let removed: Vec<Value> = items
+                    .splice(start..start + count, args.iter().skip(2).cloned())
+                    .collect();
                 MutSeq::new(removed, cc)
             }
             "insert" if cc => {

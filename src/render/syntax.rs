@@ -17,13 +17,42 @@ type Res<T> = Result<T, SyntaxError>;
 pub enum Node {
     Text(String),
     Output(Expr),
-    If { cond: Expr, body: Vec<Node>, else_: Option<Vec<Node>> },
-    For { targets: Vec<String>, arr: Expr, body: Vec<Node>, else_: Option<Vec<Node>> },
-    Set { targets: Vec<String>, value: Option<Expr>, body: Vec<Node> },
-    Macro { name: String, args: Vec<Arg>, body: Vec<Node> },
-    CallBlock { call: Expr, caller_args: Vec<Arg>, body: Vec<Node> },
-    FilterBlock { name: String, args: Vec<Arg>, body: Vec<Node> },
-    Switch { expr: Expr, cases: Vec<(Expr, Vec<Node>)>, default: Option<Vec<Node>> },
+    If {
+        cond: Expr,
+        body: Vec<Node>,
+        else_: Option<Vec<Node>>,
+    },
+    For {
+        targets: Vec<String>,
+        arr: Expr,
+        body: Vec<Node>,
+        else_: Option<Vec<Node>>,
+    },
+    Set {
+        targets: Vec<String>,
+        value: Option<Expr>,
+        body: Vec<Node>,
+    },
+    Macro {
+        name: String,
+        args: Vec<Arg>,
+        body: Vec<Node>,
+    },
+    CallBlock {
+        call: Expr,
+        caller_args: Vec<Arg>,
+        body: Vec<Node>,
+    },
+    FilterBlock {
+        name: String,
+        args: Vec<Arg>,
+        body: Vec<Node>,
+    },
+    Switch {
+        expr: Expr,
+        cases: Vec<(Expr, Vec<Node>)>,
+        default: Option<Vec<Node>>,
+    },
     Block(Vec<Node>),
 }
 
@@ -98,13 +127,22 @@ fn trim_code(s: &str) -> &str {
 fn position(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
 fn err_at(source: &str, offset: usize, message: impl Into<String>) -> SyntaxError {
     let (line, column) = position(source, offset);
-    SyntaxError { message: message.into(), line, column }
+    SyntaxError {
+        message: message.into(),
+        line,
+        column,
+    }
 }
 
 fn ident_end(b: &[u8], start: usize, allow_leading_digit: bool) -> Option<usize> {
@@ -350,7 +388,11 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
     macro_rules! flush {
         () => {{
             if !pending.is_empty() {
-                tokens.push(TplToken { kind: TokKind::Text, value: std::mem::take(&mut pending), offset: pending_offset });
+                tokens.push(TplToken {
+                    kind: TokKind::Text,
+                    value: std::mem::take(&mut pending),
+                    offset: pending_offset,
+                });
             }
         }};
     }
@@ -419,7 +461,11 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
             2 => "#}",
             _ => "}}",
         };
-        let end = if kind == 2 { source[index..].find(close).map(|p| p + index) } else { find_code_terminator(source, index, close) };
+        let end = if kind == 2 {
+            source[index..].find(close).map(|p| p + index)
+        } else {
+            find_code_terminator(source, index, close)
+        };
         let Some(end) = end else {
             let what = ["variable", "block", "comment"][kind as usize];
             return Err(err_at(source, start, format!("Unterminated {what} tag")));
@@ -430,11 +476,19 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
         advance(&source[index..end + close.len()], &mut line_has_content);
         index = end + close.len();
         if kind != 2 {
-            let value = if kind == 0 { content.trim_start_matches(is_code_ws) } else { trim_code(content) };
+            let value = if kind == 0 {
+                content.trim_start_matches(is_code_ws)
+            } else {
+                trim_code(content)
+            };
             let raw_name = if kind == 1 { tag_name(value) } else { "" };
             if raw_name == "raw" || raw_name == "verbatim" {
                 if !tag_rest(value).is_empty() {
-                    return Err(err_at(source, start, format!("{raw_name} tag does not accept trailing content")));
+                    return Err(err_at(
+                        source,
+                        start,
+                        format!("{raw_name} tag does not accept trailing content"),
+                    ));
                 }
                 if opts.trim_blocks {
                     let n = leading_nl_len(&source[index..]);
@@ -442,10 +496,18 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
                     index += n;
                 }
                 let Some((cstart, cend, nl)) = find_raw_end(source, index, raw_name) else {
-                    return Err(err_at(source, start, format!("Missing \"end{raw_name}\" tag")));
+                    return Err(err_at(
+                        source,
+                        start,
+                        format!("Missing \"end{raw_name}\" tag"),
+                    ));
                 };
                 if nl {
-                    return Err(err_at(source, cstart, format!("{raw_name} closing tag cannot contain a line break")));
+                    return Err(err_at(
+                        source,
+                        cstart,
+                        format!("{raw_name} closing tag cannot contain a line break"),
+                    ));
                 }
                 append_text!(&source[index..cstart]);
                 advance(&source[index..cend], &mut line_has_content);
@@ -457,7 +519,15 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
                 }
                 continue;
             }
-            tokens.push(TplToken { kind: if kind == 0 { TokKind::Variable } else { TokKind::Block }, value: value.to_string(), offset: start });
+            tokens.push(TplToken {
+                kind: if kind == 0 {
+                    TokKind::Variable
+                } else {
+                    TokKind::Block
+                },
+                value: value.to_string(),
+                offset: start,
+            });
         }
         if right_trim {
             let n = leading_ws_len(&source[index..]);
@@ -478,7 +548,11 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
 /// Parses a whole template.
 pub fn parse_template(source: &str, opts: ScanOptions) -> Res<Vec<Node>> {
     let tokens = scan(source, opts)?;
-    let mut p = TplParser { source, tokens, i: 0 };
+    let mut p = TplParser {
+        source,
+        tokens,
+        i: 0,
+    };
     let (body, stop) = p.body(&[])?;
     if let Some(t) = stop {
         return Err(p.fail(&t, format!("Unexpected \"{}\" tag", tag_name(&t.value))));
@@ -492,8 +566,31 @@ struct TplParser<'s> {
     i: usize,
 }
 
-const EMPTY_STRUCTURAL: &[&str] = &["else", "endif", "endfor", "endmacro", "endcall", "endfilter", "endset", "default", "endswitch"];
-const STRUCTURAL_STOPS: &[&str] = &["else", "endif", "endfor", "endmacro", "endcall", "endfilter", "endset", "default", "endswitch", "elif", "elseif", "case"];
+const EMPTY_STRUCTURAL: &[&str] = &[
+    "else",
+    "endif",
+    "endfor",
+    "endmacro",
+    "endcall",
+    "endfilter",
+    "endset",
+    "default",
+    "endswitch",
+];
+const STRUCTURAL_STOPS: &[&str] = &[
+    "else",
+    "endif",
+    "endfor",
+    "endmacro",
+    "endcall",
+    "endfilter",
+    "endset",
+    "default",
+    "endswitch",
+    "elif",
+    "elseif",
+    "case",
+];
 
 struct Stop {
     value: String,
@@ -526,10 +623,16 @@ impl TplParser<'_> {
                 TokKind::Block => {
                     let v = self.tokens[idx].value.clone();
                     let name = tag_name(&v).to_string();
-                    let stop = Stop { value: v.clone(), offset };
+                    let stop = Stop {
+                        value: v.clone(),
+                        offset,
+                    };
                     if stops.contains(&name.as_str()) {
                         if EMPTY_STRUCTURAL.contains(&name.as_str()) && !tag_rest(&v).is_empty() {
-                            return Err(self.fail(&stop, format!("{name} tag does not accept trailing content")));
+                            return Err(self.fail(
+                                &stop,
+                                format!("{name} tag does not accept trailing content"),
+                            ));
                         }
                         return Ok((children, Some(stop)));
                     }
@@ -576,7 +679,9 @@ impl TplParser<'_> {
                 }
                 let arr = self.expr(&right, t.offset)?;
                 let (body, stop) = self.body(&["else", "endfor"])?;
-                let Some(stop) = stop else { return Err(self.fail(t, "Missing endfor tag")) };
+                let Some(stop) = stop else {
+                    return Err(self.fail(t, "Missing endfor tag"));
+                };
                 let else_ = if tag_name(&stop.value) == "else" {
                     let (b, s) = self.body(&["endfor"])?;
                     if s.is_none() {
@@ -586,20 +691,33 @@ impl TplParser<'_> {
                 } else {
                     None
                 };
-                Ok(Node::For { targets, arr, body, else_ })
+                Ok(Node::For {
+                    targets,
+                    arr,
+                    body,
+                    else_,
+                })
             }
             "set" => {
                 if let Some(eq) = find_top_level(rest, '=') {
                     let targets = self.targets(&rest[..eq], t.offset)?;
                     let value = self.expr(&rest[eq + 1..], t.offset)?;
-                    return Ok(Node::Set { targets, value: Some(value), body: Vec::new() });
+                    return Ok(Node::Set {
+                        targets,
+                        value: Some(value),
+                        body: Vec::new(),
+                    });
                 }
                 let targets = self.targets(rest, t.offset)?;
                 let (body, stop) = self.body(&["endset"])?;
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endset tag"));
                 }
-                Ok(Node::Set { targets, value: None, body })
+                Ok(Node::Set {
+                    targets,
+                    value: None,
+                    body,
+                })
             }
             "macro" => {
                 let r = trim_code(rest);
@@ -636,7 +754,11 @@ impl TplParser<'_> {
                     return Err(self.fail(t, "Missing endcall tag"));
                 }
                 let caller_args = self.signature(&caller_args, t.offset)?;
-                Ok(Node::CallBlock { call, caller_args, body })
+                Ok(Node::CallBlock {
+                    call,
+                    caller_args,
+                    body,
+                })
             }
             "filter" => {
                 let (body, stop) = self.body(&["endfilter"])?;
@@ -644,7 +766,9 @@ impl TplParser<'_> {
                     return Err(self.fail(t, "Missing endfilter tag"));
                 }
                 let mut p = ExprParser::new(rest).map_err(|m| err_at(self.source, t.offset, m))?;
-                let (name, args) = p.filter_invocation().map_err(|m| err_at(self.source, t.offset, m))?;
+                let (name, args) = p
+                    .filter_invocation()
+                    .map_err(|m| err_at(self.source, t.offset, m))?;
                 Ok(Node::FilterBlock { name, args, body })
             }
             "block" => {
@@ -690,9 +814,15 @@ impl TplParser<'_> {
                 if cases.is_empty() && default.is_none() {
                     return Err(self.fail(t, "Switch requires at least one case or default"));
                 }
-                Ok(Node::Switch { expr, cases, default })
+                Ok(Node::Switch {
+                    expr,
+                    cases,
+                    default,
+                })
             }
-            "include" | "import" | "from" | "extends" => Err(self.fail(t, format!("Unsupported template-loading tag \"{name}\""))),
+            "include" | "import" | "from" | "extends" => {
+                Err(self.fail(t, format!("Unsupported template-loading tag \"{name}\"")))
+            }
             "" => Err(self.fail(t, "Template block tag cannot be empty")),
             other => Err(self.fail(t, format!("Unknown template tag \"{other}\""))),
         }
@@ -701,7 +831,9 @@ impl TplParser<'_> {
     fn parse_if(&mut self, cond_src: &str, t: &Stop) -> Res<Node> {
         let cond = self.expr(cond_src, t.offset)?;
         let (body, stop) = self.body(&["elif", "elseif", "else", "endif"])?;
-        let Some(stop) = stop else { return Err(self.fail(t, "Missing endif tag")) };
+        let Some(stop) = stop else {
+            return Err(self.fail(t, "Missing endif tag"));
+        };
         let else_ = match tag_name(&stop.value) {
             "elif" | "elseif" => {
                 let rest = tag_rest(&stop.value).to_string();
@@ -733,7 +865,10 @@ fn split_keyword(s: &str, kw: &str) -> Option<(String, String)> {
             let before_ws = i == 0 || is_code_ws(s[..i].chars().last().unwrap());
             let after_ws = end >= b.len() || is_code_ws(s[end..].chars().next().unwrap());
             if depth == 0 && &s[i..end] == kw && before_ws && after_ws {
-                return Some((trim_code(&s[..i]).to_string(), trim_code(&s[end..]).to_string()));
+                return Some((
+                    trim_code(&s[..i]).to_string(),
+                    trim_code(&s[end..]).to_string(),
+                ));
             }
             i = end;
             continue;
@@ -816,7 +951,9 @@ enum Tk {
 
 const OPS3: &[&str] = &["===", "!=="];
 const OPS2: &[&str] = &["**", "//", "==", "!=", "<=", ">="];
-const OPS1: &[&str] = &["(", ")", "[", "]", "{", "}", ".", ",", ":", "|", "~", "+", "-", "*", "/", "%", "<", ">", "="];
+const OPS1: &[&str] = &[
+    "(", ")", "[", "]", "{", "}", ".", ",", ":", "|", "~", "+", "-", "*", "/", "%", "<", ">", "=",
+];
 
 fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
     let b = s.as_bytes();
@@ -840,7 +977,10 @@ fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
             }
             continue;
         }
-        let after_operand = matches!(out.last(), Some(Tk::Name(_) | Tk::Num(_) | Tk::Str(_) | Tk::Regex(..) | Tk::Op(")" | "]" | "}")));
+        let after_operand = matches!(
+            out.last(),
+            Some(Tk::Name(_) | Tk::Num(_) | Tk::Str(_) | Tk::Regex(..) | Tk::Op(")" | "]" | "}"))
+        );
         if c == '.' && b.get(i + 1).is_some_and(u8::is_ascii_digit) && !after_operand {
             return Err("Invalid numeric literal".into());
         }
@@ -877,7 +1017,9 @@ fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
                     v.push(ch);
                     continue;
                 }
-                let Some(esc) = s[j..].chars().next() else { break };
+                let Some(esc) = s[j..].chars().next() else {
+                    break;
+                };
                 j += esc.len_utf8();
                 v.push(match esc {
                     'n' => '\n',
@@ -894,7 +1036,12 @@ fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
             continue;
         }
         let rest = &s[i..];
-        if let Some(op) = OPS3.iter().chain(OPS2).chain(OPS1).find(|o| rest.starts_with(**o)) {
+        if let Some(op) = OPS3
+            .iter()
+            .chain(OPS2)
+            .chain(OPS1)
+            .find(|o| rest.starts_with(**o))
+        {
             out.push(Tk::Op(op));
             i += op.len();
             continue;
@@ -915,7 +1062,11 @@ type PRes<T> = Result<T, String>;
 
 impl ExprParser {
     fn new(src: &str) -> PRes<Self> {
-        Ok(ExprParser { toks: tokenize(src)?, i: 0, depth: 0 })
+        Ok(ExprParser {
+            toks: tokenize(src)?,
+            i: 0,
+            depth: 0,
+        })
     }
     fn peek(&self, n: usize) -> &Tk {
         &self.toks[(self.i + n).min(self.toks.len() - 1)]
@@ -1015,7 +1166,11 @@ impl ExprParser {
 
     fn filter_invocation(&mut self) -> PRes<(String, Vec<Arg>)> {
         let name = self.filter_name()?;
-        let args = if self.eat("(") { self.nested(|p| p.arguments(")"))? } else { Vec::new() };
+        let args = if self.eat("(") {
+            self.nested(|p| p.arguments(")"))?
+        } else {
+            Vec::new()
+        };
         self.expect_eof()?;
         Ok((name, args))
     }
@@ -1026,7 +1181,11 @@ impl ExprParser {
             return Ok(body);
         }
         let cond = self.or()?;
-        let else_ = if self.eat_name("else") { Some(Box::new(self.nested(|p| p.or())?)) } else { None };
+        let else_ = if self.eat_name("else") {
+            Some(Box::new(self.nested(|p| p.or())?))
+        } else {
+            None
+        };
         Ok(Expr::If(Box::new(cond), Box::new(body), else_))
     }
     fn or(&mut self) -> PRes<Expr> {
@@ -1053,7 +1212,9 @@ impl ExprParser {
     fn membership(&mut self) -> PRes<Expr> {
         let mut l = self.test()?;
         loop {
-            let negate = if matches!(self.peek(0), Tk::Name(n) if n == "not") && matches!(self.peek(1), Tk::Name(n) if n == "in") {
+            let negate = if matches!(self.peek(0), Tk::Name(n) if n == "not")
+                && matches!(self.peek(1), Tk::Name(n) if n == "in")
+            {
                 self.i += 2;
                 true
             } else if self.eat_name("in") {
@@ -1075,7 +1236,11 @@ impl ExprParser {
         }
         Ok(l)
     }
-    fn compare_level(&mut self, ops: &[&'static str], next: fn(&mut Self) -> PRes<Expr>) -> PRes<Expr> {
+    fn compare_level(
+        &mut self,
+        ops: &[&'static str],
+        next: fn(&mut Self) -> PRes<Expr>,
+    ) -> PRes<Expr> {
         let l = next(self)?;
         let mut list = Vec::new();
         while let Tk::Op(o) = self.peek(0).clone() {
@@ -1085,7 +1250,11 @@ impl ExprParser {
             self.i += 1;
             list.push((o.to_string(), next(self)?));
         }
-        Ok(if list.is_empty() { l } else { Expr::Compare(Box::new(l), list) })
+        Ok(if list.is_empty() {
+            l
+        } else {
+            Expr::Compare(Box::new(l), list)
+        })
     }
     fn equality(&mut self) -> PRes<Expr> {
         self.compare_level(&["==", "===", "!=", "!=="], Self::relational)
@@ -1136,12 +1305,18 @@ impl ExprParser {
             let r = self.mod_seq()?;
             append(&mut s, "div", r);
             let t = materialize(s);
-            s = Seq { first: Expr::Floor(Box::new(t)), ops: Vec::new() };
+            s = Seq {
+                first: Expr::Floor(Box::new(t)),
+                ops: Vec::new(),
+            };
         }
         Ok(s)
     }
     fn mod_seq(&mut self) -> PRes<Seq> {
-        let mut s = Seq { first: self.power()?, ops: Vec::new() };
+        let mut s = Seq {
+            first: self.power()?,
+            ops: Vec::new(),
+        };
         while self.eat("%") {
             s.ops.push(("mod", self.power()?));
         }
@@ -1158,7 +1333,11 @@ impl ExprParser {
         let mut e = self.unary()?;
         while self.eat("|") {
             let name = self.filter_name()?;
-            let args = if self.eat("(") { self.nested(|p| p.arguments(")"))? } else { Vec::new() };
+            let args = if self.eat("(") {
+                self.nested(|p| p.arguments(")"))?
+            } else {
+                Vec::new()
+            };
             e = Expr::Filter(name, Box::new(e), args);
         }
         Ok(e)
@@ -1208,12 +1387,24 @@ impl ExprParser {
     }
     fn subscript(&mut self) -> PRes<Expr> {
         let at_sep = |p: &Self| matches!(p.peek(0), Tk::Op(":" | "]"));
-        let start = if !at_sep(self) { Some(self.inline_if()?) } else { None };
+        let start = if !at_sep(self) {
+            Some(self.inline_if()?)
+        } else {
+            None
+        };
         if !self.eat(":") {
             return start.ok_or_else(|| "Expected subscript expression".to_string());
         }
-        let stop = if !at_sep(self) { Some(Box::new(self.inline_if()?)) } else { None };
-        let step = if self.eat(":") && !matches!(self.peek(0), Tk::Op("]")) { Some(Box::new(self.inline_if()?)) } else { None };
+        let stop = if !at_sep(self) {
+            Some(Box::new(self.inline_if()?))
+        } else {
+            None
+        };
+        let step = if self.eat(":") && !matches!(self.peek(0), Tk::Op("]")) {
+            Some(Box::new(self.inline_if()?))
+        } else {
+            None
+        };
         Ok(Expr::Slice(start.map(Box::new), stop, step))
     }
     fn primary(&mut self) -> PRes<Expr> {
@@ -1237,7 +1428,9 @@ impl ExprParser {
                     "true" => Expr::Lit(Lit::Bool(true)),
                     "false" => Expr::Lit(Lit::Bool(false)),
                     "none" | "null" => Expr::Lit(Lit::Null),
-                    "constructor" | "prototype" | "__proto__" => return Err(format!("Template name \"{n}\" is reserved")),
+                    "constructor" | "prototype" | "__proto__" => {
+                        return Err(format!("Template name \"{n}\" is reserved"))
+                    }
                     _ => Expr::Sym(n),
                 })
             }

@@ -15,7 +15,11 @@ fn ctx(v: Json) -> Value {
 /// Renders each (name, template, expected) skeleton probe with `values` = `params`.
 fn check_text(options: SkeletonOptions, params: Json, cases: &[(&str, &str, &str)]) {
     let engine = Engine::skeleton(options);
-    let root = if options.cookiecutter { "cookiecutter" } else { "values" };
+    let root = if options.cookiecutter {
+        "cookiecutter"
+    } else {
+        "values"
+    };
     let c = ctx(json!({ root: params }));
     let mut failures = Vec::new();
     for (name, template, expected) in cases {
@@ -47,7 +51,6 @@ fn check_values(params: Json, cases: &[(&str, &str, Json)]) {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
-
 
 #[test]
 fn filters_expressions_and_tags() {
@@ -203,47 +206,211 @@ fn filters_expressions_and_tags_as_step_input_values() {
     check_values(
         params,
         &[
-            ("v_num", "${{ parameters.n }}", serde_json::from_str("42").unwrap()),
-            ("v_str_num", "${{ '42' }}", serde_json::from_str("\"42\"").unwrap()),
-            ("v_bool", "${{ parameters.t }}", serde_json::from_str("true").unwrap()),
-            ("v_list", "${{ parameters.list }}", serde_json::from_str("[\"b\", \"a\", \"C\"]").unwrap()),
-            ("v_obj", "${{ parameters.obj }}", serde_json::from_str("{\"b\": 2, \"a\": 1, \"C\": 3}").unwrap()),
-            ("v_null", "${{ parameters.nul }}", serde_json::from_str("null").unwrap()),
-            ("v_missing", "${{ parameters.missing }}", serde_json::from_str("\"<dropped>\"").unwrap()),
-            ("v_empty", "${{ '' }}", serde_json::from_str("\"\"").unwrap()),
-            ("v_lit_empty", "", serde_json::from_str("\"<dropped>\"").unwrap()),
-            ("v_text", "x ${{ parameters.list }} ${{ parameters.obj }}", serde_json::from_str("\"x b,a,C [object Object]\"").unwrap()),
-            ("v_block_bool", "{% if parameters.t %}true{% endif %}", serde_json::from_str("true").unwrap()),
-            ("v_block_num", "{% if parameters.t %}42{% endif %}", serde_json::from_str("42").unwrap()),
-            ("v_block_empty", "{% if parameters.fa %}x{% endif %}", serde_json::from_str("\"<dropped>\"").unwrap()),
-            ("v_block_str", "{% if parameters.t %}${{ parameters.name }}{% endif %}", serde_json::from_str("\"My-demo_app two\"").unwrap()),
-            ("v_block_for", "{% for x in parameters.list %}${{ x }},{% endfor %}", serde_json::from_str("\"b,a,C,\"").unwrap()),
-            ("v_or", "${{ a || b }}", serde_json::from_str("\"${{ a || b }}\"").unwrap()),
-            ("v_and", "${{ parameters.t && parameters.fa }}", serde_json::from_str("\"${{ parameters.t && parameters.fa }}\"").unwrap()),
-            ("v_not", "${{ !parameters.t }}", serde_json::from_str("\"${{ !parameters.t }}\"").unwrap()),
-            ("v_tern", "${{ parameters.t ? 1 : 2 }}", serde_json::from_str("\"${{ parameters.t ? 1 : 2 }}\"").unwrap()),
-            ("v_replaceAll", "${{ parameters.name.replaceAll('a', 'b') }}", serde_json::from_str("\"${{ parameters.name.replaceAll('a', 'b') }}\"").unwrap()),
-            ("v_padStart", "${{ parameters.name.padStart(20) }}", serde_json::from_str("\"${{ parameters.name.padStart(20) }}\"").unwrap()),
-            ("v_True", "${{ True }}", serde_json::from_str("\"<dropped>\"").unwrap()),
-            ("v_neg_idx", "${{ parameters.list[-1] }}", serde_json::from_str("\"<dropped>\"").unwrap()),
-            ("v_exp", "${{ 1e3 }}", serde_json::from_str("\"${{ 1e3 }}\"").unwrap()),
-            ("v_trim_undef", "${{ parameters.missing | trim }}", serde_json::from_str("\"${{ parameters.missing | trim }}\"").unwrap()),
-            ("v_unknown_filter", "${{ parameters.name | nope }}", serde_json::from_str("\"${{ parameters.name | nope }}\"").unwrap()),
-            ("v_call_undef", "${{ hashFiles('x') }}", serde_json::from_str("\"${{ hashFiles('x') }}\"").unwrap()),
-            ("v_nan", "${{ '=' * 3 }}", serde_json::from_str("null").unwrap()),
-            ("v_float", "${{ 1.5 * 2 }}", serde_json::from_str("3").unwrap()),
-            ("v_dump", "${{ parameters.obj | dump }}", serde_json::from_str("\"{\\\"b\\\":2,\\\"a\\\":1,\\\"C\\\":3}\"").unwrap()),
-            ("v_entity_fail", "${{ 'x' | parseEntityRef }}", serde_json::from_str("\"${{ 'x' | parseEntityRef }}\"").unwrap()),
-            ("v_two", "${{ parameters.n }}${{ parameters.n }}", serde_json::from_str("\"4242\"").unwrap()),
-            ("v_ws", " ${{ parameters.n }}", serde_json::from_str("\" 42\"").unwrap()),
-            ("v_newline_expr", "${{\n parameters.n }}", serde_json::from_str("42").unwrap()),
-            ("v_str_true", "${{ 'true' }}", serde_json::from_str("\"true\"").unwrap()),
-            ("v_set", "{% set x = 1 %}", serde_json::from_str("\"<dropped>\"").unwrap()),
-            ("v_block_obj", "{% if parameters.t %}${{ parameters.obj }}{% endif %}", serde_json::from_str("{\"b\": 2, \"a\": 1, \"C\": 3}").unwrap()),
-            ("v_block_list", "{% if parameters.t %}${{ parameters.list }}{% endif %}", serde_json::from_str("[\"b\", \"a\", \"C\"]").unwrap()),
-            ("v_tpl_literal", "${{ `x` }}", serde_json::from_str("\"${{ `x` }}\"").unwrap()),
-            ("v_typeof", "${{ typeof parameters.n }}", serde_json::from_str("\"${{ typeof parameters.n }}\"").unwrap()),
-            ("v_optchain", "${{ parameters.obj?.a }}", serde_json::from_str("\"${{ parameters.obj?.a }}\"").unwrap()),
+            (
+                "v_num",
+                "${{ parameters.n }}",
+                serde_json::from_str("42").unwrap(),
+            ),
+            (
+                "v_str_num",
+                "${{ '42' }}",
+                serde_json::from_str("\"42\"").unwrap(),
+            ),
+            (
+                "v_bool",
+                "${{ parameters.t }}",
+                serde_json::from_str("true").unwrap(),
+            ),
+            (
+                "v_list",
+                "${{ parameters.list }}",
+                serde_json::from_str("[\"b\", \"a\", \"C\"]").unwrap(),
+            ),
+            (
+                "v_obj",
+                "${{ parameters.obj }}",
+                serde_json::from_str("{\"b\": 2, \"a\": 1, \"C\": 3}").unwrap(),
+            ),
+            (
+                "v_null",
+                "${{ parameters.nul }}",
+                serde_json::from_str("null").unwrap(),
+            ),
+            (
+                "v_missing",
+                "${{ parameters.missing }}",
+                serde_json::from_str("\"<dropped>\"").unwrap(),
+            ),
+            (
+                "v_empty",
+                "${{ '' }}",
+                serde_json::from_str("\"\"").unwrap(),
+            ),
+            (
+                "v_lit_empty",
+                "",
+                serde_json::from_str("\"<dropped>\"").unwrap(),
+            ),
+            (
+                "v_text",
+                "x ${{ parameters.list }} ${{ parameters.obj }}",
+                serde_json::from_str("\"x b,a,C [object Object]\"").unwrap(),
+            ),
+            (
+                "v_block_bool",
+                "{% if parameters.t %}true{% endif %}",
+                serde_json::from_str("true").unwrap(),
+            ),
+            (
+                "v_block_num",
+                "{% if parameters.t %}42{% endif %}",
+                serde_json::from_str("42").unwrap(),
+            ),
+            (
+                "v_block_empty",
+                "{% if parameters.fa %}x{% endif %}",
+                serde_json::from_str("\"<dropped>\"").unwrap(),
+            ),
+            (
+                "v_block_str",
+                "{% if parameters.t %}${{ parameters.name }}{% endif %}",
+                serde_json::from_str("\"My-demo_app two\"").unwrap(),
+            ),
+            (
+                "v_block_for",
+                "{% for x in parameters.list %}${{ x }},{% endfor %}",
+                serde_json::from_str("\"b,a,C,\"").unwrap(),
+            ),
+            (
+                "v_or",
+                "${{ a || b }}",
+                serde_json::from_str("\"${{ a || b }}\"").unwrap(),
+            ),
+            (
+                "v_and",
+                "${{ parameters.t && parameters.fa }}",
+                serde_json::from_str("\"${{ parameters.t && parameters.fa }}\"").unwrap(),
+            ),
+            (
+                "v_not",
+                "${{ !parameters.t }}",
+                serde_json::from_str("\"${{ !parameters.t }}\"").unwrap(),
+            ),
+            (
+                "v_tern",
+                "${{ parameters.t ? 1 : 2 }}",
+                serde_json::from_str("\"${{ parameters.t ? 1 : 2 }}\"").unwrap(),
+            ),
+            (
+                "v_replaceAll",
+                "${{ parameters.name.replaceAll('a', 'b') }}",
+                serde_json::from_str("\"${{ parameters.name.replaceAll('a', 'b') }}\"").unwrap(),
+            ),
+            (
+                "v_padStart",
+                "${{ parameters.name.padStart(20) }}",
+                serde_json::from_str("\"${{ parameters.name.padStart(20) }}\"").unwrap(),
+            ),
+            (
+                "v_True",
+                "${{ True }}",
+                serde_json::from_str("\"<dropped>\"").unwrap(),
+            ),
+            (
+                "v_neg_idx",
+                "${{ parameters.list[-1] }}",
+                serde_json::from_str("\"<dropped>\"").unwrap(),
+            ),
+            (
+                "v_exp",
+                "${{ 1e3 }}",
+                serde_json::from_str("\"${{ 1e3 }}\"").unwrap(),
+            ),
+            (
+                "v_trim_undef",
+                "${{ parameters.missing | trim }}",
+                serde_json::from_str("\"${{ parameters.missing | trim }}\"").unwrap(),
+            ),
+            (
+                "v_unknown_filter",
+                "${{ parameters.name | nope }}",
+                serde_json::from_str("\"${{ parameters.name | nope }}\"").unwrap(),
+            ),
+            (
+                "v_call_undef",
+                "${{ hashFiles('x') }}",
+                serde_json::from_str("\"${{ hashFiles('x') }}\"").unwrap(),
+            ),
+            (
+                "v_nan",
+                "${{ '=' * 3 }}",
+                serde_json::from_str("null").unwrap(),
+            ),
+            (
+                "v_float",
+                "${{ 1.5 * 2 }}",
+                serde_json::from_str("3").unwrap(),
+            ),
+            (
+                "v_dump",
+                "${{ parameters.obj | dump }}",
+                serde_json::from_str("\"{\\\"b\\\":2,\\\"a\\\":1,\\\"C\\\":3}\"").unwrap(),
+            ),
+            (
+                "v_entity_fail",
+                "${{ 'x' | parseEntityRef }}",
+                serde_json::from_str("\"${{ 'x' | parseEntityRef }}\"").unwrap(),
+            ),
+            (
+                "v_two",
+                "${{ parameters.n }}${{ parameters.n }}",
+                serde_json::from_str("\"4242\"").unwrap(),
+            ),
+            (
+                "v_ws",
+                " ${{ parameters.n }}",
+                serde_json::from_str("\" 42\"").unwrap(),
+            ),
+            (
+                "v_newline_expr",
+                "${{\n parameters.n }}",
+                serde_json::from_str("42").unwrap(),
+            ),
+            (
+                "v_str_true",
+                "${{ 'true' }}",
+                serde_json::from_str("\"true\"").unwrap(),
+            ),
+            (
+                "v_set",
+                "{% set x = 1 %}",
+                serde_json::from_str("\"<dropped>\"").unwrap(),
+            ),
+            (
+                "v_block_obj",
+                "{% if parameters.t %}${{ parameters.obj }}{% endif %}",
+                serde_json::from_str("{\"b\": 2, \"a\": 1, \"C\": 3}").unwrap(),
+            ),
+            (
+                "v_block_list",
+                "{% if parameters.t %}${{ parameters.list }}{% endif %}",
+                serde_json::from_str("[\"b\", \"a\", \"C\"]").unwrap(),
+            ),
+            (
+                "v_tpl_literal",
+                "${{ `x` }}",
+                serde_json::from_str("\"${{ `x` }}\"").unwrap(),
+            ),
+            (
+                "v_typeof",
+                "${{ typeof parameters.n }}",
+                serde_json::from_str("\"${{ typeof parameters.n }}\"").unwrap(),
+            ),
+            (
+                "v_optchain",
+                "${{ parameters.obj?.a }}",
+                serde_json::from_str("\"${{ parameters.obj?.a }}\"").unwrap(),
+            ),
         ],
     );
 }
@@ -275,17 +442,45 @@ fn cookiecutter_mode() {
 fn trim_and_lstrip_blocks() {
     let params: Json = serde_json::from_str("{\"name\": \"demo\", \"list\": [\"a\", \"b\"], \"obj\": {\"k\": \"v\", \"n\": 1}, \"t\": true, \"n\": 3}").unwrap();
     check_text(
-        SkeletonOptions { trim_blocks: true, lstrip_blocks: true, ..Default::default() },
+        SkeletonOptions {
+            trim_blocks: true,
+            lstrip_blocks: true,
+            ..Default::default()
+        },
         params,
         &[
-            ("tl_basic", "a\n  {% if values.t %}\n  x\n  {% endif %}\nb\n", "a\n  x\nb\n"),
+            (
+                "tl_basic",
+                "a\n  {% if values.t %}\n  x\n  {% endif %}\nb\n",
+                "a\n  x\nb\n",
+            ),
             ("tl_comment", "a\n  {# c #}\nb\n", "a\n  \nb\n"),
             ("tl_var", "a\n  ${{ values.name }}\nb\n", "a\n  demo\nb\n"),
-            ("tl_for", "list:\n{% for i in values.list %}\n  - {{ i }} ${{ i }}\n{% endfor %}\nend\n", "list:\n  - {{ i }} a\n  - {{ i }} b\nend\n"),
-            ("tl_inline", "x {% if values.t %}y{% endif %} z\n", "x y z\n"),
-            ("tl_crlf", "a\r\n  {% if values.t %}\r\n  x\r\n  {% endif %}\r\nb\r\n", "a\r\n  x\r\nb\r\n"),
-            ("tl_raw", "a\n  {% raw %}\n  ${{ r }}\n  {% endraw %}\nb\n", "a\n  ${{ r }}\n  \nb\n"),
-            ("tl_minus", "a\n  {%- if values.t -%}\n  x\n  {%+ endif %}\nb\n", "ERROR"),
+            (
+                "tl_for",
+                "list:\n{% for i in values.list %}\n  - {{ i }} ${{ i }}\n{% endfor %}\nend\n",
+                "list:\n  - {{ i }} a\n  - {{ i }} b\nend\n",
+            ),
+            (
+                "tl_inline",
+                "x {% if values.t %}y{% endif %} z\n",
+                "x y z\n",
+            ),
+            (
+                "tl_crlf",
+                "a\r\n  {% if values.t %}\r\n  x\r\n  {% endif %}\r\nb\r\n",
+                "a\r\n  x\r\nb\r\n",
+            ),
+            (
+                "tl_raw",
+                "a\n  {% raw %}\n  ${{ r }}\n  {% endraw %}\nb\n",
+                "a\n  ${{ r }}\n  \nb\n",
+            ),
+            (
+                "tl_minus",
+                "a\n  {%- if values.t -%}\n  x\n  {%+ endif %}\nb\n",
+                "ERROR",
+            ),
             ("tl_set", "{% set x = 1 %}\n${{ x }}\n", "1\n"),
         ],
     );
@@ -362,9 +557,11 @@ fn template_arrays_mutate_and_globals_as_step_input_values() {
     let params: Json = serde_json::from_str("{\"items\": [\"a\", \"b\", \"c\"]}").unwrap();
     check_values(
         params,
-        &[
-            ("v_push", "{% set acc = [] %}{% set _ = acc.push(1) %}${{ acc }}", serde_json::from_str("\"1\"").unwrap()),
-        ],
+        &[(
+            "v_push",
+            "{% set acc = [] %}{% set _ = acc.push(1) %}${{ acc }}",
+            serde_json::from_str("\"1\"").unwrap(),
+        )],
     );
 }
 
@@ -372,19 +569,43 @@ fn template_arrays_mutate_and_globals_as_step_input_values() {
 fn single_expression_keeps_json_type() {
     let e = Engine::workflow();
     let c = ctx(json!({"parameters": {"port": 8013, "flags": ["a", "b"], "name": "x"}}));
-    assert_eq!(e.render_value("${{ parameters.port }}", &c).unwrap(), Some(json!(8013)));
-    assert_eq!(e.render_value("${{ parameters.port + 1 }}", &c).unwrap(), Some(json!(8014)));
-    assert_eq!(e.render_value("${{ parameters.flags }}", &c).unwrap(), Some(json!(["a", "b"])));
-    assert_eq!(e.render_value("flags: ${{ parameters.flags }}", &c).unwrap(), Some(json!("flags: a,b")));
+    assert_eq!(
+        e.render_value("${{ parameters.port }}", &c).unwrap(),
+        Some(json!(8013))
+    );
+    assert_eq!(
+        e.render_value("${{ parameters.port + 1 }}", &c).unwrap(),
+        Some(json!(8014))
+    );
+    assert_eq!(
+        e.render_value("${{ parameters.flags }}", &c).unwrap(),
+        Some(json!(["a", "b"]))
+    );
+    assert_eq!(
+        e.render_value("flags: ${{ parameters.flags }}", &c)
+            .unwrap(),
+        Some(json!("flags: a,b"))
+    );
     assert_eq!(e.render_value("${{ parameters.nope }}", &c).unwrap(), None);
-    assert_eq!(e.render_value("{% if parameters.port %}true{% endif %}", &c).unwrap(), Some(json!(true)));
+    assert_eq!(
+        e.render_value("{% if parameters.port %}true{% endif %}", &c)
+            .unwrap(),
+        Some(json!(true))
+    );
 }
 
 #[test]
 fn backstage_filters() {
     let e = Engine::workflow();
     let c = ctx(json!({"u": "github.com?owner=acme&repo=svc"}));
-    assert_eq!(e.render("${{ u | parseRepoUrl | dump }}", &c).unwrap(), r#"{"host":"github.com","owner":"acme","repo":"svc"}"#);
+    assert_eq!(
+        e.render("${{ u | parseRepoUrl | dump }}", &c).unwrap(),
+        r#"{"host":"github.com","owner":"acme","repo":"svc"}"#
+    );
     assert_eq!(e.render("${{ u | projectSlug }}", &c).unwrap(), "acme/svc");
-    assert_eq!(e.render("${{ ('group:team-a' | parseEntityRef).name }}", &c).unwrap(), "team-a");
+    assert_eq!(
+        e.render("${{ ('group:team-a' | parseEntityRef).name }}", &c)
+            .unwrap(),
+        "team-a"
+    );
 }

@@ -20,10 +20,22 @@ pub fn to_json(v: &Value) -> Option<Json> {
         ValueKind::None => Json::Null,
         ValueKind::Bool => Json::Bool(v.is_true()),
         ValueKind::Number => number_json(v),
-        ValueKind::String | ValueKind::Bytes => Json::String(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())),
+        ValueKind::String | ValueKind::Bytes => Json::String(
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string()),
+        ),
         ValueKind::Seq | ValueKind::Iterable => {
-            let items = v.try_iter().map(|it| it.collect::<Vec<_>>()).unwrap_or_default();
-            Json::Array(items.iter().map(|i| to_json(i).unwrap_or(Json::Null)).collect())
+            let items = v
+                .try_iter()
+                .map(|it| it.collect::<Vec<_>>())
+                .unwrap_or_default();
+            Json::Array(
+                items
+                    .iter()
+                    .map(|i| to_json(i).unwrap_or(Json::Null))
+                    .collect(),
+            )
         }
         ValueKind::Map => {
             let mut obj = serde_json::Map::new();
@@ -31,7 +43,12 @@ pub fn to_json(v: &Value) -> Option<Json> {
                 for k in keys {
                     if let Ok(item) = v.get_item(&k) {
                         if let Some(j) = to_json(&item) {
-                            obj.insert(k.as_str().map(str::to_string).unwrap_or_else(|| k.to_string()), j);
+                            obj.insert(
+                                k.as_str()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| k.to_string()),
+                                j,
+                            );
                         }
                     }
                 }
@@ -51,7 +68,9 @@ fn number_json(v: &Value) -> Json {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15 {
         return Json::Number((f as i64).into());
     }
-    serde_json::Number::from_f64(f).map(Json::Number).unwrap_or(Json::Null)
+    serde_json::Number::from_f64(f)
+        .map(Json::Number)
+        .unwrap_or(Json::Null)
 }
 
 /// JavaScript truthiness of a rendered workflow value (`[]` is falsy, as in Backstage's runner).
@@ -70,9 +89,17 @@ pub fn is_truthy(v: Option<&Json>) -> bool {
 /// the template is a single non-text node, every output written directly by it is JSON-encoded
 /// (`dump`) and the result JSON-parsed; otherwise (or if parsing fails) the rendered text is the
 /// value. An empty result is undefined.
-pub fn render_value(engine: &super::Engine, source: &str, ctx: &Value) -> Result<Option<Json>, RenderError> {
+pub fn render_value(
+    engine: &super::Engine,
+    source: &str,
+    ctx: &Value,
+) -> Result<Option<Json>, RenderError> {
     if !engine.may_contain_syntax(source) {
-        return Ok(if source.is_empty() { None } else { Some(Json::String(source.to_string())) });
+        return Ok(if source.is_empty() {
+            None
+        } else {
+            Some(Json::String(source.to_string()))
+        });
     }
     let nodes = engine.parse_nodes(source)?;
     if nodes.len() == 1 && !matches!(nodes[0], Node::Text(_)) {
@@ -89,7 +116,11 @@ pub fn render_value(engine: &super::Engine, source: &str, ctx: &Value) -> Result
         }
     }
     let text = engine.render_nodes(&nodes, ctx, false)?;
-    Ok(if text.is_empty() { None } else { Some(Json::String(text)) })
+    Ok(if text.is_empty() {
+        None
+    } else {
+        Some(Json::String(text))
+    })
 }
 
 /// See [`super::Engine::render_tree`].
@@ -100,7 +131,10 @@ pub fn render_tree(engine: &super::Engine, tree: &Json, ctx: &Value) -> Option<J
             Err(_) => Some(Json::String(s.clone())),
         },
         Json::Array(items) => Some(Json::Array(
-            items.iter().map(|i| render_tree(engine, i, ctx).unwrap_or(Json::Null)).collect(),
+            items
+                .iter()
+                .map(|i| render_tree(engine, i, ctx).unwrap_or(Json::Null))
+                .collect(),
         )),
         Json::Object(map) => {
             let mut out = serde_json::Map::new();
@@ -121,5 +155,7 @@ pub const FAILED_FLAG: &str = "__golden_failed";
 /// `always()` and `failure()` (Backstage 4), for step `if:` conditions.
 pub fn register_status_functions(env: &mut Environment<'static>) {
     env.add_function("always", |_: &State| true);
-    env.add_function("failure", |state: &State| state.lookup(FAILED_FLAG).is_some_and(|v| v.is_true()));
+    env.add_function("failure", |state: &State| {
+        state.lookup(FAILED_FLAG).is_some_and(|v| v.is_true())
+    });
 }

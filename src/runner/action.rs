@@ -44,7 +44,10 @@ pub struct ActionError {
 
 impl ActionError {
     pub fn new(message: impl Into<String>) -> Self {
-        ActionError { message: message.into(), hint: None }
+        ActionError {
+            message: message.into(),
+            hint: None,
+        }
     }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -60,7 +63,10 @@ impl std::fmt::Display for ActionError {
 
 impl From<crate::error::Error> for ActionError {
     fn from(e: crate::error::Error) -> Self {
-        ActionError { message: e.message, hint: e.hints.into_iter().next() }
+        ActionError {
+            message: e.message,
+            hint: e.hints.into_iter().next(),
+        }
     }
 }
 
@@ -81,7 +87,11 @@ pub trait Action: Send + Sync {
         true
     }
     /// Runs the action with its rendered input.
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError>;
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError>;
 }
 
 /// Every action golden knows, by id.
@@ -92,7 +102,9 @@ pub struct Registry {
 impl Registry {
     /// The built-in actions.
     pub fn builtin() -> Registry {
-        let mut r = Registry { actions: BTreeMap::new() };
+        let mut r = Registry {
+            actions: BTreeMap::new(),
+        };
         for a in crate::actions::all() {
             r.actions.insert(a.id(), a);
         }

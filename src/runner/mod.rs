@@ -107,7 +107,10 @@ impl Runner<'_> {
             };
             let unknown = self.registry.get(&step.action).is_none() && self.dry_run;
             let skip = if unknown {
-                Some(format!("golden does not implement `{}`; skipped in dry-run", step.action))
+                Some(format!(
+                    "golden does not implement `{}`; skipped in dry-run",
+                    step.action
+                ))
             } else {
                 self.skip_reason(&engine, step, &base, failed.is_some())
             };
@@ -118,7 +121,16 @@ impl Runner<'_> {
                 records.push(record);
                 continue;
             }
-            match self.run_step(&engine, template, &template_ref, step, values, &steps_ctx, failed.is_some(), &mut record) {
+            match self.run_step(
+                &engine,
+                template,
+                &template_ref,
+                step,
+                values,
+                &steps_ctx,
+                failed.is_some(),
+                &mut record,
+            ) {
                 Ok(output) => {
                     record.status = Status::Executed;
                     record.output = output.clone();
@@ -137,19 +149,39 @@ impl Runner<'_> {
         }
         let final_ctx = self.context(values, &steps_ctx, failed.is_some(), false);
         let output = render_output(&engine, &template.output, &final_ctx);
-        Report { steps: records, output, failed }
+        Report {
+            steps: records,
+            output,
+            failed,
+        }
     }
 
     /// The workflow context: parameters, steps, user, context; secrets only where Backstage
     /// exposes them (step input and `each`).
-    fn context(&self, values: &Values, steps: &Map<String, Value>, failed: bool, with_secrets: bool) -> Map<String, Value> {
+    fn context(
+        &self,
+        values: &Values,
+        steps: &Map<String, Value>,
+        failed: bool,
+        with_secrets: bool,
+    ) -> Map<String, Value> {
         let mut ctx = Map::new();
-        ctx.insert("parameters".into(), Value::Object(values.parameters.clone()));
+        ctx.insert(
+            "parameters".into(),
+            Value::Object(values.parameters.clone()),
+        );
         ctx.insert("steps".into(), Value::Object(steps.clone()));
         ctx.insert("user".into(), values.user.clone());
         ctx.insert("context".into(), json!({"task": {"id": "golden"}}));
-        let secrets = if with_secrets { Value::Object(values.secrets.clone()) } else { json!({}) };
-        ctx.insert("environment".into(), json!({"parameters": {}, "secrets": secrets.clone()}));
+        let secrets = if with_secrets {
+            Value::Object(values.secrets.clone())
+        } else {
+            json!({})
+        };
+        ctx.insert(
+            "environment".into(),
+            json!({"parameters": {}, "secrets": secrets.clone()}),
+        );
         if with_secrets {
             ctx.insert("secrets".into(), secrets);
         }
@@ -158,7 +190,13 @@ impl Runner<'_> {
     }
 
     /// Why a step does not run at all, if it does not (before `each`).
-    fn skip_reason(&self, engine: &Engine, step: &Step, ctx: &Map<String, Value>, failed: bool) -> Option<String> {
+    fn skip_reason(
+        &self,
+        engine: &Engine,
+        step: &Step,
+        ctx: &Map<String, Value>,
+        failed: bool,
+    ) -> Option<String> {
         if failed {
             let status_aware = matches!(&step.condition, Some(Value::String(s)) if s.contains("always()") || s.contains("failure()"));
             if !status_aware {
@@ -188,7 +226,10 @@ impl Runner<'_> {
         record: &mut StepRecord,
     ) -> Result<Outputs, ActionError> {
         let action = self.registry.get(&step.action).ok_or_else(|| {
-            ActionError::new(format!("action `{}` is not implemented by golden", step.action))
+            ActionError::new(format!(
+                "action `{}` is not implemented by golden",
+                step.action
+            ))
         })?;
         let ctx = self.context(values, steps_ctx, failed, true);
         let input_tree = Value::Object(step.input.clone());
@@ -210,14 +251,21 @@ impl Runner<'_> {
             }
         }
         record.input = if step.each.is_some() {
-            Value::Array(iterations.iter().map(|(_, i)| mask(&Value::Object(i.clone()), &values.secrets)).collect())
+            Value::Array(
+                iterations
+                    .iter()
+                    .map(|(_, i)| mask(&Value::Object(i.clone()), &values.secrets))
+                    .collect(),
+            )
         } else {
             mask(&Value::Object(iterations[0].1.clone()), &values.secrets)
         };
         for (item, input) in &iterations {
             check_input(action, input).map_err(|e| {
                 let which = match item {
-                    Some(i) => format!("{}[{}]", step.action, i["key"].as_str().unwrap_or_default()),
+                    Some(i) => {
+                        format!("{}[{}]", step.action, i["key"].as_str().unwrap_or_default())
+                    }
                     None => step.action.clone(),
                 };
                 ActionError::new(format!("invalid input passed to action {which}: {e}"))
@@ -241,7 +289,10 @@ impl Runner<'_> {
             let out = result?;
             if item.is_some() {
                 for (k, v) in out {
-                    match collected.entry(k).or_insert_with(|| Value::Array(Vec::new())) {
+                    match collected
+                        .entry(k)
+                        .or_insert_with(|| Value::Array(Vec::new()))
+                    {
                         Value::Array(a) => a.push(v),
                         _ => unreachable!("each outputs are arrays"),
                     }
@@ -277,7 +328,11 @@ pub fn condition_holds(engine: &Engine, cond: &Value, ctx: &Map<String, Value>) 
 }
 
 /// `each:` → `[{key, value}]` (keys of lists are strings, as `Object.entries` gives them).
-fn each_items(engine: &Engine, each: &Value, ctx: &Map<String, Value>) -> Result<Vec<Value>, ActionError> {
+fn each_items(
+    engine: &Engine,
+    each: &Value,
+    ctx: &Map<String, Value>,
+) -> Result<Vec<Value>, ActionError> {
     let resolved = match each {
         Value::String(s) => {
             let c = render::to_value(&Value::Object(ctx.clone()));
@@ -288,16 +343,29 @@ fn each_items(engine: &Engine, each: &Value, ctx: &Map<String, Value>) -> Result
         }
         other => Some(other.clone()),
     };
-    let raw = || each.as_str().map(str::to_string).unwrap_or_else(|| each.to_string());
+    let raw = || {
+        each.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| each.to_string())
+    };
     match resolved {
-        None => Err(ActionError::new(format!("invalid value on the `each` parameter: \"{}\" cannot be resolved to a value", raw()))),
+        None => Err(ActionError::new(format!(
+            "invalid value on the `each` parameter: \"{}\" cannot be resolved to a value",
+            raw()
+        ))),
         Some(Value::Array(items)) => Ok(items
             .into_iter()
             .enumerate()
             .map(|(i, v)| json!({"key": i.to_string(), "value": v}))
             .collect()),
-        Some(Value::Object(map)) => Ok(map.into_iter().map(|(k, v)| json!({"key": k, "value": v})).collect()),
-        Some(_) => Err(ActionError::new(format!("invalid value on the `each` parameter: \"{}\" must resolve to an array or object", raw()))),
+        Some(Value::Object(map)) => Ok(map
+            .into_iter()
+            .map(|(k, v)| json!({"key": k, "value": v}))
+            .collect()),
+        Some(_) => Err(ActionError::new(format!(
+            "invalid value on the `each` parameter: \"{}\" must resolve to an array or object",
+            raw()
+        ))),
     }
 }
 
@@ -312,7 +380,9 @@ fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), St
             let v = jsonschema::options()
                 .with_draft(jsonschema::Draft::Draft7)
                 .build(&action.input_schema())
-                .map_err(|e| format!("golden's schema for {} does not compile: {e}", action.id()))?;
+                .map_err(|e| {
+                    format!("golden's schema for {} does not compile: {e}", action.id())
+                })?;
             cache.insert(action.id(), v);
         }
         let v = &cache[action.id()];
@@ -321,16 +391,28 @@ fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), St
             .iter_errors(&doc)
             .map(|e| {
                 let p = e.instance_path().to_string();
-                if p.is_empty() { e.to_string() } else { format!("{p}: {e}") }
+                if p.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{p}: {e}")
+                }
             })
             .collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
     })
 }
 
 /// Replaces every secret value that appears in a rendered input by `***`.
 pub fn mask(value: &Value, secrets: &Map<String, Value>) -> Value {
-    let needles: Vec<&str> = secrets.values().filter_map(Value::as_str).filter(|s| !s.is_empty()).collect();
+    let needles: Vec<&str> = secrets
+        .values()
+        .filter_map(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
     if needles.is_empty() {
         return value.clone();
     }
@@ -344,7 +426,11 @@ pub fn mask(value: &Value, secrets: &Map<String, Value>) -> Value {
                 Value::String(out)
             }
             Value::Array(a) => Value::Array(a.iter().map(|i| walk(i, needles)).collect()),
-            Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), walk(v, needles))).collect()),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), walk(v, needles)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -357,9 +443,15 @@ fn render_output(engine: &Engine, output: &Value, ctx: &Map<String, Value>) -> V
         return Value::Object(Map::new());
     }
     let c = render::to_value(&Value::Object(ctx.clone()));
-    let mut rendered = engine.render_tree(output, &c).unwrap_or(Value::Object(Map::new()));
+    let mut rendered = engine
+        .render_tree(output, &c)
+        .unwrap_or(Value::Object(Map::new()));
     for key in ["links", "text"] {
-        let (Some(Value::Array(raw)), Some(Value::Array(items))) = (output.get(key), rendered.get_mut(key)) else { continue };
+        let (Some(Value::Array(raw)), Some(Value::Array(items))) =
+            (output.get(key), rendered.get_mut(key))
+        else {
+            continue;
+        };
         let keep: Vec<bool> = raw
             .iter()
             .map(|item| match item.get("if") {

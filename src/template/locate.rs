@@ -9,7 +9,8 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 
 /// Built-in templates: the repository's `templates/` folder, compiled in.
-static BUILTIN: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
+static BUILTIN: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// Where a template was found.
 #[derive(Debug, Clone)]
@@ -35,7 +36,9 @@ pub fn find(query: &str, search_path: &[PathBuf]) -> Result<Found> {
         return Ok(Found::Path(p.to_path_buf()));
     }
     if query.contains('/') || query.ends_with(".yaml") || query.ends_with(".yml") {
-        return Err(Error::usage(format!("no template at `{query}`: the path does not exist")));
+        return Err(Error::usage(format!(
+            "no template at `{query}`: the path does not exist"
+        )));
     }
     for dir in search_path {
         for (name, path) in scan(dir) {
@@ -44,15 +47,27 @@ pub fn find(query: &str, search_path: &[PathBuf]) -> Result<Found> {
             }
         }
     }
-    if BUILTIN.get_dir(query).is_some_and(|d| d.get_file(format!("{query}/template.yaml")).is_some()) {
+    if BUILTIN
+        .get_dir(query)
+        .is_some_and(|d| d.get_file(format!("{query}/template.yaml")).is_some())
+    {
         return Ok(Found::Builtin(query.to_string()));
     }
     let names: Vec<String> = list(search_path).into_iter().map(|l| l.name).collect();
-    let mut near: Vec<&String> = names.iter().filter(|n| strsim::jaro_winkler(n, query) > 0.8 || n.contains(query)).collect();
+    let mut near: Vec<&String> = names
+        .iter()
+        .filter(|n| strsim::jaro_winkler(n, query) > 0.8 || n.contains(query))
+        .collect();
     near.dedup();
     let mut err = Error::usage(format!("no template named `{query}`"));
     if !near.is_empty() {
-        err = err.hint(format!("did you mean {}?", near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+        err = err.hint(format!(
+            "did you mean {}?",
+            near.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     Err(err.hint("`golden list` shows every template golden can find; a path to a template directory works too"))
 }
@@ -72,7 +87,11 @@ pub fn list(search_path: &[PathBuf]) -> Vec<Listed> {
     for dir in search_path {
         for (name, path) in scan(dir) {
             let title = title_of(&path).unwrap_or_default();
-            out.push(Listed { name, title, location: path.display().to_string() });
+            out.push(Listed {
+                name,
+                title,
+                location: path.display().to_string(),
+            });
         }
     }
     for d in BUILTIN.dirs() {
@@ -83,9 +102,17 @@ pub fn list(search_path: &[PathBuf]) -> Vec<Listed> {
         if let Some(f) = d.get_file(format!("{name}/template.yaml")) {
             let title = crate::template::yaml::parse_value(f.contents_utf8().unwrap_or_default())
                 .ok()
-                .and_then(|v| v.pointer("/metadata/title").and_then(Value::as_str).map(str::to_string))
+                .and_then(|v| {
+                    v.pointer("/metadata/title")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
                 .unwrap_or_default();
-            out.push(Listed { name, title, location: "built-in".into() });
+            out.push(Listed {
+                name,
+                title,
+                location: "built-in".into(),
+            });
         }
     }
     out
@@ -93,8 +120,11 @@ pub fn list(search_path: &[PathBuf]) -> Vec<Listed> {
 
 /// Writes a built-in template's files into `dest` (which must exist) and returns its directory.
 pub fn extract_builtin(name: &str, dest: &Path) -> Result<PathBuf> {
-    let dir = BUILTIN.get_dir(name).ok_or_else(|| Error::usage(format!("no built-in template `{name}`")))?;
-    dir.extract(dest).map_err(|e| Error::io("cannot extract the built-in template into", dest, e))?;
+    let dir = BUILTIN
+        .get_dir(name)
+        .ok_or_else(|| Error::usage(format!("no built-in template `{name}`")))?;
+    dir.extract(dest)
+        .map_err(|e| Error::io("cannot extract the built-in template into", dest, e))?;
     restore_modes(dir, dest)?;
     Ok(dest.join(name))
 }
@@ -118,7 +148,9 @@ pub static EXECUTABLES: &str = include_str!(concat!(env!("OUT_DIR"), "/executabl
 #[cfg(unix)]
 fn set_executable(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let mut perm = std::fs::metadata(path).map_err(|e| Error::io("cannot stat", path, e))?.permissions();
+    let mut perm = std::fs::metadata(path)
+        .map_err(|e| Error::io("cannot stat", path, e))?
+        .permissions();
     perm.set_mode(perm.mode() | 0o111);
     std::fs::set_permissions(path, perm).map_err(|e| Error::io("cannot chmod", path, e))
 }
@@ -131,7 +163,9 @@ fn set_executable(_: &Path) -> Result<()> {
 /// Templates directly inside `dir`: `(metadata.name, directory)`.
 fn scan(dir: &Path) -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
     paths.sort();
     for path in paths {
@@ -149,13 +183,21 @@ fn scan(dir: &Path) -> Vec<(String, PathBuf)> {
 fn read_doc(file: &Path) -> Option<Value> {
     let text = std::fs::read_to_string(file).ok()?;
     let docs = crate::template::yaml::parse_documents(text.trim_start_matches('\u{feff}')).ok()?;
-    docs.into_iter().map(|d| d.value).find(|v| v.get("kind").and_then(Value::as_str) == Some("Template"))
+    docs.into_iter()
+        .map(|d| d.value)
+        .find(|v| v.get("kind").and_then(Value::as_str) == Some("Template"))
 }
 
 fn name_of(file: &Path) -> Option<String> {
-    read_doc(file)?.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string)
+    read_doc(file)?
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 fn title_of(dir: &Path) -> Option<String> {
-    read_doc(&dir.join("template.yaml"))?.pointer("/metadata/title").and_then(Value::as_str).map(str::to_string)
+    read_doc(&dir.join("template.yaml"))?
+        .pointer("/metadata/title")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }

@@ -79,12 +79,18 @@ impl Template {
 
     /// `metadata.title`, else the name.
     pub fn title(&self) -> &str {
-        self.entity.pointer("/metadata/title").and_then(Value::as_str).unwrap_or(&self.name)
+        self.entity
+            .pointer("/metadata/title")
+            .and_then(Value::as_str)
+            .unwrap_or(&self.name)
     }
 
     /// `metadata.description`, else empty.
     pub fn description(&self) -> &str {
-        self.entity.pointer("/metadata/description").and_then(Value::as_str).unwrap_or("")
+        self.entity
+            .pointer("/metadata/description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// Loads a template from a directory (holding `template.yaml` or `template.yml`) or a file.
@@ -104,14 +110,21 @@ impl Template {
         let bytes = std::fs::read(&file).map_err(|e| Error::io("cannot read", &file, e))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| Error::template(format!("`{}` is not UTF-8 text", file.display())))?;
-        let real = std::fs::canonicalize(&file).map_err(|e| Error::io("cannot resolve", &file, e))?;
-        let dir = real.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let real =
+            std::fs::canonicalize(&file).map_err(|e| Error::io("cannot resolve", &file, e))?;
+        let dir = real
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
         Self::from_source(&file, &dir, text)
     }
 
     /// Builds a template from its text; `dir` is where relative references resolve.
     pub fn from_source(file: &Path, dir: &Path, text: String) -> Result<Template> {
-        let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+        let text = text
+            .strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(text);
         let docs = yaml::parse_documents(&text).map_err(|e| {
             let err = Error::template(format!("invalid YAML: {}", e.message))
                 .at(format!("{}:{}:{}", file.display(), e.pos.line, e.pos.column));
@@ -127,7 +140,10 @@ impl Template {
             .into_iter()
             .find(|d| d.value.get("kind").and_then(Value::as_str) == Some("Template"))
             .ok_or_else(|| {
-                Error::template(format!("`{}` holds no `kind: Template` document", file.display()))
+                Error::template(format!(
+                    "`{}` holds no `kind: Template` document",
+                    file.display()
+                ))
             })?;
         let mut entity = doc.value;
         placeholders::resolve(&mut entity, dir).map_err(|e| e.at(file.display().to_string()))?;
@@ -150,7 +166,11 @@ impl Template {
 
     fn fill(&mut self) {
         let e = &self.entity;
-        self.name = e.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
+        self.name = e
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if let Some(ns) = e.pointer("/metadata/namespace").and_then(Value::as_str) {
             self.namespace = ns.to_string();
         }
@@ -160,17 +180,37 @@ impl Template {
             _ => Vec::new(),
         };
         self.output = e.pointer("/spec/output").cloned().unwrap_or(Value::Null);
-        let steps = e.pointer("/spec/steps").and_then(Value::as_array).cloned().unwrap_or_default();
+        let steps = e
+            .pointer("/spec/steps")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         self.steps = steps
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let action = s.get("action").and_then(Value::as_str).unwrap_or_default().to_string();
+                let action = s
+                    .get("action")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 Step {
-                    id: s.get("id").and_then(Value::as_str).map(str::to_string).unwrap_or(format!("step-{}", i + 1)),
-                    name: s.get("name").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| action.clone()),
+                    id: s
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or(format!("step-{}", i + 1)),
+                    name: s
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| action.clone()),
                     action,
-                    input: s.get("input").and_then(Value::as_object).cloned().unwrap_or_default(),
+                    input: s
+                        .get("input")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default(),
                     condition: s.get("if").cloned(),
                     each: s.get("each").cloned(),
                     index: i,

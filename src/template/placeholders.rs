@@ -13,7 +13,11 @@ pub fn resolve(value: &mut Value, dir: &Path) -> Result<()> {
     match value {
         Value::Object(map) => {
             if map.len() == 1 {
-                let (key, target) = map.iter().next().map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
+                let (key, target) = map
+                    .iter()
+                    .next()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .unwrap_or_default();
                 if matches!(key.as_str(), "$text" | "$json" | "$yaml") {
                     *value = load(&key, &target, dir)?;
                     return Ok(());
@@ -45,15 +49,27 @@ fn load(kind: &str, target: &Value, dir: &Path) -> Result<Value> {
     }
     let path = dir.join(target);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::template(format!("placeholder `{kind}: {target}` cannot be read from `{}`: {e}", path.display()))
+        Error::template(format!(
+            "placeholder `{kind}: {target}` cannot be read from `{}`: {e}",
+            path.display()
+        ))
     })?;
     match kind {
         "$text" => Ok(Value::String(text)),
         "$json" => serde_json::from_str(&text)
             .map_err(|e| Error::template(format!("`{}` is not valid JSON: {e}", path.display()))),
         _ => super::yaml::parse_value(&text).map_err(|e| {
-            Error::template(format!("`{}` is not valid YAML: {}", path.display(), e.message))
-                .at(format!("{}:{}:{}", path.display(), e.pos.line, e.pos.column))
+            Error::template(format!(
+                "`{}` is not valid YAML: {}",
+                path.display(),
+                e.message
+            ))
+            .at(format!(
+                "{}:{}:{}",
+                path.display(),
+                e.pos.line,
+                e.pos.column
+            ))
         }),
     }
 }
@@ -73,7 +89,10 @@ mod tests {
         assert_eq!(v["t"], "hello\n");
         assert_eq!(v["j"][0]["x"], 1);
         assert_eq!(v["y"]["y"][1], 2);
-        assert_eq!(v["k"]["other"], 1, "objects with other keys are not placeholders");
+        assert_eq!(
+            v["k"]["other"], 1,
+            "objects with other keys are not placeholders"
+        );
     }
 
     #[test]

@@ -23,7 +23,11 @@ pub fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
         let template = schema_json(include_str!("schemas/template.v1beta3.json"));
-        jsonschema::options().with_draft(jsonschema::Draft::Draft7).with_registry(registry()).build(&template).expect("embedded Template schema compiles")
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .with_registry(registry())
+            .build(&template)
+            .expect("embedded Template schema compiles")
     })
 }
 
@@ -58,14 +62,20 @@ pub fn check(t: &Template) -> Result<()> {
     for err in validator().iter_errors(&t.entity) {
         let pointer = err.instance_path().to_string();
         first.get_or_insert_with(|| t.location(&pointer));
-        let path = if pointer.is_empty() { "/".to_string() } else { pointer.clone() };
+        let path = if pointer.is_empty() {
+            "/".to_string()
+        } else {
+            pointer.clone()
+        };
         details.push(format!("{}: `{path}` {}", t.location(&pointer), err));
     }
     if details.is_empty() {
         return Ok(());
     }
-    Err(Error::template("the template does not match Backstage's Template v1beta3 schema")
-        .at(first.unwrap_or_default())
-        .with_details(details)
-        .hint("run `golden validate` on the template for every problem with its line"))
+    Err(
+        Error::template("the template does not match Backstage's Template v1beta3 schema")
+            .at(first.unwrap_or_default())
+            .with_details(details)
+            .hint("run `golden validate` on the template for every problem with its line"),
+    )
 }

@@ -41,7 +41,10 @@ impl Spans {
     }
     /// Position of the key that holds the value at `pointer` (falls back to the value).
     pub fn key(&self, pointer: &str) -> Option<Pos> {
-        self.map.get(&format!("{pointer}#key")).copied().or_else(|| self.value(pointer))
+        self.map
+            .get(&format!("{pointer}#key"))
+            .copied()
+            .or_else(|| self.value(pointer))
     }
 }
 
@@ -79,11 +82,18 @@ impl Offsets {
     fn byte(&self, char_index: usize) -> usize {
         match &self.table {
             None => char_index,
-            Some(t) => t.get(char_index).copied().unwrap_or_else(|| *t.last().unwrap_or(&0)),
+            Some(t) => t
+                .get(char_index)
+                .copied()
+                .unwrap_or_else(|| *t.last().unwrap_or(&0)),
         }
     }
     fn pos(&self, m: &saphyr::Marker) -> Pos {
-        Pos { line: m.line(), column: m.col() + 1, offset: self.byte(m.index()) }
+        Pos {
+            line: m.line(),
+            column: m.col() + 1,
+            offset: self.byte(m.index()),
+        }
     }
 }
 
@@ -109,7 +119,10 @@ pub fn parse_value(src: &str) -> Result<Value, YamlError> {
     match docs.len() {
         0 => Ok(Value::Null),
         1 => Ok(docs.remove(0).value),
-        n => Err(YamlError { message: format!("expected one YAML document, found {n}"), pos: Pos::default() }),
+        n => Err(YamlError {
+            message: format!("expected one YAML document, found {n}"),
+            pos: Pos::default(),
+        }),
     }
 }
 
@@ -117,8 +130,15 @@ fn escape_pointer(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn convert(node: &MarkedYaml<'_>, pointer: &str, spans: &mut Spans, offsets: &Offsets) -> Result<Value, YamlError> {
-    spans.map.insert(pointer.to_string(), offsets.pos(&node.span.start));
+fn convert(
+    node: &MarkedYaml<'_>,
+    pointer: &str,
+    spans: &mut Spans,
+    offsets: &Offsets,
+) -> Result<Value, YamlError> {
+    spans
+        .map
+        .insert(pointer.to_string(), offsets.pos(&node.span.start));
     Ok(match &node.data {
         YamlData::Value(s) => scalar(s),
         YamlData::Representation(text, _, _) => Value::String(text.to_string()),
@@ -147,7 +167,9 @@ fn convert(node: &MarkedYaml<'_>, pointer: &str, spans: &mut Spans, offsets: &Of
                     }
                 };
                 let child = format!("{pointer}/{}", escape_pointer(&key));
-                spans.map.insert(format!("{child}#key"), offsets.pos(&k.span.start));
+                spans
+                    .map
+                    .insert(format!("{child}#key"), offsets.pos(&k.span.start));
                 let value = convert(v, &child, spans, offsets)?;
                 obj.insert(key, value);
             }
@@ -173,7 +195,9 @@ fn scalar(s: &Scalar<'_>) -> Value {
             if f.fract() == 0.0 && f.abs() < 9.0e15 {
                 Value::Number(Number::from(f as i64))
             } else {
-                Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
+                Number::from_f64(f)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null)
             }
         }
         Scalar::String(s) => Value::String(s.to_string()),
@@ -199,7 +223,14 @@ mod tests {
     fn spans_point_at_nodes() {
         let docs = parse_documents("a:\n  b: [1, 2]\n  c: x\n").unwrap();
         let s = &docs[0].spans;
-        assert_eq!(s.value("/a/c"), Some(Pos { line: 3, column: 6, offset: 20 }));
+        assert_eq!(
+            s.value("/a/c"),
+            Some(Pos {
+                line: 3,
+                column: 6,
+                offset: 20
+            })
+        );
         assert_eq!(s.key("/a/c").unwrap().column, 3);
     }
 

@@ -7,60 +7,232 @@ use super::diagnostic::Severity::{self, Error, Warning};
 /// `(code, severity, summary)` for every check.
 pub const CODES: &[(&str, Severity, &str)] = &[
     ("yaml-syntax", Error, "the file is not valid YAML"),
-    ("yaml-duplicate-key", Error, "a mapping has the same key twice"),
-    ("merge-conflict", Error, "an unresolved merge-conflict marker"),
-    ("not-a-template", Warning, "the file holds no `kind: Template` document"),
-    ("placeholder", Error, "a `$text`/`$json`/`$yaml` placeholder cannot be resolved"),
-    ("schema", Error, "the document does not match Backstage's Template v1beta3 schema"),
-    ("foreign-root-field", Error, "a top-level key the catalog rejects"),
-    ("unknown-key", Warning, "a key Backstage does not know (a typo?)"),
-    ("param-invalid-schema", Error, "a parameter page is not a valid JSON Schema (draft-07)"),
-    ("param-required-unknown", Error, "`required` names a property that does not exist"),
-    ("param-pattern", Error, "a `pattern` is not a valid ECMAScript regular expression"),
-    ("param-default", Error, "a `default` does not satisfy its own schema"),
-    ("param-enum", Error, "an `enum` value does not satisfy its own schema, or `enumNames` does not match"),
-    ("param-dependencies", Error, "`dependencies` is malformed or names a property that does not exist"),
-    ("param-oneof", Warning, "a `oneOf` branch of a dependency never matches"),
-    ("param-ui-field", Warning, "an unknown `ui:field` (a custom field extension?)"),
+    (
+        "yaml-duplicate-key",
+        Error,
+        "a mapping has the same key twice",
+    ),
+    (
+        "merge-conflict",
+        Error,
+        "an unresolved merge-conflict marker",
+    ),
+    (
+        "not-a-template",
+        Warning,
+        "the file holds no `kind: Template` document",
+    ),
+    (
+        "placeholder",
+        Error,
+        "a `$text`/`$json`/`$yaml` placeholder cannot be resolved",
+    ),
+    (
+        "schema",
+        Error,
+        "the document does not match Backstage's Template v1beta3 schema",
+    ),
+    (
+        "foreign-root-field",
+        Error,
+        "a top-level key the catalog rejects",
+    ),
+    (
+        "unknown-key",
+        Warning,
+        "a key Backstage does not know (a typo?)",
+    ),
+    (
+        "param-invalid-schema",
+        Error,
+        "a parameter page is not a valid JSON Schema (draft-07)",
+    ),
+    (
+        "param-required-unknown",
+        Error,
+        "`required` names a property that does not exist",
+    ),
+    (
+        "param-pattern",
+        Error,
+        "a `pattern` is not a valid ECMAScript regular expression",
+    ),
+    (
+        "param-default",
+        Error,
+        "a `default` does not satisfy its own schema",
+    ),
+    (
+        "param-enum",
+        Error,
+        "an `enum` value does not satisfy its own schema, or `enumNames` does not match",
+    ),
+    (
+        "param-dependencies",
+        Error,
+        "`dependencies` is malformed or names a property that does not exist",
+    ),
+    (
+        "param-oneof",
+        Warning,
+        "a `oneOf` branch of a dependency never matches",
+    ),
+    (
+        "param-ui-field",
+        Warning,
+        "an unknown `ui:field` (a custom field extension?)",
+    ),
     ("param-ui-widget", Warning, "an unknown `ui:widget`"),
     ("step-duplicate-id", Error, "two steps have the same id"),
-    ("step-unknown-action", Error, "the action is neither built in nor declared in the config"),
-    ("step-input-required", Error, "a required input of the action is missing"),
-    ("step-input-type", Error, "an input has the wrong type or value for the action"),
-    ("step-input-unknown", Error, "an input the action does not accept"),
-    ("expr-syntax", Warning, "a `${{ }}` in template.yaml does not parse (Backstage keeps the text as written)"),
-    ("expr-unknown-filter", Warning, "a filter Backstage does not have, in template.yaml (the text is kept as written)"),
-    ("expr-unknown-test", Warning, "an `is` test Backstage does not have, in template.yaml (the text is kept as written)"),
-    ("expr-unknown-function", Warning, "a call to a function that does not exist, in template.yaml (the text is kept as written)"),
-    ("expr-unknown-method", Warning, "a JavaScript method Backstage 4 rejects, in template.yaml (the text is kept as written)"),
-    ("expr-unknown-parameter", Warning, "`parameters.X` names no declared parameter"),
+    (
+        "step-unknown-action",
+        Error,
+        "the action is neither built in nor declared in the config",
+    ),
+    (
+        "step-input-required",
+        Error,
+        "a required input of the action is missing",
+    ),
+    (
+        "step-input-type",
+        Error,
+        "an input has the wrong type or value for the action",
+    ),
+    (
+        "step-input-unknown",
+        Error,
+        "an input the action does not accept",
+    ),
+    (
+        "expr-syntax",
+        Warning,
+        "a `${{ }}` in template.yaml does not parse (Backstage keeps the text as written)",
+    ),
+    (
+        "expr-unknown-filter",
+        Warning,
+        "a filter Backstage does not have, in template.yaml (the text is kept as written)",
+    ),
+    (
+        "expr-unknown-test",
+        Warning,
+        "an `is` test Backstage does not have, in template.yaml (the text is kept as written)",
+    ),
+    (
+        "expr-unknown-function",
+        Warning,
+        "a call to a function that does not exist, in template.yaml (the text is kept as written)",
+    ),
+    (
+        "expr-unknown-method",
+        Warning,
+        "a JavaScript method Backstage 4 rejects, in template.yaml (the text is kept as written)",
+    ),
+    (
+        "expr-unknown-parameter",
+        Warning,
+        "`parameters.X` names no declared parameter",
+    ),
     ("expr-unknown-step", Error, "`steps.ID` names no step"),
-    ("expr-later-step", Error, "`steps.ID` names a step that has not run yet"),
-    ("expr-unknown-output", Warning, "`steps.ID.output.Y` names an output the action does not produce"),
-    ("expr-each-outside", Error, "`each.*` used outside an `each` step"),
-    ("expr-unknown-variable", Warning, "a variable that is not in the context (renders empty)"),
-    ("skeleton-missing", Error, "the `url` of a fetch step does not exist"),
-    ("skeleton-syntax", Error, "a skeleton file or file name does not parse (fails the fetch step)"),
-    ("skeleton-unknown-filter", Error, "a filter Backstage does not have, in a skeleton file (fails the fetch step)"),
-    ("skeleton-unknown-test", Error, "an `is` test Backstage does not have, in a skeleton file (fails the fetch step)"),
-    ("skeleton-unknown-function", Error, "a call to a function that does not exist, in a skeleton file (fails the fetch step)"),
-    ("skeleton-unknown-method", Error, "a JavaScript method Backstage 4 rejects, in a skeleton file (fails the fetch step)"),
-    ("skeleton-gha-expression", Warning, "a GitHub Actions expression the scaffolder renders to empty"),
-    ("skeleton-gha-function", Error, "a GitHub Actions function call that fails the fetch step"),
-    ("skeleton-unknown-variable", Warning, "a skeleton uses a variable other than `values` (renders empty)"),
-    ("skeleton-unknown-value", Warning, "`values.X` is not passed in the fetch step's `values`"),
-    ("skeleton-copy-without-render", Warning, "`copyWithoutRender` is ignored by Backstage"),
-    ("output-link-target", Warning, "an output link has neither `url` nor `entityRef`"),
+    (
+        "expr-later-step",
+        Error,
+        "`steps.ID` names a step that has not run yet",
+    ),
+    (
+        "expr-unknown-output",
+        Warning,
+        "`steps.ID.output.Y` names an output the action does not produce",
+    ),
+    (
+        "expr-each-outside",
+        Error,
+        "`each.*` used outside an `each` step",
+    ),
+    (
+        "expr-unknown-variable",
+        Warning,
+        "a variable that is not in the context (renders empty)",
+    ),
+    (
+        "skeleton-missing",
+        Error,
+        "the `url` of a fetch step does not exist",
+    ),
+    (
+        "skeleton-syntax",
+        Error,
+        "a skeleton file or file name does not parse (fails the fetch step)",
+    ),
+    (
+        "skeleton-unknown-filter",
+        Error,
+        "a filter Backstage does not have, in a skeleton file (fails the fetch step)",
+    ),
+    (
+        "skeleton-unknown-test",
+        Error,
+        "an `is` test Backstage does not have, in a skeleton file (fails the fetch step)",
+    ),
+    (
+        "skeleton-unknown-function",
+        Error,
+        "a call to a function that does not exist, in a skeleton file (fails the fetch step)",
+    ),
+    (
+        "skeleton-unknown-method",
+        Error,
+        "a JavaScript method Backstage 4 rejects, in a skeleton file (fails the fetch step)",
+    ),
+    (
+        "skeleton-gha-expression",
+        Warning,
+        "a GitHub Actions expression the scaffolder renders to empty",
+    ),
+    (
+        "skeleton-gha-function",
+        Error,
+        "a GitHub Actions function call that fails the fetch step",
+    ),
+    (
+        "skeleton-unknown-variable",
+        Warning,
+        "a skeleton uses a variable other than `values` (renders empty)",
+    ),
+    (
+        "skeleton-unknown-value",
+        Warning,
+        "`values.X` is not passed in the fetch step's `values`",
+    ),
+    (
+        "skeleton-copy-without-render",
+        Warning,
+        "`copyWithoutRender` is ignored by Backstage",
+    ),
+    (
+        "output-link-target",
+        Warning,
+        "an output link has neither `url` nor `entityRef`",
+    ),
 ];
 
 /// The default severity of a code (error for unknown codes, which is a bug).
 pub fn severity(code: &str) -> Severity {
-    CODES.iter().find(|(c, _, _)| *c == code).map(|(_, s, _)| *s).unwrap_or(Error)
+    CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, s, _)| *s)
+        .unwrap_or(Error)
 }
 
 /// The summary of a code.
 pub fn summary(code: &str) -> &'static str {
-    CODES.iter().find(|(c, _, _)| *c == code).map(|(_, _, s)| *s).unwrap_or("")
+    CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, _, s)| *s)
+        .unwrap_or("")
 }
 
 #[cfg(test)]
@@ -72,7 +244,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (c, _, s) in CODES {
             assert!(seen.insert(*c), "duplicate code {c}");
-            assert!(c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "{c}");
+            assert!(
+                c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{c}"
+            );
             assert!(!s.is_empty());
         }
     }

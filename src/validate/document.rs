@@ -35,11 +35,21 @@ pub fn parse(path: &Path, text: &str, lines: &Lines, sink: &mut Sink) -> Option<
         Ok(docs) => Some(docs),
         Err(e) => {
             let start = e.pos.offset.min(text.len());
-            let span = if e.pos.line == 0 { None } else { Some(lines.span(start, start + 1)) };
+            let span = if e.pos.line == 0 {
+                None
+            } else {
+                Some(lines.span(start, start + 1))
+            };
             let d = if e.message.contains("duplicate") {
-                Diagnostic::new("yaml-duplicate-key", path, format!("duplicate key: {}", e.message))
-                    .label("the second occurrence")
-                    .hint("Backstage's YAML parser rejects duplicate keys; keep one and delete the other")
+                Diagnostic::new(
+                    "yaml-duplicate-key",
+                    path,
+                    format!("duplicate key: {}", e.message),
+                )
+                .label("the second occurrence")
+                .hint(
+                    "Backstage's YAML parser rejects duplicate keys; keep one and delete the other",
+                )
             } else if let Some(value) = colon_in_plain_value(text, lines, e.pos.line, start) {
                 // `key: ${{ a }}: ${{ b }}`: point at the value, as Backstage's parser does
                 sink.push(
@@ -62,15 +72,24 @@ pub fn parse(path: &Path, text: &str, lines: &Lines, sink: &mut Sink) -> Option<
 
 /// When the YAML error sits on a `: ` inside a plain value (`label: ${{ a }}: ${{ b }}`), the
 /// span of that value.
-fn colon_in_plain_value(text: &str, lines: &Lines, line: usize, error: usize) -> Option<super::Span> {
+fn colon_in_plain_value(
+    text: &str,
+    lines: &Lines,
+    line: usize,
+    error: usize,
+) -> Option<super::Span> {
     let l = lines.line(line);
     let content = &text[l.start..l.end];
     let key_end = content.find(": ")?;
-    let value_start = l.start + key_end + 2 + content[key_end + 2..].len() - content[key_end + 2..].trim_start().len();
+    let value_start = l.start + key_end + 2 + content[key_end + 2..].len()
+        - content[key_end + 2..].trim_start().len();
     let first = text[value_start..].chars().next()?;
     let plain = !matches!(first, '\'' | '"' | '|' | '>' | '[' | '{' | '&' | '*' | '#');
-    (plain && value_start < error && text[value_start..error].trim_end().len() + value_start <= error && text[error..].starts_with(':'))
-        .then(|| lines.span(value_start, l.end))
+    (plain
+        && value_start < error
+        && text[value_start..error].trim_end().len() + value_start <= error
+        && text[error..].starts_with(':'))
+    .then(|| lines.span(value_start, l.end))
 }
 
 /// Resolves the catalog's placeholders one by one, so each failure points at its own place;
@@ -80,7 +99,9 @@ pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
     find_placeholders(&doc.entity, String::new(), &mut pointers);
     let mut ok = true;
     for pointer in pointers {
-        let Some(slot) = doc.entity.pointer(&pointer).cloned() else { continue };
+        let Some(slot) = doc.entity.pointer(&pointer).cloned() else {
+            continue;
+        };
         let mut resolved = slot.clone();
         match crate::template::placeholders::resolve(&mut resolved, &doc.dir) {
             Ok(()) => {
@@ -91,7 +112,11 @@ pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
             Err(e) => {
                 ok = false;
                 let dir = format!("{}/", doc.dir.display());
-                let (key, target) = slot.as_object().and_then(|m| m.iter().next()).map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
+                let (key, target) = slot
+                    .as_object()
+                    .and_then(|m| m.iter().next())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .unwrap_or_default();
                 sink.push(
                     Diagnostic::new("placeholder", doc.path, e.message.replace(&dir, ""))
                         .at(doc.value_span(&format!("{pointer}/{}", seg(&key))))
@@ -109,7 +134,11 @@ pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
 fn find_placeholders(v: &Value, pointer: String, out: &mut Vec<String>) {
     match v {
         Value::Object(map) => {
-            if map.len() == 1 && map.keys().all(|k| matches!(k.as_str(), "$text" | "$json" | "$yaml")) {
+            if map.len() == 1
+                && map
+                    .keys()
+                    .all(|k| matches!(k.as_str(), "$text" | "$json" | "$yaml"))
+            {
                 out.push(pointer);
                 return;
             }
@@ -126,7 +155,14 @@ fn find_placeholders(v: &Value, pointer: String, out: &mut Vec<String>) {
     }
 }
 
-const ROOT_KEYS: &[&str] = &["apiVersion", "kind", "metadata", "spec", "relations", "status"];
+const ROOT_KEYS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "spec",
+    "relations",
+    "status",
+];
 const SPEC_KEYS: &[&str] = &[
     "type",
     "owner",
@@ -140,7 +176,15 @@ const SPEC_KEYS: &[&str] = &[
     "formDecorators",
     "EXPERIMENTAL_formDecorators",
 ];
-const STEP_KEYS: &[&str] = &["id", "name", "action", "input", "if", "each", "backstage:permissions"];
+const STEP_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "action",
+    "input",
+    "if",
+    "each",
+    "backstage:permissions",
+];
 const LINK_KEYS: &[&str] = &["url", "entityRef", "title", "icon", "if"];
 const TEXT_KEYS: &[&str] = &["title", "content", "icon", "default", "if"];
 
@@ -148,10 +192,19 @@ const TEXT_KEYS: &[&str] = &["title", "content", "icon", "default", "if"];
 pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) {
     for err in crate::template::schema::validator().iter_errors(&doc.entity) {
         let pointer = err.instance_path().to_string();
-        if pointer.is_empty() && matches!(err.kind(), jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }) {
+        if pointer.is_empty()
+            && matches!(
+                err.kind(),
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
+            )
+        {
             continue; // reported key by key as `foreign-root-field` below
         }
-        let shown = if pointer.is_empty() { "/".to_string() } else { pointer.clone() };
+        let shown = if pointer.is_empty() {
+            "/".to_string()
+        } else {
+            pointer.clone()
+        };
         let hint = match err.kind() {
             jsonschema::error::ValidationErrorKind::Type { .. } if pointer.ends_with("/input") => {
                 Some("a step's `input` must be a mapping; put the expression into each key instead (`url: ${{ ... }}`)".to_string())
@@ -168,7 +221,12 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) {
                 .maybe_hint(hint),
         );
     }
-    let unknown = |sink: &mut Sink, pointer: &str, obj: &Value, known: &[&str], code: &'static str, what: &str| {
+    let unknown = |sink: &mut Sink,
+                   pointer: &str,
+                   obj: &Value,
+                   known: &[&str],
+                   code: &'static str,
+                   what: &str| {
         let Some(map) = obj.as_object() else { return };
         for k in map.keys() {
             if known.contains(&k.as_str()) {
@@ -188,18 +246,42 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) {
             sink.push(d);
         }
     };
-    unknown(sink, "", &doc.entity, ROOT_KEYS, "foreign-root-field", "the document root");
+    unknown(
+        sink,
+        "",
+        &doc.entity,
+        ROOT_KEYS,
+        "foreign-root-field",
+        "the document root",
+    );
     if let Some(spec) = doc.entity.get("spec") {
         unknown(sink, "/spec", spec, SPEC_KEYS, "unknown-key", "`spec`");
         if let Some(steps) = spec.get("steps").and_then(Value::as_array) {
             for (i, s) in steps.iter().enumerate() {
-                unknown(sink, &format!("/spec/steps/{i}"), s, STEP_KEYS, "unknown-key", "a step");
+                unknown(
+                    sink,
+                    &format!("/spec/steps/{i}"),
+                    s,
+                    STEP_KEYS,
+                    "unknown-key",
+                    "a step",
+                );
             }
         }
         for (list, keys) in [("links", LINK_KEYS), ("text", TEXT_KEYS)] {
-            if let Some(items) = spec.pointer(&format!("/output/{list}")).and_then(Value::as_array) {
+            if let Some(items) = spec
+                .pointer(&format!("/output/{list}"))
+                .and_then(Value::as_array)
+            {
                 for (i, item) in items.iter().enumerate() {
-                    unknown(sink, &format!("/spec/output/{list}/{i}"), item, keys, "unknown-key", &format!("an output `{list}` item"));
+                    unknown(
+                        sink,
+                        &format!("/spec/output/{list}/{i}"),
+                        item,
+                        keys,
+                        "unknown-key",
+                        &format!("an output `{list}` item"),
+                    );
                 }
             }
         }

@@ -14,7 +14,10 @@ use crate::render::Engine;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     /// A variable and the constant attribute/item path read from it.
-    Var { root: String, path: Vec<String> },
+    Var {
+        root: String,
+        path: Vec<String>,
+    },
     Filter(String),
     Test(String),
     Function(String),
@@ -57,15 +60,22 @@ fn normalize(source: &str) -> std::borrow::Cow<'_, str> {
         s = std::borrow::Cow::Owned(s.replace("!==", "!= ").replace("===", "== "));
     }
     if s.contains("r/") {
-        let re = REGEX_LITERAL.get_or_init(|| regex::Regex::new(r"\br/((?:[^/\\\n]|\\.)+)/[gimsuy]*").expect("valid regex"));
+        let re = REGEX_LITERAL.get_or_init(|| {
+            regex::Regex::new(r"\br/((?:[^/\\\n]|\\.)+)/[gimsuy]*").expect("valid regex")
+        });
         if re.is_match(&s) {
             s = std::borrow::Cow::Owned(
-                re.replace_all(&s, |c: &regex::Captures<'_>| format!("'{}'", "_".repeat(c[0].len() - 2))).into_owned(),
+                re.replace_all(&s, |c: &regex::Captures<'_>| {
+                    format!("'{}'", "_".repeat(c[0].len() - 2))
+                })
+                .into_owned(),
             );
         }
     }
     if s.contains("verbatim") {
-        let re = VERBATIM.get_or_init(|| regex::Regex::new(r"(\{%-?\s*)(end)?verbatim(\s*-?%\})").expect("valid regex"));
+        let re = VERBATIM.get_or_init(|| {
+            regex::Regex::new(r"(\{%-?\s*)(end)?verbatim(\s*-?%\})").expect("valid regex")
+        });
         s = std::borrow::Cow::Owned(
             re.replace_all(&s, |c: &regex::Captures<'_>| {
                 let end = c.get(2).map_or("", |m| m.as_str());
@@ -80,7 +90,10 @@ fn normalize(source: &str) -> std::borrow::Cow<'_, str> {
 /// Whether the name ending at `end` is an object-literal key (`{ defaultKind: 'group' }`, which
 /// nunjucks reads as the string `"defaultKind"`).
 fn is_object_key(source: &str, end: usize) -> bool {
-    source.get(end..).map(|rest| rest.trim_start().starts_with(':')).unwrap_or(false)
+    source
+        .get(end..)
+        .map(|rest| rest.trim_start().starts_with(':'))
+        .unwrap_or(false)
 }
 
 /// A syntax error: the message and the byte range in the string, when known.
@@ -93,10 +106,18 @@ pub struct SyntaxError {
 
 /// Byte offset of 1-based `line` and `column` (in characters) in `source`.
 fn offset_of(source: &str, line: usize, column: usize) -> Option<usize> {
-    let start = if line <= 1 { 0 } else { source.match_indices('\n').nth(line - 2)?.0 + 1 };
+    let start = if line <= 1 {
+        0
+    } else {
+        source.match_indices('\n').nth(line - 2)?.0 + 1
+    };
     let rest = &source[start..];
     let end = rest.find('\n').unwrap_or(rest.len());
-    let within = rest[..end].char_indices().nth(column.saturating_sub(1)).map(|(i, _)| i).unwrap_or(end);
+    let within = rest[..end]
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map(|(i, _)| i)
+        .unwrap_or(end);
     Some(start + within)
 }
 
@@ -109,7 +130,8 @@ fn syntax(cookiecutter: bool) -> SyntaxConfig {
     cell.get_or_init(|| {
         let mut b = SyntaxConfig::builder();
         b.variable_delimiters(if cookiecutter { "{{" } else { "${{" }, "}}");
-        b.block_delimiters("{%", "%}").comment_delimiters("{#", "#}");
+        b.block_delimiters("{%", "%}")
+            .comment_delimiters("{#", "#}");
         b.build().expect("valid delimiters")
     })
     .clone()
@@ -129,13 +151,19 @@ pub fn analyze(engine: &Engine, source: &str, cookiecutter: bool) -> Result<Anal
             None => (e.message.clone(), None),
         };
         let range = match (e.line, column) {
-            (Some(l), Some(c)) => offset_of(source, l, c).map(|o| o..o + source[o..].chars().next().map_or(0, char::len_utf8)),
+            (Some(l), Some(c)) => offset_of(source, l, c)
+                .map(|o| o..o + source[o..].chars().next().map_or(0, char::len_utf8)),
             _ => None,
         };
-        return Err(SyntaxError { message, range, line: e.line });
+        return Err(SyntaxError {
+            message,
+            range,
+            line: e.line,
+        });
     }
     let normalized = normalize(source);
-    let Ok(ast) = minijinja::machinery::parse(&normalized, "<template>", syntax(cookiecutter)) else {
+    let Ok(ast) = minijinja::machinery::parse(&normalized, "<template>", syntax(cookiecutter))
+    else {
         return Ok(Analysis::default());
     };
     let mut g = CodeGenerator::new("<template>", &normalized);
@@ -167,7 +195,14 @@ fn is_ident_byte(b: u8) -> bool {
 
 /// The byte range of the `nth` reference to variable `name` inside `start..end`, extended over
 /// the attribute path (`.a`, `['b']`) that follows it.
-fn locate_ref(source: &str, start: usize, end: usize, name: &str, nth: usize, path: &[String]) -> Option<(usize, usize)> {
+fn locate_ref(
+    source: &str,
+    start: usize,
+    end: usize,
+    name: &str,
+    nth: usize,
+    path: &[String],
+) -> Option<(usize, usize)> {
     let bytes = source.as_bytes();
     let region = source.get(start..end)?;
     let mut count = 0;
@@ -223,7 +258,8 @@ fn scan(ins: &Instructions<'_>, source: &str) -> Analysis {
         }
     }
     let mut uses = Vec::new();
-    let mut seen: std::collections::HashMap<(usize, String), usize> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<(usize, String), usize> =
+        std::collections::HashMap::new();
     for &i in &all {
         let (s, e) = span_of(ins, i, source.len());
         match ins.get(i) {
@@ -236,7 +272,9 @@ fn scan(ins: &Instructions<'_>, source: &str) -> Analysis {
                             path.push(a.to_string());
                             j += 1;
                         }
-                        Some(Instruction::LoadConst(v)) if matches!(ins.get(j + 1), Some(Instruction::GetItem)) => {
+                        Some(Instruction::LoadConst(v))
+                            if matches!(ins.get(j + 1), Some(Instruction::GetItem)) =>
+                        {
                             match v.as_str() {
                                 Some(k) => path.push(k.to_string()),
                                 None => path.push(v.to_string()),
@@ -255,23 +293,46 @@ fn scan(ins: &Instructions<'_>, source: &str) -> Analysis {
                 if found.is_some() && is_object_key(source, start + name.len()) && path.is_empty() {
                     continue;
                 }
-                uses.push(Use { kind: Kind::Var { root: name.to_string(), path }, start, end });
+                uses.push(Use {
+                    kind: Kind::Var {
+                        root: name.to_string(),
+                        path,
+                    },
+                    start,
+                    end,
+                });
             }
             Some(Instruction::ApplyFilter(name, _, _)) => {
                 let (a, b) = name_range(source, s, e, name);
-                uses.push(Use { kind: Kind::Filter(name.to_string()), start: a, end: b });
+                uses.push(Use {
+                    kind: Kind::Filter(name.to_string()),
+                    start: a,
+                    end: b,
+                });
             }
             Some(Instruction::PerformTest(name, _, _)) => {
                 let (a, b) = name_range(source, s, e, name);
-                uses.push(Use { kind: Kind::Test(name.to_string()), start: a, end: b });
+                uses.push(Use {
+                    kind: Kind::Test(name.to_string()),
+                    start: a,
+                    end: b,
+                });
             }
             Some(Instruction::CallFunction(name, _)) if !locals.contains(name) => {
                 let (a, _) = name_range(source, s, e, name);
-                uses.push(Use { kind: Kind::Function(name.to_string()), start: a, end: a + name.len() });
+                uses.push(Use {
+                    kind: Kind::Function(name.to_string()),
+                    start: a,
+                    end: a + name.len(),
+                });
             }
             Some(Instruction::CallMethod(name, _)) => {
                 let (a, b) = name_range(source, s, e, name);
-                uses.push(Use { kind: Kind::Method(name.to_string()), start: a, end: b });
+                uses.push(Use {
+                    kind: Kind::Method(name.to_string()),
+                    start: a,
+                    end: b,
+                });
             }
             _ => {}
         }
@@ -284,18 +345,29 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<Kind> {
-        analyze(&Engine::workflow(), src, false).unwrap().uses.into_iter().map(|u| u.kind).collect()
+        analyze(&Engine::workflow(), src, false)
+            .unwrap()
+            .uses
+            .into_iter()
+            .map(|u| u.kind)
+            .collect()
     }
 
     fn var(root: &str, path: &[&str]) -> Kind {
-        Kind::Var { root: root.into(), path: path.iter().map(|s| s.to_string()).collect() }
+        Kind::Var {
+            root: root.into(),
+            path: path.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
     fn finds_variables_with_their_paths() {
         let k = kinds("${{ parameters.name }}-${{ steps['fetch-base'].output.url }}");
         assert!(k.contains(&var("parameters", &["name"])), "{k:?}");
-        assert!(k.contains(&var("steps", &["fetch-base", "output", "url"])), "{k:?}");
+        assert!(
+            k.contains(&var("steps", &["fetch-base", "output", "url"])),
+            "{k:?}"
+        );
     }
 
     #[test]
@@ -308,9 +380,15 @@ mod tests {
 
     #[test]
     fn locals_are_not_context_variables() {
-        let k = kinds("{% for item in parameters.list %}${{ item.name }}{% endfor %}{% set x = 1 %}${{ x }}");
+        let k = kinds(
+            "{% for item in parameters.list %}${{ item.name }}{% endfor %}{% set x = 1 %}${{ x }}",
+        );
         assert!(k.contains(&var("parameters", &["list"])));
-        assert!(!k.iter().any(|k| matches!(k, Kind::Var { root, .. } if root == "item" || root == "x")), "{k:?}");
+        assert!(
+            !k.iter()
+                .any(|k| matches!(k, Kind::Var { root, .. } if root == "item" || root == "x")),
+            "{k:?}"
+        );
     }
 
     #[test]
@@ -327,7 +405,11 @@ mod tests {
         assert_eq!(&src[u.start..u.end], "parameters.kind");
         let src = "x ${{ v | nope }}";
         let a = analyze(&Engine::workflow(), src, false).unwrap();
-        let u = a.uses.iter().find(|u| matches!(u.kind, Kind::Filter(_))).unwrap();
+        let u = a
+            .uses
+            .iter()
+            .find(|u| matches!(u.kind, Kind::Filter(_)))
+            .unwrap();
         assert_eq!(&src[u.start..u.end], "nope");
     }
 

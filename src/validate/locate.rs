@@ -18,7 +18,10 @@ impl Lines {
     pub fn new(text: &str) -> Lines {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { text: Arc::from(text), starts: Arc::new(starts) }
+        Lines {
+            text: Arc::from(text),
+            starts: Arc::new(starts),
+        }
     }
 
     /// The span of `start..end` (byte offsets).
@@ -27,7 +30,14 @@ impl Lines {
         let end = floor_char(&self.text, end.clamp(start, self.text.len()));
         let (line, column) = self.line_column(start);
         let (end_line, end_column) = self.line_column(end);
-        Span { line, column, end_line, end_column, start, end }
+        Span {
+            line,
+            column,
+            end_line,
+            end_column,
+            start,
+            end,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -40,15 +50,25 @@ impl Lines {
     /// The span of a whole line (1-based), without its line break.
     pub fn line(&self, line: usize) -> Span {
         let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let end = self.text[start..].find('\n').map(|i| start + i).unwrap_or(self.text.len());
-        let end = if self.text[..end].ends_with('\r') { end - 1 } else { end };
+        let end = self.text[start..]
+            .find('\n')
+            .map(|i| start + i)
+            .unwrap_or(self.text.len());
+        let end = if self.text[..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
         self.span(start, end)
     }
 
     /// The span of the first line of a construct starting at `start`, trimmed.
     pub fn rest_of_line(&self, start: usize) -> Span {
         let start = start.min(self.text.len());
-        let end = self.text[start..].find('\n').map(|i| start + i).unwrap_or(self.text.len());
+        let end = self.text[start..]
+            .find('\n')
+            .map(|i| start + i)
+            .unwrap_or(self.text.len());
         let trimmed = self.text[start..end].trim_end().len();
         self.span(start, start + trimmed.max(1))
     }
@@ -74,7 +94,9 @@ impl Doc<'_> {
                 let line_end = rest.find('\n').unwrap_or(rest.len());
                 rest[1..line_end].find(q).map(|i| i + 2).unwrap_or(line_end)
             }
-            Some(Value::Object(_) | Value::Array(_)) => return Some(self.lines.span(start, start + 1)),
+            Some(Value::Object(_) | Value::Array(_)) => {
+                return Some(self.lines.span(start, start + 1))
+            }
             _ => return Some(self.lines.rest_of_line(start)),
         };
         Some(self.lines.span(start, start + len))
@@ -83,9 +105,18 @@ impl Doc<'_> {
     /// The span of the key holding the value at `pointer`.
     pub fn key_span(&self, pointer: &str) -> Option<Span> {
         let pos = self.spans.key(pointer)?;
-        let key = pointer.rsplit('/').next().unwrap_or("").replace("~1", "/").replace("~0", "~");
+        let key = pointer
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .replace("~1", "/")
+            .replace("~0", "~");
         let rest = &self.text[pos.offset.min(self.text.len())..];
-        let len = if rest.starts_with(key.as_str()) { key.len() } else { key.len() + 2 };
+        let len = if rest.starts_with(key.as_str()) {
+            key.len()
+        } else {
+            key.len() + 2
+        };
         Some(self.lines.span(pos.offset, pos.offset + len.max(1)))
     }
 
@@ -93,7 +124,12 @@ impl Doc<'_> {
     /// value's start, so a use inside a quoted or block scalar is found where it is written.
     pub fn inner_span(&self, pointer: &str, needle: &str) -> Option<Span> {
         let pos = self.spans.value(pointer)?;
-        let len = self.entity.pointer(pointer).and_then(Value::as_str).map(str::len).unwrap_or(0);
+        let len = self
+            .entity
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::len)
+            .unwrap_or(0);
         let from = pos.offset.min(self.text.len());
         let to = (from + len * 2 + 256).min(self.text.len());
         let to = floor_char(self.text, to);

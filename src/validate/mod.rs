@@ -50,7 +50,10 @@ pub struct Report {
 
 impl Report {
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 }
 
@@ -82,14 +85,25 @@ impl Checker {
         let registry = Registry::builtin();
         let input_validators = registry
             .iter()
-            .map(|a| (a.id(), jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(&a.input_schema()).ok()))
+            .map(|a| {
+                (
+                    a.id(),
+                    jsonschema::options()
+                        .with_draft(jsonschema::Draft::Draft7)
+                        .build(&a.input_schema())
+                        .ok(),
+                )
+            })
             .collect();
         Checker {
             registry,
             extra_actions: options.extra_actions.clone(),
             workflow: Engine::workflow(),
             skeleton: Engine::skeleton(SkeletonOptions::default()),
-            cookiecutter: Engine::skeleton(SkeletonOptions { cookiecutter: true, ..Default::default() }),
+            cookiecutter: Engine::skeleton(SkeletonOptions {
+                cookiecutter: true,
+                ..Default::default()
+            }),
             known: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),
             input_validators,
@@ -105,12 +119,20 @@ impl Checker {
     }
 
     /// What a templated text uses (or why it does not parse), read with the engine of `flavor`.
-    pub fn analyze(&self, flavor: Flavor, source: &str) -> Arc<Result<expr::Analysis, expr::SyntaxError>> {
+    pub fn analyze(
+        &self,
+        flavor: Flavor,
+        source: &str,
+    ) -> Arc<Result<expr::Analysis, expr::SyntaxError>> {
         let key = (flavor as u8, source.to_string());
         if let Some(a) = self.analyses.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return a;
         }
-        let a = Arc::new(expr::analyze(self.engine(flavor), source, flavor == Flavor::Cookiecutter));
+        let a = Arc::new(expr::analyze(
+            self.engine(flavor),
+            source,
+            flavor == Flavor::Cookiecutter,
+        ));
         if let Ok(mut m) = self.analyses.lock() {
             m.insert(key, a.clone());
         }
@@ -181,13 +203,20 @@ pub fn validate(paths: &[PathBuf], options: &Options) -> Result<Report> {
     files.sort();
     files.dedup_by(|a, b| a.0 == b.0);
     let checker = Checker::new(options);
-    let results: Vec<(bool, Sink)> = files.par_iter().map(|(f, explicit)| check_file(&checker, f, *explicit)).collect();
+    let results: Vec<(bool, Sink)> = files
+        .par_iter()
+        .map(|(f, explicit)| check_file(&checker, f, *explicit))
+        .collect();
     // a template document found inside another template's skeleton is data to be rendered (a
     // template that creates templates), not a template of this repository
-    let skeletons: Vec<PathBuf> = results.iter().flat_map(|(_, s)| s.skeletons.iter().cloned()).collect();
+    let skeletons: Vec<PathBuf> = results
+        .iter()
+        .flat_map(|(_, s)| s.skeletons.iter().cloned())
+        .collect();
     let inside_skeleton = |f: &Path| {
         !skeletons.is_empty()
-            && std::fs::canonicalize(f).is_ok_and(|real| skeletons.iter().any(|s| real.starts_with(s)))
+            && std::fs::canonicalize(f)
+                .is_ok_and(|real| skeletons.iter().any(|s| real.starts_with(s)))
     };
     let mut report = Report::default();
     for ((checked, sink), (file, explicit)) in results.into_iter().zip(&files) {
@@ -201,16 +230,23 @@ pub fn validate(paths: &[PathBuf], options: &Options) -> Result<Report> {
         }
     }
     report.diagnostics.sort_by(|a, b| {
-        (&a.file, a.span.map(|s| (s.line, s.column)), a.code).cmp(&(&b.file, b.span.map(|s| (s.line, s.column)), b.code))
+        (&a.file, a.span.map(|s| (s.line, s.column)), a.code).cmp(&(
+            &b.file,
+            b.span.map(|s| (s.line, s.column)),
+            b.code,
+        ))
     });
-    report.diagnostics.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.code == b.code && a.message == b.message);
+    report.diagnostics.dedup_by(|a, b| {
+        a.file == b.file && a.span == b.span && a.code == b.code && a.message == b.message
+    });
     Ok(report)
 }
 
 /// `*.yaml`/`*.yml` files under `dir` that look like Template documents (hidden directories,
 /// `node_modules` and `target` are skipped).
 fn discover(dir: &Path) -> Vec<(PathBuf, bool)> {
-    let looks_like = regex::Regex::new(r#"(?m)^\s*kind:\s*["']?Template["']?\s*(#.*)?$"#).expect("valid regex");
+    let looks_like =
+        regex::Regex::new(r#"(?m)^\s*kind:\s*["']?Template["']?\s*(#.*)?$"#).expect("valid regex");
     walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_entry(|e| {
@@ -221,7 +257,11 @@ fn discover(dir: &Path) -> Vec<(PathBuf, bool)> {
         .filter(|e| e.file_type().is_file())
         .map(|e| e.into_path())
         .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
-        .filter(|p| std::fs::read_to_string(p).map(|t| looks_like.is_match(&t)).unwrap_or(false))
+        .filter(|p| {
+            std::fs::read_to_string(p)
+                .map(|t| looks_like.is_match(&t))
+                .unwrap_or(false)
+        })
         .map(|p| (p, false))
         .collect()
 }
@@ -233,16 +273,27 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {
-                sink.push(Diagnostic::new("yaml-syntax", path, "the file is not UTF-8 text"));
+                sink.push(Diagnostic::new(
+                    "yaml-syntax",
+                    path,
+                    "the file is not UTF-8 text",
+                ));
                 return (true, sink);
             }
         },
         Err(e) => {
-            sink.push(Diagnostic::new("yaml-syntax", path, format!("cannot read the file: {e}")));
+            sink.push(Diagnostic::new(
+                "yaml-syntax",
+                path,
+                format!("cannot read the file: {e}"),
+            ));
             return (true, sink);
         }
     };
-    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
     let shared: Arc<str> = Arc::from(text.as_str());
     sink.source(path.to_path_buf(), shared);
     let lines = locate::Lines::new(&text);
@@ -260,7 +311,14 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
             continue;
         }
         found = true;
-        let mut doc = Doc { path, dir: dir.clone(), text: &text, lines: lines.clone(), entity: d.value, spans: d.spans };
+        let mut doc = Doc {
+            path,
+            dir: dir.clone(),
+            text: &text,
+            lines: lines.clone(),
+            entity: d.value,
+            spans: d.spans,
+        };
         if !document::resolve_placeholders(&mut doc, &mut sink) {
             continue;
         }
@@ -271,8 +329,14 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
         skeleton::check(checker, &doc, &plan, &mut sink);
     }
     if !found && explicit {
-        sink.push(Diagnostic::new("not-a-template", path, "the file holds no `kind: Template` document")
-            .hint("golden validate checks Backstage Software Templates (`kind: Template`)"));
+        sink.push(
+            Diagnostic::new(
+                "not-a-template",
+                path,
+                "the file holds no `kind: Template` document",
+            )
+            .hint("golden validate checks Backstage Software Templates (`kind: Template`)"),
+        );
     }
     (found, sink)
 }

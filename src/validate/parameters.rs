@@ -32,8 +32,26 @@ const UI_FIELDS: &[&str] = &[
 
 /// RJSF widgets (SPEC §2.5).
 const UI_WIDGETS: &[&str] = &[
-    "text", "textarea", "password", "select", "radio", "checkbox", "checkboxes", "hidden", "updown", "range", "color",
-    "date", "datetime", "email", "uri", "file", "alt-date", "alt-datetime", "time", "url",
+    "text",
+    "textarea",
+    "password",
+    "select",
+    "radio",
+    "checkbox",
+    "checkboxes",
+    "hidden",
+    "updown",
+    "range",
+    "color",
+    "date",
+    "datetime",
+    "email",
+    "uri",
+    "file",
+    "alt-date",
+    "alt-datetime",
+    "time",
+    "url",
 ];
 
 /// Parameter names declared by the pages.
@@ -48,7 +66,11 @@ pub struct Declared {
 pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
     let mut declared = Declared::default();
     let pages: Vec<(String, &Value)> = match doc.entity.pointer("/spec/parameters") {
-        Some(Value::Array(pages)) => pages.iter().enumerate().map(|(i, p)| (format!("/spec/parameters/{i}"), p)).collect(),
+        Some(Value::Array(pages)) => pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("/spec/parameters/{i}"), p))
+            .collect(),
         Some(page @ Value::Object(_)) => vec![("/spec/parameters".to_string(), page)],
         _ => Vec::new(),
     };
@@ -61,7 +83,12 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
         let meta = jsonschema::draft7::meta::validator();
         for err in meta.iter_errors(page) {
             let at = err.instance_path().to_string();
-            if at.ends_with("/pattern") && matches!(err.kind(), jsonschema::error::ValidationErrorKind::Format { .. }) {
+            if at.ends_with("/pattern")
+                && matches!(
+                    err.kind(),
+                    jsonschema::error::ValidationErrorKind::Format { .. }
+                )
+            {
                 continue; // `param-pattern` says it with ECMAScript's rules
             }
             let p = format!("{pointer}{at}");
@@ -80,7 +107,9 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
 
 /// Property names at the top of a page, including conditional branches.
 fn top_level_names(schema: &Value, names: &mut BTreeSet<String>) {
-    let Some(obj) = schema.as_object() else { return };
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
     if let Some(props) = obj.get("properties").and_then(Value::as_object) {
         names.extend(props.keys().cloned());
     }
@@ -111,8 +140,11 @@ fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
 
 /// `schema` without the keys in `drop` and without `ui:*` keys, with the page's definitions.
 fn without(schema: &Map<String, Value>, drop: &[&str], definitions: Option<&Value>) -> Value {
-    let mut s: Map<String, Value> =
-        schema.iter().filter(|(k, _)| !drop.contains(&k.as_str()) && !k.starts_with("ui:")).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut s: Map<String, Value> = schema
+        .iter()
+        .filter(|(k, _)| !drop.contains(&k.as_str()) && !k.starts_with("ui:"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     if let Some(d) = definitions {
         s.entry("definitions").or_insert_with(|| d.clone());
     }
@@ -124,21 +156,34 @@ fn without(schema: &Map<String, Value>, drop: &[&str], definitions: Option<&Valu
 fn compile(schema: &Value) -> Option<std::sync::Arc<jsonschema::Validator>> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<jsonschema::Validator>>>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<jsonschema::Validator>>>>> =
+        OnceLock::new();
     let key = schema.to_string();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(v) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
         return v;
     }
-    let v = jsonschema::options().with_draft(jsonschema::Draft::Draft7).build(schema).ok().map(Arc::new);
+    let v = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .build(schema)
+        .ok()
+        .map(Arc::new);
     if let Ok(mut m) = cache.lock() {
         m.insert(key, v.clone());
     }
     v
 }
 
-fn walk(doc: &Doc<'_>, sink: &mut Sink, schema: &Value, pointer: &str, definitions: Option<&Value>) {
-    let Some(obj) = schema.as_object() else { return };
+fn walk(
+    doc: &Doc<'_>,
+    sink: &mut Sink,
+    schema: &Value,
+    pointer: &str,
+    definitions: Option<&Value>,
+) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
     // required names existing properties
     if let Some(required) = obj.get("required").and_then(Value::as_array) {
         let mut names = BTreeSet::new();
@@ -149,10 +194,18 @@ fn walk(doc: &Doc<'_>, sink: &mut Sink, schema: &Value, pointer: &str, definitio
                 let Some(r) = r.as_str() else { continue };
                 if !names.contains(r) {
                     sink.push(
-                        Diagnostic::new("param-required-unknown", doc.path, format!("`required` names `{r}`, which is not a property here"))
-                            .at(doc.value_span(&format!("{pointer}/required/{i}")))
-                            .label("no such property")
-                            .hint(suggest(r, names.iter().map(String::as_str)).unwrap_or_else(|| "add the property, or remove the name from `required`".into())),
+                        Diagnostic::new(
+                            "param-required-unknown",
+                            doc.path,
+                            format!("`required` names `{r}`, which is not a property here"),
+                        )
+                        .at(doc.value_span(&format!("{pointer}/required/{i}")))
+                        .label("no such property")
+                        .hint(
+                            suggest(r, names.iter().map(String::as_str)).unwrap_or_else(|| {
+                                "add the property, or remove the name from `required`".into()
+                            }),
+                        ),
                     );
                 }
             }
@@ -184,7 +237,11 @@ fn walk(doc: &Doc<'_>, sink: &mut Sink, schema: &Value, pointer: &str, definitio
         }
     }
     if let Some(values) = obj.get("enum").and_then(Value::as_array) {
-        if let Some(v) = compile(&without(obj, &["enum", "default", "const", "enumNames"], definitions)) {
+        if let Some(v) = compile(&without(
+            obj,
+            &["enum", "default", "const", "enumNames"],
+            definitions,
+        )) {
             for (i, item) in values.iter().enumerate() {
                 if let Some(e) = v.iter_errors(item).next() {
                     sink.push(
@@ -200,10 +257,20 @@ fn walk(doc: &Doc<'_>, sink: &mut Sink, schema: &Value, pointer: &str, definitio
             if let Some(names) = obj.get(key).and_then(Value::as_array) {
                 if names.len() != values.len() {
                     sink.push(
-                        Diagnostic::new("param-enum", doc.path, format!("`{key}` has {} labels for {} enum values", names.len(), values.len()))
-                            .at(doc.key_span(&format!("{pointer}/{key}")))
-                            .label("labels and values are paired by position")
-                            .hint(format!("give `{key}` exactly one label per `enum` value, in the same order")),
+                        Diagnostic::new(
+                            "param-enum",
+                            doc.path,
+                            format!(
+                                "`{key}` has {} labels for {} enum values",
+                                names.len(),
+                                values.len()
+                            ),
+                        )
+                        .at(doc.key_span(&format!("{pointer}/{key}")))
+                        .label("labels and values are paired by position")
+                        .hint(format!(
+                            "give `{key}` exactly one label per `enum` value, in the same order"
+                        )),
                     );
                 }
             }
@@ -212,7 +279,10 @@ fn walk(doc: &Doc<'_>, sink: &mut Sink, schema: &Value, pointer: &str, definitio
     if let Some(deps) = obj.get("dependencies") {
         dependencies(doc, sink, obj, deps, pointer);
     }
-    for (key, code, known) in [("ui:field", "param-ui-field", UI_FIELDS), ("ui:widget", "param-ui-widget", UI_WIDGETS)] {
+    for (key, code, known) in [
+        ("ui:field", "param-ui-field", UI_FIELDS),
+        ("ui:widget", "param-ui-widget", UI_WIDGETS),
+    ] {
         if let Some(name) = obj.get(key).and_then(Value::as_str) {
             if !known.contains(&name) {
                 let hint = suggest(name, known.iter().copied()).unwrap_or_else(|| {
@@ -235,23 +305,49 @@ fn walk(doc: &Doc<'_>, sink: &mut Sink, schema: &Value, pointer: &str, definitio
     for key in ["properties", "definitions", "patternProperties"] {
         if let Some(map) = obj.get(key).and_then(Value::as_object) {
             for (k, v) in map {
-                walk(doc, sink, v, &format!("{pointer}/{key}/{}", seg(k)), definitions);
+                walk(
+                    doc,
+                    sink,
+                    v,
+                    &format!("{pointer}/{key}/{}", seg(k)),
+                    definitions,
+                );
             }
         }
     }
     if let Some(deps) = obj.get("dependencies").and_then(Value::as_object) {
         for (k, v) in deps {
             if v.is_object() {
-                walk(doc, sink, v, &format!("{pointer}/dependencies/{}", seg(k)), definitions);
+                walk(
+                    doc,
+                    sink,
+                    v,
+                    &format!("{pointer}/dependencies/{}", seg(k)),
+                    definitions,
+                );
             }
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
-        for (i, s) in obj.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, s) in obj
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             walk(doc, sink, s, &format!("{pointer}/{key}/{i}"), definitions);
         }
     }
-    for key in ["if", "then", "else", "not", "additionalProperties", "additionalItems", "contains"] {
+    for key in [
+        "if",
+        "then",
+        "else",
+        "not",
+        "additionalProperties",
+        "additionalItems",
+        "contains",
+    ] {
         if let Some(s) = obj.get(key) {
             walk(doc, sink, s, &format!("{pointer}/{key}"), definitions);
         }
@@ -267,17 +363,33 @@ fn walk(doc: &Doc<'_>, sink: &mut Sink, schema: &Value, pointer: &str, definitio
     }
 }
 
-fn dependencies(doc: &Doc<'_>, sink: &mut Sink, obj: &Map<String, Value>, deps: &Value, pointer: &str) {
+fn dependencies(
+    doc: &Doc<'_>,
+    sink: &mut Sink,
+    obj: &Map<String, Value>,
+    deps: &Value,
+    pointer: &str,
+) {
     let Some(deps) = deps.as_object() else { return }; // the meta-schema reports it
-    let props: BTreeSet<&str> = obj.get("properties").and_then(Value::as_object).map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+    let props: BTreeSet<&str> = obj
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
     for (key, dep) in deps {
         let dp = format!("{pointer}/dependencies/{}", seg(key));
         if !props.is_empty() && !props.contains(key.as_str()) {
             sink.push(
-                Diagnostic::new("param-dependencies", doc.path, format!("`dependencies` is keyed by `{key}`, which is not a property here"))
-                    .at(doc.key_span(&dp))
-                    .label("no such property")
-                    .hint(suggest(key, props.iter().copied()).unwrap_or_else(|| "key `dependencies` by the property whose answer decides".into())),
+                Diagnostic::new(
+                    "param-dependencies",
+                    doc.path,
+                    format!("`dependencies` is keyed by `{key}`, which is not a property here"),
+                )
+                .at(doc.key_span(&dp))
+                .label("no such property")
+                .hint(suggest(key, props.iter().copied()).unwrap_or_else(|| {
+                    "key `dependencies` by the property whose answer decides".into()
+                })),
             );
         }
         match dep {
@@ -286,10 +398,17 @@ fn dependencies(doc: &Doc<'_>, sink: &mut Sink, obj: &Map<String, Value>, deps: 
                     if let Some(n) = n.as_str() {
                         if !props.is_empty() && !props.contains(n) {
                             sink.push(
-                                Diagnostic::new("param-dependencies", doc.path, format!("dependency `{n}` is not a property here"))
-                                    .at(doc.value_span(&format!("{dp}/{i}")))
-                                    .label("no such property")
-                                    .hint(suggest(n, props.iter().copied()).unwrap_or_else(|| "list property names only".into())),
+                                Diagnostic::new(
+                                    "param-dependencies",
+                                    doc.path,
+                                    format!("dependency `{n}` is not a property here"),
+                                )
+                                .at(doc.value_span(&format!("{dp}/{i}")))
+                                .label("no such property")
+                                .hint(
+                                    suggest(n, props.iter().copied())
+                                        .unwrap_or_else(|| "list property names only".into()),
+                                ),
                             );
                         }
                     }
@@ -298,7 +417,10 @@ fn dependencies(doc: &Doc<'_>, sink: &mut Sink, obj: &Map<String, Value>, deps: 
             Value::Object(schema) => {
                 if let Some(branches) = schema.get("oneOf").and_then(Value::as_array) {
                     for (i, b) in branches.iter().enumerate() {
-                        let constrains = b.get("properties").and_then(Value::as_object).is_some_and(|p| p.contains_key(key));
+                        let constrains = b
+                            .get("properties")
+                            .and_then(Value::as_object)
+                            .is_some_and(|p| p.contains_key(key));
                         if b.is_object() && !constrains {
                             sink.push(
                                 Diagnostic::new("param-oneof", doc.path, format!("this `oneOf` branch does not mention `{key}`, so the form never selects it"))

@@ -32,7 +32,12 @@ fn tidy(p: &Path) -> PathBuf {
     for c in p.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir if out.components().next_back().is_some_and(|l| matches!(l, Component::Normal(_))) => {
+            Component::ParentDir
+                if out
+                    .components()
+                    .next_back()
+                    .is_some_and(|l| matches!(l, Component::Normal(_))) =>
+            {
                 out.pop();
             }
             other => out.push(other),
@@ -43,33 +48,54 @@ fn tidy(p: &Path) -> PathBuf {
 
 pub fn check(checker: &Checker, doc: &Doc<'_>, plan: &Plan, sink: &mut Sink) {
     for step in plan {
-        let Some((is_dir, renders)) = fetch_kind(&step.action) else { continue };
+        let Some((is_dir, renders)) = fetch_kind(&step.action) else {
+            continue;
+        };
         let pointer = format!("/spec/steps/{}/input", step.index);
-        let Some(url) = step.input.get("url").and_then(Value::as_str) else { continue };
+        let Some(url) = step.input.get("url").and_then(Value::as_str) else {
+            continue;
+        };
         if url.contains("://") || expr::is_templated(url, false) || url.starts_with('/') {
             continue;
         }
         let real = doc.dir.join(url);
         let shown = tidy(&doc.path.parent().unwrap_or(Path::new("")).join(url));
-        let exists = if is_dir { real.is_dir() } else { real.is_file() };
+        let exists = if is_dir {
+            real.is_dir()
+        } else {
+            real.is_file()
+        };
         if !exists {
             let what = if is_dir { "directory" } else { "file" };
             let siblings: Vec<String> = std::fs::read_dir(real.parent().unwrap_or(&doc.dir))
-                .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
                 .unwrap_or_default();
-            let last = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let last = real
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let hint = siblings
                 .iter()
                 .map(|c| (strsim::jaro_winkler(c, &last), c))
                 .filter(|(s, _)| *s > 0.8)
                 .max_by(|a, b| a.0.total_cmp(&b.0))
                 .map(|(_, c)| format!("did you mean `{}`?", url.replacen(&last, c, 1)))
-                .unwrap_or_else(|| "relative `url`s resolve from the directory of template.yaml".into());
+                .unwrap_or_else(|| {
+                    "relative `url`s resolve from the directory of template.yaml".into()
+                });
             sink.push(
-                Diagnostic::new("skeleton-missing", doc.path, format!("the {what} `{}` does not exist", shown.display()))
-                    .at(doc.value_span(&format!("{pointer}/url")))
-                    .label(format!("no such {what}"))
-                    .hint(hint),
+                Diagnostic::new(
+                    "skeleton-missing",
+                    doc.path,
+                    format!("the {what} `{}` does not exist", shown.display()),
+                )
+                .at(doc.value_span(&format!("{pointer}/url")))
+                .label(format!("no such {what}"))
+                .hint(hint),
             );
             continue;
         }
@@ -81,27 +107,53 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, plan: &Plan, sink: &mut Sink) {
         if !renders {
             continue;
         }
-        let cookiecutter = step.input.get("cookiecutterCompat").and_then(Value::as_bool).unwrap_or(false);
-        let flavor = if cookiecutter { Flavor::Cookiecutter } else { Flavor::Skeleton };
+        let cookiecutter = step
+            .input
+            .get("cookiecutterCompat")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let flavor = if cookiecutter {
+            Flavor::Cookiecutter
+        } else {
+            Flavor::Skeleton
+        };
         if is_dir {
             if step.input.contains_key("copyWithoutRender") {
                 sink.push(
-                    Diagnostic::new("skeleton-copy-without-render", doc.path, "`copyWithoutRender` is ignored by Backstage: the files are rendered")
-                        .at(doc.key_span(&format!("{pointer}/copyWithoutRender")))
-                        .label("deprecated and ignored")
-                        .hint("rename it to `copyWithoutTemplating`"),
+                    Diagnostic::new(
+                        "skeleton-copy-without-render",
+                        doc.path,
+                        "`copyWithoutRender` is ignored by Backstage: the files are rendered",
+                    )
+                    .at(doc.key_span(&format!("{pointer}/copyWithoutRender")))
+                    .label("deprecated and ignored")
+                    .hint("rename it to `copyWithoutTemplating`"),
                 );
             }
             let copy_only = copy_globs(step);
             let extension = match step.input.get("templateFileExtension") {
                 Some(Value::Bool(true)) => Some(".njk".to_string()),
-                Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') { s.clone() } else { format!(".{s}") }),
+                Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') {
+                    s.clone()
+                } else {
+                    format!(".{s}")
+                }),
                 _ => None,
             };
-            let mut entries: Vec<_> = walkdir::WalkDir::new(&real).follow_links(false).sort_by_file_name().into_iter().filter_map(|e| e.ok()).collect();
+            let mut entries: Vec<_> = walkdir::WalkDir::new(&real)
+                .follow_links(false)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(|e| e.ok())
+                .collect();
             entries.retain(|e| e.depth() > 0);
             for e in entries {
-                let rel = e.path().strip_prefix(&real).unwrap_or(e.path()).to_string_lossy().replace('\\', "/");
+                let rel = e
+                    .path()
+                    .strip_prefix(&real)
+                    .unwrap_or(e.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 let file = shown.join(&rel);
                 file_name(checker, doc, flavor, &rel, &file, sink);
                 if !e.file_type().is_file() {
@@ -116,7 +168,10 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, plan: &Plan, sink: &mut Sink) {
                 }
             }
         } else {
-            let rel = real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let rel = real
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             contents(checker, doc, step, flavor, &real, &shown, &rel, sink);
         }
     }
@@ -140,14 +195,25 @@ fn copy_globs(step: &PlanStep) -> Option<GlobSet> {
     b.build().ok()
 }
 
-fn file_name(checker: &Checker, doc: &Doc<'_>, flavor: Flavor, rel: &str, file: &Path, sink: &mut Sink) {
+fn file_name(
+    checker: &Checker,
+    doc: &Doc<'_>,
+    flavor: Flavor,
+    rel: &str,
+    file: &Path,
+    sink: &mut Sink,
+) {
     if !expr::is_templated(rel, flavor == Flavor::Cookiecutter) {
         return;
     }
     if let Err(e) = &*checker.analyze(flavor, rel) {
         sink.push(
-            Diagnostic::new("skeleton-syntax", file, format!("the file name `{rel}` does not parse: {}", e.message))
-                .hint("file and directory names are rendered too; fix the expression in the name"),
+            Diagnostic::new(
+                "skeleton-syntax",
+                file,
+                format!("the file name `{rel}` does not parse: {}", e.message),
+            )
+            .hint("file and directory names are rendered too; fix the expression in the name"),
         );
     }
     let _ = doc;
@@ -155,8 +221,15 @@ fn file_name(checker: &Checker, doc: &Doc<'_>, flavor: Flavor, rel: &str, file: 
 
 /// The `${{ ... }}` around `start..end` in `text` (or the range itself).
 fn enclosing(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let a = text.get(..start).and_then(|t| t.rfind("${{")).unwrap_or(start);
-    let b = text.get(end..).and_then(|t| t.find("}}")).map(|i| end + i + 2).unwrap_or(end);
+    let a = text
+        .get(..start)
+        .and_then(|t| t.rfind("${{"))
+        .unwrap_or(start);
+    let b = text
+        .get(end..)
+        .and_then(|t| t.find("}}"))
+        .map(|i| end + i + 2)
+        .unwrap_or(end);
     (a, b)
 }
 
@@ -165,12 +238,25 @@ fn is_binary(bytes: &[u8]) -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn contents(checker: &Checker, doc: &Doc<'_>, step: &PlanStep, flavor: Flavor, real: &Path, file: &Path, rel: &str, sink: &mut Sink) {
-    let Ok(bytes) = std::fs::read(real) else { return };
+fn contents(
+    checker: &Checker,
+    doc: &Doc<'_>,
+    step: &PlanStep,
+    flavor: Flavor,
+    real: &Path,
+    file: &Path,
+    rel: &str,
+    sink: &mut Sink,
+) {
+    let Ok(bytes) = std::fs::read(real) else {
+        return;
+    };
     if is_binary(&bytes) {
         return;
     }
-    let Ok(text) = String::from_utf8(bytes) else { return };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return;
+    };
     if !expr::is_templated(&text, flavor == Flavor::Cookiecutter) {
         return;
     }
@@ -195,12 +281,21 @@ fn contents(checker: &Checker, doc: &Doc<'_>, step: &PlanStep, flavor: Flavor, r
             );
         }
         Ok(analysis) => {
-            let root = if flavor == Flavor::Cookiecutter { "cookiecutter" } else { "values" };
+            let root = if flavor == Flavor::Cookiecutter {
+                "cookiecutter"
+            } else {
+                "values"
+            };
             let roots = [root];
-            let scope = Scope { flavor, roots: &roots };
+            let scope = Scope {
+                flavor,
+                roots: &roots,
+            };
             // `secrets`, `steps` and `env` are GitHub contexts only in a GitHub workflow file
             const AMBIGUOUS: &[&str] = &["secrets", "steps", "env"];
-            let gha_file = rel.contains(".github/") || text.contains("runs-on:") || text.contains("\n    steps:");
+            let gha_file = rel.contains(".github/")
+                || text.contains("runs-on:")
+                || text.contains("\n    steps:");
             let mut gha: Vec<Finding> = Vec::new();
             let mut gha_regions: Vec<(usize, usize)> = Vec::new();
             let mut findings = judge(checker, &scope, analysis, |r, path, start, end| {
@@ -209,9 +304,19 @@ fn contents(checker: &Checker, doc: &Doc<'_>, step: &PlanStep, flavor: Flavor, r
                     gha_regions.push((a, b));
                     let shown = match text.get(a..b) {
                         Some(t) if t.starts_with("${{") => t.to_string(),
-                        _ => format!("${{{{ {} }}}}", std::iter::once(r.to_string()).chain(path.iter().cloned()).collect::<Vec<_>>().join(".")),
+                        _ => format!(
+                            "${{{{ {} }}}}",
+                            std::iter::once(r.to_string())
+                                .chain(path.iter().cloned())
+                                .collect::<Vec<_>>()
+                                .join(".")
+                        ),
                     };
-                    let inner = shown.trim_start_matches("${{").trim_end_matches("}}").trim().to_string();
+                    let inner = shown
+                        .trim_start_matches("${{")
+                        .trim_end_matches("}}")
+                        .trim()
+                        .to_string();
                     gha.push(Finding {
                         code: "skeleton-gha-expression",
                         message: format!("GitHub Actions expression `{shown}` is rendered by the scaffolder, to an empty string"),
@@ -226,7 +331,8 @@ fn contents(checker: &Checker, doc: &Doc<'_>, step: &PlanStep, flavor: Flavor, r
                     return None;
                 }
                 let hint = if r == "values" && flavor == Flavor::Cookiecutter {
-                    "with `cookiecutterCompat: true` the values are under `cookiecutter.*`".to_string()
+                    "with `cookiecutterCompat: true` the values are under `cookiecutter.*`"
+                        .to_string()
                 } else {
                     format!("skeleton files see only `{root}`; pass the value in `values:` of step `{}` and write `{root}.<name>`", step.id)
                 };
@@ -240,7 +346,12 @@ fn contents(checker: &Checker, doc: &Doc<'_>, step: &PlanStep, flavor: Flavor, r
                 })
             });
             // names inside a GitHub expression (`matrix.node-version` reads `version`) belong to it
-            findings.retain(|f| !(f.code == "skeleton-unknown-variable" && gha_regions.iter().any(|(a, b)| f.start >= *a && f.start < *b)));
+            findings.retain(|f| {
+                !(f.code == "skeleton-unknown-variable"
+                    && gha_regions
+                        .iter()
+                        .any(|(a, b)| f.start >= *a && f.start < *b))
+            });
             if let Some(first) = gha.first().cloned() {
                 let mut f = first;
                 if gha.len() > 1 {

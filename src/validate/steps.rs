@@ -25,15 +25,25 @@ pub struct PlanStep {
 pub type Plan = Vec<PlanStep>;
 
 pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
-    let steps = doc.entity.pointer("/spec/steps").and_then(Value::as_array).cloned().unwrap_or_default();
+    let steps = doc
+        .entity
+        .pointer("/spec/steps")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut plan = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, s) in steps.iter().enumerate() {
         let pointer = format!("/spec/steps/{i}");
         let explicit_id = s.get("id").and_then(Value::as_str);
-        let id = explicit_id.map(str::to_string).unwrap_or(format!("step-{}", i + 1));
+        let id = explicit_id
+            .map(str::to_string)
+            .unwrap_or(format!("step-{}", i + 1));
         if let Some(first) = seen.get(&id) {
-            let first_line = doc.value_span(&format!("/spec/steps/{first}/id")).map(|s| s.line).unwrap_or(0);
+            let first_line = doc
+                .value_span(&format!("/spec/steps/{first}/id"))
+                .map(|s| s.line)
+                .unwrap_or(0);
             sink.push(
                 Diagnostic::new("step-duplicate-id", doc.path, format!("step id `{id}` is used twice"))
                     .at(doc.value_span(&format!("{pointer}/id")))
@@ -43,8 +53,16 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
         } else {
             seen.insert(id.clone(), i);
         }
-        let action = s.get("action").and_then(Value::as_str).unwrap_or_default().to_string();
-        let input = s.get("input").and_then(Value::as_object).cloned().unwrap_or_default();
+        let action = s
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let input = s
+            .get("input")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let mut outputs = None;
         if !action.is_empty() {
             match checker.registry.get(&action) {
@@ -71,15 +89,26 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
                         None => "if your Backstage provides this action, add its id to `actions:` in golden's config file".to_string(),
                     };
                     sink.push(
-                        Diagnostic::new("step-unknown-action", doc.path, format!("unknown action `{action}`"))
-                            .at(doc.value_span(&format!("{pointer}/action")))
-                            .label("not a built-in action")
-                            .hint(hint),
+                        Diagnostic::new(
+                            "step-unknown-action",
+                            doc.path,
+                            format!("unknown action `{action}`"),
+                        )
+                        .at(doc.value_span(&format!("{pointer}/action")))
+                        .label("not a built-in action")
+                        .hint(hint),
                     );
                 }
             }
         }
-        plan.push(PlanStep { index: i, id, action, each: s.get("each").is_some(), outputs, input });
+        plan.push(PlanStep {
+            index: i,
+            id,
+            action,
+            each: s.get("each").is_some(),
+            outputs,
+            input,
+        });
     }
     plan
 }
@@ -96,18 +125,35 @@ fn has_expression(v: &Value) -> bool {
 /// The input with every value that holds an expression removed (arrays holding one go whole).
 fn literal_part(v: &Value) -> Option<Value> {
     match v {
-        Value::Object(o) => Some(Value::Object(o.iter().filter_map(|(k, v)| literal_part(v).map(|v| (k.clone(), v))).collect())),
+        Value::Object(o) => Some(Value::Object(
+            o.iter()
+                .filter_map(|(k, v)| literal_part(v).map(|v| (k.clone(), v)))
+                .collect(),
+        )),
         v if has_expression(v) => None,
         v => Some(v.clone()),
     }
 }
 
-fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, pointer: &str, input: &Map<String, Value>) {
-    let Some(Some(validator)) = checker.input_validators.get(action) else { return };
+fn inputs(
+    checker: &Checker,
+    doc: &Doc<'_>,
+    sink: &mut Sink,
+    action: &str,
+    pointer: &str,
+    input: &Map<String, Value>,
+) {
+    let Some(Some(validator)) = checker.input_validators.get(action) else {
+        return;
+    };
     let original = Value::Object(input.clone());
     let literal = literal_part(&original).unwrap_or(Value::Object(Map::new()));
     // unknown top-level inputs, whatever their value (templated ones are stripped below)
-    let schema = checker.registry.get(action).map(|a| a.input_schema()).unwrap_or_default();
+    let schema = checker
+        .registry
+        .get(action)
+        .map(|a| a.input_schema())
+        .unwrap_or_default();
     let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
     if let (true, Some(props)) = (closed, schema.get("properties").and_then(Value::as_object)) {
         for name in input.keys().filter(|k| !props.contains_key(*k)) {
@@ -118,10 +164,16 @@ fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, point
                 .max_by(|a, b| a.0.total_cmp(&b.0))
                 .map(|(_, c)| format!("did you mean `{c}`?"));
             sink.push(
-                Diagnostic::new("step-input-unknown", doc.path, format!("action `{action}` has no input `{name}`"))
-                    .at(doc.key_span(&format!("{pointer}/input/{}", super::locate::seg(name))))
-                    .label("unknown input")
-                    .hint(suggestion.unwrap_or_else(|| format!("`golden actions {action}` shows the action's inputs"))),
+                Diagnostic::new(
+                    "step-input-unknown",
+                    doc.path,
+                    format!("action `{action}` has no input `{name}`"),
+                )
+                .at(doc.key_span(&format!("{pointer}/input/{}", super::locate::seg(name))))
+                .label("unknown input")
+                .hint(suggestion.unwrap_or_else(|| {
+                    format!("`golden actions {action}` shows the action's inputs")
+                })),
             );
         }
     }
@@ -139,12 +191,24 @@ fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, point
                 if target.and_then(|t| t.get(name)).is_some() {
                     continue;
                 }
-                let where_ = if at.is_empty() { "input".to_string() } else { format!("input `{}`", at.trim_start_matches('/')) };
+                let where_ = if at.is_empty() {
+                    "input".to_string()
+                } else {
+                    format!("input `{}`", at.trim_start_matches('/'))
+                };
                 sink.push(
-                    Diagnostic::new("step-input-required", doc.path, format!("action `{action}` requires `{name}` in its {where_}"))
-                        .at(doc.key_span(&format!("{pointer}/input{at}")).or_else(|| doc.value_span(pointer)))
-                        .label(format!("`{name}` is missing"))
-                        .hint(format!("`golden actions {action}` shows the action's inputs")),
+                    Diagnostic::new(
+                        "step-input-required",
+                        doc.path,
+                        format!("action `{action}` requires `{name}` in its {where_}"),
+                    )
+                    .at(doc
+                        .key_span(&format!("{pointer}/input{at}"))
+                        .or_else(|| doc.value_span(pointer)))
+                    .label(format!("`{name}` is missing"))
+                    .hint(format!(
+                        "`golden actions {action}` shows the action's inputs"
+                    )),
                 );
             }
             K::AdditionalProperties { .. } if at.is_empty() => {}
@@ -152,7 +216,12 @@ fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, point
                 let known: Vec<String> = checker
                     .registry
                     .get(action)
-                    .and_then(|a| a.input_schema().get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()))
+                    .and_then(|a| {
+                        a.input_schema()
+                            .get("properties")
+                            .and_then(Value::as_object)
+                            .map(|p| p.keys().cloned().collect())
+                    })
                     .unwrap_or_default();
                 for name in unexpected {
                     let suggestion = known
@@ -162,21 +231,33 @@ fn inputs(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, point
                         .max_by(|a, b| a.0.total_cmp(&b.0))
                         .map(|(_, c)| format!("did you mean `{c}`?"));
                     sink.push(
-                        Diagnostic::new("step-input-unknown", doc.path, format!("action `{action}` has no input `{name}`"))
-                            .at(doc.key_span(&format!("{input_pointer}/{}", super::locate::seg(name))))
-                            .label("unknown input")
-                            .hint(suggestion.unwrap_or_else(|| format!("`golden actions {action}` shows the action's inputs"))),
+                        Diagnostic::new(
+                            "step-input-unknown",
+                            doc.path,
+                            format!("action `{action}` has no input `{name}`"),
+                        )
+                        .at(doc.key_span(&format!("{input_pointer}/{}", super::locate::seg(name))))
+                        .label("unknown input")
+                        .hint(suggestion.unwrap_or_else(|| {
+                            format!("`golden actions {action}` shows the action's inputs")
+                        })),
                     );
                 }
             }
             _ if templated => {}
             _ => {
-                let what = if at.is_empty() { format!("the input of `{action}`") } else { format!("input `{}` of `{action}`", at.trim_start_matches('/')) };
+                let what = if at.is_empty() {
+                    format!("the input of `{action}`")
+                } else {
+                    format!("input `{}` of `{action}`", at.trim_start_matches('/'))
+                };
                 sink.push(
                     Diagnostic::new("step-input-type", doc.path, format!("{what}: {err}"))
                         .at(doc.value_span(&input_pointer))
                         .label("rejected by the action's input schema")
-                        .hint(format!("`golden actions {action}` shows the action's input schema")),
+                        .hint(format!(
+                            "`golden actions {action}` shows the action's input schema"
+                        )),
                 );
             }
         }

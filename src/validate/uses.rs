@@ -19,28 +19,87 @@ pub struct Finding {
 /// JavaScript methods nunjitsu (Backstage 4) allows (SPEC §4.5), and the loop/cycler helpers.
 const JS_METHODS: &[&str] = &[
     // strings
-    "charAt", "charCodeAt", "concat", "endsWith", "includes", "indexOf", "lastIndexOf", "replace", "slice", "split",
-    "startsWith", "substring", "toLowerCase", "toUpperCase", "trim", "trimEnd", "trimStart",
+    "charAt",
+    "charCodeAt",
+    "concat",
+    "endsWith",
+    "includes",
+    "indexOf",
+    "lastIndexOf",
+    "replace",
+    "slice",
+    "split",
+    "startsWith",
+    "substring",
+    "toLowerCase",
+    "toUpperCase",
+    "trim",
+    "trimEnd",
+    "trimStart",
     // arrays
-    "at", "flat", "join", "sort", "reverse", "push", "pop", "shift", "unshift", "splice", "fill", "copyWithin",
+    "at",
+    "flat",
+    "join",
+    "sort",
+    "reverse",
+    "push",
+    "pop",
+    "shift",
+    "unshift",
+    "splice",
+    "fill",
+    "copyWithin",
     // numbers
-    "toFixed", "toPrecision", "toExponential", "toString",
+    "toFixed",
+    "toPrecision",
+    "toExponential",
+    "toString",
     // loop.cycle, cycler.next/reset
-    "cycle", "next", "reset",
+    "cycle",
+    "next",
+    "reset",
 ];
 
 /// Python list and dict methods of `cookiecutterCompat` mode (SPEC §4.8).
 const PYTHON_METHODS: &[&str] = &[
-    "append", "pop", "remove", "count", "index", "find", "insert", "items", "keys", "values", "get", "has_key", "popitem",
-    "setdefault", "update", "iteritems", "itervalues", "iterkeys",
+    "append",
+    "pop",
+    "remove",
+    "count",
+    "index",
+    "find",
+    "insert",
+    "items",
+    "keys",
+    "values",
+    "get",
+    "has_key",
+    "popitem",
+    "setdefault",
+    "update",
+    "iteritems",
+    "itervalues",
+    "iterkeys",
 ];
 
 /// Names GitHub Actions evaluates in `${{ }}` (contexts and functions).
-pub const GHA_CONTEXTS: &[&str] =
-    &["github", "secrets", "matrix", "runner", "env", "vars", "inputs", "needs", "steps", "job", "jobs", "strategy"];
+pub const GHA_CONTEXTS: &[&str] = &[
+    "github", "secrets", "matrix", "runner", "env", "vars", "inputs", "needs", "steps", "job",
+    "jobs", "strategy",
+];
 pub const GHA_FUNCTIONS: &[&str] = &[
-    "hashFiles", "contains", "startsWith", "endsWith", "format", "join", "toJSON", "fromJSON", "success", "always",
-    "cancelled", "failure",
+    "hashFiles",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "format",
+    "join",
+    "toJSON",
+    "fromJSON",
+    "success",
+    "always",
+    "cancelled",
+    "failure",
 ];
 
 /// nunjucks' globals (SPEC §4.4), known whether or not golden's engine has them yet.
@@ -137,7 +196,8 @@ pub fn judge(
             }
             Kind::Function(name) => {
                 let builtin = NUNJUCKS_GLOBALS.contains(&name.as_str())
-                    || (scope.flavor == Flavor::Workflow && STATUS_FUNCTIONS.contains(&name.as_str()));
+                    || (scope.flavor == Flavor::Workflow
+                        && STATUS_FUNCTIONS.contains(&name.as_str()));
                 if builtin || checker.knows(scope.flavor, 2, name) {
                     continue;
                 }
@@ -168,7 +228,8 @@ pub fn judge(
             }
             Kind::Method(name) => {
                 let ok = JS_METHODS.contains(&name.as_str())
-                    || (scope.flavor == Flavor::Cookiecutter && PYTHON_METHODS.contains(&name.as_str()));
+                    || (scope.flavor == Flavor::Cookiecutter
+                        && PYTHON_METHODS.contains(&name.as_str()));
                 if !ok {
                     let hint = match name.as_str() {
                         "replaceAll" => "use the `replace` filter (it replaces every occurrence): `x | replace('a', 'b')`".to_string(),

@@ -19,10 +19,25 @@ struct Site<'a> {
     roots: &'a [&'a str],
 }
 
-const STEP_ROOTS: &[&str] = &["parameters", "steps", "secrets", "user", "environment", "context"];
+const STEP_ROOTS: &[&str] = &[
+    "parameters",
+    "steps",
+    "secrets",
+    "user",
+    "environment",
+    "context",
+];
 /// `if` of a step without `each` is rendered without secrets (SPEC §2.7).
 const IF_ROOTS: &[&str] = &["parameters", "steps", "user", "environment", "context"];
-const EACH_ROOTS: &[&str] = &["parameters", "steps", "secrets", "user", "environment", "context", "each"];
+const EACH_ROOTS: &[&str] = &[
+    "parameters",
+    "steps",
+    "secrets",
+    "user",
+    "environment",
+    "context",
+    "each",
+];
 const OUTPUT_ROOTS: &[&str] = &["parameters", "steps", "user", "environment", "context"];
 const PAGE_ROOTS: &[&str] = &["parameters"];
 
@@ -35,26 +50,72 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
                 (false, "if") => IF_ROOTS,
                 _ => STEP_ROOTS,
             };
-            let site = Site { step: Some(step.index), roots };
+            let site = Site {
+                step: Some(step.index),
+                roots,
+            };
             if let Some(v) = doc.entity.pointer(&format!("{base}/{key}")) {
-                walk(checker, doc, declared, plan, &site, v, &format!("{base}/{key}"), sink);
+                walk(
+                    checker,
+                    doc,
+                    declared,
+                    plan,
+                    &site,
+                    v,
+                    &format!("{base}/{key}"),
+                    sink,
+                );
             }
         }
     }
     if let Some(Value::Array(pages)) = doc.entity.pointer("/spec/parameters") {
         for (i, p) in pages.iter().enumerate() {
             if let Some(Value::String(w)) = p.get("when") {
-                let site = Site { step: None, roots: PAGE_ROOTS };
+                let site = Site {
+                    step: None,
+                    roots: PAGE_ROOTS,
+                };
                 // a bare `when` (`parameters.kind == 'x'`) is an expression too
-                let w = if expr::is_templated(w, false) { w.clone() } else { format!("${{{{ {w} }}}}") };
-                string(checker, doc, declared, plan, &site, &w, &format!("/spec/parameters/{i}/when"), sink);
+                let w = if expr::is_templated(w, false) {
+                    w.clone()
+                } else {
+                    format!("${{{{ {w} }}}}")
+                };
+                string(
+                    checker,
+                    doc,
+                    declared,
+                    plan,
+                    &site,
+                    &w,
+                    &format!("/spec/parameters/{i}/when"),
+                    sink,
+                );
             }
         }
     }
     if let Some(output) = doc.entity.pointer("/spec/output") {
-        let site = Site { step: None, roots: OUTPUT_ROOTS };
-        walk(checker, doc, declared, plan, &site, output, "/spec/output", sink);
-        for (i, link) in output.get("links").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let site = Site {
+            step: None,
+            roots: OUTPUT_ROOTS,
+        };
+        walk(
+            checker,
+            doc,
+            declared,
+            plan,
+            &site,
+            output,
+            "/spec/output",
+            sink,
+        );
+        for (i, link) in output
+            .get("links")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if link.is_object() && link.get("url").is_none() && link.get("entityRef").is_none() {
                 sink.push(
                     Diagnostic::new("output-link-target", doc.path, "this output link has neither `url` nor `entityRef`")
@@ -68,17 +129,44 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
 }
 
 #[allow(clippy::too_many_arguments)]
-fn walk(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, site: &Site<'_>, v: &Value, pointer: &str, sink: &mut Sink) {
+fn walk(
+    checker: &Checker,
+    doc: &Doc<'_>,
+    declared: &Declared,
+    plan: &Plan,
+    site: &Site<'_>,
+    v: &Value,
+    pointer: &str,
+    sink: &mut Sink,
+) {
     match v {
         Value::String(s) => string(checker, doc, declared, plan, site, s, pointer, sink),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(checker, doc, declared, plan, site, item, &format!("{pointer}/{i}"), sink);
+                walk(
+                    checker,
+                    doc,
+                    declared,
+                    plan,
+                    site,
+                    item,
+                    &format!("{pointer}/{i}"),
+                    sink,
+                );
             }
         }
         Value::Object(map) => {
             for (k, item) in map {
-                walk(checker, doc, declared, plan, site, item, &format!("{pointer}/{}", seg(k)), sink);
+                walk(
+                    checker,
+                    doc,
+                    declared,
+                    plan,
+                    site,
+                    item,
+                    &format!("{pointer}/{}", seg(k)),
+                    sink,
+                );
             }
         }
         _ => {}
@@ -86,11 +174,24 @@ fn walk(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, site
 }
 
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates.map(|c| (strsim::jaro_winkler(c, name), c)).filter(|(s, _)| *s > 0.8).max_by(|a, b| a.0.total_cmp(&b.0)).map(|(_, c)| c)
+    candidates
+        .map(|c| (strsim::jaro_winkler(c, name), c))
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 #[allow(clippy::too_many_arguments)]
-fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, site: &Site<'_>, s: &str, pointer: &str, sink: &mut Sink) {
+fn string(
+    checker: &Checker,
+    doc: &Doc<'_>,
+    declared: &Declared,
+    plan: &Plan,
+    site: &Site<'_>,
+    s: &str,
+    pointer: &str,
+    sink: &mut Sink,
+) {
     if !expr::is_templated(s, false) {
         return;
     }
@@ -99,7 +200,12 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
         Ok(a) => a,
         Err(e) => {
             // the rest of the line from the error, found in the file, then narrowed to one character
-            let needle = e.range.as_ref().and_then(|r| s.get(r.start..)).map(|t| t.split('\n').next().unwrap_or("")).unwrap_or("");
+            let needle = e
+                .range
+                .as_ref()
+                .and_then(|r| s.get(r.start..))
+                .map(|t| t.split('\n').next().unwrap_or(""))
+                .unwrap_or("");
             let span = if needle.is_empty() {
                 doc.value_span(pointer)
             } else {
@@ -122,7 +228,10 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
             return;
         }
     };
-    let scope = Scope { flavor: Flavor::Workflow, roots: site.roots };
+    let scope = Scope {
+        flavor: Flavor::Workflow,
+        roots: site.roots,
+    };
     let mut findings: Vec<Finding> = judge(checker, &scope, analysis, |root, _path, start, end| {
         if root == "each" {
             return Some(Finding {
@@ -151,7 +260,9 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
     });
     // parameters and steps
     for u in &analysis.uses {
-        let expr::Kind::Var { root, path } = &u.kind else { continue };
+        let expr::Kind::Var { root, path } = &u.kind else {
+            continue;
+        };
         let (start, end) = (u.start, u.end);
         if root == "parameters" {
             let Some(name) = path.first() else { continue };
@@ -162,21 +273,36 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
                     start,
                     end,
                     label: "renders empty unless the caller passes it".into(),
-                    hint: Some(match suggest(name, declared.names.iter().map(String::as_str)) {
-                        Some(c) => format!("did you mean `parameters.{c}`?"),
-                        None => "declare it under `properties` of a parameter page".into(),
-                    }),
+                    hint: Some(
+                        match suggest(name, declared.names.iter().map(String::as_str)) {
+                            Some(c) => format!("did you mean `parameters.{c}`?"),
+                            None => "declare it under `properties` of a parameter page".into(),
+                        },
+                    ),
                 });
             }
         } else if root == "steps" && site.roots.contains(&"steps") {
             let Some(id) = path.first() else { continue };
             let Some(target) = plan.iter().find(|p| &p.id == id) else {
-                let dashed: Vec<&str> = plan.iter().map(|p| p.id.as_str()).filter(|p| p.starts_with(&format!("{id}-"))).collect();
+                let dashed: Vec<&str> = plan
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .filter(|p| p.starts_with(&format!("{id}-")))
+                    .collect();
                 let hint = match dashed.first() {
-                    Some(d) => format!("`steps.{d}` reads as `steps.{id}` minus `{}`; write `steps['{d}']`", &d[id.len() + 1..]),
+                    Some(d) => format!(
+                        "`steps.{d}` reads as `steps.{id}` minus `{}`; write `steps['{d}']`",
+                        &d[id.len() + 1..]
+                    ),
                     None => match suggest(id, plan.iter().map(|p| p.id.as_str())) {
                         Some(c) => format!("did you mean `steps.{c}`?"),
-                        None => format!("step ids: {}", plan.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")),
+                        None => format!(
+                            "step ids: {}",
+                            plan.iter()
+                                .map(|p| p.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     },
                 };
                 findings.push(Finding {
@@ -191,7 +317,11 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
             };
             if let Some(current) = site.step {
                 if target.index >= current {
-                    let what = if target.index == current { "this step itself".to_string() } else { format!("step {}, which runs later", target.index + 1) };
+                    let what = if target.index == current {
+                        "this step itself".to_string()
+                    } else {
+                        format!("step {}, which runs later", target.index + 1)
+                    };
                     findings.push(Finding {
                         code: "expr-later-step",
                         message: format!("`steps.{id}` is {what}"),
@@ -214,7 +344,10 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
                             };
                             findings.push(Finding {
                                 code: "expr-unknown-output",
-                                message: format!("action `{}` of step `{id}` has no output `{name}`", target.action),
+                                message: format!(
+                                    "action `{}` of step `{id}` has no output `{name}`",
+                                    target.action
+                                ),
                                 start,
                                 end,
                                 label: "renders empty".into(),
@@ -225,7 +358,9 @@ fn string(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, si
                 }
                 Some(other) => findings.push(Finding {
                     code: "expr-unknown-output",
-                    message: format!("`steps.{id}.{other}` does not exist; a step only has `output`"),
+                    message: format!(
+                        "`steps.{id}.{other}` does not exist; a step only has `output`"
+                    ),
                     start,
                     end,
                     label: "renders empty".into(),

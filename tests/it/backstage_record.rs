@@ -5,12 +5,13 @@
 //! and are ignored by default:
 //!
 //!     ORACLE_DIR=/path/to/oracle cargo test --test it backstage_record -- --ignored
-use serde_json::{json, Value};
 use crate::fake_github::FakeGithub;
+use serde_json::{json, Value};
 
 /// The oracle's folder: `ORACLE_DIR`, else `../shared/oracle` beside the project.
 fn oracle_dir() -> String {
-    std::env::var("ORACLE_DIR").unwrap_or_else(|_| format!("{}/../shared/oracle", env!("CARGO_MANIFEST_DIR")))
+    std::env::var("ORACLE_DIR")
+        .unwrap_or_else(|_| format!("{}/../shared/oracle", env!("CARGO_MANIFEST_DIR")))
 }
 
 fn run(name: &str, fake: &FakeGithub, id: &str, input: Value) {
@@ -18,22 +19,42 @@ fn run(name: &str, fake: &FakeGithub, id: &str, input: Value) {
     // The workspace golden's publish tests render (`publish.rs`, `template_with`).
     std::fs::create_dir_all(ws.path().join("src")).unwrap();
     std::fs::write(ws.path().join("README.md"), "# svc\n\nA service.\n").unwrap();
-    std::fs::write(ws.path().join("src/main.go"), "package main\n\n// svc\nfunc main() {}\n").unwrap();
+    std::fs::write(
+        ws.path().join("src/main.go"),
+        "package main\n\n// svc\nfunc main() {}\n",
+    )
+    .unwrap();
     std::fs::write(ws.path().join(".editorconfig"), "root = true\n").unwrap();
     let inp = ws.path().join("../input-".to_string() + name + ".json");
     std::fs::write(&inp, input.to_string()).unwrap();
     let out = std::process::Command::new("bash")
         .arg("-c")
-        .arg(format!("cd {} && source env.sh && node gh-oracle.mjs '{}' ghp_test_token_1234 '{}' '{}' '{}'", oracle_dir(), fake.api_base_url(), ws.path().display(), id, inp.display()))
+        .arg(format!(
+            "cd {} && source env.sh && node gh-oracle.mjs '{}' ghp_test_token_1234 '{}' '{}' '{}'",
+            oracle_dir(),
+            fake.api_base_url(),
+            ws.path().display(),
+            id,
+            inp.display()
+        ))
         .output()
         .unwrap();
     let calls: Vec<Value> = fake.calls().iter().map(crate::publish::recorded).collect();
     let err = String::from_utf8_lossy(&out.stderr);
-    let error = err.lines().find(|l| l.starts_with("Error") || l.starts_with("HttpError") || l.starts_with("RequestError")).map(|l| l.trim().to_string());
+    let error = err
+        .lines()
+        .find(|l| {
+            l.starts_with("Error") || l.starts_with("HttpError") || l.starts_with("RequestError")
+        })
+        .map(|l| l.trim().to_string());
     let rec = json!({"action": id, "input": input, "calls": calls, "succeeded": out.status.success(), "error": error});
     let dir = crate::support::root().join("tests/it/fixtures/backstage-github");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.json")), serde_json::to_string_pretty(&rec).unwrap() + "\n").unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_string_pretty(&rec).unwrap() + "\n",
+    )
+    .unwrap();
 }
 
 macro_rules! record {
@@ -49,17 +70,108 @@ macro_rules! record {
     };
 }
 
-record!(publish_org, "publish-org", "octocat", |f| { f.add_org("acme", &["platform", "sre"]); }, "publish:github");
-record!(publish_user, "publish-user", "jane", |f| {}, "publish:github");
-record!(publish_existing, "publish-existing", "octocat", |f| { f.add_org("acme", &[]); f.add_repo("acme", "svc"); }, "publish:github");
-record!(publish_500, "publish-500", "octocat", |f| { f.add_org("acme", &[]); f.fail("POST", "/orgs/acme/repos", 500, 1); }, "publish:github");
-record!(publish_401, "publish-401", "octocat", |f| { f.add_org("acme", &[]); f.set_token("ghp_other"); }, "publish:github");
-record!(publish_secrets, "publish-secrets", "octocat", |f| { f.add_org("acme", &[]); }, "publish:github");
-record!(publish_settings, "publish-settings", "octocat", |f| { f.add_org("acme", &["platform"]); }, "publish:github");
-record!(publish_api_fallback, "publish-api-fallback", "octocat", |f| { f.add_org("acme", &[]); f.block_git(); }, "publish:github");
-record!(webhook, "webhook", "octocat", |f| { f.add_repo("acme", "svc"); }, "github:webhook");
-record!(dispatch, "dispatch", "octocat", |f| { f.add_repo("acme", "svc"); }, "github:actions:dispatch");
-record!(pull_request, "pull-request", "octocat", |f| { f.add_org("acme", &["sre"]); f.add_repo_files("acme", "svc", PR_BASE); }, "publish:github:pull-request");
+record!(
+    publish_org,
+    "publish-org",
+    "octocat",
+    |f| {
+        f.add_org("acme", &["platform", "sre"]);
+    },
+    "publish:github"
+);
+record!(
+    publish_user,
+    "publish-user",
+    "jane",
+    |f| {},
+    "publish:github"
+);
+record!(
+    publish_existing,
+    "publish-existing",
+    "octocat",
+    |f| {
+        f.add_org("acme", &[]);
+        f.add_repo("acme", "svc");
+    },
+    "publish:github"
+);
+record!(
+    publish_500,
+    "publish-500",
+    "octocat",
+    |f| {
+        f.add_org("acme", &[]);
+        f.fail("POST", "/orgs/acme/repos", 500, 1);
+    },
+    "publish:github"
+);
+record!(
+    publish_401,
+    "publish-401",
+    "octocat",
+    |f| {
+        f.add_org("acme", &[]);
+        f.set_token("ghp_other");
+    },
+    "publish:github"
+);
+record!(
+    publish_secrets,
+    "publish-secrets",
+    "octocat",
+    |f| {
+        f.add_org("acme", &[]);
+    },
+    "publish:github"
+);
+record!(
+    publish_settings,
+    "publish-settings",
+    "octocat",
+    |f| {
+        f.add_org("acme", &["platform"]);
+    },
+    "publish:github"
+);
+record!(
+    publish_api_fallback,
+    "publish-api-fallback",
+    "octocat",
+    |f| {
+        f.add_org("acme", &[]);
+        f.block_git();
+    },
+    "publish:github"
+);
+record!(
+    webhook,
+    "webhook",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:webhook"
+);
+record!(
+    dispatch,
+    "dispatch",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:actions:dispatch"
+);
+record!(
+    pull_request,
+    "pull-request",
+    "octocat",
+    |f| {
+        f.add_org("acme", &["sre"]);
+        f.add_repo_files("acme", "svc", PR_BASE);
+    },
+    "publish:github:pull-request"
+);
 /// The same pull request twice with `update: true`: the second run moves the branch and updates
 /// the open pull request.
 #[test]
@@ -68,8 +180,18 @@ fn pull_request_update() {
     let fake = FakeGithub::start("ghp_test_token_1234", "octocat");
     fake.add_repo_files("acme", "svc", PR_BASE);
     let input = crate::publish::fixture("pull-request-update")["input"].clone();
-    run("pull-request-update", &fake, "publish:github:pull-request", input.clone());
-    run("pull-request-update", &fake, "publish:github:pull-request", input);
+    run(
+        "pull-request-update",
+        &fake,
+        "publish:github:pull-request",
+        input.clone(),
+    );
+    run(
+        "pull-request-update",
+        &fake,
+        "publish:github:pull-request",
+        input,
+    );
 }
 
 /// The files of `acme/svc` before the pull-request scenarios.
@@ -82,6 +204,16 @@ pub const PR_BASE: &[(&str, &str)] = &[("README.md", "existing\n"), ("sub/old.tx
 fn repo_create_then_push() {
     let fake = FakeGithub::start("ghp_test_token_1234", "octocat");
     fake.add_org("acme", &[]);
-    run("repo-create", &fake, "github:repo:create", crate::publish::fixture("repo-create")["input"].clone());
-    run("repo-push", &fake, "github:repo:push", crate::publish::fixture("repo-push")["input"].clone());
+    run(
+        "repo-create",
+        &fake,
+        "github:repo:create",
+        crate::publish::fixture("repo-create")["input"].clone(),
+    );
+    run(
+        "repo-push",
+        &fake,
+        "github:repo:push",
+        crate::publish::fixture("repo-push")["input"].clone(),
+    );
 }

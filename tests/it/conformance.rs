@@ -12,7 +12,12 @@ fn tree(dir: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut empty_dirs = BTreeSet::new();
     for e in walkdir::WalkDir::new(dir).min_depth(1) {
         let e = e.unwrap();
-        let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().to_string();
+        let rel = e
+            .path()
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         if e.file_type().is_dir() {
             if std::fs::read_dir(e.path()).unwrap().next().is_none() {
                 empty_dirs.insert(rel);
@@ -35,15 +40,25 @@ fn check(case: &Path) -> Result<(), String> {
     let out_root = tempfile::tempdir().unwrap();
     let out = out_root.path().join("out");
     let mut cmd = golden();
-    cmd.arg("new").arg(case.join("template")).arg("--values").arg(case.join("values.json"));
+    cmd.arg("new")
+        .arg(case.join("template"))
+        .arg("--values")
+        .arg(case.join("values.json"));
     for (flag, file) in [("--secrets", "secrets.json"), ("--user", "user.json")] {
         if case.join(file).exists() {
             cmd.arg(flag).arg(case.join(file));
         }
     }
-    cmd.arg("--dry-run").arg("--output").arg(&out).arg("--no-input");
+    cmd.arg("--dry-run")
+        .arg("--output")
+        .arg(&out)
+        .arg("--no-input");
     let result = cmd.output().unwrap();
-    let log = String::from_utf8_lossy(&result.stderr).lines().take(6).collect::<Vec<_>>().join("\n");
+    let log = String::from_utf8_lossy(&result.stderr)
+        .lines()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("\n");
     if case.join("expected.error.txt").exists() {
         return if result.status.success() {
             Err("expected a non-zero exit, golden exited 0".into())
@@ -74,12 +89,19 @@ fn check(case: &Path) -> Result<(), String> {
             return Err(format!("executable bit differs: {f}"));
         }
     }
-    let want_empty: BTreeSet<String> = match std::fs::read_to_string(case.join("expected.emptydirs")) {
-        Ok(t) => t.lines().filter(|l| !l.is_empty()).map(str::to_string).collect(),
-        Err(_) => want_empty,
-    };
+    let want_empty: BTreeSet<String> =
+        match std::fs::read_to_string(case.join("expected.emptydirs")) {
+            Ok(t) => t
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+            Err(_) => want_empty,
+        };
     if want_empty != got_empty {
-        return Err(format!("empty directories differ: expected {want_empty:?}, got {got_empty:?}"));
+        return Err(format!(
+            "empty directories differ: expected {want_empty:?}, got {got_empty:?}"
+        ));
     }
     Ok(())
 }
@@ -100,7 +122,11 @@ fn conformance_cases_match_backstage() {
     let mut failures = Vec::new();
     let mut passed = 0;
     let all = cases();
-    assert!(all.len() >= 35, "expected the 35 conformance cases, found {}", all.len());
+    assert!(
+        all.len() >= 35,
+        "expected the 35 conformance cases, found {}",
+        all.len()
+    );
     for case in &all {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         if !name.contains(&filter) {
@@ -111,5 +137,10 @@ fn conformance_cases_match_backstage() {
             Err(e) => failures.push(format!("FAIL {name}: {e}")),
         }
     }
-    assert!(failures.is_empty(), "{passed} passed, {} failed\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{passed} passed, {} failed\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

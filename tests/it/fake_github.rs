@@ -65,15 +65,42 @@ struct Responder {
 impl FakeGithub {
     /// A fake GitHub accepting `token`, whose authenticated user is `login`.
     pub fn start(token: &str, login: &str) -> FakeGithub {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let server = rt.block_on(MockServer::start());
         let root = tempfile::tempdir().unwrap();
-        let secret_key = Some(crypto_box::SecretKey::generate(&mut crypto_box::aead::OsRng));
-        let state = Arc::new(Mutex::new(State { token: token.into(), login: login.into(), secret_key, ..Default::default() }));
-        state.lock().unwrap().accounts.insert(login.into(), "User".into());
-        let responder = Responder { state: state.clone(), root: root.path().to_path_buf(), base: server.uri() };
-        rt.block_on(Mock::given(wiremock::matchers::any()).respond_with(responder).mount(&server));
-        FakeGithub { server, state, root, _rt: rt }
+        let secret_key = Some(crypto_box::SecretKey::generate(
+            &mut crypto_box::aead::OsRng,
+        ));
+        let state = Arc::new(Mutex::new(State {
+            token: token.into(),
+            login: login.into(),
+            secret_key,
+            ..Default::default()
+        }));
+        state
+            .lock()
+            .unwrap()
+            .accounts
+            .insert(login.into(), "User".into());
+        let responder = Responder {
+            state: state.clone(),
+            root: root.path().to_path_buf(),
+            base: server.uri(),
+        };
+        rt.block_on(
+            Mock::given(wiremock::matchers::any())
+                .respond_with(responder)
+                .mount(&server),
+        );
+        FakeGithub {
+            server,
+            state,
+            root,
+            _rt: rt,
+        }
     }
 
     /// The API base URL (`http://127.0.0.1:PORT/api/v3`).
@@ -87,7 +114,11 @@ impl FakeGithub {
     }
 
     pub fn add_user(&self, login: &str) {
-        self.state.lock().unwrap().accounts.insert(login.into(), "User".into());
+        self.state
+            .lock()
+            .unwrap()
+            .accounts
+            .insert(login.into(), "User".into());
     }
 
     pub fn add_org(&self, org: &str, teams: &[&str]) {
@@ -109,17 +140,32 @@ impl FakeGithub {
         for (p, content) in files {
             let id = repo.blob(content.as_bytes()).unwrap();
             let entry = git2::IndexEntry {
-                ctime: git2::IndexTime::new(0, 0), mtime: git2::IndexTime::new(0, 0), dev: 0, ino: 0, mode: 0o100644, uid: 0, gid: 0,
-                file_size: 0, id, flags: 0, flags_extended: 0, path: p.as_bytes().to_vec(),
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id,
+                flags: 0,
+                flags_extended: 0,
+                path: p.as_bytes().to_vec(),
             };
             index.add(&entry).unwrap();
         }
         let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
         let sig = git2::Signature::new("someone", "someone@example.com", &fixed_time()).unwrap();
-        repo.commit(Some("refs/heads/main"), &sig, &sig, "existing", &tree, &[]).unwrap();
+        repo.commit(Some("refs/heads/main"), &sig, &sig, "existing", &tree, &[])
+            .unwrap();
         repo.set_head("refs/heads/main").unwrap();
         let json = repo_json(&self.server.uri(), owner, name);
-        self.state.lock().unwrap().repos.insert(format!("{owner}/{name}"), json);
+        self.state
+            .lock()
+            .unwrap()
+            .repos
+            .insert(format!("{owner}/{name}"), json);
     }
 
     fn create_bare(&self, owner: &str, name: &str) -> PathBuf {
@@ -139,12 +185,18 @@ impl FakeGithub {
 
     /// Answers the next `times` calls of `method path` with `status`.
     pub fn fail(&self, method: &str, path: &str, status: u16, times: u32) {
-        self.state.lock().unwrap().failures.push((method.into(), path.into(), status, times));
+        self.state
+            .lock()
+            .unwrap()
+            .failures
+            .push((method.into(), path.into(), status, times));
     }
 
     /// Opens a sealed Actions secret sent to the fake.
     pub fn unseal(&self, encrypted_b64: &str) -> String {
-        let raw = base64::engine::general_purpose::STANDARD.decode(encrypted_b64).unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(encrypted_b64)
+            .unwrap();
         let s = self.state.lock().unwrap();
         String::from_utf8(s.secret_key.as_ref().unwrap().unseal(&raw).unwrap()).unwrap()
     }
@@ -156,7 +208,10 @@ impl FakeGithub {
 
     /// `METHOD /path` of every call, in order.
     pub fn call_lines(&self) -> Vec<String> {
-        self.calls().iter().map(|c| format!("{} {}", c.method, c.path)).collect()
+        self.calls()
+            .iter()
+            .map(|c| format!("{} {}", c.method, c.path))
+            .collect()
     }
 
     /// The bare repository behind `owner/name`.
@@ -173,7 +228,10 @@ fn fixed_time() -> git2::Time {
 fn create_bare(root: &Path, owner: &str, name: &str) -> PathBuf {
     let path = root.join(owner).join(format!("{name}.git"));
     let repo = git2::Repository::init_bare(&path).unwrap();
-    repo.config().unwrap().set_bool("http.receivepack", true).unwrap();
+    repo.config()
+        .unwrap()
+        .set_bool("http.receivepack", true)
+        .unwrap();
     path
 }
 
@@ -191,7 +249,9 @@ fn repo_json(base: &str, owner: &str, name: &str) -> Value {
 }
 
 fn gh_error(status: u16, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({"message": message, "documentation_url": "https://docs.github.com/rest"}))
+    ResponseTemplate::new(status).set_body_json(
+        json!({"message": message, "documentation_url": "https://docs.github.com/rest"}),
+    )
 }
 
 impl Respond for Responder {
@@ -201,24 +261,46 @@ impl Respond for Responder {
             return self.git(req, git_path);
         }
         let method = req.method.as_str().to_string();
-        let body: Value = if req.body.is_empty() { Value::Null } else { serde_json::from_slice(&req.body).unwrap_or(Value::Null) };
+        let body: Value = if req.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&req.body).unwrap_or(Value::Null)
+        };
         if path == "/api/graphql" {
             let mut s = self.state.lock().unwrap();
-            s.calls.push(Call { method: method.clone(), path: "/graphql".into(), body: body.clone() });
+            s.calls.push(Call {
+                method: method.clone(),
+                path: "/graphql".into(),
+                body: body.clone(),
+            });
             return self.graphql(&s, &body);
         }
-        let Some(api) = path.strip_prefix("/api/v3") else { return gh_error(404, "Not Found") };
+        let Some(api) = path.strip_prefix("/api/v3") else {
+            return gh_error(404, "Not Found");
+        };
         let recorded_path = match req.url.query() {
             Some(q) => format!("{api}?{q}"),
             None => api.to_string(),
         };
         let mut s = self.state.lock().unwrap();
-        s.calls.push(Call { method: method.clone(), path: recorded_path, body: body.clone() });
-        let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        s.calls.push(Call {
+            method: method.clone(),
+            path: recorded_path,
+            body: body.clone(),
+        });
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         if auth != format!("Bearer {}", s.token) && auth != format!("token {}", s.token) {
             return gh_error(401, "Bad credentials");
         }
-        if let Some(f) = s.failures.iter_mut().find(|f| f.0 == method && f.1 == api && f.3 > 0) {
+        if let Some(f) = s
+            .failures
+            .iter_mut()
+            .find(|f| f.0 == method && f.1 == api && f.3 > 0)
+        {
             f.3 -= 1;
             if f.2 == 403 {
                 // GitHub's secondary rate limit: 403 with a Retry-After header.
@@ -229,7 +311,9 @@ impl Respond for Responder {
         let parts: Vec<&str> = api.trim_start_matches('/').split('/').collect();
         match (method.as_str(), parts.as_slice()) {
             ("GET", ["users", login]) => match s.accounts.get(*login) {
-                Some(kind) => ResponseTemplate::new(200).set_body_json(json!({"login": login, "type": kind})),
+                Some(kind) => {
+                    ResponseTemplate::new(200).set_body_json(json!({"login": login, "type": kind}))
+                }
                 None => gh_error(404, "Not Found"),
             },
             ("GET", ["orgs", org, "teams", team]) => {
@@ -255,7 +339,11 @@ impl Respond for Responder {
                 s.pulls += 1;
                 let base = body.get("base").cloned().unwrap_or(json!("main"));
                 let head = body["head"].as_str().unwrap_or_default();
-                let head = head.split_once(':').map(|(_, b)| b).unwrap_or(head).to_string();
+                let head = head
+                    .split_once(':')
+                    .map(|(_, b)| b)
+                    .unwrap_or(head)
+                    .to_string();
                 let number = s.pulls;
                 s.open_pulls.push((format!("{owner}/{name}"), head, number));
                 ResponseTemplate::new(201).set_body_json(json!({"number": number, "html_url": format!("{}/pull/{}", self.base, number), "base": {"ref": base}}))
@@ -265,24 +353,53 @@ impl Respond for Responder {
                 ResponseTemplate::new(200).set_body_json(json!({"number": n.parse::<u64>().unwrap_or(0), "html_url": format!("{}/pull/{n}", self.base), "base": {"ref": base}}))
             }
             ("GET", ["repos", owner, name, "commits"]) => {
-                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
-                let sha = req.url.query_pairs().find(|(k, _)| k == "sha").map(|(_, v)| v.to_string()).unwrap_or("main".into());
-                let found = repo.revparse_single(&sha).and_then(|o| o.peel_to_commit()).map(|c| (c.id().to_string(), c.tree_id().to_string()));
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
+                let sha = req
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == "sha")
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or("main".into());
+                let found = repo
+                    .revparse_single(&sha)
+                    .and_then(|o| o.peel_to_commit())
+                    .map(|c| (c.id().to_string(), c.tree_id().to_string()));
                 match found {
-                    Ok((id, tree)) => ResponseTemplate::new(200).set_body_json(json!([{"sha": id, "commit": {"tree": {"sha": tree}}}])),
+                    Ok((id, tree)) => ResponseTemplate::new(200)
+                        .set_body_json(json!([{"sha": id, "commit": {"tree": {"sha": tree}}}])),
                     Err(_) => gh_error(404, "Not Found"),
                 }
             }
             ("HEAD", ["repos", owner, name, "contents", rest @ ..]) => {
-                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
-                let reference = req.url.query_pairs().find(|(k, _)| k == "ref").map(|(_, v)| v.to_string()).unwrap_or("HEAD".into());
-                let path = percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy().to_string();
-                let found = repo.revparse_single(&reference).and_then(|o| o.peel_to_tree()).map(|t| t.get_path(Path::new(&path)).is_ok()).unwrap_or(false);
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
+                let reference = req
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == "ref")
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or("HEAD".into());
+                let path = percent_encoding::percent_decode_str(&rest.join("/"))
+                    .decode_utf8_lossy()
+                    .to_string();
+                let found = repo
+                    .revparse_single(&reference)
+                    .and_then(|o| o.peel_to_tree())
+                    .map(|t| t.get_path(Path::new(&path)).is_ok())
+                    .unwrap_or(false);
                 ResponseTemplate::new(if found { 200 } else { 404 })
             }
             ("GET", ["repos", owner, name, "git", "ref", rest @ ..]) => {
-                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
-                let refname = format!("refs/{}", percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy());
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
+                let refname = format!(
+                    "refs/{}",
+                    percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy()
+                );
                 if repo.references().unwrap().next().is_none() {
                     return gh_error(409, "Git Repository is empty.");
                 }
@@ -292,81 +409,186 @@ impl Respond for Responder {
                 }
             }
             ("PUT", ["repos", owner, name, "contents", rest @ ..]) => {
-                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
-                let path = percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy().to_string();
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
+                let path = percent_encoding::percent_decode_str(&rest.join("/"))
+                    .decode_utf8_lossy()
+                    .to_string();
                 let branch = body["branch"].as_str().unwrap_or("main");
-                let content = base64::engine::general_purpose::STANDARD.decode(body["content"].as_str().unwrap_or_default()).unwrap();
-                let id = commit_changes(&repo, branch, None, &[(path, Some(content))], body["message"].as_str().unwrap_or_default());
+                let content = base64::engine::general_purpose::STANDARD
+                    .decode(body["content"].as_str().unwrap_or_default())
+                    .unwrap();
+                let id = commit_changes(
+                    &repo,
+                    branch,
+                    None,
+                    &[(path, Some(content))],
+                    body["message"].as_str().unwrap_or_default(),
+                );
                 ResponseTemplate::new(201).set_body_json(json!({"commit": {"sha": id}}))
             }
             ("POST", ["repos", owner, name, "git", "blobs"]) => {
-                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
                 let content = body["content"].as_str().unwrap_or_default();
-                let bytes = if body["encoding"] == "base64" { base64::engine::general_purpose::STANDARD.decode(content).unwrap() } else { content.as_bytes().to_vec() };
-                ResponseTemplate::new(201).set_body_json(json!({"sha": repo.blob(&bytes).unwrap().to_string()}))
+                let bytes = if body["encoding"] == "base64" {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(content)
+                        .unwrap()
+                } else {
+                    content.as_bytes().to_vec()
+                };
+                ResponseTemplate::new(201)
+                    .set_body_json(json!({"sha": repo.blob(&bytes).unwrap().to_string()}))
             }
             ("POST", ["repos", owner, name, "git", "trees"]) => {
-                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
                 let mut index = git2::Index::new().unwrap();
                 if let Some(base) = body["base_tree"].as_str() {
-                    index.read_tree(&repo.find_tree(git2::Oid::from_str(base).unwrap()).unwrap()).unwrap();
+                    index
+                        .read_tree(&repo.find_tree(git2::Oid::from_str(base).unwrap()).unwrap())
+                        .unwrap();
                 }
                 for e in body["tree"].as_array().cloned().unwrap_or_default() {
                     let path = e["path"].as_str().unwrap().to_string();
-                    let mode = u32::from_str_radix(e["mode"].as_str().unwrap_or("100644"), 8).unwrap();
+                    let mode =
+                        u32::from_str_radix(e["mode"].as_str().unwrap_or("100644"), 8).unwrap();
                     let id = match (&e["sha"], e.get("content")) {
                         (Value::Null, None) => {
                             index.remove_path(Path::new(&path)).unwrap();
                             continue;
                         }
                         (Value::String(sha), _) => git2::Oid::from_str(sha).unwrap(),
-                        (_, Some(c)) => repo.blob(c.as_str().unwrap_or_default().as_bytes()).unwrap(),
+                        (_, Some(c)) => repo
+                            .blob(c.as_str().unwrap_or_default().as_bytes())
+                            .unwrap(),
                         _ => unreachable!(),
                     };
                     let entry = git2::IndexEntry {
-                        ctime: git2::IndexTime::new(0, 0), mtime: git2::IndexTime::new(0, 0), dev: 0, ino: 0, mode, uid: 0, gid: 0,
-                        file_size: 0, id, flags: 0, flags_extended: 0, path: path.into_bytes(),
+                        ctime: git2::IndexTime::new(0, 0),
+                        mtime: git2::IndexTime::new(0, 0),
+                        dev: 0,
+                        ino: 0,
+                        mode,
+                        uid: 0,
+                        gid: 0,
+                        file_size: 0,
+                        id,
+                        flags: 0,
+                        flags_extended: 0,
+                        path: path.into_bytes(),
                     };
                     index.add(&entry).unwrap();
                 }
-                ResponseTemplate::new(201).set_body_json(json!({"sha": index.write_tree_to(&repo).unwrap().to_string()}))
+                ResponseTemplate::new(201)
+                    .set_body_json(json!({"sha": index.write_tree_to(&repo).unwrap().to_string()}))
             }
             ("POST", ["repos", owner, name, "git", "commits"]) => {
-                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
-                let tree = repo.find_tree(git2::Oid::from_str(body["tree"].as_str().unwrap()).unwrap()).unwrap();
-                let parents: Vec<git2::Commit<'_>> = body["parents"].as_array().unwrap().iter().map(|p| repo.find_commit(git2::Oid::from_str(p.as_str().unwrap()).unwrap()).unwrap()).collect();
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
+                let tree = repo
+                    .find_tree(git2::Oid::from_str(body["tree"].as_str().unwrap()).unwrap())
+                    .unwrap();
+                let parents: Vec<git2::Commit<'_>> = body["parents"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| {
+                        repo.find_commit(git2::Oid::from_str(p.as_str().unwrap()).unwrap())
+                            .unwrap()
+                    })
+                    .collect();
                 let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
                 let sig = match body.get("author") {
-                    Some(a) => git2::Signature::new(a["name"].as_str().unwrap(), a["email"].as_str().unwrap(), &fixed_time()).unwrap(),
-                    None => git2::Signature::new("token user", "token-user@example.com", &fixed_time()).unwrap(),
+                    Some(a) => git2::Signature::new(
+                        a["name"].as_str().unwrap(),
+                        a["email"].as_str().unwrap(),
+                        &fixed_time(),
+                    )
+                    .unwrap(),
+                    None => {
+                        git2::Signature::new("token user", "token-user@example.com", &fixed_time())
+                            .unwrap()
+                    }
                 };
-                let id = repo.commit(None, &sig, &sig, body["message"].as_str().unwrap_or_default(), &tree, &parents).unwrap();
+                let id = repo
+                    .commit(
+                        None,
+                        &sig,
+                        &sig,
+                        body["message"].as_str().unwrap_or_default(),
+                        &tree,
+                        &parents,
+                    )
+                    .unwrap();
                 ResponseTemplate::new(201).set_body_json(json!({"sha": id.to_string()}))
             }
             ("POST", ["repos", owner, name, "git", "refs"]) => {
-                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
                 let refname = body["ref"].as_str().unwrap().to_string();
                 if repo.find_reference(&refname).is_ok() {
                     return gh_error(422, "Reference already exists");
                 }
-                repo.reference(&refname, git2::Oid::from_str(body["sha"].as_str().unwrap()).unwrap(), false, "api").unwrap();
+                repo.reference(
+                    &refname,
+                    git2::Oid::from_str(body["sha"].as_str().unwrap()).unwrap(),
+                    false,
+                    "api",
+                )
+                .unwrap();
                 ResponseTemplate::new(201).set_body_json(json!({"ref": refname}))
             }
             ("PATCH", ["repos", owner, name, "git", "refs", rest @ ..]) => {
-                let repo = git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git"))).unwrap();
-                let refname = format!("refs/{}", percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy());
-                repo.reference(&refname, git2::Oid::from_str(body["sha"].as_str().unwrap()).unwrap(), true, "api").unwrap();
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
+                let refname = format!(
+                    "refs/{}",
+                    percent_encoding::percent_decode_str(&rest.join("/")).decode_utf8_lossy()
+                );
+                repo.reference(
+                    &refname,
+                    git2::Oid::from_str(body["sha"].as_str().unwrap()).unwrap(),
+                    true,
+                    "api",
+                )
+                .unwrap();
                 ResponseTemplate::new(200).set_body_json(json!({"ref": refname}))
             }
-            ("POST", ["repos", _, _, "hooks"]) => ResponseTemplate::new(201).set_body_json(json!({"id": 1})),
-            ("POST", ["repos", _, _, "actions", "workflows", _, "dispatches"]) => ResponseTemplate::new(204),
-            ("PUT", ["repos", _, _, "branches", _, "protection"]) => ResponseTemplate::new(200).set_body_json(json!({})),
-            ("POST", ["repos", _, _, "branches", _, "protection", "required_signatures"]) => ResponseTemplate::new(200).set_body_json(json!({"enabled": true})),
-            ("PUT", ["repos", _, _, "actions", "permissions", "access"]) => ResponseTemplate::new(204),
-            ("PUT", ["repos", _, _, "actions", "oidc", "customization", "sub"]) => ResponseTemplate::new(201).set_body_json(json!({})),
-            ("PUT", ["repos", _, _, "subscription"]) => ResponseTemplate::new(200).set_body_json(json!({"subscribed": true})),
-            ("PUT", ["repos", _, _, "topics"]) => ResponseTemplate::new(200).set_body_json(json!({"names": body["names"]})),
-            ("PUT", ["repos", _, _, "collaborators", _]) => ResponseTemplate::new(201).set_body_json(json!({})),
+            ("POST", ["repos", _, _, "hooks"]) => {
+                ResponseTemplate::new(201).set_body_json(json!({"id": 1}))
+            }
+            ("POST", ["repos", _, _, "actions", "workflows", _, "dispatches"]) => {
+                ResponseTemplate::new(204)
+            }
+            ("PUT", ["repos", _, _, "branches", _, "protection"]) => {
+                ResponseTemplate::new(200).set_body_json(json!({}))
+            }
+            ("POST", ["repos", _, _, "branches", _, "protection", "required_signatures"]) => {
+                ResponseTemplate::new(200).set_body_json(json!({"enabled": true}))
+            }
+            ("PUT", ["repos", _, _, "actions", "permissions", "access"]) => {
+                ResponseTemplate::new(204)
+            }
+            ("PUT", ["repos", _, _, "actions", "oidc", "customization", "sub"]) => {
+                ResponseTemplate::new(201).set_body_json(json!({}))
+            }
+            ("PUT", ["repos", _, _, "subscription"]) => {
+                ResponseTemplate::new(200).set_body_json(json!({"subscribed": true}))
+            }
+            ("PUT", ["repos", _, _, "topics"]) => {
+                ResponseTemplate::new(200).set_body_json(json!({"names": body["names"]}))
+            }
+            ("PUT", ["repos", _, _, "collaborators", _]) => {
+                ResponseTemplate::new(201).set_body_json(json!({}))
+            }
             ("PUT", ["orgs", org, "teams", team, "repos", _, _]) => {
                 if s.teams.contains(&format!("{org}/{team}")) {
                     ResponseTemplate::new(204)
@@ -374,15 +596,24 @@ impl Respond for Responder {
                     gh_error(404, "Not Found")
                 }
             }
-            ("POST", ["repos", _, _, "actions", "variables"]) => ResponseTemplate::new(201).set_body_json(json!({})),
+            ("POST", ["repos", _, _, "actions", "variables"]) => {
+                ResponseTemplate::new(201).set_body_json(json!({}))
+            }
             ("GET", ["repos", _, _, "actions", "secrets", "public-key"]) => {
                 let pk = s.secret_key.as_ref().unwrap().public_key();
                 let key = base64::engine::general_purpose::STANDARD.encode(pk.as_bytes());
-                ResponseTemplate::new(200).set_body_json(json!({"key_id": "568250167242549743", "key": key}))
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"key_id": "568250167242549743", "key": key}))
             }
-            ("PUT", ["repos", _, _, "actions", "secrets", _]) => ResponseTemplate::new(201).set_body_json(json!({})),
-            ("POST", ["repos", _, _, "pulls", _, "requested_reviewers"]) => ResponseTemplate::new(201).set_body_json(json!({})),
-            ("POST", ["repos", _, _, "issues", _, "assignees"]) => ResponseTemplate::new(201).set_body_json(json!({})),
+            ("PUT", ["repos", _, _, "actions", "secrets", _]) => {
+                ResponseTemplate::new(201).set_body_json(json!({}))
+            }
+            ("POST", ["repos", _, _, "pulls", _, "requested_reviewers"]) => {
+                ResponseTemplate::new(201).set_body_json(json!({}))
+            }
+            ("POST", ["repos", _, _, "issues", _, "assignees"]) => {
+                ResponseTemplate::new(201).set_body_json(json!({}))
+            }
             _ => gh_error(404, "Not Found"),
         }
     }
@@ -392,25 +623,61 @@ impl Responder {
     /// The one GraphQL query golden and Backstage send: does branch `head` exist, and its open
     /// pull request.
     fn graphql(&self, s: &State, body: &Value) -> ResponseTemplate {
-        if body["query"].as_str().unwrap_or_default().contains("createCommitOnBranch") {
+        if body["query"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("createCommitOnBranch")
+        {
             let input = &body["variables"]["input"];
-            let full = input.pointer("/branch/repositoryNameWithOwner").and_then(Value::as_str).unwrap_or_default();
-            let branch = input.pointer("/branch/branchName").and_then(Value::as_str).unwrap_or_default();
+            let full = input
+                .pointer("/branch/repositoryNameWithOwner")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let branch = input
+                .pointer("/branch/branchName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let repo = git2::Repository::open_bare(self.root.join(format!("{full}.git"))).unwrap();
             let mut changes: Vec<(String, Option<Vec<u8>>)> = Vec::new();
-            for a in input.pointer("/fileChanges/additions").and_then(Value::as_array).cloned().unwrap_or_default() {
-                let bytes = base64::engine::general_purpose::STANDARD.decode(a["contents"].as_str().unwrap_or_default()).unwrap();
+            for a in input
+                .pointer("/fileChanges/additions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(a["contents"].as_str().unwrap_or_default())
+                    .unwrap();
                 changes.push((a["path"].as_str().unwrap().to_string(), Some(bytes)));
             }
-            for d in input.pointer("/fileChanges/deletions").and_then(Value::as_array).cloned().unwrap_or_default() {
+            for d in input
+                .pointer("/fileChanges/deletions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
                 changes.push((d["path"].as_str().unwrap().to_string(), None));
             }
             let expected = input["expectedHeadOid"].as_str();
-            let id = commit_changes(&repo, branch, expected, &changes, input.pointer("/message/headline").and_then(Value::as_str).unwrap_or_default());
-            return ResponseTemplate::new(200).set_body_json(json!({"data": {"createCommitOnBranch": {"commit": {"oid": id}}}}));
+            let id = commit_changes(
+                &repo,
+                branch,
+                expected,
+                &changes,
+                input
+                    .pointer("/message/headline")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            );
+            return ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"createCommitOnBranch": {"commit": {"oid": id}}}}));
         }
         let v = &body["variables"];
-        let (owner, repo, head) = (v["owner"].as_str().unwrap_or_default(), v["repo"].as_str().unwrap_or_default(), v["head"].as_str().unwrap_or_default());
+        let (owner, repo, head) = (
+            v["owner"].as_str().unwrap_or_default(),
+            v["repo"].as_str().unwrap_or_default(),
+            v["head"].as_str().unwrap_or_default(),
+        );
         let exists = git2::Repository::open_bare(self.root.join(owner).join(format!("{repo}.git")))
             .map(|r| r.find_reference(&format!("refs/heads/{head}")).is_ok())
             .unwrap_or(false);
@@ -420,8 +687,13 @@ impl Responder {
             .filter(|(r, h, _)| *r == format!("{owner}/{repo}") && h == head)
             .map(|(_, _, n)| json!({"node": {"id": format!("PR_{n}"), "number": n, "url": format!("{}/pull/{n}", self.base)}}))
             .collect();
-        let reference = if exists { json!({"associatedPullRequests": {"edges": edges}}) } else { Value::Null };
-        ResponseTemplate::new(200).set_body_json(json!({"data": {"repository": {"ref": reference}}}))
+        let reference = if exists {
+            json!({"associatedPullRequests": {"edges": edges}})
+        } else {
+            Value::Null
+        };
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"data": {"repository": {"ref": reference}}}))
     }
 
     fn create_repo(&self, s: &mut State, owner: &str, body: &Value) -> ResponseTemplate {
@@ -452,7 +724,11 @@ impl Responder {
     /// The smart-HTTP bridge: Basic auth with the token as password, then `git http-backend`.
     fn git(&self, req: &Request, path_info: &str) -> ResponseTemplate {
         let token = self.state.lock().unwrap().token.clone();
-        let auth = req.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         let ok = auth
             .strip_prefix("Basic ")
             .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
@@ -460,9 +736,16 @@ impl Responder {
             .map(|up| up.split_once(':').map(|(_, p)| p == token).unwrap_or(false))
             .unwrap_or(false);
         if !ok {
-            return ResponseTemplate::new(401).insert_header("WWW-Authenticate", "Basic realm=\"git\"");
+            return ResponseTemplate::new(401)
+                .insert_header("WWW-Authenticate", "Basic realm=\"git\"");
         }
-        let header = |n: &str| req.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        let header = |n: &str| {
+            req.headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
         let mut child = Command::new("git")
             .arg("http-backend")
             .env_clear()
@@ -485,8 +768,14 @@ impl Responder {
         child.stdin.take().unwrap().write_all(&req.body).unwrap();
         let out = child.wait_with_output().unwrap();
         let raw = out.stdout;
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4)).or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
-        let Some((at, len)) = split else { return ResponseTemplate::new(500) };
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|i| (i, 4))
+            .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
+        let Some((at, len)) = split else {
+            return ResponseTemplate::new(500);
+        };
         let head = String::from_utf8_lossy(&raw[..at]).to_string();
         let body = raw[at + len..].to_vec();
         let mut status = 200;
@@ -494,7 +783,14 @@ impl Responder {
         for line in head.lines() {
             if let Some((k, v)) = line.split_once(':') {
                 match k.trim().to_ascii_lowercase().as_str() {
-                    "status" => status = v.trim().split(' ').next().and_then(|c| c.parse().ok()).unwrap_or(200),
+                    "status" => {
+                        status = v
+                            .trim()
+                            .split(' ')
+                            .next()
+                            .and_then(|c| c.parse().ok())
+                            .unwrap_or(200)
+                    }
                     "content-type" => content_type = v.trim().to_string(),
                     _ => {}
                 }
@@ -506,11 +802,24 @@ impl Responder {
 
 /// Commits `changes` (path → new bytes, or `None` to delete) on top of `branch` (whose tip must
 /// be `expected` when given), as the token's user at a fixed time; returns the commit hash.
-fn commit_changes(repo: &git2::Repository, branch: &str, expected: Option<&str>, changes: &[(String, Option<Vec<u8>>)], message: &str) -> String {
+fn commit_changes(
+    repo: &git2::Repository,
+    branch: &str,
+    expected: Option<&str>,
+    changes: &[(String, Option<Vec<u8>>)],
+    message: &str,
+) -> String {
     let refname = format!("refs/heads/{branch}");
-    let parent = repo.find_reference(&refname).ok().and_then(|r| r.peel_to_commit().ok());
+    let parent = repo
+        .find_reference(&refname)
+        .ok()
+        .and_then(|r| r.peel_to_commit().ok());
     if let Some(e) = expected {
-        assert_eq!(parent.as_ref().map(|p| p.id().to_string()).as_deref(), Some(e), "expectedHeadOid is the branch tip");
+        assert_eq!(
+            parent.as_ref().map(|p| p.id().to_string()).as_deref(),
+            Some(e),
+            "expectedHeadOid is the branch tip"
+        );
     }
     let mut index = git2::Index::new().unwrap();
     if let Some(p) = &parent {
@@ -521,8 +830,18 @@ fn commit_changes(repo: &git2::Repository, branch: &str, expected: Option<&str>,
             Some(bytes) => {
                 let id = repo.blob(bytes).unwrap();
                 let entry = git2::IndexEntry {
-                    ctime: git2::IndexTime::new(0, 0), mtime: git2::IndexTime::new(0, 0), dev: 0, ino: 0, mode: 0o100644, uid: 0, gid: 0,
-                    file_size: 0, id, flags: 0, flags_extended: 0, path: path.as_bytes().to_vec(),
+                    ctime: git2::IndexTime::new(0, 0),
+                    mtime: git2::IndexTime::new(0, 0),
+                    dev: 0,
+                    ino: 0,
+                    mode: 0o100644,
+                    uid: 0,
+                    gid: 0,
+                    file_size: 0,
+                    id,
+                    flags: 0,
+                    flags_extended: 0,
+                    path: path.as_bytes().to_vec(),
                 };
                 index.add(&entry).unwrap();
             }
@@ -532,25 +851,41 @@ fn commit_changes(repo: &git2::Repository, branch: &str, expected: Option<&str>,
     let tree = repo.find_tree(index.write_tree_to(repo).unwrap()).unwrap();
     let sig = git2::Signature::new("token user", "token-user@example.com", &fixed_time()).unwrap();
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some(&refname), &sig, &sig, message, &tree, &parents).unwrap().to_string()
+    repo.commit(Some(&refname), &sig, &sig, message, &tree, &parents)
+        .unwrap()
+        .to_string()
 }
 
 /// Every file of a branch of a bare repository: path → bytes.
 pub fn branch_files(repo: &Path, branch: &str) -> BTreeMap<String, Vec<u8>> {
-    fn walk(r: &git2::Repository, tree: &git2::Tree<'_>, prefix: &str, out: &mut BTreeMap<String, Vec<u8>>) {
+    fn walk(
+        r: &git2::Repository,
+        tree: &git2::Tree<'_>,
+        prefix: &str,
+        out: &mut BTreeMap<String, Vec<u8>>,
+    ) {
         for entry in tree.iter() {
             let name = format!("{prefix}{}", entry.name().unwrap());
             match entry.kind() {
                 Some(git2::ObjectType::Blob) => {
                     out.insert(name, r.find_blob(entry.id()).unwrap().content().to_vec());
                 }
-                Some(git2::ObjectType::Tree) => walk(r, &r.find_tree(entry.id()).unwrap(), &format!("{name}/"), out),
+                Some(git2::ObjectType::Tree) => walk(
+                    r,
+                    &r.find_tree(entry.id()).unwrap(),
+                    &format!("{name}/"),
+                    out,
+                ),
                 _ => {}
             }
         }
     }
     let r = git2::Repository::open_bare(repo).unwrap();
-    let tree = r.find_reference(&format!("refs/heads/{branch}")).unwrap().peel_to_tree().unwrap();
+    let tree = r
+        .find_reference(&format!("refs/heads/{branch}"))
+        .unwrap()
+        .peel_to_tree()
+        .unwrap();
     let mut files = BTreeMap::new();
     walk(&r, &tree, "", &mut files);
     files
@@ -563,6 +898,15 @@ pub fn dir_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .filter_entry(|e| e.file_name() != ".git")
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/"), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect()
 }

@@ -13,9 +13,15 @@ const MIN_GO_MINOR: u32 = 22;
 
 /// `go version` → minor version (`go1.23.5` → 23).
 fn go_minor(go: &Path) -> Option<u32> {
-    let out = Command::new(go).arg("version").env("GOTOOLCHAIN", "local").output().ok()?;
+    let out = Command::new(go)
+        .arg("version")
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let v = text.split_whitespace().find_map(|w| w.strip_prefix("go1."))?;
+    let v = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("go1."))?;
     v.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
@@ -50,7 +56,10 @@ fn find_go() -> Result<PathBuf, String> {
     Err(if seen.is_empty() {
         format!("no Go toolchain found (need go1.{MIN_GO_MINOR} or newer)")
     } else {
-        format!("no Go toolchain new enough (need go1.{MIN_GO_MINOR}; found: {})", seen.join(", "))
+        format!(
+            "no Go toolchain new enough (need go1.{MIN_GO_MINOR}; found: {})",
+            seen.join(", ")
+        )
     })
 }
 
@@ -58,9 +67,14 @@ fn find_go() -> Result<PathBuf, String> {
 /// holds Go's build cache when there is no HOME to keep it in.
 fn run_go(go: &Path, dir: &Path, args: &[&str], cache: &Path) {
     let mut cmd = Command::new(go);
-    cmd.args(args).current_dir(dir).env("GOTOOLCHAIN", "local").env("GOPROXY", "off").env("GOWORK", "off");
+    cmd.args(args)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOWORK", "off");
     if std::env::var_os("HOME").is_none() && std::env::var_os("GOCACHE").is_none() {
-        cmd.env("GOCACHE", cache.join("build")).env("GOPATH", cache.join("gopath"));
+        cmd.env("GOCACHE", cache.join("build"))
+            .env("GOPATH", cache.join("gopath"));
     }
     let out = cmd
         .output()
@@ -80,7 +94,16 @@ fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         .into_iter()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().to_string(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -114,14 +137,26 @@ fn builtin_go_microservice_matches_backstage_byte_for_byte() {
     let got = files(&out);
     let want_names: Vec<&String> = expected.keys().collect();
     let got_names: Vec<&String> = got.keys().collect();
-    assert_eq!(got_names, want_names, "the generated files differ from Backstage's");
+    assert_eq!(
+        got_names, want_names,
+        "the generated files differ from Backstage's"
+    );
     for (name, bytes) in &expected {
-        assert!(got[name] == *bytes, "{name} differs from what Backstage renders");
+        assert!(
+            got[name] == *bytes,
+            "{name} differs from what Backstage renders"
+        );
     }
     let workflow = String::from_utf8(got[".github/workflows/ci.yaml"].clone()).unwrap();
-    assert!(workflow.contains("${{ github.sha }}"), "the workflow's own expressions must survive rendering");
+    assert!(
+        workflow.contains("${{ github.sha }}"),
+        "the workflow's own expressions must survive rendering"
+    );
     let helpers = String::from_utf8(got["charts/demo/templates/_helpers.tpl"].clone()).unwrap();
-    assert!(helpers.contains("{{ .Values.image.tag"), "the Helm chart's expressions must survive rendering");
+    assert!(
+        helpers.contains("{{ .Values.image.tag"),
+        "the Helm chart's expressions must survive rendering"
+    );
 }
 
 #[test]

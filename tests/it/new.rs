@@ -43,7 +43,10 @@ fn template_dir() -> tempfile::TempDir {
 }
 
 fn leftovers(parent: &Path) -> Vec<String> {
-    std::fs::read_dir(parent).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect()
+    std::fs::read_dir(parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect()
 }
 
 #[test]
@@ -52,8 +55,18 @@ fn dry_run_json_plan_has_steps_inputs_and_output() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("out");
     let assert = golden()
-        .args(["new"]).arg(t.path())
-        .args(["--set", "name=demo", "--set", "port=8080", "--dry-run", "--json", "--output"]).arg(&out)
+        .args(["new"])
+        .arg(t.path())
+        .args([
+            "--set",
+            "name=demo",
+            "--set",
+            "port=8080",
+            "--dry-run",
+            "--json",
+            "--output",
+        ])
+        .arg(&out)
         .assert()
         .success();
     let plan: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
@@ -61,14 +74,28 @@ fn dry_run_json_plan_has_steps_inputs_and_output() {
     assert_eq!(plan["steps"][0]["status"], "executed");
     assert_eq!(plan["steps"][0]["input"]["message"], "hello demo");
     assert_eq!(plan["steps"][1]["status"], "skipped");
-    assert_eq!(plan["parameters"]["port"], 8080, "--set is typed by the schema");
-    assert_eq!(plan["parameters"]["shout"], false, "schema defaults are applied");
+    assert_eq!(
+        plan["parameters"]["port"], 8080,
+        "--set is typed by the schema"
+    );
+    assert_eq!(
+        plan["parameters"]["shout"], false,
+        "schema defaults are applied"
+    );
     assert_eq!(plan["output"]["text"][0]["content"], "port 8080");
     assert!(out.is_dir());
     // Progress: one plain line per step on a non-terminal stderr, with status and duration.
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(err.lines().any(|l| l.starts_with("✓ [1/2] Say hello (debug:log) ") && l.ends_with("ms")), "{err}");
-    assert!(err.lines().any(|l| l.starts_with("- [2/2]") && l.contains("skipped: its if condition was false")), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("✓ [1/2] Say hello (debug:log) ") && l.ends_with("ms")),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("- [2/2]") && l.contains("skipped: its if condition was false")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -76,8 +103,17 @@ fn quiet_prints_no_progress() {
     let t = template_dir();
     let work = tempfile::tempdir().unwrap();
     golden()
-        .args(["new", "--quiet"]).arg(t.path())
-        .args(["--set", "name=demo", "--set", "port=8080", "--dry-run", "--output"]).arg(work.path().join("out"))
+        .args(["new", "--quiet"])
+        .arg(t.path())
+        .args([
+            "--set",
+            "name=demo",
+            "--set",
+            "port=8080",
+            "--dry-run",
+            "--output",
+        ])
+        .arg(work.path().join("out"))
         .assert()
         .success()
         .stderr(predicates::str::is_empty());
@@ -89,14 +125,25 @@ fn missing_and_invalid_values_are_listed_together() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("out");
     let assert = golden()
-        .args(["new"]).arg(t.path())
-        .args(["--set", "name=NOT-LOWER", "--dry-run", "--no-input", "--output"]).arg(&out)
+        .args(["new"])
+        .arg(t.path())
+        .args([
+            "--set",
+            "name=NOT-LOWER",
+            "--dry-run",
+            "--no-input",
+            "--output",
+        ])
+        .arg(&out)
         .assert()
         .code(1);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(err.contains("`port` (Port) is missing"), "{err}");
     assert!(err.contains("--set port="), "{err}");
-    assert!(err.contains("NOT-LOWER"), "the pattern failure is in the same error: {err}");
+    assert!(
+        err.contains("NOT-LOWER"),
+        "the pattern failure is in the same error: {err}"
+    );
     assert!(!out.exists());
 }
 
@@ -106,14 +153,33 @@ fn a_failing_step_leaves_nothing_behind() {
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("out");
     let assert = golden()
-        .args(["new"]).arg(t.path())
-        .args(["--set", "name=boom", "--set", "port=1", "--dry-run", "--output"]).arg(&out)
+        .args(["new"])
+        .arg(t.path())
+        .args([
+            "--set",
+            "name=boom",
+            "--set",
+            "port=1",
+            "--dry-run",
+            "--output",
+        ])
+        .arg(&out)
         .assert()
         .code(1);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(err.contains("step `fail`"), "the error names the step: {err}");
-    assert!(err.contains("`log`"), "the error says what already ran: {err}");
-    assert!(leftovers(work.path()).is_empty(), "nothing written: {:?}", leftovers(work.path()));
+    assert!(
+        err.contains("step `fail`"),
+        "the error names the step: {err}"
+    );
+    assert!(
+        err.contains("`log`"),
+        "the error says what already ran: {err}"
+    );
+    assert!(
+        leftovers(work.path()).is_empty(),
+        "nothing written: {:?}",
+        leftovers(work.path())
+    );
 }
 
 #[test]
@@ -122,20 +188,37 @@ fn output_directory_must_be_new_or_empty() {
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("keep.txt"), "mine").unwrap();
     golden()
-        .args(["new"]).arg(t.path())
-        .args(["--set", "name=demo", "--set", "port=1", "--dry-run", "--output"]).arg(work.path())
+        .args(["new"])
+        .arg(t.path())
+        .args([
+            "--set",
+            "name=demo",
+            "--set",
+            "port=1",
+            "--dry-run",
+            "--output",
+        ])
+        .arg(work.path())
         .assert()
         .code(2)
         .stderr(predicates::str::contains("not empty"));
-    assert_eq!(std::fs::read_to_string(work.path().join("keep.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("keep.txt")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]
 fn malformed_yaml_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("template.yaml"), "kind: Template\nspec:\n  steps:\n    - x: ${{ a }}: b\n").unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        "kind: Template\nspec:\n  steps:\n    - x: ${{ a }}: b\n",
+    )
+    .unwrap();
     golden()
-        .args(["new"]).arg(dir.path())
+        .args(["new"])
+        .arg(dir.path())
         .args(["--dry-run", "--output", "x"])
         .assert()
         .code(1)
@@ -155,14 +238,28 @@ fn unknown_template_names_suggest_near_matches() {
         .stderr(predicates::str::contains("did you mean `tiny`"));
     golden()
         .current_dir(dir.path())
-        .args(["new", "tiny", "--set", "name=a", "--set", "port=1", "--dry-run", "--output", "x"])
+        .args([
+            "new",
+            "tiny",
+            "--set",
+            "name=a",
+            "--set",
+            "port=1",
+            "--dry-run",
+            "--output",
+            "x",
+        ])
         .assert()
         .success();
 }
 
 #[test]
 fn help_teaches_with_examples() {
-    golden().args(["new", "--help"]).assert().success().stdout(predicates::str::contains("Examples:"));
+    golden()
+        .args(["new", "--help"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Examples:"));
 }
 
 #[test]
@@ -174,14 +271,32 @@ fn templates_are_found_by_name_on_golden_template_path_and_built_in() {
     golden()
         .current_dir(cwd.path())
         .env("GOLDEN_TEMPLATE_PATH", extra.path())
-        .args(["new", "tiny", "--set", "name=a", "--set", "port=1", "--dry-run", "--output", "x"])
+        .args([
+            "new",
+            "tiny",
+            "--set",
+            "name=a",
+            "--set",
+            "port=1",
+            "--dry-run",
+            "--output",
+            "x",
+        ])
         .assert()
         .success();
     assert!(cwd.path().join("x").is_dir());
-    let listed = golden().current_dir(cwd.path()).env("GOLDEN_TEMPLATE_PATH", extra.path()).arg("list").assert().success();
+    let listed = golden()
+        .current_dir(cwd.path())
+        .env("GOLDEN_TEMPLATE_PATH", extra.path())
+        .arg("list")
+        .assert()
+        .success();
     let text = String::from_utf8_lossy(&listed.get_output().stdout).to_string();
     assert!(text.contains("tiny"), "{text}");
-    assert!(text.contains("go-microservice") && text.contains("built-in"), "{text}");
+    assert!(
+        text.contains("go-microservice") && text.contains("built-in"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -196,7 +311,16 @@ fn parse_repo_url_accepts_github_enterprise_hosts_from_the_config() {
     let run = |config: bool| {
         let out = dir.path().join(if config { "with" } else { "without" });
         let mut cmd = golden();
-        cmd.args(["new"]).arg(dir.path()).args(["--set", "repoUrl=ghe.example.com?owner=acme&repo=svc", "--dry-run", "--json", "--output"]).arg(&out);
+        cmd.args(["new"])
+            .arg(dir.path())
+            .args([
+                "--set",
+                "repoUrl=ghe.example.com?owner=acme&repo=svc",
+                "--dry-run",
+                "--json",
+                "--output",
+            ])
+            .arg(&out);
         if config {
             cmd.arg("--config").arg(dir.path().join("config.yaml"));
         }
@@ -204,7 +328,14 @@ fn parse_repo_url_accepts_github_enterprise_hosts_from_the_config() {
         let plan: serde_json::Value = serde_json::from_slice(&o.get_output().stdout).unwrap();
         plan["steps"][0]["input"]["message"].clone()
     };
-    assert_eq!(run(true), "acme", "a configured host is a GitHub integration");
+    assert_eq!(
+        run(true),
+        "acme",
+        "a configured host is a GitHub integration"
+    );
     // Without the integration Backstage's filter throws, and the literal expression is kept.
-    assert_eq!(run(false), "${{ (parameters.repoUrl | parseRepoUrl).owner }}");
+    assert_eq!(
+        run(false),
+        "${{ (parameters.repoUrl | parseRepoUrl).owner }}"
+    );
 }

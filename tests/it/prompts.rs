@@ -27,7 +27,10 @@ struct Pty {
 }
 
 fn strip_ansi(s: &str) -> String {
-    regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r").unwrap().replace_all(s, "").into_owned()
+    regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
+        .unwrap()
+        .replace_all(s, "")
+        .into_owned()
 }
 
 impl Pty {
@@ -37,7 +40,11 @@ impl Pty {
         let config = dir.path().join("config.yaml");
         std::fs::write(&config, "").unwrap();
         let mut cmd = Command::new("sh");
-        cmd.arg("-c").arg(r#"out="$1"; shift; exec "$@" > "$out""#).arg("sh").arg(&out).arg(env!("CARGO_BIN_EXE_golden"));
+        cmd.arg("-c")
+            .arg(r#"out="$1"; shift; exec "$@" > "$out""#)
+            .arg("sh")
+            .arg(&out)
+            .arg(env!("CARGO_BIN_EXE_golden"));
         cmd.args(args);
         cmd.env_remove("CI")
             .env_remove("GOLDEN_TEMPLATE_PATH")
@@ -52,7 +59,12 @@ impl Pty {
         let mut session = Session::spawn(cmd).expect("spawn golden in a pty");
         session.get_process_mut().set_window_size(110, 40).unwrap();
         session.set_expect_timeout(Some(Duration::from_secs(30)));
-        Pty { session, out, transcript: String::new(), _dir: dir }
+        Pty {
+            session,
+            out,
+            transcript: String::new(),
+            _dir: dir,
+        }
     }
 
     fn dir(&self) -> &Path {
@@ -63,9 +75,13 @@ impl Pty {
     fn expect(&mut self, text: &str) -> String {
         let found = match self.session.expect(text) {
             Ok(c) => c,
-            Err(e) => panic!("waiting for {text:?}: {e}\n--- screen so far ---\n{}", strip_ansi(&self.transcript)),
+            Err(e) => panic!(
+                "waiting for {text:?}: {e}\n--- screen so far ---\n{}",
+                strip_ansi(&self.transcript)
+            ),
         };
-        let seen = String::from_utf8_lossy(found.before()).to_string() + &String::from_utf8_lossy(found.get(0).unwrap_or_default());
+        let seen = String::from_utf8_lossy(found.before()).to_string()
+            + &String::from_utf8_lossy(found.get(0).unwrap_or_default());
         self.transcript.push_str(&seen);
         strip_ansi(&seen)
     }
@@ -85,7 +101,10 @@ impl Pty {
     /// Reads to the end; returns the exit code and the rest of the screen.
     fn finish(&mut self) -> (i32, String, Option<Value>) {
         let rest = match self.session.expect(Eof) {
-            Ok(c) => String::from_utf8_lossy(c.before()).to_string() + &String::from_utf8_lossy(c.get(0).unwrap_or_default()),
+            Ok(c) => {
+                String::from_utf8_lossy(c.before()).to_string()
+                    + &String::from_utf8_lossy(c.get(0).unwrap_or_default())
+            }
             Err(_) => String::new(),
         };
         self.transcript.push_str(&rest);
@@ -93,13 +112,20 @@ impl Pty {
             WaitStatus::Exited(_, c) => c,
             other => panic!("golden did not exit normally: {other:?}"),
         };
-        let json = std::fs::read_to_string(&self.out).ok().and_then(|t| serde_json::from_str(&t).ok());
+        let json = std::fs::read_to_string(&self.out)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
         (code, strip_ansi(&self.transcript), json)
     }
 }
 
 fn case(name: &str) -> String {
-    root().join("tests/conformance/cases").join(name).join("template").display().to_string()
+    root()
+        .join("tests/conformance/cases")
+        .join(name)
+        .join("template")
+        .display()
+        .to_string()
 }
 
 fn write_template(dir: &Path, text: &str) -> String {
@@ -110,22 +136,41 @@ fn write_template(dir: &Path, text: &str) -> String {
 }
 
 fn params(json: &Option<Value>) -> Value {
-    json.as_ref().and_then(|j| j.get("parameters")).cloned().unwrap_or_else(|| panic!("no JSON with parameters on stdout: {json:?}"))
+    json.as_ref()
+        .and_then(|j| j.get("parameters"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no JSON with parameters on stdout: {json:?}"))
 }
 
 /// A pattern failure and retry, a typed entity ref normalised, an arrow-key select with
 /// enumNames, the `oneOf` follow-ups it selects, a confirm, and a follow-up of that confirm.
 #[test]
 fn oneof_case_asks_the_selected_branch() {
-    let mut p = Pty::start(&["new", &case("multipage-oneof-dependencies"), "--dry-run", "--output", "out", "--json"], &[]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("multipage-oneof-dependencies"),
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[],
+    );
     let first = p.answer("name", "Bad\r");
     assert!(first.contains("Basics (1/3)"), "{first}");
-    p.answer("\"Bad\" does not match \"^[a-z][a-z0-9-]+$\"", "fraud-scorer\r");
+    p.answer(
+        "\"Bad\" does not match \"^[a-z][a-z0-9-]+$\"",
+        "fraud-scorer\r",
+    );
     p.answer("owner", "Risk\r");
     let page2 = p.answer("Deployment target", "");
     assert!(page2.contains("Where does it run? (2/3)"), "{page2}");
     let list = p.expect("Virtual machine");
-    assert!(list.contains("Kubernetes") && list.contains("AWS Lambda"), "enumNames are shown: {list}");
+    assert!(
+        list.contains("Kubernetes") && list.contains("AWS Lambda"),
+        "enumNames are shown: {list}"
+    );
     p.send(DOWN);
     p.send(ENTER);
     p.answer("memoryMb", &format!("{DOWN}{ENTER}"));
@@ -135,9 +180,15 @@ fn oneof_case_asks_the_selected_branch() {
     p.answer("does not match", "#risk\r");
     p.answer("pagerduty", "n\r");
     let review = p.answer("Run the template with these values?", "y\r");
-    assert!(review.contains("owner") && review.contains("group:default/risk"), "{review}");
+    assert!(
+        review.contains("owner") && review.contains("group:default/risk"),
+        "{review}"
+    );
     let (_, screen, json) = p.finish();
-    assert!(!screen.contains("namespace") && !screen.contains("instanceType"), "other branches are not asked:\n{screen}");
+    assert!(
+        !screen.contains("namespace") && !screen.contains("instanceType"),
+        "other branches are not asked:\n{screen}"
+    );
     assert_eq!(
         params(&json),
         json!({"name": "fraud-scorer", "owner": "group:default/risk", "target": "lambda", "memoryMb": 256, "runtime": "nodejs22.x",
@@ -148,7 +199,17 @@ fn oneof_case_asks_the_selected_branch() {
 /// Pages whose `when` is false are never shown; an integer is parsed as typed.
 #[test]
 fn conditional_pages_follow_when() {
-    let mut p = Pty::start(&["new", &case("conditional-pages-when"), "--dry-run", "--output", "out", "--json"], &[]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("conditional-pages-when"),
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[],
+    );
     p.answer("name", "ledger\r");
     p.answer("tier", &format!("{DOWN}{DOWN}{ENTER}"));
     p.answer("Needs a database", "y\r");
@@ -160,21 +221,43 @@ fn conditional_pages_follow_when() {
     assert!(gold.contains("Gold support (3/4)"), "{gold}");
     p.answer("Run the template with these values?", "y\r");
     let (_, screen, json) = p.finish();
-    assert!(!screen.contains("Never shown") && !screen.contains("legacyFlag"), "{screen}");
-    assert_eq!(params(&json), json!({"name": "ledger", "tier": "gold", "needsDatabase": true, "dbEngine": "mysql", "dbSizeGb": 50, "supportHours": "24x7"}));
+    assert!(
+        !screen.contains("Never shown") && !screen.contains("legacyFlag"),
+        "{screen}"
+    );
+    assert_eq!(
+        params(&json),
+        json!({"name": "ledger", "tier": "gold", "needsDatabase": true, "dbEngine": "mysql", "dbSizeGb": 50, "supportHours": "24x7"})
+    );
 }
 
 /// When the first page says no database, the database page is skipped.
 #[test]
 fn a_false_when_skips_the_page() {
-    let mut p = Pty::start(&["new", &case("conditional-pages-when"), "--dry-run", "--output", "out", "--json"], &[]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("conditional-pages-when"),
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[],
+    );
     p.answer("name", "ledger\r");
     p.answer("tier", ENTER);
     p.answer("Needs a database", "n\r");
     p.answer("Run the template with these values?", "y\r");
     let (_, screen, json) = p.finish();
-    assert!(!screen.contains("dbEngine") && !screen.contains("supportHours"), "{screen}");
-    assert_eq!(params(&json), json!({"name": "ledger", "tier": "bronze", "needsDatabase": false}));
+    assert!(
+        !screen.contains("dbEngine") && !screen.contains("supportHours"),
+        "{screen}"
+    );
+    assert_eq!(
+        params(&json),
+        json!({"name": "ledger", "tier": "bronze", "needsDatabase": false})
+    );
 }
 
 const KITCHEN: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
@@ -256,10 +339,30 @@ fn every_kind_of_question_then_saved_values_replay_without_questions() {
     let tpl = write_template(dir.path(), KITCHEN);
     let saved = dir.path().join("answers.json");
     let saved_s = saved.display().to_string();
-    let mut p = Pty::start(&["new", &tpl, "--dry-run", "--output", "out", "--json", "--save-values", &saved_s], &[]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            &tpl,
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+            "--save-values",
+            &saved_s,
+        ],
+        &[],
+    );
     let head = p.answer("Name", "bad name\r");
-    assert!(head.contains("Component (1/3)") && head.contains("The basics") && head.contains("Unique name of the component"), "{head}");
-    p.answer("must start and end with an alphanumeric character", "my-svc\r");
+    assert!(
+        head.contains("Component (1/3)")
+            && head.contains("The basics")
+            && head.contains("Unique name of the component"),
+        "{head}"
+    );
+    p.answer(
+        "must start and end with an alphanumeric character",
+        "my-svc\r",
+    );
     p.expect("Languages");
     p.expect("Java");
     p.send(" ");
@@ -283,9 +386,17 @@ fn every_kind_of_question_then_saved_values_replay_without_questions() {
     p.answer("Owner", &format!("{DOWN}{ENTER}"));
     p.answer("Repository", "my-svc\r");
     let review = p.answer("Run the template with these values?", "y\r");
-    assert!(review.contains("API token") && review.contains("******") && !review.contains("s3cr3t"), "secret masked in the review:\n{review}");
+    assert!(
+        review.contains("API token") && review.contains("******") && !review.contains("s3cr3t"),
+        "secret masked in the review:\n{review}"
+    );
     let (code, screen, json) = p.finish();
-    assert!(!screen.contains("? Version") && !screen.contains("? hiddenOne") && !screen.contains("? Shown"), "const, hidden and readonly are not asked:\n{screen}");
+    assert!(
+        !screen.contains("? Version")
+            && !screen.contains("? hiddenOne")
+            && !screen.contains("? Shown"),
+        "const, hidden and readonly are not asked:\n{screen}"
+    );
     assert_eq!(code, 0, "{screen}");
     let expected = json!({
         "name": "my-svc", "languages": ["go", "java"], "description": "line one\nline two", "replicas": 3,
@@ -295,17 +406,39 @@ fn every_kind_of_question_then_saved_values_replay_without_questions() {
     });
     assert_eq!(params(&json), expected);
 
-    let saved_values: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
-    assert!(saved_values.get("token").is_none(), "no secret in --save-values: {saved_values}");
+    let saved_values: Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert!(
+        saved_values.get("token").is_none(),
+        "no secret in --save-values: {saved_values}"
+    );
     assert_eq!(saved_values["repoUrl"], expected["repoUrl"]);
 
     // Fed back (with the secret from a secrets file): not one question.
     let secrets = dir.path().join("secrets.json");
     std::fs::write(&secrets, r#"{"token": "s3cr3t"}"#).unwrap();
-    let mut p = Pty::start(&["new", &tpl, "--values", &saved_s, "--secrets", &secrets.display().to_string(), "--dry-run", "--output", "out", "--json", "--yes"], &[]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            &tpl,
+            "--values",
+            &saved_s,
+            "--secrets",
+            &secrets.display().to_string(),
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+            "--yes",
+        ],
+        &[],
+    );
     let (code, screen, json) = p.finish();
     assert_eq!(code, 0, "{screen}");
-    assert!(!screen.contains('?') && !screen.contains('›'), "nothing asked:\n{screen}");
+    assert!(
+        !screen.contains('?') && !screen.contains('›'),
+        "nothing asked:\n{screen}"
+    );
     assert_eq!(params(&json), expected);
 }
 
@@ -372,39 +505,84 @@ fn owner_picker_fed_by_a_catalog() {
     let dir = tempfile::tempdir().unwrap();
     let tpl = write_template(dir.path(), PICKERS);
     let config = dir.path().join("golden.yaml");
-    std::fs::write(&config, format!("catalog:\n  backstage:\n    baseUrl: {url}\n")).unwrap();
+    std::fs::write(
+        &config,
+        format!("catalog:\n  backstage:\n    baseUrl: {url}\n"),
+    )
+    .unwrap();
     let cfg = config.display().to_string();
-    let mut p = Pty::start(&["new", &tpl, "--dry-run", "--output", "out", "--json"], &[("GOLDEN_CONFIG", &cfg)]);
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--json"],
+        &[("GOLDEN_CONFIG", &cfg)],
+    );
     let owners = p.expect("type another entity ref");
-    assert!(owners.contains("platform — Platform team") && owners.contains("payments") && owners.contains("user:jane"), "{owners}");
-    assert!(!owners.contains("ledger") && !owners.contains("web"), "only groups and users: {owners}");
+    assert!(
+        owners.contains("platform — Platform team")
+            && owners.contains("payments")
+            && owners.contains("user:jane"),
+        "{owners}"
+    );
+    assert!(
+        !owners.contains("ledger") && !owners.contains("web"),
+        "only groups and users: {owners}"
+    );
     p.send("plat");
     p.send(ENTER);
     p.expect("System");
     let systems = p.expect("type another entity ref");
-    assert!(systems.contains("billing") && systems.contains("finance/ledger") && !systems.contains("payments"), "{systems}");
+    assert!(
+        systems.contains("billing")
+            && systems.contains("finance/ledger")
+            && !systems.contains("payments"),
+        "{systems}"
+    );
     p.send(DOWN);
     p.send(ENTER);
     p.answer("Run the template with these values?", "y\r");
     let (code, screen, json) = p.finish();
     assert_eq!(code, 0, "{screen}");
-    assert_eq!(params(&json), json!({"owner": "group:default/platform", "system": "system:finance/ledger"}));
+    assert_eq!(
+        params(&json),
+        json!({"owner": "group:default/platform", "system": "system:finance/ledger"})
+    );
     let requests = seen.lock().unwrap().clone();
-    assert!(requests.iter().any(|r| r.starts_with("GET /api/catalog/entities/by-query?limit=500&filter=kind%3Dsystem")), "the catalog is asked for systems only: {requests:?}");
+    assert!(
+        requests
+            .iter()
+            .any(|r| r
+                .starts_with("GET /api/catalog/entities/by-query?limit=500&filter=kind%3Dsystem")),
+        "the catalog is asked for systems only: {requests:?}"
+    );
 }
 
 /// Ctrl-C at a question: exit 130, nothing written.
 #[test]
 fn ctrl_c_exits_130_and_leaves_nothing() {
-    let mut p = Pty::start(&["new", &case("conditional-pages-when"), "--dry-run", "--output", "out", "--json"], &[]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("conditional-pages-when"),
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[],
+    );
     p.answer("name", "led");
     p.send("\x03");
     let (code, screen, _) = p.finish();
     let dir = p.dir().to_path_buf();
     assert_eq!(code, 130, "{screen}");
     assert!(screen.contains("interrupted"), "{screen}");
-    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    assert!(!left.iter().any(|n| n == "out" || n.starts_with(".golden")), "{left:?}");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        !left.iter().any(|n| n == "out" || n.starts_with(".golden")),
+        "{left:?}"
+    );
 }
 
 /// Ctrl-C at a secret (hidden input) too.
@@ -412,7 +590,22 @@ fn ctrl_c_exits_130_and_leaves_nothing() {
 fn ctrl_c_at_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let tpl = write_template(dir.path(), KITCHEN);
-    let mut p = Pty::start(&["new", &tpl, "--dry-run", "--output", "out", "--set", "name=x", "--set", "languages=go", "--values", "/dev/null"], &[]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            &tpl,
+            "--dry-run",
+            "--output",
+            "out",
+            "--set",
+            "name=x",
+            "--set",
+            "languages=go",
+            "--values",
+            "/dev/null",
+        ],
+        &[],
+    );
     p.answer("API token", "ab");
     p.send("\x03");
     let (code, screen, _) = p.finish();
@@ -424,13 +617,35 @@ fn ctrl_c_at_a_secret() {
 fn a_values_file_leaves_only_the_missing_questions() {
     let dir = tempfile::tempdir().unwrap();
     let values = dir.path().join("v.json");
-    std::fs::write(&values, r#"{"name": "fraud-scorer", "owner": "group:default/risk", "target": "kubernetes"}"#).unwrap();
-    let mut p = Pty::start(&["new", &case("multipage-oneof-dependencies"), "--values", &values.display().to_string(), "--dry-run", "--output", "out", "--json"], &[]);
+    std::fs::write(
+        &values,
+        r#"{"name": "fraud-scorer", "owner": "group:default/risk", "target": "kubernetes"}"#,
+    )
+    .unwrap();
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("multipage-oneof-dependencies"),
+            "--values",
+            &values.display().to_string(),
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[],
+    );
     let first = p.answer("namespace", "risk-prod\r");
-    assert!(!first.contains("name ›") && !first.contains("owner"), "{first}");
+    assert!(
+        !first.contains("name ›") && !first.contains("owner"),
+        "{first}"
+    );
     p.answer("Run the template with these values?", "y\r");
     let (_, screen, json) = p.finish();
-    assert!(!screen.contains("ingressHost") && !screen.contains("replicas ›"), "{screen}");
+    assert!(
+        !screen.contains("ingressHost") && !screen.contains("replicas ›"),
+        "{screen}"
+    );
     assert_eq!(
         params(&json),
         json!({"name": "fraud-scorer", "owner": "group:default/risk", "target": "kubernetes", "namespace": "risk-prod", "replicas": 2, "enableAlerts": false})
@@ -440,24 +655,51 @@ fn a_values_file_leaves_only_the_missing_questions() {
 /// `CI` set: never prompt, even on a terminal.
 #[test]
 fn ci_never_prompts_even_on_a_terminal() {
-    let mut p = Pty::start(&["new", &case("multipage-oneof-dependencies"), "--dry-run", "--output", "out"], &[("CI", "true")]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("multipage-oneof-dependencies"),
+            "--dry-run",
+            "--output",
+            "out",
+        ],
+        &[("CI", "true")],
+    );
     let (code, screen, _) = p.finish();
     assert_eq!(code, 1, "{screen}");
-    assert!(screen.contains("3 values are missing, and golden will not ask for them (CI is set)"), "{screen}");
+    assert!(
+        screen.contains("3 values are missing, and golden will not ask for them (CI is set)"),
+        "{screen}"
+    );
 }
 
 /// No terminal, no values: exits with the full list (title, description, allowed, --set).
 #[test]
 fn no_terminal_lists_every_missing_value() {
     let out = golden()
-        .args(["new", &case("multipage-oneof-dependencies"), "--dry-run", "--output"])
+        .args([
+            "new",
+            &case("multipage-oneof-dependencies"),
+            "--dry-run",
+            "--output",
+        ])
         .arg(tempfile::tempdir().unwrap().path().join("o"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("3 values are missing, and golden will not ask for them (stdin is not a terminal)"), "{err}");
-    assert!(err.contains("`name` is missing; allowed: text matching ^[a-z][a-z0-9-]+$; pass `--set name=VALUE`"), "{err}");
+    assert!(
+        err.contains(
+            "3 values are missing, and golden will not ask for them (stdin is not a terminal)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "`name` is missing; allowed: text matching ^[a-z][a-z0-9-]+$; pass `--set name=VALUE`"
+        ),
+        "{err}"
+    );
     assert!(err.contains("`owner` is missing; allowed: an entity ref such as group:default/team-a or user:default/jane; pass `--set owner=group:default/NAME`"), "{err}");
     assert!(
         err.contains("`target` (Deployment target) is missing; allowed: kubernetes (Kubernetes), lambda (AWS Lambda), vm (Virtual machine); pass `--set target=kubernetes`"),
@@ -469,15 +711,35 @@ fn no_terminal_lists_every_missing_value() {
 #[test]
 fn no_terminal_lists_invalid_values_and_selected_follow_ups() {
     let out = golden()
-        .args(["new", &case("multipage-oneof-dependencies"), "--no-input", "--set", "name=Bad", "--set", "target=lambda", "--set", "owner=group:default/a", "--dry-run", "--output"])
+        .args([
+            "new",
+            &case("multipage-oneof-dependencies"),
+            "--no-input",
+            "--set",
+            "name=Bad",
+            "--set",
+            "target=lambda",
+            "--set",
+            "owner=group:default/a",
+            "--dry-run",
+            "--output",
+        ])
         .arg(tempfile::tempdir().unwrap().path().join("o"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("3 values are missing or invalid, and golden will not ask for them (--no-input was given)"), "{err}");
-    assert!(err.contains("`name` is invalid: \"Bad\" does not match"), "{err}");
-    assert!(err.contains("`memoryMb` is missing; allowed: 128, 256, 512, 1024; pass `--set memoryMb=128`"), "{err}");
+    assert!(
+        err.contains("`name` is invalid: \"Bad\" does not match"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "`memoryMb` is missing; allowed: 128, 256, 512, 1024; pass `--set memoryMb=128`"
+        ),
+        "{err}"
+    );
     assert!(err.contains("`runtime` is missing"), "{err}");
 }
 
@@ -485,7 +747,13 @@ fn no_terminal_lists_invalid_values_and_selected_follow_ups() {
 #[test]
 fn piped_stdin_does_not_hang() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_golden"))
-        .args(["new", &case("multipage-oneof-dependencies"), "--dry-run", "--output", "/nonexistent/never"])
+        .args([
+            "new",
+            &case("multipage-oneof-dependencies"),
+            "--dry-run",
+            "--output",
+            "/nonexistent/never",
+        ])
         .env_remove("CI")
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
@@ -495,7 +763,12 @@ fn piped_stdin_does_not_hang() {
         .unwrap();
     let stdin = child.stdin.take(); // kept open: a read would block forever
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
     drop(stdin);
     assert_eq!(status.code(), Some(1), "{err}");
@@ -506,31 +779,69 @@ fn piped_stdin_does_not_hang() {
 #[test]
 fn env_values_and_set_are_not_asked() {
     let out = golden()
-        .args(["new", &case("conditional-pages-when"), "--no-input", "--set", "needsDatabase=true", "--set", "dbEngine=postgres", "--dry-run", "--json", "--output"])
+        .args([
+            "new",
+            &case("conditional-pages-when"),
+            "--no-input",
+            "--set",
+            "needsDatabase=true",
+            "--set",
+            "dbEngine=postgres",
+            "--dry-run",
+            "--json",
+            "--output",
+        ])
         .arg(tempfile::tempdir().unwrap().path().join("o"))
         .env("GOLDEN_VALUE_NAME", "ledger")
         .env("GOLDEN_VALUE_DB_SIZE_GB", "20")
         .output()
         .unwrap();
-    let stdout: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-    assert_eq!(stdout["parameters"], json!({"name": "ledger", "needsDatabase": true, "dbEngine": "postgres", "dbSizeGb": 20}));
+    let stdout: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        stdout["parameters"],
+        json!({"name": "ledger", "needsDatabase": true, "dbEngine": "postgres", "dbSizeGb": 20})
+    );
 }
 
 /// The built-in golden path, as a newcomer meets it: every question of go-microservice.
 #[test]
 fn go_microservice_prompts() {
-    let mut p = Pty::start(&["new", "go-microservice", "--dry-run", "--output", "out", "--json"], &[]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            "go-microservice",
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[],
+    );
     let head = p.answer("Name", "Demo\r");
-    assert!(head.contains("Service (1/2)") && head.contains("Unique name of the service"), "{head}");
+    assert!(
+        head.contains("Service (1/2)") && head.contains("Unique name of the service"),
+        "{head}"
+    );
     p.answer("does not match", "demo\r");
     let owner = p.answer("Owner", "team-a\r");
-    assert!(owner.contains("the catalog has no matching entities; type an entity ref"), "an empty local catalog: {owner}");
+    assert!(
+        owner.contains("the catalog has no matching entities; type an entity ref"),
+        "an empty local catalog: {owner}"
+    );
     p.answer("Description", "Demo service\r");
     let repo = p.answer("Owner", "acme\r");
-    assert!(repo.contains("Repository (2/2)") && repo.contains("Host: github.com"), "the only allowed host is taken: {repo}");
+    assert!(
+        repo.contains("Repository (2/2)") && repo.contains("Host: github.com"),
+        "the only allowed host is taken: {repo}"
+    );
     p.answer("Repository ›", "demo\r");
     let review = p.answer("Run the template with these values?", "y\r");
-    assert!(review.contains("group:default/team-a") && review.contains("github.com?owner=acme&repo=demo"), "{review}");
+    assert!(
+        review.contains("group:default/team-a")
+            && review.contains("github.com?owner=acme&repo=demo"),
+        "{review}"
+    );
     let (_, screen, json) = p.finish();
     assert_eq!(
         params(&json),
@@ -553,12 +864,31 @@ fn owner_picker_fed_by_the_local_catalog() {
     .unwrap();
     let empty = dir.path().join("config.yaml");
     std::fs::write(&empty, "").unwrap();
-    golden().env("GOLDEN_HOME", &home).env("GOLDEN_CONFIG", &empty).args(["catalog", "register"]).arg(&groups).assert().success();
+    golden()
+        .env("GOLDEN_HOME", &home)
+        .env("GOLDEN_CONFIG", &empty)
+        .args(["catalog", "register"])
+        .arg(&groups)
+        .assert()
+        .success();
     let home_s = home.display().to_string();
-    let mut p = Pty::start(&["new", "go-microservice", "--dry-run", "--output", "out", "--json"], &[("GOLDEN_HOME", &home_s)]);
+    let mut p = Pty::start(
+        &[
+            "new",
+            "go-microservice",
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[("GOLDEN_HOME", &home_s)],
+    );
     p.answer("Name", "demo\r");
     let owners = p.expect("type another entity ref");
-    assert!(owners.contains("team-a — Team A") && owners.contains("team-b"), "{owners}");
+    assert!(
+        owners.contains("team-a — Team A") && owners.contains("team-b"),
+        "{owners}"
+    );
     p.send(DOWN);
     p.send(ENTER);
     p.answer("Description", "Demo\r");
@@ -574,15 +904,27 @@ fn owner_picker_fed_by_the_local_catalog() {
 fn ctrl_c_removes_the_extracted_builtin_template() {
     let tmp = tempfile::tempdir().unwrap();
     let tmp_s = tmp.path().display().to_string();
-    let mut p = Pty::start(&["new", "go-microservice", "--dry-run", "--output", "out"], &[("TMPDIR", &tmp_s)]);
+    let mut p = Pty::start(
+        &["new", "go-microservice", "--dry-run", "--output", "out"],
+        &[("TMPDIR", &tmp_s)],
+    );
     p.answer("Name", "demo\r");
     p.expect("Owner");
-    let during: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    assert!(during.iter().any(|n| n.starts_with("golden-template-")), "the built-in is extracted while asking: {during:?}");
+    let during: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        during.iter().any(|n| n.starts_with("golden-template-")),
+        "the built-in is extracted while asking: {during:?}"
+    );
     p.send("\x03");
     let (code, screen, _) = p.finish();
     assert_eq!(code, 130, "{screen}");
-    let after: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    let after: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
     assert!(after.is_empty(), "left behind: {after:?}");
 }
 
@@ -594,7 +936,10 @@ fn every_conformance_case_without_values_lists_what_is_missing() {
     let (mut checked, mut listed) = (0, 0);
     for entry in std::fs::read_dir(&cases).unwrap() {
         let dir = entry.unwrap().path();
-        let values: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("values.json")).unwrap_or_else(|_| "{}".into())).unwrap_or(json!({}));
+        let values: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("values.json")).unwrap_or_else(|_| "{}".into()),
+        )
+        .unwrap_or(json!({}));
         if dir.join("expected.error.txt").exists() {
             continue;
         }
@@ -610,18 +955,36 @@ fn every_conformance_case_without_values_lists_what_is_missing() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         match result.status.code() {
             Some(0) => {}
-            Some(1) if err.contains("missing") && err.contains("golden will not ask for them (--no-input was given)") => {
+            Some(1)
+                if err.contains("missing")
+                    && err.contains("golden will not ask for them (--no-input was given)") =>
+            {
                 // Each listed value is one the case's values.json supplies.
                 for line in err.lines().filter(|l| l.starts_with("  - `")) {
-                    let key = line[5..].split('`').next().unwrap().split('.').next().unwrap();
-                    assert!(values.get(key).is_some(), "{name}: `{key}` is listed as missing but the case never gives it:\n{err}");
+                    let key = line[5..]
+                        .split('`')
+                        .next()
+                        .unwrap()
+                        .split('.')
+                        .next()
+                        .unwrap();
+                    assert!(
+                        values.get(key).is_some(),
+                        "{name}: `{key}` is listed as missing but the case never gives it:\n{err}"
+                    );
                 }
                 listed += 1;
             }
-            Some(1) => assert!(err.contains("step `"), "{name}: exit 1 that is neither a values list nor a step failure:\n{err}"),
+            Some(1) => assert!(
+                err.contains("step `"),
+                "{name}: exit 1 that is neither a values list nor a step failure:\n{err}"
+            ),
             other => panic!("{name}: exit {other:?}\n{err}"),
         }
         checked += 1;
     }
-    assert!(checked >= 25 && listed >= 15, "only {checked} cases checked, {listed} with missing values");
+    assert!(
+        checked >= 25 && listed >= 15,
+        "only {checked} cases checked, {listed} with missing values"
+    );
 }

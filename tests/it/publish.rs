@@ -15,7 +15,9 @@ const TOKEN: &str = "ghp_test_token_1234";
 /// input, the REST calls Backstage 4.3's GitHub module made against the fake, and whether it
 /// succeeded. `backstage_record.rs` regenerates them.
 pub fn fixture(name: &str) -> Value {
-    let p = crate::support::root().join("tests/it/fixtures/backstage-github").join(format!("{name}.json"));
+    let p = crate::support::root()
+        .join("tests/it/fixtures/backstage-github")
+        .join(format!("{name}.json"));
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
 }
 
@@ -32,7 +34,10 @@ pub fn recorded(c: &crate::fake_github::Call) -> Value {
 fn assert_calls_match_backstage(fake: &FakeGithub, name: &str) {
     let expected = fixture(name)["calls"].clone();
     let actual = Value::Array(fake.calls().iter().map(recorded).collect());
-    assert_eq!(actual, expected, "golden's calls differ from Backstage's ({name}.json)");
+    assert_eq!(
+        actual, expected,
+        "golden's calls differ from Backstage's ({name}.json)"
+    );
 }
 
 /// A template with a skeleton and a step `publish` running `action` with `input` (YAML lines,
@@ -77,8 +82,16 @@ spec:
         ),
     )
     .unwrap();
-    std::fs::write(t.join("skeleton/README.md"), "# ${{ values.name }}\n\nA service.\n").unwrap();
-    std::fs::write(t.join("skeleton/src/main.go"), "package main\n\n// ${{ values.name }}\nfunc main() {}\n").unwrap();
+    std::fs::write(
+        t.join("skeleton/README.md"),
+        "# ${{ values.name }}\n\nA service.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("skeleton/src/main.go"),
+        "package main\n\n// ${{ values.name }}\nfunc main() {}\n",
+    )
+    .unwrap();
     std::fs::write(t.join("skeleton/.editorconfig"), "root = true\n").unwrap();
     t
 }
@@ -97,7 +110,12 @@ fn template_from(dir: &Path, name: &str) -> PathBuf {
     if input.pointer("/secrets/API_KEY").is_some() {
         input["secrets"]["API_KEY"] = json!("${{ secrets.apiKey }}");
     }
-    let lines: Vec<String> = input.as_object().unwrap().iter().map(|(k, v)| format!("        {k}: {v}")).collect();
+    let lines: Vec<String> = input
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("        {k}: {v}"))
+        .collect();
     template_with(dir, f["action"].as_str().unwrap(), &lines.join("\n"))
 }
 
@@ -140,7 +158,14 @@ impl Env {
         let tmp = self.path().join("tmp");
         std::fs::create_dir_all(&tmp).unwrap();
         cmd.env("TMPDIR", tmp);
-        for var in ["http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
+        for var in [
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+        ] {
             cmd.env_remove(var);
         }
         match config {
@@ -159,8 +184,20 @@ impl Env {
         let empty = self.path().join("empty-config.yaml");
         std::fs::write(&empty, "{}\n").unwrap();
         self.golden(Some(&empty))
-            .args(["new", template.to_str().unwrap(), "--no-input", "--dry-run", "--output", out.to_str().unwrap()])
-            .args(["--set", &format!("name={name}"), "--set", &format!("owner={owner}")])
+            .args([
+                "new",
+                template.to_str().unwrap(),
+                "--no-input",
+                "--dry-run",
+                "--output",
+                out.to_str().unwrap(),
+            ])
+            .args([
+                "--set",
+                &format!("name={name}"),
+                "--set",
+                &format!("owner={owner}"),
+            ])
             .assert()
             .success();
         out
@@ -173,7 +210,11 @@ fn stderr(out: &std::process::Output) -> String {
 
 fn body<'a>(fake_calls: &'a [crate::fake_github::Call], line: &str) -> &'a Value {
     let (m, p) = line.split_once(' ').unwrap();
-    &fake_calls.iter().find(|c| c.method == m && c.path == p).unwrap_or_else(|| panic!("no call {line}")).body
+    &fake_calls
+        .iter()
+        .find(|c| c.method == m && c.path == p)
+        .unwrap_or_else(|| panic!("no call {line}"))
+        .body
 }
 
 #[test]
@@ -183,7 +224,19 @@ fn org_owner_creates_configures_pushes_and_protects() {
     fake.add_org("acme", &["platform", "sre"]);
     let t = template_from(env.path(), "publish-org");
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(!err.contains(TOKEN), "the token is never printed");
@@ -213,10 +266,22 @@ fn org_owner_creates_configures_pushes_and_protects() {
             "visibility": "internal"
         })
     );
-    assert_eq!(body(&calls, "PUT /orgs/acme/teams/platform/repos/acme/svc"), &json!({"permission": "admin"}));
-    assert_eq!(body(&calls, "PUT /repos/acme/svc/collaborators/jane"), &json!({"permission": "push"}));
-    assert_eq!(body(&calls, "PUT /orgs/acme/teams/sre/repos/acme/svc"), &json!({"permission": "maintain"}));
-    assert_eq!(body(&calls, "PUT /repos/acme/svc/topics"), &json!({"names": ["go", "backend"]}));
+    assert_eq!(
+        body(&calls, "PUT /orgs/acme/teams/platform/repos/acme/svc"),
+        &json!({"permission": "admin"})
+    );
+    assert_eq!(
+        body(&calls, "PUT /repos/acme/svc/collaborators/jane"),
+        &json!({"permission": "push"})
+    );
+    assert_eq!(
+        body(&calls, "PUT /orgs/acme/teams/sre/repos/acme/svc"),
+        &json!({"permission": "maintain"})
+    );
+    assert_eq!(
+        body(&calls, "PUT /repos/acme/svc/topics"),
+        &json!({"names": ["go", "backend"]})
+    );
     assert_eq!(
         body(&calls, "PUT /repos/acme/svc/branches/main/protection"),
         &json!({
@@ -238,7 +303,11 @@ fn org_owner_creates_configures_pushes_and_protects() {
     let rendered = env.rendered(&t, "svc", "acme");
     assert_eq!(branch_files(&bare, "main"), dir_files(&rendered));
     let repo = git2::Repository::open_bare(&bare).unwrap();
-    let head = repo.find_reference("refs/heads/main").unwrap().peel_to_commit().unwrap();
+    let head = repo
+        .find_reference("refs/heads/main")
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
     assert_eq!(head.message().unwrap(), "first commit");
     assert_eq!(head.author().name().unwrap(), "Golden Test");
     assert_eq!(head.committer().email().unwrap(), "golden@example.com");
@@ -246,7 +315,13 @@ fn org_owner_creates_configures_pushes_and_protects() {
 
     // Cloned into ./svc, and the links printed.
     assert_eq!(dir_files(&env.work().join("svc")), dir_files(&rendered));
-    assert!(err.contains(&format!("{}/git/acme/svc.git", fake.api_base_url().trim_end_matches("/api/v3"))), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}/git/acme/svc.git",
+            fake.api_base_url().trim_end_matches("/api/v3")
+        )),
+        "{err}"
+    );
     assert!(err.contains("/acme/svc/blob/main"), "{err}");
 }
 
@@ -258,24 +333,55 @@ fn user_owner_creates_for_the_authenticated_user() {
     let config = env.config(&fake, TOKEN);
     let out = env
         .golden(Some(&config))
-        .args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=tool", "--set", "owner=jane", "--checkout", "co"])
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=tool",
+            "--set",
+            "owner=jane",
+            "--checkout",
+            "co",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(fake.call_lines(), ["GET /users/jane", "POST /user/repos", "PUT /repos/jane/tool/topics"]);
+    assert_eq!(
+        fake.call_lines(),
+        [
+            "GET /users/jane",
+            "POST /user/repos",
+            "PUT /repos/jane/tool/topics"
+        ]
+    );
     assert_calls_match_backstage(&fake, "publish-user");
     let calls = fake.calls();
     let create = body(&calls, "POST /user/repos");
     assert_eq!(create["name"], json!("tool"));
-    assert_eq!(create["private"], json!(false), "internal on a user account is not private");
-    assert!(create.get("visibility").is_none(), "user repositories get no visibility: {create}");
+    assert_eq!(
+        create["private"],
+        json!(false),
+        "internal on a user account is not private"
+    );
+    assert!(
+        create.get("visibility").is_none(),
+        "user repositories get no visibility: {create}"
+    );
     let rendered = env.rendered(&t, "tool", "jane");
     let pushed = branch_files(&fake.repo_path("jane", "tool"), "main");
     assert_eq!(pushed, dir_files(&rendered));
     assert_eq!(dir_files(&env.work().join("co")), pushed);
     let repo = git2::Repository::open_bare(fake.repo_path("jane", "tool")).unwrap();
-    let head = repo.find_reference("refs/heads/main").unwrap().peel_to_commit().unwrap();
-    assert_eq!((head.message().unwrap(), head.author().name().unwrap()), ("initial commit", "Scaffolder"));
+    let head = repo
+        .find_reference("refs/heads/main")
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    assert_eq!(
+        (head.message().unwrap(), head.author().name().unwrap()),
+        ("initial commit", "Scaffolder")
+    );
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 }
 
@@ -286,7 +392,20 @@ fn a_user_owner_other_than_the_token_user_is_warned_about() {
     fake.add_user("jane");
     let t = template(env.path(), "        protectDefaultBranch: false");
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=tool", "--set", "owner=jane"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--no-checkout",
+            "--set",
+            "name=tool",
+            "--set",
+            "owner=jane",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(fake.call_lines(), ["GET /users/jane", "POST /user/repos"]);
     assert!(fake.repo_path("octocat", "tool").is_dir());
@@ -301,14 +420,32 @@ fn an_existing_repository_is_an_error_and_left_alone() {
     fake.add_repo("acme", "svc");
     let t = template_from(env.path(), "publish-existing");
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("step `publish`"), "{err}");
     assert!(err.contains("acme/svc already exists"), "{err}");
-    assert!(err.contains("name already exists on this account"), "GitHub's own words: {err}");
+    assert!(
+        err.contains("name already exists on this account"),
+        "GitHub's own words: {err}"
+    );
     assert!(err.contains("nothing was created"), "{err}");
-    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"]);
+    assert_eq!(
+        fake.call_lines(),
+        ["GET /users/acme", "POST /orgs/acme/repos"]
+    );
     assert_calls_match_backstage(&fake, "publish-existing");
     let files = branch_files(&fake.repo_path("acme", "svc"), "main");
     assert_eq!(files.keys().collect::<Vec<_>>(), ["README.md"]);
@@ -326,16 +463,38 @@ fn a_server_error_is_retried_then_succeeds() {
     let config = env.config(&fake, TOKEN);
     let out = env
         .golden(Some(&config))
-        .args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme", "--no-checkout"])
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+            "--no-checkout",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos", "POST /orgs/acme/repos"]);
+    assert_eq!(
+        fake.call_lines(),
+        [
+            "GET /users/acme",
+            "POST /orgs/acme/repos",
+            "POST /orgs/acme/repos"
+        ]
+    );
     assert_calls_match_backstage(&fake, "publish-500");
     let calls = fake.calls();
-    assert_eq!(calls[1].body, calls[2].body, "the retry sends the same request");
+    assert_eq!(
+        calls[1].body, calls[2].body,
+        "the retry sends the same request"
+    );
     assert!(!branch_files(&fake.repo_path("acme", "svc"), "main").is_empty());
-    assert!(!env.work().join("svc").exists(), "--no-checkout skips the clone");
+    assert!(
+        !env.work().join("svc").exists(),
+        "--no-checkout skips the clone"
+    );
 }
 
 #[test]
@@ -345,13 +504,35 @@ fn a_refused_token_is_explained() {
     fake.add_org("acme", &[]);
     let t = template_from(env.path(), "publish-401");
     let config = env.config(&fake, "ghp_wrong_token");
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("401 Bad credentials"), "{err}");
-    assert!(err.contains("hint:") && err.contains("token for github.com was refused"), "{err}");
-    assert!(!err.contains("ghp_wrong_token"), "the token is never printed: {err}");
-    assert_eq!(fake.call_lines(), ["GET /users/acme"], "nothing is retried or created after a 401");
+    assert!(
+        err.contains("hint:") && err.contains("token for github.com was refused"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("ghp_wrong_token"),
+        "the token is never printed: {err}"
+    );
+    assert_eq!(
+        fake.call_lines(),
+        ["GET /users/acme"],
+        "nothing is retried or created after a 401"
+    );
     assert_calls_match_backstage(&fake, "publish-401");
 }
 
@@ -359,51 +540,113 @@ fn a_refused_token_is_explained() {
 fn no_token_at_all_names_the_ways_to_give_one() {
     let env = Env::new();
     let t = template(env.path(), "");
-    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("No token available for host: github.com"), "{err}");
+    assert!(
+        err.contains("No token available for host: github.com"),
+        "{err}"
+    );
     assert!(err.contains("--local"), "{err}");
 
     // A Backstage config with GitHub App credentials only is told apart.
     let config = env.path().join("apps.yaml");
     std::fs::write(&config, "integrations:\n  github:\n    - host: github.com\n      apps:\n        - appId: 1\n          privateKey: x\n").unwrap();
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("does not sign in as a GitHub App"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not sign in as a GitHub App"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 // The same scenarios through the local forge.
 
 fn forge_repo(env: &Env, owner: &str, name: &str) -> PathBuf {
-    env.home().join("forge/github.com").join(owner).join(format!("{name}.git"))
+    env.home()
+        .join("forge/github.com")
+        .join(owner)
+        .join(format!("{name}.git"))
 }
 
 #[test]
 fn local_forge_publishes_and_clones() {
     let env = Env::new();
     let t = template_from(env.path(), "publish-org");
-    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let bare = forge_repo(&env, "acme", "svc");
     let rendered = env.rendered(&t, "svc", "acme");
     assert_eq!(branch_files(&bare, "main"), dir_files(&rendered));
     assert_eq!(dir_files(&env.work().join("svc")), dir_files(&rendered));
     let repo = git2::Repository::open_bare(&bare).unwrap();
-    let head = repo.find_reference("refs/heads/main").unwrap().peel_to_commit().unwrap();
+    let head = repo
+        .find_reference("refs/heads/main")
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
     assert_eq!(head.message().unwrap(), "first commit");
     assert_eq!(repo.head().unwrap().name().unwrap(), "refs/heads/main");
     // Settings GitHub would apply are recorded beside the repository.
-    let settings: Value = serde_json::from_str(&std::fs::read_to_string(bare.join("golden/settings.json")).unwrap()).unwrap();
+    let settings: Value =
+        serde_json::from_str(&std::fs::read_to_string(bare.join("golden/settings.json")).unwrap())
+            .unwrap();
     assert_eq!(settings[0]["topics"], json!(["Go", "Backend"]));
-    assert_eq!(settings[0]["collaborators"][0]["user"], json!("user:default/jane"));
+    assert_eq!(
+        settings[0]["collaborators"][0]["user"],
+        json!("user:default/jane")
+    );
     let err = stderr(&out);
     let url = url::Url::from_file_path(&bare).unwrap().to_string();
-    assert!(err.contains(&url), "remoteUrl is the forge's file:// URL: {err}");
+    assert!(
+        err.contains(&url),
+        "remoteUrl is the forge's file:// URL: {err}"
+    );
     assert!(err.contains(&format!("{url}/blob/main")), "{err}");
     // `git clone` of the printed URL gives the generated project.
     let again = env.path().join("again");
-    let st = std::process::Command::new("git").args(["clone", "-q", &url, again.to_str().unwrap()]).status().unwrap();
+    let st = std::process::Command::new("git")
+        .args(["clone", "-q", &url, again.to_str().unwrap()])
+        .status()
+        .unwrap();
     assert!(st.success());
     assert_eq!(dir_files(&again), dir_files(&rendered));
 }
@@ -414,12 +657,26 @@ fn local_forge_user_owner_and_checkout_dir() {
     let t = template_from(env.path(), "publish-user");
     let out = env
         .golden(None)
-        .args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=tool", "--set", "owner=jane", "--checkout", "co"])
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--set",
+            "name=tool",
+            "--set",
+            "owner=jane",
+            "--checkout",
+            "co",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let rendered = env.rendered(&t, "tool", "jane");
-    assert_eq!(branch_files(&forge_repo(&env, "jane", "tool"), "main"), dir_files(&rendered));
+    assert_eq!(
+        branch_files(&forge_repo(&env, "jane", "tool"), "main"),
+        dir_files(&rendered)
+    );
     assert_eq!(dir_files(&env.work().join("co")), dir_files(&rendered));
 }
 
@@ -427,16 +684,39 @@ fn local_forge_user_owner_and_checkout_dir() {
 fn local_forge_refuses_an_existing_repository() {
     let env = Env::new();
     let t = template(env.path(), "");
-    let run = || env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=svc", "--set", "owner=acme", "--no-checkout"]).output().unwrap();
+    let run = || {
+        env.golden(None)
+            .args([
+                "new",
+                t.to_str().unwrap(),
+                "--no-input",
+                "--local",
+                "--set",
+                "name=svc",
+                "--set",
+                "owner=acme",
+                "--no-checkout",
+            ])
+            .output()
+            .unwrap()
+    };
     assert!(run().status.success());
     let bare = forge_repo(&env, "acme", "svc");
     let before = branch_files(&bare, "main");
-    let head = |p: &Path| git2::Repository::open_bare(p).unwrap().refname_to_id("refs/heads/main").unwrap();
+    let head = |p: &Path| {
+        git2::Repository::open_bare(p)
+            .unwrap()
+            .refname_to_id("refs/heads/main")
+            .unwrap()
+    };
     let id = head(&bare);
     let out = run();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("acme/svc already exists in the local forge"), "{err}");
+    assert!(
+        err.contains("acme/svc already exists in the local forge"),
+        "{err}"
+    );
     assert!(err.contains("step `publish`"), "{err}");
     assert_eq!(head(&bare), id, "the repository is left alone");
     assert_eq!(branch_files(&bare, "main"), before);
@@ -448,7 +728,20 @@ fn local_forge_is_the_config_default() {
     let t = template(env.path(), "");
     let config = env.path().join("local.yaml");
     std::fs::write(&config, "local: true\n").unwrap();
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme", "--no-checkout"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+            "--no-checkout",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(forge_repo(&env, "acme", "svc").is_dir());
 }
@@ -460,14 +753,39 @@ fn a_later_failure_names_what_was_created() {
     let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap();
     let yaml = yaml.replace("  output:\n", "    - id: wait\n      name: Wait too long\n      action: debug:wait\n      input:\n        minutes: 11\n  output:\n");
     std::fs::write(t.join("template.yaml"), yaml).unwrap();
-    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("step `wait` (debug:wait) failed"), "{err}");
-    assert!(err.contains("steps `fetch`, `publish` had run before it"), "{err}");
-    assert!(err.contains("already created: the local-forge repository acme/svc"), "{err}");
-    assert!(err.contains("golden never overwrites a repository"), "{err}");
-    assert!(!env.work().join("svc").exists(), "nothing is cloned after a failure");
+    assert!(
+        err.contains("steps `fetch`, `publish` had run before it"),
+        "{err}"
+    );
+    assert!(
+        err.contains("already created: the local-forge repository acme/svc"),
+        "{err}"
+    );
+    assert!(
+        err.contains("golden never overwrites a repository"),
+        "{err}"
+    );
+    assert!(
+        !env.work().join("svc").exists(),
+        "nothing is cloned after a failure"
+    );
 }
 
 /// The README's first command: the built-in golden path into the local forge, no token, no
@@ -477,26 +795,62 @@ fn go_microservice_into_the_local_forge() {
     let env = Env::new();
     let values = crate::support::root().join("examples/go-microservice.yaml");
     let values = values.to_str().unwrap();
-    let out = env.golden(None).args(["new", "go-microservice", "--local", "--no-input", "--values", values]).output().unwrap();
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            "go-microservice",
+            "--local",
+            "--no-input",
+            "--values",
+            values,
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let bare = forge_repo(&env, "acme", "demo");
     let rendered = env.path().join("rendered");
     env.golden(None)
-        .args(["new", "go-microservice", "--no-input", "--values", values, "--dry-run", "--output", rendered.to_str().unwrap()])
+        .args([
+            "new",
+            "go-microservice",
+            "--no-input",
+            "--values",
+            values,
+            "--dry-run",
+            "--output",
+            rendered.to_str().unwrap(),
+        ])
         .assert()
         .success();
     let pushed = branch_files(&bare, "main");
-    assert!(pushed.contains_key("go.mod") && pushed.contains_key("catalog-info.yaml"), "{:?}", pushed.keys());
+    assert!(
+        pushed.contains_key("go.mod") && pushed.contains_key("catalog-info.yaml"),
+        "{:?}",
+        pushed.keys()
+    );
     assert_eq!(pushed, dir_files(&rendered));
-    assert_eq!(dir_files(&env.work().join("demo")), pushed, "the clone holds the rendered service");
+    assert_eq!(
+        dir_files(&env.work().join("demo")),
+        pushed,
+        "the clone holds the rendered service"
+    );
 }
 
 /// Steps after a repository exists: a pull request, a webhook, a workflow dispatch.
 fn follow_up_steps(dir: &Path, with_publish: bool) -> PathBuf {
     let t = template(dir, "        protectDefaultBranch: false");
     let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap();
-    let yaml = yaml.replace("    - id: publish\n", &format!("    - id: publish\n      if: {}\n", with_publish));
-    let pr_input: Vec<String> = fixture("pull-request")["input"].as_object().unwrap().iter().map(|(k, v)| format!("        {k}: {v}")).collect();
+    let yaml = yaml.replace(
+        "    - id: publish\n",
+        &format!("    - id: publish\n      if: {}\n", with_publish),
+    );
+    let pr_input: Vec<String> = fixture("pull-request")["input"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("        {k}: {v}"))
+        .collect();
     let steps = r#"    - id: pr
       name: Pull request
       action: publish:github:pull-request
@@ -539,7 +893,19 @@ fn pull_request_webhook_and_dispatch_on_github() {
     fake.add_repo_files("acme", "svc", crate::backstage_record::PR_BASE);
     let t = follow_up_steps(env.path(), false);
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     // The pull request's calls are Backstage's, byte for byte (blob contents, tree, commit, the
     // GraphQL query, the ref, the pull request, reviewers, assignees), then the webhook and the
@@ -548,22 +914,47 @@ fn pull_request_webhook_and_dispatch_on_github() {
     let recorded_calls: Vec<Value> = calls.iter().map(recorded).collect();
     let pr = fixture("pull-request")["calls"].as_array().unwrap().clone();
     assert_eq!(recorded_calls[..pr.len()], pr[..]);
-    assert_eq!(recorded_calls[pr.len()..pr.len() + 1], fixture("webhook")["calls"].as_array().unwrap()[..]);
-    assert_eq!(recorded_calls[pr.len() + 1..], fixture("dispatch")["calls"].as_array().unwrap()[..]);
-    assert_eq!(body(&calls, "POST /repos/acme/svc/pulls"), &json!({"title": "Add the service", "head": "acme:feat", "base": "main", "body": "Generated by golden", "draft": false}));
+    assert_eq!(
+        recorded_calls[pr.len()..pr.len() + 1],
+        fixture("webhook")["calls"].as_array().unwrap()[..]
+    );
+    assert_eq!(
+        recorded_calls[pr.len() + 1..],
+        fixture("dispatch")["calls"].as_array().unwrap()[..]
+    );
+    assert_eq!(
+        body(&calls, "POST /repos/acme/svc/pulls"),
+        &json!({"title": "Add the service", "head": "acme:feat", "base": "main", "body": "Generated by golden", "draft": false})
+    );
     // The branch holds main's files, minus the deleted one, plus the rendered ones under targetPath.
     let bare = fake.repo_path("acme", "svc");
     let rendered = env.rendered(&t, "svc", "acme");
-    let mut expected: std::collections::BTreeMap<String, Vec<u8>> = dir_files(&rendered).into_iter().map(|(k, v)| (format!("sub/{k}"), v)).collect();
+    let mut expected: std::collections::BTreeMap<String, Vec<u8>> = dir_files(&rendered)
+        .into_iter()
+        .map(|(k, v)| (format!("sub/{k}"), v))
+        .collect();
     expected.insert("README.md".into(), b"existing\n".to_vec());
     assert_eq!(branch_files(&bare, "feat"), expected);
     let repo = git2::Repository::open_bare(&bare).unwrap();
-    let feat = repo.find_reference("refs/heads/feat").unwrap().peel_to_commit().unwrap();
-    assert_eq!(feat.parent_id(0).unwrap(), repo.refname_to_id("refs/heads/main").unwrap());
+    let feat = repo
+        .find_reference("refs/heads/feat")
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    assert_eq!(
+        feat.parent_id(0).unwrap(),
+        repo.refname_to_id("refs/heads/main").unwrap()
+    );
     assert_eq!(feat.message().unwrap(), "Add the service");
     let err = stderr(&out);
-    assert!(err.contains("/pull/1"), "the pull request link is printed: {err}");
-    assert!(!env.work().join("svc").exists(), "a pull request is not cloned");
+    assert!(
+        err.contains("/pull/1"),
+        "the pull request link is printed: {err}"
+    );
+    assert!(
+        !env.work().join("svc").exists(),
+        "a pull request is not cloned"
+    );
 }
 
 #[test]
@@ -572,7 +963,17 @@ fn pull_request_webhook_and_dispatch_in_the_local_forge() {
     let t = follow_up_steps(env.path(), true);
     let out = env
         .golden(None)
-        .args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=svc", "--set", "owner=acme", "--no-checkout"])
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+            "--no-checkout",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -580,19 +981,49 @@ fn pull_request_webhook_and_dispatch_in_the_local_forge() {
     let main = branch_files(&bare, "main");
     let feat = branch_files(&bare, "feat");
     for (k, v) in &main {
-        assert_eq!(feat.get(&format!("sub/{k}")), Some(v), "{k} is under targetPath on the branch");
+        assert_eq!(
+            feat.get(&format!("sub/{k}")),
+            Some(v),
+            "{k} is under targetPath on the branch"
+        );
         assert_eq!(feat.get(k), Some(v), "{k} of main is kept");
     }
-    let read = |name: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(bare.join("golden").join(name)).unwrap()).unwrap() };
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(bare.join("golden").join(name)).unwrap())
+            .unwrap()
+    };
     let pulls = read("pulls.json");
-    assert_eq!((pulls[0]["head"].as_str(), pulls[0]["base"].as_str(), pulls[0]["title"].as_str()), (Some("feat"), Some("main"), Some("Add the service")));
+    assert_eq!(
+        (
+            pulls[0]["head"].as_str(),
+            pulls[0]["base"].as_str(),
+            pulls[0]["title"].as_str()
+        ),
+        (Some("feat"), Some("main"), Some("Add the service"))
+    );
     let hooks = read("hooks.json");
-    assert_eq!(hooks[0]["config"]["url"], json!("https://ci.example.com/hook"));
-    assert_eq!(hooks[0]["config"]["secret"], json!("***"), "secrets are never saved");
+    assert_eq!(
+        hooks[0]["config"]["url"],
+        json!("https://ci.example.com/hook")
+    );
+    assert_eq!(
+        hooks[0]["config"]["secret"],
+        json!("***"),
+        "secrets are never saved"
+    );
     assert_eq!(read("dispatches.json")[0]["workflow_id"], json!("ci.yaml"));
     let err = stderr(&out);
-    assert!(err.contains(&format!("{}/pull/1", url::Url::from_file_path(&bare).unwrap())), "{err}");
-    assert!(err.contains("webhooks are not delivered"), "the forge says what it did not do: {err}");
+    assert!(
+        err.contains(&format!(
+            "{}/pull/1",
+            url::Url::from_file_path(&bare).unwrap()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("webhooks are not delivered"),
+        "the forge says what it did not do: {err}"
+    );
 }
 
 #[test]
@@ -606,23 +1037,48 @@ fn variables_and_sealed_secrets() {
     let config = env.config(&fake, TOKEN);
     let out = env
         .golden(Some(&config))
-        .args(["new", t.to_str().unwrap(), "--no-input", "--json", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"])
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--json",
+            "--no-checkout",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
         .args(["--secrets", secrets.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         fake.call_lines(),
-        ["GET /users/acme", "POST /orgs/acme/repos", "POST /repos/acme/svc/actions/variables", "GET /repos/acme/svc/actions/secrets/public-key", "PUT /repos/acme/svc/actions/secrets/API_KEY"]
+        [
+            "GET /users/acme",
+            "POST /orgs/acme/repos",
+            "POST /repos/acme/svc/actions/variables",
+            "GET /repos/acme/svc/actions/secrets/public-key",
+            "PUT /repos/acme/svc/actions/secrets/API_KEY"
+        ]
     );
     assert_calls_match_backstage(&fake, "publish-secrets");
     let calls = fake.calls();
-    assert_eq!(body(&calls, "POST /repos/acme/svc/actions/variables"), &json!({"name": "REGION", "value": "eu-west-1"}));
+    assert_eq!(
+        body(&calls, "POST /repos/acme/svc/actions/variables"),
+        &json!({"name": "REGION", "value": "eu-west-1"})
+    );
     let sealed = body(&calls, "PUT /repos/acme/svc/actions/secrets/API_KEY");
     assert_eq!(sealed["key_id"], json!("568250167242549743"));
-    assert_eq!(fake.unseal(sealed["encrypted_value"].as_str().unwrap()), "s3cr3t-api-value");
+    assert_eq!(
+        fake.unseal(sealed["encrypted_value"].as_str().unwrap()),
+        "s3cr3t-api-value"
+    );
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
-    assert!(!all.contains("s3cr3t-api-value") && !all.contains(TOKEN), "secrets and tokens are never printed: {all}");
+    assert!(
+        !all.contains("s3cr3t-api-value") && !all.contains(TOKEN),
+        "secrets and tokens are never printed: {all}"
+    );
 }
 
 #[test]
@@ -631,22 +1087,63 @@ fn a_misspelt_owner_and_an_unknown_host_are_explained() {
     let fake = FakeGithub::start(TOKEN, "octocat");
     let t = template(env.path(), "");
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acmee"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acmee",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("cannot look up the owner `acmee`: GitHub answered 404 Not Found to GET /users/acmee"), "{err}");
-    assert!(err.contains("check the owner and repository spelling"), "{err}");
+    assert!(
+        err.contains(
+            "cannot look up the owner `acmee`: GitHub answered 404 Not Found to GET /users/acmee"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("check the owner and repository spelling"),
+        "{err}"
+    );
 
     let t2 = env.path().join("t2");
     std::fs::create_dir_all(&t2).unwrap();
-    let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap().replace("repoUrl: github.com?", "repoUrl: ghe.example.com?");
+    let yaml = std::fs::read_to_string(t.join("template.yaml"))
+        .unwrap()
+        .replace("repoUrl: github.com?", "repoUrl: ghe.example.com?");
     std::fs::write(t2.join("template.yaml"), yaml).unwrap();
     std::fs::create_dir_all(t2.join("skeleton")).unwrap();
-    let out = env.golden(Some(&config)).args(["new", t2.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t2.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("No matching integration configuration for host ghe.example.com"), "{err}");
-    assert_eq!(fake.call_lines(), ["GET /users/acmee"], "nothing reaches beyond the configured hosts");
+    assert!(
+        err.contains("No matching integration configuration for host ghe.example.com"),
+        "{err}"
+    );
+    assert_eq!(
+        fake.call_lines(),
+        ["GET /users/acmee"],
+        "nothing reaches beyond the configured hosts"
+    );
 }
 
 #[test]
@@ -657,13 +1154,35 @@ fn a_push_the_server_declines_fails_the_step_and_names_the_new_repository() {
     fake.decline_pushes();
     let t = template(env.path(), "");
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("cannot push to acme/svc: the server rejected the push: refs/heads/main: pre-receive hook declined"), "{err}");
-    assert!(err.contains("already created: the GitHub repository acme/svc"), "{err}");
-    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"], "no branch protection after a failed push");
-    assert!(git2::Repository::open_bare(fake.repo_path("acme", "svc")).unwrap().is_empty().unwrap());
+    assert!(
+        err.contains("already created: the GitHub repository acme/svc"),
+        "{err}"
+    );
+    assert_eq!(
+        fake.call_lines(),
+        ["GET /users/acme", "POST /orgs/acme/repos"],
+        "no branch protection after a failed push"
+    );
+    assert!(git2::Repository::open_bare(fake.repo_path("acme", "svc"))
+        .unwrap()
+        .is_empty()
+        .unwrap());
 }
 
 #[test]
@@ -673,16 +1192,35 @@ fn tokens_come_from_the_config_then_the_environment_for_github_com_only() {
     fake.add_org("acme", &[]);
     // github.com without a token in the config: GITHUB_TOKEN is used.
     let config = env.path().join("env-token.yaml");
-    std::fs::write(&config, format!("integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: {}\n", fake.api_base_url())).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: {}\n",
+            fake.api_base_url()
+        ),
+    )
+    .unwrap();
     let t = template(env.path(), "        protectDefaultBranch: false");
     let out = env
         .golden(Some(&config))
         .env("GITHUB_TOKEN", TOKEN)
-        .args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"])
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--no-checkout",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"]);
+    assert_eq!(
+        fake.call_lines(),
+        ["GET /users/acme", "POST /orgs/acme/repos"]
+    );
 
     // GitHub Enterprise through apiBaseUrl: its own token, never GITHUB_TOKEN.
     let ghe = env.path().join("ghe.yaml");
@@ -691,29 +1229,66 @@ fn tokens_come_from_the_config_then_the_environment_for_github_com_only() {
     };
     let t2 = env.path().join("ghe-template");
     std::fs::create_dir_all(&t2).unwrap();
-    let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap().replace("repoUrl: github.com?", "repoUrl: ghe.example.com?");
+    let yaml = std::fs::read_to_string(t.join("template.yaml"))
+        .unwrap()
+        .replace("repoUrl: github.com?", "repoUrl: ghe.example.com?");
     std::fs::write(t2.join("template.yaml"), yaml).unwrap();
     let mut copy = std::process::Command::new("cp");
-    assert!(copy.args(["-r", t.join("skeleton").to_str().unwrap(), t2.to_str().unwrap()]).status().unwrap().success());
+    assert!(copy
+        .args([
+            "-r",
+            t.join("skeleton").to_str().unwrap(),
+            t2.to_str().unwrap()
+        ])
+        .status()
+        .unwrap()
+        .success());
     write_ghe("");
     let run = |name: &str| {
         env.golden(Some(&ghe))
             .env("GITHUB_TOKEN", TOKEN)
-            .args(["new", t2.to_str().unwrap(), "--no-input", "--no-checkout", "--set", &format!("name={name}"), "--set", "owner=acme"])
+            .args([
+                "new",
+                t2.to_str().unwrap(),
+                "--no-input",
+                "--no-checkout",
+                "--set",
+                &format!("name={name}"),
+                "--set",
+                "owner=acme",
+            ])
             .output()
             .unwrap()
     };
     let out = run("svc2");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("No token available for host: ghe.example.com"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("No token available for host: ghe.example.com"),
+        "{}",
+        stderr(&out)
+    );
     write_ghe("      token: ${GHE_TOKEN_FOR_TEST}\n");
     let out = {
         let mut cmd = env.golden(Some(&ghe));
         cmd.env("GHE_TOKEN_FOR_TEST", TOKEN);
-        cmd.args(["new", t2.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=svc3", "--set", "owner=acme"]).output().unwrap()
+        cmd.args([
+            "new",
+            t2.to_str().unwrap(),
+            "--no-input",
+            "--no-checkout",
+            "--set",
+            "name=svc3",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap()
     };
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(fake.call_lines()[2..], ["GET /users/acme", "POST /orgs/acme/repos"]);
+    assert_eq!(
+        fake.call_lines()[2..],
+        ["GET /users/acme", "POST /orgs/acme/repos"]
+    );
     assert!(!branch_files(&fake.repo_path("acme", "svc3"), "main").is_empty());
 }
 
@@ -725,14 +1300,33 @@ fn pull_request_update_moves_the_branch_and_updates_the_pull_request() {
     let t = template_from(env.path(), "pull-request-update");
     let config = env.config(&fake, TOKEN);
     for _ in 0..2 {
-        let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+        let out = env
+            .golden(Some(&config))
+            .args([
+                "new",
+                t.to_str().unwrap(),
+                "--no-input",
+                "--set",
+                "name=svc",
+                "--set",
+                "owner=acme",
+            ])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
         assert!(stderr(&out).contains("/pull/1"), "{}", stderr(&out));
     }
     assert_calls_match_backstage(&fake, "pull-request-update");
     let repo = git2::Repository::open_bare(fake.repo_path("acme", "svc")).unwrap();
-    let feat = repo.find_reference("refs/heads/feat").unwrap().peel_to_commit().unwrap();
-    assert_eq!((feat.message().unwrap(), feat.author().name().unwrap()), ("Render the service", "Golden Test"));
+    let feat = repo
+        .find_reference("refs/heads/feat")
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    assert_eq!(
+        (feat.message().unwrap(), feat.author().name().unwrap()),
+        ("Render the service", "Golden Test")
+    );
 }
 
 #[test]
@@ -741,25 +1335,59 @@ fn an_open_pull_request_without_update_is_an_error() {
     let fake = FakeGithub::start(TOKEN, "octocat");
     fake.add_repo_files("acme", "svc", crate::backstage_record::PR_BASE);
     let t = template_from(env.path(), "pull-request-update");
-    let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap().replace("update: true", "update: false");
+    let yaml = std::fs::read_to_string(t.join("template.yaml"))
+        .unwrap()
+        .replace("update: true", "update: false");
     std::fs::write(t.join("template.yaml"), yaml).unwrap();
     let config = env.config(&fake, TOKEN);
-    let run = || env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let run = || {
+        env.golden(Some(&config))
+            .args([
+                "new",
+                t.to_str().unwrap(),
+                "--no-input",
+                "--set",
+                "name=svc",
+                "--set",
+                "owner=acme",
+            ])
+            .output()
+            .unwrap()
+    };
     assert!(run().status.success());
     let out = run();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("Pull request already exists") && err.contains("Set update=true"), "{err}");
-    assert_eq!(fake.call_lines().iter().filter(|c| c.starts_with("PATCH")).count(), 0, "nothing is overwritten");
+    assert!(
+        err.contains("Pull request already exists") && err.contains("Set update=true"),
+        "{err}"
+    );
+    assert_eq!(
+        fake.call_lines()
+            .iter()
+            .filter(|c| c.starts_with("PATCH"))
+            .count(),
+        0,
+        "nothing is overwritten"
+    );
 }
 
 /// `github:repo:create` then `github:repo:push`: the two halves of `publish:github`.
 fn create_then_push(dir: &Path) -> PathBuf {
     let t = template_from(dir, "repo-create");
-    let push: Vec<String> = fixture("repo-push")["input"].as_object().unwrap().iter().map(|(k, v)| format!("        {k}: {v}")).collect();
+    let push: Vec<String> = fixture("repo-push")["input"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("        {k}: {v}"))
+        .collect();
     let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap();
     let step = format!("    - id: push\n      name: Push\n      action: github:repo:push\n      input:\n{}\n  output:\n", push.join("\n"));
-    std::fs::write(t.join("template.yaml"), yaml.replacen("  output:\n", &step, 1)).unwrap();
+    std::fs::write(
+        t.join("template.yaml"),
+        yaml.replacen("  output:\n", &step, 1),
+    )
+    .unwrap();
     t
 }
 
@@ -770,33 +1398,92 @@ fn repo_create_then_push_on_github() {
     fake.add_org("acme", &[]);
     let t = create_then_push(env.path());
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_calls_match_backstage(&fake, "repo-push");
     let rendered = env.rendered(&t, "svc", "acme");
     let pushed = branch_files(&fake.repo_path("acme", "svc"), "trunk");
     assert_eq!(pushed, dir_files(&rendered));
-    assert_eq!(dir_files(&env.work().join("svc")), pushed, "the pushed branch is cloned");
+    assert_eq!(
+        dir_files(&env.work().join("svc")),
+        pushed,
+        "the pushed branch is cloned"
+    );
 }
 
 #[test]
 fn repo_create_then_push_in_the_local_forge() {
     let env = Env::new();
     let t = create_then_push(env.path());
-    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let bare = forge_repo(&env, "acme", "svc");
     let rendered = env.rendered(&t, "svc", "acme");
     assert_eq!(branch_files(&bare, "trunk"), dir_files(&rendered));
     let repo = git2::Repository::open_bare(&bare).unwrap();
-    assert_eq!(repo.head().unwrap().name().unwrap(), "refs/heads/trunk", "the first push decides the default branch");
+    assert_eq!(
+        repo.head().unwrap().name().unwrap(),
+        "refs/heads/trunk",
+        "the first push decides the default branch"
+    );
     assert_eq!(dir_files(&env.work().join("svc")), dir_files(&rendered));
     // Pushing again to a repository that has commits is refused, as on GitHub.
-    let again = template_with(&env.path().join("again"), "github:repo:push", "        repoUrl: github.com?owner=acme&repo=svc\n        defaultBranch: trunk");
-    let out = env.golden(None).args(["new", again.to_str().unwrap(), "--no-input", "--local", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let again = template_with(
+        &env.path().join("again"),
+        "github:repo:push",
+        "        repoUrl: github.com?owner=acme&repo=svc\n        defaultBranch: trunk",
+    );
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            again.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--no-checkout",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot push to acme/svc"), "{}", stderr(&out));
-    assert_eq!(branch_files(&bare, "trunk"), dir_files(&rendered), "the branch is left alone");
+    assert!(
+        stderr(&out).contains("cannot push to acme/svc"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        branch_files(&bare, "trunk"),
+        dir_files(&rendered),
+        "the branch is left alone"
+    );
 }
 
 #[test]
@@ -806,11 +1493,28 @@ fn every_repository_setting_is_sent_as_backstage_sends_it() {
     fake.add_org("acme", &["platform"]);
     let t = template_from(env.path(), "publish-settings");
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--no-checkout",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_calls_match_backstage(&fake, "publish-settings");
     assert!(!branch_files(&fake.repo_path("acme", "svc"), "develop").is_empty());
-    assert!(stderr(&out).contains("/acme/svc/blob/develop"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/acme/svc/blob/develop"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -818,15 +1522,55 @@ fn source_path_publishes_a_subfolder_and_cannot_leave_the_workspace() {
     let env = Env::new();
     // Leading `../` are dropped, as Backstage's getRepoSourceDirectory does.
     let t = template(env.path(), "        sourcePath: ../src");
-    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--no-checkout",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let files = branch_files(&forge_repo(&env, "acme", "svc"), "main");
     assert_eq!(files.keys().collect::<Vec<_>>(), ["main.go"]);
 
-    let t = template_with(&env.path().join("escape"), "publish:github", "        repoUrl: github.com?owner=acme&repo=other\n        sourcePath: src/../../..");
-    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
-    assert!(out.status.success(), "`src/../../..` normalizes to `..`, which is dropped: {}", stderr(&out));
-    assert_eq!(branch_files(&forge_repo(&env, "acme", "other"), "main").len(), 3, "the whole workspace, nothing outside it");
+    let t = template_with(
+        &env.path().join("escape"),
+        "publish:github",
+        "        repoUrl: github.com?owner=acme&repo=other\n        sourcePath: src/../../..",
+    );
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--no-checkout",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`src/../../..` normalizes to `..`, which is dropped: {}",
+        stderr(&out)
+    );
+    assert_eq!(
+        branch_files(&forge_repo(&env, "acme", "other"), "main").len(),
+        3,
+        "the whole workspace, nothing outside it"
+    );
 }
 
 #[test]
@@ -837,9 +1581,29 @@ fn a_secondary_rate_limit_is_waited_out() {
     fake.fail("GET", "/users/acme", 403, 1);
     let t = template(env.path(), "        protectDefaultBranch: false");
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--no-checkout",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(fake.call_lines(), ["GET /users/acme", "GET /users/acme", "POST /orgs/acme/repos"]);
+    assert_eq!(
+        fake.call_lines(),
+        [
+            "GET /users/acme",
+            "GET /users/acme",
+            "POST /orgs/acme/repos"
+        ]
+    );
 }
 
 #[test]
@@ -850,34 +1614,84 @@ fn a_blocked_git_push_falls_back_to_the_graphql_api() {
     fake.block_git();
     let t = template_from(env.path(), "publish-api-fallback");
     let config = env.config(&fake, TOKEN);
-    let out = env.golden(Some(&config)).args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("retrying via GitHub API"), "{err}");
     // Backstage's octokit retries the "Git Repository is empty" 409 three more times; golden
     // does not retry a 409. Otherwise the calls are the same.
-    let mut expected = fixture("publish-api-fallback")["calls"].as_array().unwrap().clone();
-    let first_ref = expected.iter().position(|c| c["path"].as_str().unwrap().contains("/git/ref/")).unwrap();
+    let mut expected = fixture("publish-api-fallback")["calls"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let first_ref = expected
+        .iter()
+        .position(|c| c["path"].as_str().unwrap().contains("/git/ref/"))
+        .unwrap();
     expected.drain(first_ref + 1..first_ref + 4);
     let actual: Vec<Value> = fake.calls().iter().map(recorded).collect();
     assert_eq!(actual, expected);
     // The commit holds the rendered workspace and no .gitkeep.
     let rendered = env.rendered(&t, "svc", "acme");
-    assert_eq!(branch_files(&fake.repo_path("acme", "svc"), "main"), dir_files(&rendered));
-    assert!(err.contains("cannot clone"), "the clone URL is still blocked, so the checkout only warns: {err}");
+    assert_eq!(
+        branch_files(&fake.repo_path("acme", "svc"), "main"),
+        dir_files(&rendered)
+    );
+    assert!(
+        err.contains("cannot clone"),
+        "the clone URL is still blocked, so the checkout only warns: {err}"
+    );
 }
 
 #[test]
 fn a_template_that_publishes_nothing_says_its_files_were_discarded() {
     let env = Env::new();
-    let t = template_with(env.path(), "debug:log", "        message: nothing to publish");
+    let t = template_with(
+        env.path(),
+        "debug:log",
+        "        message: nothing to publish",
+    );
     let yaml = std::fs::read_to_string(t.join("template.yaml")).unwrap();
     let cut = yaml.find("  output:").unwrap();
     std::fs::write(t.join("template.yaml"), &yaml[..cut]).unwrap();
-    let out = env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--set", "name=svc", "--set", "owner=acme"]).output().unwrap();
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("published nothing") && stderr(&out).contains("--dry-run --output DIR"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_dir(env.work()).unwrap().count(), 0, "nothing is written to the current directory");
+    assert!(
+        stderr(&out).contains("published nothing")
+            && stderr(&out).contains("--dry-run --output DIR"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_dir(env.work()).unwrap().count(),
+        0,
+        "nothing is written to the current directory"
+    );
 }
 
 #[test]
@@ -885,26 +1699,59 @@ fn the_token_input_wins_over_the_config_and_is_never_shown() {
     let env = Env::new();
     let fake = FakeGithub::start(TOKEN, "octocat");
     fake.add_org("acme", &[]);
-    let t = template(env.path(), "        protectDefaultBranch: false\n        token: ${{ secrets.ghToken }}");
+    let t = template(
+        env.path(),
+        "        protectDefaultBranch: false\n        token: ${{ secrets.ghToken }}",
+    );
     let secrets = env.path().join("secrets.yaml");
     std::fs::write(&secrets, format!("ghToken: {TOKEN}\n")).unwrap();
     let config = env.config(&fake, "ghp_config_token_that_is_wrong");
     let out = env
         .golden(Some(&config))
-        .args(["new", t.to_str().unwrap(), "--no-input", "--json", "-v", "--set", "name=svc", "--set", "owner=acme", "--secrets", secrets.to_str().unwrap()])
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--json",
+            "-v",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+            "--secrets",
+            secrets.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"]);
-    assert_eq!(dir_files(&env.work().join("svc")).len(), 3, "the clone used the same token");
+    assert_eq!(
+        fake.call_lines(),
+        ["GET /users/acme", "POST /orgs/acme/repos"]
+    );
+    assert_eq!(
+        dir_files(&env.work().join("svc")).len(),
+        3,
+        "the clone used the same token"
+    );
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
-    assert!(!all.contains(TOKEN) && !all.contains("ghp_config_token_that_is_wrong"), "{all}");
+    assert!(
+        !all.contains(TOKEN) && !all.contains("ghp_config_token_that_is_wrong"),
+        "{all}"
+    );
     // Nothing golden wrote (the clone, its .git included) holds the token.
-    let written: Vec<_> = walkdir::WalkDir::new(env.work()).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_file()).collect();
+    let written: Vec<_> = walkdir::WalkDir::new(env.work())
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .collect();
     assert!(written.iter().any(|e| e.path().ends_with(".git/config")));
     for e in written {
         let bytes = std::fs::read(e.path()).unwrap();
-        assert!(!bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()), "{} holds the token", e.path().display());
+        assert!(
+            !bytes.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+            "{} holds the token",
+            e.path().display()
+        );
     }
 }
 
@@ -912,20 +1759,48 @@ fn the_token_input_wins_over_the_config_and_is_never_shown() {
 fn local_forge_pull_requests_update_or_refuse_like_github() {
     let env = Env::new();
     let t = follow_up_steps(env.path(), true);
-    let run = |t: &Path, extra: &[&str]| env.golden(None).args(["new", t.to_str().unwrap(), "--no-input", "--local", "--no-checkout", "--set", "name=svc", "--set", "owner=acme"]).args(extra).output().unwrap();
+    let run = |t: &Path, extra: &[&str]| {
+        env.golden(None)
+            .args([
+                "new",
+                t.to_str().unwrap(),
+                "--no-input",
+                "--local",
+                "--no-checkout",
+                "--set",
+                "name=svc",
+                "--set",
+                "owner=acme",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
     assert!(run(&t, &[]).status.success());
     // The same pull request again, on the existing repository: refused without `update`.
     let again = |update: bool| {
         let input = format!("        repoUrl: github.com?owner=acme&repo=svc\n        branchName: feat\n        title: Again\n        description: again\n        update: {update}");
-        template_with(&env.path().join(format!("again-{update}")), "publish:github:pull-request", &input)
+        template_with(
+            &env.path().join(format!("again-{update}")),
+            "publish:github:pull-request",
+            &input,
+        )
     };
     let out = run(&again(false), &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("Pull request already exists") && stderr(&out).contains("/pull/1"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Pull request already exists") && stderr(&out).contains("/pull/1"),
+        "{}",
+        stderr(&out)
+    );
     // With update the branch moves and pull request 1 is updated, not duplicated.
     let out = run(&again(true), &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let pulls: Value = serde_json::from_str(&std::fs::read_to_string(forge_repo(&env, "acme", "svc").join("golden/pulls.json")).unwrap()).unwrap();
+    let pulls: Value = serde_json::from_str(
+        &std::fs::read_to_string(forge_repo(&env, "acme", "svc").join("golden/pulls.json"))
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(pulls.as_array().unwrap().len(), 1);
     assert_eq!(pulls[0]["title"], json!("Again"));
 }
@@ -944,13 +1819,27 @@ fn http_proxy_carries_the_api_traffic() {
         .golden(Some(&config))
         .env("http_proxy", &proxy)
         .env("HTTP_PROXY", &proxy)
-        .args(["new", t.to_str().unwrap(), "--no-input", "--set", "name=svc", "--set", "owner=acme"])
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=svc",
+            "--set",
+            "owner=acme",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(fake.call_lines(), ["GET /users/acme", "POST /orgs/acme/repos"]);
+    assert_eq!(
+        fake.call_lines(),
+        ["GET /users/acme", "POST /orgs/acme/repos"]
+    );
     // git goes through https proxies with CONNECT; for a plain-http remote like the fake's,
     // libgit2 connects directly, so only the API traffic is proven to take the proxy here.
-    assert_eq!(branch_files(&fake.repo_path("acme", "svc"), "main").len(), 3);
+    assert_eq!(
+        branch_files(&fake.repo_path("acme", "svc"), "main").len(),
+        3
+    );
     assert_eq!(dir_files(&env.work().join("svc")).len(), 3);
 }

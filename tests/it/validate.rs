@@ -15,32 +15,57 @@ fn fixtures() -> PathBuf {
 
 /// Runs `golden validate ARGS` in `dir`; returns (exit status, stdout, stderr).
 fn validate_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = golden().current_dir(dir).arg("validate").args(args).output().expect("golden runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    let out = golden()
+        .current_dir(dir)
+        .arg("validate")
+        .args(args)
+        .output()
+        .expect("golden runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 fn json_report(dir: &Path, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["--format", "json"];
     all.extend_from_slice(args);
     let (code, stdout, stderr) = validate_in(dir, &all);
-    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    let v: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
     (code, v)
 }
 
 fn codes(report: &Value) -> Vec<String> {
-    report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect()
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
 fn every_check_has_a_broken_fixture_with_a_snapshot() {
     insta::glob!("../fixtures/validate", "*/template.yaml", |path| {
-        let code = path.parent().unwrap().file_name().unwrap().to_str().unwrap().to_string();
+        let code = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
         let rel = format!("{code}/template.yaml");
         let (status, _, stderr) = validate_in(&fixtures(), &[&rel]);
         if code == "clean" {
             assert_eq!(status, 0, "{stderr}");
         } else {
-            assert!(stderr.contains(&format!("[{code}]")), "fixture `{code}` does not trigger its check:\n{stderr}");
+            assert!(
+                stderr.contains(&format!("[{code}]")),
+                "fixture `{code}` does not trigger its check:\n{stderr}"
+            );
         }
         insta::assert_snapshot!(format!("exit status: {status}\n{stderr}"));
     });
@@ -49,7 +74,10 @@ fn every_check_has_a_broken_fixture_with_a_snapshot() {
 #[test]
 fn every_code_has_a_fixture() {
     for (code, _, _) in golden::validate::codes::CODES {
-        assert!(fixtures().join(code).join("template.yaml").is_file(), "no fixture for `{code}`");
+        assert!(
+            fixtures().join(code).join("template.yaml").is_file(),
+            "no fixture for `{code}`"
+        );
     }
 }
 
@@ -61,7 +89,10 @@ fn exit_status_follows_errors_and_deny_warnings() {
     let (status, _, stderr) = validate_in(&f, &["param-ui-widget"]);
     assert_eq!(status, 0, "{stderr}");
     assert!(stderr.contains("0 errors, 1 warning"), "{stderr}");
-    assert_eq!(validate_in(&f, &["param-ui-widget", "--deny-warnings"]).0, 1);
+    assert_eq!(
+        validate_in(&f, &["param-ui-widget", "--deny-warnings"]).0,
+        1
+    );
     assert_eq!(validate_in(&f, &["step-duplicate-id"]).0, 1);
     // golden could not run
     let (status, _, stderr) = validate_in(&f, &["does-not-exist"]);
@@ -77,20 +108,32 @@ fn exit_status_follows_errors_and_deny_warnings() {
 fn directories_are_searched_for_template_documents() {
     let (status, report) = json_report(&fixtures(), &["."]);
     assert_eq!(status, 1);
-    let dirs = std::fs::read_dir(fixtures()).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
+    let dirs = std::fs::read_dir(fixtures())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count();
     // every fixture but the Component one holds a template
     assert_eq!(report["files"], dirs - 1);
     let found = codes(&report);
     for (code, _, _) in golden::validate::codes::CODES {
         if *code != "not-a-template" {
-            assert!(found.iter().any(|c| c == code), "`{code}` not found when validating the whole folder");
+            assert!(
+                found.iter().any(|c| c == code),
+                "`{code}` not found when validating the whole folder"
+            );
         }
     }
 }
 
 #[test]
 fn json_format_lists_every_finding_with_its_place() {
-    let (status, report) = json_report(&fixtures(), &["step-unknown-action/template.yaml", "param-ui-field/template.yaml"]);
+    let (status, report) = json_report(
+        &fixtures(),
+        &[
+            "step-unknown-action/template.yaml",
+            "param-ui-field/template.yaml",
+        ],
+    );
     assert_eq!(status, 1);
     assert_eq!(report["files"], 2);
     assert_eq!(report["errors"], 1);
@@ -104,12 +147,26 @@ fn json_format_lists_every_finding_with_its_place() {
     assert_eq!(d["endLine"], 25);
     assert_eq!(d["endColumn"], 25, "`debug:logg` is 10 characters");
     assert_eq!(d["message"], "unknown action `debug:logg`");
-    assert!(d["hint"].as_str().unwrap().contains("did you mean `debug:log`?"), "{d}");
+    assert!(
+        d["hint"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `debug:log`?"),
+        "{d}"
+    );
 }
 
 #[test]
 fn github_format_prints_workflow_annotations() {
-    let (status, stdout, _) = validate_in(&fixtures(), &["--format", "github", "step-unknown-action/template.yaml", "param-ui-field/template.yaml"]);
+    let (status, stdout, _) = validate_in(
+        &fixtures(),
+        &[
+            "--format",
+            "github",
+            "step-unknown-action/template.yaml",
+            "param-ui-field/template.yaml",
+        ],
+    );
     assert_eq!(status, 1);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
@@ -119,7 +176,10 @@ fn github_format_prints_workflow_annotations() {
 
 #[test]
 fn sarif_format_is_sarif_2_1_0_with_rules_and_regions() {
-    let (status, stdout, _) = validate_in(&fixtures(), &["--format", "sarif", "skeleton-gha-function/template.yaml"]);
+    let (status, stdout, _) = validate_in(
+        &fixtures(),
+        &["--format", "sarif", "skeleton-gha-function/template.yaml"],
+    );
     assert_eq!(status, 1);
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["version"], "2.1.0");
@@ -135,10 +195,16 @@ fn sarif_format_is_sarif_2_1_0_with_rules_and_regions() {
     let index = r["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rules[index]["id"], "skeleton-gha-function");
     let loc = &r["locations"][0]["physicalLocation"];
-    assert_eq!(loc["artifactLocation"]["uri"], "skeleton-gha-function/skeleton/.github/workflows/ci.yml");
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "skeleton-gha-function/skeleton/.github/workflows/ci.yml"
+    );
     assert_eq!(loc["region"]["startLine"], 9);
     assert_eq!(loc["region"]["startColumn"], 20);
-    assert_eq!(loc["region"]["endColumn"], 29, "`hashFiles` is 9 characters");
+    assert_eq!(
+        loc["region"]["endColumn"], 29,
+        "`hashFiles` is 9 characters"
+    );
 }
 
 fn cases() -> Vec<PathBuf> {
@@ -168,16 +234,45 @@ fn conformance_templates_backstage_accepts_have_no_errors() {
             }
         }
     }
-    assert!(failures.is_empty(), "false positives:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "false positives:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// Cases Backstage rejects before or while rendering the template itself: (case, code, file, line).
 const LOAD_TIME_ERRORS: &[(&str, &str, &str, usize)] = &[
-    ("error-yaml-colon-in-expression", "yaml-syntax", "template/template.yaml", 23),
-    ("error-step-input-not-object", "schema", "template/template.yaml", 17),
-    ("error-unknown-filter-in-skeleton", "skeleton-unknown-filter", "template/skeleton/config/nginx.conf", 2),
-    ("error-gha-function-call-unescaped", "skeleton-gha-function", "template/skeleton/.github/workflows/build.yml", 15),
-    ("error-v4-only-js-method-in-skeleton", "skeleton-unknown-method", "template/skeleton/Program.cs", 1),
+    (
+        "error-yaml-colon-in-expression",
+        "yaml-syntax",
+        "template/template.yaml",
+        23,
+    ),
+    (
+        "error-step-input-not-object",
+        "schema",
+        "template/template.yaml",
+        17,
+    ),
+    (
+        "error-unknown-filter-in-skeleton",
+        "skeleton-unknown-filter",
+        "template/skeleton/config/nginx.conf",
+        2,
+    ),
+    (
+        "error-gha-function-call-unescaped",
+        "skeleton-gha-function",
+        "template/skeleton/.github/workflows/build.yml",
+        15,
+    ),
+    (
+        "error-v4-only-js-method-in-skeleton",
+        "skeleton-unknown-method",
+        "template/skeleton/Program.cs",
+        1,
+    ),
 ];
 
 /// Backstage's own position of the error, from `expected.error.txt` (`at line N, column M`).
@@ -195,12 +290,24 @@ fn conformance_templates_backstage_rejects_get_an_error_at_the_right_place() {
         let (status, report) = json_report(&case, &["template"]);
         assert_eq!(status, 1, "{name}: {report}");
         let hit = report["diagnostics"].as_array().unwrap().iter().find(|d| {
-            d["severity"] == "error" && d["code"] == *code && d["file"] == *file && d["line"] == *line
+            d["severity"] == "error"
+                && d["code"] == *code
+                && d["file"] == *file
+                && d["line"] == *line
         });
-        let Some(hit) = hit else { panic!("{name}: expected `{code}` at {file}:{line}, got {report:#}") };
+        let Some(hit) = hit else {
+            panic!("{name}: expected `{code}` at {file}:{line}, got {report:#}")
+        };
         // where Backstage's message has a line and column, golden points at the same place
         if let Some((l, c)) = backstage_position(&case) {
-            assert_eq!((hit["line"].as_u64().unwrap(), hit["column"].as_u64().unwrap()), (l, c), "{name}: {hit}");
+            assert_eq!(
+                (
+                    hit["line"].as_u64().unwrap(),
+                    hit["column"].as_u64().unwrap()
+                ),
+                (l, c),
+                "{name}: {hit}"
+            );
         }
     }
 }
@@ -212,7 +319,10 @@ fn schema_command_prints_a_self_contained_template_schema() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["definitions"]["Entity"].is_object());
     let validator = jsonschema::draft7::new(&v).expect("compiles on its own");
-    let template = golden::template::yaml::parse_value(&std::fs::read_to_string(fixtures().join("clean/template.yaml")).unwrap()).unwrap();
+    let template = golden::template::yaml::parse_value(
+        &std::fs::read_to_string(fixtures().join("clean/template.yaml")).unwrap(),
+    )
+    .unwrap();
     assert!(validator.is_valid(&template));
 }
 
@@ -314,6 +424,9 @@ fn templates_inside_a_skeleton_are_data_not_templates() {
     let (status, report) = json_report(dir.path(), &["."]);
     assert_eq!(report["files"], 1, "{report:#}");
     assert_eq!(status, 0, "{report:#}");
-    let (_, report) = json_report(dir.path(), &["template-of-templates/skeleton/template.yaml"]);
+    let (_, report) = json_report(
+        dir.path(),
+        &["template-of-templates/skeleton/template.yaml"],
+    );
     assert_eq!(report["files"], 1, "{report:#}");
 }

@@ -28,14 +28,24 @@ const MAX_PAYLOAD_BYTES: usize = 30 * 1024 * 1024;
 /// Backstage's `collectFilesFromDir`; sorted by path.
 fn collect(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ActionError> {
     let mut files = Vec::new();
-    let walker = walkdir::WalkDir::new(dir).follow_links(false).into_iter().filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
     for entry in walker {
-        let entry = entry.map_err(|e| ActionError::new(format!("cannot read the workspace: {e}")))?;
+        let entry =
+            entry.map_err(|e| ActionError::new(format!("cannot read the workspace: {e}")))?;
         if !entry.file_type().is_file() {
             continue;
         }
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
-        let bytes = std::fs::read(entry.path()).map_err(|e| ActionError::new(format!("cannot read `{rel}`: {e}")))?;
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes = std::fs::read(entry.path())
+            .map_err(|e| ActionError::new(format!("cannot read `{rel}`: {e}")))?;
         files.push((rel, bytes));
     }
     files.sort();
@@ -43,13 +53,26 @@ fn collect(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ActionError> {
 }
 
 /// Pushes `source`'s files to `branch` of `url` through the API; returns the commit hash.
-pub fn push(ctx: &mut ActionContext<'_>, gh: &GithubConnection, url: &RepoUrl, source: &Path, branch: &str, message: &str) -> Result<String, ActionError> {
+pub fn push(
+    ctx: &mut ActionContext<'_>,
+    gh: &GithubConnection,
+    url: &RepoUrl,
+    source: &Path,
+    branch: &str,
+    message: &str,
+) -> Result<String, ActionError> {
     use base64::Engine as _;
     let host = url.host.as_str();
     let files = collect(source)?;
-    ctx.info(format!("Collected {} files for push via GraphQL to {}#{branch}", files.len(), url.full_name()));
+    ctx.info(format!(
+        "Collected {} files for push via GraphQL to {}#{branch}",
+        files.len(),
+        url.full_name()
+    ));
     if files.is_empty() {
-        return Err(ActionError::new("GraphQL API fallback found no files to push. The workspace directory may be empty."));
+        return Err(ActionError::new(
+            "GraphQL API fallback found no files to push. The workspace directory may be empty.",
+        ));
     }
     let raw: usize = files.iter().map(|(_, b)| b.len()).sum();
     let estimated = raw.div_ceil(3) * 4 + files.len() * 1024;
@@ -62,24 +85,57 @@ pub fn push(ctx: &mut ActionContext<'_>, gh: &GithubConnection, url: &RepoUrl, s
     }
     let repo_path = format!("/repos/{}/{}", seg(&url.owner), seg(&url.repo));
     let ref_path = format!("{repo_path}/git/ref/{}", seg(&format!("heads/{branch}")));
-    let explain = |e: ApiError| e.explain(&format!("cannot push to {} through the API", url.full_name()), host);
+    let explain = |e: ApiError| {
+        e.explain(
+            &format!("cannot push to {} through the API", url.full_name()),
+            host,
+        )
+    };
     let (head, cleanup) = match gh.api.call(Method::Get, &ref_path, None) {
-        Ok(r) => (r.pointer("/object/sha").and_then(Value::as_str).unwrap_or_default().to_string(), false),
+        Ok(r) => (
+            r.pointer("/object/sha")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            false,
+        ),
         Err(e) if e.status == Some(404) || e.status == Some(409) => {
             if e.status == Some(404) {
-                let repo = gh.api.call(Method::Get, &repo_path, None).map_err(explain)?;
+                let repo = gh
+                    .api
+                    .call(Method::Get, &repo_path, None)
+                    .map_err(explain)?;
                 if repo.get("size").and_then(Value::as_u64).unwrap_or(0) > 0 {
-                    let default = repo.get("default_branch").and_then(Value::as_str).unwrap_or_default();
+                    let default = repo
+                        .get("default_branch")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
                     return Err(ActionError::new(format!(
                         "Branch '{branch}' not found in {}. The repository exists and its default branch is '{default}'.",
                         url.full_name()
                     )));
                 }
             }
-            ctx.info(format!("No existing HEAD found for {}#{branch}, initializing repository", url.full_name()));
+            ctx.info(format!(
+                "No existing HEAD found for {}#{branch}, initializing repository",
+                url.full_name()
+            ));
             let body = json!({"message": "initialize repository", "content": "", "branch": branch});
-            let init = gh.api.call(Method::Put, &format!("{repo_path}/contents/.gitkeep"), Some(&body)).map_err(explain)?;
-            (init.pointer("/commit/sha").and_then(Value::as_str).unwrap_or_default().to_string(), true)
+            let init = gh
+                .api
+                .call(
+                    Method::Put,
+                    &format!("{repo_path}/contents/.gitkeep"),
+                    Some(&body),
+                )
+                .map_err(explain)?;
+            (
+                init.pointer("/commit/sha")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                true,
+            )
         }
         Err(e) => return Err(explain(e)),
     };
@@ -98,14 +154,30 @@ pub fn push(ctx: &mut ActionContext<'_>, gh: &GithubConnection, url: &RepoUrl, s
     let result = match gh.api.graphql(MUTATION, &json!({"input": input})) {
         Ok(r) => r,
         Err(e) if e.text().contains("expectedHeadOid") => {
-            crate::actions::github::warn(ctx, format!("HEAD OID of {}#{branch} changed since read, retrying GraphQL commit once", url.full_name()));
+            crate::actions::github::warn(
+                ctx,
+                format!(
+                    "HEAD OID of {}#{branch} changed since read, retrying GraphQL commit once",
+                    url.full_name()
+                ),
+            );
             let fresh = gh.api.call(Method::Get, &ref_path, None).map_err(explain)?;
             input["expectedHeadOid"] = fresh.pointer("/object/sha").cloned().unwrap_or(Value::Null);
-            gh.api.graphql(MUTATION, &json!({"input": input})).map_err(explain)?
+            gh.api
+                .graphql(MUTATION, &json!({"input": input}))
+                .map_err(explain)?
         }
         Err(e) => return Err(explain(e)),
     };
-    let oid = result.pointer("/createCommitOnBranch/commit/oid").and_then(Value::as_str).unwrap_or_default().to_string();
-    ctx.info(format!("Pushed {} files to {}#{branch} via GitHub GraphQL API ({oid})", files.len(), url.full_name()));
+    let oid = result
+        .pointer("/createCommitOnBranch/commit/oid")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    ctx.info(format!(
+        "Pushed {} files to {}#{branch} via GitHub GraphQL API ({oid})",
+        files.len(),
+        url.full_name()
+    ));
     Ok(oid)
 }

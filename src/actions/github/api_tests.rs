@@ -19,9 +19,17 @@ struct Canned {
 
 impl Api for Canned {
     fn call(&self, method: Method, path: &str, _body: Option<&Value>) -> Result<Value, ApiError> {
-        self.calls.lock().unwrap().push(format!("{} {path}", method.as_str()));
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("{} {path}", method.as_str()));
         match self.fail_with {
-            Some(status) => Err(ApiError { call: format!("{} {path}", method.as_str()), status: Some(status), message: "Validation Failed".into(), details: vec!["Hook already exists on this repository".into()] }),
+            Some(status) => Err(ApiError {
+                call: format!("{} {path}", method.as_str()),
+                status: Some(status),
+                message: "Validation Failed".into(),
+                details: vec!["Hook already exists on this repository".into()],
+            }),
             None => Ok(json!({})),
         }
     }
@@ -38,8 +46,18 @@ impl Connect for Canned {
     }
 }
 
-fn run(api: &Canned, id: &str, input: Value) -> (Result<Map<String, Value>, crate::runner::ActionError>, Vec<String>) {
-    let services = Services { github: Some(Arc::new(api.clone())), ..Default::default() };
+fn run(
+    api: &Canned,
+    id: &str,
+    input: Value,
+) -> (
+    Result<Map<String, Value>, crate::runner::ActionError>,
+    Vec<String>,
+) {
+    let services = Services {
+        github: Some(Arc::new(api.clone())),
+        ..Default::default()
+    };
     let dir = tempfile::tempdir().unwrap();
     let secrets = Map::new();
     let mut log = Vec::new();
@@ -59,8 +77,15 @@ fn run(api: &Canned, id: &str, input: Value) -> (Result<Map<String, Value>, crat
 
 #[test]
 fn a_failed_webhook_only_warns_as_in_backstage() {
-    let api = Canned { fail_with: Some(422), ..Default::default() };
-    let (out, log) = run(&api, "github:webhook", json!({"repoUrl": "github.com?owner=acme&repo=svc", "webhookUrl": "https://ci/hook", "token": "t0k3n"}));
+    let api = Canned {
+        fail_with: Some(422),
+        ..Default::default()
+    };
+    let (out, log) = run(
+        &api,
+        "github:webhook",
+        json!({"repoUrl": "github.com?owner=acme&repo=svc", "webhookUrl": "https://ci/hook", "token": "t0k3n"}),
+    );
     assert!(out.unwrap().is_empty());
     assert_eq!(*api.calls.lock().unwrap(), ["POST /repos/acme/svc/hooks"]);
     assert!(log.iter().any(|l| l.starts_with("warning: Failed: create webhook 'https://ci/hook' on repo: 'svc', Validation Failed (Hook already exists")), "{log:?}");
@@ -68,9 +93,22 @@ fn a_failed_webhook_only_warns_as_in_backstage() {
 
 #[test]
 fn a_failed_dispatch_fails_the_step_with_githubs_words() {
-    let api = Canned { fail_with: Some(404), ..Default::default() };
-    let (out, _) = run(&api, "github:actions:dispatch", json!({"repoUrl": "github.com?owner=acme&repo=svc", "workflowId": "ci.yaml", "branchOrTagName": "main", "token": "t0k3n"}));
+    let api = Canned {
+        fail_with: Some(404),
+        ..Default::default()
+    };
+    let (out, _) = run(
+        &api,
+        "github:actions:dispatch",
+        json!({"repoUrl": "github.com?owner=acme&repo=svc", "workflowId": "ci.yaml", "branchOrTagName": "main", "token": "t0k3n"}),
+    );
     let e = out.unwrap_err();
-    assert!(e.message.contains("Failed: dispatching workflow 'ci.yaml' on repo: 'svc'") && e.message.contains("404 Validation Failed"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("Failed: dispatching workflow 'ci.yaml' on repo: 'svc'")
+            && e.message.contains("404 Validation Failed"),
+        "{}",
+        e.message
+    );
     assert!(e.hint.unwrap().contains("spelling"));
 }

@@ -29,7 +29,11 @@ pub const IDS: &[&str] = &[
 ];
 
 /// Runs action `id` for real; `None` when `id` is not one of [`IDS`].
-pub fn run(id: &str, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Option<Result<Outputs, ActionError>> {
+pub fn run(
+    id: &str,
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Option<Result<Outputs, ActionError>> {
     let result = match id {
         "publish:github" => repo::publish(ctx, input),
         "github:repo:create" => repo::create(ctx, input),
@@ -63,17 +67,27 @@ impl<'a> Input<'a> {
         self.0.get(key).filter(|v| !v.is_null())
     }
     pub fn strings(&self, key: &str) -> Option<Vec<String>> {
-        self.0.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        self.0.get(key).and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
     }
     pub fn required(&self, key: &str) -> Result<&'a str, ActionError> {
-        self.str(key).ok_or_else(|| ActionError::new(format!("the input `{key}` is required")))
+        self.str(key)
+            .ok_or_else(|| ActionError::new(format!("the input `{key}` is required")))
     }
 }
 
 /// `getRepoSourceDirectory`: leading `../` segments of the normalized `sourcePath` are dropped,
 /// and the result must stay inside the workspace.
-pub(crate) fn source_dir(ctx: &ActionContext<'_>, source_path: Option<&str>) -> Result<PathBuf, ActionError> {
-    let Some(sp) = source_path.filter(|s| !s.is_empty()) else { return Ok(ctx.workspace.to_path_buf()) };
+pub(crate) fn source_dir(
+    ctx: &ActionContext<'_>,
+    source_path: Option<&str>,
+) -> Result<PathBuf, ActionError> {
+    let Some(sp) = source_path.filter(|s| !s.is_empty()) else {
+        return Ok(ctx.workspace.to_path_buf());
+    };
     let mut parts: Vec<&str> = Vec::new();
     for p in sp.split(['/', '\\']) {
         match p {
@@ -91,9 +105,12 @@ pub(crate) fn source_dir(ctx: &ActionContext<'_>, source_path: Option<&str>) -> 
     // `path.join(workspace, "/x")` is `workspace/x`, and for an absolute path `normalize` drops
     // the `..` at the root: either way the leading `..` go.
     let trimmed: Vec<&str> = parts.into_iter().skip_while(|p| *p == "..").collect();
-    let dir = crate::workspace::safe_join(ctx.workspace, &trimmed.join("/")).map_err(|_| ActionError::new("Invalid source path"))?;
+    let dir = crate::workspace::safe_join(ctx.workspace, &trimmed.join("/"))
+        .map_err(|_| ActionError::new("Invalid source path"))?;
     if !dir.is_dir() {
-        return Err(ActionError::new(format!("the sourcePath `{sp}` is not a directory of the workspace")));
+        return Err(ActionError::new(format!(
+            "the sourcePath `{sp}` is not a directory of the workspace"
+        )));
     }
     Ok(dir)
 }
@@ -104,22 +121,39 @@ pub(crate) fn warn(ctx: &mut ActionContext<'_>, message: impl Into<String>) {
 }
 
 /// One REST call, with a failure explained as `what`.
-pub(crate) fn call(gh: &GithubConnection, host: &str, method: Method, path: &str, body: Option<&Value>, what: &str) -> Result<Value, ActionError> {
-    gh.api.call(method, path, body).map_err(|e: ApiError| e.explain(what, host))
+pub(crate) fn call(
+    gh: &GithubConnection,
+    host: &str,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+    what: &str,
+) -> Result<Value, ActionError> {
+    gh.api
+        .call(method, path, body)
+        .map_err(|e: ApiError| e.explain(what, host))
 }
 
 /// The git author: the inputs, else `Scaffolder <scaffolder@backstage.io>`.
 pub(crate) fn author(input: &Input<'_>) -> crate::git::Author {
     crate::git::Author {
-        name: input.nonempty("gitAuthorName").unwrap_or("Scaffolder").to_string(),
-        email: input.nonempty("gitAuthorEmail").unwrap_or("scaffolder@backstage.io").to_string(),
+        name: input
+            .nonempty("gitAuthorName")
+            .unwrap_or("Scaffolder")
+            .to_string(),
+        email: input
+            .nonempty("gitAuthorEmail")
+            .unwrap_or("scaffolder@backstage.io")
+            .to_string(),
     }
 }
 
 /// The GitHub actions `actions::publish` does not register (`github:webhook`,
 /// `github:actions:dispatch`), with Backstage's input schemas from `schemas.json`. `all()` adds
 /// one only for an id nothing else registers.
-pub fn fallback(registered: &[Box<dyn crate::runner::Action>]) -> Vec<Box<dyn crate::runner::Action>> {
+pub fn fallback(
+    registered: &[Box<dyn crate::runner::Action>],
+) -> Vec<Box<dyn crate::runner::Action>> {
     IDS.iter()
         .filter(|id| !registered.iter().any(|a| a.id() == **id))
         .map(|id| Box::new(Fallback(id)) as Box<dyn crate::runner::Action>)
@@ -129,10 +163,12 @@ pub fn fallback(registered: &[Box<dyn crate::runner::Action>]) -> Vec<Box<dyn cr
 /// `schemas.json`: id → `{input, output, supportsDryRun}`.
 fn schemas() -> &'static Map<String, Value> {
     static ALL: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    ALL.get_or_init(|| match serde_json::from_str(include_str!("schemas.json")) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    })
+    ALL.get_or_init(
+        || match serde_json::from_str(include_str!("schemas.json")) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        },
+    )
 }
 
 struct Fallback(&'static str);
@@ -153,7 +189,11 @@ impl crate::runner::Action for Fallback {
             Some(s) => s.clone(),
             None => {
                 let s = crate::actions::schemas::input(self.0);
-                if s.get("properties").is_some() { s } else { serde_json::json!({"type": "object"}) }
+                if s.get("properties").is_some() {
+                    s
+                } else {
+                    serde_json::json!({"type": "object"})
+                }
             }
         }
     }
@@ -164,16 +204,29 @@ impl crate::runner::Action for Fallback {
         }
     }
     fn supports_dry_run(&self) -> bool {
-        schemas().get(self.0).and_then(|s| s.get("supportsDryRun")).and_then(Value::as_bool).unwrap_or(false)
+        schemas()
+            .get(self.0)
+            .and_then(|s| s.get("supportsDryRun"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
-    fn run(&self, ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
         if ctx.dry_run {
             // Backstage's github:webhook returns before any call in a dry run; the others predict
             // nothing.
             ctx.info(format!("dry run: `{}` was not run", self.0));
             return Ok(Map::new());
         }
-        run(self.0, ctx, input).unwrap_or_else(|| Err(ActionError::new(format!("`{}` is not a GitHub action", self.0))))
+        run(self.0, ctx, input).unwrap_or_else(|| {
+            Err(ActionError::new(format!(
+                "`{}` is not a GitHub action",
+                self.0
+            )))
+        })
     }
 }
 
@@ -183,13 +236,23 @@ mod tests {
 
     #[test]
     fn webhook_and_dispatch_have_backstages_closed_schemas() {
-        for (id, required) in [("github:webhook", vec!["repoUrl", "webhookUrl"]), ("github:actions:dispatch", vec!["repoUrl", "workflowId", "branchOrTagName"])] {
+        for (id, required) in [
+            ("github:webhook", vec!["repoUrl", "webhookUrl"]),
+            (
+                "github:actions:dispatch",
+                vec!["repoUrl", "workflowId", "branchOrTagName"],
+            ),
+        ] {
             let s = crate::runner::Action::input_schema(&Fallback(id));
             assert_eq!(s["additionalProperties"], Value::Bool(false), "{id}");
             assert_eq!(s["required"], serde_json::json!(required), "{id}");
         }
-        assert!(crate::runner::Action::supports_dry_run(&Fallback("github:webhook")));
-        assert!(!crate::runner::Action::supports_dry_run(&Fallback("github:actions:dispatch")));
+        assert!(crate::runner::Action::supports_dry_run(&Fallback(
+            "github:webhook"
+        )));
+        assert!(!crate::runner::Action::supports_dry_run(&Fallback(
+            "github:actions:dispatch"
+        )));
     }
 }
 

@@ -13,18 +13,35 @@ use crate::runner::{ActionContext, ActionError, Outputs};
 use crate::services::{GithubConnection, Published};
 
 /// `publish:github`: create, push, protect.
-pub fn publish(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn publish(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let i = Input(input);
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let branch = i.nonempty("defaultBranch").unwrap_or("main").to_string();
-    let message = i.nonempty("gitCommitMessage").unwrap_or("initial commit").to_string();
+    let message = i
+        .nonempty("gitCommitMessage")
+        .unwrap_or("initial commit")
+        .to_string();
     let source = source_dir(ctx, i.str("sourcePath"))?;
     if ctx.services.local {
-        let path = ctx.services.forge().create(&url.host, &url.owner, &url.repo, &branch)?;
-        ctx.services.note_created(format!("the local-forge repository {} (`{}`)", url.full_name(), path.display()));
+        let path = ctx
+            .services
+            .forge()
+            .create(&url.host, &url.owner, &url.repo, &branch)?;
+        ctx.services.note_created(format!(
+            "the local-forge repository {} (`{}`)",
+            url.full_name(),
+            path.display()
+        ));
         record_settings(ctx, &path, &i)?;
         let remote = forge::url(&path);
-        let hash = ctx.services.git().push_new(&source, &remote, &branch, &message, &author(&i), None).map_err(|e| push_error(&url, &e))?;
+        let hash = ctx
+            .services
+            .git()
+            .push_new(&source, &remote, &branch, &message, &author(&i), None)
+            .map_err(|e| push_error(&url, &e))?;
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
         ctx.services.note_published(Published {
             name: url.full_name(),
@@ -34,47 +51,105 @@ pub fn publish(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Resul
             source_dir: source.clone(),
             token: None,
         });
-        return Ok(outputs(&[("remoteUrl", remote), ("repoContentsUrl", forge::contents_url(&path, &branch)), ("commitHash", hash)]));
+        return Ok(outputs(&[
+            ("remoteUrl", remote),
+            ("repoContentsUrl", forge::contents_url(&path, &branch)),
+            ("commitHash", hash),
+        ]));
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
     let created = create_on_github(ctx, &i, &gh, &url, None, None)?;
-    let clone_url = created.get("clone_url").and_then(Value::as_str).unwrap_or_default().to_string();
-    let html_url = created.get("html_url").and_then(Value::as_str).unwrap_or_default().to_string();
-    let hash = push_and_protect(ctx, &i, &gh, &url, &clone_url, &html_url, &source, &branch, &message)?;
-    Ok(outputs(&[("remoteUrl", clone_url), ("repoContentsUrl", format!("{html_url}/blob/{branch}")), ("commitHash", hash)]))
+    let clone_url = created
+        .get("clone_url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let html_url = created
+        .get("html_url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let hash = push_and_protect(
+        ctx, &i, &gh, &url, &clone_url, &html_url, &source, &branch, &message,
+    )?;
+    Ok(outputs(&[
+        ("remoteUrl", clone_url),
+        ("repoContentsUrl", format!("{html_url}/blob/{branch}")),
+        ("commitHash", hash),
+    ]))
 }
 
 /// `github:repo:create`: the creation half; outputs `remoteUrl` only (as Backstage does).
-pub fn create(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn create(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let i = Input(input);
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     if ctx.services.local {
-        let path = ctx.services.forge().create(&url.host, &url.owner, &url.repo, "main")?;
-        ctx.services.note_created(format!("the local-forge repository {} (`{}`)", url.full_name(), path.display()));
+        let path = ctx
+            .services
+            .forge()
+            .create(&url.host, &url.owner, &url.repo, "main")?;
+        ctx.services.note_created(format!(
+            "the local-forge repository {} (`{}`)",
+            url.full_name(),
+            path.display()
+        ));
         record_settings(ctx, &path, &i)?;
         return Ok(outputs(&[("remoteUrl", forge::url(&path))]));
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
-    let created = create_on_github(ctx, &i, &gh, &url, i.opt_bool("autoInit"), i.nonempty("workflowAccess"))?;
-    Ok(outputs(&[("remoteUrl", created.get("clone_url").and_then(Value::as_str).unwrap_or_default().to_string())]))
+    let created = create_on_github(
+        ctx,
+        &i,
+        &gh,
+        &url,
+        i.opt_bool("autoInit"),
+        i.nonempty("workflowAccess"),
+    )?;
+    Ok(outputs(&[(
+        "remoteUrl",
+        created
+            .get("clone_url")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    )]))
 }
 
 /// `github:repo:push`: push the workspace to an existing (empty) repository and protect it.
-pub fn push(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn push(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let i = Input(input);
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let branch = i.nonempty("defaultBranch").unwrap_or("main").to_string();
-    let message = i.nonempty("gitCommitMessage").unwrap_or("initial commit").to_string();
+    let message = i
+        .nonempty("gitCommitMessage")
+        .unwrap_or("initial commit")
+        .to_string();
     let source = source_dir(ctx, i.str("sourcePath"))?;
     if ctx.services.local {
-        let path = ctx.services.forge().existing(&url.host, &url.owner, &url.repo)?;
+        let path = ctx
+            .services
+            .forge()
+            .existing(&url.host, &url.owner, &url.repo)?;
         let was_empty = forge::is_empty(&path);
         let remote = forge::url(&path);
-        let hash = ctx.services.git().push_new(&source, &remote, &branch, &message, &author(&i), None).map_err(|e| push_error(&url, &e))?;
+        let hash = ctx
+            .services
+            .git()
+            .push_new(&source, &remote, &branch, &message, &author(&i), None)
+            .map_err(|e| push_error(&url, &e))?;
         if was_empty {
             forge::set_default_branch(&path, &branch);
         }
-        ctx.services.note_created(format!("branch {branch} of the local-forge repository {}", url.full_name()));
+        ctx.services.note_created(format!(
+            "branch {branch} of the local-forge repository {}",
+            url.full_name()
+        ));
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
         ctx.services.note_published(Published {
             name: url.full_name(),
@@ -84,18 +159,46 @@ pub fn push(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<O
             source_dir: source.clone(),
             token: None,
         });
-        return Ok(outputs(&[("remoteUrl", remote), ("repoContentsUrl", forge::contents_url(&path, &branch)), ("commitHash", hash)]));
+        return Ok(outputs(&[
+            ("remoteUrl", remote),
+            ("repoContentsUrl", forge::contents_url(&path, &branch)),
+            ("commitHash", hash),
+        ]));
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
-    let repo = call(&gh, &url.host, Method::Get, &format!("/repos/{}/{}", seg(&url.owner), seg(&url.repo)), None, &format!("cannot find the repository {}", url.full_name()))?;
-    let clone_url = repo.get("clone_url").and_then(Value::as_str).unwrap_or_default().to_string();
-    let html_url = repo.get("html_url").and_then(Value::as_str).unwrap_or_default().to_string();
-    let hash = push_and_protect(ctx, &i, &gh, &url, &clone_url, &html_url, &source, &branch, &message)?;
-    Ok(outputs(&[("remoteUrl", clone_url), ("repoContentsUrl", format!("{html_url}/blob/{branch}")), ("commitHash", hash)]))
+    let repo = call(
+        &gh,
+        &url.host,
+        Method::Get,
+        &format!("/repos/{}/{}", seg(&url.owner), seg(&url.repo)),
+        None,
+        &format!("cannot find the repository {}", url.full_name()),
+    )?;
+    let clone_url = repo
+        .get("clone_url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let html_url = repo
+        .get("html_url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let hash = push_and_protect(
+        ctx, &i, &gh, &url, &clone_url, &html_url, &source, &branch, &message,
+    )?;
+    Ok(outputs(&[
+        ("remoteUrl", clone_url),
+        ("repoContentsUrl", format!("{html_url}/blob/{branch}")),
+        ("commitHash", hash),
+    ]))
 }
 
 fn outputs(pairs: &[(&str, String)]) -> Outputs {
-    pairs.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
+        .collect()
 }
 
 /// The git failures after which Backstage pushes through the API instead (`ECONNRESET`,
@@ -111,7 +214,11 @@ fn push_error(url: &RepoUrl, e: &str) -> ActionError {
 
 /// Keeps the settings GitHub would apply as `REPO.git/golden/settings.json` in the local forge
 /// (everything but the token and secret values).
-fn record_settings(ctx: &mut ActionContext<'_>, path: &std::path::Path, i: &Input<'_>) -> Result<(), ActionError> {
+fn record_settings(
+    ctx: &mut ActionContext<'_>,
+    path: &std::path::Path,
+    i: &Input<'_>,
+) -> Result<(), ActionError> {
     let mut settings = i.0.clone();
     settings.remove("token");
     if let Some(Value::Object(s)) = settings.get_mut("secrets") {
@@ -120,7 +227,10 @@ fn record_settings(ctx: &mut ActionContext<'_>, path: &std::path::Path, i: &Inpu
         }
     }
     forge::record(path, "settings", Value::Object(settings))?;
-    ctx.info(format!("local forge: repository settings recorded in `{}`", path.join("golden/settings.json").display()));
+    ctx.info(format!(
+        "local forge: repository settings recorded in `{}`",
+        path.join("golden/settings.json").display()
+    ));
     Ok(())
 }
 
@@ -136,13 +246,28 @@ fn create_on_github(
     let host = url.host.as_str();
     let (owner, repo) = (url.owner.as_str(), url.repo.as_str());
     let repo_path = format!("/repos/{}/{}", seg(owner), seg(repo));
-    let user = call(gh, host, Method::Get, &format!("/users/{}", seg(owner)), None, &format!("cannot look up the owner `{owner}`"))?;
-    let kind = user.get("type").and_then(Value::as_str).unwrap_or("User").to_string();
+    let user = call(
+        gh,
+        host,
+        Method::Get,
+        &format!("/users/{}", seg(owner)),
+        None,
+        &format!("cannot look up the owner `{owner}`"),
+    )?;
+    let kind = user
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("User")
+        .to_string();
     let access = i.nonempty("access");
     let team_access = access.and_then(|a| a.strip_prefix(&format!("{owner}/")));
     if let Some(team) = team_access {
         let team = team.split('/').next().unwrap_or(team);
-        if let Err(e) = gh.api.call(Method::Get, &format!("/orgs/{}/teams/{}", seg(owner), seg(team)), None) {
+        if let Err(e) = gh.api.call(
+            Method::Get,
+            &format!("/orgs/{}/teams/{}", seg(owner), seg(team)),
+            None,
+        ) {
             if e.is_not_found() {
                 return Err(ActionError::new(format!(
                     "Received 'Not Found' from the API; one of org: {owner} or team: {team} was not found within GitHub."
@@ -153,19 +278,41 @@ fn create_on_github(
     }
     let visibility = i.nonempty("repoVisibility").unwrap_or("private");
     let mut body = Map::new();
-    body.insert("allow_auto_merge".into(), json!(i.bool("allowAutoMerge", false)));
-    body.insert("allow_merge_commit".into(), json!(i.bool("allowMergeCommit", true)));
-    body.insert("allow_rebase_merge".into(), json!(i.bool("allowRebaseMerge", true)));
-    body.insert("allow_squash_merge".into(), json!(i.bool("allowSquashMerge", true)));
-    body.insert("allow_update_branch".into(), json!(i.bool("allowUpdateBranch", false)));
+    body.insert(
+        "allow_auto_merge".into(),
+        json!(i.bool("allowAutoMerge", false)),
+    );
+    body.insert(
+        "allow_merge_commit".into(),
+        json!(i.bool("allowMergeCommit", true)),
+    );
+    body.insert(
+        "allow_rebase_merge".into(),
+        json!(i.bool("allowRebaseMerge", true)),
+    );
+    body.insert(
+        "allow_squash_merge".into(),
+        json!(i.bool("allowSquashMerge", true)),
+    );
+    body.insert(
+        "allow_update_branch".into(),
+        json!(i.bool("allowUpdateBranch", false)),
+    );
     if let Some(a) = auto_init {
         body.insert("auto_init".into(), json!(a));
     }
-    body.insert("delete_branch_on_merge".into(), json!(i.bool("deleteBranchOnMerge", false)));
+    body.insert(
+        "delete_branch_on_merge".into(),
+        json!(i.bool("deleteBranchOnMerge", false)),
+    );
     if let Some(d) = i.str("description") {
         body.insert("description".into(), json!(d));
     }
-    for (key, input) in [("has_issues", "hasIssues"), ("has_projects", "hasProjects"), ("has_wiki", "hasWiki")] {
+    for (key, input) in [
+        ("has_issues", "hasIssues"),
+        ("has_projects", "hasProjects"),
+        ("has_wiki", "hasWiki"),
+    ] {
         if let Some(b) = i.opt_bool(input) {
             body.insert(key.into(), json!(b));
         }
@@ -175,8 +322,18 @@ fn create_on_github(
     }
     body.insert("name".into(), json!(repo));
     body.insert("private".into(), json!(visibility == "private"));
-    body.insert("squash_merge_commit_message".into(), json!(i.nonempty("squashMergeCommitMessage").unwrap_or("COMMIT_MESSAGES")));
-    body.insert("squash_merge_commit_title".into(), json!(i.nonempty("squashMergeCommitTitle").unwrap_or("COMMIT_OR_PR_TITLE")));
+    body.insert(
+        "squash_merge_commit_message".into(),
+        json!(i
+            .nonempty("squashMergeCommitMessage")
+            .unwrap_or("COMMIT_MESSAGES")),
+    );
+    body.insert(
+        "squash_merge_commit_title".into(),
+        json!(i
+            .nonempty("squashMergeCommitTitle")
+            .unwrap_or("COMMIT_OR_PR_TITLE")),
+    );
     let create_path = if kind == "Organization" {
         if let Some(cp) = i.value("customProperties") {
             body.insert("custom_properties".into(), cp.clone());
@@ -186,7 +343,10 @@ fn create_on_github(
     } else {
         "/user/repos".to_string()
     };
-    let created = match gh.api.call(Method::Post, &create_path, Some(&Value::Object(body))) {
+    let created = match gh
+        .api
+        .call(Method::Post, &create_path, Some(&Value::Object(body)))
+    {
         Ok(v) => v,
         Err(e) => {
             let exists = e.status == Some(422) && e.text().contains("already exists");
@@ -202,55 +362,141 @@ fn create_on_github(
             return Err(err);
         }
     };
-    let html = created.get("html_url").and_then(Value::as_str).unwrap_or_default();
-    if let Some(login) = created.pointer("/owner/login").and_then(Value::as_str).filter(|l| !l.eq_ignore_ascii_case(owner)) {
+    let html = created
+        .get("html_url")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if let Some(login) = created
+        .pointer("/owner/login")
+        .and_then(Value::as_str)
+        .filter(|l| !l.eq_ignore_ascii_case(owner))
+    {
         warn(ctx, format!("GitHub created the repository for the token's user {login}, not for {owner} (POST /user/repos always does, as in Backstage)"));
     }
-    ctx.services.note_created(format!("the GitHub repository {owner}/{repo} ({html})"));
+    ctx.services
+        .note_created(format!("the GitHub repository {owner}/{repo} ({html})"));
     ctx.info(format!("created the {kind} repository {owner}/{repo}"));
 
     if let Some(team) = team_access {
         let team = team.split('/').next().unwrap_or(team);
-        call(gh, host, Method::Put, &format!("/orgs/{}/teams/{}/repos/{}/{}", seg(owner), seg(team), seg(owner), seg(repo)), Some(&json!({"permission": "admin"})), &format!("cannot give team {team} admin access"))?;
+        call(
+            gh,
+            host,
+            Method::Put,
+            &format!(
+                "/orgs/{}/teams/{}/repos/{}/{}",
+                seg(owner),
+                seg(team),
+                seg(owner),
+                seg(repo)
+            ),
+            Some(&json!({"permission": "admin"})),
+            &format!("cannot give team {team} admin access"),
+        )?;
     } else if let Some(user) = access.filter(|a| *a != owner) {
-        call(gh, host, Method::Put, &format!("{repo_path}/collaborators/{}", seg(user)), Some(&json!({"permission": "admin"})), &format!("cannot give {user} admin access"))?;
+        call(
+            gh,
+            host,
+            Method::Put,
+            &format!("{repo_path}/collaborators/{}", seg(user)),
+            Some(&json!({"permission": "admin"})),
+            &format!("cannot give {user} admin access"),
+        )?;
     }
-    for c in i.value("collaborators").and_then(Value::as_array).cloned().unwrap_or_default() {
+    for c in i
+        .value("collaborators")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
         let permission = c.get("access").and_then(Value::as_str).unwrap_or_default();
         let result = if let Some(user) = c.get("user").and_then(Value::as_str) {
             let user = entity_ref_to_name(user);
-            Some((user.to_string(), gh.api.call(Method::Put, &format!("{repo_path}/collaborators/{}", seg(user)), Some(&json!({"permission": permission})))))
+            Some((
+                user.to_string(),
+                gh.api.call(
+                    Method::Put,
+                    &format!("{repo_path}/collaborators/{}", seg(user)),
+                    Some(&json!({"permission": permission})),
+                ),
+            ))
         } else if let Some(team) = c.get("team").and_then(Value::as_str) {
             let team = entity_ref_to_name(team);
-            let p = format!("/orgs/{}/teams/{}/repos/{}/{}", seg(owner), seg(team), seg(owner), seg(repo));
-            Some((team.to_string(), gh.api.call(Method::Put, &p, Some(&json!({"permission": permission})))))
+            let p = format!(
+                "/orgs/{}/teams/{}/repos/{}/{}",
+                seg(owner),
+                seg(team),
+                seg(owner),
+                seg(repo)
+            );
+            Some((
+                team.to_string(),
+                gh.api
+                    .call(Method::Put, &p, Some(&json!({"permission": permission}))),
+            ))
         } else {
             None
         };
         if let Some((name, Err(e))) = result {
-            warn(ctx, format!("Skipping {permission} access for {name}, {}", e.text()));
+            warn(
+                ctx,
+                format!("Skipping {permission} access for {name}, {}", e.text()),
+            );
         }
     }
     if let Some(topics) = i.strings("topics") {
         let names: Vec<String> = topics.iter().map(|t| t.to_lowercase()).collect();
-        if let Err(e) = gh.api.call(Method::Put, &format!("{repo_path}/topics"), Some(&json!({"names": names}))) {
-            warn(ctx, format!("Skipping topics {}, {}", topics.join(" "), e.text()));
+        if let Err(e) = gh.api.call(
+            Method::Put,
+            &format!("{repo_path}/topics"),
+            Some(&json!({"names": names})),
+        ) {
+            warn(
+                ctx,
+                format!("Skipping topics {}, {}", topics.join(" "), e.text()),
+            );
         }
     }
     if let Some(vars) = i.value("repoVariables").and_then(Value::as_object) {
         for (name, value) in vars {
-            call(gh, host, Method::Post, &format!("{repo_path}/actions/variables"), Some(&json!({"name": name, "value": value})), &format!("cannot set the Actions variable {name}"))?;
+            call(
+                gh,
+                host,
+                Method::Post,
+                &format!("{repo_path}/actions/variables"),
+                Some(&json!({"name": name, "value": value})),
+                &format!("cannot set the Actions variable {name}"),
+            )?;
         }
     }
     if let Some(secrets) = i.value("secrets").and_then(Value::as_object) {
-        let key = call(gh, host, Method::Get, &format!("{repo_path}/actions/secrets/public-key"), None, "cannot read the repository's public key for Actions secrets")?;
+        let key = call(
+            gh,
+            host,
+            Method::Get,
+            &format!("{repo_path}/actions/secrets/public-key"),
+            None,
+            "cannot read the repository's public key for Actions secrets",
+        )?;
         let key_id = key.get("key_id").cloned().unwrap_or(Value::Null);
         let public_key = key.get("key").and_then(Value::as_str).unwrap_or_default();
         for (name, value) in secrets {
-            let plain = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
-            let sealed = crate::github::seal::seal(public_key, &plain).map_err(|e| ActionError::new(format!("cannot encrypt the Actions secret {name}: {e}")))?;
+            let plain = value
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| value.to_string());
+            let sealed = crate::github::seal::seal(public_key, &plain).map_err(|e| {
+                ActionError::new(format!("cannot encrypt the Actions secret {name}: {e}"))
+            })?;
             let body = json!({"encrypted_value": sealed, "key_id": key_id});
-            call(gh, host, Method::Put, &format!("{repo_path}/actions/secrets/{}", seg(name)), Some(&body), &format!("cannot set the Actions secret {name}"))?;
+            call(
+                gh,
+                host,
+                Method::Put,
+                &format!("{repo_path}/actions/secrets/{}", seg(name)),
+                Some(&body),
+                &format!("cannot set the Actions secret {name}"),
+            )?;
         }
     }
     if let Some(oidc) = i.value("oidcCustomization") {
@@ -261,13 +507,34 @@ fn create_on_github(
         if let Some(k) = oidc.get("includeClaimKeys") {
             b.insert("include_claim_keys".into(), k.clone());
         }
-        call(gh, host, Method::Put, &format!("{repo_path}/actions/oidc/customization/sub"), Some(&Value::Object(b)), "cannot set the OIDC subject customization")?;
+        call(
+            gh,
+            host,
+            Method::Put,
+            &format!("{repo_path}/actions/oidc/customization/sub"),
+            Some(&Value::Object(b)),
+            "cannot set the OIDC subject customization",
+        )?;
     }
     if i.bool("subscribe", false) {
-        call(gh, host, Method::Put, &format!("{repo_path}/subscription"), Some(&json!({"subscribed": true, "ignored": false})), "cannot watch the repository")?;
+        call(
+            gh,
+            host,
+            Method::Put,
+            &format!("{repo_path}/subscription"),
+            Some(&json!({"subscribed": true, "ignored": false})),
+            "cannot watch the repository",
+        )?;
     }
     if let Some(level) = workflow_access {
-        call(gh, host, Method::Put, &format!("{repo_path}/actions/permissions/access"), Some(&json!({"access_level": level})), "cannot set the workflow access level")?;
+        call(
+            gh,
+            host,
+            Method::Put,
+            &format!("{repo_path}/actions/permissions/access"),
+            Some(&json!({"access_level": level})),
+            "cannot set the workflow access level",
+        )?;
     }
     Ok(created)
 }
@@ -286,7 +553,14 @@ fn push_and_protect(
     branch: &str,
     message: &str,
 ) -> Result<String, ActionError> {
-    let hash = match ctx.services.git().push_new(source, clone_url, branch, message, &author(i), Some(&gh.token)) {
+    let hash = match ctx.services.git().push_new(
+        source,
+        clone_url,
+        branch,
+        message,
+        &author(i),
+        Some(&gh.token),
+    ) {
         Ok(h) => h,
         Err(e) if is_connection_error(&e) => {
             warn(ctx, format!("Git push failed ({e}), retrying via GitHub API. This can happen when a network proxy blocks the binary payload in the git smart HTTP protocol."));
@@ -313,13 +587,27 @@ fn push_and_protect(
         return Ok(hash);
     }
     let mut reviews = Map::new();
-    reviews.insert("required_approving_review_count".into(), i.value("requiredApprovingReviewCount").cloned().unwrap_or(json!(1)));
-    reviews.insert("require_code_owner_reviews".into(), json!(i.bool("requireCodeOwnerReviews", false)));
+    reviews.insert(
+        "required_approving_review_count".into(),
+        i.value("requiredApprovingReviewCount")
+            .cloned()
+            .unwrap_or(json!(1)),
+    );
+    reviews.insert(
+        "require_code_owner_reviews".into(),
+        json!(i.bool("requireCodeOwnerReviews", false)),
+    );
     if let Some(b) = i.value("bypassPullRequestAllowances") {
         reviews.insert("bypass_pull_request_allowances".into(), b.clone());
     }
-    reviews.insert("dismiss_stale_reviews".into(), json!(i.bool("dismissStaleReviews", false)));
-    reviews.insert("require_last_push_approval".into(), json!(i.bool("requireLastPushApproval", false)));
+    reviews.insert(
+        "dismiss_stale_reviews".into(),
+        json!(i.bool("dismissStaleReviews", false)),
+    );
+    reviews.insert(
+        "require_last_push_approval".into(),
+        json!(i.bool("requireLastPushApproval", false)),
+    );
     let body = json!({
         "required_status_checks": {
             "strict": i.bool("requireBranchesToBeUpToDate", true),
@@ -332,12 +620,18 @@ fn push_and_protect(
         "required_linear_history": i.bool("requiredLinearHistory", false),
         "block_creations": false,
     });
-    let path = format!("/repos/{}/{}/branches/{}/protection", seg(&url.owner), seg(&url.repo), seg(branch));
+    let path = format!(
+        "/repos/{}/{}/branches/{}/protection",
+        seg(&url.owner),
+        seg(&url.repo),
+        seg(branch)
+    );
     let signing = i.bool("requiredCommitSigning", false);
     let try_once = || -> Result<(), crate::github::ApiError> {
         gh.api.call(Method::Put, &path, Some(&body))?;
         if signing {
-            gh.api.call(Method::Post, &format!("{path}/required_signatures"), None)?;
+            gh.api
+                .call(Method::Post, &format!("{path}/required_signatures"), None)?;
         }
         Ok(())
     };

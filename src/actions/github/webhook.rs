@@ -9,46 +9,86 @@ use crate::github::{seg, Method, RepoUrl};
 use crate::runner::{ActionContext, ActionError, Outputs};
 
 /// `github:webhook`: `POST /repos/{o}/{r}/hooks`; failures only warn (as in Backstage).
-pub fn webhook(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn webhook(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let i = Input(input);
     let repo_url = i.required("repoUrl")?;
     let webhook_url = i.required("webhookUrl")?;
-    ctx.info(format!("Creating webhook {webhook_url} for repo {repo_url}"));
+    ctx.info(format!(
+        "Creating webhook {webhook_url} for repo {repo_url}"
+    ));
     let url = RepoUrl::parse(repo_url)?;
     let events = i.value("events").cloned().unwrap_or(json!(["push"]));
     let mut config = Map::new();
     config.insert("url".into(), json!(webhook_url));
-    config.insert("content_type".into(), json!(i.nonempty("contentType").unwrap_or("form")));
+    config.insert(
+        "content_type".into(),
+        json!(i.nonempty("contentType").unwrap_or("form")),
+    );
     if let Some(s) = i.str("webhookSecret") {
         config.insert("secret".into(), json!(s));
     }
-    config.insert("insecure_ssl".into(), json!(if i.bool("insecureSsl", false) { "1" } else { "0" }));
+    config.insert(
+        "insecure_ssl".into(),
+        json!(if i.bool("insecureSsl", false) {
+            "1"
+        } else {
+            "0"
+        }),
+    );
     let body = json!({"config": config, "events": events, "active": i.bool("active", true)});
     if ctx.services.local {
-        let path = ctx.services.forge().existing(&url.host, &url.owner, &url.repo)?;
+        let path = ctx
+            .services
+            .forge()
+            .existing(&url.host, &url.owner, &url.repo)?;
         let mut recorded = body.clone();
         if recorded["config"].get("secret").is_some() {
             recorded["config"]["secret"] = json!("***");
         }
         forge::record(&path, "hooks", recorded)?;
-        warn(ctx, format!("local forge: webhooks are not delivered; '{webhook_url}' was recorded in `{}`", path.join("golden/hooks.json").display()));
+        warn(
+            ctx,
+            format!(
+                "local forge: webhooks are not delivered; '{webhook_url}' was recorded in `{}`",
+                path.join("golden/hooks.json").display()
+            ),
+        );
         return Ok(Map::new());
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
-    match gh.api.call(Method::Post, &format!("/repos/{}/{}/hooks", seg(&url.owner), seg(&url.repo)), Some(&body)) {
+    match gh.api.call(
+        Method::Post,
+        &format!("/repos/{}/{}/hooks", seg(&url.owner), seg(&url.repo)),
+        Some(&body),
+    ) {
         Ok(_) => ctx.info(format!("Webhook '{webhook_url}' created successfully")),
-        Err(e) => warn(ctx, format!("Failed: create webhook '{webhook_url}' on repo: '{}', {}", url.repo, e.text())),
+        Err(e) => warn(
+            ctx,
+            format!(
+                "Failed: create webhook '{webhook_url}' on repo: '{}', {}",
+                url.repo,
+                e.text()
+            ),
+        ),
     }
     Ok(Map::new())
 }
 
 /// `github:actions:dispatch`: `POST /repos/{o}/{r}/actions/workflows/{id}/dispatches`.
-pub fn dispatch(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Result<Outputs, ActionError> {
+pub fn dispatch(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let i = Input(input);
     let repo_url = i.required("repoUrl")?;
     let workflow = i.required("workflowId")?;
     let git_ref = i.required("branchOrTagName")?;
-    ctx.info(format!("Dispatching workflow {workflow} for repo {repo_url} on {git_ref}"));
+    ctx.info(format!(
+        "Dispatching workflow {workflow} for repo {repo_url} on {git_ref}"
+    ));
     let url = RepoUrl::parse(repo_url)?;
     let details = i.bool("returnWorkflowRunDetails", false);
     let mut body = Map::new();
@@ -60,7 +100,10 @@ pub fn dispatch(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Resu
         body.insert("return_run_details".into(), json!(true));
     }
     if ctx.services.local {
-        let path = ctx.services.forge().existing(&url.host, &url.owner, &url.repo)?;
+        let path = ctx
+            .services
+            .forge()
+            .existing(&url.host, &url.owner, &url.repo)?;
         let mut rec = body.clone();
         rec.insert("workflow_id".into(), json!(workflow));
         forge::record(&path, "dispatches", Value::Object(rec))?;
@@ -68,13 +111,32 @@ pub fn dispatch(ctx: &mut ActionContext<'_>, input: &Map<String, Value>) -> Resu
         return Ok(Map::new());
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
-    let path = format!("/repos/{}/{}/actions/workflows/{}/dispatches", seg(&url.owner), seg(&url.repo), seg(workflow));
-    let what = format!("Failed: dispatching workflow '{workflow}' on repo: '{}'", url.repo);
-    let data = call(&gh, &url.host, Method::Post, &path, Some(&Value::Object(body)), &what)?;
+    let path = format!(
+        "/repos/{}/{}/actions/workflows/{}/dispatches",
+        seg(&url.owner),
+        seg(&url.repo),
+        seg(workflow)
+    );
+    let what = format!(
+        "Failed: dispatching workflow '{workflow}' on repo: '{}'",
+        url.repo
+    );
+    let data = call(
+        &gh,
+        &url.host,
+        Method::Post,
+        &path,
+        Some(&Value::Object(body)),
+        &what,
+    )?;
     ctx.info(format!("Workflow {workflow} dispatched successfully"));
     let mut out = Map::new();
     if details && data.is_object() {
-        for (name, key) in [("workflowRunId", "workflow_run_id"), ("workflowRunUrl", "run_url"), ("workflowRunHtmlUrl", "html_url")] {
+        for (name, key) in [
+            ("workflowRunId", "workflow_run_id"),
+            ("workflowRunUrl", "run_url"),
+            ("workflowRunHtmlUrl", "html_url"),
+        ] {
             if let Some(v) = data.get(key).filter(|v| !v.is_null()) {
                 out.insert(name.into(), v.clone());
             }
