@@ -142,38 +142,6 @@ fn set_dotted(map: &mut Map<String, Value>, key: &str, value: Value) {
     }
 }
 
-/// Fills in schema `default`s for properties that have no value (as Backstage's form does).
-pub fn apply_defaults(template: &Template, params: &mut Map<String, Value>) {
-    for page in &template.pages {
-        if let Some(props) = page.get("properties").and_then(Value::as_object) {
-            defaults_into(props, params);
-        }
-    }
-}
-
-fn defaults_into(props: &Map<String, Value>, target: &mut Map<String, Value>) {
-    for (name, schema) in props {
-        if !target.contains_key(name) {
-            if let Some(d) = schema.get("default") {
-                target.insert(name.clone(), d.clone());
-            }
-        }
-        if let (Some(nested), Some(Value::Object(obj))) = (
-            schema.get("properties").and_then(Value::as_object),
-            target.get_mut(name),
-        ) {
-            defaults_into(nested, obj);
-        }
-    }
-}
-
-/// Collects values from every source, fills schema defaults, and does not validate.
-pub fn collect(template: &Template, sources: &Sources) -> Result<Values> {
-    let mut values = read_sources(template, sources)?;
-    apply_defaults(template, &mut values.parameters);
-    Ok(values)
-}
-
 /// The values the sources give, without schema defaults (the prompts need to know what was given).
 pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
     let mut params = Map::new();

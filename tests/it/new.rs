@@ -323,6 +323,10 @@ fn parse_repo_url_accepts_github_enterprise_hosts_from_the_config() {
             .arg(&out);
         if config {
             cmd.arg("--config").arg(dir.path().join("config.yaml"));
+        } else {
+            // An empty config, so no user-level config file can declare the host.
+            std::fs::write(dir.path().join("empty.yaml"), "").unwrap();
+            cmd.env("GOLDEN_CONFIG", dir.path().join("empty.yaml"));
         }
         let o = cmd.assert().success();
         let plan: serde_json::Value = serde_json::from_slice(&o.get_output().stdout).unwrap();

@@ -26,16 +26,7 @@ pub fn publish(
         .to_string();
     let source = source_dir(ctx, i.str("sourcePath"))?;
     if ctx.services.local {
-        let path = ctx
-            .services
-            .forge()
-            .create(&url.host, &url.owner, &url.repo, &branch)?;
-        ctx.services.note_created(format!(
-            "the local-forge repository {} (`{}`)",
-            url.full_name(),
-            path.display()
-        ));
-        record_settings(ctx, &path, &i)?;
+        let path = create_in_forge(ctx, &i, &url, &branch)?;
         let remote = forge::url(&path);
         let hash = ctx
             .services
@@ -43,17 +34,18 @@ pub fn publish(
             .push_new(&source, &remote, &branch, &message, &author(&i), None)
             .map_err(|e| push_error(&url, &e))?;
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
+        let contents_url = forge::contents_url(&path, &branch);
         ctx.services.note_published(Published {
             name: url.full_name(),
             remote_url: remote.clone(),
-            repo_contents_url: forge::contents_url(&path, &branch),
+            repo_contents_url: contents_url.clone(),
             branch: branch.clone(),
             source_dir: source.clone(),
             token: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
-            ("repoContentsUrl", forge::contents_url(&path, &branch)),
+            ("repoContentsUrl", contents_url),
             ("commitHash", hash),
         ]));
     }
@@ -87,16 +79,7 @@ pub fn create(
     let i = Input(input);
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     if ctx.services.local {
-        let path = ctx
-            .services
-            .forge()
-            .create(&url.host, &url.owner, &url.repo, "main")?;
-        ctx.services.note_created(format!(
-            "the local-forge repository {} (`{}`)",
-            url.full_name(),
-            path.display()
-        ));
-        record_settings(ctx, &path, &i)?;
+        let path = create_in_forge(ctx, &i, &url, "main")?;
         return Ok(outputs(&[("remoteUrl", forge::url(&path))]));
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
@@ -151,17 +134,18 @@ pub fn push(
             url.full_name()
         ));
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
+        let contents_url = forge::contents_url(&path, &branch);
         ctx.services.note_published(Published {
             name: url.full_name(),
             remote_url: remote.clone(),
-            repo_contents_url: forge::contents_url(&path, &branch),
+            repo_contents_url: contents_url.clone(),
             branch: branch.clone(),
             source_dir: source.clone(),
             token: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
-            ("repoContentsUrl", forge::contents_url(&path, &branch)),
+            ("repoContentsUrl", contents_url),
             ("commitHash", hash),
         ]));
     }
@@ -648,4 +632,25 @@ fn push_and_protect(
         Err(e) => warn(ctx, format!("Skipping: default branch protection on '{}', {}", url.repo, e.text())),
     }
     Ok(hash)
+}
+
+/// Creates the local-forge repository for `url` (never over an existing one), remembers it for
+/// failure reports, and records the requested settings beside it.
+fn create_in_forge(
+    ctx: &mut ActionContext<'_>,
+    i: &Input<'_>,
+    url: &RepoUrl,
+    branch: &str,
+) -> Result<std::path::PathBuf, ActionError> {
+    let path = ctx
+        .services
+        .forge()
+        .create(&url.host, &url.owner, &url.repo, branch)?;
+    ctx.services.note_created(format!(
+        "the local-forge repository {} (`{}`)",
+        url.full_name(),
+        path.display()
+    ));
+    record_settings(ctx, &path, i)?;
+    Ok(path)
 }
