@@ -9,14 +9,7 @@ use serde_json::{json, Value};
 
 use crate::validate::{codes, Diagnostic, Report, Severity};
 
-/// Output formats of `golden validate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    Github,
-    Sarif,
-}
+pub use crate::cli::Format;
 
 fn display(p: &Path) -> String {
     p.display().to_string().replace('\\', "/")

@@ -13,13 +13,7 @@ use crate::error::Error;
 use crate::runner::{Report, Reporter, Status, StepRecord};
 use crate::template::Step;
 
-/// How much to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
-    Quiet,
-    Normal,
-    Verbose,
-}
+pub use crate::settings::Verbosity;
 
 /// Prints an error with its details and hints on stderr.
 pub fn error(e: &Error) {

@@ -4,13 +4,14 @@
 use serde_json::Value;
 
 use crate::catalog::{self, entity, Catalog, Filter};
-use crate::cli::{CatalogArgs, CatalogCommand};
+use crate::cli::CatalogCommand;
 use crate::error::{Error, Result};
 use crate::output::Verbosity;
+use crate::settings::CatalogSettings;
 
-pub fn run(args: CatalogArgs, verbosity: Verbosity) -> Result<i32> {
-    let config = crate::config::load(args.config.as_deref())?;
-    let catalog = catalog::open(&config, &crate::services::home())?;
+pub fn run(args: CatalogSettings, verbosity: Verbosity) -> Result<i32> {
+    let ctx = &args.context;
+    let catalog = catalog::open(&ctx.config, &ctx.home, &ctx.cwd)?;
     let say = |line: String| {
         if verbosity != Verbosity::Quiet {
             eprintln!("{line}");

@@ -6,29 +6,26 @@ pub mod publish;
 pub mod schema;
 pub mod validate;
 
-use crate::cli::Command;
+use std::path::PathBuf;
+
 use crate::error::Result;
 use crate::output::Verbosity;
+use crate::settings::CommandSettings;
 
-/// Runs a parsed command and returns its exit status.
-pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
+/// Runs a resolved command and returns its exit status.
+pub fn dispatch(command: CommandSettings, verbosity: Verbosity) -> Result<i32> {
     match command {
-        Command::New(args) => new::run(args, verbosity),
-        Command::List => list(),
-        Command::Actions { id } => actions(id),
-        Command::Catalog(args) => catalog::run(args, verbosity),
-        Command::Validate(args) => validate::run(args),
-        Command::Schema => schema::run(),
+        CommandSettings::New(settings) => new::run(*settings, verbosity),
+        CommandSettings::List { search_path } => list(&search_path),
+        CommandSettings::Actions { id } => actions(id),
+        CommandSettings::Catalog(settings) => catalog::run(settings, verbosity),
+        CommandSettings::Validate(settings) => validate::run(settings),
+        CommandSettings::Schema => schema::run(),
     }
 }
 
-fn list() -> Result<i32> {
-    let path = crate::template::locate::search_path(
-        std::env::var(crate::env_vars::TEMPLATE_PATH)
-            .ok()
-            .as_deref(),
-    );
-    for t in crate::template::locate::list(&path) {
+fn list(path: &[PathBuf]) -> Result<i32> {
+    for t in crate::template::locate::list(path) {
         println!("{:<28} {:<40} {}", t.name, t.title, t.location);
     }
     Ok(0)

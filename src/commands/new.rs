@@ -3,21 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::NewArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Progress, Verbosity};
 use crate::runner::{Registry, Runner, Status};
 use crate::services::Services;
+use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
 use crate::template::Template;
 
-pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
-    let search = locate::search_path(
-        std::env::var(crate::env_vars::TEMPLATE_PATH)
-            .ok()
-            .as_deref(),
-    );
-    let found = locate::find(&args.template, &search)?;
+pub fn run(args: NewSettings, verbosity: Verbosity) -> Result<i32> {
+    let found = locate::find(&args.template, &args.search_path)?;
     let _extracted; // keeps a built-in template's files alive for the run
     let mut builtin = None;
     let template_path = match found {
@@ -77,15 +72,7 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     }
 
     // Everything that can be refused without asking is checked before the questions.
-    let config = crate::config::load(args.config.as_deref())?;
-    crate::render::set_github_hosts(
-        config
-            .integrations
-            .github
-            .iter()
-            .map(|g| g.host.clone())
-            .collect(),
-    );
+    crate::render::set_github_hosts(args.context.github_hosts());
     let out = if args.dry_run {
         let out = args.output.clone().ok_or_else(|| {
             Error::usage("--dry-run needs --output DIR, where the generated project is written")
@@ -99,9 +86,13 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     let values = crate::prompt::values_for(&template, &args)?;
 
     let services = Services {
-        home: crate::services::home(),
-        local: args.local || config.local,
-        config,
+        home: args.context.home.clone(),
+        cwd: args.context.cwd.clone(),
+        local: args.local,
+        config: args.context.config.clone(),
+        git: Some(std::sync::Arc::new(crate::git::Git2 {
+            proxies: args.context.proxies.clone(),
+        })),
         ..Default::default()
     };
     let Some(out) = out else {

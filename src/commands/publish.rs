@@ -5,24 +5,24 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::NewArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Progress, Verbosity};
 use crate::runner::{Registry, Runner, Status};
 use crate::services::{Published, Services};
+use crate::settings::{Checkout, NewSettings};
 use crate::template::Template;
 use crate::values::Values;
 
 /// Runs the steps for real and checks the result out.
 pub fn run(
-    args: &NewArgs,
+    args: &NewSettings,
     template: &Template,
     values: &Values,
     registry: &Registry,
     services: Services,
     verbosity: Verbosity,
 ) -> Result<i32> {
-    if let Some(dir) = &args.checkout {
+    if let Checkout::Into(dir) = &args.checkout {
         if !empty_or_missing(dir) {
             return Err(Error::usage(format!(
                 "`{}` already exists and is not empty; nothing was run",
@@ -109,7 +109,7 @@ pub fn run(
             eprintln!("created {c}");
         }
     }
-    match (first, args.no_checkout) {
+    match (first, args.checkout == Checkout::No) {
         (Some(p), false) => checkout(args, &services, &p, quiet),
         (None, _) if created.is_empty() && verbosity != Verbosity::Quiet => output::warn(
             "the template published nothing, so the files its steps wrote were discarded with the temporary workspace; run with `--dry-run --output DIR` to keep them",
@@ -123,11 +123,11 @@ pub fn run(
 }
 
 /// Clones the published repository; a failure here only warns (the repository exists).
-fn checkout(args: &NewArgs, services: &Services, p: &Published, quiet: bool) {
-    let dir = args
-        .checkout
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(repo_dir_name(&p.remote_url, &p.name)));
+fn checkout(args: &NewSettings, services: &Services, p: &Published, quiet: bool) {
+    let dir = match &args.checkout {
+        Checkout::Into(dir) => dir.clone(),
+        _ => PathBuf::from(repo_dir_name(&p.remote_url, &p.name)),
+    };
     if !empty_or_missing(&dir) {
         output::warn(&format!(
             "not cloned: `{}` already exists; run `git clone {} <DIR>`",

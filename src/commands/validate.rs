@@ -1,25 +1,18 @@
 //! `golden validate [PATH...]`: find the templates, check them, draw the findings, pick the exit
 //! status (0 clean, 1 errors or denied warnings, 2 golden could not run).
 
-use std::io::Write;
-use std::path::PathBuf;
-
-use crate::cli::ValidateArgs;
 use crate::diagnostics::{self, Format};
 use crate::error::{exit, Error, Result};
+use crate::settings::ValidateSettings;
 use crate::validate::{self, Options, Severity};
+use std::io::Write;
 
-pub fn run(args: ValidateArgs) -> Result<i32> {
-    let config = crate::config::load(args.config.as_deref())?;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
+pub fn run(args: ValidateSettings) -> Result<i32> {
+    let paths = &args.paths;
     let report = validate::validate(
-        &paths,
+        paths,
         &Options {
-            extra_actions: config.actions,
+            extra_actions: args.extra_actions,
         },
     )?;
     if report.files == 0 && report.diagnostics.is_empty() {
