@@ -8,7 +8,6 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod diagnostics;
 pub mod env_vars;
 pub mod error;
 pub mod forge;
@@ -27,12 +26,11 @@ pub mod workspace;
 
 /// Runs a parsed command line in the environment `env` and returns the process exit status.
 pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
-    let output = settings::OutputSettings::resolve(&cli.global, &env);
-    let verbosity = output.verbosity;
-    match settings::resolve(cli.command, &env).and_then(|c| commands::dispatch(c, verbosity)) {
+    let printer = output::Printer::new(settings::OutputSettings::resolve(&cli.global, &env));
+    match settings::resolve(cli.command, &env).and_then(|c| commands::dispatch(c, printer)) {
         Ok(code) => code,
         Err(e) => {
-            output::error(&e);
+            printer.error(&e);
             e.exit_code()
         }
     }

@@ -9,34 +9,34 @@ pub mod validate;
 use std::path::PathBuf;
 
 use crate::error::Result;
-use crate::output::Verbosity;
+use crate::output::Printer;
 use crate::settings::CommandSettings;
 
 /// Runs a resolved command and returns its exit status.
-pub fn dispatch(command: CommandSettings, verbosity: Verbosity) -> Result<i32> {
+pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     match command {
-        CommandSettings::New(settings) => new::run(*settings, verbosity),
-        CommandSettings::List { search_path } => list(&search_path),
-        CommandSettings::Actions { id } => actions(id),
-        CommandSettings::Catalog(settings) => catalog::run(settings, verbosity),
-        CommandSettings::Validate(settings) => validate::run(settings),
-        CommandSettings::Schema => schema::run(),
+        CommandSettings::New(settings) => new::run(*settings, printer),
+        CommandSettings::List { search_path } => list(&search_path, printer),
+        CommandSettings::Actions { id } => actions(id, printer),
+        CommandSettings::Catalog(settings) => catalog::run(settings, printer),
+        CommandSettings::Validate(settings) => validate::run(settings, printer),
+        CommandSettings::Schema => schema::run(printer),
     }
 }
 
-fn list(path: &[PathBuf]) -> Result<i32> {
+fn list(path: &[PathBuf], printer: Printer) -> Result<i32> {
     for t in crate::template::locate::list(path) {
-        println!("{:<28} {:<40} {}", t.name, t.title, t.location);
+        printer.data(format!("{:<28} {:<40} {}", t.name, t.title, t.location));
     }
     Ok(0)
 }
 
-fn actions(id: Option<String>) -> Result<i32> {
+fn actions(id: Option<String>, printer: Printer) -> Result<i32> {
     let registry = crate::runner::Registry::builtin();
     match id {
         None => {
             for a in registry.iter() {
-                println!("{:<32} {}", a.id(), a.description());
+                printer.data(format!("{:<32} {}", a.id(), a.description()));
             }
         }
         Some(id) => {
@@ -47,11 +47,8 @@ fn actions(id: Option<String>) -> Result<i32> {
                 }
                 return Err(e.hint("`golden actions` lists every action"));
             };
-            println!("{}: {}", a.id(), a.description());
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default()
-            );
+            printer.data(format!("{}: {}", a.id(), a.description()));
+            printer.data(serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default());
         }
     }
     Ok(0)

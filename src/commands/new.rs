@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::output::{self, Progress, Verbosity};
+use crate::output::{self, Printer};
 use crate::runner::{Registry, Runner, Status};
 use crate::services::Services;
 use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
 use crate::template::Template;
 
-pub fn run(args: NewSettings, verbosity: Verbosity) -> Result<i32> {
+pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     let found = locate::find(&args.template, &args.search_path)?;
     let _extracted; // keeps a built-in template's files alive for the run
     let mut builtin = None;
@@ -56,7 +56,7 @@ pub fn run(args: NewSettings, verbosity: Verbosity) -> Result<i32> {
     if !unknown.is_empty() {
         if args.dry_run {
             for u in &unknown {
-                output::warn(&format!(
+                printer.warn(&format!(
                     "{u}, which golden does not implement; it will be skipped"
                 ));
             }
@@ -96,7 +96,7 @@ pub fn run(args: NewSettings, verbosity: Verbosity) -> Result<i32> {
         ..Default::default()
     };
     let Some(out) = out else {
-        return super::publish::run(&args, &template, &values, &registry, services, verbosity);
+        return super::publish::run(&args, &template, &values, &registry, services, printer);
     };
     let parent = out
         .parent()
@@ -115,15 +115,12 @@ pub fn run(args: NewSettings, verbosity: Verbosity) -> Result<i32> {
         workspace: workspace.path(),
         dry_run: true,
     };
-    let mut progress = Progress::new(verbosity, template.steps.len());
+    let mut progress = printer.progress(template.steps.len());
     let report = runner.run(&template, &values, &mut progress);
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        );
+        printer.data(serde_json::to_string_pretty(&json).unwrap_or_default());
     }
     if let Some(i) = report.failed {
         let step = &report.steps[i];
@@ -161,9 +158,9 @@ pub fn run(args: NewSettings, verbosity: Verbosity) -> Result<i32> {
         let _ = std::fs::remove_dir_all(&kept);
         Error::io("cannot move the generated project to", &out, e)
     })?;
-    if verbosity != Verbosity::Quiet && !args.json {
-        eprintln!("wrote {}", out.display());
-        output::summary(&report.output);
+    if !printer.is_quiet() && !args.json {
+        printer.status(format!("wrote {}", out.display()));
+        printer.summary(&report.output);
     }
     Ok(0)
 }
