@@ -4,6 +4,7 @@
 //! `main.rs` only parses arguments and calls [`run`].
 
 pub mod actions;
+pub mod backstage;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

@@ -287,10 +287,7 @@ pub fn validate(template: &Template, values: &Values) -> Result<()> {
         if !page_visible(&engine, page, &values.parameters) {
             continue;
         }
-        let validator = match jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(page)
-        {
+        let validator = match crate::backstage::json_schema::compile(page) {
             Ok(v) => v,
             Err(e) => {
                 return Err(Error::template(format!(
@@ -305,10 +302,7 @@ pub fn validate(template: &Template, values: &Values) -> Result<()> {
         }
     }
     if let Some(schema) = template.entity.pointer("/spec/secrets/schema") {
-        if let Ok(v) = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(schema)
-        {
+        if let Ok(v) = crate::backstage::json_schema::compile(schema) {
             for err in v.iter_errors(&Value::Object(values.secrets.clone())) {
                 problems.push(format!("secrets{}: {err}", err.instance_path()));
             }

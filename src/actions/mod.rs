@@ -13,7 +13,7 @@ mod publish;
 pub mod schemas;
 mod source;
 mod template;
-pub mod yaml_out;
+pub use crate::backstage::yaml_out;
 
 use crate::runner::Action;
 

@@ -121,32 +121,19 @@ pub struct RepoUrl {
 impl RepoUrl {
     /// Parses `repoUrl`; `owner` and `repo` are required (leading and trailing `/` trimmed).
     pub fn parse(repo_url: &str) -> Result<RepoUrl, ActionError> {
-        let url = url::Url::parse(&format!("https://{repo_url}")).map_err(|e| {
-            ActionError::new(format!("Invalid repo URL passed to publisher, got {repo_url}, {e}"))
-                .with_hint("repoUrl looks like `github.com?owner=OWNER&repo=NAME` (what RepoUrlPicker produces)")
+        let url = crate::backstage::repo_url::RepoUrl::parse(repo_url).map_err(|e| {
+            ActionError::new(e.to_string()).with_hint(
+                "repoUrl looks like `github.com?owner=OWNER&repo=NAME` (what RepoUrlPicker produces)",
+            )
         })?;
-        let host = match url.port() {
-            Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
-            None => url.host_str().unwrap_or_default().to_string(),
-        };
-        let param = |name: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.trim_matches('/').to_string())
-                .unwrap_or_default()
-        };
-        for name in ["repo", "owner"] {
-            if param(name).is_empty() {
-                return Err(ActionError::new(format!(
-                    "Invalid repo URL passed to publisher: {url}, missing {name}"
-                ))
-                .with_hint("repoUrl looks like `github.com?owner=OWNER&repo=NAME`"));
-            }
-        }
+        url.require(&["repo", "owner"]).map_err(|e| {
+            ActionError::new(e.to_string())
+                .with_hint("repoUrl looks like `github.com?owner=OWNER&repo=NAME`")
+        })?;
         Ok(RepoUrl {
-            host,
-            owner: param("owner"),
-            repo: param("repo"),
+            owner: url.get("owner").unwrap_or_default(),
+            repo: url.get("repo").unwrap_or_default(),
+            host: url.host,
         })
     }
 
@@ -174,14 +161,7 @@ pub fn seg(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
 }
 
-/// Strips an entity ref down to its name (`user:default/jane` → `jane`), as Backstage's
-/// `entityRefToName` does.
-pub fn entity_ref_to_name(name: &str) -> &str {
-    match name.rfind([':', '/']) {
-        Some(i) => &name[i + 1..],
-        None => name,
-    }
-}
+pub use crate::backstage::entity_ref::to_name as entity_ref_to_name;
 
 #[cfg(test)]
 mod tests {

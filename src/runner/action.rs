@@ -121,10 +121,6 @@ impl Registry {
     }
     /// The closest known id, for "did you mean".
     pub fn suggest(&self, id: &str) -> Option<&'static str> {
-        self.ids()
-            .map(|k| (strsim::jaro_winkler(k, id), k))
-            .filter(|(s, _)| *s > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, k)| k)
+        crate::backstage::suggest::closest(id, self.ids())
     }
 }

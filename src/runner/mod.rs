@@ -377,10 +377,8 @@ fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), St
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
         if !cache.contains_key(action.id()) {
-            let v = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft7)
-                .build(&action.input_schema())
-                .map_err(|e| {
+            let v =
+                crate::backstage::json_schema::compile(&action.input_schema()).map_err(|e| {
                     format!("golden's schema for {} does not compile: {e}", action.id())
                 })?;
             cache.insert(action.id(), v);

@@ -88,10 +88,7 @@ impl Checker {
             .map(|a| {
                 (
                     a.id(),
-                    jsonschema::options()
-                        .with_draft(jsonschema::Draft::Draft7)
-                        .build(&a.input_schema())
-                        .ok(),
+                    crate::backstage::json_schema::compile(&a.input_schema()).ok(),
                 )
             })
             .collect();

@@ -131,11 +131,7 @@ fn top_level_names(schema: &Value, names: &mut BTreeSet<String>) {
 }
 
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    candidates
-        .map(|c| (strsim::jaro_winkler(c, name), c))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!("did you mean `{c}`?"))
+    crate::backstage::suggest::did_you_mean(name, candidates)
 }
 
 /// `schema` without the keys in `drop` and without `ui:*` keys, with the page's definitions.
@@ -151,27 +147,9 @@ fn without(schema: &Map<String, Value>, drop: &[&str], definitions: Option<&Valu
     Value::Object(s)
 }
 
-/// Compiles a property schema; the same schema (common across a repository's templates) is
-/// compiled once per run.
+/// Compiles a property schema, once per run.
 fn compile(schema: &Value) -> Option<std::sync::Arc<jsonschema::Validator>> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<jsonschema::Validator>>>>> =
-        OnceLock::new();
-    let key = schema.to_string();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(v) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
-        return v;
-    }
-    let v = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
-        .build(schema)
-        .ok()
-        .map(Arc::new);
-    if let Ok(mut m) = cache.lock() {
-        m.insert(key, v.clone());
-    }
-    v
+    crate::backstage::json_schema::cached(schema)
 }
 
 fn walk(
