@@ -6,6 +6,7 @@ mod catalog;
 mod conformance;
 mod fake_github;
 mod golden_path;
+mod module_graph;
 mod new;
 mod prompts;
 mod publish;
