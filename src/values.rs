@@ -239,7 +239,7 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
         Some(Value::String(s)) if !s.contains("${{") => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));
-            crate::runner::condition_holds(
+            crate::render::condition_holds(
                 engine,
                 &Value::String(format!("${{{{ {} }}}}", s.trim())),
                 &ctx,
@@ -248,14 +248,14 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
         Some(cond) => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));
-            crate::runner::condition_holds(engine, cond, &ctx)
+            crate::render::condition_holds(engine, cond, &ctx)
         }
     }
 }
 
 /// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
-pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
-    let engine = Engine::workflow();
+pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>, github_hosts: &[String]) {
+    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
     let snapshot = params.clone();
     let (mut visible, mut hidden) = (Vec::new(), Vec::new());
     for page in &template.pages {
@@ -279,8 +279,8 @@ pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
 
 /// Validates the parameters against every visible page and the secrets against
 /// `spec.secrets.schema`; one error lists every problem.
-pub fn validate(template: &Template, values: &Values) -> Result<()> {
-    let engine = Engine::workflow();
+pub fn validate(template: &Template, values: &Values, github_hosts: &[String]) -> Result<()> {
+    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
     let mut problems = Vec::new();
     let doc = Value::Object(values.parameters.clone());
     for (i, page) in template.pages.iter().enumerate() {

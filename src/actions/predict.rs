@@ -12,7 +12,8 @@ use serde_json::{json, Map, Value};
 use crate::backstage::repo_url::{self, RepoUrlError};
 use crate::backstage::scm_url;
 use crate::runner::{ActionError, Outputs};
-use crate::services::{Published, Services};
+use crate::runner::{Published, RunRecord};
+use crate::services::Services;
 
 /// The parts of a `repoUrl` (`host?owner=o&repo=r`), as `parseRepoUrl` of scaffolder-node gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +110,7 @@ pub fn placeholder_commit_hash(seed: &str) -> String {
 /// the published folder recorded for `catalog:register`.
 pub fn publish_github(
     services: &Services,
+    record: &mut RunRecord,
     workspace: &Path,
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
@@ -120,7 +122,7 @@ pub fn publish_github(
     let html = format!("https://{host}/{owner}/{repo}");
     let contents = format!("{html}/blob/{branch}");
     let source_dir = repo_source_dir(workspace, input.get("sourcePath").and_then(Value::as_str))?;
-    record_published(services, &contents, source_dir);
+    record_published(record, &contents, source_dir);
     let mut out = Map::new();
     out.insert("remoteUrl".into(), json!(format!("{html}.git")));
     out.insert("repoContentsUrl".into(), json!(contents));
@@ -162,14 +164,12 @@ pub fn pull_request(
 }
 
 /// Remembers a published repository for later `catalog:register` steps.
-pub fn record_published(services: &Services, repo_contents_url: &str, source_dir: PathBuf) {
-    if let Ok(mut p) = services.published.lock() {
-        p.push(Published {
-            repo_contents_url: repo_contents_url.to_string(),
-            source_dir,
-            ..Default::default()
-        });
-    }
+pub fn record_published(record: &mut RunRecord, repo_contents_url: &str, source_dir: PathBuf) {
+    record.published.push(Published {
+        repo_contents_url: repo_contents_url.to_string(),
+        source_dir,
+        ..Default::default()
+    });
 }
 
 /// `getRepoSourceDirectory(workspace, sourcePath)`: leading `../` dropped, must stay inside.
@@ -199,11 +199,12 @@ pub fn repo_source_dir(
 /// published folders) `entityRef`.
 pub fn catalog_register(
     services: &Services,
+    published: &[Published],
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let url = catalog_info_url(services, input)?;
     let mut out = Map::new();
-    let entities = published_entities(services, &url);
+    let entities = published_entities(published, &url);
     if let Some(e) = pick_entity(&entities) {
         out.insert("entityRef".into(), json!(entity_ref(e)));
     }
@@ -260,18 +261,13 @@ pub fn github_url_type(url: &str, kind: &str) -> String {
 
 /// The entities of the catalog file `url` points at, read from the folder a publish step of this
 /// run pushed (empty when the file is not among them).
-fn published_entities(services: &Services, url: &str) -> Vec<Value> {
+fn published_entities(published: &[Published], url: &str) -> Vec<Value> {
     let norm = |u: &str| -> String {
         static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
         R.get_or_init(|| regex::Regex::new(r"/(blob|tree)/").expect("valid regex"))
             .replacen(u, 1, "/~/")
             .into_owned()
     };
-    let published = services
-        .published
-        .lock()
-        .map(|p| p.clone())
-        .unwrap_or_default();
     let target = norm(url);
     for p in published {
         let prefix = format!("{}/", norm(p.repo_contents_url.trim_end_matches('/')));
@@ -351,7 +347,8 @@ mod tests {
         let s = Services::default();
         let ws = tempfile::tempdir().unwrap();
         let input = json!({"repoUrl": "github.com?owner=acme&repo=demo", "defaultBranch": "trunk"});
-        let out = publish_github(&s, ws.path(), input.as_object().unwrap()).unwrap();
+        let mut record = RunRecord::default();
+        let out = publish_github(&s, &mut record, ws.path(), input.as_object().unwrap()).unwrap();
         assert_eq!(out["remoteUrl"], "https://github.com/acme/demo.git");
         assert_eq!(
             out["repoContentsUrl"],
@@ -438,9 +435,10 @@ mod tests {
         )
         .unwrap();
         let input = json!({"repoUrl": "github.com?owner=acme&repo=demo", "sourcePath": "../app"});
-        let out = publish_github(&s, ws.path(), input.as_object().unwrap()).unwrap();
+        let mut record = RunRecord::default();
+        let out = publish_github(&s, &mut record, ws.path(), input.as_object().unwrap()).unwrap();
         let reg = json!({"repoContentsUrl": out["repoContentsUrl"], "catalogInfoPath": "/catalog-info.yaml"});
-        let r = catalog_register(&s, reg.as_object().unwrap()).unwrap();
+        let r = catalog_register(&s, &record.published, reg.as_object().unwrap()).unwrap();
         assert_eq!(r["entityRef"], "component:team/demo");
         assert_eq!(
             r["catalogInfoUrl"],
@@ -448,7 +446,7 @@ mod tests {
         );
         let other =
             json!({"catalogInfoUrl": "https://github.com/acme/other/blob/main/catalog-info.yaml"});
-        let r = catalog_register(&s, other.as_object().unwrap()).unwrap();
+        let r = catalog_register(&s, &record.published, other.as_object().unwrap()).unwrap();
         assert!(
             r.get("entityRef").is_none(),
             "no entity known for an unpublished repository"

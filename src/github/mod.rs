@@ -9,7 +9,33 @@ pub mod seal;
 
 use serde_json::Value;
 
-use crate::runner::ActionError;
+/// A failure of the GitHub integration (REST calls, reading a `repoUrl`): the message and, where useful, what to do about it.
+#[derive(Debug, Clone)]
+pub struct GithubError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl GithubError {
+    pub fn new(message: impl Into<String>) -> Self {
+        GithubError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl std::fmt::Display for GithubError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for GithubError {}
 
 /// The HTTP methods golden uses against the REST API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,15 +107,15 @@ impl ApiError {
         self.status == Some(404)
     }
 
-    /// An action error that says what failed, GitHub's words, and what to do about it.
-    pub fn explain(&self, what: &str, host: &str) -> ActionError {
+    /// An error that says what failed, GitHub's words, and what to do about it.
+    pub fn explain(&self, what: &str, host: &str) -> GithubError {
         let e = match self.status {
-            Some(status) => ActionError::new(format!(
+            Some(status) => GithubError::new(format!(
                 "{what}: GitHub answered {status} {} to {}",
                 self.text(),
                 self.call
             )),
-            None => ActionError::new(format!("{what}: {} failed: {}", self.call, self.text())),
+            None => GithubError::new(format!("{what}: {} failed: {}", self.call, self.text())),
         };
         match self.status {
             Some(401) => e.with_hint(format!(
@@ -120,14 +146,14 @@ pub struct RepoUrl {
 
 impl RepoUrl {
     /// Parses `repoUrl`; `owner` and `repo` are required (leading and trailing `/` trimmed).
-    pub fn parse(repo_url: &str) -> Result<RepoUrl, ActionError> {
+    pub fn parse(repo_url: &str) -> Result<RepoUrl, GithubError> {
         let url = crate::backstage::repo_url::RepoUrl::parse(repo_url).map_err(|e| {
-            ActionError::new(e.to_string()).with_hint(
+            GithubError::new(e.to_string()).with_hint(
                 "repoUrl looks like `github.com?owner=OWNER&repo=NAME` (what RepoUrlPicker produces)",
             )
         })?;
         url.require(&["repo", "owner"]).map_err(|e| {
-            ActionError::new(e.to_string())
+            GithubError::new(e.to_string())
                 .with_hint("repoUrl looks like `github.com?owner=OWNER&repo=NAME`")
         })?;
         Ok(RepoUrl {

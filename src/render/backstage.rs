@@ -6,38 +6,31 @@ use minijinja::{Environment, Error, ErrorKind};
 
 use super::js::js_string;
 
-/// Registers Backstage's filters on `env`.
+/// Registers Backstage's filters on `env` (`parseRepoUrl` knows the default integrations only).
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("parseRepoUrl", parse_repo_url);
-    env.add_filter("projectSlug", project_slug);
+    register_with_hosts(env, Vec::new());
     env.add_filter("parseEntityRef", parse_entity_ref);
     env.add_filter("pick", pick);
+}
+
+/// (Re-)registers `parseRepoUrl` and `projectSlug` with the configured GitHub hosts, which
+/// Backstage adds to its default integrations.
+pub fn register_with_hosts(env: &mut Environment<'static>, hosts: Vec<String>) {
+    let hosts = std::sync::Arc::new(hosts);
+    let h = hosts.clone();
+    env.add_filter("parseRepoUrl", move |url: Value| parse_repo_url(url, &h));
+    env.add_filter("projectSlug", move |url: Value| project_slug(url, &hosts));
 }
 
 fn invalid(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
 
-/// GitHub hosts of the configuration file (`integrations.github[].host`), which Backstage adds
-/// to its default integrations; set once per run by the command that loaded the config.
-static CONFIGURED_GITHUB_HOSTS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
-
-/// Declares the GitHub (Enterprise) hosts of the configuration, so `parseRepoUrl` accepts them.
-pub fn set_github_hosts(hosts: Vec<String>) {
-    if let Ok(mut h) = CONFIGURED_GITHUB_HOSTS.write() {
-        *h = hosts;
-    }
-}
-
 /// `parseRepoUrl`: `host?owner=o&repo=r` → `{host, owner, repo, organization, workspace, project}`
 /// (absent parameters are left out), as `@backstage/plugin-scaffolder-node`'s `parseRepoUrl`.
-pub fn parse_repo_url(url: Value) -> Result<Value, Error> {
+pub fn parse_repo_url(url: Value, hosts: &[String]) -> Result<Value, Error> {
     let raw = js_string(&url);
-    let hosts = CONFIGURED_GITHUB_HOSTS
-        .read()
-        .map(|h| h.clone())
-        .unwrap_or_default();
-    let (parsed, _) = crate::backstage::repo_url::parse_repo_url(&raw, &hosts)
+    let (parsed, _) = crate::backstage::repo_url::parse_repo_url(&raw, hosts)
         .map_err(|e| invalid(e.to_string()))?;
     let mut out = vec![("host".to_string(), Value::from(parsed.host.clone()))];
     for key in ["owner", "repo", "organization", "workspace", "project"] {
@@ -49,8 +42,8 @@ pub fn parse_repo_url(url: Value) -> Result<Value, Error> {
 }
 
 /// `projectSlug`: `owner/repo` of a repo URL.
-pub fn project_slug(url: Value) -> Result<Value, Error> {
-    let parsed = parse_repo_url(url)?;
+pub fn project_slug(url: Value, hosts: &[String]) -> Result<Value, Error> {
+    let parsed = parse_repo_url(url, hosts)?;
     let owner = parsed.get_attr("owner").unwrap_or(Value::UNDEFINED);
     let owner = if owner.is_undefined() {
         "undefined".to_string()

@@ -16,7 +16,7 @@ use crate::render::{self, Engine};
 use crate::services::Services;
 use crate::template::{Step, Template};
 use crate::values::Values;
-pub use action::{Action, ActionContext, ActionError, Outputs, Registry};
+pub use action::{Action, ActionContext, ActionError, Outputs, Published, Registry, RunRecord};
 
 /// What happened to a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +61,8 @@ pub struct Report {
     pub output: Value,
     /// The first failed step, if any.
     pub failed: Option<usize>,
+    /// What the steps created and published.
+    pub record: RunRecord,
 }
 
 /// Progress events (implemented by `output::progress`).
@@ -84,7 +86,8 @@ pub struct Runner<'a> {
 impl Runner<'_> {
     /// Runs every step of `template` with `values`, reporting progress to `reporter`.
     pub fn run(&self, template: &Template, values: &Values, reporter: &mut dyn Reporter) -> Report {
-        let engine = Engine::workflow();
+        let engine = Engine::workflow().with_github_hosts(self.services.config.github_hosts());
+        let mut run_record = RunRecord::default();
         let mut steps_ctx = Map::new();
         let mut records = Vec::new();
         let mut failed: Option<usize> = None;
@@ -130,6 +133,7 @@ impl Runner<'_> {
                 &steps_ctx,
                 failed.is_some(),
                 &mut record,
+                &mut run_record,
             ) {
                 Ok(output) => {
                     record.status = Status::Executed;
@@ -153,6 +157,7 @@ impl Runner<'_> {
             steps: records,
             output,
             failed,
+            record: run_record,
         }
     }
 
@@ -208,7 +213,7 @@ impl Runner<'_> {
         }
         match &step.condition {
             None => None,
-            Some(cond) if condition_holds(engine, cond, ctx) => None,
+            Some(cond) if render::condition_holds(engine, cond, ctx) => None,
             Some(_) => Some("its if condition was false".into()),
         }
     }
@@ -224,6 +229,7 @@ impl Runner<'_> {
         steps_ctx: &Map<String, Value>,
         failed: bool,
         record: &mut StepRecord,
+        run_record: &mut RunRecord,
     ) -> Result<Outputs, ActionError> {
         let action = self.registry.get(&step.action).ok_or_else(|| {
             ActionError::new(format!(
@@ -242,7 +248,7 @@ impl Runner<'_> {
                     let mut it_ctx = ctx.clone();
                     it_ctx.insert("each".into(), item.clone());
                     if let Some(cond) = &step.condition {
-                        if !condition_holds(engine, cond, &it_ctx) {
+                        if !render::condition_holds(engine, cond, &it_ctx) {
                             continue;
                         }
                     }
@@ -283,6 +289,7 @@ impl Runner<'_> {
                 secrets: &values.secrets,
                 services: self.services,
                 log: &mut log,
+                record: run_record,
             };
             let result = action.run(&mut actx, input);
             record.log.extend(log);
@@ -310,20 +317,6 @@ fn render_input(engine: &Engine, input: &Value, ctx: &Map<String, Value>) -> Map
     match engine.render_tree(input, &c) {
         Some(Value::Object(m)) => m,
         _ => Map::new(),
-    }
-}
-
-/// Evaluates an `if:` (literal boolean, or a string rendered as a workflow value).
-pub fn condition_holds(engine: &Engine, cond: &Value, ctx: &Map<String, Value>) -> bool {
-    match cond {
-        Value::String(s) => {
-            let c = render::to_value(&Value::Object(ctx.clone()));
-            match engine.render_value(s, &c) {
-                Ok(v) => render::is_truthy(v.as_ref()),
-                Err(_) => !s.is_empty(),
-            }
-        }
-        other => render::is_truthy(Some(other)),
     }
 }
 
@@ -454,7 +447,7 @@ fn render_output(engine: &Engine, output: &Value, ctx: &Map<String, Value>) -> V
             .iter()
             .map(|item| match item.get("if") {
                 None => true,
-                Some(cond) => condition_holds(engine, cond, ctx),
+                Some(cond) => render::condition_holds(engine, cond, ctx),
             })
             .collect();
         let mut i = 0;

@@ -82,7 +82,7 @@ pub(crate) enum Flavor {
 
 impl Checker {
     fn new(options: &Options) -> Checker {
-        let registry = Registry::builtin();
+        let registry = crate::actions::registry();
         let input_validators = registry
             .iter()
             .map(|a| {

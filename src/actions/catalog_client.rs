@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::Catalog;
+use crate::catalog::{self, Catalog};
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
 
 /// `catalog:fetch`. (`catalog:register` is declared in `actions/catalog.rs`, with its dry-run
@@ -17,7 +17,7 @@ pub fn actions() -> Vec<Box<dyn Action>> {
 
 /// The catalog the run's services point at.
 fn open(ctx: &ActionContext<'_>) -> Result<Box<dyn Catalog>, ActionError> {
-    super::open(&ctx.services.config, &ctx.services.home, &ctx.services.cwd)
+    catalog::open(&ctx.services.config, &ctx.services.home, &ctx.services.cwd)
         .map_err(ActionError::from)
 }
 
@@ -147,7 +147,7 @@ impl Action for Fetch {
         }
         let catalog = open(ctx)?;
         let full = |r: &str| {
-            super::entity::parse_ref(r, s("defaultKind"), s("defaultNamespace"))
+            catalog::entity::parse_ref(r, s("defaultKind"), s("defaultNamespace"))
                 .map(|r| r.to_string())
                 .map_err(ActionError::new)
         };
