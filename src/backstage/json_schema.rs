@@ -1,5 +1,5 @@
 //! JSON Schema as Backstage uses it: draft 7 everywhere (the form, the backend's parameter and
-//! action-input checks, the catalog's entity schemas). [`options`] is the one builder, [`cached`]
+//! action-input checks, the catalog's entity schemas). [`options`] is the one builder, [`Cache`]
 //! compiles a schema once per run, and [`entity_registry`] holds the catalog's `Entity`,
 //! `EntityEnvelope`, `EntityMeta` and `common` schemas (copied verbatim from
 //! `@backstage/catalog-model`) that the Template and kind schemas reference.
@@ -24,20 +24,26 @@ pub fn compile(schema: &Value) -> Result<Validator, ValidationError<'static>> {
     options().build(schema)
 }
 
-/// Compiles `schema` once per run (the same schemas recur across a repository's templates);
-/// `None` when it does not compile.
-pub fn cached(schema: &Value) -> Option<Arc<Validator>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<Validator>>>>> = OnceLock::new();
-    let key = schema.to_string();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(v) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
-        return v;
+/// Compiled schemas by their JSON text, for a run that meets the same schemas many times
+/// (the property schemas of a repository's templates); shared across threads.
+#[derive(Default)]
+pub struct Cache {
+    compiled: Mutex<HashMap<String, Option<Arc<Validator>>>>,
+}
+
+impl Cache {
+    /// `schema` compiled once per cache; `None` when it does not compile.
+    pub fn get(&self, schema: &Value) -> Option<Arc<Validator>> {
+        let key = schema.to_string();
+        if let Some(v) = self.compiled.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return v;
+        }
+        let v = compile(schema).ok().map(Arc::new);
+        if let Ok(mut m) = self.compiled.lock() {
+            m.insert(key, v.clone());
+        }
+        v
     }
-    let v = compile(schema).ok().map(Arc::new);
-    if let Ok(mut m) = cache.lock() {
-        m.insert(key, v.clone());
-    }
-    v
 }
 
 /// Whether `value` is valid against `schema`; an uncompilable schema counts as valid.
@@ -98,8 +104,9 @@ mod tests {
     #[test]
     fn draft7_cached_and_lenient_holds() {
         let s = json!({"type": "string", "minLength": 2});
-        let a = cached(&s).unwrap();
-        assert!(Arc::ptr_eq(&a, &cached(&s).unwrap()), "compiled once");
+        let cache = Cache::default();
+        let a = cache.get(&s).unwrap();
+        assert!(Arc::ptr_eq(&a, &cache.get(&s).unwrap()), "compiled once");
         assert!(!a.is_valid(&json!("x")));
         assert!(
             holds(&json!({"type": 3}), &json!(1)),

@@ -88,6 +88,7 @@ impl Runner<'_> {
     pub fn run(&self, template: &Template, values: &Values, reporter: &mut dyn Reporter) -> Report {
         let engine = Engine::workflow().with_github_hosts(self.services.config.github_hosts());
         let mut run_record = RunRecord::default();
+        let mut validators = Validators::new();
         let mut steps_ctx = Map::new();
         let mut records = Vec::new();
         let mut failed: Option<usize> = None;
@@ -134,6 +135,7 @@ impl Runner<'_> {
                 failed.is_some(),
                 &mut record,
                 &mut run_record,
+                &mut validators,
             ) {
                 Ok(output) => {
                     record.status = Status::Executed;
@@ -230,6 +232,7 @@ impl Runner<'_> {
         failed: bool,
         record: &mut StepRecord,
         run_record: &mut RunRecord,
+        validators: &mut Validators,
     ) -> Result<Outputs, ActionError> {
         let action = self.registry.get(&step.action).ok_or_else(|| {
             ActionError::new(format!(
@@ -267,7 +270,7 @@ impl Runner<'_> {
             mask(&Value::Object(iterations[0].1.clone()), &values.secrets)
         };
         for (item, input) in &iterations {
-            check_input(action, input).map_err(|e| {
+            check_input(validators, action, input).map_err(|e| {
                 let which = match item {
                     Some(i) => {
                         format!("{}[{}]", step.action, i["key"].as_str().unwrap_or_default())
@@ -362,13 +365,16 @@ fn each_items(
     }
 }
 
+/// Compiled input schemas of the actions a run used, by action id.
+type Validators = HashMap<&'static str, jsonschema::Validator>;
+
 /// Validates a rendered input against the action's JSON Schema.
-fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), String> {
-    thread_local! {
-        static CACHE: std::cell::RefCell<HashMap<&'static str, jsonschema::Validator>> = Default::default();
-    }
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
+fn check_input(
+    cache: &mut Validators,
+    action: &dyn Action,
+    input: &Map<String, Value>,
+) -> Result<(), String> {
+    {
         if !cache.contains_key(action.id()) {
             let v =
                 crate::backstage::json_schema::compile(&action.input_schema()).map_err(|e| {
@@ -394,7 +400,7 @@ fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), St
         } else {
             Err(errors.join("; "))
         }
-    })
+    }
 }
 
 /// Replaces every secret value that appears in a rendered input by `***`.

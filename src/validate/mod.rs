@@ -68,6 +68,8 @@ pub(crate) struct Checker {
     known: Mutex<HashMap<(u8, u8, String), bool>>,
     /// Analyses by `(engine, text)`: templates of one repository share most of their strings.
     analyses: Mutex<HashMap<(u8, String), Arc<Result<expr::Analysis, expr::SyntaxError>>>>,
+    /// Compiled property schemas (the same ones recur across a repository's templates).
+    pub schemas: crate::backstage::json_schema::Cache,
     /// Compiled input schemas of the actions.
     pub input_validators: BTreeMap<&'static str, Option<jsonschema::Validator>>,
 }
@@ -103,6 +105,7 @@ impl Checker {
             }),
             known: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),
+            schemas: Default::default(),
             input_validators,
         }
     }
