@@ -6,6 +6,7 @@ mod conformance;
 mod fake_github;
 mod golden_path;
 mod new;
+mod node_path;
 mod prompts;
 mod publish;
 mod support;
