@@ -20,6 +20,7 @@ pub mod render;
 pub mod runner;
 pub mod services;
 pub mod template;
+pub mod testing;
 pub mod validate;
 pub mod values;
 pub mod workspace;

@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod new;
 pub mod publish;
 pub mod schema;
+pub mod test;
 pub mod validate;
 
 use crate::cli::Command;
@@ -19,6 +20,7 @@ pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
         Command::Catalog(args) => catalog::run(args, verbosity),
         Command::Validate(args) => validate::run(args),
         Command::Schema => schema::run(),
+        Command::Test(args) => test::run(args),
     }
 }
 

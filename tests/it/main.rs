@@ -5,6 +5,7 @@ mod catalog;
 mod conformance;
 mod fake_github;
 mod golden_path;
+mod golden_test;
 mod new;
 mod node_path;
 mod prompts;

