@@ -18,7 +18,7 @@
 #   NPM_OFFLINE  1 (default): `npm ci --offline`, from the npm cache .ci/run fills; 0: the registry
 #
 # Each run uses a fresh GOLDEN_HOME (forge and catalog) in a temporary folder. A path whose
-# toolchain is missing is reported as skipped.
+# toolchain is missing is reported as skipped; one that fails is reported, and the exit status is 1.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${1:-5}
@@ -55,6 +55,7 @@ checks() { # NAME DIR
   esac
 }
 
+failed=0
 printf '%-16s %5s %12s %14s %10s\n' template runs "golden (s)" "project (s)" "total (s)"
 for name in go-microservice node-service; do
   case $name in
@@ -70,11 +71,16 @@ for name in go-microservice node-service; do
     run=$WORK/$name-$i
     mkdir -p "$run"
     t0=$(now)
-    GOLDEN_HOME=$run/home "$GOLDEN" new "$name" --local --no-input --quiet \
+    if ! GOLDEN_HOME=$run/home "$GOLDEN" new "$name" --local --no-input --quiet \
       --set name=bench --set owner=group:default/team-a --set description=Benchmark \
-      --set 'repoUrl=github.com?owner=acme&repo=bench' --checkout "$run/bench" </dev/null
+      --set 'repoUrl=github.com?owner=acme&repo=bench' --checkout "$run/bench" </dev/null; then
+      printf '%-16s failed: golden new (above)\n' "$name"; failed=1; continue 2
+    fi
     t1=$(now)
-    checks "$name" "$run/bench" >"$run/checks.log" 2>&1 || { cat "$run/checks.log" >&2; echo "$name: the project's checks failed" >&2; exit 1; }
+    if ! checks "$name" "$run/bench" >"$run/checks.log" 2>&1; then
+      tail -n 40 "$run/checks.log" >&2
+      printf '%-16s failed: the project'"'"'s checks (above)\n' "$name"; failed=1; continue 2
+    fi
     t2=$(now)
     awk "BEGIN {print $t1 - $t0}" >>"$WORK/$name.golden"
     awk "BEGIN {print $t2 - $t1}" >>"$WORK/$name.project"
@@ -84,3 +90,4 @@ for name in go-microservice node-service; do
   printf '%-16s %5s %12.3f %14.3f %10.3f\n' "$name" "$RUNS" \
     "$(median <"$WORK/$name.golden")" "$(median <"$WORK/$name.project")" "$(median <"$WORK/$name.total")"
 done
+exit $failed
