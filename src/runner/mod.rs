@@ -277,6 +277,7 @@ impl Runner<'_> {
             let mut actx = ActionContext {
                 workspace: self.workspace,
                 template_dir: &template.dir,
+                source_root: &template.root,
                 template_ref,
                 step_id: &step.id,
                 dry_run: self.dry_run,
