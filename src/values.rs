@@ -290,6 +290,7 @@ pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
             hidden.extend(names)
         }
     }
+    let visible: std::collections::HashSet<String> = visible.into_iter().collect();
     for name in hidden {
         if !visible.contains(&name) {
             params.remove(&name);
