@@ -33,6 +33,8 @@ pub struct Environment {
     pub data_dir: Option<PathBuf>,
     /// The directory for temporary files.
     pub temp_dir: PathBuf,
+    /// This binary.
+    pub current_exe: Option<PathBuf>,
 }
 
 impl Environment {
@@ -49,6 +51,7 @@ impl Environment {
             config_dir: dirs::config_dir(),
             data_dir: dirs::data_dir(),
             temp_dir: std::env::temp_dir(),
+            current_exe: std::env::current_exe().ok(),
         }
     }
 
@@ -361,6 +364,19 @@ pub struct ValidateSettings {
     pub extra_actions: Vec<String>,
 }
 
+/// `golden test`, resolved.
+#[derive(Debug, Clone)]
+pub struct TestSettings {
+    pub paths: Vec<PathBuf>,
+    pub bless: bool,
+    pub no_run: bool,
+    pub format: cli::TestFormat,
+    /// This binary (the cases run it).
+    pub golden_exe: Option<PathBuf>,
+    /// Names of the `GOLDEN_VALUE_*` variables set (hidden from the cases).
+    pub value_vars: Vec<String>,
+}
+
 /// `golden catalog`, resolved.
 #[derive(Debug)]
 pub struct CatalogSettings {
@@ -377,6 +393,7 @@ pub enum CommandSettings {
     Catalog(CatalogSettings),
     Validate(ValidateSettings),
     Schema,
+    Test(TestSettings),
 }
 
 /// Resolves a command's settings: loads the config file the command uses (once).
@@ -435,6 +452,22 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
             })
         }
         Command::Schema => CommandSettings::Schema,
+        Command::Test(args) => CommandSettings::Test(TestSettings {
+            paths: if args.paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                args.paths
+            },
+            bless: args.bless,
+            no_run: args.no_run,
+            format: args.format,
+            golden_exe: env.current_exe.clone(),
+            value_vars: env
+                .value_vars()
+                .into_iter()
+                .map(|(name, _)| format!("{}{name}", env_vars::VALUE_PREFIX))
+                .collect(),
+        }),
     })
 }
 

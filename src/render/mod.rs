@@ -260,13 +260,22 @@ pub fn condition_holds(
     ctx: &serde_json::Map<String, serde_json::Value>,
 ) -> bool {
     match cond {
-        serde_json::Value::String(s) => {
-            let c = to_value(&serde_json::Value::Object(ctx.clone()));
-            match engine.render_value(s, &c) {
-                Ok(v) => is_truthy(v.as_ref()),
-                Err(_) => !s.is_empty(),
-            }
-        }
+        serde_json::Value::String(_) => condition_holds_in(
+            engine,
+            cond,
+            &to_value(&serde_json::Value::Object(ctx.clone())),
+        ),
+        other => is_truthy(Some(other)),
+    }
+}
+
+/// [`condition_holds`] with a context already converted for the engine.
+pub fn condition_holds_in(engine: &Engine, cond: &serde_json::Value, ctx: &Value) -> bool {
+    match cond {
+        serde_json::Value::String(s) => match engine.render_value(s, ctx) {
+            Ok(v) => is_truthy(v.as_ref()),
+            Err(_) => !s.is_empty(),
+        },
         other => is_truthy(Some(other)),
     }
 }
