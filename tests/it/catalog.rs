@@ -12,38 +12,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{golden, root};
+use crate::support::{root, TestContext};
 
-/// A GOLDEN_HOME and a config file of its own.
-struct Home {
-    dir: tempfile::TempDir,
+/// What the catalog tests read of their context (each test has one of its own: its GOLDEN_HOME
+/// holds the catalog).
+trait CatalogHome {
+    fn list(&self) -> Vec<Value>;
+    fn count(&self, table: &str) -> i64;
 }
 
-impl Home {
-    fn new() -> Home {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.yaml"), "").unwrap();
-        Home { dir }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn home(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
-    fn golden(&self) -> assert_cmd::Command {
-        let mut cmd = golden();
-        cmd.env("GOLDEN_HOME", self.home())
-            .env("GOLDEN_CONFIG", self.path().join("config.yaml"))
-            .env_remove("BACKSTAGE_TOKEN");
-        cmd
-    }
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path().join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
-    }
+impl CatalogHome for TestContext {
     fn list(&self) -> Vec<Value> {
         let out = self
             .golden()
@@ -90,7 +68,7 @@ fn stdout(a: &assert_cmd::assert::Assert) -> String {
 
 #[test]
 fn local_register_list_show_unregister() {
-    let h = Home::new();
+    let h = TestContext::new();
     assert!(h.list().is_empty());
     assert!(
         !h.home().exists(),
@@ -232,7 +210,7 @@ fn local_register_list_show_unregister() {
 
 #[test]
 fn local_list_filters_by_kind_and_owner() {
-    let h = Home::new();
+    let h = TestContext::new();
     let mut text = component("a", "team-a");
     text.push_str("---\n");
     text.push_str(&component("b", "user:jdoe"));
@@ -299,7 +277,7 @@ fn local_list_filters_by_kind_and_owner() {
 
 #[test]
 fn local_refuses_an_entity_owned_by_another_location() {
-    let h = Home::new();
+    let h = TestContext::new();
     let first = h.write("one/catalog-info.yaml", &component("orders", "team-a"));
     let second = h.write(
         "two/catalog-info.yaml",
@@ -334,7 +312,7 @@ fn local_refuses_an_entity_owned_by_another_location() {
 
 #[test]
 fn local_rejects_invalid_entities_with_every_reason() {
-    let h = Home::new();
+    let h = TestContext::new();
     let file = h.write(
         "bad.yaml",
         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: -bad-\nspec: {type: service, lifecycle: x, owner: a}\n---\nkind: Component\nmetadata: {name: y}\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: nolife\nspec:\n  type: service\n  owner: a\n---\napiVersion: backstage.io/v1alpha1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ok\nspec: {type: service, lifecycle: x, owner: a}\n",
@@ -395,7 +373,7 @@ fn local_rejects_invalid_entities_with_every_reason() {
 
 #[test]
 fn local_registers_http_urls() {
-    let h = Home::new();
+    let h = TestContext::new();
     let site = h.path().join("site");
     std::fs::create_dir_all(&site).unwrap();
     std::fs::write(site.join("catalog-info.yaml"), component("web", "team-a")).unwrap();
@@ -428,7 +406,7 @@ fn local_registers_http_urls() {
 fn local_reads_github_urls_through_the_contents_api() {
     // A GitHub Enterprise host of the config, its API on 127.0.0.1: golden turns the blob URL
     // into `GET /repos/OWNER/REPO/contents/PATH?ref=REF` with the raw media type and the token.
-    let h = Home::new();
+    let h = TestContext::new();
     let api = h.path().join("api");
     std::fs::create_dir_all(api.join("api/v3/repos/acme/svc/contents/deploy")).unwrap();
     std::fs::write(
@@ -478,7 +456,7 @@ fn local_reads_github_urls_through_the_contents_api() {
 
 #[test]
 fn local_placeholders_resolve_on_disk_only() {
-    let h = Home::new();
+    let h = TestContext::new();
     h.write("docs/about.md", "All about web.\n");
     let text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  description: {$text: ./docs/about.md}\nspec: {type: service, lifecycle: x, owner: a}\n";
     let file = h.write("catalog-info.yaml", text);
@@ -512,7 +490,7 @@ fn local_placeholders_resolve_on_disk_only() {
 fn backstage_errors_before_any_request() {
     // Nothing listens on port 1: golden must fail clearly without hanging, and refuse forge URLs
     // (which no Backstage can read) before calling anything.
-    let h = Home::new();
+    let h = TestContext::new();
     h.write(
         "config.yaml",
         "catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:1\n",
@@ -543,7 +521,7 @@ fn backstage_errors_before_any_request() {
 
 #[test]
 fn local_fifty_parallel_registrations_lose_nothing() {
-    let h = Home::new();
+    let h = TestContext::new();
     let files: Vec<PathBuf> = (0..50)
         .map(|i| {
             h.write(
@@ -555,12 +533,10 @@ fn local_fifty_parallel_registrations_lose_nothing() {
     let children: Vec<Child> = files
         .iter()
         .map(|f| {
-            Command::new(env!("CARGO_BIN_EXE_golden"))
-                .args(["catalog", "register"])
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_golden"));
+            h.apply(&mut cmd);
+            cmd.args(["catalog", "register"])
                 .arg(f)
-                .env("GOLDEN_HOME", h.home())
-                .env("GOLDEN_CONFIG", h.path().join("config.yaml"))
-                .env("NO_COLOR", "1")
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -585,7 +561,7 @@ fn local_fifty_parallel_registrations_lose_nothing() {
 
 #[test]
 fn local_import_follows_location_targets() {
-    let h = Home::new();
+    let h = TestContext::new();
     h.write("org/teams.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: jdoe}\nspec: {memberOf: [team-a]}\n");
     h.write("org/systems/shop.yaml", "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata: {name: shop}\nspec: {owner: team-a}\n");
     let file = h.write("org/all.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: org}\nspec:\n  targets:\n    - ./teams.yaml\n    - ./systems/shop.yaml\n");
@@ -673,7 +649,7 @@ fn forge_repo(home: &Path, text: &str) -> String {
 
 #[test]
 fn local_registers_from_the_local_forge_and_catalog_steps_use_it() {
-    let h = Home::new();
+    let h = TestContext::new();
     let contents = forge_repo(&h.home(), &component("orders", "team-a"));
     let a = h
         .golden()
@@ -723,7 +699,7 @@ fn local_registers_from_the_local_forge_and_catalog_steps_use_it() {
 fn golden_path_local_ends_in_the_local_catalog() {
     // The README's first command: the new service is published to the local forge, registered
     // in the local catalog, and `golden catalog list` shows it with its owner.
-    let h = Home::new();
+    let h = TestContext::new();
     let work = h.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
     let a = h
@@ -964,7 +940,7 @@ fn backstage_catalog_registration() {
     if !harness_installed() {
         return;
     }
-    let h = Home::new();
+    let h = TestContext::new();
     let backend = start_backend(&h.path().join("backend.log"));
     let files = h.path().join("site");
     std::fs::create_dir_all(&files).unwrap();
@@ -1274,7 +1250,7 @@ fn backstage_catalog_registration() {
 #[test]
 fn owner_picker_lists_the_local_catalog() {
     use expectrl::{Eof, Expect};
-    let h = Home::new();
+    let h = TestContext::new();
     let org = h.write(
         "org.yaml",
         "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: platform, title: Platform team}\nspec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: jane}\nspec: {memberOf: [platform]}\n",
@@ -1305,11 +1281,8 @@ fn owner_picker_lists_the_local_catalog() {
         .arg(tpl.parent().unwrap())
         .args(["--dry-run", "--json", "--output"])
         .arg(h.path().join("out"));
-    cmd.env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env("GOLDEN_HOME", h.home())
-        .env("GOLDEN_CONFIG", h.path().join("config.yaml"));
+    h.apply(&mut cmd);
+    cmd.env("TERM", "xterm");
     let mut s = expectrl::Session::spawn(cmd).unwrap();
     s.set_expect_timeout(Some(Duration::from_secs(30)));
     let seen = s.expect("type another entity ref").unwrap();

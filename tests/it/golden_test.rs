@@ -28,6 +28,10 @@ fn builtin_templates_pass_their_own_test_cases() {
                 .filter_map(|p| p.parent().map(Path::to_path_buf))
                 .filter(|d| !d.as_os_str().is_empty())
                 .collect();
+            // the toolchains' offline caches (npm, Go modules) live in the developer's home
+            if let Some(home) = std::env::var_os("HOME") {
+                cmd.env("HOME", home);
+            }
             cmd.env("PATH", tool_path(&dirs))
                 .env("GOTOOLCHAIN", "local")
                 .env("GOPROXY", "off")

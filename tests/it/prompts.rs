@@ -13,7 +13,7 @@ use expectrl::process::unix::WaitStatus;
 use expectrl::{Eof, Expect, Session};
 use serde_json::{json, Value};
 
-use crate::support::{golden, root};
+use crate::support::{golden, root, TestContext};
 
 const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
@@ -23,7 +23,7 @@ struct Pty {
     session: expectrl::session::OsSession,
     out: PathBuf,
     transcript: String,
-    _dir: tempfile::TempDir,
+    ctx: TestContext,
 }
 
 fn strip_ansi(s: &str) -> String {
@@ -35,10 +35,8 @@ fn strip_ansi(s: &str) -> String {
 
 impl Pty {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Pty {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("stdout.json");
-        let config = dir.path().join("config.yaml");
-        std::fs::write(&config, "").unwrap();
+        let ctx = TestContext::new();
+        let out = ctx.path().join("stdout.json");
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg(r#"out="$1"; shift; exec "$@" > "$out""#)
@@ -46,16 +44,12 @@ impl Pty {
             .arg(&out)
             .arg(env!("CARGO_BIN_EXE_golden"));
         cmd.args(args);
-        cmd.env_remove("CI")
-            .env_remove("GOLDEN_TEMPLATE_PATH")
-            .env("NO_COLOR", "1")
-            .env("GOLDEN_CONFIG", &config)
-            .env("GOLDEN_HOME", dir.path().join("home"))
-            .env("TERM", "xterm");
+        ctx.apply(&mut cmd);
+        cmd.env("TERM", "xterm");
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.current_dir(dir.path());
+        cmd.current_dir(ctx.path());
         let mut session = Session::spawn(cmd).expect("spawn golden in a pty");
         session.get_process_mut().set_window_size(110, 40).unwrap();
         session.set_expect_timeout(Some(Duration::from_secs(30)));
@@ -63,12 +57,12 @@ impl Pty {
             session,
             out,
             transcript: String::new(),
-            _dir: dir,
+            ctx,
         }
     }
 
     fn dir(&self) -> &Path {
-        self._dir.path()
+        self.ctx.path()
     }
 
     /// Waits for `text` on the screen; returns what was printed up to and including it.
@@ -746,7 +740,9 @@ fn no_terminal_lists_invalid_values_and_selected_follow_ups() {
 /// Piped stdin that never closes: golden must not read it and must exit on its own.
 #[test]
 fn piped_stdin_does_not_hang() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_golden"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_golden"));
+    crate::support::shared().apply(&mut cmd);
+    let mut child = cmd
         .args([
             "new",
             &case("multipage-oneof-dependencies"),
@@ -754,8 +750,6 @@ fn piped_stdin_does_not_hang() {
             "--output",
             "/nonexistent/never",
         ])
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::fake_github::{branch_files, dir_files, FakeGithub};
-use crate::support::golden;
+use crate::support::TestContext;
 
 const TOKEN: &str = "ghp_test_token_1234";
 
@@ -119,63 +119,40 @@ fn template_from(dir: &Path, name: &str) -> PathBuf {
     template_with(dir, f["action"].as_str().unwrap(), &lines.join("\n"))
 }
 
+/// A publish test's hermetic context (see `support::TestContext`), plus no `gh` on PATH: nothing
+/// reaches beyond 127.0.0.1.
 struct Env {
-    dir: tempfile::TempDir,
+    ctx: TestContext,
 }
 
 impl Env {
     fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("work")).unwrap();
-        Env { dir }
+        Env {
+            ctx: TestContext::new(),
+        }
     }
     fn path(&self) -> &Path {
-        self.dir.path()
+        self.ctx.path()
     }
     fn work(&self) -> PathBuf {
-        self.path().join("work")
+        self.ctx.work()
     }
     fn home(&self) -> PathBuf {
-        self.path().join("home")
+        self.ctx.home()
     }
     /// A config file pointing github.com at the fake, with `token`.
     fn config(&self, fake: &FakeGithub, token: &str) -> PathBuf {
-        let p = self.path().join("config.yaml");
-        std::fs::write(&p, format!("integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: {}\n      token: {token}\n", fake.api_base_url())).unwrap();
-        p
+        self.ctx.write("github-config.yaml", &format!("integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: {}\n      token: {token}\n", fake.api_base_url()))
     }
+    /// golden in the work folder, with `config` (else an empty config file); workspaces kept
+    /// after a failure land in the context's TMPDIR.
     fn golden(&self, config: Option<&Path>) -> assert_cmd::Command {
-        let mut cmd = golden();
+        let mut cmd = self.ctx.golden();
         cmd.current_dir(self.work())
-            .env("GOLDEN_HOME", self.home())
-            .env_remove("GITHUB_TOKEN")
-            .env_remove("GH_TOKEN")
-            // No `gh` to ask for a token, no user git config: nothing reaches beyond 127.0.0.1.
-            .env("PATH", self.path().join("empty-path"))
-            .env("HOME", self.path().join("user-home"))
-            .env_remove("XDG_CONFIG_HOME");
-        // Workspaces kept after a failure land in this test's directory, not in /tmp.
-        let tmp = self.path().join("tmp");
-        std::fs::create_dir_all(&tmp).unwrap();
-        cmd.env("TMPDIR", tmp);
-        for var in [
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "ALL_PROXY",
-        ] {
-            cmd.env_remove(var);
+            .env("PATH", self.path().join("empty-path"));
+        if let Some(c) = config {
+            cmd.env("GOLDEN_CONFIG", c);
         }
-        match config {
-            Some(c) => cmd.env("GOLDEN_CONFIG", c),
-            None => {
-                let none = self.path().join("no-config.yaml");
-                std::fs::write(&none, "{}\n").unwrap();
-                cmd.env("GOLDEN_CONFIG", none)
-            }
-        };
         cmd
     }
     /// The workspace the template renders to, from `--dry-run`.

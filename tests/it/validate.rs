@@ -118,7 +118,10 @@ fn quiet_prints_only_errors_and_color_is_a_global_flag() {
     let (_, _, plain) = validate_in(&f, &["step-duplicate-id", "--color", "never"]);
     assert!(!plain.contains('\x1b'), "{plain}");
     let (_, _, colored) = validate_in(&f, &["--color", "always", "step-duplicate-id"]);
-    assert!(colored.contains("\x1b["), "NO_COLOR=1 is set by the harness: {colored}");
+    assert!(
+        colored.contains("\x1b["),
+        "NO_COLOR=1 is set by the harness: {colored}"
+    );
     let out = golden()
         .args(["--color", "always", "new", "no-such-template-anywhere"])
         .output()
