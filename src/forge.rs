@@ -2,7 +2,7 @@
 //! embedded stand-in for GitHub when golden runs with `--local` (or `local: true` in the config).
 //! Publish actions create repositories here and push with git2 over `file://`; their outputs
 //! point here: `remoteUrl` is the repository's `file://` URL and `repoContentsUrl` is
-//! `<remoteUrl>/blob/<branch>`, the same shape as GitHub's, which [`read_contents_url`] resolves.
+//! `<remoteUrl>/blob/<branch>`, the same shape as GitHub's (the catalog reads files through it).
 //! What GitHub would keep as settings (topics, collaborators, protection, pull requests,
 //! webhooks, dispatches) is recorded as JSON under `REPO.git/golden/`, never secrets or tokens.
 
@@ -149,25 +149,6 @@ pub fn url(path: &Path) -> String {
 /// `repoContentsUrl` for a branch: `<remoteUrl>/blob/<branch>`.
 pub fn contents_url(path: &Path, branch: &str) -> String {
     format!("{}/blob/{branch}", url(path))
-}
-
-/// Reads a file through a forge contents URL (`file:///…/REPO.git/blob/BRANCH/PATH`): the
-/// catalog uses it to read `catalog-info.yaml` from a local-forge repository.
-pub fn read_contents_url(contents_url: &str) -> Option<Vec<u8>> {
-    let u = url::Url::parse(contents_url).ok()?;
-    let full = u.to_file_path().ok()?;
-    let text = full.to_string_lossy().to_string();
-    let (repo, rest) = text.split_once(".git/blob/")?;
-    let (branch, file) = rest.split_once('/')?;
-    let r = git2::Repository::open_bare(format!("{repo}.git")).ok()?;
-    let tree = r
-        .find_reference(&format!("refs/heads/{branch}"))
-        .ok()?
-        .peel_to_tree()
-        .ok()?;
-    let entry = tree.get_path(Path::new(file)).ok()?;
-    let blob = entry.to_object(&r).ok()?.peel_to_blob().ok()?;
-    Some(blob.content().to_vec())
 }
 
 /// The records of `REPO.git/golden/<name>.json` (none when it does not exist).

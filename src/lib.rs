@@ -3,29 +3,29 @@
 //! The pipeline flows one way: command line → template → values → runner (actions) → report.
 //! `main.rs` only parses arguments and calls [`run`].
 
-pub mod actions;
-pub mod backstage;
-pub mod catalog;
+pub(crate) mod actions;
+pub(crate) mod backstage;
+pub(crate) mod catalog;
 pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod env_vars;
-pub mod error;
-pub mod forge;
-pub mod git;
-pub mod github;
-pub mod limits;
-pub mod output;
-pub mod prompt;
-pub mod render;
-pub mod runner;
-pub mod services;
+pub(crate) mod commands;
+pub(crate) mod config;
+pub(crate) mod env_vars;
+pub(crate) mod error;
+pub(crate) mod forge;
+pub(crate) mod git;
+pub(crate) mod github;
+pub(crate) mod limits;
+pub(crate) mod output;
+pub(crate) mod prompt;
+pub(crate) mod render;
+pub(crate) mod runner;
+pub(crate) mod services;
 pub mod settings;
 pub mod template;
-pub mod testing;
+pub(crate) mod testing;
 pub mod validate;
-pub mod values;
-pub mod workspace;
+pub(crate) mod values;
+pub(crate) mod workspace;
 
 /// Runs a parsed command line in the environment `env` and returns the process exit status.
 pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {

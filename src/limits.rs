@@ -6,8 +6,6 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use serde_json::Value;
-
 /// The deepest nesting of lists and mappings any input may have (serde_json's own limit).
 pub const MAX_DEPTH: usize = 128;
 
@@ -20,14 +18,15 @@ pub fn nesting_message() -> String {
 }
 
 /// The nesting depth of a value (a scalar is 0, `[1]` is 1), without recursion.
-pub fn depth(value: &Value) -> usize {
+#[cfg(test)]
+pub fn depth(value: &serde_json::Value) -> usize {
     let mut deepest = 0;
     let mut stack = vec![(value, 0usize)];
     while let Some((v, d)) = stack.pop() {
         deepest = deepest.max(d);
         match v {
-            Value::Array(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
-            Value::Object(map) => stack.extend(map.values().map(|i| (i, d + 1))),
+            serde_json::Value::Array(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+            serde_json::Value::Object(map) => stack.extend(map.values().map(|i| (i, d + 1))),
             _ => {}
         }
     }
@@ -103,19 +102,6 @@ pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
     Ok(f)
 }
 
-/// Refuses anything but a regular file, a directory or a symlink (checked without following it).
-pub fn check_entry(meta: &std::fs::Metadata) -> io::Result<()> {
-    let ft = meta.file_type();
-    if ft.is_file() || ft.is_dir() || ft.is_symlink() {
-        Ok(())
-    } else {
-        Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("it is {}, not a regular file", kind_of(meta)),
-        ))
-    }
-}
-
 /// "a named pipe (FIFO)", "a character device", ... for messages.
 pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     let ft = meta.file_type();
@@ -162,6 +148,7 @@ fn too_large(len: u64) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn depth_counts_levels_without_recursion() {

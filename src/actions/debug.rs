@@ -75,9 +75,6 @@ impl Action for Wait {
             "minutes": {"type": "number"}, "seconds": {"type": "number"}, "milliseconds": {"type": "number"}
         }})
     }
-    fn supports_dry_run(&self) -> bool {
-        false
-    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,

@@ -314,7 +314,6 @@ mod tests {
             template_dir: ws,
             source_root: ws,
             template_ref: "template:default/t",
-            step_id: "s",
             dry_run: true,
             secrets: &secrets,
             services: &services,

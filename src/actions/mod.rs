@@ -101,7 +101,6 @@ pub(crate) mod testing {
             template_dir,
             source_root: &root,
             template_ref: "template:default/t",
-            step_id: "s",
             dry_run,
             secrets: &secrets,
             services,

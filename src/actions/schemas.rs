@@ -25,15 +25,6 @@ pub fn input(id: &str) -> Value {
         .unwrap_or_else(|| serde_json::json!({"type": "object", "additionalProperties": false}))
 }
 
-/// The output schema of action `id`, if Backstage declares one.
-pub fn output(id: &str) -> Option<Value> {
-    all()
-        .get(id)
-        .and_then(|a| a.get("output"))
-        .filter(|v| !v.is_null())
-        .cloned()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -64,6 +55,5 @@ mod tests {
                 "{id} has no properties"
             );
         }
-        assert!(super::output("publish:github").unwrap()["properties"]["remoteUrl"].is_object());
     }
 }

@@ -82,11 +82,6 @@ impl Local {
         self
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The connection, opening (and with `create`, creating) the database first. `None` when
     /// the file does not exist and `create` is false.
     fn conn(&self, create: bool) -> Result<Option<&Connection>> {

@@ -3,10 +3,10 @@
 //! `catalog.backstage.baseUrl` is configured) and golden's embedded catalog, a SQLite file in
 //! the data directory ([`local::Local`], the default).
 //!
-//! For pickers (OwnerPicker, EntityPicker, ...): `catalog::open(&config, &home)?.list(&filter)`
+//! For pickers (OwnerPicker, EntityPicker, ...): `catalog::open(&config, &home, &cwd)?.list(&filter)`
 //! returns Backstage-shaped entity JSON (`apiVersion`, `kind`, `metadata`, `spec`, `relations`);
-//! build the [`Filter`] with [`Filter::kinds`] or from a picker's `catalogFilter` with
-//! [`Filter::from_catalog_filter`], and name each entity with [`entity::ref_of`].
+//! name each entity with [`entity::ref_of`]. A picker's `catalogFilter` is matched by
+//! `backstage::catalog_filter`.
 
 pub mod backstage;
 pub mod entity;
@@ -67,53 +67,6 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// A filter on kinds only.
-    pub fn kinds(kinds: &[&str]) -> Filter {
-        Filter {
-            kinds: kinds.iter().map(|k| k.to_string()).collect(),
-            ..Filter::default()
-        }
-    }
-
-    /// The filters of a picker's `catalogFilter` (`ui:options`): an object of field → value(s)
-    /// (`kind: [Group, User]`, `spec.type: service`), or an array of such objects meaning "any of
-    /// them". `kind` becomes [`Filter::kinds`]. Values that are neither strings nor arrays of
-    /// strings (Backstage's "field exists" form, `{exists: true}`) are not supported and are
-    /// reported as an error.
-    pub fn from_catalog_filter(v: &Value) -> Result<Vec<Filter>, String> {
-        let objects: Vec<&Value> = match v {
-            Value::Array(items) => items.iter().collect(),
-            Value::Object(_) => vec![v],
-            Value::Null => return Ok(vec![Filter::default()]),
-            other => {
-                return Err(format!(
-                    "catalogFilter must be an object or an array of objects, found {other}"
-                ))
-            }
-        };
-        let mut out = Vec::new();
-        for o in objects {
-            let Some(map) = o.as_object() else {
-                return Err(format!("catalogFilter entries must be objects, found {o}"));
-            };
-            let mut f = Filter::default();
-            for (key, value) in map {
-                let values: Vec<String> = match value {
-                    Value::String(s) => vec![s.clone()],
-                    Value::Array(a) if a.iter().all(Value::is_string) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-                    other => return Err(format!("catalogFilter `{key}`: {other} is not supported (use a string or a list of strings)")),
-                };
-                if key == "kind" {
-                    f.kinds.extend(values);
-                } else {
-                    f.fields.push((key.clone(), values));
-                }
-            }
-            out.push(f);
-        }
-        Ok(out)
-    }
-
     /// The owner as a full entity ref (`group:default/team-a`).
     pub fn owner_ref(&self) -> Option<Result<String, String>> {
         self.owner
@@ -264,8 +217,12 @@ mod tests {
         let e = json!({"kind": "Component", "metadata": {"name": "svc", "tags": ["go", "web"]}, "spec": {"type": "service"},
                        "relations": [{"type": "ownedBy", "targetRef": "group:default/team-a"}]});
         assert!(Filter::default().matches(&e));
-        assert!(Filter::kinds(&["component"]).matches(&e));
-        assert!(!Filter::kinds(&["Group", "User"]).matches(&e));
+        let kinds = |k: &[&str]| Filter {
+            kinds: k.iter().map(|s| s.to_string()).collect(),
+            ..Filter::default()
+        };
+        assert!(kinds(&["component"]).matches(&e));
+        assert!(!kinds(&["Group", "User"]).matches(&e));
         assert!(Filter {
             owner: Some("team-a".into()),
             ..Filter::default()
@@ -276,10 +233,6 @@ mod tests {
             ..Filter::default()
         }
         .matches(&e));
-        let fs = Filter::from_catalog_filter(&json!([{"kind": "Component", "spec.type": "service", "metadata.tags": "web"}, {"kind": "API"}])).unwrap();
-        assert_eq!(fs.len(), 2);
-        assert!(fs[0].matches(&e) && !fs[1].matches(&e));
-        assert!(Filter::from_catalog_filter(&json!({"spec.type": {"exists": true}})).is_err());
     }
 
     #[test]

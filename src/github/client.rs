@@ -148,7 +148,6 @@ impl Client {
             Method::Post => http::Method::POST,
             Method::Put => http::Method::PUT,
             Method::Patch => http::Method::PATCH,
-            Method::Delete => http::Method::DELETE,
             Method::Head => http::Method::HEAD,
         };
         let response = async {

@@ -44,7 +44,6 @@ pub enum Method {
     Post,
     Put,
     Patch,
-    Delete,
     Head,
 }
 
@@ -55,7 +54,6 @@ impl Method {
             Method::Post => "POST",
             Method::Put => "PUT",
             Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
             Method::Head => "HEAD",
         }
     }

@@ -11,9 +11,11 @@ pub trait EntitySource {
     fn entities(&self, filters: &[Map<String, Value>]) -> Result<Vec<Value>, String>;
 }
 
-/// A fixed list of entities (tests, files).
+/// A fixed list of entities (tests).
+#[cfg(test)]
 pub struct Static(pub Vec<Value>);
 
+#[cfg(test)]
 impl EntitySource for Static {
     fn entities(&self, filters: &[Map<String, Value>]) -> Result<Vec<Value>, String> {
         Ok(self
@@ -72,7 +74,7 @@ impl EntitySource for CatalogSource {
     }
 }
 
-pub use crate::backstage::catalog_filter::{matches, matches_any};
+pub use crate::backstage::catalog_filter::matches_any;
 
 pub use crate::backstage::entity_ref::EntityRef;
 
@@ -102,6 +104,7 @@ pub fn humanize(r: &EntityRef, default_kind: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backstage::catalog_filter::matches;
     use serde_json::json;
 
     #[test]

@@ -11,19 +11,6 @@ use super::schema::{label_of, Ui};
 use super::{Answer, Prompt};
 use crate::backstage::repo_url;
 
-/// The fields golden knows (others fall back to the plain prompt with a notice).
-pub const KNOWN: &[&str] = &[
-    "RepoUrlPicker",
-    "OwnerPicker",
-    "EntityPicker",
-    "OwnedEntityPicker",
-    "MyGroupsPicker",
-    "MultiEntityPicker",
-    "EntityNamePicker",
-    "EntityTagsPicker",
-    "Secret",
-];
-
 /// The validation a field does on its value (the schema is checked separately).
 pub fn check(field: Option<&str>, value: &Value) -> Result<(), String> {
     match (field, value) {

@@ -22,7 +22,6 @@ pub struct ActionContext<'a> {
     pub source_root: &'a Path,
     /// `template:<namespace>/<name>`.
     pub template_ref: &'a str,
-    pub step_id: &'a str,
     /// Dry-run: no network, predicted outputs.
     pub dry_run: bool,
     /// Task secrets (never printed).
@@ -143,10 +142,6 @@ pub trait Action: Send + Sync {
     /// Names of the outputs (for `validate` and dry-run predictions).
     fn outputs(&self) -> &'static [&'static str] {
         &[]
-    }
-    /// Whether the action runs for real in `--dry-run` (local actions do; network ones predict).
-    fn supports_dry_run(&self) -> bool {
-        true
     }
     /// Runs the action with its rendered input.
     fn run(

@@ -71,10 +71,6 @@ pub trait Reporter {
     fn step_finished(&mut self, _index: usize, _record: &StepRecord) {}
 }
 
-/// A reporter that reports nothing.
-pub struct Silent;
-impl Reporter for Silent {}
-
 /// Everything a run needs besides the template and values.
 pub struct Runner<'a> {
     pub registry: &'a Registry,
@@ -297,7 +293,6 @@ impl Runner<'_> {
                 template_dir: &template.dir,
                 source_root: &template.root,
                 template_ref,
-                step_id: &step.id,
                 dry_run: self.dry_run,
                 secrets: &values.secrets,
                 services: self.services,

@@ -5,10 +5,10 @@
 //! Backstage's own Template schema, and exposing typed steps and parameter pages. It never renders
 //! and never prompts.
 
-pub mod locate;
+pub(crate) mod locate;
 pub(crate) mod placeholders;
-pub mod root;
-pub mod schema;
+pub(crate) mod root;
+pub(crate) mod schema;
 pub use crate::backstage::yaml;
 // Used by the local catalog, which processes catalog files the way Backstage does.
 pub(crate) use placeholders::resolve as resolve_placeholders;

@@ -7,7 +7,7 @@
 //! `skeleton` (fetch urls and skeleton files).
 
 pub mod codes;
-pub mod diagnostic;
+pub(crate) mod diagnostic;
 mod document;
 mod expr;
 mod locate;

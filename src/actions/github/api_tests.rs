@@ -66,7 +66,6 @@ fn run(
         template_dir: dir.path(),
         source_root: dir.path(),
         template_ref: "template:default/t",
-        step_id: "s",
         dry_run: false,
         secrets: &secrets,
         services: &services,

@@ -203,13 +203,6 @@ impl crate::runner::Action for Fallback {
             _ => &[],
         }
     }
-    fn supports_dry_run(&self) -> bool {
-        schemas()
-            .get(self.0)
-            .and_then(|s| s.get("supportsDryRun"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,
@@ -247,12 +240,6 @@ mod tests {
             assert_eq!(s["additionalProperties"], Value::Bool(false), "{id}");
             assert_eq!(s["required"], serde_json::json!(required), "{id}");
         }
-        assert!(crate::runner::Action::supports_dry_run(&Fallback(
-            "github:webhook"
-        )));
-        assert!(!crate::runner::Action::supports_dry_run(&Fallback(
-            "github:actions:dispatch"
-        )));
     }
 }
 
