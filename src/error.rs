@@ -33,17 +33,76 @@ pub enum Kind {
     Interrupted,
 }
 
-/// A failure with a message, optional location, detail lines and hints.
+/// Where a failure is: a place in a file (line and column when known), or something else
+/// named in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    File {
+        path: std::path::PathBuf,
+        line: Option<usize>,
+        column: Option<usize>,
+    },
+    Other(String),
+}
+
+impl Location {
+    /// `path:line:column`.
+    pub fn file(path: impl Into<std::path::PathBuf>, line: usize, column: usize) -> Location {
+        Location::File {
+            path: path.into(),
+            line: Some(line),
+            column: Some(column),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File { path, line, column } => {
+                write!(f, "{}", path.display())?;
+                if let Some(l) = line {
+                    write!(f, ":{l}")?;
+                    if let Some(c) = column {
+                        write!(f, ":{c}")?;
+                    }
+                }
+                Ok(())
+            }
+            Location::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<String> for Location {
+    fn from(s: String) -> Location {
+        Location::Other(s)
+    }
+}
+
+impl From<&std::path::Path> for Location {
+    fn from(p: &std::path::Path) -> Location {
+        Location::File {
+            path: p.to_path_buf(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+/// A failure with a message, optional location, detail lines, hints and the error it came from.
 #[derive(Debug)]
 pub struct Error {
     pub kind: Kind,
     pub message: String,
-    /// `file:line:column` or a step id.
-    pub location: Option<String>,
+    /// A place in a file, or a step.
+    pub location: Option<Location>,
     /// One item per line (for example every invalid value).
     pub details: Vec<String>,
     /// What to do about it.
     pub hints: Vec<String>,
+    /// The underlying error (an I/O error, ...), kept for `source()`.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -56,6 +115,7 @@ impl Error {
             location: None,
             details: Vec::new(),
             hints: Vec::new(),
+            source: None,
         }
     }
     pub fn usage(message: impl Into<String>) -> Self {
@@ -73,7 +133,7 @@ impl Error {
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(Kind::Internal, message)
     }
-    pub fn at(mut self, location: impl Into<String>) -> Self {
+    pub fn at(mut self, location: impl Into<Location>) -> Self {
         self.location = Some(location.into());
         self
     }
@@ -97,9 +157,14 @@ impl Error {
             Kind::Interrupted => exit::INTERRUPTED,
         }
     }
-    /// An I/O failure on `path` while doing `what`.
+    /// Keeps `source` as the error this one came from.
+    pub fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+    /// An I/O failure on `path` while doing `what` (the io::Error is kept as the source).
     pub fn io(what: &str, path: &std::path::Path, err: std::io::Error) -> Self {
-        Error::internal(format!("{what} `{}`: {err}", path.display()))
+        Error::internal(format!("{what} `{}`: {err}", path.display())).caused_by(err)
     }
 }
 
@@ -119,4 +184,33 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_keep_their_source_and_locations_are_typed() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let e = Error::io("cannot read", std::path::Path::new("/x/y"), io);
+        assert_eq!(e.message, "cannot read `/x/y`: gone");
+        let source = std::error::Error::source(&e).unwrap();
+        assert_eq!(
+            source.downcast_ref::<std::io::Error>().unwrap().kind(),
+            std::io::ErrorKind::NotFound
+        );
+        let e = Error::template("bad").at(Location::file("t/template.yaml", 3, 7));
+        assert_eq!(e.to_string(), "t/template.yaml:3:7: bad");
+        assert_eq!(
+            Error::step("x").at("step `a`".to_string()).to_string(),
+            "step `a`: x"
+        );
+    }
+}

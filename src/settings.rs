@@ -189,12 +189,8 @@ fn read_config(path: &Path, env: &Environment) -> Result<Config> {
         ))
     })?;
     let value = crate::template::yaml::parse_value(&env.expand(&text)).map_err(|e| {
-        Error::usage(format!("the config file is not valid YAML: {}", e.message)).at(format!(
-            "{}:{}:{}",
-            path.display(),
-            e.pos.line,
-            e.pos.column
-        ))
+        Error::usage(format!("the config file is not valid YAML: {}", e.message))
+            .at(crate::error::Location::file(path, e.pos.line, e.pos.column))
     })?;
     if value.is_null() {
         return Ok(Config::default());

@@ -34,12 +34,7 @@ pub fn read_object(path: &Path, what: &str) -> Result<Map<String, Value>> {
                 "{what} file is not valid YAML or JSON: {}",
                 e.message
             ))
-            .at(format!(
-                "{}:{}:{}",
-                path.display(),
-                e.pos.line,
-                e.pos.column
-            ))
+            .at(crate::error::Location::file(path, e.pos.line, e.pos.column))
         })?;
     match v {
         Value::Object(m) => Ok(m),

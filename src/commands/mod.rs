@@ -26,6 +26,32 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     }
 }
 
+/// The failure of step `i`: which step, why, where in template.yaml, its hint; with the ids (in
+/// backticks) of the steps that ran before it.
+fn step_failed(
+    template: &crate::template::Template,
+    report: &crate::runner::Report,
+    i: usize,
+) -> (crate::error::Error, Vec<String>) {
+    let step = &report.steps[i];
+    let ran = report.steps[..i]
+        .iter()
+        .filter(|s| s.status == crate::runner::Status::Executed)
+        .map(|s| format!("`{}`", s.id))
+        .collect();
+    let mut e = crate::error::Error::step(format!(
+        "step `{}` ({}) failed: {}",
+        step.id,
+        step.action,
+        step.reason.clone().unwrap_or_default()
+    ))
+    .at(template.location(&format!("/spec/steps/{i}")));
+    if let Some(h) = &step.hint {
+        e = e.hint(h.clone());
+    }
+    (e, ran)
+}
+
 fn list(path: &[PathBuf], printer: Printer) -> Result<i32> {
     for t in crate::template::locate::list(path) {
         printer.data(format!("{:<28} {:<40} {}", t.name, t.title, t.location));

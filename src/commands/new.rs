@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::output::{self, Printer};
-use crate::runner::{Runner, Status};
+use crate::runner::Runner;
 use crate::services::Services;
 use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
@@ -122,22 +122,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         printer.data(serde_json::to_string_pretty(&json).unwrap_or_default());
     }
     if let Some(i) = report.failed {
-        let step = &report.steps[i];
-        let done: Vec<String> = report.steps[..i]
-            .iter()
-            .filter(|s| s.status == Status::Executed)
-            .map(|s| format!("`{}`", s.id))
-            .collect();
-        let mut e = Error::step(format!(
-            "step `{}` ({}) failed: {}",
-            step.id,
-            step.action,
-            step.reason.clone().unwrap_or_default()
-        ))
-        .at(template.location(&format!("/spec/steps/{i}")));
-        if let Some(h) = &step.hint {
-            e = e.hint(h.clone());
-        }
+        let (e, done) = super::step_failed(&template, &report, i);
         let done = if done.is_empty() {
             "no step had run before it".to_string()
         } else {

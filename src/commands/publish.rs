@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::output::{self, Printer, Verbosity};
 use crate::runner::Published;
-use crate::runner::{Registry, Runner, Status};
+use crate::runner::{Registry, Runner};
 use crate::services::Services;
 use crate::settings::{Checkout, NewSettings};
 use crate::template::Template;
@@ -59,22 +59,7 @@ pub fn run(
     }
     let created = report.record.created.clone();
     if let Some(i) = report.failed {
-        let step = &report.steps[i];
-        let ran: Vec<String> = report.steps[..i]
-            .iter()
-            .filter(|s| s.status == Status::Executed)
-            .map(|s| format!("`{}`", s.id))
-            .collect();
-        let mut e = Error::step(format!(
-            "step `{}` ({}) failed: {}",
-            step.id,
-            step.action,
-            step.reason.clone().unwrap_or_default()
-        ))
-        .at(template.location(&format!("/spec/steps/{i}")));
-        if let Some(h) = &step.hint {
-            e = e.hint(h.clone());
-        }
+        let (mut e, ran) = super::step_failed(template, &report, i);
         e = e.detail(match ran.len() {
             0 => "no step had run before it".to_string(),
             1 => format!("step {} had run before it", ran[0]),

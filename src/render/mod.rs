@@ -46,6 +46,8 @@ pub struct SkeletonOptions {
 pub struct RenderError {
     pub message: String,
     pub line: Option<usize>,
+    /// The column of a syntax error (also written at the end of the message, as nunjucks does).
+    pub column: Option<usize>,
 }
 
 impl std::fmt::Display for RenderError {
@@ -69,6 +71,7 @@ impl From<minijinja::Error> for RenderError {
         RenderError {
             message,
             line: e.line(),
+            column: None,
         }
     }
 }
@@ -78,6 +81,7 @@ impl From<SyntaxError> for RenderError {
         RenderError {
             message: format!("{} (column {})", e.message, e.column),
             line: Some(e.line),
+            column: Some(e.column),
         }
     }
 }

@@ -73,10 +73,10 @@ impl Template {
     }
 
     /// `file:line:column` of the node at a JSON pointer into the Template document.
-    pub fn location(&self, pointer: &str) -> String {
+    pub fn location(&self, pointer: &str) -> crate::error::Location {
         match self.spans.value(pointer) {
-            Some(p) => format!("{}:{}:{}", self.path.display(), p.line, p.column),
-            None => self.path.display().to_string(),
+            Some(p) => crate::error::Location::file(&self.path, p.line, p.column),
+            None => crate::error::Location::from(self.path.as_path()),
         }
     }
 
@@ -138,7 +138,7 @@ impl Template {
             .unwrap_or(text);
         let docs = yaml::parse_documents(&text).map_err(|e| {
             let err = Error::template(format!("invalid YAML: {}", e.message))
-                .at(format!("{}:{}:{}", file.display(), e.pos.line, e.pos.column));
+                .at(crate::error::Location::file(file, e.pos.line, e.pos.column));
             // An unquoted `: ` or a leading `{` in an expression is the usual cause in templates.
             let line = text.lines().nth(e.pos.line.saturating_sub(1)).unwrap_or_default();
             if line.contains("${{") {
@@ -157,8 +157,7 @@ impl Template {
                 ))
             })?;
         let mut entity = doc.value;
-        placeholders::resolve(&mut entity, root, dir)
-            .map_err(|e| e.at(file.display().to_string()))?;
+        placeholders::resolve(&mut entity, root, dir).map_err(|e| e.at(file))?;
         let mut template = Template {
             path: file.to_path_buf(),
             dir: dir.to_path_buf(),

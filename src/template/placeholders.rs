@@ -76,12 +76,7 @@ fn load(kind: &str, target: &Value, root: &Path, dir: &Path) -> Result<Value> {
                 path.display(),
                 e.message
             ))
-            .at(format!(
-                "{}:{}:{}",
-                path.display(),
-                e.pos.line,
-                e.pos.column
-            ))
+            .at(crate::error::Location::file(path, e.pos.line, e.pos.column))
         }),
     }
 }

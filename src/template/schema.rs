@@ -41,7 +41,7 @@ pub fn check(t: &Template) -> Result<()> {
     }
     Err(
         Error::template("the template does not match Backstage's Template v1beta3 schema")
-            .at(first.unwrap_or_default())
+            .at(first.unwrap_or_else(|| t.location("")))
             .with_details(details)
             .hint("run `golden validate` on the template for every problem with its line"),
     )

@@ -142,14 +142,12 @@ fn syntax(cookiecutter: bool) -> SyntaxConfig {
 /// cannot read a text the engine accepts, no uses are reported.
 pub fn analyze(engine: &Engine, source: &str, cookiecutter: bool) -> Result<Analysis, SyntaxError> {
     if let Err(e) = engine.parse(source) {
-        // the engine's messages end with `(column N)`; turn line and column into a byte range
-        let (message, column) = match e.message.rsplit_once(" (column ") {
-            Some((m, c)) => match c.trim_end_matches(')').parse::<usize>() {
-                Ok(c) => (m.to_string(), Some(c)),
-                Err(_) => (e.message.clone(), None),
-            },
-            None => (e.message.clone(), None),
-        };
+        // the error's line and column become a byte range; the message loses its `(column N)`
+        let column = e.column;
+        let message = column
+            .and_then(|c| e.message.strip_suffix(&format!(" (column {c})")))
+            .unwrap_or(&e.message)
+            .to_string();
         let range = match (e.line, column) {
             (Some(l), Some(c)) => offset_of(source, l, c)
                 .map(|o| o..o + source[o..].chars().next().map_or(0, char::len_utf8)),
