@@ -392,6 +392,15 @@ pub enum CommandSettings {
     Test(TestSettings),
 }
 
+/// The paths given, or `.` when none are.
+fn or_current_dir(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    }
+}
+
 /// Resolves a command's settings: loads the config file the command uses (once).
 pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
     Ok(match command {
@@ -437,11 +446,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
         Command::Validate(args) => {
             let config = env.load_config(args.config.as_deref())?;
             CommandSettings::Validate(ValidateSettings {
-                paths: if args.paths.is_empty() {
-                    vec![PathBuf::from(".")]
-                } else {
-                    args.paths
-                },
+                paths: or_current_dir(args.paths),
                 format: args.format,
                 deny_warnings: args.deny_warnings,
                 extra_actions: config.actions,
@@ -449,11 +454,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
         }
         Command::Schema => CommandSettings::Schema,
         Command::Test(args) => CommandSettings::Test(TestSettings {
-            paths: if args.paths.is_empty() {
-                vec![PathBuf::from(".")]
-            } else {
-                args.paths
-            },
+            paths: or_current_dir(args.paths),
             bless: args.bless,
             no_run: args.no_run,
             format: args.format,

@@ -12,5 +12,6 @@ pub mod json_schema;
 pub mod repo_url;
 pub mod scm_url;
 pub mod suggest;
+pub mod uri;
 pub mod yaml;
 pub mod yaml_out;

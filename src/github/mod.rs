@@ -167,22 +167,10 @@ impl RepoUrl {
     }
 }
 
-/// What `encodeURIComponent` leaves alone (octokit encodes path and query values with it).
-const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
-
 /// Percent-encodes one path segment or query value (owner, repository, branch, file path), as
 /// `encodeURIComponent` does.
 pub fn seg(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
+    crate::backstage::uri::encode_component(s)
 }
 
 pub use crate::backstage::entity_ref::to_name as entity_ref_to_name;

@@ -642,7 +642,6 @@ fn tags_picker(
 /// The type is what a browser reports for common extensions (`application/octet-stream` else).
 pub fn data_url(path: &std::path::Path) -> Result<String, String> {
     use base64::Engine as _;
-    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
     let bytes =
         std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let name = path
@@ -668,20 +667,9 @@ pub fn data_url(path: &std::path::Path) -> Result<String, String> {
         "zip" => "application/zip",
         _ => "application/octet-stream",
     };
-    // encodeURIComponent leaves A-Z a-z 0-9 - _ . ! ~ * ' ( ) as they are.
-    const KEEP: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'!')
-        .remove(b'~')
-        .remove(b'*')
-        .remove(b'\'')
-        .remove(b'(')
-        .remove(b')');
     Ok(format!(
         "data:{mime};name={};base64,{}",
-        utf8_percent_encode(&name, KEEP),
+        crate::backstage::uri::encode_component(&name),
         base64::engine::general_purpose::STANDARD.encode(bytes)
     ))
 }
