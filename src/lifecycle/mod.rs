@@ -1,0 +1,125 @@
+//! Template lifecycle: templates from git repositories ([`source`], [`fetch`]), the record each
+//! generated project carries ([`record`]), and rendering a template again with recorded answers
+//! so `golden check` and `golden update` can compare and merge ([`render`], [`merge`]).
+
+pub mod fetch;
+pub mod merge;
+pub mod record;
+pub mod render;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use record::TemplateRef;
+
+/// A template ready to load, with what the record says about where it came from.
+pub struct Resolved {
+    /// The template file or folder to load.
+    pub path: PathBuf,
+    /// For a fetched template, the repository's files at the commit (its source root).
+    pub root: Option<PathBuf>,
+    /// What the record stores about the source.
+    pub source: TemplateRef,
+}
+
+/// Fetches a git template source (`SOURCE` of `golden new`, see [`source`]).
+pub fn resolve_git(
+    spec: &str,
+    reference: Option<&str>,
+    offline: bool,
+    config: &Config,
+    home: &Path,
+) -> Result<Resolved> {
+    let src = source::parse(spec, reference)?;
+    let fetcher = fetch::Fetcher::new(home, offline, config.clone());
+    let got = fetcher.checkout(&src.url, src.reference.as_deref(), false)?;
+    from_fetched(&src, got)
+}
+
+/// The template of a git source at a fetched commit.
+pub fn from_fetched(src: &source::GitSource, got: fetch::Fetched) -> Result<Resolved> {
+    let dir = if src.subpath.is_empty() {
+        got.dir.clone()
+    } else {
+        got.dir.join(&src.subpath)
+    };
+    let file = dir.join(&src.file);
+    if !file.is_file() {
+        return Err(Error::usage(format!(
+            "the repository `{}` has no `{}` at commit {}",
+            src.url,
+            if src.subpath.is_empty() {
+                src.file.clone()
+            } else {
+                format!("{}/{}", src.subpath, src.file)
+            },
+            &got.commit[..12.min(got.commit.len())]
+        ))
+        .hint("name the template's folder after `//` (`URL//go-service`) or use its tree/blob URL"));
+    }
+    Ok(Resolved {
+        path: file,
+        root: Some(got.dir),
+        source: TemplateRef {
+            url: Some(src.url.clone()),
+            path: src.subpath.clone(),
+            file: (src.file != "template.yaml").then(|| src.file.clone()),
+            reference: src.reference.clone(),
+            commit: Some(got.commit),
+            ..Default::default()
+        },
+    })
+}
+
+/// The record's source for a template folder on disk: its absolute path and content hash.
+pub fn local_ref(template_file: &Path, shown: Option<String>) -> TemplateRef {
+    let dir = template_file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let abs = std::fs::canonicalize(&dir).unwrap_or(dir.clone());
+    TemplateRef {
+        dir: Some(shown.unwrap_or_else(|| abs.display().to_string())),
+        content_hash: content_hash(&abs),
+        ..Default::default()
+    }
+}
+
+/// The git tree hash of a folder's files (as `git add .` would see them).
+pub fn content_hash(dir: &Path) -> Option<String> {
+    let files = crate::git::worktree_files(dir).ok()?;
+    let tmp = tempfile::tempdir().ok()?;
+    let repo = git2::Repository::init_bare(tmp.path()).ok()?;
+    tree_of(&repo, files.iter().map(|f| (f.path.as_str(), f.mode, f.content.as_slice())))
+        .ok()
+        .map(|o| o.to_string())
+}
+
+/// Writes files (`path`, git mode, content) as a tree into `repo`.
+pub fn tree_of<'a>(
+    repo: &git2::Repository,
+    files: impl Iterator<Item = (&'a str, u32, &'a [u8])>,
+) -> std::result::Result<git2::Oid, git2::Error> {
+    let mut index = git2::Index::new()?;
+    for (path, mode, content) in files {
+        let id = repo.blob(content)?;
+        let entry = git2::IndexEntry {
+            ctime: git2::IndexTime::new(0, 0),
+            mtime: git2::IndexTime::new(0, 0),
+            dev: 0,
+            ino: 0,
+            mode,
+            uid: 0,
+            gid: 0,
+            file_size: content.len() as u32,
+            id,
+            flags: 0,
+            flags_extended: 0,
+            path: path.as_bytes().to_vec(),
+        };
+        index.add(&entry)?;
+    }
+    index.write_tree_to(repo)
+}

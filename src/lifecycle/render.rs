@@ -1,0 +1,105 @@
+//! Rendering a template again with known answers, as `golden check` and `golden update` need:
+//! only local actions run (fetch:*, fs:*, catalog:write, debug:*; publish and register steps are
+//! predicted, never run), in a temporary workspace, and the files of the folder the publish step
+//! would push (the record's `projectPath`) are returned as git would add them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::runner::{Registry, Runner, Silent};
+use crate::services::Services;
+use crate::template::Template;
+use crate::values::Values;
+
+/// One rendered file: git mode and content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub mode: u32,
+    pub content: Vec<u8>,
+}
+
+/// Rendered files by `/`-separated path.
+pub type Files = BTreeMap<String, File>;
+
+/// Renders `template` with `answers`; returns the project's files (the record file left out) and
+/// the workspace folder the publish step pushed (`""`: the root).
+pub fn render(
+    template: &Template,
+    answers: &Map<String, Value>,
+    services: &Services,
+) -> Result<(Files, String)> {
+    let registry = Registry::builtin();
+    let workspace = tempfile::Builder::new()
+        .prefix("golden-render-")
+        .tempdir()
+        .map_err(|e| Error::internal(format!("cannot create a temporary workspace: {e}")))?;
+    let values = Values {
+        parameters: answers.clone(),
+        secrets: Map::new(),
+        user: Value::Object(Map::new()),
+    };
+    let runner = Runner {
+        registry: &registry,
+        services,
+        workspace: workspace.path(),
+        dry_run: true,
+    };
+    let report = runner.run(template, &values, &mut Silent);
+    if let Some(i) = report.failed {
+        let step = &report.steps[i];
+        return Err(Error::step(format!(
+            "rendering `{}` failed at step `{}` ({}): {}",
+            template.name,
+            step.id,
+            step.action,
+            step.reason.clone().unwrap_or_default()
+        ))
+        .at(template.location(&format!("/spec/steps/{i}"))));
+    }
+    let real = std::fs::canonicalize(workspace.path()).unwrap_or(workspace.path().to_path_buf());
+    let project = services
+        .published
+        .lock()
+        .ok()
+        .and_then(|p| p.first().map(|p| p.source_dir.clone()))
+        .unwrap_or_else(|| real.clone());
+    let project = std::fs::canonicalize(&project).unwrap_or(project);
+    let rel = rel_string(&project, &real);
+    Ok((read_files(&project)?, rel))
+}
+
+/// The files of a folder as git would add them (`.gitignore` honoured, `.git` and the record
+/// left out).
+pub fn read_files(dir: &Path) -> Result<Files> {
+    if !dir.is_dir() {
+        return Ok(Files::new());
+    }
+    let files = crate::git::worktree_files(dir)
+        .map_err(|e| Error::internal(format!("cannot list `{}`: {e}", dir.display())))?;
+    Ok(files
+        .into_iter()
+        .filter(|f| f.path != super::record::FILE)
+        .map(|f| {
+            (
+                f.path,
+                File {
+                    mode: f.mode,
+                    content: f.content,
+                },
+            )
+        })
+        .collect())
+}
+
+/// `path` relative to `base`, `/`-separated (`""` for `base` itself).
+pub fn rel_string(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_string())
+        .collect::<Vec<_>>()
+        .join("/")
+}
