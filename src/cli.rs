@@ -53,8 +53,92 @@ pub enum Command {
     /// Check templates before merging: YAML, schema, parameters, steps, expressions, skeletons.
     #[command(after_help = VALIDATE_HELP)]
     Validate(ValidateArgs),
-    /// Print the JSON Schema of template.yaml, for editors (yaml-language-server).
-    Schema,
+    /// Print the JSON Schema of template.yaml (or, with `record`, of .golden.yaml), for editors.
+    Schema {
+        /// `template` (default) or `record`.
+        #[arg(value_parser = ["template", "record"])]
+        which: Option<String>,
+    },
+    /// Bring a generated project up to date with its template (a 3-way merge).
+    #[command(after_help = UPDATE_HELP)]
+    Update(UpdateArgs),
+    /// Tell whether a generated project's template has changed (exit 0 up to date, 1 update
+    /// available, 2 cannot tell).
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
+}
+
+const UPDATE_HELP: &str = "\
+DIR is a project golden generated (it holds .golden.yaml; default: the current directory).
+
+The template at the recorded commit, rendered with the recorded answers, is the base; the
+template at the new ref (default: the recorded ref, else the default branch), rendered with the
+same answers, is theirs; the project's files are ours. Changes on both sides survive; overlapping
+edits become conflict markers (<<<<<<< project / >>>>>>> template) and are listed; a binary file
+in conflict keeps the project's version and gets the template's beside it (PATH.golden-template).
+Only local actions run (fetch:*, fs:*, debug:*...): publish and register steps are skipped.
+
+Exit status: 0 updated (or nothing to do); 1 updated with conflicts, or a failure; 2 usage.
+
+Examples:
+  golden update
+  golden update path/to/project --ref v2 --set newParam=x
+  golden update --diff            # print the change as a patch, write nothing";
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The project (default: `.`).
+    pub dir: Option<PathBuf>,
+    /// The template's branch, tag or commit to update to.
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Extra values (for parameters the new version adds), as in `golden new`.
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set one value, as in `golden new`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Never prompt: missing values are listed in one error.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Run even though the project has uncommitted changes.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the change as a patch and write nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Use golden's template cache only, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+const CHECK_HELP: &str = "\
+Compares the project's record with the newest commit of its template ref: renders both with the
+recorded answers and lists the commits and the files an update would change.
+
+Exit status: 0 up to date; 1 an update is available; 2 golden cannot tell (no record, the
+source is unreachable: the message says which).
+
+Examples:
+  golden check
+  golden check path/to/project --json";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The project (default: `.`).
+    pub dir: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Use golden's template cache only, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 const VALIDATE_HELP: &str = "\
@@ -150,9 +234,16 @@ pub enum CatalogCommand {
 }
 
 const NEW_HELP: &str = "\
-TEMPLATE is a directory holding template.yaml, a template.yaml path, or a template's
+TEMPLATE is a directory holding template.yaml, a template.yaml path, a template's
 metadata.name searched in ./templates, each directory of GOLDEN_TEMPLATE_PATH, and the built-in
-templates.
+templates, or a git URL: https://github.com/OWNER/REPO/tree/REF/PATH (or a blob URL of the
+template file), GIT_URL//PATH?ref=REF for any git URL (https://, ssh://, file://, or scp-like
+git@host:owner/repo.git), or a plain git URL (the template at the repository's root). Fetched
+repositories are cached in GOLDEN_HOME/cache/templates by URL and commit.
+
+A real run writes .golden.yaml (the template source, commit and answers, never secrets) into
+the published repository's first commit; `golden check` and `golden update` read it, and
+`--values .golden.yaml` replays its answers.
 
 Values, lowest precedence first: schema defaults, --values files (in order), GOLDEN_VALUE_<NAME>
 variables (NAME upper-cased, e.g. GOLDEN_VALUE_REPO_URL or GOLDEN_VALUE_REPOURL), --set.
@@ -171,8 +262,18 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// Template directory, template.yaml path, or template name.
+    /// Template directory, template.yaml path, template name, or git URL.
     pub template: String,
+    /// The branch, tag or commit of a git TEMPLATE (default: the URL's ref, else the default
+    /// branch).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Use golden's template cache only, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// With --dry-run: also write the record (.golden.yaml) into the output.
+    #[arg(long)]
+    pub record: bool,
     /// Read values from a YAML or JSON file (repeatable; later files win).
     #[arg(long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,

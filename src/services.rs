@@ -32,6 +32,9 @@ pub struct Services {
     pub published: Mutex<Vec<Published>>,
     /// Tokens already looked up, by host (so `gh auth token` runs once per host and run).
     pub tokens: Mutex<std::collections::HashMap<String, Option<Secret>>>,
+    /// The record `golden new` writes into every repository a publish step pushes (`None`:
+    /// none, e.g. `golden update`).
+    pub record: Option<crate::lifecycle::record::Record>,
 }
 
 /// A repository a publish step pushed to (real run) or would push to (dry run).
@@ -129,6 +132,26 @@ impl Services {
         if let Ok(mut v) = self.published.lock() {
             v.push(p);
         }
+    }
+
+    /// Writes the record into `source` (the folder a publish step is about to push), with its
+    /// `projectPath` relative to `workspace`, so it is part of the first commit.
+    pub fn stamp(
+        &self,
+        workspace: &std::path::Path,
+        source: &std::path::Path,
+    ) -> Result<(), ActionError> {
+        let Some(record) = &self.record else {
+            return Ok(());
+        };
+        let mut record = record.clone();
+        let ws = std::fs::canonicalize(workspace).unwrap_or(workspace.to_path_buf());
+        let src = std::fs::canonicalize(source).unwrap_or(source.to_path_buf());
+        record.project_path = crate::lifecycle::render::rel_string(&src, &ws);
+        let file = source.join(crate::lifecycle::record::FILE);
+        std::fs::write(&file, record.to_yaml()).map_err(|e| {
+            ActionError::new(format!("cannot write the record `{}`: {e}", file.display()))
+        })
     }
 
     /// Everything created so far.

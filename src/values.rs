@@ -147,7 +147,15 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
     let mut params = Map::new();
     let mut problems = Vec::new();
     for f in &sources.files {
-        for (k, v) in read_object(f, "values")? {
+        let mut obj = read_object(f, "values")?;
+        if crate::lifecycle::record::is_record(&Value::Object(obj.clone())) {
+            // a project's record (.golden.yaml): replay its answers
+            obj = match obj.remove("answers") {
+                Some(Value::Object(a)) => a,
+                _ => Map::new(),
+            };
+        }
+        for (k, v) in obj {
             params.insert(k, v);
         }
     }

@@ -1,9 +1,11 @@
 //! Command wiring: each command runs its pipeline (load, values, run, report) in order.
 
 pub mod catalog;
+pub mod check;
 pub mod new;
 pub mod publish;
 pub mod schema;
+pub mod update;
 pub mod validate;
 
 use crate::cli::Command;
@@ -18,7 +20,9 @@ pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
         Command::Actions { id } => actions(id),
         Command::Catalog(args) => catalog::run(args, verbosity),
         Command::Validate(args) => validate::run(args),
-        Command::Schema => schema::run(),
+        Command::Schema { which } => schema::run(which.as_deref()),
+        Command::Update(args) => update::run(args, verbosity),
+        Command::Check(args) => check::run(args, verbosity),
     }
 }
 

@@ -12,30 +12,56 @@ use crate::template::locate::{self, Found};
 use crate::template::Template;
 
 pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
-    let search = locate::search_path(
-        std::env::var(crate::env_vars::TEMPLATE_PATH)
-            .ok()
-            .as_deref(),
-    );
-    let found = locate::find(&args.template, &search)?;
+    // The config is read first: fetching a git template uses its tokens.
+    let config = crate::config::load(args.config.as_deref())?;
+    let home = crate::services::home();
     let _extracted; // keeps a built-in template's files alive for the run
     let mut builtin = None;
-    let template_path = match found {
-        Found::Path(p) => p,
-        Found::Builtin(name) => {
-            let dir = tempfile::Builder::new()
-                .prefix("golden-template-")
-                .tempdir()
-                .map_err(|e| {
-                    Error::internal(format!("cannot create a temporary directory: {e}"))
-                })?;
-            let path = locate::extract_builtin(&name, dir.path())?;
-            _extracted = dir;
-            builtin = Some(name);
-            path
+    let (template_path, source) = if crate::lifecycle::source::is_git(&args.template) {
+        let r = crate::lifecycle::resolve_git(
+            &args.template,
+            args.reference.as_deref(),
+            args.offline,
+            &config,
+            &home,
+        )?;
+        (r.path, Some(r.source))
+    } else {
+        if args.reference.is_some() {
+            return Err(Error::usage(format!(
+                "--ref needs a git template source; `{}` is not a git URL",
+                args.template
+            ))
+            .hint("use `https://github.com/OWNER/REPO/tree/REF/PATH` or `GIT_URL//PATH`"));
+        }
+        let search = locate::search_path(
+            std::env::var(crate::env_vars::TEMPLATE_PATH)
+                .ok()
+                .as_deref(),
+        );
+        match locate::find(&args.template, &search)? {
+            Found::Path(p) => (p, None),
+            Found::Builtin(name) => {
+                let dir = tempfile::Builder::new()
+                    .prefix("golden-template-")
+                    .tempdir()
+                    .map_err(|e| {
+                        Error::internal(format!("cannot create a temporary directory: {e}"))
+                    })?;
+                let path = locate::extract_builtin(&name, dir.path())?;
+                _extracted = dir;
+                builtin = Some(name);
+                (path, None)
+            }
         }
     };
     let mut template = Template::load(&template_path)?;
+    let source = source.unwrap_or_else(|| {
+        crate::lifecycle::local_ref(
+            &template.path,
+            builtin.as_ref().map(|n| format!("built-in:{n}")),
+        )
+    });
     if let Some(name) = builtin {
         // Messages name the built-in, not the temporary folder it was extracted to.
         template.path = PathBuf::from(format!("built-in:{name}/template.yaml"));
@@ -77,7 +103,6 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     }
 
     // Everything that can be refused without asking is checked before the questions.
-    let config = crate::config::load(args.config.as_deref())?;
     crate::render::set_github_hosts(
         config
             .integrations
@@ -98,10 +123,12 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
 
     let values = crate::prompt::values_for(&template, &args)?;
 
+    let record = crate::lifecycle::record::Record::new(&template, source, &values.parameters);
     let services = Services {
-        home: crate::services::home(),
+        home,
         local: args.local || config.local,
         config,
+        record: (!args.dry_run).then(|| record.clone()),
         ..Default::default()
     };
     let Some(out) = out else {
@@ -161,6 +188,9 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
             out.display()
         )));
     }
+    if args.record {
+        write_dry_run_record(&services, workspace.path(), &record)?;
+    }
     if out.exists() {
         std::fs::remove_dir(&out)
             .map_err(|e| Error::io("cannot replace the empty directory", &out, e))?;
@@ -175,6 +205,31 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         output::summary(&report.output);
     }
     Ok(0)
+}
+
+/// `--record` with `--dry-run`: the record goes where a real run would commit it, the folder
+/// the publish step would push (the workspace root when nothing is published).
+fn write_dry_run_record(
+    services: &Services,
+    workspace: &Path,
+    record: &crate::lifecycle::record::Record,
+) -> Result<()> {
+    let ws = std::fs::canonicalize(workspace).unwrap_or(workspace.to_path_buf());
+    let dir = services
+        .published
+        .lock()
+        .ok()
+        .and_then(|p| p.first().map(|p| p.source_dir.clone()))
+        .unwrap_or_else(|| ws.clone());
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    if !dir.starts_with(&ws) {
+        return Err(Error::internal("the published folder is outside the workspace"));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+    let mut record = record.clone();
+    record.project_path = crate::lifecycle::render::rel_string(&dir, &ws);
+    let file = dir.join(crate::lifecycle::record::FILE);
+    std::fs::write(&file, record.to_yaml()).map_err(|e| Error::io("cannot write", &file, e))
 }
 
 /// `--output` must not exist, or be an empty directory.

@@ -88,11 +88,12 @@ pub fn bundled() -> Value {
     root
 }
 
-pub fn run() -> Result<i32> {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&bundled()).unwrap_or_default()
-    );
+pub fn run(which: Option<&str>) -> Result<i32> {
+    let schema = match which {
+        Some("record") => crate::lifecycle::record::schema(),
+        _ => bundled(),
+    };
+    println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
     Ok(0)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod fetch;
 pub mod merge;
+pub mod project;
 pub mod record;
 pub mod render;
 pub mod source;

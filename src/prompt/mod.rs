@@ -141,6 +141,7 @@ pub fn mode(no_input: bool) -> Mode {
 }
 
 /// Everything `golden new` needs to collect values.
+#[derive(Debug, Clone)]
 pub struct Options {
     pub sources: Sources,
     pub mode: Mode,
@@ -175,8 +176,16 @@ impl Options {
 
 /// The values of a `golden new` run: given ones, asked ones, defaults; validated.
 pub fn values_for(template: &Template, args: &NewArgs) -> Result<Values> {
-    let options = Options::from_args(args);
-    let config = args.config.clone();
+    values_with(template, &Options::from_args(args), args.config.clone())
+}
+
+/// Collects values with `options` on the terminal (or without asking, as the mode says).
+pub fn values_with(
+    template: &Template,
+    options: &Options,
+    config: Option<std::path::PathBuf>,
+) -> Result<Values> {
+    let options = options.clone();
     let source = move || entities::configured(config.as_deref());
     match options.mode {
         Mode::Interactive => {

@@ -5,6 +5,7 @@ mod catalog;
 mod conformance;
 mod fake_github;
 mod golden_path;
+mod lifecycle;
 mod new;
 mod prompts;
 mod publish;

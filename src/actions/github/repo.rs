@@ -28,6 +28,7 @@ pub fn publish(
     if ctx.services.local {
         let path = create_in_forge(ctx, &i, &url, &branch)?;
         let remote = forge::url(&path);
+        ctx.services.stamp(ctx.workspace, &source)?;
         let hash = ctx
             .services
             .git()
@@ -121,6 +122,7 @@ pub fn push(
             .existing(&url.host, &url.owner, &url.repo)?;
         let was_empty = forge::is_empty(&path);
         let remote = forge::url(&path);
+        ctx.services.stamp(ctx.workspace, &source)?;
         let hash = ctx
             .services
             .git()
@@ -537,6 +539,7 @@ fn push_and_protect(
     branch: &str,
     message: &str,
 ) -> Result<String, ActionError> {
+    ctx.services.stamp(ctx.workspace, source)?;
     let hash = match ctx.services.git().push_new(
         source,
         clone_url,
