@@ -208,19 +208,22 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
 }
 
 /// `--record` with `--dry-run`: the record goes where a real run would commit it, the folder
-/// the publish step would push (the workspace root when nothing is published).
+/// the first publish step would push (nowhere when nothing is published).
 fn write_dry_run_record(
     services: &Services,
     workspace: &Path,
     record: &crate::lifecycle::record::Record,
 ) -> Result<()> {
     let ws = std::fs::canonicalize(workspace).unwrap_or(workspace.to_path_buf());
-    let dir = services
+    let Some(dir) = services
         .published
         .lock()
         .ok()
         .and_then(|p| p.first().map(|p| p.source_dir.clone()))
-        .unwrap_or_else(|| ws.clone());
+    else {
+        output::warn("--record: the template publishes no repository, so a real run writes no record either");
+        return Ok(());
+    };
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     if !dir.starts_with(&ws) {
         return Err(Error::internal("the published folder is outside the workspace"));
