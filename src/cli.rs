@@ -66,6 +66,49 @@ pub enum Command {
     /// available, 2 cannot tell).
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Write the record (.golden.yaml) for a project made by Backstage or by hand, so `check`
+    /// and `update` work on it.
+    #[command(after_help = LINK_HELP)]
+    Link(LinkArgs),
+}
+
+const LINK_HELP: &str = "\
+SOURCE is the template's git URL, as for `golden new`; --ref should name the commit (or tag) the
+project was made from, so that `golden update` merges only what changed since. The answers come
+from --values (a YAML or JSON file, or another project's .golden.yaml) and --set; on a terminal
+golden asks for the required ones still missing.
+
+Examples:
+  golden link https://github.com/acme/templates/tree/v1.2.0/go-service --values answers.yaml
+  golden link file:///srv/templates.git//go-service ./svc --ref 3f2a9c1 --set name=svc";
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The template's git URL.
+    pub source: String,
+    /// The project (default: `.`).
+    pub dir: Option<PathBuf>,
+    /// The branch, tag or commit the project was made from.
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// The answers the project was made with (YAML or JSON; repeatable).
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set one answer, as in `golden new`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Never prompt: missing values are listed in one error.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Replace an existing record.
+    #[arg(long)]
+    pub force: bool,
+    /// Use golden's template cache only, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 const UPDATE_HELP: &str = "\

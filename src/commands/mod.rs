@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod check;
+pub mod link;
 pub mod new;
 pub mod publish;
 pub mod schema;
@@ -23,6 +24,7 @@ pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
         Command::Schema { which } => schema::run(which.as_deref()),
         Command::Update(args) => update::run(args, verbosity),
         Command::Check(args) => check::run(args, verbosity),
+        Command::Link(args) => link::run(args, verbosity),
     }
 }
 

@@ -67,7 +67,11 @@ pub fn from_fetched(src: &source::GitSource, got: fetch::Fetched) -> Result<Reso
             url: Some(src.url.clone()),
             path: src.subpath.clone(),
             file: (src.file != "template.yaml").then(|| src.file.clone()),
-            reference: src.reference.clone(),
+            // A commit is not followed: check and update then follow the default branch.
+            reference: src
+                .reference
+                .clone()
+                .filter(|r| !got.commit.starts_with(&r.to_ascii_lowercase())),
             commit: Some(got.commit),
             ..Default::default()
         },

@@ -353,3 +353,49 @@ fn fetched_over_smart_http_with_the_configured_token() {
         })
     }), "the token is not stored in the cache");
 }
+
+#[test]
+fn link_adopts_a_project_made_without_golden() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let v1 = git(&repo, &["rev-parse", "HEAD"]);
+    let url = format!("{}//svc", file_url(&repo));
+    // A project rendered elsewhere (here: a dry run, as Backstage would render it), committed.
+    env.golden(None)
+        .args(["new", &url, "--no-input", "--set", "name=old", "--dry-run", "--output", "proj"])
+        .assert()
+        .success();
+    let proj = env.work().join("proj");
+    assert!(!proj.join(".golden.yaml").exists(), "no record without --record");
+    git(&proj, &["init", "-q", "-b", "main"]);
+    git(&proj, &["add", "-A"]);
+    git(&proj, &["commit", "-qm", "made by Backstage"]);
+    write(&repo, "skeletons/svc/README.md", "# ${{ values.name }}\n\nA better service.\n");
+    git(&repo, &["commit", "-qam", "better readme"]);
+
+    let o = env.golden(None).args(["check", "proj"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "no record: cannot tell");
+    assert!(stderr(&o).contains("golden link"), "{}", stderr(&o));
+
+    let o = env.golden(None).args(["link", &url, "proj", "--ref", &v1, "--no-input"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "the required name is missing");
+    let answers = env.path().join("answers.yaml");
+    std::fs::write(&answers, "name: old\n").unwrap();
+    let o = env
+        .golden(None)
+        .args(["link", &url, "proj", "--ref", &v1, "--no-input", "--values", answers.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(read(&proj, ".golden.yaml").contains(&format!("commit: {v1}")));
+    let o = env.golden(None).args(["link", &url, "proj", "--no-input"]).output().unwrap();
+    assert!(stderr(&o).contains("already has a record"), "{}", stderr(&o));
+    git(&proj, &["add", "-A"]);
+    git(&proj, &["commit", "-qm", "link"]);
+    let o = env.golden(None).args(["check", "proj"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("README.md"), "{}", stdout(&o));
+    let o = env.golden(None).args(["update", "proj", "--no-input"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&proj, "README.md"), "# old\n\nA better service.\n");
+}
