@@ -47,8 +47,7 @@ fn git_err(e: git2::Error) -> Error {
 
 /// Merges `ours` with the change from `base` to `theirs`.
 pub fn merge(base: &Files, ours: &Files, theirs: &Files) -> Result<Outcome> {
-    let tmp = tempfile::tempdir().map_err(|e| Error::internal(e.to_string()))?;
-    let repo = Repository::init_bare(tmp.path()).map_err(git_err)?;
+    let repo = super::memory_repo().map_err(git_err)?;
     let tree = |files: &Files| -> Result<git2::Oid> {
         super::tree_of(
             &repo,
@@ -241,8 +240,7 @@ pub fn changes(base: &Files, ours: &Files, outcome: &Outcome) -> BTreeMap<String
 
 /// The change from `from` to `to` as a git patch.
 pub fn patch(from: &Files, to: &Files) -> Result<String> {
-    let tmp = tempfile::tempdir().map_err(|e| Error::internal(e.to_string()))?;
-    let repo = Repository::init_bare(tmp.path()).map_err(git_err)?;
+    let repo = super::memory_repo().map_err(git_err)?;
     let tree = |files: &Files| -> Result<git2::Tree<'_>> {
         let id = super::tree_of(
             &repo,

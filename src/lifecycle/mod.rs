@@ -95,11 +95,17 @@ pub fn local_ref(template_file: &Path, shown: Option<String>) -> TemplateRef {
 /// The git tree hash of a folder's files (as `git add .` would see them).
 pub fn content_hash(dir: &Path) -> Option<String> {
     let files = crate::git::worktree_files(dir).ok()?;
-    let tmp = tempfile::tempdir().ok()?;
-    let repo = git2::Repository::init_bare(tmp.path()).ok()?;
+    let repo = memory_repo().ok()?;
     tree_of(&repo, files.iter().map(|f| (f.path.as_str(), f.mode, f.content.as_slice())))
         .ok()
         .map(|o| o.to_string())
+}
+
+/// A repository whose objects live in memory only (for hashing, merging and diffing).
+pub fn memory_repo() -> std::result::Result<git2::Repository, git2::Error> {
+    let odb = git2::Odb::new()?;
+    odb.add_new_mempack_backend(1000)?;
+    git2::Repository::from_odb(odb)
 }
 
 /// Writes files (`path`, git mode, content) as a tree into `repo`.

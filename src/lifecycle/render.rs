@@ -77,6 +77,9 @@ pub fn read_files(dir: &Path) -> Result<Files> {
     if !dir.is_dir() {
         return Ok(Files::new());
     }
+    if let Ok(files) = read_in_memory(dir) {
+        return Ok(files);
+    }
     let files = crate::git::worktree_files(dir)
         .map_err(|e| Error::internal(format!("cannot list `{}`: {e}", dir.display())))?;
     Ok(files
@@ -94,6 +97,32 @@ pub fn read_files(dir: &Path) -> Result<Files> {
         .collect())
 }
 
+/// `git add .` into an in-memory repository whose work tree is `dir` (nothing written to disk).
+fn read_in_memory(dir: &Path) -> std::result::Result<Files, git2::Error> {
+    let repo = super::memory_repo()?;
+    repo.set_workdir(dir, false)?;
+    let mut index = git2::Index::new()?;
+    repo.set_index(&mut index)?;
+    let mut index = repo.index()?;
+    index.add_all(["*"], git2::IndexAddOption::DEFAULT, None)?;
+    let mut out = Files::new();
+    for e in index.iter() {
+        let path = String::from_utf8_lossy(&e.path).to_string();
+        if path == super::record::FILE {
+            continue;
+        }
+        let blob = repo.find_blob(e.id)?;
+        out.insert(
+            path,
+            File {
+                mode: e.mode,
+                content: blob.content().to_vec(),
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// `path` relative to `base`, `/`-separated (`""` for `base` itself).
 pub fn rel_string(path: &Path, base: &Path) -> String {
     path.strip_prefix(base)
@@ -102,4 +131,22 @@ pub fn rel_string(path: &Path, base: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().to_string())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_a_folder_as_git_adds_it_without_writing_into_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("a")).unwrap();
+        std::fs::write(d.join("a/x.txt"), "x").unwrap();
+        std::fs::write(d.join(".gitignore"), "*.log\n").unwrap();
+        std::fs::write(d.join("y.log"), "ignored").unwrap();
+        std::fs::write(d.join(super::super::record::FILE), "record").unwrap();
+        let files = super::read_in_memory(d).unwrap();
+        assert_eq!(files.keys().collect::<Vec<_>>(), [".gitignore", "a/x.txt"]);
+        assert_eq!(files["a/x.txt"].content, b"x");
+        assert!(!d.join(".git").exists());
+    }
 }
