@@ -282,7 +282,9 @@ metadata.name searched in ./templates, each directory of GOLDEN_TEMPLATE_PATH, a
 templates, or a git URL: https://github.com/OWNER/REPO/tree/REF/PATH (or a blob URL of the
 template file), GIT_URL//PATH?ref=REF for any git URL (https://, ssh://, file://, or scp-like
 git@host:owner/repo.git), or a plain git URL (the template at the repository's root). Fetched
-repositories are cached in GOLDEN_HOME/cache/templates by URL and commit.
+repositories are cached in GOLDEN_HOME/cache/templates by URL and commit. `template:NAME` (or
+--from-catalog NAME) reads the Template entity from the configured catalog and follows its
+source location.
 
 A real run writes .golden.yaml (the template source, commit and answers, never secrets) into
 the published repository's first commit; `golden check` and `golden update` read it, and
@@ -314,6 +316,10 @@ pub struct NewArgs {
     /// Use golden's template cache only, never the network.
     #[arg(long)]
     pub offline: bool,
+    /// TEMPLATE is a Template entity of the configured catalog (`go-service` means
+    /// `template:default/go-service`).
+    #[arg(long)]
+    pub from_catalog: bool,
     /// With --dry-run: also write the record (.golden.yaml) into the output.
     #[arg(long)]
     pub record: bool,

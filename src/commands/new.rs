@@ -17,7 +17,25 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     let home = crate::services::home();
     let _extracted; // keeps a built-in template's files alive for the run
     let mut builtin = None;
-    let (template_path, source) = if crate::lifecycle::source::is_git(&args.template) {
+    let catalog_ref = if args.from_catalog {
+        Some(if crate::lifecycle::catalog::is_catalog_ref(&args.template) {
+            args.template.clone()
+        } else {
+            format!("template:{}", args.template)
+        })
+    } else {
+        crate::lifecycle::catalog::is_catalog_ref(&args.template).then(|| args.template.clone())
+    };
+    let (template_path, source) = if let Some(r) = catalog_ref {
+        let r = crate::lifecycle::catalog::resolve(
+            &r,
+            args.reference.as_deref(),
+            args.offline,
+            &config,
+            &home,
+        )?;
+        (r.path, Some(r.source))
+    } else if crate::lifecycle::source::is_git(&args.template) {
         let r = crate::lifecycle::resolve_git(
             &args.template,
             args.reference.as_deref(),

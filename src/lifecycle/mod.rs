@@ -2,6 +2,7 @@
 //! generated project carries ([`record`]), and rendering a template again with recorded answers
 //! so `golden check` and `golden update` can compare and merge ([`render`], [`merge`]).
 
+pub mod catalog;
 pub mod fetch;
 pub mod merge;
 pub mod project;

@@ -399,3 +399,75 @@ fn link_adopts_a_project_made_without_golden() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read(&proj, "README.md"), "# old\n\nA better service.\n");
 }
+
+/// `template:default/svc` through a catalog: the entity's `file:` location inside a git working
+/// tree is fetched from that repository, so the record names the commit.
+fn catalog_template_run(env: &Env, config: Option<&Path>, extra_env: &[(&str, &str)]) {
+    let repo = template_repo(env);
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+    let file = repo.join("svc/template.yaml");
+    let mut reg = env.golden(config);
+    reg.envs(extra_env.iter().copied());
+    let o = reg.args(["catalog", "register", file.to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let started = std::time::Instant::now();
+    loop {
+        let mut c = env.golden(config);
+        c.envs(extra_env.iter().copied());
+        let o = c
+            .args(["new", "template:default/svc", "--no-input", "--local", "--set", "name=cat", "--checkout", "p"])
+            .output()
+            .unwrap();
+        if o.status.success() {
+            break;
+        }
+        // A Backstage catalog ingests asynchronously.
+        assert!(
+            stderr(&o).contains("has no entity") && started.elapsed().as_secs() < 60,
+            "{}",
+            stderr(&o)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let p = env.work().join("p");
+    assert_eq!(read(&p, "README.md"), "# cat\n\nA service.\n");
+    let rec = read(&p, ".golden.yaml");
+    assert!(rec.contains(&format!("url: {}", file_url(&repo))), "{rec}");
+    assert!(rec.contains(&format!("commit: {head}")) && rec.contains("path: svc"), "{rec}");
+    // --from-catalog NAME is the same.
+    let mut c = env.golden(config);
+    c.envs(extra_env.iter().copied());
+    let o = c
+        .args(["new", "svc", "--from-catalog", "--no-input", "--set", "name=cat2", "--dry-run", "--output", "q"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&env.work().join("q"), "README.md"), "# cat2\n\nA service.\n");
+    let mut c = env.golden(config);
+    c.envs(extra_env.iter().copied());
+    let o = c.args(["new", "template:default/nope", "--no-input"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no entity `template:default/nope`"), "{}", stderr(&o));
+}
+
+#[test]
+fn catalog_template_from_the_local_catalog() {
+    let env = Env::new();
+    catalog_template_run(&env, None, &[]);
+}
+
+#[test]
+fn catalog_template_from_the_backstage_catalog() {
+    if !crate::catalog::harness_installed() {
+        return;
+    }
+    let env = Env::new();
+    let backend = crate::catalog::start_backend(&env.path().join("backend.log"));
+    let config = env.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        format!("catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:{}\n", backend.port),
+    )
+    .unwrap();
+    catalog_template_run(&env, Some(&config), &[("BACKSTAGE_TOKEN", crate::catalog::TOKEN)]);
+}
