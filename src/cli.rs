@@ -126,7 +126,8 @@ Exit status: 0 updated (or nothing to do); 1 updated with conflicts, or a failur
 Examples:
   golden update
   golden update path/to/project --ref v2 --set newParam=x
-  golden update --diff            # print the change as a patch, write nothing";
+  golden update --diff            # print the change as a patch, write nothing
+  golden update --pr              # and push a branch golden/update-COMMIT with a pull request";
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
@@ -150,6 +151,10 @@ pub struct UpdateArgs {
     /// Print the change as a patch and write nothing.
     #[arg(long)]
     pub diff: bool,
+    /// Also commit the update on a new branch, push it to `origin` and open a pull request
+    /// (on GitHub, or recorded in the local forge for a local-forge repository).
+    #[arg(long, conflicts_with = "diff")]
+    pub pr: bool,
     /// Use golden's template cache only, never the network.
     #[arg(long)]
     pub offline: bool,

@@ -7,6 +7,7 @@ pub mod new;
 pub mod publish;
 pub mod schema;
 pub mod update;
+pub mod update_pr;
 pub mod validate;
 
 use crate::cli::Command;

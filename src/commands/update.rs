@@ -70,6 +70,18 @@ pub fn run(args: UpdateArgs, verbosity: Verbosity) -> Result<i32> {
     if verbosity != Verbosity::Quiet {
         summary(&p, &base.commit, &new.commit, &changes, &outcome);
     }
+    if args.pr {
+        if !outcome.conflicts.is_empty() {
+            return Err(Error::step("the update has conflicts, so no pull request was opened; the merged files are in the working tree")
+                .hint("resolve the conflict markers, then commit and push the branch yourself"));
+        }
+        let deleted: Vec<String> = changes
+            .iter()
+            .filter(|(_, c)| **c == Change::Deleted)
+            .map(|(p, _)| p.clone())
+            .collect();
+        super::update_pr::open(&p, &dir, &base.commit, &new.commit, &deleted, verbosity)?;
+    }
     Ok(if outcome.conflicts.is_empty() { 0 } else { 1 })
 }
 

@@ -471,3 +471,77 @@ fn catalog_template_from_the_backstage_catalog() {
     .unwrap();
     catalog_template_run(&env, Some(&config), &[("BACKSTAGE_TOKEN", crate::catalog::TOKEN)]);
 }
+
+/// A template commit after the project was made: README gains a line.
+fn template_v2(repo: &Path) -> String {
+    write(repo, "skeletons/svc/README.md", "# ${{ values.name }}\n\nA service.\nNow with docs.\n");
+    git(repo, &["commit", "-qam", "v2: docs"]);
+    git(repo, &["rev-parse", "HEAD"])
+}
+
+#[test]
+fn update_pr_in_the_local_forge() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let url = format!("{}//svc", file_url(&repo));
+    env.golden(None)
+        .args(["new", &url, "--no-input", "--local", "--set", "name=fsvc", "--checkout", "proj"])
+        .assert()
+        .success();
+    let v2 = template_v2(&repo);
+    let o = env.golden(None).args(["update", "proj", "--no-input", "--pr"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bare = env.home().join("forge/github.com/acme/fsvc.git");
+    let pulls: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bare.join("golden/pulls.json")).unwrap()).unwrap();
+    let branch = format!("golden/update-{}", &v2[..12]);
+    assert_eq!(pulls[0]["head"], branch.as_str());
+    assert_eq!(pulls[0]["base"], "main");
+    let title = pulls[0]["title"].as_str().unwrap();
+    assert!(title.starts_with("Update svc from ") && title.ends_with(&v2[..12]), "{title}");
+    let files = crate::fake_github::branch_files(&bare, &branch);
+    assert_eq!(files["README.md"], b"# fsvc\n\nA service.\nNow with docs.\n");
+    assert!(String::from_utf8_lossy(&files[".golden.yaml"]).contains(&v2));
+}
+
+#[test]
+fn update_pr_on_github() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let url = format!("{}//svc", file_url(&repo));
+    let fake = FakeGithub::start("tok-pr", "octo");
+    fake.add_org("acme", &[]);
+    let base = fake.api_base_url().trim_end_matches("/api/v3").to_string();
+    let host = base.trim_start_matches("http://");
+    let config = env.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: {api}\n      token: tok-pr\n    - host: {host}\n      apiBaseUrl: {api}\n      token: tok-pr\n",
+            api = fake.api_base_url()
+        ),
+    )
+    .unwrap();
+    let o = env
+        .golden(Some(&config))
+        .args(["new", &url, "--no-input", "--set", "name=gsvc", "--checkout", "proj"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v2 = template_v2(&repo);
+    // A conflict-free update, pushed and proposed.
+    let o = env.golden(Some(&config)).args(["update", "proj", "--no-input", "--pr"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let branch = format!("golden/update-{}", &v2[..12]);
+    let calls = fake.calls();
+    let pr = calls
+        .iter()
+        .find(|c| c.method == "POST" && c.path == "/repos/acme/gsvc/pulls")
+        .expect("a pull request was opened");
+    assert_eq!(pr.body["head"], branch.as_str());
+    assert_eq!(pr.body["base"], "main");
+    assert!(pr.body["title"].as_str().unwrap().contains(&v2[..12]));
+    let files = crate::fake_github::branch_files(&fake.repo_path("acme", "gsvc"), &branch);
+    assert_eq!(files["README.md"], b"# gsvc\n\nA service.\nNow with docs.\n");
+    assert!(!stderr(&o).contains("tok-pr"));
+}
