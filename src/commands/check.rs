@@ -2,36 +2,33 @@
 //! template ref that changes the rendered files, 1 when an update is available (the commits and
 //! the files it would change are printed), 2 when golden cannot tell (and says why).
 
-use std::path::PathBuf;
-
 use serde_json::json;
 
-use crate::cli::CheckArgs;
 use crate::error::Result;
 use crate::lifecycle::project::Project;
-use crate::output::Verbosity;
+use crate::output::Printer;
+use crate::settings::CheckSettings;
 
-pub fn run(args: CheckArgs, verbosity: Verbosity) -> Result<i32> {
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+pub fn run(args: CheckSettings, printer: Printer) -> Result<i32> {
+    let dir = args.dir.clone();
     match check(&args, &dir) {
         Ok(r) => {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&r.json()).unwrap_or_default());
-            } else if verbosity != Verbosity::Quiet {
-                r.print();
+                printer.data(serde_json::to_string_pretty(&r.json()).unwrap_or_default());
+            } else if !printer.is_quiet() {
+                r.print(printer);
             }
             Ok(if r.files.is_empty() { 0 } else { 1 })
         }
         Err(e) => {
             if args.json {
                 let why = e.to_string();
-                println!(
-                    "{}",
+                printer.data(
                     serde_json::to_string_pretty(&json!({"status": "unknown", "reason": why}))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
                 );
             } else {
-                crate::output::error(&e.hint("`golden check` exits 2 when it cannot tell"));
+                printer.error(&e.hint("`golden check` exits 2 when it cannot tell"));
             }
             Ok(2)
         }
@@ -59,40 +56,40 @@ impl Checked {
         })
     }
 
-    fn print(&self) {
+    fn print(&self, printer: Printer) {
         if self.files.is_empty() {
             if self.recorded == self.newest {
-                println!("up to date: {} at {}", self.name, &self.recorded[..12.min(self.recorded.len())]);
+                printer.data(format!("up to date: {} at {}", self.name, &self.recorded[..12.min(self.recorded.len())]));
             } else {
-                println!(
+                printer.data(format!(
                     "up to date: {} has new commits up to {}, but they change none of this project's files",
                     self.name,
                     &self.newest[..12.min(self.newest.len())]
-                );
+                ));
             }
             return;
         }
-        println!(
+        printer.data(format!(
             "update available: {} {} -> {}",
             self.name,
             &self.recorded[..12.min(self.recorded.len())],
             &self.newest[..12.min(self.newest.len())]
-        );
-        println!("commits:");
+        ));
+        printer.data(format!("commits:"));
         for c in &self.commits {
-            println!("  {} {}", &c.commit[..12.min(c.commit.len())], c.summary);
+            printer.data(format!("  {} {}", &c.commit[..12.min(c.commit.len())], c.summary));
         }
-        println!("files:");
+        printer.data(format!("files:"));
         for (p, k) in &self.files {
-            println!("  {k:<8} {p}");
+            printer.data(format!("  {k:<8} {p}"));
         }
-        println!("run `golden update` to apply it");
+        printer.data(format!("run `golden update` to apply it"));
     }
 }
 
-fn check(args: &CheckArgs, dir: &std::path::Path) -> Result<Checked> {
+fn check(args: &CheckSettings, dir: &std::path::Path) -> Result<Checked> {
     crate::git::set_timeouts();
-    let p = Project::open(dir, args.config.as_deref(), args.offline)?;
+    let p = Project::open(dir, &args.context, args.offline)?;
     let src = p.git_source()?;
     let newest = p.newest(None)?;
     let recorded = p.record.template.commit.clone().unwrap_or_default();

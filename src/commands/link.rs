@@ -1,18 +1,15 @@
 //! `golden link SOURCE [DIR]`: adopts a project golden did not make (Backstage did, or a person)
 //! by writing its record, so `golden check` and `golden update` work on it from then on.
 
-use std::path::PathBuf;
-
-use crate::cli::LinkArgs;
 use crate::error::{Error, Result};
 use crate::lifecycle::record::{self, Record};
-use crate::output::Verbosity;
+use crate::output::Printer;
 use crate::prompt::Options;
+use crate::settings::LinkSettings;
 use crate::template::Template;
-use crate::values::Sources;
 
-pub fn run(args: LinkArgs, verbosity: Verbosity) -> Result<i32> {
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
+    let dir = args.dir.clone();
     if !dir.is_dir() {
         return Err(Error::usage(format!("`{}` is not a folder", dir.display())));
     }
@@ -31,40 +28,31 @@ pub fn run(args: LinkArgs, verbosity: Verbosity) -> Result<i32> {
         ))
         .hint("use `https://github.com/OWNER/REPO/tree/REF/PATH` or `GIT_URL//PATH?ref=REF`"));
     }
-    let config = crate::config::load(args.config.as_deref())?;
     crate::git::set_timeouts();
-    let resolved = crate::lifecycle::resolve_git(
-        &args.source,
-        args.reference.as_deref(),
-        args.offline,
-        &config,
-        &crate::services::home(),
-    )?;
+    let fetch = crate::lifecycle::FetchSettings {
+        offline: args.offline,
+        context: &args.context,
+    };
+    let resolved =
+        crate::lifecycle::resolve_git(&args.source, args.reference.as_deref(), &fetch)?;
     let template = Template::load(&resolved.path)?;
     let options = Options {
-        sources: Sources {
-            files: args.values.clone(),
-            env: Vec::new(),
-            set: args.set.clone(),
-            secrets: None,
-            user: None,
-        },
-        mode: crate::prompt::mode(args.no_input),
+        sources: args.sources.clone(),
+        mode: args.mode.clone(),
         yes: true,
         save: None,
+        github_hosts: args.context.github_hosts(),
     };
-    let values = crate::prompt::values_with(&template, &options, args.config.clone())?;
+    let values = crate::prompt::values_with(&template, &options, &args.context)?;
     let commit = resolved.source.commit.clone().unwrap_or_default();
     let rec = Record::new(&template, resolved.source, &values.parameters);
     std::fs::write(&file, rec.to_yaml()).map_err(|e| Error::io("cannot write", &file, e))?;
-    if verbosity != Verbosity::Quiet {
-        eprintln!(
-            "linked {} to {} at {}; commit {} and run `golden check`",
-            dir.display(),
-            template.name,
-            &commit[..12.min(commit.len())],
-            record::FILE
-        );
-    }
+    printer.status(format!(
+        "linked {} to {} at {}; commit {} and run `golden check`",
+        dir.display(),
+        template.name,
+        &commit[..12.min(commit.len())],
+        record::FILE
+    ));
     Ok(0)
 }

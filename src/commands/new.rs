@@ -3,18 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::NewArgs;
 use crate::error::{Error, Result};
-use crate::output::{self, Progress, Verbosity};
+use crate::output::{self, Printer};
 use crate::runner::{Registry, Runner, Status};
 use crate::services::Services;
+use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
 use crate::template::Template;
 
-pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
-    // The config is read first: fetching a git template uses its tokens.
-    let config = crate::config::load(args.config.as_deref())?;
-    let home = crate::services::home();
+pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     let _extracted; // keeps a built-in template's files alive for the run
     let mut builtin = None;
     let catalog_ref = if args.from_catalog {
@@ -26,23 +23,15 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     } else {
         crate::lifecycle::catalog::is_catalog_ref(&args.template).then(|| args.template.clone())
     };
+    let fetch = crate::lifecycle::FetchSettings {
+        offline: args.offline,
+        context: &args.context,
+    };
     let (template_path, source) = if let Some(r) = catalog_ref {
-        let r = crate::lifecycle::catalog::resolve(
-            &r,
-            args.reference.as_deref(),
-            args.offline,
-            &config,
-            &home,
-        )?;
+        let r = crate::lifecycle::catalog::resolve(&r, args.reference.as_deref(), &fetch)?;
         (r.path, Some(r.source))
     } else if crate::lifecycle::source::is_git(&args.template) {
-        let r = crate::lifecycle::resolve_git(
-            &args.template,
-            args.reference.as_deref(),
-            args.offline,
-            &config,
-            &home,
-        )?;
+        let r = crate::lifecycle::resolve_git(&args.template, args.reference.as_deref(), &fetch)?;
         (r.path, Some(r.source))
     } else {
         if args.reference.is_some() {
@@ -52,12 +41,7 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
             ))
             .hint("use `https://github.com/OWNER/REPO/tree/REF/PATH` or `GIT_URL//PATH`"));
         }
-        let search = locate::search_path(
-            std::env::var(crate::env_vars::TEMPLATE_PATH)
-                .ok()
-                .as_deref(),
-        );
-        match locate::find(&args.template, &search)? {
+        match locate::find(&args.template, &args.search_path)? {
             Found::Path(p) => (p, None),
             Found::Builtin(name) => {
                 let dir = tempfile::Builder::new()
@@ -105,7 +89,7 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     if !unknown.is_empty() {
         if args.dry_run {
             for u in &unknown {
-                output::warn(&format!(
+                printer.warn(&format!(
                     "{u}, which golden does not implement; it will be skipped"
                 ));
             }
@@ -121,14 +105,7 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     }
 
     // Everything that can be refused without asking is checked before the questions.
-    crate::render::set_github_hosts(
-        config
-            .integrations
-            .github
-            .iter()
-            .map(|g| g.host.clone())
-            .collect(),
-    );
+    crate::render::set_github_hosts(args.context.github_hosts());
     let out = if args.dry_run {
         let out = args.output.clone().ok_or_else(|| {
             Error::usage("--dry-run needs --output DIR, where the generated project is written")
@@ -143,14 +120,18 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
 
     let record = crate::lifecycle::record::Record::new(&template, source, &values.parameters);
     let services = Services {
-        home,
-        local: args.local || config.local,
-        config,
+        home: args.context.home.clone(),
+        cwd: args.context.cwd.clone(),
+        local: args.local,
+        config: args.context.config.clone(),
+        git: Some(std::sync::Arc::new(crate::git::Git2 {
+            proxies: args.context.proxies.clone(),
+        })),
         record: (!args.dry_run).then(|| record.clone()),
         ..Default::default()
     };
     let Some(out) = out else {
-        return super::publish::run(&args, &template, &values, &registry, services, verbosity);
+        return super::publish::run(&args, &template, &values, &registry, services, printer);
     };
     let parent = out
         .parent()
@@ -169,15 +150,12 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         workspace: workspace.path(),
         dry_run: true,
     };
-    let mut progress = Progress::new(verbosity, template.steps.len());
+    let mut progress = printer.progress(template.steps.len());
     let report = runner.run(&template, &values, &mut progress);
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        );
+        printer.data(serde_json::to_string_pretty(&json).unwrap_or_default());
     }
     if let Some(i) = report.failed {
         let step = &report.steps[i];
@@ -207,7 +185,7 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         )));
     }
     if args.record {
-        write_dry_run_record(&services, workspace.path(), &record)?;
+        write_dry_run_record(&services, workspace.path(), &record, printer)?;
     }
     if out.exists() {
         std::fs::remove_dir(&out)
@@ -218,9 +196,9 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         let _ = std::fs::remove_dir_all(&kept);
         Error::io("cannot move the generated project to", &out, e)
     })?;
-    if verbosity != Verbosity::Quiet && !args.json {
-        eprintln!("wrote {}", out.display());
-        output::summary(&report.output);
+    if !printer.is_quiet() && !args.json {
+        printer.status(format!("wrote {}", out.display()));
+        printer.summary(&report.output);
     }
     Ok(0)
 }
@@ -231,6 +209,7 @@ fn write_dry_run_record(
     services: &Services,
     workspace: &Path,
     record: &crate::lifecycle::record::Record,
+    printer: Printer,
 ) -> Result<()> {
     let ws = std::fs::canonicalize(workspace).unwrap_or(workspace.to_path_buf());
     let Some(dir) = services
@@ -239,7 +218,7 @@ fn write_dry_run_record(
         .ok()
         .and_then(|p| p.first().map(|p| p.source_dir.clone()))
     else {
-        output::warn("--record: the template publishes no repository, so a real run writes no record either");
+        printer.warn("--record: the template publishes no repository, so a real run writes no record either");
         return Ok(());
     };
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);

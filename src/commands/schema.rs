@@ -88,12 +88,12 @@ pub fn bundled() -> Value {
     root
 }
 
-pub fn run(which: Option<&str>) -> Result<i32> {
+pub fn run(which: Option<&str>, printer: crate::output::Printer) -> Result<i32> {
     let schema = match which {
         Some("record") => crate::lifecycle::record::schema(),
         _ => bundled(),
     };
-    println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+    printer.data(serde_json::to_string_pretty(&schema).unwrap_or_default());
     Ok(0)
 }
 

@@ -2,23 +2,22 @@
 //! merge (see `lifecycle::merge`), then rewrites the record. Refuses a dirty working tree unless
 //! `--force`; `--diff` prints the change as a patch and writes nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::cli::UpdateArgs;
 use crate::error::{Error, Result};
 use crate::lifecycle::merge::{self, Change};
 use crate::lifecycle::project::{self, Project};
 use crate::lifecycle::record;
 use crate::lifecycle::render::Files;
-use crate::output::{self, Verbosity};
+use crate::output::Printer;
 use crate::prompt::Options;
-use crate::values::Sources;
+use crate::settings::UpdateSettings;
 
-pub fn run(args: UpdateArgs, verbosity: Verbosity) -> Result<i32> {
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let p = Project::open(&dir, args.config.as_deref(), args.offline)?;
+pub fn run(args: UpdateSettings, printer: Printer) -> Result<i32> {
+    let dir = args.dir.clone();
+    let p = Project::open(&dir, &args.context, args.offline)?;
     if !args.force && !args.diff {
         match project::dirty(&dir) {
             None => {
@@ -45,13 +44,11 @@ pub fn run(args: UpdateArgs, verbosity: Verbosity) -> Result<i32> {
     let answers = new_answers(&p, &new.template, &args)?;
     let public = record::public_answers(&new.template, &answers);
     if new.commit == base.commit && public == p.record.answers {
-        if verbosity != Verbosity::Quiet {
-            eprintln!(
-                "already up to date with {} ({})",
-                p.record.template.name,
-                short(&new.commit)
-            );
-        }
+        printer.status(format!(
+            "already up to date with {} ({})",
+            p.record.template.name,
+            short(&new.commit)
+        ));
         return Ok(0);
     }
     let base_files = p.render(&base, &p.record.answers)?;
@@ -60,16 +57,16 @@ pub fn run(args: UpdateArgs, verbosity: Verbosity) -> Result<i32> {
     let outcome = merge::merge(&base_files, &ours, &theirs)?;
     let changes = merge::changes(&base_files, &ours, &outcome);
     if args.diff {
-        print!("{}", merge::patch(&ours, &outcome.result)?);
+        printer
+            .data_raw(&merge::patch(&ours, &outcome.result)?)
+            .map_err(|e| Error::internal(format!("cannot write the patch: {e}")))?;
         return Ok(0);
     }
     apply(&dir, &ours, &outcome.result, &changes)?;
     let rec = p.updated_record(&new, &answers);
     let file = dir.join(record::FILE);
     write_atomic(&file, rec.to_yaml().as_bytes())?;
-    if verbosity != Verbosity::Quiet {
-        summary(&p, &base.commit, &new.commit, &changes, &outcome);
-    }
+    summary(printer, &p, &base.commit, &new.commit, &changes, &outcome);
     if args.pr {
         if !outcome.conflicts.is_empty() {
             return Err(Error::step("the update has conflicts, so no pull request was opened; the merged files are in the working tree")
@@ -80,7 +77,7 @@ pub fn run(args: UpdateArgs, verbosity: Verbosity) -> Result<i32> {
             .filter(|(_, c)| **c == Change::Deleted)
             .map(|(p, _)| p.clone())
             .collect();
-        super::update_pr::open(&p, &dir, &base.commit, &new.commit, &deleted, verbosity)?;
+        super::update_pr::open(&p, &dir, &base.commit, &new.commit, &deleted, printer)?;
     }
     Ok(if outcome.conflicts.is_empty() { 0 } else { 1 })
 }
@@ -94,7 +91,7 @@ fn short(c: &str) -> &str {
 fn new_answers(
     p: &Project,
     template: &crate::template::Template,
-    args: &UpdateArgs,
+    args: &UpdateSettings,
 ) -> Result<Map<String, Value>> {
     let tmp = tempfile::Builder::new()
         .prefix("golden-answers-")
@@ -106,26 +103,16 @@ fn new_answers(
         serde_json::to_string(&Value::Object(p.record.answers.clone())).unwrap_or_default(),
     )
     .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
-    let mut files = vec![tmp.path().to_path_buf()];
-    files.extend(args.values.iter().cloned());
+    let mut sources = args.sources.clone();
+    sources.files.insert(0, tmp.path().to_path_buf());
     let options = Options {
-        sources: Sources {
-            files,
-            env: std::env::vars()
-                .filter_map(|(k, v)| {
-                    k.strip_prefix(crate::env_vars::VALUE_PREFIX)
-                        .map(|n| (n.to_string(), v))
-                })
-                .collect(),
-            set: args.set.clone(),
-            secrets: None,
-            user: None,
-        },
-        mode: crate::prompt::mode(args.no_input),
+        sources,
+        mode: args.mode.clone(),
         yes: true,
         save: None,
+        github_hosts: args.context.github_hosts(),
     };
-    let values = crate::prompt::values_with(template, &options, args.config.clone())?;
+    let values = crate::prompt::values_with(template, &options, &args.context)?;
     Ok(values.parameters)
 }
 
@@ -173,6 +160,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 fn summary(
+    printer: Printer,
     p: &Project,
     from: &str,
     to: &str,
@@ -180,7 +168,7 @@ fn summary(
     outcome: &merge::Outcome,
 ) {
     let count = |k: Change| changes.values().filter(|c| **c == k).count();
-    eprintln!(
+    printer.status(format!(
         "updated {} from {} to {}: {} updated, {} merged, {} added, {} deleted, {} in conflict",
         p.record.template.name,
         short(from),
@@ -190,7 +178,7 @@ fn summary(
         count(Change::Added),
         count(Change::Deleted),
         count(Change::Conflict),
-    );
+    ));
     for (path, c) in changes {
         let tag = match c {
             Change::Added => "added",
@@ -199,18 +187,18 @@ fn summary(
             Change::Merged => "merged",
             Change::Conflict => "CONFLICT",
         };
-        eprintln!("  {tag:<8} {path}");
+        printer.status(format!("  {tag:<8} {path}"));
     }
     for (from, to) in &outcome.renamed {
-        eprintln!("  renamed  {from} -> {to}");
+        printer.status(format!("  renamed  {from} -> {to}"));
     }
     if !outcome.conflicts.is_empty() {
-        output::warn(&format!(
+        printer.warn(&format!(
             "{} file(s) in conflict: resolve the <<<<<<< project / >>>>>>> template markers, then commit",
             outcome.conflicts.len()
         ));
         for (path, why) in &outcome.conflicts {
-            eprintln!("  {path}: {why}");
+            printer.always(format!("  {path}: {why}"));
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::forge;
 use crate::git::{Author, BranchCommit};
 use crate::github::Method;
 use crate::lifecycle::project::Project;
-use crate::output::Verbosity;
+use crate::output::Printer;
 use crate::services::Services;
 
 fn short(c: &str) -> &str {
@@ -26,7 +26,7 @@ pub fn open(
     from: &str,
     to: &str,
     deleted: &[String],
-    verbosity: Verbosity,
+    printer: Printer,
 ) -> Result<()> {
     let repo = git2::Repository::open(dir).map_err(|_| {
         Error::usage(format!("--pr needs `{}` to be a git repository with an `origin` remote", dir.display()))
@@ -51,11 +51,7 @@ pub fn open(
         "golden update: the project's template `{name}` changed from {from} to {to}.\n\nMerged without conflicts; `.golden.yaml` records the new commit."
     );
     let branch = format!("golden/update-{}", short(to));
-    let services = Services {
-        home: p.home.clone(),
-        config: p.config.clone(),
-        ..Default::default()
-    };
+    let services = p.services();
     let forge_repo = forge_path(&services, &origin);
     let (token, gh) = match &forge_repo {
         Some(_) => (None, None),
@@ -112,10 +108,8 @@ pub fn open(
         }
         (None, None) => unreachable!("a GitHub connection exists when the origin is not the forge"),
     };
-    if verbosity != Verbosity::Quiet {
-        eprintln!("pushed {branch} and opened a pull request: {title}");
-        eprintln!("  {link}");
-    }
+    printer.status(format!("pushed {branch} and opened a pull request: {title}"));
+    printer.status(format!("  {link}"));
     Ok(())
 }
 

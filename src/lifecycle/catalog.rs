@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::Resolved;
-use crate::config::Config;
+use super::{FetchSettings, Resolved};
 use crate::error::{Error, Result};
 
 /// Whether `s` names a catalog template (`template:NAME` or `template:NAMESPACE/NAME`).
@@ -20,13 +19,8 @@ pub fn is_catalog_ref(s: &str) -> bool {
 }
 
 /// Reads the Template entity `reference` and resolves where its files are.
-pub fn resolve(
-    reference: &str,
-    git_ref: Option<&str>,
-    offline: bool,
-    config: &Config,
-    home: &Path,
-) -> Result<Resolved> {
+pub fn resolve(reference: &str, git_ref: Option<&str>, settings: &FetchSettings<'_>) -> Result<Resolved> {
+    let ctx = settings.context;
     let full = crate::catalog::full_ref(reference, Some("template"), Some("default"))?;
     if !full.starts_with("template:") {
         return Err(Error::usage(format!(
@@ -34,7 +28,7 @@ pub fn resolve(
         ))
         .hint("use `template:NAME` or `template:NAMESPACE/NAME`"));
     }
-    let catalog = crate::catalog::open(config, home)?;
+    let catalog = crate::catalog::open(&ctx.config, &ctx.home, &ctx.cwd)?;
     let entity = catalog.get(&full)?.ok_or_else(|| {
         Error::usage(format!(
             "{} has no entity `{full}`",
@@ -53,9 +47,9 @@ pub fn resolve(
             if !super::source::is_git(&spec) {
                 return Err(unsupported(&full, &location));
             }
-            super::resolve_git(&spec, git_ref, offline, config, home)?
+            super::resolve_git(&spec, git_ref, settings)?
         }
-        Some(("file", path)) => from_file(Path::new(path), git_ref, offline, config, home)?,
+        Some(("file", path)) => from_file(Path::new(path), git_ref, settings)?,
         _ => return Err(unsupported(&full, &location)),
     };
     if resolved.source.url.is_none() {
@@ -90,13 +84,7 @@ fn tree_url(target: &str) -> String {
 }
 
 /// A `file:` location: the template file (or its folder).
-fn from_file(
-    path: &Path,
-    git_ref: Option<&str>,
-    offline: bool,
-    config: &Config,
-    home: &Path,
-) -> Result<Resolved> {
+fn from_file(path: &Path, git_ref: Option<&str>, settings: &FetchSettings<'_>) -> Result<Resolved> {
     let file = if path.is_dir() {
         path.join("template.yaml")
     } else {
@@ -123,8 +111,7 @@ fn from_file(
                     file: name.unwrap_or_else(|| "template.yaml".into()),
                     reference: git_ref.map(str::to_string).or(head),
                 };
-                let fetcher = super::fetch::Fetcher::new(home, offline, config.clone());
-                let got = fetcher.checkout(&src.url, src.reference.as_deref(), false)?;
+                let got = settings.fetcher().checkout(&src.url, src.reference.as_deref(), false)?;
                 return super::from_fetched(&src, got);
             }
         }

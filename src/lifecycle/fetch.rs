@@ -40,15 +40,17 @@ pub struct Fetcher {
     root: PathBuf,
     offline: bool,
     config: Config,
+    proxies: crate::git::Proxies,
 }
 
 impl Fetcher {
     /// The cache under `home` (golden's data directory).
-    pub fn new(home: &Path, offline: bool, config: Config) -> Fetcher {
+    pub fn new(home: &Path, offline: bool, config: Config, proxies: crate::git::Proxies) -> Fetcher {
         Fetcher {
             root: home.join("cache").join("templates"),
             offline,
             config,
+            proxies,
         }
     }
 
@@ -169,7 +171,7 @@ impl Fetcher {
                 .connect_auth(
                     git2::Direction::Fetch,
                     Some(crate::git::callbacks(token.as_ref(), &asked)),
-                    Some(crate::git::proxy(url)),
+                    Some(crate::git::proxy(url, &self.proxies)),
                 )
                 .map_err(|e| fetch_err(url, e.message()))?;
             heads = conn
@@ -289,7 +291,7 @@ impl Fetcher {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(crate::git::callbacks(token, &asked));
-        fo.proxy_options(crate::git::proxy(url));
+        fo.proxy_options(crate::git::proxy(url, &self.proxies));
         fo.download_tags(git2::AutotagOption::None);
         if let Some(d) = depth {
             fo.depth(d);

@@ -12,7 +12,6 @@ pub mod source;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
 use crate::error::{Error, Result};
 use record::TemplateRef;
 
@@ -26,17 +25,32 @@ pub struct Resolved {
     pub source: TemplateRef,
 }
 
+/// How templates are fetched: the cache only (`--offline`) or not, with the config's tokens,
+/// golden's data directory and git's proxies.
+#[derive(Clone, Copy)]
+pub struct FetchSettings<'a> {
+    pub offline: bool,
+    pub context: &'a crate::settings::Context,
+}
+
+impl FetchSettings<'_> {
+    /// The fetcher these settings describe.
+    pub fn fetcher(&self) -> fetch::Fetcher {
+        fetch::Fetcher::new(
+            &self.context.home,
+            self.offline,
+            self.context.config.clone(),
+            self.context.proxies.clone(),
+        )
+    }
+}
+
 /// Fetches a git template source (`SOURCE` of `golden new`, see [`source`]).
-pub fn resolve_git(
-    spec: &str,
-    reference: Option<&str>,
-    offline: bool,
-    config: &Config,
-    home: &Path,
-) -> Result<Resolved> {
+pub fn resolve_git(spec: &str, reference: Option<&str>, settings: &FetchSettings<'_>) -> Result<Resolved> {
     let src = source::parse(spec, reference)?;
-    let fetcher = fetch::Fetcher::new(home, offline, config.clone());
-    let got = fetcher.checkout(&src.url, src.reference.as_deref(), false)?;
+    let got = settings
+        .fetcher()
+        .checkout(&src.url, src.reference.as_deref(), false)?;
     from_fetched(&src, got)
 }
 

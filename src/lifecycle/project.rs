@@ -9,17 +9,16 @@ use super::fetch::Fetcher;
 use super::record::{Record, TemplateRef};
 use super::render::{self, Files};
 use super::source::GitSource;
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::services::Services;
+use crate::settings::Context;
 use crate::template::Template;
 
 /// A project and where its template lives.
 pub struct Project {
     pub dir: PathBuf,
     pub record: Record,
-    pub config: Config,
-    pub home: PathBuf,
+    pub context: Context,
     pub fetcher: Fetcher,
 }
 
@@ -30,27 +29,30 @@ pub struct Version {
 }
 
 impl Project {
-    /// Reads `DIR/.golden.yaml` and the config.
-    pub fn open(dir: &Path, config: Option<&Path>, offline: bool) -> Result<Project> {
+    /// Reads `DIR/.golden.yaml`.
+    pub fn open(dir: &Path, context: &Context, offline: bool) -> Result<Project> {
         let record = Record::read(&dir.join(super::record::FILE))?;
-        let config = crate::config::load(config)?;
-        crate::render::set_github_hosts(
-            config
-                .integrations
-                .github
-                .iter()
-                .map(|g| g.host.clone())
-                .collect(),
-        );
-        let home = crate::services::home();
-        let fetcher = Fetcher::new(&home, offline, config.clone());
+        crate::render::set_github_hosts(context.github_hosts());
+        let fetcher = super::FetchSettings { offline, context }.fetcher();
         Ok(Project {
             dir: dir.to_path_buf(),
             record,
-            config,
-            home,
+            context: context.clone(),
             fetcher,
         })
+    }
+
+    /// The integrations a render or a pull request uses.
+    pub fn services(&self) -> Services {
+        Services {
+            home: self.context.home.clone(),
+            cwd: self.context.cwd.clone(),
+            config: self.context.config.clone(),
+            git: Some(std::sync::Arc::new(crate::git::Git2 {
+                proxies: self.context.proxies.clone(),
+            })),
+            ..Default::default()
+        }
     }
 
     /// The record's git source (update and check need one).
@@ -105,10 +107,8 @@ impl Project {
     /// Renders a version with `answers`: the files of the published folder.
     pub fn render(&self, v: &Version, answers: &Map<String, Value>) -> Result<Files> {
         let services = Services {
-            home: self.home.clone(),
             local: true,
-            config: self.config.clone(),
-            ..Default::default()
+            ..self.services()
         };
         let (files, _) = render::render(&v.template, answers, &services)?;
         Ok(files)
