@@ -59,7 +59,11 @@ impl Checked {
     fn print(&self, printer: Printer) {
         if self.files.is_empty() {
             if self.recorded == self.newest {
-                printer.data(format!("up to date: {} at {}", self.name, &self.recorded[..12.min(self.recorded.len())]));
+                printer.data(format!(
+                    "up to date: {} at {}",
+                    self.name,
+                    &self.recorded[..12.min(self.recorded.len())]
+                ));
             } else {
                 printer.data(format!(
                     "up to date: {} has new commits up to {}, but they change none of this project's files",
@@ -75,15 +79,19 @@ impl Checked {
             &self.recorded[..12.min(self.recorded.len())],
             &self.newest[..12.min(self.newest.len())]
         ));
-        printer.data(format!("commits:"));
+        printer.data("commits:");
         for c in &self.commits {
-            printer.data(format!("  {} {}", &c.commit[..12.min(c.commit.len())], c.summary));
+            printer.data(format!(
+                "  {} {}",
+                &c.commit[..12.min(c.commit.len())],
+                c.summary
+            ));
         }
-        printer.data(format!("files:"));
+        printer.data("files:");
         for (p, k) in &self.files {
             printer.data(format!("  {k:<8} {p}"));
         }
-        printer.data(format!("run `golden update` to apply it"));
+        printer.data("run `golden update` to apply it");
     }
 }
 

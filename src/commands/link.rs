@@ -15,11 +15,10 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
     }
     let file = dir.join(record::FILE);
     if file.exists() && !args.force {
-        return Err(Error::usage(format!(
-            "`{}` already has a record",
-            file.display()
-        ))
-        .hint("`golden check` and `golden update` use it; --force replaces it"));
+        return Err(
+            Error::usage(format!("`{}` already has a record", file.display()))
+                .hint("`golden check` and `golden update` use it; --force replaces it"),
+        );
     }
     if !crate::lifecycle::source::is_git(&args.source) {
         return Err(Error::usage(format!(
@@ -33,8 +32,7 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
         offline: args.offline,
         context: &args.context,
     };
-    let resolved =
-        crate::lifecycle::resolve_git(&args.source, args.reference.as_deref(), &fetch)?;
+    let resolved = crate::lifecycle::resolve_git(&args.source, args.reference.as_deref(), &fetch)?;
     let template = Template::load(&resolved.path)?;
     let options = Options {
         sources: args.sources.clone(),

@@ -117,12 +117,18 @@ fn new_answers(
 }
 
 /// Writes the merge result into `dir`: changed and new files, deletions (empty folders go too).
-fn apply(dir: &Path, ours: &Files, result: &Files, changes: &std::collections::BTreeMap<String, Change>) -> Result<()> {
+fn apply(
+    dir: &Path,
+    ours: &Files,
+    result: &Files,
+    changes: &std::collections::BTreeMap<String, Change>,
+) -> Result<()> {
     for (path, change) in changes {
         let target = dir.join(path);
         if *change == Change::Deleted {
             if ours.contains_key(path) {
-                std::fs::remove_file(&target).map_err(|e| Error::io("cannot delete", &target, e))?;
+                std::fs::remove_file(&target)
+                    .map_err(|e| Error::io("cannot delete", &target, e))?;
                 let mut parent = target.parent();
                 while let Some(d) = parent {
                     if d == dir || std::fs::remove_dir(d).is_err() {
@@ -144,7 +150,10 @@ fn apply(dir: &Path, ours: &Files, result: &Files, changes: &std::collections::B
     }
     // Binary conflicts add the template's version beside the project's.
     for (path, f) in result {
-        if path.ends_with(merge::THEIRS_SUFFIX) && !ours.contains_key(path) && !changes.contains_key(path) {
+        if path.ends_with(merge::THEIRS_SUFFIX)
+            && !ours.contains_key(path)
+            && !changes.contains_key(path)
+        {
             crate::lifecycle::fetch::write_blob(&dir.join(path), &f.content, f.mode)?;
         }
     }
@@ -152,10 +161,15 @@ fn apply(dir: &Path, ours: &Files, result: &Files, changes: &std::collections::B
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("cannot write into", dir, e))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io("cannot write into", dir, e))?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io("cannot write", path, e))?;
-    tmp.persist(path).map_err(|e| Error::io("cannot write", path, e.error))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io("cannot write", path, e.error))?;
     Ok(())
 }
 

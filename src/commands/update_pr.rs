@@ -29,7 +29,10 @@ pub fn open(
     printer: Printer,
 ) -> Result<()> {
     let repo = git2::Repository::open(dir).map_err(|_| {
-        Error::usage(format!("--pr needs `{}` to be a git repository with an `origin` remote", dir.display()))
+        Error::usage(format!(
+            "--pr needs `{}` to be a git repository with an `origin` remote",
+            dir.display()
+        ))
     })?;
     let origin = repo
         .find_remote("origin")
@@ -58,7 +61,10 @@ pub fn open(
         None => {
             let (host, owner, name) = github_repo(&origin)?;
             let conn = services.github(&host, None).map_err(|e| {
-                Error::usage(format!("cannot open the pull request on {host}: {}", e.message))
+                Error::usage(format!(
+                    "cannot open the pull request on {host}: {}",
+                    e.message
+                ))
             })?;
             (Some(conn.token.clone()), Some((conn, host, owner, name)))
         }
@@ -80,7 +86,11 @@ pub fn open(
     let pushed = services
         .git()
         .push_branch(&origin, token.as_ref(), &commit)
-        .map_err(|e| Error::step(format!("cannot push the branch `{branch}` to `{origin}`: {e}")))?;
+        .map_err(|e| {
+            Error::step(format!(
+                "cannot push the branch `{branch}` to `{origin}`: {e}"
+            ))
+        })?;
     let link = match (&forge_repo, gh) {
         (Some(path), _) => {
             let n = forge::record(
@@ -97,9 +107,13 @@ pub fn open(
                 .call(
                     Method::Post,
                     &format!("/repos/{owner}/{name}/pulls"),
-                    Some(&json!({"title": title, "body": body, "head": branch, "base": pushed.base})),
+                    Some(
+                        &json!({"title": title, "body": body, "head": branch, "base": pushed.base}),
+                    ),
                 )
-                .map_err(|e| Error::step(e.explain("cannot open the pull request", &host).message))?;
+                .map_err(|e| {
+                    Error::step(e.explain("cannot open the pull request", &host).message)
+                })?;
             created
                 .get("html_url")
                 .and_then(|u| u.as_str())
@@ -108,7 +122,9 @@ pub fn open(
         }
         (None, None) => unreachable!("a GitHub connection exists when the origin is not the forge"),
     };
-    printer.status(format!("pushed {branch} and opened a pull request: {title}"));
+    printer.status(format!(
+        "pushed {branch} and opened a pull request: {title}"
+    ));
     printer.status(format!("  {link}"));
     Ok(())
 }
@@ -135,7 +151,11 @@ fn github_repo(origin: &str) -> Result<(String, String, String)> {
     if let Some(p) = u.port() {
         host = format!("{host}:{p}");
     }
-    let segs: Vec<&str> = u.path_segments().ok_or_else(bad)?.filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = u
+        .path_segments()
+        .ok_or_else(bad)?
+        .filter(|s| !s.is_empty())
+        .collect();
     if segs.len() < 2 {
         return Err(bad());
     }
@@ -152,7 +172,9 @@ mod tests {
             ("github.com".into(), "acme".into(), "svc".into())
         );
         assert_eq!(
-            super::github_repo("http://127.0.0.1:8080/git/acme/svc.git").unwrap().0,
+            super::github_repo("http://127.0.0.1:8080/git/acme/svc.git")
+                .unwrap()
+                .0,
             "127.0.0.1:8080"
         );
         assert!(super::github_repo("git@github.com:acme/svc.git").is_err());

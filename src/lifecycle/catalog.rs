@@ -19,22 +19,23 @@ pub fn is_catalog_ref(s: &str) -> bool {
 }
 
 /// Reads the Template entity `reference` and resolves where its files are.
-pub fn resolve(reference: &str, git_ref: Option<&str>, settings: &FetchSettings<'_>) -> Result<Resolved> {
+pub fn resolve(
+    reference: &str,
+    git_ref: Option<&str>,
+    settings: &FetchSettings<'_>,
+) -> Result<Resolved> {
     let ctx = settings.context;
     let full = crate::catalog::full_ref(reference, Some("template"), Some("default"))?;
     if !full.starts_with("template:") {
-        return Err(Error::usage(format!(
-            "`{reference}` is not a Template entity reference"
-        ))
-        .hint("use `template:NAME` or `template:NAMESPACE/NAME`"));
+        return Err(
+            Error::usage(format!("`{reference}` is not a Template entity reference"))
+                .hint("use `template:NAME` or `template:NAMESPACE/NAME`"),
+        );
     }
     let catalog = crate::catalog::open(&ctx.config, &ctx.home, &ctx.cwd)?;
     let entity = catalog.get(&full)?.ok_or_else(|| {
-        Error::usage(format!(
-            "{} has no entity `{full}`",
-            catalog.describe()
-        ))
-        .hint("`golden catalog list --kind Template` lists the templates it has")
+        Error::usage(format!("{} has no entity `{full}`", catalog.describe()))
+            .hint("`golden catalog list --kind Template` lists the templates it has")
     })?;
     let location = location_of(&entity).ok_or_else(|| {
         Error::usage(format!(
@@ -67,10 +68,13 @@ fn unsupported(full: &str, location: &str) -> Error {
 
 fn location_of(entity: &Value) -> Option<String> {
     let ann = entity.pointer("/metadata/annotations")?;
-    ["backstage.io/source-location", "backstage.io/managed-by-location"]
-        .iter()
-        .find_map(|k| ann.get(*k).and_then(Value::as_str))
-        .map(str::to_string)
+    [
+        "backstage.io/source-location",
+        "backstage.io/managed-by-location",
+    ]
+    .iter()
+    .find_map(|k| ann.get(*k).and_then(Value::as_str))
+    .map(str::to_string)
 }
 
 /// A source location's folder URL (`…/blob/main/x/`) read as the tree it is.
@@ -100,7 +104,11 @@ fn from_file(path: &Path, git_ref: Option<&str>, settings: &FetchSettings<'_>) -
                 let url = url::Url::from_file_path(&work)
                     .map(|u| u.to_string())
                     .unwrap_or_default();
-                let head = repo.head().ok().filter(|h| h.is_branch()).and_then(|h| h.shorthand().ok().map(str::to_string));
+                let head = repo
+                    .head()
+                    .ok()
+                    .filter(|h| h.is_branch())
+                    .and_then(|h| h.shorthand().ok().map(str::to_string));
                 let src = super::source::GitSource {
                     url,
                     subpath: dir
@@ -111,7 +119,9 @@ fn from_file(path: &Path, git_ref: Option<&str>, settings: &FetchSettings<'_>) -
                     file: name.unwrap_or_else(|| "template.yaml".into()),
                     reference: git_ref.map(str::to_string).or(head),
                 };
-                let got = settings.fetcher().checkout(&src.url, src.reference.as_deref(), false)?;
+                let got = settings
+                    .fetcher()
+                    .checkout(&src.url, src.reference.as_deref(), false)?;
                 return super::from_fetched(&src, got);
             }
         }

@@ -45,7 +45,12 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// The cache under `home` (golden's data directory).
-    pub fn new(home: &Path, offline: bool, config: Config, proxies: crate::git::Proxies) -> Fetcher {
+    pub fn new(
+        home: &Path,
+        offline: bool,
+        config: Config,
+        proxies: crate::git::Proxies,
+    ) -> Fetcher {
         Fetcher {
             root: home.join("cache").join("templates"),
             offline,
@@ -102,13 +107,16 @@ impl Fetcher {
     pub fn checkout(&self, url: &str, reference: Option<&str>, history: bool) -> Result<Fetched> {
         let repo = self.open(url)?;
         let (oid, downloaded) = if self.offline {
-            (resolve_local(&repo, reference).ok_or_else(|| {
-                Error::usage(format!(
+            (
+                resolve_local(&repo, reference).ok_or_else(|| {
+                    Error::usage(format!(
                     "`{}` of `{url}` is not in golden's cache and --offline forbids fetching it",
                     reference.unwrap_or("the default branch")
                 ))
-                .hint("run once without --offline to fetch it")
-            })?, false)
+                    .hint("run once without --offline to fetch it")
+                })?,
+                false,
+            )
         } else {
             self.fetch(&repo, url, reference, history)?
         };
@@ -117,7 +125,11 @@ impl Fetcher {
             .map_err(|e| fetch_err(url, &format!("`{oid}` is not a commit: {}", e.message())))?;
         let dir = self.dir_of(url).join("trees").join(oid.to_string());
         if !dir.is_dir() {
-            extract(&repo, &commit.tree().map_err(|e| cache_err(&dir, &e))?, &dir)?;
+            extract(
+                &repo,
+                &commit.tree().map_err(|e| cache_err(&dir, &e))?,
+                &dir,
+            )?;
         }
         Ok(Fetched {
             commit: oid.to_string(),
@@ -212,9 +224,9 @@ impl Fetcher {
                 }) {
                     Some(x) => x,
                     None => {
-                        let oid = Oid::from_str(r).ok().filter(|_| {
-                            r.len() >= 4 && r.chars().all(|c| c.is_ascii_hexdigit())
-                        });
+                        let oid = Oid::from_str(r)
+                            .ok()
+                            .filter(|_| r.len() >= 4 && r.chars().all(|c| c.is_ascii_hexdigit()));
                         let Some(oid) = oid else {
                             return Err(fetch_err(
                                 url,
@@ -227,7 +239,10 @@ impl Fetcher {
                         // A commit by hash: ask for it, else fetch everything and look again.
                         if r.len() == 40 {
                             let spec = format!("+{oid}:refs/golden/wanted");
-                            if self.run_fetch(&mut remote, url, &[spec], token.as_ref(), None).is_ok() {
+                            if self
+                                .run_fetch(&mut remote, url, &[spec], token.as_ref(), None)
+                                .is_ok()
+                            {
                                 if let Some(o) = resolve_local(repo, Some(r)) {
                                     return Ok((o, true));
                                 }
@@ -236,7 +251,10 @@ impl Fetcher {
                         self.run_fetch(
                             &mut remote,
                             url,
-                            &["+refs/heads/*:refs/heads/*".into(), "+refs/tags/*:refs/tags/*".into()],
+                            &[
+                                "+refs/heads/*:refs/heads/*".into(),
+                                "+refs/tags/*:refs/tags/*".into(),
+                            ],
                             token.as_ref(),
                             None,
                         )?;
@@ -264,7 +282,13 @@ impl Fetcher {
         };
         let spec = format!("+{name}:{name}");
         if self
-            .run_fetch(&mut remote, url, std::slice::from_ref(&spec), token.as_ref(), depth)
+            .run_fetch(
+                &mut remote,
+                url,
+                std::slice::from_ref(&spec),
+                token.as_ref(),
+                depth,
+            )
             .is_err()
         {
             // Some servers refuse shallow requests: fetch the whole branch instead.
@@ -367,7 +391,9 @@ fn write_tree(repo: &Repository, tree: &git2::Tree<'_>, dir: &Path) -> Result<()
                 write_tree(repo, &sub, &path)?;
             }
             Some(git2::ObjectType::Blob) => {
-                let blob = repo.find_blob(entry.id()).map_err(|e| cache_err(&path, &e))?;
+                let blob = repo
+                    .find_blob(entry.id())
+                    .map_err(|e| cache_err(&path, &e))?;
                 write_blob(&path, blob.content(), entry.filemode() as u32)?;
             }
             _ => {} // submodules are not fetched (Backstage's readers skip them too)

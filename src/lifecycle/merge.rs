@@ -122,7 +122,8 @@ fn resolve_conflict(
 ) -> Result<()> {
     match (our, their) {
         (Some((path, o)), Some((tpath, t))) => {
-            let binary = is_binary(&o) || is_binary(&t) || anc.as_ref().is_some_and(|a| is_binary(&a.1));
+            let binary =
+                is_binary(&o) || is_binary(&t) || anc.as_ref().is_some_and(|a| is_binary(&a.1));
             if binary {
                 let side = format!("{path}{THEIRS_SUFFIX}");
                 out.result.insert(path.clone(), o);
@@ -146,7 +147,11 @@ fn resolve_conflict(
             let merged = git2::merge_file(&ai, &oi, &ti, Some(&mut fo)).map_err(git_err)?;
             // The mode follows the template when it changed there.
             let base_mode = anc.as_ref().map(|a| a.1.mode);
-            let mode = if Some(t.mode) != base_mode { t.mode } else { o.mode };
+            let mode = if Some(t.mode) != base_mode {
+                t.mode
+            } else {
+                o.mode
+            };
             let automerged = merged.is_automergeable();
             out.result.insert(
                 tpath.clone(),
@@ -187,7 +192,11 @@ fn resolve_conflict(
 }
 
 /// Renames from `base` to `theirs` (exact and similar content).
-fn renames(repo: &Repository, base: &git2::Tree<'_>, theirs: &git2::Tree<'_>) -> Result<Vec<(String, String)>> {
+fn renames(
+    repo: &Repository,
+    base: &git2::Tree<'_>,
+    theirs: &git2::Tree<'_>,
+) -> Result<Vec<(String, String)>> {
     let mut diff = repo
         .diff_tree_to_tree(Some(base), Some(theirs), None)
         .map_err(git_err)?;
@@ -291,13 +300,28 @@ mod tests {
 
     #[test]
     fn both_sides_survive_and_overlaps_conflict() {
-        let base = files(&[("a", "1\n2\n3\n4\n5\n6\n7\n"), ("b", "x\n"), ("c", "keep\n")]);
-        let ours = files(&[("a", "ONE\n2\n3\n4\n5\n6\n7\n"), ("b", "mine\n"), ("c", "keep\n")]);
-        let theirs = files(&[("a", "1\n2\n3\n4\n5\n6\nSEVEN\n"), ("b", "theirs\n"), ("d", "new\n")]);
+        let base = files(&[
+            ("a", "1\n2\n3\n4\n5\n6\n7\n"),
+            ("b", "x\n"),
+            ("c", "keep\n"),
+        ]);
+        let ours = files(&[
+            ("a", "ONE\n2\n3\n4\n5\n6\n7\n"),
+            ("b", "mine\n"),
+            ("c", "keep\n"),
+        ]);
+        let theirs = files(&[
+            ("a", "1\n2\n3\n4\n5\n6\nSEVEN\n"),
+            ("b", "theirs\n"),
+            ("d", "new\n"),
+        ]);
         let out = merge(&base, &ours, &theirs).unwrap();
         assert_eq!(text(&out.result, "a"), "ONE\n2\n3\n4\n5\n6\nSEVEN\n");
         let b = text(&out.result, "b");
-        assert!(b.contains("<<<<<<< project\nmine\n=======\ntheirs\n>>>>>>> template\n"), "{b}");
+        assert!(
+            b.contains("<<<<<<< project\nmine\n=======\ntheirs\n>>>>>>> template\n"),
+            "{b}"
+        );
         assert_eq!(out.conflicts.len(), 1);
         assert_eq!(out.conflicts[0].0, "b");
         assert!(!out.result.contains_key("c"), "deleted by the template");
@@ -323,7 +347,10 @@ mod tests {
         assert!(!out.result.contains_key("old.txt"));
         assert_eq!(text(&out.result, "new.txt"), edited);
         assert_eq!(out.result["run.sh"].mode, 0o100755);
-        assert_eq!(out.renamed, vec![("old.txt".to_string(), "new.txt".to_string())]);
+        assert_eq!(
+            out.renamed,
+            vec![("old.txt".to_string(), "new.txt".to_string())]
+        );
     }
 
     #[test]

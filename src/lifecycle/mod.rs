@@ -46,7 +46,11 @@ impl FetchSettings<'_> {
 }
 
 /// Fetches a git template source (`SOURCE` of `golden new`, see [`source`]).
-pub fn resolve_git(spec: &str, reference: Option<&str>, settings: &FetchSettings<'_>) -> Result<Resolved> {
+pub fn resolve_git(
+    spec: &str,
+    reference: Option<&str>,
+    settings: &FetchSettings<'_>,
+) -> Result<Resolved> {
     let src = source::parse(spec, reference)?;
     let got = settings
         .fetcher()
@@ -73,7 +77,9 @@ pub fn from_fetched(src: &source::GitSource, got: fetch::Fetched) -> Result<Reso
             },
             &got.commit[..12.min(got.commit.len())]
         ))
-        .hint("name the template's folder after `//` (`URL//go-service`) or use its tree/blob URL"));
+        .hint(
+            "name the template's folder after `//` (`URL//go-service`) or use its tree/blob URL",
+        ));
     }
     Ok(Resolved {
         path: file,
@@ -111,9 +117,14 @@ pub fn local_ref(template_file: &Path, shown: Option<String>) -> TemplateRef {
 pub fn content_hash(dir: &Path) -> Option<String> {
     let files = crate::git::worktree_files(dir).ok()?;
     let repo = memory_repo().ok()?;
-    tree_of(&repo, files.iter().map(|f| (f.path.as_str(), f.mode, f.content.as_slice())))
-        .ok()
-        .map(|o| o.to_string())
+    tree_of(
+        &repo,
+        files
+            .iter()
+            .map(|f| (f.path.as_str(), f.mode, f.content.as_slice())),
+    )
+    .ok()
+    .map(|o| o.to_string())
 }
 
 /// A repository whose objects live in memory only (for hashing, merging and diffing).

@@ -77,7 +77,8 @@ impl Project {
     pub fn base(&self) -> Result<Version> {
         let src = self.git_source()?;
         let commit = self.record.template.commit.clone().ok_or_else(|| {
-            Error::usage("the record names no commit of the template").hint("`golden link` writes a complete record")
+            Error::usage("the record names no commit of the template")
+                .hint("`golden link` writes a complete record")
         })?;
         let got = self.fetcher.commit(&src.url, &commit)?;
         self.load(&src, got)

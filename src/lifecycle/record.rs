@@ -110,8 +110,7 @@ impl Record {
                 "not a golden record (expected `apiVersion: {API_VERSION}` and `kind: {KIND}`)"
             )));
         }
-        serde_json::from_value(v)
-            .map_err(|e| Error::usage(format!("the record is invalid: {e}")))
+        serde_json::from_value(v).map_err(|e| Error::usage(format!("the record is invalid: {e}")))
     }
 }
 
@@ -247,7 +246,8 @@ spec:
     #[test]
     fn never_holds_secret_fields_and_round_trips() {
         let t = template();
-        let answers = serde_json::json!({"name": "demo", "pw": "hunter2", "db": {"host": "h", "key": "k3y"}});
+        let answers =
+            serde_json::json!({"name": "demo", "pw": "hunter2", "db": {"host": "h", "key": "k3y"}});
         let r = Record::new(
             &t,
             TemplateRef {

@@ -26,9 +26,16 @@ pub struct GitSource {
 /// Whether `s` is a git URL golden fetches rather than a path or a template name.
 pub fn is_git(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
-    ["https://", "http://", "file://", "ssh://", "git://", "git+ssh://"]
-        .iter()
-        .any(|p| lower.starts_with(p))
+    [
+        "https://",
+        "http://",
+        "file://",
+        "ssh://",
+        "git://",
+        "git+ssh://",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
         || scp_like(s)
 }
 
@@ -59,7 +66,11 @@ pub fn parse(s: &str, reference: Option<&str>) -> Result<GitSource> {
                                 .to_string(),
                         )
                     }
-                    _ => return Err(bad(&format!("unknown query `{pair}` (only `ref=` is read)"))),
+                    _ => {
+                        return Err(bad(&format!(
+                            "unknown query `{pair}` (only `ref=` is read)"
+                        )))
+                    }
                 }
             }
             (b, r)
@@ -137,7 +148,11 @@ fn web_url(s: &str) -> Option<Web> {
         return None;
     }
     let mut base = u.clone();
-    base.set_path(&format!("/{}/{}.git", segs[0], segs[1].trim_end_matches(".git")));
+    base.set_path(&format!(
+        "/{}/{}.git",
+        segs[0],
+        segs[1].trim_end_matches(".git")
+    ));
     base.set_query(None);
     base.set_fragment(None);
     let decode = |x: &str| {
@@ -148,7 +163,11 @@ fn web_url(s: &str) -> Option<Web> {
     Some(Web {
         url: base.to_string(),
         reference: decode(segs[3]),
-        path: segs[4..].iter().map(|p| decode(p)).collect::<Vec<_>>().join("/"),
+        path: segs[4..]
+            .iter()
+            .map(|p| decode(p))
+            .collect::<Vec<_>>()
+            .join("/"),
         blob: segs[2] == "blob",
     })
 }
@@ -209,7 +228,10 @@ mod tests {
         assert_eq!(s.url, "file:///srv/t.git");
         assert_eq!(s.subpath, "a/b");
         let s = p("file:///srv/t.git");
-        assert_eq!((s.url.as_str(), s.subpath.as_str()), ("file:///srv/t.git", ""));
+        assert_eq!(
+            (s.url.as_str(), s.subpath.as_str()),
+            ("file:///srv/t.git", "")
+        );
         let s = p("git@host:acme/templates.git//svc?ref=main");
         assert_eq!(s.url, "git@host:acme/templates.git");
         assert_eq!(s.subpath, "svc");
@@ -228,7 +250,10 @@ mod tests {
         assert!(!is_git("go-microservice"));
         assert!(!is_git("template:default/x"));
         assert!(!is_git("C:/x"));
-        assert_eq!(host("git@github.com:a/b.git").as_deref(), Some("github.com"));
+        assert_eq!(
+            host("git@github.com:a/b.git").as_deref(),
+            Some("github.com")
+        );
         assert_eq!(host("https://GHE.corp/a/b").as_deref(), Some("ghe.corp"));
         assert_eq!(host("file:///tmp/x"), None);
     }
