@@ -410,6 +410,15 @@ pub struct ValidateSettings {
     pub extra_actions: Vec<String>,
 }
 
+/// `golden test`, resolved.
+#[derive(Debug, Clone)]
+pub struct TestSettings {
+    pub paths: Vec<PathBuf>,
+    pub bless: bool,
+    pub no_run: bool,
+    pub format: cli::TestFormat,
+}
+
 /// `golden catalog`, resolved.
 #[derive(Debug)]
 pub struct CatalogSettings {
@@ -430,6 +439,7 @@ pub enum CommandSettings {
     Update(Box<UpdateSettings>),
     Check(CheckSettings),
     Link(Box<LinkSettings>),
+    Test(TestSettings),
 }
 
 /// Resolves a command's settings: loads the config file the command uses (once).
@@ -540,6 +550,16 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 context: Context::resolve(config, env),
             }))
         }
+        Command::Test(args) => CommandSettings::Test(TestSettings {
+            paths: if args.paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                args.paths
+            },
+            bless: args.bless,
+            no_run: args.no_run,
+            format: args.format,
+        }),
     })
 }
 

@@ -6,7 +6,6 @@ use crate::lifecycle::record::{self, Record};
 use crate::output::Printer;
 use crate::prompt::Options;
 use crate::settings::LinkSettings;
-use crate::template::Template;
 
 pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
     let dir = args.dir.clone();
@@ -33,7 +32,7 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
         context: &args.context,
     };
     let resolved = crate::lifecycle::resolve_git(&args.source, args.reference.as_deref(), &fetch)?;
-    let template = Template::load(&resolved.path)?;
+    let template = resolved.load()?;
     let options = Options {
         sources: args.sources.clone(),
         mode: args.mode.clone(),

@@ -8,6 +8,7 @@ pub mod publish;
 pub mod schema;
 pub mod update;
 pub mod update_pr;
+pub mod test;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
         CommandSettings::Update(settings) => update::run(*settings, printer),
         CommandSettings::Check(settings) => check::run(settings, printer),
         CommandSettings::Link(settings) => link::run(*settings, printer),
+        CommandSettings::Test(settings) => test::run(settings, printer),
     }
 }
 

@@ -9,17 +9,18 @@ use crate::runner::{Registry, Runner, Status};
 use crate::services::Services;
 use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
-use crate::template::Template;
 
 pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     let _extracted; // keeps a built-in template's files alive for the run
     let mut builtin = None;
     let catalog_ref = if args.from_catalog {
-        Some(if crate::lifecycle::catalog::is_catalog_ref(&args.template) {
-            args.template.clone()
-        } else {
-            format!("template:{}", args.template)
-        })
+        Some(
+            if crate::lifecycle::catalog::is_catalog_ref(&args.template) {
+                args.template.clone()
+            } else {
+                format!("template:{}", args.template)
+            },
+        )
     } else {
         crate::lifecycle::catalog::is_catalog_ref(&args.template).then(|| args.template.clone())
     };
@@ -27,12 +28,14 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         offline: args.offline,
         context: &args.context,
     };
-    let (template_path, source) = if let Some(r) = catalog_ref {
+    let (resolved, source) = if let Some(r) = catalog_ref {
         let r = crate::lifecycle::catalog::resolve(&r, args.reference.as_deref(), &fetch)?;
-        (r.path, Some(r.source))
+        let source = r.source.clone();
+        (r, Some(source))
     } else if crate::lifecycle::source::is_git(&args.template) {
         let r = crate::lifecycle::resolve_git(&args.template, args.reference.as_deref(), &fetch)?;
-        (r.path, Some(r.source))
+        let source = r.source.clone();
+        (r, Some(source))
     } else {
         if args.reference.is_some() {
             return Err(Error::usage(format!(
@@ -41,8 +44,13 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
             ))
             .hint("use `https://github.com/OWNER/REPO/tree/REF/PATH` or `GIT_URL//PATH`"));
         }
+        let local = |path| crate::lifecycle::Resolved {
+            path,
+            root: None,
+            source: Default::default(),
+        };
         match locate::find(&args.template, &args.search_path)? {
-            Found::Path(p) => (p, None),
+            Found::Path(p) => (local(p), None),
             Found::Builtin(name) => {
                 let dir = tempfile::Builder::new()
                     .prefix("golden-template-")
@@ -53,11 +61,11 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
                 let path = locate::extract_builtin(&name, dir.path())?;
                 _extracted = dir;
                 builtin = Some(name);
-                (path, None)
+                (local(path), None)
             }
         }
     };
-    let mut template = Template::load(&template_path)?;
+    let mut template = resolved.load()?;
     let source = source.unwrap_or_else(|| {
         crate::lifecycle::local_ref(
             &template.path,
@@ -218,12 +226,16 @@ fn write_dry_run_record(
         .ok()
         .and_then(|p| p.first().map(|p| p.source_dir.clone()))
     else {
-        printer.warn("--record: the template publishes no repository, so a real run writes no record either");
+        printer.warn(
+            "--record: the template publishes no repository, so a real run writes no record either",
+        );
         return Ok(());
     };
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     if !dir.starts_with(&ws) {
-        return Err(Error::internal("the published folder is outside the workspace"));
+        return Err(Error::internal(
+            "the published folder is outside the workspace",
+        ));
     }
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
     let mut record = record.clone();

@@ -58,6 +58,26 @@ pub fn resolve_git(
     from_fetched(&src, got)
 }
 
+impl Resolved {
+    /// Loads the template; a fetched one reads only inside the fetched repository (its source
+    /// root), so `url: ../../skeletons/x` resolves within that commit of the repository.
+    pub fn load(&self) -> Result<crate::template::Template> {
+        let Some(root) = &self.root else {
+            return crate::template::Template::load(&self.path);
+        };
+        let text = std::fs::read_to_string(&self.path)
+            .map_err(|e| Error::io("cannot read", &self.path, e))?;
+        let root = std::fs::canonicalize(root).map_err(|e| Error::io("cannot resolve", root, e))?;
+        let real = std::fs::canonicalize(&self.path)
+            .map_err(|e| Error::io("cannot resolve", &self.path, e))?;
+        let dir = real
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| root.clone());
+        crate::template::Template::from_source_in(&self.path, &dir, &root, text)
+    }
+}
+
 /// The template of a git source at a fetched commit.
 pub fn from_fetched(src: &source::GitSource, got: fetch::Fetched) -> Result<Resolved> {
     let dir = if src.subpath.is_empty() {

@@ -100,7 +100,7 @@ impl Project {
         let commit = got.commit.clone();
         let resolved = super::from_fetched(src, got)?;
         Ok(Version {
-            template: Template::load(&resolved.path)?,
+            template: resolved.load()?,
             commit,
         })
     }
