@@ -37,6 +37,8 @@ pub struct Services {
     /// The record `golden new` writes into every repository a publish step pushes (`None`:
     /// none, e.g. `golden update`).
     pub record: Option<crate::lifecycle::record::Record>,
+    /// git's proxy variables (remote `fetch:*` URLs are read with git).
+    pub proxies: crate::git::Proxies,
 }
 
 /// A repository a publish step pushed to (real run) or would push to (dry run).

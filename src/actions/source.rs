@@ -1,8 +1,8 @@
 //! Where `fetch:*` actions read from: a `url` relative to the template file's real directory. Like
 //! Backstage for templates registered from a repository, the path may leave the template's own
 //! folder (`../../skeletons/common`) but never the template's source root (the repository holding
-//! it, see [`crate::template::root`]); absolute paths are refused. Remote URLs are refused with an
-//! error naming them.
+//! it, see [`crate::template::root`]); absolute paths are refused. Remote `https://` URLs of GitHub
+//! hosts are fetched with git ([`crate::lifecycle::remote`]).
 
 use std::path::{Path, PathBuf};
 
@@ -17,20 +17,25 @@ pub enum Expect {
 
 /// Resolves a fetch `url` to a local path that exists and is a directory or a file as expected.
 pub fn resolve(ctx: &ActionContext<'_>, url: &str, expect: Expect) -> Result<PathBuf, ActionError> {
-    if is_absolute_url(url) {
-        return Err(ActionError::new(format!(
-            "cannot fetch `{url}`: remote template sources are not supported yet, only paths relative to the template"
-        ))
-        .with_hint("copy the skeleton next to the template and use a relative `url` such as `./skeleton`"));
-    }
-    let real =
+    let real = if is_absolute_url(url) {
+        crate::lifecycle::remote::resolve(ctx.services, url)?
+    } else {
+        relative(ctx, url)?
+    };
+    check_kind(url, real, expect)
+}
+
+fn relative(ctx: &ActionContext<'_>, url: &str) -> Result<PathBuf, ActionError> {
         crate::template::root::resolve(ctx.source_root, ctx.template_dir, url).map_err(|r| {
             ActionError::new(format!(
                 "cannot fetch `{url}`: {}",
                 r.message(url, Some(ctx.source_root))
             ))
             .with_hint(r.hint())
-        })?;
+        })
+}
+
+fn check_kind(url: &str, real: PathBuf, expect: Expect) -> Result<PathBuf, ActionError> {
     let meta = std::fs::metadata(&real).map_err(|e| {
         ActionError::new(format!(
             "cannot fetch `{url}`: `{}` {}",

@@ -136,6 +136,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
             proxies: args.context.proxies.clone(),
         })),
         record: (!args.dry_run).then(|| record.clone()),
+        proxies: args.context.proxies.clone(),
         ..Default::default()
     };
     let Some(out) = out else {

@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod merge;
 pub mod project;
 pub mod record;
+pub mod remote;
 pub mod render;
 pub mod source;
 

@@ -51,6 +51,7 @@ impl Project {
             git: Some(std::sync::Arc::new(crate::git::Git2 {
                 proxies: self.context.proxies.clone(),
             })),
+            proxies: self.context.proxies.clone(),
             ..Default::default()
         }
     }

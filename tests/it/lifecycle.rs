@@ -874,3 +874,39 @@ fn update_pr_on_github() {
     );
     assert!(!stderr(&o).contains("tok-pr"));
 }
+
+#[test]
+fn remote_skeleton_urls_are_read_from_integrated_hosts_only() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let fake = FakeGithub::start("tok-skel", "octo");
+    fake.add_repo("acme", "skeletons");
+    git(
+        &repo,
+        &["push", "-q", "--force", fake.repo_path("acme", "skeletons").to_str().unwrap(), "main"],
+    );
+    let base = fake.api_base_url().trim_end_matches("/api/v3").to_string();
+    let host = base.trim_start_matches("http://").to_string();
+    let tpl = env.path().join("remote-tpl");
+    std::fs::create_dir_all(&tpl).unwrap();
+    let template = format!(
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {{name: remote}}\nspec:\n  type: service\n  parameters: []\n  steps:\n    - id: tree\n      action: fetch:template\n      input:\n        url: {base}/acme/skeletons/tree/main/skeletons/svc\n        values: {{name: far}}\n    - id: blob\n      action: fetch:plain:file\n      input:\n        url: {base}/acme/skeletons/blob/main/skeletons/svc/run.sh\n        targetPath: bin/run.sh\n"
+    );
+    std::fs::write(tpl.join("template.yaml"), template).unwrap();
+    let run = |config: Option<&Path>, out: &str| {
+        env.golden(config)
+            .args(["new", tpl.to_str().unwrap(), "--no-input", "--dry-run", "--output", out])
+            .output()
+            .unwrap()
+    };
+    // A host without an integration is refused, as Backstage's URL readers refuse it.
+    let o = run(None, "a");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is not allowed") && stderr(&o).contains(&host), "{}", stderr(&o));
+    let config = env.path().join("config.yaml");
+    std::fs::write(&config, format!("integrations:\n  github:\n    - host: {host}\n      token: tok-skel\n")).unwrap();
+    let o = run(Some(&config), "b");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&env.work(), "b/README.md"), "# far\n\nA service.\n");
+    assert_eq!(read(&env.work(), "b/bin/run.sh"), "#!/bin/sh\necho hi\n");
+}
