@@ -16,23 +16,51 @@ pub enum Expect {
 }
 
 /// Resolves a fetch `url` to a local path that exists and is a directory or a file as expected.
-pub fn resolve(ctx: &ActionContext<'_>, url: &str, expect: Expect) -> Result<PathBuf, ActionError> {
+pub fn resolve(
+    ctx: &mut ActionContext<'_>,
+    url: &str,
+    expect: Expect,
+) -> Result<PathBuf, ActionError> {
     let real = if is_absolute_url(url) {
         crate::lifecycle::remote::resolve(ctx.services, url)?
     } else {
-        relative(ctx, url)?
+        match relative(ctx, url) {
+            Err(e)
+                if expect == Expect::Dir
+                    && fetched(ctx)
+                    && e.message.contains("does not exist") =>
+            {
+                // Backstage's GitHub reader reads a missing folder of a registered template as
+                // an empty tree; golden does the same for fetched templates, and says so.
+                ctx.info(format!(
+                    "warning: `{url}` does not exist in the template's repository; it is read as an empty folder, as Backstage does"
+                ));
+                let empty = ctx.services.home.join("cache").join("empty");
+                std::fs::create_dir_all(&empty).map_err(|e| {
+                    ActionError::new(format!("cannot create `{}`: {e}", empty.display()))
+                })?;
+                empty
+            }
+            other => other?,
+        }
     };
     check_kind(url, real, expect)
 }
 
+/// Whether the template was fetched into golden's template cache.
+fn fetched(ctx: &ActionContext<'_>) -> bool {
+    let cache = ctx.services.home.join("cache").join("templates");
+    std::fs::canonicalize(cache).is_ok_and(|c| ctx.source_root.starts_with(c))
+}
+
 fn relative(ctx: &ActionContext<'_>, url: &str) -> Result<PathBuf, ActionError> {
-        crate::template::root::resolve(ctx.source_root, ctx.template_dir, url).map_err(|r| {
-            ActionError::new(format!(
-                "cannot fetch `{url}`: {}",
-                r.message(url, Some(ctx.source_root))
-            ))
-            .with_hint(r.hint())
-        })
+    crate::template::root::resolve(ctx.source_root, ctx.template_dir, url).map_err(|r| {
+        ActionError::new(format!(
+            "cannot fetch `{url}`: {}",
+            r.message(url, Some(ctx.source_root))
+        ))
+        .with_hint(r.hint())
+    })
 }
 
 fn check_kind(url: &str, real: PathBuf, expect: Expect) -> Result<PathBuf, ActionError> {

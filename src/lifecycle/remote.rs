@@ -11,8 +11,8 @@ use crate::services::Services;
 
 /// Fetches `url` and returns the local folder (tree URL) or file (blob URL) it names.
 pub fn resolve(services: &Services, url: &str) -> Result<PathBuf, ActionError> {
-    let parsed = url::Url::parse(url)
-        .map_err(|e| ActionError::new(format!("cannot fetch `{url}`: {e}")))?;
+    let parsed =
+        url::Url::parse(url).map_err(|e| ActionError::new(format!("cannot fetch `{url}`: {e}")))?;
     let mut host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
     if let Some(p) = parsed.port() {
         host = format!("{host}:{p}");

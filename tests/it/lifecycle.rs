@@ -883,7 +883,13 @@ fn remote_skeleton_urls_are_read_from_integrated_hosts_only() {
     fake.add_repo("acme", "skeletons");
     git(
         &repo,
-        &["push", "-q", "--force", fake.repo_path("acme", "skeletons").to_str().unwrap(), "main"],
+        &[
+            "push",
+            "-q",
+            "--force",
+            fake.repo_path("acme", "skeletons").to_str().unwrap(),
+            "main",
+        ],
     );
     let base = fake.api_base_url().trim_end_matches("/api/v3").to_string();
     let host = base.trim_start_matches("http://").to_string();
@@ -895,18 +901,85 @@ fn remote_skeleton_urls_are_read_from_integrated_hosts_only() {
     std::fs::write(tpl.join("template.yaml"), template).unwrap();
     let run = |config: Option<&Path>, out: &str| {
         env.golden(config)
-            .args(["new", tpl.to_str().unwrap(), "--no-input", "--dry-run", "--output", out])
+            .args([
+                "new",
+                tpl.to_str().unwrap(),
+                "--no-input",
+                "--dry-run",
+                "--output",
+                out,
+            ])
             .output()
             .unwrap()
     };
     // A host without an integration is refused, as Backstage's URL readers refuse it.
     let o = run(None, "a");
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("is not allowed") && stderr(&o).contains(&host), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is not allowed") && stderr(&o).contains(&host),
+        "{}",
+        stderr(&o)
+    );
     let config = env.path().join("config.yaml");
-    std::fs::write(&config, format!("integrations:\n  github:\n    - host: {host}\n      token: tok-skel\n")).unwrap();
+    std::fs::write(
+        &config,
+        format!("integrations:\n  github:\n    - host: {host}\n      token: tok-skel\n"),
+    )
+    .unwrap();
     let o = run(Some(&config), "b");
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read(&env.work(), "b/README.md"), "# far\n\nA service.\n");
     assert_eq!(read(&env.work(), "b/bin/run.sh"), "#!/bin/sh\necho hi\n");
+}
+
+#[test]
+fn a_missing_folder_of_a_fetched_template_reads_as_empty_with_a_warning() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    write(
+        &repo,
+        "svc/template.yaml",
+        &TEMPLATE_V1.replace("url: ../skeletons/svc", "url: ../skeletons/missing"),
+    );
+    git(&repo, &["commit", "-qam", "points at a missing folder"]);
+    let url = format!("{}//svc", file_url(&repo));
+    let o = env
+        .golden(None)
+        .args([
+            "new",
+            &url,
+            "--no-input",
+            "--set",
+            "name=x",
+            "--dry-run",
+            "--json",
+            "--output",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(all.contains("read as an empty folder"), "{all}");
+    assert_eq!(
+        std::fs::read_dir(env.work().join("out")).unwrap().count(),
+        0
+    );
+    // A template on disk still fails on a missing folder.
+    let local = repo.join("svc");
+    let o = env
+        .golden(None)
+        .args([
+            "new",
+            local.to_str().unwrap(),
+            "--no-input",
+            "--set",
+            "name=x",
+            "--dry-run",
+            "--output",
+            "out2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
