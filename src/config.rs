@@ -59,6 +59,15 @@ impl Config {
             .find(|g| g.host.eq_ignore_ascii_case(host))
     }
 
+    /// The hosts of `integrations.github[]` (GitHub Enterprise hosts besides github.com).
+    pub fn github_hosts(&self) -> Vec<String> {
+        self.integrations
+            .github
+            .iter()
+            .map(|g| g.host.clone())
+            .collect()
+    }
+
     /// The REST API base URL for `host`: the entry's `apiBaseUrl`, else `https://api.github.com`
     /// for github.com and `https://HOST/api/v3` (GitHub Enterprise Server) for any other host.
     pub fn github_api_base_url(&self, host: &str) -> String {

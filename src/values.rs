@@ -247,7 +247,7 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
         Some(Value::String(s)) if !s.contains("${{") => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));
-            crate::runner::condition_holds(
+            crate::render::condition_holds(
                 engine,
                 &Value::String(format!("${{{{ {} }}}}", s.trim())),
                 &ctx,
@@ -256,14 +256,14 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
         Some(cond) => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));
-            crate::runner::condition_holds(engine, cond, &ctx)
+            crate::render::condition_holds(engine, cond, &ctx)
         }
     }
 }
 
 /// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
-pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
-    let engine = Engine::workflow();
+pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>, github_hosts: &[String]) {
+    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
     let snapshot = params.clone();
     let (mut visible, mut hidden) = (Vec::new(), Vec::new());
     for page in &template.pages {
@@ -288,18 +288,15 @@ pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
 
 /// Validates the parameters against every visible page and the secrets against
 /// `spec.secrets.schema`; one error lists every problem.
-pub fn validate(template: &Template, values: &Values) -> Result<()> {
-    let engine = Engine::workflow();
+pub fn validate(template: &Template, values: &Values, github_hosts: &[String]) -> Result<()> {
+    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
     let mut problems = Vec::new();
     let doc = Value::Object(values.parameters.clone());
     for (i, page) in template.pages.iter().enumerate() {
         if !page_visible(&engine, page, &values.parameters) {
             continue;
         }
-        let validator = match jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(page)
-        {
+        let validator = match crate::backstage::json_schema::compile(page) {
             Ok(v) => v,
             Err(e) => {
                 return Err(Error::template(format!(
@@ -314,10 +311,7 @@ pub fn validate(template: &Template, values: &Values) -> Result<()> {
         }
     }
     if let Some(schema) = template.entity.pointer("/spec/secrets/schema") {
-        if let Ok(v) = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(schema)
-        {
+        if let Ok(v) = crate::backstage::json_schema::compile(schema) {
             for err in v.iter_errors(&Value::Object(values.secrets.clone())) {
                 problems.push(format!("secrets{}: {err}", err.instance_path()));
             }

@@ -71,7 +71,7 @@ pub fn predict_outputs(
 ) -> Result<Outputs, ActionError> {
     let out = match id {
         "publish:github" | "github:repo:push" => {
-            predict::publish_github(ctx.services, ctx.workspace, input)?
+            predict::publish_github(ctx.services, ctx.record, ctx.workspace, input)?
         }
         "github:repo:create" => predict::repo_create(ctx.services, input)?,
         "publish:github:pull-request" => predict::pull_request(ctx.services, input)?,

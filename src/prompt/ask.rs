@@ -89,7 +89,7 @@ impl<'a> Walker<'a> {
 
     /// Walks every visible page, in order.
     pub fn pages(&mut self, template: &Template, params: &mut Map<String, Value>) -> Answer<()> {
-        let engine = Engine::workflow();
+        let engine = Engine::workflow().with_github_hosts(self.github_hosts.clone());
         let count = template.pages.len();
         for (i, page) in template.pages.iter().enumerate() {
             if !crate::values::page_visible(&engine, page, params) {

@@ -202,8 +202,8 @@ pub fn collect(
     let asked = walker.asked;
     values.secrets = std::mem::take(&mut walker.secrets);
     drop(walker);
-    values::drop_hidden(template, &mut values.parameters);
-    values::validate(template, &values)?;
+    values::drop_hidden(template, &mut values.parameters, &options.github_hosts);
+    values::validate(template, &values, &options.github_hosts)?;
     if let Some(path) = &options.save {
         summary::save(path, &values.parameters, &secret_fields, &masked)?;
     }

@@ -8,6 +8,7 @@ mod fake_github;
 mod golden_path;
 mod golden_test;
 mod hostile;
+mod module_graph;
 mod new;
 mod node_path;
 mod prompts;
