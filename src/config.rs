@@ -110,6 +110,7 @@ fn gh_auth_token(host: &str) -> Option<Secret> {
         .output()
         .ok()?;
     let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    crate::redact::register(&token);
     (out.status.success() && !token.is_empty()).then_some(Secret(token))
 }
 
@@ -165,12 +166,47 @@ pub fn load(flag: Option<&Path>) -> Result<Config> {
     if value.is_null() {
         return Ok(Config::default());
     }
-    serde_json::from_value(value).map_err(|e| {
+    let config: Config = serde_json::from_value(value).map_err(|e| {
         Error::usage(format!(
             "the config file `{}` is invalid: {e}",
             path.display()
         ))
-    })
+    })?;
+    config.register_secrets();
+    Ok(config)
+}
+
+impl Config {
+    /// Adds every token of the file to the redaction list.
+    pub fn register_secrets(&self) {
+        let tokens = self
+            .integrations
+            .github
+            .iter()
+            .filter_map(|g| g.token.as_ref())
+            .chain(
+                self.catalog
+                    .backstage
+                    .iter()
+                    .filter_map(|b| b.token.as_ref()),
+            );
+        for t in tokens {
+            crate::redact::register(&t.0);
+        }
+    }
+}
+
+/// Adds the tokens golden reads from the environment to the redaction list.
+pub fn register_env_secrets() {
+    for var in [
+        crate::env_vars::GITHUB_TOKEN,
+        crate::env_vars::GH_TOKEN,
+        crate::env_vars::BACKSTAGE_TOKEN,
+    ] {
+        if let Ok(t) = std::env::var(var) {
+            crate::redact::register(&t);
+        }
+    }
 }
 
 /// Replaces `${VAR}` with the environment variable's value (empty when unset).

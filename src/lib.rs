@@ -15,6 +15,7 @@ pub mod forge;
 pub mod git;
 pub mod github;
 pub mod output;
+pub mod redact;
 pub mod prompt;
 pub mod render;
 pub mod runner;
@@ -35,6 +36,7 @@ pub fn run(cli: cli::Cli) -> i32 {
     } else {
         Verbosity::Normal
     };
+    config::register_env_secrets();
     match commands::dispatch(cli.command, verbosity) {
         Ok(code) => code,
         Err(e) => {

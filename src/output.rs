@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
 use crate::error::Error;
+use crate::redact;
 use crate::runner::{Report, Reporter, Status, StepRecord};
 use crate::template::Step;
 
@@ -21,25 +22,43 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// Prints an error with its details and hints on stderr.
+/// Prints an error with its details and hints on stderr (secrets masked).
 pub fn error(e: &Error) {
     let mut err = std::io::stderr().lock();
     let head = match &e.location {
         Some(loc) => format!("{loc}: {}", e.message),
         None => e.message.clone(),
     };
+    let head = redact::text(&head);
     let _ = writeln!(err, "{} {head}", style("error:").red().bold());
     for d in &e.details {
-        let _ = writeln!(err, "  - {d}");
+        let _ = writeln!(err, "  - {}", redact::text(d));
     }
     for h in &e.hints {
-        let _ = writeln!(err, "{} {h}", style("hint:").cyan().bold());
+        let _ = writeln!(err, "{} {}", style("hint:").cyan().bold(), redact::text(h));
     }
 }
 
-/// A warning line on stderr.
+/// A warning line on stderr (secrets masked).
 pub fn warn(message: &str) {
-    eprintln!("{} {message}", style("warning:").yellow().bold());
+    eprintln!(
+        "{} {}",
+        style("warning:").yellow().bold(),
+        redact::text(message)
+    );
+}
+
+/// A plain line on stderr (secrets masked).
+pub fn note(message: &str) {
+    eprintln!("{}", redact::text(message));
+}
+
+/// A JSON document on stdout, pretty-printed (secrets masked).
+pub fn print_json(v: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&redact::value(v)).unwrap_or_default()
+    );
 }
 
 /// Step progress on stderr.
@@ -96,6 +115,7 @@ impl Reporter for Progress {
         }
         let mark = match r.status {
             Status::Executed => style("✓").green().to_string(),
+            Status::Predicted => style("~").cyan().to_string(),
             Status::Skipped => style("-").dim().to_string(),
             Status::Failed => style("✗").red().to_string(),
         };
@@ -110,33 +130,43 @@ impl Reporter for Progress {
         match (r.status, &r.reason) {
             (Status::Skipped, Some(reason)) => line.push_str(&format!(" skipped: {reason}")),
             (Status::Failed, Some(reason)) => line.push_str(&format!(" failed: {reason}")),
+            (Status::Predicted, _) => {
+                line.push_str(" predicted: not run (dry run), outputs predicted from its input")
+            }
             _ => {}
         }
-        eprintln!("{line}");
+        note(&line);
         if self.verbosity == Verbosity::Verbose {
             for l in &r.log {
-                eprintln!("    {l}");
+                note(&format!("    {l}"));
             }
         }
     }
 }
 
-/// The plan as JSON: `{"steps": [{id, action, status, input, output}], "output": {...}}`.
+/// The plan as JSON: `{"steps": [{id, action, status, input, output}], "output": {...}}`, with
+/// every secret masked.
 pub fn report_json(report: &Report, parameters: &serde_json::Map<String, Value>) -> Value {
-    json!({
+    redact::value(&json!({
         "parameters": parameters,
         "steps": report.steps.iter().map(|s| {
             let mut v = json!({"id": s.id, "name": s.name, "action": s.action, "status": s.status.as_str(), "input": s.input, "output": s.output});
             if let Some(r) = &s.reason { v["reason"] = json!(r); }
+            if !s.invented.is_empty() { v["invented"] = json!(s.invented); }
             v
         }).collect::<Vec<_>>(),
         "output": report.output,
-    })
+    }))
 }
 
-/// Prints `spec.output` links and text for a human.
-pub fn summary(output: &Value) {
-    if let Some(links) = output.get("links").and_then(Value::as_array) {
+/// Prints `spec.output` links and text for a human; after a dry run that predicted steps, the
+/// links are introduced as predicted.
+pub fn summary(output: &Value, predicted: bool) {
+    let links = output.get("links").and_then(Value::as_array);
+    if predicted && links.is_some_and(|l| !l.is_empty()) {
+        note("predicted links (dry run: nothing was created or registered):");
+    }
+    if let Some(links) = links {
         for l in links {
             let title = l.get("title").and_then(Value::as_str).unwrap_or("link");
             let url = l
@@ -149,17 +179,17 @@ pub fn summary(output: &Value) {
                         .map(|r| format!("catalog entity {r}"))
                 });
             if let Some(url) = url {
-                eprintln!("  {} {}", style(format!("{title}:")).bold(), url);
+                note(&format!("  {} {}", style(format!("{title}:")).bold(), url));
             }
         }
     }
     if let Some(text) = output.get("text").and_then(Value::as_array) {
         for t in text {
             if let Some(title) = t.get("title").and_then(Value::as_str) {
-                eprintln!("\n{}", style(title).bold());
+                note(&format!("\n{}", style(title).bold()));
             }
             if let Some(content) = t.get("content").and_then(Value::as_str) {
-                eprintln!("{content}");
+                note(content);
             }
         }
     }

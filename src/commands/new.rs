@@ -92,6 +92,12 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         })?;
         check_output_dir(&out)?;
         Some(out)
+    } else if let Some(out) = &args.output {
+        return Err(Error::usage(format!(
+            "--output `{}` is only used with --dry-run; nothing was run",
+            out.display()
+        ))
+        .hint("add --dry-run to write the generated project there, or use --checkout DIR to choose where the published repository is cloned"));
     } else {
         None
     };
@@ -129,16 +135,13 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        );
+        output::print_json(&json);
     }
     if let Some(i) = report.failed {
         let step = &report.steps[i];
         let done: Vec<String> = report.steps[..i]
             .iter()
-            .filter(|s| s.status == Status::Executed)
+            .filter(|s| matches!(s.status, Status::Executed | Status::Predicted))
             .map(|s| format!("`{}`", s.id))
             .collect();
         let mut e = Error::step(format!(
@@ -171,8 +174,9 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         Error::io("cannot move the generated project to", &out, e)
     })?;
     if verbosity != Verbosity::Quiet && !args.json {
-        eprintln!("wrote {}", out.display());
-        output::summary(&report.output);
+        output::note(&format!("wrote {}", out.display()));
+        let predicted = report.steps.iter().any(|s| s.status == Status::Predicted);
+        output::summary(&report.output, predicted);
     }
     Ok(0)
 }

@@ -47,10 +47,7 @@ pub fn run(
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        );
+        output::print_json(&json);
     }
     if verbosity != Verbosity::Verbose {
         for step in &report.steps {
@@ -106,7 +103,7 @@ pub fn run(
     let quiet = verbosity == Verbosity::Quiet || args.json;
     if !quiet {
         for c in &created {
-            eprintln!("created {c}");
+            output::note(&format!("created {c}"));
         }
     }
     match (first, args.no_checkout) {
@@ -117,7 +114,7 @@ pub fn run(
         _ => {}
     }
     if !quiet {
-        output::summary(&report.output);
+        output::summary(&report.output, false);
     }
     Ok(0)
 }
@@ -140,7 +137,7 @@ fn checkout(args: &NewArgs, services: &Services, p: &Published, quiet: bool) {
         .git()
         .clone_into(&p.remote_url, Some(&p.branch), &dir, p.token.as_ref())
     {
-        Ok(()) if !quiet => eprintln!("cloned {} into {}", p.name, dir.display()),
+        Ok(()) if !quiet => output::note(&format!("cloned {} into {}", p.name, dir.display())),
         Ok(()) => {}
         Err(e) => output::warn(&format!(
             "cannot clone {} into `{}`: {e}; run `git clone {}`",

@@ -17,7 +17,7 @@ mod terminal;
 
 use std::io::IsTerminal;
 
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 use crate::cli::NewArgs;
 use crate::error::{Error, Kind, Result};
@@ -148,6 +148,8 @@ pub struct Options {
     pub yes: bool,
     /// `--save-values FILE`.
     pub save: Option<std::path::PathBuf>,
+    /// `--strict`: unknown value keys are errors, not warnings.
+    pub strict: bool,
 }
 
 impl Options {
@@ -169,6 +171,7 @@ impl Options {
             mode: mode(args.no_input),
             yes: args.yes,
             save: args.save_values.clone(),
+            strict: args.strict,
         }
     }
 }
@@ -196,6 +199,22 @@ pub fn collect(
     source: &dyn Fn() -> std::result::Result<Box<dyn EntitySource>, String>,
 ) -> Result<Values> {
     let given = values::read_sources(template, &options.sources)?;
+    // Secrets are known to the redaction layer before anything can print them.
+    crate::redact::register_value(&Value::Object(given.secrets.clone()));
+    register_hidden_answers(template, &given.parameters);
+    let unknown = values::unknown_keys(template, &options.sources);
+    if !unknown.is_empty() {
+        if options.strict {
+            return Err(
+                Error::values("values were given that the template does not declare")
+                    .with_details(unknown)
+                    .hint("fix or remove them, or run without --strict to only warn"),
+            );
+        }
+        for u in &unknown {
+            crate::output::warn(&format!("{u}; it is passed on but nothing declares it"));
+        }
+    }
     let interactive = options.mode == Mode::Interactive;
     let mut walker = ask::Walker::new(
         prompter,
@@ -232,6 +251,8 @@ pub fn collect(
     let asked = walker.asked;
     values.secrets = std::mem::take(&mut walker.secrets);
     drop(walker);
+    crate::redact::register_value(&Value::Object(values.secrets.clone()));
+    register_hidden_answers(template, &values.parameters);
     values::drop_hidden(template, &mut values.parameters);
     values::validate(template, &values)?;
     if let Some(path) = &options.save {
@@ -257,6 +278,56 @@ pub fn collect(
         }
     }
     Ok(values)
+}
+
+/// Adds the values of password widgets and Secret fields (at any depth of the parameter pages)
+/// to the redaction list.
+pub fn register_hidden_answers(template: &Template, params: &Map<String, Value>) {
+    fn walk(schema: &Value, value: &Value) {
+        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        for (name, prop) in props {
+            let Some(v) = value.get(name) else { continue };
+            let hidden = prop.get("ui:widget").and_then(Value::as_str) == Some("password")
+                || prop.get("ui:field").and_then(Value::as_str) == Some("Secret");
+            if hidden {
+                // A Secret field's parameter only holds `*`s; its value is in the secrets.
+                if !v.as_str().is_some_and(|s| s.chars().all(|c| c == '*')) {
+                    crate::redact::register_value(v);
+                }
+            } else if v.is_object() {
+                walk(prop, v);
+            }
+        }
+    }
+    let doc = Value::Object(params.clone());
+    for page in &template.pages {
+        walk(page, &doc);
+        for branch in ["allOf", "anyOf", "oneOf"] {
+            for sub in page
+                .get(branch)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                walk(sub, &doc);
+            }
+        }
+        if let Some(deps) = page.get("dependencies").and_then(Value::as_object) {
+            for d in deps.values() {
+                walk(d, &doc);
+                for sub in d
+                    .get("oneOf")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    walk(sub, &doc);
+                }
+            }
+        }
+    }
 }
 
 fn interrupted() -> Error {

@@ -133,9 +133,11 @@ impl Prompter for Terminal {
     }
 
     fn notice(&mut self, text: &str) {
-        let _ = self
-            .term
-            .write_line(&format!("{} {text}", style("·").cyan()));
+        let _ = self.term.write_line(&format!(
+            "{} {}",
+            style("·").cyan(),
+            crate::redact::text(text)
+        ));
     }
 
     fn text(&mut self, p: &Prompt, check: Check<'_>) -> Answer<String> {

@@ -1,0 +1,195 @@
+//! golden says what it did: a dry run reports predicted steps as predicted (mark, word, JSON
+//! status, invented outputs named), and nothing the user gives is silently ignored (`--output`
+//! without `--dry-run`, unknown value keys, an unresolvable `each:` of a skipped step).
+
+use std::path::Path;
+
+use crate::support::golden;
+
+fn go_microservice(out: &Path, extra: &[&str]) -> std::process::Output {
+    let home = out.with_file_name("home");
+    golden()
+        .env("GOLDEN_HOME", &home)
+        .args([
+            "new",
+            "go-microservice",
+            "--no-input",
+            "--dry-run",
+            "--output",
+        ])
+        .arg(out)
+        .args([
+            "--set",
+            "name=demo",
+            "--set",
+            "owner=group:default/team-a",
+            "--set",
+            "repoUrl=github.com?owner=acme&repo=demo",
+            "--set",
+            "description=A demo",
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_dry_run_shows_predicted_steps_as_predicted() {
+    let work = tempfile::tempdir().unwrap();
+    let out = go_microservice(&work.path().join("out"), &["--json"]);
+    assert!(out.status.success());
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["executed", "predicted", "predicted"]);
+    assert_eq!(
+        plan["steps"][1]["invented"],
+        serde_json::json!(["commitHash"])
+    );
+    assert!(plan["steps"][0].get("invented").is_none());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("✓ [1/3] Render the skeleton")),
+        "{err}"
+    );
+    for (i, name) in [(2, "Publish to GitHub"), (3, "Register in the catalog")] {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with(&format!("~ [{i}/3] {name}")) && l.contains("predicted")),
+            "{err}"
+        );
+    }
+    // Without --json, the links are introduced as predicted.
+    let out = go_microservice(&work.path().join("out2"), &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("predicted links (dry run: nothing was created or registered):\n  Repository: https://github.com/acme/demo.git"),
+        "{err}"
+    );
+}
+
+#[test]
+fn output_without_dry_run_is_an_error() {
+    let work = tempfile::tempdir().unwrap();
+    let out = golden()
+        .env("GOLDEN_HOME", work.path().join("home"))
+        .current_dir(work.path())
+        .args([
+            "new",
+            "go-microservice",
+            "--no-input",
+            "--local",
+            "--output",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--output `x` is only used with --dry-run; nothing was run"),
+        "{err}"
+    );
+    assert!(!work.path().join("home").exists(), "nothing was run");
+}
+
+const TINY: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: tiny
+spec:
+  type: service
+  parameters:
+    - properties:
+        name: { type: string }
+        port: { type: integer }
+  steps:
+    - id: log
+      action: debug:log
+      input:
+        message: 'hello ${{ parameters.name }} ${{ parameters.extra }}'
+"#;
+
+#[test]
+fn unknown_value_keys_are_reported_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), TINY).unwrap();
+    let values = dir.path().join("values.yaml");
+    // `extra` is read by an expression: not unknown.
+    std::fs::write(&values, "prot: 80\nextra: x\n").unwrap();
+    let run = |strict: bool| {
+        let mut cmd = golden();
+        cmd.current_dir(dir.path())
+            .args(["new", "./", "--no-input", "--dry-run", "--output"])
+            .arg(dir.path().join(if strict { "o1" } else { "o2" }))
+            .args(["--set", "nmae=x", "--values"])
+            .arg(&values);
+        if strict {
+            cmd.arg("--strict");
+        }
+        cmd.output().unwrap()
+    };
+    let warned = run(false);
+    assert!(warned.status.success());
+    let err = String::from_utf8_lossy(&warned.stderr);
+    assert!(
+        err.contains("warning: `--set nmae`: `nmae` is not a parameter of this template (did you mean `name`?)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`prot` is not a parameter of this template (did you mean `port`?)"),
+        "{err}"
+    );
+    assert!(!err.contains("`extra`"), "{err}");
+    let refused = run(true);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("error: values were given that the template does not declare"),
+        "{err}"
+    );
+    assert!(err.contains("(did you mean `name`?)"), "{err}");
+    assert!(!dir.path().join("o1").exists());
+}
+
+#[test]
+fn a_skipped_unimplemented_step_still_resolves_its_each() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: each
+spec:
+  type: service
+  steps:
+    - id: custom
+      action: acme:custom
+      each: ${{ parameters.missing }}
+      input: {}
+"#,
+    )
+    .unwrap();
+    let out = golden()
+        .args(["new", "--no-input", "--dry-run", "--json", "--output"])
+        .arg(dir.path().join("out"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "Backstage fails this step");
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["steps"][0]["status"], "failed");
+    assert!(
+        plan["steps"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("invalid value on the `each` parameter"),
+        "{plan}"
+    );
+}
