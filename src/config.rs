@@ -155,17 +155,38 @@ pub fn load(flag: Option<&Path>) -> Result<Config> {
             path.display()
         ))
     })?;
-    let value = crate::template::yaml::parse_value(&expand_env(&text)).map_err(|e| {
-        Error::usage(format!("the config file is not valid YAML: {}", e.message)).at(format!(
-            "{}:{}:{}",
-            path.display(),
-            e.pos.line,
-            e.pos.column
-        ))
+    let at = |pos: crate::template::Pos| format!("{}:{}:{}", path.display(), pos.line, pos.column);
+    let mut docs = crate::template::yaml::parse_documents(&expand_env(&text)).map_err(|e| {
+        Error::usage(format!("the config file is not valid YAML: {}", e.message)).at(at(e.pos))
     })?;
+    if docs.len() > 1 {
+        return Err(Error::usage(format!(
+            "the config file `{}` holds {} YAML documents; it must hold one",
+            path.display(),
+            docs.len()
+        )));
+    }
+    let Some(doc) = docs.pop() else {
+        return Ok(Config::default());
+    };
+    let mut value = doc.value;
     if value.is_null() {
         return Ok(Config::default());
     }
+    let problems = check_shape(&value, &ROOT, "", "");
+    if let Some((pointer, message, suggestion)) = problems.into_iter().next() {
+        let mut e = Error::usage(format!("the config file is invalid: {message}"));
+        if let Some(pos) = doc.spans.key(&pointer) {
+            e = e.at(at(pos));
+        } else {
+            e = e.at(path.display().to_string());
+        }
+        if let Some(s) = suggestion {
+            e = e.hint(format!("did you mean `{s}`?"));
+        }
+        return Err(e);
+    }
+    drop_nulls(&mut value);
     let config: Config = serde_json::from_value(value).map_err(|e| {
         Error::usage(format!(
             "the config file `{}` is invalid: {e}",
@@ -206,6 +227,137 @@ pub fn register_env_secrets() {
         if let Ok(t) = std::env::var(var) {
             crate::redact::register(&t);
         }
+    }
+}
+
+/// The shape of the config file: what `check_shape` accepts.
+enum Shape {
+    Object(&'static [(&'static str, Shape)]),
+    Array(&'static Shape),
+    Str,
+    Bool,
+    /// Kept as given (GitHub App credentials golden only notices).
+    Any,
+    /// A key Backstage's app-config has that golden does not use (accepted).
+    Ignored,
+}
+
+const GITHUB: Shape = Shape::Object(&[
+    ("host", Shape::Str),
+    ("apiBaseUrl", Shape::Str),
+    ("rawBaseUrl", Shape::Ignored),
+    ("token", Shape::Str),
+    ("apps", Shape::Any),
+]);
+
+const ROOT: Shape = Shape::Object(&[
+    (
+        "integrations",
+        Shape::Object(&[
+            ("github", Shape::Array(&GITHUB)),
+            // Other integrations of Backstage's app-config: golden publishes to GitHub only.
+            ("gitlab", Shape::Ignored),
+            ("bitbucket", Shape::Ignored),
+            ("bitbucketCloud", Shape::Ignored),
+            ("bitbucketServer", Shape::Ignored),
+            ("azure", Shape::Ignored),
+            ("gerrit", Shape::Ignored),
+            ("gitea", Shape::Ignored),
+            ("awsS3", Shape::Ignored),
+            ("googleGcs", Shape::Ignored),
+        ]),
+    ),
+    (
+        "catalog",
+        Shape::Object(&[(
+            "backstage",
+            Shape::Object(&[("baseUrl", Shape::Str), ("token", Shape::Str)]),
+        )]),
+    ),
+    ("local", Shape::Bool),
+    ("actions", Shape::Array(&Shape::Str)),
+]);
+
+/// Unknown keys and wrong types, as `(JSON pointer, message, did-you-mean)`; `null` stands for
+/// an absent key.
+fn check_shape(
+    v: &serde_json::Value,
+    shape: &Shape,
+    pointer: &str,
+    name: &str,
+) -> Vec<(String, String, Option<String>)> {
+    use serde_json::Value;
+    let kind = |v: &Value| match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    };
+    let shown = if name.is_empty() { "the file" } else { name };
+    let wrong = |want: &str| {
+        vec![(
+            pointer.to_string(),
+            format!("`{shown}` must be {want}, found {}", kind(v)),
+            None,
+        )]
+    };
+    match (shape, v) {
+        (Shape::Any | Shape::Ignored, _) | (_, Value::Null) => Vec::new(),
+        (Shape::Str, Value::String(_)) | (Shape::Bool, Value::Bool(_)) => Vec::new(),
+        (Shape::Str, _) => wrong("a string"),
+        (Shape::Bool, _) => wrong("true or false"),
+        (Shape::Array(item), Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, x)| {
+                check_shape(x, item, &format!("{pointer}/{i}"), &format!("{name}[{i}]"))
+            })
+            .collect(),
+        (Shape::Array(_), _) => wrong("a list"),
+        (Shape::Object(fields), Value::Object(m)) => {
+            let mut out = Vec::new();
+            for (k, x) in m {
+                let p = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
+                let full = if name.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{name}.{k}")
+                };
+                match fields.iter().find(|(f, _)| f == k) {
+                    Some((_, s)) => out.extend(check_shape(x, s, &p, &full)),
+                    None => {
+                        let best = fields
+                            .iter()
+                            .map(|(f, _)| (strsim::jaro_winkler(f, k), *f))
+                            .filter(|(score, _)| *score > 0.7)
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                            .map(|(_, f)| f.to_string());
+                        let known: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+                        out.push((
+                            p,
+                            format!("unknown key `{full}` (golden reads: {})", known.join(", ")),
+                            best,
+                        ));
+                    }
+                }
+            }
+            out
+        }
+        (Shape::Object(_), _) => wrong("a mapping"),
+    }
+}
+
+/// Removes keys whose value is `null` (an empty `key:` means the key is not set).
+fn drop_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
     }
 }
 

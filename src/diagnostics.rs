@@ -24,6 +24,14 @@ fn display(p: &Path) -> String {
 
 /// Every finding rustc-style, then a summary line. `color` adds ANSI styles.
 pub fn human(report: &Report, color: bool) -> String {
+    let mut out = human_findings(report, color);
+    out.push_str(&summary(report));
+    out.push('\n');
+    out
+}
+
+/// The findings of [`human`] without the summary line (`-q`).
+pub fn human_findings(report: &Report, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -60,8 +68,6 @@ pub fn human(report: &Report, color: bool) -> String {
         out.push_str(&renderer.render(&report_groups));
         out.push_str("\n\n");
     }
-    out.push_str(&summary(report));
-    out.push('\n');
     out
 }
 

@@ -17,7 +17,7 @@ pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
         Command::List => list(),
         Command::Actions { id } => actions(id),
         Command::Catalog(args) => catalog::run(args, verbosity),
-        Command::Validate(args) => validate::run(args),
+        Command::Validate(args) => validate::run(args, verbosity),
         Command::Schema => schema::run(),
     }
 }

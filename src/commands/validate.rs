@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use crate::cli::ValidateArgs;
 use crate::diagnostics::{self, Format};
 use crate::error::{exit, Error, Result};
+use crate::output::Verbosity;
 use crate::validate::{self, Options, Severity};
 
-pub fn run(args: ValidateArgs) -> Result<i32> {
+pub fn run(args: ValidateArgs, verbosity: Verbosity) -> Result<i32> {
     let config = crate::config::load(args.config.as_deref())?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -30,7 +31,23 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
         ))
         .hint("pass template.yaml files or directories holding them"));
     }
+    let failed = report.count(Severity::Error) > 0
+        || (args.deny_warnings && report.count(Severity::Warning) > 0);
+    let mut report = report;
+    if verbosity == Verbosity::Quiet && args.format == Format::Human {
+        // -q: only the errors (warnings too when they fail the run), no summary line.
+        let keep_warnings = args.deny_warnings;
+        report
+            .diagnostics
+            .retain(|d| d.severity == Severity::Error || keep_warnings);
+        if report.diagnostics.is_empty() {
+            return Ok(if failed { exit::FAILURE } else { exit::SUCCESS });
+        }
+    }
     let text = match args.format {
+        Format::Human if verbosity == Verbosity::Quiet => {
+            diagnostics::human_findings(&report, console::colors_enabled_stderr())
+        }
         Format::Human => diagnostics::human(&report, console::colors_enabled_stderr()),
         Format::Json => diagnostics::json(&report),
         Format::Github => diagnostics::github(&report),
@@ -42,7 +59,5 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
         std::io::stdout().lock().write_all(text.as_bytes())
     };
     written.map_err(|e| Error::internal(format!("cannot write the report: {e}")))?;
-    let failed = report.count(Severity::Error) > 0
-        || (args.deny_warnings && report.count(Severity::Warning) > 0);
     Ok(if failed { exit::FAILURE } else { exit::SUCCESS })
 }

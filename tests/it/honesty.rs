@@ -193,3 +193,94 @@ spec:
         "{plan}"
     );
 }
+
+#[test]
+fn config_keys_are_checked_with_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), TINY).unwrap();
+    let check = |config: &str| {
+        let p = dir.path().join("config.yaml");
+        std::fs::write(&p, config).unwrap();
+        let out = golden()
+            .args(["validate", "--config"])
+            .arg(&p)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{config}");
+        String::from_utf8_lossy(&out.stderr).replace(&p.display().to_string(), "CONFIG")
+    };
+    let err = check("integrations:\n  github:\n    - host: ghe.example.com\n      tokn: x\n");
+    assert!(
+        err.contains("error: CONFIG:4:7: the config file is invalid: unknown key `integrations.github[0].tokn`"),
+        "{err}"
+    );
+    assert!(err.contains("hint: did you mean `token`?"), "{err}");
+    let err = check("locl: true\n");
+    assert!(
+        err.contains("CONFIG:1:1: the config file is invalid: unknown key `locl`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `local`?"), "{err}");
+    let err = check("catalog:\n  backstage:\n    baseUrl: [a]\n");
+    assert!(
+        err.contains("CONFIG:3:5: the config file is invalid: `catalog.backstage.baseUrl` must be a string, found a list"),
+        "{err}"
+    );
+    let err = check("local: yes\n");
+    assert!(
+        err.contains("`local` must be true or false, found a string"),
+        "{err}"
+    );
+    // Backstage's other integrations and empty keys are accepted.
+    let p = dir.path().join("ok.yaml");
+    std::fs::write(
+        &p,
+        "integrations:\n  gitlab:\n    - host: gitlab.com\ncatalog:\nlocal:\n",
+    )
+    .unwrap();
+    golden()
+        .args(["validate", "--config"])
+        .arg(&p)
+        .arg(dir.path())
+        .assert()
+        .success();
+}
+
+#[test]
+fn validate_quiet_prints_only_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("template.yaml"), TINY).unwrap();
+    let out = golden()
+        .args(["validate", "-q"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "no summary line with -q"
+    );
+    let loud = golden()
+        .args(["validate"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("checked 1 template"));
+    // An error is still printed, without the summary.
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        TINY.replace("debug:log", "debug:lgo"),
+    )
+    .unwrap();
+    let out = golden()
+        .args(["validate", "-q"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("debug:lgo"), "{err}");
+    assert!(!err.contains("checked 1 template"), "{err}");
+}
