@@ -84,6 +84,15 @@ pub trait Prompter {
     ) -> Answer<Vec<usize>>;
     /// Yes or no.
     fn confirm(&mut self, prompt: &Prompt, default: Option<bool>) -> Answer<bool>;
+    /// Yes, no, or nothing (an optional boolean without a default: Enter leaves it unset).
+    fn confirm_or_none(&mut self, prompt: &Prompt) -> Answer<Option<bool>> {
+        let items = ["yes".to_string(), "no".to_string(), ask::NONE.to_string()];
+        Ok(match self.select(prompt, &items, 2)? {
+            0 => Some(true),
+            1 => Some(false),
+            _ => None,
+        })
+    }
 }
 
 /// The prompter of non-interactive runs: every question is unanswered.

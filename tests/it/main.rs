@@ -7,6 +7,7 @@ mod fake_github;
 mod golden_path;
 mod honesty;
 mod new;
+mod parity;
 mod prompts;
 mod publish;
 mod secrets;
