@@ -126,7 +126,7 @@ fn options(user: Option<Value>) -> (Options, tempfile::TempDir) {
             mode: Mode::Interactive,
             yes: true,
             save: None,
-            strict: false,
+            github_hosts: Vec::new(),
         },
         dir,
     )
