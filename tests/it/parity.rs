@@ -98,22 +98,27 @@ fn cases() -> Vec<Case> {
         template: root().join("tests/fixtures/parity"),
         args: vec!["--set".into(), "name=demo".into()],
     });
-    for (name, sets) in [(
-        "go-microservice",
-        vec![
-            "name=demo",
-            "owner=group:default/team-a",
-            "repoUrl=github.com?owner=acme&repo=demo",
-            "description=A demo",
-        ],
-    )] {
+    // Every built-in template, by name, with the required values of its default test case.
+    let builtins = root().join("templates");
+    let mut names: Vec<String> = std::fs::read_dir(&builtins)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("template.yaml").is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "the built-in templates are found");
+    for name in names {
+        let dir = builtins.join(&name);
+        let text = std::fs::read_to_string(dir.join("tests/default/values.yaml")).unwrap();
+        let values = match golden::template::yaml::parse_value(&text).unwrap() {
+            Value::Object(m) => m,
+            other => panic!("{name}: values.yaml holds {other}"),
+        };
         out.push(Case {
             name: format!("built-in {name}"),
-            template: PathBuf::from(name),
-            args: sets
-                .iter()
-                .flat_map(|s| ["--set".to_string(), s.to_string()])
-                .collect(),
+            template: PathBuf::from(&name),
+            args: set_args(&required_names(&dir), &values),
         });
     }
     out
