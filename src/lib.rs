@@ -17,6 +17,7 @@ pub mod github;
 pub mod limits;
 pub mod output;
 pub mod prompt;
+pub mod redact;
 pub mod render;
 pub mod runner;
 pub mod services;

@@ -51,7 +51,10 @@ impl Services {
                 .with_hint(format!("add `{host}` under `integrations.github` in golden's config file (with `apiBaseUrl` for GitHub Enterprise), or publish to the local forge with --local")));
         }
         let token = match token_input.filter(|t| !t.is_empty()) {
-            Some(t) => Secret(t.to_string()),
+            Some(t) => {
+                crate::redact::register(t);
+                Secret(t.to_string())
+            }
             None => self.token_for(host).ok_or_else(|| {
                 let apps = if self.config.github(host).is_some_and(|g| g.apps.is_some()) {
                     "golden does not sign in as a GitHub App (`integrations.github[].apps`); "

@@ -51,6 +51,9 @@ impl Action for Github {
     fn outputs(&self) -> &'static [&'static str] {
         self.outputs
     }
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,

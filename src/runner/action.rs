@@ -144,8 +144,9 @@ pub trait Action: Send + Sync {
     fn outputs(&self) -> &'static [&'static str] {
         &[]
     }
-    /// Whether the action runs for real in `--dry-run` (local actions do; network ones predict).
-    fn supports_dry_run(&self) -> bool {
+    /// Whether the action runs for real in `--dry-run` (local actions do); when it does not, it
+    /// only predicts its outputs and the step is reported as predicted.
+    fn runs_in_dry_run(&self) -> bool {
         true
     }
     /// Runs the action with its rendered input.

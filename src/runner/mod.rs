@@ -22,6 +22,8 @@ pub use action::{Action, ActionContext, ActionError, Outputs, Published, Registr
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Executed,
+    /// Dry run only: the action was not run; its outputs were predicted from its input.
+    Predicted,
     Skipped,
     Failed,
 }
@@ -30,6 +32,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Executed => "executed",
+            Status::Predicted => "predicted",
             Status::Skipped => "skipped",
             Status::Failed => "failed",
         }
@@ -51,6 +54,9 @@ pub struct StepRecord {
     pub output: Map<String, Value>,
     pub log: Vec<String>,
     pub duration: Duration,
+    /// Outputs of a predicted step that stand for nothing real (a commit hash, a pull request
+    /// number): later steps see them, `--json` names them.
+    pub invented: Vec<&'static str>,
 }
 
 /// The result of a run.
@@ -108,16 +114,29 @@ impl Runner<'_> {
                 output: Map::new(),
                 log: Vec::new(),
                 duration: Duration::ZERO,
+                invented: Vec::new(),
             };
             let unknown = self.registry.get(&step.action).is_none() && self.dry_run;
-            let skip = if unknown {
-                Some(format!(
+            let mut skip = self.skip_reason(&engine, step, &base, failed.is_some());
+            if unknown && skip.is_none() {
+                // Its `if:` and `each:` are still resolved, as Backstage would before running it.
+                let ctx = self.context(values, &steps_ctx, failed.is_some(), true);
+                if let Some(each) = &step.each {
+                    if let Err(e) = each_items(&engine, each, &ctx) {
+                        record.status = Status::Failed;
+                        record.reason = Some(e.message);
+                        failed.get_or_insert(index);
+                        record.duration = started.elapsed();
+                        reporter.step_finished(index, &record);
+                        records.push(record);
+                        continue;
+                    }
+                }
+                skip = Some(format!(
                     "golden does not implement `{}`; skipped in dry-run",
                     step.action
-                ))
-            } else {
-                self.skip_reason(&engine, step, &base, failed.is_some())
-            };
+                ));
+            }
             if let Some(reason) = skip {
                 record.reason = Some(reason);
                 record.duration = started.elapsed();
@@ -138,7 +157,21 @@ impl Runner<'_> {
                 &mut validators,
             ) {
                 Ok(output) => {
-                    record.status = Status::Executed;
+                    let predicted = self.dry_run
+                        && self
+                            .registry
+                            .get(&step.action)
+                            .is_some_and(|a| !a.runs_in_dry_run());
+                    if predicted {
+                        record.status = Status::Predicted;
+                        record.invented = crate::actions::predict::invented_outputs(&step.action)
+                            .iter()
+                            .copied()
+                            .filter(|k| output.contains_key(*k))
+                            .collect();
+                    } else {
+                        record.status = Status::Executed;
+                    }
                     record.output = output.clone();
                     steps_ctx.insert(step.id.clone(), json!({ "output": output }));
                 }
