@@ -19,6 +19,7 @@
 
 mod backstage;
 mod emit;
+mod eval;
 mod filters;
 mod inspect;
 mod js;
@@ -176,11 +177,20 @@ impl Engine {
         ctx: &Value,
         json: bool,
     ) -> Result<String, RenderError> {
+        if !json && eval::supported(nodes) {
+            let mut out = String::new();
+            if eval::render(nodes, ctx, self.options.cookiecutter, &mut out).is_ok() {
+                return Ok(out);
+            }
+        }
         let emitted = emit::template(nodes, self.options.cookiecutter, json);
         Ok(self.env.render_str(&emitted, ctx.clone())?)
     }
 
     fn eval_expr(&self, expr: &syntax::Expr, ctx: &Value) -> Result<Value, RenderError> {
+        if let Ok(v) = eval::expr(expr, ctx, self.options.cookiecutter) {
+            return Ok(v);
+        }
         let emitted = emit::expression(expr, self.options.cookiecutter);
         let compiled = self.env.compile_expression(&emitted)?;
         Ok(compiled.eval(ctx.clone())?)
@@ -214,7 +224,8 @@ fn environment(options: SkeletonOptions, workflow: bool) -> Environment<'static>
     env
 }
 
-/// nunjucks' `range(start, stop, step)`.
+/// nunjucks' `range(start, stop, step)`. More than 100,000 items fail as in Backstage (nunjitsu's
+/// container limit, or its work limit past 1,000,000).
 fn globals_range(args: minijinja::value::Rest<Value>) -> Result<Value, minijinja::Error> {
     let n: Vec<f64> = args.iter().map(ops::to_number).collect();
     let (start, stop, step) = match n.as_slice() {
@@ -231,20 +242,13 @@ fn globals_range(args: minijinja::value::Rest<Value>) -> Result<Value, minijinja
         ),
         [] => (0.0, 0.0, 1.0),
     };
-    let mut out = Vec::new();
     let mut i = start;
-    if step > 0.0 {
-        while i < stop && out.len() < 100_000 {
-            out.push(ops::num(i));
-            i += step;
-        }
-    } else if step < 0.0 {
-        while i > stop && out.len() < 100_000 {
-            out.push(ops::num(i));
-            i += step;
-        }
-    }
-    Ok(Value::from(out))
+    ops::bounded_array(|| {
+        let more = (step > 0.0 && i < stop) || (step < 0.0 && i > stop);
+        let item = more.then(|| ops::num(i));
+        i += step;
+        item
+    })
 }
 
 #[cfg(test)]

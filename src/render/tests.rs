@@ -609,3 +609,58 @@ fn backstage_filters() {
         "team-a"
     );
 }
+
+/// Limits (issue 16): slicing something that has no length used to loop for ever, and `range()`
+/// stopped silently at 100,000 items. nunjitsu fails both with its limits (`render.mjs` for the
+/// skeleton file and the step inputs, `createTemplateRenderer().render` of nunjitsu 0.7.0 for the
+/// rest): a render error for skeleton text, the literal string kept for a step input.
+#[test]
+fn slices_of_non_arrays_and_long_ranges_end_with_nunjitsus_limits() {
+    let started = std::time::Instant::now();
+    check_text(
+        SkeletonOptions::default(),
+        json!({}),
+        &[
+            ("slice_object", "x ${{ {}[1:] }} y", "ERROR"),
+            ("slice_number", "${{ 5[1:] }}", "ERROR"),
+            ("slice_true", "${{ true[0:] }}", "ERROR"),
+            ("slice_false", "${{ false[0:] | length }}", "0"),
+            ("slice_object_bounded", "${{ {}[0:3] | length }}", "3"),
+            ("range_at_cap", "${{ range(100000) | length }}", "100000"),
+            ("range_at_cap2", "${{ range(0, 100000) | length }}", "100000"),
+            ("range_over_cap", "${{ range(100001) | length }}", "ERROR"),
+            ("range_150000", "${{ range(150000) | length }}", "ERROR"),
+            ("range_over_work", "${{ range(1000001) | length }}", "ERROR"),
+        ],
+    );
+    check_values(
+        json!({}),
+        &[
+            ("wf_slice_object", "${{ {}[1:] }}", json!("${{ {}[1:] }}")),
+            ("wf_slice_number", "x${{ 5[1:] }}y", json!("x${{ 5[1:] }}y")),
+            ("wf_slice_true", "${{ true[0:] }}", json!("${{ true[0:] }}")),
+            (
+                "wf_range_150000",
+                "${{ range(150000) | length }}",
+                json!("${{ range(150000) | length }}"),
+            ),
+        ],
+    );
+    let engine = Engine::skeleton(SkeletonOptions::default());
+    let e = engine.render("${{ {}[1:] }}", &ctx(json!({}))).unwrap_err();
+    assert!(
+        e.message
+            .contains("Template evaluation exceeded the work unit limit of 1000000"),
+        "{e}"
+    );
+    let e = engine
+        .render("${{ range(150000) | length }}", &ctx(json!({})))
+        .unwrap_err();
+    assert!(
+        e.message
+            .contains("Template value containers cannot exceed 100000 entries"),
+        "{e}"
+    );
+    // Seconds on a busy debug build; the old loop never ended.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
