@@ -187,6 +187,14 @@ impl Engine {
         Ok(self.env.render_str(&emitted, ctx.clone())?)
     }
 
+    /// [`Engine::render`] always through minijinja (tests compare it with the direct evaluator).
+    #[cfg(test)]
+    fn render_general(&self, source: &str, ctx: &Value) -> Result<String, RenderError> {
+        let nodes = self.parse_nodes(source)?;
+        let emitted = emit::template(&nodes, self.options.cookiecutter, false);
+        Ok(self.env.render_str(&emitted, ctx.clone())?)
+    }
+
     fn eval_expr(&self, expr: &syntax::Expr, ctx: &Value) -> Result<Value, RenderError> {
         if let Ok(v) = eval::expr(expr, ctx, self.options.cookiecutter) {
             return Ok(v);
