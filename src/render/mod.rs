@@ -23,6 +23,7 @@ mod eval;
 mod filters;
 mod inspect;
 mod js;
+mod lint;
 mod ops;
 mod syntax;
 mod value;
@@ -31,7 +32,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 pub use backstage::set_github_hosts;
-pub use syntax::SyntaxError;
+pub use syntax::{Arg, Expr, Lit, Node, SyntaxError};
 pub use value::{is_truthy, to_json, to_value, FAILED_FLAG};
 
 /// Options of a skeleton renderer (inputs of `fetch:template`).
@@ -118,17 +119,33 @@ impl Engine {
         self.render_nodes(&nodes, ctx, false)
     }
 
-    /// Checks that `source` parses, without rendering it.
+    /// Checks that `source` parses, without rendering it, and that it holds nothing Backstage is
+    /// sure to fail on whatever the values (see `lint.rs`).
     pub fn parse(&self, source: &str) -> Result<(), RenderError> {
         if !self.may_contain_syntax(source) {
             return Ok(());
         }
         let nodes = self.parse_nodes(source)?;
+        if let Some(message) = lint::problem(&nodes) {
+            return Err(RenderError {
+                message,
+                line: None,
+            });
+        }
         let emitted = emit::template(&nodes, self.options.cookiecutter, false);
         self.env
             .template_from_str(&emitted)
             .map(|_| ())
             .map_err(RenderError::from)
+    }
+
+    /// The parsed nunjucks tree of `source` (what the engine renders; for checks such as the
+    /// linter's). Text without any delimiter is one text node.
+    pub fn parse_tree(&self, source: &str) -> Result<Vec<Node>, RenderError> {
+        if !self.may_contain_syntax(source) {
+            return Ok(vec![Node::Text(source.to_string())]);
+        }
+        self.parse_nodes(source)
     }
 
     /// Renders one workflow string the way Backstage's runner does (SPEC §4.3):

@@ -722,3 +722,32 @@ fn direct_evaluator_matches_the_minijinja_translation() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(direct > templates.len() * 9 / 10, "{direct} of {}", templates.len());
 }
+
+/// `golden validate` learns from [`Engine::parse`] that a slice of a literal without a length
+/// never ends (Backstage fails the render); bounded or harmless slices pass.
+#[test]
+fn parse_reports_endless_slices_of_literals() {
+    let engine = Engine::skeleton(SkeletonOptions::default());
+    for bad in [
+        "${{ {}[1:] }}",
+        "x ${{ 5[1:] }}",
+        "{% if true[0:] %}{% endif %}",
+        "${{ {a: 1}[0:-1] | length }}",
+    ] {
+        let e = engine.parse(bad).unwrap_err();
+        assert!(e.message.contains("work unit limit of 1000000"), "{bad}: {e}");
+    }
+    for fine in [
+        "${{ {}[0:3] }}",
+        "${{ false[0:] }}",
+        "${{ 0[1:] }}",
+        "${{ 'abc'[1:] }}",
+        "${{ [1, 2][1:] }}",
+        "${{ values.x[1:] }}",
+        "${{ {}[-1:] }}",
+    ] {
+        assert!(engine.parse(fine).is_ok(), "{fine}");
+    }
+    let tree = engine.parse_tree("a ${{ values.x }}").unwrap();
+    assert!(matches!(&tree[..], [Node::Text(t), Node::Output(_)] if t == "a "));
+}
