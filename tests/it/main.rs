@@ -12,5 +12,6 @@ mod new;
 mod node_path;
 mod prompts;
 mod publish;
+mod render_limits;
 mod support;
 mod validate;
