@@ -15,6 +15,7 @@ mod node_path;
 mod parity;
 mod prompts;
 mod publish;
+mod render_limits;
 mod secrets;
 mod support;
 mod validate;
