@@ -149,6 +149,11 @@ pub trait Action: Send + Sync {
     fn runs_in_dry_run(&self) -> bool {
         true
     }
+    /// The outputs a dry-run prediction invents (no real value exists without running), so the
+    /// report can mark them as invented.
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Runs the action with its rendered input.
     fn run(
         &self,

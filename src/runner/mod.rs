@@ -157,14 +157,14 @@ impl Runner<'_> {
                 &mut validators,
             ) {
                 Ok(output) => {
-                    let predicted = self.dry_run
-                        && self
-                            .registry
-                            .get(&step.action)
-                            .is_some_and(|a| !a.runs_in_dry_run());
-                    if predicted {
+                    let predictor = self
+                        .registry
+                        .get(&step.action)
+                        .filter(|a| self.dry_run && !a.runs_in_dry_run());
+                    if let Some(action) = predictor {
                         record.status = Status::Predicted;
-                        record.invented = crate::actions::predict::invented_outputs(&step.action)
+                        record.invented = action
+                            .invented_outputs()
                             .iter()
                             .copied()
                             .filter(|k| output.contains_key(*k))
