@@ -2,7 +2,7 @@
 //! Backstage for templates registered from a repository, the path may leave the template's own
 //! folder (`../../skeletons/common`) but never the template's source root (the repository holding
 //! it, see [`crate::template::root`]); absolute paths are refused. Remote `https://` URLs of GitHub
-//! hosts are fetched with git ([`crate::lifecycle::remote`]).
+//! hosts are read by the run's remote reader (`Services::remote`: the template fetcher).
 
 use std::path::{Path, PathBuf};
 
@@ -22,7 +22,20 @@ pub fn resolve(
     expect: Expect,
 ) -> Result<PathBuf, ActionError> {
     let real = if is_absolute_url(url) {
-        crate::lifecycle::remote::resolve(ctx.services, url)?
+        match &ctx.services.remote {
+            Some(r) => r.read(url).map_err(|(message, hint)| {
+                let e = ActionError::new(message);
+                match hint {
+                    Some(h) => e.with_hint(h),
+                    None => e,
+                }
+            })?,
+            None => {
+                return Err(ActionError::new(format!(
+                    "cannot fetch `{url}`: remote template sources are not available here"
+                )))
+            }
+        }
     } else {
         match relative(ctx, url) {
             Err(e)

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::output::{self, Printer};
-use crate::runner::{Registry, Runner, Status};
+use crate::runner::{Runner, Status};
 use crate::services::Services;
 use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
@@ -77,7 +77,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         template.path = PathBuf::from(format!("built-in:{name}/template.yaml"));
     }
 
-    let registry = Registry::builtin();
+    let registry = crate::actions::registry();
     let unknown: Vec<String> = template
         .steps
         .iter()
@@ -113,16 +113,35 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     }
 
     // Everything that can be refused without asking is checked before the questions.
-    crate::render::set_github_hosts(args.context.github_hosts());
     let out = if args.dry_run {
         let out = args.output.clone().ok_or_else(|| {
             Error::usage("--dry-run needs --output DIR, where the generated project is written")
         })?;
         check_output_dir(&out)?;
         Some(out)
+    } else if let Some(out) = &args.output {
+        return Err(Error::usage(format!(
+            "--output `{}` is only used with --dry-run; nothing was run",
+            out.display()
+        ))
+        .hint("add --dry-run to write the generated project there, or use --checkout DIR to choose where the published repository is cloned"));
     } else {
         None
     };
+
+    let unknown = crate::values::unknown_keys(&template, &args.sources);
+    if !unknown.is_empty() {
+        if args.strict {
+            return Err(
+                Error::values("values were given that the template does not declare")
+                    .with_details(unknown)
+                    .hint("fix or remove them, or run without --strict to only warn"),
+            );
+        }
+        for u in &unknown {
+            printer.warn(&format!("{u}; it is passed on but nothing declares it"));
+        }
+    }
 
     let values = crate::prompt::values_for(&template, &args)?;
 
@@ -135,8 +154,12 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         git: Some(std::sync::Arc::new(crate::git::Git2 {
             proxies: args.context.proxies.clone(),
         })),
-        record: (!args.dry_run).then(|| record.clone()),
-        proxies: args.context.proxies.clone(),
+        stamp: (!args.dry_run).then(|| crate::lifecycle::record::stamp(record.clone())),
+        remote: Some(std::sync::Arc::new(crate::lifecycle::remote::Reader {
+            home: args.context.home.clone(),
+            config: args.context.config.clone(),
+            proxies: args.context.proxies.clone(),
+        })),
         ..Default::default()
     };
     let Some(out) = out else {
@@ -177,7 +200,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         let step = &report.steps[i];
         let done: Vec<String> = report.steps[..i]
             .iter()
-            .filter(|s| s.status == Status::Executed)
+            .filter(|s| matches!(s.status, Status::Executed | Status::Predicted))
             .map(|s| format!("`{}`", s.id))
             .collect();
         let mut e = Error::step(format!(
@@ -201,7 +224,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         )));
     }
     if args.record {
-        write_dry_run_record(&services, workspace.path(), &record, printer)?;
+        write_dry_run_record(&report.record, workspace.path(), &record, printer)?;
     }
     if out.exists() {
         std::fs::remove_dir(&out)
@@ -214,7 +237,8 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     })?;
     if !printer.is_quiet() && !args.json {
         printer.status(format!("wrote {}", out.display()));
-        printer.summary(&report.output);
+        let predicted = report.steps.iter().any(|s| s.status == Status::Predicted);
+        printer.summary(&report.output, predicted);
     }
     Ok(0)
 }
@@ -222,18 +246,13 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
 /// `--record` with `--dry-run`: the record goes where a real run would commit it, the folder
 /// the first publish step would push (nowhere when nothing is published).
 fn write_dry_run_record(
-    services: &Services,
+    run: &crate::runner::RunRecord,
     workspace: &Path,
     record: &crate::lifecycle::record::Record,
     printer: Printer,
 ) -> Result<()> {
     let ws = std::fs::canonicalize(workspace).unwrap_or(workspace.to_path_buf());
-    let Some(dir) = services
-        .published
-        .lock()
-        .ok()
-        .and_then(|p| p.first().map(|p| p.source_dir.clone()))
-    else {
+    let Some(dir) = run.published.first().map(|p| p.source_dir.clone()) else {
         printer.warn(
             "--record: the template publishes no repository, so a real run writes no record either",
         );

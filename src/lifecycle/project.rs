@@ -32,7 +32,6 @@ impl Project {
     /// Reads `DIR/.golden.yaml`.
     pub fn open(dir: &Path, context: &Context, offline: bool) -> Result<Project> {
         let record = Record::read(&dir.join(super::record::FILE))?;
-        crate::render::set_github_hosts(context.github_hosts());
         let fetcher = super::FetchSettings { offline, context }.fetcher();
         Ok(Project {
             dir: dir.to_path_buf(),
@@ -51,7 +50,11 @@ impl Project {
             git: Some(std::sync::Arc::new(crate::git::Git2 {
                 proxies: self.context.proxies.clone(),
             })),
-            proxies: self.context.proxies.clone(),
+            remote: Some(std::sync::Arc::new(super::remote::Reader {
+                home: self.context.home.clone(),
+                config: self.context.config.clone(),
+                proxies: self.context.proxies.clone(),
+            })),
             ..Default::default()
         }
     }

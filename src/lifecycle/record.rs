@@ -85,7 +85,7 @@ impl Record {
         let v = serde_json::to_value(self).unwrap_or_default();
         format!(
             "# Written by golden: the template this project was made from and the answers given.\n# `golden check` and `golden update` read it; `golden schema record` describes it.\n{}",
-            crate::actions::yaml_out::stringify(&v)
+            crate::backstage::yaml_out::stringify(&v)
         )
     }
 
@@ -112,6 +112,16 @@ impl Record {
         }
         serde_json::from_value(v).map_err(|e| Error::usage(format!("the record is invalid: {e}")))
     }
+}
+
+/// The stamp `golden new` hands to publish steps: the record, with its `projectPath`, as the
+/// file [`FILE`].
+pub fn stamp(record: Record) -> std::sync::Arc<crate::services::Stamp> {
+    std::sync::Arc::new(move |project_path: &str| {
+        let mut r = record.clone();
+        r.project_path = project_path.to_string();
+        (FILE.to_string(), r.to_yaml().into_bytes())
+    })
 }
 
 /// Whether a parsed YAML document is a record (so `--values` can take its answers).

@@ -6,11 +6,25 @@
 
 use std::path::PathBuf;
 
+use crate::config::Config;
 use crate::runner::ActionError;
-use crate::services::Services;
+use crate::services::RemoteReader;
+
+/// The remote reader of a run: the template fetcher with the run's config.
+pub struct Reader {
+    pub home: PathBuf,
+    pub config: Config,
+    pub proxies: crate::git::Proxies,
+}
+
+impl RemoteReader for Reader {
+    fn read(&self, url: &str) -> Result<PathBuf, (String, Option<String>)> {
+        resolve(self, url).map_err(|e| (e.message, e.hint))
+    }
+}
 
 /// Fetches `url` and returns the local folder (tree URL) or file (blob URL) it names.
-pub fn resolve(services: &Services, url: &str) -> Result<PathBuf, ActionError> {
+fn resolve(services: &Reader, url: &str) -> Result<PathBuf, ActionError> {
     let parsed =
         url::Url::parse(url).map_err(|e| ActionError::new(format!("cannot fetch `{url}`: {e}")))?;
     let mut host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();

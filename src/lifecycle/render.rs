@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::runner::{Registry, Runner, Silent};
+use crate::runner::{Runner, Silent};
 use crate::services::Services;
 use crate::template::Template;
 use crate::values::Values;
@@ -31,7 +31,7 @@ pub fn render(
     answers: &Map<String, Value>,
     services: &Services,
 ) -> Result<(Files, String)> {
-    let registry = Registry::builtin();
+    let registry = crate::actions::registry();
     let workspace = tempfile::Builder::new()
         .prefix("golden-render-")
         .tempdir()
@@ -60,11 +60,11 @@ pub fn render(
         .at(template.location(&format!("/spec/steps/{i}"))));
     }
     let real = std::fs::canonicalize(workspace.path()).unwrap_or(workspace.path().to_path_buf());
-    let project = services
+    let project = report
+        .record
         .published
-        .lock()
-        .ok()
-        .and_then(|p| p.first().map(|p| p.source_dir.clone()))
+        .first()
+        .map(|p| p.source_dir.clone())
         .unwrap_or_else(|| real.clone());
     let project = std::fs::canonicalize(&project).unwrap_or(project);
     let rel = rel_string(&project, &real);
