@@ -117,7 +117,7 @@ impl Services {
         &self,
         workspace: &std::path::Path,
         source: &std::path::Path,
-    ) -> Result<(), crate::runner::ActionError> {
+    ) -> Result<(), String> {
         let Some(stamp) = &self.stamp else {
             return Ok(());
         };
@@ -132,9 +132,8 @@ impl Services {
             .join("/");
         let (name, content) = stamp(&rel);
         let file = source.join(name);
-        std::fs::write(&file, content).map_err(|e| {
-            crate::runner::ActionError::new(format!("cannot write `{}`: {e}", file.display()))
-        })
+        std::fs::write(&file, content)
+            .map_err(|e| format!("cannot write `{}`: {e}", file.display()))
     }
 
     /// The local forge.
