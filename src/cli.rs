@@ -41,11 +41,10 @@ pub enum Command {
     New(NewArgs),
     /// List the templates golden can find (./templates, GOLDEN_TEMPLATE_PATH, built-in).
     List,
-    /// List the actions golden implements, or show one action's input schema.
-    Actions {
-        /// An action id, e.g. `fetch:template`.
-        id: Option<String>,
-    },
+    /// List the actions golden can run (built-in, external, from npm), or show one action's
+    /// input schema.
+    #[command(after_help = ACTIONS_HELP)]
+    Actions(ActionsArgs),
     /// Register, list, show and unregister entities in the catalog (Backstage when
     /// `catalog.backstage.baseUrl` is configured, else golden's local catalog).
     #[command(after_help = CATALOG_HELP)]
@@ -55,6 +54,30 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of template.yaml, for editors (yaml-language-server).
     Schema,
+}
+
+const ACTIONS_HELP: &str = "\
+External actions are programs in any language: declared under `actions:` in the config file
+(`actions: {acme:hello: {command: [python3, ./hello.py]}}`), or executables named
+`golden-action-<id>` on PATH (`:` in the id written `-`). `--protocol` prints how golden talks
+to them.
+
+Examples:
+  golden actions
+  golden actions fetch:template
+  golden actions --protocol";
+
+#[derive(Debug, Args)]
+pub struct ActionsArgs {
+    /// An action id, e.g. `fetch:template`.
+    pub id: Option<String>,
+    /// Print the protocol of external actions (stdin, stdout, stderr, exit status).
+    #[arg(long, conflicts_with = "id")]
+    pub protocol: bool,
+    /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 const VALIDATE_HELP: &str = "\

@@ -4,6 +4,7 @@
 mod binary;
 mod catalog;
 mod debug;
+pub mod external;
 mod fetch;
 mod fs;
 pub mod github;
@@ -30,6 +31,33 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(fallback);
     v.extend(crate::catalog::actions::actions());
     v
+}
+
+/// The actions a run can use: the built-ins, the config's external actions, and for each id in
+/// `wanted` that is neither, a `golden-action-<id>` executable on PATH if there is one.
+pub fn registry<'a>(
+    config: &crate::config::Config,
+    wanted: impl IntoIterator<Item = &'a str>,
+) -> crate::error::Result<crate::runner::Registry> {
+    let mut r = crate::runner::Registry::builtin();
+    for a in external::External::from_config(config)? {
+        if r.get(a.id()).is_some() {
+            return Err(crate::error::Error::usage(format!(
+                "`actions.{}` in the config file has the id of a built-in action",
+                a.id()
+            ))
+            .hint("give the external action an id of its own (Backstage refuses two actions with one id too)"));
+        }
+        r.add(Box::new(a));
+    }
+    for id in wanted {
+        if r.get(id).is_none() {
+            if let Some(a) = external::External::from_path(id) {
+                r.add(Box::new(a));
+            }
+        }
+    }
+    Ok(r)
 }
 
 /// Reads an optional string input.
@@ -96,6 +124,7 @@ pub(crate) mod testing {
             step_id: "s",
             dry_run,
             secrets: &secrets,
+            user: &serde_json::Value::Null,
             services,
             log: &mut log,
         };

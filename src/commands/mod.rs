@@ -15,7 +15,7 @@ pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
     match command {
         Command::New(args) => new::run(args, verbosity),
         Command::List => list(),
-        Command::Actions { id } => actions(id),
+        Command::Actions(args) => actions(args),
         Command::Catalog(args) => catalog::run(args, verbosity),
         Command::Validate(args) => validate::run(args),
         Command::Schema => schema::run(),
@@ -34,12 +34,30 @@ fn list() -> Result<i32> {
     Ok(0)
 }
 
-fn actions(id: Option<String>) -> Result<i32> {
-    let registry = crate::runner::Registry::builtin();
-    match id {
+fn actions(args: crate::cli::ActionsArgs) -> Result<i32> {
+    if args.protocol {
+        print!("{}", crate::actions::external::PROTOCOL);
+        return Ok(0);
+    }
+    let config = crate::config::load(args.config.as_deref())?;
+    let registry = crate::actions::registry(&config, args.id.as_deref())?;
+    match args.id {
         None => {
             for a in registry.iter() {
-                println!("{:<32} {}", a.id(), a.description());
+                let origin = a.origin();
+                let origin = if origin == "built-in" {
+                    String::new()
+                } else {
+                    format!("  [{origin}]")
+                };
+                println!("{:<32} {}{origin}", a.id(), a.description());
+            }
+            for (name, path) in crate::actions::external::list_path() {
+                println!(
+                    "{:<32} an external action on PATH (`:` in its id written `-`)  [PATH: {}]",
+                    name,
+                    path.display()
+                );
             }
         }
         Some(id) => {
@@ -50,7 +68,7 @@ fn actions(id: Option<String>) -> Result<i32> {
                 }
                 return Err(e.hint("`golden actions` lists every action"));
             };
-            println!("{}: {}", a.id(), a.description());
+            println!("{}: {} ({})", a.id(), a.description(), a.origin());
             println!(
                 "{}",
                 serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default()

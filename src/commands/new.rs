@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::NewArgs;
 use crate::error::{Error, Result};
 use crate::output::{self, Progress, Verbosity};
-use crate::runner::{Registry, Runner, Status};
+use crate::runner::{Runner, Status};
 use crate::services::Services;
 use crate::template::locate::{self, Found};
 use crate::template::Template;
@@ -41,7 +41,9 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         template.path = PathBuf::from(format!("built-in:{name}/template.yaml"));
     }
 
-    let registry = Registry::builtin();
+    let config = crate::config::load(args.config.as_deref())?;
+    let registry =
+        crate::actions::registry(&config, template.steps.iter().map(|s| s.action.as_str()))?;
     let unknown: Vec<String> = template
         .steps
         .iter()
@@ -71,13 +73,12 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
             )
             .with_details(unknown)
             .hint(
-                "`golden actions` lists the actions golden implements; `--dry-run` runs the rest",
+                "`golden actions` lists the actions golden can run; declare yours under `actions:` in the config file or put a `golden-action-<id>` program on PATH (`golden actions --protocol`); `--dry-run` runs the rest",
             ));
         }
     }
 
     // Everything that can be refused without asking is checked before the questions.
-    let config = crate::config::load(args.config.as_deref())?;
     crate::render::set_github_hosts(
         config
             .integrations

@@ -16,12 +16,7 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
     } else {
         args.paths.clone()
     };
-    let report = validate::validate(
-        &paths,
-        &Options {
-            extra_actions: config.actions,
-        },
-    )?;
+    let report = validate::validate(&paths, &Options { config })?;
     if report.files == 0 && report.diagnostics.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
         return Err(Error::usage(format!(

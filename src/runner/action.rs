@@ -23,6 +23,8 @@ pub struct ActionContext<'a> {
     pub dry_run: bool,
     /// Task secrets (never printed).
     pub secrets: &'a Map<String, Value>,
+    /// The user context (`{ref, entity}`), as `${{ user }}` sees it.
+    pub user: &'a Value,
     /// The outside world: forge, GitHub, catalog.
     pub services: &'a Services,
     /// Log lines for the step (shown with `--verbose`, kept in the JSON plan).
@@ -86,6 +88,15 @@ pub trait Action: Send + Sync {
     fn supports_dry_run(&self) -> bool {
         true
     }
+    /// Where the action comes from, for `golden actions` (`built-in`, the config file, PATH).
+    fn origin(&self) -> String {
+        "built-in".to_string()
+    }
+    /// Why the action does not run at all in `--dry-run`, if it does not (the step is skipped
+    /// with this notice).
+    fn skipped_in_dry_run(&self) -> Option<String> {
+        None
+    }
     /// Runs the action with its rendered input.
     fn run(
         &self,
@@ -110,6 +121,10 @@ impl Registry {
         }
         r
     }
+    /// Adds (or replaces) an action.
+    pub fn add(&mut self, action: Box<dyn Action>) {
+        self.actions.insert(action.id(), action);
+    }
     pub fn get(&self, id: &str) -> Option<&dyn Action> {
         self.actions.get(id).map(|b| b.as_ref())
     }
@@ -121,10 +136,16 @@ impl Registry {
     }
     /// The closest known id, for "did you mean".
     pub fn suggest(&self, id: &str) -> Option<&'static str> {
-        self.ids()
-            .map(|k| (strsim::jaro_winkler(k, id), k))
-            .filter(|(s, _)| *s > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, k)| k)
+        closest(id, self.ids())
     }
+}
+
+/// The candidate closest to `word` (Jaro-Winkler above 0.8), for "did you mean".
+pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    candidates
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(k, word), k))
+        .filter(|(s, _)| *s > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
 }

@@ -106,11 +106,21 @@ impl Runner<'_> {
                 duration: Duration::ZERO,
             };
             let unknown = self.registry.get(&step.action).is_none() && self.dry_run;
+            let dry_run_skip = self
+                .registry
+                .get(&step.action)
+                .filter(|_| self.dry_run)
+                .and_then(|a| a.skipped_in_dry_run());
             let skip = if unknown {
                 Some(format!(
                     "golden does not implement `{}`; skipped in dry-run",
                     step.action
                 ))
+            } else if let Some(reason) = dry_run_skip.filter(|_| {
+                self.skip_reason(&engine, step, &base, failed.is_some())
+                    .is_none()
+            }) {
+                Some(reason)
             } else {
                 self.skip_reason(&engine, step, &base, failed.is_some())
             };
@@ -281,6 +291,7 @@ impl Runner<'_> {
                 step_id: &step.id,
                 dry_run: self.dry_run,
                 secrets: &values.secrets,
+                user: &values.user,
                 services: self.services,
                 log: &mut log,
             };

@@ -33,8 +33,9 @@ use crate::runner::Registry;
 /// What `golden validate` knows besides the files.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Action ids the team's Backstage provides on top of the built-in ones (config `actions`).
-    pub extra_actions: Vec<String>,
+    /// The config file: its external actions, the ids the team's Backstage provides
+    /// (`actions.known`), `actions.strict`, and `validate.allow`/`deny`.
+    pub config: crate::config::Config,
 }
 
 /// The result of a run.
@@ -81,8 +82,8 @@ pub(crate) enum Flavor {
 }
 
 impl Checker {
-    fn new(options: &Options) -> Checker {
-        let registry = Registry::builtin();
+    fn new(options: &Options) -> Result<Checker> {
+        let registry = crate::actions::registry(&options.config, [])?;
         let input_validators = registry
             .iter()
             .map(|a| {
@@ -95,9 +96,9 @@ impl Checker {
                 )
             })
             .collect();
-        Checker {
+        Ok(Checker {
             registry,
-            extra_actions: options.extra_actions.clone(),
+            extra_actions: options.config.actions.known.clone(),
             workflow: Engine::workflow(),
             skeleton: Engine::skeleton(SkeletonOptions::default()),
             cookiecutter: Engine::skeleton(SkeletonOptions {
@@ -107,7 +108,7 @@ impl Checker {
             known: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),
             input_validators,
-        }
+        })
     }
 
     pub fn engine(&self, flavor: Flavor) -> &Engine {
@@ -202,7 +203,7 @@ pub fn validate(paths: &[PathBuf], options: &Options) -> Result<Report> {
     }
     files.sort();
     files.dedup_by(|a, b| a.0 == b.0);
-    let checker = Checker::new(options);
+    let checker = Checker::new(options)?;
     let results: Vec<(bool, Sink)> = files
         .par_iter()
         .map(|(f, explicit)| check_file(&checker, f, *explicit))

@@ -73,6 +73,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
                     }
                 }
                 None if checker.extra_actions.iter().any(|x| x == &action) => {}
+                None if crate::actions::external::External::from_path(&action).is_some() => {}
                 None => {
                     let mut suggestion = checker.registry.suggest(&action).map(str::to_string);
                     if suggestion.is_none() {

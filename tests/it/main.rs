@@ -2,6 +2,7 @@
 
 mod backstage_record;
 mod catalog;
+mod external_actions;
 mod conformance;
 mod fake_github;
 mod golden_path;
