@@ -23,6 +23,7 @@ pub fn all() -> Vec<Box<dyn Action>> {
     let mut v: Vec<Box<dyn Action>> = Vec::new();
     v.extend(debug::actions());
     v.push(Box::new(template::FetchTemplate));
+    v.push(Box::new(template::WorkspaceTemplate));
     v.extend(fetch::actions());
     v.extend(fs::actions());
     v.extend(catalog::actions());
