@@ -90,7 +90,8 @@ Examples:
   golden validate
   golden validate templates/ --deny-warnings
   golden validate --format github templates/     # annotations in a GitHub Actions job
-  golden validate --format sarif . > golden.sarif";
+  golden validate --format sarif . > golden.sarif
+  golden validate --allow step-unknown-action --deny expr-unknown-variable templates/";
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -103,7 +104,15 @@ pub struct ValidateArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
-    /// golden's config file (its `actions:` list declares your Backstage's extra actions).
+    /// Do not report this code (repeatable); also `validate.allow` in the config, or a
+    /// `# golden-allow: CODE` comment on the line (or the line above).
+    #[arg(long, value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// Report this code as an error (repeatable); also `validate.deny` in the config.
+    #[arg(long, value_name = "CODE")]
+    pub deny: Vec<String>,
+    /// golden's config file (`actions:` declares your Backstage's other actions; `validate:`
+    /// allows or denies codes).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

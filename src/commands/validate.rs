@@ -16,7 +16,14 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
     } else {
         args.paths.clone()
     };
-    let report = validate::validate(&paths, &Options { config })?;
+    let report = validate::validate(
+        &paths,
+        &Options {
+            config,
+            allow: args.allow.clone(),
+            deny: args.deny.clone(),
+        },
+    )?;
     if report.files == 0 && report.diagnostics.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
         return Err(Error::usage(format!(
