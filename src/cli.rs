@@ -32,6 +32,32 @@ pub struct GlobalArgs {
     /// Print each step's log lines.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true
+    )]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Output formats of `golden validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+    Sarif,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,7 +126,7 @@ pub struct ValidateArgs {
     /// How to print the findings: human (rustc-style, on stderr), json, github (workflow
     /// annotations) or sarif (2.1.0); the last three go to stdout.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: crate::diagnostics::Format,
+    pub format: Format,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,

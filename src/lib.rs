@@ -8,7 +8,6 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod diagnostics;
 pub mod env_vars;
 pub mod error;
 pub mod forge;
@@ -19,26 +18,19 @@ pub mod prompt;
 pub mod render;
 pub mod runner;
 pub mod services;
+pub mod settings;
 pub mod template;
 pub mod validate;
 pub mod values;
 pub mod workspace;
 
-use output::Verbosity;
-
-/// Runs a parsed command line and returns the process exit status.
-pub fn run(cli: cli::Cli) -> i32 {
-    let verbosity = if cli.global.quiet {
-        Verbosity::Quiet
-    } else if cli.global.verbose {
-        Verbosity::Verbose
-    } else {
-        Verbosity::Normal
-    };
-    match commands::dispatch(cli.command, verbosity) {
+/// Runs a parsed command line in the environment `env` and returns the process exit status.
+pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
+    let printer = output::Printer::new(settings::OutputSettings::resolve(&cli.global, &env));
+    match settings::resolve(cli.command, &env).and_then(|c| commands::dispatch(c, printer)) {
         Ok(code) => code,
         Err(e) => {
-            output::error(&e);
+            printer.error(&e);
             e.exit_code()
         }
     }

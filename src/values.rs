@@ -2,7 +2,7 @@
 //! environment and schema defaults, checked against every parameter page's JSON Schema (draft 7,
 //! as Backstage's form and backend use) before any step runs. Every problem is reported at once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value};
 
@@ -21,20 +21,8 @@ pub struct Values {
     pub user: Value,
 }
 
-/// Where values come from, in increasing precedence after schema defaults.
-#[derive(Debug, Clone, Default)]
-pub struct Sources {
-    /// `--values FILE` (YAML or JSON), later files win.
-    pub files: Vec<PathBuf>,
-    /// `GOLDEN_VALUE_<NAME>=value` pairs (name as written in the variable).
-    pub env: Vec<(String, String)>,
-    /// `--set key=value`, later wins.
-    pub set: Vec<String>,
-    /// `--secrets FILE`.
-    pub secrets: Option<PathBuf>,
-    /// `--user FILE`.
-    pub user: Option<PathBuf>,
-}
+/// Where values come from (resolved by `settings`).
+pub use crate::settings::ValueSources as Sources;
 
 /// Reads a YAML or JSON file holding an object.
 pub fn read_object(path: &Path, what: &str) -> Result<Map<String, Value>> {

@@ -6,42 +6,49 @@ pub mod publish;
 pub mod schema;
 pub mod validate;
 
-use crate::cli::Command;
-use crate::error::Result;
-use crate::output::Verbosity;
+use std::path::PathBuf;
 
-/// Runs a parsed command and returns its exit status.
-pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
+use crate::error::Result;
+use crate::output::Printer;
+use crate::settings::CommandSettings;
+
+/// Runs a resolved command and returns its exit status.
+pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     match command {
-        Command::New(args) => new::run(args, verbosity),
-        Command::List => list(),
-        Command::Actions(args) => actions(args),
-        Command::Catalog(args) => catalog::run(args, verbosity),
-        Command::Validate(args) => validate::run(args),
-        Command::Schema => schema::run(),
+        CommandSettings::New(settings) => new::run(*settings, printer),
+        CommandSettings::List { search_path } => list(&search_path, printer),
+        CommandSettings::Actions {
+            id,
+            protocol,
+            config,
+        } => actions(id, protocol, &config, printer),
+        CommandSettings::Catalog(settings) => catalog::run(settings, printer),
+        CommandSettings::Validate(settings) => validate::run(settings, printer),
+        CommandSettings::Schema => schema::run(printer),
     }
 }
 
-fn list() -> Result<i32> {
-    let path = crate::template::locate::search_path(
-        std::env::var(crate::env_vars::TEMPLATE_PATH)
-            .ok()
-            .as_deref(),
-    );
-    for t in crate::template::locate::list(&path) {
-        println!("{:<28} {:<40} {}", t.name, t.title, t.location);
+fn list(path: &[PathBuf], printer: Printer) -> Result<i32> {
+    for t in crate::template::locate::list(path) {
+        printer.data(format!("{:<28} {:<40} {}", t.name, t.title, t.location));
     }
     Ok(0)
 }
 
-fn actions(args: crate::cli::ActionsArgs) -> Result<i32> {
-    if args.protocol {
-        print!("{}", crate::actions::external::PROTOCOL);
+fn actions(
+    id: Option<String>,
+    protocol: bool,
+    config: &crate::config::Config,
+    printer: Printer,
+) -> Result<i32> {
+    if protocol {
+        printer
+            .data_raw(crate::actions::external::PROTOCOL)
+            .map_err(|e| crate::error::Error::internal(format!("cannot write: {e}")))?;
         return Ok(0);
     }
-    let config = crate::config::load(args.config.as_deref())?;
-    let registry = crate::actions::registry(&config, args.id.as_deref())?;
-    match args.id {
+    let registry = crate::actions::registry(config, id.as_deref())?;
+    match id {
         None => {
             for a in registry.iter() {
                 let origin = a.origin();
@@ -50,14 +57,14 @@ fn actions(args: crate::cli::ActionsArgs) -> Result<i32> {
                 } else {
                     format!("  [{origin}]")
                 };
-                println!("{:<32} {}{origin}", a.id(), a.description());
+                printer.data(format!("{:<32} {}{origin}", a.id(), a.description()));
             }
             for (name, path) in crate::actions::external::list_path() {
-                println!(
+                printer.data(format!(
                     "{:<32} an external action on PATH (`:` in its id written `-`)  [PATH: {}]",
                     name,
                     path.display()
-                );
+                ));
             }
         }
         Some(id) => {
@@ -68,11 +75,8 @@ fn actions(args: crate::cli::ActionsArgs) -> Result<i32> {
                 }
                 return Err(e.hint("`golden actions` lists every action"));
             };
-            println!("{}: {} ({})", a.id(), a.description(), a.origin());
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default()
-            );
+            printer.data(format!("{}: {} ({})", a.id(), a.description(), a.origin()));
+            printer.data(serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default());
         }
     }
     Ok(0)

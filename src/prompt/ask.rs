@@ -33,6 +33,8 @@ pub struct Walker<'a> {
     pub secret_fields: Vec<String>,
     /// How many questions were asked.
     pub asked: usize,
+    /// The config's `integrations.github` hosts (the RepoUrlPicker offers them).
+    pub github_hosts: Vec<String>,
     heading: Option<(String, Option<String>)>,
     labels: Vec<String>,
     notices: Vec<String>,
@@ -57,6 +59,7 @@ impl<'a> Walker<'a> {
             masked: Vec::new(),
             secret_fields: Vec::new(),
             asked: 0,
+            github_hosts: Vec::new(),
             heading: None,
             labels: Vec::new(),
             notices: Vec::new(),

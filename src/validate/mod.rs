@@ -1,6 +1,6 @@
 //! `golden validate`: lints template files before they are merged. Finds `kind: Template`
 //! documents under the given paths, checks each file in parallel (rayon) and returns every finding
-//! as a [`Diagnostic`] with a stable code. Nothing here prints; `crate::diagnostics` draws them.
+//! as a [`Diagnostic`] with a stable code. Nothing here prints; `crate::output::diagnostics` draws them.
 //!
 //! The checks, one file each: `document` (YAML, schema, unknown keys), `parameters`, `steps`
 //! (ids, actions, inputs), `workflow` (the `${{ }}` of inputs, `if`, `each`, `when`, `output`),

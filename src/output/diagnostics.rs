@@ -9,21 +9,15 @@ use serde_json::{json, Value};
 
 use crate::validate::{codes, Diagnostic, Report, Severity};
 
-/// Output formats of `golden validate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    Github,
-    Sarif,
-}
+pub use crate::cli::Format;
 
 fn display(p: &Path) -> String {
     p.display().to_string().replace('\\', "/")
 }
 
-/// Every finding rustc-style, then a summary line. `color` adds ANSI styles.
-pub fn human(report: &Report, color: bool) -> String {
+/// Every finding rustc-style, then a summary line. `color` adds ANSI styles; `quiet` (`-q`)
+/// keeps the errors only, without the summary line.
+pub fn human(report: &Report, color: bool, quiet: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -31,6 +25,9 @@ pub fn human(report: &Report, color: bool) -> String {
     };
     let mut out = String::new();
     for d in &report.diagnostics {
+        if quiet && d.severity != Severity::Error {
+            continue;
+        }
         let level = match d.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
@@ -60,8 +57,10 @@ pub fn human(report: &Report, color: bool) -> String {
         out.push_str(&renderer.render(&report_groups));
         out.push_str("\n\n");
     }
-    out.push_str(&summary(report));
-    out.push('\n');
+    if !quiet {
+        out.push_str(&summary(report));
+        out.push('\n');
+    }
     out
 }
 
