@@ -88,13 +88,21 @@ External actions are programs in any language: declared under `actions:` in the 
 `golden-action-<id>` on PATH (`:` in the id written `-`). `--protocol` prints how golden talks
 to them.
 
+Backstage's own action modules from npm run unchanged through Node.js: `golden actions add
+@roadiehq/scaffolder-backend-module-utils` installs one (the config's `actions.packages` lists
+modules to install on first use).
+
 Examples:
   golden actions
   golden actions fetch:template
-  golden actions --protocol";
+  golden actions --protocol
+  golden actions add @roadiehq/scaffolder-backend-module-utils@4.1.2";
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ActionsArgs {
+    #[command(subcommand)]
+    pub command: Option<ActionsCommand>,
     /// An action id, e.g. `fetch:template`.
     pub id: Option<String>,
     /// Print the protocol of external actions (stdin, stdout, stderr, exit status).
@@ -104,6 +112,22 @@ pub struct ActionsArgs {
     /// directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ActionsCommand {
+    /// Install a Backstage action module from npm (NAME[@VERSION]) into golden's data directory
+    /// and record the actions it provides (needs Node.js and npm).
+    Add {
+        /// e.g. `@roadiehq/scaffolder-backend-module-utils@4.1.2` (several: one npm install)
+        #[arg(required = true)]
+        packages: Vec<String>,
+    },
+    /// Remove a module added with `golden actions add`.
+    Remove {
+        /// The package name.
+        package: String,
+    },
 }
 
 const VALIDATE_HELP: &str = "\

@@ -368,6 +368,8 @@ pub struct ValidateSettings {
     pub deny_warnings: bool,
     /// The config file (its `actions:` and `validate:`).
     pub config: Config,
+    /// golden's data directory (the npm modules `golden actions add` installed).
+    pub home: PathBuf,
     /// `--allow CODE`.
     pub allow: Vec<String>,
     /// `--deny CODE`.
@@ -385,12 +387,15 @@ pub struct CatalogSettings {
 #[derive(Debug)]
 pub enum CommandSettings {
     New(Box<NewSettings>),
-    List { search_path: Vec<PathBuf> },
+    List {
+        search_path: Vec<PathBuf>,
+    },
     Actions {
+        command: Option<cli::ActionsCommand>,
         id: Option<String>,
         /// `--protocol`.
         protocol: bool,
-        config: Box<Config>,
+        context: Box<Context>,
     },
     Catalog(CatalogSettings),
     Validate(ValidateSettings),
@@ -432,9 +437,13 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
             search_path: env.template_search_path(),
         },
         Command::Actions(args) => CommandSettings::Actions {
+            command: args.command,
             id: args.id,
             protocol: args.protocol,
-            config: Box::new(env.load_config(args.config.as_deref())?),
+            context: Box::new(Context::resolve(
+                env.load_config(args.config.as_deref())?,
+                env,
+            )),
         },
         Command::Catalog(args) => {
             let config = env.load_config(args.config.as_deref())?;
@@ -454,6 +463,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 format: args.format,
                 deny_warnings: args.deny_warnings,
                 config,
+                home: env.home(),
                 allow: args.allow,
                 deny: args.deny,
             })

@@ -253,11 +253,11 @@ fn render_file(
             .map(|m| m.file_type().is_symlink())
             .unwrap_or(false)
         {
-            workspace::check_within(&root, &out, target)?;
+            workspace::check_within(&root, out, target)?;
         }
         // `fs.outputFile` without a mode: a new file gets 0666 minus the umask.
-        super::template::write_with_mode(&out, rendered.as_bytes(), 0o666)
-            .map_err(|e| io_err("cannot write", &out, e))?;
+        super::template::write_with_mode(out, rendered.as_bytes(), 0o666)
+            .map_err(|e| io_err("cannot write", out, e))?;
         ctx.info(format!(
             "Template file has been written to {}",
             out.display()

@@ -9,6 +9,7 @@ mod fetch;
 mod fs;
 pub mod github;
 mod glob;
+pub mod npm;
 pub mod predict;
 mod publish;
 pub mod schemas;
@@ -34,13 +35,22 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v
 }
 
-/// The actions a run can use: the built-ins, the config's external actions, and for each id in
-/// `wanted` that is neither, a `golden-action-<id>` executable on PATH if there is one.
+/// The actions a run can use: the built-ins, the modules `golden actions add` installed in `home`,
+/// the config's external actions, and for each id in `wanted` that is none of these, a
+/// `golden-action-<id>` executable on PATH if there is one.
 pub fn registry<'a>(
     config: &crate::config::Config,
+    home: Option<&std::path::Path>,
     wanted: impl IntoIterator<Item = &'a str>,
 ) -> crate::error::Result<crate::runner::Registry> {
     let mut r = crate::runner::Registry::builtin();
+    if let Some(home) = home {
+        for a in npm::Store::new(home).actions(config) {
+            if r.get(a.id()).is_none() {
+                r.add(Box::new(a));
+            }
+        }
+    }
     for a in external::External::from_config(config)? {
         if r.get(a.id()).is_some() {
             return Err(crate::error::Error::usage(format!(

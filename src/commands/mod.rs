@@ -18,10 +18,14 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
         CommandSettings::New(settings) => new::run(*settings, printer),
         CommandSettings::List { search_path } => list(&search_path, printer),
         CommandSettings::Actions {
+            command,
             id,
             protocol,
-            config,
-        } => actions(id, protocol, &config, printer),
+            context,
+        } => match command {
+            Some(c) => actions_manage(c, &context, printer),
+            None => actions(id, protocol, &context, printer),
+        },
         CommandSettings::Catalog(settings) => catalog::run(settings, printer),
         CommandSettings::Validate(settings) => validate::run(settings, printer),
         CommandSettings::Schema => schema::run(printer),
@@ -35,19 +39,48 @@ fn list(path: &[PathBuf], printer: Printer) -> Result<i32> {
     Ok(0)
 }
 
+/// `golden actions add` / `remove`.
+fn actions_manage(
+    command: crate::cli::ActionsCommand,
+    context: &crate::settings::Context,
+    printer: Printer,
+) -> Result<i32> {
+    let store = crate::actions::npm::Store::new(&context.home);
+    match command {
+        crate::cli::ActionsCommand::Add { packages } => {
+            for (name, r) in store.add(&packages)? {
+                printer.status(format!(
+                    "added {name}@{} with {} actions:",
+                    r.version,
+                    r.actions.len()
+                ));
+                for a in &r.actions {
+                    printer.data(format!("{:<32} {}", a.id, a.description));
+                }
+            }
+        }
+        crate::cli::ActionsCommand::Remove { package } => {
+            store.remove(&package)?;
+            printer.status(format!("removed {package}"));
+        }
+    }
+    Ok(0)
+}
+
 fn actions(
     id: Option<String>,
     protocol: bool,
-    config: &crate::config::Config,
+    context: &crate::settings::Context,
     printer: Printer,
 ) -> Result<i32> {
+    let config = &context.config;
     if protocol {
         printer
             .data_raw(crate::actions::external::PROTOCOL)
             .map_err(|e| crate::error::Error::internal(format!("cannot write: {e}")))?;
         return Ok(0);
     }
-    let registry = crate::actions::registry(config, id.as_deref())?;
+    let registry = crate::actions::registry(config, Some(&context.home), id.as_deref())?;
     match id {
         None => {
             for a in registry.iter() {

@@ -36,8 +36,13 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         template.path = PathBuf::from(format!("built-in:{name}/template.yaml"));
     }
 
+    if !args.context.config.actions.packages.is_empty() {
+        crate::actions::npm::Store::new(&args.context.home)
+            .ensure(&args.context.config.actions.packages)?;
+    }
     let registry = crate::actions::registry(
         &args.context.config,
+        Some(&args.context.home),
         template.steps.iter().map(|s| s.action.as_str()),
     )?;
     let unknown: Vec<String> = template

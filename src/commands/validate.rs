@@ -12,6 +12,7 @@ pub fn run(args: ValidateSettings, printer: Printer) -> Result<i32> {
         paths,
         &Options {
             config: args.config,
+            home: Some(args.home),
             allow: args.allow,
             deny: args.deny,
         },

@@ -37,6 +37,8 @@ pub struct Options {
     /// The config file: its external actions, the ids the team's Backstage provides
     /// (`actions.known`), `actions.strict`, and `validate.allow`/`deny`.
     pub config: crate::config::Config,
+    /// golden's data directory (the npm modules `golden actions add` installed), if any.
+    pub home: Option<PathBuf>,
     /// Codes not reported (`--allow`), on top of the config's `validate.allow`.
     pub allow: Vec<String>,
     /// Codes reported as errors (`--deny`), on top of the config's `validate.deny`.
@@ -166,7 +168,7 @@ pub(crate) enum Flavor {
 
 impl Checker {
     fn new(options: &Options) -> Result<Checker> {
-        let registry = crate::actions::registry(&options.config, [])?;
+        let registry = crate::actions::registry(&options.config, options.home.as_deref(), [])?;
         let input_validators = registry
             .iter()
             .map(|a| {

@@ -8,6 +8,7 @@ mod conformance;
 mod fake_github;
 mod golden_path;
 mod new;
+mod npm_actions;
 mod prompts;
 mod publish;
 mod support;
