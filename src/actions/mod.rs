@@ -3,6 +3,7 @@
 
 mod binary;
 mod catalog;
+mod catalog_client;
 mod debug;
 pub mod external;
 mod fetch;
@@ -15,9 +16,14 @@ mod publish;
 pub mod schemas;
 mod source;
 mod template;
-pub mod yaml_out;
+pub use crate::backstage::yaml_out;
 
-use crate::runner::Action;
+use crate::runner::{Action, Registry};
+
+/// A registry of every built-in action (what commands run and validate against).
+pub fn registry() -> Registry {
+    Registry::new(all())
+}
 
 /// Every built-in action.
 pub fn all() -> Vec<Box<dyn Action>> {
@@ -31,19 +37,19 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(publish::actions());
     let fallback = github::fallback(&v);
     v.extend(fallback);
-    v.extend(crate::catalog::actions::actions());
+    v.extend(catalog_client::actions());
     v
 }
 
 /// The actions a run can use: the built-ins, the modules `golden actions add` installed in `home`,
 /// the config's external actions, and for each id in `wanted` that is none of these, a
 /// `golden-action-<id>` executable on PATH if there is one.
-pub fn registry<'a>(
+pub fn registry_for<'a>(
     config: &crate::config::Config,
     home: Option<&std::path::Path>,
     wanted: impl IntoIterator<Item = &'a str>,
 ) -> crate::error::Result<crate::runner::Registry> {
-    let mut r = crate::runner::Registry::builtin();
+    let mut r = registry();
     if let Some(home) = home {
         for a in npm::Store::new(home).actions(config) {
             if r.get(a.id()).is_none() {
@@ -128,9 +134,11 @@ pub(crate) mod testing {
     ) -> (Result<Outputs, ActionError>, Vec<String>) {
         let secrets = Map::new();
         let mut log = Vec::new();
+        let root = crate::template::root::source_root(template_dir);
         let mut ctx = ActionContext {
             workspace,
             template_dir,
+            source_root: &root,
             template_ref: "template:default/t",
             step_id: "s",
             dry_run,
@@ -138,6 +146,7 @@ pub(crate) mod testing {
             user: &serde_json::Value::Null,
             services,
             log: &mut log,
+            record: &mut crate::runner::RunRecord::default(),
         };
         let r = action.run(&mut ctx, input.as_object().expect("input is an object"));
         (r, log)

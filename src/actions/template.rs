@@ -6,7 +6,7 @@
 //! skipped unless `replace`. Paths are decided in skeleton order, then files are rendered and
 //! written in parallel.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -117,7 +117,8 @@ fn render_tree(
             cookiecutter: settings.cookiecutter,
             trim_blocks: opt_bool(input, "trimBlocks", false),
             lstrip_blocks: opt_bool(input, "lstripBlocks", false),
-        });
+        })
+        .with_github_hosts(ctx.services.config.github_hosts());
         let context = skeleton_context(values, settings.cookiecutter);
         let job = Job {
             engine: &engine,
@@ -246,7 +247,7 @@ fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
             Kind::File
         };
         out.push(Entry {
-            rel: rel_string(e.path(), src),
+            rel: entry_name(&e, src)?,
             kind,
         });
     }
@@ -254,7 +255,36 @@ fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
     Ok(out)
 }
 
-/// What to do with one entry.
+/// The path of a skeleton entry relative to `src`, refusing what golden cannot copy: a name that
+/// is not UTF-8 (named lossily in the message) and anything but a file, a directory or a link
+/// (a FIFO would block the run, a device would never end).
+pub fn entry_name(e: &walkdir::DirEntry, src: &Path) -> Result<String, ActionError> {
+    let rel = rel_string(e.path(), src);
+    if e.path()
+        .strip_prefix(src)
+        .unwrap_or(e.path())
+        .to_str()
+        .is_none()
+    {
+        return Err(ActionError::new(format!(
+            "the skeleton file name `{rel}` is not UTF-8 (the bytes that are not are shown as U+FFFD)"
+        ))
+        .with_hint("rename the file in the skeleton to a UTF-8 name"));
+    }
+    let ft = e.file_type();
+    if !(ft.is_file() || ft.is_dir() || ft.is_symlink()) {
+        let what = e
+            .metadata()
+            .map(|m| crate::limits::kind_of(&m))
+            .unwrap_or("a special file");
+        return Err(ActionError::new(format!(
+            "cannot copy the skeleton entry `{rel}`: it is {what}, not a regular file"
+        ))
+        .with_hint("a skeleton holds only files, directories and symlinks; remove it"));
+    }
+    Ok(rel)
+}
+
 /// Where an entry goes, and what is there now.
 struct Target {
     out: PathBuf,
@@ -319,7 +349,9 @@ impl Job<'_> {
         settings: &Settings,
     ) -> Result<Vec<Op>, ActionError> {
         // Rendering names and looking at the target paths is independent per entry (nothing is
-        // written while planning): do it in parallel, then decide in skeleton order.
+        // written while planning): do it in parallel, then decide in skeleton order. Into an
+        // empty (or missing) output directory nothing exists yet: no need to look.
+        let fresh = std::fs::read_dir(self.out_dir).map_or(true, |mut d| d.next().is_none());
         let prepared: Vec<Result<Option<Target>, ActionError>> = entries
             .par_iter()
             .map(|e| {
@@ -341,10 +373,16 @@ impl Job<'_> {
                 let out = workspace::join_lexical(self.out_dir, &out_rel)?;
                 // `fs.existsSync` follows links: a dangling link does not exist (it is checked
                 // before anything is written through it).
-                let (on_disk, is_link) = match out.symlink_metadata() {
-                    Ok(m) if m.file_type().is_symlink() => (std::fs::metadata(&out).is_ok(), true),
-                    Ok(_) => (true, false),
-                    Err(_) => (false, false),
+                let (on_disk, is_link) = if fresh {
+                    (false, false)
+                } else {
+                    match out.symlink_metadata() {
+                        Ok(m) if m.file_type().is_symlink() => {
+                            (std::fs::metadata(&out).is_ok(), true)
+                        }
+                        Ok(_) => (true, false),
+                        Err(_) => (false, false),
+                    }
                 };
                 Ok(Some(Target {
                     out,
@@ -528,13 +566,11 @@ impl Job<'_> {
     }
 }
 
-/// A file's bytes and metadata with one open.
+/// A file's bytes and metadata with one open (a regular file within golden's size limit).
 fn read_with_meta(p: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(p)?;
+    let f = crate::limits::open_regular(p)?;
     let meta = f.metadata()?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    f.read_to_end(&mut bytes)?;
+    let bytes = crate::limits::read_open(f, meta.len())?;
     Ok((bytes, meta))
 }
 
@@ -551,25 +587,39 @@ fn extname(p: &str) -> &str {
 /// Creates directories inside the workspace, checking each new one once.
 pub struct DirMaker<'a> {
     root: &'a Path,
-    done: HashMap<PathBuf, ()>,
+    /// Directories known to be real directories inside the root (checked, or created here).
+    done: HashSet<PathBuf>,
 }
 
 impl<'a> DirMaker<'a> {
     pub fn new(root: &'a Path) -> Self {
         DirMaker {
             root,
-            done: HashMap::new(),
+            done: HashSet::new(),
         }
     }
     /// Creates `dir` and its parents after checking that no symlink leads them outside the root.
     pub fn ensure(&mut self, dir: &Path, shown: &str) -> Result<(), ActionError> {
-        if self.done.contains_key(dir) {
+        if self.done.contains(dir) {
+            return Ok(());
+        }
+        // Under a directory already known to be real and inside, a directory that `mkdir`
+        // creates is one too: no path resolution needed. Anything already there is checked.
+        if dir.parent().is_some_and(|p| self.done.contains(p))
+            && std::fs::create_dir(dir).is_ok()
+        {
+            self.done.insert(dir.to_path_buf());
             return Ok(());
         }
         workspace::check_within(self.root, dir, shown)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", dir.display())))?;
-        self.done.insert(dir.to_path_buf(), ());
+        // Its ancestors inside the root resolve inside it too.
+        for a in dir.ancestors().take_while(|a| a.starts_with(self.root)) {
+            if !self.done.insert(a.to_path_buf()) {
+                break;
+            }
+        }
         Ok(())
     }
 }

@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod new;
 pub mod publish;
 pub mod schema;
+pub mod test;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -29,6 +30,7 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
         CommandSettings::Catalog(settings) => catalog::run(settings, printer),
         CommandSettings::Validate(settings) => validate::run(settings, printer),
         CommandSettings::Schema => schema::run(printer),
+        CommandSettings::Test(settings) => test::run(settings, printer),
     }
 }
 
@@ -80,7 +82,7 @@ fn actions(
             .map_err(|e| crate::error::Error::internal(format!("cannot write: {e}")))?;
         return Ok(0);
     }
-    let registry = crate::actions::registry(config, Some(&context.home), id.as_deref())?;
+    let registry = crate::actions::registry_for(config, Some(&context.home), id.as_deref())?;
     match id {
         None => {
             for a in registry.iter() {

@@ -3,6 +3,8 @@
 //! for what was not given (or was given and is invalid). Without a terminal every unanswered
 //! question becomes a [`Problem`] and the walk goes on, so one error lists them all.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::entities::EntitySource;
@@ -87,7 +89,7 @@ impl<'a> Walker<'a> {
 
     /// Walks every visible page, in order.
     pub fn pages(&mut self, template: &Template, params: &mut Map<String, Value>) -> Answer<()> {
-        let engine = Engine::workflow();
+        let engine = Engine::workflow().with_github_hosts(self.github_hosts.clone());
         let count = template.pages.len();
         for (i, page) in template.pages.iter().enumerate() {
             if !crate::values::page_visible(&engine, page, params) {
@@ -124,13 +126,24 @@ impl<'a> Walker<'a> {
     ) -> Answer<()> {
         let chosen = self.option(schema, map, prefix)?;
         let schema = &chosen;
-        let mut done: Vec<String> = Vec::new();
+        if !schema::is_conditional(schema) {
+            // The answers cannot change what the schema holds: resolve it once (linear in the
+            // number of properties).
+            let resolved = schema::resolve(schema, map);
+            let required: HashSet<&str> = resolved.required.iter().map(String::as_str).collect();
+            for name in resolved.ordered() {
+                let prop = resolved.properties.get(&name).unwrap_or(&Value::Null);
+                self.property(&name, prop, required.contains(name.as_str()), map, prefix)?;
+            }
+            return Ok(());
+        }
+        let mut done: HashSet<String> = HashSet::new();
         loop {
             let resolved = schema::resolve(schema, map);
             let Some(name) = resolved.ordered().into_iter().find(|n| !done.contains(n)) else {
                 break;
             };
-            done.push(name.clone());
+            done.insert(name.clone());
             let prop = resolved
                 .properties
                 .get(&name)
@@ -258,6 +271,11 @@ impl<'a> Walker<'a> {
             if !sub.is_empty() || was.is_some() || required {
                 map.insert(name.to_string(), Value::Object(sub));
             }
+            return Ok(());
+        }
+        if type_of(prop) == "null" && !map.contains_key(name) {
+            // RJSF's NullField sets `null` as soon as the field is shown; nothing to ask.
+            map.insert(name.to_string(), Value::Null);
             return Ok(());
         }
         let given = map.get(name).cloned();
@@ -464,6 +482,11 @@ impl<'a> Walker<'a> {
             return self.choose(name, prop, required, options, names, current);
         }
         match type_of(prop) {
+            "boolean" if !required && current.is_none() => {
+                // Enter leaves it unset, as --no-input does (an untouched checkbox in Backstage).
+                let prompt = self.prompt(name, prop, required, None);
+                Ok(self.p.confirm_or_none(&prompt)?.map(Value::Bool))
+            }
             "boolean" => {
                 let prompt = self.prompt(name, prop, required, None);
                 let answer = self.p.confirm(&prompt, current.and_then(Value::as_bool))?;
@@ -554,11 +577,12 @@ impl<'a> Walker<'a> {
             .collect();
         let optional_none = !required && current.is_none();
         if optional_none {
-            items.push("(none)".into());
+            items.push(NONE.into());
         }
+        // Enter keeps the current value; an optional question without one stays unset.
         let default = current
             .and_then(|c| options.iter().position(|o| o == c))
-            .unwrap_or(0);
+            .unwrap_or(if optional_none { items.len() - 1 } else { 0 });
         let prompt = self.prompt(name, prop, required, None);
         let i = if items.len() > 12 {
             self.p.fuzzy_select(&prompt, &items, default)?
@@ -613,6 +637,9 @@ impl<'a> Walker<'a> {
                         .filter_map(|&i| options.get(i).cloned())
                         .collect(),
                 );
+                if picked.is_empty() && current.is_none() && !required {
+                    return Ok(None); // nothing chosen, nothing given: unset, as --no-input
+                }
                 match schema::check(prop, &value) {
                     Ok(()) => return Ok(Some(value)),
                     Err(msg) => {
@@ -651,7 +678,7 @@ impl<'a> Walker<'a> {
                 list.push(Value::Object(item));
             }
             return Ok(if list.is_empty() && !required {
-                None
+                current.filter(|c| c.is_array()).cloned()
             } else {
                 Some(Value::Array(list))
             });
@@ -669,11 +696,15 @@ impl<'a> Walker<'a> {
         let check = typed_check(prop, required);
         let raw = self.p.text(&prompt, &check)?;
         if raw.is_empty() {
-            return Ok(None);
+            // Enter on an empty default (`default: []`) keeps it, as --no-input does.
+            return Ok(current.filter(|c| c.is_array()).cloned());
         }
         Ok(crate::values::typed(Some(prop), &raw).ok())
     }
 }
+
+/// The choice that leaves an optional question unset.
+pub const NONE: &str = "(none)";
 
 /// A check for a typed answer: required, parsed by the schema's type, then the schema.
 pub fn typed_check(prop: &Value, required: bool) -> impl Fn(&str) -> Result<(), String> {

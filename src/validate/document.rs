@@ -103,7 +103,7 @@ pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
             continue;
         };
         let mut resolved = slot.clone();
-        match crate::template::placeholders::resolve(&mut resolved, &doc.dir) {
+        match crate::template::placeholders::resolve(&mut resolved, &doc.root, &doc.dir) {
             Ok(()) => {
                 if let Some(target) = doc.entity.pointer_mut(&pointer) {
                     *target = resolved;
@@ -118,7 +118,13 @@ pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .unwrap_or_default();
                 sink.push(
-                    Diagnostic::new("placeholder", doc.path, e.message.replace(&dir, ""))
+                    Diagnostic::new(
+                        "placeholder",
+                        doc.path,
+                        e.message
+                            .replace(&dir, "")
+                            .replace(&format!(" `{}`", doc.root.display()), ""),
+                    )
                         .at(doc.value_span(&format!("{pointer}/{}", seg(&key))))
                         .label(format!("`{key}` is resolved by the catalog before the scaffolder sees the template"))
                         .hint(e.hints.into_iter().next().unwrap_or_else(|| {
@@ -233,12 +239,7 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) {
                 continue;
             }
             let p = format!("{pointer}/{}", seg(k));
-            let suggestion = known
-                .iter()
-                .map(|c| (strsim::jaro_winkler(c, k), *c))
-                .filter(|(s, _)| *s > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| format!("did you mean `{c}`?"));
+            let suggestion = crate::backstage::suggest::did_you_mean(k, known.iter().copied());
             let d = Diagnostic::new(code, doc.path, format!("unknown key `{k}` in {what}"))
                 .at(doc.key_span(&p))
                 .label("not a key Backstage reads")

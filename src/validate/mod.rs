@@ -152,6 +152,8 @@ pub(crate) struct Checker {
     known: Mutex<HashMap<(u8, u8, String), bool>>,
     /// Analyses by `(engine, text)`: templates of one repository share most of their strings.
     analyses: Mutex<HashMap<(u8, String), Arc<Result<expr::Analysis, expr::SyntaxError>>>>,
+    /// Compiled property schemas (the same ones recur across a repository's templates).
+    pub schemas: crate::backstage::json_schema::Cache,
     /// Compiled input schemas of the actions.
     pub input_validators: BTreeMap<&'static str, Option<Arc<jsonschema::Validator>>>,
     /// Compiled input schemas of the ecosystem's actions, compiled when first used.
@@ -168,15 +170,13 @@ pub(crate) enum Flavor {
 
 impl Checker {
     fn new(options: &Options) -> Result<Checker> {
-        let registry = crate::actions::registry(&options.config, options.home.as_deref(), [])?;
+        let registry = crate::actions::registry_for(&options.config, options.home.as_deref(), [])?;
         let input_validators = registry
             .iter()
             .map(|a| {
                 (
                     a.id(),
-                    jsonschema::options()
-                        .with_draft(jsonschema::Draft::Draft7)
-                        .build(&a.input_schema())
+                    crate::backstage::json_schema::compile(&a.input_schema())
                         .ok()
                         .map(Arc::new),
                 )
@@ -193,6 +193,7 @@ impl Checker {
             }),
             known: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),
+            schemas: Default::default(),
             input_validators,
             ecosystem_validators: Mutex::new(HashMap::new()),
         })
@@ -273,6 +274,8 @@ pub(crate) struct Doc<'a> {
     pub path: &'a Path,
     /// The directory relative `url`s resolve from.
     pub dir: PathBuf,
+    /// The template's source root: nothing outside it may be read.
+    pub root: PathBuf,
     pub text: &'a str,
     pub lines: locate::Lines,
     pub entity: Value,
@@ -363,15 +366,21 @@ fn discover(dir: &Path) -> Vec<(PathBuf, bool)> {
         .into_iter()
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(name.starts_with('.') || name == "node_modules" || name == "target")
+            // a template's tests/ folder holds test cases (`golden test`), not templates
+            e.depth() == 0
+                || !(name.starts_with('.')
+                    || name == "node_modules"
+                    || name == "target"
+                    || crate::testing::is_tests_dir(e.path()))
         })
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
         .map(|e| e.into_path())
         .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+        // Not UTF-8 is not a reason to skip a template: `check_file` reports it.
         .filter(|p| {
-            std::fs::read_to_string(p)
-                .map(|t| looks_like.is_match(&t))
+            crate::limits::read_file(p)
+                .map(|b| looks_like.is_match(&String::from_utf8_lossy(&b)))
                 .unwrap_or(false)
         })
         .map(|p| (p, false))
@@ -381,7 +390,7 @@ fn discover(dir: &Path) -> Vec<(PathBuf, bool)> {
 /// Checks one file; returns whether it held a template, and the findings.
 fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
     let mut sink = Sink::default();
-    let text = match std::fs::read(path) {
+    let text = match crate::limits::read_file(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {
@@ -413,6 +422,7 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let root = crate::template::root::source_root(&dir);
     let docs = match document::parse(path, &text, &lines, &mut sink) {
         Some(docs) => docs,
         None => return (true, sink),
@@ -426,6 +436,7 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
         let mut doc = Doc {
             path,
             dir: dir.clone(),
+            root: root.clone(),
             text: &text,
             lines: lines.clone(),
             entity: d.value,

@@ -177,12 +177,7 @@ fn inputs(
     let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
     if let (true, Some(props)) = (closed, schema.get("properties").and_then(Value::as_object)) {
         for name in input.keys().filter(|k| !props.contains_key(*k)) {
-            let suggestion = props
-                .keys()
-                .map(|c| (strsim::jaro_winkler(c, name), c))
-                .filter(|(s, _)| *s > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| format!("did you mean `{c}`?"));
+            let suggestion = crate::backstage::suggest::did_you_mean(name, props.keys());
             sink.push(
                 Diagnostic::new(
                     "step-input-unknown",
@@ -235,12 +230,7 @@ fn inputs(
                     .map(|p| p.keys().cloned().collect())
                     .unwrap_or_default();
                 for name in unexpected {
-                    let suggestion = known
-                        .iter()
-                        .map(|c| (strsim::jaro_winkler(c, name), c))
-                        .filter(|(s, _)| *s > 0.8)
-                        .max_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(_, c)| format!("did you mean `{c}`?"));
+                    let suggestion = crate::backstage::suggest::did_you_mean(name, &known);
                     sink.push(
                         Diagnostic::new(
                             "step-input-unknown",

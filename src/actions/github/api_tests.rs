@@ -64,6 +64,7 @@ fn run(
     let mut ctx = ActionContext {
         workspace: dir.path(),
         template_dir: dir.path(),
+        source_root: dir.path(),
         template_ref: "template:default/t",
         step_id: "s",
         dry_run: false,
@@ -71,6 +72,7 @@ fn run(
         user: &serde_json::Value::Null,
         services: &services,
         log: &mut log,
+        record: &mut crate::runner::RunRecord::default(),
     };
     let out = super::run(id, &mut ctx, input.as_object().unwrap()).unwrap();
     (out, log)
