@@ -305,7 +305,16 @@ const ROOT: Shape = Shape::Object(&[
         )]),
     ),
     ("local", Shape::Bool),
-    ("actions", Shape::Array(&Shape::Str)),
+    // a list of ids, or a mapping (strict, known, packages, external actions by id): its own
+    // deserializer checks it and names the key at fault
+    ("actions", Shape::Any),
+    (
+        "validate",
+        Shape::Object(&[
+            ("allow", Shape::Array(&Shape::Str)),
+            ("deny", Shape::Array(&Shape::Str)),
+        ]),
+    ),
 ]);
 
 /// Unknown keys and wrong types, as `(JSON pointer, message, did-you-mean)`; `null` stands for
