@@ -67,11 +67,10 @@ pub enum Command {
     New(NewArgs),
     /// List the templates golden can find (./templates, GOLDEN_TEMPLATE_PATH, built-in).
     List,
-    /// List the actions golden implements, or show one action's input schema.
-    Actions {
-        /// An action id, e.g. `fetch:template`.
-        id: Option<String>,
-    },
+    /// List the actions golden can run (built-in, external, from npm), or show one action's
+    /// input schema.
+    #[command(after_help = ACTIONS_HELP)]
+    Actions(ActionsArgs),
     /// Register, list, show and unregister entities in the catalog (Backstage when
     /// `catalog.backstage.baseUrl` is configured, else golden's local catalog).
     #[command(after_help = CATALOG_HELP)]
@@ -253,6 +252,54 @@ pub enum TestFormat {
     Junit,
 }
 
+const ACTIONS_HELP: &str = "\
+External actions are programs in any language: declared under `actions:` in the config file
+(`actions: {acme:hello: {command: [python3, ./hello.py]}}`), or executables named
+`golden-action-<id>` on PATH (`:` in the id written `-`). `--protocol` prints how golden talks
+to them.
+
+Backstage's own action modules from npm run unchanged through Node.js: `golden actions add
+@roadiehq/scaffolder-backend-module-utils` installs one (the config's `actions.packages` lists
+modules to install on first use).
+
+Examples:
+  golden actions
+  golden actions fetch:template
+  golden actions --protocol
+  golden actions add @roadiehq/scaffolder-backend-module-utils@4.1.2";
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ActionsArgs {
+    #[command(subcommand)]
+    pub command: Option<ActionsCommand>,
+    /// An action id, e.g. `fetch:template`.
+    pub id: Option<String>,
+    /// Print the protocol of external actions (stdin, stdout, stderr, exit status).
+    #[arg(long, conflicts_with = "id")]
+    pub protocol: bool,
+    /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ActionsCommand {
+    /// Install a Backstage action module from npm (NAME[@VERSION]) into golden's data directory
+    /// and record the actions it provides (needs Node.js and npm).
+    Add {
+        /// e.g. `@roadiehq/scaffolder-backend-module-utils@4.1.2` (several: one npm install)
+        #[arg(required = true)]
+        packages: Vec<String>,
+    },
+    /// Remove a module added with `golden actions add`.
+    Remove {
+        /// The package name.
+        package: String,
+    },
+}
+
 const VALIDATE_HELP: &str = "\
 PATH is a template file or a directory searched recursively for YAML files holding a
 `kind: Template` document (default: the current directory).
@@ -263,7 +310,8 @@ Examples:
   golden validate
   golden validate templates/ --deny-warnings
   golden validate --format github templates/     # annotations in a GitHub Actions job
-  golden validate --format sarif . > golden.sarif";
+  golden validate --format sarif . > golden.sarif
+  golden validate --allow step-unknown-action --deny expr-unknown-variable templates/";
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -276,7 +324,15 @@ pub struct ValidateArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
-    /// golden's config file (its `actions:` list declares your Backstage's extra actions).
+    /// Do not report this code (repeatable); also `validate.allow` in the config, or a
+    /// `# golden-allow: CODE` comment on the line (or the line above).
+    #[arg(long, value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// Report this code as an error (repeatable); also `validate.deny` in the config.
+    #[arg(long, value_name = "CODE")]
+    pub deny: Vec<String>,
+    /// golden's config file (`actions:` declares your Backstage's other actions; `validate:`
+    /// allows or denies codes).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

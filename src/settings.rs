@@ -160,7 +160,11 @@ impl Environment {
     /// filled in where the file has none.
     pub fn load_config(&self, flag: Option<&Path>) -> Result<Config> {
         let mut config = match self.config_path(flag) {
-            Some(path) => read_config(&path, self)?,
+            Some(path) => {
+                let mut c = read_config(&path, self)?;
+                c.source = Some(path);
+                c
+            }
             None => Config::default(),
         };
         config.env_github_token = [env_vars::GITHUB_TOKEN, env_vars::GH_TOKEN]
@@ -425,8 +429,14 @@ pub struct ValidateSettings {
     pub paths: Vec<PathBuf>,
     pub format: cli::Format,
     pub deny_warnings: bool,
-    /// Extra action ids from the config's `actions:`.
-    pub extra_actions: Vec<String>,
+    /// The config file (its `actions:` and `validate:`).
+    pub config: Config,
+    /// golden's data directory (the npm modules `golden actions add` installed).
+    pub home: PathBuf,
+    /// `--allow CODE`.
+    pub allow: Vec<String>,
+    /// `--deny CODE`.
+    pub deny: Vec<String>,
 }
 
 /// `golden test`, resolved.
@@ -449,8 +459,16 @@ pub struct CatalogSettings {
 #[derive(Debug)]
 pub enum CommandSettings {
     New(Box<NewSettings>),
-    List { search_path: Vec<PathBuf> },
-    Actions { id: Option<String> },
+    List {
+        search_path: Vec<PathBuf>,
+    },
+    Actions {
+        command: Option<cli::ActionsCommand>,
+        id: Option<String>,
+        /// `--protocol`.
+        protocol: bool,
+        context: Box<Context>,
+    },
     Catalog(CatalogSettings),
     Validate(ValidateSettings),
     /// `golden schema [template|record]`.
@@ -500,7 +518,15 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
         Command::List => CommandSettings::List {
             search_path: env.template_search_path(),
         },
-        Command::Actions { id } => CommandSettings::Actions { id },
+        Command::Actions(args) => CommandSettings::Actions {
+            command: args.command,
+            id: args.id,
+            protocol: args.protocol,
+            context: Box::new(Context::resolve(
+                env.load_config(args.config.as_deref())?,
+                env,
+            )),
+        },
         Command::Catalog(args) => {
             let config = env.load_config(args.config.as_deref())?;
             CommandSettings::Catalog(CatalogSettings {
@@ -518,7 +544,10 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 },
                 format: args.format,
                 deny_warnings: args.deny_warnings,
-                extra_actions: config.actions,
+                config,
+                home: env.home(),
+                allow: args.allow,
+                deny: args.deny,
             })
         }
         Command::Schema { which } => CommandSettings::Schema { which },

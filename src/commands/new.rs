@@ -77,7 +77,15 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         template.path = PathBuf::from(format!("built-in:{name}/template.yaml"));
     }
 
-    let registry = crate::actions::registry();
+    if !args.context.config.actions.packages.is_empty() {
+        crate::actions::npm::Store::new(&args.context.home)
+            .ensure(&args.context.config.actions.packages)?;
+    }
+    let registry = crate::actions::registry_for(
+        &args.context.config,
+        Some(&args.context.home),
+        template.steps.iter().map(|s| s.action.as_str()),
+    )?;
     let unknown: Vec<String> = template
         .steps
         .iter()
@@ -107,7 +115,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
             )
             .with_details(unknown)
             .hint(
-                "`golden actions` lists the actions golden implements; `--dry-run` runs the rest",
+                "`golden actions` lists the actions golden can run; declare yours under `actions:` in the config file or put a `golden-action-<id>` program on PATH (`golden actions --protocol`); `--dry-run` runs the rest",
             ));
         }
     }

@@ -3,6 +3,7 @@
 
 mod backstage_record;
 mod catalog;
+mod external_actions;
 mod conformance;
 mod fake_github;
 mod golden_path;
@@ -13,6 +14,7 @@ mod hostile;
 mod module_graph;
 mod new;
 mod node_path;
+mod npm_actions;
 mod parity;
 mod prompts;
 mod publish;
