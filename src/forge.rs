@@ -173,7 +173,7 @@ pub fn replace_record(
             index + 1
         )));
     }
-    list[index] = value;
+    list[index] = crate::redact::value(&value);
     let file = path.join("golden").join(format!("{name}.json"));
     std::fs::write(
         &file,
@@ -193,7 +193,7 @@ pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ForgeError
         .ok()
         .and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok())
         .unwrap_or_default();
-    list.push(value);
+    list.push(crate::redact::value(&value));
     let text = serde_json::to_string_pretty(&list).unwrap_or_default();
     std::fs::write(&file, text)
         .map_err(|e| ForgeError::new(format!("cannot write `{}`: {e}", file.display())))?;

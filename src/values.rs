@@ -130,7 +130,18 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
     let mut params = Map::new();
     let mut problems = Vec::new();
     for f in &sources.files {
-        for (k, v) in read_object(f, "values")? {
+        let mut obj = read_object(f, "values")?;
+        // A project's record (.golden.yaml, see lifecycle::record): its answers are the values.
+        let is_record = obj.get("apiVersion").and_then(Value::as_str) == Some("golden/v1")
+            && obj.get("kind").and_then(Value::as_str) == Some("ProjectRecord");
+        if is_record {
+            // a project's record (.golden.yaml): replay its answers
+            obj = match obj.remove("answers") {
+                Some(Value::Object(a)) => a,
+                _ => Map::new(),
+            };
+        }
+        for (k, v) in obj {
             params.insert(k, v);
         }
     }
@@ -389,4 +400,84 @@ fn example_for(schema: &Value) -> String {
         Some("array") => "a,b".into(),
         _ => "VALUE".into(),
     }
+}
+
+/// Every parameter name the pages declare (top level, in any branch or dependency).
+pub fn declared_names(template: &Template) -> std::collections::BTreeSet<String> {
+    fn walk(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            out.extend(props.keys().cloned());
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for sub in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                walk(sub, out);
+            }
+        }
+        for key in ["if", "then", "else"] {
+            if let Some(sub) = schema.get(key) {
+                walk(sub, out);
+            }
+        }
+        if let Some(deps) = schema.get("dependencies").and_then(Value::as_object) {
+            for d in deps.values() {
+                walk(d, out);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for page in &template.pages {
+        walk(page, &mut out);
+    }
+    out
+}
+
+/// Keys given by `--values` files and `--set` that no page declares and no expression of the
+/// template reads (`parameters.KEY`), each with where it came from and a "did you mean".
+pub fn unknown_keys(template: &Template, sources: &Sources) -> Vec<String> {
+    let declared = declared_names(template);
+    let used = |key: &str| {
+        declared.contains(key)
+            || template.source.contains(&format!("parameters.{key}"))
+            || template.source.contains(&format!("parameters['{key}']"))
+            || template.source.contains(&format!("parameters[\"{key}\"]"))
+    };
+    let describe = |key: &str, origin: String| {
+        let mut s = format!("{origin}: `{key}` is not a parameter of this template");
+        let best = declared
+            .iter()
+            .map(|d| (strsim::jaro_winkler(key, d), d))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, d)) = best {
+            s.push_str(&format!(" (did you mean `{d}`?)"));
+        }
+        s
+    };
+    let mut out = Vec::new();
+    for f in &sources.files {
+        if let Ok(map) = read_object(f, "values") {
+            for key in map.keys().filter(|k| !used(k)) {
+                out.push(describe(key, format!("values file `{}`", f.display())));
+            }
+        }
+    }
+    for item in &sources.set {
+        let key = item.split_once('=').map(|(k, _)| k).unwrap_or(item);
+        let top = key.split('.').next().unwrap_or(key);
+        if !used(top) {
+            // A long dotted key is named by its start only.
+            let shown: String = if key.chars().count() > 60 {
+                key.chars().take(40).chain("…".chars()).collect()
+            } else {
+                key.to_string()
+            };
+            out.push(describe(top, format!("`--set {shown}`")));
+        }
+    }
+    out
 }

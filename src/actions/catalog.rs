@@ -107,6 +107,9 @@ impl Action for Register {
     fn outputs(&self) -> &'static [&'static str] {
         &["entityRef", "catalogInfoUrl"]
     }
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,

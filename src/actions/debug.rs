@@ -75,6 +75,9 @@ impl Action for Wait {
             "minutes": {"type": "number"}, "seconds": {"type": "number"}, "milliseconds": {"type": "number"}
         }})
     }
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,

@@ -90,6 +90,15 @@ fn github_repo(
     Ok((r.host, owner, repo))
 }
 
+/// The outputs of action `id` that a dry run invents (they name nothing real).
+pub fn invented_outputs(id: &str) -> &'static [&'static str] {
+    match id {
+        "publish:github" | "github:repo:push" => &["commitHash"],
+        "publish:github:pull-request" => &["pullRequestNumber"],
+        _ => &[],
+    }
+}
+
 /// A stand-in commit hash for a dry run: 40 hex digits derived from the repository URL (the same
 /// formula as the reference oracle), so plans are stable. It names no real commit.
 pub fn placeholder_commit_hash(seed: &str) -> String {

@@ -51,6 +51,12 @@ impl Action for Github {
     fn outputs(&self) -> &'static [&'static str] {
         self.outputs
     }
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        crate::actions::predict::invented_outputs(self.id)
+    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,

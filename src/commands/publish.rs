@@ -96,7 +96,7 @@ pub fn run(
         _ => {}
     }
     if !quiet {
-        printer.summary(&report.output);
+        printer.summary(&report.output, false);
     }
     Ok(0)
 }

@@ -81,7 +81,7 @@ pub fn ask(
     current: Option<&Value>,
 ) -> Option<Answer<Option<Value>>> {
     Some(match field {
-        "RepoUrlPicker" => repo_url_picker(w, name, prop, ui, current),
+        "RepoUrlPicker" => repo_url_picker(w, name, prop, ui, required, current),
         "OwnerPicker" | "EntityPicker" | "OwnedEntityPicker" | "MyGroupsPicker" => {
             entity_picker(w, field, name, prop, ui, required, current)
         }
@@ -148,9 +148,21 @@ fn repo_url_picker(
     name: &str,
     prop: &Value,
     ui: &Ui,
+    required: bool,
     current: Option<&Value>,
 ) -> Answer<Option<Value>> {
     let o = &ui.options;
+    if !required && current.is_none() {
+        // Optional and not given: Enter leaves it unset, as --no-input does.
+        let prompt = w.prompt(name, prop, required, None);
+        let items = [
+            "choose a repository location".to_string(),
+            super::ask::NONE.to_string(),
+        ];
+        if w.p.select(&prompt, &items, 1)? == 1 {
+            return Ok(None);
+        }
+    }
     let (cur_host, cur_pairs) = current
         .and_then(Value::as_str)
         .and_then(|s| parse_repo_url(s).ok())
@@ -492,14 +504,23 @@ fn entity_picker(
         if spec.arbitrary {
             items.push("type another entity ref…".into());
         }
+        // Optional and not given: Enter leaves it unset, as --no-input does.
+        let none = (!required && current.is_none()).then(|| {
+            items.push(super::ask::NONE.into());
+            items.len() - 1
+        });
         let cur = current
             .map(label_of)
             .map(|c| normalise(&c, kind.as_deref(), ns.as_deref()));
         let d = cur
             .and_then(|c| refs.iter().position(|(r, _)| *r == c))
+            .or(none)
             .unwrap_or(0);
         let prompt = w.prompt(name, prop, required, None);
         let i = w.p.fuzzy_select(&prompt, &items, d)?;
+        if Some(i) == none {
+            return Ok(None);
+        }
         if let Some((r, _)) = refs.get(i) {
             return Ok(Some(Value::String(r.clone())));
         }

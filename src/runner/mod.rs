@@ -22,6 +22,8 @@ pub use action::{Action, ActionContext, ActionError, Outputs, Published, Registr
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Executed,
+    /// Dry run only: the action was not run; its outputs were predicted from its input.
+    Predicted,
     Skipped,
     Failed,
 }
@@ -30,6 +32,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Executed => "executed",
+            Status::Predicted => "predicted",
             Status::Skipped => "skipped",
             Status::Failed => "failed",
         }
@@ -51,6 +54,9 @@ pub struct StepRecord {
     pub output: Map<String, Value>,
     pub log: Vec<String>,
     pub duration: Duration,
+    /// Outputs of a predicted step that stand for nothing real (a commit hash, a pull request
+    /// number): later steps see them, `--json` names them.
+    pub invented: Vec<&'static str>,
 }
 
 /// The result of a run.
@@ -70,6 +76,10 @@ pub trait Reporter {
     fn step_started(&mut self, _index: usize, _step: &Step) {}
     fn step_finished(&mut self, _index: usize, _record: &StepRecord) {}
 }
+
+/// A reporter that reports nothing.
+pub struct Silent;
+impl Reporter for Silent {}
 
 /// Everything a run needs besides the template and values.
 pub struct Runner<'a> {
@@ -104,16 +114,35 @@ impl Runner<'_> {
                 output: Map::new(),
                 log: Vec::new(),
                 duration: Duration::ZERO,
+                invented: Vec::new(),
             };
             let unknown = self.registry.get(&step.action).is_none() && self.dry_run;
-            let skip = if unknown {
-                Some(format!(
+            let mut skip = self.skip_reason(&engine, step, &base, failed.is_some());
+            if unknown && skip.is_none() {
+                // Its `if:` and `each:` are still resolved, as Backstage would before running it.
+                let ctx = self.context(values, &steps_ctx, failed.is_some(), true);
+                if let Some(each) = &step.each {
+                    if let Err(e) = each_items(&engine, each, &ctx) {
+                        record.status = Status::Failed;
+                        record.reason = Some(e.message);
+                        failed.get_or_insert(index);
+                        record.duration = started.elapsed();
+                        reporter.step_finished(index, &record);
+                        records.push(record);
+                        continue;
+                    }
+                }
+                skip = Some(format!(
                     "golden does not implement `{}`; skipped in dry-run",
                     step.action
-                ))
-            } else {
-                self.skip_reason(&engine, step, &base, failed.is_some())
-            };
+                ));
+            }
+            if skip.is_none() && self.dry_run {
+                skip = self
+                    .registry
+                    .get(&step.action)
+                    .and_then(|a| a.skipped_in_dry_run());
+            }
             if let Some(reason) = skip {
                 record.reason = Some(reason);
                 record.duration = started.elapsed();
@@ -134,7 +163,21 @@ impl Runner<'_> {
                 &mut validators,
             ) {
                 Ok(output) => {
-                    record.status = Status::Executed;
+                    let predictor = self
+                        .registry
+                        .get(&step.action)
+                        .filter(|a| self.dry_run && !a.runs_in_dry_run());
+                    if let Some(action) = predictor {
+                        record.status = Status::Predicted;
+                        record.invented = action
+                            .invented_outputs()
+                            .iter()
+                            .copied()
+                            .filter(|k| output.contains_key(*k))
+                            .collect();
+                    } else {
+                        record.status = Status::Executed;
+                    }
                     record.output = output.clone();
                     steps_ctx.insert(step.id.clone(), json!({ "output": output }));
                 }
@@ -293,8 +336,10 @@ impl Runner<'_> {
                 template_dir: &template.dir,
                 source_root: &template.root,
                 template_ref,
+                step_id: &step.id,
                 dry_run: self.dry_run,
                 secrets: &values.secrets,
+                user: &values.user,
                 services: self.services,
                 log: &mut log,
                 record: run_record,

@@ -25,6 +25,9 @@ fn help_of_every_command() {
         &["catalog", "register"],
         &["validate"],
         &["schema"],
+        &["update"],
+        &["check"],
+        &["link"],
         &["test"],
     ] {
         let name = if args.is_empty() {

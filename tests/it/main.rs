@@ -3,16 +3,23 @@
 
 mod backstage_record;
 mod catalog;
+mod external_actions;
 mod conformance;
 mod fake_github;
 mod golden_path;
 mod golden_test;
 mod help;
+mod honesty;
+mod lifecycle;
 mod hostile;
 mod module_graph;
 mod new;
 mod node_path;
+mod npm_actions;
+mod parity;
 mod prompts;
 mod publish;
+mod render_limits;
+mod secrets;
 mod support;
 mod validate;

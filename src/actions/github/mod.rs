@@ -203,6 +203,9 @@ impl crate::runner::Action for Fallback {
             _ => &[],
         }
     }
+    fn runs_in_dry_run(&self) -> bool {
+        false // golden calls nothing for them in a dry run (Backstage's webhook returns early)
+    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,
@@ -240,6 +243,12 @@ mod tests {
             assert_eq!(s["additionalProperties"], Value::Bool(false), "{id}");
             assert_eq!(s["required"], serde_json::json!(required), "{id}");
         }
+        assert!(!crate::runner::Action::runs_in_dry_run(&Fallback(
+            "github:webhook"
+        )));
+        assert!(!crate::runner::Action::runs_in_dry_run(&Fallback(
+            "github:actions:dispatch"
+        )));
     }
 }
 
