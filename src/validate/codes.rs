@@ -2,7 +2,26 @@
 //! rules come from this table; every code has a broken fixture under tests/fixtures/validate/).
 //! Codes are never renamed or reused.
 
-use super::diagnostic::Severity::{self, Error, Warning};
+use serde::Serialize;
+
+use Severity::{Error, Warning};
+
+/// How bad a finding is. Errors fail `golden validate`; warnings fail it with `--deny-warnings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
 
 /// `(code, severity, summary)` for every check.
 pub const CODES: &[(&str, Severity, &str)] = &[

@@ -5,22 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-/// How bad a finding is. Errors fail `golden validate`; warnings fail it with `--deny-warnings`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
+pub use super::codes::Severity;
 
 /// Where a finding is: 1-based line and column (in characters) and the byte range in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
