@@ -559,6 +559,42 @@ fn fetched_over_smart_http_with_the_configured_token() {
             }),
         "the token is not stored in the cache"
     );
+    // Fetched shallow over the network; the same ref again downloads nothing.
+    let bare = std::fs::read_dir(env.home().join("cache/templates"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("repo.git"))
+        .find(|p| p.is_dir())
+        .unwrap();
+    assert!(git2::Repository::open_bare(&bare).unwrap().is_shallow());
+    let objects = |p: &Path| -> Vec<String> {
+        walkdir::WalkDir::new(p.join("objects"))
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().display().to_string())
+            .collect()
+    };
+    let before = objects(&bare);
+    let o = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            &url,
+            "--no-input",
+            "--set",
+            "name=web",
+            "--dry-run",
+            "--output",
+            "out2",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        objects(&bare),
+        before,
+        "an unchanged ref is not fetched again"
+    );
 }
 
 #[test]
@@ -982,4 +1018,36 @@ fn a_missing_folder_of_a_fetched_template_reads_as_empty_with_a_warning() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn check_cannot_tell_when_the_source_is_unreachable() {
+    let env = Env::new();
+    let proj = env.work().join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    let gone = file_url(&env.path().join("gone.git"));
+    write(
+        &proj,
+        ".golden.yaml",
+        &format!("apiVersion: golden/v1\nkind: ProjectRecord\ntemplate:\n  name: svc\n  url: {gone}\n  commit: {}\ngoldenVersion: 0.1.0\nanswers: {{}}\n", "a".repeat(40)),
+    );
+    let o = env.golden(None).args(["check", "proj"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot fetch the template repository") && stderr(&o).contains(&gone),
+        "{}",
+        stderr(&o)
+    );
+    let o = env
+        .golden(None)
+        .args(["check", "proj", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["status"], "unknown");
+    assert!(
+        json["reason"].as_str().unwrap().contains("cannot fetch"),
+        "{json}"
+    );
 }
