@@ -1051,3 +1051,64 @@ fn check_cannot_tell_when_the_source_is_unreachable() {
         "{json}"
     );
 }
+
+/// On a terminal, `golden update` asks only for what the new version requires and the record
+/// does not hold.
+#[test]
+fn update_asks_only_for_the_new_required_value_on_a_terminal() {
+    use expectrl::Expect;
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let url = format!("{}//svc", file_url(&repo));
+    env.golden(None)
+        .args([
+            "new",
+            &url,
+            "--no-input",
+            "--local",
+            "--set",
+            "name=tty",
+            "--checkout",
+            "proj",
+        ])
+        .assert()
+        .success();
+    let t2 = TEMPLATE_V1
+        .replace("required: [name]", "required: [name, team]")
+        .replace(
+            "        name: {type: string}\n",
+            "        name: {type: string}\n        team: {type: string, title: Owning team}\n",
+        )
+        .replace(
+            "          name: ${{ parameters.name }}\n",
+            "          name: ${{ parameters.name }}\n          team: ${{ parameters.team }}\n",
+        );
+    write(&repo, "svc/template.yaml", &t2);
+    write(
+        &repo,
+        "skeletons/svc/README.md",
+        "# ${{ values.name }} (${{ values.team }})\n\nA service.\n",
+    );
+    git(&repo, &["commit", "-qam", "v2: team"]);
+    let none = env.path().join("no-config.yaml");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_golden"));
+    cmd.args(["update", "proj"])
+        .current_dir(env.work())
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("GOLDEN_HOME", env.home())
+        .env("GOLDEN_CONFIG", &none)
+        .env("HOME", env.path().join("user-home"));
+    let mut s = expectrl::Session::spawn(cmd).expect("a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    s.expect("Owning team")
+        .expect("golden asks for the new required value");
+    s.send("core\r").unwrap();
+    s.expect(expectrl::Eof).expect("nothing else is asked");
+    assert_eq!(
+        read(&env.work().join("proj"), "README.md"),
+        "# tty (core)\n\nA service.\n"
+    );
+    assert!(read(&env.work().join("proj"), ".golden.yaml").contains("team: core"));
+}
