@@ -1112,3 +1112,75 @@ fn update_asks_only_for_the_new_required_value_on_a_terminal() {
     );
     assert!(read(&env.work().join("proj"), ".golden.yaml").contains("team: core"));
 }
+
+#[test]
+fn update_refuses_a_folder_outside_git_and_pr_with_conflicts() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let url = format!("{}//svc", file_url(&repo));
+    // Not a git repository: golden cannot tell the project's changes apart.
+    env.golden(None)
+        .args([
+            "new",
+            &url,
+            "--no-input",
+            "--set",
+            "name=plain",
+            "--dry-run",
+            "--record",
+            "--output",
+            "plain",
+        ])
+        .assert()
+        .success();
+    let o = env
+        .golden(None)
+        .args(["update", "plain", "--no-input"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not a git repository"),
+        "{}",
+        stderr(&o)
+    );
+    // --pr with a conflict opens nothing and says what to do.
+    env.golden(None)
+        .args([
+            "new",
+            &url,
+            "--no-input",
+            "--local",
+            "--set",
+            "name=cpr",
+            "--checkout",
+            "proj",
+        ])
+        .assert()
+        .success();
+    let proj = env.work().join("proj");
+    write(&proj, "README.md", "# mine\n\nA service.\n");
+    git(&proj, &["commit", "-qam", "mine"]);
+    write(
+        &repo,
+        "skeletons/svc/README.md",
+        "# theirs ${{ values.name }}\n\nA service.\n",
+    );
+    git(&repo, &["commit", "-qam", "theirs"]);
+    let o = env
+        .golden(None)
+        .args(["update", "proj", "--no-input", "--pr"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no pull request was opened"),
+        "{}",
+        stderr(&o)
+    );
+    let pulls = env
+        .home()
+        .join("forge/github.com/acme/cpr.git/golden/pulls.json");
+    assert!(!pulls.exists());
+    assert!(read(&proj, "README.md").contains("<<<<<<< project"));
+}
