@@ -13,6 +13,7 @@ pub mod error;
 pub mod forge;
 pub mod git;
 pub mod github;
+pub mod limits;
 pub mod output;
 pub mod prompt;
 pub mod render;

@@ -26,7 +26,7 @@ pub use crate::settings::ValueSources as Sources;
 
 /// Reads a YAML or JSON file holding an object.
 pub fn read_object(path: &Path, what: &str) -> Result<Map<String, Value>> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::limits::read_text(path)
         .map_err(|e| Error::usage(format!("cannot read {what} file `{}`: {e}", path.display())))?;
     let v =
         crate::template::yaml::parse_value(text.trim_start_matches('\u{feff}')).map_err(|e| {
@@ -160,6 +160,14 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
             problems.push(format!("`--set {item}` is not of the form key=value"));
             continue;
         };
+        if key.split('.').count() > crate::limits::MAX_DEPTH {
+            problems.push(format!(
+                "--set {}...: {}",
+                key.chars().take(40).collect::<String>(),
+                crate::limits::nesting_message()
+            ));
+            continue;
+        }
         let top = key.split('.').next().unwrap_or(key);
         let schema = if key.contains('.') {
             property_schema(template, top).and_then(|s| {
@@ -270,6 +278,7 @@ pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
             hidden.extend(names)
         }
     }
+    let visible: std::collections::HashSet<String> = visible.into_iter().collect();
     for name in hidden {
         if !visible.contains(&name) {
             params.remove(&name);

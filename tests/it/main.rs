@@ -7,6 +7,7 @@ mod conformance;
 mod fake_github;
 mod golden_path;
 mod golden_test;
+mod hostile;
 mod new;
 mod node_path;
 mod prompts;
