@@ -66,7 +66,8 @@ impl Action for FetchTemplate {
             cookiecutter: settings.cookiecutter,
             trim_blocks: opt_bool(input, "trimBlocks", false),
             lstrip_blocks: opt_bool(input, "lstripBlocks", false),
-        });
+        })
+        .with_github_hosts(ctx.services.config.github_hosts());
         let context = skeleton_context(values, settings.cookiecutter);
         let job = Job {
             engine: &engine,

@@ -34,7 +34,6 @@ mod value;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-pub use backstage::set_github_hosts;
 pub use convert::{is_truthy, to_json, to_value};
 pub use syntax::{Arg, Expr, Lit, Node, SyntaxError};
 pub use value::FAILED_FLAG;
@@ -104,6 +103,13 @@ impl Engine {
             env: environment(options, true),
             options,
         }
+    }
+
+    /// Declares the GitHub (Enterprise) hosts of the configuration, so `parseRepoUrl` and
+    /// `projectSlug` accept them as Backstage's integrations do.
+    pub fn with_github_hosts(mut self, hosts: Vec<String>) -> Engine {
+        backstage::register_with_hosts(&mut self.env, hosts);
+        self
     }
 
     /// The renderer for skeleton files and paths of one `fetch:template*` step.
@@ -279,6 +285,24 @@ fn globals_range(args: minijinja::value::Rest<Value>) -> Result<Value, minijinja
         i += step;
         item
     })
+}
+
+/// Evaluates an `if:` (literal boolean, or a string rendered as a workflow value).
+pub fn condition_holds(
+    engine: &Engine,
+    cond: &serde_json::Value,
+    ctx: &serde_json::Map<String, serde_json::Value>,
+) -> bool {
+    match cond {
+        serde_json::Value::String(s) => {
+            let c = to_value(&serde_json::Value::Object(ctx.clone()));
+            match engine.render_value(s, &c) {
+                Ok(v) => is_truthy(v.as_ref()),
+                Err(_) => !s.is_empty(),
+            }
+        }
+        other => is_truthy(Some(other)),
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use crate::support::{golden, root};
 
 const DOWN: &str = "\x1b[B";
+const UP: &str = "\x1b[A";
 const ENTER: &str = "\r";
 
 /// One golden run in a pseudo-terminal; stdout (the JSON) goes to a file.
@@ -211,13 +212,14 @@ fn conditional_pages_follow_when() {
         &[],
     );
     p.answer("name", "ledger\r");
-    p.answer("tier", &format!("{DOWN}{DOWN}{ENTER}"));
+    // An optional enum without default starts on "(none)"; up once is the last entry.
+    p.answer("tier", &format!("{UP}{ENTER}"));
     p.answer("Needs a database", "y\r");
     let db = p.answer("dbEngine", &format!("{DOWN}{ENTER}"));
     assert!(db.contains("Database (2/4)"), "{db}");
     p.answer("dbSizeGb", "fifty\r");
     p.answer("not an integer", "50\r");
-    let gold = p.answer("supportHours", ENTER);
+    let gold = p.answer("supportHours", &format!("{DOWN}{ENTER}")); // from "(none)" to the first
     assert!(gold.contains("Gold support (3/4)"), "{gold}");
     p.answer("Run the template with these values?", "y\r");
     let (_, screen, json) = p.finish();
@@ -246,7 +248,7 @@ fn a_false_when_skips_the_page() {
         &[],
     );
     p.answer("name", "ledger\r");
-    p.answer("tier", ENTER);
+    p.answer("tier", ENTER); // optional, no default: Enter leaves it unset, as --no-input
     p.answer("Needs a database", "n\r");
     p.answer("Run the template with these values?", "y\r");
     let (_, screen, json) = p.finish();
@@ -256,7 +258,7 @@ fn a_false_when_skips_the_page() {
     );
     assert_eq!(
         params(&json),
-        json!({"name": "ledger", "tier": "bronze", "needsDatabase": false})
+        json!({"name": "ledger", "needsDatabase": false})
     );
 }
 
@@ -376,7 +378,7 @@ fn every_kind_of_question_then_saved_values_replay_without_questions() {
     p.answer("Replicas", "9\r");
     p.answer("maximum of 5", "3\r");
     p.answer("Tags", "Java, backend, java\r");
-    p.answer("Database › Engine", ENTER);
+    p.answer("Database › Engine", &format!("{DOWN}{ENTER}")); // from "(none)" to the first
     p.answer("Database › Port", ENTER);
     let notice = p.answer("Favourite colour", "blue\r");
     assert!(notice.contains("`ColourWheelPicker` (for `color`) is a custom field golden does not know; asking for a plain string"), "{notice}");
@@ -804,6 +806,23 @@ fn env_values_and_set_are_not_asked() {
     );
 }
 
+/// Page 2 of the built-in golden paths: every option has the platform's default, so Enter on each
+/// question keeps the golden path.
+fn accept_golden_path_defaults(p: &mut Pty) -> String {
+    let page = p.answer("Port", "\r");
+    for question in [
+        "Lifecycle",
+        "System",
+        "Depends on",
+        "Helm chart",
+        "CI pipeline",
+        "leaves the golden path",
+    ] {
+        p.answer(question, "\r");
+    }
+    page
+}
+
 /// The built-in golden path, as a newcomer meets it: every question of go-microservice.
 #[test]
 fn go_microservice_prompts() {
@@ -820,7 +839,7 @@ fn go_microservice_prompts() {
     );
     let head = p.answer("Name", "Demo\r");
     assert!(
-        head.contains("Service (1/2)") && head.contains("Unique name of the service"),
+        head.contains("Service (1/3)") && head.contains("Unique name of the service"),
         "{head}"
     );
     p.answer("does not match", "demo\r");
@@ -830,9 +849,14 @@ fn go_microservice_prompts() {
         "an empty local catalog: {owner}"
     );
     p.answer("Description", "Demo service\r");
+    let options = accept_golden_path_defaults(&mut p);
+    assert!(
+        options.contains("Golden path options (2/3)"),
+        "the escape hatches have their own page: {options}"
+    );
     let repo = p.answer("Owner", "acme\r");
     assert!(
-        repo.contains("Repository (2/2)") && repo.contains("Host: github.com"),
+        repo.contains("Repository (3/3)") && repo.contains("Host: github.com"),
         "the only allowed host is taken: {repo}"
     );
     p.answer("Repository ›", "demo\r");
@@ -845,7 +869,8 @@ fn go_microservice_prompts() {
     let (_, screen, json) = p.finish();
     assert_eq!(
         params(&json),
-        json!({"name": "demo", "owner": "group:default/team-a", "description": "Demo service", "repoUrl": "github.com?owner=acme&repo=demo"}),
+        json!({"name": "demo", "owner": "group:default/team-a", "description": "Demo service", "repoUrl": "github.com?owner=acme&repo=demo",
+               "port": 8080, "lifecycle": "experimental", "helm": true, "ci": true}),
         "{screen}"
     );
 }
@@ -892,6 +917,7 @@ fn owner_picker_fed_by_the_local_catalog() {
     p.send(DOWN);
     p.send(ENTER);
     p.answer("Description", "Demo\r");
+    accept_golden_path_defaults(&mut p);
     p.answer("Owner", "acme\r");
     p.answer("Repository ›", "demo\r");
     p.answer("Run the template with these values?", "y\r");
