@@ -1184,3 +1184,36 @@ fn update_refuses_a_folder_outside_git_and_pr_with_conflicts() {
     assert!(!pulls.exists());
     assert!(read(&proj, "README.md").contains("<<<<<<< project"));
 }
+
+#[test]
+fn link_takes_answers_from_the_catalog_entity() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let v1 = git(&repo, &["rev-parse", "HEAD"]);
+    let url = format!("{}//svc", file_url(&repo));
+    let proj = env.work().join("bs");
+    write(&proj, "README.md", "# from-backstage\n\nA service.\n");
+    write(
+        &proj,
+        "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: from-backstage\n  annotations:\n    backstage.io/source-template: template:default/svc\nspec:\n  type: service\n  owner: group:default/team-a\n  lifecycle: experimental\n",
+    );
+    let o = env
+        .golden(None)
+        .args(["link", &url, "bs", "--ref", &v1, "--no-input"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("answers from catalog-info.yaml: name"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    let rec = read(&proj, ".golden.yaml");
+    assert!(rec.contains("name: from-backstage"), "{rec}");
+    assert!(
+        !rec.contains("owner:"),
+        "the template has no owner parameter: {rec}"
+    );
+}
