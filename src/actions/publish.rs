@@ -54,6 +54,9 @@ impl Action for Github {
     fn runs_in_dry_run(&self) -> bool {
         false
     }
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        crate::actions::predict::invented_outputs(self.id)
+    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,

@@ -137,6 +137,12 @@ impl Runner<'_> {
                     step.action
                 ));
             }
+            if skip.is_none() && self.dry_run {
+                skip = self
+                    .registry
+                    .get(&step.action)
+                    .and_then(|a| a.skipped_in_dry_run());
+            }
             if let Some(reason) = skip {
                 record.reason = Some(reason);
                 record.duration = started.elapsed();
@@ -157,14 +163,14 @@ impl Runner<'_> {
                 &mut validators,
             ) {
                 Ok(output) => {
-                    let predicted = self.dry_run
-                        && self
-                            .registry
-                            .get(&step.action)
-                            .is_some_and(|a| !a.runs_in_dry_run());
-                    if predicted {
+                    let predictor = self
+                        .registry
+                        .get(&step.action)
+                        .filter(|a| self.dry_run && !a.runs_in_dry_run());
+                    if let Some(action) = predictor {
                         record.status = Status::Predicted;
-                        record.invented = crate::actions::predict::invented_outputs(&step.action)
+                        record.invented = action
+                            .invented_outputs()
                             .iter()
                             .copied()
                             .filter(|k| output.contains_key(*k))
@@ -333,6 +339,7 @@ impl Runner<'_> {
                 step_id: &step.id,
                 dry_run: self.dry_run,
                 secrets: &values.secrets,
+                user: &values.user,
                 services: self.services,
                 log: &mut log,
                 record: run_record,
