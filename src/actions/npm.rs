@@ -293,7 +293,8 @@ pub struct Bridge {
 struct Proc {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    /// stdout's lines, read by a thread (so a step can time out).
+    lines: std::sync::mpsc::Receiver<String>,
     stderr: Arc<Mutex<Vec<String>>>,
 }
 
