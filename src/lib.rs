@@ -11,6 +11,7 @@ pub mod config;
 pub mod env_vars;
 pub mod error;
 pub mod forge;
+pub mod formats;
 pub mod git;
 pub mod github;
 pub mod limits;

@@ -261,45 +261,63 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
     }
 }
 
-/// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
-pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
+/// Which pages are shown, in order, as Backstage 4's `resolveParameterSteps` decides: each
+/// page's `when` sees the values left after dropping those of the hidden pages before it, so a
+/// page that depends on a dropped value is hidden too.
+pub fn visible_pages(template: &Template, params: &Map<String, Value>) -> Vec<bool> {
     let engine = Engine::workflow();
-    let snapshot = params.clone();
-    let (mut visible, mut hidden) = (Vec::new(), Vec::new());
-    for page in &template.pages {
-        let names: Vec<String> = page
-            .get("properties")
+    let mut shown: Vec<bool> = Vec::with_capacity(template.pages.len());
+    for (i, page) in template.pages.iter().enumerate() {
+        let mut remaining = params.clone();
+        filter_hidden(&template.pages[..i], &shown, &mut remaining);
+        shown.push(page_visible(&engine, page, &remaining));
+    }
+    shown
+}
+
+/// Removes the values of hidden pages that no shown page also holds.
+fn filter_hidden(pages: &[Value], shown: &[bool], params: &mut Map<String, Value>) {
+    if shown.iter().all(|s| *s) {
+        return;
+    }
+    let names = |page: &Value| -> Vec<String> {
+        page.get("properties")
             .and_then(Value::as_object)
             .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default();
-        if page_visible(&engine, page, &snapshot) {
-            visible.extend(names)
-        } else {
-            hidden.extend(names)
+            .unwrap_or_default()
+    };
+    let visible: std::collections::HashSet<String> = pages
+        .iter()
+        .zip(shown)
+        .filter(|(_, s)| **s)
+        .flat_map(|(p, _)| names(p))
+        .collect();
+    for (page, _) in pages.iter().zip(shown).filter(|(_, s)| !**s) {
+        for name in names(page) {
+            if !visible.contains(&name) {
+                params.remove(&name);
+            }
         }
     }
-    let visible: std::collections::HashSet<String> = visible.into_iter().collect();
-    for name in hidden {
-        if !visible.contains(&name) {
-            params.remove(&name);
-        }
-    }
+}
+
+/// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
+pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
+    let shown = visible_pages(template, params);
+    filter_hidden(&template.pages, &shown, params);
 }
 
 /// Validates the parameters against every visible page and the secrets against
 /// `spec.secrets.schema`; one error lists every problem.
 pub fn validate(template: &Template, values: &Values) -> Result<()> {
-    let engine = Engine::workflow();
     let mut problems = Vec::new();
     let doc = Value::Object(values.parameters.clone());
+    let shown = visible_pages(template, &values.parameters);
     for (i, page) in template.pages.iter().enumerate() {
-        if !page_visible(&engine, page, &values.parameters) {
+        if !shown[i] {
             continue;
         }
-        let validator = match jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(page)
-        {
+        let validator = match crate::formats::options().build(&crate::formats::lenient(page)) {
             Ok(v) => v,
             Err(e) => {
                 return Err(Error::template(format!(
@@ -314,10 +332,7 @@ pub fn validate(template: &Template, values: &Values) -> Result<()> {
         }
     }
     if let Some(schema) = template.entity.pointer("/spec/secrets/schema") {
-        if let Ok(v) = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(schema)
-        {
+        if let Ok(v) = crate::formats::options().build(&crate::formats::lenient(schema)) {
             for err in v.iter_errors(&Value::Object(values.secrets.clone())) {
                 problems.push(format!("secrets{}: {err}", err.instance_path()));
             }

@@ -137,6 +137,13 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     };
     let mut progress = printer.progress(template.steps.len());
     let report = runner.run(&template, &values, &mut progress);
+    if printer.verbosity() == crate::output::Verbosity::Normal {
+        for step in &report.steps {
+            for w in step.log.iter().filter_map(|l| l.strip_prefix("warning: ")) {
+                printer.warn(&format!("step `{}`: {w}", step.id));
+            }
+        }
+    }
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);

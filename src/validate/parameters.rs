@@ -91,6 +91,14 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
             {
                 continue; // `param-pattern` says it with ECMAScript's rules
             }
+            if at.ends_with("/required")
+                && matches!(
+                    err.kind(),
+                    jsonschema::error::ValidationErrorKind::UniqueItems
+                )
+            {
+                continue; // Backstage accepts a name listed twice in `required`
+            }
             let p = format!("{pointer}{at}");
             sink.push(
                 Diagnostic::new("param-invalid-schema", doc.path, format!("not a valid JSON Schema: {err}"))
@@ -163,9 +171,8 @@ fn compile(schema: &Value) -> Option<std::sync::Arc<jsonschema::Validator>> {
     if let Some(v) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
         return v;
     }
-    let v = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
-        .build(schema)
+    let v = crate::formats::options()
+        .build(&crate::formats::lenient(schema))
         .ok()
         .map(Arc::new);
     if let Ok(mut m) = cache.lock() {

@@ -291,3 +291,67 @@ fn validate_quiet_prints_only_errors() {
     assert!(err.contains("debug:lgo"), "{err}");
     assert!(!err.contains("checked 1 template"), "{err}");
 }
+
+#[test]
+fn a_missing_fetch_folder_reads_as_empty_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: missing
+spec:
+  type: service
+  steps:
+    - id: plain
+      action: fetch:plain
+      input: { url: ./not-there, targetPath: docs }
+    - id: templated
+      action: fetch:template
+      input: { url: ./not-there-either }
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = golden()
+        .args(["new", "--no-input", "--dry-run", "--output"])
+        .arg(&out)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    for (step, url) in [
+        ("plain", "./not-there"),
+        ("templated", "./not-there-either"),
+    ] {
+        assert!(
+            err.contains(&format!(
+                "warning: step `{step}`: `{url}` names no folder in the template's repository"
+            )),
+            "{err}"
+        );
+    }
+    // fetch:plain made its (empty) target folder, as Backstage's readers do.
+    assert!(out.join("docs").is_dir());
+    assert_eq!(std::fs::read_dir(out.join("docs")).unwrap().count(), 0);
+    // Outside the template's repository it is still refused.
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: m\nspec:\n  type: service\n  steps:\n    - id: x\n      action: fetch:plain\n      input: { url: ../../../../../nope }\n",
+    )
+    .unwrap();
+    let run = golden()
+        .args(["new", "--no-input", "--dry-run", "--output"])
+        .arg(dir.path().join("out2"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
