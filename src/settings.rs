@@ -410,12 +410,20 @@ pub struct CatalogSettings {
 #[derive(Debug)]
 pub enum CommandSettings {
     New(Box<NewSettings>),
-    List { search_path: Vec<PathBuf> },
-    Actions { id: Option<String> },
+    List {
+        search_path: Vec<PathBuf>,
+        /// `--json`.
+        json: bool,
+    },
+    Actions {
+        id: Option<String>,
+    },
     Catalog(CatalogSettings),
     Validate(ValidateSettings),
     Schema,
     Test(TestSettings),
+    Completions(clap_complete::Shell),
+    Man,
 }
 
 /// Resolves a command's settings: loads the config file the command uses (once).
@@ -450,7 +458,8 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 context: Context::resolve(config, env),
             }))
         }
-        Command::List => CommandSettings::List {
+        Command::List { json } => CommandSettings::List {
+            json,
             search_path: env.template_search_path(),
         },
         Command::Actions { id } => CommandSettings::Actions { id },
@@ -475,6 +484,8 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
             })
         }
         Command::Schema => CommandSettings::Schema,
+        Command::Completions { shell } => CommandSettings::Completions(shell),
+        Command::Man => CommandSettings::Man,
         Command::Test(args) => CommandSettings::Test(TestSettings {
             paths: if args.paths.is_empty() {
                 vec![PathBuf::from(".")]

@@ -16,4 +16,5 @@ mod prompts;
 mod publish;
 mod secrets;
 mod support;
+mod surface;
 mod validate;
