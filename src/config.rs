@@ -59,6 +59,15 @@ impl Config {
             .find(|g| g.host.eq_ignore_ascii_case(host))
     }
 
+    /// The hosts of `integrations.github[]` (GitHub Enterprise hosts besides github.com).
+    pub fn github_hosts(&self) -> Vec<String> {
+        self.integrations
+            .github
+            .iter()
+            .map(|g| g.host.clone())
+            .collect()
+    }
+
     /// The REST API base URL for `host`: the entry's `apiBaseUrl`, else `https://api.github.com`
     /// for github.com and `https://HOST/api/v3` (GitHub Enterprise Server) for any other host.
     pub fn github_api_base_url(&self, host: &str) -> String {
@@ -265,12 +274,11 @@ fn check_shape(
                 match fields.iter().find(|(f, _)| f == k) {
                     Some((_, s)) => out.extend(check_shape(x, s, &p, &full)),
                     None => {
-                        let best = fields
-                            .iter()
-                            .map(|(f, _)| (strsim::jaro_winkler(f, k), *f))
-                            .filter(|(score, _)| *score > 0.7)
-                            .max_by(|a, b| a.0.total_cmp(&b.0))
-                            .map(|(_, f)| f.to_string());
+                        let best = crate::backstage::suggest::closest(
+                            k,
+                            fields.iter().map(|(f, _)| *f),
+                        )
+                        .map(str::to_string);
                         let known: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
                         out.push((
                             p,

@@ -4,6 +4,7 @@
 //! `main.rs` only parses arguments and calls [`run`].
 
 pub mod actions;
+pub mod backstage;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
@@ -11,7 +12,6 @@ pub mod config;
 pub mod env_vars;
 pub mod error;
 pub mod forge;
-pub mod formats;
 pub mod git;
 pub mod github;
 pub mod limits;
@@ -30,6 +30,8 @@ pub mod workspace;
 
 /// Runs a parsed command line in the environment `env` and returns the process exit status.
 pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
+    // libgit2's network timeouts are process settings: set once, before any thread starts.
+    git::set_timeouts();
     let printer = output::Printer::new(settings::OutputSettings::resolve(&cli.global, &env));
     match settings::resolve(cli.command, &env).and_then(|c| commands::dispatch(c, printer)) {
         Ok(code) => code,

@@ -334,12 +334,7 @@ impl Context {
     /// The hosts the config names under `integrations.github` (for `parseRepoUrl` and the
     /// RepoUrlPicker).
     pub fn github_hosts(&self) -> Vec<String> {
-        self.config
-            .integrations
-            .github
-            .iter()
-            .map(|g| g.host.clone())
-            .collect()
+        self.config.github_hosts()
     }
 }
 

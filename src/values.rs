@@ -247,7 +247,7 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
         Some(Value::String(s)) if !s.contains("${{") => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));
-            crate::runner::condition_holds(
+            crate::render::condition_holds(
                 engine,
                 &Value::String(format!("${{{{ {} }}}}", s.trim())),
                 &ctx,
@@ -256,7 +256,7 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
         Some(cond) => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));
-            crate::runner::condition_holds(engine, cond, &ctx)
+            crate::render::condition_holds(engine, cond, &ctx)
         }
     }
 }
@@ -264,8 +264,12 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
 /// Which pages are shown, in order, as Backstage 4's `resolveParameterSteps` decides: each
 /// page's `when` sees the values left after dropping those of the hidden pages before it, so a
 /// page that depends on a dropped value is hidden too.
-pub fn visible_pages(template: &Template, params: &Map<String, Value>) -> Vec<bool> {
-    let engine = Engine::workflow();
+pub fn visible_pages(
+    template: &Template,
+    params: &Map<String, Value>,
+    github_hosts: &[String],
+) -> Vec<bool> {
+    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
     let mut shown: Vec<bool> = Vec::with_capacity(template.pages.len());
     for (i, page) in template.pages.iter().enumerate() {
         let mut remaining = params.clone();
@@ -302,22 +306,22 @@ fn filter_hidden(pages: &[Value], shown: &[bool], params: &mut Map<String, Value
 }
 
 /// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
-pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
-    let shown = visible_pages(template, params);
+pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>, github_hosts: &[String]) {
+    let shown = visible_pages(template, params, github_hosts);
     filter_hidden(&template.pages, &shown, params);
 }
 
 /// Validates the parameters against every visible page and the secrets against
 /// `spec.secrets.schema`; one error lists every problem.
-pub fn validate(template: &Template, values: &Values) -> Result<()> {
+pub fn validate(template: &Template, values: &Values, github_hosts: &[String]) -> Result<()> {
     let mut problems = Vec::new();
     let doc = Value::Object(values.parameters.clone());
-    let shown = visible_pages(template, &values.parameters);
+    let shown = visible_pages(template, &values.parameters, github_hosts);
     for (i, page) in template.pages.iter().enumerate() {
         if !shown[i] {
             continue;
         }
-        let validator = match crate::formats::options().build(&crate::formats::lenient(page)) {
+        let validator = match crate::backstage::json_schema::compile(page) {
             Ok(v) => v,
             Err(e) => {
                 return Err(Error::template(format!(
@@ -332,7 +336,7 @@ pub fn validate(template: &Template, values: &Values) -> Result<()> {
         }
     }
     if let Some(schema) = template.entity.pointer("/spec/secrets/schema") {
-        if let Ok(v) = crate::formats::options().build(&crate::formats::lenient(schema)) {
+        if let Ok(v) = crate::backstage::json_schema::compile(schema) {
             for err in v.iter_errors(&Value::Object(values.secrets.clone())) {
                 problems.push(format!("secrets{}: {err}", err.instance_path()));
             }
@@ -463,13 +467,8 @@ pub fn unknown_keys(template: &Template, sources: &Sources) -> Vec<String> {
     };
     let describe = |key: &str, origin: String| {
         let mut s = format!("{origin}: `{key}` is not a parameter of this template");
-        let best = declared
-            .iter()
-            .map(|d| (strsim::jaro_winkler(key, d), d))
-            .filter(|(score, _)| *score > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((_, d)) = best {
-            s.push_str(&format!(" (did you mean `{d}`?)"));
+        if let Some(hint) = crate::backstage::suggest::did_you_mean(key, declared.iter()) {
+            s.push_str(&format!(" ({hint})"));
         }
         s
     };

@@ -70,7 +70,7 @@ fn write_out(printer: Printer, bytes: &[u8]) -> Result<i32> {
 }
 
 fn actions(id: Option<String>, printer: Printer) -> Result<i32> {
-    let registry = crate::runner::Registry::builtin();
+    let registry = crate::actions::registry();
     match id {
         None => {
             for a in registry.iter() {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::output::{self, Printer};
-use crate::runner::{Registry, Runner, Status};
+use crate::runner::{Runner, Status};
 use crate::services::Services;
 use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
@@ -36,7 +36,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         template.path = PathBuf::from(format!("built-in:{name}/template.yaml"));
     }
 
-    let registry = Registry::builtin();
+    let registry = crate::actions::registry();
     let unknown: Vec<String> = template
         .steps
         .iter()
@@ -72,7 +72,6 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     }
 
     // Everything that can be refused without asking is checked before the questions.
-    crate::render::set_github_hosts(args.context.github_hosts());
     let out = if args.dry_run {
         let out = args.output.clone().ok_or_else(|| {
             Error::usage("--dry-run needs --output DIR, where the generated project is written")

@@ -91,7 +91,7 @@ impl<'a> Walker<'a> {
         let count = template.pages.len();
         for (i, page) in template.pages.iter().enumerate() {
             // Pages are decided in order against the values earlier shown pages keep.
-            if !crate::values::visible_pages(template, params)[i] {
+            if !crate::values::visible_pages(template, params, &self.github_hosts)[i] {
                 continue;
             }
             let title = page

@@ -9,6 +9,7 @@ use super::ask::Walker;
 use super::entities::{humanize, parse_ref, ref_of};
 use super::schema::{label_of, Ui};
 use super::{Answer, Prompt};
+use crate::backstage::repo_url;
 
 /// The fields golden knows (others fall back to the plain prompt with a notice).
 pub const KNOWN: &[&str] = &[
@@ -62,54 +63,18 @@ pub fn valid_tag(t: &str) -> Result<(), String> {
 
 /// Splits a RepoUrlPicker value `host?owner=..&repo=..` into host and query pairs.
 pub fn parse_repo_url(s: &str) -> Result<(String, Vec<(String, String)>), String> {
-    let incomplete = || {
-        "Incomplete repository location provided: expected HOST?owner=OWNER&repo=REPO".to_string()
-    };
-    let (host, query) = s.split_once('?').ok_or_else(incomplete)?;
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect();
-    if host.is_empty() || !pairs.iter().any(|(k, v)| k == "repo" && !v.is_empty()) {
-        return Err(incomplete());
-    }
-    Ok((host.to_string(), pairs))
+    repo_url::split_picker_value(s)
 }
 
 /// Builds the RepoUrlPicker value: query in Backstage's order, only non-empty keys, form-encoded.
 pub fn repo_url(host: &str, parts: &[(&str, String)]) -> String {
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    for key in [
-        "owner",
-        "repo",
-        "organization",
-        "workspace",
-        "project",
-        "id",
-    ] {
-        if let Some((_, v)) = parts.iter().find(|(k, v)| *k == key && !v.is_empty()) {
-            q.append_pair(key, v);
-        }
-    }
-    format!("{host}?{}", q.finish())
+    repo_url::picker_value(host, parts)
 }
 
 /// What kind of SCM a host is (Backstage asks the configured integrations; without them this
 /// is read off the host name).
 fn host_kind(host: &str) -> &'static str {
-    let h = host.to_ascii_lowercase();
-    if h == "bitbucket.org" {
-        "bitbucketCloud"
-    } else if h.contains("bitbucket") {
-        "bitbucketServer"
-    } else if h == "dev.azure.com" || h.ends_with("visualstudio.com") || h.contains("azure") {
-        "azure"
-    } else if h.contains("gitlab") {
-        "gitlab"
-    } else if h.contains("gerrit") {
-        "gerrit"
-    } else {
-        "github"
-    }
+    repo_url::guess_kind(host)
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {

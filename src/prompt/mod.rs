@@ -216,8 +216,8 @@ pub fn collect(
     drop(walker);
     crate::redact::register_value(&Value::Object(values.secrets.clone()));
     register_hidden_answers(template, &values.parameters);
-    values::drop_hidden(template, &mut values.parameters);
-    values::validate(template, &values)?;
+    values::drop_hidden(template, &mut values.parameters, &options.github_hosts);
+    values::validate(template, &values, &options.github_hosts)?;
     if let Some(path) = &options.save {
         summary::save(path, &values.parameters, &secret_fields, &masked)?;
     }

@@ -16,7 +16,7 @@ use crate::render::{self, Engine};
 use crate::services::Services;
 use crate::template::{Step, Template};
 use crate::values::Values;
-pub use action::{Action, ActionContext, ActionError, Outputs, Registry};
+pub use action::{Action, ActionContext, ActionError, Outputs, Published, Registry, RunRecord};
 
 /// What happened to a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,8 @@ pub struct Report {
     pub output: Value,
     /// The first failed step, if any.
     pub failed: Option<usize>,
+    /// What the steps created and published.
+    pub record: RunRecord,
 }
 
 /// Progress events (implemented by `output::progress`).
@@ -90,7 +92,9 @@ pub struct Runner<'a> {
 impl Runner<'_> {
     /// Runs every step of `template` with `values`, reporting progress to `reporter`.
     pub fn run(&self, template: &Template, values: &Values, reporter: &mut dyn Reporter) -> Report {
-        let engine = Engine::workflow();
+        let engine = Engine::workflow().with_github_hosts(self.services.config.github_hosts());
+        let mut run_record = RunRecord::default();
+        let mut validators = Validators::new();
         let mut steps_ctx = Map::new();
         let mut records = Vec::new();
         let mut failed: Option<usize> = None;
@@ -149,16 +153,18 @@ impl Runner<'_> {
                 &steps_ctx,
                 failed.is_some(),
                 &mut record,
+                &mut run_record,
+                &mut validators,
             ) {
                 Ok(output) => {
-                    let predicted = self.dry_run
-                        && self
-                            .registry
-                            .get(&step.action)
-                            .is_some_and(|a| !a.runs_in_dry_run());
-                    if predicted {
+                    let predictor = self
+                        .registry
+                        .get(&step.action)
+                        .filter(|a| self.dry_run && !a.runs_in_dry_run());
+                    if let Some(action) = predictor {
                         record.status = Status::Predicted;
-                        record.invented = crate::actions::predict::invented_outputs(&step.action)
+                        record.invented = action
+                            .invented_outputs()
                             .iter()
                             .copied()
                             .filter(|k| output.contains_key(*k))
@@ -186,6 +192,7 @@ impl Runner<'_> {
             steps: records,
             output,
             failed,
+            record: run_record,
         }
     }
 
@@ -241,7 +248,7 @@ impl Runner<'_> {
         }
         match &step.condition {
             None => None,
-            Some(cond) if condition_holds(engine, cond, ctx) => None,
+            Some(cond) if render::condition_holds(engine, cond, ctx) => None,
             Some(_) => Some("its if condition was false".into()),
         }
     }
@@ -257,6 +264,8 @@ impl Runner<'_> {
         steps_ctx: &Map<String, Value>,
         failed: bool,
         record: &mut StepRecord,
+        run_record: &mut RunRecord,
+        validators: &mut Validators,
     ) -> Result<Outputs, ActionError> {
         let action = self.registry.get(&step.action).ok_or_else(|| {
             ActionError::new(format!(
@@ -303,7 +312,7 @@ impl Runner<'_> {
             mask(&Value::Object(iterations[0].1.clone()), &values.secrets)
         };
         for (item, input) in &iterations {
-            check_input(action, input).map_err(|e| {
+            check_input(validators, action, input).map_err(|e| {
                 let which = match item {
                     Some(i) => {
                         format!("{}[{}]", step.action, i["key"].as_str().unwrap_or_default())
@@ -326,6 +335,7 @@ impl Runner<'_> {
                 secrets: &values.secrets,
                 services: self.services,
                 log: &mut log,
+                record: run_record,
             };
             let result = action.run(&mut actx, input);
             record.log.extend(log);
@@ -356,17 +366,7 @@ fn render_input(engine: &Engine, input: &Value, ctx: &Map<String, Value>) -> Map
     }
 }
 
-/// Evaluates an `if:` (literal boolean, or a string rendered as a workflow value).
-pub fn condition_holds(engine: &Engine, cond: &Value, ctx: &Map<String, Value>) -> bool {
-    match cond {
-        Value::String(_) => {
-            condition_holds_in(engine, cond, &render::to_value(&Value::Object(ctx.clone())))
-        }
-        other => render::is_truthy(Some(other)),
-    }
-}
-
-/// [`condition_holds`] with a context already converted for the engine.
+/// [`render::condition_holds`] with a context already converted for the engine.
 fn condition_holds_in(engine: &Engine, cond: &Value, ctx: &minijinja::Value) -> bool {
     match cond {
         Value::String(s) => match engine.render_value(s, ctx) {
@@ -419,18 +419,19 @@ fn each_items(
     }
 }
 
+/// Compiled input schemas of the actions a run used, by action id.
+type Validators = HashMap<&'static str, jsonschema::Validator>;
+
 /// Validates a rendered input against the action's JSON Schema.
-fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), String> {
-    thread_local! {
-        static CACHE: std::cell::RefCell<HashMap<&'static str, jsonschema::Validator>> = Default::default();
-    }
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
+fn check_input(
+    cache: &mut Validators,
+    action: &dyn Action,
+    input: &Map<String, Value>,
+) -> Result<(), String> {
+    {
         if !cache.contains_key(action.id()) {
-            let v = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft7)
-                .build(&action.input_schema())
-                .map_err(|e| {
+            let v =
+                crate::backstage::json_schema::compile(&action.input_schema()).map_err(|e| {
                     format!("golden's schema for {} does not compile: {e}", action.id())
                 })?;
             cache.insert(action.id(), v);
@@ -453,7 +454,7 @@ fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), St
         } else {
             Err(errors.join("; "))
         }
-    })
+    }
 }
 
 /// Replaces every secret value that appears in a rendered input by `***`.
@@ -506,7 +507,7 @@ fn render_output(engine: &Engine, output: &Value, ctx: &Map<String, Value>) -> V
             .iter()
             .map(|item| match item.get("if") {
                 None => true,
-                Some(cond) => condition_holds(engine, cond, ctx),
+                Some(cond) => render::condition_holds(engine, cond, ctx),
             })
             .collect();
         let mut i = 0;

@@ -131,7 +131,7 @@ pub(crate) fn call(
 ) -> Result<Value, ActionError> {
     gh.api
         .call(method, path, body)
-        .map_err(|e: ApiError| e.explain(what, host))
+        .map_err(|e: ApiError| e.explain(what, host).into())
 }
 
 /// The git author: the inputs, else `Scaffolder <scaffolder@backstage.io>`.

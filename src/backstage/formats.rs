@@ -1,7 +1,7 @@
 //! JSON Schema as Backstage applies it to template values (npm `jsonschema` 1.5.0): its `format`
 //! rules (`formats.json`, regenerated from the oracle by `formats.gen.cjs`) instead of the
 //! stricter RFC ones (`"12:00:00"` is a valid `time` there), and `required` lists that name a
-//! property twice accepted. Every validator of parameter pages golden builds starts here.
+//! property twice accepted. `json_schema::options` and `compile` build on it.
 
 use std::sync::OnceLock;
 
