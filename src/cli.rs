@@ -299,6 +299,10 @@ pub struct NewArgs {
     /// Make warnings about the values (keys the template does not declare) errors.
     #[arg(long)]
     pub strict: bool,
+    /// Reuse the answers of the last run of this template (kept in GOLDEN_HOME/replay/, never
+    /// secrets or passwords); --values, GOLDEN_VALUE_* and --set still win.
+    #[arg(long)]
+    pub replay: bool,
     /// Do not ask for confirmation before running.
     #[arg(long, short = 'y')]
     pub yes: bool,

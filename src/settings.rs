@@ -363,6 +363,8 @@ pub struct NewSettings {
     pub save_values: Option<PathBuf>,
     /// `--strict`: values the template does not declare are errors, not warnings.
     pub strict: bool,
+    /// `--replay`: start from the answers of the last run of this template.
+    pub replay: bool,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `--output DIR` (what `--dry-run` writes).
@@ -445,6 +447,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 yes: args.yes,
                 save_values: args.save_values,
                 strict: args.strict,
+                replay: args.replay,
                 dry_run: args.dry_run,
                 output: args.output,
                 json: args.json,

@@ -127,6 +127,7 @@ fn options(user: Option<Value>) -> (Options, tempfile::TempDir) {
             yes: true,
             save: None,
             github_hosts: Vec::new(),
+            replay_record: None,
         },
         dir,
     )
