@@ -137,6 +137,8 @@ pub struct Options {
     pub github_hosts: Vec<String>,
     /// Where this run's answers are kept for `--replay` (`GOLDEN_HOME/replay/NAME.json`).
     pub replay_record: Option<std::path::PathBuf>,
+    /// Dry run or not, local forge or not (the plan shown before the confirmation).
+    pub target: summary::Target,
 }
 
 impl Options {
@@ -149,6 +151,10 @@ impl Options {
             save: settings.save_values.clone(),
             github_hosts: settings.context.github_hosts(),
             replay_record: None,
+            target: summary::Target {
+                dry_run: settings.dry_run,
+                local: settings.local,
+            },
         }
     }
 }
@@ -263,7 +269,13 @@ pub fn collect(
     }
     if interactive && !options.yes {
         let lines = summary::lines(template, &values.parameters, &masked);
-        match summary::confirm(prompter, &lines, asked) {
+        let plan = summary::plan(
+            template,
+            &values.parameters,
+            options.target,
+            &options.github_hosts,
+        );
+        match summary::confirm(prompter, &lines, &plan, asked) {
             Ok(true) => {}
             Ok(false) => {
                 return Err(Error::new(

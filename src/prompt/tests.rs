@@ -128,6 +128,7 @@ fn options(user: Option<Value>) -> (Options, tempfile::TempDir) {
             save: None,
             github_hosts: Vec::new(),
             replay_record: None,
+            target: Default::default(),
         },
         dir,
     )

@@ -866,6 +866,14 @@ fn go_microservice_prompts() {
             && review.contains("github.com?owner=acme&repo=demo"),
         "{review}"
     );
+    // The review says what will happen, with the repository the answers name.
+    assert!(
+        review.contains("What will happen")
+            && review.contains("create the private GitHub repository acme/demo and push the files")
+            && review.contains("register the catalog file in the configured catalog")
+            && review.contains("dry run: only local steps run"),
+        "{review}"
+    );
     let (_, screen, json) = p.finish();
     assert_eq!(
         params(&json),
