@@ -243,7 +243,8 @@ fn urls_may_leave_the_template_folder_but_not_be_remote() {
     let (r, log) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./nope"}));
     assert!(r.is_ok());
     assert!(
-        log.iter().any(|l| l.starts_with("warning: `./nope` names no folder")),
+        log.iter()
+            .any(|l| l.starts_with("warning: `./nope` names no folder")),
         "{log:?}"
     );
 }

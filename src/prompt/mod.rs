@@ -192,7 +192,17 @@ pub fn values_for(template: &Template, settings: &NewSettings) -> Result<Values>
         options.sources.files.insert(0, replay.clone());
     }
     options.replay_record = Some(replay);
-    let context = &settings.context;
+    values_with(template, &options, &settings.context)
+}
+
+/// Collects values with `options` on the terminal (or without asking, as the mode says); the
+/// entity pickers read the catalog `context`'s config names.
+pub fn values_with(
+    template: &Template,
+    options: &Options,
+    context: &crate::settings::Context,
+) -> Result<Values> {
+    let options = options.clone();
     let source = move || entities::configured(context);
     match options.mode {
         Mode::Interactive => {
