@@ -367,12 +367,11 @@ fn check_shape(
                 match fields.iter().find(|(f, _)| f == k) {
                     Some((_, s)) => out.extend(check_shape(x, s, &p, &full)),
                     None => {
-                        let best = fields
-                            .iter()
-                            .map(|(f, _)| (strsim::jaro_winkler(f, k), *f))
-                            .filter(|(score, _)| *score > 0.7)
-                            .max_by(|a, b| a.0.total_cmp(&b.0))
-                            .map(|(_, f)| f.to_string());
+                        let best = crate::backstage::suggest::closest(
+                            k,
+                            fields.iter().map(|(f, _)| *f),
+                        )
+                        .map(str::to_string);
                         let known: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
                         out.push((
                             p,

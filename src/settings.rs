@@ -367,6 +367,8 @@ pub struct NewSettings {
     pub save_values: Option<PathBuf>,
     /// `--strict`: values the template does not declare are errors, not warnings.
     pub strict: bool,
+    /// `--replay`: start from the answers of the last run of this template.
+    pub replay: bool,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `--output DIR` (what `--dry-run` writes).
@@ -461,6 +463,8 @@ pub enum CommandSettings {
     New(Box<NewSettings>),
     List {
         search_path: Vec<PathBuf>,
+        /// `--json`.
+        json: bool,
     },
     Actions {
         command: Option<cli::ActionsCommand>,
@@ -472,11 +476,15 @@ pub enum CommandSettings {
     Catalog(CatalogSettings),
     Validate(ValidateSettings),
     /// `golden schema [template|record]`.
-    Schema { which: Option<String> },
+    Schema {
+        which: Option<String>,
+    },
     Update(Box<UpdateSettings>),
     Check(CheckSettings),
     Link(Box<LinkSettings>),
     Test(TestSettings),
+    Completions(clap_complete::Shell),
+    Man,
 }
 
 /// Resolves a command's settings: loads the config file the command uses (once).
@@ -503,6 +511,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 yes: args.yes,
                 save_values: args.save_values,
                 strict: args.strict,
+                replay: args.replay,
                 dry_run: args.dry_run,
                 output: args.output,
                 json: args.json,
@@ -515,7 +524,8 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 context: Context::resolve(config, env),
             }))
         }
-        Command::List => CommandSettings::List {
+        Command::List { json } => CommandSettings::List {
+            json,
             search_path: env.template_search_path(),
         },
         Command::Actions(args) => CommandSettings::Actions {
@@ -599,6 +609,8 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 context: Context::resolve(config, env),
             }))
         }
+        Command::Completions { shell } => CommandSettings::Completions(shell),
+        Command::Man => CommandSettings::Man,
         Command::Test(args) => CommandSettings::Test(TestSettings {
             paths: if args.paths.is_empty() {
                 vec![PathBuf::from(".")]

@@ -74,6 +74,8 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
         yes: true,
         save: None,
         github_hosts: args.context.github_hosts(),
+        replay_record: None,
+        target: Default::default(),
     };
     let values = crate::prompt::values_with(&template, &options, &args.context)?;
     let commit = resolved.source.commit.clone().unwrap_or_default();

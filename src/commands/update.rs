@@ -111,6 +111,8 @@ fn new_answers(
         yes: true,
         save: None,
         github_hosts: args.context.github_hosts(),
+        replay_record: None,
+        target: Default::default(),
     };
     let values = crate::prompt::values_with(template, &options, &args.context)?;
     Ok(values.parameters)

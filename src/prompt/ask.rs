@@ -11,7 +11,6 @@ use super::entities::EntitySource;
 use super::missing::Problem;
 use super::schema::{self, label_of, type_of, Ui};
 use super::{fields, Answer, Prompt, Prompter, Stop};
-use crate::render::Engine;
 use crate::template::Template;
 
 /// State of one collection.
@@ -89,10 +88,10 @@ impl<'a> Walker<'a> {
 
     /// Walks every visible page, in order.
     pub fn pages(&mut self, template: &Template, params: &mut Map<String, Value>) -> Answer<()> {
-        let engine = Engine::workflow().with_github_hosts(self.github_hosts.clone());
         let count = template.pages.len();
         for (i, page) in template.pages.iter().enumerate() {
-            if !crate::values::page_visible(&engine, page, params) {
+            // Pages are decided in order against the values earlier shown pages keep.
+            if !crate::values::visible_pages(template, params, &self.github_hosts)[i] {
                 continue;
             }
             let title = page

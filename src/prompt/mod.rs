@@ -135,6 +135,10 @@ pub struct Options {
     pub save: Option<std::path::PathBuf>,
     /// The hosts of the config's `integrations.github` (offered by the RepoUrlPicker).
     pub github_hosts: Vec<String>,
+    /// Where this run's answers are kept for `--replay` (`GOLDEN_HOME/replay/NAME.json`).
+    pub replay_record: Option<std::path::PathBuf>,
+    /// Dry run or not, local forge or not (the plan shown before the confirmation).
+    pub target: summary::Target,
 }
 
 impl Options {
@@ -146,14 +150,49 @@ impl Options {
             yes: settings.yes,
             save: settings.save_values.clone(),
             github_hosts: settings.context.github_hosts(),
+            replay_record: None,
+            target: summary::Target {
+                dry_run: settings.dry_run,
+                local: settings.local,
+            },
         }
     }
+}
+
+/// Where the answers of the last run of template `name` are kept: `GOLDEN_HOME/replay/NAME.json`.
+pub fn replay_file(home: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    home.join("replay").join(format!("{safe}.json"))
 }
 
 /// The values of a `golden new` run: given ones, asked ones, defaults; validated. The entity
 /// pickers read the catalog the settings' config names.
 pub fn values_for(template: &Template, settings: &NewSettings) -> Result<Values> {
-    values_with(template, &Options::from_settings(settings), &settings.context)
+    let mut options = Options::from_settings(settings);
+    let replay = replay_file(&settings.context.home, &template.name);
+    if settings.replay {
+        if !replay.is_file() {
+            return Err(Error::usage(format!(
+                "no saved answers for `{}` to replay (looked for `{}`)",
+                template.name,
+                replay.display()
+            ))
+            .hint("run `golden new` once without --replay; every run keeps its answers (never secrets)"));
+        }
+        // The saved answers come first: --values files, GOLDEN_VALUE_* and --set still win.
+        options.sources.files.insert(0, replay.clone());
+    }
+    options.replay_record = Some(replay);
+    values_with(template, &options, &settings.context)
 }
 
 /// Collects values with `options` on the terminal (or without asking, as the mode says); the
@@ -230,9 +269,23 @@ pub fn collect(
     if let Some(path) = &options.save {
         summary::save(path, &values.parameters, &secret_fields, &masked)?;
     }
+    if let Some(path) = &options.replay_record {
+        // Kept for `--replay` before anything runs, so a cancelled or failed run keeps them too;
+        // a replay file that cannot be written does not stop the run.
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = summary::save(path, &values.parameters, &secret_fields, &masked);
+    }
     if interactive && !options.yes {
         let lines = summary::lines(template, &values.parameters, &masked);
-        match summary::confirm(prompter, &lines, asked) {
+        let plan = summary::plan(
+            template,
+            &values.parameters,
+            options.target,
+            &options.github_hosts,
+        );
+        match summary::confirm(prompter, &lines, &plan, asked) {
             Ok(true) => {}
             Ok(false) => {
                 return Err(Error::new(

@@ -127,6 +127,8 @@ fn options(user: Option<Value>) -> (Options, tempfile::TempDir) {
             yes: true,
             save: None,
             github_hosts: Vec::new(),
+            replay_record: None,
+            target: Default::default(),
         },
         dir,
     )

@@ -292,3 +292,155 @@ fn validate_quiet_prints_only_errors() {
     assert!(err.contains("debug:lgo"), "{err}");
     assert!(!err.contains("checked 1 template"), "{err}");
 }
+
+#[test]
+fn a_missing_fetch_folder_reads_as_empty_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: missing
+spec:
+  type: service
+  steps:
+    - id: plain
+      action: fetch:plain
+      input: { url: ./not-there, targetPath: docs }
+    - id: templated
+      action: fetch:template
+      input: { url: ./not-there-either }
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = golden()
+        .args(["new", "--no-input", "--dry-run", "--output"])
+        .arg(&out)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    for (step, url) in [
+        ("plain", "./not-there"),
+        ("templated", "./not-there-either"),
+    ] {
+        assert!(
+            err.contains(&format!(
+                "warning: step `{step}`: `{url}` names no folder in the template's repository"
+            )),
+            "{err}"
+        );
+    }
+    // fetch:plain made its (empty) target folder, as Backstage's readers do.
+    assert!(out.join("docs").is_dir());
+    assert_eq!(std::fs::read_dir(out.join("docs")).unwrap().count(), 0);
+    // Outside the template's repository it is still refused.
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: m\nspec:\n  type: service\n  steps:\n    - id: x\n      action: fetch:plain\n      input: { url: ../../../../../nope }\n",
+    )
+    .unwrap();
+    let run = golden()
+        .args(["new", "--no-input", "--dry-run", "--output"])
+        .arg(dir.path().join("out2"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+#[test]
+fn every_run_keeps_its_answers_for_replay_never_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: replayed
+spec:
+  type: service
+  parameters:
+    - required: [name, port]
+      properties:
+        name: { type: string }
+        port: { type: integer }
+        pw: { type: string, ui:widget: password }
+        boom: { type: boolean, default: false }
+  steps:
+    - id: fail
+      if: ${{ parameters.boom }}
+      action: fs:rename
+      input: { files: [{ from: missing, to: x }] }
+"#,
+    )
+    .unwrap();
+    let home = dir.path().join("home");
+    let run = |out: &str, extra: &[&str]| {
+        golden()
+            .env("GOLDEN_HOME", &home)
+            .args(["new", "--no-input", "--dry-run", "--json", "--output"])
+            .arg(dir.path().join(out))
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // A failing run keeps its answers too (the password never).
+    let failed = run(
+        "o1",
+        &[
+            "--set",
+            "name=demo",
+            "--set",
+            "port=80",
+            "--set",
+            "pw=hunter2x",
+            "--set",
+            "boom=true",
+        ],
+    );
+    assert_eq!(failed.status.code(), Some(1));
+    let saved = std::fs::read_to_string(home.join("replay/replayed.json")).unwrap();
+    let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(
+        saved,
+        serde_json::json!({"name": "demo", "port": 80, "boom": true}),
+        "no password in the replay file"
+    );
+    // --replay: no question, the saved answers; --set still wins.
+    let again = run(
+        "o2",
+        &["--replay", "--set", "boom=false", "--set", "port=81"],
+    );
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(plan["parameters"]["name"], "demo");
+    assert_eq!(plan["parameters"]["port"], 81);
+    // Nothing saved yet for this home: a clear error.
+    let none = golden()
+        .env("GOLDEN_HOME", dir.path().join("other-home"))
+        .args(["new", "--no-input", "--dry-run", "--replay", "--output"])
+        .arg(dir.path().join("o3"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert!(
+        err.contains("no saved answers for `replayed` to replay"),
+        "{err}"
+    );
+}

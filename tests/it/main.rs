@@ -21,4 +21,5 @@ mod publish;
 mod render_limits;
 mod secrets;
 mod support;
+mod surface;
 mod validate;
