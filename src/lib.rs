@@ -18,6 +18,7 @@ pub mod output;
 pub mod prompt;
 pub mod render;
 pub mod runner;
+pub mod scm;
 pub mod services;
 pub mod template;
 pub mod validate;

@@ -7,6 +7,7 @@ mod debug;
 mod fetch;
 mod fs;
 pub mod github;
+mod gitlab;
 mod glob;
 pub mod predict;
 mod publish;
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(fs::actions());
     v.extend(catalog::actions());
     v.extend(publish::actions());
+    v.extend(gitlab::actions());
     let fallback = github::fallback(&v);
     v.extend(fallback);
     v.extend(crate::catalog::actions::actions());

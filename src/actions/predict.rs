@@ -26,11 +26,10 @@ pub struct RepoUrl {
 /// The SCM type of a host among the integrations Backstage knows by default plus the configured
 /// GitHub hosts.
 pub fn integration_type(services: &Services, host: &str) -> Option<&'static str> {
-    if is_github_host(services, host) {
-        return Some("github");
+    if let Some(kind) = crate::scm::kind_of(&services.config, host) {
+        return Some(kind.name());
     }
     match host {
-        "gitlab.com" => Some("gitlab"),
         "bitbucket.org" => Some("bitbucketCloud"),
         "dev.azure.com" => Some("azure"),
         _ => None,
@@ -78,6 +77,7 @@ pub fn parse_repo_url(services: &Services, repo_url: &str) -> Result<RepoUrl, Ac
         "azure" => &["project", "repo"],
         "gitlab" if param("project").is_none() => &["owner", "repo"],
         "gitlab" => &[],
+        "gitea" => &["repo"],
         _ => &["repo", "owner"],
     };
     for name in required {

@@ -86,6 +86,24 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
             .map(|g| g.host.clone())
             .collect(),
     );
+    crate::render::set_hosts_of_kind(
+        "gitlab",
+        config
+            .integrations
+            .gitlab
+            .iter()
+            .map(|g| g.host.clone())
+            .collect(),
+    );
+    crate::render::set_hosts_of_kind(
+        "gitea",
+        config
+            .integrations
+            .gitea
+            .iter()
+            .map(|g| g.host.clone())
+            .collect(),
+    );
     let out = if args.dry_run {
         let out = args.output.clone().ok_or_else(|| {
             Error::usage("--dry-run needs --output DIR, where the generated project is written")

@@ -215,10 +215,12 @@ fn repo_url_picker(
     let host = if allowed_hosts.is_empty() {
         let mut hosts: Vec<String> = crate::config::load(None)
             .map(|c| {
-                c.integrations
-                    .github
+                let i = c.integrations;
+                i.github
                     .into_iter()
                     .map(|g| g.host)
+                    .chain(i.gitlab.into_iter().map(|g| g.host))
+                    .chain(i.gitea.into_iter().map(|g| g.host))
                     .filter(|h| !h.is_empty())
                     .collect()
             })

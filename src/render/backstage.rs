@@ -18,24 +18,33 @@ fn invalid(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
 
-/// GitHub hosts of the configuration file (`integrations.github[].host`), which Backstage adds
-/// to its default integrations; set once per run by the command that loaded the config.
-static CONFIGURED_GITHUB_HOSTS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+/// Hosts of the configuration file's integrations (`integrations.github[]`, `gitlab[]`,
+/// `gitea[]`) with their kind, which Backstage adds to its default integrations; set once per run
+/// by the command that loaded the config.
+static CONFIGURED_HOSTS: std::sync::RwLock<Vec<(String, &'static str)>> =
+    std::sync::RwLock::new(Vec::new());
 
 /// Declares the GitHub (Enterprise) hosts of the configuration, so `parseRepoUrl` accepts them.
 pub fn set_github_hosts(hosts: Vec<String>) {
-    if let Ok(mut h) = CONFIGURED_GITHUB_HOSTS.write() {
-        *h = hosts;
+    set_hosts_of_kind("github", hosts);
+}
+
+/// Declares the configured hosts of one integration kind (`github`, `gitlab`, `gitea`).
+pub fn set_hosts_of_kind(kind: &'static str, hosts: Vec<String>) {
+    if let Ok(mut h) = CONFIGURED_HOSTS.write() {
+        h.retain(|(_, k)| *k != kind);
+        h.extend(hosts.into_iter().map(|host| (host, kind)));
     }
 }
 
 /// Integration kind of a host, as Backstage's default integrations plus the configured ones give it.
 fn host_kind(host: &str) -> Option<&'static str> {
-    if CONFIGURED_GITHUB_HOSTS
-        .read()
-        .is_ok_and(|h| h.iter().any(|c| c.eq_ignore_ascii_case(host)))
-    {
-        return Some("github");
+    if let Some(kind) = CONFIGURED_HOSTS.read().ok().and_then(|h| {
+        h.iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(host))
+            .map(|(_, k)| *k)
+    }) {
+        return Some(kind);
     }
     match host {
         "github.com" => Some("github"),

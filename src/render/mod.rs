@@ -29,7 +29,7 @@ mod value;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-pub use backstage::set_github_hosts;
+pub use backstage::{set_github_hosts, set_hosts_of_kind};
 pub use syntax::SyntaxError;
 pub use value::{is_truthy, to_json, to_value, FAILED_FLAG};
 

@@ -802,7 +802,7 @@ impl Responder {
 
 /// Commits `changes` (path → new bytes, or `None` to delete) on top of `branch` (whose tip must
 /// be `expected` when given), as the token's user at a fixed time; returns the commit hash.
-fn commit_changes(
+pub(crate) fn commit_changes(
     repo: &git2::Repository,
     branch: &str,
     expected: Option<&str>,

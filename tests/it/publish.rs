@@ -42,7 +42,7 @@ fn assert_calls_match_backstage(fake: &FakeGithub, name: &str) {
 
 /// A template with a skeleton and a step `publish` running `action` with `input` (YAML lines,
 /// indented by 8).
-fn template_with(dir: &Path, action: &str, input: &str) -> PathBuf {
+pub(crate) fn template_with(dir: &Path, action: &str, input: &str) -> PathBuf {
     let t = dir.join("template");
     std::fs::create_dir_all(t.join("skeleton/src")).unwrap();
     std::fs::write(
@@ -119,23 +119,23 @@ fn template_from(dir: &Path, name: &str) -> PathBuf {
     template_with(dir, f["action"].as_str().unwrap(), &lines.join("\n"))
 }
 
-struct Env {
+pub(crate) struct Env {
     dir: tempfile::TempDir,
 }
 
 impl Env {
-    fn new() -> Env {
+    pub(crate) fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("work")).unwrap();
         Env { dir }
     }
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
-    fn work(&self) -> PathBuf {
+    pub(crate) fn work(&self) -> PathBuf {
         self.path().join("work")
     }
-    fn home(&self) -> PathBuf {
+    pub(crate) fn home(&self) -> PathBuf {
         self.path().join("home")
     }
     /// A config file pointing github.com at the fake, with `token`.
@@ -144,12 +144,13 @@ impl Env {
         std::fs::write(&p, format!("integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: {}\n      token: {token}\n", fake.api_base_url())).unwrap();
         p
     }
-    fn golden(&self, config: Option<&Path>) -> assert_cmd::Command {
+    pub(crate) fn golden(&self, config: Option<&Path>) -> assert_cmd::Command {
         let mut cmd = golden();
         cmd.current_dir(self.work())
             .env("GOLDEN_HOME", self.home())
             .env_remove("GITHUB_TOKEN")
             .env_remove("GH_TOKEN")
+            .env_remove("GITLAB_TOKEN")
             // No `gh` to ask for a token, no user git config: nothing reaches beyond 127.0.0.1.
             .env("PATH", self.path().join("empty-path"))
             .env("HOME", self.path().join("user-home"))
@@ -179,7 +180,7 @@ impl Env {
         cmd
     }
     /// The workspace the template renders to, from `--dry-run`.
-    fn rendered(&self, template: &Path, name: &str, owner: &str) -> PathBuf {
+    pub(crate) fn rendered(&self, template: &Path, name: &str, owner: &str) -> PathBuf {
         let out = self.path().join(format!("rendered-{owner}-{name}"));
         let empty = self.path().join("empty-config.yaml");
         std::fs::write(&empty, "{}\n").unwrap();
@@ -204,7 +205,7 @@ impl Env {
     }
 }
 
-fn stderr(out: &std::process::Output) -> String {
+pub(crate) fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 

@@ -1,0 +1,163 @@
+//! Records what Backstage's own GitLab actions (module-gitlab 0.12.0) send to the fake GitLab,
+//! as the fixtures the GitLab publish tests compare golden with
+//! (`tests/it/fixtures/backstage-gitlab/*.json`). Tools, not checks: they need the module
+//! installed beside the oracle (see the fixtures folder's README) and are ignored by default:
+//!
+//!     GITLAB_ORACLE_DIR=/path/to/oracle-extra cargo test --test it backstage_record_gitlab -- --ignored
+use crate::fake_gitlab::FakeGitlab;
+use serde_json::{json, Value};
+
+pub const TOKEN: &str = "glpat-test-token-1234";
+
+/// A fixture's input with `HOST` in its `repoUrl` replaced by `host`.
+pub fn with_host(input: &Value, host: &str) -> Value {
+    let mut input = input.clone();
+    if let Some(u) = input.get("repoUrl").and_then(Value::as_str) {
+        input["repoUrl"] = json!(u.replacen("HOST", host, 1));
+    }
+    input
+}
+
+/// The workspace both Backstage and golden publish (what `publish.rs`'s template renders).
+pub fn workspace(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("README.md"), "# demo\n\nA service.\n").unwrap();
+    std::fs::write(
+        dir.join("src/main.go"),
+        "package main\n\n// demo\nfunc main() {}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(".editorconfig"), "root = true\n").unwrap();
+}
+
+fn run(name: &str, fake: &FakeGitlab, id: &str) {
+    let oracle = std::env::var("GITLAB_ORACLE_DIR")
+        .expect("GITLAB_ORACLE_DIR names the folder where module-gitlab is installed");
+    let fixture = crate::publish_gitlab::fixture(name);
+    let input = fixture["input"].clone();
+    let ws = tempfile::tempdir().unwrap();
+    workspace(ws.path());
+    let inp = ws.path().join("../gl-input-".to_string() + name + ".json");
+    std::fs::write(&inp, with_host(&input, &fake.host()).to_string()).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "cd {oracle} && source ${{ORACLE_ENV:-../../shared/oracle/env.sh}} && node gl-oracle.mjs '{}' '{}' {TOKEN} '{}' '{}' '{}'",
+            fake.host(),
+            fake.base_url(),
+            ws.path().display(),
+            id,
+            inp.display()
+        ))
+        .output()
+        .unwrap();
+    let calls: Vec<Value> = fake
+        .calls()
+        .iter()
+        .map(|c| json!({"method": c.method, "path": c.path, "body": c.body}))
+        .collect();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let result: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap_or(Value::Null);
+    let outputs = match result {
+        Value::Object(mut m) => {
+            // URLs carry the fake's port: keep them relative to it.
+            for v in m.values_mut() {
+                if let Some(s) = v.as_str() {
+                    *v = json!(s.replace(&fake.base_url(), "BASE"));
+                }
+            }
+            Value::Object(m)
+        }
+        other => other,
+    };
+    let rec = json!({"action": id, "input": input, "calls": calls, "succeeded": out.status.success(), "outputs": outputs});
+    let dir = crate::support::root().join("tests/it/fixtures/backstage-gitlab");
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_string_pretty(&rec).unwrap() + "\n",
+    )
+    .unwrap();
+}
+
+macro_rules! record {
+    ($name:ident, $file:literal, |$fake:ident| $setup:block, $id:literal) => {
+        #[test]
+        #[ignore = "regenerates a fixture from Backstage's GitLab module"]
+        fn $name() {
+            let $fake = FakeGitlab::start(TOKEN, "jane");
+            $setup
+            run($file, &$fake, $id);
+        }
+    };
+}
+
+record!(
+    publish_group,
+    "publish-group",
+    |f| {
+        f.add_group("acme/backend", 42);
+    },
+    "publish:gitlab"
+);
+record!(publish_user, "publish-user", |f| {}, "publish:gitlab");
+record!(
+    publish_existing,
+    "publish-existing",
+    |f| {
+        f.add_group("acme/backend", 42);
+        f.add_project("acme/backend", "demo", &[("README.md", "existing\n")]);
+    },
+    "publish:gitlab"
+);
+record!(
+    publish_skip_existing,
+    "publish-skip-existing",
+    |f| {
+        f.add_group("acme/backend", 42);
+        f.add_project("acme/backend", "demo", &[("README.md", "existing\n")]);
+    },
+    "publish:gitlab"
+);
+record!(
+    publish_502,
+    "publish-502",
+    |f| {
+        f.add_group("acme/backend", 42);
+        f.fail("POST", "/projects", 502, 1);
+    },
+    "publish:gitlab"
+);
+record!(
+    publish_401,
+    "publish-401",
+    |f| {
+        f.add_group("acme/backend", 42);
+        f.set_token("glpat-other");
+    },
+    "publish:gitlab"
+);
+record!(
+    publish_no_namespace,
+    "publish-no-namespace",
+    |f| {},
+    "publish:gitlab"
+);
+record!(
+    merge_request,
+    "merge-request",
+    |f| {
+        f.add_group("acme", 41);
+        f.add_user("bob", 8);
+        f.add_user("carol", 9);
+        f.add_project("acme", "svc", MR_BASE);
+    },
+    "publish:gitlab:merge-request"
+);
+
+/// The files of `acme/svc` before the merge-request scenarios.
+pub const MR_BASE: &[(&str, &str)] = &[
+    ("README.md", "# demo\n\nA service.\n"),
+    ("src/main.go", "old\n"),
+    ("docs/old.md", "old\n"),
+];
