@@ -90,7 +90,9 @@ fn integration_for(ctx: &ActionContext<'_>, url: &str) -> Option<bool> {
     (github
         || DEFAULT_INTEGRATION_HOSTS
             .iter()
-            .any(|h| h.eq_ignore_ascii_case(host)))
+            .any(|h| h.eq_ignore_ascii_case(host))
+        || crate::scm::kind_of(&ctx.services.config, host).is_some()
+        || crate::scm::gitlab_for_url(&ctx.services.config, url).is_some())
     .then_some(github)
 }
 
@@ -117,7 +119,7 @@ pub fn run_register(
                 .unwrap_or("/catalog-info.yaml");
             let Some(github) = integration_for(ctx, base) else {
                 return Err(ActionError::new(format!("No integration found for host {base}"))
-                    .with_hint("add the host to integrations.github in the config file, or give catalogInfoUrl instead"));
+                    .with_hint("add the host to integrations.github (or gitlab, gitea) in the config file, or give catalogInfoUrl instead"));
             };
             resolve_url(base, path, github).map_err(ActionError::new)?
         }
