@@ -103,6 +103,13 @@ impl Default for RetryPolicy {
     }
 }
 
+/// A request body: JSON, or multipart form fields (how gitbeaker sends pipeline variables).
+#[derive(Clone, Copy)]
+pub enum Body<'a> {
+    Json(&'a Value),
+    Form(&'a [(String, String)]),
+}
+
 /// A GitLab REST client for one API base URL and token.
 pub struct Client {
     http: reqwest::blocking::Client,
@@ -143,7 +150,7 @@ impl Client {
         method: &http::Method,
         url: &str,
         call: &str,
-        body: Option<&Value>,
+        body: Option<Body<'_>>,
     ) -> Result<(Value, Option<String>), (ApiError, Option<Duration>)> {
         let m =
             reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap_or(reqwest::Method::GET);
@@ -152,8 +159,16 @@ impl Client {
             Auth::Private(t) => req.header("PRIVATE-TOKEN", &t.0),
             Auth::Bearer(t) => req.bearer_auth(&t.0),
         };
-        if let Some(b) = body {
-            req = req.json(b);
+        match body {
+            Some(Body::Json(b)) => req = req.json(b),
+            Some(Body::Form(fields)) => {
+                let mut form = reqwest::blocking::multipart::Form::new();
+                for (k, v) in fields {
+                    form = form.text(k.clone(), v.clone());
+                }
+                req = req.multipart(form);
+            }
+            None => {}
         }
         let resp = req.send().map_err(|e| {
             let mut text = e.to_string();
@@ -215,7 +230,7 @@ impl Client {
         method: http::Method,
         url: &str,
         call: &str,
-        body: Option<&Value>,
+        body: Option<Body<'_>>,
     ) -> Result<(Value, Option<String>), ApiError> {
         let started = Instant::now();
         let mut delay = self.policy.first_delay;
@@ -250,8 +265,25 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Value, ApiError> {
         let call = format!("{method} {path}");
-        self.send(method, &format!("{}{path}", self.api), &call, body)
-            .map(|(v, _)| v)
+        self.send(
+            method,
+            &format!("{}{path}", self.api),
+            &call,
+            body.map(Body::Json),
+        )
+        .map(|(v, _)| v)
+    }
+
+    /// A POST of multipart form fields.
+    pub fn post_form(&self, path: &str, fields: &[(String, String)]) -> Result<Value, ApiError> {
+        let call = format!("POST {path}");
+        self.send(
+            http::Method::POST,
+            &format!("{}{path}", self.api),
+            &call,
+            Some(Body::Form(fields)),
+        )
+        .map(|(v, _)| v)
     }
 
     /// A GET of a list, following `Link: rel="next"` pages.
@@ -338,6 +370,15 @@ impl Gitlab {
             client: Client::new(&api, auth)?,
             admin,
         })
+    }
+
+    /// The REST client (for the API-only `gitlab:*` actions).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     fn admin(&self) -> &Client {
@@ -706,49 +747,15 @@ impl Target for Gitlab {
             .get("commitAction")
             .and_then(Value::as_str)
             .unwrap_or("auto");
-        let mut remote: Vec<Value> = Vec::new();
-        if commit_action == "auto" {
-            let mut q = format!(
-                "/projects/{p}/repository/tree?ref={}&recursive=true",
-                enc(&target)
-            );
-            if let Some(tp) = req.target_path {
-                q.push_str(&format!("&path={}", enc(tp)));
-            }
-            q.push_str("&per_page=100");
-            match self.client.all(&q) {
-                Ok(v) => remote = v,
-                Err(e) => crate::actions::github::warn(ctx, format!("Could not retrieve the list of files for {project} (branch: {target}) : {}", e.message)),
-            }
-        }
-        let mut actions = Vec::new();
-        if commit_action != "skip" {
-            for f in &files {
-                let file_path = match req.target_path {
-                    Some(tp) => join_posix(tp, &f.path),
-                    None => f.path.clone(),
-                };
-                let action = if commit_action == "auto" {
-                    match remote.iter().find(|e| e["path"] == json!(file_path)) {
-                        Some(e) if e["id"].as_str() == Some(blob_id(&f.content).as_str()) => "skip",
-                        Some(_) => "update",
-                        None => "create",
-                    }
-                } else {
-                    commit_action
-                };
-                if action == "skip" {
-                    continue;
-                }
-                actions.push(json!({
-                    "action": action,
-                    "file_path": file_path,
-                    "encoding": "base64",
-                    "content": base64::engine::general_purpose::STANDARD.encode(&f.content),
-                    "execute_filemode": f.mode == 0o100755,
-                }));
-            }
-        }
+        let actions = commit_actions(
+            ctx,
+            &self.client,
+            &project,
+            &target,
+            &files,
+            req.target_path,
+            commit_action,
+        );
         let branch = req.branch;
         let mut create_branch = !actions.is_empty();
         match self.client.get(&format!(
@@ -873,6 +880,72 @@ impl Target for Gitlab {
             other => other.to_string().into_bytes(),
         })
     }
+}
+
+/// The `actions` of a GitLab commit for `files`, as Backstage's `getFileAction` decides them:
+/// with `auto`, files identical to the branch's (same git blob id) are left out, existing ones
+/// are updated and new ones created; any other `commitAction` applies to every file.
+pub fn commit_actions(
+    ctx: &mut ActionContext<'_>,
+    client: &Client,
+    project: &str,
+    branch: &str,
+    files: &[crate::git::WorkFile],
+    target_path: Option<&str>,
+    commit_action: &str,
+) -> Vec<Value> {
+    let p = enc(project);
+    let mut remote: Vec<Value> = Vec::new();
+    if commit_action == "auto" {
+        let mut q = format!(
+            "/projects/{p}/repository/tree?ref={}&recursive=true",
+            enc(branch)
+        );
+        if let Some(tp) = target_path {
+            q.push_str(&format!("&path={}", enc(tp)));
+        }
+        q.push_str("&per_page=100");
+        match client.all(&q) {
+            Ok(v) => remote = v,
+            Err(e) => crate::actions::github::warn(
+                ctx,
+                format!(
+                    "Could not retrieve the list of files for {project} (branch: {branch}) : {}",
+                    e.message
+                ),
+            ),
+        }
+    }
+    let mut actions = Vec::new();
+    if commit_action == "skip" {
+        return actions;
+    }
+    for f in files {
+        let file_path = match target_path {
+            Some(tp) => join_posix(tp, &f.path),
+            None => f.path.clone(),
+        };
+        let action = if commit_action == "auto" {
+            match remote.iter().find(|e| e["path"] == json!(file_path)) {
+                Some(e) if e["id"].as_str() == Some(blob_id(&f.content).as_str()) => "skip",
+                Some(_) => "update",
+                None => "create",
+            }
+        } else {
+            commit_action
+        };
+        if action == "skip" {
+            continue;
+        }
+        actions.push(json!({
+            "action": action,
+            "file_path": file_path,
+            "encoding": "base64",
+            "content": base64::engine::general_purpose::STANDARD.encode(&f.content),
+            "execute_filemode": f.mode == 0o100755,
+        }));
+    }
+    actions
 }
 
 /// `path.posix.join(a, b)` for two relative paths.

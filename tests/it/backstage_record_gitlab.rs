@@ -161,3 +161,91 @@ pub const MR_BASE: &[(&str, &str)] = &[
     ("src/main.go", "old\n"),
     ("docs/old.md", "old\n"),
 ];
+
+/// The project the API-only actions work on: `acme/svc`, id 100.
+fn with_svc(f: &FakeGitlab) {
+    f.add_group("acme", 41);
+    f.add_user("bob", 8);
+    f.add_project("acme", "svc", MR_BASE);
+}
+
+record!(
+    repo_push,
+    "repo-push",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:repo:push"
+);
+record!(
+    group_ensure_exists,
+    "group-ensure-exists",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:group:ensureExists"
+);
+record!(
+    project_variable,
+    "project-variable",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:projectVariable:create"
+);
+record!(
+    project_access_token,
+    "project-access-token",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:projectAccessToken:create"
+);
+record!(
+    project_deploy_token,
+    "project-deploy-token",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:projectDeployToken:create"
+);
+record!(
+    pipeline_trigger,
+    "pipeline-trigger",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:pipeline:trigger"
+);
+record!(
+    issues_create,
+    "issues-create",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:issues:create"
+);
+record!(
+    issue_edit,
+    "issue-edit",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:issue:edit"
+);
+record!(
+    user_info,
+    "user-info",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:user:info"
+);
+record!(
+    user_info_current,
+    "user-info-current",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:user:info"
+);

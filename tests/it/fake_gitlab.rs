@@ -222,6 +222,24 @@ fn gl_error(status: u16, message: Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(json!({ "message": message }))
 }
 
+/// A multipart or URL-encoded form body as `{"form": {name: value}}` (multipart boundaries
+/// differ on every run, so the fields are what is compared).
+fn form_fields(body: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(body).to_string();
+    let mut fields = serde_json::Map::new();
+    if text.starts_with("--") {
+        let re = regex::Regex::new(r#"name="([^"]*)"\r\n\r\n([^\r]*)\r\n"#).unwrap();
+        for c in re.captures_iter(&text) {
+            fields.insert(c[1].to_string(), json!(c[2].to_string()));
+        }
+    } else {
+        for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
+            fields.insert(k.to_string(), json!(v.to_string()));
+        }
+    }
+    json!({ "form": fields })
+}
+
 fn decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()
@@ -238,7 +256,7 @@ impl Respond for Responder {
         let body: Value = if req.body.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&req.body).unwrap_or(Value::Null)
+            serde_json::from_slice(&req.body).unwrap_or_else(|_| form_fields(&req.body))
         };
         let mut s = self.state.lock().unwrap();
         s.calls.push(Call {
@@ -282,6 +300,53 @@ impl Respond for Responder {
         let parts: Vec<String> = api.trim_start_matches('/').split('/').map(decode).collect();
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
         match (method.as_str(), parts.as_slice()) {
+            ("GET", ["groups", path]) => match s.namespaces.get(*path) {
+                Some((id, kind)) if kind == "group" => ResponseTemplate::new(200)
+                    .set_body_json(json!({"id": id, "full_path": path, "parent_id": null})),
+                _ => gl_error(404, json!("404 Group Not Found")),
+            },
+            ("POST", ["groups"]) => {
+                let parent = body["parent_id"].as_u64();
+                let prefix = parent.and_then(|p| {
+                    s.namespaces
+                        .iter()
+                        .find(|(_, (id, _))| *id == p)
+                        .map(|(k, _)| k.clone())
+                });
+                let path = match prefix {
+                    Some(pre) => format!("{pre}/{}", body["path"].as_str().unwrap_or_default()),
+                    None => body["path"].as_str().unwrap_or_default().to_string(),
+                };
+                let id = s.next_id;
+                s.next_id += 1;
+                s.namespaces.insert(path.clone(), (id, "group".into()));
+                ResponseTemplate::new(201).set_body_json(json!({"id": id, "full_path": path}))
+            }
+            ("GET", ["users", id]) if id.parse::<u64>().is_ok() => {
+                match s.users.iter().find(|(_, v)| v.to_string() == *id) {
+                    Some((name, uid)) => ResponseTemplate::new(200).set_body_json(json!({"id": uid, "username": name, "name": format!("User {name}"), "state": "active", "web_url": format!("{}/{name}", self.base), "created_at": "2024-01-02T03:04:05.000Z"})),
+                    None => gl_error(404, json!("404 User Not Found")),
+                }
+            }
+            ("POST", ["projects", _, "access_tokens"]) => ResponseTemplate::new(201)
+                .set_body_json(json!({"id": 5, "name": body["name"], "token": "glpat-project-access-token"})),
+            ("POST", ["projects", _, "deploy_tokens"]) => ResponseTemplate::new(201)
+                .set_body_json(json!({"id": 6, "name": body["name"], "username": body["username"].as_str().unwrap_or("gitlab+deploy-token-6"), "token": "gldt-deploy-token"})),
+            ("POST", ["projects", _, "triggers"]) => ResponseTemplate::new(201)
+                .set_body_json(json!({"id": 11, "description": body["description"], "token": "glptt-trigger"})),
+            ("POST", ["projects", _, "trigger", "pipeline"]) => ResponseTemplate::new(201)
+                .set_body_json(json!({"id": 77, "web_url": format!("{}/acme/svc/-/pipelines/77", self.base)})),
+            ("DELETE", ["projects", _, "triggers", _]) => ResponseTemplate::new(204),
+            ("POST", ["projects", id, "issues"]) => ResponseTemplate::new(201).set_body_json(json!({
+                "id": 501, "iid": 3, "project_id": id,
+                "web_url": format!("{}/acme/svc/-/issues/3", self.base),
+            })),
+            ("PUT", ["projects", id, "issues", iid]) => ResponseTemplate::new(200).set_body_json(json!({
+                "id": 501, "iid": iid.parse::<u64>().unwrap_or(0), "project_id": id.parse::<u64>().ok(),
+                "web_url": format!("{}/acme/svc/-/issues/{iid}", self.base),
+                "title": body["title"].as_str().unwrap_or("Issue"), "state": "closed",
+                "updated_at": "2025-01-01T00:00:00.000Z",
+            })),
             ("GET", ["user"]) => {
                 ResponseTemplate::new(200).set_body_json(json!({"id": s.user.0, "username": s.user.1}))
             }

@@ -415,3 +415,111 @@ fn local_forge_publishes_nested_groups_and_merge_requests() {
     assert!(mrs.contains("\"source_branch\": \"feature/x\""), "{mrs}");
     assert!(err.contains("created branch feature/x"), "{err}");
 }
+
+/// Runs a fixture's API action through golden against a fake holding `acme/svc` (id 100) and
+/// compares the calls and the step's outputs with Backstage's.
+fn api_action_like_backstage(name: &str) {
+    let env = Env::new();
+    let fake = FakeGitlab::start(TOKEN, "jane");
+    fake.add_group("acme", 41);
+    fake.add_user("bob", 8);
+    fake.add_project("acme", "svc", MR_BASE);
+    let t = template_from(env.path(), name, &fake.host());
+    let cfg = config(&env, &fake, &fake.host(), TOKEN);
+    let out = run(&env, &t, Some(&cfg), &["--json", "--no-checkout"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{name}: {err}");
+    assert_calls_match_backstage(&fake, name);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let step = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "publish")
+        .unwrap_or_else(|| panic!("{name}: no publish step in {plan}"));
+    let mut expected = fixture(name)["outputs"].clone();
+    for v in expected.as_object_mut().unwrap().values_mut() {
+        if let Some(s) = v.as_str() {
+            *v = json!(s.replace("BASE", &fake.base_url()));
+        }
+    }
+    if name == "repo-push" {
+        // Commit hashes carry the time of the commit.
+        assert_eq!(
+            step["output"]["commitHash"].as_str().map(str::len),
+            Some(40)
+        );
+        expected.as_object_mut().unwrap().remove("commitHash");
+        step_output_without(&step["output"], "commitHash", &expected, name);
+    } else {
+        assert_eq!(
+            step["output"], expected,
+            "{name}: outputs differ from Backstage's"
+        );
+    }
+}
+
+fn step_output_without(actual: &Value, key: &str, expected: &Value, name: &str) {
+    let mut a = actual.clone();
+    a.as_object_mut().unwrap().remove(key);
+    assert_eq!(&a, expected, "{name}: outputs differ from Backstage's");
+}
+
+#[test]
+fn api_actions_make_backstages_calls() {
+    for name in [
+        "repo-push",
+        "group-ensure-exists",
+        "project-variable",
+        "project-access-token",
+        "project-deploy-token",
+        "pipeline-trigger",
+        "issues-create",
+        "issue-edit",
+        "user-info",
+        "user-info-current",
+    ] {
+        api_action_like_backstage(name);
+    }
+}
+
+#[test]
+fn api_actions_in_the_local_forge_push_or_say_what_they_need() {
+    let env = Env::new();
+    // A project in the forge first.
+    let t = template_with(
+        env.path(),
+        "publish:gitlab",
+        "        repoUrl: gitlab.com?owner=acme&repo=svc\n        defaultBranch: main",
+    );
+    let out = run(&env, &t, None, &["--local", "--no-checkout"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let push = env.path().join("push");
+    std::fs::create_dir_all(&push).unwrap();
+    let t = template_with(
+        &push,
+        "gitlab:repo:push",
+        "        repoUrl: gitlab.com?owner=acme&repo=svc\n        branchName: feature/push\n        commitMessage: more\n        targetPath: app",
+    );
+    let out = run(&env, &t, None, &["--local"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files = branch_files(&forge_repo(&env, "gitlab.com", "acme/svc"), "feature/push");
+    assert!(
+        files.contains_key("app/README.md") && files.contains_key("README.md"),
+        "{files:?}"
+    );
+    let trigger = env.path().join("trigger");
+    std::fs::create_dir_all(&trigger).unwrap();
+    let t = template_with(
+        &trigger,
+        "gitlab:pipeline:trigger",
+        "        repoUrl: gitlab.com\n        projectId: 1\n        tokenDescription: t\n        branch: main",
+    );
+    let out = run(&env, &t, None, &["--local"]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("`gitlab:pipeline:trigger` needs a GitLab server"),
+        "{err}"
+    );
+}

@@ -4,6 +4,8 @@
 //! through the publishing-target seam (`crate::scm`): GitLab's API, or the local forge with
 //! `--local`. In a dry run they predict their outputs from their input.
 
+mod api;
+
 use serde_json::{json, Map, Value};
 
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
@@ -11,7 +13,7 @@ use crate::scm::{self, ChangeRequest, Kind, Push, RepoSpec};
 use crate::services::Published;
 
 pub fn actions() -> Vec<Box<dyn Action>> {
-    vec![
+    let mut v: Vec<Box<dyn Action>> = vec![
         Box::new(Gitlab {
             id: "publish:gitlab",
             outputs: &[
@@ -31,7 +33,88 @@ pub fn actions() -> Vec<Box<dyn Action>> {
                 "mergeRequestUrl",
             ],
         }),
-    ]
+    ];
+    v.extend(
+        api::IDS
+            .iter()
+            .map(|id| Box::new(Api { id }) as Box<dyn Action>),
+    );
+    v
+}
+
+/// An API-only `gitlab:*` action (see `api.rs`).
+struct Api {
+    id: &'static str,
+}
+
+impl Action for Api {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+    fn description(&self) -> &'static str {
+        match self.id {
+            "gitlab:repo:push" => "Pushes the workspace's files to a branch of a GitLab project",
+            "gitlab:group:ensureExists" => "Ensures a GitLab group (and its parents) exists",
+            "gitlab:projectVariable:create" => "Creates a CI/CD variable of a GitLab project",
+            "gitlab:projectAccessToken:create" => "Creates an access token for a GitLab project",
+            "gitlab:projectDeployToken:create" => "Creates a deploy token for a GitLab project",
+            "gitlab:pipeline:trigger" => "Triggers a GitLab pipeline",
+            "gitlab:issues:create" => "Creates a GitLab issue",
+            "gitlab:issue:edit" => "Edits a GitLab issue",
+            _ => "Reads a GitLab user's information",
+        }
+    }
+    fn input_schema(&self) -> Value {
+        schemas()
+            .get(self.id)
+            .and_then(|s| s.get("input"))
+            .cloned()
+            .unwrap_or_else(|| json!({"type": "object"}))
+    }
+    fn outputs(&self) -> &'static [&'static str] {
+        match self.id {
+            "gitlab:repo:push" => &["projectid", "projectPath", "commitHash"],
+            "gitlab:group:ensureExists" => &["groupId"],
+            "gitlab:projectAccessToken:create" => &["access_token"],
+            "gitlab:projectDeployToken:create" => &["deploy_token", "user"],
+            "gitlab:pipeline:trigger" => &["pipelineUrl"],
+            "gitlab:issues:create" => &["issueId", "issueUrl", "issueIid"],
+            "gitlab:issue:edit" => &[
+                "issueId",
+                "projectId",
+                "issueUrl",
+                "issueIid",
+                "title",
+                "state",
+                "updatedAt",
+            ],
+            "gitlab:user:info" => &[
+                "id",
+                "username",
+                "name",
+                "state",
+                "webUrl",
+                "email",
+                "createdAt",
+                "publicEmail",
+            ],
+            _ => &[],
+        }
+    }
+    fn supports_dry_run(&self) -> bool {
+        schemas()
+            .get(self.id)
+            .and_then(|s| s.get("supportsDryRun"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        api::run(self.id, ctx, input)
+    }
 }
 
 /// `schemas.json`: id → `{input, output, supportsDryRun, description}`.
