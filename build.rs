@@ -1,5 +1,6 @@
 //! Lists the executable files under `templates/` so the built-in templates keep their modes
 //! (include_dir does not record them).
+#![allow(clippy::print_stdout)] // cargo reads a build script's instructions from stdout
 
 use std::path::Path;
 

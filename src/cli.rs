@@ -32,6 +32,32 @@ pub struct GlobalArgs {
     /// Print each step's log lines.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true
+    )]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Output formats of `golden validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+    Sarif,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +81,44 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of template.yaml, for editors (yaml-language-server).
     Schema,
+    /// Run the test cases of templates (`tests/<case>/` beside template.yaml) and compare.
+    #[command(after_help = TEST_HELP)]
+    Test(TestArgs),
+}
+
+const TEST_HELP: &str = "\
+PATH is a template directory or a folder searched for them (default: the current directory).
+A case is a folder tests/<case>/ beside template.yaml: values.yaml (optional secrets.yaml,
+user.yaml), and expected/ (the rendered tree) and/or case.yaml (command, timeout, assert).
+Each case runs as `golden new --dry-run` in a temporary folder; cases run in parallel.
+
+Exit status: 0 every case passed; 1 a case failed; 2 no cases found or golden could not run.
+
+Examples:
+  golden test templates/
+  golden test templates/node-service --bless      # write the rendered trees as expected/
+  golden test --no-run --format junit . > golden-test.xml";
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Template directories or folders holding them (default: `.`).
+    pub paths: Vec<PathBuf>,
+    /// Write each case's rendered tree as its expected/ (then run assertions and command).
+    #[arg(long, visible_alias = "update")]
+    pub bless: bool,
+    /// Do not run the cases' commands (compare and assert only).
+    #[arg(long)]
+    pub no_run: bool,
+    /// human (one line per case, on stdout) or junit (XML on stdout, the lines on stderr).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TestFormat,
+}
+
+/// How `golden test` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    Human,
+    Junit,
 }
 
 const VALIDATE_HELP: &str = "\
@@ -76,7 +140,7 @@ pub struct ValidateArgs {
     /// How to print the findings: human (rustc-style, on stderr), json, github (workflow
     /// annotations) or sarif (2.1.0); the last three go to stdout.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: crate::diagnostics::Format,
+    pub format: Format,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,

@@ -1,13 +1,9 @@
-//! Configuration: the YAML file (`--config FILE`, else `GOLDEN_CONFIG`, else the platform's config
-//! directory) with the same shapes as Backstage's app-config (`integrations.github[]`,
-//! `catalog`), and `${VAR}` references to environment variables. Tokens read here are never
-//! printed: [`Secret`] hides them from `Debug`.
-
-use std::path::{Path, PathBuf};
+//! Configuration: the shapes of golden's YAML config file, the same as Backstage's app-config
+//! (`integrations.github[]`, `catalog`). Finding and loading the file (`--config FILE`, else
+//! `GOLDEN_CONFIG`, else the platform's config directory, with `${VAR}` references expanded) is
+//! `settings`' job. Tokens are never printed: [`Secret`] hides them from `Debug`.
 
 use serde::Deserialize;
-
-use crate::error::{Error, Result};
 
 /// A token or password; its `Debug` output is redacted.
 #[derive(Clone, Default, Deserialize)]
@@ -30,6 +26,12 @@ pub struct Config {
     pub local: bool,
     /// Extra action ids the team's Backstage provides (accepted by `golden validate`).
     pub actions: Vec<String>,
+    /// `GITHUB_TOKEN`, else `GH_TOKEN`, from the environment (filled in by `settings`).
+    #[serde(skip)]
+    pub env_github_token: Option<Secret>,
+    /// `GITLAB_TOKEN` from the environment (filled in by `settings`).
+    #[serde(skip)]
+    pub env_gitlab_token: Option<Secret>,
 }
 
 /// `integrations:` as in Backstage's app-config.
@@ -114,12 +116,8 @@ impl Config {
             return Some(t);
         }
         if host.eq_ignore_ascii_case("github.com") {
-            for var in [crate::env_vars::GITHUB_TOKEN, crate::env_vars::GH_TOKEN] {
-                if let Ok(t) = std::env::var(var) {
-                    if !t.trim().is_empty() {
-                        return Some(Secret(t.trim().to_string()));
-                    }
-                }
+            if let Some(t) = &self.env_github_token {
+                return Some(t.clone());
             }
         }
         gh_auth_token(host)
@@ -164,10 +162,8 @@ impl Config {
             return Some(Secret(t.0.trim().to_string()));
         }
         if host.eq_ignore_ascii_case("gitlab.com") {
-            if let Ok(t) = std::env::var(crate::env_vars::GITLAB_TOKEN) {
-                if !t.trim().is_empty() {
-                    return Some(Secret(t.trim().to_string()));
-                }
+            if let Some(t) = &self.env_gitlab_token {
+                return Some(t.clone());
             }
         }
         cli_token("glab", host)
@@ -244,94 +240,4 @@ pub struct CatalogConfig {
 pub struct BackstageCatalog {
     pub base_url: String,
     pub token: Option<Secret>,
-}
-
-/// Where the config file is: `--config`, else `GOLDEN_CONFIG`, else `<config dir>/golden/config.yaml`.
-pub fn path(flag: Option<&Path>) -> Option<PathBuf> {
-    if let Some(p) = flag {
-        return Some(p.to_path_buf());
-    }
-    if let Ok(p) = std::env::var(crate::env_vars::CONFIG) {
-        if !p.is_empty() {
-            return Some(PathBuf::from(p));
-        }
-    }
-    dirs::config_dir()
-        .map(|d| d.join("golden").join("config.yaml"))
-        .filter(|p| p.is_file())
-}
-
-/// Loads the config file, or the defaults when there is none.
-pub fn load(flag: Option<&Path>) -> Result<Config> {
-    let Some(path) = path(flag) else {
-        return Ok(Config::default());
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::usage(format!(
-            "cannot read the config file `{}`: {e}",
-            path.display()
-        ))
-    })?;
-    let value = crate::template::yaml::parse_value(&expand_env(&text)).map_err(|e| {
-        Error::usage(format!("the config file is not valid YAML: {}", e.message)).at(format!(
-            "{}:{}:{}",
-            path.display(),
-            e.pos.line,
-            e.pos.column
-        ))
-    })?;
-    if value.is_null() {
-        return Ok(Config::default());
-    }
-    serde_json::from_value(value).map_err(|e| {
-        Error::usage(format!(
-            "the config file `{}` is invalid: {e}",
-            path.display()
-        ))
-    })
-}
-
-/// Replaces `${VAR}` with the environment variable's value (empty when unset).
-pub fn expand_env(text: &str) -> String {
-    let re = regex::Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}").expect("valid regex");
-    re.replace_all(text, |c: &regex::Captures<'_>| {
-        std::env::var(&c[1]).unwrap_or_default()
-    })
-    .into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_backstage_shaped_config_with_env_refs() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.yaml");
-        std::env::set_var("GOLDEN_TEST_TOKEN_X", "s3cret");
-        std::fs::write(&p, "integrations:\n  github:\n    - host: ghe.example.com\n      apiBaseUrl: https://ghe.example.com/api/v3\n      token: ${GOLDEN_TEST_TOKEN_X}\ncatalog:\n  backstage:\n    baseUrl: http://127.0.0.1:7007\n").unwrap();
-        let c = load(Some(&p)).unwrap();
-        assert_eq!(c.integrations.github[0].token.as_ref().unwrap().0, "s3cret");
-        assert!(
-            !format!("{c:?}").contains("s3cret"),
-            "tokens never appear in Debug output"
-        );
-        assert_eq!(
-            c.catalog.backstage.as_ref().unwrap().base_url,
-            "http://127.0.0.1:7007"
-        );
-        assert_eq!(
-            c.github_api_base_url("GHE.example.com"),
-            "https://ghe.example.com/api/v3"
-        );
-        assert_eq!(c.github_token("ghe.example.com").unwrap().0, "s3cret");
-        assert_eq!(
-            c.github_api_base_url("github.com"),
-            "https://api.github.com"
-        );
-        assert_eq!(
-            Config::default().github_api_base_url("git.corp"),
-            "https://git.corp/api/v3"
-        );
-    }
 }

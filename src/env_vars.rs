@@ -17,3 +17,16 @@ pub const GH_TOKEN: &str = "GH_TOKEN";
 pub const GITLAB_TOKEN: &str = "GITLAB_TOKEN";
 /// The Backstage token for the catalog (after the config file's `catalog.backstage.token`).
 pub const BACKSTAGE_TOKEN: &str = "BACKSTAGE_TOKEN";
+/// Any non-empty value turns colour off (unless `--color always`).
+pub const NO_COLOR: &str = "NO_COLOR";
+/// The proxy variables git honours (either case), read for git's network operations.
+pub const PROXIES: &[&str] = &[
+    "https_proxy",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "HTTP_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];

@@ -18,16 +18,9 @@ pub struct Forge {
 }
 
 impl Forge {
-    /// The forge inside `home` (golden's data directory).
+    /// The forge inside `home` (golden's data directory, made absolute by `settings` so that
+    /// the `file://` URLs of its repositories are valid from anywhere).
     pub fn new(home: &Path) -> Forge {
-        // An absolute root, so that `file://` URLs of its repositories are valid from anywhere.
-        let home = if home.is_absolute() {
-            home.to_path_buf()
-        } else {
-            std::env::current_dir()
-                .map(|d| d.join(home))
-                .unwrap_or_else(|_| home.to_path_buf())
-        };
         Forge {
             root: home.join("forge"),
         }

@@ -94,8 +94,37 @@ pub trait Git: Send + Sync {
     ) -> Result<(), String>;
 }
 
-/// The git2 implementation.
-pub struct Git2;
+/// The git2 implementation, with the proxy variables of the environment snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Git2 {
+    pub proxies: Proxies,
+}
+
+/// git2 without proxy variables (libgit2's own detection only).
+pub static PLAIN: Git2 = Git2 {
+    proxies: Proxies { vars: Vec::new() },
+};
+
+/// The proxy variables (`https_proxy`, `no_proxy`, ... in either case) as `settings` read them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proxies {
+    vars: Vec<(String, String)>,
+}
+
+impl Proxies {
+    pub fn new(vars: impl IntoIterator<Item = (String, String)>) -> Proxies {
+        Proxies {
+            vars: vars.into_iter().collect(),
+        }
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
 
 /// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run):
 /// 15 s to connect, 60 s for any read or write.
@@ -135,9 +164,9 @@ fn callbacks_as<'a>(
 
 /// The proxy for `url`: `https_proxy`/`http_proxy` (either case) unless `no_proxy` names the
 /// host, else libgit2's automatic detection (git's `http.proxy` setting).
-fn proxy(url: &str) -> git2::ProxyOptions<'static> {
+fn proxy(url: &str, proxies: &Proxies) -> git2::ProxyOptions<'static> {
     let mut p = git2::ProxyOptions::new();
-    match env_proxy(url, |k| std::env::var(k).ok()) {
+    match env_proxy(url, |k| proxies.var(k)) {
         Some(proxy) => {
             p.url(&proxy);
         }
@@ -178,8 +207,14 @@ fn describe(e: &git2::Error) -> String {
 
 /// Pushes `refspec` from `repo` to `url`, retrying transient network failures (GitHub may not
 /// serve a repository for a moment after creating it).
-fn push(repo: &Repository, url: &str, refspec: &str, token: Option<&Secret>) -> Result<(), String> {
-    push_as(repo, url, refspec, "x-access-token", token)
+fn push(
+    repo: &Repository,
+    url: &str,
+    refspec: &str,
+    token: Option<&Secret>,
+    proxies: &Proxies,
+) -> Result<(), String> {
+    push_as(repo, url, refspec, "x-access-token", token, proxies)
 }
 
 fn push_as(
@@ -188,6 +223,7 @@ fn push_as(
     refspec: &str,
     username: &str,
     token: Option<&Secret>,
+    proxies: &Proxies,
 ) -> Result<(), String> {
     let mut remote = repo.remote_anonymous(url).map_err(|e| describe(&e))?;
     let mut last = String::new();
@@ -206,7 +242,7 @@ fn push_as(
         });
         let mut opts = PushOptions::new();
         opts.remote_callbacks(cbs);
-        opts.proxy_options(proxy(url));
+        opts.proxy_options(proxy(url, proxies));
         let pushed = remote.push(&[refspec], Some(&mut opts));
         drop(opts);
         match pushed {
@@ -298,7 +334,14 @@ impl Git for Git2 {
         let oid = repo
             .commit(Some(&refname), &sig, &sig, message, &tree, &[])
             .map_err(|e| describe(&e))?;
-        push_as(&repo, url, &format!("{refname}:{refname}"), username, token)?;
+        push_as(
+            &repo,
+            url,
+            &format!("{refname}:{refname}"),
+            username,
+            token,
+            &self.proxies,
+        )?;
         Ok(oid.to_string())
     }
 
@@ -322,7 +365,7 @@ impl Git for Git2 {
                     .connect_auth(
                         git2::Direction::Fetch,
                         Some(callbacks(token, &asked)),
-                        Some(proxy(url)),
+                        Some(proxy(url, &self.proxies)),
                     )
                     .map_err(|e| describe(&e))?;
                 let heads: Vec<String> = conn
@@ -352,7 +395,7 @@ impl Git for Git2 {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
-        fo.proxy_options(proxy(url));
+        fo.proxy_options(proxy(url, &self.proxies));
         let base_ref = format!("refs/remotes/origin/{base}");
         remote
             .fetch(
@@ -410,7 +453,13 @@ impl Git for Git2 {
             .commit(Some(&refname), &sig, &sig, c.message, &tree, &[&parent])
             .map_err(|e| describe(&e))?;
         let plus = if c.force { "+" } else { "" };
-        push(&repo, url, &format!("{plus}{refname}:{refname}"), token)?;
+        push(
+            &repo,
+            url,
+            &format!("{plus}{refname}:{refname}"),
+            token,
+            &self.proxies,
+        )?;
         Ok(BranchCommitResult {
             base,
             commit: Some(oid.to_string()),
@@ -427,7 +476,7 @@ impl Git for Git2 {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
         fo.remote_callbacks(callbacks(token, &asked));
-        fo.proxy_options(proxy(url));
+        fo.proxy_options(proxy(url, &self.proxies));
         let mut builder = git2::build::RepoBuilder::new();
         builder.fetch_options(fo);
         if let Some(b) = branch {
@@ -504,7 +553,7 @@ mod tests {
             name: "Scaffolder".into(),
             email: "scaffolder@backstage.io".into(),
         };
-        let hash = Git2
+        let hash = Git2::default()
             .push_new(&src, &url, "main", "initial commit", &author, None)
             .unwrap();
         assert!(
@@ -552,7 +601,7 @@ mod tests {
             author: &author,
             force: false,
         };
-        let res = Git2.push_branch(&url, None, &c).unwrap();
+        let res = Git2::default().push_branch(&url, None, &c).unwrap();
         assert_eq!(res.base, "main");
         let head = r
             .find_reference("refs/heads/feature")
@@ -566,7 +615,7 @@ mod tests {
 
         r.set_head("refs/heads/main").unwrap();
         let out = dir.path().join("clone");
-        Git2.clone_into(&url, None, &out, None).unwrap();
+        Git::clone_into(&Git2::default(), &url, None, &out, None).unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("a/b.txt")).unwrap(),
             "hello"

@@ -8,38 +8,32 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod diagnostics;
 pub mod env_vars;
 pub mod error;
 pub mod forge;
 pub mod git;
 pub mod github;
+pub mod limits;
 pub mod output;
 pub mod prompt;
 pub mod render;
 pub mod runner;
 pub mod scm;
 pub mod services;
+pub mod settings;
 pub mod template;
+pub mod testing;
 pub mod validate;
 pub mod values;
 pub mod workspace;
 
-use output::Verbosity;
-
-/// Runs a parsed command line and returns the process exit status.
-pub fn run(cli: cli::Cli) -> i32 {
-    let verbosity = if cli.global.quiet {
-        Verbosity::Quiet
-    } else if cli.global.verbose {
-        Verbosity::Verbose
-    } else {
-        Verbosity::Normal
-    };
-    match commands::dispatch(cli.command, verbosity) {
+/// Runs a parsed command line in the environment `env` and returns the process exit status.
+pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
+    let printer = output::Printer::new(settings::OutputSettings::resolve(&cli.global, &env));
+    match settings::resolve(cli.command, &env).and_then(|c| commands::dispatch(c, printer)) {
         Ok(code) => code,
         Err(e) => {
-            output::error(&e);
+            printer.error(&e);
             e.exit_code()
         }
     }

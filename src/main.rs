@@ -2,6 +2,6 @@
 
 fn main() {
     let cli = <golden::cli::Cli as clap::Parser>::parse();
-    let code = golden::run(cli);
+    let code = golden::run(cli, golden::settings::Environment::capture());
     std::process::exit(code);
 }

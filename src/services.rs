@@ -7,16 +7,18 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::{Config, Secret};
 use crate::forge::Forge;
-use crate::git::{Git, Git2};
+use crate::git::Git;
 use crate::github::{Api, Connect};
 use crate::runner::ActionError;
 
 /// The bundle of integrations a run uses.
 #[derive(Default)]
 pub struct Services {
-    /// golden's data directory (`GOLDEN_HOME`, else the platform's data directory): the local
-    /// forge and catalog live here.
+    /// golden's data directory (`GOLDEN_HOME`, else the platform's data directory; absolute,
+    /// resolved by `settings`): the local forge and catalog live here.
     pub home: PathBuf,
+    /// The current directory golden started in (relative catalog paths resolve against it).
+    pub cwd: PathBuf,
     /// Publish to the local forge instead of GitHub.
     pub local: bool,
     /// The loaded configuration file.
@@ -132,7 +134,7 @@ impl Services {
     pub fn git(&self) -> &dyn Git {
         match &self.git {
             Some(g) => g.as_ref(),
-            None => &Git2,
+            None => &crate::git::PLAIN,
         }
     }
 
@@ -158,15 +160,5 @@ impl Services {
     /// Everything created so far.
     pub fn created(&self) -> Vec<String> {
         self.created.lock().map(|c| c.clone()).unwrap_or_default()
-    }
-}
-
-/// golden's data directory: `GOLDEN_HOME`, else `<data dir>/golden`.
-pub fn home() -> PathBuf {
-    match std::env::var(crate::env_vars::HOME) {
-        Ok(h) if !h.is_empty() => PathBuf::from(h),
-        _ => dirs::data_dir()
-            .unwrap_or_else(std::env::temp_dir)
-            .join("golden"),
     }
 }

@@ -2,7 +2,7 @@
 //! environment and schema defaults, checked against every parameter page's JSON Schema (draft 7,
 //! as Backstage's form and backend use) before any step runs. Every problem is reported at once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value};
 
@@ -21,24 +21,12 @@ pub struct Values {
     pub user: Value,
 }
 
-/// Where values come from, in increasing precedence after schema defaults.
-#[derive(Debug, Clone, Default)]
-pub struct Sources {
-    /// `--values FILE` (YAML or JSON), later files win.
-    pub files: Vec<PathBuf>,
-    /// `GOLDEN_VALUE_<NAME>=value` pairs (name as written in the variable).
-    pub env: Vec<(String, String)>,
-    /// `--set key=value`, later wins.
-    pub set: Vec<String>,
-    /// `--secrets FILE`.
-    pub secrets: Option<PathBuf>,
-    /// `--user FILE`.
-    pub user: Option<PathBuf>,
-}
+/// Where values come from (resolved by `settings`).
+pub use crate::settings::ValueSources as Sources;
 
 /// Reads a YAML or JSON file holding an object.
 pub fn read_object(path: &Path, what: &str) -> Result<Map<String, Value>> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::limits::read_text(path)
         .map_err(|e| Error::usage(format!("cannot read {what} file `{}`: {e}", path.display())))?;
     let v =
         crate::template::yaml::parse_value(text.trim_start_matches('\u{feff}')).map_err(|e| {
@@ -172,6 +160,14 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
             problems.push(format!("`--set {item}` is not of the form key=value"));
             continue;
         };
+        if key.split('.').count() > crate::limits::MAX_DEPTH {
+            problems.push(format!(
+                "--set {}...: {}",
+                key.chars().take(40).collect::<String>(),
+                crate::limits::nesting_message()
+            ));
+            continue;
+        }
         let top = key.split('.').next().unwrap_or(key);
         let schema = if key.contains('.') {
             property_schema(template, top).and_then(|s| {
@@ -282,6 +278,7 @@ pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
             hidden.extend(names)
         }
     }
+    let visible: std::collections::HashSet<String> = visible.into_iter().collect();
     for name in hidden {
         if !visible.contains(&name) {
             params.remove(&name);

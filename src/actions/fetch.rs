@@ -71,7 +71,7 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
             walk.skip_current_dir(); // the workspace inside the copied folder
             continue;
         }
-        let rel = rel_string(e.path(), src);
+        let rel = super::template::entry_name(&e, src)?;
         let out = workspace::join_lexical(out_dir, &rel)?;
         let ft = e.file_type();
         if ft.is_symlink() {
@@ -185,7 +185,7 @@ impl Action for TemplateFile {
             trim_blocks: opt_bool(input, "trimBlocks", false),
             lstrip_blocks: opt_bool(input, "lstripBlocks", false),
         });
-        let bytes = std::fs::read(&src).map_err(|e| io_err("cannot read", &src, e))?;
+        let bytes = crate::limits::read_file(&src).map_err(|e| io_err("cannot read", &src, e))?;
         let text = String::from_utf8_lossy(&bytes);
         let rendered = engine
             .render(&text, &skeleton_context(values, cookiecutter))

@@ -69,8 +69,38 @@ impl Action for Rename {
                 dest.display()
             ));
         }
+        links_stay_inside(ctx.workspace)?;
         Ok(Map::new())
     }
+}
+
+/// Moving a relative symlink (or the folder holding it) changes where it leads: after the moves,
+/// every link in the workspace must still resolve inside it. A link that leads out is removed
+/// and the step fails naming it, so the output never holds one.
+fn links_stay_inside(workspace: &Path) -> Result<(), ActionError> {
+    let root = std::fs::canonicalize(workspace).map_err(|e| err("cannot resolve", workspace, e))?;
+    for e in walkdir::WalkDir::new(&root)
+        .min_depth(1)
+        .follow_links(false)
+    {
+        let e = e.map_err(|e| ActionError::new(format!("cannot list the workspace: {e}")))?;
+        if !e.file_type().is_symlink() {
+            continue;
+        }
+        let rel = rel_string(e.path(), &root);
+        if let Err(escape) = workspace::check_within(&root, e.path(), &rel) {
+            let target = std::fs::read_link(e.path())
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            let _ = std::fs::remove_file(e.path());
+            return Err(ActionError::new(format!(
+                "after the rename, the symlink `{rel}` (to `{target}`) leads outside the workspace; it was removed: {}",
+                escape.message
+            ))
+            .with_hint("rename links together with what they point to, or use links that stay inside the moved folder"));
+        }
+    }
+    Ok(())
 }
 
 /// fs-extra `move(src, dest, {overwrite})`.
@@ -282,6 +312,7 @@ mod tests {
         let mut ctx = ActionContext {
             workspace: ws,
             template_dir: ws,
+            source_root: ws,
             template_ref: "template:default/t",
             step_id: "s",
             dry_run: true,
@@ -383,6 +414,34 @@ mod tests {
             json!({"files": [{"from": "missing", "to": "y"}]})
         )
         .is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn rename_never_leaves_a_link_leading_out() {
+        let d = tempfile::tempdir().unwrap();
+        let ws = d.path().join("ws");
+        std::fs::create_dir_all(ws.join("a/b")).unwrap();
+        // Inside the workspace where it is: a/b/x -> ../.. is the workspace itself.
+        std::os::unix::fs::symlink("../..", ws.join("a/b/x")).unwrap();
+        std::fs::create_dir_all(ws.join("a/c/d")).unwrap();
+        std::os::unix::fs::symlink("..", ws.join("a/c/d/up")).unwrap();
+        run(&Rename, &ws, json!({"files": [{"from": "a/c", "to": "c"}]})).unwrap();
+        assert!(ws.join("c/d/up").symlink_metadata().is_ok());
+        // Moved one level up it would lead to the workspace's parent.
+        let e = run(
+            &Rename,
+            &ws,
+            json!({"files": [{"from": "a/b", "to": "b2"}]}),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("`b2/x`"), "{}", e.message);
+        assert!(e.message.contains("leads outside"), "{}", e.message);
+        assert!(ws.join("b2").is_dir());
+        assert!(
+            ws.join("b2/x").symlink_metadata().is_err(),
+            "the escaping link is removed"
+        );
     }
 
     #[test]

@@ -91,9 +91,11 @@ pub(crate) mod testing {
     ) -> (Result<Outputs, ActionError>, Vec<String>) {
         let secrets = Map::new();
         let mut log = Vec::new();
+        let root = crate::template::root::source_root(template_dir);
         let mut ctx = ActionContext {
             workspace,
             template_dir,
+            source_root: &root,
             template_ref: "template:default/t",
             step_id: "s",
             dry_run,

@@ -1,6 +1,8 @@
 //! Where `fetch:*` actions read from: a `url` relative to the template file's real directory. Like
 //! Backstage for templates registered from a repository, the path may leave the template's own
-//! folder (`../../skeletons/common`). Remote URLs are refused with an error naming them.
+//! folder (`../../skeletons/common`) but never the template's source root (the repository holding
+//! it, see [`crate::template::root`]); absolute paths are refused. Remote URLs are refused with an
+//! error naming them.
 
 use std::path::{Path, PathBuf};
 
@@ -21,15 +23,14 @@ pub fn resolve(ctx: &ActionContext<'_>, url: &str, expect: Expect) -> Result<Pat
         ))
         .with_hint("copy the skeleton next to the template and use a relative `url` such as `./skeleton`"));
     }
-    let joined = ctx.template_dir.join(url);
-    let real = std::fs::canonicalize(&joined).map_err(|e| {
-        ActionError::new(format!(
-            "cannot fetch `{url}`: `{}` {}",
-            joined.display(),
-            describe_io(&e)
-        ))
-        .with_hint("a relative fetch `url` is resolved from the folder of template.yaml")
-    })?;
+    let real =
+        crate::template::root::resolve(ctx.source_root, ctx.template_dir, url).map_err(|r| {
+            ActionError::new(format!(
+                "cannot fetch `{url}`: {}",
+                r.message(url, Some(ctx.source_root))
+            ))
+            .with_hint(r.hint())
+        })?;
     let meta = std::fs::metadata(&real).map_err(|e| {
         ActionError::new(format!(
             "cannot fetch `{url}`: `{}` {}",
@@ -48,6 +49,11 @@ pub fn resolve(ctx: &ActionContext<'_>, url: &str, expect: Expect) -> Result<Pat
             real.display()
         ))
         .with_hint("use fetch:plain or fetch:template for a directory")),
+        Expect::File if !meta.is_file() => Err(ActionError::new(format!(
+            "cannot fetch `{url}`: `{}` is {}, not a regular file",
+            real.display(),
+            crate::limits::kind_of(&meta)
+        ))),
         _ => Ok(real),
     }
 }

@@ -195,7 +195,7 @@ fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
             Kind::File
         };
         out.push(Entry {
-            rel: rel_string(e.path(), src),
+            rel: entry_name(&e, src)?,
             kind,
         });
     }
@@ -203,7 +203,36 @@ fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
     Ok(out)
 }
 
-/// What to do with one entry.
+/// The path of a skeleton entry relative to `src`, refusing what golden cannot copy: a name that
+/// is not UTF-8 (named lossily in the message) and anything but a file, a directory or a link
+/// (a FIFO would block the run, a device would never end).
+pub fn entry_name(e: &walkdir::DirEntry, src: &Path) -> Result<String, ActionError> {
+    let rel = rel_string(e.path(), src);
+    if e.path()
+        .strip_prefix(src)
+        .unwrap_or(e.path())
+        .to_str()
+        .is_none()
+    {
+        return Err(ActionError::new(format!(
+            "the skeleton file name `{rel}` is not UTF-8 (the bytes that are not are shown as U+FFFD)"
+        ))
+        .with_hint("rename the file in the skeleton to a UTF-8 name"));
+    }
+    let ft = e.file_type();
+    if !(ft.is_file() || ft.is_dir() || ft.is_symlink()) {
+        let what = e
+            .metadata()
+            .map(|m| crate::limits::kind_of(&m))
+            .unwrap_or("a special file");
+        return Err(ActionError::new(format!(
+            "cannot copy the skeleton entry `{rel}`: it is {what}, not a regular file"
+        ))
+        .with_hint("a skeleton holds only files, directories and symlinks; remove it"));
+    }
+    Ok(rel)
+}
+
 /// Where an entry goes, and what is there now.
 struct Target {
     out: PathBuf,
@@ -477,13 +506,11 @@ impl Job<'_> {
     }
 }
 
-/// A file's bytes and metadata with one open.
+/// A file's bytes and metadata with one open (a regular file within golden's size limit).
 fn read_with_meta(p: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(p)?;
+    let f = crate::limits::open_regular(p)?;
     let meta = f.metadata()?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    f.read_to_end(&mut bytes)?;
+    let bytes = crate::limits::read_open(f, meta.len())?;
     Ok((bytes, meta))
 }
 

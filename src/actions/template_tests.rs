@@ -197,6 +197,26 @@ fn urls_may_leave_the_template_folder_but_not_be_remote() {
     let f = fixture();
     let common = f.template.parent().unwrap().join("common");
     put(&common, "shared.txt", b"shared ${{ values.v }}");
+    // Outside a repository the template's folder is the source root: `../common` is refused.
+    let (r, _) = run(
+        &FetchTemplate,
+        &f.ws,
+        &f.template,
+        json!({"url": "../common", "values": {"v": 2}, "targetPath": "sub"}),
+    );
+    let e = r.unwrap_err();
+    assert!(
+        e.message.contains("outside the template's source root"),
+        "{}",
+        e.message
+    );
+    for url in ["/etc", "/proc/self", "../../../../../../../../etc"] {
+        let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({ "url": url }));
+        let e = r.unwrap_err();
+        assert!(e.message.contains("source root"), "{url}: {}", e.message);
+    }
+    // In a templates repository, the repository is the root: `../common` is read.
+    git2::Repository::init(f.template.parent().unwrap()).unwrap();
     let (r, _) = run(
         &FetchTemplate,
         &f.ws,

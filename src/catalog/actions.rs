@@ -17,12 +17,8 @@ pub fn actions() -> Vec<Box<dyn Action>> {
 
 /// The catalog the run's services point at.
 fn open(ctx: &ActionContext<'_>) -> Result<Box<dyn Catalog>, ActionError> {
-    let home = if ctx.services.home.as_os_str().is_empty() {
-        crate::services::home()
-    } else {
-        ctx.services.home.clone()
-    };
-    super::open(&ctx.services.config, &home).map_err(ActionError::from)
+    super::open(&ctx.services.config, &ctx.services.home, &ctx.services.cwd)
+        .map_err(ActionError::from)
 }
 
 /// Hosts Backstage has an SCM integration for without configuration.

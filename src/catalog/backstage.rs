@@ -6,6 +6,7 @@
 //! The token (`catalog.backstage.token`, else `BACKSTAGE_TOKEN`) is sent as a bearer token and
 //! never printed. Transient failures (connection errors, 429, 502–504) are retried.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -26,6 +27,8 @@ pub struct Backstage {
     client: reqwest::blocking::Client,
     /// golden's settings, for reading an imported file before handing it to Backstage.
     config: Config,
+    /// Where relative paths resolve (the directory golden started in).
+    cwd: PathBuf,
 }
 
 /// A response: status and JSON body (`Null` when empty or not JSON).
@@ -44,28 +47,21 @@ impl Backstage {
             ))
             .hint("set it to your Backstage backend, e.g. https://backstage.example.com")
         })?;
-        let token = cfg
-            .token
-            .clone()
-            .filter(|t| !t.0.trim().is_empty())
-            .or_else(|| {
-                std::env::var(crate::env_vars::BACKSTAGE_TOKEN)
-                    .ok()
-                    .filter(|t| !t.trim().is_empty())
-                    .map(|t| Secret(t.trim().to_string()))
-            });
+        let token = cfg.token.clone().filter(|t| !t.0.trim().is_empty());
         Ok(Backstage {
             base_url,
             token,
             client: super::read::http_client()?,
             config: Config::default(),
+            cwd: PathBuf::new(),
         })
     }
 
     /// Reads files golden itself must read (the Location file of `import`) with `config`'s
     /// integrations.
-    pub fn with_config(mut self, config: Config) -> Backstage {
+    pub fn with_context(mut self, config: Config, cwd: &Path) -> Backstage {
         self.config = config;
+        self.cwd = cwd.to_path_buf();
         self
     }
 
@@ -187,12 +183,16 @@ impl Catalog for Backstage {
         format!("the Backstage catalog at {}", self.base_url)
     }
 
+    fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
     fn reader_config(&self) -> Config {
         self.config.clone()
     }
 
     fn register(&self, location: &str) -> Result<Registration> {
-        let location = Location::parse(location)?;
+        let location = Location::parse(location, &self.cwd)?;
         let body = self.backstage_location(&location)?;
         let dry = self.call(Method::POST, "/locations?dryRun=true", Some(&body))?;
         if !dry.status.is_success() {

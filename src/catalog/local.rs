@@ -52,6 +52,8 @@ pub struct Local {
     conn: std::cell::OnceCell<Connection>,
     /// Integrations (GitHub hosts and tokens) for reading catalog files at URLs.
     config: Config,
+    /// Where relative paths resolve (the directory golden started in).
+    cwd: PathBuf,
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
@@ -69,12 +71,14 @@ impl Local {
             path: home.join("catalog.db"),
             conn: std::cell::OnceCell::new(),
             config: Config::default(),
+            cwd: PathBuf::new(),
         })
     }
 
     /// Reads catalog files at URLs with `config`'s integrations.
-    pub fn with_config(mut self, config: Config) -> Local {
+    pub fn with_context(mut self, config: Config, cwd: &Path) -> Local {
         self.config = config;
+        self.cwd = cwd.to_path_buf();
         self
     }
 
@@ -289,12 +293,16 @@ impl Catalog for Local {
         format!("the local catalog (`{}`)", self.path.display())
     }
 
+    fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
     fn reader_config(&self) -> Config {
         self.config.clone()
     }
 
     fn register(&self, location: &str) -> Result<Registration> {
-        let location = Location::parse(location)?;
+        let location = Location::parse(location, &self.cwd)?;
         let entities = process::process(&location, &self.config)?;
         let already_registered = self.store(&location, &entities)?;
         Ok(Registration {

@@ -198,10 +198,13 @@ pub trait Catalog {
         Config::default()
     }
 
+    /// The directory relative paths are resolved against (the one golden started in).
+    fn cwd(&self) -> &Path;
+
     /// Registers a file holding `Location` entities whose `targets` point at more catalog files
     /// (to seed groups, users, systems): the file is registered and its targets followed.
     fn import(&self, file: &str) -> Result<Registration> {
-        let location = Location::parse(file)?;
+        let location = Location::parse(file, self.cwd())?;
         let text = location.read(&self.reader_config())?;
         let docs = crate::template::yaml::parse_documents(&text).map_err(|e| {
             Error::usage(format!(
@@ -224,7 +227,8 @@ pub trait Catalog {
 
 /// The configured catalog: Backstage when `catalog.backstage.baseUrl` is set, else the local
 /// catalog in `home` (golden's data directory).
-pub fn open(config: &Config, home: &Path) -> Result<Box<dyn Catalog>> {
+/// Relative paths resolve against `cwd`.
+pub fn open(config: &Config, home: &Path, cwd: &Path) -> Result<Box<dyn Catalog>> {
     match config
         .catalog
         .backstage
@@ -232,10 +236,10 @@ pub fn open(config: &Config, home: &Path) -> Result<Box<dyn Catalog>> {
         .filter(|b| !b.base_url.trim().is_empty())
     {
         Some(b) => Ok(Box::new(
-            backstage::Backstage::new(b)?.with_config(config.clone()),
+            backstage::Backstage::new(b)?.with_context(config.clone(), cwd),
         )),
         None => Ok(Box::new(
-            local::Local::open(home)?.with_config(config.clone()),
+            local::Local::open(home)?.with_context(config.clone(), cwd),
         )),
     }
 }
@@ -282,7 +286,7 @@ mod tests {
     #[test]
     fn picks_the_entity_ref_like_catalog_register() {
         let r = Registration {
-            location: Location::parse("/x/catalog-info.yaml").unwrap(),
+            location: Location::parse("/x/catalog-info.yaml", Path::new("/")).unwrap(),
             entities: vec![
                 json!({"kind": "Location", "metadata": {"name": "generated-abc", "namespace": "default"}}),
                 json!({"kind": "API", "metadata": {"name": "svc-api"}}),

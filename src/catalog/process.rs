@@ -67,7 +67,8 @@ pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
                 let dir = Path::new(&location.target)
                     .parent()
                     .unwrap_or(Path::new("/"));
-                if let Err(e) = crate::template::resolve_placeholders(&mut value, dir) {
+                let root = crate::template::root::source_root(dir);
+                if let Err(e) = crate::template::resolve_placeholders(&mut value, &root, dir) {
                     problems.push(format!("{}: {}", at(line), e.message));
                     continue;
                 }

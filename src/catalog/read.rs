@@ -26,8 +26,8 @@ impl std::fmt::Display for Location {
 
 impl Location {
     /// Interprets what the user or a step gave: a URL (`http(s)://`, `file://`) or a path
-    /// (relative to the current directory).
-    pub fn parse(text: &str) -> Result<Location> {
+    /// (relative to `cwd`, the directory golden started in).
+    pub fn parse(text: &str, cwd: &Path) -> Result<Location> {
         let text = text.trim();
         if text.is_empty() {
             return Err(
@@ -40,7 +40,7 @@ impl Location {
             .filter(|(_, t)| !t.starts_with("//"))
         {
             // A location reference (`url:https://…`, `file:/abs/path`) as found in annotations.
-            return Location::parse(target).map(|l| {
+            return Location::parse(target, cwd).map(|l| {
                 if kind == "url" {
                     Location {
                         kind: "url".into(),
@@ -71,7 +71,7 @@ impl Location {
                     }
                     return Ok(Location {
                         kind: "file".into(),
-                        target: absolute(&path).display().to_string(),
+                        target: absolute(&path, cwd).display().to_string(),
                     });
                 }
                 s if s.len() > 1 => {
@@ -85,14 +85,14 @@ impl Location {
         }
         Ok(Location {
             kind: "file".into(),
-            target: absolute(Path::new(text)).display().to_string(),
+            target: absolute(Path::new(text), cwd).display().to_string(),
         })
     }
 
     /// The location a relative `target` of a Location entity at `self` points to.
     pub fn join(&self, target: &str) -> Result<Location> {
         if url::Url::parse(target).is_ok_and(|u| u.scheme().len() > 1) {
-            return Location::parse(target);
+            return Location::parse(target, Path::new("/"));
         }
         if self.kind == "file" {
             let base = Path::new(&self.target).parent().unwrap_or(Path::new("/"));
@@ -140,11 +140,11 @@ impl Location {
     }
 }
 
-fn absolute(p: &Path) -> PathBuf {
+fn absolute(p: &Path, cwd: &Path) -> PathBuf {
     let p = if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir().unwrap_or_default().join(p)
+        cwd.join(p)
     };
     normalize(&p)
 }
@@ -408,30 +408,36 @@ mod tests {
 
     #[test]
     fn interprets_locations() {
-        let l = Location::parse("https://example.com/a/catalog-info.yaml").unwrap();
+        let l = Location::parse("https://example.com/a/catalog-info.yaml", Path::new("/")).unwrap();
         assert_eq!(l.to_string(), "url:https://example.com/a/catalog-info.yaml");
         assert_eq!(
             l.join("../b/x.yaml").unwrap().target,
             "https://example.com/b/x.yaml"
         );
-        let f = Location::parse("/srv/a/./catalog-info.yaml").unwrap();
+        let f = Location::parse("/srv/a/./catalog-info.yaml", Path::new("/")).unwrap();
         assert_eq!(f.to_string(), "file:/srv/a/catalog-info.yaml");
         assert_eq!(
             f.join("../teams/a.yaml").unwrap().target,
             "/srv/teams/a.yaml"
         );
         assert_eq!(
-            Location::parse("file:///srv/x.yaml").unwrap().to_string(),
+            Location::parse("file:///srv/x.yaml", Path::new("/"))
+                .unwrap()
+                .to_string(),
             "file:/srv/x.yaml"
         );
         assert_eq!(
-            Location::parse("file:/srv/x.yaml").unwrap().to_string(),
+            Location::parse("file:/srv/x.yaml", Path::new("/"))
+                .unwrap()
+                .to_string(),
             "file:/srv/x.yaml"
         );
-        let forge =
-            Location::parse("file:///h/forge/github.com/acme/svc.git/blob/main/catalog-info.yaml")
-                .unwrap();
+        let forge = Location::parse(
+            "file:///h/forge/github.com/acme/svc.git/blob/main/catalog-info.yaml",
+            Path::new("/"),
+        )
+        .unwrap();
         assert_eq!(forge.kind, "url");
-        assert!(Location::parse("ftp://x/y").is_err());
+        assert!(Location::parse("ftp://x/y", Path::new("/")).is_err());
     }
 }

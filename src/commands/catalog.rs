@@ -4,26 +4,23 @@
 use serde_json::Value;
 
 use crate::catalog::{self, entity, Catalog, Filter};
-use crate::cli::{CatalogArgs, CatalogCommand};
+use crate::cli::CatalogCommand;
 use crate::error::{Error, Result};
-use crate::output::Verbosity;
+use crate::output::Printer;
+use crate::settings::CatalogSettings;
 
-pub fn run(args: CatalogArgs, verbosity: Verbosity) -> Result<i32> {
-    let config = crate::config::load(args.config.as_deref())?;
-    let catalog = catalog::open(&config, &crate::services::home())?;
-    let say = |line: String| {
-        if verbosity != Verbosity::Quiet {
-            eprintln!("{line}");
-        }
-    };
+pub fn run(args: CatalogSettings, printer: Printer) -> Result<i32> {
+    let ctx = &args.context;
+    let catalog = catalog::open(&ctx.config, &ctx.home, &ctx.cwd)?;
+    let say = |line: String| printer.status(line);
     match args.command {
         CatalogCommand::Register { location } => {
             let r = catalog.register(&location)?;
-            report(&*catalog, &r, &say);
+            report(&*catalog, &r, &say, printer);
         }
         CatalogCommand::Import { file } => {
             let r = catalog.import(&file)?;
-            report(&*catalog, &r, &say);
+            report(&*catalog, &r, &say, printer);
         }
         CatalogCommand::List { kind, owner, json } => {
             let filter = Filter {
@@ -33,10 +30,7 @@ pub fn run(args: CatalogArgs, verbosity: Verbosity) -> Result<i32> {
             };
             let items = catalog.list(&filter)?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&items).unwrap_or_default()
-                );
+                printer.data(serde_json::to_string_pretty(&items).unwrap_or_default());
             } else if items.is_empty() {
                 say(format!(
                     "no entities in {}{}",
@@ -48,16 +42,18 @@ pub fn run(args: CatalogArgs, verbosity: Verbosity) -> Result<i32> {
                     }
                 ));
             } else {
-                print_table(&items);
+                print_table(&items, printer);
             }
         }
         CatalogCommand::Show { entity_ref, json } => {
             let full = catalog::full_ref(&entity_ref, Some("Component"), None)?;
             match catalog.get(&full)? {
                 Some(e) if json => {
-                    println!("{}", serde_json::to_string_pretty(&e).unwrap_or_default())
+                    printer.data(serde_json::to_string_pretty(&e).unwrap_or_default())
                 }
-                Some(e) => print!("{}", crate::actions::yaml_out::stringify(&e)),
+                Some(e) => printer
+                    .data_raw(&crate::actions::yaml_out::stringify(&e))
+                    .map_err(|e| Error::internal(format!("cannot write to stdout: {e}")))?,
                 None => {
                     return Err(
                         Error::usage(format!("{full} is not in {}", catalog.describe()))
@@ -75,14 +71,19 @@ pub fn run(args: CatalogArgs, verbosity: Verbosity) -> Result<i32> {
                 catalog.describe()
             ));
             for r in &u.removed {
-                println!("{r}");
+                printer.data(r);
             }
         }
     }
     Ok(0)
 }
 
-fn report(catalog: &dyn Catalog, r: &catalog::Registration, say: &dyn Fn(String)) {
+fn report(
+    catalog: &dyn Catalog,
+    r: &catalog::Registration,
+    say: &dyn Fn(String),
+    printer: Printer,
+) {
     if r.already_registered {
         say(format!(
             "{} was already registered in {}; its entities were refreshed from the file",
@@ -97,12 +98,12 @@ fn report(catalog: &dyn Catalog, r: &catalog::Registration, say: &dyn Fn(String)
         ));
     }
     for e in &r.entities {
-        println!("{}", entity::ref_of(e));
+        printer.data(entity::ref_of(e));
     }
 }
 
 /// REF, TYPE, OWNER columns.
-fn print_table(items: &[Value]) {
+fn print_table(items: &[Value], printer: Printer) {
     let rows: Vec<[String; 3]> = items
         .iter()
         .map(|e| {
@@ -121,8 +122,8 @@ fn print_table(items: &[Value]) {
         .collect();
     let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(0).max(3);
     let w1 = rows.iter().map(|r| r[1].len()).max().unwrap_or(0).max(4);
-    println!("{:<w0$}  {:<w1$}  OWNER", "REF", "TYPE");
+    printer.data(format!("{:<w0$}  {:<w1$}  OWNER", "REF", "TYPE"));
     for [a, b, c] in rows {
-        println!("{a:<w0$}  {b:<w1$}  {c}");
+        printer.data(format!("{a:<w0$}  {b:<w1$}  {c}"));
     }
 }

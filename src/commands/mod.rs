@@ -4,42 +4,41 @@ pub mod catalog;
 pub mod new;
 pub mod publish;
 pub mod schema;
+pub mod test;
 pub mod validate;
 
-use crate::cli::Command;
-use crate::error::Result;
-use crate::output::Verbosity;
+use std::path::PathBuf;
 
-/// Runs a parsed command and returns its exit status.
-pub fn dispatch(command: Command, verbosity: Verbosity) -> Result<i32> {
+use crate::error::Result;
+use crate::output::Printer;
+use crate::settings::CommandSettings;
+
+/// Runs a resolved command and returns its exit status.
+pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     match command {
-        Command::New(args) => new::run(args, verbosity),
-        Command::List => list(),
-        Command::Actions { id } => actions(id),
-        Command::Catalog(args) => catalog::run(args, verbosity),
-        Command::Validate(args) => validate::run(args),
-        Command::Schema => schema::run(),
+        CommandSettings::New(settings) => new::run(*settings, printer),
+        CommandSettings::List { search_path } => list(&search_path, printer),
+        CommandSettings::Actions { id } => actions(id, printer),
+        CommandSettings::Catalog(settings) => catalog::run(settings, printer),
+        CommandSettings::Validate(settings) => validate::run(settings, printer),
+        CommandSettings::Schema => schema::run(printer),
+        CommandSettings::Test(settings) => test::run(settings, printer),
     }
 }
 
-fn list() -> Result<i32> {
-    let path = crate::template::locate::search_path(
-        std::env::var(crate::env_vars::TEMPLATE_PATH)
-            .ok()
-            .as_deref(),
-    );
-    for t in crate::template::locate::list(&path) {
-        println!("{:<28} {:<40} {}", t.name, t.title, t.location);
+fn list(path: &[PathBuf], printer: Printer) -> Result<i32> {
+    for t in crate::template::locate::list(path) {
+        printer.data(format!("{:<28} {:<40} {}", t.name, t.title, t.location));
     }
     Ok(0)
 }
 
-fn actions(id: Option<String>) -> Result<i32> {
+fn actions(id: Option<String>, printer: Printer) -> Result<i32> {
     let registry = crate::runner::Registry::builtin();
     match id {
         None => {
             for a in registry.iter() {
-                println!("{:<32} {}", a.id(), a.description());
+                printer.data(format!("{:<32} {}", a.id(), a.description()));
             }
         }
         Some(id) => {
@@ -50,11 +49,8 @@ fn actions(id: Option<String>) -> Result<i32> {
                 }
                 return Err(e.hint("`golden actions` lists every action"));
             };
-            println!("{}: {}", a.id(), a.description());
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default()
-            );
+            printer.data(format!("{}: {}", a.id(), a.description()));
+            printer.data(serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default());
         }
     }
     Ok(0)

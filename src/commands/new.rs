@@ -3,21 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::NewArgs;
 use crate::error::{Error, Result};
-use crate::output::{self, Progress, Verbosity};
+use crate::output::{self, Printer};
 use crate::runner::{Registry, Runner, Status};
 use crate::services::Services;
+use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
 use crate::template::Template;
 
-pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
-    let search = locate::search_path(
-        std::env::var(crate::env_vars::TEMPLATE_PATH)
-            .ok()
-            .as_deref(),
-    );
-    let found = locate::find(&args.template, &search)?;
+pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
+    let found = locate::find(&args.template, &args.search_path)?;
     let _extracted; // keeps a built-in template's files alive for the run
     let mut builtin = None;
     let template_path = match found {
@@ -61,7 +56,7 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     if !unknown.is_empty() {
         if args.dry_run {
             for u in &unknown {
-                output::warn(&format!(
+                printer.warn(&format!(
                     "{u}, which golden does not implement; it will be skipped"
                 ));
             }
@@ -77,33 +72,9 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     }
 
     // Everything that can be refused without asking is checked before the questions.
-    let config = crate::config::load(args.config.as_deref())?;
-    crate::render::set_github_hosts(
-        config
-            .integrations
-            .github
-            .iter()
-            .map(|g| g.host.clone())
-            .collect(),
-    );
-    crate::render::set_hosts_of_kind(
-        "gitlab",
-        config
-            .integrations
-            .gitlab
-            .iter()
-            .map(|g| g.host.clone())
-            .collect(),
-    );
-    crate::render::set_hosts_of_kind(
-        "gitea",
-        config
-            .integrations
-            .gitea
-            .iter()
-            .map(|g| g.host.clone())
-            .collect(),
-    );
+    crate::render::set_github_hosts(args.context.github_hosts());
+    crate::render::set_hosts_of_kind("gitlab", args.context.hosts_of("gitlab"));
+    crate::render::set_hosts_of_kind("gitea", args.context.hosts_of("gitea"));
     let out = if args.dry_run {
         let out = args.output.clone().ok_or_else(|| {
             Error::usage("--dry-run needs --output DIR, where the generated project is written")
@@ -117,13 +88,17 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
     let values = crate::prompt::values_for(&template, &args)?;
 
     let services = Services {
-        home: crate::services::home(),
-        local: args.local || config.local,
-        config,
+        home: args.context.home.clone(),
+        cwd: args.context.cwd.clone(),
+        local: args.local,
+        config: args.context.config.clone(),
+        git: Some(std::sync::Arc::new(crate::git::Git2 {
+            proxies: args.context.proxies.clone(),
+        })),
         ..Default::default()
     };
     let Some(out) = out else {
-        return super::publish::run(&args, &template, &values, &registry, services, verbosity);
+        return super::publish::run(&args, &template, &values, &registry, services, printer);
     };
     let parent = out
         .parent()
@@ -142,15 +117,12 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         workspace: workspace.path(),
         dry_run: true,
     };
-    let mut progress = Progress::new(verbosity, template.steps.len());
+    let mut progress = printer.progress(template.steps.len());
     let report = runner.run(&template, &values, &mut progress);
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        );
+        printer.data(serde_json::to_string_pretty(&json).unwrap_or_default());
     }
     if let Some(i) = report.failed {
         let step = &report.steps[i];
@@ -188,9 +160,9 @@ pub fn run(args: NewArgs, verbosity: Verbosity) -> Result<i32> {
         let _ = std::fs::remove_dir_all(&kept);
         Error::io("cannot move the generated project to", &out, e)
     })?;
-    if verbosity != Verbosity::Quiet && !args.json {
-        eprintln!("wrote {}", out.display());
-        output::summary(&report.output);
+    if !printer.is_quiet() && !args.json {
+        printer.status(format!("wrote {}", out.display()));
+        printer.summary(&report.output);
     }
     Ok(0)
 }

@@ -5,24 +5,25 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::NewArgs;
 use crate::error::{Error, Result};
-use crate::output::{self, Progress, Verbosity};
+use crate::output::{self, Printer, Verbosity};
 use crate::runner::{Registry, Runner, Status};
 use crate::services::{Published, Services};
+use crate::settings::{Checkout, NewSettings};
 use crate::template::Template;
 use crate::values::Values;
 
 /// Runs the steps for real and checks the result out.
 pub fn run(
-    args: &NewArgs,
+    args: &NewSettings,
     template: &Template,
     values: &Values,
     registry: &Registry,
     services: Services,
-    verbosity: Verbosity,
+    printer: Printer,
 ) -> Result<i32> {
-    if let Some(dir) = &args.checkout {
+    let verbosity = printer.verbosity();
+    if let Checkout::Into(dir) = &args.checkout {
         if !empty_or_missing(dir) {
             return Err(Error::usage(format!(
                 "`{}` already exists and is not empty; nothing was run",
@@ -42,20 +43,17 @@ pub fn run(
         workspace: workspace.path(),
         dry_run: false,
     };
-    let mut progress = Progress::new(verbosity, template.steps.len());
+    let mut progress = printer.progress(template.steps.len());
     let report = runner.run(template, values, &mut progress);
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        );
+        printer.data(serde_json::to_string_pretty(&json).unwrap_or_default());
     }
     if verbosity != Verbosity::Verbose {
         for step in &report.steps {
             for w in step.log.iter().filter_map(|l| l.strip_prefix("warning: ")) {
-                output::warn(&format!("step `{}`: {w}", step.id));
+                printer.warn(&format!("step `{}`: {w}", step.id));
             }
         }
     }
@@ -106,30 +104,30 @@ pub fn run(
     let quiet = verbosity == Verbosity::Quiet || args.json;
     if !quiet {
         for c in &created {
-            eprintln!("created {c}");
+            printer.always(format!("created {c}"));
         }
     }
-    match (first, args.no_checkout) {
-        (Some(p), false) => checkout(args, &services, &p, quiet),
-        (None, _) if created.is_empty() && verbosity != Verbosity::Quiet => output::warn(
+    match (first, args.checkout == Checkout::No) {
+        (Some(p), false) => checkout(args, &services, &p, quiet, printer),
+        (None, _) if created.is_empty() && verbosity != Verbosity::Quiet => printer.warn(
             "the template published nothing, so the files its steps wrote were discarded with the temporary workspace; run with `--dry-run --output DIR` to keep them",
         ),
         _ => {}
     }
     if !quiet {
-        output::summary(&report.output);
+        printer.summary(&report.output);
     }
     Ok(0)
 }
 
 /// Clones the published repository; a failure here only warns (the repository exists).
-fn checkout(args: &NewArgs, services: &Services, p: &Published, quiet: bool) {
-    let dir = args
-        .checkout
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(repo_dir_name(&p.remote_url, &p.name)));
+fn checkout(args: &NewSettings, services: &Services, p: &Published, quiet: bool, printer: Printer) {
+    let dir = match &args.checkout {
+        Checkout::Into(dir) => dir.clone(),
+        _ => PathBuf::from(repo_dir_name(&p.remote_url, &p.name)),
+    };
     if !empty_or_missing(&dir) {
-        output::warn(&format!(
+        printer.warn(&format!(
             "not cloned: `{}` already exists; run `git clone {} <DIR>`",
             dir.display(),
             p.remote_url
@@ -140,9 +138,9 @@ fn checkout(args: &NewArgs, services: &Services, p: &Published, quiet: bool) {
         .git()
         .clone_into(&p.remote_url, Some(&p.branch), &dir, p.token.as_ref())
     {
-        Ok(()) if !quiet => eprintln!("cloned {} into {}", p.name, dir.display()),
+        Ok(()) if !quiet => printer.always(format!("cloned {} into {}", p.name, dir.display())),
         Ok(()) => {}
-        Err(e) => output::warn(&format!(
+        Err(e) => printer.warn(&format!(
             "cannot clone {} into `{}`: {e}; run `git clone {}`",
             p.remote_url,
             dir.display(),

@@ -88,11 +88,8 @@ pub fn bundled() -> Value {
     root
 }
 
-pub fn run() -> Result<i32> {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&bundled()).unwrap_or_default()
-    );
+pub fn run(printer: crate::output::Printer) -> Result<i32> {
+    printer.data(serde_json::to_string_pretty(&bundled()).unwrap_or_default());
     Ok(0)
 }
 

@@ -3,6 +3,8 @@
 //! for what was not given (or was given and is invalid). Without a terminal every unanswered
 //! question becomes a [`Problem`] and the walk goes on, so one error lists them all.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::entities::EntitySource;
@@ -33,6 +35,8 @@ pub struct Walker<'a> {
     pub secret_fields: Vec<String>,
     /// How many questions were asked.
     pub asked: usize,
+    /// The config's integration hosts (github, gitlab, gitea; the RepoUrlPicker offers them).
+    pub integration_hosts: Vec<String>,
     heading: Option<(String, Option<String>)>,
     labels: Vec<String>,
     notices: Vec<String>,
@@ -57,6 +61,7 @@ impl<'a> Walker<'a> {
             masked: Vec::new(),
             secret_fields: Vec::new(),
             asked: 0,
+            integration_hosts: Vec::new(),
             heading: None,
             labels: Vec::new(),
             notices: Vec::new(),
@@ -121,13 +126,24 @@ impl<'a> Walker<'a> {
     ) -> Answer<()> {
         let chosen = self.option(schema, map, prefix)?;
         let schema = &chosen;
-        let mut done: Vec<String> = Vec::new();
+        if !schema::is_conditional(schema) {
+            // The answers cannot change what the schema holds: resolve it once (linear in the
+            // number of properties).
+            let resolved = schema::resolve(schema, map);
+            let required: HashSet<&str> = resolved.required.iter().map(String::as_str).collect();
+            for name in resolved.ordered() {
+                let prop = resolved.properties.get(&name).unwrap_or(&Value::Null);
+                self.property(&name, prop, required.contains(name.as_str()), map, prefix)?;
+            }
+            return Ok(());
+        }
+        let mut done: HashSet<String> = HashSet::new();
         loop {
             let resolved = schema::resolve(schema, map);
             let Some(name) = resolved.ordered().into_iter().find(|n| !done.contains(n)) else {
                 break;
             };
-            done.push(name.clone());
+            done.insert(name.clone());
             let prop = resolved
                 .properties
                 .get(&name)

@@ -27,9 +27,9 @@ impl EntitySource for Static {
 
 /// The configured catalog (`crate::catalog::open`: Backstage when `catalog.backstage.baseUrl` is
 /// set, else golden's local catalog) as an entity source.
-pub fn configured(config_file: Option<&std::path::Path>) -> Result<Box<dyn EntitySource>, String> {
-    let config = crate::config::load(config_file).map_err(|e| e.message)?;
-    let catalog = crate::catalog::open(&config, &crate::services::home()).map_err(|e| e.message)?;
+pub fn configured(context: &crate::settings::Context) -> Result<Box<dyn EntitySource>, String> {
+    let catalog = crate::catalog::open(&context.config, &context.home, &context.cwd)
+        .map_err(|e| e.message)?;
     Ok(Box::new(CatalogSource(catalog)))
 }
 

@@ -213,18 +213,12 @@ fn repo_url_picker(
     let title = super::schema::title(name, prop);
     w.p.notice(&format!("{title}: where the repository is created"));
     let host = if allowed_hosts.is_empty() {
-        let mut hosts: Vec<String> = crate::config::load(None)
-            .map(|c| {
-                let i = c.integrations;
-                i.github
-                    .into_iter()
-                    .map(|g| g.host)
-                    .chain(i.gitlab.into_iter().map(|g| g.host))
-                    .chain(i.gitea.into_iter().map(|g| g.host))
-                    .filter(|h| !h.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut hosts: Vec<String> = w
+            .integration_hosts
+            .iter()
+            .filter(|h| !h.is_empty())
+            .cloned()
+            .collect();
         if !hosts.iter().any(|h| h == "github.com") {
             hosts.insert(0, "github.com".into());
         }

@@ -15,14 +15,14 @@ mod schema;
 mod summary;
 mod terminal;
 
-use std::io::IsTerminal;
-
 use serde_json::Map;
 
-use crate::cli::NewArgs;
 use crate::error::{Error, Kind, Result};
+use crate::settings::NewSettings;
 use crate::template::Template;
 use crate::values::{self, Sources, Values};
+
+pub use crate::settings::Mode;
 
 pub use entities::EntitySource;
 pub use terminal::Terminal;
@@ -115,32 +115,8 @@ impl Prompter for NoInput {
     }
 }
 
-/// Whether golden may ask, and if not, why (named in the missing-values error).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Interactive,
-    NonInteractive(String),
-}
-
-/// Decides the mode: `--no-input`, `CI`, then stdin and stderr must both be terminals.
-pub fn mode(no_input: bool) -> Mode {
-    let ci = std::env::var(crate::env_vars::CI)
-        .map(|v| !v.is_empty() && v != "0" && v != "false")
-        .unwrap_or(false);
-    if no_input {
-        Mode::NonInteractive("--no-input was given".into())
-    } else if ci {
-        Mode::NonInteractive("CI is set".into())
-    } else if !std::io::stdin().is_terminal() {
-        Mode::NonInteractive("stdin is not a terminal".into())
-    } else if !std::io::stderr().is_terminal() {
-        Mode::NonInteractive("stderr is not a terminal".into())
-    } else {
-        Mode::Interactive
-    }
-}
-
 /// Everything `golden new` needs to collect values.
+#[derive(Debug, Clone)]
 pub struct Options {
     pub sources: Sources,
     pub mode: Mode,
@@ -148,36 +124,29 @@ pub struct Options {
     pub yes: bool,
     /// `--save-values FILE`.
     pub save: Option<std::path::PathBuf>,
+    /// The hosts of the config's integrations (github, gitlab, gitea), offered by the RepoUrlPicker.
+    pub integration_hosts: Vec<String>,
 }
 
 impl Options {
-    /// Reads the options from `golden new`'s arguments and the environment.
-    pub fn from_args(args: &NewArgs) -> Options {
+    /// The options of a resolved `golden new`.
+    pub fn from_settings(settings: &NewSettings) -> Options {
         Options {
-            sources: Sources {
-                files: args.values.clone(),
-                env: std::env::vars()
-                    .filter_map(|(k, v)| {
-                        k.strip_prefix(crate::env_vars::VALUE_PREFIX)
-                            .map(|n| (n.to_string(), v))
-                    })
-                    .collect(),
-                set: args.set.clone(),
-                secrets: args.secrets.clone(),
-                user: args.user.clone(),
-            },
-            mode: mode(args.no_input),
-            yes: args.yes,
-            save: args.save_values.clone(),
+            sources: settings.sources.clone(),
+            mode: settings.mode.clone(),
+            yes: settings.yes,
+            save: settings.save_values.clone(),
+            integration_hosts: settings.context.integration_hosts(),
         }
     }
 }
 
-/// The values of a `golden new` run: given ones, asked ones, defaults; validated.
-pub fn values_for(template: &Template, args: &NewArgs) -> Result<Values> {
-    let options = Options::from_args(args);
-    let config = args.config.clone();
-    let source = move || entities::configured(config.as_deref());
+/// The values of a `golden new` run: given ones, asked ones, defaults; validated. The entity
+/// pickers read the catalog the settings' config names.
+pub fn values_for(template: &Template, settings: &NewSettings) -> Result<Values> {
+    let options = Options::from_settings(settings);
+    let context = &settings.context;
+    let source = move || entities::configured(context);
     match options.mode {
         Mode::Interactive => {
             let mut term = Terminal::new();
@@ -203,6 +172,7 @@ pub fn collect(
         source,
         given.user.clone(),
     );
+    walker.integration_hosts = options.integration_hosts.clone();
     walker.secrets = given.secrets.clone();
     walker.interactive = interactive;
     let mut values = Values {

@@ -2,6 +2,8 @@
 //! that conditionals (`dependencies`, `oneOf`, `if/then/else`, `allOf`) add for the current
 //! answers, `ui:order`, and checking one answer against its property's schema.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 /// The `ui:*` hints of one property.
@@ -135,19 +137,20 @@ impl Resolved {
         let Some(order) = &self.order else {
             return names;
         };
-        let listed: Vec<&String> = order.iter().filter(|o| *o != "*").collect();
+        let listed: HashSet<&String> = order.iter().filter(|o| *o != "*").collect();
         let rest: Vec<String> = names
             .iter()
             .filter(|n| !listed.contains(n))
             .cloned()
             .collect();
         let mut out = Vec::new();
+        let mut placed: HashSet<&String> = HashSet::new();
         let mut star = false;
         for o in order {
             if o == "*" {
                 out.extend(rest.iter().cloned());
                 star = true;
-            } else if names.contains(o) && !out.contains(o) {
+            } else if self.properties.contains_key(o) && placed.insert(o) {
                 out.push(o.clone());
             }
         }
@@ -158,7 +161,29 @@ impl Resolved {
     }
 }
 
-fn merge(into: &mut Resolved, schema: &Value, skip: Option<&str>) {
+/// Whether resolving `schema` can depend on the answers (`dependencies`, `if`, `oneOf`, `anyOf`
+/// anywhere outside the property schemas, which are resolved on their own).
+pub fn is_conditional(schema: &Value) -> bool {
+    let mut stack = vec![schema];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(o) => {
+                for (k, child) in o {
+                    match k.as_str() {
+                        "dependencies" | "if" | "oneOf" | "anyOf" => return true,
+                        "properties" => {}
+                        _ => stack.push(child),
+                    }
+                }
+            }
+            Value::Array(a) => stack.extend(a.iter()),
+            _ => {}
+        }
+    }
+    false
+}
+
+fn merge(into: &mut Resolved, seen: &mut HashSet<String>, schema: &Value, skip: Option<&str>) {
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {
         for (k, v) in props {
             if Some(k.as_str()) != skip && !into.properties.contains_key(k) {
@@ -168,7 +193,7 @@ fn merge(into: &mut Resolved, schema: &Value, skip: Option<&str>) {
     }
     if let Some(req) = schema.get("required").and_then(Value::as_array) {
         for r in req.iter().filter_map(Value::as_str) {
-            if !into.required.iter().any(|x| x == r) {
+            if seen.insert(r.to_string()) {
                 into.required.push(r.to_string());
             }
         }
@@ -200,6 +225,7 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
         ..Resolved::default()
     };
     let doc = Value::Object(answers.clone());
+    let mut seen: HashSet<String> = HashSet::new();
     // First in, first out: parts merge in document order (allOf members, then branches).
     let mut queue = std::collections::VecDeque::from([schema.clone()]);
     let mut guard = 0;
@@ -208,7 +234,7 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
         if guard > 64 {
             break;
         }
-        merge(&mut out, &s, None);
+        merge(&mut out, &mut seen, &s, None);
         if let Some(deps) = s.get("dependencies").and_then(Value::as_object) {
             for (key, dep) in deps {
                 if !answers.contains_key(key) {
@@ -217,7 +243,7 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
                 match dep {
                     Value::Array(names) => {
                         for n in names.iter().filter_map(Value::as_str) {
-                            if !out.required.iter().any(|r| r == n) {
+                            if seen.insert(n.to_string()) {
                                 out.required.push(n.to_string());
                             }
                         }

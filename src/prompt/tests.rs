@@ -123,6 +123,7 @@ fn options(user: Option<Value>) -> (Options, tempfile::TempDir) {
             mode: Mode::Interactive,
             yes: true,
             save: None,
+            integration_hosts: Vec::new(),
         },
         dir,
     )

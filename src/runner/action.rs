@@ -16,6 +16,8 @@ pub struct ActionContext<'a> {
     pub workspace: &'a Path,
     /// The template file's real directory; relative fetch `url`s resolve from it.
     pub template_dir: &'a Path,
+    /// The template's source root (a real path): fetches never read outside it.
+    pub source_root: &'a Path,
     /// `template:<namespace>/<name>`.
     pub template_ref: &'a str,
     pub step_id: &'a str,

@@ -238,15 +238,24 @@ impl Runner<'_> {
         match &step.each {
             None => iterations.push((None, render_input(engine, &input_tree, &ctx))),
             Some(each) => {
+                // The context is converted once; each iteration layers `each` over it, so a
+                // step runs in time linear in the number of items.
+                let base = render::to_value(&Value::Object(ctx.clone()));
                 for item in each_items(engine, each, &ctx)? {
-                    let mut it_ctx = ctx.clone();
-                    it_ctx.insert("each".into(), item.clone());
+                    let it_ctx = minijinja::value::merge_maps([
+                        minijinja::context! { each => render::to_value(&item) },
+                        base.clone(),
+                    ]);
                     if let Some(cond) = &step.condition {
-                        if !condition_holds(engine, cond, &it_ctx) {
+                        if !condition_holds_in(engine, cond, &it_ctx) {
                             continue;
                         }
                     }
-                    iterations.push((Some(item), render_input(engine, &input_tree, &it_ctx)));
+                    let input = match engine.render_tree(&input_tree, &it_ctx) {
+                        Some(Value::Object(m)) => m,
+                        _ => Map::new(),
+                    };
+                    iterations.push((Some(item), input));
                 }
             }
         }
@@ -277,6 +286,7 @@ impl Runner<'_> {
             let mut actx = ActionContext {
                 workspace: self.workspace,
                 template_dir: &template.dir,
+                source_root: &template.root,
                 template_ref,
                 step_id: &step.id,
                 dry_run: self.dry_run,
@@ -316,13 +326,20 @@ fn render_input(engine: &Engine, input: &Value, ctx: &Map<String, Value>) -> Map
 /// Evaluates an `if:` (literal boolean, or a string rendered as a workflow value).
 pub fn condition_holds(engine: &Engine, cond: &Value, ctx: &Map<String, Value>) -> bool {
     match cond {
-        Value::String(s) => {
-            let c = render::to_value(&Value::Object(ctx.clone()));
-            match engine.render_value(s, &c) {
-                Ok(v) => render::is_truthy(v.as_ref()),
-                Err(_) => !s.is_empty(),
-            }
+        Value::String(_) => {
+            condition_holds_in(engine, cond, &render::to_value(&Value::Object(ctx.clone())))
         }
+        other => render::is_truthy(Some(other)),
+    }
+}
+
+/// [`condition_holds`] with a context already converted for the engine.
+fn condition_holds_in(engine: &Engine, cond: &Value, ctx: &minijinja::Value) -> bool {
+    match cond {
+        Value::String(s) => match engine.render_value(s, ctx) {
+            Ok(v) => render::is_truthy(v.as_ref()),
+            Err(_) => !s.is_empty(),
+        },
         other => render::is_truthy(Some(other)),
     }
 }

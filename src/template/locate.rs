@@ -72,15 +72,6 @@ pub fn find(query: &str, search_path: &[PathBuf]) -> Result<Found> {
     Err(err.hint("`golden list` shows every template golden can find; a path to a template directory works too"))
 }
 
-/// The default search path: `./templates`, then every directory of `GOLDEN_TEMPLATE_PATH`.
-pub fn search_path(env_value: Option<&str>) -> Vec<PathBuf> {
-    let mut dirs = vec![PathBuf::from("templates")];
-    if let Some(v) = env_value {
-        dirs.extend(std::env::split_paths(v));
-    }
-    dirs
-}
-
 /// Every template found on the search path, then the built-ins.
 pub fn list(search_path: &[PathBuf]) -> Vec<Listed> {
     let mut out = Vec::new();

@@ -7,6 +7,7 @@
 
 pub mod locate;
 pub(crate) mod placeholders;
+pub mod root;
 pub mod schema;
 pub mod yaml;
 // Used by the local catalog, which processes catalog files the way Backstage does.
@@ -27,6 +28,8 @@ pub struct Template {
     pub path: PathBuf,
     /// The directory relative fetch `url`s resolve from: the template file's real parent.
     pub dir: PathBuf,
+    /// The only folder the template may read from (see [`root`]): a real path holding `dir`.
+    pub root: PathBuf,
     /// The file's text (after BOM removal), for diagnostics.
     pub source: String,
     /// The Template document as JSON, placeholders resolved.
@@ -107,7 +110,8 @@ impl Template {
         } else {
             path.to_path_buf()
         };
-        let bytes = std::fs::read(&file).map_err(|e| Error::io("cannot read", &file, e))?;
+        let bytes =
+            crate::limits::read_file(&file).map_err(|e| Error::io("cannot read", &file, e))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| Error::template(format!("`{}` is not UTF-8 text", file.display())))?;
         let real =
@@ -119,8 +123,15 @@ impl Template {
         Self::from_source(&file, &dir, text)
     }
 
-    /// Builds a template from its text; `dir` is where relative references resolve.
+    /// Builds a template from its text; `dir` is where relative references resolve, inside the
+    /// source root found from it ([`root::source_root`]).
     pub fn from_source(file: &Path, dir: &Path, text: String) -> Result<Template> {
+        Self::from_source_in(file, dir, &root::source_root(dir), text)
+    }
+
+    /// [`Template::from_source`] with an explicit source root (a real path holding `dir`), for
+    /// templates fetched from elsewhere.
+    pub fn from_source_in(file: &Path, dir: &Path, root: &Path, text: String) -> Result<Template> {
         let text = text
             .strip_prefix('\u{feff}')
             .map(str::to_string)
@@ -146,10 +157,12 @@ impl Template {
                 ))
             })?;
         let mut entity = doc.value;
-        placeholders::resolve(&mut entity, dir).map_err(|e| e.at(file.display().to_string()))?;
+        placeholders::resolve(&mut entity, root, dir)
+            .map_err(|e| e.at(file.display().to_string()))?;
         let mut template = Template {
             path: file.to_path_buf(),
             dir: dir.to_path_buf(),
+            root: root.to_path_buf(),
             source: text,
             entity,
             spans: doc.spans,

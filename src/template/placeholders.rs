@@ -1,6 +1,8 @@
 //! The catalog's `$text`, `$json` and `$yaml` placeholders, resolved before the scaffolder sees a
 //! template: an object whose only key is one of them is replaced by the referenced file's text, or
-//! its parsed JSON or YAML. Paths are relative to the template file.
+//! its parsed JSON or YAML. Paths are relative to the template file and must stay inside the
+//! template's source root ([`super::root`]); only regular files are read, up to golden's size
+//! limit.
 
 use std::path::Path;
 
@@ -8,8 +10,8 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
-/// Replaces every placeholder in `value`, reading files relative to `dir`.
-pub fn resolve(value: &mut Value, dir: &Path) -> Result<()> {
+/// Replaces every placeholder in `value`, reading files relative to `dir` inside `root`.
+pub fn resolve(value: &mut Value, root: &Path, dir: &Path) -> Result<()> {
     match value {
         Value::Object(map) => {
             if map.len() == 1 {
@@ -19,17 +21,17 @@ pub fn resolve(value: &mut Value, dir: &Path) -> Result<()> {
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .unwrap_or_default();
                 if matches!(key.as_str(), "$text" | "$json" | "$yaml") {
-                    *value = load(&key, &target, dir)?;
+                    *value = load(&key, &target, root, dir)?;
                     return Ok(());
                 }
             }
             for v in map.values_mut() {
-                resolve(v, dir)?;
+                resolve(v, root, dir)?;
             }
         }
         Value::Array(items) => {
             for v in items {
-                resolve(v, dir)?;
+                resolve(v, root, dir)?;
             }
         }
         _ => {}
@@ -37,7 +39,7 @@ pub fn resolve(value: &mut Value, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn load(kind: &str, target: &Value, dir: &Path) -> Result<Value> {
+fn load(kind: &str, target: &Value, root: &Path, dir: &Path) -> Result<Value> {
     let target = target
         .as_str()
         .ok_or_else(|| Error::template(format!("placeholder `{kind}` expects a string path")))?;
@@ -47,8 +49,18 @@ fn load(kind: &str, target: &Value, dir: &Path) -> Result<Value> {
         ))
         .hint("download the file next to the template and reference it with a relative path"));
     }
-    let path = dir.join(target);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let path = super::root::resolve(root, dir, target).map_err(|r| {
+        let e = Error::template(format!(
+            "placeholder `{kind}: {target}`: {}",
+            r.message(target, Some(root))
+        ));
+        if r.is_refusal() {
+            e.hint(r.hint())
+        } else {
+            e
+        }
+    })?;
+    let text = crate::limits::read_text(&path).map_err(|e| {
         Error::template(format!(
             "placeholder `{kind}: {target}` cannot be read from `{}`: {e}",
             path.display()
@@ -85,7 +97,7 @@ mod tests {
         std::fs::write(dir.path().join("b.json"), "{\"x\": 1}").unwrap();
         std::fs::write(dir.path().join("c.yaml"), "y: [1, 2]\n").unwrap();
         let mut v = serde_json::json!({"t": {"$text": "a.md"}, "j": [{"$json": "b.json"}], "y": {"$yaml": "c.yaml"}, "k": {"$text": "a.md", "other": 1}});
-        resolve(&mut v, dir.path()).unwrap();
+        resolve(&mut v, dir.path(), dir.path()).unwrap();
         assert_eq!(v["t"], "hello\n");
         assert_eq!(v["j"][0]["x"], 1);
         assert_eq!(v["y"]["y"][1], 2);
@@ -98,7 +110,41 @@ mod tests {
     #[test]
     fn missing_file_is_an_error_naming_it() {
         let mut v = serde_json::json!({"t": {"$text": "nope.md"}});
-        let e = resolve(&mut v, Path::new("/nonexistent")).unwrap_err();
+        let e = resolve(&mut v, Path::new("/nonexistent"), Path::new("/nonexistent")).unwrap_err();
         assert!(e.message.contains("nope.md"));
+    }
+
+    #[test]
+    fn refuses_absolute_escaping_and_special_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let dir = root.join("t");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(root.join("shared.md"), "shared").unwrap();
+        let mut ok = serde_json::json!({"t": {"$text": "../shared.md"}});
+        resolve(&mut ok, &root, &dir).unwrap();
+        assert_eq!(ok["t"], "shared");
+        for (target, expect) in [
+            ("/proc/self/environ", "absolute path"),
+            ("/dev/zero", "absolute path"),
+            ("../../etc/passwd", "outside the template's source root"),
+        ] {
+            let mut v = serde_json::json!({"t": {"$text": target}});
+            let e = resolve(&mut v, &root, &dir).unwrap_err();
+            assert!(e.message.contains(expect), "{target}: {}", e.message);
+        }
+        #[cfg(unix)]
+        {
+            let fifo = dir.join("fifo");
+            let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+            let mut v = serde_json::json!({"t": {"$text": "./fifo"}});
+            let e = resolve(&mut v, &root, &dir).unwrap_err();
+            assert!(e.message.contains("named pipe"), "{}", e.message);
+            std::os::unix::fs::symlink("/dev/zero", dir.join("zero")).unwrap();
+            let mut v = serde_json::json!({"t": {"$text": "zero"}});
+            let e = resolve(&mut v, &root, &dir).unwrap_err();
+            assert!(e.message.contains("outside"), "{}", e.message);
+        }
     }
 }

@@ -7,8 +7,11 @@
 
 use std::collections::HashMap;
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr::{MarkedYaml, Scalar, YamlData, YamlLoader};
+use saphyr_parser::{Event, Parser, SpannedEventReceiver};
 use serde_json::{Map, Number, Value};
+
+use crate::limits::{nesting_message, MAX_DEPTH};
 
 /// A position in the source text: 1-based line and column (in characters), byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,17 +100,48 @@ impl Offsets {
     }
 }
 
-/// Parses every document of a YAML stream.
+/// Parses every document of a YAML stream. Nesting deeper than [`MAX_DEPTH`] is an error (block
+/// and flow style alike), found while reading the events, before any deep tree is built.
 pub fn parse_documents(src: &str) -> Result<Vec<Document>, YamlError> {
     let offsets = Offsets::new(src);
-    let docs = MarkedYaml::load_from_str(src).map_err(|e| YamlError {
-        message: e.info().to_string(),
-        pos: offsets.pos(e.marker()),
-    })?;
+    let mut loader: YamlLoader<'_, MarkedYaml<'_>> = YamlLoader::default();
+    let mut depth = 0usize;
+    // saphyr's `Parser::load` recurses once per level: feed the loader event by event instead.
+    for event in Parser::new_from_str(src) {
+        let (ev, span) = event.map_err(|e| YamlError {
+            message: if e.info() == "recursion limit exceeded" {
+                nesting_message()
+            } else {
+                e.info().to_string()
+            },
+            pos: offsets.pos(e.marker()),
+        })?;
+        match ev {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(YamlError {
+                        message: nesting_message(),
+                        pos: offsets.pos(&span.start),
+                    });
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        loader.on_event(ev, span);
+        if let Some(e) = loader.error() {
+            return Err(YamlError {
+                message: e.info().to_string(),
+                pos: offsets.pos(e.marker()),
+            });
+        }
+    }
+    let docs = loader.into_documents();
     let mut out = Vec::with_capacity(docs.len());
     for doc in &docs {
         let mut spans = Spans::default();
-        let value = convert(doc, "", &mut spans, &offsets)?;
+        let value = convert(doc, "", &mut spans, &offsets, 0)?;
         out.push(Document { value, spans });
     }
     Ok(out)
@@ -135,7 +169,15 @@ fn convert(
     pointer: &str,
     spans: &mut Spans,
     offsets: &Offsets,
+    depth: usize,
 ) -> Result<Value, YamlError> {
+    // Aliases are expanded by the loader, so the tree may be deeper than the events were.
+    if depth > MAX_DEPTH {
+        return Err(YamlError {
+            message: nesting_message(),
+            pos: offsets.pos(&node.span.start),
+        });
+    }
     spans
         .map
         .insert(pointer.to_string(), offsets.pos(&node.span.start));
@@ -145,7 +187,13 @@ fn convert(
         YamlData::Sequence(items) => {
             let mut arr = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                arr.push(convert(item, &format!("{pointer}/{i}"), spans, offsets)?);
+                arr.push(convert(
+                    item,
+                    &format!("{pointer}/{i}"),
+                    spans,
+                    offsets,
+                    depth + 1,
+                )?);
             }
             Value::Array(arr)
         }
@@ -170,12 +218,12 @@ fn convert(
                 spans
                     .map
                     .insert(format!("{child}#key"), offsets.pos(&k.span.start));
-                let value = convert(v, &child, spans, offsets)?;
+                let value = convert(v, &child, spans, offsets, depth + 1)?;
                 obj.insert(key, value);
             }
             Value::Object(obj)
         }
-        YamlData::Tagged(_, inner) => convert(inner, pointer, spans, offsets)?,
+        YamlData::Tagged(_, inner) => convert(inner, pointer, spans, offsets, depth)?,
         YamlData::Alias(_) | YamlData::BadValue => {
             return Err(YamlError {
                 message: "unsupported or invalid YAML value (alias or mistyped tag)".into(),

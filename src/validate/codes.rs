@@ -161,6 +161,11 @@ pub const CODES: &[(&str, Severity, &str)] = &[
         "the `url` of a fetch step does not exist",
     ),
     (
+        "skeleton-outside",
+        Error,
+        "the `url` of a fetch step is absolute or leads outside the template's source root",
+    ),
+    (
         "skeleton-syntax",
         Error,
         "a skeleton file or file name does not parse (fails the fetch step)",

@@ -1,5 +1,5 @@
 //! One finding of `golden validate`: a stable code, a severity, a message, where (file, line,
-//! column, byte range) and what to do. Drawing them is the job of `crate::diagnostics`.
+//! column, byte range) and what to do. Drawing them is the job of `crate::output::diagnostics`.
 
 use std::path::PathBuf;
 

@@ -103,7 +103,7 @@ pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
             continue;
         };
         let mut resolved = slot.clone();
-        match crate::template::placeholders::resolve(&mut resolved, &doc.dir) {
+        match crate::template::placeholders::resolve(&mut resolved, &doc.root, &doc.dir) {
             Ok(()) => {
                 if let Some(target) = doc.entity.pointer_mut(&pointer) {
                     *target = resolved;
@@ -118,7 +118,13 @@ pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .unwrap_or_default();
                 sink.push(
-                    Diagnostic::new("placeholder", doc.path, e.message.replace(&dir, ""))
+                    Diagnostic::new(
+                        "placeholder",
+                        doc.path,
+                        e.message
+                            .replace(&dir, "")
+                            .replace(&format!(" `{}`", doc.root.display()), ""),
+                    )
                         .at(doc.value_span(&format!("{pointer}/{}", seg(&key))))
                         .label(format!("`{key}` is resolved by the catalog before the scaffolder sees the template"))
                         .hint(e.hints.into_iter().next().unwrap_or_else(|| {

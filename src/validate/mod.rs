@@ -1,6 +1,6 @@
 //! `golden validate`: lints template files before they are merged. Finds `kind: Template`
 //! documents under the given paths, checks each file in parallel (rayon) and returns every finding
-//! as a [`Diagnostic`] with a stable code. Nothing here prints; `crate::diagnostics` draws them.
+//! as a [`Diagnostic`] with a stable code. Nothing here prints; `crate::output::diagnostics` draws them.
 //!
 //! The checks, one file each: `document` (YAML, schema, unknown keys), `parameters`, `steps`
 //! (ids, actions, inputs), `workflow` (the `${{ }}` of inputs, `if`, `each`, `when`, `output`),
@@ -163,6 +163,8 @@ pub(crate) struct Doc<'a> {
     pub path: &'a Path,
     /// The directory relative `url`s resolve from.
     pub dir: PathBuf,
+    /// The template's source root: nothing outside it may be read.
+    pub root: PathBuf,
     pub text: &'a str,
     pub lines: locate::Lines,
     pub entity: Value,
@@ -251,15 +253,21 @@ fn discover(dir: &Path) -> Vec<(PathBuf, bool)> {
         .into_iter()
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(name.starts_with('.') || name == "node_modules" || name == "target")
+            // a template's tests/ folder holds test cases (`golden test`), not templates
+            e.depth() == 0
+                || !(name.starts_with('.')
+                    || name == "node_modules"
+                    || name == "target"
+                    || crate::testing::is_tests_dir(e.path()))
         })
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
         .map(|e| e.into_path())
         .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+        // Not UTF-8 is not a reason to skip a template: `check_file` reports it.
         .filter(|p| {
-            std::fs::read_to_string(p)
-                .map(|t| looks_like.is_match(&t))
+            crate::limits::read_file(p)
+                .map(|b| looks_like.is_match(&String::from_utf8_lossy(&b)))
                 .unwrap_or(false)
         })
         .map(|p| (p, false))
@@ -269,7 +277,7 @@ fn discover(dir: &Path) -> Vec<(PathBuf, bool)> {
 /// Checks one file; returns whether it held a template, and the findings.
 fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
     let mut sink = Sink::default();
-    let text = match std::fs::read(path) {
+    let text = match crate::limits::read_file(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {
@@ -301,6 +309,7 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let root = crate::template::root::source_root(&dir);
     let docs = match document::parse(path, &text, &lines, &mut sink) {
         Some(docs) => docs,
         None => return (true, sink),
@@ -314,6 +323,7 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
         let mut doc = Doc {
             path,
             dir: dir.clone(),
+            root: root.clone(),
             text: &text,
             lines: lines.clone(),
             entity: d.value,

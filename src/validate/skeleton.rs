@@ -55,7 +55,19 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, plan: &Plan, sink: &mut Sink) {
         let Some(url) = step.input.get("url").and_then(Value::as_str) else {
             continue;
         };
-        if url.contains("://") || expr::is_templated(url, false) || url.starts_with('/') {
+        if url.contains("://") || expr::is_templated(url, false) {
+            continue;
+        }
+        use crate::template::root::{self, Refused};
+        if let Err(r @ (Refused::Absolute | Refused::Outside)) =
+            root::resolve(&doc.root, &doc.dir, url)
+        {
+            sink.push(
+                Diagnostic::new("skeleton-outside", doc.path, r.message(url, None))
+                    .at(doc.value_span(&format!("{pointer}/url")))
+                    .label("outside the template's source root")
+                    .hint(r.hint()),
+            );
             continue;
         }
         let real = doc.dir.join(url);

@@ -988,3 +988,74 @@ fn every_conformance_case_without_values_lists_what_is_missing() {
         "only {checked} cases checked, {listed} with missing values"
     );
 }
+
+const CONFIG_ONLY_BY_FLAG: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: { name: config-by-flag }
+spec:
+  type: service
+  parameters:
+    - title: Where
+      required: [owner, repoUrl]
+      properties:
+        owner: { type: string, title: Owner, ui:field: OwnerPicker }
+        repoUrl: { type: string, title: Repository location, ui:field: RepoUrlPicker }
+  steps:
+    - action: debug:log
+      input: { message: hi }
+"#;
+
+/// A config named only by `--config` (GOLDEN_CONFIG names an empty one) feeds both the
+/// OwnerPicker (its catalog) and the RepoUrlPicker (its `integrations.github` hosts).
+#[test]
+fn config_named_by_the_flag_feeds_the_owner_and_repo_url_pickers() {
+    let (url, seen) = catalog(json!([
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "platform"}}
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(dir.path(), CONFIG_ONLY_BY_FLAG);
+    let config = dir.path().join("by-flag.yaml");
+    std::fs::write(
+        &config,
+        format!("integrations:\n  github:\n    - host: ghe.example.com\n      token: t\ncatalog:\n  backstage:\n    baseUrl: {url}\n"),
+    )
+    .unwrap();
+    let cfg = config.display().to_string();
+    let mut p = Pty::start(
+        &[
+            "new",
+            &tpl,
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+            "--config",
+            &cfg,
+        ],
+        &[],
+    );
+    let owners = p.expect("type another entity ref");
+    assert!(owners.contains("platform"), "the flag's catalog: {owners}");
+    p.send("plat");
+    p.send(ENTER);
+    let hosts = p.expect("another host");
+    assert!(
+        hosts.contains("ghe.example.com"),
+        "the flag's hosts: {hosts}"
+    );
+    p.send(DOWN);
+    p.send(ENTER);
+    p.answer("Owner", "acme\r");
+    p.answer("Repository", "svc\r");
+    p.answer("Run the template with these values?", "y\r");
+    let (code, screen, json) = p.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        params(&json),
+        json!({"owner": "group:default/platform", "repoUrl": "ghe.example.com?owner=acme&repo=svc"})
+    );
+    assert!(
+        !seen.lock().unwrap().is_empty(),
+        "the flag's catalog was asked"
+    );
+}

@@ -104,6 +104,29 @@ fn exit_status_follows_errors_and_deny_warnings() {
     assert!(stderr.contains("no `kind: Template` document"), "{stderr}");
 }
 
+/// `-q` keeps the errors only (no warnings, no summary line); `--color` decides the ANSI styles
+/// whatever NO_COLOR says (`always`) or the terminal is (`never`).
+#[test]
+fn quiet_prints_only_errors_and_color_is_a_global_flag() {
+    let f = fixtures();
+    let (status, stdout, stderr) = validate_in(&f, &["-q", "param-ui-widget"]);
+    assert_eq!((status, stdout.as_str(), stderr.as_str()), (0, "", ""));
+    let (status, _, stderr) = validate_in(&f, &["step-duplicate-id", "--quiet"]);
+    assert_eq!(status, 1);
+    assert!(stderr.contains("[step-duplicate-id]"), "{stderr}");
+    assert!(!stderr.contains("checked 1 template"), "{stderr}");
+    let (_, _, plain) = validate_in(&f, &["step-duplicate-id", "--color", "never"]);
+    assert!(!plain.contains('\x1b'), "{plain}");
+    let (_, _, colored) = validate_in(&f, &["--color", "always", "step-duplicate-id"]);
+    assert!(colored.contains("\x1b["), "NO_COLOR=1 is set by the harness: {colored}");
+    let out = golden()
+        .args(["--color", "always", "new", "no-such-template-anywhere"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("\x1b["), "a coloured `error:`: {err}");
+}
+
 #[test]
 fn directories_are_searched_for_template_documents() {
     let (status, report) = json_report(&fixtures(), &["."]);

@@ -64,6 +64,7 @@ fn run(
     let mut ctx = ActionContext {
         workspace: dir.path(),
         template_dir: dir.path(),
+        source_root: dir.path(),
         template_ref: "template:default/t",
         step_id: "s",
         dry_run: false,
