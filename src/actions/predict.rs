@@ -272,7 +272,10 @@ pub fn catalog_info_url(
             None => h.to_string(),
         })
     });
-    let kind = host.as_deref().and_then(|h| integration_type(services, h));
+    let kind = host
+        .as_deref()
+        .and_then(|h| integration_type(services, h))
+        .or_else(|| crate::scm::gitlab_for_url(&services.config, base).map(|_| "gitlab"));
     let Some(kind) = kind else {
         return Err(ActionError::new(format!(
             "No integration found for host {base}"

@@ -820,7 +820,7 @@ fn go_microservice_prompts() {
     );
     let head = p.answer("Name", "Demo\r");
     assert!(
-        head.contains("Service (1/2)") && head.contains("Unique name of the service"),
+        head.contains("Service (1/3)") && head.contains("Unique name of the service"),
         "{head}"
     );
     p.answer("does not match", "demo\r");
@@ -830,10 +830,26 @@ fn go_microservice_prompts() {
         "an empty local catalog: {owner}"
     );
     p.answer("Description", "Demo service\r");
-    let repo = p.answer("Owner", "acme\r");
+    // The golden-path options keep their defaults.
+    let options = p.answer("Port", "\r");
+    assert!(options.contains("Golden path options (2/3)"), "{options}");
+    for label in [
+        "Lifecycle",
+        "System",
+        "Depends on",
+        "Helm chart",
+        "CI pipeline",
+        "Why this service",
+    ] {
+        p.answer(label, "\r");
+    }
+    // Two allowed hosts: GitHub first, GitLab second.
+    let page = p.answer("Host", "\r");
+    assert!(page.contains("Repository (3/3)"), "{page}");
+    let hosts = p.answer("Owner", "acme\r");
     assert!(
-        repo.contains("Repository (2/2)") && repo.contains("Host: github.com"),
-        "the only allowed host is taken: {repo}"
+        hosts.contains("github.com") && hosts.contains("gitlab.com"),
+        "both allowed hosts are offered: {hosts}"
     );
     p.answer("Repository ›", "demo\r");
     let review = p.answer("Run the template with these values?", "y\r");
@@ -843,11 +859,13 @@ fn go_microservice_prompts() {
         "{review}"
     );
     let (_, screen, json) = p.finish();
+    let params = params(&json);
     assert_eq!(
-        params(&json),
-        json!({"name": "demo", "owner": "group:default/team-a", "description": "Demo service", "repoUrl": "github.com?owner=acme&repo=demo"}),
+        params["repoUrl"], "github.com?owner=acme&repo=demo",
         "{screen}"
     );
+    assert_eq!(params["name"], "demo", "{screen}");
+    assert_eq!(params["owner"], "group:default/team-a", "{screen}");
 }
 
 /// OwnerPicker fed by golden's own local catalog, seeded with `golden catalog register`.
@@ -892,6 +910,18 @@ fn owner_picker_fed_by_the_local_catalog() {
     p.send(DOWN);
     p.send(ENTER);
     p.answer("Description", "Demo\r");
+    for label in [
+        "Port",
+        "Lifecycle",
+        "System",
+        "Depends on",
+        "Helm chart",
+        "CI pipeline",
+        "Why this service",
+        "Host",
+    ] {
+        p.answer(label, "\r");
+    }
     p.answer("Owner", "acme\r");
     p.answer("Repository ›", "demo\r");
     p.answer("Run the template with these values?", "y\r");

@@ -523,3 +523,121 @@ fn api_actions_in_the_local_forge_push_or_say_what_they_need() {
         "{err}"
     );
 }
+
+const GITLAB_VALUES: [&str; 8] = [
+    "--set",
+    "name=demo",
+    "--set",
+    "owner=group:default/team-a",
+    "--set",
+    "description=Demo",
+    "--set",
+    "repoUrl=gitlab.com?owner=acme/backend&repo=demo",
+];
+
+/// The go-microservice workspace `--dry-run` renders for a GitLab repoUrl.
+fn rendered_go_microservice(
+    env: &Env,
+    config: Option<&Path>,
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let rendered = env.path().join("rendered");
+    let out = env
+        .golden(config)
+        .args([
+            "new",
+            "go-microservice",
+            "--no-input",
+            "--dry-run",
+            "--output",
+        ])
+        .arg(&rendered)
+        .args(GITLAB_VALUES)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files = dir_files(&rendered);
+    assert!(
+        files.contains_key(".gitlab-ci.yml"),
+        "GitLab CI for a GitLab host: {:?}",
+        files.keys()
+    );
+    assert!(
+        !files.contains_key(".github/workflows/ci.yaml"),
+        "{:?}",
+        files.keys()
+    );
+    let catalog = String::from_utf8(files["catalog-info.yaml"].clone()).unwrap();
+    assert!(
+        catalog.contains("gitlab.com/project-slug: acme/backend/demo"),
+        "{catalog}"
+    );
+    files
+}
+
+#[test]
+fn go_microservice_on_gitlab_into_the_local_forge() {
+    let env = Env::new();
+    let out = env
+        .golden(None)
+        .args(["new", "go-microservice", "--local", "--no-input"])
+        .args(GITLAB_VALUES)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let bare = forge_repo(&env, "gitlab.com", "acme/backend/demo");
+    let pushed = branch_files(&bare, "main");
+    assert_eq!(pushed, rendered_go_microservice(&env, None));
+    assert_eq!(
+        dir_files(&env.work().join("demo")),
+        pushed,
+        "the clone holds the service"
+    );
+    // catalog:register read catalog-info.yaml from the forge and registered the component.
+    assert!(err.contains("component:default/demo"), "{err}");
+}
+
+#[test]
+fn go_microservice_on_gitlab_through_the_fake() {
+    let env = Env::new();
+    let fake = FakeGitlab::start(TOKEN, "jane");
+    fake.add_group("acme/backend", 42);
+    let cfg = config(&env, &fake, "gitlab.com", TOKEN);
+    let out = env
+        .golden(Some(&cfg))
+        .args(["new", "go-microservice", "--no-input"])
+        .args(GITLAB_VALUES)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains(TOKEN), "{err}");
+    let lines: Vec<String> = fake
+        .calls()
+        .iter()
+        .map(|c| format!("{} {}", c.method, c.path))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "GET /namespaces/acme%2Fbackend",
+            "GET /user",
+            "GET /groups/acme%2Fbackend/projects?search=demo",
+            "POST /projects",
+            // catalog:register reads the catalog file through the files API, as Backstage's
+            // GitLab reader does.
+            "GET /projects/acme%2Fbackend%2Fdemo/repository/files/catalog-info.yaml/raw?ref=main",
+        ]
+    );
+    assert_eq!(
+        fake.calls()[3].body,
+        json!({"namespace_id": 42, "name": "demo", "path": "demo", "visibility": "private", "description": "Demo"})
+    );
+    let pushed = branch_files(&fake.repo_path("acme/backend/demo"), "main");
+    assert_eq!(pushed, rendered_go_microservice(&env, Some(&cfg)));
+    assert!(err.contains("component:default/demo"), "{err}");
+    assert!(
+        err.contains(&format!("{}/acme/backend/demo", fake.base_url())),
+        "{err}"
+    );
+}
