@@ -411,6 +411,49 @@ pub fn entity_ref(e: &Value) -> String {
 mod tests {
     use super::*;
 
+    /// Expected values from `parseRepoUrl` of `@backstage/plugin-scaffolder-node` 1.0.0 with the
+    /// same integrations (run in the oracle).
+    #[test]
+    fn gitlab_and_gitea_repo_urls_like_backstage() {
+        let mut s = Services::default();
+        s.config
+            .integrations
+            .gitlab
+            .push(crate::config::GitlabIntegration {
+                host: "git.corp".into(),
+                ..Default::default()
+            });
+        s.config
+            .integrations
+            .gitea
+            .push(crate::config::GiteaIntegration {
+                host: "tea.corp".into(),
+                ..Default::default()
+            });
+        let p = |u: &str| parse_repo_url(&s, u);
+        let r = p("gitlab.com?owner=acme/backend&repo=demo").unwrap();
+        assert_eq!(
+            (r.host.as_str(), r.owner.as_deref(), r.repo.as_deref()),
+            ("gitlab.com", Some("acme/backend"), Some("demo"))
+        );
+        let r = p("gitlab.com?owner=%2Facme%2Fbackend%2F&repo=demo").unwrap();
+        assert_eq!(r.owner.as_deref(), Some("acme/backend"));
+        let r = p("gitlab.com?project=42").unwrap();
+        assert_eq!((r.project.as_deref(), r.owner), (Some("42"), None));
+        let r = p("git.corp?owner=a/b/c&repo=d").unwrap();
+        assert_eq!(r.owner.as_deref(), Some("a/b/c"));
+        assert_eq!(
+            p("gitlab.com?repo=demo").unwrap_err().message,
+            "Invalid repo URL passed to publisher: https://gitlab.com/?repo=demo, missing owner"
+        );
+        let r = p("tea.corp?repo=x").unwrap();
+        assert_eq!((r.owner, r.repo.as_deref()), (None, Some("x")));
+        assert_eq!(
+            p("tea.corp?owner=o").unwrap_err().message,
+            "Invalid repo URL passed to publisher: https://tea.corp/?owner=o, missing repo"
+        );
+    }
+
     #[test]
     fn repo_urls() {
         let s = Services::default();
