@@ -84,6 +84,18 @@ pub trait Git: Send + Sync {
         token: Option<&Secret>,
         c: &BranchCommit<'_>,
     ) -> Result<BranchCommitResult, String>;
+    /// [`Git::clone_into`] authenticating as `username`.
+    fn clone_into_as(
+        &self,
+        url: &str,
+        branch: Option<&str>,
+        dir: &Path,
+        username: &str,
+        token: Option<&Secret>,
+    ) -> Result<(), String> {
+        let _ = username;
+        self.clone_into(url, branch, dir, token)
+    }
     /// Clones `url` into `dir` (which must not exist or be empty), checking out `branch`.
     fn clone_into(
         &self,
@@ -473,9 +485,20 @@ impl Git for Git2 {
         dir: &Path,
         token: Option<&Secret>,
     ) -> Result<(), String> {
+        self.clone_into_as(url, branch, dir, "x-access-token", token)
+    }
+
+    fn clone_into_as(
+        &self,
+        url: &str,
+        branch: Option<&str>,
+        dir: &Path,
+        username: &str,
+        token: Option<&Secret>,
+    ) -> Result<(), String> {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
-        fo.remote_callbacks(callbacks(token, &asked));
+        fo.remote_callbacks(callbacks_as(username, token, &asked));
         fo.proxy_options(proxy(url, &self.proxies));
         let mut builder = git2::build::RepoBuilder::new();
         builder.fetch_options(fo);

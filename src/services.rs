@@ -51,6 +51,8 @@ pub struct Published {
     pub source_dir: PathBuf,
     /// The token that pushed, if any (to clone with; `Debug` shows it as `***`).
     pub token: Option<Secret>,
+    /// The git user name the token goes with (`None`: GitHub's `x-access-token`).
+    pub git_user: Option<String>,
 }
 
 /// A GitHub client with the token it uses (the token also authenticates git pushes).

@@ -6,6 +6,7 @@ mod catalog;
 mod debug;
 mod fetch;
 mod fs;
+mod gitea;
 pub mod github;
 mod gitlab;
 mod glob;
@@ -28,6 +29,7 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(catalog::actions());
     v.extend(publish::actions());
     v.extend(gitlab::actions());
+    v.push(Box::new(gitea::PublishGitea));
     let fallback = github::fallback(&v);
     v.extend(fallback);
     v.extend(crate::catalog::actions::actions());

@@ -2,12 +2,13 @@
 //! repository, push to it, set it up, open a change request, read a file), chosen by the host's
 //! integration kind ([`kind_of`]). The local forge implements it for every kind (`local.rs`), so
 //! `--local` works whatever host a template names; GitLab's REST API implements it in
-//! `gitlab.rs`. Adding a kind (Azure DevOps, Bitbucket) is one file implementing [`Target`] plus
+//! `gitlab.rs`, Gitea's in `gitea.rs`. Adding a kind (Azure DevOps, Bitbucket) is one file implementing [`Target`] plus
 //! a line in [`target`].
 //!
 //! The settings a target reads are the publish action's own input (`settings`, `branches`,
 //! `projectVariables`, ...): each kind interprets the keys of its Backstage module.
 
+pub mod gitea;
 pub mod gitlab;
 pub mod local;
 
@@ -205,7 +206,8 @@ pub fn target(
             host,
             token_input,
         )?)),
-        Kind::Github | Kind::Gitea => Err(ActionError::new(format!(
+        Kind::Gitea => Ok(Box::new(gitea::Gitea::connect(services, host)?)),
+        Kind::Github => Err(ActionError::new(format!(
             "golden does not publish to {} through the shared target interface yet",
             kind.label()
         ))),

@@ -249,3 +249,71 @@ record!(
     },
     "gitlab:user:info"
 );
+
+/// The Gitea account the fake accepts.
+pub const GITEA_USER: &str = "gitea-bot";
+pub const GITEA_PASSWORD: &str = "gitea-password-1234";
+
+/// `publish:gitea` of the fixture `name` against a fake Gitea with the organisation `acme`
+/// (unless `with_org` is false).
+fn run_gitea(name: &str, with_org: bool) {
+    let oracle = std::env::var("GITLAB_ORACLE_DIR")
+        .expect("GITLAB_ORACLE_DIR names the folder where module-gitea is installed");
+    let fake = crate::fake_gitea::FakeGitea::start(GITEA_USER, GITEA_PASSWORD);
+    if with_org {
+        fake.add_org("acme");
+    }
+    let input = crate::publish_gitlab::fixture(name)["input"].clone();
+    let ws = tempfile::tempdir().unwrap();
+    workspace(ws.path());
+    let inp = ws
+        .path()
+        .join("../gitea-input-".to_string() + name + ".json");
+    std::fs::write(&inp, with_host(&input, &fake.host()).to_string()).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "cd {oracle} && source ${{ORACLE_ENV:-../../shared/oracle/env.sh}} && node gitea-oracle.mjs '{}' '{}' {GITEA_USER} {GITEA_PASSWORD} '{}' '{}'",
+            fake.host(),
+            fake.base_url(),
+            ws.path().display(),
+            inp.display()
+        ))
+        .output()
+        .unwrap();
+    let calls: Vec<Value> = fake
+        .calls()
+        .iter()
+        .map(|c| json!({"method": c.method, "path": c.path, "body": c.body}))
+        .collect();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut outputs: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap_or(Value::Null);
+    if let Some(m) = outputs.as_object_mut() {
+        for v in m.values_mut() {
+            if let Some(s) = v.as_str() {
+                *v = json!(s.replace(&fake.base_url(), "BASE"));
+            }
+        }
+        m.remove("commitHash");
+    }
+    let rec = json!({"action": "publish:gitea", "input": input, "calls": calls, "succeeded": out.status.success(), "outputs": outputs});
+    let dir = crate::support::root().join("tests/it/fixtures/backstage-gitlab");
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_string_pretty(&rec).unwrap() + "\n",
+    )
+    .unwrap();
+}
+
+#[test]
+#[ignore = "regenerates a fixture from Backstage's Gitea module"]
+fn gitea_publish() {
+    run_gitea("gitea-publish", true);
+}
+
+#[test]
+#[ignore = "regenerates a fixture from Backstage's Gitea module"]
+fn gitea_no_org() {
+    run_gitea("gitea-no-org", false);
+}

@@ -5,6 +5,7 @@ mod backstage_record;
 mod backstage_record_gitlab;
 mod catalog;
 mod conformance;
+mod fake_gitea;
 mod fake_github;
 mod fake_gitlab;
 mod golden_path;

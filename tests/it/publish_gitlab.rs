@@ -641,3 +641,121 @@ fn go_microservice_on_gitlab_through_the_fake() {
         "{err}"
     );
 }
+
+mod gitea {
+    use super::*;
+    use crate::backstage_record_gitlab::{GITEA_PASSWORD, GITEA_USER};
+    use crate::fake_gitea::FakeGitea;
+
+    fn config(env: &Env, fake: &FakeGitea) -> PathBuf {
+        let p = env.path().join("config.yaml");
+        std::fs::write(
+            &p,
+            format!(
+                "integrations:\n  gitea:\n    - host: {}\n      baseUrl: {}\n      username: {GITEA_USER}\n      password: {GITEA_PASSWORD}\n",
+                fake.host(),
+                fake.base_url()
+            ),
+        )
+        .unwrap();
+        p
+    }
+
+    fn calls(fake: &FakeGitea) -> Value {
+        Value::Array(
+            fake.calls()
+                .iter()
+                .map(|c| json!({"method": c.method, "path": c.path, "body": c.body}))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn publish_like_backstage() {
+        let env = Env::new();
+        let fake = FakeGitea::start(GITEA_USER, GITEA_PASSWORD);
+        fake.add_org("acme");
+        let t = template_from(env.path(), "gitea-publish", &fake.host());
+        let out = run(&env, &t, Some(&config(&env, &fake)), &["--json"]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains(GITEA_PASSWORD), "{err}");
+        assert_eq!(calls(&fake), fixture("gitea-publish")["calls"]);
+        let bare = fake.repo_path("acme/demo");
+        assert_eq!(branch_files(&bare, "main"), expected_files(&env));
+        let repo = git2::Repository::open_bare(&bare).unwrap();
+        let head = repo
+            .find_reference("refs/heads/main")
+            .unwrap()
+            .peel_to_commit()
+            .unwrap();
+        let message = head.message().unwrap().to_string();
+        assert!(
+            message.starts_with("initial commit\n\nChange-Id: I"),
+            "{message}"
+        );
+        assert_eq!(head.author().name().unwrap(), "Golden Test");
+        let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let step = plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "publish")
+            .unwrap();
+        let mut expected = fixture("gitea-publish")["outputs"].clone();
+        for v in expected.as_object_mut().unwrap().values_mut() {
+            *v = json!(v.as_str().unwrap().replace("BASE", &fake.base_url()));
+        }
+        expected["commitHash"] = json!(head.id().to_string());
+        assert_eq!(step["output"], expected);
+        assert_eq!(dir_files(&env.work().join("demo")), expected_files(&env));
+    }
+
+    #[test]
+    fn a_missing_organisation_is_named() {
+        let env = Env::new();
+        let fake = FakeGitea::start(GITEA_USER, GITEA_PASSWORD);
+        let t = template_from(env.path(), "gitea-no-org", &fake.host());
+        let out = run(&env, &t, Some(&config(&env, &fake)), &[]);
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert_eq!(calls(&fake), fixture("gitea-no-org")["calls"]);
+        assert!(
+            err.contains("Organization nobody do not exist. Please create it first !"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_credentials_and_local_publishing() {
+        let env = Env::new();
+        let fake = FakeGitea::start(GITEA_USER, GITEA_PASSWORD);
+        let p = env.path().join("nocreds.yaml");
+        std::fs::write(
+            &p,
+            format!(
+                "integrations:\n  gitea:\n    - host: {}\n      baseUrl: {}\n",
+                fake.host(),
+                fake.base_url()
+            ),
+        )
+        .unwrap();
+        let t = template_from(env.path(), "gitea-publish", &fake.host());
+        let out = run(&env, &t, Some(&p), &[]);
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert!(
+            err.contains(&format!(
+                "Credentials for the gitea {} required.",
+                fake.host()
+            )),
+            "{err}"
+        );
+        assert!(fake.calls().is_empty());
+        // The same template into the local forge.
+        let out = run(&env, &t, Some(&p), &["--local"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let bare = forge_repo(&env, &fake.host(), "acme/demo");
+        assert_eq!(branch_files(&bare, "main"), expected_files(&env));
+    }
+}

@@ -262,10 +262,11 @@ fn publish(
                 token: if ctx.services.local {
                     None
                 } else {
-                    ctx.services.token_of(Kind::Gitlab, &spec.host).or_else(|| {
-                        str_of(input, "token").map(|t| crate::config::Secret(t.to_string()))
-                    })
+                    str_of(input, "token")
+                        .map(|t| crate::config::Secret(t.to_string()))
+                        .or_else(|| ctx.services.token_of(Kind::Gitlab, &spec.host))
                 },
+                git_user: Some("oauth2".into()),
             });
             target.set_up(ctx, &repo, input, true)?;
             out.insert("commitHash".into(), json!(hash));

@@ -1,0 +1,150 @@
+//! `publish:gitea` of `@backstage/plugin-scaffolder-backend-module-gitea` 0.2.25 (Gitea and
+//! Forgejo), with Backstage's input schema, through the publishing-target seam (`crate::scm`):
+//! the Gitea API with `integrations.gitea[]` credentials, or the local forge with `--local`.
+
+use serde_json::{json, Map, Value};
+
+use crate::runner::{Action, ActionContext, ActionError, Outputs};
+use crate::scm::{self, Kind, Push, RepoSpec};
+use crate::services::Published;
+
+pub struct PublishGitea;
+
+fn schema() -> Value {
+    static ALL: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        serde_json::from_str::<Value>(include_str!("gitlab/schemas.json"))
+            .ok()
+            .and_then(|v| v.get("publish:gitea").and_then(|g| g.get("input")).cloned())
+            .unwrap_or_else(|| json!({"type": "object"}))
+    })
+    .clone()
+}
+
+impl Action for PublishGitea {
+    fn id(&self) -> &'static str {
+        "publish:gitea"
+    }
+    fn description(&self) -> &'static str {
+        "Creates a Gitea (or Forgejo) repository and pushes the workspace to it"
+    }
+    fn input_schema(&self) -> Value {
+        schema()
+    }
+    fn outputs(&self) -> &'static [&'static str] {
+        &["remoteUrl", "repoContentsUrl", "commitHash"]
+    }
+    fn supports_dry_run(&self) -> bool {
+        false
+    }
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        let repo_url = input
+            .get("repoUrl")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ActionError::new("the input `repoUrl` is required"))?;
+        let r = crate::actions::predict::parse_repo_url(ctx.services, repo_url)?;
+        if scm::kind_of(&ctx.services.config, &r.host) != Some(Kind::Gitea) {
+            return Err(ActionError::new(format!(
+                "No matching integration configuration for host {}, please check your integrations config",
+                r.host
+            ))
+            .with_hint(format!(
+                "add `{}` under `integrations.gitea` in golden's config file (host, baseUrl, username, password)",
+                r.host
+            )));
+        }
+        let spec = RepoSpec {
+            host: r.host.clone(),
+            owner: r.owner.clone().unwrap_or_default(),
+            name: r.repo.clone().unwrap_or_default(),
+        };
+        let str_of = |k: &str| {
+            input
+                .get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let branch = str_of("defaultBranch").unwrap_or("main").to_string();
+        let source = crate::actions::github::source_dir(ctx, str_of("sourcePath"))?;
+        let base = ctx
+            .services
+            .config
+            .gitea(&spec.host)
+            .map(|g| g.base_url())
+            .unwrap_or_else(|| format!("https://{}", spec.host));
+        if ctx.dry_run {
+            let contents = format!("{base}/{}/{}/src/branch/{branch}/", spec.owner, spec.name);
+            crate::actions::predict::record_published(ctx.services, &contents, source);
+            let remote = format!("{base}/{}/{}.git", spec.owner, spec.name);
+            ctx.info(
+                "dry run: publish:gitea was not run; its outputs are predicted from its input",
+            );
+            return Ok(Map::from_iter([
+                ("remoteUrl".to_string(), json!(remote)),
+                (
+                    "commitHash".to_string(),
+                    json!(crate::actions::predict::placeholder_commit_hash(&remote)),
+                ),
+                ("repoContentsUrl".to_string(), json!(contents)),
+            ]));
+        }
+        if input.get("signCommit").and_then(Value::as_bool) == Some(true) {
+            return Err(ActionError::new(
+                "Signing commits is enabled but no signing key is provided in the configuration",
+            )
+            .with_hint("golden does not sign commits; remove `signCommit`"));
+        }
+        if spec.owner.is_empty() {
+            return Err(ActionError::new(format!(
+                "publish:gitea needs an organisation: `{repo_url}` names none"
+            ))
+            .with_hint("repoUrl looks like `HOST?owner=ORGANISATION&repo=NAME`"));
+        }
+        let target = scm::target(ctx.services, Kind::Gitea, &spec.host, None)?;
+        let repo = target.create_repository(ctx, &spec, input)?;
+        let author = crate::actions::github::author(&crate::actions::github::Input(input));
+        let message = str_of("gitCommitMessage").unwrap_or("initial commit");
+        let hash = target.push(
+            ctx,
+            &repo,
+            &Push {
+                source: &source,
+                branch: &branch,
+                message,
+                author: &author,
+            },
+        )?;
+        ctx.services.note_published(Published {
+            name: spec.full_name(),
+            remote_url: repo.git_url.clone(),
+            repo_contents_url: repo.contents_url.clone(),
+            branch: branch.clone(),
+            source_dir: source.clone(),
+            token: if ctx.services.local {
+                None
+            } else {
+                ctx.services.token_of(Kind::Gitea, &spec.host)
+            },
+            git_user: ctx
+                .services
+                .config
+                .gitea(&spec.host)
+                .and_then(|g| g.username.clone()),
+        });
+        target.set_up(ctx, &repo, input, true)?;
+        let contents = if ctx.services.local {
+            repo.contents_url.clone()
+        } else {
+            format!("{base}/{}/{}/src/branch/{branch}/", spec.owner, spec.name)
+        };
+        Ok(Map::from_iter([
+            ("remoteUrl".to_string(), json!(repo.git_url)),
+            ("commitHash".to_string(), json!(hash)),
+            ("repoContentsUrl".to_string(), json!(contents)),
+        ]))
+    }
+}
