@@ -93,9 +93,9 @@ fn publish_into_a_nested_group_like_backstage() {
     assert!(!err.contains("s3cret"), "variable values are never printed");
     assert_calls_match_backstage(&fake, "publish-group");
     assert_eq!(
-        fake.git_users()[0],
-        "oauth2",
-        "git pushes as oauth2, as Backstage does"
+        fake.git_users(),
+        ["oauth2"],
+        "git pushes (and golden clones) as oauth2, as Backstage pushes"
     );
 
     let bare = fake.repo_path("acme/backend/demo");
