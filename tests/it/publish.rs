@@ -1844,3 +1844,119 @@ fn http_proxy_carries_the_api_traffic() {
     );
     assert_eq!(dir_files(&env.work().join("svc")).len(), 3);
 }
+
+/// Each of the smaller GitHub actions makes the calls Backstage's module made for the same input
+/// (`tests/it/fixtures/backstage-github/NAME.json`); the deploy key's private key arrives sealed.
+#[test]
+fn smaller_github_actions_make_backstages_calls() {
+    for name in [
+        "issues-create",
+        "issues-label",
+        "autolinks",
+        "pages",
+        "deploy-key",
+        "branch-protection",
+    ] {
+        let env = Env::new();
+        let fake = FakeGithub::start(TOKEN, "octocat");
+        fake.add_repo("acme", "svc");
+        let t = template_from(env.path(), name);
+        let config = env.config(&fake, TOKEN);
+        let out = env
+            .golden(Some(&config))
+            .args([
+                "new",
+                t.to_str().unwrap(),
+                "--no-input",
+                "--no-checkout",
+                "--json",
+            ])
+            .args(["--set", "name=svc", "--set", "owner=acme"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert_calls_match_backstage(&fake, name);
+        let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let step = plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "publish")
+            .unwrap()
+            .clone();
+        match name {
+            "issues-create" => {
+                assert_eq!(step["output"]["issueNumber"], json!(1), "{step}");
+                assert!(step["output"]["issueUrl"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/acme/svc/issues/1"));
+            }
+            "deploy-key" => {
+                assert_eq!(
+                    step["output"],
+                    json!({"privateKeySecretName": "GOLDEN_DEPLOY_PRIVATE_KEY"})
+                );
+                let sealed = body(
+                    &fake.calls(),
+                    "PUT /repos/acme/svc/actions/secrets/GOLDEN_DEPLOY_PRIVATE_KEY",
+                )["encrypted_value"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                assert!(fake.unseal(&sealed).contains("BEGIN OPENSSH PRIVATE KEY"));
+                assert!(
+                    !stderr(&out).contains("BEGIN OPENSSH"),
+                    "the private key is never printed"
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn smaller_github_actions_are_recorded_in_the_local_forge() {
+    let env = Env::new();
+    let t = template_from(env.path(), "publish-org");
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--no-checkout",
+        ])
+        .args(["--set", "name=svc", "--set", "owner=acme"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for name in ["issues-create", "deploy-key", "branch-protection"] {
+        let dir = env.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let t = template_from(&dir, name);
+        let out = env
+            .golden(None)
+            .args([
+                "new",
+                t.to_str().unwrap(),
+                "--no-input",
+                "--local",
+                "--no-checkout",
+            ])
+            .args(["--set", "name=svc", "--set", "owner=acme"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+    }
+    let bare = forge_repo(&env, "acme", "svc");
+    let keys = std::fs::read_to_string(bare.join("golden/deploy_keys.json")).unwrap();
+    assert!(
+        keys.contains("ssh-ed25519") && !keys.contains("PRIVATE KEY-----"),
+        "{keys}"
+    );
+    let issues = std::fs::read_to_string(bare.join("golden/issues.json")).unwrap();
+    assert!(issues.contains("Set up monitoring"), "{issues}");
+    assert!(bare.join("golden/protection.json").is_file());
+}
