@@ -267,6 +267,9 @@ pub struct NewArgs {
     /// --values to run again without questions.
     #[arg(long, value_name = "FILE")]
     pub save_values: Option<PathBuf>,
+    /// Make warnings about the values (keys the template does not declare) errors.
+    #[arg(long)]
+    pub strict: bool,
     /// Do not ask for confirmation before running.
     #[arg(long, short = 'y')]
     pub yes: bool,

@@ -1,5 +1,6 @@
-//! The local forge: bare git repositories under `<GOLDEN_HOME>/forge/HOST/OWNER/REPO.git`, the
-//! embedded stand-in for GitHub when golden runs with `--local` (or `local: true` in the config).
+//! The local forge: bare git repositories under `<GOLDEN_HOME>/forge/HOST/OWNER/REPO.git` (an
+//! owner may be a nested GitLab group, one folder per level), the embedded stand-in for GitHub,
+//! GitLab and Gitea when golden runs with `--local` (or `local: true` in the config).
 //! Publish actions create repositories here and push with git2 over `file://`; their outputs
 //! point here: `remoteUrl` is the repository's `file://` URL and `repoContentsUrl` is
 //! `<remoteUrl>/blob/<branch>`, the same shape as GitHub's, which [`read_contents_url`] resolves.
@@ -10,7 +11,33 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::runner::ActionError;
+/// A failure of the local forge: the message and, where useful, what to do about it.
+#[derive(Debug, Clone)]
+pub struct ForgeError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl ForgeError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ForgeError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl std::fmt::Display for ForgeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ForgeError {}
 
 /// The forge under golden's data directory.
 pub struct Forge {
@@ -28,7 +55,7 @@ impl Forge {
 
     /// Where `host/owner/repo` lives (whether or not it exists). The owner may be a nested
     /// group path (`acme/backend`, as on GitLab): each of its segments is one folder.
-    pub fn repo_path(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ActionError> {
+    pub fn repo_path(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ForgeError> {
         let ok = |s: &str| {
             !s.is_empty()
                 && s != "."
@@ -59,10 +86,10 @@ impl Forge {
         owner: &str,
         repo: &str,
         branch: &str,
-    ) -> Result<PathBuf, ActionError> {
+    ) -> Result<PathBuf, ForgeError> {
         let path = self.repo_path(host, owner, repo)?;
         if path.exists() {
-            return Err(ActionError::new(format!(
+            return Err(ForgeError::new(format!(
                 "the repository {owner}/{repo} already exists in the local forge at `{}`; golden never overwrites a repository",
                 path.display()
             ))
@@ -70,9 +97,9 @@ impl Forge {
         }
         let parent = path.parent().expect("repository paths have a parent");
         std::fs::create_dir_all(parent)
-            .map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", parent.display())))?;
+            .map_err(|e| ForgeError::new(format!("cannot create `{}`: {e}", parent.display())))?;
         let repo_git = git2::Repository::init_bare(&path).map_err(|e| {
-            ActionError::new(format!(
+            ForgeError::new(format!(
                 "cannot create the repository `{}`: {}",
                 path.display(),
                 e.message()
@@ -81,7 +108,7 @@ impl Forge {
         repo_git
             .set_head(&format!("refs/heads/{branch}"))
             .map_err(|e| {
-                ActionError::new(format!(
+                ForgeError::new(format!(
                     "cannot set the default branch of `{}`: {}",
                     path.display(),
                     e.message()
@@ -91,10 +118,10 @@ impl Forge {
     }
 
     /// An existing repository, or an error naming the missing one.
-    pub fn existing(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ActionError> {
+    pub fn existing(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ForgeError> {
         let path = self.repo_path(host, owner, repo)?;
         if !path.is_dir() {
-            return Err(ActionError::new(format!(
+            return Err(ForgeError::new(format!(
                 "the repository {owner}/{repo} does not exist in the local forge (`{}`)",
                 path.display()
             ))
@@ -104,8 +131,8 @@ impl Forge {
     }
 }
 
-fn bad_name(what: &str, s: &str) -> ActionError {
-    ActionError::new(format!(
+fn bad_name(what: &str, s: &str) -> ForgeError {
+    ForgeError::new(format!(
         "the {what} `{s}` cannot name a repository in the local forge"
     ))
     .with_hint(
@@ -174,38 +201,38 @@ pub fn replace_record(
     name: &str,
     index: usize,
     value: Value,
-) -> Result<(), ActionError> {
+) -> Result<(), ForgeError> {
     let mut list = records(path, name);
     if index >= list.len() {
-        return Err(ActionError::new(format!(
+        return Err(ForgeError::new(format!(
             "the local forge has no {name} record {}",
             index + 1
         )));
     }
-    list[index] = value;
+    list[index] = crate::redact::value(&value);
     let file = path.join("golden").join(format!("{name}.json"));
     std::fs::write(
         &file,
         serde_json::to_string_pretty(&list).unwrap_or_default(),
     )
-    .map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", file.display())))
+    .map_err(|e| ForgeError::new(format!("cannot write `{}`: {e}", file.display())))
 }
 
 /// Appends a record to `REPO.git/golden/<name>.json` (a JSON array) and returns its 1-based
 /// position.
-pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ActionError> {
+pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ForgeError> {
     let dir = path.join("golden");
     std::fs::create_dir_all(&dir)
-        .map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", dir.display())))?;
+        .map_err(|e| ForgeError::new(format!("cannot write `{}`: {e}", dir.display())))?;
     let file = dir.join(format!("{name}.json"));
     let mut list = std::fs::read_to_string(&file)
         .ok()
         .and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok())
         .unwrap_or_default();
-    list.push(value);
+    list.push(crate::redact::value(&value));
     let text = serde_json::to_string_pretty(&list).unwrap_or_default();
     std::fs::write(&file, text)
-        .map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", file.display())))?;
+        .map_err(|e| ForgeError::new(format!("cannot write `{}`: {e}", file.display())))?;
     Ok(list.len())
 }
 

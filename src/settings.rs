@@ -177,6 +177,17 @@ impl Environment {
                     .map(|t| Secret(t.to_string()));
             }
         }
+        // Every token golden may hold is masked wherever golden writes text.
+        config.register_secrets();
+        for k in [
+            env_vars::GITHUB_TOKEN,
+            env_vars::GH_TOKEN,
+            env_vars::BACKSTAGE_TOKEN,
+        ] {
+            if let Some(t) = self.non_blank(k) {
+                crate::redact::register(t);
+            }
+        }
         Ok(config)
     }
 }
@@ -188,7 +199,7 @@ fn read_config(path: &Path, env: &Environment) -> Result<Config> {
             path.display()
         ))
     })?;
-    let value = crate::template::yaml::parse_value(&env.expand(&text)).map_err(|e| {
+    let mut docs = crate::template::yaml::parse_documents(&env.expand(&text)).map_err(|e| {
         Error::usage(format!("the config file is not valid YAML: {}", e.message)).at(format!(
             "{}:{}:{}",
             path.display(),
@@ -196,9 +207,20 @@ fn read_config(path: &Path, env: &Environment) -> Result<Config> {
             e.pos.column
         ))
     })?;
-    if value.is_null() {
+    if docs.len() > 1 {
+        return Err(Error::usage(format!(
+            "the config file `{}` holds {} YAML documents; it must hold one",
+            path.display(),
+            docs.len()
+        )));
+    }
+    let Some(doc) = docs.pop() else {
+        return Ok(Config::default());
+    };
+    if doc.value.is_null() {
         return Ok(Config::default());
     }
+    let value = crate::config::checked(doc, path)?;
     serde_json::from_value(value).map_err(|e| {
         Error::usage(format!(
             "the config file `{}` is invalid: {e}",
@@ -315,30 +337,7 @@ impl Context {
     /// The hosts the config names under `integrations.github` (for `parseRepoUrl` and the
     /// RepoUrlPicker).
     pub fn github_hosts(&self) -> Vec<String> {
-        self.config
-            .integrations
-            .github
-            .iter()
-            .map(|g| g.host.clone())
-            .collect()
-    }
-
-    /// Every host the config names under `integrations` (github, then gitlab, then gitea).
-    pub fn integration_hosts(&self) -> Vec<String> {
-        let mut hosts = self.github_hosts();
-        hosts.extend(self.hosts_of("gitlab"));
-        hosts.extend(self.hosts_of("gitea"));
-        hosts
-    }
-
-    /// The hosts the config names under `integrations.gitlab` or `integrations.gitea`.
-    pub fn hosts_of(&self, kind: &str) -> Vec<String> {
-        let i = &self.config.integrations;
-        match kind {
-            "gitlab" => i.gitlab.iter().map(|g| g.host.clone()).collect(),
-            "gitea" => i.gitea.iter().map(|g| g.host.clone()).collect(),
-            _ => self.github_hosts(),
-        }
+        self.config.github_hosts()
     }
 }
 
@@ -365,6 +364,8 @@ pub struct NewSettings {
     pub yes: bool,
     /// `--save-values FILE`.
     pub save_values: Option<PathBuf>,
+    /// `--strict`: values the template does not declare are errors, not warnings.
+    pub strict: bool,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `--output DIR` (what `--dry-run` writes).
@@ -438,6 +439,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 mode: Mode::resolve(args.no_input, env),
                 yes: args.yes,
                 save_values: args.save_values,
+                strict: args.strict,
                 dry_run: args.dry_run,
                 output: args.output,
                 json: args.json,

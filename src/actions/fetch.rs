@@ -184,7 +184,8 @@ impl Action for TemplateFile {
             cookiecutter,
             trim_blocks: opt_bool(input, "trimBlocks", false),
             lstrip_blocks: opt_bool(input, "lstripBlocks", false),
-        });
+        })
+        .with_integration_hosts(ctx.services.config.integration_hosts());
         let bytes = crate::limits::read_file(&src).map_err(|e| io_err("cannot read", &src, e))?;
         let text = String::from_utf8_lossy(&bytes);
         let rendered = engine

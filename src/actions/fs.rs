@@ -319,6 +319,7 @@ mod tests {
             secrets: &secrets,
             services: &services,
             log: &mut log,
+            record: &mut crate::runner::RunRecord::default(),
         };
         action.run(&mut ctx, input.as_object().unwrap())
     }

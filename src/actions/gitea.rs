@@ -4,9 +4,10 @@
 
 use serde_json::{json, Map, Value};
 
+use super::scm_target;
+use crate::runner::Published;
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
 use crate::scm::{self, Kind, Push, RepoSpec};
-use crate::services::Published;
 
 pub struct PublishGitea;
 
@@ -34,8 +35,11 @@ impl Action for PublishGitea {
     fn outputs(&self) -> &'static [&'static str] {
         &["remoteUrl", "repoContentsUrl", "commitHash"]
     }
-    fn supports_dry_run(&self) -> bool {
+    fn runs_in_dry_run(&self) -> bool {
         false
+    }
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        &["commitHash"]
     }
     fn run(
         &self,
@@ -78,7 +82,7 @@ impl Action for PublishGitea {
             .unwrap_or_else(|| format!("https://{}", spec.host));
         if ctx.dry_run {
             let contents = format!("{base}/{}/{}/src/branch/{branch}/", spec.owner, spec.name);
-            crate::actions::predict::record_published(ctx.services, &contents, source);
+            crate::actions::predict::record_published(ctx.record, &contents, source);
             let remote = format!("{base}/{}/{}.git", spec.owner, spec.name);
             ctx.info(
                 "dry run: publish:gitea was not run; its outputs are predicted from its input",
@@ -104,21 +108,25 @@ impl Action for PublishGitea {
             ))
             .with_hint("repoUrl looks like `HOST?owner=ORGANISATION&repo=NAME`"));
         }
-        let target = scm::target(ctx.services, Kind::Gitea, &spec.host, None)?;
-        let repo = target.create_repository(ctx, &spec, input)?;
+        let target = scm_target::target(ctx, Kind::Gitea, &spec.host, None)?;
+        let repo = scm_target::with_notes(ctx, |n| target.create_repository(n, &spec, input))?;
         let author = crate::actions::github::author(&crate::actions::github::Input(input));
         let message = str_of("gitCommitMessage").unwrap_or("initial commit");
-        let hash = target.push(
-            ctx,
-            &repo,
-            &Push {
-                source: &source,
-                branch: &branch,
-                message,
-                author: &author,
-            },
-        )?;
-        ctx.services.note_published(Published {
+        let git = ctx.services.git();
+        let hash = scm_target::with_notes(ctx, |n| {
+            target.push(
+                n,
+                git,
+                &repo,
+                &Push {
+                    source: &source,
+                    branch: &branch,
+                    message,
+                    author: &author,
+                },
+            )
+        })?;
+        ctx.note_published(Published {
             name: spec.full_name(),
             remote_url: repo.git_url.clone(),
             repo_contents_url: repo.contents_url.clone(),
@@ -127,7 +135,7 @@ impl Action for PublishGitea {
             token: if ctx.services.local {
                 None
             } else {
-                ctx.services.token_of(Kind::Gitea, &spec.host)
+                ctx.services.token_of("gitea", &spec.host)
             },
             git_user: ctx
                 .services
@@ -135,7 +143,7 @@ impl Action for PublishGitea {
                 .gitea(&spec.host)
                 .and_then(|g| g.username.clone()),
         });
-        target.set_up(ctx, &repo, input, true)?;
+        scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
         let contents = if ctx.services.local {
             repo.contents_url.clone()
         } else {

@@ -3,21 +3,28 @@
 
 mod binary;
 mod catalog;
+mod catalog_client;
 mod debug;
 mod fetch;
 mod fs;
 mod gitea;
 pub mod github;
 mod gitlab;
+mod scm_target;
 mod glob;
 pub mod predict;
 mod publish;
 pub mod schemas;
 mod source;
 mod template;
-pub mod yaml_out;
+pub use crate::backstage::yaml_out;
 
-use crate::runner::Action;
+use crate::runner::{Action, Registry};
+
+/// A registry of every built-in action (what commands run and validate against).
+pub fn registry() -> Registry {
+    Registry::new(all())
+}
 
 /// Every built-in action.
 pub fn all() -> Vec<Box<dyn Action>> {
@@ -32,7 +39,7 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.push(Box::new(gitea::PublishGitea));
     let fallback = github::fallback(&v);
     v.extend(fallback);
-    v.extend(crate::catalog::actions::actions());
+    v.extend(catalog_client::actions());
     v
 }
 
@@ -104,6 +111,7 @@ pub(crate) mod testing {
             secrets: &secrets,
             services,
             log: &mut log,
+            record: &mut crate::runner::RunRecord::default(),
         };
         let r = action.run(&mut ctx, input.as_object().expect("input is an object"));
         (r, log)

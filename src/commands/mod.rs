@@ -34,7 +34,7 @@ fn list(path: &[PathBuf], printer: Printer) -> Result<i32> {
 }
 
 fn actions(id: Option<String>, printer: Printer) -> Result<i32> {
-    let registry = crate::runner::Registry::builtin();
+    let registry = crate::actions::registry();
     match id {
         None => {
             for a in registry.iter() {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::output::{self, Printer};
-use crate::runner::{Registry, Runner, Status};
+use crate::runner::{Runner, Status};
 use crate::services::Services;
 use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
@@ -36,7 +36,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         template.path = PathBuf::from(format!("built-in:{name}/template.yaml"));
     }
 
-    let registry = Registry::builtin();
+    let registry = crate::actions::registry();
     let unknown: Vec<String> = template
         .steps
         .iter()
@@ -72,18 +72,35 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     }
 
     // Everything that can be refused without asking is checked before the questions.
-    crate::render::set_github_hosts(args.context.github_hosts());
-    crate::render::set_hosts_of_kind("gitlab", args.context.hosts_of("gitlab"));
-    crate::render::set_hosts_of_kind("gitea", args.context.hosts_of("gitea"));
     let out = if args.dry_run {
         let out = args.output.clone().ok_or_else(|| {
             Error::usage("--dry-run needs --output DIR, where the generated project is written")
         })?;
         check_output_dir(&out)?;
         Some(out)
+    } else if let Some(out) = &args.output {
+        return Err(Error::usage(format!(
+            "--output `{}` is only used with --dry-run; nothing was run",
+            out.display()
+        ))
+        .hint("add --dry-run to write the generated project there, or use --checkout DIR to choose where the published repository is cloned"));
     } else {
         None
     };
+
+    let unknown = crate::values::unknown_keys(&template, &args.sources);
+    if !unknown.is_empty() {
+        if args.strict {
+            return Err(
+                Error::values("values were given that the template does not declare")
+                    .with_details(unknown)
+                    .hint("fix or remove them, or run without --strict to only warn"),
+            );
+        }
+        for u in &unknown {
+            printer.warn(&format!("{u}; it is passed on but nothing declares it"));
+        }
+    }
 
     let values = crate::prompt::values_for(&template, &args)?;
 
@@ -128,7 +145,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         let step = &report.steps[i];
         let done: Vec<String> = report.steps[..i]
             .iter()
-            .filter(|s| s.status == Status::Executed)
+            .filter(|s| matches!(s.status, Status::Executed | Status::Predicted))
             .map(|s| format!("`{}`", s.id))
             .collect();
         let mut e = Error::step(format!(
@@ -162,7 +179,8 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     })?;
     if !printer.is_quiet() && !args.json {
         printer.status(format!("wrote {}", out.display()));
-        printer.summary(&report.output);
+        let predicted = report.steps.iter().any(|s| s.status == Status::Predicted);
+        printer.summary(&report.output, predicted);
     }
     Ok(0)
 }

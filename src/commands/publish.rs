@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::output::{self, Printer, Verbosity};
+use crate::runner::Published;
 use crate::runner::{Registry, Runner, Status};
-use crate::services::{Published, Services};
+use crate::services::Services;
 use crate::settings::{Checkout, NewSettings};
 use crate::template::Template;
 use crate::values::Values;
@@ -32,7 +33,6 @@ pub fn run(
             .hint("choose another --checkout directory, or --no-checkout"));
         }
     }
-    crate::git::set_timeouts(); // before the runner starts any thread
     let workspace = tempfile::Builder::new()
         .prefix("golden-workspace-")
         .tempdir()
@@ -57,7 +57,7 @@ pub fn run(
             }
         }
     }
-    let created = services.created();
+    let created = report.record.created.clone();
     if let Some(i) = report.failed {
         let step = &report.steps[i];
         let ran: Vec<String> = report.steps[..i]
@@ -96,11 +96,7 @@ pub fn run(
         return Err(e);
     }
 
-    let first = services
-        .published
-        .lock()
-        .map(|p| p.first().cloned())
-        .unwrap_or(None);
+    let first = report.record.published.first().cloned();
     let quiet = verbosity == Verbosity::Quiet || args.json;
     if !quiet {
         for c in &created {
@@ -115,7 +111,7 @@ pub fn run(
         _ => {}
     }
     if !quiet {
-        printer.summary(&report.output);
+        printer.summary(&report.output, false);
     }
     Ok(0)
 }

@@ -93,6 +93,9 @@ impl Prompter for Scripted {
             p.label
         )
     }
+    fn confirm_or_none(&mut self, p: &Prompt) -> Answer<Option<bool>> {
+        self.confirm(p, None).map(Some)
+    }
     fn confirm(&mut self, p: &Prompt, _: Option<bool>) -> Answer<bool> {
         match self.next(&p.label) {
             A::C(b) => Ok(b),
@@ -123,7 +126,7 @@ fn options(user: Option<Value>) -> (Options, tempfile::TempDir) {
             mode: Mode::Interactive,
             yes: true,
             save: None,
-            integration_hosts: Vec::new(),
+            integration_hosts: Default::default(),
         },
         dir,
     )

@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::{Change, ChangeRequest, Kind, Push, RepoSpec, Repository, Target};
-use crate::config::{GiteaIntegration, Secret};
-use crate::runner::{ActionContext, ActionError};
-use crate::services::Services;
+use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
+use crate::config::{Config, GiteaIntegration, Secret};
+use crate::git::Git;
 
 /// Gitea for one host, with its credentials.
 pub struct Gitea {
@@ -24,9 +23,9 @@ pub struct Gitea {
 impl Gitea {
     /// The host's `integrations.gitea[]` entry; Backstage requires both a username and a
     /// password (or token) there.
-    pub fn connect(services: &Services, host: &str) -> Result<Gitea, ActionError> {
-        let Some(config) = services.config.gitea(host).cloned() else {
-            return Err(ActionError::new(format!(
+    pub fn connect(config: &Config, host: &str) -> Result<Gitea, ScmError> {
+        let Some(config) = config.gitea(host).cloned() else {
+            return Err(ScmError::new(format!(
                 "No matching integration configuration for host {host}, please check your integrations config"
             ))
             .with_hint(format!("add `{host}` under `integrations.gitea` in golden's config file (host, baseUrl, username, password)")));
@@ -34,7 +33,7 @@ impl Gitea {
         let username = config.username.clone().filter(|u| !u.is_empty());
         let password = config.password.clone().filter(|p| !p.0.trim().is_empty());
         let (Some(username), Some(password)) = (username, password) else {
-            return Err(ActionError::new(format!(
+            return Err(ScmError::new(format!(
                 "Credentials for the gitea {host} required."
             ))
             .with_hint(format!("set `username` and `password` (a password or an access token) of `{host}` under `integrations.gitea` in golden's config file")));
@@ -45,7 +44,7 @@ impl Gitea {
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ActionError::new(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| ScmError::new(format!("cannot build the HTTP client: {e}")))?;
         Ok(Gitea {
             config,
             username,
@@ -71,9 +70,9 @@ impl Gitea {
         &self,
         req: reqwest::blocking::RequestBuilder,
         what: &str,
-    ) -> Result<(u16, String, String), ActionError> {
+    ) -> Result<(u16, String, String), ScmError> {
         let resp = req.send().map_err(|e| {
-            ActionError::new(format!("{what}: {e}")).with_hint(format!(
+            ScmError::new(format!("{what}: {e}")).with_hint(format!(
                 "check the network connection to {} and the config file's baseUrl for it",
                 self.config.host
             ))
@@ -106,10 +105,10 @@ impl Target for Gitea {
 
     fn create_repository(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
         repo: &RepoSpec,
         settings: &Map<String, Value>,
-    ) -> Result<Repository, ActionError> {
+    ) -> Result<Repository, ScmError> {
         let base = self.base();
         let (owner, name) = (repo.owner.as_str(), repo.name.as_str());
         if !owner.is_empty() {
@@ -118,7 +117,7 @@ impl Target for Gitea {
                 &format!("Unable to get the Organization: {owner}"),
             )?;
             if status != 200 {
-                return Err(ActionError::new(format!(
+                return Err(ScmError::new(format!(
                     "Organization {owner} do not exist. Please create it first !"
                 ))
                 .with_hint(format!("create the organisation {owner} on {} (publish:gitea creates repositories in organisations only), or check the credentials of integrations.gitea", self.config.host)));
@@ -137,7 +136,7 @@ impl Target for Gitea {
             "Unable to create repository",
         )?;
         if status != 201 {
-            let err = ActionError::new(format!("Unable to create repository, {line}, {body}"));
+            let err = ScmError::new(format!("Unable to create repository, {line}, {body}"));
             return Err(if status == 409 {
                 err.with_hint(format!("{owner}/{name} already exists on {}; golden never overwrites a repository: choose another name", self.config.host))
             } else if status == 401 || status == 403 {
@@ -146,7 +145,7 @@ impl Target for Gitea {
                 err
             });
         }
-        ctx.services.note_created(format!(
+        notes.created(format!(
             "the Gitea repository {owner}/{name} ({base}/{owner}/{name})"
         ));
         let branch = settings
@@ -167,14 +166,13 @@ impl Target for Gitea {
 
     fn push(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
+        git: &dyn Git,
         repo: &Repository,
         push: &Push<'_>,
-    ) -> Result<String, ActionError> {
+    ) -> Result<String, ScmError> {
         let message = commit_message(push.message);
-        let hash = ctx
-            .services
-            .git()
+        let hash = git
             .push_new_as(
                 push.source,
                 &repo.git_url,
@@ -185,10 +183,10 @@ impl Target for Gitea {
                 Some(&self.password),
             )
             .map_err(|e| {
-                ActionError::new(format!("cannot push to the Gitea repository {}: {e}", repo.git_url))
+                ScmError::new(format!("cannot push to the Gitea repository {}: {e}", repo.git_url))
                     .with_hint("the repository was created (named above); check the credentials of integrations.gitea and any server-side hook")
             })?;
-        ctx.info(format!(
+        notes.info(format!(
             "pushed {hash} to {} ({})",
             repo.git_url, push.branch
         ));
@@ -198,11 +196,11 @@ impl Target for Gitea {
     /// Waits until the branch page answers (Gitea may index a new repository for a moment).
     fn set_up(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
         repo: &Repository,
         _settings: &Map<String, Value>,
         pushed: bool,
-    ) -> Result<(), ActionError> {
+    ) -> Result<(), ScmError> {
         if !pushed {
             return Ok(());
         }
@@ -214,21 +212,22 @@ impl Target for Gitea {
             }
             std::thread::sleep(Duration::from_secs(1));
         }
-        crate::actions::github::warn(ctx, format!("{url} did not answer within 20 s"));
+        notes.warn(format!("{url} did not answer within 20 s"));
         Ok(())
     }
 
     fn open_change_request(
         &self,
-        _ctx: &mut ActionContext<'_>,
+        _notes: &mut Notes,
+        _git: &dyn Git,
         _req: &ChangeRequest<'_>,
-    ) -> Result<Change, ActionError> {
-        Err(ActionError::new(
+    ) -> Result<Change, ScmError> {
+        Err(ScmError::new(
             "Gitea change requests are not supported: Backstage's Gitea module has no pull-request action",
         ))
     }
 
-    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ActionError> {
+    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError> {
         let url = format!(
             "{}/api/v1/repos/{}/{}/raw/{}?ref={}",
             self.base(),
@@ -240,16 +239,16 @@ impl Target for Gitea {
         let resp = self
             .authed(self.http.get(&url))
             .send()
-            .map_err(|e| ActionError::new(format!("cannot read {url}: {e}")))?;
+            .map_err(|e| ScmError::new(format!("cannot read {url}: {e}")))?;
         if !resp.status().is_success() {
-            return Err(ActionError::new(format!(
+            return Err(ScmError::new(format!(
                 "cannot read {url}: HTTP {}",
                 resp.status()
             )));
         }
         resp.bytes()
             .map(|b| b.to_vec())
-            .map_err(|e| ActionError::new(format!("cannot read {url}: {e}")))
+            .map_err(|e| ScmError::new(format!("cannot read {url}: {e}")))
     }
 }
 

@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
-use super::{Change, ChangeRequest, Kind, Push, RepoSpec, Repository, Target};
-use crate::config::Secret;
-use crate::runner::{ActionContext, ActionError};
-use crate::services::Services;
+use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
+use crate::config::{Config, Secret};
+use crate::git::Git;
 
 /// `encodeURIComponent`, as gitbeaker encodes ids and paths in URLs.
 pub fn enc(s: &str) -> String {
@@ -59,13 +58,13 @@ impl ApiError {
     }
 
     /// An action error that says what failed, GitLab's words, and what to do.
-    pub fn explain(&self, what: &str, host: &str) -> ActionError {
+    pub fn explain(&self, what: &str, host: &str) -> ScmError {
         let e = match self.status {
-            Some(status) => ActionError::new(format!(
+            Some(status) => ScmError::new(format!(
                 "{what}: GitLab answered {status} {} to {}",
                 self.message, self.call
             )),
-            None => ActionError::new(format!("{what}: {} failed: {}", self.call, self.message)),
+            None => ScmError::new(format!("{what}: {} failed: {}", self.call, self.message)),
         };
         match self.status {
             Some(401) => e.with_hint(format!(
@@ -128,14 +127,14 @@ fn transient(status: Option<u16>, retry_after: Option<Duration>) -> bool {
 }
 
 impl Client {
-    fn new(api: &str, auth: Auth) -> Result<Client, ActionError> {
+    fn new(api: &str, auth: Auth) -> Result<Client, ScmError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(15))
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| ActionError::new(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| ScmError::new(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
             http,
             api: api.trim_end_matches('/').to_string(),
@@ -339,12 +338,13 @@ impl Gitlab {
     /// The host's integration and token: the step's `token` input, else the config's token,
     /// `GITLAB_TOKEN` (gitlab.com) or `glab auth token`.
     pub fn connect(
-        services: &Services,
+        config: &Config,
         host: &str,
         token_input: Option<&str>,
-    ) -> Result<Gitlab, ActionError> {
-        let Some(integration) = services.config.gitlab(host) else {
-            return Err(ActionError::new(format!(
+        configured: Option<Secret>,
+    ) -> Result<Gitlab, ScmError> {
+        let Some(integration) = config.gitlab(host) else {
+            return Err(ScmError::new(format!(
                 "No matching integration configuration for host {host}, please check your integrations config"
             ))
             .with_hint(format!(
@@ -352,11 +352,10 @@ impl Gitlab {
             )));
         };
         let api = integration.api_base_url();
-        let configured = services.token_of(Kind::Gitlab, host);
         let auth = match token_input.filter(|t| !t.is_empty()) {
             Some(t) => Auth::Bearer(Secret(t.to_string())),
             None => Auth::Private(configured.clone().ok_or_else(|| {
-                ActionError::new(format!("No token available for host {host}")).with_hint(format!(
+                ScmError::new(format!("No token available for host {host}")).with_hint(format!(
                     "give golden a token for {host}: `integrations.gitlab[].token` in the config file, GITLAB_TOKEN (gitlab.com), or `glab auth login`; or publish to the local forge with --local"
                 ))
             })?),
@@ -418,15 +417,15 @@ impl Target for Gitlab {
 
     fn create_repository(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
         repo: &RepoSpec,
         settings: &Map<String, Value>,
-    ) -> Result<Repository, ActionError> {
+    ) -> Result<Repository, ScmError> {
         let (owner, name, host) = (repo.owner.as_str(), repo.name.as_str(), self.host.as_str());
         let ns = match self.client.get(&format!("/namespaces/{}", enc(owner))) {
             Ok(v) => v,
             Err(e) if e.is_not_found() => {
-                return Err(ActionError::new(format!(
+                return Err(ScmError::new(format!(
                     "The namespace {owner} is not found or the user doesn't have permissions to access it"
                 ))
                 .with_hint(format!("check the group path in repoUrl (`owner=GROUP/SUBGROUP`), and that the token's user is a member of it on {host}")))
@@ -458,7 +457,7 @@ impl Target for Gitlab {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         if let (true, Some(p)) = (skip_existing, &existing) {
-            ctx.info(format!("Repo {name} already exists in namespace {owner}."));
+            notes.info(format!("Repo {name} already exists in namespace {owner}."));
             let web = strip_git(p["http_url_to_repo"].as_str().unwrap_or_default());
             let branch = p["default_branch"].as_str().unwrap_or_default().to_string();
             return Ok(Repository {
@@ -473,7 +472,7 @@ impl Target for Gitlab {
                 created: false,
             });
         }
-        ctx.info(format!("Creating repo {name} in namespace {owner}."));
+        notes.info(format!("Creating repo {name} in namespace {owner}."));
         let mut body = Map::new();
         body.insert("namespace_id".into(), json!(ns_id));
         body.insert("name".into(), json!(name));
@@ -500,7 +499,7 @@ impl Target for Gitlab {
         let created = match self.client.post("/projects", &Value::Object(body)) {
             Ok(v) => v,
             Err(e) if e.status == Some(400) && e.message.contains("has already been taken") => {
-                return Err(ActionError::new(format!(
+                return Err(ScmError::new(format!(
                     "cannot create the GitLab project {owner}/{name}: it already exists on {host} (GitLab: {}); golden never overwrites a repository",
                     e.message
                 ))
@@ -518,7 +517,7 @@ impl Target for Gitlab {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        ctx.services.note_created(format!(
+        notes.created(format!(
             "the GitLab project {owner}/{name} ({})",
             strip_git(&git_url)
         ));
@@ -549,8 +548,8 @@ impl Target for Gitlab {
                     });
                 match added {
                     Ok(true) => {}
-                    Ok(false) => crate::actions::github::warn(ctx, format!("Could not find GitLab user with username '{username}'. Skipping owner assignment.")),
-                    Err(e) => crate::actions::github::warn(ctx, format!("Failed to add user '{username}' as owner: {}. Proceeding without owner assignment.", e.message)),
+                    Ok(false) => notes.warn(format!("Could not find GitLab user with username '{username}'. Skipping owner assignment.")),
+                    Err(e) => notes.warn(format!("Failed to add user '{username}' as owner: {}. Proceeding without owner assignment.", e.message)),
                 }
             }
         }
@@ -572,14 +571,13 @@ impl Target for Gitlab {
 
     fn push(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
+        git: &dyn Git,
         repo: &Repository,
         push: &Push<'_>,
-    ) -> Result<String, ActionError> {
+    ) -> Result<String, ScmError> {
         let token = self.client.auth.secret().clone();
-        let hash = ctx
-            .services
-            .git()
+        let hash = git
             .push_new_as(
                 push.source,
                 &repo.git_url,
@@ -590,7 +588,7 @@ impl Target for Gitlab {
                 Some(&token),
             )
             .map_err(|e| {
-                let err = ActionError::new(format!(
+                let err = ScmError::new(format!(
                     "cannot push to the GitLab project {}: {e}",
                     repo.web_url
                 ));
@@ -600,7 +598,7 @@ impl Target for Gitlab {
                     err.with_hint("a server-side hook or a protected branch may refuse the push; the project was created and is named above")
                 }
             })?;
-        ctx.info(format!(
+        notes.info(format!(
             "pushed {hash} to {} ({})",
             repo.git_url, push.branch
         ));
@@ -609,11 +607,11 @@ impl Target for Gitlab {
 
     fn set_up(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
         repo: &Repository,
         settings: &Map<String, Value>,
         pushed: bool,
-    ) -> Result<(), ActionError> {
+    ) -> Result<(), ScmError> {
         let pid = repo.id.map(|i| i.to_string()).unwrap_or_default();
         if pushed {
             for b in settings
@@ -631,12 +629,12 @@ impl Target for Gitlab {
                             &json!({"branch": name, "ref": reference}),
                         )
                         .map_err(|e| {
-                            ActionError::new(format!(
+                            ScmError::new(format!(
                                 "Branch creation failed for {name}. {}",
                                 e.printed()
                             ))
                         })?;
-                    ctx.info(format!(
+                    notes.info(format!(
                         "Branch {name} created for {pid} with ref {reference}"
                     ));
                 }
@@ -647,12 +645,12 @@ impl Target for Gitlab {
                             &json!({}),
                         )
                         .map_err(|e| {
-                            ActionError::new(format!(
+                            ScmError::new(format!(
                                 "Branch protection failed for {name}. {}",
                                 e.printed()
                             ))
                         })?;
-                    ctx.info(format!("Branch {name} protected for {pid}"));
+                    notes.info(format!("Branch {name} protected for {pid}"));
                 }
             }
         }
@@ -685,7 +683,7 @@ impl Target for Gitlab {
             self.client
                 .post(&format!("/projects/{pid}/variables"), &Value::Object(body))
                 .map_err(|e| {
-                    ActionError::new(format!(
+                    ScmError::new(format!(
                         "Environment variable creation failed for {key}. {}",
                         e.printed()
                     ))
@@ -696,9 +694,10 @@ impl Target for Gitlab {
 
     fn open_change_request(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
+        _git: &dyn Git,
         req: &ChangeRequest<'_>,
-    ) -> Result<Change, ActionError> {
+    ) -> Result<Change, ScmError> {
         let host = self.host.as_str();
         let o = req.options;
         let project = o
@@ -711,8 +710,8 @@ impl Target for Gitlab {
         if let Some(a) = o.get("assignee").and_then(Value::as_str) {
             match self.user_id(&self.client, a) {
                 Ok(Some(id)) => assignee_id = Some(id),
-                Ok(None) => crate::actions::github::warn(ctx, format!("Failed to find gitlab user id for {a}: no such user. Proceeding with MR creation without an assignee.")),
-                Err(e) => crate::actions::github::warn(ctx, format!("Failed to find gitlab user id for {a}: {}. Proceeding with MR creation without an assignee.", e.message)),
+                Ok(None) => notes.warn(format!("Failed to find gitlab user id for {a}: no such user. Proceeding with MR creation without an assignee.")),
+                Err(e) => notes.warn(format!("Failed to find gitlab user id for {a}: {}. Proceeding with MR creation without an assignee.", e.message)),
             }
         }
         let mut reviewer_ids = None;
@@ -721,15 +720,14 @@ impl Target for Gitlab {
             for r in list.iter().filter_map(Value::as_str) {
                 match self.user_id(&self.client, r) {
                     Ok(Some(id)) => ids.push(id),
-                    Ok(None) => crate::actions::github::warn(ctx, format!("Failed to find gitlab user id for {r}: no such user. Proceeding with MR creation without reviewer.")),
-                    Err(e) => crate::actions::github::warn(ctx, format!("Failed to find gitlab user id for {r}: {}. Proceeding with MR creation without reviewer.", e.message)),
+                    Ok(None) => notes.warn(format!("Failed to find gitlab user id for {r}: no such user. Proceeding with MR creation without reviewer.")),
+                    Err(e) => notes.warn(format!("Failed to find gitlab user id for {r}: {}. Proceeding with MR creation without reviewer.", e.message)),
                 }
             }
             reviewer_ids = Some(ids);
         }
-        let files = crate::git::worktree_files(req.source).map_err(|e| {
-            ActionError::new(format!("cannot read `{}`: {e}", req.source.display()))
-        })?;
+        let files = crate::git::worktree_files(req.source)
+            .map_err(|e| ScmError::new(format!("cannot read `{}`: {e}", req.source.display())))?;
         let target = match req.target_branch.filter(|b| !b.is_empty()) {
             Some(b) => b.to_string(),
             None => {
@@ -739,7 +737,7 @@ impl Target for Gitlab {
                     .map_err(|e| e.explain(&format!("cannot read the project {project}"), host))?;
                 match info["default_branch"].as_str().filter(|b| !b.is_empty()) {
                     Some(b) => b.to_string(),
-                    None => return Err(ActionError::new(format!("The branch creation failed. Target branch was not provided, and could not find default branch from project settings. Project: {project}"))),
+                    None => return Err(ScmError::new(format!("The branch creation failed. Target branch was not provided, and could not find default branch from project settings. Project: {project}"))),
                 }
             }
         };
@@ -748,7 +746,7 @@ impl Target for Gitlab {
             .and_then(Value::as_str)
             .unwrap_or("auto");
         let actions = commit_actions(
-            ctx,
+            notes,
             &self.client,
             &project,
             &target,
@@ -772,13 +770,13 @@ impl Target for Gitlab {
                             enc(branch)
                         ))
                         .unwrap_or_default();
-                    return Err(ActionError::new(match mrs.first() {
+                    return Err(ScmError::new(match mrs.first() {
                         Some(mr) => format!("The branch creation failed because the branch already exists at: {web}. Additionally, there is a Merge Request for this branch: {}", mr["web_url"].as_str().unwrap_or_default()),
                         None => format!("The branch creation failed because the branch already exists at: {web}."),
                     })
                     .with_hint("choose another branchName, or merge or delete the existing branch"));
                 }
-                ctx.info(format!(
+                notes.info(format!(
                     "Using existing branch {branch} without modification."
                 ));
             }
@@ -790,9 +788,8 @@ impl Target for Gitlab {
                     &format!("/projects/{p}/repository/branches"),
                     &json!({"branch": branch, "ref": target}),
                 )
-                .map_err(|e| ActionError::new(format!("The branch creation failed. Please check that your repo does not already contain a branch named '{branch}'. {}", e.message)))?;
-            ctx.services
-                .note_created(format!("branch {branch} of the GitLab project {project}"));
+                .map_err(|e| ScmError::new(format!("The branch creation failed. Please check that your repo does not already contain a branch named '{branch}'. {}", e.message)))?;
+            notes.created(format!("branch {branch} of the GitLab project {project}"));
         }
         if !actions.is_empty() {
             self.client
@@ -800,7 +797,7 @@ impl Target for Gitlab {
                     &format!("/projects/{p}/repository/commits"),
                     &json!({"branch": branch, "commit_message": req.title, "actions": actions}),
                 )
-                .map_err(|e| ActionError::new(format!("Committing the changes to {branch} failed. Please check that none of the files created by the template already exists. {}", e.message)))?;
+                .map_err(|e| ScmError::new(format!("Committing the changes to {branch} failed. Please check that none of the files created by the template already exists. {}", e.message)))?;
         }
         let mut body = Map::new();
         body.insert("source_branch".into(), json!(branch));
@@ -831,12 +828,10 @@ impl Target for Gitlab {
                 &format!("/projects/{p}/merge_requests"),
                 &Value::Object(body),
             )
-            .map_err(|e| {
-                ActionError::new(format!("Merge request creation failed. {}", e.message))
-            })?;
+            .map_err(|e| ScmError::new(format!("Merge request creation failed. {}", e.message)))?;
         let iid = mr["iid"].as_u64().unwrap_or_default();
         let url = mr["web_url"].as_str().unwrap_or_default().to_string();
-        ctx.services.note_created(format!(
+        notes.created(format!(
             "merge request !{iid} of the GitLab project {project} ({url})"
         ));
         if o.get("autoMerge").and_then(Value::as_bool) == Some(true) {
@@ -847,7 +842,7 @@ impl Target for Gitlab {
                     Some(&json!({"auto_merge": true})),
                 )
                 .map_err(|e| {
-                    ActionError::new(format!(
+                    ScmError::new(format!(
                         "Enabling auto-merge for merge request {iid} failed. {}",
                         e.message
                     ))
@@ -860,7 +855,7 @@ impl Target for Gitlab {
         })
     }
 
-    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ActionError> {
+    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError> {
         let project = enc(&repo.full_name());
         let v = self
             .client
@@ -886,7 +881,7 @@ impl Target for Gitlab {
 /// with `auto`, files identical to the branch's (same git blob id) are left out, existing ones
 /// are updated and new ones created; any other `commitAction` applies to every file.
 pub fn commit_actions(
-    ctx: &mut ActionContext<'_>,
+    notes: &mut Notes,
     client: &Client,
     project: &str,
     branch: &str,
@@ -907,13 +902,10 @@ pub fn commit_actions(
         q.push_str("&per_page=100");
         match client.all(&q) {
             Ok(v) => remote = v,
-            Err(e) => crate::actions::github::warn(
-                ctx,
-                format!(
-                    "Could not retrieve the list of files for {project} (branch: {branch}) : {}",
-                    e.message
-                ),
-            ),
+            Err(e) => notes.warn(format!(
+                "Could not retrieve the list of files for {project} (branch: {branch}) : {}",
+                e.message
+            )),
         }
     }
     let mut actions = Vec::new();

@@ -5,10 +5,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Change, ChangeRequest, Kind, Push, RepoSpec, Repository, Target};
+use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
 use crate::forge::{self, Forge};
-use crate::git::BranchCommit;
-use crate::runner::{ActionContext, ActionError};
+use crate::git::{BranchCommit, Git};
 
 /// The local forge standing in for a forge of `kind`.
 pub struct Local {
@@ -58,8 +57,7 @@ fn recordable(settings: &Map<String, Value>) -> Value {
 
 /// A stable number for a forge repository (GitLab's project id stands in for it).
 fn forge_id(path: &std::path::Path) -> u64 {
-    let h = crate::actions::predict::placeholder_commit_hash(&path.display().to_string());
-    u64::from_str_radix(&h[..6], 16).unwrap_or(1) + 1
+    super::stable_id(&path.display().to_string())
 }
 
 impl Target for Local {
@@ -69,10 +67,10 @@ impl Target for Local {
 
     fn create_repository(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
         repo: &RepoSpec,
         settings: &Map<String, Value>,
-    ) -> Result<Repository, ActionError> {
+    ) -> Result<Repository, ScmError> {
         let branch = self.default_branch(settings);
         let path = self.forge.repo_path(&repo.host, &repo.owner, &repo.name)?;
         let skip_existing = settings
@@ -89,7 +87,7 @@ impl Target for Local {
                 })
                 .and_then(|t| t.strip_prefix("refs/heads/").map(str::to_string))
                 .unwrap_or(branch);
-            ctx.info(format!(
+            notes.info(format!(
                 "Repo {} already exists in namespace {}.",
                 repo.name, repo.owner
             ));
@@ -106,13 +104,13 @@ impl Target for Local {
         let path = self
             .forge
             .create(&repo.host, &repo.owner, &repo.name, &branch)?;
-        ctx.services.note_created(format!(
+        notes.created(format!(
             "the local-forge repository {} (`{}`)",
             repo.full_name(),
             path.display()
         ));
         forge::record(&path, "settings", recordable(settings))?;
-        ctx.info(format!(
+        notes.info(format!(
             "local forge: created {} ({} settings recorded in `{}`)",
             repo.full_name(),
             self.kind.label(),
@@ -131,13 +129,12 @@ impl Target for Local {
 
     fn push(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
+        git: &dyn Git,
         repo: &Repository,
         push: &Push<'_>,
-    ) -> Result<String, ActionError> {
-        let hash = ctx
-            .services
-            .git()
+    ) -> Result<String, ScmError> {
+        let hash = git
             .push_new(
                 push.source,
                 &repo.git_url,
@@ -146,8 +143,8 @@ impl Target for Local {
                 push.author,
                 None,
             )
-            .map_err(|e| ActionError::new(format!("cannot push to {}: {e}", repo.git_url)))?;
-        ctx.info(format!(
+            .map_err(|e| ScmError::new(format!("cannot push to {}: {e}", repo.git_url)))?;
+        notes.info(format!(
             "pushed {hash} to {} ({})",
             repo.git_url, push.branch
         ));
@@ -156,16 +153,16 @@ impl Target for Local {
 
     fn set_up(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
         repo: &Repository,
         settings: &Map<String, Value>,
         pushed: bool,
-    ) -> Result<(), ActionError> {
+    ) -> Result<(), ScmError> {
         let path = url::Url::parse(&repo.git_url)
             .ok()
             .and_then(|u| u.to_file_path().ok())
             .ok_or_else(|| {
-                ActionError::new(format!("`{}` is not in the local forge", repo.git_url))
+                ScmError::new(format!("`{}` is not in the local forge", repo.git_url))
             })?;
         let branches = settings
             .get("branches")
@@ -174,7 +171,7 @@ impl Target for Local {
             .unwrap_or_default();
         if pushed {
             let r = git2::Repository::open_bare(&path).map_err(|e| {
-                ActionError::new(format!("cannot open `{}`: {}", path.display(), e.message()))
+                ScmError::new(format!("cannot open `{}`: {}", path.display(), e.message()))
             })?;
             for b in &branches {
                 let name = b["name"].as_str().unwrap_or_default();
@@ -184,17 +181,17 @@ impl Target for Local {
                         .revparse_single(&format!("refs/heads/{reference}"))
                         .and_then(|o| o.peel_to_commit())
                         .map_err(|_| {
-                            ActionError::new(format!(
+                            ScmError::new(format!(
                                 "Branch creation failed for {name}. the local forge repository has no branch `{reference}`"
                             ))
                         })?;
                     r.branch(name, &commit, false).map_err(|e| {
-                        ActionError::new(format!(
+                        ScmError::new(format!(
                             "Branch creation failed for {name}. {}",
                             e.message()
                         ))
                     })?;
-                    ctx.info(format!("Branch {name} created with ref {reference}"));
+                    notes.info(format!("Branch {name} created with ref {reference}"));
                 }
                 if b["protect"].as_bool().unwrap_or(false) {
                     forge::record(&path, "protected_branches", json!({"name": name}))?;
@@ -215,9 +212,10 @@ impl Target for Local {
 
     fn open_change_request(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
+        git: &dyn Git,
         req: &ChangeRequest<'_>,
-    ) -> Result<Change, ActionError> {
+    ) -> Result<Change, ScmError> {
         let repo = req.repo;
         let path = self.forge.existing(&repo.host, &repo.owner, &repo.name)?;
         let remote = forge::url(&path);
@@ -225,7 +223,7 @@ impl Target for Local {
             .iter()
             .position(|m| m["source_branch"] == json!(req.branch))
         {
-            return Err(ActionError::new(format!(
+            return Err(ScmError::new(format!(
                 "The branch creation failed because the branch already exists at: {remote} ({}). Additionally, there is a Merge Request for this branch: {remote}/-/merge_requests/{}",
                 req.branch,
                 n + 1
@@ -245,17 +243,13 @@ impl Target for Local {
             author: &author,
             force: false,
         };
-        let res = ctx
-            .services
-            .git()
-            .push_branch(&remote, None, &commit)
-            .map_err(|e| {
-                ActionError::new(format!(
-                    "Merge request creation failed for {}: {e}",
-                    repo.full_name()
-                ))
-            })?;
-        ctx.services.note_created(format!(
+        let res = git.push_branch(&remote, None, &commit).map_err(|e| {
+            ScmError::new(format!(
+                "Merge request creation failed for {}: {e}",
+                repo.full_name()
+            ))
+        })?;
+        notes.created(format!(
             "branch {} of the local-forge repository {}",
             req.branch,
             repo.full_name()
@@ -280,7 +274,7 @@ impl Target for Local {
         }
         mr.insert("commit".into(), json!(res.commit));
         let number = forge::record(&path, "merge_requests", Value::Object(mr))?;
-        ctx.info(format!(
+        notes.info(format!(
             "local forge: merge request !{number} recorded in `{}`",
             path.join("golden/merge_requests.json").display()
         ));
@@ -291,7 +285,7 @@ impl Target for Local {
         })
     }
 
-    fn read_file(&self, repo: &RepoSpec, branch: &str, file: &str) -> Result<Vec<u8>, ActionError> {
+    fn read_file(&self, repo: &RepoSpec, branch: &str, file: &str) -> Result<Vec<u8>, ScmError> {
         let path = self.forge.existing(&repo.host, &repo.owner, &repo.name)?;
         forge::read_contents_url(&format!(
             "{}/{}",
@@ -299,7 +293,7 @@ impl Target for Local {
             file.trim_start_matches('/')
         ))
         .ok_or_else(|| {
-            ActionError::new(format!(
+            ScmError::new(format!(
                 "branch `{branch}` of the local-forge repository {} has no file `{file}`",
                 repo.full_name()
             ))

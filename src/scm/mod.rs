@@ -2,8 +2,11 @@
 //! repository, push to it, set it up, open a change request, read a file), chosen by the host's
 //! integration kind ([`kind_of`]). The local forge implements it for every kind (`local.rs`), so
 //! `--local` works whatever host a template names; GitLab's REST API implements it in
-//! `gitlab.rs`, Gitea's in `gitea.rs`. Adding a kind (Azure DevOps, Bitbucket) is one file implementing [`Target`] plus
-//! a line in [`target`].
+//! `gitlab.rs`, Gitea's in `gitea.rs`. Adding a kind (Azure DevOps, Bitbucket) is one file
+//! implementing [`Target`] plus a line in `actions::scm_target::target`, which picks the target.
+//!
+//! This module sits below the runner: targets report through [`Notes`] and fail with
+//! [`ScmError`]; the publish actions copy both into their step.
 //!
 //! The settings a target reads are the publish action's own input (`settings`, `branches`,
 //! `projectVariables`, ...): each kind interprets the keys of its Backstage module.
@@ -17,9 +20,75 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::config::Config;
-use crate::git::Author;
-use crate::runner::{ActionContext, ActionError};
-use crate::services::Services;
+use crate::git::{Author, Git};
+
+/// A failure of a publishing target: what failed, the forge's words, and what to do.
+#[derive(Debug, Clone)]
+pub struct ScmError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl ScmError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ScmError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl std::fmt::Display for ScmError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ScmError {}
+
+impl From<crate::forge::ForgeError> for ScmError {
+    fn from(e: crate::forge::ForgeError) -> Self {
+        ScmError {
+            message: e.message,
+            hint: e.hint,
+        }
+    }
+}
+
+/// What a target said and created while it worked: log lines (`warning: ` first for warnings)
+/// and one line per thing it created (named in failure reports). The step copies both.
+#[derive(Debug, Default)]
+pub struct Notes {
+    pub log: Vec<String>,
+    pub created: Vec<String>,
+}
+
+impl Notes {
+    pub fn info(&mut self, line: impl Into<String>) {
+        self.log.push(line.into());
+    }
+    pub fn warn(&mut self, line: impl Into<String>) {
+        self.log.push(format!("warning: {}", line.into()));
+    }
+    pub fn created(&mut self, what: impl Into<String>) {
+        self.created.push(what.into());
+    }
+}
+
+/// A stable number for a name (the local forge's stand-in for a forge's numeric ids).
+pub fn stable_id(name: &str) -> u64 {
+    // FNV-1a, folded to 24 bits so ids stay readable.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h & 0xff_ffff) + 1
+}
 
 /// The SCM kinds golden publishes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,78 +222,43 @@ pub struct Change {
     pub number: u64,
 }
 
-/// A place to publish to: a forge's API, or the local forge standing in for it.
+/// A place to publish to: a forge's API, or the local forge standing in for it. What it logs
+/// and creates goes to `notes`; git work goes through `git`.
 pub trait Target {
     fn kind(&self) -> Kind;
     /// Creates the repository (or, when `settings` allow it, finds the existing one).
     fn create_repository(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
         repo: &RepoSpec,
         settings: &Map<String, Value>,
-    ) -> Result<Repository, ActionError>;
+    ) -> Result<Repository, ScmError>;
     /// Pushes one commit of `push.source` as `push.branch`; returns the commit hash.
     fn push(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
+        git: &dyn Git,
         repo: &Repository,
         push: &Push<'_>,
-    ) -> Result<String, ActionError>;
+    ) -> Result<String, ScmError>;
     /// What follows the push: branches, protection, variables. `pushed` says whether a push
     /// happened (some settings need the pushed branch).
     fn set_up(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
         repo: &Repository,
         settings: &Map<String, Value>,
         pushed: bool,
-    ) -> Result<(), ActionError>;
+    ) -> Result<(), ScmError>;
     /// Proposes `req.source`'s files on a branch and opens a change request for them.
     fn open_change_request(
         &self,
-        ctx: &mut ActionContext<'_>,
+        notes: &mut Notes,
+        git: &dyn Git,
         req: &ChangeRequest<'_>,
-    ) -> Result<Change, ActionError>;
+    ) -> Result<Change, ScmError>;
     /// Reads a file of a branch.
-    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ActionError>;
-}
-
-/// The target for `kind` on `host`: the local forge with `--local`, else the forge's API with
-/// the step's `token` input or the host's configured token.
-pub fn target(
-    services: &Services,
-    kind: Kind,
-    host: &str,
-    token_input: Option<&str>,
-) -> Result<Box<dyn Target>, ActionError> {
-    if services.local {
-        return Ok(Box::new(local::Local::new(services.forge(), kind)));
-    }
-    match kind {
-        Kind::Gitlab => Ok(Box::new(gitlab::Gitlab::connect(
-            services,
-            host,
-            token_input,
-        )?)),
-        Kind::Gitea => Ok(Box::new(gitea::Gitea::connect(services, host)?)),
-        Kind::Github => Err(ActionError::new(format!(
-            "golden does not publish to {} through the shared target interface yet",
-            kind.label()
-        ))),
-    }
-}
-
-/// `getRepoSourceDirectory` with publish:gitlab's boolean `sourcePath`: `true` or absent is the
-/// workspace, `false` is no push at all (`None`).
-pub fn source_dir(
-    ctx: &ActionContext<'_>,
-    source_path: Option<&Value>,
-) -> Result<Option<std::path::PathBuf>, ActionError> {
-    match source_path {
-        Some(Value::Bool(false)) => Ok(None),
-        Some(Value::String(s)) => crate::actions::github::source_dir(ctx, Some(s)).map(Some),
-        _ => Ok(Some(ctx.workspace.to_path_buf())),
-    }
+    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError>;
 }
 
 #[cfg(test)]

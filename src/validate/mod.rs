@@ -68,6 +68,8 @@ pub(crate) struct Checker {
     known: Mutex<HashMap<(u8, u8, String), bool>>,
     /// Analyses by `(engine, text)`: templates of one repository share most of their strings.
     analyses: Mutex<HashMap<(u8, String), Arc<Result<expr::Analysis, expr::SyntaxError>>>>,
+    /// Compiled property schemas (the same ones recur across a repository's templates).
+    pub schemas: crate::backstage::json_schema::Cache,
     /// Compiled input schemas of the actions.
     pub input_validators: BTreeMap<&'static str, Option<jsonschema::Validator>>,
 }
@@ -82,16 +84,13 @@ pub(crate) enum Flavor {
 
 impl Checker {
     fn new(options: &Options) -> Checker {
-        let registry = Registry::builtin();
+        let registry = crate::actions::registry();
         let input_validators = registry
             .iter()
             .map(|a| {
                 (
                     a.id(),
-                    jsonschema::options()
-                        .with_draft(jsonschema::Draft::Draft7)
-                        .build(&a.input_schema())
-                        .ok(),
+                    crate::backstage::json_schema::compile(&a.input_schema()).ok(),
                 )
             })
             .collect();
@@ -106,6 +105,7 @@ impl Checker {
             }),
             known: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),
+            schemas: Default::default(),
             input_validators,
         }
     }

@@ -76,13 +76,9 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
                 None => {
                     let mut suggestion = checker.registry.suggest(&action).map(str::to_string);
                     if suggestion.is_none() {
-                        suggestion = checker
-                            .extra_actions
-                            .iter()
-                            .map(|c| (strsim::jaro_winkler(c, &action), c))
-                            .filter(|(s, _)| *s > 0.8)
-                            .max_by(|a, b| a.0.total_cmp(&b.0))
-                            .map(|(_, c)| c.clone());
+                        suggestion =
+                            crate::backstage::suggest::closest(&action, &checker.extra_actions)
+                                .cloned();
                     }
                     let hint = match suggestion {
                         Some(s) => format!("did you mean `{s}`? (`golden actions` lists every built-in action)"),
@@ -157,12 +153,7 @@ fn inputs(
     let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
     if let (true, Some(props)) = (closed, schema.get("properties").and_then(Value::as_object)) {
         for name in input.keys().filter(|k| !props.contains_key(*k)) {
-            let suggestion = props
-                .keys()
-                .map(|c| (strsim::jaro_winkler(c, name), c))
-                .filter(|(s, _)| *s > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| format!("did you mean `{c}`?"));
+            let suggestion = crate::backstage::suggest::did_you_mean(name, props.keys());
             sink.push(
                 Diagnostic::new(
                     "step-input-unknown",
@@ -224,12 +215,7 @@ fn inputs(
                     })
                     .unwrap_or_default();
                 for name in unexpected {
-                    let suggestion = known
-                        .iter()
-                        .map(|c| (strsim::jaro_winkler(c, name), c))
-                        .filter(|(s, _)| *s > 0.8)
-                        .max_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(_, c)| format!("did you mean `{c}`?"));
+                    let suggestion = crate::backstage::suggest::did_you_mean(name, &known);
                     sink.push(
                         Diagnostic::new(
                             "step-input-unknown",

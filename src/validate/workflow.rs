@@ -174,11 +174,7 @@ fn walk(
 }
 
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::jaro_winkler(c, name), c))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    crate::backstage::suggest::closest(name, candidates)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use crate::support::{golden, root};
 
 const DOWN: &str = "\x1b[B";
+const UP: &str = "\x1b[A";
 const ENTER: &str = "\r";
 
 /// One golden run in a pseudo-terminal; stdout (the JSON) goes to a file.
@@ -211,13 +212,14 @@ fn conditional_pages_follow_when() {
         &[],
     );
     p.answer("name", "ledger\r");
-    p.answer("tier", &format!("{DOWN}{DOWN}{ENTER}"));
+    // An optional enum without default starts on "(none)"; up once is the last entry.
+    p.answer("tier", &format!("{UP}{ENTER}"));
     p.answer("Needs a database", "y\r");
     let db = p.answer("dbEngine", &format!("{DOWN}{ENTER}"));
     assert!(db.contains("Database (2/4)"), "{db}");
     p.answer("dbSizeGb", "fifty\r");
     p.answer("not an integer", "50\r");
-    let gold = p.answer("supportHours", ENTER);
+    let gold = p.answer("supportHours", &format!("{DOWN}{ENTER}")); // from "(none)" to the first
     assert!(gold.contains("Gold support (3/4)"), "{gold}");
     p.answer("Run the template with these values?", "y\r");
     let (_, screen, json) = p.finish();
@@ -246,7 +248,7 @@ fn a_false_when_skips_the_page() {
         &[],
     );
     p.answer("name", "ledger\r");
-    p.answer("tier", ENTER);
+    p.answer("tier", ENTER); // optional, no default: Enter leaves it unset, as --no-input
     p.answer("Needs a database", "n\r");
     p.answer("Run the template with these values?", "y\r");
     let (_, screen, json) = p.finish();
@@ -256,7 +258,7 @@ fn a_false_when_skips_the_page() {
     );
     assert_eq!(
         params(&json),
-        json!({"name": "ledger", "tier": "bronze", "needsDatabase": false})
+        json!({"name": "ledger", "needsDatabase": false})
     );
 }
 
@@ -376,7 +378,7 @@ fn every_kind_of_question_then_saved_values_replay_without_questions() {
     p.answer("Replicas", "9\r");
     p.answer("maximum of 5", "3\r");
     p.answer("Tags", "Java, backend, java\r");
-    p.answer("Database › Engine", ENTER);
+    p.answer("Database › Engine", &format!("{DOWN}{ENTER}")); // from "(none)" to the first
     p.answer("Database › Port", ENTER);
     let notice = p.answer("Favourite colour", "blue\r");
     assert!(notice.contains("`ColourWheelPicker` (for `color`) is a custom field golden does not know; asking for a plain string"), "{notice}");
@@ -804,6 +806,23 @@ fn env_values_and_set_are_not_asked() {
     );
 }
 
+/// Page 2 of the built-in golden paths: every option has the platform's default, so Enter on each
+/// question keeps the golden path.
+fn accept_golden_path_defaults(p: &mut Pty) -> String {
+    let page = p.answer("Port", "\r");
+    for question in [
+        "Lifecycle",
+        "System",
+        "Depends on",
+        "Helm chart",
+        "CI pipeline",
+        "leaves the golden path",
+    ] {
+        p.answer(question, "\r");
+    }
+    page
+}
+
 /// The built-in golden path, as a newcomer meets it: every question of go-microservice.
 #[test]
 fn go_microservice_prompts() {
@@ -830,20 +849,12 @@ fn go_microservice_prompts() {
         "an empty local catalog: {owner}"
     );
     p.answer("Description", "Demo service\r");
-    // The golden-path options keep their defaults.
-    let options = p.answer("Port", "\r");
-    assert!(options.contains("Golden path options (2/3)"), "{options}");
-    for label in [
-        "Lifecycle",
-        "System",
-        "Depends on",
-        "Helm chart",
-        "CI pipeline",
-        "Why this service",
-    ] {
-        p.answer(label, "\r");
-    }
-    // Two allowed hosts: GitHub first, GitLab second.
+    let options = accept_golden_path_defaults(&mut p);
+    assert!(
+        options.contains("Golden path options (2/3)"),
+        "the escape hatches have their own page: {options}"
+    );
+    // Two allowed hosts (github.com, gitlab.com): Enter takes the first.
     let page = p.answer("Host", "\r");
     assert!(page.contains("Repository (3/3)"), "{page}");
     let hosts = p.answer("Owner", "acme\r");
@@ -859,13 +870,12 @@ fn go_microservice_prompts() {
         "{review}"
     );
     let (_, screen, json) = p.finish();
-    let params = params(&json);
     assert_eq!(
-        params["repoUrl"], "github.com?owner=acme&repo=demo",
+        params(&json),
+        json!({"name": "demo", "owner": "group:default/team-a", "description": "Demo service", "repoUrl": "github.com?owner=acme&repo=demo",
+               "port": 8080, "lifecycle": "experimental", "helm": true, "ci": true}),
         "{screen}"
     );
-    assert_eq!(params["name"], "demo", "{screen}");
-    assert_eq!(params["owner"], "group:default/team-a", "{screen}");
 }
 
 /// OwnerPicker fed by golden's own local catalog, seeded with `golden catalog register`.
@@ -910,18 +920,8 @@ fn owner_picker_fed_by_the_local_catalog() {
     p.send(DOWN);
     p.send(ENTER);
     p.answer("Description", "Demo\r");
-    for label in [
-        "Port",
-        "Lifecycle",
-        "System",
-        "Depends on",
-        "Helm chart",
-        "CI pipeline",
-        "Why this service",
-        "Host",
-    ] {
-        p.answer(label, "\r");
-    }
+    accept_golden_path_defaults(&mut p);
+    p.answer("Host", "\r");
     p.answer("Owner", "acme\r");
     p.answer("Repository ›", "demo\r");
     p.answer("Run the template with these values?", "y\r");

@@ -71,6 +71,7 @@ fn run(
         secrets: &secrets,
         services: &services,
         log: &mut log,
+        record: &mut crate::runner::RunRecord::default(),
     };
     let out = super::run(id, &mut ctx, input.as_object().unwrap()).unwrap();
     (out, log)

@@ -86,7 +86,7 @@ pub fn issues_create(
                     e.text()
                 ),
             );
-            e.explain(&format!("cannot create the issue \"{title}\""), &url.host)
+            ActionError::from(e.explain(&format!("cannot create the issue \"{title}\""), &url.host))
         })?;
     out.insert("issueUrl".into(), issue["html_url"].clone());
     out.insert("issueNumber".into(), issue["number"].clone());
@@ -358,10 +358,12 @@ pub fn branch_protection(
             )
         }
         Err(e) => {
-            return Err(e.explain(
-                &format!("cannot protect the branch {branch} of {}", url.full_name()),
-                &url.host,
-            ))
+            return Err(e
+                .explain(
+                    &format!("cannot protect the branch {branch} of {}", url.full_name()),
+                    &url.host,
+                )
+                .into())
         }
     }
     Ok(Map::new())

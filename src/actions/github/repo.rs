@@ -9,8 +9,9 @@ use serde_json::{json, Map, Value};
 use super::{author, call, source_dir, warn, Input};
 use crate::forge;
 use crate::github::{entity_ref_to_name, seg, Method, RepoUrl};
+use crate::runner::Published;
 use crate::runner::{ActionContext, ActionError, Outputs};
-use crate::services::{GithubConnection, Published};
+use crate::services::GithubConnection;
 
 /// `publish:github`: create, push, protect.
 pub fn publish(
@@ -35,7 +36,7 @@ pub fn publish(
             .map_err(|e| push_error(&url, &e))?;
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
         let contents_url = forge::contents_url(&path, &branch);
-        ctx.services.note_published(Published {
+        ctx.note_published(Published {
             name: url.full_name(),
             remote_url: remote.clone(),
             repo_contents_url: contents_url.clone(),
@@ -130,13 +131,13 @@ pub fn push(
         if was_empty {
             forge::set_default_branch(&path, &branch);
         }
-        ctx.services.note_created(format!(
+        ctx.note_created(format!(
             "branch {branch} of the local-forge repository {}",
             url.full_name()
         ));
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
         let contents_url = forge::contents_url(&path, &branch);
-        ctx.services.note_published(Published {
+        ctx.note_published(Published {
             name: url.full_name(),
             remote_url: remote.clone(),
             repo_contents_url: contents_url.clone(),
@@ -345,7 +346,7 @@ fn create_on_github(
             if e.message == "Resource not accessible by integration" {
                 err = err.with_hint(format!("the GitHub app or token may not have the permissions to create the {kind} repository {owner}/{repo}"));
             }
-            return Err(err);
+            return Err(err.into());
         }
     };
     let html = created
@@ -359,8 +360,7 @@ fn create_on_github(
     {
         warn(ctx, format!("GitHub created the repository for the token's user {login}, not for {owner} (POST /user/repos always does, as in Backstage)"));
     }
-    ctx.services
-        .note_created(format!("the GitHub repository {owner}/{repo} ({html})"));
+    ctx.note_created(format!("the GitHub repository {owner}/{repo} ({html})"));
     ctx.info(format!("created the {kind} repository {owner}/{repo}"));
 
     if let Some(team) = team_access {
@@ -561,7 +561,7 @@ fn push_and_protect(
         }
     };
     ctx.info(format!("pushed {hash} to {clone_url} ({branch})"));
-    ctx.services.note_published(Published {
+    ctx.note_published(Published {
         name: url.full_name(),
         remote_url: clone_url.to_string(),
         repo_contents_url: format!("{html_url}/blob/{branch}"),
@@ -649,7 +649,7 @@ fn create_in_forge(
         .services
         .forge()
         .create(&url.host, &url.owner, &url.repo, branch)?;
-    ctx.services.note_created(format!(
+    ctx.note_created(format!(
         "the local-forge repository {} (`{}`)",
         url.full_name(),
         path.display()

@@ -39,7 +39,12 @@ pub fn run(
     if ctx.services.local {
         return local(id, ctx, input, &host);
     }
-    let gl = Gitlab::connect(ctx.services, &host, str_of(input, "token"))?;
+    let gl = Gitlab::connect(
+        &ctx.services.config,
+        &host,
+        str_of(input, "token"),
+        ctx.services.token_of("gitlab", &host),
+    )?;
     match id {
         "gitlab:repo:push" => repo_push(ctx, input, &gl),
         "gitlab:group:ensureExists" => group_ensure_exists(ctx, input, &gl),
@@ -251,8 +256,9 @@ fn repo_push(
         .map_err(|e| ActionError::new(format!("cannot read `{}`: {e}", root.display())))?;
     let commit_action = str_of(input, "commitAction").unwrap_or("auto");
     let target_path = str_of(input, "targetPath");
+    let mut notes = crate::scm::Notes::default();
     let actions = crate::scm::gitlab::commit_actions(
-        ctx,
+        &mut notes,
         gl.client(),
         &project,
         branch,
@@ -260,6 +266,9 @@ fn repo_push(
         target_path,
         commit_action,
     );
+    for line in notes.log {
+        ctx.info(line);
+    }
     let exists = match gl
         .client()
         .get(&format!("/projects/{p}/repository/branches/{}", enc(branch)))
@@ -282,8 +291,7 @@ fn repo_push(
         if let Err(e) = created {
             return Err(ActionError::new(format!("The branch '{branch}' was not found and creation failed with error. Please make sure that branch already exists or Backstage has permissions to create one. {}", e.message)));
         }
-        ctx.services
-            .note_created(format!("branch {branch} of the GitLab project {project}"));
+        ctx.note_created(format!("branch {branch} of the GitLab project {project}"));
     }
     let mut out = Map::new();
     out.insert("projectid".into(), json!(project));
@@ -391,11 +399,14 @@ fn group_ensure_exists(
                     .map_err(|e| {
                         e.explain(&format!("cannot create the group {full}"), gl.host())
                     })?;
-                ctx.services
-                    .note_created(format!("the GitLab group {full}"));
+                ctx.note_created(format!("the GitLab group {full}"));
                 parent = Some(g["id"].clone());
             }
-            Err(e) => return Err(e.explain(&format!("cannot look up the group {full}"), gl.host())),
+            Err(e) => {
+                return Err(e
+                    .explain(&format!("cannot look up the group {full}"), gl.host())
+                    .into())
+            }
         }
         current = Some(full);
     }

@@ -8,9 +8,10 @@ mod api;
 
 use serde_json::{json, Map, Value};
 
+use super::scm_target;
+use crate::runner::Published;
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
 use crate::scm::{self, ChangeRequest, Kind, Push, RepoSpec};
-use crate::services::Published;
 
 pub fn actions() -> Vec<Box<dyn Action>> {
     let mut v: Vec<Box<dyn Action>> = vec![
@@ -101,12 +102,11 @@ impl Action for Api {
             _ => &[],
         }
     }
-    fn supports_dry_run(&self) -> bool {
-        schemas()
-            .get(self.id)
-            .and_then(|s| s.get("supportsDryRun"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        self.outputs()
     }
     fn run(
         &self,
@@ -152,6 +152,15 @@ impl Action for Gitlab {
     }
     fn outputs(&self) -> &'static [&'static str] {
         self.outputs
+    }
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        match self.id {
+            "publish:gitlab" => &["commitHash", "projectId"],
+            _ => &["mergeRequestUrl"],
+        }
     }
     fn run(
         &self,
@@ -231,29 +240,28 @@ fn publish(
     let message = str_of(input, "gitCommitMessage")
         .unwrap_or("initial commit")
         .to_string();
-    let source = scm::source_dir(ctx, input.get("sourcePath"))?;
-    let target = scm::target(
-        ctx.services,
-        Kind::Gitlab,
-        &spec.host,
-        str_of(input, "token"),
-    )?;
-    let repo = target.create_repository(ctx, &spec, input)?;
+    let source = scm_target::source_dir(ctx, input.get("sourcePath"))?;
+    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, str_of(input, "token"))?;
+    let repo = scm_target::with_notes(ctx, |n| target.create_repository(n, &spec, input))?;
     let mut out = Map::new();
     if repo.created {
         if let Some(source) = &source {
             let author = crate::actions::github::author(&crate::actions::github::Input(input));
-            let hash = target.push(
-                ctx,
-                &repo,
-                &Push {
-                    source,
-                    branch: &branch,
-                    message: &message,
-                    author: &author,
-                },
-            )?;
-            ctx.services.note_published(Published {
+            let git = ctx.services.git();
+            let hash = scm_target::with_notes(ctx, |n| {
+                target.push(
+                    n,
+                    git,
+                    &repo,
+                    &Push {
+                        source,
+                        branch: &branch,
+                        message: &message,
+                        author: &author,
+                    },
+                )
+            })?;
+            ctx.note_published(Published {
                 name: spec.full_name(),
                 remote_url: repo.git_url.clone(),
                 repo_contents_url: repo.contents_url.clone(),
@@ -264,14 +272,14 @@ fn publish(
                 } else {
                     str_of(input, "token")
                         .map(|t| crate::config::Secret(t.to_string()))
-                        .or_else(|| ctx.services.token_of(Kind::Gitlab, &spec.host))
+                        .or_else(|| ctx.services.token_of("gitlab", &spec.host))
                 },
                 git_user: Some("oauth2".into()),
             });
-            target.set_up(ctx, &repo, input, true)?;
+            scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
             out.insert("commitHash".into(), json!(hash));
         } else {
-            target.set_up(ctx, &repo, input, false)?;
+            scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, false))?;
         }
     }
     out.insert("remoteUrl".into(), json!(repo.web_url));
@@ -312,25 +320,24 @@ fn merge_request(
     if let Some(p) = project {
         options.insert("projectid".into(), json!(p));
     }
-    let target = scm::target(
-        ctx.services,
-        Kind::Gitlab,
-        &spec.host,
-        str_of(input, "token"),
-    )?;
-    let change = target.open_change_request(
-        ctx,
-        &ChangeRequest {
-            repo: &spec,
-            branch,
-            target_branch: str_of(input, "targetBranchName"),
-            title,
-            description: input.get("description").and_then(Value::as_str),
-            source: &root,
-            target_path,
-            options: &options,
-        },
-    )?;
+    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, str_of(input, "token"))?;
+    let git = ctx.services.git();
+    let change = scm_target::with_notes(ctx, |n| {
+        target.open_change_request(
+            n,
+            git,
+            &ChangeRequest {
+                repo: &spec,
+                branch,
+                target_branch: str_of(input, "targetBranchName"),
+                title,
+                description: input.get("description").and_then(Value::as_str),
+                source: &root,
+                target_path,
+                options: &options,
+            },
+        )
+    })?;
     let project = options
         .get("projectid")
         .and_then(Value::as_str)
@@ -366,8 +373,8 @@ fn predict_publish(
     let web = web_url(ctx, &spec);
     let contents = format!("{web}/-/blob/{branch}");
     let mut out = Map::new();
-    if let Some(source) = scm::source_dir(ctx, input.get("sourcePath"))? {
-        crate::actions::predict::record_published(ctx.services, &contents, source);
+    if let Some(source) = scm_target::source_dir(ctx, input.get("sourcePath"))? {
+        crate::actions::predict::record_published(ctx.record, &contents, source);
         out.insert(
             "commitHash".into(),
             json!(crate::actions::predict::placeholder_commit_hash(&web)),
