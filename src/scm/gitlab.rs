@@ -503,7 +503,7 @@ impl Target for Gitlab {
                     "cannot create the GitLab project {owner}/{name}: it already exists on {host} (GitLab: {}); golden never overwrites a repository",
                     e.message
                 ))
-                .with_hint(format!("choose another repository name, set `skipExisting: true` to keep the existing project, or delete it if it is a leftover of an earlier run")));
+                .with_hint("choose another repository name, set `skipExisting: true` to keep the existing project, or delete it if it is a leftover of an earlier run"));
             }
             Err(e) => {
                 return Err(e.explain(

@@ -529,7 +529,7 @@ fn find_project(s: &State, id: &str) -> Option<Value> {
     s.projects.get(id).cloned().or_else(|| {
         s.projects
             .values()
-            .find(|p| p["id"].to_string() == id)
+            .find(|p| p["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(id))
             .cloned()
     })
 }
