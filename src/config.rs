@@ -3,6 +3,8 @@
 //! `GOLDEN_CONFIG`, else the platform's config directory, with `${VAR}` references expanded) is
 //! `settings`' job. Tokens are never printed: [`Secret`] hides them from `Debug`.
 
+use std::path::PathBuf;
+
 use serde::Deserialize;
 
 /// A token or password; its `Debug` output is redacted.
@@ -24,14 +26,96 @@ pub struct Config {
     pub catalog: CatalogConfig,
     /// Publish to the local forge instead of GitHub (as `--local`).
     pub local: bool,
-    /// Extra action ids the team's Backstage provides (accepted by `golden validate`).
-    pub actions: Vec<String>,
+    /// `actions:`: external actions, npm modules, the ids the team's Backstage provides.
+    pub actions: ActionsConfig,
+    /// `validate:`: per-rule control of `golden validate`.
+    pub validate: ValidateConfig,
+    /// The file this was read from (`None` for the defaults); relative paths in `actions:`
+    /// resolve from its folder.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
     /// `GITHUB_TOKEN`, else `GH_TOKEN`, from the environment (filled in by `settings`).
     #[serde(skip)]
     pub env_github_token: Option<Secret>,
     /// `GITLAB_TOKEN` from the environment (filled in by `settings`).
     #[serde(skip)]
     pub env_gitlab_token: Option<Secret>,
+}
+
+/// `actions:`, either a list of ids your Backstage provides (known to `golden validate`), or a
+/// mapping with the reserved keys `strict`, `known`, `packages` and, under any other key, the
+/// definition of an external action with that id (read by `actions::external`).
+#[derive(Debug, Clone, Default)]
+pub struct ActionsConfig {
+    /// An action golden cannot find anywhere is an error in `golden validate` (else a warning).
+    pub strict: bool,
+    /// Ids your Backstage provides (validate accepts them without knowing their inputs).
+    pub known: Vec<String>,
+    /// npm packages of action modules to install on first use.
+    pub packages: Vec<String>,
+    /// External action definitions by id, as written (checked when the registry is built).
+    pub external: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for ActionsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let raw = serde_json::Value::deserialize(d)?;
+        let strings = |v: &serde_json::Value,
+                       what: &str|
+         -> std::result::Result<Vec<String>, D::Error> {
+            match v {
+                serde_json::Value::Null => Ok(Vec::new()),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .map(|x| {
+                        x.as_str().map(str::to_string).ok_or_else(|| {
+                            D::Error::custom(format!("`actions.{what}` must be a list of strings"))
+                        })
+                    })
+                    .collect(),
+                _ => Err(D::Error::custom(format!(
+                    "`actions.{what}` must be a list of strings"
+                ))),
+            }
+        };
+        match raw {
+            serde_json::Value::Null => Ok(ActionsConfig::default()),
+            serde_json::Value::Array(_) => Ok(ActionsConfig {
+                known: strings(&raw, "known")?,
+                ..Default::default()
+            }),
+            serde_json::Value::Object(map) => {
+                let mut c = ActionsConfig::default();
+                for (k, v) in map {
+                    match k.as_str() {
+                        "strict" => {
+                            c.strict = v.as_bool().ok_or_else(|| {
+                                D::Error::custom("`actions.strict` must be true or false")
+                            })?
+                        }
+                        "known" => c.known = strings(&v, "known")?,
+                        "packages" => c.packages = strings(&v, "packages")?,
+                        _ => {
+                            c.external.insert(k, v);
+                        }
+                    }
+                }
+                Ok(c)
+            }
+            _ => Err(D::Error::custom(
+                "`actions` must be a list of action ids or a mapping (strict, known, packages, and external actions by id)",
+            )),
+        }
+    }
+}
+
+/// `validate:` in the config: rule codes allowed (not reported) or denied (reported as errors).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ValidateConfig {
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
 }
 
 /// `integrations:` as in Backstage's app-config.
@@ -350,7 +434,16 @@ const ROOT: Shape = Shape::Object(&[
         )]),
     ),
     ("local", Shape::Bool),
-    ("actions", Shape::Array(&Shape::Str)),
+    // a list of ids, or a mapping (strict, known, packages, external actions by id): its own
+    // deserializer checks it and names the key at fault
+    ("actions", Shape::Any),
+    (
+        "validate",
+        Shape::Object(&[
+            ("allow", Shape::Array(&Shape::Str)),
+            ("deny", Shape::Array(&Shape::Str)),
+        ]),
+    ),
 ]);
 
 /// Unknown keys and wrong types, as `(JSON pointer, message, did-you-mean)`; `null` stands for

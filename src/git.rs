@@ -151,7 +151,10 @@ pub fn set_timeouts() {
     }
 }
 
-fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallbacks<'a> {
+pub(crate) fn callbacks<'a>(
+    token: Option<&'a Secret>,
+    asked: &'a Cell<u32>,
+) -> RemoteCallbacks<'a> {
     callbacks_as("x-access-token", token, asked)
 }
 
@@ -176,7 +179,7 @@ fn callbacks_as<'a>(
 
 /// The proxy for `url`: `https_proxy`/`http_proxy` (either case) unless `no_proxy` names the
 /// host, else libgit2's automatic detection (git's `http.proxy` setting).
-fn proxy(url: &str, proxies: &Proxies) -> git2::ProxyOptions<'static> {
+pub(crate) fn proxy(url: &str, proxies: &Proxies) -> git2::ProxyOptions<'static> {
     let mut p = git2::ProxyOptions::new();
     match env_proxy(url, |k| proxies.var(k)) {
         Some(proxy) => {

@@ -13,6 +13,7 @@ pub mod env_vars;
 pub mod error;
 pub mod forge;
 pub mod git;
+pub mod lifecycle;
 pub mod github;
 pub mod limits;
 pub mod output;

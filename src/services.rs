@@ -30,6 +30,21 @@ pub struct Services {
     pub git: Option<Arc<dyn Git>>,
     /// Tokens already looked up, by host (so `gh auth token` runs once per host and run).
     pub tokens: Mutex<std::collections::HashMap<String, Option<Secret>>>,
+    /// Writes the file `golden new` adds to every repository a publish step pushes (the
+    /// project record), given the pushed folder's path in the workspace (`None`: nothing).
+    pub stamp: Option<Arc<Stamp>>,
+    /// Reads remote `url`s of `fetch:*` steps (`None`: they are refused).
+    pub remote: Option<Arc<dyn RemoteReader>>,
+}
+
+/// Makes the file added to a published folder: `(file name, content)` for the folder's
+/// `/`-separated path in the workspace (`""` for the root).
+pub type Stamp = dyn Fn(&str) -> (String, Vec<u8>) + Send + Sync;
+
+/// Reads a remote `fetch:*` `url` into a local folder or file.
+pub trait RemoteReader: Send + Sync {
+    /// The local copy of `url` (a folder for a tree URL, a file for a blob URL).
+    fn read(&self, url: &str) -> Result<PathBuf, (String, Option<String>)>;
 }
 
 /// A GitHub client with the token it uses (the token also authenticates git pushes).
@@ -118,6 +133,31 @@ impl Services {
             Some(g) => g.as_ref(),
             None => &crate::git::PLAIN,
         }
+    }
+
+    /// Writes the stamp (the project record) into `source`, the folder a publish step is about
+    /// to push, so it is part of the first commit.
+    pub fn stamp(
+        &self,
+        workspace: &std::path::Path,
+        source: &std::path::Path,
+    ) -> Result<(), String> {
+        let Some(stamp) = &self.stamp else {
+            return Ok(());
+        };
+        let ws = std::fs::canonicalize(workspace).unwrap_or(workspace.to_path_buf());
+        let src = std::fs::canonicalize(source).unwrap_or(source.to_path_buf());
+        let rel = src
+            .strip_prefix(&ws)
+            .unwrap_or(&src)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .collect::<Vec<_>>()
+            .join("/");
+        let (name, content) = stamp(&rel);
+        let file = source.join(name);
+        std::fs::write(&file, content)
+            .map_err(|e| format!("cannot write `{}`: {e}", file.display()))
     }
 
     /// The local forge.

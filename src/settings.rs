@@ -160,7 +160,11 @@ impl Environment {
     /// filled in where the file has none.
     pub fn load_config(&self, flag: Option<&Path>) -> Result<Config> {
         let mut config = match self.config_path(flag) {
-            Some(path) => read_config(&path, self)?,
+            Some(path) => {
+                let mut c = read_config(&path, self)?;
+                c.source = Some(path);
+                c
+            }
             None => Config::default(),
         };
         config.env_github_token = [env_vars::GITHUB_TOKEN, env_vars::GH_TOKEN]
@@ -375,6 +379,50 @@ pub struct NewSettings {
     /// `--local` or `local: true` in the config.
     pub local: bool,
     pub checkout: Checkout,
+    /// `--ref`: the branch, tag or commit of a git template.
+    pub reference: Option<String>,
+    /// `--offline`: the template cache only.
+    pub offline: bool,
+    /// `--from-catalog`: TEMPLATE names a catalog Template entity.
+    pub from_catalog: bool,
+    /// `--record`: a dry run writes the record too.
+    pub record: bool,
+    pub context: Context,
+}
+
+/// `golden update`, resolved.
+#[derive(Debug, Clone)]
+pub struct UpdateSettings {
+    pub dir: PathBuf,
+    pub reference: Option<String>,
+    pub sources: ValueSources,
+    pub mode: Mode,
+    pub force: bool,
+    pub diff: bool,
+    pub pr: bool,
+    pub offline: bool,
+    pub context: Context,
+}
+
+/// `golden check`, resolved.
+#[derive(Debug, Clone)]
+pub struct CheckSettings {
+    pub dir: PathBuf,
+    pub json: bool,
+    pub offline: bool,
+    pub context: Context,
+}
+
+/// `golden link`, resolved.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    pub source: String,
+    pub dir: PathBuf,
+    pub reference: Option<String>,
+    pub sources: ValueSources,
+    pub mode: Mode,
+    pub force: bool,
+    pub offline: bool,
     pub context: Context,
 }
 
@@ -384,8 +432,14 @@ pub struct ValidateSettings {
     pub paths: Vec<PathBuf>,
     pub format: cli::Format,
     pub deny_warnings: bool,
-    /// Extra action ids from the config's `actions:`.
-    pub extra_actions: Vec<String>,
+    /// The config file (its `actions:` and `validate:`).
+    pub config: Config,
+    /// golden's data directory (the npm modules `golden actions add` installed).
+    pub home: PathBuf,
+    /// `--allow CODE`.
+    pub allow: Vec<String>,
+    /// `--deny CODE`.
+    pub deny: Vec<String>,
 }
 
 /// `golden test`, resolved.
@@ -408,11 +462,23 @@ pub struct CatalogSettings {
 #[derive(Debug)]
 pub enum CommandSettings {
     New(Box<NewSettings>),
-    List { search_path: Vec<PathBuf> },
-    Actions { id: Option<String> },
+    List {
+        search_path: Vec<PathBuf>,
+    },
+    Actions {
+        command: Option<cli::ActionsCommand>,
+        id: Option<String>,
+        /// `--protocol`.
+        protocol: bool,
+        context: Box<Context>,
+    },
     Catalog(CatalogSettings),
     Validate(ValidateSettings),
-    Schema,
+    /// `golden schema [template|record]`.
+    Schema { which: Option<String> },
+    Update(Box<UpdateSettings>),
+    Check(CheckSettings),
+    Link(Box<LinkSettings>),
     Test(TestSettings),
 }
 
@@ -445,13 +511,25 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 json: args.json,
                 local: args.local || config.local,
                 checkout,
+                reference: args.reference,
+                offline: args.offline,
+                from_catalog: args.from_catalog,
+                record: args.record,
                 context: Context::resolve(config, env),
             }))
         }
         Command::List => CommandSettings::List {
             search_path: env.template_search_path(),
         },
-        Command::Actions { id } => CommandSettings::Actions { id },
+        Command::Actions(args) => CommandSettings::Actions {
+            command: args.command,
+            id: args.id,
+            protocol: args.protocol,
+            context: Box::new(Context::resolve(
+                env.load_config(args.config.as_deref())?,
+                env,
+            )),
+        },
         Command::Catalog(args) => {
             let config = env.load_config(args.config.as_deref())?;
             CommandSettings::Catalog(CatalogSettings {
@@ -469,10 +547,61 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 },
                 format: args.format,
                 deny_warnings: args.deny_warnings,
-                extra_actions: config.actions,
+                config,
+                home: env.home(),
+                allow: args.allow,
+                deny: args.deny,
             })
         }
-        Command::Schema => CommandSettings::Schema,
+        Command::Schema { which } => CommandSettings::Schema { which },
+        Command::Update(args) => {
+            let config = env.load_config(args.config.as_deref())?;
+            CommandSettings::Update(Box::new(UpdateSettings {
+                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+                reference: args.reference,
+                sources: ValueSources {
+                    files: args.values,
+                    env: env.value_vars(),
+                    set: args.set,
+                    secrets: None,
+                    user: None,
+                },
+                mode: Mode::resolve(args.no_input, env),
+                force: args.force,
+                diff: args.diff,
+                pr: args.pr,
+                offline: args.offline,
+                context: Context::resolve(config, env),
+            }))
+        }
+        Command::Check(args) => {
+            let config = env.load_config(args.config.as_deref())?;
+            CommandSettings::Check(CheckSettings {
+                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+                json: args.json,
+                offline: args.offline,
+                context: Context::resolve(config, env),
+            })
+        }
+        Command::Link(args) => {
+            let config = env.load_config(args.config.as_deref())?;
+            CommandSettings::Link(Box::new(LinkSettings {
+                source: args.source,
+                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+                reference: args.reference,
+                sources: ValueSources {
+                    files: args.values,
+                    env: Vec::new(),
+                    set: args.set,
+                    secrets: None,
+                    user: None,
+                },
+                mode: Mode::resolve(args.no_input, env),
+                force: args.force,
+                offline: args.offline,
+                context: Context::resolve(config, env),
+            }))
+        }
         Command::Test(args) => CommandSettings::Test(TestSettings {
             paths: if args.paths.is_empty() {
                 vec![PathBuf::from(".")]

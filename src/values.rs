@@ -135,7 +135,18 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
     let mut params = Map::new();
     let mut problems = Vec::new();
     for f in &sources.files {
-        for (k, v) in read_object(f, "values")? {
+        let mut obj = read_object(f, "values")?;
+        // A project's record (.golden.yaml, see lifecycle::record): its answers are the values.
+        let is_record = obj.get("apiVersion").and_then(Value::as_str) == Some("golden/v1")
+            && obj.get("kind").and_then(Value::as_str) == Some("ProjectRecord");
+        if is_record {
+            // a project's record (.golden.yaml): replay its answers
+            obj = match obj.remove("answers") {
+                Some(Value::Object(a)) => a,
+                _ => Map::new(),
+            };
+        }
+        for (k, v) in obj {
             params.insert(k, v);
         }
     }

@@ -317,6 +317,7 @@ mod tests {
             step_id: "s",
             dry_run: true,
             secrets: &secrets,
+            user: &serde_json::Value::Null,
             services: &services,
             log: &mut log,
             record: &mut crate::runner::RunRecord::default(),

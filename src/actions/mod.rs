@@ -5,6 +5,7 @@ mod binary;
 mod catalog;
 mod catalog_client;
 mod debug;
+pub mod external;
 mod fetch;
 mod fs;
 mod gitea;
@@ -12,6 +13,7 @@ pub mod github;
 mod gitlab;
 mod scm_target;
 mod glob;
+pub mod npm;
 pub mod predict;
 mod publish;
 pub mod schemas;
@@ -31,6 +33,7 @@ pub fn all() -> Vec<Box<dyn Action>> {
     let mut v: Vec<Box<dyn Action>> = Vec::new();
     v.extend(debug::actions());
     v.push(Box::new(template::FetchTemplate));
+    v.push(Box::new(template::WorkspaceTemplate));
     v.extend(fetch::actions());
     v.extend(fs::actions());
     v.extend(catalog::actions());
@@ -41,6 +44,42 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(fallback);
     v.extend(catalog_client::actions());
     v
+}
+
+/// The actions a run can use: the built-ins, the modules `golden actions add` installed in `home`,
+/// the config's external actions, and for each id in `wanted` that is none of these, a
+/// `golden-action-<id>` executable on PATH if there is one.
+pub fn registry_for<'a>(
+    config: &crate::config::Config,
+    home: Option<&std::path::Path>,
+    wanted: impl IntoIterator<Item = &'a str>,
+) -> crate::error::Result<crate::runner::Registry> {
+    let mut r = registry();
+    if let Some(home) = home {
+        for a in npm::Store::new(home).actions(config) {
+            if r.get(a.id()).is_none() {
+                r.add(Box::new(a));
+            }
+        }
+    }
+    for a in external::External::from_config(config)? {
+        if r.get(a.id()).is_some() {
+            return Err(crate::error::Error::usage(format!(
+                "`actions.{}` in the config file has the id of a built-in action",
+                a.id()
+            ))
+            .hint("give the external action an id of its own (Backstage refuses two actions with one id too)"));
+        }
+        r.add(Box::new(a));
+    }
+    for id in wanted {
+        if r.get(id).is_none() {
+            if let Some(a) = external::External::from_path(id) {
+                r.add(Box::new(a));
+            }
+        }
+    }
+    Ok(r)
 }
 
 /// Reads an optional string input.
@@ -109,6 +148,7 @@ pub(crate) mod testing {
             step_id: "s",
             dry_run,
             secrets: &secrets,
+            user: &serde_json::Value::Null,
             services,
             log: &mut log,
             record: &mut crate::runner::RunRecord::default(),

@@ -40,6 +40,57 @@ impl Action for FetchTemplate {
         let settings = Settings::from_input(input)?;
         ctx.info("Fetching template content from remote URL");
         let src = source::resolve(ctx, url, Expect::Dir)?;
+        render_tree(ctx, input, &src, settings)
+    }
+}
+
+/// `workspace:template`: `fetch:template` with a skeleton already in the workspace
+/// (`sourcePath`), rendered into `targetPath` (which must not lie within it).
+pub struct WorkspaceTemplate;
+
+impl Action for WorkspaceTemplate {
+    fn id(&self) -> &'static str {
+        "workspace:template"
+    }
+    fn description(&self) -> &'static str {
+        "Renders a directory of the workspace (names and contents) into another one"
+    }
+    fn input_schema(&self) -> Value {
+        schemas::input(self.id())
+    }
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        let settings = Settings::from_input(input)?;
+        let source = opt_str(input, "sourcePath").unwrap_or_default();
+        let src = workspace::safe_join(ctx.workspace, source)?;
+        let target = opt_str(input, "targetPath").unwrap_or("./");
+        let out_dir = workspace::safe_join(ctx.workspace, target)?;
+        // backend-plugin-api's isChildPath: the same path counts as a child
+        if out_dir.starts_with(&src) {
+            return Err(ActionError::new(
+                "targetPath must not be within template path",
+            ));
+        }
+        let src = std::fs::canonicalize(&src).map_err(|e| {
+            ActionError::new(format!("cannot read the workspace folder `{source}`: {e}"))
+        })?;
+        render_tree(ctx, input, &src, settings)
+    }
+}
+
+/// Renders the skeleton `src` into `targetPath` (the part shared by `fetch:template` and
+/// `workspace:template`, Backstage's `createTemplateActionHandler`).
+fn render_tree(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    src: &Path,
+    settings: Settings,
+) -> Result<Outputs, ActionError> {
+    {
+        let src = src.to_path_buf();
         let target = opt_str(input, "targetPath").unwrap_or("./");
         let out_dir = workspace::safe_join(ctx.workspace, target)?;
         let ws_real = std::fs::canonicalize(ctx.workspace)
@@ -554,9 +605,7 @@ impl<'a> DirMaker<'a> {
         }
         // Under a directory already known to be real and inside, a directory that `mkdir`
         // creates is one too: no path resolution needed. Anything already there is checked.
-        if dir.parent().is_some_and(|p| self.done.contains(p))
-            && std::fs::create_dir(dir).is_ok()
-        {
+        if dir.parent().is_some_and(|p| self.done.contains(p)) && std::fs::create_dir(dir).is_ok() {
             self.done.insert(dir.to_path_buf());
             return Ok(());
         }

@@ -9,34 +9,83 @@ use crate::runner::{Runner, Status};
 use crate::services::Services;
 use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
-use crate::template::Template;
 
 pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
-    let found = locate::find(&args.template, &args.search_path)?;
     let _extracted; // keeps a built-in template's files alive for the run
     let mut builtin = None;
-    let template_path = match found {
-        Found::Path(p) => p,
-        Found::Builtin(name) => {
-            let dir = tempfile::Builder::new()
-                .prefix("golden-template-")
-                .tempdir()
-                .map_err(|e| {
-                    Error::internal(format!("cannot create a temporary directory: {e}"))
-                })?;
-            let path = locate::extract_builtin(&name, dir.path())?;
-            _extracted = dir;
-            builtin = Some(name);
-            path
+    let catalog_ref = if args.from_catalog {
+        Some(
+            if crate::lifecycle::catalog::is_catalog_ref(&args.template) {
+                args.template.clone()
+            } else {
+                format!("template:{}", args.template)
+            },
+        )
+    } else {
+        crate::lifecycle::catalog::is_catalog_ref(&args.template).then(|| args.template.clone())
+    };
+    let fetch = crate::lifecycle::FetchSettings {
+        offline: args.offline,
+        context: &args.context,
+    };
+    let (resolved, source) = if let Some(r) = catalog_ref {
+        let r = crate::lifecycle::catalog::resolve(&r, args.reference.as_deref(), &fetch)?;
+        let source = r.source.clone();
+        (r, Some(source))
+    } else if crate::lifecycle::source::is_git(&args.template) {
+        let r = crate::lifecycle::resolve_git(&args.template, args.reference.as_deref(), &fetch)?;
+        let source = r.source.clone();
+        (r, Some(source))
+    } else {
+        if args.reference.is_some() {
+            return Err(Error::usage(format!(
+                "--ref needs a git template source; `{}` is not a git URL",
+                args.template
+            ))
+            .hint("use `https://github.com/OWNER/REPO/tree/REF/PATH` or `GIT_URL//PATH`"));
+        }
+        let local = |path| crate::lifecycle::Resolved {
+            path,
+            root: None,
+            source: Default::default(),
+        };
+        match locate::find(&args.template, &args.search_path)? {
+            Found::Path(p) => (local(p), None),
+            Found::Builtin(name) => {
+                let dir = tempfile::Builder::new()
+                    .prefix("golden-template-")
+                    .tempdir()
+                    .map_err(|e| {
+                        Error::internal(format!("cannot create a temporary directory: {e}"))
+                    })?;
+                let path = locate::extract_builtin(&name, dir.path())?;
+                _extracted = dir;
+                builtin = Some(name);
+                (local(path), None)
+            }
         }
     };
-    let mut template = Template::load(&template_path)?;
+    let mut template = resolved.load()?;
+    let source = source.unwrap_or_else(|| {
+        crate::lifecycle::local_ref(
+            &template.path,
+            builtin.as_ref().map(|n| format!("built-in:{n}")),
+        )
+    });
     if let Some(name) = builtin {
         // Messages name the built-in, not the temporary folder it was extracted to.
         template.path = PathBuf::from(format!("built-in:{name}/template.yaml"));
     }
 
-    let registry = crate::actions::registry();
+    if !args.context.config.actions.packages.is_empty() {
+        crate::actions::npm::Store::new(&args.context.home)
+            .ensure(&args.context.config.actions.packages)?;
+    }
+    let registry = crate::actions::registry_for(
+        &args.context.config,
+        Some(&args.context.home),
+        template.steps.iter().map(|s| s.action.as_str()),
+    )?;
     let unknown: Vec<String> = template
         .steps
         .iter()
@@ -66,7 +115,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
             )
             .with_details(unknown)
             .hint(
-                "`golden actions` lists the actions golden implements; `--dry-run` runs the rest",
+                "`golden actions` lists the actions golden can run; declare yours under `actions:` in the config file or put a `golden-action-<id>` program on PATH (`golden actions --protocol`); `--dry-run` runs the rest",
             ));
         }
     }
@@ -104,12 +153,19 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
 
     let values = crate::prompt::values_for(&template, &args)?;
 
+    let record = crate::lifecycle::record::Record::new(&template, source, &values.parameters);
     let services = Services {
         home: args.context.home.clone(),
         cwd: args.context.cwd.clone(),
         local: args.local,
         config: args.context.config.clone(),
         git: Some(std::sync::Arc::new(crate::git::Git2 {
+            proxies: args.context.proxies.clone(),
+        })),
+        stamp: (!args.dry_run).then(|| crate::lifecycle::record::stamp(record.clone())),
+        remote: Some(std::sync::Arc::new(crate::lifecycle::remote::Reader {
+            home: args.context.home.clone(),
+            config: args.context.config.clone(),
             proxies: args.context.proxies.clone(),
         })),
         ..Default::default()
@@ -136,6 +192,13 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     };
     let mut progress = printer.progress(template.steps.len());
     let report = runner.run(&template, &values, &mut progress);
+    if printer.verbosity() != crate::settings::Verbosity::Verbose {
+        for step in &report.steps {
+            for w in step.log.iter().filter_map(|l| l.strip_prefix("warning: ")) {
+                printer.warn(&format!("step `{}`: {w}", step.id));
+            }
+        }
+    }
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
@@ -168,6 +231,9 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
             out.display()
         )));
     }
+    if args.record {
+        write_dry_run_record(&report.record, workspace.path(), &record, printer)?;
+    }
     if out.exists() {
         std::fs::remove_dir(&out)
             .map_err(|e| Error::io("cannot replace the empty directory", &out, e))?;
@@ -183,6 +249,34 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         printer.summary(&report.output, predicted);
     }
     Ok(0)
+}
+
+/// `--record` with `--dry-run`: the record goes where a real run would commit it, the folder
+/// the first publish step would push (nowhere when nothing is published).
+fn write_dry_run_record(
+    run: &crate::runner::RunRecord,
+    workspace: &Path,
+    record: &crate::lifecycle::record::Record,
+    printer: Printer,
+) -> Result<()> {
+    let ws = std::fs::canonicalize(workspace).unwrap_or(workspace.to_path_buf());
+    let Some(dir) = run.published.first().map(|p| p.source_dir.clone()) else {
+        printer.warn(
+            "--record: the template publishes no repository, so a real run writes no record either",
+        );
+        return Ok(());
+    };
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    if !dir.starts_with(&ws) {
+        return Err(Error::internal(
+            "the published folder is outside the workspace",
+        ));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+    let mut record = record.clone();
+    record.project_path = crate::lifecycle::render::rel_string(&dir, &ws);
+    let file = dir.join(crate::lifecycle::record::FILE);
+    std::fs::write(&file, record.to_yaml()).map_err(|e| Error::io("cannot write", &file, e))
 }
 
 /// `--output` must not exist, or be an empty directory.

@@ -79,8 +79,12 @@ pub fn bundled() -> Value {
     root
 }
 
-pub fn run(printer: crate::output::Printer) -> Result<i32> {
-    printer.data(serde_json::to_string_pretty(&bundled()).unwrap_or_default());
+pub fn run(which: Option<&str>, printer: crate::output::Printer) -> Result<i32> {
+    let schema = match which {
+        Some("record") => crate::lifecycle::record::schema(),
+        _ => bundled(),
+    };
+    printer.data(serde_json::to_string_pretty(&schema).unwrap_or_default());
     Ok(0)
 }
 

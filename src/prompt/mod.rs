@@ -153,8 +153,17 @@ impl Options {
 /// The values of a `golden new` run: given ones, asked ones, defaults; validated. The entity
 /// pickers read the catalog the settings' config names.
 pub fn values_for(template: &Template, settings: &NewSettings) -> Result<Values> {
-    let options = Options::from_settings(settings);
-    let context = &settings.context;
+    values_with(template, &Options::from_settings(settings), &settings.context)
+}
+
+/// Collects values with `options` on the terminal (or without asking, as the mode says); the
+/// entity pickers read the catalog `context`'s config names.
+pub fn values_with(
+    template: &Template,
+    options: &Options,
+    context: &crate::settings::Context,
+) -> Result<Values> {
+    let options = options.clone();
     let source = move || entities::configured(context);
     match options.mode {
         Mode::Interactive => {

@@ -822,3 +822,58 @@ fn parse_reports_endless_slices_of_literals() {
     let tree = engine.parse_tree("a ${{ values.x }}").unwrap();
     assert!(matches!(&tree[..], [Node::Text(t), Node::Output(_)] if t == "a "));
 }
+
+/// The engine's modules depend on each other one way (issue 9): every `super::<sibling>` path in
+/// `src/render/*.rs` (tests aside) is an arrow, and the arrows have no cycle. The parent module
+/// (`mod.rs`, which wires the environment) is left out.
+#[test]
+fn render_modules_have_no_cycle() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render");
+    let re = ::regex::Regex::new(r"\bsuper::([a-z_][a-z0-9_]*)").unwrap();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if ["mod", "tests", "conformance_check"].contains(&name.as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let arrows = graph.entry(name.clone()).or_default();
+        for c in re.captures_iter(code) {
+            if c[1] != name && dir.join(format!("{}.rs", &c[1])).exists() {
+                arrows.insert(c[1].to_string());
+            }
+        }
+    }
+    assert!(graph.len() > 10, "{graph:?}");
+    // Depth-first search for a back edge.
+    fn visit<'a>(
+        g: &'a BTreeMap<String, BTreeSet<String>>,
+        v: &'a str,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) -> Option<String> {
+        if let Some(i) = path.iter().position(|p| *p == v) {
+            return Some(format!("{} -> {v}", path[i..].join(" -> ")));
+        }
+        if !done.insert(v) {
+            return None;
+        }
+        path.push(v);
+        for w in g.get(v).into_iter().flatten() {
+            if let Some(c) = visit(g, w, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    for v in graph.keys() {
+        if let Some(cycle) = visit(&graph, v, &mut Vec::new(), &mut done) {
+            panic!("module cycle in src/render: {cycle}");
+        }
+    }
+}

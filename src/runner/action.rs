@@ -27,6 +27,8 @@ pub struct ActionContext<'a> {
     pub dry_run: bool,
     /// Task secrets (never printed).
     pub secrets: &'a Map<String, Value>,
+    /// The user context (`{ref, entity}`), as `${{ user }}` sees it.
+    pub user: &'a Value,
     /// The outside world: forge, GitHub, catalog.
     pub services: &'a Services,
     /// Log lines for the step (shown with `--verbose`, kept in the JSON plan).
@@ -160,6 +162,15 @@ pub trait Action: Send + Sync {
     fn runs_in_dry_run(&self) -> bool {
         true
     }
+    /// Where the action comes from, for `golden actions` (`built-in`, the config file, PATH).
+    fn origin(&self) -> String {
+        "built-in".to_string()
+    }
+    /// Why the action does not run at all in `--dry-run`, if it does not (the step is skipped
+    /// with this notice).
+    fn skipped_in_dry_run(&self) -> Option<String> {
+        None
+    }
     /// The outputs a dry-run prediction invents (no real value exists without running), so the
     /// report can mark them as invented.
     fn invented_outputs(&self) -> &'static [&'static str] {
@@ -186,6 +197,10 @@ impl Registry {
             actions: actions.into_iter().map(|a| (a.id(), a)).collect(),
         }
     }
+    /// Adds (or replaces) an action.
+    pub fn add(&mut self, action: Box<dyn Action>) {
+        self.actions.insert(action.id(), action);
+    }
     pub fn get(&self, id: &str) -> Option<&dyn Action> {
         self.actions.get(id).map(|b| b.as_ref())
     }
@@ -199,4 +214,9 @@ impl Registry {
     pub fn suggest(&self, id: &str) -> Option<&'static str> {
         crate::backstage::suggest::closest(id, self.ids())
     }
+}
+
+/// The candidate closest to `word` (Jaro-Winkler above 0.8), for "did you mean".
+pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    crate::backstage::suggest::closest(word, candidates)
 }

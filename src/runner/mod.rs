@@ -137,6 +137,12 @@ impl Runner<'_> {
                     step.action
                 ));
             }
+            if skip.is_none() && self.dry_run {
+                skip = self
+                    .registry
+                    .get(&step.action)
+                    .and_then(|a| a.skipped_in_dry_run());
+            }
             if let Some(reason) = skip {
                 record.reason = Some(reason);
                 record.duration = started.elapsed();
@@ -333,6 +339,7 @@ impl Runner<'_> {
                 step_id: &step.id,
                 dry_run: self.dry_run,
                 secrets: &values.secrets,
+                user: &values.user,
                 services: self.services,
                 log: &mut log,
                 record: run_record,

@@ -82,6 +82,20 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
             continue; // the Template schema reports it
         }
         top_level_names(page, &mut declared.names);
+        // a page-level `if:` holding an expression is the frontend's (it shows or hides the
+        // page), not JSON Schema's `if`
+        let without_if;
+        let page = match page.get("if") {
+            Some(Value::String(_)) => {
+                let mut p = page.clone();
+                if let Some(m) = p.as_object_mut() {
+                    m.remove("if");
+                }
+                without_if = p;
+                &without_if
+            }
+            _ => page,
+        };
         let meta = jsonschema::draft7::meta::validator();
         for err in meta.iter_errors(page) {
             let at = err.instance_path().to_string();

@@ -288,8 +288,9 @@ fn validate_quiet_prints_only_errors() {
         TINY.replace("debug:log", "debug:lgo"),
     )
     .unwrap();
+    // (an unknown action is a warning unless denied)
     let out = golden()
-        .args(["validate", "-q"])
+        .args(["validate", "-q", "--deny", "step-unknown-action"])
         .arg(dir.path())
         .output()
         .unwrap();

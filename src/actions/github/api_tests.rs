@@ -69,6 +69,7 @@ fn run(
         step_id: "s",
         dry_run: false,
         secrets: &secrets,
+        user: &serde_json::Value::Null,
         services: &services,
         log: &mut log,
         record: &mut crate::runner::RunRecord::default(),

@@ -29,6 +29,9 @@ pub fn publish(
     if ctx.services.local {
         let path = create_in_forge(ctx, &i, &url, &branch)?;
         let remote = forge::url(&path);
+        ctx.services
+            .stamp(ctx.workspace, &source)
+            .map_err(ActionError::new)?;
         let hash = ctx
             .services
             .git()
@@ -123,6 +126,9 @@ pub fn push(
             .existing(&url.host, &url.owner, &url.repo)?;
         let was_empty = forge::is_empty(&path);
         let remote = forge::url(&path);
+        ctx.services
+            .stamp(ctx.workspace, &source)
+            .map_err(ActionError::new)?;
         let hash = ctx
             .services
             .git()
@@ -539,6 +545,9 @@ fn push_and_protect(
     branch: &str,
     message: &str,
 ) -> Result<String, ActionError> {
+    ctx.services
+        .stamp(ctx.workspace, source)
+        .map_err(ActionError::new)?;
     let hash = match ctx.services.git().push_new(
         source,
         clone_url,
