@@ -1,5 +1,6 @@
-//! The local forge: bare git repositories under `<GOLDEN_HOME>/forge/HOST/OWNER/REPO.git`, the
-//! embedded stand-in for GitHub when golden runs with `--local` (or `local: true` in the config).
+//! The local forge: bare git repositories under `<GOLDEN_HOME>/forge/HOST/OWNER/REPO.git` (an
+//! owner may be a nested GitLab group, one folder per level), the embedded stand-in for GitHub,
+//! GitLab and Gitea when golden runs with `--local` (or `local: true` in the config).
 //! Publish actions create repositories here and push with git2 over `file://`; their outputs
 //! point here: `remoteUrl` is the repository's `file://` URL and `repoContentsUrl` is
 //! `<remoteUrl>/blob/<branch>`, the same shape as GitHub's, which [`read_contents_url`] resolves.
@@ -52,22 +53,29 @@ impl Forge {
         }
     }
 
-    /// Where `host/owner/repo` lives (whether or not it exists).
+    /// Where `host/owner/repo` lives (whether or not it exists). The owner may be a nested
+    /// group path (`acme/backend`, as on GitLab): each of its segments is one folder.
     pub fn repo_path(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ForgeError> {
-        for (what, s) in [("host", host), ("owner", owner), ("repository name", repo)] {
-            let ok = !s.is_empty()
+        let ok = |s: &str| {
+            !s.is_empty()
                 && s != "."
                 && s != ".."
                 && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
-            if !ok {
-                return Err(ForgeError::new(format!(
-                    "the {what} `{s}` cannot name a repository in the local forge"
-                ))
-                .with_hint("use letters, digits, `-`, `_` and `.` only"));
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        };
+        for (what, s) in [("host", host), ("repository name", repo)] {
+            if !ok(s) {
+                return Err(bad_name(what, s));
             }
         }
-        Ok(self.root.join(host).join(owner).join(format!("{repo}.git")))
+        if !owner.split('/').all(ok) {
+            return Err(bad_name("owner", owner));
+        }
+        let mut path = self.root.join(host);
+        for part in owner.split('/') {
+            path.push(part);
+        }
+        Ok(path.join(format!("{repo}.git")))
     }
 
     /// Creates an empty bare repository whose HEAD is `branch`. An existing one is an error that
@@ -121,6 +129,15 @@ impl Forge {
         }
         Ok(path)
     }
+}
+
+fn bad_name(what: &str, s: &str) -> ForgeError {
+    ForgeError::new(format!(
+        "the {what} `{s}` cannot name a repository in the local forge"
+    ))
+    .with_hint(
+        "use letters, digits, `-`, `_` and `.` only (and `/` between the groups of an owner)",
+    )
 }
 
 /// Whether a bare repository has no reference yet (libgit2's `is_empty` also wants HEAD to name
@@ -240,6 +257,12 @@ mod tests {
         );
         assert!(forge.repo_path("github.com", "..", "x").is_err());
         assert!(forge.repo_path("github.com", "a", "x/y").is_err());
+        assert!(forge.repo_path("gitlab.com", "acme/../x", "y").is_err());
+        assert!(forge.repo_path("gitlab.com", "acme//x", "y").is_err());
+        assert!(forge
+            .repo_path("gitlab.com", "acme/backend", "demo")
+            .unwrap()
+            .ends_with("forge/gitlab.com/acme/backend/demo.git"));
         assert!(url(&p).starts_with("file:///"));
         assert_eq!(record(&p, "pulls", serde_json::json!({"n": 1})).unwrap(), 1);
         assert_eq!(record(&p, "pulls", serde_json::json!({"n": 2})).unwrap(), 2);

@@ -21,6 +21,7 @@ pub mod prompt;
 pub mod redact;
 pub mod render;
 pub mod runner;
+pub mod scm;
 pub mod services;
 pub mod settings;
 pub mod template;

@@ -156,7 +156,7 @@ impl Environment {
     }
 
     /// Loads the config file (see [`Environment::config_path`]), or the defaults when there is
-    /// none; tokens the environment gives (`GITHUB_TOKEN`, `GH_TOKEN`, `BACKSTAGE_TOKEN`) are
+    /// none; tokens the environment gives (`GITHUB_TOKEN`, `GH_TOKEN`, `GITLAB_TOKEN`, `BACKSTAGE_TOKEN`) are
     /// filled in where the file has none.
     pub fn load_config(&self, flag: Option<&Path>) -> Result<Config> {
         let mut config = match self.config_path(flag) {
@@ -170,6 +170,9 @@ impl Environment {
         config.env_github_token = [env_vars::GITHUB_TOKEN, env_vars::GH_TOKEN]
             .iter()
             .find_map(|k| self.non_blank(k))
+            .map(|t| Secret(t.to_string()));
+        config.env_gitlab_token = self
+            .non_blank(env_vars::GITLAB_TOKEN)
             .map(|t| Secret(t.to_string()));
         if let Some(b) = config.catalog.backstage.as_mut() {
             if b.token.as_ref().is_none_or(|t| t.0.trim().is_empty()) {

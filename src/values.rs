@@ -278,9 +278,9 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
 pub fn visible_pages(
     template: &Template,
     params: &Map<String, Value>,
-    github_hosts: &[String],
+    hosts: &crate::backstage::repo_url::Hosts,
 ) -> Vec<bool> {
-    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
+    let engine = Engine::workflow().with_integration_hosts(hosts.clone());
     let mut shown: Vec<bool> = Vec::with_capacity(template.pages.len());
     for (i, page) in template.pages.iter().enumerate() {
         let mut remaining = params.clone();
@@ -317,17 +317,25 @@ fn filter_hidden(pages: &[Value], shown: &[bool], params: &mut Map<String, Value
 }
 
 /// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
-pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>, github_hosts: &[String]) {
-    let shown = visible_pages(template, params, github_hosts);
+pub fn drop_hidden(
+    template: &Template,
+    params: &mut Map<String, Value>,
+    hosts: &crate::backstage::repo_url::Hosts,
+) {
+    let shown = visible_pages(template, params, hosts);
     filter_hidden(&template.pages, &shown, params);
 }
 
 /// Validates the parameters against every visible page and the secrets against
 /// `spec.secrets.schema`; one error lists every problem.
-pub fn validate(template: &Template, values: &Values, github_hosts: &[String]) -> Result<()> {
+pub fn validate(
+    template: &Template,
+    values: &Values,
+    hosts: &crate::backstage::repo_url::Hosts,
+) -> Result<()> {
     let mut problems = Vec::new();
     let doc = Value::Object(values.parameters.clone());
-    let shown = visible_pages(template, &values.parameters, github_hosts);
+    let shown = visible_pages(template, &values.parameters, hosts);
     for (i, page) in template.pages.iter().enumerate() {
         if !shown[i] {
             continue;

@@ -130,10 +130,13 @@ fn checkout(args: &NewSettings, services: &Services, p: &Published, quiet: bool,
         ));
         return;
     }
-    match services
-        .git()
-        .clone_into(&p.remote_url, Some(&p.branch), &dir, p.token.as_ref())
-    {
+    match services.git().clone_into_as(
+        &p.remote_url,
+        Some(&p.branch),
+        &dir,
+        p.git_user.as_deref().unwrap_or("x-access-token"),
+        p.token.as_ref(),
+    ) {
         Ok(()) if !quiet => printer.always(format!("cloned {} into {}", p.name, dir.display())),
         Ok(()) => {}
         Err(e) => printer.warn(&format!(

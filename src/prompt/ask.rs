@@ -34,8 +34,8 @@ pub struct Walker<'a> {
     pub secret_fields: Vec<String>,
     /// How many questions were asked.
     pub asked: usize,
-    /// The config's `integrations.github` hosts (the RepoUrlPicker offers them).
-    pub github_hosts: Vec<String>,
+    /// The config's integration hosts (github, gitlab, gitea; the RepoUrlPicker offers them).
+    pub integration_hosts: crate::backstage::repo_url::Hosts,
     heading: Option<(String, Option<String>)>,
     labels: Vec<String>,
     notices: Vec<String>,
@@ -60,7 +60,7 @@ impl<'a> Walker<'a> {
             masked: Vec::new(),
             secret_fields: Vec::new(),
             asked: 0,
-            github_hosts: Vec::new(),
+            integration_hosts: Default::default(),
             heading: None,
             labels: Vec::new(),
             notices: Vec::new(),
@@ -91,7 +91,7 @@ impl<'a> Walker<'a> {
         let count = template.pages.len();
         for (i, page) in template.pages.iter().enumerate() {
             // Pages are decided in order against the values earlier shown pages keep.
-            if !crate::values::visible_pages(template, params, &self.github_hosts)[i] {
+            if !crate::values::visible_pages(template, params, &self.integration_hosts)[i] {
                 continue;
             }
             let title = page

@@ -133,8 +133,8 @@ pub struct Options {
     pub yes: bool,
     /// `--save-values FILE`.
     pub save: Option<std::path::PathBuf>,
-    /// The hosts of the config's `integrations.github` (offered by the RepoUrlPicker).
-    pub github_hosts: Vec<String>,
+    /// The hosts of the config's integrations (github, gitlab, gitea), offered by the RepoUrlPicker.
+    pub integration_hosts: crate::backstage::repo_url::Hosts,
     /// Where this run's answers are kept for `--replay` (`GOLDEN_HOME/replay/NAME.json`).
     pub replay_record: Option<std::path::PathBuf>,
     /// Dry run or not, local forge or not (the plan shown before the confirmation).
@@ -149,7 +149,7 @@ impl Options {
             mode: settings.mode.clone(),
             yes: settings.yes,
             save: settings.save_values.clone(),
-            github_hosts: settings.context.github_hosts(),
+            integration_hosts: settings.context.config.integration_hosts(),
             replay_record: None,
             target: summary::Target {
                 dry_run: settings.dry_run,
@@ -232,7 +232,7 @@ pub fn collect(
         source,
         given.user.clone(),
     );
-    walker.github_hosts = options.github_hosts.clone();
+    walker.integration_hosts = options.integration_hosts.clone();
     walker.secrets = given.secrets.clone();
     walker.interactive = interactive;
     let mut values = Values {
@@ -264,8 +264,8 @@ pub fn collect(
     drop(walker);
     crate::redact::register_value(&Value::Object(values.secrets.clone()));
     register_hidden_answers(template, &values.parameters);
-    values::drop_hidden(template, &mut values.parameters, &options.github_hosts);
-    values::validate(template, &values, &options.github_hosts)?;
+    values::drop_hidden(template, &mut values.parameters, &options.integration_hosts);
+    values::validate(template, &values, &options.integration_hosts)?;
     if let Some(path) = &options.save {
         summary::save(path, &values.parameters, &secret_fields, &masked)?;
     }
@@ -283,7 +283,7 @@ pub fn collect(
             template,
             &values.parameters,
             options.target,
-            &options.github_hosts,
+            &options.integration_hosts,
         );
         match summary::confirm(prompter, &lines, &plan, asked) {
             Ok(true) => {}

@@ -85,9 +85,9 @@ pub fn plan(
     template: &Template,
     params: &Map<String, Value>,
     target: Target,
-    github_hosts: &[String],
+    hosts: &crate::backstage::repo_url::Hosts,
 ) -> Vec<String> {
-    let engine = crate::render::Engine::workflow().with_github_hosts(github_hosts.to_vec());
+    let engine = crate::render::Engine::workflow().with_integration_hosts(hosts.clone());
     let ctx = crate::render::to_value(&serde_json::json!({ "parameters": params }));
     let input = |step: &crate::template::Step, key: &str| -> Option<String> {
         let raw = step.input.get(key)?;

@@ -105,9 +105,9 @@ impl Engine {
         }
     }
 
-    /// Declares the GitHub (Enterprise) hosts of the configuration, so `parseRepoUrl` and
-    /// `projectSlug` accept them as Backstage's integrations do.
-    pub fn with_github_hosts(mut self, hosts: Vec<String>) -> Engine {
+    /// Declares the configured integrations' hosts (GitHub Enterprise, self-managed GitLab,
+    /// Gitea), so `parseRepoUrl` and `projectSlug` accept them as Backstage's integrations do.
+    pub fn with_integration_hosts(mut self, hosts: crate::backstage::repo_url::Hosts) -> Engine {
         backstage::register_with_hosts(&mut self.env, hosts);
         self
     }

@@ -92,7 +92,7 @@ pub struct Runner<'a> {
 impl Runner<'_> {
     /// Runs every step of `template` with `values`, reporting progress to `reporter`.
     pub fn run(&self, template: &Template, values: &Values, reporter: &mut dyn Reporter) -> Report {
-        let engine = Engine::workflow().with_github_hosts(self.services.config.github_hosts());
+        let engine = Engine::workflow().with_integration_hosts(self.services.config.integration_hosts());
         let mut run_record = RunRecord::default();
         let mut validators = Validators::new();
         let mut steps_ctx = Map::new();

@@ -854,10 +854,13 @@ fn go_microservice_prompts() {
         options.contains("Golden path options (2/3)"),
         "the escape hatches have their own page: {options}"
     );
-    let repo = p.answer("Owner", "acme\r");
+    // Two allowed hosts (github.com, gitlab.com): Enter takes the first.
+    let page = p.answer("Host", "\r");
+    assert!(page.contains("Repository (3/3)"), "{page}");
+    let hosts = p.answer("Owner", "acme\r");
     assert!(
-        repo.contains("Repository (3/3)") && repo.contains("Host: github.com"),
-        "the only allowed host is taken: {repo}"
+        hosts.contains("github.com") && hosts.contains("gitlab.com"),
+        "both allowed hosts are offered: {hosts}"
     );
     p.answer("Repository ›", "demo\r");
     let review = p.answer("Run the template with these values?", "y\r");
@@ -926,6 +929,7 @@ fn owner_picker_fed_by_the_local_catalog() {
     p.send(ENTER);
     p.answer("Description", "Demo\r");
     accept_golden_path_defaults(&mut p);
+    p.answer("Host", "\r");
     p.answer("Owner", "acme\r");
     p.answer("Repository ›", "demo\r");
     p.answer("Run the template with these values?", "y\r");

@@ -46,6 +46,7 @@ pub fn publish(
             branch: branch.clone(),
             source_dir: source.clone(),
             token: None,
+            git_user: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -149,6 +150,7 @@ pub fn push(
             branch: branch.clone(),
             source_dir: source.clone(),
             token: None,
+            git_user: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -575,6 +577,7 @@ fn push_and_protect(
         branch: branch.to_string(),
         source_dir: source.to_path_buf(),
         token: Some(gh.token.clone()),
+        git_user: None,
     });
     if !i.bool("protectDefaultBranch", true) {
         return Ok(hash);
