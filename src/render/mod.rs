@@ -205,7 +205,14 @@ impl Engine {
         json: bool,
     ) -> Result<String, RenderError> {
         if !json && eval::supported(nodes) {
-            let mut out = String::new();
+            let text: usize = nodes
+                .iter()
+                .map(|n| match n {
+                    syntax::Node::Text(t) => t.len(),
+                    _ => 16,
+                })
+                .sum();
+            let mut out = String::with_capacity(text);
             if eval::render(nodes, ctx, self.options.cookiecutter, &mut out).is_ok() {
                 return Ok(out);
             }
