@@ -52,14 +52,8 @@ impl Action for Plain {
         ctx.info("Fetching plain content from remote URL");
         let target = opt_str(input, "targetPath").unwrap_or("./");
         let out_dir = workspace::safe_join(ctx.workspace, target)?;
-        let url = opt_str(input, "url").unwrap_or(".");
+        let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::Dir)?;
         let root = ws_real(ctx)?;
-        let Some(src) = source::resolve_dir(ctx, url)? else {
-            // An empty tree: the target folder is made, nothing is copied into it.
-            ctx.info(source::missing_dir_warning(url));
-            DirMaker::new(&root).ensure(&out_dir, &rel_string(&out_dir, &root))?;
-            return Ok(Map::new());
-        };
         copy_tree(&src, &out_dir, &root)?;
         Ok(Map::new())
     }

@@ -104,27 +104,6 @@ fn check_kind(url: &str, real: PathBuf, expect: Expect) -> Result<PathBuf, Actio
     }
 }
 
-/// Resolves a fetch `url` naming a directory; `None` when no such folder exists inside the
-/// template's source root. Backstage's repository readers (GitHub's among them) read a missing
-/// folder as an empty tree, so the fetch goes on with nothing (and golden says so).
-pub fn resolve_dir(ctx: &mut ActionContext<'_>, url: &str) -> Result<Option<PathBuf>, ActionError> {
-    if !is_absolute_url(url) {
-        if let Err(crate::template::root::Refused::Io(_, e)) =
-            crate::template::root::resolve(ctx.source_root, ctx.template_dir, url)
-        {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                return Ok(None);
-            }
-        }
-    }
-    resolve(ctx, url, Expect::Dir).map(Some)
-}
-
-/// The warning of a fetch whose folder does not exist.
-pub fn missing_dir_warning(url: &str) -> String {
-    format!("warning: `{url}` names no folder in the template's repository; Backstage reads it as an empty folder, so nothing was fetched")
-}
-
 /// `new URL(url)` succeeds: a scheme followed by `:`.
 pub fn is_absolute_url(url: &str) -> bool {
     url::Url::parse(url).is_ok()

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::glob::Patterns;
-use super::source::{self, rel_string};
+use super::source::{self, rel_string, Expect};
 use super::{opt_bool, opt_str, schemas};
 use crate::render::{self, Engine, SkeletonOptions};
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
@@ -39,10 +39,7 @@ impl Action for FetchTemplate {
         let url = opt_str(input, "url").unwrap_or(".");
         let settings = Settings::from_input(input)?;
         ctx.info("Fetching template content from remote URL");
-        let Some(src) = source::resolve_dir(ctx, url)? else {
-            ctx.info(source::missing_dir_warning(url));
-            return Ok(Map::new());
-        };
+        let src = source::resolve(ctx, url, Expect::Dir)?;
         render_tree(ctx, input, &src, settings)
     }
 }

@@ -238,15 +238,8 @@ fn urls_may_leave_the_template_folder_but_not_be_remote() {
         "{}",
         e.message
     );
-    // A missing folder inside the template's repository is an empty tree, as Backstage's
-    // repository readers give it, with a warning.
-    let (r, log) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./nope"}));
-    assert!(r.is_ok());
-    assert!(
-        log.iter()
-            .any(|l| l.starts_with("warning: `./nope` names no folder")),
-        "{log:?}"
-    );
+    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./nope"}));
+    assert!(r.unwrap_err().message.contains("does not exist"));
 }
 
 #[test]
