@@ -134,10 +134,7 @@ fn checkout(args: &NewSettings, services: &Services, p: &Published, quiet: bool,
         ));
         return;
     }
-    match services
-        .git()
-        .clone_into(&p.remote_url, Some(&p.branch), &dir, p.token.as_ref())
-    {
+    match clone_whole(services, p, &dir) {
         Ok(()) if !quiet => printer.always(format!("cloned {} into {}", p.name, dir.display())),
         Ok(()) => {}
         Err(e) => printer.warn(&format!(
@@ -147,6 +144,38 @@ fn checkout(args: &NewSettings, services: &Services, p: &Published, quiet: bool,
             p.remote_url
         )),
     }
+}
+
+/// Clones beside `dir` and renames the clone into place, so `dir` appears only complete (a run
+/// killed while cloning leaves a hidden `.NAME.golden-clone-*` folder, never a half clone).
+fn clone_whole(services: &Services, p: &Published, dir: &Path) -> std::result::Result<(), String> {
+    let parent = dir
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "clone".into());
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+    let aside = tempfile::Builder::new()
+        .prefix(&format!(".{name}.golden-clone-"))
+        .tempdir_in(parent)
+        .map_err(|e| format!("cannot create a directory in `{}`: {e}", parent.display()))?;
+    services.git().clone_into(
+        &p.remote_url,
+        Some(&p.branch),
+        aside.path(),
+        p.token.as_ref(),
+    )?;
+    if dir.exists() {
+        std::fs::remove_dir(dir).map_err(|e| format!("cannot replace `{}`: {e}", dir.display()))?;
+    }
+    std::fs::rename(aside.path(), dir)
+        .map_err(|e| format!("cannot move the clone into place: {e}"))?;
+    let _ = aside.keep();
+    Ok(())
 }
 
 /// `svc` for `https://github.com/acme/svc.git` or `file:///…/acme/svc.git`.
