@@ -12,6 +12,7 @@ pub mod env_vars;
 pub mod error;
 pub mod forge;
 pub mod git;
+pub mod interrupt;
 pub mod github;
 pub mod limits;
 pub mod output;

@@ -12,18 +12,19 @@ use crate::template::locate::{self, Found};
 use crate::template::Template;
 
 pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
+    crate::interrupt::install();
     let found = locate::find(&args.template, &args.search_path)?;
     let _extracted; // keeps a built-in template's files alive for the run
+    let _extracted_cleanup;
     let mut builtin = None;
     let template_path = match found {
         Found::Path(p) => p,
         Found::Builtin(name) => {
-            let dir = tempfile::Builder::new()
-                .prefix("golden-template-")
-                .tempdir()
+            let dir = crate::interrupt::tempdir_in(&std::env::temp_dir(), "golden-template-")
                 .map_err(|e| {
                     Error::internal(format!("cannot create a temporary directory: {e}"))
                 })?;
+            _extracted_cleanup = crate::interrupt::register(dir.path());
             let path = locate::extract_builtin(&name, dir.path())?;
             _extracted = dir;
             builtin = Some(name);
@@ -104,10 +105,10 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
-    let workspace = tempfile::Builder::new()
-        .prefix(".golden-workspace-")
-        .tempdir_in(&parent)
+    // Named with the pid; a signal removes it, and the next run removes those of killed runs.
+    let workspace = crate::interrupt::tempdir_in(&parent, ".golden-workspace-")
         .map_err(|e| Error::io("cannot create a workspace in", &parent, e))?;
+    let _cleanup = crate::interrupt::register(workspace.path());
 
     let runner = Runner {
         registry: &registry,

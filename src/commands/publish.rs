@@ -33,10 +33,10 @@ pub fn run(
         }
     }
     crate::git::set_timeouts(); // before the runner starts any thread
-    let workspace = tempfile::Builder::new()
-        .prefix("golden-workspace-")
-        .tempdir()
+                                // Named with the pid: a signal removes it, the next run removes those of killed runs.
+    let workspace = crate::interrupt::tempdir_in(&std::env::temp_dir(), "golden-workspace-")
         .map_err(|e| Error::internal(format!("cannot create a temporary workspace: {e}")))?;
+    let cleanup = crate::interrupt::register(workspace.path());
     let runner = Runner {
         registry,
         services: &services,
@@ -85,10 +85,12 @@ pub fn run(
         } else {
             e = e.with_details(created.iter().map(|c| format!("already created: {c}")));
         }
-        let kept = workspace.keep();
+        drop(cleanup);
+        let kept = keep_failed(workspace, &std::env::temp_dir());
         e = e.detail(format!(
-            "the generated files are kept in `{}`",
-            kept.display()
+            "the generated files are kept in `{}` (golden keeps those of the last {KEPT} failed runs; remove them all with `rm -rf {}`)",
+            kept.display(),
+            std::env::temp_dir().join("golden-kept-*").display()
         ));
         if !created.is_empty() {
             e = e.hint("golden never overwrites a repository: delete what was created (or choose other names) before running again");
@@ -144,6 +146,40 @@ fn checkout(args: &NewSettings, services: &Services, p: &Published, quiet: bool,
             p.remote_url
         )),
     }
+}
+
+/// How many failed runs' workspaces are kept.
+const KEPT: usize = 10;
+
+/// Keeps a failed run's workspace as `golden-kept-<time>-<pid>` in the temporary directory and
+/// removes the oldest kept ones beyond [`KEPT`].
+fn keep_failed(workspace: tempfile::TempDir, tmp: &Path) -> PathBuf {
+    let path = workspace.keep();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dest = tmp.join(format!("golden-kept-{secs:020}-{}", std::process::id()));
+    let kept = match std::fs::rename(&path, &dest) {
+        Ok(()) => dest,
+        Err(_) => path,
+    };
+    let mut all: Vec<PathBuf> = std::fs::read_dir(tmp)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("golden-kept-"))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    all.sort();
+    let excess = all.len().saturating_sub(KEPT);
+    for old in all.into_iter().take(excess) {
+        if old != kept {
+            let _ = std::fs::remove_dir_all(old);
+        }
+    }
+    kept
 }
 
 /// Clones beside `dir` and renames the clone into place, so `dir` appears only complete (a run
@@ -203,6 +239,26 @@ fn empty_or_missing(dir: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn failed_workspaces_are_kept_up_to_a_cap() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut last = Vec::new();
+        for i in 0..(super::KEPT + 5) {
+            let ws = tempfile::tempdir_in(tmp.path()).unwrap();
+            std::fs::write(ws.path().join("f"), i.to_string()).unwrap();
+            last.push(super::keep_failed(ws, tmp.path()));
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let kept: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+        assert_eq!(kept.len(), super::KEPT);
+        let newest = last.last().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(newest.join("f")).unwrap(),
+            (super::KEPT + 4).to_string()
+        );
+        assert!(!last[0].exists());
+    }
+
     #[test]
     fn checkout_dir_is_the_repository_name() {
         assert_eq!(

@@ -511,3 +511,73 @@ fn a_killed_run_leaves_nothing_half_made() {
         }
     }
 }
+
+// Signals and what killed runs leave behind.
+
+#[cfg(unix)]
+fn workspaces(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".golden-workspace-"))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn signals_remove_the_workspace_and_kills_are_cleaned_up_next_time() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    template(
+        dir,
+        // A step that takes seconds even in a dry run: 100,000 iterations.
+        "    - action: debug:log\n      input: { message: hi }\n    - action: debug:log\n      each: '${{ range(0, 100000) }}'\n      input: { message: 'n ${{ each.value }}' }\n",
+    );
+    let start = |out: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_golden"))
+            .current_dir(dir)
+            .args(["new", ".", "--dry-run", "--no-input", "--output", out])
+            .env("NO_COLOR", "1")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let wait_for_workspace = || {
+        for _ in 0..200 {
+            if !workspaces(dir).is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("no workspace appeared");
+    };
+    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+        let child = start("out");
+        wait_for_workspace();
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "signal {sig}: {err}");
+        assert!(err.contains("workspace was removed"), "{err}");
+        assert!(workspaces(dir).is_empty(), "signal {sig} left {:?}", workspaces(dir));
+        assert!(!dir.join("out").exists());
+    }
+    // kill -9 cannot be handled: the workspace stays, carrying the pid, and the next run in the
+    // same place removes it.
+    let mut child = start("out");
+    wait_for_workspace();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = workspaces(dir);
+    assert_eq!(left.len(), 1);
+    assert!(left[0].starts_with(&format!(".golden-workspace-{}-", child.id())), "{left:?}");
+    template(dir, "    - action: debug:log\n      input: { message: hi }\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_golden"))
+        .current_dir(dir)
+        .args(["new", ".", "--dry-run", "--no-input", "--output", "out2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(workspaces(dir).is_empty(), "{:?}", workspaces(dir));
+}
