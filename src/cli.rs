@@ -81,6 +81,44 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of template.yaml, for editors (yaml-language-server).
     Schema,
+    /// Run the test cases of templates (`tests/<case>/` beside template.yaml) and compare.
+    #[command(after_help = TEST_HELP)]
+    Test(TestArgs),
+}
+
+const TEST_HELP: &str = "\
+PATH is a template directory or a folder searched for them (default: the current directory).
+A case is a folder tests/<case>/ beside template.yaml: values.yaml (optional secrets.yaml,
+user.yaml), and expected/ (the rendered tree) and/or case.yaml (command, timeout, assert).
+Each case runs as `golden new --dry-run` in a temporary folder; cases run in parallel.
+
+Exit status: 0 every case passed; 1 a case failed; 2 no cases found or golden could not run.
+
+Examples:
+  golden test templates/
+  golden test templates/node-service --bless      # write the rendered trees as expected/
+  golden test --no-run --format junit . > golden-test.xml";
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Template directories or folders holding them (default: `.`).
+    pub paths: Vec<PathBuf>,
+    /// Write each case's rendered tree as its expected/ (then run assertions and command).
+    #[arg(long, visible_alias = "update")]
+    pub bless: bool,
+    /// Do not run the cases' commands (compare and assert only).
+    #[arg(long)]
+    pub no_run: bool,
+    /// human (one line per case, on stdout) or junit (XML on stdout, the lines on stderr).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: TestFormat,
+}
+
+/// How `golden test` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    Human,
+    Junit,
 }
 
 const VALIDATE_HELP: &str = "\

@@ -22,6 +22,7 @@ pub mod runner;
 pub mod services;
 pub mod settings;
 pub mod template;
+pub mod testing;
 pub mod validate;
 pub mod values;
 pub mod workspace;

@@ -366,6 +366,15 @@ pub struct ValidateSettings {
     pub extra_actions: Vec<String>,
 }
 
+/// `golden test`, resolved.
+#[derive(Debug, Clone)]
+pub struct TestSettings {
+    pub paths: Vec<PathBuf>,
+    pub bless: bool,
+    pub no_run: bool,
+    pub format: cli::TestFormat,
+}
+
 /// `golden catalog`, resolved.
 #[derive(Debug)]
 pub struct CatalogSettings {
@@ -382,6 +391,7 @@ pub enum CommandSettings {
     Catalog(CatalogSettings),
     Validate(ValidateSettings),
     Schema,
+    Test(TestSettings),
 }
 
 /// Resolves a command's settings: loads the config file the command uses (once).
@@ -440,6 +450,16 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
             })
         }
         Command::Schema => CommandSettings::Schema,
+        Command::Test(args) => CommandSettings::Test(TestSettings {
+            paths: if args.paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                args.paths
+            },
+            bless: args.bless,
+            no_run: args.no_run,
+            format: args.format,
+        }),
     })
 }
 

@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod new;
 pub mod publish;
 pub mod schema;
+pub mod test;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
         CommandSettings::Catalog(settings) => catalog::run(settings, printer),
         CommandSettings::Validate(settings) => validate::run(settings, printer),
         CommandSettings::Schema => schema::run(printer),
+        CommandSettings::Test(settings) => test::run(settings, printer),
     }
 }
 

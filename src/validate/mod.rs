@@ -253,7 +253,12 @@ fn discover(dir: &Path) -> Vec<(PathBuf, bool)> {
         .into_iter()
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(name.starts_with('.') || name == "node_modules" || name == "target")
+            // a template's tests/ folder holds test cases (`golden test`), not templates
+            e.depth() == 0
+                || !(name.starts_with('.')
+                    || name == "node_modules"
+                    || name == "target"
+                    || crate::testing::is_tests_dir(e.path()))
         })
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())

@@ -159,6 +159,19 @@ fn builtin_go_microservice_matches_backstage_byte_for_byte() {
     );
 }
 
+/// The Go toolchain to test with, or `None` (after saying why) when there is none outside CI.
+pub fn go_or_skip(test: &str) -> Option<PathBuf> {
+    match find_go() {
+        Ok(go) => Some(go),
+        Err(reason) => {
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+            assert!(!ci, "CI is set but {reason}: .ci/run installs golang-go (and Go 1.23 from bookworm-backports)");
+            eprintln!("SKIPPED {test}: {reason}; install Go 1.{MIN_GO_MINOR}+ or set GOLDEN_GO");
+            None
+        }
+    }
+}
+
 #[test]
 fn builtin_go_microservice_passes_go_vet_and_go_test() {
     let go = match find_go() {
@@ -179,3 +192,66 @@ fn builtin_go_microservice_passes_go_vet_and_go_test() {
     run_go(&go, &out, &["vet", "./..."], &cache);
     run_go(&go, &out, &["test", "./..."], &cache);
 }
+
+/// `golden new go-microservice --dry-run` with the opted-out conformance case's values.
+fn render_opted_out(out: &Path) {
+    golden()
+        .current_dir(out.parent().unwrap())
+        .args([
+            "new",
+            "go-microservice",
+            "--dry-run",
+            "--no-input",
+            "--output",
+        ])
+        .arg(out)
+        .arg("--values")
+        .arg(root().join("tests/conformance/cases/go-microservice-optout/values.json"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn opted_out_go_microservice_matches_backstage_and_records_the_divergence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("lean");
+    render_opted_out(&out);
+    let expected = files(&root().join("tests/conformance/cases/go-microservice-optout/expected"));
+    let got = files(&out);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "the generated files differ from Backstage's"
+    );
+    for (name, bytes) in &expected {
+        assert!(
+            got[name] == *bytes,
+            "{name} differs from what Backstage renders"
+        );
+    }
+    assert!(!got
+        .keys()
+        .any(|k| k.starts_with("charts/") || k.starts_with(".github/")));
+    let catalog = String::from_utf8(got["catalog-info.yaml"].clone()).unwrap();
+    for want in [
+        "golden.dev/opted-out: \"helm-chart, ci\"",
+        "golden.dev/divergence: \"Deployed by the payments team's own Terraform and pipeline\"",
+        "lifecycle: production",
+        "system: system:default/payments",
+        "    - component:default/ledger",
+    ] {
+        assert!(
+            catalog.contains(want),
+            "catalog-info.yaml lacks {want:?}:\n{catalog}"
+        );
+    }
+    let main = String::from_utf8(got["cmd/lean/main.go"].clone()).unwrap();
+    assert!(
+        main.contains(r#"envOr("PORT", "9000")"#),
+        "the port escape hatch"
+    );
+}
+
+// `go vet` and `go test` on the opted-out project: the built-in case
+// `templates/go-microservice/tests/opted-out` runs them through `golden test`
+// (golden_test::builtin_templates_pass_their_own_test_cases).

@@ -804,6 +804,23 @@ fn env_values_and_set_are_not_asked() {
     );
 }
 
+/// Page 2 of the built-in golden paths: every option has the platform's default, so Enter on each
+/// question keeps the golden path.
+fn accept_golden_path_defaults(p: &mut Pty) -> String {
+    let page = p.answer("Port", "\r");
+    for question in [
+        "Lifecycle",
+        "System",
+        "Depends on",
+        "Helm chart",
+        "CI pipeline",
+        "leaves the golden path",
+    ] {
+        p.answer(question, "\r");
+    }
+    page
+}
+
 /// The built-in golden path, as a newcomer meets it: every question of go-microservice.
 #[test]
 fn go_microservice_prompts() {
@@ -820,7 +837,7 @@ fn go_microservice_prompts() {
     );
     let head = p.answer("Name", "Demo\r");
     assert!(
-        head.contains("Service (1/2)") && head.contains("Unique name of the service"),
+        head.contains("Service (1/3)") && head.contains("Unique name of the service"),
         "{head}"
     );
     p.answer("does not match", "demo\r");
@@ -830,9 +847,14 @@ fn go_microservice_prompts() {
         "an empty local catalog: {owner}"
     );
     p.answer("Description", "Demo service\r");
+    let options = accept_golden_path_defaults(&mut p);
+    assert!(
+        options.contains("Golden path options (2/3)"),
+        "the escape hatches have their own page: {options}"
+    );
     let repo = p.answer("Owner", "acme\r");
     assert!(
-        repo.contains("Repository (2/2)") && repo.contains("Host: github.com"),
+        repo.contains("Repository (3/3)") && repo.contains("Host: github.com"),
         "the only allowed host is taken: {repo}"
     );
     p.answer("Repository ›", "demo\r");
@@ -845,7 +867,8 @@ fn go_microservice_prompts() {
     let (_, screen, json) = p.finish();
     assert_eq!(
         params(&json),
-        json!({"name": "demo", "owner": "group:default/team-a", "description": "Demo service", "repoUrl": "github.com?owner=acme&repo=demo"}),
+        json!({"name": "demo", "owner": "group:default/team-a", "description": "Demo service", "repoUrl": "github.com?owner=acme&repo=demo",
+               "port": 8080, "lifecycle": "experimental", "helm": true, "ci": true}),
         "{screen}"
     );
 }
@@ -892,6 +915,7 @@ fn owner_picker_fed_by_the_local_catalog() {
     p.send(DOWN);
     p.send(ENTER);
     p.answer("Description", "Demo\r");
+    accept_golden_path_defaults(&mut p);
     p.answer("Owner", "acme\r");
     p.answer("Repository ›", "demo\r");
     p.answer("Run the template with these values?", "y\r");

@@ -2,7 +2,7 @@
 //
 // Configuration comes from the environment:
 //
-//	PORT       TCP port to listen on (default 8080)
+//	PORT       TCP port to listen on (default ${{ values.port }})
 //	LOG_LEVEL  debug, info, warn or error (default info)
 package main
 
@@ -35,7 +35,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	addr := ":" + envOr("PORT", "8080")
+	addr := ":" + envOr("PORT", "${{ values.port }}")
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		logger.Error("cannot listen", "addr", addr, "error", err)

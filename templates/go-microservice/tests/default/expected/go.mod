@@ -1,0 +1,3 @@
+module github.com/acme/demo
+
+go 1.22

@@ -1,0 +1,3 @@
+module github.com/acme/lean
+
+go 1.22
