@@ -354,6 +354,8 @@ pub struct NewSettings {
     pub local: bool,
     pub checkout: Checkout,
     pub context: Context,
+    /// `--resume DIR`: the kept folder of a failed real run.
+    pub resume: Option<PathBuf>,
 }
 
 /// `golden validate`, resolved.
@@ -418,6 +420,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 yes: args.yes,
                 save_values: args.save_values,
                 dry_run: args.dry_run,
+                resume: args.resume,
                 output: args.output,
                 json: args.json,
                 local: args.local || config.local,

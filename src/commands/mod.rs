@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod new;
 pub mod publish;
+pub mod resume;
 pub mod schema;
 pub mod test;
 pub mod validate;

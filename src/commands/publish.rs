@@ -32,11 +32,20 @@ pub fn run(
             .hint("choose another --checkout directory, or --no-checkout"));
         }
     }
+    let saved = match &args.resume {
+        Some(dir) => Some(super::resume::load(dir, template, values)?),
+        None => None,
+    };
     crate::git::set_timeouts(); // before the runner starts any thread
                                 // Named with the pid: a signal removes it, the next run removes those of killed runs.
     let workspace = crate::interrupt::tempdir_in(&std::env::temp_dir(), "golden-workspace-")
         .map_err(|e| Error::internal(format!("cannot create a temporary workspace: {e}")))?;
     let cleanup = crate::interrupt::register(workspace.path());
+    if let Some(s) = &saved {
+        super::resume::restore(s, workspace.path(), &services)?;
+        // What is left of the kept folder is its run.json: this run keeps its own if it fails.
+        let _ = std::fs::remove_dir_all(&s.dir);
+    }
     let runner = Runner {
         registry,
         services: &services,
@@ -44,7 +53,8 @@ pub fn run(
         dry_run: false,
     };
     let mut progress = printer.progress(template.steps.len());
-    let report = runner.run(template, values, &mut progress);
+    let resumed = saved.map(|s| s.resumed).unwrap_or_default();
+    let report = runner.run_resumed(template, values, &mut progress, &resumed);
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
@@ -87,12 +97,18 @@ pub fn run(
         }
         drop(cleanup);
         let kept = keep_failed(workspace, &std::env::temp_dir());
+        let saved = super::resume::save(&kept, template, values, &report, &services).is_ok();
         e = e.detail(format!(
             "the generated files are kept in `{}` (golden keeps those of the last {KEPT} failed runs; remove them all with `rm -rf {}`)",
-            kept.display(),
+            super::resume::workspace(&kept).display(),
             std::env::temp_dir().join("golden-kept-*").display()
         ));
-        if !created.is_empty() {
+        if !created.is_empty() && saved {
+            e = e.hint(format!(
+                "golden never overwrites a repository: fix the cause, then continue where this run stopped with the same values and `--resume {}` (the steps that ran are not run again); or delete what was created before running again from the start",
+                kept.display()
+            ));
+        } else if !created.is_empty() {
             e = e.hint("golden never overwrites a repository: delete what was created (or choose other names) before running again");
         }
         return Err(e);
@@ -155,15 +171,32 @@ const KEPT: usize = 10;
 /// removes the oldest kept ones beyond [`KEPT`].
 fn keep_failed(workspace: tempfile::TempDir, tmp: &Path) -> PathBuf {
     let path = workspace.keep();
+    let kept = keep_as(&path, tmp);
+    prune_kept(tmp, &kept);
+    kept
+}
+
+/// Moves the workspace `path` into a new `golden-kept-<time>-<pid>/workspace`; returns the kept
+/// folder (where `run.json` goes).
+fn keep_as(path: &Path, tmp: &Path) -> PathBuf {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     let dest = tmp.join(format!("golden-kept-{secs:020}-{}", std::process::id()));
-    let kept = match std::fs::rename(&path, &dest) {
+    let moved = std::fs::create_dir(&dest)
+        .and_then(|()| std::fs::rename(path, super::resume::workspace(&dest)));
+    match moved {
         Ok(()) => dest,
-        Err(_) => path,
-    };
+        Err(_) => {
+            let _ = std::fs::remove_dir(&dest);
+            path.to_path_buf()
+        }
+    }
+}
+
+/// Removes the oldest kept folders beyond [`KEPT`] (never `kept`).
+fn prune_kept(tmp: &Path, kept: &Path) {
     let mut all: Vec<PathBuf> = std::fs::read_dir(tmp)
         .map(|d| {
             d.flatten()
@@ -179,7 +212,6 @@ fn keep_failed(workspace: tempfile::TempDir, tmp: &Path) -> PathBuf {
             let _ = std::fs::remove_dir_all(old);
         }
     }
-    kept
 }
 
 /// Clones beside `dir` and renames the clone into place, so `dir` appears only complete (a run
@@ -253,7 +285,7 @@ mod tests {
         assert_eq!(kept.len(), super::KEPT);
         let newest = last.last().unwrap();
         assert_eq!(
-            std::fs::read_to_string(newest.join("f")).unwrap(),
+            std::fs::read_to_string(newest.join("workspace/f")).unwrap(),
             (super::KEPT + 4).to_string()
         );
         assert!(!last[0].exists());

@@ -551,7 +551,11 @@ fn signals_remove_the_workspace_and_kills_are_cleaned_up_next_time() {
         }
         panic!("no workspace appeared");
     };
-    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+    for (sig, code) in [
+        (libc::SIGINT, 130),
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+    ] {
         let child = start("out");
         wait_for_workspace();
         std::thread::sleep(Duration::from_millis(200));
@@ -560,7 +564,11 @@ fn signals_remove_the_workspace_and_kills_are_cleaned_up_next_time() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "signal {sig}: {err}");
         assert!(err.contains("workspace was removed"), "{err}");
-        assert!(workspaces(dir).is_empty(), "signal {sig} left {:?}", workspaces(dir));
+        assert!(
+            workspaces(dir).is_empty(),
+            "signal {sig} left {:?}",
+            workspaces(dir)
+        );
         assert!(!dir.join("out").exists());
     }
     // kill -9 cannot be handled: the workspace stays, carrying the pid, and the next run in the
@@ -571,13 +579,94 @@ fn signals_remove_the_workspace_and_kills_are_cleaned_up_next_time() {
     child.wait().unwrap();
     let left = workspaces(dir);
     assert_eq!(left.len(), 1);
-    assert!(left[0].starts_with(&format!(".golden-workspace-{}-", child.id())), "{left:?}");
-    template(dir, "    - action: debug:log\n      input: { message: hi }\n");
+    assert!(
+        left[0].starts_with(&format!(".golden-workspace-{}-", child.id())),
+        "{left:?}"
+    );
+    template(
+        dir,
+        "    - action: debug:log\n      input: { message: hi }\n",
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_golden"))
         .current_dir(dir)
         .args(["new", ".", "--dry-run", "--no-input", "--output", "out2"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(workspaces(dir).is_empty(), "{:?}", workspaces(dir));
+}
+
+// Resume.
+
+#[test]
+fn a_failed_real_run_resumes_after_the_steps_that_ran() {
+    let f = Forge::new();
+    let t = f.path().join("tpl");
+    let steps = "    - id: extra\n      action: fetch:plain:file\n      input: { url: ./extra.txt, targetPath: extra.txt }\n";
+    std::fs::write(t.join("template.yaml"), format!("{PUBLISH}{steps}")).unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = f.command("svc", "one", "co");
+        cmd.args(extra);
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The step after publishing fails: the repository exists, the error says how to resume.
+    let (code, err) = run(&[]);
+    assert_eq!(code, 1, "{err}");
+    let kept = err
+        .split("--resume ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no --resume in {err}"))
+        .trim_end_matches(['`', ')', ';'])
+        .to_string();
+    assert!(Path::new(&kept).join("run.json").is_file(), "{kept}: {err}");
+    let repo = f.repo("svc");
+    let (commit, _) = forge_head(&repo).unwrap();
+    // Other values are refused.
+    let mut other = f.command("svc", "two", "co");
+    other.args(["--resume", &kept]);
+    let out = other.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("values differ"));
+    // Fixed, the run continues: publish is not run again (no "already exists"), the last step
+    // runs, and the clone is made.
+    std::fs::write(t.join("extra.txt"), "extra\n").unwrap();
+    let (code, err) = run(&["--resume", &kept]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(forge_head(&repo).unwrap().0, commit);
+    assert!(f.path().join("work/co/salt.txt").is_file(), "{err}");
+    assert!(!Path::new(&kept).exists(), "the kept folder is used up");
+
+    // A resumed run checks the repository still holds the pushed commit.
+    std::fs::remove_file(t.join("extra.txt")).unwrap();
+    let (code, err) = {
+        let out = f.command("svc2", "one", "co2").output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, 1, "{err}");
+    let kept = err
+        .split("--resume ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .trim_end_matches(['`', ')', ';'])
+        .to_string();
+    std::fs::remove_dir_all(f.repo("svc2")).unwrap();
+    let mut cmd = f.command("svc2", "one", "co2");
+    cmd.args(["--resume", &kept]);
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no longer holds it"), "{err}");
 }
