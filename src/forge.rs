@@ -197,22 +197,27 @@ pub fn read_contents_url(contents_url: &str) -> Option<Vec<u8>> {
 fn exists(owner: &str, repo: &str, path: &Path) -> ActionError {
     let head = git2::Repository::open_bare(path).ok().and_then(|r| {
         let head = r.head().ok()?;
-        Some(format!(
-            "{} at {}",
-            head.shorthand().unwrap_or("HEAD"),
-            head.target()?
+        Some((
+            head.shorthand().unwrap_or("HEAD").to_string(),
+            head.target()?,
         ))
     });
-    let state = match head {
-        Some(h) => format!("it holds {h}"),
-        None => "it has no commit".to_string(),
+    let (state, register) = match &head {
+        Some((branch, id)) => (
+            format!("it holds {branch} at {id}"),
+            format!(
+                "; if an interrupted run pushed it but did not register it, `golden catalog register {}/catalog-info.yaml` does",
+                contents_url(path, branch)
+            ),
+        ),
+        None => ("it has no commit".to_string(), String::new()),
     };
     ActionError::new(format!(
         "the repository {owner}/{repo} already exists in the local forge at `{}` ({state}); golden never overwrites a repository",
         path.display()
     ))
     .with_hint(format!(
-        "choose another repository name, or delete `{}` if you no longer need it (if an interrupted run created it, `golden catalog register` can still register its catalog-info.yaml)",
+        "choose another repository name, or delete `{}` if you no longer need it{register}",
         path.display()
     ))
 }

@@ -12,7 +12,7 @@ static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Starts the thread that handles SIGINT, SIGTERM and SIGHUP (once, at the start of a command).
 /// While prompting, the prompt's own SIGINT handler takes over and unwinds normally.
-pub fn install() {
+pub fn install(printer: crate::output::Printer) {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -34,8 +34,7 @@ pub fn install() {
                     } else {
                         "; the temporary workspace was removed".to_string()
                     };
-                    // The printer may hold the terminal in another thread: write directly.
-                    eprintln!("\n{name}{what}");
+                    printer.always(format!("\n{name}{what}"));
                     std::process::exit(128 + sig);
                 }
             });

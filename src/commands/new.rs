@@ -12,7 +12,7 @@ use crate::template::locate::{self, Found};
 use crate::template::Template;
 
 pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
-    crate::interrupt::install();
+    crate::interrupt::install(printer);
     let found = locate::find(&args.template, &args.search_path)?;
     let _extracted; // keeps a built-in template's files alive for the run
     let _extracted_cleanup;
