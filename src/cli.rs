@@ -67,11 +67,10 @@ pub enum Command {
     New(NewArgs),
     /// List the templates golden can find (./templates, GOLDEN_TEMPLATE_PATH, built-in).
     List,
-    /// List the actions golden implements, or show one action's input schema.
-    Actions {
-        /// An action id, e.g. `fetch:template`.
-        id: Option<String>,
-    },
+    /// List the actions golden can run (built-in, external, from npm), or show one action's
+    /// input schema.
+    #[command(after_help = ACTIONS_HELP)]
+    Actions(ActionsArgs),
     /// Register, list, show and unregister entities in the catalog (Backstage when
     /// `catalog.backstage.baseUrl` is configured, else golden's local catalog).
     #[command(after_help = CATALOG_HELP)]
@@ -79,11 +78,143 @@ pub enum Command {
     /// Check templates before merging: YAML, schema, parameters, steps, expressions, skeletons.
     #[command(after_help = VALIDATE_HELP)]
     Validate(ValidateArgs),
-    /// Print the JSON Schema of template.yaml, for editors (yaml-language-server).
-    Schema,
+    /// Print the JSON Schema of template.yaml (or, with `record`, of .golden.yaml), for editors.
+    Schema {
+        /// `template` (default) or `record`.
+        #[arg(value_parser = ["template", "record"])]
+        which: Option<String>,
+    },
+    /// Bring a generated project up to date with its template (a 3-way merge).
+    #[command(after_help = UPDATE_HELP)]
+    Update(UpdateArgs),
+    /// Tell whether a generated project's template has changed (exit 0 up to date, 1 update
+    /// available, 2 cannot tell).
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
+    /// Write the record (.golden.yaml) for a project made by Backstage or by hand, so `check`
+    /// and `update` work on it.
+    #[command(after_help = LINK_HELP)]
+    Link(LinkArgs),
     /// Run the test cases of templates (`tests/<case>/` beside template.yaml) and compare.
     #[command(after_help = TEST_HELP)]
     Test(TestArgs),
+}
+
+const LINK_HELP: &str = "\
+SOURCE is the template's git URL, as for `golden new`; --ref should name the commit (or tag) the
+project was made from, so that `golden update` merges only what changed since. The answers come
+from --values (a YAML or JSON file, or another project's .golden.yaml) and --set; on a terminal
+golden asks for the required ones still missing.
+
+Examples:
+  golden link https://github.com/acme/templates/tree/v1.2.0/go-service --values answers.yaml
+  golden link file:///srv/templates.git//go-service ./svc --ref 3f2a9c1 --set name=svc";
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The template's git URL.
+    pub source: String,
+    /// The project (default: `.`).
+    pub dir: Option<PathBuf>,
+    /// The branch, tag or commit the project was made from.
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// The answers the project was made with (YAML or JSON; repeatable).
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set one answer, as in `golden new`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Never prompt: missing values are listed in one error.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Replace an existing record.
+    #[arg(long)]
+    pub force: bool,
+    /// Use golden's template cache only, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+const UPDATE_HELP: &str = "\
+DIR is a project golden generated (it holds .golden.yaml; default: the current directory).
+
+The template at the recorded commit, rendered with the recorded answers, is the base; the
+template at the new ref (default: the recorded ref, else the default branch), rendered with the
+same answers, is theirs; the project's files are ours. Changes on both sides survive; overlapping
+edits become conflict markers (<<<<<<< project / >>>>>>> template) and are listed; a binary file
+in conflict keeps the project's version and gets the template's beside it (PATH.golden-template).
+Only local actions run (fetch:*, fs:*, debug:*...): publish and register steps are skipped.
+
+Exit status: 0 updated (or nothing to do); 1 updated with conflicts, or a failure; 2 usage.
+
+Examples:
+  golden update
+  golden update path/to/project --ref v2 --set newParam=x
+  golden update --diff            # print the change as a patch, write nothing
+  golden update --pr              # and push a branch golden/update-COMMIT with a pull request";
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The project (default: `.`).
+    pub dir: Option<PathBuf>,
+    /// The template's branch, tag or commit to update to.
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Extra values (for parameters the new version adds), as in `golden new`.
+    #[arg(long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set one value, as in `golden new`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Never prompt: missing values are listed in one error.
+    #[arg(long)]
+    pub no_input: bool,
+    /// Run even though the project has uncommitted changes.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the change as a patch and write nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Also commit the update on a new branch, push it to `origin` and open a pull request
+    /// (on GitHub, or recorded in the local forge for a local-forge repository).
+    #[arg(long, conflicts_with = "diff")]
+    pub pr: bool,
+    /// Use golden's template cache only, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+const CHECK_HELP: &str = "\
+Compares the project's record with the newest commit of its template ref: renders both with the
+recorded answers and lists the commits and the files an update would change.
+
+Exit status: 0 up to date; 1 an update is available; 2 golden cannot tell (no record, the
+source is unreachable: the message says which).
+
+Examples:
+  golden check
+  golden check path/to/project --json";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The project (default: `.`).
+    pub dir: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Use golden's template cache only, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 const TEST_HELP: &str = "\
@@ -121,6 +252,54 @@ pub enum TestFormat {
     Junit,
 }
 
+const ACTIONS_HELP: &str = "\
+External actions are programs in any language: declared under `actions:` in the config file
+(`actions: {acme:hello: {command: [python3, ./hello.py]}}`), or executables named
+`golden-action-<id>` on PATH (`:` in the id written `-`). `--protocol` prints how golden talks
+to them.
+
+Backstage's own action modules from npm run unchanged through Node.js: `golden actions add
+@roadiehq/scaffolder-backend-module-utils` installs one (the config's `actions.packages` lists
+modules to install on first use).
+
+Examples:
+  golden actions
+  golden actions fetch:template
+  golden actions --protocol
+  golden actions add @roadiehq/scaffolder-backend-module-utils@4.1.2";
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ActionsArgs {
+    #[command(subcommand)]
+    pub command: Option<ActionsCommand>,
+    /// An action id, e.g. `fetch:template`.
+    pub id: Option<String>,
+    /// Print the protocol of external actions (stdin, stdout, stderr, exit status).
+    #[arg(long, conflicts_with = "id")]
+    pub protocol: bool,
+    /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ActionsCommand {
+    /// Install a Backstage action module from npm (NAME[@VERSION]) into golden's data directory
+    /// and record the actions it provides (needs Node.js and npm).
+    Add {
+        /// e.g. `@roadiehq/scaffolder-backend-module-utils@4.1.2` (several: one npm install)
+        #[arg(required = true)]
+        packages: Vec<String>,
+    },
+    /// Remove a module added with `golden actions add`.
+    Remove {
+        /// The package name.
+        package: String,
+    },
+}
+
 const VALIDATE_HELP: &str = "\
 PATH is a template file or a directory searched recursively for YAML files holding a
 `kind: Template` document (default: the current directory).
@@ -131,7 +310,8 @@ Examples:
   golden validate
   golden validate templates/ --deny-warnings
   golden validate --format github templates/     # annotations in a GitHub Actions job
-  golden validate --format sarif . > golden.sarif";
+  golden validate --format sarif . > golden.sarif
+  golden validate --allow step-unknown-action --deny expr-unknown-variable templates/";
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -144,7 +324,15 @@ pub struct ValidateArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
-    /// golden's config file (its `actions:` list declares your Backstage's extra actions).
+    /// Do not report this code (repeatable); also `validate.allow` in the config, or a
+    /// `# golden-allow: CODE` comment on the line (or the line above).
+    #[arg(long, value_name = "CODE")]
+    pub allow: Vec<String>,
+    /// Report this code as an error (repeatable); also `validate.deny` in the config.
+    #[arg(long, value_name = "CODE")]
+    pub deny: Vec<String>,
+    /// golden's config file (`actions:` declares your Backstage's other actions; `validate:`
+    /// allows or denies codes).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -214,9 +402,18 @@ pub enum CatalogCommand {
 }
 
 const NEW_HELP: &str = "\
-TEMPLATE is a directory holding template.yaml, a template.yaml path, or a template's
+TEMPLATE is a directory holding template.yaml, a template.yaml path, a template's
 metadata.name searched in ./templates, each directory of GOLDEN_TEMPLATE_PATH, and the built-in
-templates.
+templates, or a git URL: https://github.com/OWNER/REPO/tree/REF/PATH (or a blob URL of the
+template file), GIT_URL//PATH?ref=REF for any git URL (https://, ssh://, file://, or scp-like
+git@host:owner/repo.git), or a plain git URL (the template at the repository's root). Fetched
+repositories are cached in GOLDEN_HOME/cache/templates by URL and commit. `template:NAME` (or
+--from-catalog NAME) reads the Template entity from the configured catalog and follows its
+source location.
+
+A real run writes .golden.yaml (the template source, commit and answers, never secrets) into
+the published repository's first commit; `golden check` and `golden update` read it, and
+`--values .golden.yaml` replays its answers.
 
 Values, lowest precedence first: schema defaults, --values files (in order), GOLDEN_VALUE_<NAME>
 variables (NAME upper-cased, e.g. GOLDEN_VALUE_REPO_URL or GOLDEN_VALUE_REPOURL), --set.
@@ -235,8 +432,22 @@ Examples:
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// Template directory, template.yaml path, or template name.
+    /// Template directory, template.yaml path, template name, or git URL.
     pub template: String,
+    /// The branch, tag or commit of a git TEMPLATE (default: the URL's ref, else the default
+    /// branch).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// Use golden's template cache only, never the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// TEMPLATE is a Template entity of the configured catalog (`go-service` means
+    /// `template:default/go-service`).
+    #[arg(long)]
+    pub from_catalog: bool,
+    /// With --dry-run: also write the record (.golden.yaml) into the output.
+    #[arg(long)]
+    pub record: bool,
     /// Read values from a YAML or JSON file (repeatable; later files win).
     #[arg(long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
@@ -267,6 +478,9 @@ pub struct NewArgs {
     /// --values to run again without questions.
     #[arg(long, value_name = "FILE")]
     pub save_values: Option<PathBuf>,
+    /// Make warnings about the values (keys the template does not declare) errors.
+    #[arg(long)]
+    pub strict: bool,
     /// Do not ask for confirmation before running.
     #[arg(long, short = 'y')]
     pub yes: bool,

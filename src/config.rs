@@ -3,6 +3,8 @@
 //! `GOLDEN_CONFIG`, else the platform's config directory, with `${VAR}` references expanded) is
 //! `settings`' job. Tokens are never printed: [`Secret`] hides them from `Debug`.
 
+use std::path::PathBuf;
+
 use serde::Deserialize;
 
 /// A token or password; its `Debug` output is redacted.
@@ -24,11 +26,93 @@ pub struct Config {
     pub catalog: CatalogConfig,
     /// Publish to the local forge instead of GitHub (as `--local`).
     pub local: bool,
-    /// Extra action ids the team's Backstage provides (accepted by `golden validate`).
-    pub actions: Vec<String>,
+    /// `actions:`: external actions, npm modules, the ids the team's Backstage provides.
+    pub actions: ActionsConfig,
+    /// `validate:`: per-rule control of `golden validate`.
+    pub validate: ValidateConfig,
+    /// The file this was read from (`None` for the defaults); relative paths in `actions:`
+    /// resolve from its folder.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
     /// `GITHUB_TOKEN`, else `GH_TOKEN`, from the environment (filled in by `settings`).
     #[serde(skip)]
     pub env_github_token: Option<Secret>,
+}
+
+/// `actions:`, either a list of ids your Backstage provides (known to `golden validate`), or a
+/// mapping with the reserved keys `strict`, `known`, `packages` and, under any other key, the
+/// definition of an external action with that id (read by `actions::external`).
+#[derive(Debug, Clone, Default)]
+pub struct ActionsConfig {
+    /// An action golden cannot find anywhere is an error in `golden validate` (else a warning).
+    pub strict: bool,
+    /// Ids your Backstage provides (validate accepts them without knowing their inputs).
+    pub known: Vec<String>,
+    /// npm packages of action modules to install on first use.
+    pub packages: Vec<String>,
+    /// External action definitions by id, as written (checked when the registry is built).
+    pub external: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for ActionsConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let raw = serde_json::Value::deserialize(d)?;
+        let strings = |v: &serde_json::Value,
+                       what: &str|
+         -> std::result::Result<Vec<String>, D::Error> {
+            match v {
+                serde_json::Value::Null => Ok(Vec::new()),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .map(|x| {
+                        x.as_str().map(str::to_string).ok_or_else(|| {
+                            D::Error::custom(format!("`actions.{what}` must be a list of strings"))
+                        })
+                    })
+                    .collect(),
+                _ => Err(D::Error::custom(format!(
+                    "`actions.{what}` must be a list of strings"
+                ))),
+            }
+        };
+        match raw {
+            serde_json::Value::Null => Ok(ActionsConfig::default()),
+            serde_json::Value::Array(_) => Ok(ActionsConfig {
+                known: strings(&raw, "known")?,
+                ..Default::default()
+            }),
+            serde_json::Value::Object(map) => {
+                let mut c = ActionsConfig::default();
+                for (k, v) in map {
+                    match k.as_str() {
+                        "strict" => {
+                            c.strict = v.as_bool().ok_or_else(|| {
+                                D::Error::custom("`actions.strict` must be true or false")
+                            })?
+                        }
+                        "known" => c.known = strings(&v, "known")?,
+                        "packages" => c.packages = strings(&v, "packages")?,
+                        _ => {
+                            c.external.insert(k, v);
+                        }
+                    }
+                }
+                Ok(c)
+            }
+            _ => Err(D::Error::custom(
+                "`actions` must be a list of action ids or a mapping (strict, known, packages, and external actions by id)",
+            )),
+        }
+    }
+}
+
+/// `validate:` in the config: rule codes allowed (not reported) or denied (reported as errors).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ValidateConfig {
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
 }
 
 /// `integrations:` as in Backstage's app-config.
@@ -57,6 +141,15 @@ impl Config {
             .github
             .iter()
             .find(|g| g.host.eq_ignore_ascii_case(host))
+    }
+
+    /// The hosts of `integrations.github[]` (GitHub Enterprise hosts besides github.com).
+    pub fn github_hosts(&self) -> Vec<String> {
+        self.integrations
+            .github
+            .iter()
+            .map(|g| g.host.clone())
+            .collect()
     }
 
     /// The REST API base URL for `host`: the entry's `apiBaseUrl`, else `https://api.github.com`
@@ -105,6 +198,7 @@ fn gh_auth_token(host: &str) -> Option<Secret> {
         .output()
         .ok()?;
     let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    crate::redact::register(&token);
     (out.status.success() && !token.is_empty()).then_some(Secret(token))
 }
 
@@ -121,4 +215,187 @@ pub struct CatalogConfig {
 pub struct BackstageCatalog {
     pub base_url: String,
     pub token: Option<Secret>,
+}
+impl Config {
+    /// Adds every token of the file to the redaction list.
+    pub fn register_secrets(&self) {
+        let tokens = self
+            .integrations
+            .github
+            .iter()
+            .filter_map(|g| g.token.as_ref())
+            .chain(
+                self.catalog
+                    .backstage
+                    .iter()
+                    .filter_map(|b| b.token.as_ref()),
+            );
+        for t in tokens {
+            crate::redact::register(&t.0);
+        }
+    }
+}
+
+/// A parsed config document, checked against the shape golden reads: the first unknown key (with
+/// a did-you-mean and the keys it could be) or wrong type is an error at `file:line:col`. Empty
+/// keys (`key:`) are dropped: they mean "not set".
+pub fn checked(
+    doc: crate::template::yaml::Document,
+    path: &std::path::Path,
+) -> crate::error::Result<serde_json::Value> {
+    let problems = check_shape(&doc.value, &ROOT, "", "");
+    if let Some((pointer, message, suggestion)) = problems.into_iter().next() {
+        let mut e = crate::error::Error::usage(format!("the config file is invalid: {message}"));
+        e = match doc.spans.key(&pointer) {
+            Some(pos) => e.at(format!("{}:{}:{}", path.display(), pos.line, pos.column)),
+            None => e.at(path.display().to_string()),
+        };
+        if let Some(s) = suggestion {
+            e = e.hint(format!("did you mean `{s}`?"));
+        }
+        return Err(e);
+    }
+    let mut value = doc.value;
+    drop_nulls(&mut value);
+    Ok(value)
+}
+
+/// The shape of the config file: what `check_shape` accepts.
+enum Shape {
+    Object(&'static [(&'static str, Shape)]),
+    Array(&'static Shape),
+    Str,
+    Bool,
+    /// Kept as given (GitHub App credentials golden only notices).
+    Any,
+    /// A key Backstage's app-config has that golden does not use (accepted).
+    Ignored,
+}
+
+const GITHUB: Shape = Shape::Object(&[
+    ("host", Shape::Str),
+    ("apiBaseUrl", Shape::Str),
+    ("rawBaseUrl", Shape::Ignored),
+    ("token", Shape::Str),
+    ("apps", Shape::Any),
+]);
+
+const ROOT: Shape = Shape::Object(&[
+    (
+        "integrations",
+        Shape::Object(&[
+            ("github", Shape::Array(&GITHUB)),
+            // Other integrations of Backstage's app-config: golden publishes to GitHub only.
+            ("gitlab", Shape::Ignored),
+            ("bitbucket", Shape::Ignored),
+            ("bitbucketCloud", Shape::Ignored),
+            ("bitbucketServer", Shape::Ignored),
+            ("azure", Shape::Ignored),
+            ("gerrit", Shape::Ignored),
+            ("gitea", Shape::Ignored),
+            ("awsS3", Shape::Ignored),
+            ("googleGcs", Shape::Ignored),
+        ]),
+    ),
+    (
+        "catalog",
+        Shape::Object(&[(
+            "backstage",
+            Shape::Object(&[("baseUrl", Shape::Str), ("token", Shape::Str)]),
+        )]),
+    ),
+    ("local", Shape::Bool),
+    // a list of ids, or a mapping (strict, known, packages, external actions by id): its own
+    // deserializer checks it and names the key at fault
+    ("actions", Shape::Any),
+    (
+        "validate",
+        Shape::Object(&[
+            ("allow", Shape::Array(&Shape::Str)),
+            ("deny", Shape::Array(&Shape::Str)),
+        ]),
+    ),
+]);
+
+/// Unknown keys and wrong types, as `(JSON pointer, message, did-you-mean)`; `null` stands for
+/// an absent key.
+fn check_shape(
+    v: &serde_json::Value,
+    shape: &Shape,
+    pointer: &str,
+    name: &str,
+) -> Vec<(String, String, Option<String>)> {
+    use serde_json::Value;
+    let kind = |v: &Value| match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    };
+    let shown = if name.is_empty() { "the file" } else { name };
+    let wrong = |want: &str| {
+        vec![(
+            pointer.to_string(),
+            format!("`{shown}` must be {want}, found {}", kind(v)),
+            None,
+        )]
+    };
+    match (shape, v) {
+        (Shape::Any | Shape::Ignored, _) | (_, Value::Null) => Vec::new(),
+        (Shape::Str, Value::String(_)) | (Shape::Bool, Value::Bool(_)) => Vec::new(),
+        (Shape::Str, _) => wrong("a string"),
+        (Shape::Bool, _) => wrong("true or false"),
+        (Shape::Array(item), Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, x)| {
+                check_shape(x, item, &format!("{pointer}/{i}"), &format!("{name}[{i}]"))
+            })
+            .collect(),
+        (Shape::Array(_), _) => wrong("a list"),
+        (Shape::Object(fields), Value::Object(m)) => {
+            let mut out = Vec::new();
+            for (k, x) in m {
+                let p = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
+                let full = if name.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{name}.{k}")
+                };
+                match fields.iter().find(|(f, _)| f == k) {
+                    Some((_, s)) => out.extend(check_shape(x, s, &p, &full)),
+                    None => {
+                        let best = fields
+                            .iter()
+                            .map(|(f, _)| (strsim::jaro_winkler(f, k), *f))
+                            .filter(|(score, _)| *score > 0.7)
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                            .map(|(_, f)| f.to_string());
+                        let known: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+                        out.push((
+                            p,
+                            format!("unknown key `{full}` (golden reads: {})", known.join(", ")),
+                            best,
+                        ));
+                    }
+                }
+            }
+            out
+        }
+        (Shape::Object(_), _) => wrong("a mapping"),
+    }
+}
+
+/// Removes keys whose value is `null` (an empty `key:` means the key is not set).
+fn drop_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }

@@ -15,6 +15,8 @@ pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
 pub const GH_TOKEN: &str = "GH_TOKEN";
 /// The Backstage token for the catalog (after the config file's `catalog.backstage.token`).
 pub const BACKSTAGE_TOKEN: &str = "BACKSTAGE_TOKEN";
+/// The Node.js program that runs action modules from npm (default `node` on PATH).
+pub const NODE: &str = "GOLDEN_NODE";
 /// Any non-empty value turns colour off (unless `--color always`).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The proxy variables git honours (either case), read for git's network operations.

@@ -15,7 +15,33 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::runner::ActionError;
+/// A failure of the local forge: the message and, where useful, what to do about it.
+#[derive(Debug, Clone)]
+pub struct ForgeError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl ForgeError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ForgeError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl std::fmt::Display for ForgeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ForgeError {}
 
 /// The forge under golden's data directory.
 pub struct Forge {
@@ -32,7 +58,7 @@ impl Forge {
     }
 
     /// Where `host/owner/repo` lives (whether or not it exists).
-    pub fn repo_path(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ActionError> {
+    pub fn repo_path(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ForgeError> {
         for (what, s) in [("host", host), ("owner", owner), ("repository name", repo)] {
             let ok = !s.is_empty()
                 && s != "."
@@ -40,7 +66,7 @@ impl Forge {
                 && s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
             if !ok {
-                return Err(ActionError::new(format!(
+                return Err(ForgeError::new(format!(
                     "the {what} `{s}` cannot name a repository in the local forge"
                 ))
                 .with_hint("use letters, digits, `-`, `_` and `.` only"));
@@ -57,8 +83,8 @@ impl Forge {
         owner: &str,
         repo: &str,
         branch: &str,
-    ) -> Result<PathBuf, ActionError> {
-        self.create_with(host, owner, repo, branch, |_| Ok(()))
+    ) -> Result<PathBuf, ForgeError> {
+        self.create_with(host, owner, repo, branch, |_| Ok::<(), ForgeError>(()))
             .map(|(p, ())| p)
     }
 
@@ -66,33 +92,46 @@ impl Forge {
     /// it into place without replacing anything: the repository appears only when complete, and
     /// of several runs creating the same name exactly one succeeds; the others fail, having
     /// changed nothing. `fill` gets the aside path (push to its URL); the result's path is final.
-    pub fn create_with<T>(
+    pub fn create_with<T, E: From<ForgeError>>(
         &self,
         host: &str,
         owner: &str,
         repo: &str,
         branch: &str,
-        fill: impl FnOnce(&Path) -> Result<T, ActionError>,
-    ) -> Result<(PathBuf, T), ActionError> {
+        fill: impl FnOnce(&Path) -> Result<T, E>,
+    ) -> Result<(PathBuf, T), E> {
+        let (path, aside) = self.create_aside(host, owner, repo, branch)?;
+        let value = fill(aside.path())?; // on failure the aside directory is removed
+        Ok((self.move_into_place(owner, repo, aside, path)?, value))
+    }
+
+    /// An empty repository created aside, and where it goes.
+    fn create_aside(
+        &self,
+        host: &str,
+        owner: &str,
+        repo: &str,
+        branch: &str,
+    ) -> Result<(PathBuf, tempfile::TempDir), ForgeError> {
         let path = self.repo_path(host, owner, repo)?;
         if path.exists() {
             return Err(exists(owner, repo, &path));
         }
         let parent = path.parent().expect("repository paths have a parent");
         std::fs::create_dir_all(parent)
-            .map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", parent.display())))?;
+            .map_err(|e| ForgeError::new(format!("cannot create `{}`: {e}", parent.display())))?;
         remove_stale_aside(parent);
         let aside = tempfile::Builder::new()
             .prefix(&format!(".{repo}.git.creating-{}-", std::process::id()))
             .tempdir_in(parent)
             .map_err(|e| {
-                ActionError::new(format!(
+                ForgeError::new(format!(
                     "cannot create a directory in `{}`: {e}",
                     parent.display()
                 ))
             })?;
         let repo_git = git2::Repository::init_bare(aside.path()).map_err(|e| {
-            ActionError::new(format!(
+            ForgeError::new(format!(
                 "cannot create the repository `{}`: {}",
                 path.display(),
                 e.message()
@@ -101,18 +140,28 @@ impl Forge {
         repo_git
             .set_head(&format!("refs/heads/{branch}"))
             .map_err(|e| {
-                ActionError::new(format!(
+                ForgeError::new(format!(
                     "cannot set the default branch of `{}`: {}",
                     path.display(),
                     e.message()
                 ))
             })?;
         drop(repo_git);
-        let value = fill(aside.path())?; // on failure the aside directory is removed
+        Ok((path, aside))
+    }
+
+    /// Renames the completed `aside` repository to `path`, never over an existing one.
+    fn move_into_place(
+        &self,
+        owner: &str,
+        repo: &str,
+        aside: tempfile::TempDir,
+        path: PathBuf,
+    ) -> Result<PathBuf, ForgeError> {
         match rename_noreplace(aside.path(), &path) {
             Ok(()) => {
                 let _ = aside.keep();
-                Ok((path, value))
+                Ok(path)
             }
             Err(e)
                 if matches!(
@@ -120,13 +169,13 @@ impl Forge {
                     Some(libc::EEXIST) | Some(libc::ENOTEMPTY)
                 ) =>
             {
-                Err(ActionError::new(format!(
+                Err(ForgeError::new(format!(
                     "the repository {owner}/{repo} was created in the local forge by another run at the same time (`{}`); this run created nothing",
                     path.display()
                 ))
                 .with_hint("choose another repository name; the other run's repository is left as it is"))
             }
-            Err(e) => Err(ActionError::new(format!(
+            Err(e) => Err(ForgeError::new(format!(
                 "cannot move the new repository into place at `{}`: {e}",
                 path.display()
             ))),
@@ -134,10 +183,10 @@ impl Forge {
     }
 
     /// An existing repository, or an error naming the missing one.
-    pub fn existing(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ActionError> {
+    pub fn existing(&self, host: &str, owner: &str, repo: &str) -> Result<PathBuf, ForgeError> {
         let path = self.repo_path(host, owner, repo)?;
         if !path.is_dir() {
-            return Err(ActionError::new(format!(
+            return Err(ForgeError::new(format!(
                 "the repository {owner}/{repo} does not exist in the local forge (`{}`)",
                 path.display()
             ))
@@ -194,7 +243,7 @@ pub fn read_contents_url(contents_url: &str) -> Option<Vec<u8>> {
     Some(blob.content().to_vec())
 }
 
-fn exists(owner: &str, repo: &str, path: &Path) -> ActionError {
+fn exists(owner: &str, repo: &str, path: &Path) -> ForgeError {
     let head = git2::Repository::open_bare(path).ok().and_then(|r| {
         let head = r.head().ok()?;
         Some((
@@ -212,7 +261,7 @@ fn exists(owner: &str, repo: &str, path: &Path) -> ActionError {
         ),
         None => ("it has no commit".to_string(), String::new()),
     };
-    ActionError::new(format!(
+    ForgeError::new(format!(
         "the repository {owner}/{repo} already exists in the local forge at `{}` ({state}); golden never overwrites a repository",
         path.display()
     ))
@@ -290,16 +339,16 @@ pub fn replace_record(
     name: &str,
     index: usize,
     value: Value,
-) -> Result<(), ActionError> {
+) -> Result<(), ForgeError> {
     let _lock = Lock::acquire(&path.join("golden").join(format!("{name}.json.lock")))?;
     let mut list = records(path, name);
     if index >= list.len() {
-        return Err(ActionError::new(format!(
+        return Err(ForgeError::new(format!(
             "the local forge has no {name} record {}",
             index + 1
         )));
     }
-    list[index] = value;
+    list[index] = crate::redact::value(&value);
     let file = path.join("golden").join(format!("{name}.json"));
     write_atomic(
         &file,
@@ -309,27 +358,27 @@ pub fn replace_record(
 
 /// Appends a record to `REPO.git/golden/<name>.json` (a JSON array) and returns its 1-based
 /// position.
-pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ActionError> {
+pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ForgeError> {
     let dir = path.join("golden");
     std::fs::create_dir_all(&dir)
-        .map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", dir.display())))?;
+        .map_err(|e| ForgeError::new(format!("cannot write `{}`: {e}", dir.display())))?;
     let file = dir.join(format!("{name}.json"));
     let _lock = Lock::acquire(&dir.join(format!("{name}.json.lock")))?;
     let mut list = std::fs::read_to_string(&file)
         .ok()
         .and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok())
         .unwrap_or_default();
-    list.push(value);
+    list.push(crate::redact::value(&value));
     let text = serde_json::to_string_pretty(&list).unwrap_or_default();
     write_atomic(&file, &text)?;
     Ok(list.len())
 }
 
 /// Writes `file` whole or not at all: a temporary file beside it, synced, renamed over it.
-fn write_atomic(file: &Path, text: &str) -> Result<(), ActionError> {
+fn write_atomic(file: &Path, text: &str) -> Result<(), ForgeError> {
     use std::io::Write;
     let err =
-        |e: std::io::Error| ActionError::new(format!("cannot write `{}`: {e}", file.display()));
+        |e: std::io::Error| ForgeError::new(format!("cannot write `{}`: {e}", file.display()));
     let dir = file.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     tmp.write_all(text.as_bytes()).map_err(err)?;
@@ -345,19 +394,19 @@ struct Lock {
 }
 
 impl Lock {
-    fn acquire(path: &Path) -> Result<Lock, ActionError> {
+    fn acquire(path: &Path) -> Result<Lock, ForgeError> {
         let f = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(path)
-            .map_err(|e| ActionError::new(format!("cannot open `{}`: {e}", path.display())))?;
+            .map_err(|e| ForgeError::new(format!("cannot open `{}`: {e}", path.display())))?;
         #[cfg(unix)]
         {
             use std::os::fd::AsRawFd;
             // SAFETY: flock on a descriptor this value owns.
             if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
-                return Err(ActionError::new(format!(
+                return Err(ForgeError::new(format!(
                     "cannot lock `{}`: {}",
                     path.display(),
                     std::io::Error::last_os_error()
@@ -431,7 +480,7 @@ mod tests {
                 "acme",
                 "svc",
                 "main",
-                |_| -> Result<(), ActionError> { Err(ActionError::new("push failed")) },
+                |_| -> Result<(), ForgeError> { Err(ForgeError::new("push failed")) },
             )
             .unwrap_err();
         assert_eq!(e.message, "push failed");

@@ -123,7 +123,7 @@ pub fn set_timeouts() {
     }
 }
 
-fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallbacks<'a> {
+pub(crate) fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallbacks<'a> {
     let mut cbs = RemoteCallbacks::new();
     cbs.credentials(move |_url, _user, _allowed| {
         asked.set(asked.get() + 1);
@@ -140,7 +140,7 @@ fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallb
 
 /// The proxy for `url`: `https_proxy`/`http_proxy` (either case) unless `no_proxy` names the
 /// host, else libgit2's automatic detection (git's `http.proxy` setting).
-fn proxy(url: &str, proxies: &Proxies) -> git2::ProxyOptions<'static> {
+pub(crate) fn proxy(url: &str, proxies: &Proxies) -> git2::ProxyOptions<'static> {
     let mut p = git2::ProxyOptions::new();
     match env_proxy(url, |k| proxies.var(k)) {
         Some(proxy) => {

@@ -4,6 +4,7 @@
 //! `main.rs` only parses arguments and calls [`run`].
 
 pub mod actions;
+pub mod backstage;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
@@ -13,10 +14,12 @@ pub mod error;
 pub mod forge;
 pub mod git;
 pub mod interrupt;
+pub mod lifecycle;
 pub mod github;
 pub mod limits;
 pub mod output;
 pub mod prompt;
+pub mod redact;
 pub mod render;
 pub mod runner;
 pub mod services;
@@ -29,6 +32,8 @@ pub mod workspace;
 
 /// Runs a parsed command line in the environment `env` and returns the process exit status.
 pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
+    // libgit2's network timeouts are process settings: set once, before any thread starts.
+    git::set_timeouts();
     let printer = output::Printer::new(settings::OutputSettings::resolve(&cli.global, &env));
     match settings::resolve(cli.command, &env).and_then(|c| commands::dispatch(c, printer)) {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! Services: the outside world handed to actions (settings, GitHub, git, the local forge, the
 //! catalog). Tests substitute fakes by building a `Services` with other parts; `None` in a
-//! client slot means the real one.
+//! client slot means the real one. What steps create and publish is not kept here but in the
+//! run record (`runner::RunRecord`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -8,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use crate::config::{Config, Secret};
 use crate::forge::Forge;
 use crate::git::Git;
+use crate::github::GithubError;
 use crate::github::{Api, Connect};
-use crate::runner::ActionError;
 
 /// The bundle of integrations a run uses.
 #[derive(Default)]
@@ -27,30 +28,23 @@ pub struct Services {
     pub github: Option<Arc<dyn Connect>>,
     /// git operations (`None`: git2).
     pub git: Option<Arc<dyn Git>>,
-    /// What publish actions created so far, one line each (named in failure reports).
-    pub created: Mutex<Vec<String>>,
-    /// Repositories publish actions pushed a default branch to, in order (`golden new` clones
-    /// the first).
-    pub published: Mutex<Vec<Published>>,
     /// Tokens already looked up, by host (so `gh auth token` runs once per host and run).
     pub tokens: Mutex<std::collections::HashMap<String, Option<Secret>>>,
+    /// Writes the file `golden new` adds to every repository a publish step pushes (the
+    /// project record), given the pushed folder's path in the workspace (`None`: nothing).
+    pub stamp: Option<Arc<Stamp>>,
+    /// Reads remote `url`s of `fetch:*` steps (`None`: they are refused).
+    pub remote: Option<Arc<dyn RemoteReader>>,
 }
 
-/// A repository a publish step pushed to (real run) or would push to (dry run).
-#[derive(Debug, Clone, Default)]
-pub struct Published {
-    /// `owner/repo`.
-    pub name: String,
-    /// The git URL (`https://…` or `file://…`).
-    pub remote_url: String,
-    /// `https://HOST/OWNER/REPO/blob/BRANCH` (or the forge's `file://…/REPO.git/blob/BRANCH`).
-    pub repo_contents_url: String,
-    /// The branch pushed.
-    pub branch: String,
-    /// The workspace folder whose files became the repository (`sourcePath` applied).
-    pub source_dir: PathBuf,
-    /// The token that pushed, if any (to clone with; `Debug` shows it as `***`).
-    pub token: Option<Secret>,
+/// Makes the file added to a published folder: `(file name, content)` for the folder's
+/// `/`-separated path in the workspace (`""` for the root).
+pub type Stamp = dyn Fn(&str) -> (String, Vec<u8>) + Send + Sync;
+
+/// Reads a remote `fetch:*` `url` into a local folder or file.
+pub trait RemoteReader: Send + Sync {
+    /// The local copy of `url` (a folder for a tree URL, a file for a blob URL).
+    fn read(&self, url: &str) -> Result<PathBuf, (String, Option<String>)>;
 }
 
 /// A GitHub client with the token it uses (the token also authenticates git pushes).
@@ -66,20 +60,23 @@ impl Services {
         &self,
         host: &str,
         token_input: Option<&str>,
-    ) -> Result<GithubConnection, ActionError> {
+    ) -> Result<GithubConnection, GithubError> {
         if !host.eq_ignore_ascii_case("github.com") && self.config.github(host).is_none() {
-            return Err(ActionError::new(format!("No matching integration configuration for host {host}, please check your integrations config"))
+            return Err(GithubError::new(format!("No matching integration configuration for host {host}, please check your integrations config"))
                 .with_hint(format!("add `{host}` under `integrations.github` in golden's config file (with `apiBaseUrl` for GitHub Enterprise), or publish to the local forge with --local")));
         }
         let token = match token_input.filter(|t| !t.is_empty()) {
-            Some(t) => Secret(t.to_string()),
+            Some(t) => {
+                crate::redact::register(t);
+                Secret(t.to_string())
+            }
             None => self.token_for(host).ok_or_else(|| {
                 let apps = if self.config.github(host).is_some_and(|g| g.apps.is_some()) {
                     "golden does not sign in as a GitHub App (`integrations.github[].apps`); "
                 } else {
                     ""
                 };
-                ActionError::new(format!("No token available for host: {host}")).with_hint(format!(
+                GithubError::new(format!("No token available for host: {host}")).with_hint(format!(
                     "{apps}give golden a token for {host}: `integrations.github[].token` in the config file, GITHUB_TOKEN or GH_TOKEN (github.com), or `gh auth login`; or publish to the local forge with --local"
                 ))
             })?,
@@ -89,7 +86,7 @@ impl Services {
             Some(c) => c.connect(&base, &token),
             None => crate::github::client::Real.connect(&base, &token),
         }
-        .map_err(ActionError::new)?;
+        .map_err(GithubError::new)?;
         Ok(GithubConnection { api, token })
     }
 
@@ -114,27 +111,33 @@ impl Services {
         }
     }
 
+    /// Writes the stamp (the project record) into `source`, the folder a publish step is about
+    /// to push, so it is part of the first commit.
+    pub fn stamp(
+        &self,
+        workspace: &std::path::Path,
+        source: &std::path::Path,
+    ) -> Result<(), String> {
+        let Some(stamp) = &self.stamp else {
+            return Ok(());
+        };
+        let ws = std::fs::canonicalize(workspace).unwrap_or(workspace.to_path_buf());
+        let src = std::fs::canonicalize(source).unwrap_or(source.to_path_buf());
+        let rel = src
+            .strip_prefix(&ws)
+            .unwrap_or(&src)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .collect::<Vec<_>>()
+            .join("/");
+        let (name, content) = stamp(&rel);
+        let file = source.join(name);
+        std::fs::write(&file, content)
+            .map_err(|e| format!("cannot write `{}`: {e}", file.display()))
+    }
+
     /// The local forge.
     pub fn forge(&self) -> Forge {
         Forge::new(&self.home)
-    }
-
-    /// Remembers something a step created (a repository, a branch) for failure reports.
-    pub fn note_created(&self, what: impl Into<String>) {
-        if let Ok(mut c) = self.created.lock() {
-            c.push(what.into());
-        }
-    }
-
-    /// Remembers a repository a step pushed to.
-    pub fn note_published(&self, p: Published) {
-        if let Ok(mut v) = self.published.lock() {
-            v.push(p);
-        }
-    }
-
-    /// Everything created so far.
-    pub fn created(&self) -> Vec<String> {
-        self.created.lock().map(|c| c.clone()).unwrap_or_default()
     }
 }

@@ -160,7 +160,11 @@ impl Environment {
     /// filled in where the file has none.
     pub fn load_config(&self, flag: Option<&Path>) -> Result<Config> {
         let mut config = match self.config_path(flag) {
-            Some(path) => read_config(&path, self)?,
+            Some(path) => {
+                let mut c = read_config(&path, self)?;
+                c.source = Some(path);
+                c
+            }
             None => Config::default(),
         };
         config.env_github_token = [env_vars::GITHUB_TOKEN, env_vars::GH_TOKEN]
@@ -174,6 +178,17 @@ impl Environment {
                     .map(|t| Secret(t.to_string()));
             }
         }
+        // Every token golden may hold is masked wherever golden writes text.
+        config.register_secrets();
+        for k in [
+            env_vars::GITHUB_TOKEN,
+            env_vars::GH_TOKEN,
+            env_vars::BACKSTAGE_TOKEN,
+        ] {
+            if let Some(t) = self.non_blank(k) {
+                crate::redact::register(t);
+            }
+        }
         Ok(config)
     }
 }
@@ -185,7 +200,7 @@ fn read_config(path: &Path, env: &Environment) -> Result<Config> {
             path.display()
         ))
     })?;
-    let value = crate::template::yaml::parse_value(&env.expand(&text)).map_err(|e| {
+    let mut docs = crate::template::yaml::parse_documents(&env.expand(&text)).map_err(|e| {
         Error::usage(format!("the config file is not valid YAML: {}", e.message)).at(format!(
             "{}:{}:{}",
             path.display(),
@@ -193,9 +208,20 @@ fn read_config(path: &Path, env: &Environment) -> Result<Config> {
             e.pos.column
         ))
     })?;
-    if value.is_null() {
+    if docs.len() > 1 {
+        return Err(Error::usage(format!(
+            "the config file `{}` holds {} YAML documents; it must hold one",
+            path.display(),
+            docs.len()
+        )));
+    }
+    let Some(doc) = docs.pop() else {
+        return Ok(Config::default());
+    };
+    if doc.value.is_null() {
         return Ok(Config::default());
     }
+    let value = crate::config::checked(doc, path)?;
     serde_json::from_value(value).map_err(|e| {
         Error::usage(format!(
             "the config file `{}` is invalid: {e}",
@@ -312,12 +338,7 @@ impl Context {
     /// The hosts the config names under `integrations.github` (for `parseRepoUrl` and the
     /// RepoUrlPicker).
     pub fn github_hosts(&self) -> Vec<String> {
-        self.config
-            .integrations
-            .github
-            .iter()
-            .map(|g| g.host.clone())
-            .collect()
+        self.config.github_hosts()
     }
 }
 
@@ -344,6 +365,8 @@ pub struct NewSettings {
     pub yes: bool,
     /// `--save-values FILE`.
     pub save_values: Option<PathBuf>,
+    /// `--strict`: values the template does not declare are errors, not warnings.
+    pub strict: bool,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `--output DIR` (what `--dry-run` writes).
@@ -353,9 +376,53 @@ pub struct NewSettings {
     /// `--local` or `local: true` in the config.
     pub local: bool,
     pub checkout: Checkout,
+    /// `--ref`: the branch, tag or commit of a git template.
+    pub reference: Option<String>,
+    /// `--offline`: the template cache only.
+    pub offline: bool,
+    /// `--from-catalog`: TEMPLATE names a catalog Template entity.
+    pub from_catalog: bool,
+    /// `--record`: a dry run writes the record too.
+    pub record: bool,
     pub context: Context,
     /// `--resume DIR`: the kept folder of a failed real run.
     pub resume: Option<PathBuf>,
+}
+
+/// `golden update`, resolved.
+#[derive(Debug, Clone)]
+pub struct UpdateSettings {
+    pub dir: PathBuf,
+    pub reference: Option<String>,
+    pub sources: ValueSources,
+    pub mode: Mode,
+    pub force: bool,
+    pub diff: bool,
+    pub pr: bool,
+    pub offline: bool,
+    pub context: Context,
+}
+
+/// `golden check`, resolved.
+#[derive(Debug, Clone)]
+pub struct CheckSettings {
+    pub dir: PathBuf,
+    pub json: bool,
+    pub offline: bool,
+    pub context: Context,
+}
+
+/// `golden link`, resolved.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    pub source: String,
+    pub dir: PathBuf,
+    pub reference: Option<String>,
+    pub sources: ValueSources,
+    pub mode: Mode,
+    pub force: bool,
+    pub offline: bool,
+    pub context: Context,
 }
 
 /// `golden validate`, resolved.
@@ -364,8 +431,14 @@ pub struct ValidateSettings {
     pub paths: Vec<PathBuf>,
     pub format: cli::Format,
     pub deny_warnings: bool,
-    /// Extra action ids from the config's `actions:`.
-    pub extra_actions: Vec<String>,
+    /// The config file (its `actions:` and `validate:`).
+    pub config: Config,
+    /// golden's data directory (the npm modules `golden actions add` installed).
+    pub home: PathBuf,
+    /// `--allow CODE`.
+    pub allow: Vec<String>,
+    /// `--deny CODE`.
+    pub deny: Vec<String>,
 }
 
 /// `golden test`, resolved.
@@ -388,11 +461,23 @@ pub struct CatalogSettings {
 #[derive(Debug)]
 pub enum CommandSettings {
     New(Box<NewSettings>),
-    List { search_path: Vec<PathBuf> },
-    Actions { id: Option<String> },
+    List {
+        search_path: Vec<PathBuf>,
+    },
+    Actions {
+        command: Option<cli::ActionsCommand>,
+        id: Option<String>,
+        /// `--protocol`.
+        protocol: bool,
+        context: Box<Context>,
+    },
     Catalog(CatalogSettings),
     Validate(ValidateSettings),
-    Schema,
+    /// `golden schema [template|record]`.
+    Schema { which: Option<String> },
+    Update(Box<UpdateSettings>),
+    Check(CheckSettings),
+    Link(Box<LinkSettings>),
     Test(TestSettings),
 }
 
@@ -419,19 +504,32 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 mode: Mode::resolve(args.no_input, env),
                 yes: args.yes,
                 save_values: args.save_values,
+                strict: args.strict,
                 dry_run: args.dry_run,
                 resume: args.resume,
                 output: args.output,
                 json: args.json,
                 local: args.local || config.local,
                 checkout,
+                reference: args.reference,
+                offline: args.offline,
+                from_catalog: args.from_catalog,
+                record: args.record,
                 context: Context::resolve(config, env),
             }))
         }
         Command::List => CommandSettings::List {
             search_path: env.template_search_path(),
         },
-        Command::Actions { id } => CommandSettings::Actions { id },
+        Command::Actions(args) => CommandSettings::Actions {
+            command: args.command,
+            id: args.id,
+            protocol: args.protocol,
+            context: Box::new(Context::resolve(
+                env.load_config(args.config.as_deref())?,
+                env,
+            )),
+        },
         Command::Catalog(args) => {
             let config = env.load_config(args.config.as_deref())?;
             CommandSettings::Catalog(CatalogSettings {
@@ -449,10 +547,61 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 },
                 format: args.format,
                 deny_warnings: args.deny_warnings,
-                extra_actions: config.actions,
+                config,
+                home: env.home(),
+                allow: args.allow,
+                deny: args.deny,
             })
         }
-        Command::Schema => CommandSettings::Schema,
+        Command::Schema { which } => CommandSettings::Schema { which },
+        Command::Update(args) => {
+            let config = env.load_config(args.config.as_deref())?;
+            CommandSettings::Update(Box::new(UpdateSettings {
+                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+                reference: args.reference,
+                sources: ValueSources {
+                    files: args.values,
+                    env: env.value_vars(),
+                    set: args.set,
+                    secrets: None,
+                    user: None,
+                },
+                mode: Mode::resolve(args.no_input, env),
+                force: args.force,
+                diff: args.diff,
+                pr: args.pr,
+                offline: args.offline,
+                context: Context::resolve(config, env),
+            }))
+        }
+        Command::Check(args) => {
+            let config = env.load_config(args.config.as_deref())?;
+            CommandSettings::Check(CheckSettings {
+                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+                json: args.json,
+                offline: args.offline,
+                context: Context::resolve(config, env),
+            })
+        }
+        Command::Link(args) => {
+            let config = env.load_config(args.config.as_deref())?;
+            CommandSettings::Link(Box::new(LinkSettings {
+                source: args.source,
+                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+                reference: args.reference,
+                sources: ValueSources {
+                    files: args.values,
+                    env: Vec::new(),
+                    set: args.set,
+                    secrets: None,
+                    user: None,
+                },
+                mode: Mode::resolve(args.no_input, env),
+                force: args.force,
+                offline: args.offline,
+                context: Context::resolve(config, env),
+            }))
+        }
         Command::Test(args) => CommandSettings::Test(TestSettings {
             paths: if args.paths.is_empty() {
                 vec![PathBuf::from(".")]

@@ -135,7 +135,18 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
     let mut params = Map::new();
     let mut problems = Vec::new();
     for f in &sources.files {
-        for (k, v) in read_object(f, "values")? {
+        let mut obj = read_object(f, "values")?;
+        // A project's record (.golden.yaml, see lifecycle::record): its answers are the values.
+        let is_record = obj.get("apiVersion").and_then(Value::as_str) == Some("golden/v1")
+            && obj.get("kind").and_then(Value::as_str) == Some("ProjectRecord");
+        if is_record {
+            // a project's record (.golden.yaml): replay its answers
+            obj = match obj.remove("answers") {
+                Some(Value::Object(a)) => a,
+                _ => Map::new(),
+            };
+        }
+        for (k, v) in obj {
             params.insert(k, v);
         }
     }
@@ -247,7 +258,7 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
         Some(Value::String(s)) if !s.contains("${{") => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));
-            crate::runner::condition_holds(
+            crate::render::condition_holds(
                 engine,
                 &Value::String(format!("${{{{ {} }}}}", s.trim())),
                 &ctx,
@@ -256,14 +267,14 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
         Some(cond) => {
             let mut ctx = Map::new();
             ctx.insert("parameters".into(), Value::Object(params.clone()));
-            crate::runner::condition_holds(engine, cond, &ctx)
+            crate::render::condition_holds(engine, cond, &ctx)
         }
     }
 }
 
 /// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
-pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
-    let engine = Engine::workflow();
+pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>, github_hosts: &[String]) {
+    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
     let snapshot = params.clone();
     let (mut visible, mut hidden) = (Vec::new(), Vec::new());
     for page in &template.pages {
@@ -288,18 +299,15 @@ pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>) {
 
 /// Validates the parameters against every visible page and the secrets against
 /// `spec.secrets.schema`; one error lists every problem.
-pub fn validate(template: &Template, values: &Values) -> Result<()> {
-    let engine = Engine::workflow();
+pub fn validate(template: &Template, values: &Values, github_hosts: &[String]) -> Result<()> {
+    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
     let mut problems = Vec::new();
     let doc = Value::Object(values.parameters.clone());
     for (i, page) in template.pages.iter().enumerate() {
         if !page_visible(&engine, page, &values.parameters) {
             continue;
         }
-        let validator = match jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(page)
-        {
+        let validator = match crate::backstage::json_schema::compile(page) {
             Ok(v) => v,
             Err(e) => {
                 return Err(Error::template(format!(
@@ -314,10 +322,7 @@ pub fn validate(template: &Template, values: &Values) -> Result<()> {
         }
     }
     if let Some(schema) = template.entity.pointer("/spec/secrets/schema") {
-        if let Ok(v) = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(schema)
-        {
+        if let Ok(v) = crate::backstage::json_schema::compile(schema) {
             for err in v.iter_errors(&Value::Object(values.secrets.clone())) {
                 problems.push(format!("secrets{}: {err}", err.instance_path()));
             }
@@ -400,4 +405,84 @@ fn example_for(schema: &Value) -> String {
         Some("array") => "a,b".into(),
         _ => "VALUE".into(),
     }
+}
+
+/// Every parameter name the pages declare (top level, in any branch or dependency).
+pub fn declared_names(template: &Template) -> std::collections::BTreeSet<String> {
+    fn walk(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            out.extend(props.keys().cloned());
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for sub in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                walk(sub, out);
+            }
+        }
+        for key in ["if", "then", "else"] {
+            if let Some(sub) = schema.get(key) {
+                walk(sub, out);
+            }
+        }
+        if let Some(deps) = schema.get("dependencies").and_then(Value::as_object) {
+            for d in deps.values() {
+                walk(d, out);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for page in &template.pages {
+        walk(page, &mut out);
+    }
+    out
+}
+
+/// Keys given by `--values` files and `--set` that no page declares and no expression of the
+/// template reads (`parameters.KEY`), each with where it came from and a "did you mean".
+pub fn unknown_keys(template: &Template, sources: &Sources) -> Vec<String> {
+    let declared = declared_names(template);
+    let used = |key: &str| {
+        declared.contains(key)
+            || template.source.contains(&format!("parameters.{key}"))
+            || template.source.contains(&format!("parameters['{key}']"))
+            || template.source.contains(&format!("parameters[\"{key}\"]"))
+    };
+    let describe = |key: &str, origin: String| {
+        let mut s = format!("{origin}: `{key}` is not a parameter of this template");
+        let best = declared
+            .iter()
+            .map(|d| (strsim::jaro_winkler(key, d), d))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, d)) = best {
+            s.push_str(&format!(" (did you mean `{d}`?)"));
+        }
+        s
+    };
+    let mut out = Vec::new();
+    for f in &sources.files {
+        if let Ok(map) = read_object(f, "values") {
+            for key in map.keys().filter(|k| !used(k)) {
+                out.push(describe(key, format!("values file `{}`", f.display())));
+            }
+        }
+    }
+    for item in &sources.set {
+        let key = item.split_once('=').map(|(k, _)| k).unwrap_or(item);
+        let top = key.split('.').next().unwrap_or(key);
+        if !used(top) {
+            // A long dotted key is named by its start only.
+            let shown: String = if key.chars().count() > 60 {
+                key.chars().take(40).chain("…".chars()).collect()
+            } else {
+                key.to_string()
+            };
+            out.push(describe(top, format!("`--set {shown}`")));
+        }
+    }
+    out
 }

@@ -107,13 +107,16 @@ impl Action for Register {
     fn outputs(&self) -> &'static [&'static str] {
         &["entityRef", "catalogInfoUrl"]
     }
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
         if ctx.dry_run {
-            let out = predict::catalog_register(ctx.services, input)?;
+            let out = predict::catalog_register(ctx.services, &ctx.record.published, input)?;
             ctx.info(format!(
                 "dry run: would register {} in the catalog",
                 out.get("catalogInfoUrl")
@@ -127,12 +130,12 @@ impl Action for Register {
 }
 
 /// The real registration in a catalog: the configured one (Backstage, else golden's local
-/// catalog), see `crate::catalog::actions`.
+/// catalog), see `catalog_client`.
 pub fn register_real(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
-    crate::catalog::actions::run_register(ctx, input)
+    super::catalog_client::run_register(ctx, input)
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ impl Action for Wait {
             "minutes": {"type": "number"}, "seconds": {"type": "number"}, "milliseconds": {"type": "number"}
         }})
     }
-    fn supports_dry_run(&self) -> bool {
+    fn runs_in_dry_run(&self) -> bool {
         false
     }
     fn run(

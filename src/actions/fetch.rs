@@ -15,7 +15,12 @@ use crate::runner::{Action, ActionContext, ActionError, Outputs};
 use crate::workspace;
 
 pub fn actions() -> Vec<Box<dyn Action>> {
-    vec![Box::new(Plain), Box::new(PlainFile), Box::new(TemplateFile)]
+    vec![
+        Box::new(Plain),
+        Box::new(PlainFile),
+        Box::new(TemplateFile),
+        Box::new(WorkspaceTemplateFile),
+    ]
 }
 
 fn io_err(what: &str, p: &Path, e: std::io::Error) -> ActionError {
@@ -171,7 +176,56 @@ impl Action for TemplateFile {
             return Ok(Map::new());
         }
         ctx.info("Fetching template file content from remote URL");
-        let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::File)?;
+        let url = opt_str(input, "url").unwrap_or(".");
+        let src = source::resolve(ctx, url, Expect::File)?;
+        render_file(ctx, input, &src, url, &out)
+    }
+}
+
+/// `workspace:template:file`: `fetch:template:file` with the file already in the workspace
+/// (`sourcePath`).
+struct WorkspaceTemplateFile;
+
+impl Action for WorkspaceTemplateFile {
+    fn id(&self) -> &'static str {
+        "workspace:template:file"
+    }
+    fn description(&self) -> &'static str {
+        "Renders one workspace file into another workspace path (an existing file is kept unless replace)"
+    }
+    fn input_schema(&self) -> Value {
+        schemas::input(self.id())
+    }
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        let target = opt_str(input, "targetPath").unwrap_or_default();
+        let out = workspace::safe_join(ctx.workspace, target)?;
+        if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
+            ctx.info(format!(
+                "File {target} already exists in workspace, not replacing."
+            ));
+            return Ok(Map::new());
+        }
+        let source = opt_str(input, "sourcePath").unwrap_or_default();
+        let src = workspace::safe_join(ctx.workspace, source)?;
+        render_file(ctx, input, &src, source, &out)
+    }
+}
+
+/// Renders the file `src` to `out` (shared by `fetch:template:file` and
+/// `workspace:template:file`, Backstage's `createTemplateFileActionHandler`).
+fn render_file(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    src: &Path,
+    shown: &str,
+    out: &Path,
+) -> Result<Outputs, ActionError> {
+    let target = opt_str(input, "targetPath").unwrap_or_default();
+    {
         let cookiecutter = opt_bool(input, "cookiecutterCompat", false);
         let values = input.get("values").cloned();
         ctx.info(
@@ -184,17 +238,13 @@ impl Action for TemplateFile {
             cookiecutter,
             trim_blocks: opt_bool(input, "trimBlocks", false),
             lstrip_blocks: opt_bool(input, "lstripBlocks", false),
-        });
-        let bytes = crate::limits::read_file(&src).map_err(|e| io_err("cannot read", &src, e))?;
+        })
+        .with_github_hosts(ctx.services.config.github_hosts());
+        let bytes = crate::limits::read_file(src).map_err(|e| io_err("cannot read", src, e))?;
         let text = String::from_utf8_lossy(&bytes);
         let rendered = engine
             .render(&text, &skeleton_context(values, cookiecutter))
-            .map_err(|e| {
-                ActionError::new(format!(
-                    "cannot render `{}`: {e}",
-                    opt_str(input, "url").unwrap_or(".")
-                ))
-            })?;
+            .map_err(|e| ActionError::new(format!("cannot render `{shown}`: {e}")))?;
         let root = ws_real(ctx)?;
         if let Some(parent) = out.parent() {
             DirMaker::new(&root).ensure(parent, target)?;
@@ -204,11 +254,11 @@ impl Action for TemplateFile {
             .map(|m| m.file_type().is_symlink())
             .unwrap_or(false)
         {
-            workspace::check_within(&root, &out, target)?;
+            workspace::check_within(&root, out, target)?;
         }
         // `fs.outputFile` without a mode: a new file gets 0666 minus the umask.
-        super::template::write_with_mode(&out, rendered.as_bytes(), 0o666)
-            .map_err(|e| io_err("cannot write", &out, e))?;
+        super::template::write_with_mode(out, rendered.as_bytes(), 0o666)
+            .map_err(|e| io_err("cannot write", out, e))?;
         ctx.info(format!(
             "Template file has been written to {}",
             out.display()

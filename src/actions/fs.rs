@@ -317,8 +317,10 @@ mod tests {
             step_id: "s",
             dry_run: true,
             secrets: &secrets,
+            user: &serde_json::Value::Null,
             services: &services,
             log: &mut log,
+            record: &mut crate::runner::RunRecord::default(),
         };
         action.run(&mut ctx, input.as_object().unwrap())
     }

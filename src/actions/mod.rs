@@ -3,33 +3,78 @@
 
 mod binary;
 mod catalog;
+mod catalog_client;
 mod debug;
+pub mod external;
 mod fetch;
 mod fs;
 pub mod github;
 mod glob;
+pub mod npm;
 pub mod predict;
 mod publish;
 pub mod schemas;
 mod source;
 mod template;
-pub mod yaml_out;
+pub use crate::backstage::yaml_out;
 
-use crate::runner::Action;
+use crate::runner::{Action, Registry};
+
+/// A registry of every built-in action (what commands run and validate against).
+pub fn registry() -> Registry {
+    Registry::new(all())
+}
 
 /// Every built-in action.
 pub fn all() -> Vec<Box<dyn Action>> {
     let mut v: Vec<Box<dyn Action>> = Vec::new();
     v.extend(debug::actions());
     v.push(Box::new(template::FetchTemplate));
+    v.push(Box::new(template::WorkspaceTemplate));
     v.extend(fetch::actions());
     v.extend(fs::actions());
     v.extend(catalog::actions());
     v.extend(publish::actions());
     let fallback = github::fallback(&v);
     v.extend(fallback);
-    v.extend(crate::catalog::actions::actions());
+    v.extend(catalog_client::actions());
     v
+}
+
+/// The actions a run can use: the built-ins, the modules `golden actions add` installed in `home`,
+/// the config's external actions, and for each id in `wanted` that is none of these, a
+/// `golden-action-<id>` executable on PATH if there is one.
+pub fn registry_for<'a>(
+    config: &crate::config::Config,
+    home: Option<&std::path::Path>,
+    wanted: impl IntoIterator<Item = &'a str>,
+) -> crate::error::Result<crate::runner::Registry> {
+    let mut r = registry();
+    if let Some(home) = home {
+        for a in npm::Store::new(home).actions(config) {
+            if r.get(a.id()).is_none() {
+                r.add(Box::new(a));
+            }
+        }
+    }
+    for a in external::External::from_config(config)? {
+        if r.get(a.id()).is_some() {
+            return Err(crate::error::Error::usage(format!(
+                "`actions.{}` in the config file has the id of a built-in action",
+                a.id()
+            ))
+            .hint("give the external action an id of its own (Backstage refuses two actions with one id too)"));
+        }
+        r.add(Box::new(a));
+    }
+    for id in wanted {
+        if r.get(id).is_none() {
+            if let Some(a) = external::External::from_path(id) {
+                r.add(Box::new(a));
+            }
+        }
+    }
+    Ok(r)
 }
 
 /// Reads an optional string input.
@@ -98,8 +143,10 @@ pub(crate) mod testing {
             step_id: "s",
             dry_run,
             secrets: &secrets,
+            user: &serde_json::Value::Null,
             services,
             log: &mut log,
+            record: &mut crate::runner::RunRecord::default(),
         };
         let r = action.run(&mut ctx, input.as_object().expect("input is an object"));
         (r, log)

@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+use crate::backstage::repo_url::{self, RepoUrlError};
+use crate::backstage::scm_url;
 use crate::runner::{ActionError, Outputs};
-use crate::services::{Published, Services};
+use crate::runner::{Published, RunRecord};
+use crate::services::Services;
 
 /// The parts of a `repoUrl` (`host?owner=o&repo=r`), as `parseRepoUrl` of scaffolder-node gives them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,79 +29,39 @@ pub struct RepoUrl {
 /// The SCM type of a host among the integrations Backstage knows by default plus the configured
 /// GitHub hosts.
 pub fn integration_type(services: &Services, host: &str) -> Option<&'static str> {
-    if is_github_host(services, host) {
-        return Some("github");
-    }
-    match host {
-        "gitlab.com" => Some("gitlab"),
-        "bitbucket.org" => Some("bitbucketCloud"),
-        "dev.azure.com" => Some("azure"),
-        _ => None,
-    }
+    repo_url::integration_kind(host, &services.config.github_hosts())
 }
 
 /// `github.com` or a host of `integrations.github[]`.
 pub fn is_github_host(services: &Services, host: &str) -> bool {
-    host == "github.com"
-        || services
-            .config
-            .integrations
-            .github
-            .iter()
-            .any(|g| g.host == host)
+    integration_type(services, host) == Some("github")
 }
 
 /// `parseRepoUrl(repoUrl, integrations)` of `@backstage/plugin-scaffolder-node`.
-pub fn parse_repo_url(services: &Services, repo_url: &str) -> Result<RepoUrl, ActionError> {
-    let parsed = url::Url::parse(&format!("https://{repo_url}")).map_err(|e| {
-        ActionError::new(format!(
-            "Invalid repo URL passed to publisher, got {repo_url}, TypeError: Invalid URL ({e})"
-        ))
-        .with_hint("repoUrl looks like `github.com?owner=ORG&repo=NAME` (what RepoUrlPicker gives)")
-    })?;
-    let host = match (parsed.host_str(), parsed.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_string(),
-        _ => String::new(),
-    };
-    let Some(kind) = integration_type(services, &host) else {
-        return Err(ActionError::new(format!(
-            "No matching integration configuration for host {host}, please check your integrations config"
-        ))
-        .with_hint("add the host under `integrations.github` in golden's config file"));
-    };
-    let param = |name: &str| -> Option<String> {
-        parsed
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim_matches('/').to_string())
-    };
-    let required: &[&str] = match kind {
-        "bitbucketCloud" => &["workspace", "project", "repo"],
-        "azure" => &["project", "repo"],
-        "gitlab" if param("project").is_none() => &["owner", "repo"],
-        "gitlab" => &[],
-        _ => &["repo", "owner"],
-    };
-    for name in required {
-        if parsed
-            .query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.is_empty())
-            .unwrap_or(true)
-        {
-            return Err(ActionError::new(format!(
-                "Invalid repo URL passed to publisher: {parsed}, missing {name}"
-            )));
+pub fn parse_repo_url(services: &Services, raw: &str) -> Result<RepoUrl, ActionError> {
+    let (url, _) = repo_url::parse_repo_url(raw, &services.config.github_hosts()).map_err(|e| {
+        let hint = match &e {
+            RepoUrlError::Invalid { .. } => Some(
+                "repoUrl looks like `github.com?owner=ORG&repo=NAME` (what RepoUrlPicker gives)",
+            ),
+            RepoUrlError::UnknownHost { .. } => {
+                Some("add the host under `integrations.github` in golden's config file")
+            }
+            RepoUrlError::Missing { .. } => None,
+        };
+        let a = ActionError::new(e.to_string());
+        match hint {
+            Some(h) => a.with_hint(h),
+            None => a,
         }
-    }
+    })?;
     Ok(RepoUrl {
-        host,
-        owner: param("owner"),
-        repo: param("repo"),
-        organization: param("organization"),
-        workspace: param("workspace"),
-        project: param("project"),
+        owner: url.get("owner"),
+        repo: url.get("repo"),
+        organization: url.get("organization"),
+        workspace: url.get("workspace"),
+        project: url.get("project"),
+        host: url.host,
     })
 }
 
@@ -127,6 +90,15 @@ fn github_repo(
     Ok((r.host, owner, repo))
 }
 
+/// The outputs of action `id` that a dry run invents (they name nothing real).
+pub fn invented_outputs(id: &str) -> &'static [&'static str] {
+    match id {
+        "publish:github" | "github:repo:push" => &["commitHash"],
+        "publish:github:pull-request" => &["pullRequestNumber"],
+        _ => &[],
+    }
+}
+
 /// A stand-in commit hash for a dry run: 40 hex digits derived from the repository URL (the same
 /// formula as the reference oracle), so plans are stable. It names no real commit.
 pub fn placeholder_commit_hash(seed: &str) -> String {
@@ -147,6 +119,7 @@ pub fn placeholder_commit_hash(seed: &str) -> String {
 /// the published folder recorded for `catalog:register`.
 pub fn publish_github(
     services: &Services,
+    record: &mut RunRecord,
     workspace: &Path,
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
@@ -158,7 +131,7 @@ pub fn publish_github(
     let html = format!("https://{host}/{owner}/{repo}");
     let contents = format!("{html}/blob/{branch}");
     let source_dir = repo_source_dir(workspace, input.get("sourcePath").and_then(Value::as_str))?;
-    record_published(services, &contents, source_dir);
+    record_published(record, &contents, source_dir);
     let mut out = Map::new();
     out.insert("remoteUrl".into(), json!(format!("{html}.git")));
     out.insert("repoContentsUrl".into(), json!(contents));
@@ -200,14 +173,12 @@ pub fn pull_request(
 }
 
 /// Remembers a published repository for later `catalog:register` steps.
-pub fn record_published(services: &Services, repo_contents_url: &str, source_dir: PathBuf) {
-    if let Ok(mut p) = services.published.lock() {
-        p.push(Published {
-            repo_contents_url: repo_contents_url.to_string(),
-            source_dir,
-            ..Default::default()
-        });
-    }
+pub fn record_published(record: &mut RunRecord, repo_contents_url: &str, source_dir: PathBuf) {
+    record.published.push(Published {
+        repo_contents_url: repo_contents_url.to_string(),
+        source_dir,
+        ..Default::default()
+    });
 }
 
 /// `getRepoSourceDirectory(workspace, sourcePath)`: leading `../` dropped, must stay inside.
@@ -237,11 +208,12 @@ pub fn repo_source_dir(
 /// published folders) `entityRef`.
 pub fn catalog_register(
     services: &Services,
+    published: &[Published],
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let url = catalog_info_url(services, input)?;
     let mut out = Map::new();
-    let entities = published_entities(services, &url);
+    let entities = published_entities(published, &url);
     if let Some(e) = pick_entity(&entities) {
         out.insert("entityRef".into(), json!(entity_ref(e)));
     }
@@ -288,71 +260,23 @@ pub fn catalog_info_url(
 
 /// `defaultScmResolveUrl({base, url})` of `@backstage/integration`.
 pub fn scm_resolve_url(base: &str, url: &str) -> Result<String, ActionError> {
-    if url::Url::parse(url).is_ok() {
-        return Ok(url.to_string());
-    }
-    let base_url =
-        url::Url::parse(base).map_err(|e| ActionError::new(format!("Invalid URL {base}: {e}")))?;
-    let mut updated = if url.starts_with('/') {
-        let mut u = base_url.clone();
-        let pathname = base_url.path().to_string();
-        let filepath = git_url_filepath(&pathname);
-        let root = pathname[..pathname.len() - filepath.len()]
-            .trim_end_matches('/')
-            .to_string();
-        u.set_path(&format!("{root}{url}"));
-        // The URL setter resolves `.` and `..` segments, as WHATWG's pathname setter does.
-        url::Url::parse(u.as_str()).unwrap_or(u)
-    } else {
-        base_url
-            .join(url)
-            .map_err(|e| ActionError::new(format!("cannot resolve `{url}` against {base}: {e}")))?
-    };
-    updated.set_query(base_url.query());
-    Ok(updated.to_string())
-}
-
-/// git-url-parse's `filepath` for `/owner/repo/(blob|tree|edit)/ref/path...` (else empty).
-fn git_url_filepath(pathname: &str) -> &str {
-    let segs: Vec<(usize, &str)> = pathname
-        .match_indices('/')
-        .map(|(i, _)| i)
-        .zip(pathname.split('/').skip(1))
-        .collect();
-    // segs[k] = (start of "/seg", seg)
-    if segs.len() > 4 && matches!(segs[2].1, "blob" | "tree" | "edit" | "raw") {
-        let start = segs[4].0 + 1;
-        return &pathname[start..];
-    }
-    ""
+    scm_url::resolve(base, url).map_err(ActionError::new)
 }
 
 /// `replaceGithubUrlType(url, type)`.
 pub fn github_url_type(url: &str, kind: &str) -> String {
-    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let r = R.get_or_init(|| {
-        regex::Regex::new(r"//([^/]+)/([^/]+)/([^/]+)/(blob|tree|edit)/").expect("valid regex")
-    });
-    r.replacen(url, 1, |c: &regex::Captures<'_>| {
-        format!("//{}/{}/{}/{kind}/", &c[1], &c[2], &c[3])
-    })
-    .into_owned()
+    scm_url::github_url_type(url, kind)
 }
 
 /// The entities of the catalog file `url` points at, read from the folder a publish step of this
 /// run pushed (empty when the file is not among them).
-fn published_entities(services: &Services, url: &str) -> Vec<Value> {
+fn published_entities(published: &[Published], url: &str) -> Vec<Value> {
     let norm = |u: &str| -> String {
         static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
         R.get_or_init(|| regex::Regex::new(r"/(blob|tree)/").expect("valid regex"))
             .replacen(u, 1, "/~/")
             .into_owned()
     };
-    let published = services
-        .published
-        .lock()
-        .map(|p| p.clone())
-        .unwrap_or_default();
     let target = norm(url);
     for p in published {
         let prefix = format!("{}/", norm(p.repo_contents_url.trim_end_matches('/')));
@@ -432,7 +356,8 @@ mod tests {
         let s = Services::default();
         let ws = tempfile::tempdir().unwrap();
         let input = json!({"repoUrl": "github.com?owner=acme&repo=demo", "defaultBranch": "trunk"});
-        let out = publish_github(&s, ws.path(), input.as_object().unwrap()).unwrap();
+        let mut record = RunRecord::default();
+        let out = publish_github(&s, &mut record, ws.path(), input.as_object().unwrap()).unwrap();
         assert_eq!(out["remoteUrl"], "https://github.com/acme/demo.git");
         assert_eq!(
             out["repoContentsUrl"],
@@ -519,9 +444,10 @@ mod tests {
         )
         .unwrap();
         let input = json!({"repoUrl": "github.com?owner=acme&repo=demo", "sourcePath": "../app"});
-        let out = publish_github(&s, ws.path(), input.as_object().unwrap()).unwrap();
+        let mut record = RunRecord::default();
+        let out = publish_github(&s, &mut record, ws.path(), input.as_object().unwrap()).unwrap();
         let reg = json!({"repoContentsUrl": out["repoContentsUrl"], "catalogInfoPath": "/catalog-info.yaml"});
-        let r = catalog_register(&s, reg.as_object().unwrap()).unwrap();
+        let r = catalog_register(&s, &record.published, reg.as_object().unwrap()).unwrap();
         assert_eq!(r["entityRef"], "component:team/demo");
         assert_eq!(
             r["catalogInfoUrl"],
@@ -529,7 +455,7 @@ mod tests {
         );
         let other =
             json!({"catalogInfoUrl": "https://github.com/acme/other/blob/main/catalog-info.yaml"});
-        let r = catalog_register(&s, other.as_object().unwrap()).unwrap();
+        let r = catalog_register(&s, &record.published, other.as_object().unwrap()).unwrap();
         assert!(
             r.get("entityRef").is_none(),
             "no entity known for an unpublished repository"

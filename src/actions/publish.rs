@@ -51,6 +51,12 @@ impl Action for Github {
     fn outputs(&self) -> &'static [&'static str] {
         self.outputs
     }
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        crate::actions::predict::invented_outputs(self.id)
+    }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,
@@ -71,7 +77,7 @@ pub fn predict_outputs(
 ) -> Result<Outputs, ActionError> {
     let out = match id {
         "publish:github" | "github:repo:push" => {
-            predict::publish_github(ctx.services, ctx.workspace, input)?
+            predict::publish_github(ctx.services, ctx.record, ctx.workspace, input)?
         }
         "github:repo:create" => predict::repo_create(ctx.services, input)?,
         "publish:github:pull-request" => predict::pull_request(ctx.services, input)?,

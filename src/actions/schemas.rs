@@ -43,6 +43,8 @@ mod tests {
             "fetch:plain:file",
             "fetch:template",
             "fetch:template:file",
+            "workspace:template",
+            "workspace:template:file",
             "fs:delete",
             "fs:rename",
             "fs:readdir",

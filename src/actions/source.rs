@@ -1,8 +1,8 @@
 //! Where `fetch:*` actions read from: a `url` relative to the template file's real directory. Like
 //! Backstage for templates registered from a repository, the path may leave the template's own
 //! folder (`../../skeletons/common`) but never the template's source root (the repository holding
-//! it, see [`crate::template::root`]); absolute paths are refused. Remote URLs are refused with an
-//! error naming them.
+//! it, see [`crate::template::root`]); absolute paths are refused. Remote `https://` URLs of GitHub
+//! hosts are read by the run's remote reader (`Services::remote`: the template fetcher).
 
 use std::path::{Path, PathBuf};
 
@@ -16,21 +16,67 @@ pub enum Expect {
 }
 
 /// Resolves a fetch `url` to a local path that exists and is a directory or a file as expected.
-pub fn resolve(ctx: &ActionContext<'_>, url: &str, expect: Expect) -> Result<PathBuf, ActionError> {
-    if is_absolute_url(url) {
-        return Err(ActionError::new(format!(
-            "cannot fetch `{url}`: remote template sources are not supported yet, only paths relative to the template"
+pub fn resolve(
+    ctx: &mut ActionContext<'_>,
+    url: &str,
+    expect: Expect,
+) -> Result<PathBuf, ActionError> {
+    let real = if is_absolute_url(url) {
+        match &ctx.services.remote {
+            Some(r) => r.read(url).map_err(|(message, hint)| {
+                let e = ActionError::new(message);
+                match hint {
+                    Some(h) => e.with_hint(h),
+                    None => e,
+                }
+            })?,
+            None => {
+                return Err(ActionError::new(format!(
+                    "cannot fetch `{url}`: remote template sources are not available here"
+                )))
+            }
+        }
+    } else {
+        match relative(ctx, url) {
+            Err(e)
+                if expect == Expect::Dir
+                    && fetched(ctx)
+                    && e.message.contains("does not exist") =>
+            {
+                // Backstage's GitHub reader reads a missing folder of a registered template as
+                // an empty tree; golden does the same for fetched templates, and says so.
+                ctx.info(format!(
+                    "warning: `{url}` does not exist in the template's repository; it is read as an empty folder, as Backstage does"
+                ));
+                let empty = ctx.services.home.join("cache").join("empty");
+                std::fs::create_dir_all(&empty).map_err(|e| {
+                    ActionError::new(format!("cannot create `{}`: {e}", empty.display()))
+                })?;
+                empty
+            }
+            other => other?,
+        }
+    };
+    check_kind(url, real, expect)
+}
+
+/// Whether the template was fetched into golden's template cache.
+fn fetched(ctx: &ActionContext<'_>) -> bool {
+    let cache = ctx.services.home.join("cache").join("templates");
+    std::fs::canonicalize(cache).is_ok_and(|c| ctx.source_root.starts_with(c))
+}
+
+fn relative(ctx: &ActionContext<'_>, url: &str) -> Result<PathBuf, ActionError> {
+    crate::template::root::resolve(ctx.source_root, ctx.template_dir, url).map_err(|r| {
+        ActionError::new(format!(
+            "cannot fetch `{url}`: {}",
+            r.message(url, Some(ctx.source_root))
         ))
-        .with_hint("copy the skeleton next to the template and use a relative `url` such as `./skeleton`"));
-    }
-    let real =
-        crate::template::root::resolve(ctx.source_root, ctx.template_dir, url).map_err(|r| {
-            ActionError::new(format!(
-                "cannot fetch `{url}`: {}",
-                r.message(url, Some(ctx.source_root))
-            ))
-            .with_hint(r.hint())
-        })?;
+        .with_hint(r.hint())
+    })
+}
+
+fn check_kind(url: &str, real: PathBuf, expect: Expect) -> Result<PathBuf, ActionError> {
     let meta = std::fs::metadata(&real).map_err(|e| {
         ActionError::new(format!(
             "cannot fetch `{url}`: `{}` {}",

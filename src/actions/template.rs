@@ -6,7 +6,7 @@
 //! skipped unless `replace`. Paths are decided in skeleton order, then files are rendered and
 //! written in parallel.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -40,6 +40,57 @@ impl Action for FetchTemplate {
         let settings = Settings::from_input(input)?;
         ctx.info("Fetching template content from remote URL");
         let src = source::resolve(ctx, url, Expect::Dir)?;
+        render_tree(ctx, input, &src, settings)
+    }
+}
+
+/// `workspace:template`: `fetch:template` with a skeleton already in the workspace
+/// (`sourcePath`), rendered into `targetPath` (which must not lie within it).
+pub struct WorkspaceTemplate;
+
+impl Action for WorkspaceTemplate {
+    fn id(&self) -> &'static str {
+        "workspace:template"
+    }
+    fn description(&self) -> &'static str {
+        "Renders a directory of the workspace (names and contents) into another one"
+    }
+    fn input_schema(&self) -> Value {
+        schemas::input(self.id())
+    }
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        let settings = Settings::from_input(input)?;
+        let source = opt_str(input, "sourcePath").unwrap_or_default();
+        let src = workspace::safe_join(ctx.workspace, source)?;
+        let target = opt_str(input, "targetPath").unwrap_or("./");
+        let out_dir = workspace::safe_join(ctx.workspace, target)?;
+        // backend-plugin-api's isChildPath: the same path counts as a child
+        if out_dir.starts_with(&src) {
+            return Err(ActionError::new(
+                "targetPath must not be within template path",
+            ));
+        }
+        let src = std::fs::canonicalize(&src).map_err(|e| {
+            ActionError::new(format!("cannot read the workspace folder `{source}`: {e}"))
+        })?;
+        render_tree(ctx, input, &src, settings)
+    }
+}
+
+/// Renders the skeleton `src` into `targetPath` (the part shared by `fetch:template` and
+/// `workspace:template`, Backstage's `createTemplateActionHandler`).
+fn render_tree(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    src: &Path,
+    settings: Settings,
+) -> Result<Outputs, ActionError> {
+    {
+        let src = src.to_path_buf();
         let target = opt_str(input, "targetPath").unwrap_or("./");
         let out_dir = workspace::safe_join(ctx.workspace, target)?;
         let ws_real = std::fs::canonicalize(ctx.workspace)
@@ -66,7 +117,8 @@ impl Action for FetchTemplate {
             cookiecutter: settings.cookiecutter,
             trim_blocks: opt_bool(input, "trimBlocks", false),
             lstrip_blocks: opt_bool(input, "lstripBlocks", false),
-        });
+        })
+        .with_github_hosts(ctx.services.config.github_hosts());
         let context = skeleton_context(values, settings.cookiecutter);
         let job = Job {
             engine: &engine,
@@ -297,7 +349,9 @@ impl Job<'_> {
         settings: &Settings,
     ) -> Result<Vec<Op>, ActionError> {
         // Rendering names and looking at the target paths is independent per entry (nothing is
-        // written while planning): do it in parallel, then decide in skeleton order.
+        // written while planning): do it in parallel, then decide in skeleton order. Into an
+        // empty (or missing) output directory nothing exists yet: no need to look.
+        let fresh = std::fs::read_dir(self.out_dir).map_or(true, |mut d| d.next().is_none());
         let prepared: Vec<Result<Option<Target>, ActionError>> = entries
             .par_iter()
             .map(|e| {
@@ -319,10 +373,16 @@ impl Job<'_> {
                 let out = workspace::join_lexical(self.out_dir, &out_rel)?;
                 // `fs.existsSync` follows links: a dangling link does not exist (it is checked
                 // before anything is written through it).
-                let (on_disk, is_link) = match out.symlink_metadata() {
-                    Ok(m) if m.file_type().is_symlink() => (std::fs::metadata(&out).is_ok(), true),
-                    Ok(_) => (true, false),
-                    Err(_) => (false, false),
+                let (on_disk, is_link) = if fresh {
+                    (false, false)
+                } else {
+                    match out.symlink_metadata() {
+                        Ok(m) if m.file_type().is_symlink() => {
+                            (std::fs::metadata(&out).is_ok(), true)
+                        }
+                        Ok(_) => (true, false),
+                        Err(_) => (false, false),
+                    }
                 };
                 Ok(Some(Target {
                     out,
@@ -527,25 +587,39 @@ fn extname(p: &str) -> &str {
 /// Creates directories inside the workspace, checking each new one once.
 pub struct DirMaker<'a> {
     root: &'a Path,
-    done: HashMap<PathBuf, ()>,
+    /// Directories known to be real directories inside the root (checked, or created here).
+    done: HashSet<PathBuf>,
 }
 
 impl<'a> DirMaker<'a> {
     pub fn new(root: &'a Path) -> Self {
         DirMaker {
             root,
-            done: HashMap::new(),
+            done: HashSet::new(),
         }
     }
     /// Creates `dir` and its parents after checking that no symlink leads them outside the root.
     pub fn ensure(&mut self, dir: &Path, shown: &str) -> Result<(), ActionError> {
-        if self.done.contains_key(dir) {
+        if self.done.contains(dir) {
+            return Ok(());
+        }
+        // Under a directory already known to be real and inside, a directory that `mkdir`
+        // creates is one too: no path resolution needed. Anything already there is checked.
+        if dir.parent().is_some_and(|p| self.done.contains(p))
+            && std::fs::create_dir(dir).is_ok()
+        {
+            self.done.insert(dir.to_path_buf());
             return Ok(());
         }
         workspace::check_within(self.root, dir, shown)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", dir.display())))?;
-        self.done.insert(dir.to_path_buf(), ());
+        // Its ancestors inside the root resolve inside it too.
+        for a in dir.ancestors().take_while(|a| a.starts_with(self.root)) {
+            if !self.done.insert(a.to_path_buf()) {
+                break;
+            }
+        }
         Ok(())
     }
 }

@@ -8,68 +8,9 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-/// A parsed entity reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntityRef {
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-}
+use crate::backstage::json_schema;
 
-impl std::fmt::Display for EntityRef {
-    /// `kind:namespace/name`, lower-cased (Backstage's `stringifyEntityRef`).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}/{}",
-            self.kind.to_lowercase(),
-            self.namespace.to_lowercase(),
-            self.name.to_lowercase()
-        )
-    }
-}
-
-/// Parses `[<kind>:][<namespace>/]<name>` exactly as catalog-model's `parseEntityRef` does, with
-/// the same error messages. `default_namespace` falls back to `default`.
-pub fn parse_ref(
-    text: &str,
-    default_kind: Option<&str>,
-    default_namespace: Option<&str>,
-) -> Result<EntityRef, String> {
-    if text.is_empty() {
-        return Err("Entity reference must not be empty".into());
-    }
-    let mut colon = text.find(':');
-    let slash = text.find('/');
-    if let (Some(s), Some(c)) = (slash, colon) {
-        if s < c {
-            colon = None;
-        }
-    }
-    let kind = colon.map(|c| &text[..c]);
-    let namespace = slash.map(|s| &text[colon.map(|c| c + 1).unwrap_or(0)..s]);
-    let start = colon
-        .map(|c| c + 1)
-        .unwrap_or(0)
-        .max(slash.map(|s| s + 1).unwrap_or(0));
-    let name = &text[start..];
-    if kind == Some("") || namespace == Some("") || name.is_empty() {
-        return Err(format!(
-            "Entity reference \"{text}\" was not on the form [<kind>:][<namespace>/]<name>"
-        ));
-    }
-    let kind = kind.or(default_kind).filter(|k| !k.is_empty()).ok_or_else(|| {
-        format!("Entity reference \"{text}\" had missing or empty kind (e.g. did not start with \"component:\" or similar)")
-    })?;
-    let namespace = namespace
-        .or(default_namespace.filter(|n| !n.is_empty()))
-        .unwrap_or("default");
-    Ok(EntityRef {
-        kind: kind.to_string(),
-        namespace: namespace.to_string(),
-        name: name.to_string(),
-    })
-}
+pub use crate::backstage::entity_ref::{parse as parse_ref, EntityRef};
 
 /// The reference of an entity document (`kind:namespace/name`, lower-cased).
 pub fn ref_of(entity: &Value) -> String {
@@ -247,25 +188,11 @@ pub fn check_format(entity: &Value) -> Result<(), String> {
     Ok(())
 }
 
-const BASE: &str = "https://golden.invalid/schemas/";
-
 /// The built-in kinds golden's local catalog accepts, with their JSON Schemas: the eight of
 /// Backstage's `BuiltinKindsEntityProcessor`, plus `Template` (scaffolder entity model).
 fn kind_validators() -> &'static Vec<(&'static str, jsonschema::Validator)> {
     static V: OnceLock<Vec<(&'static str, jsonschema::Validator)>> = OnceLock::new();
     V.get_or_init(|| {
-        let mut registry = jsonschema::Registry::new().draft(jsonschema::Draft::Draft7);
-        for text in [
-            include_str!("../template/schemas/Entity.json"),
-            include_str!("../template/schemas/EntityEnvelope.json"),
-            include_str!("../template/schemas/EntityMeta.json"),
-            include_str!("../template/schemas/common.json"),
-        ] {
-            let s = with_base(text);
-            let id = s["$id"].as_str().unwrap_or_default().to_string();
-            registry = registry.add(id, s).expect("embedded schema ids are URIs");
-        }
-        let registry = registry.prepare().expect("embedded schemas resolve");
         let kinds: [(&str, &str); 8] = [
             ("API", include_str!("schemas/API.v1alpha1.schema.json")),
             (
@@ -293,24 +220,9 @@ fn kind_validators() -> &'static Vec<(&'static str, jsonschema::Validator)> {
         ];
         kinds
             .into_iter()
-            .map(|(kind, text)| {
-                let v = jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft7)
-                    .with_registry(&registry)
-                    .build(&with_base(text))
-                    .expect("embedded kind schema compiles");
-                (kind, v)
-            })
+            .map(|(kind, text)| (kind, json_schema::compile_with_entities(text)))
             .collect()
     })
-}
-
-fn with_base(text: &str) -> Value {
-    let mut v: Value = serde_json::from_str(text).expect("embedded schema is JSON");
-    if let Some(id) = v.get("$id").and_then(Value::as_str).map(str::to_string) {
-        v["$id"] = Value::String(format!("{BASE}{id}"));
-    }
-    v
 }
 
 /// Checks an entity like the catalog does: the field formats, then its kind's schema. An unknown

@@ -177,7 +177,9 @@ impl Local {
                 .map_err(err)?;
             for p in entities {
                 let kind = p.entity["kind"].as_str().unwrap_or_default();
-                put.execute(params![p.entity_ref, id, kind, p.entity.to_string()])
+                // The run's secrets never reach the catalog file.
+                let body = crate::redact::value(&p.entity).to_string();
+                put.execute(params![p.entity_ref, id, kind, body])
                     .map_err(err)?;
                 for r in &p.relations {
                     rel.execute(params![p.entity_ref, r.source, r.kind, r.target])

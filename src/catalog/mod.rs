@@ -8,7 +8,6 @@
 //! build the [`Filter`] with [`Filter::kinds`] or from a picker's `catalogFilter` with
 //! [`Filter::from_catalog_filter`], and name each entity with [`entity::ref_of`].
 
-pub mod actions;
 pub mod backstage;
 pub mod entity;
 pub mod local;

@@ -1,10 +1,14 @@
 //! Command wiring: each command runs its pipeline (load, values, run, report) in order.
 
 pub mod catalog;
+pub mod check;
+pub mod link;
 pub mod new;
 pub mod publish;
 pub mod resume;
 pub mod schema;
+pub mod update;
+pub mod update_pr;
 pub mod test;
 pub mod validate;
 
@@ -19,10 +23,21 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     match command {
         CommandSettings::New(settings) => new::run(*settings, printer),
         CommandSettings::List { search_path } => list(&search_path, printer),
-        CommandSettings::Actions { id } => actions(id, printer),
+        CommandSettings::Actions {
+            command,
+            id,
+            protocol,
+            context,
+        } => match command {
+            Some(c) => actions_manage(c, &context, printer),
+            None => actions(id, protocol, &context, printer),
+        },
         CommandSettings::Catalog(settings) => catalog::run(settings, printer),
         CommandSettings::Validate(settings) => validate::run(settings, printer),
-        CommandSettings::Schema => schema::run(printer),
+        CommandSettings::Schema { which } => schema::run(which.as_deref(), printer),
+        CommandSettings::Update(settings) => update::run(*settings, printer),
+        CommandSettings::Check(settings) => check::run(settings, printer),
+        CommandSettings::Link(settings) => link::run(*settings, printer),
         CommandSettings::Test(settings) => test::run(settings, printer),
     }
 }
@@ -34,12 +49,65 @@ fn list(path: &[PathBuf], printer: Printer) -> Result<i32> {
     Ok(0)
 }
 
-fn actions(id: Option<String>, printer: Printer) -> Result<i32> {
-    let registry = crate::runner::Registry::builtin();
+/// `golden actions add` / `remove`.
+fn actions_manage(
+    command: crate::cli::ActionsCommand,
+    context: &crate::settings::Context,
+    printer: Printer,
+) -> Result<i32> {
+    let store = crate::actions::npm::Store::new(&context.home);
+    match command {
+        crate::cli::ActionsCommand::Add { packages } => {
+            for (name, r) in store.add(&packages)? {
+                printer.status(format!(
+                    "added {name}@{} with {} actions:",
+                    r.version,
+                    r.actions.len()
+                ));
+                for a in &r.actions {
+                    printer.data(format!("{:<32} {}", a.id, a.description));
+                }
+            }
+        }
+        crate::cli::ActionsCommand::Remove { package } => {
+            store.remove(&package)?;
+            printer.status(format!("removed {package}"));
+        }
+    }
+    Ok(0)
+}
+
+fn actions(
+    id: Option<String>,
+    protocol: bool,
+    context: &crate::settings::Context,
+    printer: Printer,
+) -> Result<i32> {
+    let config = &context.config;
+    if protocol {
+        printer
+            .data_raw(crate::actions::external::PROTOCOL)
+            .map_err(|e| crate::error::Error::internal(format!("cannot write: {e}")))?;
+        return Ok(0);
+    }
+    let registry = crate::actions::registry_for(config, Some(&context.home), id.as_deref())?;
     match id {
         None => {
             for a in registry.iter() {
-                printer.data(format!("{:<32} {}", a.id(), a.description()));
+                let origin = a.origin();
+                let origin = if origin == "built-in" {
+                    String::new()
+                } else {
+                    format!("  [{origin}]")
+                };
+                printer.data(format!("{:<32} {}{origin}", a.id(), a.description()));
+            }
+            for (name, path) in crate::actions::external::list_path() {
+                printer.data(format!(
+                    "{:<32} an external action on PATH (`:` in its id written `-`)  [PATH: {}]",
+                    name,
+                    path.display()
+                ));
             }
         }
         Some(id) => {
@@ -50,7 +118,7 @@ fn actions(id: Option<String>, printer: Printer) -> Result<i32> {
                 }
                 return Err(e.hint("`golden actions` lists every action"));
             };
-            printer.data(format!("{}: {}", a.id(), a.description()));
+            printer.data(format!("{}: {} ({})", a.id(), a.description(), a.origin()));
             printer.data(serde_json::to_string_pretty(&a.input_schema()).unwrap_or_default());
         }
     }

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::output::{self, Printer, Verbosity};
+use crate::runner::Published;
 use crate::runner::{Registry, Runner, Status};
-use crate::services::{Published, Services};
+use crate::services::Services;
 use crate::settings::{Checkout, NewSettings};
 use crate::template::Template;
 use crate::values::Values;
@@ -36,13 +37,13 @@ pub fn run(
         Some(dir) => Some(super::resume::load(dir, template, values)?),
         None => None,
     };
-    crate::git::set_timeouts(); // before the runner starts any thread
-                                // Named with the pid: a signal removes it, the next run removes those of killed runs.
+    // Named with the pid: a signal removes it, the next run removes those of killed runs.
     let workspace = crate::interrupt::tempdir_in(&std::env::temp_dir(), "golden-workspace-")
         .map_err(|e| Error::internal(format!("cannot create a temporary workspace: {e}")))?;
     let cleanup = crate::interrupt::register(workspace.path());
-    if let Some(s) = &saved {
-        super::resume::restore(s, workspace.path(), &services)?;
+    let mut resumed = crate::runner::Resumed::default();
+    if let Some(s) = saved {
+        resumed = super::resume::restore(&s, workspace.path())?;
         // What is left of the kept folder is its run.json: this run keeps its own if it fails.
         let _ = std::fs::remove_dir_all(&s.dir);
     }
@@ -53,7 +54,6 @@ pub fn run(
         dry_run: false,
     };
     let mut progress = printer.progress(template.steps.len());
-    let resumed = saved.map(|s| s.resumed).unwrap_or_default();
     let report = runner.run_resumed(template, values, &mut progress, &resumed);
 
     if args.json {
@@ -67,7 +67,7 @@ pub fn run(
             }
         }
     }
-    let created = services.created();
+    let created = report.record.created.clone();
     if let Some(i) = report.failed {
         let step = &report.steps[i];
         let ran: Vec<String> = report.steps[..i]
@@ -97,7 +97,7 @@ pub fn run(
         }
         drop(cleanup);
         let kept = keep_failed(workspace, &std::env::temp_dir());
-        let saved = super::resume::save(&kept, template, values, &report, &services).is_ok();
+        let saved = super::resume::save(&kept, template, values, &report).is_ok();
         e = e.detail(format!(
             "the generated files are kept in `{}` (golden keeps those of the last {KEPT} failed runs; remove them all with `rm -rf {}`)",
             super::resume::workspace(&kept).display(),
@@ -114,11 +114,7 @@ pub fn run(
         return Err(e);
     }
 
-    let first = services
-        .published
-        .lock()
-        .map(|p| p.first().cloned())
-        .unwrap_or(None);
+    let first = report.record.published.first().cloned();
     let quiet = verbosity == Verbosity::Quiet || args.json;
     if !quiet {
         for c in &created {
@@ -133,7 +129,7 @@ pub fn run(
         _ => {}
     }
     if !quiet {
-        printer.summary(&report.output);
+        printer.summary(&report.output, false);
     }
     Ok(0)
 }

@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
-use crate::runner::{Report, Resumed, Status};
-use crate::services::{Published, Services};
+use crate::runner::{Published, Report, Resumed, RunRecord, Status};
 use crate::template::Template;
 use crate::values::Values;
 
@@ -23,7 +22,8 @@ const FILE: &str = "run.json";
 pub struct Saved {
     /// The kept folder.
     pub dir: PathBuf,
-    pub resumed: Resumed,
+    start: usize,
+    outputs: Map<String, Value>,
     created: Vec<String>,
     published: Vec<Value>,
 }
@@ -45,13 +45,7 @@ fn digest(values: &Values) -> String {
 }
 
 /// Writes `run.json` into the kept folder `dir` of a failed run.
-pub fn save(
-    dir: &Path,
-    template: &Template,
-    values: &Values,
-    report: &Report,
-    services: &Services,
-) -> Result<()> {
+pub fn save(dir: &Path, template: &Template, values: &Values, report: &Report) -> Result<()> {
     let Some(start) = report.failed else {
         return Ok(());
     };
@@ -62,12 +56,10 @@ pub fn save(
         .filter(|s| s.status == Status::Executed)
         .map(|s| (s.id.clone(), Value::Object(s.output.clone())))
         .collect();
-    let published: Vec<Value> = services
+    let published: Vec<Value> = report
+        .record
         .published
-        .lock()
-        .map(|p| p.clone())
-        .unwrap_or_default()
-        .into_iter()
+        .iter()
         .map(|p| {
             json!({
                 "name": p.name,
@@ -84,7 +76,7 @@ pub fn save(
         "values": digest(values),
         "start": start,
         "outputs": outputs,
-        "created": services.created(),
+        "created": report.record.created,
         "published": published,
     });
     let file = dir.join(FILE);
@@ -136,10 +128,8 @@ pub fn load(dir: &Path, template: &Template, values: &Values) -> Result<Saved> {
     verify(&outputs)?;
     Ok(Saved {
         dir: dir.to_path_buf(),
-        resumed: Resumed {
-            start: run["start"].as_u64().unwrap_or(0) as usize,
-            outputs,
-        },
+        start: run["start"].as_u64().unwrap_or(0) as usize,
+        outputs,
         created: run["created"]
             .as_array()
             .map(|a| {
@@ -187,19 +177,20 @@ fn verify(outputs: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
-/// Moves the kept workspace into `into` (an empty folder) and tells `services` what the earlier
-/// run created and published.
-pub fn restore(saved: &Saved, into: &Path, services: &Services) -> Result<()> {
+/// Moves the kept workspace into `into` (an empty folder); returns where the run resumes, with
+/// what the earlier run created and published.
+pub fn restore(saved: &Saved, into: &Path) -> Result<Resumed> {
     let from = workspace(&saved.dir);
     std::fs::remove_dir(into).map_err(|e| Error::io("cannot replace", into, e))?;
     std::fs::rename(&from, into)
         .map_err(|e| Error::io("cannot move the kept workspace from", &from, e))?;
-    for c in &saved.created {
-        services.note_created(c.clone());
-    }
+    let mut record = RunRecord {
+        created: saved.created.clone(),
+        published: Vec::new(),
+    };
     for p in &saved.published {
         let s = |k: &str| p[k].as_str().unwrap_or_default().to_string();
-        services.note_published(Published {
+        record.published.push(Published {
             name: s("name"),
             remote_url: s("remoteUrl"),
             repo_contents_url: s("repoContentsUrl"),
@@ -208,5 +199,9 @@ pub fn restore(saved: &Saved, into: &Path, services: &Services) -> Result<()> {
             token: None,
         });
     }
-    Ok(())
+    Ok(Resumed {
+        start: saved.start,
+        outputs: saved.outputs.clone(),
+        record,
+    })
 }

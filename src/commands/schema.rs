@@ -46,22 +46,13 @@ pub fn bundled() -> Value {
     let mut root = crate::template::schema::template_schema();
     rewrite(&mut root, false);
     let mut definitions = Map::new();
-    for (name, text) in [
-        ("Entity", include_str!("../template/schemas/Entity.json")),
-        (
-            "EntityEnvelope",
-            include_str!("../template/schemas/EntityEnvelope.json"),
-        ),
-        (
-            "EntityMeta",
-            include_str!("../template/schemas/EntityMeta.json"),
-        ),
-    ] {
+    let schemas = crate::backstage::json_schema::ENTITY_SCHEMAS;
+    for (name, text) in schemas.iter().filter(|(name, _)| *name != "common") {
         let mut s = parse(text);
         rewrite(&mut s, false);
         definitions.insert(name.to_string(), s);
     }
-    let common = parse(include_str!("../template/schemas/common.json"));
+    let common = parse(schemas[3].1);
     if let Some(defs) = common.get("definitions").and_then(Value::as_object) {
         for (key, def) in defs {
             let anchor = def
@@ -88,8 +79,12 @@ pub fn bundled() -> Value {
     root
 }
 
-pub fn run(printer: crate::output::Printer) -> Result<i32> {
-    printer.data(serde_json::to_string_pretty(&bundled()).unwrap_or_default());
+pub fn run(which: Option<&str>, printer: crate::output::Printer) -> Result<i32> {
+    let schema = match which {
+        Some("record") => crate::lifecycle::record::schema(),
+        _ => bundled(),
+    };
+    printer.data(serde_json::to_string_pretty(&schema).unwrap_or_default());
     Ok(0)
 }
 

@@ -11,7 +11,10 @@ pub fn run(args: ValidateSettings, printer: Printer) -> Result<i32> {
     let report = validate::validate(
         paths,
         &Options {
-            extra_actions: args.extra_actions,
+            config: args.config,
+            home: Some(args.home),
+            allow: args.allow,
+            deny: args.deny,
         },
     )?;
     if report.files == 0 && report.diagnostics.is_empty() {

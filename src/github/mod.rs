@@ -9,7 +9,33 @@ pub mod seal;
 
 use serde_json::Value;
 
-use crate::runner::ActionError;
+/// A failure of the GitHub integration (REST calls, reading a `repoUrl`): the message and, where useful, what to do about it.
+#[derive(Debug, Clone)]
+pub struct GithubError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl GithubError {
+    pub fn new(message: impl Into<String>) -> Self {
+        GithubError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl std::fmt::Display for GithubError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for GithubError {}
 
 /// The HTTP methods golden uses against the REST API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,15 +107,15 @@ impl ApiError {
         self.status == Some(404)
     }
 
-    /// An action error that says what failed, GitHub's words, and what to do about it.
-    pub fn explain(&self, what: &str, host: &str) -> ActionError {
+    /// An error that says what failed, GitHub's words, and what to do about it.
+    pub fn explain(&self, what: &str, host: &str) -> GithubError {
         let e = match self.status {
-            Some(status) => ActionError::new(format!(
+            Some(status) => GithubError::new(format!(
                 "{what}: GitHub answered {status} {} to {}",
                 self.text(),
                 self.call
             )),
-            None => ActionError::new(format!("{what}: {} failed: {}", self.call, self.text())),
+            None => GithubError::new(format!("{what}: {} failed: {}", self.call, self.text())),
         };
         match self.status {
             Some(401) => e.with_hint(format!(
@@ -120,33 +146,20 @@ pub struct RepoUrl {
 
 impl RepoUrl {
     /// Parses `repoUrl`; `owner` and `repo` are required (leading and trailing `/` trimmed).
-    pub fn parse(repo_url: &str) -> Result<RepoUrl, ActionError> {
-        let url = url::Url::parse(&format!("https://{repo_url}")).map_err(|e| {
-            ActionError::new(format!("Invalid repo URL passed to publisher, got {repo_url}, {e}"))
-                .with_hint("repoUrl looks like `github.com?owner=OWNER&repo=NAME` (what RepoUrlPicker produces)")
+    pub fn parse(repo_url: &str) -> Result<RepoUrl, GithubError> {
+        let url = crate::backstage::repo_url::RepoUrl::parse(repo_url).map_err(|e| {
+            GithubError::new(e.to_string()).with_hint(
+                "repoUrl looks like `github.com?owner=OWNER&repo=NAME` (what RepoUrlPicker produces)",
+            )
         })?;
-        let host = match url.port() {
-            Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
-            None => url.host_str().unwrap_or_default().to_string(),
-        };
-        let param = |name: &str| {
-            url.query_pairs()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.trim_matches('/').to_string())
-                .unwrap_or_default()
-        };
-        for name in ["repo", "owner"] {
-            if param(name).is_empty() {
-                return Err(ActionError::new(format!(
-                    "Invalid repo URL passed to publisher: {url}, missing {name}"
-                ))
-                .with_hint("repoUrl looks like `github.com?owner=OWNER&repo=NAME`"));
-            }
-        }
+        url.require(&["repo", "owner"]).map_err(|e| {
+            GithubError::new(e.to_string())
+                .with_hint("repoUrl looks like `github.com?owner=OWNER&repo=NAME`")
+        })?;
         Ok(RepoUrl {
-            host,
-            owner: param("owner"),
-            repo: param("repo"),
+            owner: url.get("owner").unwrap_or_default(),
+            repo: url.get("repo").unwrap_or_default(),
+            host: url.host,
         })
     }
 
@@ -174,14 +187,7 @@ pub fn seg(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
 }
 
-/// Strips an entity ref down to its name (`user:default/jane` → `jane`), as Backstage's
-/// `entityRefToName` does.
-pub fn entity_ref_to_name(name: &str) -> &str {
-    match name.rfind([':', '/']) {
-        Some(i) => &name[i + 1..],
-        None => name,
-    }
-}
+pub use crate::backstage::entity_ref::to_name as entity_ref_to_name;
 
 #[cfg(test)]
 mod tests {

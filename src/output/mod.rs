@@ -118,6 +118,7 @@ impl Reporter for Progress {
         }
         let mark = match r.status {
             Status::Executed => p.paint(Style::new().green(), "✓"),
+            Status::Predicted => p.paint(Style::new().cyan(), "~"),
             Status::Skipped => p.paint(Style::new().dim(), "-"),
             Status::Failed => p.paint(Style::new().red(), "✗"),
         };
@@ -132,6 +133,9 @@ impl Reporter for Progress {
         match (r.status, &r.reason) {
             (Status::Skipped, Some(reason)) => line.push_str(&format!(" skipped: {reason}")),
             (Status::Failed, Some(reason)) => line.push_str(&format!(" failed: {reason}")),
+            (Status::Predicted, _) => {
+                line.push_str(" predicted: not run (dry run), outputs predicted from its input")
+            }
             _ => {}
         }
         p.always(line);
@@ -143,23 +147,30 @@ impl Reporter for Progress {
     }
 }
 
-/// The plan as JSON: `{"steps": [{id, action, status, input, output}], "output": {...}}`.
+/// The plan as JSON: `{"steps": [{id, action, status, input, output}], "output": {...}}`, with
+/// every secret masked.
 pub fn report_json(report: &Report, parameters: &serde_json::Map<String, Value>) -> Value {
-    json!({
+    crate::redact::value(&json!({
         "parameters": parameters,
         "steps": report.steps.iter().map(|s| {
             let mut v = json!({"id": s.id, "name": s.name, "action": s.action, "status": s.status.as_str(), "input": s.input, "output": s.output});
             if let Some(r) = &s.reason { v["reason"] = json!(r); }
+            if !s.invented.is_empty() { v["invented"] = json!(s.invented); }
             v
         }).collect::<Vec<_>>(),
         "output": report.output,
-    })
+    }))
 }
 
 impl Printer {
-    /// Prints `spec.output` links and text for a human.
-    pub fn summary(&self, output: &Value) {
-        if let Some(links) = output.get("links").and_then(Value::as_array) {
+    /// Prints `spec.output` links and text for a human; after a dry run that predicted steps,
+    /// the links are introduced as predicted.
+    pub fn summary(&self, output: &Value, predicted: bool) {
+        let links = output.get("links").and_then(Value::as_array);
+        if predicted && links.is_some_and(|l| !l.is_empty()) {
+            self.always("predicted links (dry run: nothing was created or registered):");
+        }
+        if let Some(links) = links {
             for l in links {
                 let title = l.get("title").and_then(Value::as_str).unwrap_or("link");
                 let url = l

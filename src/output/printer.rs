@@ -1,13 +1,15 @@
 //! The [`Printer`]: the one owner of stdout and stderr. Data for machines (JSON, tables, YAML,
 //! refs) goes to stdout and is printed whatever the verbosity; messages for humans go to stderr
 //! and follow `-q`/`-v`; colour follows `--color` and `NO_COLOR`, decided once per stream by
-//! `settings`. Every other module hands it text or values; none prints.
+//! `settings`. Every other module hands it text or values; none prints. Every secret golden knows
+//! is masked here, on the way out (`crate::redact`).
 
 use std::fmt::Display;
 use std::io::Write;
 
 use console::Style;
 
+use crate::redact;
 use crate::settings::{OutputSettings, Verbosity};
 
 /// Where golden's text goes, and how it looks.
@@ -50,31 +52,45 @@ impl Printer {
 
     /// One line of data on stdout (always printed).
     pub fn data(&self, line: impl Display) {
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        let line = line.to_string();
+        let _ = writeln!(std::io::stdout().lock(), "{}", redact::text(&line));
     }
 
-    /// Text on stdout exactly as given (always printed).
+    /// A JSON document on stdout, pretty-printed, every secret masked (always printed).
+    pub fn json(&self, value: &serde_json::Value) {
+        let masked = redact::value(value);
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&masked).unwrap_or_default()
+        );
+    }
+
+    /// Text on stdout as given, secrets masked (always printed).
     pub fn data_raw(&self, text: &str) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())?;
+        out.write_all(redact::text(text).as_bytes())?;
         out.flush()
     }
 
-    /// Text on stderr exactly as given (always printed: reports the user asked for).
+    /// Text on stderr as given, secrets masked (always printed: reports the user asked for).
     pub fn report_raw(&self, text: &str) -> std::io::Result<()> {
-        std::io::stderr().lock().write_all(text.as_bytes())
+        std::io::stderr()
+            .lock()
+            .write_all(redact::text(text).as_bytes())
     }
 
     /// A message for a human on stderr, unless `-q`.
     pub fn status(&self, line: impl Display) {
         if !self.is_quiet() {
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
+            self.always(line);
         }
     }
 
     /// A line on stderr whatever the verbosity (errors, and lines golden must not hide).
     pub fn always(&self, line: impl Display) {
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        let line = line.to_string();
+        let _ = writeln!(std::io::stderr().lock(), "{}", redact::text(&line));
     }
 
     /// A `warning:` line on stderr.

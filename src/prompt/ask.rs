@@ -89,7 +89,7 @@ impl<'a> Walker<'a> {
 
     /// Walks every visible page, in order.
     pub fn pages(&mut self, template: &Template, params: &mut Map<String, Value>) -> Answer<()> {
-        let engine = Engine::workflow();
+        let engine = Engine::workflow().with_github_hosts(self.github_hosts.clone());
         let count = template.pages.len();
         for (i, page) in template.pages.iter().enumerate() {
             if !crate::values::page_visible(&engine, page, params) {
@@ -271,6 +271,11 @@ impl<'a> Walker<'a> {
             if !sub.is_empty() || was.is_some() || required {
                 map.insert(name.to_string(), Value::Object(sub));
             }
+            return Ok(());
+        }
+        if type_of(prop) == "null" && !map.contains_key(name) {
+            // RJSF's NullField sets `null` as soon as the field is shown; nothing to ask.
+            map.insert(name.to_string(), Value::Null);
             return Ok(());
         }
         let given = map.get(name).cloned();
@@ -477,6 +482,11 @@ impl<'a> Walker<'a> {
             return self.choose(name, prop, required, options, names, current);
         }
         match type_of(prop) {
+            "boolean" if !required && current.is_none() => {
+                // Enter leaves it unset, as --no-input does (an untouched checkbox in Backstage).
+                let prompt = self.prompt(name, prop, required, None);
+                Ok(self.p.confirm_or_none(&prompt)?.map(Value::Bool))
+            }
             "boolean" => {
                 let prompt = self.prompt(name, prop, required, None);
                 let answer = self.p.confirm(&prompt, current.and_then(Value::as_bool))?;
@@ -567,11 +577,12 @@ impl<'a> Walker<'a> {
             .collect();
         let optional_none = !required && current.is_none();
         if optional_none {
-            items.push("(none)".into());
+            items.push(NONE.into());
         }
+        // Enter keeps the current value; an optional question without one stays unset.
         let default = current
             .and_then(|c| options.iter().position(|o| o == c))
-            .unwrap_or(0);
+            .unwrap_or(if optional_none { items.len() - 1 } else { 0 });
         let prompt = self.prompt(name, prop, required, None);
         let i = if items.len() > 12 {
             self.p.fuzzy_select(&prompt, &items, default)?
@@ -626,6 +637,9 @@ impl<'a> Walker<'a> {
                         .filter_map(|&i| options.get(i).cloned())
                         .collect(),
                 );
+                if picked.is_empty() && current.is_none() && !required {
+                    return Ok(None); // nothing chosen, nothing given: unset, as --no-input
+                }
                 match schema::check(prop, &value) {
                     Ok(()) => return Ok(Some(value)),
                     Err(msg) => {
@@ -664,7 +678,7 @@ impl<'a> Walker<'a> {
                 list.push(Value::Object(item));
             }
             return Ok(if list.is_empty() && !required {
-                None
+                current.filter(|c| c.is_array()).cloned()
             } else {
                 Some(Value::Array(list))
             });
@@ -682,11 +696,15 @@ impl<'a> Walker<'a> {
         let check = typed_check(prop, required);
         let raw = self.p.text(&prompt, &check)?;
         if raw.is_empty() {
-            return Ok(None);
+            // Enter on an empty default (`default: []`) keeps it, as --no-input does.
+            return Ok(current.filter(|c| c.is_array()).cloned());
         }
         Ok(crate::values::typed(Some(prop), &raw).ok())
     }
 }
+
+/// The choice that leaves an optional question unset.
+pub const NONE: &str = "(none)";
 
 /// A check for a typed answer: required, parsed by the schema's type, then the schema.
 pub fn typed_check(prop: &Value, required: bool) -> impl Fn(&str) -> Result<(), String> {

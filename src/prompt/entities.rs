@@ -72,83 +72,11 @@ impl EntitySource for CatalogSource {
     }
 }
 
-/// Whether an entity matches any filter (no filters: every entity).
-pub fn matches_any(entity: &Value, filters: &[Map<String, Value>]) -> bool {
-    filters.is_empty() || filters.iter().any(|f| matches(entity, f))
-}
+pub use crate::backstage::catalog_filter::{matches, matches_any};
 
-/// One `catalogFilter` object: every key must match; keys are dotted paths (`metadata.name`,
-/// `spec.type`, `relations.ownedBy`), values compare case-insensitively; `{exists: true}`.
-pub fn matches(entity: &Value, filter: &Map<String, Value>) -> bool {
-    filter.iter().all(|(key, want)| {
-        let found = field_values(entity, key);
-        match want {
-            Value::Object(o) if o.get("exists").is_some() => {
-                let exists = o.get("exists").and_then(Value::as_bool).unwrap_or(true);
-                exists != found.is_empty()
-            }
-            Value::Array(options) => options.iter().any(|w| found.iter().any(|f| eq_ci(f, w))),
-            w => found.iter().any(|f| eq_ci(f, w)),
-        }
-    })
-}
+pub use crate::backstage::entity_ref::EntityRef;
 
-fn eq_ci(a: &str, b: &Value) -> bool {
-    a.eq_ignore_ascii_case(&crate::prompt::schema::label_of(b))
-}
-
-/// The string values at a dotted path; `relations.<type>` gives the target refs of that type.
-fn field_values(entity: &Value, key: &str) -> Vec<String> {
-    if let Some(rel) = key.strip_prefix("relations.") {
-        return entity
-            .get("relations")
-            .and_then(Value::as_array)
-            .map(|rs| {
-                rs.iter()
-                    .filter(|r| {
-                        r.get("type")
-                            .and_then(Value::as_str)
-                            .is_some_and(|t| t.eq_ignore_ascii_case(rel))
-                    })
-                    .filter_map(|r| {
-                        r.get("targetRef")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-    }
-    let mut cur = entity;
-    for part in key.split('.') {
-        match cur.get(part) {
-            Some(v) => cur = v,
-            None => return Vec::new(),
-        }
-    }
-    match cur {
-        Value::Array(a) => a.iter().map(crate::prompt::schema::label_of).collect(),
-        Value::Null => Vec::new(),
-        v => vec![crate::prompt::schema::label_of(v)],
-    }
-}
-
-/// An entity ref's parts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntityRef {
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl EntityRef {
-    /// `stringifyEntityRef`: `kind:namespace/name`, lower-cased.
-    pub fn full(&self) -> String {
-        format!("{}:{}/{}", self.kind, self.namespace, self.name).to_lowercase()
-    }
-}
-
-/// `parseEntityRef(ref, {defaultKind, defaultNamespace})`: `[kind:][namespace/]name`.
+/// `parseEntityRef(ref, {defaultKind, defaultNamespace})` of what a person typed (trimmed).
 pub fn parse_ref(
     text: &str,
     default_kind: Option<&str>,
@@ -158,63 +86,17 @@ pub fn parse_ref(
     if t.is_empty() {
         return Err("an entity ref cannot be empty".into());
     }
-    let mut colon = t.find(':');
-    let slash = t.find('/');
-    if let (Some(s), Some(c)) = (slash, colon) {
-        if s < c {
-            colon = None;
-        }
-    }
-    let kind = colon.map(|c| &t[..c]);
-    let namespace = slash.map(|s| &t[colon.map(|c| c + 1).unwrap_or(0)..s]);
-    let start = match (colon, slash) {
-        (_, Some(s)) => s + 1,
-        (Some(c), None) => c + 1,
-        _ => 0,
-    };
-    let name = &t[start..];
-    if kind == Some("") || namespace == Some("") || name.is_empty() {
-        return Err(format!(
-            "Entity reference \"{t}\" was not on the form [<kind>:][<namespace>/]<name>"
-        ));
-    }
-    let kind = kind.or(default_kind).ok_or_else(|| format!("Entity reference \"{t}\" had missing or empty kind (e.g. did not start with \"component:\" or similar)"))?;
-    Ok(EntityRef {
-        kind: kind.to_string(),
-        namespace: namespace
-            .or(default_namespace)
-            .unwrap_or("default")
-            .to_string(),
-        name: name.to_string(),
-    })
+    crate::backstage::entity_ref::parse(t, default_kind, default_namespace)
 }
 
 /// The ref of an entity document.
 pub fn ref_of(entity: &Value) -> Option<EntityRef> {
-    Some(EntityRef {
-        kind: entity.get("kind")?.as_str()?.to_string(),
-        namespace: entity
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("default")
-            .to_string(),
-        name: entity.pointer("/metadata/name")?.as_str()?.to_string(),
-    })
+    EntityRef::of(entity)
 }
 
 /// `humanizeEntityRef`: kind left out when it is the default kind, namespace when `default`.
 pub fn humanize(r: &EntityRef, default_kind: Option<&str>) -> String {
-    let kind = if default_kind.is_some_and(|k| k.eq_ignore_ascii_case(&r.kind)) {
-        String::new()
-    } else {
-        format!("{}:", r.kind.to_lowercase())
-    };
-    let ns = if r.namespace.eq_ignore_ascii_case("default") {
-        String::new()
-    } else {
-        format!("{}/", r.namespace)
-    };
-    format!("{kind}{ns}{}", r.name)
+    r.humanize(default_kind)
 }
 
 #[cfg(test)]

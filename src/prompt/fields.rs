@@ -9,6 +9,7 @@ use super::ask::Walker;
 use super::entities::{humanize, parse_ref, ref_of};
 use super::schema::{label_of, Ui};
 use super::{Answer, Prompt};
+use crate::backstage::repo_url;
 
 /// The fields golden knows (others fall back to the plain prompt with a notice).
 pub const KNOWN: &[&str] = &[
@@ -62,54 +63,18 @@ pub fn valid_tag(t: &str) -> Result<(), String> {
 
 /// Splits a RepoUrlPicker value `host?owner=..&repo=..` into host and query pairs.
 pub fn parse_repo_url(s: &str) -> Result<(String, Vec<(String, String)>), String> {
-    let incomplete = || {
-        "Incomplete repository location provided: expected HOST?owner=OWNER&repo=REPO".to_string()
-    };
-    let (host, query) = s.split_once('?').ok_or_else(incomplete)?;
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect();
-    if host.is_empty() || !pairs.iter().any(|(k, v)| k == "repo" && !v.is_empty()) {
-        return Err(incomplete());
-    }
-    Ok((host.to_string(), pairs))
+    repo_url::split_picker_value(s)
 }
 
 /// Builds the RepoUrlPicker value: query in Backstage's order, only non-empty keys, form-encoded.
 pub fn repo_url(host: &str, parts: &[(&str, String)]) -> String {
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    for key in [
-        "owner",
-        "repo",
-        "organization",
-        "workspace",
-        "project",
-        "id",
-    ] {
-        if let Some((_, v)) = parts.iter().find(|(k, v)| *k == key && !v.is_empty()) {
-            q.append_pair(key, v);
-        }
-    }
-    format!("{host}?{}", q.finish())
+    repo_url::picker_value(host, parts)
 }
 
 /// What kind of SCM a host is (Backstage asks the configured integrations; without them this
 /// is read off the host name).
 fn host_kind(host: &str) -> &'static str {
-    let h = host.to_ascii_lowercase();
-    if h == "bitbucket.org" {
-        "bitbucketCloud"
-    } else if h.contains("bitbucket") {
-        "bitbucketServer"
-    } else if h == "dev.azure.com" || h.ends_with("visualstudio.com") || h.contains("azure") {
-        "azure"
-    } else if h.contains("gitlab") {
-        "gitlab"
-    } else if h.contains("gerrit") {
-        "gerrit"
-    } else {
-        "github"
-    }
+    repo_url::guess_kind(host)
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
@@ -129,7 +94,7 @@ pub fn ask(
     current: Option<&Value>,
 ) -> Option<Answer<Option<Value>>> {
     Some(match field {
-        "RepoUrlPicker" => repo_url_picker(w, name, prop, ui, current),
+        "RepoUrlPicker" => repo_url_picker(w, name, prop, ui, required, current),
         "OwnerPicker" | "EntityPicker" | "OwnedEntityPicker" | "MyGroupsPicker" => {
             entity_picker(w, field, name, prop, ui, required, current)
         }
@@ -196,9 +161,21 @@ fn repo_url_picker(
     name: &str,
     prop: &Value,
     ui: &Ui,
+    required: bool,
     current: Option<&Value>,
 ) -> Answer<Option<Value>> {
     let o = &ui.options;
+    if !required && current.is_none() {
+        // Optional and not given: Enter leaves it unset, as --no-input does.
+        let prompt = w.prompt(name, prop, required, None);
+        let items = [
+            "choose a repository location".to_string(),
+            super::ask::NONE.to_string(),
+        ];
+        if w.p.select(&prompt, &items, 1)? == 1 {
+            return Ok(None);
+        }
+    }
     let (cur_host, cur_pairs) = current
         .and_then(Value::as_str)
         .and_then(|s| parse_repo_url(s).ok())
@@ -540,14 +517,23 @@ fn entity_picker(
         if spec.arbitrary {
             items.push("type another entity ref…".into());
         }
+        // Optional and not given: Enter leaves it unset, as --no-input does.
+        let none = (!required && current.is_none()).then(|| {
+            items.push(super::ask::NONE.into());
+            items.len() - 1
+        });
         let cur = current
             .map(label_of)
             .map(|c| normalise(&c, kind.as_deref(), ns.as_deref()));
         let d = cur
             .and_then(|c| refs.iter().position(|(r, _)| *r == c))
+            .or(none)
             .unwrap_or(0);
         let prompt = w.prompt(name, prop, required, None);
         let i = w.p.fuzzy_select(&prompt, &items, d)?;
+        if Some(i) == none {
+            return Ok(None);
+        }
         if let Some((r, _)) = refs.get(i) {
             return Ok(Some(Value::String(r.clone())));
         }

@@ -15,7 +15,7 @@ mod schema;
 mod summary;
 mod terminal;
 
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Kind, Result};
 use crate::settings::NewSettings;
@@ -84,6 +84,15 @@ pub trait Prompter {
     ) -> Answer<Vec<usize>>;
     /// Yes or no.
     fn confirm(&mut self, prompt: &Prompt, default: Option<bool>) -> Answer<bool>;
+    /// Yes, no, or nothing (an optional boolean without a default: Enter leaves it unset).
+    fn confirm_or_none(&mut self, prompt: &Prompt) -> Answer<Option<bool>> {
+        let items = ["yes".to_string(), "no".to_string(), ask::NONE.to_string()];
+        Ok(match self.select(prompt, &items, 2)? {
+            0 => Some(true),
+            1 => Some(false),
+            _ => None,
+        })
+    }
 }
 
 /// The prompter of non-interactive runs: every question is unanswered.
@@ -144,8 +153,17 @@ impl Options {
 /// The values of a `golden new` run: given ones, asked ones, defaults; validated. The entity
 /// pickers read the catalog the settings' config names.
 pub fn values_for(template: &Template, settings: &NewSettings) -> Result<Values> {
-    let options = Options::from_settings(settings);
-    let context = &settings.context;
+    values_with(template, &Options::from_settings(settings), &settings.context)
+}
+
+/// Collects values with `options` on the terminal (or without asking, as the mode says); the
+/// entity pickers read the catalog `context`'s config names.
+pub fn values_with(
+    template: &Template,
+    options: &Options,
+    context: &crate::settings::Context,
+) -> Result<Values> {
+    let options = options.clone();
     let source = move || entities::configured(context);
     match options.mode {
         Mode::Interactive => {
@@ -165,6 +183,9 @@ pub fn collect(
     source: &dyn Fn() -> std::result::Result<Box<dyn EntitySource>, String>,
 ) -> Result<Values> {
     let given = values::read_sources(template, &options.sources)?;
+    // Secrets are known to the redaction layer before anything can print them.
+    crate::redact::register_value(&Value::Object(given.secrets.clone()));
+    register_hidden_answers(template, &given.parameters);
     let interactive = options.mode == Mode::Interactive;
     let mut walker = ask::Walker::new(
         prompter,
@@ -202,8 +223,10 @@ pub fn collect(
     let asked = walker.asked;
     values.secrets = std::mem::take(&mut walker.secrets);
     drop(walker);
-    values::drop_hidden(template, &mut values.parameters);
-    values::validate(template, &values)?;
+    crate::redact::register_value(&Value::Object(values.secrets.clone()));
+    register_hidden_answers(template, &values.parameters);
+    values::drop_hidden(template, &mut values.parameters, &options.github_hosts);
+    values::validate(template, &values, &options.github_hosts)?;
     if let Some(path) = &options.save {
         summary::save(path, &values.parameters, &secret_fields, &masked)?;
     }
@@ -227,6 +250,56 @@ pub fn collect(
         }
     }
     Ok(values)
+}
+
+/// Adds the values of password widgets and Secret fields (at any depth of the parameter pages)
+/// to the redaction list.
+pub fn register_hidden_answers(template: &Template, params: &Map<String, Value>) {
+    fn walk(schema: &Value, value: &Value) {
+        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        for (name, prop) in props {
+            let Some(v) = value.get(name) else { continue };
+            let hidden = prop.get("ui:widget").and_then(Value::as_str) == Some("password")
+                || prop.get("ui:field").and_then(Value::as_str) == Some("Secret");
+            if hidden {
+                // A Secret field's parameter only holds `*`s; its value is in the secrets.
+                if !v.as_str().is_some_and(|s| s.chars().all(|c| c == '*')) {
+                    crate::redact::register_value(v);
+                }
+            } else if v.is_object() {
+                walk(prop, v);
+            }
+        }
+    }
+    let doc = Value::Object(params.clone());
+    for page in &template.pages {
+        walk(page, &doc);
+        for branch in ["allOf", "anyOf", "oneOf"] {
+            for sub in page
+                .get(branch)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                walk(sub, &doc);
+            }
+        }
+        if let Some(deps) = page.get("dependencies").and_then(Value::as_object) {
+            for d in deps.values() {
+                walk(d, &doc);
+                for sub in d
+                    .get("oneOf")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    walk(sub, &doc);
+                }
+            }
+        }
+    }
 }
 
 fn interrupted() -> Error {

@@ -202,13 +202,7 @@ fn merge(into: &mut Resolved, seen: &mut HashSet<String>, schema: &Value, skip: 
 
 /// Whether `value` is valid against `schema` (draft 7); an uncompilable schema counts as valid.
 pub fn holds(schema: &Value, value: &Value) -> bool {
-    match jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
-        .build(schema)
-    {
-        Ok(v) => v.is_valid(value),
-        Err(_) => true,
-    }
+    crate::backstage::json_schema::holds(schema, value)
 }
 
 /// Resolves `schema` against `answers` as RJSF's `retrieveSchema` does: `dependencies` (property
@@ -305,10 +299,7 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
 /// Checks one answer against its property's schema; the message is the schema's own
 /// (`errorMessage`, as ajv-errors shows it in Backstage's form) or the validator's.
 pub fn check(schema: &Value, value: &Value) -> Result<(), String> {
-    let validator = match jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
-        .build(schema)
-    {
+    let validator = match crate::backstage::json_schema::compile(schema) {
         Ok(v) => v,
         Err(_) => return Ok(()),
     };

@@ -113,7 +113,8 @@ pub fn save(
         .filter(|(k, _)| !secret_fields.contains(k) && !masked.contains(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let text = serde_json::to_string_pretty(&Value::Object(kept)).unwrap_or_default() + "\n";
+    let kept = crate::redact::value(&Value::Object(kept));
+    let text = serde_json::to_string_pretty(&kept).unwrap_or_default() + "\n";
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -133,9 +133,11 @@ impl Prompter for Terminal {
     }
 
     fn notice(&mut self, text: &str) {
-        let _ = self
-            .term
-            .write_line(&format!("{} {text}", style("·").cyan()));
+        let _ = self.term.write_line(&format!(
+            "{} {}",
+            style("·").cyan(),
+            crate::redact::text(text)
+        ));
     }
 
     fn text(&mut self, p: &Prompt, check: Check<'_>) -> Answer<String> {
@@ -262,6 +264,53 @@ impl Prompter for Terminal {
             .items_checked(items.iter().cloned().zip(checked.iter().copied()))
             .max_length(12);
         self.done(s.interact_on(&self.term))
+    }
+
+    fn confirm_or_none(&mut self, p: &Prompt) -> Answer<Option<bool>> {
+        self.done(Ok(()))?;
+        self.help(p);
+        let _ = self.term.write_str(&format!(
+            "{} {} ",
+            style("?").yellow(),
+            style(format!("{} (y/n, Enter: none) ›", Self::label(p))).bold()
+        ));
+        let mut value: Option<bool> = None;
+        loop {
+            let key = self.done(self.term.read_key().map_err(dialoguer::Error::IO))?;
+            let shown = |v: Option<bool>| match v {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            };
+            let before = shown(value).len();
+            match key {
+                Key::Enter => break,
+                Key::Char('y' | 'Y') => value = Some(true),
+                Key::Char('n' | 'N') => value = Some(false),
+                Key::Backspace => value = None,
+                Key::CtrlC => {
+                    return self.done(Err(dialoguer::Error::IO(
+                        std::io::ErrorKind::Interrupted.into(),
+                    )))
+                }
+                _ => continue,
+            }
+            let _ = self.term.clear_chars(before);
+            let _ = self.term.write_str(shown(value));
+        }
+        let _ = self.term.clear_line();
+        let _ = self.term.write_line(&format!(
+            "{} {} {} {}",
+            style("✔").green(),
+            Self::label(p),
+            style("·").dim(),
+            match value {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => super::ask::NONE,
+            }
+        ));
+        Ok(value)
     }
 
     fn confirm(&mut self, p: &Prompt, default: Option<bool>) -> Answer<bool> {

@@ -93,6 +93,9 @@ impl Prompter for Scripted {
             p.label
         )
     }
+    fn confirm_or_none(&mut self, p: &Prompt) -> Answer<Option<bool>> {
+        self.confirm(p, None).map(Some)
+    }
     fn confirm(&mut self, p: &Prompt, _: Option<bool>) -> Answer<bool> {
         match self.next(&p.label) {
             A::C(b) => Ok(b),

@@ -6,98 +6,35 @@ use minijinja::{Environment, Error, ErrorKind};
 
 use super::js::js_string;
 
-/// Registers Backstage's filters on `env`.
+/// Registers Backstage's filters on `env` (`parseRepoUrl` knows the default integrations only).
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("parseRepoUrl", parse_repo_url);
-    env.add_filter("projectSlug", project_slug);
+    register_with_hosts(env, Vec::new());
     env.add_filter("parseEntityRef", parse_entity_ref);
     env.add_filter("pick", pick);
+}
+
+/// (Re-)registers `parseRepoUrl` and `projectSlug` with the configured GitHub hosts, which
+/// Backstage adds to its default integrations.
+pub fn register_with_hosts(env: &mut Environment<'static>, hosts: Vec<String>) {
+    let hosts = std::sync::Arc::new(hosts);
+    let h = hosts.clone();
+    env.add_filter("parseRepoUrl", move |url: Value| parse_repo_url(url, &h));
+    env.add_filter("projectSlug", move |url: Value| project_slug(url, &hosts));
 }
 
 fn invalid(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
 
-/// GitHub hosts of the configuration file (`integrations.github[].host`), which Backstage adds
-/// to its default integrations; set once per run by the command that loaded the config.
-static CONFIGURED_GITHUB_HOSTS: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
-
-/// Declares the GitHub (Enterprise) hosts of the configuration, so `parseRepoUrl` accepts them.
-pub fn set_github_hosts(hosts: Vec<String>) {
-    if let Ok(mut h) = CONFIGURED_GITHUB_HOSTS.write() {
-        *h = hosts;
-    }
-}
-
-/// Integration kind of a host, as Backstage's default integrations plus the configured ones give it.
-fn host_kind(host: &str) -> Option<&'static str> {
-    if CONFIGURED_GITHUB_HOSTS
-        .read()
-        .is_ok_and(|h| h.iter().any(|c| c.eq_ignore_ascii_case(host)))
-    {
-        return Some("github");
-    }
-    match host {
-        "github.com" => Some("github"),
-        "gitlab.com" => Some("gitlab"),
-        "bitbucket.org" => Some("bitbucketCloud"),
-        "dev.azure.com" => Some("azure"),
-        _ => None,
-    }
-}
-
 /// `parseRepoUrl`: `host?owner=o&repo=r` → `{host, owner, repo, organization, workspace, project}`
 /// (absent parameters are left out), as `@backstage/plugin-scaffolder-node`'s `parseRepoUrl`.
-pub fn parse_repo_url(url: Value) -> Result<Value, Error> {
+pub fn parse_repo_url(url: Value, hosts: &[String]) -> Result<Value, Error> {
     let raw = js_string(&url);
-    let parsed = url::Url::parse(&format!("https://{raw}")).map_err(|e| {
-        invalid(format!(
-            "Invalid repo URL passed to publisher, got {raw}, TypeError: Invalid URL ({e})"
-        ))
-    })?;
-    let host = match (parsed.host_str(), parsed.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_string(),
-        _ => {
-            return Err(invalid(format!(
-                "Invalid repo URL passed to publisher, got {raw}"
-            )))
-        }
-    };
-    let kind = host_kind(&host).ok_or_else(|| {
-        invalid(format!("No matching integration configuration for host {host}, please check your integrations config"))
-    })?;
-    let get = |k: &str| {
-        parsed
-            .query_pairs()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim_matches('/').to_string())
-    };
-    let present = |k: &str| {
-        parsed
-            .query_pairs()
-            .find(|(n, _)| n == k)
-            .is_some_and(|(_, v)| !v.is_empty())
-    };
-    let required: &[&str] = match kind {
-        "bitbucketCloud" => &["workspace", "project", "repo"],
-        "bitbucketServer" | "azure" => &["project", "repo"],
-        "gitlab" if get("project").is_some_and(|p| !p.is_empty()) => &[],
-        "gitlab" => &["owner", "repo"],
-        "gitea" | "gerrit" => &["repo"],
-        _ => &["repo", "owner"],
-    };
-    for r in required {
-        if !present(r) {
-            return Err(invalid(format!(
-                "Invalid repo URL passed to publisher: {}, missing {r}",
-                parsed.as_str()
-            )));
-        }
-    }
-    let mut out = vec![("host".to_string(), Value::from(host))];
+    let (parsed, _) = crate::backstage::repo_url::parse_repo_url(&raw, hosts)
+        .map_err(|e| invalid(e.to_string()))?;
+    let mut out = vec![("host".to_string(), Value::from(parsed.host.clone()))];
     for key in ["owner", "repo", "organization", "workspace", "project"] {
-        if let Some(v) = get(key) {
+        if let Some(v) = parsed.get(key) {
             out.push((key.to_string(), Value::from(v)));
         }
     }
@@ -105,8 +42,8 @@ pub fn parse_repo_url(url: Value) -> Result<Value, Error> {
 }
 
 /// `projectSlug`: `owner/repo` of a repo URL.
-pub fn project_slug(url: Value) -> Result<Value, Error> {
-    let parsed = parse_repo_url(url)?;
+pub fn project_slug(url: Value, hosts: &[String]) -> Result<Value, Error> {
+    let parsed = parse_repo_url(url, hosts)?;
     let owner = parsed.get_attr("owner").unwrap_or(Value::UNDEFINED);
     let owner = if owner.is_undefined() {
         "undefined".to_string()
@@ -137,34 +74,21 @@ pub fn parse_entity_ref(entity_ref: Value, context: Option<Value>) -> Result<Val
             .map(|d| js_string(&d))
             .unwrap_or_default()
     };
-    let (kind, namespace, name) = if entity_ref.kind() == ValueKind::String {
+    if entity_ref.kind() == ValueKind::String {
         let s = entity_ref.as_str().unwrap_or_default();
-        let mut colon = s.find(':');
-        let slash = s.find('/');
-        if let (Some(sl), Some(c)) = (slash, colon) {
-            if sl < c {
-                colon = None;
-            }
-        }
-        let kind = colon.map(|c| s[..c].to_string());
-        let ns_start = colon.map(|c| c + 1).unwrap_or(0);
-        let namespace = slash.map(|sl| s.get(ns_start..sl).unwrap_or("").to_string());
-        let name_start = colon
-            .map(|c| c + 1)
-            .unwrap_or(0)
-            .max(slash.map(|sl| sl + 1).unwrap_or(0));
-        let name = s[name_start..].to_string();
-        if kind.as_deref() == Some("") || namespace.as_deref() == Some("") || name.is_empty() {
-            return Err(invalid(format!(
-                "Entity reference \"{s}\" was not on the form [<kind>:][<namespace>/]<name>"
-            )));
-        }
-        (
-            kind.or_else(|| opt("defaultKind")),
-            namespace.unwrap_or(default_namespace),
-            Some(name),
+        let r = crate::backstage::entity_ref::parse(
+            s,
+            opt("defaultKind").as_deref(),
+            Some(default_namespace.as_str()),
         )
-    } else {
+        .map_err(invalid)?;
+        return Ok(super::ops::object(vec![
+            ("kind".into(), Value::from(r.kind)),
+            ("namespace".into(), Value::from(r.namespace)),
+            ("name".into(), Value::from(r.name)),
+        ]));
+    }
+    let (kind, namespace, name) = {
         let field = |k: &str| {
             entity_ref
                 .get_attr(k)

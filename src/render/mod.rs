@@ -19,9 +19,11 @@
 
 mod backstage;
 mod emit;
+mod eval;
 mod filters;
 mod inspect;
 mod js;
+mod lint;
 mod ops;
 mod syntax;
 mod value;
@@ -29,8 +31,7 @@ mod value;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-pub use backstage::set_github_hosts;
-pub use syntax::SyntaxError;
+pub use syntax::{Arg, Expr, Lit, Node, SyntaxError};
 pub use value::{is_truthy, to_json, to_value, FAILED_FLAG};
 
 /// Options of a skeleton renderer (inputs of `fetch:template`).
@@ -100,6 +101,13 @@ impl Engine {
         }
     }
 
+    /// Declares the GitHub (Enterprise) hosts of the configuration, so `parseRepoUrl` and
+    /// `projectSlug` accept them as Backstage's integrations do.
+    pub fn with_github_hosts(mut self, hosts: Vec<String>) -> Engine {
+        backstage::register_with_hosts(&mut self.env, hosts);
+        self
+    }
+
     /// The renderer for skeleton files and paths of one `fetch:template*` step.
     pub fn skeleton(options: SkeletonOptions) -> Engine {
         Engine {
@@ -117,17 +125,33 @@ impl Engine {
         self.render_nodes(&nodes, ctx, false)
     }
 
-    /// Checks that `source` parses, without rendering it.
+    /// Checks that `source` parses, without rendering it, and that it holds nothing Backstage is
+    /// sure to fail on whatever the values (see `lint.rs`).
     pub fn parse(&self, source: &str) -> Result<(), RenderError> {
         if !self.may_contain_syntax(source) {
             return Ok(());
         }
         let nodes = self.parse_nodes(source)?;
+        if let Some(message) = lint::problem(&nodes) {
+            return Err(RenderError {
+                message,
+                line: None,
+            });
+        }
         let emitted = emit::template(&nodes, self.options.cookiecutter, false);
         self.env
             .template_from_str(&emitted)
             .map(|_| ())
             .map_err(RenderError::from)
+    }
+
+    /// The parsed nunjucks tree of `source` (what the engine renders; for checks such as the
+    /// linter's). Text without any delimiter is one text node.
+    pub fn parse_tree(&self, source: &str) -> Result<Vec<Node>, RenderError> {
+        if !self.may_contain_syntax(source) {
+            return Ok(vec![Node::Text(source.to_string())]);
+        }
+        self.parse_nodes(source)
     }
 
     /// Renders one workflow string the way Backstage's runner does (SPEC §4.3):
@@ -176,11 +200,28 @@ impl Engine {
         ctx: &Value,
         json: bool,
     ) -> Result<String, RenderError> {
+        if !json && eval::supported(nodes) {
+            let mut out = String::new();
+            if eval::render(nodes, ctx, self.options.cookiecutter, &mut out).is_ok() {
+                return Ok(out);
+            }
+        }
         let emitted = emit::template(nodes, self.options.cookiecutter, json);
         Ok(self.env.render_str(&emitted, ctx.clone())?)
     }
 
+    /// [`Engine::render`] always through minijinja (tests compare it with the direct evaluator).
+    #[cfg(test)]
+    fn render_general(&self, source: &str, ctx: &Value) -> Result<String, RenderError> {
+        let nodes = self.parse_nodes(source)?;
+        let emitted = emit::template(&nodes, self.options.cookiecutter, false);
+        Ok(self.env.render_str(&emitted, ctx.clone())?)
+    }
+
     fn eval_expr(&self, expr: &syntax::Expr, ctx: &Value) -> Result<Value, RenderError> {
+        if let Ok(v) = eval::expr(expr, ctx, self.options.cookiecutter) {
+            return Ok(v);
+        }
         let emitted = emit::expression(expr, self.options.cookiecutter);
         let compiled = self.env.compile_expression(&emitted)?;
         Ok(compiled.eval(ctx.clone())?)
@@ -214,7 +255,8 @@ fn environment(options: SkeletonOptions, workflow: bool) -> Environment<'static>
     env
 }
 
-/// nunjucks' `range(start, stop, step)`.
+/// nunjucks' `range(start, stop, step)`. More than 100,000 items fail as in Backstage (nunjitsu's
+/// container limit, or its work limit past 1,000,000).
 fn globals_range(args: minijinja::value::Rest<Value>) -> Result<Value, minijinja::Error> {
     let n: Vec<f64> = args.iter().map(ops::to_number).collect();
     let (start, stop, step) = match n.as_slice() {
@@ -231,20 +273,31 @@ fn globals_range(args: minijinja::value::Rest<Value>) -> Result<Value, minijinja
         ),
         [] => (0.0, 0.0, 1.0),
     };
-    let mut out = Vec::new();
     let mut i = start;
-    if step > 0.0 {
-        while i < stop && out.len() < 100_000 {
-            out.push(ops::num(i));
-            i += step;
+    ops::bounded_array(|| {
+        let more = (step > 0.0 && i < stop) || (step < 0.0 && i > stop);
+        let item = more.then(|| ops::num(i));
+        i += step;
+        item
+    })
+}
+
+/// Evaluates an `if:` (literal boolean, or a string rendered as a workflow value).
+pub fn condition_holds(
+    engine: &Engine,
+    cond: &serde_json::Value,
+    ctx: &serde_json::Map<String, serde_json::Value>,
+) -> bool {
+    match cond {
+        serde_json::Value::String(s) => {
+            let c = to_value(&serde_json::Value::Object(ctx.clone()));
+            match engine.render_value(s, &c) {
+                Ok(v) => is_truthy(v.as_ref()),
+                Err(_) => !s.is_empty(),
+            }
         }
-    } else if step < 0.0 {
-        while i > stop && out.len() < 100_000 {
-            out.push(ops::num(i));
-            i += step;
-        }
+        other => is_truthy(Some(other)),
     }
-    Ok(Value::from(out))
 }
 
 #[cfg(test)]

@@ -9,6 +9,45 @@ use std::sync::Arc;
 
 use super::js::{format_f64, js_string};
 
+/// nunjitsu's default `workUnits` limit: one unit per item `range()` or a slice produces (among
+/// other work). Backstage's render fails beyond it; golden fails the same way instead of looping
+/// on (a slice of a non-array has no length, so only this limit ends it).
+pub const WORK_LIMIT: usize = 1_000_000;
+
+/// nunjitsu's largest array or record (`maximumSafeValueEntries`).
+pub const MAX_ENTRIES: usize = 100_000;
+
+/// The error of a render that exceeds [`WORK_LIMIT`], worded as nunjitsu's `TemplateLimitError`.
+pub fn work_limit_error() -> Error {
+    err(format!(
+        "Template evaluation exceeded the work unit limit of {WORK_LIMIT}"
+    ))
+}
+
+/// The array built by `range()` or a slice: `items` while they are at most [`MAX_ENTRIES`], else
+/// nunjitsu's error. `more` produces the next item, `None` at the end; it is asked again past the
+/// cap only to tell which of nunjitsu's limits the template meets first (the work limit, counted
+/// while producing items, or the size limit, checked on the finished array).
+pub fn bounded_array(mut more: impl FnMut() -> Option<Value>) -> Result<Value, Error> {
+    let mut items = Vec::new();
+    while let Some(v) = more() {
+        if items.len() == MAX_ENTRIES {
+            let mut n = MAX_ENTRIES + 1;
+            while more().is_some() {
+                n += 1;
+                if n > WORK_LIMIT {
+                    return Err(work_limit_error());
+                }
+            }
+            return Err(err(format!(
+                "Template value containers cannot exceed {MAX_ENTRIES} entries"
+            )));
+        }
+        items.push(v);
+    }
+    Ok(Value::from(items))
+}
+
 pub fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
@@ -373,7 +412,7 @@ fn iter(v: Value, targets: usize) -> Result<Value, Error> {
 }
 
 /// `runtimeContains` for `in`.
-fn contains(needle: &Value, container: &Value) -> Result<bool, Error> {
+pub fn contains(needle: &Value, container: &Value) -> Result<bool, Error> {
     match container.kind() {
         ValueKind::String => Ok(container
             .as_str()
@@ -394,7 +433,7 @@ fn contains(needle: &Value, container: &Value) -> Result<bool, Error> {
     }
 }
 
-fn slice(v: Value, start: Value, stop: Value, step: Value) -> Result<Value, Error> {
+pub fn slice(v: Value, start: Value, stop: Value, step: Value) -> Result<Value, Error> {
     let target = if truthy(&v) {
         v
     } else {
@@ -438,18 +477,20 @@ fn slice(v: Value, start: Value, stop: Value, step: Value) -> Result<Value, Erro
     if stop_n.is_nan() {
         stop_n = len;
     }
-    let mut out = Vec::new();
     let mut i = start_n;
-    while !(i < 0.0
-        || i > len
-        || (step_n > 0.0 && i >= stop_n)
-        || (step_n < 0.0 && i <= stop_n)
-        || i.is_nan())
-    {
-        out.push(get(&target, &Value::from(format_f64(i))));
+    bounded_array(|| {
+        if i < 0.0
+            || i > len
+            || (step_n > 0.0 && i >= stop_n)
+            || (step_n < 0.0 && i <= stop_n)
+            || i.is_nan()
+        {
+            return None;
+        }
+        let item = get(&target, &Value::from(format_f64(i)));
         i += step_n;
-    }
-    Ok(Value::from(out))
+        Some(item)
+    })
 }
 
 /// Whether `name` is a nunjucks test.
@@ -545,43 +586,17 @@ pub fn register(env: &mut Environment<'static>, cookiecutter: bool) {
         MutSeq::new(items.0, cookiecutter)
     });
     env.add_filter("__t", |v: Value| truthy(&v));
-    env.add_filter("__add", |a: Value, b: Value| add(&a, &b));
-    env.add_filter("__cat", |a: Value, b: Value| {
-        Value::from(to_string(&a) + &to_string(&b))
-    });
-    env.add_filter("__sub", |a: Value, b: Value| {
-        num(to_number(&a) - to_number(&b))
-    });
-    env.add_filter("__mul", |a: Value, b: Value| {
-        num(to_number(&a) * to_number(&b))
-    });
-    env.add_filter("__div", |a: Value, b: Value| {
-        num(to_number(&a) / to_number(&b))
-    });
-    env.add_filter("__mod", |a: Value, b: Value| {
-        num(js_rem(to_number(&a), to_number(&b)))
-    });
-    env.add_filter("__pow", |a: Value, b: Value| {
-        num(js_pow(to_number(&a), to_number(&b)))
-    });
+    for op in ["add", "cat", "sub", "mul", "div", "mod", "pow"] {
+        env.add_filter(format!("__{op}"), move |a: Value, b: Value| {
+            binary(op, &a, &b).unwrap_or(Value::UNDEFINED)
+        });
+    }
     env.add_filter("__floor", |a: Value| num(to_number(&a).floor()));
     env.add_filter("__neg", |a: Value| num(-to_number(&a)));
     env.add_filter("__pos", |a: Value| num(to_number(&a)));
     env.add_filter(
         "__cmp",
-        |a: Value, op: String, b: Value| -> Result<bool, Error> {
-            Ok(match op.as_str() {
-                "==" => loose_eq(&a, &b),
-                "!=" => !loose_eq(&a, &b),
-                "===" => strict_eq(&a, &b),
-                "!==" => !strict_eq(&a, &b),
-                "<" => matches!(order(&a, &b), Some(o) if o.is_lt()),
-                "<=" => matches!(order(&a, &b), Some(o) if o.is_le()),
-                ">" => matches!(order(&a, &b), Some(o) if o.is_gt()),
-                ">=" => matches!(order(&a, &b), Some(o) if o.is_ge()),
-                other => return Err(err(format!("Unsupported comparison operator {other}"))),
-            })
-        },
+        |a: Value, op: String, b: Value| -> Result<bool, Error> { compare(&op, &a, &b) },
     );
     env.add_filter("__in", |needle: Value, container: Value| {
         contains(&needle, &container)
@@ -618,6 +633,35 @@ pub fn register(env: &mut Environment<'static>, cookiecutter: bool) {
     env.add_function("__regex", |source: String, flags: String| {
         Value::from_object(JsRegex { source, flags })
     });
+}
+
+/// The binary operators `add sub mul div mod pow cat` (`None` for another name).
+pub fn binary(op: &str, a: &Value, b: &Value) -> Option<Value> {
+    Some(match op {
+        "add" => add(a, b),
+        "cat" => Value::from(to_string(a) + &to_string(b)),
+        "sub" => num(to_number(a) - to_number(b)),
+        "mul" => num(to_number(a) * to_number(b)),
+        "div" => num(to_number(a) / to_number(b)),
+        "mod" => num(js_rem(to_number(a), to_number(b))),
+        "pow" => num(js_pow(to_number(a), to_number(b))),
+        _ => return None,
+    })
+}
+
+/// A comparison `== != === !== < <= > >=`.
+pub fn compare(op: &str, a: &Value, b: &Value) -> Result<bool, Error> {
+    Ok(match op {
+        "==" => loose_eq(a, b),
+        "!=" => !loose_eq(a, b),
+        "===" => strict_eq(a, b),
+        "!==" => !strict_eq(a, b),
+        "<" => matches!(order(a, b), Some(o) if o.is_lt()),
+        "<=" => matches!(order(a, b), Some(o) if o.is_le()),
+        ">" => matches!(order(a, b), Some(o) if o.is_gt()),
+        ">=" => matches!(order(a, b), Some(o) if o.is_ge()),
+        other => return Err(err(format!("Unsupported comparison operator {other}"))),
+    })
 }
 
 fn js_pow(a: f64, b: f64) -> f64 {

@@ -609,3 +609,145 @@ fn backstage_filters() {
         "team-a"
     );
 }
+
+/// Limits (issue 16): slicing something that has no length used to loop for ever, and `range()`
+/// stopped silently at 100,000 items. nunjitsu fails both with its limits (`render.mjs` for the
+/// skeleton file and the step inputs, `createTemplateRenderer().render` of nunjitsu 0.7.0 for the
+/// rest): a render error for skeleton text, the literal string kept for a step input.
+#[test]
+fn slices_of_non_arrays_and_long_ranges_end_with_nunjitsus_limits() {
+    let started = std::time::Instant::now();
+    check_text(
+        SkeletonOptions::default(),
+        json!({}),
+        &[
+            ("slice_object", "x ${{ {}[1:] }} y", "ERROR"),
+            ("slice_number", "${{ 5[1:] }}", "ERROR"),
+            ("slice_true", "${{ true[0:] }}", "ERROR"),
+            ("slice_false", "${{ false[0:] | length }}", "0"),
+            ("slice_object_bounded", "${{ {}[0:3] | length }}", "3"),
+            ("range_at_cap", "${{ range(100000) | length }}", "100000"),
+            ("range_at_cap2", "${{ range(0, 100000) | length }}", "100000"),
+            ("range_over_cap", "${{ range(100001) | length }}", "ERROR"),
+            ("range_150000", "${{ range(150000) | length }}", "ERROR"),
+            ("range_over_work", "${{ range(1000001) | length }}", "ERROR"),
+        ],
+    );
+    check_values(
+        json!({}),
+        &[
+            ("wf_slice_object", "${{ {}[1:] }}", json!("${{ {}[1:] }}")),
+            ("wf_slice_number", "x${{ 5[1:] }}y", json!("x${{ 5[1:] }}y")),
+            ("wf_slice_true", "${{ true[0:] }}", json!("${{ true[0:] }}")),
+            (
+                "wf_range_150000",
+                "${{ range(150000) | length }}",
+                json!("${{ range(150000) | length }}"),
+            ),
+        ],
+    );
+    let engine = Engine::skeleton(SkeletonOptions::default());
+    let e = engine.render("${{ {}[1:] }}", &ctx(json!({}))).unwrap_err();
+    assert!(
+        e.message
+            .contains("Template evaluation exceeded the work unit limit of 1000000"),
+        "{e}"
+    );
+    let e = engine
+        .render("${{ range(150000) | length }}", &ctx(json!({})))
+        .unwrap_err();
+    assert!(
+        e.message
+            .contains("Template value containers cannot exceed 100000 entries"),
+        "{e}"
+    );
+    // Seconds on a busy debug build; the old loop never ended.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
+/// The direct evaluator (`eval.rs`) gives exactly what the minijinja translation gives, for every
+/// expression form it handles, over values of every JSON type (and fails where that fails).
+#[test]
+fn direct_evaluator_matches_the_minijinja_translation() {
+    let values = json!({
+        "s": "abc", "e": "", "num": "42", "n": 3, "z": 0, "f": 2.5, "neg": -1, "t": true,
+        "fa": false, "nul": null, "list": ["a", 1, null, [2]], "el": [], "obj": {"a": 1, "b": {"c": "d"}},
+        "eo": {}, "uni": "straße 👍"
+    });
+    let operands = [
+        "values.s", "values.e", "values.num", "values.n", "values.z", "values.f", "values.neg",
+        "values.t", "values.fa", "values.nul", "values.list", "values.el", "values.obj",
+        "values.eo", "values.missing", "values.uni", "values.obj.b", "values.obj.b.c",
+        "values.obj['a']", "values['s']", "values.list[1]", "values.list[-1]", "values.s.length",
+        "values.list.length", "values.obj.length", "values.missing.deeper", "values.nul.x",
+        "values.s[1]", "values.uni[6]", "values.list[1:3]", "values.s[::-1]", "values.list[:-1]",
+        "'x'", "''", "0", "1", "1.5", "true", "false", "null", "none", "(values.n, values.s)",
+    ];
+    let mut templates = Vec::new();
+    for a in operands {
+        templates.push(format!("<${{{{ {a} }}}}>"));
+        templates.push(format!("{{% if {a} %}}T{{% else %}}F{{% endif %}}"));
+        templates.push(format!("${{{{ not {a} }}}} ${{{{ -{a} }}}} ${{{{ +{a} }}}} ${{{{ {a} // 2 }}}}"));
+        for test in ["defined", "undefined", "null", "number", "string", "truthy", "odd", "lower"] {
+            templates.push(format!("${{{{ {a} is {test} }}}}"));
+        }
+        templates.push(format!("${{{{ {a} is eq(3) }}}} ${{{{ {a} is divisibleby(2) }}}}"));
+        for b in ["values.n", "values.s", "values.num", "'3'", "null", "values.list", "values.obj", "values.missing", "values.t"] {
+            for op in ["==", "!=", "===", "!==", "<", "<=", ">", ">="] {
+                templates.push(format!("${{{{ {a} {op} {b} }}}}"));
+            }
+            for op in ["+", "-", "*", "/", "%", "**", "~", "and", "or", "in"] {
+                templates.push(format!("${{{{ {a} {op} {b} }}}}"));
+            }
+            templates.push(format!("${{{{ {a} if {b} else 'no' }}}}|${{{{ {a} if {b} }}}}"));
+            templates.push(format!("${{{{ 1 < {a} < {b} }}}}"));
+        }
+    }
+    templates.push("${{ {}[1:] }}".to_string());
+    let c = ctx(json!({ "values": values }));
+    let engine = Engine::skeleton(SkeletonOptions::default());
+    let mut failures = Vec::new();
+    let mut direct = 0;
+    for t in &templates {
+        let nodes = engine.parse_nodes(t).unwrap();
+        if super::eval::supported(&nodes) {
+            direct += 1;
+        }
+        let fast = engine.render(t, &c).map_err(|e| e.to_string());
+        let general = engine.render_general(t, &c).map_err(|e| e.to_string());
+        if fast != general {
+            failures.push(format!("{t}: direct {fast:?}, minijinja {general:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(direct > templates.len() * 9 / 10, "{direct} of {}", templates.len());
+}
+
+/// `golden validate` learns from [`Engine::parse`] that a slice of a literal without a length
+/// never ends (Backstage fails the render); bounded or harmless slices pass.
+#[test]
+fn parse_reports_endless_slices_of_literals() {
+    let engine = Engine::skeleton(SkeletonOptions::default());
+    for bad in [
+        "${{ {}[1:] }}",
+        "x ${{ 5[1:] }}",
+        "{% if true[0:] %}{% endif %}",
+        "${{ {a: 1}[0:-1] | length }}",
+    ] {
+        let e = engine.parse(bad).unwrap_err();
+        assert!(e.message.contains("work unit limit of 1000000"), "{bad}: {e}");
+    }
+    for fine in [
+        "${{ {}[0:3] }}",
+        "${{ false[0:] }}",
+        "${{ 0[1:] }}",
+        "${{ 'abc'[1:] }}",
+        "${{ [1, 2][1:] }}",
+        "${{ values.x[1:] }}",
+        "${{ {}[-1:] }}",
+    ] {
+        assert!(engine.parse(fine).is_ok(), "{fine}");
+    }
+    let tree = engine.parse_tree("a ${{ values.x }}").unwrap();
+    assert!(matches!(&tree[..], [Node::Text(t), Node::Output(_)] if t == "a "));
+}

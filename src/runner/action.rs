@@ -1,7 +1,9 @@
-//! The Action trait and the registry of built-in actions, shared by the runner and `validate`.
+//! The Action trait, the registry the command fills with actions (shared by the runner and
+//! `validate`), and the run record: what steps created and published, handed from step to step
+//! and to the command through the report.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -25,16 +27,58 @@ pub struct ActionContext<'a> {
     pub dry_run: bool,
     /// Task secrets (never printed).
     pub secrets: &'a Map<String, Value>,
+    /// The user context (`{ref, entity}`), as `${{ user }}` sees it.
+    pub user: &'a Value,
     /// The outside world: forge, GitHub, catalog.
     pub services: &'a Services,
     /// Log lines for the step (shown with `--verbose`, kept in the JSON plan).
     pub log: &'a mut Vec<String>,
+    /// What earlier steps created and published; this step adds to it.
+    pub record: &'a mut RunRecord,
 }
 
 impl ActionContext<'_> {
     pub fn info(&mut self, line: impl Into<String>) {
         self.log.push(line.into());
     }
+
+    /// Remembers something this step created (a repository, a branch) for failure reports.
+    pub fn note_created(&mut self, what: impl Into<String>) {
+        self.record.created.push(what.into());
+    }
+
+    /// Remembers a repository this step pushed to (or would push to, in a dry run).
+    pub fn note_published(&mut self, p: Published) {
+        self.record.published.push(p);
+    }
+}
+
+/// What the steps of a run produced besides their outputs: kept by the runner, lent to each
+/// step, returned in the [`super::Report`].
+#[derive(Debug, Clone, Default)]
+pub struct RunRecord {
+    /// What publish actions created, one line each (named in failure reports).
+    pub created: Vec<String>,
+    /// Repositories publish actions pushed a default branch to, in order (`golden new` clones
+    /// the first; a dry-run `catalog:register` reads the catalog file from them).
+    pub published: Vec<Published>,
+}
+
+/// A repository a publish step pushed to (real run) or would push to (dry run).
+#[derive(Debug, Clone, Default)]
+pub struct Published {
+    /// `owner/repo`.
+    pub name: String,
+    /// The git URL (`https://…` or `file://…`).
+    pub remote_url: String,
+    /// `https://HOST/OWNER/REPO/blob/BRANCH` (or the forge's `file://…/REPO.git/blob/BRANCH`).
+    pub repo_contents_url: String,
+    /// The branch pushed.
+    pub branch: String,
+    /// The workspace folder whose files became the repository (`sourcePath` applied).
+    pub source_dir: PathBuf,
+    /// The token that pushed, if any (to clone with; `Debug` shows it as `***`).
+    pub token: Option<crate::config::Secret>,
 }
 
 /// An action failure: the message and, where useful, a hint.
@@ -63,6 +107,24 @@ impl std::fmt::Display for ActionError {
     }
 }
 
+impl From<crate::forge::ForgeError> for ActionError {
+    fn from(e: crate::forge::ForgeError) -> Self {
+        ActionError {
+            message: e.message,
+            hint: e.hint,
+        }
+    }
+}
+
+impl From<crate::github::GithubError> for ActionError {
+    fn from(e: crate::github::GithubError) -> Self {
+        ActionError {
+            message: e.message,
+            hint: e.hint,
+        }
+    }
+}
+
 impl From<crate::error::Error> for ActionError {
     fn from(e: crate::error::Error) -> Self {
         ActionError {
@@ -84,9 +146,24 @@ pub trait Action: Send + Sync {
     fn outputs(&self) -> &'static [&'static str] {
         &[]
     }
-    /// Whether the action runs for real in `--dry-run` (local actions do; network ones predict).
-    fn supports_dry_run(&self) -> bool {
+    /// Whether the action runs for real in `--dry-run` (local actions do); when it does not, it
+    /// only predicts its outputs and the step is reported as predicted.
+    fn runs_in_dry_run(&self) -> bool {
         true
+    }
+    /// Where the action comes from, for `golden actions` (`built-in`, the config file, PATH).
+    fn origin(&self) -> String {
+        "built-in".to_string()
+    }
+    /// Why the action does not run at all in `--dry-run`, if it does not (the step is skipped
+    /// with this notice).
+    fn skipped_in_dry_run(&self) -> Option<String> {
+        None
+    }
+    /// The outputs a dry-run prediction invents (no real value exists without running), so the
+    /// report can mark them as invented.
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        &[]
     }
     /// Runs the action with its rendered input.
     fn run(
@@ -96,21 +173,22 @@ pub trait Action: Send + Sync {
     ) -> Result<Outputs, ActionError>;
 }
 
-/// Every action golden knows, by id.
+/// The actions a run may use, by id (filled by the command: `crate::actions::registry()`).
+#[derive(Default)]
 pub struct Registry {
     actions: BTreeMap<&'static str, Box<dyn Action>>,
 }
 
 impl Registry {
-    /// The built-in actions.
-    pub fn builtin() -> Registry {
-        let mut r = Registry {
-            actions: BTreeMap::new(),
-        };
-        for a in crate::actions::all() {
-            r.actions.insert(a.id(), a);
+    /// A registry of `actions` (a later action with the same id replaces an earlier one).
+    pub fn new(actions: impl IntoIterator<Item = Box<dyn Action>>) -> Registry {
+        Registry {
+            actions: actions.into_iter().map(|a| (a.id(), a)).collect(),
         }
-        r
+    }
+    /// Adds (or replaces) an action.
+    pub fn add(&mut self, action: Box<dyn Action>) {
+        self.actions.insert(action.id(), action);
     }
     pub fn get(&self, id: &str) -> Option<&dyn Action> {
         self.actions.get(id).map(|b| b.as_ref())
@@ -123,10 +201,11 @@ impl Registry {
     }
     /// The closest known id, for "did you mean".
     pub fn suggest(&self, id: &str) -> Option<&'static str> {
-        self.ids()
-            .map(|k| (strsim::jaro_winkler(k, id), k))
-            .filter(|(s, _)| *s > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, k)| k)
+        crate::backstage::suggest::closest(id, self.ids())
     }
+}
+
+/// The candidate closest to `word` (Jaro-Winkler above 0.8), for "did you mean".
+pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    crate::backstage::suggest::closest(word, candidates)
 }

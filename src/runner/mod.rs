@@ -16,12 +16,14 @@ use crate::render::{self, Engine};
 use crate::services::Services;
 use crate::template::{Step, Template};
 use crate::values::Values;
-pub use action::{Action, ActionContext, ActionError, Outputs, Registry};
+pub use action::{Action, ActionContext, ActionError, Outputs, Published, Registry, RunRecord};
 
 /// What happened to a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Executed,
+    /// Dry run only: the action was not run; its outputs were predicted from its input.
+    Predicted,
     Skipped,
     Failed,
 }
@@ -30,6 +32,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Executed => "executed",
+            Status::Predicted => "predicted",
             Status::Skipped => "skipped",
             Status::Failed => "failed",
         }
@@ -51,6 +54,9 @@ pub struct StepRecord {
     pub output: Map<String, Value>,
     pub log: Vec<String>,
     pub duration: Duration,
+    /// Outputs of a predicted step that stand for nothing real (a commit hash, a pull request
+    /// number): later steps see them, `--json` names them.
+    pub invented: Vec<&'static str>,
 }
 
 /// The result of a run.
@@ -61,6 +67,8 @@ pub struct Report {
     pub output: Value,
     /// The first failed step, if any.
     pub failed: Option<usize>,
+    /// What the steps created and published.
+    pub record: RunRecord,
 }
 
 /// Progress events (implemented by `output::progress`).
@@ -87,6 +95,8 @@ pub struct Runner<'a> {
 pub struct Resumed {
     pub start: usize,
     pub outputs: Map<String, Value>,
+    /// What the earlier run created and published.
+    pub record: RunRecord,
 }
 
 impl Runner<'_> {
@@ -103,7 +113,9 @@ impl Runner<'_> {
         reporter: &mut dyn Reporter,
         resumed: &Resumed,
     ) -> Report {
-        let engine = Engine::workflow();
+        let engine = Engine::workflow().with_github_hosts(self.services.config.github_hosts());
+        let mut run_record = resumed.record.clone();
+        let mut validators = Validators::new();
         let mut steps_ctx = Map::new();
         let mut records = Vec::new();
         let mut failed: Option<usize> = None;
@@ -129,6 +141,7 @@ impl Runner<'_> {
                     output: output.cloned().unwrap_or_default(),
                     log: Vec::new(),
                     duration: Duration::ZERO,
+                    invented: Vec::new(),
                 });
                 continue;
             }
@@ -146,16 +159,35 @@ impl Runner<'_> {
                 output: Map::new(),
                 log: Vec::new(),
                 duration: Duration::ZERO,
+                invented: Vec::new(),
             };
             let unknown = self.registry.get(&step.action).is_none() && self.dry_run;
-            let skip = if unknown {
-                Some(format!(
+            let mut skip = self.skip_reason(&engine, step, &base, failed.is_some());
+            if unknown && skip.is_none() {
+                // Its `if:` and `each:` are still resolved, as Backstage would before running it.
+                let ctx = self.context(values, &steps_ctx, failed.is_some(), true);
+                if let Some(each) = &step.each {
+                    if let Err(e) = each_items(&engine, each, &ctx) {
+                        record.status = Status::Failed;
+                        record.reason = Some(e.message);
+                        failed.get_or_insert(index);
+                        record.duration = started.elapsed();
+                        reporter.step_finished(index, &record);
+                        records.push(record);
+                        continue;
+                    }
+                }
+                skip = Some(format!(
                     "golden does not implement `{}`; skipped in dry-run",
                     step.action
-                ))
-            } else {
-                self.skip_reason(&engine, step, &base, failed.is_some())
-            };
+                ));
+            }
+            if skip.is_none() && self.dry_run {
+                skip = self
+                    .registry
+                    .get(&step.action)
+                    .and_then(|a| a.skipped_in_dry_run());
+            }
             if let Some(reason) = skip {
                 record.reason = Some(reason);
                 record.duration = started.elapsed();
@@ -172,9 +204,25 @@ impl Runner<'_> {
                 &steps_ctx,
                 failed.is_some(),
                 &mut record,
+                &mut run_record,
+                &mut validators,
             ) {
                 Ok(output) => {
-                    record.status = Status::Executed;
+                    let predictor = self
+                        .registry
+                        .get(&step.action)
+                        .filter(|a| self.dry_run && !a.runs_in_dry_run());
+                    if let Some(action) = predictor {
+                        record.status = Status::Predicted;
+                        record.invented = action
+                            .invented_outputs()
+                            .iter()
+                            .copied()
+                            .filter(|k| output.contains_key(*k))
+                            .collect();
+                    } else {
+                        record.status = Status::Executed;
+                    }
                     record.output = output.clone();
                     steps_ctx.insert(step.id.clone(), json!({ "output": output }));
                 }
@@ -195,6 +243,7 @@ impl Runner<'_> {
             steps: records,
             output,
             failed,
+            record: run_record,
         }
     }
 
@@ -250,7 +299,7 @@ impl Runner<'_> {
         }
         match &step.condition {
             None => None,
-            Some(cond) if condition_holds(engine, cond, ctx) => None,
+            Some(cond) if render::condition_holds(engine, cond, ctx) => None,
             Some(_) => Some("its if condition was false".into()),
         }
     }
@@ -266,6 +315,8 @@ impl Runner<'_> {
         steps_ctx: &Map<String, Value>,
         failed: bool,
         record: &mut StepRecord,
+        run_record: &mut RunRecord,
+        validators: &mut Validators,
     ) -> Result<Outputs, ActionError> {
         let action = self.registry.get(&step.action).ok_or_else(|| {
             ActionError::new(format!(
@@ -312,7 +363,7 @@ impl Runner<'_> {
             mask(&Value::Object(iterations[0].1.clone()), &values.secrets)
         };
         for (item, input) in &iterations {
-            check_input(action, input).map_err(|e| {
+            check_input(validators, action, input).map_err(|e| {
                 let which = match item {
                     Some(i) => {
                         format!("{}[{}]", step.action, i["key"].as_str().unwrap_or_default())
@@ -333,8 +384,10 @@ impl Runner<'_> {
                 step_id: &step.id,
                 dry_run: self.dry_run,
                 secrets: &values.secrets,
+                user: &values.user,
                 services: self.services,
                 log: &mut log,
+                record: run_record,
             };
             let result = action.run(&mut actx, input);
             record.log.extend(log);
@@ -365,17 +418,7 @@ fn render_input(engine: &Engine, input: &Value, ctx: &Map<String, Value>) -> Map
     }
 }
 
-/// Evaluates an `if:` (literal boolean, or a string rendered as a workflow value).
-pub fn condition_holds(engine: &Engine, cond: &Value, ctx: &Map<String, Value>) -> bool {
-    match cond {
-        Value::String(_) => {
-            condition_holds_in(engine, cond, &render::to_value(&Value::Object(ctx.clone())))
-        }
-        other => render::is_truthy(Some(other)),
-    }
-}
-
-/// [`condition_holds`] with a context already converted for the engine.
+/// [`render::condition_holds`] with a context already converted for the engine.
 fn condition_holds_in(engine: &Engine, cond: &Value, ctx: &minijinja::Value) -> bool {
     match cond {
         Value::String(s) => match engine.render_value(s, ctx) {
@@ -428,18 +471,19 @@ fn each_items(
     }
 }
 
+/// Compiled input schemas of the actions a run used, by action id.
+type Validators = HashMap<&'static str, jsonschema::Validator>;
+
 /// Validates a rendered input against the action's JSON Schema.
-fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), String> {
-    thread_local! {
-        static CACHE: std::cell::RefCell<HashMap<&'static str, jsonschema::Validator>> = Default::default();
-    }
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
+fn check_input(
+    cache: &mut Validators,
+    action: &dyn Action,
+    input: &Map<String, Value>,
+) -> Result<(), String> {
+    {
         if !cache.contains_key(action.id()) {
-            let v = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft7)
-                .build(&action.input_schema())
-                .map_err(|e| {
+            let v =
+                crate::backstage::json_schema::compile(&action.input_schema()).map_err(|e| {
                     format!("golden's schema for {} does not compile: {e}", action.id())
                 })?;
             cache.insert(action.id(), v);
@@ -462,7 +506,7 @@ fn check_input(action: &dyn Action, input: &Map<String, Value>) -> Result<(), St
         } else {
             Err(errors.join("; "))
         }
-    })
+    }
 }
 
 /// Replaces every secret value that appears in a rendered input by `***`.
@@ -515,7 +559,7 @@ fn render_output(engine: &Engine, output: &Value, ctx: &Map<String, Value>) -> V
             .iter()
             .map(|item| match item.get("if") {
                 None => true,
-                Some(cond) => condition_holds(engine, cond, ctx),
+                Some(cond) => render::condition_holds(engine, cond, ctx),
             })
             .collect();
         let mut i = 0;

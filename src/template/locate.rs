@@ -56,7 +56,7 @@ pub fn find(query: &str, search_path: &[PathBuf]) -> Result<Found> {
     let names: Vec<String> = list(search_path).into_iter().map(|l| l.name).collect();
     let mut near: Vec<&String> = names
         .iter()
-        .filter(|n| strsim::jaro_winkler(n, query) > 0.8 || n.contains(query))
+        .filter(|n| crate::backstage::suggest::alike(n, query) || n.contains(query))
         .collect();
     near.dedup();
     let mut err = Error::usage(format!("no template named `{query}`"));

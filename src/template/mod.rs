@@ -9,7 +9,7 @@ pub mod locate;
 pub(crate) mod placeholders;
 pub mod root;
 pub mod schema;
-pub mod yaml;
+pub use crate::backstage::yaml;
 // Used by the local catalog, which processes catalog files the way Backstage does.
 pub(crate) use placeholders::resolve as resolve_placeholders;
 pub(crate) use schema::validator as template_validator;

@@ -85,9 +85,14 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ("param-ui-widget", Warning, "an unknown `ui:widget`"),
     ("step-duplicate-id", Error, "two steps have the same id"),
     (
+        "step-duplicate-id-conditional",
+        Warning,
+        "two steps with an `if:` each have the same id (fine when the conditions exclude each other)",
+    ),
+    (
         "step-unknown-action",
-        Error,
-        "the action is neither built in nor declared in the config",
+        Warning,
+        "an action golden does not know (built in, from Backstage's and community modules, or the config); an error with `actions.strict: true`",
     ),
     (
         "step-input-required",
@@ -106,28 +111,28 @@ pub const CODES: &[(&str, Severity, &str)] = &[
     ),
     (
         "expr-syntax",
-        Warning,
-        "a `${{ }}` in template.yaml does not parse (Backstage keeps the text as written)",
+        Error,
+        "a `${{ }}` in template.yaml does not parse (Backstage keeps the text as written: it mis-renders)",
     ),
     (
         "expr-unknown-filter",
-        Warning,
-        "a filter Backstage does not have, in template.yaml (the text is kept as written)",
+        Error,
+        "a filter Backstage does not have, in template.yaml (the text is kept as written: it mis-renders)",
     ),
     (
         "expr-unknown-test",
-        Warning,
-        "an `is` test Backstage does not have, in template.yaml (the text is kept as written)",
+        Error,
+        "an `is` test Backstage does not have, in template.yaml (the text is kept as written: it mis-renders)",
     ),
     (
         "expr-unknown-function",
-        Warning,
-        "a call to a function that does not exist, in template.yaml (the text is kept as written)",
+        Error,
+        "a call to a function that does not exist, in template.yaml (the text is kept as written: it mis-renders)",
     ),
     (
         "expr-unknown-method",
-        Warning,
-        "a JavaScript method Backstage 4 rejects, in template.yaml (the text is kept as written)",
+        Error,
+        "a JavaScript method Backstage 4 rejects, in template.yaml (the text is kept as written: it mis-renders)",
     ),
     (
         "expr-unknown-parameter",

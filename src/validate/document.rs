@@ -239,12 +239,7 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) {
                 continue;
             }
             let p = format!("{pointer}/{}", seg(k));
-            let suggestion = known
-                .iter()
-                .map(|c| (strsim::jaro_winkler(c, k), *c))
-                .filter(|(s, _)| *s > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| format!("did you mean `{c}`?"));
+            let suggestion = crate::backstage::suggest::did_you_mean(k, known.iter().copied());
             let d = Diagnostic::new(code, doc.path, format!("unknown key `{k}` in {what}"))
                 .at(doc.key_span(&p))
                 .label("not a key Backstage reads")

@@ -9,6 +9,7 @@
 pub mod codes;
 pub mod diagnostic;
 mod document;
+pub mod ecosystem;
 mod expr;
 mod locate;
 mod parameters;
@@ -33,8 +34,91 @@ use crate::runner::Registry;
 /// What `golden validate` knows besides the files.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Action ids the team's Backstage provides on top of the built-in ones (config `actions`).
-    pub extra_actions: Vec<String>,
+    /// The config file: its external actions, the ids the team's Backstage provides
+    /// (`actions.known`), `actions.strict`, and `validate.allow`/`deny`.
+    pub config: crate::config::Config,
+    /// golden's data directory (the npm modules `golden actions add` installed), if any.
+    pub home: Option<PathBuf>,
+    /// Codes not reported (`--allow`), on top of the config's `validate.allow`.
+    pub allow: Vec<String>,
+    /// Codes reported as errors (`--deny`), on top of the config's `validate.deny`.
+    pub deny: Vec<String>,
+}
+
+impl Options {
+    /// The codes allowed and denied, checked: every one must be a code of [`codes::CODES`].
+    fn rules(&self) -> Result<(Vec<&'static str>, Vec<&'static str>)> {
+        let lookup = |c: &String, flag: &str| -> Result<&'static str> {
+            codes::CODES
+                .iter()
+                .find(|(k, _, _)| k == c)
+                .map(|(k, _, _)| *k)
+                .ok_or_else(|| {
+                    let mut e = Error::usage(format!("{flag} `{c}`: golden validate has no such code"));
+                    if let Some(s) =
+                        crate::runner::action::closest(c, codes::CODES.iter().map(|(k, _, _)| *k))
+                    {
+                        e = e.hint(format!("did you mean `{s}`?"));
+                    }
+                    e.hint("every finding's code is shown in brackets, e.g. `error[step-duplicate-id]`; `--format sarif` lists them all as rules")
+                })
+        };
+        let mut allow = Vec::new();
+        for c in &self.allow {
+            allow.push(lookup(c, "--allow")?);
+        }
+        for c in &self.config.validate.allow {
+            allow.push(lookup(c, "validate.allow in the config file:")?);
+        }
+        let mut deny = Vec::new();
+        for c in &self.deny {
+            deny.push(lookup(c, "--deny")?);
+        }
+        for c in &self.config.validate.deny {
+            deny.push(lookup(c, "validate.deny in the config file:")?);
+        }
+        if self.config.actions.strict {
+            deny.push("step-unknown-action");
+        }
+        Ok((allow, deny))
+    }
+}
+
+/// Applies `--allow`/`--deny` (and the config's) and the inline `# golden-allow: CODE` comments
+/// (on the finding's line or the line above it).
+fn apply_rules(report: &mut Report, allow: &[&str], deny: &[&str]) {
+    let comment = regex::Regex::new(r"#\s*golden-allow:\s*([a-z-]+(?:\s*,\s*[a-z-]+)*)")
+        .expect("valid regex");
+    let allowed_inline = |d: &Diagnostic| -> bool {
+        let (Some(span), Some(text)) = (d.span, report.sources.get(&d.file)) else {
+            return false;
+        };
+        let lines: Vec<&str> = text
+            .lines()
+            .skip(span.line.saturating_sub(2))
+            .take(if span.line >= 2 { 2 } else { 1 })
+            .collect();
+        lines.iter().any(|l| {
+            comment
+                .captures_iter(l)
+                .any(|c| c[1].split(',').any(|code| code.trim() == d.code))
+        })
+    };
+    let keep: Vec<bool> = report
+        .diagnostics
+        .iter()
+        .map(|d| !allow.contains(&d.code) && !allowed_inline(d))
+        .collect();
+    let mut i = 0;
+    report.diagnostics.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    for d in &mut report.diagnostics {
+        if deny.contains(&d.code) {
+            d.severity = Severity::Error;
+        }
+    }
 }
 
 /// The result of a run.
@@ -68,8 +152,12 @@ pub(crate) struct Checker {
     known: Mutex<HashMap<(u8, u8, String), bool>>,
     /// Analyses by `(engine, text)`: templates of one repository share most of their strings.
     analyses: Mutex<HashMap<(u8, String), Arc<Result<expr::Analysis, expr::SyntaxError>>>>,
+    /// Compiled property schemas (the same ones recur across a repository's templates).
+    pub schemas: crate::backstage::json_schema::Cache,
     /// Compiled input schemas of the actions.
-    pub input_validators: BTreeMap<&'static str, Option<jsonschema::Validator>>,
+    pub input_validators: BTreeMap<&'static str, Option<Arc<jsonschema::Validator>>>,
+    /// Compiled input schemas of the ecosystem's actions, compiled when first used.
+    ecosystem_validators: Mutex<HashMap<String, Option<Arc<jsonschema::Validator>>>>,
 }
 
 /// Which engine an expression is read with.
@@ -81,23 +169,22 @@ pub(crate) enum Flavor {
 }
 
 impl Checker {
-    fn new(options: &Options) -> Checker {
-        let registry = Registry::builtin();
+    fn new(options: &Options) -> Result<Checker> {
+        let registry = crate::actions::registry_for(&options.config, options.home.as_deref(), [])?;
         let input_validators = registry
             .iter()
             .map(|a| {
                 (
                     a.id(),
-                    jsonschema::options()
-                        .with_draft(jsonschema::Draft::Draft7)
-                        .build(&a.input_schema())
-                        .ok(),
+                    crate::backstage::json_schema::compile(&a.input_schema())
+                        .ok()
+                        .map(Arc::new),
                 )
             })
             .collect();
-        Checker {
+        Ok(Checker {
             registry,
-            extra_actions: options.extra_actions.clone(),
+            extra_actions: options.config.actions.known.clone(),
             workflow: Engine::workflow(),
             skeleton: Engine::skeleton(SkeletonOptions::default()),
             cookiecutter: Engine::skeleton(SkeletonOptions {
@@ -106,8 +193,32 @@ impl Checker {
             }),
             known: Mutex::new(HashMap::new()),
             analyses: Mutex::new(HashMap::new()),
+            schemas: Default::default(),
             input_validators,
+            ecosystem_validators: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The input schema of `action` and its compiled validator: golden's own actions and the
+    /// config's first, then the modules of the ecosystem.
+    pub fn input_check(&self, action: &str) -> Option<(Value, Arc<jsonschema::Validator>)> {
+        if let Some(a) = self.registry.get(action) {
+            let v = self.input_validators.get(action)?.clone()?;
+            return Some((a.input_schema(), v));
         }
+        let schema = ecosystem::input_schema(action)?;
+        let mut cache = self.ecosystem_validators.lock().ok()?;
+        let v = cache
+            .entry(action.to_string())
+            .or_insert_with(|| {
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft7)
+                    .build(schema)
+                    .ok()
+                    .map(Arc::new)
+            })
+            .clone()?;
+        Some((schema.clone(), v))
     }
 
     pub fn engine(&self, flavor: Flavor) -> &Engine {
@@ -204,7 +315,8 @@ pub fn validate(paths: &[PathBuf], options: &Options) -> Result<Report> {
     }
     files.sort();
     files.dedup_by(|a, b| a.0 == b.0);
-    let checker = Checker::new(options);
+    let (allow, deny) = options.rules()?;
+    let checker = Checker::new(options)?;
     let results: Vec<(bool, Sink)> = files
         .par_iter()
         .map(|(f, explicit)| check_file(&checker, f, *explicit))
@@ -241,6 +353,7 @@ pub fn validate(paths: &[PathBuf], options: &Options) -> Result<Report> {
     report.diagnostics.dedup_by(|a, b| {
         a.file == b.file && a.span == b.span && a.code == b.code && a.message == b.message
     });
+    apply_rules(&mut report, &allow, &deny);
     Ok(report)
 }
 

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::locate::seg;
 use super::{Checker, Diagnostic, Doc, Sink};
+use crate::backstage::json_schema::Cache;
 
 /// Field extensions of Backstage's scaffolder frontend (SPEC §2.6).
 const UI_FIELDS: &[&str] = &[
@@ -63,7 +64,8 @@ pub struct Declared {
 }
 
 /// Checks every page and returns the declared names.
-pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
+pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
+    let cache = &checker.schemas;
     let mut declared = Declared::default();
     let pages: Vec<(String, &Value)> = match doc.entity.pointer("/spec/parameters") {
         Some(Value::Array(pages)) => pages
@@ -80,6 +82,20 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
             continue; // the Template schema reports it
         }
         top_level_names(page, &mut declared.names);
+        // a page-level `if:` holding an expression is the frontend's (it shows or hides the
+        // page), not JSON Schema's `if`
+        let without_if;
+        let page = match page.get("if") {
+            Some(Value::String(_)) => {
+                let mut p = page.clone();
+                if let Some(m) = p.as_object_mut() {
+                    m.remove("if");
+                }
+                without_if = p;
+                &without_if
+            }
+            _ => page,
+        };
         let meta = jsonschema::draft7::meta::validator();
         for err in meta.iter_errors(page) {
             let at = err.instance_path().to_string();
@@ -100,7 +116,7 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
             );
         }
         let definitions = page.get("definitions").cloned();
-        walk(doc, sink, page, &pointer, definitions.as_ref());
+        walk(cache, doc, sink, page, &pointer, definitions.as_ref());
     }
     declared
 }
@@ -131,11 +147,7 @@ fn top_level_names(schema: &Value, names: &mut BTreeSet<String>) {
 }
 
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    candidates
-        .map(|c| (strsim::jaro_winkler(c, name), c))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!("did you mean `{c}`?"))
+    crate::backstage::suggest::did_you_mean(name, candidates)
 }
 
 /// `schema` without the keys in `drop` and without `ui:*` keys, with the page's definitions.
@@ -151,30 +163,8 @@ fn without(schema: &Map<String, Value>, drop: &[&str], definitions: Option<&Valu
     Value::Object(s)
 }
 
-/// Compiles a property schema; the same schema (common across a repository's templates) is
-/// compiled once per run.
-fn compile(schema: &Value) -> Option<std::sync::Arc<jsonschema::Validator>> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<jsonschema::Validator>>>>> =
-        OnceLock::new();
-    let key = schema.to_string();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(v) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
-        return v;
-    }
-    let v = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
-        .build(schema)
-        .ok()
-        .map(Arc::new);
-    if let Ok(mut m) = cache.lock() {
-        m.insert(key, v.clone());
-    }
-    v
-}
-
 fn walk(
+    cache: &Cache,
     doc: &Doc<'_>,
     sink: &mut Sink,
     schema: &Value,
@@ -224,7 +214,7 @@ fn walk(
     if let Some(default) = obj.get("default") {
         let templated = default.as_str().is_some_and(|s| s.contains("${{"));
         if !templated {
-            if let Some(v) = compile(&without(obj, &["default"], definitions)) {
+            if let Some(v) = cache.get(&without(obj, &["default"], definitions)) {
                 if let Some(e) = v.iter_errors(default).next() {
                     sink.push(
                         Diagnostic::new("param-default", doc.path, format!("the default does not satisfy its own schema: {e}"))
@@ -237,7 +227,7 @@ fn walk(
         }
     }
     if let Some(values) = obj.get("enum").and_then(Value::as_array) {
-        if let Some(v) = compile(&without(
+        if let Some(v) = cache.get(&without(
             obj,
             &["enum", "default", "const", "enumNames"],
             definitions,
@@ -306,6 +296,7 @@ fn walk(
         if let Some(map) = obj.get(key).and_then(Value::as_object) {
             for (k, v) in map {
                 walk(
+                    cache,
                     doc,
                     sink,
                     v,
@@ -319,6 +310,7 @@ fn walk(
         for (k, v) in deps {
             if v.is_object() {
                 walk(
+                    cache,
                     doc,
                     sink,
                     v,
@@ -336,7 +328,14 @@ fn walk(
             .flatten()
             .enumerate()
         {
-            walk(doc, sink, s, &format!("{pointer}/{key}/{i}"), definitions);
+            walk(
+                cache,
+                doc,
+                sink,
+                s,
+                &format!("{pointer}/{key}/{i}"),
+                definitions,
+            );
         }
     }
     for key in [
@@ -349,16 +348,37 @@ fn walk(
         "contains",
     ] {
         if let Some(s) = obj.get(key) {
-            walk(doc, sink, s, &format!("{pointer}/{key}"), definitions);
+            walk(
+                cache,
+                doc,
+                sink,
+                s,
+                &format!("{pointer}/{key}"),
+                definitions,
+            );
         }
     }
     match obj.get("items") {
         Some(Value::Array(items)) => {
             for (i, s) in items.iter().enumerate() {
-                walk(doc, sink, s, &format!("{pointer}/items/{i}"), definitions);
+                walk(
+                    cache,
+                    doc,
+                    sink,
+                    s,
+                    &format!("{pointer}/items/{i}"),
+                    definitions,
+                );
             }
         }
-        Some(s) => walk(doc, sink, s, &format!("{pointer}/items"), definitions),
+        Some(s) => walk(
+            cache,
+            doc,
+            sink,
+            s,
+            &format!("{pointer}/items"),
+            definitions,
+        ),
         None => {}
     }
 }

@@ -90,12 +90,8 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, plan: &Plan, sink: &mut Sink) {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let hint = siblings
-                .iter()
-                .map(|c| (strsim::jaro_winkler(c, &last), c))
-                .filter(|(s, _)| *s > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| format!("did you mean `{}`?", url.replacen(&last, c, 1)))
+            let hint = crate::backstage::suggest::closest(&last, &siblings)
+                .map(|c| format!("did you mean `{}`?", url.replacen(&last, c, 1)))
                 .unwrap_or_else(|| {
                     "relative `url`s resolve from the directory of template.yaml".into()
                 });

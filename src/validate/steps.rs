@@ -44,11 +44,21 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
                 .value_span(&format!("/spec/steps/{first}/id"))
                 .map(|s| s.line)
                 .unwrap_or(0);
+            // two conditional steps sharing an id is the usual "one of these runs" idiom
+            let both_conditional = s.get("if").is_some() && steps[*first].get("if").is_some();
+            let (code, hint) = if both_conditional {
+                ("step-duplicate-id-conditional", "fine when the two `if:` conditions never hold together; otherwise the second step's outputs replace the first one's")
+            } else {
+                ("step-duplicate-id", "later steps read `steps.<id>.output`; a second step with the same id silently replaces the first one's outputs")
+            };
             sink.push(
-                Diagnostic::new("step-duplicate-id", doc.path, format!("step id `{id}` is used twice"))
+                Diagnostic::new(code, doc.path, format!("step id `{id}` is used twice"))
                     .at(doc.value_span(&format!("{pointer}/id")))
-                    .label(format!("first used by step {} (line {first_line})", first + 1))
-                    .hint("later steps read `steps.<id>.output`; a second step with the same id silently replaces the first one's outputs"),
+                    .label(format!(
+                        "first used by step {} (line {first_line})",
+                        first + 1
+                    ))
+                    .hint(hint),
             );
         } else {
             seen.insert(id.clone(), i);
@@ -64,41 +74,22 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
             .cloned()
             .unwrap_or_default();
         let mut outputs = None;
+        let input_is_object = s.get("input").is_none_or(Value::is_object);
         if !action.is_empty() {
-            match checker.registry.get(&action) {
-                Some(a) => {
-                    outputs = Some(a.outputs());
-                    if s.get("input").is_none_or(Value::is_object) {
-                        inputs(checker, doc, sink, &action, &pointer, &input);
-                    }
+            if let Some(a) = checker.registry.get(&action) {
+                outputs = Some(a.outputs());
+                if input_is_object {
+                    inputs(checker, doc, sink, &action, &pointer, &input);
                 }
-                None if checker.extra_actions.iter().any(|x| x == &action) => {}
-                None => {
-                    let mut suggestion = checker.registry.suggest(&action).map(str::to_string);
-                    if suggestion.is_none() {
-                        suggestion = checker
-                            .extra_actions
-                            .iter()
-                            .map(|c| (strsim::jaro_winkler(c, &action), c))
-                            .filter(|(s, _)| *s > 0.8)
-                            .max_by(|a, b| a.0.total_cmp(&b.0))
-                            .map(|(_, c)| c.clone());
-                    }
-                    let hint = match suggestion {
-                        Some(s) => format!("did you mean `{s}`? (`golden actions` lists every built-in action)"),
-                        None => "if your Backstage provides this action, add its id to `actions:` in golden's config file".to_string(),
-                    };
-                    sink.push(
-                        Diagnostic::new(
-                            "step-unknown-action",
-                            doc.path,
-                            format!("unknown action `{action}`"),
-                        )
-                        .at(doc.value_span(&format!("{pointer}/action")))
-                        .label("not a built-in action")
-                        .hint(hint),
-                    );
+            } else if checker.extra_actions.iter().any(|x| x == &action)
+                || crate::actions::external::External::from_path(&action).is_some()
+            {
+            } else if super::ecosystem::package(&action).is_some() {
+                if input_is_object {
+                    inputs(checker, doc, sink, &action, &pointer, &input);
                 }
+            } else {
+                unknown_action(checker, doc, sink, &action, &pointer);
             }
         }
         plan.push(PlanStep {
@@ -111,6 +102,40 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
         });
     }
     plan
+}
+
+/// An action found nowhere: a warning (an error with `actions.strict: true`), with "did you mean".
+fn unknown_action(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, pointer: &str) {
+    let mut candidates: Vec<String> = checker.registry.ids().map(str::to_string).collect();
+    candidates.extend(checker.extra_actions.iter().cloned());
+    candidates.extend(super::ecosystem::ids().map(str::to_string));
+    let hint = match crate::runner::action::closest(action, candidates.iter().map(String::as_str)) {
+        Some(s) => format!("did you mean `{s}`? (`golden actions` lists the actions golden can run)"),
+        None => "if your Backstage provides this action, declare it in golden's config file: an external action under `actions:` (`golden actions --protocol`), or its id under `actions.known`".to_string(),
+    };
+    sink.push(
+        Diagnostic::new(
+            "step-unknown-action",
+            doc.path,
+            format!("unknown action `{action}`"),
+        )
+        .at(doc.value_span(&format!("{pointer}/action")))
+        .label("not built in, not in a known Backstage module, not in the config")
+        .hint(hint),
+    );
+}
+
+/// Where to read the action's inputs.
+fn inputs_hint(checker: &Checker, action: &str) -> String {
+    match (
+        checker.registry.get(action),
+        super::ecosystem::package(action),
+    ) {
+        (None, Some(pkg)) => {
+            format!("the inputs of `{action}` are defined by the npm package {pkg}")
+        }
+        _ => format!("`golden actions {action}` shows the action's inputs"),
+    }
 }
 
 fn has_expression(v: &Value) -> bool {
@@ -143,26 +168,16 @@ fn inputs(
     pointer: &str,
     input: &Map<String, Value>,
 ) {
-    let Some(Some(validator)) = checker.input_validators.get(action) else {
+    let Some((schema, validator)) = checker.input_check(action) else {
         return;
     };
     let original = Value::Object(input.clone());
     let literal = literal_part(&original).unwrap_or(Value::Object(Map::new()));
     // unknown top-level inputs, whatever their value (templated ones are stripped below)
-    let schema = checker
-        .registry
-        .get(action)
-        .map(|a| a.input_schema())
-        .unwrap_or_default();
     let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
     if let (true, Some(props)) = (closed, schema.get("properties").and_then(Value::as_object)) {
         for name in input.keys().filter(|k| !props.contains_key(*k)) {
-            let suggestion = props
-                .keys()
-                .map(|c| (strsim::jaro_winkler(c, name), c))
-                .filter(|(s, _)| *s > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, c)| format!("did you mean `{c}`?"));
+            let suggestion = crate::backstage::suggest::did_you_mean(name, props.keys());
             sink.push(
                 Diagnostic::new(
                     "step-input-unknown",
@@ -171,9 +186,7 @@ fn inputs(
                 )
                 .at(doc.key_span(&format!("{pointer}/input/{}", super::locate::seg(name))))
                 .label("unknown input")
-                .hint(suggestion.unwrap_or_else(|| {
-                    format!("`golden actions {action}` shows the action's inputs")
-                })),
+                .hint(suggestion.unwrap_or_else(|| inputs_hint(checker, action))),
             );
         }
     }
@@ -206,30 +219,18 @@ fn inputs(
                         .key_span(&format!("{pointer}/input{at}"))
                         .or_else(|| doc.value_span(pointer)))
                     .label(format!("`{name}` is missing"))
-                    .hint(format!(
-                        "`golden actions {action}` shows the action's inputs"
-                    )),
+                    .hint(inputs_hint(checker, action)),
                 );
             }
             K::AdditionalProperties { .. } if at.is_empty() => {}
             K::AdditionalProperties { unexpected } => {
-                let known: Vec<String> = checker
-                    .registry
-                    .get(action)
-                    .and_then(|a| {
-                        a.input_schema()
-                            .get("properties")
-                            .and_then(Value::as_object)
-                            .map(|p| p.keys().cloned().collect())
-                    })
+                let known: Vec<String> = schema
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().cloned().collect())
                     .unwrap_or_default();
                 for name in unexpected {
-                    let suggestion = known
-                        .iter()
-                        .map(|c| (strsim::jaro_winkler(c, name), c))
-                        .filter(|(s, _)| *s > 0.8)
-                        .max_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(_, c)| format!("did you mean `{c}`?"));
+                    let suggestion = crate::backstage::suggest::did_you_mean(name, &known);
                     sink.push(
                         Diagnostic::new(
                             "step-input-unknown",
@@ -238,9 +239,7 @@ fn inputs(
                         )
                         .at(doc.key_span(&format!("{input_pointer}/{}", super::locate::seg(name))))
                         .label("unknown input")
-                        .hint(suggestion.unwrap_or_else(|| {
-                            format!("`golden actions {action}` shows the action's inputs")
-                        })),
+                        .hint(suggestion.unwrap_or_else(|| inputs_hint(checker, action))),
                     );
                 }
             }
@@ -255,9 +254,7 @@ fn inputs(
                     Diagnostic::new("step-input-type", doc.path, format!("{what}: {err}"))
                         .at(doc.value_span(&input_pointer))
                         .label("rejected by the action's input schema")
-                        .hint(format!(
-                            "`golden actions {action}` shows the action's input schema"
-                        )),
+                        .hint(inputs_hint(checker, action)),
                 );
             }
         }

@@ -17,6 +17,27 @@ struct Site<'a> {
     /// Index of the step the string belongs to (`None` for output and pages).
     step: Option<usize>,
     roots: &'a [&'a str],
+    /// The rendered text lands in an input or the output (a `${{ }}` kept as written
+    /// mis-renders: an error); false for `if`, `each` and `when`, which only decide.
+    text: bool,
+}
+
+/// The codes of a `${{ }}` that Backstage keeps as written.
+const KEPT_LITERAL: &[&str] = &[
+    "expr-syntax",
+    "expr-unknown-filter",
+    "expr-unknown-test",
+    "expr-unknown-function",
+    "expr-unknown-method",
+];
+
+/// A kept-literal finding is an error where the text is used, a warning where it only decides
+/// (`if`, `each`, `when`: the literal text is a truthy string).
+fn at_site(mut d: Diagnostic, site: &Site<'_>) -> Diagnostic {
+    if !site.text && KEPT_LITERAL.contains(&d.code) {
+        d.severity = super::Severity::Warning;
+    }
+    d
 }
 
 const STEP_ROOTS: &[&str] = &[
@@ -53,6 +74,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
             let site = Site {
                 step: Some(step.index),
                 roots,
+                text: key == "input",
             };
             if let Some(v) = doc.entity.pointer(&format!("{base}/{key}")) {
                 walk(
@@ -74,6 +96,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
                 let site = Site {
                     step: None,
                     roots: PAGE_ROOTS,
+                    text: false,
                 };
                 // a bare `when` (`parameters.kind == 'x'`) is an expression too
                 let w = if expr::is_templated(w, false) {
@@ -98,6 +121,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
         let site = Site {
             step: None,
             roots: OUTPUT_ROOTS,
+            text: true,
         };
         walk(
             checker,
@@ -174,11 +198,7 @@ fn walk(
 }
 
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::jaro_winkler(c, name), c))
-        .filter(|(s, _)| *s > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    crate::backstage::suggest::closest(name, candidates)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -219,12 +239,13 @@ fn string(
             } else {
                 "Backstage keeps the text as written"
             };
-            sink.push(
+            sink.push(at_site(
                 Diagnostic::new("expr-syntax", doc.path, format!("expression does not parse: {}", e.message))
                     .at(span)
                     .label("syntax error")
                     .hint(format!("{kept}; nunjucks has no `||`, `&&`, `!x`, `a ? b : c` or `??`: use `or`, `and`, `not`, `b if a else c`")),
-            );
+                site,
+            ));
             return;
         }
     };
@@ -372,11 +393,12 @@ fn string(
     }
     for f in findings {
         let needle = s.get(f.start..f.end).unwrap_or("");
-        sink.push(
+        sink.push(at_site(
             Diagnostic::new(f.code, doc.path, f.message)
                 .at(doc.inner_span(pointer, needle))
                 .label(f.label)
                 .maybe_hint(f.hint),
-        );
+            site,
+        ));
     }
 }

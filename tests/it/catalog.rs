@@ -807,7 +807,7 @@ fn harness() -> PathBuf {
 
 /// Whether the harness is installed; without it the test fails in CI and is skipped (saying
 /// why) elsewhere.
-fn harness_installed() -> bool {
+pub(crate) fn harness_installed() -> bool {
     let ok = harness()
         .join("node_modules/@backstage/plugin-catalog-backend")
         .is_dir()
@@ -836,9 +836,9 @@ fn free_port() -> u16 {
 }
 
 /// The backend process; killed when dropped.
-struct Backend {
+pub(crate) struct Backend {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Backend {
@@ -848,9 +848,9 @@ impl Drop for Backend {
     }
 }
 
-const TOKEN: &str = "golden-test-token";
+pub(crate) const TOKEN: &str = "golden-test-token";
 
-fn start_backend(log: &Path) -> Backend {
+pub(crate) fn start_backend(log: &Path) -> Backend {
     let port = free_port();
     let child = Command::new("bash")
         .arg(harness().join("start.sh"))

@@ -260,6 +260,10 @@ impl Respond for Responder {
         if let Some(git_path) = path.strip_prefix("/git") {
             return self.git(req, git_path);
         }
+        // `https://HOST/OWNER/REPO.git/...`, the clone URL of a `…/tree/REF/PATH` web URL.
+        if path.split('/').nth(2).is_some_and(|r| r.ends_with(".git")) {
+            return self.git(req, &path);
+        }
         let method = req.method.as_str().to_string();
         let body: Value = if req.body.is_empty() {
             Value::Null

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use crate::support::{golden, root};
 
 const DOWN: &str = "\x1b[B";
+const UP: &str = "\x1b[A";
 const ENTER: &str = "\r";
 
 /// One golden run in a pseudo-terminal; stdout (the JSON) goes to a file.
@@ -211,13 +212,14 @@ fn conditional_pages_follow_when() {
         &[],
     );
     p.answer("name", "ledger\r");
-    p.answer("tier", &format!("{DOWN}{DOWN}{ENTER}"));
+    // An optional enum without default starts on "(none)"; up once is the last entry.
+    p.answer("tier", &format!("{UP}{ENTER}"));
     p.answer("Needs a database", "y\r");
     let db = p.answer("dbEngine", &format!("{DOWN}{ENTER}"));
     assert!(db.contains("Database (2/4)"), "{db}");
     p.answer("dbSizeGb", "fifty\r");
     p.answer("not an integer", "50\r");
-    let gold = p.answer("supportHours", ENTER);
+    let gold = p.answer("supportHours", &format!("{DOWN}{ENTER}")); // from "(none)" to the first
     assert!(gold.contains("Gold support (3/4)"), "{gold}");
     p.answer("Run the template with these values?", "y\r");
     let (_, screen, json) = p.finish();
@@ -246,7 +248,7 @@ fn a_false_when_skips_the_page() {
         &[],
     );
     p.answer("name", "ledger\r");
-    p.answer("tier", ENTER);
+    p.answer("tier", ENTER); // optional, no default: Enter leaves it unset, as --no-input
     p.answer("Needs a database", "n\r");
     p.answer("Run the template with these values?", "y\r");
     let (_, screen, json) = p.finish();
@@ -256,7 +258,7 @@ fn a_false_when_skips_the_page() {
     );
     assert_eq!(
         params(&json),
-        json!({"name": "ledger", "tier": "bronze", "needsDatabase": false})
+        json!({"name": "ledger", "needsDatabase": false})
     );
 }
 
@@ -376,7 +378,7 @@ fn every_kind_of_question_then_saved_values_replay_without_questions() {
     p.answer("Replicas", "9\r");
     p.answer("maximum of 5", "3\r");
     p.answer("Tags", "Java, backend, java\r");
-    p.answer("Database › Engine", ENTER);
+    p.answer("Database › Engine", &format!("{DOWN}{ENTER}")); // from "(none)" to the first
     p.answer("Database › Port", ENTER);
     let notice = p.answer("Favourite colour", "blue\r");
     assert!(notice.contains("`ColourWheelPicker` (for `color`) is a custom field golden does not know; asking for a plain string"), "{notice}");

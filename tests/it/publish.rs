@@ -189,6 +189,7 @@ impl Env {
                 template.to_str().unwrap(),
                 "--no-input",
                 "--dry-run",
+                "--record", // a real run commits the record too
                 "--output",
                 out.to_str().unwrap(),
             ])
@@ -818,6 +819,7 @@ fn go_microservice_into_the_local_forge() {
             "--values",
             values,
             "--dry-run",
+            "--record",
             "--output",
             rendered.to_str().unwrap(),
         ])
@@ -1539,7 +1541,7 @@ fn source_path_publishes_a_subfolder_and_cannot_leave_the_workspace() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let files = branch_files(&forge_repo(&env, "acme", "svc"), "main");
-    assert_eq!(files.keys().collect::<Vec<_>>(), ["main.go"]);
+    assert_eq!(files.keys().collect::<Vec<_>>(), [".golden.yaml", "main.go"]);
 
     let t = template_with(
         &env.path().join("escape"),
@@ -1568,8 +1570,8 @@ fn source_path_publishes_a_subfolder_and_cannot_leave_the_workspace() {
     );
     assert_eq!(
         branch_files(&forge_repo(&env, "acme", "other"), "main").len(),
-        3,
-        "the whole workspace, nothing outside it"
+        4,
+        "the whole workspace (3 files and the record), nothing outside it"
     );
 }
 
@@ -1641,7 +1643,17 @@ fn a_blocked_git_push_falls_back_to_the_graphql_api() {
         .position(|c| c["path"].as_str().unwrap().contains("/git/ref/"))
         .unwrap();
     expected.drain(first_ref + 1..first_ref + 4);
-    let actual: Vec<Value> = fake.calls().iter().map(recorded).collect();
+    let mut actual: Vec<Value> = fake.calls().iter().map(recorded).collect();
+    // golden's record (.golden.yaml) is one more file of the commit; otherwise as Backstage.
+    let additions = actual
+        .iter_mut()
+        .find(|c| c["path"] == "/graphql")
+        .and_then(|c| c.pointer_mut("/body/variables/input/fileChanges/additions"))
+        .and_then(Value::as_array_mut)
+        .unwrap();
+    let before = additions.len();
+    additions.retain(|a| a["path"] != ".golden.yaml");
+    assert_eq!(additions.len(), before - 1, "the record is committed");
     assert_eq!(actual, expected);
     // The commit holds the rendered workspace and no .gitkeep.
     let rendered = env.rendered(&t, "svc", "acme");
@@ -1730,7 +1742,7 @@ fn the_token_input_wins_over_the_config_and_is_never_shown() {
     );
     assert_eq!(
         dir_files(&env.work().join("svc")).len(),
-        3,
+        4, // with the record
         "the clone used the same token"
     );
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
@@ -1839,7 +1851,7 @@ fn http_proxy_carries_the_api_traffic() {
     // libgit2 connects directly, so only the API traffic is proven to take the proxy here.
     assert_eq!(
         branch_files(&fake.repo_path("acme", "svc"), "main").len(),
-        3
+        4, // with the record
     );
-    assert_eq!(dir_files(&env.work().join("svc")).len(), 3);
+    assert_eq!(dir_files(&env.work().join("svc")).len(), 4);
 }

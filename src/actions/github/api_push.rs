@@ -137,7 +137,7 @@ pub fn push(
                 true,
             )
         }
-        Err(e) => return Err(explain(e)),
+        Err(e) => return Err(explain(e).into()),
     };
     let additions: Vec<Value> =
         files.iter().map(|(p, b)| json!({"path": p, "contents": base64::engine::general_purpose::STANDARD.encode(b)})).collect();
@@ -167,7 +167,7 @@ pub fn push(
                 .graphql(MUTATION, &json!({"input": input}))
                 .map_err(explain)?
         }
-        Err(e) => return Err(explain(e)),
+        Err(e) => return Err(explain(e).into()),
     };
     let oid = result
         .pointer("/createCommitOnBranch/commit/oid")

@@ -69,8 +69,10 @@ fn run(
         step_id: "s",
         dry_run: false,
         secrets: &secrets,
+        user: &serde_json::Value::Null,
         services: &services,
         log: &mut log,
+        record: &mut crate::runner::RunRecord::default(),
     };
     let out = super::run(id, &mut ctx, input.as_object().unwrap()).unwrap();
     (out, log)

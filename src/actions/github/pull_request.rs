@@ -101,7 +101,7 @@ pub fn run(
             ctx.info("No changes to commit, pull request was not created");
             return Ok(Map::new());
         }
-        ctx.services.note_created(format!(
+        ctx.note_created(format!(
             "branch {branch} of the local-forge repository {}",
             url.full_name()
         ));
@@ -155,7 +155,7 @@ pub fn run(
     };
     let number = pr.get("number").cloned().unwrap_or(Value::Null);
     let n = number.as_u64().unwrap_or_default();
-    ctx.services.note_created(format!(
+    ctx.note_created(format!(
         "branch {branch} and pull request #{n} of the GitHub repository {}",
         url.full_name()
     ));

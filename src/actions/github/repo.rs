@@ -9,8 +9,9 @@ use serde_json::{json, Map, Value};
 use super::{author, call, source_dir, warn, Input};
 use crate::forge;
 use crate::github::{entity_ref_to_name, seg, Method, RepoUrl};
+use crate::runner::Published;
 use crate::runner::{ActionContext, ActionError, Outputs};
-use crate::services::{GithubConnection, Published};
+use crate::services::GithubConnection;
 
 /// `publish:github`: create, push, protect.
 pub fn publish(
@@ -28,6 +29,9 @@ pub fn publish(
     if ctx.services.local {
         // The repository is created, recorded and pushed aside, then moved into place: it
         // appears complete or not at all.
+        ctx.services
+            .stamp(ctx.workspace, &source)
+            .map_err(ActionError::new)?;
         let git = ctx.services.git();
         let who = author(&i);
         let (path, hash) = create_in_forge(ctx, &i, &url, &branch, |aside| {
@@ -37,7 +41,7 @@ pub fn publish(
         let remote = forge::url(&path);
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
         let contents_url = forge::contents_url(&path, &branch);
-        ctx.services.note_published(Published {
+        ctx.note_published(Published {
             name: url.full_name(),
             remote_url: remote.clone(),
             repo_contents_url: contents_url.clone(),
@@ -123,6 +127,9 @@ pub fn push(
             .existing(&url.host, &url.owner, &url.repo)?;
         let was_empty = forge::is_empty(&path);
         let remote = forge::url(&path);
+        ctx.services
+            .stamp(ctx.workspace, &source)
+            .map_err(ActionError::new)?;
         let hash = ctx
             .services
             .git()
@@ -131,13 +138,13 @@ pub fn push(
         if was_empty {
             forge::set_default_branch(&path, &branch);
         }
-        ctx.services.note_created(format!(
+        ctx.note_created(format!(
             "branch {branch} of the local-forge repository {}",
             url.full_name()
         ));
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
         let contents_url = forge::contents_url(&path, &branch);
-        ctx.services.note_published(Published {
+        ctx.note_published(Published {
             name: url.full_name(),
             remote_url: remote.clone(),
             repo_contents_url: contents_url.clone(),
@@ -337,7 +344,7 @@ fn create_on_github(
             if e.message == "Resource not accessible by integration" {
                 err = err.with_hint(format!("the GitHub app or token may not have the permissions to create the {kind} repository {owner}/{repo}"));
             }
-            return Err(err);
+            return Err(err.into());
         }
     };
     let html = created
@@ -351,8 +358,7 @@ fn create_on_github(
     {
         warn(ctx, format!("GitHub created the repository for the token's user {login}, not for {owner} (POST /user/repos always does, as in Backstage)"));
     }
-    ctx.services
-        .note_created(format!("the GitHub repository {owner}/{repo} ({html})"));
+    ctx.note_created(format!("the GitHub repository {owner}/{repo} ({html})"));
     ctx.info(format!("created the {kind} repository {owner}/{repo}"));
 
     if let Some(team) = team_access {
@@ -531,6 +537,9 @@ fn push_and_protect(
     branch: &str,
     message: &str,
 ) -> Result<String, ActionError> {
+    ctx.services
+        .stamp(ctx.workspace, source)
+        .map_err(ActionError::new)?;
     let hash = match ctx.services.git().push_new(
         source,
         clone_url,
@@ -553,7 +562,7 @@ fn push_and_protect(
         }
     };
     ctx.info(format!("pushed {hash} to {clone_url} ({branch})"));
-    ctx.services.note_published(Published {
+    ctx.note_published(Published {
         name: url.full_name(),
         remote_url: clone_url.to_string(),
         repo_contents_url: format!("{html_url}/blob/{branch}"),
@@ -653,7 +662,7 @@ fn create_in_forge<T>(
         "local forge: repository settings recorded in `{}`",
         final_path.join("golden/settings.json").display()
     ));
-    ctx.services.note_created(format!(
+    ctx.note_created(format!(
         "the local-forge repository {} (`{}`)",
         url.full_name(),
         path.display()

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::Catalog;
+use crate::catalog::{self, Catalog};
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
 
 /// `catalog:fetch`. (`catalog:register` is declared in `actions/catalog.rs`, with its dry-run
@@ -17,55 +17,13 @@ pub fn actions() -> Vec<Box<dyn Action>> {
 
 /// The catalog the run's services point at.
 fn open(ctx: &ActionContext<'_>) -> Result<Box<dyn Catalog>, ActionError> {
-    super::open(&ctx.services.config, &ctx.services.home, &ctx.services.cwd)
+    catalog::open(&ctx.services.config, &ctx.services.home, &ctx.services.cwd)
         .map_err(ActionError::from)
 }
 
-/// Hosts Backstage has an SCM integration for without configuration.
-const DEFAULT_INTEGRATION_HOSTS: &[&str] =
-    &["github.com", "gitlab.com", "bitbucket.org", "dev.azure.com"];
-
-/// `integration.resolveUrl({base: repoContentsUrl, url: catalogInfoPath})`: an absolute path is
-/// taken from the repository root (after `blob|tree/<ref>`), a relative one resolves against
-/// the base as a file URL (so `catalog-info.yaml` replaces the last segment, as in Backstage);
-/// the base's query string is kept. GitHub's integration then turns `/blob/` into `/tree/`
-/// (`github` says whether the host is a GitHub integration).
+/// `integration.resolveUrl({base: repoContentsUrl, url: catalogInfoPath})`.
 pub fn resolve_url(base: &str, path: &str, github: bool) -> Result<String, String> {
-    if url::Url::parse(path).is_ok_and(|u| u.scheme().len() > 1) {
-        return Ok(path.to_string());
-    }
-    let mut b = url::Url::parse(base).map_err(|e| format!("Invalid URL `{base}`: {e}"))?;
-    let query = b.query().map(str::to_string);
-    let mut out = if let Some(rest) = path.strip_prefix('/') {
-        let segments: Vec<String> = b
-            .path_segments()
-            .map(|s| s.map(str::to_string).collect())
-            .unwrap_or_default();
-        let root_len = segments
-            .iter()
-            .position(|s| s == "blob" || s == "tree" || s == "src")
-            .map(|i| (i + 2).min(segments.len()))
-            .unwrap_or(segments.len());
-        let root = segments[..root_len]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("/");
-        b.set_path(&format!("/{root}/{rest}"));
-        b
-    } else {
-        b.join(path)
-            .map_err(|e| format!("cannot resolve `{path}` against `{base}`: {e}"))?
-    };
-    out.set_query(query.as_deref());
-    let out = out.to_string();
-    if github {
-        let re =
-            regex::Regex::new(r"//([^/]+)/([^/]+)/([^/]+)/(blob|tree|edit)/").expect("valid regex");
-        return Ok(re.replace(&out, "//$1/$2/$3/tree/").into_owned());
-    }
-    Ok(out)
+    crate::backstage::scm_url::resolve_for(base, path, github)
 }
 
 /// Which integration serves `url`: `None` without one, `Some(true)` for a GitHub host.
@@ -75,19 +33,8 @@ fn integration_for(ctx: &ActionContext<'_>, url: &str) -> Option<bool> {
         return Some(false); // golden's local forge
     }
     let host = u.host_str().unwrap_or_default();
-    let github = host.eq_ignore_ascii_case("github.com")
-        || ctx
-            .services
-            .config
-            .integrations
-            .github
-            .iter()
-            .any(|g| g.host.eq_ignore_ascii_case(host));
-    (github
-        || DEFAULT_INTEGRATION_HOSTS
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(host)))
-    .then_some(github)
+    crate::backstage::repo_url::integration_kind(host, &ctx.services.config.github_hosts())
+        .map(|kind| kind == "github")
 }
 
 /// The real `catalog:register`: resolve the catalog file's URL, register it in the configured
@@ -200,7 +147,7 @@ impl Action for Fetch {
         }
         let catalog = open(ctx)?;
         let full = |r: &str| {
-            super::entity::parse_ref(r, s("defaultKind"), s("defaultNamespace"))
+            catalog::entity::parse_ref(r, s("defaultKind"), s("defaultNamespace"))
                 .map(|r| r.to_string())
                 .map_err(ActionError::new)
         };

@@ -1,0 +1,524 @@
+//! Backstage action modules from npm (`@roadiehq/scaffolder-backend-module-utils`, ...): installed
+//! with npm into `<GOLDEN_HOME>/npm` by `golden actions add`, described and run by a bridge script
+//! embedded in the binary (`npm_bridge.cjs`), through one Node.js process per run.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result};
+use crate::runner::{Action, ActionContext, ActionError, Outputs};
+
+const BRIDGE: &str = include_str!("npm_bridge.cjs");
+const MARK: &str = "\u{1}golden:";
+
+/// What `golden actions add` recorded about one package.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageRecord {
+    /// What was asked for (`NAME[@VERSION]`).
+    pub spec: String,
+    pub version: String,
+    pub actions: Vec<ActionRecord>,
+}
+
+/// One action of a package.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionRecord {
+    pub id: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub input: Option<Value>,
+    #[serde(default)]
+    pub supports_dry_run: bool,
+}
+
+/// The npm folder in golden's data directory.
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// `NAME` of `NAME[@VERSION]` (scoped names keep their leading `@`).
+pub fn package_name(spec: &str) -> &str {
+    let rest = spec.strip_prefix('@').map_or(spec, |r| r);
+    match rest.find('@') {
+        Some(i) => &spec[..spec.len() - rest.len() + i],
+        None => spec,
+    }
+}
+
+/// The Node.js program: `GOLDEN_NODE`, else `node` on PATH.
+fn node_program() -> String {
+    std::env::var(crate::env_vars::NODE)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "node".to_string())
+}
+
+fn node_missing(what: &str) -> String {
+    format!("{what} needs Node.js (18 or newer), which golden cannot find: install it (Debian/Ubuntu: `apt-get install nodejs npm`; macOS: `brew install node`; or from nodejs.org), or point GOLDEN_NODE at the `node` program")
+}
+
+impl Store {
+    pub fn new(home: &Path) -> Store {
+        Store {
+            dir: home.join("npm"),
+        }
+    }
+
+    fn records_path(&self) -> PathBuf {
+        self.dir.join("actions.json")
+    }
+
+    /// Installed packages and their actions (none when nothing was added).
+    pub fn records(&self) -> BTreeMap<String, PackageRecord> {
+        std::fs::read_to_string(self.records_path())
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    fn save(&self, records: &BTreeMap<String, PackageRecord>) -> Result<()> {
+        let path = self.records_path();
+        let tmp = path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(records).unwrap_or_default();
+        std::fs::write(&tmp, text).map_err(|e| Error::io("cannot write", &tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io("cannot write", &path, e))
+    }
+
+    /// The npm folder with its package.json and the bridge script.
+    fn prepare(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io("cannot create", &self.dir, e))?;
+        let pj = self.dir.join("package.json");
+        if !pj.exists() {
+            std::fs::write(&pj, "{\"private\": true, \"description\": \"action modules installed by golden actions add\"}\n")
+                .map_err(|e| Error::io("cannot write", &pj, e))?;
+        }
+        let bridge = self.dir.join("bridge.cjs");
+        if std::fs::read_to_string(&bridge).ok().as_deref() != Some(BRIDGE) {
+            std::fs::write(&bridge, BRIDGE).map_err(|e| Error::io("cannot write", &bridge, e))?;
+        }
+        Ok(())
+    }
+
+    fn npm(&self, args: &[&str]) -> Result<()> {
+        let out = Command::new("npm")
+            .args(args)
+            .args(["--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                Error::usage(format!("cannot run npm: {e}"))
+                    .hint(node_missing("installing action modules"))
+            })?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = err.lines().rev().take(8).collect();
+            return Err(Error::usage(format!(
+                "`npm {}` failed:\n  {}",
+                args.join(" "),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n  ")
+            ))
+            .hint("check the package name and version, and that npm can reach its registry"));
+        }
+        Ok(())
+    }
+
+    /// `golden actions add SPEC...`: installs the packages (one npm run) and records their
+    /// actions.
+    pub fn add(&self, specs: &[String]) -> Result<Vec<(String, PackageRecord)>> {
+        self.prepare()?;
+        let mut args = vec!["install", "--save"];
+        args.extend(specs.iter().map(String::as_str));
+        self.npm(&args)?;
+        let mut all = self.records();
+        let mut added = Vec::new();
+        for spec in specs {
+            let name = package_name(spec);
+            let record = self.describe(spec, name)?;
+            all.insert(name.to_string(), record.clone());
+            added.push((name.to_string(), record));
+        }
+        self.save(&all)?;
+        Ok(added)
+    }
+
+    /// `golden actions remove NAME`.
+    pub fn remove(&self, name: &str) -> Result<()> {
+        let mut all = self.records();
+        if all.remove(name).is_none() {
+            let mut e = Error::usage(format!("`{name}` was not added with `golden actions add`"));
+            if let Some(s) = crate::runner::action::closest(name, all.keys().map(String::as_str)) {
+                e = e.hint(format!("did you mean `{s}`?"));
+            }
+            return Err(e);
+        }
+        self.prepare()?;
+        self.npm(&["uninstall", "--save", name])?;
+        self.save(&all)
+    }
+
+    /// Installs the packages the config lists that are not installed yet.
+    pub fn ensure(&self, specs: &[String]) -> Result<()> {
+        let have = self.records();
+        let missing: Vec<String> = specs
+            .iter()
+            .filter(|s| !have.contains_key(package_name(s)))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            self.add(&missing)?;
+        }
+        Ok(())
+    }
+
+    fn describe(&self, spec: &str, name: &str) -> Result<PackageRecord> {
+        let out = Command::new(node_program())
+            .arg(self.dir.join("bridge.cjs"))
+            .args(["describe", name])
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|_| Error::usage(node_missing("reading the actions of an npm package")))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix(MARK))
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "cannot read the actions of `{name}`: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .last()
+                        .unwrap_or("no answer from the bridge")
+                ))
+            })?;
+        let v: Value = serde_json::from_str(line)
+            .map_err(|e| Error::internal(format!("the bridge answered badly: {e}")))?;
+        if let Some(err) = v.get("error").and_then(Value::as_str) {
+            return Err(Error::usage(format!("cannot load `{name}`: {err}")));
+        }
+        let actions: Vec<ActionRecord> =
+            serde_json::from_value(v.get("actions").cloned().unwrap_or(json!([])))
+                .unwrap_or_default();
+        if actions.is_empty() {
+            return Err(Error::usage(format!(
+                "`{name}` provides no scaffolder action golden can find"
+            ))
+            .hint("golden reads the actions a backend module registers with the scaffolder's extension point"));
+        }
+        let version = std::fs::read_to_string(
+            self.dir
+                .join("node_modules")
+                .join(name)
+                .join("package.json"),
+        )
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v.get("version").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_default();
+        Ok(PackageRecord {
+            spec: spec.to_string(),
+            version,
+            actions,
+        })
+    }
+
+    /// The actions of every installed package, sharing one bridge.
+    pub fn actions(&self, config: &crate::config::Config) -> Vec<NpmAction> {
+        let records = self.records();
+        if records.is_empty() {
+            return Vec::new();
+        }
+        let bridge = Arc::new(Bridge {
+            dir: self.dir.clone(),
+            config: bridge_config(config),
+            proc: Mutex::new(None),
+        });
+        let mut out = Vec::new();
+        for (name, r) in records {
+            for a in r.actions {
+                out.push(NpmAction {
+                    id: Box::leak(a.id.into_boxed_str()),
+                    description: Box::leak(a.description.into_boxed_str()),
+                    package: name.clone(),
+                    origin: format!("npm: {name}@{}", r.version),
+                    schema: a.input,
+                    dry_run: a.supports_dry_run,
+                    bridge: bridge.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// The part of golden's config a module's root config gets (integrations).
+fn bridge_config(config: &crate::config::Config) -> String {
+    let github: Vec<Value> = config
+        .integrations
+        .github
+        .iter()
+        .map(|g| {
+            let mut m = json!({"host": g.host});
+            if let Some(u) = &g.api_base_url {
+                m["apiBaseUrl"] = json!(u);
+            }
+            if let Some(t) = &g.token {
+                m["token"] = json!(t.0);
+            }
+            m
+        })
+        .collect();
+    json!({"integrations": {"github": github}}).to_string()
+}
+
+/// The Node.js process of a run (started at the first npm action, stopped with the run).
+pub struct Bridge {
+    dir: PathBuf,
+    config: String,
+    proc: Mutex<Option<Proc>>,
+}
+
+struct Proc {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        if let Ok(mut p) = self.proc.lock() {
+            if let Some(mut p) = p.take() {
+                let _ = p.child.kill();
+                let _ = p.child.wait();
+            }
+        }
+    }
+}
+
+impl Bridge {
+    fn start(&self) -> std::result::Result<Proc, ActionError> {
+        let mut child = Command::new(node_program())
+            .arg(self.dir.join("bridge.cjs"))
+            .arg("serve")
+            .current_dir(&self.dir)
+            .env("GOLDEN_BRIDGE_CONFIG", &self.config)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|_| ActionError::new(node_missing("this action (from an npm package)")))?;
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        if let Some(err) = child.stderr.take() {
+            let sink = stderr.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(err)
+                    .lines()
+                    .map_while(std::result::Result::ok)
+                {
+                    if let Ok(mut s) = sink.lock() {
+                        s.push(line);
+                    }
+                }
+            });
+        }
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| ActionError::new("no stdin for Node.js"))?;
+        let stdout = BufReader::new(
+            child
+                .stdout
+                .take()
+                .ok_or_else(|| ActionError::new("no stdout for Node.js"))?,
+        );
+        Ok(Proc {
+            child,
+            stdin,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// Runs one action in the bridge; log lines go to `log`.
+    fn call(
+        &self,
+        request: &Value,
+        log: &mut Vec<String>,
+    ) -> std::result::Result<Outputs, ActionError> {
+        let mut guard = self
+            .proc
+            .lock()
+            .map_err(|_| ActionError::new("the Node.js bridge is unusable after a failure"))?;
+        if guard.is_none() {
+            *guard = Some(self.start()?);
+        }
+        let p = guard.as_mut().expect("started above");
+        let gone = |p: &Proc| {
+            let tail: Vec<String> = p
+                .stderr
+                .lock()
+                .map(|s| s.iter().rev().take(10).rev().cloned().collect())
+                .unwrap_or_default();
+            ActionError::new(format!(
+                "the Node.js bridge stopped{}",
+                if tail.is_empty() {
+                    String::new()
+                } else {
+                    format!(":\n  {}", tail.join("\n  "))
+                }
+            ))
+        };
+        if writeln!(p.stdin, "{request}")
+            .and_then(|_| p.stdin.flush())
+            .is_err()
+        {
+            let e = gone(p);
+            *guard = None;
+            return Err(e);
+        }
+        loop {
+            let mut line = String::new();
+            match p.stdout.read_line(&mut line) {
+                Ok(0) | Err(_) => {
+                    let e = gone(p);
+                    *guard = None;
+                    return Err(e);
+                }
+                Ok(_) => {}
+            }
+            let Some(msg) = line.trim_end().strip_prefix(MARK) else {
+                log.push(line.trim_end().to_string());
+                continue;
+            };
+            let v: Value = serde_json::from_str(msg).unwrap_or(Value::Null);
+            match v.get("type").and_then(Value::as_str) {
+                Some("log") => {
+                    let level = v["level"].as_str().unwrap_or("info");
+                    let m = v["message"].as_str().unwrap_or_default();
+                    log.push(if level == "info" {
+                        m.to_string()
+                    } else {
+                        format!("{level}: {m}")
+                    });
+                }
+                Some("result") => {
+                    self.drain(p, log);
+                    return Ok(v
+                        .get("output")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default());
+                }
+                Some("error") => {
+                    self.drain(p, log);
+                    return Err(ActionError::new(
+                        v["message"]
+                            .as_str()
+                            .unwrap_or("the action failed")
+                            .to_string(),
+                    ));
+                }
+                _ => log.push(msg.to_string()),
+            }
+        }
+    }
+
+    /// What the module printed on stderr joins the step's log.
+    fn drain(&self, p: &Proc, log: &mut Vec<String>) {
+        if let Ok(mut s) = p.stderr.lock() {
+            log.append(&mut s);
+        }
+    }
+}
+
+/// An action of an npm package, run in the bridge.
+pub struct NpmAction {
+    id: &'static str,
+    description: &'static str,
+    package: String,
+    origin: String,
+    schema: Option<Value>,
+    dry_run: bool,
+    bridge: Arc<Bridge>,
+}
+
+impl Action for NpmAction {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+    fn description(&self) -> &'static str {
+        self.description
+    }
+    fn input_schema(&self) -> Value {
+        self.schema
+            .clone()
+            .unwrap_or_else(|| json!({"type": "object"}))
+    }
+    fn origin(&self) -> String {
+        self.origin.clone()
+    }
+    fn skipped_in_dry_run(&self) -> Option<String> {
+        (!self.dry_run).then(|| {
+            format!(
+                "`{}` (npm: {}) does not support dry-run; skipped",
+                self.id, self.package
+            )
+        })
+    }
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> std::result::Result<Outputs, ActionError> {
+        let request = json!({
+            "action": self.id,
+            "package": self.package,
+            "stepId": ctx.step_id,
+            "input": input,
+            "workspacePath": ctx.workspace.to_string_lossy(),
+            "templateInfo": {
+                "entityRef": ctx.template_ref,
+                "baseUrl": url::Url::from_directory_path(ctx.template_dir).map(|u| u.to_string()).unwrap_or_default(),
+            },
+            "user": ctx.user,
+            "secrets": ctx.secrets,
+            "isDryRun": ctx.dry_run,
+        });
+        let mut log = Vec::new();
+        let result = self.bridge.call(&request, &mut log);
+        for l in log {
+            let masked = crate::runner::mask(&Value::String(l), ctx.secrets);
+            ctx.info(masked.as_str().unwrap_or_default().to_string());
+        }
+        result.map_err(|e| {
+            let m = crate::runner::mask(&Value::String(e.message), ctx.secrets);
+            ActionError::new(format!(
+                "{} (npm: {})",
+                m.as_str().unwrap_or_default(),
+                self.package
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn package_names_drop_the_version() {
+        assert_eq!(super::package_name("@roadiehq/x@1.2.3"), "@roadiehq/x");
+        assert_eq!(super::package_name("@roadiehq/x"), "@roadiehq/x");
+        assert_eq!(super::package_name("left-pad@1"), "left-pad");
+        assert_eq!(super::package_name("left-pad"), "left-pad");
+    }
+}

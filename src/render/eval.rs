@@ -1,0 +1,249 @@
+//! Direct evaluation of the common templates: text, `${{ }}` outputs and `{% if %}` blocks whose
+//! expressions are literals, variable and member lookups, slices, comparisons, `in`, `is` tests,
+//! arithmetic and `and`/`or`/`not`. It gives exactly what the minijinja translation of `emit.rs`
+//! gives (it calls the same `ops.rs` helpers in the same order), without translating and
+//! compiling every skeleton file. Anything else (filters, calls, loops, `set`, macros, ...) and
+//! every failure is left to minijinja: [`render`] and [`expr`] return [`Fallback`] and the engine
+//! renders the template the general way, which then also gives the error message.
+
+use minijinja::value::Value;
+
+use super::js::js_string;
+use super::ops;
+use super::syntax::{Arg, Expr, Lit, Node};
+
+/// Not handled here: render through minijinja instead.
+#[derive(Debug)]
+pub struct Fallback;
+
+type Res<T> = Result<T, Fallback>;
+
+/// Deeper expressions are left to minijinja (and its limits).
+const MAX_DEPTH: usize = 48;
+
+/// Whether every node is one this evaluator handles (checked before rendering anything).
+pub fn supported(nodes: &[Node]) -> bool {
+    nodes.iter().all(|n| match n {
+        Node::Text(_) => true,
+        Node::Output(e) => supported_expr(e, 0),
+        Node::If { cond, body, else_ } => {
+            supported_expr(cond, 0) && supported(body) && else_.as_deref().is_none_or(supported)
+        }
+        Node::Block(body) => supported(body),
+        _ => false,
+    })
+}
+
+fn supported_expr(e: &Expr, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let sub = |x: &Expr| supported_expr(x, depth + 1);
+    match e {
+        Expr::Lit(Lit::Num(n)) => n.is_finite(),
+        Expr::Lit(_) | Expr::Sym(_) => true,
+        Expr::Lookup(t, k) => {
+            sub(t)
+                && match &**k {
+                    Expr::Slice(a, b, c) => [a, b, c].into_iter().flatten().all(|p| sub(p)),
+                    k => sub(k),
+                }
+        }
+        Expr::Neg(t) | Expr::Pos(t) | Expr::Floor(t) | Expr::Not(t) => sub(t),
+        Expr::Bin(_, l, r) | Expr::In(l, r) | Expr::And(l, r) | Expr::Or(l, r) => sub(l) && sub(r),
+        Expr::Compare(first, rest) => sub(first) && rest.iter().all(|(_, r)| sub(r)),
+        Expr::If(c, b, e) => sub(c) && sub(b) && e.as_deref().is_none_or(sub),
+        Expr::Is(l, test) => {
+            sub(l)
+                && match &**test {
+                    Expr::Sym(_) | Expr::Lit(Lit::Null) => true,
+                    Expr::Call(callee, args) => {
+                        matches!(&**callee, Expr::Sym(_) | Expr::Lit(Lit::Null))
+                            && args
+                                .iter()
+                                .all(|a| matches!(a, Arg::Pos(x) if supported_expr(x, depth + 1)))
+                    }
+                    _ => false,
+                }
+        }
+        Expr::Group(items) => items.last().is_some_and(sub),
+        _ => false,
+    }
+}
+
+/// Renders `nodes` (all [`supported`]) into `out`.
+pub fn render(nodes: &[Node], ctx: &Value, cookiecutter: bool, out: &mut String) -> Res<()> {
+    let ev = Eval { ctx, cookiecutter };
+    ev.nodes(nodes, out)
+}
+
+/// Evaluates one [`supported_expr`] expression.
+pub fn expr(e: &Expr, ctx: &Value, cookiecutter: bool) -> Res<Value> {
+    if !supported_expr(e, 0) {
+        return Err(Fallback);
+    }
+    Eval { ctx, cookiecutter }.expr(e)
+}
+
+struct Eval<'a> {
+    ctx: &'a Value,
+    cookiecutter: bool,
+}
+
+/// Names `emit.rs` renames (`__kw_...`): never in a context, so minijinja's lookup decides.
+const MJ_KEYWORDS: &[&str] = &[
+    "true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if", "else",
+];
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f == '_' || f.is_ascii_alphabetic())
+        && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
+}
+
+impl Eval<'_> {
+    fn nodes(&self, nodes: &[Node], out: &mut String) -> Res<()> {
+        for n in nodes {
+            match n {
+                Node::Text(t) => out.push_str(t),
+                Node::Output(e) => {
+                    let v = self.expr(e)?;
+                    match v.as_str() {
+                        Some(s) if matches!(v.kind(), minijinja::value::ValueKind::String) => {
+                            out.push_str(s)
+                        }
+                        _ => out.push_str(&js_string(&v)),
+                    }
+                }
+                Node::If { cond, body, else_ } => {
+                    if ops::truthy(&self.expr(cond)?) {
+                        self.nodes(body, out)?;
+                    } else if let Some(e) = else_ {
+                        self.nodes(e, out)?;
+                    }
+                }
+                Node::Block(body) => self.nodes(body, out)?,
+                _ => return Err(Fallback),
+            }
+        }
+        Ok(())
+    }
+
+    fn expr(&self, e: &Expr) -> Res<Value> {
+        Ok(match e {
+            Expr::Lit(Lit::Str(s)) => Value::from(s.as_str()),
+            Expr::Lit(Lit::Num(n)) => {
+                if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                    Value::from(*n as i64)
+                } else if n.is_finite() {
+                    Value::from(*n)
+                } else {
+                    return Err(Fallback);
+                }
+            }
+            Expr::Lit(Lit::Bool(b)) => Value::from(*b),
+            Expr::Lit(Lit::Null) => Value::from(()),
+            Expr::Sym(n) => match n.as_str() {
+                "True" if self.cookiecutter => Value::from(true),
+                "False" if self.cookiecutter => Value::from(false),
+                "None" if self.cookiecutter => Value::from(()),
+                n if MJ_KEYWORDS.contains(&n) => return Err(Fallback),
+                // A name the context lacks may be a global function: minijinja decides.
+                n => match self.ctx.get_attr(n) {
+                    Ok(v) if !v.is_undefined() => v,
+                    _ => return Err(Fallback),
+                },
+            },
+            Expr::Lookup(t, k) => {
+                let target = self.expr(t)?;
+                match &**k {
+                    // minijinja's `.name`: an object's member, else undefined.
+                    Expr::Lit(Lit::Str(s))
+                        if is_ident(s) && s != "length" && !MJ_KEYWORDS.contains(&s.as_str()) =>
+                    {
+                        target.get_attr(s).unwrap_or(Value::UNDEFINED)
+                    }
+                    Expr::Slice(a, b, c) => {
+                        let part = |p: &Option<Box<Expr>>| match p {
+                            Some(p) => self.expr(p),
+                            None => Ok(Value::from(())),
+                        };
+                        let (a, b, c) = (part(a)?, part(b)?, part(c)?);
+                        ops::slice(target, a, b, c).map_err(|_| Fallback)?
+                    }
+                    k => ops::get(&target, &self.expr(k)?),
+                }
+            }
+            Expr::Neg(t) => ops::num(-ops::to_number(&self.expr(t)?)),
+            Expr::Pos(t) => ops::num(ops::to_number(&self.expr(t)?)),
+            Expr::Floor(t) => ops::num(ops::to_number(&self.expr(t)?).floor()),
+            Expr::Bin(op, l, r) => {
+                let (l, r) = (self.expr(l)?, self.expr(r)?);
+                ops::binary(op, &l, &r).ok_or(Fallback)?
+            }
+            Expr::Compare(first, rest) => {
+                let mut acc = self.expr(first)?;
+                for (op, r) in rest {
+                    let r = self.expr(r)?;
+                    acc = Value::from(ops::compare(op, &acc, &r).map_err(|_| Fallback)?);
+                }
+                acc
+            }
+            Expr::In(l, r) => {
+                let (l, r) = (self.expr(l)?, self.expr(r)?);
+                Value::from(ops::contains(&l, &r).map_err(|_| Fallback)?)
+            }
+            Expr::Not(t) => Value::from(!ops::truthy(&self.expr(t)?)),
+            Expr::And(l, r) => {
+                let left = self.expr(l)?;
+                if ops::truthy(&left) {
+                    self.expr(r)?
+                } else {
+                    left
+                }
+            }
+            Expr::Or(l, r) => {
+                let left = self.expr(l)?;
+                if ops::truthy(&left) {
+                    left
+                } else {
+                    self.expr(r)?
+                }
+            }
+            Expr::If(cond, body, else_) => {
+                if ops::truthy(&self.expr(cond)?) {
+                    self.expr(body)?
+                } else {
+                    match else_ {
+                        Some(e) => self.expr(e)?,
+                        None => Value::UNDEFINED,
+                    }
+                }
+            }
+            Expr::Is(l, test) => {
+                let input = self.expr(l)?;
+                let (name, args): (&str, &[Arg]) = match &**test {
+                    Expr::Sym(n) => (n, &[]),
+                    Expr::Lit(Lit::Null) => ("null", &[]),
+                    Expr::Call(callee, args) => match &**callee {
+                        Expr::Sym(n) => (n, args),
+                        Expr::Lit(Lit::Null) => ("null", args),
+                        _ => return Err(Fallback),
+                    },
+                    _ => return Err(Fallback),
+                };
+                let args = args
+                    .iter()
+                    .map(|a| match a {
+                        Arg::Pos(x) => self.expr(x),
+                        Arg::Kw(..) => Err(Fallback),
+                    })
+                    .collect::<Res<Vec<_>>>()?;
+                Value::from(ops::test(name, &input, &args).map_err(|_| Fallback)?)
+            }
+            Expr::Group(items) => self.expr(items.last().ok_or(Fallback)?)?,
+            _ => return Err(Fallback),
+        })
+    }
+}

@@ -1,0 +1,2 @@
+# ORDERS listens on 
+OWNERS = []

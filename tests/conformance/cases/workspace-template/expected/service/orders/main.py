@@ -1,0 +1,2 @@
+# orders listens on 8080
+OWNERS = ["{{ o }}", "{{ o }}"]
