@@ -103,8 +103,9 @@ pub enum Command {
 const LINK_HELP: &str = "\
 SOURCE is the template's git URL, as for `golden new`; --ref should name the commit (or tag) the
 project was made from, so that `golden update` merges only what changed since. The answers come
-from --values (a YAML or JSON file, or another project's .golden.yaml) and --set; on a terminal
-golden asks for the required ones still missing.
+from --values (a YAML or JSON file, or another project's .golden.yaml) and --set; without
+--values, the project's catalog-info.yaml answers name, description, owner, system and lifecycle;
+on a terminal golden asks for the required ones still missing.
 
 Examples:
   golden link https://github.com/acme/templates/tree/v1.2.0/go-service --values answers.yaml

@@ -605,9 +605,7 @@ impl<'a> DirMaker<'a> {
         }
         // Under a directory already known to be real and inside, a directory that `mkdir`
         // creates is one too: no path resolution needed. Anything already there is checked.
-        if dir.parent().is_some_and(|p| self.done.contains(p))
-            && std::fs::create_dir(dir).is_ok()
-        {
+        if dir.parent().is_some_and(|p| self.done.contains(p)) && std::fs::create_dir(dir).is_ok() {
             self.done.insert(dir.to_path_buf());
             return Ok(());
         }

@@ -33,8 +33,43 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
     };
     let resolved = crate::lifecycle::resolve_git(&args.source, args.reference.as_deref(), &fetch)?;
     let template = resolved.load()?;
+    // Without --values, what the project's catalog entity says (name, owner, ...) answers the
+    // parameters of the same names; the rest is asked for (or listed as missing).
+    let mut sources = args.sources.clone();
+    let from_entity = tempfile::Builder::new()
+        .prefix("golden-entity-")
+        .suffix(".json")
+        .tempfile()
+        .map_err(|e| Error::internal(format!("cannot create a temporary file: {e}")))?;
+    if sources.files.is_empty() {
+        if let Some((answers, source_template)) = entity_answers(&dir, &template) {
+            if let Some(t) = source_template.filter(|t| {
+                !t.eq_ignore_ascii_case(&format!(
+                    "template:{}/{}",
+                    template.namespace, template.name
+                ))
+            }) {
+                printer.warn(&format!(
+                    "the project's catalog entity says it was made from `{t}`, not `template:{}/{}`",
+                    template.namespace, template.name
+                ));
+            }
+            if !answers.is_empty() {
+                printer.status(format!(
+                    "answers from catalog-info.yaml: {}",
+                    answers.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+                std::fs::write(
+                    from_entity.path(),
+                    serde_json::to_string(&serde_json::Value::Object(answers)).unwrap_or_default(),
+                )
+                .map_err(|e| Error::io("cannot write", from_entity.path(), e))?;
+                sources.files.push(from_entity.path().to_path_buf());
+            }
+        }
+    }
     let options = Options {
-        sources: args.sources.clone(),
+        sources,
         mode: args.mode.clone(),
         yes: true,
         save: None,
@@ -52,4 +87,45 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
         record::FILE
     ));
     Ok(0)
+}
+
+/// Answers the project's `catalog-info.yaml` gives (its entity's name, description, owner,
+/// system, lifecycle and type, for parameters of those names), and the template its
+/// `backstage.io/source-template` annotation names.
+fn entity_answers(
+    dir: &std::path::Path,
+    template: &crate::template::Template,
+) -> Option<(serde_json::Map<String, serde_json::Value>, Option<String>)> {
+    use serde_json::Value;
+    let text = std::fs::read_to_string(dir.join("catalog-info.yaml")).ok()?;
+    let docs = crate::template::yaml::parse_documents(&text).ok()?;
+    let entity = docs
+        .into_iter()
+        .map(|d| d.value)
+        .find(|v| v.pointer("/metadata/name").is_some())?;
+    let declared = |name: &str| {
+        template
+            .pages
+            .iter()
+            .any(|p| p.pointer(&format!("/properties/{name}")).is_some())
+    };
+    let mut out = serde_json::Map::new();
+    for (param, pointer) in [
+        ("name", "/metadata/name"),
+        ("description", "/metadata/description"),
+        ("owner", "/spec/owner"),
+        ("system", "/spec/system"),
+        ("lifecycle", "/spec/lifecycle"),
+    ] {
+        if let Some(v) = entity.pointer(pointer).filter(|v| v.is_string()) {
+            if declared(param) {
+                out.insert(param.to_string(), v.clone());
+            }
+        }
+    }
+    let source_template = entity
+        .pointer("/metadata/annotations/backstage.io~1source-template")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Some((out, source_template))
 }

@@ -4,7 +4,7 @@
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
-use super::js::js_string;
+use super::text::js_string;
 
 /// Registers Backstage's filters on `env` (`parseRepoUrl` knows the default integrations only).
 pub fn register(env: &mut Environment<'static>) {
@@ -70,7 +70,7 @@ pub fn parse_entity_ref(entity_ref: Value, context: Option<Value>) -> Result<Val
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "default".into());
     let textual = || {
-        super::filters::dump(&entity_ref, Value::UNDEFINED)
+        super::convert::dump(&entity_ref, Value::UNDEFINED)
             .map(|d| js_string(&d))
             .unwrap_or_default()
     };

@@ -8,9 +8,9 @@
 
 use minijinja::value::Value;
 
-use super::js::js_string;
 use super::ops;
 use super::syntax::{Arg, Expr, Lit, Node};
+use super::text::js_string;
 
 /// Not handled here: render through minijinja instead.
 #[derive(Debug)]

@@ -5,8 +5,10 @@
 use minijinja::value::{Rest, Value, ValueKind};
 use minijinja::{Environment, Error};
 
-use super::js::js_string;
+pub use super::convert::dump;
 use super::ops::{self, err, num, order, strict_eq, to_number, to_string, truthy, utf16_len};
+use super::regex::regex_replace;
+use super::text::{is_js_ws, js_lower, js_string, js_trim, js_upper};
 
 /// Registers every nunjucks filter on `env`.
 pub fn register(env: &mut Environment<'static>) {
@@ -267,22 +269,6 @@ fn copy_safe(input: &Value, out: String) -> Value {
     }
 }
 
-pub fn js_upper(s: &str) -> String {
-    s.to_uppercase()
-}
-
-pub fn js_lower(s: &str) -> String {
-    s.to_lowercase()
-}
-
-fn is_js_ws(c: char) -> bool {
-    c.is_whitespace() || c == '\u{feff}'
-}
-
-pub fn js_trim(s: &str) -> &str {
-    s.trim_matches(is_js_ws)
-}
-
 fn escape_html(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
@@ -385,43 +371,6 @@ pub fn parse_int(s: &str, base: i64) -> f64 {
     } else {
         acc
     }
-}
-
-/// `JSON.stringify(value, null, indent)`; undefined gives undefined.
-pub fn dump(v: &Value, indent: Value) -> Result<Value, Error> {
-    if v.kind() == ValueKind::Plain && ops::as_regex(v).is_none() {
-        return Err(err("Callable values cannot be serialized"));
-    }
-    let Some(json) = super::value::to_json(v) else {
-        return Ok(Value::UNDEFINED);
-    };
-    let pad = match indent.kind() {
-        ValueKind::String => indent
-            .as_str()
-            .unwrap_or_default()
-            .chars()
-            .take(10)
-            .collect::<String>(),
-        ValueKind::Number => {
-            let n = ops::as_f64(&indent);
-            if n.is_nan() || n <= 0.0 {
-                String::new()
-            } else {
-                " ".repeat(n.min(10.0).trunc() as usize)
-            }
-        }
-        _ => String::new(),
-    };
-    if pad.is_empty() {
-        return Ok(Value::from(
-            serde_json::to_string(&json).map_err(|e| err(e.to_string()))?,
-        ));
-    }
-    let mut buf = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(pad.as_bytes());
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    serde::Serialize::serialize(&json, &mut ser).map_err(|e| err(e.to_string()))?;
-    Ok(Value::from(String::from_utf8(buf).unwrap_or_default()))
 }
 
 fn length(v: &Value) -> Value {
@@ -595,7 +544,7 @@ fn edge(v: &Value, last: bool) -> Result<Value, Error> {
                 return Ok(ops::get(v, &Value::from("0")));
             }
             let i = to_number(&ops::get(v, &Value::from("length"))) - 1.0;
-            Ok(ops::get(v, &Value::from(super::js::format_f64(i))))
+            Ok(ops::get(v, &Value::from(super::text::format_f64(i))))
         }
         _ => Ok(Value::UNDEFINED),
     }
@@ -892,93 +841,6 @@ fn random(v: &Value) -> Result<Value, Error> {
         .map(|d| d.subsec_nanos() as usize)
         .unwrap_or(0);
     Ok(items[seed % items.len()].clone())
-}
-
-/// Compiles a JavaScript regular expression (`i`, `m` flags; `g` and `y` are handled by callers).
-pub fn build_regex(source: &str, flags: &str) -> Result<fancy_regex::Regex, String> {
-    let mut prefix = String::new();
-    if flags.contains('i') {
-        prefix.push('i');
-    }
-    if flags.contains('m') {
-        prefix.push('m');
-    }
-    let pattern = if prefix.is_empty() {
-        source.to_string()
-    } else {
-        format!("(?{prefix}){source}")
-    };
-    fancy_regex::Regex::new(&pattern).map_err(|e| e.to_string())
-}
-
-/// Expands a JavaScript replacement string (`$&`, `$1`, `$$`, `` $` ``, `$'`).
-fn expand_replacement(rep: &str, caps: &fancy_regex::Captures<'_>, input: &str) -> String {
-    let m = caps.get(0).expect("match");
-    let mut out = String::new();
-    let mut chars = rep.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '$' {
-            out.push(c);
-            continue;
-        }
-        match chars.peek().copied() {
-            Some('$') => {
-                chars.next();
-                out.push('$');
-            }
-            Some('&') => {
-                chars.next();
-                out.push_str(m.as_str());
-            }
-            Some('`') => {
-                chars.next();
-                out.push_str(&input[..m.start()]);
-            }
-            Some('\'') => {
-                chars.next();
-                out.push_str(&input[m.end()..]);
-            }
-            Some(d) if d.is_ascii_digit() => {
-                chars.next();
-                let mut n = d.to_digit(10).unwrap() as usize;
-                if let Some(d2) = chars.peek().copied().filter(char::is_ascii_digit) {
-                    let two = n * 10 + d2.to_digit(10).unwrap() as usize;
-                    if two < caps.len() && two > 0 {
-                        chars.next();
-                        n = two;
-                    }
-                }
-                if n > 0 && n < caps.len() {
-                    out.push_str(caps.get(n).map(|g| g.as_str()).unwrap_or(""));
-                } else {
-                    out.push('$');
-                    out.push(d);
-                }
-            }
-            _ => out.push('$'),
-        }
-    }
-    out
-}
-
-/// `String.prototype.replace` with a regex (all matches with `g`, else the first).
-pub fn regex_replace(input: &str, re: &ops::JsRegex, rep: &str) -> Result<String, Error> {
-    let rx = build_regex(&re.source, &re.flags).map_err(err)?;
-    let global = re.flags.contains('g');
-    let mut out = String::new();
-    let mut last = 0;
-    for caps in rx.captures_iter(input) {
-        let caps = caps.map_err(|e| err(e.to_string()))?;
-        let m = caps.get(0).expect("match");
-        out.push_str(&input[last..m.start()]);
-        out.push_str(&expand_replacement(rep, &caps, input));
-        last = m.end();
-        if !global {
-            break;
-        }
-    }
-    out.push_str(&input[last..]);
-    Ok(out)
 }
 
 fn replace(v: Value, a: &Args) -> Result<Value, Error> {

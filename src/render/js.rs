@@ -4,81 +4,18 @@
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind, Output, State};
 
-use super::ops;
+use std::sync::Arc;
+
+use minijinja::value::Object;
+
+use super::ops::{self, err, strict_eq, to_number};
+use super::text::{format_f64, js_string};
 
 /// Prints a value the way JavaScript's `String(x)` does inside a template: undefined and null
 /// print nothing, `1.0` prints `1`, arrays are comma-joined, objects are `[object Object]`.
 pub fn format(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
     out.write_str(&js_string(value))
         .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
-}
-
-/// `String(value)` in JavaScript, except that undefined and null are empty (nunjucks prints them
-/// as nothing).
-pub fn js_string(value: &Value) -> String {
-    match value.kind() {
-        ValueKind::Undefined | ValueKind::None => String::new(),
-        ValueKind::Bool => value.is_true().to_string(),
-        ValueKind::Number => number_string(value),
-        ValueKind::String => value.as_str().unwrap_or_default().to_string(),
-        ValueKind::Seq | ValueKind::Iterable => value
-            .try_iter()
-            .map(|it| {
-                it.map(|v| array_item_string(&v))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            })
-            .unwrap_or_default(),
-        ValueKind::Map => "[object Object]".to_string(),
-        _ => value.to_string(),
-    }
-}
-
-fn array_item_string(v: &Value) -> String {
-    match v.kind() {
-        ValueKind::Undefined | ValueKind::None => String::new(),
-        _ => js_string(v),
-    }
-}
-
-/// JavaScript number formatting (`1.0` → `1`, `0.1 + 0.2` → `0.30000000000000004`).
-pub fn number_string(value: &Value) -> String {
-    if let Ok(i) = i64::try_from(value.clone()) {
-        return i.to_string();
-    }
-    let f = f64::try_from(value.clone()).unwrap_or(f64::NAN);
-    format_f64(f)
-}
-
-/// Formats an f64 like JavaScript's `Number.prototype.toString()`.
-pub fn format_f64(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    if f == 0.0 {
-        return "0".into();
-    }
-    if f.fract() == 0.0 && f.abs() < 1e21 {
-        return format!("{}", f as i128);
-    }
-    // Rust's shortest round-trip formatting matches JS for the common range.
-    let s = format!("{f}");
-    if f.abs() >= 1e21 || f.abs() < 1e-6 {
-        let e = format!("{f:e}");
-        // JS writes 1e+21, Rust 1e21
-        return match e.split_once('e') {
-            Some((m, exp)) if !exp.starts_with('-') => format!("{m}e+{exp}"),
-            _ => e,
-        };
-    }
-    s
 }
 
 /// Methods called on values (`name.toUpperCase()`, `list.includes(x)`): nunjitsu's whitelist
@@ -162,7 +99,7 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, 
     Some(Ok(match method {
         "toUpperCase" => Value::from(s.to_uppercase()),
         "toLowerCase" => Value::from(s.to_lowercase()),
-        "trim" => Value::from(super::filters::js_trim(s)),
+        "trim" => Value::from(super::text::js_trim(s)),
         "trimStart" => {
             Value::from(s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}'))
         }
@@ -241,7 +178,7 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, 
             }
             let rep = ops::to_string(&arg(args, 1));
             if let Some(re) = ops::as_regex(&a0) {
-                return Some(super::filters::regex_replace(s, &re, &rep).map(Value::from));
+                return Some(super::regex::regex_replace(s, &re, &rep).map(Value::from));
             }
             // A string pattern replaces the first match; `$` patterns are expanded by JS.
             let pat = ops::to_string(&a0);
@@ -249,7 +186,7 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, 
                 source: fancy_regex::escape(&pat).into_owned(),
                 flags: String::new(),
             };
-            return Some(super::filters::regex_replace(s, &re, &rep).map(Value::from));
+            return Some(super::regex::regex_replace(s, &re, &rep).map(Value::from));
         }
         "split" => {
             let limit = args.get(1).filter(|v| !v.is_undefined()).map(|v| {
@@ -263,7 +200,7 @@ fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, 
             let parts: Vec<Value> = if a0.is_undefined() {
                 vec![Value::from(s)]
             } else if let Some(re) = ops::as_regex(&a0) {
-                match super::filters::build_regex(&re.source, &re.flags) {
+                match super::regex::build_regex(&re.source, &re.flags) {
                     Ok(rx) => rx
                         .split(s)
                         .filter_map(Result::ok)
@@ -567,4 +504,144 @@ fn record_method(v: &Value, method: &str, args: &[Value]) -> Option<Value> {
         ),
         _ => return None,
     })
+}
+
+/// An array created by the template (`[...]`): mutable in place by `push`, `pop`, `shift`,
+/// `unshift`, `splice`, `reverse`, `sort`, `fill` (and `append`, `insert`, `remove` in
+/// cookiecutter mode), as nunjucks' JavaScript arrays are. Other methods are answered by
+/// `js::call_method`.
+#[derive(Debug)]
+pub struct MutSeq {
+    items: std::sync::Mutex<Vec<Value>>,
+    cookiecutter: bool,
+}
+
+impl MutSeq {
+    pub fn new(items: Vec<Value>, cookiecutter: bool) -> Value {
+        Value::from_object(MutSeq {
+            items: std::sync::Mutex::new(items),
+            cookiecutter,
+        })
+    }
+    fn snapshot(&self) -> Vec<Value> {
+        self.items.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+impl Object for MutSeq {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let i = usize::try_from(key.clone()).ok()?;
+        self.items.lock().ok()?.get(i).cloned()
+    }
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Values(self.snapshot())
+    }
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        self.items.lock().ok().map(|v| v.len())
+    }
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut minijinja::State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        let args: Vec<Value> = args
+            .iter()
+            .filter(|a| {
+                !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true()))
+            })
+            .cloned()
+            .collect();
+        let mut items = self.items.lock().map_err(|_| err("array poisoned"))?;
+        let len = items.len();
+        let int = |i: usize| {
+            args.get(i).filter(|v| !v.is_undefined()).map(|v| {
+                let n = to_number(v);
+                if n.is_nan() {
+                    0.0
+                } else {
+                    n.trunc()
+                }
+            })
+        };
+        let rel = |x: Option<f64>, d: usize| match x {
+            None => d,
+            Some(i) if i < 0.0 => (len as f64 + i).max(0.0) as usize,
+            Some(i) => i.min(len as f64) as usize,
+        };
+        let cc = self.cookiecutter;
+        Ok(match method {
+            "push" | "append" if method == "push" || cc => {
+                items.extend(args.iter().cloned());
+                Value::from(items.len() as i64)
+            }
+            "pop" if cc && args.first().is_some_and(|a| !a.is_undefined()) => {
+                let i = int(0).unwrap_or(0.0);
+                let i = if i < 0.0 { len as f64 + i } else { i };
+                if i < 0.0 || i as usize >= len {
+                    Value::UNDEFINED
+                } else {
+                    items.remove(i as usize)
+                }
+            }
+            "pop" => items.pop().unwrap_or(Value::UNDEFINED),
+            "shift" => {
+                if items.is_empty() {
+                    Value::UNDEFINED
+                } else {
+                    items.remove(0)
+                }
+            }
+            "unshift" => {
+                for (i, a) in args.iter().enumerate() {
+                    items.insert(i, a.clone());
+                }
+                Value::from(items.len() as i64)
+            }
+            "splice" => {
+                if args.is_empty() {
+                    return Ok(MutSeq::new(Vec::new(), cc));
+                }
+                let start = rel(int(0), 0);
+                let count = match int(1) {
+                    None => len - start,
+                    Some(c) => (c.max(0.0) as usize).min(len - start),
+                };
+                let removed: Vec<Value> = items
+                    .splice(start..start + count, args.iter().skip(2).cloned())
+                    .collect();
+                MutSeq::new(removed, cc)
+            }
+            "insert" if cc => {
+                let at = rel(int(0), 0);
+                items.insert(at, args.get(1).cloned().unwrap_or(Value::UNDEFINED));
+                MutSeq::new(Vec::new(), cc)
+            }
+            "remove" if cc => {
+                let needle = args.first().cloned().unwrap_or(Value::UNDEFINED);
+                match items.iter().position(|x| strict_eq(x, &needle)) {
+                    Some(p) => MutSeq::new(vec![items.remove(p)], cc),
+                    None => MutSeq::new(Vec::new(), cc),
+                }
+            }
+            "reverse" | "sort" | "fill" => {
+                let current = Value::from(items.clone());
+                let result = super::js::call_method(&current, method, &args, cc)?;
+                *items = result.try_iter().map(|i| i.collect()).unwrap_or_default();
+                drop(items);
+                return Ok(Value::from_dyn_object(self.clone()));
+            }
+            _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+        })
+    }
+}
+
+/// Registers `__arr`, the constructor of template-written arrays ([`MutSeq`]).
+pub fn register(env: &mut minijinja::Environment<'static>, cookiecutter: bool) {
+    env.add_function("__arr", move |items: minijinja::value::Rest<Value>| {
+        MutSeq::new(items.0, cookiecutter)
+    });
 }

@@ -18,6 +18,7 @@
 //! under `===`.
 
 mod backstage;
+mod convert;
 mod emit;
 mod eval;
 mod filters;
@@ -25,14 +26,17 @@ mod inspect;
 mod js;
 mod lint;
 mod ops;
+mod regex;
 mod syntax;
+mod text;
 mod value;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
+pub use convert::{is_truthy, to_json, to_value};
 pub use syntax::{Arg, Expr, Lit, Node, SyntaxError};
-pub use value::{is_truthy, to_json, to_value, FAILED_FLAG};
+pub use value::FAILED_FLAG;
 
 /// Options of a skeleton renderer (inputs of `fetch:template`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -245,7 +249,8 @@ fn environment(options: SkeletonOptions, workflow: bool) -> Environment<'static>
     env.set_unknown_method_callback(move |_state, value, method, args| {
         js::call_method(value, method, args, cookiecutter)
     });
-    ops::register(&mut env, options.cookiecutter);
+    js::register(&mut env, options.cookiecutter);
+    ops::register(&mut env);
     filters::register(&mut env);
     backstage::register(&mut env);
     env.add_function("range", globals_range);

@@ -7,7 +7,9 @@ use minijinja::value::{Object, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 use std::sync::Arc;
 
-use super::js::{format_f64, js_string};
+pub use super::regex::{as_regex, JsRegex};
+pub use super::text::as_f64;
+use super::text::{format_f64, js_string};
 
 /// nunjitsu's default `workUnits` limit: one unit per item `range()` or a slice produces (among
 /// other work). Backstage's render fails beyond it; golden fails the same way instead of looping
@@ -62,32 +64,6 @@ pub enum Prim {
     Str(String),
 }
 
-/// A regular-expression literal `r/src/flags`.
-#[derive(Debug)]
-pub struct JsRegex {
-    pub source: String,
-    pub flags: String,
-}
-
-impl std::fmt::Display for JsRegex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "/{}/{}", self.source, self.flags)
-    }
-}
-
-impl Object for JsRegex {
-    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
-        minijinja::value::ObjectRepr::Plain
-    }
-    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")
-    }
-}
-
-pub fn as_regex(v: &Value) -> Option<Arc<JsRegex>> {
-    v.downcast_object::<JsRegex>()
-}
-
 /// Builds a JS number value: integral values become integers (so they print and serialize as
 /// JavaScript does), the rest floats.
 pub fn num(f: f64) -> Value {
@@ -124,13 +100,6 @@ pub fn to_prim(v: &Value) -> Prim {
         ValueKind::Map => Prim::Str("[object Object]".into()),
         _ => Prim::Str(js_string(v)),
     }
-}
-
-pub fn as_f64(v: &Value) -> f64 {
-    if let Ok(i) = i64::try_from(v.clone()) {
-        return i as f64;
-    }
-    f64::try_from(v.clone()).unwrap_or(f64::NAN)
 }
 
 /// JavaScript `Number(string)`.
@@ -565,7 +534,7 @@ pub fn test(name: &str, input: &Value, args: &[Value]) -> Result<bool, Error> {
                 false
             } else {
                 let t = text(input)?;
-                super::filters::js_upper(&t) == t
+                super::text::js_upper(&t) == t
             }
         }
         "mapping" => matches!(input.kind(), ValueKind::Map) || input.is_safe() || is_regex(input),
@@ -581,10 +550,7 @@ fn is_regex(v: &Value) -> bool {
 }
 
 /// Registers the helper filters and functions `emit.rs` relies on.
-pub fn register(env: &mut Environment<'static>, cookiecutter: bool) {
-    env.add_function("__arr", move |items: Rest<Value>| {
-        MutSeq::new(items.0, cookiecutter)
-    });
+pub fn register(env: &mut Environment<'static>) {
     env.add_filter("__t", |v: Value| truthy(&v));
     for op in ["add", "cat", "sub", "mul", "div", "mod", "pow"] {
         env.add_filter(format!("__{op}"), move |a: Value, b: Value| {
@@ -612,7 +578,7 @@ pub fn register(env: &mut Environment<'static>, cookiecutter: bool) {
         test(&name, &input, &args)
     });
     env.add_filter("__json_enc", |v: Value| -> Result<Value, Error> {
-        let d = super::filters::dump(&v, Value::UNDEFINED)?;
+        let d = super::convert::dump(&v, Value::UNDEFINED)?;
         Ok(if d.is_undefined() { Value::from("") } else { d })
     });
     env.add_function("joiner", |sep: Option<Value>| {
@@ -771,138 +737,5 @@ impl Object for Cycler {
             }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
-    }
-}
-
-/// An array created by the template (`[...]`): mutable in place by `push`, `pop`, `shift`,
-/// `unshift`, `splice`, `reverse`, `sort`, `fill` (and `append`, `insert`, `remove` in
-/// cookiecutter mode), as nunjucks' JavaScript arrays are. Other methods are answered by
-/// `js::call_method`.
-#[derive(Debug)]
-pub struct MutSeq {
-    items: std::sync::Mutex<Vec<Value>>,
-    cookiecutter: bool,
-}
-
-impl MutSeq {
-    pub fn new(items: Vec<Value>, cookiecutter: bool) -> Value {
-        Value::from_object(MutSeq {
-            items: std::sync::Mutex::new(items),
-            cookiecutter,
-        })
-    }
-    fn snapshot(&self) -> Vec<Value> {
-        self.items.lock().map(|v| v.clone()).unwrap_or_default()
-    }
-}
-
-impl Object for MutSeq {
-    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
-        minijinja::value::ObjectRepr::Seq
-    }
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let i = usize::try_from(key.clone()).ok()?;
-        self.items.lock().ok()?.get(i).cloned()
-    }
-    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Values(self.snapshot())
-    }
-    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-        self.items.lock().ok().map(|v| v.len())
-    }
-    fn call_method(
-        self: &Arc<Self>,
-        _state: &mut minijinja::State<'_, '_>,
-        method: &str,
-        args: &[Value],
-    ) -> Result<Value, Error> {
-        let args: Vec<Value> = args
-            .iter()
-            .filter(|a| {
-                !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true()))
-            })
-            .cloned()
-            .collect();
-        let mut items = self.items.lock().map_err(|_| err("array poisoned"))?;
-        let len = items.len();
-        let int = |i: usize| {
-            args.get(i).filter(|v| !v.is_undefined()).map(|v| {
-                let n = to_number(v);
-                if n.is_nan() {
-                    0.0
-                } else {
-                    n.trunc()
-                }
-            })
-        };
-        let rel = |x: Option<f64>, d: usize| match x {
-            None => d,
-            Some(i) if i < 0.0 => (len as f64 + i).max(0.0) as usize,
-            Some(i) => i.min(len as f64) as usize,
-        };
-        let cc = self.cookiecutter;
-        Ok(match method {
-            "push" | "append" if method == "push" || cc => {
-                items.extend(args.iter().cloned());
-                Value::from(items.len() as i64)
-            }
-            "pop" if cc && args.first().is_some_and(|a| !a.is_undefined()) => {
-                let i = int(0).unwrap_or(0.0);
-                let i = if i < 0.0 { len as f64 + i } else { i };
-                if i < 0.0 || i as usize >= len {
-                    Value::UNDEFINED
-                } else {
-                    items.remove(i as usize)
-                }
-            }
-            "pop" => items.pop().unwrap_or(Value::UNDEFINED),
-            "shift" => {
-                if items.is_empty() {
-                    Value::UNDEFINED
-                } else {
-                    items.remove(0)
-                }
-            }
-            "unshift" => {
-                for (i, a) in args.iter().enumerate() {
-                    items.insert(i, a.clone());
-                }
-                Value::from(items.len() as i64)
-            }
-            "splice" => {
-                if args.is_empty() {
-                    return Ok(MutSeq::new(Vec::new(), cc));
-                }
-                let start = rel(int(0), 0);
-                let count = match int(1) {
-                    None => len - start,
-                    Some(c) => (c.max(0.0) as usize).min(len - start),
-                };
-                let removed: Vec<Value> = items
-                    .splice(start..start + count, args.iter().skip(2).cloned())
-                    .collect();
-                MutSeq::new(removed, cc)
-            }
-            "insert" if cc => {
-                let at = rel(int(0), 0);
-                items.insert(at, args.get(1).cloned().unwrap_or(Value::UNDEFINED));
-                MutSeq::new(Vec::new(), cc)
-            }
-            "remove" if cc => {
-                let needle = args.first().cloned().unwrap_or(Value::UNDEFINED);
-                match items.iter().position(|x| strict_eq(x, &needle)) {
-                    Some(p) => MutSeq::new(vec![items.remove(p)], cc),
-                    None => MutSeq::new(Vec::new(), cc),
-                }
-            }
-            "reverse" | "sort" | "fill" => {
-                let current = Value::from(items.clone());
-                let result = super::js::call_method(&current, method, &args, cc)?;
-                *items = result.try_iter().map(|i| i.collect()).unwrap_or_default();
-                drop(items);
-                return Ok(Value::from_dyn_object(self.clone()));
-            }
-            _ => return Err(Error::from(ErrorKind::UnknownMethod)),
-        })
     }
 }

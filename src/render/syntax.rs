@@ -199,7 +199,7 @@ fn scan_regex(s: &str, start: usize) -> Result<(String, String, usize), String> 
             if end < b.len() && b[end].is_ascii_alphabetic() {
                 return Err("Unsupported regular-expression flag".into());
             }
-            if super::filters::build_regex(&pattern, &flags).is_err() {
+            if super::regex::build_regex(&pattern, &flags).is_err() {
                 return Err("Invalid regular-expression literal".into());
             }
             return Ok((pattern, flags, end));

@@ -627,7 +627,11 @@ fn slices_of_non_arrays_and_long_ranges_end_with_nunjitsus_limits() {
             ("slice_false", "${{ false[0:] | length }}", "0"),
             ("slice_object_bounded", "${{ {}[0:3] | length }}", "3"),
             ("range_at_cap", "${{ range(100000) | length }}", "100000"),
-            ("range_at_cap2", "${{ range(0, 100000) | length }}", "100000"),
+            (
+                "range_at_cap2",
+                "${{ range(0, 100000) | length }}",
+                "100000",
+            ),
             ("range_over_cap", "${{ range(100001) | length }}", "ERROR"),
             ("range_150000", "${{ range(150000) | length }}", "ERROR"),
             ("range_over_work", "${{ range(1000001) | length }}", "ERROR"),
@@ -675,31 +679,91 @@ fn direct_evaluator_matches_the_minijinja_translation() {
         "eo": {}, "uni": "straße 👍"
     });
     let operands = [
-        "values.s", "values.e", "values.num", "values.n", "values.z", "values.f", "values.neg",
-        "values.t", "values.fa", "values.nul", "values.list", "values.el", "values.obj",
-        "values.eo", "values.missing", "values.uni", "values.obj.b", "values.obj.b.c",
-        "values.obj['a']", "values['s']", "values.list[1]", "values.list[-1]", "values.s.length",
-        "values.list.length", "values.obj.length", "values.missing.deeper", "values.nul.x",
-        "values.s[1]", "values.uni[6]", "values.list[1:3]", "values.s[::-1]", "values.list[:-1]",
-        "'x'", "''", "0", "1", "1.5", "true", "false", "null", "none", "(values.n, values.s)",
+        "values.s",
+        "values.e",
+        "values.num",
+        "values.n",
+        "values.z",
+        "values.f",
+        "values.neg",
+        "values.t",
+        "values.fa",
+        "values.nul",
+        "values.list",
+        "values.el",
+        "values.obj",
+        "values.eo",
+        "values.missing",
+        "values.uni",
+        "values.obj.b",
+        "values.obj.b.c",
+        "values.obj['a']",
+        "values['s']",
+        "values.list[1]",
+        "values.list[-1]",
+        "values.s.length",
+        "values.list.length",
+        "values.obj.length",
+        "values.missing.deeper",
+        "values.nul.x",
+        "values.s[1]",
+        "values.uni[6]",
+        "values.list[1:3]",
+        "values.s[::-1]",
+        "values.list[:-1]",
+        "'x'",
+        "''",
+        "0",
+        "1",
+        "1.5",
+        "true",
+        "false",
+        "null",
+        "none",
+        "(values.n, values.s)",
     ];
     let mut templates = Vec::new();
     for a in operands {
         templates.push(format!("<${{{{ {a} }}}}>"));
         templates.push(format!("{{% if {a} %}}T{{% else %}}F{{% endif %}}"));
-        templates.push(format!("${{{{ not {a} }}}} ${{{{ -{a} }}}} ${{{{ +{a} }}}} ${{{{ {a} // 2 }}}}"));
-        for test in ["defined", "undefined", "null", "number", "string", "truthy", "odd", "lower"] {
+        templates.push(format!(
+            "${{{{ not {a} }}}} ${{{{ -{a} }}}} ${{{{ +{a} }}}} ${{{{ {a} // 2 }}}}"
+        ));
+        for test in [
+            "defined",
+            "undefined",
+            "null",
+            "number",
+            "string",
+            "truthy",
+            "odd",
+            "lower",
+        ] {
             templates.push(format!("${{{{ {a} is {test} }}}}"));
         }
-        templates.push(format!("${{{{ {a} is eq(3) }}}} ${{{{ {a} is divisibleby(2) }}}}"));
-        for b in ["values.n", "values.s", "values.num", "'3'", "null", "values.list", "values.obj", "values.missing", "values.t"] {
+        templates.push(format!(
+            "${{{{ {a} is eq(3) }}}} ${{{{ {a} is divisibleby(2) }}}}"
+        ));
+        for b in [
+            "values.n",
+            "values.s",
+            "values.num",
+            "'3'",
+            "null",
+            "values.list",
+            "values.obj",
+            "values.missing",
+            "values.t",
+        ] {
             for op in ["==", "!=", "===", "!==", "<", "<=", ">", ">="] {
                 templates.push(format!("${{{{ {a} {op} {b} }}}}"));
             }
             for op in ["+", "-", "*", "/", "%", "**", "~", "and", "or", "in"] {
                 templates.push(format!("${{{{ {a} {op} {b} }}}}"));
             }
-            templates.push(format!("${{{{ {a} if {b} else 'no' }}}}|${{{{ {a} if {b} }}}}"));
+            templates.push(format!(
+                "${{{{ {a} if {b} else 'no' }}}}|${{{{ {a} if {b} }}}}"
+            ));
             templates.push(format!("${{{{ 1 < {a} < {b} }}}}"));
         }
     }
@@ -720,7 +784,11 @@ fn direct_evaluator_matches_the_minijinja_translation() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(direct > templates.len() * 9 / 10, "{direct} of {}", templates.len());
+    assert!(
+        direct > templates.len() * 9 / 10,
+        "{direct} of {}",
+        templates.len()
+    );
 }
 
 /// `golden validate` learns from [`Engine::parse`] that a slice of a literal without a length
@@ -735,7 +803,10 @@ fn parse_reports_endless_slices_of_literals() {
         "${{ {a: 1}[0:-1] | length }}",
     ] {
         let e = engine.parse(bad).unwrap_err();
-        assert!(e.message.contains("work unit limit of 1000000"), "{bad}: {e}");
+        assert!(
+            e.message.contains("work unit limit of 1000000"),
+            "{bad}: {e}"
+        );
     }
     for fine in [
         "${{ {}[0:3] }}",
@@ -750,4 +821,59 @@ fn parse_reports_endless_slices_of_literals() {
     }
     let tree = engine.parse_tree("a ${{ values.x }}").unwrap();
     assert!(matches!(&tree[..], [Node::Text(t), Node::Output(_)] if t == "a "));
+}
+
+/// The engine's modules depend on each other one way (issue 9): every `super::<sibling>` path in
+/// `src/render/*.rs` (tests aside) is an arrow, and the arrows have no cycle. The parent module
+/// (`mod.rs`, which wires the environment) is left out.
+#[test]
+fn render_modules_have_no_cycle() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render");
+    let re = ::regex::Regex::new(r"\bsuper::([a-z_][a-z0-9_]*)").unwrap();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if ["mod", "tests", "conformance_check"].contains(&name.as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let arrows = graph.entry(name.clone()).or_default();
+        for c in re.captures_iter(code) {
+            if c[1] != name && dir.join(format!("{}.rs", &c[1])).exists() {
+                arrows.insert(c[1].to_string());
+            }
+        }
+    }
+    assert!(graph.len() > 10, "{graph:?}");
+    // Depth-first search for a back edge.
+    fn visit<'a>(
+        g: &'a BTreeMap<String, BTreeSet<String>>,
+        v: &'a str,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) -> Option<String> {
+        if let Some(i) = path.iter().position(|p| *p == v) {
+            return Some(format!("{} -> {v}", path[i..].join(" -> ")));
+        }
+        if !done.insert(v) {
+            return None;
+        }
+        path.push(v);
+        for w in g.get(v).into_iter().flatten() {
+            if let Some(c) = visit(g, w, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    for v in graph.keys() {
+        if let Some(cycle) = visit(&graph, v, &mut Vec::new(), &mut done) {
+            panic!("module cycle in src/render: {cycle}");
+        }
+    }
 }

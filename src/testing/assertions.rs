@@ -18,7 +18,8 @@ pub enum Assertion {
     Contains { file: String, text: String },
     /// The file matches the regular expression.
     Matches { file: String, regex: String },
-    /// The step ended with this status: `executed`, `skipped` or `failed`.
+    /// The step ended with this status: `executed`, `predicted` (a publish or register step in the
+    /// dry run `golden test` makes), `skipped` or `failed`.
     Step { id: String, status: String },
     /// The template's output has a link with this title and url.
     Link { title: String, url: String },

@@ -1,5 +1,5 @@
-//! Running a case's command (`sh -c`) in the rendered project, with a timeout that kills the whole
-//! process group.
+//! Running a case's command (`sh -c`) in the rendered project, in a process group of its own that
+//! is killed when the command ends or outlives its timeout (nothing it started keeps running).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -49,6 +49,8 @@ pub fn run(command: &str, dir: &Path, timeout: Duration, scratch: &Path) -> Resu
             return Err(format!("cannot wait for `{command}`: {e}"));
         }
     };
+    // whatever the command left running in the background goes with it
+    kill_group(&mut child);
     if status.success() {
         Ok(())
     } else {
@@ -60,8 +62,9 @@ pub fn run(command: &str, dir: &Path, timeout: Duration, scratch: &Path) -> Resu
 }
 
 fn kill_group(child: &mut std::process::Child) {
+    // SAFETY: kill(2) with a negative pid signals the process group `run` created for the child
+    // (`process_group(0)`), so the command's own children die with it.
     #[cfg(unix)]
-    // SAFETY: kill(2) on the process group this function's caller created for the child.
     unsafe {
         libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
     }

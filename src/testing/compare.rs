@@ -91,10 +91,8 @@ fn content_diff(name: &str, want: &[u8], have: &[u8]) -> String {
     if cut > 0 {
         out.push_str(&format!("\n    ... {cut} more lines"));
     }
-    if !w.ends_with('\n') || !h.ends_with('\n') {
-        if w.trim_end_matches('\n') == h.trim_end_matches('\n') {
-            out.push_str("\n    (only the final line break differs)");
-        }
+    if w.trim_end_matches('\n') == h.trim_end_matches('\n') {
+        out.push_str("\n    (only the final line breaks differ)");
     }
     out
 }

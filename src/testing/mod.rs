@@ -1,6 +1,10 @@
 //! Template test cases (`golden test`): finding them under `<template>/tests/<case>/`, running each
 //! one as `golden new --dry-run` in a temporary folder, and checking the result against the case's
 //! expected tree, assertions and command.
+//!
+//! A case runs the golden binary itself in a child process, exactly as a user's
+//! `golden new TEMPLATE --values values.yaml --dry-run --json` would: cases in parallel cannot
+//! share state, and what is tested is the command line template authors run by hand.
 
 pub mod assertions;
 pub mod command;
@@ -82,13 +86,27 @@ impl Outcome {
 }
 
 /// Every case of every template under `paths` (a template directory, or a folder searched
-/// recursively; hidden folders, `node_modules` and `target` are skipped), sorted.
+/// recursively; hidden folders, `node_modules` and `target` are skipped), sorted. A path that is
+/// itself a case folder (`TEMPLATE/tests/CASE`) selects that case alone.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>> {
     let mut templates = Vec::new();
+    let mut cases = Vec::new();
     for p in paths {
         if !p.exists() {
             return Err(Error::usage(format!("`{}` does not exist", p.display()))
                 .hint("pass template directories or folders holding them"));
+        }
+        if let Some(tests) = p.parent().filter(|t| p.is_dir() && is_tests_dir(t)) {
+            cases.push(Case {
+                template: tests.parent().map(Path::to_path_buf).unwrap_or_default(),
+                name: p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string(),
+                dir: p.clone(),
+            });
+            continue;
         }
         let dir = if p.is_file() {
             p.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -111,7 +129,6 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>> {
     }
     templates.sort();
     templates.dedup();
-    let mut cases = Vec::new();
     for template in templates {
         let tests = template.join(TESTS_DIR);
         let Ok(entries) = std::fs::read_dir(&tests) else {
@@ -135,6 +152,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>> {
             });
         }
     }
+    cases.sort_by(|a, b| (&a.template, &a.name).cmp(&(&b.template, &b.name)));
+    cases.dedup_by(|a, b| a.dir == b.dir);
     Ok(cases)
 }
 

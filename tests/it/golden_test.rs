@@ -184,6 +184,14 @@ fn bless_then_pass_then_a_change_fails_with_a_diff_and_junit() {
         .success()
         .stdout(predicates::str::contains("2 passed, 0 failed"));
 
+    // a case folder selects that case alone
+    golden()
+        .current_dir(tmp.path())
+        .args(["test", "svc/tests/one"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("1 passed, 0 failed"));
+
     // the skeleton changes: one case shows a unified diff, the other still passes its assertions
     // but not its expected tree
     std::fs::write(

@@ -559,6 +559,42 @@ fn fetched_over_smart_http_with_the_configured_token() {
             }),
         "the token is not stored in the cache"
     );
+    // Fetched shallow over the network; the same ref again downloads nothing.
+    let bare = std::fs::read_dir(env.home().join("cache/templates"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("repo.git"))
+        .find(|p| p.is_dir())
+        .unwrap();
+    assert!(git2::Repository::open_bare(&bare).unwrap().is_shallow());
+    let objects = |p: &Path| -> Vec<String> {
+        walkdir::WalkDir::new(p.join("objects"))
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().display().to_string())
+            .collect()
+    };
+    let before = objects(&bare);
+    let o = env
+        .golden(Some(&config))
+        .args([
+            "new",
+            &url,
+            "--no-input",
+            "--set",
+            "name=web",
+            "--dry-run",
+            "--output",
+            "out2",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        objects(&bare),
+        before,
+        "an unchanged ref is not fetched again"
+    );
 }
 
 #[test]
@@ -982,4 +1018,202 @@ fn a_missing_folder_of_a_fetched_template_reads_as_empty_with_a_warning() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn check_cannot_tell_when_the_source_is_unreachable() {
+    let env = Env::new();
+    let proj = env.work().join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    let gone = file_url(&env.path().join("gone.git"));
+    write(
+        &proj,
+        ".golden.yaml",
+        &format!("apiVersion: golden/v1\nkind: ProjectRecord\ntemplate:\n  name: svc\n  url: {gone}\n  commit: {}\ngoldenVersion: 0.1.0\nanswers: {{}}\n", "a".repeat(40)),
+    );
+    let o = env.golden(None).args(["check", "proj"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot fetch the template repository") && stderr(&o).contains(&gone),
+        "{}",
+        stderr(&o)
+    );
+    let o = env
+        .golden(None)
+        .args(["check", "proj", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["status"], "unknown");
+    assert!(
+        json["reason"].as_str().unwrap().contains("cannot fetch"),
+        "{json}"
+    );
+}
+
+/// On a terminal, `golden update` asks only for what the new version requires and the record
+/// does not hold.
+#[test]
+fn update_asks_only_for_the_new_required_value_on_a_terminal() {
+    use expectrl::Expect;
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let url = format!("{}//svc", file_url(&repo));
+    env.golden(None)
+        .args([
+            "new",
+            &url,
+            "--no-input",
+            "--local",
+            "--set",
+            "name=tty",
+            "--checkout",
+            "proj",
+        ])
+        .assert()
+        .success();
+    let t2 = TEMPLATE_V1
+        .replace("required: [name]", "required: [name, team]")
+        .replace(
+            "        name: {type: string}\n",
+            "        name: {type: string}\n        team: {type: string, title: Owning team}\n",
+        )
+        .replace(
+            "          name: ${{ parameters.name }}\n",
+            "          name: ${{ parameters.name }}\n          team: ${{ parameters.team }}\n",
+        );
+    write(&repo, "svc/template.yaml", &t2);
+    write(
+        &repo,
+        "skeletons/svc/README.md",
+        "# ${{ values.name }} (${{ values.team }})\n\nA service.\n",
+    );
+    git(&repo, &["commit", "-qam", "v2: team"]);
+    let none = env.path().join("no-config.yaml");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_golden"));
+    cmd.args(["update", "proj"])
+        .current_dir(env.work())
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("GOLDEN_HOME", env.home())
+        .env("GOLDEN_CONFIG", &none)
+        .env("HOME", env.path().join("user-home"));
+    let mut s = expectrl::Session::spawn(cmd).expect("a pty");
+    s.set_expect_timeout(Some(std::time::Duration::from_secs(60)));
+    s.expect("Owning team")
+        .expect("golden asks for the new required value");
+    s.send("core\r").unwrap();
+    s.expect(expectrl::Eof).expect("nothing else is asked");
+    assert_eq!(
+        read(&env.work().join("proj"), "README.md"),
+        "# tty (core)\n\nA service.\n"
+    );
+    assert!(read(&env.work().join("proj"), ".golden.yaml").contains("team: core"));
+}
+
+#[test]
+fn update_refuses_a_folder_outside_git_and_pr_with_conflicts() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let url = format!("{}//svc", file_url(&repo));
+    // Not a git repository: golden cannot tell the project's changes apart.
+    env.golden(None)
+        .args([
+            "new",
+            &url,
+            "--no-input",
+            "--set",
+            "name=plain",
+            "--dry-run",
+            "--record",
+            "--output",
+            "plain",
+        ])
+        .assert()
+        .success();
+    let o = env
+        .golden(None)
+        .args(["update", "plain", "--no-input"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not a git repository"),
+        "{}",
+        stderr(&o)
+    );
+    // --pr with a conflict opens nothing and says what to do.
+    env.golden(None)
+        .args([
+            "new",
+            &url,
+            "--no-input",
+            "--local",
+            "--set",
+            "name=cpr",
+            "--checkout",
+            "proj",
+        ])
+        .assert()
+        .success();
+    let proj = env.work().join("proj");
+    write(&proj, "README.md", "# mine\n\nA service.\n");
+    git(&proj, &["commit", "-qam", "mine"]);
+    write(
+        &repo,
+        "skeletons/svc/README.md",
+        "# theirs ${{ values.name }}\n\nA service.\n",
+    );
+    git(&repo, &["commit", "-qam", "theirs"]);
+    let o = env
+        .golden(None)
+        .args(["update", "proj", "--no-input", "--pr"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no pull request was opened"),
+        "{}",
+        stderr(&o)
+    );
+    let pulls = env
+        .home()
+        .join("forge/github.com/acme/cpr.git/golden/pulls.json");
+    assert!(!pulls.exists());
+    assert!(read(&proj, "README.md").contains("<<<<<<< project"));
+}
+
+#[test]
+fn link_takes_answers_from_the_catalog_entity() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let v1 = git(&repo, &["rev-parse", "HEAD"]);
+    let url = format!("{}//svc", file_url(&repo));
+    let proj = env.work().join("bs");
+    write(&proj, "README.md", "# from-backstage\n\nA service.\n");
+    write(
+        &proj,
+        "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: from-backstage\n  annotations:\n    backstage.io/source-template: template:default/svc\nspec:\n  type: service\n  owner: group:default/team-a\n  lifecycle: experimental\n",
+    );
+    let o = env
+        .golden(None)
+        .args(["link", &url, "bs", "--ref", &v1, "--no-input"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("answers from catalog-info.yaml: name"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    let rec = read(&proj, ".golden.yaml");
+    assert!(rec.contains("name: from-backstage"), "{rec}");
+    assert!(
+        !rec.contains("owner:"),
+        "the template has no owner parameter: {rec}"
+    );
 }
