@@ -527,6 +527,10 @@ pub struct NewArgs {
     /// After publishing, do not clone the new repository.
     #[arg(long)]
     pub no_checkout: bool,
+    /// Continue a failed real run from the folder its error names (`golden-kept-*`): the steps
+    /// that ran are not run again, what they created is checked, the rest run.
+    #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
+    pub resume: Option<PathBuf>,
     /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
     /// directory).
     #[arg(long, value_name = "FILE")]

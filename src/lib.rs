@@ -13,6 +13,7 @@ pub mod env_vars;
 pub mod error;
 pub mod forge;
 pub mod git;
+pub mod interrupt;
 pub mod lifecycle;
 pub mod github;
 pub mod limits;

@@ -390,6 +390,8 @@ pub struct NewSettings {
     /// `--record`: a dry run writes the record too.
     pub record: bool,
     pub context: Context,
+    /// `--resume DIR`: the kept folder of a failed real run.
+    pub resume: Option<PathBuf>,
 }
 
 /// `golden update`, resolved.
@@ -516,6 +518,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 strict: args.strict,
                 replay: args.replay,
                 dry_run: args.dry_run,
+                resume: args.resume,
                 output: args.output,
                 json: args.json,
                 local: args.local || config.local,

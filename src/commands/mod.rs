@@ -5,6 +5,7 @@ pub mod check;
 pub mod link;
 pub mod new;
 pub mod publish;
+pub mod resume;
 pub mod schema;
 pub mod update;
 pub mod update_pr;
