@@ -5,7 +5,8 @@
 #
 # (render, publish to golden's local forge, register in the local catalog, clone), then the time
 # of the generated project's own checks in the clone (go-microservice: `go vet ./... && go test
-# ./...`; node-service: `npm ci && npm test && npm run lint`), and the sum.
+# ./...`; node-service: `npm ci && npm test && npm run lint`), and the sum. golden's cpu time
+# (user + sys) is shown beside its wall time: on a busy machine the wall time is mostly waiting.
 #
 # usage: benches/golden_path.sh [RUNS]        (default RUNS: 5; the median of each figure is shown)
 #
@@ -56,7 +57,8 @@ checks() { # NAME DIR
 }
 
 failed=0
-printf '%-16s %5s %12s %14s %10s\n' template runs "golden (s)" "project (s)" "total (s)"
+TIMEFORMAT='%R %U %S'
+printf '%-16s %5s %12s %16s %14s %10s\n' template runs "golden (s)" "golden cpu (s)" "project (s)" "total (s)"
 for name in go-microservice node-service; do
   case $name in
     go-microservice) tool=$GO; what="Go 1.22+";;
@@ -66,17 +68,19 @@ for name in go-microservice node-service; do
     printf '%-16s skipped: no %s (set %s)\n' "$name" "$what" "$([ $name = node-service ] && echo GOLDEN_NODE || echo GOLDEN_GO)"
     continue
   fi
-  : >"$WORK/$name.golden"; : >"$WORK/$name.project"; : >"$WORK/$name.total"
+  : >"$WORK/$name.golden"; : >"$WORK/$name.cpu"; : >"$WORK/$name.project"; : >"$WORK/$name.total"
   for i in $(seq "$RUNS"); do
     run=$WORK/$name-$i
     mkdir -p "$run"
     t0=$(now)
-    if ! GOLDEN_HOME=$run/home "$GOLDEN" new "$name" --local --no-input --quiet \
+    if ! { time GOLDEN_HOME=$run/home "$GOLDEN" new "$name" --local --no-input --quiet \
       --set name=bench --set owner=group:default/team-a --set description=Benchmark \
-      --set 'repoUrl=github.com?owner=acme&repo=bench' --checkout "$run/bench" </dev/null; then
+      --set 'repoUrl=github.com?owner=acme&repo=bench' --checkout "$run/bench" </dev/null 2>"$run/golden.err"; } 2>"$run/golden.time"; then
+      cat "$run/golden.err" >&2
       printf '%-16s failed: golden new (above)\n' "$name"; failed=1; continue 2
     fi
     t1=$(now)
+    awk '{print $2 + $3}' "$run/golden.time" >>"$WORK/$name.cpu"
     if ! checks "$name" "$run/bench" >"$run/checks.log" 2>&1; then
       tail -n 40 "$run/checks.log" >&2
       printf '%-16s failed: the project'"'"'s checks (above)\n' "$name"; failed=1; continue 2
@@ -87,7 +91,7 @@ for name in go-microservice node-service; do
     awk "BEGIN {print $t2 - $t0}" >>"$WORK/$name.total"
     rm -rf "$run"
   done
-  printf '%-16s %5s %12.3f %14.3f %10.3f\n' "$name" "$RUNS" \
-    "$(median <"$WORK/$name.golden")" "$(median <"$WORK/$name.project")" "$(median <"$WORK/$name.total")"
+  printf '%-16s %5s %12.3f %16.3f %14.3f %10.3f\n' "$name" "$RUNS" "$(median <"$WORK/$name.golden")" \
+    "$(median <"$WORK/$name.cpu")" "$(median <"$WORK/$name.project")" "$(median <"$WORK/$name.total")"
 done
 exit $failed

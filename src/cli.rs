@@ -13,9 +13,19 @@ Examples:
   golden new ./my-template --values answers.yaml --dry-run --output out
   golden list";
 
+/// `0.1.0 (abc1234 2026-12-06)`: the package version with the commit and its date (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("GOLDEN_COMMIT"),
+    " ",
+    env!("GOLDEN_COMMIT_DATE"),
+    ")"
+);
+
 /// Run Backstage Software Templates anywhere: render a skeleton, publish it, register it.
 #[derive(Debug, Parser)]
-#[command(name = "golden", version, about, after_help = AFTER_HELP, propagate_version = true)]
+#[command(name = "golden", version = VERSION, about, after_help = AFTER_HELP, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -66,7 +76,11 @@ pub enum Command {
     #[command(after_help = NEW_HELP)]
     New(NewArgs),
     /// List the templates golden can find (./templates, GOLDEN_TEMPLATE_PATH, built-in).
-    List,
+    List {
+        /// Print the templates as JSON on stdout (`[{name, title, location}]`).
+        #[arg(long)]
+        json: bool,
+    },
     /// List the actions golden can run (built-in, external, from npm), or show one action's
     /// input schema.
     #[command(after_help = ACTIONS_HELP)]
@@ -98,7 +112,22 @@ pub enum Command {
     /// Run the test cases of templates (`tests/<case>/` beside template.yaml) and compare.
     #[command(after_help = TEST_HELP)]
     Test(TestArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print golden's manual page (roff), e.g. `golden man > golden.1`.
+    Man,
 }
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  golden completions bash > ~/.local/share/bash-completion/completions/golden
+  golden completions zsh > \"${fpath[1]}/_golden\"
+  golden completions fish > ~/.config/fish/completions/golden.fish
+  golden completions powershell >> $PROFILE";
 
 const LINK_HELP: &str = "\
 SOURCE is the template's git URL, as for `golden new`; --ref should name the commit (or tag) the
@@ -482,6 +511,10 @@ pub struct NewArgs {
     /// Make warnings about the values (keys the template does not declare) errors.
     #[arg(long)]
     pub strict: bool,
+    /// Reuse the answers of the last run of this template (kept in GOLDEN_HOME/replay/, never
+    /// secrets or passwords); --values, GOLDEN_VALUE_* and --set still win.
+    #[arg(long)]
+    pub replay: bool,
     /// Do not ask for confirmation before running.
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -494,6 +527,10 @@ pub struct NewArgs {
     /// After publishing, do not clone the new repository.
     #[arg(long)]
     pub no_checkout: bool,
+    /// Continue a failed real run from the folder its error names (`golden-kept-*`): the steps
+    /// that ran are not run again, what they created is checked, the rest run.
+    #[arg(long, value_name = "DIR", conflicts_with = "dry_run")]
+    pub resume: Option<PathBuf>,
     /// The config file (default: GOLDEN_CONFIG, else golden/config.yaml in the platform's config
     /// directory).
     #[arg(long, value_name = "FILE")]

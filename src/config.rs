@@ -37,6 +37,9 @@ pub struct Config {
     /// `GITHUB_TOKEN`, else `GH_TOKEN`, from the environment (filled in by `settings`).
     #[serde(skip)]
     pub env_github_token: Option<Secret>,
+    /// `GITLAB_TOKEN` from the environment (filled in by `settings`).
+    #[serde(skip)]
+    pub env_gitlab_token: Option<Secret>,
 }
 
 /// `actions:`, either a list of ids your Backstage provides (known to `golden validate`), or a
@@ -120,6 +123,32 @@ pub struct ValidateConfig {
 #[serde(default, rename_all = "camelCase")]
 pub struct Integrations {
     pub github: Vec<GithubIntegration>,
+    pub gitlab: Vec<GitlabIntegration>,
+    pub gitea: Vec<GiteaIntegration>,
+}
+
+/// One `integrations.gitlab[]` entry (gitlab.com or a self-managed GitLab).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GitlabIntegration {
+    pub host: String,
+    /// The REST API (`https://gitlab.com/api/v4`; self-managed: `https://HOST/api/v4`).
+    pub api_base_url: Option<String>,
+    /// The web address (`https://HOST`, or with a relative path for an instance under one).
+    pub base_url: Option<String>,
+    pub token: Option<Secret>,
+}
+
+/// One `integrations.gitea[]` entry (Gitea or Forgejo).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GiteaIntegration {
+    pub host: String,
+    /// The web address (default `https://HOST`); the API is `BASE/api/v1`.
+    pub base_url: Option<String>,
+    pub username: Option<String>,
+    /// A password or an access token.
+    pub password: Option<Secret>,
 }
 
 /// One `integrations.github[]` entry.
@@ -141,6 +170,16 @@ impl Config {
             .github
             .iter()
             .find(|g| g.host.eq_ignore_ascii_case(host))
+    }
+
+    /// The hosts of every configured integration, by kind.
+    pub fn integration_hosts(&self) -> crate::backstage::repo_url::Hosts {
+        let hosts = |v: Vec<&String>| v.into_iter().cloned().collect();
+        crate::backstage::repo_url::Hosts {
+            github: self.github_hosts(),
+            gitlab: hosts(self.integrations.gitlab.iter().map(|g| &g.host).collect()),
+            gitea: hosts(self.integrations.gitea.iter().map(|g| &g.host).collect()),
+        }
     }
 
     /// The hosts of `integrations.github[]` (GitHub Enterprise hosts besides github.com).
@@ -186,6 +225,96 @@ impl Config {
         }
         gh_auth_token(host)
     }
+}
+
+impl Config {
+    /// The `integrations.gitlab[]` entry for `host`; gitlab.com is always known (as in
+    /// Backstage, which adds it when the config does not).
+    pub fn gitlab(&self, host: &str) -> Option<GitlabIntegration> {
+        if let Some(g) = self
+            .integrations
+            .gitlab
+            .iter()
+            .find(|g| g.host.eq_ignore_ascii_case(host))
+        {
+            return Some(g.clone());
+        }
+        host.eq_ignore_ascii_case("gitlab.com")
+            .then(|| GitlabIntegration {
+                host: "gitlab.com".into(),
+                ..Default::default()
+            })
+    }
+
+    /// The `integrations.gitea[]` entry for `host`.
+    pub fn gitea(&self, host: &str) -> Option<&GiteaIntegration> {
+        self.integrations
+            .gitea
+            .iter()
+            .find(|g| g.host.eq_ignore_ascii_case(host))
+    }
+
+    /// The GitLab token for `host`: the config's entry, then `GITLAB_TOKEN` (gitlab.com only),
+    /// then `glab auth token --hostname HOST` when `glab` is installed.
+    pub fn gitlab_token(&self, host: &str) -> Option<Secret> {
+        if let Some(t) = self
+            .gitlab(host)
+            .and_then(|g| g.token)
+            .filter(|t| !t.0.trim().is_empty())
+        {
+            return Some(Secret(t.0.trim().to_string()));
+        }
+        if host.eq_ignore_ascii_case("gitlab.com") {
+            if let Some(t) = &self.env_gitlab_token {
+                return Some(t.clone());
+            }
+        }
+        cli_token("glab", host)
+    }
+}
+
+impl GitlabIntegration {
+    /// `baseUrl`, else `https://HOST`, without a trailing `/`.
+    pub fn base_url(&self) -> String {
+        match self.base_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("https://{}", self.host),
+        }
+    }
+
+    /// `apiBaseUrl`, else `https://gitlab.com/api/v4` for gitlab.com and `BASE/api/v4` for a
+    /// self-managed host.
+    pub fn api_base_url(&self) -> String {
+        match self.api_base_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None if self.host.eq_ignore_ascii_case("gitlab.com") => {
+                "https://gitlab.com/api/v4".to_string()
+            }
+            None => format!("{}/api/v4", self.base_url()),
+        }
+    }
+}
+
+impl GiteaIntegration {
+    /// `baseUrl`, else `https://HOST`, without a trailing `/`.
+    pub fn base_url(&self) -> String {
+        match self.base_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("https://{}", self.host),
+        }
+    }
+}
+
+/// Asks a forge's CLI (`glab`) for its token for `host` (stdout only, stderr discarded).
+fn cli_token(program: &str, host: &str) -> Option<Secret> {
+    let out = std::process::Command::new(program)
+        .args(["auth", "token", "--hostname", host])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !token.is_empty()).then_some(Secret(token))
 }
 
 /// Asks the GitHub CLI for its token for `host` (stdout only; its stderr is discarded so nothing
@@ -367,12 +496,11 @@ fn check_shape(
                 match fields.iter().find(|(f, _)| f == k) {
                     Some((_, s)) => out.extend(check_shape(x, s, &p, &full)),
                     None => {
-                        let best = fields
-                            .iter()
-                            .map(|(f, _)| (strsim::jaro_winkler(f, k), *f))
-                            .filter(|(score, _)| *score > 0.7)
-                            .max_by(|a, b| a.0.total_cmp(&b.0))
-                            .map(|(_, f)| f.to_string());
+                        let best = crate::backstage::suggest::closest(
+                            k,
+                            fields.iter().map(|(f, _)| *f),
+                        )
+                        .map(str::to_string);
                         let known: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
                         out.push((
                             p,

@@ -13,6 +13,8 @@ pub const CONFIG: &str = "GOLDEN_CONFIG";
 /// GitHub tokens for github.com (after the config file's `integrations.github[].token`).
 pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
 pub const GH_TOKEN: &str = "GH_TOKEN";
+/// The GitLab token for gitlab.com (after the config file's `integrations.gitlab[].token`).
+pub const GITLAB_TOKEN: &str = "GITLAB_TOKEN";
 /// The Backstage token for the catalog (after the config file's `catalog.backstage.token`).
 pub const BACKSTAGE_TOKEN: &str = "BACKSTAGE_TOKEN";
 /// The Node.js program that runs action modules from npm (default `node` on PATH).

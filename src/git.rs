@@ -61,6 +61,22 @@ pub trait Git: Send + Sync {
         author: &Author,
         token: Option<&Secret>,
     ) -> Result<String, String>;
+    /// [`Git::push_new`] authenticating as `username` (GitLab and Gitea take the token as the
+    /// password of `oauth2` or of the account; GitHub of `x-access-token`).
+    #[allow(clippy::too_many_arguments)]
+    fn push_new_as(
+        &self,
+        source: &Path,
+        url: &str,
+        branch: &str,
+        message: &str,
+        author: &Author,
+        username: &str,
+        token: Option<&Secret>,
+    ) -> Result<String, String> {
+        let _ = username;
+        self.push_new(source, url, branch, message, author, token)
+    }
     /// Commits `c.source`'s files on top of the base branch and pushes them as `c.branch`.
     fn push_branch(
         &self,
@@ -68,6 +84,18 @@ pub trait Git: Send + Sync {
         token: Option<&Secret>,
         c: &BranchCommit<'_>,
     ) -> Result<BranchCommitResult, String>;
+    /// [`Git::clone_into`] authenticating as `username`.
+    fn clone_into_as(
+        &self,
+        url: &str,
+        branch: Option<&str>,
+        dir: &Path,
+        username: &str,
+        token: Option<&Secret>,
+    ) -> Result<(), String> {
+        let _ = username;
+        self.clone_into(url, branch, dir, token)
+    }
     /// Clones `url` into `dir` (which must not exist or be empty), checking out `branch`.
     fn clone_into(
         &self,
@@ -123,12 +151,23 @@ pub fn set_timeouts() {
     }
 }
 
-pub(crate) fn callbacks<'a>(token: Option<&'a Secret>, asked: &'a Cell<u32>) -> RemoteCallbacks<'a> {
+pub(crate) fn callbacks<'a>(
+    token: Option<&'a Secret>,
+    asked: &'a Cell<u32>,
+) -> RemoteCallbacks<'a> {
+    callbacks_as("x-access-token", token, asked)
+}
+
+fn callbacks_as<'a>(
+    username: &'a str,
+    token: Option<&'a Secret>,
+    asked: &'a Cell<u32>,
+) -> RemoteCallbacks<'a> {
     let mut cbs = RemoteCallbacks::new();
     cbs.credentials(move |_url, _user, _allowed| {
         asked.set(asked.get() + 1);
         match token {
-            Some(t) if asked.get() == 1 => Cred::userpass_plaintext("x-access-token", &t.0),
+            Some(t) if asked.get() == 1 => Cred::userpass_plaintext(username, &t.0),
             Some(_) => Err(git2::Error::from_str("the server refused the token")),
             None => Err(git2::Error::from_str(
                 "the server asked for credentials and golden has no token for it",
@@ -190,6 +229,17 @@ fn push(
     token: Option<&Secret>,
     proxies: &Proxies,
 ) -> Result<(), String> {
+    push_as(repo, url, refspec, "x-access-token", token, proxies)
+}
+
+fn push_as(
+    repo: &Repository,
+    url: &str,
+    refspec: &str,
+    username: &str,
+    token: Option<&Secret>,
+    proxies: &Proxies,
+) -> Result<(), String> {
     let mut remote = repo.remote_anonymous(url).map_err(|e| describe(&e))?;
     let mut last = String::new();
     for attempt in 0..3 {
@@ -198,7 +248,7 @@ fn push(
         }
         let asked = Cell::new(0);
         let rejected = std::cell::RefCell::new(Vec::new());
-        let mut cbs = callbacks(token, &asked);
+        let mut cbs = callbacks_as(username, token, &asked);
         cbs.push_update_reference(|r, status| {
             if let Some(m) = status {
                 rejected.borrow_mut().push(format!("{r}: {m}"));
@@ -262,6 +312,27 @@ impl Git for Git2 {
         author: &Author,
         token: Option<&Secret>,
     ) -> Result<String, String> {
+        self.push_new_as(
+            source,
+            url,
+            branch,
+            message,
+            author,
+            "x-access-token",
+            token,
+        )
+    }
+
+    fn push_new_as(
+        &self,
+        source: &Path,
+        url: &str,
+        branch: &str,
+        message: &str,
+        author: &Author,
+        username: &str,
+        token: Option<&Secret>,
+    ) -> Result<String, String> {
         let tmp = tempfile::Builder::new()
             .prefix("golden-git-")
             .tempdir()
@@ -278,10 +349,11 @@ impl Git for Git2 {
         let oid = repo
             .commit(Some(&refname), &sig, &sig, message, &tree, &[])
             .map_err(|e| describe(&e))?;
-        push(
+        push_as(
             &repo,
             url,
             &format!("{refname}:{refname}"),
+            username,
             token,
             &self.proxies,
         )?;
@@ -416,9 +488,20 @@ impl Git for Git2 {
         dir: &Path,
         token: Option<&Secret>,
     ) -> Result<(), String> {
+        self.clone_into_as(url, branch, dir, "x-access-token", token)
+    }
+
+    fn clone_into_as(
+        &self,
+        url: &str,
+        branch: Option<&str>,
+        dir: &Path,
+        username: &str,
+        token: Option<&Secret>,
+    ) -> Result<(), String> {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
-        fo.remote_callbacks(callbacks(token, &asked));
+        fo.remote_callbacks(callbacks_as(username, token, &asked));
         fo.proxy_options(proxy(url, &self.proxies));
         let mut builder = git2::build::RepoBuilder::new();
         builder.fetch_options(fo);

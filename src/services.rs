@@ -90,6 +90,30 @@ impl Services {
         Ok(GithubConnection { api, token })
     }
 
+    /// The configured token of a host of integration `kind` (`github`, `gitlab`, `gitea`):
+    /// config file, environment, the forge's CLI; looked up once per host and run.
+    pub fn token_of(&self, kind: &str, host: &str) -> Option<Secret> {
+        if kind == "github" {
+            return self.token_for(host);
+        }
+        let key = format!("{kind}:{}", host.to_ascii_lowercase());
+        if let Some(t) = self.tokens.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return t;
+        }
+        let t = match kind {
+            "gitlab" => self.config.gitlab_token(host),
+            _ => self
+                .config
+                .gitea(host)
+                .and_then(|g| g.password.clone())
+                .filter(|p| !p.0.is_empty()),
+        };
+        if let Ok(mut m) = self.tokens.lock() {
+            m.insert(key, t.clone());
+        }
+        t
+    }
+
     /// `Config::github_token`, once per host.
     fn token_for(&self, host: &str) -> Option<Secret> {
         let key = host.to_ascii_lowercase();

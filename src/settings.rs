@@ -159,7 +159,7 @@ impl Environment {
     }
 
     /// Loads the config file (see [`Environment::config_path`]), or the defaults when there is
-    /// none; tokens the environment gives (`GITHUB_TOKEN`, `GH_TOKEN`, `BACKSTAGE_TOKEN`) are
+    /// none; tokens the environment gives (`GITHUB_TOKEN`, `GH_TOKEN`, `GITLAB_TOKEN`, `BACKSTAGE_TOKEN`) are
     /// filled in where the file has none.
     pub fn load_config(&self, flag: Option<&Path>) -> Result<Config> {
         let mut config = match self.config_path(flag) {
@@ -173,6 +173,9 @@ impl Environment {
         config.env_github_token = [env_vars::GITHUB_TOKEN, env_vars::GH_TOKEN]
             .iter()
             .find_map(|k| self.non_blank(k))
+            .map(|t| Secret(t.to_string()));
+        config.env_gitlab_token = self
+            .non_blank(env_vars::GITLAB_TOKEN)
             .map(|t| Secret(t.to_string()));
         if let Some(b) = config.catalog.backstage.as_mut() {
             if b.token.as_ref().is_none_or(|t| t.0.trim().is_empty()) {
@@ -366,6 +369,8 @@ pub struct NewSettings {
     pub save_values: Option<PathBuf>,
     /// `--strict`: values the template does not declare are errors, not warnings.
     pub strict: bool,
+    /// `--replay`: start from the answers of the last run of this template.
+    pub replay: bool,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `--output DIR` (what `--dry-run` writes).
@@ -384,6 +389,8 @@ pub struct NewSettings {
     /// `--record`: a dry run writes the record too.
     pub record: bool,
     pub context: Context,
+    /// `--resume DIR`: the kept folder of a failed real run.
+    pub resume: Option<PathBuf>,
 }
 
 /// `golden update`, resolved.
@@ -464,6 +471,8 @@ pub enum CommandSettings {
     New(Box<NewSettings>),
     List {
         search_path: Vec<PathBuf>,
+        /// `--json`.
+        json: bool,
     },
     Actions {
         command: Option<cli::ActionsCommand>,
@@ -475,11 +484,15 @@ pub enum CommandSettings {
     Catalog(CatalogSettings),
     Validate(ValidateSettings),
     /// `golden schema [template|record]`.
-    Schema { which: Option<String> },
+    Schema {
+        which: Option<String>,
+    },
     Update(Box<UpdateSettings>),
     Check(CheckSettings),
     Link(Box<LinkSettings>),
     Test(TestSettings),
+    Completions(clap_complete::Shell),
+    Man,
 }
 
 /// The paths given, or `.` when none are.
@@ -515,7 +528,9 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 yes: args.yes,
                 save_values: args.save_values,
                 strict: args.strict,
+                replay: args.replay,
                 dry_run: args.dry_run,
+                resume: args.resume,
                 output: args.output,
                 json: args.json,
                 local: args.local || config.local,
@@ -527,7 +542,8 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 context: Context::resolve(config, env),
             }))
         }
-        Command::List => CommandSettings::List {
+        Command::List { json } => CommandSettings::List {
+            json,
             search_path: env.template_search_path(),
         },
         Command::Actions(args) => CommandSettings::Actions {
@@ -607,6 +623,8 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 context: Context::resolve(config, env),
             }))
         }
+        Command::Completions { shell } => CommandSettings::Completions(shell),
+        Command::Man => CommandSettings::Man,
         Command::Test(args) => CommandSettings::Test(TestSettings {
             paths: or_current_dir(args.paths),
             bless: args.bless,

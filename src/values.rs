@@ -267,39 +267,72 @@ pub fn page_visible(engine: &Engine, page: &Value, params: &Map<String, Value>) 
     }
 }
 
-/// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
-pub fn drop_hidden(template: &Template, params: &mut Map<String, Value>, github_hosts: &[String]) {
-    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
-    let snapshot = params.clone();
-    let (mut visible, mut hidden) = (Vec::new(), Vec::new());
-    for page in &template.pages {
-        let names: Vec<String> = page
-            .get("properties")
+/// Which pages are shown, in order, as Backstage 4's `resolveParameterSteps` decides: each
+/// page's `when` sees the values left after dropping those of the hidden pages before it, so a
+/// page that depends on a dropped value is hidden too.
+pub fn visible_pages(
+    template: &Template,
+    params: &Map<String, Value>,
+    hosts: &crate::backstage::repo_url::Hosts,
+) -> Vec<bool> {
+    let engine = Engine::workflow().with_integration_hosts(hosts.clone());
+    let mut shown: Vec<bool> = Vec::with_capacity(template.pages.len());
+    for (i, page) in template.pages.iter().enumerate() {
+        let mut remaining = params.clone();
+        filter_hidden(&template.pages[..i], &shown, &mut remaining);
+        shown.push(page_visible(&engine, page, &remaining));
+    }
+    shown
+}
+
+/// Removes the values of hidden pages that no shown page also holds.
+fn filter_hidden(pages: &[Value], shown: &[bool], params: &mut Map<String, Value>) {
+    if shown.iter().all(|s| *s) {
+        return;
+    }
+    let names = |page: &Value| -> Vec<String> {
+        page.get("properties")
             .and_then(Value::as_object)
             .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default();
-        if page_visible(&engine, page, &snapshot) {
-            visible.extend(names)
-        } else {
-            hidden.extend(names)
-        }
-    }
-    let visible: std::collections::HashSet<String> = visible.into_iter().collect();
-    for name in hidden {
-        if !visible.contains(&name) {
-            params.remove(&name);
+            .unwrap_or_default()
+    };
+    let visible: std::collections::HashSet<String> = pages
+        .iter()
+        .zip(shown)
+        .filter(|(_, s)| **s)
+        .flat_map(|(p, _)| names(p))
+        .collect();
+    for (page, _) in pages.iter().zip(shown).filter(|(_, s)| !**s) {
+        for name in names(page) {
+            if !visible.contains(&name) {
+                params.remove(&name);
+            }
         }
     }
 }
 
+/// Drops values that only belong to hidden pages (Backstage 4's `resolveParameterSteps`).
+pub fn drop_hidden(
+    template: &Template,
+    params: &mut Map<String, Value>,
+    hosts: &crate::backstage::repo_url::Hosts,
+) {
+    let shown = visible_pages(template, params, hosts);
+    filter_hidden(&template.pages, &shown, params);
+}
+
 /// Validates the parameters against every visible page and the secrets against
 /// `spec.secrets.schema`; one error lists every problem.
-pub fn validate(template: &Template, values: &Values, github_hosts: &[String]) -> Result<()> {
-    let engine = Engine::workflow().with_github_hosts(github_hosts.to_vec());
+pub fn validate(
+    template: &Template,
+    values: &Values,
+    hosts: &crate::backstage::repo_url::Hosts,
+) -> Result<()> {
     let mut problems = Vec::new();
     let doc = Value::Object(values.parameters.clone());
+    let shown = visible_pages(template, &values.parameters, hosts);
     for (i, page) in template.pages.iter().enumerate() {
-        if !page_visible(&engine, page, &values.parameters) {
+        if !shown[i] {
             continue;
         }
         let validator = match crate::backstage::json_schema::compile(page) {
@@ -448,13 +481,8 @@ pub fn unknown_keys(template: &Template, sources: &Sources) -> Vec<String> {
     };
     let describe = |key: &str, origin: String| {
         let mut s = format!("{origin}: `{key}` is not a parameter of this template");
-        let best = declared
-            .iter()
-            .map(|d| (strsim::jaro_winkler(key, d), d))
-            .filter(|(score, _)| *score > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        if let Some((_, d)) = best {
-            s.push_str(&format!(" (did you mean `{d}`?)"));
+        if let Some(hint) = crate::backstage::suggest::did_you_mean(key, declared.iter()) {
+            s.push_str(&format!(" ({hint})"));
         }
         s
     };

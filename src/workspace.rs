@@ -85,6 +85,24 @@ fn real_path_at(path: &Path, depth: usize) -> PathBuf {
     real
 }
 
+/// Whether process `pid` still runs (a process of another user counts as running).
+pub fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 only checks that the process exists and may be signalled.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
 fn outside(relative: &str) -> Error {
     Error::step(format!("relative path `{relative}` is not allowed to refer to a directory outside its parent"))
         .hint("paths in a template must stay inside the workspace: no `..`, absolute paths or symlinks pointing out")

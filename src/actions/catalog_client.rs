@@ -33,7 +33,14 @@ fn integration_for(ctx: &ActionContext<'_>, url: &str) -> Option<bool> {
         return Some(false); // golden's local forge
     }
     let host = u.host_str().unwrap_or_default();
-    crate::backstage::repo_url::integration_kind(host, &ctx.services.config.github_hosts())
+    let port_host = match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    };
+    let config = &ctx.services.config;
+    crate::backstage::repo_url::integration_kind(&port_host, &config.integration_hosts())
+        .or_else(|| crate::backstage::repo_url::integration_kind(host, &config.integration_hosts()))
+        .or_else(|| crate::scm::gitlab_for_url(config, url).map(|_| "gitlab"))
         .map(|kind| kind == "github")
 }
 
@@ -60,7 +67,7 @@ pub fn run_register(
                 .unwrap_or("/catalog-info.yaml");
             let Some(github) = integration_for(ctx, base) else {
                 return Err(ActionError::new(format!("No integration found for host {base}"))
-                    .with_hint("add the host to integrations.github in the config file, or give catalogInfoUrl instead"));
+                    .with_hint("add the host to integrations.github (or gitlab, gitea) in the config file, or give catalogInfoUrl instead"));
             };
             resolve_url(base, path, github).map_err(ActionError::new)?
         }

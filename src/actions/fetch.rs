@@ -239,7 +239,7 @@ fn render_file(
             trim_blocks: opt_bool(input, "trimBlocks", false),
             lstrip_blocks: opt_bool(input, "lstripBlocks", false),
         })
-        .with_github_hosts(ctx.services.config.github_hosts());
+        .with_integration_hosts(ctx.services.config.integration_hosts());
         let bytes = crate::limits::read_file(src).map_err(|e| io_err("cannot read", src, e))?;
         let text = String::from_utf8_lossy(&bytes);
         let rendered = engine

@@ -16,6 +16,8 @@ use crate::runner::{Action, ActionContext, ActionError, Outputs};
 
 const BRIDGE: &str = include_str!("npm_bridge.cjs");
 const MARK: &str = "\u{1}golden:";
+/// How long one npm step may run (as external actions' default).
+const STEP_TIMEOUT: std::time::Duration = super::external::DEFAULT_TIMEOUT;
 
 /// What `golden actions add` recorded about one package.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -291,7 +293,8 @@ pub struct Bridge {
 struct Proc {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    /// stdout's lines, read by a thread (so a step can time out).
+    lines: std::sync::mpsc::Receiver<String>,
     stderr: Arc<Mutex<Vec<String>>>,
 }
 
@@ -336,16 +339,25 @@ impl Bridge {
             .stdin
             .take()
             .ok_or_else(|| ActionError::new("no stdin for Node.js"))?;
-        let stdout = BufReader::new(
-            child
-                .stdout
-                .take()
-                .ok_or_else(|| ActionError::new("no stdout for Node.js"))?,
-        );
+        let stdout: ChildStdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| ActionError::new("no stdout for Node.js"))?;
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         Ok(Proc {
             child,
             stdin,
-            stdout,
+            lines,
             stderr,
         })
     }
@@ -387,16 +399,26 @@ impl Bridge {
             *guard = None;
             return Err(e);
         }
+        let deadline = std::time::Instant::now() + STEP_TIMEOUT;
         loop {
-            let mut line = String::new();
-            match p.stdout.read_line(&mut line) {
-                Ok(0) | Err(_) => {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = match p.lines.recv_timeout(left) {
+                Ok(l) => l,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = p.child.kill();
+                    let _ = p.child.wait();
+                    *guard = None;
+                    return Err(ActionError::new(format!(
+                        "the action did not finish within {}s and was stopped",
+                        STEP_TIMEOUT.as_secs()
+                    )));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
                     let e = gone(p);
                     *guard = None;
                     return Err(e);
                 }
-                Ok(_) => {}
-            }
+            };
             let Some(msg) = line.trim_end().strip_prefix(MARK) else {
                 log.push(line.trim_end().to_string());
                 continue;

@@ -27,9 +27,9 @@ pub struct RepoUrl {
 }
 
 /// The SCM type of a host among the integrations Backstage knows by default plus the configured
-/// GitHub hosts.
+/// GitHub, GitLab and Gitea hosts.
 pub fn integration_type(services: &Services, host: &str) -> Option<&'static str> {
-    repo_url::integration_kind(host, &services.config.github_hosts())
+    repo_url::integration_kind(host, &services.config.integration_hosts())
 }
 
 /// `github.com` or a host of `integrations.github[]`.
@@ -39,13 +39,13 @@ pub fn is_github_host(services: &Services, host: &str) -> bool {
 
 /// `parseRepoUrl(repoUrl, integrations)` of `@backstage/plugin-scaffolder-node`.
 pub fn parse_repo_url(services: &Services, raw: &str) -> Result<RepoUrl, ActionError> {
-    let (url, _) = repo_url::parse_repo_url(raw, &services.config.github_hosts()).map_err(|e| {
+    let (url, _) = repo_url::parse_repo_url(raw, &services.config.integration_hosts()).map_err(|e| {
         let hint = match &e {
             RepoUrlError::Invalid { .. } => Some(
                 "repoUrl looks like `github.com?owner=ORG&repo=NAME` (what RepoUrlPicker gives)",
             ),
             RepoUrlError::UnknownHost { .. } => {
-                Some("add the host under `integrations.github` in golden's config file")
+                Some("add the host under `integrations.github` (or `gitlab`, `gitea`) in golden's config file")
             }
             RepoUrlError::Missing { .. } => None,
         };
@@ -244,7 +244,10 @@ pub fn catalog_info_url(
             None => h.to_string(),
         })
     });
-    let kind = host.as_deref().and_then(|h| integration_type(services, h));
+    let kind = host
+        .as_deref()
+        .and_then(|h| integration_type(services, h))
+        .or_else(|| crate::scm::gitlab_for_url(&services.config, base).map(|_| "gitlab"));
     let Some(kind) = kind else {
         return Err(ActionError::new(format!(
             "No integration found for host {base}"
@@ -331,6 +334,49 @@ pub fn entity_ref(e: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Expected values from `parseRepoUrl` of `@backstage/plugin-scaffolder-node` 1.0.0 with the
+    /// same integrations (run in the oracle).
+    #[test]
+    fn gitlab_and_gitea_repo_urls_like_backstage() {
+        let mut s = Services::default();
+        s.config
+            .integrations
+            .gitlab
+            .push(crate::config::GitlabIntegration {
+                host: "git.corp".into(),
+                ..Default::default()
+            });
+        s.config
+            .integrations
+            .gitea
+            .push(crate::config::GiteaIntegration {
+                host: "tea.corp".into(),
+                ..Default::default()
+            });
+        let p = |u: &str| parse_repo_url(&s, u);
+        let r = p("gitlab.com?owner=acme/backend&repo=demo").unwrap();
+        assert_eq!(
+            (r.host.as_str(), r.owner.as_deref(), r.repo.as_deref()),
+            ("gitlab.com", Some("acme/backend"), Some("demo"))
+        );
+        let r = p("gitlab.com?owner=%2Facme%2Fbackend%2F&repo=demo").unwrap();
+        assert_eq!(r.owner.as_deref(), Some("acme/backend"));
+        let r = p("gitlab.com?project=42").unwrap();
+        assert_eq!((r.project.as_deref(), r.owner), (Some("42"), None));
+        let r = p("git.corp?owner=a/b/c&repo=d").unwrap();
+        assert_eq!(r.owner.as_deref(), Some("a/b/c"));
+        assert_eq!(
+            p("gitlab.com?repo=demo").unwrap_err().message,
+            "Invalid repo URL passed to publisher: https://gitlab.com/?repo=demo, missing owner"
+        );
+        let r = p("tea.corp?repo=x").unwrap();
+        assert_eq!((r.owner, r.repo.as_deref()), (None, Some("x")));
+        assert_eq!(
+            p("tea.corp?owner=o").unwrap_err().message,
+            "Invalid repo URL passed to publisher: https://tea.corp/?owner=o, missing repo"
+        );
+    }
 
     #[test]
     fn repo_urls() {

@@ -118,7 +118,7 @@ fn render_tree(
             trim_blocks: opt_bool(input, "trimBlocks", false),
             lstrip_blocks: opt_bool(input, "lstripBlocks", false),
         })
-        .with_github_hosts(ctx.services.config.github_hosts());
+        .with_integration_hosts(ctx.services.config.integration_hosts());
         let context = skeleton_context(values, settings.cookiecutter);
         let job = Job {
             engine: &engine,

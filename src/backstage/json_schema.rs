@@ -14,14 +14,16 @@ pub use jsonschema::{ValidationError, Validator};
 /// Where the embedded schemas' relative `$id`s are rooted.
 const BASE: &str = "https://golden.invalid/schemas/";
 
-/// A draft-7 validator builder.
+/// A draft-7 validator builder, with the `format` rules of npm `jsonschema` (the validator
+/// Backstage's scaffolder runs on parameters and action inputs; see [`super::formats`]).
 pub fn options() -> jsonschema::ValidationOptions<'static> {
-    jsonschema::options().with_draft(jsonschema::Draft::Draft7)
+    super::formats::options()
 }
 
-/// Compiles `schema` as draft 7.
+/// Compiles `schema` as draft 7; a name listed twice in a `required` list is accepted, as
+/// Backstage accepts it.
 pub fn compile(schema: &Value) -> Result<Validator, ValidationError<'static>> {
-    options().build(schema)
+    options().build(&super::formats::lenient(schema))
 }
 
 /// Compiled schemas by their JSON text, for a run that meets the same schemas many times

@@ -8,6 +8,7 @@
 
 pub mod catalog_filter;
 pub mod entity_ref;
+pub mod formats;
 pub mod json_schema;
 pub mod repo_url;
 pub mod scm_url;

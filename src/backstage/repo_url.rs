@@ -1,7 +1,7 @@
 //! Repository URLs as the scaffolder writes them (`github.com?owner=acme&repo=svc`, what the
 //! RepoUrlPicker produces): `parseRepoUrl` of `@backstage/plugin-scaffolder-node` with its error
 //! messages, the integration kind of a host (Backstage's default integrations plus the
-//! configured GitHub hosts), the picker's own guess from a host name, and the picker's value
+//! configured GitHub, GitLab and Gitea hosts), the picker's own guess from a host name, and the picker's value
 //! built back from its parts.
 
 use std::fmt;
@@ -114,17 +114,45 @@ impl RepoUrl {
     }
 }
 
+/// The hosts of the configured integrations, by kind (Backstage adds them to its defaults).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hosts {
+    pub github: Vec<String>,
+    pub gitlab: Vec<String>,
+    pub gitea: Vec<String>,
+}
+
+impl Hosts {
+    /// Configured GitHub (Enterprise) hosts only.
+    pub fn github(hosts: Vec<String>) -> Hosts {
+        Hosts {
+            github: hosts,
+            ..Hosts::default()
+        }
+    }
+
+    /// The configured kind of `host`, if the configuration names it.
+    fn kind_of(&self, host: &str) -> Option<&'static str> {
+        let has = |list: &[String]| list.iter().any(|h| h.eq_ignore_ascii_case(host));
+        if has(&self.github) {
+            Some("github")
+        } else if has(&self.gitlab) {
+            Some("gitlab")
+        } else if has(&self.gitea) {
+            Some("gitea")
+        } else {
+            None
+        }
+    }
+}
+
 /// `parseRepoUrl(repoUrl, integrations)`: the URL, its host's integration kind, and the
-/// parameters that kind needs. `github_hosts` are the configured `integrations.github` hosts.
-pub fn parse_repo_url(
-    raw: &str,
-    github_hosts: &[String],
-) -> Result<(RepoUrl, &'static str), RepoUrlError> {
+/// parameters that kind needs. `hosts` are the configured integrations' hosts.
+pub fn parse_repo_url(raw: &str, hosts: &Hosts) -> Result<(RepoUrl, &'static str), RepoUrlError> {
     let url = RepoUrl::parse(raw)?;
-    let kind =
-        integration_kind(&url.host, github_hosts).ok_or_else(|| RepoUrlError::UnknownHost {
-            host: url.host.clone(),
-        })?;
+    let kind = integration_kind(&url.host, hosts).ok_or_else(|| RepoUrlError::UnknownHost {
+        host: url.host.clone(),
+    })?;
     url.check(kind)?;
     Ok((url, kind))
 }
@@ -137,10 +165,10 @@ pub const DEFAULT_INTEGRATIONS: [(&str, &str); 4] = [
     ("dev.azure.com", "azure"),
 ];
 
-/// The integration kind serving `host`: a configured GitHub host, else a default integration.
-pub fn integration_kind(host: &str, github_hosts: &[String]) -> Option<&'static str> {
-    if github_hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
-        return Some("github");
+/// The integration kind serving `host`: a configured host's kind, else a default integration.
+pub fn integration_kind(host: &str, hosts: &Hosts) -> Option<&'static str> {
+    if let Some(kind) = hosts.kind_of(host) {
+        return Some(kind);
     }
     DEFAULT_INTEGRATIONS
         .iter()
@@ -207,33 +235,50 @@ mod tests {
 
     #[test]
     fn parses_like_parse_repo_url() {
-        let (u, kind) = parse_repo_url("github.com?owner=acme&repo=/svc/", &[]).unwrap();
+        let (u, kind) =
+            parse_repo_url("github.com?owner=acme&repo=/svc/", &Hosts::default()).unwrap();
         assert_eq!((u.host.as_str(), kind), ("github.com", "github"));
         assert_eq!(u.get("repo").as_deref(), Some("svc"));
-        let ghe = vec!["GHE.corp:8443".to_string()];
+        let ghe = Hosts::github(vec!["GHE.corp:8443".to_string()]);
         let (u, kind) = parse_repo_url("ghe.corp:8443?repo=x&owner=team", &ghe).unwrap();
         assert_eq!((u.host.as_str(), kind), ("ghe.corp:8443", "github"));
         assert_eq!(
-            parse_repo_url("github.com?owner=acme", &[])
+            parse_repo_url("github.com?owner=acme", &Hosts::default())
                 .unwrap_err()
                 .to_string(),
             "Invalid repo URL passed to publisher: https://github.com/?owner=acme, missing repo"
         );
         assert_eq!(
-            parse_repo_url("example.com?owner=a&repo=b", &[]).unwrap_err(),
+            parse_repo_url("example.com?owner=a&repo=b", &Hosts::default()).unwrap_err(),
             RepoUrlError::UnknownHost {
                 host: "example.com".into()
             }
         );
-        assert!(parse_repo_url("gitlab.com?project=42", &[]).is_ok());
+        assert!(parse_repo_url("gitlab.com?project=42", &Hosts::default()).is_ok());
         assert!(
-            parse_repo_url("gitlab.com?project=&repo=x", &[]).is_err(),
+            parse_repo_url("gitlab.com?project=&repo=x", &Hosts::default()).is_err(),
             "an empty project does not stand for owner and repo"
         );
         assert!(matches!(
             RepoUrl::parse("exa mple.com?repo=x"),
             Err(RepoUrlError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn configured_gitlab_and_gitea_hosts_have_their_kinds() {
+        let hosts = Hosts {
+            gitlab: vec!["git.corp".into()],
+            gitea: vec!["tea.corp".into()],
+            ..Hosts::default()
+        };
+        let (u, kind) = parse_repo_url("git.corp?owner=a/b&repo=c", &hosts).unwrap();
+        assert_eq!((kind, u.get("owner").as_deref()), ("gitlab", Some("a/b")));
+        assert_eq!(
+            parse_repo_url("tea.corp?repo=x", &hosts).unwrap().1,
+            "gitea"
+        );
+        assert!(parse_repo_url("git.corp?repo=c", &hosts).is_err());
     }
 
     #[test]

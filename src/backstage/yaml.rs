@@ -207,9 +207,17 @@ fn convert(
                         other => other.to_string(),
                     },
                     YamlData::Representation(text, _, _) => text.to_string(),
+                    // A collection used as a key (`- {{ host }}` is a flow mapping holding a flow
+                    // mapping): npm `yaml`, Backstage's parser, turns it into its flow text.
+                    YamlData::Mapping(_) | YamlData::Sequence(_) | YamlData::Tagged(..) => {
+                        let mut scratch = Spans::default();
+                        let v = convert(k, "", &mut scratch, offsets, depth + 1)?;
+                        flow_text(&v)
+                    }
                     _ => {
                         return Err(YamlError {
-                            message: "complex mapping keys are not supported".into(),
+                            message: "unsupported mapping key (an alias or an invalid value)"
+                                .into(),
                             pos: offsets.pos(&k.span.start),
                         })
                     }
@@ -231,6 +239,52 @@ fn convert(
             })
         }
     })
+}
+
+/// A value in YAML flow style as npm `yaml` stringifies a collection key: `{ a, b: 1 }`,
+/// `[ a, b ]`, `{}`; strings are quoted only where a plain scalar would not read back.
+fn flow_text(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            let plain = !s.is_empty()
+                && !s.starts_with([' ', '-', '?', '!', '&', '*', '\'', '"', '%', '@', '`'])
+                && !s.ends_with(' ')
+                && !s.contains([':', ',', '[', ']', '{', '}', '#', '\n'])
+                && matches!(scalar_of(s), Value::String(_));
+            if plain {
+                s.clone()
+            } else {
+                serde_json::to_string(s).unwrap_or_default()
+            }
+        }
+        Value::Array(a) if a.is_empty() => "[]".into(),
+        Value::Array(a) => format!(
+            "[ {} ]",
+            a.iter().map(flow_text).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(m) if m.is_empty() => "{}".into(),
+        Value::Object(m) => format!(
+            "{{ {} }}",
+            m.iter()
+                .map(|(k, x)| match x {
+                    Value::Null => flow_text(&Value::String(k.clone())),
+                    _ => format!("{}: {}", flow_text(&Value::String(k.clone())), flow_text(x)),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// How a plain scalar reads (YAML 1.2 core schema).
+fn scalar_of(s: &str) -> Value {
+    match parse_value(s) {
+        Ok(v @ (Value::Null | Value::Bool(_) | Value::Number(_))) => v,
+        _ => Value::String(s.to_string()),
+    }
 }
 
 fn scalar(s: &Scalar<'_>) -> Value {
@@ -255,6 +309,28 @@ fn scalar(s: &Scalar<'_>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collection_keys_read_as_npm_yaml_reads_them() {
+        // Expected values recorded with npm `yaml` (Backstage's parser): `YAML.parse(text)`.
+        for (text, expected) in [
+            ("- {{ a }}", r#"[{"{ a }":null}]"#),
+            ("- {{a, b: 1}}", r#"[{"{ a, b: 1 }":null}]"#),
+            ("? [a, b]\n: 1", r#"{"[ a, b ]":1}"#),
+            ("? {a: [1, 2]}\n: 1", r#"{"{ a: [ 1, 2 ] }":1}"#),
+            ("? {}\n: 1", r#"{"{}":1}"#),
+            ("? []\n: 1", r#"{"[]":1}"#),
+            ("? {a: {b: c}}\n: 1", r#"{"{ a: { b: c } }":1}"#),
+            (
+                "a:\n  - {{ gitlab_hostname }}\n  - x\n",
+                r#"{"a":[{"{ gitlab_hostname }":null},"x"]}"#,
+            ),
+        ] {
+            let got = parse_value(text).unwrap();
+            let want: Value = serde_json::from_str(expected).unwrap();
+            assert_eq!(got, want, "{text}");
+        }
+    }
 
     #[test]
     fn yaml_1_2_scalars() {

@@ -131,6 +131,8 @@ impl Location {
             read_forge(&self.target)?
         } else if let Some(api) = github_contents(config, &self.target) {
             read_github(config, &self.target, &api)?
+        } else if let Some((api, host)) = gitlab_file(config, &self.target) {
+            read_gitlab(config, &self.target, &api, &host)?
         } else {
             read_http(&self.target, None)?
         };
@@ -237,6 +239,65 @@ fn github_contents(config: &Config, target: &str) -> Option<String> {
     ))
 }
 
+/// The files-API URL for a GitLab file URL `https://HOST/GROUP/SUB/REPO/-/blob/REF/PATH` on a
+/// GitLab integration (matched by host or `baseUrl`), as Backstage's GitLab URL reader builds it:
+/// `API/projects/GROUP%2FSUB%2FREPO/repository/files/PATH/raw?ref=REF`. Also the integration's
+/// host, for its token.
+fn gitlab_file(config: &Config, target: &str) -> Option<(String, String)> {
+    let g = crate::scm::gitlab_for_url(config, target)?;
+    let u = url::Url::parse(target).ok()?;
+    let path = u.path();
+    let (repo, rest) = path
+        .split_once("/-/blob/")
+        .or_else(|| path.split_once("/blob/"))?;
+    let (branch, file) = rest.split_once('/')?;
+    // The project path is what follows the base URL's own path (an instance under a prefix).
+    let prefix = url::Url::parse(&g.base_url())
+        .map(|b| b.path().trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    let project = repo
+        .strip_prefix(&prefix)
+        .unwrap_or(repo)
+        .trim_start_matches('/');
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .to_string()
+    };
+    let enc = |s: &str| crate::github::seg(s);
+    Some((
+        format!(
+            "{}/projects/{}/repository/files/{}/raw?ref={}",
+            g.api_base_url(),
+            enc(&decode(project)),
+            enc(&decode(file)),
+            enc(&decode(branch))
+        ),
+        g.host,
+    ))
+}
+
+/// Reads a GitLab file through the files API, with the host's token as a bearer token (as
+/// Backstage's GitLab reader sends it).
+fn read_gitlab(config: &Config, target: &str, api: &str, host: &str) -> Result<Vec<u8>> {
+    let token = config.gitlab_token(host);
+    read_http_with(api, |req| match &token {
+        Some(t) => req.bearer_auth(&t.0),
+        None => req,
+    })
+    .map_err(|e| {
+        let e = Error {
+            message: e.message.replace(api, target),
+            ..e
+        };
+        if token.is_none() {
+            e.hint(format!("golden has no token for {host}: a private project needs `integrations.gitlab[].token` in the config file, GITLAB_TOKEN or `glab auth login`"))
+        } else {
+            e
+        }
+    })
+}
+
 /// Reads a GitHub file through the contents API (raw media type), with the host's token.
 fn read_github(config: &Config, target: &str, api: &str) -> Result<Vec<u8>> {
     let host = url::Url::parse(target)
@@ -257,13 +318,7 @@ fn read_github(config: &Config, target: &str, api: &str) -> Result<Vec<u8>> {
 /// GETs a URL, retrying transient failures (connection errors, 429, 5xx) a few times. `github`
 /// is set for GitHub's contents API (raw media type), with the token if there is one.
 fn read_http(target: &str, github: Option<Option<&crate::config::Secret>>) -> Result<Vec<u8>> {
-    let client = http_client()?;
-    let mut last = String::new();
-    for attempt in 0..3 {
-        if attempt > 0 {
-            std::thread::sleep(Duration::from_millis(300 << attempt));
-        }
-        let mut req = client.get(target);
+    read_http_with(target, |mut req| {
         if let Some(token) = github {
             req = req
                 .header("Accept", "application/vnd.github.raw")
@@ -272,6 +327,22 @@ fn read_http(target: &str, github: Option<Option<&crate::config::Secret>>) -> Re
                 req = req.bearer_auth(&t.0);
             }
         }
+        req
+    })
+}
+
+/// GETs a URL with headers set by `prepare`, retrying transient failures a few times.
+fn read_http_with(
+    target: &str,
+    prepare: impl Fn(reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder,
+) -> Result<Vec<u8>> {
+    let client = http_client()?;
+    let mut last = String::new();
+    for attempt in 0..3 {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(300 << attempt));
+        }
+        let req = prepare(client.get(target));
         match req.send() {
             Ok(resp) if resp.status().is_success() => {
                 return resp
@@ -306,6 +377,34 @@ fn read_http(target: &str, github: Option<Option<&crate::config::Secret>>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The URL Backstage's GitLab reader fetches (`getGitLabFileFetchUrl` in the oracle's
+    /// `@backstage/integration`).
+    #[test]
+    fn gitlab_blob_urls_read_through_the_files_api() {
+        let mut c = Config::default();
+        let (api, host) = gitlab_file(
+            &c,
+            "https://gitlab.com/acme/backend/demo/-/blob/main/docs/catalog-info.yaml",
+        )
+        .unwrap();
+        assert_eq!(api, "https://gitlab.com/api/v4/projects/acme%2Fbackend%2Fdemo/repository/files/docs%2Fcatalog-info.yaml/raw?ref=main");
+        assert_eq!(host, "gitlab.com");
+        c.integrations
+            .gitlab
+            .push(crate::config::GitlabIntegration {
+                host: "git.corp".into(),
+                base_url: Some("https://git.corp/gitlab".into()),
+                ..Default::default()
+            });
+        let (api, _) = gitlab_file(
+            &c,
+            "https://git.corp/gitlab/acme/demo/-/blob/feature%2Fx/catalog-info.yaml",
+        )
+        .unwrap();
+        assert_eq!(api, "https://git.corp/gitlab/api/v4/projects/acme%2Fdemo/repository/files/catalog-info.yaml/raw?ref=feature%2Fx");
+        assert!(gitlab_file(&c, "https://github.com/a/b/blob/main/x.yaml").is_none());
+    }
 
     #[test]
     fn interprets_locations() {

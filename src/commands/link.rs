@@ -73,7 +73,9 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
         mode: args.mode.clone(),
         yes: true,
         save: None,
-        github_hosts: args.context.github_hosts(),
+        integration_hosts: args.context.config.integration_hosts(),
+        replay_record: None,
+        target: Default::default(),
     };
     let values = crate::prompt::values_with(&template, &options, &args.context)?;
     let commit = resolved.source.commit.clone().unwrap_or_default();

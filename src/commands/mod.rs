@@ -5,10 +5,11 @@ pub mod check;
 pub mod link;
 pub mod new;
 pub mod publish;
+pub mod resume;
 pub mod schema;
+pub mod test;
 pub mod update;
 pub mod update_pr;
-pub mod test;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use crate::settings::CommandSettings;
 pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     match command {
         CommandSettings::New(settings) => new::run(*settings, printer),
-        CommandSettings::List { search_path } => list(&search_path, printer),
+        CommandSettings::List { search_path, json } => list(&search_path, json, printer),
         CommandSettings::Actions {
             command,
             id,
@@ -38,6 +39,8 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
         CommandSettings::Check(settings) => check::run(settings, printer),
         CommandSettings::Link(settings) => link::run(*settings, printer),
         CommandSettings::Test(settings) => test::run(settings, printer),
+        CommandSettings::Completions(shell) => completions(shell, printer),
+        CommandSettings::Man => man(printer),
     }
 }
 
@@ -72,10 +75,44 @@ fn step_failed(
     (e, ran)
 }
 
-fn list(path: &[PathBuf], printer: Printer) -> Result<i32> {
-    for t in crate::template::locate::list(path) {
+fn list(path: &[PathBuf], json: bool, printer: Printer) -> Result<i32> {
+    let templates = crate::template::locate::list(path);
+    if json {
+        let list: Vec<serde_json::Value> = templates
+            .iter()
+            .map(|t| serde_json::json!({"name": t.name, "title": t.title, "location": t.location}))
+            .collect();
+        printer.json(&serde_json::Value::Array(list));
+        return Ok(0);
+    }
+    for t in templates {
         printer.data(format!("{:<28} {:<40} {}", t.name, t.title, t.location));
     }
+    Ok(0)
+}
+
+/// `golden completions SHELL`: clap_complete's script for the whole command line.
+fn completions(shell: clap_complete::Shell, printer: Printer) -> Result<i32> {
+    let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "golden", &mut buf);
+    write_out(printer, &buf)
+}
+
+/// `golden man`: the manual page (roff) of golden, its options and commands, by clap_mangen.
+fn man(printer: Printer) -> Result<i32> {
+    let cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut buf)
+        .map_err(|e| crate::error::Error::internal(format!("cannot render the man page: {e}")))?;
+    write_out(printer, &buf)
+}
+
+fn write_out(printer: Printer, bytes: &[u8]) -> Result<i32> {
+    printer
+        .data_raw(&String::from_utf8_lossy(bytes))
+        .map_err(|e| crate::error::Error::internal(format!("cannot write to stdout: {e}")))?;
     Ok(0)
 }
 

@@ -11,7 +11,9 @@ use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
 
 pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
+    crate::interrupt::install(printer);
     let _extracted; // keeps a built-in template's files alive for the run
+    let _extracted_cleanup;
     let mut builtin = None;
     let catalog_ref = if args.from_catalog {
         Some(
@@ -52,12 +54,11 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         match locate::find(&args.template, &args.search_path)? {
             Found::Path(p) => (local(p), None),
             Found::Builtin(name) => {
-                let dir = tempfile::Builder::new()
-                    .prefix("golden-template-")
-                    .tempdir()
+                let dir = crate::interrupt::tempdir_in(&std::env::temp_dir(), "golden-template-")
                     .map_err(|e| {
-                        Error::internal(format!("cannot create a temporary directory: {e}"))
-                    })?;
+                    Error::internal(format!("cannot create a temporary directory: {e}"))
+                })?;
+                _extracted_cleanup = crate::interrupt::register(dir.path());
                 let path = locate::extract_builtin(&name, dir.path())?;
                 _extracted = dir;
                 builtin = Some(name);
@@ -179,10 +180,10 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create", &parent, e))?;
-    let workspace = tempfile::Builder::new()
-        .prefix(".golden-workspace-")
-        .tempdir_in(&parent)
+    // Named with the pid; a signal removes it, and the next run removes those of killed runs.
+    let workspace = crate::interrupt::tempdir_in(&parent, ".golden-workspace-")
         .map_err(|e| Error::io("cannot create a workspace in", &parent, e))?;
+    let _cleanup = crate::interrupt::register(workspace.path());
 
     let runner = Runner {
         registry: &registry,

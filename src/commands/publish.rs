@@ -33,10 +33,20 @@ pub fn run(
             .hint("choose another --checkout directory, or --no-checkout"));
         }
     }
-    let workspace = tempfile::Builder::new()
-        .prefix("golden-workspace-")
-        .tempdir()
+    let saved = match &args.resume {
+        Some(dir) => Some(super::resume::load(dir, template, values)?),
+        None => None,
+    };
+    // Named with the pid: a signal removes it, the next run removes those of killed runs.
+    let workspace = crate::interrupt::tempdir_in(&std::env::temp_dir(), "golden-workspace-")
         .map_err(|e| Error::internal(format!("cannot create a temporary workspace: {e}")))?;
+    let cleanup = crate::interrupt::register(workspace.path());
+    let mut resumed = crate::runner::Resumed::default();
+    if let Some(s) = saved {
+        resumed = super::resume::restore(&s, workspace.path())?;
+        // What is left of the kept folder is its run.json: this run keeps its own if it fails.
+        let _ = std::fs::remove_dir_all(&s.dir);
+    }
     let runner = Runner {
         registry,
         services: &services,
@@ -44,7 +54,7 @@ pub fn run(
         dry_run: false,
     };
     let mut progress = printer.progress(template.steps.len());
-    let report = runner.run(template, values, &mut progress);
+    let report = runner.run_resumed(template, values, &mut progress, &resumed);
 
     if args.json {
         let json = output::report_json(&report, &values.parameters);
@@ -70,12 +80,20 @@ pub fn run(
         } else {
             e = e.with_details(created.iter().map(|c| format!("already created: {c}")));
         }
-        let kept = workspace.keep();
+        drop(cleanup);
+        let kept = keep_failed(workspace, &std::env::temp_dir());
+        let saved = super::resume::save(&kept, template, values, &report).is_ok();
         e = e.detail(format!(
-            "the generated files are kept in `{}`",
-            kept.display()
+            "the generated files are kept in `{}` (golden keeps those of the last {KEPT} failed runs; remove them all with `rm -rf {}`)",
+            super::resume::workspace(&kept).display(),
+            std::env::temp_dir().join("golden-kept-*").display()
         ));
-        if !created.is_empty() {
+        if !created.is_empty() && saved {
+            e = e.hint(format!(
+                "golden never overwrites a repository: fix the cause, then continue where this run stopped with the same values and `--resume {}` (the steps that ran are not run again); or delete what was created before running again from the start",
+                kept.display()
+            ));
+        } else if !created.is_empty() {
             e = e.hint("golden never overwrites a repository: delete what was created (or choose other names) before running again");
         }
         return Err(e);
@@ -115,10 +133,7 @@ fn checkout(args: &NewSettings, services: &Services, p: &Published, quiet: bool,
         ));
         return;
     }
-    match services
-        .git()
-        .clone_into(&p.remote_url, Some(&p.branch), &dir, p.token.as_ref())
-    {
+    match clone_whole(services, p, &dir) {
         Ok(()) if !quiet => printer.always(format!("cloned {} into {}", p.name, dir.display())),
         Ok(()) => {}
         Err(e) => printer.warn(&format!(
@@ -128,6 +143,89 @@ fn checkout(args: &NewSettings, services: &Services, p: &Published, quiet: bool,
             p.remote_url
         )),
     }
+}
+
+/// How many failed runs' workspaces are kept.
+const KEPT: usize = 10;
+
+/// Keeps a failed run's workspace as `golden-kept-<time>-<pid>` in the temporary directory and
+/// removes the oldest kept ones beyond [`KEPT`].
+fn keep_failed(workspace: tempfile::TempDir, tmp: &Path) -> PathBuf {
+    let path = workspace.keep();
+    let kept = keep_as(&path, tmp);
+    prune_kept(tmp, &kept);
+    kept
+}
+
+/// Moves the workspace `path` into a new `golden-kept-<time>-<pid>/workspace`; returns the kept
+/// folder (where `run.json` goes).
+fn keep_as(path: &Path, tmp: &Path) -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dest = tmp.join(format!("golden-kept-{secs:020}-{}", std::process::id()));
+    let moved = std::fs::create_dir(&dest)
+        .and_then(|()| std::fs::rename(path, super::resume::workspace(&dest)));
+    match moved {
+        Ok(()) => dest,
+        Err(_) => {
+            let _ = std::fs::remove_dir(&dest);
+            path.to_path_buf()
+        }
+    }
+}
+
+/// Removes the oldest kept folders beyond [`KEPT`] (never `kept`).
+fn prune_kept(tmp: &Path, kept: &Path) {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(tmp)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("golden-kept-"))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    all.sort();
+    let excess = all.len().saturating_sub(KEPT);
+    for old in all.into_iter().take(excess) {
+        if old != kept {
+            let _ = std::fs::remove_dir_all(old);
+        }
+    }
+}
+
+/// Clones beside `dir` and renames the clone into place, so `dir` appears only complete (a run
+/// killed while cloning leaves a hidden `.NAME.golden-clone-*` folder, never a half clone).
+fn clone_whole(services: &Services, p: &Published, dir: &Path) -> std::result::Result<(), String> {
+    let parent = dir
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "clone".into());
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+    let aside = tempfile::Builder::new()
+        .prefix(&format!(".{name}.golden-clone-"))
+        .tempdir_in(parent)
+        .map_err(|e| format!("cannot create a directory in `{}`: {e}", parent.display()))?;
+    services.git().clone_into_as(
+        &p.remote_url,
+        Some(&p.branch),
+        aside.path(),
+        p.git_user.as_deref().unwrap_or("x-access-token"),
+        p.token.as_ref(),
+    )?;
+    if dir.exists() {
+        std::fs::remove_dir(dir).map_err(|e| format!("cannot replace `{}`: {e}", dir.display()))?;
+    }
+    std::fs::rename(aside.path(), dir)
+        .map_err(|e| format!("cannot move the clone into place: {e}"))?;
+    let _ = aside.keep();
+    Ok(())
 }
 
 /// `svc` for `https://github.com/acme/svc.git` or `file:///…/acme/svc.git`.
@@ -155,6 +253,26 @@ fn empty_or_missing(dir: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn failed_workspaces_are_kept_up_to_a_cap() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut last = Vec::new();
+        for i in 0..(super::KEPT + 5) {
+            let ws = tempfile::tempdir_in(tmp.path()).unwrap();
+            std::fs::write(ws.path().join("f"), i.to_string()).unwrap();
+            last.push(super::keep_failed(ws, tmp.path()));
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let kept: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+        assert_eq!(kept.len(), super::KEPT);
+        let newest = last.last().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(newest.join("workspace/f")).unwrap(),
+            (super::KEPT + 4).to_string()
+        );
+        assert!(!last[0].exists());
+    }
+
     #[test]
     fn checkout_dir_is_the_repository_name() {
         assert_eq!(

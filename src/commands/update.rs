@@ -110,7 +110,9 @@ fn new_answers(
         mode: args.mode.clone(),
         yes: true,
         save: None,
-        github_hosts: args.context.github_hosts(),
+        integration_hosts: args.context.config.integration_hosts(),
+        replay_record: None,
+        target: Default::default(),
     };
     let values = crate::prompt::values_with(template, &options, &args.context)?;
     Ok(values.parameters)

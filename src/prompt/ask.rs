@@ -11,7 +11,6 @@ use super::entities::EntitySource;
 use super::missing::Problem;
 use super::schema::{self, label_of, type_of, Ui};
 use super::{fields, Answer, Prompt, Prompter, Stop};
-use crate::render::Engine;
 use crate::template::Template;
 
 /// State of one collection.
@@ -35,8 +34,8 @@ pub struct Walker<'a> {
     pub secret_fields: Vec<String>,
     /// How many questions were asked.
     pub asked: usize,
-    /// The config's `integrations.github` hosts (the RepoUrlPicker offers them).
-    pub github_hosts: Vec<String>,
+    /// The config's integration hosts (github, gitlab, gitea; the RepoUrlPicker offers them).
+    pub integration_hosts: crate::backstage::repo_url::Hosts,
     heading: Option<(String, Option<String>)>,
     labels: Vec<String>,
     notices: Vec<String>,
@@ -61,7 +60,7 @@ impl<'a> Walker<'a> {
             masked: Vec::new(),
             secret_fields: Vec::new(),
             asked: 0,
-            github_hosts: Vec::new(),
+            integration_hosts: Default::default(),
             heading: None,
             labels: Vec::new(),
             notices: Vec::new(),
@@ -89,10 +88,10 @@ impl<'a> Walker<'a> {
 
     /// Walks every visible page, in order.
     pub fn pages(&mut self, template: &Template, params: &mut Map<String, Value>) -> Answer<()> {
-        let engine = Engine::workflow().with_github_hosts(self.github_hosts.clone());
         let count = template.pages.len();
         for (i, page) in template.pages.iter().enumerate() {
-            if !crate::values::page_visible(&engine, page, params) {
+            // Pages are decided in order against the values earlier shown pages keep.
+            if !crate::values::visible_pages(template, params, &self.integration_hosts)[i] {
                 continue;
             }
             let title = page

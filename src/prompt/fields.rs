@@ -177,9 +177,12 @@ fn repo_url_picker(
     let title = super::schema::title(name, prop);
     w.p.notice(&format!("{title}: where the repository is created"));
     let host = if allowed_hosts.is_empty() {
-        let mut hosts: Vec<String> = w
-            .github_hosts
+        let configured = &w.integration_hosts;
+        let mut hosts: Vec<String> = configured
+            .github
             .iter()
+            .chain(&configured.gitlab)
+            .chain(&configured.gitea)
             .filter(|h| !h.is_empty())
             .cloned()
             .collect();

@@ -133,8 +133,12 @@ pub struct Options {
     pub yes: bool,
     /// `--save-values FILE`.
     pub save: Option<std::path::PathBuf>,
-    /// The hosts of the config's `integrations.github` (offered by the RepoUrlPicker).
-    pub github_hosts: Vec<String>,
+    /// The hosts of the config's integrations (github, gitlab, gitea), offered by the RepoUrlPicker.
+    pub integration_hosts: crate::backstage::repo_url::Hosts,
+    /// Where this run's answers are kept for `--replay` (`GOLDEN_HOME/replay/NAME.json`).
+    pub replay_record: Option<std::path::PathBuf>,
+    /// Dry run or not, local forge or not (the plan shown before the confirmation).
+    pub target: summary::Target,
 }
 
 impl Options {
@@ -145,15 +149,50 @@ impl Options {
             mode: settings.mode.clone(),
             yes: settings.yes,
             save: settings.save_values.clone(),
-            github_hosts: settings.context.github_hosts(),
+            integration_hosts: settings.context.config.integration_hosts(),
+            replay_record: None,
+            target: summary::Target {
+                dry_run: settings.dry_run,
+                local: settings.local,
+            },
         }
     }
+}
+
+/// Where the answers of the last run of template `name` are kept: `GOLDEN_HOME/replay/NAME.json`.
+pub fn replay_file(home: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    home.join("replay").join(format!("{safe}.json"))
 }
 
 /// The values of a `golden new` run: given ones, asked ones, defaults; validated. The entity
 /// pickers read the catalog the settings' config names.
 pub fn values_for(template: &Template, settings: &NewSettings) -> Result<Values> {
-    values_with(template, &Options::from_settings(settings), &settings.context)
+    let mut options = Options::from_settings(settings);
+    let replay = replay_file(&settings.context.home, &template.name);
+    if settings.replay {
+        if !replay.is_file() {
+            return Err(Error::usage(format!(
+                "no saved answers for `{}` to replay (looked for `{}`)",
+                template.name,
+                replay.display()
+            ))
+            .hint("run `golden new` once without --replay; every run keeps its answers (never secrets)"));
+        }
+        // The saved answers come first: --values files, GOLDEN_VALUE_* and --set still win.
+        options.sources.files.insert(0, replay.clone());
+    }
+    options.replay_record = Some(replay);
+    values_with(template, &options, &settings.context)
 }
 
 /// Collects values with `options` on the terminal (or without asking, as the mode says); the
@@ -193,7 +232,7 @@ pub fn collect(
         source,
         given.user.clone(),
     );
-    walker.github_hosts = options.github_hosts.clone();
+    walker.integration_hosts = options.integration_hosts.clone();
     walker.secrets = given.secrets.clone();
     walker.interactive = interactive;
     let mut values = Values {
@@ -225,14 +264,28 @@ pub fn collect(
     drop(walker);
     crate::redact::register_value(&Value::Object(values.secrets.clone()));
     register_hidden_answers(template, &values.parameters);
-    values::drop_hidden(template, &mut values.parameters, &options.github_hosts);
-    values::validate(template, &values, &options.github_hosts)?;
+    values::drop_hidden(template, &mut values.parameters, &options.integration_hosts);
+    values::validate(template, &values, &options.integration_hosts)?;
     if let Some(path) = &options.save {
         summary::save(path, &values.parameters, &secret_fields, &masked)?;
     }
+    if let Some(path) = &options.replay_record {
+        // Kept for `--replay` before anything runs, so a cancelled or failed run keeps them too;
+        // a replay file that cannot be written does not stop the run.
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = summary::save(path, &values.parameters, &secret_fields, &masked);
+    }
     if interactive && !options.yes {
         let lines = summary::lines(template, &values.parameters, &masked);
-        match summary::confirm(prompter, &lines, asked) {
+        let plan = summary::plan(
+            template,
+            &values.parameters,
+            options.target,
+            &options.integration_hosts,
+        );
+        match summary::confirm(prompter, &lines, &plan, asked) {
             Ok(true) => {}
             Ok(false) => {
                 return Err(Error::new(

@@ -72,8 +72,96 @@ pub fn lines(
     out
 }
 
-/// Shows the summary and asks whether to run.
-pub fn confirm(p: &mut dyn Prompter, lines: &[(String, String)], asked: usize) -> Answer<bool> {
+/// Where the run publishes and registers, for the plan of the review.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Target {
+    pub dry_run: bool,
+    pub local: bool,
+}
+
+/// What the run will do, one line per step that may run, with the repository and catalog each
+/// publish or register step names (rendered from the answers).
+pub fn plan(
+    template: &Template,
+    params: &Map<String, Value>,
+    target: Target,
+    hosts: &crate::backstage::repo_url::Hosts,
+) -> Vec<String> {
+    let engine = crate::render::Engine::workflow().with_integration_hosts(hosts.clone());
+    let ctx = crate::render::to_value(&serde_json::json!({ "parameters": params }));
+    let input = |step: &crate::template::Step, key: &str| -> Option<String> {
+        let raw = step.input.get(key)?;
+        match raw {
+            Value::String(s) => match engine.render_value(s, &ctx) {
+                Ok(Some(Value::String(v))) => Some(v),
+                Ok(Some(other)) => Some(other.to_string()),
+                _ => None,
+            },
+            other => Some(other.to_string()),
+        }
+    };
+    let mut out = Vec::new();
+    for step in &template.steps {
+        if let Some(Value::Bool(false)) = &step.condition {
+            continue;
+        }
+        let cond = if step.condition.is_some() {
+            " (if its condition holds)"
+        } else {
+            ""
+        };
+        let what = match step.action.as_str() {
+            "publish:github" | "github:repo:create" => {
+                let repo = input(step, "repoUrl")
+                    .and_then(|u| crate::backstage::repo_url::RepoUrl::parse(&u).ok())
+                    .map(|r| {
+                        let owner = r.get("owner").unwrap_or_default();
+                        let name = r.get("repo").unwrap_or_default();
+                        if r.host == "github.com" {
+                            format!("{owner}/{name}")
+                        } else {
+                            format!("{owner}/{name} on {}", r.host)
+                        }
+                    });
+                let visibility = input(step, "repoVisibility").unwrap_or_else(|| "private".into());
+                let kind = if target.local {
+                    "local-forge"
+                } else {
+                    "GitHub"
+                };
+                format!(
+                    "create the {visibility} {kind} repository {} and push the files",
+                    repo.unwrap_or_else(|| "named by repoUrl".into())
+                )
+            }
+            "catalog:register" => format!(
+                "register the catalog file in the {} catalog",
+                if target.local { "local" } else { "configured" }
+            ),
+            "publish:github:pull-request" => "open a pull request".to_string(),
+            a if a.starts_with("fetch:") => format!(
+                "write files from `{}`",
+                input(step, "url").unwrap_or_else(|| ".".into())
+            ),
+            a => format!("run {a}"),
+        };
+        out.push(format!("{}: {what}{cond}", step.name));
+    }
+    if target.dry_run {
+        out.push(
+            "(dry run: only local steps run; publishing and registering are predicted)".into(),
+        );
+    }
+    out
+}
+
+/// Shows the summary and the plan, and asks whether to run.
+pub fn confirm(
+    p: &mut dyn Prompter,
+    lines: &[(String, String)],
+    plan: &[String],
+    asked: usize,
+) -> Answer<bool> {
     p.heading(
         "Review",
         Some(if asked == 0 {
@@ -89,6 +177,12 @@ pub fn confirm(p: &mut dyn Prompter, lines: &[(String, String)], asked: usize) -
         .unwrap_or(0);
     for (l, v) in lines {
         p.notice(&format!("{l:<width$}  {v}"));
+    }
+    if !plan.is_empty() {
+        p.heading("What will happen", None);
+        for line in plan {
+            p.notice(line);
+        }
     }
     p.confirm(
         &Prompt {

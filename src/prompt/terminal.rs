@@ -54,6 +54,43 @@ impl Drop for InterruptGuard {
     }
 }
 
+/// The colourful theme with a visible cursor in multi-selects: dialoguer marks the active item
+/// only by colour, which NO_COLOR (or a monochrome terminal) removes; a `❯` marks it here.
+struct CursorTheme<'a>(&'a ColorfulTheme);
+
+impl dialoguer::theme::Theme for CursorTheme<'_> {
+    fn format_prompt(&self, f: &mut dyn std::fmt::Write, prompt: &str) -> std::fmt::Result {
+        self.0.format_prompt(f, prompt)
+    }
+    fn format_multi_select_prompt(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+    ) -> std::fmt::Result {
+        self.0.format_multi_select_prompt(f, prompt)
+    }
+    fn format_multi_select_prompt_selection(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        selections: &[&str],
+    ) -> std::fmt::Result {
+        self.0
+            .format_multi_select_prompt_selection(f, prompt, selections)
+    }
+    fn format_multi_select_prompt_item(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        text: &str,
+        checked: bool,
+        active: bool,
+    ) -> std::fmt::Result {
+        write!(f, "{} ", if active { "❯" } else { " " })?;
+        self.0
+            .format_multi_select_prompt_item(f, text, checked, active)
+    }
+}
+
 /// dialoguer on the terminal.
 pub struct Terminal {
     term: Term,
@@ -259,7 +296,8 @@ impl Prompter for Terminal {
             "  {}",
             style("Space toggles, Enter confirms").dim()
         ));
-        let s = MultiSelect::with_theme(&self.theme)
+        let theme = CursorTheme(&self.theme);
+        let s = MultiSelect::with_theme(&theme)
             .with_prompt(Self::label(p))
             .items_checked(items.iter().cloned().zip(checked.iter().copied()))
             .max_length(12);

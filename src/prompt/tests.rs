@@ -126,7 +126,9 @@ fn options(user: Option<Value>) -> (Options, tempfile::TempDir) {
             mode: Mode::Interactive,
             yes: true,
             save: None,
-            github_hosts: Vec::new(),
+            integration_hosts: Default::default(),
+            replay_record: None,
+            target: Default::default(),
         },
         dir,
     )

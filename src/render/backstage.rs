@@ -5,17 +5,18 @@ use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
 use super::text::js_string;
+use crate::backstage::repo_url::Hosts;
 
 /// Registers Backstage's filters on `env` (`parseRepoUrl` knows the default integrations only).
 pub fn register(env: &mut Environment<'static>) {
-    register_with_hosts(env, Vec::new());
+    register_with_hosts(env, Hosts::default());
     env.add_filter("parseEntityRef", parse_entity_ref);
     env.add_filter("pick", pick);
 }
 
-/// (Re-)registers `parseRepoUrl` and `projectSlug` with the configured GitHub hosts, which
-/// Backstage adds to its default integrations.
-pub fn register_with_hosts(env: &mut Environment<'static>, hosts: Vec<String>) {
+/// (Re-)registers `parseRepoUrl` and `projectSlug` with the configured integrations' hosts,
+/// which Backstage adds to its default integrations.
+pub fn register_with_hosts(env: &mut Environment<'static>, hosts: Hosts) {
     let hosts = std::sync::Arc::new(hosts);
     let h = hosts.clone();
     env.add_filter("parseRepoUrl", move |url: Value| parse_repo_url(url, &h));
@@ -28,7 +29,7 @@ fn invalid(msg: impl Into<String>) -> Error {
 
 /// `parseRepoUrl`: `host?owner=o&repo=r` → `{host, owner, repo, organization, workspace, project}`
 /// (absent parameters are left out), as `@backstage/plugin-scaffolder-node`'s `parseRepoUrl`.
-pub fn parse_repo_url(url: Value, hosts: &[String]) -> Result<Value, Error> {
+pub fn parse_repo_url(url: Value, hosts: &Hosts) -> Result<Value, Error> {
     let raw = js_string(&url);
     let (parsed, _) = crate::backstage::repo_url::parse_repo_url(&raw, hosts)
         .map_err(|e| invalid(e.to_string()))?;
@@ -42,7 +43,7 @@ pub fn parse_repo_url(url: Value, hosts: &[String]) -> Result<Value, Error> {
 }
 
 /// `projectSlug`: `owner/repo` of a repo URL.
-pub fn project_slug(url: Value, hosts: &[String]) -> Result<Value, Error> {
+pub fn project_slug(url: Value, hosts: &Hosts) -> Result<Value, Error> {
     let parsed = parse_repo_url(url, hosts)?;
     let owner = parsed.get_attr("owner").unwrap_or(Value::UNDEFINED);
     let owner = if owner.is_undefined() {

@@ -109,9 +109,9 @@ impl Engine {
         }
     }
 
-    /// Declares the GitHub (Enterprise) hosts of the configuration, so `parseRepoUrl` and
-    /// `projectSlug` accept them as Backstage's integrations do.
-    pub fn with_github_hosts(mut self, hosts: Vec<String>) -> Engine {
+    /// Declares the configured integrations' hosts (GitHub Enterprise, self-managed GitLab,
+    /// Gitea), so `parseRepoUrl` and `projectSlug` accept them as Backstage's integrations do.
+    pub fn with_integration_hosts(mut self, hosts: crate::backstage::repo_url::Hosts) -> Engine {
         backstage::register_with_hosts(&mut self.env, hosts);
         self
     }
@@ -210,7 +210,14 @@ impl Engine {
         json: bool,
     ) -> Result<String, RenderError> {
         if !json && eval::supported(nodes) {
-            let mut out = String::new();
+            let text: usize = nodes
+                .iter()
+                .map(|n| match n {
+                    syntax::Node::Text(t) => t.len(),
+                    _ => 16,
+                })
+                .sum();
+            let mut out = String::with_capacity(text);
             if eval::render(nodes, ctx, self.options.cookiecutter, &mut out).is_ok() {
                 return Ok(out);
             }

@@ -79,6 +79,8 @@ pub struct Published {
     pub source_dir: PathBuf,
     /// The token that pushed, if any (to clone with; `Debug` shows it as `***`).
     pub token: Option<crate::config::Secret>,
+    /// The git user name the token goes with (`None`: GitHub's `x-access-token`).
+    pub git_user: Option<String>,
 }
 
 /// An action failure: the message and, where useful, a hint.
@@ -104,6 +106,15 @@ impl ActionError {
 impl std::fmt::Display for ActionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+impl From<crate::scm::ScmError> for ActionError {
+    fn from(e: crate::scm::ScmError) -> Self {
+        ActionError {
+            message: e.message,
+            hint: e.hint,
+        }
     }
 }
 

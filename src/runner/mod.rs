@@ -89,17 +89,63 @@ pub struct Runner<'a> {
     pub dry_run: bool,
 }
 
+/// What an earlier run of the same template did, for `--resume`: the steps before `start` are not
+/// run again, and those in `outputs` (by id) count as executed with these outputs.
+#[derive(Debug, Clone, Default)]
+pub struct Resumed {
+    pub start: usize,
+    pub outputs: Map<String, Value>,
+    /// What the earlier run created and published.
+    pub record: RunRecord,
+}
+
 impl Runner<'_> {
     /// Runs every step of `template` with `values`, reporting progress to `reporter`.
     pub fn run(&self, template: &Template, values: &Values, reporter: &mut dyn Reporter) -> Report {
-        let engine = Engine::workflow().with_github_hosts(self.services.config.github_hosts());
-        let mut run_record = RunRecord::default();
+        self.run_resumed(template, values, reporter, &Resumed::default())
+    }
+
+    /// [`Runner::run`] continuing an earlier run from `resumed.start`.
+    pub fn run_resumed(
+        &self,
+        template: &Template,
+        values: &Values,
+        reporter: &mut dyn Reporter,
+        resumed: &Resumed,
+    ) -> Report {
+        let engine =
+            Engine::workflow().with_integration_hosts(self.services.config.integration_hosts());
+        let mut run_record = resumed.record.clone();
         let mut validators = Validators::new();
         let mut steps_ctx = Map::new();
         let mut records = Vec::new();
         let mut failed: Option<usize> = None;
         let template_ref = template.entity_ref();
         for (index, step) in template.steps.iter().enumerate() {
+            if index < resumed.start {
+                let output = resumed.outputs.get(&step.id).and_then(Value::as_object);
+                if let Some(o) = output {
+                    steps_ctx.insert(step.id.clone(), json!({ "output": o }));
+                }
+                records.push(StepRecord {
+                    id: step.id.clone(),
+                    name: step.name.clone(),
+                    action: step.action.clone(),
+                    status: if output.is_some() {
+                        Status::Executed
+                    } else {
+                        Status::Skipped
+                    },
+                    reason: Some("done by the run this one resumes".into()),
+                    hint: None,
+                    input: Value::Object(Map::new()),
+                    output: output.cloned().unwrap_or_default(),
+                    log: Vec::new(),
+                    duration: Duration::ZERO,
+                    invented: Vec::new(),
+                });
+                continue;
+            }
             reporter.step_started(index, step);
             let started = Instant::now();
             let base = self.context(values, &steps_ctx, failed.is_some(), false);

@@ -56,14 +56,41 @@ impl Refused {
 
 /// The source root of a template whose real folder is `dir`: the working tree of the git
 /// repository holding it, else `dir` itself. Always a real (canonical) path.
+///
+/// Found as `git rev-parse --show-toplevel` does (the nearest folder with a `.git` repository
+/// or `.git` file, not crossing into another file system), by looking at the disk only: opening
+/// the repository with libgit2 would initialise its TLS (every system CA certificate parsed,
+/// more than half of a 1,000-file dry run's instructions) for a question about folders.
 pub fn source_root(dir: &Path) -> PathBuf {
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    git2::Repository::discover(&dir)
-        .ok()
-        .and_then(|r| r.workdir().map(Path::to_path_buf))
-        .and_then(|w| std::fs::canonicalize(w).ok())
-        .filter(|w| dir.starts_with(w))
-        .unwrap_or(dir)
+    work_tree(&dir).unwrap_or(dir)
+}
+
+/// The nearest ancestor of `dir` (itself included) holding a git repository's `.git`.
+fn work_tree(dir: &Path) -> Option<PathBuf> {
+    #[cfg(unix)]
+    let device = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(p).ok().map(|m| m.dev())
+    };
+    #[cfg(not(unix))]
+    let device = |_: &Path| Some(0u64);
+    let start = device(dir)?;
+    for d in dir.ancestors() {
+        if device(d) != Some(start) {
+            return None;
+        }
+        let git = d.join(".git");
+        let is_repo = if git.is_dir() {
+            git.join("HEAD").is_file() && git.join("objects").is_dir()
+        } else {
+            std::fs::read(&git).is_ok_and(|b| b.starts_with(b"gitdir:"))
+        };
+        if is_repo {
+            return Some(d.to_path_buf());
+        }
+    }
+    None
 }
 
 /// Resolves `rel` from `dir` (inside `root`) to the real path it names, refusing absolute paths
@@ -144,5 +171,18 @@ mod tests {
         let inner = repo.join("templates/a");
         std::fs::create_dir_all(&inner).unwrap();
         assert_eq!(source_root(&inner), repo);
+        // A `.git` file (linked worktree, submodule) marks a working tree too; a `.git` folder
+        // that is no repository does not.
+        let linked = base.join("linked");
+        std::fs::create_dir_all(linked.join("x")).unwrap();
+        std::fs::write(
+            linked.join(".git"),
+            "gitdir: ../repo/.git/worktrees/linked\n",
+        )
+        .unwrap();
+        assert_eq!(source_root(&linked.join("x")), linked);
+        let fake = plain.join("fake");
+        std::fs::create_dir_all(fake.join(".git")).unwrap();
+        assert_eq!(source_root(&fake), fake);
     }
 }

@@ -107,6 +107,14 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
             {
                 continue; // `param-pattern` says it with ECMAScript's rules
             }
+            if at.ends_with("/required")
+                && matches!(
+                    err.kind(),
+                    jsonschema::error::ValidationErrorKind::UniqueItems
+                )
+            {
+                continue; // Backstage accepts a name listed twice in `required`
+            }
             let p = format!("{pointer}{at}");
             sink.push(
                 Diagnostic::new("param-invalid-schema", doc.path, format!("not a valid JSON Schema: {err}"))

@@ -1,8 +1,8 @@
 //! Records what Backstage's own GitHub actions send to the fake GitHub, as the fixtures the
 //! publish tests compare golden with (`tests/it/fixtures/backstage-github/*.json`). These are
-//! tools, not checks: they need an installed, writable copy of the Backstage oracle (`ORACLE_DIR`,
-//! see `../shared/oracle/README.md`, plus `gh-oracle.mjs` from the fixtures folder copied into it)
-//! and are ignored by default:
+//! tools, not checks: they need an installed copy of the Backstage oracle (`ORACLE_DIR`, see
+//! `../shared/oracle/README.md`; `gh-oracle.mjs` runs from the fixtures folder with the oracle's
+//! `node_modules`) and are ignored by default:
 //!
 //!     ORACLE_DIR=/path/to/oracle cargo test --test it backstage_record -- --ignored
 use crate::fake_github::FakeGithub;
@@ -30,8 +30,9 @@ fn run(name: &str, fake: &FakeGithub, id: &str, input: Value) {
     let out = std::process::Command::new("bash")
         .arg("-c")
         .arg(format!(
-            "cd {} && source env.sh && node gh-oracle.mjs '{}' ghp_test_token_1234 '{}' '{}' '{}'",
+            "cd {} && source env.sh && ORACLE_REQUIRE_FROM=$PWD/x.js node {}/tests/it/fixtures/backstage-github/gh-oracle.mjs '{}' ghp_test_token_1234 '{}' '{}' '{}'",
             oracle_dir(),
+            env!("CARGO_MANIFEST_DIR"),
             fake.api_base_url(),
             ws.path().display(),
             id,
@@ -217,3 +218,58 @@ fn repo_create_then_push() {
         crate::publish::fixture("repo-push")["input"].clone(),
     );
 }
+
+record!(
+    issues_create,
+    "issues-create",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:issues:create"
+);
+record!(
+    issues_label,
+    "issues-label",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:issues:label"
+);
+record!(
+    autolinks,
+    "autolinks",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:autolinks:create"
+);
+record!(
+    pages,
+    "pages",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:pages:enable"
+);
+record!(
+    deploy_key,
+    "deploy-key",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:deployKey:create"
+);
+record!(
+    branch_protection,
+    "branch-protection",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:branch-protection:create"
+);

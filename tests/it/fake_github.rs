@@ -566,6 +566,22 @@ impl Respond for Responder {
                 .unwrap();
                 ResponseTemplate::new(200).set_body_json(json!({"ref": refname}))
             }
+            ("POST", ["repos", owner, name, "issues"]) => {
+                s.pulls += 1;
+                let n = s.pulls;
+                ResponseTemplate::new(201).set_body_json(json!({"number": n, "html_url": format!("{}/{owner}/{name}/issues/{n}", self.base)}))
+            }
+            ("POST", ["repos", _, _, "issues", _, "labels"]) => {
+                ResponseTemplate::new(200).set_body_json(body["labels"].clone())
+            }
+            ("POST", ["repos", _, _, "autolinks"]) => ResponseTemplate::new(201)
+                .set_body_json(json!({"id": 1, "key_prefix": body["key_prefix"]})),
+            ("POST", ["repos", _, _, "pages"]) => {
+                ResponseTemplate::new(201).set_body_json(json!({"status": "queued"}))
+            }
+            ("POST", ["repos", _, _, "keys"]) => {
+                ResponseTemplate::new(201).set_body_json(json!({"id": 9, "title": body["title"]}))
+            }
             ("POST", ["repos", _, _, "hooks"]) => {
                 ResponseTemplate::new(201).set_body_json(json!({"id": 1}))
             }
@@ -806,7 +822,7 @@ impl Responder {
 
 /// Commits `changes` (path → new bytes, or `None` to delete) on top of `branch` (whose tip must
 /// be `expected` when given), as the token's user at a fixed time; returns the commit hash.
-fn commit_changes(
+pub(crate) fn commit_changes(
     repo: &git2::Repository,
     branch: &str,
     expected: Option<&str>,

@@ -292,3 +292,381 @@ fn text_that_is_not_utf8_is_named() {
         assert!(!err.contains("No such file"), "{err}");
     }
 }
+
+// Local forge: concurrent runs and kills.
+
+const PUBLISH: &str = "apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: forge-race
+spec:
+  type: service
+  parameters:
+    - properties:
+        name: { type: string }
+        salt: { type: string }
+  steps:
+    - id: fetch
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values: { salt: '${{ parameters.salt }}' }
+    - id: publish
+      action: publish:github
+      input:
+        repoUrl: github.com?owner=acme&repo=${{ parameters.name }}
+";
+
+/// A template publishing to the local forge, and the environment of isolated runs.
+struct Forge {
+    dir: tempfile::TempDir,
+}
+
+impl Forge {
+    fn new() -> Forge {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("tpl");
+        std::fs::create_dir_all(t.join("skeleton")).unwrap();
+        std::fs::write(t.join("template.yaml"), PUBLISH).unwrap();
+        std::fs::write(t.join("skeleton/salt.txt"), "${{ values.salt }}\n").unwrap();
+        for d in ["work", "tmp", "user-home", "empty-path"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        std::fs::write(dir.path().join("config.yaml"), "{}\n").unwrap();
+        Forge { dir }
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn repo(&self, name: &str) -> std::path::PathBuf {
+        self.path()
+            .join(format!("home/forge/github.com/acme/{name}.git"))
+    }
+    /// `golden new --local` as a plain process (to run many at once, or to kill).
+    fn command(&self, name: &str, salt: &str, checkout: &str) -> std::process::Command {
+        let p = self.path();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_golden"));
+        cmd.current_dir(p.join("work"))
+            .args([
+                "new",
+                p.join("tpl").to_str().unwrap(),
+                "--no-input",
+                "--local",
+            ])
+            .args([
+                "--set",
+                &format!("name={name}"),
+                "--set",
+                &format!("salt={salt}"),
+            ])
+            .args(["--checkout", checkout])
+            .env("GOLDEN_HOME", p.join("home"))
+            .env("GOLDEN_CONFIG", p.join("config.yaml"))
+            .env("HOME", p.join("user-home"))
+            .env("PATH", p.join("empty-path"))
+            .env("TMPDIR", p.join("tmp"))
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_TOKEN")
+            .env_remove("CI")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        cmd
+    }
+}
+
+/// The commit `main` of a forge repository points at, and the salt it holds.
+fn forge_head(repo: &Path) -> Option<(git2::Oid, String)> {
+    let r = git2::Repository::open_bare(repo).ok()?;
+    let commit = r
+        .find_reference("refs/heads/main")
+        .ok()?
+        .peel_to_commit()
+        .ok()?;
+    let blob = commit
+        .tree()
+        .ok()?
+        .get_path(Path::new("salt.txt"))
+        .ok()?
+        .to_object(&r)
+        .ok()?
+        .peel_to_blob()
+        .ok()?;
+    Some((
+        commit.id(),
+        String::from_utf8_lossy(blob.content()).trim().to_string(),
+    ))
+}
+
+#[test]
+fn concurrent_runs_create_a_forge_repository_exactly_once() {
+    let f = Forge::new();
+    let runs = 12;
+    for round in 0..2 {
+        let name = format!("svc{round}");
+        let children: Vec<_> = (0..runs)
+            .map(|i| {
+                f.command(&name, &format!("salt-{i}"), &format!("co-{round}-{i}"))
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let results: Vec<(i32, String)> = children
+            .into_iter()
+            .map(|c| {
+                let out = c.wait_with_output().unwrap();
+                (
+                    out.status.code().unwrap_or(-1),
+                    String::from_utf8_lossy(&out.stderr).into_owned(),
+                )
+            })
+            .collect();
+        let winners: Vec<usize> = (0..runs).filter(|&i| results[i].0 == 0).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {results:#?}");
+        let winner = winners[0];
+        for (i, (code, err)) in results.iter().enumerate() {
+            if i == winner {
+                continue;
+            }
+            assert_eq!(*code, 1, "{err}");
+            assert!(
+                err.contains("already exists in the local forge")
+                    || err.contains("created in the local forge by another run"),
+                "{err}"
+            );
+            assert!(
+                !err.contains("already created"),
+                "a loser claims nothing: {err}"
+            );
+        }
+        // The repository holds the winner's commit, its clone is complete, its record valid.
+        let repo = f.repo(&name);
+        let (_, salt) = forge_head(&repo).expect("a complete repository");
+        assert_eq!(salt, format!("salt-{winner}"));
+        let settings: Vec<serde_json::Value> = serde_json::from_str(
+            &std::fs::read_to_string(repo.join("golden/settings.json")).unwrap(),
+        )
+        .expect("settings.json is valid JSON");
+        assert_eq!(settings.len(), 1);
+        let clone = f.path().join(format!("work/co-{round}-{winner}"));
+        assert_eq!(
+            std::fs::read_to_string(clone.join("salt.txt"))
+                .unwrap()
+                .trim(),
+            salt
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(repo.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_run_leaves_nothing_half_made() {
+    let f = Forge::new();
+    // Kill at points spread over a run (a run takes a few hundred milliseconds here).
+    for (round, delay_ms) in [5u64, 40, 80, 120, 160, 200, 260, 330, 420, 600]
+        .iter()
+        .enumerate()
+    {
+        let name = format!("k{round}");
+        let checkout = format!("co-{round}");
+        let mut child = f.command(&name, "s", &checkout).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(*delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let repo = f.repo(&name);
+        // The repository is absent or complete.
+        if repo.exists() {
+            assert!(
+                forge_head(&repo).is_some(),
+                "round {round}: half-made {repo:?}"
+            );
+            let settings = std::fs::read_to_string(repo.join("golden/settings.json")).unwrap();
+            serde_json::from_str::<serde_json::Value>(&settings).expect("valid settings");
+        }
+        // The clone is absent or complete.
+        let co = f.path().join("work").join(&checkout);
+        if co.exists() {
+            assert!(co.join("salt.txt").is_file(), "round {round}: half clone");
+            assert!(!co.join(".git/config.lock").exists());
+        }
+        // A rerun creates the repository, or says it exists and what to do.
+        let out = f
+            .command(&name, "s", &format!("{checkout}-again"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            assert!(forge_head(&repo).is_some());
+        } else {
+            assert!(repo.exists(), "round {round}: {err}");
+            assert!(err.contains("already exists in the local forge"), "{err}");
+            assert!(err.contains("it holds main at"), "{err}");
+            assert!(err.contains("delete `"), "{err}");
+        }
+    }
+}
+
+// Signals and what killed runs leave behind.
+
+#[cfg(unix)]
+fn workspaces(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".golden-workspace-"))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn signals_remove_the_workspace_and_kills_are_cleaned_up_next_time() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    template(
+        dir,
+        // A step that takes seconds even in a dry run: 100,000 iterations.
+        "    - action: debug:log\n      input: { message: hi }\n    - action: debug:log\n      each: '${{ range(0, 100000) }}'\n      input: { message: 'n ${{ each.value }}' }\n",
+    );
+    let start = |out: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_golden"))
+            .current_dir(dir)
+            .args(["new", ".", "--dry-run", "--no-input", "--output", out])
+            .env("NO_COLOR", "1")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let wait_for_workspace = || {
+        for _ in 0..200 {
+            if !workspaces(dir).is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("no workspace appeared");
+    };
+    for (sig, code) in [
+        (libc::SIGINT, 130),
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+    ] {
+        let child = start("out");
+        wait_for_workspace();
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(unsafe { libc::kill(child.id() as i32, sig) }, 0);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "signal {sig}: {err}");
+        assert!(err.contains("workspace was removed"), "{err}");
+        assert!(
+            workspaces(dir).is_empty(),
+            "signal {sig} left {:?}",
+            workspaces(dir)
+        );
+        assert!(!dir.join("out").exists());
+    }
+    // kill -9 cannot be handled: the workspace stays, carrying the pid, and the next run in the
+    // same place removes it.
+    let mut child = start("out");
+    wait_for_workspace();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = workspaces(dir);
+    assert_eq!(left.len(), 1);
+    assert!(
+        left[0].starts_with(&format!(".golden-workspace-{}-", child.id())),
+        "{left:?}"
+    );
+    template(
+        dir,
+        "    - action: debug:log\n      input: { message: hi }\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_golden"))
+        .current_dir(dir)
+        .args(["new", ".", "--dry-run", "--no-input", "--output", "out2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(workspaces(dir).is_empty(), "{:?}", workspaces(dir));
+}
+
+// Resume.
+
+#[test]
+fn a_failed_real_run_resumes_after_the_steps_that_ran() {
+    let f = Forge::new();
+    let t = f.path().join("tpl");
+    let steps = "    - id: extra\n      action: fetch:plain:file\n      input: { url: ./extra.txt, targetPath: extra.txt }\n";
+    std::fs::write(t.join("template.yaml"), format!("{PUBLISH}{steps}")).unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = f.command("svc", "one", "co");
+        cmd.args(extra);
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // The step after publishing fails: the repository exists, the error says how to resume.
+    let (code, err) = run(&[]);
+    assert_eq!(code, 1, "{err}");
+    let kept = err
+        .split("--resume ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no --resume in {err}"))
+        .trim_end_matches(['`', ')', ';'])
+        .to_string();
+    assert!(Path::new(&kept).join("run.json").is_file(), "{kept}: {err}");
+    let repo = f.repo("svc");
+    let (commit, _) = forge_head(&repo).unwrap();
+    // Other values are refused.
+    let mut other = f.command("svc", "two", "co");
+    other.args(["--resume", &kept]);
+    let out = other.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("values differ"));
+    // Fixed, the run continues: publish is not run again (no "already exists"), the last step
+    // runs, and the clone is made.
+    std::fs::write(t.join("extra.txt"), "extra\n").unwrap();
+    let (code, err) = run(&["--resume", &kept]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(forge_head(&repo).unwrap().0, commit);
+    assert!(f.path().join("work/co/salt.txt").is_file(), "{err}");
+    assert!(!Path::new(&kept).exists(), "the kept folder is used up");
+
+    // A resumed run checks the repository still holds the pushed commit.
+    std::fs::remove_file(t.join("extra.txt")).unwrap();
+    let (code, err) = {
+        let out = f.command("svc2", "one", "co2").output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(code, 1, "{err}");
+    let kept = err
+        .split("--resume ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .trim_end_matches(['`', ')', ';'])
+        .to_string();
+    std::fs::remove_dir_all(f.repo("svc2")).unwrap();
+    let mut cmd = f.command("svc2", "one", "co2");
+    cmd.args(["--resume", &kept]);
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no longer holds it"), "{err}");
+}

@@ -2,10 +2,13 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // notes on skipped tests
 
 mod backstage_record;
+mod backstage_record_gitlab;
 mod catalog;
 mod external_actions;
 mod conformance;
+mod fake_gitea;
 mod fake_github;
+mod fake_gitlab;
 mod golden_path;
 mod golden_test;
 mod help;
@@ -19,7 +22,9 @@ mod npm_actions;
 mod parity;
 mod prompts;
 mod publish;
+mod publish_gitlab;
 mod render_limits;
 mod secrets;
 mod support;
+mod surface;
 mod validate;

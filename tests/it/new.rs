@@ -27,9 +27,11 @@ spec:
         message: hello ${{ parameters.name }}
     - id: fail
       if: ${{ parameters.name == 'boom' }}
-      action: fetch:plain
+      action: fs:rename
       input:
-        url: ./does-not-exist
+        files:
+          - from: does-not-exist
+            to: elsewhere
   output:
     text:
       - title: Port

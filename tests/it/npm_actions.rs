@@ -130,24 +130,6 @@ fn npm_action_modules_run_through_one_node_process_per_run() {
         .unwrap()
         .ends_with("docs/NOTES.md"));
 
-    // a module that needs a service golden lacks fails the step naming it
-    // (notification:send does not support dry-run: a real run, which publishes nothing)
-    let failed = golden_with(&home, &cache)
-        .current_dir(tmp.path())
-        .arg("new")
-        .arg(root().join("tests/fixtures/npm/notify"))
-        .args(["--no-input", "--yes", "--no-checkout"])
-        .assert()
-        .failure()
-        .code(1);
-    let err = String::from_utf8_lossy(&failed.get_output().stderr).into_owned();
-    assert!(
-        err.contains(
-            "needs the Backstage service `notifications.service`, which golden does not provide"
-        ),
-        "{err}"
-    );
-
     // without Node.js: the error says how to install it
     let no_node = golden_with(&home, &cache)
         .env("GOLDEN_NODE", tmp.path().join("no-such-node"))
@@ -176,4 +158,33 @@ fn npm_action_modules_run_through_one_node_process_per_run() {
     let all = String::from_utf8_lossy(&all.get_output().stdout).into_owned();
     assert!(!all.contains("notification:send"), "{all}");
     assert!(all.contains("roadiehq:utils:zip"), "{all}");
+
+    // the config lists it: installed on first use; it needs a service golden lacks, so the step
+    // fails naming the service (notification:send does not support dry-run: a real run, which
+    // publishes nothing)
+    let cfg = tmp.path().join("golden.yaml");
+    std::fs::write(&cfg, format!("actions:\n  packages: [\"{NOTIFY}\"]\n")).unwrap();
+    let failed = golden_with(&home, &cache)
+        .current_dir(tmp.path())
+        .arg("new")
+        .arg(root().join("tests/fixtures/npm/notify"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--no-input", "--yes", "--no-checkout"])
+        .assert()
+        .failure()
+        .code(1);
+    let err = String::from_utf8_lossy(&failed.get_output().stderr).into_owned();
+    assert!(
+        err.contains(
+            "needs the Backstage service `notifications.service`, which golden does not provide"
+        ),
+        "{err}"
+    );
+    let all = golden_with(&home, &cache).arg("actions").assert().success();
+    let all = String::from_utf8_lossy(&all.get_output().stdout).into_owned();
+    assert!(
+        all.contains("notification:send"),
+        "installed on first use: {all}"
+    );
 }

@@ -42,11 +42,12 @@ fn required_names(template: &Path) -> Vec<String> {
     out
 }
 
-/// `--set` arguments for the required values of `values`.
+/// `--set` arguments for the required values of `values`, and for objects (which may hold
+/// required fields of their own).
 fn set_args(required: &[String], values: &Map<String, Value>) -> Vec<String> {
     let mut out = Vec::new();
-    for name in required {
-        if let Some(v) = values.get(name) {
+    for (name, v) in values {
+        if required.contains(name) || v.is_object() {
             let raw = match v {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),

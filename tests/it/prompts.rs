@@ -848,16 +848,27 @@ fn go_microservice_prompts() {
         options.contains("Golden path options (2/3)"),
         "the escape hatches have their own page: {options}"
     );
-    let repo = p.answer("Owner", "acme\r");
+    // Two allowed hosts (github.com, gitlab.com): Enter takes the first.
+    let page = p.answer("Host", "\r");
+    assert!(page.contains("Repository (3/3)"), "{page}");
+    let hosts = p.answer("Owner", "acme\r");
     assert!(
-        repo.contains("Repository (3/3)") && repo.contains("Host: github.com"),
-        "the only allowed host is taken: {repo}"
+        hosts.contains("github.com") && hosts.contains("gitlab.com"),
+        "both allowed hosts are offered: {hosts}"
     );
     p.answer("Repository ›", "demo\r");
     let review = p.answer("Run the template with these values?", "y\r");
     assert!(
         review.contains("group:default/team-a")
             && review.contains("github.com?owner=acme&repo=demo"),
+        "{review}"
+    );
+    // The review says what will happen, with the repository the answers name.
+    assert!(
+        review.contains("What will happen")
+            && review.contains("create the private GitHub repository acme/demo and push the files")
+            && review.contains("register the catalog file in the configured catalog")
+            && review.contains("dry run: only local steps run"),
         "{review}"
     );
     let (_, screen, json) = p.finish();
@@ -912,6 +923,7 @@ fn owner_picker_fed_by_the_local_catalog() {
     p.send(ENTER);
     p.answer("Description", "Demo\r");
     accept_golden_path_defaults(&mut p);
+    p.answer("Host", "\r");
     p.answer("Owner", "acme\r");
     p.answer("Repository ›", "demo\r");
     p.answer("Run the template with these values?", "y\r");
@@ -1078,4 +1090,40 @@ fn config_named_by_the_flag_feeds_the_owner_and_repo_url_pickers() {
         !seen.lock().unwrap().is_empty(),
         "the flag's catalog was asked"
     );
+}
+
+/// Without colour (NO_COLOR, set by `Pty::start`), the multi-select still shows where the cursor
+/// is: a `❯` before the active item.
+#[test]
+fn multi_select_cursor_without_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(
+        dir.path(),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: langs\nspec:\n  type: service\n  parameters:\n    - required: [langs]\n      properties:\n        langs:\n          type: array\n          title: Languages\n          uniqueItems: true\n          items: { type: string, enum: [go, java, rust] }\n          ui:widget: checkboxes\n  steps:\n    - action: debug:log\n      input: { message: hi }\n",
+    );
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--json"],
+        &[],
+    );
+    let first = p.expect("rust");
+    assert!(
+        first
+            .lines()
+            .any(|l| l.trim_start().starts_with("❯") && l.contains("go")),
+        "the cursor is on the first item: {first}"
+    );
+    p.send(DOWN);
+    let moved = p.expect("rust");
+    assert!(
+        moved
+            .lines()
+            .any(|l| l.trim_start().starts_with("❯") && l.contains("java")),
+        "the cursor moved to the second item: {moved}"
+    );
+    p.send(" ");
+    p.send(ENTER);
+    p.answer("Run the template with these values?", "y\r");
+    let (code, screen, json) = p.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(params(&json)["langs"], json!(["java"]));
 }

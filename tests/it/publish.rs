@@ -42,7 +42,7 @@ fn assert_calls_match_backstage(fake: &FakeGithub, name: &str) {
 
 /// A template with a skeleton and a step `publish` running `action` with `input` (YAML lines,
 /// indented by 8).
-fn template_with(dir: &Path, action: &str, input: &str) -> PathBuf {
+pub(crate) fn template_with(dir: &Path, action: &str, input: &str) -> PathBuf {
     let t = dir.join("template");
     std::fs::create_dir_all(t.join("skeleton/src")).unwrap();
     std::fs::write(
@@ -121,32 +121,32 @@ fn template_from(dir: &Path, name: &str) -> PathBuf {
 
 /// A publish test's hermetic context (see `support::TestContext`), plus no `gh` on PATH: nothing
 /// reaches beyond 127.0.0.1.
-struct Env {
+pub(crate) struct Env {
     ctx: TestContext,
 }
 
 impl Env {
-    fn new() -> Env {
+    pub(crate) fn new() -> Env {
         Env {
             ctx: TestContext::new(),
         }
     }
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.ctx.path()
     }
-    fn work(&self) -> PathBuf {
+    pub(crate) fn work(&self) -> PathBuf {
         self.ctx.work()
     }
-    fn home(&self) -> PathBuf {
+    pub(crate) fn home(&self) -> PathBuf {
         self.ctx.home()
     }
     /// A config file pointing github.com at the fake, with `token`.
-    fn config(&self, fake: &FakeGithub, token: &str) -> PathBuf {
+    pub(crate) fn config(&self, fake: &FakeGithub, token: &str) -> PathBuf {
         self.ctx.write("github-config.yaml", &format!("integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: {}\n      token: {token}\n", fake.api_base_url()))
     }
     /// golden in the work folder, with `config` (else an empty config file); workspaces kept
     /// after a failure land in the context's TMPDIR.
-    fn golden(&self, config: Option<&Path>) -> assert_cmd::Command {
+    pub(crate) fn golden(&self, config: Option<&Path>) -> assert_cmd::Command {
         let mut cmd = self.ctx.golden();
         cmd.current_dir(self.work())
             .env("PATH", self.path().join("empty-path"));
@@ -156,7 +156,7 @@ impl Env {
         cmd
     }
     /// The workspace the template renders to, from `--dry-run`.
-    fn rendered(&self, template: &Path, name: &str, owner: &str) -> PathBuf {
+    pub(crate) fn rendered(&self, template: &Path, name: &str, owner: &str) -> PathBuf {
         let out = self.path().join(format!("rendered-{owner}-{name}"));
         let empty = self.path().join("empty-config.yaml");
         std::fs::write(&empty, "{}\n").unwrap();
@@ -182,7 +182,7 @@ impl Env {
     }
 }
 
-fn stderr(out: &std::process::Output) -> String {
+pub(crate) fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
@@ -1518,7 +1518,10 @@ fn source_path_publishes_a_subfolder_and_cannot_leave_the_workspace() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let files = branch_files(&forge_repo(&env, "acme", "svc"), "main");
-    assert_eq!(files.keys().collect::<Vec<_>>(), [".golden.yaml", "main.go"]);
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        [".golden.yaml", "main.go"]
+    );
 
     let t = template_with(
         &env.path().join("escape"),
@@ -1831,4 +1834,120 @@ fn http_proxy_carries_the_api_traffic() {
         4, // with the record
     );
     assert_eq!(dir_files(&env.work().join("svc")).len(), 4);
+}
+
+/// Each of the smaller GitHub actions makes the calls Backstage's module made for the same input
+/// (`tests/it/fixtures/backstage-github/NAME.json`); the deploy key's private key arrives sealed.
+#[test]
+fn smaller_github_actions_make_backstages_calls() {
+    for name in [
+        "issues-create",
+        "issues-label",
+        "autolinks",
+        "pages",
+        "deploy-key",
+        "branch-protection",
+    ] {
+        let env = Env::new();
+        let fake = FakeGithub::start(TOKEN, "octocat");
+        fake.add_repo("acme", "svc");
+        let t = template_from(env.path(), name);
+        let config = env.config(&fake, TOKEN);
+        let out = env
+            .golden(Some(&config))
+            .args([
+                "new",
+                t.to_str().unwrap(),
+                "--no-input",
+                "--no-checkout",
+                "--json",
+            ])
+            .args(["--set", "name=svc", "--set", "owner=acme"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert_calls_match_backstage(&fake, name);
+        let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let step = plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "publish")
+            .unwrap()
+            .clone();
+        match name {
+            "issues-create" => {
+                assert_eq!(step["output"]["issueNumber"], json!(1), "{step}");
+                assert!(step["output"]["issueUrl"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/acme/svc/issues/1"));
+            }
+            "deploy-key" => {
+                assert_eq!(
+                    step["output"],
+                    json!({"privateKeySecretName": "GOLDEN_DEPLOY_PRIVATE_KEY"})
+                );
+                let sealed = body(
+                    &fake.calls(),
+                    "PUT /repos/acme/svc/actions/secrets/GOLDEN_DEPLOY_PRIVATE_KEY",
+                )["encrypted_value"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                assert!(fake.unseal(&sealed).contains("BEGIN OPENSSH PRIVATE KEY"));
+                assert!(
+                    !stderr(&out).contains("BEGIN OPENSSH"),
+                    "the private key is never printed"
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn smaller_github_actions_are_recorded_in_the_local_forge() {
+    let env = Env::new();
+    let t = template_from(env.path(), "publish-org");
+    let out = env
+        .golden(None)
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--local",
+            "--no-checkout",
+        ])
+        .args(["--set", "name=svc", "--set", "owner=acme"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for name in ["issues-create", "deploy-key", "branch-protection"] {
+        let dir = env.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let t = template_from(&dir, name);
+        let out = env
+            .golden(None)
+            .args([
+                "new",
+                t.to_str().unwrap(),
+                "--no-input",
+                "--local",
+                "--no-checkout",
+            ])
+            .args(["--set", "name=svc", "--set", "owner=acme"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+    }
+    let bare = forge_repo(&env, "acme", "svc");
+    let keys = std::fs::read_to_string(bare.join("golden/deploy_keys.json")).unwrap();
+    assert!(
+        keys.contains("ssh-ed25519") && !keys.contains("PRIVATE KEY-----"),
+        "{keys}"
+    );
+    let issues = std::fs::read_to_string(bare.join("golden/issues.json")).unwrap();
+    assert!(issues.contains("Set up monitoring"), "{issues}");
+    assert!(bare.join("golden/protection.json").is_file());
 }

@@ -11,6 +11,7 @@ const CLEARED: &[&str] = &[
     "CI",
     "GITHUB_TOKEN",
     "GH_TOKEN",
+    "GITLAB_TOKEN",
     "BACKSTAGE_TOKEN",
     "http_proxy",
     "https_proxy",

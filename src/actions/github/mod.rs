@@ -6,6 +6,7 @@
 //! `pull_request.rs`, `webhook.rs` (also `github:actions:dispatch`).
 
 mod api_push;
+mod extra;
 mod pull_request;
 mod repo;
 mod webhook;
@@ -14,7 +15,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use crate::github::{ApiError, Method};
+use crate::github::{ApiError, Method, RepoUrl};
 use crate::runner::{ActionContext, ActionError, Outputs};
 use crate::services::GithubConnection;
 
@@ -26,6 +27,12 @@ pub const IDS: &[&str] = &[
     "publish:github:pull-request",
     "github:webhook",
     "github:actions:dispatch",
+    "github:issues:create",
+    "github:issues:label",
+    "github:autolinks:create",
+    "github:pages:enable",
+    "github:deployKey:create",
+    "github:branch-protection:create",
 ];
 
 /// Runs action `id` for real; `None` when `id` is not one of [`IDS`].
@@ -41,6 +48,12 @@ pub fn run(
         "publish:github:pull-request" => pull_request::run(ctx, input),
         "github:webhook" => webhook::webhook(ctx, input),
         "github:actions:dispatch" => webhook::dispatch(ctx, input),
+        "github:issues:create" => extra::issues_create(ctx, input),
+        "github:issues:label" => extra::issues_label(ctx, input),
+        "github:autolinks:create" => extra::autolinks(ctx, input),
+        "github:pages:enable" => extra::pages(ctx, input),
+        "github:deployKey:create" => extra::deploy_key(ctx, input),
+        "github:branch-protection:create" => extra::branch_protection(ctx, input),
         _ => return None,
     };
     Some(result)
@@ -181,6 +194,14 @@ impl crate::runner::Action for Fallback {
         match self.0 {
             "github:webhook" => "Creates a webhook for a GitHub repository",
             "github:actions:dispatch" => "Dispatches a GitHub Actions workflow for a branch or tag",
+            "github:issues:create" => "Creates an issue on a GitHub repository",
+            "github:issues:label" => "Adds labels to an issue or pull request on GitHub",
+            "github:autolinks:create" => "Creates an autolink reference on a GitHub repository",
+            "github:pages:enable" => "Enables GitHub Pages for a repository",
+            "github:deployKey:create" => {
+                "Adds a deploy key and stores its private key as an Actions secret"
+            }
+            "github:branch-protection:create" => "Protects a branch of a GitHub repository",
             _ => "GitHub publishing",
         }
     }
@@ -200,6 +221,8 @@ impl crate::runner::Action for Fallback {
     fn outputs(&self) -> &'static [&'static str] {
         match self.0 {
             "github:actions:dispatch" => &["workflowRunId", "workflowRunUrl", "workflowRunHtmlUrl"],
+            "github:issues:create" => &["issueUrl", "issueNumber"],
+            "github:deployKey:create" => &["privateKeySecretName"],
             _ => &[],
         }
     }
@@ -211,6 +234,21 @@ impl crate::runner::Action for Fallback {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
+        if ctx.dry_run && self.0 == "github:issues:create" {
+            // Backstage's own dry run of github:issues:create outputs issue 42.
+            let url = RepoUrl::parse(Input(input).required("repoUrl")?)?;
+            ctx.info("dry run: github:issues:create was not run");
+            return Ok(Map::from_iter([
+                (
+                    "issueUrl".to_string(),
+                    serde_json::json!(format!(
+                        "https://github.com/{}/{}/issues/42",
+                        url.owner, url.repo
+                    )),
+                ),
+                ("issueNumber".to_string(), serde_json::json!(42)),
+            ]));
+        }
         if ctx.dry_run {
             // Backstage's github:webhook returns before any call in a dry run; the others predict
             // nothing.

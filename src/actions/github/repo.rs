@@ -27,16 +27,18 @@ pub fn publish(
         .to_string();
     let source = source_dir(ctx, i.str("sourcePath"))?;
     if ctx.services.local {
-        let path = create_in_forge(ctx, &i, &url, &branch)?;
-        let remote = forge::url(&path);
+        // The repository is created, recorded and pushed aside, then moved into place: it
+        // appears complete or not at all.
         ctx.services
             .stamp(ctx.workspace, &source)
             .map_err(ActionError::new)?;
-        let hash = ctx
-            .services
-            .git()
-            .push_new(&source, &remote, &branch, &message, &author(&i), None)
-            .map_err(|e| push_error(&url, &e))?;
+        let git = ctx.services.git();
+        let who = author(&i);
+        let (path, hash) = create_in_forge(ctx, &i, &url, &branch, |aside| {
+            git.push_new(&source, &forge::url(aside), &branch, &message, &who, None)
+                .map_err(|e| push_error(&url, &e))
+        })?;
+        let remote = forge::url(&path);
         ctx.info(format!("pushed {hash} to {remote} ({branch})"));
         let contents_url = forge::contents_url(&path, &branch);
         ctx.note_published(Published {
@@ -46,6 +48,7 @@ pub fn publish(
             branch: branch.clone(),
             source_dir: source.clone(),
             token: None,
+            git_user: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -83,7 +86,7 @@ pub fn create(
     let i = Input(input);
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     if ctx.services.local {
-        let path = create_in_forge(ctx, &i, &url, "main")?;
+        let (path, ()) = create_in_forge(ctx, &i, &url, "main", |_| Ok(()))?;
         return Ok(outputs(&[("remoteUrl", forge::url(&path))]));
     }
     let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
@@ -149,6 +152,7 @@ pub fn push(
             branch: branch.clone(),
             source_dir: source.clone(),
             token: None,
+            git_user: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -205,11 +209,7 @@ fn push_error(url: &RepoUrl, e: &str) -> ActionError {
 
 /// Keeps the settings GitHub would apply as `REPO.git/golden/settings.json` in the local forge
 /// (everything but the token and secret values).
-fn record_settings(
-    ctx: &mut ActionContext<'_>,
-    path: &std::path::Path,
-    i: &Input<'_>,
-) -> Result<(), ActionError> {
+fn record_settings(path: &std::path::Path, i: &Input<'_>) -> Result<(), ActionError> {
     let mut settings = i.0.clone();
     settings.remove("token");
     if let Some(Value::Object(s)) = settings.get_mut("secrets") {
@@ -218,10 +218,6 @@ fn record_settings(
         }
     }
     forge::record(path, "settings", Value::Object(settings))?;
-    ctx.info(format!(
-        "local forge: repository settings recorded in `{}`",
-        path.join("golden/settings.json").display()
-    ));
     Ok(())
 }
 
@@ -575,6 +571,7 @@ fn push_and_protect(
         branch: branch.to_string(),
         source_dir: source.to_path_buf(),
         token: Some(gh.token.clone()),
+        git_user: None,
     });
     if !i.bool("protectDefaultBranch", true) {
         return Ok(hash);
@@ -643,23 +640,35 @@ fn push_and_protect(
     Ok(hash)
 }
 
-/// Creates the local-forge repository for `url` (never over an existing one), remembers it for
-/// failure reports, and records the requested settings beside it.
-fn create_in_forge(
+/// Creates the local-forge repository for `url` (never over an existing one) with the requested
+/// settings recorded and `fill` run on it aside, moves it into place, and remembers it for
+/// failure reports.
+fn create_in_forge<T>(
     ctx: &mut ActionContext<'_>,
     i: &Input<'_>,
     url: &RepoUrl,
     branch: &str,
-) -> Result<std::path::PathBuf, ActionError> {
-    let path = ctx
+    fill: impl FnOnce(&std::path::Path) -> Result<T, ActionError>,
+) -> Result<(std::path::PathBuf, T), ActionError> {
+    let final_path = ctx
         .services
         .forge()
-        .create(&url.host, &url.owner, &url.repo, branch)?;
+        .repo_path(&url.host, &url.owner, &url.repo)?;
+    let (path, value) =
+        ctx.services
+            .forge()
+            .create_with(&url.host, &url.owner, &url.repo, branch, |aside| {
+                record_settings(aside, i)?;
+                fill(aside)
+            })?;
+    ctx.info(format!(
+        "local forge: repository settings recorded in `{}`",
+        final_path.join("golden/settings.json").display()
+    ));
     ctx.note_created(format!(
         "the local-forge repository {} (`{}`)",
         url.full_name(),
         path.display()
     ));
-    record_settings(ctx, &path, i)?;
-    Ok(path)
+    Ok((path, value))
 }

@@ -1,0 +1,158 @@
+//! `publish:gitea` of `@backstage/plugin-scaffolder-backend-module-gitea` 0.2.25 (Gitea and
+//! Forgejo), with Backstage's input schema, through the publishing-target seam (`crate::scm`):
+//! the Gitea API with `integrations.gitea[]` credentials, or the local forge with `--local`.
+
+use serde_json::{json, Map, Value};
+
+use super::scm_target;
+use crate::runner::Published;
+use crate::runner::{Action, ActionContext, ActionError, Outputs};
+use crate::scm::{self, Kind, Push, RepoSpec};
+
+pub struct PublishGitea;
+
+fn schema() -> Value {
+    static ALL: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        serde_json::from_str::<Value>(include_str!("gitlab/schemas.json"))
+            .ok()
+            .and_then(|v| v.get("publish:gitea").and_then(|g| g.get("input")).cloned())
+            .unwrap_or_else(|| json!({"type": "object"}))
+    })
+    .clone()
+}
+
+impl Action for PublishGitea {
+    fn id(&self) -> &'static str {
+        "publish:gitea"
+    }
+    fn description(&self) -> &'static str {
+        "Creates a Gitea (or Forgejo) repository and pushes the workspace to it"
+    }
+    fn input_schema(&self) -> Value {
+        schema()
+    }
+    fn outputs(&self) -> &'static [&'static str] {
+        &["remoteUrl", "repoContentsUrl", "commitHash"]
+    }
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        &["commitHash"]
+    }
+    fn run(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        let repo_url = input
+            .get("repoUrl")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ActionError::new("the input `repoUrl` is required"))?;
+        let r = crate::actions::predict::parse_repo_url(ctx.services, repo_url)?;
+        if scm::kind_of(&ctx.services.config, &r.host) != Some(Kind::Gitea) {
+            return Err(ActionError::new(format!(
+                "No matching integration configuration for host {}, please check your integrations config",
+                r.host
+            ))
+            .with_hint(format!(
+                "add `{}` under `integrations.gitea` in golden's config file (host, baseUrl, username, password)",
+                r.host
+            )));
+        }
+        let spec = RepoSpec {
+            host: r.host.clone(),
+            owner: r.owner.clone().unwrap_or_default(),
+            name: r.repo.clone().unwrap_or_default(),
+        };
+        let str_of = |k: &str| {
+            input
+                .get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let branch = str_of("defaultBranch").unwrap_or("main").to_string();
+        let source = crate::actions::github::source_dir(ctx, str_of("sourcePath"))?;
+        let base = ctx
+            .services
+            .config
+            .gitea(&spec.host)
+            .map(|g| g.base_url())
+            .unwrap_or_else(|| format!("https://{}", spec.host));
+        if ctx.dry_run {
+            let contents = format!("{base}/{}/{}/src/branch/{branch}/", spec.owner, spec.name);
+            crate::actions::predict::record_published(ctx.record, &contents, source);
+            let remote = format!("{base}/{}/{}.git", spec.owner, spec.name);
+            ctx.info(
+                "dry run: publish:gitea was not run; its outputs are predicted from its input",
+            );
+            return Ok(Map::from_iter([
+                ("remoteUrl".to_string(), json!(remote)),
+                (
+                    "commitHash".to_string(),
+                    json!(crate::actions::predict::placeholder_commit_hash(&remote)),
+                ),
+                ("repoContentsUrl".to_string(), json!(contents)),
+            ]));
+        }
+        if input.get("signCommit").and_then(Value::as_bool) == Some(true) {
+            return Err(ActionError::new(
+                "Signing commits is enabled but no signing key is provided in the configuration",
+            )
+            .with_hint("golden does not sign commits; remove `signCommit`"));
+        }
+        if spec.owner.is_empty() {
+            return Err(ActionError::new(format!(
+                "publish:gitea needs an organisation: `{repo_url}` names none"
+            ))
+            .with_hint("repoUrl looks like `HOST?owner=ORGANISATION&repo=NAME`"));
+        }
+        let target = scm_target::target(ctx, Kind::Gitea, &spec.host, None)?;
+        let repo = scm_target::with_notes(ctx, |n| target.create_repository(n, &spec, input))?;
+        let author = crate::actions::github::author(&crate::actions::github::Input(input));
+        let message = str_of("gitCommitMessage").unwrap_or("initial commit");
+        let git = ctx.services.git();
+        let hash = scm_target::with_notes(ctx, |n| {
+            target.push(
+                n,
+                git,
+                &repo,
+                &Push {
+                    source: &source,
+                    branch: &branch,
+                    message,
+                    author: &author,
+                },
+            )
+        })?;
+        ctx.note_published(Published {
+            name: spec.full_name(),
+            remote_url: repo.git_url.clone(),
+            repo_contents_url: repo.contents_url.clone(),
+            branch: branch.clone(),
+            source_dir: source.clone(),
+            token: if ctx.services.local {
+                None
+            } else {
+                ctx.services.token_of("gitea", &spec.host)
+            },
+            git_user: ctx
+                .services
+                .config
+                .gitea(&spec.host)
+                .and_then(|g| g.username.clone()),
+        });
+        scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
+        let contents = if ctx.services.local {
+            repo.contents_url.clone()
+        } else {
+            format!("{base}/{}/{}/src/branch/{branch}/", spec.owner, spec.name)
+        };
+        Ok(Map::from_iter([
+            ("remoteUrl".to_string(), json!(repo.git_url)),
+            ("commitHash".to_string(), json!(hash)),
+            ("repoContentsUrl".to_string(), json!(contents)),
+        ]))
+    }
+}

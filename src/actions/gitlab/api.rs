@@ -1,0 +1,927 @@
+//! The GitLab actions that call the API without publishing a repository: `gitlab:repo:push`,
+//! `gitlab:group:ensureExists`, `gitlab:projectVariable:create`,
+//! `gitlab:projectAccessToken:create`, `gitlab:projectDeployToken:create`,
+//! `gitlab:pipeline:trigger`, `gitlab:issues:create`, `gitlab:issue:edit`, `gitlab:user:info` —
+//! each making the calls module-gitlab 0.12.0 makes, in its order, with its bodies.
+//!
+//! With `--local`, `gitlab:repo:push` pushes into the local forge and `gitlab:group:ensureExists`
+//! answers with a stable id (forge groups are folders); the others need a GitLab server and say
+//! so. In a dry run they output what Backstage's dry run outputs (example values from the output
+//! schema; `groupId` 42).
+
+use serde_json::{json, Map, Value};
+
+use crate::runner::{ActionContext, ActionError, Outputs};
+use crate::scm::gitlab::{enc, Gitlab};
+
+pub const IDS: &[&str] = &[
+    "gitlab:repo:push",
+    "gitlab:group:ensureExists",
+    "gitlab:projectVariable:create",
+    "gitlab:projectAccessToken:create",
+    "gitlab:projectDeployToken:create",
+    "gitlab:pipeline:trigger",
+    "gitlab:issues:create",
+    "gitlab:issue:edit",
+    "gitlab:user:info",
+];
+
+/// Runs API action `id`.
+pub fn run(
+    id: &str,
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
+    if ctx.dry_run {
+        return Ok(dry_run(id, ctx));
+    }
+    let host = host_of(ctx, input)?;
+    if ctx.services.local {
+        return local(id, ctx, input, &host);
+    }
+    let gl = Gitlab::connect(
+        &ctx.services.config,
+        &host,
+        str_of(input, "token"),
+        ctx.services.token_of("gitlab", &host),
+    )?;
+    match id {
+        "gitlab:repo:push" => repo_push(ctx, input, &gl),
+        "gitlab:group:ensureExists" => group_ensure_exists(ctx, input, &gl),
+        "gitlab:projectVariable:create" => project_variable(input, &gl),
+        "gitlab:projectAccessToken:create" => access_token(ctx, input, &gl),
+        "gitlab:projectDeployToken:create" => deploy_token(input, &gl),
+        "gitlab:pipeline:trigger" => pipeline_trigger(ctx, input, &gl),
+        "gitlab:issues:create" => issue_create(ctx, input, &gl),
+        "gitlab:issue:edit" => issue_edit(input, &gl),
+        "gitlab:user:info" => user_info(input, &gl),
+        other => Err(ActionError::new(format!(
+            "`{other}` is not a GitLab action"
+        ))),
+    }
+}
+
+fn str_of<'a>(input: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    input
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// The host of `repoUrl` (module-gitlab's own `parseRepoUrl`: only the host matters here).
+fn host_of(ctx: &ActionContext<'_>, input: &Map<String, Value>) -> Result<String, ActionError> {
+    let repo_url = str_of(input, "repoUrl")
+        .ok_or_else(|| ActionError::new("the input `repoUrl` is required"))?;
+    let u = url::Url::parse(&format!("https://{repo_url}")).map_err(|e| {
+        ActionError::new(format!(
+            "Invalid repo URL passed to publisher, got {repo_url}, TypeError: Invalid URL ({e})"
+        ))
+    })?;
+    let host = match u.port() {
+        Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
+        None => u.host_str().unwrap_or_default().to_string(),
+    };
+    if crate::scm::kind_of(&ctx.services.config, &host).is_none() {
+        return Err(ActionError::new(format!(
+            "No matching integration configuration for host {host}, please check your integrations config"
+        ))
+        .with_hint(format!("add `{host}` under `integrations.gitlab` in golden's config file")));
+    }
+    Ok(host)
+}
+
+/// A project id input (a number or a path) as it goes into a URL.
+fn project_of(input: &Map<String, Value>, key: &str) -> Result<String, ActionError> {
+    match input.get(key) {
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        Some(Value::String(s)) if !s.is_empty() => Ok(enc(s)),
+        _ => Err(ActionError::new(format!("the input `{key}` is required"))),
+    }
+}
+
+/// `generateExampleOutput` of Backstage's dry run for actions that do not run in one.
+fn example(schema: &Value) -> Value {
+    if let Some(e) = schema
+        .get("examples")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
+        return e.clone();
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("object") => Value::Object(
+            schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.iter().map(|(k, v)| (k.clone(), example(v))).collect())
+                .unwrap_or_default(),
+        ),
+        Some("array") => match schema.get("items") {
+            Some(i) if !i.is_null() => json!([example(i)]),
+            _ => json!([]),
+        },
+        Some("string") => json!("<example>"),
+        Some("number") | Some("integer") => json!(0),
+        Some("boolean") => json!(false),
+        _ => json!("<unknown>"),
+    }
+}
+
+fn dry_run(id: &str, ctx: &mut ActionContext<'_>) -> Outputs {
+    if id == "gitlab:group:ensureExists" {
+        ctx.info("dry run: gitlab:group:ensureExists was not run");
+        return Map::from_iter([("groupId".to_string(), json!(42))]);
+    }
+    ctx.info(format!(
+        "dry run: {id} was not run; its outputs are Backstage's example values"
+    ));
+    let schema = super::schemas()
+        .get(id)
+        .and_then(|s| s.get("output"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    match example(&schema) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn local(
+    id: &str,
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    host: &str,
+) -> Result<Outputs, ActionError> {
+    match id {
+        "gitlab:repo:push" => {
+            let r = crate::actions::predict::parse_repo_url(
+                ctx.services,
+                str_of(input, "repoUrl").unwrap_or_default(),
+            )?;
+            let (owner, repo) = (r.owner.unwrap_or_default(), r.repo.unwrap_or_default());
+            let path = ctx.services.forge().existing(host, &owner, &repo)?;
+            let branch = str_of(input, "branchName")
+                .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
+            let source = match str_of(input, "sourcePath") {
+                Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,
+                None => ctx.workspace.to_path_buf(),
+            };
+            let author = crate::git::Author {
+                name: "Scaffolder".into(),
+                email: "scaffolder@backstage.io".into(),
+            };
+            let remote = crate::forge::url(&path);
+            let existing = git2::Repository::open_bare(&path)
+                .ok()
+                .is_some_and(|r| r.find_branch(branch, git2::BranchType::Local).is_ok());
+            let res = ctx
+                .services
+                .git()
+                .push_branch(
+                    &remote,
+                    None,
+                    &crate::git::BranchCommit {
+                        base: existing.then_some(branch),
+                        branch,
+                        source: &source,
+                        target_path: str_of(input, "targetPath").unwrap_or(""),
+                        delete: &[],
+                        message: str_of(input, "commitMessage").unwrap_or(""),
+                        author: &author,
+                        force: false,
+                    },
+                )
+                .map_err(|e| ActionError::new(format!("cannot push to {remote}: {e}")))?;
+            let project = format!("{owner}/{repo}");
+            let mut out = Map::new();
+            out.insert("projectid".into(), json!(project));
+            out.insert("projectPath".into(), json!(project));
+            if let Some(c) = res.commit {
+                out.insert("commitHash".into(), json!(c));
+            }
+            Ok(out)
+        }
+        "gitlab:group:ensureExists" => {
+            let path = group_path(input)?.join("/");
+            ctx.info(format!(
+                "local forge: groups are folders; {path} is created with the first repository published into it"
+            ));
+            let h = crate::actions::predict::placeholder_commit_hash(&format!("{host}/{path}"));
+            Ok(Map::from_iter([(
+                "groupId".to_string(),
+                json!(u64::from_str_radix(&h[..6], 16).unwrap_or(1) + 1),
+            )]))
+        }
+        other => Err(ActionError::new(format!(
+            "`{other}` needs a GitLab server; the local forge (--local) has no {}",
+            match other {
+                "gitlab:pipeline:trigger" => "pipelines",
+                "gitlab:issues:create" | "gitlab:issue:edit" => "issues",
+                "gitlab:user:info" => "users",
+                _ => "tokens or CI variables",
+            }
+        ))
+        .with_hint(format!(
+            "run without --local against {host}, or guard the step with an `if` that is false in local runs"
+        ))),
+    }
+}
+
+/// `gitlab:repo:push`: the workspace's files as one API commit on a branch (created from the
+/// default branch when missing).
+fn repo_push(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    gl: &Gitlab,
+) -> Result<Outputs, ActionError> {
+    let r = crate::actions::predict::parse_repo_url(
+        ctx.services,
+        str_of(input, "repoUrl").unwrap_or_default(),
+    )?;
+    let project = r.project.clone().unwrap_or_else(|| {
+        format!(
+            "{}/{}",
+            r.owner.clone().unwrap_or_default(),
+            r.repo.clone().unwrap_or_default()
+        )
+    });
+    let p = enc(&project);
+    let branch = str_of(input, "branchName")
+        .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
+    let root = match str_of(input, "sourcePath") {
+        Some(s) => crate::workspace::safe_join(ctx.workspace, s)?,
+        None => ctx.workspace.to_path_buf(),
+    };
+    let files = crate::git::worktree_files(&root)
+        .map_err(|e| ActionError::new(format!("cannot read `{}`: {e}", root.display())))?;
+    let commit_action = str_of(input, "commitAction").unwrap_or("auto");
+    let target_path = str_of(input, "targetPath");
+    let mut notes = crate::scm::Notes::default();
+    let actions = crate::scm::gitlab::commit_actions(
+        &mut notes,
+        gl.client(),
+        &project,
+        branch,
+        &files,
+        target_path,
+        commit_action,
+    );
+    for line in notes.log {
+        ctx.info(line);
+    }
+    let exists = match gl
+        .client()
+        .get(&format!("/projects/{p}/repository/branches/{}", enc(branch)))
+    {
+        Ok(_) => true,
+        Err(e) if e.is_not_found() => false,
+        Err(e) => return Err(ActionError::new(format!("Failed to check status of branch '{branch}'. Please make sure that branch already exists or Backstage has permissions to create one. {}", e.message))),
+    };
+    if !exists {
+        let created = gl.client().get(&format!("/projects/{p}")).and_then(|info| {
+            let default = info["default_branch"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            gl.client().post(
+                &format!("/projects/{p}/repository/branches"),
+                &json!({"branch": branch, "ref": default}),
+            )
+        });
+        if let Err(e) = created {
+            return Err(ActionError::new(format!("The branch '{branch}' was not found and creation failed with error. Please make sure that branch already exists or Backstage has permissions to create one. {}", e.message)));
+        }
+        ctx.note_created(format!("branch {branch} of the GitLab project {project}"));
+    }
+    let mut out = Map::new();
+    out.insert("projectid".into(), json!(project));
+    out.insert("projectPath".into(), json!(project));
+    let allow_empty = input.get("allowEmpty").and_then(Value::as_bool);
+    if actions.is_empty() && allow_empty != Some(true) {
+        crate::actions::github::warn(ctx, format!("No file changes to commit to {project} on branch '{branch}'; skipping commit. Set 'allowEmpty: true' to create an empty commit."));
+        return Ok(out);
+    }
+    let mut body = Map::new();
+    body.insert("branch".into(), json!(branch));
+    body.insert(
+        "commit_message".into(),
+        input.get("commitMessage").cloned().unwrap_or(Value::Null),
+    );
+    body.insert("actions".into(), json!(actions));
+    if let Some(a) = allow_empty {
+        body.insert("allow_empty".into(), json!(a));
+    }
+    if body["commit_message"].is_null() {
+        body.remove("commit_message");
+    }
+    let commit = gl
+        .client()
+        .post(&format!("/projects/{p}/repository/commits"), &Value::Object(body))
+        .map_err(|e| {
+            ActionError::new(if commit_action != "create" {
+                format!("Committing the changes to {branch} failed. Please verify that all files you're trying to modify exist in the repository. {}", e.message)
+            } else {
+                format!("Committing the changes to {branch} failed. Please check that none of the files created by the template already exists. {}", e.message)
+            })
+        })?;
+    out.insert("commitHash".into(), commit["id"].clone());
+    Ok(out)
+}
+
+/// The `path` input of `gitlab:group:ensureExists`: strings split on `/`, or `{name, slug}`
+/// objects.
+fn group_path(input: &Map<String, Value>) -> Result<Vec<String>, ActionError> {
+    Ok(group_parts(input)?
+        .into_iter()
+        .map(|(_, slug)| slug)
+        .collect())
+}
+
+fn group_parts(input: &Map<String, Value>) -> Result<Vec<(String, String)>, ActionError> {
+    let items = input
+        .get("path")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ActionError::new("the input `path` is required"))?;
+    let mut parts = Vec::new();
+    for item in items {
+        match item {
+            Value::String(s) => {
+                for p in s.split('/') {
+                    parts.push((p.to_string(), p.to_string()));
+                }
+            }
+            Value::Object(o) => parts.push((
+                o.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                o.get("slug")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            )),
+            _ => {}
+        }
+    }
+    Ok(parts)
+}
+
+fn group_ensure_exists(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    gl: &Gitlab,
+) -> Result<Outputs, ActionError> {
+    let parts = group_parts(input)?;
+    let last = parts.len().saturating_sub(1);
+    let mut current: Option<String> = None;
+    let mut parent: Option<Value> = None;
+    for (i, (name, slug)) in parts.iter().enumerate() {
+        let full = match &current {
+            Some(c) => format!("{c}/{slug}"),
+            None => slug.clone(),
+        };
+        match gl.client().get(&format!("/groups/{}", enc(&full))) {
+            Ok(g) => parent = Some(g["id"].clone()),
+            Err(e) if e.is_not_found() => {
+                ctx.info(format!("creating missing group {full}"));
+                let mut body = Map::new();
+                body.insert("name".into(), json!(name));
+                body.insert("path".into(), json!(slug));
+                if let Some(p) = parent.clone().filter(|p| !p.is_null()) {
+                    body.insert("parent_id".into(), p);
+                }
+                if let Some(d) = str_of(input, "description").filter(|_| i == last) {
+                    body.insert("description".into(), json!(d));
+                }
+                let g = gl
+                    .client()
+                    .post("/groups", &Value::Object(body))
+                    .map_err(|e| {
+                        e.explain(&format!("cannot create the group {full}"), gl.host())
+                    })?;
+                ctx.note_created(format!("the GitLab group {full}"));
+                parent = Some(g["id"].clone());
+            }
+            Err(e) => {
+                return Err(e
+                    .explain(&format!("cannot look up the group {full}"), gl.host())
+                    .into())
+            }
+        }
+        current = Some(full);
+    }
+    let mut out = Map::new();
+    if let Some(p) = parent {
+        out.insert("groupId".into(), p);
+    }
+    Ok(out)
+}
+
+fn project_variable(input: &Map<String, Value>, gl: &Gitlab) -> Result<Outputs, ActionError> {
+    let p = project_of(input, "projectId")?;
+    let flag = |k: &str| input.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let mut body = Map::new();
+    body.insert(
+        "key".into(),
+        input.get("key").cloned().unwrap_or(Value::Null),
+    );
+    body.insert(
+        "value".into(),
+        input.get("value").cloned().unwrap_or(Value::Null),
+    );
+    if let Some(t) = input.get("variableType") {
+        body.insert("variable_type".into(), t.clone());
+    }
+    body.insert("protected".into(), json!(flag("variableProtected")));
+    body.insert("masked".into(), json!(flag("masked")));
+    body.insert("masked_and_hidden".into(), json!(flag("maskedAndHidden")));
+    body.insert("raw".into(), json!(flag("raw")));
+    body.insert(
+        "environment_scope".into(),
+        json!(str_of(input, "environmentScope").unwrap_or("*")),
+    );
+    let key = str_of(input, "key").unwrap_or_default();
+    gl.client()
+        .post(&format!("/projects/{p}/variables"), &Value::Object(body))
+        .map_err(|e| {
+            e.explain(
+                &format!("cannot create the CI/CD variable {key}"),
+                gl.host(),
+            )
+        })?;
+    Ok(Map::new())
+}
+
+fn access_token(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    gl: &Gitlab,
+) -> Result<Outputs, ActionError> {
+    let id = input.get("projectId").map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    ctx.info(format!(
+        "Creating Token for Project \"{}\"",
+        id.clone().unwrap_or_default()
+    ));
+    let p = project_of(input, "projectId")?;
+    let expires = str_of(input, "expiresAt")
+        .map(str::to_string)
+        .unwrap_or_else(|| iso_date_in_days(365));
+    let body = json!({
+        "name": str_of(input, "name").unwrap_or("tokenname"),
+        "scopes": input.get("scopes").cloned().unwrap_or(json!(["read_repository"])),
+        "expires_at": expires,
+        "access_level": input.get("accessLevel").cloned().unwrap_or(json!(40)),
+    });
+    let res = gl
+        .client()
+        .post(&format!("/projects/{p}/access_tokens"), &body)
+        .map_err(|e| e.explain("cannot create the project access token", gl.host()))?;
+    let token = res["token"]
+        .as_str()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ActionError::new("Could not create project access token"))?;
+    Ok(Map::from_iter([("access_token".to_string(), json!(token))]))
+}
+
+fn deploy_token(input: &Map<String, Value>, gl: &Gitlab) -> Result<Outputs, ActionError> {
+    let scopes = input.get("scopes").cloned().unwrap_or(json!([]));
+    if scopes.as_array().is_none_or(|a| a.is_empty()) {
+        return Err(ActionError::new(format!(
+            "Could not create token for project \"{}\": scopes cannot be empty.",
+            input
+                .get("projectId")
+                .map(|v| v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string()))
+                .unwrap_or_default()
+        )));
+    }
+    let p = project_of(input, "projectId")?;
+    let mut body = Map::new();
+    body.insert(
+        "name".into(),
+        input.get("name").cloned().unwrap_or(Value::Null),
+    );
+    body.insert("scopes".into(), scopes);
+    if let Some(u) = input.get("username") {
+        body.insert("username".into(), u.clone());
+    }
+    let res = gl
+        .client()
+        .post(
+            &format!("/projects/{p}/deploy_tokens"),
+            &Value::Object(body),
+        )
+        .map_err(|e| e.explain("cannot create the deploy token", gl.host()))?;
+    let Some(token) = res.get("token") else {
+        return Err(ActionError::new(
+            "No deploy_token given from gitlab instance",
+        ));
+    };
+    let mut out = Map::new();
+    out.insert("deploy_token".into(), token.clone());
+    out.insert(
+        "user".into(),
+        res.get("username").cloned().unwrap_or(Value::Null),
+    );
+    Ok(out)
+}
+
+fn pipeline_trigger(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    gl: &Gitlab,
+) -> Result<Outputs, ActionError> {
+    let p = project_of(input, "projectId")?;
+    let trigger = gl
+        .client()
+        .post(
+            &format!("/projects/{p}/triggers"),
+            &json!({"description": input.get("tokenDescription").cloned().unwrap_or(Value::Null)}),
+        )
+        .map_err(|e| e.explain("cannot create a pipeline trigger token", gl.host()))?;
+    let token = trigger["token"].as_str().unwrap_or_default();
+    let branch = str_of(input, "branch").unwrap_or_default();
+    let fields: Vec<(String, String)> = input
+        .get("variables")
+        .and_then(Value::as_object)
+        .map(|vars| {
+            vars.iter()
+                .map(|(k, v)| {
+                    (
+                        format!("variables[{k}]"),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let path = format!(
+        "/projects/{p}/trigger/pipeline?token={}&ref={}",
+        enc(token),
+        enc(branch)
+    );
+    let result = if fields.is_empty() {
+        gl.client().post(&path, &json!({}))
+    } else {
+        gl.client().post_form(&path, &fields)
+    };
+    // The trigger token is removed whatever happened, as Backstage does.
+    let trigger_id = trigger["id"].to_string();
+    if let Err(e) = gl.client().call(
+        http::Method::DELETE,
+        &format!("/projects/{p}/triggers/{trigger_id}"),
+        Some(&json!({})),
+    ) {
+        crate::actions::github::warn(
+            ctx,
+            format!(
+                "Failed to delete pipeline trigger token {trigger_id}: {}",
+                e.message
+            ),
+        );
+    }
+    let pipeline = result.map_err(|e| e.explain("cannot trigger the pipeline", gl.host()))?;
+    if pipeline["id"].is_null() {
+        return Err(ActionError::new(format!(
+            "Failed to trigger pipeline for project {}",
+            input.get("projectId").cloned().unwrap_or(Value::Null)
+        )));
+    }
+    Ok(Map::from_iter([(
+        "pipelineUrl".to_string(),
+        pipeline["web_url"].clone(),
+    )]))
+}
+
+fn issue_create(
+    ctx: &ActionContext<'_>,
+    input: &Map<String, Value>,
+    gl: &Gitlab,
+) -> Result<Outputs, ActionError> {
+    let fail = |m: String| ActionError::new(format!("Failed to create GitLab issue: {m}"));
+    if input.get("epicId").is_some_and(|e| !e.is_null()) {
+        return Err(fail(
+            "golden does not check epic scopes yet; remove `epicId`".into(),
+        ));
+    }
+    let p = match input.get("projectId") {
+        Some(v) if !v.is_null() => project_of(input, "projectId")?,
+        _ => {
+            let r = crate::actions::predict::parse_repo_url(
+                ctx.services,
+                str_of(input, "repoUrl").unwrap_or_default(),
+            )
+            .map_err(|e| fail(e.message))?;
+            match (r.project, r.owner, r.repo) {
+                (Some(p), _, _) if !p.is_empty() => enc(&p),
+                (_, Some(o), Some(n)) if !o.is_empty() && !n.is_empty() => enc(&format!("{o}/{n}")),
+                _ => return Err(fail("Unable to determine the GitLab project. Provide `projectId` (numeric id or full project path), or a `repoUrl` with `owner` and `repo`, or a URL-encoded `project` (e.g. `project=group%2Fsub-group%2Fproject`).".into())),
+            }
+        }
+    };
+    let created_at = iso_datetime(input.get("createdAt")).map_err(fail)?;
+    let due = match input.get("dueDate").filter(|d| !d.is_null()) {
+        Some(d) => Some(iso_datetime(Some(d)).map_err(fail)?),
+        None => None,
+    };
+    let mut body = Map::new();
+    body.insert(
+        "description".into(),
+        input.get("description").cloned().unwrap_or(json!("")),
+    );
+    body.insert(
+        "assignee_ids".into(),
+        input.get("assignees").cloned().unwrap_or(json!([])),
+    );
+    body.insert(
+        "confidential".into(),
+        input.get("confidential").cloned().unwrap_or(json!(false)),
+    );
+    body.insert(
+        "labels".into(),
+        input.get("labels").cloned().unwrap_or(json!("")),
+    );
+    body.insert("created_at".into(), json!(created_at));
+    if let Some(d) = due {
+        body.insert("due_date".into(), json!(d));
+    }
+    body.insert(
+        "discussion_to_resolve".into(),
+        input
+            .get("discussionToResolve")
+            .cloned()
+            .unwrap_or(json!("")),
+    );
+    for (k, key) in [
+        ("issueType", "issue_type"),
+        (
+            "mergeRequestToResolveDiscussionsOf",
+            "merge_request_to_resolve_discussions_of",
+        ),
+        ("milestoneId", "milestone_id"),
+        ("weight", "weight"),
+    ] {
+        if let Some(v) = input.get(k).filter(|v| !v.is_null()) {
+            body.insert(key.into(), v.clone());
+        }
+    }
+    body.insert(
+        "title".into(),
+        input.get("title").cloned().unwrap_or(Value::Null),
+    );
+    let issue = gl
+        .client()
+        .post(&format!("/projects/{p}/issues"), &Value::Object(body))
+        .map_err(|e| {
+            fail(format!(
+                "GitLab answered {} {}",
+                e.status.unwrap_or(0),
+                e.message
+            ))
+        })?;
+    let mut out = Map::new();
+    out.insert("issueId".into(), issue["id"].clone());
+    out.insert("issueUrl".into(), issue["web_url"].clone());
+    out.insert("issueIid".into(), issue["iid"].clone());
+    Ok(out)
+}
+
+fn issue_edit(input: &Map<String, Value>, gl: &Gitlab) -> Result<Outputs, ActionError> {
+    let fail = |m: String| ActionError::new(format!("Failed to edit/modify GitLab issue: {m}"));
+    if input.get("epicId").is_some_and(|e| !e.is_null()) {
+        return Err(fail(
+            "golden does not check epic scopes yet; remove `epicId`".into(),
+        ));
+    }
+    let p = project_of(input, "projectId").map_err(|e| fail(e.message))?;
+    let iid = input.get("issueIid").cloned().unwrap_or(Value::Null);
+    let updated_at = iso_datetime(input.get("updatedAt")).map_err(fail)?;
+    let mut body = Map::new();
+    let mut put = |key: &str, v: Option<Value>| {
+        if let Some(v) = v.filter(|v| !v.is_null()) {
+            body.insert(key.into(), v);
+        }
+    };
+    put("add_labels", input.get("addLabels").cloned());
+    put(
+        "assignee_ids",
+        Some(input.get("assignees").cloned().unwrap_or(json!([]))),
+    );
+    put(
+        "confidential",
+        Some(input.get("confidential").cloned().unwrap_or(json!(false))),
+    );
+    put("description", input.get("description").cloned());
+    put(
+        "discussion_locked",
+        Some(
+            input
+                .get("discussionLocked")
+                .cloned()
+                .unwrap_or(json!(false)),
+        ),
+    );
+    put("due_date", input.get("dueDate").cloned());
+    put("issue_type", input.get("issueType").cloned());
+    put("labels", input.get("labels").cloned());
+    put("milestone_id", input.get("milestoneId").cloned());
+    put("remove_labels", input.get("removeLabels").cloned());
+    put("state_event", input.get("stateEvent").cloned());
+    put("title", input.get("title").cloned());
+    put("updated_at", Some(json!(updated_at)));
+    put("weight", input.get("weight").cloned());
+    let iid_path = match &iid {
+        Value::String(s) => enc(s),
+        other => other.to_string(),
+    };
+    let r = gl
+        .client()
+        .call(
+            http::Method::PUT,
+            &format!("/projects/{p}/issues/{iid_path}"),
+            Some(&Value::Object(body)),
+        )
+        .map_err(|e| {
+            fail(format!(
+                "GitLab answered {} {}",
+                e.status.unwrap_or(0),
+                e.message
+            ))
+        })?;
+    let mut out = Map::new();
+    for (k, src) in [
+        ("issueId", "id"),
+        ("projectId", "project_id"),
+        ("issueUrl", "web_url"),
+        ("issueIid", "iid"),
+        ("title", "title"),
+        ("state", "state"),
+        ("updatedAt", "updated_at"),
+    ] {
+        out.insert(k.into(), r.get(src).cloned().unwrap_or(Value::Null));
+    }
+    Ok(out)
+}
+
+fn user_info(input: &Map<String, Value>, gl: &Gitlab) -> Result<Outputs, ActionError> {
+    let path = match input.get("userId").filter(|v| !v.is_null()) {
+        Some(id) => format!(
+            "/users/{}",
+            id.as_str().map(enc).unwrap_or_else(|| id.to_string())
+        ),
+        None => "/user".to_string(),
+    };
+    let u = gl.client().get(&path).map_err(|e| {
+        ActionError::new(format!(
+            "Failed to retrieve GitLab user info: GitLab answered {} {}",
+            e.status.unwrap_or(0),
+            e.message
+        ))
+    })?;
+    let mut out = Map::new();
+    for (k, src) in [
+        ("id", "id"),
+        ("username", "username"),
+        ("name", "name"),
+        ("state", "state"),
+        ("webUrl", "web_url"),
+    ] {
+        if let Some(v) = u.get(src).filter(|v| !v.is_null()) {
+            out.insert(k.into(), v.clone());
+        }
+    }
+    for (k, src) in [
+        ("email", "email"),
+        ("createdAt", "created_at"),
+        ("publicEmail", "public_email"),
+    ] {
+        if let Some(v) = u
+            .get(src)
+            .filter(|v| !v.is_null() && v.as_str() != Some(""))
+        {
+            out.insert(k.into(), v.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's civil_from_days).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn now() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// Today plus `days`, as `YYYY-MM-DD` (UTC).
+fn iso_date_in_days(days: i64) -> String {
+    let (y, m, d) = civil(now().as_secs() as i64 / 86_400 + days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `new Date(input).toISOString()` for the forms templates use (`YYYY-MM-DD`,
+/// `YYYY-MM-DDTHH:MM:SS[.sss]Z`); an empty or absent input is now.
+fn iso_datetime(input: Option<&Value>) -> Result<String, String> {
+    let text = match input {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    if text.is_empty() {
+        let n = now();
+        let secs = n.as_secs() as i64;
+        let (y, m, d) = civil(secs / 86_400);
+        let t = secs % 86_400;
+        return Ok(format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t / 3600,
+            t / 60 % 60,
+            t % 60,
+            n.subsec_millis()
+        ));
+    }
+    let re = regex::Regex::new(
+        r"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?Z?)?$",
+    )
+    .expect("valid regex");
+    let c = re.captures(&text).ok_or_else(|| {
+        format!("Error converting input date - RangeError: Invalid time value ({text})")
+    })?;
+    let g = |i: usize, dflt: &str| {
+        c.get(i)
+            .map(|m| m.as_str().to_string())
+            .unwrap_or(dflt.into())
+    };
+    let ms = format!("{:0<3}", g(7, "000"));
+    Ok(format!(
+        "{}-{}-{}T{}:{}:{}.{ms}Z",
+        g(1, ""),
+        g(2, ""),
+        g(3, ""),
+        g(4, "00"),
+        g(5, "00"),
+        g(6, "00")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_converted_like_javascript() {
+        assert_eq!(
+            iso_datetime(Some(&json!("2025-03-04T05:06:07.000Z"))).unwrap(),
+            "2025-03-04T05:06:07.000Z"
+        );
+        assert_eq!(
+            iso_datetime(Some(&json!("2025-03-04"))).unwrap(),
+            "2025-03-04T00:00:00.000Z"
+        );
+        assert!(iso_datetime(Some(&json!("next week"))).is_err());
+        assert_eq!(iso_datetime(None).unwrap().len(), 24);
+        assert_eq!(civil(0), (1970, 1, 1));
+        assert_eq!(civil(19_723), (2024, 1, 1));
+        assert_eq!(iso_date_in_days(0).len(), 10);
+    }
+
+    #[test]
+    fn dry_runs_give_backstages_example_outputs() {
+        let schema = json!({"type": "object", "properties": {"pipelineUrl": {"type": "string"}, "n": {"type": "number"}}});
+        assert_eq!(
+            example(&schema),
+            json!({"pipelineUrl": "<example>", "n": 0})
+        );
+    }
+
+    #[test]
+    fn group_paths_split_strings_and_keep_objects() {
+        let i = json!({"path": ["a/b", {"name": "C Team", "slug": "c"}]});
+        assert_eq!(
+            group_parts(i.as_object().unwrap()).unwrap(),
+            vec![
+                ("a".to_string(), "a".to_string()),
+                ("b".to_string(), "b".to_string()),
+                ("C Team".to_string(), "c".to_string())
+            ]
+        );
+    }
+}

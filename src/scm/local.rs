@@ -1,0 +1,316 @@
+//! The local forge as a [`Target`] of any kind: repositories under
+//! `forge/HOST/GROUP/SUBGROUP/REPO.git`, pushes with git2 over `file://`, change requests as a
+//! pushed branch plus a record in `REPO.git/golden/merge_requests.json`, settings (branches,
+//! protection, variables — their values left out) recorded as JSON beside the repository.
+
+use serde_json::{json, Map, Value};
+
+use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
+use crate::forge::{self, Forge};
+use crate::git::{BranchCommit, Git};
+
+/// The local forge standing in for a forge of `kind`.
+pub struct Local {
+    forge: Forge,
+    kind: Kind,
+}
+
+impl Local {
+    pub fn new(forge: Forge, kind: Kind) -> Local {
+        Local { forge, kind }
+    }
+
+    /// The default branch when the input names none: GitLab's module uses `master`, the others
+    /// `main`.
+    fn default_branch(&self, settings: &Map<String, Value>) -> String {
+        settings
+            .get("defaultBranch")
+            .and_then(Value::as_str)
+            .filter(|b| !b.is_empty())
+            .unwrap_or(match self.kind {
+                Kind::Gitlab => "master",
+                _ => "main",
+            })
+            .to_string()
+    }
+}
+
+/// The action's input without what must never be written down: the token, and the values of
+/// variables and secrets.
+fn recordable(settings: &Map<String, Value>) -> Value {
+    let mut s = settings.clone();
+    s.remove("token");
+    if let Some(Value::Array(vars)) = s.get_mut("projectVariables") {
+        for v in vars.iter_mut() {
+            if let Some(o) = v.as_object_mut() {
+                o.insert("value".into(), json!("***"));
+            }
+        }
+    }
+    if let Some(Value::Object(secrets)) = s.get_mut("secrets") {
+        for v in secrets.values_mut() {
+            *v = json!("***");
+        }
+    }
+    Value::Object(s)
+}
+
+/// A stable number for a forge repository (GitLab's project id stands in for it).
+fn forge_id(path: &std::path::Path) -> u64 {
+    super::stable_id(&path.display().to_string())
+}
+
+impl Target for Local {
+    fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    fn create_repository(
+        &self,
+        notes: &mut Notes,
+        repo: &RepoSpec,
+        settings: &Map<String, Value>,
+    ) -> Result<Repository, ScmError> {
+        let branch = self.default_branch(settings);
+        let path = self.forge.repo_path(&repo.host, &repo.owner, &repo.name)?;
+        let skip_existing = settings
+            .get("skipExisting")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if skip_existing && path.is_dir() {
+            let head = git2::Repository::open_bare(&path)
+                .ok()
+                .and_then(|r| {
+                    r.find_reference("HEAD")
+                        .ok()
+                        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
+                })
+                .and_then(|t| t.strip_prefix("refs/heads/").map(str::to_string))
+                .unwrap_or(branch);
+            notes.info(format!(
+                "Repo {} already exists in namespace {}.",
+                repo.name, repo.owner
+            ));
+            let url = forge::url(&path);
+            return Ok(Repository {
+                id: Some(forge_id(&path)),
+                git_url: url.clone(),
+                web_url: url,
+                contents_url: forge::contents_url(&path, &head),
+                default_branch: head,
+                created: false,
+            });
+        }
+        let path = self
+            .forge
+            .create(&repo.host, &repo.owner, &repo.name, &branch)?;
+        notes.created(format!(
+            "the local-forge repository {} (`{}`)",
+            repo.full_name(),
+            path.display()
+        ));
+        forge::record(&path, "settings", recordable(settings))?;
+        notes.info(format!(
+            "local forge: created {} ({} settings recorded in `{}`)",
+            repo.full_name(),
+            self.kind.label(),
+            path.join("golden/settings.json").display()
+        ));
+        let url = forge::url(&path);
+        Ok(Repository {
+            id: Some(forge_id(&path)),
+            git_url: url.clone(),
+            web_url: url,
+            contents_url: forge::contents_url(&path, &branch),
+            default_branch: branch,
+            created: true,
+        })
+    }
+
+    fn push(
+        &self,
+        notes: &mut Notes,
+        git: &dyn Git,
+        repo: &Repository,
+        push: &Push<'_>,
+    ) -> Result<String, ScmError> {
+        let hash = git
+            .push_new(
+                push.source,
+                &repo.git_url,
+                push.branch,
+                push.message,
+                push.author,
+                None,
+            )
+            .map_err(|e| ScmError::new(format!("cannot push to {}: {e}", repo.git_url)))?;
+        notes.info(format!(
+            "pushed {hash} to {} ({})",
+            repo.git_url, push.branch
+        ));
+        Ok(hash)
+    }
+
+    fn set_up(
+        &self,
+        notes: &mut Notes,
+        repo: &Repository,
+        settings: &Map<String, Value>,
+        pushed: bool,
+    ) -> Result<(), ScmError> {
+        let path = url::Url::parse(&repo.git_url)
+            .ok()
+            .and_then(|u| u.to_file_path().ok())
+            .ok_or_else(|| {
+                ScmError::new(format!("`{}` is not in the local forge", repo.git_url))
+            })?;
+        let branches = settings
+            .get("branches")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if pushed {
+            let r = git2::Repository::open_bare(&path).map_err(|e| {
+                ScmError::new(format!("cannot open `{}`: {}", path.display(), e.message()))
+            })?;
+            for b in &branches {
+                let name = b["name"].as_str().unwrap_or_default();
+                if b["create"].as_bool().unwrap_or(false) {
+                    let reference = b["ref"].as_str().unwrap_or("master");
+                    let commit = r
+                        .revparse_single(&format!("refs/heads/{reference}"))
+                        .and_then(|o| o.peel_to_commit())
+                        .map_err(|_| {
+                            ScmError::new(format!(
+                                "Branch creation failed for {name}. the local forge repository has no branch `{reference}`"
+                            ))
+                        })?;
+                    r.branch(name, &commit, false).map_err(|e| {
+                        ScmError::new(format!(
+                            "Branch creation failed for {name}. {}",
+                            e.message()
+                        ))
+                    })?;
+                    notes.info(format!("Branch {name} created with ref {reference}"));
+                }
+                if b["protect"].as_bool().unwrap_or(false) {
+                    forge::record(&path, "protected_branches", json!({"name": name}))?;
+                }
+            }
+        }
+        if let Some(vars) = settings.get("projectVariables").and_then(Value::as_array) {
+            for v in vars {
+                let mut v = v.clone();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("value".into(), json!("***"));
+                }
+                forge::record(&path, "variables", v)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn open_change_request(
+        &self,
+        notes: &mut Notes,
+        git: &dyn Git,
+        req: &ChangeRequest<'_>,
+    ) -> Result<Change, ScmError> {
+        let repo = req.repo;
+        let path = self.forge.existing(&repo.host, &repo.owner, &repo.name)?;
+        let remote = forge::url(&path);
+        if let Some(n) = forge::records(&path, "merge_requests")
+            .iter()
+            .position(|m| m["source_branch"] == json!(req.branch))
+        {
+            return Err(ScmError::new(format!(
+                "The branch creation failed because the branch already exists at: {remote} ({}). Additionally, there is a Merge Request for this branch: {remote}/-/merge_requests/{}",
+                req.branch,
+                n + 1
+            )));
+        }
+        let author = crate::git::Author {
+            name: "Scaffolder".into(),
+            email: "scaffolder@backstage.io".into(),
+        };
+        let commit = BranchCommit {
+            base: req.target_branch,
+            branch: req.branch,
+            source: req.source,
+            target_path: req.target_path.unwrap_or(""),
+            delete: &[],
+            message: req.title,
+            author: &author,
+            force: false,
+        };
+        let res = git.push_branch(&remote, None, &commit).map_err(|e| {
+            ScmError::new(format!(
+                "Merge request creation failed for {}: {e}",
+                repo.full_name()
+            ))
+        })?;
+        notes.created(format!(
+            "branch {} of the local-forge repository {}",
+            req.branch,
+            repo.full_name()
+        ));
+        let mut mr = Map::new();
+        mr.insert("source_branch".into(), json!(req.branch));
+        mr.insert("target_branch".into(), json!(res.base));
+        mr.insert("title".into(), json!(req.title));
+        if let Some(d) = req.description {
+            mr.insert("description".into(), json!(d));
+        }
+        for key in [
+            "assignee",
+            "reviewers",
+            "labels",
+            "removeSourceBranch",
+            "autoMerge",
+        ] {
+            if let Some(v) = req.options.get(key) {
+                mr.insert(key.into(), v.clone());
+            }
+        }
+        mr.insert("commit".into(), json!(res.commit));
+        let number = forge::record(&path, "merge_requests", Value::Object(mr))?;
+        notes.info(format!(
+            "local forge: merge request !{number} recorded in `{}`",
+            path.join("golden/merge_requests.json").display()
+        ));
+        Ok(Change {
+            target_branch: res.base,
+            url: format!("{remote}/-/merge_requests/{number}"),
+            number: number as u64,
+        })
+    }
+
+    fn read_file(&self, repo: &RepoSpec, branch: &str, file: &str) -> Result<Vec<u8>, ScmError> {
+        let path = self.forge.existing(&repo.host, &repo.owner, &repo.name)?;
+        forge::read_contents_url(&format!(
+            "{}/{}",
+            forge::contents_url(&path, branch),
+            file.trim_start_matches('/')
+        ))
+        .ok_or_else(|| {
+            ScmError::new(format!(
+                "branch `{branch}` of the local-forge repository {} has no file `{file}`",
+                repo.full_name()
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_settings_leave_out_tokens_and_variable_values() {
+        let s = json!({"token": "glpat-x", "projectVariables": [{"key": "K", "value": "v"}], "topics": ["a"]});
+        let r = recordable(s.as_object().unwrap());
+        assert!(r.get("token").is_none());
+        assert_eq!(r["projectVariables"][0]["value"], "***");
+        assert_eq!(r["topics"], json!(["a"]));
+    }
+}

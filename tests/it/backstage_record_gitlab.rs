@@ -1,0 +1,319 @@
+//! Records what Backstage's own GitLab actions (module-gitlab 0.12.0) send to the fake GitLab,
+//! as the fixtures the GitLab publish tests compare golden with
+//! (`tests/it/fixtures/backstage-gitlab/*.json`). Tools, not checks: they need the module
+//! installed beside the oracle (see the fixtures folder's README) and are ignored by default:
+//!
+//!     GITLAB_ORACLE_DIR=/path/to/oracle-extra cargo test --test it backstage_record_gitlab -- --ignored
+use crate::fake_gitlab::FakeGitlab;
+use serde_json::{json, Value};
+
+pub const TOKEN: &str = "glpat-test-token-1234";
+
+/// A fixture's input with `HOST` in its `repoUrl` replaced by `host`.
+pub fn with_host(input: &Value, host: &str) -> Value {
+    let mut input = input.clone();
+    if let Some(u) = input.get("repoUrl").and_then(Value::as_str) {
+        input["repoUrl"] = json!(u.replacen("HOST", host, 1));
+    }
+    input
+}
+
+/// The workspace both Backstage and golden publish (what `publish.rs`'s template renders).
+pub fn workspace(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("README.md"), "# demo\n\nA service.\n").unwrap();
+    std::fs::write(
+        dir.join("src/main.go"),
+        "package main\n\n// demo\nfunc main() {}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(".editorconfig"), "root = true\n").unwrap();
+}
+
+fn run(name: &str, fake: &FakeGitlab, id: &str) {
+    let oracle = std::env::var("GITLAB_ORACLE_DIR")
+        .expect("GITLAB_ORACLE_DIR names the folder where module-gitlab is installed");
+    let fixture = crate::publish_gitlab::fixture(name);
+    let input = fixture["input"].clone();
+    let ws = tempfile::tempdir().unwrap();
+    workspace(ws.path());
+    let inp = ws.path().join("../gl-input-".to_string() + name + ".json");
+    std::fs::write(&inp, with_host(&input, &fake.host()).to_string()).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "cd {oracle} && source ${{ORACLE_ENV:-../../shared/oracle/env.sh}} && node gl-oracle.mjs '{}' '{}' {TOKEN} '{}' '{}' '{}'",
+            fake.host(),
+            fake.base_url(),
+            ws.path().display(),
+            id,
+            inp.display()
+        ))
+        .output()
+        .unwrap();
+    let calls: Vec<Value> = fake
+        .calls()
+        .iter()
+        .map(|c| json!({"method": c.method, "path": c.path, "body": c.body}))
+        .collect();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let result: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap_or(Value::Null);
+    let outputs = match result {
+        Value::Object(mut m) => {
+            // URLs carry the fake's port: keep them relative to it.
+            for v in m.values_mut() {
+                if let Some(s) = v.as_str() {
+                    *v = json!(s.replace(&fake.base_url(), "BASE"));
+                }
+            }
+            Value::Object(m)
+        }
+        other => other,
+    };
+    let rec = json!({"action": id, "input": input, "calls": calls, "succeeded": out.status.success(), "outputs": outputs});
+    let dir = crate::support::root().join("tests/it/fixtures/backstage-gitlab");
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_string_pretty(&rec).unwrap() + "\n",
+    )
+    .unwrap();
+}
+
+macro_rules! record {
+    ($name:ident, $file:literal, |$fake:ident| $setup:block, $id:literal) => {
+        #[test]
+        #[ignore = "regenerates a fixture from Backstage's GitLab module"]
+        fn $name() {
+            let $fake = FakeGitlab::start(TOKEN, "jane");
+            $setup
+            run($file, &$fake, $id);
+        }
+    };
+}
+
+record!(
+    publish_group,
+    "publish-group",
+    |f| {
+        f.add_group("acme/backend", 42);
+    },
+    "publish:gitlab"
+);
+record!(publish_user, "publish-user", |f| {}, "publish:gitlab");
+record!(
+    publish_existing,
+    "publish-existing",
+    |f| {
+        f.add_group("acme/backend", 42);
+        f.add_project("acme/backend", "demo", &[("README.md", "existing\n")]);
+    },
+    "publish:gitlab"
+);
+record!(
+    publish_skip_existing,
+    "publish-skip-existing",
+    |f| {
+        f.add_group("acme/backend", 42);
+        f.add_project("acme/backend", "demo", &[("README.md", "existing\n")]);
+    },
+    "publish:gitlab"
+);
+record!(
+    publish_502,
+    "publish-502",
+    |f| {
+        f.add_group("acme/backend", 42);
+        f.fail("POST", "/projects", 502, 1);
+    },
+    "publish:gitlab"
+);
+record!(
+    publish_401,
+    "publish-401",
+    |f| {
+        f.add_group("acme/backend", 42);
+        f.set_token("glpat-other");
+    },
+    "publish:gitlab"
+);
+record!(
+    publish_no_namespace,
+    "publish-no-namespace",
+    |f| {},
+    "publish:gitlab"
+);
+record!(
+    merge_request,
+    "merge-request",
+    |f| {
+        f.add_group("acme", 41);
+        f.add_user("bob", 8);
+        f.add_user("carol", 9);
+        f.add_project("acme", "svc", MR_BASE);
+    },
+    "publish:gitlab:merge-request"
+);
+
+/// The files of `acme/svc` before the merge-request scenarios.
+pub const MR_BASE: &[(&str, &str)] = &[
+    ("README.md", "# demo\n\nA service.\n"),
+    ("src/main.go", "old\n"),
+    ("docs/old.md", "old\n"),
+];
+
+/// The project the API-only actions work on: `acme/svc`, id 100.
+fn with_svc(f: &FakeGitlab) {
+    f.add_group("acme", 41);
+    f.add_user("bob", 8);
+    f.add_project("acme", "svc", MR_BASE);
+}
+
+record!(
+    repo_push,
+    "repo-push",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:repo:push"
+);
+record!(
+    group_ensure_exists,
+    "group-ensure-exists",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:group:ensureExists"
+);
+record!(
+    project_variable,
+    "project-variable",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:projectVariable:create"
+);
+record!(
+    project_access_token,
+    "project-access-token",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:projectAccessToken:create"
+);
+record!(
+    project_deploy_token,
+    "project-deploy-token",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:projectDeployToken:create"
+);
+record!(
+    pipeline_trigger,
+    "pipeline-trigger",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:pipeline:trigger"
+);
+record!(
+    issues_create,
+    "issues-create",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:issues:create"
+);
+record!(
+    issue_edit,
+    "issue-edit",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:issue:edit"
+);
+record!(
+    user_info,
+    "user-info",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:user:info"
+);
+record!(
+    user_info_current,
+    "user-info-current",
+    |f| {
+        with_svc(&f);
+    },
+    "gitlab:user:info"
+);
+
+/// The Gitea account the fake accepts.
+pub const GITEA_USER: &str = "gitea-bot";
+pub const GITEA_PASSWORD: &str = "gitea-password-1234";
+
+/// `publish:gitea` of the fixture `name` against a fake Gitea with the organisation `acme`
+/// (unless `with_org` is false).
+fn run_gitea(name: &str, with_org: bool) {
+    let oracle = std::env::var("GITLAB_ORACLE_DIR")
+        .expect("GITLAB_ORACLE_DIR names the folder where module-gitea is installed");
+    let fake = crate::fake_gitea::FakeGitea::start(GITEA_USER, GITEA_PASSWORD);
+    if with_org {
+        fake.add_org("acme");
+    }
+    let input = crate::publish_gitlab::fixture(name)["input"].clone();
+    let ws = tempfile::tempdir().unwrap();
+    workspace(ws.path());
+    let inp = ws
+        .path()
+        .join("../gitea-input-".to_string() + name + ".json");
+    std::fs::write(&inp, with_host(&input, &fake.host()).to_string()).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "cd {oracle} && source ${{ORACLE_ENV:-../../shared/oracle/env.sh}} && node gitea-oracle.mjs '{}' '{}' {GITEA_USER} {GITEA_PASSWORD} '{}' '{}'",
+            fake.host(),
+            fake.base_url(),
+            ws.path().display(),
+            inp.display()
+        ))
+        .output()
+        .unwrap();
+    let calls: Vec<Value> = fake
+        .calls()
+        .iter()
+        .map(|c| json!({"method": c.method, "path": c.path, "body": c.body}))
+        .collect();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut outputs: Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap_or(Value::Null);
+    if let Some(m) = outputs.as_object_mut() {
+        for v in m.values_mut() {
+            if let Some(s) = v.as_str() {
+                *v = json!(s.replace(&fake.base_url(), "BASE"));
+            }
+        }
+        m.remove("commitHash");
+    }
+    let rec = json!({"action": "publish:gitea", "input": input, "calls": calls, "succeeded": out.status.success(), "outputs": outputs});
+    let dir = crate::support::root().join("tests/it/fixtures/backstage-gitlab");
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_string_pretty(&rec).unwrap() + "\n",
+    )
+    .unwrap();
+}
+
+#[test]
+#[ignore = "regenerates a fixture from Backstage's Gitea module"]
+fn gitea_publish() {
+    run_gitea("gitea-publish", true);
+}
+
+#[test]
+#[ignore = "regenerates a fixture from Backstage's Gitea module"]
+fn gitea_no_org() {
+    run_gitea("gitea-no-org", false);
+}
