@@ -243,6 +243,7 @@ pub fn contents_url(path: &Path, branch: &str) -> String {
 
 /// Reads a file through a forge contents URL (`file:///…/REPO.git/blob/BRANCH/PATH`): the
 /// catalog uses it to read `catalog-info.yaml` from a local-forge repository.
+#[allow(dead_code)] // reached only through scm::Target::read_file, not called yet
 pub fn read_contents_url(contents_url: &str) -> Option<Vec<u8>> {
     let u = url::Url::parse(contents_url).ok()?;
     let full = u.to_file_path().ok()?;

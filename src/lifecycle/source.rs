@@ -185,16 +185,6 @@ fn clean_subpath(p: &str) -> std::result::Result<String, String> {
     Ok(parts.join("/"))
 }
 
-/// The host of a git URL (`None` for `file://`).
-pub fn host(url: &str) -> Option<String> {
-    if let Ok(u) = url::Url::parse(url) {
-        return u.host_str().map(str::to_ascii_lowercase);
-    }
-    // scp-like: user@host:path
-    let (head, _) = url.split_once(':')?;
-    Some(head.rsplit('@').next()?.to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

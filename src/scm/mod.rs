@@ -181,6 +181,7 @@ pub struct Repository {
     pub web_url: String,
     /// `repoContentsUrl` for the default branch.
     pub contents_url: String,
+    #[allow(dead_code)] // read by no action yet
     pub default_branch: String,
     /// Whether it was created by this step (false: it existed and `skipExisting` kept it).
     pub created: bool,
@@ -219,12 +220,14 @@ pub struct Change {
     /// Its web address.
     pub url: String,
     /// Its number within the repository.
+    #[allow(dead_code)] // read by no action yet
     pub number: u64,
 }
 
 /// A place to publish to: a forge's API, or the local forge standing in for it. What it logs
 /// and creates goes to `notes`; git work goes through `git`.
 pub trait Target {
+    #[allow(dead_code)] // the seam's own kind; callers pick the target by kind before they hold one
     fn kind(&self) -> Kind;
     /// Creates the repository (or, when `settings` allow it, finds the existing one).
     fn create_repository(
@@ -257,7 +260,9 @@ pub trait Target {
         git: &dyn Git,
         req: &ChangeRequest<'_>,
     ) -> Result<Change, ScmError>;
-    /// Reads a file of a branch.
+    /// Reads a file of a branch. Implemented by every target; the catalog still reads through
+    /// `catalog/read.rs` (issue 13 leaves moving it here open).
+    #[allow(dead_code)]
     fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError>;
 }
 
