@@ -240,11 +240,5 @@ mod tests {
         assert!(!is_git("go-microservice"));
         assert!(!is_git("template:default/x"));
         assert!(!is_git("C:/x"));
-        assert_eq!(
-            host("git@github.com:a/b.git").as_deref(),
-            Some("github.com")
-        );
-        assert_eq!(host("https://GHE.corp/a/b").as_deref(), Some("ghe.corp"));
-        assert_eq!(host("file:///tmp/x"), None);
     }
 }
