@@ -71,6 +71,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         crate::lifecycle::local_ref(
             &template.path,
             builtin.as_ref().map(|n| format!("built-in:{n}")),
+            !args.dry_run || args.record,
         )
     });
     if let Some(name) = builtin {

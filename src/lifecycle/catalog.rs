@@ -133,7 +133,7 @@ fn from_file(path: &Path, git_ref: Option<&str>, settings: &FetchSettings<'_>) -
         )));
     }
     Ok(Resolved {
-        source: super::local_ref(&real, None),
+        source: super::local_ref(&real, None, true),
         path: real,
         root: None,
     })

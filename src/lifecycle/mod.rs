@@ -120,8 +120,10 @@ pub fn from_fetched(src: &source::GitSource, got: fetch::Fetched) -> Result<Reso
     })
 }
 
-/// The record's source for a template folder on disk: its absolute path and content hash.
-pub fn local_ref(template_file: &Path, shown: Option<String>) -> TemplateRef {
+/// The record's source for a template folder on disk: its absolute path and, when `hash` (a record
+/// will be written), its content hash. Hashing reads every file of the template, so a dry run
+/// without `--record` skips it.
+pub fn local_ref(template_file: &Path, shown: Option<String>, hash: bool) -> TemplateRef {
     let dir = template_file
         .parent()
         .map(Path::to_path_buf)
@@ -129,7 +131,7 @@ pub fn local_ref(template_file: &Path, shown: Option<String>) -> TemplateRef {
     let abs = std::fs::canonicalize(&dir).unwrap_or(dir.clone());
     TemplateRef {
         dir: Some(shown.unwrap_or_else(|| abs.display().to_string())),
-        content_hash: content_hash(&abs),
+        content_hash: if hash { content_hash(&abs) } else { None },
         ..Default::default()
     }
 }

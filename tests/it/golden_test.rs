@@ -56,6 +56,7 @@ fn builtin_templates_pass_their_own_test_cases() {
         "node-service/tests/default",
         "node-service/tests/opted-out",
         "node-service/tests/opt-out-without-reason",
+        "node-service/tests/gitlab",
     ] {
         assert!(
             stdout
@@ -64,7 +65,7 @@ fn builtin_templates_pass_their_own_test_cases() {
             "no passing line for {case}:\n{stdout}"
         );
     }
-    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("7 passed, 0 failed"), "{stdout}");
     if node.is_some() && go.is_some() {
         assert!(!stdout.contains("command not run"), "{stdout}");
     }
