@@ -496,11 +496,9 @@ fn check_shape(
                 match fields.iter().find(|(f, _)| f == k) {
                     Some((_, s)) => out.extend(check_shape(x, s, &p, &full)),
                     None => {
-                        let best = crate::backstage::suggest::closest(
-                            k,
-                            fields.iter().map(|(f, _)| *f),
-                        )
-                        .map(str::to_string);
+                        let best =
+                            crate::backstage::suggest::closest(k, fields.iter().map(|(f, _)| *f))
+                                .map(str::to_string);
                         let known: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
                         out.push((
                             p,

@@ -25,7 +25,8 @@ pub struct Fetched {
     /// The repository's files at that commit (read-only by convention).
     pub dir: PathBuf,
     /// Whether anything was downloaded for it.
-    #[allow(dead_code)] // not read yet (tests check the cache through the server's request log)
+    #[allow(dead_code)]
+    // not read yet (tests check the cache through the server's request log)
     pub downloaded: bool,
 }
 

@@ -34,7 +34,12 @@ fn man_page() {
     assert!(out.status.success());
     let page = String::from_utf8(out.stdout).unwrap();
     assert!(page.contains(".TH golden 1"), "{page}");
-    for part in [".SH NAME", ".SH SYNOPSIS", ".SH SUBCOMMANDS", "golden\\-new"] {
+    for part in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH SUBCOMMANDS",
+        "golden\\-new",
+    ] {
         assert!(page.contains(part), "the page has {part}:\n{page}");
     }
 }
@@ -43,8 +48,10 @@ fn man_page() {
 fn version_names_the_commit_and_its_date() {
     let out = golden().arg("--version").output().unwrap();
     let v = String::from_utf8(out.stdout).unwrap();
-    let re = regex::Regex::new(r"^golden \d+\.\d+\.\d+ \(([0-9a-f]{7,}|unknown) (\d{4}-\d{2}-\d{2}|unknown)\)\n$")
-        .unwrap();
+    let re = regex::Regex::new(
+        r"^golden \d+\.\d+\.\d+ \(([0-9a-f]{7,}|unknown) (\d{4}-\d{2}-\d{2}|unknown)\)\n$",
+    )
+    .unwrap();
     let caps = re.captures(&v).unwrap_or_else(|| panic!("{v:?}"));
     // Built from a git checkout: the commit is one of this repository's.
     let git = std::process::Command::new("git")
