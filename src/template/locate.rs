@@ -114,10 +114,33 @@ pub fn extract_builtin(name: &str, dest: &Path) -> Result<PathBuf> {
     let dir = BUILTIN
         .get_dir(name)
         .ok_or_else(|| Error::usage(format!("no built-in template `{name}`")))?;
-    dir.extract(dest)
+    extract_without_tests(dir, dest)
         .map_err(|e| Error::io("cannot extract the built-in template into", dest, e))?;
     restore_modes(dir, dest)?;
     Ok(dest.join(name))
+}
+
+/// Writes `dir` under `dest` like `Dir::extract`, leaving out the template's own `tests/` folder:
+/// `golden test` reads those cases from the repository, a run never needs them.
+fn extract_without_tests(dir: &include_dir::Dir<'_>, dest: &Path) -> std::io::Result<()> {
+    let tests = dir.path().join("tests");
+    for entry in dir.entries() {
+        match entry {
+            include_dir::DirEntry::Dir(d) if d.path() == tests => {}
+            include_dir::DirEntry::Dir(d) => {
+                std::fs::create_dir_all(dest.join(d.path()))?;
+                extract_without_tests(d, dest)?;
+            }
+            include_dir::DirEntry::File(f) => {
+                let path = dest.join(f.path());
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(path, f.contents())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// include_dir drops file modes; the skeleton's executable scripts are listed in `.golden-modes`
