@@ -120,6 +120,19 @@ impl Environment {
             .collect()
     }
 
+    /// What starting other programs needs: PATH's directories, the current directory, the
+    /// Node.js program (`GOLDEN_NODE`).
+    pub fn programs(&self) -> Programs {
+        Programs {
+            path: self
+                .var("PATH")
+                .map(|p| std::env::split_paths(p).collect())
+                .unwrap_or_default(),
+            cwd: self.cwd.clone(),
+            node: self.non_blank(env_vars::NODE).map(PathBuf::from),
+        }
+    }
+
     /// The proxy variables git honours (`https_proxy`, `no_proxy`, ... in either case).
     pub fn proxies(&self) -> crate::git::Proxies {
         crate::git::Proxies::new(
@@ -315,6 +328,25 @@ pub struct ValueSources {
     pub user: Option<PathBuf>,
 }
 
+/// What starting other programs (external actions, the Node.js bridge) needs from the
+/// surroundings.
+#[derive(Debug, Clone, Default)]
+pub struct Programs {
+    /// PATH's directories, in order (`golden-action-<id>` executables are looked up here).
+    pub path: Vec<PathBuf>,
+    /// The current directory when golden started (relative paths of a config without a file).
+    pub cwd: PathBuf,
+    /// `GOLDEN_NODE`, if set.
+    pub node: Option<PathBuf>,
+}
+
+impl Programs {
+    /// The Node.js program: `GOLDEN_NODE`, else `node` (found on PATH when started).
+    pub fn node(&self) -> PathBuf {
+        self.node.clone().unwrap_or_else(|| PathBuf::from("node"))
+    }
+}
+
 /// What integrations need from the surroundings: the config, golden's data directory, the
 /// current directory (for relative catalog paths) and git's proxies.
 #[derive(Debug, Clone, Default)]
@@ -325,6 +357,9 @@ pub struct Context {
     /// The current directory when golden started.
     pub cwd: PathBuf,
     pub proxies: crate::git::Proxies,
+    pub programs: Programs,
+    /// The directory for temporary files (`TMPDIR`).
+    pub temp_dir: PathBuf,
 }
 
 impl Context {
@@ -334,6 +369,8 @@ impl Context {
             home: env.home(),
             cwd: env.cwd.clone(),
             proxies: env.proxies(),
+            programs: env.programs(),
+            temp_dir: env.temp_dir.clone(),
         }
     }
 
@@ -439,6 +476,8 @@ pub struct ValidateSettings {
     pub config: Config,
     /// golden's data directory (the npm modules `golden actions add` installed).
     pub home: PathBuf,
+    /// PATH (external actions) and Node.js (npm modules).
+    pub programs: Programs,
     /// `--allow CODE`.
     pub allow: Vec<String>,
     /// `--deny CODE`.
@@ -570,6 +609,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 deny_warnings: args.deny_warnings,
                 config,
                 home: env.home(),
+                programs: env.programs(),
                 allow: args.allow,
                 deny: args.deny,
             })

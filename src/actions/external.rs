@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
+use crate::settings::Programs;
 
 /// The protocol, as `golden actions --protocol` prints it (docs/actions.md says the same).
 pub const PROTOCOL: &str = include_str!("external_protocol.txt");
@@ -46,8 +47,9 @@ fn leak(s: String) -> &'static str {
 }
 
 impl External {
-    /// The actions declared in the config file's `actions:`.
-    pub fn from_config(config: &Config) -> Result<Vec<External>> {
+    /// The actions declared in the config file's `actions:` (relative paths resolve from the
+    /// file's folder, else from `programs.cwd`).
+    pub fn from_config(config: &Config, programs: &Programs) -> Result<Vec<External>> {
         let base = config
             .source
             .as_deref()
@@ -60,8 +62,7 @@ impl External {
                 }
             })
             .and_then(|p| std::fs::canonicalize(p).ok())
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_else(|| PathBuf::from("."));
+            .unwrap_or_else(|| programs.cwd.clone());
         let shown = config
             .source
             .as_deref()
@@ -81,9 +82,9 @@ impl External {
     }
 
     /// `golden-action-<id>` on PATH (`:` in the id written `-`), if there is one.
-    pub fn from_path(id: &str) -> Option<External> {
+    pub fn from_path(id: &str, programs: &Programs) -> Option<External> {
         let name = format!("{PATH_PREFIX}{}", id.replace(':', "-"));
-        let exe = find_on_path(&name)?;
+        let exe = find_on_path(&name, &programs.path)?;
         Some(External {
             id: leak(id.to_string()),
             description: "an external action found on PATH",
@@ -267,11 +268,8 @@ fn parse_timeout(v: &Value) -> std::result::Result<Duration, String> {
 }
 
 /// The first executable `name` in PATH's directories.
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
+fn find_on_path(name: &str, path: &[PathBuf]) -> Option<PathBuf> {
+    path.iter().map(|d| d.join(name)).find(|p| is_executable(p))
 }
 
 #[cfg(unix)]
@@ -287,13 +285,10 @@ fn is_executable(p: &Path) -> bool {
 
 /// Every `golden-action-*` executable on PATH (first one wins), as `(name after the prefix,
 /// path)`.
-pub fn list_path() -> Vec<(String, PathBuf)> {
+pub fn list_path(path: &[PathBuf]) -> Vec<(String, PathBuf)> {
     let mut out: Vec<(String, PathBuf)> = Vec::new();
-    let Some(path) = std::env::var_os("PATH") else {
-        return out;
-    };
-    for dir in std::env::split_paths(&path) {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
+    for dir in path {
+        let Ok(rd) = std::fs::read_dir(dir) else {
             continue;
         };
         let mut found: Vec<(String, PathBuf)> = rd

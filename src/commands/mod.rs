@@ -122,7 +122,7 @@ fn actions_manage(
     context: &crate::settings::Context,
     printer: Printer,
 ) -> Result<i32> {
-    let store = crate::actions::npm::Store::new(&context.home);
+    let store = crate::actions::npm::Store::new(&context.home, &context.programs);
     match command {
         crate::cli::ActionsCommand::Add { packages } => {
             for (name, r) in store.add(&packages)? {
@@ -157,7 +157,12 @@ fn actions(
             .map_err(|e| crate::error::Error::internal(format!("cannot write: {e}")))?;
         return Ok(0);
     }
-    let registry = crate::actions::registry_for(config, Some(&context.home), id.as_deref())?;
+    let registry = crate::actions::registry_for(
+        config,
+        Some(&context.home),
+        &context.programs,
+        id.as_deref(),
+    )?;
     match id {
         None => {
             for a in registry.iter() {
@@ -169,7 +174,7 @@ fn actions(
                 };
                 printer.data(format!("{:<32} {}{origin}", a.id(), a.description()));
             }
-            for (name, path) in crate::actions::external::list_path() {
+            for (name, path) in crate::actions::external::list_path(&context.programs.path) {
                 printer.data(format!(
                     "{:<32} an external action on PATH (`:` in its id written `-`)  [PATH: {}]",
                     name,

@@ -54,10 +54,10 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         match locate::find(&args.template, &args.search_path)? {
             Found::Path(p) => (local(p), None),
             Found::Builtin(name) => {
-                let dir = crate::interrupt::tempdir_in(&std::env::temp_dir(), "golden-template-")
+                let dir = crate::interrupt::tempdir_in(&args.context.temp_dir, "golden-template-")
                     .map_err(|e| {
-                    Error::internal(format!("cannot create a temporary directory: {e}"))
-                })?;
+                        Error::internal(format!("cannot create a temporary directory: {e}"))
+                    })?;
                 _extracted_cleanup = crate::interrupt::register(dir.path());
                 let path = locate::extract_builtin(&name, dir.path())?;
                 _extracted = dir;
@@ -80,12 +80,13 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     }
 
     if !args.context.config.actions.packages.is_empty() {
-        crate::actions::npm::Store::new(&args.context.home)
+        crate::actions::npm::Store::new(&args.context.home, &args.context.programs)
             .ensure(&args.context.config.actions.packages)?;
     }
     let registry = crate::actions::registry_for(
         &args.context.config,
         Some(&args.context.home),
+        &args.context.programs,
         template.steps.iter().map(|s| s.action.as_str()),
     )?;
     let unknown: Vec<String> = template

@@ -38,7 +38,7 @@ pub fn run(
         None => None,
     };
     // Named with the pid: a signal removes it, the next run removes those of killed runs.
-    let workspace = crate::interrupt::tempdir_in(&std::env::temp_dir(), "golden-workspace-")
+    let workspace = crate::interrupt::tempdir_in(&args.context.temp_dir, "golden-workspace-")
         .map_err(|e| Error::internal(format!("cannot create a temporary workspace: {e}")))?;
     let cleanup = crate::interrupt::register(workspace.path());
     let mut resumed = crate::runner::Resumed::default();
@@ -81,12 +81,12 @@ pub fn run(
             e = e.with_details(created.iter().map(|c| format!("already created: {c}")));
         }
         drop(cleanup);
-        let kept = keep_failed(workspace, &std::env::temp_dir());
+        let kept = keep_failed(workspace, &args.context.temp_dir);
         let saved = super::resume::save(&kept, template, values, &report).is_ok();
         e = e.detail(format!(
             "the generated files are kept in `{}` (golden keeps those of the last {KEPT} failed runs; remove them all with `rm -rf {}`)",
             super::resume::workspace(&kept).display(),
-            std::env::temp_dir().join("golden-kept-*").display()
+            args.context.temp_dir.join("golden-kept-*").display()
         ));
         if !created.is_empty() && saved {
             e = e.hint(format!(

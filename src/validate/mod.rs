@@ -39,6 +39,8 @@ pub struct Options {
     pub config: crate::config::Config,
     /// golden's data directory (the npm modules `golden actions add` installed), if any.
     pub home: Option<PathBuf>,
+    /// PATH (external actions on it count as known) and Node.js.
+    pub programs: crate::settings::Programs,
     /// Codes not reported (`--allow`), on top of the config's `validate.allow`.
     pub allow: Vec<String>,
     /// Codes reported as errors (`--deny`), on top of the config's `validate.deny`.
@@ -145,6 +147,7 @@ impl Report {
 pub(crate) struct Checker {
     pub registry: Registry,
     pub extra_actions: Vec<String>,
+    pub programs: crate::settings::Programs,
     pub workflow: Engine,
     pub skeleton: Engine,
     pub cookiecutter: Engine,
@@ -170,7 +173,12 @@ pub(crate) enum Flavor {
 
 impl Checker {
     fn new(options: &Options) -> Result<Checker> {
-        let registry = crate::actions::registry_for(&options.config, options.home.as_deref(), [])?;
+        let registry = crate::actions::registry_for(
+            &options.config,
+            options.home.as_deref(),
+            &options.programs,
+            [],
+        )?;
         let input_validators = registry
             .iter()
             .map(|a| {
@@ -185,6 +193,7 @@ impl Checker {
         Ok(Checker {
             registry,
             extra_actions: options.config.actions.known.clone(),
+            programs: options.programs.clone(),
             workflow: Engine::workflow(),
             skeleton: Engine::skeleton(SkeletonOptions::default()),
             cookiecutter: Engine::skeleton(SkeletonOptions {

@@ -82,7 +82,8 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
                     inputs(checker, doc, sink, &action, &pointer, &input);
                 }
             } else if checker.extra_actions.iter().any(|x| x == &action)
-                || crate::actions::external::External::from_path(&action).is_some()
+                || crate::actions::external::External::from_path(&action, &checker.programs)
+                    .is_some()
             {
             } else if super::ecosystem::package(&action).is_some() {
                 if input_is_object {
