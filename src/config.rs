@@ -40,6 +40,9 @@ pub struct Config {
     /// `GITLAB_TOKEN` from the environment (filled in by `settings`).
     #[serde(skip)]
     pub env_gitlab_token: Option<Secret>,
+    /// The run's redaction list: every token this config holds or finds is added to it.
+    #[serde(skip)]
+    pub redactor: crate::redact::Redactor,
 }
 
 /// `actions:`, either a list of ids your Backstage provides (known to `golden validate`), or a
@@ -223,7 +226,9 @@ impl Config {
                 return Some(t.clone());
             }
         }
-        gh_auth_token(host)
+        let token = gh_auth_token(host)?;
+        self.redactor.register(&token.0);
+        Some(token)
     }
 }
 
@@ -327,7 +332,6 @@ fn gh_auth_token(host: &str) -> Option<Secret> {
         .output()
         .ok()?;
     let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    crate::redact::register(&token);
     (out.status.success() && !token.is_empty()).then_some(Secret(token))
 }
 
@@ -360,7 +364,7 @@ impl Config {
                     .filter_map(|b| b.token.as_ref()),
             );
         for t in tokens {
-            crate::redact::register(&t.0);
+            self.redactor.register(&t.0);
         }
     }
 }

@@ -138,16 +138,20 @@ impl Proxies {
     }
 }
 
-/// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run):
-/// 15 s to connect, 60 s for any read or write.
+/// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run).
 ///
-/// Call it once before other threads start (libgit2 keeps these in unsynchronised globals).
-pub fn set_timeouts() {
-    // SAFETY: callers run this on the main thread before spawning threads (see above); the
-    // options are plain integers libgit2 reads when it opens a connection.
+/// These are libgit2 globals by libgit2's design: `GIT_OPT_SET_SERVER_CONNECT_TIMEOUT` and
+/// `GIT_OPT_SET_SERVER_TIMEOUT` exist only as `git_libgit2_opts`, and neither git2's
+/// `RemoteCallbacks`, `FetchOptions`, `PushOptions` nor `ProxyOptions` offers a per-connection
+/// timeout. So they are set once per process, at start-up, from `settings`, before any thread
+/// starts: `crate::run` is the one caller (`tests/it/module_graph.rs` checks it), and nothing else
+/// in golden changes libgit2's options.
+pub fn set_timeouts(t: crate::settings::GitTimeouts) {
+    // SAFETY: called from `crate::run` on the main thread before any thread is spawned (see
+    // above); the options are plain integers libgit2 reads when it opens a connection.
     unsafe {
-        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(15_000);
-        let _ = git2::opts::set_server_timeout_in_milliseconds(60_000);
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(t.connect_ms);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(t.io_ms);
     }
 }
 

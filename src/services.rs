@@ -44,7 +44,7 @@ pub type Stamp = dyn Fn(&str) -> (String, Vec<u8>) + Send + Sync;
 /// Reads a remote `fetch:*` `url` into a local folder or file.
 pub trait RemoteReader: Send + Sync {
     /// The local copy of `url` (a folder for a tree URL, a file for a blob URL).
-    fn read(&self, url: &str) -> Result<PathBuf, (String, Option<String>)>;
+    fn read(&self, url: &str) -> Result<PathBuf, crate::error::Error>;
 }
 
 /// A GitHub client with the token it uses (the token also authenticates git pushes).
@@ -67,7 +67,7 @@ impl Services {
         }
         let token = match token_input.filter(|t| !t.is_empty()) {
             Some(t) => {
-                crate::redact::register(t);
+                self.config.redactor.register(t);
                 Secret(t.to_string())
             }
             None => self.token_for(host).ok_or_else(|| {
@@ -162,6 +162,6 @@ impl Services {
 
     /// The local forge.
     pub fn forge(&self) -> Forge {
-        Forge::new(&self.home)
+        Forge::new(&self.home).with_redactor(self.config.redactor.clone())
     }
 }

@@ -174,7 +174,11 @@ impl Environment {
     /// Loads the config file (see [`Environment::config_path`]), or the defaults when there is
     /// none; tokens the environment gives (`GITHUB_TOKEN`, `GH_TOKEN`, `GITLAB_TOKEN`, `BACKSTAGE_TOKEN`) are
     /// filled in where the file has none.
-    pub fn load_config(&self, flag: Option<&Path>) -> Result<Config> {
+    pub fn load_config(
+        &self,
+        flag: Option<&Path>,
+        redactor: &crate::redact::Redactor,
+    ) -> Result<Config> {
         let mut config = match self.config_path(flag) {
             Some(path) => {
                 let mut c = read_config(&path, self)?;
@@ -198,6 +202,7 @@ impl Environment {
             }
         }
         // Every token golden may hold is masked wherever golden writes text.
+        config.redactor = redactor.clone();
         config.register_secrets();
         for k in [
             env_vars::GITHUB_TOKEN,
@@ -205,7 +210,7 @@ impl Environment {
             env_vars::BACKSTAGE_TOKEN,
         ] {
             if let Some(t) = self.non_blank(k) {
-                crate::redact::register(t);
+                redactor.register(t);
             }
         }
         Ok(config)
@@ -243,6 +248,24 @@ fn read_config(path: &Path, env: &Environment) -> Result<Config> {
             path.display()
         ))
     })
+}
+
+/// libgit2's network timeouts (set once per process by `git::set_timeouts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GitTimeouts {
+    /// To connect to a server, in milliseconds.
+    pub connect_ms: i32,
+    /// For any read or write, in milliseconds.
+    pub io_ms: i32,
+}
+
+impl GitTimeouts {
+    /// 15 s to connect, 60 s for any read or write (libgit2 has no bound by default, so a silent
+    /// server would hang the run).
+    pub const DEFAULT: GitTimeouts = GitTimeouts {
+        connect_ms: 15_000,
+        io_ms: 60_000,
+    };
 }
 
 /// How much to print.
@@ -544,10 +567,15 @@ fn or_current_dir(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 /// Resolves a command's settings: loads the config file the command uses (once).
-pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
+pub fn resolve(
+    command: Command,
+    env: &Environment,
+    redactor: &crate::redact::Redactor,
+) -> Result<CommandSettings> {
+    let load = |flag: Option<&Path>| env.load_config(flag, redactor);
     Ok(match command {
         Command::New(args) => {
-            let config = env.load_config(args.config.as_deref())?;
+            let config = load(args.config.as_deref())?;
             let checkout = match (args.checkout, args.no_checkout) {
                 (_, true) => Checkout::No,
                 (Some(dir), false) => Checkout::Into(dir),
@@ -589,20 +617,17 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
             command: args.command,
             id: args.id,
             protocol: args.protocol,
-            context: Box::new(Context::resolve(
-                env.load_config(args.config.as_deref())?,
-                env,
-            )),
+            context: Box::new(Context::resolve(load(args.config.as_deref())?, env)),
         },
         Command::Catalog(args) => {
-            let config = env.load_config(args.config.as_deref())?;
+            let config = load(args.config.as_deref())?;
             CommandSettings::Catalog(CatalogSettings {
                 command: args.command,
                 context: Context::resolve(config, env),
             })
         }
         Command::Validate(args) => {
-            let config = env.load_config(args.config.as_deref())?;
+            let config = load(args.config.as_deref())?;
             CommandSettings::Validate(ValidateSettings {
                 paths: or_current_dir(args.paths),
                 format: args.format,
@@ -616,7 +641,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
         }
         Command::Schema { which } => CommandSettings::Schema { which },
         Command::Update(args) => {
-            let config = env.load_config(args.config.as_deref())?;
+            let config = load(args.config.as_deref())?;
             CommandSettings::Update(Box::new(UpdateSettings {
                 dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
                 reference: args.reference,
@@ -636,7 +661,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
             }))
         }
         Command::Check(args) => {
-            let config = env.load_config(args.config.as_deref())?;
+            let config = load(args.config.as_deref())?;
             CommandSettings::Check(CheckSettings {
                 dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
                 json: args.json,
@@ -645,7 +670,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
             })
         }
         Command::Link(args) => {
-            let config = env.load_config(args.config.as_deref())?;
+            let config = load(args.config.as_deref())?;
             CommandSettings::Link(Box::new(LinkSettings {
                 source: args.source,
                 dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
@@ -690,7 +715,7 @@ mod tests {
         let p = dir.path().join("c.yaml");
         std::fs::write(&p, "integrations:\n  github:\n    - host: ghe.example.com\n      apiBaseUrl: https://ghe.example.com/api/v3\n      token: ${GOLDEN_TEST_TOKEN_X}\ncatalog:\n  backstage:\n    baseUrl: http://127.0.0.1:7007\n").unwrap();
         let env = Environment::from_vars([("GOLDEN_TEST_TOKEN_X", "s3cret")]);
-        let c = env.load_config(Some(&p)).unwrap();
+        let c = env.load_config(Some(&p), &Default::default()).unwrap();
         assert_eq!(c.integrations.github[0].token.as_ref().unwrap().0, "s3cret");
         assert!(
             !format!("{c:?}").contains("s3cret"),
@@ -731,7 +756,9 @@ mod tests {
             ("GH_TOKEN", " gh-token "),
             ("BACKSTAGE_TOKEN", "bs"),
         ]);
-        let c = env.load_config(Some(&flagged)).unwrap();
+        let c = env
+            .load_config(Some(&flagged), &Default::default())
+            .unwrap();
         assert!(c.local);
         assert_eq!(c.env_github_token.as_ref().unwrap().0, "gh-token");
         assert_eq!(c.github_token("github.com").unwrap().0, "gh-token");
@@ -740,7 +767,7 @@ mod tests {
             "bs",
             "BACKSTAGE_TOKEN fills a config without a token"
         );
-        assert!(!env.load_config(None).unwrap().local);
+        assert!(!env.load_config(None, &Default::default()).unwrap().local);
     }
 
     #[test]

@@ -26,7 +26,6 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
         ))
         .hint("use `https://github.com/OWNER/REPO/tree/REF/PATH` or `GIT_URL//PATH?ref=REF`"));
     }
-    crate::git::set_timeouts();
     let fetch = crate::lifecycle::FetchSettings {
         offline: args.offline,
         context: &args.context,
@@ -76,6 +75,7 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
         integration_hosts: args.context.config.integration_hosts(),
         replay_record: None,
         target: Default::default(),
+        redactor: args.context.config.redactor.clone(),
     };
     let values = crate::prompt::values_with(&template, &options, &args.context)?;
     let commit = resolved.source.commit.clone().unwrap_or_default();

@@ -44,15 +44,16 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     }
 }
 
-/// The failure of step `i`: which step, why, where in template.yaml, its hint; with the ids (in
-/// backticks) of the steps that ran before it.
+/// The report of a failed run, written once for every command that runs steps: the first failed
+/// step's error (message at the step in template.yaml, the action's hints and source), and which
+/// steps had run before it (`no step had run before it`, `step `a` had run before it`, ...).
 fn step_failed(
     template: &crate::template::Template,
     report: &crate::runner::Report,
     i: usize,
-) -> (crate::error::Error, Vec<String>) {
+) -> (crate::error::Error, String) {
     let step = &report.steps[i];
-    let ran = report.steps[..i]
+    let ran: Vec<String> = report.steps[..i]
         .iter()
         .filter(|s| {
             matches!(
@@ -62,16 +63,23 @@ fn step_failed(
         })
         .map(|s| format!("`{}`", s.id))
         .collect();
-    let mut e = crate::error::Error::step(format!(
+    let message = format!(
         "step `{}` ({}) failed: {}",
         step.id,
         step.action,
         step.reason.clone().unwrap_or_default()
-    ))
-    .at(template.location(&format!("/spec/steps/{i}")));
-    if let Some(h) = &step.hint {
-        e = e.hint(h.clone());
-    }
+    );
+    let e = match &step.failure {
+        Some(f) => f.to_error(message),
+        None => {
+            crate::error::Error::step(message).at(template.location(&format!("/spec/steps/{i}")))
+        }
+    };
+    let ran = match ran.len() {
+        0 => "no step had run before it".to_string(),
+        1 => format!("step {} had run before it", ran[0]),
+        _ => format!("steps {} had run before it", ran.join(", ")),
+    };
     (e, ran)
 }
 

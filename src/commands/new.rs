@@ -11,7 +11,7 @@ use crate::settings::NewSettings;
 use crate::template::locate::{self, Found};
 
 pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
-    crate::interrupt::install(printer);
+    crate::interrupt::install(printer.clone());
     let _extracted; // keeps a built-in template's files alive for the run
     let _extracted_cleanup;
     let mut builtin = None;
@@ -204,23 +204,18 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
     }
 
     if args.json {
-        let json = output::report_json(&report, &values.parameters);
+        let json = output::report_json(&report, &values.parameters, printer.redactor());
         printer.data(serde_json::to_string_pretty(&json).unwrap_or_default());
     }
     if let Some(i) = report.failed {
         let (e, done) = super::step_failed(&template, &report, i);
-        let done = if done.is_empty() {
-            "no step had run before it".to_string()
-        } else {
-            format!("steps {} had run before it", done.join(", "))
-        };
         return Err(e.hint(format!(
             "{done}; nothing was written to `{}`",
             out.display()
         )));
     }
     if args.record {
-        write_dry_run_record(&report.record, workspace.path(), &record, printer)?;
+        write_dry_run_record(&report.record, workspace.path(), &record, printer.clone())?;
     }
     if out.exists() {
         std::fs::remove_dir(&out)

@@ -57,7 +57,7 @@ pub fn run(
     let report = runner.run_resumed(template, values, &mut progress, &resumed);
 
     if args.json {
-        let json = output::report_json(&report, &values.parameters);
+        let json = output::report_json(&report, &values.parameters, printer.redactor());
         printer.data(serde_json::to_string_pretty(&json).unwrap_or_default());
     }
     if verbosity != Verbosity::Verbose {
@@ -70,11 +70,7 @@ pub fn run(
     let created = report.record.created.clone();
     if let Some(i) = report.failed {
         let (mut e, ran) = super::step_failed(template, &report, i);
-        e = e.detail(match ran.len() {
-            0 => "no step had run before it".to_string(),
-            1 => format!("step {} had run before it", ran[0]),
-            _ => format!("steps {} had run before it", ran.join(", ")),
-        });
+        e = e.detail(ran);
         if created.is_empty() {
             e = e.detail("nothing was created");
         } else {
@@ -107,7 +103,7 @@ pub fn run(
         }
     }
     match (first, args.checkout == Checkout::No) {
-        (Some(p), false) => checkout(args, &services, &p, quiet, printer),
+        (Some(p), false) => checkout(args, &services, &p, quiet, printer.clone()),
         (None, _) if created.is_empty() && verbosity != Verbosity::Quiet => printer.warn(
             "the template published nothing, so the files its steps wrote were discarded with the temporary workspace; run with `--dry-run --output DIR` to keep them",
         ),

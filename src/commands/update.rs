@@ -38,7 +38,6 @@ pub fn run(args: UpdateSettings, printer: Printer) -> Result<i32> {
             Some(_) => {}
         }
     }
-    crate::git::set_timeouts();
     let base = p.base()?;
     let new = p.newest(args.reference.as_deref())?;
     let answers = new_answers(&p, &new.template, &args)?;
@@ -66,7 +65,14 @@ pub fn run(args: UpdateSettings, printer: Printer) -> Result<i32> {
     let rec = p.updated_record(&new, &answers);
     let file = dir.join(record::FILE);
     write_atomic(&file, rec.to_yaml().as_bytes())?;
-    summary(printer, &p, &base.commit, &new.commit, &changes, &outcome);
+    summary(
+        printer.clone(),
+        &p,
+        &base.commit,
+        &new.commit,
+        &changes,
+        &outcome,
+    );
     if args.pr {
         if !outcome.conflicts.is_empty() {
             return Err(Error::step("the update has conflicts, so no pull request was opened; the merged files are in the working tree")
@@ -113,6 +119,7 @@ fn new_answers(
         integration_hosts: args.context.config.integration_hosts(),
         replay_record: None,
         target: Default::default(),
+        redactor: args.context.config.redactor.clone(),
     };
     let values = crate::prompt::values_with(template, &options, &args.context)?;
     Ok(values.parameters)

@@ -97,6 +97,7 @@ pub fn open(
                 path,
                 "pulls",
                 json!({"title": title, "body": body, "head": branch, "base": pushed.base, "draft": false, "commit": pushed.commit}),
+                &services.config.redactor,
             )
             .map_err(|e| Error::step(e.message))?;
             format!("{}/pull/{n}", forge::url(path))

@@ -248,3 +248,19 @@ fn no_global_mutable_state_but_the_interrupt_flag() {
         found.join("\n")
     );
 }
+
+/// libgit2's timeouts are process-wide by libgit2's design: they are set in one place, at
+/// start-up (`crate::run`), before any thread starts.
+#[test]
+fn libgit2_options_are_set_once_at_start_up() {
+    let mut callers = Vec::new();
+    for (file, code) in sources() {
+        if code.contains("set_timeouts(") && file != "git.rs" {
+            callers.push(file.clone());
+        }
+        if file != "git.rs" && code.contains("git2::opts::") {
+            callers.push(format!("{file} (git2::opts)"));
+        }
+    }
+    assert_eq!(callers, vec!["lib.rs".to_string()]);
+}

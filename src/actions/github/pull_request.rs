@@ -108,10 +108,10 @@ pub fn run(
         let pull = json!({"title": title, "body": description, "head": branch, "base": res.base, "draft": i.bool("draft", false), "commit": res.commit});
         let number = match open {
             Some(i) => {
-                forge::replace_record(&path, "pulls", i, pull)?;
+                forge::replace_record(&path, "pulls", i, pull, &ctx.services.config.redactor)?;
                 i + 1
             }
-            None => forge::record(&path, "pulls", pull)?,
+            None => forge::record(&path, "pulls", pull, &ctx.services.config.redactor)?,
         };
         ctx.info(format!(
             "local forge: pull request #{number} recorded in `{}`",
