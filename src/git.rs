@@ -146,12 +146,12 @@ impl Proxies {
 /// timeout. So they are set once per process, at start-up, from `settings`, before any thread
 /// starts: `crate::run` is the one caller (`tests/it/module_graph.rs` checks it), and nothing else
 /// in golden changes libgit2's options.
-pub fn set_timeouts(t: crate::settings::GitTimeouts) {
+pub fn set_timeouts(connect_ms: i32, io_ms: i32) {
     // SAFETY: called from `crate::run` on the main thread before any thread is spawned (see
     // above); the options are plain integers libgit2 reads when it opens a connection.
     unsafe {
-        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(t.connect_ms);
-        let _ = git2::opts::set_server_timeout_in_milliseconds(t.io_ms);
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(connect_ms);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(io_ms);
     }
 }
 

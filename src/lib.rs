@@ -35,7 +35,8 @@ pub(crate) mod workspace;
 pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
     // libgit2's network timeouts are process settings (libgit2 has no per-connection ones): set
     // once, before any thread starts.
-    git::set_timeouts(settings::GitTimeouts::DEFAULT);
+    let timeouts = settings::GitTimeouts::DEFAULT;
+    git::set_timeouts(timeouts.connect_ms, timeouts.io_ms);
     // The run's secrets: the printer masks them, the config registers every token it holds.
     let redactor = redact::Redactor::default();
     let printer = output::Printer::new(

@@ -44,6 +44,18 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     }
 }
 
+/// The warnings the steps logged, each on its own line (`-v` shows the whole log instead).
+fn step_warnings(report: &crate::runner::Report, printer: &Printer) {
+    if printer.verbosity() == crate::settings::Verbosity::Verbose {
+        return;
+    }
+    for step in &report.steps {
+        for w in step.log.iter().filter_map(|l| l.strip_prefix("warning: ")) {
+            printer.warn(&format!("step `{}`: {w}", step.id));
+        }
+    }
+}
+
 /// The report of a failed run, written once for every command that runs steps: the first failed
 /// step's error (message at the step in template.yaml, the action's hints and source), and which
 /// steps had run before it (`no step had run before it`, `step `a` had run before it`, ...).

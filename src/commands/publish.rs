@@ -60,13 +60,7 @@ pub fn run(
         let json = output::report_json(&report, &values.parameters, printer.redactor());
         printer.data(serde_json::to_string_pretty(&json).unwrap_or_default());
     }
-    if verbosity != Verbosity::Verbose {
-        for step in &report.steps {
-            for w in step.log.iter().filter_map(|l| l.strip_prefix("warning: ")) {
-                printer.warn(&format!("step `{}`: {w}", step.id));
-            }
-        }
-    }
+    super::step_warnings(&report, &printer);
     let created = report.record.created.clone();
     if let Some(i) = report.failed {
         let (mut e, ran) = super::step_failed(template, &report, i);
