@@ -44,6 +44,25 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     }
 }
 
+/// The prompt options of `update` and `link`: the recorded answers and `sources`, no summary, no
+/// saved or replayed answers.
+fn answers_options(
+    sources: crate::settings::ValueSources,
+    mode: &crate::settings::Mode,
+    context: &crate::settings::Context,
+) -> crate::prompt::Options {
+    crate::prompt::Options {
+        sources,
+        mode: mode.clone(),
+        yes: true,
+        save: None,
+        integration_hosts: context.config.integration_hosts(),
+        replay_record: None,
+        target: Default::default(),
+        redactor: context.config.redactor.clone(),
+    }
+}
+
 /// The warnings the steps logged, each on its own line (`-v` shows the whole log instead).
 fn step_warnings(report: &crate::runner::Report, printer: &Printer) {
     if printer.verbosity() == crate::settings::Verbosity::Verbose {

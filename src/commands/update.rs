@@ -12,7 +12,6 @@ use crate::lifecycle::project::{self, Project};
 use crate::lifecycle::record;
 use crate::lifecycle::render::Files;
 use crate::output::Printer;
-use crate::prompt::Options;
 use crate::settings::UpdateSettings;
 
 pub fn run(args: UpdateSettings, printer: Printer) -> Result<i32> {
@@ -111,16 +110,7 @@ fn new_answers(
     .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
     let mut sources = args.sources.clone();
     sources.files.insert(0, tmp.path().to_path_buf());
-    let options = Options {
-        sources,
-        mode: args.mode.clone(),
-        yes: true,
-        save: None,
-        integration_hosts: args.context.config.integration_hosts(),
-        replay_record: None,
-        target: Default::default(),
-        redactor: args.context.config.redactor.clone(),
-    };
+    let options = super::answers_options(sources, &args.mode, &args.context);
     let values = crate::prompt::values_with(template, &options, &args.context)?;
     Ok(values.parameters)
 }
