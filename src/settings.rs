@@ -574,41 +574,7 @@ pub fn resolve(
 ) -> Result<CommandSettings> {
     let load = |flag: Option<&Path>| env.load_config(flag, redactor);
     Ok(match command {
-        Command::New(args) => {
-            let config = load(args.config.as_deref())?;
-            let checkout = match (args.checkout, args.no_checkout) {
-                (_, true) => Checkout::No,
-                (Some(dir), false) => Checkout::Into(dir),
-                (None, false) => Checkout::Default,
-            };
-            CommandSettings::New(Box::new(NewSettings {
-                template: args.template,
-                search_path: env.template_search_path(),
-                sources: ValueSources {
-                    files: args.values,
-                    env: env.value_vars(),
-                    set: args.set,
-                    secrets: args.secrets,
-                    user: args.user,
-                },
-                mode: Mode::resolve(args.no_input, env),
-                yes: args.yes,
-                save_values: args.save_values,
-                strict: args.strict,
-                replay: args.replay,
-                dry_run: args.dry_run,
-                resume: args.resume,
-                output: args.output,
-                json: args.json,
-                local: args.local || config.local,
-                checkout,
-                reference: args.reference,
-                offline: args.offline,
-                from_catalog: args.from_catalog,
-                record: args.record,
-                context: Context::resolve(config, env),
-            }))
-        }
+        Command::New(args) => CommandSettings::New(Box::new(new_settings(args, env, redactor)?)),
         Command::List { json } => CommandSettings::List {
             json,
             search_path: env.template_search_path(),
@@ -641,24 +607,7 @@ pub fn resolve(
         }
         Command::Schema { which } => CommandSettings::Schema { which },
         Command::Update(args) => {
-            let config = load(args.config.as_deref())?;
-            CommandSettings::Update(Box::new(UpdateSettings {
-                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
-                reference: args.reference,
-                sources: ValueSources {
-                    files: args.values,
-                    env: env.value_vars(),
-                    set: args.set,
-                    secrets: None,
-                    user: None,
-                },
-                mode: Mode::resolve(args.no_input, env),
-                force: args.force,
-                diff: args.diff,
-                pr: args.pr,
-                offline: args.offline,
-                context: Context::resolve(config, env),
-            }))
+            CommandSettings::Update(Box::new(update_settings(args, env, redactor)?))
         }
         Command::Check(args) => {
             let config = load(args.config.as_deref())?;
@@ -669,25 +618,7 @@ pub fn resolve(
                 context: Context::resolve(config, env),
             })
         }
-        Command::Link(args) => {
-            let config = load(args.config.as_deref())?;
-            CommandSettings::Link(Box::new(LinkSettings {
-                source: args.source,
-                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
-                reference: args.reference,
-                sources: ValueSources {
-                    files: args.values,
-                    env: Vec::new(),
-                    set: args.set,
-                    secrets: None,
-                    user: None,
-                },
-                mode: Mode::resolve(args.no_input, env),
-                force: args.force,
-                offline: args.offline,
-                context: Context::resolve(config, env),
-            }))
-        }
+        Command::Link(args) => CommandSettings::Link(Box::new(link_settings(args, env, redactor)?)),
         Command::Completions { shell } => CommandSettings::Completions(shell),
         Command::Man => CommandSettings::Man,
         Command::Test(args) => CommandSettings::Test(TestSettings {
@@ -702,6 +633,98 @@ pub fn resolve(
                 .map(|(name, _)| format!("{}{name}", env_vars::VALUE_PREFIX))
                 .collect(),
         }),
+    })
+}
+
+/// `golden new`, resolved (its config loaded).
+fn new_settings(
+    args: cli::NewArgs,
+    env: &Environment,
+    redactor: &crate::redact::Redactor,
+) -> Result<NewSettings> {
+    let config = env.load_config(args.config.as_deref(), redactor)?;
+    let checkout = match (args.checkout, args.no_checkout) {
+        (_, true) => Checkout::No,
+        (Some(dir), false) => Checkout::Into(dir),
+        (None, false) => Checkout::Default,
+    };
+    Ok(NewSettings {
+        template: args.template,
+        search_path: env.template_search_path(),
+        sources: ValueSources {
+            files: args.values,
+            env: env.value_vars(),
+            set: args.set,
+            secrets: args.secrets,
+            user: args.user,
+        },
+        mode: Mode::resolve(args.no_input, env),
+        yes: args.yes,
+        save_values: args.save_values,
+        strict: args.strict,
+        replay: args.replay,
+        dry_run: args.dry_run,
+        resume: args.resume,
+        output: args.output,
+        json: args.json,
+        local: args.local || config.local,
+        checkout,
+        reference: args.reference,
+        offline: args.offline,
+        from_catalog: args.from_catalog,
+        record: args.record,
+        context: Context::resolve(config, env),
+    })
+}
+
+/// `golden update`, resolved (its config loaded).
+fn update_settings(
+    args: cli::UpdateArgs,
+    env: &Environment,
+    redactor: &crate::redact::Redactor,
+) -> Result<UpdateSettings> {
+    let config = env.load_config(args.config.as_deref(), redactor)?;
+    Ok(UpdateSettings {
+        dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+        reference: args.reference,
+        sources: ValueSources {
+            files: args.values,
+            env: env.value_vars(),
+            set: args.set,
+            secrets: None,
+            user: None,
+        },
+        mode: Mode::resolve(args.no_input, env),
+        force: args.force,
+        diff: args.diff,
+        pr: args.pr,
+        offline: args.offline,
+        context: Context::resolve(config, env),
+    })
+}
+
+/// `golden link`, resolved (its config loaded).
+fn link_settings(
+    args: cli::LinkArgs,
+    env: &Environment,
+    redactor: &crate::redact::Redactor,
+) -> Result<LinkSettings> {
+    let config = env.load_config(args.config.as_deref(), redactor)?;
+    Ok(LinkSettings {
+        source: args.source,
+        dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+        reference: args.reference,
+        sources: ValueSources {
+            files: args.values,
+            env: Vec::new(),
+            set: args.set,
+            secrets: None,
+            user: None,
+        },
+        mode: Mode::resolve(args.no_input, env),
+        force: args.force,
+        offline: args.offline,
+        context: Context::resolve(config, env),
     })
 }
 

@@ -20,6 +20,7 @@ mod scm_target;
 mod source;
 mod template;
 pub use crate::backstage::yaml_out;
+pub(crate) use template::file_extension as template_file_extension;
 
 use crate::runner::{Action, Registry};
 

@@ -28,22 +28,7 @@ pub fn open(
     deleted: &[String],
     printer: Printer,
 ) -> Result<()> {
-    let repo = git2::Repository::open(dir).map_err(|_| {
-        Error::usage(format!(
-            "--pr needs `{}` to be a git repository with an `origin` remote",
-            dir.display()
-        ))
-    })?;
-    let origin = repo
-        .find_remote("origin")
-        .ok()
-        .and_then(|r| r.url().ok().map(str::to_string))
-        .ok_or_else(|| Error::usage("--pr needs an `origin` remote to push the branch to"))?;
-    let base = repo
-        .head()
-        .ok()
-        .filter(|h| h.is_branch())
-        .and_then(|h| h.shorthand().ok().map(str::to_string));
+    let (origin, base) = origin_and_branch(dir)?;
     let name = &p.record.template.name;
     let version = |c: &str| match &p.record.template.reference {
         Some(r) if !c.starts_with(r.as_str()) => format!("{r}@{}", short(c)),
@@ -56,18 +41,9 @@ pub fn open(
     let branch = format!("golden/update-{}", short(to));
     let services = p.services();
     let forge_repo = forge_path(&services, &origin);
-    let (token, gh) = match &forge_repo {
-        Some(_) => (None, None),
-        None => {
-            let (host, owner, name) = github_repo(&origin)?;
-            let conn = services.github(&host, None).map_err(|e| {
-                Error::usage(format!(
-                    "cannot open the pull request on {host}: {}",
-                    e.message
-                ))
-            })?;
-            (Some(conn.token.clone()), Some((conn, host, owner, name)))
-        }
+    let gh = match &forge_repo {
+        Some(_) => None,
+        None => Some(github_target(&services, &origin)?),
     };
     let author = Author {
         name: "golden".into(),
@@ -83,6 +59,7 @@ pub fn open(
         author: &author,
         force: true,
     };
+    let token = gh.as_ref().map(|g| g.conn.token.clone());
     let pushed = services
         .git()
         .push_branch(&origin, token.as_ref(), &commit)
@@ -102,25 +79,9 @@ pub fn open(
             .map_err(|e| Error::step(e.message))?;
             format!("{}/pull/{n}", forge::url(path))
         }
-        (None, Some((conn, host, owner, name))) => {
-            let created = conn
-                .api
-                .call(
-                    Method::Post,
-                    &format!("/repos/{owner}/{name}/pulls"),
-                    Some(
-                        &json!({"title": title, "body": body, "head": branch, "base": pushed.base}),
-                    ),
-                )
-                .map_err(|e| {
-                    Error::step(e.explain("cannot open the pull request", &host).message)
-                })?;
-            created
-                .get("html_url")
-                .and_then(|u| u.as_str())
-                .unwrap_or_default()
-                .to_string()
-        }
+        (None, Some(gh)) => gh.open_pull_request(
+            &json!({"title": title, "body": body, "head": branch, "base": pushed.base}),
+        )?,
         (None, None) => unreachable!("a GitHub connection exists when the origin is not the forge"),
     };
     printer.status(format!(
@@ -128,6 +89,76 @@ pub fn open(
     ));
     printer.status(format!("  {link}"));
     Ok(())
+}
+
+/// The `origin` remote's URL and the checked-out branch of the repository at `dir`.
+fn origin_and_branch(dir: &Path) -> Result<(String, Option<String>)> {
+    let repo = git2::Repository::open(dir).map_err(|_| {
+        Error::usage(format!(
+            "--pr needs `{}` to be a git repository with an `origin` remote",
+            dir.display()
+        ))
+    })?;
+    let origin = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().ok().map(str::to_string))
+        .ok_or_else(|| Error::usage("--pr needs an `origin` remote to push the branch to"))?;
+    let base = repo
+        .head()
+        .ok()
+        .filter(|h| h.is_branch())
+        .and_then(|h| h.shorthand().ok().map(str::to_string));
+    Ok((origin, base))
+}
+
+/// The GitHub repository `origin` names, with a connection to its host.
+struct GithubTarget {
+    conn: crate::services::GithubConnection,
+    host: String,
+    owner: String,
+    name: String,
+}
+
+fn github_target(services: &Services, origin: &str) -> Result<GithubTarget> {
+    let (host, owner, name) = github_repo(origin)?;
+    let conn = services.github(&host, None).map_err(|e| {
+        Error::usage(format!(
+            "cannot open the pull request on {host}: {}",
+            e.message
+        ))
+    })?;
+    Ok(GithubTarget {
+        conn,
+        host,
+        owner,
+        name,
+    })
+}
+
+impl GithubTarget {
+    /// Opens the pull request `body` describes; its web address.
+    fn open_pull_request(&self, body: &serde_json::Value) -> Result<String> {
+        let created = self
+            .conn
+            .api
+            .call(
+                Method::Post,
+                &format!("/repos/{}/{}/pulls", self.owner, self.name),
+                Some(body),
+            )
+            .map_err(|e| {
+                Error::step(
+                    e.explain("cannot open the pull request", &self.host)
+                        .message,
+                )
+            })?;
+        Ok(created
+            .get("html_url")
+            .and_then(|u| u.as_str())
+            .unwrap_or_default()
+            .to_string())
+    }
 }
 
 /// The local-forge repository `origin` names, if it is one.

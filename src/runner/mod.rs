@@ -249,18 +249,7 @@ impl Runner<'_> {
             }
             Ok(None) => {}
         }
-        let done = self.run_step(
-            engine,
-            template,
-            &run.template_ref,
-            step,
-            values,
-            &run.steps_ctx,
-            run.failed.is_some(),
-            record,
-            &mut run.record,
-            &mut run.validators,
-        );
+        let done = self.run_step(engine, template, step, values, run, record);
         match done {
             Ok(output) => {
                 self.succeeded(step, &output, record);
@@ -382,19 +371,15 @@ impl Runner<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Runs `step`'s action once, or once per `each` item (outputs collected into arrays).
     fn run_step(
         &self,
         engine: &Engine,
         template: &Template,
-        template_ref: &str,
         step: &Step,
         values: &Values,
-        steps_ctx: &Map<String, Value>,
-        failed: bool,
+        run: &mut RunState,
         record: &mut StepRecord,
-        run_record: &mut RunRecord,
-        validators: &mut Validators,
     ) -> Result<Outputs, ActionError> {
         let action = self.registry.get(&step.action).ok_or_else(|| {
             ActionError::new(format!(
@@ -402,34 +387,8 @@ impl Runner<'_> {
                 step.action
             ))
         })?;
-        let ctx = self.context(values, steps_ctx, failed, true);
-        let input_tree = Value::Object(step.input.clone());
-        // Iterations: (each item, rendered input); no `each` means one iteration without it.
-        let mut iterations: Vec<(Option<Value>, Map<String, Value>)> = Vec::new();
-        match &step.each {
-            None => iterations.push((None, render_input(engine, &input_tree, &ctx))),
-            Some(each) => {
-                // The context is converted once; each iteration layers `each` over it, so a
-                // step runs in time linear in the number of items.
-                let base = render::to_value(&Value::Object(ctx.clone()));
-                for item in each_items(engine, each, &ctx)? {
-                    let it_ctx = minijinja::value::merge_maps([
-                        minijinja::context! { each => render::to_value(&item) },
-                        base.clone(),
-                    ]);
-                    if let Some(cond) = &step.condition {
-                        if !render::condition_holds_in(engine, cond, &it_ctx) {
-                            continue;
-                        }
-                    }
-                    let input = match engine.render_tree(&input_tree, &it_ctx) {
-                        Some(Value::Object(m)) => m,
-                        _ => Map::new(),
-                    };
-                    iterations.push((Some(item), input));
-                }
-            }
-        }
+        let ctx = self.context(values, &run.steps_ctx, run.failed.is_some(), true);
+        let iterations = iterations(engine, step, &ctx)?;
         record.input = if step.each.is_some() {
             Value::Array(
                 iterations
@@ -441,7 +400,7 @@ impl Runner<'_> {
             mask(&Value::Object(iterations[0].1.clone()), &values.secrets)
         };
         for (item, input) in &iterations {
-            check_input(validators, action, input).map_err(|e| {
+            check_input(&mut run.validators, action, input).map_err(|e| {
                 let which = match item {
                     Some(i) => {
                         format!("{}[{}]", step.action, i["key"].as_str().unwrap_or_default())
@@ -458,34 +417,71 @@ impl Runner<'_> {
                 workspace: self.workspace,
                 template_dir: &template.dir,
                 source_root: &template.root,
-                template_ref,
+                template_ref: &run.template_ref,
                 step_id: &step.id,
                 dry_run: self.dry_run,
                 secrets: &values.secrets,
                 user: &values.user,
                 services: self.services,
                 log: &mut log,
-                record: run_record,
+                record: &mut run.record,
             };
             let result = action.run(&mut actx, input);
             record.log.extend(log);
             let out = result?;
-            if item.is_some() {
-                for (k, v) in out {
-                    match collected
-                        .entry(k)
-                        .or_insert_with(|| Value::Array(Vec::new()))
-                    {
-                        Value::Array(a) => a.push(v),
-                        _ => unreachable!("each outputs are arrays"),
-                    }
-                }
-            } else {
+            if item.is_none() {
                 collected = out;
+                continue;
+            }
+            for (k, v) in out {
+                match collected
+                    .entry(k)
+                    .or_insert_with(|| Value::Array(Vec::new()))
+                {
+                    Value::Array(a) => a.push(v),
+                    _ => unreachable!("each outputs are arrays"),
+                }
             }
         }
         Ok(collected)
     }
+}
+
+/// One run of a step's action: the `each` item (none without `each`) and the rendered input.
+type Iteration = (Option<Value>, Map<String, Value>);
+
+/// A step's iterations; without `each`, one iteration without an item. Items whose `if` is false
+/// are left out.
+fn iterations(
+    engine: &Engine,
+    step: &Step,
+    ctx: &Map<String, Value>,
+) -> Result<Vec<Iteration>, ActionError> {
+    let input_tree = Value::Object(step.input.clone());
+    let Some(each) = &step.each else {
+        return Ok(vec![(None, render_input(engine, &input_tree, ctx))]);
+    };
+    // The context is converted once; each iteration layers `each` over it, so a step runs in
+    // time linear in the number of items.
+    let base = render::to_value(&Value::Object(ctx.clone()));
+    let mut out = Vec::new();
+    for item in each_items(engine, each, ctx)? {
+        let it_ctx = minijinja::value::merge_maps([
+            minijinja::context! { each => render::to_value(&item) },
+            base.clone(),
+        ]);
+        if let Some(cond) = &step.condition {
+            if !render::condition_holds_in(engine, cond, &it_ctx) {
+                continue;
+            }
+        }
+        let input = match engine.render_tree(&input_tree, &it_ctx) {
+            Some(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        out.push((Some(item), input));
+    }
+    Ok(out)
 }
 
 fn render_input(engine: &Engine, input: &Value, ctx: &Map<String, Value>) -> Map<String, Value> {

@@ -143,6 +143,9 @@ impl Report {
     }
 }
 
+/// What a templated text uses, or why it does not parse.
+type Analyzed = Result<expr::Analysis, expr::SyntaxError>;
+
 /// Shared, read-only state of a run (engines, the action registry, caches).
 pub(crate) struct Checker {
     pub registry: Registry,
@@ -154,7 +157,7 @@ pub(crate) struct Checker {
     /// `(engine, kind, name)` → exists, so each name is asked of the engine once.
     known: Mutex<HashMap<(u8, u8, String), bool>>,
     /// Analyses by `(engine, text)`: templates of one repository share most of their strings.
-    analyses: Mutex<HashMap<(u8, String), Arc<Result<expr::Analysis, expr::SyntaxError>>>>,
+    analyses: Mutex<HashMap<(u8, String), Arc<Analyzed>>>,
     /// Compiled property schemas (the same ones recur across a repository's templates).
     pub schemas: crate::backstage::json_schema::Cache,
     /// Compiled input schemas of the actions.
@@ -278,17 +281,24 @@ impl Checker {
     }
 }
 
-/// One template document being checked, with everything the checks need to point at it.
-pub(crate) struct Doc<'a> {
-    pub path: &'a Path,
-    /// The directory relative `url`s resolve from.
-    pub dir: PathBuf,
-    /// The template's source root: nothing outside it may be read.
-    pub root: PathBuf,
-    pub text: &'a str,
+/// One template document being checked: the lenient [`crate::template::Document`] `new` reads
+/// too (fields through `Deref`), with line lookups to point at it.
+pub(crate) struct Doc {
+    pub document: crate::template::Document,
     pub lines: locate::Lines,
-    pub entity: Value,
-    pub spans: crate::template::Spans,
+}
+
+impl std::ops::Deref for Doc {
+    type Target = crate::template::Document;
+    fn deref(&self) -> &crate::template::Document {
+        &self.document
+    }
+}
+
+impl std::ops::DerefMut for Doc {
+    fn deref_mut(&mut self) -> &mut crate::template::Document {
+        &mut self.document
+    }
 }
 
 /// The findings of one file and the texts they point into.
@@ -420,10 +430,7 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
             return (true, sink);
         }
     };
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text);
+    let text = crate::template::document::without_bom(&text).to_string();
     let shared: Arc<str> = Arc::from(text.as_str());
     sink.source(path.to_path_buf(), shared);
     let lines = locate::Lines::new(&text);
@@ -432,24 +439,19 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let root = crate::template::root::source_root(&dir);
-    let docs = match document::parse(path, &text, &lines, &mut sink) {
+    let docs = match document::parse(path, &dir, &root, &text, &lines, &mut sink) {
         Some(docs) => docs,
         None => return (true, sink),
     };
     let mut found = false;
-    for d in docs {
-        if d.value.get("kind").and_then(Value::as_str) != Some("Template") {
-            continue;
-        }
+    for d in docs
+        .into_iter()
+        .filter(crate::template::Document::is_template)
+    {
         found = true;
         let mut doc = Doc {
-            path,
-            dir: dir.clone(),
-            root: root.clone(),
-            text: &text,
+            document: d,
             lines: lines.clone(),
-            entity: d.value,
-            spans: d.spans,
         };
         if !document::resolve_placeholders(&mut doc, &mut sink) {
             continue;

@@ -64,7 +64,7 @@ pub struct Declared {
 }
 
 /// Checks every page and returns the declared names.
-pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
+pub fn check(checker: &Checker, doc: &Doc, sink: &mut Sink) -> Declared {
     let cache = &checker.schemas;
     let mut declared = Declared::default();
     let pages: Vec<(String, &Value)> = match doc.entity.pointer("/spec/parameters") {
@@ -117,7 +117,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
             }
             let p = format!("{pointer}{at}");
             sink.push(
-                Diagnostic::new("param-invalid-schema", doc.path, format!("not a valid JSON Schema: {err}"))
+                Diagnostic::new("param-invalid-schema", &doc.path, format!("not a valid JSON Schema: {err}"))
                     .at(doc.value_span(&p))
                     .label("invalid here")
                     .hint("parameter pages are draft-07 JSON Schemas; see https://json-schema.org/draft-07"),
@@ -173,7 +173,7 @@ fn without(schema: &Map<String, Value>, drop: &[&str], definitions: Option<&Valu
 
 fn walk(
     cache: &Cache,
-    doc: &Doc<'_>,
+    doc: &Doc,
     sink: &mut Sink,
     schema: &Value,
     pointer: &str,
@@ -257,7 +257,7 @@ fn subschemas<'a>(obj: &'a Map<String, Value>, pointer: &str) -> Vec<(&'a Value,
 
 /// `param-required-unknown`: `required` names a property the schema does not have.
 fn required_names(
-    doc: &Doc<'_>,
+    doc: &Doc,
     sink: &mut Sink,
     schema: &Value,
     obj: &Map<String, Value>,
@@ -279,7 +279,7 @@ fn required_names(
         sink.push(
             Diagnostic::new(
                 "param-required-unknown",
-                doc.path,
+                &doc.path,
                 format!("`required` names `{r}`, which is not a property here"),
             )
             .at(doc.value_span(&format!("{pointer}/required/{i}")))
@@ -294,13 +294,13 @@ fn required_names(
 }
 
 /// `param-pattern`: a `pattern` that is not an ECMAScript regular expression.
-fn pattern(doc: &Doc<'_>, sink: &mut Sink, obj: &Map<String, Value>, pointer: &str) {
+fn pattern(doc: &Doc, sink: &mut Sink, obj: &Map<String, Value>, pointer: &str) {
     let Some(pattern) = obj.get("pattern").and_then(Value::as_str) else {
         return;
     };
     if !jsonschema_regex::is_valid_ecma_regex(pattern) {
         sink.push(
-            Diagnostic::new("param-pattern", doc.path, format!("`{pattern}` is not a valid ECMAScript regular expression"))
+            Diagnostic::new("param-pattern", &doc.path, format!("`{pattern}` is not a valid ECMAScript regular expression"))
                 .at(doc.value_span(&format!("{pointer}/pattern")))
                 .label("the browser and Backstage's backend reject this pattern")
                 .hint("patterns are JavaScript regexes with the `u` flag: no inline flags like `(?i)`, no `(?P<name>)`, escape only punctuation"),
@@ -311,7 +311,7 @@ fn pattern(doc: &Doc<'_>, sink: &mut Sink, obj: &Map<String, Value>, pointer: &s
 /// `param-default`: a (non-templated) default its own schema rejects.
 fn default_value(
     cache: &Cache,
-    doc: &Doc<'_>,
+    doc: &Doc,
     sink: &mut Sink,
     obj: &Map<String, Value>,
     pointer: &str,
@@ -329,7 +329,7 @@ fn default_value(
     let first = v.iter_errors(default).next().map(|e| e.to_string());
     if let Some(e) = first {
         sink.push(
-            Diagnostic::new("param-default", doc.path, format!("the default does not satisfy its own schema: {e}"))
+            Diagnostic::new("param-default", &doc.path, format!("the default does not satisfy its own schema: {e}"))
                 .at(doc.value_span(&format!("{pointer}/default")))
                 .label("invalid default")
                 .hint("the form pre-fills this value and Backstage then rejects it; fix the default or the schema"),
@@ -340,7 +340,7 @@ fn default_value(
 /// `param-enum`: enum values their own schema rejects, and labels that do not pair with them.
 fn enum_values(
     cache: &Cache,
-    doc: &Doc<'_>,
+    doc: &Doc,
     sink: &mut Sink,
     obj: &Map<String, Value>,
     pointer: &str,
@@ -356,7 +356,7 @@ fn enum_values(
                 sink.push(
                     Diagnostic::new(
                         "param-enum",
-                        doc.path,
+                        &doc.path,
                         format!("enum value does not satisfy its own schema: {e}"),
                     )
                     .at(doc.value_span(&format!("{pointer}/enum/{i}")))
@@ -378,7 +378,7 @@ fn enum_values(
         sink.push(
             Diagnostic::new(
                 "param-enum",
-                doc.path,
+                &doc.path,
                 format!(
                     "`{key}` has {} labels for {} enum values",
                     names.len(),
@@ -395,7 +395,7 @@ fn enum_values(
 }
 
 /// `param-ui-field`, `param-ui-widget`: a field or widget Backstage does not build in.
-fn ui_names(doc: &Doc<'_>, sink: &mut Sink, obj: &Map<String, Value>, pointer: &str) {
+fn ui_names(doc: &Doc, sink: &mut Sink, obj: &Map<String, Value>, pointer: &str) {
     for (key, code, known) in [
         ("ui:field", "param-ui-field", UI_FIELDS),
         ("ui:widget", "param-ui-widget", UI_WIDGETS),
@@ -414,7 +414,7 @@ fn ui_names(doc: &Doc<'_>, sink: &mut Sink, obj: &Map<String, Value>, pointer: &
             }
         });
         sink.push(
-            Diagnostic::new(code, doc.path, format!("unknown {key} `{name}`"))
+            Diagnostic::new(code, &doc.path, format!("unknown {key} `{name}`"))
                 .at(doc.value_span(&format!("{pointer}/{}", seg(key))))
                 .label("not built into Backstage")
                 .hint(hint),
@@ -422,13 +422,7 @@ fn ui_names(doc: &Doc<'_>, sink: &mut Sink, obj: &Map<String, Value>, pointer: &
     }
 }
 
-fn dependencies(
-    doc: &Doc<'_>,
-    sink: &mut Sink,
-    obj: &Map<String, Value>,
-    deps: &Value,
-    pointer: &str,
-) {
+fn dependencies(doc: &Doc, sink: &mut Sink, obj: &Map<String, Value>, deps: &Value, pointer: &str) {
     let Some(deps) = deps.as_object() else { return }; // the meta-schema reports it
     let props: BTreeSet<&str> = obj
         .get("properties")
@@ -441,7 +435,7 @@ fn dependencies(
             sink.push(
                 Diagnostic::new(
                     "param-dependencies",
-                    doc.path,
+                    &doc.path,
                     format!("`dependencies` is keyed by `{key}`, which is not a property here"),
                 )
                 .at(doc.key_span(&dp))
@@ -459,7 +453,7 @@ fn dependencies(
                             sink.push(
                                 Diagnostic::new(
                                     "param-dependencies",
-                                    doc.path,
+                                    &doc.path,
                                     format!("dependency `{n}` is not a property here"),
                                 )
                                 .at(doc.value_span(&format!("{dp}/{i}")))
@@ -482,7 +476,7 @@ fn dependencies(
                             .is_some_and(|p| p.contains_key(key));
                         if b.is_object() && !constrains {
                             sink.push(
-                                Diagnostic::new("param-oneof", doc.path, format!("this `oneOf` branch does not mention `{key}`, so the form never selects it"))
+                                Diagnostic::new("param-oneof", &doc.path, format!("this `oneOf` branch does not mention `{key}`, so the form never selects it"))
                                     .at(doc.value_span(&format!("{dp}/oneOf/{i}")))
                                     .label("never matches")
                                     .hint(format!("add `properties: {{ {key}: {{ const: ... }} }}` (or `enum`) to say when this branch applies")),

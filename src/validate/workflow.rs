@@ -62,7 +62,7 @@ const EACH_ROOTS: &[&str] = &[
 const OUTPUT_ROOTS: &[&str] = &["parameters", "steps", "user", "environment", "context"];
 const PAGE_ROOTS: &[&str] = &["parameters"];
 
-pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, sink: &mut Sink) {
+pub fn check(checker: &Checker, doc: &Doc, declared: &Declared, plan: &Plan, sink: &mut Sink) {
     for step in plan {
         let base = format!("/spec/steps/{}", step.index);
         for key in ["input", "if", "each"] {
@@ -142,7 +142,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
         {
             if link.is_object() && link.get("url").is_none() && link.get("entityRef").is_none() {
                 sink.push(
-                    Diagnostic::new("output-link-target", doc.path, "this output link has neither `url` nor `entityRef`")
+                    Diagnostic::new("output-link-target", &doc.path, "this output link has neither `url` nor `entityRef`")
                         .at(doc.value_span(&format!("/spec/output/links/{i}")))
                         .label("links nowhere")
                         .hint("give the link a `url` (e.g. `${{ steps.publish.output.remoteUrl }}`) or an `entityRef`"),
@@ -155,7 +155,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
 #[allow(clippy::too_many_arguments)]
 fn walk(
     checker: &Checker,
-    doc: &Doc<'_>,
+    doc: &Doc,
     declared: &Declared,
     plan: &Plan,
     site: &Site<'_>,
@@ -163,37 +163,23 @@ fn walk(
     pointer: &str,
     sink: &mut Sink,
 ) {
-    match v {
-        Value::String(s) => string(checker, doc, declared, plan, site, s, pointer, sink),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                walk(
-                    checker,
-                    doc,
-                    declared,
-                    plan,
-                    site,
-                    item,
-                    &format!("{pointer}/{i}"),
-                    sink,
-                );
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                walk(
-                    checker,
-                    doc,
-                    declared,
-                    plan,
-                    site,
-                    item,
-                    &format!("{pointer}/{}", seg(k)),
-                    sink,
-                );
-            }
-        }
-        _ => {}
+    if let Value::String(s) = v {
+        return string(checker, doc, declared, plan, site, s, pointer, sink);
+    }
+    let children: Vec<(String, &Value)> = match v {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (format!("{pointer}/{i}"), item))
+            .collect(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, item)| (format!("{pointer}/{}", seg(k)), item))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (at, item) in children {
+        walk(checker, doc, declared, plan, site, item, &at, sink);
     }
 }
 
@@ -204,7 +190,7 @@ fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
 #[allow(clippy::too_many_arguments)]
 fn string(
     checker: &Checker,
-    doc: &Doc<'_>,
+    doc: &Doc,
     declared: &Declared,
     plan: &Plan,
     site: &Site<'_>,
@@ -245,7 +231,7 @@ fn string(
     for f in findings {
         let needle = s.get(f.start..f.end).unwrap_or("");
         sink.push(at_site(
-            Diagnostic::new(f.code, doc.path, f.message)
+            Diagnostic::new(f.code, &doc.path, f.message)
                 .at(doc.inner_span(pointer, needle))
                 .label(f.label)
                 .maybe_hint(f.hint),
@@ -256,7 +242,7 @@ fn string(
 
 /// `expr-syntax`: the string does not parse; pointed at the first character of the error.
 fn syntax_error(
-    doc: &Doc<'_>,
+    doc: &Doc,
     site: &Site<'_>,
     s: &str,
     pointer: &str,
@@ -284,7 +270,7 @@ fn syntax_error(
         "Backstage keeps the text as written"
     };
     sink.push(at_site(
-        Diagnostic::new("expr-syntax", doc.path, format!("expression does not parse: {}", e.message))
+        Diagnostic::new("expr-syntax", &doc.path, format!("expression does not parse: {}", e.message))
             .at(span)
             .label("syntax error")
             .hint(format!("{kept}; nunjucks has no `||`, `&&`, `!x`, `a ? b : c` or `??`: use `or`, `and`, `not`, `b if a else c`")),
