@@ -254,8 +254,10 @@ impl Config {
             .find(|g| g.host.eq_ignore_ascii_case(host))
     }
 
-    /// The GitLab token for `host`: the config's entry, then `GITLAB_TOKEN` (gitlab.com only),
-    /// then `glab auth token --hostname HOST` when `glab` is installed.
+    /// The GitLab token for `host`: the config's entry, then `GITLAB_TOKEN` (gitlab.com only: it
+    /// is the `${GITLAB_TOKEN}` of Backstage's default app-config, which reads no environment
+    /// variable for a self-managed host), then what `glab` stores for the host when `glab` is
+    /// installed.
     pub fn gitlab_token(&self, host: &str) -> Option<Secret> {
         if let Some(t) = self
             .gitlab(host)
@@ -269,7 +271,7 @@ impl Config {
                 return Some(t.clone());
             }
         }
-        cli_token("glab", host)
+        glab_token(host)
     }
 }
 
@@ -305,16 +307,26 @@ impl GiteaIntegration {
     }
 }
 
-/// Asks a forge's CLI (`glab`) for its token for `host` (stdout only, stderr discarded).
-fn cli_token(program: &str, host: &str) -> Option<Secret> {
-    let out = std::process::Command::new(program)
-        .args(["auth", "token", "--hostname", host])
+/// The token `glab` stores for `host` (`glab config get token --host HOST`; glab has no
+/// `auth token` command). glab would answer `GITLAB_TOKEN` for any host, so its token variables
+/// are removed from its environment: the token must be one stored for this host. stdout only,
+/// stderr discarded; the token is registered for masking.
+fn glab_token(host: &str) -> Option<Secret> {
+    let out = std::process::Command::new("glab")
+        .args(["config", "get", "token", "--host", host])
+        .env_remove("GITLAB_TOKEN")
+        .env_remove("GITLAB_ACCESS_TOKEN")
+        .env_remove("OAUTH_TOKEN")
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;
     let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && !token.is_empty()).then_some(Secret(token))
+    if !out.status.success() || token.is_empty() {
+        return None;
+    }
+    crate::redact::register(&token);
+    Some(Secret(token))
 }
 
 /// Asks the GitHub CLI for its token for `host` (stdout only; its stderr is discarded so nothing

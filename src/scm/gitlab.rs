@@ -68,7 +68,7 @@ impl ApiError {
         };
         match self.status {
             Some(401) => e.with_hint(format!(
-                "the token for {host} was refused: check that it is valid and not expired. golden reads it from the step's `token` input, the config file's integrations.gitlab[].token, GITLAB_TOKEN (gitlab.com), or `glab auth token --hostname {host}`"
+                "the token for {host} was refused: check that it is valid and not expired. golden reads it from the step's `token` input, the config file's integrations.gitlab[].token, GITLAB_TOKEN (gitlab.com), or the token `glab auth login --hostname {host}` stored"
             )),
             Some(403) => e.with_hint(
                 "the token lacks a permission: it needs the `api` scope and at least the Maintainer role on the group (Owner to add members)",
@@ -336,7 +336,7 @@ pub struct Gitlab {
 
 impl Gitlab {
     /// The host's integration and token: the step's `token` input, else the config's token,
-    /// `GITLAB_TOKEN` (gitlab.com) or `glab auth token`.
+    /// `GITLAB_TOKEN` (gitlab.com) or the token glab stores for the host.
     pub fn connect(
         config: &Config,
         host: &str,

@@ -759,3 +759,191 @@ mod gitea {
         assert_eq!(branch_files(&bare, "main"), expected_files(&env));
     }
 }
+
+/// Where golden finds a GitLab token: the config's, then `GITLAB_TOKEN` for gitlab.com only, then
+/// the token `glab` stores for the host (a fake `glab` on PATH), checked against the fake GitLab
+/// which accepts one token only.
+mod tokens {
+    use super::*;
+
+    /// A `glab` that answers `config get token --host HOST` with `token` for `host` only, and
+    /// logs how it was called (and whether it saw GITLAB_TOKEN) to `glab.log`.
+    fn fake_glab(env: &Env, host: &str, token: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = env.path().join("glab-bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let log = env.path().join("glab.log");
+        let script = format!(
+            "#!/bin/sh\necho \"$* env=${{GITLAB_TOKEN:-none}}\" >> '{}'\nif [ \"$1 $2 $3 $4 $5\" = 'config get token --host {host}' ]; then echo '{token}'; exit 0; fi\nexit 1\n",
+            log.display()
+        );
+        std::fs::write(bin.join("glab"), script).unwrap();
+        std::fs::set_permissions(bin.join("glab"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        bin
+    }
+
+    fn glab_log(env: &Env) -> String {
+        std::fs::read_to_string(env.path().join("glab.log")).unwrap_or_default()
+    }
+
+    /// The fake as GitLab host `host`, with `token:` only when given.
+    fn config_for(env: &Env, fake: &FakeGitlab, host: &str, token: Option<&str>) -> PathBuf {
+        let p = env.path().join("tokens.yaml");
+        let token = token
+            .map(|t| format!("      token: {t}\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            &p,
+            format!(
+                "integrations:\n  gitlab:\n    - host: {host}\n      baseUrl: {base}\n      apiBaseUrl: {base}/api/v4\n{token}",
+                base = fake.base_url()
+            ),
+        )
+        .unwrap();
+        p
+    }
+
+    /// Runs `gitlab:user:info` (one `GET /user`) on `host` with `env_vars` and PATH `path`.
+    fn user_info(
+        env: &Env,
+        cfg: &Path,
+        host: &str,
+        path: Option<&Path>,
+        env_vars: &[(&str, &str)],
+    ) -> std::process::Output {
+        let dir = env.path().join(format!("t-{}", next_name()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let t = template_with(
+            &dir,
+            "gitlab:user:info",
+            &format!("        repoUrl: {host}"),
+        );
+        let mut cmd = env.golden(Some(cfg));
+        if let Some(p) = path {
+            cmd.env("PATH", p);
+        }
+        for (k, v) in env_vars {
+            cmd.env(k, v);
+        }
+        cmd.args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout"])
+            .args(["--set", "name=demo", "--set", "owner=acme"])
+            .output()
+            .unwrap()
+    }
+
+    fn next_name() -> String {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        N.fetch_add(1, Ordering::SeqCst).to_string()
+    }
+
+    #[test]
+    fn gitlab_token_serves_gitlab_com_after_the_config_token() {
+        let env = Env::new();
+        let fake = FakeGitlab::start("glpat-env", "jane");
+        let glab = fake_glab(&env, "gitlab.com", "glpat-glab");
+        // No token in the config: GITLAB_TOKEN, before glab.
+        let cfg = config_for(&env, &fake, "gitlab.com", None);
+        let out = user_info(
+            &env,
+            &cfg,
+            "gitlab.com",
+            Some(&glab),
+            &[("GITLAB_TOKEN", "glpat-env")],
+        );
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("glpat-env"), "{err}");
+        assert_eq!(fake.call_lines(), ["GET /user"]);
+        assert_eq!(
+            glab_log(&env),
+            "",
+            "glab is not asked when GITLAB_TOKEN answers"
+        );
+        // The config's token wins over GITLAB_TOKEN.
+        fake.set_token("glpat-config");
+        let cfg = config_for(&env, &fake, "gitlab.com", Some("glpat-config"));
+        let out = user_info(
+            &env,
+            &cfg,
+            "gitlab.com",
+            Some(&glab),
+            &[("GITLAB_TOKEN", "glpat-env")],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(fake.call_lines(), ["GET /user", "GET /user"]);
+        // The config's token is used even when it is refused: no fallback to GITLAB_TOKEN.
+        fake.set_token("glpat-env");
+        let out = user_info(
+            &env,
+            &cfg,
+            "gitlab.com",
+            Some(&glab),
+            &[("GITLAB_TOKEN", "glpat-env")],
+        );
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert!(err.contains("401"), "{err}");
+    }
+
+    #[test]
+    fn glab_serves_when_nothing_else_does() {
+        let env = Env::new();
+        let fake = FakeGitlab::start("glpat-glab", "jane");
+        let glab = fake_glab(&env, "gitlab.com", "glpat-glab");
+        let cfg = config_for(&env, &fake, "gitlab.com", None);
+        let out = user_info(&env, &cfg, "gitlab.com", Some(&glab), &[]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("glpat-glab"), "{err}");
+        assert_eq!(fake.call_lines(), ["GET /user"]);
+        assert_eq!(
+            glab_log(&env),
+            "config get token --host gitlab.com env=none\n"
+        );
+        // Without glab (and nothing else) there is no token, and golden says where to put one.
+        let out = user_info(&env, &cfg, "gitlab.com", None, &[]);
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("No token available for host gitlab.com"),
+            "{err}"
+        );
+        assert!(err.contains("GITLAB_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn a_self_managed_host_never_takes_gitlab_token() {
+        let env = Env::new();
+        let fake = FakeGitlab::start("glpat-env", "jane");
+        let host = fake.host();
+        let cfg = config_for(&env, &fake, &host, None);
+        // Backstage reads GITLAB_TOKEN only through `token: ${GITLAB_TOKEN}` of gitlab.com.
+        let out = user_info(&env, &cfg, &host, None, &[("GITLAB_TOKEN", "glpat-env")]);
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert!(
+            err.contains(&format!("No token available for host {host}")),
+            "{err}"
+        );
+        assert!(fake.calls().is_empty(), "{:?}", fake.call_lines());
+        // glab's token for that host serves, and glab is not handed GITLAB_TOKEN (it would
+        // answer it for any host).
+        fake.set_token("glpat-self");
+        let glab = fake_glab(&env, &host, "glpat-self");
+        let out = user_info(
+            &env,
+            &cfg,
+            &host,
+            Some(&glab),
+            &[("GITLAB_TOKEN", "glpat-env")],
+        );
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert_eq!(fake.call_lines(), ["GET /user"]);
+        assert_eq!(
+            glab_log(&env),
+            format!("config get token --host {host} env=none\n")
+        );
+    }
+}
