@@ -633,6 +633,21 @@ fn go_microservice_on_gitlab_through_the_fake() {
         fake.calls()[3].body,
         json!({"namespace_id": 42, "name": "demo", "path": "demo", "visibility": "private", "description": "Demo"})
     );
+    // The same publishing calls as Backstage's GitLab module made for this template (recorded
+    // with the GitLab conformance case); Backstage's catalog reads the file itself.
+    let backstage: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            crate::support::root()
+                .join("tests/conformance/cases/go-microservice-gitlab/expected.calls.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let golden: Vec<Value> = fake.calls()[..4]
+        .iter()
+        .map(|c| json!({"method": c.method, "path": c.path, "body": c.body}))
+        .collect();
+    assert_eq!(Value::Array(golden), backstage);
     let pushed = branch_files(&fake.repo_path("acme/backend/demo"), "main");
     assert_eq!(pushed, rendered_go_microservice(&env, Some(&cfg)));
     assert!(err.contains("component:default/demo"), "{err}");
