@@ -726,6 +726,67 @@ mod gitea {
         assert_eq!(dir_files(&env.work().join("demo")), expected_files(&env));
     }
 
+    /// publish:gitea, then catalog:register of the published `catalog-info.yaml`: golden reads it
+    /// back through Gitea's contents API with the integration's credentials.
+    #[test]
+    fn register_reads_the_published_catalog_file_through_the_api() {
+        let env = Env::new();
+        let fake = FakeGitea::start(GITEA_USER, GITEA_PASSWORD);
+        fake.add_org("acme");
+        let mut lines: Vec<String> = with_host(&fixture("gitea-publish")["input"], &fake.host())
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("        {k}: {v}"))
+            .collect();
+        lines.push(
+            "    - id: register\n      name: Register\n      action: catalog:register\n      input:\n        repoContentsUrl: ${{ steps.publish.output.repoContentsUrl }}".into(),
+        );
+        let t = template_with(env.path(), "publish:gitea", &lines.join("\n"));
+        std::fs::write(
+            t.join("skeleton/catalog-info.yaml"),
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-a\n",
+        )
+        .unwrap();
+        let out = run(
+            &env,
+            &t,
+            Some(&config(&env, &fake)),
+            &["--no-checkout", "--json"],
+        );
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains(GITEA_PASSWORD), "{err}");
+        let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            plan["steps"][2]["output"]["entityRef"],
+            "component:default/demo"
+        );
+        let list = env
+            .golden(Some(&config(&env, &fake)))
+            .args(["catalog", "list", "--json"])
+            .output()
+            .unwrap();
+        let entities: Value = serde_json::from_slice(&list.stdout).unwrap();
+        assert_eq!(
+            entities[0]["metadata"]["annotations"]["backstage.io/managed-by-location"],
+            format!(
+                "url:{}/acme/demo/src/branch/main/catalog-info.yaml",
+                fake.base_url()
+            )
+        );
+        let paths: Vec<String> = fake
+            .calls()
+            .iter()
+            .map(|c| format!("{} {}", c.method, c.path))
+            .collect();
+        assert_eq!(
+            paths.last().map(String::as_str),
+            Some("GET /api/v1/repos/acme/demo/contents/catalog-info.yaml"),
+            "{paths:?}"
+        );
+    }
+
     #[test]
     fn a_missing_organisation_is_named() {
         let env = Env::new();
