@@ -163,7 +163,7 @@ pub const MR_BASE: &[(&str, &str)] = &[
 ];
 
 /// The project the API-only actions work on: `acme/svc`, id 100.
-fn with_svc(f: &FakeGitlab) {
+pub fn with_svc(f: &FakeGitlab) {
     f.add_group("acme", 41);
     f.add_user("bob", 8);
     f.add_project("acme", "svc", MR_BASE);
@@ -408,3 +408,69 @@ fn conformance_gitlab_record() {
         crate::fake_github::dir_files(&expected)
     );
 }
+
+/// `acme/svc` (id 100) and the users of the approval rules.
+pub fn with_rules(f: &FakeGitlab) {
+    with_svc(f);
+    f.add_user("carol", 9);
+    f.add_user("dave", 10);
+    // GitLab computes the merge status a moment after creation: Backstage reads again.
+    f.merge_statuses(&["checking"]);
+    f.approval_rules(json!([
+        {"id": 1, "name": "CODEOWNERS", "rule_type": "code_owner",
+         "eligible_approvers": [{"id": 10, "username": "dave"}, {"id": 9, "username": "carol"}]},
+        {"id": 2, "name": "All Members", "rule_type": "any_approver"}
+    ]));
+}
+
+record!(
+    merge_request_approval_rules,
+    "merge-request-approval-rules",
+    |f| {
+        with_rules(&f);
+    },
+    "publish:gitlab:merge-request"
+);
+record!(
+    issues_create_epic,
+    "issues-create-epic",
+    |f| {
+        with_svc(&f);
+        f.add_epic("acme", 77, 5);
+    },
+    "gitlab:issues:create"
+);
+/// `acme/backend/api` (id 100) and an epic of the sibling group `acme/frontend`.
+pub fn with_sibling_epic(f: &FakeGitlab) {
+    f.add_group("acme", 41);
+    f.add_group("acme/backend", 42);
+    f.add_group("acme/frontend", 43);
+    f.add_project("acme/backend", "api", MR_BASE);
+    f.add_epic("acme/frontend", 78, 6);
+}
+record!(
+    issues_create_epic_out_of_scope,
+    "issues-create-epic-out-of-scope",
+    |f| {
+        with_sibling_epic(&f);
+    },
+    "gitlab:issues:create"
+);
+record!(
+    issues_create_epic_missing,
+    "issues-create-epic-missing",
+    |f| {
+        with_svc(&f);
+        f.add_epic("acme", 77, 5);
+    },
+    "gitlab:issues:create"
+);
+record!(
+    issue_edit_epic,
+    "issue-edit-epic",
+    |f| {
+        with_svc(&f);
+        f.add_epic("acme", 77, 5);
+    },
+    "gitlab:issue:edit"
+);

@@ -419,11 +419,14 @@ fn local_forge_publishes_nested_groups_and_merge_requests() {
 /// Runs a fixture's API action through golden against a fake holding `acme/svc` (id 100) and
 /// compares the calls and the step's outputs with Backstage's.
 fn api_action_like_backstage(name: &str) {
+    api_action_with(name, crate::backstage_record_gitlab::with_svc);
+}
+
+/// [`api_action_like_backstage`] on a fake set up by `setup` (as its recorder set it up).
+fn api_action_with(name: &str, setup: fn(&FakeGitlab)) {
     let env = Env::new();
     let fake = FakeGitlab::start(TOKEN, "jane");
-    fake.add_group("acme", 41);
-    fake.add_user("bob", 8);
-    fake.add_project("acme", "svc", MR_BASE);
+    setup(&fake);
     let t = template_from(env.path(), name, &fake.host());
     let cfg = config(&env, &fake, &fake.host(), TOKEN);
     let out = run(&env, &t, Some(&cfg), &["--json", "--no-checkout"]);
@@ -481,6 +484,50 @@ fn api_actions_make_backstages_calls() {
     ] {
         api_action_like_backstage(name);
     }
+}
+
+/// An epic is linked only when the project lies under the epic's group, as Backstage's
+/// `checkEpicScope` decides (the epic found among the top-level group's epics).
+#[test]
+fn issues_link_epics_in_scope_like_backstage() {
+    fn with_epic(f: &FakeGitlab) {
+        crate::backstage_record_gitlab::with_svc(f);
+        f.add_epic("acme", 77, 5);
+    }
+    api_action_with("issues-create-epic", with_epic);
+    api_action_with("issue-edit-epic", with_epic);
+    api_action_with(
+        "issues-create-epic-out-of-scope",
+        crate::backstage_record_gitlab::with_sibling_epic,
+    );
+    // An epic the top-level group does not hold fails the step, after the same calls.
+    let env = Env::new();
+    let fake = FakeGitlab::start(TOKEN, "jane");
+    with_epic(&fake);
+    let t = template_from(env.path(), "issues-create-epic-missing", &fake.host());
+    let cfg = config(&env, &fake, &fake.host(), TOKEN);
+    let out = run(&env, &t, Some(&cfg), &["--no-checkout"]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert_calls_match_backstage(&fake, "issues-create-epic-missing");
+    assert!(
+        err.contains("Failed to create GitLab issue: Could not find epic scope: Epic with id 79 not found in the top-level parent group acme."),
+        "{err}"
+    );
+}
+
+#[test]
+fn merge_request_reviewers_from_approval_rules_like_backstage() {
+    let env = Env::new();
+    let fake = FakeGitlab::start(TOKEN, "jane");
+    crate::backstage_record_gitlab::with_rules(&fake);
+    let t = template_from(env.path(), "merge-request-approval-rules", &fake.host());
+    let cfg = config(&env, &fake, &fake.host(), TOKEN);
+    let out = run(&env, &t, Some(&cfg), &["--no-checkout"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_calls_match_backstage(&fake, "merge-request-approval-rules");
+    assert_eq!(fake.merge_requests()[0]["reviewer_ids"], json!([10, 9]));
 }
 
 #[test]
