@@ -413,4 +413,92 @@ mod tests {
         assert_eq!(host_of("https://ghe.corp/api/v3"), "ghe.corp");
         assert_eq!(host_of("http://127.0.0.1:9/api/v3"), "127.0.0.1:9");
     }
+
+    /// A fake app API: installations of `acme`, tokens expiring at `expires_at`; records calls.
+    #[derive(Clone)]
+    struct FakeApp {
+        calls: std::sync::Arc<Mutex<Vec<String>>>,
+        expires_at: &'static str,
+    }
+
+    impl Api for FakeApp {
+        fn call(
+            &self,
+            method: Method,
+            path: &str,
+            _body: Option<&Value>,
+        ) -> Result<Value, super::super::ApiError> {
+            let mut calls = self.calls.lock().unwrap();
+            calls.push(format!("{} {path}", method.as_str()));
+            Ok(match path {
+                p if p.starts_with("/app/installations?") => {
+                    serde_json::json!([{"id": 7, "account": {"login": "Acme"}, "suspended_by": null}])
+                }
+                _ => {
+                    serde_json::json!({"token": format!("ghs_{}", calls.len()), "expires_at": self.expires_at, "repository_selection": "all"})
+                }
+            })
+        }
+        fn graphql(&self, _q: &str, _v: &Value) -> Result<Value, super::super::ApiError> {
+            Ok(Value::Null)
+        }
+    }
+
+    impl Connect for FakeApp {
+        fn connect(&self, _base: &str, _token: &Secret) -> Result<Box<dyn Api>, String> {
+            Ok(Box::new(self.clone()))
+        }
+    }
+
+    #[test]
+    fn installation_tokens_are_cached_until_ten_minutes_before_expiry() {
+        let key = include_str!("../../tests/it/fixtures/github-app/private-key.pem");
+        let mut a = app(key);
+        for (base, expires_at, fresh_each_time) in [
+            ("https://cache-a.test/api/v3", "2099-01-01T00:00:00Z", false),
+            // Expiring in 5 minutes is inside the 10-minute margin: a new token every time.
+            ("https://cache-b.test/api/v3", "", true),
+        ] {
+            let soon = time::OffsetDateTime::now_utc() + time::Duration::minutes(5);
+            let soon = soon
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            let fake = FakeApp {
+                calls: Default::default(),
+                expires_at: if expires_at.is_empty() {
+                    Box::leak(soon.into_boxed_str())
+                } else {
+                    expires_at
+                },
+            };
+            a.app_id = 4242;
+            let t1 = app_token(&fake, base, &[a.clone()], "acme", Some("svc")).unwrap();
+            let t2 = app_token(&fake, base, &[a.clone()], "ACME", Some("other")).unwrap();
+            let posts = fake
+                .calls
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|c| c.starts_with("POST /app/installations/7/access_tokens"))
+                .count();
+            assert_eq!(posts, if fresh_each_time { 2 } else { 1 }, "{base}");
+            assert_eq!(t1.map(|t| t.0) == t2.map(|t| t.0), !fresh_each_time, "{base}");
+            // Not installed for this owner: no token, no error (the next source is tried).
+            assert!(app_token(&fake, base, &[a.clone()], "nobody", None)
+                .unwrap()
+                .is_none());
+        }
+        // An owner outside allowedInstallationOwners is not even looked up.
+        a.allowed_installation_owners = Some(vec!["someone".into()]);
+        let fake = FakeApp {
+            calls: Default::default(),
+            expires_at: "2099-01-01T00:00:00Z",
+        };
+        assert!(
+            app_token(&fake, "https://cache-c.test/api/v3", &[a], "acme", None)
+                .unwrap()
+                .is_none()
+        );
+        assert!(fake.calls.lock().unwrap().is_empty());
+    }
 }
