@@ -14,6 +14,7 @@ mod golden_test;
 mod help;
 mod honesty;
 mod hostile;
+mod hostile_resume;
 mod lifecycle;
 mod module_graph;
 mod new;

@@ -49,6 +49,7 @@ pub fn publish(
             source_dir: source.clone(),
             token: None,
             git_user: None,
+            integration: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -153,6 +154,7 @@ pub fn push(
             source_dir: source.clone(),
             token: None,
             git_user: None,
+            integration: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -572,6 +574,7 @@ fn push_and_protect(
         source_dir: source.to_path_buf(),
         token: Some(gh.token.clone()),
         git_user: None,
+        integration: Some(("github", url.host.clone())),
     });
     if !i.bool("protectDefaultBranch", true) {
         return Ok(hash);
