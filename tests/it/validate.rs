@@ -570,7 +570,11 @@ fn rules_are_allowed_and_denied_per_code() {
     assert_eq!(validate_in(&f, &["param-required-unknown"]).0, 1);
     let (status, _, stderr) = validate_in(
         &f,
-        &["--allow", "param-required-unknown", "param-required-unknown"],
+        &[
+            "--allow",
+            "param-required-unknown",
+            "param-required-unknown",
+        ],
     );
     assert_eq!(status, 0, "{stderr}");
     assert!(!stderr.contains("param-required-unknown]"), "{stderr}");
