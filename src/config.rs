@@ -43,7 +43,7 @@ pub struct Config {
 }
 
 /// `actions:`, either a list of ids your Backstage provides (known to `golden validate`), or a
-/// mapping with the reserved keys `strict`, `known`, `packages` and, under any other key, the
+/// mapping with the reserved keys `strict`, `known`, `packages`, `timeouts` and, under any other key, the
 /// definition of an external action with that id (read by `actions::external`).
 #[derive(Debug, Clone, Default)]
 pub struct ActionsConfig {
@@ -55,6 +55,9 @@ pub struct ActionsConfig {
     pub packages: Vec<String>,
     /// External action definitions by id, as written (checked when the registry is built).
     pub external: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `timeouts:` of npm action modules, by action id, package name or `default`, as written
+    /// (checked when the registry is built).
+    pub timeouts: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl<'de> Deserialize<'de> for ActionsConfig {
@@ -96,6 +99,13 @@ impl<'de> Deserialize<'de> for ActionsConfig {
                         }
                         "known" => c.known = strings(&v, "known")?,
                         "packages" => c.packages = strings(&v, "packages")?,
+                        "timeouts" => match v {
+                            serde_json::Value::Object(m) => c.timeouts = m.into_iter().collect(),
+                            serde_json::Value::Null => {}
+                            _ => return Err(D::Error::custom(
+                                "`actions.timeouts` must be a mapping of action ids, package names or `default` to durations (`30s`, `5m`)",
+                            )),
+                        },
                         _ => {
                             c.external.insert(k, v);
                         }
@@ -104,7 +114,7 @@ impl<'de> Deserialize<'de> for ActionsConfig {
                 Ok(c)
             }
             _ => Err(D::Error::custom(
-                "`actions` must be a list of action ids or a mapping (strict, known, packages, and external actions by id)",
+                "`actions` must be a list of action ids or a mapping (strict, known, packages, timeouts, and external actions by id)",
             )),
         }
     }

@@ -20,6 +20,7 @@ mod module_graph;
 mod new;
 mod node_path;
 mod npm_actions;
+mod npm_services;
 mod parity;
 mod prompts;
 mod publish;
