@@ -337,7 +337,16 @@ pub fn render_failed(e: render::RenderError, file: &Path, ws_real: &Path) -> Act
             column: e.column,
         },
     };
-    ActionError::new(e.message).at(location)
+    // The column is in the location; nunjucks' ` (column N)` suffix of a syntax error goes.
+    let suffix = e
+        .column
+        .map(|c| format!(" (column {c})"))
+        .unwrap_or_default();
+    let message = match e.message.strip_suffix(&suffix) {
+        Some(m) if !suffix.is_empty() => m.to_string(),
+        _ => e.message,
+    };
+    ActionError::new(message).at(location)
 }
 
 struct Job<'a> {

@@ -2,18 +2,22 @@
 //!
 //! Owns deciding whether golden may ask at all (a terminal on stdin and stderr, no `CI`, no
 //! `--no-input`), walking the pages in order and asking only for what the values files, `--set`
-//! and `GOLDEN_VALUE_*` did not give ([`ask`]), the field extensions ([`fields`]), the catalog
-//! lookups behind the entity pickers ([`entities`]), the error that lists every missing value when
-//! golden cannot ask ([`missing`]), and the summary, confirmation and `--save-values` file
-//! ([`summary`]). This is the only module that talks to dialoguer ([`terminal`]).
+//! and `GOLDEN_VALUE_*` did not give ([`ask`], over the state in [`walker`]), the field
+//! extensions ([`fields`]) and their rules without asking ([`rules`]), the catalog lookups behind
+//! the entity pickers ([`entities`]), the error that lists every missing value when golden cannot
+//! ask ([`missing`]), and the summary, confirmation and `--save-values` file ([`summary`]). This is
+//! the only module that talks to dialoguer ([`terminal`]). The files depend on each other one way
+//! (`tests/it/module_graph.rs` checks): ask → fields → walker → missing → rules.
 
 mod ask;
 pub mod entities;
 pub mod fields;
 mod missing;
+mod rules;
 mod schema;
 mod summary;
 mod terminal;
+mod walker;
 
 use serde_json::{Map, Value};
 
@@ -86,7 +90,11 @@ pub trait Prompter {
     fn confirm(&mut self, prompt: &Prompt, default: Option<bool>) -> Answer<bool>;
     /// Yes, no, or nothing (an optional boolean without a default: Enter leaves it unset).
     fn confirm_or_none(&mut self, prompt: &Prompt) -> Answer<Option<bool>> {
-        let items = ["yes".to_string(), "no".to_string(), ask::NONE.to_string()];
+        let items = [
+            "yes".to_string(),
+            "no".to_string(),
+            walker::NONE.to_string(),
+        ];
         Ok(match self.select(prompt, &items, 2)? {
             0 => Some(true),
             1 => Some(false),
@@ -226,7 +234,7 @@ pub fn collect(
     crate::redact::register_value(&Value::Object(given.secrets.clone()));
     register_hidden_answers(template, &given.parameters);
     let interactive = options.mode == Mode::Interactive;
-    let mut walker = ask::Walker::new(
+    let mut walker = walker::Walker::new(
         prompter,
         interactive && options.sources.files.is_empty(),
         source,
