@@ -205,6 +205,8 @@ impl<'a> Walker<'a> {
             map.insert(name.to_string(), Value::Null);
             return Ok(());
         }
+        // An answer to change (from the review) is asked again, its old value as the default.
+        let redo = self.redo.shift_remove(&path);
         let given = map.get(name).cloned();
         let error = match &given {
             Some(v) => match self.validate(prop, &ui, v) {
@@ -214,13 +216,14 @@ impl<'a> Walker<'a> {
             None => None,
         };
         let default = prop.get("default").cloned();
-        let not_asked = !self.ask_optional && (!required || default.is_some());
+        let not_asked = redo.is_none() && !self.ask_optional && (!required || default.is_some());
         if error.is_none() && not_asked {
             if let Some(d) = default {
                 map.insert(name.to_string(), d);
             }
             return Ok(());
         }
+        let given = given.or(redo.filter(|v| !v.is_null()));
         match self.ask(
             name,
             prop,
@@ -268,7 +271,8 @@ impl<'a> Walker<'a> {
                 Err(msg) => return self.ask_secret(name, prop, required, map, path, Some(msg)),
             }
         }
-        if !required && !self.ask_optional {
+        let redo = self.redo.shift_remove(path).is_some();
+        if !required && !self.ask_optional && !redo {
             return Ok(());
         }
         self.ask_secret(name, prop, required, map, path, None)

@@ -35,6 +35,9 @@ pub struct Walker<'a> {
     pub asked: usize,
     /// The config's integration hosts (github, gitlab, gitea; the RepoUrlPicker offers them).
     pub integration_hosts: crate::backstage::repo_url::Hosts,
+    /// Answers to ask again (a change from the review), by dotted path, each with its old value
+    /// (`null`: none) as the default.
+    pub redo: Map<String, Value>,
     pub(super) heading: Option<(String, Option<String>)>,
     pub(super) labels: Vec<String>,
     pub(super) notices: Vec<String>,
@@ -60,6 +63,7 @@ impl<'a> Walker<'a> {
             secret_fields: Vec::new(),
             asked: 0,
             integration_hosts: Default::default(),
+            redo: Map::new(),
             heading: None,
             labels: Vec::new(),
             notices: Vec::new(),
