@@ -49,6 +49,43 @@ pub struct Forge {
     root: PathBuf,
     /// The run's secrets, masked in the records written beside repositories.
     redactor: crate::redact::Redactor,
+    race: Option<RaceBarrier>,
+}
+
+/// Tests only (`GOLDEN_TEST_FORGE_RACE=N:DIR`, read by `settings`): a creation that found its
+/// name free waits there until `N` runs have (each leaves a file in `DIR`; at most 20 s), so the
+/// concurrency test makes every run pass the check before any creates, and fails unless the
+/// creation itself refuses to replace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaceBarrier {
+    pub runs: usize,
+    pub dir: PathBuf,
+}
+
+impl RaceBarrier {
+    /// `N:DIR`.
+    pub fn parse(value: &str) -> Option<RaceBarrier> {
+        let (runs, dir) = value.split_once(':')?;
+        Some(RaceBarrier {
+            runs: runs.parse().ok()?,
+            dir: PathBuf::from(dir),
+        })
+    }
+
+    fn wait(&self) {
+        let me = self.dir.join(format!(
+            "{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::create_dir_all(&self.dir).and_then(|()| std::fs::write(me, ""));
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(20)
+            && std::fs::read_dir(&self.dir).map_or(0, |d| d.count()) < self.runs
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
 }
 
 impl Forge {
@@ -58,6 +95,7 @@ impl Forge {
         Forge {
             root: home.join("forge"),
             redactor: Default::default(),
+            race: None,
         }
     }
 
@@ -70,6 +108,12 @@ impl Forge {
     /// The run's secrets (records are written through [`record`] with them).
     pub fn redactor(&self) -> &crate::redact::Redactor {
         &self.redactor
+    }
+
+    /// The forge with the tests' race barrier (see [`RaceBarrier`]).
+    pub fn with_race_barrier(mut self, race: Option<RaceBarrier>) -> Forge {
+        self.race = race;
+        self
     }
 
     /// Where `host/owner/repo` lives (whether or not it exists). The owner may be a nested
@@ -138,6 +182,9 @@ impl Forge {
         let path = self.repo_path(host, owner, repo)?;
         if path.exists() {
             return Err(exists(owner, repo, &path));
+        }
+        if let Some(race) = &self.race {
+            race.wait();
         }
         let parent = path.parent().expect("repository paths have a parent");
         std::fs::create_dir_all(parent)
@@ -519,7 +566,17 @@ mod tests {
                     let name = name.clone();
                     std::thread::spawn(move || {
                         barrier.wait();
-                        Forge::new(&home).create("github.com", "acme", &name, "main")
+                        // Every thread finds the name free before any creates it.
+                        let race = RaceBarrier {
+                            runs: threads,
+                            dir: home.join(format!("race-{name}")),
+                        };
+                        Forge::new(&home).with_race_barrier(Some(race)).create(
+                            "github.com",
+                            "acme",
+                            &name,
+                            "main",
+                        )
                     })
                 })
                 .collect();

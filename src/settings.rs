@@ -383,6 +383,8 @@ pub struct Context {
     pub programs: Programs,
     /// The directory for temporary files (`TMPDIR`).
     pub temp_dir: PathBuf,
+    /// Tests only: `GOLDEN_TEST_FORGE_RACE` (see `forge::RaceBarrier`).
+    pub forge_race: Option<crate::forge::RaceBarrier>,
 }
 
 impl Context {
@@ -394,6 +396,9 @@ impl Context {
             proxies: env.proxies(),
             programs: env.programs(),
             temp_dir: env.temp_dir.clone(),
+            forge_race: env
+                .var(env_vars::TEST_FORGE_RACE)
+                .and_then(crate::forge::RaceBarrier::parse),
         }
     }
 

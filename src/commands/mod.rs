@@ -76,8 +76,9 @@ fn step_warnings(report: &crate::runner::Report, printer: &Printer) {
 }
 
 /// The report of a failed run, written once for every command that runs steps: the first failed
-/// step's error (message at the step in template.yaml, the action's hints and source), and which
-/// steps had run before it (`no step had run before it`, `step `a` had run before it`, ...).
+/// step's error (message at the skeleton file's line and column when a file failed to render,
+/// else at the step in template.yaml; the action's hints and source), and which steps had run
+/// before it (`no step had run before it`, `step `a` had run before it`, ...).
 fn step_failed(
     template: &crate::template::Template,
     report: &crate::runner::Report,

@@ -250,6 +250,7 @@ fn services(args: &NewSettings, record: &crate::lifecycle::record::Record) -> Se
             config: args.context.config.clone(),
             proxies: args.context.proxies.clone(),
         })),
+        forge_race: args.context.forge_race.clone(),
         ..Default::default()
     }
 }

@@ -122,7 +122,12 @@ struct GithubTarget {
 
 fn github_target(services: &Services, origin: &str) -> Result<GithubTarget> {
     let (host, owner, name) = github_repo(origin)?;
-    let conn = services.github(&host, None).map_err(|e| {
+    let url = crate::github::RepoUrl {
+        host: host.clone(),
+        owner: owner.clone(),
+        repo: name.clone(),
+    };
+    let conn = services.github(&url, None).map_err(|e| {
         Error::usage(format!(
             "cannot open the pull request on {host}: {}",
             e.message

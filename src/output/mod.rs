@@ -159,6 +159,7 @@ pub fn report_json(
         "steps": report.steps.iter().map(|s| {
             let mut v = json!({"id": s.id, "name": s.name, "action": s.action, "status": s.status.as_str(), "input": s.input, "output": s.output});
             if let Some(r) = &s.reason { v["reason"] = json!(r); }
+            if let Some(l) = s.failure.as_ref().and_then(|f| f.error.location.as_ref()) { v["location"] = json!(l.to_string()); }
             if !s.invented.is_empty() { v["invented"] = json!(s.invented); }
             v
         }).collect::<Vec<_>>(),

@@ -342,7 +342,7 @@ impl Prompter for Terminal {
             match value {
                 Some(true) => "yes",
                 Some(false) => "no",
-                None => super::ask::NONE,
+                None => super::walker::NONE,
             }
         ));
         Ok(value)

@@ -81,14 +81,18 @@ pub struct Published {
     pub token: Option<crate::config::Secret>,
     /// The git user name the token goes with (`None`: GitHub's `x-access-token`).
     pub git_user: Option<String>,
+    /// The integration that pushed: kind (`github`, `gitlab`, `gitea`) and host (`None` for the
+    /// local forge). `--resume` checks the repository and gets the token again through it.
+    pub integration: Option<(&'static str, String)>,
 }
 
-/// An action failure: the message, what to do about it (any number of hints) and the error it
-/// came from.
+/// An action failure: the message, what to do about it (any number of hints), the place in a
+/// file it is about (a skeleton file's line and column) and the error it came from.
 #[derive(Debug, Clone)]
 pub struct ActionError {
     pub message: String,
     pub hints: Vec<String>,
+    pub location: Option<crate::error::Location>,
     /// The underlying error (a git, HTTP or I/O error), kept for `source()`.
     pub source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
@@ -98,8 +102,13 @@ impl ActionError {
         ActionError {
             message: message.into(),
             hints: Vec::new(),
+            location: None,
             source: None,
         }
+    }
+    pub fn at(mut self, location: crate::error::Location) -> Self {
+        self.location = Some(location);
+        self
     }
     /// Adds a hint (after those already given).
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -150,6 +159,7 @@ impl From<crate::error::Error> for ActionError {
         ActionError {
             message: e.message,
             hints: e.hints,
+            location: e.location.map(|l| *l),
             source: e.source.map(std::sync::Arc::from),
         }
     }

@@ -86,8 +86,9 @@ impl StepRecord {
     }
 }
 
-/// Why a step failed, kept typed: the action's error (message, hints, source) and where the step
-/// is written in template.yaml.
+/// Why a step failed, kept typed: the action's error (message, hints, source, and the place in a
+/// file it is about) and where the failure is shown: that place (a skeleton file's line and
+/// column, named the way the template was named) or else the step in template.yaml.
 #[derive(Debug, Clone)]
 pub struct StepFailure {
     pub error: ActionError,
@@ -239,10 +240,16 @@ impl Runner<'_> {
         run: &mut RunState,
         record: &mut StepRecord,
     ) {
-        let location = || template.location(&format!("/spec/steps/{index}"));
+        let location = |e: &ActionError| match &e.location {
+            Some(at) => template.shown_location(at),
+            None => template.location(&format!("/spec/steps/{index}")),
+        };
         let step = &template.steps[index];
         match self.why_not_run(engine, step, values, run) {
-            Err(e) => return record.fail(e, location()),
+            Err(e) => {
+                let at = location(&e);
+                return record.fail(e, at);
+            }
             Ok(Some(reason)) => {
                 record.reason = Some(reason);
                 return;
@@ -256,7 +263,10 @@ impl Runner<'_> {
                 run.steps_ctx
                     .insert(step.id.clone(), json!({ "output": output }));
             }
-            Err(e) => record.fail(e, location()),
+            Err(e) => {
+                let at = location(&e);
+                record.fail(e, at);
+            }
         }
     }
 

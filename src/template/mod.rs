@@ -79,6 +79,27 @@ impl Template {
         format!("template:{}/{}", self.namespace, self.name)
     }
 
+    /// A location in the template's folder named the way the template was named (a skeleton file
+    /// `/real/dir/skeleton/a.txt` of `./t/template.yaml` is `./t/skeleton/a.txt`).
+    pub fn shown_location(&self, at: &crate::error::Location) -> crate::error::Location {
+        use crate::error::Location;
+        match at {
+            Location::File { path, line, column } => match path.strip_prefix(&self.dir) {
+                Ok(rel) => Location::File {
+                    path: self
+                        .path
+                        .parent()
+                        .map(|d| d.join(rel))
+                        .unwrap_or_else(|| rel.to_path_buf()),
+                    line: *line,
+                    column: *column,
+                },
+                Err(_) => at.clone(),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// `metadata.title`, else the name.
     pub fn title(&self) -> &str {
         self.entity
