@@ -86,11 +86,13 @@ pub struct Published {
     pub integration: Option<(&'static str, String)>,
 }
 
-/// An action failure: the message and, where useful, a hint.
+/// An action failure: the message and, where useful, a hint and the place in a file it is
+/// about (a skeleton file's line and column).
 #[derive(Debug, Clone)]
 pub struct ActionError {
     pub message: String,
     pub hint: Option<String>,
+    pub location: Option<crate::error::Location>,
 }
 
 impl ActionError {
@@ -98,7 +100,12 @@ impl ActionError {
         ActionError {
             message: message.into(),
             hint: None,
+            location: None,
         }
+    }
+    pub fn at(mut self, location: crate::error::Location) -> Self {
+        self.location = Some(location);
+        self
     }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -117,6 +124,7 @@ impl From<crate::scm::ScmError> for ActionError {
         ActionError {
             message: e.message,
             hint: e.hint,
+            location: None,
         }
     }
 }
@@ -126,6 +134,7 @@ impl From<crate::forge::ForgeError> for ActionError {
         ActionError {
             message: e.message,
             hint: e.hint,
+            location: None,
         }
     }
 }
@@ -135,6 +144,7 @@ impl From<crate::github::GithubError> for ActionError {
         ActionError {
             message: e.message,
             hint: e.hint,
+            location: None,
         }
     }
 }
@@ -144,6 +154,7 @@ impl From<crate::error::Error> for ActionError {
         ActionError {
             message: e.message,
             hint: e.hints.into_iter().next(),
+            location: None,
         }
     }
 }

@@ -57,7 +57,7 @@ pub fn publish(
             ("commitHash", hash),
         ]));
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let created = create_on_github(ctx, &i, &gh, &url, None, None)?;
     let clone_url = created
         .get("clone_url")
@@ -90,7 +90,7 @@ pub fn create(
         let (path, ()) = create_in_forge(ctx, &i, &url, "main", |_| Ok(()))?;
         return Ok(outputs(&[("remoteUrl", forge::url(&path))]));
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let created = create_on_github(
         ctx,
         &i,
@@ -162,7 +162,7 @@ pub fn push(
             ("commitHash", hash),
         ]));
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let repo = call(
         &gh,
         &url.host,

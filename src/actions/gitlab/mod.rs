@@ -302,16 +302,6 @@ fn merge_request(
         .get("branchName")
         .and_then(Value::as_str)
         .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
-    if input
-        .get("assignReviewersFromApprovalRules")
-        .and_then(Value::as_bool)
-        == Some(true)
-    {
-        return Err(ActionError::new(
-            "`assignReviewersFromApprovalRules` is not supported by golden yet",
-        )
-        .with_hint("name the reviewers with `reviewers`"));
-    }
     let target_path = str_of(input, "targetPath");
     let root = match str_of(input, "sourcePath").or(target_path) {
         Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,
