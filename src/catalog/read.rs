@@ -129,12 +129,12 @@ impl Location {
             })?
         } else if self.target.starts_with("file:") {
             read_forge(&self.target)?
-        } else if let Some(api) = github_contents(config, &self.target) {
-            read_github(config, &self.target, &api)?
+        } else if let Some(file) = github_file(config, &self.target) {
+            read_github(config, &self.target, &file)?
         } else if let Some((api, host)) = gitlab_file(config, &self.target) {
             read_gitlab(config, &self.target, &api, &host)?
         } else {
-            read_http(&self.target, None)?
+            read_http(&self.target)?
         };
         String::from_utf8(bytes).map_err(|_| Error::usage(format!("{self} is not UTF-8 text")))
     }
@@ -217,12 +217,21 @@ pub fn http_client() -> Result<reqwest::blocking::Client> {
         .map_err(|e| Error::internal(format!("cannot set up the HTTP client: {e}")))
 }
 
-/// The contents-API URL for a GitHub file URL `https://HOST/OWNER/REPO/(blob|tree)/REF/PATH`
-/// on a GitHub integration host.
-fn github_contents(config: &Config, target: &str) -> Option<String> {
+/// A file of a GitHub file URL `https://HOST/OWNER/REPO/(blob|tree)/REF/PATH` on a GitHub
+/// integration host: the repository, the ref and the path (decoded).
+struct GithubFile {
+    repo: crate::scm::RepoSpec,
+    git_ref: String,
+    path: String,
+}
+
+fn github_file(config: &Config, target: &str) -> Option<GithubFile> {
     let u = url::Url::parse(target).ok()?;
-    let host = u.host_str()?;
-    if !host.eq_ignore_ascii_case("github.com") && config.github(host).is_none() {
+    let host = match u.port() {
+        Some(p) => format!("{}:{p}", u.host_str()?),
+        None => u.host_str()?.to_string(),
+    };
+    if !host.eq_ignore_ascii_case("github.com") && config.github(&host).is_none() {
         return None;
     }
     let segments: Vec<&str> = u.path_segments()?.collect();
@@ -232,11 +241,20 @@ fn github_contents(config: &Config, target: &str) -> Option<String> {
     if !matches!(*kind, "blob" | "tree") || path.is_empty() {
         return None;
     }
-    Some(format!(
-        "{}/repos/{owner}/{repo}/contents/{}?ref={git_ref}",
-        config.github_api_base_url(host),
-        path.join("/")
-    ))
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .to_string()
+    };
+    Some(GithubFile {
+        repo: crate::scm::RepoSpec {
+            host,
+            owner: decode(owner),
+            name: decode(repo),
+        },
+        git_ref: decode(git_ref),
+        path: path.iter().map(|p| decode(p)).collect::<Vec<_>>().join("/"),
+    })
 }
 
 /// The files-API URL for a GitLab file URL `https://HOST/GROUP/SUB/REPO/-/blob/REF/PATH` on a
@@ -298,37 +316,49 @@ fn read_gitlab(config: &Config, target: &str, api: &str, host: &str) -> Result<V
     })
 }
 
-/// Reads a GitHub file through the contents API (raw media type), with the host's token.
-fn read_github(config: &Config, target: &str, api: &str) -> Result<Vec<u8>> {
-    let host = url::Url::parse(target)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
+/// Reads a GitHub file through the GitHub target's `read_file` (the contents API, raw media
+/// type) with the token Backstage would use: a GitHub App's installation token for the owner,
+/// else the host's token; none for a public repository.
+fn read_github(config: &Config, target: &str, file: &GithubFile) -> Result<Vec<u8>> {
+    use crate::github::Connect as _;
+    use crate::scm::Target as _;
+    let host = file.repo.host.as_str();
+    let base = config.github_api_base_url(host);
+    let apps = config
+        .github(host)
+        .map(|g| g.apps.as_slice())
         .unwrap_or_default();
-    let token = config.github_token(&host);
-    read_http(api, Some(token.as_ref())).map_err(|e| {
-        let e = Error { message: e.message.replace(api, target), ..e };
-        if token.is_none() {
-            e.hint(format!("golden has no token for {host}: a private repository needs `integrations.github[].token` in the config file, GITHUB_TOKEN or `gh auth login`"))
-        } else {
-            e
-        }
-    })
+    let connect = crate::github::client::Real;
+    let token = crate::github::app::app_token(
+        &connect,
+        &base,
+        apps,
+        &file.repo.owner,
+        Some(&file.repo.name),
+    )
+    .map_err(|e| Error::usage(format!("cannot read {target}: {}", e.message)))?
+    .or_else(|| config.github_token(host));
+    let secret = token.clone().unwrap_or_default();
+    let api = connect.connect(&base, &secret).map_err(Error::internal)?;
+    let github = crate::scm::github::Github::new(api, secret, host);
+    github
+        .read_file(&file.repo, &file.git_ref, &file.path)
+        .map_err(|e| {
+            if e.message.ends_with("(HTTP 404)") {
+                return Error::usage(format!("{target} does not exist (HTTP 404)"));
+            }
+            let e = Error::usage(format!("cannot read {target}: {}", e.message));
+            if token.is_none() {
+                e.hint(format!("golden has no token for {host}: a private repository needs `integrations.github[].token` in the config file, GITHUB_TOKEN or `gh auth login`"))
+            } else {
+                e
+            }
+        })
 }
 
-/// GETs a URL, retrying transient failures (connection errors, 429, 5xx) a few times. `github`
-/// is set for GitHub's contents API (raw media type), with the token if there is one.
-fn read_http(target: &str, github: Option<Option<&crate::config::Secret>>) -> Result<Vec<u8>> {
-    read_http_with(target, |mut req| {
-        if let Some(token) = github {
-            req = req
-                .header("Accept", "application/vnd.github.raw")
-                .header("X-GitHub-Api-Version", "2022-11-28");
-            if let Some(t) = token {
-                req = req.bearer_auth(&t.0);
-            }
-        }
-        req
-    })
+/// GETs a URL, retrying transient failures (connection errors, 429, 5xx) a few times.
+fn read_http(target: &str) -> Result<Vec<u8>> {
+    read_http_with(target, |req| req)
 }
 
 /// GETs a URL with headers set by `prepare`, retrying transient failures a few times.

@@ -482,7 +482,11 @@ mod tests {
                 .filter(|c| c.starts_with("POST /app/installations/7/access_tokens"))
                 .count();
             assert_eq!(posts, if fresh_each_time { 2 } else { 1 }, "{base}");
-            assert_eq!(t1.map(|t| t.0) == t2.map(|t| t.0), !fresh_each_time, "{base}");
+            assert_eq!(
+                t1.map(|t| t.0) == t2.map(|t| t.0),
+                !fresh_each_time,
+                "{base}"
+            );
             // Not installed for this owner: no token, no error (the next source is tried).
             assert!(app_token(&fake, base, &[a.clone()], "nobody", None)
                 .unwrap()

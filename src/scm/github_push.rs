@@ -1,15 +1,15 @@
 //! Pushing without git: when the git push of `publish:github` / `github:repo:push` cannot even
 //! connect (a proxy blocking git's smart HTTP), Backstage sends the files as one commit through
 //! the GraphQL `createCommitOnBranch` mutation, first making the empty repository a `.gitkeep`
-//! commit to build on. golden does the same, call for call.
+//! commit to build on. golden does the same, call for call. Part of the GitHub target
+//! (`github.rs`).
 
 use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::github::{seg, ApiError, Method, RepoUrl};
-use crate::runner::{ActionContext, ActionError};
-use crate::services::GithubConnection;
+use super::{Notes, RepoSpec, ScmError};
+use crate::github::{seg, Api, ApiError, Method};
 
 const MUTATION: &str = "
   mutation CreateCommitOnBranch($input: CreateCommitOnBranchInput!) {
@@ -26,15 +26,14 @@ const MAX_PAYLOAD_BYTES: usize = 30 * 1024 * 1024;
 
 /// Every regular file under `dir` (symlinks and `.git` skipped, `.gitignore` not read), as
 /// Backstage's `collectFilesFromDir`; sorted by path.
-fn collect(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ActionError> {
+fn collect(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ScmError> {
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
     for entry in walker {
-        let entry =
-            entry.map_err(|e| ActionError::new(format!("cannot read the workspace: {e}")))?;
+        let entry = entry.map_err(|e| ScmError::new(format!("cannot read the workspace: {e}")))?;
         if !entry.file_type().is_file() {
             continue;
         }
@@ -45,7 +44,7 @@ fn collect(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ActionError> {
             .to_string_lossy()
             .replace('\\', "/");
         let bytes = std::fs::read(entry.path())
-            .map_err(|e| ActionError::new(format!("cannot read `{rel}`: {e}")))?;
+            .map_err(|e| ScmError::new(format!("cannot read `{rel}`: {e}")))?;
         files.push((rel, bytes));
     }
     files.sort();
@@ -54,36 +53,36 @@ fn collect(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ActionError> {
 
 /// Pushes `source`'s files to `branch` of `url` through the API; returns the commit hash.
 pub fn push(
-    ctx: &mut ActionContext<'_>,
-    gh: &GithubConnection,
-    url: &RepoUrl,
+    notes: &mut Notes,
+    api: &dyn Api,
+    host: &str,
+    url: &RepoSpec,
     source: &Path,
     branch: &str,
     message: &str,
-) -> Result<String, ActionError> {
+) -> Result<String, ScmError> {
     use base64::Engine as _;
-    let host = url.host.as_str();
     let files = collect(source)?;
-    ctx.info(format!(
+    notes.info(format!(
         "Collected {} files for push via GraphQL to {}#{branch}",
         files.len(),
         url.full_name()
     ));
     if files.is_empty() {
-        return Err(ActionError::new(
+        return Err(ScmError::new(
             "GraphQL API fallback found no files to push. The workspace directory may be empty.",
         ));
     }
     let raw: usize = files.iter().map(|(_, b)| b.len()).sum();
     let estimated = raw.div_ceil(3) * 4 + files.len() * 1024;
     if estimated > MAX_PAYLOAD_BYTES {
-        return Err(ActionError::new(format!(
+        return Err(ScmError::new(format!(
             "GraphQL API fallback payload too large ({:.1} MB raw, ~{:.1} MB encoded). Consider reducing template size or resolving the network issue preventing git push.",
             raw as f64 / 1048576.0,
             estimated as f64 / 1048576.0
         )));
     }
-    let repo_path = format!("/repos/{}/{}", seg(&url.owner), seg(&url.repo));
+    let repo_path = format!("/repos/{}/{}", seg(&url.owner), seg(&url.name));
     let ref_path = format!("{repo_path}/git/ref/{}", seg(&format!("heads/{branch}")));
     let explain = |e: ApiError| {
         e.explain(
@@ -91,7 +90,7 @@ pub fn push(
             host,
         )
     };
-    let (head, cleanup) = match gh.api.call(Method::Get, &ref_path, None) {
+    let (head, cleanup) = match api.call(Method::Get, &ref_path, None) {
         Ok(r) => (
             r.pointer("/object/sha")
                 .and_then(Value::as_str)
@@ -101,28 +100,24 @@ pub fn push(
         ),
         Err(e) if e.status == Some(404) || e.status == Some(409) => {
             if e.status == Some(404) {
-                let repo = gh
-                    .api
-                    .call(Method::Get, &repo_path, None)
-                    .map_err(explain)?;
+                let repo = api.call(Method::Get, &repo_path, None).map_err(explain)?;
                 if repo.get("size").and_then(Value::as_u64).unwrap_or(0) > 0 {
                     let default = repo
                         .get("default_branch")
                         .and_then(Value::as_str)
                         .unwrap_or_default();
-                    return Err(ActionError::new(format!(
+                    return Err(ScmError::new(format!(
                         "Branch '{branch}' not found in {}. The repository exists and its default branch is '{default}'.",
                         url.full_name()
                     )));
                 }
             }
-            ctx.info(format!(
+            notes.info(format!(
                 "No existing HEAD found for {}#{branch}, initializing repository",
                 url.full_name()
             ));
             let body = json!({"message": "initialize repository", "content": "", "branch": branch});
-            let init = gh
-                .api
+            let init = api
                 .call(
                     Method::Put,
                     &format!("{repo_path}/contents/.gitkeep"),
@@ -151,20 +146,16 @@ pub fn push(
         "fileChanges": changes,
         "expectedHeadOid": head,
     });
-    let result = match gh.api.graphql(MUTATION, &json!({"input": input})) {
+    let result = match api.graphql(MUTATION, &json!({"input": input})) {
         Ok(r) => r,
         Err(e) if e.text().contains("expectedHeadOid") => {
-            crate::actions::github::warn(
-                ctx,
-                format!(
-                    "HEAD OID of {}#{branch} changed since read, retrying GraphQL commit once",
-                    url.full_name()
-                ),
-            );
-            let fresh = gh.api.call(Method::Get, &ref_path, None).map_err(explain)?;
+            notes.warn(format!(
+                "HEAD OID of {}#{branch} changed since read, retrying GraphQL commit once",
+                url.full_name()
+            ));
+            let fresh = api.call(Method::Get, &ref_path, None).map_err(explain)?;
             input["expectedHeadOid"] = fresh.pointer("/object/sha").cloned().unwrap_or(Value::Null);
-            gh.api
-                .graphql(MUTATION, &json!({"input": input}))
+            api.graphql(MUTATION, &json!({"input": input}))
                 .map_err(explain)?
         }
         Err(e) => return Err(explain(e).into()),
@@ -174,7 +165,7 @@ pub fn push(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    ctx.info(format!(
+    notes.info(format!(
         "Pushed {} files to {}#{branch} via GitHub GraphQL API ({oid})",
         files.len(),
         url.full_name()
