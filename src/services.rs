@@ -35,6 +35,8 @@ pub struct Services {
     pub stamp: Option<Arc<Stamp>>,
     /// Reads remote `url`s of `fetch:*` steps (`None`: they are refused).
     pub remote: Option<Arc<dyn RemoteReader>>,
+    /// Tests only: the local forge's race barrier (`settings::Context::forge_race`).
+    pub forge_race: Option<crate::forge::RaceBarrier>,
 }
 
 /// Makes the file added to a published folder: `(file name, content)` for the folder's
@@ -188,6 +190,6 @@ impl Services {
 
     /// The local forge.
     pub fn forge(&self) -> Forge {
-        Forge::new(&self.home)
+        Forge::new(&self.home).with_race_barrier(self.forge_race.clone())
     }
 }

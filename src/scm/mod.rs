@@ -273,7 +273,10 @@ pub trait Target {
         git: &dyn Git,
         req: &ChangeRequest<'_>,
     ) -> Result<Change, ScmError>;
-    /// Reads a file of a branch (the catalog reads GitHub files through it).
+    /// Reads a file of a branch. The catalog reads GitHub and Gitea URLs through it
+    /// (`catalog/read.rs`); GitLab URLs are read there with their reader's own request
+    /// (Backstage's GitLab reader sends a bearer token where the GitLab actions send
+    /// `PRIVATE-TOKEN`).
     fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError>;
 }
 

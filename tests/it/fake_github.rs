@@ -144,6 +144,16 @@ impl FakeGithub {
         s.teams.extend(teams.iter().map(|t| format!("{org}/{t}")));
     }
 
+    /// Deletes a repository (as `gh repo delete` does).
+    pub fn remove_repo(&self, owner: &str, name: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .repos
+            .remove(&format!("{owner}/{name}"));
+        std::fs::remove_dir_all(self.repo_path(owner, name)).unwrap();
+    }
+
     /// Makes an existing repository with one commit holding `README.md`.
     pub fn add_repo(&self, owner: &str, name: &str) {
         self.add_repo_files(owner, name, &[("README.md", "existing\n")]);
@@ -489,6 +499,20 @@ impl Respond for Responder {
                     Ok(bytes) if raw => ResponseTemplate::new(200).set_body_raw(bytes, "application/vnd.github.raw"),
                     Ok(bytes) => ResponseTemplate::new(200).set_body_json(json!({"encoding": "base64", "content": base64::engine::general_purpose::STANDARD.encode(bytes)})),
                     Err(_) => gh_error(404, "Not Found"),
+                }
+            }
+            ("GET", ["repos", owner, name, "branches", branch]) => {
+                let found = s.repos.contains_key(&format!("{owner}/{name}")).then(|| {
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .ok()?
+                        .refname_to_id(&format!("refs/heads/{branch}"))
+                        .ok()
+                });
+                match found.flatten() {
+                    Some(id) => ResponseTemplate::new(200).set_body_json(
+                        json!({"name": branch, "commit": {"sha": id.to_string()}, "protected": false}),
+                    ),
+                    None => gh_error(404, "Branch not found"),
                 }
             }
             ("GET", ["repos", owner, name, "git", "ref", rest @ ..]) => {

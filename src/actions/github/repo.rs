@@ -52,6 +52,7 @@ pub fn publish(
             source_dir: source.clone(),
             token: None,
             git_user: None,
+            integration: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -132,6 +133,7 @@ pub fn push(
             source_dir: source.clone(),
             token: None,
             git_user: None,
+            integration: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -218,6 +220,7 @@ fn push_and_protect(
         source_dir: source.to_path_buf(),
         token: Some(github.token().clone()),
         git_user: None,
+        integration: Some(("github", url.host.clone())),
     });
     with_notes(ctx, |n| github.set_up(n, repo, i.0, true))?;
     Ok(hash)
