@@ -631,15 +631,12 @@ impl Action for NpmAction {
         }
         result.map_err(|e| {
             let m = crate::runner::mask(&Value::String(e.message), ctx.secrets);
-            let out = ActionError::new(format!(
+            ActionError::new(format!(
                 "{} (npm: {})",
                 m.as_str().unwrap_or_default(),
                 self.package
-            ));
-            match e.hint {
-                Some(h) => out.with_hint(h),
-                None => out,
-            }
+            ))
+            .with_hints(e.hints)
         })
     }
 }
