@@ -12,6 +12,7 @@
 mod ask;
 pub mod entities;
 pub mod fields;
+mod fuzzy;
 mod missing;
 mod rules;
 mod schema;
@@ -60,6 +61,15 @@ pub struct Prompt {
     pub required: bool,
 }
 
+/// What [`Prompter::fuzzy_pick`] returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// An item of the list.
+    Item(usize),
+    /// Text that matched no item, taken as typed on Enter.
+    Typed(String),
+}
+
 /// Checks a typed answer; `Err` is the message shown before asking again.
 pub type Check<'a> = &'a dyn Fn(&str) -> std::result::Result<(), String>;
 
@@ -79,6 +89,20 @@ pub trait Prompter {
     fn select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
     /// One item of a long list, filtered as typed.
     fn fuzzy_select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
+    /// One item of a long list, filtered as typed; Enter on text that matches no item gives the
+    /// text once `check` accepts it (its reason is shown otherwise). Choosing item `quiet` (one
+    /// that leads to another question) is not shown as the answer.
+    fn fuzzy_pick(
+        &mut self,
+        prompt: &Prompt,
+        items: &[String],
+        default: usize,
+        quiet: Option<usize>,
+        check: Check<'_>,
+    ) -> Answer<Pick> {
+        let _ = (quiet, check);
+        self.fuzzy_select(prompt, items, default).map(Pick::Item)
+    }
     /// Any number of items (space toggles).
     fn multi_select(
         &mut self,

@@ -634,6 +634,60 @@ fn owner_picker_fed_by_a_catalog() {
     );
 }
 
+/// Text that matches none of the catalog's entities is taken as the ref on Enter, once it parses
+/// as one (an invalid one is asked again with the reason); choosing "type another entity ref…"
+/// asks for a ref without showing that choice as the answer.
+#[test]
+fn entity_pickers_take_typed_text_that_matches_nothing() {
+    let (url, _) = catalog(json!([
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "platform", "title": "Platform team"}},
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "payments"}},
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "User", "metadata": {"name": "jane"}},
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "System", "metadata": {"name": "billing"}},
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "System", "metadata": {"name": "ledger", "namespace": "finance"}}
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(dir.path(), PICKERS);
+    let config = dir.path().join("golden.yaml");
+    std::fs::write(
+        &config,
+        format!("catalog:\n  backstage:\n    baseUrl: {url}\n"),
+    )
+    .unwrap();
+    let cfg = config.display().to_string();
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--json"],
+        &[("GOLDEN_CONFIG", &cfg)],
+    );
+    p.expect("type another entity ref");
+    p.send("team:");
+    p.expect("no match: Enter takes the text as typed");
+    p.send(ENTER);
+    p.expect("`team:` is not an entity ref: Entity reference \"team:\" was not on the form [<kind>:][<namespace>/]<name>");
+    // The text stays for editing: rub out "team:" and type another ref.
+    p.send(&"\x7f".repeat(5));
+    p.send("zeta");
+    p.expect("no match");
+    p.send(ENTER);
+    p.expect("zeta → group:default/zeta");
+    // The system picker: "type another entity ref…" leads to a typed ref.
+    p.expect("type another entity ref");
+    p.send("another");
+    p.send(ENTER);
+    p.answer("an entity ref: [kind:][namespace/]name", "ledger2\r");
+    p.answer("Run the template with these values?", ENTER);
+    let (code, screen, json) = p.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        !screen.contains("· type another entity ref"),
+        "the choice to type is not shown as the answer:\n{screen}"
+    );
+    assert_eq!(
+        params(&json),
+        json!({"owner": "group:default/zeta", "system": "system:default/ledger2"})
+    );
+}
+
 /// Ctrl-C at a question: exit 130, nothing written.
 #[test]
 fn ctrl_c_exits_130_and_leaves_nothing() {
