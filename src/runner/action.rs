@@ -81,6 +81,9 @@ pub struct Published {
     pub token: Option<crate::config::Secret>,
     /// The git user name the token goes with (`None`: GitHub's `x-access-token`).
     pub git_user: Option<String>,
+    /// The integration that pushed: kind (`github`, `gitlab`, `gitea`) and host (`None` for the
+    /// local forge). `--resume` checks the repository and gets the token again through it.
+    pub integration: Option<(&'static str, String)>,
 }
 
 /// An action failure: the message and, where useful, a hint and the place in a file it is
