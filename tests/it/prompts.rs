@@ -688,6 +688,73 @@ fn entity_pickers_take_typed_text_that_matches_nothing() {
     );
 }
 
+/// Ctrl-C while a step runs (a real run waiting in `debug:wait`, after fetch:template filled the
+/// workspace): a message, exit 130, and no workspace left in the temporary folder.
+#[test]
+fn ctrl_c_during_a_step_exits_130_and_leaves_no_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(
+        dir.path(),
+        r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: { name: slow }
+spec:
+  type: service
+  parameters:
+    - required: [name]
+      properties:
+        name: { type: string }
+  steps:
+    - id: fetch
+      action: fetch:template
+      input: { url: ./skeleton, values: { name: "${{ parameters.name }}" } }
+    - id: wait
+      name: Wait a while
+      action: debug:wait
+      input: { seconds: 60 }
+"#,
+    );
+    std::fs::create_dir_all(dir.path().join("tpl/skeleton")).unwrap();
+    std::fs::write(
+        dir.path().join("tpl/skeleton/README.md"),
+        "# ${{ values.name }}\n",
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_s = tmp.path().display().to_string();
+    let entries = || -> Vec<String> {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect()
+    };
+    let mut p = Pty::start(&["new", &tpl], &[("TMPDIR", &tmp_s)]);
+    p.answer("name", "demo\r");
+    p.answer("Run the template with these values?", ENTER);
+    p.expect("Wait a while");
+    let mut during = entries();
+    for _ in 0..100 {
+        if during.iter().any(|n| n.starts_with("golden-workspace-")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        during = entries();
+    }
+    assert!(
+        during.iter().any(|n| n.starts_with("golden-workspace-")),
+        "the run's workspace is in the temporary folder while the step runs: {during:?}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\x03");
+    let (code, screen, _) = p.finish();
+    assert_eq!(code, 130, "{screen}");
+    assert!(
+        screen.contains("interrupted; the temporary workspace was removed"),
+        "{screen}"
+    );
+    assert!(entries().is_empty(), "left behind: {:?}", entries());
+}
+
 /// Ctrl-C at a question: exit 130, nothing written.
 #[test]
 fn ctrl_c_exits_130_and_leaves_nothing() {
