@@ -340,8 +340,8 @@ fn picker_spec(w: &Walker<'_>, field: &str, ui: &Ui) -> PickerSpec {
 
 /// Entities for a picker, or `None` (with a notice) when there is no catalog to ask.
 fn lookup(w: &mut Walker<'_>, spec: &PickerSpec) -> Option<Vec<Value>> {
-    let result = match w.source() {
-        Ok(src) => src.entities(&spec.filters),
+    let what = match w.source() {
+        Ok(src) => src.describe(),
         Err(e) => {
             w.notice_once(&format!(
                 "{e}: type entity refs such as group:default/team-a"
@@ -349,6 +349,10 @@ fn lookup(w: &mut Walker<'_>, spec: &PickerSpec) -> Option<Vec<Value>> {
             return None;
         }
     };
+    // A slow or unreachable catalog: a spinner while it answers (or until it gives up).
+    let busy = w.p.busy(&format!("asking {what}…"));
+    let result = w.source().and_then(|src| src.entities(&spec.filters));
+    drop(busy);
     match result {
         Ok(list) if !list.is_empty() => Some(list),
         Ok(_) => {
@@ -378,7 +382,9 @@ fn entity_picker(
         }
     }
     let mut prompt = w.prompt(name, prop, required, current.map(label_of));
-    prompt.help.get_or_insert_with(|| "an entity ref: [kind:][namespace/]name".into());
+    prompt
+        .help
+        .get_or_insert_with(|| "an entity ref: [kind:][namespace/]name".into());
     let (kind, ns) = (spec.default_kind.clone(), spec.default_namespace.clone());
     let check = move |s: &str| {
         if s.trim().is_empty() {

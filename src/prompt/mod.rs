@@ -70,6 +70,17 @@ pub enum Pick {
     Typed(String),
 }
 
+/// A spinner with a message, shown (on a terminal) until dropped.
+pub struct Busy(Option<indicatif::ProgressBar>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Checks a typed answer; `Err` is the message shown before asking again.
 pub type Check<'a> = &'a dyn Fn(&str) -> std::result::Result<(), String>;
 
@@ -79,6 +90,12 @@ pub trait Prompter {
     fn heading(&mut self, title: &str, description: Option<&str>);
     /// A one-line notice (a fallback, an invalid given value).
     fn notice(&mut self, text: &str);
+    /// Shows `message` with a spinner while something slow happens (a catalog answering), until
+    /// the returned guard is dropped; nothing without a terminal.
+    fn busy(&mut self, message: &str) -> Busy {
+        let _ = message;
+        Busy(None)
+    }
     /// One line of text, checked as typed.
     fn text(&mut self, prompt: &Prompt, check: Check<'_>) -> Answer<String>;
     /// Several lines of text (`ui:widget: textarea`).

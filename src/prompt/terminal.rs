@@ -177,6 +177,20 @@ impl Prompter for Terminal {
         ));
     }
 
+    fn busy(&mut self, message: &str) -> super::Busy {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            None,
+            indicatif::ProgressDrawTarget::term(self.term.clone(), 10),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_message(crate::redact::text(message).to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        super::Busy(Some(bar))
+    }
+
     fn text(&mut self, p: &Prompt, check: Check<'_>) -> Answer<String> {
         self.done(Ok(()))?;
         self.help(p);

@@ -523,6 +523,11 @@ fn every_kind_of_question_then_saved_values_replay_without_questions() {
 
 /// A tiny catalog: answers every request with `entities`, records the request lines.
 fn catalog(entities: Value) -> (String, Arc<Mutex<Vec<String>>>) {
+    slow_catalog(entities, Duration::ZERO)
+}
+
+/// [`catalog`], answering each request after `delay`.
+fn slow_catalog(entities: Value, delay: Duration) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -540,6 +545,7 @@ fn catalog(entities: Value) -> (String, Arc<Mutex<Vec<String>>>) {
                 }
             }
             log.lock().unwrap().push(first.trim().to_string());
+            std::thread::sleep(delay);
             let body = json!({"items": entities}).to_string();
             let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         }
@@ -753,6 +759,60 @@ spec:
         "{screen}"
     );
     assert!(entries().is_empty(), "left behind: {:?}", entries());
+}
+
+/// A slow catalog: the pickers show a spinner naming it while it answers; an unreachable one is
+/// one notice line, and the question falls back to a typed ref.
+#[test]
+fn pickers_show_a_spinner_for_a_slow_catalog_and_one_line_for_an_unreachable_one() {
+    let (url, _) = slow_catalog(
+        json!([
+            {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "platform"}},
+            {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "payments"}}
+        ]),
+        Duration::from_millis(1500),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(dir.path(), PICKERS);
+    let config = dir.path().join("golden.yaml");
+    std::fs::write(
+        &config,
+        format!("catalog:\n  backstage:\n    baseUrl: {url}\n"),
+    )
+    .unwrap();
+    let cfg = config.display().to_string();
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--json"],
+        &[("GOLDEN_CONFIG", &cfg)],
+    );
+    p.expect(&format!("asking the Backstage catalog at {url}…"));
+    p.expect("type another entity ref");
+    p.send(ENTER);
+    p.send("\x03");
+    let (code, screen, _) = p.finish();
+    assert_eq!(code, 130, "{screen}");
+
+    // Nothing listens on port 1.
+    std::fs::write(
+        &config,
+        "catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:1\n",
+    )
+    .unwrap();
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--json"],
+        &[("GOLDEN_CONFIG", &cfg)],
+    );
+    let notice = p.expect("type an entity ref");
+    let line = notice
+        .lines()
+        .find(|l| l.contains("127.0.0.1:1"))
+        .unwrap_or_else(|| panic!("{notice}"));
+    assert!(
+        line.ends_with("cannot reach the Backstage catalog at http://127.0.0.1:1: connection refused; type an entity ref"),
+        "one line, the cause in a few words: {line:?}"
+    );
+    p.send("\x03");
+    p.finish();
 }
 
 /// Ctrl-C at a question: exit 130, nothing written.
