@@ -168,9 +168,46 @@ pub struct GithubIntegration {
     pub host: String,
     pub api_base_url: Option<String>,
     pub token: Option<Secret>,
-    /// GitHub App credentials, as Backstage accepts them; golden only notices them (it
-    /// authenticates with tokens).
-    pub apps: Option<serde_json::Value>,
+    /// GitHub App credentials, as Backstage's: an installation token for the repository's owner
+    /// is used before `token` (`crate::github::app`).
+    pub apps: Vec<GithubApp>,
+}
+
+/// One `integrations.github[].apps[]` entry (Backstage's `GithubAppConfig`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GithubApp {
+    /// The app's numeric id (a number, or a string of digits).
+    #[serde(deserialize_with = "app_id")]
+    pub app_id: u64,
+    /// The app's private key (PEM; literal `\n` sequences stand for line breaks).
+    pub private_key: Secret,
+    /// Required as in Backstage (used by its sign-in, not by golden).
+    pub client_id: String,
+    pub client_secret: Secret,
+    #[serde(default)]
+    pub webhook_secret: Option<Secret>,
+    /// The owners this app may act for (any, when absent); compared ignoring case.
+    #[serde(default)]
+    pub allowed_installation_owners: Option<Vec<String>>,
+    /// Use the app's first installation for owners it is not installed for.
+    #[serde(default)]
+    pub public_access: bool,
+}
+
+/// `appId`: a number, or a string of digits (Backstage's `getNumber` accepts both).
+fn app_id<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| D::Error::custom("`appId` must be a positive whole number")),
+        serde_json::Value::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| D::Error::custom(format!("`appId` must be a number, not `{s}`"))),
+        _ => Err(D::Error::custom("`appId` must be a number")),
+    }
 }
 
 impl Config {
@@ -264,8 +301,10 @@ impl Config {
             .find(|g| g.host.eq_ignore_ascii_case(host))
     }
 
-    /// The GitLab token for `host`: the config's entry, then `GITLAB_TOKEN` (gitlab.com only),
-    /// then `glab auth token --hostname HOST` when `glab` is installed.
+    /// The GitLab token for `host`: the config's entry, then `GITLAB_TOKEN` (gitlab.com only: it
+    /// is the `${GITLAB_TOKEN}` of Backstage's default app-config, which reads no environment
+    /// variable for a self-managed host), then what `glab` stores for the host when `glab` is
+    /// installed.
     pub fn gitlab_token(&self, host: &str) -> Option<Secret> {
         if let Some(t) = self
             .gitlab(host)
@@ -279,7 +318,7 @@ impl Config {
                 return Some(t.clone());
             }
         }
-        cli_token("glab", host)
+        glab_token(host)
     }
 }
 
@@ -315,16 +354,26 @@ impl GiteaIntegration {
     }
 }
 
-/// Asks a forge's CLI (`glab`) for its token for `host` (stdout only, stderr discarded).
-fn cli_token(program: &str, host: &str) -> Option<Secret> {
-    let out = std::process::Command::new(program)
-        .args(["auth", "token", "--hostname", host])
+/// The token `glab` stores for `host` (`glab config get token --host HOST`; glab has no
+/// `auth token` command). glab would answer `GITLAB_TOKEN` for any host, so its token variables
+/// are removed from its environment: the token must be one stored for this host. stdout only,
+/// stderr discarded; the token is registered for masking.
+fn glab_token(host: &str) -> Option<Secret> {
+    let out = std::process::Command::new("glab")
+        .args(["config", "get", "token", "--host", host])
+        .env_remove("GITLAB_TOKEN")
+        .env_remove("GITLAB_ACCESS_TOKEN")
+        .env_remove("OAUTH_TOKEN")
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;
     let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && !token.is_empty()).then_some(Secret(token))
+    if !out.status.success() || token.is_empty() {
+        return None;
+    }
+    crate::redact::register(&token);
+    Some(Secret(token))
 }
 
 /// Asks the GitHub CLI for its token for `host` (stdout only; its stderr is discarded so nothing
@@ -405,18 +454,29 @@ enum Shape {
     Array(&'static Shape),
     Str,
     Bool,
-    /// Kept as given (GitHub App credentials golden only notices).
+    /// Kept as given (checked by its own deserializer).
     Any,
     /// A key Backstage's app-config has that golden does not use (accepted).
     Ignored,
 }
+
+const GITHUB_APP: Shape = Shape::Object(&[
+    // a number or a string of digits: its deserializer checks it
+    ("appId", Shape::Any),
+    ("privateKey", Shape::Str),
+    ("clientId", Shape::Str),
+    ("clientSecret", Shape::Str),
+    ("webhookSecret", Shape::Str),
+    ("allowedInstallationOwners", Shape::Array(&Shape::Str)),
+    ("publicAccess", Shape::Bool),
+]);
 
 const GITHUB: Shape = Shape::Object(&[
     ("host", Shape::Str),
     ("apiBaseUrl", Shape::Str),
     ("rawBaseUrl", Shape::Ignored),
     ("token", Shape::Str),
-    ("apps", Shape::Any),
+    ("apps", Shape::Array(&GITHUB_APP)),
 ]);
 
 const ROOT: Shape = Shape::Object(&[

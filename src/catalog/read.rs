@@ -1,7 +1,8 @@
 //! Where a catalog file is and how to read it. A location is given as a local path, a `file://`
 //! URL, a local-forge contents URL (`file:///…/forge/HOST/OWNER/REPO.git/blob/BRANCH/PATH`, the
 //! shape of `repoContentsUrl` after a `--local` publish) or an `http(s)` URL (GitHub `blob`/`tree`
-//! URLs are read through the contents API with the host's token). Each becomes a [`Location`]
+//! URLs are read through the contents API with the host's token, GitLab `/-/blob/` URLs through
+//! the files API, Gitea `/src/branch/` URLs through `scm::gitea`'s `read_file`). Each becomes a [`Location`]
 //! with Backstage's `type` (`file` for a path on disk, `url` otherwise) and target.
 
 use std::path::{Path, PathBuf};
@@ -117,7 +118,8 @@ impl Location {
 
     /// Reads the file's text. A GitHub `blob`/`tree` URL (github.com or a host of
     /// `integrations.github`) is read through the REST API's contents endpoint, with the host's
-    /// token when golden has one, as Backstage's GitHub reader does.
+    /// token when golden has one, as Backstage's GitHub reader does; GitLab and Gitea URLs
+    /// through their APIs, as their readers do.
     pub fn read(&self, config: &Config) -> Result<String> {
         let bytes = if self.kind == "file" {
             std::fs::read(&self.target).map_err(|e| {
@@ -137,7 +139,8 @@ impl Location {
 }
 
 /// Reads an `http(s)` URL as golden reads catalog files: GitHub `blob`/`tree` URLs through the
-/// contents API and GitLab blob URLs through the files API, each with its integration's token;
+/// contents API, GitLab blob URLs through the files API and Gitea `src` URLs through the Gitea
+/// contents API, each with its integration's token;
 /// any other URL with a plain GET. Timeouts and retries of [`http_client`] and
 /// `read_http_with`. Which hosts may be read at all is the caller's decision.
 pub fn read_url(config: &Config, target: &str) -> Result<Vec<u8>> {
@@ -145,6 +148,8 @@ pub fn read_url(config: &Config, target: &str) -> Result<Vec<u8>> {
         read_github(config, target, &api)
     } else if let Some((api, host)) = gitlab_file(config, target) {
         read_gitlab(config, target, &api, &host)
+    } else if let Some((gitea, file)) = crate::scm::gitea::file_for_url(config, target) {
+        read_gitea(gitea, &file)
     } else {
         read_http(target, None)
     }
@@ -310,6 +315,26 @@ fn read_gitlab(config: &Config, target: &str, api: &str, host: &str) -> Result<V
             e
         }
     })
+}
+
+/// Reads a Gitea file through the publishing target's `read_file` (the contents API with the
+/// integration's credentials, as Backstage's Gitea reader reads it).
+fn read_gitea(
+    gitea: crate::config::GiteaIntegration,
+    file: &crate::scm::gitea::FileUrl,
+) -> Result<Vec<u8>> {
+    use crate::scm::Target as _;
+    let err = |e: crate::scm::ScmError| {
+        let mut err = Error::usage(e.message);
+        if let Some(h) = e.hint {
+            err = err.hint(h);
+        }
+        err
+    };
+    crate::scm::gitea::Gitea::reader(gitea)
+        .map_err(err)?
+        .read_file(&file.repo, &file.reference, &file.path)
+        .map_err(err)
 }
 
 /// Reads a GitHub file through the contents API (raw media type), with the host's token.

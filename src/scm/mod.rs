@@ -260,9 +260,10 @@ pub trait Target {
         git: &dyn Git,
         req: &ChangeRequest<'_>,
     ) -> Result<Change, ScmError>;
-    /// Reads a file of a branch. Implemented by every target; the catalog still reads through
-    /// `catalog/read.rs` (issue 13 leaves moving it here open).
-    #[allow(dead_code)]
+    /// Reads a file of a branch. The catalog reads Gitea URLs through it (`catalog/read.rs`);
+    /// GitHub and GitLab URLs are read there with their readers' own requests (Backstage's
+    /// GitLab reader sends a bearer token where the GitLab actions send `PRIVATE-TOKEN`).
+    #[allow(dead_code)] // called on the Gitea target only
     fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError>;
 }
 

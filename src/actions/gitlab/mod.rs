@@ -275,6 +275,7 @@ fn publish(
                         .or_else(|| ctx.services.token_of("gitlab", &spec.host))
                 },
                 git_user: Some("oauth2".into()),
+                integration: (!ctx.services.local).then(|| ("gitlab", spec.host.clone())),
             });
             scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
             out.insert("commitHash".into(), json!(hash));
@@ -301,16 +302,6 @@ fn merge_request(
         .get("branchName")
         .and_then(Value::as_str)
         .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
-    if input
-        .get("assignReviewersFromApprovalRules")
-        .and_then(Value::as_bool)
-        == Some(true)
-    {
-        return Err(ActionError::new(
-            "`assignReviewersFromApprovalRules` is not supported by golden yet",
-        )
-        .with_hint("name the reviewers with `reviewers`"));
-    }
     let target_path = str_of(input, "targetPath");
     let root = match str_of(input, "sourcePath").or(target_path) {
         Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,
