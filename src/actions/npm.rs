@@ -637,6 +637,7 @@ impl Action for NpmAction {
             ActionError {
                 message: format!("{} (npm: {})", m.as_str().unwrap_or_default(), self.package),
                 hint: e.hint,
+                location: e.location,
             }
         })
     }
