@@ -631,12 +631,15 @@ impl Action for NpmAction {
         }
         result.map_err(|e| {
             let m = crate::runner::mask(&Value::String(e.message), ctx.secrets);
-            ActionError::new(format!(
-                "{} (npm: {})",
-                m.as_str().unwrap_or_default(),
-                self.package
-            ))
-            .with_hints(e.hints)
+            ActionError {
+                location: e.location,
+                ..ActionError::new(format!(
+                    "{} (npm: {})",
+                    m.as_str().unwrap_or_default(),
+                    self.package
+                ))
+                .with_hints(e.hints)
+            }
         })
     }
 }

@@ -183,7 +183,7 @@ impl Prompter for Terminal {
             indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
-        bar.set_message(crate::redact::text(message).to_string());
+        bar.set_message(self.redactor.text(message).to_string());
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
         super::Busy(Some(bar))
     }
