@@ -629,17 +629,11 @@ impl Action for NpmAction {
             let masked = crate::runner::mask(&Value::String(l), ctx.secrets);
             ctx.info(masked.as_str().unwrap_or_default().to_string());
         }
-        result.map_err(|e| {
-            let m = crate::runner::mask(&Value::String(e.message), ctx.secrets);
-            let out = ActionError::new(format!(
-                "{} (npm: {})",
-                m.as_str().unwrap_or_default(),
-                self.package
-            ));
-            match e.hint {
-                Some(h) => out.with_hint(h),
-                None => out,
-            }
+        result.map_err(|mut e| {
+            let m =
+                crate::runner::mask(&Value::String(std::mem::take(&mut e.message)), ctx.secrets);
+            e.message = format!("{} (npm: {})", m.as_str().unwrap_or_default(), self.package);
+            e
         })
     }
 }

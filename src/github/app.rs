@@ -452,7 +452,7 @@ mod tests {
             path: &str,
             _body: Option<&Value>,
         ) -> Result<Value, super::super::ApiError> {
-            let mut calls = self.calls.run.lock().unwrap();
+            let mut calls = self.calls.lock().unwrap();
             calls.push(format!("{} {path}", method.as_str()));
             Ok(match path {
                 p if p.starts_with("/app/installations?") => {
@@ -501,7 +501,6 @@ mod tests {
             let t2 = app_token(&run, &fake, base, &[a.clone()], "ACME", Some("other")).unwrap();
             let posts = fake
                 .calls
-                .run
                 .lock()
                 .unwrap()
                 .iter()
@@ -534,6 +533,6 @@ mod tests {
         )
         .unwrap()
         .is_none());
-        assert!(fake.calls.run.lock().unwrap().is_empty());
+        assert!(fake.calls.lock().unwrap().is_empty());
     }
 }
