@@ -12,6 +12,7 @@
 mod ask;
 pub mod entities;
 pub mod fields;
+mod fuzzy;
 mod missing;
 mod rules;
 mod schema;
@@ -60,6 +61,26 @@ pub struct Prompt {
     pub required: bool,
 }
 
+/// What [`Prompter::fuzzy_pick`] returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// An item of the list.
+    Item(usize),
+    /// Text that matched no item, taken as typed on Enter.
+    Typed(String),
+}
+
+/// A spinner with a message, shown (on a terminal) until dropped.
+pub struct Busy(Option<indicatif::ProgressBar>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Checks a typed answer; `Err` is the message shown before asking again.
 pub type Check<'a> = &'a dyn Fn(&str) -> std::result::Result<(), String>;
 
@@ -69,6 +90,12 @@ pub trait Prompter {
     fn heading(&mut self, title: &str, description: Option<&str>);
     /// A one-line notice (a fallback, an invalid given value).
     fn notice(&mut self, text: &str);
+    /// Shows `message` with a spinner while something slow happens (a catalog answering), until
+    /// the returned guard is dropped; nothing without a terminal.
+    fn busy(&mut self, message: &str) -> Busy {
+        let _ = message;
+        Busy(None)
+    }
     /// One line of text, checked as typed.
     fn text(&mut self, prompt: &Prompt, check: Check<'_>) -> Answer<String>;
     /// Several lines of text (`ui:widget: textarea`).
@@ -79,6 +106,20 @@ pub trait Prompter {
     fn select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
     /// One item of a long list, filtered as typed.
     fn fuzzy_select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
+    /// One item of a long list, filtered as typed; Enter on text that matches no item gives the
+    /// text once `check` accepts it (its reason is shown otherwise). Choosing item `quiet` (one
+    /// that leads to another question) is not shown as the answer.
+    fn fuzzy_pick(
+        &mut self,
+        prompt: &Prompt,
+        items: &[String],
+        default: usize,
+        quiet: Option<usize>,
+        check: Check<'_>,
+    ) -> Answer<Pick> {
+        let _ = (quiet, check);
+        self.fuzzy_select(prompt, items, default).map(Pick::Item)
+    }
     /// Any number of items (space toggles).
     fn multi_select(
         &mut self,

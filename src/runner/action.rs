@@ -116,7 +116,7 @@ impl ActionError {
         self
     }
     /// Adds hints (after those already given).
-    fn with_hints(mut self, hints: impl IntoIterator<Item = String>) -> Self {
+    pub fn with_hints(mut self, hints: impl IntoIterator<Item = String>) -> Self {
         self.hints.extend(hints);
         self
     }
