@@ -680,7 +680,7 @@ fn entity_pickers_take_typed_text_that_matches_nothing() {
     p.expect("type another entity ref");
     p.send("another");
     p.send(ENTER);
-    p.answer("an entity ref: [kind:][namespace/]name", "ledger2\r");
+    p.answer("an entity ref, such as group:default/team-a", "ledger2\r");
     p.answer("Run the template with these values?", ENTER);
     let (code, screen, json) = p.finish();
     assert_eq!(code, 0, "{screen}");
