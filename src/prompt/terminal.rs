@@ -95,19 +95,16 @@ impl dialoguer::theme::Theme for CursorTheme<'_> {
 pub struct Terminal {
     term: Term,
     theme: ColorfulTheme,
-}
-
-impl Default for Terminal {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// The run's secrets, masked in notices.
+    redactor: crate::redact::Redactor,
 }
 
 impl Terminal {
-    pub fn new() -> Terminal {
+    pub fn new(redactor: crate::redact::Redactor) -> Terminal {
         Terminal {
             term: Term::stderr(),
             theme: ColorfulTheme::default(),
+            redactor,
         }
     }
 
@@ -173,7 +170,7 @@ impl Prompter for Terminal {
         let _ = self.term.write_line(&format!(
             "{} {}",
             style("·").cyan(),
-            crate::redact::text(text)
+            self.redactor.text(text)
         ));
     }
 
@@ -186,7 +183,7 @@ impl Prompter for Terminal {
             indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
-        bar.set_message(crate::redact::text(message).to_string());
+        bar.set_message(self.redactor.text(message).to_string());
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
         super::Busy(Some(bar))
     }
