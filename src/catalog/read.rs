@@ -364,7 +364,9 @@ fn read_github(config: &Config, target: &str, file: &GithubFile) -> Result<Vec<u
         .map(|g| g.apps.as_slice())
         .unwrap_or_default();
     let connect = crate::github::client::Real;
+    let tokens = crate::github::app::AppTokens::default().with_redactor(config.redactor.clone());
     let token = crate::github::app::app_token(
+        &tokens,
         &connect,
         &base,
         apps,

@@ -152,10 +152,10 @@ fn run_local(
     let pull = json!({"title": req.title, "body": req.description, "head": head, "base": res.base, "draft": i.bool("draft", false), "commit": res.commit});
     let number = match open {
         Some(n) => {
-            forge::replace_record(&path, "pulls", n, pull)?;
+            forge::replace_record(&path, "pulls", n, pull, &ctx.services.config.redactor)?;
             n + 1
         }
-        None => forge::record(&path, "pulls", pull)?,
+        None => forge::record(&path, "pulls", pull, &ctx.services.config.redactor)?,
     };
     ctx.info(format!(
         "local forge: pull request #{number} recorded in `{}`",

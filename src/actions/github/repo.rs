@@ -175,7 +175,11 @@ fn push_error(url: &RepoUrl, e: &str) -> ActionError {
 
 /// Keeps the settings GitHub would apply as `REPO.git/golden/settings.json` in the local forge
 /// (everything but the token and secret values).
-fn record_settings(path: &std::path::Path, i: &Input<'_>) -> Result<(), ActionError> {
+fn record_settings(
+    path: &std::path::Path,
+    i: &Input<'_>,
+    redactor: &crate::redact::Redactor,
+) -> Result<(), ActionError> {
     let mut settings = i.0.clone();
     settings.remove("token");
     if let Some(Value::Object(s)) = settings.get_mut("secrets") {
@@ -183,7 +187,7 @@ fn record_settings(path: &std::path::Path, i: &Input<'_>) -> Result<(), ActionEr
             *v = json!("***");
         }
     }
-    forge::record(path, "settings", Value::Object(settings))?;
+    forge::record(path, "settings", Value::Object(settings), redactor)?;
     Ok(())
 }
 
@@ -240,11 +244,12 @@ fn create_in_forge<T>(
         .services
         .forge()
         .repo_path(&url.host, &url.owner, &url.repo)?;
+    let redactor = ctx.services.config.redactor.clone();
     let (path, value) =
         ctx.services
             .forge()
             .create_with(&url.host, &url.owner, &url.repo, branch, |aside| {
-                record_settings(aside, i)?;
+                record_settings(aside, i, &redactor)?;
                 fill(aside)
             })?;
     ctx.info(format!(
