@@ -2367,3 +2367,41 @@ fn github_app_credentials_sign_in_as_the_owners_installation() {
         ["GET /users/acme", "POST /orgs/acme/repos"]
     );
 }
+
+/// `integrations.github[].apps[]` is read as Backstage reads it: `appId`, `privateKey`,
+/// `clientId` and `clientSecret` are required, `appId` is a number, unknown keys are named.
+#[test]
+fn github_app_config_is_checked_where_it_is_wrong() {
+    let env = Env::new();
+    let t = template(env.path(), "");
+    let check = |apps: &str| {
+        let p = env.path().join("apps.yaml");
+        std::fs::write(
+            &p,
+            format!("integrations:\n  github:\n    - host: github.com\n      apps:\n{apps}"),
+        )
+        .unwrap();
+        let out = env
+            .golden(Some(&p))
+            .args(["validate", t.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{apps}");
+        stderr(&out).replace(&p.display().to_string(), "CONFIG")
+    };
+    let err = check("        - appId: 5\n          privateKey: k\n          clientSecret: s\n");
+    assert!(
+        err.contains("CONFIG:5:11: the config file is invalid: `integrations.github[0].apps[0].clientId` is required"),
+        "{err}"
+    );
+    let err = check("        - appId: five\n          privateKey: k\n          clientId: c\n          clientSecret: s\n");
+    assert!(
+        err.contains("`appId` must be a number, not `five`"),
+        "{err}"
+    );
+    let err = check("        - appId: 5\n          privateKey: k\n          clientId: c\n          clientSecret: s\n          allowedInstallationOwner: [a]\n");
+    assert!(
+        err.contains("did you mean `allowedInstallationOwners`?"),
+        "{err}"
+    );
+}
