@@ -40,6 +40,9 @@ pub struct Config {
     /// `GITLAB_TOKEN` from the environment (filled in by `settings`).
     #[serde(skip)]
     pub env_gitlab_token: Option<Secret>,
+    /// The run's redaction list: every token this config holds or finds is added to it.
+    #[serde(skip)]
+    pub redactor: crate::redact::Redactor,
 }
 
 /// `actions:`, either a list of ids your Backstage provides (known to `golden validate`), or a
@@ -270,7 +273,9 @@ impl Config {
                 return Some(t.clone());
             }
         }
-        gh_auth_token(host)
+        let token = gh_auth_token(host)?;
+        self.redactor.register(&token.0);
+        Some(token)
     }
 }
 
@@ -318,7 +323,9 @@ impl Config {
                 return Some(t.clone());
             }
         }
-        glab_token(host)
+        let token = glab_token(host)?;
+        self.redactor.register(&token.0);
+        Some(token)
     }
 }
 
@@ -357,7 +364,7 @@ impl GiteaIntegration {
 /// The token `glab` stores for `host` (`glab config get token --host HOST`; glab has no
 /// `auth token` command). glab would answer `GITLAB_TOKEN` for any host, so its token variables
 /// are removed from its environment: the token must be one stored for this host. stdout only,
-/// stderr discarded; the token is registered for masking.
+/// stderr discarded; the caller registers the token for masking.
 fn glab_token(host: &str) -> Option<Secret> {
     let out = std::process::Command::new("glab")
         .args(["config", "get", "token", "--host", host])
@@ -372,7 +379,6 @@ fn glab_token(host: &str) -> Option<Secret> {
     if !out.status.success() || token.is_empty() {
         return None;
     }
-    crate::redact::register(&token);
     Some(Secret(token))
 }
 
@@ -386,7 +392,6 @@ fn gh_auth_token(host: &str) -> Option<Secret> {
         .output()
         .ok()?;
     let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    crate::redact::register(&token);
     (out.status.success() && !token.is_empty()).then_some(Secret(token))
 }
 
@@ -419,7 +424,7 @@ impl Config {
                     .filter_map(|b| b.token.as_ref()),
             );
         for t in tokens {
-            crate::redact::register(&t.0);
+            self.redactor.register(&t.0);
         }
     }
 }

@@ -76,7 +76,7 @@ impl Lender<'_> {
                     "NotImplementedError",
                     format!("golden cannot read the tree at {url} in this command"),
                 ))?;
-                remote.read(url).map_err(|(m, _)| ("Error", m))?
+                remote.read(url).map_err(|e| ("Error", e.message))?
             }
         };
         if !dir.is_dir() {

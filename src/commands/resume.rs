@@ -220,13 +220,13 @@ fn verify_github(
             continue;
         };
         let (owner, repo) = name.split_once('/').unwrap_or((&name, ""));
-        let what = format!("the GitHub repository {name}, to which step `{id}` of the failed run pushed {hash} ({branch})");
-        let target = crate::github::RepoUrl {
+        let url = crate::github::RepoUrl {
             host: host.clone(),
             owner: owner.to_string(),
             repo: repo.to_string(),
         };
-        let gh = services.github(&target, None).map_err(|e| {
+        let what = format!("the GitHub repository {name}, to which step `{id}` of the failed run pushed {hash} ({branch})");
+        let gh = services.github(&url, None).map_err(|e| {
             let err = Error::usage(format!("cannot check {what}: {}", e.message));
             match e.hint {
                 Some(h) => err.hint(h),

@@ -2246,6 +2246,34 @@ fn github_app_credentials_sign_in_as_the_owners_installation() {
         "{err}"
     );
 
+    // The catalog reads a GitHub URL through the GitHub target with the installation's token
+    // (the fake accepts no other: the config's token is wrong).
+    fake.add_repo_files(
+        "acme",
+        "cat",
+        &[(
+            "catalog-info.yaml",
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: cat\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-a\n",
+        )],
+    );
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "catalog",
+            "register",
+            "https://github.com/acme/cat/blob/main/catalog-info.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "component:default/cat\n"
+    );
+    assert!(fake
+        .call_lines()
+        .contains(&"GET /repos/acme/cat/contents/catalog-info.yaml?ref=main".to_string()));
+
     // An installation on selected repositories only: Backstage's refusal.
     let out = run(&config, "other");
     assert_eq!(out.status.code(), Some(1));
