@@ -52,7 +52,6 @@ mod tests {
         for input in [
             "${{ parameters.name | upper }}",
             "{% for i in range(3) %}{{ i }}{% endfor %}",
-            "${{ {}[1:] }}",
             "{{ values.items[1:] }}",
             "\u{feff}apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\n",
             "- - - - - [[[[{{{{",
