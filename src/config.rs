@@ -45,7 +45,7 @@ pub struct Config {
 }
 
 /// `actions:`, either a list of ids your Backstage provides (known to `golden validate`), or a
-/// mapping with the reserved keys `strict`, `known`, `packages` and, under any other key, the
+/// mapping with the reserved keys `strict`, `known`, `packages`, `timeouts` and, under any other key, the
 /// definition of an external action with that id (read by `actions::external`).
 #[derive(Debug, Clone, Default)]
 pub struct ActionsConfig {
@@ -57,6 +57,9 @@ pub struct ActionsConfig {
     pub packages: Vec<String>,
     /// External action definitions by id, as written (checked when the registry is built).
     pub external: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `timeouts:` of npm action modules, by action id, package name or `default`, as written
+    /// (checked when the registry is built).
+    pub timeouts: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl<'de> Deserialize<'de> for ActionsConfig {
@@ -98,6 +101,13 @@ impl<'de> Deserialize<'de> for ActionsConfig {
                         }
                         "known" => c.known = strings(&v, "known")?,
                         "packages" => c.packages = strings(&v, "packages")?,
+                        "timeouts" => match v {
+                            serde_json::Value::Object(m) => c.timeouts = m.into_iter().collect(),
+                            serde_json::Value::Null => {}
+                            _ => return Err(D::Error::custom(
+                                "`actions.timeouts` must be a mapping of action ids, package names or `default` to durations (`30s`, `5m`)",
+                            )),
+                        },
                         _ => {
                             c.external.insert(k, v);
                         }
@@ -106,7 +116,7 @@ impl<'de> Deserialize<'de> for ActionsConfig {
                 Ok(c)
             }
             _ => Err(D::Error::custom(
-                "`actions` must be a list of action ids or a mapping (strict, known, packages, and external actions by id)",
+                "`actions` must be a list of action ids or a mapping (strict, known, packages, timeouts, and external actions by id)",
             )),
         }
     }
@@ -173,9 +183,46 @@ pub struct GithubIntegration {
     pub host: String,
     pub api_base_url: Option<String>,
     pub token: Option<Secret>,
-    /// GitHub App credentials, as Backstage accepts them; golden only notices them (it
-    /// authenticates with tokens).
-    pub apps: Option<serde_json::Value>,
+    /// GitHub App credentials, as Backstage's: an installation token for the repository's owner
+    /// is used before `token` (`crate::github::app`).
+    pub apps: Vec<GithubApp>,
+}
+
+/// One `integrations.github[].apps[]` entry (Backstage's `GithubAppConfig`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GithubApp {
+    /// The app's numeric id (a number, or a string of digits).
+    #[serde(deserialize_with = "app_id")]
+    pub app_id: u64,
+    /// The app's private key (PEM; literal `\n` sequences stand for line breaks).
+    pub private_key: Secret,
+    /// Required as in Backstage (used by its sign-in, not by golden).
+    pub client_id: String,
+    pub client_secret: Secret,
+    #[serde(default)]
+    pub webhook_secret: Option<Secret>,
+    /// The owners this app may act for (any, when absent); compared ignoring case.
+    #[serde(default)]
+    pub allowed_installation_owners: Option<Vec<String>>,
+    /// Use the app's first installation for owners it is not installed for.
+    #[serde(default)]
+    pub public_access: bool,
+}
+
+/// `appId`: a number, or a string of digits (Backstage's `getNumber` accepts both).
+fn app_id<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| D::Error::custom("`appId` must be a positive whole number")),
+        serde_json::Value::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| D::Error::custom(format!("`appId` must be a number, not `{s}`"))),
+        _ => Err(D::Error::custom("`appId` must be a number")),
+    }
 }
 
 impl Config {
@@ -422,18 +469,29 @@ enum Shape {
     Array(&'static Shape),
     Str,
     Bool,
-    /// Kept as given (GitHub App credentials golden only notices).
+    /// Kept as given (checked by its own deserializer).
     Any,
     /// A key Backstage's app-config has that golden does not use (accepted).
     Ignored,
 }
+
+const GITHUB_APP: Shape = Shape::Object(&[
+    // a number or a string of digits: its deserializer checks it
+    ("appId", Shape::Any),
+    ("privateKey", Shape::Str),
+    ("clientId", Shape::Str),
+    ("clientSecret", Shape::Str),
+    ("webhookSecret", Shape::Str),
+    ("allowedInstallationOwners", Shape::Array(&Shape::Str)),
+    ("publicAccess", Shape::Bool),
+]);
 
 const GITHUB: Shape = Shape::Object(&[
     ("host", Shape::Str),
     ("apiBaseUrl", Shape::Str),
     ("rawBaseUrl", Shape::Ignored),
     ("token", Shape::Str),
-    ("apps", Shape::Any),
+    ("apps", Shape::Array(&GITHUB_APP)),
 ]);
 
 const ROOT: Shape = Shape::Object(&[

@@ -47,6 +47,43 @@ impl std::error::Error for ForgeError {}
 /// The forge under golden's data directory.
 pub struct Forge {
     root: PathBuf,
+    race: Option<RaceBarrier>,
+}
+
+/// Tests only (`GOLDEN_TEST_FORGE_RACE=N:DIR`, read by `settings`): a creation that found its
+/// name free waits there until `N` runs have (each leaves a file in `DIR`; at most 20 s), so the
+/// concurrency test makes every run pass the check before any creates, and fails unless the
+/// creation itself refuses to replace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaceBarrier {
+    pub runs: usize,
+    pub dir: PathBuf,
+}
+
+impl RaceBarrier {
+    /// `N:DIR`.
+    pub fn parse(value: &str) -> Option<RaceBarrier> {
+        let (runs, dir) = value.split_once(':')?;
+        Some(RaceBarrier {
+            runs: runs.parse().ok()?,
+            dir: PathBuf::from(dir),
+        })
+    }
+
+    fn wait(&self) {
+        let me = self.dir.join(format!(
+            "{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::create_dir_all(&self.dir).and_then(|()| std::fs::write(me, ""));
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(20)
+            && std::fs::read_dir(&self.dir).map_or(0, |d| d.count()) < self.runs
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
 }
 
 impl Forge {
@@ -55,7 +92,14 @@ impl Forge {
     pub fn new(home: &Path) -> Forge {
         Forge {
             root: home.join("forge"),
+            race: None,
         }
+    }
+
+    /// The forge with the tests' race barrier (see [`RaceBarrier`]).
+    pub fn with_race_barrier(mut self, race: Option<RaceBarrier>) -> Forge {
+        self.race = race;
+        self
     }
 
     /// Where `host/owner/repo` lives (whether or not it exists). The owner may be a nested
@@ -124,6 +168,9 @@ impl Forge {
         let path = self.repo_path(host, owner, repo)?;
         if path.exists() {
             return Err(exists(owner, repo, &path));
+        }
+        if let Some(race) = &self.race {
+            race.wait();
         }
         let parent = path.parent().expect("repository paths have a parent");
         std::fs::create_dir_all(parent)
@@ -481,7 +528,14 @@ mod tests {
                     let name = name.clone();
                     std::thread::spawn(move || {
                         barrier.wait();
-                        Forge::new(&home).create("github.com", "acme", &name, "main")
+                        // Every thread finds the name free before any creates it.
+                        let race = RaceBarrier {
+                            runs: threads,
+                            dir: home.join(format!("race-{name}")),
+                        };
+                        Forge::new(&home)
+                            .with_race_barrier(Some(race))
+                            .create("github.com", "acme", &name, "main")
                     })
                 })
                 .collect();

@@ -12,6 +12,8 @@ pub(crate) mod config;
 pub(crate) mod env_vars;
 pub(crate) mod error;
 pub(crate) mod forge;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod git;
 pub(crate) mod github;
 pub(crate) mod interrupt;

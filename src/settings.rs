@@ -325,6 +325,8 @@ pub struct Context {
     /// The current directory when golden started.
     pub cwd: PathBuf,
     pub proxies: crate::git::Proxies,
+    /// Tests only: `GOLDEN_TEST_FORGE_RACE` (see `forge::RaceBarrier`).
+    pub forge_race: Option<crate::forge::RaceBarrier>,
 }
 
 impl Context {
@@ -334,6 +336,9 @@ impl Context {
             home: env.home(),
             cwd: env.cwd.clone(),
             proxies: env.proxies(),
+            forge_race: env
+                .var(env_vars::TEST_FORGE_RACE)
+                .and_then(crate::forge::RaceBarrier::parse),
         }
     }
 

@@ -238,7 +238,7 @@ fn resolve_arg(arg: &str, program: bool, base: &Path) -> String {
 }
 
 /// `30`, `30s`, `5m`, `1h` (a number alone is seconds).
-fn parse_timeout(v: &Value) -> std::result::Result<Duration, String> {
+pub(crate) fn parse_timeout(v: &Value) -> std::result::Result<Duration, String> {
     let bad =
         || format!("`timeout` must be seconds or a duration like `30s`, `5m`, `1h` (got {v})");
     let secs = match v {

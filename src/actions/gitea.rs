@@ -155,6 +155,7 @@ impl Action for PublishGitea {
                 .config
                 .gitea(&spec.host)
                 .and_then(|g| g.username.clone()),
+            integration: (!ctx.services.local).then(|| ("gitea", spec.host.clone())),
         });
         scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
         let contents = if ctx.services.local {

@@ -13,6 +13,7 @@ pub mod github;
 mod gitlab;
 mod glob;
 pub mod npm;
+pub mod npm_services;
 pub mod predict;
 mod publish;
 pub mod schemas;
@@ -56,7 +57,7 @@ pub fn registry_for<'a>(
 ) -> crate::error::Result<crate::runner::Registry> {
     let mut r = registry();
     if let Some(home) = home {
-        for a in npm::Store::new(home).actions(config) {
+        for a in npm::Store::new(home).actions(config)? {
             if r.get(a.id()).is_none() {
                 r.add(Box::new(a));
             }

@@ -323,6 +323,32 @@ enum Log {
     File(usize),
 }
 
+/// A skeleton file (or name) that failed to render: Backstage's message, at the file's line and
+/// column (a file in the workspace is named relative to it, as the workspace is temporary).
+pub fn render_failed(e: render::RenderError, file: &Path, ws_real: &Path) -> ActionError {
+    let location = match file.strip_prefix(ws_real) {
+        Ok(rel) => crate::error::Location::Other(match (e.line, e.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c} (in the workspace)", rel.display()),
+            _ => format!("{} (in the workspace)", rel.display()),
+        }),
+        Err(_) => crate::error::Location::File {
+            path: file.to_path_buf(),
+            line: e.line,
+            column: e.column,
+        },
+    };
+    // The column is in the location; nunjucks' ` (column N)` suffix of a syntax error goes.
+    let suffix = e
+        .column
+        .map(|c| format!(" (column {c})"))
+        .unwrap_or_default();
+    let message = match e.message.strip_suffix(&suffix) {
+        Some(m) if !suffix.is_empty() => m.to_string(),
+        _ => e.message,
+    };
+    ActionError::new(message).at(location)
+}
+
 struct Job<'a> {
     engine: &'a Engine,
     context: &'a minijinja::Value,
@@ -338,7 +364,7 @@ impl Job<'_> {
         }
         self.engine
             .render(location, self.context)
-            .map_err(|e| ActionError::new(format!("cannot render the path `{location}`: {e}")))
+            .map_err(|e| render_failed(e, &self.src.join(location), self.ws_real))
     }
 
     /// Decides, in skeleton order, where each entry goes and whether it is written at all.
@@ -553,7 +579,7 @@ impl Job<'_> {
             std::borrow::Cow::Owned(
                 self.engine
                     .render(&text, self.context)
-                    .map_err(|e| ActionError::new(format!("cannot render `{location}`: {e}")))?,
+                    .map_err(|e| render_failed(e, src, self.ws_real))?,
             )
         } else {
             text

@@ -131,16 +131,27 @@ impl Location {
             })?
         } else if self.target.starts_with("file:") {
             read_forge(&self.target)?
-        } else if let Some(api) = github_contents(config, &self.target) {
-            read_github(config, &self.target, &api)?
-        } else if let Some((api, host)) = gitlab_file(config, &self.target) {
-            read_gitlab(config, &self.target, &api, &host)?
-        } else if let Some((gitea, file)) = crate::scm::gitea::file_for_url(config, &self.target) {
-            read_gitea(gitea, &file)?
         } else {
-            read_http(&self.target, None)?
+            read_url(config, &self.target)?
         };
         String::from_utf8(bytes).map_err(|_| Error::usage(format!("{self} is not UTF-8 text")))
+    }
+}
+
+/// Reads an `http(s)` URL as golden reads catalog files: GitHub `blob`/`tree` URLs through the
+/// contents API, GitLab blob URLs through the files API and Gitea `src` URLs through the Gitea
+/// contents API, each with its integration's token;
+/// any other URL with a plain GET. Timeouts and retries of [`http_client`] and
+/// `read_http_with`. Which hosts may be read at all is the caller's decision.
+pub fn read_url(config: &Config, target: &str) -> Result<Vec<u8>> {
+    if let Some(api) = github_contents(config, target) {
+        read_github(config, target, &api)
+    } else if let Some((api, host)) = gitlab_file(config, target) {
+        read_gitlab(config, target, &api, &host)
+    } else if let Some((gitea, file)) = crate::scm::gitea::file_for_url(config, target) {
+        read_gitea(gitea, &file)
+    } else {
+        read_http(target, None)
     }
 }
 
@@ -225,7 +236,11 @@ pub fn http_client() -> Result<reqwest::blocking::Client> {
 /// on a GitHub integration host.
 fn github_contents(config: &Config, target: &str) -> Option<String> {
     let u = url::Url::parse(target).ok()?;
-    let host = u.host_str()?;
+    let host = match u.port() {
+        Some(p) => format!("{}:{p}", u.host_str()?),
+        None => u.host_str()?.to_string(),
+    };
+    let host = host.as_str();
     if !host.eq_ignore_ascii_case("github.com") && config.github(host).is_none() {
         return None;
     }
@@ -326,7 +341,13 @@ fn read_gitea(
 fn read_github(config: &Config, target: &str, api: &str) -> Result<Vec<u8>> {
     let host = url::Url::parse(target)
         .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
+        .and_then(|u| {
+            let h = u.host_str()?;
+            Some(match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
         .unwrap_or_default();
     let token = config.github_token(&host);
     read_http(api, Some(token.as_ref())).map_err(|e| {

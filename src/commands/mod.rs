@@ -44,8 +44,9 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     }
 }
 
-/// The failure of step `i`: which step, why, where in template.yaml, its hint; with the ids (in
-/// backticks) of the steps that ran before it.
+/// The failure of step `i`: which step, why, where (the skeleton file's line and column when a
+/// file failed to render, else the step in template.yaml), its hint; with the ids (in backticks)
+/// of the steps that ran before it.
 fn step_failed(
     template: &crate::template::Template,
     report: &crate::runner::Report,
@@ -68,11 +69,38 @@ fn step_failed(
         step.action,
         step.reason.clone().unwrap_or_default()
     ))
-    .at(template.location(&format!("/spec/steps/{i}")));
+    .at(match &step.location {
+        Some(at) => shown_in_template(template, at),
+        None => template.location(&format!("/spec/steps/{i}")),
+    });
     if let Some(h) = &step.hint {
         e = e.hint(h.clone());
     }
     (e, ran)
+}
+
+/// A location in the template's folder named the way the template was named (a skeleton file
+/// `/real/dir/skeleton/a.txt` of `./t/template.yaml` is `./t/skeleton/a.txt`).
+fn shown_in_template(
+    template: &crate::template::Template,
+    at: &crate::error::Location,
+) -> crate::error::Location {
+    use crate::error::Location;
+    match at {
+        Location::File { path, line, column } => match path.strip_prefix(&template.dir) {
+            Ok(rel) => Location::File {
+                path: template
+                    .path
+                    .parent()
+                    .map(|d| d.join(rel))
+                    .unwrap_or_else(|| rel.to_path_buf()),
+                line: *line,
+                column: *column,
+            },
+            Err(_) => at.clone(),
+        },
+        other => other.clone(),
+    }
 }
 
 fn list(path: &[PathBuf], json: bool, printer: Printer) -> Result<i32> {

@@ -170,6 +170,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
             config: args.context.config.clone(),
             proxies: args.context.proxies.clone(),
         })),
+        forge_race: args.context.forge_race.clone(),
         ..Default::default()
     };
     let Some(out) = out else {

@@ -34,7 +34,7 @@ pub fn run(
         }
     }
     let saved = match &args.resume {
-        Some(dir) => Some(super::resume::load(dir, template, values)?),
+        Some(dir) => Some(super::resume::load(dir, template, values, &services)?),
         None => None,
     };
     // Named with the pid: a signal removes it, the next run removes those of killed runs.
@@ -43,7 +43,7 @@ pub fn run(
     let cleanup = crate::interrupt::register(workspace.path());
     let mut resumed = crate::runner::Resumed::default();
     if let Some(s) = saved {
-        resumed = super::resume::restore(&s, workspace.path())?;
+        resumed = super::resume::restore(&s, workspace.path(), &services)?;
         // What is left of the kept folder is its run.json: this run keeps its own if it fails.
         let _ = std::fs::remove_dir_all(&s.dir);
     }

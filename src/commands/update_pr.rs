@@ -60,7 +60,12 @@ pub fn open(
         Some(_) => (None, None),
         None => {
             let (host, owner, name) = github_repo(&origin)?;
-            let conn = services.github(&host, None).map_err(|e| {
+            let url = crate::github::RepoUrl {
+                host: host.clone(),
+                owner: owner.clone(),
+                repo: name.clone(),
+            };
+            let conn = services.github(&url, None).map_err(|e| {
                 Error::usage(format!(
                     "cannot open the pull request on {host}: {}",
                     e.message

@@ -1,9 +1,11 @@
 //! GitHub: the REST client behind a small trait ([`Api`]), how a `repoUrl` is read, and how
-//! GitHub's errors are explained. The octocrab-backed client lives in `client.rs`; git itself
-//! (commit, push, clone) lives in `crate::git`.
+//! GitHub's errors are explained. The octocrab-backed client lives in `client.rs`, GitHub App
+//! credentials (JWT, installation tokens) in `app.rs`; git itself (commit, push, clone) lives in
+//! `crate::git`.
 //!
 //! Tokens never leave this module in a message: errors carry GitHub's own text and a hint.
 
+pub mod app;
 pub mod client;
 pub mod seal;
 

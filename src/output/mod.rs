@@ -155,6 +155,7 @@ pub fn report_json(report: &Report, parameters: &serde_json::Map<String, Value>)
         "steps": report.steps.iter().map(|s| {
             let mut v = json!({"id": s.id, "name": s.name, "action": s.action, "status": s.status.as_str(), "input": s.input, "output": s.output});
             if let Some(r) = &s.reason { v["reason"] = json!(r); }
+            if let Some(l) = &s.location { v["location"] = json!(l.to_string()); }
             if !s.invented.is_empty() { v["invented"] = json!(s.invented); }
             v
         }).collect::<Vec<_>>(),

@@ -2,18 +2,22 @@
 //!
 //! Owns deciding whether golden may ask at all (a terminal on stdin and stderr, no `CI`, no
 //! `--no-input`), walking the pages in order and asking only for what the values files, `--set`
-//! and `GOLDEN_VALUE_*` did not give ([`ask`]), the field extensions ([`fields`]), the catalog
-//! lookups behind the entity pickers ([`entities`]), the error that lists every missing value when
-//! golden cannot ask ([`missing`]), and the summary, confirmation and `--save-values` file
-//! ([`summary`]). This is the only module that talks to dialoguer ([`terminal`]).
+//! and `GOLDEN_VALUE_*` did not give ([`ask`], over the state in [`walker`]), the field
+//! extensions ([`fields`]) and their rules without asking ([`rules`]), the catalog lookups behind
+//! the entity pickers ([`entities`]), the error that lists every missing value when golden cannot
+//! ask ([`missing`]), and the summary, confirmation and `--save-values` file ([`summary`]). This is
+//! the only module that talks to dialoguer ([`terminal`]). The files depend on each other one way
+//! (`tests/it/module_graph.rs` checks): ask → fields → walker → missing → rules.
 
 mod ask;
 pub mod entities;
 pub mod fields;
 mod missing;
+mod rules;
 mod schema;
 mod summary;
 mod terminal;
+mod walker;
 
 use serde_json::{Map, Value};
 
@@ -86,7 +90,11 @@ pub trait Prompter {
     fn confirm(&mut self, prompt: &Prompt, default: Option<bool>) -> Answer<bool>;
     /// Yes, no, or nothing (an optional boolean without a default: Enter leaves it unset).
     fn confirm_or_none(&mut self, prompt: &Prompt) -> Answer<Option<bool>> {
-        let items = ["yes".to_string(), "no".to_string(), ask::NONE.to_string()];
+        let items = [
+            "yes".to_string(),
+            "no".to_string(),
+            walker::NONE.to_string(),
+        ];
         Ok(match self.select(prompt, &items, 2)? {
             0 => Some(true),
             1 => Some(false),
@@ -226,7 +234,7 @@ pub fn collect(
     crate::redact::register_value(&Value::Object(given.secrets.clone()));
     register_hidden_answers(template, &given.parameters);
     let interactive = options.mode == Mode::Interactive;
-    let mut walker = ask::Walker::new(
+    let mut walker = walker::Walker::new(
         prompter,
         interactive && options.sources.files.is_empty(),
         source,
@@ -240,69 +248,126 @@ pub fn collect(
         secrets: Map::new(),
         user: given.user,
     };
-    match walker.pages(template, &mut values.parameters) {
-        Ok(()) => {}
-        Err(Stop::Interrupted) => return Err(interrupted()),
-        Err(Stop::Failed(e)) => {
-            return Err(Error::internal(format!(
-                "the terminal failed while asking: {e}"
-            )))
+    loop {
+        walk(&mut walker, template, &mut values.parameters, &options.mode)?;
+        values.secrets = walker.secrets.clone();
+        crate::redact::register_value(&Value::Object(values.secrets.clone()));
+        register_hidden_answers(template, &values.parameters);
+        values::drop_hidden(template, &mut values.parameters, &options.integration_hosts);
+        values::validate(template, &values, &options.integration_hosts)?;
+        keep(
+            options,
+            &values.parameters,
+            &walker.secret_fields,
+            &walker.masked,
+        )?;
+        if !interactive || options.yes {
+            break;
         }
-        Err(Stop::NoInput) => {}
+        match review(&mut walker, template, &values.parameters, options)? {
+            Some(key) => forget(&mut walker, template, &mut values.parameters, &key, options),
+            None => break,
+        }
+    }
+    Ok(values)
+}
+
+/// Walks the pages; stops become errors, and so do the values that could not be asked.
+fn walk(
+    walker: &mut walker::Walker<'_>,
+    template: &Template,
+    params: &mut Map<String, Value>,
+    mode: &Mode,
+) -> Result<()> {
+    match walker.pages(template, params) {
+        Ok(()) | Err(Stop::NoInput) => {}
+        Err(e) => return Err(stopped(e)),
     }
     if !walker.problems.is_empty() {
-        let reason = match &options.mode {
+        let reason = match mode {
             Mode::NonInteractive(r) => r.clone(),
             Mode::Interactive => "the values could not be asked".into(),
         };
         return Err(missing::error(&walker.problems, &reason));
     }
-    let masked = walker.masked.clone();
-    let secret_fields = walker.secret_fields.clone();
-    let asked = walker.asked;
-    values.secrets = std::mem::take(&mut walker.secrets);
-    drop(walker);
-    crate::redact::register_value(&Value::Object(values.secrets.clone()));
-    register_hidden_answers(template, &values.parameters);
-    values::drop_hidden(template, &mut values.parameters, &options.integration_hosts);
-    values::validate(template, &values, &options.integration_hosts)?;
+    Ok(())
+}
+
+/// `--save-values`, and the answers kept for `--replay` (before anything runs, so a cancelled
+/// or failed run keeps them too; a replay file that cannot be written does not stop the run).
+fn keep(
+    options: &Options,
+    params: &Map<String, Value>,
+    secret_fields: &[String],
+    masked: &[String],
+) -> Result<()> {
     if let Some(path) = &options.save {
-        summary::save(path, &values.parameters, &secret_fields, &masked)?;
+        summary::save(path, params, secret_fields, masked)?;
     }
     if let Some(path) = &options.replay_record {
-        // Kept for `--replay` before anything runs, so a cancelled or failed run keeps them too;
-        // a replay file that cannot be written does not stop the run.
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        let _ = summary::save(path, &values.parameters, &secret_fields, &masked);
+        let _ = summary::save(path, params, secret_fields, masked);
     }
-    if interactive && !options.yes {
-        let lines = summary::lines(template, &values.parameters, &masked);
-        let plan = summary::plan(
-            template,
-            &values.parameters,
-            options.target,
-            &options.integration_hosts,
-        );
-        match summary::confirm(prompter, &lines, &plan, asked) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(Error::new(
-                    Kind::Interrupted,
-                    "cancelled at the confirmation; nothing was run",
-                ))
-            }
-            Err(Stop::Interrupted) => return Err(interrupted()),
-            Err(Stop::Failed(e)) => {
-                return Err(Error::internal(format!(
-                    "the terminal failed while asking: {e}"
-                )))
-            }
-            Err(Stop::NoInput) => {}
-        }
+    Ok(())
+}
+
+/// The review screen: `Ok(None)` to run, `Ok(Some(key))` to change the answer to `key`.
+fn review(
+    walker: &mut walker::Walker<'_>,
+    template: &Template,
+    params: &Map<String, Value>,
+    options: &Options,
+) -> Result<Option<String>> {
+    let lines = summary::keyed_lines(template, params, &walker.masked);
+    let plan = summary::plan(template, params, options.target, &options.integration_hosts);
+    match summary::review(&mut *walker.p, &lines, &plan, walker.asked) {
+        Ok(summary::Review::Run) => Ok(None),
+        Ok(summary::Review::Change(key)) => Ok(Some(key)),
+        Ok(summary::Review::Cancel) => Err(Error::new(
+            Kind::Interrupted,
+            "cancelled at the confirmation; nothing was run",
+        )),
+        Err(Stop::NoInput) => Ok(None),
+        Err(e) => Err(stopped(e)),
     }
-    Ok(values)
+}
+
+/// Forgets the answer to `key` and the answers that depend on it (those a value-less `key`
+/// hides), so the next walk asks `key` again (its old answer as the default) and then whatever
+/// the new answer shows.
+fn forget(
+    walker: &mut walker::Walker<'_>,
+    template: &Template,
+    params: &mut Map<String, Value>,
+    key: &str,
+    options: &Options,
+) {
+    let old = params.shift_remove(key);
+    let secret = walker.secret_fields.iter().any(|f| f == key);
+    if secret {
+        walker.secrets.remove(key);
+    }
+    let mut kept = params.clone();
+    values::drop_hidden(template, &mut kept, &options.integration_hosts);
+    params.retain(|k, _| kept.contains_key(k));
+    walker.redo.insert(
+        key.to_string(),
+        if secret {
+            Value::Null
+        } else {
+            old.unwrap_or(Value::Null)
+        },
+    );
+}
+
+fn stopped(stop: Stop) -> Error {
+    match stop {
+        Stop::Interrupted => interrupted(),
+        Stop::Failed(e) => Error::internal(format!("the terminal failed while asking: {e}")),
+        Stop::NoInput => Error::internal("a value could not be asked"),
+    }
 }
 
 /// Adds the values of password widgets and Secret fields (at any depth of the parameter pages)

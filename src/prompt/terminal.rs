@@ -345,7 +345,7 @@ impl Prompter for Terminal {
             match value {
                 Some(true) => "yes",
                 Some(false) => "no",
-                None => super::ask::NONE,
+                None => super::walker::NONE,
             }
         ));
         Ok(value)

@@ -21,6 +21,7 @@ mod backstage;
 mod convert;
 mod emit;
 mod eval;
+mod failure;
 mod filters;
 mod inspect;
 mod js;
@@ -47,12 +48,14 @@ pub struct SkeletonOptions {
     pub lstrip_blocks: bool,
 }
 
-/// A render failure with the line and column in the rendered text (1-based, when known).
+/// A render failure with the line and column in the template's source (1-based, when known):
+/// of the failing tag (`${{` or `{%`) for a failure while rendering, of the token for a syntax
+/// error. Whitespace control does not move them.
 #[derive(Debug, Clone)]
 pub struct RenderError {
     pub message: String,
     pub line: Option<usize>,
-    /// The column of a syntax error (also written at the end of the message, as nunjucks does).
+    /// The column (for a syntax error also written at the end of the message, as nunjucks does).
     pub column: Option<usize>,
 }
 
@@ -130,7 +133,7 @@ impl Engine {
             return Ok(source.to_string());
         }
         let nodes = self.parse_nodes(source)?;
-        self.render_nodes(&nodes, ctx, false)
+        self.render_nodes_in(&nodes, ctx, false, Some(source))
     }
 
     /// Checks that `source` parses, without rendering it, and that it holds nothing Backstage is
@@ -211,6 +214,18 @@ impl Engine {
         ctx: &Value,
         json: bool,
     ) -> Result<String, RenderError> {
+        self.render_nodes_in(nodes, ctx, json, None)
+    }
+
+    /// Renders parsed `nodes`; a failure names the line and column of the failing tag in
+    /// `source` (the text `nodes` were parsed from) when it is given.
+    fn render_nodes_in(
+        &self,
+        nodes: &[syntax::Node],
+        ctx: &Value,
+        json: bool,
+        source: Option<&str>,
+    ) -> Result<String, RenderError> {
         if !json && eval::supported(nodes) {
             let text: usize = nodes
                 .iter()
@@ -224,8 +239,10 @@ impl Engine {
                 return Ok(out);
             }
         }
-        let emitted = emit::template(nodes, self.options.cookiecutter, json);
-        Ok(self.env.render_str(&emitted, ctx.clone())?)
+        let (emitted, spans) = emit::template_with_spans(nodes, self.options.cookiecutter, json);
+        self.env
+            .render_str(&emitted, ctx.clone())
+            .map_err(|e| failure::located(e, &emitted, &spans, source, self.options.cookiecutter))
     }
 
     /// [`Engine::render`] always through minijinja (tests compare it with the direct evaluator).
@@ -333,3 +350,6 @@ mod tests;
 
 #[cfg(test)]
 mod conformance_check;
+
+#[cfg(test)]
+mod location_tests;

@@ -81,13 +81,18 @@ pub struct Published {
     pub token: Option<crate::config::Secret>,
     /// The git user name the token goes with (`None`: GitHub's `x-access-token`).
     pub git_user: Option<String>,
+    /// The integration that pushed: kind (`github`, `gitlab`, `gitea`) and host (`None` for the
+    /// local forge). `--resume` checks the repository and gets the token again through it.
+    pub integration: Option<(&'static str, String)>,
 }
 
-/// An action failure: the message and, where useful, a hint.
+/// An action failure: the message and, where useful, a hint and the place in a file it is
+/// about (a skeleton file's line and column).
 #[derive(Debug, Clone)]
 pub struct ActionError {
     pub message: String,
     pub hint: Option<String>,
+    pub location: Option<crate::error::Location>,
 }
 
 impl ActionError {
@@ -95,7 +100,12 @@ impl ActionError {
         ActionError {
             message: message.into(),
             hint: None,
+            location: None,
         }
+    }
+    pub fn at(mut self, location: crate::error::Location) -> Self {
+        self.location = Some(location);
+        self
     }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -114,6 +124,7 @@ impl From<crate::scm::ScmError> for ActionError {
         ActionError {
             message: e.message,
             hint: e.hint,
+            location: None,
         }
     }
 }
@@ -123,6 +134,7 @@ impl From<crate::forge::ForgeError> for ActionError {
         ActionError {
             message: e.message,
             hint: e.hint,
+            location: None,
         }
     }
 }
@@ -132,6 +144,7 @@ impl From<crate::github::GithubError> for ActionError {
         ActionError {
             message: e.message,
             hint: e.hint,
+            location: None,
         }
     }
 }
@@ -141,6 +154,7 @@ impl From<crate::error::Error> for ActionError {
         ActionError {
             message: e.message,
             hint: e.hints.into_iter().next(),
+            location: None,
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct StepRecord {
     /// Why it was skipped, or the error when it failed.
     pub reason: Option<String>,
     pub hint: Option<String>,
+    /// Where in a file the failure is (a skeleton file's line and column), when known.
+    pub location: Option<crate::error::Location>,
     /// The rendered input (secrets masked); for `each` steps, one input per iteration.
     pub input: Value,
     pub output: Map<String, Value>,
@@ -138,6 +140,7 @@ impl Runner<'_> {
                     },
                     reason: Some("done by the run this one resumes".into()),
                     hint: None,
+                    location: None,
                     input: Value::Object(Map::new()),
                     output: output.cloned().unwrap_or_default(),
                     log: Vec::new(),
@@ -156,6 +159,7 @@ impl Runner<'_> {
                 status: Status::Skipped,
                 reason: None,
                 hint: None,
+                location: None,
                 input: Value::Object(Map::new()),
                 output: Map::new(),
                 log: Vec::new(),
@@ -231,6 +235,7 @@ impl Runner<'_> {
                     record.status = Status::Failed;
                     record.reason = Some(e.message);
                     record.hint = e.hint;
+                    record.location = e.location;
                     failed.get_or_insert(index);
                 }
             }

@@ -115,6 +115,17 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
             {
                 continue; // Backstage accepts a name listed twice in `required`
             }
+            if err.instance().is_array()
+                && matches!(
+                    err.kind(),
+                    jsonschema::error::ValidationErrorKind::Type { .. }
+                )
+            {
+                // An array where a schema belongs (`properties: {required: [x]}`): Backstage's
+                // validator takes it for an empty schema (JavaScript's typeof is "object"), so
+                // the template renders.
+                continue;
+            }
             let p = format!("{pointer}{at}");
             sink.push(
                 Diagnostic::new("param-invalid-schema", doc.path, format!("not a valid JSON Schema: {err}"))

@@ -256,6 +256,89 @@ fn a_false_when_skips_the_page() {
     );
 }
 
+/// The review screen lets the user go back: "Change an answer…" asks that question again (its
+/// old answer as the default) and whatever depends on it, then shows the review again. Saying
+/// no database drops the database page's answers; changing the tier to gold asks the gold page.
+#[test]
+fn the_review_changes_an_answer_and_what_depends_on_it() {
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("conditional-pages-when"),
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[],
+    );
+    p.answer("name", "ledger\r");
+    p.answer("tier", &format!("{UP}{UP}{ENTER}")); // from "(none)" up to silver
+    p.answer("Needs a database", "y\r");
+    p.answer("dbEngine", &format!("{DOWN}{ENTER}"));
+    p.answer("dbSizeGb", "50\r");
+    p.expect("Run the template with these values?");
+    let choices = p.expect("Cancel");
+    assert!(choices.contains("Change an answer"), "{choices}");
+    p.send(&format!("{DOWN}{ENTER}"));
+    p.expect("Which answer?");
+    p.expect("dbSizeGb");
+    p.send(&format!("{DOWN}{DOWN}{ENTER}")); // name, tier, Needs a database
+    p.answer("Needs a database (y/n)", "n\r");
+    let review = p.expect("Run the template with these values?");
+    assert!(
+        review.contains("Needs a database  false") && !review.contains("dbSizeGb"),
+        "the database answers are gone with the database page:\n{review}"
+    );
+    p.send(&format!("{DOWN}{ENTER}"));
+    p.expect("Which answer?");
+    p.expect("Needs a database  false");
+    p.send(&format!("{DOWN}{ENTER}")); // tier
+    p.answer("tier (optional) ›", &format!("{DOWN}{ENTER}")); // from silver to gold
+    p.answer("supportHours", &format!("{DOWN}{ENTER}")); // from "(none)" to the first
+    p.answer("Run the template with these values?", ENTER);
+    let (code, screen, json) = p.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        screen.matches("name ›").count(),
+        1,
+        "an answer that was not changed is not asked again:\n{screen}"
+    );
+    assert_eq!(
+        params(&json),
+        json!({"name": "ledger", "tier": "gold", "needsDatabase": false, "supportHours": "24x7"})
+    );
+}
+
+/// Cancel on the review screen runs nothing (exit 130).
+#[test]
+fn the_review_cancels() {
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("conditional-pages-when"),
+            "--dry-run",
+            "--output",
+            "out",
+        ],
+        &[],
+    );
+    p.answer("name", "ledger\r");
+    p.answer("tier", ENTER);
+    p.answer("Needs a database", ENTER);
+    p.answer(
+        "Run the template with these values?",
+        &format!("{UP}{ENTER}"),
+    );
+    let (code, screen, _) = p.finish();
+    assert_eq!(code, 130, "{screen}");
+    assert!(
+        screen.contains("cancelled at the confirmation; nothing was run"),
+        "{screen}"
+    );
+    assert!(!p.dir().join("out").exists(), "nothing was written");
+}
+
 const KITCHEN: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
 kind: Template
 metadata:

@@ -69,7 +69,7 @@ pub fn issues_create(
         out.insert("issueNumber".into(), json!(n));
         return Ok(out);
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let issue = gh
         .api
         .call(
@@ -120,7 +120,7 @@ pub fn issues_label(
         record_local(ctx, &url, "labels", rec, "the labels")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let n = number
         .as_u64()
         .map(|n| n.to_string())
@@ -161,7 +161,7 @@ pub fn autolinks(
         record_local(ctx, &url, "autolinks", Value::Object(body), "the autolink")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     call(
         &gh,
         &url.host,
@@ -190,7 +190,7 @@ pub fn pages(
         record_local(ctx, &url, "pages", body, "the GitHub Pages settings")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     call(
         &gh,
         &url.host,
@@ -235,7 +235,7 @@ pub fn deploy_key(
         )?;
         return Ok(out);
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let repo = repo_path(&url);
     call(
         &gh,
@@ -317,7 +317,7 @@ pub fn branch_protection(
         record_local(ctx, &url, "protection", rec, "the branch protection")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let repo = call(
         &gh,
         &url.host,

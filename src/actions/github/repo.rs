@@ -49,6 +49,7 @@ pub fn publish(
             source_dir: source.clone(),
             token: None,
             git_user: None,
+            integration: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -56,7 +57,7 @@ pub fn publish(
             ("commitHash", hash),
         ]));
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let created = create_on_github(ctx, &i, &gh, &url, None, None)?;
     let clone_url = created
         .get("clone_url")
@@ -89,7 +90,7 @@ pub fn create(
         let (path, ()) = create_in_forge(ctx, &i, &url, "main", |_| Ok(()))?;
         return Ok(outputs(&[("remoteUrl", forge::url(&path))]));
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let created = create_on_github(
         ctx,
         &i,
@@ -153,6 +154,7 @@ pub fn push(
             source_dir: source.clone(),
             token: None,
             git_user: None,
+            integration: None,
         });
         return Ok(outputs(&[
             ("remoteUrl", remote),
@@ -160,7 +162,7 @@ pub fn push(
             ("commitHash", hash),
         ]));
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let repo = call(
         &gh,
         &url.host,
@@ -572,6 +574,7 @@ fn push_and_protect(
         source_dir: source.to_path_buf(),
         token: Some(gh.token.clone()),
         git_user: None,
+        integration: Some(("github", url.host.clone())),
     });
     if !i.bool("protectDefaultBranch", true) {
         return Ok(hash);

@@ -58,7 +58,7 @@ pub fn webhook(
         );
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     match gh.api.call(
         Method::Post,
         &format!("/repos/{}/{}/hooks", seg(&url.owner), seg(&url.repo)),
@@ -110,7 +110,7 @@ pub fn dispatch(
         warn(ctx, format!("local forge: no workflow runs here; the dispatch of {workflow} was recorded in `{}`", path.join("golden/dispatches.json").display()));
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let path = format!(
         "/repos/{}/{}/actions/workflows/{}/dispatches",
         seg(&url.owner),

@@ -286,6 +286,7 @@ fn publish(
                         .or_else(|| ctx.services.token_of("gitlab", &spec.host))
                 },
                 git_user: Some("oauth2".into()),
+                integration: (!ctx.services.local).then(|| ("gitlab", spec.host.clone())),
             });
             scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
             out.insert("commitHash".into(), json!(hash));
