@@ -30,6 +30,8 @@ pub struct Config {
     pub actions: ActionsConfig,
     /// `validate:`: per-rule control of `golden validate`.
     pub validate: ValidateConfig,
+    /// `scaffolder:` of Backstage's app-config (what golden reads of it).
+    pub scaffolder: ScaffolderConfig,
     /// The file this was read from (`None` for the defaults); relative paths in `actions:`
     /// resolve from its folder.
     #[serde(skip)]
@@ -140,6 +142,15 @@ pub struct Integrations {
     pub gitea: Vec<GiteaIntegration>,
 }
 
+/// `scaffolder:`: the settings of Backstage's scaffolder golden reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ScaffolderConfig {
+    /// The armored OpenPGP secret key `signCommit` signs with when the host's integration has
+    /// no `commitSigningKey`.
+    pub default_commit_signing_key: Option<Secret>,
+}
+
 /// One `integrations.gitlab[]` entry (gitlab.com or a self-managed GitLab).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -150,6 +161,8 @@ pub struct GitlabIntegration {
     /// The web address (`https://HOST`, or with a relative path for an instance under one).
     pub base_url: Option<String>,
     pub token: Option<Secret>,
+    /// The armored OpenPGP secret key `signCommit` signs with on this host.
+    pub commit_signing_key: Option<Secret>,
 }
 
 /// One `integrations.gitea[]` entry (Gitea or Forgejo).
@@ -162,6 +175,8 @@ pub struct GiteaIntegration {
     pub username: Option<String>,
     /// A password or an access token.
     pub password: Option<Secret>,
+    /// The armored OpenPGP secret key `signCommit` signs with on this host.
+    pub commit_signing_key: Option<Secret>,
 }
 
 /// One `integrations.github[]` entry.
@@ -509,6 +524,21 @@ const ROOT: Shape = Shape::Object(&[
             "backstage",
             Shape::Object(&[("baseUrl", Shape::Str), ("token", Shape::Str)]),
         )]),
+    ),
+    (
+        "scaffolder",
+        Shape::Object(&[
+            ("defaultCommitSigningKey", Shape::Str),
+            // Backstage's other scaffolder settings: accepted, unused.
+            ("defaultAuthor", Shape::Ignored),
+            ("defaultCommitMessage", Shape::Ignored),
+            ("requireScmUserCredentials", Shape::Ignored),
+            ("concurrentTasksLimit", Shape::Ignored),
+            ("EXPERIMENTAL_recoverTasks", Shape::Ignored),
+            ("EXPERIMENTAL_recoverTasksTimeout", Shape::Ignored),
+            ("taskTimeoutJanitorFrequency", Shape::Ignored),
+            ("taskTimeout", Shape::Ignored),
+        ]),
     ),
     ("local", Shape::Bool),
     // a list of ids, or a mapping (strict, known, packages, external actions by id): its own
