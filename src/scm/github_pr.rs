@@ -215,8 +215,11 @@ fn create_pull_request(
             "[octokit-plugin-create-pull-request] \"head\" cannot be the same value as \"base\"",
         ));
     }
-    // The plugin forks for `forceFork`, and for a user token that cannot push.
-    let head_owner = if pr.force_fork || permissions.get("push") == Some(&Value::Bool(false)) {
+    // The plugin forks for `forceFork`, and for a user's token that cannot push (GitHub sends
+    // `X-OAuth-Scopes` for those; a GitHub App's installation token, `ghs_…`, is not a user's).
+    let is_user = !gh.token().0.starts_with("ghs_");
+    let cannot_push = permissions.get("push") == Some(&Value::Bool(false));
+    let head_owner = if pr.force_fork || (is_user && cannot_push) {
         fork(gh, &repo_path)?
     } else {
         owner.to_string()

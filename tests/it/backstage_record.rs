@@ -330,3 +330,14 @@ record!(
     },
     "publish:github:pull-request"
 );
+record!(
+    pull_request_no_push,
+    "pull-request-no-push",
+    "octocat",
+    |f| {
+        f.add_org("acme", &["sre"]);
+        f.add_repo_files("acme", "svc", PR_BASE);
+        f.read_only("acme", "svc");
+    },
+    "publish:github:pull-request"
+);

@@ -210,6 +210,13 @@ impl FakeGithub {
         self.state.lock().unwrap().decline_pushes = true;
     }
 
+    /// The token's user may read `owner/name` but not push to it.
+    pub fn read_only(&self, owner: &str, name: &str) {
+        let mut s = self.state.lock().unwrap();
+        let repo = s.repos.get_mut(&format!("{owner}/{name}")).unwrap();
+        repo["permissions"]["push"] = json!(false);
+    }
+
     /// Answers the next `times` calls of `method path` with `status`.
     pub fn fail(&self, method: &str, path: &str, status: u16, times: u32) {
         self.state
@@ -315,7 +322,26 @@ fn gh_error(status: u16, message: &str) -> ResponseTemplate {
 }
 
 impl Respond for Responder {
+    /// Answers as GitHub does; a user's token (the fake's `token`) also gets the
+    /// `X-OAuth-Scopes` header GitHub sends for classic tokens (installation tokens get none).
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        let response = self.answer(req);
+        let token = self.state.lock().unwrap().token.clone();
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if auth == format!("Bearer {token}") || auth == format!("token {token}") {
+            response.insert_header("x-oauth-scopes", "repo, workflow")
+        } else {
+            response
+        }
+    }
+}
+
+impl Responder {
+    fn answer(&self, req: &Request) -> ResponseTemplate {
         let path = req.url.path().to_string();
         if let Some(git_path) = path.strip_prefix("/git") {
             return self.git(req, git_path);

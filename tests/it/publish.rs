@@ -2101,34 +2101,40 @@ fn github_environment_and_rulesets_in_the_local_forge_and_dry_run() {
     );
 }
 
-/// `forceFork`: the repository is forked into the token user's account, the commit and branch
-/// go there, and the pull request is opened from `octocat:feat` — Backstage's calls exactly.
+/// `forceFork`, and a user's token that cannot push: the repository is forked into the token
+/// user's account, the commit and branch go there, and the pull request is opened from
+/// `octocat:feat` — Backstage's calls exactly.
 #[test]
 fn pull_request_force_fork_proposes_from_the_users_fork() {
-    let env = Env::new();
-    let fake = FakeGithub::start(TOKEN, "octocat");
-    fake.add_org("acme", &["sre"]);
-    fake.add_repo_files("acme", "svc", crate::backstage_record::PR_BASE);
-    let t = template_from(env.path(), "pull-request-fork");
-    let config = env.config(&fake, TOKEN);
-    let out = env
-        .golden(Some(&config))
-        .args(["new", t.to_str().unwrap(), "--no-input", "--json"])
-        .args(["--set", "name=svc", "--set", "owner=acme"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_calls_match_backstage(&fake, "pull-request-fork");
-    let fork = fake.repo_path("octocat", "svc");
-    assert!(branch_files(&fork, "feat").contains_key("sub/README.md"));
-    assert!(
-        git2::Repository::open_bare(fake.repo_path("acme", "svc"))
-            .unwrap()
-            .find_reference("refs/heads/feat")
-            .is_err(),
-        "the upstream repository gets no branch"
-    );
-    assert_eq!(publish_step(&out)["output"]["pullRequestNumber"], json!(1));
+    for name in ["pull-request-fork", "pull-request-no-push"] {
+        let env = Env::new();
+        let fake = FakeGithub::start(TOKEN, "octocat");
+        fake.add_org("acme", &["sre"]);
+        fake.add_repo_files("acme", "svc", crate::backstage_record::PR_BASE);
+        if name == "pull-request-no-push" {
+            fake.read_only("acme", "svc");
+        }
+        let t = template_from(env.path(), name);
+        let config = env.config(&fake, TOKEN);
+        let out = env
+            .golden(Some(&config))
+            .args(["new", t.to_str().unwrap(), "--no-input", "--json"])
+            .args(["--set", "name=svc", "--set", "owner=acme"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert_calls_match_backstage(&fake, name);
+        let fork = fake.repo_path("octocat", "svc");
+        assert!(branch_files(&fork, "feat").contains_key("sub/README.md"));
+        assert!(
+            git2::Repository::open_bare(fake.repo_path("acme", "svc"))
+                .unwrap()
+                .find_reference("refs/heads/feat")
+                .is_err(),
+            "the upstream repository gets no branch"
+        );
+        assert_eq!(publish_step(&out)["output"]["pullRequestNumber"], json!(1));
+    }
 }
 
 /// `forceFork` in the local forge: the fork is made in the user's account (`--user`), the branch
