@@ -42,6 +42,9 @@ pub struct Config {
     /// `GITLAB_TOKEN` from the environment (filled in by `settings`).
     #[serde(skip)]
     pub env_gitlab_token: Option<Secret>,
+    /// The run's redaction list: every token this config holds or finds is added to it.
+    #[serde(skip)]
+    pub redactor: crate::redact::Redactor,
 }
 
 /// `actions:`, either a list of ids your Backstage provides (known to `golden validate`), or a
@@ -285,7 +288,9 @@ impl Config {
                 return Some(t.clone());
             }
         }
-        gh_auth_token(host)
+        let token = gh_auth_token(host)?;
+        self.redactor.register(&token.0);
+        Some(token)
     }
 }
 
@@ -333,7 +338,9 @@ impl Config {
                 return Some(t.clone());
             }
         }
-        glab_token(host)
+        let token = glab_token(host)?;
+        self.redactor.register(&token.0);
+        Some(token)
     }
 }
 
@@ -372,7 +379,7 @@ impl GiteaIntegration {
 /// The token `glab` stores for `host` (`glab config get token --host HOST`; glab has no
 /// `auth token` command). glab would answer `GITLAB_TOKEN` for any host, so its token variables
 /// are removed from its environment: the token must be one stored for this host. stdout only,
-/// stderr discarded; the token is registered for masking.
+/// stderr discarded; the caller registers the token for masking.
 fn glab_token(host: &str) -> Option<Secret> {
     let out = std::process::Command::new("glab")
         .args(["config", "get", "token", "--host", host])
@@ -387,7 +394,6 @@ fn glab_token(host: &str) -> Option<Secret> {
     if !out.status.success() || token.is_empty() {
         return None;
     }
-    crate::redact::register(&token);
     Some(Secret(token))
 }
 
@@ -401,7 +407,6 @@ fn gh_auth_token(host: &str) -> Option<Secret> {
         .output()
         .ok()?;
     let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    crate::redact::register(&token);
     (out.status.success() && !token.is_empty()).then_some(Secret(token))
 }
 
@@ -434,7 +439,7 @@ impl Config {
                     .filter_map(|b| b.token.as_ref()),
             );
         for t in tokens {
-            crate::redact::register(&t.0);
+            self.redactor.register(&t.0);
         }
     }
 }
@@ -473,14 +478,16 @@ enum Shape {
     Any,
     /// A key Backstage's app-config has that golden does not use (accepted).
     Ignored,
+    /// A key that must be present (as Backstage's `getString`/`getNumber` require it).
+    Required(&'static Shape),
 }
 
 const GITHUB_APP: Shape = Shape::Object(&[
     // a number or a string of digits: its deserializer checks it
-    ("appId", Shape::Any),
-    ("privateKey", Shape::Str),
-    ("clientId", Shape::Str),
-    ("clientSecret", Shape::Str),
+    ("appId", Shape::Required(&Shape::Any)),
+    ("privateKey", Shape::Required(&Shape::Str)),
+    ("clientId", Shape::Required(&Shape::Str)),
+    ("clientSecret", Shape::Required(&Shape::Str)),
     ("webhookSecret", Shape::Str),
     ("allowedInstallationOwners", Shape::Array(&Shape::Str)),
     ("publicAccess", Shape::Bool),
@@ -572,6 +579,7 @@ fn check_shape(
         )]
     };
     match (shape, v) {
+        (Shape::Required(inner), _) => check_shape(v, inner, pointer, name),
         (Shape::Any | Shape::Ignored, _) | (_, Value::Null) => Vec::new(),
         (Shape::Str, Value::String(_)) | (Shape::Bool, Value::Bool(_)) => Vec::new(),
         (Shape::Str, _) => wrong("a string"),
@@ -606,6 +614,16 @@ fn check_shape(
                             best,
                         ));
                     }
+                }
+            }
+            for (f, s) in fields.iter() {
+                if matches!(s, Shape::Required(_)) && m.get(*f).is_none_or(Value::is_null) {
+                    let full = if name.is_empty() {
+                        f.to_string()
+                    } else {
+                        format!("{name}.{f}")
+                    };
+                    out.push((pointer.to_string(), format!("`{full}` is required"), None));
                 }
             }
             out

@@ -47,6 +47,8 @@ impl std::error::Error for ForgeError {}
 /// The forge under golden's data directory.
 pub struct Forge {
     root: PathBuf,
+    /// The run's secrets, masked in the records written beside repositories.
+    redactor: crate::redact::Redactor,
     race: Option<RaceBarrier>,
 }
 
@@ -92,8 +94,20 @@ impl Forge {
     pub fn new(home: &Path) -> Forge {
         Forge {
             root: home.join("forge"),
+            redactor: Default::default(),
             race: None,
         }
+    }
+
+    /// The same forge, masking the run's secrets in what it records.
+    pub fn with_redactor(mut self, redactor: crate::redact::Redactor) -> Forge {
+        self.redactor = redactor;
+        self
+    }
+
+    /// The run's secrets (records are written through [`record`] with them).
+    pub fn redactor(&self) -> &crate::redact::Redactor {
+        &self.redactor
     }
 
     /// The forge with the tests' race barrier (see [`RaceBarrier`]).
@@ -404,6 +418,7 @@ pub fn replace_record(
     name: &str,
     index: usize,
     value: Value,
+    redactor: &crate::redact::Redactor,
 ) -> Result<(), ForgeError> {
     let _lock = Lock::acquire(&path.join("golden").join(format!("{name}.json.lock")))?;
     let mut list = records(path, name);
@@ -413,7 +428,7 @@ pub fn replace_record(
             index + 1
         )));
     }
-    list[index] = crate::redact::value(&value);
+    list[index] = redactor.value(&value);
     let file = path.join("golden").join(format!("{name}.json"));
     write_atomic(
         &file,
@@ -423,7 +438,12 @@ pub fn replace_record(
 
 /// Appends a record to `REPO.git/golden/<name>.json` (a JSON array) and returns its 1-based
 /// position.
-pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ForgeError> {
+pub fn record(
+    path: &Path,
+    name: &str,
+    value: Value,
+    redactor: &crate::redact::Redactor,
+) -> Result<usize, ForgeError> {
     let dir = path.join("golden");
     std::fs::create_dir_all(&dir)
         .map_err(|e| ForgeError::new(format!("cannot write `{}`: {e}", dir.display())))?;
@@ -433,7 +453,7 @@ pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ForgeError
         .ok()
         .and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok())
         .unwrap_or_default();
-    list.push(crate::redact::value(&value));
+    list.push(redactor.value(&value));
     let text = serde_json::to_string_pretty(&list).unwrap_or_default();
     write_atomic(&file, &text)?;
     Ok(list.len())
@@ -510,8 +530,26 @@ mod tests {
             .unwrap()
             .ends_with("forge/gitlab.com/acme/backend/demo.git"));
         assert!(url(&p).starts_with("file:///"));
-        assert_eq!(record(&p, "pulls", serde_json::json!({"n": 1})).unwrap(), 1);
-        assert_eq!(record(&p, "pulls", serde_json::json!({"n": 2})).unwrap(), 2);
+        assert_eq!(
+            record(
+                &p,
+                "pulls",
+                serde_json::json!({"n": 1}),
+                &Default::default()
+            )
+            .unwrap(),
+            1
+        );
+        assert_eq!(
+            record(
+                &p,
+                "pulls",
+                serde_json::json!({"n": 2}),
+                &Default::default()
+            )
+            .unwrap(),
+            2
+        );
     }
 
     #[test]
@@ -533,9 +571,12 @@ mod tests {
                             runs: threads,
                             dir: home.join(format!("race-{name}")),
                         };
-                        Forge::new(&home)
-                            .with_race_barrier(Some(race))
-                            .create("github.com", "acme", &name, "main")
+                        Forge::new(&home).with_race_barrier(Some(race)).create(
+                            "github.com",
+                            "acme",
+                            &name,
+                            "main",
+                        )
                     })
                 })
                 .collect();
@@ -586,7 +627,14 @@ mod tests {
         let handles: Vec<_> = (0..16)
             .map(|i| {
                 let p = p.clone();
-                std::thread::spawn(move || record(&p, "hooks", serde_json::json!({ "n": i })))
+                std::thread::spawn(move || {
+                    record(
+                        &p,
+                        "hooks",
+                        serde_json::json!({ "n": i }),
+                        &Default::default(),
+                    )
+                })
             })
             .collect();
         for h in handles {

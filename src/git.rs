@@ -160,16 +160,20 @@ impl Proxies {
     }
 }
 
-/// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run):
-/// 15 s to connect, 60 s for any read or write.
+/// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run).
 ///
-/// Call it once before other threads start (libgit2 keeps these in unsynchronised globals).
-pub fn set_timeouts() {
-    // SAFETY: callers run this on the main thread before spawning threads (see above); the
-    // options are plain integers libgit2 reads when it opens a connection.
+/// These are libgit2 globals by libgit2's design: `GIT_OPT_SET_SERVER_CONNECT_TIMEOUT` and
+/// `GIT_OPT_SET_SERVER_TIMEOUT` exist only as `git_libgit2_opts`, and neither git2's
+/// `RemoteCallbacks`, `FetchOptions`, `PushOptions` nor `ProxyOptions` offers a per-connection
+/// timeout. So they are set once per process, at start-up, from `settings`, before any thread
+/// starts: `crate::run` is the one caller (`tests/it/module_graph.rs` checks it), and nothing else
+/// in golden changes libgit2's options.
+pub fn set_timeouts(connect_ms: i32, io_ms: i32) {
+    // SAFETY: called from `crate::run` on the main thread before any thread is spawned (see
+    // above); the options are plain integers libgit2 reads when it opens a connection.
     unsafe {
-        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(15_000);
-        let _ = git2::opts::set_server_timeout_in_milliseconds(60_000);
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(connect_ms);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(io_ms);
     }
 }
 
@@ -427,38 +431,7 @@ impl Git for Git2 {
         let mut remote = repo.remote_anonymous(url).map_err(|e| describe(&e))?;
         let base = match c.base {
             Some(b) => b.to_string(),
-            None => {
-                let asked = Cell::new(0);
-                let conn = remote
-                    .connect_auth(
-                        git2::Direction::Fetch,
-                        Some(callbacks(token, &asked)),
-                        Some(proxy(url, &self.proxies)),
-                    )
-                    .map_err(|e| describe(&e))?;
-                let heads: Vec<String> = conn
-                    .list()
-                    .map_err(|e| describe(&e))?
-                    .iter()
-                    .map(|h| h.name().to_string())
-                    .collect();
-                let head = conn
-                    .default_branch()
-                    .ok()
-                    .and_then(|b| b.as_str().ok().map(str::to_string))
-                    .filter(|b| heads.contains(b))
-                    .or_else(|| {
-                        ["refs/heads/main", "refs/heads/master"]
-                            .iter()
-                            .map(|s| s.to_string())
-                            .find(|b| heads.contains(b))
-                    })
-                    .or_else(|| heads.iter().find(|h| h.starts_with("refs/heads/")).cloned())
-                    .ok_or_else(|| "the repository has no branches yet".to_string())?;
-                head.strip_prefix("refs/heads/")
-                    .unwrap_or(&head)
-                    .to_string()
-            }
+            None => default_branch(&mut remote, url, token, &self.proxies)?,
         };
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
@@ -476,41 +449,7 @@ impl Git for Git2 {
             .find_reference(&base_ref)
             .and_then(|r| r.peel_to_commit())
             .map_err(|_| format!("the repository has no branch `{base}`"))?;
-        // Start from the base tree, drop deleted paths, then add every source file.
-        let mut index = git2::Index::new().map_err(|e| describe(&e))?;
-        index
-            .read_tree(&parent.tree().map_err(|e| describe(&e))?)
-            .map_err(|e| describe(&e))?;
-        let prefix = c.target_path.trim_matches('/');
-        let join = |rel: &str| {
-            if prefix.is_empty() {
-                rel.to_string()
-            } else {
-                format!("{prefix}/{rel}")
-            }
-        };
-        for d in c.delete {
-            let p = join(d.trim_matches('/'));
-            let _ = index.remove_path(Path::new(&p));
-            let _ = index.remove_dir(Path::new(&p), 0);
-        }
-        let src_repo = scratch(&tmp.path().join("src.git"), c.source)?;
-        let mut src_index = src_repo.index().map_err(|e| describe(&e))?;
-        src_index
-            .add_all(["*"], IndexAddOption::DEFAULT, None)
-            .map_err(|e| describe(&e))?;
-        for entry in src_index.iter() {
-            let rel = String::from_utf8_lossy(&entry.path).to_string();
-            let data = src_repo.find_blob(entry.id).map_err(|e| describe(&e))?;
-            let id = repo.blob(data.content()).map_err(|e| describe(&e))?;
-            let e = git2::IndexEntry {
-                id,
-                path: join(&rel).into_bytes(),
-                ..entry
-            };
-            index.add(&e).map_err(|e| describe(&e))?;
-        }
-        let tree_id = index.write_tree_to(&repo).map_err(|e| describe(&e))?;
+        let tree_id = branch_tree(&repo, &parent, c, &tmp.path().join("src.git"))?;
         if tree_id == parent.tree_id() {
             return Ok(BranchCommitResult { base, commit: None });
         }
@@ -568,6 +507,90 @@ impl Git for Git2 {
         drop(builder);
         result
     }
+}
+
+/// The remote's default branch (its HEAD, else `main`, `master` or the first branch).
+fn default_branch(
+    remote: &mut git2::Remote<'_>,
+    url: &str,
+    token: Option<&Secret>,
+    proxies: &Proxies,
+) -> Result<String, String> {
+    let asked = Cell::new(0);
+    let conn = remote
+        .connect_auth(
+            git2::Direction::Fetch,
+            Some(callbacks(token, &asked)),
+            Some(proxy(url, proxies)),
+        )
+        .map_err(|e| describe(&e))?;
+    let heads: Vec<String> = conn
+        .list()
+        .map_err(|e| describe(&e))?
+        .iter()
+        .map(|h| h.name().to_string())
+        .collect();
+    let head = conn
+        .default_branch()
+        .ok()
+        .and_then(|b| b.as_str().ok().map(str::to_string))
+        .filter(|b| heads.contains(b))
+        .or_else(|| {
+            ["refs/heads/main", "refs/heads/master"]
+                .iter()
+                .map(|s| s.to_string())
+                .find(|b| heads.contains(b))
+        })
+        .or_else(|| heads.iter().find(|h| h.starts_with("refs/heads/")).cloned())
+        .ok_or_else(|| "the repository has no branches yet".to_string())?;
+    Ok(head
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&head)
+        .to_string())
+}
+
+/// The tree of the branch commit: `parent`'s tree without `c.delete`, with every file of
+/// `c.source` under `c.target_path` (read through a scratch repository at `scratch_dir`).
+fn branch_tree(
+    repo: &Repository,
+    parent: &git2::Commit<'_>,
+    c: &BranchCommit<'_>,
+    scratch_dir: &Path,
+) -> Result<git2::Oid, String> {
+    let mut index = git2::Index::new().map_err(|e| describe(&e))?;
+    index
+        .read_tree(&parent.tree().map_err(|e| describe(&e))?)
+        .map_err(|e| describe(&e))?;
+    let prefix = c.target_path.trim_matches('/');
+    let join = |rel: &str| {
+        if prefix.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{prefix}/{rel}")
+        }
+    };
+    for d in c.delete {
+        let p = join(d.trim_matches('/'));
+        let _ = index.remove_path(Path::new(&p));
+        let _ = index.remove_dir(Path::new(&p), 0);
+    }
+    let src_repo = scratch(scratch_dir, c.source)?;
+    let mut src_index = src_repo.index().map_err(|e| describe(&e))?;
+    src_index
+        .add_all(["*"], IndexAddOption::DEFAULT, None)
+        .map_err(|e| describe(&e))?;
+    for entry in src_index.iter() {
+        let rel = String::from_utf8_lossy(&entry.path).to_string();
+        let data = src_repo.find_blob(entry.id).map_err(|e| describe(&e))?;
+        let id = repo.blob(data.content()).map_err(|e| describe(&e))?;
+        let e = git2::IndexEntry {
+            id,
+            path: join(&rel).into_bytes(),
+            ..entry
+        };
+        index.add(&e).map_err(|e| describe(&e))?;
+    }
+    index.write_tree_to(repo).map_err(|e| describe(&e))
 }
 
 #[cfg(test)]

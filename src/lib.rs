@@ -35,10 +35,19 @@ pub(crate) mod workspace;
 
 /// Runs a parsed command line in the environment `env` and returns the process exit status.
 pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
-    // libgit2's network timeouts are process settings: set once, before any thread starts.
-    git::set_timeouts();
-    let printer = output::Printer::new(settings::OutputSettings::resolve(&cli.global, &env));
-    match settings::resolve(cli.command, &env).and_then(|c| commands::dispatch(c, printer)) {
+    // libgit2's network timeouts are process settings (libgit2 has no per-connection ones): set
+    // once, before any thread starts.
+    let timeouts = settings::GitTimeouts::DEFAULT;
+    git::set_timeouts(timeouts.connect_ms, timeouts.io_ms);
+    // The run's secrets: the printer masks them, the config registers every token it holds.
+    let redactor = redact::Redactor::default();
+    let printer = output::Printer::new(
+        settings::OutputSettings::resolve(&cli.global, &env),
+        redactor.clone(),
+    );
+    match settings::resolve(cli.command, &env, &redactor)
+        .and_then(|c| commands::dispatch(c, printer.clone()))
+    {
         Ok(code) => code,
         Err(e) => {
             printer.error(&e);

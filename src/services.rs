@@ -37,6 +37,8 @@ pub struct Services {
     pub remote: Option<Arc<dyn RemoteReader>>,
     /// Tests only: the local forge's race barrier (`settings::Context::forge_race`).
     pub forge_race: Option<crate::forge::RaceBarrier>,
+    /// GitHub App tokens (and installations) already obtained in this run.
+    pub github_apps: crate::github::app::AppTokens,
 }
 
 /// Makes the file added to a published folder: `(file name, content)` for the folder's
@@ -46,7 +48,7 @@ pub type Stamp = dyn Fn(&str) -> (String, Vec<u8>) + Send + Sync;
 /// Reads a remote `fetch:*` `url` into a local folder or file.
 pub trait RemoteReader: Send + Sync {
     /// The local copy of `url` (a folder for a tree URL, a file for a blob URL).
-    fn read(&self, url: &str) -> Result<PathBuf, (String, Option<String>)>;
+    fn read(&self, url: &str) -> Result<PathBuf, crate::error::Error>;
 }
 
 /// A GitHub client with the token it uses (the token also authenticates git pushes).
@@ -77,7 +79,7 @@ impl Services {
         };
         let token = match token_input.filter(|t| !t.is_empty()) {
             Some(t) => {
-                crate::redact::register(t);
+                self.config.redactor.register(t);
                 Secret(t.to_string())
             }
             None => self.github_token(connect, &base, url)?,
@@ -100,7 +102,9 @@ impl Services {
             .map(|g| g.apps.as_slice())
             .unwrap_or_default();
         let repo = Some(url.repo.as_str()).filter(|r| !r.is_empty());
-        if let Some(t) = crate::github::app::app_token(connect, base, apps, &url.owner, repo)? {
+        let run = self.github_apps.with_redactor(self.config.redactor.clone());
+        if let Some(t) = crate::github::app::app_token(&run, connect, base, apps, &url.owner, repo)?
+        {
             return Ok(t);
         }
         self.token_for(host).ok_or_else(|| {
@@ -190,6 +194,8 @@ impl Services {
 
     /// The local forge.
     pub fn forge(&self) -> Forge {
-        Forge::new(&self.home).with_race_barrier(self.forge_race.clone())
+        Forge::new(&self.home)
+            .with_redactor(self.config.redactor.clone())
+            .with_race_barrier(self.forge_race.clone())
     }
 }

@@ -47,6 +47,8 @@ pub struct ActionRecord {
 /// The npm folder in golden's data directory.
 pub struct Store {
     dir: PathBuf,
+    /// The Node.js program (`GOLDEN_NODE`, else `node` on PATH).
+    node: PathBuf,
 }
 
 /// `NAME` of `NAME[@VERSION]` (scoped names keep their leading `@`).
@@ -58,22 +60,15 @@ pub fn package_name(spec: &str) -> &str {
     }
 }
 
-/// The Node.js program: `GOLDEN_NODE`, else `node` on PATH.
-fn node_program() -> String {
-    std::env::var(crate::env_vars::NODE)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "node".to_string())
-}
-
 fn node_missing(what: &str) -> String {
     format!("{what} needs Node.js (18 or newer), which golden cannot find: install it (Debian/Ubuntu: `apt-get install nodejs npm`; macOS: `brew install node`; or from nodejs.org), or point GOLDEN_NODE at the `node` program")
 }
 
 impl Store {
-    pub fn new(home: &Path) -> Store {
+    pub fn new(home: &Path, programs: &crate::settings::Programs) -> Store {
         Store {
             dir: home.join("npm"),
+            node: programs.node(),
         }
     }
 
@@ -230,7 +225,7 @@ impl Store {
     }
 
     fn describe(&self, spec: &str, name: &str) -> Result<PackageRecord> {
-        let out = Command::new(node_program())
+        let out = Command::new(&self.node)
             .arg(self.dir.join("bridge.cjs"))
             .args(["describe", name])
             .current_dir(&self.dir)
@@ -291,6 +286,7 @@ impl Store {
         }
         let bridge = Arc::new(Bridge {
             dir: self.dir.clone(),
+            node: self.node.clone(),
             config: bridge_config(config),
             proc: Mutex::new(None),
         });
@@ -373,6 +369,7 @@ fn bridge_config(config: &crate::config::Config) -> String {
 /// The Node.js process of a run (started at the first npm action, stopped with the run).
 pub struct Bridge {
     dir: PathBuf,
+    node: PathBuf,
     config: String,
     proc: Mutex<Option<Proc>>,
 }
@@ -398,7 +395,7 @@ impl Drop for Bridge {
 
 impl Bridge {
     fn start(&self) -> std::result::Result<Proc, ActionError> {
-        let mut child = Command::new(node_program())
+        let mut child = Command::new(&self.node)
             .arg(self.dir.join("bridge.cjs"))
             .arg("serve")
             .current_dir(&self.dir)
@@ -626,19 +623,18 @@ impl Action for NpmAction {
         let lender = super::npm_services::Lender {
             services: ctx.services,
             source_root: ctx.source_root,
+            dry_run: ctx.dry_run,
         };
         let result = self.bridge.call(&request, &mut log, &lender, self.timeout);
         for l in log {
             let masked = crate::runner::mask(&Value::String(l), ctx.secrets);
             ctx.info(masked.as_str().unwrap_or_default().to_string());
         }
-        result.map_err(|e| {
-            let m = crate::runner::mask(&Value::String(e.message), ctx.secrets);
-            ActionError {
-                message: format!("{} (npm: {})", m.as_str().unwrap_or_default(), self.package),
-                hint: e.hint,
-                location: None,
-            }
+        result.map_err(|mut e| {
+            let m =
+                crate::runner::mask(&Value::String(std::mem::take(&mut e.message)), ctx.secrets);
+            e.message = format!("{} (npm: {})", m.as_str().unwrap_or_default(), self.package);
+            e
         })
     }
 }

@@ -173,15 +173,7 @@ impl Settings {
             }
         };
         let cookiecutter = opt_bool(input, "cookiecutterCompat", false);
-        let extension = match input.get("templateFileExtension") {
-            Some(Value::Bool(true)) => Some(".njk".to_string()),
-            Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') {
-                s.clone()
-            } else {
-                format!(".{s}")
-            }),
-            _ => None,
-        };
+        let extension = file_extension(input);
         if extension.is_some() && (input.contains_key("copyWithoutTemplating") || cookiecutter) {
             return Err(ActionError::new(
                 "Fetch action input extension incompatible with copyWithoutTemplating and cookiecutterCompat",
@@ -711,6 +703,20 @@ pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<(
     let _ = mode;
     let mut f = opts.open(path)?;
     f.write_all(data)
+}
+
+/// `templateFileExtension`: `true` is `.njk`, a string gets a leading `.`; `None` when files are
+/// rendered whatever their name (`fetch:template` and `golden validate` read it the same way).
+pub(crate) fn file_extension(input: &serde_json::Map<String, Value>) -> Option<String> {
+    match input.get("templateFileExtension") {
+        Some(Value::Bool(true)) => Some(".njk".to_string()),
+        Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') {
+            s.clone()
+        } else {
+            format!(".{s}")
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

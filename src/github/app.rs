@@ -2,15 +2,15 @@
 //! `SingleInstanceGithubCredentialsProvider` gets them: a JWT signed with the app's private key
 //! (RS256, issued 30 s in the past, valid 10 minutes), the app's installations listed with it,
 //! the installation of the repository's owner picked, and an installation access token created
-//! for it. Tokens are cached per app and owner for the process, until 10 minutes before they
-//! expire. `allowedInstallationOwners` limits the owners an app answers for; an installation
+//! for it. Tokens are cached per app and owner for the run (in its [`AppTokens`], held by
+//! `Services`), until 10 minutes before they expire. `allowedInstallationOwners` limits the owners an app answers for; an installation
 //! limited to selected repositories only answers for those.
 //!
 //! Neither the private key nor a token ever appears in a message; the tokens are registered with
-//! `crate::redact` as soon as they exist.
+//! the run's `crate::redact::Redactor` as soon as they exist.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
@@ -39,9 +39,25 @@ struct Caches {
     installations: HashMap<String, (SystemTime, Vec<Value>)>,
 }
 
-fn caches() -> &'static Mutex<Caches> {
-    static C: OnceLock<Mutex<Caches>> = OnceLock::new();
-    C.get_or_init(Mutex::default)
+/// The run's app tokens: the caches, and the redaction list every token joins. Clones share them.
+#[derive(Clone, Default)]
+pub struct AppTokens {
+    caches: Arc<Mutex<Caches>>,
+    redactor: crate::redact::Redactor,
+}
+
+impl AppTokens {
+    /// The same caches, registering tokens with `redactor` (the run's).
+    pub fn with_redactor(&self, redactor: crate::redact::Redactor) -> AppTokens {
+        AppTokens {
+            caches: self.caches.clone(),
+            redactor,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Caches> {
+        self.caches.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// Why an app gave no token: it is not installed for the owner (the next source of credentials
@@ -55,6 +71,7 @@ enum Failure {
 /// to some repositories, allowed `repo`); then a `publicAccess` app's token. `Ok(None)` when no
 /// app is installed for the owner; an error when an app failed for another reason.
 pub fn app_token(
+    run: &AppTokens,
     connect: &dyn Connect,
     api_base_url: &str,
     apps: &[GithubApp],
@@ -63,7 +80,7 @@ pub fn app_token(
 ) -> Result<Option<Secret>, GithubError> {
     let results: Vec<Result<Option<Secret>, Failure>> = apps
         .iter()
-        .map(|app| installation_token(connect, api_base_url, app, owner, repo))
+        .map(|app| installation_token(run, connect, api_base_url, app, owner, repo))
         .collect();
     if let Some(t) = results
         .iter()
@@ -72,7 +89,7 @@ pub fn app_token(
         return Ok(Some(t));
     }
     if let Some(app) = apps.iter().find(|a| a.public_access) {
-        if let Ok(Some(t)) = public_token(connect, api_base_url, app) {
+        if let Ok(Some(t)) = public_token(run, connect, api_base_url, app) {
             return Ok(Some(t));
         }
     }
@@ -86,6 +103,7 @@ pub fn app_token(
 
 /// `GithubAppManager.getInstallationCredentials`.
 fn installation_token(
+    run: &AppTokens,
     connect: &dyn Connect,
     base: &str,
     app: &GithubApp,
@@ -98,12 +116,12 @@ fn installation_token(
         }
     }
     let key = format!("{base}|{}|{}", app.app_id, owner.to_ascii_lowercase());
-    let cached = lock().tokens.get(&key).cloned();
+    let cached = run.lock().tokens.get(&key).cloned();
     let cached = match cached.filter(|c| SystemTime::now() < c.expires) {
         Some(c) => c,
         None => {
-            let fresh = new_installation_token(connect, base, app, owner)?;
-            lock().tokens.insert(key, fresh.clone());
+            let fresh = new_installation_token(run, connect, base, app, owner)?;
+            run.lock().tokens.insert(key, fresh.clone());
             fresh
         }
     };
@@ -117,20 +135,17 @@ fn installation_token(
     Ok(Some(cached.token))
 }
 
-fn lock() -> std::sync::MutexGuard<'static, Caches> {
-    caches().lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// Finds the owner's installation and creates a token for it (with its repositories when the
 /// installation is limited to some).
 fn new_installation_token(
+    run: &AppTokens,
     connect: &dyn Connect,
     base: &str,
     app: &GithubApp,
     owner: &str,
 ) -> Result<Cached, Failure> {
-    let api = app_client(connect, base, app).map_err(Failure::Error)?;
-    let installations = installations(api.as_ref(), base, app).map_err(Failure::Error)?;
+    let api = app_client(run, connect, base, app).map_err(Failure::Error)?;
+    let installations = installations(run, api.as_ref(), base, app).map_err(Failure::Error)?;
     let found = installations.iter().find(|i| {
         i.pointer("/account/login")
             .and_then(Value::as_str)
@@ -144,7 +159,7 @@ fn new_installation_token(
             "The GitHub application for {owner} is suspended"
         ))));
     }
-    let (token, expires, selection) = access_token(api.as_ref(), base, app, &inst["id"])?;
+    let (token, expires, selection) = access_token(run, api.as_ref(), base, app, &inst["id"])?;
     let repositories = if selection == "selected" {
         Some(installation_repositories(connect, base, &token).map_err(Failure::Error)?)
     } else {
@@ -160,6 +175,7 @@ fn new_installation_token(
 /// `POST /app/installations/ID/access_tokens`: the token, when the cache drops it, and the
 /// installation's `repository_selection`.
 fn access_token(
+    run: &AppTokens,
     api: &dyn Api,
     base: &str,
     app: &GithubApp,
@@ -169,7 +185,7 @@ fn access_token(
     let v = api.call(Method::Post, &path, None).map_err(|e| {
         if e.is_not_found() {
             // A stale listing: the next lookup lists the installations again.
-            lock()
+            run.lock()
                 .installations
                 .remove(&format!("{base}|{}", app.app_id));
         }
@@ -187,7 +203,7 @@ fn access_token(
             "GitHub answered {path} without a token"
         ))));
     }
-    crate::redact::register(&token);
+    run.redactor.register(&token);
     let expires = v["expires_at"]
         .as_str()
         .and_then(parse_time)
@@ -205,25 +221,27 @@ fn access_token(
 
 /// A `publicAccess` app's token: its first installation's.
 fn public_token(
+    run: &AppTokens,
     connect: &dyn Connect,
     base: &str,
     app: &GithubApp,
 ) -> Result<Option<Secret>, Failure> {
     let key = format!("{base}|{}|public", app.app_id);
-    if let Some(c) = lock()
+    if let Some(c) = run
+        .lock()
         .tokens
         .get(&key)
         .filter(|c| SystemTime::now() < c.expires)
     {
         return Ok(Some(c.token.clone()));
     }
-    let api = app_client(connect, base, app).map_err(Failure::Error)?;
-    let list = installations(api.as_ref(), base, app).map_err(Failure::Error)?;
+    let api = app_client(run, connect, base, app).map_err(Failure::Error)?;
+    let list = installations(run, api.as_ref(), base, app).map_err(Failure::Error)?;
     let Some(first) = list.first() else {
         return Ok(None);
     };
-    let (token, expires, _) = access_token(api.as_ref(), base, app, &first["id"])?;
-    lock().tokens.insert(
+    let (token, expires, _) = access_token(run, api.as_ref(), base, app, &first["id"])?;
+    run.lock().tokens.insert(
         key,
         Cached {
             token: token.clone(),
@@ -236,12 +254,13 @@ fn public_token(
 
 /// A client authenticated as the app itself (its JWT as the bearer token).
 fn app_client(
+    run: &AppTokens,
     connect: &dyn Connect,
     base: &str,
     app: &GithubApp,
 ) -> Result<Box<dyn Api>, GithubError> {
     let jwt = jwt(app, SystemTime::now())?;
-    crate::redact::register(&jwt.0);
+    run.redactor.register(&jwt.0);
     connect.connect(base, &jwt).map_err(GithubError::new)
 }
 
@@ -275,9 +294,14 @@ pub fn jwt(app: &GithubApp, now: SystemTime) -> Result<Secret, GithubError> {
 }
 
 /// Every installation of the app (`GET /app/installations`, page by page), reused for 10 minutes.
-fn installations(api: &dyn Api, base: &str, app: &GithubApp) -> Result<Vec<Value>, GithubError> {
+fn installations(
+    run: &AppTokens,
+    api: &dyn Api,
+    base: &str,
+    app: &GithubApp,
+) -> Result<Vec<Value>, GithubError> {
     let key = format!("{base}|{}", app.app_id);
-    if let Some((at, list)) = lock().installations.get(&key) {
+    if let Some((at, list)) = run.lock().installations.get(&key) {
         if at.elapsed().unwrap_or(INSTALLATIONS_TTL) < INSTALLATIONS_TTL {
             return Ok(list.clone());
         }
@@ -302,7 +326,7 @@ fn installations(api: &dyn Api, base: &str, app: &GithubApp) -> Result<Vec<Value
             })?;
         Ok(v.as_array().cloned().unwrap_or_default())
     })?;
-    lock()
+    run.lock()
         .installations
         .insert(key, (SystemTime::now(), list.clone()));
     Ok(list)
@@ -452,6 +476,7 @@ mod tests {
 
     #[test]
     fn installation_tokens_are_cached_until_ten_minutes_before_expiry() {
+        let run = AppTokens::default();
         let key = include_str!("../../tests/it/fixtures/github-app/private-key.pem");
         let mut a = app(key);
         for (base, expires_at, fresh_each_time) in [
@@ -472,8 +497,8 @@ mod tests {
                 },
             };
             a.app_id = 4242;
-            let t1 = app_token(&fake, base, &[a.clone()], "acme", Some("svc")).unwrap();
-            let t2 = app_token(&fake, base, &[a.clone()], "ACME", Some("other")).unwrap();
+            let t1 = app_token(&run, &fake, base, &[a.clone()], "acme", Some("svc")).unwrap();
+            let t2 = app_token(&run, &fake, base, &[a.clone()], "ACME", Some("other")).unwrap();
             let posts = fake
                 .calls
                 .lock()
@@ -482,9 +507,13 @@ mod tests {
                 .filter(|c| c.starts_with("POST /app/installations/7/access_tokens"))
                 .count();
             assert_eq!(posts, if fresh_each_time { 2 } else { 1 }, "{base}");
-            assert_eq!(t1.map(|t| t.0) == t2.map(|t| t.0), !fresh_each_time, "{base}");
+            assert_eq!(
+                t1.map(|t| t.0) == t2.map(|t| t.0),
+                !fresh_each_time,
+                "{base}"
+            );
             // Not installed for this owner: no token, no error (the next source is tried).
-            assert!(app_token(&fake, base, &[a.clone()], "nobody", None)
+            assert!(app_token(&run, &fake, base, &[a.clone()], "nobody", None)
                 .unwrap()
                 .is_none());
         }
@@ -494,11 +523,16 @@ mod tests {
             calls: Default::default(),
             expires_at: "2099-01-01T00:00:00Z",
         };
-        assert!(
-            app_token(&fake, "https://cache-c.test/api/v3", &[a], "acme", None)
-                .unwrap()
-                .is_none()
-        );
+        assert!(app_token(
+            &run,
+            &fake,
+            "https://cache-c.test/api/v3",
+            &[a],
+            "acme",
+            None
+        )
+        .unwrap()
+        .is_none());
         assert!(fake.calls.lock().unwrap().is_empty());
     }
 }

@@ -70,6 +70,25 @@ pub trait Api: Send + Sync {
     /// Sends a GraphQL query to the host's GraphQL endpoint (`/graphql` on api.github.com,
     /// `/api/graphql` on GitHub Enterprise) and returns its `data`; GraphQL `errors` fail it.
     fn graphql(&self, query: &str, variables: &Value) -> Result<Value, ApiError>;
+    /// GETs a file of the contents API as its bytes (the raw media type). By default: the JSON
+    /// answer's base64 `content`, decoded.
+    fn raw(&self, path: &str) -> Result<Vec<u8>, ApiError> {
+        use base64::Engine as _;
+        let v = self.call(Method::Get, path, None)?;
+        let content: String = v["content"]
+            .as_str()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(content)
+            .map_err(|e| ApiError {
+                call: format!("GET {path}"),
+                status: None,
+                message: format!("the contents API answered undecodable content ({e})"),
+                details: Vec::new(),
+            })
+    }
 }
 
 /// Builds a client for an API base URL and a token.

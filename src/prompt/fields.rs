@@ -9,7 +9,7 @@ use super::entities::{humanize, parse_ref, ref_of};
 use super::rules::{host_kind, normalise, parse_repo_url, repo_url, strings, tags, valid_tag};
 use super::schema::{label_of, Ui};
 use super::walker::{Walker, NONE};
-use super::{Answer, Prompt};
+use super::{Answer, Pick, Prompt, Stop};
 
 /// Asks for a field's value; `None` when golden does not know the field.
 pub fn ask(
@@ -263,58 +263,12 @@ fn picker_spec(w: &Walker<'_>, field: &str, ui: &Ui) -> PickerSpec {
             );
         }
     }
-    let user_ref = w
-        .user
-        .get("ref")
-        .and_then(Value::as_str)
-        .map(str::to_lowercase);
-    if let Some(user) = &user_ref {
-        let key = match field {
-            "MyGroupsPicker" => Some("relations.hasMember"),
-            "OwnedEntityPicker" => Some("relations.ownedBy"),
-            _ => None,
-        };
-        if let Some(key) = key {
-            if filters.is_empty() {
-                filters.push(Map::new());
-            }
-            // The user's ownership refs: the user and the groups it is a member of.
-            let mut refs = vec![Value::String(user.clone())];
-            if field == "OwnedEntityPicker" {
-                let entity = w.user.get("entity").cloned().unwrap_or(Value::Null);
-                let member_of = entity
-                    .pointer("/spec/memberOf")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let rels = entity
-                    .get("relations")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let groups = member_of
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .chain(
-                        rels.iter()
-                            .filter(|r| r.get("type").and_then(Value::as_str) == Some("memberOf"))
-                            .filter_map(|r| {
-                                r.get("targetRef")
-                                    .and_then(Value::as_str)
-                                    .map(str::to_string)
-                            }),
-                    );
-                for g in groups {
-                    let full = Value::String(normalise(&g, Some("Group"), None));
-                    if !refs.contains(&full) {
-                        refs.push(full);
-                    }
-                }
-            }
-            for f in &mut filters {
-                f.insert(key.into(), Value::Array(refs.clone()));
-            }
+    if let Some((key, refs)) = ownership(w, field) {
+        if filters.is_empty() {
+            filters.push(Map::new());
+        }
+        for f in &mut filters {
+            f.insert(key.into(), Value::Array(refs.clone()));
         }
     }
     let default_kind = match field {
@@ -338,10 +292,59 @@ fn picker_spec(w: &Walker<'_>, field: &str, ui: &Ui) -> PickerSpec {
     }
 }
 
+/// MyGroupsPicker and OwnedEntityPicker narrow to the signed-in user: the relation key and the
+/// user's ownership refs (the user and, for OwnedEntityPicker, the groups it is a member of).
+fn ownership(w: &Walker<'_>, field: &str) -> Option<(&'static str, Vec<Value>)> {
+    let user = w
+        .user
+        .get("ref")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase)?;
+    let key = match field {
+        "MyGroupsPicker" => "relations.hasMember",
+        "OwnedEntityPicker" => "relations.ownedBy",
+        _ => return None,
+    };
+    let mut refs = vec![Value::String(user)];
+    if field == "OwnedEntityPicker" {
+        let entity = w.user.get("entity").cloned().unwrap_or(Value::Null);
+        let member_of = entity
+            .pointer("/spec/memberOf")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let rels = entity
+            .get("relations")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let groups = member_of
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .chain(
+                rels.iter()
+                    .filter(|r| r.get("type").and_then(Value::as_str) == Some("memberOf"))
+                    .filter_map(|r| {
+                        r.get("targetRef")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    }),
+            );
+        for g in groups {
+            let full = Value::String(normalise(&g, Some("Group"), None));
+            if !refs.contains(&full) {
+                refs.push(full);
+            }
+        }
+    }
+    Some((key, refs))
+}
+
 /// Entities for a picker, or `None` (with a notice) when there is no catalog to ask.
 fn lookup(w: &mut Walker<'_>, spec: &PickerSpec) -> Option<Vec<Value>> {
-    let result = match w.source() {
-        Ok(src) => src.entities(&spec.filters),
+    let what = match w.source() {
+        Ok(src) => src.describe(),
         Err(e) => {
             w.notice_once(&format!(
                 "{e}: type entity refs such as group:default/team-a"
@@ -349,6 +352,10 @@ fn lookup(w: &mut Walker<'_>, spec: &PickerSpec) -> Option<Vec<Value>> {
             return None;
         }
     };
+    // A slow or unreachable catalog: a spinner while it answers (or until it gives up).
+    let busy = w.p.busy(&format!("asking {what}…"));
+    let result = w.source().and_then(|src| src.entities(&spec.filters));
+    drop(busy);
     match result {
         Ok(list) if !list.is_empty() => Some(list),
         Ok(_) => {
@@ -372,81 +379,127 @@ fn entity_picker(
     current: Option<&Value>,
 ) -> Answer<Option<Value>> {
     let spec = picker_spec(w, field, ui);
-    let kind = spec.default_kind.clone();
-    let ns = spec.default_namespace.clone();
     if let Some(list) = lookup(w, &spec) {
-        let mut refs: Vec<(String, String)> = list
-            .iter()
-            .filter_map(|e| {
-                let r = ref_of(e)?;
-                let title = e
-                    .pointer("/metadata/title")
-                    .and_then(Value::as_str)
-                    .map(|t| format!(" — {t}"))
-                    .unwrap_or_default();
-                Some((
-                    r.full(),
-                    format!("{}{title}", humanize(&r, kind.as_deref())),
-                ))
-            })
-            .collect();
-        refs.sort_by(|a, b| a.1.cmp(&b.1));
-        refs.dedup();
-        let auto = match field {
-            "EntityPicker" | "OwnedEntityPicker" => true,
-            "MyGroupsPicker" => required,
-            _ => false,
-        };
-        if auto && refs.len() == 1 {
-            w.p.notice(&format!(
-                "{}: {} (the only match)",
-                super::schema::title(name, prop),
-                refs[0].0
-            ));
-            return Ok(Some(Value::String(refs[0].0.clone())));
-        }
-        let mut items: Vec<String> = refs.iter().map(|(_, l)| l.clone()).collect();
-        if spec.arbitrary {
-            items.push("type another entity ref…".into());
-        }
-        // Optional and not given: Enter leaves it unset, as --no-input does.
-        let none = (!required && current.is_none()).then(|| {
-            items.push(NONE.into());
-            items.len() - 1
-        });
-        let cur = current
-            .map(label_of)
-            .map(|c| normalise(&c, kind.as_deref(), ns.as_deref()));
-        let d = cur
-            .and_then(|c| refs.iter().position(|(r, _)| *r == c))
-            .or(none)
-            .unwrap_or(0);
-        let prompt = w.prompt(name, prop, required, None);
-        let i = w.p.fuzzy_select(&prompt, &items, d)?;
-        if Some(i) == none {
-            return Ok(None);
-        }
-        if let Some((r, _)) = refs.get(i) {
-            return Ok(Some(Value::String(r.clone())));
+        if let Some(answer) = pick_entity(w, field, name, prop, required, current, &spec, &list)? {
+            return Ok(answer);
         }
     }
-    let prompt = w.prompt(name, prop, required, current.map(label_of));
+    let mut prompt = w.prompt(name, prop, required, current.map(label_of));
+    prompt
+        .help
+        .get_or_insert_with(|| "an entity ref, such as group:default/team-a".into());
+    let (kind, ns) = (spec.default_kind.clone(), spec.default_namespace.clone());
     let check = move |s: &str| {
-        if s.trim().is_empty() && required {
-            Err("a value is required".to_string())
-        } else {
-            Ok(())
+        if s.trim().is_empty() {
+            return if required {
+                Err("a value is required".to_string())
+            } else {
+                Ok(())
+            };
         }
+        typed_ref(s, kind.as_deref(), ns.as_deref()).map(|_| ())
     };
     let raw = w.p.text(&prompt, &check)?;
     if raw.trim().is_empty() {
         return Ok(None);
     }
-    let full = normalise(&raw, kind.as_deref(), ns.as_deref());
+    let full = normalise(
+        &raw,
+        spec.default_kind.as_deref(),
+        spec.default_namespace.as_deref(),
+    );
     if full != raw.trim() {
         w.p.notice(&format!("{} → {full}", raw.trim()));
     }
     Ok(Some(Value::String(full)))
+}
+
+/// A typed entity ref, parsed with the picker's default kind and namespace (the reason when it
+/// does not parse).
+fn typed_ref(text: &str, kind: Option<&str>, ns: Option<&str>) -> Result<String, String> {
+    parse_ref(text, kind, ns)
+        .map(|r| r.full())
+        .map_err(|e| format!("`{}` is not an entity ref: {e}", text.trim()))
+}
+
+/// The catalog's entities as a list filtered as typed: `Some(answer)`, or `None` when the user
+/// asks to type a ref. Text that matches no entity is taken as a ref once it parses as one
+/// (re-asked with the reason otherwise).
+#[allow(clippy::too_many_arguments)]
+fn pick_entity(
+    w: &mut Walker<'_>,
+    field: &str,
+    name: &str,
+    prop: &Value,
+    required: bool,
+    current: Option<&Value>,
+    spec: &PickerSpec,
+    list: &[Value],
+) -> Answer<Option<Option<Value>>> {
+    let kind = spec.default_kind.as_deref();
+    let mut refs: Vec<(String, String)> = list
+        .iter()
+        .filter_map(|e| {
+            let r = ref_of(e)?;
+            let title = e
+                .pointer("/metadata/title")
+                .and_then(Value::as_str)
+                .map(|t| format!(" — {t}"))
+                .unwrap_or_default();
+            Some((r.full(), format!("{}{title}", humanize(&r, kind))))
+        })
+        .collect();
+    refs.sort_by(|a, b| a.1.cmp(&b.1));
+    refs.dedup();
+    let auto = match field {
+        "EntityPicker" | "OwnedEntityPicker" => true,
+        "MyGroupsPicker" => required,
+        _ => false,
+    };
+    if auto && refs.len() == 1 {
+        let title = super::schema::title(name, prop);
+        w.p.notice(&format!("{title}: {} (the only match)", refs[0].0));
+        return Ok(Some(Some(Value::String(refs[0].0.clone()))));
+    }
+    let mut items: Vec<String> = refs.iter().map(|(_, l)| l.clone()).collect();
+    let type_another = spec.arbitrary.then(|| {
+        items.push("type another entity ref…".into());
+        items.len() - 1
+    });
+    // Optional and not given: Enter leaves it unset, as --no-input does.
+    let none = (!required && current.is_none()).then(|| {
+        items.push(NONE.into());
+        items.len() - 1
+    });
+    let cur = current
+        .map(label_of)
+        .map(|c| normalise(&c, kind, spec.default_namespace.as_deref()));
+    let d = cur
+        .and_then(|c| refs.iter().position(|(r, _)| *r == c))
+        .or(none)
+        .unwrap_or(0);
+    let prompt = w.prompt(name, prop, required, None);
+    let ns = spec.default_namespace.as_deref();
+    let check = |text: &str| {
+        if !spec.arbitrary {
+            return Err("choose one of the catalog's entities (this field takes no other)".into());
+        }
+        typed_ref(text, kind, ns).map(|_| ())
+    };
+    Ok(
+        match w.p.fuzzy_pick(&prompt, &items, d, type_another, &check)? {
+            Pick::Item(i) if Some(i) == none => Some(None),
+            Pick::Item(i) if i < refs.len() => Some(Some(Value::String(refs[i].0.clone()))),
+            Pick::Item(_) => None,
+            Pick::Typed(text) => {
+                let full = typed_ref(&text, kind, ns).map_err(Stop::Failed)?;
+                if full != text {
+                    w.p.notice(&format!("{text} → {full}"));
+                }
+                Some(Some(Value::String(full)))
+            }
+        },
+    )
 }
 
 fn multi_entity_picker(

@@ -12,6 +12,7 @@
 mod ask;
 pub mod entities;
 pub mod fields;
+mod fuzzy;
 mod missing;
 mod rules;
 mod schema;
@@ -60,6 +61,26 @@ pub struct Prompt {
     pub required: bool,
 }
 
+/// What [`Prompter::fuzzy_pick`] returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// An item of the list.
+    Item(usize),
+    /// Text that matched no item, taken as typed on Enter.
+    Typed(String),
+}
+
+/// A spinner with a message, shown (on a terminal) until dropped.
+pub struct Busy(Option<indicatif::ProgressBar>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Checks a typed answer; `Err` is the message shown before asking again.
 pub type Check<'a> = &'a dyn Fn(&str) -> std::result::Result<(), String>;
 
@@ -69,6 +90,12 @@ pub trait Prompter {
     fn heading(&mut self, title: &str, description: Option<&str>);
     /// A one-line notice (a fallback, an invalid given value).
     fn notice(&mut self, text: &str);
+    /// Shows `message` with a spinner while something slow happens (a catalog answering), until
+    /// the returned guard is dropped; nothing without a terminal.
+    fn busy(&mut self, message: &str) -> Busy {
+        let _ = message;
+        Busy(None)
+    }
     /// One line of text, checked as typed.
     fn text(&mut self, prompt: &Prompt, check: Check<'_>) -> Answer<String>;
     /// Several lines of text (`ui:widget: textarea`).
@@ -79,6 +106,20 @@ pub trait Prompter {
     fn select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
     /// One item of a long list, filtered as typed.
     fn fuzzy_select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
+    /// One item of a long list, filtered as typed; Enter on text that matches no item gives the
+    /// text once `check` accepts it (its reason is shown otherwise). Choosing item `quiet` (one
+    /// that leads to another question) is not shown as the answer.
+    fn fuzzy_pick(
+        &mut self,
+        prompt: &Prompt,
+        items: &[String],
+        default: usize,
+        quiet: Option<usize>,
+        check: Check<'_>,
+    ) -> Answer<Pick> {
+        let _ = (quiet, check);
+        self.fuzzy_select(prompt, items, default).map(Pick::Item)
+    }
     /// Any number of items (space toggles).
     fn multi_select(
         &mut self,
@@ -147,6 +188,8 @@ pub struct Options {
     pub replay_record: Option<std::path::PathBuf>,
     /// Dry run or not, local forge or not (the plan shown before the confirmation).
     pub target: summary::Target,
+    /// The run's secrets: secret values and hidden answers are added, saved answers masked.
+    pub redactor: crate::redact::Redactor,
 }
 
 impl Options {
@@ -163,6 +206,7 @@ impl Options {
                 dry_run: settings.dry_run,
                 local: settings.local,
             },
+            redactor: settings.context.config.redactor.clone(),
         }
     }
 }
@@ -214,7 +258,7 @@ pub fn values_with(
     let source = move || entities::configured(context);
     match options.mode {
         Mode::Interactive => {
-            let mut term = Terminal::new();
+            let mut term = Terminal::new(options.redactor.clone());
             let _guard = terminal::InterruptGuard::install();
             collect(template, &options, &mut term, &source)
         }
@@ -231,8 +275,10 @@ pub fn collect(
 ) -> Result<Values> {
     let given = values::read_sources(template, &options.sources)?;
     // Secrets are known to the redaction layer before anything can print them.
-    crate::redact::register_value(&Value::Object(given.secrets.clone()));
-    register_hidden_answers(template, &given.parameters);
+    options
+        .redactor
+        .register_value(&Value::Object(given.secrets.clone()));
+    register_hidden_answers(template, &given.parameters, &options.redactor);
     let interactive = options.mode == Mode::Interactive;
     let mut walker = walker::Walker::new(
         prompter,
@@ -251,8 +297,10 @@ pub fn collect(
     loop {
         walk(&mut walker, template, &mut values.parameters, &options.mode)?;
         values.secrets = walker.secrets.clone();
-        crate::redact::register_value(&Value::Object(values.secrets.clone()));
-        register_hidden_answers(template, &values.parameters);
+        options
+            .redactor
+            .register_value(&Value::Object(values.secrets.clone()));
+        register_hidden_answers(template, &values.parameters, &options.redactor);
         values::drop_hidden(template, &mut values.parameters, &options.integration_hosts);
         values::validate(template, &values, &options.integration_hosts)?;
         keep(
@@ -302,13 +350,13 @@ fn keep(
     masked: &[String],
 ) -> Result<()> {
     if let Some(path) = &options.save {
-        summary::save(path, params, secret_fields, masked)?;
+        summary::save(path, params, secret_fields, masked, &options.redactor)?;
     }
     if let Some(path) = &options.replay_record {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        let _ = summary::save(path, params, secret_fields, masked);
+        let _ = summary::save(path, params, secret_fields, masked, &options.redactor);
     }
     Ok(())
 }
@@ -372,8 +420,12 @@ fn stopped(stop: Stop) -> Error {
 
 /// Adds the values of password widgets and Secret fields (at any depth of the parameter pages)
 /// to the redaction list.
-pub fn register_hidden_answers(template: &Template, params: &Map<String, Value>) {
-    fn walk(schema: &Value, value: &Value) {
+pub fn register_hidden_answers(
+    template: &Template,
+    params: &Map<String, Value>,
+    redactor: &crate::redact::Redactor,
+) {
+    fn walk(schema: &Value, value: &Value, redactor: &crate::redact::Redactor) {
         let Some(props) = schema.get("properties").and_then(Value::as_object) else {
             return;
         };
@@ -384,16 +436,16 @@ pub fn register_hidden_answers(template: &Template, params: &Map<String, Value>)
             if hidden {
                 // A Secret field's parameter only holds `*`s; its value is in the secrets.
                 if !v.as_str().is_some_and(|s| s.chars().all(|c| c == '*')) {
-                    crate::redact::register_value(v);
+                    redactor.register_value(v);
                 }
             } else if v.is_object() {
-                walk(prop, v);
+                walk(prop, v, redactor);
             }
         }
     }
     let doc = Value::Object(params.clone());
     for page in &template.pages {
-        walk(page, &doc);
+        walk(page, &doc, redactor);
         for branch in ["allOf", "anyOf", "oneOf"] {
             for sub in page
                 .get(branch)
@@ -401,19 +453,19 @@ pub fn register_hidden_answers(template: &Template, params: &Map<String, Value>)
                 .into_iter()
                 .flatten()
             {
-                walk(sub, &doc);
+                walk(sub, &doc, redactor);
             }
         }
         if let Some(deps) = page.get("dependencies").and_then(Value::as_object) {
             for d in deps.values() {
-                walk(d, &doc);
+                walk(d, &doc, redactor);
                 for sub in d
                     .get("oneOf")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
                 {
-                    walk(sub, &doc);
+                    walk(sub, &doc, redactor);
                 }
             }
         }

@@ -233,13 +233,14 @@ pub fn save(
     params: &Map<String, Value>,
     secret_fields: &[String],
     masked: &[String],
+    redactor: &crate::redact::Redactor,
 ) -> Result<()> {
     let kept: Map<String, Value> = params
         .iter()
         .filter(|(k, _)| !secret_fields.contains(k) && !masked.contains(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let kept = crate::redact::value(&Value::Object(kept));
+    let kept = redactor.value(&Value::Object(kept));
     let text = serde_json::to_string_pretty(&kept).unwrap_or_default() + "\n";
     let dir = path
         .parent()

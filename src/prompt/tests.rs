@@ -129,6 +129,7 @@ fn options(user: Option<Value>) -> (Options, tempfile::TempDir) {
             integration_hosts: Default::default(),
             replay_record: None,
             target: Default::default(),
+            redactor: Default::default(),
         },
         dir,
     )

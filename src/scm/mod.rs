@@ -1,7 +1,8 @@
 //! Publishing targets: the one small interface every SCM kind implements ([`Target`]: create a
 //! repository, push to it, set it up, open a change request, read a file), chosen by the host's
 //! integration kind ([`kind_of`]). The local forge implements it for every kind (`local.rs`), so
-//! `--local` works whatever host a template names; GitLab's REST API implements it in
+//! `--local` works whatever host a template names; GitHub's REST API implements it in
+//! `github.rs` (pull requests in `github_pr.rs`, the API push in `github_push.rs`), GitLab's in
 //! `gitlab.rs`, Gitea's in `gitea.rs`. Adding a kind (Azure DevOps, Bitbucket) is one file
 //! implementing [`Target`] plus a line in `actions::scm_target::target`, which picks the target.
 //!
@@ -12,6 +13,9 @@
 //! `projectVariables`, ...): each kind interprets the keys of its Backstage module.
 
 pub mod gitea;
+pub mod github;
+mod github_pr;
+mod github_push;
 pub mod gitlab;
 pub mod local;
 pub mod sign;
@@ -50,6 +54,15 @@ impl std::fmt::Display for ScmError {
 }
 
 impl std::error::Error for ScmError {}
+
+impl From<crate::github::GithubError> for ScmError {
+    fn from(e: crate::github::GithubError) -> Self {
+        ScmError {
+            message: e.message,
+            hint: e.hint,
+        }
+    }
+}
 
 impl From<crate::forge::ForgeError> for ScmError {
     fn from(e: crate::forge::ForgeError) -> Self {
@@ -286,10 +299,10 @@ pub trait Target {
         git: &dyn Git,
         req: &ChangeRequest<'_>,
     ) -> Result<Change, ScmError>;
-    /// Reads a file of a branch. The catalog reads Gitea URLs through it (`catalog/read.rs`);
-    /// GitHub and GitLab URLs are read there with their readers' own requests (Backstage's
-    /// GitLab reader sends a bearer token where the GitLab actions send `PRIVATE-TOKEN`).
-    #[allow(dead_code)] // called on the Gitea target only
+    /// Reads a file of a branch. The catalog reads GitHub and Gitea URLs through it
+    /// (`catalog/read.rs`); GitLab URLs are read there with their reader's own request
+    /// (Backstage's GitLab reader sends a bearer token where the GitLab actions send
+    /// `PRIVATE-TOKEN`).
     fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError>;
 }
 

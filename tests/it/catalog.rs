@@ -568,6 +568,38 @@ fn local_placeholders_resolve_on_disk_only() {
     );
 }
 
+/// An unreachable Backstage catalog under catalog:fetch: the failure is one line naming the
+/// catalog and the cause in a few words (not reqwest's chain of wrappers), then the hint.
+#[test]
+fn an_unreachable_catalog_is_one_error_line() {
+    let h = TestContext::new();
+    h.write(
+        "config.yaml",
+        "catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:1\n",
+    );
+    h.write(
+        "work/t/template.yaml",
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: { name: fetch-entity }\nspec:\n  type: service\n  steps:\n    - id: owner\n      action: catalog:fetch\n      input: { entityRef: 'group:default/team-a' }\n",
+    );
+    let err = stderr(
+        &h.golden()
+            .current_dir(h.work())
+            .args(["new", "t", "--no-input", "--dry-run", "--output", "out"])
+            .assert()
+            .code(1),
+    );
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        errors,
+        ["error: t/template.yaml:7:7: step `owner` (catalog:fetch) failed: cannot reach the Backstage catalog at http://127.0.0.1:1: connection refused"],
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: check catalog.backstage.baseUrl in the config file, and that Backstage is running"),
+        "{err}"
+    );
+}
+
 #[test]
 fn backstage_errors_before_any_request() {
     // Nothing listens on port 1: golden must fail clearly without hanging, and refuse forge URLs

@@ -471,6 +471,36 @@ impl Respond for Responder {
                     .unwrap_or(false);
                 ResponseTemplate::new(if found { 200 } else { 404 })
             }
+            ("GET", ["repos", owner, name, "contents", rest @ ..]) => {
+                // The raw media type (what golden's catalog reads ask for), else JSON with the
+                // base64 content.
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
+                let reference = req
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == "ref")
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or("HEAD".into());
+                let path = percent_encoding::percent_decode_str(&rest.join("/"))
+                    .decode_utf8_lossy()
+                    .to_string();
+                let blob = repo
+                    .revparse_single(&format!("{reference}:{path}"))
+                    .and_then(|o| o.peel_to_blob())
+                    .map(|b| b.content().to_vec());
+                let raw = req
+                    .headers
+                    .get("accept")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|a| a.contains("vnd.github.raw"));
+                match blob {
+                    Ok(bytes) if raw => ResponseTemplate::new(200).set_body_raw(bytes, "application/vnd.github.raw"),
+                    Ok(bytes) => ResponseTemplate::new(200).set_body_json(json!({"encoding": "base64", "content": base64::engine::general_purpose::STANDARD.encode(bytes)})),
+                    Err(_) => gh_error(404, "Not Found"),
+                }
+            }
             ("GET", ["repos", owner, name, "branches", branch]) => {
                 let found = s.repos.contains_key(&format!("{owner}/{name}")).then(|| {
                     git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))

@@ -621,7 +621,7 @@ fn group(s: &State, key: &str) -> Option<Value> {
 fn merge_request(s: &State, id: &str, iid: &str) -> Option<usize> {
     let p = find_project(s, id)?;
     s.merge_requests.iter().position(|m| {
-        m["iid"].as_u64().is_some_and(|n| n.to_string() == iid) && m["project_id"] == p["id"]
+        m["iid"].as_u64().is_some_and(|n| iid.parse() == Ok(n)) && m["project_id"] == p["id"]
     })
 }
 

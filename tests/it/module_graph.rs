@@ -284,3 +284,105 @@ fn cycle_detection_sees_a_cycle() {
         "use crate::x;"
     );
 }
+
+/// Every `src/` file with its code (tests and comments removed), path relative to `src/`; files
+/// that are test modules (`#[cfg(test)] mod NAME;`) are left out.
+fn sources() -> Vec<(String, String)> {
+    let src = root().join("src");
+    let test_mod =
+        regex::Regex::new(r"#\[cfg\(test\)\]\s*(?:pub(?:\([a-z]+\))?\s+)?mod\s+([a-z_0-9]+);")
+            .unwrap();
+    let mut test_files = std::collections::HashSet::new();
+    for e in walkdir::WalkDir::new(&src).into_iter().map(|e| e.unwrap()) {
+        if e.path().extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        let dir = e.path().parent().unwrap();
+        for c in test_mod.captures_iter(&text) {
+            test_files.insert(dir.join(format!("{}.rs", &c[1])));
+        }
+    }
+    walkdir::WalkDir::new(&src)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .filter(|e| !test_files.contains(e.path()))
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy();
+            n != "tests.rs" && !n.ends_with("_tests.rs")
+        })
+        .map(|e| {
+            let rel = e.path().strip_prefix(&src).unwrap().display().to_string();
+            (rel, code_of(&std::fs::read_to_string(e.path()).unwrap()))
+        })
+        .collect()
+}
+
+/// `settings.rs` is the one reader of the process environment (variables, current directory,
+/// temporary directory, terminals, platform directories); `main.rs` only hands it over.
+#[test]
+fn only_settings_reads_the_environment() {
+    let reads = regex::Regex::new(
+        r"std::env::(var|vars|var_os|vars_os|current_dir|temp_dir|home_dir|current_exe)\b|\benv::(var|var_os|vars)\(|\.is_terminal\(\)|\bdirs::",
+    )
+    .unwrap();
+    let mut found = Vec::new();
+    for (file, code) in sources() {
+        if file == "settings.rs" || file == "main.rs" {
+            continue;
+        }
+        for line in code.lines() {
+            if reads.is_match(line) {
+                found.push(format!("src/{file}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the environment is read outside settings.rs (take it from the settings snapshot):\n{}",
+        found.join("\n")
+    );
+}
+
+/// No global mutable state apart from the Ctrl-C machinery (`interrupt.rs`'s folders to remove
+/// on a signal, the prompt's SIGINT flag): a `static` holding a lock, an atomic or a cell is
+/// mutable state shared by the whole process. Caches filled once (`OnceLock` of a compiled
+/// regex or schema) are not state.
+#[test]
+fn no_global_mutable_state_but_the_interrupt_flag() {
+    let state = regex::Regex::new(
+        r"\bstatic\s+(mut\s+)?[A-Z_][A-Z0-9_]*\s*:\s*[^=]*\b(Mutex|RwLock|Atomic[A-Za-z0-9]*|RefCell|Cell)\b|\bstatic\s+mut\b|thread_local!",
+    )
+    .unwrap();
+    let allowed = ["interrupt.rs", "prompt/terminal.rs"];
+    let mut found = Vec::new();
+    for (file, code) in sources() {
+        for line in code.lines().filter(|l| state.is_match(l)) {
+            if !allowed.contains(&file.as_str()) {
+                found.push(format!("src/{file}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "global mutable state (own it in the run instead):\n{}",
+        found.join("\n")
+    );
+}
+
+/// libgit2's timeouts are process-wide by libgit2's design: they are set in one place, at
+/// start-up (`crate::run`), before any thread starts.
+#[test]
+fn libgit2_options_are_set_once_at_start_up() {
+    let mut callers = Vec::new();
+    for (file, code) in sources() {
+        if code.contains("set_timeouts(") && file != "git.rs" {
+            callers.push(file.clone());
+        }
+        if file != "git.rs" && code.contains("git2::opts::") {
+            callers.push(format!("{file} (git2::opts)"));
+        }
+    }
+    assert_eq!(callers, vec!["lib.rs".to_string()]);
+}

@@ -24,7 +24,7 @@ fn record_local(
         .services
         .forge()
         .existing(&url.host, &url.owner, &url.repo)?;
-    let n = forge::record(&path, name, value)?;
+    let n = forge::record(&path, name, value, &ctx.services.config.redactor)?;
     warn(
         ctx,
         format!(

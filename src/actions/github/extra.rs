@@ -28,7 +28,7 @@ fn record_local(
         .services
         .forge()
         .existing(&url.host, &url.owner, &url.repo)?;
-    let n = forge::record(&path, name, value)?;
+    let n = forge::record(&path, name, value, &ctx.services.config.redactor)?;
     warn(
         ctx,
         format!(
@@ -266,15 +266,8 @@ pub fn deploy_key(
     Ok(out)
 }
 
-/// `github:branch-protection:create`: `enableBranchProtectionOnDefaultRepoBranch` on `branch`
-/// (default: the repository's default branch).
-pub fn branch_protection(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
-    let repo_url = i.required("repoUrl")?;
-    let url = RepoUrl::parse(repo_url)?;
+/// The body of `PUT …/branches/BRANCH/protection`, key for key as Backstage sends it.
+fn protection_body(i: &Input<'_>) -> Value {
     let mut reviews = Map::new();
     reviews.insert(
         "required_approving_review_count".into(),
@@ -297,7 +290,7 @@ pub fn branch_protection(
         "require_last_push_approval".into(),
         json!(i.bool("requireLastPushApproval", false)),
     );
-    let body = json!({
+    json!({
         "required_status_checks": {
             "strict": i.bool("requireBranchesToBeUpToDate", true),
             "contexts": i.value("requiredStatusCheckContexts").cloned().unwrap_or(json!([])),
@@ -308,7 +301,19 @@ pub fn branch_protection(
         "required_conversation_resolution": i.bool("requiredConversationResolution", false),
         "required_linear_history": i.bool("requiredLinearHistory", false),
         "block_creations": i.bool("blockCreations", false),
-    });
+    })
+}
+
+/// `github:branch-protection:create`: `enableBranchProtectionOnDefaultRepoBranch` on `branch`
+/// (default: the repository's default branch).
+pub fn branch_protection(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
+    let i = Input(input);
+    let repo_url = i.required("repoUrl")?;
+    let url = RepoUrl::parse(repo_url)?;
+    let body = protection_body(&i);
     let signing = i.bool("requiredCommitSigning", false);
     if ctx.services.local {
         let mut rec = body.clone();

@@ -6,7 +6,6 @@
 //! `pull_request.rs`, `webhook.rs` (also `github:actions:dispatch`), `extra.rs` (issues, labels,
 //! autolinks, pages, deploy keys, branch protection), `environment.rs` (environments, rulesets).
 
-mod api_push;
 mod environment;
 mod extra;
 mod pull_request;
@@ -79,9 +78,6 @@ impl<'a> Input<'a> {
     pub fn bool(&self, key: &str, default: bool) -> bool {
         self.0.get(key).and_then(Value::as_bool).unwrap_or(default)
     }
-    pub fn opt_bool(&self, key: &str) -> Option<bool> {
-        self.0.get(key).and_then(Value::as_bool)
-    }
     pub fn value(&self, key: &str) -> Option<&'a Value> {
         self.0.get(key).filter(|v| !v.is_null())
     }
@@ -137,6 +133,16 @@ pub(crate) fn source_dir(
 /// A warning: kept in the step's log with a `warning:` prefix, which `golden new` shows.
 pub(crate) fn warn(ctx: &mut ActionContext<'_>, message: impl Into<String>) {
     ctx.info(format!("warning: {}", message.into()));
+}
+
+/// The GitHub target (`scm::github`) for `url`'s host, with the token Backstage would use.
+pub(crate) fn target(
+    ctx: &ActionContext<'_>,
+    url: &RepoUrl,
+    token_input: Option<&str>,
+) -> Result<crate::scm::github::Github, ActionError> {
+    let gh = ctx.services.github(url, token_input)?;
+    Ok(crate::scm::github::Github::new(gh.api, gh.token, &url.host))
 }
 
 /// One REST call, with a failure explained as `what`.

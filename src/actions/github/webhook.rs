@@ -48,7 +48,7 @@ pub fn webhook(
         if recorded["config"].get("secret").is_some() {
             recorded["config"]["secret"] = json!("***");
         }
-        forge::record(&path, "hooks", recorded)?;
+        forge::record(&path, "hooks", recorded, &ctx.services.config.redactor)?;
         warn(
             ctx,
             format!(
@@ -106,7 +106,12 @@ pub fn dispatch(
             .existing(&url.host, &url.owner, &url.repo)?;
         let mut rec = body.clone();
         rec.insert("workflow_id".into(), json!(workflow));
-        forge::record(&path, "dispatches", Value::Object(rec))?;
+        forge::record(
+            &path,
+            "dispatches",
+            Value::Object(rec),
+            &ctx.services.config.redactor,
+        )?;
         warn(ctx, format!("local forge: no workflow runs here; the dispatch of {workflow} was recorded in `{}`", path.join("golden/dispatches.json").display()));
         return Ok(Map::new());
     }
