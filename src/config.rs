@@ -463,14 +463,16 @@ enum Shape {
     Any,
     /// A key Backstage's app-config has that golden does not use (accepted).
     Ignored,
+    /// A key that must be present (as Backstage's `getString`/`getNumber` require it).
+    Required(&'static Shape),
 }
 
 const GITHUB_APP: Shape = Shape::Object(&[
     // a number or a string of digits: its deserializer checks it
-    ("appId", Shape::Any),
-    ("privateKey", Shape::Str),
-    ("clientId", Shape::Str),
-    ("clientSecret", Shape::Str),
+    ("appId", Shape::Required(&Shape::Any)),
+    ("privateKey", Shape::Required(&Shape::Str)),
+    ("clientId", Shape::Required(&Shape::Str)),
+    ("clientSecret", Shape::Required(&Shape::Str)),
     ("webhookSecret", Shape::Str),
     ("allowedInstallationOwners", Shape::Array(&Shape::Str)),
     ("publicAccess", Shape::Bool),
@@ -547,6 +549,7 @@ fn check_shape(
         )]
     };
     match (shape, v) {
+        (Shape::Required(inner), _) => check_shape(v, inner, pointer, name),
         (Shape::Any | Shape::Ignored, _) | (_, Value::Null) => Vec::new(),
         (Shape::Str, Value::String(_)) | (Shape::Bool, Value::Bool(_)) => Vec::new(),
         (Shape::Str, _) => wrong("a string"),
@@ -581,6 +584,16 @@ fn check_shape(
                             best,
                         ));
                     }
+                }
+            }
+            for (f, s) in fields.iter() {
+                if matches!(s, Shape::Required(_)) && m.get(*f).is_none_or(Value::is_null) {
+                    let full = if name.is_empty() {
+                        f.to_string()
+                    } else {
+                        format!("{name}.{f}")
+                    };
+                    out.push((pointer.to_string(), format!("`{full}` is required"), None));
                 }
             }
             out

@@ -623,23 +623,18 @@ impl Action for NpmAction {
         let lender = super::npm_services::Lender {
             services: ctx.services,
             source_root: ctx.source_root,
+            dry_run: ctx.dry_run,
         };
         let result = self.bridge.call(&request, &mut log, &lender, self.timeout);
         for l in log {
             let masked = crate::runner::mask(&Value::String(l), ctx.secrets);
             ctx.info(masked.as_str().unwrap_or_default().to_string());
         }
-        result.map_err(|e| {
-            let m = crate::runner::mask(&Value::String(e.message), ctx.secrets);
-            ActionError {
-                location: e.location,
-                ..ActionError::new(format!(
-                    "{} (npm: {})",
-                    m.as_str().unwrap_or_default(),
-                    self.package
-                ))
-                .with_hints(e.hints)
-            }
+        result.map_err(|mut e| {
+            let m =
+                crate::runner::mask(&Value::String(std::mem::take(&mut e.message)), ctx.secrets);
+            e.message = format!("{} (npm: {})", m.as_str().unwrap_or_default(), self.package);
+            e
         })
     }
 }

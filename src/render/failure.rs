@@ -10,7 +10,7 @@ use super::syntax::position;
 use super::RenderError;
 
 /// nunjitsu 0.7's built-in filters, in its order (its "did you mean" takes the first closest).
-const BUILTIN_FILTERS: &[&str] = &[
+pub(crate) const BUILTIN_FILTERS: &[&str] = &[
     "abs",
     "batch",
     "capitalize",
@@ -57,7 +57,8 @@ const BUILTIN_FILTERS: &[&str] = &[
 ];
 
 /// The filters Backstage's skeleton renderer adds (`createDefaultFilters`), in its order.
-const BACKSTAGE_FILTERS: &[&str] = &["parseRepoUrl", "parseEntityRef", "pick", "projectSlug"];
+pub(crate) const BACKSTAGE_FILTERS: &[&str] =
+    &["parseRepoUrl", "parseEntityRef", "pick", "projectSlug"];
 
 /// What failed, read off the failing piece of emitted source.
 enum Failing<'a> {

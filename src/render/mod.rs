@@ -39,6 +39,15 @@ pub use convert::{is_truthy, to_json, to_value};
 pub use syntax::{Node, SyntaxError};
 pub use value::FAILED_FLAG;
 
+/// The filters of Backstage 4's engine, in nunjitsu's order: nunjucks' built-ins, then
+/// Backstage's own (what "did you mean" picks from, here and in `golden validate`).
+pub fn filter_names() -> impl Iterator<Item = &'static str> {
+    failure::BUILTIN_FILTERS
+        .iter()
+        .chain(failure::BACKSTAGE_FILTERS)
+        .copied()
+}
+
 /// Options of a skeleton renderer (inputs of `fetch:template`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SkeletonOptions {

@@ -331,11 +331,7 @@ impl Target for Gitea {
     /// errors, 429, 5xx) are tried three times.
     fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError> {
         let seg = |s: &str| crate::github::seg(s);
-        let file: Vec<String> = path
-            .trim_start_matches('/')
-            .split('/')
-            .map(|p| seg(p))
-            .collect();
+        let file: Vec<String> = path.trim_start_matches('/').split('/').map(seg).collect();
         let url = format!(
             "{}/api/v1/repos/{}/{}/contents/{}?ref={}",
             self.base(),

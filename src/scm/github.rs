@@ -389,7 +389,7 @@ impl Github {
         let file: Vec<String> = path
             .trim_start_matches('/')
             .split('/')
-            .map(|p| seg(p))
+            .map(seg)
             .collect();
         self.api.raw(&format!(
             "{}/contents/{}?ref={}",

@@ -135,64 +135,12 @@ fn filter_hint(name: &str, flavor: Flavor) -> String {
         "items" => "use `dictsort`, or `{% for key, value in obj %}`".into(),
         "min" | "max" => format!("nunjucks has no `{name}`; use `sort` then `first` or `last`"),
         "to_yaml" | "to_nice_yaml" | "yaml" => "nunjucks has no YAML filter; write the YAML in the file, or `dump` for JSON".into(),
-        _ => match crate::runner::action::closest(name, FILTERS.iter().copied()) {
+        _ => match crate::runner::action::closest(name, crate::render::filter_names()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "Backstage has the nunjucks built-in filters plus `parseRepoUrl`, `parseEntityRef`, `pick` and `projectSlug`; a custom backend module may provide others".into(),
         },
     }
 }
-
-/// The filters of Backstage 4's engine (nunjucks' built-ins and Backstage's own), for "did you
-/// mean".
-const FILTERS: &[&str] = &[
-    "abs",
-    "batch",
-    "capitalize",
-    "center",
-    "default",
-    "d",
-    "dictsort",
-    "dump",
-    "escape",
-    "e",
-    "first",
-    "float",
-    "forceescape",
-    "groupby",
-    "indent",
-    "int",
-    "join",
-    "last",
-    "length",
-    "list",
-    "lower",
-    "nl2br",
-    "random",
-    "reject",
-    "rejectattr",
-    "replace",
-    "reverse",
-    "round",
-    "safe",
-    "select",
-    "selectattr",
-    "slice",
-    "sort",
-    "string",
-    "striptags",
-    "sum",
-    "title",
-    "trim",
-    "truncate",
-    "upper",
-    "urlencode",
-    "urlize",
-    "wordcount",
-    "parseRepoUrl",
-    "parseEntityRef",
-    "pick",
-    "projectSlug",
-];
 
 /// What a scope provides.
 pub struct Scope<'a> {

@@ -620,9 +620,9 @@ fn group(s: &State, key: &str) -> Option<Value> {
 /// The index of merge request `iid` of project `id` (numeric or full path).
 fn merge_request(s: &State, id: &str, iid: &str) -> Option<usize> {
     let p = find_project(s, id)?;
-    s.merge_requests
-        .iter()
-        .position(|m| m["iid"].to_string() == iid && m["project_id"] == p["id"])
+    s.merge_requests.iter().position(|m| {
+        m["iid"].as_u64().is_some_and(|n| iid.parse() == Ok(n)) && m["project_id"] == p["id"]
+    })
 }
 
 /// A project by numeric id or (URL-decoded) full path.

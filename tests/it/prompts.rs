@@ -181,7 +181,7 @@ fn oneof_case_asks_the_selected_branch() {
     );
     let (_, screen, json) = p.finish();
     assert!(
-        !screen.contains("namespace") && !screen.contains("instanceType"),
+        !screen.contains("? namespace") && !screen.contains("? instanceType"),
         "other branches are not asked:\n{screen}"
     );
     assert_eq!(
