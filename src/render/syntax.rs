@@ -1273,11 +1273,12 @@ impl ExprParser {
     }
 
     fn signature(&mut self) -> PRes<Vec<Arg>> {
-        let args = self.arguments(")")?;
+        let (args, starts) = self.arguments_at(")")?;
         self.expect_eof()?;
-        for a in &args {
+        for (a, start) in args.iter().zip(starts) {
             if let Arg::Pos(e) = a {
                 if !matches!(e, Expr::Sym(_)) {
+                    self.fail_at = Some(start);
                     return Err("Formal parameters must be names".into());
                 }
             }
@@ -1615,16 +1616,22 @@ impl ExprParser {
         Ok(out)
     }
     fn arguments(&mut self, end: &str) -> PRes<Vec<Arg>> {
+        Ok(self.arguments_at(end)?.0)
+    }
+    /// The arguments up to `end` (positional first) and where each positional one starts.
+    fn arguments_at(&mut self, end: &str) -> PRes<(Vec<Arg>, Vec<usize>)> {
         let mut pos = Vec::new();
+        let mut starts = Vec::new();
         let mut kws = Vec::new();
         if self.eat(end) {
-            return Ok(pos);
+            return Ok((pos, starts));
         }
         loop {
             if let (Tk::Name(n), Tk::Op("=")) = (self.peek(0).clone(), self.peek(1).clone()) {
                 self.i += 2;
                 kws.push(Arg::Kw(n, self.inline_if()?));
             } else {
+                starts.push(self.at[self.i.min(self.at.len() - 1)]);
                 pos.push(Arg::Pos(self.inline_if()?));
             }
             if !self.eat(",") {
@@ -1633,7 +1640,7 @@ impl ExprParser {
         }
         self.expect(end)?;
         pos.extend(kws);
-        Ok(pos)
+        Ok((pos, starts))
     }
 }
 
