@@ -39,7 +39,7 @@ pub fn pick(term: &Term, theme: &dyn Theme, label: &str, list: &List<'_>) -> std
             .enumerate()
             .filter_map(|(i, item)| matcher.fuzzy_match(item, &search).map(|s| (i, s)))
             .collect();
-        found.sort_by(|a, b| b.1.cmp(&a.1));
+        found.sort_by_key(|f| std::cmp::Reverse(f.1));
         term.clear_last_lines(drawn)?;
         drawn = draw(
             term, theme, label, &search, items, &found, sel, first_row, rows, &matcher,
