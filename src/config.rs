@@ -30,6 +30,8 @@ pub struct Config {
     pub actions: ActionsConfig,
     /// `validate:`: per-rule control of `golden validate`.
     pub validate: ValidateConfig,
+    /// `scaffolder:` of Backstage's app-config (what golden reads of it).
+    pub scaffolder: ScaffolderConfig,
     /// The file this was read from (`None` for the defaults); relative paths in `actions:`
     /// resolve from its folder.
     #[serde(skip)]
@@ -140,6 +142,15 @@ pub struct Integrations {
     pub gitea: Vec<GiteaIntegration>,
 }
 
+/// `scaffolder:`: the settings of Backstage's scaffolder golden reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ScaffolderConfig {
+    /// The armored OpenPGP secret key `signCommit` signs with when the host's integration has
+    /// no `commitSigningKey`.
+    pub default_commit_signing_key: Option<Secret>,
+}
+
 /// One `integrations.gitlab[]` entry (gitlab.com or a self-managed GitLab).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -150,6 +161,8 @@ pub struct GitlabIntegration {
     /// The web address (`https://HOST`, or with a relative path for an instance under one).
     pub base_url: Option<String>,
     pub token: Option<Secret>,
+    /// The armored OpenPGP secret key `signCommit` signs with on this host.
+    pub commit_signing_key: Option<Secret>,
 }
 
 /// One `integrations.gitea[]` entry (Gitea or Forgejo).
@@ -162,6 +175,8 @@ pub struct GiteaIntegration {
     pub username: Option<String>,
     /// A password or an access token.
     pub password: Option<Secret>,
+    /// The armored OpenPGP secret key `signCommit` signs with on this host.
+    pub commit_signing_key: Option<Secret>,
 }
 
 /// One `integrations.github[]` entry.
@@ -463,14 +478,16 @@ enum Shape {
     Any,
     /// A key Backstage's app-config has that golden does not use (accepted).
     Ignored,
+    /// A key that must be present (as Backstage's `getString`/`getNumber` require it).
+    Required(&'static Shape),
 }
 
 const GITHUB_APP: Shape = Shape::Object(&[
     // a number or a string of digits: its deserializer checks it
-    ("appId", Shape::Any),
-    ("privateKey", Shape::Str),
-    ("clientId", Shape::Str),
-    ("clientSecret", Shape::Str),
+    ("appId", Shape::Required(&Shape::Any)),
+    ("privateKey", Shape::Required(&Shape::Str)),
+    ("clientId", Shape::Required(&Shape::Str)),
+    ("clientSecret", Shape::Required(&Shape::Str)),
     ("webhookSecret", Shape::Str),
     ("allowedInstallationOwners", Shape::Array(&Shape::Str)),
     ("publicAccess", Shape::Bool),
@@ -507,6 +524,21 @@ const ROOT: Shape = Shape::Object(&[
             "backstage",
             Shape::Object(&[("baseUrl", Shape::Str), ("token", Shape::Str)]),
         )]),
+    ),
+    (
+        "scaffolder",
+        Shape::Object(&[
+            ("defaultCommitSigningKey", Shape::Str),
+            // Backstage's other scaffolder settings: accepted, unused.
+            ("defaultAuthor", Shape::Ignored),
+            ("defaultCommitMessage", Shape::Ignored),
+            ("requireScmUserCredentials", Shape::Ignored),
+            ("concurrentTasksLimit", Shape::Ignored),
+            ("EXPERIMENTAL_recoverTasks", Shape::Ignored),
+            ("EXPERIMENTAL_recoverTasksTimeout", Shape::Ignored),
+            ("taskTimeoutJanitorFrequency", Shape::Ignored),
+            ("taskTimeout", Shape::Ignored),
+        ]),
     ),
     ("local", Shape::Bool),
     // a list of ids, or a mapping (strict, known, packages, external actions by id): its own
@@ -547,6 +579,7 @@ fn check_shape(
         )]
     };
     match (shape, v) {
+        (Shape::Required(inner), _) => check_shape(v, inner, pointer, name),
         (Shape::Any | Shape::Ignored, _) | (_, Value::Null) => Vec::new(),
         (Shape::Str, Value::String(_)) | (Shape::Bool, Value::Bool(_)) => Vec::new(),
         (Shape::Str, _) => wrong("a string"),
@@ -581,6 +614,16 @@ fn check_shape(
                             best,
                         ));
                     }
+                }
+            }
+            for (f, s) in fields.iter() {
+                if matches!(s, Shape::Required(_)) && m.get(*f).is_none_or(Value::is_null) {
+                    let full = if name.is_empty() {
+                        f.to_string()
+                    } else {
+                        format!("{name}.{f}")
+                    };
+                    out.push((pointer.to_string(), format!("`{full}` is required"), None));
                 }
             }
             out

@@ -43,3 +43,22 @@ pub fn template(data: &[u8]) {
         text.to_string(),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    /// The entry points return on the inputs fuzzing starts from and on a few hostile ones.
+    #[test]
+    fn entry_points_return() {
+        for input in [
+            "${{ parameters.name | upper }}",
+            "{% for i in range(3) %}{{ i }}{% endfor %}",
+            "{{ values.items[1:] }}",
+            "\u{feff}apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\n",
+            "- - - - - [[[[{{{{",
+        ] {
+            super::render(input.as_bytes());
+            super::template(input.as_bytes());
+        }
+        super::render(&[0xff, 0xfe]);
+    }
+}

@@ -77,6 +77,25 @@ pub trait Git: Send + Sync {
         let _ = username;
         self.push_new(source, url, branch, message, author, token)
     }
+    /// [`Git::push_new_as`] with the commit signed: `sign` gets the commit's text and returns
+    /// the armored signature that becomes its `gpgsig` header (`None`: unsigned).
+    #[allow(clippy::too_many_arguments)]
+    fn push_new_signed(
+        &self,
+        source: &Path,
+        url: &str,
+        branch: &str,
+        message: &str,
+        author: &Author,
+        username: &str,
+        token: Option<&Secret>,
+        sign: Option<Signer<'_>>,
+    ) -> Result<String, String> {
+        match sign {
+            None => self.push_new_as(source, url, branch, message, author, username, token),
+            Some(_) => Err("this git implementation cannot sign commits".into()),
+        }
+    }
     /// Commits `c.source`'s files on top of the base branch and pushes them as `c.branch`.
     fn push_branch(
         &self,
@@ -105,6 +124,9 @@ pub trait Git: Send + Sync {
         token: Option<&Secret>,
     ) -> Result<(), String>;
 }
+
+/// Signs a commit: its text in, an armored OpenPGP signature out (see `scm::sign`).
+pub type Signer<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// The git2 implementation, with the proxy variables of the environment snapshot.
 #[derive(Debug, Clone, Default)]
@@ -337,6 +359,20 @@ impl Git for Git2 {
         username: &str,
         token: Option<&Secret>,
     ) -> Result<String, String> {
+        self.push_new_signed(source, url, branch, message, author, username, token, None)
+    }
+
+    fn push_new_signed(
+        &self,
+        source: &Path,
+        url: &str,
+        branch: &str,
+        message: &str,
+        author: &Author,
+        username: &str,
+        token: Option<&Secret>,
+        sign: Option<Signer<'_>>,
+    ) -> Result<String, String> {
         let tmp = tempfile::Builder::new()
             .prefix("golden-git-")
             .tempdir()
@@ -350,9 +386,26 @@ impl Git for Git2 {
         let tree = repo.find_tree(tree_id).map_err(|e| describe(&e))?;
         let sig = signature(author)?;
         let refname = format!("refs/heads/{branch}");
-        let oid = repo
-            .commit(Some(&refname), &sig, &sig, message, &tree, &[])
-            .map_err(|e| describe(&e))?;
+        let oid = match sign {
+            None => repo
+                .commit(Some(&refname), &sig, &sig, message, &tree, &[])
+                .map_err(|e| describe(&e))?,
+            Some(sign) => {
+                let buf = repo
+                    .commit_create_buffer(&sig, &sig, message, &tree, &[])
+                    .map_err(|e| describe(&e))?;
+                let text = buf
+                    .as_str()
+                    .map_err(|_| "the commit is not UTF-8 text, so it cannot be signed")?;
+                let signature = sign(text)?;
+                let oid = repo
+                    .commit_signed(text, &signature, Some("gpgsig"))
+                    .map_err(|e| describe(&e))?;
+                repo.reference(&refname, oid, true, "signed commit")
+                    .map_err(|e| describe(&e))?;
+                oid
+            }
+        };
         push_as(
             &repo,
             url,

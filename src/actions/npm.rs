@@ -623,6 +623,7 @@ impl Action for NpmAction {
         let lender = super::npm_services::Lender {
             services: ctx.services,
             source_root: ctx.source_root,
+            dry_run: ctx.dry_run,
         };
         let result = self.bridge.call(&request, &mut log, &lender, self.timeout);
         for l in log {

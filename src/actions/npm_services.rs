@@ -22,6 +22,8 @@ pub struct Lender<'a> {
     pub services: &'a Services,
     /// The template's source root: `file:` URLs are read inside it only.
     pub source_root: &'a Path,
+    /// A dry run changes no catalog.
+    pub dry_run: bool,
 }
 
 impl Lender<'_> {
@@ -143,6 +145,9 @@ impl Lender<'_> {
             "addLocation" => {
                 let kind = args["type"].as_str().unwrap_or("url");
                 let target = args["target"].as_str().unwrap_or_default();
+                if self.dry_run {
+                    return Err(("NotAllowedError", format!("catalog.addLocation of {target} in a dry run: golden's --dry-run registers nothing (run without --dry-run to register it)")));
+                }
                 if args["dryRun"] == Value::Bool(true) {
                     return Err(("NotImplementedError", "catalog.addLocation with `dryRun: true` is not supported by golden's catalog service".into()));
                 }

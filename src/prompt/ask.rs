@@ -505,82 +505,10 @@ impl<'a> Walker<'a> {
             .and_then(Value::as_array)
             .filter(|o| !o.is_empty())
         {
-            let iu = Ui::of(&items);
-            let names = iu.enum_names.clone().or_else(|| {
-                items
-                    .get("enumNames")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().map(label_of).collect())
-            });
-            let labels: Vec<String> = options
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    names
-                        .as_ref()
-                        .and_then(|n| n.get(i).cloned())
-                        .unwrap_or_else(|| label_of(v))
-                })
-                .collect();
-            let chosen: Vec<Value> = current
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let mut checked: Vec<bool> = options.iter().map(|o| chosen.contains(o)).collect();
-            loop {
-                let prompt = self.prompt(name, prop, required, None);
-                let picked = self.p.multi_select(&prompt, &labels, &checked)?;
-                let value = Value::Array(
-                    picked
-                        .iter()
-                        .filter_map(|&i| options.get(i).cloned())
-                        .collect(),
-                );
-                if picked.is_empty() && current.is_none() && !required {
-                    return Ok(None); // nothing chosen, nothing given: unset, as --no-input
-                }
-                match schema::check(prop, &value) {
-                    Ok(()) => return Ok(Some(value)),
-                    Err(msg) => {
-                        self.p.notice(&msg);
-                        checked = options
-                            .iter()
-                            .enumerate()
-                            .map(|(i, _)| picked.contains(&i))
-                            .collect();
-                    }
-                }
-            }
+            return self.checkboxes(name, prop, required, current, &items, options);
         }
         if type_of(&items) == "object" && items.get("properties").is_some() {
-            let mut list: Vec<Value> = current
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let title = schema::title(name, prop);
-            loop {
-                let q = Prompt {
-                    label: format!(
-                        "Add {} item to {title}?",
-                        if list.is_empty() { "an" } else { "another" }
-                    ),
-                    ..Prompt::default()
-                };
-                if !self.p.confirm(&q, Some(list.is_empty() && required))? {
-                    break;
-                }
-                let mut item = Map::new();
-                self.labels.push(format!("{title} #{}", list.len() + 1));
-                let r = self.object(&items, &mut item, &format!("{path}.{}", list.len()));
-                self.labels.pop();
-                r?;
-                list.push(Value::Object(item));
-            }
-            return Ok(if list.is_empty() && !required {
-                current.filter(|c| c.is_array()).cloned()
-            } else {
-                Some(Value::Array(list))
-            });
+            return self.object_list(name, prop, required, current, &items, path);
         }
         let default = current
             .and_then(Value::as_array)
@@ -599,6 +527,99 @@ impl<'a> Walker<'a> {
             return Ok(current.filter(|c| c.is_array()).cloned());
         }
         Ok(crate::values::typed(Some(prop), &raw).ok())
+    }
+
+    /// An array of `enum` items: a multi-select, checked against the schema.
+    fn checkboxes(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        current: Option<&Value>,
+        items: &Value,
+        options: &[Value],
+    ) -> Answer<Option<Value>> {
+        let names = Ui::of(items).enum_names.clone().or_else(|| {
+            items
+                .get("enumNames")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(label_of).collect())
+        });
+        let labels: Vec<String> = options
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                names
+                    .as_ref()
+                    .and_then(|n| n.get(i).cloned())
+                    .unwrap_or_else(|| label_of(v))
+            })
+            .collect();
+        let chosen: Vec<Value> = current
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut checked: Vec<bool> = options.iter().map(|o| chosen.contains(o)).collect();
+        loop {
+            let prompt = self.prompt(name, prop, required, None);
+            let picked = self.p.multi_select(&prompt, &labels, &checked)?;
+            let value = Value::Array(
+                picked
+                    .iter()
+                    .filter_map(|&i| options.get(i).cloned())
+                    .collect(),
+            );
+            if picked.is_empty() && current.is_none() && !required {
+                return Ok(None); // nothing chosen, nothing given: unset, as --no-input
+            }
+            match schema::check(prop, &value) {
+                Ok(()) => return Ok(Some(value)),
+                Err(msg) => {
+                    self.p.notice(&msg);
+                    checked = (0..options.len()).map(|i| picked.contains(&i)).collect();
+                }
+            }
+        }
+    }
+
+    /// An array of objects: "add an item?", then the item's questions, until no.
+    fn object_list(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        current: Option<&Value>,
+        items: &Value,
+        path: &str,
+    ) -> Answer<Option<Value>> {
+        let mut list: Vec<Value> = current
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let title = schema::title(name, prop);
+        loop {
+            let q = Prompt {
+                label: format!(
+                    "Add {} item to {title}?",
+                    if list.is_empty() { "an" } else { "another" }
+                ),
+                ..Prompt::default()
+            };
+            if !self.p.confirm(&q, Some(list.is_empty() && required))? {
+                break;
+            }
+            let mut item = Map::new();
+            self.labels.push(format!("{title} #{}", list.len() + 1));
+            let r = self.object(items, &mut item, &format!("{path}.{}", list.len()));
+            self.labels.pop();
+            r?;
+            list.push(Value::Object(item));
+        }
+        Ok(if list.is_empty() && !required {
+            current.filter(|c| c.is_array()).cloned()
+        } else {
+            Some(Value::Array(list))
+        })
     }
 }
 

@@ -263,58 +263,12 @@ fn picker_spec(w: &Walker<'_>, field: &str, ui: &Ui) -> PickerSpec {
             );
         }
     }
-    let user_ref = w
-        .user
-        .get("ref")
-        .and_then(Value::as_str)
-        .map(str::to_lowercase);
-    if let Some(user) = &user_ref {
-        let key = match field {
-            "MyGroupsPicker" => Some("relations.hasMember"),
-            "OwnedEntityPicker" => Some("relations.ownedBy"),
-            _ => None,
-        };
-        if let Some(key) = key {
-            if filters.is_empty() {
-                filters.push(Map::new());
-            }
-            // The user's ownership refs: the user and the groups it is a member of.
-            let mut refs = vec![Value::String(user.clone())];
-            if field == "OwnedEntityPicker" {
-                let entity = w.user.get("entity").cloned().unwrap_or(Value::Null);
-                let member_of = entity
-                    .pointer("/spec/memberOf")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let rels = entity
-                    .get("relations")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let groups = member_of
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .chain(
-                        rels.iter()
-                            .filter(|r| r.get("type").and_then(Value::as_str) == Some("memberOf"))
-                            .filter_map(|r| {
-                                r.get("targetRef")
-                                    .and_then(Value::as_str)
-                                    .map(str::to_string)
-                            }),
-                    );
-                for g in groups {
-                    let full = Value::String(normalise(&g, Some("Group"), None));
-                    if !refs.contains(&full) {
-                        refs.push(full);
-                    }
-                }
-            }
-            for f in &mut filters {
-                f.insert(key.into(), Value::Array(refs.clone()));
-            }
+    if let Some((key, refs)) = ownership(w, field) {
+        if filters.is_empty() {
+            filters.push(Map::new());
+        }
+        for f in &mut filters {
+            f.insert(key.into(), Value::Array(refs.clone()));
         }
     }
     let default_kind = match field {
@@ -336,6 +290,55 @@ fn picker_spec(w: &Walker<'_>, field: &str, ui: &Ui) -> PickerSpec {
             .and_then(Value::as_bool)
             .unwrap_or(true),
     }
+}
+
+/// MyGroupsPicker and OwnedEntityPicker narrow to the signed-in user: the relation key and the
+/// user's ownership refs (the user and, for OwnedEntityPicker, the groups it is a member of).
+fn ownership(w: &Walker<'_>, field: &str) -> Option<(&'static str, Vec<Value>)> {
+    let user = w
+        .user
+        .get("ref")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase)?;
+    let key = match field {
+        "MyGroupsPicker" => "relations.hasMember",
+        "OwnedEntityPicker" => "relations.ownedBy",
+        _ => return None,
+    };
+    let mut refs = vec![Value::String(user)];
+    if field == "OwnedEntityPicker" {
+        let entity = w.user.get("entity").cloned().unwrap_or(Value::Null);
+        let member_of = entity
+            .pointer("/spec/memberOf")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let rels = entity
+            .get("relations")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let groups = member_of
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .chain(
+                rels.iter()
+                    .filter(|r| r.get("type").and_then(Value::as_str) == Some("memberOf"))
+                    .filter_map(|r| {
+                        r.get("targetRef")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    }),
+            );
+        for g in groups {
+            let full = Value::String(normalise(&g, Some("Group"), None));
+            if !refs.contains(&full) {
+                refs.push(full);
+            }
+        }
+    }
+    Some((key, refs))
 }
 
 /// Entities for a picker, or `None` (with a notice) when there is no catalog to ask.
@@ -384,7 +387,7 @@ fn entity_picker(
     let mut prompt = w.prompt(name, prop, required, current.map(label_of));
     prompt
         .help
-        .get_or_insert_with(|| "an entity ref: [kind:][namespace/]name".into());
+        .get_or_insert_with(|| "an entity ref, such as group:default/team-a".into());
     let (kind, ns) = (spec.default_kind.clone(), spec.default_namespace.clone());
     let check = move |s: &str| {
         if s.trim().is_empty() {

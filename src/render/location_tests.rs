@@ -81,6 +81,42 @@ fn failures_after_whitespace_control_keep_the_line_and_column() {
                 1,
                 23,
             ),
+            (
+                "x\n{%- set y = values.name | upper | nope2 -%}\n${{ y }}\n",
+                "Unknown template filter \"nope2\"",
+                2,
+                35,
+            ),
+            (
+                "{%- macro m(a) -%}\n  [${{ a | nopeM }}]\n{%- endmacro -%}\n\n${{ m(1) }}\n",
+                "Unknown template filter \"nopeM\"",
+                2,
+                12,
+            ),
+            (
+                "{% if false %}a\n{%- elif values.name | nopeE %}b{% endif %}\n",
+                "Unknown template filter \"nopeE\"",
+                2,
+                24,
+            ),
+            (
+                "  ${{ \"user:jane\" | parseEntityRef if false else (\"a\" | parseEntityRef) }}\n",
+                "Template filter \"parseEntityRef\" failed: Entity reference \"a\" had missing or empty kind (e.g. did not start with \"component:\" or similar)",
+                1,
+                57,
+            ),
+            (
+                "${{ \"group:x/y\" | parseEntityRef | pick(\"name\") }}-${{ \"b\" | parseEntityRef }}\n",
+                "Template filter \"parseEntityRef\" failed: Entity reference \"b\" had missing or empty kind (e.g. did not start with \"component:\" or similar)",
+                1,
+                62,
+            ),
+            (
+                "${{ values.list | join(\",\") | replace(\"1\", values.name | nah3) }}\n",
+                "Unknown template filter \"nah3\"",
+                1,
+                58,
+            ),
         ],
     );
 }

@@ -271,16 +271,12 @@ impl Target for Gitea {
         push: &Push<'_>,
     ) -> Result<String, ScmError> {
         let message = commit_message(push.message);
-        let hash = git
-            .push_new_as(
-                push.source,
-                &repo.git_url,
-                push.branch,
-                &message,
-                push.author,
-                self.username(),
-                self.password.as_ref(),
-            )
+        let with_change_id = Push {
+            message: &message,
+            ..*push
+        };
+        let hash = with_change_id
+            .run(git, &repo.git_url, self.username(), self.password.as_ref())
             .map_err(|e| {
                 ScmError::new(format!("cannot push to the Gitea repository {}: {e}", repo.git_url))
                     .with_hint("the repository was created (named above); check the credentials of integrations.gitea and any server-side hook")

@@ -647,16 +647,8 @@ impl Target for Gitlab {
         push: &Push<'_>,
     ) -> Result<String, ScmError> {
         let token = self.client.auth.secret().clone();
-        let hash = git
-            .push_new_as(
-                push.source,
-                &repo.git_url,
-                push.branch,
-                push.message,
-                push.author,
-                "oauth2",
-                Some(&token),
-            )
+        let hash = push
+            .run(git, &repo.git_url, "oauth2", Some(&token))
             .map_err(|e| {
                 let err = ScmError::new(format!(
                     "cannot push to the GitLab project {}: {e}",

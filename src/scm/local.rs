@@ -139,15 +139,8 @@ impl Target for Local {
         repo: &Repository,
         push: &Push<'_>,
     ) -> Result<String, ScmError> {
-        let hash = git
-            .push_new(
-                push.source,
-                &repo.git_url,
-                push.branch,
-                push.message,
-                push.author,
-                None,
-            )
+        let hash = push
+            .run(git, &repo.git_url, "x-access-token", None)
             .map_err(|e| ScmError::new(format!("cannot push to {}: {e}", repo.git_url)))?;
         notes.info(format!(
             "pushed {hash} to {} ({})",

@@ -18,6 +18,7 @@ mod github_pr;
 mod github_push;
 pub mod gitlab;
 pub mod local;
+pub mod sign;
 
 use std::path::Path;
 
@@ -206,6 +207,31 @@ pub struct Push<'a> {
     pub branch: &'a str,
     pub message: &'a str,
     pub author: &'a Author,
+    /// Signs the commit (`signCommit`).
+    pub signer: Option<&'a sign::CommitSigner>,
+}
+
+impl Push<'_> {
+    /// [`Git::push_new_signed`] of this push to `url` as `username`.
+    pub fn run(
+        &self,
+        git: &dyn Git,
+        url: &str,
+        username: &str,
+        token: Option<&crate::config::Secret>,
+    ) -> Result<String, String> {
+        let sign = self.signer.map(|s| move |text: &str| s.sign(text));
+        git.push_new_signed(
+            self.source,
+            url,
+            self.branch,
+            self.message,
+            self.author,
+            username,
+            token,
+            sign.as_ref().map(|f| f as crate::git::Signer<'_>),
+        )
+    }
 }
 
 /// A change request (pull or merge request) from the files of `source`.

@@ -31,6 +31,11 @@ pub fn workspace(dir: &std::path::Path) {
 }
 
 fn run(name: &str, fake: &FakeGitlab, id: &str) {
+    run_keyed(name, fake, id, None)
+}
+
+/// [`run`] with `key` (a file) as the integration's `commitSigningKey`.
+fn run_keyed(name: &str, fake: &FakeGitlab, id: &str, key: Option<&std::path::Path>) {
     let oracle = std::env::var("GITLAB_ORACLE_DIR")
         .expect("GITLAB_ORACLE_DIR names the folder where module-gitlab is installed");
     let fixture = crate::publish_gitlab::fixture(name);
@@ -49,6 +54,10 @@ fn run(name: &str, fake: &FakeGitlab, id: &str) {
             id,
             inp.display()
         ))
+        .env(
+            "GL_COMMIT_SIGNING_KEY_FILE",
+            key.map(|k| k.display().to_string()).unwrap_or_default(),
+        )
         .output()
         .unwrap();
     let calls: Vec<Value> = fake
@@ -473,4 +482,50 @@ record!(
         f.add_epic("acme", 77, 5);
     },
     "gitlab:issue:edit"
+);
+
+/// The test signing key (`tests/it/fixtures/signing/`, made for these tests only).
+pub fn signing_key() -> std::path::PathBuf {
+    crate::support::root().join("tests/it/fixtures/signing/secret.asc")
+}
+
+/// The signature of the tip of `branch` in `repo` verifies with the test key's public half.
+pub fn assert_signed_by_test_key(repo: &std::path::Path, branch: &str) {
+    use pgp::composed::{Deserializable, DetachedSignature, SignedPublicKey};
+    let r = git2::Repository::open_bare(repo).unwrap();
+    let tip = r
+        .find_reference(&format!("refs/heads/{branch}"))
+        .unwrap()
+        .peel_to_commit()
+        .unwrap();
+    let (sig, data) = r.extract_signature(&tip.id(), None).unwrap();
+    let (sig, _) = DetachedSignature::from_string(sig.as_str().unwrap()).unwrap();
+    let public = std::fs::read_to_string(signing_key().with_file_name("public.asc")).unwrap();
+    let (public, _) = SignedPublicKey::from_string(&public).unwrap();
+    sig.verify(&public.primary_key, &data)
+        .expect("the commit's signature verifies with the signing key");
+}
+
+#[test]
+#[ignore = "regenerates a fixture from Backstage's GitLab module"]
+fn publish_signed() {
+    let fake = FakeGitlab::start(TOKEN, "jane");
+    fake.add_group("acme/backend", 42);
+    run_keyed(
+        "publish-signed",
+        &fake,
+        "publish:gitlab",
+        Some(&signing_key()),
+    );
+    // Backstage signed its commit with the same key golden reads.
+    assert_signed_by_test_key(&fake.repo_path("acme/backend/demo"), "main");
+}
+
+record!(
+    publish_signed_no_key,
+    "publish-signed-no-key",
+    |f| {
+        f.add_group("acme/backend", 42);
+    },
+    "publish:gitlab"
 );

@@ -293,7 +293,13 @@ fn npm_modules_read_urls_and_the_catalog_through_golden_and_time_out() {
 
     // the real Kubernetes module: its CatalogClient (made with the discovery service) finds the
     // cluster in golden's catalog, then it calls the cluster's API
-    let (ok, _, err) = run(
+    let more = tmp.path().join("more.yaml");
+    std::fs::write(
+        &more,
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: c-svc}\nspec: {type: service, lifecycle: production, owner: team-c}\n",
+    )
+    .unwrap();
+    let (ok, report, err) = run(
         &home,
         &cache,
         &[
@@ -305,12 +311,54 @@ fn npm_modules_read_urls_and_the_catalog_through_golden_and_time_out() {
             "--no-input",
             "--yes",
             "--no-checkout",
+            "--json",
             "--set",
             "token=k8s-tok",
+            "--set",
+            &format!("location={}", more.display()),
         ],
         Some(&config),
     );
     assert!(ok, "{err}");
+    // and the fixture module registered a file location in golden's catalog (addLocation)
+    assert_eq!(
+        report["steps"][1]["output"]["added"],
+        json!(["c-svc"]),
+        "{report}"
+    );
+    let listed = crate::npm_actions::golden_with(&home, &cache)
+        .args(["catalog", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains("component:default/c-svc"),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+    // a dry run registers nothing
+    let (ok, _, err) = run(
+        &home,
+        &cache,
+        &[
+            "new",
+            root()
+                .join("tests/fixtures/npm/services/register")
+                .to_str()
+                .unwrap(),
+            "--dry-run",
+            "--no-input",
+            "--set",
+            &format!("location={}", more.display()),
+            "--output",
+            tmp.path().join("out-register").to_str().unwrap(),
+        ],
+        Some(&config),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("golden's --dry-run registers nothing"),
+        "{err}"
+    );
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(seen[0].0, "POST /api/v1/namespaces");

@@ -181,7 +181,7 @@ fn oneof_case_asks_the_selected_branch() {
     );
     let (_, screen, json) = p.finish();
     assert!(
-        !screen.contains("namespace") && !screen.contains("instanceType"),
+        !screen.contains("? namespace") && !screen.contains("? instanceType"),
         "other branches are not asked:\n{screen}"
     );
     assert_eq!(
@@ -680,7 +680,7 @@ fn entity_pickers_take_typed_text_that_matches_nothing() {
     p.expect("type another entity ref");
     p.send("another");
     p.send(ENTER);
-    p.answer("an entity ref: [kind:][namespace/]name", "ledger2\r");
+    p.answer("an entity ref, such as group:default/team-a", "ledger2\r");
     p.answer("Run the template with these values?", ENTER);
     let (code, screen, json) = p.finish();
     assert_eq!(code, 0, "{screen}");
@@ -813,6 +813,53 @@ fn pickers_show_a_spinner_for_a_slow_catalog_and_one_line_for_an_unreachable_one
     );
     p.send("\x03");
     p.finish();
+}
+
+/// catalog:fetch against a slow catalog: the step's spinner runs while the catalog answers.
+#[test]
+fn a_step_waiting_for_a_slow_catalog_shows_a_spinner() {
+    let (url, seen) = slow_catalog(json!([]), Duration::from_millis(1500));
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(
+        dir.path(),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: { name: fetch-owner }\nspec:\n  type: service\n  steps:\n    - id: owner\n      name: Fetch the owner\n      action: catalog:fetch\n      input: { entityRef: 'group:default/team-a', optional: true }\n",
+    );
+    let config = dir.path().join("golden.yaml");
+    std::fs::write(
+        &config,
+        format!("catalog:\n  backstage:\n    baseUrl: {url}\n"),
+    )
+    .unwrap();
+    let cfg = config.display().to_string();
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--yes"],
+        &[("GOLDEN_CONFIG", &cfg)],
+    );
+    let waiting = p.expect("[1/1] Fetch the owner (catalog:fetch)");
+    let (_, screen, _) = p.finish();
+    // indicatif's spinner: braille patterns.
+    let spinner = |c: char| ('\u{2800}'..='\u{28ff}').contains(&c);
+    assert!(
+        waiting
+            .trim_end_matches("[1/1] Fetch the owner (catalog:fetch)")
+            .trim_end()
+            .ends_with(spinner),
+        "a spinner while the catalog answers: {waiting:?}\n{screen}"
+    );
+    assert!(
+        ["✓", "✗"]
+            .iter()
+            .any(|m| screen.contains(&format!("{m} [1/1] Fetch the owner (catalog:fetch)"))),
+        "then the step's result: {screen}"
+    );
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.contains("/api/catalog/entities/by-name/group/default/team%2Da")),
+        "the catalog was asked: {:?}\n{screen}",
+        seen.lock().unwrap()
+    );
 }
 
 /// Ctrl-C at a question: exit 130, nothing written.

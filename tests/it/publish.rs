@@ -2286,6 +2286,45 @@ fn github_app_credentials_sign_in_as_the_owners_installation() {
         .call_lines()
         .contains(&"GET /installation/repositories?per_page=100&page=1".to_string()));
 
+    // A suspended installation is an error, as in Backstage.
+    fake.add_org("frozen", &[]);
+    fake.add_installation(9, "frozen", None, true);
+    let out = run(&config, "frozen");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("The GitHub application for frozen is suspended"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An owner the app is not installed on: the host's token is used.
+    let fallback = app_config(
+        &env,
+        &fake,
+        "fallback.yaml",
+        "          appId: 4242\n",
+        TOKEN,
+    );
+    let before = fake.calls().len();
+    let dir = env.path().join("fallback");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t3 = template(&dir, "        protectDefaultBranch: false");
+    let out = env
+        .golden(Some(&fallback))
+        .args(["new", t3.to_str().unwrap(), "--no-input", "--no-checkout"])
+        .args(["--set", "name=svc3", "--set", "owner=octocat"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        fake.call_lines()[before..],
+        [
+            "GET /app/installations?per_page=100&page=1",
+            "GET /users/octocat",
+            "POST /user/repos"
+        ]
+    );
+
     // A JWT claiming another app id is refused by GitHub.
     let wrong = app_config(
         &env,
@@ -2326,5 +2365,43 @@ fn github_app_credentials_sign_in_as_the_owners_installation() {
     assert_eq!(
         fake.call_lines()[before..],
         ["GET /users/acme", "POST /orgs/acme/repos"]
+    );
+}
+
+/// `integrations.github[].apps[]` is read as Backstage reads it: `appId`, `privateKey`,
+/// `clientId` and `clientSecret` are required, `appId` is a number, unknown keys are named.
+#[test]
+fn github_app_config_is_checked_where_it_is_wrong() {
+    let env = Env::new();
+    let t = template(env.path(), "");
+    let check = |apps: &str| {
+        let p = env.path().join("apps.yaml");
+        std::fs::write(
+            &p,
+            format!("integrations:\n  github:\n    - host: github.com\n      apps:\n{apps}"),
+        )
+        .unwrap();
+        let out = env
+            .golden(Some(&p))
+            .args(["validate", t.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{apps}");
+        stderr(&out).replace(&p.display().to_string(), "CONFIG")
+    };
+    let err = check("        - appId: 5\n          privateKey: k\n          clientSecret: s\n");
+    assert!(
+        err.contains("CONFIG:5:11: the config file is invalid: `integrations.github[0].apps[0].clientId` is required"),
+        "{err}"
+    );
+    let err = check("        - appId: five\n          privateKey: k\n          clientId: c\n          clientSecret: s\n");
+    assert!(
+        err.contains("`appId` must be a number, not `five`"),
+        "{err}"
+    );
+    let err = check("        - appId: 5\n          privateKey: k\n          clientId: c\n          clientSecret: s\n          allowedInstallationOwner: [a]\n");
+    assert!(
+        err.contains("did you mean `allowedInstallationOwners`?"),
+        "{err}"
     );
 }

@@ -1070,3 +1070,166 @@ mod tokens {
         );
     }
 }
+
+/// `signCommit`: the commit golden pushes carries an OpenPGP signature (`gpgsig`) by the key
+/// of the config, as Backstage's does (its recorded run's commit verifies with the same key).
+mod signing {
+    use super::*;
+    use crate::backstage_record_gitlab::{assert_signed_by_test_key, signing_key};
+
+    /// The armored test key as an indented YAML block scalar.
+    fn key_block(indent: usize) -> String {
+        let pad = " ".repeat(indent);
+        let key = std::fs::read_to_string(signing_key()).unwrap();
+        let lines: Vec<String> = key.lines().map(|l| format!("{pad}{l}")).collect();
+        format!("|\n{}\n", lines.join("\n"))
+    }
+
+    /// `git verify-commit` with gpg (when installed) trusts the signature too.
+    fn git_verifies(env: &Env, repo: &Path, branch: &str) {
+        let has_gpg = std::process::Command::new("gpg")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !has_gpg {
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+            assert!(!ci, "gpg is missing (.ci/run installs it)");
+            eprintln!(
+                "note: gpg is not installed; the signature was checked with the pgp crate only"
+            );
+            return;
+        }
+        let home = env.path().join("gnupg");
+        std::fs::create_dir_all(&home).unwrap();
+        let gpg = |args: &[&str]| {
+            std::process::Command::new("gpg")
+                .env("GNUPGHOME", &home)
+                .args(["--batch", "--quiet"])
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let public = signing_key().with_file_name("public.asc");
+        assert!(gpg(&["--import", public.to_str().unwrap()])
+            .status
+            .success());
+        let out = std::process::Command::new("git")
+            .env("GNUPGHOME", &home)
+            .arg("--git-dir")
+            .arg(repo)
+            .args(["verify-commit", "--raw", &format!("refs/heads/{branch}")])
+            .output()
+            .unwrap();
+        let raw = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{raw}");
+        assert!(raw.contains("GOODSIG"), "{raw}");
+    }
+
+    #[test]
+    fn publish_gitlab_signs_with_the_integration_key_like_backstage() {
+        let env = Env::new();
+        let fake = FakeGitlab::start(TOKEN, "jane");
+        fake.add_group("acme/backend", 42);
+        let t = template_from(env.path(), "publish-signed", &fake.host());
+        let cfg = env.path().join("signed.yaml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "integrations:\n  gitlab:\n    - host: {}\n      baseUrl: {b}\n      apiBaseUrl: {b}/api/v4\n      token: {TOKEN}\n      commitSigningKey: {}",
+                fake.host(),
+                key_block(8),
+                b = fake.base_url()
+            ),
+        )
+        .unwrap();
+        let out = run(&env, &t, Some(&cfg), &["--no-checkout"]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("PRIVATE KEY"), "{err}");
+        assert_calls_match_backstage(&fake, "publish-signed");
+        let bare = fake.repo_path("acme/backend/demo");
+        assert_eq!(branch_files(&bare, "main"), expected_files(&env));
+        assert_signed_by_test_key(&bare, "main");
+        git_verifies(&env, &bare, "main");
+    }
+
+    #[test]
+    fn without_a_key_nothing_is_created() {
+        let env = Env::new();
+        let fake = FakeGitlab::start(TOKEN, "jane");
+        fake.add_group("acme/backend", 42);
+        let t = template_from(env.path(), "publish-signed-no-key", &fake.host());
+        let cfg = config(&env, &fake, &fake.host(), TOKEN);
+        let out = run(&env, &t, Some(&cfg), &[]);
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert_eq!(
+            fixture("publish-signed-no-key")["outputs"]["error"],
+            "Error: Signing commits is enabled but no signing key is provided in the configuration"
+        );
+        assert!(
+            err.contains(
+                "Signing commits is enabled but no signing key is provided in the configuration"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("defaultCommitSigningKey"), "{err}");
+        // Backstage creates the project before it looks for the key (its recorded calls end with
+        // `POST /projects`); golden looks first and leaves nothing behind.
+        assert_eq!(
+            fixture("publish-signed-no-key")["calls"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()["path"],
+            "/projects"
+        );
+        assert!(fake.calls().is_empty(), "{:?}", fake.call_lines());
+    }
+
+    #[test]
+    fn publish_gitea_and_the_local_forge_sign_with_the_default_key() {
+        let env = Env::new();
+        let fake = crate::fake_gitea::FakeGitea::start(
+            crate::backstage_record_gitlab::GITEA_USER,
+            crate::backstage_record_gitlab::GITEA_PASSWORD,
+        );
+        fake.add_org("acme");
+        let mut input = with_host(&fixture("gitea-publish")["input"], &fake.host());
+        input["signCommit"] = json!(true);
+        let lines: Vec<String> = input
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("        {k}: {v}"))
+            .collect();
+        let t = template_with(env.path(), "publish:gitea", &lines.join("\n"));
+        let cfg = env.path().join("gitea-signed.yaml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "integrations:\n  gitea:\n    - host: {}\n      baseUrl: {}\n      username: {}\n      password: {}\nscaffolder:\n  defaultCommitSigningKey: {}",
+                fake.host(),
+                fake.base_url(),
+                crate::backstage_record_gitlab::GITEA_USER,
+                crate::backstage_record_gitlab::GITEA_PASSWORD,
+                key_block(4)
+            ),
+        )
+        .unwrap();
+        let out = run(&env, &t, Some(&cfg), &["--no-checkout"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        // Signing changes no call: the same as Backstage's unsigned publish.
+        let calls: Vec<Value> = fake
+            .calls()
+            .iter()
+            .map(|c| json!({"method": c.method, "path": c.path, "body": c.body}))
+            .collect();
+        assert_eq!(Value::Array(calls), fixture("gitea-publish")["calls"]);
+        assert_signed_by_test_key(&fake.repo_path("acme/demo"), "main");
+        // The same template into the local forge: signed there too.
+        let out = run(&env, &t, Some(&cfg), &["--local", "--no-checkout"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_signed_by_test_key(&forge_repo(&env, &fake.host(), "acme/demo"), "main");
+    }
+}

@@ -214,6 +214,7 @@ fn push_and_protect(
         branch,
         message,
         author: &who,
+        signer: None,
     };
     let hash = with_notes(ctx, |n| github.push(n, services.git(), repo, &push))?;
     ctx.note_published(Published {

@@ -228,12 +228,22 @@ fn publish(
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let (spec, _) = repo_spec(ctx, input)?;
-    if input.get("signCommit").and_then(Value::as_bool) == Some(true) {
-        return Err(ActionError::new(
-            "Signing commits is enabled but no signing key is provided in the configuration",
+    // Backstage looks for the key after creating the project; golden before, so that a missing
+    // or unusable key leaves nothing behind.
+    let signer = if input.get("signCommit").and_then(Value::as_bool) == Some(true) {
+        let config = &ctx.services.config;
+        let integration = config.gitlab(&spec.host).and_then(|g| g.commit_signing_key);
+        Some(
+            scm::sign::signer(
+                integration.as_ref(),
+                config.scaffolder.default_commit_signing_key.as_ref(),
+                &spec.host,
+            )
+            .map_err(ActionError::from)?,
         )
-        .with_hint("golden does not sign commits; remove `signCommit`"));
-    }
+    } else {
+        None
+    };
     let branch = str_of(input, "defaultBranch")
         .unwrap_or("master")
         .to_string();
@@ -258,6 +268,7 @@ fn publish(
                         branch: &branch,
                         message: &message,
                         author: &author,
+                        signer: signer.as_ref(),
                     },
                 )
             })?;
