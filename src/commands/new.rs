@@ -191,6 +191,7 @@ pub fn run(args: NewSettings, printer: Printer) -> Result<i32> {
         services: &services,
         workspace: workspace.path(),
         dry_run: true,
+        keep_log: printer.verbosity() == crate::settings::Verbosity::Verbose,
     };
     let mut progress = printer.progress(template.steps.len());
     let report = runner.run(&template, &values, &mut progress);

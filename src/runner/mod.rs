@@ -87,6 +87,8 @@ pub struct Runner<'a> {
     pub services: &'a Services,
     pub workspace: &'a Path,
     pub dry_run: bool,
+    /// Keep every log line of every step (`--verbose` shows them); else only warnings.
+    pub keep_log: bool,
 }
 
 /// What an earlier run of the same template did, for `--resume`: the steps before `start` are not
@@ -388,6 +390,7 @@ impl Runner<'_> {
                 user: &values.user,
                 services: self.services,
                 log: &mut log,
+                keep_log: self.keep_log,
                 record: run_record,
             };
             let result = action.run(&mut actx, input);
