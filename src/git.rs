@@ -141,14 +141,19 @@ impl Proxies {
 /// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run):
 /// 15 s to connect, 60 s for any read or write.
 ///
-/// Call it once before other threads start (libgit2 keeps these in unsynchronised globals).
+/// Set once per process, when the first connection is prepared ([`callbacks_as`], which every
+/// fetch, clone, push and ls-remote goes through), not at start-up: setting an option starts
+/// libgit2, which loads every system CA certificate (~60 ms of CPU, more than a 10,000-file
+/// render takes; issue 11).
 pub fn set_timeouts() {
-    // SAFETY: callers run this on the main thread before spawning threads (see above); the
-    // options are plain integers libgit2 reads when it opens a connection.
-    unsafe {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: libgit2 keeps these in unsynchronised globals that it reads when it opens a
+    // connection. They are written once, inside `ONCE`; every thread that opens a connection
+    // passes through `ONCE` first (in `callbacks_as`), which orders the write before its reads.
+    ONCE.call_once(|| unsafe {
         let _ = git2::opts::set_server_connect_timeout_in_milliseconds(15_000);
         let _ = git2::opts::set_server_timeout_in_milliseconds(60_000);
-    }
+    });
 }
 
 pub(crate) fn callbacks<'a>(
@@ -163,6 +168,7 @@ fn callbacks_as<'a>(
     token: Option<&'a Secret>,
     asked: &'a Cell<u32>,
 ) -> RemoteCallbacks<'a> {
+    set_timeouts();
     let mut cbs = RemoteCallbacks::new();
     cbs.credentials(move |_url, _user, _allowed| {
         asked.set(asked.get() + 1);

@@ -33,8 +33,6 @@ pub(crate) mod workspace;
 
 /// Runs a parsed command line in the environment `env` and returns the process exit status.
 pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
-    // libgit2's network timeouts are process settings: set once, before any thread starts.
-    git::set_timeouts();
     let printer = output::Printer::new(settings::OutputSettings::resolve(&cli.global, &env));
     match settings::resolve(cli.command, &env).and_then(|c| commands::dispatch(c, printer)) {
         Ok(code) => code,

@@ -530,7 +530,12 @@ impl Job<'_> {
                 )
             }));
         }
-        let text = String::from_utf8_lossy(&bytes);
+        // `fs.readFile(.., 'utf-8')`: invalid sequences become U+FFFD. Validating first is much
+        // faster than the lossy decoder on the usual valid file.
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(&bytes),
+        };
         let contents = if op.render && text.contains('{') {
             std::borrow::Cow::Owned(
                 self.engine
