@@ -30,6 +30,8 @@ pub struct Config {
     pub actions: ActionsConfig,
     /// `validate:`: per-rule control of `golden validate`.
     pub validate: ValidateConfig,
+    /// `scaffolder:` of Backstage's app-config (what golden reads of it).
+    pub scaffolder: ScaffolderConfig,
     /// The file this was read from (`None` for the defaults); relative paths in `actions:`
     /// resolve from its folder.
     #[serde(skip)]
@@ -40,10 +42,13 @@ pub struct Config {
     /// `GITLAB_TOKEN` from the environment (filled in by `settings`).
     #[serde(skip)]
     pub env_gitlab_token: Option<Secret>,
+    /// The run's redaction list: every token this config holds or finds is added to it.
+    #[serde(skip)]
+    pub redactor: crate::redact::Redactor,
 }
 
 /// `actions:`, either a list of ids your Backstage provides (known to `golden validate`), or a
-/// mapping with the reserved keys `strict`, `known`, `packages` and, under any other key, the
+/// mapping with the reserved keys `strict`, `known`, `packages`, `timeouts` and, under any other key, the
 /// definition of an external action with that id (read by `actions::external`).
 #[derive(Debug, Clone, Default)]
 pub struct ActionsConfig {
@@ -55,6 +60,9 @@ pub struct ActionsConfig {
     pub packages: Vec<String>,
     /// External action definitions by id, as written (checked when the registry is built).
     pub external: std::collections::BTreeMap<String, serde_json::Value>,
+    /// `timeouts:` of npm action modules, by action id, package name or `default`, as written
+    /// (checked when the registry is built).
+    pub timeouts: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl<'de> Deserialize<'de> for ActionsConfig {
@@ -96,6 +104,13 @@ impl<'de> Deserialize<'de> for ActionsConfig {
                         }
                         "known" => c.known = strings(&v, "known")?,
                         "packages" => c.packages = strings(&v, "packages")?,
+                        "timeouts" => match v {
+                            serde_json::Value::Object(m) => c.timeouts = m.into_iter().collect(),
+                            serde_json::Value::Null => {}
+                            _ => return Err(D::Error::custom(
+                                "`actions.timeouts` must be a mapping of action ids, package names or `default` to durations (`30s`, `5m`)",
+                            )),
+                        },
                         _ => {
                             c.external.insert(k, v);
                         }
@@ -104,7 +119,7 @@ impl<'de> Deserialize<'de> for ActionsConfig {
                 Ok(c)
             }
             _ => Err(D::Error::custom(
-                "`actions` must be a list of action ids or a mapping (strict, known, packages, and external actions by id)",
+                "`actions` must be a list of action ids or a mapping (strict, known, packages, timeouts, and external actions by id)",
             )),
         }
     }
@@ -127,6 +142,15 @@ pub struct Integrations {
     pub gitea: Vec<GiteaIntegration>,
 }
 
+/// `scaffolder:`: the settings of Backstage's scaffolder golden reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ScaffolderConfig {
+    /// The armored OpenPGP secret key `signCommit` signs with when the host's integration has
+    /// no `commitSigningKey`.
+    pub default_commit_signing_key: Option<Secret>,
+}
+
 /// One `integrations.gitlab[]` entry (gitlab.com or a self-managed GitLab).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -137,6 +161,8 @@ pub struct GitlabIntegration {
     /// The web address (`https://HOST`, or with a relative path for an instance under one).
     pub base_url: Option<String>,
     pub token: Option<Secret>,
+    /// The armored OpenPGP secret key `signCommit` signs with on this host.
+    pub commit_signing_key: Option<Secret>,
 }
 
 /// One `integrations.gitea[]` entry (Gitea or Forgejo).
@@ -149,6 +175,8 @@ pub struct GiteaIntegration {
     pub username: Option<String>,
     /// A password or an access token.
     pub password: Option<Secret>,
+    /// The armored OpenPGP secret key `signCommit` signs with on this host.
+    pub commit_signing_key: Option<Secret>,
 }
 
 /// One `integrations.github[]` entry.
@@ -158,9 +186,46 @@ pub struct GithubIntegration {
     pub host: String,
     pub api_base_url: Option<String>,
     pub token: Option<Secret>,
-    /// GitHub App credentials, as Backstage accepts them; golden only notices them (it
-    /// authenticates with tokens).
-    pub apps: Option<serde_json::Value>,
+    /// GitHub App credentials, as Backstage's: an installation token for the repository's owner
+    /// is used before `token` (`crate::github::app`).
+    pub apps: Vec<GithubApp>,
+}
+
+/// One `integrations.github[].apps[]` entry (Backstage's `GithubAppConfig`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GithubApp {
+    /// The app's numeric id (a number, or a string of digits).
+    #[serde(deserialize_with = "app_id")]
+    pub app_id: u64,
+    /// The app's private key (PEM; literal `\n` sequences stand for line breaks).
+    pub private_key: Secret,
+    /// Required as in Backstage (used by its sign-in, not by golden).
+    pub client_id: String,
+    pub client_secret: Secret,
+    #[serde(default)]
+    pub webhook_secret: Option<Secret>,
+    /// The owners this app may act for (any, when absent); compared ignoring case.
+    #[serde(default)]
+    pub allowed_installation_owners: Option<Vec<String>>,
+    /// Use the app's first installation for owners it is not installed for.
+    #[serde(default)]
+    pub public_access: bool,
+}
+
+/// `appId`: a number, or a string of digits (Backstage's `getNumber` accepts both).
+fn app_id<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<u64, D::Error> {
+    use serde::de::Error as _;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| D::Error::custom("`appId` must be a positive whole number")),
+        serde_json::Value::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| D::Error::custom(format!("`appId` must be a number, not `{s}`"))),
+        _ => Err(D::Error::custom("`appId` must be a number")),
+    }
 }
 
 impl Config {
@@ -223,7 +288,9 @@ impl Config {
                 return Some(t.clone());
             }
         }
-        gh_auth_token(host)
+        let token = gh_auth_token(host)?;
+        self.redactor.register(&token.0);
+        Some(token)
     }
 }
 
@@ -254,8 +321,10 @@ impl Config {
             .find(|g| g.host.eq_ignore_ascii_case(host))
     }
 
-    /// The GitLab token for `host`: the config's entry, then `GITLAB_TOKEN` (gitlab.com only),
-    /// then `glab auth token --hostname HOST` when `glab` is installed.
+    /// The GitLab token for `host`: the config's entry, then `GITLAB_TOKEN` (gitlab.com only: it
+    /// is the `${GITLAB_TOKEN}` of Backstage's default app-config, which reads no environment
+    /// variable for a self-managed host), then what `glab` stores for the host when `glab` is
+    /// installed.
     pub fn gitlab_token(&self, host: &str) -> Option<Secret> {
         if let Some(t) = self
             .gitlab(host)
@@ -269,7 +338,9 @@ impl Config {
                 return Some(t.clone());
             }
         }
-        cli_token("glab", host)
+        let token = glab_token(host)?;
+        self.redactor.register(&token.0);
+        Some(token)
     }
 }
 
@@ -305,16 +376,25 @@ impl GiteaIntegration {
     }
 }
 
-/// Asks a forge's CLI (`glab`) for its token for `host` (stdout only, stderr discarded).
-fn cli_token(program: &str, host: &str) -> Option<Secret> {
-    let out = std::process::Command::new(program)
-        .args(["auth", "token", "--hostname", host])
+/// The token `glab` stores for `host` (`glab config get token --host HOST`; glab has no
+/// `auth token` command). glab would answer `GITLAB_TOKEN` for any host, so its token variables
+/// are removed from its environment: the token must be one stored for this host. stdout only,
+/// stderr discarded; the caller registers the token for masking.
+fn glab_token(host: &str) -> Option<Secret> {
+    let out = std::process::Command::new("glab")
+        .args(["config", "get", "token", "--host", host])
+        .env_remove("GITLAB_TOKEN")
+        .env_remove("GITLAB_ACCESS_TOKEN")
+        .env_remove("OAUTH_TOKEN")
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;
     let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && !token.is_empty()).then_some(Secret(token))
+    if !out.status.success() || token.is_empty() {
+        return None;
+    }
+    Some(Secret(token))
 }
 
 /// Asks the GitHub CLI for its token for `host` (stdout only; its stderr is discarded so nothing
@@ -327,7 +407,6 @@ fn gh_auth_token(host: &str) -> Option<Secret> {
         .output()
         .ok()?;
     let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    crate::redact::register(&token);
     (out.status.success() && !token.is_empty()).then_some(Secret(token))
 }
 
@@ -360,7 +439,7 @@ impl Config {
                     .filter_map(|b| b.token.as_ref()),
             );
         for t in tokens {
-            crate::redact::register(&t.0);
+            self.redactor.register(&t.0);
         }
     }
 }
@@ -395,18 +474,31 @@ enum Shape {
     Array(&'static Shape),
     Str,
     Bool,
-    /// Kept as given (GitHub App credentials golden only notices).
+    /// Kept as given (checked by its own deserializer).
     Any,
     /// A key Backstage's app-config has that golden does not use (accepted).
     Ignored,
+    /// A key that must be present (as Backstage's `getString`/`getNumber` require it).
+    Required(&'static Shape),
 }
+
+const GITHUB_APP: Shape = Shape::Object(&[
+    // a number or a string of digits: its deserializer checks it
+    ("appId", Shape::Required(&Shape::Any)),
+    ("privateKey", Shape::Required(&Shape::Str)),
+    ("clientId", Shape::Required(&Shape::Str)),
+    ("clientSecret", Shape::Required(&Shape::Str)),
+    ("webhookSecret", Shape::Str),
+    ("allowedInstallationOwners", Shape::Array(&Shape::Str)),
+    ("publicAccess", Shape::Bool),
+]);
 
 const GITHUB: Shape = Shape::Object(&[
     ("host", Shape::Str),
     ("apiBaseUrl", Shape::Str),
     ("rawBaseUrl", Shape::Ignored),
     ("token", Shape::Str),
-    ("apps", Shape::Any),
+    ("apps", Shape::Array(&GITHUB_APP)),
 ]);
 
 const ROOT: Shape = Shape::Object(&[
@@ -432,6 +524,21 @@ const ROOT: Shape = Shape::Object(&[
             "backstage",
             Shape::Object(&[("baseUrl", Shape::Str), ("token", Shape::Str)]),
         )]),
+    ),
+    (
+        "scaffolder",
+        Shape::Object(&[
+            ("defaultCommitSigningKey", Shape::Str),
+            // Backstage's other scaffolder settings: accepted, unused.
+            ("defaultAuthor", Shape::Ignored),
+            ("defaultCommitMessage", Shape::Ignored),
+            ("requireScmUserCredentials", Shape::Ignored),
+            ("concurrentTasksLimit", Shape::Ignored),
+            ("EXPERIMENTAL_recoverTasks", Shape::Ignored),
+            ("EXPERIMENTAL_recoverTasksTimeout", Shape::Ignored),
+            ("taskTimeoutJanitorFrequency", Shape::Ignored),
+            ("taskTimeout", Shape::Ignored),
+        ]),
     ),
     ("local", Shape::Bool),
     // a list of ids, or a mapping (strict, known, packages, external actions by id): its own
@@ -472,6 +579,7 @@ fn check_shape(
         )]
     };
     match (shape, v) {
+        (Shape::Required(inner), _) => check_shape(v, inner, pointer, name),
         (Shape::Any | Shape::Ignored, _) | (_, Value::Null) => Vec::new(),
         (Shape::Str, Value::String(_)) | (Shape::Bool, Value::Bool(_)) => Vec::new(),
         (Shape::Str, _) => wrong("a string"),
@@ -506,6 +614,16 @@ fn check_shape(
                             best,
                         ));
                     }
+                }
+            }
+            for (f, s) in fields.iter() {
+                if matches!(s, Shape::Required(_)) && m.get(*f).is_none_or(Value::is_null) {
+                    let full = if name.is_empty() {
+                        f.to_string()
+                    } else {
+                        format!("{name}.{f}")
+                    };
+                    out.push((pointer.to_string(), format!("`{full}` is required"), None));
                 }
             }
             out

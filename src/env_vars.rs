@@ -21,6 +21,9 @@ pub const BACKSTAGE_TOKEN: &str = "BACKSTAGE_TOKEN";
 pub const NODE: &str = "GOLDEN_NODE";
 /// Any non-empty value turns colour off (unless `--color always`).
 pub const NO_COLOR: &str = "NO_COLOR";
+/// Tests only: `N:DIR` makes a local-forge creation wait, after finding its name free, until N
+/// runs have (`forge::RaceBarrier`), to show that concurrent runs create a name exactly once.
+pub const TEST_FORGE_RACE: &str = "GOLDEN_TEST_FORGE_RACE";
 /// The proxy variables git honours (either case), read for git's network operations.
 pub const PROXIES: &[&str] = &[
     "https_proxy",

@@ -95,8 +95,9 @@ impl From<&std::path::Path> for Location {
 pub struct Error {
     pub kind: Kind,
     pub message: String,
-    /// A place in a file, or a step.
-    pub location: Option<Location>,
+    /// A place in a file, or a step (boxed: errors travel in every `Result`, and clippy's
+    /// `result_large_err` keeps them small).
+    pub location: Option<Box<Location>>,
     /// One item per line (for example every invalid value).
     pub details: Vec<String>,
     /// What to do about it.
@@ -134,7 +135,7 @@ impl Error {
         Self::new(Kind::Internal, message)
     }
     pub fn at(mut self, location: impl Into<Location>) -> Self {
-        self.location = Some(location.into());
+        self.location = Some(Box::new(location.into()));
         self
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {

@@ -47,6 +47,45 @@ impl std::error::Error for ForgeError {}
 /// The forge under golden's data directory.
 pub struct Forge {
     root: PathBuf,
+    /// The run's secrets, masked in the records written beside repositories.
+    redactor: crate::redact::Redactor,
+    race: Option<RaceBarrier>,
+}
+
+/// Tests only (`GOLDEN_TEST_FORGE_RACE=N:DIR`, read by `settings`): a creation that found its
+/// name free waits there until `N` runs have (each leaves a file in `DIR`; at most 20 s), so the
+/// concurrency test makes every run pass the check before any creates, and fails unless the
+/// creation itself refuses to replace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaceBarrier {
+    pub runs: usize,
+    pub dir: PathBuf,
+}
+
+impl RaceBarrier {
+    /// `N:DIR`.
+    pub fn parse(value: &str) -> Option<RaceBarrier> {
+        let (runs, dir) = value.split_once(':')?;
+        Some(RaceBarrier {
+            runs: runs.parse().ok()?,
+            dir: PathBuf::from(dir),
+        })
+    }
+
+    fn wait(&self) {
+        let me = self.dir.join(format!(
+            "{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::create_dir_all(&self.dir).and_then(|()| std::fs::write(me, ""));
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(20)
+            && std::fs::read_dir(&self.dir).map_or(0, |d| d.count()) < self.runs
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
 }
 
 impl Forge {
@@ -55,7 +94,26 @@ impl Forge {
     pub fn new(home: &Path) -> Forge {
         Forge {
             root: home.join("forge"),
+            redactor: Default::default(),
+            race: None,
         }
+    }
+
+    /// The same forge, masking the run's secrets in what it records.
+    pub fn with_redactor(mut self, redactor: crate::redact::Redactor) -> Forge {
+        self.redactor = redactor;
+        self
+    }
+
+    /// The run's secrets (records are written through [`record`] with them).
+    pub fn redactor(&self) -> &crate::redact::Redactor {
+        &self.redactor
+    }
+
+    /// The forge with the tests' race barrier (see [`RaceBarrier`]).
+    pub fn with_race_barrier(mut self, race: Option<RaceBarrier>) -> Forge {
+        self.race = race;
+        self
     }
 
     /// Where `host/owner/repo` lives (whether or not it exists). The owner may be a nested
@@ -124,6 +182,9 @@ impl Forge {
         let path = self.repo_path(host, owner, repo)?;
         if path.exists() {
             return Err(exists(owner, repo, &path));
+        }
+        if let Some(race) = &self.race {
+            race.wait();
         }
         let parent = path.parent().expect("repository paths have a parent");
         std::fs::create_dir_all(parent)
@@ -357,6 +418,7 @@ pub fn replace_record(
     name: &str,
     index: usize,
     value: Value,
+    redactor: &crate::redact::Redactor,
 ) -> Result<(), ForgeError> {
     let _lock = Lock::acquire(&path.join("golden").join(format!("{name}.json.lock")))?;
     let mut list = records(path, name);
@@ -366,7 +428,7 @@ pub fn replace_record(
             index + 1
         )));
     }
-    list[index] = crate::redact::value(&value);
+    list[index] = redactor.value(&value);
     let file = path.join("golden").join(format!("{name}.json"));
     write_atomic(
         &file,
@@ -376,7 +438,12 @@ pub fn replace_record(
 
 /// Appends a record to `REPO.git/golden/<name>.json` (a JSON array) and returns its 1-based
 /// position.
-pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ForgeError> {
+pub fn record(
+    path: &Path,
+    name: &str,
+    value: Value,
+    redactor: &crate::redact::Redactor,
+) -> Result<usize, ForgeError> {
     let dir = path.join("golden");
     std::fs::create_dir_all(&dir)
         .map_err(|e| ForgeError::new(format!("cannot write `{}`: {e}", dir.display())))?;
@@ -386,7 +453,7 @@ pub fn record(path: &Path, name: &str, value: Value) -> Result<usize, ForgeError
         .ok()
         .and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok())
         .unwrap_or_default();
-    list.push(crate::redact::value(&value));
+    list.push(redactor.value(&value));
     let text = serde_json::to_string_pretty(&list).unwrap_or_default();
     write_atomic(&file, &text)?;
     Ok(list.len())
@@ -463,8 +530,26 @@ mod tests {
             .unwrap()
             .ends_with("forge/gitlab.com/acme/backend/demo.git"));
         assert!(url(&p).starts_with("file:///"));
-        assert_eq!(record(&p, "pulls", serde_json::json!({"n": 1})).unwrap(), 1);
-        assert_eq!(record(&p, "pulls", serde_json::json!({"n": 2})).unwrap(), 2);
+        assert_eq!(
+            record(
+                &p,
+                "pulls",
+                serde_json::json!({"n": 1}),
+                &Default::default()
+            )
+            .unwrap(),
+            1
+        );
+        assert_eq!(
+            record(
+                &p,
+                "pulls",
+                serde_json::json!({"n": 2}),
+                &Default::default()
+            )
+            .unwrap(),
+            2
+        );
     }
 
     #[test]
@@ -481,7 +566,17 @@ mod tests {
                     let name = name.clone();
                     std::thread::spawn(move || {
                         barrier.wait();
-                        Forge::new(&home).create("github.com", "acme", &name, "main")
+                        // Every thread finds the name free before any creates it.
+                        let race = RaceBarrier {
+                            runs: threads,
+                            dir: home.join(format!("race-{name}")),
+                        };
+                        Forge::new(&home).with_race_barrier(Some(race)).create(
+                            "github.com",
+                            "acme",
+                            &name,
+                            "main",
+                        )
                     })
                 })
                 .collect();
@@ -532,7 +627,14 @@ mod tests {
         let handles: Vec<_> = (0..16)
             .map(|i| {
                 let p = p.clone();
-                std::thread::spawn(move || record(&p, "hooks", serde_json::json!({ "n": i })))
+                std::thread::spawn(move || {
+                    record(
+                        &p,
+                        "hooks",
+                        serde_json::json!({ "n": i }),
+                        &Default::default(),
+                    )
+                })
             })
             .collect();
         for h in handles {

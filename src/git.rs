@@ -77,6 +77,25 @@ pub trait Git: Send + Sync {
         let _ = username;
         self.push_new(source, url, branch, message, author, token)
     }
+    /// [`Git::push_new_as`] with the commit signed: `sign` gets the commit's text and returns
+    /// the armored signature that becomes its `gpgsig` header (`None`: unsigned).
+    #[allow(clippy::too_many_arguments)]
+    fn push_new_signed(
+        &self,
+        source: &Path,
+        url: &str,
+        branch: &str,
+        message: &str,
+        author: &Author,
+        username: &str,
+        token: Option<&Secret>,
+        sign: Option<Signer<'_>>,
+    ) -> Result<String, String> {
+        match sign {
+            None => self.push_new_as(source, url, branch, message, author, username, token),
+            Some(_) => Err("this git implementation cannot sign commits".into()),
+        }
+    }
     /// Commits `c.source`'s files on top of the base branch and pushes them as `c.branch`.
     fn push_branch(
         &self,
@@ -105,6 +124,9 @@ pub trait Git: Send + Sync {
         token: Option<&Secret>,
     ) -> Result<(), String>;
 }
+
+/// Signs a commit: its text in, an armored OpenPGP signature out (see `scm::sign`).
+pub type Signer<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// The git2 implementation, with the proxy variables of the environment snapshot.
 #[derive(Debug, Clone, Default)]
@@ -138,21 +160,40 @@ impl Proxies {
     }
 }
 
-/// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run):
-/// 15 s to connect, 60 s for any read or write.
+/// Bounds libgit2's network waits (it has none by default, so a silent server would hang the run).
 ///
-/// Set once per process, when the first connection is prepared ([`callbacks_as`], which every
-/// fetch, clone, push and ls-remote goes through), not at start-up: setting an option starts
-/// libgit2, which loads every system CA certificate (~60 ms of CPU, more than a 10,000-file
-/// render takes; issue 11).
-pub fn set_timeouts() {
+/// These are libgit2 globals by libgit2's design: `GIT_OPT_SET_SERVER_CONNECT_TIMEOUT` and
+/// `GIT_OPT_SET_SERVER_TIMEOUT` exist only as `git_libgit2_opts`, and neither git2's
+/// `RemoteCallbacks`, `FetchOptions`, `PushOptions` nor `ProxyOptions` offers a per-connection
+/// timeout. So they are set once per process from `settings`: `crate::run` is the one caller
+/// (`tests/it/module_graph.rs` checks it), and nothing else in golden changes libgit2's options.
+///
+/// `crate::run` only hands the values over; they reach libgit2 when the first connection is
+/// prepared ([`callbacks_as`], which every fetch, clone, push and ls-remote goes through).
+/// Setting an option starts libgit2, which loads every system CA certificate: ~60 ms of CPU at
+/// every start, more than a 10,000-file render takes (issue 11).
+pub fn set_timeouts(connect_ms: i32, io_ms: i32) {
+    let _ = TIMEOUTS.set((connect_ms, io_ms));
+}
+
+/// The timeouts `crate::run` handed over (see [`set_timeouts`]).
+static TIMEOUTS: std::sync::OnceLock<(i32, i32)> = std::sync::OnceLock::new();
+
+/// Gives libgit2 the timeouts, once per process, before the first connection.
+fn apply_timeouts() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    // SAFETY: libgit2 keeps these in unsynchronised globals that it reads when it opens a
-    // connection. They are written once, inside `ONCE`; every thread that opens a connection
-    // passes through `ONCE` first (in `callbacks_as`), which orders the write before its reads.
-    ONCE.call_once(|| unsafe {
-        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(15_000);
-        let _ = git2::opts::set_server_timeout_in_milliseconds(60_000);
+    let Some(&(connect_ms, io_ms)) = TIMEOUTS.get() else {
+        return;
+    };
+    ONCE.call_once(|| {
+        // SAFETY: libgit2 keeps these in unsynchronised globals that it reads when it opens a
+        // connection. They are written once, inside `ONCE`; every thread that opens a
+        // connection passes through `ONCE` first (in `callbacks_as`), which orders this write
+        // before its reads.
+        unsafe {
+            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(connect_ms);
+            let _ = git2::opts::set_server_timeout_in_milliseconds(io_ms);
+        }
     });
 }
 
@@ -168,7 +209,7 @@ fn callbacks_as<'a>(
     token: Option<&'a Secret>,
     asked: &'a Cell<u32>,
 ) -> RemoteCallbacks<'a> {
-    set_timeouts();
+    apply_timeouts();
     let mut cbs = RemoteCallbacks::new();
     cbs.credentials(move |_url, _user, _allowed| {
         asked.set(asked.get() + 1);
@@ -339,6 +380,20 @@ impl Git for Git2 {
         username: &str,
         token: Option<&Secret>,
     ) -> Result<String, String> {
+        self.push_new_signed(source, url, branch, message, author, username, token, None)
+    }
+
+    fn push_new_signed(
+        &self,
+        source: &Path,
+        url: &str,
+        branch: &str,
+        message: &str,
+        author: &Author,
+        username: &str,
+        token: Option<&Secret>,
+        sign: Option<Signer<'_>>,
+    ) -> Result<String, String> {
         let tmp = tempfile::Builder::new()
             .prefix("golden-git-")
             .tempdir()
@@ -352,9 +407,26 @@ impl Git for Git2 {
         let tree = repo.find_tree(tree_id).map_err(|e| describe(&e))?;
         let sig = signature(author)?;
         let refname = format!("refs/heads/{branch}");
-        let oid = repo
-            .commit(Some(&refname), &sig, &sig, message, &tree, &[])
-            .map_err(|e| describe(&e))?;
+        let oid = match sign {
+            None => repo
+                .commit(Some(&refname), &sig, &sig, message, &tree, &[])
+                .map_err(|e| describe(&e))?,
+            Some(sign) => {
+                let buf = repo
+                    .commit_create_buffer(&sig, &sig, message, &tree, &[])
+                    .map_err(|e| describe(&e))?;
+                let text = buf
+                    .as_str()
+                    .map_err(|_| "the commit is not UTF-8 text, so it cannot be signed")?;
+                let signature = sign(text)?;
+                let oid = repo
+                    .commit_signed(text, &signature, Some("gpgsig"))
+                    .map_err(|e| describe(&e))?;
+                repo.reference(&refname, oid, true, "signed commit")
+                    .map_err(|e| describe(&e))?;
+                oid
+            }
+        };
         push_as(
             &repo,
             url,
@@ -380,38 +452,7 @@ impl Git for Git2 {
         let mut remote = repo.remote_anonymous(url).map_err(|e| describe(&e))?;
         let base = match c.base {
             Some(b) => b.to_string(),
-            None => {
-                let asked = Cell::new(0);
-                let conn = remote
-                    .connect_auth(
-                        git2::Direction::Fetch,
-                        Some(callbacks(token, &asked)),
-                        Some(proxy(url, &self.proxies)),
-                    )
-                    .map_err(|e| describe(&e))?;
-                let heads: Vec<String> = conn
-                    .list()
-                    .map_err(|e| describe(&e))?
-                    .iter()
-                    .map(|h| h.name().to_string())
-                    .collect();
-                let head = conn
-                    .default_branch()
-                    .ok()
-                    .and_then(|b| b.as_str().ok().map(str::to_string))
-                    .filter(|b| heads.contains(b))
-                    .or_else(|| {
-                        ["refs/heads/main", "refs/heads/master"]
-                            .iter()
-                            .map(|s| s.to_string())
-                            .find(|b| heads.contains(b))
-                    })
-                    .or_else(|| heads.iter().find(|h| h.starts_with("refs/heads/")).cloned())
-                    .ok_or_else(|| "the repository has no branches yet".to_string())?;
-                head.strip_prefix("refs/heads/")
-                    .unwrap_or(&head)
-                    .to_string()
-            }
+            None => default_branch(&mut remote, url, token, &self.proxies)?,
         };
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
@@ -429,41 +470,7 @@ impl Git for Git2 {
             .find_reference(&base_ref)
             .and_then(|r| r.peel_to_commit())
             .map_err(|_| format!("the repository has no branch `{base}`"))?;
-        // Start from the base tree, drop deleted paths, then add every source file.
-        let mut index = git2::Index::new().map_err(|e| describe(&e))?;
-        index
-            .read_tree(&parent.tree().map_err(|e| describe(&e))?)
-            .map_err(|e| describe(&e))?;
-        let prefix = c.target_path.trim_matches('/');
-        let join = |rel: &str| {
-            if prefix.is_empty() {
-                rel.to_string()
-            } else {
-                format!("{prefix}/{rel}")
-            }
-        };
-        for d in c.delete {
-            let p = join(d.trim_matches('/'));
-            let _ = index.remove_path(Path::new(&p));
-            let _ = index.remove_dir(Path::new(&p), 0);
-        }
-        let src_repo = scratch(&tmp.path().join("src.git"), c.source)?;
-        let mut src_index = src_repo.index().map_err(|e| describe(&e))?;
-        src_index
-            .add_all(["*"], IndexAddOption::DEFAULT, None)
-            .map_err(|e| describe(&e))?;
-        for entry in src_index.iter() {
-            let rel = String::from_utf8_lossy(&entry.path).to_string();
-            let data = src_repo.find_blob(entry.id).map_err(|e| describe(&e))?;
-            let id = repo.blob(data.content()).map_err(|e| describe(&e))?;
-            let e = git2::IndexEntry {
-                id,
-                path: join(&rel).into_bytes(),
-                ..entry
-            };
-            index.add(&e).map_err(|e| describe(&e))?;
-        }
-        let tree_id = index.write_tree_to(&repo).map_err(|e| describe(&e))?;
+        let tree_id = branch_tree(&repo, &parent, c, &tmp.path().join("src.git"))?;
         if tree_id == parent.tree_id() {
             return Ok(BranchCommitResult { base, commit: None });
         }
@@ -521,6 +528,90 @@ impl Git for Git2 {
         drop(builder);
         result
     }
+}
+
+/// The remote's default branch (its HEAD, else `main`, `master` or the first branch).
+fn default_branch(
+    remote: &mut git2::Remote<'_>,
+    url: &str,
+    token: Option<&Secret>,
+    proxies: &Proxies,
+) -> Result<String, String> {
+    let asked = Cell::new(0);
+    let conn = remote
+        .connect_auth(
+            git2::Direction::Fetch,
+            Some(callbacks(token, &asked)),
+            Some(proxy(url, proxies)),
+        )
+        .map_err(|e| describe(&e))?;
+    let heads: Vec<String> = conn
+        .list()
+        .map_err(|e| describe(&e))?
+        .iter()
+        .map(|h| h.name().to_string())
+        .collect();
+    let head = conn
+        .default_branch()
+        .ok()
+        .and_then(|b| b.as_str().ok().map(str::to_string))
+        .filter(|b| heads.contains(b))
+        .or_else(|| {
+            ["refs/heads/main", "refs/heads/master"]
+                .iter()
+                .map(|s| s.to_string())
+                .find(|b| heads.contains(b))
+        })
+        .or_else(|| heads.iter().find(|h| h.starts_with("refs/heads/")).cloned())
+        .ok_or_else(|| "the repository has no branches yet".to_string())?;
+    Ok(head
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&head)
+        .to_string())
+}
+
+/// The tree of the branch commit: `parent`'s tree without `c.delete`, with every file of
+/// `c.source` under `c.target_path` (read through a scratch repository at `scratch_dir`).
+fn branch_tree(
+    repo: &Repository,
+    parent: &git2::Commit<'_>,
+    c: &BranchCommit<'_>,
+    scratch_dir: &Path,
+) -> Result<git2::Oid, String> {
+    let mut index = git2::Index::new().map_err(|e| describe(&e))?;
+    index
+        .read_tree(&parent.tree().map_err(|e| describe(&e))?)
+        .map_err(|e| describe(&e))?;
+    let prefix = c.target_path.trim_matches('/');
+    let join = |rel: &str| {
+        if prefix.is_empty() {
+            rel.to_string()
+        } else {
+            format!("{prefix}/{rel}")
+        }
+    };
+    for d in c.delete {
+        let p = join(d.trim_matches('/'));
+        let _ = index.remove_path(Path::new(&p));
+        let _ = index.remove_dir(Path::new(&p), 0);
+    }
+    let src_repo = scratch(scratch_dir, c.source)?;
+    let mut src_index = src_repo.index().map_err(|e| describe(&e))?;
+    src_index
+        .add_all(["*"], IndexAddOption::DEFAULT, None)
+        .map_err(|e| describe(&e))?;
+    for entry in src_index.iter() {
+        let rel = String::from_utf8_lossy(&entry.path).to_string();
+        let data = src_repo.find_blob(entry.id).map_err(|e| describe(&e))?;
+        let id = repo.blob(data.content()).map_err(|e| describe(&e))?;
+        let e = git2::IndexEntry {
+            id,
+            path: join(&rel).into_bytes(),
+            ..entry
+        };
+        index.add(&e).map_err(|e| describe(&e))?;
+    }
+    index.write_tree_to(repo).map_err(|e| describe(&e))
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub(crate) mod config;
 pub(crate) mod env_vars;
 pub(crate) mod error;
 pub(crate) mod forge;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod git;
 pub(crate) mod github;
 pub(crate) mod interrupt;
@@ -33,8 +35,19 @@ pub(crate) mod workspace;
 
 /// Runs a parsed command line in the environment `env` and returns the process exit status.
 pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
-    let printer = output::Printer::new(settings::OutputSettings::resolve(&cli.global, &env));
-    match settings::resolve(cli.command, &env).and_then(|c| commands::dispatch(c, printer)) {
+    // libgit2's network timeouts are process settings (libgit2 has no per-connection ones): handed
+    // over once here, given to libgit2 at the first connection (starting libgit2 costs ~60 ms).
+    let timeouts = settings::GitTimeouts::DEFAULT;
+    git::set_timeouts(timeouts.connect_ms, timeouts.io_ms);
+    // The run's secrets: the printer masks them, the config registers every token it holds.
+    let redactor = redact::Redactor::default();
+    let printer = output::Printer::new(
+        settings::OutputSettings::resolve(&cli.global, &env),
+        redactor.clone(),
+    );
+    match settings::resolve(cli.command, &env, &redactor)
+        .and_then(|c| commands::dispatch(c, printer.clone()))
+    {
         Ok(code) => code,
         Err(e) => {
             printer.error(&e);

@@ -35,6 +35,10 @@ pub struct Services {
     pub stamp: Option<Arc<Stamp>>,
     /// Reads remote `url`s of `fetch:*` steps (`None`: they are refused).
     pub remote: Option<Arc<dyn RemoteReader>>,
+    /// Tests only: the local forge's race barrier (`settings::Context::forge_race`).
+    pub forge_race: Option<crate::forge::RaceBarrier>,
+    /// GitHub App tokens (and installations) already obtained in this run.
+    pub github_apps: crate::github::app::AppTokens,
 }
 
 /// Makes the file added to a published folder: `(file name, content)` for the folder's
@@ -44,7 +48,7 @@ pub type Stamp = dyn Fn(&str) -> (String, Vec<u8>) + Send + Sync;
 /// Reads a remote `fetch:*` `url` into a local folder or file.
 pub trait RemoteReader: Send + Sync {
     /// The local copy of `url` (a folder for a tree URL, a file for a blob URL).
-    fn read(&self, url: &str) -> Result<PathBuf, (String, Option<String>)>;
+    fn read(&self, url: &str) -> Result<PathBuf, crate::error::Error>;
 }
 
 /// A GitHub client with the token it uses (the token also authenticates git pushes).
@@ -54,40 +58,68 @@ pub struct GithubConnection {
 }
 
 impl Services {
-    /// A client for `host`: the step's `token` input if given, else the token lookup of
-    /// `Config::github_token`; the API base URL from the config.
+    /// A client for `url`'s host with the token Backstage would use: the step's `token` input,
+    /// else an installation token of a GitHub App of the host's `apps` installed for the owner
+    /// (`crate::github::app`), else the token lookup of `Config::github_token`; the API base URL
+    /// from the config.
     pub fn github(
         &self,
-        host: &str,
+        url: &crate::github::RepoUrl,
         token_input: Option<&str>,
     ) -> Result<GithubConnection, GithubError> {
+        let host = url.host.as_str();
         if !host.eq_ignore_ascii_case("github.com") && self.config.github(host).is_none() {
             return Err(GithubError::new(format!("No matching integration configuration for host {host}, please check your integrations config"))
                 .with_hint(format!("add `{host}` under `integrations.github` in golden's config file (with `apiBaseUrl` for GitHub Enterprise), or publish to the local forge with --local")));
         }
+        let base = self.config.github_api_base_url(host);
+        let connect: &dyn Connect = match &self.github {
+            Some(c) => c.as_ref(),
+            None => &crate::github::client::Real,
+        };
         let token = match token_input.filter(|t| !t.is_empty()) {
             Some(t) => {
-                crate::redact::register(t);
+                self.config.redactor.register(t);
                 Secret(t.to_string())
             }
-            None => self.token_for(host).ok_or_else(|| {
-                let apps = if self.config.github(host).is_some_and(|g| g.apps.is_some()) {
-                    "golden does not sign in as a GitHub App (`integrations.github[].apps`); "
-                } else {
-                    ""
-                };
-                GithubError::new(format!("No token available for host: {host}")).with_hint(format!(
-                    "{apps}give golden a token for {host}: `integrations.github[].token` in the config file, GITHUB_TOKEN or GH_TOKEN (github.com), or `gh auth login`; or publish to the local forge with --local"
-                ))
-            })?,
+            None => self.github_token(connect, &base, url)?,
         };
-        let base = self.config.github_api_base_url(host);
-        let api = match &self.github {
-            Some(c) => c.connect(&base, &token),
-            None => crate::github::client::Real.connect(&base, &token),
-        }
-        .map_err(GithubError::new)?;
+        let api = connect.connect(&base, &token).map_err(GithubError::new)?;
         Ok(GithubConnection { api, token })
+    }
+
+    /// The token for `url` without a step token: a GitHub App's, else the configured one.
+    fn github_token(
+        &self,
+        connect: &dyn Connect,
+        base: &str,
+        url: &crate::github::RepoUrl,
+    ) -> Result<Secret, GithubError> {
+        let host = url.host.as_str();
+        let apps = self
+            .config
+            .github(host)
+            .map(|g| g.apps.as_slice())
+            .unwrap_or_default();
+        let repo = Some(url.repo.as_str()).filter(|r| !r.is_empty());
+        let run = self.github_apps.with_redactor(self.config.redactor.clone());
+        if let Some(t) = crate::github::app::app_token(&run, connect, base, apps, &url.owner, repo)?
+        {
+            return Ok(t);
+        }
+        self.token_for(host).ok_or_else(|| {
+            let apps = if apps.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "no GitHub App of `integrations.github[].apps` is installed for {}; ",
+                    url.owner
+                )
+            };
+            GithubError::new(format!("No token available for host: {host}")).with_hint(format!(
+                "{apps}give golden a token for {host}: `integrations.github[].token` in the config file, GITHUB_TOKEN or GH_TOKEN (github.com), or `gh auth login`; or publish to the local forge with --local"
+            ))
+        })
     }
 
     /// The configured token of a host of integration `kind` (`github`, `gitlab`, `gitea`):
@@ -163,5 +195,7 @@ impl Services {
     /// The local forge.
     pub fn forge(&self) -> Forge {
         Forge::new(&self.home)
+            .with_redactor(self.config.redactor.clone())
+            .with_race_barrier(self.forge_race.clone())
     }
 }

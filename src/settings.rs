@@ -120,6 +120,19 @@ impl Environment {
             .collect()
     }
 
+    /// What starting other programs needs: PATH's directories, the current directory, the
+    /// Node.js program (`GOLDEN_NODE`).
+    pub fn programs(&self) -> Programs {
+        Programs {
+            path: self
+                .var("PATH")
+                .map(|p| std::env::split_paths(p).collect())
+                .unwrap_or_default(),
+            cwd: self.cwd.clone(),
+            node: self.non_blank(env_vars::NODE).map(PathBuf::from),
+        }
+    }
+
     /// The proxy variables git honours (`https_proxy`, `no_proxy`, ... in either case).
     pub fn proxies(&self) -> crate::git::Proxies {
         crate::git::Proxies::new(
@@ -161,7 +174,11 @@ impl Environment {
     /// Loads the config file (see [`Environment::config_path`]), or the defaults when there is
     /// none; tokens the environment gives (`GITHUB_TOKEN`, `GH_TOKEN`, `GITLAB_TOKEN`, `BACKSTAGE_TOKEN`) are
     /// filled in where the file has none.
-    pub fn load_config(&self, flag: Option<&Path>) -> Result<Config> {
+    pub fn load_config(
+        &self,
+        flag: Option<&Path>,
+        redactor: &crate::redact::Redactor,
+    ) -> Result<Config> {
         let mut config = match self.config_path(flag) {
             Some(path) => {
                 let mut c = read_config(&path, self)?;
@@ -185,6 +202,7 @@ impl Environment {
             }
         }
         // Every token golden may hold is masked wherever golden writes text.
+        config.redactor = redactor.clone();
         config.register_secrets();
         for k in [
             env_vars::GITHUB_TOKEN,
@@ -192,7 +210,7 @@ impl Environment {
             env_vars::BACKSTAGE_TOKEN,
         ] {
             if let Some(t) = self.non_blank(k) {
-                crate::redact::register(t);
+                redactor.register(t);
             }
         }
         Ok(config)
@@ -230,6 +248,24 @@ fn read_config(path: &Path, env: &Environment) -> Result<Config> {
             path.display()
         ))
     })
+}
+
+/// libgit2's network timeouts (set once per process by `git::set_timeouts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GitTimeouts {
+    /// To connect to a server, in milliseconds.
+    pub connect_ms: i32,
+    /// For any read or write, in milliseconds.
+    pub io_ms: i32,
+}
+
+impl GitTimeouts {
+    /// 15 s to connect, 60 s for any read or write (libgit2 has no bound by default, so a silent
+    /// server would hang the run).
+    pub const DEFAULT: GitTimeouts = GitTimeouts {
+        connect_ms: 15_000,
+        io_ms: 60_000,
+    };
 }
 
 /// How much to print.
@@ -315,6 +351,25 @@ pub struct ValueSources {
     pub user: Option<PathBuf>,
 }
 
+/// What starting other programs (external actions, the Node.js bridge) needs from the
+/// surroundings.
+#[derive(Debug, Clone, Default)]
+pub struct Programs {
+    /// PATH's directories, in order (`golden-action-<id>` executables are looked up here).
+    pub path: Vec<PathBuf>,
+    /// The current directory when golden started (relative paths of a config without a file).
+    pub cwd: PathBuf,
+    /// `GOLDEN_NODE`, if set.
+    pub node: Option<PathBuf>,
+}
+
+impl Programs {
+    /// The Node.js program: `GOLDEN_NODE`, else `node` (found on PATH when started).
+    pub fn node(&self) -> PathBuf {
+        self.node.clone().unwrap_or_else(|| PathBuf::from("node"))
+    }
+}
+
 /// What integrations need from the surroundings: the config, golden's data directory, the
 /// current directory (for relative catalog paths) and git's proxies.
 #[derive(Debug, Clone, Default)]
@@ -325,6 +380,11 @@ pub struct Context {
     /// The current directory when golden started.
     pub cwd: PathBuf,
     pub proxies: crate::git::Proxies,
+    pub programs: Programs,
+    /// The directory for temporary files (`TMPDIR`).
+    pub temp_dir: PathBuf,
+    /// Tests only: `GOLDEN_TEST_FORGE_RACE` (see `forge::RaceBarrier`).
+    pub forge_race: Option<crate::forge::RaceBarrier>,
 }
 
 impl Context {
@@ -334,6 +394,11 @@ impl Context {
             home: env.home(),
             cwd: env.cwd.clone(),
             proxies: env.proxies(),
+            programs: env.programs(),
+            temp_dir: env.temp_dir.clone(),
+            forge_race: env
+                .var(env_vars::TEST_FORGE_RACE)
+                .and_then(crate::forge::RaceBarrier::parse),
         }
     }
 
@@ -439,6 +504,8 @@ pub struct ValidateSettings {
     pub config: Config,
     /// golden's data directory (the npm modules `golden actions add` installed).
     pub home: PathBuf,
+    /// PATH (external actions) and Node.js (npm modules).
+    pub programs: Programs,
     /// `--allow CODE`.
     pub allow: Vec<String>,
     /// `--deny CODE`.
@@ -505,43 +572,14 @@ fn or_current_dir(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 /// Resolves a command's settings: loads the config file the command uses (once).
-pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
+pub fn resolve(
+    command: Command,
+    env: &Environment,
+    redactor: &crate::redact::Redactor,
+) -> Result<CommandSettings> {
+    let load = |flag: Option<&Path>| env.load_config(flag, redactor);
     Ok(match command {
-        Command::New(args) => {
-            let config = env.load_config(args.config.as_deref())?;
-            let checkout = match (args.checkout, args.no_checkout) {
-                (_, true) => Checkout::No,
-                (Some(dir), false) => Checkout::Into(dir),
-                (None, false) => Checkout::Default,
-            };
-            CommandSettings::New(Box::new(NewSettings {
-                template: args.template,
-                search_path: env.template_search_path(),
-                sources: ValueSources {
-                    files: args.values,
-                    env: env.value_vars(),
-                    set: args.set,
-                    secrets: args.secrets,
-                    user: args.user,
-                },
-                mode: Mode::resolve(args.no_input, env),
-                yes: args.yes,
-                save_values: args.save_values,
-                strict: args.strict,
-                replay: args.replay,
-                dry_run: args.dry_run,
-                resume: args.resume,
-                output: args.output,
-                json: args.json,
-                local: args.local || config.local,
-                checkout,
-                reference: args.reference,
-                offline: args.offline,
-                from_catalog: args.from_catalog,
-                record: args.record,
-                context: Context::resolve(config, env),
-            }))
-        }
+        Command::New(args) => CommandSettings::New(Box::new(new_settings(args, env, redactor)?)),
         Command::List { json } => CommandSettings::List {
             json,
             search_path: env.template_search_path(),
@@ -550,53 +588,34 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
             command: args.command,
             id: args.id,
             protocol: args.protocol,
-            context: Box::new(Context::resolve(
-                env.load_config(args.config.as_deref())?,
-                env,
-            )),
+            context: Box::new(Context::resolve(load(args.config.as_deref())?, env)),
         },
         Command::Catalog(args) => {
-            let config = env.load_config(args.config.as_deref())?;
+            let config = load(args.config.as_deref())?;
             CommandSettings::Catalog(CatalogSettings {
                 command: args.command,
                 context: Context::resolve(config, env),
             })
         }
         Command::Validate(args) => {
-            let config = env.load_config(args.config.as_deref())?;
+            let config = load(args.config.as_deref())?;
             CommandSettings::Validate(ValidateSettings {
                 paths: or_current_dir(args.paths),
                 format: args.format,
                 deny_warnings: args.deny_warnings,
                 config,
                 home: env.home(),
+                programs: env.programs(),
                 allow: args.allow,
                 deny: args.deny,
             })
         }
         Command::Schema { which } => CommandSettings::Schema { which },
         Command::Update(args) => {
-            let config = env.load_config(args.config.as_deref())?;
-            CommandSettings::Update(Box::new(UpdateSettings {
-                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
-                reference: args.reference,
-                sources: ValueSources {
-                    files: args.values,
-                    env: env.value_vars(),
-                    set: args.set,
-                    secrets: None,
-                    user: None,
-                },
-                mode: Mode::resolve(args.no_input, env),
-                force: args.force,
-                diff: args.diff,
-                pr: args.pr,
-                offline: args.offline,
-                context: Context::resolve(config, env),
-            }))
+            CommandSettings::Update(Box::new(update_settings(args, env, redactor)?))
         }
         Command::Check(args) => {
-            let config = env.load_config(args.config.as_deref())?;
+            let config = load(args.config.as_deref())?;
             CommandSettings::Check(CheckSettings {
                 dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
                 json: args.json,
@@ -604,25 +623,7 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
                 context: Context::resolve(config, env),
             })
         }
-        Command::Link(args) => {
-            let config = env.load_config(args.config.as_deref())?;
-            CommandSettings::Link(Box::new(LinkSettings {
-                source: args.source,
-                dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
-                reference: args.reference,
-                sources: ValueSources {
-                    files: args.values,
-                    env: Vec::new(),
-                    set: args.set,
-                    secrets: None,
-                    user: None,
-                },
-                mode: Mode::resolve(args.no_input, env),
-                force: args.force,
-                offline: args.offline,
-                context: Context::resolve(config, env),
-            }))
-        }
+        Command::Link(args) => CommandSettings::Link(Box::new(link_settings(args, env, redactor)?)),
         Command::Completions { shell } => CommandSettings::Completions(shell),
         Command::Man => CommandSettings::Man,
         Command::Test(args) => CommandSettings::Test(TestSettings {
@@ -640,6 +641,98 @@ pub fn resolve(command: Command, env: &Environment) -> Result<CommandSettings> {
     })
 }
 
+/// `golden new`, resolved (its config loaded).
+fn new_settings(
+    args: cli::NewArgs,
+    env: &Environment,
+    redactor: &crate::redact::Redactor,
+) -> Result<NewSettings> {
+    let config = env.load_config(args.config.as_deref(), redactor)?;
+    let checkout = match (args.checkout, args.no_checkout) {
+        (_, true) => Checkout::No,
+        (Some(dir), false) => Checkout::Into(dir),
+        (None, false) => Checkout::Default,
+    };
+    Ok(NewSettings {
+        template: args.template,
+        search_path: env.template_search_path(),
+        sources: ValueSources {
+            files: args.values,
+            env: env.value_vars(),
+            set: args.set,
+            secrets: args.secrets,
+            user: args.user,
+        },
+        mode: Mode::resolve(args.no_input, env),
+        yes: args.yes,
+        save_values: args.save_values,
+        strict: args.strict,
+        replay: args.replay,
+        dry_run: args.dry_run,
+        resume: args.resume,
+        output: args.output,
+        json: args.json,
+        local: args.local || config.local,
+        checkout,
+        reference: args.reference,
+        offline: args.offline,
+        from_catalog: args.from_catalog,
+        record: args.record,
+        context: Context::resolve(config, env),
+    })
+}
+
+/// `golden update`, resolved (its config loaded).
+fn update_settings(
+    args: cli::UpdateArgs,
+    env: &Environment,
+    redactor: &crate::redact::Redactor,
+) -> Result<UpdateSettings> {
+    let config = env.load_config(args.config.as_deref(), redactor)?;
+    Ok(UpdateSettings {
+        dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+        reference: args.reference,
+        sources: ValueSources {
+            files: args.values,
+            env: env.value_vars(),
+            set: args.set,
+            secrets: None,
+            user: None,
+        },
+        mode: Mode::resolve(args.no_input, env),
+        force: args.force,
+        diff: args.diff,
+        pr: args.pr,
+        offline: args.offline,
+        context: Context::resolve(config, env),
+    })
+}
+
+/// `golden link`, resolved (its config loaded).
+fn link_settings(
+    args: cli::LinkArgs,
+    env: &Environment,
+    redactor: &crate::redact::Redactor,
+) -> Result<LinkSettings> {
+    let config = env.load_config(args.config.as_deref(), redactor)?;
+    Ok(LinkSettings {
+        source: args.source,
+        dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
+        reference: args.reference,
+        sources: ValueSources {
+            files: args.values,
+            env: Vec::new(),
+            set: args.set,
+            secrets: None,
+            user: None,
+        },
+        mode: Mode::resolve(args.no_input, env),
+        force: args.force,
+        offline: args.offline,
+        context: Context::resolve(config, env),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -650,7 +743,7 @@ mod tests {
         let p = dir.path().join("c.yaml");
         std::fs::write(&p, "integrations:\n  github:\n    - host: ghe.example.com\n      apiBaseUrl: https://ghe.example.com/api/v3\n      token: ${GOLDEN_TEST_TOKEN_X}\ncatalog:\n  backstage:\n    baseUrl: http://127.0.0.1:7007\n").unwrap();
         let env = Environment::from_vars([("GOLDEN_TEST_TOKEN_X", "s3cret")]);
-        let c = env.load_config(Some(&p)).unwrap();
+        let c = env.load_config(Some(&p), &Default::default()).unwrap();
         assert_eq!(c.integrations.github[0].token.as_ref().unwrap().0, "s3cret");
         assert!(
             !format!("{c:?}").contains("s3cret"),
@@ -691,7 +784,9 @@ mod tests {
             ("GH_TOKEN", " gh-token "),
             ("BACKSTAGE_TOKEN", "bs"),
         ]);
-        let c = env.load_config(Some(&flagged)).unwrap();
+        let c = env
+            .load_config(Some(&flagged), &Default::default())
+            .unwrap();
         assert!(c.local);
         assert_eq!(c.env_github_token.as_ref().unwrap().0, "gh-token");
         assert_eq!(c.github_token("github.com").unwrap().0, "gh-token");
@@ -700,7 +795,7 @@ mod tests {
             "bs",
             "BACKSTAGE_TOKEN fills a config without a token"
         );
-        assert!(!env.load_config(None).unwrap().local);
+        assert!(!env.load_config(None, &Default::default()).unwrap().local);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
+use crate::settings::Programs;
 
 /// The protocol, as `golden actions --protocol` prints it (docs/actions.md says the same).
 pub const PROTOCOL: &str = include_str!("external_protocol.txt");
@@ -46,8 +47,9 @@ fn leak(s: String) -> &'static str {
 }
 
 impl External {
-    /// The actions declared in the config file's `actions:`.
-    pub fn from_config(config: &Config) -> Result<Vec<External>> {
+    /// The actions declared in the config file's `actions:` (relative paths resolve from the
+    /// file's folder, else from `programs.cwd`).
+    pub fn from_config(config: &Config, programs: &Programs) -> Result<Vec<External>> {
         let base = config
             .source
             .as_deref()
@@ -60,8 +62,7 @@ impl External {
                 }
             })
             .and_then(|p| std::fs::canonicalize(p).ok())
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_else(|| PathBuf::from("."));
+            .unwrap_or_else(|| programs.cwd.clone());
         let shown = config
             .source
             .as_deref()
@@ -81,9 +82,9 @@ impl External {
     }
 
     /// `golden-action-<id>` on PATH (`:` in the id written `-`), if there is one.
-    pub fn from_path(id: &str) -> Option<External> {
+    pub fn from_path(id: &str, programs: &Programs) -> Option<External> {
         let name = format!("{PATH_PREFIX}{}", id.replace(':', "-"));
-        let exe = find_on_path(&name)?;
+        let exe = find_on_path(&name, &programs.path)?;
         Some(External {
             id: leak(id.to_string()),
             description: "an external action found on PATH",
@@ -123,85 +124,16 @@ fn parse_definition(
         }
         return Err(m);
     }
-    let command: Vec<String> = match obj.get("command") {
-        Some(Value::Array(a)) if !a.is_empty() => a
-            .iter()
-            .map(|v| match v {
-                Value::String(s) => Ok(s.clone()),
-                Value::Number(n) => Ok(n.to_string()),
-                _ => Err("`command` must be a list of strings".to_string()),
-            })
-            .collect::<std::result::Result<_, _>>()?,
-        Some(Value::String(_)) => {
-            return Err(
-                "`command` must be a list (argv), e.g. `[python3, ./my-action.py]`; golden runs no shell"
-                    .into(),
-            )
-        }
-        _ => return Err("`command` (a non-empty list: program and arguments) is missing".into()),
-    };
-    let argv = command
+    let argv = command(obj)?
         .iter()
         .enumerate()
         .map(|(i, a)| resolve_arg(a, i == 0, base))
         .collect();
-    let schema = match obj.get("input") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(file)) => {
-            let p = base.join(file);
-            let text = std::fs::read_to_string(&p)
-                .map_err(|e| format!("cannot read the input schema `{}`: {e}", p.display()))?;
-            let v: Value = if file.ends_with(".json") {
-                serde_json::from_str(&text).map_err(|e| {
-                    format!("the input schema `{}` is not valid JSON: {e}", p.display())
-                })?
-            } else {
-                crate::template::yaml::parse_value(&text).map_err(|e| {
-                    format!(
-                        "the input schema `{}` is not valid YAML: {}",
-                        p.display(),
-                        e.message
-                    )
-                })?
-            };
-            Some(v)
-        }
-        Some(v @ Value::Object(_)) => Some(v.clone()),
-        Some(_) => return Err("`input` must be a JSON Schema (a mapping) or a file name".into()),
-    };
-    if let Some(s) = &schema {
-        jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .build(s)
-            .map_err(|e| format!("the input schema is not a valid JSON Schema: {e}"))?;
-    }
-    let outputs: Vec<&'static str> = match obj.get("output") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Object(m)) => {
-            // either `{name: description}` or a JSON Schema with `properties`
-            let names = match m.get("properties").and_then(Value::as_object) {
-                Some(p) if m.get("type").is_some() => p.keys().cloned().collect::<Vec<_>>(),
-                _ => m.keys().cloned().collect(),
-            };
-            names.into_iter().map(leak).collect()
-        }
-        Some(_) => {
-            return Err(
-                "`output` must be a mapping of output names to descriptions (or a JSON Schema)"
-                    .into(),
-            )
-        }
-    };
-    let dry_run = match obj.get("dryRun") {
-        None => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err("`dryRun` must be true or false".into()),
-    };
-    let secrets = match obj.get("secrets") {
-        None => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err("`secrets` must be true or false".into()),
-    };
+    // checked in this order: the first problem is the one reported
+    let schema = input_schema(obj, base)?;
+    let outputs = outputs(obj)?;
+    let dry_run = flag(obj, "dryRun")?;
+    let secrets = flag(obj, "secrets")?;
     let timeout = match obj.get("timeout") {
         None => DEFAULT_TIMEOUT,
         Some(v) => parse_timeout(v)?,
@@ -224,6 +156,86 @@ fn parse_definition(
     })
 }
 
+/// `command`: the program and its arguments, as a list (golden runs no shell).
+fn command(obj: &Map<String, Value>) -> std::result::Result<Vec<String>, String> {
+    match obj.get("command") {
+        Some(Value::Array(a)) if !a.is_empty() => a
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.clone()),
+                Value::Number(n) => Ok(n.to_string()),
+                _ => Err("`command` must be a list of strings".to_string()),
+            })
+            .collect(),
+        Some(Value::String(_)) => Err(
+            "`command` must be a list (argv), e.g. `[python3, ./my-action.py]`; golden runs no shell"
+                .into(),
+        ),
+        _ => Err("`command` (a non-empty list: program and arguments) is missing".into()),
+    }
+}
+
+/// `input`: a JSON Schema, inline or in a file (JSON or YAML) beside the config; checked.
+fn input_schema(
+    obj: &Map<String, Value>,
+    base: &Path,
+) -> std::result::Result<Option<Value>, String> {
+    let schema = match obj.get("input") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(file)) => {
+            let p = base.join(file);
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read the input schema `{}`: {e}", p.display()))?;
+            if file.ends_with(".json") {
+                serde_json::from_str(&text).map_err(|e| {
+                    format!("the input schema `{}` is not valid JSON: {e}", p.display())
+                })?
+            } else {
+                crate::template::yaml::parse_value(&text).map_err(|e| {
+                    format!(
+                        "the input schema `{}` is not valid YAML: {}",
+                        p.display(),
+                        e.message
+                    )
+                })?
+            }
+        }
+        Some(v @ Value::Object(_)) => v.clone(),
+        Some(_) => return Err("`input` must be a JSON Schema (a mapping) or a file name".into()),
+    };
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .build(&schema)
+        .map_err(|e| format!("the input schema is not a valid JSON Schema: {e}"))?;
+    Ok(Some(schema))
+}
+
+/// `output`: `{name: description}` or a JSON Schema with `properties`; the output names.
+fn outputs(obj: &Map<String, Value>) -> std::result::Result<Vec<&'static str>, String> {
+    match obj.get("output") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Object(m)) => {
+            let names = match m.get("properties").and_then(Value::as_object) {
+                Some(p) if m.get("type").is_some() => p.keys().cloned().collect::<Vec<_>>(),
+                _ => m.keys().cloned().collect(),
+            };
+            Ok(names.into_iter().map(leak).collect())
+        }
+        Some(_) => Err(
+            "`output` must be a mapping of output names to descriptions (or a JSON Schema)".into(),
+        ),
+    }
+}
+
+/// A boolean key (`dryRun`, `secrets`), false when absent.
+fn flag(obj: &Map<String, Value>, key: &str) -> std::result::Result<bool, String> {
+    match obj.get(key) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(format!("`{key}` must be true or false")),
+    }
+}
+
 /// `./x` and `../x` are relative to the config file's folder; so is a program name holding a `/`.
 /// Anything else is passed as written (a bare program name is looked up on PATH).
 fn resolve_arg(arg: &str, program: bool, base: &Path) -> String {
@@ -238,7 +250,7 @@ fn resolve_arg(arg: &str, program: bool, base: &Path) -> String {
 }
 
 /// `30`, `30s`, `5m`, `1h` (a number alone is seconds).
-fn parse_timeout(v: &Value) -> std::result::Result<Duration, String> {
+pub(crate) fn parse_timeout(v: &Value) -> std::result::Result<Duration, String> {
     let bad =
         || format!("`timeout` must be seconds or a duration like `30s`, `5m`, `1h` (got {v})");
     let secs = match v {
@@ -267,11 +279,8 @@ fn parse_timeout(v: &Value) -> std::result::Result<Duration, String> {
 }
 
 /// The first executable `name` in PATH's directories.
-fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
+fn find_on_path(name: &str, path: &[PathBuf]) -> Option<PathBuf> {
+    path.iter().map(|d| d.join(name)).find(|p| is_executable(p))
 }
 
 #[cfg(unix)]
@@ -287,13 +296,10 @@ fn is_executable(p: &Path) -> bool {
 
 /// Every `golden-action-*` executable on PATH (first one wins), as `(name after the prefix,
 /// path)`.
-pub fn list_path() -> Vec<(String, PathBuf)> {
+pub fn list_path(path: &[PathBuf]) -> Vec<(String, PathBuf)> {
     let mut out: Vec<(String, PathBuf)> = Vec::new();
-    let Some(path) = std::env::var_os("PATH") else {
-        return out;
-    };
-    for dir in std::env::split_paths(&path) {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
+    for dir in path {
+        let Ok(rd) = std::fs::read_dir(dir) else {
             continue;
         };
         let mut found: Vec<(String, PathBuf)> = rd

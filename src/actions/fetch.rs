@@ -178,7 +178,7 @@ impl Action for TemplateFile {
         ctx.info("Fetching template file content from remote URL");
         let url = opt_str(input, "url").unwrap_or(".");
         let src = source::resolve(ctx, url, Expect::File)?;
-        render_file(ctx, input, &src, url, &out)
+        render_file(ctx, input, &src, &out)
     }
 }
 
@@ -211,7 +211,7 @@ impl Action for WorkspaceTemplateFile {
         }
         let source = opt_str(input, "sourcePath").unwrap_or_default();
         let src = workspace::safe_join(ctx.workspace, source)?;
-        render_file(ctx, input, &src, source, &out)
+        render_file(ctx, input, &src, &out)
     }
 }
 
@@ -221,7 +221,6 @@ fn render_file(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
     src: &Path,
-    shown: &str,
     out: &Path,
 ) -> Result<Outputs, ActionError> {
     let target = opt_str(input, "targetPath").unwrap_or_default();
@@ -242,10 +241,14 @@ fn render_file(
         .with_integration_hosts(ctx.services.config.integration_hosts());
         let bytes = crate::limits::read_file(src).map_err(|e| io_err("cannot read", src, e))?;
         let text = String::from_utf8_lossy(&bytes);
-        let rendered = engine
-            .render(&text, &skeleton_context(values, cookiecutter))
-            .map_err(|e| ActionError::new(format!("cannot render `{shown}`: {e}")))?;
+        let rendered = engine.render(&text, &skeleton_context(values, cookiecutter));
         let root = ws_real(ctx)?;
+        let workspace = if src.starts_with(ctx.workspace) {
+            ctx.workspace
+        } else {
+            &root
+        };
+        let rendered = rendered.map_err(|e| super::template::render_failed(e, src, workspace))?;
         if let Some(parent) = out.parent() {
             DirMaker::new(&root).ensure(parent, target)?;
         }

@@ -96,12 +96,24 @@ impl Action for PublishGitea {
                 ("repoContentsUrl".to_string(), json!(contents)),
             ]));
         }
-        if input.get("signCommit").and_then(Value::as_bool) == Some(true) {
-            return Err(ActionError::new(
-                "Signing commits is enabled but no signing key is provided in the configuration",
+        // Backstage looks for the key after creating the repository; golden before, so that
+        // a missing or unusable key leaves nothing behind.
+        let signer = if input.get("signCommit").and_then(Value::as_bool) == Some(true) {
+            let config = &ctx.services.config;
+            let integration = config
+                .gitea(&spec.host)
+                .and_then(|g| g.commit_signing_key.clone());
+            Some(
+                crate::scm::sign::signer(
+                    integration.as_ref(),
+                    config.scaffolder.default_commit_signing_key.as_ref(),
+                    &spec.host,
+                )
+                .map_err(ActionError::from)?,
             )
-            .with_hint("golden does not sign commits; remove `signCommit`"));
-        }
+        } else {
+            None
+        };
         if spec.owner.is_empty() {
             return Err(ActionError::new(format!(
                 "publish:gitea needs an organisation: `{repo_url}` names none"
@@ -123,6 +135,7 @@ impl Action for PublishGitea {
                     branch: &branch,
                     message,
                     author: &author,
+                    signer: signer.as_ref(),
                 },
             )
         })?;
@@ -142,6 +155,7 @@ impl Action for PublishGitea {
                 .config
                 .gitea(&spec.host)
                 .and_then(|g| g.username.clone()),
+            integration: (!ctx.services.local).then(|| ("gitea", spec.host.clone())),
         });
         scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
         let contents = if ctx.services.local {

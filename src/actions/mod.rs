@@ -13,6 +13,7 @@ pub mod github;
 mod gitlab;
 mod glob;
 pub mod npm;
+pub mod npm_services;
 pub mod predict;
 mod publish;
 pub mod schemas;
@@ -20,6 +21,7 @@ mod scm_target;
 mod source;
 mod template;
 pub use crate::backstage::yaml_out;
+pub(crate) use template::file_extension as template_file_extension;
 
 use crate::runner::{Action, Registry};
 
@@ -52,17 +54,18 @@ pub fn all() -> Vec<Box<dyn Action>> {
 pub fn registry_for<'a>(
     config: &crate::config::Config,
     home: Option<&std::path::Path>,
+    programs: &crate::settings::Programs,
     wanted: impl IntoIterator<Item = &'a str>,
 ) -> crate::error::Result<crate::runner::Registry> {
     let mut r = registry();
     if let Some(home) = home {
-        for a in npm::Store::new(home).actions(config) {
+        for a in npm::Store::new(home, programs).actions(config)? {
             if r.get(a.id()).is_none() {
                 r.add(Box::new(a));
             }
         }
     }
-    for a in external::External::from_config(config)? {
+    for a in external::External::from_config(config, programs)? {
         if r.get(a.id()).is_some() {
             return Err(crate::error::Error::usage(format!(
                 "`actions.{}` in the config file has the id of a built-in action",
@@ -74,7 +77,7 @@ pub fn registry_for<'a>(
     }
     for id in wanted {
         if r.get(id).is_none() {
-            if let Some(a) = external::External::from_path(id) {
+            if let Some(a) = external::External::from_path(id, programs) {
                 r.add(Box::new(a));
             }
         }

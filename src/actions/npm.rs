@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -16,8 +17,9 @@ use crate::runner::{Action, ActionContext, ActionError, Outputs};
 
 const BRIDGE: &str = include_str!("npm_bridge.cjs");
 const MARK: &str = "\u{1}golden:";
-/// How long one npm step may run (as external actions' default).
-const STEP_TIMEOUT: std::time::Duration = super::external::DEFAULT_TIMEOUT;
+/// How long one npm step may run unless `actions.timeouts` says otherwise (as external actions'
+/// default).
+const DEFAULT_TIMEOUT: Duration = super::external::DEFAULT_TIMEOUT;
 
 /// What `golden actions add` recorded about one package.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -45,6 +47,8 @@ pub struct ActionRecord {
 /// The npm folder in golden's data directory.
 pub struct Store {
     dir: PathBuf,
+    /// The Node.js program (`GOLDEN_NODE`, else `node` on PATH).
+    node: PathBuf,
 }
 
 /// `NAME` of `NAME[@VERSION]` (scoped names keep their leading `@`).
@@ -56,22 +60,15 @@ pub fn package_name(spec: &str) -> &str {
     }
 }
 
-/// The Node.js program: `GOLDEN_NODE`, else `node` on PATH.
-fn node_program() -> String {
-    std::env::var(crate::env_vars::NODE)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "node".to_string())
-}
-
 fn node_missing(what: &str) -> String {
     format!("{what} needs Node.js (18 or newer), which golden cannot find: install it (Debian/Ubuntu: `apt-get install nodejs npm`; macOS: `brew install node`; or from nodejs.org), or point GOLDEN_NODE at the `node` program")
 }
 
 impl Store {
-    pub fn new(home: &Path) -> Store {
+    pub fn new(home: &Path, programs: &crate::settings::Programs) -> Store {
         Store {
             dir: home.join("npm"),
+            node: programs.node(),
         }
     }
 
@@ -138,19 +135,64 @@ impl Store {
     /// actions.
     pub fn add(&self, specs: &[String]) -> Result<Vec<(String, PackageRecord)>> {
         self.prepare()?;
-        let mut args = vec!["install", "--save"];
+        // a local folder or tarball (a package of your own): npm runs in the store, so its path
+        // is made absolute; `--install-links` copies a folder instead of linking it
+        let specs: Vec<String> = specs
+            .iter()
+            .map(|s| match std::fs::canonicalize(s) {
+                Ok(p) if s.starts_with('.') || s.starts_with('/') => {
+                    p.to_string_lossy().into_owned()
+                }
+                _ => s.clone(),
+            })
+            .collect();
+        let mut args = vec!["install", "--save", "--install-links"];
         args.extend(specs.iter().map(String::as_str));
         self.npm(&args)?;
         let mut all = self.records();
         let mut added = Vec::new();
-        for spec in specs {
-            let name = package_name(spec);
+        for spec in &specs {
+            let name = self.name_of(spec);
+            let name = name.as_str();
             let record = self.describe(spec, name)?;
             all.insert(name.to_string(), record.clone());
             added.push((name.to_string(), record));
         }
         self.save(&all)?;
         Ok(added)
+    }
+
+    /// The package name of what `add` installed: `NAME` of `NAME[@VERSION]`, the `name` of a
+    /// local folder's package.json, or the dependency npm recorded for a local tarball.
+    fn name_of(&self, spec: &str) -> String {
+        let path = Path::new(spec);
+        let json = |p: &Path| {
+            std::fs::read_to_string(p)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .unwrap_or(Value::Null)
+        };
+        if path.is_absolute() && path.is_dir() {
+            if let Some(n) = json(&path.join("package.json"))["name"].as_str() {
+                return n.to_string();
+            }
+        }
+        if path.is_absolute() && path.is_file() {
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let deps = json(&self.dir.join("package.json"))["dependencies"].clone();
+            if let Some((n, _)) = deps
+                .as_object()
+                .into_iter()
+                .flatten()
+                .find(|(_, v)| v.as_str().is_some_and(|v| v.ends_with(&file)))
+            {
+                return n.clone();
+            }
+        }
+        package_name(spec).to_string()
     }
 
     /// `golden actions remove NAME`.
@@ -183,7 +225,7 @@ impl Store {
     }
 
     fn describe(&self, spec: &str, name: &str) -> Result<PackageRecord> {
-        let out = Command::new(node_program())
+        let out = Command::new(&self.node)
             .arg(self.dir.join("bridge.cjs"))
             .args(["describe", name])
             .current_dir(&self.dir)
@@ -234,20 +276,24 @@ impl Store {
         })
     }
 
-    /// The actions of every installed package, sharing one bridge.
-    pub fn actions(&self, config: &crate::config::Config) -> Vec<NpmAction> {
+    /// The actions of every installed package, sharing one bridge; an `actions.timeouts` entry
+    /// that is not a duration is an error.
+    pub fn actions(&self, config: &crate::config::Config) -> Result<Vec<NpmAction>> {
+        let timeouts = Timeouts::from_config(config)?;
         let records = self.records();
         if records.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let bridge = Arc::new(Bridge {
             dir: self.dir.clone(),
+            node: self.node.clone(),
             config: bridge_config(config),
             proc: Mutex::new(None),
         });
         let mut out = Vec::new();
         for (name, r) in records {
             for a in r.actions {
+                let a_id = a.id.clone();
                 out.push(NpmAction {
                     id: Box::leak(a.id.into_boxed_str()),
                     description: Box::leak(a.description.into_boxed_str()),
@@ -255,11 +301,48 @@ impl Store {
                     origin: format!("npm: {name}@{}", r.version),
                     schema: a.input,
                     dry_run: a.supports_dry_run,
+                    timeout: timeouts.of(&a_id, &name),
                     bridge: bridge.clone(),
                 });
             }
         }
-        out
+        Ok(out)
+    }
+}
+
+/// `actions.timeouts` of the config: by action id, by package name, and `default`.
+struct Timeouts(BTreeMap<String, Duration>);
+
+impl Timeouts {
+    fn from_config(config: &crate::config::Config) -> Result<Timeouts> {
+        let mut m = BTreeMap::new();
+        for (k, v) in &config.actions.timeouts {
+            let d = super::external::parse_timeout(v).map_err(|e| {
+                Error::usage(format!("`actions.timeouts.{k}` in the config file: {e}"))
+            })?;
+            m.insert(k.clone(), d);
+        }
+        Ok(Timeouts(m))
+    }
+
+    /// The action's own entry, else its package's, else `default`, else 10 minutes.
+    fn of(&self, id: &str, package: &str) -> Duration {
+        [id, package, "default"]
+            .iter()
+            .find_map(|k| self.0.get(*k).copied())
+            .unwrap_or(DEFAULT_TIMEOUT)
+    }
+}
+
+/// A duration as the config writes it (`90s`, `2m`, `1.5s`).
+fn shown(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 60_000 == 0 {
+        format!("{}m", ms / 60_000)
+    } else if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{}s", d.as_secs_f64())
     }
 }
 
@@ -286,6 +369,7 @@ fn bridge_config(config: &crate::config::Config) -> String {
 /// The Node.js process of a run (started at the first npm action, stopped with the run).
 pub struct Bridge {
     dir: PathBuf,
+    node: PathBuf,
     config: String,
     proc: Mutex<Option<Proc>>,
 }
@@ -311,7 +395,7 @@ impl Drop for Bridge {
 
 impl Bridge {
     fn start(&self) -> std::result::Result<Proc, ActionError> {
-        let mut child = Command::new(node_program())
+        let mut child = Command::new(&self.node)
             .arg(self.dir.join("bridge.cjs"))
             .arg("serve")
             .current_dir(&self.dir)
@@ -362,11 +446,14 @@ impl Bridge {
         })
     }
 
-    /// Runs one action in the bridge; log lines go to `log`.
+    /// Runs one action in the bridge; log lines go to `log`; what the module asks of golden's
+    /// services (url reader, catalog) `lender` answers. After `timeout` the bridge is stopped.
     fn call(
         &self,
         request: &Value,
         log: &mut Vec<String>,
+        lender: &super::npm_services::Lender<'_>,
+        timeout: Duration,
     ) -> std::result::Result<Outputs, ActionError> {
         let mut guard = self
             .proc
@@ -399,7 +486,7 @@ impl Bridge {
             *guard = None;
             return Err(e);
         }
-        let deadline = std::time::Instant::now() + STEP_TIMEOUT;
+        let deadline = std::time::Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             let line = match p.lines.recv_timeout(left) {
@@ -409,9 +496,11 @@ impl Bridge {
                     let _ = p.child.wait();
                     *guard = None;
                     return Err(ActionError::new(format!(
-                        "the action did not finish within {}s and was stopped",
-                        STEP_TIMEOUT.as_secs()
-                    )));
+                        "`{}` did not finish within {} and was stopped",
+                        request["action"].as_str().unwrap_or_default(),
+                        shown(timeout)
+                    ))
+                    .with_hint("give it more time with `actions.timeouts` in the config file (by action id, package name or `default`), e.g. `timeouts: {default: 30m}`"));
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
                     let e = gone(p);
@@ -433,6 +522,17 @@ impl Bridge {
                     } else {
                         format!("{level}: {m}")
                     });
+                }
+                Some("ask") => {
+                    let answer = lender.answer(&v);
+                    if writeln!(p.stdin, "{answer}")
+                        .and_then(|_| p.stdin.flush())
+                        .is_err()
+                    {
+                        let e = gone(p);
+                        *guard = None;
+                        return Err(e);
+                    }
                 }
                 Some("result") => {
                     self.drain(p, log);
@@ -472,6 +572,8 @@ pub struct NpmAction {
     origin: String,
     schema: Option<Value>,
     dry_run: bool,
+    /// How long one step may run (`actions.timeouts`).
+    timeout: Duration,
     bridge: Arc<Bridge>,
 }
 
@@ -518,18 +620,21 @@ impl Action for NpmAction {
             "isDryRun": ctx.dry_run,
         });
         let mut log = Vec::new();
-        let result = self.bridge.call(&request, &mut log);
+        let lender = super::npm_services::Lender {
+            services: ctx.services,
+            source_root: ctx.source_root,
+            dry_run: ctx.dry_run,
+        };
+        let result = self.bridge.call(&request, &mut log, &lender, self.timeout);
         for l in log {
             let masked = crate::runner::mask(&Value::String(l), ctx.secrets);
             ctx.info(masked.as_str().unwrap_or_default().to_string());
         }
-        result.map_err(|e| {
-            let m = crate::runner::mask(&Value::String(e.message), ctx.secrets);
-            ActionError::new(format!(
-                "{} (npm: {})",
-                m.as_str().unwrap_or_default(),
-                self.package
-            ))
+        result.map_err(|mut e| {
+            let m =
+                crate::runner::mask(&Value::String(std::mem::take(&mut e.message)), ctx.secrets);
+            e.message = format!("{} (npm: {})", m.as_str().unwrap_or_default(), self.package);
+            e
         })
     }
 }

@@ -24,10 +24,20 @@ pub fn target(
             services.token_of(kind.name(), host),
         )?)),
         Kind::Gitea => Ok(Box::new(Gitea::connect(&services.config, host)?)),
-        Kind::Github => Err(ActionError::new(format!(
-            "golden does not publish to {} through the shared target interface yet",
-            kind.label()
-        ))),
+        Kind::Github => {
+            // Without the repository, a GitHub App cannot pick an installation: the configured
+            // token is used (`target_for_repo` picks one).
+            let url = crate::github::RepoUrl {
+                host: host.to_string(),
+                owner: String::new(),
+                repo: String::new(),
+            };
+            Ok(Box::new(crate::actions::github::target(
+                ctx,
+                &url,
+                token_input,
+            )?))
+        }
     }
 }
 

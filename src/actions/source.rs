@@ -23,13 +23,7 @@ pub fn resolve(
 ) -> Result<PathBuf, ActionError> {
     let real = if is_absolute_url(url) {
         match &ctx.services.remote {
-            Some(r) => r.read(url).map_err(|(message, hint)| {
-                let e = ActionError::new(message);
-                match hint {
-                    Some(h) => e.with_hint(h),
-                    None => e,
-                }
-            })?,
+            Some(r) => r.read(url).map_err(ActionError::from)?,
             None => {
                 return Err(ActionError::new(format!(
                     "cannot fetch `{url}`: remote template sources are not available here"

@@ -173,15 +173,7 @@ impl Settings {
             }
         };
         let cookiecutter = opt_bool(input, "cookiecutterCompat", false);
-        let extension = match input.get("templateFileExtension") {
-            Some(Value::Bool(true)) => Some(".njk".to_string()),
-            Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') {
-                s.clone()
-            } else {
-                format!(".{s}")
-            }),
-            _ => None,
-        };
+        let extension = file_extension(input);
         if extension.is_some() && (input.contains_key("copyWithoutTemplating") || cookiecutter) {
             return Err(ActionError::new(
                 "Fetch action input extension incompatible with copyWithoutTemplating and cookiecutterCompat",
@@ -310,6 +302,32 @@ enum Log {
     File(usize),
 }
 
+/// A skeleton file (or name) that failed to render: Backstage's message, at the file's line and
+/// column (a file in the workspace is named relative to it, as the workspace is temporary).
+pub fn render_failed(e: render::RenderError, file: &Path, ws_real: &Path) -> ActionError {
+    let location = match file.strip_prefix(ws_real) {
+        Ok(rel) => crate::error::Location::Other(match (e.line, e.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c} (in the workspace)", rel.display()),
+            _ => format!("{} (in the workspace)", rel.display()),
+        }),
+        Err(_) => crate::error::Location::File {
+            path: file.to_path_buf(),
+            line: e.line,
+            column: e.column,
+        },
+    };
+    // The column is in the location; nunjucks' ` (column N)` suffix of a syntax error goes.
+    let suffix = e
+        .column
+        .map(|c| format!(" (column {c})"))
+        .unwrap_or_default();
+    let message = match e.message.strip_suffix(&suffix) {
+        Some(m) if !suffix.is_empty() => m.to_string(),
+        _ => e.message,
+    };
+    ActionError::new(message).at(location)
+}
+
 struct Job<'a> {
     engine: &'a Engine,
     context: &'a minijinja::Value,
@@ -325,7 +343,7 @@ impl Job<'_> {
         }
         self.engine
             .render(location, self.context)
-            .map_err(|e| ActionError::new(format!("cannot render the path `{location}`: {e}")))
+            .map_err(|e| render_failed(e, &self.src.join(location), self.ws_real))
     }
 
     /// Where one entry goes (`None`: its path renders to nothing usable and it is skipped).
@@ -540,7 +558,7 @@ impl Job<'_> {
             std::borrow::Cow::Owned(
                 self.engine
                     .render(&text, self.context)
-                    .map_err(|e| ActionError::new(format!("cannot render `{location}`: {e}")))?,
+                    .map_err(|e| render_failed(e, src, self.ws_real))?,
             )
         } else {
             text
@@ -719,6 +737,20 @@ fn write_file_as(path: &Path, data: &[u8], mode: u32, exact: bool) -> std::io::R
     #[cfg(not(unix))]
     let _ = (mode, exact);
     Ok(())
+}
+
+/// `templateFileExtension`: `true` is `.njk`, a string gets a leading `.`; `None` when files are
+/// rendered whatever their name (`fetch:template` and `golden validate` read it the same way).
+pub(crate) fn file_extension(input: &serde_json::Map<String, Value>) -> Option<String> {
+    match input.get("templateFileExtension") {
+        Some(Value::Bool(true)) => Some(".njk".to_string()),
+        Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') {
+            s.clone()
+        } else {
+            format!(".{s}")
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -356,7 +356,9 @@ fn skeleton_render_errors_name_the_file() {
         json!({"url": "./skeleton"}),
     );
     let e = r.unwrap_err();
-    assert!(e.message.contains("conf/bad.txt"), "{}", e.message);
+    let at = e.location.map(|l| l.to_string()).unwrap_or_default();
+    assert!(at.ends_with("skeleton/conf/bad.txt:2:1"), "{at}");
+    assert_eq!(e.message, "Unexpected expression token at end of input");
 }
 
 #[test]

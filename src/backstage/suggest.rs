@@ -34,6 +34,36 @@ where
     closest(name, candidates).map(|c| format!("did you mean `{}`?", c.as_ref()))
 }
 
+/// nunjitsu's suggestion for an unknown name (Backstage 4.3's "did you mean" in template
+/// errors): the first candidate at the smallest optimal-string-alignment distance, at most 1
+/// for names of up to 4 characters, 2 up to 10, else 3.
+pub fn closest_by_edits<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let len = name.chars().count();
+    if len == 0 || len > 64 {
+        return None;
+    }
+    let max = match len {
+        0..=4 => 1,
+        5..=10 => 2,
+        _ => 3,
+    };
+    let mut best: Option<(&str, usize)> = None;
+    for c in candidates.into_iter().take(256) {
+        let clen = c.chars().count();
+        if c == name || clen == 0 || clen > 64 || clen.abs_diff(len) > max {
+            continue;
+        }
+        let d = strsim::osa_distance(name, c);
+        if d <= max && best.is_none_or(|(_, b)| d < b) {
+            best = Some((c, d));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

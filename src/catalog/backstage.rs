@@ -92,10 +92,10 @@ impl Backstage {
                     return Ok(Reply { status, body });
                 }
                 Err(e) if (e.is_connect() || e.is_timeout()) && attempt + 1 < ATTEMPTS => {
-                    last = e.to_string()
+                    last = reason(&e)
                 }
                 Err(e) => {
-                    return Err(Error::internal(format!("cannot reach the Backstage catalog at {}: {}", self.base_url, plain(&e)))
+                    return Err(Error::internal(format!("cannot reach the Backstage catalog at {}: {}", self.base_url, reason(&e)))
                         .hint("check catalog.backstage.baseUrl in the config file, and that Backstage is running"));
                 }
             }
@@ -167,15 +167,26 @@ fn enc(s: &str) -> String {
     utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
 }
 
-/// An error's text without the URL's query (it never holds the token, which is a header).
-fn plain(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(inner) = src {
-        s.push_str(&format!(": {inner}"));
-        src = inner.source();
+/// Why a request failed, in a few words: the innermost cause (`connection refused`, `timed
+/// out`), not reqwest's chain of wrappers with the URL.
+fn reason(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "no answer in time (timed out)".into();
     }
-    s
+    let mut inner: &dyn std::error::Error = e;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    let text = inner.to_string();
+    let text = match text.find(" (os error ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => e.to_string(),
+    }
 }
 
 impl Catalog for Backstage {

@@ -107,15 +107,6 @@ pub fn check_format(entity: &Value) -> Result<(), String> {
             return Err(format!("Malformed envelope, <root> must NOT have additional properties (`{key}`; only apiVersion, kind, metadata and spec are allowed)"));
         }
     }
-    let name_expect = "a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total";
-    let require_str =
-        |field: &str, v: &Value, ok: fn(&str) -> bool, expect: &str| -> Result<(), String> {
-            match v {
-                Value::Null => Err(format!("{field} must have a value")),
-                Value::String(s) if ok(s) => Ok(()),
-                other => Err(invalid(field, other, expect)),
-            }
-        };
     require_str(
         "apiVersion",
         &entity["apiVersion"],
@@ -131,57 +122,77 @@ pub fn check_format(entity: &Value) -> Result<(), String> {
     if !entity["metadata"].is_object() {
         return Err("metadata must be an object with at least a name".into());
     }
-    let meta = &entity["metadata"];
-    require_str("metadata.name", &meta["name"], valid_name, name_expect)?;
+    check_metadata(&entity["metadata"])
+}
+
+const NAME_EXPECT: &str = "a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total";
+
+/// `field` holds a string that `ok` accepts (FieldFormatEntityPolicy's message otherwise).
+fn require_str(field: &str, v: &Value, ok: fn(&str) -> bool, expect: &str) -> Result<(), String> {
+    match v {
+        Value::Null => Err(format!("{field} must have a value")),
+        Value::String(s) if ok(s) => Ok(()),
+        other => Err(invalid(field, other, expect)),
+    }
+}
+
+/// `metadata`: name, namespace, labels, annotations, tags and links.
+fn check_metadata(meta: &Value) -> Result<(), String> {
+    require_str("metadata.name", &meta["name"], valid_name, NAME_EXPECT)?;
     if !meta.get("namespace").is_none_or(Value::is_null) {
         require_str("metadata.namespace", &meta["namespace"], dns_label, "a string that is sequences of [a-z0-9] separated by [-], at most 63 characters in total")?;
     }
-    if let Some(labels) = meta.get("labels").and_then(Value::as_object) {
-        for (k, v) in labels {
-            let field = format!("labels.{k}");
-            require_str(
-                &field,
-                &json!(k),
-                |k| prefix_and_or_suffix(k, dns_subdomain, valid_name),
-                "a valid prefix and/or suffix",
-            )?;
-            require_str(&field, v, |v| v.is_empty() || valid_name(v), name_expect)?;
-        }
+    let key_ok = |k: &str| prefix_and_or_suffix(k, dns_subdomain, valid_name);
+    for (k, v) in meta
+        .get("labels")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let field = format!("labels.{k}");
+        require_str(&field, &json!(k), key_ok, "a valid prefix and/or suffix")?;
+        require_str(&field, v, |v| v.is_empty() || valid_name(v), NAME_EXPECT)?;
     }
-    if let Some(annotations) = meta.get("annotations").and_then(Value::as_object) {
-        for (k, v) in annotations {
-            let field = format!("annotations.{k}");
-            require_str(
-                &field,
-                &json!(k),
-                |k| prefix_and_or_suffix(k, dns_subdomain, valid_name),
-                "a valid prefix and/or suffix",
-            )?;
-            require_str(&field, v, |_| true, "a string")?;
-        }
+    for (k, v) in meta
+        .get("annotations")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let field = format!("annotations.{k}");
+        require_str(&field, &json!(k), key_ok, "a valid prefix and/or suffix")?;
+        require_str(&field, v, |_| true, "a string")?;
     }
-    if let Some(tags) = meta.get("tags").and_then(Value::as_array) {
-        for (i, t) in tags.iter().enumerate() {
-            require_str(&format!("tags.{i}"), t, valid_tag, "a string that is sequences of [a-z0-9+#] separated by [-], at most 63 characters in total")?;
-        }
+    for (i, t) in meta
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        require_str(&format!("tags.{i}"), t, valid_tag, "a string that is sequences of [a-z0-9+#] separated by [-], at most 63 characters in total")?;
     }
-    if let Some(links) = meta.get("links").and_then(Value::as_array) {
-        for (i, l) in links.iter().enumerate() {
-            require_str(
-                &format!("links.{i}.url"),
-                &l["url"],
-                |u| url::Url::parse(u).is_ok(),
-                "a string that is a valid url",
-            )?;
-            for key in ["title", "icon"] {
-                if !l.get(key).is_none_or(Value::is_null) {
-                    require_str(
-                        &format!("links.{i}.{key}"),
-                        &l[key],
-                        |s| !s.trim().is_empty(),
-                        "a non empty string",
-                    )?;
-                }
+    for (i, l) in meta
+        .get("links")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        require_str(
+            &format!("links.{i}.url"),
+            &l["url"],
+            |u| url::Url::parse(u).is_ok(),
+            "a string that is a valid url",
+        )?;
+        for key in ["title", "icon"] {
+            if !l.get(key).is_none_or(Value::is_null) {
+                require_str(
+                    &format!("links.{i}.{key}"),
+                    &l[key],
+                    |s| !s.trim().is_empty(),
+                    "a non empty string",
+                )?;
             }
         }
     }

@@ -173,7 +173,7 @@ impl Local {
             for p in entities {
                 let kind = p.entity["kind"].as_str().unwrap_or_default();
                 // The run's secrets never reach the catalog file.
-                let body = crate::redact::value(&p.entity).to_string();
+                let body = self.config.redactor.value(&p.entity).to_string();
                 put.execute(params![p.entity_ref, id, kind, body])
                     .map_err(err)?;
                 for r in &p.relations {

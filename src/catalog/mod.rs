@@ -12,6 +12,7 @@ pub mod backstage;
 pub mod entity;
 pub mod local;
 pub mod process;
+pub mod query;
 pub mod read;
 
 use std::path::Path;

@@ -54,68 +54,35 @@ pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
             }
         };
         for (i, doc) in docs.into_iter().enumerate() {
-            let mut value = doc.value;
-            if value.is_null() {
+            if doc.value.is_null() {
                 continue; // an empty document, as after a trailing `---`
             }
-            let at = |line: Option<usize>| match line {
+            let at = match doc.spans.value("").map(|p| p.line) {
                 Some(l) => format!("{location}:{l}"),
                 None => format!("{location} (document {})", i + 1),
             };
-            let line = doc.spans.value("").map(|p| p.line);
-            if location.kind == "file" {
-                let dir = Path::new(&location.target)
-                    .parent()
-                    .unwrap_or(Path::new("/"));
-                let root = crate::template::root::source_root(dir);
-                if let Err(e) = crate::template::resolve_placeholders(&mut value, &root, dir) {
-                    problems.push(format!("{}: {}", at(line), e.message));
-                    continue;
-                }
-            } else if let Some(p) = find_placeholder(&value) {
-                problems.push(format!("{}: the `{p}` placeholder is only resolved for catalog files on disk; golden's local catalog cannot resolve it at a URL", at(line)));
-                continue;
-            }
-            if let Err(e) = entity::validate(&value) {
-                problems.push(format!("{}: {e}", at(line)));
-                continue;
-            }
-            annotate(&mut value, &location, origin);
-            let entity_ref = entity::ref_of(&value);
-            if !seen_refs.insert(entity_ref.clone()) {
-                problems.push(format!(
-                    "{}: Duplicate nested entity: {entity_ref}",
-                    at(line)
-                ));
-                continue;
-            }
-            let relations = match entity::relations(&value) {
-                Ok(r) => r,
+            let p = match entity_of(doc.value, &location, origin, &mut seen_refs) {
+                Ok(p) => p,
                 Err(e) => {
-                    problems.push(format!("{}: {e}", at(line)));
+                    problems.push(format!("{at}: {e}"));
                     continue;
                 }
             };
-            if value["kind"] == "Location" {
-                for target in location_targets(&value) {
+            if p.entity["kind"] == "Location" {
+                for target in location_targets(&p.entity) {
                     if depth + 1 > MAX_DEPTH {
                         problems.push(format!(
-                            "{}: Location targets nest deeper than {MAX_DEPTH} levels",
-                            at(line)
+                            "{at}: Location targets nest deeper than {MAX_DEPTH} levels"
                         ));
                         break;
                     }
                     match location.join(&target) {
                         Ok(l) => queue.push((l, depth + 1)),
-                        Err(e) => problems.push(format!("{}: {}", at(line), e.message)),
+                        Err(e) => problems.push(format!("{at}: {}", e.message)),
                     }
                 }
             }
-            out.push(Processed {
-                entity: value,
-                entity_ref,
-                relations,
-            });
+            out.push(p);
         }
     }
     if !problems.is_empty() {
@@ -130,6 +97,37 @@ pub fn process(origin: &Location, config: &Config) -> Result<Vec<Processed>> {
         ));
     }
     Ok(out)
+}
+
+/// One entity read at `location`: placeholders resolved (files on disk only), validated,
+/// annotated with its origin, its ref new in this registration, its relations.
+fn entity_of(
+    mut value: Value,
+    location: &Location,
+    origin: &Location,
+    seen_refs: &mut HashSet<String>,
+) -> std::result::Result<Processed, String> {
+    if location.kind == "file" {
+        let dir = Path::new(&location.target)
+            .parent()
+            .unwrap_or(Path::new("/"));
+        let root = crate::template::root::source_root(dir);
+        crate::template::resolve_placeholders(&mut value, &root, dir).map_err(|e| e.message)?;
+    } else if let Some(p) = find_placeholder(&value) {
+        return Err(format!("the `{p}` placeholder is only resolved for catalog files on disk; golden's local catalog cannot resolve it at a URL"));
+    }
+    entity::validate(&value)?;
+    annotate(&mut value, location, origin);
+    let entity_ref = entity::ref_of(&value);
+    if !seen_refs.insert(entity_ref.clone()) {
+        return Err(format!("Duplicate nested entity: {entity_ref}"));
+    }
+    let relations = entity::relations(&value)?;
+    Ok(Processed {
+        entity: value,
+        entity_ref,
+        relations,
+    })
 }
 
 /// The first `$text`/`$json`/`$yaml` placeholder in `v` (an object with that single key).

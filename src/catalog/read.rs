@@ -1,7 +1,8 @@
 //! Where a catalog file is and how to read it. A location is given as a local path, a `file://`
 //! URL, a local-forge contents URL (`file:///…/forge/HOST/OWNER/REPO.git/blob/BRANCH/PATH`, the
 //! shape of `repoContentsUrl` after a `--local` publish) or an `http(s)` URL (GitHub `blob`/`tree`
-//! URLs are read through the contents API with the host's token). Each becomes a [`Location`]
+//! URLs are read through the contents API with the host's token, GitLab `/-/blob/` URLs through
+//! the files API, Gitea `/src/branch/` URLs through `scm::gitea`'s `read_file`). Each becomes a [`Location`]
 //! with Backstage's `type` (`file` for a path on disk, `url` otherwise) and target.
 
 use std::path::{Path, PathBuf};
@@ -117,7 +118,8 @@ impl Location {
 
     /// Reads the file's text. A GitHub `blob`/`tree` URL (github.com or a host of
     /// `integrations.github`) is read through the REST API's contents endpoint, with the host's
-    /// token when golden has one, as Backstage's GitHub reader does.
+    /// token when golden has one, as Backstage's GitHub reader does; GitLab and Gitea URLs
+    /// through their APIs, as their readers do.
     pub fn read(&self, config: &Config) -> Result<String> {
         let bytes = if self.kind == "file" {
             std::fs::read(&self.target).map_err(|e| {
@@ -129,14 +131,27 @@ impl Location {
             })?
         } else if self.target.starts_with("file:") {
             read_forge(&self.target)?
-        } else if let Some(api) = github_contents(config, &self.target) {
-            read_github(config, &self.target, &api)?
-        } else if let Some((api, host)) = gitlab_file(config, &self.target) {
-            read_gitlab(config, &self.target, &api, &host)?
         } else {
-            read_http(&self.target, None)?
+            read_url(config, &self.target)?
         };
         String::from_utf8(bytes).map_err(|_| Error::usage(format!("{self} is not UTF-8 text")))
+    }
+}
+
+/// Reads an `http(s)` URL as golden reads catalog files: GitHub `blob`/`tree` URLs through the
+/// GitHub target's `read_file` (the contents API, a GitHub App's token first), GitLab blob URLs through the files API and Gitea `src` URLs through the Gitea
+/// contents API, each with its integration's token;
+/// any other URL with a plain GET. Timeouts and retries of [`http_client`] and
+/// `read_http_with`. Which hosts may be read at all is the caller's decision.
+pub fn read_url(config: &Config, target: &str) -> Result<Vec<u8>> {
+    if let Some(file) = github_file(config, target) {
+        read_github(config, target, &file)
+    } else if let Some((api, host)) = gitlab_file(config, target) {
+        read_gitlab(config, target, &api, &host)
+    } else if let Some((gitea, file)) = crate::scm::gitea::file_for_url(config, target) {
+        read_gitea(gitea, &file)
+    } else {
+        read_http(target)
     }
 }
 
@@ -217,12 +232,21 @@ pub fn http_client() -> Result<reqwest::blocking::Client> {
         .map_err(|e| Error::internal(format!("cannot set up the HTTP client: {e}")))
 }
 
-/// The contents-API URL for a GitHub file URL `https://HOST/OWNER/REPO/(blob|tree)/REF/PATH`
-/// on a GitHub integration host.
-fn github_contents(config: &Config, target: &str) -> Option<String> {
+/// A file of a GitHub file URL `https://HOST/OWNER/REPO/(blob|tree)/REF/PATH` on a GitHub
+/// integration host: the repository, the ref and the path (decoded).
+struct GithubFile {
+    repo: crate::scm::RepoSpec,
+    git_ref: String,
+    path: String,
+}
+
+fn github_file(config: &Config, target: &str) -> Option<GithubFile> {
     let u = url::Url::parse(target).ok()?;
-    let host = u.host_str()?;
-    if !host.eq_ignore_ascii_case("github.com") && config.github(host).is_none() {
+    let host = match u.port() {
+        Some(p) => format!("{}:{p}", u.host_str()?),
+        None => u.host_str()?.to_string(),
+    };
+    if !host.eq_ignore_ascii_case("github.com") && config.github(&host).is_none() {
         return None;
     }
     let segments: Vec<&str> = u.path_segments()?.collect();
@@ -232,11 +256,20 @@ fn github_contents(config: &Config, target: &str) -> Option<String> {
     if !matches!(*kind, "blob" | "tree") || path.is_empty() {
         return None;
     }
-    Some(format!(
-        "{}/repos/{owner}/{repo}/contents/{}?ref={git_ref}",
-        config.github_api_base_url(host),
-        path.join("/")
-    ))
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .to_string()
+    };
+    Some(GithubFile {
+        repo: crate::scm::RepoSpec {
+            host,
+            owner: decode(owner),
+            name: decode(repo),
+        },
+        git_ref: decode(git_ref),
+        path: path.iter().map(|p| decode(p)).collect::<Vec<_>>().join("/"),
+    })
 }
 
 /// The files-API URL for a GitLab file URL `https://HOST/GROUP/SUB/REPO/-/blob/REF/PATH` on a
@@ -298,37 +331,71 @@ fn read_gitlab(config: &Config, target: &str, api: &str, host: &str) -> Result<V
     })
 }
 
-/// Reads a GitHub file through the contents API (raw media type), with the host's token.
-fn read_github(config: &Config, target: &str, api: &str) -> Result<Vec<u8>> {
-    let host = url::Url::parse(target)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
-    let token = config.github_token(&host);
-    read_http(api, Some(token.as_ref())).map_err(|e| {
-        let e = Error { message: e.message.replace(api, target), ..e };
-        if token.is_none() {
-            e.hint(format!("golden has no token for {host}: a private repository needs `integrations.github[].token` in the config file, GITHUB_TOKEN or `gh auth login`"))
-        } else {
-            e
+/// Reads a Gitea file through the publishing target's `read_file` (the contents API with the
+/// integration's credentials, as Backstage's Gitea reader reads it).
+fn read_gitea(
+    gitea: crate::config::GiteaIntegration,
+    file: &crate::scm::gitea::FileUrl,
+) -> Result<Vec<u8>> {
+    use crate::scm::Target as _;
+    let err = |e: crate::scm::ScmError| {
+        let mut err = Error::usage(e.message);
+        if let Some(h) = e.hint {
+            err = err.hint(h);
         }
-    })
+        err
+    };
+    crate::scm::gitea::Gitea::reader(gitea)
+        .map_err(err)?
+        .read_file(&file.repo, &file.reference, &file.path)
+        .map_err(err)
 }
 
-/// GETs a URL, retrying transient failures (connection errors, 429, 5xx) a few times. `github`
-/// is set for GitHub's contents API (raw media type), with the token if there is one.
-fn read_http(target: &str, github: Option<Option<&crate::config::Secret>>) -> Result<Vec<u8>> {
-    read_http_with(target, |mut req| {
-        if let Some(token) = github {
-            req = req
-                .header("Accept", "application/vnd.github.raw")
-                .header("X-GitHub-Api-Version", "2022-11-28");
-            if let Some(t) = token {
-                req = req.bearer_auth(&t.0);
+/// Reads a GitHub file through the GitHub target's `read_file` (the contents API, raw media
+/// type) with the token Backstage would use: a GitHub App's installation token for the owner,
+/// else the host's token; none for a public repository.
+fn read_github(config: &Config, target: &str, file: &GithubFile) -> Result<Vec<u8>> {
+    use crate::github::Connect as _;
+    use crate::scm::Target as _;
+    let host = file.repo.host.as_str();
+    let base = config.github_api_base_url(host);
+    let apps = config
+        .github(host)
+        .map(|g| g.apps.as_slice())
+        .unwrap_or_default();
+    let connect = crate::github::client::Real;
+    let tokens = crate::github::app::AppTokens::default().with_redactor(config.redactor.clone());
+    let token = crate::github::app::app_token(
+        &tokens,
+        &connect,
+        &base,
+        apps,
+        &file.repo.owner,
+        Some(&file.repo.name),
+    )
+    .map_err(|e| Error::usage(format!("cannot read {target}: {}", e.message)))?
+    .or_else(|| config.github_token(host));
+    let secret = token.clone().unwrap_or_default();
+    let api = connect.connect(&base, &secret).map_err(Error::internal)?;
+    let github = crate::scm::github::Github::new(api, secret, host);
+    github
+        .read_file(&file.repo, &file.git_ref, &file.path)
+        .map_err(|e| {
+            if e.message.ends_with("(HTTP 404)") {
+                return Error::usage(format!("{target} does not exist (HTTP 404)"));
             }
-        }
-        req
-    })
+            let e = Error::usage(format!("cannot read {target}: {}", e.message));
+            if token.is_none() {
+                e.hint(format!("golden has no token for {host}: a private repository needs `integrations.github[].token` in the config file, GITHUB_TOKEN or `gh auth login`"))
+            } else {
+                e
+            }
+        })
+}
+
+/// GETs a URL, retrying transient failures (connection errors, 429, 5xx) a few times.
+fn read_http(target: &str) -> Result<Vec<u8>> {
+    read_http_with(target, |req| req)
 }
 
 /// GETs a URL with headers set by `prepare`, retrying transient failures a few times.

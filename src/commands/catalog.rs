@@ -16,11 +16,11 @@ pub fn run(args: CatalogSettings, printer: Printer) -> Result<i32> {
     match args.command {
         CatalogCommand::Register { location } => {
             let r = catalog.register(&location)?;
-            report(&*catalog, &r, &say, printer);
+            report(&*catalog, &r, &say, printer.clone());
         }
         CatalogCommand::Import { file } => {
             let r = catalog.import(&file)?;
-            report(&*catalog, &r, &say, printer);
+            report(&*catalog, &r, &say, printer.clone());
         }
         CatalogCommand::List { kind, owner, json } => {
             let filter = Filter {

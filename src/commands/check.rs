@@ -96,7 +96,6 @@ impl Checked {
 }
 
 fn check(args: &CheckSettings, dir: &std::path::Path) -> Result<Checked> {
-    crate::git::set_timeouts();
     let p = Project::open(dir, &args.context, args.offline)?;
     let src = p.git_source()?;
     let newest = p.newest(None)?;

@@ -4,7 +4,6 @@
 use crate::error::{Error, Result};
 use crate::lifecycle::record::{self, Record};
 use crate::output::Printer;
-use crate::prompt::Options;
 use crate::settings::LinkSettings;
 
 pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
@@ -26,7 +25,6 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
         ))
         .hint("use `https://github.com/OWNER/REPO/tree/REF/PATH` or `GIT_URL//PATH?ref=REF`"));
     }
-    crate::git::set_timeouts();
     let fetch = crate::lifecycle::FetchSettings {
         offline: args.offline,
         context: &args.context,
@@ -68,15 +66,7 @@ pub fn run(args: LinkSettings, printer: Printer) -> Result<i32> {
             }
         }
     }
-    let options = Options {
-        sources,
-        mode: args.mode.clone(),
-        yes: true,
-        save: None,
-        integration_hosts: args.context.config.integration_hosts(),
-        replay_record: None,
-        target: Default::default(),
-    };
+    let options = super::answers_options(sources, &args.mode, &args.context);
     let values = crate::prompt::values_with(&template, &options, &args.context)?;
     let commit = resolved.source.commit.clone().unwrap_or_default();
     let rec = Record::new(&template, resolved.source, &values.parameters);

@@ -44,15 +44,48 @@ pub fn dispatch(command: CommandSettings, printer: Printer) -> Result<i32> {
     }
 }
 
-/// The failure of step `i`: which step, why, where in template.yaml, its hint; with the ids (in
-/// backticks) of the steps that ran before it.
+/// The prompt options of `update` and `link`: the recorded answers and `sources`, no summary, no
+/// saved or replayed answers.
+fn answers_options(
+    sources: crate::settings::ValueSources,
+    mode: &crate::settings::Mode,
+    context: &crate::settings::Context,
+) -> crate::prompt::Options {
+    crate::prompt::Options {
+        sources,
+        mode: mode.clone(),
+        yes: true,
+        save: None,
+        integration_hosts: context.config.integration_hosts(),
+        replay_record: None,
+        target: Default::default(),
+        redactor: context.config.redactor.clone(),
+    }
+}
+
+/// The warnings the steps logged, each on its own line (`-v` shows the whole log instead).
+fn step_warnings(report: &crate::runner::Report, printer: &Printer) {
+    if printer.verbosity() == crate::settings::Verbosity::Verbose {
+        return;
+    }
+    for step in &report.steps {
+        for w in step.log.iter().filter_map(|l| l.strip_prefix("warning: ")) {
+            printer.warn(&format!("step `{}`: {w}", step.id));
+        }
+    }
+}
+
+/// The report of a failed run, written once for every command that runs steps: the first failed
+/// step's error (message at the skeleton file's line and column when a file failed to render,
+/// else at the step in template.yaml; the action's hints and source), and which steps had run
+/// before it (`no step had run before it`, `step `a` had run before it`, ...).
 fn step_failed(
     template: &crate::template::Template,
     report: &crate::runner::Report,
     i: usize,
-) -> (crate::error::Error, Vec<String>) {
+) -> (crate::error::Error, String) {
     let step = &report.steps[i];
-    let ran = report.steps[..i]
+    let ran: Vec<String> = report.steps[..i]
         .iter()
         .filter(|s| {
             matches!(
@@ -62,16 +95,23 @@ fn step_failed(
         })
         .map(|s| format!("`{}`", s.id))
         .collect();
-    let mut e = crate::error::Error::step(format!(
+    let message = format!(
         "step `{}` ({}) failed: {}",
         step.id,
         step.action,
         step.reason.clone().unwrap_or_default()
-    ))
-    .at(template.location(&format!("/spec/steps/{i}")));
-    if let Some(h) = &step.hint {
-        e = e.hint(h.clone());
-    }
+    );
+    let e = match &step.failure {
+        Some(f) => f.to_error(message),
+        None => {
+            crate::error::Error::step(message).at(template.location(&format!("/spec/steps/{i}")))
+        }
+    };
+    let ran = match ran.len() {
+        0 => "no step had run before it".to_string(),
+        1 => format!("step {} had run before it", ran[0]),
+        _ => format!("steps {} had run before it", ran.join(", ")),
+    };
     (e, ran)
 }
 
@@ -122,7 +162,7 @@ fn actions_manage(
     context: &crate::settings::Context,
     printer: Printer,
 ) -> Result<i32> {
-    let store = crate::actions::npm::Store::new(&context.home);
+    let store = crate::actions::npm::Store::new(&context.home, &context.programs);
     match command {
         crate::cli::ActionsCommand::Add { packages } => {
             for (name, r) in store.add(&packages)? {
@@ -157,7 +197,12 @@ fn actions(
             .map_err(|e| crate::error::Error::internal(format!("cannot write: {e}")))?;
         return Ok(0);
     }
-    let registry = crate::actions::registry_for(config, Some(&context.home), id.as_deref())?;
+    let registry = crate::actions::registry_for(
+        config,
+        Some(&context.home),
+        &context.programs,
+        id.as_deref(),
+    )?;
     match id {
         None => {
             for a in registry.iter() {
@@ -169,7 +214,7 @@ fn actions(
                 };
                 printer.data(format!("{:<32} {}{origin}", a.id(), a.description()));
             }
-            for (name, path) in crate::actions::external::list_path() {
+            for (name, path) in crate::actions::external::list_path(&context.programs.path) {
                 printer.data(format!(
                     "{:<32} an external action on PATH (`:` in its id written `-`)  [PATH: {}]",
                     name,

@@ -34,16 +34,16 @@ pub fn run(
         }
     }
     let saved = match &args.resume {
-        Some(dir) => Some(super::resume::load(dir, template, values)?),
+        Some(dir) => Some(super::resume::load(dir, template, values, &services)?),
         None => None,
     };
     // Named with the pid: a signal removes it, the next run removes those of killed runs.
-    let workspace = crate::interrupt::tempdir_in(&std::env::temp_dir(), "golden-workspace-")
+    let workspace = crate::interrupt::tempdir_in(&args.context.temp_dir, "golden-workspace-")
         .map_err(|e| Error::internal(format!("cannot create a temporary workspace: {e}")))?;
     let cleanup = crate::interrupt::register(workspace.path());
     let mut resumed = crate::runner::Resumed::default();
     if let Some(s) = saved {
-        resumed = super::resume::restore(&s, workspace.path())?;
+        resumed = super::resume::restore(&s, workspace.path(), &services)?;
         // What is left of the kept folder is its run.json: this run keeps its own if it fails.
         let _ = std::fs::remove_dir_all(&s.dir);
     }
@@ -58,36 +58,26 @@ pub fn run(
     let report = runner.run_resumed(template, values, &mut progress, &resumed);
 
     if args.json {
-        let json = output::report_json(&report, &values.parameters);
+        let json = output::report_json(&report, &values.parameters, printer.redactor());
         printer.data(serde_json::to_string_pretty(&json).unwrap_or_default());
     }
-    if verbosity != Verbosity::Verbose {
-        for step in &report.steps {
-            for w in step.log.iter().filter_map(|l| l.strip_prefix("warning: ")) {
-                printer.warn(&format!("step `{}`: {w}", step.id));
-            }
-        }
-    }
+    super::step_warnings(&report, &printer);
     let created = report.record.created.clone();
     if let Some(i) = report.failed {
         let (mut e, ran) = super::step_failed(template, &report, i);
-        e = e.detail(match ran.len() {
-            0 => "no step had run before it".to_string(),
-            1 => format!("step {} had run before it", ran[0]),
-            _ => format!("steps {} had run before it", ran.join(", ")),
-        });
+        e = e.detail(ran);
         if created.is_empty() {
             e = e.detail("nothing was created");
         } else {
             e = e.with_details(created.iter().map(|c| format!("already created: {c}")));
         }
         drop(cleanup);
-        let kept = keep_failed(workspace, &std::env::temp_dir());
+        let kept = keep_failed(workspace, &args.context.temp_dir);
         let saved = super::resume::save(&kept, template, values, &report).is_ok();
         e = e.detail(format!(
             "the generated files are kept in `{}` (golden keeps those of the last {KEPT} failed runs; remove them all with `rm -rf {}`)",
             super::resume::workspace(&kept).display(),
-            std::env::temp_dir().join("golden-kept-*").display()
+            args.context.temp_dir.join("golden-kept-*").display()
         ));
         if !created.is_empty() && saved {
             e = e.hint(format!(
@@ -108,7 +98,7 @@ pub fn run(
         }
     }
     match (first, args.checkout == Checkout::No) {
-        (Some(p), false) => checkout(args, &services, &p, quiet, printer),
+        (Some(p), false) => checkout(args, &services, &p, quiet, printer.clone()),
         (None, _) if created.is_empty() && verbosity != Verbosity::Quiet => printer.warn(
             "the template published nothing, so the files its steps wrote were discarded with the temporary workspace; run with `--dry-run --output DIR` to keep them",
         ),

@@ -12,7 +12,6 @@ use crate::lifecycle::project::{self, Project};
 use crate::lifecycle::record;
 use crate::lifecycle::render::Files;
 use crate::output::Printer;
-use crate::prompt::Options;
 use crate::settings::UpdateSettings;
 
 pub fn run(args: UpdateSettings, printer: Printer) -> Result<i32> {
@@ -38,7 +37,6 @@ pub fn run(args: UpdateSettings, printer: Printer) -> Result<i32> {
             Some(_) => {}
         }
     }
-    crate::git::set_timeouts();
     let base = p.base()?;
     let new = p.newest(args.reference.as_deref())?;
     let answers = new_answers(&p, &new.template, &args)?;
@@ -66,7 +64,14 @@ pub fn run(args: UpdateSettings, printer: Printer) -> Result<i32> {
     let rec = p.updated_record(&new, &answers);
     let file = dir.join(record::FILE);
     write_atomic(&file, rec.to_yaml().as_bytes())?;
-    summary(printer, &p, &base.commit, &new.commit, &changes, &outcome);
+    summary(
+        printer.clone(),
+        &p,
+        &base.commit,
+        &new.commit,
+        &changes,
+        &outcome,
+    );
     if args.pr {
         if !outcome.conflicts.is_empty() {
             return Err(Error::step("the update has conflicts, so no pull request was opened; the merged files are in the working tree")
@@ -105,15 +110,7 @@ fn new_answers(
     .map_err(|e| Error::io("cannot write", tmp.path(), e))?;
     let mut sources = args.sources.clone();
     sources.files.insert(0, tmp.path().to_path_buf());
-    let options = Options {
-        sources,
-        mode: args.mode.clone(),
-        yes: true,
-        save: None,
-        integration_hosts: args.context.config.integration_hosts(),
-        replay_record: None,
-        target: Default::default(),
-    };
+    let options = super::answers_options(sources, &args.mode, &args.context);
     let values = crate::prompt::values_with(template, &options, &args.context)?;
     Ok(values.parameters)
 }

@@ -28,6 +28,71 @@ pub fn open(
     deleted: &[String],
     printer: Printer,
 ) -> Result<()> {
+    let (origin, base) = origin_and_branch(dir)?;
+    let name = &p.record.template.name;
+    let version = |c: &str| match &p.record.template.reference {
+        Some(r) if !c.starts_with(r.as_str()) => format!("{r}@{}", short(c)),
+        _ => short(c).to_string(),
+    };
+    let title = format!("Update {name} from {} to {}", version(from), version(to));
+    let body = format!(
+        "golden update: the project's template `{name}` changed from {from} to {to}.\n\nMerged without conflicts; `.golden.yaml` records the new commit."
+    );
+    let branch = format!("golden/update-{}", short(to));
+    let services = p.services();
+    let forge_repo = forge_path(&services, &origin);
+    let gh = match &forge_repo {
+        Some(_) => None,
+        None => Some(github_target(&services, &origin)?),
+    };
+    let author = Author {
+        name: "golden".into(),
+        email: "golden@users.noreply.github.com".into(),
+    };
+    let commit = BranchCommit {
+        base: base.as_deref(),
+        branch: &branch,
+        source: dir,
+        target_path: "",
+        delete: deleted,
+        message: &title,
+        author: &author,
+        force: true,
+    };
+    let token = gh.as_ref().map(|g| g.conn.token.clone());
+    let pushed = services
+        .git()
+        .push_branch(&origin, token.as_ref(), &commit)
+        .map_err(|e| {
+            Error::step(format!(
+                "cannot push the branch `{branch}` to `{origin}`: {e}"
+            ))
+        })?;
+    let link = match (&forge_repo, gh) {
+        (Some(path), _) => {
+            let n = forge::record(
+                path,
+                "pulls",
+                json!({"title": title, "body": body, "head": branch, "base": pushed.base, "draft": false, "commit": pushed.commit}),
+                &services.config.redactor,
+            )
+            .map_err(|e| Error::step(e.message))?;
+            format!("{}/pull/{n}", forge::url(path))
+        }
+        (None, Some(gh)) => gh.open_pull_request(
+            &json!({"title": title, "body": body, "head": branch, "base": pushed.base}),
+        )?,
+        (None, None) => unreachable!("a GitHub connection exists when the origin is not the forge"),
+    };
+    printer.status(format!(
+        "pushed {branch} and opened a pull request: {title}"
+    ));
+    printer.status(format!("  {link}"));
+    Ok(())
+}
+
+/// The `origin` remote's URL and the checked-out branch of the repository at `dir`.
+fn origin_and_branch(dir: &Path) -> Result<(String, Option<String>)> {
     let repo = git2::Repository::open(dir).map_err(|_| {
         Error::usage(format!(
             "--pr needs `{}` to be a git repository with an `origin` remote",
@@ -44,89 +109,61 @@ pub fn open(
         .ok()
         .filter(|h| h.is_branch())
         .and_then(|h| h.shorthand().ok().map(str::to_string));
-    let name = &p.record.template.name;
-    let version = |c: &str| match &p.record.template.reference {
-        Some(r) if !c.starts_with(r.as_str()) => format!("{r}@{}", short(c)),
-        _ => short(c).to_string(),
+    Ok((origin, base))
+}
+
+/// The GitHub repository `origin` names, with a connection to its host.
+struct GithubTarget {
+    conn: crate::services::GithubConnection,
+    host: String,
+    owner: String,
+    name: String,
+}
+
+fn github_target(services: &Services, origin: &str) -> Result<GithubTarget> {
+    let (host, owner, name) = github_repo(origin)?;
+    let url = crate::github::RepoUrl {
+        host: host.clone(),
+        owner: owner.clone(),
+        repo: name.clone(),
     };
-    let title = format!("Update {name} from {} to {}", version(from), version(to));
-    let body = format!(
-        "golden update: the project's template `{name}` changed from {from} to {to}.\n\nMerged without conflicts; `.golden.yaml` records the new commit."
-    );
-    let branch = format!("golden/update-{}", short(to));
-    let services = p.services();
-    let forge_repo = forge_path(&services, &origin);
-    let (token, gh) = match &forge_repo {
-        Some(_) => (None, None),
-        None => {
-            let (host, owner, name) = github_repo(&origin)?;
-            let conn = services.github(&host, None).map_err(|e| {
-                Error::usage(format!(
-                    "cannot open the pull request on {host}: {}",
-                    e.message
-                ))
-            })?;
-            (Some(conn.token.clone()), Some((conn, host, owner, name)))
-        }
-    };
-    let author = Author {
-        name: "golden".into(),
-        email: "golden@users.noreply.github.com".into(),
-    };
-    let commit = BranchCommit {
-        base: base.as_deref(),
-        branch: &branch,
-        source: dir,
-        target_path: "",
-        delete: deleted,
-        message: &title,
-        author: &author,
-        force: true,
-    };
-    let pushed = services
-        .git()
-        .push_branch(&origin, token.as_ref(), &commit)
-        .map_err(|e| {
-            Error::step(format!(
-                "cannot push the branch `{branch}` to `{origin}`: {e}"
-            ))
-        })?;
-    let link = match (&forge_repo, gh) {
-        (Some(path), _) => {
-            let n = forge::record(
-                path,
-                "pulls",
-                json!({"title": title, "body": body, "head": branch, "base": pushed.base, "draft": false, "commit": pushed.commit}),
+    let conn = services.github(&url, None).map_err(|e| {
+        Error::usage(format!(
+            "cannot open the pull request on {host}: {}",
+            e.message
+        ))
+    })?;
+    Ok(GithubTarget {
+        conn,
+        host,
+        owner,
+        name,
+    })
+}
+
+impl GithubTarget {
+    /// Opens the pull request `body` describes; its web address.
+    fn open_pull_request(&self, body: &serde_json::Value) -> Result<String> {
+        let created = self
+            .conn
+            .api
+            .call(
+                Method::Post,
+                &format!("/repos/{}/{}/pulls", self.owner, self.name),
+                Some(body),
             )
-            .map_err(|e| Error::step(e.message))?;
-            format!("{}/pull/{n}", forge::url(path))
-        }
-        (None, Some((conn, host, owner, name))) => {
-            let created = conn
-                .api
-                .call(
-                    Method::Post,
-                    &format!("/repos/{owner}/{name}/pulls"),
-                    Some(
-                        &json!({"title": title, "body": body, "head": branch, "base": pushed.base}),
-                    ),
+            .map_err(|e| {
+                Error::step(
+                    e.explain("cannot open the pull request", &self.host)
+                        .message,
                 )
-                .map_err(|e| {
-                    Error::step(e.explain("cannot open the pull request", &host).message)
-                })?;
-            created
-                .get("html_url")
-                .and_then(|u| u.as_str())
-                .unwrap_or_default()
-                .to_string()
-        }
-        (None, None) => unreachable!("a GitHub connection exists when the origin is not the forge"),
-    };
-    printer.status(format!(
-        "pushed {branch} and opened a pull request: {title}"
-    ));
-    printer.status(format!("  {link}"));
-    Ok(())
+            })?;
+        Ok(created
+            .get("html_url")
+            .and_then(|u| u.as_str())
+            .unwrap_or_default()
+            .to_string())
+    }
 }
 
 /// The local-forge repository `origin` names, if it is one.

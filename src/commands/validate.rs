@@ -13,6 +13,7 @@ pub fn run(args: ValidateSettings, printer: Printer) -> Result<i32> {
         &Options {
             config: args.config,
             home: Some(args.home),
+            programs: args.programs,
             allow: args.allow,
             deny: args.deny,
         },

@@ -85,7 +85,7 @@ impl Client {
         };
         let build = |base: &str| {
             let _guard = rt.enter();
-            octocrab::Octocrab::builder()
+            let builder = octocrab::Octocrab::builder()
                 .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
                 .base_uri(base)
                 .map_err(|e| {
@@ -93,15 +93,19 @@ impl Client {
                         "the GitHub API base URL `{api_base_url}` is invalid: {}",
                         first_line(&e.to_string())
                     )
-                })?
-                .personal_token(token.0.clone())
-                .build_with_reqwest(http.clone())
-                .map_err(|e| {
-                    format!(
-                        "cannot build the GitHub client: {}",
-                        first_line(&e.to_string())
-                    )
-                })
+                })?;
+            // No token (a public repository read without credentials): no Authorization.
+            let builder = if token.0.is_empty() {
+                builder
+            } else {
+                builder.personal_token(token.0.clone())
+            };
+            builder.build_with_reqwest(http.clone()).map_err(|e| {
+                format!(
+                    "cannot build the GitHub client: {}",
+                    first_line(&e.to_string())
+                )
+            })
         };
         let gh = build(api_base_url)?;
         let gql = build(&graphql_root(api_base_url))?;
@@ -119,6 +123,7 @@ impl Client {
         method: Method,
         path: &str,
         body: Option<&Value>,
+        raw: bool,
     ) -> Result<Value, (ApiError, Option<Duration>)> {
         let call = format!("{} {}", method.as_str(), path);
         let transport = |e: octocrab::Error| {
@@ -151,8 +156,11 @@ impl Client {
             Method::Head => http::Method::HEAD,
         };
         let response = async {
-            let request =
-                client.build_request(http::Request::builder().method(method).uri(path), body)?;
+            let mut builder = http::Request::builder().method(method).uri(path);
+            if raw {
+                builder = builder.header("Accept", "application/vnd.github.raw");
+            }
+            let request = client.build_request(builder, body)?;
             client.execute(request).await
         }
         .await
@@ -178,6 +186,9 @@ impl Client {
                 (remaining == "0").then(|| Duration::from_secs(reset.saturating_sub(now) + 1))
             });
         let text = client.body_to_string(response).await.map_err(transport)?;
+        if raw && (200..300).contains(&status) {
+            return Ok(Value::String(text));
+        }
         let json: Value = if text.trim().is_empty() {
             Value::Null
         } else {
@@ -258,11 +269,32 @@ impl Api for Client {
     }
 
     fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+        self.request(method, path, body, false)
+    }
+
+    fn raw(&self, path: &str) -> Result<Vec<u8>, ApiError> {
+        match self.request(Method::Get, path, None, true)? {
+            Value::String(s) => Ok(s.into_bytes()),
+            other => Ok(other.to_string().into_bytes()),
+        }
+    }
+}
+
+impl Client {
+    /// One call with retries of transient failures; `raw` asks for the raw media type and
+    /// returns the body as a string.
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        raw: bool,
+    ) -> Result<Value, ApiError> {
         let started = Instant::now();
         let mut delay = self.policy.first_delay;
         let mut attempt = 1;
         loop {
-            let (err, retry_after) = match self.rt.block_on(self.once(method, path, body)) {
+            let (err, retry_after) = match self.rt.block_on(self.once(method, path, body, raw)) {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };

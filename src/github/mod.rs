@@ -1,9 +1,11 @@
 //! GitHub: the REST client behind a small trait ([`Api`]), how a `repoUrl` is read, and how
-//! GitHub's errors are explained. The octocrab-backed client lives in `client.rs`; git itself
-//! (commit, push, clone) lives in `crate::git`.
+//! GitHub's errors are explained. The octocrab-backed client lives in `client.rs`, GitHub App
+//! credentials (JWT, installation tokens) in `app.rs`; git itself (commit, push, clone) lives in
+//! `crate::git`.
 //!
 //! Tokens never leave this module in a message: errors carry GitHub's own text and a hint.
 
+pub mod app;
 pub mod client;
 pub mod seal;
 
@@ -68,6 +70,25 @@ pub trait Api: Send + Sync {
     /// Sends a GraphQL query to the host's GraphQL endpoint (`/graphql` on api.github.com,
     /// `/api/graphql` on GitHub Enterprise) and returns its `data`; GraphQL `errors` fail it.
     fn graphql(&self, query: &str, variables: &Value) -> Result<Value, ApiError>;
+    /// GETs a file of the contents API as its bytes (the raw media type). By default: the JSON
+    /// answer's base64 `content`, decoded.
+    fn raw(&self, path: &str) -> Result<Vec<u8>, ApiError> {
+        use base64::Engine as _;
+        let v = self.call(Method::Get, path, None)?;
+        let content: String = v["content"]
+            .as_str()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(content)
+            .map_err(|e| ApiError {
+                call: format!("GET {path}"),
+                status: None,
+                message: format!("the contents API answered undecodable content ({e})"),
+                details: Vec::new(),
+            })
+    }
 }
 
 /// Builds a client for an API base URL and a token.

@@ -177,28 +177,7 @@ impl Fetcher {
         let mut remote = repo
             .remote_anonymous(url)
             .map_err(|e| fetch_err(url, e.message()))?;
-        let heads: Vec<(String, Oid)>;
-        let default_branch: Option<String>;
-        {
-            let asked = Cell::new(0);
-            let conn = remote
-                .connect_auth(
-                    git2::Direction::Fetch,
-                    Some(crate::git::callbacks(token.as_ref(), &asked)),
-                    Some(crate::git::proxy(url, &self.proxies)),
-                )
-                .map_err(|e| fetch_err(url, e.message()))?;
-            heads = conn
-                .list()
-                .map_err(|e| fetch_err(url, e.message()))?
-                .iter()
-                .map(|h| (h.name().to_string(), h.oid()))
-                .collect();
-            default_branch = conn
-                .default_branch()
-                .ok()
-                .and_then(|b| b.as_str().ok().map(str::to_string));
-        }
+        let (heads, default_branch) = self.advertised(&mut remote, url, token.as_ref())?;
         let find = |name: &str| heads.iter().find(|(n, _)| n == name).map(|(_, o)| *o);
         let (name, target) = match reference {
             None => {
@@ -221,51 +200,12 @@ impl Fetcher {
                     format!("refs/heads/{r}"),
                     format!("refs/tags/{r}"),
                 ];
-                match candidates.iter().find_map(|c| {
+                let found = candidates.iter().find_map(|c| {
                     find(c).map(|o| (c.clone(), find(&format!("{c}^{{}}")).unwrap_or(o)))
-                }) {
+                });
+                match found {
                     Some(x) => x,
-                    None => {
-                        let oid = Oid::from_str(r)
-                            .ok()
-                            .filter(|_| r.len() >= 4 && r.chars().all(|c| c.is_ascii_hexdigit()));
-                        let Some(oid) = oid else {
-                            return Err(fetch_err(
-                                url,
-                                &format!("it has no branch, tag or commit `{r}`"),
-                            ));
-                        };
-                        if let Some(o) = resolve_local(repo, Some(r)) {
-                            return Ok((o, false));
-                        }
-                        // A commit by hash: ask for it, else fetch everything and look again.
-                        if r.len() == 40 {
-                            let spec = format!("+{oid}:refs/golden/wanted");
-                            if self
-                                .run_fetch(&mut remote, url, &[spec], token.as_ref(), None)
-                                .is_ok()
-                            {
-                                if let Some(o) = resolve_local(repo, Some(r)) {
-                                    return Ok((o, true));
-                                }
-                            }
-                        }
-                        self.run_fetch(
-                            &mut remote,
-                            url,
-                            &[
-                                "+refs/heads/*:refs/heads/*".into(),
-                                "+refs/tags/*:refs/tags/*".into(),
-                            ],
-                            token.as_ref(),
-                            None,
-                        )?;
-                        return resolve_local(repo, Some(r))
-                            .map(|o| (o, true))
-                            .ok_or_else(|| {
-                                fetch_err(url, &format!("it has no branch, tag or commit `{r}`"))
-                            });
-                    }
+                    None => return self.fetch_commit(repo, &mut remote, url, r, token.as_ref()),
                 }
             }
         };
@@ -304,6 +244,78 @@ impl Fetcher {
             .map(|c| c.id())
             .unwrap_or(target);
         Ok((oid, true))
+    }
+
+    /// The refs the remote advertises (name, commit), and its default branch.
+    fn advertised(
+        &self,
+        remote: &mut git2::Remote<'_>,
+        url: &str,
+        token: Option<&Secret>,
+    ) -> Result<(Vec<Ref>, Option<String>)> {
+        let asked = Cell::new(0);
+        let conn = remote
+            .connect_auth(
+                git2::Direction::Fetch,
+                Some(crate::git::callbacks(token, &asked)),
+                Some(crate::git::proxy(url, &self.proxies)),
+            )
+            .map_err(|e| fetch_err(url, e.message()))?;
+        let heads = conn
+            .list()
+            .map_err(|e| fetch_err(url, e.message()))?
+            .iter()
+            .map(|h| (h.name().to_string(), h.oid()))
+            .collect();
+        let default_branch = conn
+            .default_branch()
+            .ok()
+            .and_then(|b| b.as_str().ok().map(str::to_string));
+        Ok((heads, default_branch))
+    }
+
+    /// A reference that names no branch or tag: a commit hash, already here, asked for by hash,
+    /// or found after fetching every branch and tag.
+    fn fetch_commit(
+        &self,
+        repo: &Repository,
+        remote: &mut git2::Remote<'_>,
+        url: &str,
+        r: &str,
+        token: Option<&Secret>,
+    ) -> Result<(Oid, bool)> {
+        let is_hash = r.len() >= 4 && r.chars().all(|c| c.is_ascii_hexdigit());
+        let Some(oid) = Oid::from_str(r).ok().filter(|_| is_hash) else {
+            return Err(fetch_err(
+                url,
+                &format!("it has no branch, tag or commit `{r}`"),
+            ));
+        };
+        if let Some(o) = resolve_local(repo, Some(r)) {
+            return Ok((o, false));
+        }
+        // A commit by hash: ask for it, else fetch everything and look again.
+        if r.len() == 40 {
+            let spec = format!("+{oid}:refs/golden/wanted");
+            if self.run_fetch(remote, url, &[spec], token, None).is_ok() {
+                if let Some(o) = resolve_local(repo, Some(r)) {
+                    return Ok((o, true));
+                }
+            }
+        }
+        self.run_fetch(
+            remote,
+            url,
+            &[
+                "+refs/heads/*:refs/heads/*".into(),
+                "+refs/tags/*:refs/tags/*".into(),
+            ],
+            token,
+            None,
+        )?;
+        resolve_local(repo, Some(r))
+            .map(|o| (o, true))
+            .ok_or_else(|| fetch_err(url, &format!("it has no branch, tag or commit `{r}`")))
     }
 
     fn run_fetch(
@@ -439,3 +451,6 @@ fn cache_err(p: &Path, e: &git2::Error) -> Error {
     ))
     .hint("delete the folder; golden fetches it again")
 }
+
+/// A ref the remote advertises: its name and commit.
+type Ref = (String, Oid);

@@ -18,8 +18,14 @@ pub struct Reader {
 }
 
 impl RemoteReader for Reader {
-    fn read(&self, url: &str) -> Result<PathBuf, (String, Option<String>)> {
-        resolve(self, url).map_err(|e| (e.message, e.hint))
+    fn read(&self, url: &str) -> Result<PathBuf, crate::error::Error> {
+        resolve(self, url).map_err(|e| {
+            let mut out = crate::error::Error::step(e.message.clone());
+            for h in &e.hints {
+                out = out.hint(h.clone());
+            }
+            out.caused_by(e)
+        })
     }
 }
 

@@ -51,14 +51,17 @@ pub fn render(
     let report = runner.run(template, &values, &mut Silent);
     if let Some(i) = report.failed {
         let step = &report.steps[i];
-        return Err(Error::step(format!(
+        let message = format!(
             "rendering `{}` failed at step `{}` ({}): {}",
             template.name,
             step.id,
             step.action,
             step.reason.clone().unwrap_or_default()
-        ))
-        .at(template.location(&format!("/spec/steps/{i}"))));
+        );
+        return Err(match &step.failure {
+            Some(f) => f.to_error(message),
+            None => Error::step(message).at(template.location(&format!("/spec/steps/{i}"))),
+        });
     }
     let real = std::fs::canonicalize(workspace.path()).unwrap_or(workspace.path().to_path_buf());
     let project = report

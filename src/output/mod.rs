@@ -47,7 +47,7 @@ impl Printer {
     /// Step progress for a run of `total` steps.
     pub fn progress(&self, total: usize) -> Progress {
         Progress {
-            printer: *self,
+            printer: self.clone(),
             spinner: None,
             total,
             fancy: self.fancy_progress(),
@@ -112,7 +112,7 @@ impl Reporter for Progress {
         if let Some(pb) = self.spinner.take() {
             pb.finish_and_clear();
         }
-        let p = self.printer;
+        let p = &self.printer;
         if p.is_quiet() {
             return;
         }
@@ -149,12 +149,17 @@ impl Reporter for Progress {
 
 /// The plan as JSON: `{"steps": [{id, action, status, input, output}], "output": {...}}`, with
 /// every secret masked.
-pub fn report_json(report: &Report, parameters: &serde_json::Map<String, Value>) -> Value {
-    crate::redact::value(&json!({
+pub fn report_json(
+    report: &Report,
+    parameters: &serde_json::Map<String, Value>,
+    redactor: &crate::redact::Redactor,
+) -> Value {
+    redactor.value(&json!({
         "parameters": parameters,
         "steps": report.steps.iter().map(|s| {
             let mut v = json!({"id": s.id, "name": s.name, "action": s.action, "status": s.status.as_str(), "input": s.input, "output": s.output});
             if let Some(r) = &s.reason { v["reason"] = json!(r); }
+            if let Some(l) = s.failure.as_ref().and_then(|f| f.error.location.as_ref()) { v["location"] = json!(l.to_string()); }
             if !s.invented.is_empty() { v["invented"] = json!(s.invented); }
             v
         }).collect::<Vec<_>>(),

@@ -9,18 +9,25 @@ use std::io::Write;
 
 use console::Style;
 
-use crate::redact;
+use crate::redact::Redactor;
 use crate::settings::{OutputSettings, Verbosity};
 
 /// Where golden's text goes, and how it looks.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Printer {
     settings: OutputSettings,
+    /// The run's secrets, masked in everything printed.
+    redactor: Redactor,
 }
 
 impl Printer {
-    pub fn new(settings: OutputSettings) -> Printer {
-        Printer { settings }
+    pub fn new(settings: OutputSettings, redactor: Redactor) -> Printer {
+        Printer { settings, redactor }
+    }
+
+    /// The run's redaction list (for writers of records that do not print).
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     pub fn verbosity(&self) -> Verbosity {
@@ -53,12 +60,12 @@ impl Printer {
     /// One line of data on stdout (always printed).
     pub fn data(&self, line: impl Display) {
         let line = line.to_string();
-        let _ = writeln!(std::io::stdout().lock(), "{}", redact::text(&line));
+        let _ = writeln!(std::io::stdout().lock(), "{}", self.redactor.text(&line));
     }
 
     /// A JSON document on stdout, pretty-printed, every secret masked (always printed).
     pub fn json(&self, value: &serde_json::Value) {
-        let masked = redact::value(value);
+        let masked = self.redactor.value(value);
         let _ = writeln!(
             std::io::stdout().lock(),
             "{}",
@@ -69,7 +76,7 @@ impl Printer {
     /// Text on stdout as given, secrets masked (always printed).
     pub fn data_raw(&self, text: &str) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
-        out.write_all(redact::text(text).as_bytes())?;
+        out.write_all(self.redactor.text(text).as_bytes())?;
         out.flush()
     }
 
@@ -77,7 +84,7 @@ impl Printer {
     pub fn report_raw(&self, text: &str) -> std::io::Result<()> {
         std::io::stderr()
             .lock()
-            .write_all(redact::text(text).as_bytes())
+            .write_all(self.redactor.text(text).as_bytes())
     }
 
     /// A message for a human on stderr, unless `-q`.
@@ -90,7 +97,7 @@ impl Printer {
     /// A line on stderr whatever the verbosity (errors, and lines golden must not hide).
     pub fn always(&self, line: impl Display) {
         let line = line.to_string();
-        let _ = writeln!(std::io::stderr().lock(), "{}", redact::text(&line));
+        let _ = writeln!(std::io::stderr().lock(), "{}", self.redactor.text(&line));
     }
 
     /// A `warning:` line on stderr.

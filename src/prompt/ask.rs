@@ -7,85 +7,13 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::entities::EntitySource;
 use super::missing::Problem;
 use super::schema::{self, label_of, type_of, Ui};
-use super::{fields, Answer, Prompt, Prompter, Stop};
+use super::walker::{Walker, NONE};
+use super::{fields, rules, Answer, Prompt, Stop};
 use crate::template::Template;
 
-/// State of one collection.
-pub struct Walker<'a> {
-    pub p: &'a mut dyn Prompter,
-    /// Ask optional properties too (interactive, no values file).
-    ask_optional: bool,
-    /// False when the prompter is [`super::NoInput`]: nothing is asked, nothing looked up.
-    pub interactive: bool,
-    source_fn: &'a dyn Fn() -> Result<Box<dyn EntitySource>, String>,
-    source: Option<Result<Box<dyn EntitySource>, String>>,
-    /// `user` (`{ref, entity}`) for MyGroupsPicker and OwnedEntityPicker.
-    pub user: Value,
-    /// `secrets.*`: given ones plus the Secret fields answered.
-    pub secrets: Map<String, Value>,
-    /// Everything missing or invalid that could not be asked.
-    pub problems: Vec<Problem>,
-    /// Dotted paths whose values are masked in the summary (Secret fields, password widgets).
-    pub masked: Vec<String>,
-    /// Names of Secret fields (their `parameters` value is asterisks; never saved).
-    pub secret_fields: Vec<String>,
-    /// How many questions were asked.
-    pub asked: usize,
-    /// The config's integration hosts (github, gitlab, gitea; the RepoUrlPicker offers them).
-    pub integration_hosts: crate::backstage::repo_url::Hosts,
-    heading: Option<(String, Option<String>)>,
-    labels: Vec<String>,
-    notices: Vec<String>,
-}
-
 impl<'a> Walker<'a> {
-    pub fn new(
-        p: &'a mut dyn Prompter,
-        ask_optional: bool,
-        source_fn: &'a dyn Fn() -> Result<Box<dyn EntitySource>, String>,
-        user: Value,
-    ) -> Walker<'a> {
-        Walker {
-            p,
-            ask_optional,
-            interactive: true,
-            source_fn,
-            source: None,
-            user,
-            secrets: Map::new(),
-            problems: Vec::new(),
-            masked: Vec::new(),
-            secret_fields: Vec::new(),
-            asked: 0,
-            integration_hosts: Default::default(),
-            heading: None,
-            labels: Vec::new(),
-            notices: Vec::new(),
-        }
-    }
-
-    /// The entity source, looked up once.
-    pub fn source(&mut self) -> Result<&dyn EntitySource, String> {
-        if self.source.is_none() {
-            self.source = Some((self.source_fn)());
-        }
-        match self.source.as_ref().expect("just set") {
-            Ok(s) => Ok(s.as_ref()),
-            Err(e) => Err(e.clone()),
-        }
-    }
-
-    /// A notice shown once per run.
-    pub fn notice_once(&mut self, text: &str) {
-        if !self.notices.iter().any(|n| n == text) {
-            self.notices.push(text.to_string());
-            self.p.notice(text);
-        }
-    }
-
     /// Walks every visible page, in order.
     pub fn pages(&mut self, template: &Template, params: &mut Map<String, Value>) -> Answer<()> {
         let count = template.pages.len();
@@ -277,6 +205,8 @@ impl<'a> Walker<'a> {
             map.insert(name.to_string(), Value::Null);
             return Ok(());
         }
+        // An answer to change (from the review) is asked again, its old value as the default.
+        let redo = self.redo.shift_remove(&path);
         let given = map.get(name).cloned();
         let error = match &given {
             Some(v) => match self.validate(prop, &ui, v) {
@@ -286,13 +216,14 @@ impl<'a> Walker<'a> {
             None => None,
         };
         let default = prop.get("default").cloned();
-        let not_asked = !self.ask_optional && (!required || default.is_some());
+        let not_asked = redo.is_none() && !self.ask_optional && (!required || default.is_some());
         if error.is_none() && not_asked {
             if let Some(d) = default {
                 map.insert(name.to_string(), d);
             }
             return Ok(());
         }
+        let given = given.or(redo.filter(|v| !v.is_null()));
         match self.ask(
             name,
             prop,
@@ -340,7 +271,8 @@ impl<'a> Walker<'a> {
                 Err(msg) => return self.ask_secret(name, prop, required, map, path, Some(msg)),
             }
         }
-        if !required && !self.ask_optional {
+        let redo = self.redo.shift_remove(path).is_some();
+        if !required && !self.ask_optional && !redo {
             return Ok(());
         }
         self.ask_secret(name, prop, required, map, path, None)
@@ -393,39 +325,7 @@ impl<'a> Walker<'a> {
     /// Checks a given value: its schema, then the field extension's own rule.
     pub fn validate(&self, prop: &Value, ui: &Ui, value: &Value) -> Result<(), String> {
         schema::check(prop, value)?;
-        fields::check(ui.field.as_deref(), value)
-    }
-
-    /// Shows the pending page heading and a notice about an invalid given value.
-    pub fn before_question(&mut self, path: &str, error: Option<&str>) {
-        if let Some((t, d)) = self.heading.take() {
-            self.p.heading(&t, d.as_deref());
-        }
-        if let Some(msg) = error {
-            self.p
-                .notice(&format!("the value given for `{path}` is invalid: {msg}"));
-        }
-        self.asked += 1;
-    }
-
-    /// The prompt of a property: title (under its parents' titles), help, placeholder, default.
-    pub fn prompt(
-        &self,
-        name: &str,
-        prop: &Value,
-        required: bool,
-        default: Option<String>,
-    ) -> Prompt {
-        let mut label = self.labels.clone();
-        label.push(schema::title(name, prop));
-        let ui = Ui::of(prop);
-        Prompt {
-            label: label.join(" › "),
-            help: schema::help(prop),
-            placeholder: ui.placeholder,
-            default,
-            required,
-        }
+        rules::check(ui.field.as_deref(), value)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -509,20 +409,20 @@ impl<'a> Walker<'a> {
                             Ok(())
                         };
                     }
-                    fields::data_url(std::path::Path::new(s.trim())).map(|_| ())
+                    rules::data_url(std::path::Path::new(s.trim())).map(|_| ())
                 };
                 let raw = self.p.text(&prompt, &check)?;
                 if raw.trim().is_empty() {
                     return Ok(None);
                 }
-                fields::data_url(std::path::Path::new(raw.trim()))
+                rules::data_url(std::path::Path::new(raw.trim()))
                     .map(|d| Some(Value::String(d)))
                     .map_err(Stop::Failed)
             }
             _ => {
                 let default = current.map(label_of);
                 let prompt = self.prompt(name, prop, required, default);
-                let check = typed_check(prop, required);
+                let check = rules::typed_check(prop, required);
                 let raw = match ui.widget.as_deref() {
                     Some("textarea") => self.p.multiline(&prompt, &check)?,
                     Some("password") => self.p.secret(&prompt, &check)?,
@@ -605,82 +505,10 @@ impl<'a> Walker<'a> {
             .and_then(Value::as_array)
             .filter(|o| !o.is_empty())
         {
-            let iu = Ui::of(&items);
-            let names = iu.enum_names.clone().or_else(|| {
-                items
-                    .get("enumNames")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().map(label_of).collect())
-            });
-            let labels: Vec<String> = options
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    names
-                        .as_ref()
-                        .and_then(|n| n.get(i).cloned())
-                        .unwrap_or_else(|| label_of(v))
-                })
-                .collect();
-            let chosen: Vec<Value> = current
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let mut checked: Vec<bool> = options.iter().map(|o| chosen.contains(o)).collect();
-            loop {
-                let prompt = self.prompt(name, prop, required, None);
-                let picked = self.p.multi_select(&prompt, &labels, &checked)?;
-                let value = Value::Array(
-                    picked
-                        .iter()
-                        .filter_map(|&i| options.get(i).cloned())
-                        .collect(),
-                );
-                if picked.is_empty() && current.is_none() && !required {
-                    return Ok(None); // nothing chosen, nothing given: unset, as --no-input
-                }
-                match schema::check(prop, &value) {
-                    Ok(()) => return Ok(Some(value)),
-                    Err(msg) => {
-                        self.p.notice(&msg);
-                        checked = options
-                            .iter()
-                            .enumerate()
-                            .map(|(i, _)| picked.contains(&i))
-                            .collect();
-                    }
-                }
-            }
+            return self.checkboxes(name, prop, required, current, &items, options);
         }
         if type_of(&items) == "object" && items.get("properties").is_some() {
-            let mut list: Vec<Value> = current
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let title = schema::title(name, prop);
-            loop {
-                let q = Prompt {
-                    label: format!(
-                        "Add {} item to {title}?",
-                        if list.is_empty() { "an" } else { "another" }
-                    ),
-                    ..Prompt::default()
-                };
-                if !self.p.confirm(&q, Some(list.is_empty() && required))? {
-                    break;
-                }
-                let mut item = Map::new();
-                self.labels.push(format!("{title} #{}", list.len() + 1));
-                let r = self.object(&items, &mut item, &format!("{path}.{}", list.len()));
-                self.labels.pop();
-                r?;
-                list.push(Value::Object(item));
-            }
-            return Ok(if list.is_empty() && !required {
-                current.filter(|c| c.is_array()).cloned()
-            } else {
-                Some(Value::Array(list))
-            });
+            return self.object_list(name, prop, required, current, &items, path);
         }
         let default = current
             .and_then(Value::as_array)
@@ -692,7 +520,7 @@ impl<'a> Walker<'a> {
                 .map(|h| format!("{h} (comma-separated)"))
                 .unwrap_or_else(|| "comma-separated".into()),
         );
-        let check = typed_check(prop, required);
+        let check = rules::typed_check(prop, required);
         let raw = self.p.text(&prompt, &check)?;
         if raw.is_empty() {
             // Enter on an empty default (`default: []`) keeps it, as --no-input does.
@@ -700,25 +528,98 @@ impl<'a> Walker<'a> {
         }
         Ok(crate::values::typed(Some(prop), &raw).ok())
     }
-}
 
-/// The choice that leaves an optional question unset.
-pub const NONE: &str = "(none)";
-
-/// A check for a typed answer: required, parsed by the schema's type, then the schema.
-pub fn typed_check(prop: &Value, required: bool) -> impl Fn(&str) -> Result<(), String> {
-    let prop = prop.clone();
-    move |s: &str| {
-        if s.is_empty() {
-            return if required {
-                Err("a value is required".into())
-            } else {
-                Ok(())
-            };
+    /// An array of `enum` items: a multi-select, checked against the schema.
+    fn checkboxes(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        current: Option<&Value>,
+        items: &Value,
+        options: &[Value],
+    ) -> Answer<Option<Value>> {
+        let names = Ui::of(items).enum_names.clone().or_else(|| {
+            items
+                .get("enumNames")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(label_of).collect())
+        });
+        let labels: Vec<String> = options
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                names
+                    .as_ref()
+                    .and_then(|n| n.get(i).cloned())
+                    .unwrap_or_else(|| label_of(v))
+            })
+            .collect();
+        let chosen: Vec<Value> = current
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut checked: Vec<bool> = options.iter().map(|o| chosen.contains(o)).collect();
+        loop {
+            let prompt = self.prompt(name, prop, required, None);
+            let picked = self.p.multi_select(&prompt, &labels, &checked)?;
+            let value = Value::Array(
+                picked
+                    .iter()
+                    .filter_map(|&i| options.get(i).cloned())
+                    .collect(),
+            );
+            if picked.is_empty() && current.is_none() && !required {
+                return Ok(None); // nothing chosen, nothing given: unset, as --no-input
+            }
+            match schema::check(prop, &value) {
+                Ok(()) => return Ok(Some(value)),
+                Err(msg) => {
+                    self.p.notice(&msg);
+                    checked = (0..options.len()).map(|i| picked.contains(&i)).collect();
+                }
+            }
         }
-        let v = crate::values::typed(Some(&prop), s)?;
-        schema::check(&prop, &v)?;
-        fields::check(Ui::of(&prop).field.as_deref(), &v)
+    }
+
+    /// An array of objects: "add an item?", then the item's questions, until no.
+    fn object_list(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        current: Option<&Value>,
+        items: &Value,
+        path: &str,
+    ) -> Answer<Option<Value>> {
+        let mut list: Vec<Value> = current
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let title = schema::title(name, prop);
+        loop {
+            let q = Prompt {
+                label: format!(
+                    "Add {} item to {title}?",
+                    if list.is_empty() { "an" } else { "another" }
+                ),
+                ..Prompt::default()
+            };
+            if !self.p.confirm(&q, Some(list.is_empty() && required))? {
+                break;
+            }
+            let mut item = Map::new();
+            self.labels.push(format!("{title} #{}", list.len() + 1));
+            let r = self.object(items, &mut item, &format!("{path}.{}", list.len()));
+            self.labels.pop();
+            r?;
+            list.push(Value::Object(item));
+        }
+        Ok(if list.is_empty() && !required {
+            current.filter(|c| c.is_array()).cloned()
+        } else {
+            Some(Value::Array(list))
+        })
     }
 }
 

@@ -9,6 +9,10 @@ pub trait EntitySource {
     /// Entities matching any of `filters` (each an AND of `field: value(s)` conditions, as in
     /// `catalogFilter`); no filters means every entity.
     fn entities(&self, filters: &[Map<String, Value>]) -> Result<Vec<Value>, String>;
+    /// What it is, for the spinner shown while it answers (`the Backstage catalog at URL`).
+    fn describe(&self) -> String {
+        "the catalog".into()
+    }
 }
 
 /// A fixed list of entities (tests).
@@ -41,6 +45,10 @@ pub fn configured(context: &crate::settings::Context) -> Result<Box<dyn EntitySo
 pub struct CatalogSource(pub Box<dyn crate::catalog::Catalog>);
 
 impl EntitySource for CatalogSource {
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+
     fn entities(&self, filters: &[Map<String, Value>]) -> Result<Vec<Value>, String> {
         let mut kinds: Vec<String> = Vec::new();
         let all_kinded = !filters.is_empty()
@@ -63,10 +71,14 @@ impl EntitySource for CatalogSource {
         } else {
             crate::catalog::Filter::default()
         };
-        let list = self
-            .0
-            .list(&filter)
-            .map_err(|e| format!("cannot list {}: {}", self.0.describe(), e.message))?;
+        let what = self.0.describe();
+        let list = self.0.list(&filter).map_err(|e| {
+            if e.message.contains(&what) {
+                e.message
+            } else {
+                format!("cannot list {what}: {}", e.message)
+            }
+        })?;
         Ok(list
             .into_iter()
             .filter(|e| matches_any(e, filters))

@@ -88,7 +88,7 @@ pub fn shell_word(s: &str) -> String {
 
 fn example_and_allowed(prop: &Value, ui: &Ui) -> (String, Option<String>) {
     if let Some(field) = ui.field.as_deref() {
-        if let Some((e, a)) = super::fields::describe(field, ui) {
+        if let Some((e, a)) = super::rules::describe(field, ui) {
             return (e, Some(a));
         }
     }

@@ -2,18 +2,23 @@
 //!
 //! Owns deciding whether golden may ask at all (a terminal on stdin and stderr, no `CI`, no
 //! `--no-input`), walking the pages in order and asking only for what the values files, `--set`
-//! and `GOLDEN_VALUE_*` did not give ([`ask`]), the field extensions ([`fields`]), the catalog
-//! lookups behind the entity pickers ([`entities`]), the error that lists every missing value when
-//! golden cannot ask ([`missing`]), and the summary, confirmation and `--save-values` file
-//! ([`summary`]). This is the only module that talks to dialoguer ([`terminal`]).
+//! and `GOLDEN_VALUE_*` did not give ([`ask`], over the state in [`walker`]), the field
+//! extensions ([`fields`]) and their rules without asking ([`rules`]), the catalog lookups behind
+//! the entity pickers ([`entities`]), the error that lists every missing value when golden cannot
+//! ask ([`missing`]), and the summary, confirmation and `--save-values` file ([`summary`]). This is
+//! the only module that talks to dialoguer ([`terminal`]). The files depend on each other one way
+//! (`tests/it/module_graph.rs` checks): ask → fields → walker → missing → rules.
 
 mod ask;
 pub mod entities;
 pub mod fields;
+mod fuzzy;
 mod missing;
+mod rules;
 mod schema;
 mod summary;
 mod terminal;
+mod walker;
 
 use serde_json::{Map, Value};
 
@@ -56,6 +61,26 @@ pub struct Prompt {
     pub required: bool,
 }
 
+/// What [`Prompter::fuzzy_pick`] returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// An item of the list.
+    Item(usize),
+    /// Text that matched no item, taken as typed on Enter.
+    Typed(String),
+}
+
+/// A spinner with a message, shown (on a terminal) until dropped.
+pub struct Busy(Option<indicatif::ProgressBar>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Checks a typed answer; `Err` is the message shown before asking again.
 pub type Check<'a> = &'a dyn Fn(&str) -> std::result::Result<(), String>;
 
@@ -65,6 +90,12 @@ pub trait Prompter {
     fn heading(&mut self, title: &str, description: Option<&str>);
     /// A one-line notice (a fallback, an invalid given value).
     fn notice(&mut self, text: &str);
+    /// Shows `message` with a spinner while something slow happens (a catalog answering), until
+    /// the returned guard is dropped; nothing without a terminal.
+    fn busy(&mut self, message: &str) -> Busy {
+        let _ = message;
+        Busy(None)
+    }
     /// One line of text, checked as typed.
     fn text(&mut self, prompt: &Prompt, check: Check<'_>) -> Answer<String>;
     /// Several lines of text (`ui:widget: textarea`).
@@ -75,6 +106,20 @@ pub trait Prompter {
     fn select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
     /// One item of a long list, filtered as typed.
     fn fuzzy_select(&mut self, prompt: &Prompt, items: &[String], default: usize) -> Answer<usize>;
+    /// One item of a long list, filtered as typed; Enter on text that matches no item gives the
+    /// text once `check` accepts it (its reason is shown otherwise). Choosing item `quiet` (one
+    /// that leads to another question) is not shown as the answer.
+    fn fuzzy_pick(
+        &mut self,
+        prompt: &Prompt,
+        items: &[String],
+        default: usize,
+        quiet: Option<usize>,
+        check: Check<'_>,
+    ) -> Answer<Pick> {
+        let _ = (quiet, check);
+        self.fuzzy_select(prompt, items, default).map(Pick::Item)
+    }
     /// Any number of items (space toggles).
     fn multi_select(
         &mut self,
@@ -86,7 +131,11 @@ pub trait Prompter {
     fn confirm(&mut self, prompt: &Prompt, default: Option<bool>) -> Answer<bool>;
     /// Yes, no, or nothing (an optional boolean without a default: Enter leaves it unset).
     fn confirm_or_none(&mut self, prompt: &Prompt) -> Answer<Option<bool>> {
-        let items = ["yes".to_string(), "no".to_string(), ask::NONE.to_string()];
+        let items = [
+            "yes".to_string(),
+            "no".to_string(),
+            walker::NONE.to_string(),
+        ];
         Ok(match self.select(prompt, &items, 2)? {
             0 => Some(true),
             1 => Some(false),
@@ -139,6 +188,8 @@ pub struct Options {
     pub replay_record: Option<std::path::PathBuf>,
     /// Dry run or not, local forge or not (the plan shown before the confirmation).
     pub target: summary::Target,
+    /// The run's secrets: secret values and hidden answers are added, saved answers masked.
+    pub redactor: crate::redact::Redactor,
 }
 
 impl Options {
@@ -155,6 +206,7 @@ impl Options {
                 dry_run: settings.dry_run,
                 local: settings.local,
             },
+            redactor: settings.context.config.redactor.clone(),
         }
     }
 }
@@ -206,7 +258,7 @@ pub fn values_with(
     let source = move || entities::configured(context);
     match options.mode {
         Mode::Interactive => {
-            let mut term = Terminal::new();
+            let mut term = Terminal::new(options.redactor.clone());
             let _guard = terminal::InterruptGuard::install();
             collect(template, &options, &mut term, &source)
         }
@@ -223,10 +275,12 @@ pub fn collect(
 ) -> Result<Values> {
     let given = values::read_sources(template, &options.sources)?;
     // Secrets are known to the redaction layer before anything can print them.
-    crate::redact::register_value(&Value::Object(given.secrets.clone()));
-    register_hidden_answers(template, &given.parameters);
+    options
+        .redactor
+        .register_value(&Value::Object(given.secrets.clone()));
+    register_hidden_answers(template, &given.parameters, &options.redactor);
     let interactive = options.mode == Mode::Interactive;
-    let mut walker = ask::Walker::new(
+    let mut walker = walker::Walker::new(
         prompter,
         interactive && options.sources.files.is_empty(),
         source,
@@ -240,75 +294,138 @@ pub fn collect(
         secrets: Map::new(),
         user: given.user,
     };
-    match walker.pages(template, &mut values.parameters) {
-        Ok(()) => {}
-        Err(Stop::Interrupted) => return Err(interrupted()),
-        Err(Stop::Failed(e)) => {
-            return Err(Error::internal(format!(
-                "the terminal failed while asking: {e}"
-            )))
-        }
-        Err(Stop::NoInput) => {}
-    }
-    if !walker.problems.is_empty() {
-        let reason = match &options.mode {
-            Mode::NonInteractive(r) => r.clone(),
-            Mode::Interactive => "the values could not be asked".into(),
-        };
-        return Err(missing::error(&walker.problems, &reason));
-    }
-    let masked = walker.masked.clone();
-    let secret_fields = walker.secret_fields.clone();
-    let asked = walker.asked;
-    values.secrets = std::mem::take(&mut walker.secrets);
-    drop(walker);
-    crate::redact::register_value(&Value::Object(values.secrets.clone()));
-    register_hidden_answers(template, &values.parameters);
-    values::drop_hidden(template, &mut values.parameters, &options.integration_hosts);
-    values::validate(template, &values, &options.integration_hosts)?;
-    if let Some(path) = &options.save {
-        summary::save(path, &values.parameters, &secret_fields, &masked)?;
-    }
-    if let Some(path) = &options.replay_record {
-        // Kept for `--replay` before anything runs, so a cancelled or failed run keeps them too;
-        // a replay file that cannot be written does not stop the run.
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let _ = summary::save(path, &values.parameters, &secret_fields, &masked);
-    }
-    if interactive && !options.yes {
-        let lines = summary::lines(template, &values.parameters, &masked);
-        let plan = summary::plan(
-            template,
+    loop {
+        walk(&mut walker, template, &mut values.parameters, &options.mode)?;
+        values.secrets = walker.secrets.clone();
+        options
+            .redactor
+            .register_value(&Value::Object(values.secrets.clone()));
+        register_hidden_answers(template, &values.parameters, &options.redactor);
+        values::drop_hidden(template, &mut values.parameters, &options.integration_hosts);
+        values::validate(template, &values, &options.integration_hosts)?;
+        keep(
+            options,
             &values.parameters,
-            options.target,
-            &options.integration_hosts,
-        );
-        match summary::confirm(prompter, &lines, &plan, asked) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(Error::new(
-                    Kind::Interrupted,
-                    "cancelled at the confirmation; nothing was run",
-                ))
-            }
-            Err(Stop::Interrupted) => return Err(interrupted()),
-            Err(Stop::Failed(e)) => {
-                return Err(Error::internal(format!(
-                    "the terminal failed while asking: {e}"
-                )))
-            }
-            Err(Stop::NoInput) => {}
+            &walker.secret_fields,
+            &walker.masked,
+        )?;
+        if !interactive || options.yes {
+            break;
+        }
+        match review(&mut walker, template, &values.parameters, options)? {
+            Some(key) => forget(&mut walker, template, &mut values.parameters, &key, options),
+            None => break,
         }
     }
     Ok(values)
 }
 
+/// Walks the pages; stops become errors, and so do the values that could not be asked.
+fn walk(
+    walker: &mut walker::Walker<'_>,
+    template: &Template,
+    params: &mut Map<String, Value>,
+    mode: &Mode,
+) -> Result<()> {
+    match walker.pages(template, params) {
+        Ok(()) | Err(Stop::NoInput) => {}
+        Err(e) => return Err(stopped(e)),
+    }
+    if !walker.problems.is_empty() {
+        let reason = match mode {
+            Mode::NonInteractive(r) => r.clone(),
+            Mode::Interactive => "the values could not be asked".into(),
+        };
+        return Err(missing::error(&walker.problems, &reason));
+    }
+    Ok(())
+}
+
+/// `--save-values`, and the answers kept for `--replay` (before anything runs, so a cancelled
+/// or failed run keeps them too; a replay file that cannot be written does not stop the run).
+fn keep(
+    options: &Options,
+    params: &Map<String, Value>,
+    secret_fields: &[String],
+    masked: &[String],
+) -> Result<()> {
+    if let Some(path) = &options.save {
+        summary::save(path, params, secret_fields, masked, &options.redactor)?;
+    }
+    if let Some(path) = &options.replay_record {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = summary::save(path, params, secret_fields, masked, &options.redactor);
+    }
+    Ok(())
+}
+
+/// The review screen: `Ok(None)` to run, `Ok(Some(key))` to change the answer to `key`.
+fn review(
+    walker: &mut walker::Walker<'_>,
+    template: &Template,
+    params: &Map<String, Value>,
+    options: &Options,
+) -> Result<Option<String>> {
+    let lines = summary::keyed_lines(template, params, &walker.masked);
+    let plan = summary::plan(template, params, options.target, &options.integration_hosts);
+    match summary::review(&mut *walker.p, &lines, &plan, walker.asked) {
+        Ok(summary::Review::Run) => Ok(None),
+        Ok(summary::Review::Change(key)) => Ok(Some(key)),
+        Ok(summary::Review::Cancel) => Err(Error::new(
+            Kind::Interrupted,
+            "cancelled at the confirmation; nothing was run",
+        )),
+        Err(Stop::NoInput) => Ok(None),
+        Err(e) => Err(stopped(e)),
+    }
+}
+
+/// Forgets the answer to `key` and the answers that depend on it (those a value-less `key`
+/// hides), so the next walk asks `key` again (its old answer as the default) and then whatever
+/// the new answer shows.
+fn forget(
+    walker: &mut walker::Walker<'_>,
+    template: &Template,
+    params: &mut Map<String, Value>,
+    key: &str,
+    options: &Options,
+) {
+    let old = params.shift_remove(key);
+    let secret = walker.secret_fields.iter().any(|f| f == key);
+    if secret {
+        walker.secrets.remove(key);
+    }
+    let mut kept = params.clone();
+    values::drop_hidden(template, &mut kept, &options.integration_hosts);
+    params.retain(|k, _| kept.contains_key(k));
+    walker.redo.insert(
+        key.to_string(),
+        if secret {
+            Value::Null
+        } else {
+            old.unwrap_or(Value::Null)
+        },
+    );
+}
+
+fn stopped(stop: Stop) -> Error {
+    match stop {
+        Stop::Interrupted => interrupted(),
+        Stop::Failed(e) => Error::internal(format!("the terminal failed while asking: {e}")),
+        Stop::NoInput => Error::internal("a value could not be asked"),
+    }
+}
+
 /// Adds the values of password widgets and Secret fields (at any depth of the parameter pages)
 /// to the redaction list.
-pub fn register_hidden_answers(template: &Template, params: &Map<String, Value>) {
-    fn walk(schema: &Value, value: &Value) {
+pub fn register_hidden_answers(
+    template: &Template,
+    params: &Map<String, Value>,
+    redactor: &crate::redact::Redactor,
+) {
+    fn walk(schema: &Value, value: &Value, redactor: &crate::redact::Redactor) {
         let Some(props) = schema.get("properties").and_then(Value::as_object) else {
             return;
         };
@@ -319,16 +436,16 @@ pub fn register_hidden_answers(template: &Template, params: &Map<String, Value>)
             if hidden {
                 // A Secret field's parameter only holds `*`s; its value is in the secrets.
                 if !v.as_str().is_some_and(|s| s.chars().all(|c| c == '*')) {
-                    crate::redact::register_value(v);
+                    redactor.register_value(v);
                 }
             } else if v.is_object() {
-                walk(prop, v);
+                walk(prop, v, redactor);
             }
         }
     }
     let doc = Value::Object(params.clone());
     for page in &template.pages {
-        walk(page, &doc);
+        walk(page, &doc, redactor);
         for branch in ["allOf", "anyOf", "oneOf"] {
             for sub in page
                 .get(branch)
@@ -336,19 +453,19 @@ pub fn register_hidden_answers(template: &Template, params: &Map<String, Value>)
                 .into_iter()
                 .flatten()
             {
-                walk(sub, &doc);
+                walk(sub, &doc, redactor);
             }
         }
         if let Some(deps) = page.get("dependencies").and_then(Value::as_object) {
             for d in deps.values() {
-                walk(d, &doc);
+                walk(d, &doc, redactor);
                 for sub in d
                     .get("oneOf")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
                 {
-                    walk(sub, &doc);
+                    walk(sub, &doc, redactor);
                 }
             }
         }

@@ -10,12 +10,12 @@ use super::{Answer, Prompt, Prompter};
 use crate::error::{Error, Result};
 use crate::template::Template;
 
-/// `(label, shown value)` for every parameter, in page order.
-pub fn lines(
+/// `(parameter name, label, shown value)` for every parameter, in page order.
+pub fn keyed_lines(
     template: &Template,
     params: &Map<String, Value>,
     masked: &[String],
-) -> Vec<(String, String)> {
+) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     let mut names: Vec<(String, Value)> = Vec::new();
@@ -63,7 +63,7 @@ pub fn lines(
                     other => other.to_string(),
                 }
             };
-            out.push((schema::title(&name, &prop), shown));
+            out.push((name.clone(), schema::title(&name, &prop), shown));
             if let Some(k) = params.keys().find(|k| **k == name) {
                 seen.push(k.as_str());
             }
@@ -155,13 +155,25 @@ pub fn plan(
     out
 }
 
-/// Shows the summary and the plan, and asks whether to run.
-pub fn confirm(
+/// What the user chose on the review screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    Run,
+    /// Ask the question of this parameter again (and what depends on it).
+    Change(String),
+    Cancel,
+}
+
+/// The choices of the review screen, the first taken on Enter.
+pub const REVIEW_CHOICES: [&str; 3] = ["Run", "Change an answer…", "Cancel"];
+
+/// Shows the summary and the plan, and asks whether to run, to change an answer, or to cancel.
+pub fn review(
     p: &mut dyn Prompter,
-    lines: &[(String, String)],
+    lines: &[(String, String, String)],
     plan: &[String],
     asked: usize,
-) -> Answer<bool> {
+) -> Answer<Review> {
     p.heading(
         "Review",
         Some(if asked == 0 {
@@ -172,10 +184,10 @@ pub fn confirm(
     );
     let width = lines
         .iter()
-        .map(|(l, _)| l.chars().count())
+        .map(|(_, l, _)| l.chars().count())
         .max()
         .unwrap_or(0);
-    for (l, v) in lines {
+    for (_, l, v) in lines {
         p.notice(&format!("{l:<width$}  {v}"));
     }
     if !plan.is_empty() {
@@ -184,15 +196,35 @@ pub fn confirm(
             p.notice(line);
         }
     }
-    p.confirm(
-        &Prompt {
-            label: "Run the template with these values?".into(),
-            default: None,
-            required: true,
-            ..Prompt::default()
-        },
-        Some(true),
-    )
+    let question = Prompt {
+        label: "Run the template with these values?".into(),
+        required: true,
+        ..Prompt::default()
+    };
+    let choices: Vec<String> = REVIEW_CHOICES
+        .iter()
+        .take(if lines.is_empty() { 1 } else { 2 })
+        .chain([&REVIEW_CHOICES[2]])
+        .map(|c| c.to_string())
+        .collect();
+    let picked = p.select(&question, &choices, 0)?;
+    if choices[picked] == REVIEW_CHOICES[0] {
+        return Ok(Review::Run);
+    }
+    if choices[picked] == REVIEW_CHOICES[2] {
+        return Ok(Review::Cancel);
+    }
+    let items: Vec<String> = lines
+        .iter()
+        .map(|(_, l, v)| format!("{l:<width$}  {v}"))
+        .collect();
+    let which = Prompt {
+        label: "Which answer?".into(),
+        required: true,
+        ..Prompt::default()
+    };
+    let i = p.select(&which, &items, 0)?;
+    Ok(Review::Change(lines[i].0.clone()))
 }
 
 /// Writes the parameters (minus Secret fields and password widgets) as JSON, all at once.
@@ -201,13 +233,14 @@ pub fn save(
     params: &Map<String, Value>,
     secret_fields: &[String],
     masked: &[String],
+    redactor: &crate::redact::Redactor,
 ) -> Result<()> {
     let kept: Map<String, Value> = params
         .iter()
         .filter(|(k, _)| !secret_fields.contains(k) && !masked.contains(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let kept = crate::redact::value(&Value::Object(kept));
+    let kept = redactor.value(&Value::Object(kept));
     let text = serde_json::to_string_pretty(&kept).unwrap_or_default() + "\n";
     let dir = path
         .parent()

@@ -8,7 +8,7 @@ use console::{style, Key, Term};
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, FuzzySelect, Input, MultiSelect, Select};
 
-use super::{Answer, Check, Prompt, Prompter, Stop};
+use super::{Answer, Check, Pick, Prompt, Prompter, Stop};
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -95,19 +95,16 @@ impl dialoguer::theme::Theme for CursorTheme<'_> {
 pub struct Terminal {
     term: Term,
     theme: ColorfulTheme,
-}
-
-impl Default for Terminal {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// The run's secrets, masked in notices.
+    redactor: crate::redact::Redactor,
 }
 
 impl Terminal {
-    pub fn new() -> Terminal {
+    pub fn new(redactor: crate::redact::Redactor) -> Terminal {
         Terminal {
             term: Term::stderr(),
             theme: ColorfulTheme::default(),
+            redactor,
         }
     }
 
@@ -173,8 +170,22 @@ impl Prompter for Terminal {
         let _ = self.term.write_line(&format!(
             "{} {}",
             style("·").cyan(),
-            crate::redact::text(text)
+            self.redactor.text(text)
         ));
+    }
+
+    fn busy(&mut self, message: &str) -> super::Busy {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            None,
+            indicatif::ProgressDrawTarget::term(self.term.clone(), 10),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_message(self.redactor.text(message).to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        super::Busy(Some(bar))
     }
 
     fn text(&mut self, p: &Prompt, check: Check<'_>) -> Answer<String> {
@@ -284,6 +295,30 @@ impl Prompter for Terminal {
         self.done(s.interact_on(&self.term))
     }
 
+    fn fuzzy_pick(
+        &mut self,
+        p: &Prompt,
+        items: &[String],
+        default: usize,
+        quiet: Option<usize>,
+        check: Check<'_>,
+    ) -> Answer<Pick> {
+        self.done(Ok(()))?;
+        self.help(p);
+        let _ = self.term.write_line(&format!(
+            "  {}",
+            style("type to filter, arrows to move, Enter to choose").dim()
+        ));
+        let list = super::fuzzy::List {
+            items,
+            default,
+            quiet,
+            check,
+        };
+        let picked = super::fuzzy::pick(&self.term, &self.theme, &Self::label(p), &list);
+        self.done(picked.map_err(dialoguer::Error::IO))
+    }
+
     fn multi_select(
         &mut self,
         p: &Prompt,
@@ -345,7 +380,7 @@ impl Prompter for Terminal {
             match value {
                 Some(true) => "yes",
                 Some(false) => "no",
-                None => super::ask::NONE,
+                None => super::walker::NONE,
             }
         ));
         Ok(value)

@@ -129,6 +129,7 @@ fn options(user: Option<Value>) -> (Options, tempfile::TempDir) {
             integration_hosts: Default::default(),
             replay_record: None,
             target: Default::default(),
+            redactor: Default::default(),
         },
         dir,
     )
@@ -347,13 +348,13 @@ fn the_summary_lists_branch_values_and_masks_secrets() {
         .as_object()
         .cloned()
         .unwrap();
-    let lines = super::summary::lines(&t, &params, &["token".to_string()]);
+    let lines = super::summary::keyed_lines(&t, &params, &["token".to_string()]);
     assert_eq!(
         lines,
         vec![
-            ("Name".to_string(), "n".to_string()),
-            ("Token".into(), "******".into()),
-            ("Size (GB)".into(), "20".into())
+            ("name".to_string(), "Name".to_string(), "n".to_string()),
+            ("token".into(), "Token".into(), "******".into()),
+            ("sizeGb".into(), "Size (GB)".into(), "20".into())
         ]
     );
 }

@@ -16,6 +16,17 @@ pub const COMMENT_END: &str = "#\u{1}";
 /// With `json`, outputs written directly by the template (not by macros or captures) are
 /// JSON-encoded, as nunjitsu's `coercion: 'json'` does.
 pub fn template(nodes: &[Node], cookiecutter: bool, json: bool) -> String {
+    template_with_spans(nodes, cookiecutter, json).0
+}
+
+/// [`template`], with the spans of the result: `(offset in the emitted source, offset in the
+/// nunjucks source)` for every tag whose expressions can fail, in emitted order (see
+/// [`source_offset`]).
+pub fn template_with_spans(
+    nodes: &[Node],
+    cookiecutter: bool,
+    json: bool,
+) -> (String, Vec<(usize, usize)>) {
     let mut loop_assigned = Vec::new();
     collect_loop_assigned(nodes, false, &mut loop_assigned);
     let mut e = Emitter {
@@ -24,12 +35,20 @@ pub fn template(nodes: &[Node], cookiecutter: bool, json: bool) -> String {
         counter: 0,
         json,
         loop_assigned,
+        spans: Vec::new(),
     };
     if !e.loop_assigned.is_empty() {
         e.tag("set __nj = __store()");
     }
     e.nodes(nodes);
-    e.out
+    (e.out, e.spans)
+}
+
+/// The nunjucks source offset of the tag that emitted byte `emitted` (the last span at or
+/// before it).
+pub fn source_offset(spans: &[(usize, usize)], emitted: usize) -> Option<usize> {
+    let i = spans.partition_point(|(e, _)| *e <= emitted);
+    i.checked_sub(1).map(|i| spans[i].1)
 }
 
 /// Names assigned by `set` inside `for` bodies (outside macros).
@@ -69,7 +88,7 @@ fn collect_loop_assigned(nodes: &[Node], in_loop: bool, out: &mut Vec<String>) {
             Node::Block(b)
             | Node::FilterBlock { body: b, .. }
             | Node::CallBlock { body: b, .. } => collect_loop_assigned(b, in_loop, out),
-            Node::Macro { .. } | Node::Text(_) | Node::Output(_) => {}
+            Node::Macro { .. } | Node::Text(_) | Node::Output(..) => {}
         }
     }
 }
@@ -82,6 +101,7 @@ pub fn expression(expr: &Expr, cookiecutter: bool) -> String {
         counter: 0,
         json: false,
         loop_assigned: Vec::new(),
+        spans: Vec::new(),
     };
     e.expr(expr);
     e.out
@@ -94,6 +114,8 @@ struct Emitter {
     json: bool,
     /// Names needing nunjucks loop scoping (see `ops::Store`).
     loop_assigned: Vec<String>,
+    /// `(emitted offset, source offset)` of each tag, see [`template_with_spans`].
+    spans: Vec<(usize, usize)>,
 }
 
 fn is_ident(s: &str) -> bool {
@@ -108,6 +130,11 @@ const MJ_KEYWORDS: &[&str] = &[
 ];
 
 impl Emitter {
+    /// Notes that what is emitted next comes from the tag at source offset `at`.
+    fn mark(&mut self, at: usize) {
+        self.spans.push((self.out.len(), at));
+    }
+
     fn w(&mut self, s: &str) {
         self.out.push_str(s);
     }
@@ -155,7 +182,8 @@ impl Emitter {
                     self.w(t);
                 }
             }
-            Node::Output(e) => {
+            Node::Output(e, at) => {
+                self.mark(*at);
                 self.w(VAR_START);
                 self.w(" ");
                 if self.json {
@@ -168,7 +196,13 @@ impl Emitter {
                 self.w(" ");
                 self.w(VAR_END);
             }
-            Node::If { cond, body, else_ } => {
+            Node::If {
+                at,
+                cond,
+                body,
+                else_,
+            } => {
+                self.mark(*at);
                 self.open_tag("if ");
                 self.truthy(cond);
                 self.close_tag();
@@ -180,11 +214,13 @@ impl Emitter {
                 self.tag("endif");
             }
             Node::For {
+                at,
                 targets,
                 arr,
                 body,
                 else_,
             } => {
+                self.mark(*at);
                 self.open_tag("for ");
                 let names: Vec<String> = targets.iter().map(|t| self.name(t)).collect();
                 self.w(&names.join(", "));
@@ -211,10 +247,12 @@ impl Emitter {
                 }
             }
             Node::Set {
+                at,
                 targets,
                 value,
                 body,
             } => {
+                self.mark(*at);
                 let first = self.name(&targets[0]);
                 match value {
                     Some(v) => {
@@ -251,10 +289,12 @@ impl Emitter {
                 self.tag("endmacro");
             }
             Node::CallBlock {
+                at,
                 call,
                 caller_args,
                 body,
             } => {
+                self.mark(*at);
                 self.open_tag("call");
                 if !caller_args.is_empty() {
                     self.w("(");
@@ -267,13 +307,19 @@ impl Emitter {
                 self.captured(body);
                 self.tag("endcall");
             }
-            Node::FilterBlock { name, args, body } => {
+            Node::FilterBlock {
+                at,
+                name,
+                args,
+                body,
+            } => {
                 // Capture the body, then output it through the filter (nunjucks semantics).
                 self.counter += 1;
                 let var = format!("__capture_{}", self.counter);
                 self.tag(&format!("set {var}"));
                 self.captured(body);
                 self.tag("endset");
+                self.mark(*at);
                 self.w(VAR_START);
                 self.w(" ");
                 self.filter_call(name, &format!("{var}|__unsafe"), args);
@@ -281,10 +327,12 @@ impl Emitter {
                 self.w(VAR_END);
             }
             Node::Switch {
+                at,
                 expr,
                 cases,
                 default,
             } => {
+                self.mark(*at);
                 self.counter += 1;
                 let var = format!("__switch_{}", self.counter);
                 self.open_tag(&format!("set {var} = "));
@@ -298,6 +346,7 @@ impl Emitter {
                     if body.is_empty() {
                         continue;
                     }
+                    self.mark(*at);
                     self.open_tag(if first { "if " } else { "elif " });
                     first = false;
                     for (i, c) in pending.iter().enumerate() {
@@ -518,6 +567,7 @@ impl Emitter {
                     counter: self.counter,
                     json: false,
                     loop_assigned: Vec::new(),
+                    spans: Vec::new(),
                 };
                 inner.expr(input);
                 self.counter = inner.counter;
@@ -541,6 +591,7 @@ impl Emitter {
                         counter: self.counter,
                         json: false,
                         loop_assigned: Vec::new(),
+                        spans: Vec::new(),
                     };
                     inner.expr(first);
                     self.counter = inner.counter;
@@ -553,6 +604,7 @@ impl Emitter {
                         counter: self.counter,
                         json: false,
                         loop_assigned: Vec::new(),
+                        spans: Vec::new(),
                     };
                     inner.expr(r);
                     self.counter = inner.counter;

@@ -25,10 +25,10 @@ const MAX_DEPTH: usize = 48;
 pub fn supported(nodes: &[Node]) -> bool {
     nodes.iter().all(|n| match n {
         Node::Text(_) => true,
-        Node::Output(e) => supported_expr(e, 0),
-        Node::If { cond, body, else_ } => {
-            supported_expr(cond, 0) && supported(body) && else_.as_deref().is_none_or(supported)
-        }
+        Node::Output(e, _) => supported_expr(e, 0),
+        Node::If {
+            cond, body, else_, ..
+        } => supported_expr(cond, 0) && supported(body) && else_.as_deref().is_none_or(supported),
         Node::Block(body) => supported(body),
         _ => false,
     })
@@ -107,7 +107,7 @@ impl Eval<'_> {
         for n in nodes {
             match n {
                 Node::Text(t) => out.push_str(t),
-                Node::Output(e) => {
+                Node::Output(e, _) => {
                     let v = self.expr(e)?;
                     match v.as_str() {
                         Some(s) if matches!(v.kind(), minijinja::value::ValueKind::String) => {
@@ -116,7 +116,9 @@ impl Eval<'_> {
                         _ => out.push_str(&js_string(&v)),
                     }
                 }
-                Node::If { cond, body, else_ } => {
+                Node::If {
+                    cond, body, else_, ..
+                } => {
                     if ops::truthy(&self.expr(cond)?) {
                         self.nodes(body, out)?;
                     } else if let Some(e) = else_ {

@@ -517,7 +517,7 @@ pub struct MutSeq {
 }
 
 impl MutSeq {
-    pub fn new(items: Vec<Value>, cookiecutter: bool) -> Value {
+    pub fn value(items: Vec<Value>, cookiecutter: bool) -> Value {
         Value::from_object(MutSeq {
             items: std::sync::Mutex::new(items),
             cookiecutter,
@@ -603,7 +603,7 @@ impl Object for MutSeq {
             }
             "splice" => {
                 if args.is_empty() {
-                    return Ok(MutSeq::new(Vec::new(), cc));
+                    return Ok(MutSeq::value(Vec::new(), cc));
                 }
                 let start = rel(int(0), 0);
                 let count = match int(1) {
@@ -613,18 +613,18 @@ impl Object for MutSeq {
                 let removed: Vec<Value> = items
                     .splice(start..start + count, args.iter().skip(2).cloned())
                     .collect();
-                MutSeq::new(removed, cc)
+                MutSeq::value(removed, cc)
             }
             "insert" if cc => {
                 let at = rel(int(0), 0);
                 items.insert(at, args.get(1).cloned().unwrap_or(Value::UNDEFINED));
-                MutSeq::new(Vec::new(), cc)
+                MutSeq::value(Vec::new(), cc)
             }
             "remove" if cc => {
                 let needle = args.first().cloned().unwrap_or(Value::UNDEFINED);
                 match items.iter().position(|x| strict_eq(x, &needle)) {
-                    Some(p) => MutSeq::new(vec![items.remove(p)], cc),
-                    None => MutSeq::new(Vec::new(), cc),
+                    Some(p) => MutSeq::value(vec![items.remove(p)], cc),
+                    None => MutSeq::value(Vec::new(), cc),
                 }
             }
             "reverse" | "sort" | "fill" => {
@@ -642,6 +642,6 @@ impl Object for MutSeq {
 /// Registers `__arr`, the constructor of template-written arrays ([`MutSeq`]).
 pub fn register(env: &mut minijinja::Environment<'static>, cookiecutter: bool) {
     env.add_function("__arr", move |items: minijinja::value::Rest<Value>| {
-        MutSeq::new(items.0, cookiecutter)
+        MutSeq::value(items.0, cookiecutter)
     });
 }

@@ -56,8 +56,10 @@ fn walk_nodes(nodes: &[Node], f: &mut impl FnMut(&Expr)) {
     for n in nodes {
         match n {
             Node::Text(_) => {}
-            Node::Output(e) => walk_expr(e, f),
-            Node::If { cond, body, else_ } => {
+            Node::Output(e, _) => walk_expr(e, f),
+            Node::If {
+                cond, body, else_, ..
+            } => {
                 walk_expr(cond, f);
                 walk_nodes(body, f);
                 walk_nodes(else_.as_deref().unwrap_or_default(), f);
@@ -83,6 +85,7 @@ fn walk_nodes(nodes: &[Node], f: &mut impl FnMut(&Expr)) {
                 call,
                 caller_args,
                 body,
+                ..
             } => {
                 walk_expr(call, f);
                 walk_args(caller_args, f);
@@ -92,6 +95,7 @@ fn walk_nodes(nodes: &[Node], f: &mut impl FnMut(&Expr)) {
                 expr,
                 cases,
                 default,
+                ..
             } => {
                 walk_expr(expr, f);
                 for (c, body) in cases {

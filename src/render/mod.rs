@@ -21,6 +21,7 @@ mod backstage;
 mod convert;
 mod emit;
 mod eval;
+mod failure;
 mod filters;
 mod inspect;
 mod js;
@@ -38,6 +39,15 @@ pub use convert::{is_truthy, to_json, to_value};
 pub use syntax::{Node, SyntaxError};
 pub use value::FAILED_FLAG;
 
+/// The filters of Backstage 4's engine, in nunjitsu's order: nunjucks' built-ins, then
+/// Backstage's own (what "did you mean" picks from, here and in `golden validate`).
+pub fn filter_names() -> impl Iterator<Item = &'static str> {
+    failure::BUILTIN_FILTERS
+        .iter()
+        .chain(failure::BACKSTAGE_FILTERS)
+        .copied()
+}
+
 /// Options of a skeleton renderer (inputs of `fetch:template`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SkeletonOptions {
@@ -47,12 +57,14 @@ pub struct SkeletonOptions {
     pub lstrip_blocks: bool,
 }
 
-/// A render failure with the line and column in the rendered text (1-based, when known).
+/// A render failure with the line and column in the template's source (1-based, when known):
+/// of the failing tag (`${{` or `{%`) for a failure while rendering, of the token for a syntax
+/// error. Whitespace control does not move them.
 #[derive(Debug, Clone)]
 pub struct RenderError {
     pub message: String,
     pub line: Option<usize>,
-    /// The column of a syntax error (also written at the end of the message, as nunjucks does).
+    /// The column (for a syntax error also written at the end of the message, as nunjucks does).
     pub column: Option<usize>,
 }
 
@@ -130,7 +142,7 @@ impl Engine {
             return Ok(source.to_string());
         }
         let nodes = self.parse_nodes(source)?;
-        self.render_nodes(&nodes, ctx, false)
+        self.render_nodes_in(&nodes, ctx, false, Some(source))
     }
 
     /// Checks that `source` parses, without rendering it, and that it holds nothing Backstage is
@@ -203,6 +215,18 @@ impl Engine {
         ctx: &Value,
         json: bool,
     ) -> Result<String, RenderError> {
+        self.render_nodes_in(nodes, ctx, json, None)
+    }
+
+    /// Renders parsed `nodes`; a failure names the line and column of the failing tag in
+    /// `source` (the text `nodes` were parsed from) when it is given.
+    fn render_nodes_in(
+        &self,
+        nodes: &[syntax::Node],
+        ctx: &Value,
+        json: bool,
+        source: Option<&str>,
+    ) -> Result<String, RenderError> {
         if !json && eval::supported(nodes) {
             let text: usize = nodes
                 .iter()
@@ -216,8 +240,10 @@ impl Engine {
                 return Ok(out);
             }
         }
-        let emitted = emit::template(nodes, self.options.cookiecutter, json);
-        Ok(self.env.render_str(&emitted, ctx.clone())?)
+        let (emitted, spans) = emit::template_with_spans(nodes, self.options.cookiecutter, json);
+        self.env
+            .render_str(&emitted, ctx.clone())
+            .map_err(|e| failure::located(e, &emitted, &spans, source, self.options.cookiecutter))
     }
 
     /// [`Engine::render`] always through minijinja (tests compare it with the direct evaluator).
@@ -325,3 +351,6 @@ mod tests;
 
 #[cfg(test)]
 mod conformance_check;
+
+#[cfg(test)]
+mod location_tests;

@@ -13,22 +13,28 @@ pub struct SyntaxError {
 
 type Res<T> = Result<T, SyntaxError>;
 
+/// A template's nodes. `at` (and the second field of `Output`) is the byte offset in the source
+/// of the tag that holds the node's expressions (its `${{` or `{%`), so a render failure can name
+/// the line and column Backstage's author wrote, whatever whitespace control removed.
 #[derive(Debug, Clone)]
 pub enum Node {
     Text(String),
-    Output(Expr),
+    Output(Expr, usize),
     If {
+        at: usize,
         cond: Expr,
         body: Vec<Node>,
         else_: Option<Vec<Node>>,
     },
     For {
+        at: usize,
         targets: Vec<String>,
         arr: Expr,
         body: Vec<Node>,
         else_: Option<Vec<Node>>,
     },
     Set {
+        at: usize,
         targets: Vec<String>,
         value: Option<Expr>,
         body: Vec<Node>,
@@ -39,16 +45,19 @@ pub enum Node {
         body: Vec<Node>,
     },
     CallBlock {
+        at: usize,
         call: Expr,
         caller_args: Vec<Arg>,
         body: Vec<Node>,
     },
     FilterBlock {
+        at: usize,
         name: String,
         args: Vec<Arg>,
         body: Vec<Node>,
     },
     Switch {
+        at: usize,
         expr: Expr,
         cases: Vec<(Expr, Vec<Node>)>,
         default: Option<Vec<Node>>,
@@ -124,7 +133,8 @@ fn trim_code(s: &str) -> &str {
     s.trim_matches(is_code_ws)
 }
 
-fn position(source: &str, offset: usize) -> (usize, usize) {
+/// The 1-based line and column (in characters) of a byte offset.
+pub fn position(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
     let line = before.matches('\n').count() + 1;
     let col = before
@@ -638,7 +648,7 @@ impl TplParser<'_> {
                 }
                 TokKind::Variable => {
                     let v = self.tokens[idx].value.clone();
-                    children.push(Node::Output(self.expr(&v, offset)?));
+                    children.push(Node::Output(self.expr(&v, offset)?, offset));
                 }
                 TokKind::Block => {
                     let v = self.tokens[idx].value.clone();
@@ -717,6 +727,7 @@ impl TplParser<'_> {
                     None
                 };
                 Ok(Node::For {
+                    at: t.offset,
                     targets,
                     arr,
                     body,
@@ -728,6 +739,7 @@ impl TplParser<'_> {
                     let targets = self.targets(&rest[..eq], t.offset)?;
                     let value = self.expr(&rest[eq + 1..], t.offset)?;
                     return Ok(Node::Set {
+                        at: t.offset,
                         targets,
                         value: Some(value),
                         body: Vec::new(),
@@ -739,6 +751,7 @@ impl TplParser<'_> {
                     return Err(self.fail(t, "Missing endset tag"));
                 }
                 Ok(Node::Set {
+                    at: t.offset,
                     targets,
                     value: None,
                     body,
@@ -780,6 +793,7 @@ impl TplParser<'_> {
                 }
                 let caller_args = self.signature(&caller_args, t.offset)?;
                 Ok(Node::CallBlock {
+                    at: t.offset,
                     call,
                     caller_args,
                     body,
@@ -794,7 +808,12 @@ impl TplParser<'_> {
                 let (name, args) = p
                     .filter_invocation()
                     .map_err(|m| err_at(self.source, t.offset, m))?;
-                Ok(Node::FilterBlock { name, args, body })
+                Ok(Node::FilterBlock {
+                    at: t.offset,
+                    name,
+                    args,
+                    body,
+                })
             }
             "block" => {
                 let (body, stop) = self.body(&["endblock"])?;
@@ -840,6 +859,7 @@ impl TplParser<'_> {
                     return Err(self.fail(t, "Switch requires at least one case or default"));
                 }
                 Ok(Node::Switch {
+                    at: t.offset,
                     expr,
                     cases,
                     default,
@@ -873,7 +893,12 @@ impl TplParser<'_> {
             }
             _ => None,
         };
-        Ok(Node::If { cond, body, else_ })
+        Ok(Node::If {
+            at: t.offset,
+            cond,
+            body,
+            else_,
+        })
     }
 }
 

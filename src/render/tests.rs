@@ -820,7 +820,7 @@ fn parse_reports_endless_slices_of_literals() {
         assert!(engine.parse(fine).is_ok(), "{fine}");
     }
     let tree = engine.parse_tree("a ${{ values.x }}").unwrap();
-    assert!(matches!(&tree[..], [Node::Text(t), Node::Output(_)] if t == "a "));
+    assert!(matches!(&tree[..], [Node::Text(t), Node::Output(..)] if t == "a "));
 }
 
 /// The engine's modules depend on each other one way (issue 9): every `super::<sibling>` path in

@@ -88,24 +88,43 @@ pub struct Published {
     pub token: Option<crate::config::Secret>,
     /// The git user name the token goes with (`None`: GitHub's `x-access-token`).
     pub git_user: Option<String>,
+    /// The integration that pushed: kind (`github`, `gitlab`, `gitea`) and host (`None` for the
+    /// local forge). `--resume` checks the repository and gets the token again through it.
+    pub integration: Option<(&'static str, String)>,
 }
 
-/// An action failure: the message and, where useful, a hint.
+/// An action failure: the message, what to do about it (any number of hints), the place in a
+/// file it is about (a skeleton file's line and column) and the error it came from.
 #[derive(Debug, Clone)]
 pub struct ActionError {
     pub message: String,
-    pub hint: Option<String>,
+    pub hints: Vec<String>,
+    pub location: Option<crate::error::Location>,
+    /// The underlying error (a git, HTTP or I/O error), kept for `source()`.
+    pub source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl ActionError {
     pub fn new(message: impl Into<String>) -> Self {
         ActionError {
             message: message.into(),
-            hint: None,
+            hints: Vec::new(),
+            location: None,
+            source: None,
         }
     }
+    pub fn at(mut self, location: crate::error::Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+    /// Adds a hint (after those already given).
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hints.push(hint.into());
+        self
+    }
+    /// Adds hints (after those already given).
+    pub fn with_hints(mut self, hints: impl IntoIterator<Item = String>) -> Self {
+        self.hints.extend(hints);
         self
     }
 }
@@ -116,30 +135,29 @@ impl std::fmt::Display for ActionError {
     }
 }
 
+impl std::error::Error for ActionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
 impl From<crate::scm::ScmError> for ActionError {
     fn from(e: crate::scm::ScmError) -> Self {
-        ActionError {
-            message: e.message,
-            hint: e.hint,
-        }
+        ActionError::new(e.message).with_hints(e.hint)
     }
 }
 
 impl From<crate::forge::ForgeError> for ActionError {
     fn from(e: crate::forge::ForgeError) -> Self {
-        ActionError {
-            message: e.message,
-            hint: e.hint,
-        }
+        ActionError::new(e.message).with_hints(e.hint)
     }
 }
 
 impl From<crate::github::GithubError> for ActionError {
     fn from(e: crate::github::GithubError) -> Self {
-        ActionError {
-            message: e.message,
-            hint: e.hint,
-        }
+        ActionError::new(e.message).with_hints(e.hint)
     }
 }
 
@@ -147,7 +165,9 @@ impl From<crate::error::Error> for ActionError {
     fn from(e: crate::error::Error) -> Self {
         ActionError {
             message: e.message,
-            hint: e.hints.into_iter().next(),
+            hints: e.hints,
+            location: e.location.map(|l| *l),
+            source: e.source.map(std::sync::Arc::from),
         }
     }
 }

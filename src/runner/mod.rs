@@ -46,9 +46,10 @@ pub struct StepRecord {
     pub name: String,
     pub action: String,
     pub status: Status,
-    /// Why it was skipped, or the error when it failed.
+    /// Why it was skipped, or the error's message when it failed.
     pub reason: Option<String>,
-    pub hint: Option<String>,
+    /// The typed failure of a failed step.
+    pub failure: Option<StepFailure>,
     /// The rendered input (secrets masked); for `each` steps, one input per iteration.
     pub input: Value,
     pub output: Map<String, Value>,
@@ -57,6 +58,53 @@ pub struct StepRecord {
     /// Outputs of a predicted step that stand for nothing real (a commit hash, a pull request
     /// number): later steps see them, `--json` names them.
     pub invented: Vec<&'static str>,
+}
+
+impl StepRecord {
+    /// A step that has not run yet (skipped until it does).
+    fn new(step: &Step) -> StepRecord {
+        StepRecord {
+            id: step.id.clone(),
+            name: step.name.clone(),
+            action: step.action.clone(),
+            status: Status::Skipped,
+            reason: None,
+            failure: None,
+            input: Value::Object(Map::new()),
+            output: Map::new(),
+            log: Vec::new(),
+            duration: Duration::ZERO,
+            invented: Vec::new(),
+        }
+    }
+
+    /// Marks the step failed with `error`, the step written at `location` in template.yaml.
+    fn fail(&mut self, error: ActionError, location: crate::error::Location) {
+        self.status = Status::Failed;
+        self.reason = Some(error.message.clone());
+        self.failure = Some(StepFailure { error, location });
+    }
+}
+
+/// Why a step failed, kept typed: the action's error (message, hints, source, and the place in a
+/// file it is about) and where the failure is shown: that place (a skeleton file's line and
+/// column, named the way the template was named) or else the step in template.yaml.
+#[derive(Debug, Clone)]
+pub struct StepFailure {
+    pub error: ActionError,
+    pub location: crate::error::Location,
+}
+
+impl StepFailure {
+    /// The error a command reports: `message` at the step, with the action's hints, caused by the
+    /// action's error.
+    pub fn to_error(&self, message: String) -> crate::error::Error {
+        let mut e = crate::error::Error::step(message).at(self.location.clone());
+        for h in &self.error.hints {
+            e = e.hint(h.clone());
+        }
+        e.caused_by(self.error.clone())
+    }
 }
 
 /// The result of a run.
@@ -101,6 +149,38 @@ pub struct Resumed {
     pub record: RunRecord,
 }
 
+/// What a run accumulates from step to step.
+struct RunState {
+    /// What the steps created and published.
+    record: RunRecord,
+    validators: Validators,
+    /// `steps.<id>.output` for the steps that ran.
+    steps_ctx: Map<String, Value>,
+    records: Vec<StepRecord>,
+    /// The first failed step.
+    failed: Option<usize>,
+    template_ref: String,
+}
+
+/// The record of a step the resumed run had done (its outputs join `steps_ctx`).
+fn resumed_record(
+    step: &Step,
+    resumed: &Resumed,
+    steps_ctx: &mut Map<String, Value>,
+) -> StepRecord {
+    let output = resumed.outputs.get(&step.id).and_then(Value::as_object);
+    if let Some(o) = output {
+        steps_ctx.insert(step.id.clone(), json!({ "output": o }));
+    }
+    let mut record = StepRecord::new(step);
+    if output.is_some() {
+        record.status = Status::Executed;
+    }
+    record.reason = Some("done by the run this one resumes".into());
+    record.output = output.cloned().unwrap_or_default();
+    record
+}
+
 impl Runner<'_> {
     /// Runs every step of `template` with `values`, reporting progress to `reporter`.
     pub fn run(&self, template: &Template, values: &Values, reporter: &mut dyn Reporter) -> Report {
@@ -117,137 +197,133 @@ impl Runner<'_> {
     ) -> Report {
         let engine =
             Engine::workflow().with_integration_hosts(self.services.config.integration_hosts());
-        let mut run_record = resumed.record.clone();
-        let mut validators = Validators::new();
-        let mut steps_ctx = Map::new();
-        let mut records = Vec::new();
-        let mut failed: Option<usize> = None;
-        let template_ref = template.entity_ref();
+        let mut run = RunState {
+            record: resumed.record.clone(),
+            validators: Validators::new(),
+            steps_ctx: Map::new(),
+            records: Vec::new(),
+            failed: None,
+            template_ref: template.entity_ref(),
+        };
         for (index, step) in template.steps.iter().enumerate() {
             if index < resumed.start {
-                let output = resumed.outputs.get(&step.id).and_then(Value::as_object);
-                if let Some(o) = output {
-                    steps_ctx.insert(step.id.clone(), json!({ "output": o }));
-                }
-                records.push(StepRecord {
-                    id: step.id.clone(),
-                    name: step.name.clone(),
-                    action: step.action.clone(),
-                    status: if output.is_some() {
-                        Status::Executed
-                    } else {
-                        Status::Skipped
-                    },
-                    reason: Some("done by the run this one resumes".into()),
-                    hint: None,
-                    input: Value::Object(Map::new()),
-                    output: output.cloned().unwrap_or_default(),
-                    log: Vec::new(),
-                    duration: Duration::ZERO,
-                    invented: Vec::new(),
-                });
+                let record = resumed_record(step, resumed, &mut run.steps_ctx);
+                run.records.push(record);
                 continue;
             }
             reporter.step_started(index, step);
             let started = Instant::now();
-            let base = self.context(values, &steps_ctx, failed.is_some(), false);
-            let mut record = StepRecord {
-                id: step.id.clone(),
-                name: step.name.clone(),
-                action: step.action.clone(),
-                status: Status::Skipped,
-                reason: None,
-                hint: None,
-                input: Value::Object(Map::new()),
-                output: Map::new(),
-                log: Vec::new(),
-                duration: Duration::ZERO,
-                invented: Vec::new(),
-            };
-            let unknown = self.registry.get(&step.action).is_none() && self.dry_run;
-            let mut skip = self.skip_reason(&engine, step, &base, failed.is_some());
-            if unknown && skip.is_none() {
-                // Its `if:` and `each:` are still resolved, as Backstage would before running it.
-                let ctx = self.context(values, &steps_ctx, failed.is_some(), true);
-                if let Some(each) = &step.each {
-                    if let Err(e) = each_items(&engine, each, &ctx) {
-                        record.status = Status::Failed;
-                        record.reason = Some(e.message);
-                        failed.get_or_insert(index);
-                        record.duration = started.elapsed();
-                        reporter.step_finished(index, &record);
-                        records.push(record);
-                        continue;
-                    }
-                }
-                skip = Some(format!(
-                    "golden does not implement `{}`; skipped in dry-run",
-                    step.action
-                ));
-            }
-            if skip.is_none() && self.dry_run {
-                skip = self
-                    .registry
-                    .get(&step.action)
-                    .and_then(|a| a.skipped_in_dry_run());
-            }
-            if let Some(reason) = skip {
-                record.reason = Some(reason);
-                record.duration = started.elapsed();
-                reporter.step_finished(index, &record);
-                records.push(record);
-                continue;
-            }
-            match self.run_step(
-                &engine,
-                template,
-                &template_ref,
-                step,
-                values,
-                &steps_ctx,
-                failed.is_some(),
-                &mut record,
-                &mut run_record,
-                &mut validators,
-            ) {
-                Ok(output) => {
-                    let predictor = self
-                        .registry
-                        .get(&step.action)
-                        .filter(|a| self.dry_run && !a.runs_in_dry_run());
-                    if let Some(action) = predictor {
-                        record.status = Status::Predicted;
-                        record.invented = action
-                            .invented_outputs()
-                            .iter()
-                            .copied()
-                            .filter(|k| output.contains_key(*k))
-                            .collect();
-                    } else {
-                        record.status = Status::Executed;
-                    }
-                    record.output = output.clone();
-                    steps_ctx.insert(step.id.clone(), json!({ "output": output }));
-                }
-                Err(e) => {
-                    record.status = Status::Failed;
-                    record.reason = Some(e.message);
-                    record.hint = e.hint;
-                    failed.get_or_insert(index);
-                }
+            let mut record = StepRecord::new(step);
+            self.one_step(&engine, template, values, index, &mut run, &mut record);
+            if record.status == Status::Failed {
+                run.failed.get_or_insert(index);
             }
             record.duration = started.elapsed();
             reporter.step_finished(index, &record);
-            records.push(record);
+            run.records.push(record);
         }
-        let final_ctx = self.context(values, &steps_ctx, failed.is_some(), false);
+        let final_ctx = self.context(values, &run.steps_ctx, run.failed.is_some(), false);
         let output = render_output(&engine, &template.output, &final_ctx);
         Report {
-            steps: records,
+            steps: run.records,
             output,
-            failed,
-            record: run_record,
+            failed: run.failed,
+            record: run.record,
         }
+    }
+
+    /// Runs, predicts, skips or fails step `index`, filling its `record`.
+    fn one_step(
+        &self,
+        engine: &Engine,
+        template: &Template,
+        values: &Values,
+        index: usize,
+        run: &mut RunState,
+        record: &mut StepRecord,
+    ) {
+        let location = |e: &ActionError| match &e.location {
+            Some(at) => template.shown_location(at),
+            None => template.location(&format!("/spec/steps/{index}")),
+        };
+        let step = &template.steps[index];
+        match self.why_not_run(engine, step, values, run) {
+            Err(e) => {
+                let at = location(&e);
+                return record.fail(e, at);
+            }
+            Ok(Some(reason)) => {
+                record.reason = Some(reason);
+                return;
+            }
+            Ok(None) => {}
+        }
+        let done = self.run_step(engine, template, step, values, run, record);
+        match done {
+            Ok(output) => {
+                self.succeeded(step, &output, record);
+                run.steps_ctx
+                    .insert(step.id.clone(), json!({ "output": output }));
+            }
+            Err(e) => {
+                let at = location(&e);
+                record.fail(e, at);
+            }
+        }
+    }
+
+    /// Why a step is not run (its `if`, an earlier failure, an action golden lacks in a dry run,
+    /// an action that does not run in dry runs), or the error of resolving the `each` of an
+    /// unknown action's step in a dry run.
+    fn why_not_run(
+        &self,
+        engine: &Engine,
+        step: &Step,
+        values: &Values,
+        run: &RunState,
+    ) -> Result<Option<String>, ActionError> {
+        let failed = run.failed.is_some();
+        let base = self.context(values, &run.steps_ctx, failed, false);
+        let mut skip = self.skip_reason(engine, step, &base, failed);
+        let unknown = self.registry.get(&step.action).is_none() && self.dry_run;
+        if unknown && skip.is_none() {
+            // Its `if:` and `each:` are still resolved, as Backstage would before running it.
+            let ctx = self.context(values, &run.steps_ctx, failed, true);
+            if let Some(each) = &step.each {
+                each_items(engine, each, &ctx)?;
+            }
+            skip = Some(format!(
+                "golden does not implement `{}`; skipped in dry-run",
+                step.action
+            ));
+        }
+        if skip.is_none() && self.dry_run {
+            skip = self
+                .registry
+                .get(&step.action)
+                .and_then(|a| a.skipped_in_dry_run());
+        }
+        Ok(skip)
+    }
+
+    /// Records a step that ran (or, in a dry run, was predicted) with `output`.
+    fn succeeded(&self, step: &Step, output: &Outputs, record: &mut StepRecord) {
+        let predictor = self
+            .registry
+            .get(&step.action)
+            .filter(|a| self.dry_run && !a.runs_in_dry_run());
+        if let Some(action) = predictor {
+            record.status = Status::Predicted;
+            record.invented = action
+                .invented_outputs()
+                .iter()
+                .copied()
+                .filter(|k| output.contains_key(*k))
+                .collect();
+        } else {
+            record.status = Status::Executed;
+        }
+        record.output = output.clone();
     }
 
     /// The workflow context: parameters, steps, user, context; secrets only where Backstage
@@ -307,19 +383,15 @@ impl Runner<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Runs `step`'s action once, or once per `each` item (outputs collected into arrays).
     fn run_step(
         &self,
         engine: &Engine,
         template: &Template,
-        template_ref: &str,
         step: &Step,
         values: &Values,
-        steps_ctx: &Map<String, Value>,
-        failed: bool,
+        run: &mut RunState,
         record: &mut StepRecord,
-        run_record: &mut RunRecord,
-        validators: &mut Validators,
     ) -> Result<Outputs, ActionError> {
         let action = self.registry.get(&step.action).ok_or_else(|| {
             ActionError::new(format!(
@@ -327,34 +399,8 @@ impl Runner<'_> {
                 step.action
             ))
         })?;
-        let ctx = self.context(values, steps_ctx, failed, true);
-        let input_tree = Value::Object(step.input.clone());
-        // Iterations: (each item, rendered input); no `each` means one iteration without it.
-        let mut iterations: Vec<(Option<Value>, Map<String, Value>)> = Vec::new();
-        match &step.each {
-            None => iterations.push((None, render_input(engine, &input_tree, &ctx))),
-            Some(each) => {
-                // The context is converted once; each iteration layers `each` over it, so a
-                // step runs in time linear in the number of items.
-                let base = render::to_value(&Value::Object(ctx.clone()));
-                for item in each_items(engine, each, &ctx)? {
-                    let it_ctx = minijinja::value::merge_maps([
-                        minijinja::context! { each => render::to_value(&item) },
-                        base.clone(),
-                    ]);
-                    if let Some(cond) = &step.condition {
-                        if !render::condition_holds_in(engine, cond, &it_ctx) {
-                            continue;
-                        }
-                    }
-                    let input = match engine.render_tree(&input_tree, &it_ctx) {
-                        Some(Value::Object(m)) => m,
-                        _ => Map::new(),
-                    };
-                    iterations.push((Some(item), input));
-                }
-            }
-        }
+        let ctx = self.context(values, &run.steps_ctx, run.failed.is_some(), true);
+        let iterations = iterations(engine, step, &ctx)?;
         record.input = if step.each.is_some() {
             Value::Array(
                 iterations
@@ -366,7 +412,7 @@ impl Runner<'_> {
             mask(&Value::Object(iterations[0].1.clone()), &values.secrets)
         };
         for (item, input) in &iterations {
-            check_input(validators, action, input).map_err(|e| {
+            check_input(&mut run.validators, action, input).map_err(|e| {
                 let which = match item {
                     Some(i) => {
                         format!("{}[{}]", step.action, i["key"].as_str().unwrap_or_default())
@@ -383,7 +429,7 @@ impl Runner<'_> {
                 workspace: self.workspace,
                 template_dir: &template.dir,
                 source_root: &template.root,
-                template_ref,
+                template_ref: &run.template_ref,
                 step_id: &step.id,
                 dry_run: self.dry_run,
                 secrets: &values.secrets,
@@ -391,27 +437,64 @@ impl Runner<'_> {
                 services: self.services,
                 log: &mut log,
                 keep_log: self.keep_log,
-                record: run_record,
+                record: &mut run.record,
             };
             let result = action.run(&mut actx, input);
             record.log.extend(log);
             let out = result?;
-            if item.is_some() {
-                for (k, v) in out {
-                    match collected
-                        .entry(k)
-                        .or_insert_with(|| Value::Array(Vec::new()))
-                    {
-                        Value::Array(a) => a.push(v),
-                        _ => unreachable!("each outputs are arrays"),
-                    }
-                }
-            } else {
+            if item.is_none() {
                 collected = out;
+                continue;
+            }
+            for (k, v) in out {
+                match collected
+                    .entry(k)
+                    .or_insert_with(|| Value::Array(Vec::new()))
+                {
+                    Value::Array(a) => a.push(v),
+                    _ => unreachable!("each outputs are arrays"),
+                }
             }
         }
         Ok(collected)
     }
+}
+
+/// One run of a step's action: the `each` item (none without `each`) and the rendered input.
+type Iteration = (Option<Value>, Map<String, Value>);
+
+/// A step's iterations; without `each`, one iteration without an item. Items whose `if` is false
+/// are left out.
+fn iterations(
+    engine: &Engine,
+    step: &Step,
+    ctx: &Map<String, Value>,
+) -> Result<Vec<Iteration>, ActionError> {
+    let input_tree = Value::Object(step.input.clone());
+    let Some(each) = &step.each else {
+        return Ok(vec![(None, render_input(engine, &input_tree, ctx))]);
+    };
+    // The context is converted once; each iteration layers `each` over it, so a step runs in
+    // time linear in the number of items.
+    let base = render::to_value(&Value::Object(ctx.clone()));
+    let mut out = Vec::new();
+    for item in each_items(engine, each, ctx)? {
+        let it_ctx = minijinja::value::merge_maps([
+            minijinja::context! { each => render::to_value(&item) },
+            base.clone(),
+        ]);
+        if let Some(cond) = &step.condition {
+            if !render::condition_holds_in(engine, cond, &it_ctx) {
+                continue;
+            }
+        }
+        let input = match engine.render_tree(&input_tree, &it_ctx) {
+            Some(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        out.push((Some(item), input));
+    }
+    Ok(out)
 }
 
 fn render_input(engine: &Engine, input: &Value, ctx: &Map<String, Value>) -> Map<String, Value> {
@@ -568,4 +651,75 @@ fn render_output(engine: &Engine, output: &Value, ctx: &Map<String, Value>) -> V
         }
     }
     rendered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails with two hints and an I/O error as its source.
+    struct Fails;
+    impl Action for Fails {
+        fn id(&self) -> &'static str {
+            "test:fail"
+        }
+        fn description(&self) -> &'static str {
+            "fails"
+        }
+        fn input_schema(&self) -> Value {
+            json!({"type": "object"})
+        }
+        fn run(
+            &self,
+            _ctx: &mut ActionContext<'_>,
+            _input: &Map<String, Value>,
+        ) -> Result<Outputs, ActionError> {
+            let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+            let mut e =
+                ActionError::from(crate::error::Error::internal("cannot write `x`").caused_by(io));
+            e = e.with_hint("first hint").with_hint("second hint");
+            Err(e)
+        }
+    }
+
+    #[test]
+    fn a_failed_step_keeps_its_typed_error_hints_source_and_location() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("template.yaml");
+        std::fs::write(
+            &path,
+            "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n  type: service\n  steps:\n    - id: ok\n      action: debug:log\n      input: {message: hi}\n    - id: bad\n      action: test:fail\n",
+        )
+        .unwrap();
+        let template = Template::load(&path).unwrap();
+        let mut actions = crate::actions::all();
+        actions.push(Box::new(Fails));
+        let registry = Registry::new(actions);
+        let services = Services::default();
+        let runner = Runner {
+            registry: &registry,
+            services: &services,
+            workspace: dir.path(),
+            dry_run: false,
+            keep_log: true,
+        };
+        let report = runner.run(&template, &Values::default(), &mut Silent);
+        assert_eq!(report.failed, Some(1));
+        let f = report.steps[1].failure.as_ref().expect("a typed failure");
+        assert_eq!(f.error.hints, ["first hint", "second hint"]);
+        assert_eq!(
+            f.location,
+            crate::error::Location::file(&path, 11, 7),
+            "the step's place in template.yaml"
+        );
+        let e = f.to_error("step `bad` failed".into());
+        assert_eq!(e.hints, ["first hint", "second hint"]);
+        let action = std::error::Error::source(&e).expect("caused by the action's error");
+        let io = action.source().expect("which keeps its own source");
+        assert_eq!(
+            io.downcast_ref::<std::io::Error>().unwrap().kind(),
+            std::io::ErrorKind::PermissionDenied
+        );
+        assert!(report.steps[0].failure.is_none());
+    }
 }

@@ -12,12 +12,90 @@ use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmE
 use crate::config::{Config, GiteaIntegration, Secret};
 use crate::git::Git;
 
-/// Gitea for one host, with its credentials.
+/// Gitea for one host, with its credentials (both for publishing; reading takes what there is).
 pub struct Gitea {
     config: GiteaIntegration,
-    username: String,
-    password: Secret,
+    username: Option<String>,
+    password: Option<Secret>,
     http: reqwest::blocking::Client,
+}
+
+fn http_client() -> Result<reqwest::blocking::Client, ScmError> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::builder()
+        .connect_timeout(Duration::from_secs(15))
+        .timeout(Duration::from_secs(60))
+        .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ScmError::new(format!("cannot build the HTTP client: {e}")))
+}
+
+/// A file named by a Gitea web URL: its repository, ref and path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileUrl {
+    pub repo: RepoSpec,
+    pub reference: String,
+    pub path: String,
+}
+
+/// The `integrations.gitea[]` entry serving `url` (Backstage's Gitea reader takes URLs whose
+/// host, with its port, is the entry's host) and the file it names, split as Backstage's
+/// `parseGiteaUrl` splits `BASE/OWNER/REPO/src/(branch|commit|tag)/REF/PATH`.
+pub fn file_for_url(config: &Config, url: &str) -> Option<(GiteaIntegration, FileUrl)> {
+    let u = url::Url::parse(url).ok()?;
+    let host = match u.port() {
+        Some(p) => format!("{}:{p}", u.host_str()?),
+        None => u.host_str()?.to_string(),
+    };
+    let integration = config.gitea(&host)?.clone();
+    let rest = url.strip_prefix(&integration.base_url())?;
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .to_string()
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    let ["", owner, name, "src", _kind, reference, path @ ..] = parts.as_slice() else {
+        return None;
+    };
+    let path = path.join("/");
+    Some((
+        integration.clone(),
+        FileUrl {
+            repo: RepoSpec {
+                host,
+                owner: decode(owner),
+                name: decode(name),
+            },
+            reference: decode(reference),
+            path: decode(path.trim_start_matches('/')),
+        },
+    ))
+}
+
+/// The file of a `GET /api/v1/repos/OWNER/REPO/contents/PATH` answer (`{"encoding": "base64",
+/// "content": ...}`), as Backstage's Gitea reader decodes it.
+fn decode_contents(body: &[u8]) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the answer is not a Gitea contents object: {e}"))?;
+    match v.get("encoding").and_then(Value::as_str) {
+        Some("base64") => base64::engine::general_purpose::STANDARD
+            .decode(
+                v["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace(['\n', '\r'], ""),
+            )
+            .map_err(|e| format!("the file's base64 content is broken: {e}")),
+        other => Err(format!(
+            "Unknown encoding: {}",
+            other
+                .map(str::to_string)
+                .unwrap_or_else(|| v["encoding"].to_string())
+        )),
+    }
 }
 
 impl Gitea {
@@ -38,18 +116,27 @@ impl Gitea {
             ))
             .with_hint(format!("set `username` and `password` (a password or an access token) of `{host}` under `integrations.gitea` in golden's config file")));
         };
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ScmError::new(format!("cannot build the HTTP client: {e}")))?;
         Ok(Gitea {
             config,
-            username,
-            password: Secret(password.0.trim().to_string()),
-            http,
+            username: Some(username),
+            password: Some(Secret(password.0.trim().to_string())),
+            http: http_client()?,
+        })
+    }
+
+    /// Gitea for reading files, with whatever credentials the entry has (Backstage's reader
+    /// reads anonymously without a password, and with a password but no username sends it as
+    /// a token).
+    pub fn reader(config: GiteaIntegration) -> Result<Gitea, ScmError> {
+        Ok(Gitea {
+            username: config.username.clone().filter(|u| !u.is_empty()),
+            password: config
+                .password
+                .clone()
+                .map(|p| Secret(p.0.trim().to_string()))
+                .filter(|p| !p.0.is_empty()),
+            config,
+            http: http_client()?,
         })
     }
 
@@ -57,12 +144,24 @@ impl Gitea {
         self.config.base_url()
     }
 
+    /// `getGiteaRequestOptions`: `basic USER:PASSWORD` (base64), `token PASSWORD` without a
+    /// username, nothing without a password.
     fn authed(&self, req: reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder {
         use base64::Engine as _;
-        let basic = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", self.username, self.password.0));
-        req.header("Authorization", format!("basic {basic}"))
-            .header("Content-Type", "application/json")
+        let req = match (&self.username, &self.password) {
+            (Some(user), Some(password)) => {
+                let basic = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{user}:{}", password.0));
+                req.header("Authorization", format!("basic {basic}"))
+            }
+            (None, Some(password)) => req.header("Authorization", format!("token {}", password.0)),
+            _ => req,
+        };
+        req.header("Content-Type", "application/json")
+    }
+
+    fn username(&self) -> &str {
+        self.username.as_deref().unwrap_or_default()
     }
 
     /// One request; transport failures are explained with the host.
@@ -172,16 +271,12 @@ impl Target for Gitea {
         push: &Push<'_>,
     ) -> Result<String, ScmError> {
         let message = commit_message(push.message);
-        let hash = git
-            .push_new_as(
-                push.source,
-                &repo.git_url,
-                push.branch,
-                &message,
-                push.author,
-                &self.username,
-                Some(&self.password),
-            )
+        let with_change_id = Push {
+            message: &message,
+            ..*push
+        };
+        let hash = with_change_id
+            .run(git, &repo.git_url, self.username(), self.password.as_ref())
             .map_err(|e| {
                 ScmError::new(format!("cannot push to the Gitea repository {}: {e}", repo.git_url))
                     .with_hint("the repository was created (named above); check the credentials of integrations.gitea and any server-side hook")
@@ -227,34 +322,110 @@ impl Target for Gitea {
         ))
     }
 
+    /// Reads a file through the contents API (`GET /api/v1/repos/OWNER/REPO/contents/PATH?ref=REF`,
+    /// base64 in JSON), as Backstage's Gitea URL reader does; transient failures (connection
+    /// errors, 429, 5xx) are tried three times.
     fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError> {
+        let seg = |s: &str| crate::github::seg(s);
+        let file: Vec<String> = path.trim_start_matches('/').split('/').map(seg).collect();
         let url = format!(
-            "{}/api/v1/repos/{}/{}/raw/{}?ref={}",
+            "{}/api/v1/repos/{}/{}/contents/{}?ref={}",
             self.base(),
-            repo.owner,
-            repo.name,
-            path.trim_start_matches('/'),
-            crate::github::seg(branch)
+            seg(&repo.owner),
+            seg(&repo.name),
+            file.join("/"),
+            seg(branch)
         );
-        let resp = self
-            .authed(self.http.get(&url))
-            .send()
-            .map_err(|e| ScmError::new(format!("cannot read {url}: {e}")))?;
-        if !resp.status().is_success() {
-            return Err(ScmError::new(format!(
-                "cannot read {url}: HTTP {}",
-                resp.status()
-            )));
+        let what = format!("{path} of {} ({branch})", repo.full_name());
+        let mut last = String::new();
+        for attempt in 0..3 {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(300 << attempt));
+            }
+            let resp = match self.authed(self.http.get(&url)).send() {
+                Ok(r) => r,
+                Err(e) if e.is_connect() || e.is_timeout() => {
+                    last = e.to_string();
+                    continue;
+                }
+                Err(e) => return Err(ScmError::new(format!("cannot read {what}: {e}"))),
+            };
+            let status = resp.status();
+            if status.is_success() {
+                let body = resp
+                    .bytes()
+                    .map_err(|e| ScmError::new(format!("cannot read {what}: {e}")))?;
+                return decode_contents(&body)
+                    .map_err(|e| ScmError::new(format!("cannot read {what}: {e}")));
+            }
+            if status.is_server_error() || status.as_u16() == 429 {
+                last = format!("HTTP {status}");
+                continue;
+            }
+            let err = ScmError::new(format!(
+                "{what} could not be read as {url}, {} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or_default()
+            ));
+            return Err(match status.as_u16() {
+                404 if self.password.is_none() => err.with_hint(format!("Gitea answers 404 for a private repository read without credentials: set `password` (and `username`) of `{}` under `integrations.gitea` in golden's config file", self.config.host)),
+                404 => err.with_hint("check the owner, repository, branch and path in the URL"),
+                401 | 403 => err.with_hint(format!("the credentials of `{}` under `integrations.gitea` were refused", self.config.host)),
+                _ => err,
+            });
         }
-        resp.bytes()
-            .map(|b| b.to_vec())
-            .map_err(|e| ScmError::new(format!("cannot read {url}: {e}")))
+        Err(ScmError::new(format!(
+            "cannot read {what} after 3 attempts: {last}"
+        )))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The URLs Backstage's Gitea reader reads (`parseGiteaUrl` of `@backstage/integration`
+    /// 2.2.0): any `src/KIND/REF`, the entry found by the URL's host and port.
+    #[test]
+    fn gitea_urls_name_their_files() {
+        let mut c = Config::default();
+        c.integrations.gitea.push(GiteaIntegration {
+            host: "tea.test:3000".into(),
+            base_url: Some("http://tea.test:3000/".into()),
+            ..Default::default()
+        });
+        let (g, f) = file_for_url(
+            &c,
+            "http://tea.test:3000/acme/svc/src/branch/main/deploy/catalog-info.yaml",
+        )
+        .unwrap();
+        assert_eq!(g.host, "tea.test:3000");
+        assert_eq!(f.repo.full_name(), "acme/svc");
+        assert_eq!(
+            (f.reference.as_str(), f.path.as_str()),
+            ("main", "deploy/catalog-info.yaml")
+        );
+        let (_, f) = file_for_url(
+            &c,
+            "http://tea.test:3000/acme/svc/src/commit/abc123/a%20b.yaml",
+        )
+        .unwrap();
+        assert_eq!(
+            (f.reference.as_str(), f.path.as_str()),
+            ("abc123", "a b.yaml")
+        );
+        assert!(file_for_url(&c, "http://tea.test:3000/acme/svc").is_none());
+        assert!(file_for_url(&c, "http://tea.test/acme/svc/src/branch/main/x.yaml").is_none());
+        assert_eq!(
+            decode_contents(br#"{"encoding":"base64","content":"a2luZDog\nQ29tcG9uZW50Cg=="}"#)
+                .unwrap(),
+            b"kind: Component\n"
+        );
+        assert_eq!(
+            decode_contents(br#"{"encoding":"utf8","content":"x"}"#).unwrap_err(),
+            "Unknown encoding: utf8"
+        );
+    }
 
     #[test]
     fn commit_messages_carry_a_change_id() {

@@ -68,7 +68,7 @@ impl ApiError {
         };
         match self.status {
             Some(401) => e.with_hint(format!(
-                "the token for {host} was refused: check that it is valid and not expired. golden reads it from the step's `token` input, the config file's integrations.gitlab[].token, GITLAB_TOKEN (gitlab.com), or `glab auth token --hostname {host}`"
+                "the token for {host} was refused: check that it is valid and not expired. golden reads it from the step's `token` input, the config file's integrations.gitlab[].token, GITLAB_TOKEN (gitlab.com), or the token `glab auth login --hostname {host}` stored"
             )),
             Some(403) => e.with_hint(
                 "the token lacks a permission: it needs the `api` scope and at least the Maintainer role on the group (Owner to add members)",
@@ -336,7 +336,7 @@ pub struct Gitlab {
 
 impl Gitlab {
     /// The host's integration and token: the step's `token` input, else the config's token,
-    /// `GITLAB_TOKEN` (gitlab.com) or `glab auth token`.
+    /// `GITLAB_TOKEN` (gitlab.com) or the token glab stores for the host.
     pub fn connect(
         config: &Config,
         host: &str,
@@ -387,6 +387,76 @@ impl Gitlab {
     /// Whether the token came from the configuration (Backstage only adds owners with it).
     fn has_config_token(&self) -> bool {
         self.admin.is_some() || matches!(self.client.auth, Auth::Private(_))
+    }
+
+    /// `assignReviewersFromApprovalRules`: once GitLab has computed the merge request's status
+    /// (re-read while it is `preparing`, `approvals_syncing` or `checking`), the eligible
+    /// approvers of its approval rules (CODEOWNERS included) join `reviewers` as its reviewers.
+    /// Failures are warnings, as in Backstage: the merge request stays as it is.
+    fn assign_reviewers_from_rules(
+        &self,
+        notes: &mut Notes,
+        project: &str,
+        iid: u64,
+        reviewers: Option<&[u64]>,
+    ) {
+        let mr_path = format!("/projects/{project}/merge_requests/{iid}");
+        let rules = (|| -> Result<Vec<Value>, ApiError> {
+            let mut mr = self.client.get(&mr_path)?;
+            // Backstage polls without a pause and without end; golden waits 300 ms between
+            // reads, for two minutes at most.
+            for _ in 0..400 {
+                let status = mr["detailed_merge_status"].as_str().unwrap_or_default();
+                if !matches!(status, "preparing" | "approvals_syncing" | "checking") {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(300));
+                mr = self.client.get(&mr_path)?;
+                notes.info(
+                    mr["detailed_merge_status"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                );
+            }
+            self.client.all(&format!("{mr_path}/approval_rules"))
+        })();
+        let rules = match rules {
+            Ok(r) => r,
+            Err(e) => {
+                notes.warn(format!("Failed to retrieve approval rules for MR {iid}: {}. Proceeding with MR creation without reviewers from approval rules.", e.message));
+                return;
+            }
+        };
+        // A set in insertion order: the rules' approvers, then the named reviewers.
+        let mut ids: Vec<Value> = Vec::new();
+        let from_rules: Vec<Value> = rules
+            .iter()
+            .filter_map(|r| r.get("eligible_approvers").and_then(Value::as_array))
+            .flatten()
+            .map(|u| u["id"].clone())
+            .collect();
+        if from_rules.is_empty() {
+            return;
+        }
+        for id in from_rules
+            .into_iter()
+            .chain(reviewers.unwrap_or_default().iter().map(|r| json!(r)))
+        {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        if let Err(e) = self.client.call(
+            http::Method::PUT,
+            &mr_path,
+            Some(&json!({ "reviewer_ids": ids })),
+        ) {
+            notes.warn(format!(
+                "Failed to assign reviewers from approval rules: {}.",
+                e.message
+            ));
+        }
     }
 
     /// GitLab's user id for `username` (`GET /users?username=`), if it has one.
@@ -577,16 +647,8 @@ impl Target for Gitlab {
         push: &Push<'_>,
     ) -> Result<String, ScmError> {
         let token = self.client.auth.secret().clone();
-        let hash = git
-            .push_new_as(
-                push.source,
-                &repo.git_url,
-                push.branch,
-                push.message,
-                push.author,
-                "oauth2",
-                Some(&token),
-            )
+        let hash = push
+            .run(git, &repo.git_url, "oauth2", Some(&token))
             .map_err(|e| {
                 let err = ScmError::new(format!(
                     "cannot push to the GitLab project {}: {e}",
@@ -816,7 +878,7 @@ impl Target for Gitlab {
         if let Some(a) = assignee_id {
             body.insert("assignee_id".into(), json!(a));
         }
-        if let Some(r) = reviewer_ids {
+        if let Some(r) = &reviewer_ids {
             body.insert("reviewer_ids".into(), json!(r));
         }
         if let Some(l) = o.get("labels") {
@@ -834,6 +896,12 @@ impl Target for Gitlab {
         notes.created(format!(
             "merge request !{iid} of the GitLab project {project} ({url})"
         ));
+        if o.get("assignReviewersFromApprovalRules")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
+            self.assign_reviewers_from_rules(notes, &p, iid, reviewer_ids.as_deref());
+        }
         if o.get("autoMerge").and_then(Value::as_bool) == Some(true) {
             self.client
                 .call(

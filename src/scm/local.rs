@@ -109,7 +109,12 @@ impl Target for Local {
             repo.full_name(),
             path.display()
         ));
-        forge::record(&path, "settings", recordable(settings))?;
+        forge::record(
+            &path,
+            "settings",
+            recordable(settings),
+            self.forge.redactor(),
+        )?;
         notes.info(format!(
             "local forge: created {} ({} settings recorded in `{}`)",
             repo.full_name(),
@@ -134,15 +139,8 @@ impl Target for Local {
         repo: &Repository,
         push: &Push<'_>,
     ) -> Result<String, ScmError> {
-        let hash = git
-            .push_new(
-                push.source,
-                &repo.git_url,
-                push.branch,
-                push.message,
-                push.author,
-                None,
-            )
+        let hash = push
+            .run(git, &repo.git_url, "x-access-token", None)
             .map_err(|e| ScmError::new(format!("cannot push to {}: {e}", repo.git_url)))?;
         notes.info(format!(
             "pushed {hash} to {} ({})",
@@ -194,7 +192,12 @@ impl Target for Local {
                     notes.info(format!("Branch {name} created with ref {reference}"));
                 }
                 if b["protect"].as_bool().unwrap_or(false) {
-                    forge::record(&path, "protected_branches", json!({"name": name}))?;
+                    forge::record(
+                        &path,
+                        "protected_branches",
+                        json!({"name": name}),
+                        self.forge.redactor(),
+                    )?;
                 }
             }
         }
@@ -204,7 +207,7 @@ impl Target for Local {
                 if let Some(o) = v.as_object_mut() {
                     o.insert("value".into(), json!("***"));
                 }
-                forge::record(&path, "variables", v)?;
+                forge::record(&path, "variables", v, self.forge.redactor())?;
             }
         }
         Ok(())
@@ -273,7 +276,12 @@ impl Target for Local {
             }
         }
         mr.insert("commit".into(), json!(res.commit));
-        let number = forge::record(&path, "merge_requests", Value::Object(mr))?;
+        let number = forge::record(
+            &path,
+            "merge_requests",
+            Value::Object(mr),
+            self.forge.redactor(),
+        )?;
         notes.info(format!(
             "local forge: merge request !{number} recorded in `{}`",
             path.join("golden/merge_requests.json").display()

@@ -1,7 +1,8 @@
 //! Publishing targets: the one small interface every SCM kind implements ([`Target`]: create a
 //! repository, push to it, set it up, open a change request, read a file), chosen by the host's
 //! integration kind ([`kind_of`]). The local forge implements it for every kind (`local.rs`), so
-//! `--local` works whatever host a template names; GitLab's REST API implements it in
+//! `--local` works whatever host a template names; GitHub's REST API implements it in
+//! `github.rs` (pull requests in `github_pr.rs`, the API push in `github_push.rs`), GitLab's in
 //! `gitlab.rs`, Gitea's in `gitea.rs`. Adding a kind (Azure DevOps, Bitbucket) is one file
 //! implementing [`Target`] plus a line in `actions::scm_target::target`, which picks the target.
 //!
@@ -12,8 +13,12 @@
 //! `projectVariables`, ...): each kind interprets the keys of its Backstage module.
 
 pub mod gitea;
+pub mod github;
+mod github_pr;
+mod github_push;
 pub mod gitlab;
 pub mod local;
+pub mod sign;
 
 use std::path::Path;
 
@@ -49,6 +54,15 @@ impl std::fmt::Display for ScmError {
 }
 
 impl std::error::Error for ScmError {}
+
+impl From<crate::github::GithubError> for ScmError {
+    fn from(e: crate::github::GithubError) -> Self {
+        ScmError {
+            message: e.message,
+            hint: e.hint,
+        }
+    }
+}
 
 impl From<crate::forge::ForgeError> for ScmError {
     fn from(e: crate::forge::ForgeError) -> Self {
@@ -193,6 +207,31 @@ pub struct Push<'a> {
     pub branch: &'a str,
     pub message: &'a str,
     pub author: &'a Author,
+    /// Signs the commit (`signCommit`).
+    pub signer: Option<&'a sign::CommitSigner>,
+}
+
+impl Push<'_> {
+    /// [`Git::push_new_signed`] of this push to `url` as `username`.
+    pub fn run(
+        &self,
+        git: &dyn Git,
+        url: &str,
+        username: &str,
+        token: Option<&crate::config::Secret>,
+    ) -> Result<String, String> {
+        let sign = self.signer.map(|s| move |text: &str| s.sign(text));
+        git.push_new_signed(
+            self.source,
+            url,
+            self.branch,
+            self.message,
+            self.author,
+            username,
+            token,
+            sign.as_ref().map(|f| f as crate::git::Signer<'_>),
+        )
+    }
 }
 
 /// A change request (pull or merge request) from the files of `source`.
@@ -260,9 +299,10 @@ pub trait Target {
         git: &dyn Git,
         req: &ChangeRequest<'_>,
     ) -> Result<Change, ScmError>;
-    /// Reads a file of a branch. Implemented by every target; the catalog still reads through
-    /// `catalog/read.rs` (issue 13 leaves moving it here open).
-    #[allow(dead_code)]
+    /// Reads a file of a branch. The catalog reads GitHub and Gitea URLs through it
+    /// (`catalog/read.rs`); GitLab URLs are read there with their reader's own request
+    /// (Backstage's GitLab reader sends a bearer token where the GitLab actions send
+    /// `PRIVATE-TOKEN`).
     fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError>;
 }
 

@@ -5,6 +5,7 @@
 //! Backstage's own Template schema, and exposing typed steps and parameter pages. It never renders
 //! and never prompts.
 
+pub(crate) mod document;
 pub(crate) mod locate;
 pub(crate) mod placeholders;
 pub(crate) mod root;
@@ -19,23 +20,16 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+pub use document::Document;
 pub use yaml::{Pos, Spans};
 
-/// A loaded, schema-checked template.
+/// A loaded, schema-checked template: the Template [`Document`] (placeholders resolved; its
+/// fields are reached through `Deref`: `path`, `dir`, `root`, `source`, `entity`, `spans`) and
+/// the typed model read from it.
 #[derive(Debug, Clone)]
 pub struct Template {
-    /// The `template.yaml` file, as given (used in messages).
-    pub path: PathBuf,
-    /// The directory relative fetch `url`s resolve from: the template file's real parent.
-    pub dir: PathBuf,
-    /// The only folder the template may read from (see [`root`]): a real path holding `dir`.
-    pub root: PathBuf,
-    /// The file's text (after BOM removal), for diagnostics.
-    pub source: String,
-    /// The Template document as JSON, placeholders resolved.
-    pub entity: Value,
-    /// Source positions of the Template document's nodes.
-    pub spans: Spans,
+    /// The Template document, checked against Backstage's schema.
+    pub document: Document,
     /// `metadata.name`.
     pub name: String,
     /// `metadata.namespace`, `default` when absent.
@@ -66,17 +60,43 @@ pub struct Step {
     pub index: usize,
 }
 
+impl std::ops::Deref for Template {
+    type Target = Document;
+    fn deref(&self) -> &Document {
+        &self.document
+    }
+}
+
+impl std::ops::DerefMut for Template {
+    fn deref_mut(&mut self) -> &mut Document {
+        &mut self.document
+    }
+}
+
 impl Template {
     /// `template:<namespace>/<name>`, the ref `catalog:write` records.
     pub fn entity_ref(&self) -> String {
         format!("template:{}/{}", self.namespace, self.name)
     }
 
-    /// `file:line:column` of the node at a JSON pointer into the Template document.
-    pub fn location(&self, pointer: &str) -> crate::error::Location {
-        match self.spans.value(pointer) {
-            Some(p) => crate::error::Location::file(&self.path, p.line, p.column),
-            None => crate::error::Location::from(self.path.as_path()),
+    /// A location in the template's folder named the way the template was named (a skeleton file
+    /// `/real/dir/skeleton/a.txt` of `./t/template.yaml` is `./t/skeleton/a.txt`).
+    pub fn shown_location(&self, at: &crate::error::Location) -> crate::error::Location {
+        use crate::error::Location;
+        match at {
+            Location::File { path, line, column } => match path.strip_prefix(&self.dir) {
+                Ok(rel) => Location::File {
+                    path: self
+                        .path
+                        .parent()
+                        .map(|d| d.join(rel))
+                        .unwrap_or_else(|| rel.to_path_buf()),
+                    line: *line,
+                    column: *column,
+                },
+                Err(_) => at.clone(),
+            },
+            other => other.clone(),
         }
     }
 
@@ -132,14 +152,11 @@ impl Template {
     /// [`Template::from_source`] with an explicit source root (a real path holding `dir`), for
     /// templates fetched from elsewhere.
     pub fn from_source_in(file: &Path, dir: &Path, root: &Path, text: String) -> Result<Template> {
-        let text = text
-            .strip_prefix('\u{feff}')
-            .map(str::to_string)
-            .unwrap_or(text);
-        let docs = yaml::parse_documents(&text).map_err(|e| {
+        let docs = Document::parse(file, dir, root, &text).map_err(|e| {
             let err = Error::template(format!("invalid YAML: {}", e.message))
                 .at(crate::error::Location::file(file, e.pos.line, e.pos.column));
             // An unquoted `: ` or a leading `{` in an expression is the usual cause in templates.
+            let text = document::without_bom(&text);
             let line = text.lines().nth(e.pos.line.saturating_sub(1)).unwrap_or_default();
             if line.contains("${{") {
                 err.hint("quote values that contain `: ` or start with `{`, e.g. `key: '${{ a }}: ${{ b }}'`")
@@ -149,22 +166,23 @@ impl Template {
         })?;
         let doc = docs
             .into_iter()
-            .find(|d| d.value.get("kind").and_then(Value::as_str) == Some("Template"))
+            .find(Document::is_template)
             .ok_or_else(|| {
                 Error::template(format!(
                     "`{}` holds no `kind: Template` document",
                     file.display()
                 ))
             })?;
-        let mut entity = doc.value;
-        placeholders::resolve(&mut entity, root, dir).map_err(|e| e.at(file))?;
+        Self::from_document(doc)
+    }
+
+    /// Checks a Template document into the typed model: the catalog's placeholders resolved,
+    /// Backstage's schema, steps with defaulted ids.
+    pub fn from_document(mut document: Document) -> Result<Template> {
+        placeholders::resolve(&mut document.entity, &document.root, &document.dir)
+            .map_err(|e| e.at(document.path.as_path()))?;
         let mut template = Template {
-            path: file.to_path_buf(),
-            dir: dir.to_path_buf(),
-            root: root.to_path_buf(),
-            source: text,
-            entity,
-            spans: doc.spans,
+            document,
             name: String::new(),
             namespace: "default".into(),
             pages: Vec::new(),
@@ -177,7 +195,7 @@ impl Template {
     }
 
     fn fill(&mut self) {
-        let e = &self.entity;
+        let e = &self.document.entity;
         self.name = e
             .pointer("/metadata/name")
             .and_then(Value::as_str)

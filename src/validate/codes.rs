@@ -102,7 +102,11 @@ pub const CODES: &[(&str, Severity, &str)] = &[
         "an unknown `ui:field` (a custom field extension?)",
     ),
     ("param-ui-widget", Warning, "an unknown `ui:widget`"),
-    ("step-duplicate-id", Error, "two steps have the same id"),
+    (
+        "step-duplicate-id",
+        Warning,
+        "two steps have the same id (Backstage runs both; the second one's outputs replace the first one's)",
+    ),
     (
         "step-duplicate-id-conditional",
         Warning,

@@ -8,10 +8,18 @@ use serde_json::Value;
 
 use super::locate::{seg, Lines};
 use super::{Checker, Diagnostic, Doc, Sink};
-use crate::template::yaml::{self, Document};
+use crate::template::Document;
 
-/// Parses every YAML document of the file; `None` (with findings) when the file does not parse.
-pub fn parse(path: &Path, text: &str, lines: &Lines, sink: &mut Sink) -> Option<Vec<Document>> {
+/// Parses every YAML document of the file (as `golden new` reads it: [`Document::parse`]); `None`
+/// (with findings) when the file does not parse.
+pub fn parse(
+    path: &Path,
+    dir: &Path,
+    root: &Path,
+    text: &str,
+    lines: &Lines,
+    sink: &mut Sink,
+) -> Option<Vec<Document>> {
     let mut conflict = false;
     for (i, l) in text.lines().enumerate() {
         let marker = ["<<<<<<< ", ">>>>>>> "].iter().any(|m| l.starts_with(m))
@@ -31,7 +39,7 @@ pub fn parse(path: &Path, text: &str, lines: &Lines, sink: &mut Sink) -> Option<
     if conflict {
         return None;
     }
-    match yaml::parse_documents(text) {
+    match Document::parse(path, dir, root, text) {
         Ok(docs) => Some(docs),
         Err(e) => {
             let start = e.pos.offset.min(text.len());
@@ -94,7 +102,7 @@ fn colon_in_plain_value(
 
 /// Resolves the catalog's placeholders one by one, so each failure points at its own place;
 /// false when one cannot be resolved.
-pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
+pub fn resolve_placeholders(doc: &mut Doc, sink: &mut Sink) -> bool {
     let mut pointers = Vec::new();
     find_placeholders(&doc.entity, String::new(), &mut pointers);
     let mut ok = true;
@@ -120,7 +128,7 @@ pub fn resolve_placeholders(doc: &mut Doc<'_>, sink: &mut Sink) -> bool {
                 sink.push(
                     Diagnostic::new(
                         "placeholder",
-                        doc.path,
+                        &doc.path,
                         e.message
                             .replace(&dir, "")
                             .replace(&format!(" `{}`", doc.root.display()), ""),
@@ -195,7 +203,7 @@ const LINK_KEYS: &[&str] = &["url", "entityRef", "title", "icon", "if"];
 const TEXT_KEYS: &[&str] = &["title", "content", "icon", "default", "if"];
 
 /// The schema and unknown keys.
-pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) {
+pub fn check(_checker: &Checker, doc: &Doc, sink: &mut Sink) {
     for err in crate::template::schema::validator().iter_errors(&doc.entity) {
         let pointer = err.instance_path().to_string();
         if pointer.is_empty()
@@ -221,7 +229,7 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) {
             _ => None,
         };
         sink.push(
-            Diagnostic::new("schema", doc.path, format!("`{shown}` {err}"))
+            Diagnostic::new("schema", &doc.path, format!("`{shown}` {err}"))
                 .at(doc.value_span(&pointer))
                 .label("rejected by Backstage's Template v1beta3 schema")
                 .maybe_hint(hint),
@@ -240,7 +248,7 @@ pub fn check(_checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) {
             }
             let p = format!("{pointer}/{}", seg(k));
             let suggestion = crate::backstage::suggest::did_you_mean(k, known.iter().copied());
-            let d = Diagnostic::new(code, doc.path, format!("unknown key `{k}` in {what}"))
+            let d = Diagnostic::new(code, &doc.path, format!("unknown key `{k}` in {what}"))
                 .at(doc.key_span(&p))
                 .label("not a key Backstage reads")
                 .hint(suggestion.unwrap_or_else(|| format!("known keys: {}", known.join(", "))));

@@ -81,12 +81,12 @@ fn floor_char(s: &str, mut i: usize) -> usize {
     i
 }
 
-impl Doc<'_> {
+impl Doc {
     /// The span of the value at `pointer` (or its closest ancestor).
     pub fn value_span(&self, pointer: &str) -> Option<Span> {
         let pos = self.spans.value(pointer)?;
         let start = pos.offset;
-        let rest = &self.text[start.min(self.text.len())..];
+        let rest = &self.source[start.min(self.source.len())..];
         let len = match self.entity.pointer(pointer) {
             Some(Value::String(s)) if rest.starts_with(s.as_str()) && !s.is_empty() => s.len(),
             Some(Value::String(_)) if rest.starts_with('\'') || rest.starts_with('"') => {
@@ -111,7 +111,7 @@ impl Doc<'_> {
             .unwrap_or("")
             .replace("~1", "/")
             .replace("~0", "~");
-        let rest = &self.text[pos.offset.min(self.text.len())..];
+        let rest = &self.source[pos.offset.min(self.source.len())..];
         let len = if rest.starts_with(key.as_str()) {
             key.len()
         } else {
@@ -130,11 +130,11 @@ impl Doc<'_> {
             .and_then(Value::as_str)
             .map(str::len)
             .unwrap_or(0);
-        let from = pos.offset.min(self.text.len());
-        let to = (from + len * 2 + 256).min(self.text.len());
-        let to = floor_char(self.text, to);
+        let from = pos.offset.min(self.source.len());
+        let to = (from + len * 2 + 256).min(self.source.len());
+        let to = floor_char(&self.source, to);
         if !needle.is_empty() {
-            if let Some(i) = self.text[from..to].find(needle) {
+            if let Some(i) = self.source[from..to].find(needle) {
                 return Some(self.lines.span(from + i, from + i + needle.len()));
             }
         }

@@ -39,6 +39,8 @@ pub struct Options {
     pub config: crate::config::Config,
     /// golden's data directory (the npm modules `golden actions add` installed), if any.
     pub home: Option<PathBuf>,
+    /// PATH (external actions on it count as known) and Node.js.
+    pub programs: crate::settings::Programs,
     /// Codes not reported (`--allow`), on top of the config's `validate.allow`.
     pub allow: Vec<String>,
     /// Codes reported as errors (`--deny`), on top of the config's `validate.deny`.
@@ -141,17 +143,21 @@ impl Report {
     }
 }
 
+/// What a templated text uses, or why it does not parse.
+type Analyzed = Result<expr::Analysis, expr::SyntaxError>;
+
 /// Shared, read-only state of a run (engines, the action registry, caches).
 pub(crate) struct Checker {
     pub registry: Registry,
     pub extra_actions: Vec<String>,
+    pub programs: crate::settings::Programs,
     pub workflow: Engine,
     pub skeleton: Engine,
     pub cookiecutter: Engine,
     /// `(engine, kind, name)` → exists, so each name is asked of the engine once.
     known: Mutex<HashMap<(u8, u8, String), bool>>,
     /// Analyses by `(engine, text)`: templates of one repository share most of their strings.
-    analyses: Mutex<HashMap<(u8, String), Arc<Result<expr::Analysis, expr::SyntaxError>>>>,
+    analyses: Mutex<HashMap<(u8, String), Arc<Analyzed>>>,
     /// Compiled property schemas (the same ones recur across a repository's templates).
     pub schemas: crate::backstage::json_schema::Cache,
     /// Compiled input schemas of the actions.
@@ -170,7 +176,12 @@ pub(crate) enum Flavor {
 
 impl Checker {
     fn new(options: &Options) -> Result<Checker> {
-        let registry = crate::actions::registry_for(&options.config, options.home.as_deref(), [])?;
+        let registry = crate::actions::registry_for(
+            &options.config,
+            options.home.as_deref(),
+            &options.programs,
+            [],
+        )?;
         let input_validators = registry
             .iter()
             .map(|a| {
@@ -185,6 +196,7 @@ impl Checker {
         Ok(Checker {
             registry,
             extra_actions: options.config.actions.known.clone(),
+            programs: options.programs.clone(),
             workflow: Engine::workflow(),
             skeleton: Engine::skeleton(SkeletonOptions::default()),
             cookiecutter: Engine::skeleton(SkeletonOptions {
@@ -269,17 +281,24 @@ impl Checker {
     }
 }
 
-/// One template document being checked, with everything the checks need to point at it.
-pub(crate) struct Doc<'a> {
-    pub path: &'a Path,
-    /// The directory relative `url`s resolve from.
-    pub dir: PathBuf,
-    /// The template's source root: nothing outside it may be read.
-    pub root: PathBuf,
-    pub text: &'a str,
+/// One template document being checked: the lenient [`crate::template::Document`] `new` reads
+/// too (fields through `Deref`), with line lookups to point at it.
+pub(crate) struct Doc {
+    pub document: crate::template::Document,
     pub lines: locate::Lines,
-    pub entity: Value,
-    pub spans: crate::template::Spans,
+}
+
+impl std::ops::Deref for Doc {
+    type Target = crate::template::Document;
+    fn deref(&self) -> &crate::template::Document {
+        &self.document
+    }
+}
+
+impl std::ops::DerefMut for Doc {
+    fn deref_mut(&mut self) -> &mut crate::template::Document {
+        &mut self.document
+    }
 }
 
 /// The findings of one file and the texts they point into.
@@ -411,10 +430,7 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
             return (true, sink);
         }
     };
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text);
+    let text = crate::template::document::without_bom(&text).to_string();
     let shared: Arc<str> = Arc::from(text.as_str());
     sink.source(path.to_path_buf(), shared);
     let lines = locate::Lines::new(&text);
@@ -423,24 +439,19 @@ fn check_file(checker: &Checker, path: &Path, explicit: bool) -> (bool, Sink) {
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let root = crate::template::root::source_root(&dir);
-    let docs = match document::parse(path, &text, &lines, &mut sink) {
+    let docs = match document::parse(path, &dir, &root, &text, &lines, &mut sink) {
         Some(docs) => docs,
         None => return (true, sink),
     };
     let mut found = false;
-    for d in docs {
-        if d.value.get("kind").and_then(Value::as_str) != Some("Template") {
-            continue;
-        }
+    for d in docs
+        .into_iter()
+        .filter(crate::template::Document::is_template)
+    {
         found = true;
         let mut doc = Doc {
-            path,
-            dir: dir.clone(),
-            root: root.clone(),
-            text: &text,
+            document: d,
             lines: lines.clone(),
-            entity: d.value,
-            spans: d.spans,
         };
         if !document::resolve_placeholders(&mut doc, &mut sink) {
             continue;

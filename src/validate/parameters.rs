@@ -64,7 +64,7 @@ pub struct Declared {
 }
 
 /// Checks every page and returns the declared names.
-pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
+pub fn check(checker: &Checker, doc: &Doc, sink: &mut Sink) -> Declared {
     let cache = &checker.schemas;
     let mut declared = Declared::default();
     let pages: Vec<(String, &Value)> = match doc.entity.pointer("/spec/parameters") {
@@ -115,9 +115,20 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Declared {
             {
                 continue; // Backstage accepts a name listed twice in `required`
             }
+            if err.instance().is_array()
+                && matches!(
+                    err.kind(),
+                    jsonschema::error::ValidationErrorKind::Type { .. }
+                )
+            {
+                // An array where a schema belongs (`properties: {required: [x]}`): Backstage's
+                // validator takes it for an empty schema (JavaScript's typeof is "object"), so
+                // the template renders.
+                continue;
+            }
             let p = format!("{pointer}{at}");
             sink.push(
-                Diagnostic::new("param-invalid-schema", doc.path, format!("not a valid JSON Schema: {err}"))
+                Diagnostic::new("param-invalid-schema", &doc.path, format!("not a valid JSON Schema: {err}"))
                     .at(doc.value_span(&p))
                     .label("invalid here")
                     .hint("parameter pages are draft-07 JSON Schemas; see https://json-schema.org/draft-07"),
@@ -173,7 +184,7 @@ fn without(schema: &Map<String, Value>, drop: &[&str], definitions: Option<&Valu
 
 fn walk(
     cache: &Cache,
-    doc: &Doc<'_>,
+    doc: &Doc,
     sink: &mut Sink,
     schema: &Value,
     pointer: &str,
@@ -182,168 +193,52 @@ fn walk(
     let Some(obj) = schema.as_object() else {
         return;
     };
-    // required names existing properties
-    if let Some(required) = obj.get("required").and_then(Value::as_array) {
-        let mut names = BTreeSet::new();
-        top_level_names(schema, &mut names);
-        let open = obj.get("properties").is_none();
-        if !open {
-            for (i, r) in required.iter().enumerate() {
-                let Some(r) = r.as_str() else { continue };
-                if !names.contains(r) {
-                    sink.push(
-                        Diagnostic::new(
-                            "param-required-unknown",
-                            doc.path,
-                            format!("`required` names `{r}`, which is not a property here"),
-                        )
-                        .at(doc.value_span(&format!("{pointer}/required/{i}")))
-                        .label("no such property")
-                        .hint(
-                            suggest(r, names.iter().map(String::as_str)).unwrap_or_else(|| {
-                                "add the property, or remove the name from `required`".into()
-                            }),
-                        ),
-                    );
-                }
-            }
-        }
-    }
-    if let Some(pattern) = obj.get("pattern").and_then(Value::as_str) {
-        if !jsonschema_regex::is_valid_ecma_regex(pattern) {
-            sink.push(
-                Diagnostic::new("param-pattern", doc.path, format!("`{pattern}` is not a valid ECMAScript regular expression"))
-                    .at(doc.value_span(&format!("{pointer}/pattern")))
-                    .label("the browser and Backstage's backend reject this pattern")
-                    .hint("patterns are JavaScript regexes with the `u` flag: no inline flags like `(?i)`, no `(?P<name>)`, escape only punctuation"),
-            );
-        }
-    }
-    if let Some(default) = obj.get("default") {
-        let templated = default.as_str().is_some_and(|s| s.contains("${{"));
-        if !templated {
-            if let Some(v) = cache.get(&without(obj, &["default"], definitions)) {
-                if let Some(e) = v.iter_errors(default).next() {
-                    sink.push(
-                        Diagnostic::new("param-default", doc.path, format!("the default does not satisfy its own schema: {e}"))
-                            .at(doc.value_span(&format!("{pointer}/default")))
-                            .label("invalid default")
-                            .hint("the form pre-fills this value and Backstage then rejects it; fix the default or the schema"),
-                    );
-                }
-            }
-        }
-    }
-    if let Some(values) = obj.get("enum").and_then(Value::as_array) {
-        if let Some(v) = cache.get(&without(
-            obj,
-            &["enum", "default", "const", "enumNames"],
-            definitions,
-        )) {
-            for (i, item) in values.iter().enumerate() {
-                if let Some(e) = v.iter_errors(item).next() {
-                    sink.push(
-                        Diagnostic::new("param-enum", doc.path, format!("enum value does not satisfy its own schema: {e}"))
-                            .at(doc.value_span(&format!("{pointer}/enum/{i}")))
-                            .label("never a valid answer")
-                            .hint("quote numbers and booleans meant as strings (`'8080'`), or change `type`"),
-                    );
-                }
-            }
-        }
-        for key in ["enumNames", "ui:enumNames"] {
-            if let Some(names) = obj.get(key).and_then(Value::as_array) {
-                if names.len() != values.len() {
-                    sink.push(
-                        Diagnostic::new(
-                            "param-enum",
-                            doc.path,
-                            format!(
-                                "`{key}` has {} labels for {} enum values",
-                                names.len(),
-                                values.len()
-                            ),
-                        )
-                        .at(doc.key_span(&format!("{pointer}/{key}")))
-                        .label("labels and values are paired by position")
-                        .hint(format!(
-                            "give `{key}` exactly one label per `enum` value, in the same order"
-                        )),
-                    );
-                }
-            }
-        }
-    }
+    required_names(doc, sink, schema, obj, pointer);
+    pattern(doc, sink, obj, pointer);
+    default_value(cache, doc, sink, obj, pointer, definitions);
+    enum_values(cache, doc, sink, obj, pointer, definitions);
     if let Some(deps) = obj.get("dependencies") {
         dependencies(doc, sink, obj, deps, pointer);
     }
-    for (key, code, known) in [
-        ("ui:field", "param-ui-field", UI_FIELDS),
-        ("ui:widget", "param-ui-widget", UI_WIDGETS),
-    ] {
-        if let Some(name) = obj.get(key).and_then(Value::as_str) {
-            if !known.contains(&name) {
-                let hint = suggest(name, known.iter().copied()).unwrap_or_else(|| {
-                    if key == "ui:field" {
-                        "a custom field extension must be installed in your Backstage app; golden asks for the plain JSON value".into()
-                    } else {
-                        format!("known widgets: {}", known.join(", "))
-                    }
-                });
-                sink.push(
-                    Diagnostic::new(code, doc.path, format!("unknown {key} `{name}`"))
-                        .at(doc.value_span(&format!("{pointer}/{}", seg(key))))
-                        .label("not built into Backstage")
-                        .hint(hint),
-                );
-            }
-        }
+    ui_names(doc, sink, obj, pointer);
+    for (child, at) in subschemas(obj, pointer) {
+        walk(cache, doc, sink, child, &at, definitions);
     }
-    // recurse
+}
+
+/// Every subschema of `obj` with its pointer: properties, definitions, dependencies, the
+/// combinators, conditionals and items.
+fn subschemas<'a>(obj: &'a Map<String, Value>, pointer: &str) -> Vec<(&'a Value, String)> {
+    let mut out = Vec::new();
     for key in ["properties", "definitions", "patternProperties"] {
-        if let Some(map) = obj.get(key).and_then(Value::as_object) {
-            for (k, v) in map {
-                walk(
-                    cache,
-                    doc,
-                    sink,
-                    v,
-                    &format!("{pointer}/{key}/{}", seg(k)),
-                    definitions,
-                );
-            }
+        for (k, v) in obj
+            .get(key)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            out.push((v, format!("{pointer}/{key}/{}", seg(k))));
         }
     }
-    if let Some(deps) = obj.get("dependencies").and_then(Value::as_object) {
-        for (k, v) in deps {
-            if v.is_object() {
-                walk(
-                    cache,
-                    doc,
-                    sink,
-                    v,
-                    &format!("{pointer}/dependencies/{}", seg(k)),
-                    definitions,
-                );
-            }
+    for (k, v) in obj
+        .get("dependencies")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if v.is_object() {
+            out.push((v, format!("{pointer}/dependencies/{}", seg(k))));
         }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
-        for (i, s) in obj
+        for (i, v) in obj
             .get(key)
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .enumerate()
         {
-            walk(
-                cache,
-                doc,
-                sink,
-                s,
-                &format!("{pointer}/{key}/{i}"),
-                definitions,
-            );
+            out.push((v, format!("{pointer}/{key}/{i}")));
         }
     }
     for key in [
@@ -355,49 +250,190 @@ fn walk(
         "additionalItems",
         "contains",
     ] {
-        if let Some(s) = obj.get(key) {
-            walk(
-                cache,
-                doc,
-                sink,
-                s,
-                &format!("{pointer}/{key}"),
-                definitions,
-            );
+        if let Some(v) = obj.get(key) {
+            out.push((v, format!("{pointer}/{key}")));
         }
     }
     match obj.get("items") {
         Some(Value::Array(items)) => {
-            for (i, s) in items.iter().enumerate() {
-                walk(
-                    cache,
-                    doc,
-                    sink,
-                    s,
-                    &format!("{pointer}/items/{i}"),
-                    definitions,
-                );
+            for (i, v) in items.iter().enumerate() {
+                out.push((v, format!("{pointer}/items/{i}")));
             }
         }
-        Some(s) => walk(
-            cache,
-            doc,
-            sink,
-            s,
-            &format!("{pointer}/items"),
-            definitions,
-        ),
+        Some(v) => out.push((v, format!("{pointer}/items"))),
         None => {}
+    }
+    out
+}
+
+/// `param-required-unknown`: `required` names a property the schema does not have.
+fn required_names(
+    doc: &Doc,
+    sink: &mut Sink,
+    schema: &Value,
+    obj: &Map<String, Value>,
+    pointer: &str,
+) {
+    let Some(required) = obj.get("required").and_then(Value::as_array) else {
+        return;
+    };
+    if obj.get("properties").is_none() {
+        return; // an open schema: any name may be required
+    }
+    let mut names = BTreeSet::new();
+    top_level_names(schema, &mut names);
+    for (i, r) in required.iter().enumerate() {
+        let Some(r) = r.as_str() else { continue };
+        if names.contains(r) {
+            continue;
+        }
+        sink.push(
+            Diagnostic::new(
+                "param-required-unknown",
+                &doc.path,
+                format!("`required` names `{r}`, which is not a property here"),
+            )
+            .at(doc.value_span(&format!("{pointer}/required/{i}")))
+            .label("no such property")
+            .hint(
+                suggest(r, names.iter().map(String::as_str)).unwrap_or_else(|| {
+                    "add the property, or remove the name from `required`".into()
+                }),
+            ),
+        );
     }
 }
 
-fn dependencies(
-    doc: &Doc<'_>,
+/// `param-pattern`: a `pattern` that is not an ECMAScript regular expression.
+fn pattern(doc: &Doc, sink: &mut Sink, obj: &Map<String, Value>, pointer: &str) {
+    let Some(pattern) = obj.get("pattern").and_then(Value::as_str) else {
+        return;
+    };
+    if !jsonschema_regex::is_valid_ecma_regex(pattern) {
+        sink.push(
+            Diagnostic::new("param-pattern", &doc.path, format!("`{pattern}` is not a valid ECMAScript regular expression"))
+                .at(doc.value_span(&format!("{pointer}/pattern")))
+                .label("the browser and Backstage's backend reject this pattern")
+                .hint("patterns are JavaScript regexes with the `u` flag: no inline flags like `(?i)`, no `(?P<name>)`, escape only punctuation"),
+        );
+    }
+}
+
+/// `param-default`: a (non-templated) default its own schema rejects.
+fn default_value(
+    cache: &Cache,
+    doc: &Doc,
     sink: &mut Sink,
     obj: &Map<String, Value>,
-    deps: &Value,
     pointer: &str,
+    definitions: Option<&Value>,
 ) {
+    let Some(default) = obj.get("default") else {
+        return;
+    };
+    if default.as_str().is_some_and(|s| s.contains("${{")) {
+        return;
+    }
+    let Some(v) = cache.get(&without(obj, &["default"], definitions)) else {
+        return;
+    };
+    let first = v.iter_errors(default).next().map(|e| e.to_string());
+    if let Some(e) = first {
+        sink.push(
+            Diagnostic::new("param-default", &doc.path, format!("the default does not satisfy its own schema: {e}"))
+                .at(doc.value_span(&format!("{pointer}/default")))
+                .label("invalid default")
+                .hint("the form pre-fills this value and Backstage then rejects it; fix the default or the schema"),
+        );
+    }
+}
+
+/// `param-enum`: enum values their own schema rejects, and labels that do not pair with them.
+fn enum_values(
+    cache: &Cache,
+    doc: &Doc,
+    sink: &mut Sink,
+    obj: &Map<String, Value>,
+    pointer: &str,
+    definitions: Option<&Value>,
+) {
+    let Some(values) = obj.get("enum").and_then(Value::as_array) else {
+        return;
+    };
+    let schema = without(obj, &["enum", "default", "const", "enumNames"], definitions);
+    if let Some(v) = cache.get(&schema) {
+        for (i, item) in values.iter().enumerate() {
+            if let Some(e) = v.iter_errors(item).next() {
+                sink.push(
+                    Diagnostic::new(
+                        "param-enum",
+                        &doc.path,
+                        format!("enum value does not satisfy its own schema: {e}"),
+                    )
+                    .at(doc.value_span(&format!("{pointer}/enum/{i}")))
+                    .label("never a valid answer")
+                    .hint(
+                        "quote numbers and booleans meant as strings (`'8080'`), or change `type`",
+                    ),
+                );
+            }
+        }
+    }
+    for key in ["enumNames", "ui:enumNames"] {
+        let Some(names) = obj.get(key).and_then(Value::as_array) else {
+            continue;
+        };
+        if names.len() == values.len() {
+            continue;
+        }
+        sink.push(
+            Diagnostic::new(
+                "param-enum",
+                &doc.path,
+                format!(
+                    "`{key}` has {} labels for {} enum values",
+                    names.len(),
+                    values.len()
+                ),
+            )
+            .at(doc.key_span(&format!("{pointer}/{key}")))
+            .label("labels and values are paired by position")
+            .hint(format!(
+                "give `{key}` exactly one label per `enum` value, in the same order"
+            )),
+        );
+    }
+}
+
+/// `param-ui-field`, `param-ui-widget`: a field or widget Backstage does not build in.
+fn ui_names(doc: &Doc, sink: &mut Sink, obj: &Map<String, Value>, pointer: &str) {
+    for (key, code, known) in [
+        ("ui:field", "param-ui-field", UI_FIELDS),
+        ("ui:widget", "param-ui-widget", UI_WIDGETS),
+    ] {
+        let Some(name) = obj.get(key).and_then(Value::as_str) else {
+            continue;
+        };
+        if known.contains(&name) {
+            continue;
+        }
+        let hint = suggest(name, known.iter().copied()).unwrap_or_else(|| {
+            if key == "ui:field" {
+                "a custom field extension must be installed in your Backstage app; golden asks for the plain JSON value".into()
+            } else {
+                format!("known widgets: {}", known.join(", "))
+            }
+        });
+        sink.push(
+            Diagnostic::new(code, &doc.path, format!("unknown {key} `{name}`"))
+                .at(doc.value_span(&format!("{pointer}/{}", seg(key))))
+                .label("not built into Backstage")
+                .hint(hint),
+        );
+    }
+}
+
+fn dependencies(doc: &Doc, sink: &mut Sink, obj: &Map<String, Value>, deps: &Value, pointer: &str) {
     let Some(deps) = deps.as_object() else { return }; // the meta-schema reports it
     let props: BTreeSet<&str> = obj
         .get("properties")
@@ -410,7 +446,7 @@ fn dependencies(
             sink.push(
                 Diagnostic::new(
                     "param-dependencies",
-                    doc.path,
+                    &doc.path,
                     format!("`dependencies` is keyed by `{key}`, which is not a property here"),
                 )
                 .at(doc.key_span(&dp))
@@ -428,7 +464,7 @@ fn dependencies(
                             sink.push(
                                 Diagnostic::new(
                                     "param-dependencies",
-                                    doc.path,
+                                    &doc.path,
                                     format!("dependency `{n}` is not a property here"),
                                 )
                                 .at(doc.value_span(&format!("{dp}/{i}")))
@@ -451,7 +487,7 @@ fn dependencies(
                             .is_some_and(|p| p.contains_key(key));
                         if b.is_object() && !constrains {
                             sink.push(
-                                Diagnostic::new("param-oneof", doc.path, format!("this `oneOf` branch does not mention `{key}`, so the form never selects it"))
+                                Diagnostic::new("param-oneof", &doc.path, format!("this `oneOf` branch does not mention `{key}`, so the form never selects it"))
                                     .at(doc.value_span(&format!("{dp}/oneOf/{i}")))
                                     .label("never matches")
                                     .hint(format!("add `properties: {{ {key}: {{ const: ... }} }}` (or `enum`) to say when this branch applies")),

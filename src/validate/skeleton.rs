@@ -46,7 +46,7 @@ fn tidy(p: &Path) -> PathBuf {
     out
 }
 
-pub fn check(checker: &Checker, doc: &Doc<'_>, plan: &Plan, sink: &mut Sink) {
+pub fn check(checker: &Checker, doc: &Doc, plan: &Plan, sink: &mut Sink) {
     for step in plan {
         let Some((is_dir, renders)) = fetch_kind(&step.action) else {
             continue;
@@ -58,55 +58,9 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, plan: &Plan, sink: &mut Sink) {
         if url.contains("://") || expr::is_templated(url, false) {
             continue;
         }
-        use crate::template::root::{self, Refused};
-        if let Err(r @ (Refused::Absolute | Refused::Outside)) =
-            root::resolve(&doc.root, &doc.dir, url)
-        {
-            sink.push(
-                Diagnostic::new("skeleton-outside", doc.path, r.message(url, None))
-                    .at(doc.value_span(&format!("{pointer}/url")))
-                    .label("outside the template's source root")
-                    .hint(r.hint()),
-            );
+        let Some(real) = existing(doc, url, is_dir, &pointer, sink) else {
             continue;
-        }
-        let real = doc.dir.join(url);
-        let shown = tidy(&doc.path.parent().unwrap_or(Path::new("")).join(url));
-        let exists = if is_dir {
-            real.is_dir()
-        } else {
-            real.is_file()
         };
-        if !exists {
-            let what = if is_dir { "directory" } else { "file" };
-            let siblings: Vec<String> = std::fs::read_dir(real.parent().unwrap_or(&doc.dir))
-                .map(|rd| {
-                    rd.filter_map(|e| e.ok())
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let last = real
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let hint = crate::backstage::suggest::closest(&last, &siblings)
-                .map(|c| format!("did you mean `{}`?", url.replacen(&last, c, 1)))
-                .unwrap_or_else(|| {
-                    "relative `url`s resolve from the directory of template.yaml".into()
-                });
-            sink.push(
-                Diagnostic::new(
-                    "skeleton-missing",
-                    doc.path,
-                    format!("the {what} `{}` does not exist", shown.display()),
-                )
-                .at(doc.value_span(&format!("{pointer}/url")))
-                .label(format!("no such {what}"))
-                .hint(hint),
-            );
-            continue;
-        }
         if is_dir {
             if let Ok(r) = std::fs::canonicalize(&real) {
                 sink.skeletons.push(r);
@@ -125,62 +79,129 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, plan: &Plan, sink: &mut Sink) {
         } else {
             Flavor::Skeleton
         };
+        let shown = tidy(&doc.path.parent().unwrap_or(Path::new("")).join(url));
         if is_dir {
-            if step.input.contains_key("copyWithoutRender") {
-                sink.push(
-                    Diagnostic::new(
-                        "skeleton-copy-without-render",
-                        doc.path,
-                        "`copyWithoutRender` is ignored by Backstage: the files are rendered",
-                    )
-                    .at(doc.key_span(&format!("{pointer}/copyWithoutRender")))
-                    .label("deprecated and ignored")
-                    .hint("rename it to `copyWithoutTemplating`"),
-                );
-            }
-            let copy_only = copy_globs(step);
-            let extension = match step.input.get("templateFileExtension") {
-                Some(Value::Bool(true)) => Some(".njk".to_string()),
-                Some(Value::String(s)) if !s.is_empty() => Some(if s.starts_with('.') {
-                    s.clone()
-                } else {
-                    format!(".{s}")
-                }),
-                _ => None,
-            };
-            let mut entries: Vec<_> = walkdir::WalkDir::new(&real)
-                .follow_links(false)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_map(|e| e.ok())
-                .collect();
-            entries.retain(|e| e.depth() > 0);
-            for e in entries {
-                let rel = e
-                    .path()
-                    .strip_prefix(&real)
-                    .unwrap_or(e.path())
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let file = shown.join(&rel);
-                file_name(checker, doc, flavor, &rel, &file, sink);
-                if !e.file_type().is_file() {
-                    continue;
-                }
-                let render = match &extension {
-                    Some(ext) => rel.ends_with(ext.as_str()),
-                    None => !copy_only.as_ref().is_some_and(|g| g.is_match(&rel)),
-                };
-                if render {
-                    contents(checker, doc, step, flavor, e.path(), &file, &rel, sink);
-                }
-            }
+            folder(checker, doc, step, flavor, &real, &shown, &pointer, sink);
         } else {
             let rel = real
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             contents(checker, doc, step, flavor, &real, &shown, &rel, sink);
+        }
+    }
+}
+
+/// The real path of a fetch step's local `url`, when it is inside the source root and exists
+/// (`skeleton-outside`, `skeleton-missing` otherwise).
+fn existing(
+    doc: &Doc,
+    url: &str,
+    is_dir: bool,
+    pointer: &str,
+    sink: &mut Sink,
+) -> Option<std::path::PathBuf> {
+    use crate::template::root::{self, Refused};
+    if let Err(r @ (Refused::Absolute | Refused::Outside)) = root::resolve(&doc.root, &doc.dir, url)
+    {
+        sink.push(
+            Diagnostic::new("skeleton-outside", &doc.path, r.message(url, None))
+                .at(doc.value_span(&format!("{pointer}/url")))
+                .label("outside the template's source root")
+                .hint(r.hint()),
+        );
+        return None;
+    }
+    let real = doc.dir.join(url);
+    let exists = if is_dir {
+        real.is_dir()
+    } else {
+        real.is_file()
+    };
+    if exists {
+        return Some(real);
+    }
+    let what = if is_dir { "directory" } else { "file" };
+    let siblings: Vec<String> = std::fs::read_dir(real.parent().unwrap_or(&doc.dir))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let last = real
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let hint = crate::backstage::suggest::closest(&last, &siblings)
+        .map(|c| format!("did you mean `{}`?", url.replacen(&last, c, 1)))
+        .unwrap_or_else(|| "relative `url`s resolve from the directory of template.yaml".into());
+    let shown = tidy(&doc.path.parent().unwrap_or(Path::new("")).join(url));
+    sink.push(
+        Diagnostic::new(
+            "skeleton-missing",
+            &doc.path,
+            format!("the {what} `{}` does not exist", shown.display()),
+        )
+        .at(doc.value_span(&format!("{pointer}/url")))
+        .label(format!("no such {what}"))
+        .hint(hint),
+    );
+    None
+}
+
+/// Every file of a `fetch:template` skeleton folder: its name, and the contents of those that
+/// are rendered (`templateFileExtension`, `copyWithoutTemplating`).
+#[allow(clippy::too_many_arguments)]
+fn folder(
+    checker: &Checker,
+    doc: &Doc,
+    step: &PlanStep,
+    flavor: Flavor,
+    real: &Path,
+    shown: &Path,
+    pointer: &str,
+    sink: &mut Sink,
+) {
+    if step.input.contains_key("copyWithoutRender") {
+        sink.push(
+            Diagnostic::new(
+                "skeleton-copy-without-render",
+                &doc.path,
+                "`copyWithoutRender` is ignored by Backstage: the files are rendered",
+            )
+            .at(doc.key_span(&format!("{pointer}/copyWithoutRender")))
+            .label("deprecated and ignored")
+            .hint("rename it to `copyWithoutTemplating`"),
+        );
+    }
+    let copy_only = copy_globs(step);
+    let extension = crate::actions::template_file_extension(&step.input);
+    let mut entries: Vec<_> = walkdir::WalkDir::new(real)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.retain(|e| e.depth() > 0);
+    for e in entries {
+        let rel = e
+            .path()
+            .strip_prefix(real)
+            .unwrap_or(e.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let file = shown.join(&rel);
+        file_name(checker, doc, flavor, &rel, &file, sink);
+        if !e.file_type().is_file() {
+            continue;
+        }
+        let render = match &extension {
+            Some(ext) => rel.ends_with(ext.as_str()),
+            None => !copy_only.as_ref().is_some_and(|g| g.is_match(&rel)),
+        };
+        if render {
+            contents(checker, doc, step, flavor, e.path(), &file, &rel, sink);
         }
     }
 }
@@ -205,7 +226,7 @@ fn copy_globs(step: &PlanStep) -> Option<GlobSet> {
 
 fn file_name(
     checker: &Checker,
-    doc: &Doc<'_>,
+    doc: &Doc,
     flavor: Flavor,
     rel: &str,
     file: &Path,
@@ -248,7 +269,7 @@ fn is_binary(bytes: &[u8]) -> bool {
 #[allow(clippy::too_many_arguments)]
 fn contents(
     checker: &Checker,
-    doc: &Doc<'_>,
+    doc: &Doc,
     step: &PlanStep,
     flavor: Flavor,
     real: &Path,
@@ -269,135 +290,32 @@ fn contents(
         return;
     }
     let lines = Lines::new(&text);
-    let mut diags = Vec::new();
     let analyzed = checker.analyze(flavor, &text);
-    match &*analyzed {
+    let diags: Vec<Diagnostic> = match &*analyzed {
         Err(e) => {
             let span = match (&e.range, e.line) {
                 (Some(r), _) => Some(lines.span(r.start, r.end.max(r.start + 1))),
                 (None, Some(l)) => Some(lines.line(l)),
                 _ => None,
             };
-            diags.push(
-                Diagnostic::new("skeleton-syntax", file, format!("this file does not parse: {}", e.message))
-                    .at(span)
-                    .label("syntax error")
-                    .hint(format!(
-                        "Backstage renders every file of the skeleton (step `{}`); escape literal `${{{{`, `{{%` or `{{#` with `{{% raw %}}...{{% endraw %}}`, or list the file in `copyWithoutTemplating`",
-                        step.id
-                    )),
-            );
+            vec![Diagnostic::new("skeleton-syntax", file, format!("this file does not parse: {}", e.message))
+                .at(span)
+                .label("syntax error")
+                .hint(format!(
+                    "Backstage renders every file of the skeleton (step `{}`); escape literal `${{{{`, `{{%` or `{{#` with `{{% raw %}}...{{% endraw %}}`, or list the file in `copyWithoutTemplating`",
+                    step.id
+                ))]
         }
-        Ok(analysis) => {
-            let root = if flavor == Flavor::Cookiecutter {
-                "cookiecutter"
-            } else {
-                "values"
-            };
-            let roots = [root];
-            let scope = Scope {
-                flavor,
-                roots: &roots,
-            };
-            // `secrets`, `steps` and `env` are GitHub contexts only in a GitHub workflow file
-            const AMBIGUOUS: &[&str] = &["secrets", "steps", "env"];
-            let gha_file = rel.contains(".github/")
-                || text.contains("runs-on:")
-                || text.contains("\n    steps:");
-            let mut gha: Vec<Finding> = Vec::new();
-            let mut gha_regions: Vec<(usize, usize)> = Vec::new();
-            let mut findings = judge(checker, &scope, analysis, |r, path, start, end| {
-                if GHA_CONTEXTS.contains(&r) && (gha_file || !AMBIGUOUS.contains(&r)) {
-                    let (a, b) = enclosing(&text, start, end);
-                    gha_regions.push((a, b));
-                    let shown = match text.get(a..b) {
-                        Some(t) if t.starts_with("${{") => t.to_string(),
-                        _ => format!(
-                            "${{{{ {} }}}}",
-                            std::iter::once(r.to_string())
-                                .chain(path.iter().cloned())
-                                .collect::<Vec<_>>()
-                                .join(".")
-                        ),
-                    };
-                    let inner = shown
-                        .trim_start_matches("${{")
-                        .trim_end_matches("}}")
-                        .trim()
-                        .to_string();
-                    gha.push(Finding {
-                        code: "skeleton-gha-expression",
-                        message: format!("GitHub Actions expression `{shown}` is rendered by the scaffolder, to an empty string"),
-                        start,
-                        end,
-                        label: "evaluated by Backstage, not by GitHub".into(),
-                        hint: Some(format!(
-                            "list `{rel}` in `copyWithoutTemplating` of step `{}`, or escape it: `${{{{ '${{{{ {inner} }}}}' }}}}`",
-                            step.id
-                        )),
-                    });
-                    return None;
-                }
-                let hint = if r == "values" && flavor == Flavor::Cookiecutter {
-                    "with `cookiecutterCompat: true` the values are under `cookiecutter.*`"
-                        .to_string()
-                } else {
-                    format!("skeleton files see only `{root}`; pass the value in `values:` of step `{}` and write `{root}.<name>`", step.id)
-                };
-                Some(Finding {
-                    code: "skeleton-unknown-variable",
-                    message: format!("`{r}` is not in a skeleton's context"),
-                    start,
-                    end,
-                    label: "renders empty".into(),
-                    hint: Some(hint),
-                })
-            });
-            // names inside a GitHub expression (`matrix.node-version` reads `version`) belong to it
-            findings.retain(|f| {
-                !(f.code == "skeleton-unknown-variable"
-                    && gha_regions
-                        .iter()
-                        .any(|(a, b)| f.start >= *a && f.start < *b))
-            });
-            if let Some(first) = gha.first().cloned() {
-                let mut f = first;
-                if gha.len() > 1 {
-                    f.message = format!("{} (and {} more in this file)", f.message, gha.len() - 1);
-                }
-                findings.push(f);
-            }
-            // values.X passed in the step's `values`
-            if let Some(Value::Object(values)) = step.input.get("values") {
-                for u in &analysis.uses {
-                    if let expr::Kind::Var { root: r, path } = &u.kind {
-                        if r == root {
-                            if let Some(name) = path.first() {
-                                if !values.contains_key(name) {
-                                    findings.push(Finding {
-                                        code: "skeleton-unknown-value",
-                                        message: format!("`{root}.{name}` is not passed in `values` of step `{}`", step.id),
-                                        start: u.start,
-                                        end: u.end,
-                                        label: "renders empty".into(),
-                                        hint: Some(format!("add `{name}: ${{{{ parameters.{name} }}}}` under `values:` of step `{}`", step.id)),
-                                    });
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            for f in findings {
-                diags.push(
-                    Diagnostic::new(f.code, file, f.message)
-                        .at(Some(lines.span(f.start, f.end.max(f.start + 1))))
-                        .label(f.label)
-                        .maybe_hint(f.hint),
-                );
-            }
-        }
-    }
+        Ok(analysis) => findings(checker, step, flavor, &text, rel, analysis)
+            .into_iter()
+            .map(|f| {
+                Diagnostic::new(f.code, file, f.message)
+                    .at(Some(lines.span(f.start, f.end.max(f.start + 1))))
+                    .label(f.label)
+                    .maybe_hint(f.hint)
+            })
+            .collect(),
+    };
     if !diags.is_empty() {
         sink.source(file.to_path_buf(), Arc::from(text.as_str()));
         for d in diags {
@@ -405,4 +323,144 @@ fn contents(
         }
     }
     let _ = doc;
+}
+
+/// What a skeleton file's expressions use that renders empty: variables outside `values` (or
+/// `cookiecutter`), GitHub Actions expressions (one finding per file), and values the step does
+/// not pass.
+fn findings(
+    checker: &Checker,
+    step: &PlanStep,
+    flavor: Flavor,
+    text: &str,
+    rel: &str,
+    analysis: &expr::Analysis,
+) -> Vec<Finding> {
+    let root = if flavor == Flavor::Cookiecutter {
+        "cookiecutter"
+    } else {
+        "values"
+    };
+    let roots = [root];
+    let scope = Scope {
+        flavor,
+        roots: &roots,
+    };
+    // `secrets`, `steps` and `env` are GitHub contexts only in a GitHub workflow file
+    const AMBIGUOUS: &[&str] = &["secrets", "steps", "env"];
+    let gha_file =
+        rel.contains(".github/") || text.contains("runs-on:") || text.contains("\n    steps:");
+    let mut gha: Vec<Finding> = Vec::new();
+    let mut gha_regions: Vec<(usize, usize)> = Vec::new();
+    let mut findings = judge(checker, &scope, analysis, |r, path, start, end| {
+        if GHA_CONTEXTS.contains(&r) && (gha_file || !AMBIGUOUS.contains(&r)) {
+            let (finding, region) = gha_expression(step, text, rel, r, path, start, end);
+            gha.push(finding);
+            gha_regions.push(region);
+            return None;
+        }
+        let hint = if r == "values" && flavor == Flavor::Cookiecutter {
+            "with `cookiecutterCompat: true` the values are under `cookiecutter.*`".to_string()
+        } else {
+            format!("skeleton files see only `{root}`; pass the value in `values:` of step `{}` and write `{root}.<name>`", step.id)
+        };
+        Some(Finding {
+            code: "skeleton-unknown-variable",
+            message: format!("`{r}` is not in a skeleton's context"),
+            start,
+            end,
+            label: "renders empty".into(),
+            hint: Some(hint),
+        })
+    });
+    // names inside a GitHub expression (`matrix.node-version` reads `version`) belong to it
+    findings.retain(|f| {
+        !(f.code == "skeleton-unknown-variable"
+            && gha_regions
+                .iter()
+                .any(|(a, b)| f.start >= *a && f.start < *b))
+    });
+    if let Some(mut f) = gha.first().cloned() {
+        if gha.len() > 1 {
+            f.message = format!("{} (and {} more in this file)", f.message, gha.len() - 1);
+        }
+        findings.push(f);
+    }
+    findings.extend(unpassed_values(step, root, analysis));
+    findings
+}
+
+/// `skeleton-gha-expression`: a GitHub Actions expression the scaffolder renders (to empty), and
+/// the byte range of the whole `${{ }}` it stands in.
+fn gha_expression(
+    step: &PlanStep,
+    text: &str,
+    rel: &str,
+    r: &str,
+    path: &[String],
+    start: usize,
+    end: usize,
+) -> (Finding, (usize, usize)) {
+    let (a, b) = enclosing(text, start, end);
+    let shown = match text.get(a..b) {
+        Some(t) if t.starts_with("${{") => t.to_string(),
+        _ => format!(
+            "${{{{ {} }}}}",
+            std::iter::once(r.to_string())
+                .chain(path.iter().cloned())
+                .collect::<Vec<_>>()
+                .join(".")
+        ),
+    };
+    let inner = shown
+        .trim_start_matches("${{")
+        .trim_end_matches("}}")
+        .trim()
+        .to_string();
+    let finding = Finding {
+        code: "skeleton-gha-expression",
+        message: format!("GitHub Actions expression `{shown}` is rendered by the scaffolder, to an empty string"),
+        start,
+        end,
+        label: "evaluated by Backstage, not by GitHub".into(),
+        hint: Some(format!(
+            "list `{rel}` in `copyWithoutTemplating` of step `{}`, or escape it: `${{{{ '${{{{ {inner} }}}}' }}}}`",
+            step.id
+        )),
+    };
+    (finding, (a, b))
+}
+
+/// `skeleton-unknown-value`: `values.NAME` where the step's `values` has no NAME.
+fn unpassed_values(step: &PlanStep, root: &str, analysis: &expr::Analysis) -> Vec<Finding> {
+    let Some(Value::Object(values)) = step.input.get("values") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for u in &analysis.uses {
+        let expr::Kind::Var { root: r, path } = &u.kind else {
+            continue;
+        };
+        let Some(name) = path.first().filter(|_| r == root) else {
+            continue;
+        };
+        if values.contains_key(name) {
+            continue;
+        }
+        out.push(Finding {
+            code: "skeleton-unknown-value",
+            message: format!(
+                "`{root}.{name}` is not passed in `values` of step `{}`",
+                step.id
+            ),
+            start: u.start,
+            end: u.end,
+            label: "renders empty".into(),
+            hint: Some(format!(
+                "add `{name}: ${{{{ parameters.{name} }}}}` under `values:` of step `{}`",
+                step.id
+            )),
+        });
+    }
+    out
 }

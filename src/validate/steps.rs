@@ -24,7 +24,7 @@ pub struct PlanStep {
 /// The steps in order.
 pub type Plan = Vec<PlanStep>;
 
-pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
+pub fn check(checker: &Checker, doc: &Doc, sink: &mut Sink) -> Plan {
     let steps = doc
         .entity
         .pointer("/spec/steps")
@@ -52,7 +52,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
                 ("step-duplicate-id", "later steps read `steps.<id>.output`; a second step with the same id silently replaces the first one's outputs")
             };
             sink.push(
-                Diagnostic::new(code, doc.path, format!("step id `{id}` is used twice"))
+                Diagnostic::new(code, &doc.path, format!("step id `{id}` is used twice"))
                     .at(doc.value_span(&format!("{pointer}/id")))
                     .label(format!(
                         "first used by step {} (line {first_line})",
@@ -82,7 +82,8 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
                     inputs(checker, doc, sink, &action, &pointer, &input);
                 }
             } else if checker.extra_actions.iter().any(|x| x == &action)
-                || crate::actions::external::External::from_path(&action).is_some()
+                || crate::actions::external::External::from_path(&action, &checker.programs)
+                    .is_some()
             {
             } else if super::ecosystem::package(&action).is_some() {
                 if input_is_object {
@@ -105,7 +106,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink) -> Plan {
 }
 
 /// An action found nowhere: a warning (an error with `actions.strict: true`), with "did you mean".
-fn unknown_action(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &str, pointer: &str) {
+fn unknown_action(checker: &Checker, doc: &Doc, sink: &mut Sink, action: &str, pointer: &str) {
     let mut candidates: Vec<String> = checker.registry.ids().map(str::to_string).collect();
     candidates.extend(checker.extra_actions.iter().cloned());
     candidates.extend(super::ecosystem::ids().map(str::to_string));
@@ -116,7 +117,7 @@ fn unknown_action(checker: &Checker, doc: &Doc<'_>, sink: &mut Sink, action: &st
     sink.push(
         Diagnostic::new(
             "step-unknown-action",
-            doc.path,
+            &doc.path,
             format!("unknown action `{action}`"),
         )
         .at(doc.value_span(&format!("{pointer}/action")))
@@ -162,7 +163,7 @@ fn literal_part(v: &Value) -> Option<Value> {
 
 fn inputs(
     checker: &Checker,
-    doc: &Doc<'_>,
+    doc: &Doc,
     sink: &mut Sink,
     action: &str,
     pointer: &str,
@@ -173,21 +174,22 @@ fn inputs(
     };
     let original = Value::Object(input.clone());
     let literal = literal_part(&original).unwrap_or(Value::Object(Map::new()));
+    let known: Vec<String> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let at_input = Input {
+        checker,
+        doc,
+        action,
+        known: &known,
+    };
     // unknown top-level inputs, whatever their value (templated ones are stripped below)
     let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
-    if let (true, Some(props)) = (closed, schema.get("properties").and_then(Value::as_object)) {
-        for name in input.keys().filter(|k| !props.contains_key(*k)) {
-            let suggestion = crate::backstage::suggest::did_you_mean(name, props.keys());
-            sink.push(
-                Diagnostic::new(
-                    "step-input-unknown",
-                    doc.path,
-                    format!("action `{action}` has no input `{name}`"),
-                )
-                .at(doc.key_span(&format!("{pointer}/input/{}", super::locate::seg(name))))
-                .label("unknown input")
-                .hint(suggestion.unwrap_or_else(|| inputs_hint(checker, action))),
-            );
+    if closed && schema.get("properties").is_some_and(Value::is_object) {
+        for name in input.keys().filter(|k| !known.contains(*k)) {
+            sink.push(at_input.unknown(&format!("{pointer}/input"), name));
         }
     }
     for err in validator.iter_errors(&literal) {
@@ -201,46 +203,14 @@ fn inputs(
             K::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
                 // present but templated: known only at run time
-                if target.and_then(|t| t.get(name)).is_some() {
-                    continue;
+                if target.and_then(|t| t.get(name)).is_none() {
+                    sink.push(at_input.required(pointer, &at, name));
                 }
-                let where_ = if at.is_empty() {
-                    "input".to_string()
-                } else {
-                    format!("input `{}`", at.trim_start_matches('/'))
-                };
-                sink.push(
-                    Diagnostic::new(
-                        "step-input-required",
-                        doc.path,
-                        format!("action `{action}` requires `{name}` in its {where_}"),
-                    )
-                    .at(doc
-                        .key_span(&format!("{pointer}/input{at}"))
-                        .or_else(|| doc.value_span(pointer)))
-                    .label(format!("`{name}` is missing"))
-                    .hint(inputs_hint(checker, action)),
-                );
             }
             K::AdditionalProperties { .. } if at.is_empty() => {}
             K::AdditionalProperties { unexpected } => {
-                let known: Vec<String> = schema
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .map(|p| p.keys().cloned().collect())
-                    .unwrap_or_default();
                 for name in unexpected {
-                    let suggestion = crate::backstage::suggest::did_you_mean(name, &known);
-                    sink.push(
-                        Diagnostic::new(
-                            "step-input-unknown",
-                            doc.path,
-                            format!("action `{action}` has no input `{name}`"),
-                        )
-                        .at(doc.key_span(&format!("{input_pointer}/{}", super::locate::seg(name))))
-                        .label("unknown input")
-                        .hint(suggestion.unwrap_or_else(|| inputs_hint(checker, action))),
-                    );
+                    sink.push(at_input.unknown(&input_pointer, name));
                 }
             }
             _ if templated => {}
@@ -251,12 +221,58 @@ fn inputs(
                     format!("input `{}` of `{action}`", at.trim_start_matches('/'))
                 };
                 sink.push(
-                    Diagnostic::new("step-input-type", doc.path, format!("{what}: {err}"))
+                    Diagnostic::new("step-input-type", &doc.path, format!("{what}: {err}"))
                         .at(doc.value_span(&input_pointer))
                         .label("rejected by the action's input schema")
                         .hint(inputs_hint(checker, action)),
                 );
             }
         }
+    }
+}
+
+/// The findings about one step's input.
+struct Input<'a> {
+    checker: &'a Checker,
+    doc: &'a Doc,
+    action: &'a str,
+    /// The action's input names.
+    known: &'a [String],
+}
+
+impl Input<'_> {
+    /// `step-input-unknown`: `name` under `object_pointer` is not an input of the action.
+    fn unknown(&self, object_pointer: &str, name: &str) -> Diagnostic {
+        let suggestion = crate::backstage::suggest::did_you_mean(name, self.known);
+        Diagnostic::new(
+            "step-input-unknown",
+            &self.doc.path,
+            format!("action `{}` has no input `{name}`", self.action),
+        )
+        .at(self
+            .doc
+            .key_span(&format!("{object_pointer}/{}", super::locate::seg(name))))
+        .label("unknown input")
+        .hint(suggestion.unwrap_or_else(|| inputs_hint(self.checker, self.action)))
+    }
+
+    /// `step-input-required`: the object at `at` of the input lacks `name`.
+    fn required(&self, pointer: &str, at: &str, name: &str) -> Diagnostic {
+        let where_ = if at.is_empty() {
+            "input".to_string()
+        } else {
+            format!("input `{}`", at.trim_start_matches('/'))
+        };
+        Diagnostic::new(
+            "step-input-required",
+            &self.doc.path,
+            format!("action `{}` requires `{name}` in its {where_}", self.action),
+        )
+        .at(self
+            .doc
+            .key_span(&format!("{pointer}/input{at}"))
+            .or_else(|| self.doc.value_span(pointer)))
+        .label(format!("`{name}` is missing"))
+        .hint(inputs_hint(self.checker, self.action))
     }
 }

@@ -135,64 +135,12 @@ fn filter_hint(name: &str, flavor: Flavor) -> String {
         "items" => "use `dictsort`, or `{% for key, value in obj %}`".into(),
         "min" | "max" => format!("nunjucks has no `{name}`; use `sort` then `first` or `last`"),
         "to_yaml" | "to_nice_yaml" | "yaml" => "nunjucks has no YAML filter; write the YAML in the file, or `dump` for JSON".into(),
-        _ => match crate::runner::action::closest(name, FILTERS.iter().copied()) {
+        _ => match crate::runner::action::closest(name, crate::render::filter_names()) {
             Some(s) => format!("did you mean `{s}`?"),
             None => "Backstage has the nunjucks built-in filters plus `parseRepoUrl`, `parseEntityRef`, `pick` and `projectSlug`; a custom backend module may provide others".into(),
         },
     }
 }
-
-/// The filters of Backstage 4's engine (nunjucks' built-ins and Backstage's own), for "did you
-/// mean".
-const FILTERS: &[&str] = &[
-    "abs",
-    "batch",
-    "capitalize",
-    "center",
-    "default",
-    "d",
-    "dictsort",
-    "dump",
-    "escape",
-    "e",
-    "first",
-    "float",
-    "forceescape",
-    "groupby",
-    "indent",
-    "int",
-    "join",
-    "last",
-    "length",
-    "list",
-    "lower",
-    "nl2br",
-    "random",
-    "reject",
-    "rejectattr",
-    "replace",
-    "reverse",
-    "round",
-    "safe",
-    "select",
-    "selectattr",
-    "slice",
-    "sort",
-    "string",
-    "striptags",
-    "sum",
-    "title",
-    "trim",
-    "truncate",
-    "upper",
-    "urlencode",
-    "urlize",
-    "wordcount",
-    "parseRepoUrl",
-    "parseEntityRef",
-    "pick",
-    "projectSlug",
-];
 
 /// What a scope provides.
 pub struct Scope<'a> {
@@ -212,7 +160,7 @@ pub fn judge(
     let mut out = Vec::new();
     for u in &analysis.uses {
         let (start, end) = (u.start, u.end);
-        match &u.kind {
+        let found = match &u.kind {
             Kind::Var { root, path } => {
                 if scope.roots.contains(&root.as_str())
                     || ALWAYS.contains(&root.as_str())
@@ -221,88 +169,92 @@ pub fn judge(
                 {
                     continue;
                 }
-                if let Some(f) = unknown_root(root, path, start, end) {
-                    out.push(f);
-                }
+                unknown_root(root, path, start, end)
             }
-            Kind::Filter(name) => {
-                if !checker.knows(scope.flavor, 0, name) {
-                    out.push(Finding {
-                        code: code(scope.flavor, "unknown-filter"),
-                        message: format!("unknown filter `{name}`"),
-                        start,
-                        end,
-                        label: "Backstage has no such filter".into(),
-                        hint: Some(filter_hint(name, scope.flavor)),
-                    });
-                }
-            }
-            Kind::Test(name) => {
-                if !checker.knows(scope.flavor, 1, name) {
-                    out.push(Finding {
-                        code: code(scope.flavor, "unknown-test"),
-                        message: format!("unknown test `{name}`"),
-                        start,
-                        end,
-                        label: "Backstage has no such test".into(),
-                        hint: Some("nunjucks tests: defined, undefined, none/null, number, string, truthy, falsy, eq, ne, even, odd, divisibleby, iterable, mapping, callable, lower, upper".into()),
-                    });
-                }
-            }
-            Kind::Function(name) => {
-                let builtin = NUNJUCKS_GLOBALS.contains(&name.as_str())
-                    || (scope.flavor == Flavor::Workflow
-                        && STATUS_FUNCTIONS.contains(&name.as_str()));
-                if builtin || checker.knows(scope.flavor, 2, name) {
-                    continue;
-                }
-                let gha = GHA_FUNCTIONS.contains(&name.as_str());
-                if gha && scope.flavor != Flavor::Workflow {
-                    out.push(Finding {
-                        code: "skeleton-gha-function",
-                        message: format!("GitHub Actions function `{name}(...)` is evaluated by the scaffolder and fails the step"),
-                        start,
-                        end,
-                        label: "calls an undefined function".into(),
-                        hint: Some(format!("escape it for GitHub: `${{{{ '${{{{ {name}(...) }}}}' }}}}`, wrap the block in `{{% raw %}}...{{% endraw %}}`, or list the file in `copyWithoutTemplating`")),
-                    });
-                } else {
-                    out.push(Finding {
-                        code: code(scope.flavor, "unknown-function"),
-                        message: format!("`{name}` is not a function Backstage provides"),
-                        start,
-                        end,
-                        label: "resolves to undefined and cannot be called".into(),
-                        hint: Some(if scope.flavor == Flavor::Workflow {
-                            "the workflow context has the globals `range`, `cycler`, `joiner`, `always()` and `failure()`".into()
-                        } else {
-                            "skeleton files have the globals `range`, `cycler` and `joiner`".into()
-                        }),
-                    });
-                }
-            }
-            Kind::Method(name) => {
-                let ok = JS_METHODS.contains(&name.as_str())
-                    || (scope.flavor == Flavor::Cookiecutter
-                        && PYTHON_METHODS.contains(&name.as_str()));
-                if !ok {
-                    let hint = match name.as_str() {
-                        "replaceAll" => "use the `replace` filter (it replaces every occurrence): `x | replace('a', 'b')`".to_string(),
-                        "padStart" | "padEnd" => "pad with a filter instead, e.g. `center`, or build the string with `~`".to_string(),
-                        "lower" | "upper" | "capitalize" | "title" | "strip" => format!("use the `{}` filter: `x | {}`", if name == "strip" { "trim" } else { name }, if name == "strip" { "trim" } else { name }),
-                        _ => "Backstage 4 (nunjitsu) allows only a fixed list of JavaScript methods (SPEC §4.5); use a filter".to_string(),
-                    };
-                    out.push(Finding {
-                        code: code(scope.flavor, "unknown-method"),
-                        message: format!("method `{name}` is not allowed by Backstage 4"),
-                        start,
-                        end,
-                        label: "resolves to undefined and cannot be called".into(),
-                        hint: Some(hint),
-                    });
-                }
-            }
-        }
+            Kind::Filter(name) => (!checker.knows(scope.flavor, 0, name)).then(|| Finding {
+                code: code(scope.flavor, "unknown-filter"),
+                message: format!("unknown filter `{name}`"),
+                start,
+                end,
+                label: "Backstage has no such filter".into(),
+                hint: Some(filter_hint(name, scope.flavor)),
+            }),
+            Kind::Test(name) => (!checker.knows(scope.flavor, 1, name)).then(|| Finding {
+                code: code(scope.flavor, "unknown-test"),
+                message: format!("unknown test `{name}`"),
+                start,
+                end,
+                label: "Backstage has no such test".into(),
+                hint: Some("nunjucks tests: defined, undefined, none/null, number, string, truthy, falsy, eq, ne, even, odd, divisibleby, iterable, mapping, callable, lower, upper".into()),
+            }),
+            Kind::Function(name) => unknown_function(checker, scope, name, start, end),
+            Kind::Method(name) => unknown_method(scope, name, start, end),
+        };
+        out.extend(found);
     }
     out
+}
+
+/// A function call Backstage does not provide (a GitHub Actions function in a skeleton file
+/// gets its own code).
+fn unknown_function(
+    checker: &Checker,
+    scope: &Scope<'_>,
+    name: &str,
+    start: usize,
+    end: usize,
+) -> Option<Finding> {
+    let builtin = NUNJUCKS_GLOBALS.contains(&name)
+        || (scope.flavor == Flavor::Workflow && STATUS_FUNCTIONS.contains(&name));
+    if builtin || checker.knows(scope.flavor, 2, name) {
+        return None;
+    }
+    if GHA_FUNCTIONS.contains(&name) && scope.flavor != Flavor::Workflow {
+        return Some(Finding {
+            code: "skeleton-gha-function",
+            message: format!("GitHub Actions function `{name}(...)` is evaluated by the scaffolder and fails the step"),
+            start,
+            end,
+            label: "calls an undefined function".into(),
+            hint: Some(format!("escape it for GitHub: `${{{{ '${{{{ {name}(...) }}}}' }}}}`, wrap the block in `{{% raw %}}...{{% endraw %}}`, or list the file in `copyWithoutTemplating`")),
+        });
+    }
+    Some(Finding {
+        code: code(scope.flavor, "unknown-function"),
+        message: format!("`{name}` is not a function Backstage provides"),
+        start,
+        end,
+        label: "resolves to undefined and cannot be called".into(),
+        hint: Some(if scope.flavor == Flavor::Workflow {
+            "the workflow context has the globals `range`, `cycler`, `joiner`, `always()` and `failure()`".into()
+        } else {
+            "skeleton files have the globals `range`, `cycler` and `joiner`".into()
+        }),
+    })
+}
+
+/// A method nunjitsu (Backstage 4) does not allow.
+fn unknown_method(scope: &Scope<'_>, name: &str, start: usize, end: usize) -> Option<Finding> {
+    let ok = JS_METHODS.contains(&name)
+        || (scope.flavor == Flavor::Cookiecutter && PYTHON_METHODS.contains(&name));
+    if ok {
+        return None;
+    }
+    let hint = match name {
+        "replaceAll" => "use the `replace` filter (it replaces every occurrence): `x | replace('a', 'b')`".to_string(),
+        "padStart" | "padEnd" => "pad with a filter instead, e.g. `center`, or build the string with `~`".to_string(),
+        "lower" | "upper" | "capitalize" | "title" | "strip" => {
+            let f = if name == "strip" { "trim" } else { name };
+            format!("use the `{f}` filter: `x | {f}`")
+        }
+        _ => "Backstage 4 (nunjitsu) allows only a fixed list of JavaScript methods (SPEC §4.5); use a filter".to_string(),
+    };
+    Some(Finding {
+        code: code(scope.flavor, "unknown-method"),
+        message: format!("method `{name}` is not allowed by Backstage 4"),
+        start,
+        end,
+        label: "resolves to undefined and cannot be called".into(),
+        hint: Some(hint),
+    })
 }

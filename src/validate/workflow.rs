@@ -62,7 +62,7 @@ const EACH_ROOTS: &[&str] = &[
 const OUTPUT_ROOTS: &[&str] = &["parameters", "steps", "user", "environment", "context"];
 const PAGE_ROOTS: &[&str] = &["parameters"];
 
-pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan, sink: &mut Sink) {
+pub fn check(checker: &Checker, doc: &Doc, declared: &Declared, plan: &Plan, sink: &mut Sink) {
     for step in plan {
         let base = format!("/spec/steps/{}", step.index);
         for key in ["input", "if", "each"] {
@@ -142,7 +142,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
         {
             if link.is_object() && link.get("url").is_none() && link.get("entityRef").is_none() {
                 sink.push(
-                    Diagnostic::new("output-link-target", doc.path, "this output link has neither `url` nor `entityRef`")
+                    Diagnostic::new("output-link-target", &doc.path, "this output link has neither `url` nor `entityRef`")
                         .at(doc.value_span(&format!("/spec/output/links/{i}")))
                         .label("links nowhere")
                         .hint("give the link a `url` (e.g. `${{ steps.publish.output.remoteUrl }}`) or an `entityRef`"),
@@ -155,7 +155,7 @@ pub fn check(checker: &Checker, doc: &Doc<'_>, declared: &Declared, plan: &Plan,
 #[allow(clippy::too_many_arguments)]
 fn walk(
     checker: &Checker,
-    doc: &Doc<'_>,
+    doc: &Doc,
     declared: &Declared,
     plan: &Plan,
     site: &Site<'_>,
@@ -163,37 +163,23 @@ fn walk(
     pointer: &str,
     sink: &mut Sink,
 ) {
-    match v {
-        Value::String(s) => string(checker, doc, declared, plan, site, s, pointer, sink),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                walk(
-                    checker,
-                    doc,
-                    declared,
-                    plan,
-                    site,
-                    item,
-                    &format!("{pointer}/{i}"),
-                    sink,
-                );
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                walk(
-                    checker,
-                    doc,
-                    declared,
-                    plan,
-                    site,
-                    item,
-                    &format!("{pointer}/{}", seg(k)),
-                    sink,
-                );
-            }
-        }
-        _ => {}
+    if let Value::String(s) = v {
+        return string(checker, doc, declared, plan, site, s, pointer, sink);
+    }
+    let children: Vec<(String, &Value)> = match v {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (format!("{pointer}/{i}"), item))
+            .collect(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, item)| (format!("{pointer}/{}", seg(k)), item))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (at, item) in children {
+        walk(checker, doc, declared, plan, site, item, &at, sink);
     }
 }
 
@@ -204,7 +190,7 @@ fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
 #[allow(clippy::too_many_arguments)]
 fn string(
     checker: &Checker,
-    doc: &Doc<'_>,
+    doc: &Doc,
     declared: &Declared,
     plan: &Plan,
     site: &Site<'_>,
@@ -218,187 +204,221 @@ fn string(
     let analyzed = checker.analyze(Flavor::Workflow, s);
     let analysis = match &*analyzed {
         Ok(a) => a,
-        Err(e) => {
-            // the rest of the line from the error, found in the file, then narrowed to one character
-            let needle = e
-                .range
-                .as_ref()
-                .and_then(|r| s.get(r.start..))
-                .map(|t| t.split('\n').next().unwrap_or(""))
-                .unwrap_or("");
-            let span = if needle.is_empty() {
-                doc.value_span(pointer)
-            } else {
-                doc.inner_span(pointer, needle).map(|sp| {
-                    let first = needle.chars().next().map_or(1, char::len_utf8);
-                    doc.lines.span(sp.start, sp.start + first)
-                })
-            };
-            let kept = if site.step.is_some() {
-                "Backstage keeps the text as written (the expression is never evaluated)"
-            } else {
-                "Backstage keeps the text as written"
-            };
-            sink.push(at_site(
-                Diagnostic::new("expr-syntax", doc.path, format!("expression does not parse: {}", e.message))
-                    .at(span)
-                    .label("syntax error")
-                    .hint(format!("{kept}; nunjucks has no `||`, `&&`, `!x`, `a ? b : c` or `??`: use `or`, `and`, `not`, `b if a else c`")),
-                site,
-            ));
-            return;
-        }
+        Err(e) => return syntax_error(doc, site, s, pointer, e, sink),
     };
     let scope = Scope {
         flavor: Flavor::Workflow,
         roots: site.roots,
     };
     let mut findings: Vec<Finding> = judge(checker, &scope, analysis, |root, _path, start, end| {
-        if root == "each" {
-            return Some(Finding {
-                code: "expr-each-outside",
-                message: "`each` is only defined inside a step that has `each:`".into(),
-                start,
-                end,
-                label: "undefined here".into(),
-                hint: Some("add `each:` to this step, or use the value directly".into()),
-            });
-        }
-        let hint = match root {
-            "values" => "`values` is the context of skeleton files; here use `parameters.*`".to_string(),
-            "templateInfo" => "`templateInfo` is only visible to actions, not to expressions".to_string(),
-            "secrets" => "secrets are only in the context of step inputs and `each` (not `if` of other steps, not `output`); here they render empty".to_string(),
-            _ => format!("the context holds: {}", site.roots.join(", ")),
-        };
-        Some(Finding {
-            code: "expr-unknown-variable",
-            message: format!("`{root}` is not in the context here"),
-            start,
-            end,
-            label: "renders empty".into(),
-            hint: Some(hint),
-        })
+        Some(outside_context(site, root, start, end))
     });
-    // parameters and steps
     for u in &analysis.uses {
         let expr::Kind::Var { root, path } = &u.kind else {
             continue;
         };
-        let (start, end) = (u.start, u.end);
-        if root == "parameters" {
-            let Some(name) = path.first() else { continue };
-            if !declared.names.contains(name) {
-                findings.push(Finding {
-                    code: "expr-unknown-parameter",
-                    message: format!("`parameters.{name}` is not declared by any parameter page"),
-                    start,
-                    end,
-                    label: "renders empty unless the caller passes it".into(),
-                    hint: Some(
-                        match suggest(name, declared.names.iter().map(String::as_str)) {
-                            Some(c) => format!("did you mean `parameters.{c}`?"),
-                            None => "declare it under `properties` of a parameter page".into(),
-                        },
-                    ),
-                });
-            }
+        let found = if root == "parameters" {
+            path.first()
+                .and_then(|name| unknown_parameter(declared, name, u.start, u.end))
         } else if root == "steps" && site.roots.contains(&"steps") {
-            let Some(id) = path.first() else { continue };
-            let Some(target) = plan.iter().find(|p| &p.id == id) else {
-                let dashed: Vec<&str> = plan
-                    .iter()
-                    .map(|p| p.id.as_str())
-                    .filter(|p| p.starts_with(&format!("{id}-")))
-                    .collect();
-                let hint = match dashed.first() {
-                    Some(d) => format!(
-                        "`steps.{d}` reads as `steps.{id}` minus `{}`; write `steps['{d}']`",
-                        &d[id.len() + 1..]
-                    ),
-                    None => match suggest(id, plan.iter().map(|p| p.id.as_str())) {
-                        Some(c) => format!("did you mean `steps.{c}`?"),
-                        None => format!(
-                            "step ids: {}",
-                            plan.iter()
-                                .map(|p| p.id.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    },
-                };
-                findings.push(Finding {
-                    code: "expr-unknown-step",
-                    message: format!("no step has the id `{id}`"),
-                    start,
-                    end,
-                    label: "renders empty".into(),
-                    hint: Some(hint),
-                });
-                continue;
-            };
-            if let Some(current) = site.step {
-                if target.index >= current {
-                    let what = if target.index == current {
-                        "this step itself".to_string()
-                    } else {
-                        format!("step {}, which runs later", target.index + 1)
-                    };
-                    findings.push(Finding {
-                        code: "expr-later-step",
-                        message: format!("`steps.{id}` is {what}"),
-                        start,
-                        end,
-                        label: "has no output yet".into(),
-                        hint: Some("a step can only read the outputs of steps before it; move the step or the reference".into()),
-                    });
-                    continue;
-                }
-            }
-            match path.get(1).map(String::as_str) {
-                Some("output") => {
-                    if let (Some(name), Some(outputs)) = (path.get(2), target.outputs) {
-                        if !outputs.contains(&name.as_str()) {
-                            let hint = if outputs.is_empty() {
-                                format!("`{}` has no outputs", target.action)
-                            } else {
-                                format!("`{}` outputs: {}", target.action, outputs.join(", "))
-                            };
-                            findings.push(Finding {
-                                code: "expr-unknown-output",
-                                message: format!(
-                                    "action `{}` of step `{id}` has no output `{name}`",
-                                    target.action
-                                ),
-                                start,
-                                end,
-                                label: "renders empty".into(),
-                                hint: Some(hint),
-                            });
-                        }
-                    }
-                }
-                Some(other) => findings.push(Finding {
-                    code: "expr-unknown-output",
-                    message: format!(
-                        "`steps.{id}.{other}` does not exist; a step only has `output`"
-                    ),
-                    start,
-                    end,
-                    label: "renders empty".into(),
-                    hint: Some(format!("write `steps.{id}.output.<name>`")),
-                }),
-                None => {}
-            }
-        }
+            path.first()
+                .and_then(|id| step_reference(plan, site, id, path, u.start, u.end))
+        } else {
+            None
+        };
+        findings.extend(found);
     }
     for f in findings {
         let needle = s.get(f.start..f.end).unwrap_or("");
         sink.push(at_site(
-            Diagnostic::new(f.code, doc.path, f.message)
+            Diagnostic::new(f.code, &doc.path, f.message)
                 .at(doc.inner_span(pointer, needle))
                 .label(f.label)
                 .maybe_hint(f.hint),
             site,
         ));
+    }
+}
+
+/// `expr-syntax`: the string does not parse; pointed at the first character of the error.
+fn syntax_error(
+    doc: &Doc,
+    site: &Site<'_>,
+    s: &str,
+    pointer: &str,
+    e: &expr::SyntaxError,
+    sink: &mut Sink,
+) {
+    // the rest of the line from the error, found in the file, then narrowed to one character
+    let needle = e
+        .range
+        .as_ref()
+        .and_then(|r| s.get(r.start..))
+        .map(|t| t.split('\n').next().unwrap_or(""))
+        .unwrap_or("");
+    let span = if needle.is_empty() {
+        doc.value_span(pointer)
+    } else {
+        doc.inner_span(pointer, needle).map(|sp| {
+            let first = needle.chars().next().map_or(1, char::len_utf8);
+            doc.lines.span(sp.start, sp.start + first)
+        })
+    };
+    let kept = if site.step.is_some() {
+        "Backstage keeps the text as written (the expression is never evaluated)"
+    } else {
+        "Backstage keeps the text as written"
+    };
+    sink.push(at_site(
+        Diagnostic::new("expr-syntax", &doc.path, format!("expression does not parse: {}", e.message))
+            .at(span)
+            .label("syntax error")
+            .hint(format!("{kept}; nunjucks has no `||`, `&&`, `!x`, `a ? b : c` or `??`: use `or`, `and`, `not`, `b if a else c`")),
+        site,
+    ));
+}
+
+/// A variable that is not in the context of this site (`each` outside an `each:` step, ...).
+fn outside_context(site: &Site<'_>, root: &str, start: usize, end: usize) -> Finding {
+    if root == "each" {
+        return Finding {
+            code: "expr-each-outside",
+            message: "`each` is only defined inside a step that has `each:`".into(),
+            start,
+            end,
+            label: "undefined here".into(),
+            hint: Some("add `each:` to this step, or use the value directly".into()),
+        };
+    }
+    let hint = match root {
+        "values" => "`values` is the context of skeleton files; here use `parameters.*`".to_string(),
+        "templateInfo" => "`templateInfo` is only visible to actions, not to expressions".to_string(),
+        "secrets" => "secrets are only in the context of step inputs and `each` (not `if` of other steps, not `output`); here they render empty".to_string(),
+        _ => format!("the context holds: {}", site.roots.join(", ")),
+    };
+    Finding {
+        code: "expr-unknown-variable",
+        message: format!("`{root}` is not in the context here"),
+        start,
+        end,
+        label: "renders empty".into(),
+        hint: Some(hint),
+    }
+}
+
+/// `parameters.NAME` where no page declares NAME.
+fn unknown_parameter(declared: &Declared, name: &str, start: usize, end: usize) -> Option<Finding> {
+    if declared.names.contains(name) {
+        return None;
+    }
+    Some(Finding {
+        code: "expr-unknown-parameter",
+        message: format!("`parameters.{name}` is not declared by any parameter page"),
+        start,
+        end,
+        label: "renders empty unless the caller passes it".into(),
+        hint: Some(
+            match suggest(name, declared.names.iter().map(String::as_str)) {
+                Some(c) => format!("did you mean `parameters.{c}`?"),
+                None => "declare it under `properties` of a parameter page".into(),
+            },
+        ),
+    })
+}
+
+/// `steps.ID...`: an unknown step, a step that has not run yet, or an output it does not have.
+fn step_reference(
+    plan: &Plan,
+    site: &Site<'_>,
+    id: &str,
+    path: &[String],
+    start: usize,
+    end: usize,
+) -> Option<Finding> {
+    let Some(target) = plan.iter().find(|p| p.id == id) else {
+        return Some(unknown_step(plan, id, start, end));
+    };
+    if let Some(current) = site.step {
+        if target.index >= current {
+            let what = if target.index == current {
+                "this step itself".to_string()
+            } else {
+                format!("step {}, which runs later", target.index + 1)
+            };
+            return Some(Finding {
+                code: "expr-later-step",
+                message: format!("`steps.{id}` is {what}"),
+                start,
+                end,
+                label: "has no output yet".into(),
+                hint: Some("a step can only read the outputs of steps before it; move the step or the reference".into()),
+            });
+        }
+    }
+    match path.get(1).map(String::as_str) {
+        Some("output") => {
+            let (name, outputs) = (path.get(2)?, target.outputs?);
+            if outputs.contains(&name.as_str()) {
+                return None;
+            }
+            let hint = if outputs.is_empty() {
+                format!("`{}` has no outputs", target.action)
+            } else {
+                format!("`{}` outputs: {}", target.action, outputs.join(", "))
+            };
+            Some(Finding {
+                code: "expr-unknown-output",
+                message: format!(
+                    "action `{}` of step `{id}` has no output `{name}`",
+                    target.action
+                ),
+                start,
+                end,
+                label: "renders empty".into(),
+                hint: Some(hint),
+            })
+        }
+        Some(other) => Some(Finding {
+            code: "expr-unknown-output",
+            message: format!("`steps.{id}.{other}` does not exist; a step only has `output`"),
+            start,
+            end,
+            label: "renders empty".into(),
+            hint: Some(format!("write `steps.{id}.output.<name>`")),
+        }),
+        None => None,
+    }
+}
+
+/// `steps.ID` where no step has ID: a dashed id read as a subtraction, a near miss, or the list.
+fn unknown_step(plan: &Plan, id: &str, start: usize, end: usize) -> Finding {
+    let dashed: Vec<&str> = plan
+        .iter()
+        .map(|p| p.id.as_str())
+        .filter(|p| p.starts_with(&format!("{id}-")))
+        .collect();
+    let hint = match dashed.first() {
+        Some(d) => format!(
+            "`steps.{d}` reads as `steps.{id}` minus `{}`; write `steps['{d}']`",
+            &d[id.len() + 1..]
+        ),
+        None => match suggest(id, plan.iter().map(|p| p.id.as_str())) {
+            Some(c) => format!("did you mean `steps.{c}`?"),
+            None => format!(
+                "step ids: {}",
+                plan.iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    };
+    Finding {
+        code: "expr-unknown-step",
+        message: format!("no step has the id `{id}`"),
+        start,
+        end,
+        label: "renders empty".into(),
+        hint: Some(hint),
     }
 }

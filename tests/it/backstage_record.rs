@@ -273,3 +273,60 @@ record!(
     },
     "github:branch-protection:create"
 );
+record!(
+    environment,
+    "environment",
+    "octocat",
+    |f| {
+        f.add_org("acme", &["sre"]);
+        f.add_user("jane");
+        f.add_repo("acme", "svc");
+    },
+    "github:environment:create"
+);
+record!(
+    environment_minimal,
+    "environment-minimal",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:environment:create"
+);
+record!(
+    rulesets,
+    "rulesets",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:repo:rulesets:create"
+);
+record!(
+    rulesets_tag,
+    "rulesets-tag",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:repo:rulesets:create"
+);
+record!(
+    rulesets_missing,
+    "rulesets-missing",
+    "octocat",
+    |f| {
+        f.add_repo("acme", "svc");
+    },
+    "github:repo:rulesets:create"
+);
+record!(
+    pull_request_fork,
+    "pull-request-fork",
+    "octocat",
+    |f| {
+        f.add_org("acme", &["sre"]);
+        f.add_repo_files("acme", "svc", PR_BASE);
+    },
+    "publish:github:pull-request"
+);

@@ -455,6 +455,88 @@ fn local_reads_github_urls_through_the_contents_api() {
 }
 
 #[test]
+fn local_reads_gitea_urls_through_the_contents_api() {
+    // A Gitea host of the config (the fake on 127.0.0.1): golden turns the `/src/branch/` URL
+    // into `GET /api/v1/repos/OWNER/REPO/contents/PATH?ref=REF` with the integration's
+    // credentials and decodes its base64, as Backstage's Gitea URL reader does.
+    use crate::fake_gitea::FakeGitea;
+    let fake = FakeGitea::start("gitea-bot", "gitea-secret-123");
+    fake.add_repo(
+        "acme",
+        "svc",
+        &[("deploy/catalog-info.yaml", &component("svc", "team-a"))],
+    );
+    let h = TestContext::new();
+    let entry = format!(
+        "integrations:\n  gitea:\n    - host: {}\n      baseUrl: {}\n",
+        fake.host(),
+        fake.base_url()
+    );
+    h.write(
+        "config.yaml",
+        &format!("{entry}      username: gitea-bot\n      password: gitea-secret-123\n"),
+    );
+    let url = format!(
+        "{}/acme/svc/src/branch/main/deploy/catalog-info.yaml",
+        fake.base_url()
+    );
+    let a = h
+        .golden()
+        .args(["catalog", "register", &url])
+        .assert()
+        .success();
+    assert_eq!(stdout(&a), "component:default/svc\n");
+    assert!(!stderr(&a).contains("gitea-secret-123"));
+    let calls: Vec<String> = fake
+        .calls()
+        .iter()
+        .map(|c| format!("{} {}", c.method, c.path))
+        .collect();
+    assert_eq!(
+        calls,
+        ["GET /api/v1/repos/acme/svc/contents/deploy/catalog-info.yaml"]
+    );
+    assert_eq!(
+        h.list()[0]["metadata"]["annotations"]["backstage.io/managed-by-location"],
+        format!("url:{url}")
+    );
+    // A missing file names the URL and what golden asked for.
+    let missing = url.replace("catalog-info.yaml", "nope.yaml");
+    let err = stderr(
+        &h.golden()
+            .args(["catalog", "register", &missing])
+            .assert()
+            .failure(),
+    );
+    assert!(
+        err.contains("could not be read as") && err.contains("404"),
+        "{err}"
+    );
+    // A password without a username is sent as a token; no password, no credentials (and the
+    // fake, like Gitea for a private repository, refuses).
+    let token_only = TestContext::new();
+    token_only.write(
+        "config.yaml",
+        &format!("{entry}      password: gitea-secret-123\n"),
+    );
+    token_only
+        .golden()
+        .args(["catalog", "register", &url])
+        .assert()
+        .success();
+    let anonymous = TestContext::new();
+    anonymous.write("config.yaml", &entry);
+    let err = stderr(
+        &anonymous
+            .golden()
+            .args(["catalog", "register", &url])
+            .assert()
+            .failure(),
+    );
+    assert!(err.contains("401"), "{err}");
+}
+
+#[test]
 fn local_placeholders_resolve_on_disk_only() {
     let h = TestContext::new();
     h.write("docs/about.md", "All about web.\n");
@@ -482,6 +564,38 @@ fn local_placeholders_resolve_on_disk_only() {
     );
     assert!(
         err.contains("the `$text` placeholder is only resolved for catalog files on disk"),
+        "{err}"
+    );
+}
+
+/// An unreachable Backstage catalog under catalog:fetch: the failure is one line naming the
+/// catalog and the cause in a few words (not reqwest's chain of wrappers), then the hint.
+#[test]
+fn an_unreachable_catalog_is_one_error_line() {
+    let h = TestContext::new();
+    h.write(
+        "config.yaml",
+        "catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:1\n",
+    );
+    h.write(
+        "work/t/template.yaml",
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: { name: fetch-entity }\nspec:\n  type: service\n  steps:\n    - id: owner\n      action: catalog:fetch\n      input: { entityRef: 'group:default/team-a' }\n",
+    );
+    let err = stderr(
+        &h.golden()
+            .current_dir(h.work())
+            .args(["new", "t", "--no-input", "--dry-run", "--output", "out"])
+            .assert()
+            .code(1),
+    );
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        errors,
+        ["error: t/template.yaml:7:7: step `owner` (catalog:fetch) failed: cannot reach the Backstage catalog at http://127.0.0.1:1: connection refused"],
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: check catalog.backstage.baseUrl in the config file, and that Backstage is running"),
         "{err}"
     );
 }

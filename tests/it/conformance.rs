@@ -144,3 +144,66 @@ fn conformance_cases_match_backstage() {
         failures.join("\n")
     );
 }
+
+/// For the GitLab case (made by Backstage's real GitLab module against the fake GitLab, see
+/// `backstage_record_gitlab::conformance_gitlab_record`), golden's dry run also predicts what
+/// Backstage really output: each step's status and outputs (less those golden marks invented:
+/// the commit hash and project id only a real push knows) and the template's output links.
+#[test]
+fn conformance_gitlab_case_predicts_backstages_outputs() {
+    let case = root().join("tests/conformance/cases/go-microservice-gitlab");
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case.join("expected.steps.json")).unwrap())
+            .unwrap();
+    let out_root = tempfile::tempdir().unwrap();
+    let result = golden()
+        .arg("new")
+        .arg(case.join("template"))
+        .arg("--values")
+        .arg(case.join("values.json"))
+        .args(["--dry-run", "--no-input", "--json", "--output"])
+        .arg(out_root.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    let steps = plan["steps"].as_array().unwrap();
+    let want = record["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), want.len());
+    for (got, want) in steps.iter().zip(want) {
+        let id = want["id"].as_str().unwrap();
+        assert_eq!(got["id"], want["id"]);
+        let ran = matches!(got["status"].as_str(), Some("executed" | "predicted"));
+        assert_eq!(ran, want["status"] == "executed", "step {id}: {got}");
+        let invented: Vec<&str> = got["invented"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let mut expected = want["output"].as_object().cloned().unwrap_or_default();
+        let mut actual = got["output"].as_object().cloned().unwrap_or_default();
+        for k in &invented {
+            assert!(
+                expected.remove(*k).is_some(),
+                "step {id}: Backstage outputs {k}"
+            );
+            actual.remove(*k);
+        }
+        assert_eq!(
+            actual, expected,
+            "step {id}: outputs differ from Backstage's"
+        );
+    }
+    assert!(
+        want.iter()
+            .any(|s| s["action"] == "publish:gitlab" && s["status"] == "executed"),
+        "the record holds a real publish:gitlab"
+    );
+    assert_eq!(
+        plan["output"], record["output"],
+        "the template's output links"
+    );
+}

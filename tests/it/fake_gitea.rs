@@ -87,6 +87,18 @@ impl FakeGitea {
         self.state.lock().unwrap().calls.clone()
     }
 
+    /// An existing repository `owner/name` with one commit on `main` holding `files`.
+    pub fn add_repo(&self, owner: &str, name: &str, files: &[(&str, &str)]) {
+        let full = format!("{owner}/{name}");
+        let repo = git2::Repository::init_bare(self.repo_path(&full)).unwrap();
+        let changes: Vec<(String, Option<Vec<u8>>)> = files
+            .iter()
+            .map(|(p, c)| (p.to_string(), Some(c.as_bytes().to_vec())))
+            .collect();
+        crate::fake_github::commit_changes(&repo, "main", None, &changes, "existing");
+        self.state.lock().unwrap().repos.push(full);
+    }
+
     pub fn repo_path(&self, full: &str) -> PathBuf {
         self.root.path().join(format!("{full}.git"))
     }
@@ -102,6 +114,11 @@ impl Responder {
             .and_then(|(_, b)| base64::engine::general_purpose::STANDARD.decode(b).ok())
             .and_then(|b| String::from_utf8(b).ok())
             .is_some_and(|up| up == format!("{}:{}", s.user, s.password))
+            || req
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|a| a == format!("token {}", s.password))
     }
 }
 
@@ -156,6 +173,40 @@ impl Respond for Responder {
                     .unwrap();
                 s.repos.push(full.clone());
                 ResponseTemplate::new(201).set_body_json(json!({"full_name": full}))
+            }
+            ("GET", ["api", "v1", "repos", owner, repo, "contents", file @ ..]) => {
+                let reference = req
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == "ref")
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or_else(|| "main".into());
+                let file = percent_encoding::percent_decode_str(&file.join("/"))
+                    .decode_utf8_lossy()
+                    .to_string();
+                let blob =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{repo}.git")))
+                        .ok()
+                        .and_then(|r| {
+                            let b = r
+                                .revparse_single(&reference)
+                                .and_then(|o| o.peel_to_tree())
+                                .and_then(|t| t.get_path(std::path::Path::new(&file)))
+                                .and_then(|e| e.to_object(&r))
+                                .and_then(|o| o.peel_to_blob())
+                                .ok()?;
+                            Some(b.content().to_vec())
+                        });
+                match blob {
+                    // A line break inside the base64, which Backstage's decoder (Buffer.from) ignores.
+                    Some(b) => {
+                        let text = base64::engine::general_purpose::STANDARD.encode(b);
+                        let (a, z) = text.split_at(text.len() / 2);
+                        ResponseTemplate::new(200).set_body_json(json!({"type": "file", "encoding": "base64", "content": format!("{a}\n{z}"), "path": file}))
+                    }
+                    None => ResponseTemplate::new(404)
+                        .set_body_json(json!({"message": "GetContentsOrList"})),
+                }
             }
             _ => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
         }

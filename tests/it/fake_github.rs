@@ -46,6 +46,23 @@ struct State {
 
     /// The key repositories seal Actions secrets with.
     secret_key: Option<crypto_box::SecretKey>,
+    /// Forks made through the API: (`owner/repo` forked, the fork's owner).
+    forks: Vec<(String, String)>,
+    /// A GitHub App: its id, the public key its JWTs are checked with, and its installations.
+    app: Option<App>,
+    /// Installation access tokens handed out (accepted like `token`).
+    issued: Vec<String>,
+    /// Numbers handed out for rulesets.
+    rulesets: u64,
+}
+
+/// The GitHub App the fake knows: JWTs must be RS256, signed by the key pair's private half.
+struct App {
+    id: u64,
+    public_pem: Vec<u8>,
+    /// (installation id, account login, repository names when only some are selected,
+    /// suspended).
+    installations: Vec<(u64, String, Option<Vec<String>>, bool)>,
 }
 
 /// The fake server and its state.
@@ -127,6 +144,16 @@ impl FakeGithub {
         s.teams.extend(teams.iter().map(|t| format!("{org}/{t}")));
     }
 
+    /// Deletes a repository (as `gh repo delete` does).
+    pub fn remove_repo(&self, owner: &str, name: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .repos
+            .remove(&format!("{owner}/{name}"));
+        std::fs::remove_dir_all(self.repo_path(owner, name)).unwrap();
+    }
+
     /// Makes an existing repository with one commit holding `README.md`.
     pub fn add_repo(&self, owner: &str, name: &str) {
         self.add_repo_files(owner, name, &[("README.md", "existing\n")]);
@@ -192,6 +219,38 @@ impl FakeGithub {
             .push((method.into(), path.into(), status, times));
     }
 
+    /// Makes the fake know GitHub App `id`, whose JWTs verify with `public_pem`.
+    pub fn add_app(&self, id: u64, public_pem: &[u8]) {
+        self.state.lock().unwrap().app = Some(App {
+            id,
+            public_pem: public_pem.to_vec(),
+            installations: Vec::new(),
+        });
+    }
+
+    /// Installs the app on `account` (all repositories, or only `repos`).
+    pub fn add_installation(
+        &self,
+        id: u64,
+        account: &str,
+        repos: Option<&[&str]>,
+        suspended: bool,
+    ) {
+        let mut s = self.state.lock().unwrap();
+        let app = s.app.as_mut().expect("add_app first");
+        app.installations.push((
+            id,
+            account.into(),
+            repos.map(|r| r.iter().map(|x| x.to_string()).collect()),
+            suspended,
+        ));
+    }
+
+    /// The installation access tokens handed out so far.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.lock().unwrap().issued.clone()
+    }
+
     /// Opens a sealed Actions secret sent to the fake.
     pub fn unseal(&self, encrypted_b64: &str) -> String {
         let raw = base64::engine::general_purpose::STANDARD
@@ -237,6 +296,7 @@ fn create_bare(root: &Path, owner: &str, name: &str) -> PathBuf {
 
 fn repo_json(base: &str, owner: &str, name: &str) -> Value {
     json!({
+        "id": 1_000 + name.len() as u64 * 7 + owner.len() as u64,
         "name": name,
         "full_name": format!("{owner}/{name}"),
         "owner": {"login": owner},
@@ -297,8 +357,23 @@ impl Respond for Responder {
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        if auth != format!("Bearer {}", s.token) && auth != format!("token {}", s.token) {
+        let bearer = auth
+            .strip_prefix("Bearer ")
+            .or_else(|| auth.strip_prefix("token "))
+            .unwrap_or_default()
+            .to_string();
+        if api.starts_with("/app/") {
+            // The app's own endpoints take a JWT signed with the app's private key.
+            if let Err(e) = check_jwt(&s, &bearer) {
+                return gh_error(401, &e);
+            }
+            return self.app_call(&mut s, &method, api);
+        }
+        if bearer != s.token && !s.issued.contains(&bearer) {
             return gh_error(401, "Bad credentials");
+        }
+        if api == "/installation/repositories" {
+            return installation_repos(&s, &bearer);
         }
         if let Some(f) = s
             .failures
@@ -315,14 +390,14 @@ impl Respond for Responder {
         let parts: Vec<&str> = api.trim_start_matches('/').split('/').collect();
         match (method.as_str(), parts.as_slice()) {
             ("GET", ["users", login]) => match s.accounts.get(*login) {
-                Some(kind) => {
-                    ResponseTemplate::new(200).set_body_json(json!({"login": login, "type": kind}))
-                }
+                Some(kind) => ResponseTemplate::new(200)
+                    .set_body_json(json!({"login": login, "type": kind, "id": id_of(login)})),
                 None => gh_error(404, "Not Found"),
             },
             ("GET", ["orgs", org, "teams", team]) => {
                 if s.teams.contains(&format!("{org}/{team}")) {
-                    ResponseTemplate::new(200).set_body_json(json!({"slug": team}))
+                    ResponseTemplate::new(200)
+                        .set_body_json(json!({"slug": team, "id": id_of(&format!("{org}/{team}"))}))
                 } else {
                     gh_error(404, "Not Found")
                 }
@@ -395,6 +470,50 @@ impl Respond for Responder {
                     .map(|t| t.get_path(Path::new(&path)).is_ok())
                     .unwrap_or(false);
                 ResponseTemplate::new(if found { 200 } else { 404 })
+            }
+            ("GET", ["repos", owner, name, "contents", rest @ ..]) => {
+                // The raw media type (what golden's catalog reads ask for), else JSON with the
+                // base64 content.
+                let repo =
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .unwrap();
+                let reference = req
+                    .url
+                    .query_pairs()
+                    .find(|(k, _)| k == "ref")
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or("HEAD".into());
+                let path = percent_encoding::percent_decode_str(&rest.join("/"))
+                    .decode_utf8_lossy()
+                    .to_string();
+                let blob = repo
+                    .revparse_single(&format!("{reference}:{path}"))
+                    .and_then(|o| o.peel_to_blob())
+                    .map(|b| b.content().to_vec());
+                let raw = req
+                    .headers
+                    .get("accept")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|a| a.contains("vnd.github.raw"));
+                match blob {
+                    Ok(bytes) if raw => ResponseTemplate::new(200).set_body_raw(bytes, "application/vnd.github.raw"),
+                    Ok(bytes) => ResponseTemplate::new(200).set_body_json(json!({"encoding": "base64", "content": base64::engine::general_purpose::STANDARD.encode(bytes)})),
+                    Err(_) => gh_error(404, "Not Found"),
+                }
+            }
+            ("GET", ["repos", owner, name, "branches", branch]) => {
+                let found = s.repos.contains_key(&format!("{owner}/{name}")).then(|| {
+                    git2::Repository::open_bare(self.root.join(owner).join(format!("{name}.git")))
+                        .ok()?
+                        .refname_to_id(&format!("refs/heads/{branch}"))
+                        .ok()
+                });
+                match found.flatten() {
+                    Some(id) => ResponseTemplate::new(200).set_body_json(
+                        json!({"name": branch, "commit": {"sha": id.to_string()}, "protected": false}),
+                    ),
+                    None => gh_error(404, "Branch not found"),
+                }
             }
             ("GET", ["repos", owner, name, "git", "ref", rest @ ..]) => {
                 let repo =
@@ -634,12 +753,178 @@ impl Respond for Responder {
             ("POST", ["repos", _, _, "issues", _, "assignees"]) => {
                 ResponseTemplate::new(201).set_body_json(json!({}))
             }
+            ("PUT", ["repos", _, _, "environments", env]) => {
+                ResponseTemplate::new(200).set_body_json(json!({"id": 161088068, "name": env}))
+            }
+            ("POST", ["repos", _, _, "environments", _, "deployment-branch-policies"]) => {
+                ResponseTemplate::new(200).set_body_json(
+                    json!({"id": 361471, "name": body["name"], "type": body["type"]}),
+                )
+            }
+            ("POST", ["repos", _, _, "environments", _, "variables"]) => {
+                ResponseTemplate::new(201).set_body_json(json!({}))
+            }
+            ("GET", ["repos", _, _, "environments", _, "secrets", "public-key"]) => {
+                let pk = s.secret_key.as_ref().unwrap().public_key();
+                let key = base64::engine::general_purpose::STANDARD.encode(pk.as_bytes());
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"key_id": "012345678912345678", "key": key}))
+            }
+            ("PUT", ["repos", _, _, "environments", _, "secrets", _]) => {
+                ResponseTemplate::new(201).set_body_json(json!({}))
+            }
+            ("POST", ["repos", owner, name, "rulesets"]) => {
+                if !s.repos.contains_key(&format!("{owner}/{name}")) {
+                    return gh_error(404, "Not Found");
+                }
+                s.rulesets += 1;
+                let id = 42 + s.rulesets;
+                ResponseTemplate::new(201).set_body_json(json!({"id": id, "name": body["name"]}))
+            }
+            ("GET", ["user"]) => {
+                ResponseTemplate::new(200).set_body_json(json!({"login": s.login, "type": "User"}))
+            }
+            ("GET", ["repos", owner, name, "forks"]) => {
+                let full = format!("{owner}/{name}");
+                let forks: Vec<Value> = s
+                    .forks
+                    .iter()
+                    .filter(|(r, _)| *r == full)
+                    .map(
+                        |(_, o)| json!({"full_name": format!("{o}/{name}"), "owner": {"login": o}}),
+                    )
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(Value::Array(forks))
+            }
+            ("POST", ["repos", owner, name, "forks"]) => {
+                let (owner, name) = (owner.to_string(), name.to_string());
+                self.fork(&mut s, &owner, &name)
+            }
             _ => gh_error(404, "Not Found"),
         }
     }
 }
 
+/// A stable numeric id for a login or `org/team`.
+pub fn id_of(name: &str) -> u64 {
+    name.bytes()
+        .fold(7u64, |h, b| h * 31 % 1_000_003 + u64::from(b))
+}
+
+/// Checks an app JWT as GitHub does: RS256, signed by the app's key, `iss` the app id, not
+/// expired, lifetime at most 10 minutes.
+fn check_jwt(s: &State, jwt: &str) -> Result<(), String> {
+    let app = s.app.as_ref().ok_or("this fake GitHub has no app")?;
+    let key =
+        jsonwebtoken::DecodingKey::from_rsa_pem(&app.public_pem).map_err(|e| e.to_string())?;
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    // `iss` is the app id as a number, which the crate does not take as a string claim: it is
+    // checked below.
+    v.set_required_spec_claims(&["exp", "iat"]);
+    let data = jsonwebtoken::decode::<Value>(jwt, &key, &v)
+        .map_err(|e| format!("A JSON web token could not be decoded ({e})"))?;
+    let c = data.claims;
+    if c["iss"] != json!(app.id) && c["iss"] != json!(app.id.to_string()) {
+        return Err(format!(
+            "'Issuer' claim ('iss') must be the app id, not {}",
+            c["iss"]
+        ));
+    }
+    let (iat, exp) = (
+        c["iat"].as_i64().unwrap_or(0),
+        c["exp"].as_i64().unwrap_or(0),
+    );
+    if exp - iat > 600 {
+        return Err("'Expiration time' claim ('exp') is too far in the future".into());
+    }
+    Ok(())
+}
+
+/// `GET /installation/repositories` for an installation token.
+fn installation_repos(s: &State, token: &str) -> ResponseTemplate {
+    let Some(id) = token
+        .strip_prefix("ghs_fake_")
+        .and_then(|t| t.split('_').next())
+        .and_then(|n| n.parse::<u64>().ok())
+    else {
+        return gh_error(403, "Resource not accessible by personal access token");
+    };
+    let app = s.app.as_ref().unwrap();
+    let (_, account, repos, _) = app.installations.iter().find(|i| i.0 == id).unwrap();
+    let names: Vec<String> = match repos {
+        Some(r) => r.clone(),
+        None => s
+            .repos
+            .keys()
+            .filter_map(|k| k.strip_prefix(&format!("{account}/")).map(str::to_string))
+            .collect(),
+    };
+    let list: Vec<Value> = names.iter().map(|n| json!({"name": n})).collect();
+    ResponseTemplate::new(200)
+        .set_body_json(json!({"total_count": list.len(), "repositories": list}))
+}
+
 impl Responder {
+    /// `GET /app/installations` and `POST /app/installations/ID/access_tokens`.
+    fn app_call(&self, s: &mut State, method: &str, api: &str) -> ResponseTemplate {
+        let app = s.app.as_ref().unwrap();
+        if method == "GET" && api == "/app/installations" {
+            let list: Vec<Value> = app
+                .installations
+                .iter()
+                .map(|(id, login, repos, suspended)| {
+                    json!({
+                        "id": id,
+                        "account": {"login": login},
+                        "repository_selection": if repos.is_some() { "selected" } else { "all" },
+                        "suspended_by": if *suspended { json!({"login": "admin"}) } else { Value::Null },
+                    })
+                })
+                .collect();
+            return ResponseTemplate::new(200).set_body_json(Value::Array(list));
+        }
+        let parts: Vec<&str> = api.trim_start_matches('/').split('/').collect();
+        if let ("POST", ["app", "installations", id, "access_tokens"]) = (method, parts.as_slice())
+        {
+            let Some(inst) = id
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| app.installations.iter().find(|i| i.0 == id))
+            else {
+                return gh_error(404, "Not Found");
+            };
+            let selection = if inst.2.is_some() { "selected" } else { "all" };
+            let token = format!("ghs_fake_{}_{}", inst.0, s.issued.len() + 1);
+            s.issued.push(token.clone());
+            return ResponseTemplate::new(201).set_body_json(json!({
+                "token": token,
+                "expires_at": "2099-01-01T00:00:00Z",
+                "repository_selection": selection,
+            }));
+        }
+        gh_error(404, "Not Found")
+    }
+
+    /// `POST /repos/OWNER/NAME/forks`: a copy of the repository in the token user's account.
+    fn fork(&self, s: &mut State, owner: &str, name: &str) -> ResponseTemplate {
+        let login = s.login.clone();
+        if !s.repos.contains_key(&format!("{owner}/{name}")) {
+            return gh_error(404, "Not Found");
+        }
+        let path = create_bare(&self.root, &login, name);
+        let fork = git2::Repository::open_bare(&path).unwrap();
+        let upstream = self.root.join(owner).join(format!("{name}.git"));
+        fork.remote_anonymous(upstream.to_str().unwrap())
+            .unwrap()
+            .fetch(&["+refs/heads/*:refs/heads/*"], None, None)
+            .unwrap();
+        fork.set_head("refs/heads/main").unwrap();
+        let json = repo_json(&self.base, &login, name);
+        s.repos.insert(format!("{login}/{name}"), json.clone());
+        s.forks.push((format!("{owner}/{name}"), login));
+        ResponseTemplate::new(202).set_body_json(json)
+    }
+
     /// The one GraphQL query golden and Backstage send: does branch `head` exist, and its open
     /// pull request.
     fn graphql(&self, s: &State, body: &Value) -> ResponseTemplate {
@@ -743,7 +1028,10 @@ impl Responder {
 
     /// The smart-HTTP bridge: Basic auth with the token as password, then `git http-backend`.
     fn git(&self, req: &Request, path_info: &str) -> ResponseTemplate {
-        let token = self.state.lock().unwrap().token.clone();
+        let (token, issued) = {
+            let s = self.state.lock().unwrap();
+            (s.token.clone(), s.issued.clone())
+        };
         let auth = req
             .headers
             .get("authorization")
@@ -753,7 +1041,11 @@ impl Responder {
             .strip_prefix("Basic ")
             .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
             .and_then(|b| String::from_utf8(b).ok())
-            .map(|up| up.split_once(':').map(|(_, p)| p == token).unwrap_or(false))
+            .map(|up| {
+                up.split_once(':')
+                    .map(|(_, p)| p == token || issued.iter().any(|t| t == p))
+                    .unwrap_or(false)
+            })
             .unwrap_or(false);
         if !ok {
             return ResponseTemplate::new(401)

@@ -40,6 +40,12 @@ struct State {
     failures: Vec<(String, String, u16, u32)>,
     merge_requests: Vec<Value>,
     decline_pushes: bool,
+    /// Epics (`id`, `iid`, `group_id`, `title`) of every group.
+    epics: Vec<Value>,
+    /// The `detailed_merge_status` of the next merge-request reads, then `mergeable`.
+    merge_statuses: Vec<String>,
+    /// The approval rules of every merge request.
+    approval_rules: Value,
     /// The user names git authenticated with (GitLab takes any with a personal access token;
     /// Backstage sends `oauth2`).
     git_users: Vec<String>,
@@ -144,6 +150,27 @@ impl FakeGitlab {
         let ns_id = s.namespaces.get(ns).map(|n| n.0).unwrap_or(0);
         let json = project_json(&self.base_url(), id, ns_id, ns, name, "main");
         s.projects.insert(full, json);
+    }
+
+    /// An epic with global id `id` in the group at `group`.
+    pub fn add_epic(&self, group: &str, id: u64, iid: u64) {
+        let mut s = self.state.lock().unwrap();
+        let group_id = s.namespaces.get(group).map(|n| n.0).unwrap_or(0);
+        s.epics.push(
+            json!({"id": id, "iid": iid, "group_id": group_id, "title": format!("Epic {iid}")}),
+        );
+    }
+
+    /// Merge requests report these `detailed_merge_status`es first (GitLab computes them a
+    /// moment after creation), then `mergeable`.
+    pub fn merge_statuses(&self, statuses: &[&str]) {
+        self.state.lock().unwrap().merge_statuses =
+            statuses.iter().map(|s| s.to_string()).collect();
+    }
+
+    /// The approval rules every merge request has.
+    pub fn approval_rules(&self, rules: Value) {
+        self.state.lock().unwrap().approval_rules = rules;
     }
 
     /// New projects decline pushes (a server-side `pre-receive` hook).
@@ -300,10 +327,60 @@ impl Respond for Responder {
         let parts: Vec<String> = api.trim_start_matches('/').split('/').map(decode).collect();
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
         match (method.as_str(), parts.as_slice()) {
-            ("GET", ["groups", path]) => match s.namespaces.get(*path) {
-                Some((id, kind)) if kind == "group" => ResponseTemplate::new(200)
-                    .set_body_json(json!({"id": id, "full_path": path, "parent_id": null})),
-                _ => gl_error(404, json!("404 Group Not Found")),
+            ("GET", ["groups", key]) => match group(&s, key) {
+                Some(g) => ResponseTemplate::new(200).set_body_json(g),
+                None => gl_error(404, json!("404 Group Not Found")),
+            },
+            ("GET", ["groups", key, "epics"]) => match group(&s, key) {
+                Some(g) => {
+                    let path = g["full_path"].as_str().unwrap_or_default().to_string();
+                    // A group's epics include those of its subgroups.
+                    let found: Vec<Value> = s
+                        .epics
+                        .iter()
+                        .filter(|e| {
+                            s.namespaces.iter().any(|(p, (id, _))| {
+                                e["group_id"] == json!(id)
+                                    && (*p == path || p.starts_with(&format!("{path}/")))
+                            })
+                        })
+                        .cloned()
+                        .collect();
+                    ResponseTemplate::new(200).set_body_json(found)
+                }
+                None => gl_error(404, json!("404 Group Not Found")),
+            },
+            ("GET", ["projects", id, "merge_requests", iid]) => {
+                match merge_request(&s, id, iid) {
+                    Some(i) => {
+                        let status = if s.merge_statuses.is_empty() {
+                            "mergeable".to_string()
+                        } else {
+                            s.merge_statuses.remove(0)
+                        };
+                        let mut mr = s.merge_requests[i].clone();
+                        mr["detailed_merge_status"] = json!(status);
+                        ResponseTemplate::new(200).set_body_json(mr)
+                    }
+                    None => gl_error(404, json!("404 Not found")),
+                }
+            }
+            ("GET", ["projects", id, "merge_requests", iid, "approval_rules"]) => {
+                match merge_request(&s, id, iid) {
+                    Some(_) => ResponseTemplate::new(200).set_body_json(if s.approval_rules.is_null() { json!([]) } else { s.approval_rules.clone() }),
+                    None => gl_error(404, json!("404 Not found")),
+                }
+            }
+            ("PUT", ["projects", id, "merge_requests", iid]) => match merge_request(&s, id, iid) {
+                Some(i) => {
+                    if let (Some(mr), Some(b)) = (s.merge_requests[i].as_object_mut(), body.as_object()) {
+                        for (k, v) in b {
+                            mr.insert(k.clone(), v.clone());
+                        }
+                    }
+                    ResponseTemplate::new(200).set_body_json(s.merge_requests[i].clone())
+                }
+                None => gl_error(404, json!("404 Not found")),
             },
             ("POST", ["groups"]) => {
                 let parent = body["parent_id"].as_u64();
@@ -512,6 +589,7 @@ impl Respond for Responder {
                 let iid = s.merge_requests.len() as u64 + 1;
                 let mut mr = body.clone();
                 mr["iid"] = json!(iid);
+                mr["project_id"] = p["id"].clone();
                 mr["web_url"] = json!(format!(
                     "{}/-/merge_requests/{iid}",
                     p["web_url"].as_str().unwrap_or_default()
@@ -522,6 +600,29 @@ impl Respond for Responder {
             _ => gl_error(404, json!("404 Not Found")),
         }
     }
+}
+
+/// A group by numeric id or full path, as GitLab shows it (with `parent_id`).
+fn group(s: &State, key: &str) -> Option<Value> {
+    let (path, id) = s
+        .namespaces
+        .iter()
+        .find(|(p, (id, kind))| kind == "group" && (p.as_str() == key || id.to_string() == key))
+        .map(|(p, (id, _))| (p.clone(), *id))?;
+    let parent = path
+        .rsplit_once('/')
+        .and_then(|(parent, _)| s.namespaces.get(parent))
+        .map(|(id, _)| *id);
+    let name = path.rsplit('/').next().unwrap_or_default().to_string();
+    Some(json!({"id": id, "name": name, "path": name, "full_path": path, "parent_id": parent}))
+}
+
+/// The index of merge request `iid` of project `id` (numeric or full path).
+fn merge_request(s: &State, id: &str, iid: &str) -> Option<usize> {
+    let p = find_project(s, id)?;
+    s.merge_requests.iter().position(|m| {
+        m["iid"].as_u64().is_some_and(|n| iid.parse() == Ok(n)) && m["project_id"] == p["id"]
+    })
 }
 
 /// A project by numeric id or (URL-decoded) full path.

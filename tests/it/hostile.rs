@@ -345,7 +345,10 @@ impl Forge {
     /// `golden new --local` as a plain process (to run many at once, or to kill).
     fn command(&self, name: &str, salt: &str, checkout: &str) -> std::process::Command {
         let p = self.path();
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_golden"));
+        // GOLDEN_TEST_RACE_BIN: another golden build (see the concurrency test).
+        let bin = std::env::var_os("GOLDEN_TEST_RACE_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_golden").into());
+        let mut cmd = std::process::Command::new(bin);
         cmd.current_dir(p.join("work"))
             .args([
                 "new",
@@ -398,29 +401,65 @@ fn forge_head(repo: &Path) -> Option<(git2::Oid, String)> {
     ))
 }
 
+/// Whether a run's stderr claims the repository: it succeeded, or its failure report lists the
+/// repository as created by it.
+fn claims(code: i32, err: &str) -> bool {
+    code == 0 || err.contains("already created: the local-forge repository")
+}
+
+/// Rounds of 12 runs publishing the same name at once. `GOLDEN_TEST_FORGE_RACE` makes every run
+/// wait, after finding the name free, until all 12 have: the creation itself must let exactly
+/// one of them create the name. `GOLDEN_TEST_RACE_BIN` runs another golden build instead (to
+/// show this test failing on the check-then-create code before the fix, see
+/// `docs/hostile.md`).
 #[test]
 fn concurrent_runs_create_a_forge_repository_exactly_once() {
     let f = Forge::new();
     let runs = 12;
-    for round in 0..2 {
-        let name = format!("svc{round}");
-        let children: Vec<_> = (0..runs)
-            .map(|i| {
-                f.command(&name, &format!("salt-{i}"), &format!("co-{round}-{i}"))
+    let rounds: Vec<Vec<(i32, String)>> = (0..3)
+        .map(|round| {
+            let barrier = format!(
+                "{runs}:{}",
+                f.path().join(format!("race-{round}")).display()
+            );
+            let children: Vec<_> = (0..runs)
+                .map(|i| {
+                    f.command(
+                        &format!("svc{round}"),
+                        &format!("salt-{i}"),
+                        &format!("co-{round}-{i}"),
+                    )
+                    .env("GOLDEN_TEST_FORGE_RACE", &barrier)
                     .spawn()
                     .unwrap()
-            })
-            .collect();
-        let results: Vec<(i32, String)> = children
-            .into_iter()
-            .map(|c| {
-                let out = c.wait_with_output().unwrap();
-                (
-                    out.status.code().unwrap_or(-1),
-                    String::from_utf8_lossy(&out.stderr).into_owned(),
-                )
-            })
-            .collect();
+                })
+                .collect();
+            children
+                .into_iter()
+                .map(|c| {
+                    let out = c.wait_with_output().unwrap();
+                    (
+                        out.status.code().unwrap_or(-1),
+                        String::from_utf8_lossy(&out.stderr).into_owned(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let duplicates: Vec<usize> = rounds
+        .iter()
+        .map(|r| {
+            r.iter()
+                .filter(|(c, e)| claims(*c, e))
+                .count()
+                .saturating_sub(1)
+        })
+        .collect();
+    assert!(
+        duplicates.iter().all(|&d| d == 0),
+        "runs that claim a repository another run claims too, per round of {runs}: {duplicates:?}\n{rounds:#?}"
+    );
+    for (round, results) in rounds.iter().enumerate() {
         let winners: Vec<usize> = (0..runs).filter(|&i| results[i].0 == 0).collect();
         assert_eq!(winners.len(), 1, "round {round}: {results:#?}");
         let winner = winners[0];
@@ -428,18 +467,15 @@ fn concurrent_runs_create_a_forge_repository_exactly_once() {
             if i == winner {
                 continue;
             }
+            // Every run found the name free (the barrier): the creation itself refused.
             assert_eq!(*code, 1, "{err}");
             assert!(
-                err.contains("already exists in the local forge")
-                    || err.contains("created in the local forge by another run"),
+                err.contains("created in the local forge by another run at the same time"),
                 "{err}"
-            );
-            assert!(
-                !err.contains("already created"),
-                "a loser claims nothing: {err}"
             );
         }
         // The repository holds the winner's commit, its clone is complete, its record valid.
+        let name = format!("svc{round}");
         let repo = f.repo(&name);
         let (_, salt) = forge_head(&repo).expect("a complete repository");
         assert_eq!(salt, format!("salt-{winner}"));

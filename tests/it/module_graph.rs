@@ -2,8 +2,9 @@
 //! path (in `use` lines and inline) outside test code is an arrow from the file's top-level
 //! module to `<module>`; a strongly connected component of more than one module fails the test,
 //! naming the files that close it. Run with `cargo test --test it module_graph`.
-//! (Cycles inside one top-level module, such as render's filters and ops, are that module's
-//! business.)
+//! Inside each folder module (`src/prompt/`, `src/render/`, ...) the files form a graph of their
+//! own (`super::x` and `crate::<folder>::x` paths, the folder's `mod.rs` left out as the
+//! module's face): a cycle there fails too, unless it is listed in `KNOWN_INSIDE`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -17,6 +18,10 @@ type Graph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
 /// component not listed here, and on a listed one that is gone (so the list only shrinks).
 /// Empty: there is no cycle.
 const KNOWN: &[&[&str]] = &[];
+
+/// Cycles among the files of one folder module being taken apart: `(folder, sorted files)`. As
+/// with `KNOWN`, the list only shrinks.
+const KNOWN_INSIDE: &[(&str, &[&str])] = &[];
 
 /// The code of a file without its tests and comments.
 fn code_of(text: &str) -> String {
@@ -56,6 +61,48 @@ fn graph(src: &Path) -> Graph {
                     .entry(c[1].to_string())
                     .or_default()
                     .insert(rel.display().to_string());
+            }
+        }
+    }
+    g
+}
+
+/// Arrows between the files of the folder module `dir` (named by file stem; `mod.rs` and test
+/// files left out), from `super::x`, `super::{x, y}` and `crate::<folder>::x` paths.
+fn inside_graph(dir: &Path) -> Graph {
+    let folder = dir.file_name().unwrap().to_string_lossy().to_string();
+    let files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().to_string();
+            let stem = name.strip_suffix(".rs")?.to_string();
+            let test = stem == "tests" || stem.ends_with("_tests") || stem == "mod";
+            (!test).then_some(stem)
+        })
+        .collect();
+    let path = format!(r"\b(?:super|crate::{folder})::(?:([a-z_][a-z0-9_]*)|\{{([^}}]*)\}})");
+    let re = regex::Regex::new(&path).unwrap();
+    let mut g = Graph::new();
+    for file in &files {
+        let text = std::fs::read_to_string(dir.join(format!("{file}.rs"))).unwrap();
+        let arrows = g.entry(file.clone()).or_default();
+        for c in re.captures_iter(&code_of(&text)) {
+            let names: Vec<&str> = match (c.get(1), c.get(2)) {
+                (Some(one), _) => vec![one.as_str()],
+                (_, Some(list)) => list
+                    .as_str()
+                    .split(',')
+                    .map(|n| n.trim().split("::").next().unwrap_or("").trim())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for n in names {
+                if n != file && files.iter().any(|f| f == n) {
+                    arrows
+                        .entry(n.to_string())
+                        .or_default()
+                        .insert(format!("{folder}/{file}.rs"));
+                }
             }
         }
     }
@@ -161,6 +208,65 @@ fn no_cycle_among_top_level_modules() {
 }
 
 #[test]
+fn no_cycle_among_the_files_of_a_folder_module() {
+    let src = root().join("src");
+    let mut found: Vec<(String, Vec<String>)> = Vec::new();
+    let mut messages = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let folder = dir.file_name().unwrap().to_string_lossy().to_string();
+        let g = inside_graph(&dir);
+        for c in cycles(&g) {
+            let known = KNOWN_INSIDE
+                .iter()
+                .any(|(f, k)| *f == folder && k.iter().copied().eq(c.iter().map(String::as_str)));
+            if !known {
+                messages.push(format!(
+                    "a cycle among the files of src/{folder}/: {}\n{}",
+                    c.join(" ⇄ "),
+                    explain(&g, &c)
+                ));
+            }
+            found.push((folder.clone(), c));
+        }
+    }
+    assert!(messages.is_empty(), "{}", messages.join("\n"));
+    for (folder, k) in KNOWN_INSIDE {
+        assert!(
+            found
+                .iter()
+                .any(|(f, c)| f == folder && k.iter().copied().eq(c.iter().map(String::as_str))),
+            "the known cycle {folder}/{{{}}} is gone or changed: update KNOWN_INSIDE (found: {found:?})",
+            k.join(", ")
+        );
+    }
+}
+
+#[test]
+fn the_files_of_a_folder_module_are_read_with_their_arrows() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m");
+    std::fs::create_dir(&m).unwrap();
+    for (file, text) in [
+        ("mod.rs", "mod a; mod b; mod c; use a::X;"),
+        ("a.rs", "use super::{b, Prompt};\nuse super::c::Y;"),
+        ("b.rs", "use crate::m::c;\n// super::a\n"),
+        ("c.rs", "use super::{self as s, a::Z};"),
+    ] {
+        std::fs::write(m.join(file), text).unwrap();
+    }
+    let g = inside_graph(&m);
+    assert!(!g.contains_key("mod"), "mod.rs is the face, not a node");
+    assert_eq!(g["a"].keys().collect::<Vec<_>>(), ["b", "c"]);
+    assert_eq!(g["b"].keys().collect::<Vec<_>>(), ["c"]);
+    assert_eq!(g["c"].keys().collect::<Vec<_>>(), ["a"]);
+    assert_eq!(cycles(&g), vec![vec!["a", "b", "c"]]);
+}
+
+#[test]
 fn cycle_detection_sees_a_cycle() {
     let mut g = Graph::new();
     for (from, to) in [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")] {
@@ -177,4 +283,106 @@ fn cycle_detection_sees_a_cycle() {
         code_of("use crate::x;\n// crate::y\n#[cfg(test)]\nuse crate::z;"),
         "use crate::x;"
     );
+}
+
+/// Every `src/` file with its code (tests and comments removed), path relative to `src/`; files
+/// that are test modules (`#[cfg(test)] mod NAME;`) are left out.
+fn sources() -> Vec<(String, String)> {
+    let src = root().join("src");
+    let test_mod =
+        regex::Regex::new(r"#\[cfg\(test\)\]\s*(?:pub(?:\([a-z]+\))?\s+)?mod\s+([a-z_0-9]+);")
+            .unwrap();
+    let mut test_files = std::collections::HashSet::new();
+    for e in walkdir::WalkDir::new(&src).into_iter().map(|e| e.unwrap()) {
+        if e.path().extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(e.path()).unwrap();
+        let dir = e.path().parent().unwrap();
+        for c in test_mod.captures_iter(&text) {
+            test_files.insert(dir.join(format!("{}.rs", &c[1])));
+        }
+    }
+    walkdir::WalkDir::new(&src)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+        .filter(|e| !test_files.contains(e.path()))
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy();
+            n != "tests.rs" && !n.ends_with("_tests.rs")
+        })
+        .map(|e| {
+            let rel = e.path().strip_prefix(&src).unwrap().display().to_string();
+            (rel, code_of(&std::fs::read_to_string(e.path()).unwrap()))
+        })
+        .collect()
+}
+
+/// `settings.rs` is the one reader of the process environment (variables, current directory,
+/// temporary directory, terminals, platform directories); `main.rs` only hands it over.
+#[test]
+fn only_settings_reads_the_environment() {
+    let reads = regex::Regex::new(
+        r"std::env::(var|vars|var_os|vars_os|current_dir|temp_dir|home_dir|current_exe)\b|\benv::(var|var_os|vars)\(|\.is_terminal\(\)|\bdirs::",
+    )
+    .unwrap();
+    let mut found = Vec::new();
+    for (file, code) in sources() {
+        if file == "settings.rs" || file == "main.rs" {
+            continue;
+        }
+        for line in code.lines() {
+            if reads.is_match(line) {
+                found.push(format!("src/{file}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the environment is read outside settings.rs (take it from the settings snapshot):\n{}",
+        found.join("\n")
+    );
+}
+
+/// No global mutable state apart from the Ctrl-C machinery (`interrupt.rs`'s folders to remove
+/// on a signal, the prompt's SIGINT flag): a `static` holding a lock, an atomic or a cell is
+/// mutable state shared by the whole process. Caches filled once (`OnceLock` of a compiled
+/// regex or schema) are not state.
+#[test]
+fn no_global_mutable_state_but_the_interrupt_flag() {
+    let state = regex::Regex::new(
+        r"\bstatic\s+(mut\s+)?[A-Z_][A-Z0-9_]*\s*:\s*[^=]*\b(Mutex|RwLock|Atomic[A-Za-z0-9]*|RefCell|Cell)\b|\bstatic\s+mut\b|thread_local!",
+    )
+    .unwrap();
+    let allowed = ["interrupt.rs", "prompt/terminal.rs"];
+    let mut found = Vec::new();
+    for (file, code) in sources() {
+        for line in code.lines().filter(|l| state.is_match(l)) {
+            if !allowed.contains(&file.as_str()) {
+                found.push(format!("src/{file}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "global mutable state (own it in the run instead):\n{}",
+        found.join("\n")
+    );
+}
+
+/// libgit2's timeouts are process-wide by libgit2's design: they are set in one place, at
+/// start-up (`crate::run`), before any thread starts.
+#[test]
+fn libgit2_options_are_set_once_at_start_up() {
+    let mut callers = Vec::new();
+    for (file, code) in sources() {
+        if code.contains("set_timeouts(") && file != "git.rs" {
+            callers.push(file.clone());
+        }
+        if file != "git.rs" && code.contains("git2::opts::") {
+            callers.push(format!("{file} (git2::opts)"));
+        }
+    }
+    assert_eq!(callers, vec!["lib.rs".to_string()]);
 }

@@ -9,11 +9,11 @@ use serde_json::Value;
 
 use crate::support::{golden, root};
 
-const UTILS: &str = "@roadiehq/scaffolder-backend-module-utils@4.1.2";
-const NOTIFY: &str = "@backstage/plugin-scaffolder-backend-module-notifications@0.1.26";
+pub const UTILS: &str = "@roadiehq/scaffolder-backend-module-utils@4.1.2";
+pub const NOTIFY: &str = "@backstage/plugin-scaffolder-backend-module-notifications@0.1.26";
 
 /// The npm cache .ci/run fills; `None` (and the test skipped) outside CI when it is missing.
-fn npm_cache() -> Option<PathBuf> {
+pub fn npm_cache() -> Option<PathBuf> {
     let cache = root().join("target/npm-cache");
     let ready = cache.is_dir()
         && std::process::Command::new("npm")
@@ -31,7 +31,7 @@ fn npm_cache() -> Option<PathBuf> {
     None
 }
 
-fn golden_with(home: &Path, cache: &Path) -> assert_cmd::Command {
+pub fn golden_with(home: &Path, cache: &Path) -> assert_cmd::Command {
     let mut cmd = golden();
     cmd.env("GOLDEN_HOME", home)
         .env("npm_config_cache", cache)

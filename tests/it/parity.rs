@@ -205,16 +205,14 @@ fn enter_on_every_question_gives_the_no_input_values() {
     let mut differ = Vec::new();
     let all = cases();
     assert!(all.len() > 25, "the conformance cases are found");
+    let escapes = regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\r").unwrap();
     for case in &all {
         let work = tempfile::tempdir().unwrap();
         std::fs::write(work.path().join("config.yaml"), "").unwrap();
         let ci = no_input(case, work.path());
         let tty = enter_everywhere(case, work.path());
         if ci.0 != tty.0 || ci.1 != tty.1 {
-            let screen = regex::Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
-                .unwrap()
-                .replace_all(&tty.2, "")
-                .into_owned();
+            let screen = escapes.replace_all(&tty.2, "").into_owned();
             let tail: Vec<&str> = screen.lines().rev().take(8).collect();
             differ.push(format!(
                 "{}: --no-input exit {} {}\n  Enter      exit {} {}\n  screen end: {}",

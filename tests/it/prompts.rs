@@ -181,7 +181,7 @@ fn oneof_case_asks_the_selected_branch() {
     );
     let (_, screen, json) = p.finish();
     assert!(
-        !screen.contains("namespace") && !screen.contains("instanceType"),
+        !screen.contains("? namespace") && !screen.contains("? instanceType"),
         "other branches are not asked:\n{screen}"
     );
     assert_eq!(
@@ -254,6 +254,89 @@ fn a_false_when_skips_the_page() {
         params(&json),
         json!({"name": "ledger", "needsDatabase": false})
     );
+}
+
+/// The review screen lets the user go back: "Change an answer…" asks that question again (its
+/// old answer as the default) and whatever depends on it, then shows the review again. Saying
+/// no database drops the database page's answers; changing the tier to gold asks the gold page.
+#[test]
+fn the_review_changes_an_answer_and_what_depends_on_it() {
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("conditional-pages-when"),
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[],
+    );
+    p.answer("name", "ledger\r");
+    p.answer("tier", &format!("{UP}{UP}{ENTER}")); // from "(none)" up to silver
+    p.answer("Needs a database", "y\r");
+    p.answer("dbEngine", &format!("{DOWN}{ENTER}"));
+    p.answer("dbSizeGb", "50\r");
+    p.expect("Run the template with these values?");
+    let choices = p.expect("Cancel");
+    assert!(choices.contains("Change an answer"), "{choices}");
+    p.send(&format!("{DOWN}{ENTER}"));
+    p.expect("Which answer?");
+    p.expect("dbSizeGb");
+    p.send(&format!("{DOWN}{DOWN}{ENTER}")); // name, tier, Needs a database
+    p.answer("Needs a database (y/n)", "n\r");
+    let review = p.expect("Run the template with these values?");
+    assert!(
+        review.contains("Needs a database  false") && !review.contains("dbSizeGb"),
+        "the database answers are gone with the database page:\n{review}"
+    );
+    p.send(&format!("{DOWN}{ENTER}"));
+    p.expect("Which answer?");
+    p.expect("Needs a database  false");
+    p.send(&format!("{DOWN}{ENTER}")); // tier
+    p.answer("tier (optional) ›", &format!("{DOWN}{ENTER}")); // from silver to gold
+    p.answer("supportHours", &format!("{DOWN}{ENTER}")); // from "(none)" to the first
+    p.answer("Run the template with these values?", ENTER);
+    let (code, screen, json) = p.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        screen.matches("name ›").count(),
+        1,
+        "an answer that was not changed is not asked again:\n{screen}"
+    );
+    assert_eq!(
+        params(&json),
+        json!({"name": "ledger", "tier": "gold", "needsDatabase": false, "supportHours": "24x7"})
+    );
+}
+
+/// Cancel on the review screen runs nothing (exit 130).
+#[test]
+fn the_review_cancels() {
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("conditional-pages-when"),
+            "--dry-run",
+            "--output",
+            "out",
+        ],
+        &[],
+    );
+    p.answer("name", "ledger\r");
+    p.answer("tier", ENTER);
+    p.answer("Needs a database", ENTER);
+    p.answer(
+        "Run the template with these values?",
+        &format!("{UP}{ENTER}"),
+    );
+    let (code, screen, _) = p.finish();
+    assert_eq!(code, 130, "{screen}");
+    assert!(
+        screen.contains("cancelled at the confirmation; nothing was run"),
+        "{screen}"
+    );
+    assert!(!p.dir().join("out").exists(), "nothing was written");
 }
 
 const KITCHEN: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
@@ -440,6 +523,11 @@ fn every_kind_of_question_then_saved_values_replay_without_questions() {
 
 /// A tiny catalog: answers every request with `entities`, records the request lines.
 fn catalog(entities: Value) -> (String, Arc<Mutex<Vec<String>>>) {
+    slow_catalog(entities, Duration::ZERO)
+}
+
+/// [`catalog`], answering each request after `delay`.
+fn slow_catalog(entities: Value, delay: Duration) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -457,6 +545,7 @@ fn catalog(entities: Value) -> (String, Arc<Mutex<Vec<String>>>) {
                 }
             }
             log.lock().unwrap().push(first.trim().to_string());
+            std::thread::sleep(delay);
             let body = json!({"items": entities}).to_string();
             let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         }
@@ -548,6 +637,228 @@ fn owner_picker_fed_by_a_catalog() {
             .any(|r| r
                 .starts_with("GET /api/catalog/entities/by-query?limit=500&filter=kind%3Dsystem")),
         "the catalog is asked for systems only: {requests:?}"
+    );
+}
+
+/// Text that matches none of the catalog's entities is taken as the ref on Enter, once it parses
+/// as one (an invalid one is asked again with the reason); choosing "type another entity ref…"
+/// asks for a ref without showing that choice as the answer.
+#[test]
+fn entity_pickers_take_typed_text_that_matches_nothing() {
+    let (url, _) = catalog(json!([
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "platform", "title": "Platform team"}},
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "payments"}},
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "User", "metadata": {"name": "jane"}},
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "System", "metadata": {"name": "billing"}},
+        {"apiVersion": "backstage.io/v1alpha1", "kind": "System", "metadata": {"name": "ledger", "namespace": "finance"}}
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(dir.path(), PICKERS);
+    let config = dir.path().join("golden.yaml");
+    std::fs::write(
+        &config,
+        format!("catalog:\n  backstage:\n    baseUrl: {url}\n"),
+    )
+    .unwrap();
+    let cfg = config.display().to_string();
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--json"],
+        &[("GOLDEN_CONFIG", &cfg)],
+    );
+    p.expect("type another entity ref");
+    p.send("team:");
+    p.expect("no match: Enter takes the text as typed");
+    p.send(ENTER);
+    p.expect("`team:` is not an entity ref: Entity reference \"team:\" was not on the form [<kind>:][<namespace>/]<name>");
+    // The text stays for editing: rub out "team:" and type another ref.
+    p.send(&"\x7f".repeat(5));
+    p.send("zeta");
+    p.expect("no match");
+    p.send(ENTER);
+    p.expect("zeta → group:default/zeta");
+    // The system picker: "type another entity ref…" leads to a typed ref.
+    p.expect("type another entity ref");
+    p.send("another");
+    p.send(ENTER);
+    p.answer("an entity ref, such as group:default/team-a", "ledger2\r");
+    p.answer("Run the template with these values?", ENTER);
+    let (code, screen, json) = p.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        !screen.contains("· type another entity ref"),
+        "the choice to type is not shown as the answer:\n{screen}"
+    );
+    assert_eq!(
+        params(&json),
+        json!({"owner": "group:default/zeta", "system": "system:default/ledger2"})
+    );
+}
+
+/// Ctrl-C while a step runs (a real run waiting in `debug:wait`, after fetch:template filled the
+/// workspace): a message, exit 130, and no workspace left in the temporary folder.
+#[test]
+fn ctrl_c_during_a_step_exits_130_and_leaves_no_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(
+        dir.path(),
+        r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: { name: slow }
+spec:
+  type: service
+  parameters:
+    - required: [name]
+      properties:
+        name: { type: string }
+  steps:
+    - id: fetch
+      action: fetch:template
+      input: { url: ./skeleton, values: { name: "${{ parameters.name }}" } }
+    - id: wait
+      name: Wait a while
+      action: debug:wait
+      input: { seconds: 60 }
+"#,
+    );
+    std::fs::create_dir_all(dir.path().join("tpl/skeleton")).unwrap();
+    std::fs::write(
+        dir.path().join("tpl/skeleton/README.md"),
+        "# ${{ values.name }}\n",
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_s = tmp.path().display().to_string();
+    let entries = || -> Vec<String> {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect()
+    };
+    let mut p = Pty::start(&["new", &tpl], &[("TMPDIR", &tmp_s)]);
+    p.answer("name", "demo\r");
+    p.answer("Run the template with these values?", ENTER);
+    p.expect("Wait a while");
+    let mut during = entries();
+    for _ in 0..100 {
+        if during.iter().any(|n| n.starts_with("golden-workspace-")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        during = entries();
+    }
+    assert!(
+        during.iter().any(|n| n.starts_with("golden-workspace-")),
+        "the run's workspace is in the temporary folder while the step runs: {during:?}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\x03");
+    let (code, screen, _) = p.finish();
+    assert_eq!(code, 130, "{screen}");
+    assert!(
+        screen.contains("interrupted; the temporary workspace was removed"),
+        "{screen}"
+    );
+    assert!(entries().is_empty(), "left behind: {:?}", entries());
+}
+
+/// A slow catalog: the pickers show a spinner naming it while it answers; an unreachable one is
+/// one notice line, and the question falls back to a typed ref.
+#[test]
+fn pickers_show_a_spinner_for_a_slow_catalog_and_one_line_for_an_unreachable_one() {
+    let (url, _) = slow_catalog(
+        json!([
+            {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "platform"}},
+            {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "payments"}}
+        ]),
+        Duration::from_millis(1500),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(dir.path(), PICKERS);
+    let config = dir.path().join("golden.yaml");
+    std::fs::write(
+        &config,
+        format!("catalog:\n  backstage:\n    baseUrl: {url}\n"),
+    )
+    .unwrap();
+    let cfg = config.display().to_string();
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--json"],
+        &[("GOLDEN_CONFIG", &cfg)],
+    );
+    p.expect(&format!("asking the Backstage catalog at {url}…"));
+    p.expect("type another entity ref");
+    p.send(ENTER);
+    p.send("\x03");
+    let (code, screen, _) = p.finish();
+    assert_eq!(code, 130, "{screen}");
+
+    // Nothing listens on port 1.
+    std::fs::write(
+        &config,
+        "catalog:\n  backstage:\n    baseUrl: http://127.0.0.1:1\n",
+    )
+    .unwrap();
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--json"],
+        &[("GOLDEN_CONFIG", &cfg)],
+    );
+    let notice = p.expect("type an entity ref");
+    let line = notice
+        .lines()
+        .find(|l| l.contains("127.0.0.1:1"))
+        .unwrap_or_else(|| panic!("{notice}"));
+    assert!(
+        line.ends_with("cannot reach the Backstage catalog at http://127.0.0.1:1: connection refused; type an entity ref"),
+        "one line, the cause in a few words: {line:?}"
+    );
+    p.send("\x03");
+    p.finish();
+}
+
+/// catalog:fetch against a slow catalog: the step's spinner runs while the catalog answers.
+#[test]
+fn a_step_waiting_for_a_slow_catalog_shows_a_spinner() {
+    let (url, seen) = slow_catalog(json!([]), Duration::from_millis(1500));
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = write_template(
+        dir.path(),
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: { name: fetch-owner }\nspec:\n  type: service\n  steps:\n    - id: owner\n      name: Fetch the owner\n      action: catalog:fetch\n      input: { entityRef: 'group:default/team-a', optional: true }\n",
+    );
+    let config = dir.path().join("golden.yaml");
+    std::fs::write(
+        &config,
+        format!("catalog:\n  backstage:\n    baseUrl: {url}\n"),
+    )
+    .unwrap();
+    let cfg = config.display().to_string();
+    let mut p = Pty::start(
+        &["new", &tpl, "--dry-run", "--output", "out", "--yes"],
+        &[("GOLDEN_CONFIG", &cfg)],
+    );
+    let waiting = p.expect("[1/1] Fetch the owner (catalog:fetch)");
+    let (_, screen, _) = p.finish();
+    // indicatif's spinner: braille patterns.
+    let spinner = |c: char| ('\u{2800}'..='\u{28ff}').contains(&c);
+    assert!(
+        waiting
+            .trim_end_matches("[1/1] Fetch the owner (catalog:fetch)")
+            .trim_end()
+            .ends_with(spinner),
+        "a spinner while the catalog answers: {waiting:?}\n{screen}"
+    );
+    assert!(
+        ["✓", "✗"]
+            .iter()
+            .any(|m| screen.contains(&format!("{m} [1/1] Fetch the owner (catalog:fetch)"))),
+        "then the step's result: {screen}"
+    );
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.contains("/api/catalog/entities/by-name/group/default/team%2Da")),
+        "the catalog was asked: {:?}\n{screen}",
+        seen.lock().unwrap()
     );
 }
 

@@ -538,29 +538,6 @@ fn no_token_at_all_names_the_ways_to_give_one() {
         "{err}"
     );
     assert!(err.contains("--local"), "{err}");
-
-    // A Backstage config with GitHub App credentials only is told apart.
-    let config = env.path().join("apps.yaml");
-    std::fs::write(&config, "integrations:\n  github:\n    - host: github.com\n      apps:\n        - appId: 1\n          privateKey: x\n").unwrap();
-    let out = env
-        .golden(Some(&config))
-        .args([
-            "new",
-            t.to_str().unwrap(),
-            "--no-input",
-            "--set",
-            "name=svc",
-            "--set",
-            "owner=acme",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("does not sign in as a GitHub App"),
-        "{}",
-        stderr(&out)
-    );
 }
 
 // The same scenarios through the local forge.
@@ -1950,4 +1927,481 @@ fn smaller_github_actions_are_recorded_in_the_local_forge() {
     let issues = std::fs::read_to_string(bare.join("golden/issues.json")).unwrap();
     assert!(issues.contains("Set up monitoring"), "{issues}");
     assert!(bare.join("golden/protection.json").is_file());
+}
+
+/// Users and a group for `github:environment:create`'s reviewers, in the local catalog (the
+/// recorded Backstage run resolved the same refs through its catalog; `ghost` is missing).
+fn register_reviewers(env: &Env) {
+    let file = env.path().join("people.yaml");
+    let user = |n: &str| {
+        format!("apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: {n}\nspec:\n  memberOf: []\n")
+    };
+    let group = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: sre\nspec:\n  type: team\n  children: []\n";
+    std::fs::write(
+        &file,
+        format!("{}---\n{}---\n{group}", user("jane"), user("nobody")),
+    )
+    .unwrap();
+    let out = env
+        .golden(None)
+        .args(["catalog", "register", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Runs the fixture's action against a fake with `acme/svc` (org `acme`, team `sre`, user
+/// `jane`), returns the run's output.
+fn run_fixture_on_github(env: &Env, fake: &FakeGithub, name: &str) -> std::process::Output {
+    fake.add_org("acme", &["sre"]);
+    fake.add_user("jane");
+    fake.add_repo("acme", "svc");
+    let t = template_from(&env.path().join(name), name);
+    let secrets = env.path().join("secrets.yaml");
+    std::fs::write(&secrets, "apiKey: s3cr3t-value\n").unwrap();
+    let config = env.config(fake, TOKEN);
+    env.golden(Some(&config))
+        .args([
+            "new",
+            t.to_str().unwrap(),
+            "--no-input",
+            "--no-checkout",
+            "--json",
+        ])
+        .args(["--set", "name=svc", "--set", "owner=acme"])
+        .args(["--secrets", secrets.to_str().unwrap()])
+        .output()
+        .unwrap()
+}
+
+fn publish_step(out: &std::process::Output) -> Value {
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "publish")
+        .unwrap()
+        .clone()
+}
+
+/// `github:environment:create` and `github:repo:rulesets:create` make the calls Backstage's
+/// module made for the same input: reviewers resolved through the catalog (a missing entity and a
+/// missing GitHub user left out), branch and tag policies, variables, the sealed secret; the
+/// ruleset with its defaults; a missing repository fails as it failed there.
+#[test]
+fn github_environment_and_rulesets_make_backstages_calls() {
+    for name in [
+        "environment",
+        "environment-minimal",
+        "rulesets",
+        "rulesets-tag",
+        "rulesets-missing",
+    ] {
+        let env = Env::new();
+        let fake = FakeGithub::start(TOKEN, "octocat");
+        register_reviewers(&env);
+        let out = run_fixture_on_github(&env, &fake, name);
+        let f = fixture(name);
+        assert_eq!(
+            out.status.success(),
+            f["succeeded"].as_bool().unwrap(),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert_calls_match_backstage(&fake, name);
+        let err = stderr(&out);
+        match name {
+            "environment" => {
+                let sealed = body(
+                    &fake.calls(),
+                    "PUT /repos/acme/svc/environments/production/secrets/API_KEY",
+                )["encrypted_value"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                assert_eq!(fake.unseal(&sealed), "s3cr3t-value");
+                assert!(
+                    !err.contains("s3cr3t-value") && !err.contains(TOKEN),
+                    "{err}"
+                );
+                let put =
+                    body(&fake.calls(), "PUT /repos/acme/svc/environments/production").clone();
+                assert_eq!(
+                    put["reviewers"],
+                    json!([{"type": "User", "id": crate::fake_github::id_of("jane")}, {"type": "Team", "id": crate::fake_github::id_of("acme/sre")}])
+                );
+            }
+            "rulesets" => assert_eq!(publish_step(&out)["output"], json!({"id": 43})),
+            "rulesets-missing" => {
+                assert!(
+                    err.contains("cannot create the ruleset \"protect-main\""),
+                    "{err}"
+                );
+                assert!(err.contains("404"), "{err}");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// In the local forge both are recorded beside the repository (never a secret's value); a dry
+/// run calls nothing and invents the ruleset's id.
+#[test]
+fn github_environment_and_rulesets_in_the_local_forge_and_dry_run() {
+    let env = Env::new();
+    let t = template_from(env.path(), "publish-org");
+    let run = |t: &Path, extra: &[&str]| {
+        env.golden(None)
+            .args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout"])
+            .args(["--set", "name=svc", "--set", "owner=acme"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&t, &["--local"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let secrets = env.path().join("secrets.yaml");
+    std::fs::write(&secrets, "apiKey: s3cr3t-value\n").unwrap();
+    for name in ["environment", "rulesets"] {
+        let dir = env.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let t = template_from(&dir, name);
+        let out = run(&t, &["--local", "--secrets", secrets.to_str().unwrap()]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("s3cr3t-value"));
+        // The dry run: nothing called, the id invented.
+        let plan = env.path().join(format!("{name}-plan"));
+        let out = run(
+            &t,
+            &["--dry-run", "--json", "--output", plan.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let step = publish_step(&out);
+        assert_eq!(step["status"], json!("predicted"), "{step}");
+        if name == "rulesets" {
+            assert!(step["output"]["id"].as_u64().is_some(), "{step}");
+        }
+    }
+    let bare = forge_repo(&env, "acme", "svc");
+    let envs: Value = serde_json::from_str(
+        &std::fs::read_to_string(bare.join("golden/environments.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(envs[0]["name"], json!("production"));
+    assert_eq!(envs[0]["secrets"], json!({"API_KEY": "***"}));
+    assert_eq!(envs[0]["customTagPolicyNames"], json!(["v*"]));
+    let rules: Value =
+        serde_json::from_str(&std::fs::read_to_string(bare.join("golden/rulesets.json")).unwrap())
+            .unwrap();
+    assert_eq!(rules[0]["enforcement"], json!("active"));
+    assert_eq!(
+        rules[0]["bypass_actors"][0]["actor_type"],
+        json!("RepositoryRole")
+    );
+}
+
+/// `forceFork`: the repository is forked into the token user's account, the commit and branch
+/// go there, and the pull request is opened from `octocat:feat` — Backstage's calls exactly.
+#[test]
+fn pull_request_force_fork_proposes_from_the_users_fork() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &["sre"]);
+    fake.add_repo_files("acme", "svc", crate::backstage_record::PR_BASE);
+    let t = template_from(env.path(), "pull-request-fork");
+    let config = env.config(&fake, TOKEN);
+    let out = env
+        .golden(Some(&config))
+        .args(["new", t.to_str().unwrap(), "--no-input", "--json"])
+        .args(["--set", "name=svc", "--set", "owner=acme"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_calls_match_backstage(&fake, "pull-request-fork");
+    let fork = fake.repo_path("octocat", "svc");
+    assert!(branch_files(&fork, "feat").contains_key("sub/README.md"));
+    assert!(
+        git2::Repository::open_bare(fake.repo_path("acme", "svc"))
+            .unwrap()
+            .find_reference("refs/heads/feat")
+            .is_err(),
+        "the upstream repository gets no branch"
+    );
+    assert_eq!(publish_step(&out)["output"]["pullRequestNumber"], json!(1));
+}
+
+/// `forceFork` in the local forge: the fork is made in the user's account (`--user`), the branch
+/// pushed there, the pull request recorded on the upstream with head `USER:BRANCH`.
+#[test]
+fn local_forge_pull_request_force_fork() {
+    let env = Env::new();
+    let t = template_from(env.path(), "publish-org");
+    let run = |t: &Path, extra: &[&str]| {
+        env.golden(None)
+            .args([
+                "new",
+                t.to_str().unwrap(),
+                "--no-input",
+                "--no-checkout",
+                "--local",
+            ])
+            .args(["--set", "name=svc", "--set", "owner=acme"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&t, &[]).status.success());
+    let dir = env.path().join("fork");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t = template_from(&dir, "pull-request-fork");
+    let user = env.path().join("user.yaml");
+    std::fs::write(&user, "ref: user:default/jane\n").unwrap();
+    let out = run(&t, &["--user", user.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let fork = env.home().join("forge/github.com/jane/svc.git");
+    assert!(branch_files(&fork, "feat").contains_key("sub/README.md"));
+    let upstream = forge_repo(&env, "acme", "svc");
+    assert!(git2::Repository::open_bare(&upstream)
+        .unwrap()
+        .find_reference("refs/heads/feat")
+        .is_err());
+    let pulls = std::fs::read_to_string(upstream.join("golden/pulls.json")).unwrap();
+    assert!(pulls.contains("\"jane:feat\""), "{pulls}");
+}
+
+/// A config with a GitHub App (`integrations.github[].apps`), as Backstage reads it.
+fn app_config(env: &Env, fake: &FakeGithub, name: &str, app_lines: &str, token: &str) -> PathBuf {
+    let key = std::fs::read_to_string(
+        crate::support::root().join("tests/it/fixtures/github-app/private-key.pem"),
+    )
+    .unwrap();
+    let key: String = key.lines().map(|l| format!("            {l}\n")).collect();
+    let config = env.path().join(name);
+    std::fs::write(
+        &config,
+        format!(
+            "integrations:\n  github:\n    - host: github.com\n      apiBaseUrl: {}\n      token: {token}\n      apps:\n        - clientId: Iv1.test\n          clientSecret: not-used\n          privateKey: |\n{key}{app_lines}",
+            fake.api_base_url()
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// GitHub App credentials, as Backstage's `SingleInstanceGithubCredentialsProvider`: a JWT (which
+/// the fake verifies with the app's public key) lists the installations, the owner's installation
+/// gets an access token, and that token — not the config's — creates and pushes the repository.
+/// An installation limited to other repositories is refused with Backstage's message; a JWT of
+/// another app id is refused by GitHub; `allowedInstallationOwners` falls back to the token.
+#[test]
+fn github_app_credentials_sign_in_as_the_owners_installation() {
+    let env = Env::new();
+    let fake = FakeGithub::start(TOKEN, "octocat");
+    fake.add_org("acme", &[]);
+    fake.add_org("other", &[]);
+    let public =
+        std::fs::read(crate::support::root().join("tests/it/fixtures/github-app/public-key.pem"))
+            .unwrap();
+    fake.add_app(4242, &public);
+    fake.add_installation(7, "acme", None, false);
+    fake.add_installation(8, "other", Some(&["only-this"]), false);
+    let t = template(env.path(), "        protectDefaultBranch: false");
+    let run = |config: &Path, owner: &str| {
+        env.golden(Some(config))
+            .args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout"])
+            .args(["--set", "name=svc", "--set", &format!("owner={owner}")])
+            .output()
+            .unwrap()
+    };
+    // The app wins over the config's (wrong) token.
+    let config = app_config(
+        &env,
+        &fake,
+        "app.yaml",
+        "          appId: 4242\n",
+        "ghp_wrong",
+    );
+    let out = run(&config, "acme");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        fake.call_lines(),
+        [
+            "GET /app/installations?per_page=100&page=1",
+            "POST /app/installations/7/access_tokens",
+            "GET /users/acme",
+            "POST /orgs/acme/repos",
+        ]
+    );
+    let issued = fake.issued_tokens();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(
+        branch_files(&fake.repo_path("acme", "svc"), "main").len(),
+        4,
+        "pushed with the installation token"
+    );
+    let err = stderr(&out);
+    assert!(
+        !err.contains(&issued[0]) && !err.contains("PRIVATE KEY"),
+        "{err}"
+    );
+
+    // The catalog reads a GitHub URL through the GitHub target with the installation's token
+    // (the fake accepts no other: the config's token is wrong).
+    fake.add_repo_files(
+        "acme",
+        "cat",
+        &[(
+            "catalog-info.yaml",
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: cat\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-a\n",
+        )],
+    );
+    let out = env
+        .golden(Some(&config))
+        .args([
+            "catalog",
+            "register",
+            "https://github.com/acme/cat/blob/main/catalog-info.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "component:default/cat\n"
+    );
+    assert!(fake
+        .call_lines()
+        .contains(&"GET /repos/acme/cat/contents/catalog-info.yaml?ref=main".to_string()));
+
+    // An installation on selected repositories only: Backstage's refusal.
+    let out = run(&config, "other");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("The Backstage GitHub application used in the other organization does not have access to a repository with the name svc"),
+        "{err}"
+    );
+    assert!(fake
+        .call_lines()
+        .contains(&"GET /installation/repositories?per_page=100&page=1".to_string()));
+
+    // A suspended installation is an error, as in Backstage.
+    fake.add_org("frozen", &[]);
+    fake.add_installation(9, "frozen", None, true);
+    let out = run(&config, "frozen");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("The GitHub application for frozen is suspended"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An owner the app is not installed on: the host's token is used.
+    let fallback = app_config(
+        &env,
+        &fake,
+        "fallback.yaml",
+        "          appId: 4242\n",
+        TOKEN,
+    );
+    let before = fake.calls().len();
+    let dir = env.path().join("fallback");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t3 = template(&dir, "        protectDefaultBranch: false");
+    let out = env
+        .golden(Some(&fallback))
+        .args(["new", t3.to_str().unwrap(), "--no-input", "--no-checkout"])
+        .args(["--set", "name=svc3", "--set", "owner=octocat"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        fake.call_lines()[before..],
+        [
+            "GET /app/installations?per_page=100&page=1",
+            "GET /users/octocat",
+            "POST /user/repos"
+        ]
+    );
+
+    // A JWT claiming another app id is refused by GitHub.
+    let wrong = app_config(
+        &env,
+        &fake,
+        "wrong.yaml",
+        "          appId: \"999\"\n",
+        "ghp_wrong",
+    );
+    let out = run(&wrong, "acme");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot list the installations of GitHub App 999")
+            && err.contains("401")
+            && err.contains("check `appId` (999)"),
+        "{err}"
+    );
+
+    // Not an allowed owner: the app is skipped and the config's token used.
+    let allowed = app_config(
+        &env,
+        &fake,
+        "allowed.yaml",
+        "          appId: 4242\n          allowedInstallationOwners: [someone-else]\n",
+        TOKEN,
+    );
+    let before = fake.calls().len();
+    let dir = env.path().join("again");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t2 = template(&dir, "        protectDefaultBranch: false");
+    let out = env
+        .golden(Some(&allowed))
+        .args(["new", t2.to_str().unwrap(), "--no-input", "--no-checkout"])
+        .args(["--set", "name=svc2", "--set", "owner=acme"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        fake.call_lines()[before..],
+        ["GET /users/acme", "POST /orgs/acme/repos"]
+    );
+}
+
+/// `integrations.github[].apps[]` is read as Backstage reads it: `appId`, `privateKey`,
+/// `clientId` and `clientSecret` are required, `appId` is a number, unknown keys are named.
+#[test]
+fn github_app_config_is_checked_where_it_is_wrong() {
+    let env = Env::new();
+    let t = template(env.path(), "");
+    let check = |apps: &str| {
+        let p = env.path().join("apps.yaml");
+        std::fs::write(
+            &p,
+            format!("integrations:\n  github:\n    - host: github.com\n      apps:\n{apps}"),
+        )
+        .unwrap();
+        let out = env
+            .golden(Some(&p))
+            .args(["validate", t.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{apps}");
+        stderr(&out).replace(&p.display().to_string(), "CONFIG")
+    };
+    let err = check("        - appId: 5\n          privateKey: k\n          clientSecret: s\n");
+    assert!(
+        err.contains("CONFIG:5:11: the config file is invalid: `integrations.github[0].apps[0].clientId` is required"),
+        "{err}"
+    );
+    let err = check("        - appId: five\n          privateKey: k\n          clientId: c\n          clientSecret: s\n");
+    assert!(
+        err.contains("`appId` must be a number, not `five`"),
+        "{err}"
+    );
+    let err = check("        - appId: 5\n          privateKey: k\n          clientId: c\n          clientSecret: s\n          allowedInstallationOwner: [a]\n");
+    assert!(
+        err.contains("did you mean `allowedInstallationOwners`?"),
+        "{err}"
+    );
 }

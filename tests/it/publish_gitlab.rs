@@ -419,11 +419,14 @@ fn local_forge_publishes_nested_groups_and_merge_requests() {
 /// Runs a fixture's API action through golden against a fake holding `acme/svc` (id 100) and
 /// compares the calls and the step's outputs with Backstage's.
 fn api_action_like_backstage(name: &str) {
+    api_action_with(name, crate::backstage_record_gitlab::with_svc);
+}
+
+/// [`api_action_like_backstage`] on a fake set up by `setup` (as its recorder set it up).
+fn api_action_with(name: &str, setup: fn(&FakeGitlab)) {
     let env = Env::new();
     let fake = FakeGitlab::start(TOKEN, "jane");
-    fake.add_group("acme", 41);
-    fake.add_user("bob", 8);
-    fake.add_project("acme", "svc", MR_BASE);
+    setup(&fake);
     let t = template_from(env.path(), name, &fake.host());
     let cfg = config(&env, &fake, &fake.host(), TOKEN);
     let out = run(&env, &t, Some(&cfg), &["--json", "--no-checkout"]);
@@ -481,6 +484,50 @@ fn api_actions_make_backstages_calls() {
     ] {
         api_action_like_backstage(name);
     }
+}
+
+/// An epic is linked only when the project lies under the epic's group, as Backstage's
+/// `checkEpicScope` decides (the epic found among the top-level group's epics).
+#[test]
+fn issues_link_epics_in_scope_like_backstage() {
+    fn with_epic(f: &FakeGitlab) {
+        crate::backstage_record_gitlab::with_svc(f);
+        f.add_epic("acme", 77, 5);
+    }
+    api_action_with("issues-create-epic", with_epic);
+    api_action_with("issue-edit-epic", with_epic);
+    api_action_with(
+        "issues-create-epic-out-of-scope",
+        crate::backstage_record_gitlab::with_sibling_epic,
+    );
+    // An epic the top-level group does not hold fails the step, after the same calls.
+    let env = Env::new();
+    let fake = FakeGitlab::start(TOKEN, "jane");
+    with_epic(&fake);
+    let t = template_from(env.path(), "issues-create-epic-missing", &fake.host());
+    let cfg = config(&env, &fake, &fake.host(), TOKEN);
+    let out = run(&env, &t, Some(&cfg), &["--no-checkout"]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert_calls_match_backstage(&fake, "issues-create-epic-missing");
+    assert!(
+        err.contains("Failed to create GitLab issue: Could not find epic scope: Epic with id 79 not found in the top-level parent group acme."),
+        "{err}"
+    );
+}
+
+#[test]
+fn merge_request_reviewers_from_approval_rules_like_backstage() {
+    let env = Env::new();
+    let fake = FakeGitlab::start(TOKEN, "jane");
+    crate::backstage_record_gitlab::with_rules(&fake);
+    let t = template_from(env.path(), "merge-request-approval-rules", &fake.host());
+    let cfg = config(&env, &fake, &fake.host(), TOKEN);
+    let out = run(&env, &t, Some(&cfg), &["--no-checkout"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_calls_match_backstage(&fake, "merge-request-approval-rules");
+    assert_eq!(fake.merge_requests()[0]["reviewer_ids"], json!([10, 9]));
 }
 
 #[test]
@@ -633,6 +680,21 @@ fn go_microservice_on_gitlab_through_the_fake() {
         fake.calls()[3].body,
         json!({"namespace_id": 42, "name": "demo", "path": "demo", "visibility": "private", "description": "Demo"})
     );
+    // The same publishing calls as Backstage's GitLab module made for this template (recorded
+    // with the GitLab conformance case); Backstage's catalog reads the file itself.
+    let backstage: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            crate::support::root()
+                .join("tests/conformance/cases/go-microservice-gitlab/expected.calls.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let golden: Vec<Value> = fake.calls()[..4]
+        .iter()
+        .map(|c| json!({"method": c.method, "path": c.path, "body": c.body}))
+        .collect();
+    assert_eq!(Value::Array(golden), backstage);
     let pushed = branch_files(&fake.repo_path("acme/backend/demo"), "main");
     assert_eq!(pushed, rendered_go_microservice(&env, Some(&cfg)));
     assert!(err.contains("component:default/demo"), "{err}");
@@ -711,6 +773,67 @@ mod gitea {
         assert_eq!(dir_files(&env.work().join("demo")), expected_files(&env));
     }
 
+    /// publish:gitea, then catalog:register of the published `catalog-info.yaml`: golden reads it
+    /// back through Gitea's contents API with the integration's credentials.
+    #[test]
+    fn register_reads_the_published_catalog_file_through_the_api() {
+        let env = Env::new();
+        let fake = FakeGitea::start(GITEA_USER, GITEA_PASSWORD);
+        fake.add_org("acme");
+        let mut lines: Vec<String> = with_host(&fixture("gitea-publish")["input"], &fake.host())
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("        {k}: {v}"))
+            .collect();
+        lines.push(
+            "    - id: register\n      name: Register\n      action: catalog:register\n      input:\n        repoContentsUrl: ${{ steps.publish.output.repoContentsUrl }}".into(),
+        );
+        let t = template_with(env.path(), "publish:gitea", &lines.join("\n"));
+        std::fs::write(
+            t.join("skeleton/catalog-info.yaml"),
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-a\n",
+        )
+        .unwrap();
+        let out = run(
+            &env,
+            &t,
+            Some(&config(&env, &fake)),
+            &["--no-checkout", "--json"],
+        );
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains(GITEA_PASSWORD), "{err}");
+        let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            plan["steps"][2]["output"]["entityRef"],
+            "component:default/demo"
+        );
+        let list = env
+            .golden(Some(&config(&env, &fake)))
+            .args(["catalog", "list", "--json"])
+            .output()
+            .unwrap();
+        let entities: Value = serde_json::from_slice(&list.stdout).unwrap();
+        assert_eq!(
+            entities[0]["metadata"]["annotations"]["backstage.io/managed-by-location"],
+            format!(
+                "url:{}/acme/demo/src/branch/main/catalog-info.yaml",
+                fake.base_url()
+            )
+        );
+        let paths: Vec<String> = fake
+            .calls()
+            .iter()
+            .map(|c| format!("{} {}", c.method, c.path))
+            .collect();
+        assert_eq!(
+            paths.last().map(String::as_str),
+            Some("GET /api/v1/repos/acme/demo/contents/catalog-info.yaml"),
+            "{paths:?}"
+        );
+    }
+
     #[test]
     fn a_missing_organisation_is_named() {
         let env = Env::new();
@@ -757,5 +880,356 @@ mod gitea {
         assert!(out.status.success(), "{}", stderr(&out));
         let bare = forge_repo(&env, &fake.host(), "acme/demo");
         assert_eq!(branch_files(&bare, "main"), expected_files(&env));
+    }
+}
+
+/// Where golden finds a GitLab token: the config's, then `GITLAB_TOKEN` for gitlab.com only, then
+/// the token `glab` stores for the host (a fake `glab` on PATH), checked against the fake GitLab
+/// which accepts one token only.
+mod tokens {
+    use super::*;
+
+    /// A `glab` that answers `config get token --host HOST` with `token` for `host` only, and
+    /// logs how it was called (and whether it saw GITLAB_TOKEN) to `glab.log`.
+    fn fake_glab(env: &Env, host: &str, token: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = env.path().join("glab-bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let log = env.path().join("glab.log");
+        let script = format!(
+            "#!/bin/sh\necho \"$* env=${{GITLAB_TOKEN:-none}}\" >> '{}'\nif [ \"$1 $2 $3 $4 $5\" = 'config get token --host {host}' ]; then echo '{token}'; exit 0; fi\nexit 1\n",
+            log.display()
+        );
+        std::fs::write(bin.join("glab"), script).unwrap();
+        std::fs::set_permissions(bin.join("glab"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        bin
+    }
+
+    fn glab_log(env: &Env) -> String {
+        std::fs::read_to_string(env.path().join("glab.log")).unwrap_or_default()
+    }
+
+    /// The fake as GitLab host `host`, with `token:` only when given.
+    fn config_for(env: &Env, fake: &FakeGitlab, host: &str, token: Option<&str>) -> PathBuf {
+        let p = env.path().join("tokens.yaml");
+        let token = token
+            .map(|t| format!("      token: {t}\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            &p,
+            format!(
+                "integrations:\n  gitlab:\n    - host: {host}\n      baseUrl: {base}\n      apiBaseUrl: {base}/api/v4\n{token}",
+                base = fake.base_url()
+            ),
+        )
+        .unwrap();
+        p
+    }
+
+    /// Runs `gitlab:user:info` (one `GET /user`) on `host` with `env_vars` and PATH `path`.
+    fn user_info(
+        env: &Env,
+        cfg: &Path,
+        host: &str,
+        path: Option<&Path>,
+        env_vars: &[(&str, &str)],
+    ) -> std::process::Output {
+        let dir = env.path().join(format!("t-{}", next_name()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let t = template_with(
+            &dir,
+            "gitlab:user:info",
+            &format!("        repoUrl: {host}"),
+        );
+        let mut cmd = env.golden(Some(cfg));
+        if let Some(p) = path {
+            cmd.env("PATH", p);
+        }
+        for (k, v) in env_vars {
+            cmd.env(k, v);
+        }
+        cmd.args(["new", t.to_str().unwrap(), "--no-input", "--no-checkout"])
+            .args(["--set", "name=demo", "--set", "owner=acme"])
+            .output()
+            .unwrap()
+    }
+
+    fn next_name() -> String {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        N.fetch_add(1, Ordering::SeqCst).to_string()
+    }
+
+    #[test]
+    fn gitlab_token_serves_gitlab_com_after_the_config_token() {
+        let env = Env::new();
+        let fake = FakeGitlab::start("glpat-env", "jane");
+        let glab = fake_glab(&env, "gitlab.com", "glpat-glab");
+        // No token in the config: GITLAB_TOKEN, before glab.
+        let cfg = config_for(&env, &fake, "gitlab.com", None);
+        let out = user_info(
+            &env,
+            &cfg,
+            "gitlab.com",
+            Some(&glab),
+            &[("GITLAB_TOKEN", "glpat-env")],
+        );
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("glpat-env"), "{err}");
+        assert_eq!(fake.call_lines(), ["GET /user"]);
+        assert_eq!(
+            glab_log(&env),
+            "",
+            "glab is not asked when GITLAB_TOKEN answers"
+        );
+        // The config's token wins over GITLAB_TOKEN.
+        fake.set_token("glpat-config");
+        let cfg = config_for(&env, &fake, "gitlab.com", Some("glpat-config"));
+        let out = user_info(
+            &env,
+            &cfg,
+            "gitlab.com",
+            Some(&glab),
+            &[("GITLAB_TOKEN", "glpat-env")],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(fake.call_lines(), ["GET /user", "GET /user"]);
+        // The config's token is used even when it is refused: no fallback to GITLAB_TOKEN.
+        fake.set_token("glpat-env");
+        let out = user_info(
+            &env,
+            &cfg,
+            "gitlab.com",
+            Some(&glab),
+            &[("GITLAB_TOKEN", "glpat-env")],
+        );
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert!(err.contains("401"), "{err}");
+    }
+
+    #[test]
+    fn glab_serves_when_nothing_else_does() {
+        let env = Env::new();
+        let fake = FakeGitlab::start("glpat-glab", "jane");
+        let glab = fake_glab(&env, "gitlab.com", "glpat-glab");
+        let cfg = config_for(&env, &fake, "gitlab.com", None);
+        let out = user_info(&env, &cfg, "gitlab.com", Some(&glab), &[]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("glpat-glab"), "{err}");
+        assert_eq!(fake.call_lines(), ["GET /user"]);
+        assert_eq!(
+            glab_log(&env),
+            "config get token --host gitlab.com env=none\n"
+        );
+        // Without glab (and nothing else) there is no token, and golden says where to put one.
+        let out = user_info(&env, &cfg, "gitlab.com", None, &[]);
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert!(
+            err.contains("No token available for host gitlab.com"),
+            "{err}"
+        );
+        assert!(err.contains("GITLAB_TOKEN"), "{err}");
+    }
+
+    #[test]
+    fn a_self_managed_host_never_takes_gitlab_token() {
+        let env = Env::new();
+        let fake = FakeGitlab::start("glpat-env", "jane");
+        let host = fake.host();
+        let cfg = config_for(&env, &fake, &host, None);
+        // Backstage reads GITLAB_TOKEN only through `token: ${GITLAB_TOKEN}` of gitlab.com.
+        let out = user_info(&env, &cfg, &host, None, &[("GITLAB_TOKEN", "glpat-env")]);
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert!(
+            err.contains(&format!("No token available for host {host}")),
+            "{err}"
+        );
+        assert!(fake.calls().is_empty(), "{:?}", fake.call_lines());
+        // glab's token for that host serves, and glab is not handed GITLAB_TOKEN (it would
+        // answer it for any host).
+        fake.set_token("glpat-self");
+        let glab = fake_glab(&env, &host, "glpat-self");
+        let out = user_info(
+            &env,
+            &cfg,
+            &host,
+            Some(&glab),
+            &[("GITLAB_TOKEN", "glpat-env")],
+        );
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert_eq!(fake.call_lines(), ["GET /user"]);
+        assert_eq!(
+            glab_log(&env),
+            format!("config get token --host {host} env=none\n")
+        );
+    }
+}
+
+/// `signCommit`: the commit golden pushes carries an OpenPGP signature (`gpgsig`) by the key
+/// of the config, as Backstage's does (its recorded run's commit verifies with the same key).
+mod signing {
+    use super::*;
+    use crate::backstage_record_gitlab::{assert_signed_by_test_key, signing_key};
+
+    /// The armored test key as an indented YAML block scalar.
+    fn key_block(indent: usize) -> String {
+        let pad = " ".repeat(indent);
+        let key = std::fs::read_to_string(signing_key()).unwrap();
+        let lines: Vec<String> = key.lines().map(|l| format!("{pad}{l}")).collect();
+        format!("|\n{}\n", lines.join("\n"))
+    }
+
+    /// `git verify-commit` with gpg (when installed) trusts the signature too.
+    fn git_verifies(env: &Env, repo: &Path, branch: &str) {
+        let has_gpg = std::process::Command::new("gpg")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !has_gpg {
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+            assert!(!ci, "gpg is missing (.ci/run installs it)");
+            eprintln!(
+                "note: gpg is not installed; the signature was checked with the pgp crate only"
+            );
+            return;
+        }
+        let home = env.path().join("gnupg");
+        std::fs::create_dir_all(&home).unwrap();
+        let gpg = |args: &[&str]| {
+            std::process::Command::new("gpg")
+                .env("GNUPGHOME", &home)
+                .args(["--batch", "--quiet"])
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let public = signing_key().with_file_name("public.asc");
+        assert!(gpg(&["--import", public.to_str().unwrap()])
+            .status
+            .success());
+        let out = std::process::Command::new("git")
+            .env("GNUPGHOME", &home)
+            .arg("--git-dir")
+            .arg(repo)
+            .args(["verify-commit", "--raw", &format!("refs/heads/{branch}")])
+            .output()
+            .unwrap();
+        let raw = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{raw}");
+        assert!(raw.contains("GOODSIG"), "{raw}");
+    }
+
+    #[test]
+    fn publish_gitlab_signs_with_the_integration_key_like_backstage() {
+        let env = Env::new();
+        let fake = FakeGitlab::start(TOKEN, "jane");
+        fake.add_group("acme/backend", 42);
+        let t = template_from(env.path(), "publish-signed", &fake.host());
+        let cfg = env.path().join("signed.yaml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "integrations:\n  gitlab:\n    - host: {}\n      baseUrl: {b}\n      apiBaseUrl: {b}/api/v4\n      token: {TOKEN}\n      commitSigningKey: {}",
+                fake.host(),
+                key_block(8),
+                b = fake.base_url()
+            ),
+        )
+        .unwrap();
+        let out = run(&env, &t, Some(&cfg), &["--no-checkout"]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("PRIVATE KEY"), "{err}");
+        assert_calls_match_backstage(&fake, "publish-signed");
+        let bare = fake.repo_path("acme/backend/demo");
+        assert_eq!(branch_files(&bare, "main"), expected_files(&env));
+        assert_signed_by_test_key(&bare, "main");
+        git_verifies(&env, &bare, "main");
+    }
+
+    #[test]
+    fn without_a_key_nothing_is_created() {
+        let env = Env::new();
+        let fake = FakeGitlab::start(TOKEN, "jane");
+        fake.add_group("acme/backend", 42);
+        let t = template_from(env.path(), "publish-signed-no-key", &fake.host());
+        let cfg = config(&env, &fake, &fake.host(), TOKEN);
+        let out = run(&env, &t, Some(&cfg), &[]);
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert_eq!(
+            fixture("publish-signed-no-key")["outputs"]["error"],
+            "Error: Signing commits is enabled but no signing key is provided in the configuration"
+        );
+        assert!(
+            err.contains(
+                "Signing commits is enabled but no signing key is provided in the configuration"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("defaultCommitSigningKey"), "{err}");
+        // Backstage creates the project before it looks for the key (its recorded calls end with
+        // `POST /projects`); golden looks first and leaves nothing behind.
+        assert_eq!(
+            fixture("publish-signed-no-key")["calls"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()["path"],
+            "/projects"
+        );
+        assert!(fake.calls().is_empty(), "{:?}", fake.call_lines());
+    }
+
+    #[test]
+    fn publish_gitea_and_the_local_forge_sign_with_the_default_key() {
+        let env = Env::new();
+        let fake = crate::fake_gitea::FakeGitea::start(
+            crate::backstage_record_gitlab::GITEA_USER,
+            crate::backstage_record_gitlab::GITEA_PASSWORD,
+        );
+        fake.add_org("acme");
+        let mut input = with_host(&fixture("gitea-publish")["input"], &fake.host());
+        input["signCommit"] = json!(true);
+        let lines: Vec<String> = input
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("        {k}: {v}"))
+            .collect();
+        let t = template_with(env.path(), "publish:gitea", &lines.join("\n"));
+        let cfg = env.path().join("gitea-signed.yaml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "integrations:\n  gitea:\n    - host: {}\n      baseUrl: {}\n      username: {}\n      password: {}\nscaffolder:\n  defaultCommitSigningKey: {}",
+                fake.host(),
+                fake.base_url(),
+                crate::backstage_record_gitlab::GITEA_USER,
+                crate::backstage_record_gitlab::GITEA_PASSWORD,
+                key_block(4)
+            ),
+        )
+        .unwrap();
+        let out = run(&env, &t, Some(&cfg), &["--no-checkout"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        // Signing changes no call: the same as Backstage's unsigned publish.
+        let calls: Vec<Value> = fake
+            .calls()
+            .iter()
+            .map(|c| json!({"method": c.method, "path": c.path, "body": c.body}))
+            .collect();
+        assert_eq!(Value::Array(calls), fixture("gitea-publish")["calls"]);
+        assert_signed_by_test_key(&fake.repo_path("acme/demo"), "main");
+        // The same template into the local forge: signed there too.
+        let out = run(&env, &t, Some(&cfg), &["--local", "--no-checkout"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_signed_by_test_key(&forge_repo(&env, &fake.host(), "acme/demo"), "main");
     }
 }

@@ -93,7 +93,7 @@ fn exit_status_follows_errors_and_deny_warnings() {
         validate_in(&f, &["param-ui-widget", "--deny-warnings"]).0,
         1
     );
-    assert_eq!(validate_in(&f, &["step-duplicate-id"]).0, 1);
+    assert_eq!(validate_in(&f, &["param-required-unknown"]).0, 1);
     // golden could not run
     let (status, _, stderr) = validate_in(&f, &["does-not-exist"]);
     assert_eq!(status, 2, "{stderr}");
@@ -111,13 +111,13 @@ fn quiet_prints_only_errors_and_color_is_a_global_flag() {
     let f = fixtures();
     let (status, stdout, stderr) = validate_in(&f, &["-q", "param-ui-widget"]);
     assert_eq!((status, stdout.as_str(), stderr.as_str()), (0, "", ""));
-    let (status, _, stderr) = validate_in(&f, &["step-duplicate-id", "--quiet"]);
+    let (status, _, stderr) = validate_in(&f, &["param-required-unknown", "--quiet"]);
     assert_eq!(status, 1);
-    assert!(stderr.contains("[step-duplicate-id]"), "{stderr}");
+    assert!(stderr.contains("[param-required-unknown]"), "{stderr}");
     assert!(!stderr.contains("checked 1 template"), "{stderr}");
-    let (_, _, plain) = validate_in(&f, &["step-duplicate-id", "--color", "never"]);
+    let (_, _, plain) = validate_in(&f, &["param-required-unknown", "--color", "never"]);
     assert!(!plain.contains('\x1b'), "{plain}");
-    let (_, _, colored) = validate_in(&f, &["--color", "always", "step-duplicate-id"]);
+    let (_, _, colored) = validate_in(&f, &["--color", "always", "param-required-unknown"]);
     assert!(
         colored.contains("\x1b["),
         "NO_COLOR=1 is set by the harness: {colored}"
@@ -566,12 +566,18 @@ fn unknown_actions_warn_unless_strict_and_ecosystem_inputs_are_checked() {
 #[test]
 fn rules_are_allowed_and_denied_per_code() {
     let f = fixtures();
-    // the fixture has one error (step-duplicate-id)
-    assert_eq!(validate_in(&f, &["step-duplicate-id"]).0, 1);
-    let (status, _, stderr) =
-        validate_in(&f, &["--allow", "step-duplicate-id", "step-duplicate-id"]);
+    // the fixture has one error (param-required-unknown)
+    assert_eq!(validate_in(&f, &["param-required-unknown"]).0, 1);
+    let (status, _, stderr) = validate_in(
+        &f,
+        &[
+            "--allow",
+            "param-required-unknown",
+            "param-required-unknown",
+        ],
+    );
     assert_eq!(status, 0, "{stderr}");
-    assert!(!stderr.contains("step-duplicate-id]"), "{stderr}");
+    assert!(!stderr.contains("param-required-unknown]"), "{stderr}");
     // a warning made an error
     let (status, _, stderr) = validate_in(&f, &["--deny", "param-ui-field", "param-ui-field"]);
     assert_eq!(status, 1, "{stderr}");
@@ -638,4 +644,18 @@ fn conditional_idioms_are_not_errors() {
     assert_eq!(status, 0, "{report}");
     let codes = codes(&report);
     assert_eq!(codes, vec!["step-duplicate-id-conditional"], "{report}");
+}
+
+/// Shapes of public templates from npm packages that Backstage renders (tools/corpus/, checked
+/// with the oracle): a list where a property's schema belongs, and two steps with one id.
+#[test]
+fn templates_backstage_renders_from_npm_packages_have_no_errors() {
+    let dir = crate::support::root().join("tests/fixtures/backstage-renders");
+    for t in ["array-schema", "duplicate-ids"] {
+        let (status, report) = json_report(&dir, &[t]);
+        assert_eq!(status, 0, "{t}: {report}");
+        assert_eq!(report["errors"], 0, "{t}: {report}");
+    }
+    let (_, report) = json_report(&dir, &["duplicate-ids"]);
+    assert_eq!(codes(&report), vec!["step-duplicate-id"], "still a warning");
 }

@@ -114,5 +114,5 @@ fn a_failed_dispatch_fails_the_step_with_githubs_words() {
         "{}",
         e.message
     );
-    assert!(e.hint.unwrap().contains("spelling"));
+    assert!(e.hints[0].contains("spelling"));
 }

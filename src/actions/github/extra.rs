@@ -28,7 +28,7 @@ fn record_local(
         .services
         .forge()
         .existing(&url.host, &url.owner, &url.repo)?;
-    let n = forge::record(&path, name, value)?;
+    let n = forge::record(&path, name, value, &ctx.services.config.redactor)?;
     warn(
         ctx,
         format!(
@@ -69,7 +69,7 @@ pub fn issues_create(
         out.insert("issueNumber".into(), json!(n));
         return Ok(out);
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let issue = gh
         .api
         .call(
@@ -120,7 +120,7 @@ pub fn issues_label(
         record_local(ctx, &url, "labels", rec, "the labels")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let n = number
         .as_u64()
         .map(|n| n.to_string())
@@ -161,7 +161,7 @@ pub fn autolinks(
         record_local(ctx, &url, "autolinks", Value::Object(body), "the autolink")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     call(
         &gh,
         &url.host,
@@ -190,7 +190,7 @@ pub fn pages(
         record_local(ctx, &url, "pages", body, "the GitHub Pages settings")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     call(
         &gh,
         &url.host,
@@ -235,7 +235,7 @@ pub fn deploy_key(
         )?;
         return Ok(out);
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let repo = repo_path(&url);
     call(
         &gh,
@@ -266,15 +266,8 @@ pub fn deploy_key(
     Ok(out)
 }
 
-/// `github:branch-protection:create`: `enableBranchProtectionOnDefaultRepoBranch` on `branch`
-/// (default: the repository's default branch).
-pub fn branch_protection(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
-    let repo_url = i.required("repoUrl")?;
-    let url = RepoUrl::parse(repo_url)?;
+/// The body of `PUT …/branches/BRANCH/protection`, key for key as Backstage sends it.
+fn protection_body(i: &Input<'_>) -> Value {
     let mut reviews = Map::new();
     reviews.insert(
         "required_approving_review_count".into(),
@@ -297,7 +290,7 @@ pub fn branch_protection(
         "require_last_push_approval".into(),
         json!(i.bool("requireLastPushApproval", false)),
     );
-    let body = json!({
+    json!({
         "required_status_checks": {
             "strict": i.bool("requireBranchesToBeUpToDate", true),
             "contexts": i.value("requiredStatusCheckContexts").cloned().unwrap_or(json!([])),
@@ -308,7 +301,19 @@ pub fn branch_protection(
         "required_conversation_resolution": i.bool("requiredConversationResolution", false),
         "required_linear_history": i.bool("requiredLinearHistory", false),
         "block_creations": i.bool("blockCreations", false),
-    });
+    })
+}
+
+/// `github:branch-protection:create`: `enableBranchProtectionOnDefaultRepoBranch` on `branch`
+/// (default: the repository's default branch).
+pub fn branch_protection(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
+    let i = Input(input);
+    let repo_url = i.required("repoUrl")?;
+    let url = RepoUrl::parse(repo_url)?;
+    let body = protection_body(&i);
     let signing = i.bool("requiredCommitSigning", false);
     if ctx.services.local {
         let mut rec = body.clone();
@@ -317,7 +322,7 @@ pub fn branch_protection(
         record_local(ctx, &url, "protection", rec, "the branch protection")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let repo = call(
         &gh,
         &url.host,

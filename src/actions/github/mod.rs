@@ -3,9 +3,10 @@
 //! registered in `actions::publish`; their `run` calls [`run`] when not in dry-run.
 //!
 //! One file per family: `repo.rs` (`publish:github`, `github:repo:create`, `github:repo:push`),
-//! `pull_request.rs`, `webhook.rs` (also `github:actions:dispatch`).
+//! `pull_request.rs`, `webhook.rs` (also `github:actions:dispatch`), `extra.rs` (issues, labels,
+//! autolinks, pages, deploy keys, branch protection), `environment.rs` (environments, rulesets).
 
-mod api_push;
+mod environment;
 mod extra;
 mod pull_request;
 mod repo;
@@ -33,6 +34,8 @@ pub const IDS: &[&str] = &[
     "github:pages:enable",
     "github:deployKey:create",
     "github:branch-protection:create",
+    "github:environment:create",
+    "github:repo:rulesets:create",
 ];
 
 /// Runs action `id` for real; `None` when `id` is not one of [`IDS`].
@@ -54,6 +57,8 @@ pub fn run(
         "github:pages:enable" => extra::pages(ctx, input),
         "github:deployKey:create" => extra::deploy_key(ctx, input),
         "github:branch-protection:create" => extra::branch_protection(ctx, input),
+        "github:environment:create" => environment::environment(ctx, input),
+        "github:repo:rulesets:create" => environment::rulesets(ctx, input),
         _ => return None,
     };
     Some(result)
@@ -72,9 +77,6 @@ impl<'a> Input<'a> {
     }
     pub fn bool(&self, key: &str, default: bool) -> bool {
         self.0.get(key).and_then(Value::as_bool).unwrap_or(default)
-    }
-    pub fn opt_bool(&self, key: &str) -> Option<bool> {
-        self.0.get(key).and_then(Value::as_bool)
     }
     pub fn value(&self, key: &str) -> Option<&'a Value> {
         self.0.get(key).filter(|v| !v.is_null())
@@ -131,6 +133,16 @@ pub(crate) fn source_dir(
 /// A warning: kept in the step's log with a `warning:` prefix, which `golden new` shows.
 pub(crate) fn warn(ctx: &mut ActionContext<'_>, message: impl Into<String>) {
     ctx.info(format!("warning: {}", message.into()));
+}
+
+/// The GitHub target (`scm::github`) for `url`'s host, with the token Backstage would use.
+pub(crate) fn target(
+    ctx: &ActionContext<'_>,
+    url: &RepoUrl,
+    token_input: Option<&str>,
+) -> Result<crate::scm::github::Github, ActionError> {
+    let gh = ctx.services.github(url, token_input)?;
+    Ok(crate::scm::github::Github::new(gh.api, gh.token, &url.host))
 }
 
 /// One REST call, with a failure explained as `what`.
@@ -202,6 +214,10 @@ impl crate::runner::Action for Fallback {
                 "Adds a deploy key and stores its private key as an Actions secret"
             }
             "github:branch-protection:create" => "Protects a branch of a GitHub repository",
+            "github:environment:create" => {
+                "Creates a deployment environment with its policies, variables and secrets"
+            }
+            "github:repo:rulesets:create" => "Creates a ruleset in a GitHub repository",
             _ => "GitHub publishing",
         }
     }
@@ -223,6 +239,13 @@ impl crate::runner::Action for Fallback {
             "github:actions:dispatch" => &["workflowRunId", "workflowRunUrl", "workflowRunHtmlUrl"],
             "github:issues:create" => &["issueUrl", "issueNumber"],
             "github:deployKey:create" => &["privateKeySecretName"],
+            "github:repo:rulesets:create" => &["id"],
+            _ => &[],
+        }
+    }
+    fn invented_outputs(&self) -> &'static [&'static str] {
+        match self.0 {
+            "github:repo:rulesets:create" => &["id"],
             _ => &[],
         }
     }
@@ -248,6 +271,15 @@ impl crate::runner::Action for Fallback {
                 ),
                 ("issueNumber".to_string(), serde_json::json!(42)),
             ]));
+        }
+        if ctx.dry_run && self.0 == "github:repo:rulesets:create" {
+            // The ruleset's id is known only once GitHub made it: a stable stand-in.
+            let i = Input(input);
+            let url = RepoUrl::parse(i.required("repoUrl")?)?;
+            let name = i.required("name")?;
+            ctx.info("dry run: github:repo:rulesets:create was not run; its id is invented");
+            let id = crate::scm::stable_id(&format!("{}/{}#{name}", url.host, url.full_name()));
+            return Ok(Map::from_iter([("id".to_string(), serde_json::json!(id))]));
         }
         if ctx.dry_run {
             // Backstage's github:webhook returns before any call in a dry run; the others predict

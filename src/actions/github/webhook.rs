@@ -48,7 +48,7 @@ pub fn webhook(
         if recorded["config"].get("secret").is_some() {
             recorded["config"]["secret"] = json!("***");
         }
-        forge::record(&path, "hooks", recorded)?;
+        forge::record(&path, "hooks", recorded, &ctx.services.config.redactor)?;
         warn(
             ctx,
             format!(
@@ -58,7 +58,7 @@ pub fn webhook(
         );
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     match gh.api.call(
         Method::Post,
         &format!("/repos/{}/{}/hooks", seg(&url.owner), seg(&url.repo)),
@@ -106,11 +106,16 @@ pub fn dispatch(
             .existing(&url.host, &url.owner, &url.repo)?;
         let mut rec = body.clone();
         rec.insert("workflow_id".into(), json!(workflow));
-        forge::record(&path, "dispatches", Value::Object(rec))?;
+        forge::record(
+            &path,
+            "dispatches",
+            Value::Object(rec),
+            &ctx.services.config.redactor,
+        )?;
         warn(ctx, format!("local forge: no workflow runs here; the dispatch of {workflow} was recorded in `{}`", path.join("golden/dispatches.json").display()));
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url.host, i.nonempty("token"))?;
+    let gh = ctx.services.github(&url, i.nonempty("token"))?;
     let path = format!(
         "/repos/{}/{}/actions/workflows/{}/dispatches",
         seg(&url.owner),

@@ -53,7 +53,7 @@ pub fn run(
         "gitlab:projectDeployToken:create" => deploy_token(input, &gl),
         "gitlab:pipeline:trigger" => pipeline_trigger(ctx, input, &gl),
         "gitlab:issues:create" => issue_create(ctx, input, &gl),
-        "gitlab:issue:edit" => issue_edit(input, &gl),
+        "gitlab:issue:edit" => issue_edit(ctx, input, &gl),
         "gitlab:user:info" => user_info(input, &gl),
         other => Err(ActionError::new(format!(
             "`{other}` is not a GitLab action"
@@ -600,17 +600,86 @@ fn pipeline_trigger(
     )]))
 }
 
+/// The `epicId` input when it is set (JavaScript truthiness: not null, not 0).
+fn epic_of(input: &Map<String, Value>) -> Option<&Value> {
+    input
+        .get("epicId")
+        .filter(|e| !e.is_null() && e.as_f64() != Some(0.0))
+}
+
+/// Whether `epic` (an epic's global id) may be linked to an issue of `project` (a URL-ready id
+/// or path), as module-gitlab's `checkEpicScope` decides: the project's top-level group must
+/// hold the epic (`GET /groups/TOP/epics`), and the project's path must lie under the epic's
+/// group. Logs the verdict as Backstage does.
+fn epic_in_scope(
+    ctx: &mut ActionContext<'_>,
+    gl: &Gitlab,
+    project: &str,
+    epic: &Value,
+) -> Result<bool, String> {
+    let scope = |m: String| format!("Could not find epic scope: {m}");
+    let p = gl
+        .client()
+        .get(&format!("/projects/{project}"))
+        .map_err(|e| scope(e.message))?;
+    // Up to the top-level group (a bounded walk: group trees are at most 20 deep).
+    let mut group = Value::Null;
+    let mut id = p["namespace"]["id"].clone();
+    for _ in 0..32 {
+        group = gl
+            .client()
+            .get(&format!("/groups/{}", id_segment(&id)))
+            .map_err(|e| {
+                scope(format!(
+                    "Error finding top-level parent group ID: {}",
+                    e.message
+                ))
+            })?;
+        match group.get("parent_id").filter(|p| !p.is_null()) {
+            Some(parent) => id = parent.clone(),
+            None => break,
+        }
+    }
+    let epics = gl
+        .client()
+        .all(&format!("/groups/{}/epics", id_segment(&group["id"])))
+        .map_err(|e| scope(e.message))?;
+    let Some(found) = epics.iter().find(|e| e["id"] == *epic) else {
+        return Err(scope(format!(
+            "Epic with id {epic} not found in the top-level parent group {}.",
+            group["name"].as_str().unwrap_or_default()
+        )));
+    };
+    let epic_group = gl
+        .client()
+        .get(&format!("/groups/{}", id_segment(&found["group_id"])))
+        .map_err(|e| scope(e.message))?;
+    let scoped = p["path_with_namespace"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with(epic_group["full_path"].as_str().unwrap_or_default());
+    if scoped {
+        ctx.info("Epic is within Project Scope");
+    } else {
+        crate::actions::github::warn(ctx, "Chosen epic is not within the Project Scope. The issue will be created without an associated epic.");
+    }
+    Ok(scoped)
+}
+
+/// A numeric or textual id as a URL path segment.
+fn id_segment(id: &Value) -> String {
+    match id {
+        Value::String(s) => enc(s),
+        other => other.to_string(),
+    }
+}
+
 fn issue_create(
-    ctx: &ActionContext<'_>,
+    ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
     gl: &Gitlab,
 ) -> Result<Outputs, ActionError> {
     let fail = |m: String| ActionError::new(format!("Failed to create GitLab issue: {m}"));
-    if input.get("epicId").is_some_and(|e| !e.is_null()) {
-        return Err(fail(
-            "golden does not check epic scopes yet; remove `epicId`".into(),
-        ));
-    }
     let p = match input.get("projectId") {
         Some(v) if !v.is_null() => project_of(input, "projectId")?,
         _ => {
@@ -625,6 +694,12 @@ fn issue_create(
                 _ => return Err(fail("Unable to determine the GitLab project. Provide `projectId` (numeric id or full project path), or a `repoUrl` with `owner` and `repo`, or a URL-encoded `project` (e.g. `project=group%2Fsub-group%2Fproject`).".into())),
             }
         }
+    };
+    let epic = match epic_of(input) {
+        Some(e) => epic_in_scope(ctx, gl, &p, e)
+            .map_err(fail)?
+            .then(|| e.clone()),
+        None => None,
     };
     let created_at = iso_datetime(input.get("createdAt")).map_err(fail)?;
     let due = match input.get("dueDate").filter(|d| !d.is_null()) {
@@ -644,6 +719,9 @@ fn issue_create(
         "confidential".into(),
         input.get("confidential").cloned().unwrap_or(json!(false)),
     );
+    if let Some(e) = epic {
+        body.insert("epic_id".into(), e);
+    }
     body.insert(
         "labels".into(),
         input.get("labels").cloned().unwrap_or(json!("")),
@@ -693,14 +771,19 @@ fn issue_create(
     Ok(out)
 }
 
-fn issue_edit(input: &Map<String, Value>, gl: &Gitlab) -> Result<Outputs, ActionError> {
+fn issue_edit(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    gl: &Gitlab,
+) -> Result<Outputs, ActionError> {
     let fail = |m: String| ActionError::new(format!("Failed to edit/modify GitLab issue: {m}"));
-    if input.get("epicId").is_some_and(|e| !e.is_null()) {
-        return Err(fail(
-            "golden does not check epic scopes yet; remove `epicId`".into(),
-        ));
-    }
     let p = project_of(input, "projectId").map_err(|e| fail(e.message))?;
+    let epic = match epic_of(input) {
+        Some(e) => epic_in_scope(ctx, gl, &p, e)
+            .map_err(fail)?
+            .then(|| e.clone()),
+        None => None,
+    };
     let iid = input.get("issueIid").cloned().unwrap_or(Value::Null);
     let updated_at = iso_datetime(input.get("updatedAt")).map_err(fail)?;
     let mut body = Map::new();
@@ -729,6 +812,7 @@ fn issue_edit(input: &Map<String, Value>, gl: &Gitlab) -> Result<Outputs, Action
         ),
     );
     put("due_date", input.get("dueDate").cloned());
+    put("epic_id", epic);
     put("issue_type", input.get("issueType").cloned());
     put("labels", input.get("labels").cloned());
     put("milestone_id", input.get("milestoneId").cloned());

@@ -228,12 +228,22 @@ fn publish(
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let (spec, _) = repo_spec(ctx, input)?;
-    if input.get("signCommit").and_then(Value::as_bool) == Some(true) {
-        return Err(ActionError::new(
-            "Signing commits is enabled but no signing key is provided in the configuration",
+    // Backstage looks for the key after creating the project; golden before, so that a missing
+    // or unusable key leaves nothing behind.
+    let signer = if input.get("signCommit").and_then(Value::as_bool) == Some(true) {
+        let config = &ctx.services.config;
+        let integration = config.gitlab(&spec.host).and_then(|g| g.commit_signing_key);
+        Some(
+            scm::sign::signer(
+                integration.as_ref(),
+                config.scaffolder.default_commit_signing_key.as_ref(),
+                &spec.host,
+            )
+            .map_err(ActionError::from)?,
         )
-        .with_hint("golden does not sign commits; remove `signCommit`"));
-    }
+    } else {
+        None
+    };
     let branch = str_of(input, "defaultBranch")
         .unwrap_or("master")
         .to_string();
@@ -258,6 +268,7 @@ fn publish(
                         branch: &branch,
                         message: &message,
                         author: &author,
+                        signer: signer.as_ref(),
                     },
                 )
             })?;
@@ -275,6 +286,7 @@ fn publish(
                         .or_else(|| ctx.services.token_of("gitlab", &spec.host))
                 },
                 git_user: Some("oauth2".into()),
+                integration: (!ctx.services.local).then(|| ("gitlab", spec.host.clone())),
             });
             scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
             out.insert("commitHash".into(), json!(hash));
@@ -301,16 +313,6 @@ fn merge_request(
         .get("branchName")
         .and_then(Value::as_str)
         .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
-    if input
-        .get("assignReviewersFromApprovalRules")
-        .and_then(Value::as_bool)
-        == Some(true)
-    {
-        return Err(ActionError::new(
-            "`assignReviewersFromApprovalRules` is not supported by golden yet",
-        )
-        .with_hint("name the reviewers with `reviewers`"));
-    }
     let target_path = str_of(input, "targetPath");
     let root = match str_of(input, "sourcePath").or(target_path) {
         Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,

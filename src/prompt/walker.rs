@@ -1,0 +1,119 @@
+//! The state of one collection of values (the prompter, what was asked, the problems found,
+//! the entity source) and the helpers every question uses: the prompt of a property, the page
+//! heading shown before the first question, notices.
+
+use serde_json::{Map, Value};
+
+use super::entities::EntitySource;
+use super::missing::Problem;
+use super::schema::{self, Ui};
+use super::{Prompt, Prompter};
+
+/// The choice that leaves an optional question unset.
+pub const NONE: &str = "(none)";
+
+/// State of one collection.
+pub struct Walker<'a> {
+    pub p: &'a mut dyn Prompter,
+    /// Ask optional properties too (interactive, no values file).
+    pub(super) ask_optional: bool,
+    /// False when the prompter is [`super::NoInput`]: nothing is asked, nothing looked up.
+    pub interactive: bool,
+    pub(super) source_fn: &'a dyn Fn() -> Result<Box<dyn EntitySource>, String>,
+    pub(super) source: Option<Result<Box<dyn EntitySource>, String>>,
+    /// `user` (`{ref, entity}`) for MyGroupsPicker and OwnedEntityPicker.
+    pub user: Value,
+    /// `secrets.*`: given ones plus the Secret fields answered.
+    pub secrets: Map<String, Value>,
+    /// Everything missing or invalid that could not be asked.
+    pub problems: Vec<Problem>,
+    /// Dotted paths whose values are masked in the summary (Secret fields, password widgets).
+    pub masked: Vec<String>,
+    /// Names of Secret fields (their `parameters` value is asterisks; never saved).
+    pub secret_fields: Vec<String>,
+    /// How many questions were asked.
+    pub asked: usize,
+    /// The config's integration hosts (github, gitlab, gitea; the RepoUrlPicker offers them).
+    pub integration_hosts: crate::backstage::repo_url::Hosts,
+    /// Answers to ask again (a change from the review), by dotted path, each with its old value
+    /// (`null`: none) as the default.
+    pub redo: Map<String, Value>,
+    pub(super) heading: Option<(String, Option<String>)>,
+    pub(super) labels: Vec<String>,
+    pub(super) notices: Vec<String>,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(
+        p: &'a mut dyn Prompter,
+        ask_optional: bool,
+        source_fn: &'a dyn Fn() -> Result<Box<dyn EntitySource>, String>,
+        user: Value,
+    ) -> Walker<'a> {
+        Walker {
+            p,
+            ask_optional,
+            interactive: true,
+            source_fn,
+            source: None,
+            user,
+            secrets: Map::new(),
+            problems: Vec::new(),
+            masked: Vec::new(),
+            secret_fields: Vec::new(),
+            asked: 0,
+            integration_hosts: Default::default(),
+            redo: Map::new(),
+            heading: None,
+            labels: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+    /// The entity source, looked up once.
+    pub fn source(&mut self) -> Result<&dyn EntitySource, String> {
+        if self.source.is_none() {
+            self.source = Some((self.source_fn)());
+        }
+        match self.source.as_ref().expect("just set") {
+            Ok(s) => Ok(s.as_ref()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+    /// A notice shown once per run.
+    pub fn notice_once(&mut self, text: &str) {
+        if !self.notices.iter().any(|n| n == text) {
+            self.notices.push(text.to_string());
+            self.p.notice(text);
+        }
+    }
+    /// Shows the pending page heading and a notice about an invalid given value.
+    pub fn before_question(&mut self, path: &str, error: Option<&str>) {
+        if let Some((t, d)) = self.heading.take() {
+            self.p.heading(&t, d.as_deref());
+        }
+        if let Some(msg) = error {
+            self.p
+                .notice(&format!("the value given for `{path}` is invalid: {msg}"));
+        }
+        self.asked += 1;
+    }
+    /// The prompt of a property: title (under its parents' titles), help, placeholder, default.
+    pub fn prompt(
+        &self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        default: Option<String>,
+    ) -> Prompt {
+        let mut label = self.labels.clone();
+        label.push(schema::title(name, prop));
+        let ui = Ui::of(prop);
+        Prompt {
+            label: label.join(" › "),
+            help: schema::help(prop),
+            placeholder: ui.placeholder,
+            default,
+            required,
+        }
+    }
+}

@@ -1,0 +1,3 @@
+module gitlab.com/acme/backend/demo
+
+go 1.22
