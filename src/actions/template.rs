@@ -447,49 +447,6 @@ impl Job<'_> {
             .collect())
     }
 
-    /// Where entry `e` goes (its name rendered; none for an empty or absolute name), whether its
-    /// contents are rendered, and what is at the target already (nothing looked at when `fresh`).
-    fn target(
-        &self,
-        e: &Entry,
-        copy_only: &Patterns,
-        settings: &Settings,
-        fresh: bool,
-    ) -> Result<Option<Target>, ActionError> {
-        let mut out = e.location();
-        let render_contents;
-        if let Some(ext) = &settings.extension {
-            render_contents = extname(&out) == ext.as_str();
-            if render_contents {
-                out.truncate(out.len() - ext.len());
-            }
-        } else {
-            render_contents = copy_only.is_empty() || !copy_only.is_match(&e.rel);
-        }
-        let out_rel = self.render_path(&out)?;
-        if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
-            return Ok(None);
-        }
-        let out = workspace::join_lexical(self.out_dir, &out_rel)?;
-        // `fs.existsSync` follows links: a dangling link does not exist (it is checked before
-        // anything is written through it).
-        let (on_disk, is_link) = if fresh {
-            (false, false)
-        } else {
-            match out.symlink_metadata() {
-                Ok(m) if m.file_type().is_symlink() => (std::fs::metadata(&out).is_ok(), true),
-                Ok(_) => (true, false),
-                Err(_) => (false, false),
-            }
-        };
-        Ok(Some(Target {
-            out,
-            render_contents,
-            on_disk,
-            is_link,
-        }))
-    }
-
     /// Creates directories and links in order, then renders and writes files in parallel. Log
     /// lines come out in skeleton order, as Backstage writes them (only when the step keeps its
     /// log: see [`ActionContext::keep_log`]).
@@ -601,7 +558,7 @@ impl Job<'_> {
             std::borrow::Cow::Owned(
                 self.engine
                     .render(&text, self.context)
-                    .map_err(|e| render_failed(e, src, self.ws_real))?,
+                    .map_err(|e| render_failed(e, &src, self.ws_real))?,
             )
         } else {
             text

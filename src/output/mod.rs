@@ -245,6 +245,7 @@ mod tests {
             services: &services,
             workspace: ws.path(),
             dry_run: true,
+            keep_log: false,
         };
         let report = runner.run(&template, &Default::default(), &mut Silent);
         assert_eq!(report.failed, Some(0));
