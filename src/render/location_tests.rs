@@ -318,6 +318,51 @@ fn syntax_errors_name_the_token_nunjitsu_points_at() {
                 3,
                 7,
             ),
+            (
+                "${{ values.name | replace(r/a(/, \"b\") }}",
+                "Invalid regular-expression literal",
+                1,
+                27,
+            ),
+            (
+                "é ${{ \"ü\" + }}",
+                "Unexpected expression token at end of input",
+                1,
+                13,
+            ),
+            ("{% macro m(a b) %}{% endmacro %}", "Expected )", 1, 14),
+            (
+                "{% call m( %}{% endcall %}",
+                "Unexpected expression token at end of input",
+                1,
+                11,
+            ),
+            (
+                "{% filter replace(\"a\" \"b\") %}x{% endfilter %}",
+                "Expected )",
+                1,
+                23,
+            ),
+            ("{% set %}", "Expected name, received end of input", 1, 7),
+            (
+                "{% switch 1 %}{% case %}x{% endswitch %}",
+                "Unexpected expression token at end of input",
+                1,
+                22,
+            ),
+            (
+                "{% for x, in values.list %}{% endfor %}",
+                "Expected name, received end of input",
+                1,
+                10,
+            ),
+            ("{% set x = 1 2 %}", "Expected eof, received \"2\"", 1, 14),
+            (
+                "${{ values.name | r/x/ }}\n",
+                "Expected name, received \"x/\"",
+                1,
+                19,
+            ),
         ],
     );
 }

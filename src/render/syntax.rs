@@ -262,18 +262,31 @@ fn skip_code_token(s: &str, i: usize) -> Option<usize> {
     }
 }
 
-fn find_code_terminator(s: &str, start: usize, term: &str) -> Option<usize> {
+/// Where `term` closes the code from `start`, skipping strings and regex literals; a regex
+/// literal that does not scan fails with its message and where it starts, as nunjitsu's does.
+fn find_code_terminator(
+    s: &str,
+    start: usize,
+    term: &str,
+) -> Result<Option<usize>, (String, usize)> {
+    let b = s.as_bytes();
     let mut i = start;
     while i + term.len() <= s.len() {
+        if let Some(end) = ident_end(b, i, true) {
+            if &s[i..end] == "r" && b.get(end) == Some(&b'/') {
+                i = scan_regex(s, i).map_err(|m| (m, i))?.2;
+                continue;
+            }
+        }
         if let Some(e) = skip_code_token(s, i) {
             i = e;
         } else if s[i..].starts_with(term) {
-            return Some(i);
+            return Ok(Some(i));
         } else {
             i += s[i..].chars().next().map(char::len_utf8).unwrap_or(1);
         }
     }
-    None
+    Ok(None)
 }
 
 fn tag_name(v: &str) -> &str {
@@ -497,7 +510,7 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
         let end = if kind == 2 {
             source[index..].find(close).map(|p| p + index)
         } else {
-            find_code_terminator(source, index, close)
+            find_code_terminator(source, index, close).map_err(|(m, at)| err_at(source, at, m))?
         };
         let Some(end) = end else {
             let what = ["variable", "block", "comment"][kind as usize];
@@ -1282,7 +1295,7 @@ impl ExprParser {
         match self.peek(0) {
             Tk::Eof => "end of input".into(),
             Tk::Name(n) | Tk::Num(n) | Tk::Str(n) => format!("\"{n}\""),
-            Tk::Regex(p, _) => format!("\"{p}\""),
+            Tk::Regex(p, f) => format!("\"{p}/{f}\""),
             Tk::Op(o) => format!("\"{o}\""),
         }
     }
