@@ -363,6 +363,44 @@ fn syntax_errors_name_the_token_nunjitsu_points_at() {
                 1,
                 19,
             ),
+            ("{# never closed", "Unterminated comment tag", 1, 1),
+            ("{% raw %}x", "Missing \"endraw\" tag", 1, 1),
+            (
+                "{% block %}{% endblock %}",
+                "Unexpected expression token at end of input",
+                1,
+                9,
+            ),
+            (
+                "{% block a %}{% endblock b %}",
+                "Endblock name must match its opening block",
+                1,
+                14,
+            ),
+            (
+                "{% macro 1m() %}{% endmacro %}",
+                "Invalid macro signature",
+                1,
+                1,
+            ),
+            (
+                "{% set x %}{% macro m() %}{% endmacro %}{% endset %}",
+                "Macro declarations are not supported inside set captures",
+                1,
+                1,
+            ),
+            (
+                "{% call m() | upper %}{% endcall %}",
+                "Call block requires a function call",
+                1,
+                1,
+            ),
+            (
+                "${{ values.name | }}\n",
+                "Expected name, received end of input",
+                1,
+                19,
+            ),
         ],
     );
 }

@@ -828,6 +828,12 @@ impl TplParser<'_> {
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endset tag"));
                 }
+                if has_macro(&body) {
+                    return Err(self.fail(
+                        t,
+                        "Macro declarations are not supported inside set captures",
+                    ));
+                }
                 Ok(Node::Set {
                     at: t.offset,
                     targets,
@@ -882,6 +888,12 @@ impl TplParser<'_> {
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endfilter tag"));
                 }
+                if has_macro(&body) {
+                    return Err(self.fail(
+                        t,
+                        "Macro declarations are not supported inside filter captures",
+                    ));
+                }
                 let (name, args) = self.run(rest, t, true, ExprParser::filter_invocation)?;
                 Ok(Node::FilterBlock {
                     at: t.offset,
@@ -891,9 +903,16 @@ impl TplParser<'_> {
                 })
             }
             "block" => {
+                let Expr::Sym(name) = self.expr(trim_code(rest), t)? else {
+                    return Err(self.fail(t, "Block name must be an identifier"));
+                };
                 let (body, stop) = self.body(&["endblock"])?;
-                if stop.is_none() {
+                let Some(stop) = stop else {
                     return Err(self.fail(t, "Missing endblock tag"));
+                };
+                let closing = tag_rest(&stop.value);
+                if !closing.is_empty() && closing != name {
+                    return Err(self.fail(&stop, "Endblock name must match its opening block"));
                 }
                 Ok(Node::Block(body))
             }
@@ -984,6 +1003,25 @@ impl TplParser<'_> {
             else_,
         })
     }
+}
+
+/// Whether a macro is declared anywhere in `nodes` (nunjitsu refuses one in a set or filter
+/// capture).
+fn has_macro(nodes: &[Node]) -> bool {
+    nodes.iter().any(|n| match n {
+        Node::Macro { .. } => true,
+        Node::Text(_) | Node::Output(..) => false,
+        Node::If { body, else_, .. } | Node::For { body, else_, .. } => {
+            has_macro(body) || else_.as_deref().is_some_and(has_macro)
+        }
+        Node::Set { body, .. }
+        | Node::CallBlock { body, .. }
+        | Node::FilterBlock { body, .. }
+        | Node::Block(body) => has_macro(body),
+        Node::Switch { cases, default, .. } => {
+            cases.iter().any(|(_, b)| has_macro(b)) || default.as_deref().is_some_and(has_macro)
+        }
+    })
 }
 
 fn split_keyword(s: &str, kw: &str) -> Option<(String, String)> {
