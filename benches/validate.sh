@@ -4,11 +4,17 @@
 # fetch:plain, debug:log, an each step) and output links, so every check runs. Part of every
 # template's expressions and skeleton files is unique to it (golden analyses a repeated text once).
 # Usage: benches/validate.sh [COUNT]   (default 1000). Prints the best of 5 runs (wall and CPU).
+# GOLDEN=path/to/golden measures that binary instead of building target/release/golden (e.g. the
+# `profiling` profile's, which is the release build with debug symbols).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-1000}"
-cargo build --release --quiet
-bin="$PWD/target/release/golden"
+if [ -n "${GOLDEN:-}" ]; then
+  bin=$(cd "$(dirname "$GOLDEN")" && pwd)/$(basename "$GOLDEN")
+else
+  cargo build --release --quiet
+  bin="$PWD/target/release/golden"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

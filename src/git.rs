@@ -165,16 +165,36 @@ impl Proxies {
 /// These are libgit2 globals by libgit2's design: `GIT_OPT_SET_SERVER_CONNECT_TIMEOUT` and
 /// `GIT_OPT_SET_SERVER_TIMEOUT` exist only as `git_libgit2_opts`, and neither git2's
 /// `RemoteCallbacks`, `FetchOptions`, `PushOptions` nor `ProxyOptions` offers a per-connection
-/// timeout. So they are set once per process, at start-up, from `settings`, before any thread
-/// starts: `crate::run` is the one caller (`tests/it/module_graph.rs` checks it), and nothing else
-/// in golden changes libgit2's options.
+/// timeout. So they are set once per process from `settings`: `crate::run` is the one caller
+/// (`tests/it/module_graph.rs` checks it), and nothing else in golden changes libgit2's options.
+///
+/// `crate::run` only hands the values over; they reach libgit2 when the first connection is
+/// prepared ([`callbacks_as`], which every fetch, clone, push and ls-remote goes through).
+/// Setting an option starts libgit2, which loads every system CA certificate: ~60 ms of CPU at
+/// every start, more than a 10,000-file render takes (issue 11).
 pub fn set_timeouts(connect_ms: i32, io_ms: i32) {
-    // SAFETY: called from `crate::run` on the main thread before any thread is spawned (see
-    // above); the options are plain integers libgit2 reads when it opens a connection.
-    unsafe {
-        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(connect_ms);
-        let _ = git2::opts::set_server_timeout_in_milliseconds(io_ms);
-    }
+    let _ = TIMEOUTS.set((connect_ms, io_ms));
+}
+
+/// The timeouts `crate::run` handed over (see [`set_timeouts`]).
+static TIMEOUTS: std::sync::OnceLock<(i32, i32)> = std::sync::OnceLock::new();
+
+/// Gives libgit2 the timeouts, once per process, before the first connection.
+fn apply_timeouts() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let Some(&(connect_ms, io_ms)) = TIMEOUTS.get() else {
+        return;
+    };
+    ONCE.call_once(|| {
+        // SAFETY: libgit2 keeps these in unsynchronised globals that it reads when it opens a
+        // connection. They are written once, inside `ONCE`; every thread that opens a
+        // connection passes through `ONCE` first (in `callbacks_as`), which orders this write
+        // before its reads.
+        unsafe {
+            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(connect_ms);
+            let _ = git2::opts::set_server_timeout_in_milliseconds(io_ms);
+        }
+    });
 }
 
 pub(crate) fn callbacks<'a>(
@@ -189,6 +209,7 @@ fn callbacks_as<'a>(
     token: Option<&'a Secret>,
     asked: &'a Cell<u32>,
 ) -> RemoteCallbacks<'a> {
+    apply_timeouts();
     let mut cbs = RemoteCallbacks::new();
     cbs.credentials(move |_url, _user, _allowed| {
         asked.set(asked.get() + 1);

@@ -35,8 +35,8 @@ pub(crate) mod workspace;
 
 /// Runs a parsed command line in the environment `env` and returns the process exit status.
 pub fn run(cli: cli::Cli, env: settings::Environment) -> i32 {
-    // libgit2's network timeouts are process settings (libgit2 has no per-connection ones): set
-    // once, before any thread starts.
+    // libgit2's network timeouts are process settings (libgit2 has no per-connection ones): handed
+    // over once here, given to libgit2 at the first connection (starting libgit2 costs ~60 ms).
     let timeouts = settings::GitTimeouts::DEFAULT;
     git::set_timeouts(timeouts.connect_ms, timeouts.io_ms);
     // The run's secrets: the printer masks them, the config registers every token it holds.

@@ -36,6 +36,14 @@ pub fn is_binary(head: &[u8]) -> bool {
     if bytes_read >= 2 && head[..2] == [0xff, 0xfe] {
         return false; // UTF-16 LE BOM
     }
+    // Plain ASCII text (the usual skeleton file) has no byte the loop below counts: it would
+    // end with no suspicious byte and answer false. Checked without branches per byte.
+    let plain = head[..scan.min(head.len())].iter().fold(true, |ok, &c| {
+        ok & ((7..=14).contains(&c) | (32..=127).contains(&c))
+    });
+    if plain {
+        return false;
+    }
     let cont = |x: u8| (0x80..=0xbf).contains(&x);
     let mut suspicious = 0usize;
     let mut i = 0usize;

@@ -320,6 +320,7 @@ mod tests {
             user: &serde_json::Value::Null,
             services: &services,
             log: &mut log,
+            keep_log: true,
             record: &mut crate::runner::RunRecord::default(),
         };
         action.run(&mut ctx, input.as_object().unwrap())

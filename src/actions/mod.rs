@@ -132,6 +132,24 @@ pub(crate) mod testing {
         )
     }
 
+    /// [`run`] as a run without `--verbose` does it: only warnings are kept in the log.
+    pub fn run_terse(
+        action: &dyn Action,
+        workspace: &Path,
+        template_dir: &Path,
+        input: Value,
+    ) -> (Result<Outputs, ActionError>, Vec<String>) {
+        run_logging(
+            action,
+            workspace,
+            template_dir,
+            input,
+            &Services::default(),
+            true,
+            false,
+        )
+    }
+
     pub fn run_with(
         action: &dyn Action,
         workspace: &Path,
@@ -139,6 +157,26 @@ pub(crate) mod testing {
         input: Value,
         services: &Services,
         dry_run: bool,
+    ) -> (Result<Outputs, ActionError>, Vec<String>) {
+        run_logging(
+            action,
+            workspace,
+            template_dir,
+            input,
+            services,
+            dry_run,
+            true,
+        )
+    }
+
+    fn run_logging(
+        action: &dyn Action,
+        workspace: &Path,
+        template_dir: &Path,
+        input: Value,
+        services: &Services,
+        dry_run: bool,
+        keep_log: bool,
     ) -> (Result<Outputs, ActionError>, Vec<String>) {
         let secrets = Map::new();
         let mut log = Vec::new();
@@ -154,6 +192,7 @@ pub(crate) mod testing {
             user: &serde_json::Value::Null,
             services,
             log: &mut log,
+            keep_log,
             record: &mut crate::runner::RunRecord::default(),
         };
         let r = action.run(&mut ctx, input.as_object().expect("input is an object"));

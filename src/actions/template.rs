@@ -128,7 +128,7 @@ fn render_tree(
             ws_real: &ws_real,
         };
         let plan = job.plan(&entries, &copy_only, &settings)?;
-        job.write(plan, ctx)?;
+        job.write(&entries, plan, ctx)?;
         ctx.info(format!("Template result written to {}", out_dir.display()));
         Ok(Map::new())
     }
@@ -285,28 +285,15 @@ struct Target {
     is_link: bool,
 }
 
-/// `verbatim`: matched by `copyWithoutTemplating` (logged as such).
-enum Op {
-    Dir {
-        location: String,
-        out: PathBuf,
-        verbatim: bool,
-    },
-    Link {
-        location: String,
-        src: PathBuf,
-        out: PathBuf,
-        verbatim: bool,
-    },
-    /// `is_link`: the output path is an existing symlink (checked before writing through it).
-    File {
-        location: String,
-        src: PathBuf,
-        out: PathBuf,
-        render: bool,
-        verbatim: bool,
-        is_link: bool,
-    },
+/// One planned write: the skeleton entry (an index into the listing) and where it goes.
+/// `verbatim`: matched by `copyWithoutTemplating` (logged as such); `is_link`: the output path
+/// is an existing symlink (checked before writing through it).
+struct Op {
+    entry: usize,
+    out: PathBuf,
+    render: bool,
+    verbatim: bool,
+    is_link: bool,
 }
 
 /// A log line, or the place of a file's line (known once the file is written).
@@ -359,6 +346,48 @@ impl Job<'_> {
             .map_err(|e| render_failed(e, &self.src.join(location), self.ws_real))
     }
 
+    /// Where one entry goes (`None`: its path renders to nothing usable and it is skipped).
+    fn target(
+        &self,
+        e: &Entry,
+        copy_only: &Patterns,
+        settings: &Settings,
+        fresh: bool,
+    ) -> Result<Option<Target>, ActionError> {
+        let mut out = e.location();
+        let render_contents;
+        if let Some(ext) = &settings.extension {
+            render_contents = extname(&out) == ext.as_str();
+            if render_contents {
+                out.truncate(out.len() - ext.len());
+            }
+        } else {
+            render_contents = copy_only.is_empty() || !copy_only.is_match(&e.rel);
+        }
+        let out_rel = self.render_path(&out)?;
+        if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
+            return Ok(None);
+        }
+        let out = workspace::join_lexical(self.out_dir, &out_rel)?;
+        // `fs.existsSync` follows links: a dangling link does not exist (it is checked before
+        // anything is written through it).
+        let (on_disk, is_link) = if fresh {
+            (false, false)
+        } else {
+            match out.symlink_metadata() {
+                Ok(m) if m.file_type().is_symlink() => (std::fs::metadata(&out).is_ok(), true),
+                Ok(_) => (true, false),
+                Err(_) => (false, false),
+            }
+        };
+        Ok(Some(Target {
+            out,
+            render_contents,
+            on_disk,
+            is_link,
+        }))
+    }
+
     /// Decides, in skeleton order, where each entry goes and whether it is written at all.
     fn plan(
         &self,
@@ -372,202 +401,160 @@ impl Job<'_> {
         let fresh = std::fs::read_dir(self.out_dir).map_or(true, |mut d| d.next().is_none());
         let prepared: Vec<Result<Option<Target>, ActionError>> = entries
             .par_iter()
-            .map(|e| {
-                let location = e.location();
-                let mut out = location.clone();
-                let render_contents;
-                if let Some(ext) = &settings.extension {
-                    render_contents = extname(&out) == ext.as_str();
-                    if render_contents {
-                        out.truncate(out.len() - ext.len());
-                    }
-                } else {
-                    render_contents = copy_only.is_empty() || !copy_only.is_match(&e.rel);
-                }
-                let out_rel = self.render_path(&out)?;
-                if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
-                    return Ok(None);
-                }
-                let out = workspace::join_lexical(self.out_dir, &out_rel)?;
-                // `fs.existsSync` follows links: a dangling link does not exist (it is checked
-                // before anything is written through it).
-                let (on_disk, is_link) = if fresh {
-                    (false, false)
-                } else {
-                    match out.symlink_metadata() {
-                        Ok(m) if m.file_type().is_symlink() => {
-                            (std::fs::metadata(&out).is_ok(), true)
-                        }
-                        Ok(_) => (true, false),
-                        Err(_) => (false, false),
-                    }
-                };
-                Ok(Some(Target {
-                    out,
-                    render_contents,
-                    on_disk,
-                    is_link,
-                }))
-            })
+            .map(|e| self.target(e, copy_only, settings, fresh))
             .collect();
-        // Output path -> index of the op writing it (with `replace`, a later entry wins).
-        let mut planned: HashMap<PathBuf, usize> = HashMap::new();
-        let mut ops: Vec<Option<Op>> = Vec::new();
-        for (entry, t) in entries.iter().zip(prepared) {
-            let Some(Target {
-                out,
-                render_contents,
-                on_disk,
-                is_link,
-            }) = t?
-            else {
-                continue;
-            };
-            let earlier = planned.get(&out).copied();
-            let exists = earlier.is_some() || on_disk;
-            if exists && !settings.replace {
-                continue;
-            }
-            let location = entry.location();
-            let verbatim = !render_contents && settings.extension.is_none();
-            if let Some(i) = earlier {
-                if entry.kind != Kind::Dir && !matches!(ops[i], Some(Op::Dir { .. })) {
-                    ops[i] = None; // overwritten by this entry, as Backstage's sequential writes do
+        // The first failure in skeleton order, as a sequential run would give.
+        let mut targets = prepared
+            .into_iter()
+            .collect::<Result<Vec<Option<Target>>, ActionError>>()?;
+        // Output path -> slot of the op writing it (with `replace`, a later entry wins). Keys
+        // borrow the targets (join_lexical's paths are normalised, so bytes compare as paths).
+        let mut slots: Vec<Option<usize>> = Vec::new();
+        {
+            let mut planned: HashMap<&std::ffi::OsStr, usize> =
+                HashMap::with_capacity(targets.len());
+            for (i, t) in targets.iter().enumerate() {
+                let Some(t) = t else { continue };
+                let earlier = planned.get(t.out.as_os_str()).copied();
+                if (earlier.is_some() || t.on_disk) && !settings.replace {
+                    continue;
                 }
+                if let Some(slot) = earlier {
+                    // Overwritten by this entry, as Backstage's sequential writes do.
+                    if entries[i].kind != Kind::Dir
+                        && slots[slot].is_some_and(|j| entries[j].kind != Kind::Dir)
+                    {
+                        slots[slot] = None;
+                    }
+                }
+                planned.insert(t.out.as_os_str(), slots.len());
+                slots.push(Some(i));
             }
-            planned.insert(out.clone(), ops.len());
-            let src = self.src.join(&entry.rel);
-            ops.push(Some(match entry.kind {
-                Kind::Dir => Op::Dir {
-                    location,
-                    out,
-                    verbatim,
-                },
-                Kind::Symlink => Op::Link {
-                    location,
-                    src,
-                    out,
-                    verbatim,
-                },
-                Kind::File => Op::File {
-                    location,
-                    src,
-                    out,
-                    render: render_contents,
-                    verbatim,
-                    is_link,
-                },
-            }));
         }
-        Ok(ops.into_iter().flatten().collect())
+        Ok(slots
+            .into_iter()
+            .flatten()
+            .filter_map(|i| {
+                let t = targets[i].take()?;
+                Some(Op {
+                    entry: i,
+                    out: t.out,
+                    render: t.render_contents,
+                    verbatim: !t.render_contents && settings.extension.is_none(),
+                    is_link: t.is_link,
+                })
+            })
+            .collect())
     }
 
     /// Creates directories and links in order, then renders and writes files in parallel. Log
-    /// lines come out in skeleton order, as Backstage writes them.
-    fn write(&self, ops: Vec<Op>, ctx: &mut ActionContext<'_>) -> Result<(), ActionError> {
+    /// lines come out in skeleton order, as Backstage writes them (only when the step keeps its
+    /// log: see [`ActionContext::keep_log`]).
+    fn write(
+        &self,
+        entries: &[Entry],
+        ops: Vec<Op>,
+        ctx: &mut ActionContext<'_>,
+    ) -> Result<(), ActionError> {
+        let keep = ctx.keep_log;
         let mut dirs = DirMaker::new(self.ws_real);
         let mut files = Vec::new();
         let mut log = Vec::new();
-        let copying = |location: &str| {
-            Log::Line(format!(
-                "Copying file/directory {location} without processing."
-            ))
-        };
         for op in ops {
-            match op {
-                Op::Dir {
-                    location,
-                    out,
-                    verbatim,
-                } => {
-                    if verbatim {
-                        log.push(copying(&location));
+            let entry = &entries[op.entry];
+            let location = entry.location();
+            if op.verbatim && keep {
+                log.push(Log::Line(format!(
+                    "Copying file/directory {location} without processing."
+                )));
+            }
+            match entry.kind {
+                Kind::Dir => {
+                    if keep {
+                        log.push(Log::Line(format!(
+                            "Writing directory {location} to template output path."
+                        )));
                     }
-                    log.push(Log::Line(format!(
-                        "Writing directory {location} to template output path."
-                    )));
-                    dirs.ensure(&out, &location)?;
+                    dirs.ensure(&op.out, &location)?;
                 }
-                Op::Link {
-                    location,
-                    src,
-                    out,
-                    verbatim,
-                } => {
-                    if verbatim {
-                        log.push(copying(&location));
+                Kind::Symlink => {
+                    if keep {
+                        log.push(Log::Line(format!(
+                            "Copying file binary or symbolic link at {location}, to template output path."
+                        )));
                     }
-                    log.push(Log::Line(format!(
-                        "Copying file binary or symbolic link at {location}, to template output path."
-                    )));
-                    if let Some(parent) = out.parent() {
+                    if let Some(parent) = op.out.parent() {
                         dirs.ensure(parent, &location)?;
                     }
-                    copy_link(&src, &out, self.ws_real, &location)?;
+                    let src = self.src.join(&entry.rel);
+                    copy_link(&src, &op.out, self.ws_real, &location)?;
                 }
-                Op::File {
-                    location,
-                    src,
-                    out,
-                    render,
-                    verbatim,
-                    is_link,
-                } => {
-                    if verbatim {
-                        log.push(copying(&location));
-                    }
-                    if let Some(parent) = out.parent() {
+                Kind::File => {
+                    if let Some(parent) = op.out.parent() {
                         dirs.ensure(parent, &location)?;
                     }
-                    log.push(Log::File(files.len()));
-                    files.push((location, src, out, render, is_link));
+                    if keep {
+                        log.push(Log::File(files.len()));
+                    }
+                    files.push(op);
                 }
             }
         }
-        let lines = files
+        let results: Vec<Result<Option<String>, ActionError>> = files
             .par_iter()
-            .map(|(location, src, out, render, is_link)| {
-                self.write_file(location, src, out, *render, *is_link)
+            .map(|op| {
+                let entry = &entries[op.entry];
+                self.write_file(&entry.rel, op, keep)
             })
-            .collect::<Result<Vec<String>, ActionError>>()?;
+            .collect();
+        drop(files);
+        // The first failure in skeleton order.
+        let mut lines = results
+            .into_iter()
+            .collect::<Result<Vec<Option<String>>, ActionError>>()?;
         for l in log {
             match l {
                 Log::Line(s) => ctx.info(s),
-                Log::File(i) => ctx.info(lines[i].clone()),
+                Log::File(i) => ctx.info(lines[i].take().unwrap_or_default()),
             }
         }
         Ok(())
     }
 
-    /// Writes one file and returns its log line.
+    /// Writes one file and returns its log line (when `keep`).
     fn write_file(
         &self,
         location: &str,
-        src: &Path,
-        out: &Path,
-        render: bool,
-        is_link: bool,
-    ) -> Result<String, ActionError> {
+        op: &Op,
+        keep: bool,
+    ) -> Result<Option<String>, ActionError> {
         let io = |what: &str, p: &Path, e: std::io::Error| {
             ActionError::new(format!("{what} `{}`: {e}", p.display()))
         };
+        let out = op.out.as_path();
         // The final component may be an existing symlink: it must not lead out of the workspace.
-        if is_link {
+        if op.is_link {
             workspace::check_within(self.ws_real, out, location)?;
         }
-        let (bytes, meta) = read_with_meta(src).map_err(|e| io("cannot read", src, e))?;
+        let src = self.src.join(location);
+        let (bytes, mode) = read_with_mode(&src).map_err(|e| io("cannot read", &src, e))?;
         let head = &bytes[..bytes.len().min(515)];
         if super::binary::is_binary(head) {
             // fs-extra `copy`: the bytes as they are, and the source's mode.
-            write_with_mode(out, &bytes, mode_of(&meta)).map_err(|e| io("cannot write", out, e))?;
-            std::fs::set_permissions(out, meta.permissions())
-                .map_err(|e| io("cannot set the mode of", out, e))?;
-            return Ok(format!(
-                "Copying file binary or symbolic link at {location}, to template output path."
-            ));
+            write_file_as(out, &bytes, mode, true).map_err(|e| io("cannot write", out, e))?;
+            return Ok(keep.then(|| {
+                format!(
+                    "Copying file binary or symbolic link at {location}, to template output path."
+                )
+            }));
         }
-        let text = String::from_utf8_lossy(&bytes);
-        let contents = if render && text.contains('{') {
+        // `fs.readFile(.., 'utf-8')`: invalid sequences become U+FFFD. Validating first is much
+        // faster than the lossy decoder on the usual valid file.
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(&bytes),
+        };
+        let contents = if op.render && text.contains('{') {
             std::borrow::Cow::Owned(
                 self.engine
                     .render(&text, self.context)
@@ -576,20 +563,54 @@ impl Job<'_> {
         } else {
             text
         };
-        let mode = mode_of(&meta);
-        write_with_mode(out, contents.as_bytes(), mode).map_err(|e| io("cannot write", out, e))?;
-        Ok(format!(
-            "Writing file {location} to template output path with mode {mode}."
-        ))
+        write_file_as(out, contents.as_bytes(), mode, false)
+            .map_err(|e| io("cannot write", out, e))?;
+        Ok(keep
+            .then(|| format!("Writing file {location} to template output path with mode {mode}.")))
     }
 }
 
-/// A file's bytes and metadata with one open (a regular file within golden's size limit).
-fn read_with_meta(p: &Path) -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
-    let f = crate::limits::open_regular(p)?;
+/// A skeleton file's bytes and mode with one `open`, one `fstat` and one `read` (cp's calls):
+/// the size `fstat` gives is read, within golden's size limit. Only a regular file is read: it
+/// is opened without blocking (a FIFO put there since the listing is refused, not waited on);
+/// `O_NONBLOCK` changes nothing for a regular file, so it is left set.
+fn read_with_mode(p: &Path) -> std::io::Result<(Vec<u8>, u32)> {
+    use std::io::Read;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut f = opts.open(p)?;
     let meta = f.metadata()?;
-    let bytes = crate::limits::read_open(f, meta.len())?;
-    Ok((bytes, meta))
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "it is {}, not a regular file",
+                crate::limits::kind_of(&meta)
+            ),
+        ));
+    }
+    let len = meta.len();
+    if len > crate::limits::MAX_READ_BYTES {
+        // The limit's own error message.
+        return crate::limits::read_open(f, len).map(|b| (b, mode_of(&meta)));
+    }
+    let mut bytes = vec![0u8; len as usize];
+    let mut got = 0;
+    while got < bytes.len() {
+        match f.read(&mut bytes[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(got);
+    Ok((bytes, mode_of(&meta)))
 }
 
 /// `path.extname`: the extension of the last component, with its dot (`""` for dotfiles).
@@ -692,6 +713,12 @@ pub fn mode_of(_meta: &std::fs::Metadata) -> u32 {
 /// `fs.outputFile(path, data, {mode})`: a new file gets `mode` (minus the umask); an existing file
 /// keeps its mode.
 pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
+    write_file_as(path, data, mode, false)
+}
+
+/// [`write_with_mode`]; with `exact`, the file then gets `mode` itself whatever the umask and
+/// whatever it had (fs-extra `copy`), set on the open file.
+fn write_file_as(path: &Path, data: &[u8], mode: u32, exact: bool) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
@@ -700,9 +727,16 @@ pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<(
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(mode & 0o7777);
     }
-    let _ = mode;
     let mut f = opts.open(path)?;
-    f.write_all(data)
+    f.write_all(data)?;
+    #[cfg(unix)]
+    if exact {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (mode, exact);
+    Ok(())
 }
 
 /// `templateFileExtension`: `true` is `.njk`, a string gets a leading `.`; `None` when files are

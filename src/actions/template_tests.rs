@@ -408,3 +408,64 @@ fn a_workspace_inside_the_skeleton_is_not_copied_into_itself() {
     assert_eq!(read(&ws, "a.txt"), "a");
     assert!(!ws.join(".golden-workspace-x").exists());
 }
+
+/// A run without `--verbose` shows only warnings: the per-file lines of a large skeleton are not
+/// kept in memory (issue 11: 100,000 files), while the files are written all the same and the
+/// warnings still reach the log. With the log kept, every line is there in skeleton order.
+#[test]
+fn a_terse_run_keeps_only_warnings_and_a_kept_log_keeps_skeleton_order() {
+    let f = fixture();
+    let sk = f.template.join("skeleton");
+    for i in 0..40 {
+        put(
+            &sk,
+            &format!("d{}/f{i:02}.txt", i % 3),
+            b"v=${{ values.v }}\n",
+        );
+    }
+    put(&sk, "bin.dat", b"\x00\x01\x02");
+    let input = json!({"url": "./skeleton", "values": {"v": 7}, "copyWithoutRender": ["x"]});
+    let (r, log) =
+        crate::actions::testing::run_terse(&FetchTemplate, &f.ws, &f.template, input.clone());
+    r.unwrap();
+    assert_eq!(read(&f.ws, "d1/f01.txt"), "v=7\n");
+    assert_eq!(
+        std::fs::read(f.ws.join("bin.dat")).unwrap(),
+        b"\x00\x01\x02"
+    );
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert!(log[0].starts_with("warning: copyWithoutRender"), "{log:?}");
+
+    let f = fixture();
+    let sk = f.template.join("skeleton");
+    for i in 0..40 {
+        put(
+            &sk,
+            &format!("d{}/f{i:02}.txt", i % 3),
+            b"v=${{ values.v }}\n",
+        );
+    }
+    let (r, log) = run(&FetchTemplate, &f.ws, &f.template, input);
+    r.unwrap();
+    let files: Vec<&String> = log
+        .iter()
+        .filter(|l| l.starts_with("Writing file "))
+        .collect();
+    assert_eq!(files.len(), 40, "{log:?}");
+    // globby's order: breadth first, names sorted (d0/f00, d0/f03, ..., d1/f01, ...).
+    let mut expected: Vec<String> = (0..40).map(|i| format!("d{}/f{i:02}.txt", i % 3)).collect();
+    expected.sort();
+    for (line, name) in files.iter().zip(&expected) {
+        assert!(
+            line.starts_with(&format!("Writing file {name} ")),
+            "{line} vs {name}"
+        );
+    }
+    let dir0 = log
+        .iter()
+        .position(|l| l == "Writing directory d0/ to template output path.");
+    let first_file = log
+        .iter()
+        .position(|l| l.starts_with("Writing file d0/f00.txt"));
+    assert!(dir0.unwrap() < first_file.unwrap(), "{log:?}");
+}

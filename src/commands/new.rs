@@ -283,6 +283,7 @@ impl DryRun<'_> {
             services: self.services,
             workspace: workspace.path(),
             dry_run: true,
+            keep_log: printer.verbosity() == crate::settings::Verbosity::Verbose,
         };
         let mut progress = printer.progress(template.steps.len());
         let report = runner.run(template, values, &mut progress);

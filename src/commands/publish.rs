@@ -52,6 +52,7 @@ pub fn run(
         services: &services,
         workspace: workspace.path(),
         dry_run: false,
+        keep_log: verbosity == Verbosity::Verbose,
     };
     let mut progress = printer.progress(template.steps.len());
     let report = runner.run_resumed(template, values, &mut progress, &resumed);

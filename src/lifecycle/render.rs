@@ -46,6 +46,7 @@ pub fn render(
         services,
         workspace: workspace.path(),
         dry_run: true,
+        keep_log: false,
     };
     let report = runner.run(template, &values, &mut Silent);
     if let Some(i) = report.failed {

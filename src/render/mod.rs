@@ -197,15 +197,7 @@ impl Engine {
 
     /// False when `source` has no delimiter at all, so it renders to itself.
     fn may_contain_syntax(&self, source: &str) -> bool {
-        let var = if self.options.cookiecutter {
-            "{{"
-        } else {
-            "${{"
-        };
-        source.contains(var)
-            || source.contains("{%")
-            || source.contains("{#")
-            || source.contains("#}")
+        syntax::has_delimiter(source, self.options.cookiecutter)
     }
 
     fn parse_nodes(&self, source: &str) -> Result<Vec<syntax::Node>, RenderError> {

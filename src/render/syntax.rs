@@ -355,6 +355,44 @@ fn scan_raw_marker(s: &str, start: usize, name: &str) -> Option<(bool, usize, bo
     None
 }
 
+/// What comes first in the source from some position on.
+enum Marker {
+    /// An opening delimiter at this position: 0 variable, 1 block, 2 comment.
+    Open(usize, u8),
+    /// A `#}` before any opening delimiter (an error).
+    CommentEnd(usize),
+    None,
+}
+
+/// The first opening delimiter (`var_start`, `{%`, `{#`) or comment end (`#}`) at or after
+/// `from`, in one pass over the bytes: every delimiter starts with `{` or `#`, except `${{`
+/// whose `{` is looked at with the `$` before it.
+fn next_marker(source: &str, from: usize, var_start: &str) -> Marker {
+    let b = source.as_bytes();
+    let dollar = var_start.starts_with('$');
+    let mut i = from;
+    while let Some(k) = memchr::memchr2(b'{', b'#', &b[i..]) {
+        let p = i + k;
+        match (b[p], b.get(p + 1)) {
+            (b'#', Some(b'}')) => return Marker::CommentEnd(p),
+            (b'{', Some(b'%')) => return Marker::Open(p, 1),
+            (b'{', Some(b'#')) => return Marker::Open(p, 2),
+            (b'{', Some(b'{')) if !dollar => return Marker::Open(p, 0),
+            (b'{', Some(b'{')) if p > from && b[p - 1] == b'$' => return Marker::Open(p - 1, 0),
+            _ => {}
+        }
+        i = p + 1;
+    }
+    Marker::None
+}
+
+/// Whether `source` holds any delimiter (`${{` or `{{`, `{%`, `{#`, `#}`); without one it is a
+/// single text node.
+pub fn has_delimiter(source: &str, cookiecutter: bool) -> bool {
+    let var_start = if cookiecutter { "{{" } else { "${{" };
+    !matches!(next_marker(source, 0, var_start), Marker::None)
+}
+
 /// Scanner options.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScanOptions {
@@ -416,38 +454,20 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
             0
         }
     };
-    // Next absolute position of each marker (var, block, comment, comment end); a position is
-    // searched again only once the scan has moved past it, so scanning stays linear.
-    let markers = [var_start, "{%", "{#", "#}"];
-    // `None`: not searched yet; `Some(None)`: absent from the rest of the source.
-    let mut next: [Option<Option<usize>>; 4] = [None; 4];
     while index < source.len() {
         let rest = &source[index..];
-        for k in 0..4 {
-            if next[k].is_none_or(|p| p.is_some_and(|p| p < index)) {
-                next[k] = Some(rest.find(markers[k]).map(|p| p + index));
+        let (rel, marker, kind) = match next_marker(source, index, var_start) {
+            Marker::Open(pos, kind) => (pos - index, [var_start, "{%", "{#"][kind as usize], kind),
+            Marker::CommentEnd(pos) => {
+                return Err(err_at(source, pos, "Unexpected end of comment"))
             }
-        }
-        let next: [Option<usize>; 4] = next.map(Option::flatten);
-        let mut opening: Option<(usize, &str, u8)> = None; // (pos, marker, kind 0 var 1 block 2 comment)
-        for k in 0..3 {
-            if let Some(p) = next[k] {
-                if opening.is_none_or(|(op, _, _)| p - index < op) {
-                    opening = Some((p - index, markers[k], k as u8));
+            Marker::None => {
+                if pending.is_empty() {
+                    pending_offset = index;
                 }
+                pending.push_str(rest);
+                break;
             }
-        }
-        if let Some(ce) = next[3] {
-            if opening.is_none_or(|(op, _, _)| ce - index < op) {
-                return Err(err_at(source, ce, "Unexpected end of comment"));
-            }
-        }
-        let Some((rel, marker, kind)) = opening else {
-            if pending.is_empty() {
-                pending_offset = index;
-            }
-            pending.push_str(rest);
-            break;
         };
         append_text!(&rest[..rel]);
         let start = index;
@@ -658,8 +678,13 @@ impl TplParser<'_> {
     }
 
     fn expr(&self, src: &str, offset: usize) -> Res<Expr> {
+        if let Some(e) = parsed::get(src) {
+            return Ok(e);
+        }
         let mut p = ExprParser::new(src).map_err(|m| err_at(self.source, offset, m))?;
-        p.parse().map_err(|m| err_at(self.source, offset, m))
+        let e = p.parse().map_err(|m| err_at(self.source, offset, m))?;
+        parsed::put(src, &e);
+        Ok(e)
     }
 
     fn targets(&self, src: &str, offset: usize) -> Res<Vec<String>> {
@@ -960,6 +985,46 @@ fn matching_delim(s: &str, start: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// Expressions parsed lately, by their source text. Skeleton files repeat the same few
+/// (`values.name`) thousands of times; cloning a parsed one costs a fraction of tokenizing and
+/// parsing it again. An expression parses the same wherever it stands (the tree holds no
+/// positions: errors are not cached). One cache per thread, files rendering in parallel; it is
+/// emptied when full.
+mod parsed {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use super::Expr;
+
+    /// Longer sources are rarely repeated: not kept.
+    const MAX_SOURCE: usize = 256;
+    const MAX_ENTRIES: usize = 1024;
+
+    thread_local! {
+        static CACHE: RefCell<HashMap<Box<str>, Expr>> = RefCell::new(HashMap::new());
+    }
+
+    pub(super) fn get(src: &str) -> Option<Expr> {
+        if src.len() > MAX_SOURCE {
+            return None;
+        }
+        CACHE.with(|c| c.borrow().get(src).cloned())
+    }
+
+    pub(super) fn put(src: &str, e: &Expr) {
+        if src.len() > MAX_SOURCE {
+            return;
+        }
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= MAX_ENTRIES {
+                c.clear();
+            }
+            c.insert(src.into(), e.clone());
+        });
+    }
 }
 
 // ---------------------------------------------------------------- expression parser
@@ -1562,3 +1627,7 @@ fn lower_not(t: Expr) -> Expr {
         other => Expr::Not(Box::new(other)),
     }
 }
+
+#[cfg(test)]
+#[path = "scan_tests.rs"]
+mod scan_tests;

@@ -31,15 +31,22 @@ pub struct ActionContext<'a> {
     pub user: &'a Value,
     /// The outside world: forge, GitHub, catalog.
     pub services: &'a Services,
-    /// Log lines for the step (shown with `--verbose`, kept in the JSON plan).
+    /// Log lines for the step (shown with `--verbose`; `warning: ` lines are always shown).
     pub log: &'a mut Vec<String>,
+    /// Whether [`ActionContext::info`] keeps every line (`--verbose` shows them) or only the
+    /// `warning: ` ones (all a run without `--verbose` shows): a 100,000-file `fetch:template`
+    /// logs a line per file, which nothing else would read.
+    pub keep_log: bool,
     /// What earlier steps created and published; this step adds to it.
     pub record: &'a mut RunRecord,
 }
 
 impl ActionContext<'_> {
     pub fn info(&mut self, line: impl Into<String>) {
-        self.log.push(line.into());
+        let line = line.into();
+        if self.keep_log || line.starts_with("warning: ") {
+            self.log.push(line);
+        }
     }
 
     /// Remembers something this step created (a repository, a branch) for failure reports.

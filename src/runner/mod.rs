@@ -135,6 +135,8 @@ pub struct Runner<'a> {
     pub services: &'a Services,
     pub workspace: &'a Path,
     pub dry_run: bool,
+    /// Keep every log line of every step (`--verbose` shows them); else only warnings.
+    pub keep_log: bool,
 }
 
 /// What an earlier run of the same template did, for `--resume`: the steps before `start` are not
@@ -434,6 +436,7 @@ impl Runner<'_> {
                 user: &values.user,
                 services: self.services,
                 log: &mut log,
+                keep_log: self.keep_log,
                 record: &mut run.record,
             };
             let result = action.run(&mut actx, input);
@@ -698,6 +701,7 @@ mod tests {
             services: &services,
             workspace: dir.path(),
             dry_run: false,
+            keep_log: true,
         };
         let report = runner.run(&template, &Values::default(), &mut Silent);
         assert_eq!(report.failed, Some(1));

@@ -345,3 +345,38 @@ fn parse_repo_url_accepts_github_enterprise_hosts_from_the_config() {
         "${{ (parameters.repoUrl | parseRepoUrl).owner }}"
     );
 }
+
+/// A dry run does not start libgit2 (issue 11, start-up): starting it loads every system CA
+/// certificate, ~60 ms of CPU before the first file. Here the certificate file is a FIFO that
+/// nobody writes, so a run that starts libgit2 blocks on opening it and never ends.
+#[cfg(unix)]
+#[test]
+fn a_dry_run_does_not_start_libgit2() {
+    let t = template_dir();
+    let work = tempfile::tempdir().unwrap();
+    let fifo = work.path().join("certs.pem");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    golden()
+        .args(["new"])
+        .arg(t.path())
+        .args([
+            "--set",
+            "name=demo",
+            "--set",
+            "port=8080",
+            "--dry-run",
+            "--quiet",
+        ])
+        .arg("--output")
+        .arg(work.path().join("out"))
+        .env("SSL_CERT_FILE", &fifo)
+        .env("SSL_CERT_DIR", work.path().join("no-certs"))
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success();
+    assert!(work.path().join("out").is_dir());
+}

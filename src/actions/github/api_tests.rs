@@ -72,6 +72,7 @@ fn run(
         user: &serde_json::Value::Null,
         services: &services,
         log: &mut log,
+        keep_log: true,
         record: &mut crate::runner::RunRecord::default(),
     };
     let out = super::run(id, &mut ctx, input.as_object().unwrap()).unwrap();

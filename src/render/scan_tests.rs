@@ -1,0 +1,78 @@
+//! The scanner's one-pass delimiter search against the search it replaced (one `str::find` per
+//! delimiter, the nearest opening wins, a `#}` before it is an error), on every string of up to
+//! six characters over the delimiters' alphabet, from every start position.
+
+use super::{next_marker, Marker};
+
+/// The replaced search: `(position, kind)` of the nearest opening, or `Err(pos)` for a `#}`
+/// before it.
+fn reference(source: &str, from: usize, var_start: &str) -> Result<Option<(usize, u8)>, usize> {
+    let rest = &source[from..];
+    let find = |m: &str| rest.find(m).map(|p| p + from);
+    let mut opening: Option<(usize, u8)> = None;
+    for (k, m) in [var_start, "{%", "{#"].into_iter().enumerate() {
+        if let Some(p) = find(m) {
+            if opening.is_none_or(|(op, _)| p < op) {
+                opening = Some((p, k as u8));
+            }
+        }
+    }
+    if let Some(ce) = find("#}") {
+        if opening.is_none_or(|(op, _)| ce < op) {
+            return Err(ce);
+        }
+    }
+    Ok(opening)
+}
+
+fn one_pass(source: &str, from: usize, var_start: &str) -> Result<Option<(usize, u8)>, usize> {
+    match next_marker(source, from, var_start) {
+        Marker::Open(p, k) => Ok(Some((p, k))),
+        Marker::CommentEnd(p) => Err(p),
+        Marker::None => Ok(None),
+    }
+}
+
+#[test]
+fn one_pass_search_finds_what_the_per_delimiter_search_found() {
+    let alphabet = ['$', '{', '}', '#', '%', 'a'];
+    let mut checked = 0usize;
+    for len in 0..=6u32 {
+        for n in 0..alphabet.len().pow(len) {
+            let mut s = String::new();
+            let mut k = n;
+            for _ in 0..len {
+                s.push(alphabet[k % alphabet.len()]);
+                k /= alphabet.len();
+            }
+            for from in 0..=s.len() {
+                for var_start in ["${{", "{{"] {
+                    assert_eq!(
+                        one_pass(&s, from, var_start),
+                        reference(&s, from, var_start),
+                        "{s:?} from {from} with {var_start}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 500_000, "{checked}");
+}
+
+#[test]
+fn a_repeated_expression_parses_the_same_and_errors_are_not_remembered() {
+    use super::{parse_template, Node, ScanOptions};
+    let opts = ScanOptions::default();
+    let first = parse_template("a ${{ values.name | upper }} b", opts).unwrap();
+    let again = parse_template("x ${{ values.name | upper }}", opts).unwrap();
+    let shown = |n: &Node| format!("{n:?}");
+    assert_eq!(shown(&first[1]), shown(&again[1]));
+    for _ in 0..2 {
+        let e = parse_template("${{ values.( }}", opts).unwrap_err();
+        assert!(e.message.contains("Unexpected") || !e.message.is_empty());
+    }
+    // The same text at another place reports that place.
+    let e = parse_template("line\n  ${{ values.( }}", opts).unwrap_err();
+    assert_eq!(e.line, 2);
+}
