@@ -558,7 +558,7 @@ impl Job<'_> {
             std::borrow::Cow::Owned(
                 self.engine
                     .render(&text, self.context)
-                    .map_err(|e| render_failed(e, src, self.ws_real))?,
+                    .map_err(|e| render_failed(e, &src, self.ws_real))?,
             )
         } else {
             text
