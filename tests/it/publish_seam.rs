@@ -109,13 +109,17 @@ fn defaults_config(env: &Env) -> PathBuf {
     p
 }
 
+/// One case: the action, the repository, its input lines, and the commit's expected author
+/// name, email and message.
+type CommitCase<'a> = (&'a str, &'a str, &'a str, (&'a str, &'a str, &'a str));
+
 /// Input > `scaffolder.defaultAuthor` / `defaultCommitMessage` > built-in default, with each
 /// module's own precedence for the message (read back from the pushed commits).
 #[test]
 fn publish_actions_fall_back_to_the_configured_author_and_message() {
     let env = Env::new();
     let config = defaults_config(&env);
-    let cases: [(&str, &str, &str, (&str, &str, &str)); 5] = [
+    let cases: [CommitCase; 5] = [
         // publish:github: no input → the config's author and message.
         (
             "publish:github",
