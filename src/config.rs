@@ -149,6 +149,19 @@ pub struct ScaffolderConfig {
     /// The armored OpenPGP secret key `signCommit` signs with when the host's integration has
     /// no `commitSigningKey`.
     pub default_commit_signing_key: Option<Secret>,
+    /// `defaultAuthor`: the commit author publish actions use when their input names none.
+    pub default_author: DefaultAuthor,
+    /// `defaultCommitMessage`: the commit message publish actions fall back to (each action
+    /// has its own precedence; see `actions::github::commit_message`).
+    pub default_commit_message: Option<String>,
+}
+
+/// `scaffolder.defaultAuthor`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DefaultAuthor {
+    pub name: Option<String>,
+    pub email: Option<String>,
 }
 
 /// One `integrations.gitlab[]` entry (gitlab.com or a self-managed GitLab).
@@ -529,9 +542,12 @@ const ROOT: Shape = Shape::Object(&[
         "scaffolder",
         Shape::Object(&[
             ("defaultCommitSigningKey", Shape::Str),
+            (
+                "defaultAuthor",
+                Shape::Object(&[("name", Shape::Str), ("email", Shape::Str)]),
+            ),
+            ("defaultCommitMessage", Shape::Str),
             // Backstage's other scaffolder settings: accepted, unused.
-            ("defaultAuthor", Shape::Ignored),
-            ("defaultCommitMessage", Shape::Ignored),
             ("requireScmUserCredentials", Shape::Ignored),
             ("concurrentTasksLimit", Shape::Ignored),
             ("EXPERIMENTAL_recoverTasks", Shape::Ignored),

@@ -141,6 +141,7 @@ impl Forge {
         Ok(path.join(format!("{repo}.git")))
     }
 
+    #[cfg(test)]
     /// Creates an empty bare repository whose HEAD is `branch`. An existing one is an error that
     /// names it: the forge never overwrites a repository.
     pub fn create(
@@ -249,6 +250,19 @@ impl Forge {
                 path.display()
             ))),
         }
+    }
+
+    /// `OWNER/NAME` of the repository at `path` (its host left out), when it is in this forge.
+    pub fn full_name(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        let parts: Vec<String> = rel
+            .components()
+            .skip(1)
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .collect();
+        let joined = parts.join("/");
+        let name = joined.strip_suffix(".git")?;
+        name.contains('/').then(|| name.to_string())
     }
 
     /// An existing repository, or an error naming the missing one.

@@ -121,23 +121,29 @@ impl Action for PublishGitea {
             .with_hint("repoUrl looks like `HOST?owner=ORGANISATION&repo=NAME`"));
         }
         let target = scm_target::target(ctx, Kind::Gitea, &spec.host, None)?;
-        let repo = scm_target::with_notes(ctx, |n| target.create_repository(n, &spec, input))?;
-        let author = crate::actions::github::author(&crate::actions::github::Input(input));
-        let message = str_of("gitCommitMessage").unwrap_or("initial commit");
+        let author = crate::actions::github::author(
+            &crate::actions::github::Input(input),
+            &ctx.services.config,
+        );
+        let message = crate::actions::github::commit_message(
+            &crate::actions::github::Input(input),
+            &ctx.services.config,
+            crate::actions::github::MessageRule::Gitea,
+        );
         let git = ctx.services.git();
-        let hash = scm_target::with_notes(ctx, |n| {
-            target.push(
-                n,
-                git,
-                &repo,
-                &Push {
-                    source: &source,
-                    branch: &branch,
-                    message,
-                    author: &author,
-                    signer: signer.as_ref(),
-                },
-            )
+        let push = Push {
+            source: &source,
+            branch: &branch,
+            message: &message,
+            author: &author,
+            signer: signer.as_ref(),
+        };
+        // Created and pushed in one: in the local forge a failed push leaves no repository.
+        let (repo, hash) = scm_target::with_notes(ctx, |n| {
+            target.create_and_push(n, git, &spec, input, Some(&push))
+        })?;
+        let hash = hash.ok_or_else(|| {
+            ActionError::new(format!("nothing was pushed to {}", spec.full_name()))
         })?;
         ctx.note_published(Published {
             name: spec.full_name(),

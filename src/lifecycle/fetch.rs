@@ -6,8 +6,9 @@
 //! (depth 1) unless history is asked for (`golden check` lists commits); libgit2 cannot fetch
 //! shallow from `file://` repositories, so those are fetched whole. `--offline` resolves refs
 //! from the cache only. Tokens come from the config's `integrations.github[]` entry for the
-//! URL's host (github.com also from GITHUB_TOKEN/GH_TOKEN/gh) and reach git only through the
-//! credentials callback when the server asks.
+//! URL's host — a GitHub App installation's first, as publishing looks them up — (github.com also
+//! from GITHUB_TOKEN/GH_TOKEN/gh) and reach git only through the credentials callback when the
+//! server asks.
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,7 @@ pub struct Fetcher {
     offline: bool,
     config: Config,
     proxies: crate::git::Proxies,
+    apps: crate::github::app::AppTokens,
 }
 
 impl Fetcher {
@@ -58,6 +60,7 @@ impl Fetcher {
             offline,
             config,
             proxies,
+            apps: Default::default(),
         }
     }
 
@@ -86,21 +89,67 @@ impl Fetcher {
         Repository::init_bare(&git).map_err(|e| cache_err(&git, &e))
     }
 
-    /// The token for `url`'s host, only when the config names that host (or it is github.com).
-    fn token(&self, url: &str) -> Option<Secret> {
-        let u = url::Url::parse(url).ok()?;
-        if !matches!(u.scheme(), "http" | "https") {
-            return None;
-        }
-        let mut host = u.host_str()?.to_ascii_lowercase();
+    /// The token for `url`'s host, only when the config names that host (or it is github.com):
+    /// as publishing looks it up, a GitHub App installation's for the repository's owner first
+    /// (`integrations.github[].apps`), else the configured token.
+    fn token(&self, url: &str) -> Result<Option<Secret>> {
+        let Some(u) = url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+        else {
+            return Ok(None);
+        };
+        let Some(mut host) = u.host_str().map(str::to_ascii_lowercase) else {
+            return Ok(None);
+        };
         if let Some(p) = u.port() {
             host = format!("{host}:{p}");
         }
-        if host == "github.com" || self.config.github(&host).is_some() {
-            self.config.github_token(&host)
-        } else {
-            None
+        if host != "github.com" && self.config.github(&host).is_none() {
+            return Ok(None);
         }
+        if let Some(t) = self.app_token(&host, &u)? {
+            return Ok(Some(t));
+        }
+        Ok(self.config.github_token(&host))
+    }
+
+    /// A GitHub App installation token for the repository of `u` (its last two path segments:
+    /// `OWNER/REPO[.git]`), when the host has apps and one is installed for the owner.
+    fn app_token(&self, host: &str, u: &url::Url) -> Result<Option<Secret>> {
+        let apps = self
+            .config
+            .github(host)
+            .map(|g| g.apps.clone())
+            .unwrap_or_default();
+        let segments: Vec<&str> = u
+            .path_segments()
+            .map(|s| s.filter(|x| !x.is_empty()).collect())
+            .unwrap_or_default();
+        let (true, [.., owner, repo]) = (!apps.is_empty(), segments.as_slice()) else {
+            return Ok(None);
+        };
+        let repo = repo.strip_suffix(".git").unwrap_or(repo);
+        let run = self.apps.with_redactor(self.config.redactor.clone());
+        crate::github::app::app_token(
+            &run,
+            &crate::github::client::Real,
+            &self.config.github_api_base_url(host),
+            &apps,
+            owner,
+            Some(repo),
+        )
+        .map_err(|e| {
+            let err = Error::usage(format!(
+                "cannot fetch the template repository `{url}`: {}",
+                e.message,
+                url = u.as_str()
+            ));
+            match e.hint {
+                Some(h) => err.hint(h),
+                None => err,
+            }
+        })
     }
 
     /// Resolves `reference` (a branch, tag or commit; `None`: the default branch) of `url` and
@@ -173,7 +222,7 @@ impl Fetcher {
         reference: Option<&str>,
         history: bool,
     ) -> Result<(Oid, bool)> {
-        let token = self.token(url);
+        let token = self.token(url)?;
         let mut remote = repo
             .remote_anonymous(url)
             .map_err(|e| fetch_err(url, e.message()))?;

@@ -109,6 +109,8 @@ impl From<SyntaxError> for RenderError {
 pub struct Engine {
     env: Environment<'static>,
     options: SkeletonOptions,
+    /// Expressions this engine parsed lately (per thread).
+    parsed: syntax::ExprCache,
 }
 
 impl Engine {
@@ -118,6 +120,7 @@ impl Engine {
         Engine {
             env: environment(options, true),
             options,
+            parsed: Default::default(),
         }
     }
 
@@ -133,6 +136,7 @@ impl Engine {
         Engine {
             env: environment(options, false),
             options,
+            parsed: Default::default(),
         }
     }
 
@@ -206,7 +210,7 @@ impl Engine {
             trim_blocks: self.options.trim_blocks,
             lstrip_blocks: self.options.lstrip_blocks,
         };
-        Ok(syntax::parse_template(source, opts)?)
+        Ok(syntax::parse_template(source, opts, &self.parsed)?)
     }
 
     fn render_nodes(

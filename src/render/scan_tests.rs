@@ -62,17 +62,18 @@ fn one_pass_search_finds_what_the_per_delimiter_search_found() {
 
 #[test]
 fn a_repeated_expression_parses_the_same_and_errors_are_not_remembered() {
-    use super::{parse_template, Node, ScanOptions};
+    use super::{parse_template, ExprCache, Node, ScanOptions};
+    let cache = ExprCache::default();
     let opts = ScanOptions::default();
-    let first = parse_template("a ${{ values.name | upper }} b", opts).unwrap();
-    let again = parse_template("x ${{ values.name | upper }}", opts).unwrap();
+    let first = parse_template("a ${{ values.name | upper }} b", opts, &cache).unwrap();
+    let again = parse_template("x ${{ values.name | upper }}", opts, &cache).unwrap();
     let shown = |n: &Node| format!("{n:?}");
     assert_eq!(shown(&first[1]), shown(&again[1]));
     for _ in 0..2 {
-        let e = parse_template("${{ values.( }}", opts).unwrap_err();
+        let e = parse_template("${{ values.( }}", opts, &cache).unwrap_err();
         assert!(e.message.contains("Unexpected") || !e.message.is_empty());
     }
     // The same text at another place reports that place.
-    let e = parse_template("line\n  ${{ values.( }}", opts).unwrap_err();
+    let e = parse_template("line\n  ${{ values.( }}", opts, &cache).unwrap_err();
     assert_eq!(e.line, 2);
 }

@@ -3,6 +3,9 @@
 //! expression parser (with `===`/`!==`, regex literals `r/../g`, JS-style comparison chains).
 //! The result is a small AST that `emit.rs` turns into minijinja source.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 /// A parse failure with a 1-based line and column.
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
@@ -594,12 +597,13 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
 // ---------------------------------------------------------------- template parser
 
 /// Parses a whole template.
-pub fn parse_template(source: &str, opts: ScanOptions) -> Res<Vec<Node>> {
+pub fn parse_template(source: &str, opts: ScanOptions, cache: &ExprCache) -> Res<Vec<Node>> {
     let tokens = scan(source, opts)?;
     let mut p = TplParser {
         source,
         tokens,
         i: 0,
+        cache,
     };
     let (body, stop) = p.body(&[])?;
     if let Some(t) = stop {
@@ -612,6 +616,7 @@ struct TplParser<'s> {
     source: &'s str,
     tokens: Vec<TplToken>,
     i: usize,
+    cache: &'s ExprCache,
 }
 
 const EMPTY_STRUCTURAL: &[&str] = &[
@@ -756,11 +761,11 @@ impl TplParser<'_> {
     }
 
     fn expr(&self, src: &str, t: &Stop) -> Res<Expr> {
-        if let Some(e) = parsed::get(src) {
+        if let Some(e) = self.cache.get(src) {
             return Ok(e);
         }
         let e = self.run(src, t, true, ExprParser::parse)?;
-        parsed::put(src, &e);
+        self.cache.put(src, &e);
         Ok(e)
     }
 
@@ -1112,40 +1117,42 @@ fn matching_delim(s: &str, start: usize) -> Option<usize> {
 /// Expressions parsed lately, by their source text. Skeleton files repeat the same few
 /// (`values.name`) thousands of times; cloning a parsed one costs a fraction of tokenizing and
 /// parsing it again. An expression parses the same wherever it stands (the tree holds no
-/// positions: errors are not cached). One cache per thread, files rendering in parallel; it is
-/// emptied when full.
-mod parsed {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
+/// positions: errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
+/// with one map per thread, files rendering in parallel; a map is emptied when full.
+#[derive(Default)]
+pub struct ExprCache(thread_local::ThreadLocal<RefCell<HashMap<Box<str>, Expr>>>);
 
-    use super::Expr;
-
+impl ExprCache {
     /// Longer sources are rarely repeated: not kept.
     const MAX_SOURCE: usize = 256;
     const MAX_ENTRIES: usize = 1024;
 
-    thread_local! {
-        static CACHE: RefCell<HashMap<Box<str>, Expr>> = RefCell::new(HashMap::new());
+    fn map(&self) -> &RefCell<HashMap<Box<str>, Expr>> {
+        self.0.get_or_default()
     }
 
-    pub(super) fn get(src: &str) -> Option<Expr> {
-        if src.len() > MAX_SOURCE {
+    fn get(&self, src: &str) -> Option<Expr> {
+        if src.len() > Self::MAX_SOURCE {
             return None;
         }
-        CACHE.with(|c| c.borrow().get(src).cloned())
+        self.map().borrow().get(src).cloned()
     }
 
-    pub(super) fn put(src: &str, e: &Expr) {
-        if src.len() > MAX_SOURCE {
+    fn put(&self, src: &str, e: &Expr) {
+        if src.len() > Self::MAX_SOURCE {
             return;
         }
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() >= MAX_ENTRIES {
-                c.clear();
-            }
-            c.insert(src.into(), e.clone());
-        });
+        let mut c = self.map().borrow_mut();
+        if c.len() >= Self::MAX_ENTRIES {
+            c.clear();
+        }
+        c.insert(src.into(), e.clone());
+    }
+}
+
+impl std::fmt::Debug for ExprCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExprCache")
     }
 }
 

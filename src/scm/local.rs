@@ -60,6 +60,106 @@ fn forge_id(path: &std::path::Path) -> u64 {
     super::stable_id(&path.display().to_string())
 }
 
+impl Local {
+    /// The repository at `path`, whose default branch is `branch`.
+    fn repository(path: &std::path::Path, branch: String, created: bool) -> Repository {
+        let url = forge::url(path);
+        Repository {
+            id: Some(forge_id(path)),
+            git_url: url.clone(),
+            web_url: url,
+            contents_url: forge::contents_url(path, &branch),
+            default_branch: branch,
+            created,
+        }
+    }
+
+    /// The existing repository `repo` when `skipExisting` keeps it.
+    fn kept(
+        &self,
+        notes: &mut Notes,
+        repo: &RepoSpec,
+        settings: &Map<String, Value>,
+    ) -> Result<Option<Repository>, ScmError> {
+        let path = self.forge.repo_path(&repo.host, &repo.owner, &repo.name)?;
+        let skip_existing = settings
+            .get("skipExisting")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if !(skip_existing && path.is_dir()) {
+            return Ok(None);
+        }
+        let head = git2::Repository::open_bare(&path)
+            .ok()
+            .and_then(|r| {
+                r.find_reference("HEAD")
+                    .ok()
+                    .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
+            })
+            .and_then(|t| t.strip_prefix("refs/heads/").map(str::to_string))
+            .unwrap_or_else(|| self.default_branch(settings));
+        notes.info(format!(
+            "Repo {} already exists in namespace {}.",
+            repo.name, repo.owner
+        ));
+        Ok(Some(Local::repository(&path, head, false)))
+    }
+
+    /// The existing repository `repo` (`github:repo:push` pushes to one made before); its
+    /// default branch as given, or `branch` while it is empty.
+    pub fn existing(&self, repo: &RepoSpec, branch: &str) -> Result<Repository, ScmError> {
+        let path = self.forge.existing(&repo.host, &repo.owner, &repo.name)?;
+        let head = git2::Repository::open_bare(&path)
+            .ok()
+            .and_then(|r| {
+                r.head()
+                    .ok()
+                    .and_then(|h| h.shorthand().ok().map(str::to_string))
+            })
+            .unwrap_or_else(|| branch.to_string());
+        Ok(Local::repository(&path, head, false))
+    }
+
+    /// Creates `repo` aside with its settings recorded, runs `fill` on it there (the push),
+    /// then moves it into place: it appears complete or not at all.
+    fn create(
+        &self,
+        notes: &mut Notes,
+        repo: &RepoSpec,
+        settings: &Map<String, Value>,
+        fill: impl FnOnce(&str) -> Result<Option<String>, ScmError>,
+    ) -> Result<(Repository, Option<String>), ScmError> {
+        let branch = self.default_branch(settings);
+        let redactor = self.forge.redactor();
+        let (path, hash) = self.forge.create_with(
+            &repo.host,
+            &repo.owner,
+            &repo.name,
+            &branch,
+            |aside| -> Result<Option<String>, ScmError> {
+                forge::record(aside, "settings", recordable(settings), redactor)?;
+                fill(&forge::url(aside))
+            },
+        )?;
+        notes.created(format!(
+            "the local-forge repository {} (`{}`)",
+            repo.full_name(),
+            path.display()
+        ));
+        notes.info(format!(
+            "local forge: created {} ({} settings recorded in `{}`)",
+            repo.full_name(),
+            self.kind.label(),
+            path.join("golden/settings.json").display()
+        ));
+        Ok((Local::repository(&path, branch, true), hash))
+    }
+}
+
+fn push_error(full_name: &str, e: &str) -> ScmError {
+    ScmError::new(format!("cannot push to {full_name}: {e}"))
+}
+
 impl Target for Local {
     fn kind(&self) -> Kind {
         self.kind
@@ -71,65 +171,38 @@ impl Target for Local {
         repo: &RepoSpec,
         settings: &Map<String, Value>,
     ) -> Result<Repository, ScmError> {
-        let branch = self.default_branch(settings);
-        let path = self.forge.repo_path(&repo.host, &repo.owner, &repo.name)?;
-        let skip_existing = settings
-            .get("skipExisting")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        if skip_existing && path.is_dir() {
-            let head = git2::Repository::open_bare(&path)
-                .ok()
-                .and_then(|r| {
-                    r.find_reference("HEAD")
-                        .ok()
-                        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
-                })
-                .and_then(|t| t.strip_prefix("refs/heads/").map(str::to_string))
-                .unwrap_or(branch);
-            notes.info(format!(
-                "Repo {} already exists in namespace {}.",
-                repo.name, repo.owner
-            ));
-            let url = forge::url(&path);
-            return Ok(Repository {
-                id: Some(forge_id(&path)),
-                git_url: url.clone(),
-                web_url: url,
-                contents_url: forge::contents_url(&path, &head),
-                default_branch: head,
-                created: false,
-            });
+        if let Some(kept) = self.kept(notes, repo, settings)? {
+            return Ok(kept);
         }
-        let path = self
-            .forge
-            .create(&repo.host, &repo.owner, &repo.name, &branch)?;
-        notes.created(format!(
-            "the local-forge repository {} (`{}`)",
-            repo.full_name(),
-            path.display()
-        ));
-        forge::record(
-            &path,
-            "settings",
-            recordable(settings),
-            self.forge.redactor(),
-        )?;
-        notes.info(format!(
-            "local forge: created {} ({} settings recorded in `{}`)",
-            repo.full_name(),
-            self.kind.label(),
-            path.join("golden/settings.json").display()
-        ));
-        let url = forge::url(&path);
-        Ok(Repository {
-            id: Some(forge_id(&path)),
-            git_url: url.clone(),
-            web_url: url,
-            contents_url: forge::contents_url(&path, &branch),
-            default_branch: branch,
-            created: true,
-        })
+        self.create(notes, repo, settings, |_| Ok(None))
+            .map(|(r, _)| r)
+    }
+
+    fn create_and_push(
+        &self,
+        notes: &mut Notes,
+        git: &dyn Git,
+        repo: &RepoSpec,
+        settings: &Map<String, Value>,
+        push: Option<&Push<'_>>,
+    ) -> Result<(Repository, Option<String>), ScmError> {
+        if let Some(kept) = self.kept(notes, repo, settings)? {
+            return Ok((kept, None));
+        }
+        let (created, hash) = self.create(notes, repo, settings, |url| match push {
+            Some(p) => p
+                .run(git, url, "x-access-token", None)
+                .map(Some)
+                .map_err(|e| push_error(&repo.full_name(), &e)),
+            None => Ok(None),
+        })?;
+        if let (Some(hash), Some(p)) = (&hash, push) {
+            notes.info(format!(
+                "pushed {hash} to {} ({})",
+                created.git_url, p.branch
+            ));
+        }
+        Ok((created, hash))
     }
 
     fn push(
@@ -139,9 +212,25 @@ impl Target for Local {
         repo: &Repository,
         push: &Push<'_>,
     ) -> Result<String, ScmError> {
+        let path = url::Url::parse(&repo.git_url)
+            .ok()
+            .and_then(|u| u.to_file_path().ok());
+        let was_empty = path.as_deref().is_some_and(forge::is_empty);
+        let name = path
+            .as_deref()
+            .and_then(|p| self.forge.full_name(p))
+            .unwrap_or_else(|| repo.git_url.clone());
         let hash = push
             .run(git, &repo.git_url, "x-access-token", None)
-            .map_err(|e| ScmError::new(format!("cannot push to {}: {e}", repo.git_url)))?;
+            .map_err(|e| push_error(&name, &e))?;
+        if let (true, Some(path)) = (was_empty, &path) {
+            // The first push decides the default branch, as on GitHub.
+            forge::set_default_branch(path, push.branch);
+        }
+        notes.created(format!(
+            "branch {} of the local-forge repository {name}",
+            push.branch
+        ));
         notes.info(format!(
             "pushed {hash} to {} ({})",
             repo.git_url, push.branch
@@ -312,6 +401,94 @@ impl Target for Local {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::{Author, BranchCommit, BranchCommitResult};
+
+    /// A git whose pushes all fail.
+    struct Refusing;
+
+    impl Git for Refusing {
+        fn push_new(
+            &self,
+            _: &std::path::Path,
+            _: &str,
+            _: &str,
+            _: &str,
+            _: &Author,
+            _: Option<&crate::config::Secret>,
+        ) -> Result<String, String> {
+            Err("refused".into())
+        }
+        fn push_branch(
+            &self,
+            _: &str,
+            _: Option<&crate::config::Secret>,
+            _: &BranchCommit<'_>,
+        ) -> Result<BranchCommitResult, String> {
+            Err("refused".into())
+        }
+        fn clone_into(
+            &self,
+            _: &str,
+            _: Option<&str>,
+            _: &std::path::Path,
+            _: Option<&crate::config::Secret>,
+        ) -> Result<(), String> {
+            Err("refused".into())
+        }
+    }
+
+    #[test]
+    fn create_and_push_is_atomic_for_every_kind() {
+        let home = tempfile::tempdir().unwrap();
+        let source = tempfile::tempdir().unwrap();
+        std::fs::write(source.path().join("README.md"), "hi\n").unwrap();
+        let author = Author {
+            name: "A".into(),
+            email: "a@example.com".into(),
+        };
+        let push = Push {
+            source: source.path(),
+            branch: "main",
+            message: "m",
+            author: &author,
+            signer: None,
+        };
+        let settings = serde_json::json!({"defaultBranch": "main"});
+        let settings = settings.as_object().unwrap();
+        for kind in [Kind::Github, Kind::Gitlab, Kind::Gitea] {
+            let local = Local::new(Forge::new(home.path()), kind);
+            let spec = RepoSpec {
+                host: format!("{}.example", kind.name()),
+                owner: "acme/team".into(),
+                name: "svc".into(),
+            };
+            let mut notes = Notes::default();
+            let err = local
+                .create_and_push(&mut notes, &Refusing, &spec, settings, Some(&push))
+                .unwrap_err();
+            assert!(
+                err.message
+                    .contains("cannot push to acme/team/svc: refused"),
+                "{err}"
+            );
+            let parent = home.path().join("forge").join(&spec.host).join("acme/team");
+            assert_eq!(
+                std::fs::read_dir(&parent).map(|d| d.count()).unwrap_or(0),
+                0,
+                "{kind:?}: nothing is left in the forge"
+            );
+            assert!(notes.created.is_empty(), "{kind:?}: {:?}", notes.created);
+            // With a working git, the repository appears complete.
+            let (repo, hash) = local
+                .create_and_push(&mut notes, &crate::git::PLAIN, &spec, settings, Some(&push))
+                .unwrap();
+            assert!(repo.created && hash.is_some());
+            let bare = git2::Repository::open_bare(parent.join("svc.git")).unwrap();
+            let head = bare.head().unwrap().peel_to_commit().unwrap();
+            assert_eq!(head.id().to_string(), hash.unwrap());
+            assert_eq!(head.message().ok(), Some("m"));
+        }
+    }
 
     #[test]
     fn recorded_settings_leave_out_tokens_and_variable_values() {

@@ -283,6 +283,25 @@ pub trait Target {
         repo: &Repository,
         push: &Push<'_>,
     ) -> Result<String, ScmError>;
+    /// Creates the repository and, when it is new and `push` is given, pushes one commit to
+    /// it; returns the repository and the commit hash. The local forge makes this atomic (the
+    /// repository appears only once complete, so a failed push leaves nothing); a forge's API
+    /// cannot, so by default it creates, then pushes.
+    fn create_and_push(
+        &self,
+        notes: &mut Notes,
+        git: &dyn Git,
+        repo: &RepoSpec,
+        settings: &Map<String, Value>,
+        push: Option<&Push<'_>>,
+    ) -> Result<(Repository, Option<String>), ScmError> {
+        let created = self.create_repository(notes, repo, settings)?;
+        let hash = match push {
+            Some(p) if created.created => Some(self.push(notes, git, &created, p)?),
+            _ => None,
+        };
+        Ok((created, hash))
+    }
     /// What follows the push: branches, protection, variables. `pushed` says whether a push
     /// happened (some settings need the pushed branch).
     fn set_up(

@@ -1217,3 +1217,57 @@ fn link_takes_answers_from_the_catalog_entity() {
         "the template has no owner parameter: {rec}"
     );
 }
+
+/// Templates fetched from a GitHub host use the token publishing uses: the repository owner's
+/// GitHub App installation token first (the config's token here is wrong, so only the app's
+/// can fetch), as `integrations.github[].apps` give it.
+#[test]
+fn fetched_with_the_owners_github_app_installation_token() {
+    let env = Env::new();
+    let repo = template_repo(&env);
+    let fake = FakeGithub::start("tok-right", "octo");
+    fake.add_repo("acme", "templates");
+    git(
+        &repo,
+        &[
+            "push",
+            "-q",
+            "--force",
+            fake.repo_path("acme", "templates").to_str().unwrap(),
+            "main",
+        ],
+    );
+    let public =
+        std::fs::read(crate::support::root().join("tests/it/fixtures/github-app/public-key.pem"))
+            .unwrap();
+    fake.add_app(4242, &public);
+    fake.add_installation(7, "acme", None, false);
+    let key = std::fs::read_to_string(
+        crate::support::root().join("tests/it/fixtures/github-app/private-key.pem"),
+    )
+    .unwrap();
+    let key: String = key.lines().map(|l| format!("            {l}\n")).collect();
+    let base = fake.api_base_url().trim_end_matches("/api/v3").to_string();
+    let host = base.trim_start_matches("http://").to_string();
+    let config = env.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "integrations:\n  github:\n    - host: {host}\n      apiBaseUrl: {}\n      token: ghp_wrong\n      apps:\n        - appId: 4242\n          clientId: Iv1.test\n          clientSecret: not-used\n          privateKey: |\n{key}",
+            fake.api_base_url()
+        ),
+    )
+    .unwrap();
+    let url = format!("{base}/git/acme/templates.git//svc?ref=main");
+    let o = env
+        .golden(Some(&config))
+        .args(["new", &url, "--no-input", "--set", "name=web"])
+        .args(["--dry-run", "--output", "out"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&env.work(), "out/README.md"), "# web\n\nA service.\n");
+    let issued = fake.issued_tokens();
+    assert_eq!(issued.len(), 1, "{:?}", fake.call_lines());
+    assert!(!stderr(&o).contains(&issued[0]));
+}

@@ -25,6 +25,7 @@ mod parity;
 mod prompts;
 mod publish;
 mod publish_gitlab;
+mod publish_seam;
 mod render_errors;
 mod render_limits;
 mod secrets;

@@ -159,18 +159,84 @@ pub(crate) fn call(
         .map_err(|e: ApiError| e.explain(what, host).into())
 }
 
-/// The git author: the inputs, else `Scaffolder <scaffolder@backstage.io>`.
-pub(crate) fn author(input: &Input<'_>) -> crate::git::Author {
+/// The git author as Backstage's publish actions make it: each input when non-empty, else
+/// `scaffolder.defaultAuthor`'s, else `Scaffolder <scaffolder@backstage.io>`.
+pub(crate) fn author(input: &Input<'_>, config: &crate::config::Config) -> crate::git::Author {
+    let default = &config.scaffolder.default_author;
+    let pick = |key: &str, configured: &Option<String>, builtin: &str| {
+        input
+            .nonempty(key)
+            .map(str::to_string)
+            .or_else(|| configured.clone())
+            .unwrap_or_else(|| builtin.to_string())
+    };
     crate::git::Author {
-        name: input
-            .nonempty("gitAuthorName")
-            .unwrap_or("Scaffolder")
-            .to_string(),
-        email: input
-            .nonempty("gitAuthorEmail")
-            .unwrap_or("scaffolder@backstage.io")
-            .to_string(),
+        name: pick("gitAuthorName", &default.name, "Scaffolder"),
+        email: pick("gitAuthorEmail", &default.email, "scaffolder@backstage.io"),
     }
+}
+
+/// Where a publish action's commit message comes from when `gitCommitMessage` is empty.
+#[derive(Clone, Copy)]
+pub(crate) enum MessageRule {
+    /// `publish:github` (`getGitCommitMessage(input, config) || "initial commit"`): a non-empty
+    /// input, else a non-empty `scaffolder.defaultCommitMessage`, else `initial commit`.
+    Github,
+    /// `github:repo:push`: as [`MessageRule::Github`], but an absent input is `initial commit`
+    /// (the handler's default) — the config is read only for an empty one.
+    GithubPush,
+    /// `publish:gitlab`: absent is `initial commit`; empty takes the config, and without one
+    /// `initRepoAndPush`'s own default `Initial commit`.
+    Gitlab,
+    /// `publish:gitea`: a non-empty config wins over the input (absent: `initial commit`); the
+    /// target adds the `Change-Id`.
+    Gitea,
+}
+
+/// The commit message of a publish action, by its module's precedence (`rule`).
+pub(crate) fn commit_message(
+    input: &Input<'_>,
+    config: &crate::config::Config,
+    rule: MessageRule,
+) -> String {
+    let configured = config.scaffolder.default_commit_message.as_deref();
+    let nonempty_config = configured.filter(|m| !m.is_empty());
+    let given = input.str("gitCommitMessage");
+    let message = match rule {
+        MessageRule::Github => input.nonempty("gitCommitMessage").or(nonempty_config),
+        MessageRule::GithubPush => match given {
+            None => Some("initial commit"),
+            Some("") => nonempty_config,
+            Some(m) => Some(m),
+        },
+        MessageRule::Gitlab => match given {
+            None => Some("initial commit"),
+            Some("") => Some(configured.unwrap_or("Initial commit")),
+            Some(m) => Some(m),
+        },
+        MessageRule::Gitea => nonempty_config.or(Some(given.unwrap_or("initial commit"))),
+    };
+    message.unwrap_or("initial commit").to_string()
+}
+
+/// `publish:github:pull-request`'s input with `scaffolder.defaultAuthor` and
+/// `defaultCommitMessage` filled in where the input has no key (Backstage's `??`).
+pub(crate) fn pull_request_defaults(
+    input: &Map<String, Value>,
+    config: &crate::config::Config,
+) -> Map<String, Value> {
+    let mut out = input.clone();
+    let s = &config.scaffolder;
+    for (key, value) in [
+        ("gitAuthorName", &s.default_author.name),
+        ("gitAuthorEmail", &s.default_author.email),
+        ("commitMessage", &s.default_commit_message),
+    ] {
+        if let (None | Some(Value::Null), Some(v)) = (out.get(key), value) {
+            out.insert(key.to_string(), Value::String(v.clone()));
+        }
+    }
+    out
 }
 
 /// The GitHub actions `actions::publish` does not register (`github:webhook`,
@@ -299,6 +365,48 @@ impl crate::runner::Action for Fallback {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commit_messages_follow_each_modules_precedence() {
+        let mut config = crate::config::Config::default();
+        let msg = |input: Value, config: &crate::config::Config, rule| {
+            commit_message(&Input(input.as_object().unwrap()), config, rule)
+        };
+        let (none, empty, given) = (
+            serde_json::json!({}),
+            serde_json::json!({"gitCommitMessage": ""}),
+            serde_json::json!({"gitCommitMessage": "mine"}),
+        );
+        use MessageRule::*;
+        for rule in [Github, GithubPush, Gitlab, Gitea] {
+            assert_eq!(msg(given.clone(), &config, rule), "mine");
+            assert_eq!(msg(none.clone(), &config, rule), "initial commit");
+        }
+        assert_eq!(msg(empty.clone(), &config, Gitlab), "Initial commit");
+        config.scaffolder.default_commit_message = Some("conf".into());
+        assert_eq!(msg(none.clone(), &config, Github), "conf");
+        assert_eq!(msg(none.clone(), &config, GithubPush), "initial commit");
+        assert_eq!(msg(empty.clone(), &config, GithubPush), "conf");
+        assert_eq!(msg(none.clone(), &config, Gitlab), "initial commit");
+        assert_eq!(msg(empty.clone(), &config, Gitlab), "conf");
+        assert_eq!(msg(given.clone(), &config, Gitea), "conf");
+        assert_eq!(msg(given.clone(), &config, Github), "mine");
+    }
+
+    #[test]
+    fn authors_and_pull_request_defaults_come_from_the_config() {
+        let mut config = crate::config::Config::default();
+        config.scaffolder.default_author.name = Some("Bot".into());
+        let input = serde_json::json!({"gitAuthorEmail": "j@x", "gitAuthorName": ""});
+        let a = author(&Input(input.as_object().unwrap()), &config);
+        assert_eq!((a.name.as_str(), a.email.as_str()), ("Bot", "j@x"));
+        config.scaffolder.default_commit_message = Some("conf".into());
+        let pr = pull_request_defaults(input.as_object().unwrap(), &config);
+        // `??`: an empty name stays; absent keys take the config.
+        assert_eq!(pr["gitAuthorName"], "");
+        assert_eq!(pr["commitMessage"], "conf");
+        assert_eq!(pr["gitAuthorEmail"], "j@x");
+    }
 
     #[test]
     fn webhook_and_dispatch_have_backstages_closed_schemas() {

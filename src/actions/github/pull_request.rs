@@ -68,7 +68,7 @@ impl Request {
             title,
             // Without an author GitHub would use the token's identity; git needs one, so golden
             // uses Backstage's fallback.
-            author: super::author(i),
+            author: super::author(i, &ctx.services.config),
             source,
             target_path,
             delete,
@@ -83,7 +83,8 @@ pub fn run(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+    let input = super::pull_request_defaults(input, &ctx.services.config);
+    let i = Input(&input);
     let req = Request::read(ctx, &i)?;
     if ctx.services.local {
         run_local(ctx, &i, &req)

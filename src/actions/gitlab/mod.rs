@@ -247,31 +247,30 @@ fn publish(
     let branch = str_of(input, "defaultBranch")
         .unwrap_or("master")
         .to_string();
-    let message = str_of(input, "gitCommitMessage")
-        .unwrap_or("initial commit")
-        .to_string();
+    let message = crate::actions::github::commit_message(
+        &crate::actions::github::Input(input),
+        &ctx.services.config,
+        crate::actions::github::MessageRule::Gitlab,
+    );
     let source = scm_target::source_dir(ctx, input.get("sourcePath"))?;
     let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, str_of(input, "token"))?;
-    let repo = scm_target::with_notes(ctx, |n| target.create_repository(n, &spec, input))?;
+    let author =
+        crate::actions::github::author(&crate::actions::github::Input(input), &ctx.services.config);
+    let push = source.as_ref().map(|source| Push {
+        source,
+        branch: &branch,
+        message: &message,
+        author: &author,
+        signer: signer.as_ref(),
+    });
+    let git = ctx.services.git();
+    // Created and pushed in one: in the local forge a failed push leaves no project.
+    let (repo, hash) = scm_target::with_notes(ctx, |n| {
+        target.create_and_push(n, git, &spec, input, push.as_ref())
+    })?;
     let mut out = Map::new();
     if repo.created {
-        if let Some(source) = &source {
-            let author = crate::actions::github::author(&crate::actions::github::Input(input));
-            let git = ctx.services.git();
-            let hash = scm_target::with_notes(ctx, |n| {
-                target.push(
-                    n,
-                    git,
-                    &repo,
-                    &Push {
-                        source,
-                        branch: &branch,
-                        message: &message,
-                        author: &author,
-                        signer: signer.as_ref(),
-                    },
-                )
-            })?;
+        if let (Some(source), Some(hash)) = (&source, hash) {
             ctx.note_published(Published {
                 name: spec.full_name(),
                 remote_url: repo.git_url.clone(),
