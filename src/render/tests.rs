@@ -616,7 +616,6 @@ fn backstage_filters() {
 /// rest): a render error for skeleton text, the literal string kept for a step input.
 #[test]
 fn slices_of_non_arrays_and_long_ranges_end_with_nunjitsus_limits() {
-    let started = std::time::Instant::now();
     check_text(
         SkeletonOptions::default(),
         json!({}),
@@ -665,8 +664,6 @@ fn slices_of_non_arrays_and_long_ranges_end_with_nunjitsus_limits() {
             .contains("Template value containers cannot exceed 100000 entries"),
         "{e}"
     );
-    // Seconds on a busy debug build; the old loop never ended.
-    assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
 
 /// The direct evaluator (`eval.rs`) gives exactly what the minijinja translation gives, for every
