@@ -336,9 +336,15 @@ struct Job<'a> {
     ws_real: &'a Path,
 }
 
+/// Whether `text` needs the engine: a tag opens with `{`, and a stray `#}` is nunjitsu's
+/// "Unexpected end of comment" even in text without any `{`.
+fn may_hold_syntax(text: &str) -> bool {
+    text.contains('{') || text.contains("#}")
+}
+
 impl Job<'_> {
     fn render_path(&self, location: &str) -> Result<String, ActionError> {
-        if !location.contains('{') {
+        if !may_hold_syntax(location) {
             return Ok(location.to_string());
         }
         self.engine
@@ -554,7 +560,7 @@ impl Job<'_> {
             Ok(s) => std::borrow::Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(&bytes),
         };
-        let contents = if op.render && text.contains('{') {
+        let contents = if op.render && may_hold_syntax(&text) {
             std::borrow::Cow::Owned(
                 self.engine
                     .render(&text, self.context)

@@ -36,7 +36,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 pub use convert::{is_truthy, to_json, to_value};
-pub use syntax::{Node, SyntaxError};
+pub use syntax::{has_delimiter, Node, SyntaxError};
 pub use value::FAILED_FLAG;
 
 /// The filters of Backstage 4's engine, in nunjitsu's order: nunjucks' built-ins, then

@@ -41,11 +41,7 @@ pub struct Analysis {
 
 /// Whether a string holds template syntax at all (plain strings are not compiled).
 pub fn is_templated(s: &str, cookiecutter: bool) -> bool {
-    if cookiecutter {
-        s.contains("{{") || s.contains("{%") || s.contains("{#")
-    } else {
-        s.contains("${{") || s.contains("{%") || s.contains("{#")
-    }
+    crate::render::has_delimiter(s, cookiecutter)
 }
 
 /// nunjucks grammar that minijinja's does not have, rewritten for analysis only, keeping every

@@ -34,7 +34,7 @@ fn expected() -> Vec<(String, usize, usize, String)> {
 fn render_failures_name_the_skeleton_file_line_and_column_with_backstages_message() {
     let dir = root().join("tests/fixtures/render-errors");
     let cases = expected();
-    assert_eq!(cases.len(), 8, "every case has the oracle's error");
+    assert_eq!(cases.len(), 10, "every case has the oracle's error");
     for (case, line, column, message) in cases {
         let ctx = TestContext::new();
         let out = ctx.path().join("out");
@@ -64,5 +64,39 @@ fn render_failures_name_the_skeleton_file_line_and_column_with_backstages_messag
             "{case}:\n  got      {line}\n  expected {prefix}…) failed: {message}"
         );
         assert!(!out.exists(), "{case}: nothing is written after a failure");
+    }
+}
+
+/// A stray `#}` fails in Backstage even in text without any `{` (nunjitsu's "Unexpected end of
+/// comment"): `golden new` fails with it (the cases `dir-comment-end*` above), and `golden
+/// validate` reports it before a run, for a file's contents and for a file name.
+#[test]
+fn a_stray_comment_end_is_a_syntax_error_for_validate_too() {
+    let dir = root().join("tests/fixtures/render-errors");
+    for (case, what) in [
+        ("dir-comment-end", "this file does not parse"),
+        (
+            "dir-comment-end-name",
+            "the file name `a#}b.txt` does not parse",
+        ),
+    ] {
+        let ctx = TestContext::new();
+        let assert = ctx
+            .golden()
+            .args(["validate"])
+            .arg(dir.join(case))
+            .assert()
+            .code(1);
+        let output = assert.get_output();
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            shown.contains("error[skeleton-syntax]")
+                && shown.contains(&format!("{what}: Unexpected end of comment")),
+            "{case}: {shown}"
+        );
     }
 }
