@@ -469,6 +469,160 @@ impl Gitlab {
     }
 }
 
+/// The steps of [`Target::create_repository`], one GitLab call (or one decision) each.
+impl Gitlab {
+    /// The id and kind (`group` or `user`) of the namespace `owner`, and the token's user id.
+    fn namespace(&self, owner: &str) -> Result<(u64, String, Option<u64>), ScmError> {
+        let host = self.host.as_str();
+        let ns = match self.client.get(&format!("/namespaces/{}", enc(owner))) {
+            Ok(v) => v,
+            Err(e) if e.is_not_found() => {
+                return Err(ScmError::new(format!(
+                    "The namespace {owner} is not found or the user doesn't have permissions to access it"
+                ))
+                .with_hint(format!("check the group path in repoUrl (`owner=GROUP/SUBGROUP`), and that the token's user is a member of it on {host}")))
+            }
+            Err(e) => return Err(e.explain(&format!("cannot look up the namespace {owner}"), host)),
+        };
+        let me = self
+            .client
+            .get("/user")
+            .map_err(|e| e.explain("cannot read the token's user", host))?;
+        let user_id = me["id"].as_u64();
+        let (ns_id, ns_kind) = match ns["id"].as_u64() {
+            Some(id) => (id, ns["kind"].as_str().unwrap_or("group").to_string()),
+            None => (user_id.unwrap_or_default(), "user".to_string()),
+        };
+        Ok((ns_id, ns_kind, user_id))
+    }
+
+    /// The project `name` of the namespace `owner`, if it exists.
+    fn existing_project(
+        &self,
+        owner: &str,
+        name: &str,
+        ns_kind: &str,
+    ) -> Result<Option<Value>, ScmError> {
+        let list = if ns_kind == "user" {
+            format!("/users/{}/projects?search={}", enc(owner), enc(name))
+        } else {
+            format!("/groups/{}/projects?search={}", enc(owner), enc(name))
+        };
+        Ok(self
+            .client
+            .all(&list)
+            .map_err(|e| e.explain(&format!("cannot list the projects of {owner}"), &self.host))?
+            .into_iter()
+            .find(|p| p["path"] == json!(name)))
+    }
+
+    /// Creates the project; an existing one is an error (golden never overwrites).
+    fn post_project(&self, owner: &str, name: &str, body: Value) -> Result<Value, ScmError> {
+        let host = self.host.as_str();
+        match self.client.post("/projects", &body) {
+            Ok(v) => Ok(v),
+            Err(e) if e.status == Some(400) && e.message.contains("has already been taken") => {
+                Err(ScmError::new(format!(
+                    "cannot create the GitLab project {owner}/{name}: it already exists on {host} (GitLab: {}); golden never overwrites a repository",
+                    e.message
+                ))
+                .with_hint("choose another repository name, set `skipExisting: true` to keep the existing project, or delete it if it is a leftover of an earlier run"))
+            }
+            Err(e) => Err(e.explain(
+                &format!("cannot create the GitLab project {owner}/{name}"),
+                host,
+            )),
+        }
+    }
+
+    /// `setUserAsOwner` and `ownerUsername`: project owners added with the configured token.
+    fn add_owners(
+        &self,
+        notes: &mut Notes,
+        pid: &str,
+        user_id: Option<u64>,
+        settings: &Map<String, Value>,
+    ) -> Result<(), ScmError> {
+        if settings.get("setUserAsOwner").and_then(Value::as_bool) == Some(true)
+            && self.has_config_token()
+        {
+            self.admin()
+                .post(
+                    &format!("/projects/{pid}/members"),
+                    &json!({"access_level": 50, "user_id": user_id}),
+                )
+                .map_err(|e| {
+                    e.explain("cannot make the token's user the project owner", &self.host)
+                })?;
+        }
+        let Some(username) = settings.get("ownerUsername").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        if !self.has_config_token() {
+            return Ok(());
+        }
+        let added = self
+            .user_id(self.admin(), username)
+            .and_then(|uid| match uid {
+                Some(uid) => self
+                    .admin()
+                    .post(
+                        &format!("/projects/{pid}/members"),
+                        &json!({"access_level": 50, "user_id": uid}),
+                    )
+                    .map(|_| true),
+                None => Ok(false),
+            });
+        match added {
+            Ok(true) => {}
+            Ok(false) => notes.warn(format!("Could not find GitLab user with username '{username}'. Skipping owner assignment.")),
+            Err(e) => notes.warn(format!("Failed to add user '{username}' as owner: {}. Proceeding without owner assignment.", e.message)),
+        }
+        Ok(())
+    }
+}
+
+/// The body of `POST /projects`, as the module builds it from the action's settings.
+fn project_body(ns_id: u64, name: &str, settings: &Map<String, Value>) -> Value {
+    let mut body = Map::new();
+    body.insert("namespace_id".into(), json!(ns_id));
+    body.insert("name".into(), json!(name));
+    body.insert("path".into(), json!(name));
+    body.insert(
+        "visibility".into(),
+        json!(settings
+            .get("repoVisibility")
+            .and_then(Value::as_str)
+            .unwrap_or("private")),
+    );
+    if let Some(t) = settings
+        .get("topics")
+        .and_then(Value::as_array)
+        .filter(|t| !t.is_empty())
+    {
+        body.insert("topics".into(), json!(t));
+    }
+    if let Some(s) = settings.get("settings").and_then(Value::as_object) {
+        for (k, v) in s {
+            body.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(body)
+}
+
+/// The [`Repository`] of a project at `git_url` whose files are on `branch`.
+fn repository(id: Option<u64>, git_url: &str, branch: &str, created: bool) -> Repository {
+    let web = strip_git(git_url);
+    Repository {
+        id,
+        git_url: git_url.to_string(),
+        contents_url: format!("{web}/-/blob/{branch}"),
+        web_url: web,
+        default_branch: branch.to_string(),
+        created,
+    }
+}
+
 fn strip_git(url: &str) -> String {
     url.strip_suffix(".git").unwrap_or(url).to_string()
 }
@@ -491,152 +645,34 @@ impl Target for Gitlab {
         repo: &RepoSpec,
         settings: &Map<String, Value>,
     ) -> Result<Repository, ScmError> {
-        let (owner, name, host) = (repo.owner.as_str(), repo.name.as_str(), self.host.as_str());
-        let ns = match self.client.get(&format!("/namespaces/{}", enc(owner))) {
-            Ok(v) => v,
-            Err(e) if e.is_not_found() => {
-                return Err(ScmError::new(format!(
-                    "The namespace {owner} is not found or the user doesn't have permissions to access it"
-                ))
-                .with_hint(format!("check the group path in repoUrl (`owner=GROUP/SUBGROUP`), and that the token's user is a member of it on {host}")))
-            }
-            Err(e) => return Err(e.explain(&format!("cannot look up the namespace {owner}"), host)),
-        };
-        let me = self
-            .client
-            .get("/user")
-            .map_err(|e| e.explain("cannot read the token's user", host))?;
-        let user_id = me["id"].as_u64();
-        let (ns_id, ns_kind) = match ns["id"].as_u64() {
-            Some(id) => (id, ns["kind"].as_str().unwrap_or("group").to_string()),
-            None => (user_id.unwrap_or_default(), "user".to_string()),
-        };
-        let list = if ns_kind == "user" {
-            format!("/users/{}/projects?search={}", enc(owner), enc(name))
-        } else {
-            format!("/groups/{}/projects?search={}", enc(owner), enc(name))
-        };
-        let existing = self
-            .client
-            .all(&list)
-            .map_err(|e| e.explain(&format!("cannot list the projects of {owner}"), host))?
-            .into_iter()
-            .find(|p| p["path"] == json!(name));
+        let (owner, name) = (repo.owner.as_str(), repo.name.as_str());
+        let (ns_id, ns_kind, user_id) = self.namespace(owner)?;
+        let existing = self.existing_project(owner, name, &ns_kind)?;
         let skip_existing = settings
             .get("skipExisting")
             .and_then(Value::as_bool)
             .unwrap_or(false);
         if let (true, Some(p)) = (skip_existing, &existing) {
             notes.info(format!("Repo {name} already exists in namespace {owner}."));
-            let web = strip_git(p["http_url_to_repo"].as_str().unwrap_or_default());
-            let branch = p["default_branch"].as_str().unwrap_or_default().to_string();
-            return Ok(Repository {
-                id: p["id"].as_u64(),
-                git_url: p["http_url_to_repo"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                contents_url: format!("{web}/-/blob/{branch}"),
-                web_url: web,
-                default_branch: branch,
-                created: false,
-            });
+            let git_url = p["http_url_to_repo"].as_str().unwrap_or_default();
+            let branch = p["default_branch"].as_str().unwrap_or_default();
+            return Ok(repository(p["id"].as_u64(), git_url, branch, false));
         }
         notes.info(format!("Creating repo {name} in namespace {owner}."));
-        let mut body = Map::new();
-        body.insert("namespace_id".into(), json!(ns_id));
-        body.insert("name".into(), json!(name));
-        body.insert("path".into(), json!(name));
-        body.insert(
-            "visibility".into(),
-            json!(settings
-                .get("repoVisibility")
-                .and_then(Value::as_str)
-                .unwrap_or("private")),
-        );
-        if let Some(t) = settings
-            .get("topics")
-            .and_then(Value::as_array)
-            .filter(|t| !t.is_empty())
-        {
-            body.insert("topics".into(), json!(t));
-        }
-        if let Some(s) = settings.get("settings").and_then(Value::as_object) {
-            for (k, v) in s {
-                body.insert(k.clone(), v.clone());
-            }
-        }
-        let created = match self.client.post("/projects", &Value::Object(body)) {
-            Ok(v) => v,
-            Err(e) if e.status == Some(400) && e.message.contains("has already been taken") => {
-                return Err(ScmError::new(format!(
-                    "cannot create the GitLab project {owner}/{name}: it already exists on {host} (GitLab: {}); golden never overwrites a repository",
-                    e.message
-                ))
-                .with_hint("choose another repository name, set `skipExisting: true` to keep the existing project, or delete it if it is a leftover of an earlier run"));
-            }
-            Err(e) => {
-                return Err(e.explain(
-                    &format!("cannot create the GitLab project {owner}/{name}"),
-                    host,
-                ))
-            }
-        };
+        let created = self.post_project(owner, name, project_body(ns_id, name, settings))?;
         let id = created["id"].as_u64();
-        let git_url = created["http_url_to_repo"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let git_url = created["http_url_to_repo"].as_str().unwrap_or_default();
         notes.created(format!(
             "the GitLab project {owner}/{name} ({})",
-            strip_git(&git_url)
+            strip_git(git_url)
         ));
         let pid = id.map(|i| i.to_string()).unwrap_or_default();
-        if settings.get("setUserAsOwner").and_then(Value::as_bool) == Some(true)
-            && self.has_config_token()
-        {
-            self.admin()
-                .post(
-                    &format!("/projects/{pid}/members"),
-                    &json!({"access_level": 50, "user_id": user_id}),
-                )
-                .map_err(|e| e.explain("cannot make the token's user the project owner", host))?;
-        }
-        if let Some(username) = settings.get("ownerUsername").and_then(Value::as_str) {
-            if self.has_config_token() {
-                let added = self
-                    .user_id(self.admin(), username)
-                    .and_then(|uid| match uid {
-                        Some(uid) => self
-                            .admin()
-                            .post(
-                                &format!("/projects/{pid}/members"),
-                                &json!({"access_level": 50, "user_id": uid}),
-                            )
-                            .map(|_| true),
-                        None => Ok(false),
-                    });
-                match added {
-                    Ok(true) => {}
-                    Ok(false) => notes.warn(format!("Could not find GitLab user with username '{username}'. Skipping owner assignment.")),
-                    Err(e) => notes.warn(format!("Failed to add user '{username}' as owner: {}. Proceeding without owner assignment.", e.message)),
-                }
-            }
-        }
+        self.add_owners(notes, &pid, user_id, settings)?;
         let branch = settings
             .get("defaultBranch")
             .and_then(Value::as_str)
-            .unwrap_or("master")
-            .to_string();
-        let web = strip_git(&git_url);
-        Ok(Repository {
-            id,
-            git_url,
-            contents_url: format!("{web}/-/blob/{branch}"),
-            web_url: web,
-            default_branch: branch,
-            created: true,
-        })
+            .unwrap_or("master");
+        Ok(repository(id, git_url, branch, true))
     }
 
     fn push(
