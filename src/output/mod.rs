@@ -159,7 +159,9 @@ pub fn report_json(
         "steps": report.steps.iter().map(|s| {
             let mut v = json!({"id": s.id, "name": s.name, "action": s.action, "status": s.status.as_str(), "input": s.input, "output": s.output});
             if let Some(r) = &s.reason { v["reason"] = json!(r); }
-            if let Some(l) = s.failure.as_ref().and_then(|f| f.error.location.as_ref()) { v["location"] = json!(l.to_string()); }
+            // A place in a file is named as the failure is shown (a built-in's file as
+            // `built-in:NAME/...`, not in its temporary extracted copy).
+            if let Some(f) = s.failure.as_ref().filter(|f| f.error.location.is_some()) { v["location"] = json!(f.location.to_string()); }
             if !s.invented.is_empty() { v["invented"] = json!(s.invented); }
             v
         }).collect::<Vec<_>>(),
@@ -206,5 +208,57 @@ impl Printer {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{Registry, Runner, Silent};
+    use crate::services::Services;
+
+    /// A built-in template runs from a temporary extracted copy; a render failure in its
+    /// skeleton is named `built-in:NAME/...` in the error and in `--json`, never by the copy.
+    #[test]
+    fn a_render_failure_in_a_built_in_names_the_built_in_not_its_extracted_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("template.yaml");
+        std::fs::create_dir(dir.path().join("skeleton")).unwrap();
+        std::fs::write(
+            dir.path().join("skeleton/f.txt"),
+            "a\n{%- if values.x | nope %}{% endif %}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &path,
+            "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n  type: service\n  steps:\n    - id: fetch\n      action: fetch:template\n      input: {url: ./skeleton}\n",
+        )
+        .unwrap();
+        let mut template = crate::template::Template::load(&path).unwrap();
+        // What `golden new NAME` does with a built-in (commands/new.rs).
+        template.path = std::path::PathBuf::from("built-in:demo/template.yaml");
+        let registry = Registry::new(crate::actions::all());
+        let services = Services::default();
+        let ws = tempfile::tempdir().unwrap();
+        let runner = Runner {
+            registry: &registry,
+            services: &services,
+            workspace: ws.path(),
+            dry_run: true,
+            keep_log: false,
+        };
+        let report = runner.run(&template, &Default::default(), &mut Silent);
+        assert_eq!(report.failed, Some(0));
+        let shown = "built-in:demo/skeleton/f.txt:2:19";
+        let f = report.steps[0].failure.as_ref().unwrap();
+        let e = f.to_error("step failed".into());
+        assert_eq!(e.location.map(|l| l.to_string()).as_deref(), Some(shown));
+        let json = report_json(&report, &Default::default(), &Default::default());
+        assert_eq!(json["steps"][0]["location"], shown);
+        let text = json.to_string();
+        assert!(
+            !text.contains(&dir.path().display().to_string()),
+            "the extracted copy is not named: {text}"
+        );
     }
 }

@@ -181,35 +181,62 @@ impl<'a> Walker<'a> {
             self.masked.push(path.clone());
         }
         if type_of(prop) == "object" && prop.get("properties").is_some() && ui.field.is_none() {
-            let was = map.get(name).cloned();
-            let mut sub = match &was {
-                Some(Value::Object(o)) => o.clone(),
-                _ => Map::new(),
-            };
-            if let Some(Value::Object(d)) = prop.get("default") {
-                for (k, v) in d {
-                    sub.entry(k.clone()).or_insert_with(|| v.clone());
-                }
-            }
-            self.labels.push(schema::title(name, prop));
-            let r = self.object(prop, &mut sub, &path);
-            self.labels.pop();
-            r?;
-            if !sub.is_empty() || was.is_some() || required {
-                map.insert(name.to_string(), Value::Object(sub));
-            }
-            return Ok(());
+            return self.nested_object(name, prop, required, map, &path);
         }
         if type_of(prop) == "null" && !map.contains_key(name) {
             // RJSF's NullField sets `null` as soon as the field is shown; nothing to ask.
             map.insert(name.to_string(), Value::Null);
             return Ok(());
         }
+        self.value(name, prop, &ui, required, map, &path)
+    }
+
+    /// The properties of object `name`, asked under its title, over its current value and
+    /// default; kept when something was answered, it was given, or it is required.
+    fn nested_object(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        required: bool,
+        map: &mut Map<String, Value>,
+        path: &str,
+    ) -> Answer<()> {
+        let was = map.get(name).cloned();
+        let mut sub = match &was {
+            Some(Value::Object(o)) => o.clone(),
+            _ => Map::new(),
+        };
+        if let Some(Value::Object(d)) = prop.get("default") {
+            for (k, v) in d {
+                sub.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        self.labels.push(schema::title(name, prop));
+        let r = self.object(prop, &mut sub, path);
+        self.labels.pop();
+        r?;
+        if !sub.is_empty() || was.is_some() || required {
+            map.insert(name.to_string(), Value::Object(sub));
+        }
+        Ok(())
+    }
+
+    /// A plain value: a valid given one is kept, a default taken where nothing need be asked,
+    /// else the question is asked (or, without input, recorded as a problem).
+    fn value(
+        &mut self,
+        name: &str,
+        prop: &Value,
+        ui: &Ui,
+        required: bool,
+        map: &mut Map<String, Value>,
+        path: &str,
+    ) -> Answer<()> {
         // An answer to change (from the review) is asked again, its old value as the default.
-        let redo = self.redo.shift_remove(&path);
+        let redo = self.redo.shift_remove(path);
         let given = map.get(name).cloned();
         let error = match &given {
-            Some(v) => match self.validate(prop, &ui, v) {
+            Some(v) => match self.validate(prop, ui, v) {
                 Ok(()) => return Ok(()),
                 Err(msg) => Some(msg),
             },
@@ -227,9 +254,9 @@ impl<'a> Walker<'a> {
         match self.ask(
             name,
             prop,
-            &ui,
+            ui,
             required,
-            &path,
+            path,
             given.as_ref(),
             error.as_deref(),
         ) {
@@ -241,7 +268,7 @@ impl<'a> Walker<'a> {
             }
             Err(Stop::NoInput) => {
                 self.problems
-                    .push(Problem::new(&path, prop, given.as_ref(), error, false))
+                    .push(Problem::new(path, prop, given.as_ref(), error, false))
             }
             Err(e) => return Err(e),
         }

@@ -205,6 +205,40 @@ pub fn holds(schema: &Value, value: &Value) -> bool {
     crate::backstage::json_schema::holds(schema, value)
 }
 
+/// The parts a schema dependency of answered `key` adds: the dependency without its branches,
+/// then the first `oneOf`/`anyOf` branch whose `key` condition the answers `doc` meet (without
+/// that condition).
+fn dependency_parts(key: &str, dep: &Value, doc: &Value) -> Vec<Value> {
+    let mut plain = dep.clone();
+    if let Some(o) = plain.as_object_mut() {
+        o.remove("oneOf");
+        o.remove("anyOf");
+    }
+    let mut parts = vec![plain];
+    let branches = dep
+        .get("oneOf")
+        .or_else(|| dep.get("anyOf"))
+        .and_then(Value::as_array);
+    for branch in branches.into_iter().flatten() {
+        let Some(cond) = branch.pointer(&format!(
+            "/properties/{}",
+            key.replace('~', "~0").replace('/', "~1")
+        )) else {
+            continue;
+        };
+        let test = serde_json::json!({"type": "object", "properties": {key: cond}});
+        if holds(&test, doc) {
+            let mut b = branch.clone();
+            if let Some(p) = b.get_mut("properties").and_then(Value::as_object_mut) {
+                p.shift_remove(key);
+            }
+            parts.push(b);
+            break;
+        }
+    }
+    parts
+}
+
 /// Resolves `schema` against `answers` as RJSF's `retrieveSchema` does: `dependencies` (property
 /// lists and schemas, `oneOf` picking the first branch whose condition property matches),
 /// `if/then/else` and `allOf`; nested conditionals of merged parts are resolved too.
@@ -230,10 +264,7 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
         }
         merge(&mut out, &mut seen, &s, None);
         if let Some(deps) = s.get("dependencies").and_then(Value::as_object) {
-            for (key, dep) in deps {
-                if !answers.contains_key(key) {
-                    continue;
-                }
+            for (key, dep) in deps.iter().filter(|(k, _)| answers.contains_key(*k)) {
                 match dep {
                     Value::Array(names) => {
                         for n in names.iter().filter_map(Value::as_str) {
@@ -242,37 +273,7 @@ pub fn resolve(schema: &Value, answers: &Map<String, Value>) -> Resolved {
                             }
                         }
                     }
-                    Value::Object(_) => {
-                        let mut plain = dep.clone();
-                        if let Some(o) = plain.as_object_mut() {
-                            o.remove("oneOf");
-                            o.remove("anyOf");
-                        }
-                        queue.push_back(plain);
-                        let branches = dep
-                            .get("oneOf")
-                            .or_else(|| dep.get("anyOf"))
-                            .and_then(Value::as_array);
-                        for branch in branches.into_iter().flatten() {
-                            let Some(cond) = branch.pointer(&format!(
-                                "/properties/{}",
-                                key.replace('~', "~0").replace('/', "~1")
-                            )) else {
-                                continue;
-                            };
-                            let test = serde_json::json!({"type": "object", "properties": {key.clone(): cond}});
-                            if holds(&test, &doc) {
-                                let mut b = branch.clone();
-                                if let Some(p) =
-                                    b.get_mut("properties").and_then(Value::as_object_mut)
-                                {
-                                    p.shift_remove(key);
-                                }
-                                queue.push_back(b);
-                                break;
-                            }
-                        }
-                    }
+                    Value::Object(_) => queue.extend(dependency_parts(key, dep, &doc)),
                     _ => {}
                 }
             }

@@ -2,7 +2,8 @@
 //! whitespace control removed. Every expected message and position below was printed by the
 //! Backstage oracle (`node render.mjs`, @backstage/plugin-scaffolder-backend 4.3.0 / nunjitsu
 //! 0.7.0) for the same text as a skeleton file of `fetch:template` (its `Template error at line
-//! L, column C: MESSAGE`), with `values` = `{name: "demo", list: [1, 2]}`.
+//! L, column C: MESSAGE`), with `values` = `{name: "demo", list: [1, 2]}` (`{name: "demo"}` for
+//! the syntax errors, which fail before anything is rendered).
 
 use super::*;
 use serde_json::json;
@@ -12,6 +13,20 @@ fn failure(options: SkeletonOptions, template: &str) -> (String, usize, usize) {
     let c = to_value(&json!({"values": {"name": "demo", "list": [1, 2]}}));
     let e = engine.render(template, &c).unwrap_err();
     (e.message, e.line.unwrap_or(0), e.column.unwrap_or(0))
+}
+
+/// Syntax errors carry nunjitsu's message with a ` (column C)` suffix (dropped where the
+/// location is shown).
+fn check_syntax(options: SkeletonOptions, cases: &[(&str, &str, usize, usize)]) {
+    let with_column: Vec<(&str, String, usize, usize)> = cases
+        .iter()
+        .map(|(t, m, l, c)| (*t, format!("{m} (column {c})"), *l, *c))
+        .collect();
+    let cases: Vec<(&str, &str, usize, usize)> = with_column
+        .iter()
+        .map(|(t, m, l, c)| (*t, m.as_str(), *l, *c))
+        .collect();
+    check(options, &cases);
 }
 
 fn check(options: SkeletonOptions, cases: &[(&str, &str, usize, usize)]) {
@@ -135,5 +150,294 @@ fn failures_under_trim_and_lstrip_blocks_keep_the_line_and_column() {
             3,
             25,
         )],
+    );
+}
+
+/// Syntax errors point at the token nunjitsu's parser was reading (the missing expression after
+/// `if`, the filter name after `|`, an unexpected character), not at the tag, with its message
+/// (a structural tag without its opening tag, an unknown tag with "did you mean").
+#[test]
+fn syntax_errors_name_the_token_nunjitsu_points_at() {
+    check_syntax(
+        SkeletonOptions::default(),
+        &[
+            (
+                "a\n{% if %}x{% endif %}",
+                "Unexpected expression token at end of input",
+                2,
+                6,
+            ),
+            (
+                "a\n{%- if %}x{% endif %}",
+                "Unexpected expression token at end of input",
+                2,
+                7,
+            ),
+            (
+                "a\n  {%- if values.name | %}x{% endif %}",
+                "Expected name, received end of input",
+                2,
+                23,
+            ),
+            ("{% if true %}x", "Missing endif tag", 1, 1),
+            ("x ${{ values.name", "Unterminated variable tag", 1, 3),
+            ("{% bogus %}", "Unknown template tag \"bogus\"", 1, 1),
+            (
+                "{% iff true %}{% endif %}",
+                "Unknown template tag \"iff\"; did you mean \"if\"?",
+                1,
+                1,
+            ),
+            (
+                "{% endif %}",
+                "Unexpected \"endif\" tag without a matching opening tag",
+                1,
+                1,
+            ),
+            (
+                "a\n{% for x in values.list %}{% endif %}",
+                "Unexpected \"endif\" tag; expected \"else\", or \"endfor\"",
+                2,
+                27,
+            ),
+            (
+                "${{ values.name | upper( }}",
+                "Unexpected expression token at end of input",
+                1,
+                26,
+            ),
+            (
+                "${{ 1 + }}",
+                "Unexpected expression token at end of input",
+                1,
+                9,
+            ),
+            (
+                "  {%   set   x = ) %}",
+                "Unexpected expression token \")\"",
+                1,
+                18,
+            ),
+            (
+                "{%- for in values.list -%}{% endfor %}",
+                "Expected name, received end of input",
+                1,
+                23,
+            ),
+            ("${{ \"abc }}\n", "Unterminated variable tag", 1, 1),
+            (
+                "a\n{% if values.name ==\n   %}x{% endif %}",
+                "Unexpected expression token at end of input",
+                2,
+                21,
+            ),
+            (
+                "{% set x = values.name | %}",
+                "Expected name, received end of input",
+                1,
+                25,
+            ),
+            (
+                "{% set x, true = [1, 2] %}",
+                "Binding targets must be ordinary names",
+                1,
+                11,
+            ),
+            (
+                "{%- macro m(a, 1) -%}{%- endmacro %}",
+                "Formal parameters must be names",
+                1,
+                16,
+            ),
+            ("{% call(x y) m() %}{% endcall %}", "Expected )", 1, 11),
+            (
+                "{% filter upper( %}x{% endfilter %}",
+                "Unexpected expression token at end of input",
+                1,
+                17,
+            ),
+            (
+                "{% switch values.name %}{% case 'a' | %}x{% endswitch %}",
+                "Expected name, received end of input",
+                1,
+                38,
+            ),
+            (
+                "{% if false %}a{% elif values.name !! %}b{% endif %}",
+                "Unexpected character \"!\"",
+                1,
+                36,
+            ),
+            (
+                "${{ values.constructor }}",
+                "Template name \"constructor\" is reserved",
+                1,
+                12,
+            ),
+            (
+                "${{ - - 1 }}",
+                "Repeated unparenthesized unary - is not supported",
+                1,
+                7,
+            ),
+            (
+                "${{ { 1: 2 } }}",
+                "Dictionary keys must be strings or names",
+                1,
+                7,
+            ),
+            (
+                "${{ () }}",
+                "Parenthesized expression cannot be empty",
+                1,
+                5,
+            ),
+            (
+                "${{ values.name | upper.__proto__ }}",
+                "Template name \"__proto__\" is reserved",
+                1,
+                25,
+            ),
+            ("${{ values[\"name\" }}", "Expected ]", 1, 19),
+            (
+                "{% for x in values.list %}{% else extra %}{% endfor %}",
+                "else tag does not accept trailing content",
+                1,
+                27,
+            ),
+            (
+                "${{ values.name if }}",
+                "Unexpected expression token at end of input",
+                1,
+                20,
+            ),
+            ("${{ values.name ; }}", "Unexpected character \";\"", 1, 17),
+            (
+                "{%- set  y  =  values.name\n     | upper\n     | -%}\n",
+                "Expected name, received end of input",
+                3,
+                7,
+            ),
+            (
+                "${{ values.name | replace(r/a(/, \"b\") }}",
+                "Invalid regular-expression literal",
+                1,
+                27,
+            ),
+            (
+                "é ${{ \"ü\" + }}",
+                "Unexpected expression token at end of input",
+                1,
+                13,
+            ),
+            ("{% macro m(a b) %}{% endmacro %}", "Expected )", 1, 14),
+            (
+                "{% call m( %}{% endcall %}",
+                "Unexpected expression token at end of input",
+                1,
+                11,
+            ),
+            (
+                "{% filter replace(\"a\" \"b\") %}x{% endfilter %}",
+                "Expected )",
+                1,
+                23,
+            ),
+            ("{% set %}", "Expected name, received end of input", 1, 7),
+            (
+                "{% switch 1 %}{% case %}x{% endswitch %}",
+                "Unexpected expression token at end of input",
+                1,
+                22,
+            ),
+            (
+                "{% for x, in values.list %}{% endfor %}",
+                "Expected name, received end of input",
+                1,
+                10,
+            ),
+            ("{% set x = 1 2 %}", "Expected eof, received \"2\"", 1, 14),
+            (
+                "${{ values.name | r/x/ }}\n",
+                "Expected name, received \"x/\"",
+                1,
+                19,
+            ),
+            ("{# never closed", "Unterminated comment tag", 1, 1),
+            ("{% raw %}x", "Missing \"endraw\" tag", 1, 1),
+            (
+                "{% block %}{% endblock %}",
+                "Unexpected expression token at end of input",
+                1,
+                9,
+            ),
+            (
+                "{% block a %}{% endblock b %}",
+                "Endblock name must match its opening block",
+                1,
+                14,
+            ),
+            (
+                "{% macro 1m() %}{% endmacro %}",
+                "Invalid macro signature",
+                1,
+                1,
+            ),
+            (
+                "{% set x %}{% macro m() %}{% endmacro %}{% endset %}",
+                "Macro declarations are not supported inside set captures",
+                1,
+                1,
+            ),
+            (
+                "{% call m() | upper %}{% endcall %}",
+                "Call block requires a function call",
+                1,
+                1,
+            ),
+            (
+                "${{ values.name | }}\n",
+                "Expected name, received end of input",
+                1,
+                19,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn syntax_errors_under_trim_and_lstrip_blocks_name_the_token() {
+    check_syntax(
+        SkeletonOptions {
+            trim_blocks: true,
+            lstrip_blocks: true,
+            ..SkeletonOptions::default()
+        },
+        &[
+            (
+                "a\n{% if true %}\n    {% if values.name | %}y{% endif %}\n{% endif %}",
+                "Expected name, received end of input",
+                3,
+                24,
+            ),
+            (
+                "a\n  {% for x in %}\n{% endfor %}",
+                "Unexpected expression token at end of input",
+                2,
+                14,
+            ),
+            (
+                "{% if true %}\n  {%- set y = ( %}\n{% endif %}",
+                "Unexpected expression token at end of input",
+                2,
+                16,
+            ),
+            (
+                "x\n    {% endfor %}\n",
+                "Unexpected \"endfor\" tag without a matching opening tag",
+                2,
+                5,
+            ),
+        ],
     );
 }

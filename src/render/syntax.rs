@@ -122,6 +122,8 @@ struct TplToken {
     kind: TokKind,
     value: String,
     offset: usize,
+    /// Where `value` starts in the source (after the marker, `-` and leading whitespace).
+    value_offset: usize,
 }
 
 fn is_tpl_ws(c: char) -> bool {
@@ -263,18 +265,31 @@ fn skip_code_token(s: &str, i: usize) -> Option<usize> {
     }
 }
 
-fn find_code_terminator(s: &str, start: usize, term: &str) -> Option<usize> {
+/// Where `term` closes the code from `start`, skipping strings and regex literals; a regex
+/// literal that does not scan fails with its message and where it starts, as nunjitsu's does.
+fn find_code_terminator(
+    s: &str,
+    start: usize,
+    term: &str,
+) -> Result<Option<usize>, (String, usize)> {
+    let b = s.as_bytes();
     let mut i = start;
     while i + term.len() <= s.len() {
+        if let Some(end) = ident_end(b, i, true) {
+            if &s[i..end] == "r" && b.get(end) == Some(&b'/') {
+                i = scan_regex(s, i).map_err(|m| (m, i))?.2;
+                continue;
+            }
+        }
         if let Some(e) = skip_code_token(s, i) {
             i = e;
         } else if s[i..].starts_with(term) {
-            return Some(i);
+            return Ok(Some(i));
         } else {
             i += s[i..].chars().next().map(char::len_utf8).unwrap_or(1);
         }
     }
-    None
+    Ok(None)
 }
 
 fn tag_name(v: &str) -> &str {
@@ -443,6 +458,7 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
                     kind: TokKind::Text,
                     value: std::mem::take(&mut pending),
                     offset: pending_offset,
+                    value_offset: pending_offset,
                 });
             }
         }};
@@ -497,7 +513,7 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
         let end = if kind == 2 {
             source[index..].find(close).map(|p| p + index)
         } else {
-            find_code_terminator(source, index, close)
+            find_code_terminator(source, index, close).map_err(|(m, at)| err_at(source, at, m))?
         };
         let Some(end) = end else {
             let what = ["variable", "block", "comment"][kind as usize];
@@ -506,6 +522,7 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
         let right_trim = end > index && source.as_bytes()[end - 1] == b'-';
         let content_end = if right_trim { end - 1 } else { end };
         let content = &source[index..content_end];
+        let value_offset = index + content.len() - content.trim_start_matches(is_code_ws).len();
         advance(&source[index..end + close.len()], &mut line_has_content);
         index = end + close.len();
         if kind != 2 {
@@ -560,6 +577,7 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
                 },
                 value: value.to_string(),
                 offset: start,
+                value_offset,
             });
         }
         if right_trim {
@@ -627,9 +645,59 @@ const STRUCTURAL_STOPS: &[&str] = &[
     "case",
 ];
 
+/// nunjitsu's statement tags, in its order (its "did you mean" takes the first closest).
+const STATEMENT_TAGS: &[&str] = &[
+    "if", "for", "set", "macro", "call", "filter", "block", "switch", "include", "import", "from",
+    "extends",
+];
+
+/// nunjitsu's message for a structural tag (`endif`, `else` ...) where `expected` were awaited.
+fn structural_mismatch(name: &str, expected: &[&str]) -> String {
+    let Some((last, rest)) = expected.split_last() else {
+        return format!("Unexpected \"{name}\" tag without a matching opening tag");
+    };
+    let quoted = |v: &[&str]| v.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>();
+    let expected = if rest.is_empty() {
+        format!("\"{last}\"")
+    } else {
+        format!("{}, or \"{last}\"", quoted(rest).join(", "))
+    };
+    format!("Unexpected \"{name}\" tag; expected {expected}")
+}
+
+/// A tag (or `${{ }}`) being parsed: its trimmed text, where it starts and where its text starts.
 struct Stop {
     value: String,
     offset: usize,
+    value_offset: usize,
+}
+
+impl Stop {
+    fn of(t: &TplToken) -> Stop {
+        Stop {
+            value: t.value.clone(),
+            offset: t.offset,
+            value_offset: t.value_offset,
+        }
+    }
+
+    /// Where `piece` of this tag's text starts in the source, found as nunjitsu's
+    /// `tokenValuePosition` finds it: its last (`from_end`) or first occurrence in the text, the
+    /// end of the text when empty (a signature's closing `)` is looked for without it).
+    fn piece_offset(&self, piece: &str, from_end: bool) -> usize {
+        let piece = match piece.strip_suffix(')') {
+            Some(p) if !self.value.contains(piece) => p,
+            _ => piece,
+        };
+        let found = if piece.is_empty() {
+            Some(self.value.len())
+        } else if from_end {
+            self.value.rfind(piece)
+        } else {
+            self.value.find(piece)
+        };
+        self.value_offset + found.unwrap_or(0)
+    }
 }
 
 impl TplParser<'_> {
@@ -643,7 +711,6 @@ impl TplParser<'_> {
             let idx = self.i;
             self.i += 1;
             let kind = self.tokens[idx].kind;
-            let offset = self.tokens[idx].offset;
             match kind {
                 TokKind::Text => {
                     let v = std::mem::take(&mut self.tokens[idx].value);
@@ -652,16 +719,13 @@ impl TplParser<'_> {
                     }
                 }
                 TokKind::Variable => {
-                    let v = self.tokens[idx].value.clone();
-                    children.push(Node::Output(self.expr(&v, offset)?, offset));
+                    let t = Stop::of(&self.tokens[idx]);
+                    children.push(Node::Output(self.expr(&t.value, &t)?, t.offset));
                 }
                 TokKind::Block => {
-                    let v = self.tokens[idx].value.clone();
+                    let stop = Stop::of(&self.tokens[idx]);
+                    let v = stop.value.clone();
                     let name = tag_name(&v).to_string();
-                    let stop = Stop {
-                        value: v.clone(),
-                        offset,
-                    };
                     if stops.contains(&name.as_str()) {
                         if EMPTY_STRUCTURAL.contains(&name.as_str()) && !tag_rest(&v).is_empty() {
                             return Err(self.fail(
@@ -672,7 +736,7 @@ impl TplParser<'_> {
                         return Ok((children, Some(stop)));
                     }
                     if STRUCTURAL_STOPS.contains(&name.as_str()) {
-                        return Err(self.fail(&stop, format!("Unexpected \"{name}\" tag")));
+                        return Err(self.fail(&stop, structural_mismatch(&name, stops)));
                     }
                     let rest = tag_rest(&v).to_string();
                     children.push(self.statement(&name, &rest, &stop)?);
@@ -682,28 +746,42 @@ impl TplParser<'_> {
         Ok((children, None))
     }
 
-    fn expr(&self, src: &str, offset: usize) -> Res<Expr> {
+    /// Runs `f` on the expression text `src` (a piece of `t`'s text found as nunjitsu finds it);
+    /// a failure names the token it is about in the source, as nunjitsu does.
+    fn run<T>(
+        &self,
+        src: &str,
+        t: &Stop,
+        from_end: bool,
+        f: impl FnOnce(&mut ExprParser) -> PRes<T>,
+    ) -> Res<T> {
+        let base = t.piece_offset(src, from_end);
+        let mut p = ExprParser::new(src).map_err(|(m, at)| err_at(self.source, base + at, m))?;
+        f(&mut p).map_err(|m| err_at(self.source, base + p.failure_offset(), m))
+    }
+
+    fn expr(&self, src: &str, t: &Stop) -> Res<Expr> {
         if let Some(e) = self.cache.get(src) {
             return Ok(e);
         }
-        let mut p = ExprParser::new(src).map_err(|m| err_at(self.source, offset, m))?;
-        let e = p.parse().map_err(|m| err_at(self.source, offset, m))?;
+        let e = self.run(src, t, true, ExprParser::parse)?;
         self.cache.put(src, &e);
         Ok(e)
     }
 
-    fn targets(&self, src: &str, offset: usize) -> Res<Vec<String>> {
-        let mut p = ExprParser::new(src).map_err(|m| err_at(self.source, offset, m))?;
-        p.target_list().map_err(|m| err_at(self.source, offset, m))
+    fn targets(&self, src: &str, t: &Stop) -> Res<Vec<String>> {
+        self.run(src, t, false, ExprParser::target_list)
     }
 
-    fn signature(&self, src: &str, offset: usize) -> Res<Vec<Arg>> {
+    fn signature(&self, src: &str, t: &Stop) -> Res<Vec<Arg>> {
         if trim_code(src).is_empty() {
             return Ok(Vec::new());
         }
+        let base = t.piece_offset(src, true);
         let full = format!("{src})");
-        let mut p = ExprParser::new(&full).map_err(|m| err_at(self.source, offset, m))?;
-        p.signature().map_err(|m| err_at(self.source, offset, m))
+        let mut p = ExprParser::new(&full).map_err(|(m, at)| err_at(self.source, base + at, m))?;
+        p.signature()
+            .map_err(|m| err_at(self.source, base + p.failure_offset(), m))
     }
 
     fn statement(&mut self, name: &str, rest: &str, t: &Stop) -> Res<Node> {
@@ -713,11 +791,11 @@ impl TplParser<'_> {
                 let Some((left, right)) = split_keyword(rest, "in") else {
                     return Err(self.fail(t, "For tag requires an in expression"));
                 };
-                let targets = self.targets(&left, t.offset)?;
+                let targets = self.targets(&left, t)?;
                 if targets.len() == 1 && targets[0] == "loop" {
                     return Err(self.fail(t, "A single loop target cannot be named loop"));
                 }
-                let arr = self.expr(&right, t.offset)?;
+                let arr = self.expr(&right, t)?;
                 let (body, stop) = self.body(&["else", "endfor"])?;
                 let Some(stop) = stop else {
                     return Err(self.fail(t, "Missing endfor tag"));
@@ -741,8 +819,8 @@ impl TplParser<'_> {
             }
             "set" => {
                 if let Some(eq) = find_top_level(rest, '=') {
-                    let targets = self.targets(&rest[..eq], t.offset)?;
-                    let value = self.expr(&rest[eq + 1..], t.offset)?;
+                    let targets = self.targets(&rest[..eq], t)?;
+                    let value = self.expr(&rest[eq + 1..], t)?;
                     return Ok(Node::Set {
                         at: t.offset,
                         targets,
@@ -750,10 +828,16 @@ impl TplParser<'_> {
                         body: Vec::new(),
                     });
                 }
-                let targets = self.targets(rest, t.offset)?;
+                let targets = self.targets(rest, t)?;
                 let (body, stop) = self.body(&["endset"])?;
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endset tag"));
+                }
+                if has_macro(&body) {
+                    return Err(self.fail(
+                        t,
+                        "Macro declarations are not supported inside set captures",
+                    ));
                 }
                 Ok(Node::Set {
                     at: t.offset,
@@ -771,7 +855,7 @@ impl TplParser<'_> {
                 if ident_end(name.as_bytes(), 0, false) != Some(name.len()) {
                     return Err(self.fail(t, "Invalid macro signature"));
                 }
-                let args = self.signature(&r[open + 1..r.len() - 1], t.offset)?;
+                let args = self.signature(&r[open + 1..r.len() - 1], t)?;
                 let (body, stop) = self.body(&["endmacro"])?;
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endmacro tag"));
@@ -788,7 +872,7 @@ impl TplParser<'_> {
                     caller_args = src[1..close].to_string();
                     src = trim_code(&src[close + 1..]).to_string();
                 }
-                let call = self.expr(&src, t.offset)?;
+                let call = self.expr(&src, t)?;
                 if !matches!(call, Expr::Call(..)) {
                     return Err(self.fail(t, "Call block requires a function call"));
                 }
@@ -796,7 +880,7 @@ impl TplParser<'_> {
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endcall tag"));
                 }
-                let caller_args = self.signature(&caller_args, t.offset)?;
+                let caller_args = self.signature(&caller_args, t)?;
                 Ok(Node::CallBlock {
                     at: t.offset,
                     call,
@@ -809,10 +893,13 @@ impl TplParser<'_> {
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endfilter tag"));
                 }
-                let mut p = ExprParser::new(rest).map_err(|m| err_at(self.source, t.offset, m))?;
-                let (name, args) = p
-                    .filter_invocation()
-                    .map_err(|m| err_at(self.source, t.offset, m))?;
+                if has_macro(&body) {
+                    return Err(self.fail(
+                        t,
+                        "Macro declarations are not supported inside filter captures",
+                    ));
+                }
+                let (name, args) = self.run(rest, t, true, ExprParser::filter_invocation)?;
                 Ok(Node::FilterBlock {
                     at: t.offset,
                     name,
@@ -821,14 +908,21 @@ impl TplParser<'_> {
                 })
             }
             "block" => {
+                let Expr::Sym(name) = self.expr(trim_code(rest), t)? else {
+                    return Err(self.fail(t, "Block name must be an identifier"));
+                };
                 let (body, stop) = self.body(&["endblock"])?;
-                if stop.is_none() {
+                let Some(stop) = stop else {
                     return Err(self.fail(t, "Missing endblock tag"));
+                };
+                let closing = tag_rest(&stop.value);
+                if !closing.is_empty() && closing != name {
+                    return Err(self.fail(&stop, "Endblock name must match its opening block"));
                 }
                 Ok(Node::Block(body))
             }
             "switch" => {
-                let expr = self.expr(rest, t.offset)?;
+                let expr = self.expr(rest, t)?;
                 let mut cases = Vec::new();
                 let mut default = None;
                 let (first, mut next) = self.body(&["case", "default", "endswitch"])?;
@@ -838,7 +932,7 @@ impl TplParser<'_> {
                 while let Some(stop) = next.take() {
                     match tag_name(&stop.value) {
                         "case" => {
-                            let cond = self.expr(tag_rest(&stop.value), stop.offset)?;
+                            let cond = self.expr(tag_rest(&stop.value), &stop)?;
                             let (b, s) = self.body(&["case", "default", "endswitch"])?;
                             cases.push((cond, b));
                             next = s;
@@ -874,12 +968,21 @@ impl TplParser<'_> {
                 Err(self.fail(t, format!("Unsupported template-loading tag \"{name}\"")))
             }
             "" => Err(self.fail(t, "Template block tag cannot be empty")),
-            other => Err(self.fail(t, format!("Unknown template tag \"{other}\""))),
+            other => {
+                let mut m = format!("Unknown template tag \"{other}\"");
+                if let Some(s) = crate::backstage::suggest::closest_by_edits(
+                    other,
+                    STATEMENT_TAGS.iter().copied(),
+                ) {
+                    m.push_str(&format!("; did you mean \"{s}\"?"));
+                }
+                Err(self.fail(t, m))
+            }
         }
     }
 
     fn parse_if(&mut self, cond_src: &str, t: &Stop) -> Res<Node> {
-        let cond = self.expr(cond_src, t.offset)?;
+        let cond = self.expr(cond_src, t)?;
         let (body, stop) = self.body(&["elif", "elseif", "else", "endif"])?;
         let Some(stop) = stop else {
             return Err(self.fail(t, "Missing endif tag"));
@@ -905,6 +1008,25 @@ impl TplParser<'_> {
             else_,
         })
     }
+}
+
+/// Whether a macro is declared anywhere in `nodes` (nunjitsu refuses one in a set or filter
+/// capture).
+fn has_macro(nodes: &[Node]) -> bool {
+    nodes.iter().any(|n| match n {
+        Node::Macro { .. } => true,
+        Node::Text(_) | Node::Output(..) => false,
+        Node::If { body, else_, .. } | Node::For { body, else_, .. } => {
+            has_macro(body) || else_.as_deref().is_some_and(has_macro)
+        }
+        Node::Set { body, .. }
+        | Node::CallBlock { body, .. }
+        | Node::FilterBlock { body, .. }
+        | Node::Block(body) => has_macro(body),
+        Node::Switch { cases, default, .. } => {
+            cases.iter().any(|(_, b)| has_macro(b)) || default.as_deref().is_some_and(has_macro)
+        }
+    })
 }
 
 fn split_keyword(s: &str, kw: &str) -> Option<(String, String)> {
@@ -1052,9 +1174,12 @@ const OPS1: &[&str] = &[
     "(", ")", "[", "]", "{", "}", ".", ",", ":", "|", "~", "+", "-", "*", "/", "%", "<", ">", "=",
 ];
 
-fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
+/// The tokens of `s` and where each starts in `s` (the end for `Eof`); a failure with the offset
+/// of the token it is about, as nunjitsu's tokenizer reports it.
+fn tokenize(s: &str) -> Result<(Vec<Tk>, Vec<usize>), (String, usize)> {
     let b = s.as_bytes();
     let mut out: Vec<Tk> = Vec::new();
+    let mut at: Vec<usize> = Vec::new();
     let mut i = 0;
     while i < b.len() {
         let c = s[i..].chars().next().unwrap();
@@ -1062,10 +1187,12 @@ fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
             i += c.len_utf8();
             continue;
         }
+        // Every pass from here pushes one token or fails.
+        at.push(i);
         let after_dot = matches!(out.last(), Some(Tk::Op(".")));
         if let Some(end) = ident_end(b, i, after_dot) {
             if &s[i..end] == "r" && b.get(end) == Some(&b'/') {
-                let (p, f, e) = scan_regex(s, i)?;
+                let (p, f, e) = scan_regex(s, i).map_err(|m| (m, i))?;
                 out.push(Tk::Regex(p, f));
                 i = e;
             } else {
@@ -1079,7 +1206,7 @@ fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
             Some(Tk::Name(_) | Tk::Num(_) | Tk::Str(_) | Tk::Regex(..) | Tk::Op(")" | "]" | "}"))
         );
         if c == '.' && b.get(i + 1).is_some_and(u8::is_ascii_digit) && !after_operand {
-            return Err("Invalid numeric literal".into());
+            return Err(("Invalid numeric literal".into(), i));
         }
         if c.is_ascii_digit() {
             let mut e = i;
@@ -1093,7 +1220,7 @@ fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
                 }
             }
             if e < b.len() && (b[e] == b'_' || b[e].is_ascii_alphabetic()) {
-                return Err("Invalid numeric literal".into());
+                return Err(("Invalid numeric literal".into(), i));
             }
             out.push(Tk::Num(s[i..e].to_string()));
             i = e;
@@ -1126,7 +1253,7 @@ fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
                 });
             }
             if !closed {
-                return Err("Unterminated string literal".into());
+                return Err(("Unterminated string literal".into(), i));
             }
             out.push(Tk::Str(v));
             i = j;
@@ -1143,27 +1270,47 @@ fn tokenize(s: &str) -> Result<Vec<Tk>, String> {
             i += op.len();
             continue;
         }
-        return Err(format!("Unexpected character \"{c}\""));
+        return Err((format!("Unexpected character \"{c}\""), i));
     }
     out.push(Tk::Eof);
-    Ok(out)
+    at.push(s.len());
+    Ok((out, at))
 }
 
 struct ExprParser {
     toks: Vec<Tk>,
+    /// Where each token starts in the parsed text.
+    at: Vec<usize>,
     i: usize,
     depth: usize,
+    /// The offset a failure is about when it is not the current token's (a name already read,
+    /// the `(` of an empty group).
+    fail_at: Option<usize>,
 }
 
 type PRes<T> = Result<T, String>;
 
 impl ExprParser {
-    fn new(src: &str) -> PRes<Self> {
+    fn new(src: &str) -> Result<Self, (String, usize)> {
+        let (toks, at) = tokenize(src)?;
         Ok(ExprParser {
-            toks: tokenize(src)?,
+            toks,
+            at,
             i: 0,
             depth: 0,
+            fail_at: None,
         })
+    }
+    /// Where a failure just returned is (nunjitsu's token position): the current token's offset
+    /// unless the failure named another.
+    fn failure_offset(&self) -> usize {
+        self.fail_at
+            .unwrap_or(self.at[self.i.min(self.at.len() - 1)])
+    }
+    /// Fails about the token `back` places before the current one.
+    fn fail_before<T>(&mut self, back: usize, message: impl Into<String>) -> PRes<T> {
+        self.fail_at = Some(self.at[self.i.saturating_sub(back).min(self.at.len() - 1)]);
+        Err(message.into())
     }
     fn peek(&self, n: usize) -> &Tk {
         &self.toks[(self.i + n).min(self.toks.len() - 1)]
@@ -1193,7 +1340,7 @@ impl ExprParser {
         match self.peek(0) {
             Tk::Eof => "end of input".into(),
             Tk::Name(n) | Tk::Num(n) | Tk::Str(n) => format!("\"{n}\""),
-            Tk::Regex(p, _) => format!("\"{p}\""),
+            Tk::Regex(p, f) => format!("\"{p}/{f}\""),
             Tk::Op(o) => format!("\"{o}\""),
         }
     }
@@ -1202,7 +1349,7 @@ impl ExprParser {
             Tk::Name(n) => {
                 self.i += 1;
                 if matches!(n.as_str(), "constructor" | "prototype" | "__proto__") {
-                    return Err(format!("Template name \"{n}\" is reserved"));
+                    return self.fail_before(1, format!("Template name \"{n}\" is reserved"));
                 }
                 Ok(n)
             }
@@ -1237,7 +1384,7 @@ impl ExprParser {
         loop {
             let n = self.expect_name()?;
             if matches!(n.as_str(), "true" | "false" | "null" | "none") {
-                return Err("Binding targets must be ordinary names".into());
+                return self.fail_before(1, "Binding targets must be ordinary names");
             }
             out.push(n);
             if !self.eat(",") {
@@ -1249,11 +1396,12 @@ impl ExprParser {
     }
 
     fn signature(&mut self) -> PRes<Vec<Arg>> {
-        let args = self.arguments(")")?;
+        let (args, starts) = self.arguments_at(")")?;
         self.expect_eof()?;
-        for a in &args {
+        for (a, start) in args.iter().zip(starts) {
             if let Arg::Pos(e) = a {
                 if !matches!(e, Expr::Sym(_)) {
+                    self.fail_at = Some(start);
                     return Err("Formal parameters must be names".into());
                 }
             }
@@ -1448,9 +1596,11 @@ impl ExprParser {
         Ok(n)
     }
     fn unary(&mut self) -> PRes<Expr> {
+        let target = self.i + 1;
         if self.eat("-") {
             let t = self.nested(|p| p.unary())?;
             if matches!(t, Expr::Neg(_)) {
+                self.fail_at = Some(self.at[target]);
                 return Err("Repeated unparenthesized unary - is not supported".into());
             }
             return Ok(Expr::Neg(Box::new(t)));
@@ -1458,6 +1608,7 @@ impl ExprParser {
         if self.eat("+") {
             let t = self.nested(|p| p.unary())?;
             if matches!(t, Expr::Pos(_)) {
+                self.fail_at = Some(self.at[target]);
                 return Err("Repeated unparenthesized unary + is not supported".into());
             }
             return Ok(Expr::Pos(Box::new(t)));
@@ -1526,15 +1677,17 @@ impl ExprParser {
                     "false" => Expr::Lit(Lit::Bool(false)),
                     "none" | "null" => Expr::Lit(Lit::Null),
                     "constructor" | "prototype" | "__proto__" => {
-                        return Err(format!("Template name \"{n}\" is reserved"))
+                        return self.fail_before(1, format!("Template name \"{n}\" is reserved"))
                     }
                     _ => Expr::Sym(n),
                 })
             }
             Tk::Op("(") => {
+                let open = self.at[self.i];
                 self.i += 1;
                 let items = self.nested(|p| p.delimited(")"))?;
                 if items.is_empty() {
+                    self.fail_at = Some(open);
                     return Err("Parenthesized expression cannot be empty".into());
                 }
                 Ok(Expr::Group(items))
@@ -1586,16 +1739,22 @@ impl ExprParser {
         Ok(out)
     }
     fn arguments(&mut self, end: &str) -> PRes<Vec<Arg>> {
+        Ok(self.arguments_at(end)?.0)
+    }
+    /// The arguments up to `end` (positional first) and where each positional one starts.
+    fn arguments_at(&mut self, end: &str) -> PRes<(Vec<Arg>, Vec<usize>)> {
         let mut pos = Vec::new();
+        let mut starts = Vec::new();
         let mut kws = Vec::new();
         if self.eat(end) {
-            return Ok(pos);
+            return Ok((pos, starts));
         }
         loop {
             if let (Tk::Name(n), Tk::Op("=")) = (self.peek(0).clone(), self.peek(1).clone()) {
                 self.i += 2;
                 kws.push(Arg::Kw(n, self.inline_if()?));
             } else {
+                starts.push(self.at[self.i.min(self.at.len() - 1)]);
                 pos.push(Arg::Pos(self.inline_if()?));
             }
             if !self.eat(",") {
@@ -1604,7 +1763,7 @@ impl ExprParser {
         }
         self.expect(end)?;
         pos.extend(kws);
-        Ok(pos)
+        Ok((pos, starts))
     }
 }
 

@@ -3,7 +3,8 @@
 //! (fetch:template) failed: Unknown template filter "zz"`. The cases are
 //! `tests/fixtures/render-errors/*/`, with failures after `{%-`, `-%}`, `{#- -#}` and under
 //! trimBlocks/lstripBlocks, through fetch:template (contents and a file name),
-//! fetch:template:file and workspace:template; `expected.txt` holds the error Backstage 4.3
+//! fetch:template:file and workspace:template, and syntax errors (`syntax-*`: the token nunjitsu
+//! points at, not the tag); `expected.txt` holds the error Backstage 4.3
 //! reported for each (made by `oracle.sh` there, from the oracle's `render.mjs`).
 
 use crate::support::{root, TestContext};
@@ -33,7 +34,7 @@ fn expected() -> Vec<(String, usize, usize, String)> {
 fn render_failures_name_the_skeleton_file_line_and_column_with_backstages_message() {
     let dir = root().join("tests/fixtures/render-errors");
     let cases = expected();
-    assert_eq!(cases.len(), 6, "every case has the oracle's error");
+    assert_eq!(cases.len(), 8, "every case has the oracle's error");
     for (case, line, column, message) in cases {
         let ctx = TestContext::new();
         let out = ctx.path().join("out");
