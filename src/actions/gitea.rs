@@ -2,11 +2,14 @@
 //! Forgejo), with Backstage's input schema, through the publishing-target seam (`crate::scm`):
 //! the Gitea API with `integrations.gitea[]` credentials, or the local forge with `--local`.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::{json, Map, Value};
 
 use super::scm_target;
 use crate::runner::Published;
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
+use crate::scm::sign::CommitSigner;
 use crate::scm::{self, Kind, Push, RepoSpec};
 
 pub struct PublishGitea;
@@ -50,22 +53,7 @@ impl Action for PublishGitea {
             .get("repoUrl")
             .and_then(Value::as_str)
             .ok_or_else(|| ActionError::new("the input `repoUrl` is required"))?;
-        let r = crate::actions::predict::parse_repo_url(ctx.services, repo_url)?;
-        if scm::kind_of(&ctx.services.config, &r.host) != Some(Kind::Gitea) {
-            return Err(ActionError::new(format!(
-                "No matching integration configuration for host {}, please check your integrations config",
-                r.host
-            ))
-            .with_hint(format!(
-                "add `{}` under `integrations.gitea` in golden's config file (host, baseUrl, username, password)",
-                r.host
-            )));
-        }
-        let spec = RepoSpec {
-            host: r.host.clone(),
-            owner: r.owner.clone().unwrap_or_default(),
-            name: r.repo.clone().unwrap_or_default(),
-        };
+        let spec = repo_spec(ctx, repo_url)?;
         let str_of = |k: &str| {
             input
                 .get(k)
@@ -81,39 +69,11 @@ impl Action for PublishGitea {
             .map(|g| g.base_url())
             .unwrap_or_else(|| format!("https://{}", spec.host));
         if ctx.dry_run {
-            let contents = format!("{base}/{}/{}/src/branch/{branch}/", spec.owner, spec.name);
-            crate::actions::predict::record_published(ctx.record, &contents, source);
-            let remote = format!("{base}/{}/{}.git", spec.owner, spec.name);
-            ctx.info(
-                "dry run: publish:gitea was not run; its outputs are predicted from its input",
-            );
-            return Ok(Map::from_iter([
-                ("remoteUrl".to_string(), json!(remote)),
-                (
-                    "commitHash".to_string(),
-                    json!(crate::actions::predict::placeholder_commit_hash(&remote)),
-                ),
-                ("repoContentsUrl".to_string(), json!(contents)),
-            ]));
+            return Ok(dry_run_outputs(ctx, &spec, &base, &branch, source));
         }
         // Backstage looks for the key after creating the repository; golden before, so that
         // a missing or unusable key leaves nothing behind.
-        let signer = if input.get("signCommit").and_then(Value::as_bool) == Some(true) {
-            let config = &ctx.services.config;
-            let integration = config
-                .gitea(&spec.host)
-                .and_then(|g| g.commit_signing_key.clone());
-            Some(
-                crate::scm::sign::signer(
-                    integration.as_ref(),
-                    config.scaffolder.default_commit_signing_key.as_ref(),
-                    &spec.host,
-                )
-                .map_err(ActionError::from)?,
-            )
-        } else {
-            None
-        };
+        let signer = signer(ctx, input, &spec.host)?;
         if spec.owner.is_empty() {
             return Err(ActionError::new(format!(
                 "publish:gitea needs an organisation: `{repo_url}` names none"
@@ -121,12 +81,10 @@ impl Action for PublishGitea {
             .with_hint("repoUrl looks like `HOST?owner=ORGANISATION&repo=NAME`"));
         }
         let target = scm_target::target(ctx, Kind::Gitea, &spec.host, None)?;
-        let author = crate::actions::github::author(
-            &crate::actions::github::Input(input),
-            &ctx.services.config,
-        );
+        let gh_input = crate::actions::github::Input(input);
+        let author = crate::actions::github::author(&gh_input, &ctx.services.config);
         let message = crate::actions::github::commit_message(
-            &crate::actions::github::Input(input),
+            &gh_input,
             &ctx.services.config,
             crate::actions::github::MessageRule::Gitea,
         );
@@ -145,24 +103,7 @@ impl Action for PublishGitea {
         let hash = hash.ok_or_else(|| {
             ActionError::new(format!("nothing was pushed to {}", spec.full_name()))
         })?;
-        ctx.note_published(Published {
-            name: spec.full_name(),
-            remote_url: repo.git_url.clone(),
-            repo_contents_url: repo.contents_url.clone(),
-            branch: branch.clone(),
-            source_dir: source.clone(),
-            token: if ctx.services.local {
-                None
-            } else {
-                ctx.services.token_of("gitea", &spec.host)
-            },
-            git_user: ctx
-                .services
-                .config
-                .gitea(&spec.host)
-                .and_then(|g| g.username.clone()),
-            integration: (!ctx.services.local).then(|| ("gitea", spec.host.clone())),
-        });
+        note_published(ctx, &spec, &repo, &branch, &source);
         scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
         let contents = if ctx.services.local {
             repo.contents_url.clone()
@@ -175,4 +116,100 @@ impl Action for PublishGitea {
             ("repoContentsUrl".to_string(), json!(contents)),
         ]))
     }
+}
+
+/// The repository `repoUrl` names, on a host configured under `integrations.gitea`.
+fn repo_spec(ctx: &ActionContext<'_>, repo_url: &str) -> Result<RepoSpec, ActionError> {
+    let r = crate::actions::predict::parse_repo_url(ctx.services, repo_url)?;
+    if scm::kind_of(&ctx.services.config, &r.host) != Some(Kind::Gitea) {
+        return Err(ActionError::new(format!(
+            "No matching integration configuration for host {}, please check your integrations config",
+            r.host
+        ))
+        .with_hint(format!(
+            "add `{}` under `integrations.gitea` in golden's config file (host, baseUrl, username, password)",
+            r.host
+        )));
+    }
+    Ok(RepoSpec {
+        host: r.host.clone(),
+        owner: r.owner.clone().unwrap_or_default(),
+        name: r.repo.clone().unwrap_or_default(),
+    })
+}
+
+/// The outputs of a dry run, predicted from the input (nothing is created).
+fn dry_run_outputs(
+    ctx: &mut ActionContext<'_>,
+    spec: &RepoSpec,
+    base: &str,
+    branch: &str,
+    source: PathBuf,
+) -> Outputs {
+    let contents = format!("{base}/{}/{}/src/branch/{branch}/", spec.owner, spec.name);
+    crate::actions::predict::record_published(ctx.record, &contents, source);
+    let remote = format!("{base}/{}/{}.git", spec.owner, spec.name);
+    ctx.info("dry run: publish:gitea was not run; its outputs are predicted from its input");
+    Map::from_iter([
+        ("remoteUrl".to_string(), json!(remote)),
+        (
+            "commitHash".to_string(),
+            json!(crate::actions::predict::placeholder_commit_hash(&remote)),
+        ),
+        ("repoContentsUrl".to_string(), json!(contents)),
+    ])
+}
+
+/// The commit signer when `signCommit` is set: the integration's key, else the default one.
+fn signer(
+    ctx: &ActionContext<'_>,
+    input: &Map<String, Value>,
+    host: &str,
+) -> Result<Option<CommitSigner>, ActionError> {
+    if input.get("signCommit").and_then(Value::as_bool) != Some(true) {
+        return Ok(None);
+    }
+    let config = &ctx.services.config;
+    let integration = config
+        .gitea(host)
+        .and_then(|g| g.commit_signing_key.clone());
+    Ok(Some(
+        crate::scm::sign::signer(
+            integration.as_ref(),
+            config.scaffolder.default_commit_signing_key.as_ref(),
+            host,
+        )
+        .map_err(ActionError::from)?,
+    ))
+}
+
+/// Records the published repository for the run's summary and later steps.
+fn note_published(
+    ctx: &mut ActionContext<'_>,
+    spec: &RepoSpec,
+    repo: &scm::Repository,
+    branch: &str,
+    source: &Path,
+) {
+    let token = if ctx.services.local {
+        None
+    } else {
+        ctx.services.token_of("gitea", &spec.host)
+    };
+    let git_user = ctx
+        .services
+        .config
+        .gitea(&spec.host)
+        .and_then(|g| g.username.clone());
+    let integration = (!ctx.services.local).then(|| ("gitea", spec.host.clone()));
+    ctx.note_published(Published {
+        name: spec.full_name(),
+        remote_url: repo.git_url.clone(),
+        repo_contents_url: repo.contents_url.clone(),
+        branch: branch.to_string(),
+        source_dir: source.to_path_buf(),
+        token,
+        git_user,
+        integration,
+    });
 }

@@ -382,6 +382,43 @@ struct Proc {
     stderr: Arc<Mutex<Vec<String>>>,
 }
 
+/// How an action run by the bridge ended: its outputs, or the error it threw.
+type Finished = std::result::Result<Outputs, ActionError>;
+
+/// Writes one line to the bridge; `false` when it is gone.
+fn send(p: &mut Proc, line: &Value) -> bool {
+    writeln!(p.stdin, "{line}")
+        .and_then(|_| p.stdin.flush())
+        .is_ok()
+}
+
+/// The bridge stopped: the error names the last lines it printed on stderr.
+fn gone(p: &Proc) -> ActionError {
+    let tail: Vec<String> = p
+        .stderr
+        .lock()
+        .map(|s| s.iter().rev().take(10).rev().cloned().collect())
+        .unwrap_or_default();
+    ActionError::new(format!(
+        "the Node.js bridge stopped{}",
+        if tail.is_empty() {
+            String::new()
+        } else {
+            format!(":\n  {}", tail.join("\n  "))
+        }
+    ))
+}
+
+/// The action of `request` ran out of time and was stopped.
+fn timed_out(request: &Value, timeout: Duration) -> ActionError {
+    ActionError::new(format!(
+        "`{}` did not finish within {} and was stopped",
+        request["action"].as_str().unwrap_or_default(),
+        shown(timeout)
+    ))
+    .with_hint("give it more time with `actions.timeouts` in the config file (by action id, package name or `default`), e.g. `timeouts: {default: 30m}`")
+}
+
 impl Drop for Bridge {
     fn drop(&mut self) {
         if let Ok(mut p) = self.proc.lock() {
@@ -463,29 +500,28 @@ impl Bridge {
             *guard = Some(self.start()?);
         }
         let p = guard.as_mut().expect("started above");
-        let gone = |p: &Proc| {
-            let tail: Vec<String> = p
-                .stderr
-                .lock()
-                .map(|s| s.iter().rev().take(10).rev().cloned().collect())
-                .unwrap_or_default();
-            ActionError::new(format!(
-                "the Node.js bridge stopped{}",
-                if tail.is_empty() {
-                    String::new()
-                } else {
-                    format!(":\n  {}", tail.join("\n  "))
-                }
-            ))
+        let exchanged = if send(p, request) {
+            self.exchange(p, request, log, lender, timeout)
+        } else {
+            Err(gone(p))
         };
-        if writeln!(p.stdin, "{request}")
-            .and_then(|_| p.stdin.flush())
-            .is_err()
-        {
-            let e = gone(p);
+        exchanged.unwrap_or_else(|e| {
+            // The bridge stopped (or was stopped): the next call starts a new one.
             *guard = None;
-            return Err(e);
-        }
+            Err(e)
+        })
+    }
+
+    /// Reads the bridge's messages until the action finishes. `Err` means the bridge is gone
+    /// or was stopped at the time limit, and cannot serve another call.
+    fn exchange(
+        &self,
+        p: &mut Proc,
+        request: &Value,
+        log: &mut Vec<String>,
+        lender: &super::npm_services::Lender<'_>,
+        timeout: Duration,
+    ) -> std::result::Result<Finished, ActionError> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -494,66 +530,65 @@ impl Bridge {
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                     let _ = p.child.kill();
                     let _ = p.child.wait();
-                    *guard = None;
-                    return Err(ActionError::new(format!(
-                        "`{}` did not finish within {} and was stopped",
-                        request["action"].as_str().unwrap_or_default(),
-                        shown(timeout)
-                    ))
-                    .with_hint("give it more time with `actions.timeouts` in the config file (by action id, package name or `default`), e.g. `timeouts: {default: 30m}`"));
+                    return Err(timed_out(request, timeout));
                 }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    let e = gone(p);
-                    *guard = None;
-                    return Err(e);
-                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Err(gone(p)),
             };
             let Some(msg) = line.trim_end().strip_prefix(MARK) else {
                 log.push(line.trim_end().to_string());
                 continue;
             };
-            let v: Value = serde_json::from_str(msg).unwrap_or(Value::Null);
-            match v.get("type").and_then(Value::as_str) {
-                Some("log") => {
-                    let level = v["level"].as_str().unwrap_or("info");
-                    let m = v["message"].as_str().unwrap_or_default();
-                    log.push(if level == "info" {
-                        m.to_string()
-                    } else {
-                        format!("{level}: {m}")
-                    });
-                }
-                Some("ask") => {
-                    let answer = lender.answer(&v);
-                    if writeln!(p.stdin, "{answer}")
-                        .and_then(|_| p.stdin.flush())
-                        .is_err()
-                    {
-                        let e = gone(p);
-                        *guard = None;
-                        return Err(e);
-                    }
-                }
-                Some("result") => {
-                    self.drain(p, log);
-                    return Ok(v
-                        .get("output")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default());
-                }
-                Some("error") => {
-                    self.drain(p, log);
-                    return Err(ActionError::new(
-                        v["message"]
-                            .as_str()
-                            .unwrap_or("the action failed")
-                            .to_string(),
-                    ));
-                }
-                _ => log.push(msg.to_string()),
+            if let Some(finished) = self.message(p, msg, log, lender)? {
+                return Ok(finished);
             }
         }
+    }
+
+    /// One marked message of the bridge: a log line, a question for golden's services, or
+    /// the action's end (`Some`).
+    fn message(
+        &self,
+        p: &mut Proc,
+        msg: &str,
+        log: &mut Vec<String>,
+        lender: &super::npm_services::Lender<'_>,
+    ) -> std::result::Result<Option<Finished>, ActionError> {
+        let v: Value = serde_json::from_str(msg).unwrap_or(Value::Null);
+        match v.get("type").and_then(Value::as_str) {
+            Some("log") => {
+                let level = v["level"].as_str().unwrap_or("info");
+                let m = v["message"].as_str().unwrap_or_default();
+                log.push(if level == "info" {
+                    m.to_string()
+                } else {
+                    format!("{level}: {m}")
+                });
+            }
+            Some("ask") => {
+                if !send(p, &lender.answer(&v)) {
+                    return Err(gone(p));
+                }
+            }
+            Some("result") => {
+                self.drain(p, log);
+                return Ok(Some(Ok(v
+                    .get("output")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default())));
+            }
+            Some("error") => {
+                self.drain(p, log);
+                return Ok(Some(Err(ActionError::new(
+                    v["message"]
+                        .as_str()
+                        .unwrap_or("the action failed")
+                        .to_string(),
+                ))));
+            }
+            _ => log.push(msg.to_string()),
+        }
+        Ok(None)
     }
 
     /// What the module printed on stderr joins the step's log.

@@ -126,35 +126,13 @@ impl Client {
         raw: bool,
     ) -> Result<Value, (ApiError, Option<Duration>)> {
         let call = format!("{} {}", method.as_str(), path);
-        let transport = |e: octocrab::Error| {
-            let message = match &e {
-                octocrab::Error::Service { source, .. } => chain(source.as_ref()),
-                octocrab::Error::Hyper { source, .. } => chain(source),
-                octocrab::Error::Reqwest { source, .. } => chain(source),
-                other => first_line(&other.to_string()),
-            };
-            (
-                ApiError {
-                    call: call.clone(),
-                    status: None,
-                    message,
-                    details: Vec::new(),
-                },
-                None,
-            )
-        };
+        let transport = |e: octocrab::Error| (transport_error(&call, &e), None);
         let client = if path == "/graphql" {
             &self.gql
         } else {
             &self.gh
         };
-        let method = match method {
-            Method::Get => http::Method::GET,
-            Method::Post => http::Method::POST,
-            Method::Put => http::Method::PUT,
-            Method::Patch => http::Method::PATCH,
-            Method::Head => http::Method::HEAD,
-        };
+        let method = http_method(method);
         let response = async {
             let mut builder = http::Request::builder().method(method).uri(path);
             if raw {
@@ -166,25 +144,7 @@ impl Client {
         .await
         .map_err(transport)?;
         let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let retry_after = header("retry-after")
-            .and_then(|s| s.trim().parse::<u64>().ok())
-            .map(Duration::from_secs)
-            .or_else(|| {
-                let remaining = header("x-ratelimit-remaining")?;
-                let reset = header("x-ratelimit-reset")?.parse::<u64>().ok()?;
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .ok()?
-                    .as_secs();
-                (remaining == "0").then(|| Duration::from_secs(reset.saturating_sub(now) + 1))
-            });
+        let retry_after = retry_after(response.headers());
         let text = client.body_to_string(response).await.map_err(transport)?;
         if raw && (200..300).contains(&status) {
             return Ok(Value::String(text));
@@ -197,40 +157,7 @@ impl Client {
         if (200..300).contains(&status) {
             return Ok(json);
         }
-        let message = json
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                if text.trim().is_empty() {
-                    format!("HTTP {status}")
-                } else {
-                    first_line(text.trim())
-                }
-            });
-        let details = json
-            .get("errors")
-            .and_then(Value::as_array)
-            .map(|errs| {
-                errs.iter()
-                    .filter_map(|e| {
-                        e.get("message")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                            .or_else(|| e.as_str().map(str::to_string))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Err((
-            ApiError {
-                call,
-                status: Some(status),
-                message,
-                details,
-            },
-            retry_after,
-        ))
+        Err((api_error(call, status, &text, &json), retry_after))
     }
 }
 
@@ -313,6 +240,90 @@ impl Client {
             delay *= 2;
             attempt += 1;
         }
+    }
+}
+
+/// The error of a call that got no HTTP answer, with the innermost causes.
+fn transport_error(call: &str, e: &octocrab::Error) -> ApiError {
+    let message = match e {
+        octocrab::Error::Service { source, .. } => chain(source.as_ref()),
+        octocrab::Error::Hyper { source, .. } => chain(source),
+        octocrab::Error::Reqwest { source, .. } => chain(source),
+        other => first_line(&other.to_string()),
+    };
+    ApiError {
+        call: call.to_string(),
+        status: None,
+        message,
+        details: Vec::new(),
+    }
+}
+
+fn http_method(method: Method) -> http::Method {
+    match method {
+        Method::Get => http::Method::GET,
+        Method::Post => http::Method::POST,
+        Method::Put => http::Method::PUT,
+        Method::Patch => http::Method::PATCH,
+        Method::Head => http::Method::HEAD,
+    }
+}
+
+/// How long GitHub asks to wait: `Retry-After`, or until the rate limit resets when none is
+/// left.
+fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    header("retry-after")
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .or_else(|| {
+            let remaining = header("x-ratelimit-remaining")?;
+            let reset = header("x-ratelimit-reset")?.parse::<u64>().ok()?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_secs();
+            (remaining == "0").then(|| Duration::from_secs(reset.saturating_sub(now) + 1))
+        })
+}
+
+/// The error of a call GitHub answered with a failure status: its `message` and `errors`.
+fn api_error(call: String, status: u16, text: &str, json: &Value) -> ApiError {
+    let message = json
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            if text.trim().is_empty() {
+                format!("HTTP {status}")
+            } else {
+                first_line(text.trim())
+            }
+        });
+    let details = json
+        .get("errors")
+        .and_then(Value::as_array)
+        .map(|errs| {
+            errs.iter()
+                .filter_map(|e| {
+                    e.get("message")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .or_else(|| e.as_str().map(str::to_string))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ApiError {
+        call,
+        status: Some(status),
+        message,
+        details,
     }
 }
 

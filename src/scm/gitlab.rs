@@ -469,6 +469,320 @@ impl Gitlab {
     }
 }
 
+/// The steps of [`Target::create_repository`], one GitLab call (or one decision) each.
+impl Gitlab {
+    /// The id and kind (`group` or `user`) of the namespace `owner`, and the token's user id.
+    fn namespace(&self, owner: &str) -> Result<(u64, String, Option<u64>), ScmError> {
+        let host = self.host.as_str();
+        let ns = match self.client.get(&format!("/namespaces/{}", enc(owner))) {
+            Ok(v) => v,
+            Err(e) if e.is_not_found() => {
+                return Err(ScmError::new(format!(
+                    "The namespace {owner} is not found or the user doesn't have permissions to access it"
+                ))
+                .with_hint(format!("check the group path in repoUrl (`owner=GROUP/SUBGROUP`), and that the token's user is a member of it on {host}")))
+            }
+            Err(e) => return Err(e.explain(&format!("cannot look up the namespace {owner}"), host)),
+        };
+        let me = self
+            .client
+            .get("/user")
+            .map_err(|e| e.explain("cannot read the token's user", host))?;
+        let user_id = me["id"].as_u64();
+        let (ns_id, ns_kind) = match ns["id"].as_u64() {
+            Some(id) => (id, ns["kind"].as_str().unwrap_or("group").to_string()),
+            None => (user_id.unwrap_or_default(), "user".to_string()),
+        };
+        Ok((ns_id, ns_kind, user_id))
+    }
+
+    /// The project `name` of the namespace `owner`, if it exists.
+    fn existing_project(
+        &self,
+        owner: &str,
+        name: &str,
+        ns_kind: &str,
+    ) -> Result<Option<Value>, ScmError> {
+        let list = if ns_kind == "user" {
+            format!("/users/{}/projects?search={}", enc(owner), enc(name))
+        } else {
+            format!("/groups/{}/projects?search={}", enc(owner), enc(name))
+        };
+        Ok(self
+            .client
+            .all(&list)
+            .map_err(|e| e.explain(&format!("cannot list the projects of {owner}"), &self.host))?
+            .into_iter()
+            .find(|p| p["path"] == json!(name)))
+    }
+
+    /// Creates the project; an existing one is an error (golden never overwrites).
+    fn post_project(&self, owner: &str, name: &str, body: Value) -> Result<Value, ScmError> {
+        let host = self.host.as_str();
+        match self.client.post("/projects", &body) {
+            Ok(v) => Ok(v),
+            Err(e) if e.status == Some(400) && e.message.contains("has already been taken") => {
+                Err(ScmError::new(format!(
+                    "cannot create the GitLab project {owner}/{name}: it already exists on {host} (GitLab: {}); golden never overwrites a repository",
+                    e.message
+                ))
+                .with_hint("choose another repository name, set `skipExisting: true` to keep the existing project, or delete it if it is a leftover of an earlier run"))
+            }
+            Err(e) => Err(e.explain(
+                &format!("cannot create the GitLab project {owner}/{name}"),
+                host,
+            )),
+        }
+    }
+
+    /// `setUserAsOwner` and `ownerUsername`: project owners added with the configured token.
+    fn add_owners(
+        &self,
+        notes: &mut Notes,
+        pid: &str,
+        user_id: Option<u64>,
+        settings: &Map<String, Value>,
+    ) -> Result<(), ScmError> {
+        if settings.get("setUserAsOwner").and_then(Value::as_bool) == Some(true)
+            && self.has_config_token()
+        {
+            self.admin()
+                .post(
+                    &format!("/projects/{pid}/members"),
+                    &json!({"access_level": 50, "user_id": user_id}),
+                )
+                .map_err(|e| {
+                    e.explain("cannot make the token's user the project owner", &self.host)
+                })?;
+        }
+        let Some(username) = settings.get("ownerUsername").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        if !self.has_config_token() {
+            return Ok(());
+        }
+        let added = self
+            .user_id(self.admin(), username)
+            .and_then(|uid| match uid {
+                Some(uid) => self
+                    .admin()
+                    .post(
+                        &format!("/projects/{pid}/members"),
+                        &json!({"access_level": 50, "user_id": uid}),
+                    )
+                    .map(|_| true),
+                None => Ok(false),
+            });
+        match added {
+            Ok(true) => {}
+            Ok(false) => notes.warn(format!("Could not find GitLab user with username '{username}'. Skipping owner assignment.")),
+            Err(e) => notes.warn(format!("Failed to add user '{username}' as owner: {}. Proceeding without owner assignment.", e.message)),
+        }
+        Ok(())
+    }
+}
+
+/// The body of `POST /projects`, as the module builds it from the action's settings.
+fn project_body(ns_id: u64, name: &str, settings: &Map<String, Value>) -> Value {
+    let mut body = Map::new();
+    body.insert("namespace_id".into(), json!(ns_id));
+    body.insert("name".into(), json!(name));
+    body.insert("path".into(), json!(name));
+    body.insert(
+        "visibility".into(),
+        json!(settings
+            .get("repoVisibility")
+            .and_then(Value::as_str)
+            .unwrap_or("private")),
+    );
+    if let Some(t) = settings
+        .get("topics")
+        .and_then(Value::as_array)
+        .filter(|t| !t.is_empty())
+    {
+        body.insert("topics".into(), json!(t));
+    }
+    if let Some(s) = settings.get("settings").and_then(Value::as_object) {
+        for (k, v) in s {
+            body.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(body)
+}
+
+/// The [`Repository`] of a project at `git_url` whose files are on `branch`.
+fn repository(id: Option<u64>, git_url: &str, branch: &str, created: bool) -> Repository {
+    let web = strip_git(git_url);
+    Repository {
+        id,
+        git_url: git_url.to_string(),
+        contents_url: format!("{web}/-/blob/{branch}"),
+        web_url: web,
+        default_branch: branch.to_string(),
+        created,
+    }
+}
+
+/// The steps of [`Target::open_change_request`], in the order the module makes its calls.
+impl Gitlab {
+    /// The user id of the `assignee` option; an unknown user is a warning, not an error.
+    fn assignee_id(&self, notes: &mut Notes, o: &Map<String, Value>) -> Option<u64> {
+        let a = o.get("assignee").and_then(Value::as_str)?;
+        match self.user_id(&self.client, a) {
+            Ok(Some(id)) => return Some(id),
+            Ok(None) => notes.warn(format!("Failed to find gitlab user id for {a}: no such user. Proceeding with MR creation without an assignee.")),
+            Err(e) => notes.warn(format!("Failed to find gitlab user id for {a}: {}. Proceeding with MR creation without an assignee.", e.message)),
+        }
+        None
+    }
+
+    /// The user ids of the `reviewers` option (`None` when it is not given); unknown users
+    /// are warnings and left out.
+    fn reviewer_ids(&self, notes: &mut Notes, o: &Map<String, Value>) -> Option<Vec<u64>> {
+        let list = o.get("reviewers").and_then(Value::as_array)?;
+        let mut ids = Vec::new();
+        for r in list.iter().filter_map(Value::as_str) {
+            match self.user_id(&self.client, r) {
+                Ok(Some(id)) => ids.push(id),
+                Ok(None) => notes.warn(format!("Failed to find gitlab user id for {r}: no such user. Proceeding with MR creation without reviewer.")),
+                Err(e) => notes.warn(format!("Failed to find gitlab user id for {r}: {}. Proceeding with MR creation without reviewer.", e.message)),
+            }
+        }
+        Some(ids)
+    }
+
+    /// The branch the merge request goes into: the given one, or the project's default.
+    fn mr_target_branch(&self, req: &ChangeRequest<'_>, project: &str) -> Result<String, ScmError> {
+        if let Some(b) = req.target_branch.filter(|b| !b.is_empty()) {
+            return Ok(b.to_string());
+        }
+        let info = self
+            .client
+            .get(&format!("/projects/{}", enc(project)))
+            .map_err(|e| e.explain(&format!("cannot read the project {project}"), &self.host))?;
+        match info["default_branch"].as_str().filter(|b| !b.is_empty()) {
+            Some(b) => Ok(b.to_string()),
+            None => Err(ScmError::new(format!("The branch creation failed. Target branch was not provided, and could not find default branch from project settings. Project: {project}"))),
+        }
+    }
+
+    /// Creates `branch` from `target` unless it exists; an existing branch is an error when
+    /// there are changes to commit (`has_changes`), and is used as it is otherwise.
+    fn prepare_branch(
+        &self,
+        notes: &mut Notes,
+        project: &str,
+        branch: &str,
+        target: &str,
+        has_changes: bool,
+    ) -> Result<(), ScmError> {
+        let p = enc(project);
+        let mut create_branch = has_changes;
+        match self.client.get(&format!(
+            "/projects/{p}/repository/branches/{}",
+            enc(branch)
+        )) {
+            Ok(existing) => {
+                if create_branch {
+                    let web = existing["web_url"].as_str().unwrap_or_default();
+                    let mrs = self
+                        .client
+                        .all(&format!(
+                            "/projects/{p}/merge_requests?source_branch={}",
+                            enc(branch)
+                        ))
+                        .unwrap_or_default();
+                    return Err(ScmError::new(match mrs.first() {
+                        Some(mr) => format!("The branch creation failed because the branch already exists at: {web}. Additionally, there is a Merge Request for this branch: {}", mr["web_url"].as_str().unwrap_or_default()),
+                        None => format!("The branch creation failed because the branch already exists at: {web}."),
+                    })
+                    .with_hint("choose another branchName, or merge or delete the existing branch"));
+                }
+                notes.info(format!(
+                    "Using existing branch {branch} without modification."
+                ));
+            }
+            Err(_) => create_branch = true,
+        }
+        if create_branch {
+            self.client
+                .post(
+                    &format!("/projects/{p}/repository/branches"),
+                    &json!({"branch": branch, "ref": target}),
+                )
+                .map_err(|e| ScmError::new(format!("The branch creation failed. Please check that your repo does not already contain a branch named '{branch}'. {}", e.message)))?;
+            notes.created(format!("branch {branch} of the GitLab project {project}"));
+        }
+        Ok(())
+    }
+
+    /// `assignReviewersFromApprovalRules` and `autoMerge`, once the merge request exists.
+    fn after_merge_request(
+        &self,
+        notes: &mut Notes,
+        o: &Map<String, Value>,
+        p: &str,
+        iid: u64,
+        reviewer_ids: Option<&[u64]>,
+    ) -> Result<(), ScmError> {
+        if o.get("assignReviewersFromApprovalRules")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
+            self.assign_reviewers_from_rules(notes, p, iid, reviewer_ids);
+        }
+        if o.get("autoMerge").and_then(Value::as_bool) == Some(true) {
+            self.client
+                .call(
+                    http::Method::PUT,
+                    &format!("/projects/{p}/merge_requests/{iid}/merge"),
+                    Some(&json!({"auto_merge": true})),
+                )
+                .map_err(|e| {
+                    ScmError::new(format!(
+                        "Enabling auto-merge for merge request {iid} failed. {}",
+                        e.message
+                    ))
+                })?;
+        }
+        Ok(())
+    }
+}
+
+/// The body of `POST /projects/:id/merge_requests`.
+fn mr_body(
+    req: &ChangeRequest<'_>,
+    target: &str,
+    assignee_id: Option<u64>,
+    reviewer_ids: Option<&[u64]>,
+) -> Value {
+    let o = req.options;
+    let mut body = Map::new();
+    body.insert("source_branch".into(), json!(req.branch));
+    body.insert("target_branch".into(), json!(target));
+    body.insert("title".into(), json!(req.title));
+    if let Some(d) = req.description {
+        body.insert("description".into(), json!(d));
+    }
+    body.insert(
+        "remove_source_branch".into(),
+        json!(o
+            .get("removeSourceBranch")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)),
+    );
+    if let Some(a) = assignee_id {
+        body.insert("assignee_id".into(), json!(a));
+    }
+    if let Some(r) = reviewer_ids {
+        body.insert("reviewer_ids".into(), json!(r));
+    }
+    if let Some(l) = o.get("labels") {
+        body.insert("labels".into(), l.clone());
+    }
+    Value::Object(body)
+}
+
 fn strip_git(url: &str) -> String {
     url.strip_suffix(".git").unwrap_or(url).to_string()
 }
@@ -491,152 +805,34 @@ impl Target for Gitlab {
         repo: &RepoSpec,
         settings: &Map<String, Value>,
     ) -> Result<Repository, ScmError> {
-        let (owner, name, host) = (repo.owner.as_str(), repo.name.as_str(), self.host.as_str());
-        let ns = match self.client.get(&format!("/namespaces/{}", enc(owner))) {
-            Ok(v) => v,
-            Err(e) if e.is_not_found() => {
-                return Err(ScmError::new(format!(
-                    "The namespace {owner} is not found or the user doesn't have permissions to access it"
-                ))
-                .with_hint(format!("check the group path in repoUrl (`owner=GROUP/SUBGROUP`), and that the token's user is a member of it on {host}")))
-            }
-            Err(e) => return Err(e.explain(&format!("cannot look up the namespace {owner}"), host)),
-        };
-        let me = self
-            .client
-            .get("/user")
-            .map_err(|e| e.explain("cannot read the token's user", host))?;
-        let user_id = me["id"].as_u64();
-        let (ns_id, ns_kind) = match ns["id"].as_u64() {
-            Some(id) => (id, ns["kind"].as_str().unwrap_or("group").to_string()),
-            None => (user_id.unwrap_or_default(), "user".to_string()),
-        };
-        let list = if ns_kind == "user" {
-            format!("/users/{}/projects?search={}", enc(owner), enc(name))
-        } else {
-            format!("/groups/{}/projects?search={}", enc(owner), enc(name))
-        };
-        let existing = self
-            .client
-            .all(&list)
-            .map_err(|e| e.explain(&format!("cannot list the projects of {owner}"), host))?
-            .into_iter()
-            .find(|p| p["path"] == json!(name));
+        let (owner, name) = (repo.owner.as_str(), repo.name.as_str());
+        let (ns_id, ns_kind, user_id) = self.namespace(owner)?;
+        let existing = self.existing_project(owner, name, &ns_kind)?;
         let skip_existing = settings
             .get("skipExisting")
             .and_then(Value::as_bool)
             .unwrap_or(false);
         if let (true, Some(p)) = (skip_existing, &existing) {
             notes.info(format!("Repo {name} already exists in namespace {owner}."));
-            let web = strip_git(p["http_url_to_repo"].as_str().unwrap_or_default());
-            let branch = p["default_branch"].as_str().unwrap_or_default().to_string();
-            return Ok(Repository {
-                id: p["id"].as_u64(),
-                git_url: p["http_url_to_repo"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                contents_url: format!("{web}/-/blob/{branch}"),
-                web_url: web,
-                default_branch: branch,
-                created: false,
-            });
+            let git_url = p["http_url_to_repo"].as_str().unwrap_or_default();
+            let branch = p["default_branch"].as_str().unwrap_or_default();
+            return Ok(repository(p["id"].as_u64(), git_url, branch, false));
         }
         notes.info(format!("Creating repo {name} in namespace {owner}."));
-        let mut body = Map::new();
-        body.insert("namespace_id".into(), json!(ns_id));
-        body.insert("name".into(), json!(name));
-        body.insert("path".into(), json!(name));
-        body.insert(
-            "visibility".into(),
-            json!(settings
-                .get("repoVisibility")
-                .and_then(Value::as_str)
-                .unwrap_or("private")),
-        );
-        if let Some(t) = settings
-            .get("topics")
-            .and_then(Value::as_array)
-            .filter(|t| !t.is_empty())
-        {
-            body.insert("topics".into(), json!(t));
-        }
-        if let Some(s) = settings.get("settings").and_then(Value::as_object) {
-            for (k, v) in s {
-                body.insert(k.clone(), v.clone());
-            }
-        }
-        let created = match self.client.post("/projects", &Value::Object(body)) {
-            Ok(v) => v,
-            Err(e) if e.status == Some(400) && e.message.contains("has already been taken") => {
-                return Err(ScmError::new(format!(
-                    "cannot create the GitLab project {owner}/{name}: it already exists on {host} (GitLab: {}); golden never overwrites a repository",
-                    e.message
-                ))
-                .with_hint("choose another repository name, set `skipExisting: true` to keep the existing project, or delete it if it is a leftover of an earlier run"));
-            }
-            Err(e) => {
-                return Err(e.explain(
-                    &format!("cannot create the GitLab project {owner}/{name}"),
-                    host,
-                ))
-            }
-        };
+        let created = self.post_project(owner, name, project_body(ns_id, name, settings))?;
         let id = created["id"].as_u64();
-        let git_url = created["http_url_to_repo"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let git_url = created["http_url_to_repo"].as_str().unwrap_or_default();
         notes.created(format!(
             "the GitLab project {owner}/{name} ({})",
-            strip_git(&git_url)
+            strip_git(git_url)
         ));
         let pid = id.map(|i| i.to_string()).unwrap_or_default();
-        if settings.get("setUserAsOwner").and_then(Value::as_bool) == Some(true)
-            && self.has_config_token()
-        {
-            self.admin()
-                .post(
-                    &format!("/projects/{pid}/members"),
-                    &json!({"access_level": 50, "user_id": user_id}),
-                )
-                .map_err(|e| e.explain("cannot make the token's user the project owner", host))?;
-        }
-        if let Some(username) = settings.get("ownerUsername").and_then(Value::as_str) {
-            if self.has_config_token() {
-                let added = self
-                    .user_id(self.admin(), username)
-                    .and_then(|uid| match uid {
-                        Some(uid) => self
-                            .admin()
-                            .post(
-                                &format!("/projects/{pid}/members"),
-                                &json!({"access_level": 50, "user_id": uid}),
-                            )
-                            .map(|_| true),
-                        None => Ok(false),
-                    });
-                match added {
-                    Ok(true) => {}
-                    Ok(false) => notes.warn(format!("Could not find GitLab user with username '{username}'. Skipping owner assignment.")),
-                    Err(e) => notes.warn(format!("Failed to add user '{username}' as owner: {}. Proceeding without owner assignment.", e.message)),
-                }
-            }
-        }
+        self.add_owners(notes, &pid, user_id, settings)?;
         let branch = settings
             .get("defaultBranch")
             .and_then(Value::as_str)
-            .unwrap_or("master")
-            .to_string();
-        let web = strip_git(&git_url);
-        Ok(Repository {
-            id,
-            git_url,
-            contents_url: format!("{web}/-/blob/{branch}"),
-            web_url: web,
-            default_branch: branch,
-            created: true,
-        })
+            .unwrap_or("master");
+        Ok(repository(id, git_url, branch, true))
     }
 
     fn push(
@@ -760,7 +956,6 @@ impl Target for Gitlab {
         _git: &dyn Git,
         req: &ChangeRequest<'_>,
     ) -> Result<Change, ScmError> {
-        let host = self.host.as_str();
         let o = req.options;
         let project = o
             .get("projectid")
@@ -768,41 +963,11 @@ impl Target for Gitlab {
             .map(str::to_string)
             .unwrap_or_else(|| req.repo.full_name());
         let p = enc(&project);
-        let mut assignee_id = None;
-        if let Some(a) = o.get("assignee").and_then(Value::as_str) {
-            match self.user_id(&self.client, a) {
-                Ok(Some(id)) => assignee_id = Some(id),
-                Ok(None) => notes.warn(format!("Failed to find gitlab user id for {a}: no such user. Proceeding with MR creation without an assignee.")),
-                Err(e) => notes.warn(format!("Failed to find gitlab user id for {a}: {}. Proceeding with MR creation without an assignee.", e.message)),
-            }
-        }
-        let mut reviewer_ids = None;
-        if let Some(list) = o.get("reviewers").and_then(Value::as_array) {
-            let mut ids = Vec::new();
-            for r in list.iter().filter_map(Value::as_str) {
-                match self.user_id(&self.client, r) {
-                    Ok(Some(id)) => ids.push(id),
-                    Ok(None) => notes.warn(format!("Failed to find gitlab user id for {r}: no such user. Proceeding with MR creation without reviewer.")),
-                    Err(e) => notes.warn(format!("Failed to find gitlab user id for {r}: {}. Proceeding with MR creation without reviewer.", e.message)),
-                }
-            }
-            reviewer_ids = Some(ids);
-        }
+        let assignee_id = self.assignee_id(notes, o);
+        let reviewer_ids = self.reviewer_ids(notes, o);
         let files = crate::git::worktree_files(req.source)
             .map_err(|e| ScmError::new(format!("cannot read `{}`: {e}", req.source.display())))?;
-        let target = match req.target_branch.filter(|b| !b.is_empty()) {
-            Some(b) => b.to_string(),
-            None => {
-                let info = self
-                    .client
-                    .get(&format!("/projects/{p}"))
-                    .map_err(|e| e.explain(&format!("cannot read the project {project}"), host))?;
-                match info["default_branch"].as_str().filter(|b| !b.is_empty()) {
-                    Some(b) => b.to_string(),
-                    None => return Err(ScmError::new(format!("The branch creation failed. Target branch was not provided, and could not find default branch from project settings. Project: {project}"))),
-                }
-            }
-        };
+        let target = self.mr_target_branch(req, &project)?;
         let commit_action = o
             .get("commitAction")
             .and_then(Value::as_str)
@@ -817,42 +982,7 @@ impl Target for Gitlab {
             commit_action,
         );
         let branch = req.branch;
-        let mut create_branch = !actions.is_empty();
-        match self.client.get(&format!(
-            "/projects/{p}/repository/branches/{}",
-            enc(branch)
-        )) {
-            Ok(existing) => {
-                if create_branch {
-                    let web = existing["web_url"].as_str().unwrap_or_default();
-                    let mrs = self
-                        .client
-                        .all(&format!(
-                            "/projects/{p}/merge_requests?source_branch={}",
-                            enc(branch)
-                        ))
-                        .unwrap_or_default();
-                    return Err(ScmError::new(match mrs.first() {
-                        Some(mr) => format!("The branch creation failed because the branch already exists at: {web}. Additionally, there is a Merge Request for this branch: {}", mr["web_url"].as_str().unwrap_or_default()),
-                        None => format!("The branch creation failed because the branch already exists at: {web}."),
-                    })
-                    .with_hint("choose another branchName, or merge or delete the existing branch"));
-                }
-                notes.info(format!(
-                    "Using existing branch {branch} without modification."
-                ));
-            }
-            Err(_) => create_branch = true,
-        }
-        if create_branch {
-            self.client
-                .post(
-                    &format!("/projects/{p}/repository/branches"),
-                    &json!({"branch": branch, "ref": target}),
-                )
-                .map_err(|e| ScmError::new(format!("The branch creation failed. Please check that your repo does not already contain a branch named '{branch}'. {}", e.message)))?;
-            notes.created(format!("branch {branch} of the GitLab project {project}"));
-        }
+        self.prepare_branch(notes, &project, branch, &target, !actions.is_empty())?;
         if !actions.is_empty() {
             self.client
                 .post(
@@ -861,61 +991,17 @@ impl Target for Gitlab {
                 )
                 .map_err(|e| ScmError::new(format!("Committing the changes to {branch} failed. Please check that none of the files created by the template already exists. {}", e.message)))?;
         }
-        let mut body = Map::new();
-        body.insert("source_branch".into(), json!(branch));
-        body.insert("target_branch".into(), json!(target));
-        body.insert("title".into(), json!(req.title));
-        if let Some(d) = req.description {
-            body.insert("description".into(), json!(d));
-        }
-        body.insert(
-            "remove_source_branch".into(),
-            json!(o
-                .get("removeSourceBranch")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)),
-        );
-        if let Some(a) = assignee_id {
-            body.insert("assignee_id".into(), json!(a));
-        }
-        if let Some(r) = &reviewer_ids {
-            body.insert("reviewer_ids".into(), json!(r));
-        }
-        if let Some(l) = o.get("labels") {
-            body.insert("labels".into(), l.clone());
-        }
+        let body = mr_body(req, &target, assignee_id, reviewer_ids.as_deref());
         let mr = self
             .client
-            .post(
-                &format!("/projects/{p}/merge_requests"),
-                &Value::Object(body),
-            )
+            .post(&format!("/projects/{p}/merge_requests"), &body)
             .map_err(|e| ScmError::new(format!("Merge request creation failed. {}", e.message)))?;
         let iid = mr["iid"].as_u64().unwrap_or_default();
         let url = mr["web_url"].as_str().unwrap_or_default().to_string();
         notes.created(format!(
             "merge request !{iid} of the GitLab project {project} ({url})"
         ));
-        if o.get("assignReviewersFromApprovalRules")
-            .and_then(Value::as_bool)
-            == Some(true)
-        {
-            self.assign_reviewers_from_rules(notes, &p, iid, reviewer_ids.as_deref());
-        }
-        if o.get("autoMerge").and_then(Value::as_bool) == Some(true) {
-            self.client
-                .call(
-                    http::Method::PUT,
-                    &format!("/projects/{p}/merge_requests/{iid}/merge"),
-                    Some(&json!({"auto_merge": true})),
-                )
-                .map_err(|e| {
-                    ScmError::new(format!(
-                        "Enabling auto-merge for merge request {iid} failed. {}",
-                        e.message
-                    ))
-                })?;
-        }
+        self.after_merge_request(notes, o, &p, iid, reviewer_ids.as_deref())?;
         Ok(Change {
             target_branch: target,
             url,
