@@ -386,11 +386,7 @@ impl Github {
         branch: &str,
         path: &str,
     ) -> Result<Vec<u8>, crate::github::ApiError> {
-        let file: Vec<String> = path
-            .trim_start_matches('/')
-            .split('/')
-            .map(seg)
-            .collect();
+        let file: Vec<String> = path.trim_start_matches('/').split('/').map(seg).collect();
         self.api.raw(&format!(
             "{}/contents/{}?ref={}",
             repo_path(repo),
