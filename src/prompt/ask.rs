@@ -242,6 +242,10 @@ impl<'a> Walker<'a> {
             },
             None => None,
         };
+        if redo.is_none() && given.is_none() && self.was_left_unset(path) {
+            // Left without a value earlier in this run: not asked again, no default put back.
+            return Ok(());
+        }
         let default = prop.get("default").cloned();
         let not_asked = redo.is_none() && !self.ask_optional && (!required || default.is_some());
         if error.is_none() && not_asked {
@@ -251,6 +255,10 @@ impl<'a> Walker<'a> {
             return Ok(());
         }
         let given = given.or(redo.filter(|v| !v.is_null()));
+        if self.interactive {
+            let label = self.prompt(name, prop, required, None).label;
+            self.record_asked(path, label);
+        }
         match self.ask(
             name,
             prop,
@@ -261,9 +269,11 @@ impl<'a> Walker<'a> {
             error.as_deref(),
         ) {
             Ok(Some(v)) => {
+                self.record_unset(path, false);
                 map.insert(name.to_string(), v);
             }
             Ok(None) => {
+                self.record_unset(path, true);
                 map.shift_remove(name);
             }
             Err(Stop::NoInput) => {
@@ -299,7 +309,7 @@ impl<'a> Walker<'a> {
             }
         }
         let redo = self.redo.shift_remove(path).is_some();
-        if !required && !self.ask_optional && !redo {
+        if !required && (!self.ask_optional || self.was_left_unset(path)) && !redo {
             return Ok(());
         }
         self.ask_secret(name, prop, required, map, path, None)
@@ -328,13 +338,15 @@ impl<'a> Walker<'a> {
         let answer = if self.interactive {
             self.before_question(path, error.as_deref());
             let prompt = self.prompt(name, prop, required, None);
+            self.record_asked(path, prompt.label.clone());
             self.p.secret(&prompt, &check)
         } else {
             Err(Stop::NoInput)
         };
         match answer {
-            Ok(s) if s.is_empty() => {}
+            Ok(s) if s.is_empty() => self.record_unset(path, true),
             Ok(s) => {
+                self.record_unset(path, false);
                 map.insert(
                     name.to_string(),
                     Value::String("*".repeat(s.chars().count())),

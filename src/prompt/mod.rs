@@ -370,7 +370,13 @@ fn review(
 ) -> Result<Option<String>> {
     let lines = summary::keyed_lines(template, params, &walker.masked);
     let plan = summary::plan(template, params, options.target, &options.integration_hosts);
-    match summary::review(&mut *walker.p, &lines, &plan, walker.asked) {
+    let unset = summary::unset_asked(
+        template,
+        params,
+        &walker.asked_paths,
+        &options.integration_hosts,
+    );
+    match summary::review(&mut *walker.p, &lines, &unset, &plan, walker.asked) {
         Ok(summary::Review::Run) => Ok(None),
         Ok(summary::Review::Change(key)) => Ok(Some(key)),
         Ok(summary::Review::Cancel) => Err(Error::new(

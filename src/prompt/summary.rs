@@ -72,6 +72,52 @@ pub fn keyed_lines(
     out
 }
 
+/// The questions asked in this run that are still shown but hold no value (an optional one left
+/// empty or set to "(none)"), as `(dotted path, label)`: the review offers them to change.
+pub fn unset_asked(
+    template: &Template,
+    params: &Map<String, Value>,
+    asked: &[(String, String)],
+    hosts: &crate::backstage::repo_url::Hosts,
+) -> Vec<(String, String)> {
+    let visible = crate::values::visible_pages(template, params, hosts);
+    asked
+        .iter()
+        .filter(|(path, _)| {
+            let parts: Vec<&str> = path.split('.').collect();
+            template
+                .pages
+                .iter()
+                .zip(&visible)
+                .filter(|(_, v)| **v)
+                .any(|(page, _)| shown_unset(page, params, &parts))
+        })
+        .cloned()
+        .collect()
+}
+
+/// Whether the property at `parts` (under `schema`, over `map`) is shown, not hidden from the
+/// review, and has no value.
+fn shown_unset(schema: &Value, map: &Map<String, Value>, parts: &[&str]) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return false;
+    };
+    let resolved = schema::resolve(schema, map);
+    let Some(prop) = resolved.properties.get(*first) else {
+        return false;
+    };
+    if rest.is_empty() {
+        return !map.contains_key(*first) && !Ui::of(prop).review_hidden;
+    }
+    let empty = Map::new();
+    let sub = match map.get(*first) {
+        Some(Value::Object(o)) => o,
+        Some(_) => return false,
+        None => &empty,
+    };
+    shown_unset(prop, sub, rest)
+}
+
 /// Where the run publishes and registers, for the plan of the review.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Target {
@@ -167,10 +213,14 @@ pub enum Review {
 /// The choices of the review screen, the first taken on Enter.
 pub const REVIEW_CHOICES: [&str; 3] = ["Run", "Change an answer…", "Cancel"];
 
+/// How "Which answer?" shows a question that was asked and left without a value.
+pub const NOT_SET: &str = "(not set)";
+
 /// Shows the summary and the plan, and asks whether to run, to change an answer, or to cancel.
 pub fn review(
     p: &mut dyn Prompter,
     lines: &[(String, String, String)],
+    unset: &[(String, String)],
     plan: &[String],
     asked: usize,
 ) -> Answer<Review> {
@@ -203,7 +253,11 @@ pub fn review(
     };
     let choices: Vec<String> = REVIEW_CHOICES
         .iter()
-        .take(if lines.is_empty() { 1 } else { 2 })
+        .take(if lines.is_empty() && unset.is_empty() {
+            1
+        } else {
+            2
+        })
         .chain([&REVIEW_CHOICES[2]])
         .map(|c| c.to_string())
         .collect();
@@ -214,9 +268,19 @@ pub fn review(
     if choices[picked] == REVIEW_CHOICES[2] {
         return Ok(Review::Cancel);
     }
+    let width = unset
+        .iter()
+        .map(|(_, l)| l.chars().count())
+        .fold(width, usize::max);
+    let keys: Vec<String> = lines
+        .iter()
+        .map(|(k, _, _)| k.clone())
+        .chain(unset.iter().map(|(k, _)| k.clone()))
+        .collect();
     let items: Vec<String> = lines
         .iter()
         .map(|(_, l, v)| format!("{l:<width$}  {v}"))
+        .chain(unset.iter().map(|(_, l)| format!("{l:<width$}  {NOT_SET}")))
         .collect();
     let which = Prompt {
         label: "Which answer?".into(),
@@ -224,7 +288,7 @@ pub fn review(
         ..Prompt::default()
     };
     let i = p.select(&which, &items, 0)?;
-    Ok(Review::Change(lines[i].0.clone()))
+    Ok(Review::Change(keys[i].clone()))
 }
 
 /// Writes the parameters (minus Secret fields and password widgets) as JSON, all at once.

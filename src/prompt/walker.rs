@@ -38,6 +38,12 @@ pub struct Walker<'a> {
     /// Answers to ask again (a change from the review), by dotted path, each with its old value
     /// (`null`: none) as the default.
     pub redo: Map<String, Value>,
+    /// The questions asked in this run, by dotted path with their labels, in the order first
+    /// asked (the review offers the unset ones among the answers to change).
+    pub asked_paths: Vec<(String, String)>,
+    /// Dotted paths of the optional questions the user left without a value: a later walk (after
+    /// a change from the review) does not ask them again unless they are the one changed.
+    pub(super) left_unset: Vec<String>,
     pub(super) heading: Option<(String, Option<String>)>,
     pub(super) labels: Vec<String>,
     pub(super) notices: Vec<String>,
@@ -64,6 +70,8 @@ impl<'a> Walker<'a> {
             asked: 0,
             integration_hosts: Default::default(),
             redo: Map::new(),
+            asked_paths: Vec::new(),
+            left_unset: Vec::new(),
             heading: None,
             labels: Vec::new(),
             notices: Vec::new(),
@@ -96,6 +104,23 @@ impl<'a> Walker<'a> {
                 .notice(&format!("the value given for `{path}` is invalid: {msg}"));
         }
         self.asked += 1;
+    }
+    /// Records that the question of `path` was asked (once per path).
+    pub fn record_asked(&mut self, path: &str, label: String) {
+        if !self.asked_paths.iter().any(|(p, _)| p == path) {
+            self.asked_paths.push((path.to_string(), label));
+        }
+    }
+    /// Records whether the question of `path` was answered or left without a value.
+    pub(super) fn record_unset(&mut self, path: &str, unset: bool) {
+        self.left_unset.retain(|p| p != path);
+        if unset {
+            self.left_unset.push(path.to_string());
+        }
+    }
+    /// Whether the user left the question of `path` without a value.
+    pub(super) fn was_left_unset(&self, path: &str) -> bool {
+        self.left_unset.iter().any(|p| p == path)
     }
     /// The prompt of a property: title (under its parents' titles), help, placeholder, default.
     pub fn prompt(

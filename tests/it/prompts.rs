@@ -310,6 +310,50 @@ fn the_review_changes_an_answer_and_what_depends_on_it() {
     );
 }
 
+/// Optional questions left unset ("(none)") are offered under "Which answer?" as not set;
+/// changing one asks it again (and no other unset one) and shows the review again.
+#[test]
+fn the_review_changes_an_answer_left_unset() {
+    let mut p = Pty::start(
+        &[
+            "new",
+            &case("conditional-pages-when"),
+            "--dry-run",
+            "--output",
+            "out",
+            "--json",
+        ],
+        &[],
+    );
+    p.answer("name", "ledger\r");
+    p.answer("tier", ENTER); // "(none)"
+    p.answer("Needs a database", ENTER); // left unset
+    p.expect("Run the template with these values?");
+    let choices = p.expect("Cancel");
+    assert!(choices.contains("Change an answer"), "{choices}");
+    p.send(&format!("{DOWN}{ENTER}"));
+    p.expect("Which answer?");
+    let items = p.expect("(not set)");
+    assert!(
+        items.contains("tier"),
+        "the unset tier is offered:\n{items}"
+    );
+    p.expect("Needs a database  (not set)");
+    p.send(&format!("{DOWN}{ENTER}")); // name, tier
+    p.answer("tier (optional) ›", &format!("{UP}{UP}{ENTER}")); // from "(none)" up to silver
+    let review = p.expect("Run the template with these values?");
+    assert!(review.contains("silver"), "{review}");
+    p.send(ENTER);
+    let (code, screen, json) = p.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        screen.matches("✔ Needs a database").count(),
+        1,
+        "another answer left unset is not asked again:\n{screen}"
+    );
+    assert_eq!(params(&json), json!({"name": "ledger", "tier": "silver"}));
+}
+
 /// Cancel on the review screen runs nothing (exit 130).
 #[test]
 fn the_review_cancels() {
