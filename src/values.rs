@@ -35,6 +35,7 @@ pub fn read_object(path: &Path, what: &str) -> Result<Map<String, Value>> {
                 e.message
             ))
             .at(crate::error::Location::file(path, e.pos.line, e.pos.column))
+            .hint(MAPPING_HINT)
         })?;
     match v {
         Value::Object(m) => Ok(m),
@@ -42,9 +43,14 @@ pub fn read_object(path: &Path, what: &str) -> Result<Map<String, Value>> {
         _ => Err(Error::usage(format!(
             "{what} file `{}` must hold a mapping of names to values",
             path.display()
-        ))),
+        ))
+        .hint(MAPPING_HINT)),
     }
 }
+
+/// What a values (or secrets) file looks like.
+const MAPPING_HINT: &str =
+    "the file holds one mapping of names to values, e.g. `name: demo` on a line, or `{\"name\": \"demo\"}`";
 
 /// The schema of property `name` on any page.
 pub fn property_schema<'a>(template: &'a Template, name: &str) -> Option<&'a Value> {
