@@ -174,9 +174,9 @@ impl Engine {
     /// linter's). Text without any delimiter is one text node.
     // Exposed for the linter (issue 9); `validate` does not walk the tree yet.
     #[allow(dead_code)]
-    pub fn parse_tree(&self, source: &str) -> Result<Vec<Node>, RenderError> {
+    pub fn parse_tree<'s>(&self, source: &'s str) -> Result<Vec<Node<'s>>, RenderError> {
         if !self.may_contain_syntax(source) {
-            return Ok(vec![Node::Text(source.to_string())]);
+            return Ok(vec![Node::Text(source.into())]);
         }
         self.parse_nodes(source)
     }
@@ -204,7 +204,7 @@ impl Engine {
         syntax::has_delimiter(source, self.options.cookiecutter)
     }
 
-    fn parse_nodes(&self, source: &str) -> Result<Vec<syntax::Node>, RenderError> {
+    fn parse_nodes<'s>(&self, source: &'s str) -> Result<Vec<syntax::Node<'s>>, RenderError> {
         let opts = syntax::ScanOptions {
             cookiecutter: self.options.cookiecutter,
             trim_blocks: self.options.trim_blocks,
