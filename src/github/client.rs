@@ -10,27 +10,7 @@ use serde_json::Value;
 
 use super::{Api, ApiError, Method};
 use crate::config::Secret;
-
-/// How transient failures are retried.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Attempts per call, the first included.
-    pub attempts: u32,
-    /// The wait before the first retry; doubled for each next one.
-    pub first_delay: Duration,
-    /// No retry starts once this much time has passed since the first attempt.
-    pub budget: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 5,
-            first_delay: Duration::from_millis(500),
-            budget: Duration::from_secs(60),
-        }
-    }
-}
+use crate::http::RetryPolicy;
 
 /// Builds [`Client`]s with the default retry policy.
 pub struct Real;
@@ -79,7 +59,7 @@ impl Client {
             reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(15))
                 .read_timeout(Duration::from_secs(60))
-                .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
+                .user_agent(crate::http::USER_AGENT)
                 .build()
                 .map_err(|e| format!("cannot build the HTTP client: {e}"))?
         };

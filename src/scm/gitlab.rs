@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
 use crate::config::{Config, Secret};
 use crate::git::Git;
+use crate::http::RetryPolicy;
 
 /// `encodeURIComponent`, as gitbeaker encodes ids and paths in URLs.
 pub fn enc(s: &str) -> String {
@@ -84,24 +85,6 @@ impl ApiError {
     }
 }
 
-/// How transient failures are retried.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub attempts: u32,
-    pub first_delay: Duration,
-    pub budget: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 5,
-            first_delay: Duration::from_millis(500),
-            budget: Duration::from_secs(60),
-        }
-    }
-}
-
 /// A request body: JSON, or multipart form fields (how gitbeaker sends pipeline variables).
 #[derive(Clone, Copy)]
 pub enum Body<'a> {
@@ -128,13 +111,7 @@ fn transient(status: Option<u16>, retry_after: Option<Duration>) -> bool {
 
 impl Client {
     fn new(api: &str, auth: Auth) -> Result<Client, ScmError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ScmError::new(format!("cannot build the HTTP client: {e}")))?;
+        let http = crate::http::blocking_client(Duration::from_secs(15)).map_err(ScmError::new)?;
         Ok(Client {
             http,
             api: api.trim_end_matches('/').to_string(),
