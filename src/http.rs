@@ -39,6 +39,47 @@ impl Default for RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// Runs `attempt` until it succeeds, fails for good (`transient` of the failure and the
+    /// server's `Retry-After` says no), or the attempts or the time budget run out. Between
+    /// tries it waits the doubling delay, or longer when the server asks. A failure that took
+    /// more than one attempt gets " (after N attempts)" added to its `message`.
+    pub fn run<T, E: Attempted>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T, (E, Option<Duration>)>,
+        transient: impl Fn(&E, Option<Duration>) -> bool,
+    ) -> Result<T, E> {
+        let started = std::time::Instant::now();
+        let mut delay = self.first_delay;
+        let mut n = 1;
+        loop {
+            let (mut err, retry_after) = match attempt() {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let wait = retry_after.unwrap_or(delay).max(delay);
+            if n >= self.attempts
+                || !transient(&err, retry_after)
+                || started.elapsed() + wait > self.budget
+            {
+                if n > 1 {
+                    let message = err.message_mut();
+                    *message = format!("{message} (after {n} attempts)");
+                }
+                return Err(err);
+            }
+            std::thread::sleep(wait);
+            delay *= 2;
+            n += 1;
+        }
+    }
+}
+
+/// A failure whose message says how many attempts it took.
+pub trait Attempted {
+    fn message_mut(&mut self) -> &mut String;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +91,54 @@ mod tests {
         assert_eq!(p.attempts, 5);
         assert!(p.first_delay < p.budget);
         assert!(USER_AGENT.starts_with("golden/"));
+    }
+
+    struct Failed(String);
+
+    impl Attempted for Failed {
+        fn message_mut(&mut self) -> &mut String {
+            &mut self.0
+        }
+    }
+
+    #[test]
+    fn transient_failures_are_tried_again_and_counted() {
+        let policy = RetryPolicy {
+            attempts: 3,
+            first_delay: Duration::from_millis(1),
+            budget: Duration::from_secs(5),
+        };
+        let mut calls = 0;
+        let r: Result<(), Failed> = policy.run(
+            || {
+                calls += 1;
+                Err((Failed("busy".into()), None))
+            },
+            |_, _| true,
+        );
+        assert_eq!(r.err().unwrap().0, "busy (after 3 attempts)");
+        assert_eq!(calls, 3);
+        let mut calls = 0;
+        let r: Result<(), Failed> = policy.run(
+            || {
+                calls += 1;
+                Err((Failed("denied".into()), None))
+            },
+            |_, _| false,
+        );
+        assert_eq!((r.err().unwrap().0.as_str(), calls), ("denied", 1));
+        let mut calls = 0;
+        let r = policy.run(
+            || {
+                calls += 1;
+                if calls < 2 {
+                    Err((Failed("busy".into()), Some(Duration::from_millis(2))))
+                } else {
+                    Ok(calls)
+                }
+            },
+            |_, retry_after| retry_after.is_some(),
+        );
+        assert_eq!(r.ok(), Some(2));
     }
 }

@@ -4,7 +4,7 @@
 //! transport failures and rate limits, bounded in total time. octocrab's own retry layer is off:
 //! this one decides.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -197,29 +197,10 @@ impl Client {
         body: Option<&Value>,
         raw: bool,
     ) -> Result<Value, ApiError> {
-        let started = Instant::now();
-        let mut delay = self.policy.first_delay;
-        let mut attempt = 1;
-        loop {
-            let (err, retry_after) = match self.rt.block_on(self.once(method, path, body, raw)) {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            let wait = retry_after.unwrap_or(delay).max(delay);
-            if attempt >= self.policy.attempts
-                || !transient(&err, retry_after)
-                || started.elapsed() + wait > self.policy.budget
-            {
-                let mut err = err;
-                if attempt > 1 {
-                    err.message = format!("{} (after {attempt} attempts)", err.message);
-                }
-                return Err(err);
-            }
-            std::thread::sleep(wait);
-            delay *= 2;
-            attempt += 1;
-        }
+        self.policy.run(
+            || self.rt.block_on(self.once(method, path, body, raw)),
+            transient,
+        )
     }
 }
 

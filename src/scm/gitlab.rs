@@ -7,7 +7,7 @@
 //! carries `Retry-After`), waiting as long as GitLab asks, within a time budget. Tokens never
 //! appear in messages.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
@@ -46,6 +46,12 @@ pub struct ApiError {
     pub status: Option<u16>,
     /// GitLab's `message` (or `error`), as text.
     pub message: String,
+}
+
+impl crate::http::Attempted for ApiError {
+    fn message_mut(&mut self) -> &mut String {
+        &mut self.message
+    }
 }
 
 impl ApiError {
@@ -208,29 +214,10 @@ impl Client {
         call: &str,
         body: Option<Body<'_>>,
     ) -> Result<(Value, Option<String>), ApiError> {
-        let started = Instant::now();
-        let mut delay = self.policy.first_delay;
-        let mut attempt = 1;
-        loop {
-            let (err, retry_after) = match self.once(&method, url, call, body) {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            let wait = retry_after.unwrap_or(delay).max(delay);
-            if attempt >= self.policy.attempts
-                || !transient(err.status, retry_after)
-                || started.elapsed() + wait > self.policy.budget
-            {
-                let mut err = err;
-                if attempt > 1 {
-                    err.message = format!("{} (after {attempt} attempts)", err.message);
-                }
-                return Err(err);
-            }
-            std::thread::sleep(wait);
-            delay *= 2;
-            attempt += 1;
-        }
+        self.policy.run(
+            || self.once(&method, url, call, body),
+            |e, retry_after| transient(e.status, retry_after),
+        )
     }
 
     /// One call; `path` starts with `/` and may carry a query.
