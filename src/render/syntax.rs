@@ -23,13 +23,20 @@ type Res<T> = Result<T, SyntaxError>;
 /// the line and column Backstage's author wrote, whatever whitespace control removed.
 /// Text borrows the source where it can (only text joined across a `raw` block is copied), and
 /// the expressions of tags are shared with the engine's cache ([`ExprCache`]).
+///
+/// The offsets inside an [`Expr`] are relative to the start of the expression's own text (so a
+/// parsed expression is the same wherever it stands, and can be cached); the `*_at` fields (and
+/// the third field of `Output`) say where that text starts in the source, for the linter.
+// The positions are read by the linter (`validate`), which does not walk the tree yet.
+#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub enum Node<'s> {
     Text(Cow<'s, str>),
-    Output(Arc<Expr>, usize),
+    Output(Arc<Expr>, usize, u32),
     If {
         at: usize,
         cond: Arc<Expr>,
+        cond_at: u32,
         body: Vec<Node<'s>>,
         else_: Option<Vec<Node<'s>>>,
     },
@@ -37,6 +44,7 @@ pub enum Node<'s> {
         at: usize,
         targets: Vec<String>,
         arr: Arc<Expr>,
+        arr_at: u32,
         body: Vec<Node<'s>>,
         else_: Option<Vec<Node<'s>>>,
     },
@@ -44,29 +52,37 @@ pub enum Node<'s> {
         at: usize,
         targets: Vec<String>,
         value: Option<Arc<Expr>>,
+        value_at: u32,
         body: Vec<Node<'s>>,
     },
     Macro {
         name: String,
         args: Vec<Arg>,
+        args_at: u32,
         body: Vec<Node<'s>>,
     },
     CallBlock {
         at: usize,
         call: Arc<Expr>,
+        call_at: u32,
         caller_args: Vec<Arg>,
+        caller_args_at: u32,
         body: Vec<Node<'s>>,
     },
     FilterBlock {
         at: usize,
         name: String,
+        /// Where the filter's name starts (its arguments' offsets are relative to it).
+        name_at: u32,
         args: Vec<Arg>,
         body: Vec<Node<'s>>,
     },
     Switch {
         at: usize,
         expr: Arc<Expr>,
-        cases: Vec<(Arc<Expr>, Vec<Node<'s>>)>,
+        expr_at: u32,
+        /// Each case's value, where its text starts, and its body.
+        cases: Vec<(Arc<Expr>, u32, Vec<Node<'s>>)>,
         default: Option<Vec<Node<'s>>>,
     },
     Block(Vec<Node<'s>>),
@@ -86,15 +102,20 @@ pub enum Arg {
     Kw(String, Expr),
 }
 
+// The positions are read by the linter (`validate`), which does not walk the tree yet.
+#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub enum Expr {
     Lit(Lit),
     Regex(String, String),
-    Sym(String),
-    Lookup(Box<Expr>, Box<Expr>),
+    /// A name, and where it starts.
+    Sym(String, u32),
+    /// `target.key` or `target[key]`, and where it ends (after the key's name or the `]`).
+    Lookup(Box<Expr>, Box<Expr>, u32),
     Slice(Option<Box<Expr>>, Option<Box<Expr>>, Option<Box<Expr>>),
     Call(Box<Expr>, Vec<Arg>),
-    Filter(String, Box<Expr>, Vec<Arg>),
+    /// `input | name(args)`, and where the filter's name starts.
+    Filter(String, Box<Expr>, Vec<Arg>, u32),
     Neg(Box<Expr>),
     Pos(Box<Expr>),
     /// `add sub mul div mod pow cat`
@@ -748,6 +769,9 @@ impl Stop<'_> {
     /// `tokenValuePosition` finds it: its last (`from_end`) or first occurrence in the text, the
     /// end of the text when empty (a signature's closing `)` is looked for without it).
     fn piece_offset(&self, piece: &str, from_end: bool) -> usize {
+        if piece.len() == self.value.len() && piece == self.value {
+            return self.value_offset;
+        }
         let piece = match piece.strip_suffix(')') {
             Some(p) if !self.value.contains(piece) => p,
             _ => piece,
@@ -788,7 +812,8 @@ impl<'s> TplParser<'s, '_> {
                 }
                 TokKind::Variable(v) => {
                     let t = stop(v);
-                    children.push(Node::Output(self.expr(t.value, &t)?, t.offset));
+                    let (e, at) = self.expr(t.value, &t)?;
+                    children.push(Node::Output(e, t.offset, at));
                 }
                 TokKind::Block(v) => {
                     let stop = stop(v);
@@ -826,28 +851,32 @@ impl<'s> TplParser<'s, '_> {
         f(&mut p).map_err(|m| err_at(self.source, base + p.failure_offset(), m))
     }
 
-    fn expr(&self, src: &str, t: &Stop) -> Res<Arc<Expr>> {
+    /// The expression `src` (a piece of `t`'s text) and where its text starts in the source.
+    fn expr(&self, src: &str, t: &Stop) -> Res<(Arc<Expr>, u32)> {
         if let Some(e) = self.cache.get(src) {
-            return Ok(e);
+            return Ok((e, offset32(t.piece_offset(src, true))));
         }
         let e = Arc::new(self.run(src, t, true, ExprParser::parse)?);
         self.cache.put(src, &e);
-        Ok(e)
+        Ok((e, offset32(t.piece_offset(src, true))))
     }
 
     fn targets(&self, src: &str, t: &Stop) -> Res<Vec<String>> {
         self.run(src, t, false, ExprParser::target_list)
     }
 
-    fn signature(&self, src: &str, t: &Stop) -> Res<Vec<Arg>> {
+    /// A macro's or a call block's parameters and where their text starts in the source.
+    fn signature(&self, src: &str, t: &Stop) -> Res<(Vec<Arg>, u32)> {
         if trim_code(src).is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
         let base = t.piece_offset(src, true);
         let full = format!("{src})");
         let mut p = ExprParser::new(&full).map_err(|(m, at)| err_at(self.source, base + at, m))?;
-        p.signature()
-            .map_err(|m| err_at(self.source, base + p.failure_offset(), m))
+        let args = p
+            .signature()
+            .map_err(|m| err_at(self.source, base + p.failure_offset(), m))?;
+        Ok((args, offset32(base)))
     }
 
     fn statement(&mut self, name: &str, rest: &'s str, t: &Stop<'s>) -> Res<Node<'s>> {
@@ -861,7 +890,7 @@ impl<'s> TplParser<'s, '_> {
                 if targets.len() == 1 && targets[0] == "loop" {
                     return Err(self.fail(t, "A single loop target cannot be named loop"));
                 }
-                let arr = self.expr(right, t)?;
+                let (arr, arr_at) = self.expr(right, t)?;
                 let (body, stop) = self.body(&["else", "endfor"])?;
                 let Some(stop) = stop else {
                     return Err(self.fail(t, "Missing endfor tag"));
@@ -879,6 +908,7 @@ impl<'s> TplParser<'s, '_> {
                     at: t.offset,
                     targets,
                     arr,
+                    arr_at,
                     body,
                     else_,
                 })
@@ -886,11 +916,12 @@ impl<'s> TplParser<'s, '_> {
             "set" => {
                 if let Some(eq) = find_top_level(rest, '=') {
                     let targets = self.targets(&rest[..eq], t)?;
-                    let value = self.expr(&rest[eq + 1..], t)?;
+                    let (value, value_at) = self.expr(&rest[eq + 1..], t)?;
                     return Ok(Node::Set {
                         at: t.offset,
                         targets,
                         value: Some(value),
+                        value_at,
                         body: Vec::new(),
                     });
                 }
@@ -909,6 +940,7 @@ impl<'s> TplParser<'s, '_> {
                     at: t.offset,
                     targets,
                     value: None,
+                    value_at: 0,
                     body,
                 })
             }
@@ -921,12 +953,17 @@ impl<'s> TplParser<'s, '_> {
                 if ident_end(name.as_bytes(), 0, false) != Some(name.len()) {
                     return Err(self.fail(t, "Invalid macro signature"));
                 }
-                let args = self.signature(&r[open + 1..r.len() - 1], t)?;
+                let (args, args_at) = self.signature(&r[open + 1..r.len() - 1], t)?;
                 let (body, stop) = self.body(&["endmacro"])?;
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endmacro tag"));
                 }
-                Ok(Node::Macro { name, args, body })
+                Ok(Node::Macro {
+                    name,
+                    args,
+                    args_at,
+                    body,
+                })
             }
             "call" => {
                 let mut src = trim_code(rest).to_string();
@@ -938,7 +975,7 @@ impl<'s> TplParser<'s, '_> {
                     caller_args = src[1..close].to_string();
                     src = trim_code(&src[close + 1..]).to_string();
                 }
-                let call = self.expr(&src, t)?;
+                let (call, call_at) = self.expr(&src, t)?;
                 if !matches!(*call, Expr::Call(..)) {
                     return Err(self.fail(t, "Call block requires a function call"));
                 }
@@ -946,11 +983,13 @@ impl<'s> TplParser<'s, '_> {
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endcall tag"));
                 }
-                let caller_args = self.signature(&caller_args, t)?;
+                let (caller_args, caller_args_at) = self.signature(&caller_args, t)?;
                 Ok(Node::CallBlock {
                     at: t.offset,
                     call,
+                    call_at,
                     caller_args,
+                    caller_args_at,
                     body,
                 })
             }
@@ -969,13 +1008,14 @@ impl<'s> TplParser<'s, '_> {
                 Ok(Node::FilterBlock {
                     at: t.offset,
                     name,
+                    name_at: offset32(t.piece_offset(rest, true)),
                     args,
                     body,
                 })
             }
             "block" => {
-                let name = match &*self.expr(trim_code(rest), t)? {
-                    Expr::Sym(name) => name.clone(),
+                let name = match &*self.expr(trim_code(rest), t)?.0 {
+                    Expr::Sym(name, _) => name.clone(),
                     _ => return Err(self.fail(t, "Block name must be an identifier")),
                 };
                 let (body, stop) = self.body(&["endblock"])?;
@@ -989,7 +1029,7 @@ impl<'s> TplParser<'s, '_> {
                 Ok(Node::Block(body))
             }
             "switch" => {
-                let expr = self.expr(rest, t)?;
+                let (expr, expr_at) = self.expr(rest, t)?;
                 let mut cases = Vec::new();
                 let mut default = None;
                 let (first, mut next) = self.body(&["case", "default", "endswitch"])?;
@@ -999,9 +1039,9 @@ impl<'s> TplParser<'s, '_> {
                 while let Some(stop) = next.take() {
                     match tag_name(stop.value) {
                         "case" => {
-                            let cond = self.expr(tag_rest(stop.value), &stop)?;
+                            let (cond, cond_at) = self.expr(tag_rest(stop.value), &stop)?;
                             let (b, s) = self.body(&["case", "default", "endswitch"])?;
-                            cases.push((cond, b));
+                            cases.push((cond, cond_at, b));
                             next = s;
                         }
                         "default" => {
@@ -1027,6 +1067,7 @@ impl<'s> TplParser<'s, '_> {
                 Ok(Node::Switch {
                     at: t.offset,
                     expr,
+                    expr_at,
                     cases,
                     default,
                 })
@@ -1049,7 +1090,7 @@ impl<'s> TplParser<'s, '_> {
     }
 
     fn parse_if(&mut self, cond_src: &str, t: &Stop<'s>) -> Res<Node<'s>> {
-        let cond = self.expr(cond_src, t)?;
+        let (cond, cond_at) = self.expr(cond_src, t)?;
         let (body, stop) = self.body(&["elif", "elseif", "else", "endif"])?;
         let Some(stop) = stop else {
             return Err(self.fail(t, "Missing endif tag"));
@@ -1068,10 +1109,16 @@ impl<'s> TplParser<'s, '_> {
         Ok(Node::If {
             at: t.offset,
             cond,
+            cond_at,
             body,
             else_,
         })
     }
+}
+
+/// A byte offset as the tree keeps it (sources are far below 4 GiB: `limits`).
+fn offset32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 /// Whether a macro is declared anywhere in `nodes` (nunjitsu refuses one in a set or filter
@@ -1088,7 +1135,7 @@ fn has_macro(nodes: &[Node<'_>]) -> bool {
         | Node::FilterBlock { body, .. }
         | Node::Block(body) => has_macro(body),
         Node::Switch { cases, default, .. } => {
-            cases.iter().any(|(_, b)| has_macro(b)) || default.as_deref().is_some_and(has_macro)
+            cases.iter().any(|(_, _, b)| has_macro(b)) || default.as_deref().is_some_and(has_macro)
         }
     })
 }
@@ -1368,6 +1415,14 @@ impl ExprParser {
         self.fail_at
             .unwrap_or(self.at[self.i.min(self.at.len() - 1)])
     }
+    /// Where the current token starts in the parsed text.
+    fn offset(&self) -> u32 {
+        offset32(self.at[self.i.min(self.at.len() - 1)])
+    }
+    /// Where the token just consumed starts in the parsed text.
+    fn offset_before(&self) -> u32 {
+        offset32(self.at[self.i.saturating_sub(1).min(self.at.len() - 1)])
+    }
     /// Fails about the token `back` places before the current one.
     fn fail_before<T>(&mut self, back: usize, message: impl Into<String>) -> PRes<T> {
         self.fail_at = Some(self.at[self.i.saturating_sub(back).min(self.at.len() - 1)]);
@@ -1461,7 +1516,7 @@ impl ExprParser {
         self.expect_eof()?;
         for (a, start) in args.iter().zip(starts) {
             if let Arg::Pos(e) = a {
-                if !matches!(e, Expr::Sym(_)) {
+                if !matches!(e, Expr::Sym(..)) {
                     self.fail_at = Some(start);
                     return Err("Formal parameters must be names".into());
                 }
@@ -1638,13 +1693,14 @@ impl ExprParser {
     fn filter(&mut self) -> PRes<Expr> {
         let mut e = self.unary()?;
         while self.eat("|") {
+            let name_at = self.offset();
             let name = self.filter_name()?;
             let args = if self.eat("(") {
                 self.nested(|p| p.arguments(")"))?
             } else {
                 Vec::new()
             };
-            e = Expr::Filter(name, Box::new(e), args);
+            e = Expr::Filter(name, Box::new(e), args, name_at);
         }
         Ok(e)
     }
@@ -1681,11 +1737,13 @@ impl ExprParser {
         loop {
             if self.eat(".") {
                 let k = self.expect_name()?;
-                e = Expr::Lookup(Box::new(e), Box::new(Expr::Lit(Lit::Str(k))));
+                let end = self.offset_before() + k.len() as u32;
+                e = Expr::Lookup(Box::new(e), Box::new(Expr::Lit(Lit::Str(k))), end);
             } else if self.eat("[") {
                 let v = self.nested(|p| p.subscript())?;
                 self.expect("]")?;
-                e = Expr::Lookup(Box::new(e), Box::new(v));
+                let end = self.offset_before() + 1;
+                e = Expr::Lookup(Box::new(e), Box::new(v), end);
             } else if self.eat("(") {
                 let args = self.nested(|p| p.arguments(")"))?;
                 e = Expr::Call(Box::new(e), args);
@@ -1732,6 +1790,7 @@ impl ExprParser {
                 Ok(Expr::Regex(p, f))
             }
             Tk::Name(n) => {
+                let at = self.offset();
                 self.i += 1;
                 Ok(match n.as_str() {
                     "true" => Expr::Lit(Lit::Bool(true)),
@@ -1740,7 +1799,7 @@ impl ExprParser {
                     "constructor" | "prototype" | "__proto__" => {
                         return self.fail_before(1, format!("Template name \"{n}\" is reserved"))
                     }
-                    _ => Expr::Sym(n),
+                    _ => Expr::Sym(n, at),
                 })
             }
             Tk::Op("(") => {
