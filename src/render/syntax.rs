@@ -721,20 +721,11 @@ const EMPTY_STRUCTURAL: &[&str] = &[
     "default",
     "endswitch",
 ];
-const STRUCTURAL_STOPS: &[&str] = &[
-    "else",
-    "endif",
-    "endfor",
-    "endmacro",
-    "endcall",
-    "endfilter",
-    "endset",
-    "default",
-    "endswitch",
-    "elif",
-    "elseif",
-    "case",
-];
+
+/// The tags that continue or close a statement (only where one awaits them).
+fn is_structural(name: &str) -> bool {
+    EMPTY_STRUCTURAL.contains(&name) || matches!(name, "elif" | "elseif" | "case")
+}
 
 /// nunjitsu's statement tags, in its order (its "did you mean" takes the first closest).
 const STATEMENT_TAGS: &[&str] = &[
@@ -827,7 +818,7 @@ impl<'s> TplParser<'s, '_> {
                         }
                         return Ok((children, Some(stop)));
                     }
-                    if STRUCTURAL_STOPS.contains(&name) {
+                    if is_structural(name) {
                         return Err(self.fail(&stop, structural_mismatch(name, stops)));
                     }
                     children.push(self.statement(name, tag_rest(stop.value), &stop)?);
@@ -1645,18 +1636,22 @@ impl ExprParser {
         Ok(materialize(seq))
     }
     fn mul_seq(&mut self) -> PRes<Seq> {
-        let mut s = self.div_seq()?;
-        while self.eat("*") {
-            let r = self.div_seq()?;
-            append(&mut s, "mul", r);
-        }
-        Ok(s)
+        self.seq_level("*", "mul", Self::div_seq)
     }
     fn div_seq(&mut self) -> PRes<Seq> {
-        let mut s = self.floor_seq()?;
-        while self.eat("/") {
-            let r = self.floor_seq()?;
-            append(&mut s, "div", r);
+        self.seq_level("/", "div", Self::floor_seq)
+    }
+    /// `next (token next)*` as one sequence of `op`s.
+    fn seq_level(
+        &mut self,
+        token: &str,
+        op: &'static str,
+        next: fn(&mut Self) -> PRes<Seq>,
+    ) -> PRes<Seq> {
+        let mut s = next(self)?;
+        while self.eat(token) {
+            let r = next(self)?;
+            append(&mut s, op, r);
         }
         Ok(s)
     }
