@@ -295,6 +295,8 @@ fn skip_code_token(s: &str, i: usize) -> Option<usize> {
 
 /// Where `term` closes the code from `start`, skipping strings and regex literals; a regex
 /// literal that does not scan fails with its message and where it starts, as nunjitsu's does.
+/// One look at each byte: a quote skips the string, a letter, digit or `_` the name or number
+/// (or `r/.../` the regex literal), anything else is checked against `term`.
 fn find_code_terminator(
     s: &str,
     start: usize,
@@ -303,16 +305,22 @@ fn find_code_terminator(
     let b = s.as_bytes();
     let mut i = start;
     while i + term.len() <= s.len() {
-        if let Some(end) = ident_end(b, i, true) {
-            if &s[i..end] == "r" && b.get(end) == Some(&b'/') {
-                i = scan_regex(s, i).map_err(|m| (m, i))?.2;
-                continue;
-            }
-        }
-        if let Some(e) = skip_code_token(s, i) {
-            i = e;
-        } else if s[i..].starts_with(term) {
+        let c = b[i];
+        if c == b'"' || c == b'\'' {
+            i = skip_quoted(b, i).unwrap_or(b.len());
+        } else if c == b'_' || c.is_ascii_alphanumeric() {
+            i = match ident_end(b, i, true) {
+                Some(end) if c == b'r' && end == i + 1 && b.get(end) == Some(&b'/') => {
+                    scan_regex(s, i).map_err(|m| (m, i))?.2
+                }
+                Some(end) => end,
+                // Digits not followed by a name.
+                None => i + b[i..].iter().take_while(|d| d.is_ascii_digit()).count(),
+            };
+        } else if b[i..].starts_with(term.as_bytes()) {
             return Ok(Some(i));
+        } else if c < 0x80 {
+            i += 1;
         } else {
             i += s[i..].chars().next().map(char::len_utf8).unwrap_or(1);
         }
