@@ -771,6 +771,10 @@ impl Stop<'_> {
         if piece.len() == self.value.len() && piece == self.value {
             return self.value_offset;
         }
+        // The text ends with the piece (an `if`'s or `for`'s expression): its last occurrence.
+        if from_end && self.value.ends_with(piece) {
+            return self.value_offset + self.value.len() - piece.len();
+        }
         let piece = match piece.strip_suffix(')') {
             Some(p) if !self.value.contains(piece) => p,
             _ => piece,
