@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A parse failure with a 1-based line and column.
@@ -1231,14 +1230,14 @@ fn matching_delim(s: &str, start: usize) -> Option<usize> {
 /// positions: errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
 /// with one map per thread, files rendering in parallel; a map is emptied when full.
 #[derive(Default)]
-pub struct ExprCache(thread_local::ThreadLocal<RefCell<HashMap<Box<str>, Arc<Expr>>>>);
+pub struct ExprCache(thread_local::ThreadLocal<RefCell<foldhash::HashMap<Box<str>, Arc<Expr>>>>);
 
 impl ExprCache {
     /// Longer sources are rarely repeated: not kept.
     const MAX_SOURCE: usize = 256;
     const MAX_ENTRIES: usize = 1024;
 
-    fn map(&self) -> &RefCell<HashMap<Box<str>, Arc<Expr>>> {
+    fn map(&self) -> &RefCell<foldhash::HashMap<Box<str>, Arc<Expr>>> {
         self.0.get_or_default()
     }
 
