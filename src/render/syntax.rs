@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A parse failure with a 1-based line and column.
@@ -1224,20 +1225,22 @@ fn matching_delim(s: &str, start: usize) -> Option<usize> {
     None
 }
 
+type ExprMap = HashMap<Box<str>, Arc<Expr>, foldhash::fast::RandomState>;
+
 /// Expressions parsed lately, by their source text. Skeleton files repeat the same few
 /// (`values.name`) thousands of times; the parsed tree is shared (`Arc`) by every template that
 /// holds it, not parsed again nor copied. An expression parses the same wherever it stands (the tree holds no
 /// positions: errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
 /// with one map per thread, files rendering in parallel; a map is emptied when full.
 #[derive(Default)]
-pub struct ExprCache(thread_local::ThreadLocal<RefCell<foldhash::HashMap<Box<str>, Arc<Expr>>>>);
+pub struct ExprCache(thread_local::ThreadLocal<RefCell<ExprMap>>);
 
 impl ExprCache {
     /// Longer sources are rarely repeated: not kept.
     const MAX_SOURCE: usize = 256;
     const MAX_ENTRIES: usize = 1024;
 
-    fn map(&self) -> &RefCell<foldhash::HashMap<Box<str>, Arc<Expr>>> {
+    fn map(&self) -> &RefCell<ExprMap> {
         self.0.get_or_default()
     }
 
