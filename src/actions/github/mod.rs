@@ -248,15 +248,8 @@ pub fn fallback(
 }
 
 /// `schemas.json`: id → `{input, output, supportsDryRun}`.
-fn schemas() -> &'static Map<String, Value> {
-    static ALL: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    ALL.get_or_init(
-        || match serde_json::from_str(include_str!("schemas.json")) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        },
-    )
-}
+static SCHEMAS: crate::actions::schemas::Table =
+    crate::actions::schemas::Table::new(include_str!("schemas.json"));
 
 struct Fallback(&'static str);
 
@@ -284,7 +277,7 @@ impl crate::runner::Action for Fallback {
         }
     }
     fn input_schema(&self) -> Value {
-        match schemas().get(self.0).and_then(|s| s.get("input")) {
+        match SCHEMAS.schema(self.0, "input") {
             Some(s) => s.clone(),
             None => {
                 let s = crate::actions::schemas::input(self.0);

@@ -66,11 +66,7 @@ impl Action for Api {
         }
     }
     fn input_schema(&self) -> Value {
-        schemas()
-            .get(self.id)
-            .and_then(|s| s.get("input"))
-            .cloned()
-            .unwrap_or_else(|| json!({"type": "object"}))
+        input_schema(self.id)
     }
     fn outputs(&self) -> &'static [&'static str] {
         match self.id {
@@ -118,14 +114,14 @@ impl Action for Api {
 }
 
 /// `schemas.json`: id → `{input, output, supportsDryRun, description}`.
-fn schemas() -> &'static Map<String, Value> {
-    static ALL: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    ALL.get_or_init(
-        || match serde_json::from_str(include_str!("schemas.json")) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        },
-    )
+static SCHEMAS: super::schemas::Table = super::schemas::Table::new(include_str!("schemas.json"));
+
+/// Backstage's input schema of action `id`.
+fn input_schema(id: &str) -> Value {
+    SCHEMAS
+        .schema(id, "input")
+        .cloned()
+        .unwrap_or_else(|| json!({"type": "object"}))
 }
 
 struct Gitlab {
@@ -144,11 +140,7 @@ impl Action for Gitlab {
         }
     }
     fn input_schema(&self) -> Value {
-        schemas()
-            .get(self.id)
-            .and_then(|s| s.get("input"))
-            .cloned()
-            .unwrap_or_else(|| json!({"type": "object"}))
+        input_schema(self.id)
     }
     fn outputs(&self) -> &'static [&'static str] {
         self.outputs
