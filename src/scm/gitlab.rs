@@ -59,6 +59,15 @@ impl ApiError {
         self.status == Some(404)
     }
 
+    /// `GitLab answered STATUS MESSAGE` (`0` without an answer), as the API-only actions say it.
+    pub fn answered(&self) -> String {
+        format!(
+            "GitLab answered {} {}",
+            self.status.unwrap_or(0),
+            self.message
+        )
+    }
+
     /// gitbeaker's `{"code", "message"}` rendering used in Backstage's messages.
     pub fn printed(&self) -> String {
         json!({"message": self.message}).to_string()
@@ -546,6 +555,71 @@ impl Gitlab {
     }
 }
 
+/// The steps of [`Target::set_up`].
+impl Gitlab {
+    /// One entry of `branches`: created from its `ref` (`create`), protected (`protect`).
+    fn set_up_branch(&self, notes: &mut Notes, pid: &str, b: &Value) -> Result<(), ScmError> {
+        let name = b["name"].as_str().unwrap_or_default();
+        if b["create"].as_bool().unwrap_or(false) {
+            let reference = b["ref"].as_str().unwrap_or("master");
+            self.client
+                .post(
+                    &format!("/projects/{pid}/repository/branches"),
+                    &json!({"branch": name, "ref": reference}),
+                )
+                .map_err(|e| {
+                    ScmError::new(format!(
+                        "Branch creation failed for {name}. {}",
+                        e.printed()
+                    ))
+                })?;
+            notes.info(format!(
+                "Branch {name} created for {pid} with ref {reference}"
+            ));
+        }
+        if b["protect"].as_bool().unwrap_or(false) {
+            self.client
+                .post(
+                    &format!("/projects/{pid}/protected_branches?name={}", enc(name)),
+                    &json!({}),
+                )
+                .map_err(|e| {
+                    ScmError::new(format!(
+                        "Branch protection failed for {name}. {}",
+                        e.printed()
+                    ))
+                })?;
+            notes.info(format!("Branch {name} protected for {pid}"));
+        }
+        Ok(())
+    }
+}
+
+/// The body of `POST /projects/:id/variables` for one entry of `projectVariables`.
+fn variable_body(v: &Value) -> Value {
+    let key = v["key"].as_str().unwrap_or_default();
+    let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let mut body = Map::new();
+    body.insert("key".into(), json!(key));
+    body.insert("value".into(), v.get("value").cloned().unwrap_or(json!("")));
+    body.insert(
+        "variable_type".into(),
+        json!(v["variable_type"].as_str().unwrap_or("env_var")),
+    );
+    body.insert("protected".into(), json!(flag("protected")));
+    body.insert("masked".into(), json!(flag("masked")));
+    body.insert("masked_and_hidden".into(), json!(flag("masked_and_hidden")));
+    body.insert(
+        "environment_scope".into(),
+        json!(v["environment_scope"].as_str().unwrap_or("*")),
+    );
+    if let Some(d) = v.get("description").filter(|d| !d.is_null()) {
+        body.insert("description".into(), d.clone());
+    }
+    body.insert("raw".into(), json!(flag("raw")));
+    Value::Object(body)
+}
+
 /// The body of `POST /projects`, as the module builds it from the action's settings.
 fn project_body(ns_id: u64, name: &str, settings: &Map<String, Value>) -> Value {
     let mut body = Map::new();
@@ -839,71 +913,21 @@ impl Target for Gitlab {
             for b in settings
                 .get("branches")
                 .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
+                .into_iter()
+                .flatten()
             {
-                let name = b["name"].as_str().unwrap_or_default();
-                if b["create"].as_bool().unwrap_or(false) {
-                    let reference = b["ref"].as_str().unwrap_or("master");
-                    self.client
-                        .post(
-                            &format!("/projects/{pid}/repository/branches"),
-                            &json!({"branch": name, "ref": reference}),
-                        )
-                        .map_err(|e| {
-                            ScmError::new(format!(
-                                "Branch creation failed for {name}. {}",
-                                e.printed()
-                            ))
-                        })?;
-                    notes.info(format!(
-                        "Branch {name} created for {pid} with ref {reference}"
-                    ));
-                }
-                if b["protect"].as_bool().unwrap_or(false) {
-                    self.client
-                        .post(
-                            &format!("/projects/{pid}/protected_branches?name={}", enc(name)),
-                            &json!({}),
-                        )
-                        .map_err(|e| {
-                            ScmError::new(format!(
-                                "Branch protection failed for {name}. {}",
-                                e.printed()
-                            ))
-                        })?;
-                    notes.info(format!("Branch {name} protected for {pid}"));
-                }
+                self.set_up_branch(notes, &pid, b)?;
             }
         }
         for v in settings
             .get("projectVariables")
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
+            .into_iter()
+            .flatten()
         {
             let key = v["key"].as_str().unwrap_or_default();
-            let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
-            let mut body = Map::new();
-            body.insert("key".into(), json!(key));
-            body.insert("value".into(), v.get("value").cloned().unwrap_or(json!("")));
-            body.insert(
-                "variable_type".into(),
-                json!(v["variable_type"].as_str().unwrap_or("env_var")),
-            );
-            body.insert("protected".into(), json!(flag("protected")));
-            body.insert("masked".into(), json!(flag("masked")));
-            body.insert("masked_and_hidden".into(), json!(flag("masked_and_hidden")));
-            body.insert(
-                "environment_scope".into(),
-                json!(v["environment_scope"].as_str().unwrap_or("*")),
-            );
-            if let Some(d) = v.get("description").filter(|d| !d.is_null()) {
-                body.insert("description".into(), d.clone());
-            }
-            body.insert("raw".into(), json!(flag("raw")));
             self.client
-                .post(&format!("/projects/{pid}/variables"), &Value::Object(body))
+                .post(&format!("/projects/{pid}/variables"), &variable_body(v))
                 .map_err(|e| {
                     ScmError::new(format!(
                         "Environment variable creation failed for {key}. {}",
