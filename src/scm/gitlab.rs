@@ -12,9 +12,11 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
-use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
+use super::{
+    Change, ChangeRequest, Input, Kind, NewRepository, Notes, Push, RepoSpec, Repository, Result,
+    ScmError, Target,
+};
 use crate::config::{Config, Secret};
-use crate::git::Git;
 use crate::http::RetryPolicy;
 
 /// `encodeURIComponent`, as gitbeaker encodes ids and paths in URLs.
@@ -658,6 +660,7 @@ fn repository(id: Option<u64>, git_url: &str, branch: &str, created: bool) -> Re
         web_url: web,
         default_branch: branch.to_string(),
         created,
+        pushed: None,
     }
 }
 
@@ -837,12 +840,8 @@ impl Target for Gitlab {
         Kind::Gitlab
     }
 
-    fn create_repository(
-        &self,
-        notes: &mut Notes,
-        repo: &RepoSpec,
-        settings: &Map<String, Value>,
-    ) -> Result<Repository, ScmError> {
+    fn create_repository(&self, notes: &mut Notes, new: &NewRepository<'_>) -> Result<Repository> {
+        let (repo, settings) = (new.spec, new.settings);
         let (owner, name) = (repo.owner.as_str(), repo.name.as_str());
         let (ns_id, ns_kind, user_id) = self.namespace(owner)?;
         let existing = self.existing_project(owner, name, &ns_kind)?;
@@ -873,16 +872,10 @@ impl Target for Gitlab {
         Ok(repository(id, git_url, branch, true))
     }
 
-    fn push(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        repo: &Repository,
-        push: &Push<'_>,
-    ) -> Result<String, ScmError> {
+    fn push(&self, notes: &mut Notes, repo: &Repository, push: &Push<'_>) -> Result<String> {
         let token = self.client.auth.secret().clone();
         let hash = push
-            .run(git, &repo.git_url, "oauth2", Some(&token))
+            .run(&repo.git_url, "oauth2", Some(&token))
             .map_err(|e| {
                 let err = ScmError::new(format!(
                     "cannot push to the GitLab project {}: {e}",
@@ -894,24 +887,15 @@ impl Target for Gitlab {
                     err.with_hint("a server-side hook or a protected branch may refuse the push; the project was created and is named above")
                 }
             })?;
-        notes.info(format!(
-            "pushed {hash} to {} ({})",
-            repo.git_url, push.branch
-        ));
+        notes.pushed(&hash, &repo.git_url, push);
         Ok(hash)
     }
 
-    fn set_up(
-        &self,
-        notes: &mut Notes,
-        repo: &Repository,
-        settings: &Map<String, Value>,
-        pushed: bool,
-    ) -> Result<(), ScmError> {
+    fn set_up(&self, notes: &mut Notes, repo: &Repository, settings: Input<'_>) -> Result<()> {
         let pid = repo.id.map(|i| i.to_string()).unwrap_or_default();
-        if pushed {
+        if repo.pushed.is_some() {
             for b in settings
-                .get("branches")
+                .value("branches")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -920,7 +904,7 @@ impl Target for Gitlab {
             }
         }
         for v in settings
-            .get("projectVariables")
+            .value("projectVariables")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -938,12 +922,7 @@ impl Target for Gitlab {
         Ok(())
     }
 
-    fn open_change_request(
-        &self,
-        notes: &mut Notes,
-        _git: &dyn Git,
-        req: &ChangeRequest<'_>,
-    ) -> Result<Change, ScmError> {
+    fn open_change_request(&self, notes: &mut Notes, req: &ChangeRequest<'_>) -> Result<Change> {
         let o = req.options;
         let project = o
             .get("projectid")
@@ -997,7 +976,7 @@ impl Target for Gitlab {
         })
     }
 
-    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError> {
+    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>> {
         let project = enc(&repo.full_name());
         let v = self
             .client

@@ -215,6 +215,40 @@ pub(crate) fn commit_message(
     message.unwrap_or("initial commit").to_string()
 }
 
+/// Who a publish action commits as and with what message, from its input and the config by
+/// its module's precedence (`rule`); lends them to the [`Push`](crate::scm::Push) it makes.
+pub(crate) struct CommitText {
+    pub author: crate::git::Author,
+    pub message: String,
+}
+
+impl CommitText {
+    pub fn of(input: &Input<'_>, config: &crate::config::Config, rule: MessageRule) -> Self {
+        CommitText {
+            author: author(input, config),
+            message: commit_message(input, config, rule),
+        }
+    }
+
+    /// One commit of `source` as `branch`, with this author and message.
+    pub fn push<'a>(
+        &'a self,
+        git: &'a dyn crate::git::Git,
+        source: &'a std::path::Path,
+        branch: &'a str,
+        signer: Option<&'a crate::scm::sign::CommitSigner>,
+    ) -> crate::scm::Push<'a> {
+        crate::scm::Push {
+            git,
+            source,
+            branch,
+            message: &self.message,
+            author: &self.author,
+            signer,
+        }
+    }
+}
+
 /// `publish:github:pull-request`'s input with `scaffolder.defaultAuthor` and
 /// `defaultCommitMessage` filled in where the input has no key (Backstage's `??`).
 pub(crate) fn pull_request_defaults(
