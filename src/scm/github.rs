@@ -529,13 +529,16 @@ impl Target for Github {
     /// One commit pushed with the token; through the API when git cannot connect.
     fn push(&self, notes: &mut Notes, repo: &Repository, push: &Push<'_>) -> Result<String> {
         let spec = spec_of(&self.host, repo);
+        let commit = crate::git::NewCommit {
+            source: push.source,
+            branch: push.branch,
+            message: push.message,
+            author: push.author,
+            sign: None,
+        };
         let pushed = push.git.push_new(
-            push.source,
-            &repo.git_url,
-            push.branch,
-            push.message,
-            push.author,
-            Some(&self.token),
+            &crate::git::Remote::new(&repo.git_url, Some(&self.token)),
+            &commit,
         );
         let hash = match pushed {
             Ok(h) => h,

@@ -278,7 +278,7 @@ pub struct Push<'a> {
 }
 
 impl Push<'_> {
-    /// [`Git::push_new_signed`] of this push to `url` as `username`.
+    /// [`Git::push_new`] of this push to `url` as `username`.
     pub fn run(
         &self,
         url: &str,
@@ -286,16 +286,14 @@ impl Push<'_> {
         token: Option<&crate::config::Secret>,
     ) -> Result<String, String> {
         let sign = self.signer.map(|s| move |text: &str| s.sign(text));
-        self.git.push_new_signed(
-            self.source,
-            url,
-            self.branch,
-            self.message,
-            self.author,
-            username,
-            token,
-            sign.as_ref().map(|f| f as crate::git::Signer<'_>),
-        )
+        let commit = crate::git::NewCommit {
+            source: self.source,
+            branch: self.branch,
+            message: self.message,
+            author: self.author,
+            sign: sign.as_ref().map(|f| f as crate::git::Signer<'_>),
+        };
+        self.git.push_new(&crate::git::Remote::as_user(url, username, token), &commit)
     }
 }
 
