@@ -49,6 +49,11 @@ impl Github {
         }
     }
 
+    /// The REST API, for calls whose failures the caller explains itself.
+    pub fn api(&self) -> &dyn Api {
+        self.api.as_ref()
+    }
+
     /// The token pushes and clones use.
     pub fn token(&self) -> &Secret {
         &self.token

@@ -16,9 +16,8 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use crate::github::{ApiError, Method, RepoUrl};
+use crate::github::RepoUrl;
 use crate::runner::{ActionContext, ActionError, Outputs};
-use crate::services::GithubConnection;
 
 /// The ids this module runs for real.
 pub const IDS: &[&str] = &[
@@ -44,21 +43,22 @@ pub fn run(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
 ) -> Option<Result<Outputs, ActionError>> {
+    let i = Input(input);
     let result = match id {
         "publish:github" => repo::publish(ctx, input),
         "github:repo:create" => repo::create(ctx, input),
         "github:repo:push" => repo::push(ctx, input),
         "publish:github:pull-request" => pull_request::run(ctx, input),
-        "github:webhook" => webhook::webhook(ctx, input),
-        "github:actions:dispatch" => webhook::dispatch(ctx, input),
-        "github:issues:create" => extra::issues_create(ctx, input),
-        "github:issues:label" => extra::issues_label(ctx, input),
-        "github:autolinks:create" => extra::autolinks(ctx, input),
-        "github:pages:enable" => extra::pages(ctx, input),
-        "github:deployKey:create" => extra::deploy_key(ctx, input),
-        "github:branch-protection:create" => extra::branch_protection(ctx, input),
-        "github:environment:create" => environment::environment(ctx, input),
-        "github:repo:rulesets:create" => environment::rulesets(ctx, input),
+        "github:webhook" => webhook::webhook(ctx, &i),
+        "github:actions:dispatch" => webhook::dispatch(ctx, &i),
+        "github:issues:create" => extra::issues_create(ctx, &i),
+        "github:issues:label" => extra::issues_label(ctx, &i),
+        "github:autolinks:create" => extra::autolinks(ctx, &i),
+        "github:pages:enable" => extra::pages(ctx, &i),
+        "github:deployKey:create" => extra::deploy_key(ctx, &i),
+        "github:branch-protection:create" => extra::branch_protection(ctx, &i),
+        "github:environment:create" => environment::environment(ctx, &i),
+        "github:repo:rulesets:create" => environment::rulesets(ctx, &i),
         _ => return None,
     };
     Some(result)
@@ -139,20 +139,6 @@ pub(crate) fn target(
 ) -> Result<crate::scm::github::Github, ActionError> {
     let gh = ctx.services.github(url, token_input)?;
     Ok(crate::scm::github::Github::new(gh.api, gh.token, &url.host))
-}
-
-/// One REST call, with a failure explained as `what`.
-pub(crate) fn call(
-    gh: &GithubConnection,
-    host: &str,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-    what: &str,
-) -> Result<Value, ActionError> {
-    gh.api
-        .call(method, path, body)
-        .map_err(|e: ApiError| e.explain(what, host).into())
 }
 
 /// The git author as Backstage's publish actions make it: each input when non-empty, else
