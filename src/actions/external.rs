@@ -196,8 +196,7 @@ fn input_schema(
         Some(v @ Value::Object(_)) => v.clone(),
         Some(_) => return Err("`input` must be a JSON Schema (a mapping) or a file name".into()),
     };
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
+    crate::backstage::json_schema::options()
         .build(&schema)
         .map_err(|e| format!("the input schema is not a valid JSON Schema: {e}"))?;
     Ok(Some(schema))
