@@ -6,10 +6,11 @@
 use serde_json::{json, Map, Value};
 
 use super::entities::{humanize, parse_ref, ref_of};
-use super::rules::{host_kind, normalise, parse_repo_url, repo_url, strings, tags, valid_tag};
+use super::rules::{normalise, strings, tags, valid_tag};
 use super::schema::{label_of, Ui};
 use super::walker::{Question, Walker, NONE};
 use super::{Answer, Pick, Prompt, Stop};
+use crate::backstage::repo_url;
 
 /// Asks for a field's value; `None` when golden does not know the field.
 pub fn ask(
@@ -97,7 +98,7 @@ fn repo_url_picker(
     }
     let (cur_host, cur_pairs) = current
         .and_then(Value::as_str)
-        .and_then(|s| parse_repo_url(s).ok())
+        .and_then(|s| repo_url::split_picker_value(s).ok())
         .unwrap_or_default();
     let cur = |k: &str| {
         cur_pairs
@@ -108,7 +109,7 @@ fn repo_url_picker(
     let title = super::schema::title(q.name, q.prop);
     w.p.notice(&format!("{title}: where the repository is created"));
     let host = repo_host(w, &strings(o.get("allowedHosts")), &cur_host)?;
-    let mut parts = repo_owner_parts(w, o, host_kind(&host), &cur)?;
+    let mut parts = repo_owner_parts(w, o, repo_url::guess_kind(&host), &cur)?;
     parts.push((
         "repo",
         pick_or_type(
@@ -119,7 +120,7 @@ fn repo_url_picker(
             cur("repo").as_deref(),
         )?,
     ));
-    Ok(Some(Value::String(repo_url(&host, &parts))))
+    Ok(Some(Value::String(repo_url::picker_value(&host, &parts))))
 }
 
 /// The RepoUrlPicker's host: one of `allowedHosts`, else one of github.com and the configured
