@@ -103,16 +103,6 @@ pub fn parse_ref(
     crate::backstage::entity_ref::parse(t, default_kind, default_namespace)
 }
 
-/// The ref of an entity document.
-pub fn ref_of(entity: &Value) -> Option<EntityRef> {
-    EntityRef::of(entity)
-}
-
-/// `humanizeEntityRef`: kind left out when it is the default kind, namespace when `default`.
-pub fn humanize(r: &EntityRef, default_kind: Option<&str>) -> String {
-    r.humanize(default_kind)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,7 +159,7 @@ mod tests {
             &e,
             &f(json!({"relations.hasMember": "user:default/jane"}))
         ));
-        assert_eq!(humanize(&ref_of(&e).unwrap(), Some("Group")), "a");
-        assert_eq!(humanize(&ref_of(&e).unwrap(), None), "group:a");
+        assert_eq!(EntityRef::of(&e).unwrap().humanize(Some("Group")), "a");
+        assert_eq!(EntityRef::of(&e).unwrap().humanize(None), "group:a");
     }
 }

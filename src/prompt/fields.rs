@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::entities::{humanize, parse_ref, ref_of};
+use super::entities::{parse_ref, EntityRef};
 use super::rules::{normalise, strings, tags, valid_tag};
 use super::schema::{label_of, Ui};
 use super::walker::{Question, Walker, NONE};
@@ -431,13 +431,13 @@ fn pick_entity(
     let mut refs: Vec<(String, String)> = list
         .iter()
         .filter_map(|e| {
-            let r = ref_of(e)?;
+            let r = EntityRef::of(e)?;
             let title = e
                 .pointer("/metadata/title")
                 .and_then(Value::as_str)
                 .map(|t| format!(" — {t}"))
                 .unwrap_or_default();
-            Some((r.full(), format!("{}{title}", humanize(&r, kind))))
+            Some((r.full(), format!("{}{title}", r.humanize(kind))))
         })
         .collect();
     refs.sort_by(|a, b| a.1.cmp(&b.1));
@@ -508,8 +508,8 @@ fn multi_entity_picker(
     if let Some(list) = lookup(w, &spec) {
         let refs: Vec<(String, String)> = list
             .iter()
-            .filter_map(ref_of)
-            .map(|r| (r.full(), humanize(&r, kind.as_deref())))
+            .filter_map(EntityRef::of)
+            .map(|r| (r.full(), r.humanize(kind.as_deref())))
             .collect();
         let labels: Vec<String> = refs.iter().map(|(_, l)| l.clone()).collect();
         let checked: Vec<bool> = refs.iter().map(|(r, _)| chosen.contains(r)).collect();
