@@ -455,34 +455,9 @@ fn example_for(schema: &Value) -> String {
 
 /// Every parameter name the pages declare (top level, in any branch or dependency).
 pub fn declared_names(template: &Template) -> std::collections::BTreeSet<String> {
-    fn walk(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
-        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-            out.extend(props.keys().cloned());
-        }
-        for key in ["allOf", "anyOf", "oneOf"] {
-            for sub in schema
-                .get(key)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                walk(sub, out);
-            }
-        }
-        for key in ["if", "then", "else"] {
-            if let Some(sub) = schema.get(key) {
-                walk(sub, out);
-            }
-        }
-        if let Some(deps) = schema.get("dependencies").and_then(Value::as_object) {
-            for d in deps.values() {
-                walk(d, out);
-            }
-        }
-    }
     let mut out = std::collections::BTreeSet::new();
     for page in &template.pages {
-        walk(page, &mut out);
+        crate::backstage::json_schema::property_names(page, &mut out);
     }
     out
 }
