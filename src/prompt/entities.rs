@@ -1,8 +1,11 @@
-//! Catalog entities for the entity pickers: the small [`EntitySource`] interface the prompts need,
-//! Backstage's `catalogFilter` matching, and entity refs parsed, stringified and humanised as
-//! `@backstage/catalog-model` does.
+//! Catalog entities for the entity pickers: the small [`EntitySource`] interface the prompts need
+//! and its sources (filtered with `backstage::catalog_filter`), and [`parse_ref`] for a ref a
+//! person typed (entity refs themselves are `backstage::entity_ref`).
 
 use serde_json::{Map, Value};
+
+use crate::backstage::catalog_filter::matches_any;
+use crate::backstage::entity_ref::EntityRef;
 
 /// Where the pickers find entities.
 pub trait EntitySource {
@@ -85,10 +88,6 @@ impl EntitySource for CatalogSource {
             .collect())
     }
 }
-
-pub use crate::backstage::catalog_filter::matches_any;
-
-pub use crate::backstage::entity_ref::EntityRef;
 
 /// `parseEntityRef(ref, {defaultKind, defaultNamespace})` of what a person typed (trimmed).
 pub fn parse_ref(

@@ -5,11 +5,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::entities::{parse_ref, EntityRef};
+use super::entities::parse_ref;
 use super::rules::{normalise, strings, tags, valid_tag};
 use super::schema::{label_of, Ui};
 use super::walker::{Question, Walker, NONE};
 use super::{Answer, Pick, Prompt, Stop};
+use crate::backstage::entity_ref::EntityRef;
 use crate::backstage::repo_url;
 
 /// Asks for a field's value; `None` when golden does not know the field.
