@@ -23,8 +23,6 @@ type Res<T> = Result<T, SyntaxError>;
 /// The offsets inside an [`Expr`] are relative to the start of the expression's own text (so a
 /// parsed expression is the same wherever it stands, and can be cached); the `*_at` fields (and
 /// the third field of `Output`) say where that text starts in the source, for the linter.
-// The positions are read by the linter (`validate`), which does not walk the tree yet.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub enum Node {
     Text(String),
@@ -98,8 +96,6 @@ pub enum Arg {
     Kw(String, Expr),
 }
 
-// The positions are read by the linter (`validate`), which does not walk the tree yet.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub enum Expr {
     Lit(Lit),

@@ -20,6 +20,8 @@ struct Site<'a> {
     /// The rendered text lands in an input or the output (a `${{ }}` kept as written
     /// mis-renders: an error); false for `if`, `each` and `when`, which only decide.
     text: bool,
+    /// A page's `when`, an expression even without `${{ }}`.
+    bare: bool,
 }
 
 /// The codes of a `${{ }}` that Backstage keeps as written.
@@ -75,6 +77,7 @@ pub fn check(checker: &Checker, doc: &Doc, declared: &Declared, plan: &Plan, sin
                 step: Some(step.index),
                 roots,
                 text: key == "input",
+                bare: false,
             };
             if let Some(v) = doc.entity.pointer(&format!("{base}/{key}")) {
                 walk(
@@ -97,12 +100,7 @@ pub fn check(checker: &Checker, doc: &Doc, declared: &Declared, plan: &Plan, sin
                     step: None,
                     roots: PAGE_ROOTS,
                     text: false,
-                };
-                // a bare `when` (`parameters.kind == 'x'`) is an expression too
-                let w = if expr::is_templated(w, false) {
-                    w.clone()
-                } else {
-                    format!("${{{{ {w} }}}}")
+                    bare: true,
                 };
                 string(
                     checker,
@@ -110,7 +108,7 @@ pub fn check(checker: &Checker, doc: &Doc, declared: &Declared, plan: &Plan, sin
                     declared,
                     plan,
                     &site,
-                    &w,
+                    w,
                     &format!("/spec/parameters/{i}/when"),
                     sink,
                 );
@@ -122,6 +120,7 @@ pub fn check(checker: &Checker, doc: &Doc, declared: &Declared, plan: &Plan, sin
             step: None,
             roots: OUTPUT_ROOTS,
             text: true,
+            bare: false,
         };
         walk(
             checker,
@@ -198,13 +197,23 @@ fn string(
     pointer: &str,
     sink: &mut Sink,
 ) {
-    if !expr::is_templated(s, false) {
-        return;
-    }
+    // a bare `when` (`parameters.kind == 'x'`) is read as `${{ parameters.kind == 'x' }}`
+    let (wrapped, shift);
+    let s = if !expr::is_templated(s, false) {
+        if !site.bare {
+            return;
+        }
+        wrapped = format!("${{{{ {s} }}}}");
+        shift = 4;
+        wrapped.as_str()
+    } else {
+        shift = 0;
+        s
+    };
     let analyzed = checker.analyze(Flavor::Workflow, s);
     let analysis = match &*analyzed {
         Ok(a) => a,
-        Err(e) => return syntax_error(doc, site, s, pointer, e, sink),
+        Err(e) => return syntax_error(doc, site, s, shift, pointer, e, sink),
     };
     let scope = Scope {
         flavor: Flavor::Workflow,
@@ -229,10 +238,13 @@ fn string(
         findings.extend(found);
     }
     for f in findings {
-        let needle = s.get(f.start..f.end).unwrap_or("");
         sink.push(at_site(
             Diagnostic::new(f.code, &doc.path, f.message)
-                .at(doc.inner_span(pointer, needle))
+                .at(doc.string_span(
+                    pointer,
+                    f.start.saturating_sub(shift),
+                    f.end.saturating_sub(shift),
+                ))
                 .label(f.label)
                 .maybe_hint(f.hint),
             site,
@@ -245,24 +257,18 @@ fn syntax_error(
     doc: &Doc,
     site: &Site<'_>,
     s: &str,
+    shift: usize,
     pointer: &str,
     e: &expr::SyntaxError,
     sink: &mut Sink,
 ) {
-    // the rest of the line from the error, found in the file, then narrowed to one character
-    let needle = e
-        .range
-        .as_ref()
-        .and_then(|r| s.get(r.start..))
-        .map(|t| t.split('\n').next().unwrap_or(""))
-        .unwrap_or("");
-    let span = if needle.is_empty() {
-        doc.value_span(pointer)
-    } else {
-        doc.inner_span(pointer, needle).map(|sp| {
-            let first = needle.chars().next().map_or(1, char::len_utf8);
-            doc.lines.span(sp.start, sp.start + first)
-        })
+    // the error's first character, where the string is written in the file (`shift` bytes of
+    // `s` were added before it)
+    let span = match &e.range {
+        Some(r) if r.start >= shift && r.end <= s.len() - shift => {
+            doc.string_span(pointer, r.start - shift, r.end - shift)
+        }
+        _ => doc.value_span(pointer),
     };
     let kept = if site.step.is_some() {
         "Backstage keeps the text as written (the expression is never evaluated)"
