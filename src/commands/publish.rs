@@ -203,13 +203,14 @@ fn clone_whole(services: &Services, p: &Published, dir: &Path) -> std::result::R
         .prefix(&format!(".{name}.golden-clone-"))
         .tempdir_in(parent)
         .map_err(|e| format!("cannot create a directory in `{}`: {e}", parent.display()))?;
-    services.git().clone_into_as(
+    let remote = crate::git::Remote::as_user(
         &p.remote_url,
-        Some(&p.branch),
-        aside.path(),
         p.git_user.as_deref().unwrap_or("x-access-token"),
         p.token.as_ref(),
-    )?;
+    );
+    services
+        .git()
+        .clone_into(&remote, Some(&p.branch), aside.path())?;
     if dir.exists() {
         std::fs::remove_dir(dir).map_err(|e| format!("cannot replace `{}`: {e}", dir.display()))?;
     }

@@ -21,13 +21,7 @@ pub struct Gitea {
 }
 
 fn http_client() -> Result<reqwest::blocking::Client, ScmError> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(15))
-        .timeout(Duration::from_secs(60))
-        .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| ScmError::new(format!("cannot build the HTTP client: {e}")))
+    crate::http::blocking_client(Duration::from_secs(15)).map_err(ScmError::new)
 }
 
 /// A file named by a Gitea web URL: its repository, ref and path.

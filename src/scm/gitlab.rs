@@ -7,7 +7,7 @@
 //! carries `Retry-After`), waiting as long as GitLab asks, within a time budget. Tokens never
 //! appear in messages.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
 use crate::config::{Config, Secret};
 use crate::git::Git;
+use crate::http::RetryPolicy;
 
 /// `encodeURIComponent`, as gitbeaker encodes ids and paths in URLs.
 pub fn enc(s: &str) -> String {
@@ -45,6 +46,12 @@ pub struct ApiError {
     pub status: Option<u16>,
     /// GitLab's `message` (or `error`), as text.
     pub message: String,
+}
+
+impl crate::http::Attempted for ApiError {
+    fn message_mut(&mut self) -> &mut String {
+        &mut self.message
+    }
 }
 
 impl ApiError {
@@ -84,24 +91,6 @@ impl ApiError {
     }
 }
 
-/// How transient failures are retried.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub attempts: u32,
-    pub first_delay: Duration,
-    pub budget: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 5,
-            first_delay: Duration::from_millis(500),
-            budget: Duration::from_secs(60),
-        }
-    }
-}
-
 /// A request body: JSON, or multipart form fields (how gitbeaker sends pipeline variables).
 #[derive(Clone, Copy)]
 pub enum Body<'a> {
@@ -128,13 +117,7 @@ fn transient(status: Option<u16>, retry_after: Option<Duration>) -> bool {
 
 impl Client {
     fn new(api: &str, auth: Auth) -> Result<Client, ScmError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(15))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ScmError::new(format!("cannot build the HTTP client: {e}")))?;
+        let http = crate::http::blocking_client(Duration::from_secs(15)).map_err(ScmError::new)?;
         Ok(Client {
             http,
             api: api.trim_end_matches('/').to_string(),
@@ -231,29 +214,10 @@ impl Client {
         call: &str,
         body: Option<Body<'_>>,
     ) -> Result<(Value, Option<String>), ApiError> {
-        let started = Instant::now();
-        let mut delay = self.policy.first_delay;
-        let mut attempt = 1;
-        loop {
-            let (err, retry_after) = match self.once(&method, url, call, body) {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            let wait = retry_after.unwrap_or(delay).max(delay);
-            if attempt >= self.policy.attempts
-                || !transient(err.status, retry_after)
-                || started.elapsed() + wait > self.policy.budget
-            {
-                let mut err = err;
-                if attempt > 1 {
-                    err.message = format!("{} (after {attempt} attempts)", err.message);
-                }
-                return Err(err);
-            }
-            std::thread::sleep(wait);
-            delay *= 2;
-            attempt += 1;
-        }
+        self.policy.run(
+            || self.once(&method, url, call, body),
+            |e, retry_after| transient(e.status, retry_after),
+        )
     }
 
     /// One call; `path` starts with `/` and may carry a query.

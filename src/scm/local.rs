@@ -401,21 +401,13 @@ impl Target for Local {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::git::{Author, BranchCommit, BranchCommitResult};
+    use crate::git::{Author, BranchCommit, BranchCommitResult, NewCommit, Remote};
 
     /// A git whose pushes all fail.
     struct Refusing;
 
     impl Git for Refusing {
-        fn push_new(
-            &self,
-            _: &std::path::Path,
-            _: &str,
-            _: &str,
-            _: &str,
-            _: &Author,
-            _: Option<&crate::config::Secret>,
-        ) -> Result<String, String> {
+        fn push_new(&self, _: &Remote<'_>, _: &NewCommit<'_>) -> Result<String, String> {
             Err("refused".into())
         }
         fn push_branch(
@@ -428,10 +420,9 @@ mod tests {
         }
         fn clone_into(
             &self,
-            _: &str,
+            _: &Remote<'_>,
             _: Option<&str>,
             _: &std::path::Path,
-            _: Option<&crate::config::Secret>,
         ) -> Result<(), String> {
             Err("refused".into())
         }

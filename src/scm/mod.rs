@@ -93,6 +93,42 @@ impl Notes {
     }
 }
 
+/// Typed reads of a publish action's input (the settings a target gets), with JavaScript's
+/// truthiness where Backstage's modules test a value with `x ? x : default`.
+pub struct Input<'a>(pub &'a Map<String, Value>);
+
+impl<'a> Input<'a> {
+    pub fn str(&self, key: &str) -> Option<&'a str> {
+        self.0.get(key).and_then(Value::as_str)
+    }
+    /// A string that is absent or empty counts as absent (JavaScript's `x ? x : default`).
+    pub fn nonempty(&self, key: &str) -> Option<&'a str> {
+        self.str(key).filter(|s| !s.is_empty())
+    }
+    pub fn bool(&self, key: &str, default: bool) -> bool {
+        self.opt_bool(key).unwrap_or(default)
+    }
+    pub fn opt_bool(&self, key: &str) -> Option<bool> {
+        self.0.get(key).and_then(Value::as_bool)
+    }
+    /// A value that is absent or `null` counts as absent.
+    pub fn value(&self, key: &str) -> Option<&'a Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+    /// The strings of an array (other items left out).
+    pub fn strings(&self, key: &str) -> Option<Vec<String>> {
+        self.0.get(key).and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+    }
+    pub fn required(&self, key: &str) -> Result<&'a str, ScmError> {
+        self.str(key)
+            .ok_or_else(|| ScmError::new(format!("the input `{key}` is required")))
+    }
+}
+
 /// A stable number for a name (the local forge's stand-in for a forge's numeric ids).
 pub fn stable_id(name: &str) -> u64 {
     // FNV-1a, folded to 24 bits so ids stay readable.
@@ -177,6 +213,16 @@ pub struct RepoSpec {
     pub name: String,
 }
 
+impl From<&crate::github::RepoUrl> for RepoSpec {
+    fn from(url: &crate::github::RepoUrl) -> Self {
+        RepoSpec {
+            host: url.host.clone(),
+            owner: url.owner.clone(),
+            name: url.repo.clone(),
+        }
+    }
+}
+
 impl RepoSpec {
     /// `owner/name`.
     pub fn full_name(&self) -> String {
@@ -212,7 +258,7 @@ pub struct Push<'a> {
 }
 
 impl Push<'_> {
-    /// [`Git::push_new_signed`] of this push to `url` as `username`.
+    /// [`Git::push_new`] of this push to `url` as `username`.
     pub fn run(
         &self,
         git: &dyn Git,
@@ -221,16 +267,14 @@ impl Push<'_> {
         token: Option<&crate::config::Secret>,
     ) -> Result<String, String> {
         let sign = self.signer.map(|s| move |text: &str| s.sign(text));
-        git.push_new_signed(
-            self.source,
-            url,
-            self.branch,
-            self.message,
-            self.author,
-            username,
-            token,
-            sign.as_ref().map(|f| f as crate::git::Signer<'_>),
-        )
+        let commit = crate::git::NewCommit {
+            source: self.source,
+            branch: self.branch,
+            message: self.message,
+            author: self.author,
+            sign: sign.as_ref().map(|f| f as crate::git::Signer<'_>),
+        };
+        git.push_new(&crate::git::Remote::as_user(url, username, token), &commit)
     }
 }
 

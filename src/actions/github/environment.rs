@@ -6,34 +6,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{call, warn, Input};
-use crate::forge;
+use super::{call, record_local, warn, Input};
 use crate::github::{seg, Method, RepoUrl};
 use crate::runner::{ActionContext, ActionError, Outputs};
 use crate::services::GithubConnection;
-
-/// Records `value` under `REPO.git/golden/NAME.json` of the local forge; returns its number.
-fn record_local(
-    ctx: &mut ActionContext<'_>,
-    url: &RepoUrl,
-    name: &str,
-    value: Value,
-    what: &str,
-) -> Result<usize, ActionError> {
-    let path = ctx
-        .services
-        .forge()
-        .existing(&url.host, &url.owner, &url.repo)?;
-    let n = forge::record(&path, name, value, &ctx.services.config.redactor)?;
-    warn(
-        ctx,
-        format!(
-            "local forge: {what} recorded in `{}`",
-            path.join(format!("golden/{name}.json")).display()
-        ),
-    );
-    Ok(n)
-}
 
 /// `github:environment:create`: the environment, its branch and tag policies, variables and
 /// sealed secrets.
@@ -219,20 +195,14 @@ impl EnvCalls<'_> {
             None,
             "cannot read the environment's public key for secrets",
         )?;
-        let key_id = key.get("key_id").cloned().unwrap_or(Value::Null);
-        let public_key = key.get("key").and_then(Value::as_str).unwrap_or_default();
-        for (name, value) in secrets {
-            let plain = value
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| value.to_string());
-            let sealed = crate::github::seal::seal(public_key, &plain).map_err(|e| {
-                ActionError::new(format!("cannot encrypt the environment secret {name}: {e}"))
-            })?;
+        let sealed = crate::github::seal::seal_each(&key, secrets).map_err(|(name, e)| {
+            ActionError::new(format!("cannot encrypt the environment secret {name}: {e}"))
+        })?;
+        for (name, value) in sealed {
             self.call(
                 Method::Put,
                 &format!("{}/secrets/{}", self.path(), seg(name)),
-                Some(&json!({"repository_id": repository_id, "encrypted_value": sealed, "key_id": key_id})),
+                Some(&json!({"repository_id": repository_id, "encrypted_value": value, "key_id": key["key_id"]})),
                 &format!("cannot set the environment secret {name}"),
             )?;
         }

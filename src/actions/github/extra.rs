@@ -6,37 +6,37 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{call, warn, Input};
+use super::{call, record_local, warn, Input};
 use crate::forge;
 use crate::github::{seg, Method, RepoUrl};
 use crate::runner::{ActionContext, ActionError, Outputs};
+use crate::scm::github::{needs_pro, protection_body, NEEDS_PRO};
+use crate::scm::RepoSpec;
 
 /// `/repos/OWNER/REPO`.
 fn repo_path(url: &RepoUrl) -> String {
     format!("/repos/{}/{}", seg(&url.owner), seg(&url.repo))
 }
 
-/// Records `value` under `REPO.git/golden/NAME.json` of the local forge; returns its number.
-fn record_local(
+/// A repository action's one `POST /repos/OWNER/REPO/SUFFIX` of `body` (a failure explained as
+/// `failure`); with `--local`, `body` recorded as `recorded_as` under `REPO.git/golden/SUFFIX.json`
+/// instead (`None`).
+fn post_or_record(
     ctx: &mut ActionContext<'_>,
+    i: &Input<'_>,
     url: &RepoUrl,
-    name: &str,
-    value: Value,
-    what: &str,
-) -> Result<usize, ActionError> {
-    let path = ctx
-        .services
-        .forge()
-        .existing(&url.host, &url.owner, &url.repo)?;
-    let n = forge::record(&path, name, value, &ctx.services.config.redactor)?;
-    warn(
-        ctx,
-        format!(
-            "local forge: {what} recorded in `{}`",
-            path.join(format!("golden/{name}.json")).display()
-        ),
-    );
-    Ok(n)
+    suffix: &str,
+    body: Value,
+    recorded_as: &str,
+    failure: &str,
+) -> Result<Option<Value>, ActionError> {
+    if ctx.services.local {
+        record_local(ctx, url, suffix, body, recorded_as)?;
+        return Ok(None);
+    }
+    let gh = ctx.services.github(url, i.nonempty("token"))?;
+    let path = format!("{}/{suffix}", repo_path(url));
+    call(&gh, &url.host, Method::Post, &path, Some(&body), failure).map(Some)
 }
 
 /// `github:issues:create`.
@@ -157,20 +157,18 @@ pub fn autolinks(
     if let Some(a) = i.value("isAlphanumeric") {
         body.insert("is_alphanumeric".into(), a.clone());
     }
-    if ctx.services.local {
-        record_local(ctx, &url, "autolinks", Value::Object(body), "the autolink")?;
-        return Ok(Map::new());
-    }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    call(
-        &gh,
-        &url.host,
-        Method::Post,
-        &format!("{}/autolinks", repo_path(&url)),
-        Some(&Value::Object(body)),
+    let created = post_or_record(
+        ctx,
+        &i,
+        &url,
+        "autolinks",
+        Value::Object(body),
+        "the autolink",
         "cannot create the autolink reference",
     )?;
-    ctx.info("Autolink reference created successfully");
+    if created.is_some() {
+        ctx.info("Autolink reference created successfully");
+    }
     Ok(Map::new())
 }
 
@@ -186,20 +184,18 @@ pub fn pages(
     let path = i.nonempty("sourcePath").unwrap_or("/");
     ctx.info(format!("Attempting to enable GitHub Pages for {}/{} with \"{build}\" build type, on source branch \"{branch}\" and source path \"{path}\"", url.owner, url.repo));
     let body = json!({"build_type": build, "source": {"branch": branch, "path": path}});
-    if ctx.services.local {
-        record_local(ctx, &url, "pages", body, "the GitHub Pages settings")?;
-        return Ok(Map::new());
-    }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    call(
-        &gh,
-        &url.host,
-        Method::Post,
-        &format!("{}/pages", repo_path(&url)),
-        Some(&body),
+    let enabled = post_or_record(
+        ctx,
+        &i,
+        &url,
+        "pages",
+        body,
+        "the GitHub Pages settings",
         "cannot enable GitHub Pages",
     )?;
-    ctx.info("Completed enabling GitHub Pages");
+    if enabled.is_some() {
+        ctx.info("Completed enabling GitHub Pages");
+    }
     Ok(Map::new())
 }
 
@@ -266,44 +262,6 @@ pub fn deploy_key(
     Ok(out)
 }
 
-/// The body of `PUT …/branches/BRANCH/protection`, key for key as Backstage sends it.
-fn protection_body(i: &Input<'_>) -> Value {
-    let mut reviews = Map::new();
-    reviews.insert(
-        "required_approving_review_count".into(),
-        i.value("requiredApprovingReviewCount")
-            .cloned()
-            .unwrap_or(json!(1)),
-    );
-    reviews.insert(
-        "require_code_owner_reviews".into(),
-        json!(i.bool("requireCodeOwnerReviews", false)),
-    );
-    if let Some(b) = i.value("bypassPullRequestAllowances") {
-        reviews.insert("bypass_pull_request_allowances".into(), b.clone());
-    }
-    reviews.insert(
-        "dismiss_stale_reviews".into(),
-        json!(i.bool("dismissStaleReviews", false)),
-    );
-    reviews.insert(
-        "require_last_push_approval".into(),
-        json!(i.bool("requireLastPushApproval", false)),
-    );
-    json!({
-        "required_status_checks": {
-            "strict": i.bool("requireBranchesToBeUpToDate", true),
-            "contexts": i.value("requiredStatusCheckContexts").cloned().unwrap_or(json!([])),
-        },
-        "restrictions": i.value("restrictions").cloned().unwrap_or(Value::Null),
-        "enforce_admins": i.bool("enforceAdmins", true),
-        "required_pull_request_reviews": reviews,
-        "required_conversation_resolution": i.bool("requiredConversationResolution", false),
-        "required_linear_history": i.bool("requiredLinearHistory", false),
-        "block_creations": i.bool("blockCreations", false),
-    })
-}
-
 /// `github:branch-protection:create`: `enableBranchProtectionOnDefaultRepoBranch` on `branch`
 /// (default: the repository's default branch).
 pub fn branch_protection(
@@ -313,7 +271,8 @@ pub fn branch_protection(
     let i = Input(input);
     let repo_url = i.required("repoUrl")?;
     let url = RepoUrl::parse(repo_url)?;
-    let body = protection_body(&i);
+    let enforce_admins = i.bool("enforceAdmins", true);
+    let body = protection_body(&i, enforce_admins, i.bool("blockCreations", false));
     let signing = i.bool("requiredCommitSigning", false);
     if ctx.services.local {
         let mut rec = body.clone();
@@ -322,10 +281,8 @@ pub fn branch_protection(
         record_local(ctx, &url, "protection", rec, "the branch protection")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    let repo = call(
-        &gh,
-        &url.host,
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
+    let repo = github.call(
         Method::Get,
         &repo_path(&url),
         None,
@@ -336,32 +293,9 @@ pub fn branch_protection(
         .map(str::to_string)
         .or_else(|| repo["default_branch"].as_str().map(str::to_string))
         .unwrap_or_else(|| "master".into());
-    let path = format!("{}/branches/{}/protection", repo_path(&url), seg(&branch));
-    let try_once = || -> Result<(), crate::github::ApiError> {
-        gh.api.call(Method::Put, &path, Some(&body))?;
-        if signing {
-            gh.api
-                .call(Method::Post, &format!("{path}/required_signatures"), None)?;
-        }
-        Ok(())
-    };
-    let mut result = try_once();
-    if matches!(&result, Err(e) if e.text().contains("Branch not found")) {
-        std::thread::sleep(std::time::Duration::from_millis(600));
-        result = try_once();
-    }
-    match result {
+    match github.protect_branch(&RepoSpec::from(&url), &branch, &body, signing) {
         Ok(()) => ctx.info(format!("protected branch {branch}")),
-        Err(e)
-            if e.text().contains(
-                "Upgrade to GitHub Pro or make this repository public to enable this feature",
-            ) =>
-        {
-            warn(
-                ctx,
-                "Branch protection was not enabled as it requires GitHub Pro for private repositories",
-            )
-        }
+        Err(e) if needs_pro(&e) => warn(ctx, NEEDS_PRO),
         Err(e) => {
             return Err(e
                 .explain(

@@ -64,35 +64,7 @@ pub fn run(
     Some(result)
 }
 
-/// Typed reads of an action's input.
-pub(crate) struct Input<'a>(pub &'a Map<String, Value>);
-
-impl<'a> Input<'a> {
-    pub fn str(&self, key: &str) -> Option<&'a str> {
-        self.0.get(key).and_then(Value::as_str)
-    }
-    /// A string that is absent or empty counts as absent (JavaScript's `x ? x : default`).
-    pub fn nonempty(&self, key: &str) -> Option<&'a str> {
-        self.str(key).filter(|s| !s.is_empty())
-    }
-    pub fn bool(&self, key: &str, default: bool) -> bool {
-        self.0.get(key).and_then(Value::as_bool).unwrap_or(default)
-    }
-    pub fn value(&self, key: &str) -> Option<&'a Value> {
-        self.0.get(key).filter(|v| !v.is_null())
-    }
-    pub fn strings(&self, key: &str) -> Option<Vec<String>> {
-        self.0.get(key).and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-    }
-    pub fn required(&self, key: &str) -> Result<&'a str, ActionError> {
-        self.str(key)
-            .ok_or_else(|| ActionError::new(format!("the input `{key}` is required")))
-    }
-}
+pub(crate) use crate::scm::Input;
 
 /// `getRepoSourceDirectory`: leading `../` segments of the normalized `sourcePath` are dropped,
 /// and the result must stay inside the workspace.
@@ -128,6 +100,30 @@ pub(crate) fn source_dir(
         )));
     }
     Ok(dir)
+}
+
+/// Records `value` under `REPO.git/golden/NAME.json` of the local forge (what `--local` keeps of
+/// a repository action), says where in the log; returns its number.
+pub(crate) fn record_local(
+    ctx: &mut ActionContext<'_>,
+    url: &RepoUrl,
+    name: &str,
+    value: Value,
+    what: &str,
+) -> Result<usize, ActionError> {
+    let path = ctx
+        .services
+        .forge()
+        .existing(&url.host, &url.owner, &url.repo)?;
+    let n = crate::forge::record(&path, name, value, &ctx.services.config.redactor)?;
+    warn(
+        ctx,
+        format!(
+            "local forge: {what} recorded in `{}`",
+            path.join(format!("golden/{name}.json")).display()
+        ),
+    );
+    Ok(n)
 }
 
 /// A warning: kept in the step's log with a `warning:` prefix, which `golden new` shows.
