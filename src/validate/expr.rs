@@ -100,55 +100,45 @@ pub fn analyze(engine: &Engine, source: &str, cookiecutter: bool) -> Result<Anal
 fn bound_names<'t>(nodes: &'t [Node], out: &mut HashSet<&'t str>) {
     let params = |args: &'t [Arg], out: &mut HashSet<&'t str>| {
         for a in args {
-            match a {
-                Arg::Pos(Expr::Sym(n, _)) | Arg::Kw(n, _) => {
-                    out.insert(n.as_str());
-                }
-                Arg::Pos(_) => {}
+            if let Arg::Pos(Expr::Sym(n, _)) | Arg::Kw(n, _) = a {
+                out.insert(n.as_str());
             }
         }
     };
     for n in nodes {
         match n {
-            Node::Text(_) | Node::Output(..) => {}
-            Node::If { body, else_, .. } => {
-                bound_names(body, out);
-                bound_names(else_.as_deref().unwrap_or_default(), out);
+            Node::For { targets, .. } | Node::Set { targets, .. } => {
+                out.extend(targets.iter().map(String::as_str))
             }
-            Node::For {
-                targets,
-                body,
-                else_,
-                ..
-            } => {
-                out.extend(targets.iter().map(String::as_str));
-                bound_names(body, out);
-                bound_names(else_.as_deref().unwrap_or_default(), out);
-            }
-            Node::Set { targets, body, .. } => {
-                out.extend(targets.iter().map(String::as_str));
-                bound_names(body, out);
-            }
-            Node::Macro {
-                name, args, body, ..
-            } => {
+            Node::Macro { name, args, .. } => {
                 out.insert(name.as_str());
                 params(args, out);
-                bound_names(body, out);
             }
-            Node::CallBlock {
-                caller_args, body, ..
-            } => {
-                params(caller_args, out);
-                bound_names(body, out);
+            Node::CallBlock { caller_args, .. } => params(caller_args, out),
+            _ => {}
+        }
+        bodies(n, &mut |b| bound_names(b, out));
+    }
+}
+
+/// Calls `f` on every list of nodes `n` holds: bodies, `else` branches, cases.
+fn bodies<'t>(n: &'t Node, f: &mut impl FnMut(&'t [Node])) {
+    match n {
+        Node::Text(_) | Node::Output(..) => {}
+        Node::If { body, else_, .. } | Node::For { body, else_, .. } => {
+            f(body);
+            f(else_.as_deref().unwrap_or_default());
+        }
+        Node::Set { body, .. }
+        | Node::Macro { body, .. }
+        | Node::CallBlock { body, .. }
+        | Node::FilterBlock { body, .. }
+        | Node::Block(body) => f(body),
+        Node::Switch { cases, default, .. } => {
+            for (_, _, body) in cases {
+                f(body);
             }
-            Node::FilterBlock { body, .. } | Node::Block(body) => bound_names(body, out),
-            Node::Switch { cases, default, .. } => {
-                for (_, _, body) in cases {
-                    bound_names(body, out);
-                }
-                bound_names(default.as_deref().unwrap_or_default(), out);
-            }
+            f(default.as_deref().unwrap_or_default());
         }
     }
 }
@@ -169,90 +159,56 @@ impl Walker<'_> {
 
     fn nodes(&mut self, nodes: &[Node]) {
         for n in nodes {
-            match n {
-                Node::Text(_) => {}
-                Node::Output(e, _, at) => self.expr(e, *at as usize),
-                Node::If {
-                    cond,
-                    cond_at,
-                    body,
-                    else_,
-                    ..
-                } => {
-                    self.expr(cond, *cond_at as usize);
-                    self.nodes(body);
-                    self.nodes(else_.as_deref().unwrap_or_default());
+            self.node(n);
+            bodies(n, &mut |b| self.nodes(b));
+        }
+    }
+
+    /// The expressions `n` holds itself, each read from where its text starts.
+    fn node(&mut self, n: &Node) {
+        let at = |offset: &u32| *offset as usize;
+        match n {
+            Node::Text(_) | Node::Block(_) => {}
+            Node::Output(e, _, offset) => self.expr(e, at(offset)),
+            Node::If { cond, cond_at, .. } => self.expr(cond, at(cond_at)),
+            Node::For { arr, arr_at, .. } => self.expr(arr, at(arr_at)),
+            Node::Set {
+                value, value_at, ..
+            } => self.exprs(value, at(value_at)),
+            Node::Macro { args, args_at, .. } => self.defaults(args, at(args_at)),
+            Node::CallBlock {
+                call,
+                call_at,
+                caller_args,
+                caller_args_at,
+                ..
+            } => {
+                self.expr(call, at(call_at));
+                self.defaults(caller_args, at(caller_args_at));
+            }
+            Node::FilterBlock {
+                name,
+                name_at,
+                args,
+                ..
+            } => {
+                self.push(
+                    Kind::Filter(name.clone()),
+                    at(name_at),
+                    at(name_at) + name.len(),
+                );
+                self.args(args, at(name_at));
+            }
+            Node::Switch {
+                expr,
+                expr_at,
+                cases,
+                ..
+            } => {
+                self.expr(expr, at(expr_at));
+                for (value, offset, _) in cases {
+                    self.expr(value, at(offset));
                 }
-                Node::For {
-                    arr,
-                    arr_at,
-                    body,
-                    else_,
-                    ..
-                } => {
-                    self.expr(arr, *arr_at as usize);
-                    self.nodes(body);
-                    self.nodes(else_.as_deref().unwrap_or_default());
-                }
-                Node::Set {
-                    value,
-                    value_at,
-                    body,
-                    ..
-                } => {
-                    if let Some(v) = value {
-                        self.expr(v, *value_at as usize);
-                    }
-                    self.nodes(body);
-                }
-                Node::Macro {
-                    args,
-                    args_at,
-                    body,
-                    ..
-                } => {
-                    self.defaults(args, *args_at as usize);
-                    self.nodes(body);
-                }
-                Node::CallBlock {
-                    call,
-                    call_at,
-                    caller_args,
-                    caller_args_at,
-                    body,
-                    ..
-                } => {
-                    self.expr(call, *call_at as usize);
-                    self.defaults(caller_args, *caller_args_at as usize);
-                    self.nodes(body);
-                }
-                Node::FilterBlock {
-                    name,
-                    name_at,
-                    args,
-                    body,
-                    ..
-                } => {
-                    let at = *name_at as usize;
-                    self.push(Kind::Filter(name.clone()), at, at + name.len());
-                    self.args(args, at);
-                    self.nodes(body);
-                }
-                Node::Switch {
-                    expr,
-                    expr_at,
-                    cases,
-                    default,
-                    ..
-                } => {
-                    self.expr(expr, *expr_at as usize);
-                    for (value, at, body) in cases {
-                        self.expr(value, *at as usize);
-                        self.nodes(body);
-                    }
-                    self.nodes(default.as_deref().unwrap_or_default());
-                }
-                Node::Block(body) => self.nodes(body),
             }
         }
     }
