@@ -437,6 +437,7 @@ spec:
         message: |
           {% set names = [] %}{% for t in parameters.topics %}{% if loop.first %}${{ t }}{% endif %}{% endfor %}
           {% macro shout(x) %}${{ x | upper }}{% endmacro %}${{ shout(parameters.name) }} ${{ range(3) | join(',') }}
+          {% macro box() %}[${{ caller() }}]{% endmacro %}{% call box() %}${{ parameters.name }}{% endcall %}
   output:
     links:
       - title: Repo
