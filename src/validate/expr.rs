@@ -340,19 +340,22 @@ impl Walker<'_> {
         self.args(args, base);
     }
 
-    /// Where the key `name` of a lookup ending at `end` is written: `.name`, or `['name']`.
+    /// Where the key `name` of a lookup ending at `end` is written: `.name`, or `['name']` (the
+    /// `]` itself when the brackets hold more than the quoted name).
     fn key_range(&self, name: &str, end: usize) -> (usize, usize) {
-        let b = self.source.as_bytes();
-        if end > 0 && b.get(end - 1) == Some(&b']') {
-            // `['name']`: the name sits between the quotes before the `]`
-            let close = end - 1;
-            let start = close.saturating_sub(name.len() + 1);
-            if self.source.get(start..close - 1) == Some(name) {
-                return (start, close - 1);
-            }
-            return (close, end);
+        let bracket = end
+            .checked_sub(1)
+            .filter(|&c| self.source.as_bytes().get(c) == Some(&b']'));
+        let Some(close) = bracket else {
+            return (end.saturating_sub(name.len()), end);
+        };
+        let quote = close.saturating_sub(1);
+        let start = quote.saturating_sub(name.len());
+        if self.source.get(start..quote) == Some(name) {
+            (start, quote)
+        } else {
+            (close, end)
         }
-        (end.saturating_sub(name.len()), end)
     }
 
     fn is_local(&self, name: &str) -> bool {
@@ -500,6 +503,54 @@ mod tests {
             .collect();
         assert_eq!(methods, ["nope", "nope"]);
         assert!(s.contains(&(var("steps", &["s", "output", "x"]), "steps['s'].output.x")));
+    }
+
+    /// Whatever the grammar around it, a use's range covers its own name (a variable's range
+    /// starts with its root), in the engines of skeleton files and cookiecutter too.
+    #[test]
+    fn every_use_points_at_its_name() {
+        let sources = [
+            "é ${{- parameters.a | nope(x, y=z) -}} ${{ a.b['c'][0].d(e) }}",
+            "{%- if x === 1 and y is divisibleby( 3 ) %}\n{% elif  r/é+/g.test(w) %}{% endif %}",
+            "{% for k, v in dict | dictsort %}${{ k ~ v | f }}{% else %}${{ z[1:2] }}{% endfor %}",
+            "{% set s = { a: b, 'c': [d, e | g] } %}${{ s.a if t else u }}",
+            "{% switch  q %}{% case\tr %}${{ not m.n }}{% default %}${{ -o ** 2 }}{% endswitch %}",
+            "{% filter  replace( 'a' , b ) %}x{% endfilter %}{% call(i) mc( j ) %}${{ i }}{% endcall %}",
+            "{% macro mc(p, q=qq.r) %}${{ caller(p) }}{% endmacro %}{% set w %}${{ w2 }}{% endset %}",
+            "${{ x['y-z'].w }}${{ fn()['k'] }}${{ (a, b) }}${{ [1][0] | h }}${{ a[ 'b' ]() }}",
+        ];
+        let engines = [
+            (Engine::workflow(), false),
+            (Engine::skeleton(Default::default()), false),
+        ];
+        for (engine, cookiecutter) in &engines {
+            for src in sources {
+                let analysis = analyze(engine, src, *cookiecutter).unwrap();
+                assert!(!analysis.uses.is_empty(), "{src}");
+                for u in analysis.uses {
+                    let text = src
+                        .get(u.start..u.end)
+                        .unwrap_or_else(|| panic!("{src}: {u:?}"));
+                    let ok = match &u.kind {
+                        Kind::Var { root, .. } => text.starts_with(root.as_str()),
+                        Kind::Filter(n) | Kind::Test(n) | Kind::Function(n) => text == n,
+                        Kind::Method(n) => text == n || text == "]",
+                    };
+                    assert!(ok, "{src}: {u:?} covers `{text}`");
+                }
+            }
+        }
+        let cc = Engine::skeleton(crate::render::SkeletonOptions {
+            cookiecutter: true,
+            ..Default::default()
+        });
+        let a = analyze(&cc, "{{ cookiecutter.x | f }} {{ True }}", true).unwrap();
+        let found: Vec<_> = a
+            .uses
+            .iter()
+            .map(|u| &"{{ cookiecutter.x | f }} {{ True }}"[u.start..u.end])
+            .collect();
+        assert_eq!(found, ["cookiecutter.x", "f"]);
     }
 
     #[test]
