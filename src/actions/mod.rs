@@ -5,6 +5,7 @@ mod binary;
 mod catalog;
 mod catalog_client;
 mod debug;
+pub mod declared;
 pub mod external;
 mod fetch;
 mod fs;

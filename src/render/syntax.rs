@@ -23,8 +23,6 @@ type Res<T> = Result<T, SyntaxError>;
 /// The offsets inside an [`Expr`] are relative to the start of the expression's own text (so a
 /// parsed expression is the same wherever it stands, and can be cached); the `*_at` fields (and
 /// the third field of `Output`) say where that text starts in the source, for the linter.
-// The positions are read by the linter (`validate`), which does not walk the tree yet.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub enum Node {
     Text(String),
@@ -98,8 +96,6 @@ pub enum Arg {
     Kw(String, Expr),
 }
 
-// The positions are read by the linter (`validate`), which does not walk the tree yet.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub enum Expr {
     Lit(Lit),
@@ -1163,8 +1159,8 @@ fn matching_delim(s: &str, start: usize) -> Option<usize> {
 
 /// Expressions parsed lately, by their source text. Skeleton files repeat the same few
 /// (`values.name`) thousands of times; cloning a parsed one costs a fraction of tokenizing and
-/// parsing it again. An expression parses the same wherever it stands (the tree holds no
-/// positions: errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
+/// parsing it again. An expression parses the same wherever it stands (its offsets are relative
+/// to its own text, and errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
 /// with one map per thread, files rendering in parallel; a map is emptied when full.
 #[derive(Default)]
 pub struct ExprCache(thread_local::ThreadLocal<RefCell<HashMap<Box<str>, Expr>>>);
