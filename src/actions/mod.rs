@@ -5,6 +5,7 @@ mod binary;
 mod catalog;
 mod catalog_client;
 mod debug;
+pub mod declared;
 pub mod external;
 mod fetch;
 mod fs;
@@ -185,7 +186,8 @@ pub(crate) mod testing {
                 keep_log: self.keep_log,
                 record: &mut crate::runner::RunRecord::default(),
             };
-            let r = action.run(&mut ctx, input.as_object().expect("input is an object"));
+            let input = input.as_object().expect("input is an object");
+            let r = crate::runner::action::perform(action, &mut ctx, input);
             (r, log)
         }
     }

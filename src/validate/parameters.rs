@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::locate::seg;
 use super::{Checker, Diagnostic, Doc, Sink};
-use crate::backstage::json_schema::{Cache, Validator};
+use crate::backstage::json_schema::{property_names, Cache, Validator};
 
 /// Field extensions of Backstage's scaffolder frontend (SPEC §2.6).
 const UI_FIELDS: &[&str] = &[
@@ -81,7 +81,7 @@ pub fn check(checker: &Checker, doc: &Doc, sink: &mut Sink) -> Declared {
         if !page.is_object() {
             continue; // the Template schema reports it
         }
-        top_level_names(page, &mut declared.names);
+        property_names(page, &mut declared.names);
         // a page-level `if:` holding an expression is the frontend's (it shows or hides the
         // page), not JSON Schema's `if`
         let without_if;
@@ -142,31 +142,6 @@ pub fn check(checker: &Checker, doc: &Doc, sink: &mut Sink) -> Declared {
         walk(&schemas, doc, sink, page, &pointer);
     }
     declared
-}
-
-/// Property names at the top of a page, including conditional branches.
-fn top_level_names(schema: &Value, names: &mut BTreeSet<String>) {
-    let Some(obj) = schema.as_object() else {
-        return;
-    };
-    if let Some(props) = obj.get("properties").and_then(Value::as_object) {
-        names.extend(props.keys().cloned());
-    }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        for s in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
-            top_level_names(s, names);
-        }
-    }
-    for key in ["if", "then", "else"] {
-        if let Some(s) = obj.get(key) {
-            top_level_names(s, names);
-        }
-    }
-    if let Some(deps) = obj.get("dependencies").and_then(Value::as_object) {
-        for d in deps.values() {
-            top_level_names(d, names);
-        }
-    }
 }
 
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
@@ -288,7 +263,7 @@ fn required_names(
         return; // an open schema: any name may be required
     }
     let mut names = BTreeSet::new();
-    top_level_names(schema, &mut names);
+    property_names(schema, &mut names);
     for (i, r) in required.iter().enumerate() {
         let Some(r) = r.as_str() else { continue };
         if names.contains(r) {

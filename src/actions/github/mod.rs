@@ -16,9 +16,8 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use crate::github::{ApiError, Method, RepoUrl};
+use crate::github::RepoUrl;
 use crate::runner::{ActionContext, ActionError, Outputs};
-use crate::services::GithubConnection;
 
 /// The ids this module runs for real.
 pub const IDS: &[&str] = &[
@@ -44,21 +43,22 @@ pub fn run(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
 ) -> Option<Result<Outputs, ActionError>> {
+    let i = Input(input);
     let result = match id {
         "publish:github" => repo::publish(ctx, input),
         "github:repo:create" => repo::create(ctx, input),
         "github:repo:push" => repo::push(ctx, input),
         "publish:github:pull-request" => pull_request::run(ctx, input),
-        "github:webhook" => webhook::webhook(ctx, input),
-        "github:actions:dispatch" => webhook::dispatch(ctx, input),
-        "github:issues:create" => extra::issues_create(ctx, input),
-        "github:issues:label" => extra::issues_label(ctx, input),
-        "github:autolinks:create" => extra::autolinks(ctx, input),
-        "github:pages:enable" => extra::pages(ctx, input),
-        "github:deployKey:create" => extra::deploy_key(ctx, input),
-        "github:branch-protection:create" => extra::branch_protection(ctx, input),
-        "github:environment:create" => environment::environment(ctx, input),
-        "github:repo:rulesets:create" => environment::rulesets(ctx, input),
+        "github:webhook" => webhook::webhook(ctx, &i),
+        "github:actions:dispatch" => webhook::dispatch(ctx, &i),
+        "github:issues:create" => extra::issues_create(ctx, &i),
+        "github:issues:label" => extra::issues_label(ctx, &i),
+        "github:autolinks:create" => extra::autolinks(ctx, &i),
+        "github:pages:enable" => extra::pages(ctx, &i),
+        "github:deployKey:create" => extra::deploy_key(ctx, &i),
+        "github:branch-protection:create" => extra::branch_protection(ctx, &i),
+        "github:environment:create" => environment::environment(ctx, &i),
+        "github:repo:rulesets:create" => environment::rulesets(ctx, &i),
         _ => return None,
     };
     Some(result)
@@ -141,20 +141,6 @@ pub(crate) fn target(
     Ok(crate::scm::github::Github::new(gh.api, gh.token, &url.host))
 }
 
-/// One REST call, with a failure explained as `what`.
-pub(crate) fn call(
-    gh: &GithubConnection,
-    host: &str,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-    what: &str,
-) -> Result<Value, ActionError> {
-    gh.api
-        .call(method, path, body)
-        .map_err(|e: ApiError| e.explain(what, host).into())
-}
-
 /// The git author as Backstage's publish actions make it: each input when non-empty, else
 /// `scaffolder.defaultAuthor`'s, else `Scaffolder <scaffolder@backstage.io>`.
 pub(crate) fn author(input: &Input<'_>, config: &crate::config::Config) -> crate::git::Author {
@@ -215,6 +201,40 @@ pub(crate) fn commit_message(
     message.unwrap_or("initial commit").to_string()
 }
 
+/// Who a publish action commits as and with what message, from its input and the config by
+/// its module's precedence (`rule`); lends them to the [`Push`](crate::scm::Push) it makes.
+pub(crate) struct CommitText {
+    pub author: crate::git::Author,
+    pub message: String,
+}
+
+impl CommitText {
+    pub fn of(input: &Input<'_>, config: &crate::config::Config, rule: MessageRule) -> Self {
+        CommitText {
+            author: author(input, config),
+            message: commit_message(input, config, rule),
+        }
+    }
+
+    /// One commit of `source` as `branch`, with this author and message.
+    pub fn push<'a>(
+        &'a self,
+        git: &'a dyn crate::git::Git,
+        source: &'a std::path::Path,
+        branch: &'a str,
+        signer: Option<&'a crate::scm::sign::CommitSigner>,
+    ) -> crate::scm::Push<'a> {
+        crate::scm::Push {
+            git,
+            source,
+            branch,
+            message: &self.message,
+            author: &self.author,
+            signer,
+        }
+    }
+}
+
 /// `publish:github:pull-request`'s input with `scaffolder.defaultAuthor` and
 /// `defaultCommitMessage` filled in where the input has no key (Backstage's `??`).
 pub(crate) fn pull_request_defaults(
@@ -248,15 +268,8 @@ pub fn fallback(
 }
 
 /// `schemas.json`: id → `{input, output, supportsDryRun}`.
-fn schemas() -> &'static Map<String, Value> {
-    static ALL: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    ALL.get_or_init(
-        || match serde_json::from_str(include_str!("schemas.json")) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        },
-    )
-}
+static SCHEMAS: crate::actions::schemas::Table =
+    crate::actions::schemas::Table::new(include_str!("schemas.json"));
 
 struct Fallback(&'static str);
 
@@ -284,7 +297,7 @@ impl crate::runner::Action for Fallback {
         }
     }
     fn input_schema(&self) -> Value {
-        match schemas().get(self.0).and_then(|s| s.get("input")) {
+        match SCHEMAS.schema(self.0, "input") {
             Some(s) => s.clone(),
             None => {
                 let s = crate::actions::schemas::input(self.0);
