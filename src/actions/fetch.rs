@@ -65,18 +65,7 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
     let mut dirs = DirMaker::new(root);
     dirs.ensure(out_dir, &rel_string(out_dir, root))?;
     let mut files = Vec::new();
-    let mut walk = walkdir::WalkDir::new(src)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(e) = walk.next() {
-        let e = e.map_err(|e| ActionError::new(format!("cannot list `{}`: {e}", src.display())))?;
-        if e.file_type().is_dir() && e.path() == root {
-            walk.skip_current_dir(); // the workspace inside the copied folder
-            continue;
-        }
-        let rel = super::template::entry_name(&e, src)?;
+    super::walk::each_entry(src, root, "cannot list", |e, rel| {
         let out = workspace::join_lexical(out_dir, &rel)?;
         let ft = e.file_type();
         if ft.is_symlink() {
@@ -98,7 +87,8 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
             }
             files.push((e.into_path(), out, rel));
         }
-    }
+        Ok(())
+    })?;
     files
         .par_iter()
         .map(|(from, to, rel)| copy_file(from, to, root, rel))

@@ -20,6 +20,7 @@ pub mod schemas;
 mod scm_target;
 mod source;
 mod template;
+mod walk;
 pub use crate::backstage::yaml_out;
 pub(crate) use template::file_extension as template_file_extension;
 

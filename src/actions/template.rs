@@ -6,6 +6,7 @@
 //! skipped unless `replace`. Paths are decided in skeleton order, then files are rendered and
 //! written in parallel.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::glob::Patterns;
-use super::source::{self, rel_string, Expect};
+use super::source::{self, Expect};
 use super::{opt_bool, opt_str, schemas};
 use crate::render::{self, Engine, SkeletonOptions};
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
@@ -195,20 +196,20 @@ enum Kind {
     Symlink,
 }
 
-/// One skeleton entry: its path relative to the skeleton (globby's `location`, without the
-/// trailing slash of directories) and its kind.
+/// One skeleton entry: globby's `location`, its path relative to the skeleton (directories end
+/// with `/`), and its kind.
 struct Entry {
-    rel: String,
+    location: String,
     kind: Kind,
 }
 
 impl Entry {
-    /// globby's location: directories end with `/`.
-    fn location(&self) -> String {
+    /// The path relative to the skeleton, without the trailing slash of directories.
+    fn rel(&self) -> &str {
         if self.kind == Kind::Dir {
-            format!("{}/", self.rel)
+            &self.location[..self.location.len() - 1]
         } else {
-            self.rel.clone()
+            &self.location
         }
     }
 }
@@ -216,65 +217,36 @@ impl Entry {
 /// Every entry under `src`, breadth first (globby's order), symlinks not followed. The workspace
 /// itself is left out when it lies inside the skeleton.
 fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
-    let mut out = Vec::new();
-    let mut walk = walkdir::WalkDir::new(src)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(e) = walk.next() {
-        let e = e.map_err(|e| {
-            ActionError::new(format!("cannot list the skeleton `{}`: {e}", src.display()))
-        })?;
-        let ft = e.file_type();
-        if ft.is_dir() && e.path() == ws_real {
-            walk.skip_current_dir();
-            continue;
-        }
-        let kind = if ft.is_symlink() {
-            Kind::Symlink
-        } else if ft.is_dir() {
-            Kind::Dir
-        } else {
-            Kind::File
-        };
-        out.push(Entry {
-            rel: entry_name(&e, src)?,
-            kind,
-        });
+    // walkdir lists depth first in name order; globby's order is that order stably sorted by
+    // depth: one list per depth, joined.
+    let mut levels: Vec<Vec<Entry>> = Vec::new();
+    super::walk::each_entry(
+        src,
+        ws_real,
+        "cannot list the skeleton",
+        |e, mut location| {
+            let ft = e.file_type();
+            let kind = if ft.is_symlink() {
+                Kind::Symlink
+            } else if ft.is_dir() {
+                location.push('/');
+                Kind::Dir
+            } else {
+                Kind::File
+            };
+            let depth = e.depth();
+            if levels.len() < depth {
+                levels.resize_with(depth, Vec::new);
+            }
+            levels[depth - 1].push(Entry { location, kind });
+            Ok(())
+        },
+    )?;
+    let mut entries = Vec::with_capacity(levels.iter().map(Vec::len).sum());
+    for level in levels {
+        entries.extend(level);
     }
-    out.sort_by_key(|e| e.rel.matches('/').count());
-    Ok(out)
-}
-
-/// The path of a skeleton entry relative to `src`, refusing what golden cannot copy: a name that
-/// is not UTF-8 (named lossily in the message) and anything but a file, a directory or a link
-/// (a FIFO would block the run, a device would never end).
-pub fn entry_name(e: &walkdir::DirEntry, src: &Path) -> Result<String, ActionError> {
-    let rel = rel_string(e.path(), src);
-    if e.path()
-        .strip_prefix(src)
-        .unwrap_or(e.path())
-        .to_str()
-        .is_none()
-    {
-        return Err(ActionError::new(format!(
-            "the skeleton file name `{rel}` is not UTF-8 (the bytes that are not are shown as U+FFFD)"
-        ))
-        .with_hint("rename the file in the skeleton to a UTF-8 name"));
-    }
-    let ft = e.file_type();
-    if !(ft.is_file() || ft.is_dir() || ft.is_symlink()) {
-        let what = e
-            .metadata()
-            .map(|m| crate::limits::kind_of(&m))
-            .unwrap_or("a special file");
-        return Err(ActionError::new(format!(
-            "cannot copy the skeleton entry `{rel}`: it is {what}, not a regular file"
-        ))
-        .with_hint("a skeleton holds only files, directories and symlinks; remove it"));
-    }
-    Ok(rel)
+    Ok(entries)
 }
 
 /// Where an entry goes, and what is there now.
@@ -343,12 +315,13 @@ fn may_hold_syntax(text: &str) -> bool {
 }
 
 impl Job<'_> {
-    fn render_path(&self, location: &str) -> Result<String, ActionError> {
+    fn render_path<'t>(&self, location: &'t str) -> Result<Cow<'t, str>, ActionError> {
         if !may_hold_syntax(location) {
-            return Ok(location.to_string());
+            return Ok(Cow::Borrowed(location));
         }
         self.engine
             .render(location, self.context)
+            .map(Cow::Owned)
             .map_err(|e| render_failed(e, &self.src.join(location), self.ws_real))
     }
 
@@ -360,17 +333,17 @@ impl Job<'_> {
         settings: &Settings,
         fresh: bool,
     ) -> Result<Option<Target>, ActionError> {
-        let mut out = e.location();
+        let mut out = e.location.as_str();
         let render_contents;
         if let Some(ext) = &settings.extension {
-            render_contents = extname(&out) == ext.as_str();
+            render_contents = extname(out) == ext.as_str();
             if render_contents {
-                out.truncate(out.len() - ext.len());
+                out = &out[..out.len() - ext.len()];
             }
         } else {
-            render_contents = copy_only.is_empty() || !copy_only.is_match(&e.rel);
+            render_contents = copy_only.is_empty() || !copy_only.is_match(e.rel());
         }
-        let out_rel = self.render_path(&out)?;
+        let out_rel = self.render_path(out)?;
         if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
             return Ok(None);
         }
@@ -468,7 +441,7 @@ impl Job<'_> {
         let mut log = Vec::new();
         for op in ops {
             let entry = &entries[op.entry];
-            let location = entry.location();
+            let location = entry.location.as_str();
             if op.verbatim && keep {
                 log.push(Log::Line(format!(
                     "Copying file/directory {location} without processing."
@@ -481,7 +454,7 @@ impl Job<'_> {
                             "Writing directory {location} to template output path."
                         )));
                     }
-                    dirs.ensure(&op.out, &location)?;
+                    dirs.ensure(&op.out, location)?;
                 }
                 Kind::Symlink => {
                     if keep {
@@ -490,14 +463,14 @@ impl Job<'_> {
                         )));
                     }
                     if let Some(parent) = op.out.parent() {
-                        dirs.ensure(parent, &location)?;
+                        dirs.ensure(parent, location)?;
                     }
-                    let src = self.src.join(&entry.rel);
-                    copy_link(&src, &op.out, self.ws_real, &location)?;
+                    let src = self.src.join(entry.rel());
+                    copy_link(&src, &op.out, self.ws_real, location)?;
                 }
                 Kind::File => {
                     if let Some(parent) = op.out.parent() {
-                        dirs.ensure(parent, &location)?;
+                        dirs.ensure(parent, location)?;
                     }
                     if keep {
                         log.push(Log::File(files.len()));
@@ -510,7 +483,7 @@ impl Job<'_> {
             .par_iter()
             .map(|op| {
                 let entry = &entries[op.entry];
-                self.write_file(&entry.rel, op, keep)
+                self.write_file(entry.rel(), op, keep)
             })
             .collect();
         drop(files);
