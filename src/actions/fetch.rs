@@ -250,7 +250,7 @@ fn render_file(
             workspace::check_within(&root, out, target)?;
         }
         // `fs.outputFile` without a mode: a new file gets 0666 minus the umask.
-        super::template::write_with_mode(out, rendered.as_bytes(), 0o666)
+        super::file_io::write_with_mode(out, rendered.as_bytes(), 0o666)
             .map_err(|e| io_err("cannot write", out, e))?;
         ctx.info(format!(
             "Template file has been written to {}",
@@ -267,6 +267,7 @@ mod tests {
     use serde_json::json;
 
     use super::{Plain, PlainFile, TemplateFile};
+    use crate::actions::template::FetchTemplate;
     use crate::actions::testing::run;
 
     fn put(base: &Path, rel: &str, contents: &str) {
@@ -398,5 +399,53 @@ mod tests {
             std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
             "# Again\n"
         );
+    }
+
+    /// A binary larger than golden's read limit is copied (by the kernel, not through memory)
+    /// byte for byte, with the source's mode exactly, as fs-extra `copy` does; it used to fail
+    /// with the read limit's error.
+    #[cfg(unix)]
+    #[test]
+    fn a_large_binary_is_copied_whole_with_its_exact_mode() {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        use std::os::unix::fs::PermissionsExt;
+        let (_d, tpl, ws) = setup();
+        let len = crate::limits::MAX_READ_BYTES + 4096 + 7;
+        let big = tpl.join("skeleton/assets/big.bin");
+        std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+        let mut f = std::fs::File::create(&big).unwrap();
+        f.write_all(b"\x89PNG\r\n\x1a\n\x00${{ values.x }}")
+            .unwrap();
+        f.set_len(len).unwrap(); // sparse: zeros between the marks
+        for (at, mark) in [(len / 2, &b"middle"[..]), (len - 3, &b"end"[..])] {
+            f.seek(SeekFrom::Start(at)).unwrap();
+            f.write_all(mark).unwrap();
+        }
+        drop(f);
+        std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o766)).unwrap();
+        let input = json!({"url": "./skeleton", "values": {"x": 1}, "copyWithoutTemplating": ["assets/**"]});
+        let (r, _) = run(&FetchTemplate, &ws, &tpl, input);
+        r.unwrap();
+        let out = ws.join("assets/big.bin");
+        let meta = std::fs::metadata(&out).unwrap();
+        assert_eq!(meta.len(), len);
+        assert_eq!(
+            meta.permissions().mode() & 0o7777,
+            0o766,
+            "the mode, umask or not"
+        );
+        let (mut a, mut b) = (
+            std::fs::File::open(&big).unwrap(),
+            std::fs::File::open(&out).unwrap(),
+        );
+        let (mut x, mut y) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+        loop {
+            let n = a.read(&mut x).unwrap();
+            b.read_exact(&mut y[..n]).unwrap();
+            assert!(x[..n] == y[..n], "same bytes");
+            if n == 0 {
+                break;
+            }
+        }
     }
 }

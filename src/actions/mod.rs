@@ -7,6 +7,7 @@ mod catalog_client;
 mod debug;
 pub mod external;
 mod fetch;
+mod file_io;
 mod fs;
 mod gitea;
 pub mod github;

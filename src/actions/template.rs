@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
+use super::file_io::{copy_exact, read_skeleton_file, write_file_as, Contents};
 use super::glob::Patterns;
 use super::source::{self, Expect};
 use super::{opt_bool, opt_str, schemas};
@@ -268,6 +269,11 @@ struct Op {
     is_link: bool,
 }
 
+/// The log line of a file copied as it is.
+fn binary_line(location: &str) -> String {
+    format!("Copying file binary or symbolic link at {location}, to template output path.")
+}
+
 /// A log line, or the place of a file's line (known once the file is written).
 enum Log {
     Line(String),
@@ -458,9 +464,7 @@ impl Job<'_> {
                 }
                 Kind::Symlink => {
                     if keep {
-                        log.push(Log::Line(format!(
-                            "Copying file binary or symbolic link at {location}, to template output path."
-                        )));
+                        log.push(Log::Line(binary_line(location)));
                     }
                     if let Some(parent) = op.out.parent() {
                         dirs.ensure(parent, location)?;
@@ -516,25 +520,27 @@ impl Job<'_> {
             workspace::check_within(self.ws_real, out, location)?;
         }
         let src = self.src.join(location);
-        let (bytes, mode) = read_with_mode(&src).map_err(|e| io("cannot read", &src, e))?;
-        let head = &bytes[..bytes.len().min(515)];
-        if super::binary::is_binary(head) {
+        let (contents, mode) = read_skeleton_file(&src).map_err(|e| io("cannot read", &src, e))?;
+        let bytes = match contents {
+            Contents::Text(bytes) => bytes,
             // fs-extra `copy`: the bytes as they are, and the source's mode.
-            write_file_as(out, &bytes, mode, true).map_err(|e| io("cannot write", out, e))?;
-            return Ok(keep.then(|| {
-                format!(
-                    "Copying file binary or symbolic link at {location}, to template output path."
-                )
-            }));
-        }
+            Contents::Binary(bytes) => {
+                write_file_as(out, &bytes, mode, true).map_err(|e| io("cannot write", out, e))?;
+                return Ok(keep.then(|| binary_line(location)));
+            }
+            Contents::LargeBinary(file, len) => {
+                copy_exact(&file, len, out, mode).map_err(|e| io("cannot write", out, e))?;
+                return Ok(keep.then(|| binary_line(location)));
+            }
+        };
         // `fs.readFile(.., 'utf-8')`: invalid sequences become U+FFFD. Validating first is much
         // faster than the lossy decoder on the usual valid file.
         let text = match std::str::from_utf8(&bytes) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(&bytes),
         };
         let contents = if op.render && may_hold_syntax(&text) {
-            std::borrow::Cow::Owned(
+            Cow::Owned(
                 self.engine
                     .render(&text, self.context)
                     .map_err(|e| render_failed(e, &src, self.ws_real))?,
@@ -547,49 +553,6 @@ impl Job<'_> {
         Ok(keep
             .then(|| format!("Writing file {location} to template output path with mode {mode}.")))
     }
-}
-
-/// A skeleton file's bytes and mode with one `open`, one `fstat` and one `read` (cp's calls):
-/// the size `fstat` gives is read, within golden's size limit. Only a regular file is read: it
-/// is opened without blocking (a FIFO put there since the listing is refused, not waited on);
-/// `O_NONBLOCK` changes nothing for a regular file, so it is left set.
-fn read_with_mode(p: &Path) -> std::io::Result<(Vec<u8>, u32)> {
-    use std::io::Read;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(libc::O_NONBLOCK);
-    }
-    let mut f = opts.open(p)?;
-    let meta = f.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!(
-                "it is {}, not a regular file",
-                crate::limits::kind_of(&meta)
-            ),
-        ));
-    }
-    let len = meta.len();
-    if len > crate::limits::MAX_READ_BYTES {
-        // The limit's own error message.
-        return crate::limits::read_open(f, len).map(|b| (b, mode_of(&meta)));
-    }
-    let mut bytes = vec![0u8; len as usize];
-    let mut got = 0;
-    while got < bytes.len() {
-        match f.read(&mut bytes[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    bytes.truncate(got);
-    Ok((bytes, mode_of(&meta)))
 }
 
 /// `path.extname`: the extension of the last component, with its dot (`""` for dotfiles).
@@ -675,46 +638,6 @@ pub fn copy_link(src: &Path, out: &Path, ws_real: &Path, shown: &str) -> Result<
         let _ = std::fs::remove_file(out);
         return Err(e.into());
     }
-    Ok(())
-}
-
-#[cfg(unix)]
-pub fn mode_of(meta: &std::fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode()
-}
-
-#[cfg(not(unix))]
-pub fn mode_of(_meta: &std::fs::Metadata) -> u32 {
-    0o644
-}
-
-/// `fs.outputFile(path, data, {mode})`: a new file gets `mode` (minus the umask); an existing file
-/// keeps its mode.
-pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
-    write_file_as(path, data, mode, false)
-}
-
-/// [`write_with_mode`]; with `exact`, the file then gets `mode` itself whatever the umask and
-/// whatever it had (fs-extra `copy`), set on the open file.
-fn write_file_as(path: &Path, data: &[u8], mode: u32, exact: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(mode & 0o7777);
-    }
-    let mut f = opts.open(path)?;
-    f.write_all(data)?;
-    #[cfg(unix)]
-    if exact {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (mode, exact);
     Ok(())
 }
 
