@@ -2,7 +2,7 @@
 //! template read from disk: plain copies always overwrite and keep modes (fs-extra `copy`,
 //! `fs.copyFile`); `fetch:template:file` skips an existing target unless `replace`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -27,7 +27,7 @@ fn io_err(what: &str, p: &Path, e: std::io::Error) -> ActionError {
     ActionError::new(format!("{what} `{}`: {e}", p.display()))
 }
 
-fn ws_real(ctx: &ActionContext<'_>) -> Result<std::path::PathBuf, ActionError> {
+fn ws_real(ctx: &ActionContext<'_>) -> Result<PathBuf, ActionError> {
     std::fs::canonicalize(ctx.workspace)
         .map_err(|e| io_err("cannot resolve the workspace", ctx.workspace, e))
 }
@@ -157,14 +157,9 @@ impl Action for TemplateFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let target = opt_str(input, "targetPath").unwrap_or_default();
-        let out = workspace::safe_join(ctx.workspace, target)?;
-        if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
-            ctx.info(format!(
-                "File {target} already exists in workspace, not replacing."
-            ));
+        let Some(out) = target_unless_kept(ctx, input)? else {
             return Ok(Map::new());
-        }
+        };
         ctx.info("Fetching template file content from remote URL");
         let url = opt_str(input, "url").unwrap_or(".");
         let src = source::resolve(ctx, url, Expect::File)?;
@@ -191,18 +186,30 @@ impl Action for WorkspaceTemplateFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let target = opt_str(input, "targetPath").unwrap_or_default();
-        let out = workspace::safe_join(ctx.workspace, target)?;
-        if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
-            ctx.info(format!(
-                "File {target} already exists in workspace, not replacing."
-            ));
+        let Some(out) = target_unless_kept(ctx, input)? else {
             return Ok(Map::new());
-        }
+        };
         let source = opt_str(input, "sourcePath").unwrap_or_default();
         let src = workspace::safe_join(ctx.workspace, source)?;
         render_file(ctx, input, &src, &out)
     }
+}
+
+/// `targetPath` in the workspace; `None` (and a log line, as Backstage writes) when a file is
+/// already there and `replace` is not set.
+fn target_unless_kept(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Option<PathBuf>, ActionError> {
+    let target = opt_str(input, "targetPath").unwrap_or_default();
+    let out = workspace::safe_join(ctx.workspace, target)?;
+    if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
+        ctx.info(format!(
+            "File {target} already exists in workspace, not replacing."
+        ));
+        return Ok(None);
+    }
+    Ok(Some(out))
 }
 
 /// Renders the file `src` to `out` (shared by `fetch:template:file` and
