@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -568,8 +569,10 @@ fn extname(p: &str) -> &str {
 /// Creates directories inside the workspace, checking each new one once.
 pub struct DirMaker<'a> {
     root: &'a Path,
-    /// Directories known to be real directories inside the root (checked, or created here).
-    done: HashSet<PathBuf>,
+    /// Directories known to be real directories inside the root (checked, or created here),
+    /// by their bytes (hashing a `Path` walks its components; a path spelled another way is
+    /// only a miss, checked the long way).
+    done: HashSet<OsString>,
 }
 
 impl<'a> DirMaker<'a> {
@@ -581,13 +584,17 @@ impl<'a> DirMaker<'a> {
     }
     /// Creates `dir` and its parents after checking that no symlink leads them outside the root.
     pub fn ensure(&mut self, dir: &Path, shown: &str) -> Result<(), ActionError> {
-        if self.done.contains(dir) {
+        if self.done.contains(dir.as_os_str()) {
             return Ok(());
         }
         // Under a directory already known to be real and inside, a directory that `mkdir`
         // creates is one too: no path resolution needed. Anything already there is checked.
-        if dir.parent().is_some_and(|p| self.done.contains(p)) && std::fs::create_dir(dir).is_ok() {
-            self.done.insert(dir.to_path_buf());
+        if dir
+            .parent()
+            .is_some_and(|p| self.done.contains(p.as_os_str()))
+            && std::fs::create_dir(dir).is_ok()
+        {
+            self.done.insert(dir.as_os_str().to_owned());
             return Ok(());
         }
         workspace::check_within(self.root, dir, shown)?;
@@ -595,7 +602,7 @@ impl<'a> DirMaker<'a> {
             .map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", dir.display())))?;
         // Its ancestors inside the root resolve inside it too.
         for a in dir.ancestors().take_while(|a| a.starts_with(self.root)) {
-            if !self.done.insert(a.to_path_buf()) {
+            if !self.done.insert(a.as_os_str().to_owned()) {
                 break;
             }
         }
