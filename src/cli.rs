@@ -140,33 +140,54 @@ Examples:
   golden link https://github.com/acme/templates/tree/v1.2.0/go-service --values answers.yaml
   golden link file:///srv/templates.git//go-service ./svc --ref 3f2a9c1 --set name=svc";
 
+/// How `link` and `update` render the project's template: at which ref, with which answers
+/// (the help is `update`'s; `link` words it for itself).
 #[derive(Debug, Args)]
-pub struct LinkArgs {
-    /// The template's git URL.
-    pub source: String,
-    /// The project (default: `.`).
-    pub dir: Option<PathBuf>,
-    /// The branch, tag or commit the project was made from.
+pub struct RenderArgs {
+    /// The template's branch, tag or commit to update to.
     #[arg(long = "ref", value_name = "REF")]
     pub reference: Option<String>,
-    /// The answers the project was made with (YAML or JSON; repeatable).
+    /// Extra values (for parameters the new version adds), as in `golden new`.
     #[arg(long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
-    /// Set one answer, as in `golden new`.
+    /// Set one value, as in `golden new`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Never prompt: missing values are listed in one error.
     #[arg(long)]
     pub no_input: bool,
-    /// Replace an existing record.
-    #[arg(long)]
-    pub force: bool,
+}
+
+/// How `link`, `update` and `check` reach the project's template: the config file, and whether
+/// the network may be used.
+#[derive(Debug, Args)]
+pub struct AccessArgs {
     /// Use golden's template cache only, never the network.
     #[arg(long)]
     pub offline: bool,
     /// The config file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    mut_arg("reference", |a| a.help("The branch, tag or commit the project was made from")),
+    mut_arg("values", |a| a.help("The answers the project was made with (YAML or JSON; repeatable)")),
+    mut_arg("set", |a| a.help("Set one answer, as in `golden new`")),
+)]
+pub struct LinkArgs {
+    /// The template's git URL.
+    pub source: String,
+    /// The project (default: `.`).
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Replace an existing record.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 const UPDATE_HELP: &str = "\
@@ -191,18 +212,8 @@ Examples:
 pub struct UpdateArgs {
     /// The project (default: `.`).
     pub dir: Option<PathBuf>,
-    /// The template's branch, tag or commit to update to.
-    #[arg(long = "ref", value_name = "REF")]
-    pub reference: Option<String>,
-    /// Extra values (for parameters the new version adds), as in `golden new`.
-    #[arg(long = "values", value_name = "FILE")]
-    pub values: Vec<PathBuf>,
-    /// Set one value, as in `golden new`.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-    /// Never prompt: missing values are listed in one error.
-    #[arg(long)]
-    pub no_input: bool,
+    #[command(flatten)]
+    pub render: RenderArgs,
     /// Run even though the project has uncommitted changes.
     #[arg(long)]
     pub force: bool,
@@ -213,12 +224,8 @@ pub struct UpdateArgs {
     /// (on GitHub, or recorded in the local forge for a local-forge repository).
     #[arg(long, conflicts_with = "diff")]
     pub pr: bool,
-    /// Use golden's template cache only, never the network.
-    #[arg(long)]
-    pub offline: bool,
-    /// The config file.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 const CHECK_HELP: &str = "\
@@ -239,12 +246,8 @@ pub struct CheckArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Use golden's template cache only, never the network.
-    #[arg(long)]
-    pub offline: bool,
-    /// The config file.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 const TEST_HELP: &str = "\

@@ -48,54 +48,49 @@ pub struct BranchCommitResult {
     pub commit: Option<String>,
 }
 
-/// git operations publish actions need.
-pub trait Git: Send + Sync {
-    /// Makes a new repository of `source`'s files (`.gitignore` honoured, `.git` left out), one
-    /// commit on `branch`, and pushes it to `url`. Returns the commit hash.
-    fn push_new(
-        &self,
-        source: &Path,
-        url: &str,
-        branch: &str,
-        message: &str,
-        author: &Author,
-        token: Option<&Secret>,
-    ) -> Result<String, String>;
-    /// [`Git::push_new`] authenticating as `username` (GitLab and Gitea take the token as the
-    /// password of `oauth2` or of the account; GitHub of `x-access-token`).
-    #[allow(clippy::too_many_arguments)]
-    fn push_new_as(
-        &self,
-        source: &Path,
-        url: &str,
-        branch: &str,
-        message: &str,
-        author: &Author,
-        username: &str,
-        token: Option<&Secret>,
-    ) -> Result<String, String> {
-        let _ = username;
-        self.push_new(source, url, branch, message, author, token)
+/// Where a push or a clone goes, and as whom: the token is the password of `username`.
+#[derive(Clone, Copy)]
+pub struct Remote<'a> {
+    pub url: &'a str,
+    /// `x-access-token` for GitHub; GitLab and Gitea take the token as the password of `oauth2`
+    /// or of the account.
+    pub username: &'a str,
+    pub token: Option<&'a Secret>,
+}
+
+impl<'a> Remote<'a> {
+    /// `url` with GitHub's login (the token as the password of `x-access-token`).
+    pub fn new(url: &'a str, token: Option<&'a Secret>) -> Remote<'a> {
+        Remote::as_user(url, "x-access-token", token)
     }
-    /// [`Git::push_new_as`] with the commit signed: `sign` gets the commit's text and returns
-    /// the armored signature that becomes its `gpgsig` header (`None`: unsigned).
-    #[allow(clippy::too_many_arguments)]
-    fn push_new_signed(
-        &self,
-        source: &Path,
-        url: &str,
-        branch: &str,
-        message: &str,
-        author: &Author,
-        username: &str,
-        token: Option<&Secret>,
-        sign: Option<Signer<'_>>,
-    ) -> Result<String, String> {
-        match sign {
-            None => self.push_new_as(source, url, branch, message, author, username, token),
-            Some(_) => Err("this git implementation cannot sign commits".into()),
+
+    /// `url` with the token as the password of `username`.
+    pub fn as_user(url: &'a str, username: &'a str, token: Option<&'a Secret>) -> Remote<'a> {
+        Remote {
+            url,
+            username,
+            token,
         }
     }
+}
+
+/// The one commit of a new repository: `source`'s files (`.gitignore` honoured, `.git` left
+/// out) on `branch`.
+pub struct NewCommit<'a> {
+    pub source: &'a Path,
+    pub branch: &'a str,
+    pub message: &'a str,
+    pub author: &'a Author,
+    /// Gets the commit's text and returns the armored signature that becomes its `gpgsig`
+    /// header (`None`: unsigned).
+    pub sign: Option<Signer<'a>>,
+}
+
+/// git operations publish actions need.
+pub trait Git: Send + Sync {
+    /// Makes a new repository of `c`, one commit, and pushes it to `remote`. Returns the commit
+    /// hash.
+    fn push_new(&self, remote: &Remote<'_>, c: &NewCommit<'_>) -> Result<String, String>;
     /// Commits `c.source`'s files on top of the base branch and pushes them as `c.branch`.
     fn push_branch(
         &self,
@@ -103,25 +98,12 @@ pub trait Git: Send + Sync {
         token: Option<&Secret>,
         c: &BranchCommit<'_>,
     ) -> Result<BranchCommitResult, String>;
-    /// [`Git::clone_into`] authenticating as `username`.
-    fn clone_into_as(
-        &self,
-        url: &str,
-        branch: Option<&str>,
-        dir: &Path,
-        username: &str,
-        token: Option<&Secret>,
-    ) -> Result<(), String> {
-        let _ = username;
-        self.clone_into(url, branch, dir, token)
-    }
-    /// Clones `url` into `dir` (which must not exist or be empty), checking out `branch`.
+    /// Clones `remote` into `dir` (which must not exist or be empty), checking out `branch`.
     fn clone_into(
         &self,
-        url: &str,
+        remote: &Remote<'_>,
         branch: Option<&str>,
         dir: &Path,
-        token: Option<&Secret>,
     ) -> Result<(), String>;
 }
 
@@ -197,6 +179,7 @@ fn apply_timeouts() {
     });
 }
 
+/// [`callbacks_as`] with GitHub's login (`x-access-token`).
 pub(crate) fn callbacks<'a>(
     token: Option<&'a Secret>,
     asked: &'a Cell<u32>,
@@ -204,6 +187,8 @@ pub(crate) fn callbacks<'a>(
     callbacks_as("x-access-token", token, asked)
 }
 
+/// The credentials callback: the token once as the password of `username`, then a refusal
+/// (libgit2 would ask again forever). Counts the questions in `asked`.
 fn callbacks_as<'a>(
     username: &'a str,
     token: Option<&'a Secret>,
@@ -267,26 +252,15 @@ fn describe(e: &git2::Error) -> String {
     e.message().to_string()
 }
 
-/// Pushes `refspec` from `repo` to `url`, retrying transient network failures (GitHub may not
+/// Pushes `refspec` from `repo` to `to`, retrying transient network failures (GitHub may not
 /// serve a repository for a moment after creating it).
 fn push(
     repo: &Repository,
-    url: &str,
+    to: &Remote<'_>,
     refspec: &str,
-    token: Option<&Secret>,
     proxies: &Proxies,
 ) -> Result<(), String> {
-    push_as(repo, url, refspec, "x-access-token", token, proxies)
-}
-
-fn push_as(
-    repo: &Repository,
-    url: &str,
-    refspec: &str,
-    username: &str,
-    token: Option<&Secret>,
-    proxies: &Proxies,
-) -> Result<(), String> {
+    let url = to.url;
     let mut remote = repo.remote_anonymous(url).map_err(|e| describe(&e))?;
     let mut last = String::new();
     for attempt in 0..3 {
@@ -295,7 +269,7 @@ fn push_as(
         }
         let asked = Cell::new(0);
         let rejected = std::cell::RefCell::new(Vec::new());
-        let mut cbs = callbacks_as(username, token, &asked);
+        let mut cbs = callbacks_as(to.username, to.token, &asked);
         cbs.push_update_reference(|r, status| {
             if let Some(m) = status {
                 rejected.borrow_mut().push(format!("{r}: {m}"));
@@ -341,79 +315,42 @@ fn signature(author: &Author) -> Result<Signature<'static>, String> {
         .map_err(|e| format!("invalid git author: {}", describe(&e)))
 }
 
-/// A scratch repository whose work tree is `workdir`, with its `.git` elsewhere, so nothing is
-/// written into the workspace.
-fn scratch(gitdir: &Path, workdir: &Path) -> Result<Repository, String> {
+/// A temporary directory for a scratch repository, removed when dropped.
+fn temp_dir() -> Result<tempfile::TempDir, String> {
+    tempfile::Builder::new()
+        .prefix("golden-git-")
+        .tempdir()
+        .map_err(|e| e.to_string())
+}
+
+/// A scratch repository whose work tree is `workdir`, with its `.git` at `gitdir`, so nothing
+/// is written into the workspace; its index holds every file of `workdir` that `git add .`
+/// would add (`.gitignore` honoured, `.git` left out).
+fn staged(gitdir: &Path, workdir: &Path) -> Result<(Repository, git2::Index), String> {
     let repo = Repository::init_bare(gitdir).map_err(|e| describe(&e))?;
     repo.set_workdir(workdir, false).map_err(|e| describe(&e))?;
-    Ok(repo)
+    let mut index = repo.index().map_err(|e| describe(&e))?;
+    index
+        .add_all(["*"], IndexAddOption::DEFAULT, None)
+        .map_err(|e| describe(&e))?;
+    Ok((repo, index))
 }
 
 impl Git for Git2 {
-    fn push_new(
-        &self,
-        source: &Path,
-        url: &str,
-        branch: &str,
-        message: &str,
-        author: &Author,
-        token: Option<&Secret>,
-    ) -> Result<String, String> {
-        self.push_new_as(
-            source,
-            url,
-            branch,
-            message,
-            author,
-            "x-access-token",
-            token,
-        )
-    }
-
-    fn push_new_as(
-        &self,
-        source: &Path,
-        url: &str,
-        branch: &str,
-        message: &str,
-        author: &Author,
-        username: &str,
-        token: Option<&Secret>,
-    ) -> Result<String, String> {
-        self.push_new_signed(source, url, branch, message, author, username, token, None)
-    }
-
-    fn push_new_signed(
-        &self,
-        source: &Path,
-        url: &str,
-        branch: &str,
-        message: &str,
-        author: &Author,
-        username: &str,
-        token: Option<&Secret>,
-        sign: Option<Signer<'_>>,
-    ) -> Result<String, String> {
-        let tmp = tempfile::Builder::new()
-            .prefix("golden-git-")
-            .tempdir()
-            .map_err(|e| e.to_string())?;
-        let repo = scratch(tmp.path(), source)?;
-        let mut index = repo.index().map_err(|e| describe(&e))?;
-        index
-            .add_all(["*"], IndexAddOption::DEFAULT, None)
-            .map_err(|e| describe(&e))?;
+    fn push_new(&self, remote: &Remote<'_>, c: &NewCommit<'_>) -> Result<String, String> {
+        let tmp = temp_dir()?;
+        let (repo, mut index) = staged(tmp.path(), c.source)?;
         let tree_id = index.write_tree().map_err(|e| describe(&e))?;
         let tree = repo.find_tree(tree_id).map_err(|e| describe(&e))?;
-        let sig = signature(author)?;
-        let refname = format!("refs/heads/{branch}");
-        let oid = match sign {
+        let sig = signature(c.author)?;
+        let refname = format!("refs/heads/{}", c.branch);
+        let oid = match c.sign {
             None => repo
-                .commit(Some(&refname), &sig, &sig, message, &tree, &[])
+                .commit(Some(&refname), &sig, &sig, c.message, &tree, &[])
                 .map_err(|e| describe(&e))?,
             Some(sign) => {
                 let buf = repo
-                    .commit_create_buffer(&sig, &sig, message, &tree, &[])
+                    .commit_create_buffer(&sig, &sig, c.message, &tree, &[])
                     .map_err(|e| describe(&e))?;
                 let text = buf
                     .as_str()
@@ -427,14 +364,8 @@ impl Git for Git2 {
                 oid
             }
         };
-        push_as(
-            &repo,
-            url,
-            &format!("{refname}:{refname}"),
-            username,
-            token,
-            &self.proxies,
-        )?;
+        let refspec = format!("{refname}:{refname}");
+        push(&repo, remote, &refspec, &self.proxies)?;
         Ok(oid.to_string())
     }
 
@@ -444,10 +375,7 @@ impl Git for Git2 {
         token: Option<&Secret>,
         c: &BranchCommit<'_>,
     ) -> Result<BranchCommitResult, String> {
-        let tmp = tempfile::Builder::new()
-            .prefix("golden-git-")
-            .tempdir()
-            .map_err(|e| e.to_string())?;
+        let tmp = temp_dir()?;
         let repo = Repository::init_bare(tmp.path()).map_err(|e| describe(&e))?;
         let mut remote = repo.remote_anonymous(url).map_err(|e| describe(&e))?;
         let base = match c.base {
@@ -481,13 +409,8 @@ impl Git for Git2 {
             .commit(Some(&refname), &sig, &sig, c.message, &tree, &[&parent])
             .map_err(|e| describe(&e))?;
         let plus = if c.force { "+" } else { "" };
-        push(
-            &repo,
-            url,
-            &format!("{plus}{refname}:{refname}"),
-            token,
-            &self.proxies,
-        )?;
+        let refspec = format!("{plus}{refname}:{refname}");
+        push(&repo, &Remote::new(url, token), &refspec, &self.proxies)?;
         Ok(BranchCommitResult {
             base,
             commit: Some(oid.to_string()),
@@ -496,33 +419,21 @@ impl Git for Git2 {
 
     fn clone_into(
         &self,
-        url: &str,
+        remote: &Remote<'_>,
         branch: Option<&str>,
         dir: &Path,
-        token: Option<&Secret>,
-    ) -> Result<(), String> {
-        self.clone_into_as(url, branch, dir, "x-access-token", token)
-    }
-
-    fn clone_into_as(
-        &self,
-        url: &str,
-        branch: Option<&str>,
-        dir: &Path,
-        username: &str,
-        token: Option<&Secret>,
     ) -> Result<(), String> {
         let asked = Cell::new(0);
         let mut fo = FetchOptions::new();
-        fo.remote_callbacks(callbacks_as(username, token, &asked));
-        fo.proxy_options(proxy(url, &self.proxies));
+        fo.remote_callbacks(callbacks_as(remote.username, remote.token, &asked));
+        fo.proxy_options(proxy(remote.url, &self.proxies));
         let mut builder = git2::build::RepoBuilder::new();
         builder.fetch_options(fo);
         if let Some(b) = branch {
             builder.branch(b);
         }
         let result = builder
-            .clone(url, dir)
+            .clone(remote.url, dir)
             .map(|_| ())
             .map_err(|e| describe(&e));
         drop(builder);
@@ -595,11 +506,7 @@ fn branch_tree(
         let _ = index.remove_path(Path::new(&p));
         let _ = index.remove_dir(Path::new(&p), 0);
     }
-    let src_repo = scratch(scratch_dir, c.source)?;
-    let mut src_index = src_repo.index().map_err(|e| describe(&e))?;
-    src_index
-        .add_all(["*"], IndexAddOption::DEFAULT, None)
-        .map_err(|e| describe(&e))?;
+    let (src_repo, src_index) = staged(scratch_dir, c.source)?;
     for entry in src_index.iter() {
         let rel = String::from_utf8_lossy(&entry.path).to_string();
         let data = src_repo.find_blob(entry.id).map_err(|e| describe(&e))?;
@@ -676,8 +583,15 @@ mod tests {
             name: "Scaffolder".into(),
             email: "scaffolder@backstage.io".into(),
         };
+        let commit = NewCommit {
+            source: &src,
+            branch: "main",
+            message: "initial commit",
+            author: &author,
+            sign: None,
+        };
         let hash = Git2::default()
-            .push_new(&src, &url, "main", "initial commit", &author, None)
+            .push_new(&Remote::new(&url, None), &commit)
             .unwrap();
         assert!(
             !src.join(".git").exists(),
@@ -738,7 +652,7 @@ mod tests {
 
         r.set_head("refs/heads/main").unwrap();
         let out = dir.path().join("clone");
-        Git::clone_into(&Git2::default(), &url, None, &out, None).unwrap();
+        Git::clone_into(&Git2::default(), &Remote::new(&url, None), None, &out).unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("a/b.txt")).unwrap(),
             "hello"
@@ -760,15 +674,8 @@ pub struct WorkFile {
 /// Every file under `dir` that `git add .` would add (`.gitignore` honoured, `.git` left out),
 /// sorted by path. Nothing is written into `dir`.
 pub fn worktree_files(dir: &Path) -> Result<Vec<WorkFile>, String> {
-    let tmp = tempfile::Builder::new()
-        .prefix("golden-git-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
-    let repo = scratch(tmp.path(), dir)?;
-    let mut index = repo.index().map_err(|e| describe(&e))?;
-    index
-        .add_all(["*"], IndexAddOption::DEFAULT, None)
-        .map_err(|e| describe(&e))?;
+    let tmp = temp_dir()?;
+    let (repo, index) = staged(tmp.path(), dir)?;
     let mut files = Vec::new();
     for entry in index.iter() {
         let content = repo

@@ -16,6 +16,7 @@ pub(crate) mod forge;
 pub mod fuzzing;
 pub(crate) mod git;
 pub(crate) mod github;
+pub(crate) mod http;
 pub(crate) mod interrupt;
 pub(crate) mod lifecycle;
 pub(crate) mod limits;

@@ -351,6 +351,20 @@ pub struct ValueSources {
     pub user: Option<PathBuf>,
 }
 
+impl ValueSources {
+    /// The answers of a re-render (`link`, `update`): `--values` files, `--set` and the `env`
+    /// pairs; never secrets or a user.
+    fn answers(files: Vec<PathBuf>, set: Vec<String>, env: Vec<(String, String)>) -> ValueSources {
+        ValueSources {
+            files,
+            env,
+            set,
+            secrets: None,
+            user: None,
+        }
+    }
+}
+
 /// What starting other programs (external actions, the Node.js bridge) needs from the
 /// surroundings.
 #[derive(Debug, Clone, Default)]
@@ -615,11 +629,11 @@ pub fn resolve(
             CommandSettings::Update(Box::new(update_settings(args, env, redactor)?))
         }
         Command::Check(args) => {
-            let config = load(args.config.as_deref())?;
+            let config = load(args.access.config.as_deref())?;
             CommandSettings::Check(CheckSettings {
                 dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
                 json: args.json,
-                offline: args.offline,
+                offline: args.access.offline,
                 context: Context::resolve(config, env),
             })
         }
@@ -688,22 +702,17 @@ fn update_settings(
     env: &Environment,
     redactor: &crate::redact::Redactor,
 ) -> Result<UpdateSettings> {
-    let config = env.load_config(args.config.as_deref(), redactor)?;
+    let config = env.load_config(args.access.config.as_deref(), redactor)?;
+    let render = args.render;
     Ok(UpdateSettings {
         dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
-        reference: args.reference,
-        sources: ValueSources {
-            files: args.values,
-            env: env.value_vars(),
-            set: args.set,
-            secrets: None,
-            user: None,
-        },
-        mode: Mode::resolve(args.no_input, env),
+        mode: Mode::resolve(render.no_input, env),
+        reference: render.reference,
+        sources: ValueSources::answers(render.values, render.set, env.value_vars()),
         force: args.force,
         diff: args.diff,
         pr: args.pr,
-        offline: args.offline,
+        offline: args.access.offline,
         context: Context::resolve(config, env),
     })
 }
@@ -714,21 +723,16 @@ fn link_settings(
     env: &Environment,
     redactor: &crate::redact::Redactor,
 ) -> Result<LinkSettings> {
-    let config = env.load_config(args.config.as_deref(), redactor)?;
+    let config = env.load_config(args.access.config.as_deref(), redactor)?;
+    let render = args.render;
     Ok(LinkSettings {
         source: args.source,
         dir: args.dir.unwrap_or_else(|| PathBuf::from(".")),
-        reference: args.reference,
-        sources: ValueSources {
-            files: args.values,
-            env: Vec::new(),
-            set: args.set,
-            secrets: None,
-            user: None,
-        },
-        mode: Mode::resolve(args.no_input, env),
+        mode: Mode::resolve(render.no_input, env),
+        reference: render.reference,
+        sources: ValueSources::answers(render.values, render.set, Vec::new()),
         force: args.force,
-        offline: args.offline,
+        offline: args.access.offline,
         context: Context::resolve(config, env),
     })
 }

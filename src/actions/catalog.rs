@@ -115,17 +115,23 @@ impl Action for Register {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        if ctx.dry_run {
-            let out = predict::catalog_register(ctx.services, &ctx.record.published, input)?;
-            ctx.info(format!(
-                "dry run: would register {} in the catalog",
-                out.get("catalogInfoUrl")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-            ));
-            return Ok(out);
-        }
         register_real(ctx, input)
+    }
+    /// The `catalogInfoUrl` it would register, and the `entityRef` of the catalog file when a
+    /// publish step of this run pushed it.
+    fn predict(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        let out = predict::catalog_register(ctx.services, &ctx.record.published, input)?;
+        ctx.info(format!(
+            "dry run: would register {} in the catalog",
+            out.get("catalogInfoUrl")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        ));
+        Ok(out)
     }
 }
 

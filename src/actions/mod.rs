@@ -5,6 +5,7 @@ mod binary;
 mod catalog;
 mod catalog_client;
 mod debug;
+pub mod declared;
 pub mod external;
 mod fetch;
 mod file_io;
@@ -117,41 +118,27 @@ pub(crate) mod testing {
     use crate::runner::{Action, ActionContext, ActionError, Outputs};
     use crate::services::Services;
 
+    /// What a run gives back: the action's result and its log.
+    pub type Ran = (Result<Outputs, ActionError>, Vec<String>);
+
+    /// A throwaway context to run an action in: a dry run keeping the whole log, with default
+    /// services, unless the fields say otherwise.
+    pub struct TestRun<'a> {
+        pub workspace: &'a Path,
+        /// Templates are read from here.
+        pub template_dir: &'a Path,
+        pub services: Option<&'a Services>,
+        pub dry_run: bool,
+        /// `false`: as a run without `--verbose` does it, only warnings are kept in the log.
+        pub keep_log: bool,
+    }
+
     /// Runs `action` with `input` in `workspace`, templates read from `template_dir`.
-    pub fn run(
-        action: &dyn Action,
-        workspace: &Path,
-        template_dir: &Path,
-        input: Value,
-    ) -> (Result<Outputs, ActionError>, Vec<String>) {
-        run_with(
-            action,
-            workspace,
-            template_dir,
-            input,
-            &Services::default(),
-            true,
-        )
+    pub fn run(action: &dyn Action, workspace: &Path, template_dir: &Path, input: Value) -> Ran {
+        TestRun::new(workspace, template_dir).run(action, input)
     }
 
-    /// [`run`] as a run without `--verbose` does it: only warnings are kept in the log.
-    pub fn run_terse(
-        action: &dyn Action,
-        workspace: &Path,
-        template_dir: &Path,
-        input: Value,
-    ) -> (Result<Outputs, ActionError>, Vec<String>) {
-        run_logging(
-            action,
-            workspace,
-            template_dir,
-            input,
-            &Services::default(),
-            true,
-            false,
-        )
-    }
-
+    /// [`run`] with these services, as a dry run or not.
     pub fn run_with(
         action: &dyn Action,
         workspace: &Path,
@@ -159,45 +146,51 @@ pub(crate) mod testing {
         input: Value,
         services: &Services,
         dry_run: bool,
-    ) -> (Result<Outputs, ActionError>, Vec<String>) {
-        run_logging(
-            action,
-            workspace,
-            template_dir,
-            input,
-            services,
+    ) -> Ran {
+        let run = TestRun {
+            services: Some(services),
             dry_run,
-            true,
-        )
+            ..TestRun::new(workspace, template_dir)
+        };
+        run.run(action, input)
     }
 
-    fn run_logging(
-        action: &dyn Action,
-        workspace: &Path,
-        template_dir: &Path,
-        input: Value,
-        services: &Services,
-        dry_run: bool,
-        keep_log: bool,
-    ) -> (Result<Outputs, ActionError>, Vec<String>) {
-        let secrets = Map::new();
-        let mut log = Vec::new();
-        let root = crate::template::root::source_root(template_dir);
-        let mut ctx = ActionContext {
-            workspace,
-            template_dir,
-            source_root: &root,
-            template_ref: "template:default/t",
-            step_id: "s",
-            dry_run,
-            secrets: &secrets,
-            user: &serde_json::Value::Null,
-            services,
-            log: &mut log,
-            keep_log,
-            record: &mut crate::runner::RunRecord::default(),
-        };
-        let r = action.run(&mut ctx, input.as_object().expect("input is an object"));
-        (r, log)
+    impl<'a> TestRun<'a> {
+        pub fn new(workspace: &'a Path, template_dir: &'a Path) -> TestRun<'a> {
+            TestRun {
+                workspace,
+                template_dir,
+                services: None,
+                dry_run: true,
+                keep_log: true,
+            }
+        }
+
+        /// Runs `action` with `input`.
+        pub fn run(&self, action: &dyn Action, input: Value) -> Ran {
+            let default = Services::default();
+            let services = self.services.unwrap_or(&default);
+            let (workspace, template_dir) = (self.workspace, self.template_dir);
+            let secrets = Map::new();
+            let mut log = Vec::new();
+            let root = crate::template::root::source_root(template_dir);
+            let mut ctx = ActionContext {
+                workspace,
+                template_dir,
+                source_root: &root,
+                template_ref: "template:default/t",
+                step_id: "s",
+                dry_run: self.dry_run,
+                secrets: &secrets,
+                user: &serde_json::Value::Null,
+                services,
+                log: &mut log,
+                keep_log: self.keep_log,
+                record: &mut crate::runner::RunRecord::default(),
+            };
+            let input = input.as_object().expect("input is an object");
+            let r = crate::runner::action::perform(action, &mut ctx, input);
+            (r, log)
+        }
     }
 }

@@ -221,8 +221,9 @@ pub fn catalog_register(
     Ok(out)
 }
 
-/// The URL `catalog:register` registers: `catalogInfoUrl`, or `catalogInfoPath` (default
-/// `/catalog-info.yaml`) resolved against `repoContentsUrl` as the SCM integration does.
+/// The URL `catalog:register` registers, in a real run and in a dry run alike:
+/// `catalogInfoUrl`, or `catalogInfoPath` (default `/catalog-info.yaml`) resolved against
+/// `repoContentsUrl` as the SCM integration serving it does.
 pub fn catalog_info_url(
     services: &Services,
     input: &Map<String, Value>,
@@ -238,37 +239,26 @@ pub fn catalog_info_url(
         .get("catalogInfoPath")
         .and_then(Value::as_str)
         .unwrap_or("/catalog-info.yaml");
-    let host = url::Url::parse(base).ok().and_then(|u| {
-        u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_string(),
-        })
-    });
-    let kind = host
-        .as_deref()
-        .and_then(|h| integration_type(services, h))
-        .or_else(|| crate::scm::gitlab_for_url(&services.config, base).map(|_| "gitlab"));
-    let Some(kind) = kind else {
-        return Err(ActionError::new(format!(
-            "No integration found for host {base}"
-        )));
+    let Some(github) = serves_github(services, base) else {
+        return Err(ActionError::new(format!("No integration found for host {base}"))
+            .with_hint("add the host to integrations.github (or gitlab, gitea) in the config file, or give catalogInfoUrl instead"));
     };
-    let resolved = scm_resolve_url(base, path)?;
-    Ok(if kind == "github" {
-        github_url_type(&resolved, "tree")
-    } else {
-        resolved
-    })
+    scm_url::resolve_for(base, path, github).map_err(ActionError::new)
 }
 
-/// `defaultScmResolveUrl({base, url})` of `@backstage/integration`.
-pub fn scm_resolve_url(base: &str, url: &str) -> Result<String, ActionError> {
-    scm_url::resolve(base, url).map_err(ActionError::new)
-}
-
-/// `replaceGithubUrlType(url, type)`.
-pub fn github_url_type(url: &str, kind: &str) -> String {
-    scm_url::github_url_type(url, kind)
+/// Which integration serves `url`: `None` without one, `Some(true)` for a GitHub host (the
+/// local forge's `file://` URLs are served, not by GitHub).
+fn serves_github(services: &Services, url: &str) -> Option<bool> {
+    let u = url::Url::parse(url).ok()?;
+    if u.scheme() == "file" {
+        return Some(false);
+    }
+    let host = u.host_str().unwrap_or_default();
+    let port_host = repo_url::host_of(&u).unwrap_or_default();
+    integration_type(services, &port_host)
+        .or_else(|| integration_type(services, host))
+        .or_else(|| crate::scm::gitlab_for_url(&services.config, url).map(|_| "gitlab"))
+        .map(|kind| kind == "github")
 }
 
 /// The entities of the catalog file `url` points at, read from the folder a publish step of this
@@ -476,6 +466,18 @@ mod tests {
         assert_eq!(
             e.unwrap_err().message,
             "No integration found for host https://example.com/a/b/blob/main"
+        );
+        // The local forge's contents URLs resolve as a non-GitHub integration's do, in a dry
+        // run as in a real one.
+        let forge = catalog_info_url(
+            &s,
+            json!({"repoContentsUrl": "file:///f/acme/demo.git/blob/main"})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(
+            forge.unwrap(),
+            "file:///f/acme/demo.git/blob/main/catalog-info.yaml"
         );
     }
 

@@ -62,10 +62,14 @@ impl Action for Github {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        if ctx.dry_run {
-            return predict_outputs(self.id, ctx, input);
-        }
         run_real(self.id, ctx, input)
+    }
+    fn predict(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        predict_outputs(self.id, ctx, input)
     }
 }
 

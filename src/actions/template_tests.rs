@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::FetchTemplate;
-use crate::actions::testing::run;
+use crate::actions::testing::{run, Ran, TestRun};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -26,10 +26,38 @@ fn fixture() -> Fixture {
     }
 }
 
+impl Fixture {
+    fn skeleton(&self) -> PathBuf {
+        self.template.join("skeleton")
+    }
+
+    /// Runs `fetch:template` with `input` into the workspace.
+    fn fetch(&self, input: Value) -> Ran {
+        run(&FetchTemplate, &self.ws, &self.template, input)
+    }
+}
+
 fn put(base: &Path, rel: &str, contents: &[u8]) {
     let p = base.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, contents).unwrap();
+}
+
+/// `d0/f00.txt` ... `d2/f39.txt`, spread over three folders, each holding `v=${{ values.v }}`.
+fn forty_files(sk: &Path) {
+    for i in 0..40 {
+        let name = format!("d{}/f{i:02}.txt", i % 3);
+        put(sk, &name, b"v=${{ values.v }}\n");
+    }
+}
+
+/// A [`fixture`] whose skeleton holds each `(path, text)`.
+fn with_skeleton(files: &[(&str, &str)]) -> Fixture {
+    let f = fixture();
+    for (rel, text) in files {
+        put(&f.skeleton(), rel, text.as_bytes());
+    }
+    f
 }
 
 fn read(base: &Path, rel: &str) -> String {
@@ -38,32 +66,15 @@ fn read(base: &Path, rel: &str) -> String {
 
 #[test]
 fn renders_names_and_contents_and_skips_empty_paths() {
-    let f = fixture();
-    let sk = f.template.join("skeleton");
-    put(
-        &sk,
-        "${{ values.name }}/main.txt",
-        b"hello ${{ values.name }}\n",
-    );
-    put(&sk, "${{ values.missing }}", b"skipped: renders empty");
-    put(
-        &sk,
-        "${{ values.nothing }}/inner.txt",
-        b"skipped: starts with /",
-    );
-    put(
-        &sk,
-        "a/${{ values.missing }}/b.txt",
-        b"skipped: contains //",
-    );
-    put(&sk, "plain.txt", b"no braces at all\r\n");
-    std::fs::create_dir_all(sk.join("empty/dir")).unwrap();
-    let (r, log) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton", "values": {"name": "demo"}}),
-    );
+    let f = with_skeleton(&[
+        ("${{ values.name }}/main.txt", "hello ${{ values.name }}\n"),
+        ("${{ values.missing }}", "skipped: renders empty"),
+        ("${{ values.nothing }}/inner.txt", "skipped: starts with /"),
+        ("a/${{ values.missing }}/b.txt", "skipped: contains //"),
+        ("plain.txt", "no braces at all\r\n"),
+    ]);
+    std::fs::create_dir_all(f.skeleton().join("empty/dir")).unwrap();
+    let (r, log) = f.fetch(json!({"url": "./skeleton", "values": {"name": "demo"}}));
     r.unwrap();
     assert_eq!(read(&f.ws, "demo/main.txt"), "hello demo\n");
     assert_eq!(read(&f.ws, "plain.txt"), "no braces at all\r\n");
@@ -87,40 +98,29 @@ fn renders_names_and_contents_and_skips_empty_paths() {
 #[test]
 fn existing_files_are_kept_unless_replace() {
     let f = fixture();
-    let sk = f.template.join("skeleton");
+    let sk = f.skeleton();
     put(&sk, "a.txt", b"new ${{ values.v }}");
     put(&f.ws, "a.txt", b"old");
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton", "values": {"v": 1}}),
-    );
+    let (r, _) = f.fetch(json!({"url": "./skeleton", "values": {"v": 1}}));
     r.unwrap();
     assert_eq!(read(&f.ws, "a.txt"), "old");
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton", "values": {"v": 1}, "replace": true}),
-    );
+    let (r, _) = f.fetch(json!({"url": "./skeleton", "values": {"v": 1}, "replace": true}));
     r.unwrap();
     assert_eq!(read(&f.ws, "a.txt"), "new 1");
 }
 
 #[test]
 fn copy_without_templating_keeps_contents_but_renders_names() {
-    let f = fixture();
-    let sk = f.template.join("skeleton");
-    put(
-        &sk,
-        ".github/workflows/${{ values.n }}.yml",
-        b"run: ${{ github.sha }}",
-    );
-    put(&sk, "scripts/x.sh", b"echo ${{ values.n }}");
-    put(&sk, "scripts/y.txt", b"${{ values.n }}");
+    let f = with_skeleton(&[
+        (
+            ".github/workflows/${{ values.n }}.yml",
+            "run: ${{ github.sha }}",
+        ),
+        ("scripts/x.sh", "echo ${{ values.n }}"),
+        ("scripts/y.txt", "${{ values.n }}"),
+    ]);
     let input = json!({"url": "./skeleton", "values": {"n": "app"}, "copyWithoutTemplating": [".github", "scripts/*.sh"]});
-    let (r, log) = run(&FetchTemplate, &f.ws, &f.template, input);
+    let (r, log) = f.fetch(input);
     r.unwrap();
     assert_eq!(
         read(&f.ws, ".github/workflows/app.yml"),
@@ -138,7 +138,7 @@ fn copy_without_templating_keeps_contents_but_renders_names() {
 #[test]
 fn binary_files_and_modes() {
     let f = fixture();
-    let sk = f.template.join("skeleton");
+    let sk = f.skeleton();
     let binary = b"\x89PNG\r\n\x1a\n\x00${{ values.x }}\x00\xff";
     put(&sk, "logo.png", binary);
     put(&sk, "run.sh", b"#!/bin/sh\necho ${{ values.x }}\n");
@@ -148,12 +148,7 @@ fn binary_files_and_modes() {
         std::fs::set_permissions(sk.join("run.sh"), std::fs::Permissions::from_mode(0o755))
             .unwrap();
     }
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton", "values": {"x": "y"}}),
-    );
+    let (r, _) = f.fetch(json!({"url": "./skeleton", "values": {"x": "y"}}));
     r.unwrap();
     assert_eq!(std::fs::read(f.ws.join("logo.png")).unwrap(), binary);
     assert_eq!(read(&f.ws, "run.sh"), "#!/bin/sh\necho y\n");
@@ -171,22 +166,15 @@ fn binary_files_and_modes() {
 #[test]
 fn template_file_extension() {
     let f = fixture();
-    let sk = f.template.join("skeleton");
+    let sk = f.skeleton();
     put(&sk, "setup.py.njk", b"name=${{ values.n }}");
     put(&sk, "${{ values.n }}.md", b"${{ values.n }} kept");
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton", "values": {"n": "lib"}, "templateFileExtension": true}),
-    );
+    let (r, _) = f
+        .fetch(json!({"url": "./skeleton", "values": {"n": "lib"}, "templateFileExtension": true}));
     r.unwrap();
     assert_eq!(read(&f.ws, "setup.py"), "name=lib");
     assert_eq!(read(&f.ws, "lib.md"), "${{ values.n }} kept");
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
+    let (r, _) = f.fetch(
         json!({"url": "./skeleton", "templateFileExtension": "jinja", "copyWithoutTemplating": []}),
     );
     assert!(r.unwrap_err().message.contains("incompatible"));
@@ -198,12 +186,7 @@ fn urls_may_leave_the_template_folder_but_not_be_remote() {
     let common = f.template.parent().unwrap().join("common");
     put(&common, "shared.txt", b"shared ${{ values.v }}");
     // Outside a repository the template's folder is the source root: `../common` is refused.
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "../common", "values": {"v": 2}, "targetPath": "sub"}),
-    );
+    let (r, _) = f.fetch(json!({"url": "../common", "values": {"v": 2}, "targetPath": "sub"}));
     let e = r.unwrap_err();
     assert!(
         e.message.contains("outside the template's source root"),
@@ -211,26 +194,16 @@ fn urls_may_leave_the_template_folder_but_not_be_remote() {
         e.message
     );
     for url in ["/etc", "/proc/self", "../../../../../../../../etc"] {
-        let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({ "url": url }));
+        let (r, _) = f.fetch(json!({ "url": url }));
         let e = r.unwrap_err();
         assert!(e.message.contains("source root"), "{url}: {}", e.message);
     }
     // In a templates repository, the repository is the root: `../common` is read.
     git2::Repository::init(f.template.parent().unwrap()).unwrap();
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "../common", "values": {"v": 2}, "targetPath": "sub"}),
-    );
+    let (r, _) = f.fetch(json!({"url": "../common", "values": {"v": 2}, "targetPath": "sub"}));
     r.unwrap();
     assert_eq!(read(&f.ws, "sub/shared.txt"), "shared 2");
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "https://github.com/acme/skeletons/tree/main/x"}),
-    );
+    let (r, _) = f.fetch(json!({"url": "https://github.com/acme/skeletons/tree/main/x"}));
     let e = r.unwrap_err();
     assert!(
         e.message
@@ -238,7 +211,7 @@ fn urls_may_leave_the_template_folder_but_not_be_remote() {
         "{}",
         e.message
     );
-    let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./nope"}));
+    let (r, _) = f.fetch(json!({"url": "./nope"}));
     assert!(r.unwrap_err().message.contains("does not exist"));
 }
 
@@ -247,36 +220,22 @@ fn writes_never_leave_the_workspace() {
     let f = fixture();
     let outside = f.template.parent().unwrap().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
-    let sk = f.template.join("skeleton");
+    let sk = f.skeleton();
     // A rendered name climbing out.
     put(&sk, "${{ values.p }}/x.txt", b"x");
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton", "values": {"p": "../outside"}}),
-    );
+    let (r, _) = f.fetch(json!({"url": "./skeleton", "values": {"p": "../outside"}}));
     assert!(r.is_err());
     assert!(!outside.join("x.txt").exists());
     // targetPath climbing out.
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton", "targetPath": "../outside", "values": {"p": "q"}}),
-    );
+    let (r, _) =
+        f.fetch(json!({"url": "./skeleton", "targetPath": "../outside", "values": {"p": "q"}}));
     assert!(r.is_err());
     assert!(!outside.join("q").exists());
     #[cfg(unix)]
     {
         // A symlink already in the workspace pointing out: writing through it is refused.
         std::os::unix::fs::symlink(&outside, f.ws.join("link")).unwrap();
-        let (r, _) = run(
-            &FetchTemplate,
-            &f.ws,
-            &f.template,
-            json!({"url": "./skeleton", "values": {"p": "link"}}),
-        );
+        let (r, _) = f.fetch(json!({"url": "./skeleton", "values": {"p": "link"}}));
         assert!(r.is_err());
         assert!(
             !outside.join("x.txt").exists(),
@@ -288,12 +247,7 @@ fn writes_never_leave_the_workspace() {
         std::os::unix::fs::symlink(outside.join("target.txt"), f.ws.join("q")).unwrap();
         let sk2 = f.template.join("sk2");
         put(&sk2, "q", b"new");
-        let (r, _) = run(
-            &FetchTemplate,
-            &f.ws,
-            &f.template,
-            json!({"url": "./sk2", "replace": true}),
-        );
+        let (r, _) = f.fetch(json!({"url": "./sk2", "replace": true}));
         assert!(r.is_err());
         assert_eq!(
             std::fs::read_to_string(outside.join("target.txt")).unwrap(),
@@ -303,7 +257,7 @@ fn writes_never_leave_the_workspace() {
         let sk3 = f.template.join("sk3");
         put(&sk3, "real/file.txt", b"inside");
         std::os::unix::fs::symlink("real", sk3.join("alias")).unwrap();
-        let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./sk3"}));
+        let (r, _) = f.fetch(json!({"url": "./sk3"}));
         r.unwrap();
         assert!(f
             .ws
@@ -316,7 +270,7 @@ fn writes_never_leave_the_workspace() {
         let sk4 = f.template.join("sk4");
         std::fs::create_dir_all(&sk4).unwrap();
         std::os::unix::fs::symlink(&outside, sk4.join("out")).unwrap();
-        let (r, _) = run(&FetchTemplate, &f.ws, &f.template, json!({"url": "./sk4"}));
+        let (r, _) = f.fetch(json!({"url": "./sk4"}));
         let e = r.unwrap_err();
         assert!(
             e.message.contains("points outside the workspace"),
@@ -329,12 +283,7 @@ fn writes_never_leave_the_workspace() {
         );
         // The same link next to a folder rendering to its name: the folder wins, nothing leaks.
         put(&sk4, "${{ values.d }}/evil.txt", b"evil");
-        let (r, _) = run(
-            &FetchTemplate,
-            &f.ws,
-            &f.template,
-            json!({"url": "./sk4", "values": {"d": "out"}}),
-        );
+        let (r, _) = f.fetch(json!({"url": "./sk4", "values": {"d": "out"}}));
         r.unwrap();
         assert!(!outside.join("evil.txt").exists());
         assert_eq!(read(&f.ws, "out/evil.txt"), "evil");
@@ -349,12 +298,7 @@ fn skeleton_render_errors_name_the_file() {
         "conf/bad.txt",
         b"line\n{% if %}\n",
     );
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton"}),
-    );
+    let (r, _) = f.fetch(json!({"url": "./skeleton"}));
     let e = r.unwrap_err();
     let at = e.location.map(|l| l.to_string()).unwrap_or_default();
     // Where Backstage points: the missing expression after `if` (its column 6), not the tag.
@@ -364,38 +308,26 @@ fn skeleton_render_errors_name_the_file() {
 
 #[test]
 fn two_entries_rendering_to_one_path() {
-    let f = fixture();
-    let sk = f.template.join("skeleton");
-    put(&sk, "a.txt", b"first");
-    put(&sk, "${{ values.n }}.txt", b"second");
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton", "values": {"n": "a"}}),
-    );
-    r.unwrap();
-    // Without replace the first entry in skeleton order (breadth first, by name) wins...
-    assert_eq!(read(&f.ws, "a.txt"), "second");
-    let f = fixture();
-    let sk = f.template.join("skeleton");
-    put(&sk, "a.txt", b"first");
-    put(&sk, "${{ values.n }}.txt", b"second");
-    let (r, _) = run(
-        &FetchTemplate,
-        &f.ws,
-        &f.template,
-        json!({"url": "./skeleton", "values": {"n": "a"}, "replace": true}),
-    );
-    r.unwrap();
-    // ...and with replace the last one does.
-    assert_eq!(read(&f.ws, "a.txt"), "first");
+    // Without replace the first entry in skeleton order (breadth first, by name) wins; with
+    // replace the last one does.
+    for (replace, kept) in [(false, "second"), (true, "first")] {
+        let f = fixture();
+        let sk = f.skeleton();
+        put(&sk, "a.txt", b"first");
+        put(&sk, "${{ values.n }}.txt", b"second");
+        let mut input = json!({"url": "./skeleton", "values": {"n": "a"}});
+        if replace {
+            input["replace"] = json!(true);
+        }
+        f.fetch(input).0.unwrap();
+        assert_eq!(read(&f.ws, "a.txt"), kept, "replace: {replace}");
+    }
 }
 
 #[test]
 fn a_workspace_inside_the_skeleton_is_not_copied_into_itself() {
     let f = fixture();
-    let sk = f.template.join("skeleton");
+    let sk = f.skeleton();
     put(&sk, "a.txt", b"a");
     let ws = sk.join(".golden-workspace-x");
     std::fs::create_dir_all(&ws).unwrap();
@@ -416,18 +348,15 @@ fn a_workspace_inside_the_skeleton_is_not_copied_into_itself() {
 #[test]
 fn a_terse_run_keeps_only_warnings_and_a_kept_log_keeps_skeleton_order() {
     let f = fixture();
-    let sk = f.template.join("skeleton");
-    for i in 0..40 {
-        put(
-            &sk,
-            &format!("d{}/f{i:02}.txt", i % 3),
-            b"v=${{ values.v }}\n",
-        );
-    }
+    let sk = f.skeleton();
+    forty_files(&sk);
     put(&sk, "bin.dat", b"\x00\x01\x02");
     let input = json!({"url": "./skeleton", "values": {"v": 7}, "copyWithoutRender": ["x"]});
-    let (r, log) =
-        crate::actions::testing::run_terse(&FetchTemplate, &f.ws, &f.template, input.clone());
+    let (r, log) = TestRun {
+        keep_log: false,
+        ..TestRun::new(&f.ws, &f.template)
+    }
+    .run(&FetchTemplate, input.clone());
     r.unwrap();
     assert_eq!(read(&f.ws, "d1/f01.txt"), "v=7\n");
     assert_eq!(
@@ -438,15 +367,9 @@ fn a_terse_run_keeps_only_warnings_and_a_kept_log_keeps_skeleton_order() {
     assert!(log[0].starts_with("warning: copyWithoutRender"), "{log:?}");
 
     let f = fixture();
-    let sk = f.template.join("skeleton");
-    for i in 0..40 {
-        put(
-            &sk,
-            &format!("d{}/f{i:02}.txt", i % 3),
-            b"v=${{ values.v }}\n",
-        );
-    }
-    let (r, log) = run(&FetchTemplate, &f.ws, &f.template, input);
+    let sk = f.skeleton();
+    forty_files(&sk);
+    let (r, log) = f.fetch(input);
     r.unwrap();
     let files: Vec<&String> = log
         .iter()

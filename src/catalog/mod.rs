@@ -15,7 +15,7 @@ pub mod process;
 pub mod query;
 pub mod read;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -146,19 +146,14 @@ pub trait Catalog {
     /// Removes the location that holds `entity_ref`, and every entity it holds.
     fn unregister(&self, entity_ref: &str) -> Result<Unregistration>;
 
-    /// The settings used to read catalog files at URLs (GitHub hosts and tokens).
-    fn reader_config(&self) -> Config {
-        Config::default()
-    }
-
-    /// The directory relative paths are resolved against (the one golden started in).
-    fn cwd(&self) -> &Path;
+    /// What it reads catalog files with.
+    fn context(&self) -> &ReadContext;
 
     /// Registers a file holding `Location` entities whose `targets` point at more catalog files
     /// (to seed groups, users, systems): the file is registered and its targets followed.
     fn import(&self, file: &str) -> Result<Registration> {
-        let location = Location::parse(file, self.cwd())?;
-        let text = location.read(&self.reader_config())?;
+        let location = Location::parse(file, &self.context().cwd)?;
+        let text = location.read(&self.context().config)?;
         let docs = crate::template::yaml::parse_documents(&text).map_err(|e| {
             Error::usage(format!(
                 "{location}:{}:{}: {}",
@@ -178,22 +173,31 @@ pub trait Catalog {
     }
 }
 
+/// What a catalog reads catalog files with: golden's config (the integrations and tokens for
+/// URLs, the redactor) and the directory relative paths resolve against (the one golden
+/// started in).
+#[derive(Clone, Default)]
+pub struct ReadContext {
+    pub config: Config,
+    pub cwd: PathBuf,
+}
+
 /// The configured catalog: Backstage when `catalog.backstage.baseUrl` is set, else the local
 /// catalog in `home` (golden's data directory).
 /// Relative paths resolve against `cwd`.
 pub fn open(config: &Config, home: &Path, cwd: &Path) -> Result<Box<dyn Catalog>> {
+    let context = ReadContext {
+        config: config.clone(),
+        cwd: cwd.to_path_buf(),
+    };
     match config
         .catalog
         .backstage
         .as_ref()
         .filter(|b| !b.base_url.trim().is_empty())
     {
-        Some(b) => Ok(Box::new(
-            backstage::Backstage::new(b)?.with_context(config.clone(), cwd),
-        )),
-        None => Ok(Box::new(
-            local::Local::open(home)?.with_context(config.clone(), cwd),
-        )),
+        Some(b) => Ok(Box::new(backstage::Backstage::new(b, context)?)),
+        None => Ok(Box::new(local::Local::open(home, context))),
     }
 }
 

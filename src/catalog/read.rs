@@ -223,13 +223,7 @@ fn read_forge(target: &str) -> Result<Vec<u8>> {
 
 /// A blocking HTTP client with timeouts; rustls on the ring provider.
 pub fn http_client() -> Result<reqwest::blocking::Client> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
-        .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::internal(format!("cannot set up the HTTP client: {e}")))
+    crate::http::blocking_client(Duration::from_secs(10)).map_err(Error::internal)
 }
 
 /// A file of a GitHub file URL `https://HOST/OWNER/REPO/(blob|tree)/REF/PATH` on a GitHub
@@ -242,10 +236,7 @@ struct GithubFile {
 
 fn github_file(config: &Config, target: &str) -> Option<GithubFile> {
     let u = url::Url::parse(target).ok()?;
-    let host = match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str()?),
-        None => u.host_str()?.to_string(),
-    };
+    let host = crate::backstage::repo_url::host_of(&u)?;
     if !host.eq_ignore_ascii_case("github.com") && config.github(&host).is_none() {
         return None;
     }

@@ -4,33 +4,13 @@
 //! transport failures and rate limits, bounded in total time. octocrab's own retry layer is off:
 //! this one decides.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use super::{Api, ApiError, Method};
 use crate::config::Secret;
-
-/// How transient failures are retried.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Attempts per call, the first included.
-    pub attempts: u32,
-    /// The wait before the first retry; doubled for each next one.
-    pub first_delay: Duration,
-    /// No retry starts once this much time has passed since the first attempt.
-    pub budget: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 5,
-            first_delay: Duration::from_millis(500),
-            budget: Duration::from_secs(60),
-        }
-    }
-}
+use crate::http::RetryPolicy;
 
 /// Builds [`Client`]s with the default retry policy.
 pub struct Real;
@@ -79,7 +59,7 @@ impl Client {
             reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(15))
                 .read_timeout(Duration::from_secs(60))
-                .user_agent(concat!("golden/", env!("CARGO_PKG_VERSION")))
+                .user_agent(crate::http::USER_AGENT)
                 .build()
                 .map_err(|e| format!("cannot build the HTTP client: {e}"))?
         };
@@ -217,29 +197,10 @@ impl Client {
         body: Option<&Value>,
         raw: bool,
     ) -> Result<Value, ApiError> {
-        let started = Instant::now();
-        let mut delay = self.policy.first_delay;
-        let mut attempt = 1;
-        loop {
-            let (err, retry_after) = match self.rt.block_on(self.once(method, path, body, raw)) {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            let wait = retry_after.unwrap_or(delay).max(delay);
-            if attempt >= self.policy.attempts
-                || !transient(&err, retry_after)
-                || started.elapsed() + wait > self.policy.budget
-            {
-                let mut err = err;
-                if attempt > 1 {
-                    err.message = format!("{} (after {attempt} attempts)", err.message);
-                }
-                return Err(err);
-            }
-            std::thread::sleep(wait);
-            delay *= 2;
-            attempt += 1;
-        }
+        self.policy.run(
+            || self.rt.block_on(self.once(method, path, body, raw)),
+            transient,
+        )
     }
 }
 

@@ -111,6 +111,12 @@ pub struct ApiError {
     pub details: Vec<String>,
 }
 
+impl crate::http::Attempted for ApiError {
+    fn message_mut(&mut self) -> &mut String {
+        &mut self.message
+    }
+}
+
 impl ApiError {
     /// GitHub's message with its details, as one line.
     pub fn text(&self) -> String {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::missing::Problem;
 use super::schema::{self, label_of, type_of, Ui};
-use super::walker::{Walker, NONE};
+use super::walker::{Question, Walker, NONE};
 use super::{fields, rules, Answer, Prompt, Stop};
 use crate::template::Template;
 
@@ -164,6 +164,13 @@ impl<'a> Walker<'a> {
             format!("{prefix}.{name}")
         };
         let ui = Ui::of(prop);
+        let q = Question {
+            name,
+            prop,
+            ui: &ui,
+            required,
+            path: &path,
+        };
         if let Some(c) = prop.get("const") {
             map.entry(name.to_string()).or_insert_with(|| c.clone());
             return Ok(());
@@ -175,159 +182,126 @@ impl<'a> Walker<'a> {
             return Ok(());
         }
         if ui.field.as_deref() == Some("Secret") {
-            return self.secret_field(name, prop, required, map, &path);
+            return self.secret_field(&q, map);
         }
         if ui.widget.as_deref() == Some("password") {
             self.masked.push(path.clone());
         }
         if type_of(prop) == "object" && prop.get("properties").is_some() && ui.field.is_none() {
-            return self.nested_object(name, prop, required, map, &path);
+            return self.nested_object(&q, map);
         }
         if type_of(prop) == "null" && !map.contains_key(name) {
             // RJSF's NullField sets `null` as soon as the field is shown; nothing to ask.
             map.insert(name.to_string(), Value::Null);
             return Ok(());
         }
-        self.value(name, prop, &ui, required, map, &path)
+        self.value(&q, map)
     }
 
     /// The properties of object `name`, asked under its title, over its current value and
     /// default; kept when something was answered, it was given, or it is required.
-    fn nested_object(
-        &mut self,
-        name: &str,
-        prop: &Value,
-        required: bool,
-        map: &mut Map<String, Value>,
-        path: &str,
-    ) -> Answer<()> {
-        let was = map.get(name).cloned();
+    fn nested_object(&mut self, q: &Question<'_>, map: &mut Map<String, Value>) -> Answer<()> {
+        let was = map.get(q.name).cloned();
         let mut sub = match &was {
             Some(Value::Object(o)) => o.clone(),
             _ => Map::new(),
         };
-        if let Some(Value::Object(d)) = prop.get("default") {
+        if let Some(Value::Object(d)) = q.prop.get("default") {
             for (k, v) in d {
                 sub.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
-        self.labels.push(schema::title(name, prop));
-        let r = self.object(prop, &mut sub, path);
+        self.labels.push(schema::title(q.name, q.prop));
+        let r = self.object(q.prop, &mut sub, q.path);
         self.labels.pop();
         r?;
-        if !sub.is_empty() || was.is_some() || required {
-            map.insert(name.to_string(), Value::Object(sub));
+        if !sub.is_empty() || was.is_some() || q.required {
+            map.insert(q.name.to_string(), Value::Object(sub));
         }
         Ok(())
     }
 
     /// A plain value: a valid given one is kept, a default taken where nothing need be asked,
     /// else the question is asked (or, without input, recorded as a problem).
-    fn value(
-        &mut self,
-        name: &str,
-        prop: &Value,
-        ui: &Ui,
-        required: bool,
-        map: &mut Map<String, Value>,
-        path: &str,
-    ) -> Answer<()> {
+    fn value(&mut self, q: &Question<'_>, map: &mut Map<String, Value>) -> Answer<()> {
         // An answer to change (from the review) is asked again, its old value as the default.
-        let redo = self.redo.shift_remove(path);
-        let given = map.get(name).cloned();
+        let redo = self.redo.shift_remove(q.path);
+        let given = map.get(q.name).cloned();
         let error = match &given {
-            Some(v) => match self.validate(prop, ui, v) {
+            Some(v) => match self.validate(q.prop, q.ui, v) {
                 Ok(()) => return Ok(()),
                 Err(msg) => Some(msg),
             },
             None => None,
         };
-        if redo.is_none() && given.is_none() && self.was_left_unset(path) {
+        if redo.is_none() && given.is_none() && self.was_left_unset(q.path) {
             // Left without a value earlier in this run: not asked again, no default put back.
             return Ok(());
         }
-        let default = prop.get("default").cloned();
-        let not_asked = redo.is_none() && !self.ask_optional && (!required || default.is_some());
+        let default = q.prop.get("default").cloned();
+        let not_asked = redo.is_none() && !self.ask_optional && (!q.required || default.is_some());
         if error.is_none() && not_asked {
             if let Some(d) = default {
-                map.insert(name.to_string(), d);
+                map.insert(q.name.to_string(), d);
             }
             return Ok(());
         }
         let given = given.or(redo.filter(|v| !v.is_null()));
         if self.interactive {
-            let label = self.prompt(name, prop, required, None).label;
-            self.record_asked(path, label);
+            let label = self.prompt(q, None).label;
+            self.record_asked(q.path, label);
         }
-        match self.ask(
-            name,
-            prop,
-            ui,
-            required,
-            path,
-            given.as_ref(),
-            error.as_deref(),
-        ) {
+        match self.ask(q, given.as_ref(), error.as_deref()) {
             Ok(Some(v)) => {
-                self.record_unset(path, false);
-                map.insert(name.to_string(), v);
+                self.record_unset(q.path, false);
+                map.insert(q.name.to_string(), v);
             }
             Ok(None) => {
-                self.record_unset(path, true);
-                map.shift_remove(name);
+                self.record_unset(q.path, true);
+                map.shift_remove(q.name);
             }
             Err(Stop::NoInput) => {
                 self.problems
-                    .push(Problem::new(path, prop, given.as_ref(), error, false))
+                    .push(Problem::new(q.path, q.prop, given.as_ref(), error, false))
             }
             Err(e) => return Err(e),
         }
         Ok(())
     }
 
-    fn secret_field(
-        &mut self,
-        name: &str,
-        prop: &Value,
-        required: bool,
-        map: &mut Map<String, Value>,
-        path: &str,
-    ) -> Answer<()> {
-        self.masked.push(path.to_string());
-        self.secret_fields.push(name.to_string());
-        let limits = length_limits(prop);
-        if let Some(Value::String(s)) = self.secrets.get(name).cloned() {
+    fn secret_field(&mut self, q: &Question<'_>, map: &mut Map<String, Value>) -> Answer<()> {
+        self.masked.push(q.path.to_string());
+        self.secret_fields.push(q.name.to_string());
+        let limits = length_limits(q.prop);
+        if let Some(Value::String(s)) = self.secrets.get(q.name).cloned() {
             match schema::check(&limits, &Value::String(s.clone())) {
                 Ok(()) => {
                     map.insert(
-                        name.to_string(),
+                        q.name.to_string(),
                         Value::String("*".repeat(s.chars().count())),
                     );
                     return Ok(());
                 }
-                Err(msg) => return self.ask_secret(name, prop, required, map, path, Some(msg)),
+                Err(msg) => return self.ask_secret(q, map, Some(msg)),
             }
         }
-        let redo = self.redo.shift_remove(path).is_some();
-        if !required && (!self.ask_optional || self.was_left_unset(path)) && !redo {
+        let redo = self.redo.shift_remove(q.path).is_some();
+        if !q.required && (!self.ask_optional || self.was_left_unset(q.path)) && !redo {
             return Ok(());
         }
-        self.ask_secret(name, prop, required, map, path, None)
+        self.ask_secret(q, map, None)
     }
 
     fn ask_secret(
         &mut self,
-        name: &str,
-        prop: &Value,
-        required: bool,
+        q: &Question<'_>,
         map: &mut Map<String, Value>,
-        path: &str,
         error: Option<String>,
     ) -> Answer<()> {
-        let limits = length_limits(prop);
+        let limits = length_limits(q.prop);
         let check = move |s: &str| -> Result<(), String> {
             if s.is_empty() {
-                return if required {
+                return if q.required {
                     Err("a value is required".into())
                 } else {
                     Ok(())
@@ -336,26 +310,26 @@ impl<'a> Walker<'a> {
             schema::check(&limits, &Value::String(s.to_string()))
         };
         let answer = if self.interactive {
-            self.before_question(path, error.as_deref());
-            let prompt = self.prompt(name, prop, required, None);
-            self.record_asked(path, prompt.label.clone());
+            self.before_question(q.path, error.as_deref());
+            let prompt = self.prompt(q, None);
+            self.record_asked(q.path, prompt.label.clone());
             self.p.secret(&prompt, &check)
         } else {
             Err(Stop::NoInput)
         };
         match answer {
-            Ok(s) if s.is_empty() => self.record_unset(path, true),
+            Ok(s) if s.is_empty() => self.record_unset(q.path, true),
             Ok(s) => {
-                self.record_unset(path, false);
+                self.record_unset(q.path, false);
                 map.insert(
-                    name.to_string(),
+                    q.name.to_string(),
                     Value::String("*".repeat(s.chars().count())),
                 );
-                self.secrets.insert(name.to_string(), Value::String(s));
+                self.secrets.insert(q.name.to_string(), Value::String(s));
             }
             Err(Stop::NoInput) => self
                 .problems
-                .push(Problem::new(path, prop, None, error, true)),
+                .push(Problem::new(q.path, q.prop, None, error, true)),
             Err(e) => return Err(e),
         }
         Ok(())
@@ -367,82 +341,58 @@ impl<'a> Walker<'a> {
         rules::check(ui.field.as_deref(), value)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn ask(
         &mut self,
-        name: &str,
-        prop: &Value,
-        ui: &Ui,
-        required: bool,
-        path: &str,
+        q: &Question<'_>,
         given: Option<&Value>,
         error: Option<&str>,
     ) -> Answer<Option<Value>> {
         if !self.interactive {
             return Err(Stop::NoInput);
         }
-        self.before_question(path, error);
+        self.before_question(q.path, error);
         let current = given
             .filter(|_| error.is_none())
-            .or(prop.get("default"))
+            .or(q.prop.get("default"))
             .cloned();
-        if let Some(field) = ui.field.as_deref() {
-            if let Some(answer) =
-                fields::ask(self, field, name, prop, ui, required, current.as_ref())
-            {
+        if let Some(field) = q.ui.field.as_deref() {
+            if let Some(answer) = fields::ask(self, field, q, current.as_ref()) {
                 return answer;
             }
-            self.notice_once(&format!("`{field}` (for `{path}`) is a custom field golden does not know; asking for a plain {}", type_of(prop)));
+            self.notice_once(&format!("`{field}` (for `{}`) is a custom field golden does not know; asking for a plain {}", q.path, type_of(q.prop)));
         }
-        self.plain(name, prop, ui, required, current.as_ref(), path)
+        self.plain(q, current.as_ref())
     }
 
     /// The plain prompt for a property's JSON type.
-    pub fn plain(
-        &mut self,
-        name: &str,
-        prop: &Value,
-        ui: &Ui,
-        required: bool,
-        current: Option<&Value>,
-        path: &str,
-    ) -> Answer<Option<Value>> {
-        if let Some(options) = prop
+    pub fn plain(&mut self, q: &Question<'_>, current: Option<&Value>) -> Answer<Option<Value>> {
+        if let Some(options) = q
+            .prop
             .get("enum")
             .and_then(Value::as_array)
             .filter(|o| !o.is_empty())
         {
-            let names = ui.enum_names.clone().or_else(|| {
-                prop.get("enumNames")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().map(label_of).collect())
-            });
-            return self.choose(name, prop, required, options, names, current);
+            return self.choose(q, options, enum_names(q.prop, q.ui), current);
         }
-        match type_of(prop) {
-            "boolean" if !required && current.is_none() => {
+        match type_of(q.prop) {
+            "boolean" if !q.required && current.is_none() => {
                 // Enter leaves it unset, as --no-input does (an untouched checkbox in Backstage).
-                let prompt = self.prompt(name, prop, required, None);
+                let prompt = self.prompt(q, None);
                 Ok(self.p.confirm_or_none(&prompt)?.map(Value::Bool))
             }
             "boolean" => {
-                let prompt = self.prompt(name, prop, required, None);
+                let prompt = self.prompt(q, None);
                 let answer = self.p.confirm(&prompt, current.and_then(Value::as_bool))?;
                 Ok(Some(Value::Bool(answer)))
             }
-            "array" => self.array(name, prop, required, current, path),
+            "array" => self.array(q, current),
             "null" => Ok(Some(Value::Null)),
-            _ if prop.get("format").and_then(Value::as_str) == Some("data-url") => {
-                let mut prompt = self.prompt(name, prop, required, None);
-                prompt.help = Some(
-                    prompt
-                        .help
-                        .map(|h| format!("{h} (the path of a file)"))
-                        .unwrap_or_else(|| "the path of a file".into()),
-                );
+            _ if q.prop.get("format").and_then(Value::as_str) == Some("data-url") => {
+                let mut prompt = self.prompt(q, None);
+                prompt.add_help("the path of a file");
                 let check = move |s: &str| -> Result<(), String> {
                     if s.trim().is_empty() {
-                        return if required {
+                        return if q.required {
                             Err("a file is required".into())
                         } else {
                             Ok(())
@@ -460,19 +410,19 @@ impl<'a> Walker<'a> {
             }
             _ => {
                 let default = current.map(label_of);
-                let prompt = self.prompt(name, prop, required, default);
-                let check = rules::typed_check(prop, required);
-                let raw = match ui.widget.as_deref() {
+                let prompt = self.prompt(q, default);
+                let check = rules::typed_check(q.prop, q.required);
+                let raw = match q.ui.widget.as_deref() {
                     Some("textarea") => self.p.multiline(&prompt, &check)?,
                     Some("password") => self.p.secret(&prompt, &check)?,
                     _ => self.p.text(&prompt, &check)?,
                 };
                 if raw.is_empty() {
                     // RJSF turns an emptied box into `ui:emptyValue` (default: no value).
-                    return Ok(prop.get("ui:emptyValue").cloned());
+                    return Ok(q.prop.get("ui:emptyValue").cloned());
                 }
                 Ok(Some(
-                    crate::values::typed(Some(prop), &raw).unwrap_or(Value::String(raw)),
+                    crate::values::typed(Some(q.prop), &raw).unwrap_or(Value::String(raw)),
                 ))
             }
         }
@@ -480,15 +430,14 @@ impl<'a> Walker<'a> {
 
     fn choose(
         &mut self,
-        name: &str,
-        prop: &Value,
-        required: bool,
+        q: &Question<'_>,
         options: &[Value],
         names: Option<Vec<String>>,
         current: Option<&Value>,
     ) -> Answer<Option<Value>> {
         // `ui:enumDisabled` options are shown greyed out in the form and cannot be chosen.
-        let disabled: Vec<Value> = prop
+        let disabled: Vec<Value> = q
+            .prop
             .get("ui:enumDisabled")
             .and_then(Value::as_array)
             .cloned()
@@ -503,17 +452,8 @@ impl<'a> Walker<'a> {
             )
         };
         let options = options.as_slice();
-        let mut items: Vec<String> = options
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                names
-                    .as_ref()
-                    .and_then(|n| n.get(i).cloned())
-                    .unwrap_or_else(|| label_of(v))
-            })
-            .collect();
-        let optional_none = !required && current.is_none();
+        let mut items = option_labels(options, names.as_deref());
+        let optional_none = !q.required && current.is_none();
         if optional_none {
             items.push(NONE.into());
         }
@@ -521,7 +461,7 @@ impl<'a> Walker<'a> {
         let default = current
             .and_then(|c| options.iter().position(|o| o == c))
             .unwrap_or(if optional_none { items.len() - 1 } else { 0 });
-        let prompt = self.prompt(name, prop, required, None);
+        let prompt = self.prompt(q, None);
         let i = if items.len() > 12 {
             self.p.fuzzy_select(&prompt, &items, default)?
         } else {
@@ -530,77 +470,49 @@ impl<'a> Walker<'a> {
         Ok(options.get(i).cloned())
     }
 
-    fn array(
-        &mut self,
-        name: &str,
-        prop: &Value,
-        required: bool,
-        current: Option<&Value>,
-        path: &str,
-    ) -> Answer<Option<Value>> {
-        let items = prop.get("items").cloned().unwrap_or(Value::Null);
+    fn array(&mut self, q: &Question<'_>, current: Option<&Value>) -> Answer<Option<Value>> {
+        let items = q.prop.get("items").cloned().unwrap_or(Value::Null);
         if let Some(options) = items
             .get("enum")
             .and_then(Value::as_array)
             .filter(|o| !o.is_empty())
         {
-            return self.checkboxes(name, prop, required, current, &items, options);
+            return self.checkboxes(q, current, &items, options);
         }
         if type_of(&items) == "object" && items.get("properties").is_some() {
-            return self.object_list(name, prop, required, current, &items, path);
+            return self.object_list(q, current, &items);
         }
         let default = current
             .and_then(Value::as_array)
             .map(|a| a.iter().map(label_of).collect::<Vec<_>>().join(", "));
-        let mut prompt = self.prompt(name, prop, required, default);
-        prompt.help = Some(
-            prompt
-                .help
-                .map(|h| format!("{h} (comma-separated)"))
-                .unwrap_or_else(|| "comma-separated".into()),
-        );
-        let check = rules::typed_check(prop, required);
+        let mut prompt = self.prompt(q, default);
+        prompt.add_help("comma-separated");
+        let check = rules::typed_check(q.prop, q.required);
         let raw = self.p.text(&prompt, &check)?;
         if raw.is_empty() {
             // Enter on an empty default (`default: []`) keeps it, as --no-input does.
             return Ok(current.filter(|c| c.is_array()).cloned());
         }
-        Ok(crate::values::typed(Some(prop), &raw).ok())
+        Ok(crate::values::typed(Some(q.prop), &raw).ok())
     }
 
     /// An array of `enum` items: a multi-select, checked against the schema.
     fn checkboxes(
         &mut self,
-        name: &str,
-        prop: &Value,
-        required: bool,
+        q: &Question<'_>,
         current: Option<&Value>,
         items: &Value,
         options: &[Value],
     ) -> Answer<Option<Value>> {
-        let names = Ui::of(items).enum_names.clone().or_else(|| {
-            items
-                .get("enumNames")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().map(label_of).collect())
-        });
-        let labels: Vec<String> = options
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                names
-                    .as_ref()
-                    .and_then(|n| n.get(i).cloned())
-                    .unwrap_or_else(|| label_of(v))
-            })
-            .collect();
+        let names = enum_names(items, &Ui::of(items));
+        let labels = option_labels(options, names.as_deref());
         let chosen: Vec<Value> = current
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
         let mut checked: Vec<bool> = options.iter().map(|o| chosen.contains(o)).collect();
         loop {
-            let prompt = self.prompt(name, prop, required, None);
+            let prompt = self.prompt(q, None);
             let picked = self.p.multi_select(&prompt, &labels, &checked)?;
             let value = Value::Array(
                 picked
@@ -608,10 +520,10 @@ impl<'a> Walker<'a> {
                     .filter_map(|&i| options.get(i).cloned())
                     .collect(),
             );
-            if picked.is_empty() && current.is_none() && !required {
+            if picked.is_empty() && current.is_none() && !q.required {
                 return Ok(None); // nothing chosen, nothing given: unset, as --no-input
             }
-            match schema::check(prop, &value) {
+            match schema::check(q.prop, &value) {
                 Ok(()) => return Ok(Some(value)),
                 Err(msg) => {
                     self.p.notice(&msg);
@@ -624,37 +536,34 @@ impl<'a> Walker<'a> {
     /// An array of objects: "add an item?", then the item's questions, until no.
     fn object_list(
         &mut self,
-        name: &str,
-        prop: &Value,
-        required: bool,
+        q: &Question<'_>,
         current: Option<&Value>,
         items: &Value,
-        path: &str,
     ) -> Answer<Option<Value>> {
         let mut list: Vec<Value> = current
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let title = schema::title(name, prop);
+        let title = schema::title(q.name, q.prop);
         loop {
-            let q = Prompt {
+            let add = Prompt {
                 label: format!(
                     "Add {} item to {title}?",
                     if list.is_empty() { "an" } else { "another" }
                 ),
                 ..Prompt::default()
             };
-            if !self.p.confirm(&q, Some(list.is_empty() && required))? {
+            if !self.p.confirm(&add, Some(list.is_empty() && q.required))? {
                 break;
             }
             let mut item = Map::new();
             self.labels.push(format!("{title} #{}", list.len() + 1));
-            let r = self.object(items, &mut item, &format!("{path}.{}", list.len()));
+            let r = self.object(items, &mut item, &format!("{}.{}", q.path, list.len()));
             self.labels.pop();
             r?;
             list.push(Value::Object(item));
         }
-        Ok(if list.is_empty() && !required {
+        Ok(if list.is_empty() && !q.required {
             current.filter(|c| c.is_array()).cloned()
         } else {
             Some(Value::Array(list))
@@ -670,4 +579,27 @@ fn length_limits(prop: &Value) -> Value {
         }
     }
     Value::Object(s)
+}
+
+/// The labels of an `enum`'s options: `ui:enumNames`, else `enumNames`.
+fn enum_names(schema: &Value, ui: &Ui) -> Option<Vec<String>> {
+    ui.enum_names.clone().or_else(|| {
+        schema
+            .get("enumNames")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(label_of).collect())
+    })
+}
+
+/// What the list shows for each option: its name (by position), else its value.
+fn option_labels(options: &[Value], names: Option<&[String]>) -> Vec<String> {
+    options
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            names
+                .and_then(|n| n.get(i).cloned())
+                .unwrap_or_else(|| label_of(v))
+        })
+        .collect()
 }

@@ -1,8 +1,11 @@
-//! Catalog entities for the entity pickers: the small [`EntitySource`] interface the prompts need,
-//! Backstage's `catalogFilter` matching, and entity refs parsed, stringified and humanised as
-//! `@backstage/catalog-model` does.
+//! Catalog entities for the entity pickers: the small [`EntitySource`] interface the prompts need
+//! and its sources (filtered with `backstage::catalog_filter`), and [`parse_ref`] for a ref a
+//! person typed (entity refs themselves are `backstage::entity_ref`).
 
 use serde_json::{Map, Value};
+
+use crate::backstage::catalog_filter::matches_any;
+use crate::backstage::entity_ref::EntityRef;
 
 /// Where the pickers find entities.
 pub trait EntitySource {
@@ -86,10 +89,6 @@ impl EntitySource for CatalogSource {
     }
 }
 
-pub use crate::backstage::catalog_filter::matches_any;
-
-pub use crate::backstage::entity_ref::EntityRef;
-
 /// `parseEntityRef(ref, {defaultKind, defaultNamespace})` of what a person typed (trimmed).
 pub fn parse_ref(
     text: &str,
@@ -101,16 +100,6 @@ pub fn parse_ref(
         return Err("an entity ref cannot be empty".into());
     }
     crate::backstage::entity_ref::parse(t, default_kind, default_namespace)
-}
-
-/// The ref of an entity document.
-pub fn ref_of(entity: &Value) -> Option<EntityRef> {
-    EntityRef::of(entity)
-}
-
-/// `humanizeEntityRef`: kind left out when it is the default kind, namespace when `default`.
-pub fn humanize(r: &EntityRef, default_kind: Option<&str>) -> String {
-    r.humanize(default_kind)
 }
 
 #[cfg(test)]
@@ -169,7 +158,7 @@ mod tests {
             &e,
             &f(json!({"relations.hasMember": "user:default/jane"}))
         ));
-        assert_eq!(humanize(&ref_of(&e).unwrap(), Some("Group")), "a");
-        assert_eq!(humanize(&ref_of(&e).unwrap(), None), "group:a");
+        assert_eq!(EntityRef::of(&e).unwrap().humanize(Some("Group")), "a");
+        assert_eq!(EntityRef::of(&e).unwrap().humanize(None), "group:a");
     }
 }

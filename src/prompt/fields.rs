@@ -5,31 +5,30 @@
 
 use serde_json::{json, Map, Value};
 
-use super::entities::{humanize, parse_ref, ref_of};
-use super::rules::{host_kind, normalise, parse_repo_url, repo_url, strings, tags, valid_tag};
+use super::entities::parse_ref;
+use super::rules::{normalise, strings, tags, valid_tag};
 use super::schema::{label_of, Ui};
-use super::walker::{Walker, NONE};
+use super::walker::{Question, Walker, NONE};
 use super::{Answer, Pick, Prompt, Stop};
+use crate::backstage::entity_ref::EntityRef;
+use crate::backstage::repo_url;
 
 /// Asks for a field's value; `None` when golden does not know the field.
 pub fn ask(
     w: &mut Walker<'_>,
     field: &str,
-    name: &str,
-    prop: &Value,
-    ui: &Ui,
-    required: bool,
+    q: &Question<'_>,
     current: Option<&Value>,
 ) -> Option<Answer<Option<Value>>> {
     Some(match field {
-        "RepoUrlPicker" => repo_url_picker(w, name, prop, ui, required, current),
+        "RepoUrlPicker" => repo_url_picker(w, q, current),
         "OwnerPicker" | "EntityPicker" | "OwnedEntityPicker" | "MyGroupsPicker" => {
-            entity_picker(w, field, name, prop, ui, required, current)
+            entity_picker(w, field, q, current)
         }
-        "MultiEntityPicker" => multi_entity_picker(w, name, prop, ui, required, current),
+        "MultiEntityPicker" => multi_entity_picker(w, q, current),
         "EntityNamePicker" => {
-            let prompt = w.prompt(name, prop, required, current.map(label_of));
-            let check = super::rules::typed_check(prop, required);
+            let prompt = w.prompt(q, current.map(label_of));
+            let check = super::rules::typed_check(q.prop, q.required);
             w.p.text(&prompt, &check).map(|s| {
                 if s.is_empty() {
                     None
@@ -38,7 +37,7 @@ pub fn ask(
                 }
             })
         }
-        "EntityTagsPicker" => tags_picker(w, name, prop, ui, required, current),
+        "EntityTagsPicker" => tags_picker(w, q, current),
         _ => return None,
     })
 }
@@ -86,16 +85,13 @@ fn pick_or_type(
 
 fn repo_url_picker(
     w: &mut Walker<'_>,
-    name: &str,
-    prop: &Value,
-    ui: &Ui,
-    required: bool,
+    q: &Question<'_>,
     current: Option<&Value>,
 ) -> Answer<Option<Value>> {
-    let o = &ui.options;
-    if !required && current.is_none() {
+    let o = &q.ui.options;
+    if !q.required && current.is_none() {
         // Optional and not given: Enter leaves it unset, as --no-input does.
-        let prompt = w.prompt(name, prop, required, None);
+        let prompt = w.prompt(q, None);
         let items = ["choose a repository location".to_string(), NONE.to_string()];
         if w.p.select(&prompt, &items, 1)? == 1 {
             return Ok(None);
@@ -103,7 +99,7 @@ fn repo_url_picker(
     }
     let (cur_host, cur_pairs) = current
         .and_then(Value::as_str)
-        .and_then(|s| parse_repo_url(s).ok())
+        .and_then(|s| repo_url::split_picker_value(s).ok())
         .unwrap_or_default();
     let cur = |k: &str| {
         cur_pairs
@@ -111,10 +107,10 @@ fn repo_url_picker(
             .find(|(a, _)| a == k)
             .map(|(_, v)| v.clone())
     };
-    let title = super::schema::title(name, prop);
+    let title = super::schema::title(q.name, q.prop);
     w.p.notice(&format!("{title}: where the repository is created"));
     let host = repo_host(w, &strings(o.get("allowedHosts")), &cur_host)?;
-    let mut parts = repo_owner_parts(w, o, host_kind(&host), &cur)?;
+    let mut parts = repo_owner_parts(w, o, repo_url::guess_kind(&host), &cur)?;
     parts.push((
         "repo",
         pick_or_type(
@@ -125,7 +121,7 @@ fn repo_url_picker(
             cur("repo").as_deref(),
         )?,
     ));
-    Ok(Some(Value::String(repo_url(&host, &parts))))
+    Ok(Some(Value::String(repo_url::picker_value(&host, &parts))))
 }
 
 /// The RepoUrlPicker's host: one of `allowedHosts`, else one of github.com and the configured
@@ -372,19 +368,17 @@ fn lookup(w: &mut Walker<'_>, spec: &PickerSpec) -> Option<Vec<Value>> {
 fn entity_picker(
     w: &mut Walker<'_>,
     field: &str,
-    name: &str,
-    prop: &Value,
-    ui: &Ui,
-    required: bool,
+    q: &Question<'_>,
     current: Option<&Value>,
 ) -> Answer<Option<Value>> {
-    let spec = picker_spec(w, field, ui);
+    let spec = picker_spec(w, field, q.ui);
     if let Some(list) = lookup(w, &spec) {
-        if let Some(answer) = pick_entity(w, field, name, prop, required, current, &spec, &list)? {
+        if let Some(answer) = pick_entity(w, field, q, current, &spec, &list)? {
             return Ok(answer);
         }
     }
-    let mut prompt = w.prompt(name, prop, required, current.map(label_of));
+    let required = q.required;
+    let mut prompt = w.prompt(q, current.map(label_of));
     prompt
         .help
         .get_or_insert_with(|| "an entity ref, such as group:default/team-a".into());
@@ -425,28 +419,26 @@ fn typed_ref(text: &str, kind: Option<&str>, ns: Option<&str>) -> Result<String,
 /// The catalog's entities as a list filtered as typed: `Some(answer)`, or `None` when the user
 /// asks to type a ref. Text that matches no entity is taken as a ref once it parses as one
 /// (re-asked with the reason otherwise).
-#[allow(clippy::too_many_arguments)]
 fn pick_entity(
     w: &mut Walker<'_>,
     field: &str,
-    name: &str,
-    prop: &Value,
-    required: bool,
+    q: &Question<'_>,
     current: Option<&Value>,
     spec: &PickerSpec,
     list: &[Value],
 ) -> Answer<Option<Option<Value>>> {
+    let required = q.required;
     let kind = spec.default_kind.as_deref();
     let mut refs: Vec<(String, String)> = list
         .iter()
         .filter_map(|e| {
-            let r = ref_of(e)?;
+            let r = EntityRef::of(e)?;
             let title = e
                 .pointer("/metadata/title")
                 .and_then(Value::as_str)
                 .map(|t| format!(" — {t}"))
                 .unwrap_or_default();
-            Some((r.full(), format!("{}{title}", humanize(&r, kind))))
+            Some((r.full(), format!("{}{title}", r.humanize(kind))))
         })
         .collect();
     refs.sort_by(|a, b| a.1.cmp(&b.1));
@@ -457,7 +449,7 @@ fn pick_entity(
         _ => false,
     };
     if auto && refs.len() == 1 {
-        let title = super::schema::title(name, prop);
+        let title = super::schema::title(q.name, q.prop);
         w.p.notice(&format!("{title}: {} (the only match)", refs[0].0));
         return Ok(Some(Some(Value::String(refs[0].0.clone()))));
     }
@@ -478,7 +470,7 @@ fn pick_entity(
         .and_then(|c| refs.iter().position(|(r, _)| *r == c))
         .or(none)
         .unwrap_or(0);
-    let prompt = w.prompt(name, prop, required, None);
+    let prompt = w.prompt(q, None);
     let ns = spec.default_namespace.as_deref();
     let check = |text: &str| {
         if !spec.arbitrary {
@@ -504,13 +496,10 @@ fn pick_entity(
 
 fn multi_entity_picker(
     w: &mut Walker<'_>,
-    name: &str,
-    prop: &Value,
-    ui: &Ui,
-    required: bool,
+    q: &Question<'_>,
     current: Option<&Value>,
 ) -> Answer<Option<Value>> {
-    let spec = picker_spec(w, "MultiEntityPicker", ui);
+    let spec = picker_spec(w, "MultiEntityPicker", q.ui);
     let kind = spec.default_kind.clone();
     let ns = spec.default_namespace.clone();
     let chosen: Vec<String> = current
@@ -520,12 +509,12 @@ fn multi_entity_picker(
     if let Some(list) = lookup(w, &spec) {
         let refs: Vec<(String, String)> = list
             .iter()
-            .filter_map(ref_of)
-            .map(|r| (r.full(), humanize(&r, kind.as_deref())))
+            .filter_map(EntityRef::of)
+            .map(|r| (r.full(), r.humanize(kind.as_deref())))
             .collect();
         let labels: Vec<String> = refs.iter().map(|(_, l)| l.clone()).collect();
         let checked: Vec<bool> = refs.iter().map(|(r, _)| chosen.contains(r)).collect();
-        let prompt = w.prompt(name, prop, required, None);
+        let prompt = w.prompt(q, None);
         let picked = w.p.multi_select(&prompt, &labels, &checked)?;
         return Ok(Some(Value::Array(
             picked
@@ -534,12 +523,7 @@ fn multi_entity_picker(
                 .collect(),
         )));
     }
-    let mut prompt = w.prompt(
-        name,
-        prop,
-        required,
-        Some(chosen.join(", ")).filter(|s| !s.is_empty()),
-    );
+    let mut prompt = w.prompt(q, Some(chosen.join(", ")).filter(|s| !s.is_empty()));
     prompt.help = Some("entity refs, comma-separated".into());
     let (k2, n2) = (kind.clone(), ns.clone());
     let check = move |s: &str| {
@@ -559,7 +543,7 @@ fn multi_entity_picker(
         .filter(|x| !x.is_empty())
         .map(|x| Value::String(normalise(x, kind.as_deref(), ns.as_deref())))
         .collect();
-    Ok(if refs.is_empty() && !required {
+    Ok(if refs.is_empty() && !q.required {
         None
     } else {
         Some(Value::Array(refs))
@@ -568,23 +552,17 @@ fn multi_entity_picker(
 
 fn tags_picker(
     w: &mut Walker<'_>,
-    name: &str,
-    prop: &Value,
-    ui: &Ui,
-    required: bool,
+    q: &Question<'_>,
     current: Option<&Value>,
 ) -> Answer<Option<Value>> {
-    let mut prompt = w.prompt(
-        name,
-        prop,
-        required,
-        current
-            .and_then(Value::as_array)
-            .map(|a| a.iter().map(label_of).collect::<Vec<_>>().join(", ")),
-    );
-    let helper = ui.options.get("helperText").and_then(Value::as_str).unwrap_or("Add any relevant tags, hit 'Enter' to add new tags. Valid format: [a-z0-9+#] separated by [-], at most 63 characters");
+    let required = q.required;
+    let given = current
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(label_of).collect::<Vec<_>>().join(", "));
+    let mut prompt = w.prompt(q, given);
+    let helper = q.ui.options.get("helperText").and_then(Value::as_str).unwrap_or("Add any relevant tags, hit 'Enter' to add new tags. Valid format: [a-z0-9+#] separated by [-], at most 63 characters");
     prompt.help = Some(format!("{helper} (comma-separated)"));
-    let p2 = prop.clone();
+    let p2 = q.prop.clone();
     let check = move |s: &str| {
         let t = tags(s);
         if t.is_empty() && required {

@@ -61,6 +61,16 @@ pub struct Prompt {
     pub required: bool,
 }
 
+impl Prompt {
+    /// Adds how to answer to the help: `help (how)`, or `how` alone.
+    pub fn add_help(&mut self, how: &str) {
+        self.help = Some(match self.help.take() {
+            Some(h) => format!("{h} ({how})"),
+            None => how.to_string(),
+        });
+    }
+}
+
 /// What [`Prompter::fuzzy_pick`] returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pick {

@@ -12,6 +12,17 @@ use super::{Prompt, Prompter};
 /// The choice that leaves an optional question unset.
 pub const NONE: &str = "(none)";
 
+/// A property being asked: its key in the parent object, its schema and `ui:*` options
+/// (`Ui::of(prop)`), whether it is required, and its dotted path from the parameters' root.
+#[derive(Clone, Copy)]
+pub struct Question<'q> {
+    pub name: &'q str,
+    pub prop: &'q Value,
+    pub ui: &'q Ui,
+    pub required: bool,
+    pub path: &'q str,
+}
+
 /// State of one collection.
 pub struct Walker<'a> {
     pub p: &'a mut dyn Prompter,
@@ -122,23 +133,16 @@ impl<'a> Walker<'a> {
     pub(super) fn was_left_unset(&self, path: &str) -> bool {
         self.left_unset.iter().any(|p| p == path)
     }
-    /// The prompt of a property: title (under its parents' titles), help, placeholder, default.
-    pub fn prompt(
-        &self,
-        name: &str,
-        prop: &Value,
-        required: bool,
-        default: Option<String>,
-    ) -> Prompt {
+    /// The prompt of a question: title (under its parents' titles), help, placeholder, default.
+    pub fn prompt(&self, q: &Question<'_>, default: Option<String>) -> Prompt {
         let mut label = self.labels.clone();
-        label.push(schema::title(name, prop));
-        let ui = Ui::of(prop);
+        label.push(schema::title(q.name, q.prop));
         Prompt {
             label: label.join(" › "),
-            help: schema::help(prop),
-            placeholder: ui.placeholder,
+            help: schema::help(q.prop),
+            placeholder: q.ui.placeholder.clone(),
             default,
-            required,
+            required: q.required,
         }
     }
 }

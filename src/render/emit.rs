@@ -78,7 +78,7 @@ fn collect_loop_assigned(nodes: &[Node], in_loop: bool, out: &mut Vec<String>) {
                 }
             }
             Node::Switch { cases, default, .. } => {
-                for (_, b) in cases {
+                for (_, _, b) in cases {
                     collect_loop_assigned(b, in_loop, out);
                 }
                 if let Some(d) = default {
@@ -182,7 +182,7 @@ impl Emitter {
                     self.w(t);
                 }
             }
-            Node::Output(e, at) => {
+            Node::Output(e, at, _) => {
                 self.mark(*at);
                 self.w(VAR_START);
                 self.w(" ");
@@ -201,6 +201,7 @@ impl Emitter {
                 cond,
                 body,
                 else_,
+                ..
             } => {
                 self.mark(*at);
                 self.open_tag("if ");
@@ -219,6 +220,7 @@ impl Emitter {
                 arr,
                 body,
                 else_,
+                ..
             } => {
                 self.mark(*at);
                 self.open_tag("for ");
@@ -251,6 +253,7 @@ impl Emitter {
                 targets,
                 value,
                 body,
+                ..
             } => {
                 self.mark(*at);
                 let first = self.name(&targets[0]);
@@ -277,7 +280,9 @@ impl Emitter {
                     }
                 }
             }
-            Node::Macro { name, args, body } => {
+            Node::Macro {
+                name, args, body, ..
+            } => {
                 let name = self.name(name);
                 self.open_tag(&format!("macro {name}("));
                 self.signature(args);
@@ -293,6 +298,7 @@ impl Emitter {
                 call,
                 caller_args,
                 body,
+                ..
             } => {
                 self.mark(*at);
                 self.open_tag("call");
@@ -312,6 +318,7 @@ impl Emitter {
                 name,
                 args,
                 body,
+                ..
             } => {
                 // Capture the body, then output it through the filter (nunjucks semantics).
                 self.counter += 1;
@@ -331,6 +338,7 @@ impl Emitter {
                 expr,
                 cases,
                 default,
+                ..
             } => {
                 self.mark(*at);
                 self.counter += 1;
@@ -341,7 +349,7 @@ impl Emitter {
                 // Fallthrough: an empty case body runs the next non-empty one.
                 let mut pending: Vec<&Expr> = Vec::new();
                 let mut first = true;
-                for (cond, body) in cases {
+                for (cond, _, body) in cases {
                     pending.push(cond);
                     if body.is_empty() {
                         continue;
@@ -391,7 +399,7 @@ impl Emitter {
                 self.w(", ");
             }
             match a {
-                Arg::Pos(Expr::Sym(n)) => {
+                Arg::Pos(Expr::Sym(n, _)) => {
                     let n = self.name(n);
                     self.w(&n);
                 }
@@ -478,7 +486,7 @@ impl Emitter {
                 self.string(f);
                 self.w(")");
             }
-            Expr::Sym(n) => match n.as_str() {
+            Expr::Sym(n, _) => match n.as_str() {
                 "True" if self.cookiecutter => self.w("true"),
                 "False" if self.cookiecutter => self.w("false"),
                 "None" if self.cookiecutter => self.w("none"),
@@ -488,7 +496,7 @@ impl Emitter {
                 }
                 n => self.w(n),
             },
-            Expr::Lookup(t, k) => match &**k {
+            Expr::Lookup(t, k, _) => match &**k {
                 Expr::Lit(Lit::Str(s))
                     if is_ident(s) && s != "length" && !MJ_KEYWORDS.contains(&s.as_str()) =>
                 {
@@ -521,7 +529,7 @@ impl Emitter {
             },
             Expr::Slice(..) => self.w("__invalid_slice()"),
             Expr::Call(callee, args) => match &**callee {
-                Expr::Lookup(t, k) if matches!(&**k, Expr::Lit(Lit::Str(s)) if is_ident(s)) => {
+                Expr::Lookup(t, k, _) if matches!(&**k, Expr::Lit(Lit::Str(s)) if is_ident(s)) => {
                     let Expr::Lit(Lit::Str(m)) = &**k else {
                         unreachable!()
                     };
@@ -532,7 +540,7 @@ impl Emitter {
                     self.w(")");
                 }
                 other => {
-                    if let Expr::Sym(n) = other {
+                    if let Expr::Sym(n, _) = other {
                         let n = match n.as_str() {
                             n if MJ_KEYWORDS.contains(&n) => self.name(n),
                             n => n.to_string(),
@@ -560,7 +568,7 @@ impl Emitter {
                     self.w(")");
                 }
             },
-            Expr::Filter(name, input, args) => {
+            Expr::Filter(name, input, args, _) => {
                 let mut inner = Emitter {
                     out: String::new(),
                     cookiecutter: self.cookiecutter,
@@ -656,10 +664,10 @@ impl Emitter {
             }
             Expr::Is(l, test) => {
                 let (name, args): (String, &[Arg]) = match &**test {
-                    Expr::Sym(n) => (n.clone(), &[]),
+                    Expr::Sym(n, _) => (n.clone(), &[]),
                     Expr::Lit(Lit::Null) => ("null".into(), &[]),
                     Expr::Call(callee, args) => match &**callee {
-                        Expr::Sym(n) => (n.clone(), args.as_slice()),
+                        Expr::Sym(n, _) => (n.clone(), args.as_slice()),
                         Expr::Lit(Lit::Null) => ("null".into(), args.as_slice()),
                         _ => ("__invalid".into(), &[]),
                     },

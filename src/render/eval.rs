@@ -25,7 +25,7 @@ const MAX_DEPTH: usize = 48;
 pub fn supported(nodes: &[Node]) -> bool {
     nodes.iter().all(|n| match n {
         Node::Text(_) => true,
-        Node::Output(e, _) => supported_expr(e, 0),
+        Node::Output(e, ..) => supported_expr(e, 0),
         Node::If {
             cond, body, else_, ..
         } => supported_expr(cond, 0) && supported(body) && else_.as_deref().is_none_or(supported),
@@ -41,8 +41,8 @@ fn supported_expr(e: &Expr, depth: usize) -> bool {
     let sub = |x: &Expr| supported_expr(x, depth + 1);
     match e {
         Expr::Lit(Lit::Num(n)) => n.is_finite(),
-        Expr::Lit(_) | Expr::Sym(_) => true,
-        Expr::Lookup(t, k) => {
+        Expr::Lit(_) | Expr::Sym(..) => true,
+        Expr::Lookup(t, k, _) => {
             sub(t)
                 && match &**k {
                     Expr::Slice(a, b, c) => [a, b, c].into_iter().flatten().all(|p| sub(p)),
@@ -56,9 +56,9 @@ fn supported_expr(e: &Expr, depth: usize) -> bool {
         Expr::Is(l, test) => {
             sub(l)
                 && match &**test {
-                    Expr::Sym(_) | Expr::Lit(Lit::Null) => true,
+                    Expr::Sym(..) | Expr::Lit(Lit::Null) => true,
                     Expr::Call(callee, args) => {
-                        matches!(&**callee, Expr::Sym(_) | Expr::Lit(Lit::Null))
+                        matches!(&**callee, Expr::Sym(..) | Expr::Lit(Lit::Null))
                             && args
                                 .iter()
                                 .all(|a| matches!(a, Arg::Pos(x) if supported_expr(x, depth + 1)))
@@ -107,7 +107,7 @@ impl Eval<'_> {
         for n in nodes {
             match n {
                 Node::Text(t) => out.push_str(t),
-                Node::Output(e, _) => {
+                Node::Output(e, ..) => {
                     let v = self.expr(e)?;
                     match v.as_str() {
                         Some(s) if matches!(v.kind(), minijinja::value::ValueKind::String) => {
@@ -146,7 +146,7 @@ impl Eval<'_> {
             }
             Expr::Lit(Lit::Bool(b)) => Value::from(*b),
             Expr::Lit(Lit::Null) => Value::from(()),
-            Expr::Sym(n) => match n.as_str() {
+            Expr::Sym(n, _) => match n.as_str() {
                 "True" if self.cookiecutter => Value::from(true),
                 "False" if self.cookiecutter => Value::from(false),
                 "None" if self.cookiecutter => Value::from(()),
@@ -157,7 +157,7 @@ impl Eval<'_> {
                     _ => return Err(Fallback),
                 },
             },
-            Expr::Lookup(t, k) => {
+            Expr::Lookup(t, k, _) => {
                 let target = self.expr(t)?;
                 match &**k {
                     // minijinja's `.name`: an object's member, else undefined.
@@ -226,10 +226,10 @@ impl Eval<'_> {
             Expr::Is(l, test) => {
                 let input = self.expr(l)?;
                 let (name, args): (&str, &[Arg]) = match &**test {
-                    Expr::Sym(n) => (n, &[]),
+                    Expr::Sym(n, _) => (n, &[]),
                     Expr::Lit(Lit::Null) => ("null", &[]),
                     Expr::Call(callee, args) => match &**callee {
-                        Expr::Sym(n) => (n, args),
+                        Expr::Sym(n, _) => (n, args),
                         Expr::Lit(Lit::Null) => ("null", args),
                         _ => return Err(Fallback),
                     },

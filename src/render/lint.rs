@@ -18,7 +18,7 @@ pub fn problem(nodes: &[Node]) -> Option<String> {
 /// `target[start:stop:step]` where `target` is a truthy literal without a length and the bounds
 /// let the loop run on (nunjitsu's `#evaluateSlice`: the length is `undefined`).
 fn endless_slice(e: &Expr) -> Option<String> {
-    let Expr::Lookup(target, key) = e else {
+    let Expr::Lookup(target, key, _) = e else {
         return None;
     };
     let Expr::Slice(start, stop, step) = &**key else {
@@ -56,7 +56,7 @@ fn walk_nodes(nodes: &[Node], f: &mut impl FnMut(&Expr)) {
     for n in nodes {
         match n {
             Node::Text(_) => {}
-            Node::Output(e, _) => walk_expr(e, f),
+            Node::Output(e, ..) => walk_expr(e, f),
             Node::If {
                 cond, body, else_, ..
             } => {
@@ -98,7 +98,7 @@ fn walk_nodes(nodes: &[Node], f: &mut impl FnMut(&Expr)) {
                 ..
             } => {
                 walk_expr(expr, f);
-                for (c, body) in cases {
+                for (c, _, body) in cases {
                     walk_expr(c, f);
                     walk_nodes(body, f);
                 }
@@ -121,8 +121,8 @@ fn walk_args(args: &[Arg], f: &mut impl FnMut(&Expr)) {
 fn walk_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
     f(e);
     match e {
-        Expr::Lit(_) | Expr::Regex(..) | Expr::Sym(_) => {}
-        Expr::Lookup(a, b)
+        Expr::Lit(_) | Expr::Regex(..) | Expr::Sym(..) => {}
+        Expr::Lookup(a, b, _)
         | Expr::Bin(_, a, b)
         | Expr::In(a, b)
         | Expr::And(a, b)
@@ -140,7 +140,7 @@ fn walk_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
             walk_expr(callee, f);
             walk_args(args, f);
         }
-        Expr::Filter(_, input, args) => {
+        Expr::Filter(_, input, args, _) => {
             walk_expr(input, f);
             walk_args(args, f);
         }

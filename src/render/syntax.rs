@@ -19,13 +19,18 @@ type Res<T> = Result<T, SyntaxError>;
 /// A template's nodes. `at` (and the second field of `Output`) is the byte offset in the source
 /// of the tag that holds the node's expressions (its `${{` or `{%`), so a render failure can name
 /// the line and column Backstage's author wrote, whatever whitespace control removed.
+///
+/// The offsets inside an [`Expr`] are relative to the start of the expression's own text (so a
+/// parsed expression is the same wherever it stands, and can be cached); the `*_at` fields (and
+/// the third field of `Output`) say where that text starts in the source, for the linter.
 #[derive(Debug, Clone)]
 pub enum Node {
     Text(String),
-    Output(Expr, usize),
+    Output(Expr, usize, u32),
     If {
         at: usize,
         cond: Expr,
+        cond_at: u32,
         body: Vec<Node>,
         else_: Option<Vec<Node>>,
     },
@@ -33,6 +38,7 @@ pub enum Node {
         at: usize,
         targets: Vec<String>,
         arr: Expr,
+        arr_at: u32,
         body: Vec<Node>,
         else_: Option<Vec<Node>>,
     },
@@ -40,29 +46,37 @@ pub enum Node {
         at: usize,
         targets: Vec<String>,
         value: Option<Expr>,
+        value_at: u32,
         body: Vec<Node>,
     },
     Macro {
         name: String,
         args: Vec<Arg>,
+        args_at: u32,
         body: Vec<Node>,
     },
     CallBlock {
         at: usize,
         call: Expr,
+        call_at: u32,
         caller_args: Vec<Arg>,
+        caller_args_at: u32,
         body: Vec<Node>,
     },
     FilterBlock {
         at: usize,
         name: String,
+        /// Where the filter's name starts (its arguments' offsets are relative to it).
+        name_at: u32,
         args: Vec<Arg>,
         body: Vec<Node>,
     },
     Switch {
         at: usize,
         expr: Expr,
-        cases: Vec<(Expr, Vec<Node>)>,
+        expr_at: u32,
+        /// Each case's value, where its text starts, and its body.
+        cases: Vec<(Expr, u32, Vec<Node>)>,
         default: Option<Vec<Node>>,
     },
     Block(Vec<Node>),
@@ -86,11 +100,14 @@ pub enum Arg {
 pub enum Expr {
     Lit(Lit),
     Regex(String, String),
-    Sym(String),
-    Lookup(Box<Expr>, Box<Expr>),
+    /// A name, and where it starts.
+    Sym(String, u32),
+    /// `target.key` or `target[key]`, and where it ends (after the key's name or the `]`).
+    Lookup(Box<Expr>, Box<Expr>, u32),
     Slice(Option<Box<Expr>>, Option<Box<Expr>>, Option<Box<Expr>>),
     Call(Box<Expr>, Vec<Arg>),
-    Filter(String, Box<Expr>, Vec<Arg>),
+    /// `input | name(args)`, and where the filter's name starts.
+    Filter(String, Box<Expr>, Vec<Arg>, u32),
     Neg(Box<Expr>),
     Pos(Box<Expr>),
     /// `add sub mul div mod pow cat`
@@ -685,6 +702,9 @@ impl Stop {
     /// `tokenValuePosition` finds it: its last (`from_end`) or first occurrence in the text, the
     /// end of the text when empty (a signature's closing `)` is looked for without it).
     fn piece_offset(&self, piece: &str, from_end: bool) -> usize {
+        if piece.len() == self.value.len() && piece == self.value {
+            return self.value_offset;
+        }
         let piece = match piece.strip_suffix(')') {
             Some(p) if !self.value.contains(piece) => p,
             _ => piece,
@@ -720,7 +740,8 @@ impl TplParser<'_> {
                 }
                 TokKind::Variable => {
                     let t = Stop::of(&self.tokens[idx]);
-                    children.push(Node::Output(self.expr(&t.value, &t)?, t.offset));
+                    let (e, at) = self.expr(&t.value, &t)?;
+                    children.push(Node::Output(e, t.offset, at));
                 }
                 TokKind::Block => {
                     let stop = Stop::of(&self.tokens[idx]);
@@ -760,28 +781,32 @@ impl TplParser<'_> {
         f(&mut p).map_err(|m| err_at(self.source, base + p.failure_offset(), m))
     }
 
-    fn expr(&self, src: &str, t: &Stop) -> Res<Expr> {
+    /// The expression `src` (a piece of `t`'s text) and where its text starts in the source.
+    fn expr(&self, src: &str, t: &Stop) -> Res<(Expr, u32)> {
         if let Some(e) = self.cache.get(src) {
-            return Ok(e);
+            return Ok((e, offset32(t.piece_offset(src, true))));
         }
         let e = self.run(src, t, true, ExprParser::parse)?;
         self.cache.put(src, &e);
-        Ok(e)
+        Ok((e, offset32(t.piece_offset(src, true))))
     }
 
     fn targets(&self, src: &str, t: &Stop) -> Res<Vec<String>> {
         self.run(src, t, false, ExprParser::target_list)
     }
 
-    fn signature(&self, src: &str, t: &Stop) -> Res<Vec<Arg>> {
+    /// A macro's or a call block's parameters and where their text starts in the source.
+    fn signature(&self, src: &str, t: &Stop) -> Res<(Vec<Arg>, u32)> {
         if trim_code(src).is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
         let base = t.piece_offset(src, true);
         let full = format!("{src})");
         let mut p = ExprParser::new(&full).map_err(|(m, at)| err_at(self.source, base + at, m))?;
-        p.signature()
-            .map_err(|m| err_at(self.source, base + p.failure_offset(), m))
+        let args = p
+            .signature()
+            .map_err(|m| err_at(self.source, base + p.failure_offset(), m))?;
+        Ok((args, offset32(base)))
     }
 
     fn statement(&mut self, name: &str, rest: &str, t: &Stop) -> Res<Node> {
@@ -795,7 +820,7 @@ impl TplParser<'_> {
                 if targets.len() == 1 && targets[0] == "loop" {
                     return Err(self.fail(t, "A single loop target cannot be named loop"));
                 }
-                let arr = self.expr(&right, t)?;
+                let (arr, arr_at) = self.expr(&right, t)?;
                 let (body, stop) = self.body(&["else", "endfor"])?;
                 let Some(stop) = stop else {
                     return Err(self.fail(t, "Missing endfor tag"));
@@ -813,6 +838,7 @@ impl TplParser<'_> {
                     at: t.offset,
                     targets,
                     arr,
+                    arr_at,
                     body,
                     else_,
                 })
@@ -820,11 +846,12 @@ impl TplParser<'_> {
             "set" => {
                 if let Some(eq) = find_top_level(rest, '=') {
                     let targets = self.targets(&rest[..eq], t)?;
-                    let value = self.expr(&rest[eq + 1..], t)?;
+                    let (value, value_at) = self.expr(&rest[eq + 1..], t)?;
                     return Ok(Node::Set {
                         at: t.offset,
                         targets,
                         value: Some(value),
+                        value_at,
                         body: Vec::new(),
                     });
                 }
@@ -843,6 +870,7 @@ impl TplParser<'_> {
                     at: t.offset,
                     targets,
                     value: None,
+                    value_at: 0,
                     body,
                 })
             }
@@ -855,12 +883,17 @@ impl TplParser<'_> {
                 if ident_end(name.as_bytes(), 0, false) != Some(name.len()) {
                     return Err(self.fail(t, "Invalid macro signature"));
                 }
-                let args = self.signature(&r[open + 1..r.len() - 1], t)?;
+                let (args, args_at) = self.signature(&r[open + 1..r.len() - 1], t)?;
                 let (body, stop) = self.body(&["endmacro"])?;
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endmacro tag"));
                 }
-                Ok(Node::Macro { name, args, body })
+                Ok(Node::Macro {
+                    name,
+                    args,
+                    args_at,
+                    body,
+                })
             }
             "call" => {
                 let mut src = trim_code(rest).to_string();
@@ -872,7 +905,7 @@ impl TplParser<'_> {
                     caller_args = src[1..close].to_string();
                     src = trim_code(&src[close + 1..]).to_string();
                 }
-                let call = self.expr(&src, t)?;
+                let (call, call_at) = self.expr(&src, t)?;
                 if !matches!(call, Expr::Call(..)) {
                     return Err(self.fail(t, "Call block requires a function call"));
                 }
@@ -880,11 +913,13 @@ impl TplParser<'_> {
                 if stop.is_none() {
                     return Err(self.fail(t, "Missing endcall tag"));
                 }
-                let caller_args = self.signature(&caller_args, t)?;
+                let (caller_args, caller_args_at) = self.signature(&caller_args, t)?;
                 Ok(Node::CallBlock {
                     at: t.offset,
                     call,
+                    call_at,
                     caller_args,
+                    caller_args_at,
                     body,
                 })
             }
@@ -903,12 +938,13 @@ impl TplParser<'_> {
                 Ok(Node::FilterBlock {
                     at: t.offset,
                     name,
+                    name_at: offset32(t.piece_offset(rest, true)),
                     args,
                     body,
                 })
             }
             "block" => {
-                let Expr::Sym(name) = self.expr(trim_code(rest), t)? else {
+                let (Expr::Sym(name, _), _) = self.expr(trim_code(rest), t)? else {
                     return Err(self.fail(t, "Block name must be an identifier"));
                 };
                 let (body, stop) = self.body(&["endblock"])?;
@@ -922,7 +958,7 @@ impl TplParser<'_> {
                 Ok(Node::Block(body))
             }
             "switch" => {
-                let expr = self.expr(rest, t)?;
+                let (expr, expr_at) = self.expr(rest, t)?;
                 let mut cases = Vec::new();
                 let mut default = None;
                 let (first, mut next) = self.body(&["case", "default", "endswitch"])?;
@@ -932,9 +968,9 @@ impl TplParser<'_> {
                 while let Some(stop) = next.take() {
                     match tag_name(&stop.value) {
                         "case" => {
-                            let cond = self.expr(tag_rest(&stop.value), &stop)?;
+                            let (cond, cond_at) = self.expr(tag_rest(&stop.value), &stop)?;
                             let (b, s) = self.body(&["case", "default", "endswitch"])?;
-                            cases.push((cond, b));
+                            cases.push((cond, cond_at, b));
                             next = s;
                         }
                         "default" => {
@@ -960,6 +996,7 @@ impl TplParser<'_> {
                 Ok(Node::Switch {
                     at: t.offset,
                     expr,
+                    expr_at,
                     cases,
                     default,
                 })
@@ -982,7 +1019,7 @@ impl TplParser<'_> {
     }
 
     fn parse_if(&mut self, cond_src: &str, t: &Stop) -> Res<Node> {
-        let cond = self.expr(cond_src, t)?;
+        let (cond, cond_at) = self.expr(cond_src, t)?;
         let (body, stop) = self.body(&["elif", "elseif", "else", "endif"])?;
         let Some(stop) = stop else {
             return Err(self.fail(t, "Missing endif tag"));
@@ -1004,10 +1041,16 @@ impl TplParser<'_> {
         Ok(Node::If {
             at: t.offset,
             cond,
+            cond_at,
             body,
             else_,
         })
     }
+}
+
+/// A byte offset as the tree keeps it (sources are far below 4 GiB: `limits`).
+fn offset32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 /// Whether a macro is declared anywhere in `nodes` (nunjitsu refuses one in a set or filter
@@ -1024,7 +1067,7 @@ fn has_macro(nodes: &[Node]) -> bool {
         | Node::FilterBlock { body, .. }
         | Node::Block(body) => has_macro(body),
         Node::Switch { cases, default, .. } => {
-            cases.iter().any(|(_, b)| has_macro(b)) || default.as_deref().is_some_and(has_macro)
+            cases.iter().any(|(_, _, b)| has_macro(b)) || default.as_deref().is_some_and(has_macro)
         }
     })
 }
@@ -1116,8 +1159,8 @@ fn matching_delim(s: &str, start: usize) -> Option<usize> {
 
 /// Expressions parsed lately, by their source text. Skeleton files repeat the same few
 /// (`values.name`) thousands of times; cloning a parsed one costs a fraction of tokenizing and
-/// parsing it again. An expression parses the same wherever it stands (the tree holds no
-/// positions: errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
+/// parsing it again. An expression parses the same wherever it stands (its offsets are relative
+/// to its own text, and errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
 /// with one map per thread, files rendering in parallel; a map is emptied when full.
 #[derive(Default)]
 pub struct ExprCache(thread_local::ThreadLocal<RefCell<HashMap<Box<str>, Expr>>>);
@@ -1307,6 +1350,14 @@ impl ExprParser {
         self.fail_at
             .unwrap_or(self.at[self.i.min(self.at.len() - 1)])
     }
+    /// Where the current token starts in the parsed text.
+    fn offset(&self) -> u32 {
+        offset32(self.at[self.i.min(self.at.len() - 1)])
+    }
+    /// Where the token just consumed starts in the parsed text.
+    fn offset_before(&self) -> u32 {
+        offset32(self.at[self.i.saturating_sub(1).min(self.at.len() - 1)])
+    }
     /// Fails about the token `back` places before the current one.
     fn fail_before<T>(&mut self, back: usize, message: impl Into<String>) -> PRes<T> {
         self.fail_at = Some(self.at[self.i.saturating_sub(back).min(self.at.len() - 1)]);
@@ -1400,7 +1451,7 @@ impl ExprParser {
         self.expect_eof()?;
         for (a, start) in args.iter().zip(starts) {
             if let Arg::Pos(e) = a {
-                if !matches!(e, Expr::Sym(_)) {
+                if !matches!(e, Expr::Sym(..)) {
                     self.fail_at = Some(start);
                     return Err("Formal parameters must be names".into());
                 }
@@ -1577,13 +1628,14 @@ impl ExprParser {
     fn filter(&mut self) -> PRes<Expr> {
         let mut e = self.unary()?;
         while self.eat("|") {
+            let name_at = self.offset();
             let name = self.filter_name()?;
             let args = if self.eat("(") {
                 self.nested(|p| p.arguments(")"))?
             } else {
                 Vec::new()
             };
-            e = Expr::Filter(name, Box::new(e), args);
+            e = Expr::Filter(name, Box::new(e), args, name_at);
         }
         Ok(e)
     }
@@ -1620,11 +1672,13 @@ impl ExprParser {
         loop {
             if self.eat(".") {
                 let k = self.expect_name()?;
-                e = Expr::Lookup(Box::new(e), Box::new(Expr::Lit(Lit::Str(k))));
+                let end = self.offset_before() + k.len() as u32;
+                e = Expr::Lookup(Box::new(e), Box::new(Expr::Lit(Lit::Str(k))), end);
             } else if self.eat("[") {
                 let v = self.nested(|p| p.subscript())?;
                 self.expect("]")?;
-                e = Expr::Lookup(Box::new(e), Box::new(v));
+                let end = self.offset_before() + 1;
+                e = Expr::Lookup(Box::new(e), Box::new(v), end);
             } else if self.eat("(") {
                 let args = self.nested(|p| p.arguments(")"))?;
                 e = Expr::Call(Box::new(e), args);
@@ -1671,6 +1725,7 @@ impl ExprParser {
                 Ok(Expr::Regex(p, f))
             }
             Tk::Name(n) => {
+                let at = self.offset();
                 self.i += 1;
                 Ok(match n.as_str() {
                     "true" => Expr::Lit(Lit::Bool(true)),
@@ -1679,7 +1734,7 @@ impl ExprParser {
                     "constructor" | "prototype" | "__proto__" => {
                         return self.fail_before(1, format!("Template name \"{n}\" is reserved"))
                     }
-                    _ => Expr::Sym(n),
+                    _ => Expr::Sym(n, at),
                 })
             }
             Tk::Op("(") => {

@@ -799,7 +799,7 @@ fn parse_reports_endless_slices_of_literals() {
         "{% if true[0:] %}{% endif %}",
         "${{ {a: 1}[0:-1] | length }}",
     ] {
-        let e = engine.parse(bad).unwrap_err();
+        let e = engine.parse_tree(bad).unwrap_err();
         assert!(
             e.message.contains("work unit limit of 1000000"),
             "{bad}: {e}"
@@ -814,10 +814,150 @@ fn parse_reports_endless_slices_of_literals() {
         "${{ values.x[1:] }}",
         "${{ {}[-1:] }}",
     ] {
-        assert!(engine.parse(fine).is_ok(), "{fine}");
+        assert!(engine.parse_tree(fine).is_ok(), "{fine}");
     }
     let tree = engine.parse_tree("a ${{ values.x }}").unwrap();
     assert!(matches!(&tree[..], [Node::Text(t), Node::Output(..)] if t == "a "));
+}
+
+/// Every name, lookup and filter of the parsed tree says where it is: the offsets inside an
+/// expression are relative to its text, whose start each node keeps (so a cached expression
+/// reused at another place still points right).
+#[test]
+fn expression_spans_point_at_names() {
+    use super::syntax::{Arg, Expr};
+    fn walk(e: &Expr, base: u32, src: &str, out: &mut Vec<String>) {
+        let at =
+            |o: u32, len: usize| src[(base + o) as usize..(base + o) as usize + len].to_string();
+        match e {
+            Expr::Sym(n, o) => out.push(at(*o, n.len())),
+            Expr::Lookup(t, k, end) => {
+                walk(t, base, src, out);
+                walk(k, base, src, out);
+                out.push(format!(
+                    "..{}",
+                    &src[..(base + end) as usize].rsplit(' ').next().unwrap()
+                ));
+            }
+            Expr::Filter(n, input, args, o) => {
+                walk(input, base, src, out);
+                out.push(format!("|{}", at(*o, n.len())));
+                args_(args, base, src, out);
+            }
+            Expr::Call(c, args) => {
+                walk(c, base, src, out);
+                args_(args, base, src, out);
+            }
+            Expr::Compare(l, rest) => {
+                walk(l, base, src, out);
+                for (_, r) in rest {
+                    walk(r, base, src, out);
+                }
+            }
+            Expr::Is(l, r) | Expr::And(l, r) => {
+                walk(l, base, src, out);
+                walk(r, base, src, out);
+            }
+            _ => {}
+        }
+    }
+    fn args_(args: &[Arg], base: u32, src: &str, out: &mut Vec<String>) {
+        for a in args {
+            let (Arg::Pos(e) | Arg::Kw(_, e)) = a;
+            walk(e, base, src, out);
+        }
+    }
+    fn nodes(ns: &[Node], src: &str, out: &mut Vec<String>) {
+        for n in ns {
+            match n {
+                Node::Output(e, _, b) => walk(e, *b, src, out),
+                Node::If {
+                    cond,
+                    cond_at,
+                    body,
+                    else_,
+                    ..
+                } => {
+                    walk(cond, *cond_at, src, out);
+                    nodes(body, src, out);
+                    nodes(else_.as_deref().unwrap_or_default(), src, out);
+                }
+                Node::For {
+                    arr, arr_at, body, ..
+                } => {
+                    walk(arr, *arr_at, src, out);
+                    nodes(body, src, out);
+                }
+                Node::Set {
+                    value: Some(v),
+                    value_at,
+                    ..
+                } => walk(v, *value_at, src, out),
+                Node::Switch {
+                    expr,
+                    expr_at,
+                    cases,
+                    ..
+                } => {
+                    walk(expr, *expr_at, src, out);
+                    for (c, at, _) in cases {
+                        walk(c, *at, src, out);
+                    }
+                }
+                Node::FilterBlock {
+                    name,
+                    name_at,
+                    args,
+                    ..
+                } => {
+                    let at = *name_at as usize;
+                    out.push(format!("|{}", &src[at..at + name.len()]));
+                    args_(args, *name_at, src, out);
+                }
+                Node::CallBlock { call, call_at, .. } => walk(call, *call_at, src, out),
+                Node::Macro { args, args_at, .. } => args_(args, *args_at, src, out),
+                _ => {}
+            }
+        }
+    }
+    let src = "${{ a.b }} ${{  a.b }}${{ steps['x'].output === r/y/ | f(k) }}\n\
+               {%- if p is divisibleby(q) and e %}{% elif  w %}{% endif %}\
+               {% for i in  list %}{% set s =  i.n %}{% endfor %}\
+               {% switch sw %}{% case  cv %}{% endswitch %}\
+               {% filter  g(fa) %}x{% endfilter %}{% call  mc(ca) %}{% endcall %}\
+               {% macro m(d= dv) %}{% endmacro %}";
+    let tree = Engine::workflow().parse_tree(src).unwrap();
+    let mut out = Vec::new();
+    nodes(&tree, src, &mut out);
+    assert_eq!(
+        out,
+        [
+            "a",
+            "..a.b",
+            "a",
+            "..a.b",
+            "steps",
+            "..steps['x']",
+            "..steps['x'].output",
+            "|f",
+            "k",
+            "p",
+            "divisibleby",
+            "q",
+            "e",
+            "w",
+            "list",
+            "i",
+            "..i.n",
+            "sw",
+            "cv",
+            "|g",
+            "fa",
+            "mc",
+            "ca",
+            "dv"
+        ]
+    );
 }
 
 /// The engine's modules depend on each other one way (issue 9): every `super::<sibling>` path in

@@ -27,7 +27,7 @@ pub fn render_value(
     }
     let nodes = engine.parse_nodes(source)?;
     if nodes.len() == 1 && !matches!(nodes[0], Node::Text(_)) {
-        if let Node::Output(expr, _) = &nodes[0] {
+        if let Node::Output(expr, ..) = &nodes[0] {
             let value = engine.eval_expr(expr, ctx)?;
             return Ok(to_json(&value));
         }

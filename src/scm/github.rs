@@ -7,9 +7,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
+use super::{
+    Change, ChangeRequest, Input, Kind, NewRepository, Notes, Push, RepoSpec, Repository, Result,
+    ScmError, Target,
+};
 use crate::config::Secret;
-use crate::git::Git;
 use crate::github::{entity_ref_to_name, seg, Api, Method};
 
 /// One host's REST API with the token it uses (the token also authenticates git pushes).
@@ -17,35 +19,6 @@ pub struct Github {
     pub(super) api: Box<dyn Api>,
     token: Secret,
     pub(super) host: String,
-}
-
-/// Typed reads of an action's input (the settings a target gets).
-pub(super) struct Settings<'a>(pub &'a Map<String, Value>);
-
-impl<'a> Settings<'a> {
-    pub fn str(&self, key: &str) -> Option<&'a str> {
-        self.0.get(key).and_then(Value::as_str)
-    }
-    /// Absent or empty counts as absent (JavaScript's `x ? x : default`).
-    pub fn nonempty(&self, key: &str) -> Option<&'a str> {
-        self.str(key).filter(|s| !s.is_empty())
-    }
-    pub fn bool(&self, key: &str, default: bool) -> bool {
-        self.0.get(key).and_then(Value::as_bool).unwrap_or(default)
-    }
-    pub fn opt_bool(&self, key: &str) -> Option<bool> {
-        self.0.get(key).and_then(Value::as_bool)
-    }
-    pub fn value(&self, key: &str) -> Option<&'a Value> {
-        self.0.get(key).filter(|v| !v.is_null())
-    }
-    pub fn strings(&self, key: &str) -> Option<Vec<String>> {
-        self.0.get(key).and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-    }
 }
 
 /// The git failures after which Backstage pushes through the API instead (`ECONNRESET`,
@@ -76,13 +49,18 @@ impl Github {
         }
     }
 
+    /// The REST API, for calls whose failures the caller explains itself.
+    pub fn api(&self) -> &dyn Api {
+        self.api.as_ref()
+    }
+
     /// The token pushes and clones use.
     pub fn token(&self) -> &Secret {
         &self.token
     }
 
     /// One REST call, with a failure explained as `what`.
-    pub(super) fn call(
+    pub(crate) fn call(
         &self,
         method: Method,
         path: &str,
@@ -121,7 +99,7 @@ impl Github {
     }
 
     /// The team of an `access: OWNER/TEAM` input, checked to exist as Backstage checks it.
-    fn access_team(&self, s: &Settings<'_>, owner: &str) -> Result<Option<String>, ScmError> {
+    fn access_team(&self, s: &Input<'_>, owner: &str) -> Result<Option<String>, ScmError> {
         let Some(team) = s
             .nonempty("access")
             .and_then(|a| a.strip_prefix(&format!("{owner}/")))
@@ -189,7 +167,7 @@ impl Github {
     /// Admin access for the `access` team or user.
     fn grant_access(
         &self,
-        s: &Settings<'_>,
+        s: &Input<'_>,
         repo: &RepoSpec,
         team: Option<&str>,
     ) -> Result<(), ScmError> {
@@ -222,7 +200,7 @@ impl Github {
     }
 
     /// `collaborators`: users and teams; failures only warn, as in Backstage.
-    fn add_collaborators(&self, notes: &mut Notes, s: &Settings<'_>, repo: &RepoSpec) {
+    fn add_collaborators(&self, notes: &mut Notes, s: &Input<'_>, repo: &RepoSpec) {
         let list = s
             .value("collaborators")
             .and_then(Value::as_array)
@@ -254,7 +232,7 @@ impl Github {
     }
 
     /// `topics` (lower-cased); a failure only warns.
-    fn set_topics(&self, notes: &mut Notes, s: &Settings<'_>, repo: &RepoSpec) {
+    fn set_topics(&self, notes: &mut Notes, s: &Input<'_>, repo: &RepoSpec) {
         let Some(topics) = s.strings("topics") else {
             return;
         };
@@ -273,7 +251,7 @@ impl Github {
     }
 
     /// `repoVariables`, then `secrets` sealed with the repository's public key.
-    fn set_variables_and_secrets(&self, s: &Settings<'_>, repo: &RepoSpec) -> Result<(), ScmError> {
+    fn set_variables_and_secrets(&self, s: &Input<'_>, repo: &RepoSpec) -> Result<(), ScmError> {
         let base = repo_path(repo);
         if let Some(vars) = s.value("repoVariables").and_then(Value::as_object) {
             for (name, value) in vars {
@@ -294,20 +272,14 @@ impl Github {
             None,
             "cannot read the repository's public key for Actions secrets",
         )?;
-        let key_id = key.get("key_id").cloned().unwrap_or(Value::Null);
-        let public_key = key.get("key").and_then(Value::as_str).unwrap_or_default();
-        for (name, value) in secrets {
-            let plain = value
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| value.to_string());
-            let sealed = crate::github::seal::seal(public_key, &plain).map_err(|e| {
-                ScmError::new(format!("cannot encrypt the Actions secret {name}: {e}"))
-            })?;
+        let sealed = crate::github::seal::seal_each(&key, secrets).map_err(|(name, e)| {
+            ScmError::new(format!("cannot encrypt the Actions secret {name}: {e}"))
+        })?;
+        for (name, value) in sealed {
             self.call(
                 Method::Put,
                 &format!("{base}/actions/secrets/{}", seg(name)),
-                Some(&json!({"encrypted_value": sealed, "key_id": key_id})),
+                Some(&json!({"encrypted_value": value, "key_id": key["key_id"]})),
                 &format!("cannot set the Actions secret {name}"),
             )?;
         }
@@ -315,7 +287,7 @@ impl Github {
     }
 
     /// `oidcCustomization`, `subscribe` and (github:repo:create) `workflowAccess`.
-    fn set_actions_options(&self, s: &Settings<'_>, repo: &RepoSpec) -> Result<(), ScmError> {
+    fn set_actions_options(&self, s: &Input<'_>, repo: &RepoSpec) -> Result<(), ScmError> {
         let base = repo_path(repo);
         if let Some(oidc) = s.value("oidcCustomization") {
             let mut b = Map::new();
@@ -352,12 +324,33 @@ impl Github {
     }
 
     /// Branch protection of `initRepoPushAndProtect` (its failures only warn, as in Backstage).
-    fn protect(&self, notes: &mut Notes, s: &Settings<'_>, repo: &RepoSpec, branch: &str) {
-        let body = protection_body(s);
-        let path = format!("{}/branches/{}/protection", repo_path(repo), seg(branch));
+    fn protect(&self, notes: &mut Notes, s: &Input<'_>, repo: &RepoSpec, branch: &str) {
+        let body = protection_body(s, s.bool("protectEnforceAdmins", true), false);
         let signing = s.bool("requiredCommitSigning", false);
+        match self.protect_branch(repo, branch, &body, signing) {
+            Ok(()) => notes.info(format!("protected branch {branch}")),
+            Err(e) if needs_pro(&e) => notes.warn(NEEDS_PRO),
+            Err(e) => notes.warn(format!(
+                "Skipping: default branch protection on '{}', {}",
+                repo.name,
+                e.text()
+            )),
+        }
+    }
+
+    /// `PUT …/branches/BRANCH/protection` with `body`, then with `signing` `POST
+    /// …/required_signatures`; tried once more after 600 ms when GitHub does not see the branch
+    /// yet (a push just made it).
+    pub(crate) fn protect_branch(
+        &self,
+        repo: &RepoSpec,
+        branch: &str,
+        body: &Value,
+        signing: bool,
+    ) -> Result<(), crate::github::ApiError> {
+        let path = format!("{}/branches/{}/protection", repo_path(repo), seg(branch));
         let try_once = || -> Result<(), crate::github::ApiError> {
-            self.api.call(Method::Put, &path, Some(&body))?;
+            self.api.call(Method::Put, &path, Some(body))?;
             if signing {
                 self.api
                     .call(Method::Post, &format!("{path}/required_signatures"), None)?;
@@ -369,13 +362,7 @@ impl Github {
             std::thread::sleep(std::time::Duration::from_millis(600));
             result = try_once();
         }
-        match result {
-            Ok(()) => notes.info(format!("protected branch {branch}")),
-            Err(e) if e.text().contains("Upgrade to GitHub Pro or make this repository public to enable this feature") => {
-                notes.warn("Branch protection was not enabled as it requires GitHub Pro for private repositories")
-            }
-            Err(e) => notes.warn(format!("Skipping: default branch protection on '{}', {}", repo.name, e.text())),
-        }
+        result
     }
 
     /// Reads a file of a branch through the contents API (raw media type), as Backstage's GitHub
@@ -412,11 +399,12 @@ fn repository_of(v: &Value, branch: &str, created: bool) -> Repository {
         web_url: html,
         default_branch: branch.to_string(),
         created,
+        pushed: None,
     }
 }
 
 /// The body of `POST …/repos`, key for key as Backstage sends it.
-fn create_body(s: &Settings<'_>, name: &str, organization: bool) -> Map<String, Value> {
+fn create_body(s: &Input<'_>, name: &str, organization: bool) -> Map<String, Value> {
     let visibility = s.nonempty("repoVisibility").unwrap_or("private");
     let mut body = Map::new();
     for (key, input, default) in [
@@ -473,8 +461,19 @@ fn create_body(s: &Settings<'_>, name: &str, organization: bool) -> Map<String, 
     body
 }
 
-/// The body of `PUT …/branches/BRANCH/protection`.
-fn protection_body(s: &Settings<'_>) -> Value {
+/// What Backstage logs when branch protection needs GitHub Pro.
+pub(crate) const NEEDS_PRO: &str =
+    "Branch protection was not enabled as it requires GitHub Pro for private repositories";
+
+/// Whether protection failed because the repository is private and the plan has no protection.
+pub(crate) fn needs_pro(e: &crate::github::ApiError) -> bool {
+    e.text()
+        .contains("Upgrade to GitHub Pro or make this repository public to enable this feature")
+}
+
+/// The body of `PUT …/branches/BRANCH/protection`, key for key as Backstage sends it.
+/// `enforce_admins` and `block_creations` come from each action's own input.
+pub(crate) fn protection_body(s: &Input<'_>, enforce_admins: bool, block_creations: bool) -> Value {
     let mut reviews = Map::new();
     reviews.insert(
         "required_approving_review_count".into(),
@@ -503,11 +502,11 @@ fn protection_body(s: &Settings<'_>) -> Value {
             "contexts": s.value("requiredStatusCheckContexts").cloned().unwrap_or(json!([])),
         },
         "restrictions": s.value("restrictions").cloned().unwrap_or(Value::Null),
-        "enforce_admins": s.bool("protectEnforceAdmins", true),
+        "enforce_admins": enforce_admins,
         "required_pull_request_reviews": reviews,
         "required_conversation_resolution": s.bool("requiredConversationResolution", false),
         "required_linear_history": s.bool("requiredLinearHistory", false),
-        "block_creations": false,
+        "block_creations": block_creations,
     })
 }
 
@@ -517,13 +516,8 @@ impl Target for Github {
     }
 
     /// `createGithubRepoWithCollaboratorsAndTopics`.
-    fn create_repository(
-        &self,
-        notes: &mut Notes,
-        repo: &RepoSpec,
-        settings: &Map<String, Value>,
-    ) -> Result<Repository, ScmError> {
-        let s = Settings(settings);
+    fn create_repository(&self, notes: &mut Notes, new: &NewRepository<'_>) -> Result<Repository> {
+        let (s, repo) = (Input(new.settings), new.spec);
         let kind = self.owner_kind(&repo.owner)?;
         let team = self.access_team(&s, &repo.owner)?;
         let body = create_body(&s, &repo.name, kind == "Organization");
@@ -538,21 +532,18 @@ impl Target for Github {
     }
 
     /// One commit pushed with the token; through the API when git cannot connect.
-    fn push(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        repo: &Repository,
-        push: &Push<'_>,
-    ) -> Result<String, ScmError> {
+    fn push(&self, notes: &mut Notes, repo: &Repository, push: &Push<'_>) -> Result<String> {
         let spec = spec_of(&self.host, repo);
-        let pushed = git.push_new(
-            push.source,
-            &repo.git_url,
-            push.branch,
-            push.message,
-            push.author,
-            Some(&self.token),
+        let commit = crate::git::NewCommit {
+            source: push.source,
+            branch: push.branch,
+            message: push.message,
+            author: push.author,
+            sign: None,
+        };
+        let pushed = push.git.push_new(
+            &crate::git::Remote::new(&repo.git_url, Some(&self.token)),
+            &commit,
         );
         let hash = match pushed {
             Ok(h) => h,
@@ -576,39 +567,24 @@ impl Target for Github {
                 return Err(err);
             }
         };
-        notes.info(format!(
-            "pushed {hash} to {} ({})",
-            repo.git_url, push.branch
-        ));
+        notes.pushed(&hash, &repo.git_url, push);
         Ok(hash)
     }
 
     /// Branch protection of the pushed default branch (unless `protectDefaultBranch: false`).
-    fn set_up(
-        &self,
-        notes: &mut Notes,
-        repo: &Repository,
-        settings: &Map<String, Value>,
-        pushed: bool,
-    ) -> Result<(), ScmError> {
-        let s = Settings(settings);
-        if pushed && s.bool("protectDefaultBranch", true) {
+    fn set_up(&self, notes: &mut Notes, repo: &Repository, s: Input<'_>) -> Result<()> {
+        if repo.pushed.is_some() && s.bool("protectDefaultBranch", true) {
             self.protect(notes, &s, &spec_of(&self.host, repo), &repo.default_branch);
         }
         Ok(())
     }
 
-    fn open_change_request(
-        &self,
-        notes: &mut Notes,
-        _git: &dyn Git,
-        req: &ChangeRequest<'_>,
-    ) -> Result<Change, ScmError> {
+    fn open_change_request(&self, notes: &mut Notes, req: &ChangeRequest<'_>) -> Result<Change> {
         self.pull_request(notes, req)?
             .ok_or_else(|| ScmError::new("No changes to commit, pull request was not created"))
     }
 
-    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError> {
+    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>> {
         self.read(repo, branch, path).map_err(|e| {
             if e.is_not_found() {
                 return ScmError::new(format!(
@@ -638,6 +614,7 @@ mod tests {
             contents_url: String::new(),
             default_branch: "main".into(),
             created: true,
+            pushed: None,
         };
         assert_eq!(spec_of("github.com", &r).full_name(), "acme/svc");
         assert!(is_connection_error("failed to connect: Connection refused"));

@@ -5,8 +5,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::github::{repo_path, Github, Settings};
-use super::{Change, ChangeRequest, Notes, ScmError};
+use super::github::{repo_path, Github};
+use super::{Change, ChangeRequest, Input, Notes, ScmError};
 use crate::git::Author;
 use crate::github::{seg, Method};
 
@@ -18,7 +18,7 @@ impl Github {
         notes: &mut Notes,
         req: &ChangeRequest<'_>,
     ) -> Result<Option<Change>, ScmError> {
-        let s = Settings(req.options);
+        let s = Input(req.options);
         let delete = s.strings("filesToDelete").unwrap_or_default();
         let files = pull_request_files(req.source, req.target_path.unwrap_or(""), &delete)?;
         // Backstage sends an author only when a name or an email is set (and not
@@ -70,7 +70,7 @@ impl Github {
 }
 
 /// `reviewers` and `teamReviewers` (deduplicated); a failure only warns, as in Backstage.
-fn request_reviewers(gh: &Github, notes: &mut Notes, i: &Settings<'_>, repo_path: &str, n: u64) {
+fn request_reviewers(gh: &Github, notes: &mut Notes, i: &Input<'_>, repo_path: &str, n: u64) {
     let reviewers = i.strings("reviewers");
     let team_reviewers = i.strings("teamReviewers");
     if reviewers.is_none() && team_reviewers.is_none() {
@@ -98,7 +98,7 @@ fn request_reviewers(gh: &Github, notes: &mut Notes, i: &Settings<'_>, repo_path
 }
 
 /// `assignees` (the first 10); a failure only warns, as in Backstage.
-fn add_assignees(gh: &Github, notes: &mut Notes, i: &Settings<'_>, repo_path: &str, n: u64) {
+fn add_assignees(gh: &Github, notes: &mut Notes, i: &Input<'_>, repo_path: &str, n: u64) {
     let Some(mut assignees) = i.strings("assignees") else {
         return;
     };

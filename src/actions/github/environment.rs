@@ -6,46 +6,18 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{call, warn, Input};
-use crate::forge;
+use super::{record_local, warn, Input};
 use crate::github::{seg, Method, RepoUrl};
 use crate::runner::{ActionContext, ActionError, Outputs};
-use crate::services::GithubConnection;
-
-/// Records `value` under `REPO.git/golden/NAME.json` of the local forge; returns its number.
-fn record_local(
-    ctx: &mut ActionContext<'_>,
-    url: &RepoUrl,
-    name: &str,
-    value: Value,
-    what: &str,
-) -> Result<usize, ActionError> {
-    let path = ctx
-        .services
-        .forge()
-        .existing(&url.host, &url.owner, &url.repo)?;
-    let n = forge::record(&path, name, value, &ctx.services.config.redactor)?;
-    warn(
-        ctx,
-        format!(
-            "local forge: {what} recorded in `{}`",
-            path.join(format!("golden/{name}.json")).display()
-        ),
-    );
-    Ok(n)
-}
+use crate::scm::github::Github;
 
 /// `github:environment:create`: the environment, its branch and tag policies, variables and
 /// sealed secrets.
-pub fn environment(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn environment(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let name = i.required("name")?.to_string();
     if ctx.services.local {
-        let mut rec = input.clone();
+        let mut rec = i.0.clone();
         rec.remove("token");
         if let Some(Value::Object(s)) = rec.get_mut("secrets") {
             s.values_mut().for_each(|v| *v = json!("***"));
@@ -59,9 +31,9 @@ pub fn environment(
         )?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
     let env = EnvCalls {
-        gh: &gh,
+        github: &github,
         url: &url,
         name: &name,
     };
@@ -76,7 +48,7 @@ pub fn environment(
         Some(refs) => env.reviewers(ctx, &refs)?,
         None => Vec::new(),
     };
-    env.create(&i, reviewers)?;
+    env.create(i, reviewers)?;
     ctx.note_created(format!(
         "the environment {name} of the GitHub repository {}",
         url.full_name()
@@ -116,7 +88,7 @@ pub fn environment(
 
 /// The calls of one environment.
 struct EnvCalls<'a> {
-    gh: &'a GithubConnection,
+    github: &'a Github,
     url: &'a RepoUrl,
     name: &'a str,
 }
@@ -138,7 +110,7 @@ impl EnvCalls<'_> {
         body: Option<&Value>,
         what: &str,
     ) -> Result<Value, ActionError> {
-        call(self.gh, &self.url.host, method, path, body, what)
+        Ok(self.github.call(method, path, body, what)?)
     }
 
     /// GitHub's ids of the reviewers: each ref is looked up in the catalog; Users become
@@ -166,7 +138,7 @@ impl EnvCalls<'_> {
                 ),
                 _ => continue,
             };
-            match self.gh.api.call(Method::Get, &path, None) {
+            match self.github.api().call(Method::Get, &path, None) {
                 Ok(v) => out.push(json!({"type": kind, "id": v["id"]})),
                 Err(e) => {
                     let what = if kind == "User" { "User" } else { "Team" };
@@ -219,20 +191,14 @@ impl EnvCalls<'_> {
             None,
             "cannot read the environment's public key for secrets",
         )?;
-        let key_id = key.get("key_id").cloned().unwrap_or(Value::Null);
-        let public_key = key.get("key").and_then(Value::as_str).unwrap_or_default();
-        for (name, value) in secrets {
-            let plain = value
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| value.to_string());
-            let sealed = crate::github::seal::seal(public_key, &plain).map_err(|e| {
-                ActionError::new(format!("cannot encrypt the environment secret {name}: {e}"))
-            })?;
+        let sealed = crate::github::seal::seal_each(&key, secrets).map_err(|(name, e)| {
+            ActionError::new(format!("cannot encrypt the environment secret {name}: {e}"))
+        })?;
+        for (name, value) in sealed {
             self.call(
                 Method::Put,
                 &format!("{}/secrets/{}", self.path(), seg(name)),
-                Some(&json!({"repository_id": repository_id, "encrypted_value": sealed, "key_id": key_id})),
+                Some(&json!({"repository_id": repository_id, "encrypted_value": value, "key_id": key["key_id"]})),
                 &format!("cannot set the environment secret {name}"),
             )?;
         }
@@ -274,11 +240,7 @@ fn catalog_entities(
 }
 
 /// `github:repo:rulesets:create`: one ruleset; outputs its `id`.
-pub fn rulesets(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn rulesets(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let name = i.required("name")?;
     let mut body = Map::new();
@@ -316,10 +278,8 @@ pub fn rulesets(
         out.insert("id".into(), json!(n));
         return Ok(out);
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    let created = call(
-        &gh,
-        &url.host,
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
+    let created = github.call(
         Method::Post,
         &format!("/repos/{}/{}/rulesets", seg(&url.owner), seg(&url.repo)),
         Some(&Value::Object(body)),

@@ -6,45 +6,46 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{call, warn, Input};
+use super::{record_local, warn, Input};
 use crate::forge;
 use crate::github::{seg, Method, RepoUrl};
 use crate::runner::{ActionContext, ActionError, Outputs};
+use crate::scm::github::{needs_pro, protection_body, NEEDS_PRO};
+use crate::scm::RepoSpec;
 
 /// `/repos/OWNER/REPO`.
 fn repo_path(url: &RepoUrl) -> String {
     format!("/repos/{}/{}", seg(&url.owner), seg(&url.repo))
 }
 
-/// Records `value` under `REPO.git/golden/NAME.json` of the local forge; returns its number.
-fn record_local(
+/// A repository action's one `POST /repos/OWNER/REPO/SUFFIX` of `body` (a failure explained as
+/// `failure`); with `--local`, `body` recorded as `recorded_as` under `REPO.git/golden/SUFFIX.json`
+/// instead (`None`).
+fn post_or_record(
     ctx: &mut ActionContext<'_>,
+    i: &Input<'_>,
     url: &RepoUrl,
-    name: &str,
-    value: Value,
-    what: &str,
-) -> Result<usize, ActionError> {
-    let path = ctx
-        .services
-        .forge()
-        .existing(&url.host, &url.owner, &url.repo)?;
-    let n = forge::record(&path, name, value, &ctx.services.config.redactor)?;
-    warn(
-        ctx,
-        format!(
-            "local forge: {what} recorded in `{}`",
-            path.join(format!("golden/{name}.json")).display()
-        ),
-    );
-    Ok(n)
+    suffix: &str,
+    body: Value,
+    recorded_as: &str,
+    failure: &str,
+) -> Result<Option<Value>, ActionError> {
+    if ctx.services.local {
+        record_local(ctx, url, suffix, body, recorded_as)?;
+        return Ok(None);
+    }
+    let github = super::target(ctx, url, i.nonempty("token"))?;
+    let path = format!("{}/{suffix}", repo_path(url));
+    Ok(Some(github.call(
+        Method::Post,
+        &path,
+        Some(&body),
+        failure,
+    )?))
 }
 
 /// `github:issues:create`.
-pub fn issues_create(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn issues_create(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let title = i.required("title")?;
     ctx.info(format!("Creating issue \"{title}\" on repo {}", url.repo));
@@ -69,9 +70,9 @@ pub fn issues_create(
         out.insert("issueNumber".into(), json!(n));
         return Ok(out);
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    let issue = gh
-        .api
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
+    let issue = github
+        .api()
         .call(
             Method::Post,
             &format!("{}/issues", repo_path(&url)),
@@ -99,11 +100,7 @@ pub fn issues_create(
 }
 
 /// `github:issues:label`: failures only warn, as in Backstage.
-pub fn issues_label(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn issues_label(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let number = i
         .value("number")
@@ -120,12 +117,12 @@ pub fn issues_label(
         record_local(ctx, &url, "labels", rec, "the labels")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
     let n = number
         .as_u64()
         .map(|n| n.to_string())
         .unwrap_or_else(|| number.as_str().map(seg).unwrap_or_default());
-    if let Err(e) = gh.api.call(
+    if let Err(e) = github.api().call(
         Method::Post,
         &format!("{}/issues/{n}/labels", repo_path(&url)),
         Some(&body),
@@ -143,11 +140,7 @@ pub fn issues_label(
 }
 
 /// `github:autolinks:create`.
-pub fn autolinks(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn autolinks(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let repo_url = i.required("repoUrl")?;
     ctx.info(format!("Creating autolink reference for repo {repo_url}"));
     let url = RepoUrl::parse(repo_url)?;
@@ -157,59 +150,47 @@ pub fn autolinks(
     if let Some(a) = i.value("isAlphanumeric") {
         body.insert("is_alphanumeric".into(), a.clone());
     }
-    if ctx.services.local {
-        record_local(ctx, &url, "autolinks", Value::Object(body), "the autolink")?;
-        return Ok(Map::new());
-    }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    call(
-        &gh,
-        &url.host,
-        Method::Post,
-        &format!("{}/autolinks", repo_path(&url)),
-        Some(&Value::Object(body)),
+    let created = post_or_record(
+        ctx,
+        i,
+        &url,
+        "autolinks",
+        Value::Object(body),
+        "the autolink",
         "cannot create the autolink reference",
     )?;
-    ctx.info("Autolink reference created successfully");
+    if created.is_some() {
+        ctx.info("Autolink reference created successfully");
+    }
     Ok(Map::new())
 }
 
 /// `github:pages:enable`.
-pub fn pages(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn pages(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let build = i.nonempty("buildType").unwrap_or("workflow");
     let branch = i.nonempty("sourceBranch").unwrap_or("main");
     let path = i.nonempty("sourcePath").unwrap_or("/");
     ctx.info(format!("Attempting to enable GitHub Pages for {}/{} with \"{build}\" build type, on source branch \"{branch}\" and source path \"{path}\"", url.owner, url.repo));
     let body = json!({"build_type": build, "source": {"branch": branch, "path": path}});
-    if ctx.services.local {
-        record_local(ctx, &url, "pages", body, "the GitHub Pages settings")?;
-        return Ok(Map::new());
-    }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    call(
-        &gh,
-        &url.host,
-        Method::Post,
-        &format!("{}/pages", repo_path(&url)),
-        Some(&body),
+    let enabled = post_or_record(
+        ctx,
+        i,
+        &url,
+        "pages",
+        body,
+        "the GitHub Pages settings",
         "cannot enable GitHub Pages",
     )?;
-    ctx.info("Completed enabling GitHub Pages");
+    if enabled.is_some() {
+        ctx.info("Completed enabling GitHub Pages");
+    }
     Ok(Map::new())
 }
 
 /// `github:deployKey:create`: the public key as a deploy key, the private key as a sealed
 /// Actions secret.
-pub fn deploy_key(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn deploy_key(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let repo_url = i.required("repoUrl")?;
     let url = RepoUrl::parse(repo_url)?;
     let public_key = i.required("publicKey")?;
@@ -235,19 +216,15 @@ pub fn deploy_key(
         )?;
         return Ok(out);
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
     let repo = repo_path(&url);
-    call(
-        &gh,
-        &url.host,
+    github.call(
         Method::Post,
         &format!("{repo}/keys"),
         Some(&json!({"title": name, "key": public_key})),
         "cannot add the deploy key",
     )?;
-    let key = call(
-        &gh,
-        &url.host,
+    let key = github.call(
         Method::Get,
         &format!("{repo}/actions/secrets/public-key"),
         None,
@@ -255,9 +232,7 @@ pub fn deploy_key(
     )?;
     let sealed = crate::github::seal::seal(key["key"].as_str().unwrap_or_default(), private_key)
         .map_err(|e| ActionError::new(format!("cannot encrypt the private key: {e}")))?;
-    call(
-        &gh,
-        &url.host,
+    github.call(
         Method::Put,
         &format!("{repo}/actions/secrets/{}", seg(&secret_name)),
         Some(&json!({"encrypted_value": sealed, "key_id": key["key_id"]})),
@@ -266,54 +241,16 @@ pub fn deploy_key(
     Ok(out)
 }
 
-/// The body of `PUT …/branches/BRANCH/protection`, key for key as Backstage sends it.
-fn protection_body(i: &Input<'_>) -> Value {
-    let mut reviews = Map::new();
-    reviews.insert(
-        "required_approving_review_count".into(),
-        i.value("requiredApprovingReviewCount")
-            .cloned()
-            .unwrap_or(json!(1)),
-    );
-    reviews.insert(
-        "require_code_owner_reviews".into(),
-        json!(i.bool("requireCodeOwnerReviews", false)),
-    );
-    if let Some(b) = i.value("bypassPullRequestAllowances") {
-        reviews.insert("bypass_pull_request_allowances".into(), b.clone());
-    }
-    reviews.insert(
-        "dismiss_stale_reviews".into(),
-        json!(i.bool("dismissStaleReviews", false)),
-    );
-    reviews.insert(
-        "require_last_push_approval".into(),
-        json!(i.bool("requireLastPushApproval", false)),
-    );
-    json!({
-        "required_status_checks": {
-            "strict": i.bool("requireBranchesToBeUpToDate", true),
-            "contexts": i.value("requiredStatusCheckContexts").cloned().unwrap_or(json!([])),
-        },
-        "restrictions": i.value("restrictions").cloned().unwrap_or(Value::Null),
-        "enforce_admins": i.bool("enforceAdmins", true),
-        "required_pull_request_reviews": reviews,
-        "required_conversation_resolution": i.bool("requiredConversationResolution", false),
-        "required_linear_history": i.bool("requiredLinearHistory", false),
-        "block_creations": i.bool("blockCreations", false),
-    })
-}
-
 /// `github:branch-protection:create`: `enableBranchProtectionOnDefaultRepoBranch` on `branch`
 /// (default: the repository's default branch).
 pub fn branch_protection(
     ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
+    i: &Input<'_>,
 ) -> Result<Outputs, ActionError> {
-    let i = Input(input);
     let repo_url = i.required("repoUrl")?;
     let url = RepoUrl::parse(repo_url)?;
-    let body = protection_body(&i);
+    let enforce_admins = i.bool("enforceAdmins", true);
+    let body = protection_body(i, enforce_admins, i.bool("blockCreations", false));
     let signing = i.bool("requiredCommitSigning", false);
     if ctx.services.local {
         let mut rec = body.clone();
@@ -322,10 +259,8 @@ pub fn branch_protection(
         record_local(ctx, &url, "protection", rec, "the branch protection")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    let repo = call(
-        &gh,
-        &url.host,
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
+    let repo = github.call(
         Method::Get,
         &repo_path(&url),
         None,
@@ -336,32 +271,9 @@ pub fn branch_protection(
         .map(str::to_string)
         .or_else(|| repo["default_branch"].as_str().map(str::to_string))
         .unwrap_or_else(|| "master".into());
-    let path = format!("{}/branches/{}/protection", repo_path(&url), seg(&branch));
-    let try_once = || -> Result<(), crate::github::ApiError> {
-        gh.api.call(Method::Put, &path, Some(&body))?;
-        if signing {
-            gh.api
-                .call(Method::Post, &format!("{path}/required_signatures"), None)?;
-        }
-        Ok(())
-    };
-    let mut result = try_once();
-    if matches!(&result, Err(e) if e.text().contains("Branch not found")) {
-        std::thread::sleep(std::time::Duration::from_millis(600));
-        result = try_once();
-    }
-    match result {
+    match github.protect_branch(&RepoSpec::from(&url), &branch, &body, signing) {
         Ok(()) => ctx.info(format!("protected branch {branch}")),
-        Err(e)
-            if e.text().contains(
-                "Upgrade to GitHub Pro or make this repository public to enable this feature",
-            ) =>
-        {
-            warn(
-                ctx,
-                "Branch protection was not enabled as it requires GitHub Pro for private repositories",
-            )
-        }
+        Err(e) if needs_pro(&e) => warn(ctx, NEEDS_PRO),
         Err(e) => {
             return Err(e
                 .explain(

@@ -16,9 +16,8 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use crate::github::{ApiError, Method, RepoUrl};
+use crate::github::RepoUrl;
 use crate::runner::{ActionContext, ActionError, Outputs};
-use crate::services::GithubConnection;
 
 /// The ids this module runs for real.
 pub const IDS: &[&str] = &[
@@ -44,55 +43,28 @@ pub fn run(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
 ) -> Option<Result<Outputs, ActionError>> {
+    let i = Input(input);
     let result = match id {
         "publish:github" => repo::publish(ctx, input),
         "github:repo:create" => repo::create(ctx, input),
         "github:repo:push" => repo::push(ctx, input),
         "publish:github:pull-request" => pull_request::run(ctx, input),
-        "github:webhook" => webhook::webhook(ctx, input),
-        "github:actions:dispatch" => webhook::dispatch(ctx, input),
-        "github:issues:create" => extra::issues_create(ctx, input),
-        "github:issues:label" => extra::issues_label(ctx, input),
-        "github:autolinks:create" => extra::autolinks(ctx, input),
-        "github:pages:enable" => extra::pages(ctx, input),
-        "github:deployKey:create" => extra::deploy_key(ctx, input),
-        "github:branch-protection:create" => extra::branch_protection(ctx, input),
-        "github:environment:create" => environment::environment(ctx, input),
-        "github:repo:rulesets:create" => environment::rulesets(ctx, input),
+        "github:webhook" => webhook::webhook(ctx, &i),
+        "github:actions:dispatch" => webhook::dispatch(ctx, &i),
+        "github:issues:create" => extra::issues_create(ctx, &i),
+        "github:issues:label" => extra::issues_label(ctx, &i),
+        "github:autolinks:create" => extra::autolinks(ctx, &i),
+        "github:pages:enable" => extra::pages(ctx, &i),
+        "github:deployKey:create" => extra::deploy_key(ctx, &i),
+        "github:branch-protection:create" => extra::branch_protection(ctx, &i),
+        "github:environment:create" => environment::environment(ctx, &i),
+        "github:repo:rulesets:create" => environment::rulesets(ctx, &i),
         _ => return None,
     };
     Some(result)
 }
 
-/// Typed reads of an action's input.
-pub(crate) struct Input<'a>(pub &'a Map<String, Value>);
-
-impl<'a> Input<'a> {
-    pub fn str(&self, key: &str) -> Option<&'a str> {
-        self.0.get(key).and_then(Value::as_str)
-    }
-    /// A string that is absent or empty counts as absent (JavaScript's `x ? x : default`).
-    pub fn nonempty(&self, key: &str) -> Option<&'a str> {
-        self.str(key).filter(|s| !s.is_empty())
-    }
-    pub fn bool(&self, key: &str, default: bool) -> bool {
-        self.0.get(key).and_then(Value::as_bool).unwrap_or(default)
-    }
-    pub fn value(&self, key: &str) -> Option<&'a Value> {
-        self.0.get(key).filter(|v| !v.is_null())
-    }
-    pub fn strings(&self, key: &str) -> Option<Vec<String>> {
-        self.0.get(key).and_then(Value::as_array).map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-    }
-    pub fn required(&self, key: &str) -> Result<&'a str, ActionError> {
-        self.str(key)
-            .ok_or_else(|| ActionError::new(format!("the input `{key}` is required")))
-    }
-}
+pub(crate) use crate::scm::Input;
 
 /// `getRepoSourceDirectory`: leading `../` segments of the normalized `sourcePath` are dropped,
 /// and the result must stay inside the workspace.
@@ -130,6 +102,30 @@ pub(crate) fn source_dir(
     Ok(dir)
 }
 
+/// Records `value` under `REPO.git/golden/NAME.json` of the local forge (what `--local` keeps of
+/// a repository action), says where in the log; returns its number.
+pub(crate) fn record_local(
+    ctx: &mut ActionContext<'_>,
+    url: &RepoUrl,
+    name: &str,
+    value: Value,
+    what: &str,
+) -> Result<usize, ActionError> {
+    let path = ctx
+        .services
+        .forge()
+        .existing(&url.host, &url.owner, &url.repo)?;
+    let n = crate::forge::record(&path, name, value, &ctx.services.config.redactor)?;
+    warn(
+        ctx,
+        format!(
+            "local forge: {what} recorded in `{}`",
+            path.join(format!("golden/{name}.json")).display()
+        ),
+    );
+    Ok(n)
+}
+
 /// A warning: kept in the step's log with a `warning:` prefix, which `golden new` shows.
 pub(crate) fn warn(ctx: &mut ActionContext<'_>, message: impl Into<String>) {
     ctx.info(format!("warning: {}", message.into()));
@@ -143,20 +139,6 @@ pub(crate) fn target(
 ) -> Result<crate::scm::github::Github, ActionError> {
     let gh = ctx.services.github(url, token_input)?;
     Ok(crate::scm::github::Github::new(gh.api, gh.token, &url.host))
-}
-
-/// One REST call, with a failure explained as `what`.
-pub(crate) fn call(
-    gh: &GithubConnection,
-    host: &str,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-    what: &str,
-) -> Result<Value, ActionError> {
-    gh.api
-        .call(method, path, body)
-        .map_err(|e: ApiError| e.explain(what, host).into())
 }
 
 /// The git author as Backstage's publish actions make it: each input when non-empty, else
@@ -219,6 +201,40 @@ pub(crate) fn commit_message(
     message.unwrap_or("initial commit").to_string()
 }
 
+/// Who a publish action commits as and with what message, from its input and the config by
+/// its module's precedence (`rule`); lends them to the [`Push`](crate::scm::Push) it makes.
+pub(crate) struct CommitText {
+    pub author: crate::git::Author,
+    pub message: String,
+}
+
+impl CommitText {
+    pub fn of(input: &Input<'_>, config: &crate::config::Config, rule: MessageRule) -> Self {
+        CommitText {
+            author: author(input, config),
+            message: commit_message(input, config, rule),
+        }
+    }
+
+    /// One commit of `source` as `branch`, with this author and message.
+    pub fn push<'a>(
+        &'a self,
+        git: &'a dyn crate::git::Git,
+        source: &'a std::path::Path,
+        branch: &'a str,
+        signer: Option<&'a crate::scm::sign::CommitSigner>,
+    ) -> crate::scm::Push<'a> {
+        crate::scm::Push {
+            git,
+            source,
+            branch,
+            message: &self.message,
+            author: &self.author,
+            signer,
+        }
+    }
+}
+
 /// `publish:github:pull-request`'s input with `scaffolder.defaultAuthor` and
 /// `defaultCommitMessage` filled in where the input has no key (Backstage's `??`).
 pub(crate) fn pull_request_defaults(
@@ -252,15 +268,8 @@ pub fn fallback(
 }
 
 /// `schemas.json`: id → `{input, output, supportsDryRun}`.
-fn schemas() -> &'static Map<String, Value> {
-    static ALL: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    ALL.get_or_init(
-        || match serde_json::from_str(include_str!("schemas.json")) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        },
-    )
-}
+static SCHEMAS: crate::actions::schemas::Table =
+    crate::actions::schemas::Table::new(include_str!("schemas.json"));
 
 struct Fallback(&'static str);
 
@@ -288,7 +297,7 @@ impl crate::runner::Action for Fallback {
         }
     }
     fn input_schema(&self) -> Value {
-        match schemas().get(self.0).and_then(|s| s.get("input")) {
+        match SCHEMAS.schema(self.0, "input") {
             Some(s) => s.clone(),
             None => {
                 let s = crate::actions::schemas::input(self.0);

@@ -5,16 +5,18 @@
 //! protect the branch), or with `--local` the local forge's (`scm::local`), which records the
 //! settings and creates the repository aside, moved into place only once pushed.
 
+use std::path::PathBuf;
+
 use serde_json::{Map, Value};
 
-use super::{author, commit_message, source_dir, Input, MessageRule};
+use super::{source_dir, CommitText, Input, MessageRule};
 use crate::actions::scm_target::with_notes;
 use crate::config::Secret;
 use crate::github::RepoUrl;
 use crate::runner::Published;
 use crate::runner::{ActionContext, ActionError, Outputs};
 use crate::scm::local::Local;
-use crate::scm::{Kind, Push, RepoSpec, Repository, Target};
+use crate::scm::{Kind, NewRepository, Push, RepoSpec, Repository, Target};
 
 /// The target of a GitHub publish action, and the token pushes use (none in the local forge).
 fn target_of(
@@ -33,50 +35,102 @@ fn target_of(
     Ok((Box::new(github), Some(token)))
 }
 
+/// What `publish:github` and `github:repo:push` push: the workspace's `sourcePath` as one commit
+/// of `defaultBranch` to the repository `repoUrl` names.
+struct Commit {
+    url: RepoUrl,
+    spec: RepoSpec,
+    branch: String,
+    text: CommitText,
+    source: PathBuf,
+}
+
+impl Commit {
+    fn of(
+        ctx: &ActionContext<'_>,
+        i: &Input<'_>,
+        rule: MessageRule,
+    ) -> Result<Commit, ActionError> {
+        let url = RepoUrl::parse(i.required("repoUrl")?)?;
+        Ok(Commit {
+            spec: RepoSpec::from(&url),
+            url,
+            branch: i.nonempty("defaultBranch").unwrap_or("main").to_string(),
+            text: CommitText::of(i, &ctx.services.config, rule),
+            source: source_dir(ctx, i.str("sourcePath"))?,
+        })
+    }
+
+    /// Stamps the workspace, pushes it with `push_with` (which returns the repository and the
+    /// commit), then notes the repository published and protects its branch; the outputs.
+    fn push_then_protect(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        i: &Input<'_>,
+        (target, token): (&dyn Target, Option<Secret>),
+        push_with: impl FnOnce(&mut ActionContext<'_>, &Push<'_>) -> Result<Repository, ActionError>,
+    ) -> Result<Outputs, ActionError> {
+        let services = ctx.services;
+        services
+            .stamp(ctx.workspace, &self.source)
+            .map_err(ActionError::new)?;
+        let push = self
+            .text
+            .push(services.git(), &self.source, &self.branch, None);
+        let repo = push_with(ctx, &push)?;
+        let hash = repo.pushed.clone().ok_or_else(|| {
+            ActionError::new(format!("nothing was pushed to {}", self.url.full_name()))
+        })?;
+        self.published_then_protect(ctx, i, target, token, &repo)?;
+        Ok(outputs(&[
+            ("remoteUrl", repo.git_url),
+            ("repoContentsUrl", repo.contents_url),
+            ("commitHash", hash),
+        ]))
+    }
+
+    /// The end of `initRepoPushAndProtect` once pushed: the repository noted as published (with
+    /// the token, so later steps and the checkout can clone it), then branch protection (whose
+    /// failures only warn; the local forge records what it is given).
+    fn published_then_protect(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        i: &Input<'_>,
+        target: &dyn Target,
+        token: Option<Secret>,
+        repo: &Repository,
+    ) -> Result<(), ActionError> {
+        let integration = token.is_some().then(|| ("github", self.url.host.clone()));
+        ctx.note_published(Published {
+            name: self.url.full_name(),
+            remote_url: repo.git_url.clone(),
+            repo_contents_url: repo.contents_url.clone(),
+            branch: self.branch.clone(),
+            source_dir: self.source.clone(),
+            token,
+            git_user: None,
+            integration,
+        });
+        with_notes(ctx, |n| target.set_up(n, repo, *i))
+    }
+}
+
 /// `publish:github`: create, push, protect.
 pub fn publish(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let i = Input(input);
-    let url = RepoUrl::parse(i.required("repoUrl")?)?;
-    let branch = i.nonempty("defaultBranch").unwrap_or("main").to_string();
-    let message = commit_message(&i, &ctx.services.config, MessageRule::Github);
-    let source = source_dir(ctx, i.str("sourcePath"))?;
-    let (target, token) = target_of(ctx, &url, &i)?;
-    let services = ctx.services;
-    services
-        .stamp(ctx.workspace, &source)
-        .map_err(ActionError::new)?;
-    let who = author(&i, &services.config);
-    let push = Push {
-        source: &source,
-        branch: &branch,
-        message: &message,
-        author: &who,
-        signer: None,
-    };
-    let spec = spec_of(&url);
-    let (repo, hash) = with_notes(ctx, |n| {
-        target.create_and_push(n, services.git(), &spec, input, Some(&push))
-    })?;
-    let hash =
-        hash.ok_or_else(|| ActionError::new(format!("nothing was pushed to {}", url.full_name())))?;
-    published_then_protect(
-        ctx,
-        &i,
-        target.as_ref(),
-        token,
-        &url,
-        &repo,
-        &source,
-        &branch,
-    )?;
-    Ok(outputs(&[
-        ("remoteUrl", repo.git_url),
-        ("repoContentsUrl", repo.contents_url),
-        ("commitHash", hash),
-    ]))
+    let commit = Commit::of(ctx, &i, MessageRule::Github)?;
+    let (target, token) = target_of(ctx, &commit.url, &i)?;
+    commit.push_then_protect(ctx, &i, (target.as_ref(), token), |ctx, push| {
+        let new = NewRepository {
+            spec: &commit.spec,
+            settings: input,
+            push: Some(push),
+        };
+        with_notes(ctx, |n| target.create_and_push(n, &new))
+    })
 }
 
 /// `github:repo:create`: the creation half; outputs `remoteUrl` only (as Backstage does).
@@ -87,8 +141,12 @@ pub fn create(
     let i = Input(input);
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let (target, _) = target_of(ctx, &url, &i)?;
-    let spec = spec_of(&url);
-    let repo = with_notes(ctx, |n| target.create_repository(n, &spec, input))?;
+    let new = NewRepository {
+        spec: &RepoSpec::from(&url),
+        settings: input,
+        push: None,
+    };
+    let repo = with_notes(ctx, |n| target.create_repository(n, &new))?;
     Ok(outputs(&[("remoteUrl", repo.git_url)]))
 }
 
@@ -98,58 +156,25 @@ pub fn push(
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let i = Input(input);
-    let url = RepoUrl::parse(i.required("repoUrl")?)?;
-    let branch = i.nonempty("defaultBranch").unwrap_or("main").to_string();
-    let message = commit_message(&i, &ctx.services.config, MessageRule::GithubPush);
-    let source = source_dir(ctx, i.str("sourcePath"))?;
-    let spec = spec_of(&url);
+    let commit = Commit::of(ctx, &i, MessageRule::GithubPush)?;
+    let (spec, branch) = (&commit.spec, commit.branch.as_str());
     let (target, token, repo): (Box<dyn Target>, _, _) = if ctx.services.local {
         let local = Local::new(ctx.services.forge(), Kind::Github);
-        let repo = local.existing(&spec, &branch)?;
+        let repo = local.existing(spec, branch)?;
         (Box::new(local), None, repo)
     } else {
-        let github = super::target(ctx, &url, i.nonempty("token"))?;
-        let repo = github.repository(&spec, &branch)?;
+        let github = super::target(ctx, &commit.url, i.nonempty("token"))?;
+        let repo = github.repository(spec, branch)?;
         let token = Some(github.token().clone());
         (Box::new(github), token, repo)
     };
-    let services = ctx.services;
-    services
-        .stamp(ctx.workspace, &source)
-        .map_err(ActionError::new)?;
-    let who = author(&i, &services.config);
-    let push = Push {
-        source: &source,
-        branch: &branch,
-        message: &message,
-        author: &who,
-        signer: None,
-    };
-    let hash = with_notes(ctx, |n| target.push(n, services.git(), &repo, &push))?;
-    published_then_protect(
-        ctx,
-        &i,
-        target.as_ref(),
-        token,
-        &url,
-        &repo,
-        &source,
-        &branch,
-    )?;
-    Ok(outputs(&[
-        ("remoteUrl", repo.git_url),
-        ("repoContentsUrl", repo.contents_url),
-        ("commitHash", hash),
-    ]))
-}
-
-/// The repository `url` names, for the target.
-fn spec_of(url: &RepoUrl) -> RepoSpec {
-    RepoSpec {
-        host: url.host.clone(),
-        owner: url.owner.clone(),
-        name: url.repo.clone(),
-    }
+    commit.push_then_protect(ctx, &i, (target.as_ref(), token), |ctx, push| {
+        let hash = with_notes(ctx, |n| target.push(n, &repo, push))?;
+        Ok(Repository {
+            pushed: Some(hash),
+            ..repo
+        })
+    })
 }
 
 fn outputs(pairs: &[(&str, String)]) -> Outputs {
@@ -157,32 +182,4 @@ fn outputs(pairs: &[(&str, String)]) -> Outputs {
         .iter()
         .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
         .collect()
-}
-
-/// The end of `initRepoPushAndProtect` once pushed: the repository noted as published (with
-/// the token, so later steps and the checkout can clone it), then branch protection (whose
-/// failures only warn; the local forge records what it is given).
-#[allow(clippy::too_many_arguments)]
-fn published_then_protect(
-    ctx: &mut ActionContext<'_>,
-    i: &Input<'_>,
-    target: &dyn Target,
-    token: Option<Secret>,
-    url: &RepoUrl,
-    repo: &Repository,
-    source: &std::path::Path,
-    branch: &str,
-) -> Result<(), ActionError> {
-    let integration = token.is_some().then(|| ("github", url.host.clone()));
-    ctx.note_published(Published {
-        name: url.full_name(),
-        remote_url: repo.git_url.clone(),
-        repo_contents_url: repo.contents_url.clone(),
-        branch: branch.to_string(),
-        source_dir: source.to_path_buf(),
-        token,
-        git_user: None,
-        integration,
-    });
-    with_notes(ctx, |n| target.set_up(n, repo, i.0, true))
 }
