@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::backstage::repo_url::{self, RepoUrlError};
-use crate::backstage::scm_url;
+use crate::backstage::{entity_ref, scm_url};
 use crate::runner::{ActionError, Outputs};
 use crate::runner::{Published, RunRecord};
 use crate::services::Services;
@@ -215,7 +215,7 @@ pub fn catalog_register(
     let mut out = Map::new();
     let entities = published_entities(published, &url);
     if let Some(e) = pick_entity(&entities) {
-        out.insert("entityRef".into(), json!(entity_ref(e)));
+        out.insert("entityRef".into(), json!(entity_ref::stringify(e)));
     }
     out.insert("catalogInfoUrl".into(), json!(url));
     Ok(out)
@@ -314,14 +314,6 @@ pub fn pick_entity(entities: &[Value]) -> Option<&Value> {
         .find(|e| !name(e).starts_with("generated-") && e["kind"] == "Component")
         .or_else(|| entities.iter().find(|e| !name(e).starts_with("generated-")))
         .or_else(|| entities.first())
-}
-
-/// `stringifyEntityRef(entity)`: `kind:namespace/name`, all lowercased.
-pub fn entity_ref(e: &Value) -> String {
-    let kind = e["kind"].as_str().unwrap_or_default();
-    let ns = e["metadata"]["namespace"].as_str().unwrap_or("default");
-    let name = e["metadata"]["name"].as_str().unwrap_or_default();
-    format!("{kind}:{ns}/{name}").to_lowercase()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Entity references as `@backstage/catalog-model` reads and writes them:
 //! `[<kind>:][<namespace>/]<name>` parsed with the same rules and messages as `parseEntityRef`,
 //! stringified lower-case (`stringifyEntityRef`), shortened for people (`humanizeEntityRef`),
-//! taken from an entity document, and stripped to a name (`entityRefToName`).
+//! taken from an entity document (`EntityRef::of`, `stringify`), and stripped to a name (`entityRefToName`).
 
 use serde_json::Value;
 
@@ -34,15 +34,22 @@ impl EntityRef {
 
     /// The reference of an entity document (`None` without a kind or a name).
     pub fn of(entity: &Value) -> Option<EntityRef> {
-        Some(EntityRef {
-            kind: entity.get("kind")?.as_str()?.to_string(),
-            namespace: entity
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str)
+        field(entity, "/kind")?;
+        field(entity, "/metadata/name")?;
+        Some(EntityRef::of_lenient(entity))
+    }
+
+    /// The reference of an entity document, a missing kind or name left empty.
+    fn of_lenient(entity: &Value) -> EntityRef {
+        EntityRef {
+            kind: field(entity, "/kind").unwrap_or_default().to_string(),
+            namespace: field(entity, "/metadata/namespace")
                 .unwrap_or("default")
                 .to_string(),
-            name: entity.pointer("/metadata/name")?.as_str()?.to_string(),
-        })
+            name: field(entity, "/metadata/name")
+                .unwrap_or_default()
+                .to_string(),
+        }
     }
 
     /// `humanizeEntityRef`: the kind left out when it is `default_kind`, the namespace when it
@@ -60,6 +67,18 @@ impl EntityRef {
         };
         format!("{kind}{ns}{}", self.name)
     }
+}
+
+/// The string at `pointer` of an entity document.
+fn field<'a>(entity: &'a Value, pointer: &str) -> Option<&'a str> {
+    entity.pointer(pointer).and_then(Value::as_str)
+}
+
+/// `stringifyEntityRef(entity)` of an entity document: `kind:namespace/name` lower-cased, the
+/// namespace `default` when it has none; a missing kind or name is left empty (documents the
+/// catalog has not checked yet).
+pub fn stringify(entity: &Value) -> String {
+    EntityRef::of_lenient(entity).to_string()
 }
 
 /// The parts a reference spells out, before defaults: `(kind, namespace, name)`.
@@ -155,5 +174,19 @@ mod tests {
         assert_eq!(r.humanize(Some("group")), "infra/ops");
         assert_eq!(to_name("user:default/jane"), "jane");
         assert_eq!(to_name("bob"), "bob");
+    }
+
+    #[test]
+    fn stringifies_entity_documents() {
+        let e = json!({"kind": "Component", "metadata": {"name": "Demo", "namespace": "Team"}});
+        assert_eq!(stringify(&e), "component:team/demo");
+        assert_eq!(
+            stringify(&json!({"kind": "API", "metadata": {"name": "x-api"}})),
+            "api:default/x-api"
+        );
+        let no_kind = json!({"metadata": {"name": "x"}});
+        assert_eq!(stringify(&no_kind), ":default/x");
+        assert_eq!(EntityRef::of(&no_kind), None);
+        assert_eq!(stringify(&json!(null)), ":default/");
     }
 }
