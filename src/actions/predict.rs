@@ -214,7 +214,7 @@ pub fn catalog_register(
     let url = catalog_info_url(services, input)?;
     let mut out = Map::new();
     let entities = published_entities(published, &url);
-    if let Some(e) = pick_entity(&entities) {
+    if let Some(e) = entity_ref::reported(&entities) {
         out.insert("entityRef".into(), json!(entity_ref::stringify(e)));
     }
     out.insert("catalogInfoUrl".into(), json!(url));
@@ -298,22 +298,6 @@ fn published_entities(published: &[Published], url: &str) -> Vec<Value> {
         }
     }
     Vec::new()
-}
-
-/// The entity `catalog:register` reports: the first `Component` whose name does not start with
-/// `generated-`, else the first such entity of any kind, else the first entity.
-pub fn pick_entity(entities: &[Value]) -> Option<&Value> {
-    let name = |e: &Value| {
-        e["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
-    entities
-        .iter()
-        .find(|e| !name(e).starts_with("generated-") && e["kind"] == "Component")
-        .or_else(|| entities.iter().find(|e| !name(e).starts_with("generated-")))
-        .or_else(|| entities.first())
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Entity references as `@backstage/catalog-model` reads and writes them:
 //! `[<kind>:][<namespace>/]<name>` parsed with the same rules and messages as `parseEntityRef`,
 //! stringified lower-case (`stringifyEntityRef`), shortened for people (`humanizeEntityRef`),
-//! taken from an entity document (`EntityRef::of`, `stringify`), and stripped to a name (`entityRefToName`).
+//! taken from an entity document (`EntityRef::of`, `stringify`), the entity `catalog:register`
+//! reports (`reported`), and stripped to a name (`entityRefToName`).
 
 use serde_json::Value;
 
@@ -79,6 +80,19 @@ fn field<'a>(entity: &'a Value, pointer: &str) -> Option<&'a str> {
 /// catalog has not checked yet).
 pub fn stringify(entity: &Value) -> String {
     EntityRef::of_lenient(entity).to_string()
+}
+
+/// The entity `catalog:register` reports of a catalog file's entities (its `entityRef` output,
+/// SPEC §5.14): the first `Component` not named `generated-*`, else the first entity not named
+/// `generated-*`, else the first entity.
+pub fn reported(entities: &[Value]) -> Option<&Value> {
+    let generated =
+        |e: &&Value| field(e, "/metadata/name").is_some_and(|n| n.starts_with("generated-"));
+    entities
+        .iter()
+        .find(|e| !generated(e) && field(e, "/kind") == Some("Component"))
+        .or_else(|| entities.iter().find(|e| !generated(e)))
+        .or_else(|| entities.first())
 }
 
 /// The parts a reference spells out, before defaults: `(kind, namespace, name)`.
@@ -188,5 +202,23 @@ mod tests {
         assert_eq!(stringify(&no_kind), ":default/x");
         assert_eq!(EntityRef::of(&no_kind), None);
         assert_eq!(stringify(&json!(null)), ":default/");
+    }
+
+    #[test]
+    fn reports_the_first_component_not_generated() {
+        let e = |kind: &str, name: &str| json!({"kind": kind, "metadata": {"name": name}});
+        let name = |v: Option<&Value>| v.map(|v| v["metadata"]["name"].clone());
+        let all = [
+            e("Location", "generated-abc"),
+            e("API", "x-api"),
+            e("Component", "generated-svc"),
+            e("Component", "svc"),
+        ];
+        assert_eq!(name(reported(&all)), Some(json!("svc")));
+        assert_eq!(name(reported(&all[..3])), Some(json!("x-api")));
+        assert_eq!(name(reported(&all[..1])), Some(json!("generated-abc")));
+        let unnamed = [json!({"kind": "Component"})];
+        assert_eq!(reported(&unnamed), unnamed.first());
+        assert_eq!(reported(&[]), None);
     }
 }

@@ -36,20 +36,10 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// The entity `catalog:register` reports (SPEC §5.14): the first Component not named
-    /// `generated-*`, else the first entity not named `generated-*`, else the first entity.
+    /// The ref of the entity `catalog:register` reports
+    /// ([`crate::backstage::entity_ref::reported`]).
     pub fn entity_ref(&self) -> Option<String> {
-        let generated = |e: &&Value| {
-            e["metadata"]["name"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("generated-"))
-        };
-        self.entities
-            .iter()
-            .find(|e| !generated(e) && e["kind"] == "Component")
-            .or_else(|| self.entities.iter().find(|e| !generated(e)))
-            .or_else(|| self.entities.first())
-            .map(entity::ref_of)
+        crate::backstage::entity_ref::reported(&self.entities).map(entity::ref_of)
     }
 }
 
