@@ -10,6 +10,7 @@ use std::path::Path;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use crate::backstage::catalog_filter;
 use crate::catalog::{self, query};
 use crate::services::Services;
 
@@ -185,17 +186,17 @@ fn select(all: Vec<Value>, args: &Value, fields: &[String]) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    let sets = query::parse_filters(&filters);
+    let sets = catalog_filter::parse_query(&filters);
     let term = args["fullTextTerm"]
         .as_str()
         .unwrap_or_default()
         .to_lowercase();
     let mut items: Vec<Value> = all
         .into_iter()
-        .filter(|e| query::matches(e, &sets))
+        .filter(|e| catalog_filter::matches(e, &sets))
         .filter(|e| {
             term.is_empty()
-                || query::search_pairs(e)
+                || catalog_filter::search_pairs(e)
                     .iter()
                     .any(|(_, v)| v.contains(&term))
         })
