@@ -44,7 +44,7 @@ impl Action for Write {
             // created inside the workspace: check again now that the folders exist
             workspace::safe_join(ctx.workspace, path)?;
         }
-        super::template::write_with_mode(&out, yaml_out::stringify(&doc).as_bytes(), 0o666)
+        super::file_io::write_with_mode(&out, yaml_out::stringify(&doc).as_bytes(), 0o666)
             .map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", out.display())))?;
         Ok(Map::new())
     }

@@ -2,7 +2,7 @@
 //! template read from disk: plain copies always overwrite and keep modes (fs-extra `copy`,
 //! `fs.copyFile`); `fetch:template:file` skips an existing target unless `replace`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -27,7 +27,7 @@ fn io_err(what: &str, p: &Path, e: std::io::Error) -> ActionError {
     ActionError::new(format!("{what} `{}`: {e}", p.display()))
 }
 
-fn ws_real(ctx: &ActionContext<'_>) -> Result<std::path::PathBuf, ActionError> {
+fn ws_real(ctx: &ActionContext<'_>) -> Result<PathBuf, ActionError> {
     std::fs::canonicalize(ctx.workspace)
         .map_err(|e| io_err("cannot resolve the workspace", ctx.workspace, e))
 }
@@ -65,18 +65,7 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
     let mut dirs = DirMaker::new(root);
     dirs.ensure(out_dir, &rel_string(out_dir, root))?;
     let mut files = Vec::new();
-    let mut walk = walkdir::WalkDir::new(src)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(e) = walk.next() {
-        let e = e.map_err(|e| ActionError::new(format!("cannot list `{}`: {e}", src.display())))?;
-        if e.file_type().is_dir() && e.path() == root {
-            walk.skip_current_dir(); // the workspace inside the copied folder
-            continue;
-        }
-        let rel = super::template::entry_name(&e, src)?;
+    super::walk::each_entry(src, root, "cannot list", |e, rel| {
         let out = workspace::join_lexical(out_dir, &rel)?;
         let ft = e.file_type();
         if ft.is_symlink() {
@@ -98,7 +87,8 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
             }
             files.push((e.into_path(), out, rel));
         }
-    }
+        Ok(())
+    })?;
     files
         .par_iter()
         .map(|(from, to, rel)| copy_file(from, to, root, rel))
@@ -167,14 +157,9 @@ impl Action for TemplateFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let target = opt_str(input, "targetPath").unwrap_or_default();
-        let out = workspace::safe_join(ctx.workspace, target)?;
-        if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
-            ctx.info(format!(
-                "File {target} already exists in workspace, not replacing."
-            ));
+        let Some(out) = target_unless_kept(ctx, input)? else {
             return Ok(Map::new());
-        }
+        };
         ctx.info("Fetching template file content from remote URL");
         let url = opt_str(input, "url").unwrap_or(".");
         let src = source::resolve(ctx, url, Expect::File)?;
@@ -201,18 +186,30 @@ impl Action for WorkspaceTemplateFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let target = opt_str(input, "targetPath").unwrap_or_default();
-        let out = workspace::safe_join(ctx.workspace, target)?;
-        if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
-            ctx.info(format!(
-                "File {target} already exists in workspace, not replacing."
-            ));
+        let Some(out) = target_unless_kept(ctx, input)? else {
             return Ok(Map::new());
-        }
+        };
         let source = opt_str(input, "sourcePath").unwrap_or_default();
         let src = workspace::safe_join(ctx.workspace, source)?;
         render_file(ctx, input, &src, &out)
     }
+}
+
+/// `targetPath` in the workspace; `None` (and a log line, as Backstage writes) when a file is
+/// already there and `replace` is not set.
+fn target_unless_kept(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Option<PathBuf>, ActionError> {
+    let target = opt_str(input, "targetPath").unwrap_or_default();
+    let out = workspace::safe_join(ctx.workspace, target)?;
+    if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
+        ctx.info(format!(
+            "File {target} already exists in workspace, not replacing."
+        ));
+        return Ok(None);
+    }
+    Ok(Some(out))
 }
 
 /// Renders the file `src` to `out` (shared by `fetch:template:file` and
@@ -260,7 +257,7 @@ fn render_file(
             workspace::check_within(&root, out, target)?;
         }
         // `fs.outputFile` without a mode: a new file gets 0666 minus the umask.
-        super::template::write_with_mode(out, rendered.as_bytes(), 0o666)
+        super::file_io::write_with_mode(out, rendered.as_bytes(), 0o666)
             .map_err(|e| io_err("cannot write", out, e))?;
         ctx.info(format!(
             "Template file has been written to {}",
@@ -277,6 +274,7 @@ mod tests {
     use serde_json::json;
 
     use super::{Plain, PlainFile, TemplateFile};
+    use crate::actions::template::FetchTemplate;
     use crate::actions::testing::run;
 
     fn put(base: &Path, rel: &str, contents: &str) {
@@ -408,5 +406,53 @@ mod tests {
             std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
             "# Again\n"
         );
+    }
+
+    /// A binary larger than golden's read limit is copied (by the kernel, not through memory)
+    /// byte for byte, with the source's mode exactly, as fs-extra `copy` does; it used to fail
+    /// with the read limit's error.
+    #[cfg(unix)]
+    #[test]
+    fn a_large_binary_is_copied_whole_with_its_exact_mode() {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        use std::os::unix::fs::PermissionsExt;
+        let (_d, tpl, ws) = setup();
+        let len = crate::limits::MAX_READ_BYTES + 4096 + 7;
+        let big = tpl.join("skeleton/assets/big.bin");
+        std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+        let mut f = std::fs::File::create(&big).unwrap();
+        f.write_all(b"\x89PNG\r\n\x1a\n\x00${{ values.x }}")
+            .unwrap();
+        f.set_len(len).unwrap(); // sparse: zeros between the marks
+        for (at, mark) in [(len / 2, &b"middle"[..]), (len - 3, &b"end"[..])] {
+            f.seek(SeekFrom::Start(at)).unwrap();
+            f.write_all(mark).unwrap();
+        }
+        drop(f);
+        std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o766)).unwrap();
+        let input = json!({"url": "./skeleton", "values": {"x": 1}, "copyWithoutTemplating": ["assets/**"]});
+        let (r, _) = run(&FetchTemplate, &ws, &tpl, input);
+        r.unwrap();
+        let out = ws.join("assets/big.bin");
+        let meta = std::fs::metadata(&out).unwrap();
+        assert_eq!(meta.len(), len);
+        assert_eq!(
+            meta.permissions().mode() & 0o7777,
+            0o766,
+            "the mode, umask or not"
+        );
+        let (mut a, mut b) = (
+            std::fs::File::open(&big).unwrap(),
+            std::fs::File::open(&out).unwrap(),
+        );
+        let (mut x, mut y) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+        loop {
+            let n = a.read(&mut x).unwrap();
+            b.read_exact(&mut y[..n]).unwrap();
+            assert!(x[..n] == y[..n], "same bytes");
+            if n == 0 {
+                break;
+            }
+        }
     }
 }

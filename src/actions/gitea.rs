@@ -55,14 +55,9 @@ impl Action for PublishGitea {
             .and_then(Value::as_str)
             .ok_or_else(|| ActionError::new("the input `repoUrl` is required"))?;
         let spec = repo_spec(ctx, repo_url)?;
-        let str_of = |k: &str| {
-            input
-                .get(k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
-        let branch = str_of("defaultBranch").unwrap_or("main").to_string();
-        let source = crate::actions::github::source_dir(ctx, str_of("sourcePath"))?;
+        let i = Input(input);
+        let branch = i.nonempty("defaultBranch").unwrap_or("main").to_string();
+        let source = crate::actions::github::source_dir(ctx, i.nonempty("sourcePath"))?;
         let base = ctx
             .services
             .config

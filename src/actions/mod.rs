@@ -8,6 +8,7 @@ mod debug;
 pub mod declared;
 pub mod external;
 mod fetch;
+mod file_io;
 mod fs;
 mod gitea;
 pub mod github;
@@ -21,6 +22,7 @@ pub mod schemas;
 mod scm_target;
 mod source;
 mod template;
+mod walk;
 pub use crate::backstage::yaml_out;
 pub(crate) use template::file_extension as template_file_extension;
 

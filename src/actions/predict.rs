@@ -254,10 +254,7 @@ fn serves_github(services: &Services, url: &str) -> Option<bool> {
         return Some(false);
     }
     let host = u.host_str().unwrap_or_default();
-    let port_host = match u.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_string(),
-    };
+    let port_host = repo_url::host_of(&u).unwrap_or_default();
     integration_type(services, &port_host)
         .or_else(|| integration_type(services, host))
         .or_else(|| crate::scm::gitlab_for_url(&services.config, url).map(|_| "gitlab"))

@@ -39,10 +39,7 @@ pub struct FileUrl {
 /// `parseGiteaUrl` splits `BASE/OWNER/REPO/src/(branch|commit|tag)/REF/PATH`.
 pub fn file_for_url(config: &Config, url: &str) -> Option<(GiteaIntegration, FileUrl)> {
     let u = url::Url::parse(url).ok()?;
-    let host = match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str()?),
-        None => u.host_str()?.to_string(),
-    };
+    let host = crate::backstage::repo_url::host_of(&u)?;
     let integration = config.gitea(&host)?.clone();
     let rest = url.strip_prefix(&integration.base_url())?;
     let rest = rest.split(['?', '#']).next().unwrap_or_default();

@@ -194,10 +194,7 @@ pub fn kind_of(config: &Config, host: &str) -> Option<Kind> {
 /// `https://gitlab.com/acme/demo/-/blob/main/catalog-info.yaml`).
 pub fn gitlab_for_url(config: &Config, url: &str) -> Option<crate::config::GitlabIntegration> {
     let u = url::Url::parse(url).ok()?;
-    let host = match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str()?),
-        None => u.host_str()?.to_string(),
-    };
+    let host = crate::backstage::repo_url::host_of(&u)?;
     if let Some(g) = config.gitlab(&host) {
         return Some(g);
     }
@@ -293,7 +290,8 @@ impl Push<'_> {
             author: self.author,
             sign: sign.as_ref().map(|f| f as crate::git::Signer<'_>),
         };
-        self.git.push_new(&crate::git::Remote::as_user(url, username, token), &commit)
+        self.git
+            .push_new(&crate::git::Remote::as_user(url, username, token), &commit)
     }
 }
 

@@ -138,13 +138,13 @@ impl Doc {
         if raw.get(quote..).is_some_and(|r| r.starts_with(s.as_str())) {
             return Some(self.lines.span(from + quote + start, from + quote + end));
         }
+        if needle.is_empty() {
+            return self.value_span(pointer);
+        }
         let to = floor_char(
             &self.source,
             (from + s.len() * 2 + 256).min(self.source.len()),
         );
-        if needle.is_empty() {
-            return self.value_span(pointer);
-        }
         let nth = before.match_indices(needle).count();
         let mut found = self.source[from..to].match_indices(needle);
         match found.clone().nth(nth).or_else(|| found.next()) {

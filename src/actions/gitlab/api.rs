@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::backstage::repo_url::{RepoUrl, RepoUrlError};
 use crate::runner::{ActionContext, ActionError, Outputs};
 use crate::scm::gitlab::{enc, Gitlab};
+use crate::scm::Input;
 
 pub const IDS: &[&str] = &[
     "gitlab:repo:push",
@@ -43,7 +44,7 @@ pub fn run(
     let gl = Gitlab::connect(
         &ctx.services.config,
         &host,
-        str_of(input, "token"),
+        Input(input).nonempty("token"),
         ctx.services.token_of("gitlab", &host),
     )?;
     match id {
@@ -62,16 +63,10 @@ pub fn run(
     }
 }
 
-fn str_of<'a>(input: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    input
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
 /// The host of `repoUrl` (module-gitlab's own `parseRepoUrl`: only the host matters here).
 fn host_of(ctx: &ActionContext<'_>, input: &Map<String, Value>) -> Result<String, ActionError> {
-    let repo_url = str_of(input, "repoUrl")
+    let repo_url = Input(input)
+        .nonempty("repoUrl")
         .ok_or_else(|| ActionError::new("the input `repoUrl` is required"))?;
     served_host(&ctx.services.config, repo_url)
 }
@@ -152,7 +147,7 @@ fn local(
         "gitlab:repo:push" => {
             let r = crate::actions::predict::parse_repo_url(
                 ctx.services,
-                str_of(input, "repoUrl").unwrap_or_default(),
+                Input(input).nonempty("repoUrl").unwrap_or_default(),
             )?;
             let (owner, repo) = (r.owner.unwrap_or_default(), r.repo.unwrap_or_default());
             let path = ctx.services.forge().existing(host, &owner, &repo)?;
@@ -176,9 +171,9 @@ fn local(
                         base: existing.then_some(branch),
                         branch,
                         source: &source,
-                        target_path: str_of(input, "targetPath").unwrap_or(""),
+                        target_path: Input(input).nonempty("targetPath").unwrap_or(""),
                         delete: &[],
-                        message: str_of(input, "commitMessage").unwrap_or(""),
+                        message: Input(input).nonempty("commitMessage").unwrap_or(""),
                         author: &author,
                         force: false,
                     },
@@ -228,7 +223,7 @@ fn repo_push(
 ) -> Result<Outputs, ActionError> {
     let r = crate::actions::predict::parse_repo_url(
         ctx.services,
-        str_of(input, "repoUrl").unwrap_or_default(),
+        Input(input).nonempty("repoUrl").unwrap_or_default(),
     )?;
     let project = r.project.clone().unwrap_or_else(|| {
         format!(
@@ -241,7 +236,7 @@ fn repo_push(
     let root = source_root(ctx, input)?;
     let files = crate::git::worktree_files(&root)
         .map_err(|e| ActionError::new(format!("cannot read `{}`: {e}", root.display())))?;
-    let commit_action = str_of(input, "commitAction").unwrap_or("auto");
+    let commit_action = Input(input).nonempty("commitAction").unwrap_or("auto");
     let actions = crate::actions::scm_target::with_notes(ctx, |notes| {
         Ok(crate::scm::gitlab::commit_actions(
             notes,
@@ -249,7 +244,7 @@ fn repo_push(
             &project,
             branch,
             &files,
-            str_of(input, "targetPath"),
+            Input(input).nonempty("targetPath"),
             commit_action,
         ))
     })?;
@@ -287,7 +282,8 @@ fn repo_push(
 
 /// The required `branchName` input.
 fn branch_name(input: &Map<String, Value>) -> Result<&str, ActionError> {
-    str_of(input, "branchName")
+    Input(input)
+        .nonempty("branchName")
         .ok_or_else(|| ActionError::new("the input `branchName` is required"))
 }
 
@@ -296,7 +292,7 @@ fn source_root(
     ctx: &ActionContext<'_>,
     input: &Map<String, Value>,
 ) -> Result<std::path::PathBuf, ActionError> {
-    Ok(match str_of(input, "sourcePath") {
+    Ok(match Input(input).nonempty("sourcePath") {
         Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,
         None => ctx.workspace.to_path_buf(),
     })
@@ -397,7 +393,7 @@ fn group_ensure_exists(
                 if let Some(p) = parent.clone().filter(|p| !p.is_null()) {
                     body.insert("parent_id".into(), p);
                 }
-                if let Some(d) = str_of(input, "description").filter(|_| i == last) {
+                if let Some(d) = Input(input).nonempty("description").filter(|_| i == last) {
                     body.insert("description".into(), json!(d));
                 }
                 let g = gl
@@ -445,9 +441,9 @@ fn project_variable(input: &Map<String, Value>, gl: &Gitlab) -> Result<Outputs, 
     body.insert("raw".into(), json!(flag("raw")));
     body.insert(
         "environment_scope".into(),
-        json!(str_of(input, "environmentScope").unwrap_or("*")),
+        json!(Input(input).nonempty("environmentScope").unwrap_or("*")),
     );
-    let key = str_of(input, "key").unwrap_or_default();
+    let key = Input(input).nonempty("key").unwrap_or_default();
     gl.client()
         .post(&format!("/projects/{p}/variables"), &Value::Object(body))
         .map_err(|e| {
@@ -473,11 +469,12 @@ fn access_token(
         id.clone().unwrap_or_default()
     ));
     let p = project_of(input, "projectId")?;
-    let expires = str_of(input, "expiresAt")
+    let expires = Input(input)
+        .nonempty("expiresAt")
         .map(str::to_string)
         .unwrap_or_else(|| iso_date_in_days(365));
     let body = json!({
-        "name": str_of(input, "name").unwrap_or("tokenname"),
+        "name": Input(input).nonempty("name").unwrap_or("tokenname"),
         "scopes": input.get("scopes").cloned().unwrap_or(json!(["read_repository"])),
         "expires_at": expires,
         "access_level": input.get("accessLevel").cloned().unwrap_or(json!(40)),
@@ -552,7 +549,7 @@ fn pipeline_trigger(
         )
         .map_err(|e| e.explain("cannot create a pipeline trigger token", gl.host()))?;
     let token = trigger["token"].as_str().unwrap_or_default();
-    let branch = str_of(input, "branch").unwrap_or_default();
+    let branch = Input(input).nonempty("branch").unwrap_or_default();
     let fields: Vec<(String, String)> = input
         .get("variables")
         .and_then(Value::as_object)
@@ -718,7 +715,7 @@ fn issue_create(
 fn issue_project(ctx: &ActionContext<'_>, input: &Map<String, Value>) -> Result<String, String> {
     let r = crate::actions::predict::parse_repo_url(
         ctx.services,
-        str_of(input, "repoUrl").unwrap_or_default(),
+        Input(input).nonempty("repoUrl").unwrap_or_default(),
     )
     .map_err(|e| e.message)?;
     match (r.project, r.owner, r.repo) {

@@ -207,13 +207,6 @@ fn repo_spec(
     ))
 }
 
-fn str_of<'a>(input: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    input
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
 /// `publish:gitlab`: create the project (or keep it with `skipExisting`), push, then branches,
 /// protection and variables.
 fn publish(
@@ -237,12 +230,18 @@ fn publish(
     } else {
         None
     };
-    let branch = str_of(input, "defaultBranch")
+    let branch = Input(input)
+        .nonempty("defaultBranch")
         .unwrap_or("master")
         .to_string();
     let text = CommitText::of(&Input(input), &ctx.services.config, MessageRule::Gitlab);
     let source = scm_target::source_dir(ctx, input.get("sourcePath"))?;
-    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, str_of(input, "token"))?;
+    let target = scm_target::target(
+        ctx,
+        Kind::Gitlab,
+        &spec.host,
+        Input(input).nonempty("token"),
+    )?;
     let git = ctx.services.git();
     let push = (source.as_ref()).map(|source| text.push(git, source, &branch, signer.as_ref()));
     let new = NewRepository {
@@ -264,7 +263,8 @@ fn publish(
                 token: if ctx.services.local {
                     None
                 } else {
-                    str_of(input, "token")
+                    Input(input)
+                        .nonempty("token")
                         .map(|t| crate::config::Secret(t.to_string()))
                         .or_else(|| ctx.services.token_of("gitlab", &spec.host))
                 },
@@ -288,14 +288,15 @@ fn merge_request(
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let (spec, project) = repo_spec(ctx, input)?;
-    let title =
-        str_of(input, "title").ok_or_else(|| ActionError::new("the input `title` is required"))?;
+    let title = Input(input)
+        .nonempty("title")
+        .ok_or_else(|| ActionError::new("the input `title` is required"))?;
     let branch = input
         .get("branchName")
         .and_then(Value::as_str)
         .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
-    let target_path = str_of(input, "targetPath");
-    let root = match str_of(input, "sourcePath").or(target_path) {
+    let target_path = Input(input).nonempty("targetPath");
+    let root = match Input(input).nonempty("sourcePath").or(target_path) {
         Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,
         None => ctx.workspace.to_path_buf(),
     };
@@ -303,7 +304,12 @@ fn merge_request(
     if let Some(p) = project {
         options.insert("projectid".into(), json!(p));
     }
-    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, str_of(input, "token"))?;
+    let target = scm_target::target(
+        ctx,
+        Kind::Gitlab,
+        &spec.host,
+        Input(input).nonempty("token"),
+    )?;
     let git = ctx.services.git();
     let change = scm_target::with_notes(ctx, |n| {
         target.open_change_request(
@@ -312,7 +318,7 @@ fn merge_request(
                 git,
                 repo: &spec,
                 branch,
-                target_branch: str_of(input, "targetBranchName"),
+                target_branch: Input(input).nonempty("targetBranchName"),
                 title,
                 description: input.get("description").and_then(Value::as_str),
                 source: &root,
@@ -352,7 +358,7 @@ fn predict_publish(
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let (spec, _) = repo_spec(ctx, input)?;
-    let branch = str_of(input, "defaultBranch").unwrap_or("master");
+    let branch = Input(input).nonempty("defaultBranch").unwrap_or("master");
     let web = web_url(ctx, &spec);
     let contents = format!("{web}/-/blob/{branch}");
     let mut out = Map::new();
@@ -382,7 +388,7 @@ fn predict_merge_request(
     out.insert("projectid".into(), json!(project));
     out.insert(
         "targetBranchName".into(),
-        json!(str_of(input, "targetBranchName").unwrap_or("main")),
+        json!(Input(input).nonempty("targetBranchName").unwrap_or("main")),
     );
     out.insert("projectPath".into(), json!(project));
     out.insert(
