@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::backstage::json_schema;
 
-pub use crate::backstage::entity_ref::{parse as parse_ref, stringify as ref_of, EntityRef};
+pub use crate::backstage::entity_ref::{parse as parse_ref, stringify as ref_of};
 
 fn dns_label(v: &str) -> bool {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
@@ -378,6 +378,7 @@ pub fn relations(entity: &Value) -> Result<Vec<Relation>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backstage::entity_ref::EntityRef;
 
     #[test]
     fn parses_refs_like_catalog_model() {
