@@ -2,8 +2,8 @@
 //! the real actions would produce them: `publish:github` (`remoteUrl`, `repoContentsUrl`,
 //! `commitHash`), `github:repo:create`, `github:repo:push`, `publish:github:pull-request` (what
 //! Backstage's own dry run outputs) and `catalog:register` (`catalogInfoUrl`, and `entityRef`
-//! read from the catalog file the publish step would have pushed). The real actions live in
-//! `publish.rs` / `catalog.rs`; they and `golden validate` call these functions too.
+//! read from the catalog file the publish step would have pushed). The actions live in
+//! `github/mod.rs` / `catalog.rs`; they and `golden validate` call these functions too.
 
 use std::path::{Path, PathBuf};
 
@@ -88,15 +88,6 @@ fn github_repo(
         .repo
         .ok_or_else(|| ActionError::new("Invalid repository name provided in repoUrl"))?;
     Ok((r.host, owner, repo))
-}
-
-/// The outputs of action `id` that a dry run invents (they name nothing real).
-pub fn invented_outputs(id: &str) -> &'static [&'static str] {
-    match id {
-        "publish:github" | "github:repo:push" => &["commitHash"],
-        "publish:github:pull-request" => &["pullRequestNumber"],
-        _ => &[],
-    }
 }
 
 /// A stand-in commit hash for a dry run: 40 hex digits derived from the repository URL (the same
