@@ -60,9 +60,8 @@ mod tests {
 
     fn svc() -> Value {
         json!({"apiVersion": "backstage.io/v1alpha1", "kind": "Component",
-               "metadata": {"name": "Svc", "tags": ["java"], "annotations": {"backstage.io/orphan": "true"}},
-               "spec": {"type": "service", "owner": "team-a"},
-               "relations": [{"type": "ownedBy", "targetRef": "group:default/team-a"}]})
+               "metadata": {"name": "Svc", "tags": ["java"]},
+               "spec": {"type": "service", "owner": "team-a"}})
     }
 
     #[test]

@@ -436,6 +436,10 @@ impl crate::runner::Action for &'static GithubAction {
     fn description(&self) -> &'static str {
         self.description
     }
+    /// None runs in a dry run: each has its prediction.
+    fn runs_in_dry_run(&self) -> bool {
+        false
+    }
     fn input_schema(&self) -> Value {
         match SCHEMAS.schema(self.id, "input") {
             Some(s) => s.clone(),
@@ -454,9 +458,6 @@ impl crate::runner::Action for &'static GithubAction {
     }
     fn invented_outputs(&self) -> &'static [&'static str] {
         self.invented
-    }
-    fn runs_in_dry_run(&self) -> bool {
-        false
     }
     fn run(
         &self,
