@@ -232,11 +232,9 @@ fn allowed(config: &crate::config::Config, url: &str) -> Result<(), Fail> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(not_allowed(url));
     }
-    let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
-    let host = match parsed.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    };
+    let host = crate::backstage::repo_url::host_of(&parsed)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let integrated = host == "github.com"
         || config.github(&host).is_some()
         || config.gitlab(&host).is_some()
