@@ -162,9 +162,9 @@ impl Engine {
     /// The parsed nunjucks tree of `source` (what the engine renders; the linter walks it), once
     /// it is checked to hold nothing Backstage is sure to fail on whatever the values (see
     /// `lint.rs`). Text without any delimiter is one text node.
-    pub fn parse_tree(&self, source: &str) -> Result<Vec<Node>, RenderError> {
+    pub fn parse_tree<'s>(&self, source: &'s str) -> Result<Vec<Node<'s>>, RenderError> {
         if !self.may_contain_syntax(source) {
-            return Ok(vec![Node::Text(source.to_string())]);
+            return Ok(vec![Node::Text(source.into())]);
         }
         let nodes = self.parse_nodes(source)?;
         if let Some(message) = lint::problem(&nodes) {
@@ -204,7 +204,7 @@ impl Engine {
         syntax::has_delimiter(source, self.options.cookiecutter)
     }
 
-    fn parse_nodes(&self, source: &str) -> Result<Vec<syntax::Node>, RenderError> {
+    fn parse_nodes<'s>(&self, source: &'s str) -> Result<Vec<syntax::Node<'s>>, RenderError> {
         let opts = syntax::ScanOptions {
             cookiecutter: self.options.cookiecutter,
             trim_blocks: self.options.trim_blocks,

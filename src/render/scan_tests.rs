@@ -77,3 +77,27 @@ fn a_repeated_expression_parses_the_same_and_errors_are_not_remembered() {
     let e = parse_template("line\n  ${{ values.( }}", opts, &cache).unwrap_err();
     assert_eq!(e.line, 2);
 }
+
+#[test]
+fn text_borrows_the_source_and_a_repeated_expression_is_one_shared_tree() {
+    use super::{parse_template, ExprCache, Node, ScanOptions};
+    use std::borrow::Cow;
+    use std::sync::Arc;
+    let cache = ExprCache::default();
+    let opts = ScanOptions::default();
+    let first = parse_template("a ${{ values.name }} b", opts, &cache).unwrap();
+    let again = parse_template("${{ values.name }}", opts, &cache).unwrap();
+    let (Node::Text(text), Node::Output(e1, ..), Node::Output(e2, ..)) =
+        (&first[0], &first[1], &again[0])
+    else {
+        panic!("{first:?} {again:?}");
+    };
+    assert!(matches!(text, Cow::Borrowed("a ")), "{text:?}");
+    assert!(Arc::ptr_eq(e1, e2));
+    // Text on both sides of a raw block's end is joined (so copied), whitespace control applied.
+    let joined = parse_template("x {%- raw %} a {% endraw %}b", opts, &cache).unwrap();
+    assert!(
+        matches!(&joined[..], [Node::Text(Cow::Borrowed("x")), Node::Text(Cow::Owned(t))] if t == " a b"),
+        "{joined:?}"
+    );
+}

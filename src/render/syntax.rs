@@ -3,8 +3,10 @@
 //! expression parser (with `===`/`!==`, regex literals `r/../g`, JS-style comparison chains).
 //! The result is a small AST that `emit.rs` turns into minijinja source.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A parse failure with a 1-based line and column.
 #[derive(Debug, Clone)]
@@ -19,49 +21,51 @@ type Res<T> = Result<T, SyntaxError>;
 /// A template's nodes. `at` (and the second field of `Output`) is the byte offset in the source
 /// of the tag that holds the node's expressions (its `${{` or `{%`), so a render failure can name
 /// the line and column Backstage's author wrote, whatever whitespace control removed.
+/// Text borrows the source where it can (only text joined across a `raw` block is copied), and
+/// the expressions of tags are shared with the engine's cache ([`ExprCache`]).
 ///
 /// The offsets inside an [`Expr`] are relative to the start of the expression's own text (so a
 /// parsed expression is the same wherever it stands, and can be cached); the `*_at` fields (and
 /// the third field of `Output`) say where that text starts in the source, for the linter.
 #[derive(Debug, Clone)]
-pub enum Node {
-    Text(String),
-    Output(Expr, usize, u32),
+pub enum Node<'s> {
+    Text(Cow<'s, str>),
+    Output(Arc<Expr>, usize, u32),
     If {
         at: usize,
-        cond: Expr,
+        cond: Arc<Expr>,
         cond_at: u32,
-        body: Vec<Node>,
-        else_: Option<Vec<Node>>,
+        body: Vec<Node<'s>>,
+        else_: Option<Vec<Node<'s>>>,
     },
     For {
         at: usize,
         targets: Vec<String>,
-        arr: Expr,
+        arr: Arc<Expr>,
         arr_at: u32,
-        body: Vec<Node>,
-        else_: Option<Vec<Node>>,
+        body: Vec<Node<'s>>,
+        else_: Option<Vec<Node<'s>>>,
     },
     Set {
         at: usize,
         targets: Vec<String>,
-        value: Option<Expr>,
+        value: Option<Arc<Expr>>,
         value_at: u32,
-        body: Vec<Node>,
+        body: Vec<Node<'s>>,
     },
     Macro {
         name: String,
         args: Vec<Arg>,
         args_at: u32,
-        body: Vec<Node>,
+        body: Vec<Node<'s>>,
     },
     CallBlock {
         at: usize,
-        call: Expr,
+        call: Arc<Expr>,
         call_at: u32,
         caller_args: Vec<Arg>,
         caller_args_at: u32,
-        body: Vec<Node>,
+        body: Vec<Node<'s>>,
     },
     FilterBlock {
         at: usize,
@@ -69,17 +73,17 @@ pub enum Node {
         /// Where the filter's name starts (its arguments' offsets are relative to it).
         name_at: u32,
         args: Vec<Arg>,
-        body: Vec<Node>,
+        body: Vec<Node<'s>>,
     },
     Switch {
         at: usize,
-        expr: Expr,
+        expr: Arc<Expr>,
         expr_at: u32,
         /// Each case's value, where its text starts, and its body.
-        cases: Vec<(Expr, u32, Vec<Node>)>,
-        default: Option<Vec<Node>>,
+        cases: Vec<(Arc<Expr>, u32, Vec<Node<'s>>)>,
+        default: Option<Vec<Node<'s>>>,
     },
-    Block(Vec<Node>),
+    Block(Vec<Node<'s>>),
 }
 
 #[derive(Debug, Clone)]
@@ -127,19 +131,22 @@ pub enum Expr {
 
 // ---------------------------------------------------------------- scanner
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum TokKind {
-    Text,
-    Variable,
-    Block,
+#[derive(Debug)]
+enum TokKind<'s> {
+    /// Text, borrowed from the source unless joined across a `raw` block.
+    Text(Cow<'s, str>),
+    /// The inside of `${{ }}`, without its leading whitespace.
+    Variable(&'s str),
+    /// The trimmed inside of `{% %}`.
+    Block(&'s str),
 }
 
 #[derive(Debug)]
-struct TplToken {
-    kind: TokKind,
-    value: String,
+struct TplToken<'s> {
+    kind: TokKind<'s>,
     offset: usize,
-    /// Where `value` starts in the source (after the marker, `-` and leading whitespace).
+    /// Where the token's text starts in the source (after the marker, `-` and leading
+    /// whitespace).
     value_offset: usize,
 }
 
@@ -323,13 +330,79 @@ fn tag_rest(v: &str) -> &str {
     trim_code(&t[tag_name(v).len()..])
 }
 
-fn strip_block_indent(text: &mut String, line_has_content: bool) {
+/// How much of `text` `lstripBlocks` keeps before a block tag: all of it, or all but its last line
+/// when that line holds only whitespace.
+fn strip_block_indent(text: &str, line_has_content: bool) -> usize {
     if line_has_content {
-        return;
+        return text.len();
     }
     let start = text.rfind('\n').map(|n| n + 1).unwrap_or(0);
     if text[start..].chars().all(is_tpl_ws) {
-        text.truncate(start);
+        start
+    } else {
+        text.len()
+    }
+}
+
+/// The text read since the last tag: a range of the source, copied only when pieces that are not
+/// next to each other in the source are joined (the inside of a `raw` block and what follows it).
+#[derive(Default)]
+struct Pending {
+    start: usize,
+    end: usize,
+    joined: Option<String>,
+}
+
+impl Pending {
+    fn text<'a>(&'a self, source: &'a str) -> &'a str {
+        match &self.joined {
+            Some(j) => j,
+            None => &source[self.start..self.end],
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match &self.joined {
+            Some(j) => j.is_empty(),
+            None => self.start == self.end,
+        }
+    }
+
+    /// Appends `source[from..to]`; the text starts at `from` when it was empty.
+    fn push(&mut self, source: &str, from: usize, to: usize) {
+        if self.is_empty() {
+            *self = Pending {
+                start: from,
+                end: to,
+                joined: None,
+            };
+            return;
+        }
+        match &mut self.joined {
+            None if from == self.end => self.end = to,
+            None => {
+                let mut j = String::with_capacity(self.end - self.start + to - from);
+                j.push_str(&source[self.start..self.end]);
+                j.push_str(&source[from..to]);
+                self.joined = Some(j);
+            }
+            Some(j) => j.push_str(&source[from..to]),
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        match &mut self.joined {
+            Some(j) => j.truncate(len),
+            None => self.end = self.start + len,
+        }
+    }
+
+    fn take<'s>(&mut self, source: &'s str) -> Cow<'s, str> {
+        let taken = std::mem::take(self);
+        match taken.joined {
+            Some(j) => Cow::Owned(j),
+            None => Cow::Borrowed(&source[taken.start..taken.end]),
+        }
     }
 }
 
@@ -436,12 +509,11 @@ pub struct ScanOptions {
     pub lstrip_blocks: bool,
 }
 
-fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
+fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken<'_>>> {
     let var_start = if opts.cookiecutter { "{{" } else { "${{" };
     let mut tokens = Vec::new();
     let mut index = 0usize;
-    let mut pending = String::new();
-    let mut pending_offset = 0usize;
+    let mut pending = Pending::default();
     let mut line_has_content = false;
     // Updates line_has_content over `text` (only `lstripBlocks` reads it).
     let track = opts.lstrip_blocks;
@@ -457,25 +529,23 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
             }
         }
     };
+    // Appends the source from `index` to `$end` to the pending text.
     macro_rules! append_text {
-        ($text:expr) => {{
-            let t: &str = $text;
-            if pending.is_empty() {
-                pending_offset = index;
-            }
-            pending.push_str(t);
-            advance(t, &mut line_has_content);
-            index += t.len();
+        ($end:expr) => {{
+            let end: usize = $end;
+            pending.push(source, index, end);
+            advance(&source[index..end], &mut line_has_content);
+            index = end;
         }};
     }
     macro_rules! flush {
         () => {{
             if !pending.is_empty() {
+                let offset = pending.start;
                 tokens.push(TplToken {
-                    kind: TokKind::Text,
-                    value: std::mem::take(&mut pending),
-                    offset: pending_offset,
-                    value_offset: pending_offset,
+                    kind: TokKind::Text(pending.take(source)),
+                    offset,
+                    value_offset: offset,
                 });
             }
         }};
@@ -491,28 +561,25 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
         }
     };
     while index < source.len() {
-        let rest = &source[index..];
         let (rel, marker, kind) = match next_marker(source, index, var_start) {
             Marker::Open(pos, kind) => (pos - index, [var_start, "{%", "{#"][kind as usize], kind),
             Marker::CommentEnd(pos) => {
                 return Err(err_at(source, pos, "Unexpected end of comment"))
             }
             Marker::None => {
-                if pending.is_empty() {
-                    pending_offset = index;
-                }
-                pending.push_str(rest);
+                pending.push(source, index, source.len());
                 break;
             }
         };
-        append_text!(&rest[..rel]);
+        append_text!(index + rel);
         let start = index;
         if kind == 1 && opts.lstrip_blocks {
-            strip_block_indent(&mut pending, line_has_content);
+            let keep = strip_block_indent(pending.text(source), line_has_content);
+            pending.truncate(keep);
         }
         let left_trim = source[index + marker.len()..].starts_with('-');
         if left_trim {
-            let keep = pending.trim_end_matches(is_tpl_ws).len();
+            let keep = pending.text(source).trim_end_matches(is_tpl_ws).len();
             pending.truncate(keep);
         }
         flush!();
@@ -576,7 +643,7 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
                         format!("{raw_name} closing tag cannot contain a line break"),
                     ));
                 }
-                append_text!(&source[index..cstart]);
+                append_text!(cstart);
                 advance(&source[index..cend], &mut line_has_content);
                 index = cend;
                 if right_trim {
@@ -588,11 +655,10 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
             }
             tokens.push(TplToken {
                 kind: if kind == 0 {
-                    TokKind::Variable
+                    TokKind::Variable(value)
                 } else {
-                    TokKind::Block
+                    TokKind::Block(value)
                 },
-                value: value.to_string(),
                 offset: start,
                 value_offset,
             });
@@ -614,7 +680,11 @@ fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken>> {
 // ---------------------------------------------------------------- template parser
 
 /// Parses a whole template.
-pub fn parse_template(source: &str, opts: ScanOptions, cache: &ExprCache) -> Res<Vec<Node>> {
+pub fn parse_template<'s>(
+    source: &'s str,
+    opts: ScanOptions,
+    cache: &ExprCache,
+) -> Res<Vec<Node<'s>>> {
     let tokens = scan(source, opts)?;
     let mut p = TplParser {
         source,
@@ -624,16 +694,16 @@ pub fn parse_template(source: &str, opts: ScanOptions, cache: &ExprCache) -> Res
     };
     let (body, stop) = p.body(&[])?;
     if let Some(t) = stop {
-        return Err(p.fail(&t, format!("Unexpected \"{}\" tag", tag_name(&t.value))));
+        return Err(p.fail(&t, format!("Unexpected \"{}\" tag", tag_name(t.value))));
     }
     Ok(body)
 }
 
-struct TplParser<'s> {
+struct TplParser<'s, 'c> {
     source: &'s str,
-    tokens: Vec<TplToken>,
+    tokens: Vec<TplToken<'s>>,
     i: usize,
-    cache: &'s ExprCache,
+    cache: &'c ExprCache,
 }
 
 const EMPTY_STRUCTURAL: &[&str] = &[
@@ -683,21 +753,14 @@ fn structural_mismatch(name: &str, expected: &[&str]) -> String {
 }
 
 /// A tag (or `${{ }}`) being parsed: its trimmed text, where it starts and where its text starts.
-struct Stop {
-    value: String,
+#[derive(Clone, Copy)]
+struct Stop<'s> {
+    value: &'s str,
     offset: usize,
     value_offset: usize,
 }
 
-impl Stop {
-    fn of(t: &TplToken) -> Stop {
-        Stop {
-            value: t.value.clone(),
-            offset: t.offset,
-            value_offset: t.value_offset,
-        }
-    }
-
+impl Stop<'_> {
     /// Where `piece` of this tag's text starts in the source, found as nunjitsu's
     /// `tokenValuePosition` finds it: its last (`from_end`) or first occurrence in the text, the
     /// end of the text when empty (a signature's closing `)` is looked for without it).
@@ -720,35 +783,39 @@ impl Stop {
     }
 }
 
-impl TplParser<'_> {
+impl<'s> TplParser<'s, '_> {
     fn fail(&self, t: &Stop, msg: impl Into<String>) -> SyntaxError {
         err_at(self.source, t.offset, msg)
     }
 
-    fn body(&mut self, stops: &[&str]) -> Res<(Vec<Node>, Option<Stop>)> {
+    fn body(&mut self, stops: &[&str]) -> Res<(Vec<Node<'s>>, Option<Stop<'s>>)> {
         let mut children = Vec::new();
         while self.i < self.tokens.len() {
-            let idx = self.i;
+            let token = &mut self.tokens[self.i];
             self.i += 1;
-            let kind = self.tokens[idx].kind;
-            match kind {
-                TokKind::Text => {
-                    let v = std::mem::take(&mut self.tokens[idx].value);
+            let (offset, value_offset) = (token.offset, token.value_offset);
+            let stop = |value| Stop {
+                value,
+                offset,
+                value_offset,
+            };
+            match token.kind {
+                TokKind::Text(ref mut v) => {
+                    let v = std::mem::take(v);
                     if !v.is_empty() {
                         children.push(Node::Text(v));
                     }
                 }
-                TokKind::Variable => {
-                    let t = Stop::of(&self.tokens[idx]);
-                    let (e, at) = self.expr(&t.value, &t)?;
+                TokKind::Variable(v) => {
+                    let t = stop(v);
+                    let (e, at) = self.expr(t.value, &t)?;
                     children.push(Node::Output(e, t.offset, at));
                 }
-                TokKind::Block => {
-                    let stop = Stop::of(&self.tokens[idx]);
-                    let v = stop.value.clone();
-                    let name = tag_name(&v).to_string();
-                    if stops.contains(&name.as_str()) {
-                        if EMPTY_STRUCTURAL.contains(&name.as_str()) && !tag_rest(&v).is_empty() {
+                TokKind::Block(v) => {
+                    let stop = stop(v);
+                    let name = tag_name(stop.value);
+                    if stops.contains(&name) {
+                        if EMPTY_STRUCTURAL.contains(&name) && !tag_rest(stop.value).is_empty() {
                             return Err(self.fail(
                                 &stop,
                                 format!("{name} tag does not accept trailing content"),
@@ -756,11 +823,10 @@ impl TplParser<'_> {
                         }
                         return Ok((children, Some(stop)));
                     }
-                    if STRUCTURAL_STOPS.contains(&name.as_str()) {
-                        return Err(self.fail(&stop, structural_mismatch(&name, stops)));
+                    if STRUCTURAL_STOPS.contains(&name) {
+                        return Err(self.fail(&stop, structural_mismatch(name, stops)));
                     }
-                    let rest = tag_rest(&v).to_string();
-                    children.push(self.statement(&name, &rest, &stop)?);
+                    children.push(self.statement(name, tag_rest(stop.value), &stop)?);
                 }
             }
         }
@@ -782,11 +848,11 @@ impl TplParser<'_> {
     }
 
     /// The expression `src` (a piece of `t`'s text) and where its text starts in the source.
-    fn expr(&self, src: &str, t: &Stop) -> Res<(Expr, u32)> {
+    fn expr(&self, src: &str, t: &Stop) -> Res<(Arc<Expr>, u32)> {
         if let Some(e) = self.cache.get(src) {
             return Ok((e, offset32(t.piece_offset(src, true))));
         }
-        let e = self.run(src, t, true, ExprParser::parse)?;
+        let e = Arc::new(self.run(src, t, true, ExprParser::parse)?);
         self.cache.put(src, &e);
         Ok((e, offset32(t.piece_offset(src, true))))
     }
@@ -809,23 +875,23 @@ impl TplParser<'_> {
         Ok((args, offset32(base)))
     }
 
-    fn statement(&mut self, name: &str, rest: &str, t: &Stop) -> Res<Node> {
+    fn statement(&mut self, name: &str, rest: &'s str, t: &Stop<'s>) -> Res<Node<'s>> {
         match name {
             "if" => self.parse_if(rest, t),
             "for" => {
                 let Some((left, right)) = split_keyword(rest, "in") else {
                     return Err(self.fail(t, "For tag requires an in expression"));
                 };
-                let targets = self.targets(&left, t)?;
+                let targets = self.targets(left, t)?;
                 if targets.len() == 1 && targets[0] == "loop" {
                     return Err(self.fail(t, "A single loop target cannot be named loop"));
                 }
-                let (arr, arr_at) = self.expr(&right, t)?;
+                let (arr, arr_at) = self.expr(right, t)?;
                 let (body, stop) = self.body(&["else", "endfor"])?;
                 let Some(stop) = stop else {
                     return Err(self.fail(t, "Missing endfor tag"));
                 };
-                let else_ = if tag_name(&stop.value) == "else" {
+                let else_ = if tag_name(stop.value) == "else" {
                     let (b, s) = self.body(&["endfor"])?;
                     if s.is_none() {
                         return Err(self.fail(t, "Missing endfor tag"));
@@ -906,7 +972,7 @@ impl TplParser<'_> {
                     src = trim_code(&src[close + 1..]).to_string();
                 }
                 let (call, call_at) = self.expr(&src, t)?;
-                if !matches!(call, Expr::Call(..)) {
+                if !matches!(*call, Expr::Call(..)) {
                     return Err(self.fail(t, "Call block requires a function call"));
                 }
                 let (body, stop) = self.body(&["endcall"])?;
@@ -944,14 +1010,15 @@ impl TplParser<'_> {
                 })
             }
             "block" => {
-                let (Expr::Sym(name, _), _) = self.expr(trim_code(rest), t)? else {
-                    return Err(self.fail(t, "Block name must be an identifier"));
+                let name = match &*self.expr(trim_code(rest), t)?.0 {
+                    Expr::Sym(name, _) => name.clone(),
+                    _ => return Err(self.fail(t, "Block name must be an identifier")),
                 };
                 let (body, stop) = self.body(&["endblock"])?;
                 let Some(stop) = stop else {
                     return Err(self.fail(t, "Missing endblock tag"));
                 };
-                let closing = tag_rest(&stop.value);
+                let closing = tag_rest(stop.value);
                 if !closing.is_empty() && closing != name {
                     return Err(self.fail(&stop, "Endblock name must match its opening block"));
                 }
@@ -966,9 +1033,9 @@ impl TplParser<'_> {
                     return Err(self.fail(t, "Switch content must begin with case or default"));
                 }
                 while let Some(stop) = next.take() {
-                    match tag_name(&stop.value) {
+                    match tag_name(stop.value) {
                         "case" => {
-                            let (cond, cond_at) = self.expr(tag_rest(&stop.value), &stop)?;
+                            let (cond, cond_at) = self.expr(tag_rest(stop.value), &stop)?;
                             let (b, s) = self.body(&["case", "default", "endswitch"])?;
                             cases.push((cond, cond_at, b));
                             next = s;
@@ -1018,17 +1085,14 @@ impl TplParser<'_> {
         }
     }
 
-    fn parse_if(&mut self, cond_src: &str, t: &Stop) -> Res<Node> {
+    fn parse_if(&mut self, cond_src: &str, t: &Stop<'s>) -> Res<Node<'s>> {
         let (cond, cond_at) = self.expr(cond_src, t)?;
         let (body, stop) = self.body(&["elif", "elseif", "else", "endif"])?;
         let Some(stop) = stop else {
             return Err(self.fail(t, "Missing endif tag"));
         };
-        let else_ = match tag_name(&stop.value) {
-            "elif" | "elseif" => {
-                let rest = tag_rest(&stop.value).to_string();
-                Some(vec![self.parse_if(&rest, &stop)?])
-            }
+        let else_ = match tag_name(stop.value) {
+            "elif" | "elseif" => Some(vec![self.parse_if(tag_rest(stop.value), &stop)?]),
             "else" => {
                 let (b, s) = self.body(&["endif"])?;
                 if s.is_none() {
@@ -1055,7 +1119,7 @@ fn offset32(offset: usize) -> u32 {
 
 /// Whether a macro is declared anywhere in `nodes` (nunjitsu refuses one in a set or filter
 /// capture).
-fn has_macro(nodes: &[Node]) -> bool {
+fn has_macro(nodes: &[Node<'_>]) -> bool {
     nodes.iter().any(|n| match n {
         Node::Macro { .. } => true,
         Node::Text(_) | Node::Output(..) => false,
@@ -1072,7 +1136,7 @@ fn has_macro(nodes: &[Node]) -> bool {
     })
 }
 
-fn split_keyword(s: &str, kw: &str) -> Option<(String, String)> {
+fn split_keyword<'a>(s: &'a str, kw: &str) -> Option<(&'a str, &'a str)> {
     let b = s.as_bytes();
     let mut depth = 0i32;
     let mut i = 0;
@@ -1085,10 +1149,7 @@ fn split_keyword(s: &str, kw: &str) -> Option<(String, String)> {
             let before_ws = i == 0 || is_code_ws(s[..i].chars().last().unwrap());
             let after_ws = end >= b.len() || is_code_ws(s[end..].chars().next().unwrap());
             if depth == 0 && &s[i..end] == kw && before_ws && after_ws {
-                return Some((
-                    trim_code(&s[..i]).to_string(),
-                    trim_code(&s[end..]).to_string(),
-                ));
+                return Some((trim_code(&s[..i]), trim_code(&s[end..])));
             }
             i = end;
             continue;
@@ -1158,30 +1219,30 @@ fn matching_delim(s: &str, start: usize) -> Option<usize> {
 }
 
 /// Expressions parsed lately, by their source text. Skeleton files repeat the same few
-/// (`values.name`) thousands of times; cloning a parsed one costs a fraction of tokenizing and
-/// parsing it again. An expression parses the same wherever it stands (its offsets are relative
-/// to its own text, and errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
+/// (`values.name`) thousands of times; the parsed tree is shared (`Arc`) by every template that
+/// holds it, not parsed again nor copied. An expression parses the same wherever it stands (its
+/// offsets are relative to its own text, and errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
 /// with one map per thread, files rendering in parallel; a map is emptied when full.
 #[derive(Default)]
-pub struct ExprCache(thread_local::ThreadLocal<RefCell<HashMap<Box<str>, Expr>>>);
+pub struct ExprCache(thread_local::ThreadLocal<RefCell<HashMap<Box<str>, Arc<Expr>>>>);
 
 impl ExprCache {
     /// Longer sources are rarely repeated: not kept.
     const MAX_SOURCE: usize = 256;
     const MAX_ENTRIES: usize = 1024;
 
-    fn map(&self) -> &RefCell<HashMap<Box<str>, Expr>> {
+    fn map(&self) -> &RefCell<HashMap<Box<str>, Arc<Expr>>> {
         self.0.get_or_default()
     }
 
-    fn get(&self, src: &str) -> Option<Expr> {
+    fn get(&self, src: &str) -> Option<Arc<Expr>> {
         if src.len() > Self::MAX_SOURCE {
             return None;
         }
         self.map().borrow().get(src).cloned()
     }
 
-    fn put(&self, src: &str, e: &Expr) {
+    fn put(&self, src: &str, e: &Arc<Expr>) {
         if src.len() > Self::MAX_SOURCE {
             return;
         }

@@ -174,7 +174,7 @@ impl Walker<'_> {
             Node::For { arr, arr_at, .. } => self.expr(arr, at(arr_at)),
             Node::Set {
                 value, value_at, ..
-            } => self.exprs(value, at(value_at)),
+            } => self.exprs(value.as_deref(), at(value_at)),
             Node::Macro { args, args_at, .. } => self.defaults(args, at(args_at)),
             Node::CallBlock {
                 call,
