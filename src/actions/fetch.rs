@@ -32,6 +32,21 @@ fn ws_real(ctx: &ActionContext<'_>) -> Result<PathBuf, ActionError> {
         .map_err(|e| io_err("cannot resolve the workspace", ctx.workspace, e))
 }
 
+/// Where `fetch:plain` and `fetch:plain:file` write (`targetPath`, else `default_target`), what
+/// they read (`url`), and the workspace's real path.
+fn plain_paths(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    default_target: &str,
+    expect: Expect,
+) -> Result<(PathBuf, PathBuf, PathBuf), ActionError> {
+    ctx.info("Fetching plain content from remote URL");
+    let target = opt_str(input, "targetPath").unwrap_or(default_target);
+    let out = workspace::safe_join(ctx.workspace, target)?;
+    let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), expect)?;
+    Ok((out, src, ws_real(ctx)?))
+}
+
 struct Plain;
 
 impl Action for Plain {
@@ -49,11 +64,7 @@ impl Action for Plain {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        ctx.info("Fetching plain content from remote URL");
-        let target = opt_str(input, "targetPath").unwrap_or("./");
-        let out_dir = workspace::safe_join(ctx.workspace, target)?;
-        let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::Dir)?;
-        let root = ws_real(ctx)?;
+        let (out_dir, src, root) = plain_paths(ctx, input, "./", Expect::Dir)?;
         copy_tree(&src, &out_dir, &root)?;
         Ok(Map::new())
     }
@@ -127,11 +138,8 @@ impl Action for PlainFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        ctx.info("Fetching plain content from remote URL");
+        let (out, src, root) = plain_paths(ctx, input, "", Expect::File)?;
         let target = opt_str(input, "targetPath").unwrap_or_default();
-        let out = workspace::safe_join(ctx.workspace, target)?;
-        let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::File)?;
-        let root = ws_real(ctx)?;
         if let Some(parent) = out.parent() {
             DirMaker::new(&root).ensure(parent, target)?;
         }
@@ -157,13 +165,11 @@ impl Action for TemplateFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let Some(out) = target_unless_kept(ctx, input)? else {
-            return Ok(Map::new());
-        };
-        ctx.info("Fetching template file content from remote URL");
-        let url = opt_str(input, "url").unwrap_or(".");
-        let src = source::resolve(ctx, url, Expect::File)?;
-        render_file(ctx, input, &src, &out)
+        render_file(ctx, input, |ctx| {
+            ctx.info("Fetching template file content from remote URL");
+            let url = opt_str(input, "url").unwrap_or(".");
+            source::resolve(ctx, url, Expect::File)
+        })
     }
 }
 
@@ -186,12 +192,10 @@ impl Action for WorkspaceTemplateFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let Some(out) = target_unless_kept(ctx, input)? else {
-            return Ok(Map::new());
-        };
         let source = opt_str(input, "sourcePath").unwrap_or_default();
-        let src = workspace::safe_join(ctx.workspace, source)?;
-        render_file(ctx, input, &src, &out)
+        render_file(ctx, input, |ctx| {
+            Ok(workspace::safe_join(ctx.workspace, source)?)
+        })
     }
 }
 
@@ -212,14 +216,18 @@ fn target_unless_kept(
     Ok(Some(out))
 }
 
-/// Renders the file `src` to `out` (shared by `fetch:template:file` and
-/// `workspace:template:file`, Backstage's `createTemplateFileActionHandler`).
+/// Renders the file `source` gives to `targetPath`, unless a file is there and `replace` is not
+/// set (shared by `fetch:template:file` and `workspace:template:file`, Backstage's
+/// `createTemplateFileActionHandler`).
 fn render_file(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
-    src: &Path,
-    out: &Path,
+    source: impl FnOnce(&mut ActionContext<'_>) -> Result<PathBuf, ActionError>,
 ) -> Result<Outputs, ActionError> {
+    let Some(out) = target_unless_kept(ctx, input)? else {
+        return Ok(Map::new());
+    };
+    let (src, out) = (&source(ctx)?, &out);
     let target = opt_str(input, "targetPath").unwrap_or_default();
     {
         let cookiecutter = opt_bool(input, "cookiecutterCompat", false);
@@ -276,6 +284,7 @@ mod tests {
     use super::{Plain, PlainFile, TemplateFile};
     use crate::actions::template::FetchTemplate;
     use crate::actions::testing::run;
+    use crate::runner::Action;
 
     fn put(base: &Path, rel: &str, contents: &str) {
         let p = base.join(rel);
@@ -292,6 +301,23 @@ mod tests {
         (d, tpl, ws)
     }
 
+    /// Runs `action` with `input`, which must succeed; returns the log.
+    fn ok(action: &dyn Action, tpl: &Path, ws: &Path, input: serde_json::Value) -> Vec<String> {
+        let (r, log) = run(action, ws, tpl, input);
+        r.unwrap();
+        log
+    }
+
+    fn text(ws: &Path, rel: &str) -> String {
+        std::fs::read_to_string(ws.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
     #[test]
     fn plain_copies_verbatim_and_overwrites() {
         let (_d, tpl, ws) = setup();
@@ -301,42 +327,21 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(
-                tpl.join("files/run.sh"),
-                std::fs::Permissions::from_mode(0o755),
-            )
-            .unwrap();
+            let run_sh = tpl.join("files/run.sh");
+            std::fs::set_permissions(run_sh, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         put(&ws, "out/run.sh", "old");
-        let (r, _) = run(
+        ok(
             &Plain,
-            &ws,
             &tpl,
+            &ws,
             json!({"url": "./files", "targetPath": "out"}),
         );
-        r.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(ws.join("out/a/${{ values.x }}.txt")).unwrap(),
-            "${{ values.x }}"
-        );
-        assert_eq!(
-            std::fs::read_to_string(ws.join("out/run.sh")).unwrap(),
-            "#!/bin/sh\n",
-            "always overwrites"
-        );
+        assert_eq!(text(&ws, "out/a/${{ values.x }}.txt"), "${{ values.x }}");
+        assert_eq!(text(&ws, "out/run.sh"), "#!/bin/sh\n", "always overwrites");
         assert!(ws.join("out/empty").is_dir());
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_ne!(
-                std::fs::metadata(ws.join("out/run.sh"))
-                    .unwrap()
-                    .permissions()
-                    .mode()
-                    & 0o111,
-                0
-            );
-        }
+        assert_ne!(mode(&ws.join("out/run.sh")) & 0o111, 0);
         let (r, _) = run(
             &Plain,
             &ws,
@@ -350,17 +355,9 @@ mod tests {
     fn plain_file_copies_one_file_creating_folders() {
         let (_d, tpl, ws) = setup();
         put(&tpl, "LICENSE", "MIT ${{ x }}");
-        let (r, _) = run(
-            &PlainFile,
-            &ws,
-            &tpl,
-            json!({"url": "./LICENSE", "targetPath": "legal/LICENSE.txt"}),
-        );
-        r.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(ws.join("legal/LICENSE.txt")).unwrap(),
-            "MIT ${{ x }}"
-        );
+        let input = json!({"url": "./LICENSE", "targetPath": "legal/LICENSE.txt"});
+        ok(&PlainFile, &tpl, &ws, input);
+        assert_eq!(text(&ws, "legal/LICENSE.txt"), "MIT ${{ x }}");
         let (r, _) = run(
             &PlainFile,
             &ws,
@@ -374,38 +371,16 @@ mod tests {
     fn template_file_renders_and_keeps_existing_files_unless_replace() {
         let (_d, tpl, ws) = setup();
         put(&tpl, "docs/index.md", "# ${{ values.title }}\n");
-        let (r, _) = run(
-            &TemplateFile,
-            &ws,
-            &tpl,
-            json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Hi"}}),
-        );
-        r.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
-            "# Hi\n"
-        );
-        let (r, log) = run(
-            &TemplateFile,
-            &ws,
-            &tpl,
-            json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Again"}}),
-        );
-        r.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
-            "# Hi\n"
-        );
+        let input = |title: &str, replace: bool| json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": title}, "replace": replace});
+        ok(&TemplateFile, &tpl, &ws, input("Hi", false));
+        assert_eq!(text(&ws, "docs/index.md"), "# Hi\n");
+        let log = ok(&TemplateFile, &tpl, &ws, input("Again", false));
+        assert_eq!(text(&ws, "docs/index.md"), "# Hi\n");
         assert!(log
             .iter()
             .any(|l| l == "File docs/index.md already exists in workspace, not replacing."));
-        let input = json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Again"}, "replace": true});
-        let (r, _) = run(&TemplateFile, &ws, &tpl, input);
-        r.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
-            "# Again\n"
-        );
+        ok(&TemplateFile, &tpl, &ws, input("Again", true));
+        assert_eq!(text(&ws, "docs/index.md"), "# Again\n");
     }
 
     /// A binary larger than golden's read limit is copied (by the kernel, not through memory)
