@@ -3,10 +3,17 @@
 # files, in the same run, on synthetic skeletons (gen_skeleton.py: source-like text files with
 # 3-6 substitutions and an if-block each, ~5% binaries, templated file and directory names).
 #
-# usage: benches/render.sh [--install] [--no-verify] [N ...]      (default N: 1000 10000 100000)
+# usage: benches/render.sh [--install] [--no-verify] [--no-startup|--startup] [N ...]
+#                                                                 (default N: 1000 10000 100000)
 #
-#   --install    apt-get install hyperfine and GNU time first
-#   --no-verify  skip the check that golden's output equals the expected tree (plain/)
+#   --install     apt-get install hyperfine and GNU time first
+#   --no-verify   skip the check that golden's output equals the expected tree (plain/)
+#   --no-startup  skip the start-up measurement
+#   --startup     only the start-up measurement (no N)
+#
+# Start-up (before the sizes): `golden --version` and `golden new` of a template with one
+# skeleton file (--dry-run, same flags as below) against `cp` of that one file, with hyperfine
+# (STARTUP_RUNS runs, default 30); mean wall, user and system milliseconds of each.
 #
 # env:
 #   GOLDEN    the binary to measure (default: target/release/golden, built with
@@ -23,17 +30,19 @@
 # "5 us per typical file"). On a shared machine compare the ratios, not the seconds.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-INSTALL=0 VERIFY=1 NS=()
+INSTALL=0 VERIFY=1 STARTUP=1 NS=()
 for a in "$@"; do
   case $a in
     --install) INSTALL=1;;
     --no-verify) VERIFY=0;;
+    --no-startup) STARTUP=0;;
+    --startup) STARTUP=only;;
     -h|--help) awk 'NR>1 && /^#/ {sub(/^# ?/, ""); print; next} NR>1 {exit}' "$0"; exit 0;;
     -*) echo "unknown option $a (see --help)" >&2; exit 2;;
     *) NS+=("$a");;
   esac
 done
-[ ${#NS[@]} -eq 0 ] && NS=(1000 10000 100000)
+[ ${#NS[@]} -eq 0 ] && [ $STARTUP != only ] && NS=(1000 10000 100000)
 WORK=${WORK:-$ROOT/target/bench}
 OUTROOT=${OUTROOT:-/dev/shm/golden-bench}
 RSS_RUNS=${RSS_RUNS:-3}
@@ -62,6 +71,61 @@ GOLDEN=$(cd "$(dirname "$GOLDEN")" && pwd)/$(basename "$GOLDEN")
 golden_cmd() { # N OUT -> argv of golden's render (plain words, no shell syntax)
   echo "$GOLDEN new $WORK/skeletons/$1/backstage --dry-run --no-input --quiet --output $2"
 }
+
+# ------------------------------------------------------------------ start-up
+if [ $STARTUP != 0 ]; then
+  command -v hyperfine >/dev/null || { echo "error: the start-up measurement needs hyperfine (--install, or --no-startup)" >&2; exit 2; }
+  S=$WORK/skeletons/startup
+  if [ ! -f "$S/backstage/template.yaml" ]; then
+    mkdir -p "$S/backstage/skeleton" "$S/plain"
+    cat >"$S/backstage/template.yaml" <<'YAML'
+apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: startup
+  title: One file
+spec:
+  owner: group:default/team-platform
+  type: service
+  parameters:
+    - properties:
+        name:
+          type: string
+          default: demo
+  steps:
+    - id: fetch
+      name: Fetch
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values:
+          name: ${{ parameters.name }}
+YAML
+    printf '# ${{ values.name }}\n' >"$S/backstage/skeleton/README.md"
+    printf '# demo\n' >"$S/plain/README.md"
+  fi
+  W=$OUTROOT/startup
+  rm -rf "$W"; mkdir -p "$W"
+  $GOLDEN new "$S/backstage" --dry-run --no-input --quiet --output "$W/check" >/dev/null
+  cmp -s "$W/check/README.md" "$S/plain/README.md" || { echo "error: golden's one-file render differs from $S/plain/README.md" >&2; exit 1; }
+  rm -rf "$W/check"
+  echo "### start-up: ${STARTUP_RUNS:-30} runs each"
+  hyperfine -N --warmup 3 --runs "${STARTUP_RUNS:-30}" --style basic --export-json "$RES/times_startup.json" \
+    --prepare "rm -f $W/cp" --prepare true --prepare "rm -rf $W/golden" \
+    -n "cp (one file)" "cp $S/plain/README.md $W/cp" \
+    -n "golden --version" "$GOLDEN --version" \
+    -n "golden new (one file)" "$GOLDEN new $S/backstage --dry-run --no-input --quiet --output $W/golden"
+  rm -rf "$W"
+  RES=$RES python3 - <<'PY' | tee "$RES/startup.md"
+import json, os
+d = json.load(open(os.environ["RES"] + "/times_startup.json"))["results"]
+print("| command | mean wall ms | user ms | system ms |")
+print("|---|---:|---:|---:|")
+for r in d:
+    print(f"| {r['command']} | {r['mean'] * 1e3:.2f} | {r['user'] * 1e3:.2f} | {r['system'] * 1e3:.2f} |")
+PY
+fi
+[ ${#NS[@]} -eq 0 ] && exit 0
 
 # ------------------------------------------------------------------ skeletons
 for n in "${NS[@]}"; do

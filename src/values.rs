@@ -136,20 +136,7 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
     let mut params = Map::new();
     let mut problems = Vec::new();
     for f in &sources.files {
-        let mut obj = read_object(f, "values")?;
-        // A project's record (.golden.yaml, see lifecycle::record): its answers are the values.
-        let is_record = obj.get("apiVersion").and_then(Value::as_str) == Some("golden/v1")
-            && obj.get("kind").and_then(Value::as_str) == Some("ProjectRecord");
-        if is_record {
-            // a project's record (.golden.yaml): replay its answers
-            obj = match obj.remove("answers") {
-                Some(Value::Object(a)) => a,
-                _ => Map::new(),
-            };
-        }
-        for (k, v) in obj {
-            params.insert(k, v);
-        }
+        params.extend(values_file(f)?);
     }
     for (name, raw) in &sources.env {
         let key = template
@@ -168,35 +155,8 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
         }
     }
     for item in &sources.set {
-        let Some((key, raw)) = item.split_once('=') else {
-            problems.push(format!("`--set {item}` is not of the form key=value"));
-            continue;
-        };
-        if key.split('.').count() > crate::limits::MAX_DEPTH {
-            problems.push(format!(
-                "--set {}...: {}",
-                key.chars().take(40).collect::<String>(),
-                crate::limits::nesting_message()
-            ));
-            continue;
-        }
-        let top = key.split('.').next().unwrap_or(key);
-        let schema = if key.contains('.') {
-            property_schema(template, top).and_then(|s| {
-                s.pointer(&format!(
-                    "/properties/{}",
-                    key.split('.')
-                        .skip(1)
-                        .collect::<Vec<_>>()
-                        .join("/properties/")
-                ))
-            })
-        } else {
-            property_schema(template, key)
-        };
-        match typed(schema, raw) {
-            Ok(v) => set_dotted(&mut params, key, v),
-            Err(e) => problems.push(format!("--set {key}: {e}")),
+        if let Err(problem) = apply_set(template, item, &mut params) {
+            problems.push(problem);
         }
     }
     if !problems.is_empty() {
@@ -215,6 +175,58 @@ pub fn read_sources(template: &Template, sources: &Sources) -> Result<Values> {
         secrets,
         user,
     })
+}
+
+/// The values of one `--values` file; of a project's record (.golden.yaml, see
+/// lifecycle::record), its answers.
+fn values_file(path: &Path) -> Result<Map<String, Value>> {
+    let mut obj = read_object(path, "values")?;
+    let is_record = obj.get("apiVersion").and_then(Value::as_str) == Some("golden/v1")
+        && obj.get("kind").and_then(Value::as_str) == Some("ProjectRecord");
+    if is_record {
+        // a project's record (.golden.yaml): replay its answers
+        obj = match obj.remove("answers") {
+            Some(Value::Object(a)) => a,
+            _ => Map::new(),
+        };
+    }
+    Ok(obj)
+}
+
+/// Sets the value of one `--set key=value` (dotted keys for objects), typed by the schema of the
+/// property it names; the problem when it cannot.
+fn apply_set(
+    template: &Template,
+    item: &str,
+    params: &mut Map<String, Value>,
+) -> std::result::Result<(), String> {
+    let Some((key, raw)) = item.split_once('=') else {
+        return Err(format!("`--set {item}` is not of the form key=value"));
+    };
+    if key.split('.').count() > crate::limits::MAX_DEPTH {
+        return Err(format!(
+            "--set {}...: {}",
+            key.chars().take(40).collect::<String>(),
+            crate::limits::nesting_message()
+        ));
+    }
+    let top = key.split('.').next().unwrap_or(key);
+    let schema = if key.contains('.') {
+        property_schema(template, top).and_then(|s| {
+            s.pointer(&format!(
+                "/properties/{}",
+                key.split('.')
+                    .skip(1)
+                    .collect::<Vec<_>>()
+                    .join("/properties/")
+            ))
+        })
+    } else {
+        property_schema(template, key)
+    };
+    let v = typed(schema, raw).map_err(|e| format!("--set {key}: {e}"))?;
+    set_dotted(params, key, v);
+    Ok(())
 }
 
 /// `GOLDEN_VALUE_` suffix with camelCase split into words: `repoUrl` → `REPO_URL`.
@@ -443,34 +455,9 @@ fn example_for(schema: &Value) -> String {
 
 /// Every parameter name the pages declare (top level, in any branch or dependency).
 pub fn declared_names(template: &Template) -> std::collections::BTreeSet<String> {
-    fn walk(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
-        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-            out.extend(props.keys().cloned());
-        }
-        for key in ["allOf", "anyOf", "oneOf"] {
-            for sub in schema
-                .get(key)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                walk(sub, out);
-            }
-        }
-        for key in ["if", "then", "else"] {
-            if let Some(sub) = schema.get(key) {
-                walk(sub, out);
-            }
-        }
-        if let Some(deps) = schema.get("dependencies").and_then(Value::as_object) {
-            for d in deps.values() {
-                walk(d, out);
-            }
-        }
-    }
     let mut out = std::collections::BTreeSet::new();
     for page in &template.pages {
-        walk(page, &mut out);
+        crate::backstage::json_schema::property_names(page, &mut out);
     }
     out
 }

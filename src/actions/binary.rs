@@ -6,6 +6,9 @@
 const MAX_BYTES: usize = 512;
 const UTF8_BOUNDARY_RESERVE: usize = 3;
 
+/// How many first bytes [`is_binary`] looks at.
+pub const HEAD: usize = MAX_BYTES + UTF8_BOUNDARY_RESERVE;
+
 /// `isBinaryCheck` of isbinaryfile on the first bytes of a file.
 pub fn is_binary(head: &[u8]) -> bool {
     let bytes_read = head.len();

@@ -44,7 +44,7 @@ impl Action for Write {
             // created inside the workspace: check again now that the folders exist
             workspace::safe_join(ctx.workspace, path)?;
         }
-        super::template::write_with_mode(&out, yaml_out::stringify(&doc).as_bytes(), 0o666)
+        super::file_io::write_with_mode(&out, yaml_out::stringify(&doc).as_bytes(), 0o666)
             .map_err(|e| ActionError::new(format!("cannot write `{}`: {e}", out.display())))?;
         Ok(Map::new())
     }
@@ -115,17 +115,23 @@ impl Action for Register {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        if ctx.dry_run {
-            let out = predict::catalog_register(ctx.services, &ctx.record.published, input)?;
-            ctx.info(format!(
-                "dry run: would register {} in the catalog",
-                out.get("catalogInfoUrl")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-            ));
-            return Ok(out);
-        }
         register_real(ctx, input)
+    }
+    /// The `catalogInfoUrl` it would register, and the `entityRef` of the catalog file when a
+    /// publish step of this run pushed it.
+    fn predict(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        let out = predict::catalog_register(ctx.services, &ctx.record.published, input)?;
+        ctx.info(format!(
+            "dry run: would register {} in the catalog",
+            out.get("catalogInfoUrl")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        ));
+        Ok(out)
     }
 }
 
@@ -142,6 +148,32 @@ pub fn register_real(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A dry run calls the action's prediction, with the predicted `catalogInfoUrl` (its `run`
+    /// would output nothing in a dry run).
+    #[test]
+    fn register_predicts_in_a_dry_run() {
+        let ws = tempfile::tempdir().unwrap();
+        let input = json!({"repoContentsUrl": "https://github.com/acme/svc/blob/main"});
+        let services = crate::services::Services::default();
+        let (out, log) = crate::actions::testing::run_with(
+            &Register,
+            ws.path(),
+            ws.path(),
+            input,
+            &services,
+            true,
+        );
+        let out = out.unwrap();
+        assert_eq!(
+            out["catalogInfoUrl"],
+            "https://github.com/acme/svc/tree/main/catalog-info.yaml"
+        );
+        assert!(
+            log.iter().any(|l| l.starts_with("dry run: would register")),
+            "{log:?}"
+        );
+    }
 
     #[test]
     fn annotation_is_appended_in_place() {

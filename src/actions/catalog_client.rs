@@ -21,29 +21,6 @@ fn open(ctx: &ActionContext<'_>) -> Result<Box<dyn Catalog>, ActionError> {
         .map_err(ActionError::from)
 }
 
-/// `integration.resolveUrl({base: repoContentsUrl, url: catalogInfoPath})`.
-pub fn resolve_url(base: &str, path: &str, github: bool) -> Result<String, String> {
-    crate::backstage::scm_url::resolve_for(base, path, github)
-}
-
-/// Which integration serves `url`: `None` without one, `Some(true)` for a GitHub host.
-fn integration_for(ctx: &ActionContext<'_>, url: &str) -> Option<bool> {
-    let u = url::Url::parse(url).ok()?;
-    if u.scheme() == "file" {
-        return Some(false); // golden's local forge
-    }
-    let host = u.host_str().unwrap_or_default();
-    let port_host = match u.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_string(),
-    };
-    let config = &ctx.services.config;
-    crate::backstage::repo_url::integration_kind(&port_host, &config.integration_hosts())
-        .or_else(|| crate::backstage::repo_url::integration_kind(host, &config.integration_hosts()))
-        .or_else(|| crate::scm::gitlab_for_url(config, url).map(|_| "gitlab"))
-        .map(|kind| kind == "github")
-}
-
 /// The real `catalog:register`: resolve the catalog file's URL, register it in the configured
 /// catalog, output `entityRef` (when the file holds entities) and `catalogInfoUrl`.
 pub fn run_register(
@@ -54,24 +31,7 @@ pub fn run_register(
         .get("optional")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let catalog_info_url = match input.get("catalogInfoUrl").and_then(Value::as_str) {
-        Some(u) => u.to_string(),
-        None => {
-            let base = input
-                .get("repoContentsUrl")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let path = input
-                .get("catalogInfoPath")
-                .and_then(Value::as_str)
-                .unwrap_or("/catalog-info.yaml");
-            let Some(github) = integration_for(ctx, base) else {
-                return Err(ActionError::new(format!("No integration found for host {base}"))
-                    .with_hint("add the host to integrations.github (or gitlab, gitea) in the config file, or give catalogInfoUrl instead"));
-            };
-            resolve_url(base, path, github).map_err(ActionError::new)?
-        }
-    };
+    let catalog_info_url = crate::actions::predict::catalog_info_url(ctx.services, input)?;
     if ctx.dry_run {
         ctx.info(format!(
             "dry run: would register {catalog_info_url} in the catalog"
@@ -185,12 +145,12 @@ impl Action for Fetch {
 
 #[cfg(test)]
 mod tests {
-    use super::resolve_url;
+    use crate::backstage::scm_url::resolve_for;
 
     #[test]
     fn resolves_like_scm_integrations() {
         // Expected values printed by @backstage/integration 2.2.0's resolveUrl (the oracle).
-        let gh = |b, u| resolve_url(b, u, true).unwrap();
+        let gh = |b, u| resolve_for(b, u, true).unwrap();
         assert_eq!(
             gh("https://github.com/o/r/blob/main", "/catalog-info.yaml"),
             "https://github.com/o/r/tree/main/catalog-info.yaml"
@@ -212,11 +172,11 @@ mod tests {
             "https://github.com/o/r/c.yaml"
         );
         assert_eq!(
-            resolve_url("https://gitlab.com/g/r/-/blob/main", "/c.yaml", false).unwrap(),
+            resolve_for("https://gitlab.com/g/r/-/blob/main", "/c.yaml", false).unwrap(),
             "https://gitlab.com/g/r/-/blob/main/c.yaml"
         );
         assert_eq!(
-            resolve_url(
+            resolve_for(
                 "file:///h/forge/github.com/acme/svc.git/blob/main",
                 "/catalog-info.yaml",
                 false
@@ -225,7 +185,7 @@ mod tests {
             "file:///h/forge/github.com/acme/svc.git/blob/main/catalog-info.yaml"
         );
         assert_eq!(
-            resolve_url("https://x.com/a/b?ref=1", "https://y.com/c", false).unwrap(),
+            resolve_for("https://x.com/a/b?ref=1", "https://y.com/c", false).unwrap(),
             "https://y.com/c"
         );
     }

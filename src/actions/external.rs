@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+use super::declared::{leak, step_request, Declared, Runs};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::runner::{Action, ActionContext, ActionError, Outputs};
+use crate::runner::{ActionContext, ActionError, Outputs};
 use crate::settings::Programs;
 
 /// The protocol, as `golden actions --protocol` prints it (docs/actions.md says the same).
@@ -27,23 +28,14 @@ const TAIL: usize = 10;
 pub const PATH_PREFIX: &str = "golden-action-";
 
 /// One external action.
-pub struct External {
-    id: &'static str,
-    description: &'static str,
-    outputs: &'static [&'static str],
-    /// Where it was declared, for `golden actions`.
-    origin: String,
+pub type External = Declared<Program>;
+
+/// How an external action runs: a program, given the step on stdin.
+pub struct Program {
     /// Program and arguments, paths already resolved.
     argv: Vec<String>,
-    schema: Option<Value>,
-    dry_run: bool,
-    timeout: Duration,
+    /// Whether the step's secrets are sent too.
     secrets: bool,
-}
-
-/// Leaks a string for the `'static` ids the registry keys on (a handful per process).
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
 }
 
 impl External {
@@ -90,11 +82,13 @@ impl External {
             description: "an external action found on PATH",
             outputs: &[],
             origin: format!("PATH: {}", exe.display()),
-            argv: vec![exe.to_string_lossy().into_owned()],
             schema: None,
             dry_run: false,
             timeout: DEFAULT_TIMEOUT,
-            secrets: false,
+            how: Program {
+                argv: vec![exe.to_string_lossy().into_owned()],
+                secrets: false,
+            },
         })
     }
 }
@@ -148,11 +142,10 @@ fn parse_definition(
         description,
         outputs: Box::leak(outputs.into_boxed_slice()),
         origin: format!("config: {shown}"),
-        argv,
         schema,
         dry_run,
         timeout,
-        secrets,
+        how: Program { argv, secrets },
     })
 }
 
@@ -203,8 +196,7 @@ fn input_schema(
         Some(v @ Value::Object(_)) => v.clone(),
         Some(_) => return Err("`input` must be a JSON Schema (a mapping) or a file name".into()),
     };
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
+    crate::backstage::json_schema::options()
         .build(&schema)
         .map_err(|e| format!("the input schema is not a valid JSON Schema: {e}"))?;
     Ok(Some(schema))
@@ -320,63 +312,41 @@ pub fn list_path(path: &[PathBuf]) -> Vec<(String, PathBuf)> {
     out
 }
 
-impl Action for External {
-    fn id(&self) -> &'static str {
-        self.id
-    }
-    fn description(&self) -> &'static str {
-        self.description
-    }
-    fn input_schema(&self) -> Value {
-        self.schema
-            .clone()
-            .unwrap_or_else(|| json!({"type": "object"}))
-    }
-    fn outputs(&self) -> &'static [&'static str] {
-        self.outputs
-    }
-    fn origin(&self) -> String {
-        self.origin.clone()
-    }
-    fn skipped_in_dry_run(&self) -> Option<String> {
-        (!self.dry_run).then(|| {
-            format!(
-                "`{}` is an external action that does not declare `dryRun: true`; skipped in dry-run",
-                self.id
-            )
-        })
+impl Runs for Program {
+    fn dry_run_notice(action: &External) -> String {
+        format!(
+            "`{}` is an external action that does not declare `dryRun: true`; skipped in dry-run",
+            action.id
+        )
     }
     fn run(
-        &self,
+        action: &External,
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> std::result::Result<Outputs, ActionError> {
-        let mut doc = json!({
-            "protocol": 1,
-            "action": self.id,
-            "stepId": ctx.step_id,
-            "input": input,
-            "workspacePath": ctx.workspace.to_string_lossy(),
-            "templateInfo": {
-                "entityRef": ctx.template_ref,
-                "baseUrl": url::Url::from_directory_path(ctx.template_dir).map(|u| u.to_string()).unwrap_or_default(),
-            },
-            "user": ctx.user,
-            "isDryRun": ctx.dry_run,
-        });
-        if self.secrets {
-            doc["secrets"] = Value::Object(ctx.secrets.clone());
+        // The protocol version first, then the step; secrets only when the definition asks.
+        let mut doc = Map::new();
+        doc.insert("protocol".into(), json!(1));
+        doc.extend(step_request(action.id, ctx, input));
+        if action.how.secrets {
+            doc.insert("secrets".into(), Value::Object(ctx.secrets.clone()));
         }
-        let result = run_process(&self.argv, ctx.workspace, &doc.to_string(), self.timeout);
+        let doc = Value::Object(doc);
+        let result = run_process(
+            &action.how.argv,
+            ctx.workspace,
+            &doc.to_string(),
+            action.timeout,
+        );
         let masker = Masker::new(ctx.secrets);
         let outcome = result.map_err(|e| {
             ActionError::new(format!(
                 "cannot run `{}` for action `{}`: {}",
-                self.argv[0], self.id, e
+                action.how.argv[0], action.id, e
             ))
             .with_hint(format!(
                 "check the command of `{}` ({}); the program must be installed and executable",
-                self.id, self.origin
+                action.id, action.origin
             ))
         })?;
         for line in &outcome.stderr {
@@ -385,8 +355,8 @@ impl Action for External {
         if outcome.timed_out {
             return Err(ActionError::new(format!(
                 "action `{}` did not finish within {}s and was stopped{}",
-                self.id,
-                self.timeout.as_secs_f64(),
+                action.id,
+                action.timeout.as_secs_f64(),
                 tail(&outcome.stderr, &masker)
             ))
             .with_hint("raise `timeout` in the action's definition if it needs longer"));
@@ -394,12 +364,12 @@ impl Action for External {
         if !outcome.success {
             return Err(ActionError::new(format!(
                 "action `{}` exited with {}{}",
-                self.id,
+                action.id,
                 outcome.status,
                 tail(&outcome.stderr, &masker)
             )));
         }
-        parse_stdout(self.id, &outcome.stdout).map_err(|m| {
+        parse_stdout(action.id, &outcome.stdout).map_err(|m| {
             ActionError::new(masker.mask(&m)).with_hint(
                 "an external action writes one JSON object `{\"output\": {...}}` on stdout and its log lines on stderr (`golden actions --protocol`)",
             )
@@ -601,6 +571,7 @@ fn kill_group_quietly(_child: &std::process::Child) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::Action;
 
     #[test]
     fn timeouts_parse() {

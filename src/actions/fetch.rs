@@ -2,7 +2,7 @@
 //! template read from disk: plain copies always overwrite and keep modes (fs-extra `copy`,
 //! `fs.copyFile`); `fetch:template:file` skips an existing target unless `replace`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -27,9 +27,24 @@ fn io_err(what: &str, p: &Path, e: std::io::Error) -> ActionError {
     ActionError::new(format!("{what} `{}`: {e}", p.display()))
 }
 
-fn ws_real(ctx: &ActionContext<'_>) -> Result<std::path::PathBuf, ActionError> {
+fn ws_real(ctx: &ActionContext<'_>) -> Result<PathBuf, ActionError> {
     std::fs::canonicalize(ctx.workspace)
         .map_err(|e| io_err("cannot resolve the workspace", ctx.workspace, e))
+}
+
+/// Where `fetch:plain` and `fetch:plain:file` write (`targetPath`, else `default_target`), what
+/// they read (`url`), and the workspace's real path.
+fn plain_paths(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+    default_target: &str,
+    expect: Expect,
+) -> Result<(PathBuf, PathBuf, PathBuf), ActionError> {
+    ctx.info("Fetching plain content from remote URL");
+    let target = opt_str(input, "targetPath").unwrap_or(default_target);
+    let out = workspace::safe_join(ctx.workspace, target)?;
+    let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), expect)?;
+    Ok((out, src, ws_real(ctx)?))
 }
 
 struct Plain;
@@ -49,11 +64,7 @@ impl Action for Plain {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        ctx.info("Fetching plain content from remote URL");
-        let target = opt_str(input, "targetPath").unwrap_or("./");
-        let out_dir = workspace::safe_join(ctx.workspace, target)?;
-        let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::Dir)?;
-        let root = ws_real(ctx)?;
+        let (out_dir, src, root) = plain_paths(ctx, input, "./", Expect::Dir)?;
         copy_tree(&src, &out_dir, &root)?;
         Ok(Map::new())
     }
@@ -65,18 +76,7 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
     let mut dirs = DirMaker::new(root);
     dirs.ensure(out_dir, &rel_string(out_dir, root))?;
     let mut files = Vec::new();
-    let mut walk = walkdir::WalkDir::new(src)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(e) = walk.next() {
-        let e = e.map_err(|e| ActionError::new(format!("cannot list `{}`: {e}", src.display())))?;
-        if e.file_type().is_dir() && e.path() == root {
-            walk.skip_current_dir(); // the workspace inside the copied folder
-            continue;
-        }
-        let rel = super::template::entry_name(&e, src)?;
+    super::walk::each_entry(src, root, "cannot list", |e, rel| {
         let out = workspace::join_lexical(out_dir, &rel)?;
         let ft = e.file_type();
         if ft.is_symlink() {
@@ -98,7 +98,8 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
             }
             files.push((e.into_path(), out, rel));
         }
-    }
+        Ok(())
+    })?;
     files
         .par_iter()
         .map(|(from, to, rel)| copy_file(from, to, root, rel))
@@ -137,11 +138,8 @@ impl Action for PlainFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        ctx.info("Fetching plain content from remote URL");
+        let (out, src, root) = plain_paths(ctx, input, "", Expect::File)?;
         let target = opt_str(input, "targetPath").unwrap_or_default();
-        let out = workspace::safe_join(ctx.workspace, target)?;
-        let src = source::resolve(ctx, opt_str(input, "url").unwrap_or("."), Expect::File)?;
-        let root = ws_real(ctx)?;
         if let Some(parent) = out.parent() {
             DirMaker::new(&root).ensure(parent, target)?;
         }
@@ -167,18 +165,11 @@ impl Action for TemplateFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let target = opt_str(input, "targetPath").unwrap_or_default();
-        let out = workspace::safe_join(ctx.workspace, target)?;
-        if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
-            ctx.info(format!(
-                "File {target} already exists in workspace, not replacing."
-            ));
-            return Ok(Map::new());
-        }
-        ctx.info("Fetching template file content from remote URL");
-        let url = opt_str(input, "url").unwrap_or(".");
-        let src = source::resolve(ctx, url, Expect::File)?;
-        render_file(ctx, input, &src, &out)
+        render_file(ctx, input, |ctx| {
+            ctx.info("Fetching template file content from remote URL");
+            let url = opt_str(input, "url").unwrap_or(".");
+            source::resolve(ctx, url, Expect::File)
+        })
     }
 }
 
@@ -201,28 +192,42 @@ impl Action for WorkspaceTemplateFile {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let target = opt_str(input, "targetPath").unwrap_or_default();
-        let out = workspace::safe_join(ctx.workspace, target)?;
-        if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
-            ctx.info(format!(
-                "File {target} already exists in workspace, not replacing."
-            ));
-            return Ok(Map::new());
-        }
         let source = opt_str(input, "sourcePath").unwrap_or_default();
-        let src = workspace::safe_join(ctx.workspace, source)?;
-        render_file(ctx, input, &src, &out)
+        render_file(ctx, input, |ctx| {
+            Ok(workspace::safe_join(ctx.workspace, source)?)
+        })
     }
 }
 
-/// Renders the file `src` to `out` (shared by `fetch:template:file` and
-/// `workspace:template:file`, Backstage's `createTemplateFileActionHandler`).
+/// `targetPath` in the workspace; `None` (and a log line, as Backstage writes) when a file is
+/// already there and `replace` is not set.
+fn target_unless_kept(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Option<PathBuf>, ActionError> {
+    let target = opt_str(input, "targetPath").unwrap_or_default();
+    let out = workspace::safe_join(ctx.workspace, target)?;
+    if std::fs::metadata(&out).is_ok() && !opt_bool(input, "replace", false) {
+        ctx.info(format!(
+            "File {target} already exists in workspace, not replacing."
+        ));
+        return Ok(None);
+    }
+    Ok(Some(out))
+}
+
+/// Renders the file `source` gives to `targetPath`, unless a file is there and `replace` is not
+/// set (shared by `fetch:template:file` and `workspace:template:file`, Backstage's
+/// `createTemplateFileActionHandler`).
 fn render_file(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
-    src: &Path,
-    out: &Path,
+    source: impl FnOnce(&mut ActionContext<'_>) -> Result<PathBuf, ActionError>,
 ) -> Result<Outputs, ActionError> {
+    let Some(out) = target_unless_kept(ctx, input)? else {
+        return Ok(Map::new());
+    };
+    let (src, out) = (&source(ctx)?, &out);
     let target = opt_str(input, "targetPath").unwrap_or_default();
     {
         let cookiecutter = opt_bool(input, "cookiecutterCompat", false);
@@ -260,7 +265,7 @@ fn render_file(
             workspace::check_within(&root, out, target)?;
         }
         // `fs.outputFile` without a mode: a new file gets 0666 minus the umask.
-        super::template::write_with_mode(out, rendered.as_bytes(), 0o666)
+        super::file_io::write_with_mode(out, rendered.as_bytes(), 0o666)
             .map_err(|e| io_err("cannot write", out, e))?;
         ctx.info(format!(
             "Template file has been written to {}",
@@ -277,7 +282,9 @@ mod tests {
     use serde_json::json;
 
     use super::{Plain, PlainFile, TemplateFile};
+    use crate::actions::template::FetchTemplate;
     use crate::actions::testing::run;
+    use crate::runner::Action;
 
     fn put(base: &Path, rel: &str, contents: &str) {
         let p = base.join(rel);
@@ -294,6 +301,23 @@ mod tests {
         (d, tpl, ws)
     }
 
+    /// Runs `action` with `input`, which must succeed; returns the log.
+    fn ok(action: &dyn Action, tpl: &Path, ws: &Path, input: serde_json::Value) -> Vec<String> {
+        let (r, log) = run(action, ws, tpl, input);
+        r.unwrap();
+        log
+    }
+
+    fn text(ws: &Path, rel: &str) -> String {
+        std::fs::read_to_string(ws.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
     #[test]
     fn plain_copies_verbatim_and_overwrites() {
         let (_d, tpl, ws) = setup();
@@ -303,42 +327,21 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(
-                tpl.join("files/run.sh"),
-                std::fs::Permissions::from_mode(0o755),
-            )
-            .unwrap();
+            let run_sh = tpl.join("files/run.sh");
+            std::fs::set_permissions(run_sh, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         put(&ws, "out/run.sh", "old");
-        let (r, _) = run(
+        ok(
             &Plain,
-            &ws,
             &tpl,
+            &ws,
             json!({"url": "./files", "targetPath": "out"}),
         );
-        r.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(ws.join("out/a/${{ values.x }}.txt")).unwrap(),
-            "${{ values.x }}"
-        );
-        assert_eq!(
-            std::fs::read_to_string(ws.join("out/run.sh")).unwrap(),
-            "#!/bin/sh\n",
-            "always overwrites"
-        );
+        assert_eq!(text(&ws, "out/a/${{ values.x }}.txt"), "${{ values.x }}");
+        assert_eq!(text(&ws, "out/run.sh"), "#!/bin/sh\n", "always overwrites");
         assert!(ws.join("out/empty").is_dir());
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_ne!(
-                std::fs::metadata(ws.join("out/run.sh"))
-                    .unwrap()
-                    .permissions()
-                    .mode()
-                    & 0o111,
-                0
-            );
-        }
+        assert_ne!(mode(&ws.join("out/run.sh")) & 0o111, 0);
         let (r, _) = run(
             &Plain,
             &ws,
@@ -352,17 +355,9 @@ mod tests {
     fn plain_file_copies_one_file_creating_folders() {
         let (_d, tpl, ws) = setup();
         put(&tpl, "LICENSE", "MIT ${{ x }}");
-        let (r, _) = run(
-            &PlainFile,
-            &ws,
-            &tpl,
-            json!({"url": "./LICENSE", "targetPath": "legal/LICENSE.txt"}),
-        );
-        r.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(ws.join("legal/LICENSE.txt")).unwrap(),
-            "MIT ${{ x }}"
-        );
+        let input = json!({"url": "./LICENSE", "targetPath": "legal/LICENSE.txt"});
+        ok(&PlainFile, &tpl, &ws, input);
+        assert_eq!(text(&ws, "legal/LICENSE.txt"), "MIT ${{ x }}");
         let (r, _) = run(
             &PlainFile,
             &ws,
@@ -376,37 +371,63 @@ mod tests {
     fn template_file_renders_and_keeps_existing_files_unless_replace() {
         let (_d, tpl, ws) = setup();
         put(&tpl, "docs/index.md", "# ${{ values.title }}\n");
-        let (r, _) = run(
-            &TemplateFile,
-            &ws,
-            &tpl,
-            json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Hi"}}),
-        );
-        r.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
-            "# Hi\n"
-        );
-        let (r, log) = run(
-            &TemplateFile,
-            &ws,
-            &tpl,
-            json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Again"}}),
-        );
-        r.unwrap();
-        assert_eq!(
-            std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
-            "# Hi\n"
-        );
+        let input = |title: &str, replace: bool| json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": title}, "replace": replace});
+        ok(&TemplateFile, &tpl, &ws, input("Hi", false));
+        assert_eq!(text(&ws, "docs/index.md"), "# Hi\n");
+        let log = ok(&TemplateFile, &tpl, &ws, input("Again", false));
+        assert_eq!(text(&ws, "docs/index.md"), "# Hi\n");
         assert!(log
             .iter()
             .any(|l| l == "File docs/index.md already exists in workspace, not replacing."));
-        let input = json!({"url": "./docs/index.md", "targetPath": "docs/index.md", "values": {"title": "Again"}, "replace": true});
-        let (r, _) = run(&TemplateFile, &ws, &tpl, input);
+        ok(&TemplateFile, &tpl, &ws, input("Again", true));
+        assert_eq!(text(&ws, "docs/index.md"), "# Again\n");
+    }
+
+    /// A binary larger than golden's read limit is copied (by the kernel, not through memory)
+    /// byte for byte, with the source's mode exactly, as fs-extra `copy` does; it used to fail
+    /// with the read limit's error.
+    #[cfg(unix)]
+    #[test]
+    fn a_large_binary_is_copied_whole_with_its_exact_mode() {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        use std::os::unix::fs::PermissionsExt;
+        let (_d, tpl, ws) = setup();
+        let len = crate::limits::MAX_READ_BYTES + 4096 + 7;
+        let big = tpl.join("skeleton/assets/big.bin");
+        std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+        let mut f = std::fs::File::create(&big).unwrap();
+        f.write_all(b"\x89PNG\r\n\x1a\n\x00${{ values.x }}")
+            .unwrap();
+        f.set_len(len).unwrap(); // sparse: zeros between the marks
+        for (at, mark) in [(len / 2, &b"middle"[..]), (len - 3, &b"end"[..])] {
+            f.seek(SeekFrom::Start(at)).unwrap();
+            f.write_all(mark).unwrap();
+        }
+        drop(f);
+        std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o766)).unwrap();
+        let input = json!({"url": "./skeleton", "values": {"x": 1}, "copyWithoutTemplating": ["assets/**"]});
+        let (r, _) = run(&FetchTemplate, &ws, &tpl, input);
         r.unwrap();
+        let out = ws.join("assets/big.bin");
+        let meta = std::fs::metadata(&out).unwrap();
+        assert_eq!(meta.len(), len);
         assert_eq!(
-            std::fs::read_to_string(ws.join("docs/index.md")).unwrap(),
-            "# Again\n"
+            meta.permissions().mode() & 0o7777,
+            0o766,
+            "the mode, umask or not"
         );
+        let (mut a, mut b) = (
+            std::fs::File::open(&big).unwrap(),
+            std::fs::File::open(&out).unwrap(),
+        );
+        let (mut x, mut y) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+        loop {
+            let n = a.read(&mut x).unwrap();
+            b.read_exact(&mut y[..n]).unwrap();
+            assert!(x[..n] == y[..n], "same bytes");
+            if n == 0 {
+                break;
+            }
+        }
     }
 }

@@ -38,10 +38,7 @@ impl Action for Rename {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let Some(files) = input.get("files").and_then(Value::as_array) else {
-            return Err(ActionError::new("files must be an Array"));
-        };
-        for file in files {
+        for file in files_of(input)? {
             let from = file.get("from").and_then(Value::as_str).unwrap_or_default();
             let to = file.get("to").and_then(Value::as_str).unwrap_or_default();
             if from.is_empty() || to.is_empty() {
@@ -169,6 +166,14 @@ fn remove(p: &Path) -> Result<(), ActionError> {
     }
 }
 
+/// The `files` input of `fs:rename` and `fs:delete`, which must be an array.
+fn files_of(input: &Map<String, Value>) -> Result<&Vec<Value>, ActionError> {
+    input
+        .get("files")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ActionError::new("files must be an Array"))
+}
+
 struct Delete;
 
 impl Action for Delete {
@@ -186,9 +191,7 @@ impl Action for Delete {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        let Some(files) = input.get("files").and_then(Value::as_array) else {
-            return Err(ActionError::new("files must be an Array"));
-        };
+        let files = files_of(input)?;
         let root = std::fs::canonicalize(ctx.workspace)
             .map_err(|e| err("cannot resolve", ctx.workspace, e))?;
         for file in files {
@@ -303,27 +306,19 @@ impl Action for ReadDir {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::Services;
 
+    /// Runs `action` in the workspace `ws` (also its template folder).
     fn run(action: &dyn Action, ws: &Path, input: Value) -> Result<Outputs, ActionError> {
-        let services = Services::default();
-        let secrets = Map::new();
-        let mut log = Vec::new();
-        let mut ctx = ActionContext {
-            workspace: ws,
-            template_dir: ws,
-            source_root: ws,
-            template_ref: "template:default/t",
-            step_id: "s",
-            dry_run: true,
-            secrets: &secrets,
-            user: &serde_json::Value::Null,
-            services: &services,
-            log: &mut log,
-            keep_log: true,
-            record: &mut crate::runner::RunRecord::default(),
-        };
-        action.run(&mut ctx, input.as_object().unwrap())
+        crate::actions::testing::run(action, ws, ws, input).0
+    }
+
+    /// A temporary workspace holding `files` (each holding its own path).
+    fn workspace_with(files: &[&str]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        for f in files {
+            write(d.path(), f);
+        }
+        d
     }
 
     fn write(ws: &Path, rel: &str) {
@@ -334,18 +329,15 @@ mod tests {
 
     #[test]
     fn delete_leaves_empty_dirs_and_expands_globs() {
-        let d = tempfile::tempdir().unwrap();
-        let ws = d.path();
-        for f in [
+        let d = workspace_with(&[
             "dir/a.txt",
             "dir/sub/b.txt",
             "x.tmp",
             "keep/y.tmp",
             "keep/z.md",
             ".hidden.tmp",
-        ] {
-            write(ws, f);
-        }
+        ]);
+        let ws = d.path();
         run(
             &Delete,
             ws,
@@ -365,11 +357,8 @@ mod tests {
 
     #[test]
     fn rename_semantics() {
-        let d = tempfile::tempdir().unwrap();
+        let d = workspace_with(&["a.txt", "b.txt", "dir/c.txt"]);
         let ws = d.path();
-        for f in ["a.txt", "b.txt", "dir/c.txt"] {
-            write(ws, f);
-        }
         run(
             &Rename,
             ws,
@@ -449,11 +438,8 @@ mod tests {
 
     #[test]
     fn readdir_lists_files_and_folders() {
-        let d = tempfile::tempdir().unwrap();
+        let d = workspace_with(&["a.txt", "dir/b.txt", "dir/sub/c.txt"]);
         let ws = d.path();
-        for f in ["a.txt", "dir/b.txt", "dir/sub/c.txt"] {
-            write(ws, f);
-        }
         let out = run(&ReadDir, ws, json!({"paths": ["."], "recursive": true})).unwrap();
         let names = |k: &str| {
             out[k]

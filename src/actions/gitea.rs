@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use super::scm_target;
+use crate::actions::github::{CommitText, MessageRule};
 use crate::runner::Published;
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
 use crate::scm::sign::CommitSigner;
-use crate::scm::{self, Kind, Push, RepoSpec};
+use crate::scm::{self, Input, Kind, NewRepository, RepoSpec};
 
 pub struct PublishGitea;
 
@@ -54,14 +55,9 @@ impl Action for PublishGitea {
             .and_then(Value::as_str)
             .ok_or_else(|| ActionError::new("the input `repoUrl` is required"))?;
         let spec = repo_spec(ctx, repo_url)?;
-        let str_of = |k: &str| {
-            input
-                .get(k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
-        let branch = str_of("defaultBranch").unwrap_or("main").to_string();
-        let source = crate::actions::github::source_dir(ctx, str_of("sourcePath"))?;
+        let i = Input(input);
+        let branch = i.nonempty("defaultBranch").unwrap_or("main").to_string();
+        let source = crate::actions::github::source_dir(ctx, i.nonempty("sourcePath"))?;
         let base = ctx
             .services
             .config
@@ -81,30 +77,20 @@ impl Action for PublishGitea {
             .with_hint("repoUrl looks like `HOST?owner=ORGANISATION&repo=NAME`"));
         }
         let target = scm_target::target(ctx, Kind::Gitea, &spec.host, None)?;
-        let gh_input = crate::actions::github::Input(input);
-        let author = crate::actions::github::author(&gh_input, &ctx.services.config);
-        let message = crate::actions::github::commit_message(
-            &gh_input,
-            &ctx.services.config,
-            crate::actions::github::MessageRule::Gitea,
-        );
-        let git = ctx.services.git();
-        let push = Push {
-            source: &source,
-            branch: &branch,
-            message: &message,
-            author: &author,
-            signer: signer.as_ref(),
-        };
+        let text = CommitText::of(&Input(input), &ctx.services.config, MessageRule::Gitea);
+        let push = text.push(ctx.services.git(), &source, &branch, signer.as_ref());
         // Created and pushed in one: in the local forge a failed push leaves no repository.
-        let (repo, hash) = scm_target::with_notes(ctx, |n| {
-            target.create_and_push(n, git, &spec, input, Some(&push))
-        })?;
-        let hash = hash.ok_or_else(|| {
+        let new = NewRepository {
+            spec: &spec,
+            settings: input,
+            push: Some(&push),
+        };
+        let repo = scm_target::with_notes(ctx, |n| target.create_and_push(n, &new))?;
+        let hash = repo.pushed.clone().ok_or_else(|| {
             ActionError::new(format!("nothing was pushed to {}", spec.full_name()))
         })?;
         note_published(ctx, &spec, &repo, &branch, &source);
-        scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
+        scm_target::with_notes(ctx, |n| target.set_up(n, &repo, Input(input)))?;
         let contents = if ctx.services.local {
             repo.contents_url.clone()
         } else {

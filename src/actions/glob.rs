@@ -6,18 +6,25 @@
 
 use std::path::Path;
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{Candidate, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 
 /// A compiled list of globby patterns.
 pub struct Patterns {
-    /// `(negated, matcher)` in the order given.
-    items: Vec<(bool, GlobMatcher)>,
+    /// The patterns in the order given, consecutive positive ones in one set (matched in one
+    /// pass: `**/*.png`-like patterns by a lookup of the extension).
+    items: Vec<Item>,
+}
+
+enum Item {
+    Include(GlobSet),
+    Exclude(GlobMatcher),
 }
 
 impl Patterns {
     /// Compiles `patterns` against `base` (used to expand directory names).
     pub fn new(patterns: &[String], base: &Path) -> Result<Patterns, String> {
         let mut items = Vec::new();
+        let mut include: Option<GlobSetBuilder> = None;
         for raw in patterns {
             let (negated, body) = match raw.strip_prefix('!') {
                 Some(rest) if !rest.starts_with('(') => (true, rest),
@@ -45,21 +52,40 @@ impl Patterns {
                 .backslash_escape(true)
                 .build()
                 .map_err(|e| format!("invalid glob pattern `{raw}`: {e}"))?;
-            items.push((negated, glob.compile_matcher()));
+            if negated {
+                if let Some(set) = include.take() {
+                    items.push(Item::Include(build(set)?));
+                }
+                items.push(Item::Exclude(glob.compile_matcher()));
+            } else {
+                include.get_or_insert_with(GlobSetBuilder::new).add(glob);
+            }
+        }
+        if let Some(set) = include {
+            items.push(Item::Include(build(set)?));
         }
         Ok(Patterns { items })
     }
 
     /// Whether the relative path `rel` (no trailing slash) is selected.
     pub fn is_match(&self, rel: &str) -> bool {
+        let candidate = Candidate::new(rel);
         let mut selected = false;
-        for (negated, m) in &self.items {
-            if *negated {
-                if selected && (m.is_match(rel) || ancestors(rel).any(|a| m.is_match(a))) {
-                    selected = false;
+        for item in &self.items {
+            match item {
+                Item::Exclude(m) => {
+                    if selected
+                        && (m.is_match_candidate(&candidate)
+                            || ancestors(rel).any(|a| m.is_match(a)))
+                    {
+                        selected = false;
+                    }
                 }
-            } else if !selected && m.is_match(rel) {
-                selected = true;
+                Item::Include(set) => {
+                    if !selected && set.is_match_candidate(&candidate) {
+                        selected = true;
+                    }
+                }
             }
         }
         selected
@@ -68,6 +94,11 @@ impl Patterns {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+}
+
+fn build(set: GlobSetBuilder) -> Result<GlobSet, String> {
+    set.build()
+        .map_err(|e| format!("invalid glob pattern: {e}"))
 }
 
 /// `a/b/c` → `a/b`, `a`.

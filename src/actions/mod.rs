@@ -5,8 +5,10 @@ mod binary;
 mod catalog;
 mod catalog_client;
 mod debug;
+pub mod declared;
 pub mod external;
 mod fetch;
+mod file_io;
 mod fs;
 mod gitea;
 pub mod github;
@@ -15,11 +17,11 @@ mod glob;
 pub mod npm;
 pub mod npm_services;
 pub mod predict;
-mod publish;
 pub mod schemas;
 mod scm_target;
 mod source;
 mod template;
+mod walk;
 pub use crate::backstage::yaml_out;
 pub(crate) use template::file_extension as template_file_extension;
 
@@ -39,11 +41,9 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(fetch::actions());
     v.extend(fs::actions());
     v.extend(catalog::actions());
-    v.extend(publish::actions());
     v.extend(gitlab::actions());
     v.push(Box::new(gitea::PublishGitea));
-    let fallback = github::fallback(&v);
-    v.extend(fallback);
+    v.extend(github::actions());
     v.extend(catalog_client::actions());
     v
 }
@@ -185,7 +185,8 @@ pub(crate) mod testing {
                 keep_log: self.keep_log,
                 record: &mut crate::runner::RunRecord::default(),
             };
-            let r = action.run(&mut ctx, input.as_object().expect("input is an object"));
+            let input = input.as_object().expect("input is an object");
+            let r = crate::runner::action::perform(action, &mut ctx, input);
             (r, log)
         }
     }

@@ -12,8 +12,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::declared::{leak, step_request, Declared, Runs};
 use crate::error::{Error, Result};
-use crate::runner::{Action, ActionContext, ActionError, Outputs};
+use crate::runner::{ActionContext, ActionError, Outputs};
 
 const BRIDGE: &str = include_str!("npm_bridge.cjs");
 const MARK: &str = "\u{1}golden:";
@@ -295,14 +296,17 @@ impl Store {
             for a in r.actions {
                 let a_id = a.id.clone();
                 out.push(NpmAction {
-                    id: Box::leak(a.id.into_boxed_str()),
-                    description: Box::leak(a.description.into_boxed_str()),
-                    package: name.clone(),
+                    id: leak(a.id),
+                    description: leak(a.description),
+                    outputs: &[],
                     origin: format!("npm: {name}@{}", r.version),
                     schema: a.input,
                     dry_run: a.supports_dry_run,
                     timeout: timeouts.of(&a_id, &name),
-                    bridge: bridge.clone(),
+                    how: Package {
+                        name: name.clone(),
+                        bridge: bridge.clone(),
+                    },
                 });
             }
         }
@@ -600,67 +604,41 @@ impl Bridge {
 }
 
 /// An action of an npm package, run in the bridge.
-pub struct NpmAction {
-    id: &'static str,
-    description: &'static str,
-    package: String,
-    origin: String,
-    schema: Option<Value>,
-    dry_run: bool,
-    /// How long one step may run (`actions.timeouts`).
-    timeout: Duration,
+pub type NpmAction = Declared<Package>;
+
+/// How an npm action runs: in the bridge, from its package.
+pub struct Package {
+    /// The package's name (no version).
+    name: String,
     bridge: Arc<Bridge>,
 }
 
-impl Action for NpmAction {
-    fn id(&self) -> &'static str {
-        self.id
-    }
-    fn description(&self) -> &'static str {
-        self.description
-    }
-    fn input_schema(&self) -> Value {
-        self.schema
-            .clone()
-            .unwrap_or_else(|| json!({"type": "object"}))
-    }
-    fn origin(&self) -> String {
-        self.origin.clone()
-    }
-    fn skipped_in_dry_run(&self) -> Option<String> {
-        (!self.dry_run).then(|| {
-            format!(
-                "`{}` (npm: {}) does not support dry-run; skipped",
-                self.id, self.package
-            )
-        })
+impl Runs for Package {
+    fn dry_run_notice(action: &NpmAction) -> String {
+        format!(
+            "`{}` (npm: {}) does not support dry-run; skipped",
+            action.id, action.how.name
+        )
     }
     fn run(
-        &self,
+        action: &NpmAction,
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> std::result::Result<Outputs, ActionError> {
-        let request = json!({
-            "action": self.id,
-            "package": self.package,
-            "stepId": ctx.step_id,
-            "input": input,
-            "workspacePath": ctx.workspace.to_string_lossy(),
-            "templateInfo": {
-                "entityRef": ctx.template_ref,
-                "baseUrl": url::Url::from_directory_path(ctx.template_dir).map(|u| u.to_string()).unwrap_or_default(),
-            },
-            "user": ctx.user,
-            "secrets": ctx.secrets,
-            "isDryRun": ctx.dry_run,
-        });
+        let mut request = step_request(action.id, ctx, input);
+        request.insert("package".into(), json!(action.how.name));
+        request.insert("secrets".into(), Value::Object(ctx.secrets.clone()));
+        let request = Value::Object(request);
         let mut log = Vec::new();
         let lender = super::npm_services::Lender {
             services: ctx.services,
             source_root: ctx.source_root,
             dry_run: ctx.dry_run,
         };
-        let result = self.bridge.call(&request, &mut log, &lender, self.timeout);
+        let result = action
+            .how
+            .bridge
+            .call(&request, &mut log, &lender, action.timeout);
         for l in log {
             let masked = crate::runner::mask(&Value::String(l), ctx.secrets);
             ctx.info(masked.as_str().unwrap_or_default().to_string());
@@ -668,7 +646,11 @@ impl Action for NpmAction {
         result.map_err(|mut e| {
             let m =
                 crate::runner::mask(&Value::String(std::mem::take(&mut e.message)), ctx.secrets);
-            e.message = format!("{} (npm: {})", m.as_str().unwrap_or_default(), self.package);
+            e.message = format!(
+                "{} (npm: {})",
+                m.as_str().unwrap_or_default(),
+                action.how.name
+            );
             e
         })
     }

@@ -2,15 +2,15 @@
 //! the real actions would produce them: `publish:github` (`remoteUrl`, `repoContentsUrl`,
 //! `commitHash`), `github:repo:create`, `github:repo:push`, `publish:github:pull-request` (what
 //! Backstage's own dry run outputs) and `catalog:register` (`catalogInfoUrl`, and `entityRef`
-//! read from the catalog file the publish step would have pushed). The real actions live in
-//! `publish.rs` / `catalog.rs`; they and `golden validate` call these functions too.
+//! read from the catalog file the publish step would have pushed). The actions live in
+//! `github/mod.rs` / `catalog.rs`; they and `golden validate` call these functions too.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
 use crate::backstage::repo_url::{self, RepoUrlError};
-use crate::backstage::scm_url;
+use crate::backstage::{entity_ref, scm_url};
 use crate::runner::{ActionError, Outputs};
 use crate::runner::{Published, RunRecord};
 use crate::services::Services;
@@ -88,15 +88,6 @@ fn github_repo(
         .repo
         .ok_or_else(|| ActionError::new("Invalid repository name provided in repoUrl"))?;
     Ok((r.host, owner, repo))
-}
-
-/// The outputs of action `id` that a dry run invents (they name nothing real).
-pub fn invented_outputs(id: &str) -> &'static [&'static str] {
-    match id {
-        "publish:github" | "github:repo:push" => &["commitHash"],
-        "publish:github:pull-request" => &["pullRequestNumber"],
-        _ => &[],
-    }
 }
 
 /// A stand-in commit hash for a dry run: 40 hex digits derived from the repository URL (the same
@@ -214,15 +205,16 @@ pub fn catalog_register(
     let url = catalog_info_url(services, input)?;
     let mut out = Map::new();
     let entities = published_entities(published, &url);
-    if let Some(e) = pick_entity(&entities) {
-        out.insert("entityRef".into(), json!(entity_ref(e)));
+    if let Some(e) = entity_ref::reported(&entities) {
+        out.insert("entityRef".into(), json!(entity_ref::stringify(e)));
     }
     out.insert("catalogInfoUrl".into(), json!(url));
     Ok(out)
 }
 
-/// The URL `catalog:register` registers: `catalogInfoUrl`, or `catalogInfoPath` (default
-/// `/catalog-info.yaml`) resolved against `repoContentsUrl` as the SCM integration does.
+/// The URL `catalog:register` registers, in a real run and in a dry run alike:
+/// `catalogInfoUrl`, or `catalogInfoPath` (default `/catalog-info.yaml`) resolved against
+/// `repoContentsUrl` as the SCM integration serving it does.
 pub fn catalog_info_url(
     services: &Services,
     input: &Map<String, Value>,
@@ -238,37 +230,26 @@ pub fn catalog_info_url(
         .get("catalogInfoPath")
         .and_then(Value::as_str)
         .unwrap_or("/catalog-info.yaml");
-    let host = url::Url::parse(base).ok().and_then(|u| {
-        u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_string(),
-        })
-    });
-    let kind = host
-        .as_deref()
-        .and_then(|h| integration_type(services, h))
-        .or_else(|| crate::scm::gitlab_for_url(&services.config, base).map(|_| "gitlab"));
-    let Some(kind) = kind else {
-        return Err(ActionError::new(format!(
-            "No integration found for host {base}"
-        )));
+    let Some(github) = serves_github(services, base) else {
+        return Err(ActionError::new(format!("No integration found for host {base}"))
+            .with_hint("add the host to integrations.github (or gitlab, gitea) in the config file, or give catalogInfoUrl instead"));
     };
-    let resolved = scm_resolve_url(base, path)?;
-    Ok(if kind == "github" {
-        github_url_type(&resolved, "tree")
-    } else {
-        resolved
-    })
+    scm_url::resolve_for(base, path, github).map_err(ActionError::new)
 }
 
-/// `defaultScmResolveUrl({base, url})` of `@backstage/integration`.
-pub fn scm_resolve_url(base: &str, url: &str) -> Result<String, ActionError> {
-    scm_url::resolve(base, url).map_err(ActionError::new)
-}
-
-/// `replaceGithubUrlType(url, type)`.
-pub fn github_url_type(url: &str, kind: &str) -> String {
-    scm_url::github_url_type(url, kind)
+/// Which integration serves `url`: `None` without one, `Some(true)` for a GitHub host (the
+/// local forge's `file://` URLs are served, not by GitHub).
+fn serves_github(services: &Services, url: &str) -> Option<bool> {
+    let u = url::Url::parse(url).ok()?;
+    if u.scheme() == "file" {
+        return Some(false);
+    }
+    let host = u.host_str().unwrap_or_default();
+    let port_host = repo_url::host_of(&u).unwrap_or_default();
+    integration_type(services, &port_host)
+        .or_else(|| integration_type(services, host))
+        .or_else(|| crate::scm::gitlab_for_url(&services.config, url).map(|_| "gitlab"))
+        .map(|kind| kind == "github")
 }
 
 /// The entities of the catalog file `url` points at, read from the folder a publish step of this
@@ -305,30 +286,6 @@ fn published_entities(published: &[Published], url: &str) -> Vec<Value> {
         }
     }
     Vec::new()
-}
-
-/// The entity `catalog:register` reports: the first `Component` whose name does not start with
-/// `generated-`, else the first such entity of any kind, else the first entity.
-pub fn pick_entity(entities: &[Value]) -> Option<&Value> {
-    let name = |e: &Value| {
-        e["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
-    entities
-        .iter()
-        .find(|e| !name(e).starts_with("generated-") && e["kind"] == "Component")
-        .or_else(|| entities.iter().find(|e| !name(e).starts_with("generated-")))
-        .or_else(|| entities.first())
-}
-
-/// `stringifyEntityRef(entity)`: `kind:namespace/name`, all lowercased.
-pub fn entity_ref(e: &Value) -> String {
-    let kind = e["kind"].as_str().unwrap_or_default();
-    let ns = e["metadata"]["namespace"].as_str().unwrap_or("default");
-    let name = e["metadata"]["name"].as_str().unwrap_or_default();
-    format!("{kind}:{ns}/{name}").to_lowercase()
 }
 
 #[cfg(test)]
@@ -476,6 +433,18 @@ mod tests {
         assert_eq!(
             e.unwrap_err().message,
             "No integration found for host https://example.com/a/b/blob/main"
+        );
+        // The local forge's contents URLs resolve as a non-GitHub integration's do, in a dry
+        // run as in a real one.
+        let forge = catalog_info_url(
+            &s,
+            json!({"repoContentsUrl": "file:///f/acme/demo.git/blob/main"})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(
+            forge.unwrap(),
+            "file:///f/acme/demo.git/blob/main/catalog-info.yaml"
         );
     }
 

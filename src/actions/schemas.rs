@@ -6,21 +6,38 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-fn all() -> &'static Map<String, Value> {
-    static ALL: OnceLock<Map<String, Value>> = OnceLock::new();
-    ALL.get_or_init(
-        || match serde_json::from_str(include_str!("schemas.json")) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        },
-    )
+/// A `schemas.json` embedded in the binary (action id → `{input, output, ...}`), parsed at its
+/// first use; one for the scaffolder's own actions and one per module family.
+pub struct Table {
+    text: &'static str,
+    parsed: OnceLock<Map<String, Value>>,
 }
+
+impl Table {
+    pub const fn new(text: &'static str) -> Table {
+        Table {
+            text,
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// The `which` schema (`input`, `output`) of action `id`, if the table has one.
+    pub fn schema(&self, id: &str, which: &str) -> Option<&Value> {
+        self.parsed
+            .get_or_init(|| match serde_json::from_str(self.text) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            })
+            .get(id)
+            .and_then(|a| a.get(which))
+    }
+}
+
+static ALL: Table = Table::new(include_str!("schemas.json"));
 
 /// The input schema of action `id` (an object accepting nothing if golden has none for it).
 pub fn input(id: &str) -> Value {
-    all()
-        .get(id)
-        .and_then(|a| a.get("input"))
+    ALL.schema(id, "input")
         .cloned()
         .unwrap_or_else(|| serde_json::json!({"type": "object", "additionalProperties": false}))
 }
@@ -45,6 +62,8 @@ mod tests {
             "publish:github:pull-request",
             "github:repo:create",
             "github:repo:push",
+            "debug:log",
+            "debug:wait",
         ] {
             let s = super::input(id);
             let closed = s.get("additionalProperties") == Some(&serde_json::Value::Bool(false))

@@ -6,14 +6,17 @@
 //! skipped unless `replace`. Paths are decided in skeleton order, then files are rendered and
 //! written in parallel.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
+use super::file_io::{copy_exact, read_skeleton_file, write_file_as, Contents};
 use super::glob::Patterns;
-use super::source::{self, rel_string, Expect};
+use super::source::{self, Expect};
 use super::{opt_bool, opt_str, schemas};
 use crate::render::{self, Engine, SkeletonOptions};
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
@@ -195,20 +198,20 @@ enum Kind {
     Symlink,
 }
 
-/// One skeleton entry: its path relative to the skeleton (globby's `location`, without the
-/// trailing slash of directories) and its kind.
+/// One skeleton entry: globby's `location`, its path relative to the skeleton (directories end
+/// with `/`), and its kind.
 struct Entry {
-    rel: String,
+    location: String,
     kind: Kind,
 }
 
 impl Entry {
-    /// globby's location: directories end with `/`.
-    fn location(&self) -> String {
+    /// The path relative to the skeleton, without the trailing slash of directories.
+    fn rel(&self) -> &str {
         if self.kind == Kind::Dir {
-            format!("{}/", self.rel)
+            &self.location[..self.location.len() - 1]
         } else {
-            self.rel.clone()
+            &self.location
         }
     }
 }
@@ -216,65 +219,36 @@ impl Entry {
 /// Every entry under `src`, breadth first (globby's order), symlinks not followed. The workspace
 /// itself is left out when it lies inside the skeleton.
 fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
-    let mut out = Vec::new();
-    let mut walk = walkdir::WalkDir::new(src)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(e) = walk.next() {
-        let e = e.map_err(|e| {
-            ActionError::new(format!("cannot list the skeleton `{}`: {e}", src.display()))
-        })?;
-        let ft = e.file_type();
-        if ft.is_dir() && e.path() == ws_real {
-            walk.skip_current_dir();
-            continue;
-        }
-        let kind = if ft.is_symlink() {
-            Kind::Symlink
-        } else if ft.is_dir() {
-            Kind::Dir
-        } else {
-            Kind::File
-        };
-        out.push(Entry {
-            rel: entry_name(&e, src)?,
-            kind,
-        });
+    // walkdir lists depth first in name order; globby's order is that order stably sorted by
+    // depth: one list per depth, joined.
+    let mut levels: Vec<Vec<Entry>> = Vec::new();
+    super::walk::each_entry(
+        src,
+        ws_real,
+        "cannot list the skeleton",
+        |e, mut location| {
+            let ft = e.file_type();
+            let kind = if ft.is_symlink() {
+                Kind::Symlink
+            } else if ft.is_dir() {
+                location.push('/');
+                Kind::Dir
+            } else {
+                Kind::File
+            };
+            let depth = e.depth();
+            if levels.len() < depth {
+                levels.resize_with(depth, Vec::new);
+            }
+            levels[depth - 1].push(Entry { location, kind });
+            Ok(())
+        },
+    )?;
+    let mut entries = Vec::with_capacity(levels.iter().map(Vec::len).sum());
+    for level in levels {
+        entries.extend(level);
     }
-    out.sort_by_key(|e| e.rel.matches('/').count());
-    Ok(out)
-}
-
-/// The path of a skeleton entry relative to `src`, refusing what golden cannot copy: a name that
-/// is not UTF-8 (named lossily in the message) and anything but a file, a directory or a link
-/// (a FIFO would block the run, a device would never end).
-pub fn entry_name(e: &walkdir::DirEntry, src: &Path) -> Result<String, ActionError> {
-    let rel = rel_string(e.path(), src);
-    if e.path()
-        .strip_prefix(src)
-        .unwrap_or(e.path())
-        .to_str()
-        .is_none()
-    {
-        return Err(ActionError::new(format!(
-            "the skeleton file name `{rel}` is not UTF-8 (the bytes that are not are shown as U+FFFD)"
-        ))
-        .with_hint("rename the file in the skeleton to a UTF-8 name"));
-    }
-    let ft = e.file_type();
-    if !(ft.is_file() || ft.is_dir() || ft.is_symlink()) {
-        let what = e
-            .metadata()
-            .map(|m| crate::limits::kind_of(&m))
-            .unwrap_or("a special file");
-        return Err(ActionError::new(format!(
-            "cannot copy the skeleton entry `{rel}`: it is {what}, not a regular file"
-        ))
-        .with_hint("a skeleton holds only files, directories and symlinks; remove it"));
-    }
-    Ok(rel)
+    Ok(entries)
 }
 
 /// Where an entry goes, and what is there now.
@@ -294,6 +268,11 @@ struct Op {
     render: bool,
     verbatim: bool,
     is_link: bool,
+}
+
+/// The log line of a file copied as it is.
+fn binary_line(location: &str) -> String {
+    format!("Copying file binary or symbolic link at {location}, to template output path.")
 }
 
 /// A log line, or the place of a file's line (known once the file is written).
@@ -343,12 +322,13 @@ fn may_hold_syntax(text: &str) -> bool {
 }
 
 impl Job<'_> {
-    fn render_path(&self, location: &str) -> Result<String, ActionError> {
+    fn render_path<'t>(&self, location: &'t str) -> Result<Cow<'t, str>, ActionError> {
         if !may_hold_syntax(location) {
-            return Ok(location.to_string());
+            return Ok(Cow::Borrowed(location));
         }
         self.engine
             .render(location, self.context)
+            .map(Cow::Owned)
             .map_err(|e| render_failed(e, &self.src.join(location), self.ws_real))
     }
 
@@ -360,17 +340,17 @@ impl Job<'_> {
         settings: &Settings,
         fresh: bool,
     ) -> Result<Option<Target>, ActionError> {
-        let mut out = e.location();
+        let mut out = e.location.as_str();
         let render_contents;
         if let Some(ext) = &settings.extension {
-            render_contents = extname(&out) == ext.as_str();
+            render_contents = extname(out) == ext.as_str();
             if render_contents {
-                out.truncate(out.len() - ext.len());
+                out = &out[..out.len() - ext.len()];
             }
         } else {
-            render_contents = copy_only.is_empty() || !copy_only.is_match(&e.rel);
+            render_contents = copy_only.is_empty() || !copy_only.is_match(e.rel());
         }
-        let out_rel = self.render_path(&out)?;
+        let out_rel = self.render_path(out)?;
         if out_rel.is_empty() || out_rel.starts_with('/') || out_rel.contains("//") {
             return Ok(None);
         }
@@ -468,7 +448,7 @@ impl Job<'_> {
         let mut log = Vec::new();
         for op in ops {
             let entry = &entries[op.entry];
-            let location = entry.location();
+            let location = entry.location.as_str();
             if op.verbatim && keep {
                 log.push(Log::Line(format!(
                     "Copying file/directory {location} without processing."
@@ -481,23 +461,21 @@ impl Job<'_> {
                             "Writing directory {location} to template output path."
                         )));
                     }
-                    dirs.ensure(&op.out, &location)?;
+                    dirs.ensure(&op.out, location)?;
                 }
                 Kind::Symlink => {
                     if keep {
-                        log.push(Log::Line(format!(
-                            "Copying file binary or symbolic link at {location}, to template output path."
-                        )));
+                        log.push(Log::Line(binary_line(location)));
                     }
                     if let Some(parent) = op.out.parent() {
-                        dirs.ensure(parent, &location)?;
+                        dirs.ensure(parent, location)?;
                     }
-                    let src = self.src.join(&entry.rel);
-                    copy_link(&src, &op.out, self.ws_real, &location)?;
+                    let src = self.src.join(entry.rel());
+                    copy_link(&src, &op.out, self.ws_real, location)?;
                 }
                 Kind::File => {
                     if let Some(parent) = op.out.parent() {
-                        dirs.ensure(parent, &location)?;
+                        dirs.ensure(parent, location)?;
                     }
                     if keep {
                         log.push(Log::File(files.len()));
@@ -510,7 +488,7 @@ impl Job<'_> {
             .par_iter()
             .map(|op| {
                 let entry = &entries[op.entry];
-                self.write_file(&entry.rel, op, keep)
+                self.write_file(entry.rel(), op, keep)
             })
             .collect();
         drop(files);
@@ -543,25 +521,27 @@ impl Job<'_> {
             workspace::check_within(self.ws_real, out, location)?;
         }
         let src = self.src.join(location);
-        let (bytes, mode) = read_with_mode(&src).map_err(|e| io("cannot read", &src, e))?;
-        let head = &bytes[..bytes.len().min(515)];
-        if super::binary::is_binary(head) {
+        let (contents, mode) = read_skeleton_file(&src).map_err(|e| io("cannot read", &src, e))?;
+        let bytes = match contents {
+            Contents::Text(bytes) => bytes,
             // fs-extra `copy`: the bytes as they are, and the source's mode.
-            write_file_as(out, &bytes, mode, true).map_err(|e| io("cannot write", out, e))?;
-            return Ok(keep.then(|| {
-                format!(
-                    "Copying file binary or symbolic link at {location}, to template output path."
-                )
-            }));
-        }
+            Contents::Binary(bytes) => {
+                write_file_as(out, &bytes, mode, true).map_err(|e| io("cannot write", out, e))?;
+                return Ok(keep.then(|| binary_line(location)));
+            }
+            Contents::LargeBinary(file, len) => {
+                copy_exact(&file, len, out, mode).map_err(|e| io("cannot write", out, e))?;
+                return Ok(keep.then(|| binary_line(location)));
+            }
+        };
         // `fs.readFile(.., 'utf-8')`: invalid sequences become U+FFFD. Validating first is much
         // faster than the lossy decoder on the usual valid file.
         let text = match std::str::from_utf8(&bytes) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(&bytes),
         };
         let contents = if op.render && may_hold_syntax(&text) {
-            std::borrow::Cow::Owned(
+            Cow::Owned(
                 self.engine
                     .render(&text, self.context)
                     .map_err(|e| render_failed(e, &src, self.ws_real))?,
@@ -574,49 +554,6 @@ impl Job<'_> {
         Ok(keep
             .then(|| format!("Writing file {location} to template output path with mode {mode}.")))
     }
-}
-
-/// A skeleton file's bytes and mode with one `open`, one `fstat` and one `read` (cp's calls):
-/// the size `fstat` gives is read, within golden's size limit. Only a regular file is read: it
-/// is opened without blocking (a FIFO put there since the listing is refused, not waited on);
-/// `O_NONBLOCK` changes nothing for a regular file, so it is left set.
-fn read_with_mode(p: &Path) -> std::io::Result<(Vec<u8>, u32)> {
-    use std::io::Read;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.custom_flags(libc::O_NONBLOCK);
-    }
-    let mut f = opts.open(p)?;
-    let meta = f.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!(
-                "it is {}, not a regular file",
-                crate::limits::kind_of(&meta)
-            ),
-        ));
-    }
-    let len = meta.len();
-    if len > crate::limits::MAX_READ_BYTES {
-        // The limit's own error message.
-        return crate::limits::read_open(f, len).map(|b| (b, mode_of(&meta)));
-    }
-    let mut bytes = vec![0u8; len as usize];
-    let mut got = 0;
-    while got < bytes.len() {
-        match f.read(&mut bytes[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    bytes.truncate(got);
-    Ok((bytes, mode_of(&meta)))
 }
 
 /// `path.extname`: the extension of the last component, with its dot (`""` for dotfiles).
@@ -632,8 +569,10 @@ fn extname(p: &str) -> &str {
 /// Creates directories inside the workspace, checking each new one once.
 pub struct DirMaker<'a> {
     root: &'a Path,
-    /// Directories known to be real directories inside the root (checked, or created here).
-    done: HashSet<PathBuf>,
+    /// Directories known to be real directories inside the root (checked, or created here),
+    /// by their bytes (hashing a `Path` walks its components; a path spelled another way is
+    /// only a miss, checked the long way).
+    done: HashSet<OsString>,
 }
 
 impl<'a> DirMaker<'a> {
@@ -645,13 +584,17 @@ impl<'a> DirMaker<'a> {
     }
     /// Creates `dir` and its parents after checking that no symlink leads them outside the root.
     pub fn ensure(&mut self, dir: &Path, shown: &str) -> Result<(), ActionError> {
-        if self.done.contains(dir) {
+        if self.done.contains(dir.as_os_str()) {
             return Ok(());
         }
         // Under a directory already known to be real and inside, a directory that `mkdir`
         // creates is one too: no path resolution needed. Anything already there is checked.
-        if dir.parent().is_some_and(|p| self.done.contains(p)) && std::fs::create_dir(dir).is_ok() {
-            self.done.insert(dir.to_path_buf());
+        if dir
+            .parent()
+            .is_some_and(|p| self.done.contains(p.as_os_str()))
+            && std::fs::create_dir(dir).is_ok()
+        {
+            self.done.insert(dir.as_os_str().to_owned());
             return Ok(());
         }
         workspace::check_within(self.root, dir, shown)?;
@@ -659,7 +602,7 @@ impl<'a> DirMaker<'a> {
             .map_err(|e| ActionError::new(format!("cannot create `{}`: {e}", dir.display())))?;
         // Its ancestors inside the root resolve inside it too.
         for a in dir.ancestors().take_while(|a| a.starts_with(self.root)) {
-            if !self.done.insert(a.to_path_buf()) {
+            if !self.done.insert(a.as_os_str().to_owned()) {
                 break;
             }
         }
@@ -702,46 +645,6 @@ pub fn copy_link(src: &Path, out: &Path, ws_real: &Path, shown: &str) -> Result<
         let _ = std::fs::remove_file(out);
         return Err(e.into());
     }
-    Ok(())
-}
-
-#[cfg(unix)]
-pub fn mode_of(meta: &std::fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode()
-}
-
-#[cfg(not(unix))]
-pub fn mode_of(_meta: &std::fs::Metadata) -> u32 {
-    0o644
-}
-
-/// `fs.outputFile(path, data, {mode})`: a new file gets `mode` (minus the umask); an existing file
-/// keeps its mode.
-pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
-    write_file_as(path, data, mode, false)
-}
-
-/// [`write_with_mode`]; with `exact`, the file then gets `mode` itself whatever the umask and
-/// whatever it had (fs-extra `copy`), set on the open file.
-fn write_file_as(path: &Path, data: &[u8], mode: u32, exact: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(mode & 0o7777);
-    }
-    let mut f = opts.open(path)?;
-    f.write_all(data)?;
-    #[cfg(unix)]
-    if exact {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (mode, exact);
     Ok(())
 }
 

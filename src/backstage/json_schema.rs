@@ -4,7 +4,7 @@
 //! `EntityEnvelope`, `EntityMeta` and `common` schemas (copied verbatim from
 //! `@backstage/catalog-model`) that the Template and kind schemas reference.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
@@ -45,6 +45,33 @@ impl Cache {
             m.insert(key, v.clone());
         }
         v
+    }
+}
+
+/// Adds to `names` the property names an object schema declares at its top: its `properties`
+/// and those of its `allOf`/`anyOf`/`oneOf` branches, `if`/`then`/`else` and schema
+/// `dependencies`, at any depth of those.
+pub fn property_names(schema: &Value, names: &mut BTreeSet<String>) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    if let Some(props) = obj.get("properties").and_then(Value::as_object) {
+        names.extend(props.keys().cloned());
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for s in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
+            property_names(s, names);
+        }
+    }
+    for key in ["if", "then", "else"] {
+        if let Some(s) = obj.get(key) {
+            property_names(s, names);
+        }
+    }
+    if let Some(deps) = obj.get("dependencies").and_then(Value::as_object) {
+        for d in deps.values() {
+            property_names(d, names);
+        }
     }
 }
 
@@ -102,6 +129,29 @@ pub fn compile_with_entities(text: &str) -> Validator {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn property_names_come_from_every_branch_and_dependency() {
+        let page = json!({
+            "properties": {"name": {}},
+            "allOf": [{"properties": {"a": {}}}, {"anyOf": [{"properties": {"b": {}}}]}],
+            "oneOf": [{"properties": {"c": {}}}],
+            "if": {"properties": {"d": {}}},
+            "then": {"properties": {"e": {}}},
+            "else": {"properties": {"f": {}}},
+            "dependencies": {"name": {"properties": {"g": {}}}, "a": ["b"]},
+            "definitions": {"x": {"properties": {"not-a-parameter": {}}}},
+        });
+        let mut names = BTreeSet::new();
+        property_names(&page, &mut names);
+        assert_eq!(
+            names.into_iter().collect::<Vec<_>>(),
+            ["a", "b", "c", "d", "e", "f", "g", "name"]
+        );
+        let mut none = BTreeSet::new();
+        property_names(&json!([{"properties": {"x": {}}}]), &mut none);
+        assert!(none.is_empty(), "not an object schema");
+    }
 
     #[test]
     fn draft7_cached_and_lenient_holds() {

@@ -55,16 +55,10 @@ impl RepoUrl {
                 raw: raw.to_string(),
                 reason: e.to_string(),
             })?;
-        let host = match (parsed.host_str(), parsed.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            (None, _) => {
-                return Err(RepoUrlError::Invalid {
-                    raw: raw.to_string(),
-                    reason: "no host".into(),
-                })
-            }
-        };
+        let host = host_of(&parsed).ok_or_else(|| RepoUrlError::Invalid {
+            raw: raw.to_string(),
+            reason: "no host".into(),
+        })?;
         Ok(RepoUrl {
             host,
             url: parsed.as_str().to_string(),
@@ -165,6 +159,16 @@ pub const DEFAULT_INTEGRATIONS: [(&str, &str); 4] = [
     ("dev.azure.com", "azure"),
 ];
 
+/// The host `url` is served by as integrations name it: its host, with `:PORT` when it gives
+/// one (`integrations.*[].host` of a self-hosted forge on another port).
+pub fn host_of(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    })
+}
+
 /// The integration kind serving `host`: a configured host's kind, else a default integration.
 pub fn integration_kind(host: &str, hosts: &Hosts) -> Option<&'static str> {
     if let Some(kind) = hosts.kind_of(host) {
@@ -263,6 +267,24 @@ mod tests {
             RepoUrl::parse("exa mple.com?repo=x"),
             Err(RepoUrlError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn integrations_name_hosts_with_their_port() {
+        let host = |u: &str| host_of(&url::Url::parse(u).unwrap());
+        assert_eq!(
+            host("http://tea.test:3000/a/b").as_deref(),
+            Some("tea.test:3000")
+        );
+        assert_eq!(
+            host("https://github.com/a/b").as_deref(),
+            Some("github.com")
+        );
+        assert_eq!(
+            host("https://github.com:443/a").as_deref(),
+            Some("github.com")
+        );
+        assert_eq!(host("file:///f/a.git"), None);
     }
 
     #[test]

@@ -315,19 +315,24 @@ fn quoted(value: &str, ctx: &mut Ctx) -> String {
     }
 }
 
+/// The indent of a quoted scalar's continuation lines (npm `yaml`'s `ctx.indent || (containsDocumentMarker(value) ? '  ' : '')`).
+fn quoted_indent(value: &str, ctx: &Ctx) -> String {
+    if !ctx.indent.is_empty() {
+        ctx.indent.clone()
+    } else if contains_document_marker(value) {
+        "  ".to_string()
+    } else {
+        String::new()
+    }
+}
+
 fn single_quoted(value: &str, ctx: &mut Ctx) -> String {
     static WS_NL: OnceLock<Regex> = OnceLock::new();
     if (ctx.implicit_key && value.contains('\n')) || re(&WS_NL, r"[ \t]\n|\n[ \t]").is_match(value)
     {
         return double_quoted(value, ctx);
     }
-    let indent = if !ctx.indent.is_empty() {
-        ctx.indent.clone()
-    } else if contains_document_marker(value) {
-        "  ".to_string()
-    } else {
-        String::new()
-    };
+    let indent = quoted_indent(value, ctx);
     let res = format!(
         "'{}'",
         replace_newline_runs(&value.replace('\'', "''"), &format!("\n{indent}"))
@@ -362,13 +367,7 @@ fn json_string(value: &str) -> String {
 
 fn double_quoted(value: &str, ctx: &mut Ctx) -> String {
     let json = utf16(&json_string(value));
-    let indent = if !ctx.indent.is_empty() {
-        ctx.indent.clone()
-    } else if contains_document_marker(value) {
-        "  ".to_string()
-    } else {
-        String::new()
-    };
+    let indent = quoted_indent(value, ctx);
     let at = |i: usize| -> u16 { json.get(i).copied().unwrap_or(0) };
     let bs = b'\\' as u16;
     let mut out: Vec<u16> = Vec::new();

@@ -6,15 +6,14 @@
 //! The token (`catalog.backstage.token`, else `BACKSTAGE_TOKEN`) is sent as a bearer token and
 //! never printed. Transient failures (connection errors, 429, 502–504) are retried.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{entity, Catalog, Filter, Location, Registration, Unregistration};
-use crate::config::{BackstageCatalog, Config, Secret};
+use super::{entity, Catalog, Filter, Location, ReadContext, Registration, Unregistration};
+use crate::config::{BackstageCatalog, Secret};
 use crate::error::{Error, Result};
 
 /// How many times a transient failure is tried in all.
@@ -25,10 +24,8 @@ pub struct Backstage {
     base_url: String,
     token: Option<Secret>,
     client: reqwest::blocking::Client,
-    /// golden's settings, for reading an imported file before handing it to Backstage.
-    config: Config,
-    /// Where relative paths resolve (the directory golden started in).
-    cwd: PathBuf,
+    /// For reading an imported file before handing it to Backstage.
+    context: ReadContext,
 }
 
 /// A response: status and JSON body (`Null` when empty or not JSON).
@@ -38,8 +35,9 @@ struct Reply {
 }
 
 impl Backstage {
-    /// A client for `catalog.backstage` settings.
-    pub fn new(cfg: &BackstageCatalog) -> Result<Backstage> {
+    /// A client for `catalog.backstage` settings, reading the files golden itself must read
+    /// (the Location file of `import`) with `context`.
+    pub fn new(cfg: &BackstageCatalog, context: ReadContext) -> Result<Backstage> {
         let base_url = cfg.base_url.trim().trim_end_matches('/').to_string();
         url::Url::parse(&base_url).map_err(|e| {
             Error::usage(format!(
@@ -52,17 +50,8 @@ impl Backstage {
             base_url,
             token,
             client: super::read::http_client()?,
-            config: Config::default(),
-            cwd: PathBuf::new(),
+            context,
         })
-    }
-
-    /// Reads files golden itself must read (the Location file of `import`) with `config`'s
-    /// integrations.
-    pub fn with_context(mut self, config: Config, cwd: &Path) -> Backstage {
-        self.config = config;
-        self.cwd = cwd.to_path_buf();
-        self
     }
 
     fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Reply> {
@@ -194,16 +183,12 @@ impl Catalog for Backstage {
         format!("the Backstage catalog at {}", self.base_url)
     }
 
-    fn cwd(&self) -> &Path {
-        &self.cwd
-    }
-
-    fn reader_config(&self) -> Config {
-        self.config.clone()
+    fn context(&self) -> &ReadContext {
+        &self.context
     }
 
     fn register(&self, location: &str) -> Result<Registration> {
-        let location = Location::parse(location, &self.cwd)?;
+        let location = Location::parse(location, &self.context.cwd)?;
         let body = self.backstage_location(&location)?;
         let dry = self.call(Method::POST, "/locations?dryRun=true", Some(&body))?;
         if !dry.status.is_success() {
@@ -242,20 +227,15 @@ impl Catalog for Backstage {
     }
 
     fn list(&self, filter: &Filter) -> Result<Vec<Value>> {
-        let mut terms: Vec<String> = filter
-            .kinds
-            .iter()
-            .map(|k| format!("kind={}", k.to_lowercase()))
+        let terms: Vec<String> = filter
+            .conditions()
+            .map_err(|e| Error::usage(format!("--owner: {e}")))?
+            .into_iter()
+            .map(|(key, value)| match value {
+                Some(v) => format!("{key}={v}"),
+                None => key,
+            })
             .collect();
-        if let Some(owner) = filter.owner_ref() {
-            terms.push(format!(
-                "relations.ownedBy={}",
-                owner.map_err(|e| Error::usage(format!("--owner: {e}")))?
-            ));
-        }
-        for (path, values) in &filter.fields {
-            terms.extend(values.iter().map(|v| format!("{path}={v}")));
-        }
         let query = if terms.is_empty() {
             String::new()
         } else {

@@ -12,8 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use serde_json::{json, Value};
 
 use super::process::{self, Processed};
-use super::{Catalog, Filter, Location, Registration, Unregistration};
-use crate::config::Config;
+use super::{Catalog, Filter, Location, ReadContext, Registration, Unregistration};
 use crate::error::{Error, Result};
 
 /// How long a writer waits for another process holding the database.
@@ -50,10 +49,8 @@ PRAGMA user_version = 1;
 pub struct Local {
     path: PathBuf,
     conn: std::cell::OnceCell<Connection>,
-    /// Integrations (GitHub hosts and tokens) for reading catalog files at URLs.
-    config: Config,
-    /// Where relative paths resolve (the directory golden started in).
-    cwd: PathBuf,
+    /// For reading catalog files.
+    context: ReadContext,
 }
 
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
@@ -65,21 +62,14 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
 }
 
 impl Local {
-    /// The catalog `catalog.db` in `home` (golden's data directory).
-    pub fn open(home: &Path) -> Result<Local> {
-        Ok(Local {
+    /// The catalog `catalog.db` in `home` (golden's data directory), reading catalog files with
+    /// `context`.
+    pub fn open(home: &Path, context: ReadContext) -> Local {
+        Local {
             path: home.join("catalog.db"),
             conn: std::cell::OnceCell::new(),
-            config: Config::default(),
-            cwd: PathBuf::new(),
-        })
-    }
-
-    /// Reads catalog files at URLs with `config`'s integrations.
-    pub fn with_context(mut self, config: Config, cwd: &Path) -> Local {
-        self.config = config;
-        self.cwd = cwd.to_path_buf();
-        self
+            context,
+        }
     }
 
     /// The connection, opening (and with `create`, creating) the database first. `None` when
@@ -173,7 +163,7 @@ impl Local {
             for p in entities {
                 let kind = p.entity["kind"].as_str().unwrap_or_default();
                 // The run's secrets never reach the catalog file.
-                let body = self.config.redactor.value(&p.entity).to_string();
+                let body = self.context.config.redactor.value(&p.entity).to_string();
                 put.execute(params![p.entity_ref, id, kind, body])
                     .map_err(err)?;
                 for r in &p.relations {
@@ -290,17 +280,13 @@ impl Catalog for Local {
         format!("the local catalog (`{}`)", self.path.display())
     }
 
-    fn cwd(&self) -> &Path {
-        &self.cwd
-    }
-
-    fn reader_config(&self) -> Config {
-        self.config.clone()
+    fn context(&self) -> &ReadContext {
+        &self.context
     }
 
     fn register(&self, location: &str) -> Result<Registration> {
-        let location = Location::parse(location, &self.cwd)?;
-        let entities = process::process(&location, &self.config)?;
+        let location = Location::parse(location, &self.context.cwd)?;
+        let entities = process::process(&location, &self.context.config)?;
         let already_registered = self.store(&location, &entities)?;
         Ok(Registration {
             location,

@@ -236,10 +236,7 @@ struct GithubFile {
 
 fn github_file(config: &Config, target: &str) -> Option<GithubFile> {
     let u = url::Url::parse(target).ok()?;
-    let host = match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str()?),
-        None => u.host_str()?.to_string(),
-    };
+    let host = crate::backstage::repo_url::host_of(&u)?;
     if !host.eq_ignore_ascii_case("github.com") && config.github(&host).is_none() {
         return None;
     }

@@ -24,15 +24,7 @@ pub fn run(
     printer: Printer,
 ) -> Result<i32> {
     let verbosity = printer.verbosity();
-    if let Checkout::Into(dir) = &args.checkout {
-        if !empty_or_missing(dir) {
-            return Err(Error::usage(format!(
-                "`{}` already exists and is not empty; nothing was run",
-                dir.display()
-            ))
-            .hint("choose another --checkout directory, or --no-checkout"));
-        }
-    }
+    check_checkout_dir(&args.checkout)?;
     let saved = match &args.resume {
         Some(dir) => Some(super::resume::load(dir, template, values, &services)?),
         None => None,
@@ -64,30 +56,8 @@ pub fn run(
     super::step_warnings(&report, &printer);
     let created = report.record.created.clone();
     if let Some(i) = report.failed {
-        let (mut e, ran) = super::step_failed(template, &report, i);
-        e = e.detail(ran);
-        if created.is_empty() {
-            e = e.detail("nothing was created");
-        } else {
-            e = e.with_details(created.iter().map(|c| format!("already created: {c}")));
-        }
         drop(cleanup);
-        let kept = keep_failed(workspace, &args.context.temp_dir);
-        let saved = super::resume::save(&kept, template, values, &report).is_ok();
-        e = e.detail(format!(
-            "the generated files are kept in `{}` (golden keeps those of the last {KEPT} failed runs; remove them all with `rm -rf {}`)",
-            super::resume::workspace(&kept).display(),
-            args.context.temp_dir.join("golden-kept-*").display()
-        ));
-        if !created.is_empty() && saved {
-            e = e.hint(format!(
-                "golden never overwrites a repository: fix the cause, then continue where this run stopped with the same values and `--resume {}` (the steps that ran are not run again); or delete what was created before running again from the start",
-                kept.display()
-            ));
-        } else if !created.is_empty() {
-            e = e.hint("golden never overwrites a repository: delete what was created (or choose other names) before running again");
-        }
-        return Err(e);
+        return Err(failed(args, template, values, &report, i, workspace));
     }
 
     let first = report.record.published.first().cloned();
@@ -108,6 +78,55 @@ pub fn run(
         printer.summary(&report.output, false);
     }
     Ok(0)
+}
+
+/// Refuses a `--checkout DIR` that is not empty before anything runs.
+fn check_checkout_dir(checkout: &Checkout) -> Result<()> {
+    match checkout {
+        Checkout::Into(dir) if !empty_or_missing(dir) => Err(Error::usage(format!(
+            "`{}` already exists and is not empty; nothing was run",
+            dir.display()
+        ))
+        .hint("choose another --checkout directory, or --no-checkout")),
+        _ => Ok(()),
+    }
+}
+
+/// The error of a run whose step `i` failed: the step, what ran, what was already created,
+/// where the workspace is kept (saved for `--resume`), and how to go on.
+fn failed(
+    args: &NewSettings,
+    template: &Template,
+    values: &Values,
+    report: &crate::runner::Report,
+    i: usize,
+    workspace: tempfile::TempDir,
+) -> Error {
+    let created = &report.record.created;
+    let (mut e, ran) = super::step_failed(template, report, i);
+    e = e.detail(ran);
+    if created.is_empty() {
+        e = e.detail("nothing was created");
+    } else {
+        e = e.with_details(created.iter().map(|c| format!("already created: {c}")));
+    }
+    let kept = keep_failed(workspace, &args.context.temp_dir);
+    let saved = super::resume::save(&kept, template, values, report).is_ok();
+    e = e.detail(format!(
+        "the generated files are kept in `{}` (golden keeps those of the last {KEPT} failed runs; remove them all with `rm -rf {}`)",
+        super::resume::workspace(&kept).display(),
+        args.context.temp_dir.join("golden-kept-*").display()
+    ));
+    if !created.is_empty() && saved {
+        e.hint(format!(
+            "golden never overwrites a repository: fix the cause, then continue where this run stopped with the same values and `--resume {}` (the steps that ran are not run again); or delete what was created before running again from the start",
+            kept.display()
+        ))
+    } else if !created.is_empty() {
+        e.hint("golden never overwrites a repository: delete what was created (or choose other names) before running again")
+    } else {
+        e
+    }
 }
 
 /// Clones the published repository; a failure here only warns (the repository exists).

@@ -273,7 +273,7 @@ spec:
         let back = Record::parse(&text).unwrap();
         assert_eq!(back, r);
         assert_eq!(back.template.name, "t");
-        let schema = jsonschema::draft7::new(&schema()).unwrap();
+        let schema = crate::backstage::json_schema::compile(&schema()).unwrap();
         let v = crate::template::yaml::parse_value(&text).unwrap();
         assert!(schema.is_valid(&v), "{text}");
         assert!(Record::parse("a: 1").is_err());

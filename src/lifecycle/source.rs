@@ -54,46 +54,8 @@ pub fn parse(s: &str, reference: Option<&str>) -> Result<GitSource> {
             "use `https://github.com/OWNER/REPO/tree/REF/PATH`, `GIT_URL//PATH?ref=REF`, or a local folder",
         )
     };
-    let (body, query_ref) = match s.split_once('?') {
-        Some((b, q)) => {
-            let mut r = None;
-            for pair in q.split('&') {
-                match pair.split_once('=') {
-                    Some(("ref", v)) if !v.is_empty() => {
-                        r = Some(
-                            percent_encoding::percent_decode_str(v)
-                                .decode_utf8_lossy()
-                                .to_string(),
-                        )
-                    }
-                    _ => {
-                        return Err(bad(&format!(
-                            "unknown query `{pair}` (only `ref=` is read)"
-                        )))
-                    }
-                }
-            }
-            (b, r)
-        }
-        None => (s, None),
-    };
-    // The scheme's own `//` is not the sub-path separator.
-    let after_scheme = body.find("://").map(|i| i + 3).unwrap_or(0);
-    let (repo, subpath) = match body[after_scheme..].find("//") {
-        Some(i) => {
-            let at = after_scheme + i;
-            // file:///x has its path's leading `/` right after the scheme
-            if at == after_scheme && body[..after_scheme].eq_ignore_ascii_case("file://") {
-                match body[at + 1..].find("//") {
-                    Some(j) => (&body[..at + 1 + j], &body[at + 1 + j + 2..]),
-                    None => (body, ""),
-                }
-            } else {
-                (&body[..at], &body[at + 2..])
-            }
-        }
-        None => (body, ""),
-    };
+    let (body, query_ref) = split_query(s).map_err(|w| bad(&w))?;
+    let (repo, subpath) = split_subpath(body);
     let mut src = GitSource {
         url: repo.trim_end_matches('/').to_string(),
         subpath: clean_subpath(subpath).map_err(|w| bad(&w))?,
@@ -128,6 +90,43 @@ pub fn parse(s: &str, reference: Option<&str>) -> Result<GitSource> {
         return Err(bad("no repository URL"));
     }
     Ok(src)
+}
+
+/// `URL?ref=REF` → the URL and the (percent-decoded) ref; any other query is refused.
+fn split_query(s: &str) -> std::result::Result<(&str, Option<String>), String> {
+    let Some((body, query)) = s.split_once('?') else {
+        return Ok((s, None));
+    };
+    let mut reference = None;
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("ref", v)) if !v.is_empty() => {
+                let v = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+                reference = Some(v.to_string());
+            }
+            _ => return Err(format!("unknown query `{pair}` (only `ref=` is read)")),
+        }
+    }
+    Ok((body, reference))
+}
+
+/// `URL//SUBDIR` → the repository URL and the sub-path (`""` when there is none). The scheme's
+/// own `//` is not the separator.
+fn split_subpath(body: &str) -> (&str, &str) {
+    let after_scheme = body.find("://").map(|i| i + 3).unwrap_or(0);
+    let Some(i) = body[after_scheme..].find("//") else {
+        return (body, "");
+    };
+    let at = after_scheme + i;
+    // file:///x has its path's leading `/` right after the scheme
+    if at == after_scheme && body[..after_scheme].eq_ignore_ascii_case("file://") {
+        match body[at + 1..].find("//") {
+            Some(j) => (&body[..at + 1 + j], &body[at + 1 + j + 2..]),
+            None => (body, ""),
+        }
+    } else {
+        (&body[..at], &body[at + 2..])
+    }
 }
 
 struct Web {

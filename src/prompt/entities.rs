@@ -1,8 +1,11 @@
-//! Catalog entities for the entity pickers: the small [`EntitySource`] interface the prompts need,
-//! Backstage's `catalogFilter` matching, and entity refs parsed, stringified and humanised as
-//! `@backstage/catalog-model` does.
+//! Catalog entities for the entity pickers: the small [`EntitySource`] interface the prompts need
+//! and its sources (filtered with `backstage::catalog_filter`), and [`parse_ref`] for a ref a
+//! person typed (entity refs themselves are `backstage::entity_ref`).
 
 use serde_json::{Map, Value};
+
+use crate::backstage::catalog_filter::matches_any;
+use crate::backstage::entity_ref::EntityRef;
 
 /// Where the pickers find entities.
 pub trait EntitySource {
@@ -86,10 +89,6 @@ impl EntitySource for CatalogSource {
     }
 }
 
-pub use crate::backstage::catalog_filter::matches_any;
-
-pub use crate::backstage::entity_ref::EntityRef;
-
 /// `parseEntityRef(ref, {defaultKind, defaultNamespace})` of what a person typed (trimmed).
 pub fn parse_ref(
     text: &str,
@@ -103,20 +102,9 @@ pub fn parse_ref(
     crate::backstage::entity_ref::parse(t, default_kind, default_namespace)
 }
 
-/// The ref of an entity document.
-pub fn ref_of(entity: &Value) -> Option<EntityRef> {
-    EntityRef::of(entity)
-}
-
-/// `humanizeEntityRef`: kind left out when it is the default kind, namespace when `default`.
-pub fn humanize(r: &EntityRef, default_kind: Option<&str>) -> String {
-    r.humanize(default_kind)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backstage::catalog_filter::matches;
     use serde_json::json;
 
     #[test]
@@ -153,23 +141,24 @@ mod tests {
     #[test]
     fn catalog_filter_matching() {
         let e = json!({"kind": "Group", "metadata": {"name": "a"}, "spec": {"type": "team"}, "relations": [{"type": "hasMember", "targetRef": "user:default/jane"}]});
-        let f = |v: Value| v.as_object().unwrap().clone();
-        assert!(matches(&e, &f(json!({"kind": "group"}))));
+        let matches = |v: Value| {
+            Static(vec![e.clone()])
+                .entities(&[v.as_object().unwrap().clone()])
+                .unwrap()
+                .len()
+                == 1
+        };
+        assert!(matches(json!({"kind": "group"})));
         assert!(matches(
-            &e,
-            &f(json!({"kind": ["User", "Group"], "spec.type": "team"}))
+            json!({"kind": ["User", "Group"], "spec.type": "team"})
         ));
         assert!(!matches(
-            &e,
-            &f(json!({"kind": "Group", "spec.type": "department"}))
+            json!({"kind": "Group", "spec.type": "department"})
         ));
-        assert!(matches(&e, &f(json!({"spec.type": {"exists": true}}))));
-        assert!(!matches(&e, &f(json!({"spec.profile": {"exists": true}}))));
-        assert!(matches(
-            &e,
-            &f(json!({"relations.hasMember": "user:default/jane"}))
-        ));
-        assert_eq!(humanize(&ref_of(&e).unwrap(), Some("Group")), "a");
-        assert_eq!(humanize(&ref_of(&e).unwrap(), None), "group:a");
+        assert!(matches(json!({"spec.type": {"exists": true}})));
+        assert!(!matches(json!({"spec.profile": {"exists": true}})));
+        assert!(matches(json!({"relations.hasMember": "user:default/jane"})));
+        assert_eq!(EntityRef::of(&e).unwrap().humanize(Some("Group")), "a");
+        assert_eq!(EntityRef::of(&e).unwrap().humanize(None), "group:a");
     }
 }

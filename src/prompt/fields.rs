@@ -5,11 +5,13 @@
 
 use serde_json::{json, Map, Value};
 
-use super::entities::{humanize, parse_ref, ref_of};
-use super::rules::{host_kind, normalise, parse_repo_url, repo_url, strings, tags, valid_tag};
+use super::entities::parse_ref;
+use super::rules::{normalise, strings, tags, valid_tag};
 use super::schema::{label_of, Ui};
 use super::walker::{Question, Walker, NONE};
 use super::{Answer, Pick, Prompt, Stop};
+use crate::backstage::entity_ref::EntityRef;
+use crate::backstage::repo_url;
 
 /// Asks for a field's value; `None` when golden does not know the field.
 pub fn ask(
@@ -97,7 +99,7 @@ fn repo_url_picker(
     }
     let (cur_host, cur_pairs) = current
         .and_then(Value::as_str)
-        .and_then(|s| parse_repo_url(s).ok())
+        .and_then(|s| repo_url::split_picker_value(s).ok())
         .unwrap_or_default();
     let cur = |k: &str| {
         cur_pairs
@@ -108,7 +110,7 @@ fn repo_url_picker(
     let title = super::schema::title(q.name, q.prop);
     w.p.notice(&format!("{title}: where the repository is created"));
     let host = repo_host(w, &strings(o.get("allowedHosts")), &cur_host)?;
-    let mut parts = repo_owner_parts(w, o, host_kind(&host), &cur)?;
+    let mut parts = repo_owner_parts(w, o, repo_url::guess_kind(&host), &cur)?;
     parts.push((
         "repo",
         pick_or_type(
@@ -119,7 +121,7 @@ fn repo_url_picker(
             cur("repo").as_deref(),
         )?,
     ));
-    Ok(Some(Value::String(repo_url(&host, &parts))))
+    Ok(Some(Value::String(repo_url::picker_value(&host, &parts))))
 }
 
 /// The RepoUrlPicker's host: one of `allowedHosts`, else one of github.com and the configured
@@ -430,13 +432,13 @@ fn pick_entity(
     let mut refs: Vec<(String, String)> = list
         .iter()
         .filter_map(|e| {
-            let r = ref_of(e)?;
+            let r = EntityRef::of(e)?;
             let title = e
                 .pointer("/metadata/title")
                 .and_then(Value::as_str)
                 .map(|t| format!(" — {t}"))
                 .unwrap_or_default();
-            Some((r.full(), format!("{}{title}", humanize(&r, kind))))
+            Some((r.full(), format!("{}{title}", r.humanize(kind))))
         })
         .collect();
     refs.sort_by(|a, b| a.1.cmp(&b.1));
@@ -507,8 +509,8 @@ fn multi_entity_picker(
     if let Some(list) = lookup(w, &spec) {
         let refs: Vec<(String, String)> = list
             .iter()
-            .filter_map(ref_of)
-            .map(|r| (r.full(), humanize(&r, kind.as_deref())))
+            .filter_map(EntityRef::of)
+            .map(|r| (r.full(), r.humanize(kind.as_deref())))
             .collect();
         let labels: Vec<String> = refs.iter().map(|(_, l)| l.clone()).collect();
         let checked: Vec<bool> = refs.iter().map(|(r, _)| chosen.contains(r)).collect();

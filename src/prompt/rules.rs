@@ -13,7 +13,7 @@ use crate::backstage::repo_url;
 pub fn check(field: Option<&str>, value: &Value) -> Result<(), String> {
     match (field, value) {
         (Some("EntityNamePicker"), Value::String(s)) => valid_object_name(s),
-        (Some("RepoUrlPicker"), Value::String(s)) => parse_repo_url(s).map(|_| ()),
+        (Some("RepoUrlPicker"), Value::String(s)) => repo_url::split_picker_value(s).map(|_| ()),
         (Some("EntityTagsPicker"), Value::Array(tags)) => {
             tags.iter().try_for_each(|t| valid_tag(&label_of(t)))
         }
@@ -61,22 +61,6 @@ pub fn valid_tag(t: &str) -> Result<(), String> {
     } else {
         Err(format!("`{t}` is not a valid tag: use lower-case letters, digits, +, # and : in words joined by -, at most 63 characters"))
     }
-}
-
-/// Splits a RepoUrlPicker value `host?owner=..&repo=..` into host and query pairs.
-pub fn parse_repo_url(s: &str) -> Result<(String, Vec<(String, String)>), String> {
-    repo_url::split_picker_value(s)
-}
-
-/// Builds the RepoUrlPicker value: query in Backstage's order, only non-empty keys, form-encoded.
-pub fn repo_url(host: &str, parts: &[(&str, String)]) -> String {
-    repo_url::picker_value(host, parts)
-}
-
-/// What kind of SCM a host is (Backstage asks the configured integrations; without them this
-/// is read off the host name).
-pub fn host_kind(host: &str) -> &'static str {
-    repo_url::guess_kind(host)
 }
 
 /// The strings of a `ui:options` list.
@@ -172,7 +156,7 @@ pub fn describe(field: &str, ui: &Ui) -> Option<(String, String)> {
                 )
             };
             Some((
-                repo_url(&host, &[("owner", owner), ("repo", "REPO".into())]),
+                repo_url::picker_value(&host, &[("owner", owner), ("repo", "REPO".into())]),
                 allowed,
             ))
         }
@@ -221,21 +205,21 @@ mod tests {
     #[test]
     fn repo_url_like_backstage() {
         assert_eq!(
-            repo_url(
+            repo_url::picker_value(
                 "github.com",
                 &[("owner", "acme".into()), ("repo", "svc".into())]
             ),
             "github.com?owner=acme&repo=svc"
         );
         assert_eq!(
-            repo_url(
+            repo_url::picker_value(
                 "gitlab.com",
                 &[("owner", "grp/sub".into()), ("repo", "svc".into())]
             ),
             "gitlab.com?owner=grp%2Fsub&repo=svc"
         );
         assert_eq!(
-            repo_url(
+            repo_url::picker_value(
                 "dev.azure.com",
                 &[
                     ("organization", "org".into()),
@@ -246,7 +230,7 @@ mod tests {
             "dev.azure.com?repo=r&organization=org&project=p"
         );
         assert_eq!(
-            repo_url(
+            repo_url::picker_value(
                 "bitbucket.org",
                 &[
                     ("workspace", "w".into()),
@@ -257,14 +241,14 @@ mod tests {
             "bitbucket.org?repo=r&workspace=w&project=P"
         );
         assert_eq!(
-            repo_url(
+            repo_url::picker_value(
                 "github.com",
                 &[("owner", "a b".into()), ("repo", "x".into())]
             ),
             "github.com?owner=a+b&repo=x"
         );
-        assert!(parse_repo_url("github.com?owner=acme").is_err());
-        assert!(parse_repo_url("github.com?owner=acme&repo=x").is_ok());
+        assert!(repo_url::split_picker_value("github.com?owner=acme").is_err());
+        assert!(repo_url::split_picker_value("github.com?owner=acme&repo=x").is_ok());
     }
 
     #[test]
@@ -314,7 +298,7 @@ mod oracle_checked {
     #[test]
     fn query_encoding_matches_url_search_params() {
         assert_eq!(
-            super::repo_url(
+            crate::backstage::repo_url::picker_value(
                 "h",
                 &[("owner", "a b/c*~".into()), ("repo", "x.y-_!".into())]
             ),

@@ -36,7 +36,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 pub use convert::{is_truthy, to_json, to_value};
-pub use syntax::{has_delimiter, Node, SyntaxError};
+pub use syntax::{has_delimiter, Arg, Expr, Lit, Node, SyntaxError};
 pub use value::FAILED_FLAG;
 
 /// The filters of Backstage 4's engine, in nunjitsu's order: nunjucks' built-ins, then
@@ -66,6 +66,16 @@ pub struct RenderError {
     pub line: Option<usize>,
     /// The column (for a syntax error also written at the end of the message, as nunjucks does).
     pub column: Option<usize>,
+}
+
+impl RenderError {
+    /// The message without the ` (column N)` a syntax error ends with (for a caller that shows
+    /// the column itself).
+    pub fn reason(&self) -> &str {
+        self.column
+            .and_then(|c| self.message.strip_suffix(&format!(" (column {c})")))
+            .unwrap_or(&self.message)
+    }
 }
 
 impl std::fmt::Display for RenderError {
@@ -149,11 +159,12 @@ impl Engine {
         self.render_nodes_in(&nodes, ctx, false, Some(source))
     }
 
-    /// Checks that `source` parses, without rendering it, and that it holds nothing Backstage is
-    /// sure to fail on whatever the values (see `lint.rs`).
-    pub fn parse(&self, source: &str) -> Result<(), RenderError> {
+    /// The parsed nunjucks tree of `source` (what the engine renders; the linter walks it), once
+    /// it is checked to hold nothing Backstage is sure to fail on whatever the values (see
+    /// `lint.rs`). Text without any delimiter is one text node.
+    pub fn parse_tree<'s>(&self, source: &'s str) -> Result<Vec<Node<'s>>, RenderError> {
         if !self.may_contain_syntax(source) {
-            return Ok(());
+            return Ok(vec![Node::Text(source.into())]);
         }
         let nodes = self.parse_nodes(source)?;
         if let Some(message) = lint::problem(&nodes) {
@@ -166,19 +177,8 @@ impl Engine {
         let emitted = emit::template(&nodes, self.options.cookiecutter, false);
         self.env
             .template_from_str(&emitted)
-            .map(|_| ())
-            .map_err(RenderError::from)
-    }
-
-    /// The parsed nunjucks tree of `source` (what the engine renders; for checks such as the
-    /// linter's). Text without any delimiter is one text node.
-    // Exposed for the linter (issue 9); `validate` does not walk the tree yet.
-    #[allow(dead_code)]
-    pub fn parse_tree<'s>(&self, source: &'s str) -> Result<Vec<Node<'s>>, RenderError> {
-        if !self.may_contain_syntax(source) {
-            return Ok(vec![Node::Text(source.into())]);
-        }
-        self.parse_nodes(source)
+            .map_err(RenderError::from)?;
+        Ok(nodes)
     }
 
     /// Renders one workflow string the way Backstage's runner does (SPEC §4.3):

@@ -27,8 +27,6 @@ type Res<T> = Result<T, SyntaxError>;
 /// The offsets inside an [`Expr`] are relative to the start of the expression's own text (so a
 /// parsed expression is the same wherever it stands, and can be cached); the `*_at` fields (and
 /// the third field of `Output`) say where that text starts in the source, for the linter.
-// The positions are read by the linter (`validate`), which does not walk the tree yet.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub enum Node<'s> {
     Text(Cow<'s, str>),
@@ -102,8 +100,6 @@ pub enum Arg {
     Kw(String, Expr),
 }
 
-// The positions are read by the linter (`validate`), which does not walk the tree yet.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub enum Expr {
     Lit(Lit),
@@ -1229,8 +1225,8 @@ type ExprMap = HashMap<Box<str>, Arc<Expr>, foldhash::fast::RandomState>;
 
 /// Expressions parsed lately, by their source text. Skeleton files repeat the same few
 /// (`values.name`) thousands of times; the parsed tree is shared (`Arc`) by every template that
-/// holds it, not parsed again nor copied. An expression parses the same wherever it stands (the tree holds no
-/// positions: errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
+/// holds it, not parsed again nor copied. An expression parses the same wherever it stands (its
+/// offsets are relative to its own text, and errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
 /// with one map per thread, files rendering in parallel; a map is emptied when full.
 #[derive(Default)]
 pub struct ExprCache(thread_local::ThreadLocal<RefCell<ExprMap>>);

@@ -172,6 +172,20 @@ impl From<crate::error::Error> for ActionError {
     }
 }
 
+/// Calls `action` as a step does: in a dry run its prediction when it does not run in one,
+/// else its `run`.
+pub fn perform(
+    action: &dyn Action,
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
+    if ctx.dry_run && !action.runs_in_dry_run() {
+        action.predict(ctx, input)
+    } else {
+        action.run(ctx, input)
+    }
+}
+
 /// A scaffolder action (`fetch:template`, `publish:github`, ...).
 pub trait Action: Send + Sync {
     /// The Backstage id.
@@ -209,6 +223,15 @@ pub trait Action: Send + Sync {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError>;
+    /// In a dry run, when the action does not run in one ([`Action::runs_in_dry_run`] is
+    /// false): its outputs predicted from its input. By default `run`, which sees `ctx.dry_run`.
+    fn predict(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        self.run(ctx, input)
+    }
 }
 
 /// The actions a run may use, by id (filled by the command: `crate::actions::registry()`).

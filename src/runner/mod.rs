@@ -439,7 +439,7 @@ impl Runner<'_> {
                 keep_log: self.keep_log,
                 record: &mut run.record,
             };
-            let result = action.run(&mut actx, input);
+            let result = action::perform(action, &mut actx, input);
             record.log.extend(log);
             let out = result?;
             if item.is_none() {

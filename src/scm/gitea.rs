@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
+use super::{
+    Change, ChangeRequest, Input, Kind, NewRepository, Notes, Push, RepoSpec, Repository, Result,
+    ScmError, Target,
+};
 use crate::config::{Config, GiteaIntegration, Secret};
-use crate::git::Git;
 
 /// Gitea for one host, with its credentials (both for publishing; reading takes what there is).
 pub struct Gitea {
@@ -37,10 +39,7 @@ pub struct FileUrl {
 /// `parseGiteaUrl` splits `BASE/OWNER/REPO/src/(branch|commit|tag)/REF/PATH`.
 pub fn file_for_url(config: &Config, url: &str) -> Option<(GiteaIntegration, FileUrl)> {
     let u = url::Url::parse(url).ok()?;
-    let host = match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str()?),
-        None => u.host_str()?.to_string(),
-    };
+    let host = crate::backstage::repo_url::host_of(&u)?;
     let integration = config.gitea(&host)?.clone();
     let rest = url.strip_prefix(&integration.base_url())?;
     let rest = rest.split(['?', '#']).next().unwrap_or_default();
@@ -196,12 +195,8 @@ impl Target for Gitea {
         Kind::Gitea
     }
 
-    fn create_repository(
-        &self,
-        notes: &mut Notes,
-        repo: &RepoSpec,
-        settings: &Map<String, Value>,
-    ) -> Result<Repository, ScmError> {
+    fn create_repository(&self, notes: &mut Notes, new: &NewRepository<'_>) -> Result<Repository> {
+        let (repo, settings) = (new.spec, new.settings);
         let base = self.base();
         let (owner, name) = (repo.owner.as_str(), repo.name.as_str());
         if !owner.is_empty() {
@@ -254,43 +249,29 @@ impl Target for Gitea {
             contents_url: format!("{base}/{owner}/{name}/src/branch/{branch}/"),
             default_branch: branch,
             created: true,
+            pushed: None,
         })
     }
 
-    fn push(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        repo: &Repository,
-        push: &Push<'_>,
-    ) -> Result<String, ScmError> {
+    fn push(&self, notes: &mut Notes, repo: &Repository, push: &Push<'_>) -> Result<String> {
         let message = commit_message(push.message);
         let with_change_id = Push {
             message: &message,
             ..*push
         };
         let hash = with_change_id
-            .run(git, &repo.git_url, self.username(), self.password.as_ref())
+            .run(&repo.git_url, self.username(), self.password.as_ref())
             .map_err(|e| {
                 ScmError::new(format!("cannot push to the Gitea repository {}: {e}", repo.git_url))
                     .with_hint("the repository was created (named above); check the credentials of integrations.gitea and any server-side hook")
             })?;
-        notes.info(format!(
-            "pushed {hash} to {} ({})",
-            repo.git_url, push.branch
-        ));
+        notes.pushed(&hash, &repo.git_url, push);
         Ok(hash)
     }
 
     /// Waits until the branch page answers (Gitea may index a new repository for a moment).
-    fn set_up(
-        &self,
-        notes: &mut Notes,
-        repo: &Repository,
-        _settings: &Map<String, Value>,
-        pushed: bool,
-    ) -> Result<(), ScmError> {
-        if !pushed {
+    fn set_up(&self, notes: &mut Notes, repo: &Repository, _settings: Input<'_>) -> Result<()> {
+        if repo.pushed.is_none() {
             return Ok(());
         }
         let url = repo.contents_url.trim_end_matches('/').to_string();
@@ -305,12 +286,7 @@ impl Target for Gitea {
         Ok(())
     }
 
-    fn open_change_request(
-        &self,
-        _notes: &mut Notes,
-        _git: &dyn Git,
-        _req: &ChangeRequest<'_>,
-    ) -> Result<Change, ScmError> {
+    fn open_change_request(&self, _notes: &mut Notes, _req: &ChangeRequest<'_>) -> Result<Change> {
         Err(ScmError::new(
             "Gitea change requests are not supported: Backstage's Gitea module has no pull-request action",
         ))
@@ -319,7 +295,7 @@ impl Target for Gitea {
     /// Reads a file through the contents API (`GET /api/v1/repos/OWNER/REPO/contents/PATH?ref=REF`,
     /// base64 in JSON), as Backstage's Gitea URL reader does; transient failures (connection
     /// errors, 429, 5xx) are tried three times.
-    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError> {
+    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>> {
         let seg = |s: &str| crate::github::seg(s);
         let file: Vec<String> = path.trim_start_matches('/').split('/').map(seg).collect();
         let url = format!(

@@ -8,10 +8,10 @@
 use serde_json::{json, Map, Value};
 
 use super::{
-    Change, ChangeRequest, Input, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target,
+    Change, ChangeRequest, Input, Kind, NewRepository, Notes, Push, RepoSpec, Repository, Result,
+    ScmError, Target,
 };
 use crate::config::Secret;
-use crate::git::Git;
 use crate::github::{entity_ref_to_name, seg, Api, Method};
 
 /// One host's REST API with the token it uses (the token also authenticates git pushes).
@@ -47,6 +47,11 @@ impl Github {
             token,
             host: host.to_string(),
         }
+    }
+
+    /// The REST API, for calls whose failures the caller explains itself.
+    pub fn api(&self) -> &dyn Api {
+        self.api.as_ref()
     }
 
     /// The token pushes and clones use.
@@ -394,6 +399,7 @@ fn repository_of(v: &Value, branch: &str, created: bool) -> Repository {
         web_url: html,
         default_branch: branch.to_string(),
         created,
+        pushed: None,
     }
 }
 
@@ -510,13 +516,8 @@ impl Target for Github {
     }
 
     /// `createGithubRepoWithCollaboratorsAndTopics`.
-    fn create_repository(
-        &self,
-        notes: &mut Notes,
-        repo: &RepoSpec,
-        settings: &Map<String, Value>,
-    ) -> Result<Repository, ScmError> {
-        let s = Input(settings);
+    fn create_repository(&self, notes: &mut Notes, new: &NewRepository<'_>) -> Result<Repository> {
+        let (s, repo) = (Input(new.settings), new.spec);
         let kind = self.owner_kind(&repo.owner)?;
         let team = self.access_team(&s, &repo.owner)?;
         let body = create_body(&s, &repo.name, kind == "Organization");
@@ -531,13 +532,7 @@ impl Target for Github {
     }
 
     /// One commit pushed with the token; through the API when git cannot connect.
-    fn push(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        repo: &Repository,
-        push: &Push<'_>,
-    ) -> Result<String, ScmError> {
+    fn push(&self, notes: &mut Notes, repo: &Repository, push: &Push<'_>) -> Result<String> {
         let spec = spec_of(&self.host, repo);
         let commit = crate::git::NewCommit {
             source: push.source,
@@ -546,7 +541,7 @@ impl Target for Github {
             author: push.author,
             sign: None,
         };
-        let pushed = git.push_new(
+        let pushed = push.git.push_new(
             &crate::git::Remote::new(&repo.git_url, Some(&self.token)),
             &commit,
         );
@@ -572,39 +567,24 @@ impl Target for Github {
                 return Err(err);
             }
         };
-        notes.info(format!(
-            "pushed {hash} to {} ({})",
-            repo.git_url, push.branch
-        ));
+        notes.pushed(&hash, &repo.git_url, push);
         Ok(hash)
     }
 
     /// Branch protection of the pushed default branch (unless `protectDefaultBranch: false`).
-    fn set_up(
-        &self,
-        notes: &mut Notes,
-        repo: &Repository,
-        settings: &Map<String, Value>,
-        pushed: bool,
-    ) -> Result<(), ScmError> {
-        let s = Input(settings);
-        if pushed && s.bool("protectDefaultBranch", true) {
+    fn set_up(&self, notes: &mut Notes, repo: &Repository, s: Input<'_>) -> Result<()> {
+        if repo.pushed.is_some() && s.bool("protectDefaultBranch", true) {
             self.protect(notes, &s, &spec_of(&self.host, repo), &repo.default_branch);
         }
         Ok(())
     }
 
-    fn open_change_request(
-        &self,
-        notes: &mut Notes,
-        _git: &dyn Git,
-        req: &ChangeRequest<'_>,
-    ) -> Result<Change, ScmError> {
+    fn open_change_request(&self, notes: &mut Notes, req: &ChangeRequest<'_>) -> Result<Change> {
         self.pull_request(notes, req)?
             .ok_or_else(|| ScmError::new("No changes to commit, pull request was not created"))
     }
 
-    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError> {
+    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>> {
         self.read(repo, branch, path).map_err(|e| {
             if e.is_not_found() {
                 return ScmError::new(format!(
@@ -634,6 +614,7 @@ mod tests {
             contents_url: String::new(),
             default_branch: "main".into(),
             created: true,
+            pushed: None,
         };
         assert_eq!(spec_of("github.com", &r).full_name(), "acme/svc");
         assert!(is_connection_error("failed to connect: Connection refused"));

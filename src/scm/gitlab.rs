@@ -12,9 +12,11 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
-use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
+use super::{
+    Change, ChangeRequest, Input, Kind, NewRepository, Notes, Push, RepoSpec, Repository, Result,
+    ScmError, Target,
+};
 use crate::config::{Config, Secret};
-use crate::git::Git;
 use crate::http::RetryPolicy;
 
 /// `encodeURIComponent`, as gitbeaker encodes ids and paths in URLs.
@@ -57,6 +59,15 @@ impl crate::http::Attempted for ApiError {
 impl ApiError {
     pub fn is_not_found(&self) -> bool {
         self.status == Some(404)
+    }
+
+    /// `GitLab answered STATUS MESSAGE` (`0` without an answer), as the API-only actions say it.
+    pub fn answered(&self) -> String {
+        format!(
+            "GitLab answered {} {}",
+            self.status.unwrap_or(0),
+            self.message
+        )
     }
 
     /// gitbeaker's `{"code", "message"}` rendering used in Backstage's messages.
@@ -546,6 +557,71 @@ impl Gitlab {
     }
 }
 
+/// The steps of [`Target::set_up`].
+impl Gitlab {
+    /// One entry of `branches`: created from its `ref` (`create`), protected (`protect`).
+    fn set_up_branch(&self, notes: &mut Notes, pid: &str, b: &Value) -> Result<(), ScmError> {
+        let name = b["name"].as_str().unwrap_or_default();
+        if b["create"].as_bool().unwrap_or(false) {
+            let reference = b["ref"].as_str().unwrap_or("master");
+            self.client
+                .post(
+                    &format!("/projects/{pid}/repository/branches"),
+                    &json!({"branch": name, "ref": reference}),
+                )
+                .map_err(|e| {
+                    ScmError::new(format!(
+                        "Branch creation failed for {name}. {}",
+                        e.printed()
+                    ))
+                })?;
+            notes.info(format!(
+                "Branch {name} created for {pid} with ref {reference}"
+            ));
+        }
+        if b["protect"].as_bool().unwrap_or(false) {
+            self.client
+                .post(
+                    &format!("/projects/{pid}/protected_branches?name={}", enc(name)),
+                    &json!({}),
+                )
+                .map_err(|e| {
+                    ScmError::new(format!(
+                        "Branch protection failed for {name}. {}",
+                        e.printed()
+                    ))
+                })?;
+            notes.info(format!("Branch {name} protected for {pid}"));
+        }
+        Ok(())
+    }
+}
+
+/// The body of `POST /projects/:id/variables` for one entry of `projectVariables`.
+fn variable_body(v: &Value) -> Value {
+    let key = v["key"].as_str().unwrap_or_default();
+    let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let mut body = Map::new();
+    body.insert("key".into(), json!(key));
+    body.insert("value".into(), v.get("value").cloned().unwrap_or(json!("")));
+    body.insert(
+        "variable_type".into(),
+        json!(v["variable_type"].as_str().unwrap_or("env_var")),
+    );
+    body.insert("protected".into(), json!(flag("protected")));
+    body.insert("masked".into(), json!(flag("masked")));
+    body.insert("masked_and_hidden".into(), json!(flag("masked_and_hidden")));
+    body.insert(
+        "environment_scope".into(),
+        json!(v["environment_scope"].as_str().unwrap_or("*")),
+    );
+    if let Some(d) = v.get("description").filter(|d| !d.is_null()) {
+        body.insert("description".into(), d.clone());
+    }
+    body.insert("raw".into(), json!(flag("raw")));
+    Value::Object(body)
+}
+
 /// The body of `POST /projects`, as the module builds it from the action's settings.
 fn project_body(ns_id: u64, name: &str, settings: &Map<String, Value>) -> Value {
     let mut body = Map::new();
@@ -584,6 +660,7 @@ fn repository(id: Option<u64>, git_url: &str, branch: &str, created: bool) -> Re
         web_url: web,
         default_branch: branch.to_string(),
         created,
+        pushed: None,
     }
 }
 
@@ -763,12 +840,8 @@ impl Target for Gitlab {
         Kind::Gitlab
     }
 
-    fn create_repository(
-        &self,
-        notes: &mut Notes,
-        repo: &RepoSpec,
-        settings: &Map<String, Value>,
-    ) -> Result<Repository, ScmError> {
+    fn create_repository(&self, notes: &mut Notes, new: &NewRepository<'_>) -> Result<Repository> {
+        let (repo, settings) = (new.spec, new.settings);
         let (owner, name) = (repo.owner.as_str(), repo.name.as_str());
         let (ns_id, ns_kind, user_id) = self.namespace(owner)?;
         let existing = self.existing_project(owner, name, &ns_kind)?;
@@ -799,16 +872,10 @@ impl Target for Gitlab {
         Ok(repository(id, git_url, branch, true))
     }
 
-    fn push(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        repo: &Repository,
-        push: &Push<'_>,
-    ) -> Result<String, ScmError> {
+    fn push(&self, notes: &mut Notes, repo: &Repository, push: &Push<'_>) -> Result<String> {
         let token = self.client.auth.secret().clone();
         let hash = push
-            .run(git, &repo.git_url, "oauth2", Some(&token))
+            .run(&repo.git_url, "oauth2", Some(&token))
             .map_err(|e| {
                 let err = ScmError::new(format!(
                     "cannot push to the GitLab project {}: {e}",
@@ -820,90 +887,31 @@ impl Target for Gitlab {
                     err.with_hint("a server-side hook or a protected branch may refuse the push; the project was created and is named above")
                 }
             })?;
-        notes.info(format!(
-            "pushed {hash} to {} ({})",
-            repo.git_url, push.branch
-        ));
+        notes.pushed(&hash, &repo.git_url, push);
         Ok(hash)
     }
 
-    fn set_up(
-        &self,
-        notes: &mut Notes,
-        repo: &Repository,
-        settings: &Map<String, Value>,
-        pushed: bool,
-    ) -> Result<(), ScmError> {
+    fn set_up(&self, notes: &mut Notes, repo: &Repository, settings: Input<'_>) -> Result<()> {
         let pid = repo.id.map(|i| i.to_string()).unwrap_or_default();
-        if pushed {
+        if repo.pushed.is_some() {
             for b in settings
-                .get("branches")
+                .value("branches")
                 .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
+                .into_iter()
+                .flatten()
             {
-                let name = b["name"].as_str().unwrap_or_default();
-                if b["create"].as_bool().unwrap_or(false) {
-                    let reference = b["ref"].as_str().unwrap_or("master");
-                    self.client
-                        .post(
-                            &format!("/projects/{pid}/repository/branches"),
-                            &json!({"branch": name, "ref": reference}),
-                        )
-                        .map_err(|e| {
-                            ScmError::new(format!(
-                                "Branch creation failed for {name}. {}",
-                                e.printed()
-                            ))
-                        })?;
-                    notes.info(format!(
-                        "Branch {name} created for {pid} with ref {reference}"
-                    ));
-                }
-                if b["protect"].as_bool().unwrap_or(false) {
-                    self.client
-                        .post(
-                            &format!("/projects/{pid}/protected_branches?name={}", enc(name)),
-                            &json!({}),
-                        )
-                        .map_err(|e| {
-                            ScmError::new(format!(
-                                "Branch protection failed for {name}. {}",
-                                e.printed()
-                            ))
-                        })?;
-                    notes.info(format!("Branch {name} protected for {pid}"));
-                }
+                self.set_up_branch(notes, &pid, b)?;
             }
         }
         for v in settings
-            .get("projectVariables")
+            .value("projectVariables")
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
+            .into_iter()
+            .flatten()
         {
             let key = v["key"].as_str().unwrap_or_default();
-            let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
-            let mut body = Map::new();
-            body.insert("key".into(), json!(key));
-            body.insert("value".into(), v.get("value").cloned().unwrap_or(json!("")));
-            body.insert(
-                "variable_type".into(),
-                json!(v["variable_type"].as_str().unwrap_or("env_var")),
-            );
-            body.insert("protected".into(), json!(flag("protected")));
-            body.insert("masked".into(), json!(flag("masked")));
-            body.insert("masked_and_hidden".into(), json!(flag("masked_and_hidden")));
-            body.insert(
-                "environment_scope".into(),
-                json!(v["environment_scope"].as_str().unwrap_or("*")),
-            );
-            if let Some(d) = v.get("description").filter(|d| !d.is_null()) {
-                body.insert("description".into(), d.clone());
-            }
-            body.insert("raw".into(), json!(flag("raw")));
             self.client
-                .post(&format!("/projects/{pid}/variables"), &Value::Object(body))
+                .post(&format!("/projects/{pid}/variables"), &variable_body(v))
                 .map_err(|e| {
                     ScmError::new(format!(
                         "Environment variable creation failed for {key}. {}",
@@ -914,12 +922,7 @@ impl Target for Gitlab {
         Ok(())
     }
 
-    fn open_change_request(
-        &self,
-        notes: &mut Notes,
-        _git: &dyn Git,
-        req: &ChangeRequest<'_>,
-    ) -> Result<Change, ScmError> {
+    fn open_change_request(&self, notes: &mut Notes, req: &ChangeRequest<'_>) -> Result<Change> {
         let o = req.options;
         let project = o
             .get("projectid")
@@ -973,7 +976,7 @@ impl Target for Gitlab {
         })
     }
 
-    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError> {
+    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>> {
         let project = enc(&repo.full_name());
         let v = self
             .client

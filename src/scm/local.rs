@@ -5,9 +5,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{Change, ChangeRequest, Kind, Notes, Push, RepoSpec, Repository, ScmError, Target};
+use super::{
+    Change, ChangeRequest, Input, Kind, NewRepository, Notes, Push, RepoSpec, Repository, Result,
+    ScmError, Target,
+};
 use crate::forge::{self, Forge};
-use crate::git::{BranchCommit, Git};
+use crate::git::BranchCommit;
 
 /// The local forge standing in for a forge of `kind`.
 pub struct Local {
@@ -71,6 +74,7 @@ impl Local {
             contents_url: forge::contents_url(path, &branch),
             default_branch: branch,
             created,
+            pushed: None,
         }
     }
 
@@ -127,8 +131,8 @@ impl Local {
         notes: &mut Notes,
         repo: &RepoSpec,
         settings: &Map<String, Value>,
-        fill: impl FnOnce(&str) -> Result<Option<String>, ScmError>,
-    ) -> Result<(Repository, Option<String>), ScmError> {
+        fill: impl FnOnce(&str) -> Result<Option<String>>,
+    ) -> Result<Repository> {
         let branch = self.default_branch(settings);
         let redactor = self.forge.redactor();
         let (path, hash) = self.forge.create_with(
@@ -136,7 +140,7 @@ impl Local {
             &repo.owner,
             &repo.name,
             &branch,
-            |aside| -> Result<Option<String>, ScmError> {
+            |aside| -> Result<Option<String>> {
                 forge::record(aside, "settings", recordable(settings), redactor)?;
                 fill(&forge::url(aside))
             },
@@ -152,7 +156,11 @@ impl Local {
             self.kind.label(),
             path.join("golden/settings.json").display()
         ));
-        Ok((Local::repository(&path, branch, true), hash))
+        let created = Local::repository(&path, branch, true);
+        Ok(Repository {
+            pushed: hash,
+            ..created
+        })
     }
 }
 
@@ -165,53 +173,31 @@ impl Target for Local {
         self.kind
     }
 
-    fn create_repository(
-        &self,
-        notes: &mut Notes,
-        repo: &RepoSpec,
-        settings: &Map<String, Value>,
-    ) -> Result<Repository, ScmError> {
-        if let Some(kept) = self.kept(notes, repo, settings)? {
+    fn create_repository(&self, notes: &mut Notes, new: &NewRepository<'_>) -> Result<Repository> {
+        if let Some(kept) = self.kept(notes, new.spec, new.settings)? {
             return Ok(kept);
         }
-        self.create(notes, repo, settings, |_| Ok(None))
-            .map(|(r, _)| r)
+        self.create(notes, new.spec, new.settings, |_| Ok(None))
     }
 
-    fn create_and_push(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        repo: &RepoSpec,
-        settings: &Map<String, Value>,
-        push: Option<&Push<'_>>,
-    ) -> Result<(Repository, Option<String>), ScmError> {
-        if let Some(kept) = self.kept(notes, repo, settings)? {
-            return Ok((kept, None));
+    fn create_and_push(&self, notes: &mut Notes, new: &NewRepository<'_>) -> Result<Repository> {
+        if let Some(kept) = self.kept(notes, new.spec, new.settings)? {
+            return Ok(kept);
         }
-        let (created, hash) = self.create(notes, repo, settings, |url| match push {
+        let created = self.create(notes, new.spec, new.settings, |url| match new.push {
             Some(p) => p
-                .run(git, url, "x-access-token", None)
+                .run(url, "x-access-token", None)
                 .map(Some)
-                .map_err(|e| push_error(&repo.full_name(), &e)),
+                .map_err(|e| push_error(&new.spec.full_name(), &e)),
             None => Ok(None),
         })?;
-        if let (Some(hash), Some(p)) = (&hash, push) {
-            notes.info(format!(
-                "pushed {hash} to {} ({})",
-                created.git_url, p.branch
-            ));
+        if let (Some(hash), Some(p)) = (&created.pushed, new.push) {
+            notes.pushed(hash, &created.git_url, p);
         }
-        Ok((created, hash))
+        Ok(created)
     }
 
-    fn push(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        repo: &Repository,
-        push: &Push<'_>,
-    ) -> Result<String, ScmError> {
+    fn push(&self, notes: &mut Notes, repo: &Repository, push: &Push<'_>) -> Result<String> {
         let path = url::Url::parse(&repo.git_url)
             .ok()
             .and_then(|u| u.to_file_path().ok());
@@ -221,7 +207,7 @@ impl Target for Local {
             .and_then(|p| self.forge.full_name(p))
             .unwrap_or_else(|| repo.git_url.clone());
         let hash = push
-            .run(git, &repo.git_url, "x-access-token", None)
+            .run(&repo.git_url, "x-access-token", None)
             .map_err(|e| push_error(&name, &e))?;
         if let (true, Some(path)) = (was_empty, &path) {
             // The first push decides the default branch, as on GitHub.
@@ -231,20 +217,11 @@ impl Target for Local {
             "branch {} of the local-forge repository {name}",
             push.branch
         ));
-        notes.info(format!(
-            "pushed {hash} to {} ({})",
-            repo.git_url, push.branch
-        ));
+        notes.pushed(&hash, &repo.git_url, push);
         Ok(hash)
     }
 
-    fn set_up(
-        &self,
-        notes: &mut Notes,
-        repo: &Repository,
-        settings: &Map<String, Value>,
-        pushed: bool,
-    ) -> Result<(), ScmError> {
+    fn set_up(&self, notes: &mut Notes, repo: &Repository, settings: Input<'_>) -> Result<()> {
         let path = url::Url::parse(&repo.git_url)
             .ok()
             .and_then(|u| u.to_file_path().ok())
@@ -252,11 +229,11 @@ impl Target for Local {
                 ScmError::new(format!("`{}` is not in the local forge", repo.git_url))
             })?;
         let branches = settings
-            .get("branches")
+            .value("branches")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        if pushed {
+        if repo.pushed.is_some() {
             let r = git2::Repository::open_bare(&path).map_err(|e| {
                 ScmError::new(format!("cannot open `{}`: {}", path.display(), e.message()))
             })?;
@@ -290,7 +267,7 @@ impl Target for Local {
                 }
             }
         }
-        if let Some(vars) = settings.get("projectVariables").and_then(Value::as_array) {
+        if let Some(vars) = settings.value("projectVariables").and_then(Value::as_array) {
             for v in vars {
                 let mut v = v.clone();
                 if let Some(o) = v.as_object_mut() {
@@ -302,12 +279,7 @@ impl Target for Local {
         Ok(())
     }
 
-    fn open_change_request(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        req: &ChangeRequest<'_>,
-    ) -> Result<Change, ScmError> {
+    fn open_change_request(&self, notes: &mut Notes, req: &ChangeRequest<'_>) -> Result<Change> {
         let repo = req.repo;
         let path = self.forge.existing(&repo.host, &repo.owner, &repo.name)?;
         let remote = forge::url(&path);
@@ -335,7 +307,7 @@ impl Target for Local {
             author: &author,
             force: false,
         };
-        let res = git.push_branch(&remote, None, &commit).map_err(|e| {
+        let res = req.git.push_branch(&remote, None, &commit).map_err(|e| {
             ScmError::new(format!(
                 "Merge request creation failed for {}: {e}",
                 repo.full_name()
@@ -382,7 +354,7 @@ impl Target for Local {
         })
     }
 
-    fn read_file(&self, repo: &RepoSpec, branch: &str, file: &str) -> Result<Vec<u8>, ScmError> {
+    fn read_file(&self, repo: &RepoSpec, branch: &str, file: &str) -> Result<Vec<u8>> {
         let path = self.forge.existing(&repo.host, &repo.owner, &repo.name)?;
         forge::read_contents_url(&format!(
             "{}/{}",
@@ -401,7 +373,7 @@ impl Target for Local {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::git::{Author, BranchCommit, BranchCommitResult, NewCommit, Remote};
+    use crate::git::{Author, BranchCommit, BranchCommitResult, Git, NewCommit, Remote};
 
     /// A git whose pushes all fail.
     struct Refusing;
@@ -438,6 +410,7 @@ mod tests {
             email: "a@example.com".into(),
         };
         let push = Push {
+            git: &Refusing,
             source: source.path(),
             branch: "main",
             message: "m",
@@ -454,9 +427,12 @@ mod tests {
                 name: "svc".into(),
             };
             let mut notes = Notes::default();
-            let err = local
-                .create_and_push(&mut notes, &Refusing, &spec, settings, Some(&push))
-                .unwrap_err();
+            let new = NewRepository {
+                spec: &spec,
+                settings,
+                push: Some(&push),
+            };
+            let err = local.create_and_push(&mut notes, &new).unwrap_err();
             assert!(
                 err.message
                     .contains("cannot push to acme/team/svc: refused"),
@@ -470,10 +446,23 @@ mod tests {
             );
             assert!(notes.created.is_empty(), "{kind:?}: {:?}", notes.created);
             // With a working git, the repository appears complete.
-            let (repo, hash) = local
-                .create_and_push(&mut notes, &crate::git::PLAIN, &spec, settings, Some(&push))
-                .unwrap();
+            let push = Push {
+                git: &crate::git::PLAIN,
+                ..push
+            };
+            let new = NewRepository {
+                push: Some(&push),
+                ..new
+            };
+            let repo = local.create_and_push(&mut notes, &new).unwrap();
+            let hash = repo.pushed.clone();
             assert!(repo.created && hash.is_some());
+            let logged = format!(
+                "pushed {} to {} (main)",
+                hash.as_deref().unwrap(),
+                repo.git_url
+            );
+            assert!(notes.log.contains(&logged), "{kind:?}: {:?}", notes.log);
             let bare = git2::Repository::open_bare(parent.join("svc.git")).unwrap();
             let head = bare.head().unwrap().peel_to_commit().unwrap();
             assert_eq!(head.id().to_string(), hash.unwrap());

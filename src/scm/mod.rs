@@ -27,6 +27,9 @@ use serde_json::{Map, Value};
 use crate::config::Config;
 use crate::git::{Author, Git};
 
+/// What a target's calls return.
+pub type Result<T, E = ScmError> = std::result::Result<T, E>;
+
 /// A failure of a publishing target: what failed, the forge's words, and what to do.
 #[derive(Debug, Clone)]
 pub struct ScmError {
@@ -91,10 +94,15 @@ impl Notes {
     pub fn created(&mut self, what: impl Into<String>) {
         self.created.push(what.into());
     }
+    /// The log line of every target's push: `pushed HASH to URL (BRANCH)`.
+    pub fn pushed(&mut self, hash: &str, url: &str, push: &Push<'_>) {
+        self.info(format!("pushed {hash} to {url} ({})", push.branch));
+    }
 }
 
 /// Typed reads of a publish action's input (the settings a target gets), with JavaScript's
 /// truthiness where Backstage's modules test a value with `x ? x : default`.
+#[derive(Clone, Copy)]
 pub struct Input<'a>(pub &'a Map<String, Value>);
 
 impl<'a> Input<'a> {
@@ -123,7 +131,7 @@ impl<'a> Input<'a> {
                 .collect()
         })
     }
-    pub fn required(&self, key: &str) -> Result<&'a str, ScmError> {
+    pub fn required(&self, key: &str) -> Result<&'a str> {
         self.str(key)
             .ok_or_else(|| ScmError::new(format!("the input `{key}` is required")))
     }
@@ -186,10 +194,7 @@ pub fn kind_of(config: &Config, host: &str) -> Option<Kind> {
 /// `https://gitlab.com/acme/demo/-/blob/main/catalog-info.yaml`).
 pub fn gitlab_for_url(config: &Config, url: &str) -> Option<crate::config::GitlabIntegration> {
     let u = url::Url::parse(url).ok()?;
-    let host = match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str()?),
-        None => u.host_str()?.to_string(),
-    };
+    let host = crate::backstage::repo_url::host_of(&u)?;
     if let Some(g) = config.gitlab(&host) {
         return Some(g);
     }
@@ -245,10 +250,22 @@ pub struct Repository {
     pub default_branch: String,
     /// Whether it was created by this step (false: it existed and `skipExisting` kept it).
     pub created: bool,
+    /// The commit this step pushed to it (`None`: it pushed nothing).
+    pub pushed: Option<String>,
 }
 
-/// One commit of a directory, pushed as a new branch.
+/// A repository to create: the one `repoUrl` names, the publish action's input as its settings,
+/// and (for [`Target::create_and_push`]) the commit to push to it once it exists.
+pub struct NewRepository<'a> {
+    pub spec: &'a RepoSpec,
+    pub settings: &'a Map<String, Value>,
+    pub push: Option<&'a Push<'a>>,
+}
+
+/// One commit of a directory, pushed as a new branch with `git`.
+#[derive(Clone, Copy)]
 pub struct Push<'a> {
+    pub git: &'a dyn Git,
     pub source: &'a Path,
     pub branch: &'a str,
     pub message: &'a str,
@@ -261,7 +278,6 @@ impl Push<'_> {
     /// [`Git::push_new`] of this push to `url` as `username`.
     pub fn run(
         &self,
-        git: &dyn Git,
         url: &str,
         username: &str,
         token: Option<&crate::config::Secret>,
@@ -274,12 +290,15 @@ impl Push<'_> {
             author: self.author,
             sign: sign.as_ref().map(|f| f as crate::git::Signer<'_>),
         };
-        git.push_new(&crate::git::Remote::as_user(url, username, token), &commit)
+        self.git
+            .push_new(&crate::git::Remote::as_user(url, username, token), &commit)
     }
 }
 
 /// A change request (pull or merge request) from the files of `source`.
 pub struct ChangeRequest<'a> {
+    /// The git of the targets that push the branch themselves (the local forge).
+    pub git: &'a dyn Git,
     pub repo: &'a RepoSpec,
     /// The source branch.
     pub branch: &'a str,
@@ -308,70 +327,65 @@ pub struct Change {
 }
 
 /// A place to publish to: a forge's API, or the local forge standing in for it. What it logs
-/// and creates goes to `notes`; git work goes through `git`.
+/// and creates goes to `notes`; git work goes through the `git` of a [`Push`] or a
+/// [`ChangeRequest`].
 pub trait Target {
     #[allow(dead_code)] // the seam's own kind; callers pick the target by kind before they hold one
     fn kind(&self) -> Kind;
-    /// Creates the repository (or, when `settings` allow it, finds the existing one).
-    fn create_repository(
-        &self,
-        notes: &mut Notes,
-        repo: &RepoSpec,
-        settings: &Map<String, Value>,
-    ) -> Result<Repository, ScmError>;
+    /// Creates the repository (or, when its settings allow it, finds the existing one); pushes
+    /// nothing (`new.push` is for [`Target::create_and_push`]).
+    fn create_repository(&self, notes: &mut Notes, new: &NewRepository<'_>) -> Result<Repository>;
     /// Pushes one commit of `push.source` as `push.branch`; returns the commit hash.
-    fn push(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        repo: &Repository,
-        push: &Push<'_>,
-    ) -> Result<String, ScmError>;
-    /// Creates the repository and, when it is new and `push` is given, pushes one commit to
-    /// it; returns the repository and the commit hash. The local forge makes this atomic (the
+    fn push(&self, notes: &mut Notes, repo: &Repository, push: &Push<'_>) -> Result<String>;
+    /// Creates the repository and, when it is new and `new.push` is given, pushes one commit to
+    /// it (its hash in [`Repository::pushed`]). The local forge makes this atomic (the
     /// repository appears only once complete, so a failed push leaves nothing); a forge's API
     /// cannot, so by default it creates, then pushes.
-    fn create_and_push(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        repo: &RepoSpec,
-        settings: &Map<String, Value>,
-        push: Option<&Push<'_>>,
-    ) -> Result<(Repository, Option<String>), ScmError> {
-        let created = self.create_repository(notes, repo, settings)?;
-        let hash = match push {
-            Some(p) if created.created => Some(self.push(notes, git, &created, p)?),
-            _ => None,
-        };
-        Ok((created, hash))
+    fn create_and_push(&self, notes: &mut Notes, new: &NewRepository<'_>) -> Result<Repository> {
+        let mut repo = self.create_repository(notes, new)?;
+        if let (Some(push), true) = (new.push, repo.created) {
+            repo.pushed = Some(self.push(notes, &repo, push)?);
+        }
+        Ok(repo)
     }
-    /// What follows the push: branches, protection, variables. `pushed` says whether a push
-    /// happened (some settings need the pushed branch).
-    fn set_up(
-        &self,
-        notes: &mut Notes,
-        repo: &Repository,
-        settings: &Map<String, Value>,
-        pushed: bool,
-    ) -> Result<(), ScmError>;
+    /// What follows the push: branches, protection, variables (some need the pushed branch:
+    /// `repo.pushed` says whether there is one).
+    fn set_up(&self, notes: &mut Notes, repo: &Repository, settings: Input<'_>) -> Result<()>;
     /// Proposes `req.source`'s files on a branch and opens a change request for them.
-    fn open_change_request(
-        &self,
-        notes: &mut Notes,
-        git: &dyn Git,
-        req: &ChangeRequest<'_>,
-    ) -> Result<Change, ScmError>;
+    fn open_change_request(&self, notes: &mut Notes, req: &ChangeRequest<'_>) -> Result<Change>;
     /// Reads a file of a branch. The catalog reads GitHub and Gitea URLs through it
     /// (`catalog/read.rs`); GitLab URLs are read there with their reader's own request
     /// (Backstage's GitLab reader sends a bearer token where the GitLab actions send
     /// `PRIVATE-TOKEN`).
-    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>, ScmError>;
+    fn read_file(&self, repo: &RepoSpec, branch: &str, path: &str) -> Result<Vec<u8>>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_push_is_logged_alike() {
+        let author = Author {
+            name: "A".into(),
+            email: "a@example.com".into(),
+        };
+        let push = Push {
+            git: &crate::git::PLAIN,
+            source: Path::new("."),
+            branch: "trunk",
+            message: "m",
+            author: &author,
+            signer: None,
+        };
+        let mut notes = Notes::default();
+        notes.pushed("abc123", "https://forge.test/acme/svc.git", &push);
+        assert_eq!(
+            notes.log,
+            ["pushed abc123 to https://forge.test/acme/svc.git (trunk)"]
+        );
+        assert!(notes.created.is_empty());
+    }
 
     #[test]
     fn hosts_have_kinds_from_the_config() {

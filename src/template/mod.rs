@@ -73,6 +73,15 @@ impl std::ops::DerefMut for Template {
     }
 }
 
+/// The id of the step at `index` (0-based) of `spec.steps`: its `id`, else `step-N` (N from 1),
+/// the name Backstage gives a step without one.
+pub fn step_id(step: &Value, index: usize) -> String {
+    step.get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("step-{}", index + 1))
+}
+
 impl Template {
     /// `template:<namespace>/<name>`, the ref `catalog:write` records.
     pub fn entity_ref(&self) -> String {
@@ -225,11 +234,7 @@ impl Template {
                     .unwrap_or_default()
                     .to_string();
                 Step {
-                    id: s
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .unwrap_or(format!("step-{}", i + 1)),
+                    id: step_id(s, i),
                     name: s
                         .get("name")
                         .and_then(Value::as_str)

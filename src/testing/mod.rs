@@ -242,29 +242,7 @@ fn run_inner(
         .tempdir()
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let out = tmp.path().join("out");
-    let template = std::fs::canonicalize(&case.template)
-        .map_err(|e| format!("cannot resolve {}: {e}", case.template.display()))?;
-    let mut cmd = Command::new(&golden.exe);
-    cmd.arg("new")
-        .arg(&template)
-        .arg("--values")
-        .arg(&values)
-        .args(["--dry-run", "--no-input", "--json", "--quiet", "--output"])
-        .arg(&out)
-        .current_dir(tmp.path())
-        .stdin(Stdio::null());
-    for (stem, flag) in [("secrets", "--secrets"), ("user", "--user")] {
-        if let Some(f) = input_file(&dir, stem) {
-            cmd.arg(flag).arg(f);
-        }
-    }
-    // the case's files are the whole input: no values from the environment
-    for key in &golden.value_vars {
-        cmd.env_remove(key);
-    }
-    let run = cmd
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", golden.exe.display()))?;
+    let run = golden_new(case, golden, &dir, &values, tmp.path())?;
     let stderr = String::from_utf8_lossy(&run.stderr).trim().to_string();
     let report: Value = serde_json::from_slice(&run.stdout).unwrap_or(Value::Null);
 
@@ -309,6 +287,39 @@ fn run_inner(
         }
     }
     Ok(problems)
+}
+
+/// Runs `golden new --dry-run` of the case (its folder `dir`, its `values` file, its secrets and
+/// user files if any) in `tmp`, writing into `tmp/out`.
+fn golden_new(
+    case: &Case,
+    golden: &Golden,
+    dir: &Path,
+    values: &Path,
+    tmp: &Path,
+) -> std::result::Result<std::process::Output, String> {
+    let template = std::fs::canonicalize(&case.template)
+        .map_err(|e| format!("cannot resolve {}: {e}", case.template.display()))?;
+    let mut cmd = Command::new(&golden.exe);
+    cmd.arg("new")
+        .arg(&template)
+        .arg("--values")
+        .arg(values)
+        .args(["--dry-run", "--no-input", "--json", "--quiet", "--output"])
+        .arg(tmp.join("out"))
+        .current_dir(tmp)
+        .stdin(Stdio::null());
+    for (stem, flag) in [("secrets", "--secrets"), ("user", "--user")] {
+        if let Some(f) = input_file(dir, stem) {
+            cmd.arg(flag).arg(f);
+        }
+    }
+    // the case's files are the whole input: no values from the environment
+    for key in &golden.value_vars {
+        cmd.env_remove(key);
+    }
+    cmd.output()
+        .map_err(|e| format!("cannot run {}: {e}", golden.exe.display()))
 }
 
 /// Replaces `expected` with the rendered tree.

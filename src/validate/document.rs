@@ -204,15 +204,19 @@ const TEXT_KEYS: &[&str] = &["title", "content", "icon", "default", "if"];
 
 /// The schema and unknown keys.
 pub fn check(_checker: &Checker, doc: &Doc, sink: &mut Sink) {
+    schema_errors(doc, sink);
+    unknown_keys(doc, sink);
+}
+
+/// `schema`: what Backstage's Template v1beta3 schema rejects (unknown root keys aside).
+fn schema_errors(doc: &Doc, sink: &mut Sink) {
+    use jsonschema::error::ValidationErrorKind;
     for err in crate::template::schema::validator().iter_errors(&doc.entity) {
         let pointer = err.instance_path().to_string();
         if pointer.is_empty()
-            && matches!(
-                err.kind(),
-                jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
-            )
+            && matches!(err.kind(), ValidationErrorKind::AdditionalProperties { .. })
         {
-            continue; // reported key by key as `foreign-root-field` below
+            continue; // reported key by key as `foreign-root-field` by `unknown_keys`
         }
         let shown = if pointer.is_empty() {
             "/".to_string()
@@ -220,10 +224,10 @@ pub fn check(_checker: &Checker, doc: &Doc, sink: &mut Sink) {
             pointer.clone()
         };
         let hint = match err.kind() {
-            jsonschema::error::ValidationErrorKind::Type { .. } if pointer.ends_with("/input") => {
+            ValidationErrorKind::Type { .. } if pointer.ends_with("/input") => {
                 Some("a step's `input` must be a mapping; put the expression into each key instead (`url: ${{ ... }}`)".to_string())
             }
-            jsonschema::error::ValidationErrorKind::Required { property } => {
+            ValidationErrorKind::Required { property } => {
                 Some(format!("add `{}` at `{shown}`", property.as_str().unwrap_or_default()))
             }
             _ => None,
@@ -235,64 +239,54 @@ pub fn check(_checker: &Checker, doc: &Doc, sink: &mut Sink) {
                 .maybe_hint(hint),
         );
     }
-    let unknown = |sink: &mut Sink,
-                   pointer: &str,
-                   obj: &Value,
-                   known: &[&str],
-                   code: &'static str,
-                   what: &str| {
-        let Some(map) = obj.as_object() else { return };
-        for k in map.keys() {
-            if known.contains(&k.as_str()) {
-                continue;
-            }
-            let p = format!("{pointer}/{}", seg(k));
-            let suggestion = crate::backstage::suggest::did_you_mean(k, known.iter().copied());
-            let d = Diagnostic::new(code, &doc.path, format!("unknown key `{k}` in {what}"))
+}
+
+/// `foreign-root-field` and `unknown-key`: keys Backstage does not read, at the root, in `spec`,
+/// in steps and in output items.
+fn unknown_keys(doc: &Doc, sink: &mut Sink) {
+    let (root, code) = ("the document root", "foreign-root-field");
+    unknown_in(doc, sink, "", &doc.entity, ROOT_KEYS, code, root);
+    let Some(spec) = doc.entity.get("spec") else {
+        return;
+    };
+    unknown_in(doc, sink, "/spec", spec, SPEC_KEYS, "unknown-key", "`spec`");
+    let lists = [
+        ("steps", STEP_KEYS),
+        ("output/links", LINK_KEYS),
+        ("output/text", TEXT_KEYS),
+    ];
+    for (list, keys) in lists {
+        let items = spec.pointer(&format!("/{list}")).and_then(Value::as_array);
+        let what = match list {
+            "steps" => "a step".to_string(),
+            _ => format!("an output `{}` item", &list["output/".len()..]),
+        };
+        for (i, item) in items.into_iter().flatten().enumerate() {
+            let pointer = format!("/spec/{list}/{i}");
+            unknown_in(doc, sink, &pointer, item, keys, "unknown-key", &what);
+        }
+    }
+}
+
+/// The keys of `obj` (at `pointer`) that are not `known`, each with a suggestion.
+fn unknown_in(
+    doc: &Doc,
+    sink: &mut Sink,
+    pointer: &str,
+    obj: &Value,
+    known: &[&str],
+    code: &'static str,
+    what: &str,
+) {
+    let Some(map) = obj.as_object() else { return };
+    for k in map.keys().filter(|k| !known.contains(&k.as_str())) {
+        let p = format!("{pointer}/{}", seg(k));
+        let suggestion = crate::backstage::suggest::did_you_mean(k, known.iter().copied());
+        sink.push(
+            Diagnostic::new(code, &doc.path, format!("unknown key `{k}` in {what}"))
                 .at(doc.key_span(&p))
                 .label("not a key Backstage reads")
-                .hint(suggestion.unwrap_or_else(|| format!("known keys: {}", known.join(", "))));
-            sink.push(d);
-        }
-    };
-    unknown(
-        sink,
-        "",
-        &doc.entity,
-        ROOT_KEYS,
-        "foreign-root-field",
-        "the document root",
-    );
-    if let Some(spec) = doc.entity.get("spec") {
-        unknown(sink, "/spec", spec, SPEC_KEYS, "unknown-key", "`spec`");
-        if let Some(steps) = spec.get("steps").and_then(Value::as_array) {
-            for (i, s) in steps.iter().enumerate() {
-                unknown(
-                    sink,
-                    &format!("/spec/steps/{i}"),
-                    s,
-                    STEP_KEYS,
-                    "unknown-key",
-                    "a step",
-                );
-            }
-        }
-        for (list, keys) in [("links", LINK_KEYS), ("text", TEXT_KEYS)] {
-            if let Some(items) = spec
-                .pointer(&format!("/output/{list}"))
-                .and_then(Value::as_array)
-            {
-                for (i, item) in items.iter().enumerate() {
-                    unknown(
-                        sink,
-                        &format!("/spec/output/{list}/{i}"),
-                        item,
-                        keys,
-                        "unknown-key",
-                        &format!("an output `{list}` item"),
-                    );
-                }
-            }
-        }
+                .hint(suggestion.unwrap_or_else(|| format!("known keys: {}", known.join(", ")))),
+        );
     }
 }

@@ -120,25 +120,37 @@ impl Doc {
         Some(self.lines.span(pos.offset, pos.offset + len.max(1)))
     }
 
-    /// The span of `needle` (a piece of the string at `pointer`) in the file: searched from the
-    /// value's start, so a use inside a quoted or block scalar is found where it is written.
-    pub fn inner_span(&self, pointer: &str, needle: &str) -> Option<Span> {
+    /// The span in the file of `start..end` of the string at `pointer`. A plain or quoted scalar
+    /// written as one line without escapes maps byte for byte; in any other (a block scalar, an
+    /// escape) the piece is found as the same occurrence of its text, counted from the value's
+    /// start, so each use points at itself.
+    pub fn string_span(&self, pointer: &str, start: usize, end: usize) -> Option<Span> {
         let pos = self.spans.value(pointer)?;
-        let len = self
-            .entity
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .map(str::len)
-            .unwrap_or(0);
+        let Some(Value::String(s)) = self.entity.pointer(pointer) else {
+            return self.value_span(pointer);
+        };
+        let (Some(needle), Some(before)) = (s.get(start..end), s.get(..start)) else {
+            return self.value_span(pointer);
+        };
         let from = pos.offset.min(self.source.len());
-        let to = (from + len * 2 + 256).min(self.source.len());
-        let to = floor_char(&self.source, to);
-        if !needle.is_empty() {
-            if let Some(i) = self.source[from..to].find(needle) {
-                return Some(self.lines.span(from + i, from + i + needle.len()));
-            }
+        let raw = &self.source[from..];
+        let quote = usize::from(raw.starts_with(['\'', '"']));
+        if raw.get(quote..).is_some_and(|r| r.starts_with(s.as_str())) {
+            return Some(self.lines.span(from + quote + start, from + quote + end));
         }
-        self.value_span(pointer)
+        if needle.is_empty() {
+            return self.value_span(pointer);
+        }
+        let to = floor_char(
+            &self.source,
+            (from + s.len() * 2 + 256).min(self.source.len()),
+        );
+        let nth = before.match_indices(needle).count();
+        let mut found = self.source[from..to].match_indices(needle);
+        match found.clone().nth(nth).or_else(|| found.next()) {
+            Some((i, _)) => Some(self.lines.span(from + i, from + i + needle.len())),
+            None => self.value_span(pointer),
+        }
     }
 }
 

@@ -4,12 +4,13 @@
 //! Returns the parameter names the pages declare, for `parameters.X` checks.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use super::locate::seg;
 use super::{Checker, Diagnostic, Doc, Sink};
-use crate::backstage::json_schema::Cache;
+use crate::backstage::json_schema::{property_names, Cache, Validator};
 
 /// Field extensions of Backstage's scaffolder frontend (SPEC §2.6).
 const UI_FIELDS: &[&str] = &[
@@ -65,7 +66,6 @@ pub struct Declared {
 
 /// Checks every page and returns the declared names.
 pub fn check(checker: &Checker, doc: &Doc, sink: &mut Sink) -> Declared {
-    let cache = &checker.schemas;
     let mut declared = Declared::default();
     let pages: Vec<(String, &Value)> = match doc.entity.pointer("/spec/parameters") {
         Some(Value::Array(pages)) => pages
@@ -81,7 +81,7 @@ pub fn check(checker: &Checker, doc: &Doc, sink: &mut Sink) -> Declared {
         if !page.is_object() {
             continue; // the Template schema reports it
         }
-        top_level_names(page, &mut declared.names);
+        property_names(page, &mut declared.names);
         // a page-level `if:` holding an expression is the frontend's (it shows or hides the
         // page), not JSON Schema's `if`
         let without_if;
@@ -135,74 +135,56 @@ pub fn check(checker: &Checker, doc: &Doc, sink: &mut Sink) -> Declared {
             );
         }
         let definitions = page.get("definitions").cloned();
-        walk(cache, doc, sink, page, &pointer, definitions.as_ref());
+        let schemas = Schemas {
+            cache: &checker.schemas,
+            definitions: definitions.as_ref(),
+        };
+        walk(&schemas, doc, sink, page, &pointer);
     }
     declared
-}
-
-/// Property names at the top of a page, including conditional branches.
-fn top_level_names(schema: &Value, names: &mut BTreeSet<String>) {
-    let Some(obj) = schema.as_object() else {
-        return;
-    };
-    if let Some(props) = obj.get("properties").and_then(Value::as_object) {
-        names.extend(props.keys().cloned());
-    }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        for s in obj.get(key).and_then(Value::as_array).into_iter().flatten() {
-            top_level_names(s, names);
-        }
-    }
-    for key in ["if", "then", "else"] {
-        if let Some(s) = obj.get(key) {
-            top_level_names(s, names);
-        }
-    }
-    if let Some(deps) = obj.get("dependencies").and_then(Value::as_object) {
-        for d in deps.values() {
-            top_level_names(d, names);
-        }
-    }
 }
 
 fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     crate::backstage::suggest::did_you_mean(name, candidates)
 }
 
-/// `schema` without the keys in `drop` and without `ui:*` keys, with the page's definitions.
-fn without(schema: &Map<String, Value>, drop: &[&str], definitions: Option<&Value>) -> Value {
-    let mut s: Map<String, Value> = schema
-        .iter()
-        .filter(|(k, _)| !drop.contains(&k.as_str()) && !k.starts_with("ui:"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if let Some(d) = definitions {
-        s.entry("definitions").or_insert_with(|| d.clone());
-    }
-    Value::Object(s)
+/// The compiled schemas of one page's properties.
+struct Schemas<'a> {
+    cache: &'a Cache,
+    /// The page's `definitions`, which its `$ref`s point into.
+    definitions: Option<&'a Value>,
 }
 
-fn walk(
-    cache: &Cache,
-    doc: &Doc,
-    sink: &mut Sink,
-    schema: &Value,
-    pointer: &str,
-    definitions: Option<&Value>,
-) {
+impl Schemas<'_> {
+    /// The validator of `schema` without the keys in `drop` and without `ui:*` keys (with the
+    /// page's definitions); `None` when it does not compile.
+    fn without(&self, schema: &Map<String, Value>, drop: &[&str]) -> Option<Arc<Validator>> {
+        let mut s: Map<String, Value> = schema
+            .iter()
+            .filter(|(k, _)| !drop.contains(&k.as_str()) && !k.starts_with("ui:"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(d) = self.definitions {
+            s.entry("definitions").or_insert_with(|| d.clone());
+        }
+        self.cache.get(&Value::Object(s))
+    }
+}
+
+fn walk(schemas: &Schemas<'_>, doc: &Doc, sink: &mut Sink, schema: &Value, pointer: &str) {
     let Some(obj) = schema.as_object() else {
         return;
     };
     required_names(doc, sink, schema, obj, pointer);
     pattern(doc, sink, obj, pointer);
-    default_value(cache, doc, sink, obj, pointer, definitions);
-    enum_values(cache, doc, sink, obj, pointer, definitions);
+    default_value(schemas, doc, sink, obj, pointer);
+    enum_values(schemas, doc, sink, obj, pointer);
     if let Some(deps) = obj.get("dependencies") {
         dependencies(doc, sink, obj, deps, pointer);
     }
     ui_names(doc, sink, obj, pointer);
     for (child, at) in subschemas(obj, pointer) {
-        walk(cache, doc, sink, child, &at, definitions);
+        walk(schemas, doc, sink, child, &at);
     }
 }
 
@@ -281,7 +263,7 @@ fn required_names(
         return; // an open schema: any name may be required
     }
     let mut names = BTreeSet::new();
-    top_level_names(schema, &mut names);
+    property_names(schema, &mut names);
     for (i, r) in required.iter().enumerate() {
         let Some(r) = r.as_str() else { continue };
         if names.contains(r) {
@@ -321,12 +303,11 @@ fn pattern(doc: &Doc, sink: &mut Sink, obj: &Map<String, Value>, pointer: &str) 
 
 /// `param-default`: a (non-templated) default its own schema rejects.
 fn default_value(
-    cache: &Cache,
+    schemas: &Schemas<'_>,
     doc: &Doc,
     sink: &mut Sink,
     obj: &Map<String, Value>,
     pointer: &str,
-    definitions: Option<&Value>,
 ) {
     let Some(default) = obj.get("default") else {
         return;
@@ -334,7 +315,7 @@ fn default_value(
     if default.as_str().is_some_and(|s| s.contains("${{")) {
         return;
     }
-    let Some(v) = cache.get(&without(obj, &["default"], definitions)) else {
+    let Some(v) = schemas.without(obj, &["default"]) else {
         return;
     };
     let first = v.iter_errors(default).next().map(|e| e.to_string());
@@ -350,18 +331,16 @@ fn default_value(
 
 /// `param-enum`: enum values their own schema rejects, and labels that do not pair with them.
 fn enum_values(
-    cache: &Cache,
+    schemas: &Schemas<'_>,
     doc: &Doc,
     sink: &mut Sink,
     obj: &Map<String, Value>,
     pointer: &str,
-    definitions: Option<&Value>,
 ) {
     let Some(values) = obj.get("enum").and_then(Value::as_array) else {
         return;
     };
-    let schema = without(obj, &["enum", "default", "const", "enumNames"], definitions);
-    if let Some(v) = cache.get(&schema) {
+    if let Some(v) = schemas.without(obj, &["enum", "default", "const", "enumNames"]) {
         for (i, item) in values.iter().enumerate() {
             if let Some(e) = v.iter_errors(item).next() {
                 sink.push(

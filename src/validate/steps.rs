@@ -35,10 +35,7 @@ pub fn check(checker: &Checker, doc: &Doc, sink: &mut Sink) -> Plan {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, s) in steps.iter().enumerate() {
         let pointer = format!("/spec/steps/{i}");
-        let explicit_id = s.get("id").and_then(Value::as_str);
-        let id = explicit_id
-            .map(str::to_string)
-            .unwrap_or(format!("step-{}", i + 1));
+        let id = crate::template::step_id(s, i);
         if let Some(first) = seen.get(&id) {
             let first_line = doc
                 .value_span(&format!("/spec/steps/{first}/id"))

@@ -204,7 +204,9 @@ fn unknown_function(
     start: usize,
     end: usize,
 ) -> Option<Finding> {
+    // `caller()` inside a macro renders the body of the `{% call %}` block that called it
     let builtin = NUNJUCKS_GLOBALS.contains(&name)
+        || name == "caller"
         || (scope.flavor == Flavor::Workflow && STATUS_FUNCTIONS.contains(&name));
     if builtin || checker.knows(scope.flavor, 2, name) {
         return None;

@@ -20,6 +20,8 @@ struct Site<'a> {
     /// The rendered text lands in an input or the output (a `${{ }}` kept as written
     /// mis-renders: an error); false for `if`, `each` and `when`, which only decide.
     text: bool,
+    /// A page's `when`, an expression even without `${{ }}`.
+    bare: bool,
 }
 
 /// The codes of a `${{ }}` that Backstage keeps as written.
@@ -40,31 +42,46 @@ fn at_site(mut d: Diagnostic, site: &Site<'_>) -> Diagnostic {
     d
 }
 
-const STEP_ROOTS: &[&str] = &[
+/// Every root of a workflow context: `if` of a plain step and `output` see the first five,
+/// inputs also `secrets` (SPEC §2.7), an `each` step also `each`.
+const ROOTS: &[&str] = &[
     "parameters",
     "steps",
-    "secrets",
     "user",
     "environment",
     "context",
-];
-/// `if` of a step without `each` is rendered without secrets (SPEC §2.7).
-const IF_ROOTS: &[&str] = &["parameters", "steps", "user", "environment", "context"];
-const EACH_ROOTS: &[&str] = &[
-    "parameters",
-    "steps",
     "secrets",
-    "user",
-    "environment",
-    "context",
     "each",
 ];
-const OUTPUT_ROOTS: &[&str] = &["parameters", "steps", "user", "environment", "context"];
+const IF_ROOTS: &[&str] = ROOTS.split_at(5).0;
+const OUTPUT_ROOTS: &[&str] = IF_ROOTS;
+const STEP_ROOTS: &[&str] = ROOTS.split_at(6).0;
+const EACH_ROOTS: &[&str] = ROOTS;
 const PAGE_ROOTS: &[&str] = &["parameters"];
 
+/// What the strings of one template are checked against.
+struct Context<'a> {
+    checker: &'a Checker,
+    doc: &'a Doc,
+    declared: &'a Declared,
+    plan: &'a Plan,
+}
+
 pub fn check(checker: &Checker, doc: &Doc, declared: &Declared, plan: &Plan, sink: &mut Sink) {
-    for step in plan {
-        let base = format!("/spec/steps/{}", step.index);
+    let cx = Context {
+        checker,
+        doc,
+        declared,
+        plan,
+    };
+    steps(&cx, sink);
+    pages(&cx, sink);
+    output(&cx, sink);
+}
+
+/// The `input`, `if` and `each` of every step.
+fn steps(cx: &Context<'_>, sink: &mut Sink) {
+    for step in cx.plan {
         for key in ["input", "if", "each"] {
             let roots = match (step.each, key) {
                 (true, _) => EACH_ROOTS,
@@ -75,111 +92,74 @@ pub fn check(checker: &Checker, doc: &Doc, declared: &Declared, plan: &Plan, sin
                 step: Some(step.index),
                 roots,
                 text: key == "input",
+                bare: false,
             };
-            if let Some(v) = doc.entity.pointer(&format!("{base}/{key}")) {
-                walk(
-                    checker,
-                    doc,
-                    declared,
-                    plan,
-                    &site,
-                    v,
-                    &format!("{base}/{key}"),
-                    sink,
-                );
-            }
-        }
-    }
-    if let Some(Value::Array(pages)) = doc.entity.pointer("/spec/parameters") {
-        for (i, p) in pages.iter().enumerate() {
-            if let Some(Value::String(w)) = p.get("when") {
-                let site = Site {
-                    step: None,
-                    roots: PAGE_ROOTS,
-                    text: false,
-                };
-                // a bare `when` (`parameters.kind == 'x'`) is an expression too
-                let w = if expr::is_templated(w, false) {
-                    w.clone()
-                } else {
-                    format!("${{{{ {w} }}}}")
-                };
-                string(
-                    checker,
-                    doc,
-                    declared,
-                    plan,
-                    &site,
-                    &w,
-                    &format!("/spec/parameters/{i}/when"),
-                    sink,
-                );
-            }
-        }
-    }
-    if let Some(output) = doc.entity.pointer("/spec/output") {
-        let site = Site {
-            step: None,
-            roots: OUTPUT_ROOTS,
-            text: true,
-        };
-        walk(
-            checker,
-            doc,
-            declared,
-            plan,
-            &site,
-            output,
-            "/spec/output",
-            sink,
-        );
-        for (i, link) in output
-            .get("links")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            if link.is_object() && link.get("url").is_none() && link.get("entityRef").is_none() {
-                sink.push(
-                    Diagnostic::new("output-link-target", &doc.path, "this output link has neither `url` nor `entityRef`")
-                        .at(doc.value_span(&format!("/spec/output/links/{i}")))
-                        .label("links nowhere")
-                        .hint("give the link a `url` (e.g. `${{ steps.publish.output.remoteUrl }}`) or an `entityRef`"),
-                );
+            let pointer = format!("/spec/steps/{}/{key}", step.index);
+            if let Some(v) = cx.doc.entity.pointer(&pointer) {
+                walk(cx, &site, v, &pointer, sink);
             }
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk(
-    checker: &Checker,
-    doc: &Doc,
-    declared: &Declared,
-    plan: &Plan,
-    site: &Site<'_>,
-    v: &Value,
-    pointer: &str,
-    sink: &mut Sink,
-) {
-    if let Value::String(s) = v {
-        return string(checker, doc, declared, plan, site, s, pointer, sink);
-    }
-    let children: Vec<(String, &Value)> = match v {
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| (format!("{pointer}/{i}"), item))
-            .collect(),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, item)| (format!("{pointer}/{}", seg(k)), item))
-            .collect(),
-        _ => Vec::new(),
+/// The `when` of parameter pages (an expression even without `${{ }}`).
+fn pages(cx: &Context<'_>, sink: &mut Sink) {
+    let Some(Value::Array(pages)) = cx.doc.entity.pointer("/spec/parameters") else {
+        return;
     };
-    for (at, item) in children {
-        walk(checker, doc, declared, plan, site, item, &at, sink);
+    let site = Site {
+        step: None,
+        roots: PAGE_ROOTS,
+        text: false,
+        bare: true,
+    };
+    for (i, p) in pages.iter().enumerate() {
+        if let Some(Value::String(w)) = p.get("when") {
+            string(cx, &site, w, &format!("/spec/parameters/{i}/when"), sink);
+        }
+    }
+}
+
+/// `spec.output`, and its links that point nowhere.
+fn output(cx: &Context<'_>, sink: &mut Sink) {
+    let Some(output) = cx.doc.entity.pointer("/spec/output") else {
+        return;
+    };
+    let site = Site {
+        step: None,
+        roots: OUTPUT_ROOTS,
+        text: true,
+        bare: false,
+    };
+    walk(cx, &site, output, "/spec/output", sink);
+    let links = output.get("links").and_then(Value::as_array);
+    for (i, link) in links.into_iter().flatten().enumerate() {
+        if link.is_object() && link.get("url").is_none() && link.get("entityRef").is_none() {
+            sink.push(
+                Diagnostic::new("output-link-target", &cx.doc.path, "this output link has neither `url` nor `entityRef`")
+                    .at(cx.doc.value_span(&format!("/spec/output/links/{i}")))
+                    .label("links nowhere")
+                    .hint("give the link a `url` (e.g. `${{ steps.publish.output.remoteUrl }}`) or an `entityRef`"),
+            );
+        }
+    }
+}
+
+/// Every string inside `v` (at `pointer`).
+fn walk(cx: &Context<'_>, site: &Site<'_>, v: &Value, pointer: &str, sink: &mut Sink) {
+    match v {
+        Value::String(s) => string(cx, site, s, pointer, sink),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(cx, site, item, &format!("{pointer}/{i}"), sink);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                walk(cx, site, item, &format!("{pointer}/{}", seg(k)), sink);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -187,52 +167,31 @@ fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
     crate::backstage::suggest::closest(name, candidates)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn string(
-    checker: &Checker,
-    doc: &Doc,
-    declared: &Declared,
-    plan: &Plan,
-    site: &Site<'_>,
-    s: &str,
-    pointer: &str,
-    sink: &mut Sink,
-) {
-    if !expr::is_templated(s, false) {
-        return;
-    }
-    let analyzed = checker.analyze(Flavor::Workflow, s);
+/// One string: it parses, and what it uses exists here.
+fn string(cx: &Context<'_>, site: &Site<'_>, s: &str, pointer: &str, sink: &mut Sink) {
+    // a bare `when` (`parameters.kind == 'x'`) is read as `${{ parameters.kind == 'x' }}`
+    let (wrapped, shift);
+    let s = if !expr::is_templated(s, false) {
+        if !site.bare {
+            return;
+        }
+        wrapped = format!("${{{{ {s} }}}}");
+        shift = 4;
+        wrapped.as_str()
+    } else {
+        shift = 0;
+        s
+    };
+    let analyzed = cx.checker.analyze(Flavor::Workflow, s);
     let analysis = match &*analyzed {
         Ok(a) => a,
-        Err(e) => return syntax_error(doc, site, s, pointer, e, sink),
+        Err(e) => return syntax_error(cx.doc, site, s, shift, pointer, e, sink),
     };
-    let scope = Scope {
-        flavor: Flavor::Workflow,
-        roots: site.roots,
-    };
-    let mut findings: Vec<Finding> = judge(checker, &scope, analysis, |root, _path, start, end| {
-        Some(outside_context(site, root, start, end))
-    });
-    for u in &analysis.uses {
-        let expr::Kind::Var { root, path } = &u.kind else {
-            continue;
-        };
-        let found = if root == "parameters" {
-            path.first()
-                .and_then(|name| unknown_parameter(declared, name, u.start, u.end))
-        } else if root == "steps" && site.roots.contains(&"steps") {
-            path.first()
-                .and_then(|id| step_reference(plan, site, id, path, u.start, u.end))
-        } else {
-            None
-        };
-        findings.extend(found);
-    }
-    for f in findings {
-        let needle = s.get(f.start..f.end).unwrap_or("");
+    for f in findings(cx, site, analysis) {
+        let (start, end) = (f.start.saturating_sub(shift), f.end.saturating_sub(shift));
         sink.push(at_site(
-            Diagnostic::new(f.code, &doc.path, f.message)
-                .at(doc.inner_span(pointer, needle))
+            Diagnostic::new(f.code, &cx.doc.path, f.message)
+                .at(cx.doc.string_span(pointer, start, end))
                 .label(f.label)
                 .maybe_hint(f.hint),
             site,
@@ -240,29 +199,49 @@ fn string(
     }
 }
 
+/// What `analysis` uses that this site does not have: filters, tests, functions, methods and
+/// roots, parameters that are not declared, steps and outputs that do not exist (yet).
+fn findings(cx: &Context<'_>, site: &Site<'_>, analysis: &expr::Analysis) -> Vec<Finding> {
+    let scope = Scope {
+        flavor: Flavor::Workflow,
+        roots: site.roots,
+    };
+    let mut findings = judge(cx.checker, &scope, analysis, |root, _path, start, end| {
+        Some(outside_context(site, root, start, end))
+    });
+    for u in &analysis.uses {
+        let expr::Kind::Var { root, path } = &u.kind else {
+            continue;
+        };
+        let found = match (root.as_str(), path.first()) {
+            ("parameters", Some(name)) => unknown_parameter(cx.declared, name, u.start, u.end),
+            ("steps", Some(id)) if site.roots.contains(&"steps") => {
+                step_reference(cx.plan, site, id, path, u.start, u.end)
+            }
+            _ => None,
+        };
+        findings.extend(found);
+    }
+    findings
+}
+
 /// `expr-syntax`: the string does not parse; pointed at the first character of the error.
 fn syntax_error(
     doc: &Doc,
     site: &Site<'_>,
     s: &str,
+    shift: usize,
     pointer: &str,
     e: &expr::SyntaxError,
     sink: &mut Sink,
 ) {
-    // the rest of the line from the error, found in the file, then narrowed to one character
-    let needle = e
-        .range
-        .as_ref()
-        .and_then(|r| s.get(r.start..))
-        .map(|t| t.split('\n').next().unwrap_or(""))
-        .unwrap_or("");
-    let span = if needle.is_empty() {
-        doc.value_span(pointer)
-    } else {
-        doc.inner_span(pointer, needle).map(|sp| {
-            let first = needle.chars().next().map_or(1, char::len_utf8);
-            doc.lines.span(sp.start, sp.start + first)
-        })
+    // the error's first character, where the string is written in the file (`shift` bytes of
+    // `s` were added before it)
+    let span = match &e.range {
+        Some(r) if r.start >= shift && r.end <= s.len() - shift => {
+            doc.string_span(pointer, r.start - shift, r.end - shift)
+        }
+        _ => doc.value_span(pointer),
     };
     let kept = if site.step.is_some() {
         "Backstage keeps the text as written (the expression is never evaluated)"

@@ -1900,7 +1900,13 @@ fn smaller_github_actions_are_recorded_in_the_local_forge() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    for name in ["issues-create", "deploy-key", "branch-protection"] {
+    for name in [
+        "issues-create",
+        "deploy-key",
+        "branch-protection",
+        "autolinks",
+        "pages",
+    ] {
         let dir = env.path().join(name);
         std::fs::create_dir_all(&dir).unwrap();
         let t = template_from(&dir, name);
@@ -1927,6 +1933,10 @@ fn smaller_github_actions_are_recorded_in_the_local_forge() {
     let issues = std::fs::read_to_string(bare.join("golden/issues.json")).unwrap();
     assert!(issues.contains("Set up monitoring"), "{issues}");
     assert!(bare.join("golden/protection.json").is_file());
+    let autolinks = std::fs::read_to_string(bare.join("golden/autolinks.json")).unwrap();
+    assert!(autolinks.contains("key_prefix"), "{autolinks}");
+    let pages = std::fs::read_to_string(bare.join("golden/pages.json")).unwrap();
+    assert!(pages.contains("build_type"), "{pages}");
 }
 
 /// Users and a group for `github:environment:create`'s reviewers, in the local catalog (the

@@ -437,6 +437,7 @@ spec:
         message: |
           {% set names = [] %}{% for t in parameters.topics %}{% if loop.first %}${{ t }}{% endif %}{% endfor %}
           {% macro shout(x) %}${{ x | upper }}{% endmacro %}${{ shout(parameters.name) }} ${{ range(3) | join(',') }}
+          {% macro box() %}[${{ caller() }}]{% endmacro %}{% call box() %}${{ parameters.name }}{% endcall %}
   output:
     links:
       - title: Repo
@@ -449,6 +450,71 @@ spec:
     let (status, report) = json_report(dir.path(), &["t"]);
     assert_eq!(report["diagnostics"], serde_json::json!([]), "{report:#}");
     assert_eq!(status, 0);
+}
+
+/// Grammar only golden's nunjucks front-end reads (`elseif`, `switch`, `===`, regex literals,
+/// `verbatim`) has its uses checked like any other, and every finding points at its own use,
+/// also when the same text is used twice in one string or the string is a block scalar.
+#[test]
+fn nunjucks_only_grammar_is_checked_at_exact_places() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("template.yaml"),
+        r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: nunjucks-only
+spec:
+  type: service
+  parameters:
+    - title: One
+      properties:
+        kind: { type: string }
+    - title: Two
+      when: parameters.kind === 'a' and parameters.nope1 !== 'b'
+  steps:
+    - id: log
+      action: debug:log
+      input:
+        message: "{% if parameters.kind == 'x' %}x{% elseif parameters.nope2 %}y{% endif %}"
+        extra:
+          - "{% switch parameters.kind %}{% case 'a' %}${{ parameters.nope3 }}{% endswitch %}"
+          - ${{ parameters.kind | replace(r/a\/b/g, 'nope') | nope }}
+          - "{% verbatim %}${{ x }}{% endverbatim %}${{ parameters.nope4 }}"
+          - |
+            ${{ parameters.nope5 }}
+              ${{ parameters.nope5 }}
+"#,
+    )
+    .unwrap();
+    let (_, report) = json_report(dir.path(), &["template.yaml"]);
+    let found: Vec<(String, u64, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] != "step-input-unknown")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let p = |line, column| ("expr-unknown-parameter".to_string(), line, column);
+    assert_eq!(
+        found,
+        [
+            p(12, 41),
+            p(17, 61),
+            p(19, 60),
+            ("expr-unknown-filter".to_string(), 20, 63),
+            p(21, 57),
+            p(23, 17),
+            p(24, 19),
+        ],
+        "{report:#}"
+    );
 }
 
 #[test]

@@ -3,11 +3,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::config::Secret;
 use crate::github::{Api, ApiError, Connect, Method};
-use crate::runner::ActionContext;
 use crate::services::Services;
 
 /// Answers every call with a canned result and records `METHOD path`.
@@ -46,37 +45,15 @@ impl Connect for Canned {
     }
 }
 
-fn run(
-    api: &Canned,
-    id: &str,
-    input: Value,
-) -> (
-    Result<Map<String, Value>, crate::runner::ActionError>,
-    Vec<String>,
-) {
+/// Runs the GitHub action `id` for real against `api`.
+fn run(api: &Canned, id: &'static str, input: Value) -> crate::actions::testing::Ran {
     let services = Services {
         github: Some(Arc::new(api.clone())),
         ..Default::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let secrets = Map::new();
-    let mut log = Vec::new();
-    let mut ctx = ActionContext {
-        workspace: dir.path(),
-        template_dir: dir.path(),
-        source_root: dir.path(),
-        template_ref: "template:default/t",
-        step_id: "s",
-        dry_run: false,
-        secrets: &secrets,
-        user: &serde_json::Value::Null,
-        services: &services,
-        log: &mut log,
-        keep_log: true,
-        record: &mut crate::runner::RunRecord::default(),
-    };
-    let out = super::run(id, &mut ctx, input.as_object().unwrap()).unwrap();
-    (out, log)
+    let action = super::action(id).expect("a GitHub action");
+    crate::actions::testing::run_with(&action, dir.path(), dir.path(), input, &services, false)
 }
 
 #[test]

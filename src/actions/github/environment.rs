@@ -6,22 +6,18 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{call, record_local, warn, Input};
+use super::{record_local, warn, Input};
 use crate::github::{seg, Method, RepoUrl};
 use crate::runner::{ActionContext, ActionError, Outputs};
-use crate::services::GithubConnection;
+use crate::scm::github::Github;
 
 /// `github:environment:create`: the environment, its branch and tag policies, variables and
 /// sealed secrets.
-pub fn environment(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn environment(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let name = i.required("name")?.to_string();
     if ctx.services.local {
-        let mut rec = input.clone();
+        let mut rec = i.0.clone();
         rec.remove("token");
         if let Some(Value::Object(s)) = rec.get_mut("secrets") {
             s.values_mut().for_each(|v| *v = json!("***"));
@@ -35,9 +31,9 @@ pub fn environment(
         )?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
     let env = EnvCalls {
-        gh: &gh,
+        github: &github,
         url: &url,
         name: &name,
     };
@@ -52,7 +48,7 @@ pub fn environment(
         Some(refs) => env.reviewers(ctx, &refs)?,
         None => Vec::new(),
     };
-    env.create(&i, reviewers)?;
+    env.create(i, reviewers)?;
     ctx.note_created(format!(
         "the environment {name} of the GitHub repository {}",
         url.full_name()
@@ -92,7 +88,7 @@ pub fn environment(
 
 /// The calls of one environment.
 struct EnvCalls<'a> {
-    gh: &'a GithubConnection,
+    github: &'a Github,
     url: &'a RepoUrl,
     name: &'a str,
 }
@@ -114,7 +110,7 @@ impl EnvCalls<'_> {
         body: Option<&Value>,
         what: &str,
     ) -> Result<Value, ActionError> {
-        call(self.gh, &self.url.host, method, path, body, what)
+        Ok(self.github.call(method, path, body, what)?)
     }
 
     /// GitHub's ids of the reviewers: each ref is looked up in the catalog; Users become
@@ -142,7 +138,7 @@ impl EnvCalls<'_> {
                 ),
                 _ => continue,
             };
-            match self.gh.api.call(Method::Get, &path, None) {
+            match self.github.api().call(Method::Get, &path, None) {
                 Ok(v) => out.push(json!({"type": kind, "id": v["id"]})),
                 Err(e) => {
                     let what = if kind == "User" { "User" } else { "Team" };
@@ -244,11 +240,7 @@ fn catalog_entities(
 }
 
 /// `github:repo:rulesets:create`: one ruleset; outputs its `id`.
-pub fn rulesets(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn rulesets(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let name = i.required("name")?;
     let mut body = Map::new();
@@ -286,10 +278,8 @@ pub fn rulesets(
         out.insert("id".into(), json!(n));
         return Ok(out);
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    let created = call(
-        &gh,
-        &url.host,
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
+    let created = github.call(
         Method::Post,
         &format!("/repos/{}/{}/rulesets", seg(&url.owner), seg(&url.repo)),
         Some(&Value::Object(body)),

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{call, record_local, warn, Input};
+use super::{record_local, warn, Input};
 use crate::forge;
 use crate::github::{seg, Method, RepoUrl};
 use crate::runner::{ActionContext, ActionError, Outputs};
@@ -34,17 +34,18 @@ fn post_or_record(
         record_local(ctx, url, suffix, body, recorded_as)?;
         return Ok(None);
     }
-    let gh = ctx.services.github(url, i.nonempty("token"))?;
+    let github = super::target(ctx, url, i.nonempty("token"))?;
     let path = format!("{}/{suffix}", repo_path(url));
-    call(&gh, &url.host, Method::Post, &path, Some(&body), failure).map(Some)
+    Ok(Some(github.call(
+        Method::Post,
+        &path,
+        Some(&body),
+        failure,
+    )?))
 }
 
 /// `github:issues:create`.
-pub fn issues_create(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn issues_create(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let title = i.required("title")?;
     ctx.info(format!("Creating issue \"{title}\" on repo {}", url.repo));
@@ -69,9 +70,9 @@ pub fn issues_create(
         out.insert("issueNumber".into(), json!(n));
         return Ok(out);
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    let issue = gh
-        .api
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
+    let issue = github
+        .api()
         .call(
             Method::Post,
             &format!("{}/issues", repo_path(&url)),
@@ -99,11 +100,7 @@ pub fn issues_create(
 }
 
 /// `github:issues:label`: failures only warn, as in Backstage.
-pub fn issues_label(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn issues_label(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let number = i
         .value("number")
@@ -120,12 +117,12 @@ pub fn issues_label(
         record_local(ctx, &url, "labels", rec, "the labels")?;
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
     let n = number
         .as_u64()
         .map(|n| n.to_string())
         .unwrap_or_else(|| number.as_str().map(seg).unwrap_or_default());
-    if let Err(e) = gh.api.call(
+    if let Err(e) = github.api().call(
         Method::Post,
         &format!("{}/issues/{n}/labels", repo_path(&url)),
         Some(&body),
@@ -143,11 +140,7 @@ pub fn issues_label(
 }
 
 /// `github:autolinks:create`.
-pub fn autolinks(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn autolinks(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let repo_url = i.required("repoUrl")?;
     ctx.info(format!("Creating autolink reference for repo {repo_url}"));
     let url = RepoUrl::parse(repo_url)?;
@@ -159,7 +152,7 @@ pub fn autolinks(
     }
     let created = post_or_record(
         ctx,
-        &i,
+        i,
         &url,
         "autolinks",
         Value::Object(body),
@@ -173,11 +166,7 @@ pub fn autolinks(
 }
 
 /// `github:pages:enable`.
-pub fn pages(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn pages(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let build = i.nonempty("buildType").unwrap_or("workflow");
     let branch = i.nonempty("sourceBranch").unwrap_or("main");
@@ -186,7 +175,7 @@ pub fn pages(
     let body = json!({"build_type": build, "source": {"branch": branch, "path": path}});
     let enabled = post_or_record(
         ctx,
-        &i,
+        i,
         &url,
         "pages",
         body,
@@ -201,11 +190,7 @@ pub fn pages(
 
 /// `github:deployKey:create`: the public key as a deploy key, the private key as a sealed
 /// Actions secret.
-pub fn deploy_key(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn deploy_key(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let repo_url = i.required("repoUrl")?;
     let url = RepoUrl::parse(repo_url)?;
     let public_key = i.required("publicKey")?;
@@ -231,19 +216,15 @@ pub fn deploy_key(
         )?;
         return Ok(out);
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
     let repo = repo_path(&url);
-    call(
-        &gh,
-        &url.host,
+    github.call(
         Method::Post,
         &format!("{repo}/keys"),
         Some(&json!({"title": name, "key": public_key})),
         "cannot add the deploy key",
     )?;
-    let key = call(
-        &gh,
-        &url.host,
+    let key = github.call(
         Method::Get,
         &format!("{repo}/actions/secrets/public-key"),
         None,
@@ -251,9 +232,7 @@ pub fn deploy_key(
     )?;
     let sealed = crate::github::seal::seal(key["key"].as_str().unwrap_or_default(), private_key)
         .map_err(|e| ActionError::new(format!("cannot encrypt the private key: {e}")))?;
-    call(
-        &gh,
-        &url.host,
+    github.call(
         Method::Put,
         &format!("{repo}/actions/secrets/{}", seg(&secret_name)),
         Some(&json!({"encrypted_value": sealed, "key_id": key["key_id"]})),
@@ -266,13 +245,12 @@ pub fn deploy_key(
 /// (default: the repository's default branch).
 pub fn branch_protection(
     ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
+    i: &Input<'_>,
 ) -> Result<Outputs, ActionError> {
-    let i = Input(input);
     let repo_url = i.required("repoUrl")?;
     let url = RepoUrl::parse(repo_url)?;
     let enforce_admins = i.bool("enforceAdmins", true);
-    let body = protection_body(&i, enforce_admins, i.bool("blockCreations", false));
+    let body = protection_body(i, enforce_admins, i.bool("blockCreations", false));
     let signing = i.bool("requiredCommitSigning", false);
     if ctx.services.local {
         let mut rec = body.clone();

@@ -249,12 +249,9 @@ fn run_github(
 ) -> Result<Outputs, ActionError> {
     let url = &req.url;
     let github = super::target(ctx, url, i.nonempty("token"))?;
-    let spec = RepoSpec {
-        host: url.host.clone(),
-        owner: url.owner.clone(),
-        name: url.repo.clone(),
-    };
+    let spec = RepoSpec::from(url);
     let change = ChangeRequest {
+        git: ctx.services.git(),
         repo: &spec,
         branch: &req.branch,
         target_branch: i.nonempty("targetBranchName"),

@@ -9,14 +9,14 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use super::{author, commit_message, source_dir, Input, MessageRule};
+use super::{source_dir, CommitText, Input, MessageRule};
 use crate::actions::scm_target::with_notes;
 use crate::config::Secret;
 use crate::github::RepoUrl;
 use crate::runner::Published;
 use crate::runner::{ActionContext, ActionError, Outputs};
 use crate::scm::local::Local;
-use crate::scm::{Kind, Push, RepoSpec, Repository, Target};
+use crate::scm::{Kind, NewRepository, Push, RepoSpec, Repository, Target};
 
 /// The target of a GitHub publish action, and the token pushes use (none in the local forge).
 fn target_of(
@@ -41,7 +41,7 @@ struct Commit {
     url: RepoUrl,
     spec: RepoSpec,
     branch: String,
-    message: String,
+    text: CommitText,
     source: PathBuf,
 }
 
@@ -56,7 +56,7 @@ impl Commit {
             spec: RepoSpec::from(&url),
             url,
             branch: i.nonempty("defaultBranch").unwrap_or("main").to_string(),
-            message: commit_message(i, &ctx.services.config, rule),
+            text: CommitText::of(i, &ctx.services.config, rule),
             source: source_dir(ctx, i.str("sourcePath"))?,
         })
     }
@@ -68,24 +68,19 @@ impl Commit {
         ctx: &mut ActionContext<'_>,
         i: &Input<'_>,
         (target, token): (&dyn Target, Option<Secret>),
-        push_with: impl FnOnce(
-            &mut ActionContext<'_>,
-            &Push<'_>,
-        ) -> Result<(Repository, String), ActionError>,
+        push_with: impl FnOnce(&mut ActionContext<'_>, &Push<'_>) -> Result<Repository, ActionError>,
     ) -> Result<Outputs, ActionError> {
         let services = ctx.services;
         services
             .stamp(ctx.workspace, &self.source)
             .map_err(ActionError::new)?;
-        let who = author(i, &services.config);
-        let push = Push {
-            source: &self.source,
-            branch: &self.branch,
-            message: &self.message,
-            author: &who,
-            signer: None,
-        };
-        let (repo, hash) = push_with(ctx, &push)?;
+        let push = self
+            .text
+            .push(services.git(), &self.source, &self.branch, None);
+        let repo = push_with(ctx, &push)?;
+        let hash = repo.pushed.clone().ok_or_else(|| {
+            ActionError::new(format!("nothing was pushed to {}", self.url.full_name()))
+        })?;
         self.published_then_protect(ctx, i, target, token, &repo)?;
         Ok(outputs(&[
             ("remoteUrl", repo.git_url),
@@ -116,7 +111,7 @@ impl Commit {
             git_user: None,
             integration,
         });
-        with_notes(ctx, |n| target.set_up(n, repo, i.0, true))
+        with_notes(ctx, |n| target.set_up(n, repo, *i))
     }
 }
 
@@ -128,15 +123,13 @@ pub fn publish(
     let i = Input(input);
     let commit = Commit::of(ctx, &i, MessageRule::Github)?;
     let (target, token) = target_of(ctx, &commit.url, &i)?;
-    let git = ctx.services.git();
     commit.push_then_protect(ctx, &i, (target.as_ref(), token), |ctx, push| {
-        let (repo, hash) = with_notes(ctx, |n| {
-            target.create_and_push(n, git, &commit.spec, input, Some(push))
-        })?;
-        let hash = hash.ok_or_else(|| {
-            ActionError::new(format!("nothing was pushed to {}", commit.url.full_name()))
-        })?;
-        Ok((repo, hash))
+        let new = NewRepository {
+            spec: &commit.spec,
+            settings: input,
+            push: Some(push),
+        };
+        with_notes(ctx, |n| target.create_and_push(n, &new))
     })
 }
 
@@ -148,8 +141,12 @@ pub fn create(
     let i = Input(input);
     let url = RepoUrl::parse(i.required("repoUrl")?)?;
     let (target, _) = target_of(ctx, &url, &i)?;
-    let spec = RepoSpec::from(&url);
-    let repo = with_notes(ctx, |n| target.create_repository(n, &spec, input))?;
+    let new = NewRepository {
+        spec: &RepoSpec::from(&url),
+        settings: input,
+        push: None,
+    };
+    let repo = with_notes(ctx, |n| target.create_repository(n, &new))?;
     Ok(outputs(&[("remoteUrl", repo.git_url)]))
 }
 
@@ -171,10 +168,12 @@ pub fn push(
         let token = Some(github.token().clone());
         (Box::new(github), token, repo)
     };
-    let git = ctx.services.git();
     commit.push_then_protect(ctx, &i, (target.as_ref(), token), |ctx, push| {
-        let hash = with_notes(ctx, |n| target.push(n, git, &repo, push))?;
-        Ok((repo, hash))
+        let hash = with_notes(ctx, |n| target.push(n, &repo, push))?;
+        Ok(Repository {
+            pushed: Some(hash),
+            ..repo
+        })
     })
 }
 

@@ -3,17 +3,13 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{call, warn, Input};
+use super::{warn, Input};
 use crate::forge;
 use crate::github::{seg, Method, RepoUrl};
 use crate::runner::{ActionContext, ActionError, Outputs};
 
 /// `github:webhook`: `POST /repos/{o}/{r}/hooks`; failures only warn (as in Backstage).
-pub fn webhook(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn webhook(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let repo_url = i.required("repoUrl")?;
     let webhook_url = i.required("webhookUrl")?;
     ctx.info(format!(
@@ -58,8 +54,8 @@ pub fn webhook(
         );
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
-    match gh.api.call(
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
+    match github.api().call(
         Method::Post,
         &format!("/repos/{}/{}/hooks", seg(&url.owner), seg(&url.repo)),
         Some(&body),
@@ -78,11 +74,7 @@ pub fn webhook(
 }
 
 /// `github:actions:dispatch`: `POST /repos/{o}/{r}/actions/workflows/{id}/dispatches`.
-pub fn dispatch(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    let i = Input(input);
+pub fn dispatch(ctx: &mut ActionContext<'_>, i: &Input<'_>) -> Result<Outputs, ActionError> {
     let repo_url = i.required("repoUrl")?;
     let workflow = i.required("workflowId")?;
     let git_ref = i.required("branchOrTagName")?;
@@ -115,7 +107,7 @@ pub fn dispatch(
         warn(ctx, format!("local forge: no workflow runs here; the dispatch of {workflow} was recorded in `{}`", path.join("golden/dispatches.json").display()));
         return Ok(Map::new());
     }
-    let gh = ctx.services.github(&url, i.nonempty("token"))?;
+    let github = super::target(ctx, &url, i.nonempty("token"))?;
     let path = format!(
         "/repos/{}/{}/actions/workflows/{}/dispatches",
         seg(&url.owner),
@@ -126,14 +118,7 @@ pub fn dispatch(
         "Failed: dispatching workflow '{workflow}' on repo: '{}'",
         url.repo
     );
-    let data = call(
-        &gh,
-        &url.host,
-        Method::Post,
-        &path,
-        Some(&Value::Object(body)),
-        &what,
-    )?;
+    let data = github.call(Method::Post, &path, Some(&Value::Object(body)), &what)?;
     ctx.info(format!("Workflow {workflow} dispatched successfully"));
     let mut out = Map::new();
     if details && data.is_object() {

@@ -11,8 +11,10 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::backstage::repo_url::{RepoUrl, RepoUrlError};
 use crate::runner::{ActionContext, ActionError, Outputs};
 use crate::scm::gitlab::{enc, Gitlab};
+use crate::scm::Input;
 
 pub const IDS: &[&str] = &[
     "gitlab:repo:push",
@@ -42,7 +44,7 @@ pub fn run(
     let gl = Gitlab::connect(
         &ctx.services.config,
         &host,
-        str_of(input, "token"),
+        Input(input).nonempty("token"),
         ctx.services.token_of("gitlab", &host),
     )?;
     match id {
@@ -61,31 +63,24 @@ pub fn run(
     }
 }
 
-fn str_of<'a>(input: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    input
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
 /// The host of `repoUrl` (module-gitlab's own `parseRepoUrl`: only the host matters here).
 fn host_of(ctx: &ActionContext<'_>, input: &Map<String, Value>) -> Result<String, ActionError> {
-    let repo_url = str_of(input, "repoUrl")
+    let repo_url = Input(input)
+        .nonempty("repoUrl")
         .ok_or_else(|| ActionError::new("the input `repoUrl` is required"))?;
-    let u = url::Url::parse(&format!("https://{repo_url}")).map_err(|e| {
-        ActionError::new(format!(
-            "Invalid repo URL passed to publisher, got {repo_url}, TypeError: Invalid URL ({e})"
-        ))
-    })?;
-    let host = match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
-        None => u.host_str().unwrap_or_default().to_string(),
-    };
-    if crate::scm::kind_of(&ctx.services.config, &host).is_none() {
-        return Err(ActionError::new(format!(
-            "No matching integration configuration for host {host}, please check your integrations config"
-        ))
-        .with_hint(format!("add `{host}` under `integrations.gitlab` in golden's config file")));
+    served_host(&ctx.services.config, repo_url)
+}
+
+/// The host of `repo_url`, which an integration of `config` must serve.
+fn served_host(config: &crate::config::Config, repo_url: &str) -> Result<String, ActionError> {
+    let host = RepoUrl::parse(repo_url)
+        .map_err(|e| ActionError::new(e.to_string()))?
+        .host;
+    if crate::scm::kind_of(config, &host).is_none() {
+        let e = RepoUrlError::UnknownHost { host: host.clone() };
+        return Err(ActionError::new(e.to_string()).with_hint(format!(
+            "add `{host}` under `integrations.gitlab` in golden's config file"
+        )));
     }
     Ok(host)
 }
@@ -135,12 +130,8 @@ fn dry_run(id: &str, ctx: &mut ActionContext<'_>) -> Outputs {
     ctx.info(format!(
         "dry run: {id} was not run; its outputs are Backstage's example values"
     ));
-    let schema = super::schemas()
-        .get(id)
-        .and_then(|s| s.get("output"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    match example(&schema) {
+    let schema = super::SCHEMAS.schema(id, "output").unwrap_or(&Value::Null);
+    match example(schema) {
         Value::Object(m) => m,
         _ => Map::new(),
     }
@@ -156,16 +147,12 @@ fn local(
         "gitlab:repo:push" => {
             let r = crate::actions::predict::parse_repo_url(
                 ctx.services,
-                str_of(input, "repoUrl").unwrap_or_default(),
+                Input(input).nonempty("repoUrl").unwrap_or_default(),
             )?;
             let (owner, repo) = (r.owner.unwrap_or_default(), r.repo.unwrap_or_default());
             let path = ctx.services.forge().existing(host, &owner, &repo)?;
-            let branch = str_of(input, "branchName")
-                .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
-            let source = match str_of(input, "sourcePath") {
-                Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,
-                None => ctx.workspace.to_path_buf(),
-            };
+            let branch = branch_name(input)?;
+            let source = source_root(ctx, input)?;
             let author = crate::git::Author {
                 name: "Scaffolder".into(),
                 email: "scaffolder@backstage.io".into(),
@@ -184,9 +171,9 @@ fn local(
                         base: existing.then_some(branch),
                         branch,
                         source: &source,
-                        target_path: str_of(input, "targetPath").unwrap_or(""),
+                        target_path: Input(input).nonempty("targetPath").unwrap_or(""),
                         delete: &[],
-                        message: str_of(input, "commitMessage").unwrap_or(""),
+                        message: Input(input).nonempty("commitMessage").unwrap_or(""),
                         author: &author,
                         force: false,
                     },
@@ -236,7 +223,7 @@ fn repo_push(
 ) -> Result<Outputs, ActionError> {
     let r = crate::actions::predict::parse_repo_url(
         ctx.services,
-        str_of(input, "repoUrl").unwrap_or_default(),
+        Input(input).nonempty("repoUrl").unwrap_or_default(),
     )?;
     let project = r.project.clone().unwrap_or_else(|| {
         format!(
@@ -245,54 +232,23 @@ fn repo_push(
             r.repo.clone().unwrap_or_default()
         )
     });
-    let p = enc(&project);
-    let branch = str_of(input, "branchName")
-        .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
-    let root = match str_of(input, "sourcePath") {
-        Some(s) => crate::workspace::safe_join(ctx.workspace, s)?,
-        None => ctx.workspace.to_path_buf(),
-    };
+    let branch = branch_name(input)?;
+    let root = source_root(ctx, input)?;
     let files = crate::git::worktree_files(&root)
         .map_err(|e| ActionError::new(format!("cannot read `{}`: {e}", root.display())))?;
-    let commit_action = str_of(input, "commitAction").unwrap_or("auto");
-    let target_path = str_of(input, "targetPath");
-    let mut notes = crate::scm::Notes::default();
-    let actions = crate::scm::gitlab::commit_actions(
-        &mut notes,
-        gl.client(),
-        &project,
-        branch,
-        &files,
-        target_path,
-        commit_action,
-    );
-    for line in notes.log {
-        ctx.info(line);
-    }
-    let exists = match gl
-        .client()
-        .get(&format!("/projects/{p}/repository/branches/{}", enc(branch)))
-    {
-        Ok(_) => true,
-        Err(e) if e.is_not_found() => false,
-        Err(e) => return Err(ActionError::new(format!("Failed to check status of branch '{branch}'. Please make sure that branch already exists or Backstage has permissions to create one. {}", e.message))),
-    };
-    if !exists {
-        let created = gl.client().get(&format!("/projects/{p}")).and_then(|info| {
-            let default = info["default_branch"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            gl.client().post(
-                &format!("/projects/{p}/repository/branches"),
-                &json!({"branch": branch, "ref": default}),
-            )
-        });
-        if let Err(e) = created {
-            return Err(ActionError::new(format!("The branch '{branch}' was not found and creation failed with error. Please make sure that branch already exists or Backstage has permissions to create one. {}", e.message)));
-        }
-        ctx.note_created(format!("branch {branch} of the GitLab project {project}"));
-    }
+    let commit_action = Input(input).nonempty("commitAction").unwrap_or("auto");
+    let actions = crate::actions::scm_target::with_notes(ctx, |notes| {
+        Ok(crate::scm::gitlab::commit_actions(
+            notes,
+            gl.client(),
+            &project,
+            branch,
+            &files,
+            Input(input).nonempty("targetPath"),
+            commit_action,
+        ))
+    })?;
+    ensure_branch(ctx, gl, &project, branch)?;
     let mut out = Map::new();
     out.insert("projectid".into(), json!(project));
     out.insert("projectPath".into(), json!(project));
@@ -303,20 +259,16 @@ fn repo_push(
     }
     let mut body = Map::new();
     body.insert("branch".into(), json!(branch));
-    body.insert(
-        "commit_message".into(),
-        input.get("commitMessage").cloned().unwrap_or(Value::Null),
-    );
+    if let Some(m) = input.get("commitMessage").filter(|m| !m.is_null()) {
+        body.insert("commit_message".into(), m.clone());
+    }
     body.insert("actions".into(), json!(actions));
     if let Some(a) = allow_empty {
         body.insert("allow_empty".into(), json!(a));
     }
-    if body["commit_message"].is_null() {
-        body.remove("commit_message");
-    }
     let commit = gl
         .client()
-        .post(&format!("/projects/{p}/repository/commits"), &Value::Object(body))
+        .post(&format!("/projects/{}/repository/commits", enc(&project)), &Value::Object(body))
         .map_err(|e| {
             ActionError::new(if commit_action != "create" {
                 format!("Committing the changes to {branch} failed. Please verify that all files you're trying to modify exist in the repository. {}", e.message)
@@ -326,6 +278,57 @@ fn repo_push(
         })?;
     out.insert("commitHash".into(), commit["id"].clone());
     Ok(out)
+}
+
+/// The required `branchName` input.
+fn branch_name(input: &Map<String, Value>) -> Result<&str, ActionError> {
+    Input(input)
+        .nonempty("branchName")
+        .ok_or_else(|| ActionError::new("the input `branchName` is required"))
+}
+
+/// The folder `sourcePath` names in the workspace (the workspace itself without one).
+fn source_root(
+    ctx: &ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<std::path::PathBuf, ActionError> {
+    Ok(match Input(input).nonempty("sourcePath") {
+        Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,
+        None => ctx.workspace.to_path_buf(),
+    })
+}
+
+/// Creates `branch` of `project` from the default branch unless it exists.
+fn ensure_branch(
+    ctx: &mut ActionContext<'_>,
+    gl: &Gitlab,
+    project: &str,
+    branch: &str,
+) -> Result<(), ActionError> {
+    let p = enc(project);
+    match gl
+        .client()
+        .get(&format!("/projects/{p}/repository/branches/{}", enc(branch)))
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(ActionError::new(format!("Failed to check status of branch '{branch}'. Please make sure that branch already exists or Backstage has permissions to create one. {}", e.message))),
+    }
+    let created = gl.client().get(&format!("/projects/{p}")).and_then(|info| {
+        let default = info["default_branch"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        gl.client().post(
+            &format!("/projects/{p}/repository/branches"),
+            &json!({"branch": branch, "ref": default}),
+        )
+    });
+    if let Err(e) = created {
+        return Err(ActionError::new(format!("The branch '{branch}' was not found and creation failed with error. Please make sure that branch already exists or Backstage has permissions to create one. {}", e.message)));
+    }
+    ctx.note_created(format!("branch {branch} of the GitLab project {project}"));
+    Ok(())
 }
 
 /// The `path` input of `gitlab:group:ensureExists`: strings split on `/`, or `{name, slug}`
@@ -390,7 +393,7 @@ fn group_ensure_exists(
                 if let Some(p) = parent.clone().filter(|p| !p.is_null()) {
                     body.insert("parent_id".into(), p);
                 }
-                if let Some(d) = str_of(input, "description").filter(|_| i == last) {
+                if let Some(d) = Input(input).nonempty("description").filter(|_| i == last) {
                     body.insert("description".into(), json!(d));
                 }
                 let g = gl
@@ -438,9 +441,9 @@ fn project_variable(input: &Map<String, Value>, gl: &Gitlab) -> Result<Outputs, 
     body.insert("raw".into(), json!(flag("raw")));
     body.insert(
         "environment_scope".into(),
-        json!(str_of(input, "environmentScope").unwrap_or("*")),
+        json!(Input(input).nonempty("environmentScope").unwrap_or("*")),
     );
-    let key = str_of(input, "key").unwrap_or_default();
+    let key = Input(input).nonempty("key").unwrap_or_default();
     gl.client()
         .post(&format!("/projects/{p}/variables"), &Value::Object(body))
         .map_err(|e| {
@@ -466,11 +469,12 @@ fn access_token(
         id.clone().unwrap_or_default()
     ));
     let p = project_of(input, "projectId")?;
-    let expires = str_of(input, "expiresAt")
+    let expires = Input(input)
+        .nonempty("expiresAt")
         .map(str::to_string)
         .unwrap_or_else(|| iso_date_in_days(365));
     let body = json!({
-        "name": str_of(input, "name").unwrap_or("tokenname"),
+        "name": Input(input).nonempty("name").unwrap_or("tokenname"),
         "scopes": input.get("scopes").cloned().unwrap_or(json!(["read_repository"])),
         "expires_at": expires,
         "access_level": input.get("accessLevel").cloned().unwrap_or(json!(40)),
@@ -545,7 +549,7 @@ fn pipeline_trigger(
         )
         .map_err(|e| e.explain("cannot create a pipeline trigger token", gl.host()))?;
     let token = trigger["token"].as_str().unwrap_or_default();
-    let branch = str_of(input, "branch").unwrap_or_default();
+    let branch = Input(input).nonempty("branch").unwrap_or_default();
     let fields: Vec<(String, String)> = input
         .get("variables")
         .and_then(Value::as_object)
@@ -674,6 +678,7 @@ fn id_segment(id: &Value) -> String {
     }
 }
 
+/// `gitlab:issues:create`.
 fn issue_create(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
@@ -682,60 +687,80 @@ fn issue_create(
     let fail = |m: String| ActionError::new(format!("Failed to create GitLab issue: {m}"));
     let p = match input.get("projectId") {
         Some(v) if !v.is_null() => project_of(input, "projectId")?,
-        _ => {
-            let r = crate::actions::predict::parse_repo_url(
-                ctx.services,
-                str_of(input, "repoUrl").unwrap_or_default(),
-            )
-            .map_err(|e| fail(e.message))?;
-            match (r.project, r.owner, r.repo) {
-                (Some(p), _, _) if !p.is_empty() => enc(&p),
-                (_, Some(o), Some(n)) if !o.is_empty() && !n.is_empty() => enc(&format!("{o}/{n}")),
-                _ => return Err(fail("Unable to determine the GitLab project. Provide `projectId` (numeric id or full project path), or a `repoUrl` with `owner` and `repo`, or a URL-encoded `project` (e.g. `project=group%2Fsub-group%2Fproject`).".into())),
-            }
-        }
+        _ => issue_project(ctx, input).map_err(fail)?,
     };
-    let epic = match epic_of(input) {
-        Some(e) => epic_in_scope(ctx, gl, &p, e)
-            .map_err(fail)?
-            .then(|| e.clone()),
-        None => None,
-    };
+    let epic = linked_epic(ctx, gl, input, &p).map_err(fail)?;
     let created_at = iso_datetime(input.get("createdAt")).map_err(fail)?;
     let due = match input.get("dueDate").filter(|d| !d.is_null()) {
         Some(d) => Some(iso_datetime(Some(d)).map_err(fail)?),
         None => None,
     };
+    let body = issue_body(input, epic, created_at, due);
+    let issue = gl
+        .client()
+        .post(&format!("/projects/{p}/issues"), &body)
+        .map_err(|e| fail(e.answered()))?;
+    Ok(outputs_of(
+        &issue,
+        &[
+            ("issueId", "id"),
+            ("issueUrl", "web_url"),
+            ("issueIid", "iid"),
+        ],
+    ))
+}
+
+/// The project of `gitlab:issues:create` without `projectId`: `repoUrl`'s `project`, or its
+/// `owner/repo`, ready for a URL.
+fn issue_project(ctx: &ActionContext<'_>, input: &Map<String, Value>) -> Result<String, String> {
+    let r = crate::actions::predict::parse_repo_url(
+        ctx.services,
+        Input(input).nonempty("repoUrl").unwrap_or_default(),
+    )
+    .map_err(|e| e.message)?;
+    match (r.project, r.owner, r.repo) {
+        (Some(p), _, _) if !p.is_empty() => Ok(enc(&p)),
+        (_, Some(o), Some(n)) if !o.is_empty() && !n.is_empty() => Ok(enc(&format!("{o}/{n}"))),
+        _ => Err("Unable to determine the GitLab project. Provide `projectId` (numeric id or full project path), or a `repoUrl` with `owner` and `repo`, or a URL-encoded `project` (e.g. `project=group%2Fsub-group%2Fproject`).".into()),
+    }
+}
+
+/// The `epicId` to link, when it is set and in the project's scope.
+fn linked_epic(
+    ctx: &mut ActionContext<'_>,
+    gl: &Gitlab,
+    input: &Map<String, Value>,
+    project: &str,
+) -> Result<Option<Value>, String> {
+    Ok(match epic_of(input) {
+        Some(e) => epic_in_scope(ctx, gl, project, e)?.then(|| e.clone()),
+        None => None,
+    })
+}
+
+/// The body of `POST /projects/:id/issues`, key for key as module-gitlab sends it.
+fn issue_body(
+    input: &Map<String, Value>,
+    epic: Option<Value>,
+    created_at: String,
+    due: Option<String>,
+) -> Value {
+    let or = |k: &str, default: Value| input.get(k).cloned().unwrap_or(default);
     let mut body = Map::new();
-    body.insert(
-        "description".into(),
-        input.get("description").cloned().unwrap_or(json!("")),
-    );
-    body.insert(
-        "assignee_ids".into(),
-        input.get("assignees").cloned().unwrap_or(json!([])),
-    );
-    body.insert(
-        "confidential".into(),
-        input.get("confidential").cloned().unwrap_or(json!(false)),
-    );
+    body.insert("description".into(), or("description", json!("")));
+    body.insert("assignee_ids".into(), or("assignees", json!([])));
+    body.insert("confidential".into(), or("confidential", json!(false)));
     if let Some(e) = epic {
         body.insert("epic_id".into(), e);
     }
-    body.insert(
-        "labels".into(),
-        input.get("labels").cloned().unwrap_or(json!("")),
-    );
+    body.insert("labels".into(), or("labels", json!("")));
     body.insert("created_at".into(), json!(created_at));
     if let Some(d) = due {
         body.insert("due_date".into(), json!(d));
     }
     body.insert(
         "discussion_to_resolve".into(),
-        input
-            .get("discussionToResolve")
-            .cloned()
-            .unwrap_or(json!("")),
+        or("discussionToResolve", json!("")),
     );
     for (k, key) in [
         ("issueType", "issue_type"),
@@ -750,27 +775,11 @@ fn issue_create(
             body.insert(key.into(), v.clone());
         }
     }
-    body.insert(
-        "title".into(),
-        input.get("title").cloned().unwrap_or(Value::Null),
-    );
-    let issue = gl
-        .client()
-        .post(&format!("/projects/{p}/issues"), &Value::Object(body))
-        .map_err(|e| {
-            fail(format!(
-                "GitLab answered {} {}",
-                e.status.unwrap_or(0),
-                e.message
-            ))
-        })?;
-    let mut out = Map::new();
-    out.insert("issueId".into(), issue["id"].clone());
-    out.insert("issueUrl".into(), issue["web_url"].clone());
-    out.insert("issueIid".into(), issue["iid"].clone());
-    Ok(out)
+    body.insert("title".into(), or("title", Value::Null));
+    Value::Object(body)
 }
 
+/// `gitlab:issue:edit`.
 fn issue_edit(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
@@ -778,14 +787,35 @@ fn issue_edit(
 ) -> Result<Outputs, ActionError> {
     let fail = |m: String| ActionError::new(format!("Failed to edit/modify GitLab issue: {m}"));
     let p = project_of(input, "projectId").map_err(|e| fail(e.message))?;
-    let epic = match epic_of(input) {
-        Some(e) => epic_in_scope(ctx, gl, &p, e)
-            .map_err(fail)?
-            .then(|| e.clone()),
-        None => None,
-    };
+    let epic = linked_epic(ctx, gl, input, &p).map_err(fail)?;
     let iid = input.get("issueIid").cloned().unwrap_or(Value::Null);
     let updated_at = iso_datetime(input.get("updatedAt")).map_err(fail)?;
+    let body = edit_body(input, epic, updated_at);
+    let r = gl
+        .client()
+        .call(
+            http::Method::PUT,
+            &format!("/projects/{p}/issues/{}", id_segment(&iid)),
+            Some(&body),
+        )
+        .map_err(|e| fail(e.answered()))?;
+    Ok(outputs_of(
+        &r,
+        &[
+            ("issueId", "id"),
+            ("projectId", "project_id"),
+            ("issueUrl", "web_url"),
+            ("issueIid", "iid"),
+            ("title", "title"),
+            ("state", "state"),
+            ("updatedAt", "updated_at"),
+        ],
+    ))
+}
+
+/// The body of `PUT /projects/:id/issues/:iid`: the inputs that are set, key for key.
+fn edit_body(input: &Map<String, Value>, epic: Option<Value>, updated_at: String) -> Value {
+    let or = |k: &str, default: Value| Some(input.get(k).cloned().unwrap_or(default));
     let mut body = Map::new();
     let mut put = |key: &str, v: Option<Value>| {
         if let Some(v) = v.filter(|v| !v.is_null()) {
@@ -793,24 +823,10 @@ fn issue_edit(
         }
     };
     put("add_labels", input.get("addLabels").cloned());
-    put(
-        "assignee_ids",
-        Some(input.get("assignees").cloned().unwrap_or(json!([]))),
-    );
-    put(
-        "confidential",
-        Some(input.get("confidential").cloned().unwrap_or(json!(false))),
-    );
+    put("assignee_ids", or("assignees", json!([])));
+    put("confidential", or("confidential", json!(false)));
     put("description", input.get("description").cloned());
-    put(
-        "discussion_locked",
-        Some(
-            input
-                .get("discussionLocked")
-                .cloned()
-                .unwrap_or(json!(false)),
-        ),
-    );
+    put("discussion_locked", or("discussionLocked", json!(false)));
     put("due_date", input.get("dueDate").cloned());
     put("epic_id", epic);
     put("issue_type", input.get("issueType").cloned());
@@ -821,52 +837,29 @@ fn issue_edit(
     put("title", input.get("title").cloned());
     put("updated_at", Some(json!(updated_at)));
     put("weight", input.get("weight").cloned());
-    let iid_path = match &iid {
-        Value::String(s) => enc(s),
-        other => other.to_string(),
-    };
-    let r = gl
-        .client()
-        .call(
-            http::Method::PUT,
-            &format!("/projects/{p}/issues/{iid_path}"),
-            Some(&Value::Object(body)),
-        )
-        .map_err(|e| {
-            fail(format!(
-                "GitLab answered {} {}",
-                e.status.unwrap_or(0),
-                e.message
-            ))
-        })?;
-    let mut out = Map::new();
-    for (k, src) in [
-        ("issueId", "id"),
-        ("projectId", "project_id"),
-        ("issueUrl", "web_url"),
-        ("issueIid", "iid"),
-        ("title", "title"),
-        ("state", "state"),
-        ("updatedAt", "updated_at"),
-    ] {
-        out.insert(k.into(), r.get(src).cloned().unwrap_or(Value::Null));
-    }
-    Ok(out)
+    Value::Object(body)
+}
+
+/// The outputs `(name, key)` taken from GitLab's answer (`null` where it has no `key`).
+fn outputs_of(answer: &Value, pairs: &[(&str, &str)]) -> Outputs {
+    pairs
+        .iter()
+        .map(|(name, key)| {
+            let v = answer.get(*key).cloned().unwrap_or(Value::Null);
+            (name.to_string(), v)
+        })
+        .collect()
 }
 
 fn user_info(input: &Map<String, Value>, gl: &Gitlab) -> Result<Outputs, ActionError> {
     let path = match input.get("userId").filter(|v| !v.is_null()) {
-        Some(id) => format!(
-            "/users/{}",
-            id.as_str().map(enc).unwrap_or_else(|| id.to_string())
-        ),
+        Some(id) => format!("/users/{}", id_segment(id)),
         None => "/user".to_string(),
     };
     let u = gl.client().get(&path).map_err(|e| {
         ActionError::new(format!(
-            "Failed to retrieve GitLab user info: GitLab answered {} {}",
-            e.status.unwrap_or(0),
-            e.message
+            "Failed to retrieve GitLab user info: {}",
+            e.answered()
         ))
     })?;
     let mut out = Map::new();
@@ -985,6 +978,30 @@ mod tests {
         assert_eq!(civil(0), (1970, 1, 1));
         assert_eq!(civil(19_723), (2024, 1, 1));
         assert_eq!(iso_date_in_days(0).len(), 10);
+    }
+
+    #[test]
+    fn the_host_comes_from_parse_repo_url_and_needs_an_integration() {
+        let mut config = crate::config::Config::default();
+        config
+            .integrations
+            .gitlab
+            .push(crate::config::GitlabIntegration {
+                host: "git.corp:8443".into(),
+                ..Default::default()
+            });
+        let host = |u: &str| served_host(&config, u);
+        assert_eq!(host("gitlab.com?owner=a&repo=b").unwrap(), "gitlab.com");
+        assert_eq!(host("git.corp:8443?project=1").unwrap(), "git.corp:8443");
+        let e = host("example.com?owner=a&repo=b").unwrap_err();
+        assert_eq!(
+            e.message,
+            "No matching integration configuration for host example.com, please check your integrations config"
+        );
+        assert_eq!(
+            host("exa mple.com?repo=x").unwrap_err().message,
+            "Invalid repo URL passed to publisher, got exa mple.com?repo=x, TypeError: Invalid URL (invalid international domain name)"
+        );
     }
 
     #[test]

@@ -9,9 +9,10 @@ mod api;
 use serde_json::{json, Map, Value};
 
 use super::scm_target;
+use crate::actions::github::{CommitText, MessageRule};
 use crate::runner::Published;
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
-use crate::scm::{self, ChangeRequest, Kind, Push, RepoSpec};
+use crate::scm::{self, ChangeRequest, Input, Kind, NewRepository, RepoSpec};
 
 pub fn actions() -> Vec<Box<dyn Action>> {
     let mut v: Vec<Box<dyn Action>> = vec![
@@ -66,11 +67,7 @@ impl Action for Api {
         }
     }
     fn input_schema(&self) -> Value {
-        schemas()
-            .get(self.id)
-            .and_then(|s| s.get("input"))
-            .cloned()
-            .unwrap_or_else(|| json!({"type": "object"}))
+        input_schema(self.id)
     }
     fn outputs(&self) -> &'static [&'static str] {
         match self.id {
@@ -118,14 +115,14 @@ impl Action for Api {
 }
 
 /// `schemas.json`: id → `{input, output, supportsDryRun, description}`.
-fn schemas() -> &'static Map<String, Value> {
-    static ALL: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-    ALL.get_or_init(
-        || match serde_json::from_str(include_str!("schemas.json")) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
-        },
-    )
+static SCHEMAS: super::schemas::Table = super::schemas::Table::new(include_str!("schemas.json"));
+
+/// Backstage's input schema of action `id`.
+fn input_schema(id: &str) -> Value {
+    SCHEMAS
+        .schema(id, "input")
+        .cloned()
+        .unwrap_or_else(|| json!({"type": "object"}))
 }
 
 struct Gitlab {
@@ -144,11 +141,7 @@ impl Action for Gitlab {
         }
     }
     fn input_schema(&self) -> Value {
-        schemas()
-            .get(self.id)
-            .and_then(|s| s.get("input"))
-            .cloned()
-            .unwrap_or_else(|| json!({"type": "object"}))
+        input_schema(self.id)
     }
     fn outputs(&self) -> &'static [&'static str] {
         self.outputs
@@ -214,13 +207,6 @@ fn repo_spec(
     ))
 }
 
-fn str_of<'a>(input: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    input
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
 /// `publish:gitlab`: create the project (or keep it with `skipExisting`), push, then branches,
 /// protection and variables.
 fn publish(
@@ -244,33 +230,23 @@ fn publish(
     } else {
         None
     };
-    let branch = str_of(input, "defaultBranch")
-        .unwrap_or("master")
-        .to_string();
-    let message = crate::actions::github::commit_message(
-        &crate::actions::github::Input(input),
-        &ctx.services.config,
-        crate::actions::github::MessageRule::Gitlab,
-    );
+    let i = Input(input);
+    let branch = i.nonempty("defaultBranch").unwrap_or("master").to_string();
+    let text = CommitText::of(&i, &ctx.services.config, MessageRule::Gitlab);
     let source = scm_target::source_dir(ctx, input.get("sourcePath"))?;
-    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, str_of(input, "token"))?;
-    let author =
-        crate::actions::github::author(&crate::actions::github::Input(input), &ctx.services.config);
-    let push = source.as_ref().map(|source| Push {
-        source,
-        branch: &branch,
-        message: &message,
-        author: &author,
-        signer: signer.as_ref(),
-    });
+    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, i.nonempty("token"))?;
     let git = ctx.services.git();
+    let push = (source.as_ref()).map(|source| text.push(git, source, &branch, signer.as_ref()));
+    let new = NewRepository {
+        spec: &spec,
+        settings: input,
+        push: push.as_ref(),
+    };
     // Created and pushed in one: in the local forge a failed push leaves no project.
-    let (repo, hash) = scm_target::with_notes(ctx, |n| {
-        target.create_and_push(n, git, &spec, input, push.as_ref())
-    })?;
+    let repo = scm_target::with_notes(ctx, |n| target.create_and_push(n, &new))?;
     let mut out = Map::new();
     if repo.created {
-        if let (Some(source), Some(hash)) = (&source, hash) {
+        if let (Some(source), Some(hash)) = (&source, &repo.pushed) {
             ctx.note_published(Published {
                 name: spec.full_name(),
                 remote_url: repo.git_url.clone(),
@@ -280,24 +256,50 @@ fn publish(
                 token: if ctx.services.local {
                     None
                 } else {
-                    str_of(input, "token")
+                    i.nonempty("token")
                         .map(|t| crate::config::Secret(t.to_string()))
                         .or_else(|| ctx.services.token_of("gitlab", &spec.host))
                 },
                 git_user: Some("oauth2".into()),
                 integration: (!ctx.services.local).then(|| ("gitlab", spec.host.clone())),
             });
-            scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, true))?;
             out.insert("commitHash".into(), json!(hash));
-        } else {
-            scm_target::with_notes(ctx, |n| target.set_up(n, &repo, input, false))?;
         }
+        scm_target::with_notes(ctx, |n| target.set_up(n, &repo, i))?;
     }
-    out.insert("remoteUrl".into(), json!(repo.web_url));
-    out.insert("repoContentsUrl".into(), json!(repo.contents_url));
-    out.insert("projectId".into(), json!(repo.id));
-    out.insert("created".into(), json!(repo.created));
-    Ok(out)
+    let project_id = json!(repo.id);
+    Ok(project_outputs(
+        out,
+        &repo.web_url,
+        &repo.contents_url,
+        project_id,
+        repo.created,
+    ))
+}
+
+/// `publish:gitlab`'s outputs after `out` (the `commitHash`, when it pushed).
+fn project_outputs(
+    mut out: Outputs,
+    remote_url: &str,
+    contents_url: &str,
+    project_id: Value,
+    created: bool,
+) -> Outputs {
+    out.insert("remoteUrl".into(), json!(remote_url));
+    out.insert("repoContentsUrl".into(), json!(contents_url));
+    out.insert("projectId".into(), project_id);
+    out.insert("created".into(), json!(created));
+    out
+}
+
+/// `publish:gitlab:merge-request`'s outputs.
+fn merge_request_outputs(project: &str, target_branch: &str, url: &str) -> Outputs {
+    Map::from_iter([
+        ("projectid".to_string(), json!(project)),
+        ("targetBranchName".to_string(), json!(target_branch)),
+        ("projectPath".to_string(), json!(project)),
+        ("mergeRequestUrl".to_string(), json!(url)),
+    ])
 }
 
 /// `publish:gitlab:merge-request`.
@@ -306,14 +308,13 @@ fn merge_request(
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let (spec, project) = repo_spec(ctx, input)?;
-    let title =
-        str_of(input, "title").ok_or_else(|| ActionError::new("the input `title` is required"))?;
-    let branch = input
-        .get("branchName")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
-    let target_path = str_of(input, "targetPath");
-    let root = match str_of(input, "sourcePath").or(target_path) {
+    let i = Input(input);
+    let title = i
+        .nonempty("title")
+        .ok_or_else(|| ActionError::new("the input `title` is required"))?;
+    let branch = i.required("branchName")?;
+    let target_path = i.nonempty("targetPath");
+    let root = match i.nonempty("sourcePath").or(target_path) {
         Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,
         None => ctx.workspace.to_path_buf(),
     };
@@ -321,35 +322,29 @@ fn merge_request(
     if let Some(p) = project {
         options.insert("projectid".into(), json!(p));
     }
-    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, str_of(input, "token"))?;
-    let git = ctx.services.git();
-    let change = scm_target::with_notes(ctx, |n| {
-        target.open_change_request(
-            n,
-            git,
-            &ChangeRequest {
-                repo: &spec,
-                branch,
-                target_branch: str_of(input, "targetBranchName"),
-                title,
-                description: input.get("description").and_then(Value::as_str),
-                source: &root,
-                target_path,
-                options: &options,
-            },
-        )
-    })?;
-    let project = options
-        .get("projectid")
-        .and_then(Value::as_str)
+    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, i.nonempty("token"))?;
+    let req = ChangeRequest {
+        git: ctx.services.git(),
+        repo: &spec,
+        branch,
+        target_branch: i.nonempty("targetBranchName"),
+        title,
+        description: i.str("description"),
+        source: &root,
+        target_path,
+        options: &options,
+    };
+    let change = scm_target::with_notes(ctx, |n| target.open_change_request(n, &req))?;
+    // The project the merge request went to: `repoUrl`'s, else the `projectid` input.
+    let project = Input(&options)
+        .str("projectid")
         .map(str::to_string)
         .unwrap_or_else(|| spec.full_name());
-    let mut out = Map::new();
-    out.insert("projectid".into(), json!(project));
-    out.insert("targetBranchName".into(), json!(change.target_branch));
-    out.insert("projectPath".into(), json!(project));
-    out.insert("mergeRequestUrl".into(), json!(change.url));
-    Ok(out)
+    Ok(merge_request_outputs(
+        &project,
+        &change.target_branch,
+        &change.url,
+    ))
 }
 
 /// The web address of a project as the integration's `baseUrl` gives it.
@@ -370,7 +365,7 @@ fn predict_publish(
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let (spec, _) = repo_spec(ctx, input)?;
-    let branch = str_of(input, "defaultBranch").unwrap_or("master");
+    let branch = Input(input).nonempty("defaultBranch").unwrap_or("master");
     let web = web_url(ctx, &spec);
     let contents = format!("{web}/-/blob/{branch}");
     let mut out = Map::new();
@@ -381,12 +376,8 @@ fn predict_publish(
             json!(crate::actions::predict::placeholder_commit_hash(&web)),
         );
     }
-    out.insert("remoteUrl".into(), json!(web));
-    out.insert("repoContentsUrl".into(), json!(contents));
-    out.insert("projectId".into(), json!(0));
-    out.insert("created".into(), json!(true));
     ctx.info("dry run: publish:gitlab was not run; its outputs are predicted from its input");
-    Ok(out)
+    Ok(project_outputs(out, &web, &contents, json!(0), true))
 }
 
 /// `publish:gitlab:merge-request` in a dry run.
@@ -396,19 +387,10 @@ fn predict_merge_request(
 ) -> Result<Outputs, ActionError> {
     let (spec, project) = repo_spec(ctx, input)?;
     let project = project.unwrap_or_else(|| spec.full_name());
-    let mut out = Map::new();
-    out.insert("projectid".into(), json!(project));
-    out.insert(
-        "targetBranchName".into(),
-        json!(str_of(input, "targetBranchName").unwrap_or("main")),
-    );
-    out.insert("projectPath".into(), json!(project));
-    out.insert(
-        "mergeRequestUrl".into(),
-        json!(format!("{}/-/merge_requests/1", web_url(ctx, &spec))),
-    );
+    let target_branch = Input(input).nonempty("targetBranchName").unwrap_or("main");
+    let url = format!("{}/-/merge_requests/1", web_url(ctx, &spec));
     ctx.info("dry run: publish:gitlab:merge-request was not run; its outputs are predicted from its input");
-    Ok(out)
+    Ok(merge_request_outputs(&project, target_branch, &url))
 }
 
 #[cfg(test)]
