@@ -149,6 +149,32 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A dry run calls the action's prediction, with the predicted `catalogInfoUrl` (its `run`
+    /// would output nothing in a dry run).
+    #[test]
+    fn register_predicts_in_a_dry_run() {
+        let ws = tempfile::tempdir().unwrap();
+        let input = json!({"repoContentsUrl": "https://github.com/acme/svc/blob/main"});
+        let services = crate::services::Services::default();
+        let (out, log) = crate::actions::testing::run_with(
+            &Register,
+            ws.path(),
+            ws.path(),
+            input,
+            &services,
+            true,
+        );
+        let out = out.unwrap();
+        assert_eq!(
+            out["catalogInfoUrl"],
+            "https://github.com/acme/svc/tree/main/catalog-info.yaml"
+        );
+        assert!(
+            log.iter().any(|l| l.starts_with("dry run: would register")),
+            "{log:?}"
+        );
+    }
+
     #[test]
     fn annotation_is_appended_in_place() {
         let e = json!({"apiVersion": "v1", "metadata": {"name": "x", "annotations": {"a": "1"}}, "spec": {}});

@@ -1,8 +1,8 @@
-//! `debug:log` and `debug:wait`.
+//! `debug:log` and `debug:wait` (their input schemas are Backstage's, from `schemas.json`).
 
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
 
@@ -20,10 +20,7 @@ impl Action for Log {
         "Writes a message into the log and optionally lists the workspace"
     }
     fn input_schema(&self) -> Value {
-        json!({"type": "object", "additionalProperties": false, "properties": {
-            "message": {"type": "string"},
-            "listWorkspace": {"anyOf": [{"type": "boolean"}, {"enum": ["with-filenames", "with-contents"]}]}
-        }})
+        super::schemas::input("debug:log")
     }
     fn run(
         &self,
@@ -71,9 +68,7 @@ impl Action for Wait {
         "Waits for the given duration (at most 10 minutes)"
     }
     fn input_schema(&self) -> Value {
-        json!({"type": "object", "additionalProperties": false, "properties": {
-            "minutes": {"type": "number"}, "seconds": {"type": "number"}, "milliseconds": {"type": "number"}
-        }})
+        super::schemas::input("debug:wait")
     }
     fn runs_in_dry_run(&self) -> bool {
         false

@@ -17,7 +17,6 @@ mod glob;
 pub mod npm;
 pub mod npm_services;
 pub mod predict;
-mod publish;
 pub mod schemas;
 mod scm_target;
 mod source;
@@ -42,11 +41,9 @@ pub fn all() -> Vec<Box<dyn Action>> {
     v.extend(fetch::actions());
     v.extend(fs::actions());
     v.extend(catalog::actions());
-    v.extend(publish::actions());
     v.extend(gitlab::actions());
     v.push(Box::new(gitea::PublishGitea));
-    let fallback = github::fallback(&v);
-    v.extend(fallback);
+    v.extend(github::actions());
     v.extend(catalog_client::actions());
     v
 }

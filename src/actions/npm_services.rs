@@ -10,6 +10,7 @@ use std::path::Path;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use crate::backstage::catalog_filter;
 use crate::catalog::{self, query};
 use crate::services::Services;
 
@@ -185,17 +186,17 @@ fn select(all: Vec<Value>, args: &Value, fields: &[String]) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    let sets = query::parse_filters(&filters);
+    let sets = catalog_filter::parse_query(&filters);
     let term = args["fullTextTerm"]
         .as_str()
         .unwrap_or_default()
         .to_lowercase();
     let mut items: Vec<Value> = all
         .into_iter()
-        .filter(|e| query::matches(e, &sets))
+        .filter(|e| catalog_filter::matches(e, &sets))
         .filter(|e| {
             term.is_empty()
-                || query::search_pairs(e)
+                || catalog_filter::search_pairs(e)
                     .iter()
                     .any(|(_, v)| v.contains(&term))
         })
@@ -231,11 +232,9 @@ fn allowed(config: &crate::config::Config, url: &str) -> Result<(), Fail> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(not_allowed(url));
     }
-    let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
-    let host = match parsed.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    };
+    let host = crate::backstage::repo_url::host_of(&parsed)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let integrated = host == "github.com"
         || config.github(&host).is_some()
         || config.gitlab(&host).is_some()

@@ -2,15 +2,15 @@
 //! the real actions would produce them: `publish:github` (`remoteUrl`, `repoContentsUrl`,
 //! `commitHash`), `github:repo:create`, `github:repo:push`, `publish:github:pull-request` (what
 //! Backstage's own dry run outputs) and `catalog:register` (`catalogInfoUrl`, and `entityRef`
-//! read from the catalog file the publish step would have pushed). The real actions live in
-//! `publish.rs` / `catalog.rs`; they and `golden validate` call these functions too.
+//! read from the catalog file the publish step would have pushed). The actions live in
+//! `github/mod.rs` / `catalog.rs`; they and `golden validate` call these functions too.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
 use crate::backstage::repo_url::{self, RepoUrlError};
-use crate::backstage::scm_url;
+use crate::backstage::{entity_ref, scm_url};
 use crate::runner::{ActionError, Outputs};
 use crate::runner::{Published, RunRecord};
 use crate::services::Services;
@@ -88,15 +88,6 @@ fn github_repo(
         .repo
         .ok_or_else(|| ActionError::new("Invalid repository name provided in repoUrl"))?;
     Ok((r.host, owner, repo))
-}
-
-/// The outputs of action `id` that a dry run invents (they name nothing real).
-pub fn invented_outputs(id: &str) -> &'static [&'static str] {
-    match id {
-        "publish:github" | "github:repo:push" => &["commitHash"],
-        "publish:github:pull-request" => &["pullRequestNumber"],
-        _ => &[],
-    }
 }
 
 /// A stand-in commit hash for a dry run: 40 hex digits derived from the repository URL (the same
@@ -214,8 +205,8 @@ pub fn catalog_register(
     let url = catalog_info_url(services, input)?;
     let mut out = Map::new();
     let entities = published_entities(published, &url);
-    if let Some(e) = pick_entity(&entities) {
-        out.insert("entityRef".into(), json!(entity_ref(e)));
+    if let Some(e) = entity_ref::reported(&entities) {
+        out.insert("entityRef".into(), json!(entity_ref::stringify(e)));
     }
     out.insert("catalogInfoUrl".into(), json!(url));
     Ok(out)
@@ -295,30 +286,6 @@ fn published_entities(published: &[Published], url: &str) -> Vec<Value> {
         }
     }
     Vec::new()
-}
-
-/// The entity `catalog:register` reports: the first `Component` whose name does not start with
-/// `generated-`, else the first such entity of any kind, else the first entity.
-pub fn pick_entity(entities: &[Value]) -> Option<&Value> {
-    let name = |e: &Value| {
-        e["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    };
-    entities
-        .iter()
-        .find(|e| !name(e).starts_with("generated-") && e["kind"] == "Component")
-        .or_else(|| entities.iter().find(|e| !name(e).starts_with("generated-")))
-        .or_else(|| entities.first())
-}
-
-/// `stringifyEntityRef(entity)`: `kind:namespace/name`, all lowercased.
-pub fn entity_ref(e: &Value) -> String {
-    let kind = e["kind"].as_str().unwrap_or_default();
-    let ns = e["metadata"]["namespace"].as_str().unwrap_or("default");
-    let name = e["metadata"]["name"].as_str().unwrap_or_default();
-    format!("{kind}:{ns}/{name}").to_lowercase()
 }
 
 #[cfg(test)]

@@ -62,6 +62,8 @@ mod tests {
             "publish:github:pull-request",
             "github:repo:create",
             "github:repo:push",
+            "debug:log",
+            "debug:wait",
         ] {
             let s = super::input(id);
             let closed = s.get("additionalProperties") == Some(&serde_json::Value::Bool(false))

@@ -1,7 +1,8 @@
 //! Entity references as `@backstage/catalog-model` reads and writes them:
 //! `[<kind>:][<namespace>/]<name>` parsed with the same rules and messages as `parseEntityRef`,
 //! stringified lower-case (`stringifyEntityRef`), shortened for people (`humanizeEntityRef`),
-//! taken from an entity document, and stripped to a name (`entityRefToName`).
+//! taken from an entity document (`EntityRef::of`, `stringify`), the entity `catalog:register`
+//! reports (`reported`), and stripped to a name (`entityRefToName`).
 
 use serde_json::Value;
 
@@ -34,15 +35,22 @@ impl EntityRef {
 
     /// The reference of an entity document (`None` without a kind or a name).
     pub fn of(entity: &Value) -> Option<EntityRef> {
-        Some(EntityRef {
-            kind: entity.get("kind")?.as_str()?.to_string(),
-            namespace: entity
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str)
+        field(entity, "/kind")?;
+        field(entity, "/metadata/name")?;
+        Some(EntityRef::of_lenient(entity))
+    }
+
+    /// The reference of an entity document, a missing kind or name left empty.
+    fn of_lenient(entity: &Value) -> EntityRef {
+        EntityRef {
+            kind: field(entity, "/kind").unwrap_or_default().to_string(),
+            namespace: field(entity, "/metadata/namespace")
                 .unwrap_or("default")
                 .to_string(),
-            name: entity.pointer("/metadata/name")?.as_str()?.to_string(),
-        })
+            name: field(entity, "/metadata/name")
+                .unwrap_or_default()
+                .to_string(),
+        }
     }
 
     /// `humanizeEntityRef`: the kind left out when it is `default_kind`, the namespace when it
@@ -60,6 +68,31 @@ impl EntityRef {
         };
         format!("{kind}{ns}{}", self.name)
     }
+}
+
+/// The string at `pointer` of an entity document.
+fn field<'a>(entity: &'a Value, pointer: &str) -> Option<&'a str> {
+    entity.pointer(pointer).and_then(Value::as_str)
+}
+
+/// `stringifyEntityRef(entity)` of an entity document: `kind:namespace/name` lower-cased, the
+/// namespace `default` when it has none; a missing kind or name is left empty (documents the
+/// catalog has not checked yet).
+pub fn stringify(entity: &Value) -> String {
+    EntityRef::of_lenient(entity).to_string()
+}
+
+/// The entity `catalog:register` reports of a catalog file's entities (its `entityRef` output,
+/// SPEC §5.14): the first `Component` not named `generated-*`, else the first entity not named
+/// `generated-*`, else the first entity.
+pub fn reported(entities: &[Value]) -> Option<&Value> {
+    let generated =
+        |e: &&Value| field(e, "/metadata/name").is_some_and(|n| n.starts_with("generated-"));
+    entities
+        .iter()
+        .find(|e| !generated(e) && field(e, "/kind") == Some("Component"))
+        .or_else(|| entities.iter().find(|e| !generated(e)))
+        .or_else(|| entities.first())
 }
 
 /// The parts a reference spells out, before defaults: `(kind, namespace, name)`.
@@ -155,5 +188,37 @@ mod tests {
         assert_eq!(r.humanize(Some("group")), "infra/ops");
         assert_eq!(to_name("user:default/jane"), "jane");
         assert_eq!(to_name("bob"), "bob");
+    }
+
+    #[test]
+    fn stringifies_entity_documents() {
+        let e = json!({"kind": "Component", "metadata": {"name": "Demo", "namespace": "Team"}});
+        assert_eq!(stringify(&e), "component:team/demo");
+        assert_eq!(
+            stringify(&json!({"kind": "API", "metadata": {"name": "x-api"}})),
+            "api:default/x-api"
+        );
+        let no_kind = json!({"metadata": {"name": "x"}});
+        assert_eq!(stringify(&no_kind), ":default/x");
+        assert_eq!(EntityRef::of(&no_kind), None);
+        assert_eq!(stringify(&json!(null)), ":default/");
+    }
+
+    #[test]
+    fn reports_the_first_component_not_generated() {
+        let e = |kind: &str, name: &str| json!({"kind": kind, "metadata": {"name": name}});
+        let name = |v: Option<&Value>| v.map(|v| v["metadata"]["name"].clone());
+        let all = [
+            e("Location", "generated-abc"),
+            e("API", "x-api"),
+            e("Component", "generated-svc"),
+            e("Component", "svc"),
+        ];
+        assert_eq!(name(reported(&all)), Some(json!("svc")));
+        assert_eq!(name(reported(&all[..3])), Some(json!("x-api")));
+        assert_eq!(name(reported(&all[..1])), Some(json!("generated-abc")));
+        let unnamed = [json!({"kind": "Component"})];
+        assert_eq!(reported(&unnamed), unnamed.first());
+        assert_eq!(reported(&[]), None);
     }
 }

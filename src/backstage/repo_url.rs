@@ -55,16 +55,10 @@ impl RepoUrl {
                 raw: raw.to_string(),
                 reason: e.to_string(),
             })?;
-        let host = match (parsed.host_str(), parsed.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            (None, _) => {
-                return Err(RepoUrlError::Invalid {
-                    raw: raw.to_string(),
-                    reason: "no host".into(),
-                })
-            }
-        };
+        let host = host_of(&parsed).ok_or_else(|| RepoUrlError::Invalid {
+            raw: raw.to_string(),
+            reason: "no host".into(),
+        })?;
         Ok(RepoUrl {
             host,
             url: parsed.as_str().to_string(),

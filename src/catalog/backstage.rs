@@ -227,20 +227,15 @@ impl Catalog for Backstage {
     }
 
     fn list(&self, filter: &Filter) -> Result<Vec<Value>> {
-        let mut terms: Vec<String> = filter
-            .kinds
-            .iter()
-            .map(|k| format!("kind={}", k.to_lowercase()))
+        let terms: Vec<String> = filter
+            .conditions()
+            .map_err(|e| Error::usage(format!("--owner: {e}")))?
+            .into_iter()
+            .map(|(key, value)| match value {
+                Some(v) => format!("{key}={v}"),
+                None => key,
+            })
             .collect();
-        if let Some(owner) = filter.owner_ref() {
-            terms.push(format!(
-                "relations.ownedBy={}",
-                owner.map_err(|e| Error::usage(format!("--owner: {e}")))?
-            ));
-        }
-        for (path, values) in &filter.fields {
-            terms.extend(values.iter().map(|v| format!("{path}={v}")));
-        }
         let query = if terms.is_empty() {
             String::new()
         } else {

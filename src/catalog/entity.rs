@@ -10,23 +10,7 @@ use serde_json::{json, Value};
 
 use crate::backstage::json_schema;
 
-pub use crate::backstage::entity_ref::{parse as parse_ref, EntityRef};
-
-/// The reference of an entity document (`kind:namespace/name`, lower-cased).
-pub fn ref_of(entity: &Value) -> String {
-    EntityRef {
-        kind: entity["kind"].as_str().unwrap_or_default().to_string(),
-        namespace: entity["metadata"]["namespace"]
-            .as_str()
-            .unwrap_or("default")
-            .to_string(),
-        name: entity["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-    }
-    .to_string()
-}
+pub use crate::backstage::entity_ref::{parse as parse_ref, stringify as ref_of};
 
 fn dns_label(v: &str) -> bool {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
@@ -394,6 +378,7 @@ pub fn relations(entity: &Value) -> Result<Vec<Relation>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backstage::entity_ref::EntityRef;
 
     #[test]
     fn parses_refs_like_catalog_model() {

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::backstage::catalog_filter::{self, FilterSet};
 use crate::config::Config;
 use crate::error::{Error, Result};
 pub use read::Location;
@@ -36,25 +37,15 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// The entity `catalog:register` reports (SPEC §5.14): the first Component not named
-    /// `generated-*`, else the first entity not named `generated-*`, else the first entity.
+    /// The ref of the entity `catalog:register` reports
+    /// ([`crate::backstage::entity_ref::reported`]).
     pub fn entity_ref(&self) -> Option<String> {
-        let generated = |e: &&Value| {
-            e["metadata"]["name"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("generated-"))
-        };
-        self.entities
-            .iter()
-            .find(|e| !generated(e) && e["kind"] == "Component")
-            .or_else(|| self.entities.iter().find(|e| !generated(e)))
-            .or_else(|| self.entities.first())
-            .map(entity::ref_of)
+        crate::backstage::entity_ref::reported(&self.entities).map(entity::ref_of)
     }
 }
 
-/// Which entities [`Catalog::list`] returns. Every condition must hold; an empty filter keeps
-/// everything. Comparisons ignore case, as Backstage's catalog filters do.
+/// Which entities [`Catalog::list`] returns: one set of Backstage's entity filter
+/// ([`Filter::conditions`]). Every condition must hold; an empty filter keeps everything.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// Keep these kinds (`Component`, `Group`, ...); empty = any kind.
@@ -63,7 +54,8 @@ pub struct Filter {
     /// `user:jdoe`; a bare name means a Group in `default`).
     pub owner: Option<String>,
     /// Extra conditions: a dotted field path (`spec.type`, `metadata.namespace`,
-    /// `metadata.tags`) and the values it may have (an array field matches when any item does).
+    /// `metadata.tags`) and the values it may have (an array field matches when any item does;
+    /// no values: the field exists).
     pub fields: Vec<(String, Vec<String>)>,
 }
 
@@ -75,47 +67,30 @@ impl Filter {
             .map(|o| entity::parse_ref(o, Some("Group"), None).map(|r| r.to_string()))
     }
 
-    /// Whether `entity` passes the filter.
-    pub fn matches(&self, e: &Value) -> bool {
-        let kind = e["kind"].as_str().unwrap_or_default();
-        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
-            return false;
-        }
+    /// The filter as one set of the catalog's entity filter (`kind`, `relations.ownedBy`, the
+    /// fields); an owner that is not an entity ref is the error.
+    pub fn conditions(&self) -> Result<FilterSet, String> {
+        let mut set: FilterSet = self
+            .kinds
+            .iter()
+            .map(|k| ("kind".to_string(), Some(k.to_lowercase())))
+            .collect();
         if let Some(owner) = self.owner_ref() {
-            let Ok(owner) = owner else { return false };
-            let owned = e["relations"].as_array().is_some_and(|rels| {
-                rels.iter().any(|r| {
-                    r["type"] == "ownedBy"
-                        && r["targetRef"]
-                            .as_str()
-                            .is_some_and(|t| t.eq_ignore_ascii_case(&owner))
-                })
-            });
-            if !owned {
-                return false;
-            }
+            set.push(("relations.ownedBy".to_string(), Some(owner?)));
         }
-        self.fields.iter().all(|(path, values)| {
-            let mut node = e;
-            for part in path.split('.') {
-                node = &node[part];
+        for (path, values) in &self.fields {
+            if values.is_empty() {
+                set.push((path.clone(), None));
             }
-            let candidates: Vec<String> = match node {
-                Value::Array(items) => items.iter().map(scalar).collect(),
-                Value::Null => return false,
-                v => vec![scalar(v)],
-            };
-            candidates
-                .iter()
-                .any(|c| values.iter().any(|v| v.eq_ignore_ascii_case(c)))
-        })
+            set.extend(values.iter().map(|v| (path.clone(), Some(v.clone()))));
+        }
+        Ok(set)
     }
-}
 
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+    /// Whether `entity` passes the filter (`backstage::catalog_filter`'s rule).
+    pub fn matches(&self, e: &Value) -> bool {
+        self.conditions()
+            .is_ok_and(|set| catalog_filter::matches(e, &[set]))
     }
 }
 
@@ -238,6 +213,35 @@ mod tests {
             ..Filter::default()
         }
         .matches(&e));
+        let fields = |path: &str, values: &[&str]| Filter {
+            fields: vec![(path.into(), values.iter().map(|v| v.to_string()).collect())],
+            ..Filter::default()
+        };
+        assert!(fields("metadata.tags", &["WEB"]).matches(&e));
+        assert!(!fields("spec.type", &["website"]).matches(&e));
+        assert!(fields("spec.type", &[]).matches(&e));
+        assert!(!fields("spec.lifecycle", &[]).matches(&e));
+        // The Backstage catalog is asked the same conditions (`?filter=kind=component,...`).
+        let f = Filter {
+            kinds: vec!["Component".into()],
+            owner: Some("team-a".into()),
+            ..fields("spec.type", &["service"])
+        };
+        assert_eq!(
+            f.conditions().unwrap(),
+            [
+                ("kind", Some("component")),
+                ("relations.ownedBy", Some("group:default/team-a")),
+                ("spec.type", Some("service"))
+            ]
+            .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+        );
+        assert!(f.matches(&e));
+        let bad_owner = Filter {
+            owner: Some("a:".into()),
+            ..Filter::default()
+        };
+        assert!(bad_owner.conditions().is_err() && !bad_owner.matches(&e));
     }
 
     #[test]

@@ -184,10 +184,7 @@ fn github_repo(origin: &str) -> Result<(String, String, String)> {
     if !matches!(u.scheme(), "http" | "https") {
         return Err(bad());
     }
-    let mut host = u.host_str().ok_or_else(bad)?.to_string();
-    if let Some(p) = u.port() {
-        host = format!("{host}:{p}");
-    }
+    let host = crate::backstage::repo_url::host_of(&u).ok_or_else(bad)?;
     let segs: Vec<&str> = u
         .path_segments()
         .ok_or_else(bad)?

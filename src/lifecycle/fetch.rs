@@ -99,12 +99,10 @@ impl Fetcher {
         else {
             return Ok(None);
         };
-        let Some(mut host) = u.host_str().map(str::to_ascii_lowercase) else {
+        let Some(host) = crate::backstage::repo_url::host_of(&u).map(|h| h.to_ascii_lowercase())
+        else {
             return Ok(None);
         };
-        if let Some(p) = u.port() {
-            host = format!("{host}:{p}");
-        }
         if host != "github.com" && self.config.github(&host).is_none() {
             return Ok(None);
         }

@@ -33,10 +33,9 @@ impl RemoteReader for Reader {
 fn resolve(services: &Reader, url: &str) -> Result<PathBuf, ActionError> {
     let parsed =
         url::Url::parse(url).map_err(|e| ActionError::new(format!("cannot fetch `{url}`: {e}")))?;
-    let mut host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
-    if let Some(p) = parsed.port() {
-        host = format!("{host}:{p}");
-    }
+    let host = crate::backstage::repo_url::host_of(&parsed)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let integrated = matches!(parsed.scheme(), "http" | "https")
         && (host == "github.com" || services.config.github(&host).is_some());
     if !integrated {

@@ -27,16 +27,8 @@ pub fn template_with_spans(
     cookiecutter: bool,
     json: bool,
 ) -> (String, Vec<(usize, usize)>) {
-    let mut loop_assigned = Vec::new();
-    collect_loop_assigned(nodes, false, &mut loop_assigned);
-    let mut e = Emitter {
-        out: String::new(),
-        cookiecutter,
-        counter: 0,
-        json,
-        loop_assigned,
-        spans: Vec::new(),
-    };
+    let mut e = Emitter::new(cookiecutter, json);
+    collect_loop_assigned(nodes, false, &mut e.loop_assigned);
     if !e.loop_assigned.is_empty() {
         e.tag("set __nj = __store()");
     }
@@ -95,16 +87,7 @@ fn collect_loop_assigned(nodes: &[Node], in_loop: bool, out: &mut Vec<String>) {
 
 /// Emits one expression.
 pub fn expression(expr: &Expr, cookiecutter: bool) -> String {
-    let mut e = Emitter {
-        out: String::new(),
-        cookiecutter,
-        counter: 0,
-        json: false,
-        loop_assigned: Vec::new(),
-        spans: Vec::new(),
-    };
-    e.expr(expr);
-    e.out
+    Emitter::new(cookiecutter, false).sub_expr(expr)
 }
 
 struct Emitter {
@@ -130,6 +113,26 @@ const MJ_KEYWORDS: &[&str] = &[
 ];
 
 impl Emitter {
+    fn new(cookiecutter: bool, json: bool) -> Emitter {
+        Emitter {
+            out: String::new(),
+            cookiecutter,
+            counter: 0,
+            json,
+            loop_assigned: Vec::new(),
+            spans: Vec::new(),
+        }
+    }
+
+    /// `e` emitted on its own, for the caller to wrap (numbering captures on from this emitter).
+    fn sub_expr(&mut self, e: &Expr) -> String {
+        let mut inner = Emitter::new(self.cookiecutter, false);
+        inner.counter = self.counter;
+        inner.expr(e);
+        self.counter = inner.counter;
+        inner.out
+    }
+
     /// Notes that what is emitted next comes from the tag at source offset `at`.
     fn mark(&mut self, at: usize) {
         self.spans.push((self.out.len(), at));
@@ -569,17 +572,8 @@ impl Emitter {
                 }
             },
             Expr::Filter(name, input, args, _) => {
-                let mut inner = Emitter {
-                    out: String::new(),
-                    cookiecutter: self.cookiecutter,
-                    counter: self.counter,
-                    json: false,
-                    loop_assigned: Vec::new(),
-                    spans: Vec::new(),
-                };
-                inner.expr(input);
-                self.counter = inner.counter;
-                self.filter_call(name, &inner.out, args);
+                let input = self.sub_expr(input);
+                self.filter_call(name, &input, args);
             }
             Expr::Neg(t) => self.unary("__neg", t),
             Expr::Pos(t) => self.unary("__pos", t),
@@ -592,31 +586,10 @@ impl Emitter {
                 self.w(")");
             }
             Expr::Compare(first, ops) => {
-                let mut acc = {
-                    let mut inner = Emitter {
-                        out: String::new(),
-                        cookiecutter: self.cookiecutter,
-                        counter: self.counter,
-                        json: false,
-                        loop_assigned: Vec::new(),
-                        spans: Vec::new(),
-                    };
-                    inner.expr(first);
-                    self.counter = inner.counter;
-                    inner.out
-                };
+                let mut acc = self.sub_expr(first);
                 for (op, r) in ops {
-                    let mut inner = Emitter {
-                        out: String::new(),
-                        cookiecutter: self.cookiecutter,
-                        counter: self.counter,
-                        json: false,
-                        loop_assigned: Vec::new(),
-                        spans: Vec::new(),
-                    };
-                    inner.expr(r);
-                    self.counter = inner.counter;
-                    acc = format!("({acc})|__cmp(\"{op}\", {})", inner.out);
+                    let r = self.sub_expr(r);
+                    acc = format!("({acc})|__cmp(\"{op}\", {r})");
                 }
                 self.w(&acc);
             }

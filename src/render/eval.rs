@@ -6,6 +6,9 @@
 //! every failure is left to minijinja: [`render`] and [`expr`] return [`Fallback`] and the engine
 //! renders the template the general way, which then also gives the error message.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use minijinja::value::Value;
 
 use super::ops;
@@ -73,7 +76,7 @@ fn supported_expr(e: &Expr, depth: usize) -> bool {
 
 /// Renders `nodes` (all [`supported`]) into `out`.
 pub fn render(nodes: &[Node], ctx: &Value, cookiecutter: bool, out: &mut String) -> Res<()> {
-    let ev = Eval { ctx, cookiecutter };
+    let ev = Eval::new(ctx, cookiecutter);
     ev.nodes(nodes, out)
 }
 
@@ -82,12 +85,18 @@ pub fn expr(e: &Expr, ctx: &Value, cookiecutter: bool) -> Res<Value> {
     if !supported_expr(e, 0) {
         return Err(Fallback);
     }
-    Eval { ctx, cookiecutter }.expr(e)
+    Eval::new(ctx, cookiecutter).expr(e)
 }
 
 struct Eval<'a> {
     ctx: &'a Value,
     cookiecutter: bool,
+    /// The values of the tags' expressions met so far in this template, by the (shared, see
+    /// `syntax::ExprCache`) parsed expression: a file writes the same `${{ values.name }}` several
+    /// times, and evaluating here has no side effects.
+    seen: RefCell<Vec<(*const Expr, Value)>>,
+    /// The last name looked up in the context and its value (`values`, in nearly every tag).
+    last_name: RefCell<Option<(&'a str, Value)>>,
 }
 
 /// Names `emit.rs` renames (`__kw_...`): never in a context, so minijinja's lookup decides.
@@ -102,13 +111,45 @@ fn is_ident(s: &str) -> bool {
         && c.all(|x| x == '_' || x.is_ascii_alphanumeric())
 }
 
-impl Eval<'_> {
-    fn nodes(&self, nodes: &[Node], out: &mut String) -> Res<()> {
+impl<'a> Eval<'a> {
+    fn new(ctx: &'a Value, cookiecutter: bool) -> Self {
+        Eval {
+            ctx,
+            cookiecutter,
+            seen: RefCell::new(Vec::new()),
+            last_name: RefCell::new(None),
+        }
+    }
+
+    /// [`Eval::expr`] of a tag's expression, once per expression and template.
+    fn tag_expr(&self, e: &'a Arc<Expr>) -> Res<Value> {
+        let key = Arc::as_ptr(e);
+        if let Some((_, v)) = self.seen.borrow().iter().find(|(k, _)| *k == key) {
+            return Ok(v.clone());
+        }
+        let v = self.expr(e)?;
+        self.seen.borrow_mut().push((key, v.clone()));
+        Ok(v)
+    }
+
+    /// A name's value in the context (`None` when it has none).
+    fn context_name(&self, n: &'a str) -> Option<Value> {
+        if let Some((name, v)) = &*self.last_name.borrow() {
+            if *name == n {
+                return Some(v.clone());
+            }
+        }
+        let v = self.ctx.get_attr(n).ok().filter(|v| !v.is_undefined())?;
+        *self.last_name.borrow_mut() = Some((n, v.clone()));
+        Some(v)
+    }
+
+    fn nodes(&self, nodes: &'a [Node], out: &mut String) -> Res<()> {
         for n in nodes {
             match n {
                 Node::Text(t) => out.push_str(t),
                 Node::Output(e, ..) => {
-                    let v = self.expr(e)?;
+                    let v = self.tag_expr(e)?;
                     match v.as_str() {
                         Some(s) if matches!(v.kind(), minijinja::value::ValueKind::String) => {
                             out.push_str(s)
@@ -119,7 +160,7 @@ impl Eval<'_> {
                 Node::If {
                     cond, body, else_, ..
                 } => {
-                    if ops::truthy(&self.expr(cond)?) {
+                    if ops::truthy(&self.tag_expr(cond)?) {
                         self.nodes(body, out)?;
                     } else if let Some(e) = else_ {
                         self.nodes(e, out)?;
@@ -132,7 +173,7 @@ impl Eval<'_> {
         Ok(())
     }
 
-    fn expr(&self, e: &Expr) -> Res<Value> {
+    fn expr(&self, e: &'a Expr) -> Res<Value> {
         Ok(match e {
             Expr::Lit(Lit::Str(s)) => Value::from(s.as_str()),
             Expr::Lit(Lit::Num(n)) => {
@@ -152,10 +193,7 @@ impl Eval<'_> {
                 "None" if self.cookiecutter => Value::from(()),
                 n if MJ_KEYWORDS.contains(&n) => return Err(Fallback),
                 // A name the context lacks may be a global function: minijinja decides.
-                n => match self.ctx.get_attr(n) {
-                    Ok(v) if !v.is_undefined() => v,
-                    _ => return Err(Fallback),
-                },
+                n => self.context_name(n).ok_or(Fallback)?,
             },
             Expr::Lookup(t, k, _) => {
                 let target = self.expr(t)?;
@@ -167,7 +205,7 @@ impl Eval<'_> {
                         target.get_attr(s).unwrap_or(Value::UNDEFINED)
                     }
                     Expr::Slice(a, b, c) => {
-                        let part = |p: &Option<Box<Expr>>| match p {
+                        let part = |p: &'a Option<Box<Expr>>| match p {
                             Some(p) => self.expr(p),
                             None => Ok(Value::from(())),
                         };

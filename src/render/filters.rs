@@ -224,6 +224,15 @@ impl Args {
     fn get(&self, i: usize) -> Value {
         self.pos.get(i).cloned().unwrap_or(Value::UNDEFINED)
     }
+    /// Argument `i` when truthy, else `default` (nunjucks' `width || 80` style defaults).
+    fn get_or(&self, i: usize, default: i64) -> Value {
+        let v = self.get(i);
+        if truthy(&v) {
+            v
+        } else {
+            Value::from(default)
+        }
+    }
     fn kw(&self, name: &str, i: usize) -> Value {
         if let Some(k) = &self.kw {
             if let Ok(v) = k.get_attr(name) {
@@ -233,6 +242,17 @@ impl Args {
             }
         }
         self.get(i)
+    }
+}
+
+/// A value's JavaScript `.length`: UTF-16 units of a string, items of an array, an object's
+/// `length` member, else undefined.
+fn js_length(n: &Value) -> Value {
+    match n.kind() {
+        ValueKind::String => Value::from(utf16_len(n.as_str().unwrap_or_default()) as i64),
+        ValueKind::Seq => Value::from(n.len().unwrap_or(0) as i64),
+        ValueKind::Map => ops::get(n, &Value::from("length")),
+        _ => Value::UNDEFINED,
     }
 }
 
@@ -434,17 +454,8 @@ fn batch(v: Value, a: &Args) -> Result<Value, Error> {
 
 fn center(v: Value, a: &Args) -> Result<Value, Error> {
     let n = norm(v);
-    let width = if truthy(&a.get(0)) {
-        a.get(0)
-    } else {
-        Value::from(80)
-    };
-    let len = match n.kind() {
-        ValueKind::String => Value::from(utf16_len(n.as_str().unwrap_or_default()) as i64),
-        ValueKind::Seq => Value::from(n.len().unwrap_or(0) as i64),
-        ValueKind::Map => ops::get(&n, &Value::from("length")),
-        _ => Value::UNDEFINED,
-    };
+    let width = a.get_or(0, 80);
+    let len = js_length(&n);
     if matches!(order(&len, &width), Some(o) if o.is_ge()) {
         return Ok(n);
     }
@@ -696,7 +707,7 @@ fn sort(v: Value, a: &Args) -> Result<Value, Error> {
         let k = if path.is_empty() {
             it.clone()
         } else {
-            lookup_path_sort(&it, &path)?
+            lookup_path(&it, &path)?
         };
         keyed.push((k, it));
     }
@@ -730,17 +741,6 @@ fn sort(v: Value, a: &Args) -> Result<Value, Error> {
     Ok(Value::from(
         keyed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
     ))
-}
-
-fn lookup_path_sort(v: &Value, path: &[String]) -> Result<Value, Error> {
-    let mut cur = v.clone();
-    for seg in path {
-        if cur.is_undefined() || cur.is_none() {
-            return Err(err("Cannot read a template attribute from a nullish value"));
-        }
-        cur = ops::get(&cur, &Value::from(seg.as_str()));
-    }
-    Ok(cur)
 }
 
 fn select_attr(v: &Value, a: &Args, select: bool) -> Result<Value, Error> {
@@ -995,17 +995,8 @@ fn striptags(v: Value, a: &Args) -> Result<Value, Error> {
 
 fn truncate(v: Value, a: &Args) -> Result<Value, Error> {
     let n = norm(v.clone());
-    let len_v = if truthy(&a.get(0)) {
-        a.get(0)
-    } else {
-        Value::from(255)
-    };
-    let direct = match n.kind() {
-        ValueKind::String => Value::from(utf16_len(n.as_str().unwrap_or_default()) as i64),
-        ValueKind::Seq => Value::from(n.len().unwrap_or(0) as i64),
-        ValueKind::Map => ops::get(&n, &Value::from("length")),
-        _ => Value::UNDEFINED,
-    };
+    let len_v = a.get_or(0, 255);
+    let direct = js_length(&n);
     if matches!(order(&direct, &len_v), Some(o) if o.is_le()) {
         return Ok(n);
     }

@@ -18,6 +18,17 @@ pub fn format(out: &mut Output, _state: &mut State, value: &Value) -> Result<(),
         .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
 }
 
+/// The arguments of a method call without the keyword-argument record (`__keywords`, see
+/// `emit.rs`): JavaScript methods take positional arguments only.
+fn positional(args: &[Value]) -> Vec<Value> {
+    args.iter()
+        .filter(|a| {
+            !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true()))
+        })
+        .cloned()
+        .collect()
+}
+
 /// Methods called on values (`name.toUpperCase()`, `list.includes(x)`): nunjitsu's whitelist
 /// (SPEC §4.5); in cookiecutter mode also the Jinja list and dict methods. Anything else fails
 /// ("... cannot be called"), as in Backstage 4.
@@ -33,13 +44,7 @@ pub fn call_method(
             format!("\"{method}\" resolved to undefined and cannot be called"),
         )
     };
-    let args: Vec<Value> = args
-        .iter()
-        .filter(|a| {
-            !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true()))
-        })
-        .cloned()
-        .collect();
+    let args = positional(args);
     let args = args.as_slice();
     match value.kind() {
         ValueKind::String => {
@@ -67,6 +72,17 @@ fn opt_int(args: &[Value], i: usize) -> Option<f64> {
     }
     let n = ops::to_number(v);
     Some(if n.is_nan() { 0.0 } else { n.trunc() })
+}
+
+/// `items.at(i)`: counted from the end when negative, undefined out of range.
+fn item_at(items: &[Value], i: Option<f64>) -> Value {
+    let i = i.unwrap_or(0.0);
+    let i = if i < 0.0 { items.len() as f64 + i } else { i };
+    if i < 0.0 {
+        Value::UNDEFINED
+    } else {
+        items.get(i as usize).cloned().unwrap_or(Value::UNDEFINED)
+    }
 }
 
 fn rel_index(i: Option<f64>, len: usize, default: usize) -> usize {
@@ -310,15 +326,7 @@ fn array_method(
     let len = items.len();
     let a0 = arg(args, 0);
     Some(Ok(match method {
-        "at" => {
-            let i = opt_int(args, 0).unwrap_or(0.0);
-            let i = if i < 0.0 { len as f64 + i } else { i };
-            if i < 0.0 {
-                Value::UNDEFINED
-            } else {
-                items.get(i as usize).cloned().unwrap_or(Value::UNDEFINED)
-            }
-        }
+        "at" => item_at(&items, opt_int(args, 0)),
         "includes" => Value::from(
             items
                 .iter()
@@ -415,13 +423,7 @@ fn array_method(
         "unshift" => Value::from((len + args.len()) as i64),
         "pop" => {
             if cookiecutter && !a0.is_undefined() {
-                let i = opt_int(args, 0).unwrap_or(0.0);
-                let i = if i < 0.0 { len as f64 + i } else { i };
-                if i < 0.0 {
-                    Value::UNDEFINED
-                } else {
-                    items.get(i as usize).cloned().unwrap_or(Value::UNDEFINED)
-                }
+                item_at(&items, opt_int(args, 0))
             } else {
                 items.last().cloned().unwrap_or(Value::UNDEFINED)
             }
@@ -548,13 +550,7 @@ impl Object for MutSeq {
         method: &str,
         args: &[Value],
     ) -> Result<Value, Error> {
-        let args: Vec<Value> = args
-            .iter()
-            .filter(|a| {
-                !(a.kind() == ValueKind::Map && a.get_attr("__keywords").is_ok_and(|k| k.is_true()))
-            })
-            .cloned()
-            .collect();
+        let args = positional(args);
         let mut items = self.items.lock().map_err(|_| err("array poisoned"))?;
         let len = items.len();
         let int = |i: usize| {

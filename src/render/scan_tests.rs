@@ -1,8 +1,10 @@
 //! The scanner's one-pass delimiter search against the search it replaced (one `str::find` per
 //! delimiter, the nearest opening wins, a `#}` before it is an error), on every string of up to
-//! six characters over the delimiters' alphabet, from every start position.
+//! six characters over the delimiters' alphabet, from every start position; its tag-end search
+//! against the token-by-token one it replaced, on every string of up to five characters over
+//! quotes, escapes, regex literals, names and the tag ends. Plus the parse cache's sharing.
 
-use super::{next_marker, Marker};
+use super::{find_code_terminator, ident_end, next_marker, scan_regex, skip_code_token, Marker};
 
 /// The replaced search: `(position, kind)` of the nearest opening, or `Err(pos)` for a `#}`
 /// before it.
@@ -58,6 +60,57 @@ fn one_pass_search_finds_what_the_per_delimiter_search_found() {
         }
     }
     assert!(checked > 500_000, "{checked}");
+}
+
+/// The replaced tag-end search: two token checks at every character.
+fn reference_terminator(
+    s: &str,
+    start: usize,
+    term: &str,
+) -> Result<Option<usize>, (String, usize)> {
+    let b = s.as_bytes();
+    let mut i = start;
+    while i + term.len() <= s.len() {
+        if let Some(end) = ident_end(b, i, true) {
+            if &s[i..end] == "r" && b.get(end) == Some(&b'/') {
+                i = scan_regex(s, i).map_err(|m| (m, i))?.2;
+                continue;
+            }
+        }
+        if let Some(e) = skip_code_token(s, i) {
+            i = e;
+        } else if s[i..].starts_with(term) {
+            return Ok(Some(i));
+        } else {
+            i += s[i..].chars().next().map(char::len_utf8).unwrap_or(1);
+        }
+    }
+    Ok(None)
+}
+
+#[test]
+fn one_look_tag_end_search_finds_what_the_token_by_token_search_found() {
+    let alphabet = ['r', '/', '"', '\\', '}', '%', '1', '_', 'é'];
+    let mut checked = 0usize;
+    for len in 0..=5u32 {
+        for n in 0..alphabet.len().pow(len) {
+            let mut s = String::new();
+            let mut k = n;
+            for _ in 0..len {
+                s.push(alphabet[k % alphabet.len()]);
+                k /= alphabet.len();
+            }
+            for term in ["}}", "%}"] {
+                assert_eq!(
+                    find_code_terminator(&s, 0, term),
+                    reference_terminator(&s, 0, term),
+                    "{s:?} {term}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100_000, "{checked}");
 }
 
 #[test]

@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A parse failure with a 1-based line and column.
@@ -291,6 +290,8 @@ fn skip_code_token(s: &str, i: usize) -> Option<usize> {
 
 /// Where `term` closes the code from `start`, skipping strings and regex literals; a regex
 /// literal that does not scan fails with its message and where it starts, as nunjitsu's does.
+/// One look at each byte: a quote skips the string, a letter, digit or `_` the name or number
+/// (or `r/.../` the regex literal), anything else is checked against `term`.
 fn find_code_terminator(
     s: &str,
     start: usize,
@@ -299,16 +300,22 @@ fn find_code_terminator(
     let b = s.as_bytes();
     let mut i = start;
     while i + term.len() <= s.len() {
-        if let Some(end) = ident_end(b, i, true) {
-            if &s[i..end] == "r" && b.get(end) == Some(&b'/') {
-                i = scan_regex(s, i).map_err(|m| (m, i))?.2;
-                continue;
-            }
-        }
-        if let Some(e) = skip_code_token(s, i) {
-            i = e;
-        } else if s[i..].starts_with(term) {
+        let c = b[i];
+        if c == b'"' || c == b'\'' {
+            i = skip_quoted(b, i).unwrap_or(b.len());
+        } else if c == b'_' || c.is_ascii_alphanumeric() {
+            i = match ident_end(b, i, true) {
+                Some(end) if c == b'r' && end == i + 1 && b.get(end) == Some(&b'/') => {
+                    scan_regex(s, i).map_err(|m| (m, i))?.2
+                }
+                Some(end) => end,
+                // Digits not followed by a name.
+                None => i + b[i..].iter().take_while(|d| d.is_ascii_digit()).count(),
+            };
+        } else if b[i..].starts_with(term.as_bytes()) {
             return Ok(Some(i));
+        } else if c < 0x80 {
+            i += 1;
         } else {
             i += s[i..].chars().next().map(char::len_utf8).unwrap_or(1);
         }
@@ -717,20 +724,11 @@ const EMPTY_STRUCTURAL: &[&str] = &[
     "default",
     "endswitch",
 ];
-const STRUCTURAL_STOPS: &[&str] = &[
-    "else",
-    "endif",
-    "endfor",
-    "endmacro",
-    "endcall",
-    "endfilter",
-    "endset",
-    "default",
-    "endswitch",
-    "elif",
-    "elseif",
-    "case",
-];
+
+/// The tags that continue or close a statement (only where one awaits them).
+fn is_structural(name: &str) -> bool {
+    EMPTY_STRUCTURAL.contains(&name) || matches!(name, "elif" | "elseif" | "case")
+}
 
 /// nunjitsu's statement tags, in its order (its "did you mean" takes the first closest).
 const STATEMENT_TAGS: &[&str] = &[
@@ -767,6 +765,10 @@ impl Stop<'_> {
     fn piece_offset(&self, piece: &str, from_end: bool) -> usize {
         if piece.len() == self.value.len() && piece == self.value {
             return self.value_offset;
+        }
+        // The text ends with the piece (an `if`'s or `for`'s expression): its last occurrence.
+        if from_end && self.value.ends_with(piece) {
+            return self.value_offset + self.value.len() - piece.len();
         }
         let piece = match piece.strip_suffix(')') {
             Some(p) if !self.value.contains(piece) => p,
@@ -823,7 +825,7 @@ impl<'s> TplParser<'s, '_> {
                         }
                         return Ok((children, Some(stop)));
                     }
-                    if STRUCTURAL_STOPS.contains(&name) {
+                    if is_structural(name) {
                         return Err(self.fail(&stop, structural_mismatch(name, stops)));
                     }
                     children.push(self.statement(name, tag_rest(stop.value), &stop)?);
@@ -1224,14 +1226,14 @@ fn matching_delim(s: &str, start: usize) -> Option<usize> {
 /// offsets are relative to its own text, and errors are not cached). Owned by the [`super::Engine`] that parses (so by the run),
 /// with one map per thread, files rendering in parallel; a map is emptied when full.
 #[derive(Default)]
-pub struct ExprCache(thread_local::ThreadLocal<RefCell<HashMap<Box<str>, Arc<Expr>>>>);
+pub struct ExprCache(thread_local::ThreadLocal<RefCell<foldhash::HashMap<Box<str>, Arc<Expr>>>>);
 
 impl ExprCache {
     /// Longer sources are rarely repeated: not kept.
     const MAX_SOURCE: usize = 256;
     const MAX_ENTRIES: usize = 1024;
 
-    fn map(&self) -> &RefCell<HashMap<Box<str>, Arc<Expr>>> {
+    fn map(&self) -> &RefCell<foldhash::HashMap<Box<str>, Arc<Expr>>> {
         self.0.get_or_default()
     }
 
@@ -1641,18 +1643,22 @@ impl ExprParser {
         Ok(materialize(seq))
     }
     fn mul_seq(&mut self) -> PRes<Seq> {
-        let mut s = self.div_seq()?;
-        while self.eat("*") {
-            let r = self.div_seq()?;
-            append(&mut s, "mul", r);
-        }
-        Ok(s)
+        self.seq_level("*", "mul", Self::div_seq)
     }
     fn div_seq(&mut self) -> PRes<Seq> {
-        let mut s = self.floor_seq()?;
-        while self.eat("/") {
-            let r = self.floor_seq()?;
-            append(&mut s, "div", r);
+        self.seq_level("/", "div", Self::floor_seq)
+    }
+    /// `next (token next)*` as one sequence of `op`s.
+    fn seq_level(
+        &mut self,
+        token: &str,
+        op: &'static str,
+        next: fn(&mut Self) -> PRes<Seq>,
+    ) -> PRes<Seq> {
+        let mut s = next(self)?;
+        while self.eat(token) {
+            let r = next(self)?;
+            append(&mut s, op, r);
         }
         Ok(s)
     }

@@ -1014,3 +1014,20 @@ fn render_modules_have_no_cycle() {
         }
     }
 }
+
+/// The direct evaluator remembers each tag expression's value and the last context name for
+/// one template: repeats and alternating names still render what minijinja renders.
+#[test]
+fn repeated_tags_and_alternating_names_render_as_minijinja_does() {
+    let c = ctx(json!({ "values": { "a": "A", "b": 2 }, "other": "O" }));
+    let engine = Engine::skeleton(SkeletonOptions::default());
+    let t = "${{ values.a }}-${{ other }}-${{ values.a }}-${{ values.b }}-\
+             {% if values.a %}${{ other }}{% endif %}-${{ values.a }}-${{ other }}";
+    let nodes = engine.parse_nodes(t).unwrap();
+    assert!(super::eval::supported(&nodes));
+    assert_eq!(engine.render(t, &c).unwrap(), "A-O-A-2-O-A-O");
+    assert_eq!(engine.render_general(t, &c).unwrap(), "A-O-A-2-O-A-O");
+    // A second template with the same expressions and another context.
+    let c2 = ctx(json!({ "values": { "a": "B", "b": 3 }, "other": "P" }));
+    assert_eq!(engine.render(t, &c2).unwrap(), "B-P-B-3-P-B-P");
+}

@@ -158,12 +158,11 @@ pub(crate) struct Checker {
     known: Mutex<HashMap<(u8, u8, String), bool>>,
     /// Analyses by `(engine, text)`: templates of one repository share most of their strings.
     analyses: Mutex<HashMap<(u8, String), Arc<Analyzed>>>,
-    /// Compiled property schemas (the same ones recur across a repository's templates).
+    /// Compiled property schemas (the same ones recur across a repository's templates) and the
+    /// ecosystem's action input schemas, compiled when first used.
     pub schemas: crate::backstage::json_schema::Cache,
     /// Compiled input schemas of the actions.
     pub input_validators: BTreeMap<&'static str, Option<Arc<jsonschema::Validator>>>,
-    /// Compiled input schemas of the ecosystem's actions, compiled when first used.
-    ecosystem_validators: Mutex<HashMap<String, Option<Arc<jsonschema::Validator>>>>,
 }
 
 /// Which engine an expression is read with.
@@ -207,7 +206,6 @@ impl Checker {
             analyses: Mutex::new(HashMap::new()),
             schemas: Default::default(),
             input_validators,
-            ecosystem_validators: Mutex::new(HashMap::new()),
         })
     }
 
@@ -219,18 +217,7 @@ impl Checker {
             return Some((a.input_schema(), v));
         }
         let schema = ecosystem::input_schema(action)?;
-        let mut cache = self.ecosystem_validators.lock().ok()?;
-        let v = cache
-            .entry(action.to_string())
-            .or_insert_with(|| {
-                jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft7)
-                    .build(schema)
-                    .ok()
-                    .map(Arc::new)
-            })
-            .clone()?;
-        Some((schema.clone(), v))
+        Some((schema.clone(), self.schemas.get(schema)?))
     }
 
     pub fn engine(&self, flavor: Flavor) -> &Engine {

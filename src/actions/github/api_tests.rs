@@ -52,7 +52,7 @@ fn run(api: &Canned, id: &'static str, input: Value) -> crate::actions::testing:
         ..Default::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let action = super::Fallback(id);
+    let action = super::action(id).expect("a GitHub action");
     crate::actions::testing::run_with(&action, dir.path(), dir.path(), input, &services, false)
 }
 

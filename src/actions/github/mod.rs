@@ -1,10 +1,11 @@
-//! The real (not dry-run) runs of the GitHub publish actions, against GitHub or, with `--local`,
-//! the local forge. The actions themselves (ids, input schemas, dry-run predictions) are
-//! registered in `actions::publish`; their `run` calls [`run`] when not in dry-run.
+//! The GitHub actions, one row each in [`ACTIONS`]: id, description, outputs, the outputs a dry
+//! run invents, the real run (against GitHub or, with `--local`, the local forge) and the dry-run
+//! prediction. Their input schemas are Backstage's (`schemas.json` here and in `actions/`).
 //!
 //! One file per family: `repo.rs` (`publish:github`, `github:repo:create`, `github:repo:push`),
 //! `pull_request.rs`, `webhook.rs` (also `github:actions:dispatch`), `extra.rs` (issues, labels,
-//! autolinks, pages, deploy keys, branch protection), `environment.rs` (environments, rulesets).
+//! autolinks, pages, deploy keys, branch protection), `environment.rs` (environments, rulesets);
+//! the publish actions' predictions are in `actions/predict.rs`.
 
 mod environment;
 mod extra;
@@ -16,52 +17,214 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
+use super::predict;
 use crate::github::RepoUrl;
 use crate::runner::{ActionContext, ActionError, Outputs};
 
-/// The ids this module runs for real.
-pub const IDS: &[&str] = &[
-    "publish:github",
-    "github:repo:create",
-    "github:repo:push",
-    "publish:github:pull-request",
-    "github:webhook",
-    "github:actions:dispatch",
-    "github:issues:create",
-    "github:issues:label",
-    "github:autolinks:create",
-    "github:pages:enable",
-    "github:deployKey:create",
-    "github:branch-protection:create",
-    "github:environment:create",
-    "github:repo:rulesets:create",
+/// An action's real run, or its dry run.
+type Run = fn(&mut ActionContext<'_>, &Map<String, Value>) -> Result<Outputs, ActionError>;
+
+/// One GitHub action: everything golden knows of it by its id.
+pub struct GithubAction {
+    pub id: &'static str,
+    description: &'static str,
+    outputs: &'static [&'static str],
+    /// The outputs its dry run invents (they name nothing real).
+    invented: &'static [&'static str],
+    run: Run,
+    predict: Run,
+}
+
+/// The GitHub actions: the one table of their ids and behaviours.
+pub const ACTIONS: &[GithubAction] = &[
+    GithubAction {
+        id: "publish:github",
+        description: "Creates a GitHub repository and pushes the workspace to it",
+        outputs: &["remoteUrl", "repoContentsUrl", "commitHash"],
+        invented: &["commitHash"],
+        run: repo::publish,
+        predict: |ctx, input| {
+            predicted(ctx, "publish:github", |ctx| {
+                predict::publish_github(ctx.services, ctx.record, ctx.workspace, input)
+            })
+        },
+    },
+    GithubAction {
+        id: "publish:github:pull-request",
+        description: "Opens a pull request with the workspace's files on a GitHub repository",
+        outputs: &["targetBranchName", "remoteUrl", "pullRequestNumber"],
+        invented: &["pullRequestNumber"],
+        run: pull_request::run,
+        predict: |ctx, input| {
+            predicted(ctx, "publish:github:pull-request", |ctx| {
+                predict::pull_request(ctx.services, input)
+            })
+        },
+    },
+    GithubAction {
+        id: "github:repo:create",
+        description: "Creates a GitHub repository",
+        outputs: &["remoteUrl"],
+        invented: &[],
+        run: repo::create,
+        predict: |ctx, input| {
+            predicted(ctx, "github:repo:create", |ctx| {
+                predict::repo_create(ctx.services, input)
+            })
+        },
+    },
+    GithubAction {
+        id: "github:repo:push",
+        description: "Pushes the workspace to an existing GitHub repository",
+        outputs: &["remoteUrl", "repoContentsUrl", "commitHash"],
+        invented: &["commitHash"],
+        run: repo::push,
+        predict: |ctx, input| {
+            predicted(ctx, "github:repo:push", |ctx| {
+                predict::publish_github(ctx.services, ctx.record, ctx.workspace, input)
+            })
+        },
+    },
+    GithubAction {
+        id: "github:webhook",
+        description: "Creates a webhook for a GitHub repository",
+        outputs: &[],
+        invented: &[],
+        run: |ctx, input| webhook::webhook(ctx, &Input(input)),
+        // Backstage's github:webhook returns before any call in a dry run.
+        predict: |ctx, _| not_run(ctx, "github:webhook"),
+    },
+    GithubAction {
+        id: "github:actions:dispatch",
+        description: "Dispatches a GitHub Actions workflow for a branch or tag",
+        outputs: &["workflowRunId", "workflowRunUrl", "workflowRunHtmlUrl"],
+        invented: &[],
+        run: |ctx, input| webhook::dispatch(ctx, &Input(input)),
+        predict: |ctx, _| not_run(ctx, "github:actions:dispatch"),
+    },
+    GithubAction {
+        id: "github:issues:create",
+        description: "Creates an issue on a GitHub repository",
+        outputs: &["issueUrl", "issueNumber"],
+        invented: &[],
+        run: |ctx, input| extra::issues_create(ctx, &Input(input)),
+        predict: issue_42,
+    },
+    GithubAction {
+        id: "github:issues:label",
+        description: "Adds labels to an issue or pull request on GitHub",
+        outputs: &[],
+        invented: &[],
+        run: |ctx, input| extra::issues_label(ctx, &Input(input)),
+        predict: |ctx, _| not_run(ctx, "github:issues:label"),
+    },
+    GithubAction {
+        id: "github:autolinks:create",
+        description: "Creates an autolink reference on a GitHub repository",
+        outputs: &[],
+        invented: &[],
+        run: |ctx, input| extra::autolinks(ctx, &Input(input)),
+        predict: |ctx, _| not_run(ctx, "github:autolinks:create"),
+    },
+    GithubAction {
+        id: "github:pages:enable",
+        description: "Enables GitHub Pages for a repository",
+        outputs: &[],
+        invented: &[],
+        run: |ctx, input| extra::pages(ctx, &Input(input)),
+        predict: |ctx, _| not_run(ctx, "github:pages:enable"),
+    },
+    GithubAction {
+        id: "github:deployKey:create",
+        description: "Adds a deploy key and stores its private key as an Actions secret",
+        outputs: &["privateKeySecretName"],
+        invented: &[],
+        run: |ctx, input| extra::deploy_key(ctx, &Input(input)),
+        predict: |ctx, _| not_run(ctx, "github:deployKey:create"),
+    },
+    GithubAction {
+        id: "github:branch-protection:create",
+        description: "Protects a branch of a GitHub repository",
+        outputs: &[],
+        invented: &[],
+        run: |ctx, input| extra::branch_protection(ctx, &Input(input)),
+        predict: |ctx, _| not_run(ctx, "github:branch-protection:create"),
+    },
+    GithubAction {
+        id: "github:environment:create",
+        description: "Creates a deployment environment with its policies, variables and secrets",
+        outputs: &[],
+        invented: &[],
+        run: |ctx, input| environment::environment(ctx, &Input(input)),
+        predict: |ctx, _| not_run(ctx, "github:environment:create"),
+    },
+    GithubAction {
+        id: "github:repo:rulesets:create",
+        description: "Creates a ruleset in a GitHub repository",
+        outputs: &["id"],
+        invented: &["id"],
+        run: |ctx, input| environment::rulesets(ctx, &Input(input)),
+        predict: invented_ruleset_id,
+    },
 ];
 
-/// Runs action `id` for real; `None` when `id` is not one of [`IDS`].
-pub fn run(
+/// Every GitHub action, for the registry.
+pub fn actions() -> Vec<Box<dyn crate::runner::Action>> {
+    ACTIONS
+        .iter()
+        .map(|a| Box::new(a) as Box<dyn crate::runner::Action>)
+        .collect()
+}
+
+/// The dry run of a publish action: its outputs predicted from its input (`predict.rs`).
+fn predicted(
+    ctx: &mut ActionContext<'_>,
     id: &str,
+    predict: impl FnOnce(&mut ActionContext<'_>) -> Result<Outputs, ActionError>,
+) -> Result<Outputs, ActionError> {
+    let out = predict(ctx)?;
+    ctx.info(format!(
+        "dry run: {id} was not run; its outputs are predicted from its input"
+    ));
+    Ok(out)
+}
+
+/// The dry run of an action that predicts nothing.
+fn not_run(ctx: &mut ActionContext<'_>, id: &str) -> Result<Outputs, ActionError> {
+    ctx.info(format!("dry run: `{id}` was not run"));
+    Ok(Map::new())
+}
+
+/// Backstage's own dry run of github:issues:create outputs issue 42.
+fn issue_42(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
-) -> Option<Result<Outputs, ActionError>> {
+) -> Result<Outputs, ActionError> {
+    let url = RepoUrl::parse(Input(input).required("repoUrl")?)?;
+    ctx.info("dry run: github:issues:create was not run");
+    Ok(Map::from_iter([
+        (
+            "issueUrl".to_string(),
+            serde_json::json!(format!(
+                "https://github.com/{}/{}/issues/42",
+                url.owner, url.repo
+            )),
+        ),
+        ("issueNumber".to_string(), serde_json::json!(42)),
+    ]))
+}
+
+/// A ruleset's id is known only once GitHub made it: a stable stand-in.
+fn invented_ruleset_id(
+    ctx: &mut ActionContext<'_>,
+    input: &Map<String, Value>,
+) -> Result<Outputs, ActionError> {
     let i = Input(input);
-    let result = match id {
-        "publish:github" => repo::publish(ctx, input),
-        "github:repo:create" => repo::create(ctx, input),
-        "github:repo:push" => repo::push(ctx, input),
-        "publish:github:pull-request" => pull_request::run(ctx, input),
-        "github:webhook" => webhook::webhook(ctx, &i),
-        "github:actions:dispatch" => webhook::dispatch(ctx, &i),
-        "github:issues:create" => extra::issues_create(ctx, &i),
-        "github:issues:label" => extra::issues_label(ctx, &i),
-        "github:autolinks:create" => extra::autolinks(ctx, &i),
-        "github:pages:enable" => extra::pages(ctx, &i),
-        "github:deployKey:create" => extra::deploy_key(ctx, &i),
-        "github:branch-protection:create" => extra::branch_protection(ctx, &i),
-        "github:environment:create" => environment::environment(ctx, &i),
-        "github:repo:rulesets:create" => environment::rulesets(ctx, &i),
-        _ => return None,
-    };
-    Some(result)
+    let url = RepoUrl::parse(i.required("repoUrl")?)?;
+    let name = i.required("name")?;
+    ctx.info("dry run: github:repo:rulesets:create was not run; its id is invented");
+    let id = crate::scm::stable_id(&format!("{}/{}#{name}", url.host, url.full_name()));
+    Ok(Map::from_iter([("id".to_string(), serde_json::json!(id))]))
 }
 
 pub(crate) use crate::scm::Input;
@@ -255,52 +418,33 @@ pub(crate) fn pull_request_defaults(
     out
 }
 
-/// The GitHub actions `actions::publish` does not register (`github:webhook`,
-/// `github:actions:dispatch`), with Backstage's input schemas from `schemas.json`. `all()` adds
-/// one only for an id nothing else registers.
-pub fn fallback(
-    registered: &[Box<dyn crate::runner::Action>],
-) -> Vec<Box<dyn crate::runner::Action>> {
-    IDS.iter()
-        .filter(|id| !registered.iter().any(|a| a.id() == **id))
-        .map(|id| Box::new(Fallback(id)) as Box<dyn crate::runner::Action>)
-        .collect()
-}
-
-/// `schemas.json`: id → `{input, output, supportsDryRun}`.
+/// `schemas.json`: id → `{input, output, supportsDryRun}` (the actions the scaffolder's own
+/// `actions/schemas.json` does not have).
 static SCHEMAS: crate::actions::schemas::Table =
     crate::actions::schemas::Table::new(include_str!("schemas.json"));
 
-struct Fallback(&'static str);
+/// The row of action `id`.
+#[cfg(test)]
+fn action(id: &str) -> Option<&'static GithubAction> {
+    ACTIONS.iter().find(|a| a.id == id)
+}
 
-impl crate::runner::Action for Fallback {
+impl crate::runner::Action for &'static GithubAction {
     fn id(&self) -> &'static str {
-        self.0
+        self.id
     }
     fn description(&self) -> &'static str {
-        match self.0 {
-            "github:webhook" => "Creates a webhook for a GitHub repository",
-            "github:actions:dispatch" => "Dispatches a GitHub Actions workflow for a branch or tag",
-            "github:issues:create" => "Creates an issue on a GitHub repository",
-            "github:issues:label" => "Adds labels to an issue or pull request on GitHub",
-            "github:autolinks:create" => "Creates an autolink reference on a GitHub repository",
-            "github:pages:enable" => "Enables GitHub Pages for a repository",
-            "github:deployKey:create" => {
-                "Adds a deploy key and stores its private key as an Actions secret"
-            }
-            "github:branch-protection:create" => "Protects a branch of a GitHub repository",
-            "github:environment:create" => {
-                "Creates a deployment environment with its policies, variables and secrets"
-            }
-            "github:repo:rulesets:create" => "Creates a ruleset in a GitHub repository",
-            _ => "GitHub publishing",
-        }
+        self.description
+    }
+    /// None runs in a dry run: each has its prediction.
+    fn runs_in_dry_run(&self) -> bool {
+        false
     }
     fn input_schema(&self) -> Value {
-        match SCHEMAS.schema(self.0, "input") {
+        match SCHEMAS.schema(self.id, "input") {
             Some(s) => s.clone(),
             None => {
-                let s = crate::actions::schemas::input(self.0);
+                let s = crate::actions::schemas::input(self.id);
                 if s.get("properties").is_some() {
                     s
                 } else {
@@ -310,64 +454,24 @@ impl crate::runner::Action for Fallback {
         }
     }
     fn outputs(&self) -> &'static [&'static str] {
-        match self.0 {
-            "github:actions:dispatch" => &["workflowRunId", "workflowRunUrl", "workflowRunHtmlUrl"],
-            "github:issues:create" => &["issueUrl", "issueNumber"],
-            "github:deployKey:create" => &["privateKeySecretName"],
-            "github:repo:rulesets:create" => &["id"],
-            _ => &[],
-        }
+        self.outputs
     }
     fn invented_outputs(&self) -> &'static [&'static str] {
-        match self.0 {
-            "github:repo:rulesets:create" => &["id"],
-            _ => &[],
-        }
-    }
-    fn runs_in_dry_run(&self) -> bool {
-        false // golden calls nothing for them in a dry run (Backstage's webhook returns early)
+        self.invented
     }
     fn run(
         &self,
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        if ctx.dry_run && self.0 == "github:issues:create" {
-            // Backstage's own dry run of github:issues:create outputs issue 42.
-            let url = RepoUrl::parse(Input(input).required("repoUrl")?)?;
-            ctx.info("dry run: github:issues:create was not run");
-            return Ok(Map::from_iter([
-                (
-                    "issueUrl".to_string(),
-                    serde_json::json!(format!(
-                        "https://github.com/{}/{}/issues/42",
-                        url.owner, url.repo
-                    )),
-                ),
-                ("issueNumber".to_string(), serde_json::json!(42)),
-            ]));
-        }
-        if ctx.dry_run && self.0 == "github:repo:rulesets:create" {
-            // The ruleset's id is known only once GitHub made it: a stable stand-in.
-            let i = Input(input);
-            let url = RepoUrl::parse(i.required("repoUrl")?)?;
-            let name = i.required("name")?;
-            ctx.info("dry run: github:repo:rulesets:create was not run; its id is invented");
-            let id = crate::scm::stable_id(&format!("{}/{}#{name}", url.host, url.full_name()));
-            return Ok(Map::from_iter([("id".to_string(), serde_json::json!(id))]));
-        }
-        if ctx.dry_run {
-            // Backstage's github:webhook returns before any call in a dry run; the others predict
-            // nothing.
-            ctx.info(format!("dry run: `{}` was not run", self.0));
-            return Ok(Map::new());
-        }
-        run(self.0, ctx, input).unwrap_or_else(|| {
-            Err(ActionError::new(format!(
-                "`{}` is not a GitHub action",
-                self.0
-            )))
-        })
+        (self.run)(ctx, input)
+    }
+    fn predict(
+        &self,
+        ctx: &mut ActionContext<'_>,
+        input: &Map<String, Value>,
+    ) -> Result<Outputs, ActionError> {
+        (self.predict)(ctx, input)
     }
 }
 
@@ -417,6 +521,52 @@ mod tests {
         assert_eq!(pr["gitAuthorEmail"], "j@x");
     }
 
+    /// One row per id, and each row's dry run is the one its id had (predicted, Backstage's
+    /// issue 42, an invented ruleset id, or nothing).
+    #[test]
+    fn one_row_per_action_with_its_dry_run() {
+        let mut ids: Vec<&str> = ACTIONS.iter().map(|a| a.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), ACTIONS.len());
+        assert_eq!(ACTIONS.len(), 14);
+        use crate::runner::Action;
+        let invented = |id| action(id).unwrap().invented_outputs();
+        assert_eq!(invented("publish:github"), ["commitHash"]);
+        assert_eq!(invented("github:repo:push"), ["commitHash"]);
+        assert_eq!(
+            invented("publish:github:pull-request"),
+            ["pullRequestNumber"]
+        );
+        assert_eq!(invented("github:repo:rulesets:create"), ["id"]);
+        assert!(invented("github:repo:create").is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let dry = |id, input: Value| {
+            crate::actions::testing::run(&action(id).unwrap(), dir.path(), dir.path(), input)
+        };
+        let repo = serde_json::json!({"repoUrl": "github.com?owner=acme&repo=svc", "name": "r"});
+        let (out, log) = dry("publish:github", repo.clone());
+        assert_eq!(out.unwrap()["remoteUrl"], "https://github.com/acme/svc.git");
+        assert!(
+            log.iter()
+                .any(|l| l.contains("its outputs are predicted from its input")),
+            "{log:?}"
+        );
+        let (out, _) = dry("github:repo:create", repo.clone());
+        assert_eq!(out.unwrap()["remoteUrl"], "https://github.com/acme/svc.git");
+        let (out, _) = dry("github:issues:create", repo.clone());
+        assert_eq!(out.unwrap()["issueNumber"], 42);
+        let (out, _) = dry("github:repo:rulesets:create", repo.clone());
+        assert!(out.unwrap()["id"].is_number());
+        let (out, log) = dry("github:webhook", repo);
+        assert!(out.unwrap().is_empty());
+        assert!(
+            log.iter()
+                .any(|l| l.contains("dry run: `github:webhook` was not run")),
+            "{log:?}"
+        );
+    }
+
     #[test]
     fn webhook_and_dispatch_have_backstages_closed_schemas() {
         for (id, required) in [
@@ -426,16 +576,13 @@ mod tests {
                 vec!["repoUrl", "workflowId", "branchOrTagName"],
             ),
         ] {
-            let s = crate::runner::Action::input_schema(&Fallback(id));
+            let s = crate::runner::Action::input_schema(&action(id).unwrap());
             assert_eq!(s["additionalProperties"], Value::Bool(false), "{id}");
             assert_eq!(s["required"], serde_json::json!(required), "{id}");
         }
-        assert!(!crate::runner::Action::runs_in_dry_run(&Fallback(
-            "github:webhook"
-        )));
-        assert!(!crate::runner::Action::runs_in_dry_run(&Fallback(
-            "github:actions:dispatch"
-        )));
+        assert!(ACTIONS
+            .iter()
+            .all(|a| !crate::runner::Action::runs_in_dry_run(&a)));
     }
 }
 

@@ -11,6 +11,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::backstage::repo_url::{RepoUrl, RepoUrlError};
 use crate::runner::{ActionContext, ActionError, Outputs};
 use crate::scm::gitlab::{enc, Gitlab};
 use crate::scm::Input;
@@ -67,17 +68,19 @@ fn host_of(ctx: &ActionContext<'_>, input: &Map<String, Value>) -> Result<String
     let repo_url = Input(input)
         .nonempty("repoUrl")
         .ok_or_else(|| ActionError::new("the input `repoUrl` is required"))?;
-    let u = url::Url::parse(&format!("https://{repo_url}")).map_err(|e| {
-        ActionError::new(format!(
-            "Invalid repo URL passed to publisher, got {repo_url}, TypeError: Invalid URL ({e})"
-        ))
-    })?;
-    let host = crate::backstage::repo_url::host_of(&u).unwrap_or_default();
-    if crate::scm::kind_of(&ctx.services.config, &host).is_none() {
-        return Err(ActionError::new(format!(
-            "No matching integration configuration for host {host}, please check your integrations config"
-        ))
-        .with_hint(format!("add `{host}` under `integrations.gitlab` in golden's config file")));
+    served_host(&ctx.services.config, repo_url)
+}
+
+/// The host of `repo_url`, which an integration of `config` must serve.
+fn served_host(config: &crate::config::Config, repo_url: &str) -> Result<String, ActionError> {
+    let host = RepoUrl::parse(repo_url)
+        .map_err(|e| ActionError::new(e.to_string()))?
+        .host;
+    if crate::scm::kind_of(config, &host).is_none() {
+        let e = RepoUrlError::UnknownHost { host: host.clone() };
+        return Err(ActionError::new(e.to_string()).with_hint(format!(
+            "add `{host}` under `integrations.gitlab` in golden's config file"
+        )));
     }
     Ok(host)
 }
@@ -975,6 +978,30 @@ mod tests {
         assert_eq!(civil(0), (1970, 1, 1));
         assert_eq!(civil(19_723), (2024, 1, 1));
         assert_eq!(iso_date_in_days(0).len(), 10);
+    }
+
+    #[test]
+    fn the_host_comes_from_parse_repo_url_and_needs_an_integration() {
+        let mut config = crate::config::Config::default();
+        config
+            .integrations
+            .gitlab
+            .push(crate::config::GitlabIntegration {
+                host: "git.corp:8443".into(),
+                ..Default::default()
+            });
+        let host = |u: &str| served_host(&config, u);
+        assert_eq!(host("gitlab.com?owner=a&repo=b").unwrap(), "gitlab.com");
+        assert_eq!(host("git.corp:8443?project=1").unwrap(), "git.corp:8443");
+        let e = host("example.com?owner=a&repo=b").unwrap_err();
+        assert_eq!(
+            e.message,
+            "No matching integration configuration for host example.com, please check your integrations config"
+        );
+        assert_eq!(
+            host("exa mple.com?repo=x").unwrap_err().message,
+            "Invalid repo URL passed to publisher, got exa mple.com?repo=x, TypeError: Invalid URL (invalid international domain name)"
+        );
     }
 
     #[test]

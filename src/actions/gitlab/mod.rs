@@ -230,18 +230,11 @@ fn publish(
     } else {
         None
     };
-    let branch = Input(input)
-        .nonempty("defaultBranch")
-        .unwrap_or("master")
-        .to_string();
-    let text = CommitText::of(&Input(input), &ctx.services.config, MessageRule::Gitlab);
+    let i = Input(input);
+    let branch = i.nonempty("defaultBranch").unwrap_or("master").to_string();
+    let text = CommitText::of(&i, &ctx.services.config, MessageRule::Gitlab);
     let source = scm_target::source_dir(ctx, input.get("sourcePath"))?;
-    let target = scm_target::target(
-        ctx,
-        Kind::Gitlab,
-        &spec.host,
-        Input(input).nonempty("token"),
-    )?;
+    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, i.nonempty("token"))?;
     let git = ctx.services.git();
     let push = (source.as_ref()).map(|source| text.push(git, source, &branch, signer.as_ref()));
     let new = NewRepository {
@@ -263,8 +256,7 @@ fn publish(
                 token: if ctx.services.local {
                     None
                 } else {
-                    Input(input)
-                        .nonempty("token")
+                    i.nonempty("token")
                         .map(|t| crate::config::Secret(t.to_string()))
                         .or_else(|| ctx.services.token_of("gitlab", &spec.host))
                 },
@@ -273,13 +265,41 @@ fn publish(
             });
             out.insert("commitHash".into(), json!(hash));
         }
-        scm_target::with_notes(ctx, |n| target.set_up(n, &repo, Input(input)))?;
+        scm_target::with_notes(ctx, |n| target.set_up(n, &repo, i))?;
     }
-    out.insert("remoteUrl".into(), json!(repo.web_url));
-    out.insert("repoContentsUrl".into(), json!(repo.contents_url));
-    out.insert("projectId".into(), json!(repo.id));
-    out.insert("created".into(), json!(repo.created));
-    Ok(out)
+    let project_id = json!(repo.id);
+    Ok(project_outputs(
+        out,
+        &repo.web_url,
+        &repo.contents_url,
+        project_id,
+        repo.created,
+    ))
+}
+
+/// `publish:gitlab`'s outputs after `out` (the `commitHash`, when it pushed).
+fn project_outputs(
+    mut out: Outputs,
+    remote_url: &str,
+    contents_url: &str,
+    project_id: Value,
+    created: bool,
+) -> Outputs {
+    out.insert("remoteUrl".into(), json!(remote_url));
+    out.insert("repoContentsUrl".into(), json!(contents_url));
+    out.insert("projectId".into(), project_id);
+    out.insert("created".into(), json!(created));
+    out
+}
+
+/// `publish:gitlab:merge-request`'s outputs.
+fn merge_request_outputs(project: &str, target_branch: &str, url: &str) -> Outputs {
+    Map::from_iter([
+        ("projectid".to_string(), json!(project)),
+        ("targetBranchName".to_string(), json!(target_branch)),
+        ("projectPath".to_string(), json!(project)),
+        ("mergeRequestUrl".to_string(), json!(url)),
+    ])
 }
 
 /// `publish:gitlab:merge-request`.
@@ -288,15 +308,13 @@ fn merge_request(
     input: &Map<String, Value>,
 ) -> Result<Outputs, ActionError> {
     let (spec, project) = repo_spec(ctx, input)?;
-    let title = Input(input)
+    let i = Input(input);
+    let title = i
         .nonempty("title")
         .ok_or_else(|| ActionError::new("the input `title` is required"))?;
-    let branch = input
-        .get("branchName")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ActionError::new("the input `branchName` is required"))?;
-    let target_path = Input(input).nonempty("targetPath");
-    let root = match Input(input).nonempty("sourcePath").or(target_path) {
+    let branch = i.required("branchName")?;
+    let target_path = i.nonempty("targetPath");
+    let root = match i.nonempty("sourcePath").or(target_path) {
         Some(p) => crate::workspace::safe_join(ctx.workspace, p)?,
         None => ctx.workspace.to_path_buf(),
     };
@@ -304,40 +322,29 @@ fn merge_request(
     if let Some(p) = project {
         options.insert("projectid".into(), json!(p));
     }
-    let target = scm_target::target(
-        ctx,
-        Kind::Gitlab,
-        &spec.host,
-        Input(input).nonempty("token"),
-    )?;
-    let git = ctx.services.git();
-    let change = scm_target::with_notes(ctx, |n| {
-        target.open_change_request(
-            n,
-            &ChangeRequest {
-                git,
-                repo: &spec,
-                branch,
-                target_branch: Input(input).nonempty("targetBranchName"),
-                title,
-                description: input.get("description").and_then(Value::as_str),
-                source: &root,
-                target_path,
-                options: &options,
-            },
-        )
-    })?;
-    let project = options
-        .get("projectid")
-        .and_then(Value::as_str)
+    let target = scm_target::target(ctx, Kind::Gitlab, &spec.host, i.nonempty("token"))?;
+    let req = ChangeRequest {
+        git: ctx.services.git(),
+        repo: &spec,
+        branch,
+        target_branch: i.nonempty("targetBranchName"),
+        title,
+        description: i.str("description"),
+        source: &root,
+        target_path,
+        options: &options,
+    };
+    let change = scm_target::with_notes(ctx, |n| target.open_change_request(n, &req))?;
+    // The project the merge request went to: `repoUrl`'s, else the `projectid` input.
+    let project = Input(&options)
+        .str("projectid")
         .map(str::to_string)
         .unwrap_or_else(|| spec.full_name());
-    let mut out = Map::new();
-    out.insert("projectid".into(), json!(project));
-    out.insert("targetBranchName".into(), json!(change.target_branch));
-    out.insert("projectPath".into(), json!(project));
-    out.insert("mergeRequestUrl".into(), json!(change.url));
-    Ok(out)
+    Ok(merge_request_outputs(
+        &project,
+        &change.target_branch,
+        &change.url,
+    ))
 }
 
 /// The web address of a project as the integration's `baseUrl` gives it.
@@ -369,12 +376,8 @@ fn predict_publish(
             json!(crate::actions::predict::placeholder_commit_hash(&web)),
         );
     }
-    out.insert("remoteUrl".into(), json!(web));
-    out.insert("repoContentsUrl".into(), json!(contents));
-    out.insert("projectId".into(), json!(0));
-    out.insert("created".into(), json!(true));
     ctx.info("dry run: publish:gitlab was not run; its outputs are predicted from its input");
-    Ok(out)
+    Ok(project_outputs(out, &web, &contents, json!(0), true))
 }
 
 /// `publish:gitlab:merge-request` in a dry run.
@@ -384,19 +387,10 @@ fn predict_merge_request(
 ) -> Result<Outputs, ActionError> {
     let (spec, project) = repo_spec(ctx, input)?;
     let project = project.unwrap_or_else(|| spec.full_name());
-    let mut out = Map::new();
-    out.insert("projectid".into(), json!(project));
-    out.insert(
-        "targetBranchName".into(),
-        json!(Input(input).nonempty("targetBranchName").unwrap_or("main")),
-    );
-    out.insert("projectPath".into(), json!(project));
-    out.insert(
-        "mergeRequestUrl".into(),
-        json!(format!("{}/-/merge_requests/1", web_url(ctx, &spec))),
-    );
+    let target_branch = Input(input).nonempty("targetBranchName").unwrap_or("main");
+    let url = format!("{}/-/merge_requests/1", web_url(ctx, &spec));
     ctx.info("dry run: publish:gitlab:merge-request was not run; its outputs are predicted from its input");
-    Ok(out)
+    Ok(merge_request_outputs(&project, target_branch, &url))
 }
 
 #[cfg(test)]
