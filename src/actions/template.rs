@@ -385,14 +385,16 @@ impl Job<'_> {
         // written while planning): do it in parallel, then decide in skeleton order. Into an
         // empty (or missing) output directory nothing exists yet: no need to look.
         let fresh = std::fs::read_dir(self.out_dir).map_or(true, |mut d| d.next().is_none());
-        let prepared: Vec<Result<Option<Target>, ActionError>> = entries
+        // Errors boxed: one slot per entry stays small (100,000 entries in a large skeleton).
+        let prepared: Vec<Result<Option<Target>, Box<ActionError>>> = entries
             .par_iter()
-            .map(|e| self.target(e, copy_only, settings, fresh))
+            .map(|e| self.target(e, copy_only, settings, fresh).map_err(Box::new))
             .collect();
         // The first failure in skeleton order, as a sequential run would give.
         let mut targets = prepared
             .into_iter()
-            .collect::<Result<Vec<Option<Target>>, ActionError>>()?;
+            .collect::<Result<Vec<Option<Target>>, Box<ActionError>>>()
+            .map_err(|e| *e)?;
         // Output path -> slot of the op writing it (with `replace`, a later entry wins). Keys
         // borrow the targets (join_lexical's paths are normalised, so bytes compare as paths).
         let mut slots: Vec<Option<usize>> = Vec::new();
@@ -484,18 +486,20 @@ impl Job<'_> {
                 }
             }
         }
-        let results: Vec<Result<Option<String>, ActionError>> = files
+        // Errors boxed, as in the plan: one small slot per file.
+        let results: Vec<Result<Option<String>, Box<ActionError>>> = files
             .par_iter()
             .map(|op| {
                 let entry = &entries[op.entry];
-                self.write_file(entry.rel(), op, keep)
+                self.write_file(entry.rel(), op, keep).map_err(Box::new)
             })
             .collect();
         drop(files);
         // The first failure in skeleton order.
         let mut lines = results
             .into_iter()
-            .collect::<Result<Vec<Option<String>>, ActionError>>()?;
+            .collect::<Result<Vec<Option<String>>, Box<ActionError>>>()
+            .map_err(|e| *e)?;
         for l in log {
             match l {
                 Log::Line(s) => ctx.info(s),
