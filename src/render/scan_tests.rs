@@ -27,6 +27,22 @@ fn reference(source: &str, from: usize, var_start: &str) -> Result<Option<(usize
     Ok(opening)
 }
 
+/// Every string of up to `max_len` characters over `alphabet` (the empty one included).
+fn every_string(alphabet: &[char], max_len: u32) -> impl Iterator<Item = String> + '_ {
+    (0..=max_len).flat_map(move |len| {
+        (0..alphabet.len().pow(len)).map(move |n| {
+            let mut k = n;
+            (0..len)
+                .map(|_| {
+                    let c = alphabet[k % alphabet.len()];
+                    k /= alphabet.len();
+                    c
+                })
+                .collect()
+        })
+    })
+}
+
 fn one_pass(source: &str, from: usize, var_start: &str) -> Result<Option<(usize, u8)>, usize> {
     match next_marker(source, from, var_start) {
         Marker::Open(p, k) => Ok(Some((p, k))),
@@ -37,25 +53,16 @@ fn one_pass(source: &str, from: usize, var_start: &str) -> Result<Option<(usize,
 
 #[test]
 fn one_pass_search_finds_what_the_per_delimiter_search_found() {
-    let alphabet = ['$', '{', '}', '#', '%', 'a'];
     let mut checked = 0usize;
-    for len in 0..=6u32 {
-        for n in 0..alphabet.len().pow(len) {
-            let mut s = String::new();
-            let mut k = n;
-            for _ in 0..len {
-                s.push(alphabet[k % alphabet.len()]);
-                k /= alphabet.len();
-            }
-            for from in 0..=s.len() {
-                for var_start in ["${{", "{{"] {
-                    assert_eq!(
-                        one_pass(&s, from, var_start),
-                        reference(&s, from, var_start),
-                        "{s:?} from {from} with {var_start}"
-                    );
-                    checked += 1;
-                }
+    for s in every_string(&['$', '{', '}', '#', '%', 'a'], 6) {
+        for from in 0..=s.len() {
+            for var_start in ["${{", "{{"] {
+                assert_eq!(
+                    one_pass(&s, from, var_start),
+                    reference(&s, from, var_start),
+                    "{s:?} from {from} with {var_start}"
+                );
+                checked += 1;
             }
         }
     }
@@ -90,24 +97,15 @@ fn reference_terminator(
 
 #[test]
 fn one_look_tag_end_search_finds_what_the_token_by_token_search_found() {
-    let alphabet = ['r', '/', '"', '\\', '}', '%', '1', '_', 'é'];
     let mut checked = 0usize;
-    for len in 0..=5u32 {
-        for n in 0..alphabet.len().pow(len) {
-            let mut s = String::new();
-            let mut k = n;
-            for _ in 0..len {
-                s.push(alphabet[k % alphabet.len()]);
-                k /= alphabet.len();
-            }
-            for term in ["}}", "%}"] {
-                assert_eq!(
-                    find_code_terminator(&s, 0, term),
-                    reference_terminator(&s, 0, term),
-                    "{s:?} {term}"
-                );
-                checked += 1;
-            }
+    for s in every_string(&['r', '/', '"', '\\', '}', '%', '1', '_', 'é'], 5) {
+        for term in ["}}", "%}"] {
+            assert_eq!(
+                find_code_terminator(&s, 0, term),
+                reference_terminator(&s, 0, term),
+                "{s:?} {term}"
+            );
+            checked += 1;
         }
     }
     assert!(checked > 100_000, "{checked}");
