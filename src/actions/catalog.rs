@@ -1,6 +1,6 @@
 //! `catalog:write` (the entity as npm `yaml` writes it, with the `backstage.io/source-template`
 //! annotation, as Backstage 4.3.0 does) and `catalog:register` (predicted in a dry run; the real
-//! registration is [`register_real`]).
+//! registration is `catalog_client::run_register`).
 
 use serde_json::{Map, Value};
 
@@ -115,7 +115,7 @@ impl Action for Register {
         ctx: &mut ActionContext<'_>,
         input: &Map<String, Value>,
     ) -> Result<Outputs, ActionError> {
-        register_real(ctx, input)
+        super::catalog_client::run_register(ctx, input)
     }
     /// The `catalogInfoUrl` it would register, and the `entityRef` of the catalog file when a
     /// publish step of this run pushed it.
@@ -133,15 +133,6 @@ impl Action for Register {
         ));
         Ok(out)
     }
-}
-
-/// The real registration in a catalog: the configured one (Backstage, else golden's local
-/// catalog), see `catalog_client`.
-pub fn register_real(
-    ctx: &mut ActionContext<'_>,
-    input: &Map<String, Value>,
-) -> Result<Outputs, ActionError> {
-    super::catalog_client::run_register(ctx, input)
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ fn open(ctx: &ActionContext<'_>) -> Result<Box<dyn Catalog>, ActionError> {
         .map_err(ActionError::from)
 }
 
-/// The real `catalog:register`: resolve the catalog file's URL, register it in the configured
-/// catalog, output `entityRef` (when the file holds entities) and `catalogInfoUrl`.
+/// The real `catalog:register` (a dry run predicts instead: `Register::predict` in
+/// `actions/catalog.rs`): resolve the catalog file's URL, register it in the configured catalog, output `entityRef` (when the file holds entities) and `catalogInfoUrl`.
 pub fn run_register(
     ctx: &mut ActionContext<'_>,
     input: &Map<String, Value>,
@@ -32,12 +32,6 @@ pub fn run_register(
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let catalog_info_url = crate::actions::predict::catalog_info_url(ctx.services, input)?;
-    if ctx.dry_run {
-        ctx.info(format!(
-            "dry run: would register {catalog_info_url} in the catalog"
-        ));
-        return Ok(Map::new());
-    }
     ctx.info(format!("Registering {catalog_info_url} in the catalog"));
     let mut out = Map::new();
     let result = open(ctx).and_then(|c| {
