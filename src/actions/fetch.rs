@@ -76,19 +76,20 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
     let mut dirs = DirMaker::new(root);
     dirs.ensure(out_dir, &rel_string(out_dir, root))?;
     let mut files = Vec::new();
-    super::walk::each_entry(src, root, "cannot list", |e, rel| {
+    super::walk::each_entry(src, root, "cannot list", |e| {
+        let rel = e.rel;
         let out = workspace::join_lexical(out_dir, &rel)?;
-        let ft = e.file_type();
-        if ft.is_symlink() {
+        let from = src.join(&rel);
+        if e.file_type.is_symlink() {
             if let Some(parent) = out.parent() {
                 dirs.ensure(parent, &rel)?;
             }
-            copy_link(e.path(), &out, root, &rel)?;
-        } else if ft.is_dir() {
+            copy_link(&from, &out, root, &rel)?;
+        } else if e.file_type.is_dir() {
             let existed = out.is_dir();
             dirs.ensure(&out, &rel)?;
             if !existed {
-                if let Ok(m) = e.metadata() {
+                if let Ok(m) = std::fs::symlink_metadata(&from) {
                     let _ = std::fs::set_permissions(&out, m.permissions());
                 }
             }
@@ -96,7 +97,7 @@ pub fn copy_tree(src: &Path, out_dir: &Path, root: &Path) -> Result<(), ActionEr
             if let Some(parent) = out.parent() {
                 dirs.ensure(parent, &rel)?;
             }
-            files.push((e.into_path(), out, rel));
+            files.push((from, out, rel));
         }
         Ok(())
     })?;

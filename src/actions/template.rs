@@ -22,6 +22,10 @@ use crate::render::{self, Engine, SkeletonOptions};
 use crate::runner::{Action, ActionContext, ActionError, Outputs};
 use crate::workspace;
 
+/// The hasher of the per-entry maps: paths are hashed once or twice per skeleton entry, where
+/// std's SipHash cost more than the look-up itself.
+type Fast = foldhash::fast::RandomState;
+
 pub struct FetchTemplate;
 
 impl Action for FetchTemplate {
@@ -219,31 +223,25 @@ impl Entry {
 /// Every entry under `src`, breadth first (globby's order), symlinks not followed. The workspace
 /// itself is left out when it lies inside the skeleton.
 fn list_entries(src: &Path, ws_real: &Path) -> Result<Vec<Entry>, ActionError> {
-    // walkdir lists depth first in name order; globby's order is that order stably sorted by
+    // The walk lists depth first in name order; globby's order is that order stably sorted by
     // depth: one list per depth, joined.
     let mut levels: Vec<Vec<Entry>> = Vec::new();
-    super::walk::each_entry(
-        src,
-        ws_real,
-        "cannot list the skeleton",
-        |e, mut location| {
-            let ft = e.file_type();
-            let kind = if ft.is_symlink() {
-                Kind::Symlink
-            } else if ft.is_dir() {
-                location.push('/');
-                Kind::Dir
-            } else {
-                Kind::File
-            };
-            let depth = e.depth();
-            if levels.len() < depth {
-                levels.resize_with(depth, Vec::new);
-            }
-            levels[depth - 1].push(Entry { location, kind });
-            Ok(())
-        },
-    )?;
+    super::walk::each_entry(src, ws_real, "cannot list the skeleton", |e| {
+        let mut location = e.rel;
+        let kind = if e.file_type.is_symlink() {
+            Kind::Symlink
+        } else if e.file_type.is_dir() {
+            location.push('/');
+            Kind::Dir
+        } else {
+            Kind::File
+        };
+        if levels.len() < e.depth {
+            levels.resize_with(e.depth, Vec::new);
+        }
+        levels[e.depth - 1].push(Entry { location, kind });
+        Ok(())
+    })?;
     let mut entries = Vec::with_capacity(levels.iter().map(Vec::len).sum());
     for level in levels {
         entries.extend(level);
@@ -399,8 +397,8 @@ impl Job<'_> {
         // borrow the targets (join_lexical's paths are normalised, so bytes compare as paths).
         let mut slots: Vec<Option<usize>> = Vec::new();
         {
-            let mut planned: HashMap<&std::ffi::OsStr, usize> =
-                HashMap::with_capacity(targets.len());
+            let mut planned: HashMap<&std::ffi::OsStr, usize, Fast> =
+                HashMap::with_capacity_and_hasher(targets.len(), Fast::default());
             for (i, t) in targets.iter().enumerate() {
                 let Some(t) = t else { continue };
                 let earlier = planned.get(t.out.as_os_str()).copied();
@@ -524,7 +522,7 @@ impl Job<'_> {
         if op.is_link {
             workspace::check_within(self.ws_real, out, location)?;
         }
-        let src = self.src.join(location);
+        let src = under(self.src, location);
         let (contents, mode) = read_skeleton_file(&src).map_err(|e| io("cannot read", &src, e))?;
         let bytes = match contents {
             Contents::Text(bytes) => bytes,
@@ -538,9 +536,9 @@ impl Job<'_> {
                 return Ok(keep.then(|| binary_line(location)));
             }
         };
-        // `fs.readFile(.., 'utf-8')`: invalid sequences become U+FFFD. Validating first is much
-        // faster than the lossy decoder on the usual valid file.
-        let text = match std::str::from_utf8(&bytes) {
+        // `fs.readFile(.., 'utf-8')`: invalid sequences become U+FFFD. Validating first (SIMD)
+        // is much faster than the lossy decoder on the usual valid file.
+        let text = match simdutf8::basic::from_utf8(&bytes) {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(&bytes),
         };
@@ -560,6 +558,15 @@ impl Job<'_> {
     }
 }
 
+/// `base/rel` for a name from the skeleton's listing, in one allocation (`Path::join` copies
+/// `base`, then grows the copy).
+fn under(base: &Path, rel: &str) -> PathBuf {
+    let mut joined = PathBuf::with_capacity(base.as_os_str().len() + 1 + rel.len());
+    joined.push(base);
+    joined.push(rel);
+    joined
+}
+
 /// `path.extname`: the extension of the last component, with its dot (`""` for dotfiles).
 fn extname(p: &str) -> &str {
     let name = p.trim_end_matches('/');
@@ -576,14 +583,14 @@ pub struct DirMaker<'a> {
     /// Directories known to be real directories inside the root (checked, or created here),
     /// by their bytes (hashing a `Path` walks its components; a path spelled another way is
     /// only a miss, checked the long way).
-    done: HashSet<OsString>,
+    done: HashSet<OsString, Fast>,
 }
 
 impl<'a> DirMaker<'a> {
     pub fn new(root: &'a Path) -> Self {
         DirMaker {
             root,
-            done: HashSet::new(),
+            done: HashSet::default(),
         }
     }
     /// Creates `dir` and its parents after checking that no symlink leads them outside the root.

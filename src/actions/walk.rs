@@ -4,71 +4,126 @@
 //! path parsing); names that are not UTF-8 and entries that are neither files, directories nor
 //! links are refused. A folder equal to `skip` (the workspace, when it lies inside the copied
 //! folder) is left out with everything under it.
+//!
+//! Listed with `std::fs::read_dir` and sorted by name bytes per folder, the order of walkdir's
+//! `sort_by_file_name`. walkdir itself is not used here: its sort takes each entry's name apart
+//! from its full path at every comparison, which cost more than the rest of the listing on a
+//! large skeleton (benches/RESULTS.md).
 
-use std::path::Path;
+use std::ffi::OsString;
+use std::fs::FileType;
+use std::path::{Path, PathBuf};
 
-use super::source::rel_string;
 use crate::runner::ActionError;
 
-/// Calls `each` with every entry under `src` and its relative name, in walkdir's order.
-/// `listing` names the folder in an error (`cannot list the skeleton `src`: ...`).
+/// One entry of the listing.
+pub struct Listed {
+    /// The path relative to the listed folder, `/`-separated.
+    pub rel: String,
+    pub file_type: FileType,
+    /// 1 for the folder's own entries, 2 for theirs, ...
+    pub depth: usize,
+}
+
+/// A folder's entries, sorted, and the next one to hand out.
+struct Level {
+    dir: PathBuf,
+    /// The folder's name relative to the listed folder (`""` for the listed folder itself).
+    rel: String,
+    entries: std::vec::IntoIter<(OsString, FileType)>,
+}
+
+/// Calls `each` with every entry under `src`, in walkdir's `sort_by_file_name` order (a folder
+/// before its contents). `listing` names the folder in an error (`cannot list the skeleton
+/// `src`: ...`).
 pub fn each_entry(
     src: &Path,
     skip: &Path,
     listing: &str,
-    mut each: impl FnMut(walkdir::DirEntry, String) -> Result<(), ActionError>,
+    mut each: impl FnMut(Listed) -> Result<(), ActionError>,
 ) -> Result<(), ActionError> {
-    // dirs[d - 1]: the name of the last directory listed at depth d, the parent of what follows
-    // at depth d + 1 (walkdir lists a directory before its contents).
-    let mut dirs: Vec<String> = Vec::new();
-    let mut walk = walkdir::WalkDir::new(src)
-        .min_depth(1)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(e) = walk.next() {
-        let e = e.map_err(|e| ActionError::new(format!("{listing} `{}`: {e}", src.display())))?;
-        let is_dir = e.file_type().is_dir();
-        if is_dir && e.path() == skip {
-            walk.skip_current_dir();
+    let list = |dir: &Path| {
+        read_sorted(dir)
+            .map_err(|e| ActionError::new(format!("{listing} `{}`: {e}", dir.display())))
+    };
+    let mut stack = vec![Level {
+        dir: src.to_path_buf(),
+        rel: String::new(),
+        entries: list(src)?.into_iter(),
+    }];
+    while let Some(level) = stack.last_mut() {
+        let Some((own, file_type)) = level.entries.next() else {
+            stack.pop();
             continue;
-        }
-        let depth = e.depth();
-        let parent = match depth {
-            0 | 1 => "",
-            d => dirs.get(d - 2).map_or("", String::as_str),
         };
-        let rel = name(&e, parent, src)?;
-        if is_dir {
-            dirs.truncate(depth - 1);
-            dirs.push(rel.clone());
+        let depth = stack.len();
+        let level = &stack[depth - 1];
+        if file_type.is_dir() {
+            let dir = level.dir.join(&own);
+            if dir == skip {
+                continue;
+            }
+            let rel = name(&level.rel, &own, file_type, &level.dir)?;
+            each(Listed {
+                rel: rel.clone(),
+                file_type,
+                depth,
+            })?;
+            let entries = list(&dir)?.into_iter();
+            stack.push(Level { dir, rel, entries });
+        } else {
+            let rel = name(&level.rel, &own, file_type, &level.dir)?;
+            each(Listed {
+                rel,
+                file_type,
+                depth,
+            })?;
         }
-        each(e, rel)?;
     }
     Ok(())
+}
+
+/// A folder's entries (name and type, links not followed) sorted by name bytes.
+fn read_sorted(dir: &Path) -> std::io::Result<Vec<(OsString, FileType)>> {
+    let mut entries = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let file_type = e.file_type()?;
+        entries.push((e.file_name(), file_type));
+    }
+    // Names in one folder differ: an unstable sort gives the one order.
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
 }
 
 /// `parent/name` for an entry, refusing what golden cannot copy: a name that is not UTF-8 (named
 /// lossily in the message) and anything but a file, a directory or a link (a FIFO would block
 /// the run, a device would never end).
-fn name(e: &walkdir::DirEntry, parent: &str, src: &Path) -> Result<String, ActionError> {
-    let Some(own) = e.file_name().to_str() else {
+fn name(
+    parent: &str,
+    own: &std::ffi::OsStr,
+    ft: FileType,
+    dir: &Path,
+) -> Result<String, ActionError> {
+    let joined = |own: &str| {
+        let mut rel = String::with_capacity(parent.len() + 1 + own.len());
+        if !parent.is_empty() {
+            rel.push_str(parent);
+            rel.push('/');
+        }
+        rel.push_str(own);
+        rel
+    };
+    let Some(own_str) = own.to_str() else {
         return Err(ActionError::new(format!(
             "the skeleton file name `{}` is not UTF-8 (the bytes that are not are shown as U+FFFD)",
-            rel_string(e.path(), src)
+            joined(&own.to_string_lossy())
         ))
         .with_hint("rename the file in the skeleton to a UTF-8 name"));
     };
-    let mut rel = String::with_capacity(parent.len() + 1 + own.len());
-    if !parent.is_empty() {
-        rel.push_str(parent);
-        rel.push('/');
-    }
-    rel.push_str(own);
-    let ft = e.file_type();
+    let rel = joined(own_str);
     if !(ft.is_file() || ft.is_dir() || ft.is_symlink()) {
-        let what = e
-            .metadata()
+        let what = std::fs::symlink_metadata(dir.join(own))
             .map(|m| crate::limits::kind_of(&m))
             .unwrap_or("a special file");
         return Err(ActionError::new(format!(
@@ -85,8 +140,8 @@ mod tests {
 
     fn listed(src: &std::path::Path, skip: &std::path::Path) -> Vec<(usize, String)> {
         let mut out = Vec::new();
-        each_entry(src, skip, "cannot list", |e, rel| {
-            out.push((e.depth(), rel));
+        each_entry(src, skip, "cannot list", |e| {
+            out.push((e.depth, e.rel));
             Ok(())
         })
         .unwrap();
@@ -145,7 +200,7 @@ mod tests {
             .join(std::ffi::OsStr::from_bytes(b"bad\xff.txt"));
         std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
         std::fs::write(&bad, "").unwrap();
-        let e = each_entry(&src, d.path(), "cannot list", |_, _| Ok(())).unwrap_err();
+        let e = each_entry(&src, d.path(), "cannot list", |_| Ok(())).unwrap_err();
         assert!(
             e.message.contains("`dir/bad\u{fffd}.txt` is not UTF-8"),
             "{}",

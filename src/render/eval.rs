@@ -116,7 +116,7 @@ impl<'a> Eval<'a> {
         Eval {
             ctx,
             cookiecutter,
-            seen: RefCell::new(Vec::new()),
+            seen: RefCell::new(Vec::with_capacity(8)),
             last_name: RefCell::new(None),
         }
     }

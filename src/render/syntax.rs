@@ -519,7 +519,8 @@ pub struct ScanOptions {
 
 fn scan(source: &str, opts: ScanOptions) -> Res<Vec<TplToken<'_>>> {
     let var_start = if opts.cookiecutter { "{{" } else { "${{" };
-    let mut tokens = Vec::new();
+    // Room for a typical file's tags and the text between them, without regrowing.
+    let mut tokens = Vec::with_capacity(16);
     let mut index = 0usize;
     let mut pending = Pending::default();
     let mut line_has_content = false;
@@ -792,7 +793,12 @@ impl<'s> TplParser<'s, '_> {
     }
 
     fn body(&mut self, stops: &[&str]) -> Res<(Vec<Node<'s>>, Option<Stop<'s>>)> {
-        let mut children = Vec::new();
+        // The template's own level gets at most one node per remaining token: one allocation.
+        let mut children = if stops.is_empty() {
+            Vec::with_capacity(self.tokens.len() - self.i)
+        } else {
+            Vec::new()
+        };
         while self.i < self.tokens.len() {
             let token = &mut self.tokens[self.i];
             self.i += 1;
