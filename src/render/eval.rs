@@ -74,7 +74,9 @@ fn supported_expr(e: &Expr, depth: usize) -> bool {
     }
 }
 
-/// Renders `nodes` (all [`supported`]) into `out`.
+/// Renders `nodes` into `out`, or answers [`Fallback`] when not all of them are [`supported`]
+/// (checked as it goes: each distinct expression once, before it is evaluated, and the branch
+/// an `if` does not take as a whole), or when evaluating fails.
 pub fn render(nodes: &[Node], ctx: &Value, cookiecutter: bool, out: &mut String) -> Res<()> {
     let ev = Eval::new(ctx, cookiecutter);
     ev.nodes(nodes, out)
@@ -127,6 +129,9 @@ impl<'a> Eval<'a> {
         if let Some((_, v)) = self.seen.borrow().iter().find(|(k, _)| *k == key) {
             return Ok(v.clone());
         }
+        if !supported_expr(e, 0) {
+            return Err(Fallback);
+        }
         let v = self.expr(e)?;
         self.seen.borrow_mut().push((key, v.clone()));
         Ok(v)
@@ -160,10 +165,19 @@ impl<'a> Eval<'a> {
                 Node::If {
                     cond, body, else_, ..
                 } => {
+                    // The branch not taken is checked too: minijinja compiles all of it.
                     if ops::truthy(&self.tag_expr(cond)?) {
                         self.nodes(body, out)?;
-                    } else if let Some(e) = else_ {
-                        self.nodes(e, out)?;
+                        if !else_.as_deref().is_none_or(supported) {
+                            return Err(Fallback);
+                        }
+                    } else {
+                        if !supported(body) {
+                            return Err(Fallback);
+                        }
+                        if let Some(e) = else_ {
+                            self.nodes(e, out)?;
+                        }
                     }
                 }
                 Node::Block(body) => self.nodes(body, out)?,

@@ -231,7 +231,7 @@ impl Engine {
         json: bool,
         source: Option<&str>,
     ) -> Result<String, RenderError> {
-        if !json && eval::supported(nodes) {
+        if !json {
             let text: usize = nodes
                 .iter()
                 .map(|n| match n {
