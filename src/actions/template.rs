@@ -128,8 +128,7 @@ fn render_tree(
         .with_integration_hosts(ctx.services.config.integration_hosts());
         let context = skeleton_context(values, settings.cookiecutter);
         let job = Job {
-            engine: &engine,
-            context: &context,
+            renderer: &engine.bind(&context),
             src: &src,
             out_dir: &out_dir,
             ws_real: &ws_real,
@@ -306,8 +305,8 @@ pub fn render_failed(e: render::RenderError, file: &Path, ws_real: &Path) -> Act
 }
 
 struct Job<'a> {
-    engine: &'a Engine,
-    context: &'a minijinja::Value,
+    /// The step's engine bound to its `{values}` context.
+    renderer: &'a render::Bound<'a>,
     src: &'a Path,
     out_dir: &'a Path,
     ws_real: &'a Path,
@@ -324,8 +323,8 @@ impl Job<'_> {
         if !may_hold_syntax(location) {
             return Ok(Cow::Borrowed(location));
         }
-        self.engine
-            .render(location, self.context)
+        self.renderer
+            .render(location)
             .map(Cow::Owned)
             .map_err(|e| render_failed(e, &self.src.join(location), self.ws_real))
     }
@@ -544,8 +543,8 @@ impl Job<'_> {
         };
         let contents = if op.render && may_hold_syntax(&text) {
             Cow::Owned(
-                self.engine
-                    .render(&text, self.context)
+                self.renderer
+                    .render(&text)
                     .map_err(|e| render_failed(e, &src, self.ws_real))?,
             )
         } else {

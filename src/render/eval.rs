@@ -7,6 +7,7 @@
 //! renders the template the general way, which then also gives the error message.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use minijinja::value::Value;
@@ -74,11 +75,31 @@ fn supported_expr(e: &Expr, depth: usize) -> bool {
     }
 }
 
+/// The values of tags' expressions evaluated against one context, by the parsed expression
+/// (shared by every template that holds it, see `syntax::ExprCache`; kept alive here, so its
+/// address names it). Evaluating a supported expression has no side effects, so its value only
+/// depends on the context: a file writes the same `${{ values.name }}` several times, and a
+/// skeleton's files share most of their expressions.
+#[derive(Default)]
+pub struct Memo(HashMap<usize, (Arc<Expr>, Value), foldhash::fast::RandomState>);
+
+impl Memo {
+    /// A memo of a run with many distinct expressions is emptied when full.
+    const MAX_ENTRIES: usize = 1024;
+}
+
 /// Renders `nodes` into `out`, or answers [`Fallback`] when not all of them are [`supported`]
 /// (checked as it goes: each distinct expression once, before it is evaluated, and the branch
-/// an `if` does not take as a whole), or when evaluating fails.
-pub fn render(nodes: &[Node], ctx: &Value, cookiecutter: bool, out: &mut String) -> Res<()> {
-    let ev = Eval::new(ctx, cookiecutter);
+/// an `if` does not take as a whole), or when evaluating fails. `memo` must only ever have seen
+/// `ctx`.
+pub fn render(
+    nodes: &[Node],
+    ctx: &Value,
+    cookiecutter: bool,
+    memo: &RefCell<Memo>,
+    out: &mut String,
+) -> Res<()> {
+    let ev = Eval::new(ctx, cookiecutter, memo);
     ev.nodes(nodes, out)
 }
 
@@ -87,16 +108,14 @@ pub fn expr(e: &Expr, ctx: &Value, cookiecutter: bool) -> Res<Value> {
     if !supported_expr(e, 0) {
         return Err(Fallback);
     }
-    Eval::new(ctx, cookiecutter).expr(e)
+    Eval::new(ctx, cookiecutter, &RefCell::default()).expr(e)
 }
 
 struct Eval<'a> {
     ctx: &'a Value,
     cookiecutter: bool,
-    /// The values of the tags' expressions met so far in this template, by the (shared, see
-    /// `syntax::ExprCache`) parsed expression: a file writes the same `${{ values.name }}` several
-    /// times, and evaluating here has no side effects.
-    seen: RefCell<Vec<(*const Expr, Value)>>,
+    /// The values of the tags' expressions met so far with this context.
+    memo: &'a RefCell<Memo>,
     /// The last name looked up in the context and its value (`values`, in nearly every tag).
     last_name: RefCell<Option<(&'a str, Value)>>,
 }
@@ -114,26 +133,35 @@ fn is_ident(s: &str) -> bool {
 }
 
 impl<'a> Eval<'a> {
-    fn new(ctx: &'a Value, cookiecutter: bool) -> Self {
+    fn new(ctx: &'a Value, cookiecutter: bool, memo: &'a RefCell<Memo>) -> Self {
         Eval {
             ctx,
             cookiecutter,
-            seen: RefCell::new(Vec::with_capacity(8)),
+            memo,
             last_name: RefCell::new(None),
         }
     }
 
-    /// [`Eval::expr`] of a tag's expression, once per expression and template.
+    /// [`Eval::expr`] of a tag's expression, once per expression and context.
     fn tag_expr(&self, e: &'a Arc<Expr>) -> Res<Value> {
-        let key = Arc::as_ptr(e);
-        if let Some((_, v)) = self.seen.borrow().iter().find(|(k, _)| *k == key) {
+        let key = Arc::as_ptr(e) as usize;
+        if let Some((_, v)) = self.memo.borrow().0.get(&key) {
             return Ok(v.clone());
         }
         if !supported_expr(e, 0) {
             return Err(Fallback);
         }
         let v = self.expr(e)?;
-        self.seen.borrow_mut().push((key, v.clone()));
+        // Only shared trees (held by the expression cache too): a long expression that is not
+        // cached is parsed anew for every file and would only fill the memo.
+        if Arc::strong_count(e) < 2 {
+            return Ok(v);
+        }
+        let mut memo = self.memo.borrow_mut();
+        if memo.0.len() >= Memo::MAX_ENTRIES {
+            memo.0.clear();
+        }
+        memo.0.insert(key, (e.clone(), v.clone()));
         Ok(v)
     }
 

@@ -32,6 +32,8 @@ mod syntax;
 mod text;
 mod value;
 
+use std::cell::RefCell;
+
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
@@ -152,11 +154,31 @@ impl Engine {
 
     /// Renders `source` as text.
     pub fn render(&self, source: &str, ctx: &Value) -> Result<String, RenderError> {
+        self.render_remembering(source, ctx, &RefCell::default())
+    }
+
+    /// This engine rendering every template against `ctx` (the files and names of one
+    /// `fetch:template` step), remembering the values of expressions from one template to the
+    /// next.
+    pub fn bind<'a>(&'a self, ctx: &'a Value) -> Bound<'a> {
+        Bound {
+            engine: self,
+            ctx,
+            memo: Default::default(),
+        }
+    }
+
+    fn render_remembering(
+        &self,
+        source: &str,
+        ctx: &Value,
+        memo: &RefCell<eval::Memo>,
+    ) -> Result<String, RenderError> {
         if !self.may_contain_syntax(source) {
             return Ok(source.to_string());
         }
         let nodes = self.parse_nodes(source)?;
-        self.render_nodes_in(&nodes, ctx, false, Some(source))
+        self.render_nodes_in(&nodes, ctx, false, Some(source), memo)
     }
 
     /// The parsed nunjucks tree of `source` (what the engine renders; the linter walks it), once
@@ -219,7 +241,7 @@ impl Engine {
         ctx: &Value,
         json: bool,
     ) -> Result<String, RenderError> {
-        self.render_nodes_in(nodes, ctx, json, None)
+        self.render_nodes_in(nodes, ctx, json, None, &RefCell::default())
     }
 
     /// Renders parsed `nodes`; a failure names the line and column of the failing tag in
@@ -230,6 +252,7 @@ impl Engine {
         ctx: &Value,
         json: bool,
         source: Option<&str>,
+        memo: &RefCell<eval::Memo>,
     ) -> Result<String, RenderError> {
         if !json {
             let text: usize = nodes
@@ -240,7 +263,7 @@ impl Engine {
                 })
                 .sum();
             let mut out = String::with_capacity(text);
-            if eval::render(nodes, ctx, self.options.cookiecutter, &mut out).is_ok() {
+            if eval::render(nodes, ctx, self.options.cookiecutter, memo, &mut out).is_ok() {
                 return Ok(out);
             }
         }
@@ -265,6 +288,22 @@ impl Engine {
         let emitted = emit::expression(expr, self.options.cookiecutter);
         let compiled = self.env.compile_expression(&emitted)?;
         Ok(compiled.eval(ctx.clone())?)
+    }
+}
+
+/// An [`Engine`] rendering against one context ([`Engine::bind`]); the values of expressions
+/// are remembered per thread, files rendering in parallel.
+pub struct Bound<'a> {
+    engine: &'a Engine,
+    ctx: &'a Value,
+    memo: thread_local::ThreadLocal<RefCell<eval::Memo>>,
+}
+
+impl Bound<'_> {
+    /// [`Engine::render`] against the bound context.
+    pub fn render(&self, source: &str) -> Result<String, RenderError> {
+        let memo = self.memo.get_or_default();
+        self.engine.render_remembering(source, self.ctx, memo)
     }
 }
 
