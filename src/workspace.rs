@@ -25,18 +25,29 @@ pub fn join_lexical(base: &Path, relative: &str) -> Result<PathBuf> {
     // The usual case, a plain relative path (`a/b.txt`, `dir/`): appended as it is, which gives
     // the same path as the walk below, in one allocation.
     let plain = relative.strip_suffix('/').unwrap_or(relative);
-    if cfg!(unix)
-        && !plain.is_empty()
-        && plain
-            .split('/')
-            .all(|c| !c.is_empty() && c != "." && c != "..")
-    {
+    if cfg!(unix) && is_plain(plain) {
         let mut joined = PathBuf::with_capacity(base.as_os_str().len() + 1 + plain.len());
         joined.push(base);
         joined.push(plain);
         return Ok(joined);
     }
     join_components(base, relative)
+}
+
+/// Whether `path` is a relative path of plain names: not empty, and no component empty, `.`
+/// or `..` (one look at each byte).
+fn is_plain(path: &str) -> bool {
+    let b = path.as_bytes();
+    let mut start = 0;
+    for i in 0..=b.len() {
+        if i == b.len() || b[i] == b'/' {
+            if matches!(&b[start..i], b"" | b"." | b"..") {
+                return false;
+            }
+            start = i + 1;
+        }
+    }
+    true
 }
 
 /// [`join_lexical`] one component at a time.
@@ -153,6 +164,12 @@ mod tests {
             "/etc/x",
             "a/",
             "a/b/..",
+            "a/.",
+            ".",
+            "...",
+            "a/.../b",
+            ".a/..b",
+            "a//",
         ];
         for base in ["/tmp/ws", "/tmp/ws/", "/", "rel/base", "/tmp/./ws"] {
             for rel in relatives {

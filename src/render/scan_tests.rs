@@ -98,7 +98,7 @@ fn reference_terminator(
 #[test]
 fn one_look_tag_end_search_finds_what_the_token_by_token_search_found() {
     let mut checked = 0usize;
-    for s in every_string(&['r', '/', '"', '\\', '}', '%', '1', '_', 'é'], 5) {
+    for s in every_string(&['r', '/', '"', '\'', '\\', '}', '%', '1', '_', 'é'], 5) {
         for term in ["}}", "%}"] {
             assert_eq!(
                 find_code_terminator(&s, 0, term),

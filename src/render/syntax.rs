@@ -299,6 +299,21 @@ fn find_code_terminator(
     term: &str,
 ) -> Result<Option<usize>, (String, usize)> {
     let b = s.as_bytes();
+    // The usual tag holds no string and no regex literal (no quote, no `/`) before the first
+    // `term`, which then is where the code ends: found without looking at every byte.
+    if let &[t0, t1] = term.as_bytes() {
+        let mut from = start;
+        while let Some(k) = memchr::memchr(t0, &b[from..]) {
+            let p = from + k;
+            if b.get(p + 1) == Some(&t1) {
+                if memchr::memchr3(b'"', b'\'', b'/', &b[start..p]).is_none() {
+                    return Ok(Some(p));
+                }
+                break;
+            }
+            from = p + 1;
+        }
+    }
     let mut i = start;
     while i + term.len() <= s.len() {
         let c = b[i];
