@@ -255,14 +255,7 @@ impl Engine {
         memo: &RefCell<eval::Memo>,
     ) -> Result<String, RenderError> {
         if !json {
-            let text: usize = nodes
-                .iter()
-                .map(|n| match n {
-                    syntax::Node::Text(t) => t.len(),
-                    _ => 16,
-                })
-                .sum();
-            let mut out = String::with_capacity(text);
+            let mut out = String::with_capacity(output_size(nodes));
             if eval::render(nodes, ctx, self.options.cookiecutter, memo, &mut out).is_ok() {
                 return Ok(out);
             }
@@ -289,6 +282,22 @@ impl Engine {
         let compiled = self.env.compile_expression(&emitted)?;
         Ok(compiled.eval(ctx.clone())?)
     }
+}
+
+/// Room for what `nodes` usually render to, so the output is not copied while it grows: all of
+/// their text (in every branch) and 64 bytes per value written.
+fn output_size(nodes: &[syntax::Node]) -> usize {
+    nodes
+        .iter()
+        .map(|n| match n {
+            syntax::Node::Text(t) => t.len(),
+            syntax::Node::If { body, else_, .. } => {
+                output_size(body) + else_.as_deref().map_or(0, output_size)
+            }
+            syntax::Node::Block(body) => output_size(body),
+            _ => 64,
+        })
+        .sum()
 }
 
 /// An [`Engine`] rendering against one context ([`Engine::bind`]); the values of expressions

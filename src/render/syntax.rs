@@ -713,7 +713,7 @@ pub fn parse_template<'s>(
         source,
         tokens,
         i: 0,
-        cache,
+        cache: cache.local(),
     };
     let (body, stop) = p.body(&[])?;
     if let Some(t) = stop {
@@ -726,7 +726,7 @@ struct TplParser<'s, 'c> {
     source: &'s str,
     tokens: Vec<TplToken<'s>>,
     i: usize,
-    cache: &'c ExprCache,
+    cache: LocalExprCache<'c>,
 }
 
 const EMPTY_STRUCTURAL: &[&str] = &[
@@ -1260,19 +1260,29 @@ impl ExprCache {
         self.0.get_or_default()
     }
 
+    /// This thread's map (looked up once per template, not once per tag).
+    fn local(&self) -> LocalExprCache<'_> {
+        LocalExprCache(self.map())
+    }
+}
+
+/// One thread's [`ExprCache`].
+struct LocalExprCache<'c>(&'c RefCell<ExprMap>);
+
+impl LocalExprCache<'_> {
     fn get(&self, src: &str) -> Option<Arc<Expr>> {
-        if src.len() > Self::MAX_SOURCE {
+        if src.len() > ExprCache::MAX_SOURCE {
             return None;
         }
-        self.map().borrow().get(src).cloned()
+        self.0.borrow().get(src).cloned()
     }
 
     fn put(&self, src: &str, e: &Arc<Expr>) {
-        if src.len() > Self::MAX_SOURCE {
+        if src.len() > ExprCache::MAX_SOURCE {
             return;
         }
-        let mut c = self.map().borrow_mut();
-        if c.len() >= Self::MAX_ENTRIES {
+        let mut c = self.0.borrow_mut();
+        if c.len() >= ExprCache::MAX_ENTRIES {
             c.clear();
         }
         c.insert(src.into(), e.clone());
