@@ -17,19 +17,20 @@ const READ_WHOLE: u64 = 64 * 1024;
 /// A skeleton file as `fetch:template` treats it (isbinaryfile on its first bytes).
 pub enum Contents {
     /// Not binary: decoded as UTF-8, rendered unless copied without templating.
-    Text(Vec<u8>),
+    Text,
     /// Binary: copied as it is.
-    Binary(Vec<u8>),
+    Binary,
     /// Binary and larger than [`READ_WHOLE`]: the open file (at offset 0) and its size, copied by
     /// [`copy_exact`] without being read into memory (so golden's read limit does not apply).
     LargeBinary(File, u64),
 }
 
-/// Opens a skeleton file and reads it, or just its first bytes when it is large. Only a regular
-/// file is read: it is opened without blocking (a FIFO put there since the listing is refused,
-/// not waited on); `O_NONBLOCK` changes nothing for a regular file, so it is left set. Returns
-/// the contents and the file's mode.
-pub fn read_skeleton_file(p: &Path) -> io::Result<(Contents, u32)> {
+/// Opens a skeleton file and reads it into `bytes` (a buffer reused from file to file), or just
+/// its first bytes when it is large. Only a regular file is read: it is opened without blocking
+/// (a FIFO put there since the listing is refused, not waited on); `O_NONBLOCK` changes nothing
+/// for a regular file, so it is left set. Returns what the file is (`bytes` holds a `Text` or
+/// `Binary` file's contents) and its mode.
+pub fn read_skeleton_file(p: &Path, bytes: &mut Vec<u8>) -> io::Result<(Contents, u32)> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -59,18 +60,20 @@ pub fn read_skeleton_file(p: &Path) -> io::Result<(Contents, u32)> {
         f.seek(SeekFrom::Start(0))?;
         if len > crate::limits::MAX_READ_BYTES {
             // The limit's own error message.
-            return crate::limits::read_open(f, len).map(|b| (Contents::Text(b), mode));
+            *bytes = crate::limits::read_open(f, len)?;
+            return Ok((Contents::Text, mode));
         }
     }
     // The size `fstat` gave is read (a file that grows meanwhile is cut there, as before).
-    let mut bytes = vec![0u8; len as usize];
-    let got = read_up_to(&mut f, &mut bytes)?;
+    bytes.clear();
+    bytes.resize(len as usize, 0);
+    let got = read_up_to(&mut f, bytes)?;
     bytes.truncate(got);
     let head = &bytes[..bytes.len().min(binary::HEAD)];
     let contents = if binary::is_binary(head) {
-        Contents::Binary(bytes)
+        Contents::Binary
     } else {
-        Contents::Text(bytes)
+        Contents::Text
     };
     Ok((contents, mode))
 }

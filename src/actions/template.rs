@@ -7,6 +7,7 @@
 //! written in parallel.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -129,6 +130,7 @@ fn render_tree(
         let context = skeleton_context(values, settings.cookiecutter);
         let job = Job {
             renderer: &engine.bind(&context),
+            buffers: Default::default(),
             src: &src,
             out_dir: &out_dir,
             ws_real: &ws_real,
@@ -307,9 +309,18 @@ pub fn render_failed(e: render::RenderError, file: &Path, ws_real: &Path) -> Act
 struct Job<'a> {
     /// The step's engine bound to its `{values}` context.
     renderer: &'a render::Bound<'a>,
+    /// Each thread's buffers, reused from file to file.
+    buffers: thread_local::ThreadLocal<RefCell<Buffers>>,
     src: &'a Path,
     out_dir: &'a Path,
     ws_real: &'a Path,
+}
+
+/// A file's bytes as read, and its rendered text.
+#[derive(Default)]
+struct Buffers {
+    input: Vec<u8>,
+    output: String,
 }
 
 /// Whether `text` needs the engine: a tag opens with `{`, and a stray `#}` is nunjitsu's
@@ -522,12 +533,15 @@ impl Job<'_> {
             workspace::check_within(self.ws_real, out, location)?;
         }
         let src = under(self.src, location);
-        let (contents, mode) = read_skeleton_file(&src).map_err(|e| io("cannot read", &src, e))?;
-        let bytes = match contents {
-            Contents::Text(bytes) => bytes,
+        let mut buffers = self.buffers.get_or_default().borrow_mut();
+        let Buffers { input: bytes, output } = &mut *buffers;
+        let (contents, mode) =
+            read_skeleton_file(&src, bytes).map_err(|e| io("cannot read", &src, e))?;
+        match contents {
+            Contents::Text => {}
             // fs-extra `copy`: the bytes as they are, and the source's mode.
-            Contents::Binary(bytes) => {
-                write_file_as(out, &bytes, mode, true).map_err(|e| io("cannot write", out, e))?;
+            Contents::Binary => {
+                write_file_as(out, bytes, mode, true).map_err(|e| io("cannot write", out, e))?;
                 return Ok(keep.then(|| binary_line(location)));
             }
             Contents::LargeBinary(file, len) => {
@@ -537,18 +551,17 @@ impl Job<'_> {
         };
         // `fs.readFile(.., 'utf-8')`: invalid sequences become U+FFFD. Validating first (SIMD)
         // is much faster than the lossy decoder on the usual valid file.
-        let text = match simdutf8::basic::from_utf8(&bytes) {
+        let text = match simdutf8::basic::from_utf8(bytes) {
             Ok(s) => Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(&bytes),
+            Err(_) => String::from_utf8_lossy(bytes),
         };
         let contents = if op.render && may_hold_syntax(&text) {
-            Cow::Owned(
-                self.renderer
-                    .render(&text)
-                    .map_err(|e| render_failed(e, &src, self.ws_real))?,
-            )
+            self.renderer
+                .render_into(&text, output)
+                .map_err(|e| render_failed(e, &src, self.ws_real))?;
+            output.as_str()
         } else {
-            text
+            &text
         };
         write_file_as(out, contents.as_bytes(), mode, false)
             .map_err(|e| io("cannot write", out, e))?;

@@ -181,6 +181,30 @@ impl Engine {
         self.render_nodes_in(&nodes, ctx, false, Some(source), memo)
     }
 
+    /// [`Engine::render_remembering`] into `out` (emptied first), so a caller rendering many
+    /// files reuses one buffer.
+    fn render_remembering_into(
+        &self,
+        source: &str,
+        ctx: &Value,
+        memo: &RefCell<eval::Memo>,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
+        out.clear();
+        if !self.may_contain_syntax(source) {
+            out.push_str(source);
+            return Ok(());
+        }
+        let nodes = self.parse_nodes(source)?;
+        out.reserve(output_size(&nodes));
+        if eval::render(&nodes, ctx, self.options.cookiecutter, memo, out).is_ok() {
+            return Ok(());
+        }
+        out.clear();
+        out.push_str(&self.render_general_in(&nodes, ctx, false, Some(source))?);
+        Ok(())
+    }
+
     /// The parsed nunjucks tree of `source` (what the engine renders; the linter walks it), once
     /// it is checked to hold nothing Backstage is sure to fail on whatever the values (see
     /// `lint.rs`). Text without any delimiter is one text node.
@@ -260,6 +284,18 @@ impl Engine {
                 return Ok(out);
             }
         }
+        self.render_general_in(nodes, ctx, json, source)
+    }
+
+    /// Renders `nodes` through minijinja (what the direct evaluator does not handle, and every
+    /// failure, with its message and place).
+    fn render_general_in(
+        &self,
+        nodes: &[syntax::Node],
+        ctx: &Value,
+        json: bool,
+        source: Option<&str>,
+    ) -> Result<String, RenderError> {
         let (emitted, spans) = emit::template_with_spans(nodes, self.options.cookiecutter, json);
         self.env
             .render_str(&emitted, ctx.clone())
@@ -313,6 +349,13 @@ impl Bound<'_> {
     pub fn render(&self, source: &str) -> Result<String, RenderError> {
         let memo = self.memo.get_or_default();
         self.engine.render_remembering(source, self.ctx, memo)
+    }
+
+    /// [`Bound::render`] into `out` (emptied first; a buffer reused from file to file).
+    pub fn render_into(&self, source: &str, out: &mut String) -> Result<(), RenderError> {
+        let memo = self.memo.get_or_default();
+        self.engine
+            .render_remembering_into(source, self.ctx, memo, out)
     }
 }
 
