@@ -534,7 +534,10 @@ impl Job<'_> {
         }
         let src = under(self.src, location);
         let mut buffers = self.buffers.get_or_default().borrow_mut();
-        let Buffers { input: bytes, output } = &mut *buffers;
+        let Buffers {
+            input: bytes,
+            output,
+        } = &mut *buffers;
         let (contents, mode) =
             read_skeleton_file(&src, bytes).map_err(|e| io("cannot read", &src, e))?;
         match contents {
@@ -596,6 +599,8 @@ pub struct DirMaker<'a> {
     /// by their bytes (hashing a `Path` walks its components; a path spelled another way is
     /// only a miss, checked the long way).
     done: HashSet<OsString, Fast>,
+    /// The directory ensured last (files come folder by folder: usually the same one again).
+    last: OsString,
 }
 
 impl<'a> DirMaker<'a> {
@@ -603,11 +608,17 @@ impl<'a> DirMaker<'a> {
         DirMaker {
             root,
             done: HashSet::default(),
+            last: OsString::new(),
         }
     }
     /// Creates `dir` and its parents after checking that no symlink leads them outside the root.
     pub fn ensure(&mut self, dir: &Path, shown: &str) -> Result<(), ActionError> {
+        if self.last == dir.as_os_str() {
+            return Ok(());
+        }
         if self.done.contains(dir.as_os_str()) {
+            self.last.clear();
+            self.last.push(dir);
             return Ok(());
         }
         // Under a directory already known to be real and inside, a directory that `mkdir`

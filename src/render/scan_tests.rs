@@ -4,7 +4,10 @@
 //! against the token-by-token one it replaced, on every string of up to five characters over
 //! quotes, escapes, regex literals, names and the tag ends. Plus the parse cache's sharing.
 
-use super::{find_code_terminator, ident_end, next_marker, scan_regex, skip_code_token, Marker};
+use super::{
+    find_code_terminator, ident_end, is_code_ws, next_marker, scan_regex, skip_code_token,
+    trim_code, Marker,
+};
 
 /// The replaced search: `(position, kind)` of the nearest opening, or `Err(pos)` for a `#}`
 /// before it.
@@ -151,4 +154,17 @@ fn text_borrows_the_source_and_a_repeated_expression_is_one_shared_tree() {
         matches!(&joined[..], [Node::Text(Cow::Borrowed("x")), Node::Text(Cow::Owned(t))] if t == " a b"),
         "{joined:?}"
     );
+}
+
+#[test]
+fn trimming_bytes_trims_what_trimming_characters_did() {
+    let mut checked = 0usize;
+    for s in every_string(
+        &[' ', '\t', '\n', '\r', '\u{a0}', 'a', '\u{c2}', '\u{2000}'],
+        5,
+    ) {
+        assert_eq!(trim_code(&s), s.trim_matches(is_code_ws), "{s:?}");
+        checked += 1;
+    }
+    assert!(checked > 30_000, "{checked}");
 }

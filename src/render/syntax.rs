@@ -158,8 +158,25 @@ fn is_code_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{a0}')
 }
 
+/// `s` without leading and trailing [`is_code_ws`], looking at bytes (U+00A0 is `C2 A0`).
 fn trim_code(s: &str) -> &str {
-    s.trim_matches(is_code_ws)
+    let b = s.as_bytes();
+    let (mut start, mut end) = (0, b.len());
+    loop {
+        match &b[start..end] {
+            [b' ' | b'\t' | b'\n' | b'\r', ..] => start += 1,
+            [0xc2, 0xa0, ..] => start += 2,
+            _ => break,
+        }
+    }
+    loop {
+        match &b[start..end] {
+            [.., b' ' | b'\t' | b'\n' | b'\r'] => end -= 1,
+            [.., 0xc2, 0xa0] => end -= 2,
+            _ => break,
+        }
+    }
+    &s[start..end]
 }
 
 /// The 1-based line and column (in characters) of a byte offset.
