@@ -25,12 +25,63 @@ pub enum Contents {
     LargeBinary(File, u64),
 }
 
-/// Opens a skeleton file and reads it into `bytes` (a buffer reused from file to file), or just
-/// its first bytes when it is large. Only a regular file is read: it is opened without blocking
-/// (a FIFO put there since the listing is refused, not waited on); `O_NONBLOCK` changes nothing
-/// for a regular file, so it is left set. Returns what the file is (`bytes` holds a `Text` or
-/// `Binary` file's contents) and its mode.
-pub fn read_skeleton_file(p: &Path, bytes: &mut Vec<u8>) -> io::Result<(Contents, u32)> {
+/// A folder whose files are opened by their path relative to it (`openat`): the kernel walks
+/// and the C string holds the short relative name instead of the whole path, for every file of
+/// a large skeleton. When the folder cannot be opened as such, files are opened by their whole
+/// path, as before.
+pub struct Folder<'a> {
+    path: &'a Path,
+    #[cfg(unix)]
+    fd: Option<std::os::fd::OwnedFd>,
+}
+
+impl<'a> Folder<'a> {
+    pub fn open(path: &'a Path) -> Folder<'a> {
+        #[cfg(unix)]
+        {
+            use rustix::fs::{Mode, OFlags};
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let fd = rustix::fs::open(path, flags, Mode::empty()).ok();
+            Folder { path, fd }
+        }
+        #[cfg(not(unix))]
+        Folder { path }
+    }
+
+    /// Opens `rel` (a plain relative path: no `..`, no leading `/`) with `opts`.
+    fn open_file(&self, rel: &str, opts: &Opening) -> io::Result<File> {
+        #[cfg(unix)]
+        if let Some(fd) = &self.fd {
+            use rustix::fs::{Mode, OFlags};
+            let mut flags = OFlags::CLOEXEC;
+            let mut mode = Mode::empty();
+            match opts {
+                Opening::Read => flags |= OFlags::RDONLY | OFlags::NONBLOCK,
+                Opening::Create(m) => {
+                    flags |= OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC;
+                    mode = Mode::from_raw_mode(m & 0o7777);
+                }
+            }
+            return Ok(File::from(rustix::fs::openat(fd, rel, flags, mode)?));
+        }
+        let path = self.path.join(rel);
+        match opts {
+            Opening::Read => open_read(&path),
+            Opening::Create(m) => create(&path, *m),
+        }
+    }
+}
+
+/// How [`Folder::open_file`] opens a file.
+enum Opening {
+    /// For reading, without blocking on a FIFO.
+    Read,
+    /// For writing, created with this mode (minus the umask) or truncated.
+    Create(u32),
+}
+
+/// Opens `p` for reading without blocking (see [`read_skeleton_file`]).
+fn open_read(p: &Path) -> io::Result<File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -38,7 +89,20 @@ pub fn read_skeleton_file(p: &Path, bytes: &mut Vec<u8>) -> io::Result<(Contents
         use std::os::unix::fs::OpenOptionsExt;
         opts.custom_flags(libc::O_NONBLOCK);
     }
-    let mut f = opts.open(p)?;
+    opts.open(p)
+}
+
+/// Opens a skeleton file and reads it into `bytes` (a buffer reused from file to file), or just
+/// its first bytes when it is large. Only a regular file is read: it is opened without blocking
+/// (a FIFO put there since the listing is refused, not waited on); `O_NONBLOCK` changes nothing
+/// for a regular file, so it is left set. Returns what the file is (`bytes` holds a `Text` or
+/// `Binary` file's contents) and its mode.
+pub fn read_skeleton_file(
+    folder: &Folder,
+    rel: &str,
+    bytes: &mut Vec<u8>,
+) -> io::Result<(Contents, u32)> {
+    let mut f = folder.open_file(rel, &Opening::Read)?;
     let meta = f.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -120,8 +184,27 @@ pub fn write_with_mode(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
 /// [`write_with_mode`]; with `exact`, the file then gets `mode` itself whatever the umask and
 /// whatever it had (fs-extra `copy`), set on the open file.
 pub fn write_file_as(path: &Path, data: &[u8], mode: u32, exact: bool) -> io::Result<()> {
+    write_open(create(path, mode)?, data, mode, exact)
+}
+
+/// [`write_file_as`] of `rel` in `folder`.
+pub fn write_file_in(
+    folder: &Folder,
+    rel: &str,
+    data: &[u8],
+    mode: u32,
+    exact: bool,
+) -> io::Result<()> {
+    write_open(
+        folder.open_file(rel, &Opening::Create(mode))?,
+        data,
+        mode,
+        exact,
+    )
+}
+
+fn write_open(mut f: File, data: &[u8], mode: u32, exact: bool) -> io::Result<()> {
     use std::io::Write;
-    let mut f = create(path, mode)?;
     f.write_all(data)?;
     if exact {
         set_exact_mode(&f, mode)?;

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use super::file_io::{copy_exact, read_skeleton_file, write_file_as, Contents};
+use super::file_io::{
+    copy_exact, read_skeleton_file, write_file_as, write_file_in, Contents, Folder,
+};
 use super::glob::Patterns;
 use super::source::{self, Expect};
 use super::{opt_bool, opt_str, schemas};
@@ -494,12 +496,19 @@ impl Job<'_> {
                 }
             }
         }
+        // Opened now that the output folder exists.
+        let (src, out) = (Folder::open(self.src), Folder::open(self.out_dir));
+        let folders = Folders {
+            src: &src,
+            out: &out,
+        };
         // Errors boxed, as in the plan: one small slot per file.
         let results: Vec<Result<Option<String>, Box<ActionError>>> = files
             .par_iter()
             .map(|op| {
                 let entry = &entries[op.entry];
-                self.write_file(entry.rel(), op, keep).map_err(Box::new)
+                self.write_file(entry.rel(), op, keep, &folders)
+                    .map_err(Box::new)
             })
             .collect();
         drop(files);
@@ -523,6 +532,7 @@ impl Job<'_> {
         location: &str,
         op: &Op,
         keep: bool,
+        folders: &Folders,
     ) -> Result<Option<String>, ActionError> {
         let io = |what: &str, p: &Path, e: std::io::Error| {
             ActionError::new(format!("{what} `{}`: {e}", p.display()))
@@ -532,19 +542,29 @@ impl Job<'_> {
         if op.is_link {
             workspace::check_within(self.ws_real, out, location)?;
         }
-        let src = under(self.src, location);
+        // The whole source path, only for messages.
+        let src = || under(self.src, location);
         let mut buffers = self.buffers.get_or_default().borrow_mut();
         let Buffers {
             input: bytes,
             output,
         } = &mut *buffers;
-        let (contents, mode) =
-            read_skeleton_file(&src, bytes).map_err(|e| io("cannot read", &src, e))?;
+        let (contents, mode) = read_skeleton_file(folders.src, location, bytes)
+            .map_err(|e| io("cannot read", &src(), e))?;
+        // Written through the output folder when `out` lies in it (it always does, spelled
+        // the way join_lexical spells it), else by its whole path.
+        let write = |data: &[u8], exact: bool| {
+            match rel_under(self.out_dir, out) {
+                Some(rel) => write_file_in(folders.out, rel, data, mode, exact),
+                None => write_file_as(out, data, mode, exact),
+            }
+            .map_err(|e| io("cannot write", out, e))
+        };
         match contents {
             Contents::Text => {}
             // fs-extra `copy`: the bytes as they are, and the source's mode.
             Contents::Binary => {
-                write_file_as(out, bytes, mode, true).map_err(|e| io("cannot write", out, e))?;
+                write(bytes, true)?;
                 return Ok(keep.then(|| binary_line(location)));
             }
             Contents::LargeBinary(file, len) => {
@@ -561,16 +581,33 @@ impl Job<'_> {
         let contents = if op.render && may_hold_syntax(&text) {
             self.renderer
                 .render_into(&text, output)
-                .map_err(|e| render_failed(e, &src, self.ws_real))?;
+                .map_err(|e| render_failed(e, &src(), self.ws_real))?;
             output.as_str()
         } else {
             &text
         };
-        write_file_as(out, contents.as_bytes(), mode, false)
-            .map_err(|e| io("cannot write", out, e))?;
+        write(contents.as_bytes(), false)?;
         Ok(keep
             .then(|| format!("Writing file {location} to template output path with mode {mode}.")))
     }
+}
+
+/// The skeleton folder and the output folder, opened for the files of one step.
+struct Folders<'a> {
+    src: &'a Folder<'a>,
+    out: &'a Folder<'a>,
+}
+
+/// `path` relative to `base`, when `path` is `base` followed by `/` and a UTF-8 rest.
+fn rel_under<'p>(base: &Path, path: &'p Path) -> Option<&'p str> {
+    let base = base.as_os_str().as_encoded_bytes();
+    let rest = path.as_os_str().as_encoded_bytes().strip_prefix(base)?;
+    let rest = if base.ends_with(b"/") {
+        rest
+    } else {
+        rest.strip_prefix(b"/")?
+    };
+    std::str::from_utf8(rest).ok().filter(|r| !r.is_empty())
 }
 
 /// `base/rel` for a name from the skeleton's listing, in one allocation (`Path::join` copies
