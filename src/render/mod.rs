@@ -174,11 +174,9 @@ impl Engine {
         ctx: &Value,
         memo: &RefCell<eval::Memo>,
     ) -> Result<String, RenderError> {
-        if !self.may_contain_syntax(source) {
-            return Ok(source.to_string());
-        }
-        let nodes = self.parse_nodes(source)?;
-        self.render_nodes_in(&nodes, ctx, false, Some(source), memo)
+        let mut out = String::new();
+        self.render_remembering_into(source, ctx, memo, &mut out)?;
+        Ok(out)
     }
 
     /// [`Engine::render_remembering`] into `out` (emptied first), so a caller rendering many
@@ -196,12 +194,23 @@ impl Engine {
             return Ok(());
         }
         let nodes = self.parse_nodes(source)?;
-        out.reserve(output_size(&nodes));
-        if eval::render(&nodes, ctx, self.options.cookiecutter, memo, out).is_ok() {
-            return Ok(());
+        self.render_text_into(&nodes, ctx, Some(source), memo, out)
+    }
+
+    /// Renders parsed `nodes` as text into the empty `out`: by the direct evaluator when it
+    /// handles them, else through minijinja.
+    fn render_text_into(
+        &self,
+        nodes: &[syntax::Node],
+        ctx: &Value,
+        source: Option<&str>,
+        memo: &RefCell<eval::Memo>,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
+        out.reserve(output_size(nodes));
+        if eval::render(nodes, ctx, self.options.cookiecutter, memo, out).is_err() {
+            *out = self.render_general_in(nodes, ctx, false, source)?;
         }
-        out.clear();
-        out.push_str(&self.render_general_in(&nodes, ctx, false, Some(source))?);
         Ok(())
     }
 
@@ -278,13 +287,12 @@ impl Engine {
         source: Option<&str>,
         memo: &RefCell<eval::Memo>,
     ) -> Result<String, RenderError> {
-        if !json {
-            let mut out = String::with_capacity(output_size(nodes));
-            if eval::render(nodes, ctx, self.options.cookiecutter, memo, &mut out).is_ok() {
-                return Ok(out);
-            }
+        if json {
+            return self.render_general_in(nodes, ctx, true, source);
         }
-        self.render_general_in(nodes, ctx, json, source)
+        let mut out = String::new();
+        self.render_text_into(nodes, ctx, source, memo, &mut out)?;
+        Ok(out)
     }
 
     /// Renders `nodes` through minijinja (what the direct evaluator does not handle, and every
