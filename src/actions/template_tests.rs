@@ -393,3 +393,15 @@ fn a_terse_run_keeps_only_warnings_and_a_kept_log_keeps_skeleton_order() {
         .position(|l| l.starts_with("Writing file d0/f00.txt"));
     assert!(dir0.unwrap() < first_file.unwrap(), "{log:?}");
 }
+
+#[test]
+fn an_output_path_is_relative_to_its_folder_only_when_spelled_under_it() {
+    use super::rel_under;
+    let p = Path::new("/ws/out/a/b.txt");
+    assert_eq!(rel_under(Path::new("/ws/out"), p), Some("a/b.txt"));
+    assert_eq!(rel_under(Path::new("/ws/out/"), p), Some("a/b.txt"));
+    // Not a folder boundary, not under it, or the folder itself: opened by the whole path.
+    assert_eq!(rel_under(Path::new("/ws/ou"), p), None);
+    assert_eq!(rel_under(Path::new("/other"), p), None);
+    assert_eq!(rel_under(Path::new("/ws/out/a/b.txt"), p), None);
+}

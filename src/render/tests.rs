@@ -1031,3 +1031,25 @@ fn repeated_tags_and_alternating_names_render_as_minijinja_does() {
     let c2 = ctx(json!({ "values": { "a": "B", "b": 3 }, "other": "P" }));
     assert_eq!(engine.render(t, &c2).unwrap(), "B-P-B-3-P-B-P");
 }
+
+/// A bound engine remembers expression values from one template to the next: every template
+/// still renders exactly as the unbound engine renders it, also past the expression cache's and
+/// the memo's size (both are emptied when full, and parsed trees are made anew).
+#[test]
+fn a_bound_engine_renders_what_the_engine_renders_across_many_templates() {
+    let engine = Engine::skeleton(SkeletonOptions::default());
+    let c = ctx(json!({ "values": { "a": "x", "n": 3, "list": [1, 2, "z"] } }));
+    let bound = engine.bind(&c);
+    let mut out = String::from("left over");
+    for i in 0..3000 {
+        let (m, j) = (i % 5, i % 4);
+        let src = format!(
+            "${{{{ values.a }}}}{i} ${{{{ values.n + {i} }}}} {{% if values.n > {m} %}}big{{% else %}}${{{{ values.list[{j}] }}}}{{% endif %}} ${{{{ values.list | join('-') }}}}"
+        );
+        let expected = engine.render(&src, &c).unwrap();
+        assert!(expected.contains(&format!("x{i} {}", 3 + i)), "{expected}");
+        bound.render_into(&src, &mut out).unwrap();
+        assert_eq!(out, expected, "{src}");
+        assert_eq!(bound.render(&src).unwrap(), expected, "{src}");
+    }
+}
