@@ -329,19 +329,28 @@ impl Engine {
 }
 
 /// Room for what `nodes` usually render to, so the output is not copied while it grows: all of
-/// their text (in every branch) and 64 bytes per value written.
+/// their text (in every branch) and 64 bytes per value written, the values' part at most the
+/// text's size or 4 KiB (a template of nothing but tags grows its output as it goes).
 fn output_size(nodes: &[syntax::Node]) -> usize {
-    nodes
-        .iter()
-        .map(|n| match n {
-            syntax::Node::Text(t) => t.len(),
+    let (text, values) = text_and_values(nodes);
+    text + values.saturating_mul(64).min(text.max(4096))
+}
+
+/// The length of `nodes`' text (in every branch) and how many other nodes they hold.
+fn text_and_values(nodes: &[syntax::Node]) -> (usize, usize) {
+    nodes.iter().fold((0, 0), |(text, values), n| {
+        let (t, v) = match n {
+            syntax::Node::Text(t) => (t.len(), 0),
             syntax::Node::If { body, else_, .. } => {
-                output_size(body) + else_.as_deref().map_or(0, output_size)
+                let (bt, bv) = text_and_values(body);
+                let (et, ev) = else_.as_deref().map_or((0, 0), text_and_values);
+                (bt + et, bv + ev + 1)
             }
-            syntax::Node::Block(body) => output_size(body),
-            _ => 64,
-        })
-        .sum()
+            syntax::Node::Block(body) => text_and_values(body),
+            _ => (0, 1),
+        };
+        (text + t, values + v)
+    })
 }
 
 /// An [`Engine`] rendering against one context ([`Engine::bind`]); the values of expressions
