@@ -207,7 +207,11 @@ impl Engine {
         memo: &RefCell<eval::Memo>,
         out: &mut String,
     ) -> Result<(), RenderError> {
-        out.reserve(output_size(nodes));
+        // Output is usually about as long as its source (values take the place of tags).
+        out.reserve(match source {
+            Some(s) => s.len() + s.len() / 8 + 256,
+            None => output_size(nodes),
+        });
         if eval::render(nodes, ctx, self.options.cookiecutter, memo, out).is_err() {
             *out = self.render_general_in(nodes, ctx, false, source)?;
         }
