@@ -543,7 +543,7 @@ impl Job<'_> {
             workspace::check_within(self.ws_real, out, location)?;
         }
         // The whole source path, only for messages.
-        let src = || under(self.src, location);
+        let src = || self.src.join(location);
         let mut buffers = self.buffers.get_or_default().borrow_mut();
         let Buffers {
             input: bytes,
@@ -608,15 +608,6 @@ fn rel_under<'p>(base: &Path, path: &'p Path) -> Option<&'p str> {
         rest.strip_prefix(b"/")?
     };
     std::str::from_utf8(rest).ok().filter(|r| !r.is_empty())
-}
-
-/// `base/rel` for a name from the skeleton's listing, in one allocation (`Path::join` copies
-/// `base`, then grows the copy).
-fn under(base: &Path, rel: &str) -> PathBuf {
-    let mut joined = PathBuf::with_capacity(base.as_os_str().len() + 1 + rel.len());
-    joined.push(base);
-    joined.push(rel);
-    joined
 }
 
 /// `path.extname`: the extension of the last component, with its dot (`""` for dotfiles).

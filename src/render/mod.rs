@@ -207,11 +207,11 @@ impl Engine {
         memo: &RefCell<eval::Memo>,
         out: &mut String,
     ) -> Result<(), RenderError> {
-        // Output is usually about as long as its source (values take the place of tags).
-        out.reserve(match source {
-            Some(s) => s.len() + s.len() / 8 + 256,
-            None => output_size(nodes),
-        });
+        // Output is usually about as long as its source (values take the place of tags); a
+        // workflow string (no source here) is short enough to grow as it goes.
+        if let Some(s) = source {
+            out.reserve(s.len() + s.len() / 8 + 256);
+        }
         if eval::render(nodes, ctx, self.options.cookiecutter, memo, out).is_err() {
             *out = self.render_general_in(nodes, ctx, false, source)?;
         }
@@ -272,30 +272,18 @@ impl Engine {
         Ok(syntax::parse_template(source, opts, &self.parsed)?)
     }
 
+    /// Renders parsed workflow `nodes` (as JSON text when `json`).
     fn render_nodes(
         &self,
         nodes: &[syntax::Node],
         ctx: &Value,
         json: bool,
     ) -> Result<String, RenderError> {
-        self.render_nodes_in(nodes, ctx, json, None, &RefCell::default())
-    }
-
-    /// Renders parsed `nodes`; a failure names the line and column of the failing tag in
-    /// `source` (the text `nodes` were parsed from) when it is given.
-    fn render_nodes_in(
-        &self,
-        nodes: &[syntax::Node],
-        ctx: &Value,
-        json: bool,
-        source: Option<&str>,
-        memo: &RefCell<eval::Memo>,
-    ) -> Result<String, RenderError> {
         if json {
-            return self.render_general_in(nodes, ctx, true, source);
+            return self.render_general_in(nodes, ctx, true, None);
         }
         let mut out = String::new();
-        self.render_text_into(nodes, ctx, source, memo, &mut out)?;
+        self.render_text_into(nodes, ctx, None, &RefCell::default(), &mut out)?;
         Ok(out)
     }
 
@@ -330,31 +318,6 @@ impl Engine {
         let compiled = self.env.compile_expression(&emitted)?;
         Ok(compiled.eval(ctx.clone())?)
     }
-}
-
-/// Room for what `nodes` usually render to, so the output is not copied while it grows: all of
-/// their text (in every branch) and 64 bytes per value written, the values' part at most the
-/// text's size or 4 KiB (a template of nothing but tags grows its output as it goes).
-fn output_size(nodes: &[syntax::Node]) -> usize {
-    let (text, values) = text_and_values(nodes);
-    text + values.saturating_mul(64).min(text.max(4096))
-}
-
-/// The length of `nodes`' text (in every branch) and how many other nodes they hold.
-fn text_and_values(nodes: &[syntax::Node]) -> (usize, usize) {
-    nodes.iter().fold((0, 0), |(text, values), n| {
-        let (t, v) = match n {
-            syntax::Node::Text(t) => (t.len(), 0),
-            syntax::Node::If { body, else_, .. } => {
-                let (bt, bv) = text_and_values(body);
-                let (et, ev) = else_.as_deref().map_or((0, 0), text_and_values);
-                (bt + et, bv + ev + 1)
-            }
-            syntax::Node::Block(body) => text_and_values(body),
-            _ => (0, 1),
-        };
-        (text + t, values + v)
-    })
 }
 
 /// An [`Engine`] rendering against one context ([`Engine::bind`]); the values of expressions
